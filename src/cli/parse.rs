@@ -1,0 +1,120 @@
+//! `imr parse`: letters into JSON or a table.
+
+use super::progress;
+use anyhow::Result;
+use imr::{DisputedItem, Letter};
+use serde::Serialize;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Parse IMR letters (PDF or text) into typed disputed items.
+///
+/// Exit status: 0 when every file parsed, 1 when any file failed (each failure is reported on stderr and the
+/// other files are still written), 2 on a usage or I/O error.
+#[derive(Debug, clap::Args)]
+pub struct ParseArgs {
+    /// Letter files (.pdf, .txt) or directories, searched recursively.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// One JSON object per letter, one per line.
+    #[arg(long, conflicts_with = "items")]
+    pub json: bool,
+    /// One JSON object per disputed item (the letter's case fields plus the item's), one per line.
+    #[arg(long)]
+    pub items: bool,
+}
+
+/// One item with its letter's case fields, for `--items`.
+#[derive(Serialize)]
+struct ItemRow<'a> {
+    case_number: &'a str,
+    source: &'a str,
+    date_assigned: Option<imr::Date>,
+    decision_date: Option<imr::Date>,
+    date_of_injury: Option<imr::Date>,
+    ur_denial_date: Option<imr::Date>,
+    application_received: Option<imr::Date>,
+    priority: Option<imr::Priority>,
+    reviewer: &'a imr::Reviewer,
+    patient: &'a imr::Patient,
+    #[serde(flatten)]
+    item: &'a DisputedItem,
+}
+
+impl<'a> ItemRow<'a> {
+    fn new(l: &'a Letter, item: &'a DisputedItem) -> Self {
+        ItemRow {
+            case_number: &l.case_number,
+            source: &l.source,
+            date_assigned: l.date_assigned,
+            decision_date: l.decision_date,
+            date_of_injury: l.date_of_injury,
+            ur_denial_date: l.ur_denial_date,
+            application_received: l.application_received,
+            priority: l.priority,
+            reviewer: &l.reviewer,
+            patient: &l.patient,
+            item,
+        }
+    }
+}
+
+/// Reads letters, reporting every bad file on stderr; returns the good ones and the number that failed.
+pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
+    let files = imr::parse::discover(paths)?;
+    let pb = progress::bar(files.len(), "parse");
+    let results = imr::parse::read_letters(&files, || pb.inc(1));
+    pb.finish_and_clear();
+    let mut letters = Vec::with_capacity(results.len());
+    let mut failed = 0;
+    let stderr = std::io::stderr();
+    for r in results {
+        match r {
+            Ok(l) => letters.push(l),
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(stderr.lock(), "imr: {e}");
+            }
+        }
+    }
+    Ok((letters, failed))
+}
+
+pub fn run(args: ParseArgs) -> Result<ExitCode> {
+    let (letters, failed) = read_reporting(&args.paths)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    if args.items {
+        for l in &letters {
+            for it in &l.items {
+                serde_json::to_writer(&mut out, &ItemRow::new(l, it))?;
+                out.write_all(b"\n")?;
+            }
+        }
+    } else if args.json {
+        for l in &letters {
+            serde_json::to_writer(&mut out, l)?;
+            out.write_all(b"\n")?;
+        }
+    } else {
+        write_table(&mut out, &letters)?;
+    }
+    out.flush()?;
+    Ok(if failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+}
+
+fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> {
+    let case_w = letters.iter().map(|l| l.case_number.len()).max().unwrap_or(0).max(6);
+    writeln!(out, "{:<case_w$}  {:>5}  {:>6}  {:>10}  decisions", "letter", "items", "upheld", "overturned")?;
+    let (mut items, mut up, mut over) = (0, 0, 0);
+    for l in letters {
+        let o = l.items.iter().filter(|i| i.decision.is_overturned()).count();
+        let u = l.items.len() - o;
+        let decisions: Vec<String> = l.items.iter().map(|i| format!("{}:{}", i.number, i.decision)).collect();
+        writeln!(out, "{:<case_w$}  {:>5}  {:>6}  {:>10}  {}", l.case_number, l.items.len(), u, o, decisions.join(" "))?;
+        items += l.items.len();
+        up += u;
+        over += o;
+    }
+    writeln!(out, "{:<case_w$}  {:>5}  {:>6}  {:>10}  {} letters", "total", items, up, over, letters.len())
+}

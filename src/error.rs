@@ -1,0 +1,56 @@
+//! One error type for the library; every variant says what was wrong and where.
+
+use std::path::PathBuf;
+
+/// Errors of the `imr` library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: file is empty")]
+    Empty { path: PathBuf },
+    #[error("{path}: not UTF-8 text (invalid byte at offset {offset})")]
+    NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{path}: binary data, not a text letter (NUL byte at offset {offset})")]
+    Binary { path: PathBuf, offset: usize },
+    #[error("{path}: unreadable PDF: {reason}")]
+    Pdf { path: PathBuf, reason: String },
+    #[error("{path}: unsupported file type {extension:?} (expected .pdf or .txt)")]
+    UnsupportedFile { path: PathBuf, extension: String },
+    #[error("{path}: no IMR letter structure found ({missing})")]
+    NotALetter { path: PathBuf, missing: &'static str },
+    #[error("{path}: unsupported MAXIMUS letter format {format:?} (only the \"IMR ISSUES, DECISIONS AND RATIONALES\" format is parsed)")]
+    UnsupportedFormat { path: PathBuf, format: &'static str },
+    #[error("{path} (case {case}): no disputed items found in the IMR ISSUES section")]
+    NoItems { path: PathBuf, case: String },
+    #[error("{path} (case {case}, item {item}): {what}")]
+    BadItem { path: PathBuf, case: String, item: usize, what: String },
+    #[error("invalid parameter {name} = {value}: {reason}")]
+    InvalidParam { name: &'static str, value: String, reason: &'static str },
+    #[error("{context}: {message}")]
+    Data { context: String, message: String },
+    #[error("{path}: model file has format_version {found:?}, this imr reads {expected:?}; retrain it with `imr train` (or use the imr release that wrote it)")]
+    ModelVersion { path: PathBuf, found: String, expected: &'static str },
+    #[error("{path}: invalid model file: {reason}")]
+    BadModel { path: PathBuf, reason: String },
+    #[error("{path}: {source}")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("the solver did not converge: {0}")]
+    Solver(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}

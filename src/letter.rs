@@ -1,0 +1,219 @@
+//! The typed result of parsing: a `Letter` with its `DisputedItem`s.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The reviewer's decision on one disputed item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Decision {
+    /// The denial stands.
+    Upheld,
+    /// The treatment is approved.
+    Overturned,
+}
+
+impl Decision {
+    pub fn is_overturned(self) -> bool {
+        self == Decision::Overturned
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Decision::Upheld => "Upheld",
+            Decision::Overturned => "Overturned",
+        })
+    }
+}
+
+impl FromStr for Decision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "upheld" => Ok(Decision::Upheld),
+            "overturned" => Ok(Decision::Overturned),
+            other => Err(format!("unknown decision {other:?} (expected Upheld or Overturned)")),
+        }
+    }
+}
+
+/// A calendar date, serialised as ISO-8601 `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// A checked date (leap years included).
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (day >= 1 && day <= days).then_some(Date { year, month, day })
+    }
+
+    /// US-style `MM/DD/YYYY` (or `-` separated, two-digit years as 20YY/19YY).
+    pub fn parse_us(s: &str) -> Option<Date> {
+        let mut parts = s.trim().split(['/', '-']);
+        let m: u8 = parts.next()?.parse().ok()?;
+        let d: u8 = parts.next()?.parse().ok()?;
+        let y_str = parts.next()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        let mut y: u16 = y_str.parse().ok()?;
+        if y_str.len() == 2 {
+            y += if y < 70 { 2000 } else { 1900 };
+        } else if y_str.len() != 4 {
+            return None;
+        }
+        Date::new(y, m, d)
+    }
+
+    /// The civil date of a Unix timestamp (UTC).
+    pub fn from_unix(secs: i64) -> Date {
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = secs.div_euclid(86_400) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let y = (yoe + era * 400 + i64::from(m <= 2)) as u16;
+        Date { year: y, month: m, day: d }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl FromStr for Date {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("invalid date {s:?} (expected YYYY-MM-DD)");
+        let mut p = s.split('-');
+        let (y, m, d) = (p.next().ok_or_else(bad)?, p.next().ok_or_else(bad)?, p.next().ok_or_else(bad)?);
+        if p.next().is_some() || y.len() != 4 {
+            return Err(bad());
+        }
+        Date::new(y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?)
+            .ok_or_else(bad)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Review priority as the letter states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Priority {
+    Standard,
+    Expedited,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reviewer {
+    /// States where the reviewer is licensed, as written.
+    pub licensure: Vec<String>,
+    /// Board certification(s) / specialty, as written.
+    pub specialty: Option<String>,
+    /// A subspecialty where the letter names one ("has a subspecialty in Pain Management").
+    pub subspecialty: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Patient {
+    pub age: Option<u8>,
+    pub sex: Option<Sex>,
+}
+
+/// One disputed treatment request and its decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisputedItem {
+    /// 1-based position in the letter.
+    pub number: usize,
+    /// The disputed item as the letter names it (for partial certifications, the remaining disputed portion).
+    pub title: String,
+    pub decision: Decision,
+    /// For partial certifications: the original request.
+    pub original_request: Option<String>,
+    /// For partial certifications: what the claims administrator authorized.
+    pub authorized: Option<String>,
+    pub claims_administrator_guideline: Option<String>,
+    pub reviewer_guideline: Option<String>,
+    pub rationale: String,
+}
+
+/// One IMR Final Determination Letter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Letter {
+    /// The letter's case number, or the file stem where the text has none.
+    pub case_number: String,
+    pub source: String,
+    pub date_assigned: Option<Date>,
+    pub decision_date: Option<Date>,
+    pub date_of_injury: Option<Date>,
+    pub ur_denial_date: Option<Date>,
+    pub application_received: Option<Date>,
+    pub priority: Option<Priority>,
+    pub reviewer: Reviewer,
+    pub patient: Patient,
+    pub clinical_summary: Option<String>,
+    pub items: Vec<DisputedItem>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_and_check() {
+        assert_eq!(Date::parse_us("11/09/2016").unwrap().to_string(), "2016-11-09");
+        assert_eq!(Date::parse_us("3/3/07").unwrap().to_string(), "2007-03-03");
+        assert!(Date::parse_us("02/30/2016").is_none());
+        assert!(Date::parse_us("13/01/2016").is_none());
+        assert_eq!(Date::parse_us("02/29/2016").unwrap().to_string(), "2016-02-29");
+        assert_eq!("2016-12-09".parse::<Date>().unwrap(), Date::new(2016, 12, 9).unwrap());
+        assert!("2016-1-9x".parse::<Date>().is_err());
+        assert_eq!(Date::from_unix(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_unix(1_795_000_000).to_string(), "2026-11-18");
+    }
+
+    #[test]
+    fn decision_round_trips() {
+        assert_eq!("Overturned".parse::<Decision>().unwrap(), Decision::Overturned);
+        assert_eq!(serde_json::to_string(&Decision::Upheld).unwrap(), "\"Upheld\"");
+        assert!("maybe".parse::<Decision>().is_err());
+    }
+}

@@ -1,0 +1,12 @@
+//! `imr`: read California workers' compensation IMR Final Determination Letters and learn from them.
+//!
+//! The pipeline, one module per stage:
+//! 1. [`parse`]: letters (PDF or text) into typed [`Letter`]s with their [`DisputedItem`]s;
+
+pub mod error;
+pub mod gold;
+pub mod letter;
+pub mod parse;
+
+pub use error::{Error, Result};
+pub use letter::{Date, Decision, DisputedItem, Letter, Patient, Priority, Reviewer, Sex};

@@ -1,0 +1,173 @@
+//! The disputed items of the "IMR ISSUES, DECISIONS AND RATIONALES" section.
+
+use super::text::FIELD_LABELS;
+use crate::error::{Error, Result};
+use crate::letter::{Decision, DisputedItem};
+use regex::Regex;
+use std::path::Path;
+use std::sync::LazyLock;
+
+/// A heading paragraph: the item title followed by its decision ("MRI of the knee: Upheld").
+fn heading(p: &str) -> Option<(&str, Decision)> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(.*?)\s*:?\s*\b(Upheld|Overturned)\s*$").unwrap());
+    let c = RE.captures(p)?;
+    let decision = c[2].parse().ok()?;
+    Some((c.get(1)?.as_str(), decision))
+}
+
+#[derive(Debug, PartialEq)]
+pub(crate) struct Title {
+    pub title: String,
+    pub original_request: Option<String>,
+    pub authorized: Option<String>,
+}
+
+/// Splits a heading into the disputed title and, for partial certifications, the original request and the
+/// authorized portion.
+pub(crate) fn split_title(heading: &str) -> Title {
+    static ORIGINAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(.*?)\s+was the original request\.\s*").unwrap());
+    static AUTHORIZED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:(.*?)\s+was authorized by the Claims Administrator|The Claims Administrator authorized\s+(.*?),?\s+leaving the original request IMR eligible)\.\s*").unwrap()
+    });
+    static REMAINING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?:The remaining IMR eligible portion of the original request|The original request),?\s*(.*?)\s*(?:,?\s*is)?\s*:?$").unwrap()
+    });
+    let mut rest = heading.trim().trim_end_matches(':').trim();
+    let mut original_request = None;
+    let mut authorized = None;
+    if let Some(c) = ORIGINAL.captures(rest) {
+        original_request = Some(c[1].to_string());
+        rest = &rest[c.get(0).unwrap().end()..];
+    }
+    if let Some(c) = AUTHORIZED.captures(rest) {
+        authorized = c.get(1).or(c.get(2)).map(|m| m.as_str().to_string());
+        rest = &rest[c.get(0).unwrap().end()..];
+    }
+    if original_request.is_some() || authorized.is_some() {
+        if let Some(c) = REMAINING.captures(rest) {
+            let remaining = c.get(1).map_or("", |m| m.as_str()).trim();
+            if !remaining.is_empty() {
+                rest = remaining;
+            } else if let Some(o) = &original_request {
+                return Title { title: o.clone(), original_request, authorized };
+            }
+        }
+    }
+    let title = rest.trim().trim_end_matches(':').trim_end_matches(" is").trim().to_string();
+    Title { title, original_request, authorized }
+}
+
+/// Whether a paragraph ends a sentence, so that a following paragraph cannot continue it.
+fn ends_sentence(p: &str) -> bool {
+    p.trim_end_matches(['"', '\'', ')', '\u{201d}', ' ']).ends_with(['.', '!', '?'])
+}
+
+fn starts_lowercase(p: &str) -> bool {
+    p.chars().next().is_some_and(char::is_lowercase)
+}
+
+pub(crate) fn parse_items(paragraphs: &[String], path: &Path, case: &str) -> Result<Vec<DisputedItem>> {
+    let labelled = |p: &str| FIELD_LABELS.iter().any(|l| p.starts_with(l));
+    let boilerplate = |p: &str| p.starts_with("The Final Determination was based on decisions");
+
+    // Pass 1: headings. A heading is a decision paragraph followed by an item's field labels; it reaches back
+    // over paragraphs it continues (a title split by a page break, or "TITLE:" with "Upheld" on its own).
+    let mut heads: Vec<(usize, usize)> = Vec::new(); // (first paragraph, decision paragraph)
+    for i in 0..paragraphs.len() {
+        let next_labelled = paragraphs.get(i + 1).is_some_and(|n| labelled(n));
+        if !next_labelled || heading(&paragraphs[i]).is_none() {
+            continue;
+        }
+        let floor = heads.last().map_or(0, |&(_, d)| d + 2);
+        let mut s = i;
+        while s > floor {
+            let prev = &paragraphs[s - 1];
+            let continues = !ends_sentence(prev) || starts_lowercase(&paragraphs[s]);
+            if labelled(prev) || boilerplate(prev) || !continues {
+                break;
+            }
+            s -= 1;
+        }
+        heads.push((s, i));
+    }
+    if heads.is_empty() {
+        return Err(Error::NoItems { path: path.into(), case: case.into() });
+    }
+
+    // Pass 2: each item's fields run from its decision paragraph to the next heading.
+    let mut items = Vec::with_capacity(heads.len());
+    for (k, &(start, decision_at)) in heads.iter().enumerate() {
+        let number = k + 1;
+        let bad = |what: &str| Error::BadItem { path: path.into(), case: case.into(), item: number, what: what.into() };
+        let end = heads.get(k + 1).map_or(paragraphs.len(), |&(s, _)| s);
+        let head_text = paragraphs[start..=decision_at].join(" ");
+        let (head, decision) = heading(&head_text).ok_or_else(|| bad("unreadable decision line"))?;
+        let t = split_title(head);
+        if t.title.is_empty() {
+            return Err(bad("the disputed item has no title"));
+        }
+        let mut fields: [Vec<&str>; 3] = Default::default();
+        let mut current = None;
+        for p in &paragraphs[decision_at + 1..end] {
+            let (slot, text) = match FIELD_LABELS.iter().position(|l| p.starts_with(l)) {
+                Some(f) => (Some(f), &p[FIELD_LABELS[f].len()..]),
+                None => (current, p.as_str()),
+            };
+            current = slot;
+            let text = text.trim();
+            if let (Some(f), false) = (slot, text.is_empty()) {
+                fields[f].push(text);
+            }
+        }
+        let [ca, reviewer, rationale] = fields;
+        if rationale.is_empty() {
+            return Err(bad("no \"Decision rationale:\" paragraph"));
+        }
+        let join = |v: Vec<&str>| (!v.is_empty()).then(|| v.join("\n\n"));
+        items.push(DisputedItem {
+            number,
+            title: t.title,
+            decision,
+            original_request: t.original_request,
+            authorized: t.authorized,
+            claims_administrator_guideline: join(ca),
+            reviewer_guideline: join(reviewer),
+            rationale: rationale.join("\n\n"),
+        });
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_title() {
+        assert_eq!(heading("MRI of the right foot:  Upheld"), Some(("MRI of the right foot", Decision::Upheld)));
+        assert_eq!(split_title("MRI of the right foot").title, "MRI of the right foot");
+        assert_eq!(heading("Upheld"), Some(("", Decision::Upheld)));
+        assert_eq!(heading("it was upheld"), None);
+    }
+
+    #[test]
+    fn partial_certification() {
+        let t = split_title("Norco 10/325mg #60 was the original request. Norco 10/325mg #25 was authorized by the Claims Administrator. The remaining IMR eligible portion of the original request, Norco 10/325mg #35 is:");
+        assert_eq!(
+            t,
+            Title {
+                title: "Norco 10/325mg #35".into(),
+                original_request: Some("Norco 10/325mg #60".into()),
+                authorized: Some("Norco 10/325mg #25".into()),
+            }
+        );
+    }
+
+    #[test]
+    fn authorized_then_original_request_eligible() {
+        let t = split_title("The Claims Administrator authorized Trezix capsule 320.5/30/16mg #5, leaving the original request IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/16mg is:");
+        assert_eq!(t.title, "one month supply of Trezix capsule 30.5/30/16mg");
+        assert_eq!(t.authorized.as_deref(), Some("Trezix capsule 320.5/30/16mg #5"));
+        assert_eq!(t.original_request, None);
+    }
+}

@@ -1,0 +1,195 @@
+//! Stage 1: letters (PDF or text) into typed `Letter`s.
+//!
+//! `read_letter` reads one file; `parse_text` parses text already in memory; `discover` expands files and
+//! directories into the letters to read.
+
+mod fields;
+mod items;
+pub(crate) mod text;
+
+use crate::error::{Error, Result};
+use crate::letter::Letter;
+use std::path::{Path, PathBuf};
+
+/// Markers of the two other MAXIMUS letter formats, which this parser recognises but does not parse.
+const OTHER_FORMATS: [(&str, &str); 3] = [
+    ("IMR DECISION(S) AND RATIONALE(S)", "IMR DECISION(S) AND RATIONALE(S)"),
+    ("MEDICAL PROFESSIONAL REVIEW", "MEDICAL PROFESSIONAL REVIEW"),
+    ("ISSUE AT DISPUTE:", "MEDICAL PROFESSIONAL REVIEW"),
+];
+
+/// Parses the text of one letter. `source` names it in errors and in `Letter::source`.
+pub fn parse_text(raw: &str, source: &Path) -> Result<Letter> {
+    let paragraphs = text::paragraphs(raw);
+    let has = |marker: &str| paragraphs.iter().any(|p| p.contains(marker));
+    if !has("IMR ISSUES, DECISIONS AND RATIONALES") {
+        if let Some((_, format)) = OTHER_FORMATS.iter().find(|(m, _)| has(m)) {
+            return Err(Error::UnsupportedFormat { path: source.into(), format });
+        }
+        return Err(Error::NotALetter {
+            path: source.into(),
+            missing: "no \"IMR ISSUES, DECISIONS AND RATIONALES\" section",
+        });
+    }
+    let header = fields::Header::read(raw);
+    let case_number = header.case_number.clone().unwrap_or_else(|| {
+        source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    });
+    let sections = fields::Sections::split(&paragraphs);
+    let items = items::parse_items(sections.issues, source, &case_number)?;
+    let clinical_summary = fields::clinical_summary(sections.summary);
+    Ok(Letter {
+        patient: fields::patient(clinical_summary.as_deref().unwrap_or("")),
+        reviewer: fields::reviewer(&sections.how.join(" ")),
+        case_number,
+        source: source.display().to_string(),
+        date_assigned: header.date_assigned,
+        decision_date: header.decision_date,
+        date_of_injury: header.date_of_injury,
+        ur_denial_date: header.ur_denial_date,
+        application_received: header.application_received,
+        priority: header.priority,
+        clinical_summary,
+        items,
+    })
+}
+
+/// What a file holds, by extension, then by content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Pdf,
+    Text,
+}
+
+fn kind_of(path: &Path) -> Option<Kind> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "pdf" => Some(Kind::Pdf),
+        "txt" | "text" => Some(Kind::Text),
+        _ => None,
+    }
+}
+
+/// Reads and parses one letter file (`.pdf` or `.txt`).
+pub fn read_letter(path: &Path) -> Result<Letter> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    kind_of(path).ok_or_else(|| Error::UnsupportedFile {
+        path: path.into(),
+        extension: path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default(),
+    })?;
+    let text = extract_text(&bytes, path)?;
+    parse_text(&text, path)
+}
+
+/// The text of a file's bytes: PDF extraction (by extension or `%PDF` magic) or checked UTF-8.
+pub fn extract_text(bytes: &[u8], path: &Path) -> Result<String> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::Empty { path: path.into() });
+    }
+    if bytes.starts_with(b"%PDF") || kind_of(path) == Some(Kind::Pdf) {
+        return pdf_text(bytes, path);
+    }
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return Err(Error::Binary { path: path.into(), offset });
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Error::NotUtf8 { path: path.into(), offset: e.valid_up_to() })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_string())
+}
+
+fn pdf_text(bytes: &[u8], path: &Path) -> Result<String> {
+    if !bytes.starts_with(b"%PDF") {
+        return Err(Error::Pdf { path: path.into(), reason: "no %PDF header".into() });
+    }
+    // pdf-extract can panic on malformed streams; a bad file must be an error, not a crash.
+    let result = quiet_catch_unwind(|| pdf_extract::extract_text_from_mem(bytes));
+    let text = match result {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
+            let reason = e.to_string();
+            let reason = if reason.to_ascii_lowercase().contains("encrypt") {
+                format!("encrypted ({reason})")
+            } else {
+                reason
+            };
+            return Err(Error::Pdf { path: path.into(), reason });
+        }
+        Err(msg) => return Err(Error::Pdf { path: path.into(), reason: format!("malformed PDF ({msg})") }),
+    };
+    if text.trim().is_empty() {
+        return Err(Error::Pdf { path: path.into(), reason: "no extractable text (scanned image or empty pages?)".into() });
+    }
+    Ok(text)
+}
+
+/// Runs `f`, turning a panic into its message without printing the default panic report.
+fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    use std::sync::{Mutex, OnceLock};
+    // The panic hook is process-global: swap it under a lock so concurrent extractions do not race.
+    static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
+    thread_local!(static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    {
+        let _g = LOCK.get_or_init(|| Mutex::new(())).lock().unwrap_or_else(|e| e.into_inner());
+        static INSTALLED: OnceLock<()> = OnceLock::new();
+        INSTALLED.get_or_init(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !QUIET.with(|q| q.get()) {
+                    previous(info);
+                }
+            }));
+        });
+    }
+    QUIET.with(|q| q.set(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    r.map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic in PDF reader".into())
+    })
+}
+
+/// Expands files and directories (recursively) into the letter files to read, sorted for a stable order.
+/// Directories contribute their `.pdf` and `.txt` files; a path given by name is kept whatever its extension,
+/// so that reading it reports what is wrong with it.
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if kind_of(&path).is_some() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads many letters on all cores, keeping input order: one result per file.
+pub fn read_letters(paths: &[PathBuf], progress: impl Fn() + Sync) -> Vec<Result<Letter>> {
+    use rayon::prelude::*;
+    paths
+        .par_iter()
+        .map(|p| {
+            let r = read_letter(p);
+            progress();
+            r
+        })
+        .collect()
+}
