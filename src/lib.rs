@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage:
 //! 1. [`parse`]: letters (PDF or text) into typed [`Letter`]s with their [`DisputedItem`]s;
 
+pub mod analysis;
 pub mod error;
 pub mod gold;
 pub mod letter;

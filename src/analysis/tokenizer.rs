@@ -1,0 +1,90 @@
+//! The domain tokenizer: keeps spinal levels, doses, quantities and dates whole.
+
+use super::{Token, Tokenizer};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Tokens, most specific first (the regex takes the first alternative that matches at a position).
+static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        // dates: 11/09/2016, 4-20-15
+        r"(?P<date>\b\d{1,2}[/-]\d{1,2}[/-](?:\d{4}|\d{2})\b)",
+        // spinal levels: L5-S1, C3-C4, L4-5, T12
+        r"|(?P<level>\b[CTLSctls]\d{1,2}(?:-[CTLSctls]?\d{1,2})*\b)",
+        // doses: 10/325mg, 7.5mg, 5%
+        r"|(?P<dose>\b\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?)*\s?(?:mg|mcg|ml|gm|g|%)(?:\b|$|\s))",
+        // quantities: #60, x 6, x6
+        r"|(?P<qty>#\s?\d+|\b[xX]\s?\d+\b)",
+        // numbers, fractions and ranges: 3-4/10, 50%, 2.5
+        r"|(?P<num>\d+(?:[./-]\d+)*)",
+        // words, with inner hyphens and apostrophes: right-sided, x-ray, doesn't
+        r"|(?P<word>[\p{L}\p{M}][\p{L}\p{M}\p{N}]*(?:['\u{2019}-][\p{L}\p{M}\p{N}]+)*)",
+    ))
+    .expect("static pattern")
+});
+
+/// Splits on the domain's token shapes; records clause punctuation between tokens.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DomainTokenizer;
+
+impl Tokenizer for DomainTokenizer {
+    fn tokenize(&self, text: &str, out: &mut Vec<Token>) {
+        let mut last_end = 0;
+        for m in TOKEN.find_iter(text) {
+            let raw = m.as_str();
+            // Doses may have matched a trailing space; the token ends at its last non-space.
+            let trimmed = raw.trim_end();
+            let (from, to) = (m.start(), m.start() + trimmed.len());
+            let gap = &text[last_end..from];
+            let clause_start = out.is_empty() || gap.contains(['.', ';', ':', '!', '?']);
+            // Quantities and doses lose inner spaces so "x 6" and "x6" are one term.
+            let text_norm = if trimmed.contains(char::is_whitespace) {
+                trimmed.split_whitespace().collect::<String>()
+            } else {
+                trimmed.to_string()
+            };
+            out.push(Token { text: text_norm, from, to, clause_start, negated: false });
+            last_end = to;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::assert_token;
+    use super::*;
+
+    fn toks(s: &str) -> Vec<Token> {
+        let mut v = Vec::new();
+        DomainTokenizer.tokenize(s, &mut v);
+        v
+    }
+
+    #[test]
+    fn domain_tokens_stay_whole() {
+        let s = "ESI at L5-S1 and C3-C4, Norco 10/325mg #60, TPI x 6, 7.5mg on 11/09/2016.";
+        let t: Vec<String> = toks(s).into_iter().map(|t| t.text).collect();
+        assert_eq!(t, vec!["ESI", "at", "L5-S1", "and", "C3-C4", "Norco", "10/325mg", "#60", "TPI", "x6", "7.5mg", "on", "11/09/2016"]);
+    }
+
+    #[test]
+    fn offsets_point_at_source() {
+        let s = "TPI x 6 then";
+        let t = toks(s);
+        assert_token(&t[1], "x6", 4, 7);
+        assert_eq!(&s[4..7], "x 6");
+        assert_token(&t[2], "then", 8, 12);
+    }
+
+    #[test]
+    fn clause_punctuation_is_recorded() {
+        let t = toks("No pain. Swelling; none");
+        assert_eq!(t.iter().map(|t| t.clause_start).collect::<Vec<_>>(), vec![true, false, true, true]);
+    }
+
+    #[test]
+    fn words_keep_hyphens_and_apostrophes() {
+        let t: Vec<String> = toks("right-sided x-ray doesn't café").into_iter().map(|t| t.text).collect();
+        assert_eq!(t, vec!["right-sided", "x-ray", "doesn't", "café"]);
+    }
+}
