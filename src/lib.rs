@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod error;
+pub mod features;
 pub mod gold;
 pub mod letter;
 pub mod parse;

@@ -1,0 +1,284 @@
+//! Stage 2b: the text a model sees, as sparse TF-IDF features.
+//!
+//! An item's text comes in [`Field`]s (title, rationale, its verdict sentence, guidelines, clinical summary); the
+//! configured fields are analysed separately and each term carries its field's prefix (`r:`, `t:`, ...), so the
+//! same word in the title and in the rationale are different features.
+
+mod tfidf;
+
+pub use tfidf::{DocFreq, Norm, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
+
+use crate::analysis::{Analyzer, AnalyzerConfig};
+use crate::error::{Error, Result};
+use crate::letter::{DisputedItem, Letter};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// A part of a disputed item's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Title,
+    /// The whole decision rationale.
+    Rationale,
+    /// The rationale with its verdict sentences ("... is (not) medically necessary") removed.
+    RationaleMasked,
+    /// Only the verdict sentences of the rationale.
+    Verdict,
+    /// The claims administrator's and the reviewer's guideline lines.
+    Guidelines,
+    /// The letter's clinical case summary.
+    Summary,
+}
+
+impl Field {
+    pub const ALL: [Field; 6] =
+        [Field::Title, Field::Rationale, Field::RationaleMasked, Field::Verdict, Field::Guidelines, Field::Summary];
+
+    /// The prefix that keeps this field's terms apart.
+    pub fn code(self) -> &'static str {
+        match self {
+            Field::Title => "t:",
+            Field::Rationale => "r:",
+            Field::RationaleMasked => "m:",
+            Field::Verdict => "v:",
+            Field::Guidelines => "g:",
+            Field::Summary => "s:",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Rationale => "rationale",
+            Field::RationaleMasked => "rationale_masked",
+            Field::Verdict => "verdict",
+            Field::Guidelines => "guidelines",
+            Field::Summary => "summary",
+        }
+    }
+
+    /// This field's text of an item.
+    pub fn text(self, doc: &ItemText) -> Cow<'_, str> {
+        match self {
+            Field::Title => Cow::Borrowed(&doc.title),
+            Field::Rationale => Cow::Borrowed(&doc.rationale),
+            Field::Guidelines => Cow::Borrowed(&doc.guidelines),
+            Field::Summary => Cow::Borrowed(&doc.summary),
+            Field::RationaleMasked | Field::Verdict => {
+                let keep_verdict = self == Field::Verdict;
+                let parts: Vec<&str> = sentences(&doc.rationale)
+                    .into_iter()
+                    .map(|r| &doc.rationale[r])
+                    .filter(|s| is_verdict(s) == keep_verdict)
+                    .collect();
+                Cow::Owned(parts.join(" "))
+            }
+        }
+    }
+}
+
+/// A sentence that states the outcome: medical necessity, or certification.
+pub fn is_verdict(sentence: &str) -> bool {
+    let s = sentence.to_ascii_lowercase();
+    s.contains("necessary") || s.contains("necessity") || s.contains("is certified") || s.contains("not certified")
+}
+
+/// Sentence spans: a sentence ends at `.`, `!` or `?` followed by white space and a capital, digit or quote.
+pub fn sentences(text: &str) -> Vec<Range<usize>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if matches!(b[i], b'.' | b'!' | b'?') {
+            let mut j = i + 1;
+            while j < b.len() && b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let at_end = j >= b.len();
+            let next_starts = !at_end && j > i + 1 && (b[j].is_ascii_uppercase() || b[j].is_ascii_digit() || b[j] == b'"');
+            if at_end || next_starts {
+                let s = text[start..=i].trim();
+                if !s.is_empty() {
+                    let off = start + text[start..].find(s).unwrap_or(0);
+                    out.push(off..off + s.len());
+                }
+                start = j;
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    let rest = text[start.min(text.len())..].trim();
+    if !rest.is_empty() {
+        let off = start + text[start..].find(rest).unwrap_or(0);
+        out.push(off..off + rest.len());
+    }
+    out
+}
+
+/// The texts of one disputed item that features can come from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ItemText {
+    pub title: String,
+    pub rationale: String,
+    pub guidelines: String,
+    pub summary: String,
+}
+
+impl ItemText {
+    pub fn from_item(letter: &Letter, item: &DisputedItem) -> Self {
+        let guidelines = [&item.claims_administrator_guideline, &item.reviewer_guideline]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        ItemText {
+            title: item.title.clone(),
+            rationale: item.rationale.clone(),
+            guidelines,
+            summary: letter.clinical_summary.clone().unwrap_or_default(),
+        }
+    }
+
+    /// A bare rationale (from `imr predict --text`).
+    pub fn from_rationale(text: &str) -> Self {
+        ItemText { rationale: text.to_string(), ..Default::default() }
+    }
+}
+
+/// Which text a model sees and how it is analysed; stored in the model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureConfig {
+    pub analyzer: AnalyzerConfig,
+    pub fields: Vec<Field>,
+    /// Word n-grams 1..=ngram_max.
+    pub ngram_max: usize,
+}
+
+impl FeatureConfig {
+    pub fn new(fields: Vec<Field>) -> Self {
+        FeatureConfig { analyzer: AnalyzerConfig::default(), fields, ngram_max: 2 }
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.fields.is_empty() {
+            return Err(Error::InvalidParam { name: "fields", value: "[]".into(), reason: "at least one field is needed" });
+        }
+        if !(1..=4).contains(&self.ngram_max) {
+            return Err(Error::InvalidParam { name: "ngram_max", value: self.ngram_max.to_string(), reason: "must be 1 to 4" });
+        }
+        Ok(())
+    }
+}
+
+/// One term occurrence, for explanations: the term, the field, and its span in that field's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermSpan {
+    pub term: String,
+    pub field: Field,
+    pub span: Range<usize>,
+}
+
+/// Turns item texts into terms according to a [`FeatureConfig`].
+pub struct Featurizer {
+    config: FeatureConfig,
+    analyzer: Analyzer,
+}
+
+impl Featurizer {
+    pub fn new(config: FeatureConfig) -> Result<Self> {
+        config.check()?;
+        let analyzer = Analyzer::from_config(&config.analyzer);
+        Ok(Featurizer { config, analyzer })
+    }
+
+    pub fn config(&self) -> &FeatureConfig {
+        &self.config
+    }
+
+    /// Every term of a document, field-prefixed, n-grams included.
+    pub fn terms(&self, doc: &ItemText) -> Vec<String> {
+        let mut out = Vec::new();
+        self.each_term(doc, |term, _, _| out.push(term));
+        out
+    }
+
+    /// Terms with where they come from, for explanations.
+    pub fn term_spans(&self, doc: &ItemText) -> Vec<TermSpan> {
+        let mut out = Vec::new();
+        self.each_term(doc, |term, field, span| out.push(TermSpan { term, field, span }));
+        out
+    }
+
+    fn each_term(&self, doc: &ItemText, mut emit: impl FnMut(String, Field, Range<usize>)) {
+        let mut words: Vec<String> = Vec::new();
+        for &field in &self.config.fields {
+            let text = field.text(doc);
+            let tokens = self.analyzer.tokens(&text);
+            words.clear();
+            words.extend(tokens.iter().map(|t| self.analyzer.term(t)));
+            let code = field.code();
+            for n in 1..=self.config.ngram_max {
+                for i in 0..words.len().saturating_sub(n - 1) {
+                    let mut term = String::with_capacity(code.len() + words[i].len() * n + n);
+                    term.push_str(code);
+                    for (k, w) in words[i..i + n].iter().enumerate() {
+                        if k > 0 {
+                            term.push(' ');
+                        }
+                        term.push_str(w);
+                    }
+                    emit(term, field, tokens[i].from..tokens[i + n - 1].to);
+                }
+            }
+        }
+    }
+
+    /// Term counts of many documents, analysed on all cores in bounded chunks (input order kept).
+    pub fn count(&self, docs: &[ItemText]) -> TermCounts {
+        use rayon::prelude::*;
+        let mut counts = TermCounts::new();
+        for chunk in docs.chunks(2048) {
+            let terms: Vec<Vec<String>> = chunk.par_iter().map(|d| self.terms(d)).collect();
+            for t in terms {
+                counts.push(t);
+            }
+        }
+        counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_split_on_terminal_punctuation() {
+        let t = "MTUS recommends 2.5 mg. The request is not medically necessary. Done";
+        let s: Vec<&str> = sentences(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(s, vec!["MTUS recommends 2.5 mg.", "The request is not medically necessary.", "Done"]);
+    }
+
+    #[test]
+    fn verdict_and_masked_fields() {
+        let d = ItemText::from_rationale("Criteria are not met. Therefore the request is not medically necessary.");
+        assert_eq!(Field::Verdict.text(&d), "Therefore the request is not medically necessary.");
+        assert_eq!(Field::RationaleMasked.text(&d), "Criteria are not met.");
+    }
+
+    #[test]
+    fn fields_are_prefixed_and_ngrams_built() {
+        let f = Featurizer::new(FeatureConfig { fields: vec![Field::Title, Field::Rationale], ..FeatureConfig::new(vec![]) }).unwrap();
+        let d = ItemText { title: "MRI knee".into(), rationale: "No red flags".into(), ..Default::default() };
+        assert_eq!(f.terms(&d), vec!["t:mri", "t:knee", "t:mri knee", "r:no", "r:neg_red", "r:neg_flag", "r:no neg_red", "r:neg_red neg_flag"]);
+        let spans = f.term_spans(&d);
+        assert_eq!(&d.rationale[spans[6].span.clone()], "No red");
+        assert!(Featurizer::new(FeatureConfig::new(vec![])).is_err());
+    }
+}

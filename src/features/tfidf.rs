@@ -1,0 +1,391 @@
+//! Sparse TF-IDF with scikit-learn's options and numbers, fitted once and applied with the stored IDF.
+
+use crate::error::{Error, Result};
+use linfa::ParamGuard;
+use serde::{Deserialize, Serialize};
+use sprs::CsMat;
+use std::collections::HashMap;
+
+/// A document-frequency bound: an absolute count of documents or a fraction of them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocFreq {
+    Count(usize),
+    Fraction(f64),
+}
+
+impl DocFreq {
+    /// The bound in documents, as scikit-learn computes it (`fraction * n_docs`, not rounded).
+    fn docs(self, n_docs: usize) -> f64 {
+        match self {
+            DocFreq::Count(c) => c as f64,
+            DocFreq::Fraction(f) => f * n_docs as f64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Norm {
+    L1,
+    L2,
+    None,
+}
+
+/// Checked TF-IDF hyperparameters (scikit-learn's names and defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TfIdfValidParams {
+    pub smooth_idf: bool,
+    pub sublinear_tf: bool,
+    pub norm: Norm,
+    pub min_df: DocFreq,
+    pub max_df: DocFreq,
+    pub max_features: Option<usize>,
+}
+
+/// Unchecked TF-IDF hyperparameters; `check()` (linfa's `ParamGuard`) validates them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TfIdfParams(TfIdfValidParams);
+
+impl Default for TfIdfParams {
+    fn default() -> Self {
+        TfIdfParams(TfIdfValidParams {
+            smooth_idf: true,
+            sublinear_tf: false,
+            norm: Norm::L2,
+            min_df: DocFreq::Count(1),
+            max_df: DocFreq::Fraction(1.0),
+            max_features: None,
+        })
+    }
+}
+
+impl TfIdfParams {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn smooth_idf(mut self, v: bool) -> Self {
+        self.0.smooth_idf = v;
+        self
+    }
+    pub fn sublinear_tf(mut self, v: bool) -> Self {
+        self.0.sublinear_tf = v;
+        self
+    }
+    pub fn norm(mut self, v: Norm) -> Self {
+        self.0.norm = v;
+        self
+    }
+    pub fn min_df(mut self, v: DocFreq) -> Self {
+        self.0.min_df = v;
+        self
+    }
+    pub fn max_df(mut self, v: DocFreq) -> Self {
+        self.0.max_df = v;
+        self
+    }
+    pub fn max_features(mut self, v: Option<usize>) -> Self {
+        self.0.max_features = v;
+        self
+    }
+}
+
+impl ParamGuard for TfIdfParams {
+    type Checked = TfIdfValidParams;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&TfIdfValidParams> {
+        let p = &self.0;
+        for (name, df) in [("min_df", p.min_df), ("max_df", p.max_df)] {
+            if let DocFreq::Fraction(f) = df {
+                if !(0.0..=1.0).contains(&f) {
+                    return Err(Error::InvalidParam { name, value: f.to_string(), reason: "a fraction must lie in [0, 1]" });
+                }
+            }
+        }
+        if let (DocFreq::Count(lo), DocFreq::Count(hi)) = (p.min_df, p.max_df) {
+            if hi < lo {
+                return Err(Error::InvalidParam { name: "max_df", value: hi.to_string(), reason: "max_df is below min_df" });
+            }
+        }
+        if p.max_features == Some(0) {
+            return Err(Error::InvalidParam { name: "max_features", value: "0".into(), reason: "must be at least 1" });
+        }
+        Ok(p)
+    }
+
+    fn check(self) -> Result<TfIdfValidParams> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+/// Documents as interned term counts: the input to fitting, built once and shared by fit and transform.
+#[derive(Debug, Default, Clone)]
+pub struct TermCounts {
+    /// Distinct terms in first-seen order.
+    pub terms: Vec<String>,
+    index: HashMap<String, u32>,
+    /// Per document: (term id, count), sorted by term id.
+    pub docs: Vec<Vec<(u32, u32)>>,
+}
+
+impl TermCounts {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one document's terms.
+    pub fn push<S: AsRef<str>>(&mut self, terms: impl IntoIterator<Item = S>) {
+        let mut ids: Vec<u32> = Vec::new();
+        for t in terms {
+            let t = t.as_ref();
+            let id = match self.index.get(t) {
+                Some(&id) => id,
+                None => {
+                    let id = self.terms.len() as u32;
+                    self.terms.push(t.to_string());
+                    self.index.insert(t.to_string(), id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        self.docs.push(count_sorted(ids));
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+}
+
+fn count_sorted<T: Ord + Copy>(mut ids: Vec<T>) -> Vec<(T, u32)> {
+    ids.sort_unstable();
+    let mut out: Vec<(T, u32)> = Vec::with_capacity(ids.len());
+    for id in ids {
+        match out.last_mut() {
+            Some((last, c)) if *last == id => *c += 1,
+            _ => out.push((id, 1)),
+        }
+    }
+    out
+}
+
+/// A fitted TF-IDF: the vocabulary (column order = sorted terms) and its IDF weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "TfIdfRepr", into = "TfIdfRepr")]
+pub struct TfIdf {
+    params: TfIdfValidParams,
+    vocabulary: Vec<String>,
+    idf: Vec<f64>,
+    index: HashMap<String, u32>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TfIdfRepr {
+    params: TfIdfValidParams,
+    vocabulary: Vec<String>,
+    idf: Vec<f64>,
+}
+
+impl TryFrom<TfIdfRepr> for TfIdf {
+    type Error = String;
+    fn try_from(r: TfIdfRepr) -> std::result::Result<Self, String> {
+        if r.vocabulary.len() != r.idf.len() {
+            return Err(format!("vocabulary has {} terms but idf has {} weights", r.vocabulary.len(), r.idf.len()));
+        }
+        if r.vocabulary.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("vocabulary is not sorted and unique".into());
+        }
+        let index = r.vocabulary.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        Ok(TfIdf { params: r.params, vocabulary: r.vocabulary, idf: r.idf, index })
+    }
+}
+
+impl From<TfIdf> for TfIdfRepr {
+    fn from(t: TfIdf) -> Self {
+        TfIdfRepr { params: t.params, vocabulary: t.vocabulary, idf: t.idf }
+    }
+}
+
+impl TfIdfValidParams {
+    /// Learns the vocabulary and IDF from training documents only.
+    pub fn fit(&self, counts: &TermCounts) -> Result<TfIdf> {
+        Ok(self.fit_select(counts)?.0)
+    }
+
+    /// Fits and transforms the training documents in one pass over the counts.
+    pub fn fit_transform(&self, counts: &TermCounts) -> Result<(TfIdf, CsMat<f64>)> {
+        let (tfidf, remap) = self.fit_select(counts)?;
+        let x = tfidf.build(counts.docs.iter().map(|d| {
+            let mut row: Vec<(u32, u32)> =
+                d.iter().filter_map(|&(id, c)| remap[id as usize].map(|col| (col, c))).collect();
+            row.sort_unstable();
+            row
+        }));
+        Ok((tfidf, x))
+    }
+
+    /// The fitted model and, per interned term id, its column (None where pruned).
+    fn fit_select(&self, counts: &TermCounts) -> Result<(TfIdf, Vec<Option<u32>>)> {
+        let n = counts.len();
+        if n == 0 {
+            return Err(Error::Data { context: "TF-IDF fit".into(), message: "no training documents".into() });
+        }
+        let nt = counts.terms.len();
+        let mut df = vec![0u32; nt];
+        let mut tf = vec![0u64; nt];
+        for d in &counts.docs {
+            for &(id, c) in d {
+                df[id as usize] += 1;
+                tf[id as usize] += u64::from(c);
+            }
+        }
+        let (lo, hi) = (self.min_df.docs(n), self.max_df.docs(n));
+        let mut kept: Vec<u32> =
+            (0..nt as u32).filter(|&i| f64::from(df[i as usize]) >= lo && f64::from(df[i as usize]) <= hi).collect();
+        if let Some(limit) = self.max_features {
+            if kept.len() > limit {
+                // Most frequent terms first; ties by term so the choice is the same on every run.
+                kept.sort_by(|&a, &b| tf[b as usize].cmp(&tf[a as usize]).then_with(|| counts.terms[a as usize].cmp(&counts.terms[b as usize])));
+                kept.truncate(limit);
+            }
+        }
+        if kept.is_empty() {
+            return Err(Error::Data {
+                context: "TF-IDF fit".into(),
+                message: format!("no terms remain after pruning (min_df {:?}, max_df {:?}, {n} documents)", self.min_df, self.max_df),
+            });
+        }
+        kept.sort_by(|&a, &b| counts.terms[a as usize].cmp(&counts.terms[b as usize]));
+        let mut remap = vec![None; nt];
+        let mut vocabulary = Vec::with_capacity(kept.len());
+        let mut idf = Vec::with_capacity(kept.len());
+        let s = if self.smooth_idf { 1.0 } else { 0.0 };
+        for (col, &id) in kept.iter().enumerate() {
+            remap[id as usize] = Some(col as u32);
+            vocabulary.push(counts.terms[id as usize].clone());
+            idf.push(((n as f64 + s) / (f64::from(df[id as usize]) + s)).ln() + 1.0);
+        }
+        let index = vocabulary.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        Ok((TfIdf { params: self.clone(), vocabulary, idf, index }, remap))
+    }
+}
+
+impl TfIdf {
+    pub fn vocabulary(&self) -> &[String] {
+        &self.vocabulary
+    }
+    pub fn idf(&self) -> &[f64] {
+        &self.idf
+    }
+    pub fn params(&self) -> &TfIdfValidParams {
+        &self.params
+    }
+    pub fn n_features(&self) -> usize {
+        self.vocabulary.len()
+    }
+    pub fn column(&self, term: &str) -> Option<usize> {
+        self.index.get(term).map(|&c| c as usize)
+    }
+
+    /// Transforms new documents with the stored vocabulary and IDF; unknown terms are ignored.
+    pub fn transform<D, S>(&self, docs: impl IntoIterator<Item = D>) -> CsMat<f64>
+    where
+        D: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.build(docs.into_iter().map(|d| count_sorted(d.into_iter().filter_map(|t| self.index.get(t.as_ref()).copied()).collect())))
+    }
+
+    /// Weights one row: tf (raw or 1 + ln), times idf, then normalised.
+    fn weigh(&self, row: &[(u32, u32)], out_idx: &mut Vec<usize>, out_val: &mut Vec<f64>) {
+        let start = out_val.len();
+        for &(col, c) in row {
+            let tf = if self.params.sublinear_tf { 1.0 + f64::from(c).ln() } else { f64::from(c) };
+            out_idx.push(col as usize);
+            out_val.push(tf * self.idf[col as usize]);
+        }
+        let vals = &mut out_val[start..];
+        let norm = match self.params.norm {
+            Norm::L2 => vals.iter().map(|v| v * v).sum::<f64>().sqrt(),
+            Norm::L1 => vals.iter().map(|v| v.abs()).sum::<f64>(),
+            Norm::None => 1.0,
+        };
+        if norm > 0.0 {
+            vals.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+
+    fn build(&self, rows: impl Iterator<Item = Vec<(u32, u32)>>) -> CsMat<f64> {
+        let mut indptr = vec![0usize];
+        let mut indices = Vec::new();
+        let mut data = Vec::new();
+        for row in rows {
+            self.weigh(&row, &mut indices, &mut data);
+            indptr.push(indices.len());
+        }
+        let n = indptr.len() - 1;
+        CsMat::new((n, self.vocabulary.len()), indptr, indices, data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(docs: &[&str]) -> TermCounts {
+        let mut c = TermCounts::new();
+        for d in docs {
+            c.push(d.split_whitespace());
+        }
+        c
+    }
+
+    #[test]
+    fn sklearn_default_formula() {
+        let c = counts(&["a b b", "b c"]);
+        let (t, x) = TfIdfParams::new().check().unwrap().fit_transform(&c).unwrap();
+        assert_eq!(t.vocabulary(), &["a", "b", "c"]);
+        // idf = ln((1+n)/(1+df)) + 1
+        let idf_a = (3.0f64 / 2.0).ln() + 1.0;
+        assert!((t.idf()[0] - idf_a).abs() < 1e-12 && (t.idf()[1] - 1.0).abs() < 1e-12);
+        let (wa, wb) = (idf_a, 2.0);
+        let n = (wa * wa + wb * wb).sqrt();
+        let row = x.outer_view(0).unwrap();
+        assert!((row.get(0).unwrap() - wa / n).abs() < 1e-12);
+        assert!((row.get(1).unwrap() - wb / n).abs() < 1e-12);
+        // transform of a new doc uses the stored idf, unknown terms dropped
+        let y = t.transform([vec!["a", "zzz"]]);
+        assert_eq!(y.nnz(), 1);
+        assert!((y.outer_view(0).unwrap().get(0).unwrap() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn pruning_and_limits() {
+        let c = counts(&["a b c", "a b", "a d"]);
+        let p = TfIdfParams::new().min_df(DocFreq::Count(2)).max_df(DocFreq::Fraction(0.9)).check().unwrap();
+        assert_eq!(p.fit(&c).unwrap().vocabulary(), &["b"]);
+        let p = TfIdfParams::new().max_features(Some(2)).check().unwrap();
+        assert_eq!(p.fit(&c).unwrap().vocabulary(), &["a", "b"]);
+        assert!(TfIdfParams::new().min_df(DocFreq::Count(3)).max_df(DocFreq::Count(1)).check().is_err());
+        assert!(TfIdfParams::new().max_df(DocFreq::Fraction(1.5)).check().is_err());
+        let p = TfIdfParams::new().min_df(DocFreq::Count(9)).check().unwrap();
+        assert!(p.fit(&c).unwrap_err().to_string().contains("no terms remain"));
+    }
+
+    #[test]
+    fn serde_round_trip_rebuilds_index() {
+        let c = counts(&["x y", "y z"]);
+        let t = TfIdfParams::new().check().unwrap().fit(&c).unwrap();
+        let back: TfIdf = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.column("z"), Some(2));
+    }
+}
