@@ -43,8 +43,10 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
-    #[error("the solver did not converge: {0}")]
+    #[error("the solver failed: {0}")]
     Solver(String),
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod features;
 pub mod gold;
 pub mod letter;
+pub mod model;
 pub mod parse;
 
 pub use error::{Error, Result};
