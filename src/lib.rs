@@ -4,6 +4,7 @@
 //! 1. [`parse`]: letters (PDF or text) into typed [`Letter`]s with their [`DisputedItem`]s;
 
 pub mod analysis;
+pub mod eval;
 pub mod error;
 pub mod features;
 pub mod gold;

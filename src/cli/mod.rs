@@ -1,7 +1,11 @@
 //! Command-line front end: clap derive into typed arguments, `anyhow` only at this edge.
 
+mod data;
+mod evaluate;
 mod parse;
+mod predict;
 mod progress;
+mod train;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -18,6 +22,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Parse(parse::ParseArgs),
+    Train(train::TrainArgs),
+    Evaluate(evaluate::EvaluateArgs),
+    Predict(predict::PredictArgs),
 }
 
 /// Exit codes, documented in `--help` of each command.
@@ -28,6 +35,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parse(a) => parse::run(a),
+        Command::Train(a) => train::run(a),
+        Command::Evaluate(a) => evaluate::run(a),
+        Command::Predict(a) => predict::run(a),
     };
     match result {
         Ok(code) => code,

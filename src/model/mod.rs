@@ -1,5 +1,13 @@
-//! Stage 3: logistic models.
+//! Stage 3: logistic models: the outcome (P(Overturned)) and one model per rationale theme.
 
+pub mod examples;
+pub mod file;
 pub mod logistic;
+pub mod outcome;
+pub mod themes;
 
+pub use examples::{examples, Example};
+pub use file::{ModelFile, TrainingMetadata, FORMAT_VERSION};
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
+pub use outcome::{OutcomeModel, OutcomeParams, TermWeight, View};
+pub use themes::{ThemeModel, ThemeModels, ThemeParams};

@@ -1,0 +1,152 @@
+//! `imr evaluate`: grouped cross-validation, or scoring a trained model on labelled letters.
+
+use super::data;
+use super::progress;
+use anyhow::Result;
+use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
+use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
+use imr::model::{ModelFile, OutcomeParams, ThemeParams, View};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Evaluate with cross-validation (stratified by outcome, grouped by letter, analyzer and TF-IDF refitted in
+/// every fold), or score a trained model (--model) on labelled letters.
+///
+/// Exit status: 0 on success, 1 when some letters could not be read, 2 on error.
+#[derive(Debug, clap::Args)]
+pub struct EvaluateArgs {
+    /// Letter files or directories (labels: their own decisions).
+    #[arg(long = "data", required = true, num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    /// Gold items with themes, to evaluate the theme models too.
+    #[arg(long)]
+    pub gold: Option<PathBuf>,
+    /// Score this trained model instead of cross-validating.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "rationale")]
+    pub view: View,
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    #[arg(long, default_value_t = 3)]
+    pub repeats: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// One JSON object per line: one per fold, then {"type": "summary", ...}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
+    let d = data::load(&a.data, a.gold.as_deref())?;
+    let mut out = std::io::stdout().lock();
+    if let Some(path) = &a.model {
+        let m = ModelFile::load(path)?;
+        let docs: Vec<_> = d.examples.iter().map(|e| e.text.clone()).collect();
+        let y: Vec<bool> = d.examples.iter().map(|e| e.decision.is_overturned()).collect();
+        let p = m.outcome.predict_proba(&docs)?;
+        let outcome = BinaryMetrics::compute(&y, &p, m.outcome.threshold);
+        let themes = match &m.themes {
+            Some(tm) => {
+                let with: Vec<usize> = (0..d.examples.len()).filter(|&i| d.examples[i].themes.is_some()).collect();
+                (!with.is_empty()).then(|| -> Result<ThemeMetrics> {
+                    let scores = tm.predict_proba(&with.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>())?;
+                    let pred: Vec<Vec<String>> = scores.iter().map(|s| tm.assign(s)).collect();
+                    let ids: Vec<String> = tm.themes.iter().map(|t| t.id.clone()).collect();
+                    let truth: Vec<Vec<String>> = with.iter().map(|&i| d.examples[i].themes.clone().unwrap_or_default()).collect();
+                    Ok(ThemeMetrics::compute(&ids, &truth, &pred))
+                }).transpose()?
+            }
+            None => None,
+        };
+        let outcome_map: BTreeMap<&str, f64> = outcome_values(&outcome).into_iter().collect();
+        if a.json {
+            let summary = json!({
+                "type": "summary", "model": path.display().to_string(), "items": d.examples.len(), "letters": d.letters,
+                "outcome": outcome_map, "confusion": outcome.confusion,
+                "themes": themes.as_ref().map(|t| json!({"micro_f1": t.micro_f1, "macro_f1": t.macro_f1, "per_theme": t.per_theme})),
+            });
+            writeln!(out, "{summary}")?;
+        } else {
+            writeln!(out, "model {} on {} items of {} letters", path.display(), d.examples.len(), d.letters)?;
+            for (k, v) in &outcome_map {
+                writeln!(out, "  {k:<18} {v:.4}")?;
+            }
+            writeln!(out, "  confusion          [[TN FP] [FN TP]] = {:?}", outcome.confusion)?;
+            if let Some(t) = &themes {
+                writeln!(out, "  themes micro-F1    {:.4}\n  themes macro-F1    {:.4}", t.micro_f1, t.macro_f1)?;
+            }
+        }
+        return Ok(exit(d.failed));
+    }
+
+    let params = OutcomeParams::new(a.view)?;
+    let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
+    let theme_params = d.gold.as_ref().map(|_| ThemeParams::new()).transpose()?;
+    let cfg = CvConfig { folds: a.folds, repeats: a.repeats, seed: a.seed };
+    let pb = progress::bar(a.folds * a.repeats, "evaluate");
+    let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &cfg, &|| pb.inc(1))?;
+    pb.finish_and_clear();
+    if a.json {
+        for f in &r.folds {
+            let mut v = serde_json::to_value(f)?;
+            v.as_object_mut().expect("object").insert("type".into(), json!("fold"));
+            writeln!(out, "{v}")?;
+        }
+        let mut v = serde_json::to_value(&r.summary)?;
+        v.as_object_mut().expect("object").insert("type".into(), json!("summary"));
+        writeln!(out, "{v}")?;
+    } else {
+        let s = &r.summary;
+        writeln!(out, "{}-fold x {} cross-validation, grouped by letter, seed {}: {} items of {} letters, view {}", s.folds, s.repeats, s.seed, s.items, s.letters, s.view)?;
+        write!(out, "{:<8}", "fold")?;
+        let names: Vec<&str> = ["roc_auc", "pr_auc", "f1", "precision", "recall", "balanced_accuracy", "brier", "log_loss"].to_vec();
+        for n in &names {
+            write!(out, " {:>9}", short(n))?;
+        }
+        writeln!(out, "{}", if theme_params.is_some() { "  themes µF1" } else { "" })?;
+        for f in &r.folds {
+            let m: BTreeMap<&str, f64> = outcome_values(&f.outcome).into_iter().collect();
+            write!(out, "{:<8}", format!("{}.{}", f.repeat + 1, f.fold + 1))?;
+            for n in &names {
+                write!(out, " {:>9.3}", m[n])?;
+            }
+            writeln!(out, "{}", f.themes.as_ref().map(|t| format!("  {:>10.3}", t.micro_f1)).unwrap_or_default())?;
+        }
+        write!(out, "{:<8}", "mean")?;
+        for n in &names {
+            write!(out, " {:>9.3}", s.outcome[*n])?;
+        }
+        writeln!(out, "{}", s.themes.as_ref().map(|t| format!("  {:>10.3}", t["micro_f1"])).unwrap_or_default())?;
+        write!(out, "{:<8}", "sd")?;
+        for n in &names {
+            write!(out, " {:>9.3}", s.outcome_sd[*n])?;
+        }
+        writeln!(out, "{}", s.themes_sd.as_ref().map(|t| format!("  {:>10.3}", t["micro_f1"])).unwrap_or_default())?;
+        if let Some(m) = &s.outcome_masked {
+            writeln!(out, "verdict sentences masked: ROC-AUC {:.3}, PR-AUC {:.3}, F1 {:.3} (the skill left without the sentence that states the outcome)", m["roc_auc"], m["pr_auc"], m["f1"])?;
+        }
+        if let (Some(t), Some(per)) = (&s.themes, &s.theme_f1) {
+            writeln!(out, "themes: micro-F1 {:.3}, macro-F1 {:.3}", t["micro_f1"], t["macro_f1"])?;
+            for (id, f1) in per {
+                writeln!(out, "  {id:<28} F1 {f1:.3}")?;
+            }
+        }
+    }
+    Ok(exit(d.failed))
+}
+
+fn short(n: &str) -> &str {
+    match n {
+        "balanced_accuracy" => "bal_acc",
+        "precision" => "prec",
+        other => other,
+    }
+}
+
+fn exit(failed: usize) -> ExitCode {
+    if failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS }
+}

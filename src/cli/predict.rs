@@ -1,0 +1,156 @@
+//! `imr predict`: score new letters or rationales with a trained model, with the terms that drove each score.
+
+use super::parse::read_reporting;
+use anyhow::{bail, Result};
+use imr::features::ItemText;
+use imr::model::{outcome::explain, ModelFile, TermWeight};
+use imr::Decision;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Score disputed items: P(Overturned), predicted decision, themes, and the top terms for each side.
+///
+/// Input: letters and directories, or --text, or rationales on stdin (one per line) when no input is given.
+/// Exit status: 0 on success, 1 when some letters could not be read (the others are scored), 2 on error.
+#[derive(Debug, clap::Args)]
+pub struct PredictArgs {
+    /// Model file.
+    #[arg(long, default_value = "models/default.json")]
+    pub model: PathBuf,
+    /// Letter files or directories.
+    pub inputs: Vec<PathBuf>,
+    /// Score this rationale text.
+    #[arg(long, conflicts_with = "inputs")]
+    pub text: Option<String>,
+    /// Terms to show for each side.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// One JSON object per item.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV with a header row.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// One scored item.
+#[derive(Debug, Serialize)]
+pub struct Prediction {
+    pub case_number: Option<String>,
+    pub item: usize,
+    pub title: Option<String>,
+    /// The letter's own decision, where the input has one.
+    pub decision: Option<Decision>,
+    pub p_overturned: f64,
+    pub predicted: Decision,
+    pub themes: Vec<String>,
+    pub theme_scores: BTreeMap<String, f64>,
+    pub top_overturned: Vec<TermWeight>,
+    pub top_upheld: Vec<TermWeight>,
+}
+
+pub fn run(a: PredictArgs) -> Result<ExitCode> {
+    let model = ModelFile::load(&a.model)?;
+    // (case, item, title, decision, text)
+    let mut rows: Vec<(Option<String>, usize, Option<String>, Option<Decision>, ItemText)> = Vec::new();
+    let mut failed = 0;
+    if let Some(t) = &a.text {
+        rows.push((None, 1, None, None, ItemText::from_rationale(t)));
+    } else if !a.inputs.is_empty() {
+        let (letters, f) = read_reporting(&a.inputs)?;
+        failed = f;
+        for l in &letters {
+            for it in &l.items {
+                rows.push((Some(l.case_number.clone()), it.number, Some(it.title.clone()), Some(it.decision), ItemText::from_item(l, it)));
+            }
+        }
+    } else {
+        for (i, line) in std::io::stdin().lock().lines().enumerate() {
+            let line = line?;
+            if !line.trim().is_empty() {
+                rows.push((None, i + 1, None, None, ItemText::from_rationale(&line)));
+            }
+        }
+        if rows.is_empty() {
+            bail!("no input: give letters, --text, or rationales on stdin");
+        }
+    }
+    let docs: Vec<ItemText> = rows.iter().map(|r| r.4.clone()).collect();
+    let p = model.outcome.predict_proba(&docs)?;
+    let theme_scores = model.themes.as_ref().map(|t| t.predict_proba(&docs)).transpose()?;
+    let f = model.outcome.featurizer()?;
+    let preds: Vec<Prediction> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (case, item, title, decision, text))| {
+            let (top_overturned, top_upheld) = explain(&model.outcome.tfidf, &model.outcome.logistic, &f, &text, a.top);
+            let (themes, scores) = match (&model.themes, &theme_scores) {
+                (Some(tm), Some(s)) => (tm.assign(&s[i]), tm.themes.iter().map(|t| t.id.clone()).zip(s[i].iter().copied()).collect()),
+                _ => (Vec::new(), BTreeMap::new()),
+            };
+            Prediction {
+                case_number: case,
+                item,
+                title,
+                decision,
+                p_overturned: p[i],
+                predicted: if p[i] >= model.outcome.threshold { Decision::Overturned } else { Decision::Upheld },
+                themes,
+                theme_scores: scores,
+                top_overturned,
+                top_upheld,
+            }
+        })
+        .collect();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if a.json {
+        for p in &preds {
+            serde_json::to_writer(&mut out, p)?;
+            out.write_all(b"\n")?;
+        }
+    } else if a.csv {
+        writeln!(out, "case_number,item,title,decision,p_overturned,predicted,themes,top_overturned,top_upheld")?;
+        for p in &preds {
+            let words = |v: &[TermWeight]| v.iter().map(|t| t.text.clone()).collect::<Vec<_>>().join("; ");
+            let fields = [
+                p.case_number.clone().unwrap_or_default(),
+                p.item.to_string(),
+                p.title.clone().unwrap_or_default(),
+                p.decision.map(|d| d.to_string()).unwrap_or_default(),
+                format!("{:.4}", p.p_overturned),
+                p.predicted.to_string(),
+                p.themes.join(" "),
+                words(&p.top_overturned),
+                words(&p.top_upheld),
+            ];
+            writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
+        }
+    } else {
+        writeln!(out, "{:<22} {:>4}  {:<40} {:>10}  {:>6}  {:<10}  themes", "case", "item", "title", "decision", "p(ovr)", "predicted")?;
+        for p in &preds {
+            let title: String = p.title.clone().unwrap_or_else(|| "(rationale)".into()).chars().take(40).collect();
+            writeln!(
+                out,
+                "{:<22} {:>4}  {:<40} {:>10}  {:>6.3}  {:<10}  {}",
+                p.case_number.clone().unwrap_or_else(|| "-".into()),
+                p.item,
+                title,
+                p.decision.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                p.p_overturned,
+                p.predicted.to_string(),
+                p.themes.join(", ")
+            )?;
+            let words = |v: &[TermWeight]| v.iter().map(|t| format!("\"{}\"", t.text)).collect::<Vec<_>>().join(" ");
+            writeln!(out, "{:>29} {}\n{:>29} {}", "towards Overturned:", words(&p.top_overturned), "towards Upheld:", words(&p.top_upheld))?;
+        }
+    }
+    out.flush()?;
+    Ok(if failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}

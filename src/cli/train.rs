@@ -1,0 +1,123 @@
+//! `imr train`: fit the outcome model (and theme models with --gold) and write one model file.
+
+use super::data;
+use super::progress;
+use anyhow::{Context, Result};
+use imr::eval::cv::{cross_validate, CvConfig};
+use imr::model::{ModelFile, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams, TrainingMetadata, View, FORMAT_VERSION};
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Train the outcome model (labels: the letters' own decisions) and, with --gold, one model per theme.
+///
+/// The same input, seed and --date give the same model file byte for byte.
+/// Exit status: 0 on success, 1 when some letters could not be read (the model is still written from the
+/// others), 2 on error.
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Letter files or directories.
+    #[arg(long = "data", required = true, num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    /// Gold items (JSON lines: case_number, item, themes) to train the theme models.
+    #[arg(long)]
+    pub gold: Option<PathBuf>,
+    /// The text the outcome model sees.
+    #[arg(long, value_enum, default_value = "rationale")]
+    pub view: View,
+    /// Seed for every random choice (threshold folds, cross-validation).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Cross-validation folds run at training time and stored in the metadata (0 to skip).
+    #[arg(long, default_value_t = 5)]
+    pub cv_folds: usize,
+    /// Training date written into the metadata (YYYY-MM-DD); default today (UTC).
+    #[arg(long)]
+    pub date: Option<imr::Date>,
+    /// Where to write the model.
+    #[arg(long, default_value = "models/model.json")]
+    pub out: PathBuf,
+}
+
+pub fn run(a: TrainArgs) -> Result<ExitCode> {
+    let d = data::load(&a.data, a.gold.as_deref())?;
+    let docs: Vec<_> = d.examples.iter().map(|e| e.text.clone()).collect();
+    let y: Vec<bool> = d.examples.iter().map(|e| e.decision.is_overturned()).collect();
+    let params = OutcomeParams::new(a.view)?;
+    let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
+    let theme_params = d.gold.as_ref().map(|_| ThemeParams::new()).transpose()?;
+
+    let cv = if a.cv_folds >= 2 {
+        let pb = progress::bar(a.cv_folds, "cv");
+        let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &CvConfig { folds: a.cv_folds, repeats: 1, seed: a.seed }, &|| pb.inc(1))?;
+        pb.finish_and_clear();
+        Some(r.summary)
+    } else {
+        None
+    };
+    let pb = progress::bar(2, "train");
+    let outcome = OutcomeModel::fit(&params, &docs, &y).context("training the outcome model")?;
+    pb.inc(1);
+    let themes = match &theme_params {
+        Some(tp) => {
+            let with: Vec<&imr::model::Example> = d.examples.iter().filter(|e| e.themes.is_some()).collect();
+            Some(ThemeModels::fit(
+                tp,
+                &with.iter().map(|e| e.text.clone()).collect::<Vec<_>>(),
+                &with.iter().map(|e| e.themes.clone().unwrap_or_default()).collect::<Vec<_>>(),
+                &with.iter().map(|e| e.case_number.clone()).collect::<Vec<_>>(),
+                &theme_ids,
+                a.seed,
+            ).context("training the theme models")?)
+        }
+        None => None,
+    };
+    pb.finish_and_clear();
+
+    let mut h = Sha256::new();
+    for e in &d.examples {
+        for part in [e.case_number.as_str(), &e.item.to_string(), &e.decision.to_string(), &e.text.title, &e.text.rationale, &e.text.guidelines, &e.text.summary] {
+            h.update(part.as_bytes());
+            h.update([0u8]);
+        }
+    }
+    let date = a.date.unwrap_or_else(|| {
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        imr::Date::from_unix(secs)
+    });
+    let file = ModelFile {
+        format_version: FORMAT_VERSION.into(),
+        outcome,
+        themes,
+        metadata: TrainingMetadata {
+            imr_version: env!("CARGO_PKG_VERSION").into(),
+            corpus_digest: format!("sha256:{:x}", h.finalize()),
+            letters: d.letters,
+            items: d.examples.len(),
+            overturned: y.iter().filter(|&&b| b).count(),
+            gold_items: d.examples.iter().filter(|e| e.themes.is_some()).count(),
+            seed: a.seed,
+            date: date.to_string(),
+            cv,
+        },
+    };
+    file.save(&a.out)?;
+    eprintln!(
+        "imr: wrote {} ({} letters, {} items, {} overturned, {} theme models)",
+        a.out.display(),
+        file.metadata.letters,
+        file.metadata.items,
+        file.metadata.overturned,
+        file.themes.as_ref().map_or(0, |t| t.themes.len())
+    );
+    if let Some(cv) = &file.metadata.cv {
+        eprintln!(
+            "imr: {}-fold CV: ROC-AUC {:.3}, F1 {:.3}{}",
+            cv.folds,
+            cv.outcome["roc_auc"],
+            cv.outcome["f1"],
+            cv.themes.as_ref().map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"])).unwrap_or_default()
+        );
+    }
+    Ok(if d.failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,216 @@
+//! Repeated, stratified, letter-grouped cross-validation of the outcome and theme models. The analyzer, the
+//! TF-IDF and the models are refitted inside every fold, on that fold's training items only.
+
+use super::folds::stratified_group_kfold;
+use super::metrics::{BinaryMetrics, MeanSd, ThemeMetrics};
+use crate::error::{Error, Result};
+use crate::features::ItemText;
+use crate::model::{Example, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CvConfig {
+    pub folds: usize,
+    pub repeats: usize,
+    pub seed: u64,
+}
+
+impl CvConfig {
+    pub fn check(&self) -> Result<()> {
+        if self.folds < 2 {
+            return Err(Error::InvalidParam { name: "folds", value: self.folds.to_string(), reason: "must be at least 2" });
+        }
+        if self.repeats < 1 {
+            return Err(Error::InvalidParam { name: "repeats", value: self.repeats.to_string(), reason: "must be at least 1" });
+        }
+        Ok(())
+    }
+}
+
+/// Metrics of one fold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldResult {
+    pub repeat: usize,
+    pub fold: usize,
+    pub train_items: usize,
+    pub test_items: usize,
+    pub outcome: BinaryMetrics,
+    /// The same outcome model with the verdict sentences masked (rationale view only).
+    pub outcome_masked: Option<BinaryMetrics>,
+    pub themes: Option<ThemeMetrics>,
+}
+
+/// An out-of-fold prediction for one item in one repeat (for plots and error analysis).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OofPrediction {
+    pub repeat: usize,
+    pub index: usize,
+    pub p_overturned: f64,
+    pub themes: Option<Vec<String>>,
+}
+
+/// Mean (and sd over folds) of every metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvSummary {
+    pub view: String,
+    pub folds: usize,
+    pub repeats: usize,
+    pub seed: u64,
+    pub letters: usize,
+    pub items: usize,
+    pub outcome: BTreeMap<String, f64>,
+    pub outcome_sd: BTreeMap<String, f64>,
+    pub outcome_masked: Option<BTreeMap<String, f64>>,
+    pub themes: Option<BTreeMap<String, f64>>,
+    pub themes_sd: Option<BTreeMap<String, f64>>,
+    pub theme_f1: Option<BTreeMap<String, f64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CvReport {
+    pub folds: Vec<FoldResult>,
+    pub summary: CvSummary,
+    pub oof: Vec<OofPrediction>,
+}
+
+/// Outcome metric names and values, in a fixed order.
+pub fn outcome_values(m: &BinaryMetrics) -> Vec<(&'static str, f64)> {
+    vec![
+        ("accuracy", m.accuracy),
+        ("balanced_accuracy", m.balanced_accuracy),
+        ("precision", m.precision),
+        ("recall", m.recall),
+        ("f1", m.f1),
+        ("macro_f1", m.macro_f1),
+        ("roc_auc", m.roc_auc),
+        ("pr_auc", m.pr_auc),
+        ("log_loss", m.log_loss),
+        ("brier", m.brier),
+    ]
+}
+
+fn summarise<T>(items: &[T], values: impl Fn(&T) -> Vec<(&'static str, f64)>) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
+    let mut cols: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for it in items {
+        for (k, v) in values(it) {
+            cols.entry(k).or_default().push(v);
+        }
+    }
+    let mut mean = BTreeMap::new();
+    let mut sd = BTreeMap::new();
+    for (k, v) in cols {
+        let m = MeanSd::of(&v);
+        mean.insert(k.to_string(), m.mean);
+        sd.insert(k.to_string(), m.sd);
+    }
+    (mean, sd)
+}
+
+/// Runs the cross-validation. Themes are evaluated where `theme_params` is given, on the items with gold themes.
+pub fn cross_validate(
+    examples: &[Example],
+    outcome_params: &OutcomeParams,
+    theme_params: Option<&ThemeParams>,
+    theme_ids: &[String],
+    cfg: &CvConfig,
+    progress: &(dyn Fn() + Sync),
+) -> Result<CvReport> {
+    cfg.check()?;
+    let groups: Vec<String> = examples.iter().map(|e| e.case_number.clone()).collect();
+    let y: Vec<bool> = examples.iter().map(|e| e.decision.is_overturned()).collect();
+    let docs: Vec<ItemText> = examples.iter().map(|e| e.text.clone()).collect();
+    let masked_params = (outcome_params.view == crate::model::View::Rationale)
+        .then(|| OutcomeParams::new(crate::model::View::RationaleMasked))
+        .transpose()?;
+    let splits = stratified_group_kfold(&groups, &y, cfg.folds, cfg.repeats, cfg.seed);
+    let results: Vec<(FoldResult, Vec<OofPrediction>)> = splits
+        .par_iter()
+        .map(|s| -> Result<_> {
+            let pick = |idx: &[usize]| -> (Vec<ItemText>, Vec<bool>) { (idx.iter().map(|&i| docs[i].clone()).collect(), idx.iter().map(|&i| y[i]).collect()) };
+            let (tr_docs, tr_y) = pick(&s.train);
+            let (te_docs, te_y) = pick(&s.test);
+            let model = OutcomeModel::fit(outcome_params, &tr_docs, &tr_y)?;
+            let p = model.predict_proba(&te_docs)?;
+            let outcome = BinaryMetrics::compute(&te_y, &p, model.threshold);
+            let outcome_masked = match &masked_params {
+                Some(mp) => {
+                    let m = OutcomeModel::fit(mp, &tr_docs, &tr_y)?;
+                    Some(BinaryMetrics::compute(&te_y, &m.predict_proba(&te_docs)?, m.threshold))
+                }
+                None => None,
+            };
+            let mut theme_pred: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+            let themes = match theme_params {
+                Some(tp) => {
+                    let tr: Vec<usize> = s.train.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
+                    let te: Vec<usize> = s.test.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
+                    let gold = |i: usize| examples[i].themes.clone().unwrap_or_default();
+                    let tm = ThemeModels::fit(
+                        tp,
+                        &tr.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>(),
+                        &tr.iter().map(|&i| gold(i)).collect::<Vec<_>>(),
+                        &tr.iter().map(|&i| groups[i].clone()).collect::<Vec<_>>(),
+                        theme_ids,
+                        cfg.seed.wrapping_add(s.repeat as u64 * 1000 + s.fold as u64),
+                    )?;
+                    let scores = tm.predict_proba(&te.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>())?;
+                    let pred: Vec<Vec<String>> = scores.iter().map(|sc| tm.assign(sc)).collect();
+                    for (&i, p) in te.iter().zip(&pred) {
+                        theme_pred.insert(i, p.clone());
+                    }
+                    Some(ThemeMetrics::compute(theme_ids, &te.iter().map(|&i| gold(i)).collect::<Vec<_>>(), &pred))
+                }
+                None => None,
+            };
+            let oof = s
+                .test
+                .iter()
+                .zip(&p)
+                .map(|(&i, &p)| OofPrediction { repeat: s.repeat, index: i, p_overturned: p, themes: theme_pred.get(&i).cloned() })
+                .collect();
+            progress();
+            Ok((
+                FoldResult { repeat: s.repeat, fold: s.fold, train_items: s.train.len(), test_items: s.test.len(), outcome, outcome_masked, themes },
+                oof,
+            ))
+        })
+        .collect::<Result<_>>()?;
+    let (folds, oof): (Vec<FoldResult>, Vec<Vec<OofPrediction>>) = results.into_iter().unzip();
+    let (outcome, outcome_sd) = summarise(&folds, |f| outcome_values(&f.outcome));
+    let outcome_masked = folds
+        .iter()
+        .all(|f| f.outcome_masked.is_some())
+        .then(|| summarise(&folds, |f| outcome_values(f.outcome_masked.as_ref().expect("checked"))).0);
+    let with_themes: Vec<&ThemeMetrics> = folds.iter().filter_map(|f| f.themes.as_ref()).collect();
+    let (themes, themes_sd, theme_f1) = if with_themes.is_empty() {
+        (None, None, None)
+    } else {
+        let (m, sd) = summarise(&with_themes, |t| vec![("micro_f1", t.micro_f1), ("macro_f1", t.macro_f1)]);
+        let per: BTreeMap<String, f64> = theme_ids
+            .iter()
+            .map(|id| (id.clone(), MeanSd::of(&with_themes.iter().filter_map(|t| t.per_theme.get(id).map(|p| p.f1)).collect::<Vec<_>>()).mean))
+            .collect();
+        (Some(m), Some(sd), Some(per))
+    };
+    let letters = groups.iter().collect::<std::collections::BTreeSet<_>>().len();
+    Ok(CvReport {
+        summary: CvSummary {
+            view: outcome_params.view.name().into(),
+            folds: cfg.folds,
+            repeats: cfg.repeats,
+            seed: cfg.seed,
+            letters,
+            items: examples.len(),
+            outcome,
+            outcome_sd,
+            outcome_masked,
+            themes,
+            themes_sd,
+            theme_f1,
+        },
+        folds,
+        oof: oof.into_iter().flatten().collect(),
+    })
+}

@@ -1,0 +1,112 @@
+//! Cross-validation splits: stratified by outcome, grouped by letter, shuffled by a seed.
+//!
+//! linfa's `Dataset::fold` is unshuffled, unstratified and ungrouped; one letter's items share a reviewer and
+//! boilerplate, so splitting them across train and test would leak.
+
+use std::collections::BTreeMap;
+
+/// SplitMix64: a tiny, fully specified generator, so a seed gives the same folds on every platform and release.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Fisher-Yates shuffle.
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = (self.next_u64() % (i as u64 + 1)) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+/// One split: indices of training and test items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    pub repeat: usize,
+    pub fold: usize,
+    pub train: Vec<usize>,
+    pub test: Vec<usize>,
+}
+
+/// `k` folds of items grouped by `groups[i]` (no group on both sides), balancing the positives of `labels`
+/// across folds; `repeats` reshuffles, each from its own stream of the seed.
+pub fn stratified_group_kfold(groups: &[String], labels: &[bool], k: usize, repeats: usize, seed: u64) -> Vec<Split> {
+    assert_eq!(groups.len(), labels.len());
+    // Group -> (items, positives), in a stable order.
+    let mut by_group: BTreeMap<&str, (Vec<usize>, usize)> = BTreeMap::new();
+    for (i, g) in groups.iter().enumerate() {
+        let e = by_group.entry(g.as_str()).or_default();
+        e.0.push(i);
+        e.1 += usize::from(labels[i]);
+    }
+    let groups: Vec<(Vec<usize>, usize)> = by_group.into_values().collect();
+    let mut out = Vec::new();
+    for r in 0..repeats {
+        let mut rng = SplitMix64::new(seed ^ (r as u64).wrapping_mul(0xA24B_AED4_963E_E407));
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        rng.shuffle(&mut order);
+        // Groups with positives first, larger first; the shuffle breaks ties.
+        order.sort_by(|&a, &b| groups[b].1.cmp(&groups[a].1).then(groups[b].0.len().cmp(&groups[a].0.len())));
+        let mut pos = vec![0usize; k];
+        let mut size = vec![0usize; k];
+        let mut assign = vec![0usize; groups.len()];
+        for &g in &order {
+            let (items, p) = &groups[g];
+            let f = (0..k)
+                .min_by_key(|&f| if *p > 0 { (pos[f], size[f]) } else { (size[f], pos[f]) })
+                .expect("k >= 1");
+            assign[g] = f;
+            pos[f] += p;
+            size[f] += items.len();
+        }
+        for f in 0..k {
+            let mut train = Vec::new();
+            let mut test = Vec::new();
+            for (g, (items, _)) in groups.iter().enumerate() {
+                if assign[g] == f { test.extend(items) } else { train.extend(items) }
+            }
+            train.sort_unstable();
+            test.sort_unstable();
+            out.push(Split { repeat: r, fold: f, train, test });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn groups_never_straddle_and_positives_spread() {
+        let groups: Vec<String> = (0..60).map(|i| format!("L{}", i / 3)).collect();
+        let labels: Vec<bool> = (0..60).map(|i| i % 7 == 0).collect();
+        let splits = stratified_group_kfold(&groups, &labels, 5, 2, 42);
+        assert_eq!(splits.len(), 10);
+        for s in &splits {
+            let tr: HashSet<&String> = s.train.iter().map(|&i| &groups[i]).collect();
+            assert!(s.test.iter().all(|&i| !tr.contains(&groups[i])));
+            assert_eq!(s.train.len() + s.test.len(), 60);
+            let p = s.test.iter().filter(|&&i| labels[i]).count();
+            assert!((1..=3).contains(&p), "fold positives {p}");
+        }
+        // every item is tested exactly once per repeat
+        let mut seen: Vec<usize> = splits[..5].iter().flat_map(|s| s.test.clone()).collect();
+        seen.sort();
+        assert_eq!(seen, (0..60).collect::<Vec<_>>());
+        // same seed, same folds; another seed, other folds
+        assert_eq!(splits, stratified_group_kfold(&groups, &labels, 5, 2, 42));
+        assert_ne!(splits, stratified_group_kfold(&groups, &labels, 5, 2, 43));
+    }
+}

@@ -1,0 +1,250 @@
+//! Classification metrics, as scikit-learn defines them.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Outcome metrics of one evaluation (P(Overturned) scores against the letters' decisions).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BinaryMetrics {
+    pub n: usize,
+    pub accuracy: f64,
+    pub balanced_accuracy: f64,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub macro_f1: f64,
+    pub roc_auc: f64,
+    pub pr_auc: f64,
+    pub log_loss: f64,
+    pub brier: f64,
+    /// [[true negatives, false positives], [false negatives, true positives]]
+    pub confusion: [[usize; 2]; 2],
+}
+
+fn div(a: f64, b: f64) -> f64 {
+    if b == 0.0 { 0.0 } else { a / b }
+}
+
+fn f1(p: f64, r: f64) -> f64 {
+    div(2.0 * p * r, p + r)
+}
+
+impl BinaryMetrics {
+    pub fn compute(y: &[bool], p: &[f64], threshold: f64) -> BinaryMetrics {
+        let n = y.len();
+        let mut c = [[0usize; 2]; 2];
+        for (&t, &s) in y.iter().zip(p) {
+            c[usize::from(t)][usize::from(s >= threshold)] += 1;
+        }
+        let (tn, fp, fneg, tp) = (c[0][0] as f64, c[0][1] as f64, c[1][0] as f64, c[1][1] as f64);
+        let (prec, rec) = (div(tp, tp + fp), div(tp, tp + fneg));
+        let (prec0, rec0) = (div(tn, tn + fneg), div(tn, tn + fp));
+        let eps = 1e-15;
+        BinaryMetrics {
+            n,
+            accuracy: div(tp + tn, n as f64),
+            balanced_accuracy: (rec + rec0) / 2.0,
+            precision: prec,
+            recall: rec,
+            f1: f1(prec, rec),
+            macro_f1: (f1(prec, rec) + f1(prec0, rec0)) / 2.0,
+            roc_auc: roc_auc(y, p),
+            pr_auc: average_precision(y, p),
+            log_loss: div(
+                y.iter().zip(p).map(|(&t, &s)| { let s = s.clamp(eps, 1.0 - eps); if t { -s.ln() } else { -(1.0 - s).ln() } }).sum(),
+                n as f64,
+            ),
+            brier: div(y.iter().zip(p).map(|(&t, &s)| (s - f64::from(u8::from(t))).powi(2)).sum(), n as f64),
+            confusion: c,
+        }
+    }
+}
+
+/// Area under the ROC curve by the rank-sum statistic (ties count half). NaN without both classes.
+pub fn roc_auc(y: &[bool], p: &[f64]) -> f64 {
+    let mut idx: Vec<usize> = (0..y.len()).collect();
+    idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut ranks = vec![0.0; y.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && p[idx[j + 1]] == p[idx[i]] {
+            j += 1;
+        }
+        let r = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            ranks[k] = r;
+        }
+        i = j + 1;
+    }
+    let n_pos = y.iter().filter(|&&t| t).count() as f64;
+    let n_neg = y.len() as f64 - n_pos;
+    if n_pos == 0.0 || n_neg == 0.0 {
+        return f64::NAN;
+    }
+    let sum: f64 = y.iter().zip(&ranks).filter(|(&t, _)| t).map(|(_, r)| r).sum();
+    (sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
+}
+
+/// Average precision (scikit-learn's step-wise area under the precision-recall curve).
+pub fn average_precision(y: &[bool], p: &[f64]) -> f64 {
+    let curve = pr_curve(y, p);
+    let mut ap = 0.0;
+    let mut last_r = 0.0;
+    for &(r, prec, _) in &curve {
+        ap += (r - last_r) * prec;
+        last_r = r;
+    }
+    if y.iter().any(|&t| t) { ap } else { f64::NAN }
+}
+
+/// (recall, precision, threshold) at each distinct score, thresholds decreasing.
+pub fn pr_curve(y: &[bool], p: &[f64]) -> Vec<(f64, f64, f64)> {
+    let mut idx: Vec<usize> = (0..y.len()).collect();
+    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let n_pos = y.iter().filter(|&&t| t).count() as f64;
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut out = Vec::new();
+    for (k, &i) in idx.iter().enumerate() {
+        if y[i] { tp += 1.0 } else { fp += 1.0 }
+        if k + 1 == idx.len() || p[idx[k + 1]] != p[i] {
+            out.push((div(tp, n_pos), div(tp, tp + fp), p[i]));
+        }
+    }
+    out
+}
+
+/// (false positive rate, true positive rate) points, from (0, 0) to (1, 1).
+pub fn roc_curve(y: &[bool], p: &[f64]) -> Vec<(f64, f64)> {
+    let mut idx: Vec<usize> = (0..y.len()).collect();
+    idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let n_pos = y.iter().filter(|&&t| t).count() as f64;
+    let n_neg = y.len() as f64 - n_pos;
+    let (mut tp, mut fp) = (0.0, 0.0);
+    let mut out = vec![(0.0, 0.0)];
+    for (k, &i) in idx.iter().enumerate() {
+        if y[i] { tp += 1.0 } else { fp += 1.0 }
+        if k + 1 == idx.len() || p[idx[k + 1]] != p[i] {
+            out.push((div(fp, n_neg), div(tp, n_pos)));
+        }
+    }
+    out
+}
+
+/// The threshold that maximises F1 on (labels, scores): the midpoint below the best-scoring cut.
+pub fn best_f1_threshold(y: &[bool], p: &[f64]) -> f64 {
+    let curve = pr_curve(y, p);
+    let mut best = (f64::NEG_INFINITY, 0.5);
+    for (k, &(r, prec, t)) in curve.iter().enumerate() {
+        let f = f1(prec, r);
+        if f > best.0 {
+            let next = curve.get(k + 1).map_or(0.0, |c| c.2);
+            best = (f, (t + next) / 2.0);
+        }
+    }
+    best.1
+}
+
+/// Per-theme and pooled multi-label metrics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThemeMetrics {
+    pub per_theme: BTreeMap<String, Prf>,
+    pub micro_f1: f64,
+    pub macro_f1: f64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Prf {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: usize,
+}
+
+impl ThemeMetrics {
+    /// `truth[i]` and `pred[i]` are the theme ids of item i.
+    pub fn compute(theme_ids: &[String], truth: &[Vec<String>], pred: &[Vec<String>]) -> ThemeMetrics {
+        let mut per_theme = BTreeMap::new();
+        let (mut tp_all, mut fp_all, mut fn_all) = (0.0, 0.0, 0.0);
+        for id in theme_ids {
+            let (mut tp, mut fp, mut fneg, mut support) = (0.0, 0.0, 0.0, 0);
+            for (t, p) in truth.iter().zip(pred) {
+                let (a, b) = (t.contains(id), p.contains(id));
+                support += usize::from(a);
+                match (a, b) {
+                    (true, true) => tp += 1.0,
+                    (false, true) => fp += 1.0,
+                    (true, false) => fneg += 1.0,
+                    _ => {}
+                }
+            }
+            tp_all += tp;
+            fp_all += fp;
+            fn_all += fneg;
+            let (precision, recall) = (div(tp, tp + fp), div(tp, tp + fneg));
+            per_theme.insert(id.clone(), Prf { precision, recall, f1: f1(precision, recall), support });
+        }
+        let micro_f1 = f1(div(tp_all, tp_all + fp_all), div(tp_all, tp_all + fn_all));
+        let macro_f1 = div(per_theme.values().map(|m| m.f1).sum(), per_theme.len() as f64);
+        ThemeMetrics { per_theme, micro_f1, macro_f1 }
+    }
+}
+
+/// Mean and (sample) standard deviation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct MeanSd {
+    pub mean: f64,
+    pub sd: f64,
+}
+
+impl MeanSd {
+    pub fn of(v: &[f64]) -> MeanSd {
+        let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return MeanSd { mean: f64::NAN, sd: f64::NAN };
+        }
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let sd = if v.len() > 1 { (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
+        MeanSd { mean, sd }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_sklearn_on_a_small_case() {
+        // sklearn: roc_auc_score([0,0,1,1],[0.1,0.4,0.35,0.8]) = 0.75; average_precision_score = 0.8333...
+        let y = [false, false, true, true];
+        let p = [0.1, 0.4, 0.35, 0.8];
+        assert!((roc_auc(&y, &p) - 0.75).abs() < 1e-12);
+        assert!((average_precision(&y, &p) - 0.833_333_333_333_333_4).abs() < 1e-12);
+        let m = BinaryMetrics::compute(&y, &p, 0.5);
+        assert_eq!(m.confusion, [[2, 0], [1, 1]]);
+        assert!((m.f1 - 2.0 / 3.0).abs() < 1e-12);
+        assert!((m.balanced_accuracy - 0.75).abs() < 1e-12);
+        // log_loss([0,0,1,1],[...]) = 0.47228795...
+        assert!((m.log_loss - 0.472_287_958_116_793_8).abs() < 1e-9);
+    }
+
+    #[test]
+    fn ties_count_half_and_threshold_maximises_f1() {
+        assert_eq!(roc_auc(&[false, true], &[0.5, 0.5]), 0.5);
+        assert!(roc_auc(&[true, true], &[0.1, 0.2]).is_nan());
+        let t = best_f1_threshold(&[false, true, true, false], &[0.2, 0.7, 0.6, 0.5]);
+        assert!(t > 0.5 && t < 0.6, "{t}");
+    }
+
+    #[test]
+    fn theme_micro_and_macro() {
+        let ids = vec!["a".to_string(), "b".to_string()];
+        let truth = vec![vec!["a".to_string()], vec!["a".to_string(), "b".to_string()]];
+        let pred = vec![vec!["a".to_string()], vec!["b".to_string()]];
+        let m = ThemeMetrics::compute(&ids, &truth, &pred);
+        assert!((m.micro_f1 - 0.8).abs() < 1e-12);
+        assert!((m.per_theme["a"].f1 - 2.0 / 3.0).abs() < 1e-12);
+        assert!((m.macro_f1 - (2.0 / 3.0 + 1.0) / 2.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,69 @@
+//! The one model file: `"format_version"` first, then the analyzer configuration, vocabulary, IDF,
+//! coefficients and thresholds of every model, and the training metadata. Written atomically.
+
+use super::outcome::OutcomeModel;
+use super::themes::ThemeModels;
+use crate::error::{Error, Result};
+use crate::eval::cv::CvSummary;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::Path;
+
+pub const FORMAT_VERSION: &str = "imr-model/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    pub format_version: String,
+    pub outcome: OutcomeModel,
+    pub themes: Option<ThemeModels>,
+    pub metadata: TrainingMetadata,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingMetadata {
+    pub imr_version: String,
+    /// SHA-256 over the training items' case numbers, item numbers, decisions and texts, in order.
+    pub corpus_digest: String,
+    pub letters: usize,
+    pub items: usize,
+    pub overturned: usize,
+    pub gold_items: usize,
+    pub seed: u64,
+    /// The training date, ISO-8601 (set with --date for a reproducible file).
+    pub date: String,
+    /// Cross-validation run at training time, if any.
+    pub cv: Option<CvSummary>,
+}
+
+impl ModelFile {
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut json = serde_json::to_vec(self).map_err(|e| Error::Json { path: path.into(), source: e })?;
+        json.push(b'\n');
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let tmp = dir.join(format!(".{}.tmp", path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&json)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(path, e)
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<ModelFile> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| Error::BadModel { path: path.into(), reason: format!("not JSON: {e}") })?;
+        let found = value.get("format_version").and_then(|v| v.as_str()).unwrap_or("(none)").to_string();
+        if found != FORMAT_VERSION {
+            return Err(Error::ModelVersion { path: path.into(), found, expected: FORMAT_VERSION });
+        }
+        serde_json::from_value(value).map_err(|e| Error::BadModel { path: path.into(), reason: e.to_string() })
+    }
+}

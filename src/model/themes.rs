@@ -1,0 +1,145 @@
+//! Rationale themes: one binary logistic model per codebook theme, each with its own decision threshold chosen
+//! inside cross-validation on the training items.
+
+use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
+use super::outcome::default_tfidf;
+use crate::error::{Error, Result};
+use crate::eval::folds::stratified_group_kfold;
+use crate::eval::metrics::best_f1_threshold;
+use crate::features::{FeatureConfig, Featurizer, Field, ItemText, TfIdf, TfIdfValidParams};
+use linfa::dataset::DatasetBase;
+use linfa::traits::Fit;
+use linfa::ParamGuard;
+use ndarray::Array1;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeParams {
+    pub features: FeatureConfig,
+    pub tfidf: TfIdfValidParams,
+    pub logistic: LogisticValidParams,
+    /// Inner folds for choosing each theme's threshold.
+    pub threshold_folds: usize,
+}
+
+impl ThemeParams {
+    pub fn new() -> Result<Self> {
+        Ok(ThemeParams {
+            features: FeatureConfig::new(vec![Field::Rationale, Field::Title]),
+            tfidf: default_tfidf()?,
+            logistic: LogisticParams::new().c(10.0).class_weight(ClassWeight::Balanced).check()?,
+            threshold_folds: 3,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeModel {
+    pub id: String,
+    pub logistic: BinaryLogistic,
+    pub threshold: f64,
+}
+
+/// The fitted theme models, sharing one analyzer and TF-IDF.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeModels {
+    pub features: FeatureConfig,
+    pub tfidf: TfIdf,
+    pub themes: Vec<ThemeModel>,
+}
+
+/// Themes fitted for the given ids, and their probabilities for new documents.
+struct Fitted {
+    tfidf: TfIdf,
+    models: Vec<BinaryLogistic>,
+}
+
+fn fit_all(params: &ThemeParams, f: &Featurizer, docs: &[&ItemText], labels: &[Vec<bool>]) -> Result<Fitted> {
+    let counts = f.count(&docs.iter().map(|d| (*d).clone()).collect::<Vec<_>>());
+    let (tfidf, x) = params.tfidf.fit_transform(&counts)?;
+    let x = Csr(x);
+    let models = labels
+        .par_iter()
+        .map(|y| params.logistic.fit(&DatasetBase::new(x.clone(), Array1::from(y.clone()))))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Fitted { tfidf, models })
+}
+
+impl ThemeModels {
+    /// Fits one model per theme id; `themes[i]` are item i's gold themes, `groups[i]` its letter (for the inner
+    /// threshold folds). A theme needs at least two positive and two negative items.
+    pub fn fit(params: &ThemeParams, docs: &[ItemText], themes: &[Vec<String>], groups: &[String], theme_ids: &[String], seed: u64) -> Result<ThemeModels> {
+        let f = Featurizer::new(params.features.clone())?;
+        let labels: Vec<Vec<bool>> = theme_ids.iter().map(|id| themes.iter().map(|t| t.contains(id)).collect()).collect();
+        for (id, y) in theme_ids.iter().zip(&labels) {
+            let pos = y.iter().filter(|&&b| b).count();
+            if pos < 2 || y.len() - pos < 2 {
+                return Err(Error::Data {
+                    context: format!("theme {id}"),
+                    message: format!("needs at least 2 positive and 2 negative items, has {pos} of {}", y.len()),
+                });
+            }
+        }
+        // Thresholds: out-of-fold probabilities from inner grouped folds of the training items.
+        let any: Vec<bool> = labels.first().cloned().unwrap_or_default();
+        let splits = stratified_group_kfold(groups, &any, params.threshold_folds, 1, seed);
+        let mut oof = vec![vec![f64::NAN; docs.len()]; theme_ids.len()];
+        for s in &splits {
+            let train_docs: Vec<&ItemText> = s.train.iter().map(|&i| &docs[i]).collect();
+            let train_labels: Vec<Vec<bool>> = labels.iter().map(|y| s.train.iter().map(|&i| y[i]).collect()).collect();
+            // A theme absent from an inner training split keeps the default threshold.
+            let ok: Vec<usize> = (0..theme_ids.len()).filter(|&t| train_labels[t].iter().any(|&b| b) && train_labels[t].iter().any(|&b| !b)).collect();
+            let fitted = fit_all(params, &f, &train_docs, &ok.iter().map(|&t| train_labels[t].clone()).collect::<Vec<_>>())?;
+            let x = fitted.tfidf.transform(s.test.iter().map(|&i| f.terms(&docs[i])));
+            for (m, &t) in fitted.models.iter().zip(&ok) {
+                for (p, &i) in m.predict_proba(&x).into_iter().zip(&s.test) {
+                    oof[t][i] = p;
+                }
+            }
+        }
+        let thresholds: Vec<f64> = labels
+            .iter()
+            .zip(&oof)
+            .map(|(y, p)| {
+                let (y, p): (Vec<bool>, Vec<f64>) = y.iter().zip(p).filter(|(_, p)| p.is_finite()).map(|(a, b)| (*a, *b)).unzip();
+                if y.iter().any(|&b| b) { best_f1_threshold(&y, &p).clamp(0.05, 0.95) } else { 0.5 }
+            })
+            .collect();
+        let all: Vec<&ItemText> = docs.iter().collect();
+        let fitted = fit_all(params, &f, &all, &labels)?;
+        Ok(ThemeModels {
+            features: params.features.clone(),
+            tfidf: fitted.tfidf,
+            themes: theme_ids
+                .iter()
+                .zip(fitted.models)
+                .zip(thresholds)
+                .map(|((id, logistic), threshold)| ThemeModel { id: id.clone(), logistic, threshold })
+                .collect(),
+        })
+    }
+
+    /// Every theme's probability per document, in `self.themes` order.
+    pub fn predict_proba(&self, docs: &[ItemText]) -> Result<Vec<Vec<f64>>> {
+        let f = Featurizer::new(self.features.clone())?;
+        let x = self.tfidf.transform(docs.iter().map(|d| f.terms(d)));
+        let per_theme: Vec<Vec<f64>> = self.themes.iter().map(|t| t.logistic.predict_proba(&x)).collect();
+        Ok((0..docs.len()).map(|i| per_theme.iter().map(|p| p[i]).collect()).collect())
+    }
+
+    /// Theme ids over their thresholds; every item has at least one theme (the one furthest over, or nearest
+    /// under, its threshold), as the codebook requires.
+    pub fn assign(&self, scores: &[f64]) -> Vec<String> {
+        let mut out: Vec<String> =
+            self.themes.iter().zip(scores).filter(|(t, &s)| s >= t.threshold).map(|(t, _)| t.id.clone()).collect();
+        if out.is_empty() {
+            if let Some((t, _)) = self.themes.iter().zip(scores).max_by(|a, b| (a.1 / a.0.threshold).total_cmp(&(b.1 / b.0.threshold))) {
+                out.push(t.id.clone());
+            }
+        }
+        out
+    }
+}
