@@ -225,8 +225,8 @@ mod tests {
         assert_eq!(m.confusion, [[2, 0], [1, 1]]);
         assert!((m.f1 - 2.0 / 3.0).abs() < 1e-12);
         assert!((m.balanced_accuracy - 0.75).abs() < 1e-12);
-        // log_loss([0,0,1,1],[...]) = 0.47228795...
-        assert!((m.log_loss - 0.472_287_958_116_793_8).abs() < 1e-9);
+        // log_loss([0,0,1,1],[0.1,0.4,0.35,0.8]) = 0.4722879538...
+        assert!((m.log_loss - 0.472_287_953_809_176_15).abs() < 1e-9);
     }
 
     #[test]

@@ -193,3 +193,50 @@ pub fn read_letters(paths: &[PathBuf], progress: impl Fn() + Sync) -> Vec<Result
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SEED: &str = include_str!("../../data/letters/003_ef80428068f9a7a4.txt");
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,400}") {
+            let _ = parse_text(&s, Path::new("x.txt"));
+        }
+
+        #[test]
+        fn truncated_letters_never_panic(cut in 0usize..SEED.len(), noise in "[A-Za-z:\\n ]{0,40}") {
+            let mut cut = cut;
+            while !SEED.is_char_boundary(cut) { cut -= 1; }
+            let text = format!("{}{}", &SEED[..cut], noise);
+            if let Ok(l) = parse_text(&text, Path::new("x.txt")) {
+                prop_assert!(l.items.len() <= 5);
+            }
+        }
+
+        #[test]
+        fn structured_noise_never_panics(parts in proptest::collection::vec(prop_oneof![
+            Just("IMR ISSUES, DECISIONS AND RATIONALES\n".to_string()),
+            Just("Claims Administrator guideline: x\n".to_string()),
+            Just("MAXIMUS guideline: y\n".to_string()),
+            Just("Decision rationale: z.\n".to_string()),
+            Just("Title: Upheld\n".to_string()),
+            Just("Overturned\n".to_string()),
+            Just("\n \n".to_string()),
+            "[a-z :.]{0,20}\n",
+        ], 0..30)) {
+            let _ = parse_text(&parts.concat(), Path::new("x.txt"));
+        }
+    }
+
+    #[test]
+    fn text_letter_parses_in_memory() {
+        let l = parse_text(SEED, Path::new("data/letters/003_ef80428068f9a7a4.txt")).unwrap();
+        assert_eq!(l.case_number, "003_ef80428068f9a7a4");
+        assert_eq!(l.items.len(), 5);
+    }
+}
