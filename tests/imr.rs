@@ -200,3 +200,65 @@ fn evaluate_reports_summary_json() {
     assert!(s["themes"]["micro_f1"].as_f64().unwrap() > 0.3);
     assert!(s["themes"]["macro_f1"].as_f64().is_some());
 }
+
+/// TF-IDF and logistic regression against scikit-learn's numbers (tests/fixtures/sklearn_tfidf.json, written by
+/// scripts/sklearn_reference.py on the same documents and token lists).
+#[test]
+fn sklearn_reference() {
+    use imr::features::{DocFreq, Norm, TermCounts, TfIdfParams};
+    use imr::model::{Csr, LogisticParams};
+    use linfa::prelude::*;
+
+    let fixture: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/sklearn_tfidf.json")).unwrap()).unwrap();
+    let files = imr::parse::discover(&[root().join("data/letters")]).unwrap();
+    let letters: Vec<imr::Letter> = imr::parse::read_letters(&files, || {}).into_iter().map(|r| r.unwrap()).collect();
+    let items: Vec<&imr::DisputedItem> = letters.iter().flat_map(|l| &l.items).collect();
+    let re = regex::Regex::new("[a-z0-9]+").unwrap();
+    let mut counts = TermCounts::new();
+    for it in &items {
+        let lower = it.rationale.to_lowercase();
+        counts.push(re.find_iter(&lower).map(|m| m.as_str().to_string()));
+    }
+    assert_eq!(fixture["documents"], items.len());
+    for (name, set) in fixture["option_sets"].as_object().unwrap() {
+        let o = &set["options"];
+        let mut p = TfIdfParams::new();
+        if let Some(v) = o.get("sublinear_tf") { p = p.sublinear_tf(v.as_bool().unwrap()) }
+        if let Some(v) = o.get("smooth_idf") { p = p.smooth_idf(v.as_bool().unwrap()) }
+        if let Some(v) = o.get("min_df") { p = p.min_df(DocFreq::Count(v.as_u64().unwrap() as usize)) }
+        if let Some(v) = o.get("max_df") { p = p.max_df(DocFreq::Fraction(v.as_f64().unwrap())) }
+        if let Some(v) = o.get("norm") { assert!(v.is_null()); p = p.norm(Norm::None) }
+        if let Some(v) = o.get("max_features") { p = p.max_features(Some(v.as_u64().unwrap() as usize)) }
+        let (t, x) = p.check().unwrap().fit_transform(&counts).unwrap();
+        let vocab: Vec<String> = set["vocabulary"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        assert_eq!(t.vocabulary(), vocab.as_slice(), "{name}: vocabulary");
+        for (a, b) in t.idf().iter().zip(set["idf"].as_array().unwrap()) {
+            assert!((a - b.as_f64().unwrap()).abs() < 1e-9, "{name}: idf");
+        }
+        let mut ours: Vec<(usize, usize, f64)> = x.iter().map(|(v, (r, c))| (r, c, *v)).collect();
+        ours.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let theirs = set["entries"].as_array().unwrap();
+        assert_eq!(ours.len(), theirs.len(), "{name}: non-zeros");
+        for ((r, c, v), e) in ours.iter().zip(theirs) {
+            assert_eq!((*r as u64, *c as u64), (e[0].as_u64().unwrap(), e[1].as_u64().unwrap()), "{name}");
+            assert!((v - e[2].as_f64().unwrap()).abs() < 1e-9, "{name}: value at ({r}, {c})");
+        }
+        if name == "default" {
+            let lr = &fixture["logistic"];
+            let y: Vec<bool> = lr["y"].as_array().unwrap().iter().map(|v| v.as_u64() == Some(1)).collect();
+            let m = LogisticParams::new()
+                .c(lr["C"].as_f64().unwrap())
+                .tolerance(1e-8)
+                .max_iterations(2_000)
+                .check()
+                .unwrap()
+                .fit(&DatasetBase::new(Csr(x.clone()), ndarray::Array1::from(y)))
+                .unwrap();
+            for (a, b) in m.coefficients.iter().zip(lr["coefficients"].as_array().unwrap()) {
+                assert!((a - b.as_f64().unwrap()).abs() < 1e-4, "logistic coefficient {a} vs {b}");
+            }
+            assert!((m.intercept - lr["intercept"].as_f64().unwrap()).abs() < 1e-4);
+        }
+    }
+}

@@ -259,7 +259,6 @@ impl Fit<Csr, Array1<bool>, Error> for LogisticValidParams {
         let dim = x.cols() + usize::from(self.fit_intercept);
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
             .with_tolerance_grad(self.tolerance)
-            .and_then(|s| s.with_tolerance_cost(0.0))
             .map_err(|e| Error::Solver(e.to_string()))?;
         let res = Executor::new(problem, solver)
             .configure(|s| s.param(Array1::zeros(dim)).max_iters(self.max_iterations))
