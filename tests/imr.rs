@@ -262,3 +262,52 @@ fn sklearn_reference() {
         }
     }
 }
+
+#[test]
+fn pdf_letters_parse_and_encrypted_pdfs_are_reported() {
+    let d = tempdir("pdf");
+    let letter = [
+        "Case Number: CM99-0000001",
+        "Date Assigned: 11/09/2016 Date of Injury: 10/13/2016",
+        "Decision Date: 12/09/2016 UR Denial Date: 11/03/2016",
+        "Priority: Standard Application",
+        "Received: 11/03/2016",
+        "",
+        "HOW THE IMR FINAL DETERMINATION WAS MADE",
+        "The Expert Reviewer has the following credentials:",
+        "State(s) of Licensure: California",
+        "Certification(s)/Specialty: Family Practice",
+        "",
+        "CLINICAL CASE SUMMARY",
+        "The injured worker is a 48 year old male with neck pain.",
+        "",
+        "IMR ISSUES, DECISIONS AND RATIONALES",
+        "Norco 10/325mg #60 was the original request. Norco 10/325mg #25 was",
+        "authorized by the Claims Administrator. The remaining IMR eligible portion of",
+        "the original request, Norco 10/325mg #35 is: Upheld",
+        "",
+        "Claims Administrator guideline: Decision based on MTUS.",
+        "",
+        "MAXIMUS guideline: Decision based on MTUS Opioids.",
+        "",
+        "Decision rationale: There is no documentation of functional improvement. The",
+        "request is not medically necessary.",
+    ];
+    let pdf = write(&d, "letter.pdf", &minimal_pdf(&letter));
+    std::fs::copy(root().join("tests/fixtures/encrypted-pdf.bin"), d.join("encrypted.pdf")).unwrap();
+    let o = imr(&["parse", "--json", d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("encrypted.pdf") && err.contains("encrypted"), "{err}");
+    let l = &json_lines(&stdout(&o))[0];
+    assert_eq!(l["source"], pdf.to_str().unwrap());
+    assert_eq!(l["case_number"], "CM99-0000001");
+    assert_eq!(l["application_received"], "2016-11-03");
+    assert_eq!(l["reviewer"]["specialty"], "Family Practice");
+    let it = &l["items"][0];
+    assert_eq!(it["title"], "Norco 10/325mg #35");
+    assert_eq!(it["original_request"], "Norco 10/325mg #60");
+    assert_eq!(it["authorized"], "Norco 10/325mg #25");
+    assert_eq!(it["decision"], "Upheld");
+    assert_eq!(it["rationale"], "There is no documentation of functional improvement. The request is not medically necessary.");
+}

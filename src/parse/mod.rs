@@ -106,7 +106,7 @@ fn pdf_text(bytes: &[u8], path: &Path) -> Result<String> {
         Ok(Ok(t)) => t,
         Ok(Err(e)) => {
             let reason = e.to_string();
-            let reason = if reason.to_ascii_lowercase().contains("encrypt") {
+            let reason = if ["encrypt", "decrypt", "password"].iter().any(|w| reason.to_ascii_lowercase().contains(w)) {
                 format!("encrypted ({reason})")
             } else {
                 reason
