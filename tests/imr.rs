@@ -174,7 +174,10 @@ fn default_model_predicts_sample_letters() {
         assert!((0.0..=1.0).contains(&p));
         assert!(!r["themes"].as_array().unwrap().is_empty());
         assert_eq!(r["theme_scores"].as_object().unwrap().len(), 10);
-        assert!(r["top_upheld"].as_array().unwrap().iter().all(|t| t["weight"].as_f64().unwrap() < 0.0));
+        let upheld = r["top_upheld"].as_array().unwrap();
+        assert!(upheld.iter().all(|t| t["weight"].as_f64().unwrap() < 0.0));
+        let words: std::collections::HashSet<String> = upheld.iter().map(|t| t["text"].as_str().unwrap().to_lowercase()).collect();
+        assert_eq!(words.len(), upheld.len(), "each wording listed once");
     }
     // The one Overturned seed item scores above every Upheld one.
     let over = rows.iter().find(|r| r["decision"] == "Overturned").unwrap()["p_overturned"].as_f64().unwrap();
@@ -249,7 +252,7 @@ fn sklearn_reference() {
             let y: Vec<bool> = lr["y"].as_array().unwrap().iter().map(|v| v.as_u64() == Some(1)).collect();
             let m = LogisticParams::new()
                 .c(lr["C"].as_f64().unwrap())
-                .tolerance(1e-8)
+                .tolerance(1e-10)
                 .max_iterations(2_000)
                 .check()
                 .unwrap()

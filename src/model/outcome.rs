@@ -131,7 +131,21 @@ pub fn explain(tfidf: &TfIdf, model: &BinaryLogistic, f: &Featurizer, doc: &Item
         TermWeight { term: term.clone(), text, weight: 0.0 }
     };
     contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let pos = contrib.iter().filter(|c| c.1 > 0.0).take(k).map(|&(j, w)| TermWeight { weight: w, ..written(j) }).collect();
-    let neg = contrib.iter().rev().filter(|c| c.1 < 0.0).take(k).map(|&(j, w)| TermWeight { weight: w, ..written(j) }).collect();
+    // The same words can be several features (the rationale and verdict fields); list each wording once.
+    let top = |it: &mut dyn Iterator<Item = &(usize, f64)>| -> Vec<TermWeight> {
+        let mut out: Vec<TermWeight> = Vec::new();
+        for &(j, w) in it {
+            let t = TermWeight { weight: w, ..written(j) };
+            if !out.iter().any(|o| o.text.eq_ignore_ascii_case(&t.text)) {
+                out.push(t);
+            }
+            if out.len() == k {
+                break;
+            }
+        }
+        out
+    };
+    let pos = top(&mut contrib.iter().filter(|c| c.1 > 0.0));
+    let neg = top(&mut contrib.iter().rev().filter(|c| c.1 < 0.0));
     (pos, neg)
 }
