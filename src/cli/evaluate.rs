@@ -53,8 +53,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             Some(tm) => {
                 let with: Vec<usize> = (0..d.examples.len()).filter(|&i| d.examples[i].themes.is_some()).collect();
                 (!with.is_empty()).then(|| -> Result<ThemeMetrics> {
-                    let scores = tm.predict_proba(&with.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>())?;
-                    let pred: Vec<Vec<String>> = scores.iter().map(|s| tm.assign(s)).collect();
+                    let pred = tm.predict(&with.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>())?;
                     let ids: Vec<String> = tm.themes.iter().map(|t| t.id.clone()).collect();
                     let truth: Vec<Vec<String>> = with.iter().map(|&i| d.examples[i].themes.clone().unwrap_or_default()).collect();
                     Ok(ThemeMetrics::compute(&ids, &truth, &pred))

@@ -155,8 +155,7 @@ pub fn cross_validate(
                         theme_ids,
                         cfg.seed.wrapping_add(s.repeat as u64 * 1000 + s.fold as u64),
                     )?;
-                    let scores = tm.predict_proba(&te.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>())?;
-                    let pred: Vec<Vec<String>> = scores.iter().map(|sc| tm.assign(sc)).collect();
+                    let pred = tm.predict(&te.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>())?;
                     for (&i, p) in te.iter().zip(&pred) {
                         theme_pred.insert(i, p.clone());
                     }

@@ -241,11 +241,11 @@ impl Featurizer {
     }
 
     /// Term counts of many documents, analysed on all cores in bounded chunks (input order kept).
-    pub fn count(&self, docs: &[ItemText]) -> TermCounts {
+    pub fn count<D: std::borrow::Borrow<ItemText> + Sync>(&self, docs: &[D]) -> TermCounts {
         use rayon::prelude::*;
         let mut counts = TermCounts::new();
         for chunk in docs.chunks(2048) {
-            let terms: Vec<Vec<String>> = chunk.par_iter().map(|d| self.terms(d)).collect();
+            let terms: Vec<Vec<String>> = chunk.par_iter().map(|d| self.terms(d.borrow())).collect();
             for t in terms {
                 counts.push(t);
             }

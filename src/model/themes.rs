@@ -58,7 +58,7 @@ struct Fitted {
 }
 
 fn fit_all(params: &ThemeParams, f: &Featurizer, docs: &[&ItemText], labels: &[Vec<bool>]) -> Result<Fitted> {
-    let counts = f.count(&docs.iter().map(|d| (*d).clone()).collect::<Vec<_>>());
+    let counts = f.count(docs);
     let (tfidf, x) = params.tfidf.fit_transform(&counts)?;
     let x = Csr(x);
     let models = labels
@@ -128,6 +128,11 @@ impl ThemeModels {
         let x = self.tfidf.transform(docs.iter().map(|d| f.terms(d)));
         let per_theme: Vec<Vec<f64>> = self.themes.iter().map(|t| t.logistic.predict_proba(&x)).collect();
         Ok((0..docs.len()).map(|i| per_theme.iter().map(|p| p[i]).collect()).collect())
+    }
+
+    /// The assigned theme ids of each document.
+    pub fn predict(&self, docs: &[ItemText]) -> Result<Vec<Vec<String>>> {
+        Ok(self.predict_proba(docs)?.iter().map(|s| self.assign(s)).collect())
     }
 
     /// Theme ids over their thresholds; every item has at least one theme (the one furthest over, or nearest

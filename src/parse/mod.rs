@@ -71,11 +71,11 @@ fn kind_of(path: &Path) -> Option<Kind> {
 
 /// Reads and parses one letter file (`.pdf` or `.txt`).
 pub fn read_letter(path: &Path) -> Result<Letter> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     kind_of(path).ok_or_else(|| Error::UnsupportedFile {
         path: path.into(),
         extension: path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default(),
     })?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = extract_text(&bytes, path)?;
     parse_text(&text, path)
 }
