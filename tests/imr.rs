@@ -239,7 +239,7 @@ fn sklearn_reference() {
         for (a, b) in t.idf().iter().zip(set["idf"].as_array().unwrap()) {
             assert!((a - b.as_f64().unwrap()).abs() < 1e-9, "{name}: idf");
         }
-        let mut ours: Vec<(usize, usize, f64)> = x.iter().map(|(v, (r, c))| (r, c, *v)).collect();
+        let mut ours: Vec<(usize, usize, f64)> = x.iter().map(|(v, (r, c))| (r as usize, c as usize, *v)).collect();
         ours.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let theirs = set["entries"].as_array().unwrap();
         assert_eq!(ours.len(), theirs.len(), "{name}: non-zeros");

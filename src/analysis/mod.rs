@@ -16,12 +16,14 @@ pub use stem::Stemmer;
 pub use stopwords::StopWords;
 pub use tokenizer::DomainTokenizer;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// One token: its (filtered) text and where it stands in the source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
-    pub text: String,
+    /// Inline up to 24 bytes (nearly every token), so tokenizing allocates nothing per token.
+    pub text: CompactString,
     /// Byte offset of the first byte in the source text.
     pub from: usize,
     /// Byte offset one past the last byte in the source text.
@@ -103,6 +105,11 @@ impl Analyzer {
         tokens
     }
 
+    /// The prefix of negated tokens' terms.
+    pub fn negation_prefix(&self) -> &str {
+        &self.negation_prefix
+    }
+
     /// The term a token contributes (its text, marked where negated).
     pub fn term(&self, t: &Token) -> String {
         if t.negated {
@@ -111,7 +118,7 @@ impl Analyzer {
             s.push_str(&t.text);
             s
         } else {
-            t.text.clone()
+            t.text.to_string()
         }
     }
 }

@@ -1,12 +1,24 @@
 //! Negation scope: tokens after a cue, up to the end of the clause, are marked negated.
 
 use super::{NegationConfig, Token, TokenFilter};
-use std::collections::HashSet;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 
 pub struct NegationMarker {
-    /// Cues as word sequences, longest first so "lack of" wins over a shorter cue.
+    /// What a word can do, looked up once per token: close a scope, or begin cues.
+    roles: FxHashMap<String, Role>,
+}
+
+#[derive(Default)]
+struct Role {
+    terminator: bool,
+    /// Cues beginning with this word, as word sequences, longest first so "lack of" wins over "lack".
     cues: Vec<Vec<String>>,
-    terminators: HashSet<String>,
+}
+
+/// The token's text for matching: lower-cased only when the analyzer did not already do it.
+fn folded(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(text.to_ascii_lowercase()) } else { Cow::Borrowed(text) }
 }
 
 impl NegationMarker {
@@ -14,11 +26,18 @@ impl NegationMarker {
         let mut cues: Vec<Vec<String>> =
             cfg.cues.iter().map(|c| c.split_whitespace().map(str::to_lowercase).collect()).filter(|c: &Vec<String>| !c.is_empty()).collect();
         cues.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        NegationMarker { cues, terminators: cfg.terminators.iter().map(|t| t.to_lowercase()).collect() }
+        let mut roles: FxHashMap<String, Role> = FxHashMap::default();
+        for c in cues {
+            roles.entry(c[0].clone()).or_default().cues.push(c);
+        }
+        for t in &cfg.terminators {
+            roles.entry(t.to_lowercase()).or_default().terminator = true;
+        }
+        NegationMarker { roles }
     }
 
-    fn cue_len_at(&self, tokens: &[Token], i: usize) -> Option<usize> {
-        self.cues.iter().find_map(|cue| {
+    fn cue_len_at(cues: &[Vec<String>], tokens: &[Token], i: usize) -> Option<usize> {
+        cues.iter().find_map(|cue| {
             let window = tokens.get(i..i + cue.len())?;
             // A multi-word cue may not straddle clause punctuation.
             let same_clause = window.iter().skip(1).all(|t| !t.clause_start);
@@ -32,10 +51,11 @@ impl TokenFilter for NegationMarker {
         let mut in_scope = false;
         let mut i = 0;
         while i < tokens.len() {
-            if tokens[i].clause_start || self.terminators.contains(tokens[i].text.as_str()) {
+            let role = self.roles.get(folded(&tokens[i].text).as_ref());
+            if tokens[i].clause_start || role.is_some_and(|r| r.terminator) {
                 in_scope = false;
             }
-            if let Some(n) = self.cue_len_at(tokens, i) {
+            if let Some(n) = role.and_then(|r| Self::cue_len_at(&r.cues, tokens, i)) {
                 // The cue words themselves stay unmarked; the scope opens after them.
                 i += n;
                 in_scope = true;

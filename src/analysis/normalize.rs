@@ -13,13 +13,13 @@ impl TokenFilter for Normalizer {
         for t in tokens.iter_mut() {
             if !t.text.is_ascii() {
                 // Curly apostrophes read as straight ones, so "doesn’t" matches the cue "doesn't".
-                t.text = t.text.nfkc().map(|c| if c == '\u{2019}' { '\'' } else { c }).collect();
+                t.text = t.text.nfkc().map(|c| if c == '\u{2019}' { '\'' } else { c }).collect::<String>().into();
             }
             if self.lowercase {
                 if t.text.is_ascii() {
-                    t.text.make_ascii_lowercase();
+                    t.text.as_mut_str().make_ascii_lowercase();
                 } else {
-                    t.text = t.text.to_lowercase();
+                    t.text = t.text.to_lowercase().into();
                 }
             }
         }

@@ -1,6 +1,18 @@
 //! Snowball English stemming (rust-stemmers) of word tokens; domain tokens (levels, doses, dates) are kept.
 
 use super::{Token, TokenFilter};
+use rustc_hash::FxHashMap;
+use compact_str::CompactString;
+use std::cell::RefCell;
+
+thread_local! {
+    /// Word -> stem (None: the word is its own stem). Snowball is the costliest stage and a corpus repeats its
+    /// words, so each thread remembers what it stemmed. Only English exists, so the word alone is the key.
+    static STEMS: RefCell<FxHashMap<CompactString, Option<CompactString>>> = RefCell::new(FxHashMap::default());
+}
+
+/// Bound on the cache, so a stream of unique tokens cannot grow it without limit.
+const CACHE_LIMIT: usize = 1 << 17;
 
 pub struct Stemmer {
     inner: rust_stemmers::Stemmer,
@@ -16,11 +28,28 @@ impl TokenFilter for Stemmer {
     fn filter(&self, tokens: &mut Vec<Token>) {
         for t in tokens.iter_mut() {
             // Only alphabetic words: "l5-s1", "10/325mg" and "#60" are already canonical.
-            if t.text.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-') {
-                if let std::borrow::Cow::Owned(s) = self.inner.stem(&t.text) {
-                    t.text = s;
-                }
+            if !t.text.chars().all(|c| c.is_alphabetic() || c == '\'' || c == '-') {
+                continue;
             }
+            STEMS.with_borrow_mut(|cache| {
+                let stem = match cache.get(&t.text) {
+                    Some(hit) => hit.clone(),
+                    None => {
+                        if cache.len() >= CACHE_LIMIT {
+                            cache.clear();
+                        }
+                        let stem = match self.inner.stem(&t.text) {
+                            std::borrow::Cow::Owned(s) => Some(CompactString::from(s)),
+                            std::borrow::Cow::Borrowed(_) => None,
+                        };
+                        cache.insert(t.text.clone(), stem.clone());
+                        stem
+                    }
+                };
+                if let Some(stem) = stem {
+                    t.text = stem;
+                }
+            });
         }
     }
 }

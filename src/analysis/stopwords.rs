@@ -1,7 +1,7 @@
 //! Stop-word removal that never drops a negation cue.
 
 use super::{Token, TokenFilter};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 /// A compact English list (articles, pronouns, auxiliaries, prepositions); negation words are not on it.
 pub(crate) const ENGLISH: &[&str] = &[
@@ -17,14 +17,14 @@ pub(crate) const ENGLISH: &[&str] = &[
 ];
 
 pub struct StopWords {
-    words: HashSet<String>,
+    words: FxHashSet<String>,
 }
 
 impl StopWords {
     /// `keep` lists negation cues: the negating word of a cue ("not", "lack" of "lack of") is never removed;
     /// its function words ("of", "to") may be, as the negation scope is marked before this filter runs.
     pub fn new(words: Vec<String>, keep: &[String]) -> Self {
-        let keep: HashSet<String> = keep.iter().filter_map(|c| c.split_whitespace().next().map(str::to_lowercase)).collect();
+        let keep: FxHashSet<String> = keep.iter().filter_map(|c| c.split_whitespace().next().map(str::to_lowercase)).collect();
         StopWords { words: words.into_iter().map(|w| w.to_lowercase()).filter(|w| !keep.contains(w)).collect() }
     }
 }

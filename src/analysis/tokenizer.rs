@@ -1,6 +1,7 @@
 //! The domain tokenizer: keeps spinal levels, doses, quantities and dates whole.
 
 use super::{Token, Tokenizer};
+use compact_str::CompactString;
 use regex::Regex;
 use std::sync::LazyLock;
 
@@ -38,10 +39,10 @@ impl Tokenizer for DomainTokenizer {
             let gap = &text[last_end..from];
             let clause_start = out.is_empty() || gap.contains(['.', ';', ':', '!', '?']);
             // Quantities and doses lose inner spaces so "x 6" and "x6" are one term.
-            let text_norm = if trimmed.contains(char::is_whitespace) {
-                trimmed.split_whitespace().collect::<String>()
+            let text_norm: CompactString = if trimmed.contains(char::is_whitespace) {
+                trimmed.split_whitespace().collect()
             } else {
-                trimmed.to_string()
+                trimmed.into()
             };
             out.push(Token { text: text_norm, from, to, clause_start, negated: false });
             last_end = to;
@@ -63,7 +64,7 @@ mod tests {
     #[test]
     fn domain_tokens_stay_whole() {
         let s = "ESI at L5-S1 and C3-C4, Norco 10/325mg #60, TPI x 6, 7.5mg on 11/09/2016.";
-        let t: Vec<String> = toks(s).into_iter().map(|t| t.text).collect();
+        let t: Vec<String> = toks(s).into_iter().map(|t| t.text.to_string()).collect();
         assert_eq!(t, vec!["ESI", "at", "L5-S1", "and", "C3-C4", "Norco", "10/325mg", "#60", "TPI", "x6", "7.5mg", "on", "11/09/2016"]);
     }
 
@@ -84,7 +85,7 @@ mod tests {
 
     #[test]
     fn words_keep_hyphens_and_apostrophes() {
-        let t: Vec<String> = toks("right-sided x-ray doesn't café").into_iter().map(|t| t.text).collect();
+        let t: Vec<String> = toks("right-sided x-ray doesn't café").into_iter().map(|t| t.text.to_string()).collect();
         assert_eq!(t, vec!["right-sided", "x-ray", "doesn't", "café"]);
     }
 }

@@ -35,6 +35,9 @@ pub struct EvaluateArgs {
     pub repeats: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Skip the verdict-masked ablation of the rationale view (halves the time).
+    #[arg(long)]
+    pub no_ablation: bool,
     /// One JSON object per line: one per fold, then {"type": "summary", ...}.
     #[arg(long)]
     pub json: bool,
@@ -85,7 +88,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     let params = OutcomeParams::new(a.view)?;
     let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
     let theme_params = d.gold.as_ref().map(|_| ThemeParams::new()).transpose()?;
-    let cfg = CvConfig { folds: a.folds, repeats: a.repeats, seed: a.seed };
+    let cfg = CvConfig { folds: a.folds, repeats: a.repeats, seed: a.seed, ablation: !a.no_ablation };
     let pb = progress::bar(a.folds * a.repeats, "evaluate");
     let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &cfg, &|| pb.inc(1))?;
     pb.finish_and_clear();

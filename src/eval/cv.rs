@@ -4,7 +4,7 @@
 use super::folds::stratified_group_kfold;
 use super::metrics::{BinaryMetrics, MeanSd, ThemeMetrics};
 use crate::error::{Error, Result};
-use crate::features::ItemText;
+use crate::features::{Featurizer, ItemText};
 use crate::model::{Example, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,8 @@ pub struct CvConfig {
     pub folds: usize,
     pub repeats: usize,
     pub seed: u64,
+    /// Also evaluate the rationale view with its verdict sentences masked.
+    pub ablation: bool,
 }
 
 impl CvConfig {
@@ -120,48 +122,53 @@ pub fn cross_validate(
     cfg.check()?;
     let groups: Vec<String> = examples.iter().map(|e| e.case_number.clone()).collect();
     let y: Vec<bool> = examples.iter().map(|e| e.decision.is_overturned()).collect();
-    let docs: Vec<ItemText> = examples.iter().map(|e| e.text.clone()).collect();
-    let masked_params = (outcome_params.view == crate::model::View::Rationale)
+    let docs: Vec<&ItemText> = examples.iter().map(|e| &e.text).collect();
+    let masked_params = (cfg.ablation && outcome_params.view == crate::model::View::Rationale)
         .then(|| OutcomeParams::new(crate::model::View::RationaleMasked))
         .transpose()?;
+    // The analyzer learns nothing from data, so every item is analysed once per feature set; the TF-IDF
+    // vocabulary and IDF, and the models, are fitted inside each fold on its training rows only.
+    let counts = Featurizer::new(outcome_params.features.clone())?.count(&docs);
+    let masked_counts = masked_params.as_ref().map(|mp| Featurizer::new(mp.features.clone()).map(|f| f.count(&docs))).transpose()?;
+    let theme_counts = theme_params.map(|tp| Featurizer::new(tp.features.clone()).map(|f| f.count(&docs))).transpose()?;
     let splits = stratified_group_kfold(&groups, &y, cfg.folds, cfg.repeats, cfg.seed);
     let results: Vec<(FoldResult, Vec<OofPrediction>)> = splits
         .par_iter()
         .map(|s| -> Result<_> {
-            let pick = |idx: &[usize]| -> (Vec<ItemText>, Vec<bool>) { (idx.iter().map(|&i| docs[i].clone()).collect(), idx.iter().map(|&i| y[i]).collect()) };
-            let (tr_docs, tr_y) = pick(&s.train);
-            let (te_docs, te_y) = pick(&s.test);
-            let model = OutcomeModel::fit(outcome_params, &tr_docs, &tr_y)?;
-            let p = model.predict_proba(&te_docs)?;
+            let labels = |idx: &[usize]| -> Vec<bool> { idx.iter().map(|&i| y[i]).collect() };
+            let (tr_y, te_y) = (labels(&s.train), labels(&s.test));
+            let model = OutcomeModel::fit_rows(outcome_params, &counts, &s.train, &tr_y)?;
+            let p = model.predict_proba_rows(&counts, &s.test);
             let outcome = BinaryMetrics::compute(&te_y, &p, model.threshold);
-            let outcome_masked = match &masked_params {
-                Some(mp) => {
-                    let m = OutcomeModel::fit(mp, &tr_docs, &tr_y)?;
-                    Some(BinaryMetrics::compute(&te_y, &m.predict_proba(&te_docs)?, m.threshold))
+            let outcome_masked = match (&masked_params, &masked_counts) {
+                (Some(mp), Some(mc)) => {
+                    let m = OutcomeModel::fit_rows(mp, mc, &s.train, &tr_y)?;
+                    Some(BinaryMetrics::compute(&te_y, &m.predict_proba_rows(mc, &s.test), m.threshold))
                 }
-                None => None,
+                _ => None,
             };
             let mut theme_pred: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-            let themes = match theme_params {
-                Some(tp) => {
+            let themes = match (theme_params, &theme_counts) {
+                (Some(tp), Some(tc)) => {
                     let tr: Vec<usize> = s.train.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
                     let te: Vec<usize> = s.test.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
                     let gold = |i: usize| examples[i].themes.clone().unwrap_or_default();
-                    let tm = ThemeModels::fit(
+                    let tm = ThemeModels::fit_rows(
                         tp,
-                        &tr.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>(),
+                        tc,
+                        &tr,
                         &tr.iter().map(|&i| gold(i)).collect::<Vec<_>>(),
                         &tr.iter().map(|&i| groups[i].clone()).collect::<Vec<_>>(),
                         theme_ids,
                         cfg.seed.wrapping_add(s.repeat as u64 * 1000 + s.fold as u64),
                     )?;
-                    let pred = tm.predict(&te.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>())?;
+                    let pred = tm.predict_rows(tc, &te);
                     for (&i, p) in te.iter().zip(&pred) {
                         theme_pred.insert(i, p.clone());
                     }
                     Some(ThemeMetrics::compute(theme_ids, &te.iter().map(|&i| gold(i)).collect::<Vec<_>>(), &pred))
                 }
-                None => None,
+                _ => None,
             };
             let oof = s
                 .test

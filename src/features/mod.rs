@@ -4,9 +4,11 @@
 //! configured fields are analysed separately and each term carries its field's prefix (`r:`, `t:`, ...), so the
 //! same word in the title and in the rationale are different features.
 
+mod count;
 mod tfidf;
 
-pub use tfidf::{DocFreq, Norm, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
+pub use count::TermCounts;
+pub use tfidf::{Columns, DocFreq, Norm, SparseRows, TfIdf, TfIdfParams, TfIdfValidParams};
 
 use crate::analysis::{Analyzer, AnalyzerConfig};
 use crate::error::{Error, Result};
@@ -185,6 +187,9 @@ pub struct TermSpan {
     pub span: Range<usize>,
 }
 
+/// Documents analysed per pipeline step of [`Featurizer::count`].
+const BATCH: usize = 2048;
+
 /// Turns item texts into terms according to a [`FeatureConfig`].
 pub struct Featurizer {
     config: FeatureConfig,
@@ -240,17 +245,61 @@ impl Featurizer {
         }
     }
 
-    /// Term counts of many documents, analysed on all cores in bounded chunks (input order kept).
+    /// Term counts of many documents, analysed on all cores in bounded batches (input order kept). The same
+    /// terms as [`Featurizer::terms`], without a string per occurrence (see `count.rs`).
     pub fn count<D: std::borrow::Borrow<ItemText> + Sync>(&self, docs: &[D]) -> TermCounts {
         use rayon::prelude::*;
-        let mut counts = TermCounts::new();
-        for chunk in docs.chunks(2048) {
-            let terms: Vec<Vec<String>> = chunk.par_iter().map(|d| self.terms(d.borrow())).collect();
-            for t in terms {
-                counts.push(t);
-            }
+        let codes: Vec<&str> = self.config.fields.iter().map(|f| f.code()).collect();
+        let prefix = self.analyzer.negation_prefix();
+        let mut merger = count::Merger::default();
+        let analyse = |batch: &[D]| -> Vec<count::LocalCounts> {
+            batch
+                .par_chunks(64)
+                .map(|chunk| {
+                    let mut local = count::LocalCounts::default();
+                    let mut words: Vec<u32> = Vec::new();
+                    for d in chunk {
+                        let d = d.borrow();
+                        let mut ids = Vec::new();
+                        for (fi, &field) in self.config.fields.iter().enumerate() {
+                            let text = field.text(d);
+                            words.clear();
+                            for t in self.analyzer.tokens(&text) {
+                                words.push(local.word(&t.text, t.negated, prefix));
+                            }
+                            for n in 1..=self.config.ngram_max {
+                                for w in words.windows(n) {
+                                    ids.push(local.gram(fi as u8, w));
+                                }
+                            }
+                        }
+                        local.finish_doc(ids);
+                    }
+                    local.seal()
+                })
+                .collect()
+        };
+        // A pipeline: batch k is merged (sequential) while batch k + 1 is analysed (parallel); batches bound the
+        // memory of chunks waiting for the merge.
+        let mut pending: Vec<count::LocalCounts> = Vec::new();
+        for batch in docs.chunks(BATCH) {
+            let merging = std::mem::take(&mut pending);
+            let m = &mut merger;
+            let ((), locals) = rayon::join(
+                move || {
+                    for l in merging {
+                        m.add(l);
+                    }
+                    m.reserve_for(docs.len());
+                },
+                || analyse(batch),
+            );
+            pending = locals;
         }
-        counts
+        for l in pending {
+            merger.add(l);
+        }
+        merger.finish(&codes)
     }
 }
 
@@ -280,5 +329,28 @@ mod tests {
         let spans = f.term_spans(&d);
         assert_eq!(&d.rationale[spans[6].span.clone()], "No red");
         assert!(Featurizer::new(FeatureConfig::new(vec![])).is_err());
+    }
+
+    #[test]
+    fn bulk_count_has_the_same_terms_as_terms() {
+        let f = Featurizer::new(FeatureConfig { ngram_max: 3, ..FeatureConfig::new(vec![Field::Title, Field::Rationale, Field::Verdict]) }).unwrap();
+        let docs: Vec<ItemText> = (0..600)
+            .map(|i| ItemText {
+                title: format!("MRI knee {}", i % 7),
+                rationale: format!("No red flags at L{}-S1 without relief {i}. The request is not medically necessary.", i % 5),
+                ..Default::default()
+            })
+            .collect();
+        let c = f.count(&docs);
+        assert_eq!(c.len(), docs.len());
+        for (i, d) in docs.iter().enumerate() {
+            let mut want = f.terms(d);
+            want.sort();
+            let (ids, counts) = c.doc(i);
+            let mut got: Vec<String> =
+                ids.iter().zip(counts).flat_map(|(&id, &n)| std::iter::repeat(c.terms()[id as usize].clone()).take(n as usize)).collect();
+            got.sort();
+            assert_eq!(got, want, "document {i}");
+        }
     }
 }

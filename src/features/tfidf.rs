@@ -3,8 +3,12 @@
 use crate::error::{Error, Result};
 use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
-use sprs::CsMat;
-use std::collections::HashMap;
+use super::count::TermCounts;
+use rustc_hash::FxHashMap;
+use sprs::CsMatI;
+
+/// Sparse feature rows: CSR with `u32` column indices (4 bytes a non-zero less than `usize`).
+pub type SparseRows = CsMatI<f64, u32, usize>;
 
 /// A document-frequency bound: an absolute count of documents or a fraction of them.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -121,49 +125,6 @@ impl ParamGuard for TfIdfParams {
     }
 }
 
-/// Documents as interned term counts: the input to fitting, built once and shared by fit and transform.
-#[derive(Debug, Default, Clone)]
-pub struct TermCounts {
-    /// Distinct terms in first-seen order.
-    pub terms: Vec<String>,
-    index: HashMap<String, u32>,
-    /// Per document: (term id, count), sorted by term id.
-    pub docs: Vec<Vec<(u32, u32)>>,
-}
-
-impl TermCounts {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds one document's terms.
-    pub fn push<S: AsRef<str>>(&mut self, terms: impl IntoIterator<Item = S>) {
-        let mut ids: Vec<u32> = Vec::new();
-        for t in terms {
-            let t = t.as_ref();
-            let id = match self.index.get(t) {
-                Some(&id) => id,
-                None => {
-                    let id = self.terms.len() as u32;
-                    self.terms.push(t.to_string());
-                    self.index.insert(t.to_string(), id);
-                    id
-                }
-            };
-            ids.push(id);
-        }
-        self.docs.push(count_sorted(ids));
-    }
-
-    pub fn len(&self) -> usize {
-        self.docs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
-    }
-}
-
 fn count_sorted<T: Ord + Copy>(mut ids: Vec<T>) -> Vec<(T, u32)> {
     ids.sort_unstable();
     let mut out: Vec<(T, u32)> = Vec::with_capacity(ids.len());
@@ -183,7 +144,7 @@ pub struct TfIdf {
     params: TfIdfValidParams,
     vocabulary: Vec<String>,
     idf: Vec<f64>,
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -215,45 +176,73 @@ impl From<TfIdf> for TfIdfRepr {
 }
 
 impl TfIdfValidParams {
-    /// Learns the vocabulary and IDF from training documents only.
+    /// Learns the vocabulary and IDF from all documents of `counts`.
     pub fn fit(&self, counts: &TermCounts) -> Result<TfIdf> {
-        Ok(self.fit_select(counts)?.0)
+        Ok(self.fit_rows(counts, &all_rows(counts))?.0)
     }
 
-    /// Fits and transforms the training documents in one pass over the counts.
-    pub fn fit_transform(&self, counts: &TermCounts) -> Result<(TfIdf, CsMat<f64>)> {
-        let (tfidf, remap) = self.fit_select(counts)?;
-        let x = tfidf.build(counts.docs.iter().map(|d| {
-            let mut row: Vec<(u32, u32)> =
-                d.iter().filter_map(|&(id, c)| remap[id as usize].map(|col| (col, c))).collect();
-            row.sort_unstable();
-            row
-        }));
+    /// Fits and transforms all documents of `counts`.
+    pub fn fit_transform(&self, counts: &TermCounts) -> Result<(TfIdf, SparseRows)> {
+        let rows = all_rows(counts);
+        let (tfidf, cols) = self.fit_rows(counts, &rows)?;
+        let x = tfidf.transform_counts(counts, &rows, &cols);
         Ok((tfidf, x))
     }
 
-    /// The fitted model and, per interned term id, its column (None where pruned).
-    fn fit_select(&self, counts: &TermCounts) -> Result<(TfIdf, Vec<Option<u32>>)> {
-        let n = counts.len();
+    /// Fits and transforms all documents, consuming the counts: the matrix reuses their term-id buffer as its
+    /// column indices, so counts and matrix are never both held in full (the memory peak of training).
+    pub fn fit_transform_owned(&self, counts: TermCounts) -> Result<(TfIdf, SparseRows)> {
+        let (tfidf, cols) = self.fit_rows(&counts, &all_rows(&counts))?;
+        let (_, old_indptr, mut ids, counts) = counts.into_parts();
+        let kept = ids.iter().filter(|&&id| cols.0[id as usize] != NO_COLUMN).count();
+        let mut data: Vec<f64> = Vec::with_capacity(kept);
+        let mut indptr = Vec::with_capacity(old_indptr.len());
+        indptr.push(0);
+        let (mut row, mut idx): (Vec<(u32, u32)>, Vec<u32>) = (Vec::new(), Vec::new());
+        for w in old_indptr.windows(2) {
+            row.clear();
+            row.extend((w[0]..w[1]).filter_map(|k| Some((cols.0[ids[k] as usize], counts[k])).filter(|p| p.0 != NO_COLUMN)));
+            row.sort_unstable();
+            idx.clear();
+            tfidf.weigh(&row, &mut idx, &mut data);
+            // Rows only shrink, so the write position never passes this row's start.
+            let at = indptr[indptr.len() - 1];
+            ids[at..at + idx.len()].copy_from_slice(&idx);
+            indptr.push(at + idx.len());
+        }
+        drop(counts);
+        ids.truncate(data.len());
+        ids.shrink_to_fit();
+        let shape = (indptr.len() - 1, tfidf.n_features());
+        Ok((tfidf, SparseRows::new(shape, indptr, ids, data)))
+    }
+
+    /// Learns the vocabulary and IDF from the documents `rows` of `counts` only (a training fold), and returns
+    /// with it the column of every term id of `counts`, to transform any of its rows without strings.
+    pub fn fit_rows(&self, counts: &TermCounts, rows: &[usize]) -> Result<(TfIdf, Columns)> {
+        let n = rows.len();
         if n == 0 {
             return Err(Error::Data { context: "TF-IDF fit".into(), message: "no training documents".into() });
         }
-        let nt = counts.terms.len();
+        let terms = counts.terms();
+        let nt = terms.len();
         let mut df = vec![0u32; nt];
         let mut tf = vec![0u64; nt];
-        for d in &counts.docs {
-            for &(id, c) in d {
+        for &r in rows {
+            let (ids, cs) = counts.doc(r);
+            for (&id, &c) in ids.iter().zip(cs) {
                 df[id as usize] += 1;
                 tf[id as usize] += u64::from(c);
             }
         }
         let (lo, hi) = (self.min_df.docs(n), self.max_df.docs(n));
-        let mut kept: Vec<u32> =
-            (0..nt as u32).filter(|&i| f64::from(df[i as usize]) >= lo && f64::from(df[i as usize]) <= hi).collect();
+        let mut kept: Vec<u32> = (0..nt as u32)
+            .filter(|&i| df[i as usize] > 0 && f64::from(df[i as usize]) >= lo && f64::from(df[i as usize]) <= hi)
+            .collect();
         if let Some(limit) = self.max_features {
             if kept.len() > limit {
                 // Most frequent terms first; ties by term so the choice is the same on every run.
-                kept.sort_by(|&a, &b| tf[b as usize].cmp(&tf[a as usize]).then_with(|| counts.terms[a as usize].cmp(&counts.terms[b as usize])));
+                kept.sort_by(|&a, &b| tf[b as usize].cmp(&tf[a as usize]).then_with(|| terms[a as usize].cmp(&terms[b as usize])));
                 kept.truncate(limit);
             }
         }
@@ -263,20 +252,31 @@ impl TfIdfValidParams {
                 message: format!("no terms remain after pruning (min_df {:?}, max_df {:?}, {n} documents)", self.min_df, self.max_df),
             });
         }
-        kept.sort_by(|&a, &b| counts.terms[a as usize].cmp(&counts.terms[b as usize]));
-        let mut remap = vec![None; nt];
+        // Columns in term order: the same on every run and machine, whatever order terms were first seen in.
+        kept.sort_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));
+        let mut cols = vec![NO_COLUMN; nt];
         let mut vocabulary = Vec::with_capacity(kept.len());
         let mut idf = Vec::with_capacity(kept.len());
         let s = if self.smooth_idf { 1.0 } else { 0.0 };
         for (col, &id) in kept.iter().enumerate() {
-            remap[id as usize] = Some(col as u32);
-            vocabulary.push(counts.terms[id as usize].clone());
+            cols[id as usize] = col as u32;
+            vocabulary.push(terms[id as usize].clone());
             idf.push(((n as f64 + s) / (f64::from(df[id as usize]) + s)).ln() + 1.0);
         }
         let index = vocabulary.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
-        Ok((TfIdf { params: self.clone(), vocabulary, idf, index }, remap))
+        Ok((TfIdf { params: self.clone(), vocabulary, idf, index }, Columns(cols)))
     }
 }
+
+fn all_rows(counts: &TermCounts) -> Vec<usize> {
+    (0..counts.len()).collect()
+}
+
+const NO_COLUMN: u32 = u32::MAX;
+
+/// The TF-IDF column of each term id of one [`TermCounts`] (`u32::MAX` where the term is not in the vocabulary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns(Vec<u32>);
 
 impl TfIdf {
     pub fn vocabulary(&self) -> &[String] {
@@ -295,21 +295,57 @@ impl TfIdf {
         self.index.get(term).map(|&c| c as usize)
     }
 
-    /// Transforms new documents with the stored vocabulary and IDF; unknown terms are ignored.
-    pub fn transform<D, S>(&self, docs: impl IntoIterator<Item = D>) -> CsMat<f64>
+    /// Where the terms of `counts` fall in this vocabulary (one lookup per distinct term).
+    pub fn columns(&self, counts: &TermCounts) -> Columns {
+        Columns(counts.terms().iter().map(|t| self.index.get(t.as_str()).copied().unwrap_or(NO_COLUMN)).collect())
+    }
+
+    /// Transforms the documents `rows` of `counts`, with `cols` from [`TfIdf::columns`] or the fit.
+    pub fn transform_counts(&self, counts: &TermCounts, rows: &[usize], cols: &Columns) -> SparseRows {
+        let mut indptr = Vec::with_capacity(rows.len() + 1);
+        indptr.push(0usize);
+        let nnz: usize = rows.iter().map(|&r| counts.doc(r).0.len()).sum();
+        let mut indices: Vec<u32> = Vec::with_capacity(nnz);
+        let mut data: Vec<f64> = Vec::with_capacity(nnz);
+        let mut row: Vec<(u32, u32)> = Vec::new();
+        for &r in rows {
+            let (ids, cs) = counts.doc(r);
+            row.clear();
+            row.extend(ids.iter().zip(cs).filter_map(|(&id, &c)| Some((cols.0[id as usize], c)).filter(|p| p.0 != NO_COLUMN)));
+            row.sort_unstable();
+            self.weigh(&row, &mut indices, &mut data);
+            indptr.push(indices.len());
+        }
+        // Capacity was an upper bound (pruned terms drop out); give the rest back.
+        indices.shrink_to_fit();
+        data.shrink_to_fit();
+        SparseRows::new((rows.len(), self.vocabulary.len()), indptr, indices, data)
+    }
+
+    /// Transforms new documents given as term strings, with the stored vocabulary and IDF; unknown terms are
+    /// ignored.
+    pub fn transform<D, S>(&self, docs: impl IntoIterator<Item = D>) -> SparseRows
     where
         D: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.build(docs.into_iter().map(|d| count_sorted(d.into_iter().filter_map(|t| self.index.get(t.as_ref()).copied()).collect())))
+        let mut indptr = vec![0usize];
+        let mut indices = Vec::new();
+        let mut data = Vec::new();
+        for d in docs {
+            let row = count_sorted(d.into_iter().filter_map(|t| self.index.get(t.as_ref()).copied()).collect());
+            self.weigh(&row, &mut indices, &mut data);
+            indptr.push(indices.len());
+        }
+        SparseRows::new((indptr.len() - 1, self.vocabulary.len()), indptr, indices, data)
     }
 
     /// Weights one row: tf (raw or 1 + ln), times idf, then normalised.
-    fn weigh(&self, row: &[(u32, u32)], out_idx: &mut Vec<usize>, out_val: &mut Vec<f64>) {
+    fn weigh(&self, row: &[(u32, u32)], out_idx: &mut Vec<u32>, out_val: &mut Vec<f64>) {
         let start = out_val.len();
         for &(col, c) in row {
             let tf = if self.params.sublinear_tf { 1.0 + f64::from(c).ln() } else { f64::from(c) };
-            out_idx.push(col as usize);
+            out_idx.push(col);
             out_val.push(tf * self.idf[col as usize]);
         }
         let vals = &mut out_val[start..];
@@ -321,18 +357,6 @@ impl TfIdf {
         if norm > 0.0 {
             vals.iter_mut().for_each(|v| *v /= norm);
         }
-    }
-
-    fn build(&self, rows: impl Iterator<Item = Vec<(u32, u32)>>) -> CsMat<f64> {
-        let mut indptr = vec![0usize];
-        let mut indices = Vec::new();
-        let mut data = Vec::new();
-        for row in rows {
-            self.weigh(&row, &mut indices, &mut data);
-            indptr.push(indices.len());
-        }
-        let n = indptr.len() - 1;
-        CsMat::new((n, self.vocabulary.len()), indptr, indices, data)
     }
 }
 

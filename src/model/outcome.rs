@@ -2,7 +2,8 @@
 
 use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 use crate::error::Result;
-use crate::features::{FeatureConfig, Featurizer, Field, ItemText, TfIdf, TfIdfParams, TfIdfValidParams, DocFreq};
+use crate::features::{DocFreq, FeatureConfig, Featurizer, Field, ItemText, SparseRows, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
+use std::borrow::Borrow;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use linfa::ParamGuard;
@@ -90,10 +91,22 @@ pub struct TermWeight {
 
 impl OutcomeModel {
     /// Fits on training items only (`overturned[i]` is item i's label).
-    pub fn fit(params: &OutcomeParams, docs: &[ItemText], overturned: &[bool]) -> Result<OutcomeModel> {
+    pub fn fit<D: Borrow<ItemText> + Sync>(params: &OutcomeParams, docs: &[D], overturned: &[bool]) -> Result<OutcomeModel> {
         let featurizer = Featurizer::new(params.features.clone())?;
         let counts = featurizer.count(docs);
-        let (tfidf, x) = params.tfidf.fit_transform(&counts)?;
+        let (tfidf, x) = params.tfidf.fit_transform_owned(counts)?;
+        Self::fit_matrix(params, tfidf, x, overturned)
+    }
+
+    /// Fits on the documents `rows` of `counts` only (counted with `params.features`): cross-validation counts
+    /// every item once and fits each fold from its rows, as the analyzer learns nothing from data.
+    pub fn fit_rows(params: &OutcomeParams, counts: &TermCounts, rows: &[usize], overturned: &[bool]) -> Result<OutcomeModel> {
+        let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
+        let x = tfidf.transform_counts(counts, rows, &cols);
+        Self::fit_matrix(params, tfidf, x, overturned)
+    }
+
+    fn fit_matrix(params: &OutcomeParams, tfidf: TfIdf, x: SparseRows, overturned: &[bool]) -> Result<OutcomeModel> {
         let logistic = params.logistic.fit(&DatasetBase::new(Csr(x), Array1::from(overturned.to_vec())))?;
         Ok(OutcomeModel { view: params.view, features: params.features.clone(), tfidf, logistic, threshold: 0.5 })
     }
@@ -103,10 +116,15 @@ impl OutcomeModel {
     }
 
     /// P(Overturned) per item.
-    pub fn predict_proba(&self, docs: &[ItemText]) -> Result<Vec<f64>> {
-        let f = self.featurizer()?;
-        let x = self.tfidf.transform(docs.iter().map(|d| f.terms(d)));
-        Ok(self.logistic.predict_proba(&x))
+    pub fn predict_proba<D: Borrow<ItemText> + Sync>(&self, docs: &[D]) -> Result<Vec<f64>> {
+        let counts = self.featurizer()?.count(docs);
+        Ok(self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>()))
+    }
+
+    /// P(Overturned) for the documents `rows` of `counts` (counted with this model's features).
+    pub fn predict_proba_rows(&self, counts: &TermCounts, rows: &[usize]) -> Vec<f64> {
+        let x = self.tfidf.transform_counts(counts, rows, &self.tfidf.columns(counts));
+        self.logistic.predict_proba(&x)
     }
 
     /// The `k` terms pushing most towards Overturned and towards Upheld.

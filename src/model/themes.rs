@@ -6,7 +6,8 @@ use super::outcome::default_tfidf;
 use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
 use crate::eval::metrics::best_f1_threshold;
-use crate::features::{FeatureConfig, Featurizer, Field, ItemText, TfIdf, TfIdfValidParams};
+use crate::features::{Columns, FeatureConfig, Featurizer, Field, ItemText, TermCounts, TfIdf, TfIdfValidParams};
+use std::borrow::Borrow;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use linfa::ParamGuard;
@@ -51,28 +52,49 @@ pub struct ThemeModels {
     pub themes: Vec<ThemeModel>,
 }
 
-/// Themes fitted for the given ids, and their probabilities for new documents.
+/// Themes fitted for the given ids, and the columns of the counts they were fitted from.
 struct Fitted {
     tfidf: TfIdf,
+    cols: Columns,
     models: Vec<BinaryLogistic>,
 }
 
-fn fit_all(params: &ThemeParams, f: &Featurizer, docs: &[&ItemText], labels: &[Vec<bool>]) -> Result<Fitted> {
-    let counts = f.count(docs);
-    let (tfidf, x) = params.tfidf.fit_transform(&counts)?;
-    let x = Csr(x);
+fn fit_all(params: &ThemeParams, counts: &TermCounts, rows: &[usize], labels: &[Vec<bool>]) -> Result<Fitted> {
+    let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
+    let x = Csr(tfidf.transform_counts(counts, rows, &cols));
     let models = labels
         .par_iter()
         .map(|y| params.logistic.fit(&DatasetBase::new(x.clone(), Array1::from(y.clone()))))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Fitted { tfidf, models })
+    Ok(Fitted { tfidf, cols, models })
 }
 
 impl ThemeModels {
     /// Fits one model per theme id; `themes[i]` are item i's gold themes, `groups[i]` its letter (for the inner
     /// threshold folds). A theme needs at least two positive and two negative items.
-    pub fn fit(params: &ThemeParams, docs: &[ItemText], themes: &[Vec<String>], groups: &[String], theme_ids: &[String], seed: u64) -> Result<ThemeModels> {
-        let f = Featurizer::new(params.features.clone())?;
+    pub fn fit<D: Borrow<ItemText> + Sync>(
+        params: &ThemeParams,
+        docs: &[D],
+        themes: &[Vec<String>],
+        groups: &[String],
+        theme_ids: &[String],
+        seed: u64,
+    ) -> Result<ThemeModels> {
+        let counts = Featurizer::new(params.features.clone())?.count(docs);
+        Self::fit_rows(params, &counts, &(0..docs.len()).collect::<Vec<_>>(), themes, groups, theme_ids, seed)
+    }
+
+    /// Fits on the documents `rows` of `counts` (counted with `params.features`); `themes[k]` and `groups[k]`
+    /// belong to `rows[k]`.
+    pub fn fit_rows(
+        params: &ThemeParams,
+        counts: &TermCounts,
+        rows: &[usize],
+        themes: &[Vec<String>],
+        groups: &[String],
+        theme_ids: &[String],
+        seed: u64,
+    ) -> Result<ThemeModels> {
         let labels: Vec<Vec<bool>> = theme_ids.iter().map(|id| themes.iter().map(|t| t.contains(id)).collect()).collect();
         for (id, y) in theme_ids.iter().zip(&labels) {
             let pos = y.iter().filter(|&&b| b).count();
@@ -86,17 +108,18 @@ impl ThemeModels {
         // Thresholds: out-of-fold probabilities from inner grouped folds of the training items.
         let any: Vec<bool> = labels.first().cloned().unwrap_or_default();
         let splits = stratified_group_kfold(groups, &any, params.threshold_folds, 1, seed);
-        let mut oof = vec![vec![f64::NAN; docs.len()]; theme_ids.len()];
+        let mut oof = vec![vec![f64::NAN; rows.len()]; theme_ids.len()];
         for s in &splits {
-            let train_docs: Vec<&ItemText> = s.train.iter().map(|&i| &docs[i]).collect();
-            let train_labels: Vec<Vec<bool>> = labels.iter().map(|y| s.train.iter().map(|&i| y[i]).collect()).collect();
+            let train_rows: Vec<usize> = s.train.iter().map(|&k| rows[k]).collect();
+            let test_rows: Vec<usize> = s.test.iter().map(|&k| rows[k]).collect();
+            let train_labels: Vec<Vec<bool>> = labels.iter().map(|y| s.train.iter().map(|&k| y[k]).collect()).collect();
             // A theme absent from an inner training split keeps the default threshold.
             let ok: Vec<usize> = (0..theme_ids.len()).filter(|&t| train_labels[t].iter().any(|&b| b) && train_labels[t].iter().any(|&b| !b)).collect();
-            let fitted = fit_all(params, &f, &train_docs, &ok.iter().map(|&t| train_labels[t].clone()).collect::<Vec<_>>())?;
-            let x = fitted.tfidf.transform(s.test.iter().map(|&i| f.terms(&docs[i])));
+            let fitted = fit_all(params, counts, &train_rows, &ok.iter().map(|&t| train_labels[t].clone()).collect::<Vec<_>>())?;
+            let x = fitted.tfidf.transform_counts(counts, &test_rows, &fitted.cols);
             for (m, &t) in fitted.models.iter().zip(&ok) {
-                for (p, &i) in m.predict_proba(&x).into_iter().zip(&s.test) {
-                    oof[t][i] = p;
+                for (p, &k) in m.predict_proba(&x).into_iter().zip(&s.test) {
+                    oof[t][k] = p;
                 }
             }
         }
@@ -108,8 +131,7 @@ impl ThemeModels {
                 if y.iter().any(|&b| b) { best_f1_threshold(&y, &p).clamp(0.05, 0.95) } else { 0.5 }
             })
             .collect();
-        let all: Vec<&ItemText> = docs.iter().collect();
-        let fitted = fit_all(params, &f, &all, &labels)?;
+        let fitted = fit_all(params, counts, rows, &labels)?;
         Ok(ThemeModels {
             features: params.features.clone(),
             tfidf: fitted.tfidf,
@@ -123,16 +145,26 @@ impl ThemeModels {
     }
 
     /// Every theme's probability per document, in `self.themes` order.
-    pub fn predict_proba(&self, docs: &[ItemText]) -> Result<Vec<Vec<f64>>> {
-        let f = Featurizer::new(self.features.clone())?;
-        let x = self.tfidf.transform(docs.iter().map(|d| f.terms(d)));
+    pub fn predict_proba<D: Borrow<ItemText> + Sync>(&self, docs: &[D]) -> Result<Vec<Vec<f64>>> {
+        let counts = Featurizer::new(self.features.clone())?.count(docs);
+        Ok(self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>()))
+    }
+
+    /// Every theme's probability for the documents `rows` of `counts` (counted with this model's features).
+    pub fn predict_proba_rows(&self, counts: &TermCounts, rows: &[usize]) -> Vec<Vec<f64>> {
+        let x = self.tfidf.transform_counts(counts, rows, &self.tfidf.columns(counts));
         let per_theme: Vec<Vec<f64>> = self.themes.iter().map(|t| t.logistic.predict_proba(&x)).collect();
-        Ok((0..docs.len()).map(|i| per_theme.iter().map(|p| p[i]).collect()).collect())
+        (0..rows.len()).map(|i| per_theme.iter().map(|p| p[i]).collect()).collect()
     }
 
     /// The assigned theme ids of each document.
-    pub fn predict(&self, docs: &[ItemText]) -> Result<Vec<Vec<String>>> {
+    pub fn predict<D: Borrow<ItemText> + Sync>(&self, docs: &[D]) -> Result<Vec<Vec<String>>> {
         Ok(self.predict_proba(docs)?.iter().map(|s| self.assign(s)).collect())
+    }
+
+    /// The assigned theme ids of the documents `rows` of `counts`.
+    pub fn predict_rows(&self, counts: &TermCounts, rows: &[usize]) -> Vec<Vec<String>> {
+        self.predict_proba_rows(counts, rows).iter().map(|s| self.assign(s)).collect()
     }
 
     /// Theme ids over their thresholds; every item has at least one theme (the one furthest over, or nearest

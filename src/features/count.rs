@@ -1,0 +1,302 @@
+//! Term counting: documents as interned term ids and counts, the input of TF-IDF fitting and transforming.
+//!
+//! Counting is where the feature pipeline spends its time and memory, so it never builds a `String` per term
+//! occurrence: each parallel chunk interns its words, then its n-grams as tuples of word ids (integer keys), and
+//! only the distinct terms of the whole batch are ever spelled out as strings.
+
+use rustc_hash::FxHashMap;
+
+/// Documents as interned term counts, rows stored flat (CSR-like).
+#[derive(Debug, Clone)]
+pub struct TermCounts {
+    /// Distinct terms, by id (first-seen order).
+    terms: Vec<String>,
+    /// Term lookup for [`TermCounts::push`]; rebuilt on demand after a bulk count.
+    index: FxHashMap<String, u32>,
+    indptr: Vec<usize>,
+    ids: Vec<u32>,
+    counts: Vec<u32>,
+}
+
+impl Default for TermCounts {
+    fn default() -> Self {
+        TermCounts { terms: Vec::new(), index: FxHashMap::default(), indptr: vec![0], ids: Vec::new(), counts: Vec::new() }
+    }
+}
+
+impl TermCounts {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one document's terms.
+    pub fn push<S: AsRef<str>>(&mut self, terms: impl IntoIterator<Item = S>) {
+        if self.index.len() != self.terms.len() {
+            self.index = self.terms.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        }
+        let mut ids: Vec<u32> = Vec::new();
+        for t in terms {
+            let t = t.as_ref();
+            let id = match self.index.get(t) {
+                Some(&id) => id,
+                None => {
+                    let id = self.terms.len() as u32;
+                    self.terms.push(t.to_string());
+                    self.index.insert(t.to_string(), id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        self.push_ids(ids);
+    }
+
+    /// Adds one document given as term ids (any order, repeats counted).
+    fn push_ids(&mut self, mut ids: Vec<u32>) {
+        ids.sort_unstable();
+        let mut i = 0;
+        while i < ids.len() {
+            let mut j = i + 1;
+            while j < ids.len() && ids[j] == ids[i] {
+                j += 1;
+            }
+            self.ids.push(ids[i]);
+            self.counts.push((j - i) as u32);
+            i = j;
+        }
+        self.indptr.push(self.ids.len());
+    }
+
+    /// Adds one document as (term id, count), ids distinct.
+    fn push_row(&mut self, row: &[(u32, u32)]) {
+        self.ids.extend(row.iter().map(|p| p.0));
+        self.counts.extend(row.iter().map(|p| p.1));
+        self.indptr.push(self.ids.len());
+    }
+
+    /// The flat parts, for an in-place transform: (indptr, ids, counts).
+    pub(crate) fn into_parts(self) -> (Vec<String>, Vec<usize>, Vec<u32>, Vec<u32>) {
+        (self.terms, self.indptr, self.ids, self.counts)
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Distinct terms by id.
+    pub fn terms(&self) -> &[String] {
+        &self.terms
+    }
+
+    /// Document `i` as (distinct term ids, their counts); ids ascending after [`TermCounts::push`], in no set
+    /// order after a bulk count.
+    pub fn doc(&self, i: usize) -> (&[u32], &[u32]) {
+        let r = self.indptr[i]..self.indptr[i + 1];
+        (&self.ids[r.clone()], &self.counts[r])
+    }
+
+    /// Stored (term, count) pairs over all documents.
+    pub fn nnz(&self) -> usize {
+        self.ids.len()
+    }
+}
+
+/// A term as word ids: the field's position in the configuration and up to four words (`u32::MAX` pads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct GramKey {
+    pub field: u8,
+    pub words: [u32; 4],
+}
+
+const PAD: u32 = u32::MAX;
+
+/// What one chunk of documents counted, in chunk-local ids.
+#[derive(Default)]
+pub(crate) struct LocalCounts {
+    words: Vec<String>,
+    word_ids: FxHashMap<String, u32>,
+    negated_ids: FxHashMap<String, u32>,
+    grams: Vec<GramKey>,
+    gram_ids: FxHashMap<GramKey, u32>,
+    /// Per document, (local id, count) sorted by local id.
+    docs: Vec<Vec<(u32, u32)>>,
+}
+
+impl LocalCounts {
+    /// The local id of a word; negated words are spelled with the prefix, so they are different words.
+    pub fn word(&mut self, text: &str, negated: bool, prefix: &str) -> u32 {
+        let map = if negated { &mut self.negated_ids } else { &mut self.word_ids };
+        if let Some(&id) = map.get(text) {
+            return id;
+        }
+        let id = self.words.len() as u32;
+        self.words.push(if negated { format!("{prefix}{text}") } else { text.to_string() });
+        map.insert(text.to_string(), id);
+        id
+    }
+
+    pub fn gram(&mut self, field: u8, words: &[u32]) -> u32 {
+        let mut key = GramKey { field, words: [PAD; 4] };
+        key.words[..words.len()].copy_from_slice(words);
+        let next = self.grams.len() as u32;
+        let id = *self.gram_ids.entry(key).or_insert(next);
+        if id == next {
+            self.grams.push(key);
+        }
+        id
+    }
+
+    /// Frees the lookup maps once the chunk is done: only the lists are needed to merge, and chunks wait for
+    /// the merge in memory.
+    pub fn seal(mut self) -> Self {
+        self.word_ids = FxHashMap::default();
+        self.negated_ids = FxHashMap::default();
+        self.gram_ids = FxHashMap::default();
+        self.grams.shrink_to_fit();
+        self
+    }
+
+    /// Ends a document given its terms' local ids (with repeats); counted here, in the parallel part.
+    pub fn finish_doc(&mut self, mut ids: Vec<u32>) {
+        ids.sort_unstable();
+        let mut row: Vec<(u32, u32)> = Vec::new();
+        for id in ids {
+            match row.last_mut() {
+                Some((last, c)) if *last == id => *c += 1,
+                _ => row.push((id, 1)),
+            }
+        }
+        self.docs.push(row);
+    }
+}
+
+/// Merges chunks (in order) into one [`TermCounts`]; `codes[field]` is each field's prefix.
+#[derive(Default)]
+pub(crate) struct Merger {
+    words: Vec<String>,
+    word_ids: FxHashMap<String, u32>,
+    grams: Vec<GramKey>,
+    gram_ids: FxHashMap<GramKey, u32>,
+    out: TermCounts,
+}
+
+impl Merger {
+    pub fn add(&mut self, local: LocalCounts) {
+        let word_map: Vec<u32> = local
+            .words
+            .into_iter()
+            .map(|w| {
+                let next = self.words.len() as u32;
+                match self.word_ids.get(&w) {
+                    Some(&id) => id,
+                    None => {
+                        self.word_ids.insert(w.clone(), next);
+                        self.words.push(w);
+                        next
+                    }
+                }
+            })
+            .collect();
+        let gram_map: Vec<u32> = local
+            .grams
+            .iter()
+            .map(|g| {
+                let mut key = *g;
+                for w in key.words.iter_mut().filter(|w| **w != PAD) {
+                    *w = word_map[*w as usize];
+                }
+                let next = self.grams.len() as u32;
+                let id = *self.gram_ids.entry(key).or_insert(next);
+                if id == next {
+                    self.grams.push(key);
+                }
+                id
+            })
+            .collect();
+        for mut doc in local.docs {
+            // Global ids are distinct as local ones were; no need to sort them (consumers don't rely on order).
+            for (id, _) in doc.iter_mut() {
+                *id = gram_map[*id as usize];
+            }
+            self.out.push_row(&doc);
+        }
+    }
+
+    /// Reserves room for the rest of a batch run, from the non-zeros per document seen so far: doubling the
+    /// largest buffers would briefly hold them twice.
+    pub fn reserve_for(&mut self, total_docs: usize) {
+        let done = self.out.len();
+        if done == 0 || total_docs <= done {
+            return;
+        }
+        let per_doc = self.out.nnz() as f64 / done as f64;
+        let more = (per_doc * (total_docs - done) as f64 * 1.02) as usize;
+        if self.out.ids.capacity() - self.out.ids.len() < more {
+            self.out.ids.reserve_exact(more);
+            self.out.counts.reserve_exact(more);
+        }
+        self.out.indptr.reserve_exact(total_docs + 1 - self.out.indptr.len());
+    }
+
+    /// Spells out each distinct term once: field prefix, then its words joined by spaces.
+    pub fn finish(mut self, codes: &[&str]) -> TermCounts {
+        self.out.terms = self
+            .grams
+            .iter()
+            .map(|g| {
+                let mut s = String::from(codes[g.field as usize]);
+                for (k, &w) in g.words.iter().take_while(|&&w| w != PAD).enumerate() {
+                    if k > 0 {
+                        s.push(' ');
+                    }
+                    s.push_str(&self.words[w as usize]);
+                }
+                s
+            })
+            .collect();
+        self.out.index.clear();
+        self.out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_counts_repeats_and_sorts_ids() {
+        let mut c = TermCounts::new();
+        c.push(["b", "a", "b"]);
+        c.push(["c", "b"]);
+        assert_eq!(c.terms(), &["b", "a", "c"]);
+        assert_eq!(c.doc(0), (&[0u32, 1][..], &[2u32, 1][..]));
+        assert_eq!(c.doc(1), (&[0u32, 2][..], &[1u32, 1][..]));
+        assert_eq!((c.len(), c.nnz()), (2, 4));
+    }
+
+    #[test]
+    fn chunks_merge_into_one_vocabulary() {
+        let mut a = LocalCounts::default();
+        let (x, y) = (a.word("x", false, "neg_"), a.word("y", true, "neg_"));
+        let ids = vec![a.gram(0, &[x]), a.gram(0, &[y]), a.gram(0, &[x, y])];
+        a.finish_doc(ids);
+        let mut b = LocalCounts::default();
+        let y2 = b.word("y", true, "neg_");
+        let ids = vec![b.gram(0, &[y2]), b.gram(0, &[y2])];
+        b.finish_doc(ids);
+        let mut m = Merger::default();
+        m.add(a);
+        m.add(b);
+        let c = m.finish(&["r:"]);
+        assert_eq!(c.terms(), &["r:x", "r:neg_y", "r:x neg_y"]);
+        assert_eq!(c.doc(1), (&[1u32][..], &[2u32][..]));
+        let mut first: Vec<(u32, u32)> = c.doc(0).0.iter().copied().zip(c.doc(0).1.iter().copied()).collect();
+        first.sort_unstable();
+        assert_eq!(first, vec![(0, 1), (1, 1), (2, 1)]);
+    }
+}
