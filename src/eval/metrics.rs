@@ -181,11 +181,19 @@ impl ThemeMetrics {
             tp_all += tp;
             fp_all += fp;
             fn_all += fneg;
-            let (precision, recall) = (div(tp, tp + fp), div(tp, tp + fneg));
-            per_theme.insert(id.clone(), Prf { precision, recall, f1: f1(precision, recall), support });
+            let prf = if support == 0 && fp == 0.0 {
+                // Neither in the gold nor predicted in this fold: the scores are undefined, not 0 (scikit-learn
+                // also leaves such a label out of its macro average). Means over folds skip them.
+                Prf { precision: f64::NAN, recall: f64::NAN, f1: f64::NAN, support }
+            } else {
+                let (precision, recall) = (div(tp, tp + fp), div(tp, tp + fneg));
+                Prf { precision, recall, f1: f1(precision, recall), support }
+            };
+            per_theme.insert(id.clone(), prf);
         }
         let micro_f1 = f1(div(tp_all, tp_all + fp_all), div(tp_all, tp_all + fn_all));
-        let macro_f1 = div(per_theme.values().map(|m| m.f1).sum(), per_theme.len() as f64);
+        let defined: Vec<f64> = per_theme.values().map(|m| m.f1).filter(|f| f.is_finite()).collect();
+        let macro_f1 = div(defined.iter().sum(), defined.len() as f64);
         ThemeMetrics { per_theme, micro_f1, macro_f1 }
     }
 }
@@ -246,5 +254,13 @@ mod tests {
         assert!((m.micro_f1 - 0.8).abs() < 1e-12);
         assert!((m.per_theme["a"].f1 - 2.0 / 3.0).abs() < 1e-12);
         assert!((m.macro_f1 - (2.0 / 3.0 + 1.0) / 2.0).abs() < 1e-12);
+        // A theme neither in the gold nor predicted is undefined and left out of the macro average.
+        let ids3 = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let m3 = ThemeMetrics::compute(&ids3, &truth, &pred);
+        assert!(m3.per_theme["c"].f1.is_nan());
+        assert_eq!(m3.macro_f1, m.macro_f1);
+        // Predicted but absent from the gold: a real 0.
+        let m4 = ThemeMetrics::compute(&ids3, &truth, &[vec!["a".to_string()], vec!["c".to_string()]]);
+        assert_eq!(m4.per_theme["c"].f1, 0.0);
     }
 }

@@ -5,6 +5,7 @@
 //! same word in the title and in the rationale are different features.
 
 mod count;
+pub mod cues;
 mod tfidf;
 
 pub use count::TermCounts;
@@ -161,11 +162,14 @@ pub struct FeatureConfig {
     pub fields: Vec<Field>,
     /// Word n-grams 1..=ngram_max.
     pub ngram_max: usize,
+    /// Cue patterns matched in the rationale, each match a term `c:<name>` (none by default).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cues: Vec<cues::Cue>,
 }
 
 impl FeatureConfig {
     pub fn new(fields: Vec<Field>) -> Self {
-        FeatureConfig { analyzer: AnalyzerConfig::default(), fields, ngram_max: 2 }
+        FeatureConfig { analyzer: AnalyzerConfig::default(), fields, ngram_max: 2, cues: Vec::new() }
     }
 
     fn check(&self) -> Result<()> {
@@ -194,13 +198,18 @@ const BATCH: usize = 2048;
 pub struct Featurizer {
     config: FeatureConfig,
     analyzer: Analyzer,
+    cues: cues::CueMatcher,
 }
+
+/// The prefix of cue terms.
+const CUE_CODE: &str = "c:";
 
 impl Featurizer {
     pub fn new(config: FeatureConfig) -> Result<Self> {
         config.check()?;
         let analyzer = Analyzer::from_config(&config.analyzer);
-        Ok(Featurizer { config, analyzer })
+        let cues = cues::CueMatcher::new(&config.cues)?;
+        Ok(Featurizer { config, analyzer, cues })
     }
 
     pub fn config(&self) -> &FeatureConfig {
@@ -243,13 +252,18 @@ impl Featurizer {
                 }
             }
         }
+        for (_, name, span) in self.cues.matches(&doc.rationale) {
+            emit(format!("{CUE_CODE}{name}"), Field::Rationale, span);
+        }
     }
 
     /// Term counts of many documents, analysed on all cores in bounded batches (input order kept). The same
     /// terms as [`Featurizer::terms`], without a string per occurrence (see `count.rs`).
     pub fn count<D: std::borrow::Borrow<ItemText> + Sync>(&self, docs: &[D]) -> TermCounts {
         use rayon::prelude::*;
-        let codes: Vec<&str> = self.config.fields.iter().map(|f| f.code()).collect();
+        // Cue terms count as one more pseudo-field, after the configured ones.
+        let codes: Vec<&str> = self.config.fields.iter().map(|f| f.code()).chain([CUE_CODE]).collect();
+        let cue_field = self.config.fields.len() as u8;
         let prefix = self.analyzer.negation_prefix();
         let mut merger = count::Merger::default();
         let analyse = |batch: &[D]| -> Vec<count::LocalCounts> {
@@ -272,6 +286,10 @@ impl Featurizer {
                                     ids.push(local.gram(fi as u8, w));
                                 }
                             }
+                        }
+                        for (_, name, _) in self.cues.matches(&d.rationale) {
+                            let w = local.word(name, false, prefix);
+                            ids.push(local.gram(cue_field, &[w]));
                         }
                         local.finish_doc(ids);
                     }
@@ -333,7 +351,12 @@ mod tests {
 
     #[test]
     fn bulk_count_has_the_same_terms_as_terms() {
-        let f = Featurizer::new(FeatureConfig { ngram_max: 3, ..FeatureConfig::new(vec![Field::Title, Field::Rationale, Field::Verdict]) }).unwrap();
+        let f = Featurizer::new(FeatureConfig {
+            ngram_max: 3,
+            cues: cues::codebook(),
+            ..FeatureConfig::new(vec![Field::Title, Field::Rationale, Field::Verdict])
+        })
+        .unwrap();
         let docs: Vec<ItemText> = (0..600)
             .map(|i| ItemText {
                 title: format!("MRI knee {}", i % 7),

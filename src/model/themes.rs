@@ -27,7 +27,7 @@ pub struct ThemeParams {
 impl ThemeParams {
     pub fn new() -> Result<Self> {
         Ok(ThemeParams {
-            features: FeatureConfig::new(vec![Field::Rationale, Field::Title]),
+            features: FeatureConfig { cues: crate::features::cues::codebook(), ..FeatureConfig::new(vec![Field::Rationale, Field::Title]) },
             tfidf: default_tfidf()?,
             logistic: LogisticParams::new().c(10.0).class_weight(ClassWeight::Balanced).check()?,
             threshold_folds: 3,
