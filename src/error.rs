@@ -43,8 +43,8 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
-    #[error("the solver failed: {0}")]
-    Solver(String),
+    #[error("{path}: cannot draw the plot: {reason}")]
+    Plot { path: PathBuf, reason: String },
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
 }

@@ -11,6 +11,7 @@ pub mod gold;
 pub mod letter;
 pub mod model;
 pub mod parse;
+pub mod report;
 
 pub use error::{Error, Result};
 pub use letter::{Date, Decision, DisputedItem, Letter, Patient, Priority, Reviewer, Sex};

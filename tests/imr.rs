@@ -191,8 +191,15 @@ fn evaluate_reports_summary_json() {
     let Some(c) = corpus("evaluate_reports_summary_json") else { return };
     let pdf = c.join("dwc/pdf");
     let gold = c.join("dwc/gold/items.jsonl");
-    let o = imr(&["evaluate", "--data", pdf.to_str().unwrap(), "--gold", gold.to_str().unwrap(), "--folds", "3", "--repeats", "1", "--json"]);
+    let plots = tempdir("plots-cv");
+    let o = imr(&[
+        "evaluate", "--data", pdf.to_str().unwrap(), "--gold", gold.to_str().unwrap(), "--folds", "3", "--repeats", "1", "--json",
+        "--plots", plots.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    for name in ["roc", "pr", "calibration", "confusion", "theme_f1"] {
+        assert_plot(&plots, name);
+    }
     let lines = json_lines(&stdout(&o));
     assert_eq!(lines.len(), 4);
     let s = lines.last().unwrap();
@@ -202,6 +209,37 @@ fn evaluate_reports_summary_json() {
     }
     assert!(s["themes"]["micro_f1"].as_f64().unwrap() > 0.3);
     assert!(s["themes"]["macro_f1"].as_f64().is_some());
+}
+
+/// Checks that `dir` holds `name`.svg (well-formed XML, an <svg> root with text) and `name`.png (decodes, 800x600,
+/// more than one colour).
+fn assert_plot(dir: &std::path::Path, name: &str) {
+    let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap_or_else(|e| panic!("{name}.svg: {e}"));
+    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg is not XML: {e}"));
+    assert_eq!(doc.root_element().tag_name().name(), "svg", "{name}.svg");
+    assert!(doc.descendants().any(|n| n.tag_name().name() == "text"), "{name}.svg has no text");
+    let png = image::open(dir.join(format!("{name}.png"))).unwrap_or_else(|e| panic!("{name}.png: {e}")).to_rgb8();
+    assert_eq!(png.dimensions(), (800, 600), "{name}.png");
+    let first = png.get_pixel(0, 0);
+    assert!(png.pixels().any(|p| p != first), "{name}.png is blank");
+}
+
+#[test]
+fn evaluate_model_writes_plots() {
+    let dir = tempdir("plots-model");
+    let o = imr(&["evaluate", "--model", "models/default.json", "--data", "data/letters", "--plots", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in ["roc", "pr", "calibration", "confusion"] {
+        assert_plot(&dir, name);
+    }
+    // The sample letters have no gold themes: no theme chart.
+    assert!(!dir.join("theme_f1.svg").exists());
+    assert!(stderr(&o).contains("wrote 8 plots"), "{}", stderr(&o));
+    // A plots path that is a file is a clear error, not a panic.
+    let file = write(&dir, "not-a-dir", b"x");
+    let o = imr(&["evaluate", "--model", "models/default.json", "--data", "data/letters", "--plots", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not-a-dir"), "{}", stderr(&o));
 }
 
 /// TF-IDF and logistic regression against scikit-learn's numbers (tests/fixtures/sklearn_tfidf.json, written by

@@ -6,6 +6,7 @@ use anyhow::Result;
 use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
 use imr::model::{ModelFile, OutcomeParams, ThemeParams, View};
+use imr::report::{write_plots, PlotData, Run};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -38,6 +39,9 @@ pub struct EvaluateArgs {
     /// Skip the verdict-masked ablation of the rationale view (halves the time).
     #[arg(long)]
     pub no_ablation: bool,
+    /// Write plots here (ROC, precision-recall, calibration, confusion matrix, per-theme F1; SVG and PNG).
+    #[arg(long, value_name = "DIR")]
+    pub plots: Option<PathBuf>,
     /// One JSON object per line: one per fold, then {"type": "summary", ...}.
     #[arg(long)]
     pub json: bool,
@@ -64,6 +68,15 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             }
             None => None,
         };
+        if let Some(dir) = &a.plots {
+            let data = PlotData {
+                subtitle: format!("model {} on {} items of {} letters", file_name(path), d.examples.len(), d.letters),
+                runs: vec![Run { label: "held out".into(), y: y.clone(), p: p.clone() }],
+                threshold: m.outcome.threshold,
+                theme_f1: themes.as_ref().map(|t| t.per_theme.iter().map(|(k, v)| (k.clone(), v.f1)).collect()),
+            };
+            report_plots(dir, &data)?;
+        }
         let outcome_map: BTreeMap<&str, f64> = outcome_values(&outcome).into_iter().collect();
         if a.json {
             let summary = json!({
@@ -92,6 +105,22 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     let pb = progress::bar(a.folds * a.repeats, "evaluate");
     let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &cfg, &|| pb.inc(1))?;
     pb.finish_and_clear();
+    if let Some(dir) = &a.plots {
+        let runs = (0..a.repeats)
+            .map(|rep| {
+                let (y, p) = r.oof.iter().filter(|o| o.repeat == rep).map(|o| (d.examples[o.index].decision.is_overturned(), o.p_overturned)).unzip();
+                Run { label: format!("repeat {}", rep + 1), y, p }
+            })
+            .collect();
+        let s = &r.summary;
+        let data = PlotData {
+            subtitle: format!("{} view, {}-fold x {} grouped CV, {} items of {} letters", s.view, s.folds, s.repeats, s.items, s.letters),
+            runs,
+            threshold: 0.5,
+            theme_f1: s.theme_f1.clone(),
+        };
+        report_plots(dir, &data)?;
+    }
     if a.json {
         for f in &r.folds {
             let mut v = serde_json::to_value(f)?;
@@ -139,6 +168,17 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         }
     }
     Ok(exit(d.failed))
+}
+
+/// Writes the plots; says where on stderr, so stdout stays the report (or JSON lines).
+fn report_plots(dir: &std::path::Path, data: &PlotData) -> Result<()> {
+    let files = write_plots(dir, data)?;
+    eprintln!("imr: wrote {} plots to {}", files.len(), dir.display());
+    Ok(())
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 fn short(n: &str) -> &str {
