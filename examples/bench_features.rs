@@ -1,62 +1,69 @@
-//! Benchmark: analyse + TF-IDF fit/transform throughput, and 5-fold grouped CV of the outcome model, on the corpus
-//! rationales and on them replicated N times. Run through `scripts/bench-features`.
+//! Benchmark: analyse + TF-IDF fit/transform, and 5-fold grouped CV of the outcome model, on rationales
+//! replicated N times. Input: items as `imr parse --items --json` writes them, so the process holds the rationale
+//! texts and nothing of the PDFs (its peak memory is comparable with scikit-learn's on the same file).
+//! Run through `scripts/bench-features` or `scripts/bench`.
+//!
+//! Usage: bench_features features|cv|cv-ablation ITEMS.jsonl N
 
 use imr::eval::cv::{cross_validate, CvConfig};
 use imr::features::{FeatureConfig, Featurizer, Field, ItemText};
-use imr::model::{examples, OutcomeParams, View};
+use imr::model::{Example, OutcomeParams, View};
+use imr::Decision;
 use std::time::Instant;
 
-fn peak_rss_mb() -> f64 {
+fn status_mb(key: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn current_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let mode = args.next().unwrap_or_else(|| "features".into());
-    let times: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(100);
-    let corpus = std::path::Path::new("../shared/corpus");
-    let files = imr::parse::discover(&[corpus.join("dwc/pdf"), corpus.join("seeds")]).expect("corpus");
-    let letters: Vec<_> = imr::parse::read_letters(&files, || {}).into_iter().filter_map(Result::ok).collect();
-    // Only the rationales are replicated (the benchmark's input, as for scikit-learn): no summaries, no letters.
-    let base: Vec<_> = examples(&letters, None)
-        .into_iter()
-        .map(|e| imr::model::Example { text: ItemText::from_rationale(&e.text.rationale), ..e })
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [mode, items, times] = args.as_slice() else {
+        eprintln!("usage: bench_features features|cv|cv-ablation ITEMS.jsonl N");
+        std::process::exit(2);
+    };
+    let times: usize = times.parse().expect("N is a number");
+    let base: Vec<Example> = std::fs::read_to_string(items)
+        .expect("items file")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
+            let decision = if v["decision"] == "Overturned" { Decision::Overturned } else { Decision::Upheld };
+            Example {
+                case_number: v["case_number"].as_str().unwrap_or_default().to_string(),
+                item: v["number"].as_u64().unwrap_or_default() as usize,
+                title: String::new(),
+                decision,
+                text: ItemText::from_rationale(v["rationale"].as_str().unwrap_or_default()),
+                themes: None,
+            }
+        })
         .collect();
-    drop(letters);
+    // Copy r of a letter is a letter of its own: the CV groups stay letters.
     let mut ex = Vec::with_capacity(base.len() * times);
     for r in 0..times {
         for e in &base {
-            let mut e = e.clone();
-            e.case_number = format!("{}#{r}", e.case_number);
-            ex.push(e);
+            ex.push(Example { case_number: format!("{}#{r}", e.case_number), ..e.clone() });
         }
     }
     drop(base);
-    let rss_input = current_rss_mb();
     let mb: f64 = ex.iter().map(|e| e.text.rationale.len()).sum::<usize>() as f64 / 1e6;
+    let held = status_mb("VmRSS:");
     match mode.as_str() {
         "features" => {
             let docs: Vec<ItemText> = ex.into_iter().map(|e| e.text).collect();
             let t = Instant::now();
-            let f = Featurizer::new(FeatureConfig::new(vec![Field::Rationale])).unwrap();
+            let f = Featurizer::new(FeatureConfig::new(vec![Field::Rationale])).expect("config");
             let counts = f.count(&docs);
             let t_count = t.elapsed().as_secs_f64();
-            let p = imr::model::outcome::default_tfidf().unwrap();
-            let (tfidf, x) = p.fit_transform_owned(counts).unwrap();
+            let p = imr::model::outcome::default_tfidf().expect("params");
+            let (tfidf, x) = p.fit_transform_owned(counts).expect("fit");
             let s = t.elapsed().as_secs_f64();
             println!(
-                "features: {} docs, {:.1} MB, {} terms, {} non-zeros: analyse+fit+transform {:.3} s (analyse+count {:.3} s) = {:.1} MB/s; peak RSS {:.0} MB (input held: {:.0} MB)",
-                docs.len(), mb, tfidf.n_features(), x.nnz(), s, t_count, mb / s, peak_rss_mb(), rss_input
+                "{{\"mode\":\"features\",\"docs\":{},\"mb\":{mb:.2},\"terms\":{},\"nnz\":{},\"seconds\":{s:.3},\"count_seconds\":{t_count:.3},\"mb_per_s\":{:.1},\"peak_rss_mb\":{:.0},\"input_rss_mb\":{held:.0}}}",
+                docs.len(), tfidf.n_features(), x.nnz(), mb / s, status_mb("VmHWM:")
             );
         }
         "cv" | "cv-ablation" => {
@@ -64,12 +71,16 @@ fn main() {
             // verdict-masked model that `imr evaluate` also fits.
             let ablation = mode == "cv-ablation";
             let t = Instant::now();
-            let r = cross_validate(&ex, &OutcomeParams::new(View::Rationale).unwrap(), None, &[], &CvConfig { folds: 5, repeats: 1, seed: 42, ablation }, &|| {}).unwrap();
+            let cfg = CvConfig { folds: 5, repeats: 1, seed: 42, ablation };
+            let r = cross_validate(&ex, &OutcomeParams::new(View::Rationale).expect("params"), None, &[], &cfg, &|| {}).expect("cv");
             println!(
-                "{mode}: {} items, 5-fold outcome CV {:.2} s, ROC-AUC {:.3}; peak RSS {:.0} MB (input held: {:.0} MB)",
-                ex.len(), t.elapsed().as_secs_f64(), r.summary.outcome["roc_auc"], peak_rss_mb(), rss_input
+                "{{\"mode\":\"{mode}\",\"docs\":{},\"mb\":{mb:.2},\"seconds\":{:.3},\"roc_auc\":{:.4},\"peak_rss_mb\":{:.0},\"input_rss_mb\":{held:.0}}}",
+                ex.len(), t.elapsed().as_secs_f64(), r.summary.outcome["roc_auc"], status_mb("VmHWM:")
             );
         }
-        other => panic!("unknown mode {other}"),
+        other => {
+            eprintln!("unknown mode {other}");
+            std::process::exit(2);
+        }
     }
 }

@@ -8,6 +8,15 @@ set, the vocabulary, the IDF and every non-zero of the matrix; plus the coeffici
 (lbfgs, L2) on the default matrix, y = Overturned. The Rust test `sklearn_reference` asserts equality.
 
 Regenerate: python3 scripts/sklearn_reference.py   (needs `cargo build --release` and scikit-learn)
+
+The same script is the scikit-learn side of `scripts/bench` (pip install -r scripts/requirements.txt):
+  sklearn_reference.py quality ITEMS OOF GOLD   outcome and theme quality on imr's own folds (OOF from
+                                                `imr evaluate --oof`), ITEMS from `imr parse --items`
+  sklearn_reference.py features ITEMS N         TF-IDF fit_transform of the rationales replicated N times
+  sklearn_reference.py speed ITEMS N            5-fold grouped CV of the outcome pipeline on the rationales
+                                                replicated N times: seconds and peak memory
+The pipeline is the standard one: TfidfVectorizer with an nltk Snowball analyzer (word 1-2-grams, English stop
+words) and LogisticRegression (lbfgs, class_weight="balanced", as imr); one-vs-rest for the themes. Each prints one JSON object.
 """
 import json
 import re
@@ -34,7 +43,117 @@ def tokens(text):
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
+def snowball_analyzer():
+    """scikit-learn's word analyzer (lower case, English stop words, 1-2-grams) over Snowball stems."""
+    from nltk.stem.snowball import SnowballStemmer
+    stem = SnowballStemmer("english").stem
+    base = TfidfVectorizer(stop_words="english")
+    tokenize, stop = base.build_tokenizer(), base.get_stop_words()
+
+    def analyze(text):
+        words = [stem(w) for w in tokenize(text.lower()) if w not in stop]
+        return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    return analyze
+
+
+def outcome_pipeline():
+    from sklearn.pipeline import make_pipeline
+    return make_pipeline(TfidfVectorizer(analyzer=snowball_analyzer(), sublinear_tf=True, min_df=2),
+                         LogisticRegression(class_weight="balanced", max_iter=1000))
+
+
+def read_items(path):
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def quality(items_path, oof_path, gold_path):
+    """Outcome ROC-AUC / F1 and theme micro-F1 per imr fold, averaged over folds, as `imr evaluate` reports."""
+    import numpy as np
+    from sklearn.metrics import f1_score, roc_auc_score
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    items = {(i["case_number"], i["number"]): i for i in read_items(items_path)}
+    gold = {(g["case_number"], g["item"]): g["themes"] for g in read_items(gold_path)}
+    oof = read_items(oof_path)
+    keys = sorted({(o["case_number"], o["item"]) for o in oof})
+    index = {k: n for n, k in enumerate(keys)}
+    text = [items[k]["rationale"] for k in keys]
+    theme_text = [items[k]["title"] + "\n" + items[k]["rationale"] for k in keys]
+    y = np.array([items[k]["decision"] == "Overturned" for k in keys])
+    mlb = MultiLabelBinarizer().fit([gold.get(k, []) for k in keys])
+    has_gold = np.array([k in gold for k in keys])
+    Y = mlb.transform([gold.get(k, []) for k in keys])
+    folds = {}
+    for o in oof:
+        folds.setdefault((o["repeat"], o["fold"]), []).append(index[(o["case_number"], o["item"])])
+    rows = []
+    for (rep, fold), test in sorted(folds.items()):
+        test = np.array(sorted(test))
+        train = np.setdiff1d(np.arange(len(keys)), test)
+        m = outcome_pipeline().fit([text[i] for i in train], y[train])
+        p = m.predict_proba([text[i] for i in test])[:, 1]
+        row = {"roc_auc": roc_auc_score(y[test], p), "f1": f1_score(y[test], p >= 0.5, zero_division=0)}
+        tr, te = train[has_gold[train]], test[has_gold[test]]
+        if len(te):
+            t = make_pipeline(TfidfVectorizer(analyzer=snowball_analyzer(), sublinear_tf=True, min_df=2),
+                              OneVsRestClassifier(LogisticRegression(class_weight="balanced", max_iter=1000)))
+            t.fit([theme_text[i] for i in tr], Y[tr])
+            row["theme_micro_f1"] = f1_score(Y[te], t.predict([theme_text[i] for i in te]), average="micro",
+                                             zero_division=0)
+        rows.append(row)
+    mean = {k: float(np.mean([r[k] for r in rows if k in r])) for k in rows[0]}
+    print(json.dumps({"tool": "scikit-learn", "folds": len(rows), **mean}))
+
+
+def features(items_path, times):
+    """TfidfVectorizer fit_transform of the rationales replicated `times` times: seconds and peak memory."""
+    import resource
+    import time
+
+    text = [i["rationale"] for i in read_items(items_path)] * times
+    t0 = time.perf_counter()
+    x = TfidfVectorizer(analyzer=snowball_analyzer(), sublinear_tf=True, min_df=2).fit_transform(text)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"tool": "scikit-learn", "mode": "features", "docs": len(text),
+                      "mb": sum(len(t.encode()) for t in text) / 1e6, "terms": x.shape[1], "nnz": int(x.nnz),
+                      "seconds": seconds, "peak_rss_mb": peak}))
+
+
+def speed(items_path, times):
+    """5-fold grouped, stratified CV of the outcome pipeline on the rationales replicated `times` times."""
+    import resource
+    import time
+
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    items = read_items(items_path)
+    text = [i["rationale"] for i in items] * times
+    y = np.array([i["decision"] == "Overturned" for i in items] * times)
+    groups = [f"{i['case_number']}#{r}" for r in range(times) for i in items]
+    t0 = time.perf_counter()
+    aucs = []
+    for train, test in StratifiedGroupKFold(5, shuffle=True, random_state=42).split(text, y, groups):
+        m = outcome_pipeline().fit([text[i] for i in train], y[train])
+        aucs.append(roc_auc_score(y[test], m.predict_proba([text[i] for i in test])[:, 1]))
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"tool": "scikit-learn", "mode": "cv", "docs": len(text),
+                      "mb": sum(len(t.encode()) for t in text) / 1e6, "seconds": seconds,
+                      "roc_auc": float(np.mean(aucs)), "peak_rss_mb": peak}))
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "quality":
+        return quality(*sys.argv[2:5])
+    if len(sys.argv) > 1 and sys.argv[1] == "features":
+        return features(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) > 1 and sys.argv[1] == "speed":
+        return speed(sys.argv[2], int(sys.argv[3]))
     imr = ROOT / "target" / "release" / "imr"
     out = subprocess.run([str(imr), "parse", "--items", str(ROOT / "data" / "letters")],
                          check=True, capture_output=True, text=True).stdout

@@ -2,7 +2,7 @@
 
 use super::data;
 use super::progress;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
 use imr::model::{ModelFile, OutcomeParams, ThemeParams, View};
@@ -42,6 +42,10 @@ pub struct EvaluateArgs {
     /// Write plots here (ROC, precision-recall, calibration, confusion matrix, per-theme F1; SVG and PNG).
     #[arg(long, value_name = "DIR")]
     pub plots: Option<PathBuf>,
+    /// Write every out-of-fold prediction here, one JSON object per line (repeat, fold, case, item, decision,
+    /// p_overturned, predicted and gold themes): the folds themselves, for error analysis or another tool.
+    #[arg(long, value_name = "FILE")]
+    pub oof: Option<PathBuf>,
     /// One JSON object per line: one per fold, then {"type": "summary", ...}.
     #[arg(long)]
     pub json: bool,
@@ -105,6 +109,18 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     let pb = progress::bar(a.folds * a.repeats, "evaluate");
     let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &cfg, &|| pb.inc(1))?;
     pb.finish_and_clear();
+    if let Some(path) = &a.oof {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?);
+        for o in &r.oof {
+            let e = &d.examples[o.index];
+            let row = json!({
+                "repeat": o.repeat, "fold": o.fold, "case_number": e.case_number, "item": e.item, "title": e.title,
+                "decision": e.decision, "p_overturned": o.p_overturned, "themes": o.themes, "gold_themes": e.themes,
+            });
+            writeln!(w, "{row}")?;
+        }
+        w.flush()?;
+    }
     if let Some(dir) = &a.plots {
         let runs = (0..a.repeats)
             .map(|rep| {

@@ -48,6 +48,7 @@ pub struct FoldResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OofPrediction {
     pub repeat: usize,
+    pub fold: usize,
     pub index: usize,
     pub p_overturned: f64,
     pub themes: Option<Vec<String>>,
@@ -174,7 +175,7 @@ pub fn cross_validate(
                 .test
                 .iter()
                 .zip(&p)
-                .map(|(&i, &p)| OofPrediction { repeat: s.repeat, index: i, p_overturned: p, themes: theme_pred.get(&i).cloned() })
+                .map(|(&i, &p)| OofPrediction { repeat: s.repeat, fold: s.fold, index: i, p_overturned: p, themes: theme_pred.get(&i).cloned() })
                 .collect();
             progress();
             Ok((

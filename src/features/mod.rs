@@ -268,7 +268,7 @@ impl Featurizer {
         let mut merger = count::Merger::default();
         let analyse = |batch: &[D]| -> Vec<count::LocalCounts> {
             batch
-                .par_chunks(64)
+                .par_chunks(128)
                 .map(|chunk| {
                     let mut local = count::LocalCounts::default();
                     let mut words: Vec<u32> = Vec::new();
