@@ -15,12 +15,43 @@ pub struct TermCounts {
     index: FxHashMap<String, u32>,
     indptr: Vec<usize>,
     ids: Vec<u32>,
-    counts: Vec<u32>,
+    /// Per (document, term): its count, one byte each, as nearly every count is small; `u8::MAX` means the
+    /// count is in `overflow`. Counts are the largest buffer after the ids, and fitting holds them at its peak.
+    counts: Vec<u8>,
+    overflow: FxHashMap<usize, u32>,
+}
+
+/// The flat parts of [`TermCounts`], for an in-place transform.
+pub(crate) struct Parts {
+    pub indptr: Vec<usize>,
+    pub ids: Vec<u32>,
+    counts: Vec<u8>,
+    overflow: FxHashMap<usize, u32>,
+}
+
+impl Parts {
+    pub fn count(&self, k: usize) -> u32 {
+        count_at(&self.counts, &self.overflow, k)
+    }
+}
+
+fn count_at(counts: &[u8], overflow: &FxHashMap<usize, u32>, k: usize) -> u32 {
+    match counts[k] {
+        u8::MAX => overflow[&k],
+        c => u32::from(c),
+    }
 }
 
 impl Default for TermCounts {
     fn default() -> Self {
-        TermCounts { terms: Vec::new(), index: FxHashMap::default(), indptr: vec![0], ids: Vec::new(), counts: Vec::new() }
+        TermCounts {
+            terms: Vec::new(),
+            index: FxHashMap::default(),
+            indptr: vec![0],
+            ids: Vec::new(),
+            counts: Vec::new(),
+            overflow: FxHashMap::default(),
+        }
     }
 }
 
@@ -60,8 +91,7 @@ impl TermCounts {
             while j < ids.len() && ids[j] == ids[i] {
                 j += 1;
             }
-            self.ids.push(ids[i]);
-            self.counts.push((j - i) as u32);
+            self.push_count(ids[i], (j - i) as u32);
             i = j;
         }
         self.indptr.push(self.ids.len());
@@ -69,14 +99,25 @@ impl TermCounts {
 
     /// Adds one document as (term id, count), ids distinct.
     fn push_row(&mut self, row: &[(u32, u32)]) {
-        self.ids.extend(row.iter().map(|p| p.0));
-        self.counts.extend(row.iter().map(|p| p.1));
+        for &(id, c) in row {
+            self.push_count(id, c);
+        }
         self.indptr.push(self.ids.len());
     }
 
-    /// The flat parts, for an in-place transform: (indptr, ids, counts).
-    pub(crate) fn into_parts(self) -> (Vec<String>, Vec<usize>, Vec<u32>, Vec<u32>) {
-        (self.terms, self.indptr, self.ids, self.counts)
+    fn push_count(&mut self, id: u32, c: u32) {
+        if c >= u32::from(u8::MAX) {
+            self.overflow.insert(self.ids.len(), c);
+            self.counts.push(u8::MAX);
+        } else {
+            self.counts.push(c as u8);
+        }
+        self.ids.push(id);
+    }
+
+    /// The flat parts, for an in-place transform.
+    pub(crate) fn into_parts(self) -> Parts {
+        Parts { indptr: self.indptr, ids: self.ids, counts: self.counts, overflow: self.overflow }
     }
 
     /// Number of documents.
@@ -95,9 +136,13 @@ impl TermCounts {
 
     /// Document `i` as (distinct term ids, their counts); ids ascending after [`TermCounts::push`], in no set
     /// order after a bulk count.
-    pub fn doc(&self, i: usize) -> (&[u32], &[u32]) {
-        let r = self.indptr[i]..self.indptr[i + 1];
-        (&self.ids[r.clone()], &self.counts[r])
+    pub fn doc(&self, i: usize) -> impl ExactSizeIterator<Item = (u32, u32)> + '_ {
+        (self.indptr[i]..self.indptr[i + 1]).map(|k| (self.ids[k], count_at(&self.counts, &self.overflow, k)))
+    }
+
+    /// The distinct term ids of document `i`.
+    pub fn doc_ids(&self, i: usize) -> &[u32] {
+        &self.ids[self.indptr[i]..self.indptr[i + 1]]
     }
 
     /// Stored (term, count) pairs over all documents.
@@ -274,9 +319,14 @@ mod tests {
         c.push(["b", "a", "b"]);
         c.push(["c", "b"]);
         assert_eq!(c.terms(), &["b", "a", "c"]);
-        assert_eq!(c.doc(0), (&[0u32, 1][..], &[2u32, 1][..]));
-        assert_eq!(c.doc(1), (&[0u32, 2][..], &[1u32, 1][..]));
+        assert_eq!(c.doc(0).collect::<Vec<_>>(), vec![(0, 2), (1, 1)]);
+        assert_eq!(c.doc(1).collect::<Vec<_>>(), vec![(0, 1), (2, 1)]);
         assert_eq!((c.len(), c.nnz()), (2, 4));
+        // Counts past a byte are kept exactly.
+        c.push(std::iter::repeat_n("z", 1000).chain(["a"]));
+        assert_eq!(c.doc(2).collect::<Vec<_>>(), vec![(1, 1), (3, 1000)]);
+        c.push(std::iter::repeat_n("a", 255));
+        assert_eq!(c.doc(3).collect::<Vec<_>>(), vec![(1, 255)]);
     }
 
     #[test]
@@ -294,8 +344,8 @@ mod tests {
         m.add(b);
         let c = m.finish(&["r:"]);
         assert_eq!(c.terms(), &["r:x", "r:neg_y", "r:x neg_y"]);
-        assert_eq!(c.doc(1), (&[1u32][..], &[2u32][..]));
-        let mut first: Vec<(u32, u32)> = c.doc(0).0.iter().copied().zip(c.doc(0).1.iter().copied()).collect();
+        assert_eq!(c.doc(1).collect::<Vec<_>>(), vec![(1, 2)]);
+        let mut first: Vec<(u32, u32)> = c.doc(0).collect();
         first.sort_unstable();
         assert_eq!(first, vec![(0, 1), (1, 1), (2, 1)]);
     }

@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 use super::count::TermCounts;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use sprs::CsMatI;
 
@@ -193,27 +194,58 @@ impl TfIdfValidParams {
     /// column indices, so counts and matrix are never both held in full (the memory peak of training).
     pub fn fit_transform_owned(&self, counts: TermCounts) -> Result<(TfIdf, SparseRows)> {
         let (tfidf, cols) = self.fit_rows(&counts, &all_rows(&counts))?;
-        let (_, old_indptr, mut ids, counts) = counts.into_parts();
-        let kept = ids.iter().filter(|&&id| cols.0[id as usize] != NO_COLUMN).count();
-        let mut data: Vec<f64> = Vec::with_capacity(kept);
-        let mut indptr = Vec::with_capacity(old_indptr.len());
+        let mut parts = counts.into_parts();
+        let old_indptr = std::mem::take(&mut parts.indptr);
+        let mut ids = std::mem::take(&mut parts.ids);
+        let n = old_indptr.len() - 1;
+        // The new row starts: each row keeps its terms that have a column.
+        let kept: Vec<usize> =
+            (0..n).into_par_iter().map(|r| ids[old_indptr[r]..old_indptr[r + 1]].iter().filter(|&&id| cols.0[id as usize] != NO_COLUMN).count()).collect();
+        let mut indptr = Vec::with_capacity(n + 1);
         indptr.push(0);
-        let (mut row, mut idx): (Vec<(u32, u32)>, Vec<u32>) = (Vec::new(), Vec::new());
-        for w in old_indptr.windows(2) {
-            row.clear();
-            row.extend((w[0]..w[1]).filter_map(|k| Some((cols.0[ids[k] as usize], counts[k])).filter(|p| p.0 != NO_COLUMN)));
-            row.sort_unstable();
-            idx.clear();
-            tfidf.weigh(&row, &mut idx, &mut data);
-            // Rows only shrink, so the write position never passes this row's start.
-            let at = indptr[indptr.len() - 1];
-            ids[at..at + idx.len()].copy_from_slice(&idx);
-            indptr.push(at + idx.len());
+        for k in kept {
+            indptr.push(indptr[indptr.len() - 1] + k);
         }
-        drop(counts);
-        ids.truncate(data.len());
+        let mut data = vec![0.0; indptr[n]];
+        // Blocks of rows in parallel; each compacts its column indices leftwards inside its own stretch of `ids`
+        // (rows only shrink) and writes its values straight to their place in `data`.
+        let blocks: Vec<(usize, usize)> = (0..n).step_by(BLOCK_ROWS).map(|r| (r, (r + BLOCK_ROWS).min(n))).collect();
+        {
+            let mut id_parts: Vec<&mut [u32]> = Vec::with_capacity(blocks.len());
+            let mut data_parts: Vec<&mut [f64]> = Vec::with_capacity(blocks.len());
+            let (mut id_rest, mut data_rest) = (ids.as_mut_slice(), data.as_mut_slice());
+            for &(r0, r1) in &blocks {
+                let (a, b) = std::mem::take(&mut id_rest).split_at_mut(old_indptr[r1] - old_indptr[r0]);
+                id_parts.push(a);
+                id_rest = b;
+                let (a, b) = std::mem::take(&mut data_rest).split_at_mut(indptr[r1] - indptr[r0]);
+                data_parts.push(a);
+                data_rest = b;
+            }
+            let parts = &parts;
+            blocks.par_iter().zip(id_parts).zip(data_parts).for_each(|((&(r0, r1), ids), data)| {
+                let (base, mut write) = (old_indptr[r0], 0);
+                let mut row: Vec<(u32, u32)> = Vec::new();
+                for r in r0..r1 {
+                    row.clear();
+                    row.extend(
+                        (old_indptr[r]..old_indptr[r + 1]).filter_map(|k| Some((cols.0[ids[k - base] as usize], parts.count(k))).filter(|p| p.0 != NO_COLUMN)),
+                    );
+                    row.sort_unstable();
+                    let len = row.len();
+                    tfidf.weigh_into(&row, &mut ids[write..write + len], &mut data[indptr[r] - indptr[r0]..indptr[r + 1] - indptr[r0]]);
+                    write += len;
+                }
+            });
+        }
+        drop(parts);
+        // Close the gaps between the blocks' compacted stretches, in order (always a move leftwards).
+        for &(r0, r1) in &blocks {
+            ids.copy_within(old_indptr[r0]..old_indptr[r0] + (indptr[r1] - indptr[r0]), indptr[r0]);
+        }
+        ids.truncate(indptr[n]);
         ids.shrink_to_fit();
-        let shape = (indptr.len() - 1, tfidf.n_features());
+        let shape = (n, tfidf.n_features());
         Ok((tfidf, SparseRows::new(shape, indptr, ids, data)))
     }
 
@@ -229,8 +261,7 @@ impl TfIdfValidParams {
         let mut df = vec![0u32; nt];
         let mut tf = vec![0u64; nt];
         for &r in rows {
-            let (ids, cs) = counts.doc(r);
-            for (&id, &c) in ids.iter().zip(cs) {
+            for (id, c) in counts.doc(r) {
                 df[id as usize] += 1;
                 tf[id as usize] += u64::from(c);
             }
@@ -274,6 +305,9 @@ fn all_rows(counts: &TermCounts) -> Vec<usize> {
 
 const NO_COLUMN: u32 = u32::MAX;
 
+/// Rows per parallel block of the in-place transform.
+const BLOCK_ROWS: usize = 1024;
+
 /// The TF-IDF column of each term id of one [`TermCounts`] (`u32::MAX` where the term is not in the vocabulary).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Columns(Vec<u32>);
@@ -304,14 +338,13 @@ impl TfIdf {
     pub fn transform_counts(&self, counts: &TermCounts, rows: &[usize], cols: &Columns) -> SparseRows {
         let mut indptr = Vec::with_capacity(rows.len() + 1);
         indptr.push(0usize);
-        let nnz: usize = rows.iter().map(|&r| counts.doc(r).0.len()).sum();
+        let nnz: usize = rows.iter().map(|&r| counts.doc_ids(r).len()).sum();
         let mut indices: Vec<u32> = Vec::with_capacity(nnz);
         let mut data: Vec<f64> = Vec::with_capacity(nnz);
         let mut row: Vec<(u32, u32)> = Vec::new();
         for &r in rows {
-            let (ids, cs) = counts.doc(r);
             row.clear();
-            row.extend(ids.iter().zip(cs).filter_map(|(&id, &c)| Some((cols.0[id as usize], c)).filter(|p| p.0 != NO_COLUMN)));
+            row.extend(counts.doc(r).filter_map(|(id, c)| Some((cols.0[id as usize], c)).filter(|p| p.0 != NO_COLUMN)));
             row.sort_unstable();
             self.weigh(&row, &mut indices, &mut data);
             indptr.push(indices.len());
@@ -340,15 +373,17 @@ impl TfIdf {
         SparseRows::new((indptr.len() - 1, self.vocabulary.len()), indptr, indices, data)
     }
 
-    /// Weights one row: tf (raw or 1 + ln), times idf, then normalised.
-    fn weigh(&self, row: &[(u32, u32)], out_idx: &mut Vec<u32>, out_val: &mut Vec<f64>) {
-        let start = out_val.len();
-        for &(col, c) in row {
+    /// [`TfIdf::weigh`] into slices of the row's length.
+    fn weigh_into(&self, row: &[(u32, u32)], out_idx: &mut [u32], out_val: &mut [f64]) {
+        for ((&(col, c), i), v) in row.iter().zip(out_idx.iter_mut()).zip(out_val.iter_mut()) {
             let tf = if self.params.sublinear_tf { 1.0 + f64::from(c).ln() } else { f64::from(c) };
-            out_idx.push(col);
-            out_val.push(tf * self.idf[col as usize]);
+            *i = col;
+            *v = tf * self.idf[col as usize];
         }
-        let vals = &mut out_val[start..];
+        self.normalise(out_val);
+    }
+
+    fn normalise(&self, vals: &mut [f64]) {
         let norm = match self.params.norm {
             Norm::L2 => vals.iter().map(|v| v * v).sum::<f64>().sqrt(),
             Norm::L1 => vals.iter().map(|v| v.abs()).sum::<f64>(),
@@ -357,6 +392,17 @@ impl TfIdf {
         if norm > 0.0 {
             vals.iter_mut().for_each(|v| *v /= norm);
         }
+    }
+
+    /// Weights one row: tf (raw or 1 + ln), times idf, then normalised.
+    fn weigh(&self, row: &[(u32, u32)], out_idx: &mut Vec<u32>, out_val: &mut Vec<f64>) {
+        let start = out_val.len();
+        for &(col, c) in row {
+            let tf = if self.params.sublinear_tf { 1.0 + f64::from(c).ln() } else { f64::from(c) };
+            out_idx.push(col);
+            out_val.push(tf * self.idf[col as usize]);
+        }
+        self.normalise(&mut out_val[start..]);
     }
 }
 
@@ -402,6 +448,28 @@ mod tests {
         assert!(TfIdfParams::new().max_df(DocFreq::Fraction(1.5)).check().is_err());
         let p = TfIdfParams::new().min_df(DocFreq::Count(9)).check().unwrap();
         assert!(p.fit(&c).unwrap_err().to_string().contains("no terms remain"));
+    }
+
+    #[test]
+    fn in_place_transform_equals_the_copying_one() {
+        // Over two parallel blocks, with pruning (rows shrink) and counts past a byte.
+        let docs: Vec<String> = (0..2500)
+            .map(|i| {
+                let mut d = format!("w{} w{} common x{} ", i % 7, i % 13, i);
+                if i % 500 == 0 {
+                    d.push_str(&"many ".repeat(300));
+                }
+                d
+            })
+            .collect();
+        let c = counts(&docs.iter().map(String::as_str).collect::<Vec<_>>());
+        for p in [TfIdfParams::new(), TfIdfParams::new().sublinear_tf(true).min_df(DocFreq::Count(2)).max_df(DocFreq::Fraction(0.9))] {
+            let p = p.check().unwrap();
+            let (t1, x1) = p.fit_transform(&c).unwrap();
+            let (t2, x2) = p.fit_transform_owned(c.clone()).unwrap();
+            assert_eq!(t1, t2);
+            assert_eq!(x1, x2);
+        }
     }
 
     #[test]
