@@ -234,6 +234,20 @@ fn evaluate_model_writes_plots() {
     }
     // The sample letters have no gold themes: no theme chart.
     assert!(!dir.join("theme_f1.svg").exists());
+    // The same metrics as cross-validation, as one JSON summary line.
+    let oj = imr(&["evaluate", "--model", "models/default.json", "--data", "data/letters", "--json"]);
+    assert!(oj.status.success(), "{}", stderr(&oj));
+    let lines = json_lines(&stdout(&oj));
+    assert_eq!(lines.len(), 1);
+    let s = &lines[0];
+    assert_eq!((s["type"].as_str(), s["items"].as_u64()), (Some("summary"), Some(12)));
+    for k in ["roc_auc", "pr_auc", "f1", "brier", "log_loss", "balanced_accuracy"] {
+        let v = s["outcome"][k].as_f64().unwrap_or_else(|| panic!("{k} missing"));
+        assert!((0.0..=20.0).contains(&v), "{k} = {v}");
+    }
+    let cm = s["confusion"].as_array().unwrap();
+    let total: u64 = cm.iter().flat_map(|r| r.as_array().unwrap()).map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(total, 12);
     assert!(stderr(&o).contains("wrote 8 plots"), "{}", stderr(&o));
     // A plots path that is a file is a clear error, not a panic.
     let file = write(&dir, "not-a-dir", b"x");
