@@ -64,7 +64,8 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             Some(tm) => {
                 let with: Vec<usize> = (0..d.examples.len()).filter(|&i| d.examples[i].themes.is_some()).collect();
                 (!with.is_empty()).then(|| -> Result<ThemeMetrics> {
-                    let pred = tm.predict(&with.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>())?;
+                    let decisions: Vec<_> = with.iter().map(|&i| Some(d.examples[i].decision)).collect();
+                    let pred = tm.predict(&with.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>(), &decisions)?;
                     let ids: Vec<String> = tm.themes.iter().map(|t| t.id.clone()).collect();
                     let truth: Vec<Vec<String>> = with.iter().map(|&i| d.examples[i].themes.clone().unwrap_or_default()).collect();
                     Ok(ThemeMetrics::compute(&ids, &truth, &pred))

@@ -88,7 +88,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         .map(|(i, (case, item, title, decision, text))| {
             let (top_overturned, top_upheld) = explain(&model.outcome.tfidf, &model.outcome.logistic, &f, &text, a.top);
             let (themes, scores) = match (&model.themes, &theme_scores) {
-                (Some(tm), Some(s)) => (tm.assign(&s[i]), tm.themes.iter().map(|t| t.id.clone()).zip(s[i].iter().copied()).collect()),
+                (Some(tm), Some(s)) => (tm.assign_for(&s[i], decision), tm.themes.iter().map(|t| t.id.clone()).zip(s[i].iter().copied()).collect()),
                 _ => (Vec::new(), BTreeMap::new()),
             };
             Prediction {

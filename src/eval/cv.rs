@@ -163,7 +163,8 @@ pub fn cross_validate(
                         theme_ids,
                         cfg.seed.wrapping_add(s.repeat as u64 * 1000 + s.fold as u64),
                     )?;
-                    let pred = tm.predict_rows(tc, &te);
+                    let decisions: Vec<_> = te.iter().map(|&i| Some(examples[i].decision)).collect();
+                    let pred = tm.predict_rows(tc, &te, &decisions);
                     for (&i, p) in te.iter().zip(&pred) {
                         theme_pred.insert(i, p.clone());
                     }

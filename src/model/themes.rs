@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
 use crate::eval::metrics::best_f1_threshold;
 use crate::features::{Columns, FeatureConfig, Featurizer, Field, ItemText, TermCounts, TfIdf, TfIdfValidParams};
+use crate::letter::Decision;
 use std::borrow::Borrow;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
@@ -22,6 +23,10 @@ pub struct ThemeParams {
     pub logistic: LogisticValidParams,
     /// Inner folds for choosing each theme's threshold.
     pub threshold_folds: usize,
+    /// The theme of an Overturned item (the codebook's `criteria_met`). Where an item's decision is known (a
+    /// letter states it), an Overturned item gets this theme alone and an Upheld item never gets it: the
+    /// codebook's rule, and +0.02 micro-F1 in 5x3 CV (0.699 -> 0.719). None turns the rule off.
+    pub overturned_theme: Option<String>,
 }
 
 impl ThemeParams {
@@ -31,6 +36,7 @@ impl ThemeParams {
             tfidf: default_tfidf()?,
             logistic: LogisticParams::new().c(10.0).class_weight(ClassWeight::Balanced).check()?,
             threshold_folds: 3,
+            overturned_theme: Some("criteria_met".into()),
         })
     }
 }
@@ -50,6 +56,9 @@ pub struct ThemeModels {
     pub features: FeatureConfig,
     pub tfidf: TfIdf,
     pub themes: Vec<ThemeModel>,
+    /// See [`ThemeParams::overturned_theme`]; kept only when it is one of the fitted themes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overturned_theme: Option<String>,
 }
 
 /// Themes fitted for the given ids, and the columns of the counts they were fitted from.
@@ -141,6 +150,7 @@ impl ThemeModels {
                 .zip(thresholds)
                 .map(|((id, logistic), threshold)| ThemeModel { id: id.clone(), logistic, threshold })
                 .collect(),
+            overturned_theme: params.overturned_theme.clone().filter(|t| theme_ids.contains(t)),
         })
     }
 
@@ -158,13 +168,31 @@ impl ThemeModels {
     }
 
     /// The assigned theme ids of each document.
-    pub fn predict<D: Borrow<ItemText> + Sync>(&self, docs: &[D]) -> Result<Vec<Vec<String>>> {
-        Ok(self.predict_proba(docs)?.iter().map(|s| self.assign(s)).collect())
+    pub fn predict<D: Borrow<ItemText> + Sync>(&self, docs: &[D], decisions: &[Option<Decision>]) -> Result<Vec<Vec<String>>> {
+        Ok(self.predict_proba(docs)?.iter().zip(decisions).map(|(s, &d)| self.assign_for(s, d)).collect())
     }
 
-    /// The assigned theme ids of the documents `rows` of `counts`.
-    pub fn predict_rows(&self, counts: &TermCounts, rows: &[usize]) -> Vec<Vec<String>> {
-        self.predict_proba_rows(counts, rows).iter().map(|s| self.assign(s)).collect()
+    /// The assigned theme ids of the documents `rows` of `counts`, with each item's decision where known.
+    pub fn predict_rows(&self, counts: &TermCounts, rows: &[usize], decisions: &[Option<Decision>]) -> Vec<Vec<String>> {
+        self.predict_proba_rows(counts, rows).iter().zip(decisions).map(|(s, &d)| self.assign_for(s, d)).collect()
+    }
+
+    /// [`ThemeModels::assign`], then the decision rule of [`ThemeParams::overturned_theme`] where the decision is
+    /// known.
+    pub fn assign_for(&self, scores: &[f64], decision: Option<Decision>) -> Vec<String> {
+        let (Some(ot), Some(d)) = (&self.overturned_theme, decision) else { return self.assign(scores) };
+        if d.is_overturned() {
+            return vec![ot.clone()];
+        }
+        // Upheld: the best of the other themes where none is over its threshold.
+        let others: Vec<(&ThemeModel, f64)> = self.themes.iter().zip(scores.iter().copied()).filter(|(t, _)| &t.id != ot).collect();
+        let mut out: Vec<String> = others.iter().filter(|(t, s)| *s >= t.threshold).map(|(t, _)| t.id.clone()).collect();
+        if out.is_empty() {
+            if let Some((t, _)) = others.iter().max_by(|a, b| (a.1 / a.0.threshold).total_cmp(&(b.1 / b.0.threshold))) {
+                out.push(t.id.clone());
+            }
+        }
+        out
     }
 
     /// Theme ids over their thresholds; every item has at least one theme (the one furthest over, or nearest
@@ -178,5 +206,38 @@ impl ThemeModels {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{TermCounts, TfIdfParams};
+    use linfa::ParamGuard;
+
+    fn models() -> ThemeModels {
+        let mut c = TermCounts::new();
+        c.push(["x"]);
+        let tfidf = TfIdfParams::new().check().unwrap().fit(&c).unwrap();
+        let theme = |id: &str, threshold: f64| ThemeModel { id: id.into(), logistic: BinaryLogistic { coefficients: vec![0.0], intercept: 0.0 }, threshold };
+        ThemeModels {
+            features: ThemeParams::new().unwrap().features,
+            tfidf,
+            themes: vec![theme("criteria_met", 0.5), theme("a", 0.5), theme("b", 0.2)],
+            overturned_theme: Some("criteria_met".into()),
+        }
+    }
+
+    #[test]
+    fn the_decision_rule_applies_where_the_decision_is_known() {
+        let m = models();
+        let scores = [0.9, 0.6, 0.1];
+        assert_eq!(m.assign_for(&scores, None), vec!["criteria_met", "a"]);
+        assert_eq!(m.assign_for(&scores, Some(Decision::Overturned)), vec!["criteria_met"]);
+        assert_eq!(m.assign_for(&scores, Some(Decision::Upheld)), vec!["a"]);
+        // Upheld and nothing else over its threshold: the nearest other theme, never criteria_met.
+        assert_eq!(m.assign_for(&[0.9, 0.1, 0.15], Some(Decision::Upheld)), vec!["b"]);
+        let off = ThemeModels { overturned_theme: None, ..m };
+        assert_eq!(off.assign_for(&scores, Some(Decision::Overturned)), vec!["criteria_met", "a"]);
     }
 }
