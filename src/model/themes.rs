@@ -184,29 +184,24 @@ impl ThemeModels {
         if d.is_overturned() {
             return vec![ot.clone()];
         }
-        // Upheld: the best of the other themes where none is over its threshold.
-        let others: Vec<(&ThemeModel, f64)> = self.themes.iter().zip(scores.iter().copied()).filter(|(t, _)| &t.id != ot).collect();
-        let mut out: Vec<String> = others.iter().filter(|(t, s)| *s >= t.threshold).map(|(t, _)| t.id.clone()).collect();
-        if out.is_empty() {
-            if let Some((t, _)) = others.iter().max_by(|a, b| (a.1 / a.0.threshold).total_cmp(&(b.1 / b.0.threshold))) {
-                out.push(t.id.clone());
-            }
-        }
-        out
+        // Upheld: the other themes, by the same rule.
+        over_or_nearest(self.themes.iter().zip(scores.iter().copied()).filter(|(t, _)| &t.id != ot).collect())
     }
 
     /// Theme ids over their thresholds; every item has at least one theme (the one furthest over, or nearest
     /// under, its threshold), as the codebook requires.
     pub fn assign(&self, scores: &[f64]) -> Vec<String> {
-        let mut out: Vec<String> =
-            self.themes.iter().zip(scores).filter(|(t, &s)| s >= t.threshold).map(|(t, _)| t.id.clone()).collect();
-        if out.is_empty() {
-            if let Some((t, _)) = self.themes.iter().zip(scores).max_by(|a, b| (a.1 / a.0.threshold).total_cmp(&(b.1 / b.0.threshold))) {
-                out.push(t.id.clone());
-            }
-        }
-        out
+        over_or_nearest(self.themes.iter().zip(scores.iter().copied()).collect())
     }
+}
+
+/// The themes over their thresholds, or else the one nearest its threshold (score / threshold highest).
+fn over_or_nearest(scored: Vec<(&ThemeModel, f64)>) -> Vec<String> {
+    let over: Vec<String> = scored.iter().filter(|(t, s)| *s >= t.threshold).map(|(t, _)| t.id.clone()).collect();
+    if !over.is_empty() {
+        return over;
+    }
+    scored.iter().max_by(|a, b| (a.1 / a.0.threshold).total_cmp(&(b.1 / b.0.threshold))).map(|(t, _)| vec![t.id.clone()]).unwrap_or_default()
 }
 
 #[cfg(test)]
