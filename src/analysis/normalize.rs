@@ -19,7 +19,7 @@ impl TokenFilter for Normalizer {
                 if t.text.is_ascii() {
                     t.text.as_mut_str().make_ascii_lowercase();
                 } else {
-                    t.text = t.text.to_lowercase().into();
+                    t.text = t.text.to_lowercase();
                 }
             }
         }

@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
 use imr::model::{ModelFile, OutcomeParams, ThemeParams, View};
+use imr::features::ItemText;
 use imr::report::{write_plots, PlotData, Run};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -56,7 +57,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     if let Some(path) = &a.model {
         let m = ModelFile::load(path)?;
-        let docs: Vec<_> = d.examples.iter().map(|e| e.text.clone()).collect();
+        let docs: Vec<&ItemText> = d.examples.iter().map(|e| &e.text).collect();
         let y: Vec<bool> = d.examples.iter().map(|e| e.decision.is_overturned()).collect();
         let p = m.outcome.predict_proba(&docs)?;
         let outcome = BinaryMetrics::compute(&y, &p, m.outcome.threshold);
@@ -65,7 +66,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                 let with: Vec<usize> = (0..d.examples.len()).filter(|&i| d.examples[i].themes.is_some()).collect();
                 (!with.is_empty()).then(|| -> Result<ThemeMetrics> {
                     let decisions: Vec<_> = with.iter().map(|&i| Some(d.examples[i].decision)).collect();
-                    let pred = tm.predict(&with.iter().map(|&i| docs[i].clone()).collect::<Vec<_>>(), &decisions)?;
+                    let pred = tm.predict(&with.iter().map(|&i| docs[i]).collect::<Vec<_>>(), &decisions)?;
                     let ids: Vec<String> = tm.themes.iter().map(|t| t.id.clone()).collect();
                     let truth: Vec<Vec<String>> = with.iter().map(|&i| d.examples[i].themes.clone().unwrap_or_default()).collect();
                     Ok(ThemeMetrics::compute(&ids, &truth, &pred))

@@ -32,10 +32,7 @@ fn f1(p: f64, r: f64) -> f64 {
 impl BinaryMetrics {
     pub fn compute(y: &[bool], p: &[f64], threshold: f64) -> BinaryMetrics {
         let n = y.len();
-        let mut c = [[0usize; 2]; 2];
-        for (&t, &s) in y.iter().zip(p) {
-            c[usize::from(t)][usize::from(s >= threshold)] += 1;
-        }
+        let c = confusion(y, p, threshold);
         let (tn, fp, fneg, tp) = (c[0][0] as f64, c[0][1] as f64, c[1][0] as f64, c[1][1] as f64);
         let (prec, rec) = (div(tp, tp + fp), div(tp, tp + fneg));
         let (prec0, rec0) = (div(tn, tn + fneg), div(tn, tn + fp));
@@ -54,10 +51,24 @@ impl BinaryMetrics {
                 y.iter().zip(p).map(|(&t, &s)| { let s = s.clamp(eps, 1.0 - eps); if t { -s.ln() } else { -(1.0 - s).ln() } }).sum(),
                 n as f64,
             ),
-            brier: div(y.iter().zip(p).map(|(&t, &s)| (s - f64::from(u8::from(t))).powi(2)).sum(), n as f64),
+            brier: brier(y, p),
             confusion: c,
         }
     }
+}
+
+/// [[TN, FP], [FN, TP]] at `threshold` (scores at or above it are predicted positive).
+pub fn confusion(y: &[bool], p: &[f64], threshold: f64) -> [[usize; 2]; 2] {
+    let mut c = [[0usize; 2]; 2];
+    for (&t, &s) in y.iter().zip(p) {
+        c[usize::from(t)][usize::from(s >= threshold)] += 1;
+    }
+    c
+}
+
+/// Mean squared error of the probabilities.
+pub fn brier(y: &[bool], p: &[f64]) -> f64 {
+    div(y.iter().zip(p).map(|(&t, &s)| (s - f64::from(u8::from(t))).powi(2)).sum(), y.len() as f64)
 }
 
 /// Area under the ROC curve by the rank-sum statistic (ties count half). NaN without both classes.

@@ -35,6 +35,19 @@ impl Parts {
     }
 }
 
+/// Ids with repeats as (id, count), ids ascending.
+pub(crate) fn count_sorted<T: Ord + Copy>(mut ids: Vec<T>) -> Vec<(T, u32)> {
+    ids.sort_unstable();
+    let mut out: Vec<(T, u32)> = Vec::with_capacity(ids.len());
+    for id in ids {
+        match out.last_mut() {
+            Some((last, c)) if *last == id => *c += 1,
+            _ => out.push((id, 1)),
+        }
+    }
+    out
+}
+
 fn count_at(counts: &[u8], overflow: &FxHashMap<usize, u32>, k: usize) -> u32 {
     match counts[k] {
         u8::MAX => overflow[&k],
@@ -79,22 +92,7 @@ impl TermCounts {
             };
             ids.push(id);
         }
-        self.push_ids(ids);
-    }
-
-    /// Adds one document given as term ids (any order, repeats counted).
-    fn push_ids(&mut self, mut ids: Vec<u32>) {
-        ids.sort_unstable();
-        let mut i = 0;
-        while i < ids.len() {
-            let mut j = i + 1;
-            while j < ids.len() && ids[j] == ids[i] {
-                j += 1;
-            }
-            self.push_count(ids[i], (j - i) as u32);
-            i = j;
-        }
-        self.indptr.push(self.ids.len());
+        self.push_row(&count_sorted(ids));
     }
 
     /// Adds one document as (term id, count), ids distinct.
@@ -207,16 +205,8 @@ impl LocalCounts {
     }
 
     /// Ends a document given its terms' local ids (with repeats); counted here, in the parallel part.
-    pub fn finish_doc(&mut self, mut ids: Vec<u32>) {
-        ids.sort_unstable();
-        let mut row: Vec<(u32, u32)> = Vec::new();
-        for id in ids {
-            match row.last_mut() {
-                Some((last, c)) if *last == id => *c += 1,
-                _ => row.push((id, 1)),
-            }
-        }
-        self.docs.push(row);
+    pub fn finish_doc(&mut self, ids: Vec<u32>) {
+        self.docs.push(count_sorted(ids));
     }
 }
 
@@ -304,7 +294,6 @@ impl Merger {
                 s
             })
             .collect();
-        self.out.index.clear();
         self.out
     }
 }

@@ -252,7 +252,7 @@ impl Featurizer {
                 }
             }
         }
-        for (_, name, span) in self.cues.matches(&doc.rationale) {
+        for (name, span) in self.cues.matches(&doc.rationale) {
             emit(format!("{CUE_CODE}{name}"), Field::Rationale, span);
         }
     }
@@ -287,7 +287,7 @@ impl Featurizer {
                                 }
                             }
                         }
-                        for (_, name, _) in self.cues.matches(&d.rationale) {
+                        for (name, _) in self.cues.matches(&d.rationale) {
                             let w = local.word(name, false, prefix);
                             ids.push(local.gram(cue_field, &[w]));
                         }

@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
-use super::count::TermCounts;
+use super::count::{count_sorted, TermCounts};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use sprs::CsMatI;
@@ -126,18 +126,6 @@ impl ParamGuard for TfIdfParams {
     }
 }
 
-fn count_sorted<T: Ord + Copy>(mut ids: Vec<T>) -> Vec<(T, u32)> {
-    ids.sort_unstable();
-    let mut out: Vec<(T, u32)> = Vec::with_capacity(ids.len());
-    for id in ids {
-        match out.last_mut() {
-            Some((last, c)) if *last == id => *c += 1,
-            _ => out.push((id, 1)),
-        }
-    }
-    out
-}
-
 /// A fitted TF-IDF: the vocabulary (column order = sorted terms) and its IDF weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "TfIdfRepr", into = "TfIdfRepr")]
@@ -200,7 +188,7 @@ impl TfIdfValidParams {
         let n = old_indptr.len() - 1;
         // The new row starts: each row keeps its terms that have a column.
         let kept: Vec<usize> =
-            (0..n).into_par_iter().map(|r| ids[old_indptr[r]..old_indptr[r + 1]].iter().filter(|&&id| cols.0[id as usize] != NO_COLUMN).count()).collect();
+            (0..n).into_par_iter().map(|r| ids[old_indptr[r]..old_indptr[r + 1]].iter().filter(|&&id| cols.column(id).is_some()).count()).collect();
         let mut indptr = Vec::with_capacity(n + 1);
         indptr.push(0);
         for k in kept {
@@ -227,11 +215,7 @@ impl TfIdfValidParams {
                 let (base, mut write) = (old_indptr[r0], 0);
                 let mut row: Vec<(u32, u32)> = Vec::new();
                 for r in r0..r1 {
-                    row.clear();
-                    row.extend(
-                        (old_indptr[r]..old_indptr[r + 1]).filter_map(|k| Some((cols.0[ids[k - base] as usize], parts.count(k))).filter(|p| p.0 != NO_COLUMN)),
-                    );
-                    row.sort_unstable();
+                    cols.fill_row((old_indptr[r]..old_indptr[r + 1]).map(|k| (ids[k - base], parts.count(k))), &mut row);
                     let len = row.len();
                     tfidf.weigh_into(&row, &mut ids[write..write + len], &mut data[indptr[r] - indptr[r0]..indptr[r + 1] - indptr[r0]]);
                     write += len;
@@ -312,6 +296,21 @@ const BLOCK_ROWS: usize = 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Columns(Vec<u32>);
 
+impl Columns {
+    /// The column of a term id, if the term is in the vocabulary.
+    fn column(&self, id: u32) -> Option<u32> {
+        Some(self.0[id as usize]).filter(|&c| c != NO_COLUMN)
+    }
+
+    /// A document's (term id, count) pairs as (column, count), terms outside the vocabulary dropped, in column
+    /// order, into `row`.
+    fn fill_row(&self, pairs: impl Iterator<Item = (u32, u32)>, row: &mut Vec<(u32, u32)>) {
+        row.clear();
+        row.extend(pairs.filter_map(|(id, c)| Some((self.column(id)?, c))));
+        row.sort_unstable();
+    }
+}
+
 impl TfIdf {
     pub fn vocabulary(&self) -> &[String] {
         &self.vocabulary
@@ -343,9 +342,7 @@ impl TfIdf {
         let mut data: Vec<f64> = Vec::with_capacity(nnz);
         let mut row: Vec<(u32, u32)> = Vec::new();
         for &r in rows {
-            row.clear();
-            row.extend(counts.doc(r).filter_map(|(id, c)| Some((cols.0[id as usize], c)).filter(|p| p.0 != NO_COLUMN)));
-            row.sort_unstable();
+            cols.fill_row(counts.doc(r), &mut row);
             self.weigh(&row, &mut indices, &mut data);
             indptr.push(indices.len());
         }
@@ -373,7 +370,8 @@ impl TfIdf {
         SparseRows::new((indptr.len() - 1, self.vocabulary.len()), indptr, indices, data)
     }
 
-    /// [`TfIdf::weigh`] into slices of the row's length.
+    /// Weights one row, (column, count) pairs, into slices of its length: tf (raw or 1 + ln) times idf, then
+    /// normalised.
     fn weigh_into(&self, row: &[(u32, u32)], out_idx: &mut [u32], out_val: &mut [f64]) {
         for ((&(col, c), i), v) in row.iter().zip(out_idx.iter_mut()).zip(out_val.iter_mut()) {
             let tf = if self.params.sublinear_tf { 1.0 + f64::from(c).ln() } else { f64::from(c) };
@@ -394,15 +392,12 @@ impl TfIdf {
         }
     }
 
-    /// Weights one row: tf (raw or 1 + ln), times idf, then normalised.
+    /// [`TfIdf::weigh_into`], appended to growing buffers.
     fn weigh(&self, row: &[(u32, u32)], out_idx: &mut Vec<u32>, out_val: &mut Vec<f64>) {
-        let start = out_val.len();
-        for &(col, c) in row {
-            let tf = if self.params.sublinear_tf { 1.0 + f64::from(c).ln() } else { f64::from(c) };
-            out_idx.push(col);
-            out_val.push(tf * self.idf[col as usize]);
-        }
-        self.normalise(&mut out_val[start..]);
+        let (i0, v0) = (out_idx.len(), out_val.len());
+        out_idx.resize(i0 + row.len(), 0);
+        out_val.resize(v0 + row.len(), 0.0);
+        self.weigh_into(row, &mut out_idx[i0..], &mut out_val[v0..]);
     }
 }
 

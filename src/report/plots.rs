@@ -6,7 +6,7 @@
 //! needed on a server or in CI.
 
 use crate::error::{Error, Result};
-use crate::eval::metrics::{average_precision, pr_curve, roc_auc, roc_curve};
+use crate::eval::metrics::{self, average_precision, brier, pr_curve, roc_auc, roc_curve};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -205,22 +205,17 @@ pub fn reliability(runs: &[Run], bins: usize) -> Vec<(f64, f64, usize)> {
     acc.into_iter().filter(|b| b.2 > 0).map(|(sp, sy, n)| (sp / n as f64, sy / n as f64, n)).collect()
 }
 
-fn brier(runs: &[Run]) -> f64 {
-    let (mut s, mut n) = (0.0, 0usize);
-    for r in runs {
-        for (&y, &p) in r.y.iter().zip(&r.p) {
-            s += (p - f64::from(u8::from(y))).powi(2);
-            n += 1;
-        }
-    }
-    s / n.max(1) as f64
+/// Every run's predictions in one list (the calibration and confusion charts pool the runs).
+fn pooled(runs: &[Run]) -> (Vec<bool>, Vec<f64>) {
+    runs.iter().flat_map(|r| r.y.iter().copied().zip(r.p.iter().copied())).unzip()
 }
 
 fn calibration<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &PlotData) -> DrawResult<()>
 where
     DB::ErrorType: 'static,
 {
-    let title = format!("Calibration: Brier score {:.4}", brier(&d.runs));
+    let (y, p) = pooled(&d.runs);
+    let title = format!("Calibration: Brier score {:.4}", brier(&y, &p));
     let area = caption(area, &title, &format!("{} (10 bins, runs pooled; marker area ~ items)", d.subtitle))?;
     let mut chart = unit_chart(&area, "Mean predicted P(Overturned)", "Observed fraction Overturned")?;
     chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.3)))?.label("perfectly calibrated").legend(|(x, y)| {
@@ -241,13 +236,9 @@ fn confusion<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &PlotData) ->
 where
     DB::ErrorType: 'static,
 {
-    // [[TN, FP], [FN, TP]] summed over the runs.
-    let mut m = [[0usize; 2]; 2];
-    for r in &d.runs {
-        for (&y, &p) in r.y.iter().zip(&r.p) {
-            m[usize::from(y)][usize::from(p >= d.threshold)] += 1;
-        }
-    }
+    // Summed over the runs.
+    let (y, p) = pooled(&d.runs);
+    let m = metrics::confusion(&y, &p, d.threshold);
     let sub = format!("{} (threshold {:.2}{})", d.subtitle, d.threshold, if d.runs.len() > 1 { format!(", summed over {} runs", d.runs.len()) } else { String::new() });
     let area = caption(area, "Confusion matrix", &sub)?;
     let mut chart = ChartBuilder::on(&area)
@@ -347,6 +338,7 @@ mod tests {
         assert_eq!(b.len(), 3);
         assert_eq!(b[0], (0.05, 0.0, 1));
         assert!((b[2].0 - 0.93).abs() < 1e-12 && b[2].1 == 0.5 && b[2].2 == 2);
-        assert!((brier(&runs) - (0.0025 + 0.0025 + 0.0225 + 0.8281) / 4.0).abs() < 1e-12);
+        let (y, p) = pooled(&runs);
+        assert!((brier(&y, &p) - (0.0025 + 0.0025 + 0.0225 + 0.8281) / 4.0).abs() < 1e-12);
     }
 }
