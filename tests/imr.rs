@@ -192,9 +192,10 @@ fn evaluate_reports_summary_json() {
     let pdf = c.join("dwc/pdf");
     let gold = c.join("dwc/gold/items.jsonl");
     let plots = tempdir("plots-cv");
+    let oof = plots.join("oof.jsonl");
     let o = imr(&[
         "evaluate", "--data", pdf.to_str().unwrap(), "--gold", gold.to_str().unwrap(), "--folds", "3", "--repeats", "1", "--json",
-        "--plots", plots.to_str().unwrap(),
+        "--plots", plots.to_str().unwrap(), "--oof", oof.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     for name in ["roc", "pr", "calibration", "confusion", "theme_f1"] {
@@ -209,6 +210,20 @@ fn evaluate_reports_summary_json() {
     }
     assert!(s["themes"]["micro_f1"].as_f64().unwrap() > 0.3);
     assert!(s["themes"]["macro_f1"].as_f64().is_some());
+    // Every item once, with its fold, its themes and every theme's score; assigned themes come from the scores.
+    let rows = json_lines(&std::fs::read_to_string(&oof).unwrap());
+    assert_eq!(rows.len(), 344);
+    let keys: std::collections::BTreeSet<String> = rows.iter().map(|r| format!("{} {}", r["case_number"], r["item"])).collect();
+    assert_eq!(keys.len(), rows.len());
+    for r in &rows {
+        assert!(r["fold"].as_u64().unwrap() < 3);
+        let scores = r["theme_scores"].as_object().unwrap();
+        assert_eq!(scores.len(), 10);
+        assert!(scores.values().all(|p| (0.0..=1.0).contains(&p.as_f64().unwrap())));
+        let themes = r["themes"].as_array().unwrap();
+        assert!(!themes.is_empty() && themes.iter().all(|t| scores.contains_key(t.as_str().unwrap())));
+        assert_eq!(r["decision"] == "Overturned", themes == &vec![serde_json::json!("criteria_met")]);
+    }
 }
 
 /// Checks that `dir` holds `name`.svg (well-formed XML, an <svg> root with text) and `name`.png (decodes, 800x600,

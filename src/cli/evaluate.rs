@@ -115,9 +115,12 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         let mut w = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?);
         for o in &r.oof {
             let e = &d.examples[o.index];
+            let theme_scores: Option<serde_json::Map<String, serde_json::Value>> =
+                o.theme_scores.as_ref().map(|sc| theme_ids.iter().cloned().zip(sc.iter().map(|&p| json!(p))).collect());
             let row = json!({
                 "repeat": o.repeat, "fold": o.fold, "case_number": e.case_number, "item": e.item, "title": e.title,
-                "decision": e.decision, "p_overturned": o.p_overturned, "themes": o.themes, "gold_themes": e.themes,
+                "decision": e.decision, "p_overturned": o.p_overturned, "themes": o.themes, "theme_scores": theme_scores,
+                "gold_themes": e.themes,
             });
             writeln!(w, "{row}")?;
         }

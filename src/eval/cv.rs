@@ -52,6 +52,8 @@ pub struct OofPrediction {
     pub index: usize,
     pub p_overturned: f64,
     pub themes: Option<Vec<String>>,
+    /// Every theme's probability, in the `theme_ids` order given to [`cross_validate`].
+    pub theme_scores: Option<Vec<f64>>,
 }
 
 /// Mean (and sd over folds) of every metric.
@@ -148,7 +150,7 @@ pub fn cross_validate(
                 }
                 _ => None,
             };
-            let mut theme_pred: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+            let mut theme_pred: BTreeMap<usize, (Vec<String>, Vec<f64>)> = BTreeMap::new();
             let themes = match (theme_params, &theme_counts) {
                 (Some(tp), Some(tc)) => {
                     let tr: Vec<usize> = s.train.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
@@ -164,9 +166,10 @@ pub fn cross_validate(
                         cfg.seed.wrapping_add(s.repeat as u64 * 1000 + s.fold as u64),
                     )?;
                     let decisions: Vec<_> = te.iter().map(|&i| Some(examples[i].decision)).collect();
-                    let pred = tm.predict_rows(tc, &te, &decisions);
-                    for (&i, p) in te.iter().zip(&pred) {
-                        theme_pred.insert(i, p.clone());
+                    let scores = tm.predict_proba_rows(tc, &te);
+                    let pred: Vec<Vec<String>> = scores.iter().zip(&decisions).map(|(sc, &d)| tm.assign_for(sc, d)).collect();
+                    for ((&i, p), sc) in te.iter().zip(&pred).zip(scores) {
+                        theme_pred.insert(i, (p.clone(), sc));
                     }
                     Some(ThemeMetrics::compute(theme_ids, &te.iter().map(|&i| gold(i)).collect::<Vec<_>>(), &pred))
                 }
@@ -176,7 +179,10 @@ pub fn cross_validate(
                 .test
                 .iter()
                 .zip(&p)
-                .map(|(&i, &p)| OofPrediction { repeat: s.repeat, fold: s.fold, index: i, p_overturned: p, themes: theme_pred.get(&i).cloned() })
+                .map(|(&i, &p)| {
+                    let (themes, theme_scores) = theme_pred.remove(&i).unzip();
+                    OofPrediction { repeat: s.repeat, fold: s.fold, index: i, p_overturned: p, themes, theme_scores }
+                })
                 .collect();
             progress();
             Ok((

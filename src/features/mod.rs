@@ -9,7 +9,7 @@ pub mod cues;
 mod tfidf;
 
 pub use count::TermCounts;
-pub use tfidf::{Columns, DocFreq, Norm, SparseRows, TfIdf, TfIdfParams, TfIdfValidParams};
+pub use tfidf::{Columns, DocFreq, Indicators, Norm, SparseRows, TfIdf, TfIdfParams, TfIdfValidParams};
 
 use crate::analysis::{Analyzer, AnalyzerConfig};
 use crate::error::{Error, Result};
@@ -202,7 +202,7 @@ pub struct Featurizer {
 }
 
 /// The prefix of cue terms.
-const CUE_CODE: &str = "c:";
+pub const CUE_CODE: &str = "c:";
 
 impl Featurizer {
     pub fn new(config: FeatureConfig) -> Result<Self> {

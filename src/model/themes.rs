@@ -6,7 +6,7 @@ use super::outcome::default_tfidf;
 use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
 use crate::eval::metrics::best_f1_threshold;
-use crate::features::{Columns, FeatureConfig, Featurizer, Field, ItemText, TermCounts, TfIdf, TfIdfValidParams};
+use crate::features::{Columns, FeatureConfig, Featurizer, Field, Indicators, ItemText, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
 use crate::letter::Decision;
 use std::borrow::Borrow;
 use linfa::dataset::DatasetBase;
@@ -33,7 +33,12 @@ impl ThemeParams {
     pub fn new() -> Result<Self> {
         Ok(ThemeParams {
             features: FeatureConfig { cues: crate::features::cues::codebook(), ..FeatureConfig::new(vec![Field::Rationale, Field::Title]) },
-            tfidf: default_tfidf()?,
+            // Cue terms as binary indicators beside the TF-IDF of the n-grams, not inside it. With the case-sentence
+            // cues, 5x3 CV micro-F1 0.720 -> 0.793; on letters held out of the cue work, 0.693 -> 0.768
+            // (`scripts/heldout`).
+            tfidf: TfIdfParams::from(default_tfidf()?)
+                .indicators(Some(Indicators { prefix: crate::features::CUE_CODE.into(), weight: 0.3 }))
+                .check()?,
             logistic: LogisticParams::new().c(10.0).class_weight(ClassWeight::Balanced).check()?,
             threshold_folds: 3,
             overturned_theme: Some("criteria_met".into()),
