@@ -167,7 +167,7 @@ pub fn cross_validate(
                     )?;
                     let decisions: Vec<_> = te.iter().map(|&i| Some(examples[i].decision)).collect();
                     let scores = tm.predict_proba_rows(tc, &te);
-                    let pred: Vec<Vec<String>> = scores.iter().zip(&decisions).map(|(sc, &d)| tm.assign_for(sc, d)).collect();
+                    let pred = tm.assign_all(&scores, &decisions);
                     for ((&i, p), sc) in te.iter().zip(&pred).zip(scores) {
                         theme_pred.insert(i, (p.clone(), sc));
                     }

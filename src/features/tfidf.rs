@@ -422,15 +422,17 @@ impl TfIdf {
     /// times idf, then normalised; indicator terms (a run of the row, as of the vocabulary) take their fixed
     /// weight, outside the norm.
     fn weigh_into(&self, row: &[(u32, u32)], out_idx: &mut [u32], out_val: &mut [f64]) {
-        let ind = &self.indicator_cols;
-        let weight = self.params.indicators.as_ref().map_or(0.0, |i| i.weight);
         for ((&(col, c), i), v) in row.iter().zip(out_idx.iter_mut()).zip(out_val.iter_mut()) {
             let tf = if self.params.sublinear_tf { 1.0 + f64::from(c).ln() } else { f64::from(c) };
             *i = col;
-            *v = if ind.contains(&col) { weight } else { tf * self.idf[col as usize] };
+            *v = tf * self.idf[col as usize];
         }
+        let ind = &self.indicator_cols;
         let lo = row.partition_point(|&(col, _)| col < ind.start);
         let hi = row.partition_point(|&(col, _)| col < ind.end);
+        if let Some(i) = &self.params.indicators {
+            out_val[lo..hi].fill(i.weight);
+        }
         let (head, rest) = out_val.split_at_mut(lo);
         let tail = &mut rest[hi - lo..];
         let norm = match self.params.norm {

@@ -174,12 +174,12 @@ impl ThemeModels {
 
     /// The assigned theme ids of each document.
     pub fn predict<D: Borrow<ItemText> + Sync>(&self, docs: &[D], decisions: &[Option<Decision>]) -> Result<Vec<Vec<String>>> {
-        Ok(self.predict_proba(docs)?.iter().zip(decisions).map(|(s, &d)| self.assign_for(s, d)).collect())
+        Ok(self.assign_all(&self.predict_proba(docs)?, decisions))
     }
 
-    /// The assigned theme ids of the documents `rows` of `counts`, with each item's decision where known.
-    pub fn predict_rows(&self, counts: &TermCounts, rows: &[usize], decisions: &[Option<Decision>]) -> Vec<Vec<String>> {
-        self.predict_proba_rows(counts, rows).iter().zip(decisions).map(|(s, &d)| self.assign_for(s, d)).collect()
+    /// [`ThemeModels::assign_for`] of each document's scores and decision (where known).
+    pub fn assign_all(&self, scores: &[Vec<f64>], decisions: &[Option<Decision>]) -> Vec<Vec<String>> {
+        scores.iter().zip(decisions).map(|(s, &d)| self.assign_for(s, d)).collect()
     }
 
     /// [`ThemeModels::assign`], then the decision rule of [`ThemeParams::overturned_theme`] where the decision is
