@@ -93,32 +93,43 @@ impl CueMatcher {
 }
 
 /// The cues of the codebook's "typical cues" column, one or more per theme, widened to the wordings the letters use,
-/// all matched in the case sentences. A theme's first cue is its phrase list; a `<theme>.<variant>` cue asks for a
+/// matched in the case sentences. A theme's first cue is its phrase list; a `<theme>.<variant>` cue asks for a
 /// negation or absence before the theme's concept in the same sentence ("no documentation of functional
-/// improvement"), which the phrase list alone cannot tell from a guideline's "functional improvement".
+/// improvement"), which the phrase list alone cannot tell from a guideline's "functional improvement", or names a
+/// narrower wording. One cue looks at the whole rationale: `not_recommended.evidence`, the guideline's own verdict
+/// on the treatment ("experimental", "not been shown to", "not recommended."), which is a reason even as a quote.
 pub fn codebook() -> Vec<Cue> {
     // Absence or negation, then (within one sentence) what is absent.
     const NEG: &str = r"\b(no|not|lack(ing|ed)?|without|absence|absent|fail(s|ed)? to|unable to|nor|neither|insufficient|inadequate|missing)\b";
     let c = |name: &str, pattern: &str| Cue { name: name.into(), pattern: pattern.into(), scope: CueScope::CaseSentences };
     vec![
         c("not_recommended", r"not (be )?recommended|experimental|investigational|insufficient (scientific )?evidence|no (high[- ]grade|quality|good) (scientific )?evidence|not an effective|lack of (scientific )?evidence|limited evidence|not supported by|under ?study|should be avoided|no recommendations?|do(es)? not recommend|not been shown|unproven|little (to no )?(research|evidence)|not indicated"),
+        // The guideline's own verdict on the treatment, wherever it is quoted: the reason is the quote itself.
+        Cue {
+            name: "not_recommended.evidence".into(),
+            pattern: r#"experimental|investigational|under ?study|unproven|not (been )?(proven|shown) (to|effective)|not an effective|(insufficient|little|no high[- ]grade|no (good|quality)) (scientific |to no )?(evidence|research|studies|literature)|insufficient studies|no recommendations? (of|for)|should be avoided|["“”]not recommended|not recommended( due to|\.|,| because| for body| for (the )?(hand|elbow|knee|wrist|shoulder|hip)\b)|does not recommend [a-z ]{0,30} except"#.into(),
+            scope: CueScope::Rationale,
+        },
         c("criteria_not_met", r"criteria (are|were|have|has) not|not (been )?(clearly )?documented|no documentation|do(es)? not (clearly )?document|must be documented|no evidence of|not established|no (objective|specific) (findings|evidence)|(do(es)?|did) not meet|requirements? .{0,30}not (been )?met|(physical )?exam(ination)? (findings )?(did not|does not|fail)"),
         c("criteria_not_met.findings", &format!("{NEG}[^.]{{0,100}}(radiculopathy|nerve (compromise|impairment|dysfunction)|neurologic(al)? (deficit|dysfunction|findings)|diagnosis|physical exam|objective findings|indication)")),
+        // Findings the records show absent or normal: the criterion the guideline asks for is not there.
+        c("criteria_not_met.exam", r"unremarkable|normal (strength|exam|sensation|reflexes|neuro)|negative (impingement|straight|test|for)|no (signs|symptoms|findings|evidence) (suggestive|consistent|indicative|of (nerve|neuro|radic|instab))|(not|no) (present|consistent with)|does not present with|fails? to document|did not (have|show|reveal|document) (significant|any)|no significant (findings|deficits|nerve|neuro|objective|abnorm)|does not (indicate|support) (concerns|that)|(do|does|did) not (meet|satisfy)|not in accordance"),
         c("no_red_flags", r"red[- ]flag|no (significant )?change|no new|progressive neurologic|worsening|(prior|previous|recent|repeat) (mri|study|imaging|x-rays?|emg|ncs)|tissue insult"),
         c("no_red_flags.absent", &format!("{NEG}[^.]{{0,80}}(red[- ]flag|(new|progressive|significant) (neurologic|change|injury|findings|symptoms)|tissue insult|serious (spinal )?pathology)")),
         c("no_functional_benefit", r"functional (improvement|benefit|gains?|response)|objective (functional )?improvement|pain relief|\d+ ?% (relief|improvement|reduction)|sustained|lasting|(prior|previous) (sessions|visits|injections|treatment)|already (had|completed|received|undergone)"),
         c("no_functional_benefit.absent", &format!("{NEG}[^.]{{0,120}}(functional (improvement|benefit|gains?)|objective (functional )?improvement|(pain )?relief|improvement|benefit|efficacy|effective(ness)?|decrease in (pain|medication))")),
         c("no_functional_benefit.prior", r"(results?|response|outcome|progress|efficacy|benefit) (of|from|to|with) (the )?(initial|prior|previous|completed)|(prior|previous|initial) (sessions?|visits?|injections?|course|trial|use)[^.]{0,60}(not|no|lack)|(with|from|after) (prior|previous) (use|sessions?|visits?|treatment)"),
         c("conservative_care_not_tried", r"first[- ]line|conservative (care|treatment|therapy|measures|management)|fail(ed|ure)|trial of|home exercise|nsaid|physical therapy"),
-        c("conservative_care_not_tried.absent", &format!("{NEG}[^.]{{0,120}}(conservative|first[- ]line|fail(ed|ure)|tried|trial(ed)?|exhaust|home exercise|physical therapy|oral (medication|nsaid)|intoleran)|(has|have|had) not (tried|trialed|failed|exhausted|completed|attempted)")),
-        c("exceeds_limits", r"exceed|more than|in excess|up to \d+|\d+ (visits|sessions|treatments)|unspecified|not specified|end ?point|duration|quantity|frequency|number of (visits|sessions)|per (session|week|month)|maximum|rental"),
+        c("conservative_care_not_tried.absent", &format!("{NEG}[^.]{{0,120}}(conservative|first[- ]line|fail(ed|ure)|tried|trialed|exhaust|home exercise|oral (medication|nsaid)|intoleran)|(has|have|had) not (tried|trialed|failed|exhausted|completed|attempted)")),
+        c("exceeds_limits", r"exceed|more than|in excess|up to \d+|\d+ (visits|sessions|treatments)|(an|the) unspecified|unspecified (rental|number|quantity|duration|frequency|amount|length)|not specified|end ?point|duration|quantity|frequency|number of (visits|sessions)|per (session|week|month)|maximum|rental"),
         c("exceeds_limits.specific", r"(did not|does not|not|fail(ed|s)? to) (specify|specified|indicate the (number|quantity|frequency|duration|amount))|exceed(s|ed|ing)? (the )?(guideline|recommend)|(short[- ]term|long[- ]term) use|longer than|beyond (the )?\d|(total|additional) (of )?\d+ (visits|sessions)"),
-        c("exceeds_limits.more", r"additional (therapy|sessions?|visits?|treatments?|physical therapy|chiropractic|acupuncture)|initial (set|trial|course) of \d+|previously (been )?(authorized|approved|certified)|redundant|excessive|vague|unspecified|not (specified|included)|no (estimated )?end ?point|beyond (the )?guideline|(long[- ]term|continued|prolonged) use|how many (sessions|visits)"),
+        c("exceeds_limits.more", r"redundant|excessive|vague|(an|the) unspecified|unspecified (rental|number|quantity|duration|frequency|amount|length)|not (specified|included)|no (estimated )?end ?point|beyond (the )?guideline|(long[- ]term|continued|prolonged) use"),
         c("ancillary_denied", r"ancillary|associated (services?|requests?|items?)|(surgery|surgical (procedure|intervention)|procedure) (is|was) not (medically necessary|certified)|since the (surgery|procedure)|as the (primary|requested|associated) (surgery|surgical|procedure)"),
         c("monitoring_missing", r"drug screen|urine (drug|toxicology)|side effects|aberrant|four a'?s|cures|risk assessment|opioid (agreement|contract)|(pain|vas) (scores?|levels?)|monitoring|drug testing"),
         c("monitoring_missing.absent", &format!("{NEG}[^.]{{0,100}}(drug screen|uds|urine|side effects|aberrant|risk assessment|cures|monitor|opioid agreement|pain (scores?|levels?|assessment))")),
         c("unclear_rationale", r"rationale|unclear|not clear|no clear|treatment plan|change (management|treatment|the treatment)|reason for|purpose|not explained|not provided|no indication"),
         c("unclear_rationale.absent", r"\b(no|lack of|without|not)\b[^.]{0,40}(rationale|rational\b|reason|explanation|purpose|discussion)|(unclear|not clear|uncertain|not (clearly )?(stated|established|apparent|explained))[^.]{0,40}(how|why|what|whether|as to|rationale)|\b(how|why)\b[^.]{0,60}(would|was to|will) (benefit|help|change|require|improve)|(change|alter|influence|affect) (the )?(management|treatment|plan)|does not address (the )?medical necessity|not apparent"),
+        c("unclear_rationale.unstated", r"(rationale|reason|need|purpose|goals?|indication)\b[^.]{0,60}\b(not (been )?(provided|established|documented|given|stated|specified|clear|explained)|unclear)|(short|long)[- ]term goals|specify (the|what) (type|nature|purpose|procedures?|tests?)|not indicate the nature"),
         c("criteria_met", r"is recommended|reasonable|appropriate|(is|are) supported|criteria (are|have been) met|(is|are) indicated|warranted|(^|[^t] )medically necessary"),
     ]
 }
@@ -141,6 +152,37 @@ mod tests {
         let t = "the requested ancillary service";
         let (name, span) = m.matches(t).into_iter().next().unwrap();
         assert_eq!((name, &t[span]), ("ancillary_denied", "ancillary"));
+    }
+
+    #[test]
+    fn quote_exam_and_unstated_cues_match_their_wordings_not_look_alikes() {
+        let m = CueMatcher::new(&codebook()).unwrap();
+        let has = |t: &str, cue: &str| m.matches(t).iter().any(|(n, _)| *n == cue);
+        // The guideline's verdict counts even in a quote, which the case-sentence cues skip...
+        let nr = "not_recommended.evidence";
+        assert!(has("The CA MTUS states traction, as a physical treatment method is not recommended.", nr));
+        assert!(has("ODG states that PRP is noted to be \"understudy.\"", nr));
+        assert!(has("Lumbar supports have not been shown to have any lasting benefit.", nr));
+        assert!(has("Chiropractic treatment is not recommended for body parts including the elbow.", nr));
+        // ...but not a limit, a precondition, or a provider's missing rationale.
+        assert!(!has("This medication is not recommended for longer than 2 to 3 weeks.", nr));
+        assert!(!has("Lidoderm is not recommended until after a trial of a first-line therapy.", nr));
+        assert!(!has("There is a lack of evidence based rationale provided by the physician.", nr));
+        let exam = "criteria_not_met.exam";
+        assert!(has("On exam the patient's neurological exam is unremarkable.", exam));
+        assert!(has("The patient does not present with symptoms consistent with thoracic outlet syndrome.", exam));
+        assert!(!has("The patient has decreased sensation in the L5 distribution.", exam));
+        let unstated = "unclear_rationale.unstated";
+        assert!(has("However, the rationale for this specific heat therapy pad was not provided.", unstated));
+        assert!(has("There was no evidence of patient specific short and long-term goals with use of the unit.", unstated));
+        // Absence of conservative care is not absence of gains from the therapy requested.
+        let cc = "conservative_care_not_tried.absent";
+        assert!(has("There was no evidence the patient has trialed and failed a proper conservative course of care.", cc));
+        assert!(!has("No functional improvement in response to physical therapy was documented.", cc));
+        // An ICD label's "unspecified" is not an unspecified quantity.
+        assert!(has("The request is for an unspecified rental.", "exceeds_limits.more"));
+        assert!(!has("The diagnoses include a sprain, unspecified, of the right shoulder.", "exceeds_limits.more"));
+        assert!(!has("The diagnoses include a sprain, unspecified, of the right shoulder.", "exceeds_limits"));
     }
 
     #[test]
