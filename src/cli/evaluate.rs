@@ -43,8 +43,9 @@ pub struct EvaluateArgs {
     /// Write plots here (ROC, precision-recall, calibration, confusion matrix, per-theme F1; SVG and PNG).
     #[arg(long, value_name = "DIR")]
     pub plots: Option<PathBuf>,
-    /// Write every out-of-fold prediction here, one JSON object per line (repeat, fold, case, item, decision,
-    /// p_overturned, predicted and gold themes): the folds themselves, for error analysis or another tool.
+    /// Write every out-of-fold prediction here, one JSON object per line (repeat, fold, case, item, title,
+    /// decision, p_overturned, predicted themes, every theme's score, gold themes): the folds themselves, for error
+    /// analysis or another tool.
     #[arg(long, value_name = "FILE")]
     pub oof: Option<PathBuf>,
     /// One JSON object per line: one per fold, then {"type": "summary", ...}.

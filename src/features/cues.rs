@@ -101,6 +101,8 @@ impl CueMatcher {
 pub fn codebook() -> Vec<Cue> {
     // Absence or negation, then (within one sentence) what is absent.
     const NEG: &str = r"\b(no|not|lack(ing|ed)?|without|absence|absent|fail(s|ed)? to|unable to|nor|neither|insufficient|inadequate|missing)\b";
+    // A quantity left unspecified, not an ICD label's "unspecified" ("sprain, unspecified").
+    const UNSPECIFIED: &str = r"(an|the) unspecified|unspecified (rental|number|quantity|duration|frequency|amount|length)";
     let c = |name: &str, pattern: &str| Cue { name: name.into(), pattern: pattern.into(), scope: CueScope::CaseSentences };
     vec![
         c("not_recommended", r"not (be )?recommended|experimental|investigational|insufficient (scientific )?evidence|no (high[- ]grade|quality|good) (scientific )?evidence|not an effective|lack of (scientific )?evidence|limited evidence|not supported by|under ?study|should be avoided|no recommendations?|do(es)? not recommend|not been shown|unproven|little (to no )?(research|evidence)|not indicated"),
@@ -121,9 +123,9 @@ pub fn codebook() -> Vec<Cue> {
         c("no_functional_benefit.prior", r"(results?|response|outcome|progress|efficacy|benefit) (of|from|to|with) (the )?(initial|prior|previous|completed)|(prior|previous|initial) (sessions?|visits?|injections?|course|trial|use)[^.]{0,60}(not|no|lack)|(with|from|after) (prior|previous) (use|sessions?|visits?|treatment)"),
         c("conservative_care_not_tried", r"first[- ]line|conservative (care|treatment|therapy|measures|management)|fail(ed|ure)|trial of|home exercise|nsaid|physical therapy"),
         c("conservative_care_not_tried.absent", &format!("{NEG}[^.]{{0,120}}(conservative|first[- ]line|fail(ed|ure)|tried|trialed|exhaust|home exercise|oral (medication|nsaid)|intoleran)|(has|have|had) not (tried|trialed|failed|exhausted|completed|attempted)")),
-        c("exceeds_limits", r"exceed|more than|in excess|up to \d+|\d+ (visits|sessions|treatments)|(an|the) unspecified|unspecified (rental|number|quantity|duration|frequency|amount|length)|not specified|end ?point|duration|quantity|frequency|number of (visits|sessions)|per (session|week|month)|maximum|rental"),
+        c("exceeds_limits", &format!(r"exceed|more than|in excess|up to \d+|\d+ (visits|sessions|treatments)|{UNSPECIFIED}|not specified|end ?point|duration|quantity|frequency|number of (visits|sessions)|per (session|week|month)|maximum|rental")),
         c("exceeds_limits.specific", r"(did not|does not|not|fail(ed|s)? to) (specify|specified|indicate the (number|quantity|frequency|duration|amount))|exceed(s|ed|ing)? (the )?(guideline|recommend)|(short[- ]term|long[- ]term) use|longer than|beyond (the )?\d|(total|additional) (of )?\d+ (visits|sessions)"),
-        c("exceeds_limits.more", r"redundant|excessive|vague|(an|the) unspecified|unspecified (rental|number|quantity|duration|frequency|amount|length)|not (specified|included)|no (estimated )?end ?point|beyond (the )?guideline|(long[- ]term|continued|prolonged) use"),
+        c("exceeds_limits.more", &format!(r"redundant|excessive|vague|{UNSPECIFIED}|not (specified|included)|no (estimated )?end ?point|beyond (the )?guideline|(long[- ]term|continued|prolonged) use")),
         c("ancillary_denied", r"ancillary|associated (services?|requests?|items?)|(surgery|surgical (procedure|intervention)|procedure) (is|was) not (medically necessary|certified)|since the (surgery|procedure)|as the (primary|requested|associated) (surgery|surgical|procedure)"),
         c("monitoring_missing", r"drug screen|urine (drug|toxicology)|side effects|aberrant|four a'?s|cures|risk assessment|opioid (agreement|contract)|(pain|vas) (scores?|levels?)|monitoring|drug testing"),
         c("monitoring_missing.absent", &format!("{NEG}[^.]{{0,100}}(drug screen|uds|urine|side effects|aberrant|risk assessment|cures|monitor|opioid agreement|pain (scores?|levels?|assessment))")),
