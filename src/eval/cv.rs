@@ -1,7 +1,7 @@
 //! Repeated, stratified, letter-grouped cross-validation of the outcome and theme models. The analyzer, the
 //! TF-IDF and the models are refitted inside every fold, on that fold's training items only.
 
-use super::folds::stratified_group_kfold;
+use super::folds::{stratified_group_kfold, Split};
 use super::metrics::{BinaryMetrics, MeanSd, ThemeMetrics};
 use crate::error::{Error, Result};
 use crate::features::{Featurizer, ItemText};
@@ -113,6 +113,9 @@ fn summarise<T>(items: &[T], values: impl Fn(&T) -> Vec<(&'static str, f64)>) ->
     (mean, sd)
 }
 
+/// Non-zero term counts (all items) up to which folds are fitted in parallel; see [`cross_validate`].
+const PARALLEL_FOLDS_MAX_NNZ: usize = 1 << 20;
+
 /// Runs the cross-validation. Themes are evaluated where `theme_params` is given, on the items with gold themes.
 pub fn cross_validate(
     examples: &[Example],
@@ -121,6 +124,20 @@ pub fn cross_validate(
     theme_ids: &[String],
     cfg: &CvConfig,
     progress: &(dyn Fn() + Sync),
+) -> Result<CvReport> {
+    run_cv(examples, outcome_params, theme_params, theme_ids, cfg, progress, PARALLEL_FOLDS_MAX_NNZ)
+}
+
+/// [`cross_validate`], with folds fitted in parallel when the items' term counts have at most
+/// `parallel_folds_max_nnz` non-zeros.
+fn run_cv(
+    examples: &[Example],
+    outcome_params: &OutcomeParams,
+    theme_params: Option<&ThemeParams>,
+    theme_ids: &[String],
+    cfg: &CvConfig,
+    progress: &(dyn Fn() + Sync),
+    parallel_folds_max_nnz: usize,
 ) -> Result<CvReport> {
     cfg.check()?;
     let groups: Vec<String> = examples.iter().map(|e| e.case_number.clone()).collect();
@@ -135,62 +152,67 @@ pub fn cross_validate(
     let masked_counts = masked_params.as_ref().map(|mp| Featurizer::new(mp.features.clone()).map(|f| f.count(&docs))).transpose()?;
     let theme_counts = theme_params.map(|tp| Featurizer::new(tp.features.clone()).map(|f| f.count(&docs))).transpose()?;
     let splits = stratified_group_kfold(&groups, &y, cfg.folds, cfg.repeats, cfg.seed);
-    let results: Vec<(FoldResult, Vec<OofPrediction>)> = splits
-        .par_iter()
-        .map(|s| -> Result<_> {
-            let labels = |idx: &[usize]| -> Vec<bool> { idx.iter().map(|&i| y[i]).collect() };
-            let (tr_y, te_y) = (labels(&s.train), labels(&s.test));
-            let model = OutcomeModel::fit_rows(outcome_params, &counts, &s.train, &tr_y)?;
-            let p = model.predict_proba_rows(&counts, &s.test);
-            let outcome = BinaryMetrics::compute(&te_y, &p, model.threshold);
-            let outcome_masked = match (&masked_params, &masked_counts) {
-                (Some(mp), Some(mc)) => {
-                    let m = OutcomeModel::fit_rows(mp, mc, &s.train, &tr_y)?;
-                    Some(BinaryMetrics::compute(&te_y, &m.predict_proba_rows(mc, &s.test), m.threshold))
+    let run = |s: &Split| -> Result<(FoldResult, Vec<OofPrediction>)> {
+        let labels = |idx: &[usize]| -> Vec<bool> { idx.iter().map(|&i| y[i]).collect() };
+        let (tr_y, te_y) = (labels(&s.train), labels(&s.test));
+        let model = OutcomeModel::fit_rows(outcome_params, &counts, &s.train, &tr_y)?;
+        let p = model.predict_proba_rows(&counts, &s.test);
+        let outcome = BinaryMetrics::compute(&te_y, &p, model.threshold);
+        let outcome_masked = match (&masked_params, &masked_counts) {
+            (Some(mp), Some(mc)) => {
+                let m = OutcomeModel::fit_rows(mp, mc, &s.train, &tr_y)?;
+                Some(BinaryMetrics::compute(&te_y, &m.predict_proba_rows(mc, &s.test), m.threshold))
+            }
+            _ => None,
+        };
+        let mut theme_pred: BTreeMap<usize, (Vec<String>, Vec<f64>)> = BTreeMap::new();
+        let themes = match (theme_params, &theme_counts) {
+            (Some(tp), Some(tc)) => {
+                let tr: Vec<usize> = s.train.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
+                let te: Vec<usize> = s.test.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
+                let gold = |i: usize| examples[i].themes.clone().unwrap_or_default();
+                let tm = ThemeModels::fit_rows(
+                    tp,
+                    tc,
+                    &tr,
+                    &tr.iter().map(|&i| gold(i)).collect::<Vec<_>>(),
+                    &tr.iter().map(|&i| groups[i].clone()).collect::<Vec<_>>(),
+                    theme_ids,
+                    cfg.seed.wrapping_add(s.repeat as u64 * 1000 + s.fold as u64),
+                )?;
+                let decisions: Vec<_> = te.iter().map(|&i| Some(examples[i].decision)).collect();
+                let scores = tm.predict_proba_rows(tc, &te);
+                let pred = tm.assign_all(&scores, &decisions);
+                for ((&i, p), sc) in te.iter().zip(&pred).zip(scores) {
+                    theme_pred.insert(i, (p.clone(), sc));
                 }
-                _ => None,
-            };
-            let mut theme_pred: BTreeMap<usize, (Vec<String>, Vec<f64>)> = BTreeMap::new();
-            let themes = match (theme_params, &theme_counts) {
-                (Some(tp), Some(tc)) => {
-                    let tr: Vec<usize> = s.train.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
-                    let te: Vec<usize> = s.test.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
-                    let gold = |i: usize| examples[i].themes.clone().unwrap_or_default();
-                    let tm = ThemeModels::fit_rows(
-                        tp,
-                        tc,
-                        &tr,
-                        &tr.iter().map(|&i| gold(i)).collect::<Vec<_>>(),
-                        &tr.iter().map(|&i| groups[i].clone()).collect::<Vec<_>>(),
-                        theme_ids,
-                        cfg.seed.wrapping_add(s.repeat as u64 * 1000 + s.fold as u64),
-                    )?;
-                    let decisions: Vec<_> = te.iter().map(|&i| Some(examples[i].decision)).collect();
-                    let scores = tm.predict_proba_rows(tc, &te);
-                    let pred = tm.assign_all(&scores, &decisions);
-                    for ((&i, p), sc) in te.iter().zip(&pred).zip(scores) {
-                        theme_pred.insert(i, (p.clone(), sc));
-                    }
-                    Some(ThemeMetrics::compute(theme_ids, &te.iter().map(|&i| gold(i)).collect::<Vec<_>>(), &pred))
-                }
-                _ => None,
-            };
-            let oof = s
-                .test
-                .iter()
-                .zip(&p)
-                .map(|(&i, &p)| {
-                    let (themes, theme_scores) = theme_pred.remove(&i).unzip();
-                    OofPrediction { repeat: s.repeat, fold: s.fold, index: i, p_overturned: p, themes, theme_scores }
-                })
-                .collect();
-            progress();
-            Ok((
-                FoldResult { repeat: s.repeat, fold: s.fold, train_items: s.train.len(), test_items: s.test.len(), outcome, outcome_masked, themes },
-                oof,
-            ))
-        })
-        .collect::<Result<_>>()?;
+                Some(ThemeMetrics::compute(theme_ids, &te.iter().map(|&i| gold(i)).collect::<Vec<_>>(), &pred))
+            }
+            _ => None,
+        };
+        let oof = s
+            .test
+            .iter()
+            .zip(&p)
+            .map(|(&i, &p)| {
+                let (themes, theme_scores) = theme_pred.remove(&i).unzip();
+                OofPrediction { repeat: s.repeat, fold: s.fold, index: i, p_overturned: p, themes, theme_scores }
+            })
+            .collect();
+        progress();
+        Ok((
+            FoldResult { repeat: s.repeat, fold: s.fold, train_items: s.train.len(), test_items: s.test.len(), outcome, outcome_masked, themes },
+            oof,
+        ))
+    };
+    // Folds in parallel hold one training matrix per thread. On large data the folds run one at a time and the
+    // solver's row blocks use the threads instead: at 44,144 rationales, 5-fold CV peak RSS 263 -> 186 MB for
+    // 2.8 -> 3.0 s (`scripts/bench-features`). The results are the same either way.
+    let results: Vec<(FoldResult, Vec<OofPrediction>)> = if counts.nnz() <= parallel_folds_max_nnz {
+        splits.par_iter().map(run).collect::<Result<_>>()?
+    } else {
+        splits.iter().map(run).collect::<Result<_>>()?
+    };
     let (folds, oof): (Vec<FoldResult>, Vec<Vec<OofPrediction>>) = results.into_iter().unzip();
     let (outcome, outcome_sd) = summarise(&folds, |f| outcome_values(&f.outcome));
     let outcome_masked = folds
@@ -227,4 +249,40 @@ pub fn cross_validate(
         folds,
         oof: oof.into_iter().flatten().collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::letter::Decision;
+
+    #[test]
+    fn folds_one_at_a_time_give_the_parallel_report() {
+        let words = ["pain", "relief", "therapy", "imaging", "opioid", "function", "sessions", "flags"];
+        let examples: Vec<Example> = (0..60)
+            .map(|i| {
+                let overturned = i % 4 == 0;
+                let verdict = if overturned { "is medically necessary" } else { "is not medically necessary" };
+                let text = format!("{} {} {} documented. The request {verdict}.", words[i % 8], words[(i * 3) % 8], words[(i * 5 + 1) % 8]);
+                Example {
+                    case_number: format!("CM{}", i / 2),
+                    item: i % 2 + 1,
+                    title: String::new(),
+                    decision: if overturned { Decision::Overturned } else { Decision::Upheld },
+                    text: ItemText::from_rationale(&text),
+                    themes: Some(vec![if overturned { "criteria_met" } else if i % 3 == 0 { "no_red_flags" } else { "criteria_not_met" }.into()]),
+                }
+            })
+            .collect();
+        let ids: Vec<String> = ["criteria_met", "criteria_not_met", "no_red_flags"].map(String::from).to_vec();
+        let cfg = CvConfig { folds: 3, repeats: 2, seed: 7, ablation: true };
+        let (op, tp) = (OutcomeParams::new(crate::model::View::Rationale).unwrap(), ThemeParams::new().unwrap());
+        let run = |max_nnz| run_cv(&examples, &op, Some(&tp), &ids, &cfg, &|| {}, max_nnz).unwrap();
+        let (parallel, sequential) = (run(usize::MAX), run(0));
+        assert_eq!(parallel.folds.len(), 6);
+        assert!(parallel.summary.themes.is_some() && parallel.summary.outcome_masked.is_some());
+        assert_eq!(parallel.folds, sequential.folds);
+        assert_eq!(parallel.oof, sequential.oof);
+        assert_eq!(parallel.summary, sequential.summary);
+    }
 }
