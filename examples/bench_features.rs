@@ -71,7 +71,7 @@ fn main() {
             // verdict-masked model that `imr evaluate` also fits.
             let ablation = mode == "cv-ablation";
             let t = Instant::now();
-            let cfg = CvConfig { folds: 5, repeats: 1, seed: 42, ablation };
+            let cfg = CvConfig::new(5, 1, 42, ablation);
             let r = cross_validate(&ex, &OutcomeParams::new(View::Rationale).expect("params"), None, &[], &cfg, &|| {}).expect("cv");
             println!(
                 "{{\"mode\":\"{mode}\",\"docs\":{},\"mb\":{mb:.2},\"seconds\":{:.3},\"roc_auc\":{:.4},\"peak_rss_mb\":{:.0},\"input_rss_mb\":{held:.0}}}",

@@ -10,7 +10,7 @@ fn main() {
     let files = imr::parse::discover(&dirs).expect("letters");
     let letters: Vec<_> = imr::parse::read_letters(&files, || {}).into_iter().filter_map(Result::ok).collect();
     let ex = examples(&letters, None);
-    let cfg = CvConfig { folds: 5, repeats: 3, seed: 42, ablation: false };
+    let cfg = CvConfig::new(5, 3, 42, false);
     println!("| view | negation | ROC-AUC | PR-AUC | F1 |");
     println!("|---|---|---:|---:|---:|");
     for view in [View::Rationale, View::RationaleMasked, View::Case] {

@@ -108,7 +108,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     let params = OutcomeParams::new(a.view)?;
     let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
     let theme_params = d.gold.as_ref().map(|_| ThemeParams::new()).transpose()?;
-    let cfg = CvConfig { folds: a.folds, repeats: a.repeats, seed: a.seed, ablation: !a.no_ablation };
+    let cfg = CvConfig::new(a.folds, a.repeats, a.seed, !a.no_ablation);
     let pb = progress::bar(a.folds * a.repeats, "evaluate");
     let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &cfg, &|| pb.inc(1))?;
     pb.finish_and_clear();

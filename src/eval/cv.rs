@@ -17,9 +17,23 @@ pub struct CvConfig {
     pub seed: u64,
     /// Also evaluate the rationale view with its verdict sentences masked.
     pub ablation: bool,
+    /// Folds are fitted in parallel while the items' term counts have at most this many non-zeros, and one at a
+    /// time past it. Parallel folds hold one training matrix per thread; one at a time, the solver's row blocks
+    /// use the threads instead: at 44,144 rationales, 5-fold CV peak RSS 263 -> 186-207 MB for 2.8 -> 2.9-3.2 s
+    /// (`scripts/bench-features`). The results are the same either way.
+    #[serde(default = "default_parallel_folds_max_nnz")]
+    pub parallel_folds_max_nnz: usize,
+}
+
+fn default_parallel_folds_max_nnz() -> usize {
+    1 << 20
 }
 
 impl CvConfig {
+    pub fn new(folds: usize, repeats: usize, seed: u64, ablation: bool) -> Self {
+        CvConfig { folds, repeats, seed, ablation, parallel_folds_max_nnz: default_parallel_folds_max_nnz() }
+    }
+
     pub fn check(&self) -> Result<()> {
         if self.folds < 2 {
             return Err(Error::InvalidParam { name: "folds", value: self.folds.to_string(), reason: "must be at least 2" });
@@ -113,9 +127,6 @@ fn summarise<T>(items: &[T], values: impl Fn(&T) -> Vec<(&'static str, f64)>) ->
     (mean, sd)
 }
 
-/// Non-zero term counts (all items) up to which folds are fitted in parallel; see [`cross_validate`].
-const PARALLEL_FOLDS_MAX_NNZ: usize = 1 << 20;
-
 /// Runs the cross-validation. Themes are evaluated where `theme_params` is given, on the items with gold themes.
 pub fn cross_validate(
     examples: &[Example],
@@ -124,20 +135,6 @@ pub fn cross_validate(
     theme_ids: &[String],
     cfg: &CvConfig,
     progress: &(dyn Fn() + Sync),
-) -> Result<CvReport> {
-    run_cv(examples, outcome_params, theme_params, theme_ids, cfg, progress, PARALLEL_FOLDS_MAX_NNZ)
-}
-
-/// [`cross_validate`], with folds fitted in parallel when the items' term counts have at most
-/// `parallel_folds_max_nnz` non-zeros.
-fn run_cv(
-    examples: &[Example],
-    outcome_params: &OutcomeParams,
-    theme_params: Option<&ThemeParams>,
-    theme_ids: &[String],
-    cfg: &CvConfig,
-    progress: &(dyn Fn() + Sync),
-    parallel_folds_max_nnz: usize,
 ) -> Result<CvReport> {
     cfg.check()?;
     let groups: Vec<String> = examples.iter().map(|e| e.case_number.clone()).collect();
@@ -205,10 +202,8 @@ fn run_cv(
             oof,
         ))
     };
-    // Folds in parallel hold one training matrix per thread. On large data the folds run one at a time and the
-    // solver's row blocks use the threads instead: at 44,144 rationales, 5-fold CV peak RSS 263 -> 186 MB for
-    // 2.8 -> 3.0 s (`scripts/bench-features`). The results are the same either way.
-    let results: Vec<(FoldResult, Vec<OofPrediction>)> = if counts.nnz() <= parallel_folds_max_nnz {
+    // See `CvConfig::parallel_folds_max_nnz`.
+    let results: Vec<(FoldResult, Vec<OofPrediction>)> = if counts.nnz() <= cfg.parallel_folds_max_nnz {
         splits.par_iter().map(run).collect::<Result<_>>()?
     } else {
         splits.iter().map(run).collect::<Result<_>>()?
@@ -275,9 +270,11 @@ mod tests {
             })
             .collect();
         let ids: Vec<String> = ["criteria_met", "criteria_not_met", "no_red_flags"].map(String::from).to_vec();
-        let cfg = CvConfig { folds: 3, repeats: 2, seed: 7, ablation: true };
         let (op, tp) = (OutcomeParams::new(crate::model::View::Rationale).unwrap(), ThemeParams::new().unwrap());
-        let run = |max_nnz| run_cv(&examples, &op, Some(&tp), &ids, &cfg, &|| {}, max_nnz).unwrap();
+        let run = |max_nnz| {
+            let cfg = CvConfig { parallel_folds_max_nnz: max_nnz, ..CvConfig::new(3, 2, 7, true) };
+            cross_validate(&examples, &op, Some(&tp), &ids, &cfg, &|| {}).unwrap()
+        };
         let (parallel, sequential) = (run(usize::MAX), run(0));
         assert_eq!(parallel.folds.len(), 6);
         assert!(parallel.summary.themes.is_some() && parallel.summary.outcome_masked.is_some());
