@@ -67,3 +67,21 @@ impl ModelFile {
         serde_json::from_value(value).map_err(|e| Error::BadModel { path: path.into(), reason: e.to_string() })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Loading reads every number back exactly (serde_json's `float_roundtrip`): the shipped model saved again is
+    /// the same file, byte for byte, so a loaded model scores as the one that was trained.
+    #[test]
+    fn a_model_file_loads_and_saves_byte_for_byte() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.json");
+        let m = ModelFile::load(&path).unwrap();
+        let out = std::env::temp_dir().join(format!("imr-unit-{}-model.json", std::process::id()));
+        m.save(&out).unwrap();
+        let same = std::fs::read(&out).unwrap() == std::fs::read(&path).unwrap();
+        let _ = std::fs::remove_file(&out);
+        assert!(same, "models/default.json changed on a load and save");
+    }
+}
