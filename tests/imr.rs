@@ -163,6 +163,49 @@ fn train_is_deterministic_and_predict_explains() {
     assert!(stderr(&o).contains("retrain"), "{}", stderr(&o));
 }
 
+/// A small gold file (hand-made labels, not the corpus's): one theme on a single item, one on none.
+#[test]
+fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
+    let d = tempdir("rare");
+    let text = std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt")).unwrap();
+    let flipped = write(&d, "flipped.txt", text.replace("Upheld", "Overturned").replace("not medically necessary", "medically necessary").as_bytes());
+    let names: Vec<String> = std::fs::read_dir(root().join("data/letters")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut gold = String::new();
+    for (k, (prefix, item, title, decision, ..)) in SEED_ITEMS.iter().enumerate() {
+        let case = names.iter().find(|f| f.starts_with(prefix)).unwrap().trim_end_matches(".txt");
+        let theme = if k == 3 { "rare" } else if k % 2 == 0 { "common" } else { "other" };
+        gold += &format!("{}\n", serde_json::json!({"case_number": case, "item": item, "title": title, "decision": decision, "themes": [theme]}));
+    }
+    for (item, theme) in [(1, "common"), (2, "other")] {
+        gold += &format!("{}\n", serde_json::json!({"case_number": "flipped", "item": item, "title": "", "decision": "Overturned", "themes": [theme]}));
+    }
+    let gold = write(&d, "gold.jsonl", gold.as_bytes());
+    let model = d.join("m.json");
+    let data = ["data/letters", flipped.to_str().unwrap()];
+    let o = imr(&["train", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--cv-folds", "2", "--out", model.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("theme rare: not trained, 1 of the 14 gold items have it"), "{}", stderr(&o));
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    assert_eq!(m["themes"]["untrained"], serde_json::json!([{"id": "rare", "positives": 1, "items": 14}]));
+    // The file loads (its CV summary holds an undefined F1 for "rare") and never assigns the untrained theme.
+    let o = imr(&["predict", "--model", model.to_str().unwrap(), "--json", "data/letters"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for r in json_lines(&stdout(&o)) {
+        assert_eq!(r["theme_scores"].as_object().unwrap().keys().collect::<Vec<_>>(), ["common", "other"]);
+        assert!(!r["themes"].as_array().unwrap().is_empty());
+    }
+    // Scored on labelled letters, the untrained theme's gold item counts as missed.
+    let o = imr(&["evaluate", "--model", model.to_str().unwrap(), "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rare = &json_lines(&stdout(&o))[0]["themes"]["per_theme"]["rare"];
+    assert_eq!((rare["support"].as_u64(), rare["recall"].as_f64()), (Some(1), Some(0.0)));
+    // Cross-validation says in how many folds a theme could not be fitted.
+    let o = imr(&["evaluate", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--folds", "2", "--repeats", "1", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("theme rare: too few training items to fit in 2 of 2 folds"), "{}", stderr(&o));
+    assert!(json_lines(&stdout(&o)).iter().filter(|l| l["type"] == "fold").all(|l| l["untrained_themes"] == serde_json::json!(["rare"])));
+}
+
 #[test]
 fn default_model_predicts_sample_letters() {
     let o = imr(&["predict", "--json", "data/letters"]);

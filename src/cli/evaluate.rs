@@ -5,7 +5,7 @@ use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
-use imr::model::{ModelFile, OutcomeParams, ThemeParams, View};
+use imr::model::{ModelFile, OutcomeParams, ThemeParams, View, MIN_ITEMS_PER_CLASS};
 use imr::features::ItemText;
 use imr::report::{write_plots, PlotData, Run};
 use serde_json::json;
@@ -68,7 +68,8 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                 (!with.is_empty()).then(|| -> Result<ThemeMetrics> {
                     let decisions: Vec<_> = with.iter().map(|&i| Some(d.examples[i].decision)).collect();
                     let pred = tm.predict(&with.iter().map(|&i| docs[i]).collect::<Vec<_>>(), &decisions)?;
-                    let ids: Vec<String> = tm.themes.iter().map(|t| t.id.clone()).collect();
+                    // Untrained themes too: their gold occurrences count as missed.
+                    let ids = tm.theme_ids();
                     let truth: Vec<Vec<String>> = with.iter().map(|&i| d.examples[i].themes.clone().unwrap_or_default()).collect();
                     Ok(ThemeMetrics::compute(&ids, &truth, &pred))
                 }).transpose()?
@@ -112,6 +113,16 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     let pb = progress::bar(a.folds * a.repeats, "evaluate");
     let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &cfg, &|| pb.inc(1))?;
     pb.finish_and_clear();
+    let mut untrained: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in r.folds.iter().flat_map(|f| &f.untrained_themes) {
+        *untrained.entry(id).or_default() += 1;
+    }
+    for (id, n) in untrained {
+        eprintln!(
+            "imr: warning: theme {id}: too few training items to fit in {n} of {} folds (needs {MIN_ITEMS_PER_CLASS} with and {MIN_ITEMS_PER_CLASS} without it); there it is never assigned",
+            r.folds.len()
+        );
+    }
     if let Some(path) = &a.oof {
         let mut w = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?);
         for o in &r.oof {

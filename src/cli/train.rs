@@ -4,7 +4,7 @@ use super::data;
 use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, CvConfig};
-use imr::model::{ModelFile, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams, TrainingMetadata, View, FORMAT_VERSION};
+use imr::model::{ModelFile, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams, TrainingMetadata, View, FORMAT_VERSION, MIN_ITEMS_PER_CLASS};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +73,12 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         None => None,
     };
     pb.finish_and_clear();
+    for u in themes.iter().flat_map(|t| &t.untrained) {
+        eprintln!(
+            "imr: warning: theme {}: not trained, {} of the {} gold items have it (needs {MIN_ITEMS_PER_CLASS} with and {MIN_ITEMS_PER_CLASS} without); the model never assigns it",
+            u.id, u.positives, u.items
+        );
+    }
 
     let mut h = Sha256::new();
     for e in &d.examples {

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::features::{Featurizer, ItemText};
 use crate::model::{Example, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -56,6 +56,9 @@ pub struct FoldResult {
     /// The same outcome model with the verdict sentences masked (rationale view only).
     pub outcome_masked: Option<BinaryMetrics>,
     pub themes: Option<ThemeMetrics>,
+    /// Themes this fold's training items held too few examples of to fit (scored as never assigned).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untrained_themes: Vec<String>,
 }
 
 /// An out-of-fold prediction for one item in one repeat (for plots and error analysis).
@@ -66,7 +69,8 @@ pub struct OofPrediction {
     pub index: usize,
     pub p_overturned: f64,
     pub themes: Option<Vec<String>>,
-    /// Every theme's probability, in the `theme_ids` order given to [`cross_validate`].
+    /// Every theme's probability, in the `theme_ids` order given to [`cross_validate`]; NaN for a theme this
+    /// fold could not fit.
     pub theme_scores: Option<Vec<f64>>,
 }
 
@@ -79,12 +83,33 @@ pub struct CvSummary {
     pub seed: u64,
     pub letters: usize,
     pub items: usize,
+    #[serde(deserialize_with = "metrics_or_null")]
     pub outcome: BTreeMap<String, f64>,
+    #[serde(deserialize_with = "metrics_or_null")]
     pub outcome_sd: BTreeMap<String, f64>,
+    #[serde(default, deserialize_with = "some_metrics_or_null")]
     pub outcome_masked: Option<BTreeMap<String, f64>>,
+    #[serde(default, deserialize_with = "some_metrics_or_null")]
     pub themes: Option<BTreeMap<String, f64>>,
+    #[serde(default, deserialize_with = "some_metrics_or_null")]
     pub themes_sd: Option<BTreeMap<String, f64>>,
+    /// Each theme's mean F1 over the folds where it is defined; NaN (null in JSON) for a theme that no fold had
+    /// in its gold or its predictions.
+    #[serde(default, deserialize_with = "some_metrics_or_null")]
     pub theme_f1: Option<BTreeMap<String, f64>>,
+}
+
+/// JSON has no NaN: serde_json writes an undefined metric as null, so a model file's CV summary reads null back
+/// as NaN (a file that `imr train` wrote must load).
+fn metrics_or_null<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<BTreeMap<String, f64>, D::Error> {
+    let m: BTreeMap<String, Option<f64>> = Deserialize::deserialize(d)?;
+    Ok(m.into_iter().map(|(k, v)| (k, v.unwrap_or(f64::NAN))).collect())
+}
+
+fn some_metrics_or_null<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<BTreeMap<String, f64>>, D::Error> {
+    #[derive(Deserialize)]
+    struct Metrics(#[serde(deserialize_with = "metrics_or_null")] BTreeMap<String, f64>);
+    Ok(Option::<Metrics>::deserialize(d)?.map(|m| m.0))
 }
 
 #[derive(Debug, Clone)]
@@ -163,6 +188,7 @@ pub fn cross_validate(
             _ => None,
         };
         let mut theme_pred: BTreeMap<usize, (Vec<String>, Vec<f64>)> = BTreeMap::new();
+        let mut untrained_themes = Vec::new();
         let themes = match (theme_params, &theme_counts) {
             (Some(tp), Some(tc)) => {
                 let tr: Vec<usize> = s.train.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
@@ -181,8 +207,9 @@ pub fn cross_validate(
                 let scores = tm.predict_proba_rows(tc, &te);
                 let pred = tm.assign_all(&scores, &decisions);
                 for ((&i, p), sc) in te.iter().zip(&pred).zip(scores) {
-                    theme_pred.insert(i, (p.clone(), sc));
+                    theme_pred.insert(i, (p.clone(), tm.scores_in(theme_ids, &sc)));
                 }
+                untrained_themes = tm.untrained.into_iter().map(|u| u.id).collect();
                 Some(ThemeMetrics::compute(theme_ids, &te.iter().map(|&i| gold(i)).collect::<Vec<_>>(), &pred))
             }
             _ => None,
@@ -198,7 +225,7 @@ pub fn cross_validate(
             .collect();
         progress();
         Ok((
-            FoldResult { repeat: s.repeat, fold: s.fold, train_items: s.train.len(), test_items: s.test.len(), outcome, outcome_masked, themes },
+            FoldResult { repeat: s.repeat, fold: s.fold, train_items: s.train.len(), test_items: s.test.len(), outcome, outcome_masked, themes, untrained_themes },
             oof,
         ))
     };
@@ -251,10 +278,9 @@ mod tests {
     use super::*;
     use crate::letter::Decision;
 
-    #[test]
-    fn folds_one_at_a_time_give_the_parallel_report() {
+    fn examples() -> Vec<Example> {
         let words = ["pain", "relief", "therapy", "imaging", "opioid", "function", "sessions", "flags"];
-        let examples: Vec<Example> = (0..60)
+        (0..60)
             .map(|i| {
                 let overturned = i % 4 == 0;
                 let verdict = if overturned { "is medically necessary" } else { "is not medically necessary" };
@@ -268,7 +294,12 @@ mod tests {
                     themes: Some(vec![if overturned { "criteria_met" } else if i % 3 == 0 { "no_red_flags" } else { "criteria_not_met" }.into()]),
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn folds_one_at_a_time_give_the_parallel_report() {
+        let examples = examples();
         let ids: Vec<String> = ["criteria_met", "criteria_not_met", "no_red_flags"].map(String::from).to_vec();
         let (op, tp) = (OutcomeParams::new(crate::model::View::Rationale).unwrap(), ThemeParams::new().unwrap());
         let run = |max_nnz| {
@@ -281,5 +312,27 @@ mod tests {
         assert_eq!(parallel.folds, sequential.folds);
         assert_eq!(parallel.oof, sequential.oof);
         assert_eq!(parallel.summary, sequential.summary);
+    }
+
+    #[test]
+    fn a_theme_too_rare_to_fit_is_reported_and_the_summary_reloads() {
+        let examples = examples();
+        let ids: Vec<String> = ["criteria_met", "criteria_not_met", "no_red_flags", "absent"].map(String::from).to_vec();
+        let (op, tp) = (OutcomeParams::new(crate::model::View::Rationale).unwrap(), ThemeParams::new().unwrap());
+        let r = cross_validate(&examples, &op, Some(&tp), &ids, &CvConfig::new(3, 1, 7, false), &|| {}).unwrap();
+        assert!(r.folds.iter().all(|f| f.untrained_themes == ["absent"]));
+        for o in &r.oof {
+            let sc = o.theme_scores.as_ref().unwrap();
+            assert!(sc[..3].iter().all(|p| (0.0..=1.0).contains(p)) && sc[3].is_nan());
+            assert!(!o.themes.as_ref().unwrap().contains(&"absent".to_string()));
+        }
+        // Its F1 is undefined in every fold: NaN, written as null, read back as NaN (a model file keeps this summary).
+        assert!(r.summary.theme_f1.as_ref().unwrap()["absent"].is_nan());
+        let json = serde_json::to_string(&r.summary).unwrap();
+        assert!(json.contains(r#""absent":null"#), "{json}");
+        let back: CvSummary = serde_json::from_str(&json).unwrap();
+        assert!(back.theme_f1.as_ref().unwrap()["absent"].is_nan());
+        assert_eq!(back.outcome, r.summary.outcome);
+        assert_eq!(back.themes, r.summary.themes);
     }
 }

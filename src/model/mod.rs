@@ -10,4 +10,4 @@ pub use examples::{examples, Example};
 pub use file::{ModelFile, TrainingMetadata, FORMAT_VERSION};
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 pub use outcome::{OutcomeModel, OutcomeParams, TermWeight, View};
-pub use themes::{ThemeModel, ThemeModels, ThemeParams};
+pub use themes::{ThemeModel, ThemeModels, ThemeParams, UntrainedTheme, MIN_ITEMS_PER_CLASS};

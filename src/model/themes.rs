@@ -54,6 +54,22 @@ pub struct ThemeModel {
     pub threshold: f64,
 }
 
+/// A theme of the gold file left without a model: its training items hold fewer than
+/// [`MIN_ITEMS_PER_CLASS`] positive or negative examples. It is never assigned, and counts as missed where
+/// evaluation finds it in the gold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UntrainedTheme {
+    pub id: String,
+    /// Training items with the theme.
+    pub positives: usize,
+    /// Training items.
+    pub items: usize,
+}
+
+/// The fewest positive and negative training items a theme model is fitted from.
+pub const MIN_ITEMS_PER_CLASS: usize = 2;
+
 /// The fitted theme models, sharing one analyzer and TF-IDF.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +80,9 @@ pub struct ThemeModels {
     /// See [`ThemeParams::overturned_theme`]; kept only when it is one of the fitted themes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overturned_theme: Option<String>,
+    /// The themes asked for that had too few training items to fit (a small or partial gold file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub untrained: Vec<UntrainedTheme>,
 }
 
 /// Themes fitted for the given ids, and the columns of the counts they were fitted from.
@@ -85,7 +104,8 @@ fn fit_all(params: &ThemeParams, counts: &TermCounts, rows: &[usize], labels: &[
 
 impl ThemeModels {
     /// Fits one model per theme id; `themes[i]` are item i's gold themes, `groups[i]` its letter (for the inner
-    /// threshold folds). A theme needs at least two positive and two negative items.
+    /// threshold folds). A theme with fewer than [`MIN_ITEMS_PER_CLASS`] positive or negative items is listed in
+    /// [`ThemeModels::untrained`] instead; it is an error only when no theme can be fitted.
     pub fn fit<D: Borrow<ItemText> + Sync>(
         params: &ThemeParams,
         docs: &[D],
@@ -109,16 +129,30 @@ impl ThemeModels {
         theme_ids: &[String],
         seed: u64,
     ) -> Result<ThemeModels> {
-        let labels: Vec<Vec<bool>> = theme_ids.iter().map(|id| themes.iter().map(|t| t.contains(id)).collect()).collect();
-        for (id, y) in theme_ids.iter().zip(&labels) {
-            let pos = y.iter().filter(|&&b| b).count();
-            if pos < 2 || y.len() - pos < 2 {
-                return Err(Error::Data {
-                    context: format!("theme {id}"),
-                    message: format!("needs at least 2 positive and 2 negative items, has {pos} of {}", y.len()),
-                });
+        let mut untrained = Vec::new();
+        let (mut ids, mut labels): (Vec<String>, Vec<Vec<bool>>) = (Vec::new(), Vec::new());
+        for id in theme_ids {
+            let y: Vec<bool> = themes.iter().map(|t| t.contains(id)).collect();
+            let positives = y.iter().filter(|&&b| b).count();
+            if positives < MIN_ITEMS_PER_CLASS || y.len() - positives < MIN_ITEMS_PER_CLASS {
+                untrained.push(UntrainedTheme { id: id.clone(), positives, items: y.len() });
+            } else {
+                ids.push(id.clone());
+                labels.push(y);
             }
         }
+        if ids.is_empty() {
+            let counts: Vec<String> = untrained.iter().map(|u| format!("{} {}", u.id, u.positives)).collect();
+            return Err(Error::Data {
+                context: "themes".into(),
+                message: format!(
+                    "no theme has at least {MIN_ITEMS_PER_CLASS} positive and {MIN_ITEMS_PER_CLASS} negative items among the {} training items (positives: {})",
+                    rows.len(),
+                    if counts.is_empty() { "the gold file names no theme".into() } else { counts.join(", ") }
+                ),
+            });
+        }
+        let theme_ids = &ids[..];
         // Thresholds: out-of-fold probabilities from inner grouped folds of the training items.
         let any: Vec<bool> = labels.first().cloned().unwrap_or_default();
         let splits = stratified_group_kfold(groups, &any, params.threshold_folds, 1, seed);
@@ -156,7 +190,18 @@ impl ThemeModels {
                 .map(|((id, logistic), threshold)| ThemeModel { id: id.clone(), logistic, threshold })
                 .collect(),
             overturned_theme: params.overturned_theme.clone().filter(|t| theme_ids.contains(t)),
+            untrained,
         })
+    }
+
+    /// Every theme id the models were asked for: the fitted ones in `self.themes` order, then the untrained.
+    pub fn theme_ids(&self) -> Vec<String> {
+        self.themes.iter().map(|t| &t.id).chain(self.untrained.iter().map(|u| &u.id)).cloned().collect()
+    }
+
+    /// One document's `scores` (in `self.themes` order) in the order of `ids`: NaN for an id without a model.
+    pub fn scores_in(&self, ids: &[String], scores: &[f64]) -> Vec<f64> {
+        ids.iter().map(|id| self.themes.iter().position(|t| &t.id == id).map_or(f64::NAN, |k| scores[k])).collect()
     }
 
     /// Every theme's probability per document, in `self.themes` order.
@@ -225,6 +270,7 @@ mod tests {
             tfidf,
             themes: vec![theme("criteria_met", 0.5), theme("a", 0.5), theme("b", 0.2)],
             overturned_theme: Some("criteria_met".into()),
+            untrained: Vec::new(),
         }
     }
 
@@ -239,5 +285,38 @@ mod tests {
         assert_eq!(m.assign_for(&[0.9, 0.1, 0.15], Some(Decision::Upheld)), vec!["b"]);
         let off = ThemeModels { overturned_theme: None, ..m };
         assert_eq!(off.assign_for(&scores, Some(Decision::Overturned)), vec!["criteria_met", "a"]);
+    }
+
+    #[test]
+    fn themes_with_too_few_items_are_listed_not_fitted() {
+        let words = ["flags", "imaging", "relief", "sessions", "opioid", "screen"];
+        let docs: Vec<ItemText> = (0..24).map(|i| ItemText::from_rationale(&format!("No {} or {} documented.", words[i % 6], words[(i + 2) % 6]))).collect();
+        let themes: Vec<Vec<String>> = (0..24)
+            .map(|i| vec![if i == 5 { "rare" } else if i % 2 == 0 { "common" } else { "other" }.to_string()])
+            .collect();
+        let groups: Vec<String> = (0..24).map(|i| format!("CM{}", i / 2)).collect();
+        let ids: Vec<String> = ["common", "other", "rare", "absent"].map(String::from).to_vec();
+        let p = ThemeParams::new().unwrap();
+        let m = ThemeModels::fit(&p, &docs, &themes, &groups, &ids, 1).unwrap();
+        assert_eq!(m.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["common", "other"]);
+        assert_eq!(
+            m.untrained,
+            vec![UntrainedTheme { id: "rare".into(), positives: 1, items: 24 }, UntrainedTheme { id: "absent".into(), positives: 0, items: 24 }]
+        );
+        assert_eq!(m.theme_ids(), ids);
+        let scores = m.predict_proba(&docs).unwrap();
+        let aligned = m.scores_in(&ids, &scores[0]);
+        assert_eq!(&aligned[..2], &scores[0][..]);
+        assert!(aligned[2].is_nan() && aligned[3].is_nan());
+        for (s, t) in m.predict(&docs, &vec![None; docs.len()]).unwrap().iter().zip(&scores) {
+            assert!(!s.is_empty() && s.iter().all(|id| id == "common" || id == "other"), "{s:?} {t:?}");
+        }
+        // Saved and loaded, the list stays; a file without it (every theme fitted) still loads.
+        let back: ThemeModels = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(back.untrained, m.untrained);
+        assert!(!serde_json::to_string(&models()).unwrap().contains("untrained"));
+        // No theme with enough items: an error that says so, with the counts.
+        let e = ThemeModels::fit(&p, &docs, &themes, &groups, &ids[2..], 1).unwrap_err().to_string();
+        assert!(e.contains("no theme has at least 2 positive and 2 negative") && e.contains("rare 1, absent 0"), "{e}");
     }
 }
