@@ -139,11 +139,8 @@ fn train_is_deterministic_and_predict_explains() {
     let d = tempdir("train");
     let m1 = d.join("a.json");
     let m2 = d.join("b.json");
-    // The seeds alone hold one Overturned item: too few to learn; pair them with a synthetic overturned copy.
-    let text = std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt")).unwrap();
-    let flipped = text.replace("Upheld", "Overturned").replace("not medically necessary", "medically necessary");
-    write(&d, "flipped.txt", flipped.as_bytes());
-    let args = |out: &str| vec!["train", "--data", "data/letters", d.join("flipped.txt").to_str().unwrap().to_string().leak(), "--cv-folds", "0", "--date", "2026-01-02", "--out", out.to_string().leak()];
+    let flipped = flipped_letter(&d);
+    let args = |out: &str| vec!["train", "--data", "data/letters", flipped.to_str().unwrap().to_string().leak(), "--cv-folds", "0", "--date", "2026-01-02", "--out", out.to_string().leak()];
     for m in [&m1, &m2] {
         let o = imr(&args(m.to_str().unwrap()));
         assert!(o.status.success(), "{}", stderr(&o));
@@ -156,6 +153,15 @@ fn train_is_deterministic_and_predict_explains() {
     let p = &json_lines(&stdout(&o))[0];
     let prob = p["p_overturned"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&prob));
+    // A case-view model reads no rationale: it refuses rationale text instead of scoring its intercept.
+    let case = d.join("case.json");
+    let o = imr(&["train", "--data", "data/letters", flipped.to_str().unwrap(), "--view", "case", "--cv-folds", "0", "--out", case.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = imr(&["predict", "--model", case.to_str().unwrap(), "--text", "The request is medically necessary."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("has the case view, which does not read the rationale"), "{}", stderr(&o));
+    assert!(imr(&["predict", "--model", case.to_str().unwrap(), "data/letters"]).status.success());
+    assert_eq!(imr(&["predict", "--model", m1.to_str().unwrap(), "--text", " "]).status.code(), Some(2));
     // Wrong format version: a clear error.
     let bad = write(&d, "old.json", br#"{"format_version":"imr-model/0"}"#);
     let o = imr(&["predict", "--model", bad.to_str().unwrap(), "--text", "x"]);
@@ -167,8 +173,7 @@ fn train_is_deterministic_and_predict_explains() {
 #[test]
 fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     let d = tempdir("rare");
-    let text = std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt")).unwrap();
-    let flipped = write(&d, "flipped.txt", text.replace("Upheld", "Overturned").replace("not medically necessary", "medically necessary").as_bytes());
+    let flipped = flipped_letter(&d);
     let names: Vec<String> = std::fs::read_dir(root().join("data/letters")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     let mut gold = String::new();
     for (k, (prefix, item, title, decision, ..)) in SEED_ITEMS.iter().enumerate() {
@@ -179,6 +184,8 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     for (item, theme) in [(1, "common"), (2, "other")] {
         gold += &format!("{}\n", serde_json::json!({"case_number": "flipped", "item": item, "title": "", "decision": "Overturned", "themes": [theme]}));
     }
+    // Without the flipped letter's lines, the gold file leaves two items out of the theme models, and says so.
+    let partial = write(&d, "partial.jsonl", gold.lines().filter(|l| !l.contains("flipped")).collect::<Vec<_>>().join("\n").as_bytes());
     let gold = write(&d, "gold.jsonl", gold.as_bytes());
     let model = d.join("m.json");
     let data = ["data/letters", flipped.to_str().unwrap()];
@@ -199,11 +206,33 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     assert!(o.status.success(), "{}", stderr(&o));
     let rare = &json_lines(&stdout(&o))[0]["themes"]["per_theme"]["rare"];
     assert_eq!((rare["support"].as_u64(), rare["recall"].as_f64()), (Some(1), Some(0.0)));
+    let o = imr(&["train", "--data", data[0], data[1], "--gold", partial.to_str().unwrap(), "--cv-folds", "0", "--out", d.join("p.json").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("gold themes for 12 of the 14 items; the other 2 are left out"), "{}", stderr(&o));
     // Cross-validation says in how many folds a theme could not be fitted.
     let o = imr(&["evaluate", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--folds", "2", "--repeats", "1", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("theme rare: too few training items to fit in 2 of 2 folds"), "{}", stderr(&o));
     assert!(json_lines(&stdout(&o)).iter().filter(|l| l["type"] == "fold").all(|l| l["untrained_themes"] == serde_json::json!(["rare"])));
+}
+
+#[test]
+fn too_little_data_is_a_clear_error() {
+    let d = tempdir("little");
+    let model = d.join("m.json");
+    // The sample letters hold one Overturned item: too few to cross-validate, which train does first by default.
+    let o = imr(&["train", "--data", "data/letters", "--out", model.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("needs Overturned items in at least 2 letters") && stderr(&o).contains("--cv-folds 0 skips it"), "{}", stderr(&o));
+    assert!(!model.exists());
+    let o = imr(&["evaluate", "--data", "data/letters", "--folds", "6"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("6 folds need at least 6 letters, the data has 5"), "{}", stderr(&o));
+    // A gold file that shares no item with the letters.
+    let gold = write(&d, "gold.jsonl", br#"{"case_number": "CM00-0000000", "item": 1, "title": "x", "decision": "Upheld", "themes": ["a"]}"#);
+    let o = imr(&["train", "--data", "data/letters", "--gold", gold.to_str().unwrap(), "--cv-folds", "0", "--out", model.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("none of the 12 items of the letters is in the gold file"), "{}", stderr(&o));
 }
 
 #[test]

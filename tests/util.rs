@@ -45,6 +45,13 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
+/// The sample letters hold one Overturned item, too few to learn from: `dir/flipped.txt` is a copy of one of them
+/// with both items Overturned and their rationales saying so (case number "flipped").
+pub fn flipped_letter(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt")).unwrap();
+    write(dir, "flipped.txt", text.replace("Upheld", "Overturned").replace("not medically necessary", "medically necessary").as_bytes())
+}
+
 pub fn json_lines(s: &str) -> Vec<serde_json::Value> {
     s.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("JSON line")).collect()
 }

@@ -13,12 +13,22 @@ pub struct Data {
     pub failed: usize,
 }
 
-pub fn load(paths: &[PathBuf], gold: Option<&Path>) -> Result<Data> {
+pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
     let (letters, failed) = read_reporting(paths)?;
     if letters.is_empty() {
         anyhow::bail!("no letters could be read from {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
-    let gold = gold.map(|g| Gold::load(g).with_context(|| "reading the gold file")).transpose()?;
+    let gold = gold_path.map(|g| Gold::load(g).with_context(|| "reading the gold file")).transpose()?;
     let ex = examples(&letters, gold.as_ref());
+    if let Some(g) = gold_path {
+        // The join is on case number and item number: say when it found nothing, or left items out.
+        let with = ex.iter().filter(|e| e.themes.is_some()).count();
+        if with == 0 {
+            anyhow::bail!("{}: none of the {} items of the letters is in the gold file (joined on case number and item number)", g.display(), ex.len());
+        }
+        if with < ex.len() {
+            eprintln!("imr: {}: gold themes for {with} of the {} items; the other {} are left out of the theme models and metrics", g.display(), ex.len(), ex.len() - with);
+        }
+    }
     Ok(Data { examples: ex, letters: letters.len(), gold, failed })
 }

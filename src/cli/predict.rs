@@ -57,7 +57,15 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     // (case, item, title, decision, text)
     let mut rows: Vec<(Option<String>, usize, Option<String>, Option<Decision>, ItemText)> = Vec::new();
     let mut failed = 0;
+    let view = model.outcome.view;
+    if a.inputs.is_empty() && !view.reads_rationale() {
+        // Rationale text alone would give this model nothing to read: every score would be its intercept.
+        bail!("{} has the {} view, which does not read the rationale: it scores letters, not --text or lines on stdin", a.model.display(), view.name());
+    }
     if let Some(t) = &a.text {
+        if t.trim().is_empty() {
+            bail!("--text is empty: give the rationale to score");
+        }
         rows.push((None, 1, None, None, ItemText::from_rationale(t)));
     } else if !a.inputs.is_empty() {
         let (letters, f) = read_reporting(&a.inputs)?;

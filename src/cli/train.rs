@@ -49,7 +49,8 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
 
     let cv = if a.cv_folds >= 2 {
         let pb = progress::bar(a.cv_folds, "cv");
-        let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &CvConfig::new(a.cv_folds, 1, a.seed, true), &|| pb.inc(1))?;
+        let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &CvConfig::new(a.cv_folds, 1, a.seed, true), &|| pb.inc(1))
+            .context("the cross-validation run before training (--cv-folds 0 skips it)")?;
         pb.finish_and_clear();
         Some(r.summary)
     } else {

@@ -152,6 +152,27 @@ fn summarise<T>(items: &[T], values: impl Fn(&T) -> Vec<(&'static str, f64)>) ->
     (mean, sd)
 }
 
+/// Every fold needs test letters, and every training side both outcomes: so at least `folds` letters, and each
+/// decision in at least two letters (the folds put such letters in different folds).
+fn check_data(groups: &[String], y: &[bool], folds: usize) -> Result<()> {
+    let letters = |want: bool| groups.iter().zip(y).filter(|(_, &o)| o == want).map(|(g, _)| g).collect::<std::collections::BTreeSet<_>>().len();
+    let all = groups.iter().collect::<std::collections::BTreeSet<_>>().len();
+    let context = || "cross-validation".to_string();
+    if all < folds {
+        return Err(Error::Data { context: context(), message: format!("{folds} folds need at least {folds} letters, the data has {all}") });
+    }
+    for (want, name) in [(true, "Overturned"), (false, "Upheld")] {
+        let (n, l) = (y.iter().filter(|&&o| o == want).count(), letters(want));
+        if l < 2 {
+            return Err(Error::Data {
+                context: context(),
+                message: format!("needs {name} items in at least 2 letters, so that every training side has one; the data has {n} in {l}"),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Runs the cross-validation. Themes are evaluated where `theme_params` is given, on the items with gold themes.
 pub fn cross_validate(
     examples: &[Example],
@@ -164,6 +185,7 @@ pub fn cross_validate(
     cfg.check()?;
     let groups: Vec<String> = examples.iter().map(|e| e.case_number.clone()).collect();
     let y: Vec<bool> = examples.iter().map(|e| e.decision.is_overturned()).collect();
+    check_data(&groups, &y, cfg.folds)?;
     let docs: Vec<&ItemText> = examples.iter().map(|e| &e.text).collect();
     let masked_params = (cfg.ablation && outcome_params.view == crate::model::View::Rationale)
         .then(|| OutcomeParams::new(crate::model::View::RationaleMasked))
@@ -334,5 +356,20 @@ mod tests {
         assert!(back.theme_f1.as_ref().unwrap()["absent"].is_nan());
         assert_eq!(back.outcome, r.summary.outcome);
         assert_eq!(back.themes, r.summary.themes);
+    }
+
+    #[test]
+    fn too_few_letters_or_outcomes_are_errors_that_say_so() {
+        let mut examples = examples();
+        let (op, ids) = (OutcomeParams::new(crate::model::View::Rationale).unwrap(), Vec::new());
+        let run = |ex: &[Example], folds| cross_validate(ex, &op, None, &ids, &CvConfig::new(folds, 1, 7, false), &|| {}).unwrap_err().to_string();
+        assert_eq!(run(&examples, 31), "cross-validation: 31 folds need at least 31 letters, the data has 30");
+        // Overturned items in one letter only: some training side would have none.
+        for (i, e) in examples.iter_mut().enumerate() {
+            if i >= 2 {
+                e.decision = Decision::Upheld;
+            }
+        }
+        assert_eq!(run(&examples, 3), "cross-validation: needs Overturned items in at least 2 letters, so that every training side has one; the data has 1 in 1");
     }
 }
