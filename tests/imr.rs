@@ -282,6 +282,16 @@ fn evaluate_reports_summary_json() {
     }
     assert!(s["themes"]["micro_f1"].as_f64().unwrap() > 0.3);
     assert!(s["themes"]["macro_f1"].as_f64().is_some());
+    // Per theme: precision, recall and F1 with their sd, and the gold items (each corpus item once).
+    let per = s["per_theme"].as_object().unwrap();
+    assert_eq!(per.len(), 10);
+    for t in per.values() {
+        for k in ["precision", "precision_sd", "recall", "recall_sd", "f1", "f1_sd"] {
+            assert!((0.0..=1.0).contains(&t[k].as_f64().unwrap()), "{k}: {t}");
+        }
+    }
+    let gold_themes: u64 = per.values().map(|t| t["support"].as_u64().unwrap()).sum();
+    assert!(gold_themes >= 344, "{gold_themes}");
     // Every item once, with its fold, its themes and every theme's score; assigned themes come from the scores.
     let rows = json_lines(&std::fs::read_to_string(&oof).unwrap());
     assert_eq!(rows.len(), 344);

@@ -101,6 +101,10 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             writeln!(out, "  confusion          [[TN FP] [FN TP]] = {:?}", outcome.confusion)?;
             if let Some(t) = &themes {
                 writeln!(out, "  themes micro-F1    {:.4}\n  themes macro-F1    {:.4}", t.micro_f1, t.macro_f1)?;
+                writeln!(out, "  {:<28} {:>9} {:>9} {:>9} {:>6}", "theme", "precision", "recall", "F1", "gold")?;
+                for (id, m) in &t.per_theme {
+                    writeln!(out, "  {id:<28} {:>9.3} {:>9.3} {:>9.3} {:>6}", m.precision, m.recall, m.f1, m.support)?;
+                }
             }
         }
         return Ok(exit(d.failed));
@@ -150,7 +154,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             subtitle: format!("{} view, {}-fold x {} grouped CV, {} items of {} letters", s.view, s.folds, s.repeats, s.items, s.letters),
             runs,
             threshold: 0.5,
-            theme_f1: s.theme_f1.clone(),
+            theme_f1: s.per_theme.as_ref().map(|per| per.iter().map(|(k, t)| (k.clone(), t.f1)).collect()),
         };
         report_plots(dir, &data)?;
     }
@@ -193,10 +197,11 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         if let Some(m) = &s.outcome_masked {
             writeln!(out, "verdict sentences masked: ROC-AUC {:.3}, PR-AUC {:.3}, F1 {:.3} (the skill left without the sentence that states the outcome)", m["roc_auc"], m["pr_auc"], m["f1"])?;
         }
-        if let (Some(t), Some(per)) = (&s.themes, &s.theme_f1) {
+        if let (Some(t), Some(per)) = (&s.themes, &s.per_theme) {
             writeln!(out, "themes: micro-F1 {:.3}, macro-F1 {:.3}", t["micro_f1"], t["macro_f1"])?;
-            for (id, f1) in per {
-                writeln!(out, "  {id:<28} F1 {f1:.3}")?;
+            writeln!(out, "  {:<28} {:>9} {:>9} {:>15} {:>6}", "theme", "precision", "recall", "F1 +- sd", "gold")?;
+            for (id, m) in per {
+                writeln!(out, "  {id:<28} {:>9.3} {:>9.3} {:>7.3} +- {:.3} {:>6}", m.precision, m.recall, m.f1, m.f1_sd, m.support)?;
             }
         }
     }

@@ -93,10 +93,50 @@ pub struct CvSummary {
     pub themes: Option<BTreeMap<String, f64>>,
     #[serde(default, deserialize_with = "some_metrics_or_null")]
     pub themes_sd: Option<BTreeMap<String, f64>>,
-    /// Each theme's mean F1 over the folds where it is defined; NaN (null in JSON) for a theme that no fold had
-    /// in its gold or its predictions.
-    #[serde(default, deserialize_with = "some_metrics_or_null")]
-    pub theme_f1: Option<BTreeMap<String, f64>>,
+    /// Each theme's precision, recall and F1 over the folds.
+    #[serde(default)]
+    pub per_theme: Option<BTreeMap<String, ThemeSummary>>,
+}
+
+/// One theme's precision, recall and F1: mean and sd over the folds where each is defined (NaN, null in JSON,
+/// where none is: a theme that no fold had in its gold or its predictions), and its gold items.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ThemeSummary {
+    #[serde(deserialize_with = "f64_or_null")]
+    pub precision: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub precision_sd: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub recall: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub recall_sd: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub f1: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub f1_sd: f64,
+    /// Items whose gold has the theme (each item once: a repeat's folds cover every item once).
+    pub support: usize,
+}
+
+impl ThemeSummary {
+    fn of(id: &str, folds: &[&ThemeMetrics], repeats: usize) -> ThemeSummary {
+        let prf: Vec<_> = folds.iter().filter_map(|t| t.per_theme.get(id)).collect();
+        let of = |f: fn(&crate::eval::metrics::Prf) -> f64| MeanSd::of(&prf.iter().map(|p| f(p)).collect::<Vec<_>>());
+        let (p, r, f1) = (of(|p| p.precision), of(|p| p.recall), of(|p| p.f1));
+        ThemeSummary {
+            precision: p.mean,
+            precision_sd: p.sd,
+            recall: r.mean,
+            recall_sd: r.sd,
+            f1: f1.mean,
+            f1_sd: f1.sd,
+            support: prf.iter().map(|p| p.support).sum::<usize>() / repeats.max(1),
+        }
+    }
+}
+
+fn f64_or_null<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// JSON has no NaN: serde_json writes an undefined metric as null, so a model file's CV summary reads null back
@@ -264,14 +304,11 @@ pub fn cross_validate(
         .all(|f| f.outcome_masked.is_some())
         .then(|| summarise(&folds, |f| outcome_values(f.outcome_masked.as_ref().expect("checked"))).0);
     let with_themes: Vec<&ThemeMetrics> = folds.iter().filter_map(|f| f.themes.as_ref()).collect();
-    let (themes, themes_sd, theme_f1) = if with_themes.is_empty() {
+    let (themes, themes_sd, per_theme) = if with_themes.is_empty() {
         (None, None, None)
     } else {
         let (m, sd) = summarise(&with_themes, |t| vec![("micro_f1", t.micro_f1), ("macro_f1", t.macro_f1)]);
-        let per: BTreeMap<String, f64> = theme_ids
-            .iter()
-            .map(|id| (id.clone(), MeanSd::of(&with_themes.iter().filter_map(|t| t.per_theme.get(id).map(|p| p.f1)).collect::<Vec<_>>()).mean))
-            .collect();
+        let per = theme_ids.iter().map(|id| (id.clone(), ThemeSummary::of(id, &with_themes, cfg.repeats))).collect();
         (Some(m), Some(sd), Some(per))
     };
     let letters = groups.iter().collect::<std::collections::BTreeSet<_>>().len();
@@ -288,7 +325,7 @@ pub fn cross_validate(
             outcome_masked,
             themes,
             themes_sd,
-            theme_f1,
+            per_theme,
         },
         folds,
         oof: oof.into_iter().flatten().collect(),
@@ -349,11 +386,16 @@ mod tests {
             assert!(!o.themes.as_ref().unwrap().contains(&"absent".to_string()));
         }
         // Its F1 is undefined in every fold: NaN, written as null, read back as NaN (a model file keeps this summary).
-        assert!(r.summary.theme_f1.as_ref().unwrap()["absent"].is_nan());
+        let absent = r.summary.per_theme.as_ref().unwrap()["absent"];
+        assert!(absent.f1.is_nan() && absent.precision.is_nan() && absent.support == 0);
         let json = serde_json::to_string(&r.summary).unwrap();
-        assert!(json.contains(r#""absent":null"#), "{json}");
+        assert!(json.contains(r#""absent":{"precision":null"#), "{json}");
         let back: CvSummary = serde_json::from_str(&json).unwrap();
-        assert!(back.theme_f1.as_ref().unwrap()["absent"].is_nan());
+        assert!(back.per_theme.as_ref().unwrap()["absent"].f1.is_nan());
+        // Each item once: the supports add up to the items' gold themes.
+        let per = back.per_theme.as_ref().unwrap();
+        assert_eq!(per.values().map(|t| t.support).sum::<usize>(), examples.len());
+        assert_eq!(per["criteria_met"], r.summary.per_theme.as_ref().unwrap()["criteria_met"]);
         assert_eq!(back.outcome, r.summary.outcome);
         assert_eq!(back.themes, r.summary.themes);
     }
