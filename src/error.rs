@@ -5,12 +5,9 @@ use std::path::PathBuf;
 /// Errors of the `imr` library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    // The cause is in the message, not also a `source()`: a chain printer (anyhow's `{:#}`) would print it twice.
+    #[error("{path}: cannot read: {cause}")]
+    Io { path: PathBuf, cause: std::io::Error },
     #[error("{path}: file is empty")]
     Empty { path: PathBuf },
     #[error("{path}: not UTF-8 text (invalid byte at offset {offset})")]
@@ -37,12 +34,8 @@ pub enum Error {
     ModelVersion { path: PathBuf, found: String, expected: &'static str },
     #[error("{path}: invalid model file: {reason}")]
     BadModel { path: PathBuf, reason: String },
-    #[error("{path}: {source}")]
-    Json {
-        path: PathBuf,
-        #[source]
-        source: serde_json::Error,
-    },
+    #[error("{path}: {cause}")]
+    Json { path: PathBuf, cause: serde_json::Error },
     #[error("{path}: cannot draw the plot: {reason}")]
     Plot { path: PathBuf, reason: String },
     #[error(transparent)]
@@ -53,6 +46,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io { path: path.into(), cause: source }
     }
 }

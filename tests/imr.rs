@@ -106,6 +106,10 @@ fn missing_path_is_an_error_exit() {
     let o = imr(&["parse", "no/such/dir"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no/such/dir"));
+    // The cause once: the error's message holds it, so the printed chain does not repeat it.
+    let o = imr(&["predict", "--model", "no/such/model.json", "data/letters"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).matches("No such file or directory").count(), 1, "{}", stderr(&o));
 }
 
 #[test]
@@ -256,6 +260,16 @@ fn default_model_predicts_sample_letters() {
     assert!(rows.iter().filter(|r| r["decision"] == "Upheld").all(|r| r["p_overturned"].as_f64().unwrap() < over));
     let csv = stdout(&imr(&["predict", "--csv", "data/letters"]));
     assert_eq!(csv.lines().count(), 13);
+    // The default model is compiled in: the same scores from a directory without models/ (an installed imr).
+    let elsewhere = tempdir("elsewhere");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args(["predict", "--json", root().join("data/letters").to_str().unwrap()])
+        .current_dir(&elsewhere)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p = |rows: &[serde_json::Value]| rows.iter().map(|r| r["p_overturned"].as_f64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(p(&json_lines(&stdout(&o))), p(&rows));
 }
 
 #[test]

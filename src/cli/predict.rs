@@ -3,7 +3,7 @@
 use super::parse::read_reporting;
 use anyhow::{bail, Result};
 use imr::features::ItemText;
-use imr::model::{outcome::explain, ModelFile, TermWeight};
+use imr::model::{outcome::explain, ModelFile, TermWeight, BUILTIN_NAME};
 use imr::Decision;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -17,9 +17,9 @@ use std::process::ExitCode;
 /// Exit status: 0 on success, 1 when some letters could not be read (the others are scored), 2 on error.
 #[derive(Debug, clap::Args)]
 pub struct PredictArgs {
-    /// Model file.
-    #[arg(long, default_value = "models/default.json")]
-    pub model: PathBuf,
+    /// Model file [default: the built-in model, models/default.json compiled in].
+    #[arg(long)]
+    pub model: Option<PathBuf>,
     /// Letter files or directories.
     pub inputs: Vec<PathBuf>,
     /// Score this rationale text.
@@ -53,14 +53,17 @@ pub struct Prediction {
 }
 
 pub fn run(a: PredictArgs) -> Result<ExitCode> {
-    let model = ModelFile::load(&a.model)?;
+    let (model, model_name) = match &a.model {
+        Some(path) => (ModelFile::load(path)?, path.display().to_string()),
+        None => (ModelFile::builtin()?, BUILTIN_NAME.to_string()),
+    };
     // (case, item, title, decision, text)
     let mut rows: Vec<(Option<String>, usize, Option<String>, Option<Decision>, ItemText)> = Vec::new();
     let mut failed = 0;
     let view = model.outcome.view;
     if a.inputs.is_empty() && !view.reads_rationale() {
         // Rationale text alone would give this model nothing to read: every score would be its intercept.
-        bail!("{} has the {} view, which does not read the rationale: it scores letters, not --text or lines on stdin", a.model.display(), view.name());
+        bail!("{} has the {} view, which does not read the rationale: it scores letters, not --text or lines on stdin", model_name, view.name());
     }
     if let Some(t) = &a.text {
         if t.trim().is_empty() {

@@ -11,6 +11,9 @@ use std::path::Path;
 
 pub const FORMAT_VERSION: &str = "imr-model/1";
 
+/// How errors and reports name the compiled-in model ([`ModelFile::builtin`]).
+pub const BUILTIN_NAME: &str = "the built-in model (models/default.json)";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelFile {
@@ -39,7 +42,7 @@ pub struct TrainingMetadata {
 
 impl ModelFile {
     pub fn save(&self, path: &Path) -> Result<()> {
-        let mut json = serde_json::to_vec(self).map_err(|e| Error::Json { path: path.into(), source: e })?;
+        let mut json = serde_json::to_vec(self).map_err(|e| Error::Json { path: path.into(), cause: e })?;
         json.push(b'\n');
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -57,9 +60,19 @@ impl ModelFile {
     }
 
     pub fn load(path: &Path) -> Result<ModelFile> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::from_slice(&std::fs::read(path).map_err(|e| Error::io(path, e))?, path)
+    }
+
+    /// The shipped `models/default.json`, compiled into the library: an installed `imr` scores letters from any
+    /// directory without a model file beside it.
+    pub fn builtin() -> Result<ModelFile> {
+        Self::from_slice(include_bytes!("../../models/default.json"), Path::new(BUILTIN_NAME))
+    }
+
+    /// `bytes` of a model file; `path` names it in errors.
+    fn from_slice(bytes: &[u8], path: &Path) -> Result<ModelFile> {
         let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| Error::BadModel { path: path.into(), reason: format!("not JSON: {e}") })?;
+            serde_json::from_slice(bytes).map_err(|e| Error::BadModel { path: path.into(), reason: format!("not JSON: {e}") })?;
         let found = value.get("format_version").and_then(|v| v.as_str()).unwrap_or("(none)").to_string();
         if found != FORMAT_VERSION {
             return Err(Error::ModelVersion { path: path.into(), found, expected: FORMAT_VERSION });
@@ -78,6 +91,7 @@ mod tests {
     fn a_model_file_loads_and_saves_byte_for_byte() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.json");
         let m = ModelFile::load(&path).unwrap();
+        assert_eq!(ModelFile::builtin().unwrap(), m, "the built-in model is models/default.json");
         let out = std::env::temp_dir().join(format!("imr-unit-{}-model.json", std::process::id()));
         m.save(&out).unwrap();
         let same = std::fs::read(&out).unwrap() == std::fs::read(&path).unwrap();

@@ -7,7 +7,7 @@ pub mod outcome;
 pub mod themes;
 
 pub use examples::{examples, Example};
-pub use file::{ModelFile, TrainingMetadata, FORMAT_VERSION};
+pub use file::{ModelFile, TrainingMetadata, BUILTIN_NAME, FORMAT_VERSION};
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 pub use outcome::{OutcomeModel, OutcomeParams, TermWeight, View};
 pub use themes::{ThemeModel, ThemeModels, ThemeParams, UntrainedTheme, MIN_ITEMS_PER_CLASS};
