@@ -250,6 +250,14 @@ fn default_model_predicts_sample_letters() {
         assert!((0.0..=1.0).contains(&p));
         assert!(!r["themes"].as_array().unwrap().is_empty());
         assert_eq!(r["theme_scores"].as_object().unwrap().len(), 10);
+        // Each assigned theme with the words that pushed towards it, as written.
+        let evidence = r["theme_evidence"].as_object().unwrap();
+        let themes: std::collections::BTreeSet<&str> = r["themes"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert_eq!(evidence.keys().map(|k| k.as_str()).collect::<std::collections::BTreeSet<_>>(), themes);
+        for words in evidence.values() {
+            let words = words.as_array().unwrap();
+            assert!(!words.is_empty() && words.iter().all(|t| t["weight"].as_f64().unwrap() > 0.0 && !t["text"].as_str().unwrap().is_empty()));
+        }
         let upheld = r["top_upheld"].as_array().unwrap();
         assert!(upheld.iter().all(|t| t["weight"].as_f64().unwrap() < 0.0));
         let words: std::collections::HashSet<String> = upheld.iter().map(|t| t["text"].as_str().unwrap().to_lowercase()).collect();

@@ -5,6 +5,7 @@ use anyhow::{bail, Result};
 use imr::features::ItemText;
 use imr::model::{outcome::explain, ModelFile, TermWeight, BUILTIN_NAME};
 use imr::Decision;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -48,6 +49,8 @@ pub struct Prediction {
     pub predicted: Decision,
     pub themes: Vec<String>,
     pub theme_scores: BTreeMap<String, f64>,
+    /// For each assigned theme, the words of the item pushing most towards it.
+    pub theme_evidence: BTreeMap<String, Vec<TermWeight>>,
     pub top_overturned: Vec<TermWeight>,
     pub top_upheld: Vec<TermWeight>,
 }
@@ -93,14 +96,20 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let p = model.outcome.predict_proba(&docs)?;
     let theme_scores = model.themes.as_ref().map(|t| t.predict_proba(&docs)).transpose()?;
     let f = model.outcome.featurizer()?;
+    let theme_f = model.themes.as_ref().map(|t| t.featurizer()).transpose()?;
+    // Explanations cost more than the scores: one item per task, in input order.
     let preds: Vec<Prediction> = rows
-        .into_iter()
+        .into_par_iter()
         .enumerate()
         .map(|(i, (case, item, title, decision, text))| {
             let (top_overturned, top_upheld) = explain(&model.outcome.tfidf, &model.outcome.logistic, &f, &text, a.top);
-            let (themes, scores) = match (&model.themes, &theme_scores) {
-                (Some(tm), Some(s)) => (tm.assign_for(&s[i], decision), tm.themes.iter().map(|t| t.id.clone()).zip(s[i].iter().copied()).collect()),
-                _ => (Vec::new(), BTreeMap::new()),
+            let (themes, scores, evidence) = match (&model.themes, &theme_scores, &theme_f) {
+                (Some(tm), Some(s), Some(tf)) => {
+                    let themes = tm.assign_for(&s[i], decision);
+                    let evidence = tm.evidence(tf, &text, &themes, a.top);
+                    (themes, tm.themes.iter().map(|t| t.id.clone()).zip(s[i].iter().copied()).collect(), evidence)
+                }
+                _ => (Vec::new(), BTreeMap::new(), BTreeMap::new()),
             };
             Prediction {
                 case_number: case,
@@ -111,6 +120,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
                 predicted: if p[i] >= model.outcome.threshold { Decision::Overturned } else { Decision::Upheld },
                 themes,
                 theme_scores: scores,
+                theme_evidence: evidence,
                 top_overturned,
                 top_upheld,
             }
@@ -123,9 +133,10 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             out.write_all(b"\n")?;
         }
     } else if a.csv {
-        writeln!(out, "case_number,item,title,decision,p_overturned,predicted,themes,top_overturned,top_upheld")?;
+        writeln!(out, "case_number,item,title,decision,p_overturned,predicted,themes,theme_evidence,top_overturned,top_upheld")?;
         for p in &preds {
             let words = |v: &[TermWeight]| v.iter().map(|t| t.text.clone()).collect::<Vec<_>>().join("; ");
+            let evidence = p.theme_evidence.iter().map(|(id, v)| format!("{id}: {}", words(v))).collect::<Vec<_>>().join(" | ");
             let fields = [
                 p.case_number.clone().unwrap_or_default(),
                 p.item.to_string(),
@@ -134,6 +145,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
                 format!("{:.4}", p.p_overturned),
                 p.predicted.to_string(),
                 p.themes.join(" "),
+                evidence,
                 words(&p.top_overturned),
                 words(&p.top_upheld),
             ];
@@ -156,6 +168,9 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             )?;
             let words = |v: &[TermWeight]| v.iter().map(|t| format!("\"{}\"", t.text)).collect::<Vec<_>>().join(" ");
             writeln!(out, "{:>29} {}\n{:>29} {}", "towards Overturned:", words(&p.top_overturned), "towards Upheld:", words(&p.top_upheld))?;
+            for (id, v) in &p.theme_evidence {
+                writeln!(out, "{:>29} {}", format!("{id}:"), words(v))?;
+            }
         }
     }
     out.flush()?;

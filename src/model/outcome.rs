@@ -139,10 +139,14 @@ impl OutcomeModel {
 
 /// Top contributions (coefficient x tf-idf) of one document's terms, both signs, with the words as written.
 pub fn explain(tfidf: &TfIdf, model: &BinaryLogistic, f: &Featurizer, doc: &ItemText, k: usize) -> (Vec<TermWeight>, Vec<TermWeight>) {
+    explain_each(tfidf, &[model], f, doc, k).pop().expect("one model")
+}
+
+/// [`explain`] for several models over the same features (the theme models), analysing the document once.
+pub fn explain_each(tfidf: &TfIdf, models: &[&BinaryLogistic], f: &Featurizer, doc: &ItemText, k: usize) -> Vec<(Vec<TermWeight>, Vec<TermWeight>)> {
     let spans = f.term_spans(doc);
     let x = tfidf.transform([spans.iter().map(|s| s.term.as_str())]);
     let row = x.outer_view(0).expect("one row");
-    let mut contrib: Vec<(usize, f64)> = row.iter().map(|(j, v)| (j, v * model.coefficients[j])).collect();
     let written = |j: usize| -> TermWeight {
         let term = &tfidf.vocabulary()[j];
         let text = spans
@@ -152,7 +156,6 @@ pub fn explain(tfidf: &TfIdf, model: &BinaryLogistic, f: &Featurizer, doc: &Item
             .unwrap_or_default();
         TermWeight { term: term.clone(), text, weight: 0.0 }
     };
-    contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     // The same words can be several features (the rationale and verdict fields); list each wording once.
     let top = |it: &mut dyn Iterator<Item = &(usize, f64)>| -> Vec<TermWeight> {
         let mut out: Vec<TermWeight> = Vec::new();
@@ -167,7 +170,12 @@ pub fn explain(tfidf: &TfIdf, model: &BinaryLogistic, f: &Featurizer, doc: &Item
         }
         out
     };
-    let pos = top(&mut contrib.iter().filter(|c| c.1 > 0.0));
-    let neg = top(&mut contrib.iter().rev().filter(|c| c.1 < 0.0));
-    (pos, neg)
+    models
+        .iter()
+        .map(|model| {
+            let mut contrib: Vec<(usize, f64)> = row.iter().map(|(j, v)| (j, v * model.coefficients[j])).collect();
+            contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            (top(&mut contrib.iter().filter(|c| c.1 > 0.0)), top(&mut contrib.iter().rev().filter(|c| c.1 < 0.0)))
+        })
+        .collect()
 }

@@ -2,13 +2,14 @@
 //! inside cross-validation on the training items.
 
 use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
-use super::outcome::default_tfidf;
+use super::outcome::{default_tfidf, explain_each, TermWeight};
 use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
 use crate::eval::metrics::best_f1_threshold;
 use crate::features::{Columns, FeatureConfig, Featurizer, Field, Indicators, ItemText, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
 use crate::letter::Decision;
 use std::borrow::Borrow;
+use std::collections::BTreeMap;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use linfa::ParamGuard;
@@ -194,6 +195,18 @@ impl ThemeModels {
         })
     }
 
+    /// For each of `ids` (assigned themes, say), the `k` terms of `doc` pushing most towards it (coefficient x
+    /// tf-idf, cues as the text they matched), as written; `f` is [`ThemeModels::featurizer`].
+    pub fn evidence(&self, f: &Featurizer, doc: &ItemText, ids: &[String], k: usize) -> BTreeMap<String, Vec<TermWeight>> {
+        let models: Vec<&ThemeModel> = ids.iter().filter_map(|id| self.themes.iter().find(|t| &t.id == id)).collect();
+        let logistic: Vec<&BinaryLogistic> = models.iter().map(|t| &t.logistic).collect();
+        models.iter().zip(explain_each(&self.tfidf, &logistic, f, doc, k)).map(|(t, (towards, _))| (t.id.clone(), towards)).collect()
+    }
+
+    pub fn featurizer(&self) -> Result<Featurizer> {
+        Featurizer::new(self.features.clone())
+    }
+
     /// Every theme id the models were asked for: the fitted ones in `self.themes` order, then the untrained.
     pub fn theme_ids(&self) -> Vec<String> {
         self.themes.iter().map(|t| &t.id).chain(self.untrained.iter().map(|u| &u.id)).cloned().collect()
@@ -206,7 +219,7 @@ impl ThemeModels {
 
     /// Every theme's probability per document, in `self.themes` order.
     pub fn predict_proba<D: Borrow<ItemText> + Sync>(&self, docs: &[D]) -> Result<Vec<Vec<f64>>> {
-        let counts = Featurizer::new(self.features.clone())?.count(docs);
+        let counts = self.featurizer()?.count(docs);
         Ok(self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>()))
     }
 
