@@ -205,6 +205,10 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         assert_eq!(r["theme_scores"].as_object().unwrap().keys().collect::<Vec<_>>(), ["common", "other"]);
         assert!(!r["themes"].as_array().unwrap().is_empty());
     }
+    let o = imr(&["inspect", "--model", model.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json_lines(&stdout(&o))[0]["untrained_themes"][0]["id"], "rare");
+    assert!(stdout(&imr(&["inspect", "--model", model.to_str().unwrap()])).contains("not trained: 1 of 14 gold items"));
     // Scored on labelled letters, the untrained theme's gold item counts as missed.
     let o = imr(&["evaluate", "--model", model.to_str().unwrap(), "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -218,6 +222,26 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("theme rare: too few training items to fit in 2 of 2 folds"), "{}", stderr(&o));
     assert!(json_lines(&stdout(&o)).iter().filter(|l| l["type"] == "fold").all(|l| l["untrained_themes"] == serde_json::json!(["rare"])));
+}
+
+#[test]
+fn inspect_shows_the_built_in_model() {
+    let o = imr(&["inspect", "--json", "--top", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = &json_lines(&stdout(&o))[0];
+    assert_eq!(v["outcome"]["view"], "rationale");
+    assert_eq!(v["metadata"]["items"], 356);
+    let sign = |ws: &serde_json::Value, positive: bool| {
+        let ws = ws.as_array().unwrap();
+        ws.len() == 3 && ws.iter().all(|w| (w["coefficient"].as_f64().unwrap() > 0.0) == positive && !w["term"].as_str().unwrap().is_empty())
+    };
+    assert!(sign(&v["outcome"]["towards_overturned"], true) && sign(&v["outcome"]["towards_upheld"], false));
+    let themes = v["themes"].as_array().unwrap();
+    assert_eq!(themes.len(), 10);
+    assert!(themes.iter().all(|t| sign(&t["towards"], true) && (0.0..1.0).contains(&t["threshold"].as_f64().unwrap())));
+    // The verdict is what weighs most towards Overturned, in the rationale or its verdict field.
+    assert!(v["outcome"]["towards_overturned"][0]["term"].as_str().unwrap().contains("necessari"));
+    assert!(stdout(&imr(&["inspect"])).contains("towards Overturned"));
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use super::parse::read_reporting;
 use anyhow::{Context, Result};
 use imr::gold::Gold;
-use imr::model::{examples, Example};
+use imr::model::{examples, Example, ModelFile, BUILTIN_NAME};
 use std::path::{Path, PathBuf};
 
 pub struct Data {
@@ -31,4 +31,12 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
         }
     }
     Ok(Data { examples: ex, letters: letters.len(), gold, failed })
+}
+
+/// The model file at `path`, or the built-in model; with the name to report it by.
+pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
+    Ok(match path {
+        Some(p) => (ModelFile::load(p)?, p.display().to_string()),
+        None => (ModelFile::builtin()?, BUILTIN_NAME.to_string()),
+    })
 }

@@ -2,6 +2,7 @@
 
 mod data;
 mod evaluate;
+mod inspect;
 mod parse;
 mod predict;
 mod progress;
@@ -25,6 +26,7 @@ pub enum Command {
     Train(train::TrainArgs),
     Evaluate(evaluate::EvaluateArgs),
     Predict(predict::PredictArgs),
+    Inspect(inspect::InspectArgs),
 }
 
 /// Exit codes, documented in `--help` of each command.
@@ -38,6 +40,7 @@ pub fn main() -> ExitCode {
         Command::Train(a) => train::run(a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),
+        Command::Inspect(a) => inspect::run(a),
     };
     match result {
         Ok(code) => code,

@@ -3,7 +3,7 @@
 use super::parse::read_reporting;
 use anyhow::{bail, Result};
 use imr::features::ItemText;
-use imr::model::{outcome::explain, ModelFile, TermWeight, BUILTIN_NAME};
+use imr::model::{outcome::explain, TermWeight};
 use imr::Decision;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -56,10 +56,7 @@ pub struct Prediction {
 }
 
 pub fn run(a: PredictArgs) -> Result<ExitCode> {
-    let (model, model_name) = match &a.model {
-        Some(path) => (ModelFile::load(path)?, path.display().to_string()),
-        None => (ModelFile::builtin()?, BUILTIN_NAME.to_string()),
-    };
+    let (model, model_name) = super::data::load_model(a.model.as_deref())?;
     // (case, item, title, decision, text)
     let mut rows: Vec<(Option<String>, usize, Option<String>, Option<Decision>, ItemText)> = Vec::new();
     let mut failed = 0;

@@ -2,7 +2,7 @@
 //! TF-IDF and the models are refitted inside every fold, on that fold's training items only.
 
 use super::folds::{stratified_group_kfold, Split};
-use super::metrics::{BinaryMetrics, MeanSd, ThemeMetrics};
+use super::metrics::{BinaryMetrics, MeanSd, Prf, ThemeMetrics};
 use crate::error::{Error, Result};
 use crate::features::{Featurizer, ItemText};
 use crate::model::{Example, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams};
@@ -121,7 +121,7 @@ pub struct ThemeSummary {
 impl ThemeSummary {
     fn of(id: &str, folds: &[&ThemeMetrics], repeats: usize) -> ThemeSummary {
         let prf: Vec<_> = folds.iter().filter_map(|t| t.per_theme.get(id)).collect();
-        let of = |f: fn(&crate::eval::metrics::Prf) -> f64| MeanSd::of(&prf.iter().map(|p| f(p)).collect::<Vec<_>>());
+        let of = |f: fn(&Prf) -> f64| MeanSd::of(&prf.iter().map(|p| f(p)).collect::<Vec<_>>());
         let (p, r, f1) = (of(|p| p.precision), of(|p| p.recall), of(|p| p.f1));
         ThemeSummary {
             precision: p.mean,

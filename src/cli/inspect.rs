@@ -1,0 +1,96 @@
+//! `imr inspect`: what a model file holds, and the terms that weigh most in each of its models.
+
+use super::data::load_model;
+use anyhow::Result;
+use imr::features::{Field, CUE_CODE};
+use imr::model::BinaryLogistic;
+use serde::Serialize;
+use serde_json::json;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Show what a model file holds: its training data and metadata, the CV run at training time, and for the outcome
+/// model and each theme model its threshold and the terms with the largest coefficients.
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// Model file [default: the built-in model, models/default.json compiled in].
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// Terms to show for each side of each model.
+    #[arg(long, default_value_t = 8)]
+    pub top: usize,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One term and its coefficient; `term` is the analysed form (stemmed, negation-marked), `field` where it is
+/// counted ("cue" for a codebook cue).
+#[derive(Debug, Serialize)]
+struct Weight {
+    field: &'static str,
+    term: String,
+    coefficient: f64,
+}
+
+/// The `k` largest and the `k` smallest coefficients (only those of their sign).
+fn extremes(vocabulary: &[String], m: &BinaryLogistic, k: usize) -> (Vec<Weight>, Vec<Weight>) {
+    let mut order: Vec<usize> = (0..m.coefficients.len()).collect();
+    order.sort_by(|&a, &b| m.coefficients[b].total_cmp(&m.coefficients[a]).then(a.cmp(&b)));
+    let weight = |j: usize| {
+        let t = &vocabulary[j];
+        let (field, term) = match Field::ALL.iter().find(|f| t.starts_with(f.code())) {
+            Some(f) => (f.name(), &t[f.code().len()..]),
+            None if t.starts_with(CUE_CODE) => ("cue", &t[CUE_CODE.len()..]),
+            None => ("", t.as_str()),
+        };
+        Weight { field, term: term.to_string(), coefficient: m.coefficients[j] }
+    };
+    let pos = order.iter().take_while(|&&j| m.coefficients[j] > 0.0).take(k).map(|&j| weight(j)).collect();
+    let neg = order.iter().rev().take_while(|&&j| m.coefficients[j] < 0.0).take(k).map(|&j| weight(j)).collect();
+    (pos, neg)
+}
+
+pub fn run(a: InspectArgs) -> Result<ExitCode> {
+    let (m, name) = load_model(a.model.as_deref())?;
+    let md = &m.metadata;
+    let (over, upheld) = extremes(m.outcome.tfidf.vocabulary(), &m.outcome.logistic, a.top);
+    let themes: Vec<_> = m
+        .themes
+        .iter()
+        .flat_map(|tm| tm.themes.iter().map(move |t| (t, extremes(tm.tfidf.vocabulary(), &t.logistic, a.top).0)))
+        .collect();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if a.json {
+        let v = json!({
+            "model": name, "format_version": m.format_version, "metadata": md,
+            "outcome": {"view": m.outcome.view.name(), "terms": m.outcome.tfidf.vocabulary().len(), "threshold": m.outcome.threshold,
+                        "towards_overturned": over, "towards_upheld": upheld},
+            "themes": themes.iter().map(|(t, top)| json!({"id": t.id, "threshold": t.threshold, "towards": top})).collect::<Vec<_>>(),
+            "untrained_themes": m.themes.as_ref().map(|t| &t.untrained),
+        });
+        writeln!(out, "{v}")?;
+    } else {
+        writeln!(out, "model      {name} ({}, imr {}, trained {}, seed {})", m.format_version, md.imr_version, md.date, md.seed)?;
+        writeln!(out, "data       {} letters, {} items ({} Overturned), {} with gold themes; {}", md.letters, md.items, md.overturned, md.gold_items, md.corpus_digest)?;
+        if let Some(cv) = &md.cv {
+            let themes = cv.themes.as_ref().map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"])).unwrap_or_default();
+            writeln!(out, "cv         {}-fold at training: ROC-AUC {:.3}, F1 {:.3}{themes}", cv.folds, cv.outcome["roc_auc"], cv.outcome["f1"])?;
+        }
+        let words = |v: &[Weight]| v.iter().map(|w| format!("{}:\"{}\" {:+.2}", w.field, w.term, w.coefficient)).collect::<Vec<_>>().join("  ");
+        writeln!(out, "outcome    view {}, {} terms, threshold {}", m.outcome.view.name(), m.outcome.tfidf.vocabulary().len(), m.outcome.threshold)?;
+        writeln!(out, "  towards Overturned  {}\n  towards Upheld      {}", words(&over), words(&upheld))?;
+        if let Some(tm) = &m.themes {
+            writeln!(out, "themes     {} models over {} terms", tm.themes.len(), tm.tfidf.vocabulary().len())?;
+            for (t, top) in &themes {
+                writeln!(out, "  {:<28} threshold {:.3}  {}", t.id, t.threshold, words(top))?;
+            }
+            for u in &tm.untrained {
+                writeln!(out, "  {:<28} not trained: {} of {} gold items", u.id, u.positives, u.items)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
