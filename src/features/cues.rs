@@ -65,7 +65,12 @@ impl CueMatcher {
                 if c.name.is_empty() || c.name.contains(char::is_whitespace) {
                     return Err(Error::InvalidParam { name: "cues.name", value: c.name.clone(), reason: "must be one word" });
                 }
-                Regex::new(&format!("(?i){}", c.pattern))
+                // The bounded gaps ("no ... [^.]{0,100} ... relief") make large lazy DFAs: with the default 2 MB cache
+                // the DFA was rebuilt over and over (70% of predict's time); with 8 MB, `imr predict` on 2,848
+                // rationales takes 1.06 s, not 1.59 s (same output).
+                regex::RegexBuilder::new(&format!("(?i){}", c.pattern))
+                    .dfa_size_limit(8 << 20)
+                    .build()
                     .map(|re| (c.name.clone(), re, c.scope))
                     .map_err(|_| Error::InvalidParam { name: "cues.pattern", value: c.pattern.clone(), reason: "is not a valid regular expression" })
             })
