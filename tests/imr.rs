@@ -245,6 +245,45 @@ fn inspect_shows_the_built_in_model() {
 }
 
 #[test]
+fn predict_scores_parsed_items_and_undecided_requests() {
+    // `imr parse --items` output, fed back: the same scores as the letters themselves.
+    let items = imr(&["parse", "--items", "data/letters"]).stdout;
+    let o = imr_stdin(&["predict", "--items", "-", "--json"], &items);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), stdout(&imr(&["predict", "--json", "data/letters"])));
+    // A request not yet decided (no rationale, no decision), forecast by a case-view model.
+    let d = tempdir("items");
+    let flipped = flipped_letter(&d);
+    let case = d.join("case.json");
+    let o = imr(&["train", "--data", "data/letters", flipped.to_str().unwrap(), "--view", "case", "--cv-folds", "0", "--out", case.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let undecided: String = json_lines(&String::from_utf8_lossy(&items))
+        .into_iter()
+        .map(|mut r| {
+            let o = r.as_object_mut().unwrap();
+            o.remove("rationale");
+            o.remove("decision");
+            format!("{r}\n")
+        })
+        .collect();
+    let file = write(&d, "undecided.jsonl", undecided.as_bytes());
+    let o = imr(&["predict", "--model", case.to_str().unwrap(), "--items", file.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = json_lines(&stdout(&o));
+    assert_eq!(rows.len(), 12);
+    assert!(rows.iter().all(|r| r["decision"].is_null() && (0.0..=1.0).contains(&r["p_overturned"].as_f64().unwrap())));
+    // The same rows give a rationale-view model nothing to read: each is reported, and nothing is scored.
+    let o = imr(&["predict", "--items", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).matches("nothing for the rationale view to read").count(), 12, "{}", stderr(&o));
+    // A bad line among good ones: reported with its line number, the others scored, exit 1.
+    let o = imr_stdin(&["predict", "--items", "-", "--json"], b"{\"rationale\": \"The request is medically necessary.\"}\nnot json\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("stdin:2:"), "{}", stderr(&o));
+    assert_eq!(json_lines(&stdout(&o)).len(), 1);
+}
+
+#[test]
 fn too_little_data_is_a_clear_error() {
     let d = tempdir("little");
     let model = d.join("m.json");

@@ -23,6 +23,21 @@ pub fn imr(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_imr")).args(args).current_dir(root()).output().expect("run imr")
 }
 
+/// `imr` with `input` on its standard input.
+pub fn imr_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args(args)
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run imr");
+    child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+    child.wait_with_output().expect("imr output")
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

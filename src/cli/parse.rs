@@ -38,6 +38,8 @@ struct ItemRow<'a> {
     priority: Option<imr::Priority>,
     reviewer: &'a imr::Reviewer,
     patient: &'a imr::Patient,
+    /// The letter's, on each of its items: a row holds everything a model reads (`imr predict --items`).
+    clinical_summary: Option<&'a str>,
     #[serde(flatten)]
     item: &'a DisputedItem,
 }
@@ -55,6 +57,7 @@ impl<'a> ItemRow<'a> {
             priority: l.priority,
             reviewer: &l.reviewer,
             patient: &l.patient,
+            clinical_summary: l.clinical_summary.as_deref(),
             item,
         }
     }

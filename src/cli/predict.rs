@@ -1,15 +1,15 @@
 //! `imr predict`: score new letters or rationales with a trained model, with the terms that drove each score.
 
 use super::parse::read_reporting;
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use imr::features::ItemText;
-use imr::model::{outcome::explain, TermWeight};
+use imr::model::{outcome::explain, TermWeight, View};
 use imr::Decision;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Score disputed items: P(Overturned), predicted decision, themes, and the top terms for each side.
@@ -26,6 +26,11 @@ pub struct PredictArgs {
     /// Score this rationale text.
     #[arg(long, conflicts_with = "inputs")]
     pub text: Option<String>,
+    /// Score items given as JSON lines ("-" for stdin), with the fields of `imr parse --items`: title, rationale,
+    /// clinical_summary, claims_administrator_guideline, reviewer_guideline, and optionally case_number, number and
+    /// decision. A request not yet decided, for instance, scored by a case-view model.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["inputs", "text"])]
+    pub items: Option<PathBuf>,
     /// Terms to show for each side.
     #[arg(long, default_value_t = 5)]
     pub top: usize,
@@ -57,11 +62,10 @@ pub struct Prediction {
 
 pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let (model, model_name) = super::data::load_model(a.model.as_deref())?;
-    // (case, item, title, decision, text)
-    let mut rows: Vec<(Option<String>, usize, Option<String>, Option<Decision>, ItemText)> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
     let mut failed = 0;
     let view = model.outcome.view;
-    if a.inputs.is_empty() && !view.reads_rationale() {
+    if a.inputs.is_empty() && a.items.is_none() && !view.reads_rationale() {
         // Rationale text alone would give this model nothing to read: every score would be its intercept.
         bail!("{} has the {} view, which does not read the rationale: it scores letters, not --text or lines on stdin", model_name, view.name());
     }
@@ -70,6 +74,13 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             bail!("--text is empty: give the rationale to score");
         }
         rows.push((None, 1, None, None, ItemText::from_rationale(t)));
+    } else if let Some(path) = &a.items {
+        let (items, f) = read_items(path, view)?;
+        rows = items;
+        failed = f;
+        if rows.is_empty() {
+            bail!("{}: no item to score", path.display());
+        }
     } else if !a.inputs.is_empty() {
         let (letters, f) = read_reporting(&a.inputs)?;
         failed = f;
@@ -172,6 +183,64 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(if failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+}
+
+/// One `--items` row: the fields of `imr parse --items` that a model reads (others are ignored).
+#[derive(Debug, Deserialize)]
+struct ItemInput {
+    case_number: Option<String>,
+    number: Option<usize>,
+    #[serde(default)]
+    title: String,
+    decision: Option<Decision>,
+    #[serde(default)]
+    rationale: String,
+    claims_administrator_guideline: Option<String>,
+    reviewer_guideline: Option<String>,
+    clinical_summary: Option<String>,
+}
+
+/// (case, item, title, decision, text)
+type Row = (Option<String>, usize, Option<String>, Option<Decision>, ItemText);
+
+/// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the others kept. A
+/// row with none of the fields `view` reads is bad: its score would be the model's intercept.
+fn read_items(path: &Path, view: View) -> Result<(Vec<Row>, usize)> {
+    let reader: Box<dyn BufRead> = if path == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::new(std::fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()))?))
+    };
+    let name = if path == Path::new("-") { "stdin".to_string() } else { path.display().to_string() };
+    let (mut rows, mut failed) = (Vec::new(), 0);
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("{name}: cannot read"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row = serde_json::from_str::<ItemInput>(&line).map_err(|e| e.to_string()).and_then(|r| {
+            let text = ItemText::from_parts(
+                &r.title,
+                &r.rationale,
+                r.claims_administrator_guideline.as_deref(),
+                r.reviewer_guideline.as_deref(),
+                r.clinical_summary.as_deref(),
+            );
+            if view.fields().iter().all(|f| f.text(&text).trim().is_empty()) {
+                let names: Vec<&str> = view.fields().iter().map(|f| f.name()).collect();
+                return Err(format!("nothing for the {} view to read (it reads {})", view.name(), names.join(", ")));
+            }
+            Ok((r.case_number, r.number.unwrap_or(i + 1), Some(r.title).filter(|t| !t.is_empty()), r.decision, text))
+        });
+        match row {
+            Ok(r) => rows.push(r),
+            Err(e) => {
+                failed += 1;
+                eprintln!("imr: {name}:{}: {e}", i + 1);
+            }
+        }
+    }
+    Ok((rows, failed))
 }
 
 fn csv_field(s: &str) -> String {

@@ -134,17 +134,22 @@ pub struct ItemText {
 
 impl ItemText {
     pub fn from_item(letter: &Letter, item: &DisputedItem) -> Self {
-        let guidelines = [&item.claims_administrator_guideline, &item.reviewer_guideline]
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n\n");
+        Self::from_parts(
+            &item.title,
+            &item.rationale,
+            item.claims_administrator_guideline.as_deref(),
+            item.reviewer_guideline.as_deref(),
+            letter.clinical_summary.as_deref(),
+        )
+    }
+
+    /// An item's texts given one by one (a letter's, or an `imr parse --items` row's).
+    pub fn from_parts(title: &str, rationale: &str, ca_guideline: Option<&str>, reviewer_guideline: Option<&str>, summary: Option<&str>) -> Self {
         ItemText {
-            title: item.title.clone(),
-            rationale: item.rationale.clone(),
-            guidelines,
-            summary: letter.clinical_summary.clone().unwrap_or_default(),
+            title: title.to_string(),
+            rationale: rationale.to_string(),
+            guidelines: [ca_guideline, reviewer_guideline].into_iter().flatten().collect::<Vec<_>>().join("\n\n"),
+            summary: summary.unwrap_or_default().to_string(),
         }
     }
 
