@@ -75,12 +75,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         }
         rows.push((None, 1, None, None, ItemText::from_rationale(t)));
     } else if let Some(path) = &a.items {
-        let (items, f) = read_items(path, view)?;
-        rows = items;
-        failed = f;
-        if rows.is_empty() {
-            bail!("{}: no item to score", path.display());
-        }
+        (rows, failed) = read_items(path, view)?;
     } else if !a.inputs.is_empty() {
         let (letters, f) = read_reporting(&a.inputs)?;
         failed = f;
@@ -203,8 +198,9 @@ struct ItemInput {
 /// (case, item, title, decision, text)
 type Row = (Option<String>, usize, Option<String>, Option<Decision>, ItemText);
 
-/// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the others kept. A
-/// row with none of the fields `view` reads is bad: its score would be the model's intercept.
+/// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the others kept (an
+/// error if none is left). A row with none of the fields `view` reads is bad: its score would be the model's
+/// intercept.
 fn read_items(path: &Path, view: View) -> Result<(Vec<Row>, usize)> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
@@ -239,6 +235,9 @@ fn read_items(path: &Path, view: View) -> Result<(Vec<Row>, usize)> {
                 eprintln!("imr: {name}:{}: {e}", i + 1);
             }
         }
+    }
+    if rows.is_empty() {
+        bail!("{name}: no item to score");
     }
     Ok((rows, failed))
 }
