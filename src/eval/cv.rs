@@ -19,7 +19,7 @@ pub struct CvConfig {
     pub ablation: bool,
     /// Folds are fitted in parallel while the items' term counts have at most this many non-zeros, and one at a
     /// time past it. Parallel folds hold one training matrix per thread; one at a time, the solver's row blocks
-    /// use the threads instead: at 44,144 rationales, 5-fold CV peak RSS 263 -> 186-207 MB for 2.8 -> 2.9-3.2 s
+    /// use the threads instead: at 44,144 rationales, 5-fold CV peak RSS 263 -> 186-210 MB for 2.8 -> 2.9-3.2 s
     /// (`scripts/bench-features`). The results are the same either way.
     #[serde(default = "default_parallel_folds_max_nnz")]
     pub parallel_folds_max_nnz: usize,
