@@ -474,7 +474,7 @@ fn sklearn_reference() {
             assert!((a - b.as_f64().unwrap()).abs() < 1e-9, "{name}: idf");
         }
         let mut ours: Vec<(usize, usize, f64)> = x.iter().map(|(v, (r, c))| (r as usize, c as usize, *v)).collect();
-        ours.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        ours.sort_by_key(|e| (e.0, e.1));
         let theirs = set["entries"].as_array().unwrap();
         assert_eq!(ours.len(), theirs.len(), "{name}: non-zeros");
         for ((r, c, v), e) in ours.iter().zip(theirs) {

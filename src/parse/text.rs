@@ -61,7 +61,7 @@ pub(crate) fn paragraphs(raw: &str) -> Vec<String> {
         }
         empty_run = 0;
         let t = line.trim();
-        if HEADINGS.iter().any(|h| t == *h) {
+        if HEADINGS.contains(&t) {
             flush(&mut cur, &mut out);
             out.push(t.to_string());
             continue;
