@@ -163,7 +163,7 @@ fn train_is_deterministic_and_predict_explains() {
     assert!(o.status.success(), "{}", stderr(&o));
     let o = imr(&["predict", "--model", case.to_str().unwrap(), "--text", "The request is medically necessary."]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("has the case view, which does not read the rationale"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--text: nothing for the case view of") && stderr(&o).contains("no item to score"), "{}", stderr(&o));
     assert!(imr(&["predict", "--model", case.to_str().unwrap(), "data/letters"]).status.success());
     assert_eq!(imr(&["predict", "--model", m1.to_str().unwrap(), "--text", " "]).status.code(), Some(2));
     // Wrong format version: a clear error.
@@ -275,7 +275,8 @@ fn predict_scores_parsed_items_and_undecided_requests() {
     // The same rows give a rationale-view model nothing to read: each is reported, and nothing is scored.
     let o = imr(&["predict", "--items", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(stderr(&o).matches("nothing for the rationale view to read").count(), 12, "{}", stderr(&o));
+    assert_eq!(stderr(&o).matches("nothing for the rationale view of the built-in model").count(), 12, "{}", stderr(&o));
+    assert!(stderr(&o).contains("undecided.jsonl:12: nothing"), "{}", stderr(&o));
     // A bad line among good ones: reported with its line number, the others scored, exit 1.
     let o = imr_stdin(&["predict", "--items", "-", "--json"], b"{\"rationale\": \"The request is medically necessary.\"}\nnot json\n");
     assert_eq!(o.status.code(), Some(1));

@@ -3,7 +3,7 @@
 use super::parse::read_reporting;
 use anyhow::{bail, Context, Result};
 use imr::features::ItemText;
-use imr::model::{outcome::explain, TermWeight, View};
+use imr::model::{outcome::explain, TermWeight};
 use imr::Decision;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -64,38 +64,45 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let (model, model_name) = super::data::load_model(a.model.as_deref())?;
     let mut rows: Vec<Row> = Vec::new();
     let mut failed = 0;
-    let view = model.outcome.view;
-    if a.inputs.is_empty() && a.items.is_none() && !view.reads_rationale() {
-        // Rationale text alone would give this model nothing to read: every score would be its intercept.
-        bail!("{} has the {} view, which does not read the rationale: it scores letters, not --text or lines on stdin", model_name, view.name());
-    }
+    let row = |source: String, case, item, title, decision, text| Row { source, case, item, title, decision, text };
     if let Some(t) = &a.text {
-        if t.trim().is_empty() {
-            bail!("--text is empty: give the rationale to score");
-        }
-        rows.push((None, 1, None, None, ItemText::from_rationale(t)));
+        rows.push(row("--text".into(), None, 1, None, None, ItemText::from_rationale(t)));
     } else if let Some(path) = &a.items {
-        (rows, failed) = read_items(path, view)?;
+        (rows, failed) = read_items(path)?;
     } else if !a.inputs.is_empty() {
         let (letters, f) = read_reporting(&a.inputs)?;
         failed = f;
         for l in &letters {
             for it in &l.items {
-                rows.push((Some(l.case_number.clone()), it.number, Some(it.title.clone()), Some(it.decision), ItemText::from_item(l, it)));
+                let source = format!("{} (case {}, item {})", l.source, l.case_number, it.number);
+                rows.push(row(source, Some(l.case_number.clone()), it.number, Some(it.title.clone()), Some(it.decision), ItemText::from_item(l, it)));
             }
         }
     } else {
         for (i, line) in std::io::stdin().lock().lines().enumerate() {
             let line = line?;
             if !line.trim().is_empty() {
-                rows.push((None, i + 1, None, None, ItemText::from_rationale(&line)));
+                rows.push(row(format!("stdin:{}", i + 1), None, i + 1, None, None, ItemText::from_rationale(&line)));
             }
         }
         if rows.is_empty() {
             bail!("no input: give letters, --text, or rationales on stdin");
         }
     }
-    let docs: Vec<ItemText> = rows.iter().map(|r| r.4.clone()).collect();
+    // An item with none of the text the model's view reads would score the model's intercept: report it instead
+    // (a case-view model given rationale text, a letter item without a rationale).
+    let view = model.outcome.view;
+    let fields = view.fields();
+    let (rows, unreadable): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| fields.iter().any(|f| !f.text(&r.text).trim().is_empty()));
+    for r in &unreadable {
+        let names: Vec<&str> = fields.iter().map(|f| f.name()).collect();
+        eprintln!("imr: {}: nothing for the {} view of {model_name} to read (it reads {})", r.source, view.name(), names.join(", "));
+    }
+    failed += unreadable.len();
+    if rows.is_empty() {
+        bail!("no item to score");
+    }
+    let docs: Vec<ItemText> = rows.iter().map(|r| r.text.clone()).collect();
     let p = model.outcome.predict_proba(&docs)?;
     let theme_scores = model.themes.as_ref().map(|t| t.predict_proba(&docs)).transpose()?;
     let f = model.outcome.featurizer()?;
@@ -104,7 +111,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let preds: Vec<Prediction> = rows
         .into_par_iter()
         .enumerate()
-        .map(|(i, (case, item, title, decision, text))| {
+        .map(|(i, Row { case, item, title, decision, text, .. })| {
             let (top_overturned, top_upheld) = explain(&model.outcome.tfidf, &model.outcome.logistic, &f, &text, a.top);
             let (themes, scores, evidence) = match (&model.themes, &theme_scores, &theme_f) {
                 (Some(tm), Some(s), Some(tf)) => {
@@ -195,13 +202,18 @@ struct ItemInput {
     clinical_summary: Option<String>,
 }
 
-/// (case, item, title, decision, text)
-type Row = (Option<String>, usize, Option<String>, Option<Decision>, ItemText);
+/// One item to score, and where it came from (for messages).
+struct Row {
+    source: String,
+    case: Option<String>,
+    item: usize,
+    title: Option<String>,
+    decision: Option<Decision>,
+    text: ItemText,
+}
 
-/// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the others kept (an
-/// error if none is left). A row with none of the fields `view` reads is bad: its score would be the model's
-/// intercept.
-fn read_items(path: &Path, view: View) -> Result<(Vec<Row>, usize)> {
+/// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the others kept.
+fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
@@ -214,30 +226,26 @@ fn read_items(path: &Path, view: View) -> Result<(Vec<Row>, usize)> {
         if line.trim().is_empty() {
             continue;
         }
-        let row = serde_json::from_str::<ItemInput>(&line).map_err(|e| e.to_string()).and_then(|r| {
-            let text = ItemText::from_parts(
-                &r.title,
-                &r.rationale,
-                r.claims_administrator_guideline.as_deref(),
-                r.reviewer_guideline.as_deref(),
-                r.clinical_summary.as_deref(),
-            );
-            if view.fields().iter().all(|f| f.text(&text).trim().is_empty()) {
-                let names: Vec<&str> = view.fields().iter().map(|f| f.name()).collect();
-                return Err(format!("nothing for the {} view to read (it reads {})", view.name(), names.join(", ")));
-            }
-            Ok((r.case_number, r.number.unwrap_or(i + 1), Some(r.title).filter(|t| !t.is_empty()), r.decision, text))
-        });
-        match row {
-            Ok(r) => rows.push(r),
+        match serde_json::from_str::<ItemInput>(&line) {
+            Ok(r) => rows.push(Row {
+                source: format!("{name}:{}", i + 1),
+                text: ItemText::from_parts(
+                    &r.title,
+                    &r.rationale,
+                    r.claims_administrator_guideline.as_deref(),
+                    r.reviewer_guideline.as_deref(),
+                    r.clinical_summary.as_deref(),
+                ),
+                case: r.case_number,
+                item: r.number.unwrap_or(i + 1),
+                title: Some(r.title).filter(|t| !t.is_empty()),
+                decision: r.decision,
+            }),
             Err(e) => {
                 failed += 1;
                 eprintln!("imr: {name}:{}: {e}", i + 1);
             }
         }
-    }
-    if rows.is_empty() {
-        bail!("{name}: no item to score");
     }
     Ok((rows, failed))
 }

@@ -31,10 +31,6 @@ impl View {
             View::Case => vec![Field::Summary, Field::Title, Field::Guidelines],
         }
     }
-    /// Whether the view reads the rationale: only such a model can score rationale text on its own.
-    pub fn reads_rationale(self) -> bool {
-        self.fields().iter().any(|f| matches!(f, Field::Rationale | Field::RationaleMasked))
-    }
     pub fn name(self) -> &'static str {
         match self {
             View::Rationale => "rationale",
