@@ -94,9 +94,9 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let view = model.outcome.view;
     let fields = view.fields();
     let (rows, unreadable): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| fields.iter().any(|f| !f.text(&r.text).trim().is_empty()));
+    let names = fields.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
     for r in &unreadable {
-        let names: Vec<&str> = fields.iter().map(|f| f.name()).collect();
-        eprintln!("imr: {}: nothing for the {} view of {model_name} to read (it reads {})", r.source, view.name(), names.join(", "));
+        eprintln!("imr: {}: nothing for the {} view of {model_name} to read (it reads {names})", r.source, view.name());
     }
     failed += unreadable.len();
     if rows.is_empty() {

@@ -193,8 +193,8 @@ fn summarise<T>(items: &[T], values: impl Fn(&T) -> Vec<(&'static str, f64)>) ->
 }
 
 /// Every fold needs test letters, and every training side both outcomes: so at least `folds` letters, and each
-/// decision in at least two letters (the folds put such letters in different folds).
-fn check_data(groups: &[String], y: &[bool], folds: usize) -> Result<()> {
+/// decision in at least two letters (the folds put such letters in different folds). Returns the letter count.
+fn check_data(groups: &[String], y: &[bool], folds: usize) -> Result<usize> {
     let letters = |want: bool| groups.iter().zip(y).filter(|(_, &o)| o == want).map(|(g, _)| g).collect::<std::collections::BTreeSet<_>>().len();
     let all = groups.iter().collect::<std::collections::BTreeSet<_>>().len();
     let context = || "cross-validation".to_string();
@@ -210,7 +210,7 @@ fn check_data(groups: &[String], y: &[bool], folds: usize) -> Result<()> {
             });
         }
     }
-    Ok(())
+    Ok(all)
 }
 
 /// Runs the cross-validation. Themes are evaluated where `theme_params` is given, on the items with gold themes.
@@ -225,7 +225,7 @@ pub fn cross_validate(
     cfg.check()?;
     let groups: Vec<String> = examples.iter().map(|e| e.case_number.clone()).collect();
     let y: Vec<bool> = examples.iter().map(|e| e.decision.is_overturned()).collect();
-    check_data(&groups, &y, cfg.folds)?;
+    let letters = check_data(&groups, &y, cfg.folds)?;
     let docs: Vec<&ItemText> = examples.iter().map(|e| &e.text).collect();
     let masked_params = (cfg.ablation && outcome_params.view == crate::model::View::Rationale)
         .then(|| OutcomeParams::new(crate::model::View::RationaleMasked))
@@ -311,7 +311,6 @@ pub fn cross_validate(
         let per = theme_ids.iter().map(|id| (id.clone(), ThemeSummary::of(id, &with_themes, cfg.repeats))).collect();
         (Some(m), Some(sd), Some(per))
     };
-    let letters = groups.iter().collect::<std::collections::BTreeSet<_>>().len();
     Ok(CvReport {
         summary: CvSummary {
             view: outcome_params.view.name().into(),
