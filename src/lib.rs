@@ -2,6 +2,13 @@
 //!
 //! The pipeline, one module per stage:
 //! 1. [`parse`]: letters (PDF or text) into typed [`Letter`]s with their [`DisputedItem`]s;
+//! 2. [`analysis`] (tokenize, normalize, stem: the `Analyzer`) and [`features`] (fields, codebook cues, sparse
+//!    `TfIdf`);
+//! 3. [`model`]: the sparse logistic estimator, the `OutcomeModel` (P(Overturned)) and the `ThemeModels`, saved as
+//!    one versioned `ModelFile`, which scores new items as `Prediction`s;
+//! 4. [`eval`] (grouped, stratified cross-validation and its metrics) and [`report`] (plots).
+//!
+//! [`gold`] reads the hand-annotated items that the theme models learn from.
 
 pub mod analysis;
 pub mod eval;

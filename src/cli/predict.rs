@@ -3,11 +3,9 @@
 use super::parse::read_reporting;
 use anyhow::{bail, Context, Result};
 use imr::features::ItemText;
-use imr::model::{outcome::explain, TermWeight};
+use imr::model::{ItemToScore, TermWeight};
 use imr::Decision;
-use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde::Deserialize;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,31 +40,12 @@ pub struct PredictArgs {
     pub csv: bool,
 }
 
-/// One scored item.
-#[derive(Debug, Serialize)]
-pub struct Prediction {
-    pub case_number: Option<String>,
-    pub item: usize,
-    pub title: Option<String>,
-    /// The letter's own decision, where the input has one.
-    pub decision: Option<Decision>,
-    pub p_overturned: f64,
-    pub predicted: Decision,
-    pub themes: Vec<String>,
-    pub theme_scores: BTreeMap<String, f64>,
-    /// For each assigned theme, the words of the item pushing most towards it.
-    pub theme_evidence: BTreeMap<String, Vec<TermWeight>>,
-    pub top_overturned: Vec<TermWeight>,
-    pub top_upheld: Vec<TermWeight>,
-}
-
 pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let (model, model_name) = super::data::load_model(a.model.as_deref())?;
     let mut rows: Vec<Row> = Vec::new();
     let mut failed = 0;
-    let row = |source: String, case, item, title, decision, text| Row { source, case, item, title, decision, text };
     if let Some(t) = &a.text {
-        rows.push(row("--text".into(), None, 1, None, None, ItemText::from_rationale(t)));
+        rows.push(Row { source: "--text".into(), item: ItemToScore::from_rationale(t, 1) });
     } else if let Some(path) = &a.items {
         (rows, failed) = read_items(path)?;
     } else if !a.inputs.is_empty() {
@@ -75,14 +54,14 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         for l in &letters {
             for it in &l.items {
                 let source = format!("{} (case {}, item {})", l.source, l.case_number, it.number);
-                rows.push(row(source, Some(l.case_number.clone()), it.number, Some(it.title.clone()), Some(it.decision), ItemText::from_item(l, it)));
+                rows.push(Row { source, item: ItemToScore::from_item(l, it) });
             }
         }
     } else {
         for (i, line) in std::io::stdin().lock().lines().enumerate() {
             let line = line?;
             if !line.trim().is_empty() {
-                rows.push(row(format!("stdin:{}", i + 1), None, i + 1, None, None, ItemText::from_rationale(&line)));
+                rows.push(Row { source: format!("stdin:{}", i + 1), item: ItemToScore::from_rationale(&line, i + 1) });
             }
         }
         if rows.is_empty() {
@@ -91,10 +70,9 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     }
     // An item with none of the text the model's view reads would score the model's intercept: report it instead
     // (a case-view model given rationale text, a letter item without a rationale).
+    let (rows, unreadable): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| model.reads(&r.item.text));
     let view = model.outcome.view;
-    let fields = view.fields();
-    let (rows, unreadable): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| fields.iter().any(|f| !f.text(&r.text).trim().is_empty()));
-    let names = fields.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+    let names = view.fields().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
     for r in &unreadable {
         eprintln!("imr: {}: nothing for the {} view of {model_name} to read (it reads {names})", r.source, view.name());
     }
@@ -102,40 +80,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     if rows.is_empty() {
         bail!("no item to score");
     }
-    let docs: Vec<ItemText> = rows.iter().map(|r| r.text.clone()).collect();
-    let p = model.outcome.predict_proba(&docs)?;
-    let theme_scores = model.themes.as_ref().map(|t| t.predict_proba(&docs)).transpose()?;
-    let f = model.outcome.featurizer()?;
-    let theme_f = model.themes.as_ref().map(|t| t.featurizer()).transpose()?;
-    // Explanations cost more than the scores: one item per task, in input order.
-    let preds: Vec<Prediction> = rows
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, Row { case, item, title, decision, text, .. })| {
-            let (top_overturned, top_upheld) = explain(&model.outcome.tfidf, &model.outcome.logistic, &f, &text, a.top);
-            let (themes, scores, evidence) = match (&model.themes, &theme_scores, &theme_f) {
-                (Some(tm), Some(s), Some(tf)) => {
-                    let themes = tm.assign_for(&s[i], decision);
-                    let evidence = tm.evidence(tf, &text, &themes, a.top);
-                    (themes, tm.themes.iter().map(|t| t.id.clone()).zip(s[i].iter().copied()).collect(), evidence)
-                }
-                _ => (Vec::new(), BTreeMap::new(), BTreeMap::new()),
-            };
-            Prediction {
-                case_number: case,
-                item,
-                title,
-                decision,
-                p_overturned: p[i],
-                predicted: if p[i] >= model.outcome.threshold { Decision::Overturned } else { Decision::Upheld },
-                themes,
-                theme_scores: scores,
-                theme_evidence: evidence,
-                top_overturned,
-                top_upheld,
-            }
-        })
-        .collect();
+    let preds = model.predict(rows.into_iter().map(|r| r.item).collect(), a.top)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.json {
         for p in &preds {
@@ -205,11 +150,7 @@ struct ItemInput {
 /// One item to score, and where it came from (for messages).
 struct Row {
     source: String,
-    case: Option<String>,
-    item: usize,
-    title: Option<String>,
-    decision: Option<Decision>,
-    text: ItemText,
+    item: ItemToScore,
 }
 
 /// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the others kept.
@@ -229,17 +170,19 @@ fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
         match serde_json::from_str::<ItemInput>(&line) {
             Ok(r) => rows.push(Row {
                 source: format!("{name}:{}", i + 1),
-                text: ItemText::from_parts(
-                    &r.title,
-                    &r.rationale,
-                    r.claims_administrator_guideline.as_deref(),
-                    r.reviewer_guideline.as_deref(),
-                    r.clinical_summary.as_deref(),
-                ),
-                case: r.case_number,
-                item: r.number.unwrap_or(i + 1),
-                title: Some(r.title).filter(|t| !t.is_empty()),
-                decision: r.decision,
+                item: ItemToScore {
+                    text: ItemText::from_parts(
+                        &r.title,
+                        &r.rationale,
+                        r.claims_administrator_guideline.as_deref(),
+                        r.reviewer_guideline.as_deref(),
+                        r.clinical_summary.as_deref(),
+                    ),
+                    case_number: r.case_number,
+                    item: r.number.unwrap_or(i + 1),
+                    title: Some(r.title).filter(|t| !t.is_empty()),
+                    decision: r.decision,
+                },
             }),
             Err(e) => {
                 failed += 1;

@@ -4,10 +4,12 @@ pub mod examples;
 pub mod file;
 pub mod logistic;
 pub mod outcome;
+pub mod predict;
 pub mod themes;
 
 pub use examples::{examples, Example};
 pub use file::{ModelFile, TrainingMetadata, BUILTIN_NAME, FORMAT_VERSION};
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 pub use outcome::{OutcomeModel, OutcomeParams, TermWeight, View};
+pub use predict::{ItemToScore, Prediction};
 pub use themes::{ThemeModel, ThemeModels, ThemeParams, UntrainedTheme, MIN_ITEMS_PER_CLASS};

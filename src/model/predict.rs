@@ -1,0 +1,154 @@
+//! Scoring items with a [`ModelFile`]: P(Overturned), the predicted decision, the themes, and the words behind
+//! each, as one [`Prediction`] per item. What `imr predict` prints, for library users too.
+
+use super::file::ModelFile;
+use super::outcome::{explain, TermWeight};
+use crate::error::Result;
+use crate::features::ItemText;
+use crate::letter::{Decision, DisputedItem, Letter};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One item to score: its text, and what is known of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemToScore {
+    pub case_number: Option<String>,
+    /// The item's number in its letter (or its line in the input).
+    pub item: usize,
+    pub title: Option<String>,
+    /// The letter's own decision, where there is one: the theme models' decision rule uses it.
+    pub decision: Option<Decision>,
+    pub text: ItemText,
+}
+
+impl ItemToScore {
+    /// A disputed item of a parsed letter.
+    pub fn from_item(letter: &Letter, item: &DisputedItem) -> Self {
+        ItemToScore {
+            case_number: Some(letter.case_number.clone()),
+            item: item.number,
+            title: Some(item.title.clone()),
+            decision: Some(item.decision),
+            text: ItemText::from_item(letter, item),
+        }
+    }
+
+    /// A rationale alone (`--text`, a line of stdin), numbered `item`.
+    pub fn from_rationale(text: &str, item: usize) -> Self {
+        ItemToScore { case_number: None, item, title: None, decision: None, text: ItemText::from_rationale(text) }
+    }
+}
+
+/// One scored item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub case_number: Option<String>,
+    pub item: usize,
+    pub title: Option<String>,
+    /// The letter's own decision, where the input has one.
+    pub decision: Option<Decision>,
+    pub p_overturned: f64,
+    pub predicted: Decision,
+    /// The assigned themes (none without theme models).
+    pub themes: Vec<String>,
+    /// Every fitted theme's probability.
+    pub theme_scores: BTreeMap<String, f64>,
+    /// For each assigned theme, the words of the item pushing most towards it.
+    pub theme_evidence: BTreeMap<String, Vec<TermWeight>>,
+    pub top_overturned: Vec<TermWeight>,
+    pub top_upheld: Vec<TermWeight>,
+}
+
+impl ModelFile {
+    /// Whether the outcome model's view reads any of `doc`'s text. An item it does not read would score the
+    /// model's intercept (a case-view model given a rationale alone, a letter item without a rationale): callers
+    /// report such items rather than score them.
+    pub fn reads(&self, doc: &ItemText) -> bool {
+        self.outcome.view.fields().iter().any(|f| !f.text(doc).trim().is_empty())
+    }
+
+    /// Scores every item, in input order, with the `top` terms pushing each way and, for each assigned theme, the
+    /// `top` terms pushing towards it.
+    ///
+    /// ```
+    /// let model = imr::model::ModelFile::builtin()?;
+    /// let text = "There is no documentation of functional improvement. The request is not medically necessary.";
+    /// let p = model.predict(vec![imr::model::ItemToScore::from_rationale(text, 1)], 5)?;
+    /// assert_eq!(p[0].predicted, imr::Decision::Upheld);
+    /// assert!(p[0].p_overturned < 0.5 && !p[0].themes.is_empty());
+    /// # Ok::<(), imr::Error>(())
+    /// ```
+    pub fn predict(&self, items: Vec<ItemToScore>, top: usize) -> Result<Vec<Prediction>> {
+        let docs: Vec<&ItemText> = items.iter().map(|r| &r.text).collect();
+        let p = self.outcome.predict_proba(&docs)?;
+        let theme_scores = self.themes.as_ref().map(|t| t.predict_proba(&docs)).transpose()?;
+        let f = self.outcome.featurizer()?;
+        let theme_f = self.themes.as_ref().map(|t| t.featurizer()).transpose()?;
+        // Explanations cost more than the scores: one item per task, in input order.
+        Ok(items
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, ItemToScore { case_number, item, title, decision, text })| {
+                let (top_overturned, top_upheld) = explain(&self.outcome.tfidf, &self.outcome.logistic, &f, &text, top);
+                let (themes, scores, evidence) = match (&self.themes, &theme_scores, &theme_f) {
+                    (Some(tm), Some(s), Some(tf)) => {
+                        let themes = tm.assign_for(&s[i], decision);
+                        let evidence = tm.evidence(tf, &text, &themes, top);
+                        (themes, tm.themes.iter().map(|t| t.id.clone()).zip(s[i].iter().copied()).collect(), evidence)
+                    }
+                    _ => (Vec::new(), BTreeMap::new(), BTreeMap::new()),
+                };
+                Prediction {
+                    case_number,
+                    item,
+                    title,
+                    decision,
+                    p_overturned: p[i],
+                    predicted: if p[i] >= self.outcome.threshold { Decision::Overturned } else { Decision::Upheld },
+                    themes,
+                    theme_scores: scores,
+                    theme_evidence: evidence,
+                    top_overturned,
+                    top_upheld,
+                }
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in model scores like its parts, and a rationale alone is read by the rationale view.
+    #[test]
+    fn predictions_are_the_models_scores_with_their_evidence() {
+        let m = ModelFile::builtin().unwrap();
+        let texts = [
+            "MTUS recommends physical therapy. There is no documentation of objective functional improvement with the prior 12 sessions. The request is not medically necessary.",
+            "The patient has radicular findings on exam and failed conservative care; an epidural injection is recommended. The request is medically necessary.",
+        ];
+        let items: Vec<ItemToScore> = texts.iter().enumerate().map(|(i, t)| ItemToScore::from_rationale(t, i + 1)).collect();
+        assert!(items.iter().all(|it| m.reads(&it.text)));
+        let docs: Vec<ItemText> = items.iter().map(|it| it.text.clone()).collect();
+        let preds = m.predict(items, 3).unwrap();
+        let p = m.outcome.predict_proba(&docs).unwrap();
+        let tm = m.themes.as_ref().unwrap();
+        let scores = tm.predict_proba(&docs).unwrap();
+        for (i, pr) in preds.iter().enumerate() {
+            assert_eq!((pr.item, pr.p_overturned), (i + 1, p[i]));
+            assert_eq!(pr.predicted == Decision::Overturned, p[i] >= m.outcome.threshold);
+            assert_eq!(pr.themes, tm.assign_for(&scores[i], None));
+            assert_eq!(pr.theme_scores.len(), tm.themes.len());
+            assert_eq!(pr.theme_evidence.keys().cloned().collect::<Vec<_>>(), { let mut t = pr.themes.clone(); t.sort(); t });
+            assert!(pr.top_overturned.len() <= 3 && pr.top_upheld.len() <= 3);
+        }
+        assert_eq!(preds[0].predicted, Decision::Upheld);
+        assert_eq!(preds[1].predicted, Decision::Overturned);
+        assert!(preds[0].themes.contains(&"no_functional_benefit".to_string()), "{:?}", preds[0].themes);
+        // A title alone is nothing the rationale view reads.
+        let title_only = ItemText::from_parts("Physical therapy x 12", "", None, None, None);
+        assert!(!m.reads(&title_only));
+    }
+}
