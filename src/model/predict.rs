@@ -2,7 +2,7 @@
 //! each, as one [`Prediction`] per item. What `imr predict` prints, for library users too.
 
 use super::file::ModelFile;
-use super::outcome::{explain, TermWeight};
+use super::outcome::TermWeight;
 use crate::error::Result;
 use crate::features::ItemText;
 use crate::letter::{Decision, DisputedItem, Letter};
@@ -80,17 +80,19 @@ impl ModelFile {
     /// # Ok::<(), imr::Error>(())
     /// ```
     pub fn predict(&self, items: Vec<ItemToScore>, top: usize) -> Result<Vec<Prediction>> {
-        let docs: Vec<&ItemText> = items.iter().map(|r| &r.text).collect();
-        let p = self.outcome.predict_proba(&docs)?;
-        let theme_scores = self.themes.as_ref().map(|t| t.predict_proba(&docs)).transpose()?;
+        // One featurizer per model (compiling its cues), for the scores and the explanations alike.
         let f = self.outcome.featurizer()?;
         let theme_f = self.themes.as_ref().map(|t| t.featurizer()).transpose()?;
+        let docs: Vec<&ItemText> = items.iter().map(|r| &r.text).collect();
+        let rows: Vec<usize> = (0..docs.len()).collect();
+        let p = self.outcome.predict_proba_rows(&f.count(&docs), &rows);
+        let theme_scores = self.themes.as_ref().zip(theme_f.as_ref()).map(|(t, tf)| t.predict_proba_rows(&tf.count(&docs), &rows));
         // Explanations cost more than the scores: one item per task, in input order.
         Ok(items
             .into_par_iter()
             .enumerate()
             .map(|(i, ItemToScore { case_number, item, title, decision, text })| {
-                let (top_overturned, top_upheld) = explain(&self.outcome.tfidf, &self.outcome.logistic, &f, &text, top);
+                let (top_overturned, top_upheld) = self.outcome.explain(&f, &text, top);
                 let (themes, scores, evidence) = match (&self.themes, &theme_scores, &theme_f) {
                     (Some(tm), Some(s), Some(tf)) => {
                         let themes = tm.assign_for(&s[i], decision);
