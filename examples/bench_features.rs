@@ -67,12 +67,16 @@ fn main() {
             );
         }
         "cv" | "cv-ablation" => {
-            // "cv" is the like-for-like comparison with scikit-learn's one pipeline; "cv-ablation" adds the
-            // verdict-masked model that `imr evaluate` also fits.
+            // "cv" is the like-for-like comparison with scikit-learn's one pipeline (no calibration folds: it has
+            // none); "cv-ablation" is what `imr evaluate` runs: calibrated, and the verdict-masked model too.
             let ablation = mode == "cv-ablation";
             let t = Instant::now();
             let cfg = CvConfig::new(5, 1, 42, ablation);
-            let r = cross_validate(&ex, &OutcomeParams::new(View::Rationale).expect("params"), None, &[], &cfg, &|| {}).expect("cv");
+            let mut params = OutcomeParams::new(View::Rationale).expect("params");
+            if !ablation {
+                params.calibration_folds = 0;
+            }
+            let r = cross_validate(&ex, &params, None, &[], &cfg, &|| {}).expect("cv");
             println!(
                 "{{\"mode\":\"{mode}\",\"docs\":{},\"mb\":{mb:.2},\"seconds\":{:.3},\"roc_auc\":{:.4},\"peak_rss_mb\":{:.0},\"input_rss_mb\":{held:.0}}}",
                 ex.len(), t.elapsed().as_secs_f64(), r.summary.outcome["roc_auc"], status_mb("VmHWM:")

@@ -5,7 +5,8 @@ Documents: the rationales of the sample letters in data/letters, as `imr parse -
 Tokens: a fixed list per document (lower-cased [a-z0-9]+ runs), passed to TfidfVectorizer as a callable
 analyzer, so the comparison is of the vectorizer alone. tests/fixtures/sklearn_tfidf.json holds, per option
 set, the vocabulary, the IDF and every non-zero of the matrix; plus the coefficients of LogisticRegression
-(lbfgs, L2) on the default matrix, y = Overturned. The Rust test `sklearn_reference` asserts equality.
+(lbfgs, L2) on the default matrix, y = Overturned; and scikit-learn's sigmoid (Platt) calibration of fixed
+margins, which imr's outcome calibration must match. The Rust test `sklearn_reference` asserts equality.
 
 Regenerate: python3 scripts/sklearn_reference.py   (needs `cargo build --release` and scikit-learn)
 
@@ -25,6 +26,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+from sklearn.calibration import _sigmoid_calibration
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -177,6 +180,12 @@ def main():
             lr = LogisticRegression(C=10.0, tol=1e-12, max_iter=100000).fit(x.tocsr(), y)
             fixture["logistic"] = {"C": 10.0, "y": y, "coefficients": lr.coef_[0].tolist(),
                                    "intercept": float(lr.intercept_[0])}
+    # Platt scaling (imr's outcome calibration) against scikit-learn's sigmoid calibration, on fixed margins
+    # whose labels overlap: scikit-learn's P = 1 / (1 + exp(a f + b)), so imr's slope is -a and intercept -b.
+    margins = [-3.0 + 0.1 * i for i in range(60)]
+    labels = [(i * 37) % 60 < i for i in range(60)]
+    a, b = _sigmoid_calibration(np.array(margins), np.array(labels, dtype=float))
+    fixture["platt"] = {"margins": margins, "labels": labels, "slope": -float(a), "intercept": -float(b)}
     path = ROOT / "tests" / "fixtures" / "sklearn_tfidf.json"
     path.write_text(json.dumps(fixture) + "\n")
     print(f"wrote {path} ({len(docs)} documents)", file=sys.stderr)

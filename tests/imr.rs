@@ -151,7 +151,7 @@ fn train_is_deterministic_and_predict_explains() {
     }
     let (a, b) = (std::fs::read(&m1).unwrap(), std::fs::read(&m2).unwrap());
     assert_eq!(a, b, "same input, same model file");
-    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/1\""));
+    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/2\""));
     let o = imr(&["predict", "--model", m1.to_str().unwrap(), "--json", "--text", "The request is medically necessary."]);
     assert!(o.status.success(), "{}", stderr(&o));
     let p = &json_lines(&stdout(&o))[0];
@@ -231,6 +231,9 @@ fn inspect_shows_the_built_in_model() {
     let v = &json_lines(&stdout(&o))[0];
     assert_eq!(v["outcome"]["view"], "rationale");
     assert_eq!(v["metadata"]["items"], 356);
+    // P(Overturned) is calibrated, and the threshold is the calibrated image of margin 0.
+    let (a, b) = (v["outcome"]["calibration"]["slope"].as_f64().unwrap(), v["outcome"]["calibration"]["intercept"].as_f64().unwrap());
+    assert!(a > 0.0 && (v["outcome"]["threshold"].as_f64().unwrap() - 1.0 / (1.0 + (-b).exp())).abs() < 1e-12);
     let sign = |ws: &serde_json::Value, positive: bool| {
         let ws = ws.as_array().unwrap();
         ws.len() == 3 && ws.iter().all(|w| (w["coefficient"].as_f64().unwrap() > 0.0) == positive && !w["term"].as_str().unwrap().is_empty())
@@ -499,6 +502,13 @@ fn sklearn_reference() {
             assert!((m.intercept - lr["intercept"].as_f64().unwrap()).abs() < 1e-4);
         }
     }
+    // The outcome calibration against scikit-learn's sigmoid calibration of the same margins.
+    let platt = &fixture["platt"];
+    let margins: Vec<f64> = platt["margins"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    let labels: Vec<bool> = platt["labels"].as_array().unwrap().iter().map(|v| v.as_bool().unwrap()).collect();
+    let p = imr::model::Platt::fit(&margins, &labels).unwrap();
+    assert!((p.slope - platt["slope"].as_f64().unwrap()).abs() < 1e-4, "slope {} vs {}", p.slope, platt["slope"]);
+    assert!((p.intercept - platt["intercept"].as_f64().unwrap()).abs() < 1e-4, "intercept {} vs {}", p.intercept, platt["intercept"]);
 }
 
 #[test]

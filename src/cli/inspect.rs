@@ -66,7 +66,7 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
         let v = json!({
             "model": name, "format_version": m.format_version, "metadata": md,
             "outcome": {"view": m.outcome.view.name(), "terms": m.outcome.tfidf.vocabulary().len(), "threshold": m.outcome.threshold,
-                        "towards_overturned": over, "towards_upheld": upheld},
+                        "calibration": m.outcome.calibration, "towards_overturned": over, "towards_upheld": upheld},
             "themes": themes.iter().map(|(t, top)| json!({"id": t.id, "threshold": t.threshold, "towards": top})).collect::<Vec<_>>(),
             "untrained_themes": m.themes.as_ref().map(|t| &t.untrained),
         });
@@ -79,7 +79,17 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
             writeln!(out, "cv         {}-fold at training: ROC-AUC {:.3}, F1 {:.3}{themes}", cv.folds, cv.outcome["roc_auc"], cv.outcome["f1"])?;
         }
         let words = |v: &[Weight]| v.iter().map(|w| format!("{}:\"{}\" {:+.2}", w.field, w.term, w.coefficient)).collect::<Vec<_>>().join("  ");
-        writeln!(out, "outcome    view {}, {} terms, threshold {}", m.outcome.view.name(), m.outcome.tfidf.vocabulary().len(), m.outcome.threshold)?;
+        let calibration = match m.outcome.calibration {
+            Some(c) => format!("P = sigmoid({:.3} x margin {:+.3})", c.slope, c.intercept),
+            None => "none (the class-weighted score)".into(),
+        };
+        writeln!(
+            out,
+            "outcome    view {}, {} terms, threshold {:.3}, calibration {calibration}",
+            m.outcome.view.name(),
+            m.outcome.tfidf.vocabulary().len(),
+            m.outcome.threshold
+        )?;
         writeln!(out, "  towards Overturned  {}\n  towards Upheld      {}", words(&over), words(&upheld))?;
         if let Some(tm) = &m.themes {
             writeln!(out, "themes     {} models over {} terms", tm.themes.len(), tm.tfidf.vocabulary().len())?;

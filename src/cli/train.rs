@@ -57,7 +57,8 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         None
     };
     let pb = progress::bar(2, "train");
-    let outcome = OutcomeModel::fit(&params, &docs, &y).context("training the outcome model")?;
+    let groups: Vec<String> = d.examples.iter().map(|e| e.case_number.clone()).collect();
+    let outcome = OutcomeModel::fit(&params, &docs, &y, &groups, a.seed).context("training the outcome model")?;
     pb.inc(1);
     let themes = match &theme_params {
         Some(tp) => {

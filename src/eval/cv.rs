@@ -239,12 +239,15 @@ pub fn cross_validate(
     let run = |s: &Split| -> Result<(FoldResult, Vec<OofPrediction>)> {
         let labels = |idx: &[usize]| -> Vec<bool> { idx.iter().map(|&i| y[i]).collect() };
         let (tr_y, te_y) = (labels(&s.train), labels(&s.test));
-        let model = OutcomeModel::fit_rows(outcome_params, &counts, &s.train, &tr_y)?;
+        // The fold's own stream for the inner folds (calibration, theme thresholds).
+        let fold_seed = cfg.seed.wrapping_add(s.repeat as u64 * 1000 + s.fold as u64);
+        let tr_groups: Vec<String> = s.train.iter().map(|&i| groups[i].clone()).collect();
+        let model = OutcomeModel::fit_rows(outcome_params, &counts, &s.train, &tr_y, &tr_groups, fold_seed)?;
         let p = model.predict_proba_rows(&counts, &s.test);
         let outcome = BinaryMetrics::compute(&te_y, &p, model.threshold);
         let outcome_masked = match (&masked_params, &masked_counts) {
             (Some(mp), Some(mc)) => {
-                let m = OutcomeModel::fit_rows(mp, mc, &s.train, &tr_y)?;
+                let m = OutcomeModel::fit_rows(mp, mc, &s.train, &tr_y, &tr_groups, fold_seed)?;
                 Some(BinaryMetrics::compute(&te_y, &m.predict_proba_rows(mc, &s.test), m.threshold))
             }
             _ => None,
@@ -263,7 +266,7 @@ pub fn cross_validate(
                     &tr.iter().map(|&i| gold(i)).collect::<Vec<_>>(),
                     &tr.iter().map(|&i| groups[i].clone()).collect::<Vec<_>>(),
                     theme_ids,
-                    cfg.seed.wrapping_add(s.repeat as u64 * 1000 + s.fold as u64),
+                    fold_seed,
                 )?;
                 let decisions: Vec<_> = te.iter().map(|&i| Some(examples[i].decision)).collect();
                 let scores = tm.predict_proba_rows(tc, &te);

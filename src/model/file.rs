@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
 
-pub const FORMAT_VERSION: &str = "imr-model/1";
+pub const FORMAT_VERSION: &str = "imr-model/2";
+
+/// Older formats this imr still reads: format 1 has no calibration of P(Overturned) (its files score as they did).
+const READS_TOO: &[&str] = &["imr-model/1"];
 
 /// How errors and reports name the compiled-in model ([`ModelFile::builtin`]).
 pub const BUILTIN_NAME: &str = "the built-in model (models/default.json)";
@@ -74,7 +77,7 @@ impl ModelFile {
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| Error::BadModel { path: path.into(), reason: format!("not JSON: {e}") })?;
         let found = value.get("format_version").and_then(|v| v.as_str()).unwrap_or("(none)").to_string();
-        if found != FORMAT_VERSION {
+        if found != FORMAT_VERSION && !READS_TOO.contains(&found.as_str()) {
             return Err(Error::ModelVersion { path: path.into(), found, expected: FORMAT_VERSION });
         }
         serde_json::from_value(value).map_err(|e| Error::BadModel { path: path.into(), reason: e.to_string() })
@@ -97,5 +100,24 @@ mod tests {
         let same = std::fs::read(&out).unwrap() == std::fs::read(&path).unwrap();
         let _ = std::fs::remove_file(&out);
         assert!(same, "models/default.json changed on a load and save");
+    }
+
+    /// A format-1 file (no calibration) still loads and scores with the class-weighted model's own score.
+    #[test]
+    fn a_format_1_file_loads_uncalibrated() {
+        let mut v: serde_json::Value = serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
+        assert_eq!(v["format_version"], FORMAT_VERSION);
+        assert!(v["outcome"]["calibration"].is_object(), "the shipped model is calibrated");
+        v["format_version"] = "imr-model/1".into();
+        v["outcome"].as_object_mut().unwrap().remove("calibration");
+        v["outcome"]["threshold"] = 0.5.into();
+        let old = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
+        assert_eq!(old.outcome.calibration, None);
+        let doc = crate::features::ItemText::from_rationale("There is no documentation of functional improvement. The request is not medically necessary.");
+        let x = old.outcome.tfidf.transform([old.outcome.featurizer().unwrap().terms(&doc).iter().map(String::as_str)]);
+        assert_eq!(old.outcome.predict_proba(&[doc]).unwrap(), old.outcome.logistic.predict_proba(&x));
+        v["format_version"] = "imr-model/0".into();
+        let e = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("older.json")).unwrap_err().to_string();
+        assert!(e.contains("imr-model/0") && e.contains("retrain"), "{e}");
     }
 }

@@ -149,7 +149,7 @@ pub struct BinaryLogistic {
     pub intercept: f64,
 }
 
-fn sigmoid(z: f64) -> f64 {
+pub(crate) fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())
     } else {

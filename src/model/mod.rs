@@ -1,5 +1,6 @@
 //! Stage 3: logistic models: the outcome (P(Overturned)) and one model per rationale theme.
 
+pub mod calibration;
 pub mod examples;
 pub mod file;
 pub mod logistic;
@@ -7,6 +8,7 @@ pub mod outcome;
 pub mod predict;
 pub mod themes;
 
+pub use calibration::Platt;
 pub use examples::{examples, Example};
 pub use file::{ModelFile, TrainingMetadata, BUILTIN_NAME, FORMAT_VERSION};
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};

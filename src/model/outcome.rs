@@ -1,8 +1,10 @@
 //! The outcome model: P(Overturned) for a disputed item from the text its view selects.
 
+use super::calibration::Platt;
 use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 use crate::error::Result;
-use crate::features::{DocFreq, FeatureConfig, Featurizer, Field, ItemText, SparseRows, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
+use crate::eval::folds::stratified_group_kfold;
+use crate::features::{DocFreq, FeatureConfig, Featurizer, Field, ItemText, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
 use std::borrow::Borrow;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
@@ -47,6 +49,9 @@ pub struct OutcomeParams {
     pub features: FeatureConfig,
     pub tfidf: TfIdfValidParams,
     pub logistic: LogisticValidParams,
+    /// Inner grouped folds whose out-of-fold margins fit the Platt calibration of P(Overturned) (0: none, the
+    /// class-weighted model's own score).
+    pub calibration_folds: usize,
 }
 
 impl OutcomeParams {
@@ -60,6 +65,7 @@ impl OutcomeParams {
             features: FeatureConfig::new(view.fields()),
             tfidf: default_tfidf()?,
             logistic: LogisticParams::new().c(c).class_weight(ClassWeight::Balanced).check()?,
+            calibration_folds: 3,
         })
     }
 }
@@ -77,7 +83,12 @@ pub struct OutcomeModel {
     pub features: FeatureConfig,
     pub tfidf: TfIdf,
     pub logistic: BinaryLogistic,
-    /// Items with P(Overturned) at or above this are predicted Overturned.
+    /// P(Overturned) = this applied to the logistic model's margin; without it, the class-weighted model's
+    /// own score (model files of format 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Platt>,
+    /// Items with P(Overturned) at or above this are predicted Overturned: the class-weighted model's margin 0
+    /// (its 0.5), as calibrated. Calibration moves probabilities, not decisions.
     pub threshold: f64,
 }
 
@@ -90,25 +101,69 @@ pub struct TermWeight {
 }
 
 impl OutcomeModel {
-    /// Fits on training items only (`overturned[i]` is item i's label).
-    pub fn fit<D: Borrow<ItemText> + Sync>(params: &OutcomeParams, docs: &[D], overturned: &[bool]) -> Result<OutcomeModel> {
-        let featurizer = Featurizer::new(params.features.clone())?;
-        let counts = featurizer.count(docs);
-        let (tfidf, x) = params.tfidf.fit_transform_owned(counts)?;
-        Self::fit_matrix(params, tfidf, x, overturned)
+    /// Fits on training items only (`overturned[i]` is item i's label, `groups[i]` its letter, for the inner
+    /// calibration folds drawn with `seed`).
+    pub fn fit<D: Borrow<ItemText> + Sync>(
+        params: &OutcomeParams,
+        docs: &[D],
+        overturned: &[bool],
+        groups: &[String],
+        seed: u64,
+    ) -> Result<OutcomeModel> {
+        let counts = Featurizer::new(params.features.clone())?.count(docs);
+        Self::fit_rows(params, &counts, &(0..docs.len()).collect::<Vec<_>>(), overturned, groups, seed)
     }
 
-    /// Fits on the documents `rows` of `counts` only (counted with `params.features`): cross-validation counts
-    /// every item once and fits each fold from its rows, as the analyzer learns nothing from data.
-    pub fn fit_rows(params: &OutcomeParams, counts: &TermCounts, rows: &[usize], overturned: &[bool]) -> Result<OutcomeModel> {
+    /// Fits on the documents `rows` of `counts` only (counted with `params.features`); `overturned[k]` and
+    /// `groups[k]` belong to `rows[k]`. Cross-validation counts every item once and fits each fold from its
+    /// rows, as the analyzer learns nothing from data.
+    pub fn fit_rows(
+        params: &OutcomeParams,
+        counts: &TermCounts,
+        rows: &[usize],
+        overturned: &[bool],
+        groups: &[String],
+        seed: u64,
+    ) -> Result<OutcomeModel> {
+        let calibration = if params.calibration_folds >= 2 {
+            Self::calibration(params, counts, rows, overturned, groups, seed)?
+        } else {
+            None
+        };
+        let (tfidf, logistic) = Self::fit_logistic(params, counts, rows, overturned)?;
+        Ok(OutcomeModel {
+            view: params.view,
+            features: params.features.clone(),
+            tfidf,
+            logistic,
+            threshold: calibration.map_or(0.5, |c| c.proba(0.0)),
+            calibration,
+        })
+    }
+
+    fn fit_logistic(params: &OutcomeParams, counts: &TermCounts, rows: &[usize], overturned: &[bool]) -> Result<(TfIdf, BinaryLogistic)> {
         let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
         let x = tfidf.transform_counts(counts, rows, &cols);
-        Self::fit_matrix(params, tfidf, x, overturned)
+        let logistic = params.logistic.fit(&DatasetBase::new(Csr(x), Array1::from(overturned.to_vec())))?;
+        Ok((tfidf, logistic))
     }
 
-    fn fit_matrix(params: &OutcomeParams, tfidf: TfIdf, x: SparseRows, overturned: &[bool]) -> Result<OutcomeModel> {
-        let logistic = params.logistic.fit(&DatasetBase::new(Csr(x), Array1::from(overturned.to_vec())))?;
-        Ok(OutcomeModel { view: params.view, features: params.features.clone(), tfidf, logistic, threshold: 0.5 })
+    /// Platt scaling fitted on margins from inner grouped folds of the training rows (no letter on both sides),
+    /// each inner model refitted from TF-IDF up; `None` when the folds leave too little to fit it.
+    fn calibration(params: &OutcomeParams, counts: &TermCounts, rows: &[usize], overturned: &[bool], groups: &[String], seed: u64) -> Result<Option<Platt>> {
+        let mut margins = Vec::with_capacity(rows.len());
+        let mut labels = Vec::with_capacity(rows.len());
+        for s in stratified_group_kfold(groups, overturned, params.calibration_folds, 1, seed) {
+            let y: Vec<bool> = s.train.iter().map(|&k| overturned[k]).collect();
+            if s.test.is_empty() || !y.contains(&true) || !y.contains(&false) {
+                continue;
+            }
+            let (tfidf, logistic) = Self::fit_logistic(params, counts, &s.train.iter().map(|&k| rows[k]).collect::<Vec<_>>(), &y)?;
+            let test: Vec<usize> = s.test.iter().map(|&k| rows[k]).collect();
+            margins.extend(logistic.decision_function(&tfidf.transform_counts(counts, &test, &tfidf.columns(counts))));
+            labels.extend(s.test.iter().map(|&k| overturned[k]));
+        }
+        Ok(Platt::fit(&margins, &labels))
     }
 
     pub fn featurizer(&self) -> Result<Featurizer> {
@@ -124,7 +179,10 @@ impl OutcomeModel {
     /// P(Overturned) for the documents `rows` of `counts` (counted with this model's features).
     pub fn predict_proba_rows(&self, counts: &TermCounts, rows: &[usize]) -> Vec<f64> {
         let x = self.tfidf.transform_counts(counts, rows, &self.tfidf.columns(counts));
-        self.logistic.predict_proba(&x)
+        match &self.calibration {
+            Some(c) => self.logistic.decision_function(&x).into_iter().map(|m| c.proba(m)).collect(),
+            None => self.logistic.predict_proba(&x),
+        }
     }
 
     /// The `k` terms pushing most towards Overturned and towards Upheld.
@@ -174,4 +232,48 @@ pub fn explain_each(tfidf: &TfIdf, models: &[&BinaryLogistic], f: &Featurizer, d
             (top(&mut contrib.iter().filter(|c| c.1 > 0.0)), top(&mut contrib.iter().rev().filter(|c| c.1 < 0.0)))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 40 letters of one item, one in four Overturned, with the words noisy enough that no margin is certain.
+    fn data() -> (Vec<ItemText>, Vec<bool>, Vec<String>) {
+        let words = ["supported", "documented", "indicated", "reasonable", "appropriate"];
+        let docs = (0..40)
+            .map(|i| {
+                let verdict = if i % 4 == 0 { "criteria met" } else { "no improvement" };
+                let other = if i % 4 == 1 || i % 7 == 0 { "criteria met" } else { "no improvement" };
+                ItemText::from_rationale(&format!("The request is {} and {verdict}; {other} noted.", words[i % 5]))
+            })
+            .collect();
+        ((docs), (0..40).map(|i| i % 4 == 0).collect(), (0..40).map(|i| format!("CM{i}")).collect())
+    }
+
+    /// Calibration moves P(Overturned), never the decision or the order, and it is fitted only where asked.
+    #[test]
+    fn calibration_keeps_decisions_and_order() {
+        let (docs, y, groups) = data();
+        let p = OutcomeParams::new(View::Rationale).unwrap();
+        let cal = OutcomeModel::fit(&p, &docs, &y, &groups, 3).unwrap();
+        let raw = OutcomeModel::fit(&OutcomeParams { calibration_folds: 0, ..p.clone() }, &docs, &y, &groups, 3).unwrap();
+        assert_eq!((raw.calibration, raw.threshold), (None, 0.5));
+        let c = cal.calibration.expect("calibrated");
+        assert_eq!(cal.threshold, c.proba(0.0));
+        // The same logistic model underneath: only the mapping from margin to probability differs.
+        assert_eq!((&cal.logistic, &cal.tfidf), (&raw.logistic, &raw.tfidf));
+        let (pc, pr) = (cal.predict_proba(&docs).unwrap(), raw.predict_proba(&docs).unwrap());
+        for i in 0..docs.len() {
+            assert_eq!(pc[i] >= cal.threshold, pr[i] >= 0.5, "item {i}: {} vs {}", pc[i], pr[i]);
+            for j in 0..docs.len() {
+                assert!(pr[i] >= pr[j] || pc[i] <= pc[j], "order of {i} and {j}");
+            }
+        }
+        // Balanced class weights put the mean score near 0.5; calibrated, it is near the Overturned rate.
+        let mean = |p: &[f64]| p.iter().sum::<f64>() / p.len() as f64;
+        assert!((mean(&pc) - 0.25).abs() < (mean(&pr) - 0.25).abs(), "calibrated {} raw {}", mean(&pc), mean(&pr));
+        // The same seed, the same model.
+        assert_eq!(OutcomeModel::fit(&p, &docs, &y, &groups, 3).unwrap(), cal);
+    }
 }
