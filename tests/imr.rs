@@ -395,6 +395,17 @@ fn evaluate_reports_summary_json() {
         assert!(!themes.is_empty() && themes.iter().all(|t| scores.contains_key(t.as_str().unwrap())));
         assert_eq!(r["decision"] == "Overturned", themes == &vec![serde_json::json!("criteria_met")]);
     }
+    // Each fold model's own decision: one threshold per fold (no higher P(Overturned) Upheld where a lower one is
+    // Overturned), and the verdict-reading view finds most Overturned items.
+    let over = |r: &serde_json::Value| r["predicted"] == "Overturned";
+    for a in &rows {
+        assert!(a["predicted"] == "Upheld" || over(a), "{}", a["predicted"]);
+        for b in rows.iter().filter(|b| b["fold"] == a["fold"] && over(b) && !over(a)) {
+            assert!(a["p_overturned"].as_f64().unwrap() < b["p_overturned"].as_f64().unwrap());
+        }
+    }
+    let found = rows.iter().filter(|r| r["decision"] == "Overturned" && over(r)).count();
+    assert!(found * 2 > rows.iter().filter(|r| r["decision"] == "Overturned").count(), "{found}");
 }
 
 /// Checks that `dir` holds `name`.svg (well-formed XML, an <svg> root with text) and `name`.png (decodes, 800x600,

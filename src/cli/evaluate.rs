@@ -7,6 +7,7 @@ use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
 use imr::model::{ModelFile, OutcomeParams, ThemeParams, View, MIN_ITEMS_PER_CLASS};
 use imr::features::ItemText;
+use imr::Decision;
 use imr::report::{write_plots, PlotData, Run};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -44,7 +45,7 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "DIR")]
     pub plots: Option<PathBuf>,
     /// Write every out-of-fold prediction here, one JSON object per line (repeat, fold, case, item, title,
-    /// decision, p_overturned, predicted themes, every theme's score, gold themes): the folds themselves, for error
+    /// decision, p_overturned, predicted decision, predicted themes, every theme's score, gold themes): the folds themselves, for error
     /// analysis or another tool.
     #[arg(long, value_name = "FILE")]
     pub oof: Option<PathBuf>,
@@ -79,8 +80,8 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         if let Some(dir) = &a.plots {
             let data = PlotData {
                 subtitle: format!("model {} on {} items of {} letters", file_name(path), d.examples.len(), d.letters),
-                runs: vec![Run { label: "held out".into(), y: y.clone(), p: p.clone() }],
-                threshold: m.outcome.threshold,
+                runs: vec![Run { label: "held out".into(), y: y.clone(), predicted: p.iter().map(|&p| p >= m.outcome.threshold).collect(), p: p.clone() }],
+                threshold: Some(m.outcome.threshold),
                 theme_f1: themes.as_ref().map(|t| t.per_theme.iter().map(|(k, v)| (k.clone(), v.f1)).collect()),
             };
             report_plots(dir, &data)?;
@@ -135,7 +136,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                 o.theme_scores.as_ref().map(|sc| theme_ids.iter().cloned().zip(sc.iter().map(|&p| json!(p))).collect());
             let row = json!({
                 "repeat": o.repeat, "fold": o.fold, "case_number": e.case_number, "item": e.item, "title": e.title,
-                "decision": e.decision, "p_overturned": o.p_overturned, "themes": o.themes, "theme_scores": theme_scores,
+                "decision": e.decision, "p_overturned": o.p_overturned, "predicted": o.predicted, "themes": o.themes, "theme_scores": theme_scores,
                 "gold_themes": e.themes,
             });
             writeln!(w, "{row}")?;
@@ -145,15 +146,20 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     if let Some(dir) = &a.plots {
         let runs = (0..a.repeats)
             .map(|rep| {
-                let (y, p) = r.oof.iter().filter(|o| o.repeat == rep).map(|o| (d.examples[o.index].decision.is_overturned(), o.p_overturned)).unzip();
-                Run { label: format!("repeat {}", rep + 1), y, p }
+                let oof: Vec<_> = r.oof.iter().filter(|o| o.repeat == rep).collect();
+                Run {
+                    label: format!("repeat {}", rep + 1),
+                    y: oof.iter().map(|o| d.examples[o.index].decision.is_overturned()).collect(),
+                    p: oof.iter().map(|o| o.p_overturned).collect(),
+                    predicted: oof.iter().map(|o| o.predicted == Decision::Overturned).collect(),
+                }
             })
             .collect();
         let s = &r.summary;
         let data = PlotData {
             subtitle: format!("{} view, {}-fold x {} grouped CV, {} items of {} letters", s.view, s.folds, s.repeats, s.items, s.letters),
             runs,
-            threshold: 0.5,
+            threshold: None,
             theme_f1: s.per_theme.as_ref().map(|per| per.iter().map(|(k, t)| (k.clone(), t.f1)).collect()),
         };
         report_plots(dir, &data)?;

@@ -4,6 +4,7 @@
 use super::folds::{stratified_group_kfold, Split};
 use super::metrics::{BinaryMetrics, MeanSd, Prf, ThemeMetrics};
 use crate::error::{Error, Result};
+use crate::Decision;
 use crate::features::{Featurizer, ItemText};
 use crate::model::{Example, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams};
 use rayon::prelude::*;
@@ -68,6 +69,8 @@ pub struct OofPrediction {
     pub fold: usize,
     pub index: usize,
     pub p_overturned: f64,
+    /// The fold model's decision (P(Overturned) against its threshold).
+    pub predicted: Decision,
     pub themes: Option<Vec<String>>,
     /// Every theme's probability, in the `theme_ids` order given to [`cross_validate`]; NaN for a theme this
     /// fold could not fit.
@@ -285,7 +288,8 @@ pub fn cross_validate(
             .zip(&p)
             .map(|(&i, &p)| {
                 let (themes, theme_scores) = theme_pred.remove(&i).unzip();
-                OofPrediction { repeat: s.repeat, fold: s.fold, index: i, p_overturned: p, themes, theme_scores }
+                let predicted = if p >= model.threshold { Decision::Overturned } else { Decision::Upheld };
+                OofPrediction { repeat: s.repeat, fold: s.fold, index: i, p_overturned: p, predicted, themes, theme_scores }
             })
             .collect();
         progress();

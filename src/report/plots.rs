@@ -6,7 +6,7 @@
 //! needed on a server or in CI.
 
 use crate::error::{Error, Result};
-use crate::eval::metrics::{self, average_precision, brier, pr_curve, roc_auc, roc_curve};
+use crate::eval::metrics::{average_precision, brier, pr_curve, roc_auc, roc_curve};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -14,12 +14,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-/// Out-of-fold (or held-out) predictions of one run: labels and P(Overturned).
+/// Out-of-fold (or held-out) predictions of one run: labels, P(Overturned), and the decision of the model that
+/// scored each item (in cross-validation each fold's model has its own threshold).
 #[derive(Debug, Clone)]
 pub struct Run {
     pub label: String,
     pub y: Vec<bool>,
     pub p: Vec<f64>,
+    pub predicted: Vec<bool>,
 }
 
 /// What the plots show.
@@ -29,8 +31,8 @@ pub struct PlotData {
     pub subtitle: String,
     /// One run per CV repeat, or one for a held-out evaluation.
     pub runs: Vec<Run>,
-    /// The decision threshold of the confusion matrix.
-    pub threshold: f64,
+    /// The one model's decision threshold, for the confusion matrix's subtitle (None: each fold's own).
+    pub threshold: Option<f64>,
     /// Mean F1 per theme, where themes were evaluated.
     pub theme_f1: Option<BTreeMap<String, f64>>,
 }
@@ -237,9 +239,14 @@ where
     DB::ErrorType: 'static,
 {
     // Summed over the runs.
-    let (y, p) = pooled(&d.runs);
-    let m = metrics::confusion(&y, &p, d.threshold);
-    let sub = format!("{} (threshold {:.2}{})", d.subtitle, d.threshold, if d.runs.len() > 1 { format!(", summed over {} runs", d.runs.len()) } else { String::new() });
+    let mut m = [[0usize; 2]; 2];
+    for r in &d.runs {
+        for (&y, &p) in r.y.iter().zip(&r.predicted) {
+            m[usize::from(y)][usize::from(p)] += 1;
+        }
+    }
+    let threshold = d.threshold.map_or("each fold's threshold".to_string(), |t| format!("threshold {t:.2}"));
+    let sub = format!("{} ({threshold}{})", d.subtitle, if d.runs.len() > 1 { format!(", summed over {} runs", d.runs.len()) } else { String::new() });
     let area = caption(area, "Confusion matrix", &sub)?;
     let mut chart = ChartBuilder::on(&area)
         .margin(20)
@@ -331,8 +338,8 @@ mod tests {
     #[test]
     fn reliability_bins_pool_runs() {
         let runs = vec![
-            Run { label: "a".into(), y: vec![false, true], p: vec![0.05, 0.95] },
-            Run { label: "b".into(), y: vec![false, false], p: vec![0.15, 0.91] },
+            Run { label: "a".into(), y: vec![false, true], p: vec![0.05, 0.95], predicted: vec![false, true] },
+            Run { label: "b".into(), y: vec![false, false], p: vec![0.15, 0.91], predicted: vec![false, true] },
         ];
         let b = reliability(&runs, 10);
         assert_eq!(b.len(), 3);
