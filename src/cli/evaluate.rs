@@ -30,12 +30,16 @@ pub struct EvaluateArgs {
     /// Score this trained model instead of cross-validating.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// The text the outcome model sees.
     #[arg(long, value_enum, default_value = "rationale")]
     pub view: View,
+    /// Folds per repeat (grouped by letter, stratified by outcome).
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
+    /// Repeats, each with its own shuffle of the letters.
     #[arg(long, default_value_t = 3)]
     pub repeats: usize,
+    /// Seed for the folds and every inner fold (calibration, theme thresholds).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Skip the verdict-masked ablation of the rationale view (halves the time).

@@ -25,7 +25,7 @@ pub struct TrainArgs {
     /// The text the outcome model sees.
     #[arg(long, value_enum, default_value = "rationale")]
     pub view: View,
-    /// Seed for every random choice (threshold folds, cross-validation).
+    /// Seed for every random choice (calibration and threshold folds, cross-validation).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Cross-validation folds run at training time and stored in the metadata (0 to skip).

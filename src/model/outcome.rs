@@ -2,7 +2,7 @@
 
 use super::calibration::Platt;
 use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
 use crate::features::{DocFreq, FeatureConfig, Featurizer, Field, ItemText, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
 use std::borrow::Borrow;
@@ -125,6 +125,12 @@ impl OutcomeModel {
         groups: &[String],
         seed: u64,
     ) -> Result<OutcomeModel> {
+        if overturned.len() != rows.len() || groups.len() != rows.len() {
+            return Err(Error::Data {
+                context: "outcome model".into(),
+                message: format!("{} training rows need as many labels and letters, got {} and {}", rows.len(), overturned.len(), groups.len()),
+            });
+        }
         let calibration = if params.calibration_folds >= 2 {
             Self::calibration(params, counts, rows, overturned, groups, seed)?
         } else {
@@ -248,7 +254,7 @@ mod tests {
                 ItemText::from_rationale(&format!("The request is {} and {verdict}; {other} noted.", words[i % 5]))
             })
             .collect();
-        ((docs), (0..40).map(|i| i % 4 == 0).collect(), (0..40).map(|i| format!("CM{i}")).collect())
+        (docs, (0..40).map(|i| i % 4 == 0).collect(), (0..40).map(|i| format!("CM{i}")).collect())
     }
 
     /// Calibration moves P(Overturned), never the decision or the order, and it is fitted only where asked.
@@ -273,7 +279,9 @@ mod tests {
         // Balanced class weights put the mean score near 0.5; calibrated, it is near the Overturned rate.
         let mean = |p: &[f64]| p.iter().sum::<f64>() / p.len() as f64;
         assert!((mean(&pc) - 0.25).abs() < (mean(&pr) - 0.25).abs(), "calibrated {} raw {}", mean(&pc), mean(&pr));
-        // The same seed, the same model.
+        // The same seed, the same model; labels or letters missing are an error, not a panic.
         assert_eq!(OutcomeModel::fit(&p, &docs, &y, &groups, 3).unwrap(), cal);
+        let e = OutcomeModel::fit(&p, &docs, &y, &groups[1..], 3).unwrap_err().to_string();
+        assert!(e.contains("40 training rows need as many labels and letters, got 40 and 39"), "{e}");
     }
 }
