@@ -59,9 +59,14 @@ impl BinaryMetrics {
 
 /// [[TN, FP], [FN, TP]] at `threshold` (scores at or above it are predicted positive).
 pub fn confusion(y: &[bool], p: &[f64], threshold: f64) -> [[usize; 2]; 2] {
+    confusion_of(y.iter().copied().zip(p.iter().map(|&s| s >= threshold)))
+}
+
+/// [[TN, FP], [FN, TP]] of (label, predicted) pairs.
+pub fn confusion_of(pairs: impl IntoIterator<Item = (bool, bool)>) -> [[usize; 2]; 2] {
     let mut c = [[0usize; 2]; 2];
-    for (&t, &s) in y.iter().zip(p) {
-        c[usize::from(t)][usize::from(s >= threshold)] += 1;
+    for (t, p) in pairs {
+        c[usize::from(t)][usize::from(p)] += 1;
     }
     c
 }

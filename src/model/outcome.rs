@@ -4,7 +4,7 @@ use super::calibration::Platt;
 use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
-use crate::features::{DocFreq, FeatureConfig, Featurizer, Field, ItemText, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
+use crate::features::{DocFreq, FeatureConfig, Featurizer, Field, ItemText, SparseRows, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
 use std::borrow::Borrow;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
@@ -111,7 +111,10 @@ impl OutcomeModel {
         seed: u64,
     ) -> Result<OutcomeModel> {
         let counts = Featurizer::new(params.features.clone())?.count(docs);
-        Self::fit_rows(params, &counts, &(0..docs.len()).collect::<Vec<_>>(), overturned, groups, seed)
+        let calibration = Self::calibration(params, &counts, &(0..docs.len()).collect::<Vec<_>>(), overturned, groups, seed)?;
+        // The final fit consumes the counts, so counts and matrix are never both held in full.
+        let (tfidf, x) = params.tfidf.fit_transform_owned(counts)?;
+        Self::finish(params, tfidf, x, overturned, calibration)
     }
 
     /// Fits on the documents `rows` of `counts` only (counted with `params.features`); `overturned[k]` and
@@ -125,18 +128,14 @@ impl OutcomeModel {
         groups: &[String],
         seed: u64,
     ) -> Result<OutcomeModel> {
-        if overturned.len() != rows.len() || groups.len() != rows.len() {
-            return Err(Error::Data {
-                context: "outcome model".into(),
-                message: format!("{} training rows need as many labels and letters, got {} and {}", rows.len(), overturned.len(), groups.len()),
-            });
-        }
-        let calibration = if params.calibration_folds >= 2 {
-            Self::calibration(params, counts, rows, overturned, groups, seed)?
-        } else {
-            None
-        };
-        let (tfidf, logistic) = Self::fit_logistic(params, counts, rows, overturned)?;
+        let calibration = Self::calibration(params, counts, rows, overturned, groups, seed)?;
+        let (tfidf, x) = tfidf_rows(params, counts, rows)?;
+        Self::finish(params, tfidf, x, overturned, calibration)
+    }
+
+    /// The logistic fit on the TF-IDF rows `x`, with its calibration and the threshold that goes with it.
+    fn finish(params: &OutcomeParams, tfidf: TfIdf, x: SparseRows, overturned: &[bool], calibration: Option<Platt>) -> Result<OutcomeModel> {
+        let logistic = fit_logistic(params, x, overturned)?;
         Ok(OutcomeModel {
             view: params.view,
             features: params.features.clone(),
@@ -147,16 +146,19 @@ impl OutcomeModel {
         })
     }
 
-    fn fit_logistic(params: &OutcomeParams, counts: &TermCounts, rows: &[usize], overturned: &[bool]) -> Result<(TfIdf, BinaryLogistic)> {
-        let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
-        let x = tfidf.transform_counts(counts, rows, &cols);
-        let logistic = params.logistic.fit(&DatasetBase::new(Csr(x), Array1::from(overturned.to_vec())))?;
-        Ok((tfidf, logistic))
-    }
-
     /// Platt scaling fitted on margins from inner grouped folds of the training rows (no letter on both sides),
-    /// each inner model refitted from TF-IDF up; `None` when the folds leave too little to fit it.
+    /// each inner model refitted from TF-IDF up; `None` when not asked for (fewer than 2 folds) or when the folds
+    /// leave too little to fit it. Checks that every row has a label and a letter.
     fn calibration(params: &OutcomeParams, counts: &TermCounts, rows: &[usize], overturned: &[bool], groups: &[String], seed: u64) -> Result<Option<Platt>> {
+        if overturned.len() != rows.len() || groups.len() != rows.len() {
+            return Err(Error::Data {
+                context: "outcome model".into(),
+                message: format!("{} training rows need as many labels and letters, got {} and {}", rows.len(), overturned.len(), groups.len()),
+            });
+        }
+        if params.calibration_folds < 2 {
+            return Ok(None);
+        }
         let mut margins = Vec::with_capacity(rows.len());
         let mut labels = Vec::with_capacity(rows.len());
         for s in stratified_group_kfold(groups, overturned, params.calibration_folds, 1, seed) {
@@ -164,7 +166,8 @@ impl OutcomeModel {
             if s.test.is_empty() || !y.contains(&true) || !y.contains(&false) {
                 continue;
             }
-            let (tfidf, logistic) = Self::fit_logistic(params, counts, &s.train.iter().map(|&k| rows[k]).collect::<Vec<_>>(), &y)?;
+            let (tfidf, x) = tfidf_rows(params, counts, &s.train.iter().map(|&k| rows[k]).collect::<Vec<_>>())?;
+            let logistic = fit_logistic(params, x, &y)?;
             let test: Vec<usize> = s.test.iter().map(|&k| rows[k]).collect();
             margins.extend(logistic.decision_function(&tfidf.transform_counts(counts, &test, &tfidf.columns(counts))));
             labels.extend(s.test.iter().map(|&k| overturned[k]));
@@ -195,6 +198,17 @@ impl OutcomeModel {
     pub fn explain(&self, featurizer: &Featurizer, doc: &ItemText, k: usize) -> (Vec<TermWeight>, Vec<TermWeight>) {
         explain(&self.tfidf, &self.logistic, featurizer, doc, k)
     }
+}
+
+/// TF-IDF fitted on the documents `rows` of `counts`, and those rows transformed.
+fn tfidf_rows(params: &OutcomeParams, counts: &TermCounts, rows: &[usize]) -> Result<(TfIdf, SparseRows)> {
+    let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
+    let x = tfidf.transform_counts(counts, rows, &cols);
+    Ok((tfidf, x))
+}
+
+fn fit_logistic(params: &OutcomeParams, x: SparseRows, overturned: &[bool]) -> Result<BinaryLogistic> {
+    params.logistic.fit(&DatasetBase::new(Csr(x), Array1::from(overturned.to_vec())))
 }
 
 /// Top contributions (coefficient x tf-idf) of one document's terms, both signs, with the words as written.

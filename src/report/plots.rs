@@ -6,7 +6,7 @@
 //! needed on a server or in CI.
 
 use crate::error::{Error, Result};
-use crate::eval::metrics::{average_precision, brier, pr_curve, roc_auc, roc_curve};
+use crate::eval::metrics::{self, average_precision, brier, pr_curve, roc_auc, roc_curve};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -239,12 +239,7 @@ where
     DB::ErrorType: 'static,
 {
     // Summed over the runs.
-    let mut m = [[0usize; 2]; 2];
-    for r in &d.runs {
-        for (&y, &p) in r.y.iter().zip(&r.predicted) {
-            m[usize::from(y)][usize::from(p)] += 1;
-        }
-    }
+    let m = metrics::confusion_of(d.runs.iter().flat_map(|r| r.y.iter().copied().zip(r.predicted.iter().copied())));
     let threshold = d.threshold.map_or("each fold's threshold".to_string(), |t| format!("threshold {t:.2}"));
     let sub = format!("{} ({threshold}{})", d.subtitle, if d.runs.len() > 1 { format!(", summed over {} runs", d.runs.len()) } else { String::new() });
     let area = caption(area, "Confusion matrix", &sub)?;
