@@ -386,9 +386,7 @@ impl LogisticValidParams {
         let (w, b) = p.split_at(x.cols());
         Ok((BinaryLogistic { coefficients: w.to_vec(), intercept: b.first().copied().unwrap_or(0.0) }, report))
     }
-}
 
-impl LogisticValidParams {
     /// Fits with column j's penalty divided by `scale[j]`²: the objective's ||w||² / 2C becomes
     /// sum_j (w_j / scale_j)² / 2C, so a column with scale 3 may take a coefficient 3 times larger at the same
     /// cost (a prior that it matters). Solved as the plain fit on columns multiplied by `scale`, whose
