@@ -348,8 +348,10 @@ fn lbfgs(problem: &Problem, dim: usize, tolerance: f64, max_iterations: u64) -> 
 impl LogisticValidParams {
     /// Fits P(target = true), and says how the solver ended (for benchmarks and diagnostics).
     pub fn fit_report(&self, data: &DatasetBase<Csr, Array1<bool>>) -> Result<(BinaryLogistic, SolveReport)> {
-        let x = data.records.0.view();
-        let y = &data.targets;
+        self.fit_view(data.records.0.view(), data.targets.as_slice().expect("an Array1 is contiguous"))
+    }
+
+    fn fit_view(&self, x: RowsView, y: &[bool]) -> Result<(BinaryLogistic, SolveReport)> {
         if x.rows() != y.len() {
             return Err(Error::Data { context: "logistic fit".into(), message: format!("{} rows but {} targets", x.rows(), y.len()) });
         }
@@ -391,8 +393,9 @@ impl LogisticValidParams {
     /// sum_j (w_j / scale_j)² / 2C, so a column with scale 3 may take a coefficient 3 times larger at the same
     /// cost (a prior that it matters). Solved as the plain fit on columns multiplied by `scale`, whose
     /// coefficients are multiplied back: the model reads unscaled features like any other.
-    pub fn fit_penalty_scaled(&self, data: &DatasetBase<Csr, Array1<bool>>, scale: &[f64]) -> Result<BinaryLogistic> {
-        let x = &data.records.0;
+    /// Takes the rows and labels apart, not as a dataset, so that models with different labels (the themes) fit
+    /// from one matrix without a copy each.
+    pub fn fit_penalty_scaled(&self, x: &SparseRows, y: &[bool], scale: &[f64]) -> Result<BinaryLogistic> {
         if scale.len() != x.cols() {
             return Err(Error::Data { context: "logistic fit".into(), message: format!("{} penalty scales for {} columns", scale.len(), x.cols()) });
         }
@@ -400,14 +403,14 @@ impl LogisticValidParams {
             return Err(Error::InvalidParam { name: "penalty scale", value: s.to_string(), reason: "must be positive and finite" });
         }
         if scale.iter().all(|&s| s == 1.0) {
-            return self.fit(data);
+            return Ok(self.fit_view(x.view(), y)?.0);
         }
         let mut scaled = x.clone();
         let cols = x.indices();
         for (v, &c) in scaled.data_mut().iter_mut().zip(cols) {
             *v *= scale[c as usize];
         }
-        let mut m = self.fit(&DatasetBase::new(Csr(scaled), data.targets.clone()))?;
+        let (mut m, _) = self.fit_view(scaled.view(), y)?;
         for (w, s) in m.coefficients.iter_mut().zip(scale) {
             *w *= s;
         }
@@ -527,7 +530,7 @@ mod tests {
         let c = 0.5;
         let params = LogisticParams::new().c(c).tolerance(1e-12).max_iterations(1000).check().unwrap();
         let scale = [3.0, 1.0, 0.5];
-        let m = params.fit_penalty_scaled(&data, &scale).unwrap();
+        let m = params.fit_penalty_scaled(&data.records.0, y.as_slice().unwrap(), &scale).unwrap();
         let margins = m.decision_function(&data.records.0);
         for j in 0..3 {
             let loss_grad: f64 = (0..10)
@@ -541,10 +544,11 @@ mod tests {
         }
         // The plain fit is the same as scales of 1; it does not meet the scaled optimum.
         let plain = params.fit(&data).unwrap();
-        assert_eq!(params.fit_penalty_scaled(&data, &[1.0; 3]).unwrap(), plain);
+        let fit = |scale: &[f64]| params.fit_penalty_scaled(&data.records.0, y.as_slice().unwrap(), scale);
+        assert_eq!(fit(&[1.0; 3]).unwrap(), plain);
         assert!((plain.coefficients[0] - m.coefficients[0]).abs() > 1e-3);
-        assert!(params.fit_penalty_scaled(&data, &[1.0; 2]).unwrap_err().to_string().contains("2 penalty scales for 3 columns"));
-        assert!(params.fit_penalty_scaled(&data, &[1.0, 0.0, 1.0]).is_err());
+        assert!(fit(&[1.0; 2]).unwrap_err().to_string().contains("2 penalty scales for 3 columns"));
+        assert!(fit(&[1.0, 0.0, 1.0]).is_err());
     }
 
     #[test]

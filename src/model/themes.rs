@@ -1,7 +1,7 @@
 //! Rationale themes: one binary logistic model per codebook theme, each with its own decision threshold chosen
 //! inside cross-validation on the training items.
 
-use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
+use super::logistic::{BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
 use super::outcome::{default_tfidf, explain_each, TermWeight};
 use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
@@ -10,9 +10,7 @@ use crate::features::{Columns, FeatureConfig, Featurizer, Field, Indicators, Ite
 use crate::letter::Decision;
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
-use linfa::dataset::DatasetBase;
 use linfa::ParamGuard;
-use ndarray::Array1;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -101,14 +99,11 @@ struct Fitted {
 /// Fits one model per theme of `ids`, `labels[t]` the labels of `ids[t]`.
 fn fit_all(params: &ThemeParams, counts: &TermCounts, rows: &[usize], ids: &[&str], labels: &[Vec<bool>]) -> Result<Fitted> {
     let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
-    let x = Csr(tfidf.transform_counts(counts, rows, &cols));
+    let x = tfidf.transform_counts(counts, rows, &cols);
     let models = ids
         .par_iter()
         .zip(labels)
-        .map(|(id, y)| {
-            let scale = own_cue_scales(tfidf.vocabulary(), id, params.own_cue_scale);
-            params.logistic.fit_penalty_scaled(&DatasetBase::new(x.clone(), Array1::from(y.clone())), &scale)
-        })
+        .map(|(id, y)| params.logistic.fit_penalty_scaled(&x, y, &own_cue_scales(tfidf.vocabulary(), id, params.own_cue_scale)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Fitted { tfidf, cols, models })
 }
