@@ -84,7 +84,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         if let Some(dir) = &a.plots {
             let data = PlotData {
                 subtitle: format!("model {} on {} items of {} letters", file_name(path), d.examples.len(), d.letters),
-                runs: vec![Run { label: "held out".into(), y: y.clone(), predicted: p.iter().map(|&p| p >= m.outcome.threshold).collect(), p: p.clone() }],
+                runs: vec![Run { label: "held out".into(), y: y.clone(), predicted: p.iter().map(|&p| m.outcome.decide(p).is_overturned()).collect(), p: p.clone() }],
                 threshold: Some(m.outcome.threshold),
                 theme_f1: themes.as_ref().map(|t| t.per_theme.iter().map(|(k, v)| (k.clone(), v.f1)).collect()),
             };

@@ -288,8 +288,7 @@ pub fn cross_validate(
             .zip(&p)
             .map(|(&i, &p)| {
                 let (themes, theme_scores) = theme_pred.remove(&i).unzip();
-                let predicted = if p >= model.threshold { Decision::Overturned } else { Decision::Upheld };
-                OofPrediction { repeat: s.repeat, fold: s.fold, index: i, p_overturned: p, predicted, themes, theme_scores }
+                OofPrediction { repeat: s.repeat, fold: s.fold, index: i, p_overturned: p, predicted: model.decide(p), themes, theme_scores }
             })
             .collect();
         progress();

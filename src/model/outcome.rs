@@ -3,6 +3,7 @@
 use super::calibration::Platt;
 use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 use crate::error::{Error, Result};
+use crate::letter::Decision;
 use crate::eval::folds::stratified_group_kfold;
 use crate::features::{DocFreq, FeatureConfig, Featurizer, Field, ItemText, SparseRows, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
 use std::borrow::Borrow;
@@ -192,6 +193,11 @@ impl OutcomeModel {
             Some(c) => self.logistic.decision_function(&x).into_iter().map(|m| c.proba(m)).collect(),
             None => self.logistic.predict_proba(&x),
         }
+    }
+
+    /// The decision for a P(Overturned) of this model: Overturned at or above its threshold.
+    pub fn decide(&self, p_overturned: f64) -> Decision {
+        if p_overturned >= self.threshold { Decision::Overturned } else { Decision::Upheld }
     }
 
     /// The `k` terms pushing most towards Overturned and towards Upheld.

@@ -107,7 +107,7 @@ impl ModelFile {
                     title,
                     decision,
                     p_overturned: p[i],
-                    predicted: if p[i] >= self.outcome.threshold { Decision::Overturned } else { Decision::Upheld },
+                    predicted: self.outcome.decide(p[i]),
                     themes,
                     theme_scores: scores,
                     theme_evidence: evidence,
