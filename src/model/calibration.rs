@@ -5,7 +5,7 @@
 //! reading `p_overturned` wants a probability, so the model file stores `P = sigmoid(slope * margin +
 //! intercept)` fitted on out-of-fold margins (items the margins' model did not see) and reports that.
 
-use super::logistic::sigmoid;
+use super::logistic::{log1p_exp_neg, sigmoid};
 use serde::{Deserialize, Serialize};
 
 /// P = sigmoid(slope * margin + intercept).
@@ -31,12 +31,11 @@ impl Platt {
         }
         let (hi, lo) = ((n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0));
         let targets: Vec<f64> = labels.iter().map(|&y| if y { hi } else { lo }).collect();
-        // Loss per item: log(1 + exp(z)) - t z with z = a f + b, written to stay finite for large |z|.
+        // Loss per item: log(1 + exp(z)) - t z with z = a f + b, finite for large |z|.
         let loss = |a: f64, b: f64| -> f64 {
             margins.iter().zip(&targets).map(|(&f, &t)| {
                 let z = a * f + b;
-                let softplus = if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() };
-                softplus - t * z
+                log1p_exp_neg(-z) - t * z
             }).sum()
         };
         let (mut a, mut b) = (0.0, ((n_pos + 1.0) / (n_neg + 1.0)).ln());

@@ -159,7 +159,7 @@ pub(crate) fn sigmoid(z: f64) -> f64 {
 }
 
 /// log(1 + exp(-m)), stable for large |m|.
-fn log1p_exp_neg(m: f64) -> f64 {
+pub(crate) fn log1p_exp_neg(m: f64) -> f64 {
     if m > 0.0 {
         (-m).exp().ln_1p()
     } else {
