@@ -337,11 +337,7 @@ fn default_model_predicts_sample_letters() {
     assert_eq!(csv.lines().count(), 13);
     // The default model is compiled in: the same scores from a directory without models/ (an installed imr).
     let elsewhere = tempdir("elsewhere");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
-        .args(["predict", "--json", root().join("data/letters").to_str().unwrap()])
-        .current_dir(&elsewhere)
-        .output()
-        .unwrap();
+    let o = imr_in(&elsewhere, &["predict", "--json", root().join("data/letters").to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let p = |rows: &[serde_json::Value]| rows.iter().map(|r| r["p_overturned"].as_f64().unwrap()).collect::<Vec<_>>();
     assert_eq!(p(&json_lines(&stdout(&o))), p(&rows));

@@ -19,8 +19,14 @@ pub fn corpus(test: &str) -> Option<PathBuf> {
     }
 }
 
+/// `imr` run from the checkout.
 pub fn imr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_imr")).args(args).current_dir(root()).output().expect("run imr")
+    imr_in(&root(), args)
+}
+
+/// `imr` run from `dir`.
+pub fn imr_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_imr")).args(args).current_dir(dir).output().expect("run imr")
 }
 
 /// `imr` with `input` on its standard input.
