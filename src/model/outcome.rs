@@ -5,7 +5,7 @@ use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, Logistic
 use crate::error::{Error, Result};
 use crate::letter::Decision;
 use crate::eval::folds::stratified_group_kfold;
-use crate::features::{DocFreq, FeatureConfig, Featurizer, Field, ItemText, SparseRows, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
+use crate::features::{Columns, DocFreq, FeatureConfig, Featurizer, Field, ItemText, SparseRows, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
 use std::borrow::Borrow;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
@@ -130,7 +130,7 @@ impl OutcomeModel {
         seed: u64,
     ) -> Result<OutcomeModel> {
         let calibration = Self::calibration(params, counts, rows, overturned, groups, seed)?;
-        let (tfidf, x) = tfidf_rows(params, counts, rows)?;
+        let (tfidf, _, x) = tfidf_rows(params, counts, rows)?;
         Self::finish(params, tfidf, x, overturned, calibration)
     }
 
@@ -167,10 +167,10 @@ impl OutcomeModel {
             if s.test.is_empty() || !y.contains(&true) || !y.contains(&false) {
                 continue;
             }
-            let (tfidf, x) = tfidf_rows(params, counts, &s.train.iter().map(|&k| rows[k]).collect::<Vec<_>>())?;
+            let (tfidf, cols, x) = tfidf_rows(params, counts, &s.train.iter().map(|&k| rows[k]).collect::<Vec<_>>())?;
             let logistic = fit_logistic(params, x, &y)?;
             let test: Vec<usize> = s.test.iter().map(|&k| rows[k]).collect();
-            margins.extend(logistic.decision_function(&tfidf.transform_counts(counts, &test, &tfidf.columns(counts))));
+            margins.extend(logistic.decision_function(&tfidf.transform_counts(counts, &test, &cols)));
             labels.extend(s.test.iter().map(|&k| overturned[k]));
         }
         Ok(Platt::fit(&margins, &labels))
@@ -206,11 +206,12 @@ impl OutcomeModel {
     }
 }
 
-/// TF-IDF fitted on the documents `rows` of `counts`, and those rows transformed.
-fn tfidf_rows(params: &OutcomeParams, counts: &TermCounts, rows: &[usize]) -> Result<(TfIdf, SparseRows)> {
+/// TF-IDF fitted on the documents `rows` of `counts`, its columns of `counts`' terms (for transforming other rows
+/// of the same counts), and those rows transformed.
+fn tfidf_rows(params: &OutcomeParams, counts: &TermCounts, rows: &[usize]) -> Result<(TfIdf, Columns, SparseRows)> {
     let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
     let x = tfidf.transform_counts(counts, rows, &cols);
-    Ok((tfidf, x))
+    Ok((tfidf, cols, x))
 }
 
 fn fit_logistic(params: &OutcomeParams, x: SparseRows, overturned: &[bool]) -> Result<BinaryLogistic> {
