@@ -285,6 +285,14 @@ fn predict_scores_parsed_items_and_undecided_requests() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("stdin:2:"), "{}", stderr(&o));
     assert_eq!(json_lines(&stdout(&o)).len(), 1);
+    // A line with no term the model knows is scored at the priors, and said so; the CSV carries the count.
+    let o = imr_stdin(&["predict", "--csv"], b"There is no documentation of functional improvement.\nZxqv wqplk\n");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stdin:2: no term of it is in the vocabulary") && !stderr(&o).contains("stdin:1"), "{}", stderr(&o));
+    let csv = stdout(&o);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("case_number,item,title,decision,p_overturned,predicted,known_terms,"), "{csv}");
+    assert!(lines[2].starts_with(",2,,,") && lines[2].contains(",Upheld,0,"), "{csv}");
 }
 
 #[test]

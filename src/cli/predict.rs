@@ -80,7 +80,14 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     if rows.is_empty() {
         bail!("no item to score");
     }
+    let sources: Vec<String> = rows.iter().map(|r| r.source.clone()).collect();
     let preds = model.predict(rows.into_iter().map(|r| r.item).collect(), a.top)?;
+    // Scored, but from the prior alone: say so rather than let a bare base rate pass for a reading.
+    for (p, source) in preds.iter().zip(&sources) {
+        if p.known_terms == 0 {
+            eprintln!("imr: {source}: no term of it is in the vocabulary of {model_name}; its scores are the models' priors");
+        }
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.json {
         for p in &preds {
@@ -88,7 +95,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             out.write_all(b"\n")?;
         }
     } else if a.csv {
-        writeln!(out, "case_number,item,title,decision,p_overturned,predicted,themes,theme_evidence,top_overturned,top_upheld")?;
+        writeln!(out, "case_number,item,title,decision,p_overturned,predicted,known_terms,themes,theme_evidence,top_overturned,top_upheld")?;
         for p in &preds {
             let words = |v: &[TermWeight]| v.iter().map(|t| t.text.clone()).collect::<Vec<_>>().join("; ");
             let evidence = p.theme_evidence.iter().map(|(id, v)| format!("{id}: {}", words(v))).collect::<Vec<_>>().join(" | ");
@@ -99,6 +106,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
                 p.decision.map(|d| d.to_string()).unwrap_or_default(),
                 format!("{:.4}", p.p_overturned),
                 p.predicted.to_string(),
+                p.known_terms.to_string(),
                 p.themes.join(" "),
                 evidence,
                 words(&p.top_overturned),

@@ -188,10 +188,19 @@ impl OutcomeModel {
 
     /// P(Overturned) for the documents `rows` of `counts` (counted with this model's features).
     pub fn predict_proba_rows(&self, counts: &TermCounts, rows: &[usize]) -> Vec<f64> {
-        let x = self.tfidf.transform_counts(counts, rows, &self.tfidf.columns(counts));
+        self.predict_proba_x(&self.transform_rows(counts, rows))
+    }
+
+    /// The TF-IDF rows of the documents `rows` of `counts`, in this model's columns.
+    pub fn transform_rows(&self, counts: &TermCounts, rows: &[usize]) -> SparseRows {
+        self.tfidf.transform_counts(counts, rows, &self.tfidf.columns(counts))
+    }
+
+    /// P(Overturned) for rows from [`OutcomeModel::transform_rows`].
+    pub fn predict_proba_x(&self, x: &SparseRows) -> Vec<f64> {
         match &self.calibration {
-            Some(c) => self.logistic.decision_function(&x).into_iter().map(|m| c.proba(m)).collect(),
-            None => self.logistic.predict_proba(&x),
+            Some(c) => self.logistic.decision_function(x).into_iter().map(|m| c.proba(m)).collect(),
+            None => self.logistic.predict_proba(x),
         }
     }
 

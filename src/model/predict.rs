@@ -50,6 +50,9 @@ pub struct Prediction {
     pub decision: Option<Decision>,
     pub p_overturned: f64,
     pub predicted: Decision,
+    /// How many of the outcome model's terms (n-grams and codebook cues) the item has. 0 means its score is the
+    /// model's prior alone (text in another language, a form, noise): nothing in it was read.
+    pub known_terms: usize,
     /// The assigned themes (none without theme models).
     pub themes: Vec<String>,
     /// Every fitted theme's probability.
@@ -85,7 +88,9 @@ impl ModelFile {
         let theme_f = self.themes.as_ref().map(|t| t.featurizer()).transpose()?;
         let docs: Vec<&ItemText> = items.iter().map(|r| &r.text).collect();
         let rows: Vec<usize> = (0..docs.len()).collect();
-        let p = self.outcome.predict_proba_rows(&f.count(&docs), &rows);
+        let x = self.outcome.transform_rows(&f.count(&docs), &rows);
+        let p = self.outcome.predict_proba_x(&x);
+        let known: Vec<usize> = x.outer_iterator().map(|r| r.nnz()).collect();
         let theme_scores = self.themes.as_ref().zip(theme_f.as_ref()).map(|(t, tf)| t.predict_proba_rows(&tf.count(&docs), &rows));
         // Explanations cost more than the scores: one item per task, in input order.
         Ok(items
@@ -108,6 +113,7 @@ impl ModelFile {
                     decision,
                     p_overturned: p[i],
                     predicted: self.outcome.decide(p[i]),
+                    known_terms: known[i],
                     themes,
                     theme_scores: scores,
                     theme_evidence: evidence,
@@ -149,6 +155,13 @@ mod tests {
         assert_eq!(preds[0].predicted, Decision::Upheld);
         assert_eq!(preds[1].predicted, Decision::Overturned);
         assert!(preds[0].themes.contains(&"no_functional_benefit".to_string()), "{:?}", preds[0].themes);
+        assert!(preds.iter().all(|p| p.known_terms >= 5), "{:?}", preds.iter().map(|p| p.known_terms).collect::<Vec<_>>());
+        // Text with no term the model knows: known_terms 0, and the scores are the models' priors (an empty row).
+        let noise = m.predict(vec![ItemToScore::from_rationale("Zxqv wqplk, 123-456!", 1)], 3).unwrap();
+        assert_eq!(noise[0].known_terms, 0);
+        let empty = crate::features::SparseRows::new((1, m.outcome.tfidf.vocabulary().len()), vec![0, 0], vec![], vec![]);
+        assert_eq!(noise[0].p_overturned, m.outcome.predict_proba_x(&empty)[0]);
+        assert!(noise[0].top_overturned.is_empty() && noise[0].top_upheld.is_empty());
         // A title alone is nothing the rationale view reads.
         let title_only = ItemText::from_parts("Physical therapy x 12", "", None, None, None);
         assert!(!m.reads(&title_only));
