@@ -288,7 +288,7 @@ fn predict_scores_parsed_items_and_undecided_requests() {
     // A line with no term the model knows is scored at the priors, and said so; the CSV carries the count.
     let o = imr_stdin(&["predict", "--csv"], b"There is no documentation of functional improvement.\nZxqv wqplk\n");
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("stdin:2: no term of it is in the vocabulary") && !stderr(&o).contains("stdin:1"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stdin:2: no term of it is in the outcome vocabulary") && !stderr(&o).contains("stdin:1"), "{}", stderr(&o));
     let csv = stdout(&o);
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("case_number,item,title,decision,p_overturned,predicted,known_terms,"), "{csv}");

@@ -85,7 +85,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     // Scored, but from the prior alone: say so rather than let a bare base rate pass for a reading.
     for (p, source) in preds.iter().zip(&sources) {
         if p.known_terms == 0 {
-            eprintln!("imr: {source}: no term of it is in the vocabulary of {model_name}; its scores are the models' priors");
+            eprintln!("imr: {source}: no term of it is in the outcome vocabulary of {model_name}; its P(Overturned) is the model's prior");
         }
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

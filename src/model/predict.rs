@@ -51,7 +51,7 @@ pub struct Prediction {
     pub p_overturned: f64,
     pub predicted: Decision,
     /// How many of the outcome model's terms (n-grams and codebook cues) the item has. 0 means its score is the
-    /// model's prior alone (text in another language, a form, noise): nothing in it was read.
+    /// model's prior alone (text in another language, a form, noise): nothing in it was read by that model.
     pub known_terms: usize,
     /// The assigned themes (none without theme models).
     pub themes: Vec<String>,
