@@ -151,7 +151,7 @@ fn train_is_deterministic_and_predict_explains() {
     }
     let (a, b) = (std::fs::read(&m1).unwrap(), std::fs::read(&m2).unwrap());
     assert_eq!(a, b, "same input, same model file");
-    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/2\""));
+    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/3\""));
     let o = imr(&["predict", "--model", m1.to_str().unwrap(), "--json", "--text", "The request is medically necessary."]);
     assert!(o.status.success(), "{}", stderr(&o));
     let p = &json_lines(&stdout(&o))[0];
@@ -231,6 +231,8 @@ fn inspect_shows_the_built_in_model() {
     let v = &json_lines(&stdout(&o))[0];
     assert_eq!(v["outcome"]["view"], "rationale");
     assert_eq!(v["metadata"]["items"], 356);
+    assert_eq!(v["metadata"]["params"]["themes"]["threshold_shrink"], 0.5);
+    assert!(stdout(&imr(&["inspect"])).contains("threshold shrink 0.5, own-cue scale 3"));
     // P(Overturned) is calibrated, and the threshold is the calibrated image of margin 0.
     let (a, b) = (v["outcome"]["calibration"]["slope"].as_f64().unwrap(), v["outcome"]["calibration"]["intercept"].as_f64().unwrap());
     assert!(a > 0.0 && (v["outcome"]["threshold"].as_f64().unwrap() - 1.0 / (1.0 + (-b).exp())).abs() < 1e-12);

@@ -3,7 +3,7 @@
 use super::data::load_model;
 use anyhow::Result;
 use imr::features::{Field, CUE_CODE};
-use imr::model::BinaryLogistic;
+use imr::model::{BinaryLogistic, ClassWeight, LogisticValidParams};
 use serde::Serialize;
 use serde_json::json;
 use std::io::Write;
@@ -74,6 +74,27 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
     } else {
         writeln!(out, "model      {name} ({}, imr {}, trained {}, seed {})", m.format_version, md.imr_version, md.date, md.seed)?;
         writeln!(out, "data       {} letters, {} items ({} Overturned), {} with gold themes; {}", md.letters, md.items, md.overturned, md.gold_items, md.corpus_digest)?;
+        if let Some(p) = &md.params {
+            let lr = |l: &LogisticValidParams| {
+                let w = match l.class_weight {
+                    ClassWeight::None => "no class weights".to_string(),
+                    ClassWeight::Balanced => "balanced class weights".to_string(),
+                    ClassWeight::Manual { positive, negative } => format!("class weights {positive} / {negative}"),
+                };
+                format!("C {}, {w}", l.c)
+            };
+            writeln!(out, "fit        outcome {}, calibration folds {}", lr(&p.outcome.logistic), p.outcome.calibration_folds)?;
+            if let Some(t) = &p.themes {
+                writeln!(
+                    out,
+                    "           themes {}, threshold folds {}, threshold shrink {}, own-cue scale {}",
+                    lr(&t.logistic),
+                    t.threshold_folds,
+                    t.threshold_shrink,
+                    t.own_cue_scale
+                )?;
+            }
+        }
         if let Some(cv) = &md.cv {
             let themes = cv.themes.as_ref().map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"])).unwrap_or_default();
             writeln!(out, "cv         {}-fold at training: ROC-AUC {:.3}, F1 {:.3}{themes}", cv.folds, cv.outcome["roc_auc"], cv.outcome["f1"])?;

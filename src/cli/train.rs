@@ -4,7 +4,7 @@ use super::data;
 use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, CvConfig};
-use imr::model::{ModelFile, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams, TrainingMetadata, View, FORMAT_VERSION, MIN_ITEMS_PER_CLASS};
+use imr::model::{ModelFile, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams, TrainingMetadata, TrainingParams, View, FORMAT_VERSION, MIN_ITEMS_PER_CLASS};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -105,6 +105,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             overturned: y.iter().filter(|&&b| b).count(),
             gold_items: d.examples.iter().filter(|e| e.themes.is_some()).count(),
             seed: a.seed,
+            params: Some(TrainingParams::new(&params, theme_params.as_ref())),
             date: date.to_string(),
             cv,
         },

@@ -1,18 +1,20 @@
 //! The one model file: `"format_version"` first, then the analyzer configuration, vocabulary, IDF,
 //! coefficients and thresholds of every model, and the training metadata. Written atomically.
 
-use super::outcome::OutcomeModel;
-use super::themes::ThemeModels;
+use super::logistic::LogisticValidParams;
+use super::outcome::{OutcomeModel, OutcomeParams};
+use super::themes::{ThemeModels, ThemeParams};
 use crate::error::{Error, Result};
 use crate::eval::cv::CvSummary;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;
 
-pub const FORMAT_VERSION: &str = "imr-model/2";
+pub const FORMAT_VERSION: &str = "imr-model/3";
 
-/// Older formats this imr still reads: format 1 has no calibration of P(Overturned) (its files score as they did).
-const READS_TOO: &[&str] = &["imr-model/1"];
+/// Older formats this imr still reads, and score as they did: format 1 has no calibration of P(Overturned),
+/// format 2 no training hyperparameters in its metadata.
+const READS_TOO: &[&str] = &["imr-model/1", "imr-model/2"];
 
 /// How errors and reports name the compiled-in model ([`ModelFile::builtin`]).
 pub const BUILTIN_NAME: &str = "the built-in model (models/default.json)";
@@ -37,10 +39,54 @@ pub struct TrainingMetadata {
     pub overturned: usize,
     pub gold_items: usize,
     pub seed: u64,
+    /// The hyperparameters the models were fitted with (None in files of format 2 and older).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<TrainingParams>,
     /// The training date, ISO-8601 (set with --date for a reproducible file).
     pub date: String,
     /// Cross-validation run at training time, if any.
     pub cv: Option<CvSummary>,
+}
+
+/// How a file's models were fitted: not needed to score (the analyzer and TF-IDF settings that are needed sit with
+/// each model), there so that a file says how it was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingParams {
+    pub outcome: OutcomeFit,
+    pub themes: Option<ThemeFit>,
+}
+
+/// [`OutcomeParams`] less what the outcome model stores itself (view, features, TF-IDF).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeFit {
+    pub logistic: LogisticValidParams,
+    pub calibration_folds: usize,
+}
+
+/// [`ThemeParams`] less what the theme models store themselves (features, TF-IDF, the decision rule's theme).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeFit {
+    pub logistic: LogisticValidParams,
+    pub threshold_folds: usize,
+    pub own_cue_scale: f64,
+    pub threshold_shrink: f64,
+}
+
+impl TrainingParams {
+    pub fn new(outcome: &OutcomeParams, themes: Option<&ThemeParams>) -> Self {
+        TrainingParams {
+            outcome: OutcomeFit { logistic: outcome.logistic.clone(), calibration_folds: outcome.calibration_folds },
+            themes: themes.map(|t| ThemeFit {
+                logistic: t.logistic.clone(),
+                threshold_folds: t.threshold_folds,
+                own_cue_scale: t.own_cue_scale,
+                threshold_shrink: t.threshold_shrink,
+            }),
+        }
+    }
 }
 
 impl ModelFile {
@@ -100,6 +146,22 @@ mod tests {
         let same = std::fs::read(&out).unwrap() == std::fs::read(&path).unwrap();
         let _ = std::fs::remove_file(&out);
         assert!(same, "models/default.json changed on a load and save");
+    }
+
+    /// A format-2 file (no training hyperparameters) still loads, and scores as the same file of this format.
+    #[test]
+    fn a_format_2_file_loads_without_params() {
+        let mut v: serde_json::Value = serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
+        let now = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
+        let p = now.metadata.params.as_ref().expect("the shipped model records its hyperparameters");
+        assert_eq!(p.themes.as_ref().map(|t| t.threshold_shrink), Some(ThemeParams::new().unwrap().threshold_shrink));
+        v["format_version"] = "imr-model/2".into();
+        v["metadata"].as_object_mut().unwrap().remove("params");
+        let old = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
+        assert_eq!(old.metadata.params, None);
+        assert_eq!(ModelFile { metadata: TrainingMetadata { params: now.metadata.params.clone(), ..old.metadata.clone() }, format_version: now.format_version.clone(), ..old }, now);
+        // Without params the file has no "params" key (a format-2 shape), not a null.
+        assert!(!serde_json::to_string(&TrainingMetadata { params: None, ..now.metadata.clone() }).unwrap().contains("params"));
     }
 
     /// A format-1 file (no calibration) still loads and scores with the class-weighted model's own score.

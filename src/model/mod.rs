@@ -10,7 +10,7 @@ pub mod themes;
 
 pub use calibration::Platt;
 pub use examples::{examples, Example};
-pub use file::{ModelFile, TrainingMetadata, BUILTIN_NAME, FORMAT_VERSION};
+pub use file::{ModelFile, OutcomeFit, ThemeFit, TrainingMetadata, TrainingParams, BUILTIN_NAME, FORMAT_VERSION};
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 pub use outcome::{OutcomeModel, OutcomeParams, TermWeight, View};
 pub use predict::{ItemToScore, Prediction};
