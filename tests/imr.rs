@@ -287,14 +287,16 @@ fn predict_scores_parsed_items_and_undecided_requests() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("stdin:2:"), "{}", stderr(&o));
     assert_eq!(json_lines(&stdout(&o)).len(), 1);
-    // A line with no term the model knows is scored at the priors, and said so; the CSV carries the count.
+    // A line with no term the model knows is scored at the intercept, and said so; the CSV carries the count.
     let o = imr_stdin(&["predict", "--csv"], b"There is no documentation of functional improvement.\nZxqv wqplk\n");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("stdin:2: no term of it is in the outcome vocabulary") && !stderr(&o).contains("stdin:1"), "{}", stderr(&o));
     let csv = stdout(&o);
     let lines: Vec<&str> = csv.lines().collect();
     assert!(lines[0].starts_with("case_number,item,title,decision,p_overturned,predicted,known_terms,"), "{csv}");
-    assert!(lines[2].starts_with(",2,,,") && lines[2].contains(",Upheld,0,"), "{csv}");
+    let fields: Vec<&str> = lines[2].split(',').collect();
+    assert_eq!((fields[1], fields[6]), ("2", "0"), "{csv}");
+    assert_ne!(lines[1].split(',').nth(6), Some("0"), "{csv}");
 }
 
 #[test]

@@ -82,10 +82,10 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     }
     let sources: Vec<String> = rows.iter().map(|r| r.source.clone()).collect();
     let preds = model.predict(rows.into_iter().map(|r| r.item).collect(), a.top)?;
-    // Scored, but from the prior alone: say so rather than let a bare base rate pass for a reading.
+    // Scored, but on no evidence: say so rather than let the intercept pass for a reading.
     for (p, source) in preds.iter().zip(&sources) {
         if p.known_terms == 0 {
-            eprintln!("imr: {source}: no term of it is in the outcome vocabulary of {model_name}; its P(Overturned) is the model's prior");
+            eprintln!("imr: {source}: no term of it is in the outcome vocabulary of {model_name}; its P(Overturned) is the model's intercept, not a reading");
         }
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

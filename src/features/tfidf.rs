@@ -51,10 +51,22 @@ pub struct Indicators {
     pub weight: f64,
 }
 
+fn yes() -> bool {
+    true
+}
+
+fn is_yes(v: &bool) -> bool {
+    *v
+}
+
 /// Checked TF-IDF hyperparameters (scikit-learn's names and defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TfIdfValidParams {
+    /// Weight terms by IDF (scikit-learn's `use_idf`). Off, every weight is 1: term frequencies, normalised.
+    /// Written to a model file only when off, so files from before it read as on.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub use_idf: bool,
     pub smooth_idf: bool,
     pub sublinear_tf: bool,
     pub norm: Norm,
@@ -72,6 +84,7 @@ pub struct TfIdfParams(TfIdfValidParams);
 impl Default for TfIdfParams {
     fn default() -> Self {
         TfIdfParams(TfIdfValidParams {
+            use_idf: true,
             smooth_idf: true,
             sublinear_tf: false,
             norm: Norm::L2,
@@ -86,6 +99,10 @@ impl Default for TfIdfParams {
 impl TfIdfParams {
     pub fn new() -> Self {
         Self::default()
+    }
+    pub fn use_idf(mut self, v: bool) -> Self {
+        self.0.use_idf = v;
+        self
     }
     pub fn smooth_idf(mut self, v: bool) -> Self {
         self.0.smooth_idf = v;
@@ -323,7 +340,7 @@ impl TfIdfValidParams {
         for (col, &id) in kept.iter().enumerate() {
             cols[id as usize] = col as u32;
             vocabulary.push(terms[id as usize].clone());
-            idf.push(((n as f64 + s) / (f64::from(df[id as usize]) + s)).ln() + 1.0);
+            idf.push(if self.use_idf { ((n as f64 + s) / (f64::from(df[id as usize]) + s)).ln() + 1.0 } else { 1.0 });
         }
         let index = vocabulary.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
         let indicator_cols = indicator_cols(self, &vocabulary);
@@ -483,6 +500,24 @@ mod tests {
         let y = t.transform([vec!["a", "zzz"]]);
         assert_eq!(y.nnz(), 1);
         assert!((y.outer_view(0).unwrap().get(0).unwrap() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn without_idf_rows_are_normalised_term_frequencies() {
+        let c = counts(&["a b b", "b c"]);
+        let p = TfIdfParams::new().use_idf(false).check().unwrap();
+        let (t, x) = p.fit_transform(&c).unwrap();
+        assert_eq!(t.idf(), &[1.0, 1.0, 1.0]);
+        let n = 5.0f64.sqrt();
+        let row = x.outer_view(0).unwrap();
+        assert!((row.get(0).unwrap() - 1.0 / n).abs() < 1e-12 && (row.get(1).unwrap() - 2.0 / n).abs() < 1e-12);
+        // Saved only when off: a file without the key reads as on, this one round-trips off.
+        let on = serde_json::to_string(&TfIdfParams::new().check().unwrap()).unwrap();
+        assert!(!on.contains("use_idf"));
+        assert!(serde_json::from_str::<TfIdfValidParams>(&on).unwrap().use_idf);
+        let back: TfIdf = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(back, t);
+        assert!(!back.params().use_idf);
     }
 
     #[test]

@@ -64,7 +64,11 @@ impl OutcomeParams {
         Ok(OutcomeParams {
             view,
             features: FeatureConfig::new(view.fields()),
-            tfidf: default_tfidf()?,
+            // No IDF for the rationale views: the verdict is written in words every rationale has ("is not
+            // medically necessary"), which IDF weighs least. Development letters, 5x3 CV over 8 seeds: ROC-AUC
+            // 0.991 -> 0.999, F1 0.731 -> 0.954, Brier 0.021 -> 0.007. The case view keeps it (ROC-AUC 0.654 ->
+            // 0.650 without).
+            tfidf: TfIdfParams::from(default_tfidf()?).use_idf(view == View::Case).check()?,
             logistic: LogisticParams::new().c(c).class_weight(ClassWeight::Balanced).check()?,
             calibration_folds: 3,
         })

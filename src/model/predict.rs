@@ -51,7 +51,7 @@ pub struct Prediction {
     pub p_overturned: f64,
     pub predicted: Decision,
     /// How many of the outcome model's terms (n-grams and codebook cues) the item has. 0 means its score is the
-    /// model's prior alone (text in another language, a form, noise): nothing in it was read by that model.
+    /// model's intercept alone (text in another language, a form, noise): nothing in it was read by that model.
     pub known_terms: usize,
     /// The assigned themes (none without theme models).
     pub themes: Vec<String>,
@@ -156,7 +156,7 @@ mod tests {
         assert_eq!(preds[1].predicted, Decision::Overturned);
         assert!(preds[0].themes.contains(&"no_functional_benefit".to_string()), "{:?}", preds[0].themes);
         assert!(preds.iter().all(|p| p.known_terms >= 5), "{:?}", preds.iter().map(|p| p.known_terms).collect::<Vec<_>>());
-        // Text with no term the model knows: known_terms 0, and the scores are the models' priors (an empty row).
+        // Text with no term the model knows: known_terms 0, and P(Overturned) is the intercept's (an empty row).
         let noise = m.predict(vec![ItemToScore::from_rationale("Zxqv wqplk, 123-456!", 1)], 3).unwrap();
         assert_eq!(noise[0].known_terms, 0);
         let empty = crate::features::SparseRows::new((1, m.outcome.tfidf.vocabulary().len()), vec![0, 0], vec![], vec![]);
