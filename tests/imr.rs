@@ -232,7 +232,9 @@ fn inspect_shows_the_built_in_model() {
     assert_eq!(v["outcome"]["view"], "rationale");
     assert_eq!(v["metadata"]["items"], 356);
     assert_eq!(v["metadata"]["params"]["themes"]["threshold_shrink"], 0.5);
-    assert!(stdout(&imr(&["inspect"])).contains("threshold shrink 0.5, own-cue scale 3"));
+    let text = stdout(&imr(&["inspect"]));
+    assert!(text.contains("threshold shrink 0.5, own-cue scale 3"), "{text}");
+    assert!(text.contains("terms (TF, no IDF), threshold") && text.contains("10 models over"), "{text}");
     // P(Overturned) is calibrated, and the threshold is the calibrated image of margin 0.
     let (a, b) = (v["outcome"]["calibration"]["slope"].as_f64().unwrap(), v["outcome"]["calibration"]["intercept"].as_f64().unwrap());
     assert!(a > 0.0 && (v["outcome"]["threshold"].as_f64().unwrap() - 1.0 / (1.0 + (-b).exp())).abs() < 1e-12);

@@ -104,16 +104,18 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
             Some(c) => format!("P = sigmoid({:.3} x margin {:+.3})", c.slope, c.intercept),
             None => "none (the class-weighted score)".into(),
         };
+        let weighting = |t: &imr::features::TfIdf| if t.params().use_idf { "TF-IDF" } else { "TF, no IDF" };
         writeln!(
             out,
-            "outcome    view {}, {} terms, threshold {:.3}, calibration {calibration}",
+            "outcome    view {}, {} terms ({}), threshold {:.3}, calibration {calibration}",
             m.outcome.view.name(),
             m.outcome.tfidf.vocabulary().len(),
+            weighting(&m.outcome.tfidf),
             m.outcome.threshold
         )?;
         writeln!(out, "  towards Overturned  {}\n  towards Upheld      {}", words(&over), words(&upheld))?;
         if let Some(tm) = &m.themes {
-            writeln!(out, "themes     {} models over {} terms", tm.themes.len(), tm.tfidf.vocabulary().len())?;
+            writeln!(out, "themes     {} models over {} terms ({})", tm.themes.len(), tm.tfidf.vocabulary().len(), weighting(&tm.tfidf))?;
             for (t, top) in &themes {
                 writeln!(out, "  {:<28} threshold {:.3}  {}", t.id, t.threshold, words(top))?;
             }
