@@ -7,7 +7,6 @@ use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
 use imr::model::{ModelFile, OutcomeParams, ThemeParams, View, MIN_ITEMS_PER_CLASS};
 use imr::features::ItemText;
-use imr::Decision;
 use imr::report::{write_plots, PlotData, Run};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -155,7 +154,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                     label: format!("repeat {}", rep + 1),
                     y: oof.iter().map(|o| d.examples[o.index].decision.is_overturned()).collect(),
                     p: oof.iter().map(|o| o.p_overturned).collect(),
-                    predicted: oof.iter().map(|o| o.predicted == Decision::Overturned).collect(),
+                    predicted: oof.iter().map(|o| o.predicted.is_overturned()).collect(),
                 }
             })
             .collect();

@@ -80,8 +80,8 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     if rows.is_empty() {
         bail!("no item to score");
     }
-    let sources: Vec<String> = rows.iter().map(|r| r.source.clone()).collect();
-    let preds = model.predict(rows.into_iter().map(|r| r.item).collect(), a.top)?;
+    let (sources, items): (Vec<String>, Vec<ItemToScore>) = rows.into_iter().map(|r| (r.source, r.item)).unzip();
+    let preds = model.predict(items, a.top)?;
     // Scored, but on no evidence: say so rather than let the intercept pass for a reading.
     for (p, source) in preds.iter().zip(&sources) {
         if p.known_terms == 0 {

@@ -1,7 +1,7 @@
 //! Rationale themes: one binary logistic model per codebook theme, each with its own decision threshold chosen
 //! inside cross-validation on the training items.
 
-use super::logistic::{BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
+use super::logistic::{sigmoid, BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
 use super::outcome::{default_tfidf, explain_each, TermWeight};
 use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
@@ -296,8 +296,7 @@ impl ThemeModels {
 
 /// `t` moved by `w` of the way towards 0.5 in log-odds.
 fn shrink_threshold(t: f64, w: f64) -> f64 {
-    let z = (1.0 - w) * (t / (1.0 - t)).ln();
-    1.0 / (1.0 + (-z).exp())
+    sigmoid((1.0 - w) * (t / (1.0 - t)).ln())
 }
 
 /// The themes over their thresholds, or else the one nearest its threshold (score / threshold highest).
