@@ -8,6 +8,7 @@
 use imr::eval::cv::{cross_validate, CvConfig};
 use imr::features::{FeatureConfig, Featurizer, Field, ItemText};
 use imr::model::{Example, OutcomeParams, View};
+use imr::ParamGuard;
 use imr::Decision;
 use std::time::Instant;
 
@@ -58,7 +59,7 @@ fn main() {
             let f = Featurizer::new(FeatureConfig::new(vec![Field::Rationale])).expect("config");
             let counts = f.count(&docs);
             let t_count = t.elapsed().as_secs_f64();
-            let p = imr::model::outcome::default_tfidf().expect("params");
+            let p = imr::model::outcome::default_tfidf().check().expect("params");
             let (tfidf, x) = p.fit_transform_owned(counts).expect("fit");
             let s = t.elapsed().as_secs_f64();
             println!(
@@ -72,10 +73,12 @@ fn main() {
             let ablation = mode == "cv-ablation";
             let t = Instant::now();
             let cfg = CvConfig::new(5, 1, 42, ablation);
-            let mut params = OutcomeParams::new(View::Rationale).expect("params");
+            // Without the ablation, no calibration folds either: scikit-learn's pipeline has none.
+            let mut params = OutcomeParams::new(View::Rationale);
             if !ablation {
-                params.calibration_folds = 0;
+                params = params.calibration_folds(0);
             }
+            let params = params.check().expect("params");
             let r = cross_validate(&ex, &params, None, &[], &cfg, &|| {}).expect("cv");
             println!(
                 "{{\"mode\":\"{mode}\",\"docs\":{},\"mb\":{mb:.2},\"seconds\":{:.3},\"roc_auc\":{:.4},\"peak_rss_mb\":{:.0},\"input_rss_mb\":{held:.0}}}",

@@ -3,6 +3,7 @@
 
 use imr::eval::cv::{cross_validate, CvConfig};
 use imr::model::{examples, OutcomeParams, View};
+use imr::ParamGuard;
 use std::path::PathBuf;
 
 fn main() {
@@ -15,10 +16,11 @@ fn main() {
     println!("|---|---|---:|---:|---:|");
     for view in [View::Rationale, View::RationaleMasked, View::Case] {
         for negation in [false, true] {
-            let mut p = OutcomeParams::new(view).expect("params");
+            let mut features = OutcomeParams::new(view).check().expect("params").features;
             if !negation {
-                p.features.analyzer.negation = None;
+                features.analyzer.negation = None;
             }
+            let p = OutcomeParams::new(view).features(features).check().expect("params");
             let r = cross_validate(&ex, &p, None, &[], &cfg, &|| {}).expect("cv");
             let o = &r.summary.outcome;
             println!("| {} | {} | {:.3} | {:.3} | {:.3} |", view.name(), if negation { "on" } else { "off" }, o["roc_auc"], o["pr_auc"], o["f1"]);

@@ -21,4 +21,6 @@ pub mod parse;
 pub mod report;
 
 pub use error::{Error, Result};
+/// `check()` of every `*Params` builder (linfa's trait), so a caller needs no direct linfa dependency.
+pub use linfa::ParamGuard;
 pub use letter::{Date, Decision, DisputedItem, Letter, Patient, Priority, Reviewer, Sex};

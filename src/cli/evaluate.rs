@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
 use imr::model::{ModelFile, OutcomeParams, ThemeParams, View, MIN_ITEMS_PER_CLASS};
+use imr::ParamGuard;
 use imr::features::ItemText;
 use imr::report::{write_plots, PlotData, Run};
 use serde_json::json;
@@ -114,9 +115,9 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         return Ok(exit(d.failed));
     }
 
-    let params = OutcomeParams::new(a.view)?;
+    let params = OutcomeParams::new(a.view).check()?;
     let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
-    let theme_params = d.gold.as_ref().map(|_| ThemeParams::new()).transpose()?;
+    let theme_params = d.gold.as_ref().map(|_| ThemeParams::new().check()).transpose()?;
     let cfg = CvConfig::new(a.folds, a.repeats, a.seed, !a.no_ablation);
     let pb = progress::bar(a.folds * a.repeats, "evaluate");
     let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &cfg, &|| pb.inc(1))?;

@@ -5,6 +5,7 @@ use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, CvConfig};
 use imr::model::{ModelFile, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams, TrainingMetadata, TrainingParams, View, FORMAT_VERSION, MIN_ITEMS_PER_CLASS};
+use imr::ParamGuard;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,9 +44,9 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     let d = data::load(&a.data, a.gold.as_deref())?;
     let docs: Vec<_> = d.examples.iter().map(|e| e.text.clone()).collect();
     let y: Vec<bool> = d.examples.iter().map(|e| e.decision.is_overturned()).collect();
-    let params = OutcomeParams::new(a.view)?;
+    let params = OutcomeParams::new(a.view).check()?;
     let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
-    let theme_params = d.gold.as_ref().map(|_| ThemeParams::new()).transpose()?;
+    let theme_params = d.gold.as_ref().map(|_| ThemeParams::new().check()).transpose()?;
 
     let cv = if a.cv_folds >= 2 {
         let pb = progress::bar(a.cv_folds, "cv");

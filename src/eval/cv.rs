@@ -6,7 +6,8 @@ use super::metrics::{BinaryMetrics, MeanSd, Prf, ThemeMetrics};
 use crate::error::{Error, Result};
 use crate::Decision;
 use crate::features::{Featurizer, ItemText};
-use crate::model::{Example, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams};
+use crate::model::{Example, OutcomeModel, OutcomeParams, OutcomeValidParams, ThemeModels, ThemeValidParams};
+use linfa::ParamGuard;
 use rayon::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
@@ -219,8 +220,8 @@ fn check_data(groups: &[String], y: &[bool], folds: usize) -> Result<usize> {
 /// Runs the cross-validation. Themes are evaluated where `theme_params` is given, on the items with gold themes.
 pub fn cross_validate(
     examples: &[Example],
-    outcome_params: &OutcomeParams,
-    theme_params: Option<&ThemeParams>,
+    outcome_params: &OutcomeValidParams,
+    theme_params: Option<&ThemeValidParams>,
     theme_ids: &[String],
     cfg: &CvConfig,
     progress: &(dyn Fn() + Sync),
@@ -231,7 +232,7 @@ pub fn cross_validate(
     let letters = check_data(&groups, &y, cfg.folds)?;
     let docs: Vec<&ItemText> = examples.iter().map(|e| &e.text).collect();
     let masked_params = (cfg.ablation && outcome_params.view == crate::model::View::Rationale)
-        .then(|| OutcomeParams::new(crate::model::View::RationaleMasked))
+        .then(|| OutcomeParams::new(crate::model::View::RationaleMasked).check())
         .transpose()?;
     // The analyzer learns nothing from data, so every item is analysed once per feature set; the TF-IDF
     // vocabulary and IDF, and the models, are fitted inside each fold on its training rows only.
@@ -341,6 +342,7 @@ pub fn cross_validate(
 mod tests {
     use super::*;
     use crate::letter::Decision;
+    use crate::model::ThemeParams;
 
     fn examples() -> Vec<Example> {
         let words = ["pain", "relief", "therapy", "imaging", "opioid", "function", "sessions", "flags"];
@@ -365,7 +367,7 @@ mod tests {
     fn folds_one_at_a_time_give_the_parallel_report() {
         let examples = examples();
         let ids: Vec<String> = ["criteria_met", "criteria_not_met", "no_red_flags"].map(String::from).to_vec();
-        let (op, tp) = (OutcomeParams::new(crate::model::View::Rationale).unwrap(), ThemeParams::new().unwrap());
+        let (op, tp) = (OutcomeParams::new(crate::model::View::Rationale).check().unwrap(), ThemeParams::new().check().unwrap());
         let run = |max_nnz| {
             let cfg = CvConfig { parallel_folds_max_nnz: max_nnz, ..CvConfig::new(3, 2, 7, true) };
             cross_validate(&examples, &op, Some(&tp), &ids, &cfg, &|| {}).unwrap()
@@ -382,7 +384,7 @@ mod tests {
     fn a_theme_too_rare_to_fit_is_reported_and_the_summary_reloads() {
         let examples = examples();
         let ids: Vec<String> = ["criteria_met", "criteria_not_met", "no_red_flags", "absent"].map(String::from).to_vec();
-        let (op, tp) = (OutcomeParams::new(crate::model::View::Rationale).unwrap(), ThemeParams::new().unwrap());
+        let (op, tp) = (OutcomeParams::new(crate::model::View::Rationale).check().unwrap(), ThemeParams::new().check().unwrap());
         let r = cross_validate(&examples, &op, Some(&tp), &ids, &CvConfig::new(3, 1, 7, false), &|| {}).unwrap();
         assert!(r.folds.iter().all(|f| f.untrained_themes == ["absent"]));
         for o in &r.oof {
@@ -408,7 +410,7 @@ mod tests {
     #[test]
     fn too_few_letters_or_outcomes_are_errors_that_say_so() {
         let mut examples = examples();
-        let (op, ids) = (OutcomeParams::new(crate::model::View::Rationale).unwrap(), Vec::new());
+        let (op, ids) = (OutcomeParams::new(crate::model::View::Rationale).check().unwrap(), Vec::new());
         let run = |ex: &[Example], folds| cross_validate(ex, &op, None, &ids, &CvConfig::new(folds, 1, 7, false), &|| {}).unwrap_err().to_string();
         assert_eq!(run(&examples, 31), "cross-validation: 31 folds need at least 31 letters, the data has 30");
         // Overturned items in one letter only: some training side would have none.

@@ -177,7 +177,7 @@ impl FeatureConfig {
         FeatureConfig { analyzer: AnalyzerConfig::default(), fields, ngram_max: 2, cues: Vec::new() }
     }
 
-    fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         if self.fields.is_empty() {
             return Err(Error::InvalidParam { name: "fields", value: "[]".into(), reason: "at least one field is needed" });
         }

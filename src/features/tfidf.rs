@@ -42,7 +42,7 @@ pub enum Norm {
 /// row norm. For a few hand-written cue terms among thousands of n-grams: weighted and normalised like the
 /// n-grams, a cue's value shrinks with the length of the text and with its own frequency (a low IDF), while the
 /// codebook means it as the same evidence in every rationale. Measured on the theme models (5x3 CV): see
-/// `ThemeParams::new`.
+/// `ThemeParams::default`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Indicators {

@@ -2,8 +2,8 @@
 //! coefficients and thresholds of every model, and the training metadata. Written atomically.
 
 use super::logistic::LogisticValidParams;
-use super::outcome::{OutcomeModel, OutcomeParams};
-use super::themes::{ThemeModels, ThemeParams};
+use super::outcome::{OutcomeModel, OutcomeValidParams};
+use super::themes::{ThemeModels, ThemeValidParams};
 use crate::error::{Error, Result};
 use crate::eval::cv::CvSummary;
 use serde::{Deserialize, Serialize};
@@ -57,7 +57,7 @@ pub struct TrainingParams {
     pub themes: Option<ThemeFit>,
 }
 
-/// [`OutcomeParams`] less what the outcome model stores itself (view, features, TF-IDF).
+/// [`OutcomeValidParams`] less what the outcome model stores itself (view, features, TF-IDF).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeFit {
@@ -65,7 +65,7 @@ pub struct OutcomeFit {
     pub calibration_folds: usize,
 }
 
-/// [`ThemeParams`] less what the theme models store themselves (features, TF-IDF, the decision rule's theme).
+/// [`ThemeValidParams`] less what the theme models store themselves (features, TF-IDF, the decision rule's theme).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThemeFit {
@@ -76,7 +76,7 @@ pub struct ThemeFit {
 }
 
 impl TrainingParams {
-    pub fn new(outcome: &OutcomeParams, themes: Option<&ThemeParams>) -> Self {
+    pub fn new(outcome: &OutcomeValidParams, themes: Option<&ThemeValidParams>) -> Self {
         TrainingParams {
             outcome: OutcomeFit { logistic: outcome.logistic.clone(), calibration_folds: outcome.calibration_folds },
             themes: themes.map(|t| ThemeFit {
@@ -154,7 +154,7 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
         let now = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
         let p = now.metadata.params.as_ref().expect("the shipped model records its hyperparameters");
-        assert_eq!(p.themes.as_ref().map(|t| t.threshold_shrink), Some(ThemeParams::new().unwrap().threshold_shrink));
+        assert_eq!(p.themes.as_ref().map(|t| t.threshold_shrink), Some(linfa::ParamGuard::check(crate::model::ThemeParams::new()).unwrap().threshold_shrink));
         v["format_version"] = "imr-model/2".into();
         v["metadata"].as_object_mut().unwrap().remove("params");
         let old = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();

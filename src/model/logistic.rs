@@ -110,6 +110,13 @@ impl LogisticParams {
     }
 }
 
+/// Checked parameters back to a builder, to change one and check again.
+impl From<LogisticValidParams> for LogisticParams {
+    fn from(p: LogisticValidParams) -> Self {
+        LogisticParams(p)
+    }
+}
+
 impl ParamGuard for LogisticParams {
     type Checked = LogisticValidParams;
     type Error = Error;

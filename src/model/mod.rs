@@ -12,6 +12,6 @@ pub use calibration::Platt;
 pub use examples::{examples, Example};
 pub use file::{ModelFile, OutcomeFit, ThemeFit, TrainingMetadata, TrainingParams, BUILTIN_NAME, FORMAT_VERSION};
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
-pub use outcome::{OutcomeModel, OutcomeParams, TermWeight, View};
+pub use outcome::{OutcomeModel, OutcomeParams, OutcomeValidParams, TermWeight, View};
 pub use predict::{ItemToScore, Prediction};
-pub use themes::{ThemeModel, ThemeModels, ThemeParams, UntrainedTheme, MIN_ITEMS_PER_CLASS};
+pub use themes::{ThemeModel, ThemeModels, ThemeParams, ThemeValidParams, UntrainedTheme, MIN_ITEMS_PER_CLASS};

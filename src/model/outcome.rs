@@ -43,9 +43,9 @@ impl View {
     }
 }
 
-/// Everything that defines how an outcome model is trained.
+/// Everything that defines how an outcome model is trained, checked (see [`OutcomeParams`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OutcomeParams {
+pub struct OutcomeValidParams {
     pub view: View,
     pub features: FeatureConfig,
     pub tfidf: TfIdfValidParams,
@@ -55,29 +55,80 @@ pub struct OutcomeParams {
     pub calibration_folds: usize,
 }
 
+/// Unchecked outcome-model hyperparameters: the defaults of a view, changed one by one, then `check()` (linfa's
+/// `ParamGuard`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeParams(OutcomeValidParams);
+
 impl OutcomeParams {
-    pub fn new(view: View) -> Result<Self> {
+    /// The shipped settings for `view`.
+    pub fn new(view: View) -> Self {
         let c = match view {
             View::Case => 1.0,
             _ => 10.0,
         };
-        Ok(OutcomeParams {
+        OutcomeParams(OutcomeValidParams {
             view,
             features: FeatureConfig::new(view.fields()),
             // No IDF for the rationale views: the verdict is written in words every rationale has ("is not
             // medically necessary"), which IDF weighs least. Development letters, 5x3 CV over 8 seeds: ROC-AUC
             // 0.991 -> 0.999, F1 0.731 -> 0.954, Brier 0.021 -> 0.007. The case view keeps it (ROC-AUC 0.654 ->
             // 0.650 without).
-            tfidf: TfIdfParams::from(default_tfidf()?).use_idf(view == View::Case).check()?,
-            logistic: LogisticParams::new().c(c).class_weight(ClassWeight::Balanced).check()?,
+            tfidf: default_tfidf().use_idf(view == View::Case).check_unwrap(),
+            logistic: LogisticParams::new().c(c).class_weight(ClassWeight::Balanced).check_unwrap(),
             calibration_folds: 3,
         })
+    }
+    pub fn features(mut self, v: FeatureConfig) -> Self {
+        self.0.features = v;
+        self
+    }
+    pub fn tfidf(mut self, v: TfIdfValidParams) -> Self {
+        self.0.tfidf = v;
+        self
+    }
+    pub fn logistic(mut self, v: LogisticValidParams) -> Self {
+        self.0.logistic = v;
+        self
+    }
+    pub fn calibration_folds(mut self, v: usize) -> Self {
+        self.0.calibration_folds = v;
+        self
+    }
+}
+
+/// Checked parameters back to a builder, to change one and check again.
+impl From<OutcomeValidParams> for OutcomeParams {
+    fn from(p: OutcomeValidParams) -> Self {
+        OutcomeParams(p)
+    }
+}
+
+impl ParamGuard for OutcomeParams {
+    type Checked = OutcomeValidParams;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&OutcomeValidParams> {
+        let p = &self.0;
+        p.features.check()?;
+        // The nested parameters are public fields: checked again here, whoever set them.
+        TfIdfParams::from(p.tfidf.clone()).check_ref()?;
+        LogisticParams::from(p.logistic.clone()).check_ref()?;
+        if p.calibration_folds == 1 {
+            return Err(Error::InvalidParam { name: "calibration_folds", value: "1".into(), reason: "must be 0 (no calibration) or at least 2" });
+        }
+        Ok(p)
+    }
+
+    fn check(self) -> Result<OutcomeValidParams> {
+        self.check_ref()?;
+        Ok(self.0)
     }
 }
 
 /// TF-IDF settings of the models: sublinear tf, terms in at least two items.
-pub fn default_tfidf() -> Result<TfIdfValidParams> {
-    TfIdfParams::new().sublinear_tf(true).min_df(DocFreq::Count(2)).check()
+pub fn default_tfidf() -> TfIdfParams {
+    TfIdfParams::new().sublinear_tf(true).min_df(DocFreq::Count(2))
 }
 
 /// A fitted outcome model.
@@ -109,7 +160,7 @@ impl OutcomeModel {
     /// Fits on training items only (`overturned[i]` is item i's label, `groups[i]` its letter, for the inner
     /// calibration folds drawn with `seed`).
     pub fn fit<D: Borrow<ItemText> + Sync>(
-        params: &OutcomeParams,
+        params: &OutcomeValidParams,
         docs: &[D],
         overturned: &[bool],
         groups: &[String],
@@ -126,7 +177,7 @@ impl OutcomeModel {
     /// `groups[k]` belong to `rows[k]`. Cross-validation counts every item once and fits each fold from its
     /// rows, as the analyzer learns nothing from data.
     pub fn fit_rows(
-        params: &OutcomeParams,
+        params: &OutcomeValidParams,
         counts: &TermCounts,
         rows: &[usize],
         overturned: &[bool],
@@ -139,7 +190,7 @@ impl OutcomeModel {
     }
 
     /// The logistic fit on the TF-IDF rows `x`, with its calibration and the threshold that goes with it.
-    fn finish(params: &OutcomeParams, tfidf: TfIdf, x: SparseRows, overturned: &[bool], calibration: Option<Platt>) -> Result<OutcomeModel> {
+    fn finish(params: &OutcomeValidParams, tfidf: TfIdf, x: SparseRows, overturned: &[bool], calibration: Option<Platt>) -> Result<OutcomeModel> {
         let logistic = fit_logistic(params, x, overturned)?;
         Ok(OutcomeModel {
             view: params.view,
@@ -154,7 +205,7 @@ impl OutcomeModel {
     /// Platt scaling fitted on margins from inner grouped folds of the training rows (no letter on both sides),
     /// each inner model refitted from TF-IDF up; `None` when not asked for (fewer than 2 folds) or when the folds
     /// leave too little to fit it. Checks that every row has a label and a letter.
-    fn calibration(params: &OutcomeParams, counts: &TermCounts, rows: &[usize], overturned: &[bool], groups: &[String], seed: u64) -> Result<Option<Platt>> {
+    fn calibration(params: &OutcomeValidParams, counts: &TermCounts, rows: &[usize], overturned: &[bool], groups: &[String], seed: u64) -> Result<Option<Platt>> {
         if overturned.len() != rows.len() || groups.len() != rows.len() {
             return Err(Error::Data {
                 context: "outcome model".into(),
@@ -221,13 +272,13 @@ impl OutcomeModel {
 
 /// TF-IDF fitted on the documents `rows` of `counts`, its columns of `counts`' terms (for transforming other rows
 /// of the same counts), and those rows transformed.
-fn tfidf_rows(params: &OutcomeParams, counts: &TermCounts, rows: &[usize]) -> Result<(TfIdf, Columns, SparseRows)> {
+fn tfidf_rows(params: &OutcomeValidParams, counts: &TermCounts, rows: &[usize]) -> Result<(TfIdf, Columns, SparseRows)> {
     let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
     let x = tfidf.transform_counts(counts, rows, &cols);
     Ok((tfidf, cols, x))
 }
 
-fn fit_logistic(params: &OutcomeParams, x: SparseRows, overturned: &[bool]) -> Result<BinaryLogistic> {
+fn fit_logistic(params: &OutcomeValidParams, x: SparseRows, overturned: &[bool]) -> Result<BinaryLogistic> {
     params.logistic.fit(&DatasetBase::new(Csr(x), Array1::from(overturned.to_vec())))
 }
 
@@ -295,9 +346,9 @@ mod tests {
     #[test]
     fn calibration_keeps_decisions_and_order() {
         let (docs, y, groups) = data();
-        let p = OutcomeParams::new(View::Rationale).unwrap();
+        let p = OutcomeParams::new(View::Rationale).check().unwrap();
         let cal = OutcomeModel::fit(&p, &docs, &y, &groups, 3).unwrap();
-        let raw = OutcomeModel::fit(&OutcomeParams { calibration_folds: 0, ..p.clone() }, &docs, &y, &groups, 3).unwrap();
+        let raw = OutcomeModel::fit(&OutcomeParams::from(p.clone()).calibration_folds(0).check().unwrap(), &docs, &y, &groups, 3).unwrap();
         assert_eq!((raw.calibration, raw.threshold), (None, 0.5));
         let c = cal.calibration.expect("calibrated");
         assert_eq!(cal.threshold, c.proba(0.0));
@@ -317,5 +368,19 @@ mod tests {
         assert_eq!(OutcomeModel::fit(&p, &docs, &y, &groups, 3).unwrap(), cal);
         let e = OutcomeModel::fit(&p, &docs, &y, &groups[1..], 3).unwrap_err().to_string();
         assert!(e.contains("40 training rows need as many labels and letters, got 40 and 39"), "{e}");
+    }
+
+    #[test]
+    fn params_are_checked() {
+        for view in [View::Rationale, View::RationaleMasked, View::Case] {
+            assert_eq!(OutcomeParams::new(view).check().unwrap().view, view);
+        }
+        let e = OutcomeParams::new(View::Case).calibration_folds(1).check().unwrap_err().to_string();
+        assert!(e.contains("calibration_folds") && e.contains("0 (no calibration) or at least 2"), "{e}");
+        assert!(OutcomeParams::new(View::Case).calibration_folds(0).check().is_ok());
+        let mut logistic = OutcomeParams::new(View::Case).check().unwrap().logistic;
+        logistic.c = -1.0;
+        let e = OutcomeParams::new(View::Case).logistic(logistic).check().unwrap_err().to_string();
+        assert!(e.contains("C") && e.contains("-1"), "{e}");
     }
 }

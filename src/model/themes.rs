@@ -15,7 +15,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ThemeParams {
+/// Everything that defines how the theme models are trained, checked (see [`ThemeParams`]).
+pub struct ThemeValidParams {
     pub features: FeatureConfig,
     pub tfidf: TfIdfValidParams,
     pub logistic: LogisticValidParams,
@@ -38,9 +39,14 @@ pub struct ThemeParams {
     pub threshold_shrink: f64,
 }
 
-impl ThemeParams {
-    pub fn new() -> Result<Self> {
-        Ok(ThemeParams {
+/// Unchecked theme-model hyperparameters: the shipped defaults, changed one by one, then `check()` (linfa's
+/// `ParamGuard`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThemeParams(ThemeValidParams);
+
+impl Default for ThemeParams {
+    fn default() -> Self {
+        ThemeParams(ThemeValidParams {
             features: FeatureConfig { cues: crate::features::cues::codebook(), ..FeatureConfig::new(vec![Field::Rationale, Field::Title]) },
             // Cue terms as binary indicators beside the TF-IDF of the n-grams, not inside it. With the case-sentence
             // cues, 5x3 CV micro-F1 0.720 -> 0.793; on letters held out of the cue work, 0.693 -> 0.768
@@ -50,16 +56,88 @@ impl ThemeParams {
             // IDF to the power 0.25, 0.5, 1.5: 0.808, 0.807, 0.806); with it, cue weight 0.25 (0.1-0.4: 0.807,
             // 0.811, 0.812, 0.812, 0.810, 0.807 at 0.1, 0.15, 0.2, 0.25, 0.3, 0.4) -> 0.812. Then the held-out letters,
             // 11 seeds: 0.795 -> 0.798.
-            tfidf: TfIdfParams::from(default_tfidf()?)
+            tfidf: default_tfidf()
                 .use_idf(false)
                 .indicators(Some(Indicators { prefix: crate::features::CUE_CODE.into(), weight: 0.25 }))
-                .check()?,
-            logistic: LogisticParams::new().c(10.0).class_weight(ClassWeight::Balanced).check()?,
+                .check_unwrap(),
+            logistic: LogisticParams::new().c(10.0).class_weight(ClassWeight::Balanced).check_unwrap(),
             threshold_folds: 3,
             overturned_theme: Some("criteria_met".into()),
             own_cue_scale: 3.0,
             threshold_shrink: 0.5,
         })
+    }
+}
+
+impl ThemeParams {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn features(mut self, v: FeatureConfig) -> Self {
+        self.0.features = v;
+        self
+    }
+    pub fn tfidf(mut self, v: TfIdfValidParams) -> Self {
+        self.0.tfidf = v;
+        self
+    }
+    pub fn logistic(mut self, v: LogisticValidParams) -> Self {
+        self.0.logistic = v;
+        self
+    }
+    pub fn threshold_folds(mut self, v: usize) -> Self {
+        self.0.threshold_folds = v;
+        self
+    }
+    pub fn overturned_theme(mut self, v: Option<String>) -> Self {
+        self.0.overturned_theme = v;
+        self
+    }
+    pub fn own_cue_scale(mut self, v: f64) -> Self {
+        self.0.own_cue_scale = v;
+        self
+    }
+    pub fn threshold_shrink(mut self, v: f64) -> Self {
+        self.0.threshold_shrink = v;
+        self
+    }
+}
+
+/// Checked parameters back to a builder, to change one and check again.
+impl From<ThemeValidParams> for ThemeParams {
+    fn from(p: ThemeValidParams) -> Self {
+        ThemeParams(p)
+    }
+}
+
+impl ParamGuard for ThemeParams {
+    type Checked = ThemeValidParams;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&ThemeValidParams> {
+        let p = &self.0;
+        p.features.check()?;
+        // The nested parameters are public fields: checked again here, whoever set them.
+        TfIdfParams::from(p.tfidf.clone()).check_ref()?;
+        LogisticParams::from(p.logistic.clone()).check_ref()?;
+        if p.threshold_folds < 2 {
+            return Err(Error::InvalidParam { name: "threshold_folds", value: p.threshold_folds.to_string(), reason: "must be at least 2" });
+        }
+        if p.overturned_theme.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(Error::InvalidParam { name: "overturned_theme", value: String::new(), reason: "must name a theme (None turns the rule off)" });
+        }
+        if !(p.own_cue_scale.is_finite() && p.own_cue_scale > 0.0) {
+            return Err(Error::InvalidParam { name: "own_cue_scale", value: p.own_cue_scale.to_string(), reason: "must be positive and finite" });
+        }
+        if !(0.0..=1.0).contains(&p.threshold_shrink) {
+            return Err(Error::InvalidParam { name: "threshold_shrink", value: p.threshold_shrink.to_string(), reason: "must be in [0, 1]" });
+        }
+        Ok(p)
+    }
+
+    fn check(self) -> Result<ThemeValidParams> {
+        self.check_ref()?;
+        Ok(self.0)
     }
 }
 
@@ -94,7 +172,7 @@ pub struct ThemeModels {
     pub features: FeatureConfig,
     pub tfidf: TfIdf,
     pub themes: Vec<ThemeModel>,
-    /// See [`ThemeParams::overturned_theme`]; kept only when it is one of the fitted themes.
+    /// See [`ThemeValidParams::overturned_theme`]; kept only when it is one of the fitted themes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overturned_theme: Option<String>,
     /// The themes asked for that had too few training items to fit (a small or partial gold file).
@@ -110,7 +188,7 @@ struct Fitted {
 }
 
 /// Fits one model per theme of `ids`, `labels[t]` the labels of `ids[t]`.
-fn fit_all(params: &ThemeParams, counts: &TermCounts, rows: &[usize], ids: &[&str], labels: &[Vec<bool>]) -> Result<Fitted> {
+fn fit_all(params: &ThemeValidParams, counts: &TermCounts, rows: &[usize], ids: &[&str], labels: &[Vec<bool>]) -> Result<Fitted> {
     let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
     let x = tfidf.transform_counts(counts, rows, &cols);
     let models = ids
@@ -137,7 +215,7 @@ impl ThemeModels {
     /// threshold folds). A theme with fewer than [`MIN_ITEMS_PER_CLASS`] positive or negative items is listed in
     /// [`ThemeModels::untrained`] instead; it is an error only when no theme can be fitted.
     pub fn fit<D: Borrow<ItemText> + Sync>(
-        params: &ThemeParams,
+        params: &ThemeValidParams,
         docs: &[D],
         themes: &[Vec<String>],
         groups: &[String],
@@ -151,7 +229,7 @@ impl ThemeModels {
     /// Fits on the documents `rows` of `counts` (counted with `params.features`); `themes[k]` and `groups[k]`
     /// belong to `rows[k]`.
     pub fn fit_rows(
-        params: &ThemeParams,
+        params: &ThemeValidParams,
         counts: &TermCounts,
         rows: &[usize],
         themes: &[Vec<String>],
@@ -159,12 +237,6 @@ impl ThemeModels {
         theme_ids: &[String],
         seed: u64,
     ) -> Result<ThemeModels> {
-        if !(params.own_cue_scale.is_finite() && params.own_cue_scale > 0.0) {
-            return Err(Error::InvalidParam { name: "own_cue_scale", value: params.own_cue_scale.to_string(), reason: "must be positive and finite" });
-        }
-        if !(0.0..=1.0).contains(&params.threshold_shrink) {
-            return Err(Error::InvalidParam { name: "threshold_shrink", value: params.threshold_shrink.to_string(), reason: "must be in [0, 1]" });
-        }
         let mut untrained = Vec::new();
         let (mut ids, mut labels): (Vec<String>, Vec<Vec<bool>>) = (Vec::new(), Vec::new());
         for id in theme_ids {
@@ -277,7 +349,7 @@ impl ThemeModels {
     }
 
     /// [`ThemeModels::assign`], or where the decision is known, the decision rule of
-    /// [`ThemeParams::overturned_theme`]: the Overturned theme alone, or the other themes by the same rule.
+    /// [`ThemeValidParams::overturned_theme`]: the Overturned theme alone, or the other themes by the same rule.
     pub fn assign_for(&self, scores: &[f64], decision: Option<Decision>) -> Vec<String> {
         let (Some(ot), Some(d)) = (&self.overturned_theme, decision) else { return self.assign(scores) };
         if d.is_overturned() {
@@ -320,7 +392,7 @@ mod tests {
         let tfidf = TfIdfParams::new().check().unwrap().fit(&c).unwrap();
         let theme = |id: &str, threshold: f64| ThemeModel { id: id.into(), logistic: BinaryLogistic { coefficients: vec![0.0], intercept: 0.0 }, threshold };
         ThemeModels {
-            features: ThemeParams::new().unwrap().features,
+            features: ThemeParams::new().check().unwrap().features,
             tfidf,
             themes: vec![theme("criteria_met", 0.5), theme("a", 0.5), theme("b", 0.2)],
             overturned_theme: Some("criteria_met".into()),
@@ -367,7 +439,7 @@ mod tests {
             .collect();
         let groups: Vec<String> = (0..24).map(|i| format!("CM{}", i / 2)).collect();
         let ids: Vec<String> = ["common", "other", "rare", "absent"].map(String::from).to_vec();
-        let p = ThemeParams::new().unwrap();
+        let p = ThemeParams::new().check().unwrap();
         let m = ThemeModels::fit(&p, &docs, &themes, &groups, &ids, 1).unwrap();
         assert_eq!(m.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["common", "other"]);
         assert_eq!(
@@ -386,21 +458,41 @@ mod tests {
         let back: ThemeModels = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
         assert_eq!(back.untrained, m.untrained);
         assert!(!serde_json::to_string(&models()).unwrap().contains("untrained"));
-        let bad = ThemeParams { own_cue_scale: 0.0, ..p.clone() };
-        assert!(ThemeModels::fit(&bad, &docs, &themes, &groups, &ids, 1).unwrap_err().to_string().contains("own_cue_scale"));
         // Thresholds: the inner folds' cut, moved towards 0.5 in log-odds by threshold_shrink.
-        let cut = ThemeModels::fit(&ThemeParams { threshold_shrink: 0.0, ..p.clone() }, &docs, &themes, &groups, &ids, 1).unwrap();
+        let cut = ThemeModels::fit(&ThemeParams::from(p.clone()).threshold_shrink(0.0).check().unwrap(), &docs, &themes, &groups, &ids, 1).unwrap();
         let logit = |t: f64| (t / (1.0 - t)).ln();
         for (half, cut) in m.themes.iter().zip(&cut.themes) {
             assert!((logit(half.threshold) - logit(cut.threshold) / 2.0).abs() < 1e-9, "{} {}", half.threshold, cut.threshold);
         }
-        let none = ThemeModels::fit(&ThemeParams { threshold_shrink: 1.0, ..p.clone() }, &docs, &themes, &groups, &ids, 1).unwrap();
+        let none = ThemeModels::fit(&ThemeParams::from(p.clone()).threshold_shrink(1.0).check().unwrap(), &docs, &themes, &groups, &ids, 1).unwrap();
         assert!(none.themes.iter().all(|t| (t.threshold - 0.5).abs() < 1e-12));
-        let bad = ThemeParams { threshold_shrink: 1.5, ..p.clone() };
-        let e = ThemeModels::fit(&bad, &docs, &themes, &groups, &ids, 1).unwrap_err().to_string();
-        assert!(e.contains("threshold_shrink") && e.contains("1.5"), "{e}");
         // No theme with enough items: an error that says so, with the counts.
         let e = ThemeModels::fit(&p, &docs, &themes, &groups, &ids[2..], 1).unwrap_err().to_string();
         assert!(e.contains("no theme has at least 2 positive and 2 negative") && e.contains("rare 1, absent 0"), "{e}");
+    }
+
+    #[test]
+    fn params_are_checked_with_the_value_and_the_rule_in_the_message() {
+        let err = |p: ThemeParams| p.check().unwrap_err().to_string();
+        let e = err(ThemeParams::new().threshold_shrink(1.5));
+        assert!(e.contains("threshold_shrink") && e.contains("1.5") && e.contains("[0, 1]"), "{e}");
+        let e = err(ThemeParams::new().own_cue_scale(0.0));
+        assert!(e.contains("own_cue_scale") && e.contains("positive"), "{e}");
+        // One inner fold would leave nothing to choose a threshold on; 0 used to index an empty fold list.
+        for n in [0, 1] {
+            assert!(err(ThemeParams::new().threshold_folds(n)).contains("threshold_folds"), "{n}");
+        }
+        assert!(err(ThemeParams::new().overturned_theme(Some(" ".into()))).contains("overturned_theme"));
+        // Nested parameters set through their public fields are checked too.
+        let mut tfidf = ThemeParams::new().check().unwrap().tfidf;
+        tfidf.max_features = Some(0);
+        assert!(err(ThemeParams::new().tfidf(tfidf)).contains("max_features"));
+        let mut features = ThemeParams::new().check().unwrap().features;
+        features.fields.clear();
+        assert!(err(ThemeParams::new().features(features)).contains("fields"));
+        // The shipped defaults pass, and a checked set goes back to a builder unchanged.
+        let ok = ThemeParams::new().check().unwrap();
+        assert_eq!(ThemeParams::from(ok.clone()).check().unwrap(), ok);
+        assert!(ThemeParams::new().overturned_theme(None).check().is_ok());
     }
 }
