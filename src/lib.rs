@@ -10,6 +10,9 @@
 //!
 //! [`gold`] reads the hand-annotated items that the theme models learn from.
 
+#[macro_use]
+mod macros;
+
 pub mod analysis;
 pub mod eval;
 pub mod error;

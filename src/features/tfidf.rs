@@ -1,7 +1,6 @@
 //! Sparse TF-IDF with scikit-learn's options and numbers, fitted once and applied with the stored IDF.
 
 use crate::error::{Error, Result};
-use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 use super::count::{count_sorted, TermCounts};
 use rayon::prelude::*;
@@ -100,83 +99,37 @@ impl TfIdfParams {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn use_idf(mut self, v: bool) -> Self {
-        self.0.use_idf = v;
-        self
-    }
-    pub fn smooth_idf(mut self, v: bool) -> Self {
-        self.0.smooth_idf = v;
-        self
-    }
-    pub fn sublinear_tf(mut self, v: bool) -> Self {
-        self.0.sublinear_tf = v;
-        self
-    }
-    pub fn norm(mut self, v: Norm) -> Self {
-        self.0.norm = v;
-        self
-    }
-    pub fn min_df(mut self, v: DocFreq) -> Self {
-        self.0.min_df = v;
-        self
-    }
-    pub fn max_df(mut self, v: DocFreq) -> Self {
-        self.0.max_df = v;
-        self
-    }
-    pub fn max_features(mut self, v: Option<usize>) -> Self {
-        self.0.max_features = v;
-        self
-    }
-    pub fn indicators(mut self, v: Option<Indicators>) -> Self {
-        self.0.indicators = v;
-        self
-    }
 }
 
-/// Checked parameters back to a builder, to change one and check again.
-impl From<TfIdfValidParams> for TfIdfParams {
-    fn from(p: TfIdfValidParams) -> Self {
-        TfIdfParams(p)
-    }
-}
+checked_params!(TfIdfParams => TfIdfValidParams, validate;
+    use_idf: bool, smooth_idf: bool, sublinear_tf: bool, norm: Norm, min_df: DocFreq, max_df: DocFreq,
+    max_features: Option<usize>, indicators: Option<Indicators>);
 
-impl ParamGuard for TfIdfParams {
-    type Checked = TfIdfValidParams;
-    type Error = Error;
-
-    fn check_ref(&self) -> Result<&TfIdfValidParams> {
-        let p = &self.0;
-        for (name, df) in [("min_df", p.min_df), ("max_df", p.max_df)] {
-            if let DocFreq::Fraction(f) = df {
-                if !(0.0..=1.0).contains(&f) {
-                    return Err(Error::InvalidParam { name, value: f.to_string(), reason: "a fraction must lie in [0, 1]" });
-                }
+fn validate(p: &TfIdfValidParams) -> Result<()> {
+    for (name, df) in [("min_df", p.min_df), ("max_df", p.max_df)] {
+        if let DocFreq::Fraction(f) = df {
+            if !(0.0..=1.0).contains(&f) {
+                return Err(Error::InvalidParam { name, value: f.to_string(), reason: "a fraction must lie in [0, 1]" });
             }
         }
-        if let (DocFreq::Count(lo), DocFreq::Count(hi)) = (p.min_df, p.max_df) {
-            if hi < lo {
-                return Err(Error::InvalidParam { name: "max_df", value: hi.to_string(), reason: "max_df is below min_df" });
-            }
-        }
-        if let Some(ind) = &p.indicators {
-            if ind.prefix.is_empty() {
-                return Err(Error::InvalidParam { name: "indicators.prefix", value: String::new(), reason: "must not be empty" });
-            }
-            if !(ind.weight.is_finite() && ind.weight > 0.0) {
-                return Err(Error::InvalidParam { name: "indicators.weight", value: ind.weight.to_string(), reason: "must be finite and positive" });
-            }
-        }
-        if p.max_features == Some(0) {
-            return Err(Error::InvalidParam { name: "max_features", value: "0".into(), reason: "must be at least 1" });
-        }
-        Ok(p)
     }
-
-    fn check(self) -> Result<TfIdfValidParams> {
-        self.check_ref()?;
-        Ok(self.0)
+    if let (DocFreq::Count(lo), DocFreq::Count(hi)) = (p.min_df, p.max_df) {
+        if hi < lo {
+            return Err(Error::InvalidParam { name: "max_df", value: hi.to_string(), reason: "max_df is below min_df" });
+        }
     }
+    if let Some(ind) = &p.indicators {
+        if ind.prefix.is_empty() {
+            return Err(Error::InvalidParam { name: "indicators.prefix", value: String::new(), reason: "must not be empty" });
+        }
+        if !(ind.weight.is_finite() && ind.weight > 0.0) {
+            return Err(Error::InvalidParam { name: "indicators.weight", value: ind.weight.to_string(), reason: "must be finite and positive" });
+        }
+    }
+    if p.max_features == Some(0) {
+        return Err(Error::InvalidParam { name: "max_features", value: "0".into(), reason: "must be at least 1" });
+    }
+    Ok(())
 }
 
 /// A fitted TF-IDF: the vocabulary (column order = sorted terms) and its IDF weights.
@@ -474,6 +427,7 @@ impl TfIdf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use linfa::ParamGuard;
 
     fn counts(docs: &[&str]) -> TermCounts {
         let mut c = TermCounts::new();

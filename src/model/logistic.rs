@@ -16,7 +16,6 @@
 use crate::error::{Error, Result};
 use linfa::dataset::{DatasetBase, Records};
 use linfa::traits::Fit;
-use linfa::ParamGuard;
 use ndarray::Array1;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -84,68 +83,33 @@ impl LogisticParams {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn c(mut self, c: f64) -> Self {
-        self.0.c = c;
-        self
-    }
     /// linfa-logistic's regularisation strength: alpha = 1 / C.
     pub fn alpha(self, alpha: f64) -> Self {
         self.c(1.0 / alpha)
     }
-    pub fn class_weight(mut self, w: ClassWeight) -> Self {
-        self.0.class_weight = w;
-        self
-    }
-    pub fn fit_intercept(mut self, v: bool) -> Self {
-        self.0.fit_intercept = v;
-        self
-    }
-    pub fn tolerance(mut self, t: f64) -> Self {
-        self.0.tolerance = t;
-        self
-    }
-    pub fn max_iterations(mut self, n: u64) -> Self {
-        self.0.max_iterations = n;
-        self
-    }
 }
 
-/// Checked parameters back to a builder, to change one and check again.
-impl From<LogisticValidParams> for LogisticParams {
-    fn from(p: LogisticValidParams) -> Self {
-        LogisticParams(p)
+checked_params!(LogisticParams => LogisticValidParams, validate;
+    c: f64, class_weight: ClassWeight, fit_intercept: bool, tolerance: f64, max_iterations: u64);
+
+fn validate(p: &LogisticValidParams) -> Result<()> {
+    if !(p.c.is_finite() && p.c > 0.0) {
+        return Err(Error::InvalidParam { name: "C", value: p.c.to_string(), reason: "must be positive and finite" });
     }
-}
-
-impl ParamGuard for LogisticParams {
-    type Checked = LogisticValidParams;
-    type Error = Error;
-
-    fn check_ref(&self) -> Result<&LogisticValidParams> {
-        let p = &self.0;
-        if !(p.c.is_finite() && p.c > 0.0) {
-            return Err(Error::InvalidParam { name: "C", value: p.c.to_string(), reason: "must be positive and finite" });
-        }
-        if !(p.tolerance.is_finite() && p.tolerance > 0.0) {
-            return Err(Error::InvalidParam { name: "tolerance", value: p.tolerance.to_string(), reason: "must be positive" });
-        }
-        if p.max_iterations == 0 {
-            return Err(Error::InvalidParam { name: "max_iterations", value: "0".into(), reason: "must be at least 1" });
-        }
-        if let ClassWeight::Manual { positive, negative } = p.class_weight {
-            for (name, w) in [("class_weight.positive", positive), ("class_weight.negative", negative)] {
-                if !(w.is_finite() && w > 0.0) {
-                    return Err(Error::InvalidParam { name, value: w.to_string(), reason: "must be positive and finite" });
-                }
+    if !(p.tolerance.is_finite() && p.tolerance > 0.0) {
+        return Err(Error::InvalidParam { name: "tolerance", value: p.tolerance.to_string(), reason: "must be positive" });
+    }
+    if p.max_iterations == 0 {
+        return Err(Error::InvalidParam { name: "max_iterations", value: "0".into(), reason: "must be at least 1" });
+    }
+    if let ClassWeight::Manual { positive, negative } = p.class_weight {
+        for (name, w) in [("class_weight.positive", positive), ("class_weight.negative", negative)] {
+            if !(w.is_finite() && w > 0.0) {
+                return Err(Error::InvalidParam { name, value: w.to_string(), reason: "must be positive and finite" });
             }
         }
-        Ok(p)
     }
-
-    fn check(self) -> Result<LogisticValidParams> {
-        self.check_ref()?;
-        Ok(self.0)
-    }
+    Ok(())
 }
 
 /// A fitted binary model: P(positive | x) = sigmoid(x.w + b).

@@ -79,51 +79,25 @@ impl OutcomeParams {
             calibration_folds: 3,
         })
     }
-    pub fn features(mut self, v: FeatureConfig) -> Self {
-        self.0.features = v;
-        self
-    }
-    pub fn tfidf(mut self, v: TfIdfValidParams) -> Self {
-        self.0.tfidf = v;
-        self
-    }
-    pub fn logistic(mut self, v: LogisticValidParams) -> Self {
-        self.0.logistic = v;
-        self
-    }
-    pub fn calibration_folds(mut self, v: usize) -> Self {
-        self.0.calibration_folds = v;
-        self
-    }
 }
 
-/// Checked parameters back to a builder, to change one and check again.
-impl From<OutcomeValidParams> for OutcomeParams {
-    fn from(p: OutcomeValidParams) -> Self {
-        OutcomeParams(p)
+checked_params!(OutcomeParams => OutcomeValidParams, validate;
+    features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams, calibration_folds: usize);
+
+fn validate(p: &OutcomeValidParams) -> Result<()> {
+    check_nested(&p.features, &p.tfidf, &p.logistic)?;
+    if p.calibration_folds == 1 {
+        return Err(Error::InvalidParam { name: "calibration_folds", value: "1".into(), reason: "must be 0 (no calibration) or at least 2" });
     }
+    Ok(())
 }
 
-impl ParamGuard for OutcomeParams {
-    type Checked = OutcomeValidParams;
-    type Error = Error;
-
-    fn check_ref(&self) -> Result<&OutcomeValidParams> {
-        let p = &self.0;
-        p.features.check()?;
-        // The nested parameters are public fields: checked again here, whoever set them.
-        TfIdfParams::from(p.tfidf.clone()).check_ref()?;
-        LogisticParams::from(p.logistic.clone()).check_ref()?;
-        if p.calibration_folds == 1 {
-            return Err(Error::InvalidParam { name: "calibration_folds", value: "1".into(), reason: "must be 0 (no calibration) or at least 2" });
-        }
-        Ok(p)
-    }
-
-    fn check(self) -> Result<OutcomeValidParams> {
-        self.check_ref()?;
-        Ok(self.0)
-    }
+/// The settings a model's params hold as public fields of checked types, checked again: whoever set them.
+pub(crate) fn check_nested(features: &FeatureConfig, tfidf: &TfIdfValidParams, logistic: &LogisticValidParams) -> Result<()> {
+    features.check()?;
+    TfIdfParams::from(tfidf.clone()).check_ref()?;
+    LogisticParams::from(logistic.clone()).check_ref()?;
+    Ok(())
 }
 
 /// TF-IDF settings of the models: sublinear tf, terms in at least two items.

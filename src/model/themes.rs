@@ -2,11 +2,11 @@
 //! inside cross-validation on the training items.
 
 use super::logistic::{sigmoid, BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
-use super::outcome::{default_tfidf, explain_each, TermWeight};
+use super::outcome::{check_nested, default_tfidf, explain_each, TermWeight};
 use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
 use crate::eval::metrics::best_f1_threshold;
-use crate::features::{Columns, FeatureConfig, Featurizer, Field, Indicators, ItemText, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
+use crate::features::{Columns, FeatureConfig, Featurizer, Field, Indicators, ItemText, TermCounts, TfIdf, TfIdfValidParams};
 use crate::letter::Decision;
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
@@ -73,72 +73,27 @@ impl ThemeParams {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn features(mut self, v: FeatureConfig) -> Self {
-        self.0.features = v;
-        self
-    }
-    pub fn tfidf(mut self, v: TfIdfValidParams) -> Self {
-        self.0.tfidf = v;
-        self
-    }
-    pub fn logistic(mut self, v: LogisticValidParams) -> Self {
-        self.0.logistic = v;
-        self
-    }
-    pub fn threshold_folds(mut self, v: usize) -> Self {
-        self.0.threshold_folds = v;
-        self
-    }
-    pub fn overturned_theme(mut self, v: Option<String>) -> Self {
-        self.0.overturned_theme = v;
-        self
-    }
-    pub fn own_cue_scale(mut self, v: f64) -> Self {
-        self.0.own_cue_scale = v;
-        self
-    }
-    pub fn threshold_shrink(mut self, v: f64) -> Self {
-        self.0.threshold_shrink = v;
-        self
-    }
 }
 
-/// Checked parameters back to a builder, to change one and check again.
-impl From<ThemeValidParams> for ThemeParams {
-    fn from(p: ThemeValidParams) -> Self {
-        ThemeParams(p)
-    }
-}
+checked_params!(ThemeParams => ThemeValidParams, validate;
+    features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams, threshold_folds: usize,
+    overturned_theme: Option<String>, own_cue_scale: f64, threshold_shrink: f64);
 
-impl ParamGuard for ThemeParams {
-    type Checked = ThemeValidParams;
-    type Error = Error;
-
-    fn check_ref(&self) -> Result<&ThemeValidParams> {
-        let p = &self.0;
-        p.features.check()?;
-        // The nested parameters are public fields: checked again here, whoever set them.
-        TfIdfParams::from(p.tfidf.clone()).check_ref()?;
-        LogisticParams::from(p.logistic.clone()).check_ref()?;
-        if p.threshold_folds < 2 {
-            return Err(Error::InvalidParam { name: "threshold_folds", value: p.threshold_folds.to_string(), reason: "must be at least 2" });
-        }
-        if p.overturned_theme.as_deref().is_some_and(|t| t.trim().is_empty()) {
-            return Err(Error::InvalidParam { name: "overturned_theme", value: String::new(), reason: "must name a theme (None turns the rule off)" });
-        }
-        if !(p.own_cue_scale.is_finite() && p.own_cue_scale > 0.0) {
-            return Err(Error::InvalidParam { name: "own_cue_scale", value: p.own_cue_scale.to_string(), reason: "must be positive and finite" });
-        }
-        if !(0.0..=1.0).contains(&p.threshold_shrink) {
-            return Err(Error::InvalidParam { name: "threshold_shrink", value: p.threshold_shrink.to_string(), reason: "must be in [0, 1]" });
-        }
-        Ok(p)
+fn validate(p: &ThemeValidParams) -> Result<()> {
+    check_nested(&p.features, &p.tfidf, &p.logistic)?;
+    if p.threshold_folds < 2 {
+        return Err(Error::InvalidParam { name: "threshold_folds", value: p.threshold_folds.to_string(), reason: "must be at least 2" });
     }
-
-    fn check(self) -> Result<ThemeValidParams> {
-        self.check_ref()?;
-        Ok(self.0)
+    if p.overturned_theme.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(Error::InvalidParam { name: "overturned_theme", value: String::new(), reason: "must name a theme (None turns the rule off)" });
     }
+    if !(p.own_cue_scale.is_finite() && p.own_cue_scale > 0.0) {
+        return Err(Error::InvalidParam { name: "own_cue_scale", value: p.own_cue_scale.to_string(), reason: "must be positive and finite" });
+    }
+    if !(0.0..=1.0).contains(&p.threshold_shrink) {
+        return Err(Error::InvalidParam { name: "threshold_shrink", value: p.threshold_shrink.to_string(), reason: "must be in [0, 1]" });
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
