@@ -106,6 +106,13 @@ fn missing_path_is_an_error_exit() {
     let o = imr(&["parse", "no/such/dir"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no/such/dir"));
+    // A directory without letters is reported like a bad file (exit 1), and the other paths are still read.
+    let d = tempdir("noletters");
+    write(&d, "notes.md", b"not a letter");
+    let o = imr(&["parse", "--json", d.to_str().unwrap(), "data/letters/002_4bd1cf93be37d15a.txt"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("noletters: no letter files (.pdf, .txt) in this directory or below"), "{}", stderr(&o));
+    assert_eq!(json_lines(&stdout(&o)).len(), 1);
     // The cause once: the error's message holds it, so the printed chain does not repeat it.
     let o = imr(&["predict", "--model", "no/such/model.json", "data/letters"]);
     assert_eq!(o.status.code(), Some(2));

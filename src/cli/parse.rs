@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 /// Parse IMR letters (PDF or text) into typed disputed items.
 ///
-/// Exit status: 0 when every file parsed, 1 when any file failed (each failure is reported on stderr and the
-/// other files are still written), 2 on a usage or I/O error.
+/// Exit status: 0 when every file parsed, 1 when any file failed or a directory held no letter file (each is
+/// reported on stderr and the other files are still written), 2 on a usage or I/O error.
 #[derive(Debug, clap::Args)]
 pub struct ParseArgs {
     /// Letter files (.pdf, .txt) or directories, searched recursively.
@@ -63,15 +63,25 @@ impl<'a> ItemRow<'a> {
     }
 }
 
-/// Reads letters, reporting every bad file on stderr; returns the good ones and the number that failed.
+/// Reads letters, reporting every bad file on stderr; returns the good ones and the number that failed. A
+/// directory without a letter file counts as one failure (a wrong path, most likely); a path that does not exist
+/// is an error.
 pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
-    let files = imr::parse::discover(paths)?;
+    let mut failed = 0;
+    let stderr = std::io::stderr();
+    let mut files = Vec::new();
+    for p in paths {
+        let found = imr::parse::discover(std::slice::from_ref(p))?;
+        if found.is_empty() {
+            failed += 1;
+            let _ = writeln!(stderr.lock(), "imr: {}: no letter files (.pdf, .txt) in this directory or below", p.display());
+        }
+        files.extend(found);
+    }
     let pb = progress::bar(files.len(), "parse");
     let results = imr::parse::read_letters(&files, || pb.inc(1));
     pb.finish_and_clear();
     let mut letters = Vec::with_capacity(results.len());
-    let mut failed = 0;
-    let stderr = std::io::stderr();
     for r in results {
         match r {
             Ok(l) => letters.push(l),
