@@ -306,6 +306,21 @@ fn predict_scores_parsed_items_and_undecided_requests() {
     let fields: Vec<&str> = lines[2].split(',').collect();
     assert_eq!((fields[1], fields[6]), ("2", "0"), "{csv}");
     assert_ne!(lines[1].split(',').nth(6), Some("0"), "{csv}");
+    // --top bounds every explanation; 0 leaves the scores alone, one table line an item.
+    let text = "Therefore, the request is medically necessary.";
+    for top in [0usize, 1, 2] {
+        let o = imr(&["predict", "--json", "--top", &top.to_string(), "--text", text]);
+        let r = &json_lines(&stdout(&o))[0];
+        let lens = |v: &serde_json::Value| v.as_array().unwrap().len();
+        assert!(lens(&r["top_overturned"]) <= top && lens(&r["top_upheld"]) <= top, "--top {top}: {r}");
+        assert!(r["theme_evidence"].as_object().unwrap().values().all(|v| lens(v) <= top), "--top {top}: {r}");
+        assert!(top == 0 || lens(&r["top_overturned"]) > 0, "--top {top}: {r}");
+        // A cue is shown as its words, not the context its pattern needed ("s medically necessary").
+        if top > 0 {
+            assert_eq!(r["theme_evidence"]["criteria_met"][0]["text"], "medically necessary", "{r}");
+        }
+    }
+    assert_eq!(stdout(&imr(&["predict", "--top", "0", "--text", text])).lines().count(), 2);
 }
 
 #[test]

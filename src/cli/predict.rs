@@ -29,7 +29,7 @@ pub struct PredictArgs {
     /// decision. A request not yet decided, for instance, scored by a case-view model.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["inputs", "text"])]
     pub items: Option<PathBuf>,
-    /// Terms to show for each side.
+    /// Terms to show for each side and each assigned theme (0: scores only, no explanations).
     #[arg(long, default_value_t = 5)]
     pub top: usize,
     /// One JSON object per item.
@@ -129,6 +129,10 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
                 p.predicted.to_string(),
                 p.themes.join(", ")
             )?;
+            // --top 0: the scores alone, one line an item.
+            if a.top == 0 {
+                continue;
+            }
             let words = |v: &[TermWeight]| v.iter().map(|t| format!("\"{}\"", t.text)).collect::<Vec<_>>().join(" ");
             writeln!(out, "{:>29} {}\n{:>29} {}", "towards Overturned:", words(&p.top_overturned), "towards Upheld:", words(&p.top_upheld))?;
             for (id, v) in &p.theme_evidence {

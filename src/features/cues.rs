@@ -90,11 +90,29 @@ impl CueMatcher {
         for (name, re, scope) in &self.cues {
             let parts = if *scope == CueScope::CaseSentences { &case[..] } else { std::slice::from_ref(&whole) };
             for p in parts {
-                out.extend(re.find_iter(&text[p.clone()]).map(|m| (name.as_str(), p.start + m.start()..p.start + m.end())));
+                out.extend(re.find_iter(&text[p.clone()]).map(|m| (name.as_str(), shown(text, p.start + m.start()..p.start + m.end()))));
             }
         }
         out
     }
+}
+
+/// The span of a match as explanations show it: without the context a pattern matches before its cue, the tail of
+/// a word or punctuation (`(^|[^t] )medically necessary` matches "s medically necessary" in "is medically
+/// necessary", to leave out "not medically necessary"). Only what is shown changes, not what matches.
+fn shown(text: &str, r: Range<usize>) -> Range<usize> {
+    let m = &text[r.clone()];
+    let mut start = r.start;
+    let mid_word = text[..start].chars().next_back().is_some_and(char::is_alphanumeric) && m.chars().next().is_some_and(char::is_alphanumeric);
+    if mid_word {
+        match m.find(char::is_whitespace) {
+            Some(k) => start += k,
+            None => return r,
+        }
+    }
+    let rest = &text[start..r.end];
+    start += rest.len() - rest.trim_start_matches(|c: char| !c.is_alphanumeric()).len();
+    if start < r.end { start..r.end } else { r }
 }
 
 /// The cues of the codebook's "typical cues" column, one or more per theme, widened to the wordings the letters use,
@@ -159,6 +177,14 @@ mod tests {
         let t = "the requested ancillary service";
         let (name, span) = m.matches(t).into_iter().next().unwrap();
         assert_eq!((name, &t[span]), ("ancillary_denied", "ancillary"));
+        // A pattern's context before the cue is matched but not shown: the cue's own words are.
+        let t = "Therefore, the request is medically necessary.";
+        let (name, span) = m.matches(t).into_iter().next().unwrap();
+        assert_eq!((name, &t[span]), ("criteria_met", "medically necessary"));
+        let t = "The ODG calls it \"not recommended\".";
+        let shown: Vec<&str> = m.matches(t).into_iter().map(|(_, r)| &t[r]).collect();
+        assert_eq!(shown, vec!["not recommended"], "the opening quote is not shown");
+        assert_eq!(super::shown("abc", 1..3), 1..3, "a fragment without a word after it is left as matched");
     }
 
     #[test]

@@ -279,12 +279,12 @@ pub fn explain_each(tfidf: &TfIdf, models: &[&BinaryLogistic], f: &Featurizer, d
     let top = |it: &mut dyn Iterator<Item = &(usize, f64)>| -> Vec<TermWeight> {
         let mut out: Vec<TermWeight> = Vec::new();
         for &(j, w) in it {
+            if out.len() >= k {
+                break;
+            }
             let t = TermWeight { weight: w, ..written(j) };
             if !out.iter().any(|o| o.text.eq_ignore_ascii_case(&t.text)) {
                 out.push(t);
-            }
-            if out.len() == k {
-                break;
             }
         }
         out
