@@ -113,11 +113,13 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
             weighting(&m.outcome.tfidf),
             m.outcome.threshold
         )?;
-        writeln!(out, "  towards Overturned  {}\n  towards Upheld      {}", words(&over), words(&upheld))?;
+        if a.top > 0 {
+            writeln!(out, "  towards Overturned  {}\n  towards Upheld      {}", words(&over), words(&upheld))?;
+        }
         if let Some(tm) = &m.themes {
             writeln!(out, "themes     {} models over {} terms ({})", tm.themes.len(), tm.tfidf.vocabulary().len(), weighting(&tm.tfidf))?;
             for (t, top) in &themes {
-                writeln!(out, "  {:<28} threshold {:.3}  {}", t.id, t.threshold, words(top))?;
+                writeln!(out, "{}", format!("  {:<28} threshold {:.3}  {}", t.id, t.threshold, words(top)).trim_end())?;
             }
             for u in &tm.untrained {
                 writeln!(out, "  {:<28} not trained: {} of {} gold items", u.id, u.positives, u.items)?;
