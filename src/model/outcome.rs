@@ -177,7 +177,7 @@ impl OutcomeModel {
     }
 
     /// Platt scaling fitted on margins from inner grouped folds of the training rows (no letter on both sides),
-    /// each inner model refitted from TF-IDF up; `None` when not asked for (fewer than 2 folds) or when the folds
+    /// each inner model refitted from TF-IDF up; `None` when not asked for (0 folds) or when the folds
     /// leave too little to fit it. Checks that every row has a label and a letter.
     fn calibration(params: &OutcomeValidParams, counts: &TermCounts, rows: &[usize], overturned: &[bool], groups: &[String], seed: u64) -> Result<Option<Platt>> {
         if overturned.len() != rows.len() || groups.len() != rows.len() {
