@@ -319,7 +319,11 @@ fn lbfgs(problem: &Problem, dim: usize, tolerance: f64, max_iterations: u64) -> 
 impl LogisticValidParams {
     /// Fits P(target = true), and says how the solver ended (for benchmarks and diagnostics).
     pub fn fit_report(&self, data: &DatasetBase<Csr, Array1<bool>>) -> Result<(BinaryLogistic, SolveReport)> {
-        self.fit_view(data.records.0.view(), data.targets.as_slice().expect("an Array1 is contiguous"))
+        // A strided targets array (a sliced one) has no slice view: copied, rather than a panic.
+        match data.targets.as_slice() {
+            Some(y) => self.fit_view(data.records.0.view(), y),
+            None => self.fit_view(data.records.0.view(), &data.targets.to_vec()),
+        }
     }
 
     fn fit_view(&self, x: RowsView, y: &[bool]) -> Result<(BinaryLogistic, SolveReport)> {
@@ -520,6 +524,17 @@ mod tests {
         assert!((plain.coefficients[0] - m.coefficients[0]).abs() > 1e-3);
         assert!(fit(&[1.0; 2]).unwrap_err().to_string().contains("2 penalty scales for 3 columns"));
         assert!(fit(&[1.0, 0.0, 1.0]).is_err());
+    }
+
+    #[test]
+    fn strided_targets_fit_like_contiguous_ones() {
+        let (x, y) = dense_problem();
+        let params = LogisticParams::new().check().unwrap();
+        let plain = params.fit(&DatasetBase::new(Csr(to_csr(&x)), y.clone())).unwrap();
+        // Every second row of twice the rows, so the targets array is strided.
+        let y2: Array1<bool> = Array1::from_iter(y.iter().flat_map(|&b| [b, !b])).slice_move(ndarray::s![..;2]);
+        assert!(y2.as_slice().is_none());
+        assert_eq!(params.fit(&DatasetBase::new(Csr(to_csr(&x)), y2)).unwrap(), plain);
     }
 
     #[test]
