@@ -133,6 +133,7 @@ impl ModelFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use linfa::ParamGuard;
 
     /// Loading reads every number back exactly (serde_json's `float_roundtrip`): the shipped model saved again is
     /// the same file, byte for byte, so a loaded model scores as the one that was trained.
@@ -154,7 +155,7 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
         let now = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
         let p = now.metadata.params.as_ref().expect("the shipped model records its hyperparameters");
-        assert_eq!(p.themes.as_ref().map(|t| t.threshold_shrink), Some(linfa::ParamGuard::check(crate::model::ThemeParams::new()).unwrap().threshold_shrink));
+        assert_eq!(p.themes.as_ref().map(|t| t.threshold_shrink), Some(crate::model::ThemeParams::new().check().unwrap().threshold_shrink));
         v["format_version"] = "imr-model/2".into();
         v["metadata"].as_object_mut().unwrap().remove("params");
         let old = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();

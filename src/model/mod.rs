@@ -15,3 +15,16 @@ pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticVal
 pub use outcome::{OutcomeModel, OutcomeParams, OutcomeValidParams, TermWeight, View};
 pub use predict::{ItemToScore, Prediction};
 pub use themes::{ThemeModel, ThemeModels, ThemeParams, ThemeValidParams, UntrainedTheme, MIN_ITEMS_PER_CLASS};
+
+use crate::error::Result;
+use crate::features::{FeatureConfig, TfIdfParams, TfIdfValidParams};
+use linfa::ParamGuard;
+
+/// The settings that the outcome and theme params hold as public fields of checked types, checked again: whoever
+/// set them.
+pub(crate) fn check_nested(features: &FeatureConfig, tfidf: &TfIdfValidParams, logistic: &LogisticValidParams) -> Result<()> {
+    features.check()?;
+    TfIdfParams::from(tfidf.clone()).check_ref()?;
+    LogisticParams::from(logistic.clone()).check_ref()?;
+    Ok(())
+}

@@ -85,18 +85,10 @@ checked_params!(OutcomeParams => OutcomeValidParams, validate;
     features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams, calibration_folds: usize);
 
 fn validate(p: &OutcomeValidParams) -> Result<()> {
-    check_nested(&p.features, &p.tfidf, &p.logistic)?;
+    super::check_nested(&p.features, &p.tfidf, &p.logistic)?;
     if p.calibration_folds == 1 {
         return Err(Error::InvalidParam { name: "calibration_folds", value: "1".into(), reason: "must be 0 (no calibration) or at least 2" });
     }
-    Ok(())
-}
-
-/// The settings a model's params hold as public fields of checked types, checked again: whoever set them.
-pub(crate) fn check_nested(features: &FeatureConfig, tfidf: &TfIdfValidParams, logistic: &LogisticValidParams) -> Result<()> {
-    features.check()?;
-    TfIdfParams::from(tfidf.clone()).check_ref()?;
-    LogisticParams::from(logistic.clone()).check_ref()?;
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //! inside cross-validation on the training items.
 
 use super::logistic::{sigmoid, BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
-use super::outcome::{check_nested, default_tfidf, explain_each, TermWeight};
+use super::check_nested;
+use super::outcome::{default_tfidf, explain_each, TermWeight};
 use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
 use crate::eval::metrics::best_f1_threshold;
@@ -14,8 +15,8 @@ use linfa::ParamGuard;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 /// Everything that defines how the theme models are trained, checked (see [`ThemeParams`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThemeValidParams {
     pub features: FeatureConfig,
     pub tfidf: TfIdfValidParams,
