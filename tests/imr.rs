@@ -66,6 +66,43 @@ fn table_is_default_output() {
 }
 
 #[test]
+fn csv_rows_hold_what_items_json_holds() {
+    let mut dirs = vec![root().join("data/letters")];
+    dirs.extend(corpus("csv_rows_hold_what_items_json_holds (corpus part)").map(|c| c.join("dwc/pdf")));
+    for dir in dirs {
+        let dir = dir.to_str().unwrap();
+        let csv = imr(&["parse", "--csv", dir]);
+        assert!(csv.status.success(), "{}", stderr(&csv));
+        let records = csv_records(&stdout(&csv));
+        let items = json_lines(&stdout(&imr(&["parse", "--items", dir])));
+        assert_eq!(records.len(), items.len() + 1, "{dir}: a header and a row per item");
+        let header = &records[0];
+        assert_eq!(header[..2], ["case_number", "source"]);
+        for (row, item) in records[1..].iter().zip(&items) {
+            assert_eq!(row.len(), header.len());
+            for (col, cell) in header.iter().zip(row) {
+                let v = match col.as_str() {
+                    "item" => item.get("number"),
+                    c => match c.split_once('_') {
+                        Some((group @ ("reviewer" | "patient"), field)) if item.get(c).is_none() => item[group].get(field),
+                        _ => item.get(c),
+                    },
+                };
+                let v = v.unwrap_or_else(|| panic!("column {col} is no field of `imr parse --items`"));
+                let expected = match v {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Array(a) => a.iter().map(|s| s.as_str().unwrap()).collect::<Vec<_>>().join("; "),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    other => panic!("{col}: unexpected {other}"),
+                };
+                assert_eq!(cell, &expected, "{dir} {} item {}: {col}", item["case_number"], item["number"]);
+            }
+        }
+    }
+}
+
+#[test]
 fn bad_inputs_are_reported_and_good_files_still_parsed() {
     let d = tempdir("bad");
     write(&d, "empty.txt", b"");

@@ -33,6 +33,22 @@ pub enum Command {
 pub const EXIT_SOME_FAILED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// One CSV record (RFC 4180): a field with a comma, quote or line break is quoted, its quotes doubled.
+fn csv_record<S: AsRef<str>>(out: &mut impl Write, fields: &[S]) -> std::io::Result<()> {
+    for (i, f) in fields.iter().enumerate() {
+        let f = f.as_ref();
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        if f.contains([',', '"', '\n', '\r']) {
+            write!(out, "\"{}\"", f.replace('"', "\"\""))?;
+        } else {
+            out.write_all(f.as_bytes())?;
+        }
+    }
+    out.write_all(b"\n")
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -52,5 +68,15 @@ pub fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "imr: error: {e:#}");
             ExitCode::from(EXIT_ERROR)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_records_quote_what_needs_it() {
+        let mut out = Vec::new();
+        super::csv_record(&mut out, &["a", "b,c", "say \"no\"", "two\nlines", "cr\r", ""]).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "a,\"b,c\",\"say \"\"no\"\"\",\"two\nlines\",\"cr\r\",\n");
     }
 }

@@ -18,11 +18,72 @@ pub struct ParseArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// One JSON object per letter, one per line.
-    #[arg(long, conflicts_with = "items")]
+    #[arg(long, conflicts_with_all = ["items", "csv"])]
     pub json: bool,
     /// One JSON object per disputed item (the letter's case fields plus the item's), one per line.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub items: bool,
+    /// CSV with a header row, one row per disputed item: the letter's fields, then the item's (`item` is its
+    /// number, as in `imr predict --csv`, so the two join on case_number and item); licensure states joined by "; ".
+    #[arg(long)]
+    pub csv: bool,
+}
+
+/// `--csv`'s columns, in order.
+const CSV_HEADER: [&str; 22] = [
+    "case_number",
+    "source",
+    "date_assigned",
+    "decision_date",
+    "date_of_injury",
+    "ur_denial_date",
+    "application_received",
+    "priority",
+    "reviewer_licensure",
+    "reviewer_specialty",
+    "reviewer_subspecialty",
+    "patient_age",
+    "patient_sex",
+    "item",
+    "title",
+    "decision",
+    "original_request",
+    "authorized",
+    "claims_administrator_guideline",
+    "reviewer_guideline",
+    "rationale",
+    "clinical_summary",
+];
+
+/// One `--csv` row; absent fields are empty cells. Enum cells are written as `--json` writes them.
+fn csv_row(l: &Letter, it: &DisputedItem) -> [String; CSV_HEADER.len()] {
+    let date = |d: Option<imr::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    let text = |t: &Option<String>| t.clone().unwrap_or_default();
+    let json_str = |v: serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_default();
+    [
+        l.case_number.clone(),
+        l.source.clone(),
+        date(l.date_assigned),
+        date(l.decision_date),
+        date(l.date_of_injury),
+        date(l.ur_denial_date),
+        date(l.application_received),
+        json_str(serde_json::json!(l.priority)),
+        l.reviewer.licensure.join("; "),
+        text(&l.reviewer.specialty),
+        text(&l.reviewer.subspecialty),
+        l.patient.age.map(|a| a.to_string()).unwrap_or_default(),
+        json_str(serde_json::json!(l.patient.sex)),
+        it.number.to_string(),
+        it.title.clone(),
+        it.decision.to_string(),
+        text(&it.original_request),
+        text(&it.authorized),
+        text(&it.claims_administrator_guideline),
+        text(&it.reviewer_guideline),
+        it.rationale.clone(),
+        text(&l.clinical_summary),
+    ]
 }
 
 /// One item with its letter's case fields, for `--items`.
@@ -97,7 +158,14 @@ pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
 pub fn run(args: ParseArgs) -> Result<ExitCode> {
     let (letters, failed) = read_reporting(&args.paths)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    if args.items {
+    if args.csv {
+        super::csv_record(&mut out, &CSV_HEADER)?;
+        for l in &letters {
+            for it in &l.items {
+                super::csv_record(&mut out, &csv_row(l, it))?;
+            }
+        }
+    } else if args.items {
         for l in &letters {
             for it in &l.items {
                 serde_json::to_writer(&mut out, &ItemRow::new(l, it))?;

@@ -95,7 +95,11 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             out.write_all(b"\n")?;
         }
     } else if a.csv {
-        writeln!(out, "case_number,item,title,decision,p_overturned,predicted,known_terms,themes,theme_evidence,top_overturned,top_upheld")?;
+        let header = [
+            "case_number", "item", "title", "decision", "p_overturned", "predicted", "known_terms", "themes", "theme_evidence",
+            "top_overturned", "top_upheld",
+        ];
+        super::csv_record(&mut out, &header)?;
         for p in &preds {
             let words = |v: &[TermWeight]| v.iter().map(|t| t.text.clone()).collect::<Vec<_>>().join("; ");
             let evidence = p.theme_evidence.iter().map(|(id, v)| format!("{id}: {}", words(v))).collect::<Vec<_>>().join(" | ");
@@ -112,7 +116,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
                 words(&p.top_overturned),
                 words(&p.top_upheld),
             ];
-            writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
+            super::csv_record(&mut out, &fields)?;
         }
     } else {
         writeln!(out, "{:<22} {:>4}  {:<40} {:>10}  {:>6}  {:<10}  themes", "case", "item", "title", "decision", "p(ovr)", "predicted")?;
@@ -203,8 +207,4 @@ fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
         }
     }
     Ok((rows, failed))
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
