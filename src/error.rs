@@ -30,7 +30,8 @@ pub enum Error {
     InvalidParam { name: &'static str, value: String, reason: &'static str },
     #[error("{context}: {message}")]
     Data { context: String, message: String },
-    #[error("{path}: model file has format_version {found:?}, this imr reads {expected:?}; retrain it with `imr train` (or use the imr release that wrote it)")]
+    /// `found`: the file's format_version as JSON text ("imr-model/0", 99), or (none).
+    #[error("{path}: model file has format_version {found}, this imr reads {expected:?}; retrain it with `imr train` (or use the imr release that wrote it)")]
     ModelVersion { path: PathBuf, found: String, expected: &'static str },
     #[error("{path}: invalid model file: {reason}")]
     BadModel { path: PathBuf, reason: String },

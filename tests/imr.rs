@@ -358,6 +358,10 @@ fn predict_scores_parsed_items_and_undecided_requests() {
         }
     }
     assert_eq!(stdout(&imr(&["predict", "--top", "0", "--text", text])).lines().count(), 2);
+    // Nothing to explain (no known term): scores, and no empty explanation line.
+    let o = imr(&["predict", "--text", "Zxqv wqplk"]);
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
+    assert!(stderr(&o).contains("no term of it is in the outcome vocabulary"), "{}", stderr(&o));
 }
 
 #[test]

@@ -137,10 +137,13 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             if a.top == 0 {
                 continue;
             }
-            let words = |v: &[TermWeight]| v.iter().map(|t| format!("\"{}\"", t.text)).collect::<Vec<_>>().join(" ");
-            writeln!(out, "{:>29} {}\n{:>29} {}", "towards Overturned:", words(&p.top_overturned), "towards Upheld:", words(&p.top_upheld))?;
-            for (id, v) in &p.theme_evidence {
-                writeln!(out, "{:>29} {}", format!("{id}:"), words(v))?;
+            // A side or theme without a term (an item of unknown words, a theme set by the decision rule) gets no line.
+            let sides = [("towards Overturned", &p.top_overturned), ("towards Upheld", &p.top_upheld)];
+            for (label, v) in sides.into_iter().chain(p.theme_evidence.iter().map(|(id, v)| (id.as_str(), v))) {
+                if !v.is_empty() {
+                    let words: Vec<String> = v.iter().map(|t| format!("\"{}\"", t.text)).collect();
+                    writeln!(out, "{:>29} {}", format!("{label}:"), words.join(" "))?;
+                }
             }
         }
     }

@@ -122,8 +122,11 @@ impl ModelFile {
     fn from_slice(bytes: &[u8], path: &Path) -> Result<ModelFile> {
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| Error::BadModel { path: path.into(), reason: format!("not JSON: {e}") })?;
-        let found = value.get("format_version").and_then(|v| v.as_str()).unwrap_or("(none)").to_string();
-        if found != FORMAT_VERSION && !READS_TOO.contains(&found.as_str()) {
+        let version = value.get("format_version");
+        let readable = version.and_then(|v| v.as_str()).is_some_and(|v| v == FORMAT_VERSION || READS_TOO.contains(&v));
+        if !readable {
+            // As written in the file ("imr-model/0", 99, null), so a number is not shown as a string or as missing.
+            let found = version.map_or_else(|| "(none)".to_string(), |v| v.to_string());
             return Err(Error::ModelVersion { path: path.into(), found, expected: FORMAT_VERSION });
         }
         serde_json::from_value(value).map_err(|e| Error::BadModel { path: path.into(), reason: e.to_string() })
@@ -182,5 +185,14 @@ mod tests {
         v["format_version"] = "imr-model/0".into();
         let e = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("older.json")).unwrap_err().to_string();
         assert!(e.contains("imr-model/0") && e.contains("retrain"), "{e}");
+    }
+
+    /// The version found is named as written, whatever its type; "(none)" only where there is none.
+    #[test]
+    fn a_version_error_names_what_the_file_has() {
+        for (file, found) in [(r#"{"format_version": 99}"#, "format_version 99,"), (r#"{"format_version": null}"#, "null"), ("{}", "(none)")] {
+            let e = ModelFile::from_slice(file.as_bytes(), Path::new("m.json")).unwrap_err().to_string();
+            assert!(e.contains(found) && e.contains(FORMAT_VERSION), "{file}: {e}");
+        }
     }
 }
