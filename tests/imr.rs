@@ -261,6 +261,18 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     let o = imr(&["train", "--data", data[0], data[1], "--gold", partial.to_str().unwrap(), "--cv-folds", "0", "--out", d.join("p.json").to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("gold themes for 12 of the 14 items; the other 2 are left out"), "{}", stderr(&o));
+    // A gold decision that is not the letter's is named (a join on the wrong item?); an empty theme list is an
+    // item not annotated, left out of the theme models like a missing one.
+    let text = std::fs::read_to_string(&gold).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[0] = lines[0].replace("\"Upheld\"", "\"Overturned\"");
+    lines[1] = regex::Regex::new(r#""themes":\[[^\]]*\]"#).unwrap().replace(&lines[1], r#""themes":[]"#).into_owned();
+    let odd = write(&d, "odd.jsonl", lines.join("\n").as_bytes());
+    let o = imr(&["train", "--data", data[0], data[1], "--gold", odd.to_str().unwrap(), "--cv-folds", "0", "--out", d.join("o.json").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("item 1: the gold decision is Overturned, the letter's Upheld; is the item number right?"), "{err}");
+    assert!(err.contains("gold themes for 13 of the 14 items"), "{err}");
     // Cross-validation says in how many folds a theme could not be fitted.
     let o = imr(&["evaluate", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--folds", "2", "--repeats", "1", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -20,7 +20,23 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
     }
     let gold = gold_path.map(|g| Gold::load(g).with_context(|| "reading the gold file")).transpose()?;
     let ex = examples(&letters, gold.as_ref());
-    if let Some(g) = gold_path {
+    if let (Some(g), Some(gold)) = (gold_path, &gold) {
+        // Items still train: the outcome's labels are the letters' own; the themes may belong to another item.
+        let mismatches = gold.decision_mismatches(&letters);
+        const SHOWN: usize = 5;
+        for (item, letter) in mismatches.iter().take(SHOWN) {
+            eprintln!(
+                "imr: {}: case {} item {}: the gold decision is {}, the letter's {}; is the item number right?",
+                g.display(),
+                item.case_number,
+                item.item,
+                item.decision,
+                letter
+            );
+        }
+        if mismatches.len() > SHOWN {
+            eprintln!("imr: {}: {} more items whose gold decision is not the letter's", g.display(), mismatches.len() - SHOWN);
+        }
         // The join is on case number and item number: say when it found nothing, or left items out.
         let with = ex.iter().filter(|e| e.themes.is_some()).count();
         if with == 0 {

@@ -11,7 +11,7 @@ pub struct Example {
     pub title: String,
     pub decision: Decision,
     pub text: ItemText,
-    /// Gold themes, where the gold file has this item.
+    /// Gold themes, where the gold file has this item with at least one theme.
     pub themes: Option<Vec<String>>,
 }
 
@@ -26,7 +26,7 @@ pub fn examples(letters: &[Letter], gold: Option<&Gold>) -> Vec<Example> {
                 title: it.title.clone(),
                 decision: it.decision,
                 text: ItemText::from_item(l, it),
-                themes: gold.and_then(|g| g.get(&l.case_number, it.number)).map(|g| g.themes.clone()),
+                themes: gold.and_then(|g| g.get(&l.case_number, it.number)).filter(|g| !g.themes.is_empty()).map(|g| g.themes.clone()),
             })
         })
         .collect()
