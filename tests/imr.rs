@@ -422,8 +422,18 @@ fn default_model_predicts_sample_letters() {
     // The one Overturned seed item scores above every Upheld one.
     let over = rows.iter().find(|r| r["decision"] == "Overturned").unwrap()["p_overturned"].as_f64().unwrap();
     assert!(rows.iter().filter(|r| r["decision"] == "Upheld").all(|r| r["p_overturned"].as_f64().unwrap() < over));
-    let csv = stdout(&imr(&["predict", "--csv", "data/letters"]));
-    assert_eq!(csv.lines().count(), 13);
+    // The CSV holds the JSON's scores exactly: P(Overturned) and a column per theme.
+    let csv = csv_records(&stdout(&imr(&["predict", "--csv", "data/letters"])));
+    assert_eq!(csv.len(), 13);
+    let col = |name: &str| csv[0].iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {:?}", csv[0]));
+    for (rec, r) in csv[1..].iter().zip(&rows) {
+        assert_eq!(rec[col("p_overturned")].parse::<f64>().unwrap(), r["p_overturned"].as_f64().unwrap());
+        let scores = r["theme_scores"].as_object().unwrap();
+        assert_eq!(scores.len(), 10);
+        for (id, v) in scores {
+            assert_eq!(rec[col(&format!("theme_score_{id}"))].parse::<f64>().unwrap(), v.as_f64().unwrap(), "{id}");
+        }
+    }
     // The default model is compiled in: the same scores from a directory without models/ (an installed imr).
     let elsewhere = tempdir("elsewhere");
     let o = imr_in(&elsewhere, &["predict", "--json", root().join("data/letters").to_str().unwrap()]);

@@ -95,27 +95,30 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             out.write_all(b"\n")?;
         }
     } else if a.csv {
-        let header = [
-            "case_number", "item", "title", "decision", "p_overturned", "predicted", "known_terms", "themes", "theme_evidence",
-            "top_overturned", "top_upheld",
-        ];
+        // Every fitted theme's score gets a column, as `theme_scores` in --json; numbers in full (shortest
+        // round-trip) precision, so that a ranking read from the CSV is the model's.
+        let mut ids: Vec<&str> = model.themes.iter().flat_map(|t| &t.themes).map(|t| t.id.as_str()).collect();
+        ids.sort_unstable();
+        let mut header: Vec<String> =
+            ["case_number", "item", "title", "decision", "p_overturned", "predicted", "known_terms", "themes"].map(String::from).into();
+        header.extend(ids.iter().map(|id| format!("theme_score_{id}")));
+        header.extend(["theme_evidence", "top_overturned", "top_upheld"].map(String::from));
         super::csv_record(&mut out, &header)?;
         for p in &preds {
             let words = |v: &[TermWeight]| v.iter().map(|t| t.text.clone()).collect::<Vec<_>>().join("; ");
             let evidence = p.theme_evidence.iter().map(|(id, v)| format!("{id}: {}", words(v))).collect::<Vec<_>>().join(" | ");
-            let fields = [
+            let mut fields = vec![
                 p.case_number.clone().unwrap_or_default(),
                 p.item.to_string(),
                 p.title.clone().unwrap_or_default(),
                 p.decision.map(|d| d.to_string()).unwrap_or_default(),
-                format!("{:.4}", p.p_overturned),
+                p.p_overturned.to_string(),
                 p.predicted.to_string(),
                 p.known_terms.to_string(),
                 p.themes.join(" "),
-                evidence,
-                words(&p.top_overturned),
-                words(&p.top_upheld),
             ];
+            fields.extend(ids.iter().map(|id| p.theme_scores.get(*id).map(f64::to_string).unwrap_or_default()));
+            fields.extend([evidence, words(&p.top_overturned), words(&p.top_upheld)]);
             super::csv_record(&mut out, &fields)?;
         }
     } else {
