@@ -188,9 +188,10 @@ fn train_is_deterministic_and_predict_explains() {
     let m1 = d.join("a.json");
     let m2 = d.join("b.json");
     let flipped = flipped_letter(&d);
-    let args = |out: &str| vec!["train", "--data", "data/letters", flipped.to_str().unwrap().to_string().leak(), "--cv-folds", "0", "--date", "2026-01-02", "--out", out.to_string().leak()];
-    for m in [&m1, &m2] {
-        let o = imr(&args(m.to_str().unwrap()));
+    let args = |out: &str| vec!["train", "--data", "data/letters", flipped.to_str().unwrap().to_string().leak(), "--cv-folds", "2", "--date", "2026-01-02", "--out", out.to_string().leak()];
+    // The second on one thread: the folds, fitted in parallel, give the same file whatever the thread count.
+    for (m, threads) in [(&m1, None), (&m2, Some("-j1"))] {
+        let o = imr(&[args(m.to_str().unwrap()), threads.into_iter().collect()].concat());
         assert!(o.status.success(), "{}", stderr(&o));
     }
     let (a, b) = (std::fs::read(&m1).unwrap(), std::fs::read(&m2).unwrap());
@@ -237,8 +238,12 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     let gold = write(&d, "gold.jsonl", gold.as_bytes());
     let model = d.join("m.json");
     let data = ["data/letters", flipped.to_str().unwrap()];
-    let o = imr(&["train", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--cv-folds", "2", "--out", model.to_str().unwrap()]);
+    let o = imr(&["train", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--cv-folds", "2", "--date", "2026-01-02", "--out", model.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
+    let one = d.join("one-thread.json");
+    let o = imr(&["train", "-j", "1", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--cv-folds", "2", "--date", "2026-01-02", "--out", one.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&one).unwrap() == std::fs::read(&model).unwrap(), "theme models on one thread: the same file");
     assert!(stderr(&o).contains("theme rare: not trained, 1 of the 14 gold items have it"), "{}", stderr(&o));
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(m["themes"]["untrained"], serde_json::json!([{"id": "rare", "positives": 1, "items": 14}]));

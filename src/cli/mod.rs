@@ -18,6 +18,10 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Worker threads for parsing, cross-validation and scoring (default: one per core, or RAYON_NUM_THREADS).
+    /// Results do not depend on it: a model file is the same byte for byte.
+    #[arg(long, short = 'j', global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,6 +55,13 @@ fn csv_record<S: AsRef<str>>(out: &mut impl Write, fields: &[S]) -> std::io::Res
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        // Only fails when a pool was already built, which nothing does before this.
+        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(usize::from(n)).build_global() {
+            let _ = writeln!(std::io::stderr(), "imr: error: --threads {n}: {e}");
+            return ExitCode::from(EXIT_ERROR);
+        }
+    }
     let result = match cli.command {
         Command::Parse(a) => parse::run(a),
         Command::Train(a) => train::run(a),
@@ -73,6 +84,13 @@ pub fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
+    /// clap's own checks of the argument definitions (conflicting names, a global `-j` against a command's flags).
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+
     #[test]
     fn csv_records_quote_what_needs_it() {
         let mut out = Vec::new();
