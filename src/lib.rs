@@ -9,6 +9,30 @@
 //! 4. [`eval`] (grouped, stratified cross-validation and its metrics) and [`report`] (plots).
 //!
 //! [`gold`] reads the hand-annotated items that the theme models learn from.
+//!
+//! From letters to a fitted outcome model and its scores, on the sample letters (`imr train` does the same with
+//! cross-validation, calibration, theme models and a model file):
+//!
+//! ```
+//! use imr::model::{examples, OutcomeModel, OutcomeParams, View};
+//! use imr::ParamGuard;
+//!
+//! let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/letters"));
+//! let files = imr::parse::discover(&[dir])?;
+//! let letters = imr::parse::read_letters(&files, || {}).into_iter().collect::<imr::Result<Vec<_>>>()?;
+//! let items = examples(&letters, None); // one per disputed item; with a gold file, its themes too
+//! let docs: Vec<_> = items.iter().map(|e| &e.text).collect();
+//! let overturned: Vec<bool> = items.iter().map(|e| e.decision.is_overturned()).collect();
+//! let letter_of: Vec<String> = items.iter().map(|e| e.case_number.clone()).collect();
+//!
+//! // Checked settings, as linfa's; five letters hold one Overturned item: too few to calibrate on.
+//! let params = OutcomeParams::new(View::Rationale).calibration_folds(0).check()?;
+//! let model = OutcomeModel::fit(&params, &docs, &overturned, &letter_of, 42)?;
+//! let p = model.predict_proba(&docs)?;
+//! let top = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
+//! assert!(items[top].decision.is_overturned(), "the Overturned item scores highest");
+//! # Ok::<(), imr::Error>(())
+//! ```
 
 #[macro_use]
 mod macros;
