@@ -36,15 +36,23 @@ impl BinaryMetrics {
         let (tn, fp, fneg, tp) = (c[0][0] as f64, c[0][1] as f64, c[1][0] as f64, c[1][1] as f64);
         let (prec, rec) = (div(tp, tp + fp), div(tp, tp + fneg));
         let (prec0, rec0) = (div(tn, tn + fneg), div(tn, tn + fp));
+        // As scikit-learn: balanced accuracy averages the recall of the classes that occur in the labels, macro-F1
+        // the F1 of those in the labels or the predictions (letters all Upheld, all predicted so: 1, not 0.5).
+        let in_labels = [tn + fp > 0.0, fneg + tp > 0.0];
+        let in_either = [in_labels[0] || fneg > 0.0, in_labels[1] || fp > 0.0];
+        let mean_over = |present: [bool; 2], v: [f64; 2]| {
+            let k = present.iter().filter(|&&b| b).count();
+            div((0..2).filter(|&i| present[i]).map(|i| v[i]).sum(), k as f64)
+        };
         let eps = 1e-15;
         BinaryMetrics {
             n,
             accuracy: div(tp + tn, n as f64),
-            balanced_accuracy: (rec + rec0) / 2.0,
+            balanced_accuracy: mean_over(in_labels, [rec0, rec]),
             precision: prec,
             recall: rec,
             f1: f1(prec, rec),
-            macro_f1: (f1(prec, rec) + f1(prec0, rec0)) / 2.0,
+            macro_f1: mean_over(in_either, [f1(prec0, rec0), f1(prec, rec)]),
             roc_auc: roc_auc(y, p),
             pr_auc: average_precision(y, p),
             log_loss: div(
@@ -251,6 +259,22 @@ mod tests {
         assert!((m.balanced_accuracy - 0.75).abs() < 1e-12);
         // log_loss([0,0,1,1],[0.1,0.4,0.35,0.8]) = 0.4722879538...
         assert!((m.log_loss - 0.472_287_953_809_176_15).abs() < 1e-9);
+    }
+
+    /// scikit-learn's balanced_accuracy_score and f1_score(average="macro") where a class is missing:
+    /// ([0,0,0,0], [0,0,0,0]) 1.0 and 1.0; ([0,0,1,1], [0,0,0,0]) 0.5 and 0.3333; ([0,0], [0,1]) 0.5 and 0.3333.
+    #[test]
+    fn a_missing_class_is_averaged_as_sklearn_does() {
+        let cases: [(&[bool], &[f64], f64, f64); 3] = [
+            (&[false; 4], &[0.1; 4], 1.0, 1.0),
+            (&[false, false, true, true], &[0.1; 4], 0.5, 1.0 / 3.0),
+            (&[false, false], &[0.1, 0.9], 0.5, 1.0 / 3.0),
+        ];
+        for (y, p, balanced, macro_f1) in cases {
+            let m = BinaryMetrics::compute(y, p, 0.5);
+            assert!((m.balanced_accuracy - balanced).abs() < 1e-12 && (m.macro_f1 - macro_f1).abs() < 1e-12, "{y:?} {p:?}: {m:?}");
+        }
+        assert_eq!(BinaryMetrics::compute(&[], &[], 0.5).balanced_accuracy, 0.0);
     }
 
     #[test]
