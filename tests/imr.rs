@@ -670,3 +670,19 @@ fn pdf_letters_parse_and_encrypted_pdfs_are_reported() {
     assert_eq!(it["decision"], "Upheld");
     assert_eq!(it["rationale"], "There is no documentation of functional improvement. The request is not medically necessary.");
 }
+
+/// Letters that hold one decision only: the ranking metrics are undefined (null, "-"), the others as scikit-learn.
+#[test]
+fn evaluate_model_on_one_decision_only() {
+    let d = tempdir("upheld");
+    for f in ["000_8fd8bbed53d6ca0b.txt", "001_bc98761382c404e6.txt"] {
+        std::fs::copy(root().join("data/letters").join(f), d.join(f)).unwrap();
+    }
+    let o = imr(&["evaluate", "--model", "models/default.json", "--data", d.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s = &json_lines(&stdout(&o))[0]["outcome"];
+    assert!(s["roc_auc"].is_null() && s["pr_auc"].is_null(), "{s}");
+    assert_eq!((s["balanced_accuracy"].as_f64(), s["macro_f1"].as_f64()), (Some(1.0), Some(1.0)), "{s}");
+    let table = stdout(&imr(&["evaluate", "--model", "models/default.json", "--data", d.to_str().unwrap()]));
+    assert!(table.lines().any(|l| l.trim_start().starts_with("roc_auc") && l.contains("undefined")), "{table}");
+}

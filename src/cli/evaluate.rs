@@ -101,14 +101,20 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         } else {
             writeln!(out, "model {} on {} items of {} letters", path.display(), d.examples.len(), d.letters)?;
             for (k, v) in &outcome_map {
-                writeln!(out, "  {k:<18} {v:.4}")?;
+                if v.is_nan() {
+                    // ROC-AUC and PR-AUC rank one decision against the other (null in --json).
+                    writeln!(out, "  {k:<18} -       (undefined: the items hold one decision only)")?;
+                } else {
+                    writeln!(out, "  {k:<18} {v:.4}")?;
+                }
             }
             writeln!(out, "  confusion          [[TN FP] [FN TP]] = {:?}", outcome.confusion)?;
             if let Some(t) = &themes {
                 writeln!(out, "  themes micro-F1    {:.4}\n  themes macro-F1    {:.4}", t.micro_f1, t.macro_f1)?;
                 writeln!(out, "  {:<28} {:>9} {:>9} {:>9} {:>6}", "theme", "precision", "recall", "F1", "gold")?;
+                let num = |v: f64| if v.is_nan() { "-".to_string() } else { format!("{v:.3}") };
                 for (id, m) in &t.per_theme {
-                    writeln!(out, "  {id:<28} {:>9.3} {:>9.3} {:>9.3} {:>6}", m.precision, m.recall, m.f1, m.support)?;
+                    writeln!(out, "  {id:<28} {:>9} {:>9} {:>9} {:>6}", num(m.precision), num(m.recall), num(m.f1), m.support)?;
                 }
             }
         }
