@@ -8,6 +8,10 @@ pub enum Error {
     // The cause is in the message, not also a `source()`: a chain printer (anyhow's `{:#}`) would print it twice.
     #[error("{path}: cannot read: {cause}")]
     Io { path: PathBuf, cause: std::io::Error },
+    #[error("{path}: cannot write: {cause}")]
+    Write { path: PathBuf, cause: std::io::Error },
+    #[error("{path}: is a directory; give a file name (such as {path}/model.json)")]
+    IsDirectory { path: PathBuf },
     #[error("{path}: file is empty")]
     Empty { path: PathBuf },
     #[error("{path}: not UTF-8 text (invalid byte at offset {offset})")]

@@ -686,3 +686,26 @@ fn evaluate_model_on_one_decision_only() {
     let table = stdout(&imr(&["evaluate", "--model", "models/default.json", "--data", d.to_str().unwrap()]));
     assert!(table.lines().any(|l| l.trim_start().starts_with("roc_auc") && l.contains("undefined")), "{table}");
 }
+
+/// Where results go is checked before any data is read or model fitted: these fail on --out / --oof / --plots
+/// although --data does not exist, which would otherwise be the first error.
+#[test]
+fn bad_output_paths_are_errors_before_the_work() {
+    let d = tempdir("outputs");
+    let file = write(&d, "a-file", b"x");
+    let dir = d.to_str().unwrap();
+    for (args, what) in [
+        (vec!["train", "--data", "no/such", "--out", dir], "is a directory; give a file name"),
+        (vec!["evaluate", "--data", "no/such", "--oof", dir], "cannot write"),
+        (vec!["evaluate", "--data", "no/such", "--plots", file.to_str().unwrap()], "cannot write plots there"),
+    ] {
+        let o = imr(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(what) && !stderr(&o).contains("no/such"), "{args:?}: {}", stderr(&o));
+    }
+    // A model file's directories are made.
+    let deep = d.join("new/dir/m.json");
+    let flipped = flipped_letter(&d);
+    let o = imr(&["train", "--data", "data/letters", flipped.to_str().unwrap(), "--cv-folds", "0", "--out", deep.to_str().unwrap()]);
+    assert!(o.status.success() && deep.is_file(), "{}", stderr(&o));
+}

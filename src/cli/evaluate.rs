@@ -51,7 +51,7 @@ pub struct EvaluateArgs {
     /// Write every out-of-fold prediction here, one JSON object per line (repeat, fold, case, item, title,
     /// decision, p_overturned, predicted decision, predicted themes, every theme's score, gold themes): the folds themselves, for error
     /// analysis or another tool.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "model")]
     pub oof: Option<PathBuf>,
     /// One JSON object per line: one per fold, then {"type": "summary", ...}.
     #[arg(long)]
@@ -59,6 +59,11 @@ pub struct EvaluateArgs {
 }
 
 pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
+    // Where the results go is checked before the (possibly long) run, not after it.
+    if let Some(dir) = &a.plots {
+        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot write plots there", dir.display()))?;
+    }
+    let oof_file = a.oof.as_ref().map(|p| std::fs::File::create(p).with_context(|| format!("{}: cannot write", p.display()))).transpose()?;
     let d = data::load(&a.data, a.gold.as_deref())?;
     let mut out = std::io::stdout().lock();
     if let Some(path) = &a.model {
@@ -138,8 +143,8 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             r.folds.len()
         );
     }
-    if let Some(path) = &a.oof {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?);
+    if let Some(file) = oof_file {
+        let mut w = std::io::BufWriter::new(file);
         for o in &r.oof {
             let e = &d.examples[o.index];
             let theme_scores: Option<serde_json::Map<String, serde_json::Value>> =

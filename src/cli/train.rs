@@ -41,6 +41,8 @@ pub struct TrainArgs {
 }
 
 pub fn run(a: TrainArgs) -> Result<ExitCode> {
+    // A bad --out is said now, not after the training it would throw away.
+    imr::model::ModelFile::check_writable(&a.out)?;
     let d = data::load(&a.data, a.gold.as_deref())?;
     let docs: Vec<_> = d.examples.iter().map(|e| e.text.clone()).collect();
     let y: Vec<bool> = d.examples.iter().map(|e| e.decision.is_overturned()).collect();

@@ -55,7 +55,7 @@ type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 /// Writes every plot as `<name>.svg` and `<name>.png` in `dir` (created if needed); returns the files written.
 pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
     register_font();
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::Write { path: dir.into(), cause: e })?;
     if data.runs.is_empty() || data.runs.iter().all(|r| r.y.is_empty()) {
         return Err(Error::Data { context: "plots".into(), message: "no predictions to plot".into() });
     }
