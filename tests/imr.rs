@@ -683,8 +683,14 @@ fn evaluate_model_on_one_decision_only() {
     let s = &json_lines(&stdout(&o))[0]["outcome"];
     assert!(s["roc_auc"].is_null() && s["pr_auc"].is_null(), "{s}");
     assert_eq!((s["balanced_accuracy"].as_f64(), s["macro_f1"].as_f64()), (Some(1.0), Some(1.0)), "{s}");
-    let table = stdout(&imr(&["evaluate", "--model", "models/default.json", "--data", d.to_str().unwrap()]));
+    let plots = d.join("plots");
+    let o = imr(&["evaluate", "--model", "models/default.json", "--data", d.to_str().unwrap(), "--plots", plots.to_str().unwrap()]);
+    let table = stdout(&o);
     assert!(table.lines().any(|l| l.trim_start().starts_with("roc_auc") && l.contains("undefined")), "{table}");
+    // No ROC or PR curve to draw: those plots are left out, and that is said; the others are written.
+    assert!(stderr(&o).contains("no ROC or precision-recall curve"), "{}", stderr(&o));
+    assert!(!plots.join("roc.svg").exists() && !plots.join("pr.png").exists());
+    assert_plot(&plots, "calibration");
 }
 
 /// Where results go is checked before any data is read or model fitted: these fail on --out / --oof / --plots

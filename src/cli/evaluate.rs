@@ -232,7 +232,8 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
 /// Writes the plots; says where on stderr, so stdout stays the report (or JSON lines).
 fn report_plots(dir: &std::path::Path, data: &PlotData) -> Result<()> {
     let files = write_plots(dir, data)?;
-    eprintln!("imr: wrote {} plots to {}", files.len(), dir.display());
+    let why = if data.ranks() { "" } else { " (no ROC or precision-recall curve: the items hold one decision only)" };
+    eprintln!("imr: wrote {} plots to {}{why}", files.len(), dir.display());
     Ok(())
 }
 

@@ -37,6 +37,13 @@ pub struct PlotData {
     pub theme_f1: Option<BTreeMap<String, f64>>,
 }
 
+impl PlotData {
+    /// Whether some run holds both decisions, so that the ROC and precision-recall curves exist.
+    pub fn ranks(&self) -> bool {
+        self.runs.iter().any(|r| r.y.iter().any(|&b| b) && r.y.iter().any(|&b| !b))
+    }
+}
+
 const SIZE: (u32, u32) = (800, 600);
 const PALETTE: [RGBColor; 5] = [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40), RGBColor(148, 103, 189)];
 
@@ -53,13 +60,16 @@ fn register_font() {
 type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// Writes every plot as `<name>.svg` and `<name>.png` in `dir` (created if needed); returns the files written.
+/// Without both decisions among the labels ([`PlotData::ranks`]), there is no ROC or precision-recall plot.
 pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
     register_font();
     std::fs::create_dir_all(dir).map_err(|e| Error::Write { path: dir.into(), cause: e })?;
     if data.runs.is_empty() || data.runs.iter().all(|r| r.y.is_empty()) {
         return Err(Error::Data { context: "plots".into(), message: "no predictions to plot".into() });
     }
-    let mut charts = vec![("roc", Chart::Roc), ("pr", Chart::Pr), ("calibration", Chart::Calibration), ("confusion", Chart::Confusion)];
+    // A ROC or precision-recall curve ranks one decision against the other: items of one decision have none.
+    let mut charts = if data.ranks() { vec![("roc", Chart::Roc), ("pr", Chart::Pr)] } else { Vec::new() };
+    charts.extend([("calibration", Chart::Calibration), ("confusion", Chart::Confusion)]);
     if data.theme_f1.as_ref().is_some_and(|t| !t.is_empty()) {
         charts.push(("theme_f1", Chart::ThemeF1));
     }
