@@ -32,6 +32,9 @@ pub enum Error {
     BadItem { path: PathBuf, case: String, item: usize, what: String },
     #[error("invalid parameter {name} = {value}: {reason}")]
     InvalidParam { name: &'static str, value: String, reason: &'static str },
+    /// A params file (`--params`): `at` is the setting (`themes.logistic.c`) or the section.
+    #[error("{path}: {at}: {message}")]
+    Params { path: PathBuf, at: String, message: String },
     #[error("{context}: {message}")]
     Data { context: String, message: String },
     /// `found`: the file's format_version as JSON text ("imr-model/0", 99), or (none).

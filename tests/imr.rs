@@ -715,3 +715,55 @@ fn bad_output_paths_are_errors_before_the_work() {
     let o = imr(&["train", "--data", "data/letters", flipped.to_str().unwrap(), "--cv-folds", "0", "--out", deep.to_str().unwrap()]);
     assert!(o.status.success() && deep.is_file(), "{}", stderr(&o));
 }
+
+#[test]
+fn params_file_changes_what_it_names_and_nothing_else() {
+    let d = tempdir("params");
+    let flipped = flipped_letter(&d);
+    let train = |out: &std::path::Path, extra: &[&str]| {
+        let base = ["train", "--data", "data/letters", flipped.to_str().unwrap(), "--cv-folds", "0", "--date", "2026-01-02", "--out", out.to_str().unwrap()];
+        let o = imr(&[&base[..], extra].concat());
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        std::fs::read(out).unwrap()
+    };
+    // Every setting written out by `imr params` and read back: the same model file.
+    let o = imr(&["params"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all = write(&d, "all.json", stdout(&o).as_bytes());
+    let shipped = train(&d.join("shipped.json"), &[]);
+    assert_eq!(train(&d.join("all.json.model"), &["--params", all.to_str().unwrap()]), shipped);
+    // One change: the model file records it, and the coefficients move.
+    let c1 = write(&d, "c1.json", br#"{"outcome": {"logistic": {"c": 1}}}"#);
+    let m: serde_json::Value = serde_json::from_slice(&train(&d.join("c1.model"), &["--params", c1.to_str().unwrap()])).unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&shipped).unwrap();
+    assert_eq!(m["metadata"]["params"]["outcome"]["logistic"]["c"], 1.0);
+    assert_eq!(s["metadata"]["params"]["outcome"]["logistic"]["c"], 10.0);
+    assert_ne!(m["outcome"]["logistic"], s["outcome"]["logistic"]);
+    assert_eq!(m["outcome"]["tfidf"], s["outcome"]["tfidf"]);
+    // `imr params` shows a file merged over the shipped settings.
+    let o = imr(&["params", "--params", c1.to_str().unwrap(), "--view", "case"]);
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((shown["outcome"]["view"].as_str(), shown["outcome"]["logistic"]["c"].as_f64()), (Some("case"), Some(1.0)));
+    // Under the change, the case view's own defaults: IDF on (written only when off).
+    assert_ne!(shown["outcome"]["tfidf"]["use_idf"], false);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&imr(&["params"]))).unwrap()["outcome"]["tfidf"]["use_idf"], false);
+    // A bad file is an error naming the file and the setting, before any letter is read.
+    let typo = write(&d, "typo.json", br#"{"themes": {"logistic": {"cc": 3}}}"#);
+    let bad = write(&d, "bad.json", br#"{"themes": {"threshold_shrink": 2}}"#);
+    let case = write(&d, "case.json", br#"{"outcome": {"view": "case", "features": {"fields": ["summary", "rationale"]}}}"#);
+    for (cmd, file, what) in [
+        ("train", &typo, "typo.json: themes.logistic.cc: unknown field `cc`, expected one of `c`"),
+        ("evaluate", &bad, "bad.json: themes: invalid parameter threshold_shrink = 2: must be in [0, 1]"),
+        ("evaluate", &case, "case.json: outcome: invalid parameter fields = rationale: the case view must not see the rationale"),
+    ] {
+        let o = imr(&[cmd, "--data", "no/such", "--params", file.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        assert!(stderr(&o).contains(what) && !stderr(&o).contains("no/such"), "{cmd}: {}", stderr(&o));
+    }
+    let o = imr(&["evaluate", "--data", "data/letters", "--params", case.to_str().unwrap(), "--view", "rationale"]);
+    assert!(stderr(&o).contains("outcome.view: case here, but the view asked for is rationale"), "{}", stderr(&o));
+    // A trained model's settings are its own: --params does not go with --model.
+    let o = imr(&["evaluate", "--data", "data/letters", "--model", "models/default.json", "--params", c1.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+}

@@ -5,8 +5,7 @@ use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
-use imr::model::{ModelFile, OutcomeParams, ThemeParams, View, MIN_ITEMS_PER_CLASS};
-use imr::ParamGuard;
+use imr::model::{ModelFile, View, MIN_ITEMS_PER_CLASS};
 use imr::features::ItemText;
 use imr::report::{write_plots, PlotData, Run};
 use serde_json::json;
@@ -30,9 +29,12 @@ pub struct EvaluateArgs {
     /// Score this trained model instead of cross-validating.
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// The text the outcome model sees.
-    #[arg(long, value_enum, default_value = "rationale")]
-    pub view: View,
+    /// The text the outcome model sees [default: rationale, or the params file's outcome.view].
+    #[arg(long, value_enum, conflicts_with = "model")]
+    pub view: Option<View>,
+    /// Settings that differ from the shipped ones, as JSON (`imr params` prints them all).
+    #[arg(long, value_name = "FILE", conflicts_with = "model")]
+    pub params: Option<PathBuf>,
     /// Folds per repeat (grouped by letter, stratified by outcome).
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
@@ -63,6 +65,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     if let Some(dir) = &a.plots {
         std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot write plots there", dir.display()))?;
     }
+    let resolved = if a.model.is_none() { Some(super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?) } else { None };
     let oof_file = a.oof.as_ref().map(|p| std::fs::File::create(p).with_context(|| format!("{}: cannot write", p.display()))).transpose()?;
     let d = data::load(&a.data, a.gold.as_deref())?;
     let mut out = std::io::stdout().lock();
@@ -126,9 +129,8 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         return Ok(exit(d.failed));
     }
 
-    let params = OutcomeParams::new(a.view).check()?;
+    let (params, theme_params) = resolved.expect("resolved without --model");
     let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
-    let theme_params = d.gold.as_ref().map(|_| ThemeParams::new().check()).transpose()?;
     let cfg = CvConfig::new(a.folds, a.repeats, a.seed, !a.no_ablation);
     let pb = progress::bar(a.folds * a.repeats, "evaluate");
     let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &cfg, &|| pb.inc(1))?;

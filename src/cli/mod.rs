@@ -3,6 +3,7 @@
 mod data;
 mod evaluate;
 mod inspect;
+mod params;
 mod parse;
 mod predict;
 mod progress;
@@ -31,6 +32,7 @@ pub enum Command {
     Evaluate(evaluate::EvaluateArgs),
     Predict(predict::PredictArgs),
     Inspect(inspect::InspectArgs),
+    Params(params::ParamsArgs),
 }
 
 /// Exit codes, documented in `--help` of each command.
@@ -68,6 +70,7 @@ pub fn main() -> ExitCode {
         Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Params(a) => params::run(a),
     };
     match result {
         Ok(code) => code,

@@ -4,8 +4,7 @@ use super::data;
 use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, CvConfig};
-use imr::model::{ModelFile, OutcomeModel, OutcomeParams, ThemeModels, ThemeParams, TrainingMetadata, TrainingParams, View, FORMAT_VERSION, MIN_ITEMS_PER_CLASS};
-use imr::ParamGuard;
+use imr::model::{ModelFile, OutcomeModel, ThemeModels, TrainingMetadata, TrainingParams, View, FORMAT_VERSION, MIN_ITEMS_PER_CLASS};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,9 +22,12 @@ pub struct TrainArgs {
     /// Gold items (JSON lines: case_number, item, themes) to train the theme models.
     #[arg(long)]
     pub gold: Option<PathBuf>,
-    /// The text the outcome model sees.
-    #[arg(long, value_enum, default_value = "rationale")]
-    pub view: View,
+    /// The text the outcome model sees [default: rationale, or the params file's outcome.view].
+    #[arg(long, value_enum)]
+    pub view: Option<View>,
+    /// Settings that differ from the shipped ones, as JSON (`imr params` prints them all).
+    #[arg(long, value_name = "FILE")]
+    pub params: Option<PathBuf>,
     /// Seed for every random choice (calibration and threshold folds, cross-validation).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -43,12 +45,11 @@ pub struct TrainArgs {
 pub fn run(a: TrainArgs) -> Result<ExitCode> {
     // A bad --out is said now, not after the training it would throw away.
     imr::model::ModelFile::check_writable(&a.out)?;
+    let (params, theme_params) = super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?;
     let d = data::load(&a.data, a.gold.as_deref())?;
     let docs: Vec<_> = d.examples.iter().map(|e| e.text.clone()).collect();
     let y: Vec<bool> = d.examples.iter().map(|e| e.decision.is_overturned()).collect();
-    let params = OutcomeParams::new(a.view).check()?;
     let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
-    let theme_params = d.gold.as_ref().map(|_| ThemeParams::new().check()).transpose()?;
 
     let cv = if a.cv_folds >= 2 {
         let pb = progress::bar(a.cv_folds, "cv");

@@ -232,7 +232,7 @@ pub fn cross_validate(
     let letters = check_data(&groups, &y, cfg.folds)?;
     let docs: Vec<&ItemText> = examples.iter().map(|e| &e.text).collect();
     let masked_params = (cfg.ablation && outcome_params.view == crate::model::View::Rationale)
-        .then(|| OutcomeParams::new(crate::model::View::RationaleMasked).check())
+        .then(|| OutcomeParams::from(outcome_params.masked()).check())
         .transpose()?;
     // The analyzer learns nothing from data, so every item is analysed once per feature set; the TF-IDF
     // vocabulary and IDF, and the models, are fitted inside each fold on its training rows only.

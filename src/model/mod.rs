@@ -5,6 +5,7 @@ pub mod examples;
 pub mod file;
 pub mod logistic;
 pub mod outcome;
+pub mod params;
 pub mod predict;
 pub mod themes;
 
@@ -13,6 +14,7 @@ pub use examples::{examples, Example};
 pub use file::{ModelFile, OutcomeFit, ThemeFit, TrainingMetadata, TrainingParams, BUILTIN_NAME, FORMAT_VERSION};
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 pub use outcome::{OutcomeModel, OutcomeParams, OutcomeValidParams, TermWeight, View};
+pub use params::{ParamsFile, ResolvedParams};
 pub use predict::{ItemToScore, Prediction};
 pub use themes::{ThemeModel, ThemeModels, ThemeParams, ThemeValidParams, UntrainedTheme, MIN_ITEMS_PER_CLASS};
 

@@ -45,6 +45,7 @@ impl View {
 
 /// Everything that defines how an outcome model is trained, checked (see [`OutcomeParams`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OutcomeValidParams {
     pub view: View,
     pub features: FeatureConfig,
@@ -86,10 +87,42 @@ checked_params!(OutcomeParams => OutcomeValidParams, validate;
 
 fn validate(p: &OutcomeValidParams) -> Result<()> {
     super::check_nested(&p.features, &p.tfidf, &p.logistic)?;
+    // A view names the text its model sees; fields set by hand (a params file) must not bring the leak back.
+    let (hidden, reason): (&[Field], _) = match p.view {
+        View::Rationale => (&[], ""),
+        View::RationaleMasked => (&[Field::Rationale, Field::Verdict], "the rationale_masked view must not see the verdict (rationale or verdict field)"),
+        View::Case => (&[Field::Rationale, Field::RationaleMasked, Field::Verdict], "the case view must not see the rationale"),
+    };
+    if let Some(f) = p.features.fields.iter().find(|f| hidden.contains(f)) {
+        return Err(Error::InvalidParam { name: "fields", value: f.name().into(), reason });
+    }
     if p.calibration_folds == 1 {
         return Err(Error::InvalidParam { name: "calibration_folds", value: "1".into(), reason: "must be 0 (no calibration) or at least 2" });
     }
     Ok(())
+}
+
+impl OutcomeValidParams {
+    /// These settings for the verdict-masked view, the ablation `imr evaluate` runs beside the rationale view: the
+    /// same except the text, the rationale read with its verdict sentences masked and the verdict field dropped.
+    pub fn masked(&self) -> OutcomeValidParams {
+        let mut fields: Vec<Field> = Vec::new();
+        for f in &self.features.fields {
+            let f = match f {
+                Field::Verdict => continue,
+                Field::Rationale => Field::RationaleMasked,
+                f => *f,
+            };
+            if !fields.contains(&f) {
+                fields.push(f);
+            }
+        }
+        OutcomeValidParams {
+            view: View::RationaleMasked,
+            features: FeatureConfig { fields, ..self.features.clone() },
+            ..self.clone()
+        }
+    }
 }
 
 /// TF-IDF settings of the models: sublinear tf, terms in at least two items.
@@ -348,5 +381,22 @@ mod tests {
         logistic.c = -1.0;
         let e = OutcomeParams::new(View::Case).logistic(logistic).check().unwrap_err().to_string();
         assert!(e.contains("C") && e.contains("-1"), "{e}");
+        // Fields set by hand cannot give a view the text it is defined without.
+        let with = |view, fields: Vec<Field>| OutcomeParams::new(view).features(FeatureConfig::new(fields)).check().map_err(|e| e.to_string());
+        assert_eq!(with(View::Case, vec![Field::Summary, Field::Verdict]).unwrap_err(), "invalid parameter fields = verdict: the case view must not see the rationale");
+        assert!(with(View::RationaleMasked, vec![Field::Rationale]).unwrap_err().contains("must not see the verdict"));
+        assert!(with(View::Case, vec![Field::Summary]).is_ok() && with(View::Rationale, vec![Field::Summary, Field::Verdict]).is_ok());
+    }
+
+    #[test]
+    fn the_masked_ablation_changes_only_the_text() {
+        let shipped = OutcomeParams::new(View::Rationale).check().unwrap();
+        assert_eq!(shipped.masked(), OutcomeParams::new(View::RationaleMasked).check().unwrap());
+        let mut mine = shipped.clone();
+        mine.logistic.c = 2.0;
+        mine.features.fields = vec![Field::Title, Field::Rationale, Field::Verdict];
+        let masked = mine.masked();
+        assert_eq!((masked.view, masked.logistic.c), (View::RationaleMasked, 2.0));
+        assert_eq!(masked.features.fields, [Field::Title, Field::RationaleMasked]);
     }
 }

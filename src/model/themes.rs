@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 /// Everything that defines how the theme models are trained, checked (see [`ThemeParams`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ThemeValidParams {
     pub features: FeatureConfig,
     pub tfidf: TfIdfValidParams,
