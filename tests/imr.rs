@@ -244,6 +244,14 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     let o = imr(&["train", "-j", "1", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--cv-folds", "2", "--date", "2026-01-02", "--out", one.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(std::fs::read(&one).unwrap() == std::fs::read(&model).unwrap(), "theme models on one thread: the same file");
+    // The settings the file records train it again, theme models included.
+    let o = imr(&["inspect", "--model", model.to_str().unwrap(), "--settings"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let settings = write(&d, "settings.json", stdout(&o).as_bytes());
+    let again = d.join("again.json");
+    let o = imr(&["train", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--cv-folds", "2", "--date", "2026-01-02", "--params", settings.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&again).unwrap() == std::fs::read(&model).unwrap(), "retrained from its settings: the same file");
     assert!(stderr(&o).contains("theme rare: not trained, 1 of the 14 gold items have it"), "{}", stderr(&o));
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(m["themes"]["untrained"], serde_json::json!([{"id": "rare", "positives": 1, "items": 14}]));
@@ -740,6 +748,12 @@ fn params_file_changes_what_it_names_and_nothing_else() {
     assert_eq!(s["metadata"]["params"]["outcome"]["logistic"]["c"], 10.0);
     assert_ne!(m["outcome"]["logistic"], s["outcome"]["logistic"]);
     assert_eq!(m["outcome"]["tfidf"], s["outcome"]["tfidf"]);
+    // The model's recorded settings carry the change and train the same file again.
+    let o = imr(&["inspect", "--model", d.join("c1.model").to_str().unwrap(), "--settings"]);
+    let recorded = write(&d, "recorded.json", stdout(&o).as_bytes());
+    assert!(stdout(&o).contains("\"c\": 1.0"), "{}", stdout(&o));
+    assert_eq!(train(&d.join("recorded.model"), &["--params", recorded.to_str().unwrap()]), std::fs::read(d.join("c1.model")).unwrap());
+    assert_eq!(stdout(&imr(&["inspect", "--settings"])), stdout(&imr(&["params"])), "the built-in model: the shipped settings");
     // `imr params` shows a file merged over the shipped settings.
     let o = imr(&["params", "--params", c1.to_str().unwrap(), "--view", "case"]);
     let shown: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();

@@ -1,7 +1,7 @@
 //! `imr inspect`: what a model file holds, and the terms that weigh most in each of its models.
 
 use super::data::load_model;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use imr::features::{Field, CUE_CODE};
 use imr::model::{BinaryLogistic, ClassWeight, LogisticValidParams};
 use serde::Serialize;
@@ -23,6 +23,10 @@ pub struct InspectArgs {
     /// One JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Print only the settings the model was trained with, as a params file: `imr train --params` with it, the
+    /// same data, seed and date trains the same file again.
+    #[arg(long, conflicts_with_all = ["json", "top"])]
+    pub settings: bool,
 }
 
 /// One term and its coefficient; `term` is the analysed form (stemmed, negation-marked), `field` where it is
@@ -54,6 +58,11 @@ fn extremes(vocabulary: &[String], m: &BinaryLogistic, k: usize) -> (Vec<Weight>
 
 pub fn run(a: InspectArgs) -> Result<ExitCode> {
     let (m, name) = load_model(a.model.as_deref())?;
+    if a.settings {
+        let s = m.training_settings().with_context(|| format!("{name}: the file does not record its training settings (format 2 or older)"))?;
+        writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&s)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let md = &m.metadata;
     let (over, upheld) = extremes(m.outcome.tfidf.vocabulary(), &m.outcome.logistic, a.top);
     let themes: Vec<_> = m

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 /// Print the training settings of the outcome and theme models as JSON: the shipped ones, or with --params FILE
 /// that file's changes merged over them and checked. A starting point for a params file, and a check of one before
-/// a long run.
+/// a long run (`imr inspect --settings` prints those a model file was trained with).
 ///
 /// A params file holds only what it changes, in the shape printed here, e.g.
 /// {"outcome": {"logistic": {"c": 3}}, "themes": {"threshold_shrink": 0}}.
@@ -24,10 +24,9 @@ pub struct ParamsArgs {
 }
 
 pub fn run(a: ParamsArgs) -> Result<ExitCode> {
-    let (outcome, _) = resolve(a.params.as_deref(), a.view, false)?;
-    let themes = load(a.params.as_deref())?.themes()?;
+    let settings = ResolvedParams { outcome: resolve(a.params.as_deref(), a.view, false)?.0, themes: Some(load(a.params.as_deref())?.themes()?) };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", serde_json::to_string_pretty(&ResolvedParams { outcome, themes })?)?;
+    writeln!(out, "{}", serde_json::to_string_pretty(&settings)?)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,6 +3,7 @@
 
 use super::logistic::LogisticValidParams;
 use super::outcome::{OutcomeModel, OutcomeValidParams};
+use super::params::ResolvedParams;
 use super::themes::{ThemeModels, ThemeValidParams};
 use crate::error::{Error, Result};
 use crate::eval::cv::CvSummary;
@@ -90,6 +91,36 @@ impl TrainingParams {
 }
 
 impl ModelFile {
+    /// The settings this file's models were trained with, as `imr params` prints them: a params file
+    /// (`--params`) that trains them again. The analyzer, fields and TF-IDF come from each model, the fit settings
+    /// from `metadata.params`; None for a file of format 2 or older, which does not record them. A file without
+    /// theme models has no theme settings; a decision-rule theme left untrained reads back as no rule, which
+    /// fits the same models.
+    pub fn training_settings(&self) -> Option<ResolvedParams> {
+        let p = self.metadata.params.as_ref()?;
+        let o = &self.outcome;
+        let outcome = OutcomeValidParams {
+            view: o.view,
+            features: o.features.clone(),
+            tfidf: o.tfidf.params().clone(),
+            logistic: p.outcome.logistic.clone(),
+            calibration_folds: p.outcome.calibration_folds,
+        };
+        let themes = match (&self.themes, &p.themes) {
+            (Some(t), Some(f)) => Some(ThemeValidParams {
+                features: t.features.clone(),
+                tfidf: t.tfidf.params().clone(),
+                logistic: f.logistic.clone(),
+                threshold_folds: f.threshold_folds,
+                overturned_theme: t.overturned_theme.clone(),
+                own_cue_scale: f.own_cue_scale,
+                threshold_shrink: f.threshold_shrink,
+            }),
+            _ => None,
+        };
+        Some(ResolvedParams { outcome, themes })
+    }
+
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut json = serde_json::to_vec(self).map_err(|e| Error::Json { path: path.into(), cause: e })?;
         json.push(b'\n');
@@ -182,6 +213,10 @@ mod tests {
         v["metadata"].as_object_mut().unwrap().remove("params");
         let old = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
         assert_eq!(old.metadata.params, None);
+        assert_eq!(old.training_settings(), None, "a format-2 file cannot say how it was fitted");
+        let shipped = now.training_settings().unwrap();
+        assert_eq!(shipped.outcome, crate::model::OutcomeParams::new(crate::model::View::Rationale).check().unwrap());
+        assert_eq!(shipped.themes, Some(crate::model::ThemeParams::new().check().unwrap()));
         assert_eq!(ModelFile { metadata: TrainingMetadata { params: now.metadata.params.clone(), ..old.metadata.clone() }, format_version: now.format_version.clone(), ..old }, now);
         // Without params the file has no "params" key (a format-2 shape), not a null.
         assert!(!serde_json::to_string(&TrainingMetadata { params: None, ..now.metadata.clone() }).unwrap().contains("params"));

@@ -155,11 +155,13 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// The settings that `imr params` prints: a params file that changes nothing (every setting written out).
+/// Every setting written out, as `imr params` prints them: a params file that leaves nothing to the defaults.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResolvedParams {
     pub outcome: OutcomeValidParams,
-    pub themes: ThemeValidParams,
+    /// None for a model file without theme models ([`crate::model::ModelFile::training_settings`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub themes: Option<ThemeValidParams>,
 }
 
 #[cfg(test)]
@@ -199,10 +201,10 @@ mod tests {
     fn printed_settings_read_back_unchanged() {
         for view in [View::Rationale, View::Case] {
             let none = ParamsFile::default();
-            let all = ResolvedParams { outcome: none.outcome(Some(view)).unwrap(), themes: none.themes().unwrap() };
+            let all = ResolvedParams { outcome: none.outcome(Some(view)).unwrap(), themes: Some(none.themes().unwrap()) };
             let f = file(&serde_json::to_string_pretty(&all).unwrap()).unwrap();
             assert_eq!(f.outcome(None).unwrap(), all.outcome);
-            assert_eq!(f.themes().unwrap(), all.themes);
+            assert_eq!(Some(f.themes().unwrap()), all.themes);
         }
     }
 
