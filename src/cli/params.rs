@@ -24,7 +24,8 @@ pub struct ParamsArgs {
 }
 
 pub fn run(a: ParamsArgs) -> Result<ExitCode> {
-    let settings = ResolvedParams { outcome: resolve(a.params.as_deref(), a.view, false)?.0, themes: Some(load(a.params.as_deref())?.themes()?) };
+    let file = load(a.params.as_deref())?;
+    let settings = ResolvedParams { outcome: file.outcome(a.view).context("--params")?, themes: Some(file.themes().context("--params")?) };
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", serde_json::to_string_pretty(&settings)?)?;
     Ok(ExitCode::SUCCESS)
