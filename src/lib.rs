@@ -8,7 +8,8 @@
 //!    one versioned `ModelFile`, which scores new items as `Prediction`s;
 //! 4. [`eval`] (grouped, stratified cross-validation and its metrics) and [`report`] (plots).
 //!
-//! [`gold`] reads the hand-annotated items that the theme models learn from.
+//! [`gold`] reads the hand-annotated items that the theme models learn from; [`model::ParamsFile`] reads
+//! settings changed in a JSON file (`--params`) over the shipped ones, checked as the builders check them.
 //!
 //! From letters to a fitted outcome model and its scores, on the sample letters (`imr train` does the same with
 //! cross-validation, calibration, theme models and a model file):
