@@ -432,6 +432,13 @@ fn default_model_predicts_sample_letters() {
         let words: std::collections::HashSet<String> = upheld.iter().map(|t| t["text"].as_str().unwrap().to_lowercase()).collect();
         assert_eq!(words.len(), upheld.len(), "each wording listed once");
     }
+    // In the table, an item is one row and one line per side and theme; a quote in a matched cue is escaped.
+    let table = stdout(&imr(&["predict", "data/letters"]));
+    let explanation = regex::Regex::new(r#"^ +[a-z_ A-Z]+: "(?:[^"\\]|\\.)*"(?: "(?:[^"\\]|\\.)*")*$"#).unwrap();
+    for line in table.lines().skip(1) {
+        assert!(line.starts_with("00") || explanation.is_match(line), "{line}");
+    }
+    assert!(table.contains(r#" "not present\" is not correct for this patient"#), "{table}");
     // The one Overturned seed item scores above every Upheld one.
     let over = rows.iter().find(|r| r["decision"] == "Overturned").unwrap()["p_overturned"].as_f64().unwrap();
     assert!(rows.iter().filter(|r| r["decision"] == "Upheld").all(|r| r["p_overturned"].as_f64().unwrap() < over));

@@ -144,7 +144,9 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             let sides = [("towards Overturned", &p.top_overturned), ("towards Upheld", &p.top_upheld)];
             for (label, v) in sides.into_iter().chain(p.theme_evidence.iter().map(|(id, v)| (id.as_str(), v))) {
                 if !v.is_empty() {
-                    let words: Vec<String> = v.iter().map(|t| format!("\"{}\"", t.text)).collect();
+                    // Quoted as Rust strings: a quote or a line break inside a matched cue is escaped, so each
+                    // term's bounds and the table's lines stay readable.
+                    let words: Vec<String> = v.iter().map(|t| format!("{:?}", t.text)).collect();
                     writeln!(out, "{:>29} {}", format!("{label}:"), words.join(" "))?;
                 }
             }
