@@ -761,6 +761,12 @@ fn params_file_changes_what_it_names_and_nothing_else() {
     assert!(stdout(&o).contains("\"c\": 1.0"), "{}", stdout(&o));
     assert_eq!(train(&d.join("recorded.model"), &["--params", recorded.to_str().unwrap()]), std::fs::read(d.join("c1.model")).unwrap());
     assert_eq!(stdout(&imr(&["inspect", "--settings"])), stdout(&imr(&["params"])), "the built-in model: the shipped settings");
+    // Cross-validation with the settings says which they were.
+    let cv = ["evaluate", "--data", "data/letters", flipped.to_str().unwrap(), "--folds", "2", "--repeats", "1", "--params", c1.to_str().unwrap()];
+    let o = imr(&[&cv[..], &["--json"]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json_lines(&stdout(&o)).last().unwrap()["params"], c1.to_str().unwrap());
+    assert!(stdout(&imr(&cv)).lines().next().unwrap().ends_with(&format!("view rationale, settings {}", c1.display())));
     // `imr params` shows a file merged over the shipped settings.
     let o = imr(&["params", "--params", c1.to_str().unwrap(), "--view", "case"]);
     let shown: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();

@@ -188,11 +188,15 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             writeln!(out, "{v}")?;
         }
         let mut v = serde_json::to_value(&r.summary)?;
-        v.as_object_mut().expect("object").insert("type".into(), json!("summary"));
+        let o = v.as_object_mut().expect("object");
+        o.insert("type".into(), json!("summary"));
+        // Which settings gave these figures: the params file, or null for the shipped settings.
+        o.insert("params".into(), json!(a.params.as_ref().map(|p| p.display().to_string())));
         writeln!(out, "{v}")?;
     } else {
         let s = &r.summary;
-        writeln!(out, "{}-fold x {} cross-validation, grouped by letter, seed {}: {} items of {} letters, view {}", s.folds, s.repeats, s.seed, s.items, s.letters, s.view)?;
+        let settings = a.params.as_ref().map_or("shipped settings".into(), |p| format!("settings {}", p.display()));
+        writeln!(out, "{}-fold x {} cross-validation, grouped by letter, seed {}: {} items of {} letters, view {}, {settings}", s.folds, s.repeats, s.seed, s.items, s.letters, s.view)?;
         write!(out, "{:<8}", "fold")?;
         let names: Vec<&str> = ["roc_auc", "pr_auc", "f1", "precision", "recall", "balanced_accuracy", "brier", "log_loss"].to_vec();
         for n in &names {
