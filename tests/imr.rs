@@ -794,3 +794,16 @@ fn params_file_changes_what_it_names_and_nothing_else() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
 }
+
+#[test]
+fn shell_completions_cover_every_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = imr(&["completions", shell]);
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        for word in ["parse", "train", "evaluate", "predict", "inspect", "params", "--gold", "--settings"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+    }
+    assert_eq!(imr(&["completions", "tcsh"]).status.code(), Some(2));
+}

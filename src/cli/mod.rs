@@ -33,6 +33,11 @@ pub enum Command {
     Predict(predict::PredictArgs),
     Inspect(inspect::InspectArgs),
     Params(params::ParamsArgs),
+    /// Print a shell completion script for imr (e.g. `imr completions bash > ~/.local/share/bash-completion/completions/imr`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Exit codes, documented in `--help` of each command.
@@ -71,6 +76,12 @@ pub fn main() -> ExitCode {
         Command::Predict(a) => predict::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Params(a) => params::run(a),
+        Command::Completions { shell } => {
+            // Into a buffer first: `generate` panics on a write error, such as a closed pipe.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "imr", &mut script);
+            std::io::stdout().lock().write_all(&script).map(|()| ExitCode::SUCCESS).map_err(Into::into)
+        }
     };
     match result {
         Ok(code) => code,
