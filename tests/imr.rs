@@ -262,6 +262,8 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         assert_eq!(r["theme_scores"].as_object().unwrap().keys().collect::<Vec<_>>(), ["common", "other"]);
         assert!(!r["themes"].as_array().unwrap().is_empty());
     }
+    let csv = csv_records(&stdout(&imr(&["predict", "--model", model.to_str().unwrap(), "--csv", "data/letters"])));
+    assert_eq!(csv[0].iter().filter(|h| h.starts_with("theme_score_")).collect::<Vec<_>>(), ["theme_score_common", "theme_score_other"]);
     let o = imr(&["inspect", "--model", model.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(json_lines(&stdout(&o))[0]["untrained_themes"][0]["id"], "rare");

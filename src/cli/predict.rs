@@ -3,7 +3,7 @@
 use super::parse::read_reporting;
 use anyhow::{bail, Context, Result};
 use imr::features::ItemText;
-use imr::model::{ItemToScore, TermWeight};
+use imr::model::{ItemToScore, Prediction, TermWeight};
 use imr::Decision;
 use serde::Deserialize;
 use std::io::{BufRead, Write};
@@ -80,31 +80,73 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     if rows.is_empty() {
         bail!("no item to score");
     }
-    let (sources, items): (Vec<String>, Vec<ItemToScore>) = rows.into_iter().map(|r| (r.source, r.item)).unzip();
-    let preds = model.predict(items, a.top)?;
-    // Scored, but on no evidence: say so rather than let the intercept pass for a reading.
-    for (p, source) in preds.iter().zip(&sources) {
-        if p.known_terms == 0 {
-            eprintln!("imr: {source}: no term of it is in the outcome vocabulary of {model_name}; its P(Overturned) is the model's intercept, not a reading");
-        }
-    }
+    // Scored in chunks and written as they come: memory follows the chunk, not the input, and output starts at
+    // once. Each item's scores and explanations depend on it alone (tested in model::predict), so the chunking
+    // changes nothing in the output.
+    // The fitted themes (an untrained one has no score).
+    let mut ids: Vec<String> = model.themes.iter().flat_map(|t| &t.themes).map(|t| t.id.clone()).collect();
+    ids.sort_unstable();
+    let format = if a.json { Format::Json } else if a.csv { Format::Csv } else { Format::Table };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if a.json {
+    write_header(&mut out, format, &ids)?;
+    let pb = super::progress::bar(rows.len(), "predict");
+    let mut rows = rows.into_iter();
+    loop {
+        let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let (sources, items): (Vec<String>, Vec<ItemToScore>) = chunk.into_iter().map(|r| (r.source, r.item)).unzip();
+        let preds = model.predict(items, a.top)?;
+        // Scored, but on no evidence: say so rather than let the intercept pass for a reading.
+        for (p, source) in preds.iter().zip(&sources) {
+            if p.known_terms == 0 {
+                eprintln!("imr: {source}: no term of it is in the outcome vocabulary of {model_name}; its P(Overturned) is the model's intercept, not a reading");
+            }
+        }
         for p in &preds {
-            serde_json::to_writer(&mut out, p)?;
+            write_prediction(&mut out, format, &ids, a.top, p)?;
+        }
+        pb.inc(preds.len() as u64);
+    }
+    pb.finish_and_clear();
+    out.flush()?;
+    Ok(if failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+}
+
+/// Items scored at a time.
+const CHUNK: usize = 8192;
+
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+fn write_header(out: &mut impl Write, format: Format, ids: &[String]) -> std::io::Result<()> {
+    match format {
+        Format::Json => Ok(()),
+        Format::Csv => {
+            // Every fitted theme's score gets a column, as `theme_scores` in --json.
+            let mut header: Vec<String> =
+                ["case_number", "item", "title", "decision", "p_overturned", "predicted", "known_terms", "themes"].map(String::from).into();
+            header.extend(ids.iter().map(|id| format!("theme_score_{id}")));
+            header.extend(["theme_evidence", "top_overturned", "top_upheld"].map(String::from));
+            super::csv_record(out, &header)
+        }
+        Format::Table => writeln!(out, "{:<22} {:>4}  {:<40} {:>10}  {:>6}  {:<10}  themes", "case", "item", "title", "decision", "p(ovr)", "predicted"),
+    }
+}
+
+fn write_prediction(out: &mut impl Write, format: Format, ids: &[String], top: usize, p: &Prediction) -> Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer(&mut *out, p)?;
             out.write_all(b"\n")?;
         }
-    } else if a.csv {
-        // Every fitted theme's score gets a column, as `theme_scores` in --json; numbers in full (shortest
-        // round-trip) precision, so that a ranking read from the CSV is the model's.
-        let mut ids: Vec<&str> = model.themes.iter().flat_map(|t| &t.themes).map(|t| t.id.as_str()).collect();
-        ids.sort_unstable();
-        let mut header: Vec<String> =
-            ["case_number", "item", "title", "decision", "p_overturned", "predicted", "known_terms", "themes"].map(String::from).into();
-        header.extend(ids.iter().map(|id| format!("theme_score_{id}")));
-        header.extend(["theme_evidence", "top_overturned", "top_upheld"].map(String::from));
-        super::csv_record(&mut out, &header)?;
-        for p in &preds {
+        Format::Csv => {
+            // Numbers in full (shortest round-trip) precision, so that a ranking read from the CSV is the model's.
             let words = |v: &[TermWeight]| v.iter().map(|t| t.text.clone()).collect::<Vec<_>>().join("; ");
             let evidence = p.theme_evidence.iter().map(|(id, v)| format!("{id}: {}", words(v))).collect::<Vec<_>>().join(" | ");
             let mut fields = vec![
@@ -117,13 +159,11 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
                 p.known_terms.to_string(),
                 p.themes.join(" "),
             ];
-            fields.extend(ids.iter().map(|id| p.theme_scores.get(*id).map(f64::to_string).unwrap_or_default()));
+            fields.extend(ids.iter().map(|id| p.theme_scores.get(id).map(f64::to_string).unwrap_or_default()));
             fields.extend([evidence, words(&p.top_overturned), words(&p.top_upheld)]);
-            super::csv_record(&mut out, &fields)?;
+            super::csv_record(out, &fields)?;
         }
-    } else {
-        writeln!(out, "{:<22} {:>4}  {:<40} {:>10}  {:>6}  {:<10}  themes", "case", "item", "title", "decision", "p(ovr)", "predicted")?;
-        for p in &preds {
+        Format::Table => {
             let title: String = p.title.clone().unwrap_or_else(|| "(rationale)".into()).chars().take(40).collect();
             writeln!(
                 out,
@@ -137,8 +177,8 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
                 p.themes.join(", ")
             )?;
             // --top 0: the scores alone, one line an item.
-            if a.top == 0 {
-                continue;
+            if top == 0 {
+                return Ok(());
             }
             // A side or theme without a term (an item of unknown words, a theme set by the decision rule) gets no line.
             let sides = [("towards Overturned", &p.top_overturned), ("towards Upheld", &p.top_upheld)];
@@ -152,8 +192,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             }
         }
     }
-    out.flush()?;
-    Ok(if failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+    Ok(())
 }
 
 /// One `--items` row: the fields of `imr parse --items` that a model reads (others are ignored).

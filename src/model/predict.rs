@@ -166,4 +166,21 @@ mod tests {
         let title_only = ItemText::from_parts("Physical therapy x 12", "", None, None, None);
         assert!(!m.reads(&title_only));
     }
+
+    /// An item's prediction depends on it alone, not on the batch it is scored in: `imr predict` scores its input
+    /// in chunks.
+    #[test]
+    fn predictions_do_not_depend_on_the_batch() {
+        let m = ModelFile::builtin().unwrap();
+        let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/letters"));
+        let letters: Vec<_> = crate::parse::read_letters(&crate::parse::discover(&[dir]).unwrap(), || {}).into_iter().map(|l| l.unwrap()).collect();
+        let items = || letters.iter().flat_map(|l| l.items.iter().map(move |it| ItemToScore::from_item(l, it))).collect::<Vec<_>>();
+        let whole = m.predict(items(), 5).unwrap();
+        assert_eq!(whole.len(), 12);
+        let mut parts = items();
+        let rest = parts.split_off(5);
+        let mut chunked = m.predict(parts, 5).unwrap();
+        chunked.extend(rest.into_iter().flat_map(|it| m.predict(vec![it], 5).unwrap()));
+        assert_eq!(chunked, whole);
+    }
 }
