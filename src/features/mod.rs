@@ -184,6 +184,8 @@ impl FeatureConfig {
         if !(1..=4).contains(&self.ngram_max) {
             return Err(Error::InvalidParam { name: "ngram_max", value: self.ngram_max.to_string(), reason: "must be 1 to 4" });
         }
+        // A bad cue (a pattern from a params file) is said when the settings are checked, not at the first fit.
+        cues::CueMatcher::new(&self.cues)?;
         Ok(())
     }
 }

@@ -233,6 +233,10 @@ mod tests {
         assert_eq!(e(r#"{"themes": {"threshold_shrink": 1.5}}"#), "p.json: themes: invalid parameter threshold_shrink = 1.5: must be in [0, 1]");
         assert_eq!(e(r#"{"outcome": {"logistic": {"c": -1}}}"#).split(": must").next().unwrap(), "p.json: outcome: invalid parameter C = -1");
         assert_eq!(e(r#"{"outcome": {"view": "letters"}}"#).split(',').next().unwrap(), "p.json: outcome.view: unknown variant `letters`");
+        assert_eq!(
+            e(r#"{"themes": {"features": {"cues": [{"name": "x", "pattern": "(unclosed"}]}}}"#),
+            "p.json: themes: invalid parameter cues.pattern = (unclosed: is not a valid regular expression"
+        );
         assert_eq!(e(r#"{"outcom": {}}"#), "p.json: outcom: unknown section (expected outcome or themes)");
         assert_eq!(e(r#"{"themes": 3}"#), "p.json: themes: expected an object, found a number");
         assert_eq!(e("[1]"), "p.json: (top level): expected an object with \"outcome\" and/or \"themes\", found a list");
