@@ -355,6 +355,21 @@ fn predict_scores_parsed_items_and_undecided_requests() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o).matches("nothing for the rationale view of the built-in model").count(), 12, "{}", stderr(&o));
     assert!(stderr(&o).contains("undecided.jsonl:12: nothing"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("a request without a rationale is forecast by --model case"), "{}", stderr(&o));
+    // The built-in case model forecasts them: scores that rank the requests, the same as its file gives.
+    let o = imr(&["predict", "--model", "case", "--items", file.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let builtin = json_lines(&stdout(&o));
+    assert_eq!(builtin.len(), 12);
+    assert!(builtin.iter().all(|r| r["themes"].as_array().unwrap().is_empty() && r["known_terms"].as_u64().unwrap() > 0));
+    let p: Vec<f64> = builtin.iter().map(|r| r["p_overturned"].as_f64().unwrap()).collect();
+    assert!(p.iter().any(|&x| x != p[0]), "{p:?}");
+    assert_eq!(stdout(&imr(&["predict", "--model", "models/case.json", "--items", file.to_str().unwrap(), "--json"])), stdout(&o));
+    // A name is a built-in model only as a bare word: ./case is a file (here, none).
+    let o = imr_in(&d, &["predict", "--model", "./case", "--text", "x"]);
+    assert!(o.status.code() == Some(2) && stderr(&o).contains("./case: cannot read"), "{}", stderr(&o));
+    let o = imr(&["inspect", "--model", "case"]);
+    assert!(stdout(&o).contains("the built-in case model (models/case.json)") && stdout(&o).contains("view case"), "{}", stdout(&o));
     // A bad line among good ones: reported with its line number, the others scored, exit 1.
     let o = imr_stdin(&["predict", "--items", "-", "--json"], b"{\"rationale\": \"The request is medically necessary.\"}\nnot json\n");
     assert_eq!(o.status.code(), Some(1));

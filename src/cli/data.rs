@@ -49,10 +49,18 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
     Ok(Data { examples: ex, letters: letters.len(), gold, failed })
 }
 
-/// The model file at `path`, or the built-in model; with the name to report it by.
+/// The model file at `path`, a built-in model by name (`default`, `case`), or the default built-in model; with the
+/// name to report it by. A name is a bare word, as rustc's `--target` takes a built-in name or a `.json` file:
+/// `./case` is the file.
 pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
-    Ok(match path {
-        Some(p) => (ModelFile::load(p)?, p.display().to_string()),
-        None => (ModelFile::builtin()?, BUILTIN_NAME.to_string()),
-    })
+    let Some(p) = path else { return Ok((ModelFile::builtin()?, BUILTIN_NAME.to_string())) };
+    if let Some(m) = p.to_str().and_then(ModelFile::builtin_named) {
+        let (m, label) = m?;
+        return Ok((m, label.to_string()));
+    }
+    Ok((ModelFile::load(p)?, p.display().to_string()))
 }
+
+/// The --model help of every command that reads one.
+pub const MODEL_HELP: &str = "Model file, or a built-in model: default (models/default.json: rationales, with themes) or case \
+(models/case.json: a forecast from the clinical summary, title and guideline lines, before any rationale)";

@@ -5,7 +5,7 @@ use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
-use imr::model::{ModelFile, View, MIN_ITEMS_PER_CLASS};
+use imr::model::{View, MIN_ITEMS_PER_CLASS};
 use imr::features::ItemText;
 use imr::report::{write_plots, PlotData, Run};
 use serde_json::json;
@@ -26,8 +26,8 @@ pub struct EvaluateArgs {
     /// Gold items with themes, to evaluate the theme models too.
     #[arg(long)]
     pub gold: Option<PathBuf>,
-    /// Score this trained model instead of cross-validating.
-    #[arg(long)]
+    /// Score this trained model instead of cross-validating: a file, or a built-in model (default, case).
+    #[arg(long, value_name = "FILE|NAME")]
     pub model: Option<PathBuf>,
     /// The text the outcome model sees [default: rationale, or the params file's outcome.view].
     #[arg(long, value_enum, conflicts_with = "model")]
@@ -70,7 +70,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     let d = data::load(&a.data, a.gold.as_deref())?;
     let mut out = std::io::stdout().lock();
     if let Some(path) = &a.model {
-        let m = ModelFile::load(path)?;
+        let (m, name) = data::load_model(Some(path))?;
         let docs: Vec<&ItemText> = d.examples.iter().map(|e| &e.text).collect();
         let y: Vec<bool> = d.examples.iter().map(|e| e.decision.is_overturned()).collect();
         let p = m.outcome.predict_proba(&docs)?;
@@ -101,13 +101,13 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         let outcome_map: BTreeMap<&str, f64> = outcome_values(&outcome).into_iter().collect();
         if a.json {
             let summary = json!({
-                "type": "summary", "model": path.display().to_string(), "items": d.examples.len(), "letters": d.letters,
+                "type": "summary", "model": name, "items": d.examples.len(), "letters": d.letters,
                 "outcome": outcome_map, "confusion": outcome.confusion,
                 "themes": themes.as_ref().map(|t| json!({"micro_f1": t.micro_f1, "macro_f1": t.macro_f1, "per_theme": t.per_theme})),
             });
             writeln!(out, "{summary}")?;
         } else {
-            writeln!(out, "model {} on {} items of {} letters", path.display(), d.examples.len(), d.letters)?;
+            writeln!(out, "model {name} on {} items of {} letters", d.examples.len(), d.letters)?;
             for (k, v) in &outcome_map {
                 if v.is_nan() {
                     // ROC-AUC and PR-AUC rank one decision against the other (null in --json).

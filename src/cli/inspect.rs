@@ -14,8 +14,7 @@ use std::process::ExitCode;
 /// model and each theme model its threshold and the terms with the largest coefficients.
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
-    /// Model file [default: the built-in model, models/default.json compiled in].
-    #[arg(long)]
+    #[arg(long, value_name = "FILE|NAME", help = super::data::MODEL_HELP, long_help = format!("{} [default: default, compiled in]", super::data::MODEL_HELP))]
     pub model: Option<PathBuf>,
     /// Terms to show for each side of each model.
     #[arg(long, default_value_t = 8)]

@@ -16,8 +16,7 @@ use std::process::ExitCode;
 /// Exit status: 0 on success, 1 when some letters could not be read (the others are scored), 2 on error.
 #[derive(Debug, clap::Args)]
 pub struct PredictArgs {
-    /// Model file [default: the built-in model, models/default.json compiled in].
-    #[arg(long)]
+    #[arg(long, value_name = "FILE|NAME", help = super::data::MODEL_HELP, long_help = format!("{} [default: default, compiled in]", super::data::MODEL_HELP))]
     pub model: Option<PathBuf>,
     /// Letter files or directories.
     pub inputs: Vec<PathBuf>,
@@ -73,8 +72,9 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let (rows, unreadable): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| model.reads(&r.item.text));
     let view = model.outcome.view;
     let names = view.fields().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+    let hint = if view == imr::model::View::Case { "" } else { "; a request without a rationale is forecast by --model case" };
     for r in &unreadable {
-        eprintln!("imr: {}: nothing for the {} view of {model_name} to read (it reads {names})", r.source, view.name());
+        eprintln!("imr: {}: nothing for the {} view of {model_name} to read (it reads {names}){hint}", r.source, view.name());
     }
     failed += unreadable.len();
     if rows.is_empty() {

@@ -20,6 +20,14 @@ const READS_TOO: &[&str] = &["imr-model/1", "imr-model/2"];
 /// How errors and reports name the compiled-in model ([`ModelFile::builtin`]).
 pub const BUILTIN_NAME: &str = "the built-in model (models/default.json)";
 
+/// The models compiled into the library, by name: `default` scores rationales (and assigns themes), `case`
+/// forecasts a request from its clinical summary, title and guideline lines, before any rationale exists (no
+/// theme models: themes are read from a rationale). `(name, how reports name it, the file)`.
+pub const BUILTIN_MODELS: [(&str, &str, &[u8]); 2] = [
+    ("default", BUILTIN_NAME, include_bytes!("../../models/default.json")),
+    ("case", "the built-in case model (models/case.json)", include_bytes!("../../models/case.json")),
+];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelFile {
@@ -165,7 +173,13 @@ impl ModelFile {
     /// The shipped `models/default.json`, compiled into the library: an installed `imr` scores letters from any
     /// directory without a model file beside it.
     pub fn builtin() -> Result<ModelFile> {
-        Self::from_slice(include_bytes!("../../models/default.json"), Path::new(BUILTIN_NAME))
+        Self::from_slice(BUILTIN_MODELS[0].2, Path::new(BUILTIN_NAME))
+    }
+
+    /// A model of [`BUILTIN_MODELS`] by name, with the name reports give it; None for another name.
+    pub fn builtin_named(name: &str) -> Option<Result<(ModelFile, &'static str)>> {
+        let (_, label, bytes) = BUILTIN_MODELS.iter().find(|(n, ..)| *n == name)?;
+        Some(Self::from_slice(bytes, Path::new(label)).map(|m| (m, *label)))
     }
 
     /// `bytes` of a model file; `path` names it in errors.
@@ -195,6 +209,10 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.json");
         let m = ModelFile::load(&path).unwrap();
         assert_eq!(ModelFile::builtin().unwrap(), m, "the built-in model is models/default.json");
+        let case = ModelFile::load(&path.with_file_name("case.json")).unwrap();
+        assert_eq!(ModelFile::builtin_named("case").unwrap().unwrap().0, case, "the built-in case model is models/case.json");
+        assert_eq!((case.outcome.view, case.themes.is_none()), (crate::model::View::Case, true));
+        assert!(ModelFile::builtin_named("models/case.json").is_none());
         let out = std::env::temp_dir().join(format!("imr-unit-{}-model.json", std::process::id()));
         m.save(&out).unwrap();
         let same = std::fs::read(&out).unwrap() == std::fs::read(&path).unwrap();

@@ -11,7 +11,7 @@ pub mod themes;
 
 pub use calibration::Platt;
 pub use examples::{examples, Example};
-pub use file::{ModelFile, OutcomeFit, ThemeFit, TrainingMetadata, TrainingParams, BUILTIN_NAME, FORMAT_VERSION};
+pub use file::{ModelFile, OutcomeFit, ThemeFit, TrainingMetadata, TrainingParams, BUILTIN_MODELS, BUILTIN_NAME, FORMAT_VERSION};
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 pub use outcome::{OutcomeModel, OutcomeParams, OutcomeValidParams, TermWeight, View};
 pub use params::{ParamsFile, ResolvedParams};
