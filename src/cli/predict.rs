@@ -80,15 +80,15 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     if rows.is_empty() {
         bail!("no item to score");
     }
-    // Scored in chunks and written as they come: memory follows the chunk, not the input, and output starts at
-    // once. Each item's scores and explanations depend on it alone (tested in model::predict), so the chunking
-    // changes nothing in the output.
     // The fitted themes (an untrained one has no score).
     let mut ids: Vec<String> = model.themes.iter().flat_map(|t| &t.themes).map(|t| t.id.clone()).collect();
     ids.sort_unstable();
     let format = if a.json { Format::Json } else if a.csv { Format::Csv } else { Format::Table };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     write_header(&mut out, format, &ids)?;
+    // Scored in chunks and written as they come: memory follows the chunk, not the input, and output starts at
+    // once. Each item's scores and explanations depend on it alone (tested in model::predict), so the chunking
+    // changes nothing in the output.
     let pb = super::progress::bar(rows.len(), "predict");
     let mut rows = rows.into_iter();
     loop {
