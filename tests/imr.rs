@@ -368,6 +368,12 @@ fn predict_scores_parsed_items_and_undecided_requests() {
     // A name is a built-in model only as a bare word: ./case is a file (here, none).
     let o = imr_in(&d, &["predict", "--model", "./case", "--text", "x"]);
     assert!(o.status.code() == Some(2) && stderr(&o).contains("./case: cannot read"), "{}", stderr(&o));
+    std::fs::copy(&case, d.join("case")).unwrap();
+    let o = imr_in(&d, &["inspect", "--model", "case"]);
+    assert!(o.status.success() && stderr(&o).contains("--model case is the built-in case model (models/case.json); ./case names the file here"), "{}", stderr(&o));
+    assert!(stdout(&o).contains("data       155 letters"), "the built-in model, not the file: {}", stdout(&o));
+    let o = imr_in(&d, &["inspect", "--model", "./case"]);
+    assert!(o.status.success() && stdout(&o).contains("data       6 letters") && stderr(&o).is_empty(), "{}{}", stdout(&o), stderr(&o));
     let o = imr(&["inspect", "--model", "case"]);
     assert!(stdout(&o).contains("the built-in case model (models/case.json)") && stdout(&o).contains("view case"), "{}", stdout(&o));
     // A bad line among good ones: reported with its line number, the others scored, exit 1.

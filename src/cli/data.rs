@@ -56,6 +56,9 @@ pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
     let Some(p) = path else { return Ok((ModelFile::builtin()?, BUILTIN_NAME.to_string())) };
     if let Some(m) = p.to_str().and_then(ModelFile::builtin_named) {
         let (m, label) = m?;
+        if p.exists() {
+            eprintln!("imr: warning: --model {0} is {label}; ./{0} names the file here", p.display());
+        }
         return Ok((m, label.to_string()));
     }
     Ok((ModelFile::load(p)?, p.display().to_string()))
