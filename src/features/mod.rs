@@ -178,15 +178,19 @@ impl FeatureConfig {
     }
 
     pub(crate) fn check(&self) -> Result<()> {
+        self.checked_cues().map(|_| ())
+    }
+
+    /// The checks, and the cue matcher they compile to check the patterns (a bad one from a params file is said when
+    /// the settings are checked, not at the first fit); [`Featurizer::new`] keeps it rather than compiling again.
+    fn checked_cues(&self) -> Result<cues::CueMatcher> {
         if self.fields.is_empty() {
             return Err(Error::InvalidParam { name: "fields", value: "[]".into(), reason: "at least one field is needed" });
         }
         if !(1..=4).contains(&self.ngram_max) {
             return Err(Error::InvalidParam { name: "ngram_max", value: self.ngram_max.to_string(), reason: "must be 1 to 4" });
         }
-        // A bad cue (a pattern from a params file) is said when the settings are checked, not at the first fit.
-        cues::CueMatcher::new(&self.cues)?;
-        Ok(())
+        cues::CueMatcher::new(&self.cues)
     }
 }
 
@@ -213,9 +217,8 @@ pub const CUE_CODE: &str = "c:";
 
 impl Featurizer {
     pub fn new(config: FeatureConfig) -> Result<Self> {
-        config.check()?;
+        let cues = config.checked_cues()?;
         let analyzer = Analyzer::from_config(&config.analyzer);
-        let cues = cues::CueMatcher::new(&config.cues)?;
         Ok(Featurizer { config, analyzer, cues })
     }
 
