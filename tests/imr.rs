@@ -196,7 +196,7 @@ fn train_is_deterministic_and_predict_explains() {
     }
     let (a, b) = (std::fs::read(&m1).unwrap(), std::fs::read(&m2).unwrap());
     assert_eq!(a, b, "same input, same model file");
-    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/3\""));
+    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/4\""));
     let o = imr(&["predict", "--model", m1.to_str().unwrap(), "--json", "--text", "The request is medically necessary."]);
     assert!(o.status.success(), "{}", stderr(&o));
     let p = &json_lines(&stdout(&o))[0];
@@ -306,6 +306,8 @@ fn inspect_shows_the_built_in_model() {
     let text = stdout(&imr(&["inspect"]));
     assert!(text.contains("threshold shrink 0.5, own-cue scale 3"), "{text}");
     assert!(text.contains("terms (TF, no IDF), threshold") && text.contains("10 models over"), "{text}");
+    // Guideline-quote terms (`rq:`) are named as such, not as a prefix left in the term.
+    assert!(text.contains("rationale quotes:\"") && !text.contains("rq:"), "{text}");
     // P(Overturned) is calibrated, and the threshold is the calibrated image of margin 0.
     let (a, b) = (v["outcome"]["calibration"]["slope"].as_f64().unwrap(), v["outcome"]["calibration"]["intercept"].as_f64().unwrap());
     assert!(a > 0.0 && (v["outcome"]["threshold"].as_f64().unwrap() - 1.0 / (1.0 + (-b).exp())).abs() < 1e-12);

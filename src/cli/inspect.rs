@@ -43,10 +43,12 @@ fn extremes(vocabulary: &[String], m: &BinaryLogistic, k: usize) -> (Vec<Weight>
     order.sort_by(|&a, &b| m.coefficients[b].total_cmp(&m.coefficients[a]).then(a.cmp(&b)));
     let weight = |j: usize| {
         let t = &vocabulary[j];
-        let (field, term) = match Field::ALL.iter().find(|f| t.starts_with(f.code())) {
-            Some(f) => (f.name(), &t[f.code().len()..]),
-            None if t.starts_with(CUE_CODE) => ("cue", &t[CUE_CODE.len()..]),
-            None => ("", t.as_str()),
+        let quote = Field::ALL.iter().find_map(|f| f.quote_code().filter(|c| t.starts_with(c)).map(|c| (f.quote_name(), c)));
+        let (field, term) = match (quote, Field::ALL.iter().find(|f| t.starts_with(f.code()))) {
+            (Some((name, code)), _) => (name, &t[code.len()..]),
+            (None, Some(f)) => (f.name(), &t[f.code().len()..]),
+            (None, None) if t.starts_with(CUE_CODE) => ("cue", &t[CUE_CODE.len()..]),
+            (None, None) => ("", t.as_str()),
         };
         Weight { field, term: term.to_string(), coefficient: m.coefficients[j] }
     };

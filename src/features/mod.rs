@@ -11,7 +11,7 @@ mod tfidf;
 pub use count::TermCounts;
 pub use tfidf::{Columns, DocFreq, Indicators, Norm, SparseRows, TfIdf, TfIdfParams, TfIdfValidParams};
 
-use crate::analysis::{Analyzer, AnalyzerConfig};
+use crate::analysis::{Analyzer, AnalyzerConfig, Token};
 use crate::error::{Error, Result};
 use crate::letter::{DisputedItem, Letter};
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,24 @@ impl Field {
             Field::Verdict => "v:",
             Field::Guidelines => "g:",
             Field::Summary => "s:",
+        }
+    }
+
+    /// The prefix of this field's guideline-quote sentences where [`FeatureConfig::quotes_apart`] is set: only the
+    /// rationale fields quote guidelines.
+    pub fn quote_code(self) -> Option<&'static str> {
+        match self {
+            Field::Rationale => Some("rq:"),
+            Field::RationaleMasked => Some("mq:"),
+            _ => None,
+        }
+    }
+
+    /// How reports name this field's quote terms (`rq:`, `mq:`).
+    pub fn quote_name(self) -> &'static str {
+        match self {
+            Field::RationaleMasked => "rationale_masked quotes",
+            _ => "rationale quotes",
         }
     }
 
@@ -167,6 +185,12 @@ pub struct FeatureConfig {
     pub fields: Vec<Field>,
     /// Word n-grams 1..=ngram_max.
     pub ngram_max: usize,
+    /// The rationale fields' guideline-quote sentences (a sentence that names a guideline and nothing of the case,
+    /// [`cues::is_guideline_sentence`]) as a field of their own (`rq:`, `mq:`): "not recommended" quoted from the
+    /// MTUS is then a different feature from the reviewer's "is not recommended" about this request. Files of
+    /// format 3 and older lack it (off).
+    #[serde(default)]
+    pub quotes_apart: bool,
     /// Cue patterns matched in the rationale, each match a term `c:<name>` (none by default).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cues: Vec<cues::Cue>,
@@ -174,7 +198,7 @@ pub struct FeatureConfig {
 
 impl FeatureConfig {
     pub fn new(fields: Vec<Field>) -> Self {
-        FeatureConfig { analyzer: AnalyzerConfig::default(), fields, ngram_max: 2, cues: Vec::new() }
+        FeatureConfig { analyzer: AnalyzerConfig::default(), fields, ngram_max: 2, quotes_apart: false, cues: Vec::new() }
     }
 
     pub(crate) fn check(&self) -> Result<()> {
@@ -241,24 +265,27 @@ impl Featurizer {
     }
 
     fn each_term(&self, doc: &ItemText, mut emit: impl FnMut(String, Field, Range<usize>)) {
-        let mut words: Vec<String> = Vec::new();
         for &field in &self.config.fields {
             let text = field.text(doc);
-            let tokens = self.analyzer.tokens(&text);
-            words.clear();
-            words.extend(tokens.iter().map(|t| self.analyzer.term(t)));
-            let code = field.code();
-            for n in 1..=self.config.ngram_max {
-                for i in 0..words.len().saturating_sub(n - 1) {
-                    let mut term = String::with_capacity(code.len() + words[i].len() * n + n);
-                    term.push_str(code);
-                    for (k, w) in words[i..i + n].iter().enumerate() {
-                        if k > 0 {
-                            term.push(' ');
+            let all = self.analyzer.tokens(&text);
+            let quoted = self.quoted(field, &text, &all);
+            for (code, quotes) in [(Some(field.code()), false), (field.quote_code(), true)] {
+                let Some(code) = code.filter(|_| !quotes || self.config.quotes_apart) else { continue };
+                // N-grams run over one segment's tokens: the case sentences' or the quotes'.
+                let tokens: Vec<&Token> = all.iter().zip(&quoted).filter(|(_, &q)| q == quotes).map(|(t, _)| t).collect();
+                let words: Vec<String> = tokens.iter().map(|t| self.analyzer.term(t)).collect();
+                for n in 1..=self.config.ngram_max {
+                    for i in 0..words.len().saturating_sub(n - 1) {
+                        let mut term = String::with_capacity(code.len() + words[i].len() * n + n);
+                        term.push_str(code);
+                        for (k, w) in words[i..i + n].iter().enumerate() {
+                            if k > 0 {
+                                term.push(' ');
+                            }
+                            term.push_str(w);
                         }
-                        term.push_str(w);
+                        emit(term, field, tokens[i].from..tokens[i + n - 1].to);
                     }
-                    emit(term, field, tokens[i].from..tokens[i + n - 1].to);
                 }
             }
         }
@@ -267,13 +294,33 @@ impl Featurizer {
         }
     }
 
+    /// Whether each of `tokens` (of `field`'s `text`) sits in a guideline-quote sentence: all false unless
+    /// [`FeatureConfig::quotes_apart`] is set and the field has quotes. Tokens are analysed over the whole text, so
+    /// negation scopes and offsets are those of the field; only the n-grams are split.
+    fn quoted(&self, field: Field, text: &str, tokens: &[Token]) -> Vec<bool> {
+        if !self.config.quotes_apart || field.quote_code().is_none() {
+            return vec![false; tokens.len()];
+        }
+        let quotes: Vec<Range<usize>> = sentences(text).into_iter().filter(|r| cues::is_guideline_sentence(&text[r.clone()])).collect();
+        tokens.iter().map(|t| quotes.iter().any(|r| r.contains(&t.from))).collect()
+    }
+
     /// Term counts of many documents, analysed on all cores in bounded batches (input order kept). The same
     /// terms as [`Featurizer::terms`], without a string per occurrence (see `count.rs`).
     pub fn count<D: std::borrow::Borrow<ItemText> + Sync>(&self, docs: &[D]) -> TermCounts {
         use rayon::prelude::*;
-        // Cue terms count as one more pseudo-field, after the configured ones.
-        let codes: Vec<&str> = self.config.fields.iter().map(|f| f.code()).chain([CUE_CODE]).collect();
-        let cue_field = self.config.fields.len() as u8;
+        // Cue terms count as one more pseudo-field after the configured ones, then each field's quotes (`""` where a
+        // field has none).
+        let n_fields = self.config.fields.len();
+        let codes: Vec<&str> = self
+            .config
+            .fields
+            .iter()
+            .map(|f| f.code())
+            .chain([CUE_CODE])
+            .chain(self.config.fields.iter().map(|f| f.quote_code().unwrap_or("")))
+            .collect();
+        let cue_field = n_fields as u8;
         let prefix = self.analyzer.negation_prefix();
         let mut merger = count::Merger::default();
         let analyse = |batch: &[D]| -> Vec<count::LocalCounts> {
@@ -281,19 +328,25 @@ impl Featurizer {
                 .par_chunks(128)
                 .map(|chunk| {
                     let mut local = count::LocalCounts::default();
-                    let mut words: Vec<u32> = Vec::new();
+                    let (mut words, mut quote_words): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
                     for d in chunk {
                         let d = d.borrow();
                         let mut ids = Vec::new();
                         for (fi, &field) in self.config.fields.iter().enumerate() {
                             let text = field.text(d);
+                            let tokens = self.analyzer.tokens(&text);
+                            let quoted = self.quoted(field, &text, &tokens);
                             words.clear();
-                            for t in self.analyzer.tokens(&text) {
-                                words.push(local.word(&t.text, t.negated, prefix));
+                            quote_words.clear();
+                            for (t, q) in tokens.iter().zip(quoted) {
+                                let w = local.word(&t.text, t.negated, prefix);
+                                if q { quote_words.push(w) } else { words.push(w) }
                             }
-                            for n in 1..=self.config.ngram_max {
-                                for w in words.windows(n) {
-                                    ids.push(local.gram(fi as u8, w));
+                            for (gram_field, ws) in [(fi as u8, &words), ((n_fields + 1 + fi) as u8, &quote_words)] {
+                                for n in 1..=self.config.ngram_max {
+                                    for w in ws.windows(n) {
+                                        ids.push(local.gram(gram_field, w));
+                                    }
                                 }
                             }
                         }
@@ -360,29 +413,57 @@ mod tests {
     }
 
     #[test]
+    fn quotes_apart_gives_guideline_sentences_their_own_terms() {
+        let d = ItemText::from_rationale("MTUS guidelines state PT is not recommended. The patient had PT.");
+        let config = FeatureConfig { ngram_max: 1, ..FeatureConfig::new(vec![Field::Rationale]) };
+        let together = Featurizer::new(config.clone()).unwrap();
+        assert_eq!(together.terms(&d), ["r:mtus", "r:guidelin", "r:state", "r:pt", "r:not", "r:neg_recommend", "r:patient", "r:pt"]);
+        let apart = Featurizer::new(FeatureConfig { quotes_apart: true, ..config }).unwrap();
+        // The same tokens (negation scopes of the whole text), the quote's under rq:; offsets into the rationale.
+        assert_eq!(apart.terms(&d), ["r:patient", "r:pt", "rq:mtus", "rq:guidelin", "rq:state", "rq:pt", "rq:not", "rq:neg_recommend"]);
+        let spans = apart.term_spans(&d);
+        assert_eq!(spans.iter().map(|s| (s.field, &d.rationale[s.span.clone()])).collect::<Vec<_>>()[..3], [(Field::Rationale, "patient"), (Field::Rationale, "PT"), (Field::Rationale, "MTUS")]);
+        // N-grams do not join a case sentence to a quote, and the masked rationale has its own quote prefix.
+        let bi = Featurizer::new(FeatureConfig { quotes_apart: true, ..FeatureConfig::new(vec![Field::RationaleMasked, Field::Title]) }).unwrap();
+        let d = ItemText { title: "PT".into(), rationale: "The patient had PT. Per the ODG, it is not recommended. It is not medically necessary.".into(), ..Default::default() };
+        let terms = bi.terms(&d);
+        assert!(terms.contains(&"m:patient pt".to_string()) && terms.contains(&"mq:not neg_recommend".to_string()), "{terms:?}");
+        assert!(!terms.iter().any(|t| t.contains("pt odg") || t.contains("medic")), "{terms:?}");
+        assert_eq!((Field::Title.quote_code(), Field::Rationale.quote_name()), (None, "rationale quotes"));
+    }
+
+    #[test]
     fn bulk_count_has_the_same_terms_as_terms() {
-        let f = Featurizer::new(FeatureConfig {
-            ngram_max: 3,
-            cues: cues::codebook(),
-            ..FeatureConfig::new(vec![Field::Title, Field::Rationale, Field::Verdict])
-        })
-        .unwrap();
-        let docs: Vec<ItemText> = (0..600)
-            .map(|i| ItemText {
-                title: format!("MRI knee {}", i % 7),
-                rationale: format!("No red flags at L{}-S1 without relief {i}. The request is not medically necessary.", i % 5),
-                ..Default::default()
+        for quotes_apart in [false, true] {
+            let f = Featurizer::new(FeatureConfig {
+                ngram_max: 3,
+                quotes_apart,
+                cues: cues::codebook(),
+                ..FeatureConfig::new(vec![Field::Title, Field::Rationale, Field::Verdict, Field::RationaleMasked])
             })
-            .collect();
-        let c = f.count(&docs);
-        assert_eq!(c.len(), docs.len());
-        for (i, d) in docs.iter().enumerate() {
-            let mut want = f.terms(d);
-            want.sort();
-            let mut got: Vec<String> =
-                c.doc(i).flat_map(|(id, n)| std::iter::repeat_n(c.terms()[id as usize].clone(), n as usize)).collect();
-            got.sort();
-            assert_eq!(got, want, "document {i}");
+            .unwrap();
+            let docs: Vec<ItemText> = (0..600)
+                .map(|i| ItemText {
+                    title: format!("MRI knee {}", i % 7),
+                    rationale: format!(
+                        "No red flags at L{}-S1 without relief {i}. The ACOEM guidelines recommend MRI for red flags{}. The request is not medically necessary.",
+                        i % 5,
+                        if i % 3 == 0 { " only" } else { "" }
+                    ),
+                    ..Default::default()
+                })
+                .collect();
+            let c = f.count(&docs);
+            assert_eq!(c.len(), docs.len());
+            assert_eq!(c.terms().iter().any(|t| t.starts_with("rq:acoem")), quotes_apart);
+            for (i, d) in docs.iter().enumerate() {
+                let mut want = f.terms(d);
+                want.sort();
+                let mut got: Vec<String> =
+                    c.doc(i).flat_map(|(id, n)| std::iter::repeat_n(c.terms()[id as usize].clone(), n as usize)).collect();
+                got.sort();
+                assert_eq!(got, want, "document {i}, quotes_apart {quotes_apart}");
+            }
         }
     }
 }

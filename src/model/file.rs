@@ -11,11 +11,11 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub const FORMAT_VERSION: &str = "imr-model/3";
+pub const FORMAT_VERSION: &str = "imr-model/4";
 
 /// Older formats this imr still reads, and score as they did: format 1 has no calibration of P(Overturned),
-/// format 2 no training hyperparameters in its metadata.
-const READS_TOO: &[&str] = &["imr-model/1", "imr-model/2"];
+/// format 2 no training hyperparameters in its metadata, format 3 no `quotes_apart` feature setting (off).
+const READS_TOO: &[&str] = &["imr-model/1", "imr-model/2", "imr-model/3"];
 
 /// How errors and reports name the compiled-in model ([`ModelFile::builtin`]).
 pub const BUILTIN_NAME: &str = "the built-in model (models/default.json)";
@@ -218,6 +218,26 @@ mod tests {
         let same = std::fs::read(&out).unwrap() == std::fs::read(&path).unwrap();
         let _ = std::fs::remove_file(&out);
         assert!(same, "models/default.json changed on a load and save");
+    }
+
+    /// A format-3 file (no `quotes_apart` feature setting) still loads, with the setting off: the features it was
+    /// trained on.
+    #[test]
+    fn a_format_3_file_loads_with_quotes_together() {
+        fn strip(v: &mut serde_json::Value) -> usize {
+            match v {
+                serde_json::Value::Object(o) => o.remove("quotes_apart").map_or(0, |_| 1) + o.values_mut().map(strip).sum::<usize>(),
+                serde_json::Value::Array(a) => a.iter_mut().map(strip).sum(),
+                _ => 0,
+            }
+        }
+        let mut v: serde_json::Value = serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
+        let now = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
+        assert!(now.themes.as_ref().unwrap().features.quotes_apart, "the shipped theme models keep guideline quotes apart");
+        v["format_version"] = "imr-model/3".into();
+        assert!(strip(&mut v) >= 2, "the outcome's and the themes' feature settings");
+        let old = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
+        assert!(!old.themes.as_ref().unwrap().features.quotes_apart && !old.outcome.features.quotes_apart);
     }
 
     /// A format-2 file (no training hyperparameters) still loads, and scores as the same file of this format.
