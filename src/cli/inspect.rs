@@ -2,7 +2,7 @@
 
 use super::data::load_model;
 use anyhow::{Context, Result};
-use imr::features::{Field, CUE_CODE};
+use imr::features::term_source;
 use imr::model::{BinaryLogistic, ClassWeight, LogisticValidParams};
 use serde::Serialize;
 use serde_json::json;
@@ -43,13 +43,7 @@ fn extremes(vocabulary: &[String], m: &BinaryLogistic, k: usize) -> (Vec<Weight>
     order.sort_by(|&a, &b| m.coefficients[b].total_cmp(&m.coefficients[a]).then(a.cmp(&b)));
     let weight = |j: usize| {
         let t = &vocabulary[j];
-        let quote = Field::ALL.iter().find_map(|f| f.quote_code().filter(|c| t.starts_with(c)).map(|c| (f.quote_name(), c)));
-        let (field, term) = match (quote, Field::ALL.iter().find(|f| t.starts_with(f.code()))) {
-            (Some((name, code)), _) => (name, &t[code.len()..]),
-            (None, Some(f)) => (f.name(), &t[f.code().len()..]),
-            (None, None) if t.starts_with(CUE_CODE) => ("cue", &t[CUE_CODE.len()..]),
-            (None, None) => ("", t.as_str()),
-        };
+        let (field, term) = term_source(t);
         Weight { field, term: term.to_string(), coefficient: m.coefficients[j] }
     };
     let pos = order.iter().take_while(|&&j| m.coefficients[j] > 0.0).take(k).map(|&j| weight(j)).collect();

@@ -226,6 +226,23 @@ pub struct TermSpan {
     pub span: Range<usize>,
 }
 
+/// Where a term of [`Featurizer::terms`] comes from, as reports name it (`rationale`, `rationale quotes`, `cue`,
+/// ...), and the term without its prefix; `("", term)` for a term of no known prefix. No prefix begins another
+/// (`r:`, `rq:`), so the first that matches is the term's.
+pub fn term_source(term: &str) -> (&'static str, &str) {
+    let mut prefixes = Field::ALL
+        .iter()
+        .flat_map(|f| [Some((f.name(), f.code())), f.quote_code().map(|c| (f.quote_name(), c))])
+        .flatten()
+        .chain([("cue", CUE_CODE)]);
+    prefixes.find_map(|(name, code)| term.strip_prefix(code).map(|rest| (name, rest))).unwrap_or(("", term))
+}
+
+/// Whether the byte offset `at` lies in one of `spans`.
+fn in_any(spans: &[Range<usize>], at: usize) -> bool {
+    spans.iter().any(|r| r.contains(&at))
+}
+
 /// Documents analysed per pipeline step of [`Featurizer::count`].
 const BATCH: usize = 2048;
 
@@ -268,11 +285,11 @@ impl Featurizer {
         for &field in &self.config.fields {
             let text = field.text(doc);
             let all = self.analyzer.tokens(&text);
-            let quoted = self.quoted(field, &text, &all);
-            for (code, quotes) in [(Some(field.code()), false), (field.quote_code(), true)] {
-                let Some(code) = code.filter(|_| !quotes || self.config.quotes_apart) else { continue };
-                // N-grams run over one segment's tokens: the case sentences' or the quotes'.
-                let tokens: Vec<&Token> = all.iter().zip(&quoted).filter(|(_, &q)| q == quotes).map(|(t, _)| t).collect();
+            let quotes = self.quote_spans(field, &text);
+            for (code, in_quotes) in [(Some(field.code()), false), (field.quote_code(), true)] {
+                let Some(code) = code else { continue };
+                // N-grams run over one segment's tokens: the case sentences' or the quotes' (none unless apart).
+                let tokens: Vec<&Token> = all.iter().filter(|t| in_any(&quotes, t.from) == in_quotes).collect();
                 let words: Vec<String> = tokens.iter().map(|t| self.analyzer.term(t)).collect();
                 for n in 1..=self.config.ngram_max {
                     for i in 0..words.len().saturating_sub(n - 1) {
@@ -294,15 +311,14 @@ impl Featurizer {
         }
     }
 
-    /// Whether each of `tokens` (of `field`'s `text`) sits in a guideline-quote sentence: all false unless
+    /// The guideline-quote sentences of `field`'s `text`: none (no allocation) unless
     /// [`FeatureConfig::quotes_apart`] is set and the field has quotes. Tokens are analysed over the whole text, so
-    /// negation scopes and offsets are those of the field; only the n-grams are split.
-    fn quoted(&self, field: Field, text: &str, tokens: &[Token]) -> Vec<bool> {
+    /// negation scopes and offsets are those of the field; only the n-grams are split, by [`in_any`].
+    fn quote_spans(&self, field: Field, text: &str) -> Vec<Range<usize>> {
         if !self.config.quotes_apart || field.quote_code().is_none() {
-            return vec![false; tokens.len()];
+            return Vec::new();
         }
-        let quotes: Vec<Range<usize>> = sentences(text).into_iter().filter(|r| cues::is_guideline_sentence(&text[r.clone()])).collect();
-        tokens.iter().map(|t| quotes.iter().any(|r| r.contains(&t.from))).collect()
+        sentences(text).into_iter().filter(|r| cues::is_guideline_sentence(&text[r.clone()])).collect()
     }
 
     /// Term counts of many documents, analysed on all cores in bounded batches (input order kept). The same
@@ -334,13 +350,12 @@ impl Featurizer {
                         let mut ids = Vec::new();
                         for (fi, &field) in self.config.fields.iter().enumerate() {
                             let text = field.text(d);
-                            let tokens = self.analyzer.tokens(&text);
-                            let quoted = self.quoted(field, &text, &tokens);
+                            let quotes = self.quote_spans(field, &text);
                             words.clear();
                             quote_words.clear();
-                            for (t, q) in tokens.iter().zip(quoted) {
+                            for t in self.analyzer.tokens(&text) {
                                 let w = local.word(&t.text, t.negated, prefix);
-                                if q { quote_words.push(w) } else { words.push(w) }
+                                if in_any(&quotes, t.from) { quote_words.push(w) } else { words.push(w) }
                             }
                             for (gram_field, ws) in [(fi as u8, &words), ((n_fields + 1 + fi) as u8, &quote_words)] {
                                 for n in 1..=self.config.ngram_max {
@@ -430,6 +445,10 @@ mod tests {
         assert!(terms.contains(&"m:patient pt".to_string()) && terms.contains(&"mq:not neg_recommend".to_string()), "{terms:?}");
         assert!(!terms.iter().any(|t| t.contains("pt odg") || t.contains("medic")), "{terms:?}");
         assert_eq!((Field::Title.quote_code(), Field::Rationale.quote_name()), (None, "rationale quotes"));
+        assert_eq!(
+            ["rq:neg_recommend", "r:neg_recommend", "mq:odg", "t:mri", "c:no_red_flags", "zz"].map(term_source),
+            [("rationale quotes", "neg_recommend"), ("rationale", "neg_recommend"), ("rationale_masked quotes", "odg"), ("title", "mri"), ("cue", "no_red_flags"), ("", "zz")]
+        );
     }
 
     #[test]
