@@ -8,14 +8,18 @@
 use imr::eval::cv::{cross_validate, CvConfig};
 use imr::features::{FeatureConfig, Featurizer, Field, ItemText};
 use imr::model::{Example, OutcomeParams, View};
-use imr::ParamGuard;
 use imr::Decision;
+use imr::ParamGuard;
 use std::time::Instant;
 
 fn status_mb(key: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
@@ -31,7 +35,11 @@ fn main() {
         .lines()
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).expect("JSON line");
-            let decision = if v["decision"] == "Overturned" { Decision::Overturned } else { Decision::Upheld };
+            let decision = if v["decision"] == "Overturned" {
+                Decision::Overturned
+            } else {
+                Decision::Upheld
+            };
             Example {
                 case_number: v["case_number"].as_str().unwrap_or_default().to_string(),
                 item: v["number"].as_u64().unwrap_or_default() as usize,
@@ -46,7 +54,10 @@ fn main() {
     let mut ex = Vec::with_capacity(base.len() * times);
     for r in 0..times {
         for e in &base {
-            ex.push(Example { case_number: format!("{}#{r}", e.case_number), ..e.clone() });
+            ex.push(Example {
+                case_number: format!("{}#{r}", e.case_number),
+                ..e.clone()
+            });
         }
     }
     drop(base);
@@ -59,7 +70,9 @@ fn main() {
             let f = Featurizer::new(FeatureConfig::new(vec![Field::Rationale])).expect("config");
             let counts = f.count(&docs);
             let t_count = t.elapsed().as_secs_f64();
-            let p = imr::model::outcome::default_tfidf().check().expect("params");
+            let p = imr::model::outcome::default_tfidf()
+                .check()
+                .expect("params");
             let (tfidf, x) = p.fit_transform_owned(counts).expect("fit");
             let s = t.elapsed().as_secs_f64();
             println!(

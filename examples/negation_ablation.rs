@@ -9,7 +9,10 @@ use std::path::PathBuf;
 fn main() {
     let dirs: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
     let files = imr::parse::discover(&dirs).expect("letters");
-    let letters: Vec<_> = imr::parse::read_letters(&files, || {}).into_iter().filter_map(Result::ok).collect();
+    let letters: Vec<_> = imr::parse::read_letters(&files, || {})
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
     let ex = examples(&letters, None);
     let cfg = CvConfig::new(5, 3, 42, false);
     println!("| view | negation | ROC-AUC | PR-AUC | F1 |");
@@ -20,10 +23,20 @@ fn main() {
             if !negation {
                 features.analyzer.negation = None;
             }
-            let p = OutcomeParams::new(view).features(features).check().expect("params");
+            let p = OutcomeParams::new(view)
+                .features(features)
+                .check()
+                .expect("params");
             let r = cross_validate(&ex, &p, None, &[], &cfg, &|| {}).expect("cv");
             let o = &r.summary.outcome;
-            println!("| {} | {} | {:.3} | {:.3} | {:.3} |", view.name(), if negation { "on" } else { "off" }, o["roc_auc"], o["pr_auc"], o["f1"]);
+            println!(
+                "| {} | {} | {:.3} | {:.3} | {:.3} |",
+                view.name(),
+                if negation { "on" } else { "off" },
+                o["roc_auc"],
+                o["pr_auc"],
+                o["f1"]
+            );
         }
     }
 }

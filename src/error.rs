@@ -7,9 +7,15 @@ use std::path::PathBuf;
 pub enum Error {
     // The cause is in the message, not also a `source()`: a chain printer (anyhow's `{:#}`) would print it twice.
     #[error("{path}: cannot read: {cause}")]
-    Io { path: PathBuf, cause: std::io::Error },
+    Io {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
     #[error("{path}: cannot write: {cause}")]
-    Write { path: PathBuf, cause: std::io::Error },
+    Write {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
     #[error("{path}: is a directory; give a file name (such as {path}/model.json)")]
     IsDirectory { path: PathBuf },
     #[error("{path}: file is empty")]
@@ -20,30 +26,67 @@ pub enum Error {
     Binary { path: PathBuf, offset: usize },
     #[error("{path}: unreadable PDF: {reason}")]
     Pdf { path: PathBuf, reason: String },
+    #[error("{path}: timed out after {seconds} s (the PDF reader was stopped; --pdf-timeout sets the limit)")]
+    TimedOut { path: PathBuf, seconds: f64 },
+    #[error("{path}: used more than {} (the PDF reader was stopped; --pdf-memory sets the limit)", human_bytes(*limit))]
+    OutOfMemory { path: PathBuf, limit: u64 },
+    #[error("{path}: the PDF reader crashed: {cause}")]
+    ReaderCrashed { path: PathBuf, cause: String },
+    #[error("{path}: {} is over the {} limit of a letter file (--max-file-size)", human_bytes(*size), human_bytes(*limit))]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+    #[error("{path}: {kind}, not a letter file (skipped without opening it)")]
+    NotAFile { path: PathBuf, kind: &'static str },
     #[error("{path}: unsupported file type {extension:?} (expected .pdf or .txt)")]
     UnsupportedFile { path: PathBuf, extension: String },
     #[error("{path}: no IMR letter structure found ({missing})")]
-    NotALetter { path: PathBuf, missing: &'static str },
+    NotALetter {
+        path: PathBuf,
+        missing: &'static str,
+    },
     #[error("{path}: unsupported MAXIMUS letter format {format:?} (only the \"IMR ISSUES, DECISIONS AND RATIONALES\" format is parsed)")]
     UnsupportedFormat { path: PathBuf, format: &'static str },
     #[error("{path} (case {case}): no disputed items found in the IMR ISSUES section")]
     NoItems { path: PathBuf, case: String },
     #[error("{path} (case {case}, item {item}): {what}")]
-    BadItem { path: PathBuf, case: String, item: usize, what: String },
+    BadItem {
+        path: PathBuf,
+        case: String,
+        item: usize,
+        what: String,
+    },
     #[error("invalid parameter {name} = {value}: {reason}")]
-    InvalidParam { name: &'static str, value: String, reason: &'static str },
+    InvalidParam {
+        name: &'static str,
+        value: String,
+        reason: &'static str,
+    },
     /// A params file (`--params`): `at` is the setting (`themes.logistic.c`) or the section.
     #[error("{path}: {at}: {message}")]
-    Params { path: PathBuf, at: String, message: String },
+    Params {
+        path: PathBuf,
+        at: String,
+        message: String,
+    },
     #[error("{context}: {message}")]
     Data { context: String, message: String },
     /// `found`: the file's format_version as JSON text ("imr-model/0", 99), or (none).
     #[error("{path}: model file has format_version {found}, this imr reads {expected:?}; retrain it with `imr train` (or use the imr release that wrote it)")]
-    ModelVersion { path: PathBuf, found: String, expected: &'static str },
+    ModelVersion {
+        path: PathBuf,
+        found: String,
+        expected: &'static str,
+    },
     #[error("{path}: invalid model file: {reason}")]
     BadModel { path: PathBuf, reason: String },
     #[error("{path}: {cause}")]
-    Json { path: PathBuf, cause: serde_json::Error },
+    Json {
+        path: PathBuf,
+        cause: serde_json::Error,
+    },
     #[error("{path}: cannot draw the plot: {reason}")]
     Plot { path: PathBuf, reason: String },
     #[error(transparent)]
@@ -54,6 +97,22 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), cause: source }
+        Error::Io {
+            path: path.into(),
+            cause: source,
+        }
+    }
+}
+
+/// A size for people: "1 GiB", "50 MB", "312 bytes".
+pub(crate) fn human_bytes(n: u64) -> String {
+    const GIB: u64 = 1 << 30;
+    const MIB: u64 = 1 << 20;
+    match n {
+        n if n >= GIB && n % GIB == 0 => format!("{} GiB", n / GIB),
+        n if n >= MIB && n % MIB == 0 => format!("{} MiB", n / MIB),
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{} MB", n / 1_000_000),
+        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        n => format!("{n} bytes"),
     }
 }

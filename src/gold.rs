@@ -36,12 +36,18 @@ impl Gold {
                 continue;
             }
             let context = || format!("{}:{}", path.display(), i + 1);
-            let g: GoldItem = serde_json::from_str(line).map_err(|e| Error::Data { context: context(), message: e.to_string() })?;
+            let g: GoldItem = serde_json::from_str(line).map_err(|e| Error::Data {
+                context: context(),
+                message: e.to_string(),
+            })?;
             // A second line for one item would silently replace the first: two annotations, or a mistyped number.
             if let Some(first) = lines.insert((g.case_number.clone(), g.item), i + 1) {
                 return Err(Error::Data {
                     context: context(),
-                    message: format!("case {} item {} is also on line {first}", g.case_number, g.item),
+                    message: format!(
+                        "case {} item {} is also on line {first}",
+                        g.case_number, g.item
+                    ),
                 });
             }
             items.insert((g.case_number.clone(), g.item), g);
@@ -50,10 +56,18 @@ impl Gold {
     }
 
     /// Items whose gold decision is not the letter's: most likely a join on the wrong item number.
-    pub fn decision_mismatches<'a>(&'a self, letters: &'a [Letter]) -> Vec<(&'a GoldItem, Decision)> {
+    pub fn decision_mismatches<'a>(
+        &'a self,
+        letters: &'a [Letter],
+    ) -> Vec<(&'a GoldItem, Decision)> {
         letters
             .iter()
-            .flat_map(|l| l.items.iter().filter_map(|it| self.get(&l.case_number, it.number).map(|g| (g, it.decision))))
+            .flat_map(|l| {
+                l.items.iter().filter_map(|it| {
+                    self.get(&l.case_number, it.number)
+                        .map(|g| (g, it.decision))
+                })
+            })
             .filter(|(g, d)| g.decision != *d)
             .collect()
     }
@@ -71,7 +85,10 @@ impl Gold {
 
 /// Lower-cased alphanumeric tokens of a title.
 pub fn title_tokens(s: &str) -> BTreeSet<String> {
-    s.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(|t| t.to_lowercase()).collect()
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.to_lowercase())
+        .collect()
 }
 
 /// Dice overlap of two titles' normalised token sets: 1 for the same tokens, 0 for none shared.
@@ -95,24 +112,47 @@ mod tests {
 
     #[test]
     fn a_repeated_item_is_an_error_naming_both_lines() {
-        let row = |item, theme| format!(r#"{{"case_number":"CM1","item":{item},"title":"t","decision":"Upheld","themes":["{theme}"]}}"#);
-        let p = gold_file("dup", &[row(1, "a"), row(2, "b"), String::new(), row(1, "c")].join("\n"));
+        let row = |item, theme| {
+            format!(
+                r#"{{"case_number":"CM1","item":{item},"title":"t","decision":"Upheld","themes":["{theme}"]}}"#
+            )
+        };
+        let p = gold_file(
+            "dup",
+            &[row(1, "a"), row(2, "b"), String::new(), row(1, "c")].join("\n"),
+        );
         let e = Gold::load(&p).unwrap_err().to_string();
         let _ = std::fs::remove_file(&p);
-        assert!(e.ends_with("dup.jsonl:4: case CM1 item 1 is also on line 1"), "{e}");
+        assert!(
+            e.ends_with("dup.jsonl:4: case CM1 item 1 is also on line 1"),
+            "{e}"
+        );
     }
 
     #[test]
     fn decisions_are_checked_against_the_letters() {
-        let p = gold_file("mismatch", concat!(
-            r#"{"case_number":"000_8fd8bbed53d6ca0b","item":1,"title":"t","decision":"Upheld","themes":["a"]}"#, "\n",
-            r#"{"case_number":"000_8fd8bbed53d6ca0b","item":2,"title":"t","decision":"Overturned","themes":["a"]}"#,
-        ));
+        let p = gold_file(
+            "mismatch",
+            concat!(
+                r#"{"case_number":"000_8fd8bbed53d6ca0b","item":1,"title":"t","decision":"Upheld","themes":["a"]}"#,
+                "\n",
+                r#"{"case_number":"000_8fd8bbed53d6ca0b","item":2,"title":"t","decision":"Overturned","themes":["a"]}"#,
+            ),
+        );
         let g = Gold::load(&p).unwrap();
         let _ = std::fs::remove_file(&p);
-        let letter = crate::parse::read_letter(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/letters/000_8fd8bbed53d6ca0b.txt"))).unwrap();
+        let letter = crate::parse::read_letter(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/letters/000_8fd8bbed53d6ca0b.txt"
+        )))
+        .unwrap();
         let m = g.decision_mismatches(std::slice::from_ref(&letter));
-        assert_eq!(m.iter().map(|(g, d)| (g.item, g.decision, *d)).collect::<Vec<_>>(), [(2, Decision::Overturned, Decision::Upheld)]);
+        assert_eq!(
+            m.iter()
+                .map(|(g, d)| (g.item, g.decision, *d))
+                .collect::<Vec<_>>(),
+            [(2, Decision::Overturned, Decision::Upheld)]
+        );
     }
 
     #[test]

@@ -34,7 +34,9 @@ impl FromStr for Decision {
         match s.trim().to_ascii_lowercase().as_str() {
             "upheld" => Ok(Decision::Upheld),
             "overturned" => Ok(Decision::Overturned),
-            other => Err(format!("unknown decision {other:?} (expected Upheld or Overturned)")),
+            other => Err(format!(
+                "unknown decision {other:?} (expected Upheld or Overturned)"
+            )),
         }
     }
 }
@@ -50,7 +52,8 @@ pub struct Date {
 impl Date {
     /// A checked date (leap years included).
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
-        let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+        let leap =
+            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
         let days = match month {
             1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
             4 | 6 | 9 | 11 => 30,
@@ -91,7 +94,11 @@ impl Date {
         let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
         let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
         let y = (yoe + era * 400 + i64::from(m <= 2)) as u16;
-        Date { year: y, month: m, day: d }
+        Date {
+            year: y,
+            month: m,
+            day: d,
+        }
     }
 }
 
@@ -106,12 +113,20 @@ impl FromStr for Date {
     fn from_str(s: &str) -> Result<Self, String> {
         let bad = || format!("invalid date {s:?} (expected YYYY-MM-DD)");
         let mut p = s.split('-');
-        let (y, m, d) = (p.next().ok_or_else(bad)?, p.next().ok_or_else(bad)?, p.next().ok_or_else(bad)?);
+        let (y, m, d) = (
+            p.next().ok_or_else(bad)?,
+            p.next().ok_or_else(bad)?,
+            p.next().ok_or_else(bad)?,
+        );
         if p.next().is_some() || y.len() != 4 {
             return Err(bad());
         }
-        Date::new(y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?)
-            .ok_or_else(bad)
+        Date::new(
+            y.parse().map_err(|_| bad())?,
+            m.parse().map_err(|_| bad())?,
+            d.parse().map_err(|_| bad())?,
+        )
+        .ok_or_else(bad)
     }
 }
 
@@ -199,12 +214,21 @@ mod tests {
 
     #[test]
     fn dates_parse_and_check() {
-        assert_eq!(Date::parse_us("11/09/2016").unwrap().to_string(), "2016-11-09");
+        assert_eq!(
+            Date::parse_us("11/09/2016").unwrap().to_string(),
+            "2016-11-09"
+        );
         assert_eq!(Date::parse_us("3/3/07").unwrap().to_string(), "2007-03-03");
         assert!(Date::parse_us("02/30/2016").is_none());
         assert!(Date::parse_us("13/01/2016").is_none());
-        assert_eq!(Date::parse_us("02/29/2016").unwrap().to_string(), "2016-02-29");
-        assert_eq!("2016-12-09".parse::<Date>().unwrap(), Date::new(2016, 12, 9).unwrap());
+        assert_eq!(
+            Date::parse_us("02/29/2016").unwrap().to_string(),
+            "2016-02-29"
+        );
+        assert_eq!(
+            "2016-12-09".parse::<Date>().unwrap(),
+            Date::new(2016, 12, 9).unwrap()
+        );
         assert!("2016-1-9x".parse::<Date>().is_err());
         assert_eq!(Date::from_unix(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_unix(1_795_000_000).to_string(), "2026-11-18");
@@ -212,8 +236,14 @@ mod tests {
 
     #[test]
     fn decision_round_trips() {
-        assert_eq!("Overturned".parse::<Decision>().unwrap(), Decision::Overturned);
-        assert_eq!(serde_json::to_string(&Decision::Upheld).unwrap(), "\"Upheld\"");
+        assert_eq!(
+            "Overturned".parse::<Decision>().unwrap(),
+            Decision::Overturned
+        );
+        assert_eq!(
+            serde_json::to_string(&Decision::Upheld).unwrap(),
+            "\"Upheld\""
+        );
         assert!("maybe".parse::<Decision>().is_err());
     }
 }

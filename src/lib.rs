@@ -39,8 +39,8 @@
 mod macros;
 
 pub mod analysis;
-pub mod eval;
 pub mod error;
+pub mod eval;
 pub mod features;
 pub mod gold;
 pub mod letter;
@@ -49,6 +49,6 @@ pub mod parse;
 pub mod report;
 
 pub use error::{Error, Result};
+pub use letter::{Date, Decision, DisputedItem, Letter, Patient, Priority, Reviewer, Sex};
 /// `check()` of every `*Params` builder (linfa's trait), so a caller needs no direct linfa dependency.
 pub use linfa::ParamGuard;
-pub use letter::{Date, Decision, DisputedItem, Letter, Patient, Priority, Reviewer, Sex};

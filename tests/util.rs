@@ -26,7 +26,11 @@ pub fn imr(args: &[&str]) -> Output {
 
 /// `imr` run from `dir`.
 pub fn imr_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_imr")).args(args).current_dir(dir).output().expect("run imr")
+    Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run imr")
 }
 
 /// `imr` with `input` on its standard input.
@@ -40,7 +44,12 @@ pub fn imr_stdin(args: &[&str], input: &[u8]) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run imr");
-    child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
     child.wait_with_output().expect("imr output")
 }
 
@@ -69,19 +78,32 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 /// The sample letters hold one Overturned item, too few to learn from: `dir/flipped.txt` is a copy of one of them
 /// with both items Overturned and their rationales saying so (case number "flipped").
 pub fn flipped_letter(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt")).unwrap();
-    write(dir, "flipped.txt", text.replace("Upheld", "Overturned").replace("not medically necessary", "medically necessary").as_bytes())
+    let text =
+        std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt")).unwrap();
+    write(
+        dir,
+        "flipped.txt",
+        text.replace("Upheld", "Overturned")
+            .replace("not medically necessary", "medically necessary")
+            .as_bytes(),
+    )
 }
 
 pub fn json_lines(s: &str) -> Vec<serde_json::Value> {
-    s.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("JSON line")).collect()
+    s.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
 }
 
 /// A minimal one-page PDF (Helvetica, one text line per entry), written by hand so tests need no corpus file.
 pub fn minimal_pdf(lines: &[&str]) -> Vec<u8> {
     let mut content = String::from("BT /F1 10 Tf 50 780 Td 12 TL\n");
     for l in lines {
-        let esc = l.replace('\\', "\\\\").replace('(', "\\(").replace(')', "\\)");
+        let esc = l
+            .replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)");
         content.push_str(&format!("({esc}) Tj T*\n"));
     }
     content.push_str("ET");
@@ -103,7 +125,13 @@ pub fn minimal_pdf(lines: &[&str]) -> Vec<u8> {
     for o in offsets {
         out.extend(format!("{o:010} 00000 n \n").bytes());
     }
-    out.extend(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1).bytes());
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objs.len() + 1
+        )
+        .bytes(),
+    );
     out
 }
 
@@ -128,6 +156,9 @@ pub fn csv_records(text: &str) -> Vec<Vec<String>> {
             (false, c) => field.push(c),
         }
     }
-    assert!(!quoted && field.is_empty() && record.is_empty(), "CSV ends inside a record");
+    assert!(
+        !quoted && field.is_empty() && record.is_empty(),
+        "CSV ends inside a record"
+    );
     records
 }

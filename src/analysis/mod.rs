@@ -75,18 +75,30 @@ impl AnalyzerBuilder {
 impl Analyzer {
     pub fn builder(tokenizer: impl Tokenizer + 'static) -> AnalyzerBuilder {
         AnalyzerBuilder {
-            analyzer: Analyzer { tokenizer: Box::new(tokenizer), filters: Vec::new(), negation_prefix: "neg_".into() },
+            analyzer: Analyzer {
+                tokenizer: Box::new(tokenizer),
+                filters: Vec::new(),
+                negation_prefix: "neg_".into(),
+            },
         }
     }
 
     /// Builds the analyzer a configuration describes.
     pub fn from_config(cfg: &AnalyzerConfig) -> Analyzer {
-        let mut b = Analyzer::builder(DomainTokenizer).filter(Normalizer { lowercase: cfg.lowercase });
+        let mut b = Analyzer::builder(DomainTokenizer).filter(Normalizer {
+            lowercase: cfg.lowercase,
+        });
         if let Some(neg) = &cfg.negation {
-            b = b.filter(NegationMarker::new(neg)).negation_prefix(neg.prefix.clone());
+            b = b
+                .filter(NegationMarker::new(neg))
+                .negation_prefix(neg.prefix.clone());
         }
         if let Some(sw) = &cfg.stop_words {
-            let cues = cfg.negation.as_ref().map(|n| n.cues.as_slice()).unwrap_or(&[]);
+            let cues = cfg
+                .negation
+                .as_ref()
+                .map(|n| n.cues.as_slice())
+                .unwrap_or(&[]);
             b = b.filter(StopWords::new(sw.words(), cues));
         }
         if cfg.stem {
@@ -162,12 +174,44 @@ pub struct NegationConfig {
 impl Default for NegationConfig {
     fn default() -> Self {
         let cues = [
-            "not", "no", "without", "never", "none", "nor", "cannot", "can't", "don't", "doesn't", "didn't", "isn't",
-            "wasn't", "aren't", "weren't", "hasn't", "haven't", "hadn't", "won't", "wouldn't", "lack of", "lacks",
-            "lacking", "failed to", "fails to", "fail to", "absence of", "absent", "negative for", "denies",
-            "denied", "unable to", "insufficient", "neither",
+            "not",
+            "no",
+            "without",
+            "never",
+            "none",
+            "nor",
+            "cannot",
+            "can't",
+            "don't",
+            "doesn't",
+            "didn't",
+            "isn't",
+            "wasn't",
+            "aren't",
+            "weren't",
+            "hasn't",
+            "haven't",
+            "hadn't",
+            "won't",
+            "wouldn't",
+            "lack of",
+            "lacks",
+            "lacking",
+            "failed to",
+            "fails to",
+            "fail to",
+            "absence of",
+            "absent",
+            "negative for",
+            "denies",
+            "denied",
+            "unable to",
+            "insufficient",
+            "neither",
         ];
-        let terminators = ["but", "however", "although", "though", "except", "whereas", "yet", "while", "which"];
+        let terminators = [
+            "but", "however", "although", "though", "except", "whereas", "yet", "while", "which",
+        ];
         NegationConfig {
             prefix: "neg_".into(),
             cues: cues.iter().map(|s| s.to_string()).collect(),
@@ -200,7 +244,11 @@ pub(crate) mod test_util {
 
     /// Asserts one token's text and source span.
     pub fn assert_token(t: &Token, text: &str, from: usize, to: usize) {
-        assert_eq!((t.text.as_str(), t.from, t.to), (text, from, to), "token {t:?}");
+        assert_eq!(
+            (t.text.as_str(), t.from, t.to),
+            (text, from, to),
+            "token {t:?}"
+        );
     }
 
     pub fn texts(a: &Analyzer, s: &str) -> Vec<String> {

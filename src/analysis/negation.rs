@@ -18,13 +18,21 @@ struct Role {
 
 /// The token's text for matching: lower-cased only when the analyzer did not already do it.
 fn folded(text: &str) -> Cow<'_, str> {
-    if text.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(text.to_ascii_lowercase()) } else { Cow::Borrowed(text) }
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 impl NegationMarker {
     pub fn new(cfg: &NegationConfig) -> Self {
-        let mut cues: Vec<Vec<String>> =
-            cfg.cues.iter().map(|c| c.split_whitespace().map(str::to_lowercase).collect()).filter(|c: &Vec<String>| !c.is_empty()).collect();
+        let mut cues: Vec<Vec<String>> = cfg
+            .cues
+            .iter()
+            .map(|c| c.split_whitespace().map(str::to_lowercase).collect())
+            .filter(|c: &Vec<String>| !c.is_empty())
+            .collect();
         cues.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         let mut roles: FxHashMap<String, Role> = FxHashMap::default();
         for c in cues {
@@ -41,7 +49,12 @@ impl NegationMarker {
             let window = tokens.get(i..i + cue.len())?;
             // A multi-word cue may not straddle clause punctuation.
             let same_clause = window.iter().skip(1).all(|t| !t.clause_start);
-            (same_clause && window.iter().zip(cue).all(|(t, c)| t.text.eq_ignore_ascii_case(c))).then_some(cue.len())
+            (same_clause
+                && window
+                    .iter()
+                    .zip(cue)
+                    .all(|(t, c)| t.text.eq_ignore_ascii_case(c)))
+            .then_some(cue.len())
         })
     }
 }
@@ -82,12 +95,26 @@ mod tests {
 
     #[test]
     fn scope_runs_to_clause_end() {
-        assert_eq!(marked("no red flags, or weakness. MRI is"), vec!["no", "neg_red", "neg_flags", "neg_or", "neg_weakness", "mri", "is"]);
+        assert_eq!(
+            marked("no red flags, or weakness. MRI is"),
+            vec![
+                "no",
+                "neg_red",
+                "neg_flags",
+                "neg_or",
+                "neg_weakness",
+                "mri",
+                "is"
+            ]
+        );
     }
 
     #[test]
     fn multi_word_cues_and_terminators() {
-        assert_eq!(marked("failed to improve but pain"), vec!["failed", "to", "neg_improve", "but", "pain"]);
+        assert_eq!(
+            marked("failed to improve but pain"),
+            vec!["failed", "to", "neg_improve", "but", "pain"]
+        );
         assert_eq!(marked("lack of relief"), vec!["lack", "of", "neg_relief"]);
         assert_eq!(marked("lack. of relief"), vec!["lack", "of", "relief"]);
     }

@@ -13,7 +13,12 @@ impl TokenFilter for Normalizer {
         for t in tokens.iter_mut() {
             if !t.text.is_ascii() {
                 // Curly apostrophes read as straight ones, so "doesn’t" matches the cue "doesn't".
-                t.text = t.text.nfkc().map(|c| if c == '\u{2019}' { '\'' } else { c }).collect::<String>().into();
+                t.text = t
+                    .text
+                    .nfkc()
+                    .map(|c| if c == '\u{2019}' { '\'' } else { c })
+                    .collect::<String>()
+                    .into();
             }
             if self.lowercase {
                 if t.text.is_ascii() {
@@ -32,8 +37,22 @@ mod tests {
 
     #[test]
     fn nfkc_and_lowercase() {
-        let mut v = vec![Token { text: "ＭＲＩ".into(), from: 0, to: 9, clause_start: true, negated: false },
-                         Token { text: "Doesn\u{2019}t".into(), from: 10, to: 19, clause_start: false, negated: false }];
+        let mut v = vec![
+            Token {
+                text: "ＭＲＩ".into(),
+                from: 0,
+                to: 9,
+                clause_start: true,
+                negated: false,
+            },
+            Token {
+                text: "Doesn\u{2019}t".into(),
+                from: 10,
+                to: 19,
+                clause_start: false,
+                negated: false,
+            },
+        ];
         Normalizer { lowercase: true }.filter(&mut v);
         assert_eq!(v[0].text, "mri");
         assert_eq!(v[1].text, "doesn't");

@@ -44,7 +44,13 @@ impl Tokenizer for DomainTokenizer {
             } else {
                 trimmed.into()
             };
-            out.push(Token { text: text_norm, from, to, clause_start, negated: false });
+            out.push(Token {
+                text: text_norm,
+                from,
+                to,
+                clause_start,
+                negated: false,
+            });
             last_end = to;
         }
     }
@@ -65,7 +71,24 @@ mod tests {
     fn domain_tokens_stay_whole() {
         let s = "ESI at L5-S1 and C3-C4, Norco 10/325mg #60, TPI x 6, 7.5mg on 11/09/2016.";
         let t: Vec<String> = toks(s).into_iter().map(|t| t.text.to_string()).collect();
-        assert_eq!(t, vec!["ESI", "at", "L5-S1", "and", "C3-C4", "Norco", "10/325mg", "#60", "TPI", "x6", "7.5mg", "on", "11/09/2016"]);
+        assert_eq!(
+            t,
+            vec![
+                "ESI",
+                "at",
+                "L5-S1",
+                "and",
+                "C3-C4",
+                "Norco",
+                "10/325mg",
+                "#60",
+                "TPI",
+                "x6",
+                "7.5mg",
+                "on",
+                "11/09/2016"
+            ]
+        );
     }
 
     #[test]
@@ -80,12 +103,18 @@ mod tests {
     #[test]
     fn clause_punctuation_is_recorded() {
         let t = toks("No pain. Swelling; none");
-        assert_eq!(t.iter().map(|t| t.clause_start).collect::<Vec<_>>(), vec![true, false, true, true]);
+        assert_eq!(
+            t.iter().map(|t| t.clause_start).collect::<Vec<_>>(),
+            vec![true, false, true, true]
+        );
     }
 
     #[test]
     fn words_keep_hyphens_and_apostrophes() {
-        let t: Vec<String> = toks("right-sided x-ray doesn't café").into_iter().map(|t| t.text.to_string()).collect();
+        let t: Vec<String> = toks("right-sided x-ray doesn't café")
+            .into_iter()
+            .map(|t| t.text.to_string())
+            .collect();
         assert_eq!(t, vec!["right-sided", "x-ray", "doesn't", "café"]);
     }
 }

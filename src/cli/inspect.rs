@@ -40,22 +40,47 @@ struct Weight {
 /// The `k` largest and the `k` smallest coefficients (only those of their sign).
 fn extremes(vocabulary: &[String], m: &BinaryLogistic, k: usize) -> (Vec<Weight>, Vec<Weight>) {
     let mut order: Vec<usize> = (0..m.coefficients.len()).collect();
-    order.sort_by(|&a, &b| m.coefficients[b].total_cmp(&m.coefficients[a]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        m.coefficients[b]
+            .total_cmp(&m.coefficients[a])
+            .then(a.cmp(&b))
+    });
     let weight = |j: usize| {
         let t = &vocabulary[j];
         let (field, term) = term_source(t);
-        Weight { field, term: term.to_string(), coefficient: m.coefficients[j] }
+        Weight {
+            field,
+            term: term.to_string(),
+            coefficient: m.coefficients[j],
+        }
     };
-    let pos = order.iter().take_while(|&&j| m.coefficients[j] > 0.0).take(k).map(|&j| weight(j)).collect();
-    let neg = order.iter().rev().take_while(|&&j| m.coefficients[j] < 0.0).take(k).map(|&j| weight(j)).collect();
+    let pos = order
+        .iter()
+        .take_while(|&&j| m.coefficients[j] > 0.0)
+        .take(k)
+        .map(|&j| weight(j))
+        .collect();
+    let neg = order
+        .iter()
+        .rev()
+        .take_while(|&&j| m.coefficients[j] < 0.0)
+        .take(k)
+        .map(|&j| weight(j))
+        .collect();
     (pos, neg)
 }
 
 pub fn run(a: InspectArgs) -> Result<ExitCode> {
     let (m, name) = load_model(a.model.as_deref())?;
     if a.settings {
-        let s = m.training_settings().with_context(|| format!("{name}: the file does not record its training settings (format 2 or older)"))?;
-        writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&s)?)?;
+        let s = m.training_settings().with_context(|| {
+            format!("{name}: the file does not record its training settings (format 2 or older)")
+        })?;
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&s)?
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let md = &m.metadata;
@@ -63,7 +88,11 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
     let themes: Vec<_> = m
         .themes
         .iter()
-        .flat_map(|tm| tm.themes.iter().map(move |t| (t, extremes(tm.tfidf.vocabulary(), &t.logistic, a.top).0)))
+        .flat_map(|tm| {
+            tm.themes
+                .iter()
+                .map(move |t| (t, extremes(tm.tfidf.vocabulary(), &t.logistic, a.top).0))
+        })
         .collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.json {
@@ -76,18 +105,33 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
         });
         writeln!(out, "{v}")?;
     } else {
-        writeln!(out, "model      {name} ({}, imr {}, trained {}, seed {})", m.format_version, md.imr_version, md.date, md.seed)?;
-        writeln!(out, "data       {} letters, {} items ({} Overturned), {} with gold themes; {}", md.letters, md.items, md.overturned, md.gold_items, md.corpus_digest)?;
+        writeln!(
+            out,
+            "model      {name} ({}, imr {}, trained {}, seed {})",
+            m.format_version, md.imr_version, md.date, md.seed
+        )?;
+        writeln!(
+            out,
+            "data       {} letters, {} items ({} Overturned), {} with gold themes; {}",
+            md.letters, md.items, md.overturned, md.gold_items, md.corpus_digest
+        )?;
         if let Some(p) = &md.params {
             let lr = |l: &LogisticValidParams| {
                 let w = match l.class_weight {
                     ClassWeight::None => "no class weights".to_string(),
                     ClassWeight::Balanced => "balanced class weights".to_string(),
-                    ClassWeight::Manual { positive, negative } => format!("class weights {positive} / {negative}"),
+                    ClassWeight::Manual { positive, negative } => {
+                        format!("class weights {positive} / {negative}")
+                    }
                 };
                 format!("C {}, {w}", l.c)
             };
-            writeln!(out, "fit        outcome {}, calibration folds {}", lr(&p.outcome.logistic), p.outcome.calibration_folds)?;
+            writeln!(
+                out,
+                "fit        outcome {}, calibration folds {}",
+                lr(&p.outcome.logistic),
+                p.outcome.calibration_folds
+            )?;
             if let Some(t) = &p.themes {
                 writeln!(
                     out,
@@ -100,15 +144,34 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
             }
         }
         if let Some(cv) = &md.cv {
-            let themes = cv.themes.as_ref().map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"])).unwrap_or_default();
-            writeln!(out, "cv         {}-fold at training: ROC-AUC {:.3}, F1 {:.3}{themes}", cv.folds, cv.outcome["roc_auc"], cv.outcome["f1"])?;
+            let themes = cv
+                .themes
+                .as_ref()
+                .map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"]))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "cv         {}-fold at training: ROC-AUC {:.3}, F1 {:.3}{themes}",
+                cv.folds, cv.outcome["roc_auc"], cv.outcome["f1"]
+            )?;
         }
-        let words = |v: &[Weight]| v.iter().map(|w| format!("{}:\"{}\" {:+.2}", w.field, w.term, w.coefficient)).collect::<Vec<_>>().join("  ");
+        let words = |v: &[Weight]| {
+            v.iter()
+                .map(|w| format!("{}:\"{}\" {:+.2}", w.field, w.term, w.coefficient))
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
         let calibration = match m.outcome.calibration {
             Some(c) => format!("P = sigmoid({:.3} x margin {:+.3})", c.slope, c.intercept),
             None => "none (the class-weighted score)".into(),
         };
-        let weighting = |t: &imr::features::TfIdf| if t.params().use_idf { "TF-IDF" } else { "TF, no IDF" };
+        let weighting = |t: &imr::features::TfIdf| {
+            if t.params().use_idf {
+                "TF-IDF"
+            } else {
+                "TF, no IDF"
+            }
+        };
         writeln!(
             out,
             "outcome    view {}, {} terms ({}), threshold {:.3}, calibration {calibration}",
@@ -118,15 +181,40 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
             m.outcome.threshold
         )?;
         if a.top > 0 {
-            writeln!(out, "  towards Overturned  {}\n  towards Upheld      {}", words(&over), words(&upheld))?;
+            writeln!(
+                out,
+                "  towards Overturned  {}\n  towards Upheld      {}",
+                words(&over),
+                words(&upheld)
+            )?;
         }
         if let Some(tm) = &m.themes {
-            writeln!(out, "themes     {} models over {} terms ({})", tm.themes.len(), tm.tfidf.vocabulary().len(), weighting(&tm.tfidf))?;
+            writeln!(
+                out,
+                "themes     {} models over {} terms ({})",
+                tm.themes.len(),
+                tm.tfidf.vocabulary().len(),
+                weighting(&tm.tfidf)
+            )?;
             for (t, top) in &themes {
-                writeln!(out, "{}", format!("  {:<28} threshold {:.3}  {}", t.id, t.threshold, words(top)).trim_end())?;
+                writeln!(
+                    out,
+                    "{}",
+                    format!(
+                        "  {:<28} threshold {:.3}  {}",
+                        t.id,
+                        t.threshold,
+                        words(top)
+                    )
+                    .trim_end()
+                )?;
             }
             for u in &tm.untrained {
-                writeln!(out, "  {:<28} not trained: {} of {} gold items", u.id, u.positives, u.items)?;
+                writeln!(
+                    out,
+                    "  {:<28} not trained: {} of {} gold items",
+                    u.id, u.positives, u.items
+                )?;
             }
         }
     }

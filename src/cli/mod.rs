@@ -23,6 +23,64 @@ pub struct Cli {
     /// Results do not depend on it: a model file is the same byte for byte.
     #[arg(long, short = 'j', global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    #[command(flatten)]
+    pub read: ReadLimits,
+}
+
+/// What one letter file may cost, on every command that reads letters. PDFs are extracted in worker
+/// processes (one per thread), so a file that crashes the PDF reader, hangs it or blows up its memory is
+/// reported by name and the rest of the batch goes on.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReadLimits {
+    /// Seconds one PDF may take to extract before its worker is stopped and the file reported.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub pdf_timeout: u64,
+    /// Memory (address space, MiB) a PDF worker may use before it is stopped and the file reported.
+    #[arg(long, global = true, value_name = "MIB", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(64..=1_048_576))]
+    pub pdf_memory: u64,
+    /// Letter files larger than this (MB) are refused without being read.
+    #[arg(long, global = true, value_name = "MB", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_file_size: u64,
+}
+
+impl ReadLimits {
+    /// The reader the commands use: PDFs in workers that are this binary in its hidden worker mode.
+    pub fn reader(&self) -> std::io::Result<imr::parse::Reader> {
+        let program = std::env::current_exe()?;
+        let memory = self.pdf_memory << 20;
+        let command = imr::parse::WorkerCommand {
+            program,
+            args: vec![
+                WORKER_MODE.into(),
+                "--memory".into(),
+                memory.to_string().into(),
+            ],
+        };
+        let limits = imr::parse::WorkerLimits {
+            timeout: std::time::Duration::from_secs(self.pdf_timeout),
+            memory,
+        };
+        Ok(imr::parse::Reader::new()
+            .max_file_size(self.max_file_size * 1_000_000)
+            .isolated(command, limits))
+    }
+}
+
+/// The hidden subcommand a PDF worker runs as.
+const WORKER_MODE: &str = "pdf-worker";
+
+/// The limits given on the command line, for the commands that read letters.
+static READ_LIMITS: std::sync::OnceLock<ReadLimits> = std::sync::OnceLock::new();
+
+fn read_limits() -> &'static ReadLimits {
+    READ_LIMITS.get_or_init(|| ReadLimits {
+        pdf_timeout: 30,
+        pdf_memory: 1024,
+        max_file_size: 50,
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -37,6 +95,13 @@ pub enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// A PDF extraction worker (started by imr itself): requests on stdin, answers on stdout.
+    #[command(name = WORKER_MODE, hide = true)]
+    PdfWorker {
+        /// Address-space cap in bytes.
+        #[arg(long)]
+        memory: u64,
     },
 }
 
@@ -64,11 +129,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(n) = cli.threads {
         // Only fails when a pool was already built, which nothing does before this.
-        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(usize::from(n)).build_global() {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(n))
+            .build_global()
+        {
             let _ = writeln!(std::io::stderr(), "imr: error: --threads {n}: {e}");
             return ExitCode::from(EXIT_ERROR);
         }
     }
+    let _ = READ_LIMITS.set(cli.read.clone());
     let result = match cli.command {
         Command::Parse(a) => parse::run(a),
         Command::Train(a) => train::run(a),
@@ -76,18 +145,32 @@ pub fn main() -> ExitCode {
         Command::Predict(a) => predict::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Params(a) => params::run(a),
+        Command::PdfWorker { memory } => imr::parse::worker_main(memory)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(Into::into),
         Command::Completions { shell } => {
             // Into a buffer first: `generate` panics on a write error, such as a closed pipe.
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "imr", &mut script);
-            std::io::stdout().lock().write_all(&script).map(|()| ExitCode::SUCCESS).map_err(Into::into)
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "imr",
+                &mut script,
+            );
+            std::io::stdout()
+                .lock()
+                .write_all(&script)
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(Into::into)
         }
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`imr parse ... | head`) is not an error worth a message.
-            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
                 return ExitCode::SUCCESS;
             }
             let _ = writeln!(std::io::stderr(), "imr: error: {e:#}");
@@ -108,7 +191,14 @@ mod tests {
     #[test]
     fn csv_records_quote_what_needs_it() {
         let mut out = Vec::new();
-        super::csv_record(&mut out, &["a", "b,c", "say \"no\"", "two\nlines", "cr\r", ""]).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "a,\"b,c\",\"say \"\"no\"\"\",\"two\nlines\",\"cr\r\",\n");
+        super::csv_record(
+            &mut out,
+            &["a", "b,c", "say \"no\"", "two\nlines", "cr\r", ""],
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a,\"b,c\",\"say \"\"no\"\"\",\"two\nlines\",\"cr\r\",\n"
+        );
     }
 }

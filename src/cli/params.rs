@@ -26,12 +26,22 @@ pub struct ParamsArgs {
 pub fn run(a: ParamsArgs) -> Result<ExitCode> {
     let (_, outcome, themes) = settings(a.params.as_deref(), a.view)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", serde_json::to_string_pretty(&ResolvedParams { outcome, themes: Some(themes) })?)?;
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&ResolvedParams {
+            outcome,
+            themes: Some(themes)
+        })?
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The params file (none: the shipped settings), read and checked whole: both models' settings.
-fn settings(path: Option<&Path>, view: Option<View>) -> Result<(ParamsFile, OutcomeValidParams, ThemeValidParams)> {
+fn settings(
+    path: Option<&Path>,
+    view: Option<View>,
+) -> Result<(ParamsFile, OutcomeValidParams, ThemeValidParams)> {
     let file = path.map(ParamsFile::load).transpose()?.unwrap_or_default();
     let outcome = file.outcome(view).context("--params")?;
     let themes = file.themes().context("--params")?;
@@ -40,7 +50,11 @@ fn settings(path: Option<&Path>, view: Option<View>) -> Result<(ParamsFile, Outc
 
 /// The settings `imr train` and `imr evaluate` fit with: the outcome model's, and the theme models' when there is
 /// a gold file. A params file is read and checked whole (its themes section too), before any letter.
-pub fn resolve(path: Option<&Path>, view: Option<View>, gold: bool) -> Result<(OutcomeValidParams, Option<ThemeValidParams>)> {
+pub fn resolve(
+    path: Option<&Path>,
+    view: Option<View>,
+    gold: bool,
+) -> Result<(OutcomeValidParams, Option<ThemeValidParams>)> {
     let (file, outcome, themes) = settings(path, view)?;
     if file.has_themes() && !gold {
         eprintln!("imr: warning: --params: the themes section is not used without --gold");

@@ -125,22 +125,39 @@ impl<'a> ItemRow<'a> {
 }
 
 /// Reads letters, reporting every bad file on stderr; returns the good ones and the number that failed. A
-/// directory without a letter file counts as one failure (a wrong path, most likely); a path that does not exist
-/// is an error.
+/// directory without a letter file counts as one failure (a wrong path, most likely), and so does every
+/// entry of a walk that cannot be used (an unreadable directory, a FIFO named like a letter); a path that does
+/// not exist is an error.
 pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
     let mut failed = 0;
     let stderr = std::io::stderr();
     let mut files = Vec::new();
     for p in paths {
-        let found = imr::parse::discover(std::slice::from_ref(p))?;
-        if found.is_empty() {
+        let found = imr::parse::discover_all(std::slice::from_ref(p))?;
+        if found.files.is_empty() && found.problems.is_empty() && p.is_dir() {
             failed += 1;
-            let _ = writeln!(stderr.lock(), "imr: {}: no letter files (.pdf, .txt) in this directory or below", p.display());
+            let _ = writeln!(
+                stderr.lock(),
+                "imr: {}: no letter files (.pdf, .txt) in this directory or below",
+                p.display()
+            );
         }
-        files.extend(found);
+        for e in &found.problems {
+            failed += 1;
+            let _ = writeln!(stderr.lock(), "imr: {e}");
+        }
+        for d in &found.revisited {
+            let _ = writeln!(
+                stderr.lock(),
+                "imr: note: {}: a directory already read (a symlink loop?); not read again",
+                d.display()
+            );
+        }
+        files.extend(found.files);
     }
+    let reader = super::read_limits().reader()?;
     let pb = progress::bar(files.len(), "parse");
-    let results = imr::parse::read_letters(&files, || pb.inc(1));
+    let results = reader.read_all(&files, || pb.inc(1));
     pb.finish_and_clear();
     let mut letters = Vec::with_capacity(results.len());
     for r in results {
@@ -181,21 +198,58 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
         write_table(&mut out, &letters)?;
     }
     out.flush()?;
-    Ok(if failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(super::EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> {
-    let case_w = letters.iter().map(|l| l.case_number.len()).max().unwrap_or(0).max(6);
-    writeln!(out, "{:<case_w$}  {:>5}  {:>6}  {:>10}  decisions", "letter", "items", "upheld", "overturned")?;
+    let case_w = letters
+        .iter()
+        .map(|l| l.case_number.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    writeln!(
+        out,
+        "{:<case_w$}  {:>5}  {:>6}  {:>10}  decisions",
+        "letter", "items", "upheld", "overturned"
+    )?;
     let (mut items, mut up, mut over) = (0, 0, 0);
     for l in letters {
-        let o = l.items.iter().filter(|i| i.decision.is_overturned()).count();
+        let o = l
+            .items
+            .iter()
+            .filter(|i| i.decision.is_overturned())
+            .count();
         let u = l.items.len() - o;
-        let decisions: Vec<String> = l.items.iter().map(|i| format!("{}:{}", i.number, i.decision)).collect();
-        writeln!(out, "{:<case_w$}  {:>5}  {:>6}  {:>10}  {}", l.case_number, l.items.len(), u, o, decisions.join(" "))?;
+        let decisions: Vec<String> = l
+            .items
+            .iter()
+            .map(|i| format!("{}:{}", i.number, i.decision))
+            .collect();
+        writeln!(
+            out,
+            "{:<case_w$}  {:>5}  {:>6}  {:>10}  {}",
+            l.case_number,
+            l.items.len(),
+            u,
+            o,
+            decisions.join(" ")
+        )?;
         items += l.items.len();
         up += u;
         over += o;
     }
-    writeln!(out, "{:<case_w$}  {:>5}  {:>6}  {:>10}  {} letters", "total", items, up, over, letters.len())
+    writeln!(
+        out,
+        "{:<case_w$}  {:>5}  {:>6}  {:>10}  {} letters",
+        "total",
+        items,
+        up,
+        over,
+        letters.len()
+    )
 }

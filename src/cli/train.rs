@@ -4,7 +4,10 @@ use super::data;
 use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, CvConfig};
-use imr::model::{ModelFile, OutcomeModel, ThemeModels, TrainingMetadata, TrainingParams, View, FORMAT_VERSION, MIN_ITEMS_PER_CLASS};
+use imr::model::{
+    ModelFile, OutcomeModel, ThemeModels, TrainingMetadata, TrainingParams, View, FORMAT_VERSION,
+    MIN_ITEMS_PER_CLASS,
+};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,16 +48,28 @@ pub struct TrainArgs {
 pub fn run(a: TrainArgs) -> Result<ExitCode> {
     // A bad --out is said now, not after the training it would throw away.
     imr::model::ModelFile::check_writable(&a.out)?;
-    let (params, theme_params) = super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?;
+    let (params, theme_params) =
+        super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?;
     let d = data::load(&a.data, a.gold.as_deref())?;
     let docs: Vec<_> = d.examples.iter().map(|e| e.text.clone()).collect();
-    let y: Vec<bool> = d.examples.iter().map(|e| e.decision.is_overturned()).collect();
+    let y: Vec<bool> = d
+        .examples
+        .iter()
+        .map(|e| e.decision.is_overturned())
+        .collect();
     let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
 
     let cv = if a.cv_folds >= 2 {
         let pb = progress::bar(a.cv_folds, "cv");
-        let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &CvConfig::new(a.cv_folds, 1, a.seed, true), &|| pb.inc(1))
-            .context("the cross-validation run before training (--cv-folds 0 skips it)")?;
+        let r = cross_validate(
+            &d.examples,
+            &params,
+            theme_params.as_ref(),
+            &theme_ids,
+            &CvConfig::new(a.cv_folds, 1, a.seed, true),
+            &|| pb.inc(1),
+        )
+        .context("the cross-validation run before training (--cv-folds 0 skips it)")?;
         pb.finish_and_clear();
         Some(r.summary)
     } else {
@@ -62,19 +77,30 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     };
     let pb = progress::bar(2, "train");
     let groups: Vec<String> = d.examples.iter().map(|e| e.case_number.clone()).collect();
-    let outcome = OutcomeModel::fit(&params, &docs, &y, &groups, a.seed).context("training the outcome model")?;
+    let outcome = OutcomeModel::fit(&params, &docs, &y, &groups, a.seed)
+        .context("training the outcome model")?;
     pb.inc(1);
     let themes = match &theme_params {
         Some(tp) => {
-            let with: Vec<&imr::model::Example> = d.examples.iter().filter(|e| e.themes.is_some()).collect();
-            Some(ThemeModels::fit(
-                tp,
-                &with.iter().map(|e| e.text.clone()).collect::<Vec<_>>(),
-                &with.iter().map(|e| e.themes.clone().unwrap_or_default()).collect::<Vec<_>>(),
-                &with.iter().map(|e| e.case_number.clone()).collect::<Vec<_>>(),
-                &theme_ids,
-                a.seed,
-            ).context("training the theme models")?)
+            let with: Vec<&imr::model::Example> =
+                d.examples.iter().filter(|e| e.themes.is_some()).collect();
+            Some(
+                ThemeModels::fit(
+                    tp,
+                    &with.iter().map(|e| e.text.clone()).collect::<Vec<_>>(),
+                    &with
+                        .iter()
+                        .map(|e| e.themes.clone().unwrap_or_default())
+                        .collect::<Vec<_>>(),
+                    &with
+                        .iter()
+                        .map(|e| e.case_number.clone())
+                        .collect::<Vec<_>>(),
+                    &theme_ids,
+                    a.seed,
+                )
+                .context("training the theme models")?,
+            )
         }
         None => None,
     };
@@ -88,13 +114,24 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
 
     let mut h = Sha256::new();
     for e in &d.examples {
-        for part in [e.case_number.as_str(), &e.item.to_string(), &e.decision.to_string(), &e.text.title, &e.text.rationale, &e.text.guidelines, &e.text.summary] {
+        for part in [
+            e.case_number.as_str(),
+            &e.item.to_string(),
+            &e.decision.to_string(),
+            &e.text.title,
+            &e.text.rationale,
+            &e.text.guidelines,
+            &e.text.summary,
+        ] {
             h.update(part.as_bytes());
             h.update([0u8]);
         }
     }
     let date = a.date.unwrap_or_else(|| {
-        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
         imr::Date::from_unix(secs)
     });
     let file = ModelFile {
@@ -129,8 +166,15 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             cv.folds,
             cv.outcome["roc_auc"],
             cv.outcome["f1"],
-            cv.themes.as_ref().map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"])).unwrap_or_default()
+            cv.themes
+                .as_ref()
+                .map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"]))
+                .unwrap_or_default()
         );
     }
-    Ok(if d.failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+    Ok(if d.failed > 0 {
+        ExitCode::from(super::EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -40,7 +40,13 @@ pub struct Split {
 
 /// `k` folds of items grouped by `groups[i]` (no group on both sides), balancing the positives of `labels`
 /// across folds; `repeats` reshuffles, each from its own stream of the seed.
-pub fn stratified_group_kfold(groups: &[String], labels: &[bool], k: usize, repeats: usize, seed: u64) -> Vec<Split> {
+pub fn stratified_group_kfold(
+    groups: &[String],
+    labels: &[bool],
+    k: usize,
+    repeats: usize,
+    seed: u64,
+) -> Vec<Split> {
     assert_eq!(groups.len(), labels.len());
     // Group -> (items, positives), in a stable order.
     let mut by_group: BTreeMap<&str, (Vec<usize>, usize)> = BTreeMap::new();
@@ -56,14 +62,25 @@ pub fn stratified_group_kfold(groups: &[String], labels: &[bool], k: usize, repe
         let mut order: Vec<usize> = (0..groups.len()).collect();
         rng.shuffle(&mut order);
         // Groups with positives first, larger first; the shuffle breaks ties.
-        order.sort_by(|&a, &b| groups[b].1.cmp(&groups[a].1).then(groups[b].0.len().cmp(&groups[a].0.len())));
+        order.sort_by(|&a, &b| {
+            groups[b]
+                .1
+                .cmp(&groups[a].1)
+                .then(groups[b].0.len().cmp(&groups[a].0.len()))
+        });
         let mut pos = vec![0usize; k];
         let mut size = vec![0usize; k];
         let mut assign = vec![0usize; groups.len()];
         for &g in &order {
             let (items, p) = &groups[g];
             let f = (0..k)
-                .min_by_key(|&f| if *p > 0 { (pos[f], size[f]) } else { (size[f], pos[f]) })
+                .min_by_key(|&f| {
+                    if *p > 0 {
+                        (pos[f], size[f])
+                    } else {
+                        (size[f], pos[f])
+                    }
+                })
                 .expect("k >= 1");
             assign[g] = f;
             pos[f] += p;
@@ -73,11 +90,20 @@ pub fn stratified_group_kfold(groups: &[String], labels: &[bool], k: usize, repe
             let mut train = Vec::new();
             let mut test = Vec::new();
             for (g, (items, _)) in groups.iter().enumerate() {
-                if assign[g] == f { test.extend(items) } else { train.extend(items) }
+                if assign[g] == f {
+                    test.extend(items)
+                } else {
+                    train.extend(items)
+                }
             }
             train.sort_unstable();
             test.sort_unstable();
-            out.push(Split { repeat: r, fold: f, train, test });
+            out.push(Split {
+                repeat: r,
+                fold: f,
+                train,
+                test,
+            });
         }
     }
     out

@@ -22,7 +22,11 @@ pub struct BinaryMetrics {
 }
 
 fn div(a: f64, b: f64) -> f64 {
-    if b == 0.0 { 0.0 } else { a / b }
+    if b == 0.0 {
+        0.0
+    } else {
+        a / b
+    }
 }
 
 fn f1(p: f64, r: f64) -> f64 {
@@ -33,7 +37,12 @@ impl BinaryMetrics {
     pub fn compute(y: &[bool], p: &[f64], threshold: f64) -> BinaryMetrics {
         let n = y.len();
         let c = confusion(y, p, threshold);
-        let (tn, fp, fneg, tp) = (c[0][0] as f64, c[0][1] as f64, c[1][0] as f64, c[1][1] as f64);
+        let (tn, fp, fneg, tp) = (
+            c[0][0] as f64,
+            c[0][1] as f64,
+            c[1][0] as f64,
+            c[1][1] as f64,
+        );
         let (prec, rec) = (div(tp, tp + fp), div(tp, tp + fneg));
         let (prec0, rec0) = (div(tn, tn + fneg), div(tn, tn + fp));
         // As scikit-learn: balanced accuracy averages the recall of the classes that occur in the labels, macro-F1
@@ -56,7 +65,17 @@ impl BinaryMetrics {
             roc_auc: roc_auc(y, p),
             pr_auc: average_precision(y, p),
             log_loss: div(
-                y.iter().zip(p).map(|(&t, &s)| { let s = s.clamp(eps, 1.0 - eps); if t { -s.ln() } else { -(1.0 - s).ln() } }).sum(),
+                y.iter()
+                    .zip(p)
+                    .map(|(&t, &s)| {
+                        let s = s.clamp(eps, 1.0 - eps);
+                        if t {
+                            -s.ln()
+                        } else {
+                            -(1.0 - s).ln()
+                        }
+                    })
+                    .sum(),
                 n as f64,
             ),
             brier: brier(y, p),
@@ -81,7 +100,13 @@ pub fn confusion_of(pairs: impl IntoIterator<Item = (bool, bool)>) -> [[usize; 2
 
 /// Mean squared error of the probabilities.
 pub fn brier(y: &[bool], p: &[f64]) -> f64 {
-    div(y.iter().zip(p).map(|(&t, &s)| (s - f64::from(u8::from(t))).powi(2)).sum(), y.len() as f64)
+    div(
+        y.iter()
+            .zip(p)
+            .map(|(&t, &s)| (s - f64::from(u8::from(t))).powi(2))
+            .sum(),
+        y.len() as f64,
+    )
 }
 
 /// Area under the ROC curve by the rank-sum statistic (ties count half). NaN without both classes.
@@ -106,7 +131,12 @@ pub fn roc_auc(y: &[bool], p: &[f64]) -> f64 {
     if n_pos == 0.0 || n_neg == 0.0 {
         return f64::NAN;
     }
-    let sum: f64 = y.iter().zip(&ranks).filter(|(&t, _)| t).map(|(_, r)| r).sum();
+    let sum: f64 = y
+        .iter()
+        .zip(&ranks)
+        .filter(|(&t, _)| t)
+        .map(|(_, r)| r)
+        .sum();
     (sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
@@ -119,7 +149,11 @@ pub fn average_precision(y: &[bool], p: &[f64]) -> f64 {
         ap += (r - last_r) * prec;
         last_r = r;
     }
-    if y.iter().any(|&t| t) { ap } else { f64::NAN }
+    if y.iter().any(|&t| t) {
+        ap
+    } else {
+        f64::NAN
+    }
 }
 
 /// (recall, precision, threshold) at each distinct score, thresholds decreasing.
@@ -130,7 +164,11 @@ pub fn pr_curve(y: &[bool], p: &[f64]) -> Vec<(f64, f64, f64)> {
     let (mut tp, mut fp) = (0.0, 0.0);
     let mut out = Vec::new();
     for (k, &i) in idx.iter().enumerate() {
-        if y[i] { tp += 1.0 } else { fp += 1.0 }
+        if y[i] {
+            tp += 1.0
+        } else {
+            fp += 1.0
+        }
         if k + 1 == idx.len() || p[idx[k + 1]] != p[i] {
             out.push((div(tp, n_pos), div(tp, tp + fp), p[i]));
         }
@@ -147,7 +185,11 @@ pub fn roc_curve(y: &[bool], p: &[f64]) -> Vec<(f64, f64)> {
     let (mut tp, mut fp) = (0.0, 0.0);
     let mut out = vec![(0.0, 0.0)];
     for (k, &i) in idx.iter().enumerate() {
-        if y[i] { tp += 1.0 } else { fp += 1.0 }
+        if y[i] {
+            tp += 1.0
+        } else {
+            fp += 1.0
+        }
         if k + 1 == idx.len() || p[idx[k + 1]] != p[i] {
             out.push((div(fp, n_neg), div(tp, n_pos)));
         }
@@ -187,7 +229,11 @@ pub struct Prf {
 
 impl ThemeMetrics {
     /// `truth[i]` and `pred[i]` are the theme ids of item i.
-    pub fn compute(theme_ids: &[String], truth: &[Vec<String>], pred: &[Vec<String>]) -> ThemeMetrics {
+    pub fn compute(
+        theme_ids: &[String],
+        truth: &[Vec<String>],
+        pred: &[Vec<String>],
+    ) -> ThemeMetrics {
         let mut per_theme = BTreeMap::new();
         let (mut tp_all, mut fp_all, mut fn_all) = (0.0, 0.0, 0.0);
         for id in theme_ids {
@@ -208,17 +254,35 @@ impl ThemeMetrics {
             let prf = if support == 0 && fp == 0.0 {
                 // Neither in the gold nor predicted in this fold: the scores are undefined, not 0 (scikit-learn
                 // also leaves such a label out of its macro average). Means over folds skip them.
-                Prf { precision: f64::NAN, recall: f64::NAN, f1: f64::NAN, support }
+                Prf {
+                    precision: f64::NAN,
+                    recall: f64::NAN,
+                    f1: f64::NAN,
+                    support,
+                }
             } else {
                 let (precision, recall) = (div(tp, tp + fp), div(tp, tp + fneg));
-                Prf { precision, recall, f1: f1(precision, recall), support }
+                Prf {
+                    precision,
+                    recall,
+                    f1: f1(precision, recall),
+                    support,
+                }
             };
             per_theme.insert(id.clone(), prf);
         }
         let micro_f1 = f1(div(tp_all, tp_all + fp_all), div(tp_all, tp_all + fn_all));
-        let defined: Vec<f64> = per_theme.values().map(|m| m.f1).filter(|f| f.is_finite()).collect();
+        let defined: Vec<f64> = per_theme
+            .values()
+            .map(|m| m.f1)
+            .filter(|f| f.is_finite())
+            .collect();
         let macro_f1 = div(defined.iter().sum(), defined.len() as f64);
-        ThemeMetrics { per_theme, micro_f1, macro_f1 }
+        ThemeMetrics {
+            per_theme,
+            micro_f1,
+            macro_f1,
+        }
     }
 }
 
@@ -233,11 +297,18 @@ impl MeanSd {
     pub fn of(v: &[f64]) -> MeanSd {
         let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
         if v.is_empty() {
-            return MeanSd { mean: f64::NAN, sd: f64::NAN };
+            return MeanSd {
+                mean: f64::NAN,
+                sd: f64::NAN,
+            };
         }
         let n = v.len() as f64;
         let mean = v.iter().sum::<f64>() / n;
-        let sd = if v.len() > 1 { (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
+        let sd = if v.len() > 1 {
+            (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+        } else {
+            0.0
+        };
         MeanSd { mean, sd }
     }
 }
@@ -272,7 +343,11 @@ mod tests {
         ];
         for (y, p, balanced, macro_f1) in cases {
             let m = BinaryMetrics::compute(y, p, 0.5);
-            assert!((m.balanced_accuracy - balanced).abs() < 1e-12 && (m.macro_f1 - macro_f1).abs() < 1e-12, "{y:?} {p:?}: {m:?}");
+            assert!(
+                (m.balanced_accuracy - balanced).abs() < 1e-12
+                    && (m.macro_f1 - macro_f1).abs() < 1e-12,
+                "{y:?} {p:?}: {m:?}"
+            );
         }
         assert_eq!(BinaryMetrics::compute(&[], &[], 0.5).balanced_accuracy, 0.0);
     }
@@ -288,7 +363,10 @@ mod tests {
     #[test]
     fn theme_micro_and_macro() {
         let ids = vec!["a".to_string(), "b".to_string()];
-        let truth = vec![vec!["a".to_string()], vec!["a".to_string(), "b".to_string()]];
+        let truth = vec![
+            vec!["a".to_string()],
+            vec!["a".to_string(), "b".to_string()],
+        ];
         let pred = vec![vec!["a".to_string()], vec!["b".to_string()]];
         let m = ThemeMetrics::compute(&ids, &truth, &pred);
         assert!((m.micro_f1 - 0.8).abs() < 1e-12);
@@ -300,7 +378,11 @@ mod tests {
         assert!(m3.per_theme["c"].f1.is_nan());
         assert_eq!(m3.macro_f1, m.macro_f1);
         // Predicted but absent from the gold: a real 0.
-        let m4 = ThemeMetrics::compute(&ids3, &truth, &[vec!["a".to_string()], vec!["c".to_string()]]);
+        let m4 = ThemeMetrics::compute(
+            &ids3,
+            &truth,
+            &[vec!["a".to_string()], vec!["c".to_string()]],
+        );
         assert_eq!(m4.per_theme["c"].f1, 0.0);
     }
 }

@@ -76,7 +76,12 @@ impl TermCounts {
     /// Adds one document's terms.
     pub fn push<S: AsRef<str>>(&mut self, terms: impl IntoIterator<Item = S>) {
         if self.index.len() != self.terms.len() {
-            self.index = self.terms.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+            self.index = self
+                .terms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect();
         }
         let mut ids: Vec<u32> = Vec::new();
         for t in terms {
@@ -115,7 +120,12 @@ impl TermCounts {
 
     /// The flat parts, for an in-place transform.
     pub(crate) fn into_parts(self) -> Parts {
-        Parts { indptr: self.indptr, ids: self.ids, counts: self.counts, overflow: self.overflow }
+        Parts {
+            indptr: self.indptr,
+            ids: self.ids,
+            counts: self.counts,
+            overflow: self.overflow,
+        }
     }
 
     /// Number of documents.
@@ -135,7 +145,8 @@ impl TermCounts {
     /// Document `i` as (distinct term ids, their counts); ids ascending after [`TermCounts::push`], in no set
     /// order after a bulk count.
     pub fn doc(&self, i: usize) -> impl ExactSizeIterator<Item = (u32, u32)> + '_ {
-        (self.indptr[i]..self.indptr[i + 1]).map(|k| (self.ids[k], count_at(&self.counts, &self.overflow, k)))
+        (self.indptr[i]..self.indptr[i + 1])
+            .map(|k| (self.ids[k], count_at(&self.counts, &self.overflow, k)))
     }
 
     /// The distinct term ids of document `i`.
@@ -173,18 +184,29 @@ pub(crate) struct LocalCounts {
 impl LocalCounts {
     /// The local id of a word; negated words are spelled with the prefix, so they are different words.
     pub fn word(&mut self, text: &str, negated: bool, prefix: &str) -> u32 {
-        let map = if negated { &mut self.negated_ids } else { &mut self.word_ids };
+        let map = if negated {
+            &mut self.negated_ids
+        } else {
+            &mut self.word_ids
+        };
         if let Some(&id) = map.get(text) {
             return id;
         }
         let id = self.words.len() as u32;
-        self.words.push(if negated { format!("{prefix}{text}") } else { text.to_string() });
+        self.words.push(if negated {
+            format!("{prefix}{text}")
+        } else {
+            text.to_string()
+        });
         map.insert(text.to_string(), id);
         id
     }
 
     pub fn gram(&mut self, field: u8, words: &[u32]) -> u32 {
-        let mut key = GramKey { field, words: [PAD; 4] };
+        let mut key = GramKey {
+            field,
+            words: [PAD; 4],
+        };
         key.words[..words.len()].copy_from_slice(words);
         let next = self.grams.len() as u32;
         let id = *self.gram_ids.entry(key).or_insert(next);
@@ -275,7 +297,9 @@ impl Merger {
             self.out.ids.reserve_exact(more);
             self.out.counts.reserve_exact(more);
         }
-        self.out.indptr.reserve_exact(total_docs + 1 - self.out.indptr.len());
+        self.out
+            .indptr
+            .reserve_exact(total_docs + 1 - self.out.indptr.len());
     }
 
     /// Spells out each distinct term once: field prefix, then its words joined by spaces.

@@ -63,7 +63,11 @@ impl CueMatcher {
             .iter()
             .map(|c| {
                 if c.name.is_empty() || c.name.contains(char::is_whitespace) {
-                    return Err(Error::InvalidParam { name: "cues.name", value: c.name.clone(), reason: "must be one word" });
+                    return Err(Error::InvalidParam {
+                        name: "cues.name",
+                        value: c.name.clone(),
+                        reason: "must be one word",
+                    });
                 }
                 // The bounded gaps ("no ... [^.]{0,100} ... relief") make large lazy DFAs: with the default 2 MB cache
                 // the DFA was rebuilt over and over (70% of predict's time); with 8 MB, `imr predict` on 2,848
@@ -72,7 +76,11 @@ impl CueMatcher {
                     .dfa_size_limit(8 << 20)
                     .build()
                     .map(|re| (c.name.clone(), re, c.scope))
-                    .map_err(|_| Error::InvalidParam { name: "cues.pattern", value: c.pattern.clone(), reason: "is not a valid regular expression" })
+                    .map_err(|_| Error::InvalidParam {
+                        name: "cues.pattern",
+                        value: c.pattern.clone(),
+                        reason: "is not a valid regular expression",
+                    })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(CueMatcher { cues })
@@ -81,16 +89,28 @@ impl CueMatcher {
     /// Every match in `text`, cue by cue: the cue's name and its span in `text`.
     pub fn matches<'a>(&'a self, text: &'a str) -> Vec<(&'a str, Range<usize>)> {
         let case: Vec<Range<usize>> = if self.cues.iter().any(|c| c.2 == CueScope::CaseSentences) {
-            super::sentences(text).into_iter().filter(|r| !is_guideline_sentence(&text[r.clone()])).collect()
+            super::sentences(text)
+                .into_iter()
+                .filter(|r| !is_guideline_sentence(&text[r.clone()]))
+                .collect()
         } else {
             Vec::new()
         };
         let whole = 0..text.len();
         let mut out = Vec::new();
         for (name, re, scope) in &self.cues {
-            let parts = if *scope == CueScope::CaseSentences { &case[..] } else { std::slice::from_ref(&whole) };
+            let parts = if *scope == CueScope::CaseSentences {
+                &case[..]
+            } else {
+                std::slice::from_ref(&whole)
+            };
             for p in parts {
-                out.extend(re.find_iter(&text[p.clone()]).map(|m| (name.as_str(), shown(text, p.start + m.start()..p.start + m.end()))));
+                out.extend(re.find_iter(&text[p.clone()]).map(|m| {
+                    (
+                        name.as_str(),
+                        shown(text, p.start + m.start()..p.start + m.end()),
+                    )
+                }));
             }
         }
         out
@@ -103,7 +123,11 @@ impl CueMatcher {
 fn shown(text: &str, r: Range<usize>) -> Range<usize> {
     let m = &text[r.clone()];
     let mut start = r.start;
-    let mid_word = text[..start].chars().next_back().is_some_and(char::is_alphanumeric) && m.chars().next().is_some_and(char::is_alphanumeric);
+    let mid_word = text[..start]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+        && m.chars().next().is_some_and(char::is_alphanumeric);
     if mid_word {
         match m.find(char::is_whitespace) {
             Some(k) => start += k,
@@ -111,8 +135,15 @@ fn shown(text: &str, r: Range<usize>) -> Range<usize> {
         }
     }
     let rest = &text[start..r.end];
-    start += rest.len() - rest.trim_start_matches(|c: char| !c.is_alphanumeric()).len();
-    if start < r.end { start..r.end } else { r }
+    start += rest.len()
+        - rest
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .len();
+    if start < r.end {
+        start..r.end
+    } else {
+        r
+    }
 }
 
 /// The cues of the codebook's "typical cues" column, one or more per theme, widened to the wordings the letters use,
@@ -126,7 +157,11 @@ pub fn codebook() -> Vec<Cue> {
     const NEG: &str = r"\b(no|not|lack(ing|ed)?|without|absence|absent|fail(s|ed)? to|unable to|nor|neither|insufficient|inadequate|missing)\b";
     // A quantity left unspecified, not an ICD label's "unspecified" ("sprain, unspecified").
     const UNSPECIFIED: &str = r"(an|the) unspecified|unspecified (rental|number|quantity|duration|frequency|amount|length)";
-    let c = |name: &str, pattern: &str| Cue { name: name.into(), pattern: pattern.into(), scope: CueScope::CaseSentences };
+    let c = |name: &str, pattern: &str| Cue {
+        name: name.into(),
+        pattern: pattern.into(),
+        scope: CueScope::CaseSentences,
+    };
     vec![
         c("not_recommended", r"not (be )?recommended|experimental|investigational|insufficient (scientific )?evidence|no (high[- ]grade|quality|good) (scientific )?evidence|not an effective|lack of (scientific )?evidence|limited evidence|not supported by|under ?study|should be avoided|no recommendations?|do(es)? not recommend|not been shown|unproven|little (to no )?(research|evidence)|not indicated"),
         // The guideline's own verdict on the treatment, wherever it is quoted: the reason is the quote itself.
@@ -166,14 +201,34 @@ mod tests {
     #[test]
     fn codebook_cues_match_their_examples() {
         let m = CueMatcher::new(&codebook()).unwrap();
-        let names = |t: &str| m.matches(t).into_iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>();
-        assert_eq!(names("There are no red flag conditions."), vec!["no_red_flags", "no_red_flags.absent"]);
-        assert_eq!(names("This request is not medically necessary."), Vec::<String>::new());
-        assert_eq!(names("This request is medically necessary."), vec!["criteria_met"]);
+        let names = |t: &str| {
+            m.matches(t)
+                .into_iter()
+                .map(|(n, _)| n.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names("There are no red flag conditions."),
+            vec!["no_red_flags", "no_red_flags.absent"]
+        );
+        assert_eq!(
+            names("This request is not medically necessary."),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            names("This request is medically necessary."),
+            vec!["criteria_met"]
+        );
         // The absence cue needs the negation before the concept in one sentence.
-        let t = "There is no documentation of objective functional improvement with prior sessions.";
-        assert!(names(t).contains(&"no_functional_benefit.absent".to_string()), "{:?}", names(t));
-        assert!(!names("Functional improvement was documented. No exam.").contains(&"no_functional_benefit.absent".to_string()));
+        let t =
+            "There is no documentation of objective functional improvement with prior sessions.";
+        assert!(
+            names(t).contains(&"no_functional_benefit.absent".to_string()),
+            "{:?}",
+            names(t)
+        );
+        assert!(!names("Functional improvement was documented. No exam.")
+            .contains(&"no_functional_benefit.absent".to_string()));
         let t = "the requested ancillary service";
         let (name, span) = m.matches(t).into_iter().next().unwrap();
         assert_eq!((name, &t[span]), ("ancillary_denied", "ancillary"));
@@ -183,8 +238,16 @@ mod tests {
         assert_eq!((name, &t[span]), ("criteria_met", "medically necessary"));
         let t = "The ODG calls it \"not recommended\".";
         let shown: Vec<&str> = m.matches(t).into_iter().map(|(_, r)| &t[r]).collect();
-        assert_eq!(shown, vec!["not recommended"], "the opening quote is not shown");
-        assert_eq!(super::shown("abc", 1..3), 1..3, "a fragment without a word after it is left as matched");
+        assert_eq!(
+            shown,
+            vec!["not recommended"],
+            "the opening quote is not shown"
+        );
+        assert_eq!(
+            super::shown("abc", 1..3),
+            1..3,
+            "a fragment without a word after it is left as matched"
+        );
     }
 
     #[test]
@@ -193,50 +256,118 @@ mod tests {
         let has = |t: &str, cue: &str| m.matches(t).iter().any(|(n, _)| *n == cue);
         // The guideline's verdict counts even in a quote, which the case-sentence cues skip...
         let nr = "not_recommended.evidence";
-        assert!(has("The CA MTUS states traction, as a physical treatment method is not recommended.", nr));
-        assert!(has("ODG states that PRP is noted to be \"understudy.\"", nr));
-        assert!(has("Lumbar supports have not been shown to have any lasting benefit.", nr));
-        assert!(has("Chiropractic treatment is not recommended for body parts including the elbow.", nr));
+        assert!(has(
+            "The CA MTUS states traction, as a physical treatment method is not recommended.",
+            nr
+        ));
+        assert!(has(
+            "ODG states that PRP is noted to be \"understudy.\"",
+            nr
+        ));
+        assert!(has(
+            "Lumbar supports have not been shown to have any lasting benefit.",
+            nr
+        ));
+        assert!(has(
+            "Chiropractic treatment is not recommended for body parts including the elbow.",
+            nr
+        ));
         // ...but not a limit, a precondition, or a provider's missing rationale.
-        assert!(!has("This medication is not recommended for longer than 2 to 3 weeks.", nr));
-        assert!(!has("Lidoderm is not recommended until after a trial of a first-line therapy.", nr));
-        assert!(!has("There is a lack of evidence based rationale provided by the physician.", nr));
+        assert!(!has(
+            "This medication is not recommended for longer than 2 to 3 weeks.",
+            nr
+        ));
+        assert!(!has(
+            "Lidoderm is not recommended until after a trial of a first-line therapy.",
+            nr
+        ));
+        assert!(!has(
+            "There is a lack of evidence based rationale provided by the physician.",
+            nr
+        ));
         let exam = "criteria_not_met.exam";
-        assert!(has("On exam the patient's neurological exam is unremarkable.", exam));
-        assert!(has("The patient does not present with symptoms consistent with thoracic outlet syndrome.", exam));
-        assert!(!has("The patient has decreased sensation in the L5 distribution.", exam));
+        assert!(has(
+            "On exam the patient's neurological exam is unremarkable.",
+            exam
+        ));
+        assert!(has(
+            "The patient does not present with symptoms consistent with thoracic outlet syndrome.",
+            exam
+        ));
+        assert!(!has(
+            "The patient has decreased sensation in the L5 distribution.",
+            exam
+        ));
         let unstated = "unclear_rationale.unstated";
-        assert!(has("However, the rationale for this specific heat therapy pad was not provided.", unstated));
+        assert!(has(
+            "However, the rationale for this specific heat therapy pad was not provided.",
+            unstated
+        ));
         assert!(has("There was no evidence of patient specific short and long-term goals with use of the unit.", unstated));
         // Absence of conservative care is not absence of gains from the therapy requested.
         let cc = "conservative_care_not_tried.absent";
         assert!(has("There was no evidence the patient has trialed and failed a proper conservative course of care.", cc));
-        assert!(!has("No functional improvement in response to physical therapy was documented.", cc));
+        assert!(!has(
+            "No functional improvement in response to physical therapy was documented.",
+            cc
+        ));
         // An ICD label's "unspecified" is not an unspecified quantity.
-        assert!(has("The request is for an unspecified rental.", "exceeds_limits.more"));
-        assert!(!has("The diagnoses include a sprain, unspecified, of the right shoulder.", "exceeds_limits.more"));
-        assert!(!has("The diagnoses include a sprain, unspecified, of the right shoulder.", "exceeds_limits"));
+        assert!(has(
+            "The request is for an unspecified rental.",
+            "exceeds_limits.more"
+        ));
+        assert!(!has(
+            "The diagnoses include a sprain, unspecified, of the right shoulder.",
+            "exceeds_limits.more"
+        ));
+        assert!(!has(
+            "The diagnoses include a sprain, unspecified, of the right shoulder.",
+            "exceeds_limits"
+        ));
     }
 
     #[test]
     fn case_sentence_cues_skip_guideline_quotes_and_keep_spans() {
-        let cue = |scope| Cue { name: "x".into(), pattern: "first-line".into(), scope };
+        let cue = |scope| Cue {
+            name: "x".into(),
+            pattern: "first-line".into(),
+            scope,
+        };
         let t = "MTUS recommends a first-line agent. The patient has not tried a first-line agent.";
-        let (mw, mc) = (CueMatcher::new(&[cue(CueScope::Rationale)]).unwrap(), CueMatcher::new(&[cue(CueScope::CaseSentences)]).unwrap());
+        let (mw, mc) = (
+            CueMatcher::new(&[cue(CueScope::Rationale)]).unwrap(),
+            CueMatcher::new(&[cue(CueScope::CaseSentences)]).unwrap(),
+        );
         let whole = mw.matches(t);
         assert_eq!(whole.len(), 2);
         let case = mc.matches(t);
         assert_eq!(case.len(), 1);
         assert_eq!(case[0].1, whole[1].1);
         assert_eq!(&t[case[0].1.clone()], "first-line");
-        assert!(is_guideline_sentence("The ODG states that PRP is under study."));
-        assert!(!is_guideline_sentence("The ODG criteria are not documented in the records."));
+        assert!(is_guideline_sentence(
+            "The ODG states that PRP is under study."
+        ));
+        assert!(!is_guideline_sentence(
+            "The ODG criteria are not documented in the records."
+        ));
     }
 
     #[test]
     fn bad_cues_are_errors() {
-        let bad = |name: &str, pattern: &str| CueMatcher::new(&[Cue { name: name.into(), pattern: pattern.into(), scope: CueScope::Rationale }]).unwrap_err().to_string();
-        assert!(bad("x", "(unclosed").contains("regular expression"), "{}", bad("x", "(unclosed"));
+        let bad = |name: &str, pattern: &str| {
+            CueMatcher::new(&[Cue {
+                name: name.into(),
+                pattern: pattern.into(),
+                scope: CueScope::Rationale,
+            }])
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(
+            bad("x", "(unclosed").contains("regular expression"),
+            "{}",
+            bad("x", "(unclosed")
+        );
         assert!(bad("two words", "a").contains("one word"));
     }
 }

@@ -9,7 +9,9 @@ pub mod cues;
 mod tfidf;
 
 pub use count::TermCounts;
-pub use tfidf::{Columns, DocFreq, Indicators, Norm, SparseRows, TfIdf, TfIdfParams, TfIdfValidParams};
+pub use tfidf::{
+    Columns, DocFreq, Indicators, Norm, SparseRows, TfIdf, TfIdfParams, TfIdfValidParams,
+};
 
 use crate::analysis::{Analyzer, AnalyzerConfig, Token};
 use crate::error::{Error, Result};
@@ -36,8 +38,14 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 6] =
-        [Field::Title, Field::Rationale, Field::RationaleMasked, Field::Verdict, Field::Guidelines, Field::Summary];
+    pub const ALL: [Field; 6] = [
+        Field::Title,
+        Field::Rationale,
+        Field::RationaleMasked,
+        Field::Verdict,
+        Field::Guidelines,
+        Field::Summary,
+    ];
 
     /// The prefix that keeps this field's terms apart.
     pub fn code(self) -> &'static str {
@@ -103,7 +111,10 @@ impl Field {
 /// A sentence that states the outcome: medical necessity, or certification.
 pub fn is_verdict(sentence: &str) -> bool {
     let s = sentence.to_ascii_lowercase();
-    s.contains("necessary") || s.contains("necessity") || s.contains("is certified") || s.contains("not certified")
+    s.contains("necessary")
+        || s.contains("necessity")
+        || s.contains("is certified")
+        || s.contains("not certified")
 }
 
 /// Sentence spans: a sentence ends at `.`, `!` or `?` followed by white space and a capital, digit or quote.
@@ -119,7 +130,9 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
                 j += 1;
             }
             let at_end = j >= b.len();
-            let next_starts = !at_end && j > i + 1 && (b[j].is_ascii_uppercase() || b[j].is_ascii_digit() || b[j] == b'"');
+            let next_starts = !at_end
+                && j > i + 1
+                && (b[j].is_ascii_uppercase() || b[j].is_ascii_digit() || b[j] == b'"');
             if at_end || next_starts {
                 let s = text[start..=i].trim();
                 if !s.is_empty() {
@@ -162,18 +175,31 @@ impl ItemText {
     }
 
     /// An item's texts given one by one (a letter's, or an `imr parse --items` row's).
-    pub fn from_parts(title: &str, rationale: &str, ca_guideline: Option<&str>, reviewer_guideline: Option<&str>, summary: Option<&str>) -> Self {
+    pub fn from_parts(
+        title: &str,
+        rationale: &str,
+        ca_guideline: Option<&str>,
+        reviewer_guideline: Option<&str>,
+        summary: Option<&str>,
+    ) -> Self {
         ItemText {
             title: title.to_string(),
             rationale: rationale.to_string(),
-            guidelines: [ca_guideline, reviewer_guideline].into_iter().flatten().collect::<Vec<_>>().join("\n\n"),
+            guidelines: [ca_guideline, reviewer_guideline]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("\n\n"),
             summary: summary.unwrap_or_default().to_string(),
         }
     }
 
     /// A bare rationale (from `imr predict --text`).
     pub fn from_rationale(text: &str) -> Self {
-        ItemText { rationale: text.to_string(), ..Default::default() }
+        ItemText {
+            rationale: text.to_string(),
+            ..Default::default()
+        }
     }
 }
 
@@ -198,7 +224,13 @@ pub struct FeatureConfig {
 
 impl FeatureConfig {
     pub fn new(fields: Vec<Field>) -> Self {
-        FeatureConfig { analyzer: AnalyzerConfig::default(), fields, ngram_max: 2, quotes_apart: false, cues: Vec::new() }
+        FeatureConfig {
+            analyzer: AnalyzerConfig::default(),
+            fields,
+            ngram_max: 2,
+            quotes_apart: false,
+            cues: Vec::new(),
+        }
     }
 
     pub(crate) fn check(&self) -> Result<()> {
@@ -209,10 +241,18 @@ impl FeatureConfig {
     /// the settings are checked, not at the first fit); [`Featurizer::new`] keeps it rather than compiling again.
     fn checked_cues(&self) -> Result<cues::CueMatcher> {
         if self.fields.is_empty() {
-            return Err(Error::InvalidParam { name: "fields", value: "[]".into(), reason: "at least one field is needed" });
+            return Err(Error::InvalidParam {
+                name: "fields",
+                value: "[]".into(),
+                reason: "at least one field is needed",
+            });
         }
         if !(1..=4).contains(&self.ngram_max) {
-            return Err(Error::InvalidParam { name: "ngram_max", value: self.ngram_max.to_string(), reason: "must be 1 to 4" });
+            return Err(Error::InvalidParam {
+                name: "ngram_max",
+                value: self.ngram_max.to_string(),
+                reason: "must be 1 to 4",
+            });
         }
         cues::CueMatcher::new(&self.cues)
     }
@@ -232,10 +272,17 @@ pub struct TermSpan {
 pub fn term_source(term: &str) -> (&'static str, &str) {
     let mut prefixes = Field::ALL
         .iter()
-        .flat_map(|f| [Some((f.name(), f.code())), f.quote_code().map(|c| (f.quote_name(), c))])
+        .flat_map(|f| {
+            [
+                Some((f.name(), f.code())),
+                f.quote_code().map(|c| (f.quote_name(), c)),
+            ]
+        })
         .flatten()
         .chain([("cue", CUE_CODE)]);
-    prefixes.find_map(|(name, code)| term.strip_prefix(code).map(|rest| (name, rest))).unwrap_or(("", term))
+    prefixes
+        .find_map(|(name, code)| term.strip_prefix(code).map(|rest| (name, rest)))
+        .unwrap_or(("", term))
 }
 
 /// Whether the byte offset `at` lies in one of `spans`.
@@ -260,7 +307,11 @@ impl Featurizer {
     pub fn new(config: FeatureConfig) -> Result<Self> {
         let cues = config.checked_cues()?;
         let analyzer = Analyzer::from_config(&config.analyzer);
-        Ok(Featurizer { config, analyzer, cues })
+        Ok(Featurizer {
+            config,
+            analyzer,
+            cues,
+        })
     }
 
     pub fn config(&self) -> &FeatureConfig {
@@ -277,7 +328,9 @@ impl Featurizer {
     /// Terms with where they come from, for explanations.
     pub fn term_spans(&self, doc: &ItemText) -> Vec<TermSpan> {
         let mut out = Vec::new();
-        self.each_term(doc, |term, field, span| out.push(TermSpan { term, field, span }));
+        self.each_term(doc, |term, field, span| {
+            out.push(TermSpan { term, field, span })
+        });
         out
     }
 
@@ -289,7 +342,10 @@ impl Featurizer {
             for (code, in_quotes) in [(Some(field.code()), false), (field.quote_code(), true)] {
                 let Some(code) = code else { continue };
                 // N-grams run over one segment's tokens: the case sentences' or the quotes' (none unless apart).
-                let tokens: Vec<&Token> = all.iter().filter(|t| in_any(&quotes, t.from) == in_quotes).collect();
+                let tokens: Vec<&Token> = all
+                    .iter()
+                    .filter(|t| in_any(&quotes, t.from) == in_quotes)
+                    .collect();
                 let words: Vec<String> = tokens.iter().map(|t| self.analyzer.term(t)).collect();
                 for n in 1..=self.config.ngram_max {
                     for i in 0..words.len().saturating_sub(n - 1) {
@@ -318,7 +374,10 @@ impl Featurizer {
         if !self.config.quotes_apart || field.quote_code().is_none() {
             return Vec::new();
         }
-        sentences(text).into_iter().filter(|r| cues::is_guideline_sentence(&text[r.clone()])).collect()
+        sentences(text)
+            .into_iter()
+            .filter(|r| cues::is_guideline_sentence(&text[r.clone()]))
+            .collect()
     }
 
     /// Term counts of many documents, analysed on all cores in bounded batches (input order kept). The same
@@ -334,7 +393,12 @@ impl Featurizer {
             .iter()
             .map(|f| f.code())
             .chain([CUE_CODE])
-            .chain(self.config.fields.iter().map(|f| f.quote_code().unwrap_or("")))
+            .chain(
+                self.config
+                    .fields
+                    .iter()
+                    .map(|f| f.quote_code().unwrap_or("")),
+            )
             .collect();
         let cue_field = n_fields as u8;
         let prefix = self.analyzer.negation_prefix();
@@ -344,7 +408,8 @@ impl Featurizer {
                 .par_chunks(128)
                 .map(|chunk| {
                     let mut local = count::LocalCounts::default();
-                    let (mut words, mut quote_words): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+                    let (mut words, mut quote_words): (Vec<u32>, Vec<u32>) =
+                        (Vec::new(), Vec::new());
                     for d in chunk {
                         let d = d.borrow();
                         let mut ids = Vec::new();
@@ -355,9 +420,16 @@ impl Featurizer {
                             quote_words.clear();
                             for t in self.analyzer.tokens(&text) {
                                 let w = local.word(&t.text, t.negated, prefix);
-                                if in_any(&quotes, t.from) { quote_words.push(w) } else { words.push(w) }
+                                if in_any(&quotes, t.from) {
+                                    quote_words.push(w)
+                                } else {
+                                    words.push(w)
+                                }
                             }
-                            for (gram_field, ws) in [(fi as u8, &words), ((n_fields + 1 + fi) as u8, &quote_words)] {
+                            for (gram_field, ws) in [
+                                (fi as u8, &words),
+                                ((n_fields + 1 + fi) as u8, &quote_words),
+                            ] {
                                 for n in 1..=self.config.ngram_max {
                                     for w in ws.windows(n) {
                                         ids.push(local.gram(gram_field, w));
@@ -407,21 +479,53 @@ mod tests {
     fn sentences_split_on_terminal_punctuation() {
         let t = "MTUS recommends 2.5 mg. The request is not medically necessary. Done";
         let s: Vec<&str> = sentences(t).into_iter().map(|r| &t[r]).collect();
-        assert_eq!(s, vec!["MTUS recommends 2.5 mg.", "The request is not medically necessary.", "Done"]);
+        assert_eq!(
+            s,
+            vec![
+                "MTUS recommends 2.5 mg.",
+                "The request is not medically necessary.",
+                "Done"
+            ]
+        );
     }
 
     #[test]
     fn verdict_and_masked_fields() {
-        let d = ItemText::from_rationale("Criteria are not met. Therefore the request is not medically necessary.");
-        assert_eq!(Field::Verdict.text(&d), "Therefore the request is not medically necessary.");
+        let d = ItemText::from_rationale(
+            "Criteria are not met. Therefore the request is not medically necessary.",
+        );
+        assert_eq!(
+            Field::Verdict.text(&d),
+            "Therefore the request is not medically necessary."
+        );
         assert_eq!(Field::RationaleMasked.text(&d), "Criteria are not met.");
     }
 
     #[test]
     fn fields_are_prefixed_and_ngrams_built() {
-        let f = Featurizer::new(FeatureConfig { fields: vec![Field::Title, Field::Rationale], ..FeatureConfig::new(vec![]) }).unwrap();
-        let d = ItemText { title: "MRI knee".into(), rationale: "No red flags".into(), ..Default::default() };
-        assert_eq!(f.terms(&d), vec!["t:mri", "t:knee", "t:mri knee", "r:no", "r:neg_red", "r:neg_flag", "r:no neg_red", "r:neg_red neg_flag"]);
+        let f = Featurizer::new(FeatureConfig {
+            fields: vec![Field::Title, Field::Rationale],
+            ..FeatureConfig::new(vec![])
+        })
+        .unwrap();
+        let d = ItemText {
+            title: "MRI knee".into(),
+            rationale: "No red flags".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            f.terms(&d),
+            vec![
+                "t:mri",
+                "t:knee",
+                "t:mri knee",
+                "r:no",
+                "r:neg_red",
+                "r:neg_flag",
+                "r:no neg_red",
+                "r:neg_red neg_flag"
+            ]
+        );
         let spans = f.term_spans(&d);
         assert_eq!(&d.rationale[spans[6].span.clone()], "No red");
         assert!(Featurizer::new(FeatureConfig::new(vec![])).is_err());
@@ -429,25 +533,99 @@ mod tests {
 
     #[test]
     fn quotes_apart_gives_guideline_sentences_their_own_terms() {
-        let d = ItemText::from_rationale("MTUS guidelines state PT is not recommended. The patient had PT.");
-        let config = FeatureConfig { ngram_max: 1, ..FeatureConfig::new(vec![Field::Rationale]) };
+        let d = ItemText::from_rationale(
+            "MTUS guidelines state PT is not recommended. The patient had PT.",
+        );
+        let config = FeatureConfig {
+            ngram_max: 1,
+            ..FeatureConfig::new(vec![Field::Rationale])
+        };
         let together = Featurizer::new(config.clone()).unwrap();
-        assert_eq!(together.terms(&d), ["r:mtus", "r:guidelin", "r:state", "r:pt", "r:not", "r:neg_recommend", "r:patient", "r:pt"]);
-        let apart = Featurizer::new(FeatureConfig { quotes_apart: true, ..config }).unwrap();
+        assert_eq!(
+            together.terms(&d),
+            [
+                "r:mtus",
+                "r:guidelin",
+                "r:state",
+                "r:pt",
+                "r:not",
+                "r:neg_recommend",
+                "r:patient",
+                "r:pt"
+            ]
+        );
+        let apart = Featurizer::new(FeatureConfig {
+            quotes_apart: true,
+            ..config
+        })
+        .unwrap();
         // The same tokens (negation scopes of the whole text), the quote's under rq:; offsets into the rationale.
-        assert_eq!(apart.terms(&d), ["r:patient", "r:pt", "rq:mtus", "rq:guidelin", "rq:state", "rq:pt", "rq:not", "rq:neg_recommend"]);
+        assert_eq!(
+            apart.terms(&d),
+            [
+                "r:patient",
+                "r:pt",
+                "rq:mtus",
+                "rq:guidelin",
+                "rq:state",
+                "rq:pt",
+                "rq:not",
+                "rq:neg_recommend"
+            ]
+        );
         let spans = apart.term_spans(&d);
-        assert_eq!(spans.iter().map(|s| (s.field, &d.rationale[s.span.clone()])).collect::<Vec<_>>()[..3], [(Field::Rationale, "patient"), (Field::Rationale, "PT"), (Field::Rationale, "MTUS")]);
+        assert_eq!(
+            spans
+                .iter()
+                .map(|s| (s.field, &d.rationale[s.span.clone()]))
+                .collect::<Vec<_>>()[..3],
+            [
+                (Field::Rationale, "patient"),
+                (Field::Rationale, "PT"),
+                (Field::Rationale, "MTUS")
+            ]
+        );
         // N-grams do not join a case sentence to a quote, and the masked rationale has its own quote prefix.
-        let bi = Featurizer::new(FeatureConfig { quotes_apart: true, ..FeatureConfig::new(vec![Field::RationaleMasked, Field::Title]) }).unwrap();
+        let bi = Featurizer::new(FeatureConfig {
+            quotes_apart: true,
+            ..FeatureConfig::new(vec![Field::RationaleMasked, Field::Title])
+        })
+        .unwrap();
         let d = ItemText { title: "PT".into(), rationale: "The patient had PT. Per the ODG, it is not recommended. It is not medically necessary.".into(), ..Default::default() };
         let terms = bi.terms(&d);
-        assert!(terms.contains(&"m:patient pt".to_string()) && terms.contains(&"mq:not neg_recommend".to_string()), "{terms:?}");
-        assert!(!terms.iter().any(|t| t.contains("pt odg") || t.contains("medic")), "{terms:?}");
-        assert_eq!((Field::Title.quote_code(), Field::Rationale.quote_name()), (None, "rationale quotes"));
+        assert!(
+            terms.contains(&"m:patient pt".to_string())
+                && terms.contains(&"mq:not neg_recommend".to_string()),
+            "{terms:?}"
+        );
+        assert!(
+            !terms
+                .iter()
+                .any(|t| t.contains("pt odg") || t.contains("medic")),
+            "{terms:?}"
+        );
         assert_eq!(
-            ["rq:neg_recommend", "r:neg_recommend", "mq:odg", "t:mri", "c:no_red_flags", "zz"].map(term_source),
-            [("rationale quotes", "neg_recommend"), ("rationale", "neg_recommend"), ("rationale_masked quotes", "odg"), ("title", "mri"), ("cue", "no_red_flags"), ("", "zz")]
+            (Field::Title.quote_code(), Field::Rationale.quote_name()),
+            (None, "rationale quotes")
+        );
+        assert_eq!(
+            [
+                "rq:neg_recommend",
+                "r:neg_recommend",
+                "mq:odg",
+                "t:mri",
+                "c:no_red_flags",
+                "zz"
+            ]
+            .map(term_source),
+            [
+                ("rationale quotes", "neg_recommend"),
+                ("rationale", "neg_recommend"),
+                ("rationale_masked quotes", "odg"),
+                ("title", "mri"),
+                ("cue", "no_red_flags"),
+                ("", "zz")
+            ]
         );
     }
 
@@ -458,7 +636,12 @@ mod tests {
                 ngram_max: 3,
                 quotes_apart,
                 cues: cues::codebook(),
-                ..FeatureConfig::new(vec![Field::Title, Field::Rationale, Field::Verdict, Field::RationaleMasked])
+                ..FeatureConfig::new(vec![
+                    Field::Title,
+                    Field::Rationale,
+                    Field::Verdict,
+                    Field::RationaleMasked,
+                ])
             })
             .unwrap();
             let docs: Vec<ItemText> = (0..600)
@@ -474,12 +657,19 @@ mod tests {
                 .collect();
             let c = f.count(&docs);
             assert_eq!(c.len(), docs.len());
-            assert_eq!(c.terms().iter().any(|t| t.starts_with("rq:acoem")), quotes_apart);
+            assert_eq!(
+                c.terms().iter().any(|t| t.starts_with("rq:acoem")),
+                quotes_apart
+            );
             for (i, d) in docs.iter().enumerate() {
                 let mut want = f.terms(d);
                 want.sort();
-                let mut got: Vec<String> =
-                    c.doc(i).flat_map(|(id, n)| std::iter::repeat_n(c.terms()[id as usize].clone(), n as usize)).collect();
+                let mut got: Vec<String> = c
+                    .doc(i)
+                    .flat_map(|(id, n)| {
+                        std::iter::repeat_n(c.terms()[id as usize].clone(), n as usize)
+                    })
+                    .collect();
                 got.sort();
                 assert_eq!(got, want, "document {i}, quotes_apart {quotes_apart}");
             }

@@ -1,10 +1,10 @@
 //! Sparse TF-IDF with scikit-learn's options and numbers, fitted once and applied with the stored IDF.
 
-use crate::error::{Error, Result};
-use serde::{Deserialize, Serialize};
 use super::count::{count_sorted, TermCounts};
+use crate::error::{Error, Result};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 use sprs::CsMatI;
 use std::ops::Range;
 
@@ -109,25 +109,45 @@ fn validate(p: &TfIdfValidParams) -> Result<()> {
     for (name, df) in [("min_df", p.min_df), ("max_df", p.max_df)] {
         if let DocFreq::Fraction(f) = df {
             if !(0.0..=1.0).contains(&f) {
-                return Err(Error::InvalidParam { name, value: f.to_string(), reason: "a fraction must lie in [0, 1]" });
+                return Err(Error::InvalidParam {
+                    name,
+                    value: f.to_string(),
+                    reason: "a fraction must lie in [0, 1]",
+                });
             }
         }
     }
     if let (DocFreq::Count(lo), DocFreq::Count(hi)) = (p.min_df, p.max_df) {
         if hi < lo {
-            return Err(Error::InvalidParam { name: "max_df", value: hi.to_string(), reason: "max_df is below min_df" });
+            return Err(Error::InvalidParam {
+                name: "max_df",
+                value: hi.to_string(),
+                reason: "max_df is below min_df",
+            });
         }
     }
     if let Some(ind) = &p.indicators {
         if ind.prefix.is_empty() {
-            return Err(Error::InvalidParam { name: "indicators.prefix", value: String::new(), reason: "must not be empty" });
+            return Err(Error::InvalidParam {
+                name: "indicators.prefix",
+                value: String::new(),
+                reason: "must not be empty",
+            });
         }
         if !(ind.weight.is_finite() && ind.weight > 0.0) {
-            return Err(Error::InvalidParam { name: "indicators.weight", value: ind.weight.to_string(), reason: "must be finite and positive" });
+            return Err(Error::InvalidParam {
+                name: "indicators.weight",
+                value: ind.weight.to_string(),
+                reason: "must be finite and positive",
+            });
         }
     }
     if p.max_features == Some(0) {
-        return Err(Error::InvalidParam { name: "max_features", value: "0".into(), reason: "must be at least 1" });
+        return Err(Error::InvalidParam {
+            name: "max_features",
+            value: "0".into(),
+            reason: "must be at least 1",
+        });
     }
     Ok(())
 }
@@ -146,7 +166,9 @@ pub struct TfIdf {
 
 /// The columns of `vocabulary` (sorted) whose terms start with the indicator prefix.
 fn indicator_cols(params: &TfIdfValidParams, vocabulary: &[String]) -> Range<u32> {
-    let Some(ind) = &params.indicators else { return 0..0 };
+    let Some(ind) = &params.indicators else {
+        return 0..0;
+    };
     let lo = vocabulary.partition_point(|t| t.as_str() < ind.prefix.as_str());
     let hi = lo + vocabulary[lo..].partition_point(|t| t.starts_with(&ind.prefix));
     lo as u32..hi as u32
@@ -164,20 +186,39 @@ impl TryFrom<TfIdfRepr> for TfIdf {
     type Error = String;
     fn try_from(r: TfIdfRepr) -> std::result::Result<Self, String> {
         if r.vocabulary.len() != r.idf.len() {
-            return Err(format!("vocabulary has {} terms but idf has {} weights", r.vocabulary.len(), r.idf.len()));
+            return Err(format!(
+                "vocabulary has {} terms but idf has {} weights",
+                r.vocabulary.len(),
+                r.idf.len()
+            ));
         }
         if r.vocabulary.windows(2).any(|w| w[0] >= w[1]) {
             return Err("vocabulary is not sorted and unique".into());
         }
-        let index = r.vocabulary.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let index = r
+            .vocabulary
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
         let indicator_cols = indicator_cols(&r.params, &r.vocabulary);
-        Ok(TfIdf { params: r.params, vocabulary: r.vocabulary, idf: r.idf, index, indicator_cols })
+        Ok(TfIdf {
+            params: r.params,
+            vocabulary: r.vocabulary,
+            idf: r.idf,
+            index,
+            indicator_cols,
+        })
     }
 }
 
 impl From<TfIdf> for TfIdfRepr {
     fn from(t: TfIdf) -> Self {
-        TfIdfRepr { params: t.params, vocabulary: t.vocabulary, idf: t.idf }
+        TfIdfRepr {
+            params: t.params,
+            vocabulary: t.vocabulary,
+            idf: t.idf,
+        }
     }
 }
 
@@ -204,8 +245,15 @@ impl TfIdfValidParams {
         let mut ids = std::mem::take(&mut parts.ids);
         let n = old_indptr.len() - 1;
         // The new row starts: each row keeps its terms that have a column.
-        let kept: Vec<usize> =
-            (0..n).into_par_iter().map(|r| ids[old_indptr[r]..old_indptr[r + 1]].iter().filter(|&&id| cols.column(id).is_some()).count()).collect();
+        let kept: Vec<usize> = (0..n)
+            .into_par_iter()
+            .map(|r| {
+                ids[old_indptr[r]..old_indptr[r + 1]]
+                    .iter()
+                    .filter(|&&id| cols.column(id).is_some())
+                    .count()
+            })
+            .collect();
         let mut indptr = Vec::with_capacity(n + 1);
         indptr.push(0);
         for k in kept {
@@ -214,13 +262,17 @@ impl TfIdfValidParams {
         let mut data = vec![0.0; indptr[n]];
         // Blocks of rows in parallel; each compacts its column indices leftwards inside its own stretch of `ids`
         // (rows only shrink) and writes its values straight to their place in `data`.
-        let blocks: Vec<(usize, usize)> = (0..n).step_by(BLOCK_ROWS).map(|r| (r, (r + BLOCK_ROWS).min(n))).collect();
+        let blocks: Vec<(usize, usize)> = (0..n)
+            .step_by(BLOCK_ROWS)
+            .map(|r| (r, (r + BLOCK_ROWS).min(n)))
+            .collect();
         {
             let mut id_parts: Vec<&mut [u32]> = Vec::with_capacity(blocks.len());
             let mut data_parts: Vec<&mut [f64]> = Vec::with_capacity(blocks.len());
             let (mut id_rest, mut data_rest) = (ids.as_mut_slice(), data.as_mut_slice());
             for &(r0, r1) in &blocks {
-                let (a, b) = std::mem::take(&mut id_rest).split_at_mut(old_indptr[r1] - old_indptr[r0]);
+                let (a, b) =
+                    std::mem::take(&mut id_rest).split_at_mut(old_indptr[r1] - old_indptr[r0]);
                 id_parts.push(a);
                 id_rest = b;
                 let (a, b) = std::mem::take(&mut data_rest).split_at_mut(indptr[r1] - indptr[r0]);
@@ -228,21 +280,36 @@ impl TfIdfValidParams {
                 data_rest = b;
             }
             let parts = &parts;
-            blocks.par_iter().zip(id_parts).zip(data_parts).for_each(|((&(r0, r1), ids), data)| {
-                let (base, mut write) = (old_indptr[r0], 0);
-                let mut row: Vec<(u32, u32)> = Vec::new();
-                for r in r0..r1 {
-                    cols.fill_row((old_indptr[r]..old_indptr[r + 1]).map(|k| (ids[k - base], parts.count(k))), &mut row);
-                    let len = row.len();
-                    tfidf.weigh_into(&row, &mut ids[write..write + len], &mut data[indptr[r] - indptr[r0]..indptr[r + 1] - indptr[r0]]);
-                    write += len;
-                }
-            });
+            blocks
+                .par_iter()
+                .zip(id_parts)
+                .zip(data_parts)
+                .for_each(|((&(r0, r1), ids), data)| {
+                    let (base, mut write) = (old_indptr[r0], 0);
+                    let mut row: Vec<(u32, u32)> = Vec::new();
+                    for r in r0..r1 {
+                        cols.fill_row(
+                            (old_indptr[r]..old_indptr[r + 1])
+                                .map(|k| (ids[k - base], parts.count(k))),
+                            &mut row,
+                        );
+                        let len = row.len();
+                        tfidf.weigh_into(
+                            &row,
+                            &mut ids[write..write + len],
+                            &mut data[indptr[r] - indptr[r0]..indptr[r + 1] - indptr[r0]],
+                        );
+                        write += len;
+                    }
+                });
         }
         drop(parts);
         // Close the gaps between the blocks' compacted stretches, in order (always a move leftwards).
         for &(r0, r1) in &blocks {
-            ids.copy_within(old_indptr[r0]..old_indptr[r0] + (indptr[r1] - indptr[r0]), indptr[r0]);
+            ids.copy_within(
+                old_indptr[r0]..old_indptr[r0] + (indptr[r1] - indptr[r0]),
+                indptr[r0],
+            );
         }
         ids.truncate(indptr[n]);
         ids.shrink_to_fit();
@@ -255,7 +322,10 @@ impl TfIdfValidParams {
     pub fn fit_rows(&self, counts: &TermCounts, rows: &[usize]) -> Result<(TfIdf, Columns)> {
         let n = rows.len();
         if n == 0 {
-            return Err(Error::Data { context: "TF-IDF fit".into(), message: "no training documents".into() });
+            return Err(Error::Data {
+                context: "TF-IDF fit".into(),
+                message: "no training documents".into(),
+            });
         }
         let terms = counts.terms();
         let nt = terms.len();
@@ -269,19 +339,30 @@ impl TfIdfValidParams {
         }
         let (lo, hi) = (self.min_df.docs(n), self.max_df.docs(n));
         let mut kept: Vec<u32> = (0..nt as u32)
-            .filter(|&i| df[i as usize] > 0 && f64::from(df[i as usize]) >= lo && f64::from(df[i as usize]) <= hi)
+            .filter(|&i| {
+                df[i as usize] > 0
+                    && f64::from(df[i as usize]) >= lo
+                    && f64::from(df[i as usize]) <= hi
+            })
             .collect();
         if let Some(limit) = self.max_features {
             if kept.len() > limit {
                 // Most frequent terms first; ties by term so the choice is the same on every run.
-                kept.sort_by(|&a, &b| tf[b as usize].cmp(&tf[a as usize]).then_with(|| terms[a as usize].cmp(&terms[b as usize])));
+                kept.sort_by(|&a, &b| {
+                    tf[b as usize]
+                        .cmp(&tf[a as usize])
+                        .then_with(|| terms[a as usize].cmp(&terms[b as usize]))
+                });
                 kept.truncate(limit);
             }
         }
         if kept.is_empty() {
             return Err(Error::Data {
                 context: "TF-IDF fit".into(),
-                message: format!("no terms remain after pruning (min_df {:?}, max_df {:?}, {n} documents)", self.min_df, self.max_df),
+                message: format!(
+                    "no terms remain after pruning (min_df {:?}, max_df {:?}, {n} documents)",
+                    self.min_df, self.max_df
+                ),
             });
         }
         // Columns in term order: the same on every run and machine, whatever order terms were first seen in.
@@ -293,11 +374,28 @@ impl TfIdfValidParams {
         for (col, &id) in kept.iter().enumerate() {
             cols[id as usize] = col as u32;
             vocabulary.push(terms[id as usize].clone());
-            idf.push(if self.use_idf { ((n as f64 + s) / (f64::from(df[id as usize]) + s)).ln() + 1.0 } else { 1.0 });
+            idf.push(if self.use_idf {
+                ((n as f64 + s) / (f64::from(df[id as usize]) + s)).ln() + 1.0
+            } else {
+                1.0
+            });
         }
-        let index = vocabulary.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let index = vocabulary
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
         let indicator_cols = indicator_cols(self, &vocabulary);
-        Ok((TfIdf { params: self.clone(), vocabulary, idf, index, indicator_cols }, Columns(cols)))
+        Ok((
+            TfIdf {
+                params: self.clone(),
+                vocabulary,
+                idf,
+                index,
+                indicator_cols,
+            },
+            Columns(cols),
+        ))
     }
 }
 
@@ -348,11 +446,22 @@ impl TfIdf {
 
     /// Where the terms of `counts` fall in this vocabulary (one lookup per distinct term).
     pub fn columns(&self, counts: &TermCounts) -> Columns {
-        Columns(counts.terms().iter().map(|t| self.index.get(t.as_str()).copied().unwrap_or(NO_COLUMN)).collect())
+        Columns(
+            counts
+                .terms()
+                .iter()
+                .map(|t| self.index.get(t.as_str()).copied().unwrap_or(NO_COLUMN))
+                .collect(),
+        )
     }
 
     /// Transforms the documents `rows` of `counts`, with `cols` from [`TfIdf::columns`] or the fit.
-    pub fn transform_counts(&self, counts: &TermCounts, rows: &[usize], cols: &Columns) -> SparseRows {
+    pub fn transform_counts(
+        &self,
+        counts: &TermCounts,
+        rows: &[usize],
+        cols: &Columns,
+    ) -> SparseRows {
         let mut indptr = Vec::with_capacity(rows.len() + 1);
         indptr.push(0usize);
         let nnz: usize = rows.iter().map(|&r| counts.doc_ids(r).len()).sum();
@@ -381,11 +490,20 @@ impl TfIdf {
         let mut indices = Vec::new();
         let mut data = Vec::new();
         for d in docs {
-            let row = count_sorted(d.into_iter().filter_map(|t| self.index.get(t.as_ref()).copied()).collect());
+            let row = count_sorted(
+                d.into_iter()
+                    .filter_map(|t| self.index.get(t.as_ref()).copied())
+                    .collect(),
+            );
             self.weigh(&row, &mut indices, &mut data);
             indptr.push(indices.len());
         }
-        SparseRows::new((indptr.len() - 1, self.vocabulary.len()), indptr, indices, data)
+        SparseRows::new(
+            (indptr.len() - 1, self.vocabulary.len()),
+            indptr,
+            indices,
+            data,
+        )
     }
 
     /// Weights one row, (column, count) pairs in column order, into slices of its length: tf (raw or 1 + ln)
@@ -393,7 +511,11 @@ impl TfIdf {
     /// weight, outside the norm.
     fn weigh_into(&self, row: &[(u32, u32)], out_idx: &mut [u32], out_val: &mut [f64]) {
         for ((&(col, c), i), v) in row.iter().zip(out_idx.iter_mut()).zip(out_val.iter_mut()) {
-            let tf = if self.params.sublinear_tf { 1.0 + f64::from(c).ln() } else { f64::from(c) };
+            let tf = if self.params.sublinear_tf {
+                1.0 + f64::from(c).ln()
+            } else {
+                f64::from(c)
+            };
             *i = col;
             *v = tf * self.idf[col as usize];
         }
@@ -406,12 +528,19 @@ impl TfIdf {
         let (head, rest) = out_val.split_at_mut(lo);
         let tail = &mut rest[hi - lo..];
         let norm = match self.params.norm {
-            Norm::L2 => head.iter().chain(tail.iter()).map(|v| v * v).sum::<f64>().sqrt(),
+            Norm::L2 => head
+                .iter()
+                .chain(tail.iter())
+                .map(|v| v * v)
+                .sum::<f64>()
+                .sqrt(),
             Norm::L1 => head.iter().chain(tail.iter()).map(|v| v.abs()).sum::<f64>(),
             Norm::None => 1.0,
         };
         if norm > 0.0 {
-            head.iter_mut().chain(tail.iter_mut()).for_each(|v| *v /= norm);
+            head.iter_mut()
+                .chain(tail.iter_mut())
+                .for_each(|v| *v /= norm);
         }
     }
 
@@ -440,7 +569,11 @@ mod tests {
     #[test]
     fn sklearn_default_formula() {
         let c = counts(&["a b b", "b c"]);
-        let (t, x) = TfIdfParams::new().check().unwrap().fit_transform(&c).unwrap();
+        let (t, x) = TfIdfParams::new()
+            .check()
+            .unwrap()
+            .fit_transform(&c)
+            .unwrap();
         assert_eq!(t.vocabulary(), &["a", "b", "c"]);
         // idf = ln((1+n)/(1+df)) + 1
         let idf_a = (3.0f64 / 2.0).ln() + 1.0;
@@ -464,11 +597,18 @@ mod tests {
         assert_eq!(t.idf(), &[1.0, 1.0, 1.0]);
         let n = 5.0f64.sqrt();
         let row = x.outer_view(0).unwrap();
-        assert!((row.get(0).unwrap() - 1.0 / n).abs() < 1e-12 && (row.get(1).unwrap() - 2.0 / n).abs() < 1e-12);
+        assert!(
+            (row.get(0).unwrap() - 1.0 / n).abs() < 1e-12
+                && (row.get(1).unwrap() - 2.0 / n).abs() < 1e-12
+        );
         // Saved only when off: a file without the key reads as on, this one round-trips off.
         let on = serde_json::to_string(&TfIdfParams::new().check().unwrap()).unwrap();
         assert!(!on.contains("use_idf"));
-        assert!(serde_json::from_str::<TfIdfValidParams>(&on).unwrap().use_idf);
+        assert!(
+            serde_json::from_str::<TfIdfValidParams>(&on)
+                .unwrap()
+                .use_idf
+        );
         let back: TfIdf = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
         assert_eq!(back, t);
         assert!(!back.params().use_idf);
@@ -477,14 +617,32 @@ mod tests {
     #[test]
     fn pruning_and_limits() {
         let c = counts(&["a b c", "a b", "a d"]);
-        let p = TfIdfParams::new().min_df(DocFreq::Count(2)).max_df(DocFreq::Fraction(0.9)).check().unwrap();
+        let p = TfIdfParams::new()
+            .min_df(DocFreq::Count(2))
+            .max_df(DocFreq::Fraction(0.9))
+            .check()
+            .unwrap();
         assert_eq!(p.fit(&c).unwrap().vocabulary(), &["b"]);
         let p = TfIdfParams::new().max_features(Some(2)).check().unwrap();
         assert_eq!(p.fit(&c).unwrap().vocabulary(), &["a", "b"]);
-        assert!(TfIdfParams::new().min_df(DocFreq::Count(3)).max_df(DocFreq::Count(1)).check().is_err());
-        assert!(TfIdfParams::new().max_df(DocFreq::Fraction(1.5)).check().is_err());
-        let p = TfIdfParams::new().min_df(DocFreq::Count(9)).check().unwrap();
-        assert!(p.fit(&c).unwrap_err().to_string().contains("no terms remain"));
+        assert!(TfIdfParams::new()
+            .min_df(DocFreq::Count(3))
+            .max_df(DocFreq::Count(1))
+            .check()
+            .is_err());
+        assert!(TfIdfParams::new()
+            .max_df(DocFreq::Fraction(1.5))
+            .check()
+            .is_err());
+        let p = TfIdfParams::new()
+            .min_df(DocFreq::Count(9))
+            .check()
+            .unwrap();
+        assert!(p
+            .fit(&c)
+            .unwrap_err()
+            .to_string()
+            .contains("no terms remain"));
     }
 
     #[test]
@@ -500,7 +658,13 @@ mod tests {
             })
             .collect();
         let c = counts(&docs.iter().map(String::as_str).collect::<Vec<_>>());
-        for p in [TfIdfParams::new(), TfIdfParams::new().sublinear_tf(true).min_df(DocFreq::Count(2)).max_df(DocFreq::Fraction(0.9))] {
+        for p in [
+            TfIdfParams::new(),
+            TfIdfParams::new()
+                .sublinear_tf(true)
+                .min_df(DocFreq::Count(2))
+                .max_df(DocFreq::Fraction(0.9)),
+        ] {
             let p = p.check().unwrap();
             let (t1, x1) = p.fit_transform(&c).unwrap();
             let (t2, x2) = p.fit_transform_owned(c.clone()).unwrap();
@@ -512,16 +676,29 @@ mod tests {
     #[test]
     fn indicators_take_their_weight_outside_the_norm() {
         let c = counts(&["a b c:x", "b c:x c:y", "a"]);
-        let ind = || Some(Indicators { prefix: "c:".into(), weight: 0.3 });
+        let ind = || {
+            Some(Indicators {
+                prefix: "c:".into(),
+                weight: 0.3,
+            })
+        };
         let p = TfIdfParams::new().indicators(ind()).check().unwrap();
         let (t, x) = p.fit_transform(&c).unwrap();
         assert_eq!(t.vocabulary(), &["a", "b", "c:x", "c:y"]);
-        let plain = TfIdfParams::new().check().unwrap().fit_transform(&counts(&["a b", "b", "a"])).unwrap().1;
+        let plain = TfIdfParams::new()
+            .check()
+            .unwrap()
+            .fit_transform(&counts(&["a b", "b", "a"]))
+            .unwrap()
+            .1;
         for r in 0..3 {
             let (row, want) = (x.outer_view(r).unwrap(), plain.outer_view(r).unwrap());
             // The weighted terms are as without the indicators (their own unit norm); indicators are 0.3 flat.
             for (col, v) in want.iter() {
-                assert!((row.get(col).unwrap() - v).abs() < 1e-12, "row {r} col {col}");
+                assert!(
+                    (row.get(col).unwrap() - v).abs() < 1e-12,
+                    "row {r} col {col}"
+                );
             }
             for col in 2..4 {
                 assert!(row.get(col).is_none_or(|&v| v == 0.3), "row {r} col {col}");
@@ -531,10 +708,27 @@ mod tests {
         // The copying, in-place and string transforms agree, and the run is rebuilt on load.
         assert_eq!(p.fit_transform_owned(c.clone()).unwrap().1, x);
         let row1 = x.outer_view(1).unwrap().to_owned();
-        assert_eq!(t.transform([vec!["b", "c:x", "c:y"]]).outer_view(0).unwrap().to_owned(), row1);
+        assert_eq!(
+            t.transform([vec!["b", "c:x", "c:y"]])
+                .outer_view(0)
+                .unwrap()
+                .to_owned(),
+            row1
+        );
         let back: TfIdf = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
-        assert_eq!(back.transform([vec!["b", "c:x", "c:y"]]).outer_view(0).unwrap().to_owned(), row1);
-        let bad = TfIdfParams::new().indicators(Some(Indicators { prefix: "c:".into(), weight: -1.0 })).check();
+        assert_eq!(
+            back.transform([vec!["b", "c:x", "c:y"]])
+                .outer_view(0)
+                .unwrap()
+                .to_owned(),
+            row1
+        );
+        let bad = TfIdfParams::new()
+            .indicators(Some(Indicators {
+                prefix: "c:".into(),
+                weight: -1.0,
+            }))
+            .check();
         assert!(bad.unwrap_err().to_string().contains("-1"));
     }
 

@@ -33,10 +33,14 @@ impl Platt {
         let targets: Vec<f64> = labels.iter().map(|&y| if y { hi } else { lo }).collect();
         // Loss per item: log(1 + exp(z)) - t z with z = a f + b, finite for large |z|.
         let loss = |a: f64, b: f64| -> f64 {
-            margins.iter().zip(&targets).map(|(&f, &t)| {
-                let z = a * f + b;
-                log1p_exp_neg(-z) - t * z
-            }).sum()
+            margins
+                .iter()
+                .zip(&targets)
+                .map(|(&f, &t)| {
+                    let z = a * f + b;
+                    log1p_exp_neg(-z) - t * z
+                })
+                .sum()
         };
         let (mut a, mut b) = (0.0, ((n_pos + 1.0) / (n_neg + 1.0)).ln());
         let mut f = loss(a, b);
@@ -74,7 +78,10 @@ impl Platt {
                 break;
             }
         }
-        (a > 0.0 && a.is_finite() && b.is_finite()).then_some(Platt { slope: a, intercept: b })
+        (a > 0.0 && a.is_finite() && b.is_finite()).then_some(Platt {
+            slope: a,
+            intercept: b,
+        })
     }
 
     /// The calibrated probability of a margin.
@@ -93,13 +100,23 @@ mod tests {
         let (slope, intercept) = (1.7, -2.0);
         let mut state = 7u64;
         let mut uniform = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
-        let margins: Vec<f64> = (0..20_000).map(|i| -4.0 + 8.0 * i as f64 / 20_000.0).collect();
-        let labels: Vec<bool> = margins.iter().map(|&m| uniform() < sigmoid(slope * m + intercept)).collect();
+        let margins: Vec<f64> = (0..20_000)
+            .map(|i| -4.0 + 8.0 * i as f64 / 20_000.0)
+            .collect();
+        let labels: Vec<bool> = margins
+            .iter()
+            .map(|&m| uniform() < sigmoid(slope * m + intercept))
+            .collect();
         let p = Platt::fit(&margins, &labels).unwrap();
-        assert!((p.slope - slope).abs() < 0.08 && (p.intercept - intercept).abs() < 0.08, "{p:?}");
+        assert!(
+            (p.slope - slope).abs() < 0.08 && (p.intercept - intercept).abs() < 0.08,
+            "{p:?}"
+        );
     }
 
     /// Separable margins keep a finite slope (Platt's targets), and a lower margin never gets a higher probability.
@@ -118,6 +135,9 @@ mod tests {
         assert_eq!(Platt::fit(&[1.0, 2.0], &[true, true]), None);
         assert_eq!(Platt::fit(&[], &[]), None);
         // The positives have the lower margins: no calibration rather than a reversed one.
-        assert_eq!(Platt::fit(&[-2.0, -1.0, 1.0, 2.0], &[true, true, false, false]), None);
+        assert_eq!(
+            Platt::fit(&[-2.0, -1.0, 1.0, 2.0], &[true, true, false, false]),
+            None
+        );
     }
 }

@@ -26,7 +26,10 @@ pub fn examples(letters: &[Letter], gold: Option<&Gold>) -> Vec<Example> {
                 title: it.title.clone(),
                 decision: it.decision,
                 text: ItemText::from_item(l, it),
-                themes: gold.and_then(|g| g.get(&l.case_number, it.number)).filter(|g| !g.themes.is_empty()).map(|g| g.themes.clone()),
+                themes: gold
+                    .and_then(|g| g.get(&l.case_number, it.number))
+                    .filter(|g| !g.themes.is_empty())
+                    .map(|g| g.themes.clone()),
             })
         })
         .collect()

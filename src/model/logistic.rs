@@ -14,12 +14,12 @@
 //! The mat-vecs run on all cores in blocks fixed by the row count, so results do not depend on the thread count.
 
 use crate::error::{Error, Result};
+use crate::features::SparseRows;
 use linfa::dataset::{DatasetBase, Records};
 use linfa::traits::Fit;
 use ndarray::Array1;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use crate::features::SparseRows;
 use sprs::CsMatViewI;
 
 type RowsView<'a> = CsMatViewI<'a, f64, u32, usize>;
@@ -94,18 +94,37 @@ checked_params!(LogisticParams => LogisticValidParams, validate;
 
 fn validate(p: &LogisticValidParams) -> Result<()> {
     if !(p.c.is_finite() && p.c > 0.0) {
-        return Err(Error::InvalidParam { name: "C", value: p.c.to_string(), reason: "must be positive and finite" });
+        return Err(Error::InvalidParam {
+            name: "C",
+            value: p.c.to_string(),
+            reason: "must be positive and finite",
+        });
     }
     if !(p.tolerance.is_finite() && p.tolerance > 0.0) {
-        return Err(Error::InvalidParam { name: "tolerance", value: p.tolerance.to_string(), reason: "must be positive" });
+        return Err(Error::InvalidParam {
+            name: "tolerance",
+            value: p.tolerance.to_string(),
+            reason: "must be positive",
+        });
     }
     if p.max_iterations == 0 {
-        return Err(Error::InvalidParam { name: "max_iterations", value: "0".into(), reason: "must be at least 1" });
+        return Err(Error::InvalidParam {
+            name: "max_iterations",
+            value: "0".into(),
+            reason: "must be at least 1",
+        });
     }
     if let ClassWeight::Manual { positive, negative } = p.class_weight {
-        for (name, w) in [("class_weight.positive", positive), ("class_weight.negative", negative)] {
+        for (name, w) in [
+            ("class_weight.positive", positive),
+            ("class_weight.negative", negative),
+        ] {
             if !(w.is_finite() && w > 0.0) {
-                return Err(Error::InvalidParam { name, value: w.to_string(), reason: "must be positive and finite" });
+                return Err(Error::InvalidParam {
+                    name,
+                    value: w.to_string(),
+                    reason: "must be positive and finite",
+                });
             }
         }
     }
@@ -149,17 +168,19 @@ fn margins(x: RowsView, w: &[f64], b: f64) -> Vec<f64> {
     let (indptr, indices, data) = (x.indptr(), x.indices(), x.data());
     let indptr = indptr.raw_storage();
     let mut z = vec![0.0; x.rows()];
-    z.par_chunks_mut(block_rows(x.rows())).enumerate().for_each(|(blk, out)| {
-        let first = blk * block_rows(x.rows());
-        for (k, zi) in out.iter_mut().enumerate() {
-            let r = first + k;
-            let mut acc = b;
-            for p in indptr[r]..indptr[r + 1] {
-                acc += data[p] * w[indices[p] as usize];
+    z.par_chunks_mut(block_rows(x.rows()))
+        .enumerate()
+        .for_each(|(blk, out)| {
+            let first = blk * block_rows(x.rows());
+            for (k, zi) in out.iter_mut().enumerate() {
+                let r = first + k;
+                let mut acc = b;
+                for p in indptr[r]..indptr[r + 1] {
+                    acc += data[p] * w[indices[p] as usize];
+                }
+                *zi = acc;
             }
-            *zi = acc;
-        }
-    });
+        });
     z
 }
 
@@ -240,13 +261,19 @@ pub struct SolveReport {
 /// s'y > 0 always holds and a unit step is accepted almost every iteration: about one cost-and-gradient pass
 /// (two sparse mat-vecs) per iteration. argmin's L-BFGS with More-Thuente, measured on the 100x rationales,
 /// made ~5 cost and ~6 gradient calls per iteration, each its own pass over the data.
-fn lbfgs(problem: &Problem, dim: usize, tolerance: f64, max_iterations: u64) -> (Vec<f64>, SolveReport) {
+fn lbfgs(
+    problem: &Problem,
+    dim: usize,
+    tolerance: f64,
+    max_iterations: u64,
+) -> (Vec<f64>, SolveReport) {
     const M: usize = 10;
     let mut x = vec![0.0; dim];
     let mut g = vec![0.0; dim];
     let mut f = problem.eval(&x, &mut g);
     let mut evaluations = 1;
-    let (mut s_hist, mut y_hist, mut rho): (Vec<Vec<f64>>, Vec<Vec<f64>>, Vec<f64>) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut s_hist, mut y_hist, mut rho): (Vec<Vec<f64>>, Vec<Vec<f64>>, Vec<f64>) =
+        (Vec::new(), Vec::new(), Vec::new());
     let mut d = vec![0.0; dim];
     let (mut x_new, mut g_new) = (vec![0.0; dim], vec![0.0; dim]);
     let mut alpha = [0.0; M];
@@ -256,7 +283,9 @@ fn lbfgs(problem: &Problem, dim: usize, tolerance: f64, max_iterations: u64) -> 
         d.copy_from_slice(&g);
         for i in (0..s_hist.len()).rev() {
             alpha[i] = rho[i] * dot(&s_hist[i], &d);
-            d.iter_mut().zip(&y_hist[i]).for_each(|(v, y)| *v -= alpha[i] * y);
+            d.iter_mut()
+                .zip(&y_hist[i])
+                .for_each(|(v, y)| *v -= alpha[i] * y);
         }
         let gamma = match (s_hist.last(), y_hist.last()) {
             (Some(s), Some(y)) => dot(s, y) / dot(y, y),
@@ -266,7 +295,9 @@ fn lbfgs(problem: &Problem, dim: usize, tolerance: f64, max_iterations: u64) -> 
         d.iter_mut().for_each(|v| *v *= gamma);
         for i in 0..s_hist.len() {
             let beta = rho[i] * dot(&y_hist[i], &d);
-            d.iter_mut().zip(&s_hist[i]).for_each(|(v, s)| *v += s * (alpha[i] - beta));
+            d.iter_mut()
+                .zip(&s_hist[i])
+                .for_each(|(v, s)| *v += s * (alpha[i] - beta));
         }
         d.iter_mut().for_each(|v| *v = -*v);
         let mut slope = dot(&g, &d);
@@ -280,7 +311,11 @@ fn lbfgs(problem: &Problem, dim: usize, tolerance: f64, max_iterations: u64) -> 
         }
         let mut step = 1.0;
         let f_new = loop {
-            x_new.iter_mut().zip(&x).zip(&d).for_each(|((n, xi), di)| *n = xi + step * di);
+            x_new
+                .iter_mut()
+                .zip(&x)
+                .zip(&d)
+                .for_each(|((n, xi), di)| *n = xi + step * di);
             let f_try = problem.eval(&x_new, &mut g_new);
             evaluations += 1;
             if f_try <= f + 1e-4 * step * slope || step < 1e-12 {
@@ -313,12 +348,22 @@ fn lbfgs(problem: &Problem, dim: usize, tolerance: f64, max_iterations: u64) -> 
         }
     }
     let converged = max_abs(&g) <= tolerance;
-    (x, SolveReport { iterations, evaluations, converged })
+    (
+        x,
+        SolveReport {
+            iterations,
+            evaluations,
+            converged,
+        },
+    )
 }
 
 impl LogisticValidParams {
     /// Fits P(target = true), and says how the solver ended (for benchmarks and diagnostics).
-    pub fn fit_report(&self, data: &DatasetBase<Csr, Array1<bool>>) -> Result<(BinaryLogistic, SolveReport)> {
+    pub fn fit_report(
+        &self,
+        data: &DatasetBase<Csr, Array1<bool>>,
+    ) -> Result<(BinaryLogistic, SolveReport)> {
         // A strided targets array (a sliced one) has no slice view: copied, rather than a panic.
         match data.targets.as_slice() {
             Some(y) => self.fit_view(data.records.0.view(), y),
@@ -328,13 +373,22 @@ impl LogisticValidParams {
 
     fn fit_view(&self, x: RowsView, y: &[bool]) -> Result<(BinaryLogistic, SolveReport)> {
         if x.rows() != y.len() {
-            return Err(Error::Data { context: "logistic fit".into(), message: format!("{} rows but {} targets", x.rows(), y.len()) });
+            return Err(Error::Data {
+                context: "logistic fit".into(),
+                message: format!("{} rows but {} targets", x.rows(), y.len()),
+            });
         }
         if !x.is_csr() {
-            return Err(Error::Data { context: "logistic fit".into(), message: "records must be CSR".into() });
+            return Err(Error::Data {
+                context: "logistic fit".into(),
+                message: "records must be CSR".into(),
+            });
         }
         if x.data().iter().any(|v| !v.is_finite()) {
-            return Err(Error::Data { context: "logistic fit".into(), message: "features contain NaN or infinity".into() });
+            return Err(Error::Data {
+                context: "logistic fit".into(),
+                message: "features contain NaN or infinity".into(),
+            });
         }
         let n_pos = y.iter().filter(|&&t| t).count();
         let n = y.len();
@@ -346,7 +400,10 @@ impl LogisticValidParams {
         }
         let (wp, wn) = match self.class_weight {
             ClassWeight::None => (1.0, 1.0),
-            ClassWeight::Balanced => (n as f64 / (2.0 * n_pos as f64), n as f64 / (2.0 * (n - n_pos) as f64)),
+            ClassWeight::Balanced => (
+                n as f64 / (2.0 * n_pos as f64),
+                n as f64 / (2.0 * (n - n_pos) as f64),
+            ),
             ClassWeight::Manual { positive, negative } => (positive, negative),
         };
         let problem = Problem {
@@ -359,9 +416,20 @@ impl LogisticValidParams {
         let dim = x.cols() + usize::from(self.fit_intercept);
         // scikit-learn's scale: its lbfgs stops on the gradient of the loss averaged over the sample weights.
         let weight_sum: f64 = problem.s.iter().sum();
-        let (p, report) = lbfgs(&problem, dim, self.tolerance * weight_sum, self.max_iterations);
+        let (p, report) = lbfgs(
+            &problem,
+            dim,
+            self.tolerance * weight_sum,
+            self.max_iterations,
+        );
         let (w, b) = p.split_at(x.cols());
-        Ok((BinaryLogistic { coefficients: w.to_vec(), intercept: b.first().copied().unwrap_or(0.0) }, report))
+        Ok((
+            BinaryLogistic {
+                coefficients: w.to_vec(),
+                intercept: b.first().copied().unwrap_or(0.0),
+            },
+            report,
+        ))
     }
 
     /// Fits with column j's penalty divided by `scale[j]`²: the objective's ||w||² / 2C becomes
@@ -370,12 +438,24 @@ impl LogisticValidParams {
     /// coefficients are multiplied back: the model reads unscaled features like any other.
     /// Takes the rows and labels apart, not as a dataset, so that models with different labels (the themes) fit
     /// from one matrix without a copy each.
-    pub fn fit_penalty_scaled(&self, x: &SparseRows, y: &[bool], scale: &[f64]) -> Result<BinaryLogistic> {
+    pub fn fit_penalty_scaled(
+        &self,
+        x: &SparseRows,
+        y: &[bool],
+        scale: &[f64],
+    ) -> Result<BinaryLogistic> {
         if scale.len() != x.cols() {
-            return Err(Error::Data { context: "logistic fit".into(), message: format!("{} penalty scales for {} columns", scale.len(), x.cols()) });
+            return Err(Error::Data {
+                context: "logistic fit".into(),
+                message: format!("{} penalty scales for {} columns", scale.len(), x.cols()),
+            });
         }
         if let Some(s) = scale.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
-            return Err(Error::InvalidParam { name: "penalty scale", value: s.to_string(), reason: "must be positive and finite" });
+            return Err(Error::InvalidParam {
+                name: "penalty scale",
+                value: s.to_string(),
+                reason: "must be positive and finite",
+            });
         }
         if scale.iter().all(|&s| s == 1.0) {
             return Ok(self.fit_view(x.view(), y)?.0);
@@ -405,7 +485,10 @@ impl Fit<Csr, Array1<bool>, Error> for LogisticValidParams {
 impl BinaryLogistic {
     /// P(positive) for each row.
     pub fn predict_proba(&self, x: &SparseRows) -> Vec<f64> {
-        margins(x.view(), &self.coefficients, self.intercept).into_iter().map(sigmoid).collect()
+        margins(x.view(), &self.coefficients, self.intercept)
+            .into_iter()
+            .map(sigmoid)
+            .collect()
     }
 
     pub fn decision_function(&self, x: &SparseRows) -> Vec<f64> {
@@ -473,7 +556,11 @@ mod tests {
             .fit(&DatasetBase::new(Csr(to_csr(&x)), y.clone()))
             .unwrap();
         // linfa-logistic 0.8.1 calls the more frequent label (here `false`) positive: flip to compare.
-        let sign = if reference.labels().pos.class { 1.0 } else { -1.0 };
+        let sign = if reference.labels().pos.class {
+            1.0
+        } else {
+            -1.0
+        };
         for (a, b) in ours.coefficients.iter().zip(reference.params()) {
             assert!((a - sign * b).abs() < 1e-4, "{a} vs {}", sign * b);
         }
@@ -491,7 +578,12 @@ mod tests {
         let (x, y) = dense_problem();
         let data = DatasetBase::new(Csr(to_csr(&x)), y);
         let plain = LogisticParams::new().check().unwrap().fit(&data).unwrap();
-        let bal = LogisticParams::new().class_weight(ClassWeight::Balanced).check().unwrap().fit(&data).unwrap();
+        let bal = LogisticParams::new()
+            .class_weight(ClassWeight::Balanced)
+            .check()
+            .unwrap()
+            .fit(&data)
+            .unwrap();
         let mean = |m: &BinaryLogistic| m.predict_proba(&data.records.0).iter().sum::<f64>() / 10.0;
         assert!(mean(&bal) > mean(&plain) + 0.05);
     }
@@ -503,9 +595,16 @@ mod tests {
         let (x, y) = dense_problem();
         let data = DatasetBase::new(Csr(to_csr(&x)), y.clone());
         let c = 0.5;
-        let params = LogisticParams::new().c(c).tolerance(1e-12).max_iterations(1000).check().unwrap();
+        let params = LogisticParams::new()
+            .c(c)
+            .tolerance(1e-12)
+            .max_iterations(1000)
+            .check()
+            .unwrap();
         let scale = [3.0, 1.0, 0.5];
-        let m = params.fit_penalty_scaled(&data.records.0, y.as_slice().unwrap(), &scale).unwrap();
+        let m = params
+            .fit_penalty_scaled(&data.records.0, y.as_slice().unwrap(), &scale)
+            .unwrap();
         let margins = m.decision_function(&data.records.0);
         for j in 0..3 {
             let loss_grad: f64 = (0..10)
@@ -515,14 +614,22 @@ mod tests {
                 })
                 .sum();
             let penalty_grad = m.coefficients[j] / (c * scale[j] * scale[j]);
-            assert!((loss_grad + penalty_grad).abs() < 1e-6, "column {j}: {loss_grad} + {penalty_grad}");
+            assert!(
+                (loss_grad + penalty_grad).abs() < 1e-6,
+                "column {j}: {loss_grad} + {penalty_grad}"
+            );
         }
         // The plain fit is the same as scales of 1; it does not meet the scaled optimum.
         let plain = params.fit(&data).unwrap();
-        let fit = |scale: &[f64]| params.fit_penalty_scaled(&data.records.0, y.as_slice().unwrap(), scale);
+        let fit = |scale: &[f64]| {
+            params.fit_penalty_scaled(&data.records.0, y.as_slice().unwrap(), scale)
+        };
         assert_eq!(fit(&[1.0; 3]).unwrap(), plain);
         assert!((plain.coefficients[0] - m.coefficients[0]).abs() > 1e-3);
-        assert!(fit(&[1.0; 2]).unwrap_err().to_string().contains("2 penalty scales for 3 columns"));
+        assert!(fit(&[1.0; 2])
+            .unwrap_err()
+            .to_string()
+            .contains("2 penalty scales for 3 columns"));
         assert!(fit(&[1.0, 0.0, 1.0]).is_err());
     }
 
@@ -530,11 +637,17 @@ mod tests {
     fn strided_targets_fit_like_contiguous_ones() {
         let (x, y) = dense_problem();
         let params = LogisticParams::new().check().unwrap();
-        let plain = params.fit(&DatasetBase::new(Csr(to_csr(&x)), y.clone())).unwrap();
+        let plain = params
+            .fit(&DatasetBase::new(Csr(to_csr(&x)), y.clone()))
+            .unwrap();
         // Every second row of twice the rows, so the targets array is strided.
-        let y2: Array1<bool> = Array1::from_iter(y.iter().flat_map(|&b| [b, !b])).slice_move(ndarray::s![..;2]);
+        let y2: Array1<bool> =
+            Array1::from_iter(y.iter().flat_map(|&b| [b, !b])).slice_move(ndarray::s![..;2]);
         assert!(y2.as_slice().is_none());
-        assert_eq!(params.fit(&DatasetBase::new(Csr(to_csr(&x)), y2)).unwrap(), plain);
+        assert_eq!(
+            params.fit(&DatasetBase::new(Csr(to_csr(&x)), y2)).unwrap(),
+            plain
+        );
     }
 
     #[test]
@@ -544,7 +657,11 @@ mod tests {
         assert!(LogisticParams::new().max_iterations(0).check().is_err());
         let (x, _) = dense_problem();
         let one_class = DatasetBase::new(Csr(to_csr(&x)), Array1::from_elem(10, false));
-        let e = LogisticParams::new().check().unwrap().fit(&one_class).unwrap_err();
+        let e = LogisticParams::new()
+            .check()
+            .unwrap()
+            .fit(&one_class)
+            .unwrap_err();
         assert!(e.to_string().contains("both classes"), "{e}");
     }
 }

@@ -11,12 +11,17 @@ pub mod themes;
 
 pub use calibration::Platt;
 pub use examples::{examples, Example};
-pub use file::{ModelFile, OutcomeFit, ThemeFit, TrainingMetadata, TrainingParams, BUILTIN_MODELS, BUILTIN_NAME, FORMAT_VERSION};
+pub use file::{
+    ModelFile, OutcomeFit, ThemeFit, TrainingMetadata, TrainingParams, BUILTIN_MODELS,
+    BUILTIN_NAME, FORMAT_VERSION,
+};
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 pub use outcome::{OutcomeModel, OutcomeParams, OutcomeValidParams, TermWeight, View};
 pub use params::{ParamsFile, ResolvedParams};
 pub use predict::{ItemToScore, Prediction};
-pub use themes::{ThemeModel, ThemeModels, ThemeParams, ThemeValidParams, UntrainedTheme, MIN_ITEMS_PER_CLASS};
+pub use themes::{
+    ThemeModel, ThemeModels, ThemeParams, ThemeValidParams, UntrainedTheme, MIN_ITEMS_PER_CLASS,
+};
 
 use crate::error::Result;
 use crate::features::{FeatureConfig, TfIdfParams, TfIdfValidParams};
@@ -24,7 +29,11 @@ use linfa::ParamGuard;
 
 /// The settings that the outcome and theme params hold as public fields of checked types, checked again: whoever
 /// set them.
-pub(crate) fn check_nested(features: &FeatureConfig, tfidf: &TfIdfValidParams, logistic: &LogisticValidParams) -> Result<()> {
+pub(crate) fn check_nested(
+    features: &FeatureConfig,
+    tfidf: &TfIdfValidParams,
+    logistic: &LogisticValidParams,
+) -> Result<()> {
     features.check()?;
     TfIdfParams::from(tfidf.clone()).check_ref()?;
     LogisticParams::from(logistic.clone()).check_ref()?;

@@ -19,7 +19,11 @@ const DATE: &str = r"(\d{1,2}/\d{1,2}/\d{2,4})";
 
 fn date_after(text: &str, label: &str) -> Option<Date> {
     // Labels may wrap ("Application\nReceived:") so any white space between words matches.
-    let label = label.split(' ').map(regex::escape).collect::<Vec<_>>().join(r"\s+");
+    let label = label
+        .split(' ')
+        .map(regex::escape)
+        .collect::<Vec<_>>()
+        .join(r"\s+");
     let re = Regex::new(&format!(r"{label}:\s*{DATE}")).expect("static pattern");
     Date::parse_us(re.captures(text)?.get(1)?.as_str())
 }
@@ -27,8 +31,10 @@ fn date_after(text: &str, label: &str) -> Option<Date> {
 impl Header {
     /// The header block at the top of a DWC letter (absent from the seeds, whose fields stay null).
     pub fn read(raw: &str) -> Header {
-        static CASE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"Case Number:\s*([A-Z]{2}\d{2}-\d{5,8})").unwrap());
-        static PRIORITY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"Priority:\s*(Standard|Expedited)\b").unwrap());
+        static CASE: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"Case Number:\s*([A-Z]{2}\d{2}-\d{5,8})").unwrap());
+        static PRIORITY: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"Priority:\s*(Standard|Expedited)\b").unwrap());
         // The header is the first part of the letter; do not read dates out of the clinical text.
         let head = match raw.find("HOW THE IMR FINAL DETERMINATION WAS MADE") {
             Some(i) => &raw[..i],
@@ -71,11 +77,20 @@ impl<'a> Sections<'a> {
         let n = paragraphs.len();
         let how = find("HOW THE IMR FINAL DETERMINATION WAS MADE");
         let summary = find("CLINICAL CASE SUMMARY");
-        let issues = find("IMR ISSUES, DECISIONS AND RATIONALES")
-            .or_else(|| paragraphs.iter().position(|p| p.starts_with("IMR ISSUES, DECISIONS AND RATIONALES")));
+        let issues = find("IMR ISSUES, DECISIONS AND RATIONALES").or_else(|| {
+            paragraphs
+                .iter()
+                .position(|p| p.starts_with("IMR ISSUES, DECISIONS AND RATIONALES"))
+        });
         let section = |start: Option<usize>, ends: &[Option<usize>]| -> &'a [String] {
             let Some(s) = start else { return &[] };
-            let end = ends.iter().flatten().copied().filter(|&e| e > s).min().unwrap_or(n);
+            let end = ends
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|&e| e > s)
+                .min()
+                .unwrap_or(n);
             &paragraphs[s + 1..end]
         };
         Sections {
@@ -103,23 +118,29 @@ pub(crate) fn patient(summary: &str) -> Patient {
     static AGE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\b(\d{1,3})[- ]years?[- ]old(?:\s+(male|female|man|woman|gentleman|lady|boy|girl)\b)?").unwrap()
     });
-    let Some(c) = AGE.captures(summary) else { return Patient::default() };
+    let Some(c) = AGE.captures(summary) else {
+        return Patient::default();
+    };
     Patient {
         age: c[1].parse().ok().filter(|&a: &u8| (10..=110).contains(&a)),
-        sex: c.get(2).map(|m| match m.as_str().to_ascii_lowercase().as_str() {
-            "male" | "man" | "gentleman" | "boy" => Sex::Male,
-            _ => Sex::Female,
-        }),
+        sex: c
+            .get(2)
+            .map(|m| match m.as_str().to_ascii_lowercase().as_str() {
+                "male" | "man" | "gentleman" | "boy" => Sex::Male,
+                _ => Sex::Female,
+            }),
     }
 }
 
 /// Reviewer credentials, from the form lines or from the prose sentence.
 pub(crate) fn reviewer(how: &str) -> Reviewer {
     static STATES: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"State\(s\) of Licensure:\s*(.*?)\s*(?:Certification\(s\)/Specialty:|$)").unwrap()
+        Regex::new(r"State\(s\) of Licensure:\s*(.*?)\s*(?:Certification\(s\)/Specialty:|$)")
+            .unwrap()
     });
     static SPECIALTY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"Certification\(s\)/Specialty:\s*(.*?)\s*(?:State\(s\) of Licensure:|$)").unwrap()
+        Regex::new(r"Certification\(s\)/Specialty:\s*(.*?)\s*(?:State\(s\) of Licensure:|$)")
+            .unwrap()
     });
     static PROSE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)Board Certified in (.+?)(?:,? (?:and )?has a subspecialty in (.+?))?,? and is licensed to practice in (.+?)\.").unwrap()
@@ -140,8 +161,14 @@ pub(crate) fn reviewer(how: &str) -> Reviewer {
         };
     }
     Reviewer {
-        licensure: STATES.captures(how).map(|c| list(&c[1])).unwrap_or_default(),
-        specialty: SPECIALTY.captures(how).map(|c| clean(&c[1])).filter(|s| !s.is_empty()),
+        licensure: STATES
+            .captures(how)
+            .map(|c| list(&c[1]))
+            .unwrap_or_default(),
+        specialty: SPECIALTY
+            .captures(how)
+            .map(|c| clean(&c[1]))
+            .filter(|s| !s.is_empty()),
         subspecialty: None,
     }
 }

@@ -9,7 +9,8 @@ use std::sync::LazyLock;
 
 /// A heading paragraph: the item title followed by its decision ("MRI of the knee: Upheld").
 fn heading(p: &str) -> Option<(&str, Decision)> {
-    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(.*?)\s*:?\s*\b(Upheld|Overturned)\s*$").unwrap());
+    static RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^(.*?)\s*:?\s*\b(Upheld|Overturned)\s*$").unwrap());
     let c = RE.captures(p)?;
     let decision = c[2].parse().ok()?;
     Some((c.get(1)?.as_str(), decision))
@@ -25,7 +26,8 @@ pub(crate) struct Title {
 /// Splits a heading into the disputed title and, for partial certifications, the original request and the
 /// authorized portion.
 pub(crate) fn split_title(heading: &str) -> Title {
-    static ORIGINAL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(.*?)\s+was the original request\.\s*").unwrap());
+    static ORIGINAL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^(.*?)\s+was the original request\.\s*").unwrap());
     static AUTHORIZED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^(?:(.*?)\s+was authorized by the Claims Administrator|The Claims Administrator authorized\s+(.*?),?\s+leaving the original request IMR eligible)\.\s*").unwrap()
     });
@@ -49,24 +51,42 @@ pub(crate) fn split_title(heading: &str) -> Title {
             if !remaining.is_empty() {
                 rest = remaining;
             } else if let Some(o) = &original_request {
-                return Title { title: o.clone(), original_request, authorized };
+                return Title {
+                    title: o.clone(),
+                    original_request,
+                    authorized,
+                };
             }
         }
     }
-    let title = rest.trim().trim_end_matches(':').trim_end_matches(" is").trim().to_string();
-    Title { title, original_request, authorized }
+    let title = rest
+        .trim()
+        .trim_end_matches(':')
+        .trim_end_matches(" is")
+        .trim()
+        .to_string();
+    Title {
+        title,
+        original_request,
+        authorized,
+    }
 }
 
 /// Whether a paragraph ends a sentence, so that a following paragraph cannot continue it.
 fn ends_sentence(p: &str) -> bool {
-    p.trim_end_matches(['"', '\'', ')', '\u{201d}', ' ']).ends_with(['.', '!', '?'])
+    p.trim_end_matches(['"', '\'', ')', '\u{201d}', ' '])
+        .ends_with(['.', '!', '?'])
 }
 
 fn starts_lowercase(p: &str) -> bool {
     p.chars().next().is_some_and(char::is_lowercase)
 }
 
-pub(crate) fn parse_items(paragraphs: &[String], path: &Path, case: &str) -> Result<Vec<DisputedItem>> {
+pub(crate) fn parse_items(
+    paragraphs: &[String],
+    path: &Path,
+    case: &str,
+) -> Result<Vec<DisputedItem>> {
     let labelled = |p: &str| FIELD_LABELS.iter().any(|l| p.starts_with(l));
     let boilerplate = |p: &str| p.starts_with("The Final Determination was based on decisions");
 
@@ -91,17 +111,26 @@ pub(crate) fn parse_items(paragraphs: &[String], path: &Path, case: &str) -> Res
         heads.push((s, i));
     }
     if heads.is_empty() {
-        return Err(Error::NoItems { path: path.into(), case: case.into() });
+        return Err(Error::NoItems {
+            path: path.into(),
+            case: case.into(),
+        });
     }
 
     // Pass 2: each item's fields run from its decision paragraph to the next heading.
     let mut items = Vec::with_capacity(heads.len());
     for (k, &(start, decision_at)) in heads.iter().enumerate() {
         let number = k + 1;
-        let bad = |what: &str| Error::BadItem { path: path.into(), case: case.into(), item: number, what: what.into() };
+        let bad = |what: &str| Error::BadItem {
+            path: path.into(),
+            case: case.into(),
+            item: number,
+            what: what.into(),
+        };
         let end = heads.get(k + 1).map_or(paragraphs.len(), |&(s, _)| s);
         let head_text = paragraphs[start..=decision_at].join(" ");
-        let (head, decision) = heading(&head_text).ok_or_else(|| bad("unreadable decision line"))?;
+        let (head, decision) =
+            heading(&head_text).ok_or_else(|| bad("unreadable decision line"))?;
         let t = split_title(head);
         if t.title.is_empty() {
             return Err(bad("the disputed item has no title"));
@@ -144,8 +173,14 @@ mod tests {
 
     #[test]
     fn plain_title() {
-        assert_eq!(heading("MRI of the right foot:  Upheld"), Some(("MRI of the right foot", Decision::Upheld)));
-        assert_eq!(split_title("MRI of the right foot").title, "MRI of the right foot");
+        assert_eq!(
+            heading("MRI of the right foot:  Upheld"),
+            Some(("MRI of the right foot", Decision::Upheld))
+        );
+        assert_eq!(
+            split_title("MRI of the right foot").title,
+            "MRI of the right foot"
+        );
         assert_eq!(heading("Upheld"), Some(("", Decision::Upheld)));
         assert_eq!(heading("it was upheld"), None);
     }
@@ -167,7 +202,10 @@ mod tests {
     fn authorized_then_original_request_eligible() {
         let t = split_title("The Claims Administrator authorized Trezix capsule 320.5/30/16mg #5, leaving the original request IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/16mg is:");
         assert_eq!(t.title, "one month supply of Trezix capsule 30.5/30/16mg");
-        assert_eq!(t.authorized.as_deref(), Some("Trezix capsule 320.5/30/16mg #5"));
+        assert_eq!(
+            t.authorized.as_deref(),
+            Some("Trezix capsule 320.5/30/16mg #5")
+        );
         assert_eq!(t.original_request, None);
     }
 }

@@ -1,19 +1,30 @@
 //! Stage 1: letters (PDF or text) into typed `Letter`s.
 //!
-//! `read_letter` reads one file; `parse_text` parses text already in memory; `discover` expands files and
-//! directories into the letters to read.
+//! `read_letter` reads one file; `parse_text` parses text already in memory; `discover_all` expands files and
+//! directories into the letters to read; a [`Reader`] reads a batch, its PDFs in isolated workers.
 
 mod fields;
+mod isolate;
 mod items;
+mod pdf;
 pub(crate) mod text;
+mod walk;
+
+pub use isolate::{worker_main, WorkerCommand, WorkerLimits};
+pub use walk::{discover, discover_all, Discovery};
 
 use crate::error::{Error, Result};
 use crate::letter::Letter;
+use isolate::Worker;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Markers of the two other MAXIMUS letter formats, which this parser recognises but does not parse.
 const OTHER_FORMATS: [(&str, &str); 3] = [
-    ("IMR DECISION(S) AND RATIONALE(S)", "IMR DECISION(S) AND RATIONALE(S)"),
+    (
+        "IMR DECISION(S) AND RATIONALE(S)",
+        "IMR DECISION(S) AND RATIONALE(S)",
+    ),
     ("MEDICAL PROFESSIONAL REVIEW", "MEDICAL PROFESSIONAL REVIEW"),
     ("ISSUE AT DISPUTE:", "MEDICAL PROFESSIONAL REVIEW"),
 ];
@@ -24,7 +35,10 @@ pub fn parse_text(raw: &str, source: &Path) -> Result<Letter> {
     let has = |marker: &str| paragraphs.iter().any(|p| p.contains(marker));
     if !has("IMR ISSUES, DECISIONS AND RATIONALES") {
         if let Some((_, format)) = OTHER_FORMATS.iter().find(|(m, _)| has(m)) {
-            return Err(Error::UnsupportedFormat { path: source.into(), format });
+            return Err(Error::UnsupportedFormat {
+                path: source.into(),
+                format,
+            });
         }
         return Err(Error::NotALetter {
             path: source.into(),
@@ -33,7 +47,10 @@ pub fn parse_text(raw: &str, source: &Path) -> Result<Letter> {
     }
     let header = fields::Header::read(raw);
     let case_number = header.case_number.clone().unwrap_or_else(|| {
-        source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        source
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
     });
     let sections = fields::Sections::split(&paragraphs);
     let items = items::parse_items(sections.issues, source, &case_number)?;
@@ -69,15 +86,10 @@ fn kind_of(path: &Path) -> Option<Kind> {
     }
 }
 
-/// Reads and parses one letter file (`.pdf` or `.txt`).
+/// Reads and parses one letter file (`.pdf` or `.txt`) in this process, with the default size cap. A batch
+/// that must survive hostile PDFs reads through a [`Reader`] with workers.
 pub fn read_letter(path: &Path) -> Result<Letter> {
-    kind_of(path).ok_or_else(|| Error::UnsupportedFile {
-        path: path.into(),
-        extension: path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default(),
-    })?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = extract_text(&bytes, path)?;
-    parse_text(&text, path)
+    Reader::new().read_one(path, &mut None)
 }
 
 /// The text of a file's bytes: PDF extraction (by extension or `%PDF` magic) or checked UTF-8.
@@ -85,113 +97,191 @@ pub fn extract_text(bytes: &[u8], path: &Path) -> Result<String> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty { path: path.into() });
     }
-    if bytes.starts_with(b"%PDF") || kind_of(path) == Some(Kind::Pdf) {
-        return pdf_text(bytes, path);
+    if is_pdf(bytes, path) {
+        return pdf::pdf_text(bytes).map_err(|reason| Error::Pdf {
+            path: path.into(),
+            reason,
+        });
     }
+    text_of(bytes, path)
+}
+
+fn is_pdf(bytes: &[u8], path: &Path) -> bool {
+    bytes.starts_with(b"%PDF") || kind_of(path) == Some(Kind::Pdf)
+}
+
+/// Checked text of a text file's bytes.
+fn text_of(bytes: &[u8], path: &Path) -> Result<String> {
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        return Err(Error::Binary { path: path.into(), offset });
+        return Err(Error::Binary {
+            path: path.into(),
+            offset,
+        });
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| Error::NotUtf8 { path: path.into(), offset: e.valid_up_to() })?;
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
+        path: path.into(),
+        offset: e.valid_up_to(),
+    })?;
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_string())
 }
 
-fn pdf_text(bytes: &[u8], path: &Path) -> Result<String> {
-    if !bytes.starts_with(b"%PDF") {
-        return Err(Error::Pdf { path: path.into(), reason: "no %PDF header".into() });
-    }
-    // pdf-extract can panic on malformed streams; a bad file must be an error, not a crash.
-    let result = quiet_catch_unwind(|| pdf_extract::extract_text_from_mem(bytes));
-    let text = match result {
-        Ok(Ok(t)) => t,
-        Ok(Err(e)) => {
-            let reason = e.to_string();
-            let reason = if ["encrypt", "decrypt", "password"].iter().any(|w| reason.to_ascii_lowercase().contains(w)) {
-                format!("encrypted ({reason})")
-            } else {
-                reason
-            };
-            return Err(Error::Pdf { path: path.into(), reason });
-        }
-        Err(msg) => return Err(Error::Pdf { path: path.into(), reason: format!("malformed PDF ({msg})") }),
-    };
-    if text.trim().is_empty() {
-        return Err(Error::Pdf { path: path.into(), reason: "no extractable text (scanned image or empty pages?)".into() });
-    }
-    Ok(text)
+/// The largest letter file read by default: the DWC's letters are a few hundred kilobytes.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 50_000_000;
+/// The default wall-clock limit of one PDF's extraction in a worker.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default address-space cap of a worker process.
+pub const DEFAULT_WORKER_MEMORY: u64 = 1 << 30;
+
+/// How a batch reads letters: the size cap, and whether PDFs are extracted in worker processes.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    max_file_size: u64,
+    workers: Option<(WorkerCommand, WorkerLimits)>,
 }
 
-/// Runs `f`, turning a panic into its message without printing the default panic report.
-fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
-    use std::sync::{Mutex, OnceLock};
-    // The panic hook is process-global: swap it under a lock so concurrent extractions do not race.
-    static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
-    thread_local!(static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-    {
-        let _g = LOCK.get_or_init(|| Mutex::new(())).lock().unwrap_or_else(|e| e.into_inner());
-        static INSTALLED: OnceLock<()> = OnceLock::new();
-        INSTALLED.get_or_init(|| {
-            let previous = std::panic::take_hook();
-            std::panic::set_hook(Box::new(move |info| {
-                if !QUIET.with(|q| q.get()) {
-                    previous(info);
-                }
-            }));
+impl Default for Reader {
+    fn default() -> Self {
+        Reader::new()
+    }
+}
+
+impl Reader {
+    /// In-process extraction (a panic in the PDF reader is caught; a stack overflow is not) and the default
+    /// size cap.
+    pub fn new() -> Reader {
+        Reader {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            workers: None,
+        }
+    }
+
+    /// Files over `bytes` are refused without being read.
+    pub fn max_file_size(mut self, bytes: u64) -> Reader {
+        self.max_file_size = bytes;
+        self
+    }
+
+    /// PDFs are extracted by workers started with `command`, one per thread, within `limits`.
+    pub fn isolated(mut self, command: WorkerCommand, limits: WorkerLimits) -> Reader {
+        self.workers = Some((command, limits));
+        self
+    }
+
+    /// Reads many letters on the current rayon pool's number of threads, keeping input order: one result per
+    /// file. Each thread keeps one worker, started on its first PDF and again after one dies.
+    pub fn read_all(&self, paths: &[PathBuf], progress: impl Fn() + Sync) -> Vec<Result<Letter>> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+        let threads = rayon::current_num_threads().clamp(1, paths.len().max(1));
+        let next = AtomicUsize::new(0);
+        let slots: Vec<Mutex<Option<Result<Letter>>>> =
+            paths.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    let mut worker = None;
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = paths.get(i) else { break };
+                        let r = self.read_one(path, &mut worker);
+                        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                        progress();
+                    }
+                });
+            }
         });
+        slots
+            .into_iter()
+            .zip(paths)
+            .map(|(slot, p)| {
+                let r = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+                r.unwrap_or_else(|| {
+                    Err(Error::ReaderCrashed {
+                        path: p.clone(),
+                        cause: "not read".into(),
+                    })
+                })
+            })
+            .collect()
     }
-    QUIET.with(|q| q.set(true));
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    QUIET.with(|q| q.set(false));
-    r.map_err(|p| {
-        p.downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "panic in PDF reader".into())
-    })
-}
 
-/// Expands files and directories (recursively) into the letter files to read, sorted for a stable order.
-/// Directories contribute their `.pdf` and `.txt` files; a path given by name is kept whatever its extension,
-/// so that reading it reports what is wrong with it.
-pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
-        if meta.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found)?;
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(p.clone());
+    /// One file: checked before it is opened (a FIFO would block, a device never end), read within the
+    /// size cap, its PDF extracted by `worker` (started here when needed) or in process.
+    fn read_one(&self, path: &Path, worker: &mut Option<Worker>) -> Result<Letter> {
+        kind_of(path).ok_or_else(|| Error::UnsupportedFile {
+            path: path.into(),
+            extension: path
+                .extension()
+                .map(|e| e.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        })?;
+        let bytes = self.read_capped(path)?;
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(Error::Empty { path: path.into() });
         }
+        let text = match (&self.workers, is_pdf(&bytes, path)) {
+            (Some((command, limits)), true) => {
+                if worker.is_none() {
+                    let w = Worker::start(command, *limits).map_err(|e| Error::ReaderCrashed {
+                        path: path.into(),
+                        cause: format!(
+                            "cannot start a PDF worker ({}): {e}",
+                            command.program.display()
+                        ),
+                    })?;
+                    *worker = Some(w);
+                }
+                let w = worker.as_mut().expect("started above");
+                match w.extract(&bytes, path) {
+                    Ok(text) => text?,
+                    Err(death) => {
+                        *worker = None;
+                        return Err(death);
+                    }
+                }
+            }
+            _ => extract_text(&bytes, path)?,
+        };
+        parse_text(&text, path)
     }
-    Ok(out)
-}
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
-        let path = entry.map_err(|e| Error::io(dir, e))?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if kind_of(&path).is_some() {
-            out.push(path);
+    fn read_capped(&self, path: &Path) -> Result<Vec<u8>> {
+        use std::io::Read;
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if let Some(kind) = walk::special_kind(&meta) {
+            return Err(Error::NotAFile {
+                path: path.into(),
+                kind,
+            });
         }
+        let limit = self.max_file_size;
+        if meta.len() > limit {
+            return Err(Error::TooLarge {
+                path: path.into(),
+                size: meta.len(),
+                limit,
+            });
+        }
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        // Read one byte past the cap: a file that grew since its size was read is caught too.
+        file.take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(path, e))?;
+        if bytes.len() as u64 > limit {
+            return Err(Error::TooLarge {
+                path: path.into(),
+                size: bytes.len() as u64,
+                limit,
+            });
+        }
+        Ok(bytes)
     }
-    Ok(())
 }
 
-/// Reads many letters on all cores, keeping input order: one result per file.
+/// Reads many letters in this process on all cores, keeping input order: one result per file.
 pub fn read_letters(paths: &[PathBuf], progress: impl Fn() + Sync) -> Vec<Result<Letter>> {
-    use rayon::prelude::*;
-    paths
-        .par_iter()
-        .map(|p| {
-            let r = read_letter(p);
-            progress();
-            r
-        })
-        .collect()
+    Reader::new().read_all(paths, progress)
 }
 
 #[cfg(test)]

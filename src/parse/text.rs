@@ -6,7 +6,11 @@ const HEADINGS: [&str; 3] = [
     "CLINICAL CASE SUMMARY",
     "IMR ISSUES, DECISIONS AND RATIONALES",
 ];
-pub(crate) const FIELD_LABELS: [&str; 3] = ["Claims Administrator guideline:", "MAXIMUS guideline:", "Decision rationale:"];
+pub(crate) const FIELD_LABELS: [&str; 3] = [
+    "Claims Administrator guideline:",
+    "MAXIMUS guideline:",
+    "Decision rationale:",
+];
 
 fn is_page_furniture(line: &str) -> bool {
     let t = line.trim();
@@ -19,7 +23,10 @@ fn is_page_furniture(line: &str) -> bool {
         }
     }
     let digits = t.trim_matches(|c: char| c == '-' || c.is_whitespace());
-    t.starts_with('-') && !digits.is_empty() && digits.len() <= 3 && digits.bytes().all(|b| b.is_ascii_digit())
+    t.starts_with('-')
+        && !digits.is_empty()
+        && digits.len() <= 3
+        && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Ends a paragraph after this line: the item decision line ("...: Upheld").
@@ -102,7 +109,8 @@ pub(crate) fn unwrap_lines(lines: &[&str]) -> String {
             continue;
         }
         if !s.is_empty() {
-            let hyphen_break = s.ends_with('-') && s[..s.len() - 1].ends_with(|c: char| c.is_alphanumeric());
+            let hyphen_break =
+                s.ends_with('-') && s[..s.len() - 1].ends_with(|c: char| c.is_alphanumeric());
             if !hyphen_break {
                 s.push(' ');
             }
@@ -130,13 +138,25 @@ mod tests {
     #[test]
     fn single_spaced_paragraphs_unwrap() {
         let p = paragraphs("First line of a\nparagraph with right-\nsided pain.\n\nSecond  one.\n");
-        assert_eq!(p, vec!["First line of a paragraph with right-sided pain.", "Second one."]);
+        assert_eq!(
+            p,
+            vec![
+                "First line of a paragraph with right-sided pain.",
+                "Second one."
+            ]
+        );
     }
 
     #[test]
     fn double_spaced_uses_whitespace_lines_as_breaks() {
         let raw = "Line one of a\n\nparagraph here\n\nthat goes on.\n\n \n\nNext paragraph\n\nstarts here.\n\n";
-        assert_eq!(paragraphs(raw), vec!["Line one of a paragraph here that goes on.", "Next paragraph starts here."]);
+        assert_eq!(
+            paragraphs(raw),
+            vec![
+                "Line one of a paragraph here that goes on.",
+                "Next paragraph starts here."
+            ]
+        );
     }
 
     #[test]
@@ -144,7 +164,12 @@ mod tests {
         let raw = "CLINICAL CASE SUMMARY\nThe patient.\nMRI of the knee:\nUpheld\nClaims Administrator guideline: MTUS.\nMAXIMUS guideline: ODG.\n";
         assert_eq!(
             paragraphs(raw),
-            vec!["CLINICAL CASE SUMMARY", "The patient. MRI of the knee: Upheld", "Claims Administrator guideline: MTUS.", "MAXIMUS guideline: ODG."]
+            vec![
+                "CLINICAL CASE SUMMARY",
+                "The patient. MRI of the knee: Upheld",
+                "Claims Administrator guideline: MTUS.",
+                "MAXIMUS guideline: ODG."
+            ]
         );
     }
 

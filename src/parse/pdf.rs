@@ -1,0 +1,67 @@
+//! PDF bytes into text, in this process. A batch reaches this through [`super::isolate`], which runs it in a
+//! worker process: pdf-extract (over lopdf) panics on malformed input by design and recurses over page trees
+//! and form XObjects, so a hostile file can overflow the stack, which no `catch_unwind` stops.
+//!
+//! pdf-extract stays the extractor: its text is what the parser and the shipped models were built on, and with
+//! the worker isolation its crashes, hangs and memory blow-ups cost the one file.
+
+/// The text of a PDF, or why there is none (the caller adds the path).
+pub(crate) fn pdf_text(bytes: &[u8]) -> Result<String, String> {
+    if !bytes.starts_with(b"%PDF") {
+        return Err("no %PDF header".into());
+    }
+    let text = match quiet_catch_unwind(|| pdf_extract::extract_text_from_mem(bytes)) {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
+            let reason = e.to_string();
+            let lower = reason.to_ascii_lowercase();
+            return Err(
+                if ["encrypt", "decrypt", "password"]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                {
+                    format!("encrypted ({reason})")
+                } else {
+                    reason
+                },
+            );
+        }
+        Err(msg) => return Err(format!("malformed PDF ({msg})")),
+    };
+    if text.trim().is_empty() {
+        return Err("no extractable text (scanned image or empty pages?)".into());
+    }
+    Ok(text)
+}
+
+/// Runs `f`, turning a panic into its message without printing the default panic report.
+fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    use std::sync::{Mutex, OnceLock};
+    // The panic hook is process-global: swap it under a lock so concurrent extractions do not race.
+    static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
+    thread_local!(static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    {
+        let _g = LOCK
+            .get_or_init(|| Mutex::new(()))
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        static INSTALLED: OnceLock<()> = OnceLock::new();
+        INSTALLED.get_or_init(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !QUIET.with(|q| q.get()) {
+                    previous(info);
+                }
+            }));
+        });
+    }
+    QUIET.with(|q| q.set(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    r.map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic in PDF reader".into())
+    })
+}

@@ -1,0 +1,263 @@
+//! Nothing lost at the edges: hostile PDFs isolated in workers, odd paths reported and skipped.
+
+use super::hostile;
+use super::util::*;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+/// `imr` with a deadline: a hang is a failure of the test, not of the suite's patience. The output is read
+/// while it runs (a full pipe would stall it).
+fn imr_within(args: &[&str], limit: Duration) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run imr");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(limit) {
+        Ok(o) => o.expect("imr output"),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("imr {args:?} still running after {limit:?}");
+        }
+    }
+}
+
+fn no_panic(o: &Output) {
+    let err = stderr(o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        !matches!(o.status.code(), Some(101) | Some(134) | None),
+        "{:?}: {err}",
+        o.status
+    );
+}
+
+/// The file named on exactly one stderr line, which says `cause`.
+fn named_once(err: &str, file: &str, cause: &str) {
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains(&format!("/{file}:")))
+        .collect();
+    assert_eq!(lines.len(), 1, "{file}: {lines:?}\n{err}");
+    assert!(lines[0].contains(cause), "{file}: {}", lines[0]);
+}
+
+#[test]
+fn hostile_pdfs_cost_their_file_alone() {
+    let d = tempdir("hostile");
+    for (name, bytes) in hostile::reader_killers() {
+        write(&d, &name, &bytes);
+    }
+    std::fs::copy(
+        root().join("data/letters/002_4bd1cf93be37d15a.txt"),
+        d.join("good.txt"),
+    )
+    .unwrap();
+    let dir = d.to_str().unwrap();
+    let o = imr_within(
+        &["parse", "--json", "--pdf-timeout", "4", dir],
+        Duration::from_secs(90),
+    );
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    named_once(&err, "self-parent.pdf", "timed out after 4 s");
+    named_once(&err, "parent-loop.pdf", "timed out after 4 s");
+    named_once(
+        &err,
+        "self-drawing-xobject.pdf",
+        "the PDF reader crashed: stack overflow",
+    );
+    // Bombs end on the memory cap, or on the clock when the machine is busy.
+    for bomb in ["inflate-bomb-4g.pdf", "text-ops-200m.pdf"] {
+        named_once(&err, bomb, "");
+        let line = err.lines().find(|l| l.contains(bomb)).unwrap();
+        assert!(
+            line.contains("used more than 1 GiB") || line.contains("timed out after 4 s"),
+            "{line}"
+        );
+    }
+    // These two end one way or another within the limits; each is named once, whatever the cause.
+    named_once(&err, "text-ops-20m.pdf", "");
+    named_once(&err, "deep-tree-50000.pdf", "");
+    let out = json_lines(&stdout(&o));
+    assert_eq!(
+        out.len(),
+        1 + usize::from(!err.contains("/pages-100000.pdf:")),
+        "{err}"
+    );
+    assert_eq!(out[0]["case_number"], "good");
+    // A smaller memory cap is obeyed and named.
+    let bomb = d.join("inflate-bomb-4g.pdf");
+    let o = imr_within(
+        &["parse", "--pdf-memory", "384", bomb.to_str().unwrap()],
+        Duration::from_secs(60),
+    );
+    no_panic(&o);
+    assert!(
+        stderr(&o).contains("used more than 384 MiB"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// The corpus PDFs plus the hostile suite and damaged copies of a real letter: every good letter out, every
+/// bad file named once. (`scripts/hostile-batch` runs the same with the default limits and measures it.)
+#[test]
+fn corpus_batch_with_hostile_files() {
+    let Some(c) = corpus("corpus_batch_with_hostile_files") else {
+        return;
+    };
+    let pdfs = c.join("dwc/pdf");
+    let first = std::fs::read_dir(&pdfs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"));
+    let good = std::fs::read(first.min().unwrap()).unwrap();
+    let d = tempdir("hostile-batch");
+    let files = hostile::write_suite(&d, &good, 12, 12);
+    assert!(files.len() >= 30);
+    let o = imr_within(
+        &[
+            "parse",
+            "--json",
+            "--pdf-timeout",
+            "4",
+            pdfs.to_str().unwrap(),
+            d.to_str().unwrap(),
+        ],
+        Duration::from_secs(180),
+    );
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(1));
+    let letters = json_lines(&stdout(&o));
+    let n_pdfs = std::fs::read_dir(&pdfs).unwrap().count();
+    let from_corpus = letters
+        .iter()
+        .filter(|l| l["source"].as_str().unwrap().contains("dwc/pdf"))
+        .count();
+    assert_eq!(from_corpus, n_pdfs);
+    let err = stderr(&o);
+    for f in &files {
+        let name = f.file_name().unwrap().to_str().unwrap();
+        let lines = err
+            .lines()
+            .filter(|l| l.contains(&format!("/{name}:")))
+            .count();
+        let parsed = letters.iter().any(|l| l["source"].as_str() == f.to_str());
+        // A flipped byte can land in a harmless place: such a copy parses, and is not named.
+        assert_eq!(lines + usize::from(parsed), 1, "{name}:\n{err}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn odd_paths_are_reported_and_skipped() {
+    use std::os::unix::fs::symlink;
+    let d = tempdir("paths");
+    let letters = d.join("letters");
+    std::fs::create_dir(&letters).unwrap();
+    std::fs::copy(
+        root().join("data/letters/002_4bd1cf93be37d15a.txt"),
+        letters.join("good.txt"),
+    )
+    .unwrap();
+    // A FIFO named like a letter: opening it would block for ever.
+    let fifo = letters.join("x.pdf");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    // Links that loop: to the directory itself, twice, and to its parent.
+    symlink(".", letters.join("self")).unwrap();
+    symlink(".", letters.join("again")).unwrap();
+    symlink("..", letters.join("up")).unwrap();
+    // A letter name on a device, on a dangling target, and on a link to itself.
+    symlink("/dev/zero", letters.join("zero.txt")).unwrap();
+    symlink("no-such-file", letters.join("dangling.pdf")).unwrap();
+    symlink("loop.txt", letters.join("loop.txt")).unwrap();
+    // Not letters by name: never opened, never reported.
+    symlink("/dev/zero", letters.join("zero.bin")).unwrap();
+    write(&d, "big.txt", &vec![b'a'; 2_000_001]);
+
+    let o = imr_within(
+        &[
+            "parse",
+            "--json",
+            "--max-file-size",
+            "2",
+            d.to_str().unwrap(),
+        ],
+        Duration::from_secs(30),
+    );
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    if made {
+        named_once(&err, "x.pdf", "a FIFO, not a letter file");
+    }
+    named_once(&err, "zero.txt", "a device, not a letter file");
+    named_once(&err, "dangling.pdf", "cannot read");
+    named_once(&err, "loop.txt", "cannot read");
+    named_once(
+        &err,
+        "big.txt",
+        "2.0 MB is over the 2 MB limit of a letter file",
+    );
+    assert!(!err.contains("zero.bin"), "{err}");
+    // The good letter once, however many links lead to it.
+    let out = json_lines(&stdout(&o));
+    assert_eq!(out.len(), 1, "{err}");
+    assert!(err.contains("not read again"), "{err}");
+    // A file given by name gets the same checks.
+    let o = imr_within(
+        &["parse", letters.join("zero.txt").to_str().unwrap()],
+        Duration::from_secs(30),
+    );
+    assert!(stderr(&o).contains("a device"), "{}", stderr(&o));
+}
+
+/// An unreadable directory is reported and the rest read. Root reads every directory, so the check needs
+/// an ordinary user.
+#[cfg(unix)]
+#[test]
+fn unreadable_directory_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tempdir("unreadable");
+    std::fs::copy(
+        root().join("data/letters/002_4bd1cf93be37d15a.txt"),
+        d.join("good.txt"),
+    )
+    .unwrap();
+    let locked = d.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read_dir(&locked).is_ok() {
+        eprintln!(
+            "SKIP unreadable_directory_is_reported: running as root, every directory is readable"
+        );
+        return;
+    }
+    let o = imr(&["parse", "--json", d.to_str().unwrap()]);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    named_once(&stderr(&o), "locked", "cannot read");
+    assert_eq!(json_lines(&stdout(&o)).len(), 1);
+}
+
+#[test]
+fn walk_skips_what_it_cannot_use() {
+    let d = tempdir("walk-lib");
+    write(&d, "a.txt", b"x");
+    write(&d, "notes.md", b"x");
+    let found = imr::parse::discover_all(std::slice::from_ref(&d)).unwrap();
+    assert_eq!(found.files, vec![d.join("a.txt")]);
+    assert!(found.problems.is_empty());
+}
