@@ -205,6 +205,20 @@ impl Reader {
             .collect()
     }
 
+    /// One letter from bytes in memory (an upload, a fuzzer's input): the same route as a file's, PDFs
+    /// through a worker of its own when the reader is isolated. `source` names it in errors.
+    pub fn parse_bytes(&self, bytes: &[u8], source: &Path) -> Result<Letter> {
+        if bytes.len() as u64 > self.max_file_size {
+            let (size, limit) = (bytes.len() as u64, self.max_file_size);
+            return Err(Error::TooLarge {
+                path: source.into(),
+                size,
+                limit,
+            });
+        }
+        self.letter_of(bytes, source, &mut None)
+    }
+
     /// One file: checked before it is opened (a FIFO would block, a device never end), read within the
     /// size cap, its PDF extracted by `worker` (started here when needed) or in process.
     fn read_one(&self, path: &Path, worker: &mut Option<Worker>) -> Result<Letter> {
@@ -216,31 +230,31 @@ impl Reader {
                 .unwrap_or_default(),
         })?;
         let bytes = self.read_capped(path)?;
+        self.letter_of(&bytes, path, worker)
+    }
+
+    fn letter_of(&self, bytes: &[u8], path: &Path, worker: &mut Option<Worker>) -> Result<Letter> {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(Error::Empty { path: path.into() });
         }
-        let text = match (&self.workers, is_pdf(&bytes, path)) {
+        let text = match (&self.workers, is_pdf(bytes, path)) {
             (Some((command, limits)), true) => {
-                if worker.is_none() {
-                    let w = Worker::start(command, *limits).map_err(|e| Error::ReaderCrashed {
+                let mut w = match worker.take() {
+                    Some(w) => w,
+                    None => Worker::start(command, *limits).map_err(|e| Error::ReaderCrashed {
                         path: path.into(),
                         cause: format!(
                             "cannot start a PDF worker ({}): {e}",
                             command.program.display()
                         ),
-                    })?;
-                    *worker = Some(w);
-                }
-                let w = worker.as_mut().expect("started above");
-                match w.extract(&bytes, path) {
-                    Ok(text) => text?,
-                    Err(death) => {
-                        *worker = None;
-                        return Err(death);
-                    }
-                }
+                    })?,
+                };
+                // A worker that died or overran is dropped here; the next PDF starts a fresh one.
+                let text = w.extract(bytes, path)?;
+                *worker = Some(w);
+                text?
             }
-            _ => extract_text(&bytes, path)?,
+            _ => extract_text(bytes, path)?,
         };
         parse_text(&text, path)
     }
