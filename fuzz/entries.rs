@@ -1,6 +1,8 @@
 //! The three entry points that `scripts/fuzz` fuzzes and `tests/fuzz_regressions.rs` replays, in
 //! one file both include, so a saved crash input is replayed exactly as the fuzzer ran it. Each
 //! returns normally for any input; a panic is the finding.
+// Each fuzz target uses one entry of the three.
+#![allow(dead_code)]
 
 use imr::model::{ItemToScore, ModelFile};
 use imr::parse::{extract_text, parse_text, Reader, WorkerCommand, WorkerLimits};
