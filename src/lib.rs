@@ -43,6 +43,7 @@ pub mod eval;
 pub mod error;
 pub mod features;
 pub mod gold;
+pub mod input;
 pub mod letter;
 pub mod model;
 pub mod parse;

@@ -218,7 +218,8 @@ fn train_is_deterministic_and_predict_explains() {
     assert!(stderr(&o).contains("retrain"), "{}", stderr(&o));
 }
 
-/// A small gold file (hand-made labels, not the corpus's): one theme on a single item, one on none.
+/// A small gold file (hand-made labels, not the corpus's, with codebook themes): one theme on a single item, one on
+/// none.
 #[test]
 fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     let d = tempdir("rare");
@@ -227,10 +228,10 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     let mut gold = String::new();
     for (k, (prefix, item, title, decision, ..)) in SEED_ITEMS.iter().enumerate() {
         let case = names.iter().find(|f| f.starts_with(prefix)).unwrap().trim_end_matches(".txt");
-        let theme = if k == 3 { "rare" } else if k % 2 == 0 { "common" } else { "other" };
+        let theme = if k == 3 { "monitoring_missing" } else if k % 2 == 0 { "criteria_not_met" } else { "no_red_flags" };
         gold += &format!("{}\n", serde_json::json!({"case_number": case, "item": item, "title": title, "decision": decision, "themes": [theme]}));
     }
-    for (item, theme) in [(1, "common"), (2, "other")] {
+    for (item, theme) in [(1, "criteria_not_met"), (2, "no_red_flags")] {
         gold += &format!("{}\n", serde_json::json!({"case_number": "flipped", "item": item, "title": "", "decision": "Overturned", "themes": [theme]}));
     }
     // Without the flipped letter's lines, the gold file leaves two items out of the theme models, and says so.
@@ -252,26 +253,26 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     let o = imr(&["train", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--cv-folds", "2", "--date", "2026-01-02", "--params", settings.to_str().unwrap(), "--out", again.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(std::fs::read(&again).unwrap() == std::fs::read(&model).unwrap(), "retrained from its settings: the same file");
-    assert!(stderr(&o).contains("theme rare: not trained, 1 of the 14 gold items have it"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("theme monitoring_missing: not trained, 1 of the 14 gold items have it"), "{}", stderr(&o));
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
-    assert_eq!(m["themes"]["untrained"], serde_json::json!([{"id": "rare", "positives": 1, "items": 14}]));
-    // The file loads (its CV summary holds an undefined F1 for "rare") and never assigns the untrained theme.
+    assert_eq!(m["themes"]["untrained"], serde_json::json!([{"id": "monitoring_missing", "positives": 1, "items": 14}]));
+    // The file loads (its CV summary holds an undefined F1 for the untrained theme) and never assigns it.
     let o = imr(&["predict", "--model", model.to_str().unwrap(), "--json", "data/letters"]);
     assert!(o.status.success(), "{}", stderr(&o));
     for r in json_lines(&stdout(&o)) {
-        assert_eq!(r["theme_scores"].as_object().unwrap().keys().collect::<Vec<_>>(), ["common", "other"]);
+        assert_eq!(r["theme_scores"].as_object().unwrap().keys().collect::<Vec<_>>(), ["criteria_not_met", "no_red_flags"]);
         assert!(!r["themes"].as_array().unwrap().is_empty());
     }
     let csv = csv_records(&stdout(&imr(&["predict", "--model", model.to_str().unwrap(), "--csv", "data/letters"])));
-    assert_eq!(csv[0].iter().filter(|h| h.starts_with("theme_score_")).collect::<Vec<_>>(), ["theme_score_common", "theme_score_other"]);
+    assert_eq!(csv[0].iter().filter(|h| h.starts_with("theme_score_")).collect::<Vec<_>>(), ["theme_score_criteria_not_met", "theme_score_no_red_flags"]);
     let o = imr(&["inspect", "--model", model.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(json_lines(&stdout(&o))[0]["untrained_themes"][0]["id"], "rare");
+    assert_eq!(json_lines(&stdout(&o))[0]["untrained_themes"][0]["id"], "monitoring_missing");
     assert!(stdout(&imr(&["inspect", "--model", model.to_str().unwrap()])).contains("not trained: 1 of 14 gold items"));
     // Scored on labelled letters, the untrained theme's gold item counts as missed.
     let o = imr(&["evaluate", "--model", model.to_str().unwrap(), "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let rare = &json_lines(&stdout(&o))[0]["themes"]["per_theme"]["rare"];
+    let rare = &json_lines(&stdout(&o))[0]["themes"]["per_theme"]["monitoring_missing"];
     assert_eq!((rare["support"].as_u64(), rare["recall"].as_f64()), (Some(1), Some(0.0)));
     let o = imr(&["train", "--data", data[0], data[1], "--gold", partial.to_str().unwrap(), "--cv-folds", "0", "--out", d.join("p.json").to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -291,8 +292,8 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     // Cross-validation says in how many folds a theme could not be fitted.
     let o = imr(&["evaluate", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--folds", "2", "--repeats", "1", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("theme rare: too few training items to fit in 2 of 2 folds"), "{}", stderr(&o));
-    assert!(json_lines(&stdout(&o)).iter().filter(|l| l["type"] == "fold").all(|l| l["untrained_themes"] == serde_json::json!(["rare"])));
+    assert!(stderr(&o).contains("theme monitoring_missing: too few training items to fit in 2 of 2 folds"), "{}", stderr(&o));
+    assert!(json_lines(&stdout(&o)).iter().filter(|l| l["type"] == "fold").all(|l| l["untrained_themes"] == serde_json::json!(["monitoring_missing"])));
 }
 
 #[test]
@@ -427,7 +428,7 @@ fn too_little_data_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("6 folds need at least 6 letters, the data has 5"), "{}", stderr(&o));
     // A gold file that shares no item with the letters.
-    let gold = write(&d, "gold.jsonl", br#"{"case_number": "CM00-0000000", "item": 1, "title": "x", "decision": "Upheld", "themes": ["a"]}"#);
+    let gold = write(&d, "gold.jsonl", br#"{"case_number": "CM00-0000000", "item": 1, "title": "x", "decision": "Upheld", "themes": ["no_red_flags"]}"#);
     let o = imr(&["train", "--data", "data/letters", "--gold", gold.to_str().unwrap(), "--cv-folds", "0", "--out", model.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("none of the 12 items of the letters is in the gold file"), "{}", stderr(&o));

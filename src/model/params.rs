@@ -34,7 +34,7 @@ impl ParamsFile {
 
     /// Reads the file's text; `path` names it in errors.
     pub fn from_json(path: &Path, text: &str) -> Result<Self> {
-        let value: Value = serde_json::from_str(text).map_err(|e| Error::Json { path: path.into(), cause: e })?;
+        let value: Value = serde_json::from_str(crate::input::strip_bom_str(text)).map_err(|e| Error::Json { path: path.into(), cause: e })?;
         let mut file = ParamsFile { path: path.into(), ..Default::default() };
         let Value::Object(top) = value else {
             return Err(file.error("(top level)", format!("expected an object with \"outcome\" and/or \"themes\", found {}", kind(&value))));

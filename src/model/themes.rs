@@ -292,7 +292,12 @@ impl ThemeModels {
     /// Every theme's probability per document, in `self.themes` order.
     pub fn predict_proba<D: Borrow<ItemText> + Sync>(&self, docs: &[D]) -> Result<Vec<Vec<f64>>> {
         let counts = self.featurizer()?.count(docs);
-        Ok(self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>()))
+        let p = self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>());
+        for (k, t) in self.themes.iter().enumerate() {
+            let scores: Vec<f64> = p.iter().map(|s| s[k]).collect();
+            super::predict::check_scores(&format!("P({})", t.id), &scores, |i| format!("item {}", i + 1))?;
+        }
+        Ok(p)
     }
 
     /// Every theme's probability for the documents `rows` of `counts` (counted with this model's features).
