@@ -325,6 +325,83 @@ fn inspect_shows_the_built_in_model() {
     assert!(stdout(&imr(&["inspect"])).contains("towards Overturned"));
 }
 
+/// A closed stdout (`imr ... | head -1`) ends the command quietly with exit 0, in every output format: nothing
+/// more can be shown, and that is not an error (ripgrep's behaviour).
+#[test]
+fn a_closed_stdout_ends_quietly_in_every_format() {
+    let d = tempdir("closed-stdout");
+    let items = write(&d, "items.jsonl", &imr(&["parse", "--items", "data/letters"]).stdout);
+    let items = items.to_str().unwrap();
+    let runs: [&[&str]; 11] = [
+        &["parse", "data/letters"],
+        &["parse", "--json", "data/letters"],
+        &["parse", "--items", "data/letters"],
+        &["parse", "--csv", "data/letters"],
+        &["predict", "data/letters"],
+        &["predict", "--json", "data/letters"],
+        &["predict", "--csv", "--items", items],
+        &["predict", "--json", "--text", "The request is not medically necessary."],
+        &["inspect"],
+        &["inspect", "--json"],
+        &["evaluate", "--model", "default", "--data", "data/letters", "--json"],
+    ];
+    for args in runs {
+        let o = imr_closed(args, true);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).to_lowercase().contains("broken pipe") && !stderr(&o).contains("error"), "{args:?}: {}", stderr(&o));
+    }
+}
+
+/// A closed stderr never panics (eprintln! would, exit 101): messages are dropped, exit statuses kept.
+#[test]
+fn a_closed_stderr_never_panics() {
+    let d = tempdir("closed-stderr");
+    let o = imr_closed(&["predict", "--json", "--text", "The request is not medically necessary."], false);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(json_lines(&stdout(&o)).len(), 1);
+    // Text the model has no term of: a warning on the closed stderr.
+    assert_eq!(imr_closed(&["predict", "--text", "Zxqv wqplk"], false).status.code(), Some(0));
+    // A failing command: its error message is lost, its exit status is not.
+    assert_eq!(imr_closed(&["predict", "--model", d.join("none.json").to_str().unwrap(), "--text", "x"], false).status.code(), Some(2));
+    let bad = write(&d, "bad.jsonl", b"{\"rationale\": \"The request is not medically necessary.\"}\nnot json\n");
+    let o = imr_closed(&["predict", "--json", "--items", bad.to_str().unwrap()], false);
+    assert_eq!((o.status.code(), json_lines(&stdout(&o)).len()), (Some(1), 1));
+    // `train` says what it wrote on stderr.
+    let flipped = flipped_letter(&d);
+    let model = d.join("m.json");
+    let o = imr_closed(&["train", "--data", "data/letters", flipped.to_str().unwrap(), "--cv-folds", "0", "--out", model.to_str().unwrap()], false);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(model.is_file());
+}
+
+/// A bad line of --items or of stdin is one error line naming the input and the line; the other lines are scored
+/// and the exit status is 1. A byte order mark on line 1 is not an error.
+#[test]
+fn bad_input_lines_are_reported_and_the_rest_scored() {
+    let d = tempdir("bad-lines");
+    let good = r#"{"title": "PT x 12", "rationale": "There is no documentation of functional improvement. The request is not medically necessary."}"#;
+    let mut bytes = format!("\u{feff}{good}\n").into_bytes();
+    bytes.extend(b"{\"rationale\": \"bad \xff byte\"}\n");
+    bytes.extend(format!("not json\n{{\"title\": 3}}\n\n{good}\n").into_bytes());
+    let items = write(&d, "items.jsonl", &bytes);
+    for o in [imr(&["predict", "--json", "--items", items.to_str().unwrap()]), imr_stdin(&["predict", "--json", "--items", "-"], &bytes)] {
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let p = json_lines(&stdout(&o));
+        assert_eq!(p.iter().map(|r| r["item"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 6]);
+        let err = stderr(&o);
+        let name = if err.contains("stdin:") { "stdin".to_string() } else { items.display().to_string() };
+        for (line, what) in [(2, "not UTF-8"), (3, "expected ident"), (4, "invalid type: integer `3`")] {
+            assert!(err.contains(&format!("imr: {name}:{line}: {what}")), "{line}: {err}");
+        }
+        assert_eq!(err.lines().count(), 3, "{err}");
+    }
+    // Rationales on stdin, one a line.
+    let o = imr_stdin(&["predict", "--json"], b"\xEF\xBB\xBFThe request is not medically necessary.\nbad \xff\nThe request is medically necessary.\n");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(json_lines(&stdout(&o)).iter().map(|r| r["item"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 3]);
+    assert!(stderr(&o).contains("imr: stdin:2: not UTF-8 text (invalid byte at offset 4)"), "{}", stderr(&o));
+}
+
 #[test]
 fn predict_scores_parsed_items_and_undecided_requests() {
     // `imr parse --items` output, fed back: the same scores as the letters themselves.

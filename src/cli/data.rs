@@ -25,7 +25,7 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
         let mismatches = gold.decision_mismatches(&letters);
         const SHOWN: usize = 5;
         for (item, letter) in mismatches.iter().take(SHOWN) {
-            eprintln!(
+            say!(
                 "imr: {}: case {} item {}: the gold decision is {}, the letter's {}; is the item number right?",
                 g.display(),
                 item.case_number,
@@ -35,7 +35,7 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
             );
         }
         if mismatches.len() > SHOWN {
-            eprintln!("imr: {}: {} more items whose gold decision is not the letter's", g.display(), mismatches.len() - SHOWN);
+            say!("imr: {}: {} more items whose gold decision is not the letter's", g.display(), mismatches.len() - SHOWN);
         }
         // The join is on case number and item number: say when it found nothing, or left items out.
         let with = ex.iter().filter(|e| e.themes.is_some()).count();
@@ -43,7 +43,7 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
             anyhow::bail!("{}: none of the {} items of the letters is in the gold file (joined on case number and item number)", g.display(), ex.len());
         }
         if with < ex.len() {
-            eprintln!("imr: {}: gold themes for {with} of the {} items; the other {} are left out of the theme models and metrics", g.display(), ex.len(), ex.len() - with);
+            say!("imr: {}: gold themes for {with} of the {} items; the other {} are left out of the theme models and metrics", g.display(), ex.len(), ex.len() - with);
         }
     }
     Ok(Data { examples: ex, letters: letters.len(), gold, failed })
@@ -57,7 +57,7 @@ pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
     if let Some(m) = p.to_str().and_then(ModelFile::builtin_named) {
         let (m, label) = m?;
         if p.exists() {
-            eprintln!("imr: warning: --model {0} is {label}; ./{0} names the file here", p.display());
+            say!("imr: warning: --model {0} is {label}; ./{0} names the file here", p.display());
         }
         return Ok((m, label.to_string()));
     }

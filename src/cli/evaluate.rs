@@ -140,7 +140,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         *untrained.entry(id).or_default() += 1;
     }
     for (id, n) in untrained {
-        eprintln!(
+        say!(
             "imr: warning: theme {id}: too few training items to fit in {n} of {} folds (needs {MIN_ITEMS_PER_CLASS} with and {MIN_ITEMS_PER_CLASS} without it); there it is never assigned",
             r.folds.len()
         );
@@ -239,7 +239,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
 fn report_plots(dir: &std::path::Path, data: &PlotData) -> Result<()> {
     let files = write_plots(dir, data)?;
     let why = if data.ranks() { "" } else { " (no ROC or precision-recall curve: the items hold one decision only)" };
-    eprintln!("imr: wrote {} plots to {}{why}", files.len(), dir.display());
+    say!("imr: wrote {} plots to {}{why}", files.len(), dir.display());
     Ok(())
 }
 

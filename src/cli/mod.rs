@@ -1,5 +1,14 @@
 //! Command-line front end: clap derive into typed arguments, `anyhow` only at this edge.
 
+/// `eprintln!` without its panic when stderr is closed (`2>&-`, a reader gone): a message that cannot be shown
+/// is dropped, and the command goes on to its own exit status.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod data;
 mod evaluate;
 mod inspect;
@@ -87,13 +96,23 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`imr parse ... | head`) is not an error worth a message.
-            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+            if closed_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
             let _ = writeln!(std::io::stderr(), "imr: error: {e:#}");
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// Whether `e` is a write to a closed pipe: as an io::Error anywhere in the chain, or inside serde_json's error
+/// (`--json` output goes through serde_json, which wraps the io error).
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let kind = c.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+        let kind = kind.or_else(|| c.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind));
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ fn settings(path: Option<&Path>, view: Option<View>) -> Result<(ParamsFile, Outc
 pub fn resolve(path: Option<&Path>, view: Option<View>, gold: bool) -> Result<(OutcomeValidParams, Option<ThemeValidParams>)> {
     let (file, outcome, themes) = settings(path, view)?;
     if file.has_themes() && !gold {
-        eprintln!("imr: warning: --params: the themes section is not used without --gold");
+        say!("imr: warning: --params: the themes section is not used without --gold");
     }
     Ok((outcome, gold.then_some(themes)))
 }

@@ -6,6 +6,7 @@ use imr::features::ItemText;
 use imr::model::{ItemToScore, Prediction, TermWeight};
 use imr::Decision;
 use serde::Deserialize;
+use imr::input::Lines;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,7 +14,9 @@ use std::process::ExitCode;
 /// Score disputed items: P(Overturned), predicted decision, themes, and the top terms for each side.
 ///
 /// Input: letters and directories, or --text, or rationales on stdin (one per line) when no input is given.
-/// Exit status: 0 on success, 1 when some letters could not be read (the others are scored), 2 on error.
+/// A line of --items or stdin that cannot be read (not UTF-8, not JSON, wrong fields, over 16 MiB) is reported
+/// with its line number and the others are scored.
+/// Exit status: 0 on success, 1 when some letters or lines could not be read (the others are scored), 2 on error.
 #[derive(Debug, clap::Args)]
 pub struct PredictArgs {
     #[arg(long, value_name = "FILE|NAME", help = super::data::MODEL_HELP, long_help = format!("{} [default: default, compiled in]", super::data::MODEL_HELP))]
@@ -57,13 +60,19 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             }
         }
     } else {
-        for (i, line) in std::io::stdin().lock().lines().enumerate() {
-            let line = line?;
-            if !line.trim().is_empty() {
-                rows.push(Row { source: format!("stdin:{}", i + 1), item: ItemToScore::from_rationale(&line, i + 1) });
+        for line in Lines::new(std::io::stdin().lock()) {
+            match line.context("stdin: cannot read")? {
+                (n, Ok(text)) if !text.trim().is_empty() => {
+                    rows.push(Row { source: format!("stdin:{n}"), item: ItemToScore::from_rationale(&text, n) });
+                }
+                (_, Ok(_)) => {}
+                (n, Err(e)) => {
+                    failed += 1;
+                    say!("imr: stdin:{n}: {e}");
+                }
             }
         }
-        if rows.is_empty() {
+        if rows.is_empty() && failed == 0 {
             bail!("no input: give letters, --text, or rationales on stdin");
         }
     }
@@ -74,7 +83,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let names = view.fields().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
     let hint = if view == imr::model::View::Case { "" } else { "; a request without a rationale is forecast by --model case" };
     for r in &unreadable {
-        eprintln!("imr: {}: nothing for the {} view of {model_name} to read (it reads {names}){hint}", r.source, view.name());
+        say!("imr: {}: nothing for the {} view of {model_name} to read (it reads {names}){hint}", r.source, view.name());
     }
     failed += unreadable.len();
     if rows.is_empty() {
@@ -101,7 +110,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         // Scored, but on no evidence: say so rather than let the intercept pass for a reading.
         for (p, source) in preds.iter().zip(&sources) {
             if p.known_terms == 0 {
-                eprintln!("imr: {source}: no term of it is in the outcome vocabulary of {model_name}; its P(Overturned) is the model's intercept, not a reading");
+                say!("imr: {source}: no term of it is in the outcome vocabulary of {model_name}; its P(Overturned) is the model's intercept, not a reading");
             }
         }
         for p in &preds {
@@ -225,13 +234,16 @@ fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
     };
     let name = if path == Path::new("-") { "stdin".to_string() } else { path.display().to_string() };
     let (mut rows, mut failed) = (Vec::new(), 0);
-    for (i, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("{name}: cannot read"))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<ItemInput>(&line) {
-            Ok(r) => rows.push(Row {
+    for line in Lines::new(reader) {
+        let (n, line) = line.with_context(|| format!("{name}: cannot read"))?;
+        let i = n - 1;
+        let parsed = line.and_then(|l| match l.trim() {
+            "" => Ok(None),
+            _ => serde_json::from_str::<ItemInput>(&l).map(Some).map_err(|e| e.to_string()),
+        });
+        match parsed {
+            Ok(None) => {}
+            Ok(Some(r)) => rows.push(Row {
                 source: format!("{name}:{}", i + 1),
                 item: ItemToScore {
                     text: ItemText::from_parts(
@@ -249,7 +261,7 @@ fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
             }),
             Err(e) => {
                 failed += 1;
-                eprintln!("imr: {name}:{}: {e}", i + 1);
+                say!("imr: {name}:{}: {e}", i + 1);
             }
         }
     }

@@ -80,7 +80,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     };
     pb.finish_and_clear();
     for u in themes.iter().flat_map(|t| &t.untrained) {
-        eprintln!(
+        say!(
             "imr: warning: theme {}: not trained, {} of the {} gold items have it (needs {MIN_ITEMS_PER_CLASS} with and {MIN_ITEMS_PER_CLASS} without); the model never assigns it",
             u.id, u.positives, u.items
         );
@@ -115,7 +115,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         },
     };
     file.save(&a.out)?;
-    eprintln!(
+    say!(
         "imr: wrote {} ({} letters, {} items, {} overturned, {} theme models)",
         a.out.display(),
         file.metadata.letters,
@@ -124,7 +124,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         file.themes.as_ref().map_or(0, |t| t.themes.len())
     );
     if let Some(cv) = &file.metadata.cv {
-        eprintln!(
+        say!(
             "imr: {}-fold CV: ROC-AUC {:.3}, F1 {:.3}{}",
             cv.folds,
             cv.outcome["roc_auc"],

@@ -181,6 +181,8 @@ mod tests {
         assert_eq!(none.outcome(Some(View::Case)).unwrap(), OutcomeParams::new(View::Case).check().unwrap());
         assert_eq!(none.themes().unwrap(), ThemeParams::new().check().unwrap());
         assert_eq!(file("{}").unwrap().outcome(None).unwrap(), none.outcome(None).unwrap());
+        // A byte order mark before the JSON is not an error.
+        assert_eq!(file("\u{feff}{}").unwrap().themes().unwrap(), none.themes().unwrap());
     }
 
     #[test]
