@@ -46,6 +46,7 @@ pub mod gold;
 pub mod input;
 pub mod letter;
 pub mod model;
+pub mod output;
 pub mod parse;
 pub mod report;
 

@@ -820,7 +820,7 @@ fn bad_output_paths_are_errors_before_the_work() {
     let dir = d.to_str().unwrap();
     for (args, what) in [
         (vec!["train", "--data", "no/such", "--out", dir], "is a directory; give a file name"),
-        (vec!["evaluate", "--data", "no/such", "--oof", dir], "cannot write"),
+        (vec!["evaluate", "--data", "no/such", "--oof", dir], "is a directory; give a file name"),
         (vec!["evaluate", "--data", "no/such", "--plots", file.to_str().unwrap()], "cannot write plots there"),
     ] {
         let o = imr(&args);
@@ -832,6 +832,56 @@ fn bad_output_paths_are_errors_before_the_work() {
     let flipped = flipped_letter(&d);
     let o = imr(&["train", "--data", "data/letters", flipped.to_str().unwrap(), "--cv-folds", "0", "--out", deep.to_str().unwrap()]);
     assert!(o.status.success() && deep.is_file(), "{}", stderr(&o));
+}
+
+/// Two `imr train --out X` at once both succeed, and X is one whole model of theirs; a killed run's stale
+/// temporary file beside X is removed.
+#[test]
+fn concurrent_trains_each_write_a_whole_model() {
+    let d = tempdir("concurrent");
+    let flipped = flipped_letter(&d);
+    let train = |date: &str, out: &std::path::Path| {
+        let args = ["train", "--data", "data/letters", flipped.to_str().unwrap(), "--cv-folds", "0", "--date", date, "--out", out.to_str().unwrap()];
+        std::process::Command::new(env!("CARGO_BIN_EXE_imr")).args(args).current_dir(root()).output().unwrap()
+    };
+    let dates = ["2026-01-01", "2026-01-02"];
+    let alone: Vec<Vec<u8>> = dates.iter().map(|date| {
+        let out = d.join(format!("{date}.json"));
+        assert!(train(date, &out).status.success());
+        std::fs::read(&out).unwrap()
+    }).collect();
+    assert_ne!(alone[0], alone[1], "the dates make the two models differ");
+    let stale = write(&d, &format!("{}killed.tmp", imr::output::TEMP_PREFIX), b"half a model");
+    let f = std::fs::File::options().write(true).open(&stale).unwrap();
+    f.set_modified(std::time::SystemTime::now() - imr::output::STALE * 2).unwrap();
+    let x = d.join("x.json");
+    for _ in 0..3 {
+        let runs: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = dates.iter().map(|date| s.spawn(|| train(date, &x))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for o in &runs {
+            assert!(o.status.success(), "{}", stderr(o));
+            assert!(stderr(o).contains(&format!("wrote {}", x.display())), "{}", stderr(o));
+        }
+        let got = std::fs::read(&x).unwrap();
+        assert!(got == alone[0] || got == alone[1], "x.json is neither run's model");
+    }
+    assert!(!stale.exists(), "a stale temporary file is removed");
+    let left: Vec<_> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with(".imr-tmp-")).collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// `evaluate --oof F` that fails after its path check leaves an existing F as it was (it used to be emptied).
+#[test]
+fn a_failed_evaluate_leaves_its_oof_file() {
+    let d = tempdir("oof-kept");
+    let oof = write(&d, "oof.jsonl", b"{\"earlier\": true}\n");
+    // Six folds of five letters: an error after the output checks and the reading of the letters.
+    let o = imr(&["evaluate", "--data", "data/letters", "--folds", "6", "--oof", oof.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&oof).unwrap(), b"{\"earlier\": true}\n");
+    assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "no temporary file left");
 }
 
 #[test]

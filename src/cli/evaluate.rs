@@ -66,7 +66,10 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot write plots there", dir.display()))?;
     }
     let resolved = if a.model.is_none() { Some(super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?) } else { None };
-    let oof_file = a.oof.as_ref().map(|p| std::fs::File::create(p).with_context(|| format!("{}: cannot write", p.display()))).transpose()?;
+    // Checked now, written at the end (whole, or not at all): an existing file stays as it is until then.
+    if let Some(p) = &a.oof {
+        imr::output::check_writable(p)?;
+    }
     let d = data::load(&a.data, a.gold.as_deref())?;
     let mut out = std::io::stdout().lock();
     if let Some(path) = &a.model {
@@ -145,8 +148,8 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             r.folds.len()
         );
     }
-    if let Some(file) = oof_file {
-        let mut w = std::io::BufWriter::new(file);
+    if let Some(path) = &a.oof {
+        let mut rows = Vec::with_capacity(r.oof.len());
         for o in &r.oof {
             let e = &d.examples[o.index];
             let theme_scores: Option<serde_json::Map<String, serde_json::Value>> =
@@ -156,9 +159,9 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                 "decision": e.decision, "p_overturned": o.p_overturned, "predicted": o.predicted, "themes": o.themes, "theme_scores": theme_scores,
                 "gold_themes": e.themes,
             });
-            writeln!(w, "{row}")?;
+            rows.push(row);
         }
-        w.flush()?;
+        imr::output::write_with(path, |w| rows.iter().try_for_each(|row| writeln!(w, "{row}")))?;
     }
     if let Some(dir) = &a.plots {
         let runs = (0..a.repeats)

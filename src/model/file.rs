@@ -8,8 +8,7 @@ use super::themes::{ThemeModels, ThemeValidParams};
 use crate::error::{Error, Result};
 use crate::eval::cv::CvSummary;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const FORMAT_VERSION: &str = "imr-model/4";
 
@@ -129,41 +128,17 @@ impl ModelFile {
         Some(ResolvedParams { outcome, themes })
     }
 
+    /// Writes the file whole or not at all ([`crate::output`]): a reader never sees half a model.
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut json = serde_json::to_vec(self).map_err(|e| Error::Json { path: path.into(), cause: e })?;
         json.push(b'\n');
-        let tmp = Self::temp_beside(path)?;
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&json)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::Write { path: path.into(), cause: e }
-        })
+        crate::output::write_file(path, &json)
     }
 
     /// Whether [`ModelFile::save`] can write `path` (its directory made, a file created there), checked before a
     /// training run rather than after it.
     pub fn check_writable(path: &Path) -> Result<()> {
-        let tmp = Self::temp_beside(path)?;
-        std::fs::File::create(&tmp).map_err(|e| Error::Write { path: path.into(), cause: e })?;
-        let _ = std::fs::remove_file(&tmp);
-        Ok(())
-    }
-
-    /// The temporary file that `path` is written through (renamed onto it: a reader never sees half a model),
-    /// after making `path`'s directory.
-    fn temp_beside(path: &Path) -> Result<PathBuf> {
-        let name = match path.file_name() {
-            Some(n) if !path.is_dir() => n.to_string_lossy(),
-            _ => return Err(Error::IsDirectory { path: path.into() }),
-        };
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| Error::Write { path: dir.into(), cause: e })?;
-        Ok(dir.join(format!(".{name}.tmp")))
+        crate::output::check_writable(path)
     }
 
     pub fn load(path: &Path) -> Result<ModelFile> {
