@@ -884,6 +884,34 @@ fn a_failed_evaluate_leaves_its_oof_file() {
     assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "no temporary file left");
 }
 
+/// Counts out of their documented range are usage errors (exit 2) that say the range, before any work: an
+/// absurd --repeats used to run until memory ran out. A params file cannot get past the same bounds.
+#[test]
+fn absurd_counts_are_usage_errors() {
+    for (args, what) in [
+        (vec!["evaluate", "--data", "data/letters", "--repeats", "18446744073709551615"], "is not in 1..=1000"),
+        (vec!["evaluate", "--data", "data/letters", "--repeats", "0"], "is not in 1..=1000"),
+        (vec!["evaluate", "--data", "data/letters", "--folds", "1"], "is not in 2..=100"),
+        (vec!["evaluate", "--data", "data/letters", "--folds", "101"], "is not in 2..=100"),
+        (vec!["train", "--data", "data/letters", "--cv-folds", "1"], "must be 0 (no cross-validation) or 2 to 100"),
+        (vec!["train", "--data", "data/letters", "--cv-folds", "1000"], "must be 0 (no cross-validation) or 2 to 100"),
+        (vec!["predict", "--top", "1001", "--text", "x"], "is not in 0..=1000"),
+        (vec!["inspect", "--top", "99999999999999999999"], "--top"),
+        (vec!["-j", "100000", "inspect"], "--threads"),
+    ] {
+        let o = imr(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(what), "{args:?}: {}", stderr(&o));
+    }
+    let help = stdout(&imr(&["evaluate", "--help"]));
+    assert!(help.contains("2 to 100") && help.contains("1 to 1000"), "{help}");
+    let d = tempdir("bounds");
+    let p = write(&d, "p.json", br#"{"outcome": {"calibration_folds": 1000}}"#);
+    let o = imr(&["evaluate", "--data", "data/letters", "--params", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("calibration_folds = 1000: must be 0 (no calibration) or 2 to 100"), "{}", stderr(&o));
+}
+
 #[test]
 fn params_file_changes_what_it_names_and_nothing_else() {
     let d = tempdir("params");

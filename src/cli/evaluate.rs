@@ -35,11 +35,11 @@ pub struct EvaluateArgs {
     /// Settings that differ from the shipped ones, as JSON (`imr params` prints them all).
     #[arg(long, value_name = "FILE", conflicts_with = "model")]
     pub params: Option<PathBuf>,
-    /// Folds per repeat (grouped by letter, stratified by outcome).
-    #[arg(long, default_value_t = 5)]
+    /// Folds per repeat (grouped by letter, stratified by outcome): 2 to 100.
+    #[arg(long, default_value_t = 5, value_parser = super::counts(2, imr::eval::cv::MAX_FOLDS))]
     pub folds: usize,
-    /// Repeats, each with its own shuffle of the letters.
-    #[arg(long, default_value_t = 3)]
+    /// Repeats, each with its own shuffle of the letters: 1 to 1000.
+    #[arg(long, default_value_t = 3, value_parser = super::counts(1, imr::eval::cv::MAX_REPEATS))]
     pub repeats: usize,
     /// Seed for the folds and every inner fold (calibration, theme thresholds).
     #[arg(long, default_value_t = 42)]

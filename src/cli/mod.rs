@@ -28,9 +28,9 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-    /// Worker threads for parsing, cross-validation and scoring (default: one per core, or RAYON_NUM_THREADS).
-    /// Results do not depend on it: a model file is the same byte for byte.
-    #[arg(long, short = 'j', global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads for parsing, cross-validation and scoring, 1 to 1024 (default: one per core, or
+    /// RAYON_NUM_THREADS). Results do not depend on it: a model file is the same byte for byte.
+    #[arg(long, short = 'j', global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
 }
 
@@ -47,6 +47,23 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+/// The most terms `--top` shows a side: more is a dump of the vocabulary, not an explanation.
+pub const MAX_TOP: usize = 1000;
+
+/// A count in `min..=max` (the bounds are in each option's help); anything else is a usage error (exit 2).
+fn counts(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(min as u64..=max as u64)
+}
+
+/// `--cv-folds`: 0 (none) or 2 to [`imr::eval::cv::MAX_FOLDS`]; one fold would leave nothing to test on.
+fn cv_folds(s: &str) -> Result<usize, String> {
+    let max = imr::eval::cv::MAX_FOLDS;
+    match s.parse::<usize>() {
+        Ok(n) if n == 0 || (2..=max).contains(&n) => Ok(n),
+        _ => Err(format!("must be 0 (no cross-validation) or 2 to {max}")),
+    }
 }
 
 /// Exit codes, documented in `--help` of each command.

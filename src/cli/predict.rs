@@ -31,8 +31,8 @@ pub struct PredictArgs {
     /// decision. A request not yet decided, for instance, scored by a case-view model.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["inputs", "text"])]
     pub items: Option<PathBuf>,
-    /// Terms to show for each side and each assigned theme (0: scores only, no explanations).
-    #[arg(long, default_value_t = 5)]
+    /// Terms to show for each side and each assigned theme: 0 to 1000 (0: scores only, no explanations).
+    #[arg(long, default_value_t = 5, value_parser = super::counts(0, super::MAX_TOP))]
     pub top: usize,
     /// One JSON object per item.
     #[arg(long, conflicts_with = "csv")]

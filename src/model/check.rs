@@ -7,6 +7,7 @@ use super::file::ModelFile;
 use super::logistic::{BinaryLogistic, LogisticParams, LogisticValidParams};
 use super::outcome::check_view_fields;
 use super::themes::ThemeModels;
+use crate::eval::cv::MAX_FOLDS;
 use crate::features::{FeatureConfig, TfIdf, TfIdfParams};
 use linfa::ParamGuard;
 use serde_json::Value;
@@ -152,18 +153,19 @@ fn metadata(m: &ModelFile) -> Found {
     }
     let Some(p) = &md.params else { return Ok(()) };
     fit("metadata.params.outcome.logistic", &p.outcome.logistic)?;
-    if p.outcome.calibration_folds == 1 {
+    let folds = p.outcome.calibration_folds;
+    if folds == 1 || folds > MAX_FOLDS {
         return bad(
             "metadata.params.outcome.calibration_folds",
-            "1: 0 (no calibration) or at least 2",
+            format!("{folds}: must be 0 (no calibration) or 2 to {MAX_FOLDS}"),
         );
     }
     if let Some(t) = &p.themes {
         fit("metadata.params.themes.logistic", &t.logistic)?;
-        if t.threshold_folds < 2 {
+        if !(2..=MAX_FOLDS).contains(&t.threshold_folds) {
             return bad(
                 "metadata.params.themes.threshold_folds",
-                format!("{}: at least 2", t.threshold_folds),
+                format!("{}: must be 2 to {MAX_FOLDS}", t.threshold_folds),
             );
         }
         if !(t.own_cue_scale.is_finite() && t.own_cue_scale > 0.0) {

@@ -88,8 +88,12 @@ checked_params!(OutcomeParams => OutcomeValidParams, validate;
 fn validate(p: &OutcomeValidParams) -> Result<()> {
     super::check_nested(&p.features, &p.tfidf, &p.logistic)?;
     check_view_fields(p.view, &p.features.fields)?;
-    if p.calibration_folds == 1 {
-        return Err(Error::InvalidParam { name: "calibration_folds", value: "1".into(), reason: "must be 0 (no calibration) or at least 2" });
+    if p.calibration_folds == 1 || p.calibration_folds > crate::eval::cv::MAX_FOLDS {
+        return Err(Error::InvalidParam {
+            name: "calibration_folds",
+            value: p.calibration_folds.to_string(),
+            reason: "must be 0 (no calibration) or 2 to 100",
+        });
     }
     Ok(())
 }
@@ -383,7 +387,9 @@ mod tests {
             assert_eq!(OutcomeParams::new(view).check().unwrap().view, view);
         }
         let e = OutcomeParams::new(View::Case).calibration_folds(1).check().unwrap_err().to_string();
-        assert!(e.contains("calibration_folds") && e.contains("0 (no calibration) or at least 2"), "{e}");
+        assert!(e.contains("calibration_folds") && e.contains("0 (no calibration) or 2 to 100"), "{e}");
+        let e = OutcomeParams::new(View::Case).calibration_folds(101).check().unwrap_err().to_string();
+        assert!(e.contains("calibration_folds = 101"), "{e}");
         assert!(OutcomeParams::new(View::Case).calibration_folds(0).check().is_ok());
         let mut logistic = OutcomeParams::new(View::Case).check().unwrap().logistic;
         logistic.c = -1.0;

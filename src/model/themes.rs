@@ -90,8 +90,8 @@ checked_params!(ThemeParams => ThemeValidParams, validate;
 
 fn validate(p: &ThemeValidParams) -> Result<()> {
     check_nested(&p.features, &p.tfidf, &p.logistic)?;
-    if p.threshold_folds < 2 {
-        return Err(Error::InvalidParam { name: "threshold_folds", value: p.threshold_folds.to_string(), reason: "must be at least 2" });
+    if !(2..=crate::eval::cv::MAX_FOLDS).contains(&p.threshold_folds) {
+        return Err(Error::InvalidParam { name: "threshold_folds", value: p.threshold_folds.to_string(), reason: "must be 2 to 100" });
     }
     if p.overturned_theme.as_deref().is_some_and(|t| t.trim().is_empty()) {
         return Err(Error::InvalidParam { name: "overturned_theme", value: String::new(), reason: "must name a theme (None turns the rule off)" });
@@ -448,7 +448,7 @@ mod tests {
         let e = err(ThemeParams::new().own_cue_scale(0.0));
         assert!(e.contains("own_cue_scale") && e.contains("positive"), "{e}");
         // One inner fold would leave nothing to choose a threshold on; 0 used to index an empty fold list.
-        for n in [0, 1] {
+        for n in [0, 1, 101] {
             assert!(err(ThemeParams::new().threshold_folds(n)).contains("threshold_folds"), "{n}");
         }
         assert!(err(ThemeParams::new().overturned_theme(Some(" ".into()))).contains("overturned_theme"));
