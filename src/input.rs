@@ -1,6 +1,6 @@
-//! Reading JSON inputs as users' editors and tools write them: a UTF-8 byte order mark is accepted at the start of
-//! any JSON file, and JSON-lines input is read one bounded line at a time, so that one bad line (not UTF-8, too
-//! long) is that line's error and not the whole input's.
+//! Reading JSON inputs as users' editors and tools write them: a UTF-8 byte order mark is accepted
+//! at the start of any JSON file, and JSON-lines input is read one bounded line at a time, so that
+//! one bad line (not UTF-8, too long) is that line's error and not the whole input's.
 
 use std::io::BufRead;
 
@@ -20,8 +20,8 @@ pub fn strip_bom_str(text: &str) -> &str {
 /// The longest line read: a longer one is reported and skipped without being held in memory.
 pub const MAX_LINE: usize = 16 << 20;
 
-/// The lines of a JSON-lines input, numbered from 1: each its text (without the line break and, on line 1, a byte
-/// order mark), or what is wrong with it. A read error ends the input (`Some(Err)`).
+/// The lines of a JSON-lines input, numbered from 1: each its text (without the line break and, on
+/// line 1, a byte order mark), or what is wrong with it. A read error ends the input (`Some(Err)`).
 pub struct Lines<R> {
     reader: R,
     line: usize,

@@ -1,9 +1,10 @@
-//! Output files written whole or not at all: each goes to a uniquely named temporary file beside it, is synced,
-//! and is renamed onto its name. An existing output is untouched until its replacement is complete; two processes
-//! writing one name each rename a complete file of their own (the last rename stays); a reader never sees half a
-//! file. A process killed mid-write leaves its temporary file: any write into that directory removes ones older
-//! than [`STALE`], and nothing reads them as inputs (letters are `.pdf` and `.txt`, these are dotfiles ending
-//! `.tmp` or `.tmp.png`).
+//! Output files written whole or not at all: each goes to a uniquely named temporary file beside
+//! it, is synced, and is renamed onto its name. An existing output is untouched until its
+//! replacement is complete; two processes writing one name each rename a complete file of their own
+//! (the last rename stays); a reader never sees half a file. A process killed mid-write leaves its
+//! temporary file: any write into that directory removes ones older than [`STALE`], and nothing
+//! reads them as inputs (letters are `.pdf` and `.txt`, these are dotfiles ending `.tmp` or
+//! `.tmp.png`).
 
 use crate::error::{Error, Result};
 use std::io::Write;
@@ -39,8 +40,8 @@ pub fn write_with(
     finish(tmp, path)
 }
 
-/// Writes `path` through a writer that takes a path (a plotting backend that picks the format by the extension:
-/// the temporary file ends with `suffix`). `write` fails with its reason.
+/// Writes `path` through a writer that takes a path (a plotting backend that picks the format by
+/// the extension: the temporary file ends with `suffix`). `write` fails with its reason.
 pub fn write_through(
     path: &Path,
     suffix: &str,
@@ -50,7 +51,8 @@ pub fn write_through(
     if let Err(reason) = write(tmp.path()) {
         return Ok(Err(reason));
     }
-    // The writer may have replaced the file rather than written into it: sync what is at the path now.
+    // The writer may have replaced the file rather than written into it: sync what is at the path
+    // now.
     std::fs::File::open(tmp.path())
         .and_then(|f| f.sync_all())
         .map_err(|e| Error::Write {
@@ -60,8 +62,8 @@ pub fn write_through(
     finish(tmp, path).map(Ok)
 }
 
-/// Whether `path` can be written as [`write_file`] writes it (its directory made, a file created there), checked
-/// before a long run rather than after it; `path` itself is not touched.
+/// Whether `path` can be written as [`write_file`] writes it (its directory made, a file created
+/// there), checked before a long run rather than after it; `path` itself is not touched.
 pub fn check_writable(path: &Path) -> Result<()> {
     temp_for(path, ".tmp").map(drop)
 }
@@ -79,7 +81,8 @@ fn finish(tmp: NamedTempFile, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A new temporary file beside `path`, after making `path`'s directory and removing stale temporary files there.
+/// A new temporary file beside `path`, after making `path`'s directory and removing stale temporary
+/// files there.
 fn temp_for(path: &Path, suffix: &str) -> Result<NamedTempFile> {
     if path.file_name().is_none() || path.is_dir() {
         return Err(Error::IsDirectory { path: path.into() });
@@ -92,8 +95,8 @@ fn temp_for(path: &Path, suffix: &str) -> Result<NamedTempFile> {
     remove_stale(&dir);
     let mut b = tempfile::Builder::new();
     b.prefix(TEMP_PREFIX).suffix(suffix);
-    // Created with the mode a plain File::create gives (0666 less the umask), not tempfile's private 0600: the
-    // output is an ordinary file once renamed.
+    // Created with the mode a plain File::create gives (0666 less the umask), not tempfile's
+    // private 0600: the output is an ordinary file once renamed.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -112,8 +115,8 @@ fn directory(path: &Path) -> PathBuf {
         .to_path_buf()
 }
 
-/// Removes this crate's temporary files in `dir` older than [`STALE`] (a killed run's). Best effort: a file that
-/// cannot be removed is left for the next write.
+/// Removes this crate's temporary files in `dir` older than [`STALE`] (a killed run's). Best
+/// effort: a file that cannot be removed is left for the next write.
 pub fn remove_stale(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -182,8 +185,8 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
     }
 
-    /// A killed run's temporary file is removed by the next write there once stale, a fresh one (a write under
-    /// way) is not; neither is a letter a directory walk would read.
+    /// A killed run's temporary file is removed by the next write there once stale, a fresh one (a
+    /// write under way) is not; neither is a letter a directory walk would read.
     #[test]
     fn stale_temporary_files_are_removed() {
         let d = dir("stale");

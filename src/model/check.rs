@@ -1,7 +1,8 @@
-//! The checks of a model file as it loads: a file that parses is not yet a model that scores. Every array must
-//! match its vocabulary, every number lie in its range, every theme be one of the codebook's, once; and the content
-//! must be of the format the file says it is. A bad file is refused with the JSON path of the first value at
-//! fault, rather than panicking or scoring NaN later.
+//! The checks of a model file as it loads: a file that parses is not yet a model that scores. Every
+//! array must match its vocabulary, every number lie in its range, every theme be one of the
+//! codebook's, once; and the content must be of the format the file says it is. A bad file is
+//! refused with the JSON path of the first value at fault, rather than panicking or scoring NaN
+//! later.
 
 use super::file::ModelFile;
 use super::logistic::{BinaryLogistic, LogisticParams, LogisticValidParams};
@@ -13,15 +14,16 @@ use linfa::ParamGuard;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// What is wrong, and where: the JSON path of the value (`themes.themes[3].logistic.coefficients`) and a message.
+/// What is wrong, and where: the JSON path of the value (`themes.themes[3].logistic.coefficients`)
+/// and a message.
 pub(crate) type Found = std::result::Result<(), (String, String)>;
 
 fn bad(field: impl Into<String>, message: impl Into<String>) -> Found {
     Err((field.into(), message.into()))
 }
 
-/// An IDF is the log of a document ratio plus one: a weight this large is no IDF, and its squares overflow the
-/// row norm (NaN scores).
+/// An IDF is the log of a document ratio plus one: a weight this large is no IDF, and its squares
+/// overflow the row norm (NaN scores).
 const MAX_IDF: f64 = 1e6;
 
 /// Fields added by a later format than the file's: `(JSON path, the first format that has it)`.
@@ -32,8 +34,9 @@ const ADDED: [(&[&str], u32); 4] = [
     (&["themes", "features", "quotes_apart"], 4),
 ];
 
-/// The content of `value` (a whole model file) matches its `format_version`, `imr-model/<n>`: none of the fields
-/// a later format added. A file relabelled to an older format would otherwise be read with that format's rules.
+/// The content of `value` (a whole model file) matches its `format_version`, `imr-model/<n>`: none
+/// of the fields a later format added. A file relabelled to an older format would otherwise be read
+/// with that format's rules.
 pub(crate) fn version_fields(value: &Value, version: &str) -> Found {
     let Some(n) = version
         .strip_prefix("imr-model/")
@@ -195,8 +198,8 @@ fn features(field: &str, f: &FeatureConfig) -> Found {
     if let Err(e) = f.check() {
         return bad(field, e.to_string());
     }
-    // Negated words are spelled with the prefix: without one they are the same terms as the others, counted
-    // twice in a row.
+    // Negated words are spelled with the prefix: without one they are the same terms as the others,
+    // counted twice in a row.
     if f.analyzer
         .negation
         .as_ref()
