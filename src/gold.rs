@@ -27,9 +27,10 @@ pub struct Gold {
 }
 
 impl Gold {
-    /// Reads a JSON-lines gold file. Labels are all or nothing: a model trained on the lines that happened to
-    /// read would quietly learn from less than the file holds, so any bad line (not UTF-8, not JSON, wrong
-    /// fields, a theme that is not the codebook's, an item given twice) fails the load, with every bad line named.
+    /// Reads a JSON-lines gold file. Labels are all or nothing: a model trained on the lines that
+    /// happened to read would quietly learn from less than the file holds, so any bad line (not
+    /// UTF-8, not JSON, wrong fields, a theme that is not the codebook's, an item given twice)
+    /// fails the load, with every bad line named.
     pub fn load(path: &Path) -> Result<Gold> {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let known = crate::features::cues::codebook_themes();
@@ -77,8 +78,8 @@ impl Gold {
     }
 }
 
-/// One gold line: None when blank; an error for a line that is not a gold item or names a theme that is not one
-/// of `known`.
+/// One gold line: None when blank; an error for a line that is not a gold item or names a theme
+/// that is not one of `known`.
 fn parse_line(line: &str, known: &[String]) -> std::result::Result<Option<GoldItem>, String> {
     if line.trim().is_empty() {
         return Ok(None);
@@ -123,7 +124,8 @@ mod tests {
         assert!(e.ends_with("dup.jsonl:4: case CM1 item 1 is also on line 1"), "{e}");
     }
 
-    /// Every bad line is named, each with its line number, and none of the file is used; a BOM is not one.
+    /// Every bad line is named, each with its line number, and none of the file is used; a BOM is
+    /// not one.
     #[test]
     fn every_bad_line_is_named_and_the_load_fails() {
         let row = |item, theme| format!(r#"{{"case_number":"CM1","item":{item},"title":"t","decision":"Upheld","themes":["{theme}"]}}"#);

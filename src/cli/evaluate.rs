@@ -66,7 +66,8 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot write plots there", dir.display()))?;
     }
     let resolved = if a.model.is_none() { Some(super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?) } else { None };
-    // Checked now, written at the end (whole, or not at all): an existing file stays as it is until then.
+    // Checked now, written at the end (whole, or not at all): an existing file stays as it is until
+    // then.
     if let Some(p) = &a.oof {
         imr::output::check_writable(p)?;
     }

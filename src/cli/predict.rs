@@ -14,9 +14,10 @@ use std::process::ExitCode;
 /// Score disputed items: P(Overturned), predicted decision, themes, and the top terms for each side.
 ///
 /// Input: letters and directories, or --text, or rationales on stdin (one per line) when no input is given.
-/// A line of --items or stdin that cannot be read (not UTF-8, not JSON, wrong fields, over 16 MiB) is reported
-/// with its line number and the others are scored.
-/// Exit status: 0 on success, 1 when some letters or lines could not be read (the others are scored), 2 on error.
+/// A line of --items or stdin that cannot be read (not UTF-8, not JSON, wrong fields, over 16 MiB)
+/// is reported with its line number and the others are scored.
+/// Exit status: 0 on success, 1 when some letters or lines could not be read (the others are
+/// scored), 2 on error.
 #[derive(Debug, clap::Args)]
 pub struct PredictArgs {
     #[arg(long, value_name = "FILE|NAME", help = super::data::MODEL_HELP, long_help = format!("{} [default: default, compiled in]", super::data::MODEL_HELP))]
@@ -31,7 +32,8 @@ pub struct PredictArgs {
     /// decision. A request not yet decided, for instance, scored by a case-view model.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["inputs", "text"])]
     pub items: Option<PathBuf>,
-    /// Terms to show for each side and each assigned theme: 0 to 1000 (0: scores only, no explanations).
+    /// Terms to show for each side and each assigned theme: 0 to 1000 (0: scores only, no
+    /// explanations).
     #[arg(long, default_value_t = 5, value_parser = super::counts(0, super::MAX_TOP))]
     pub top: usize,
     /// One JSON object per item.

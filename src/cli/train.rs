@@ -31,7 +31,8 @@ pub struct TrainArgs {
     /// Seed for every random choice (calibration and threshold folds, cross-validation).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Cross-validation folds run at training time and stored in the metadata: 2 to 100, or 0 to skip.
+    /// Cross-validation folds run at training time and stored in the metadata: 2 to 100, or 0 to
+    /// skip.
     #[arg(long, default_value_t = 5, value_parser = super::cv_folds)]
     pub cv_folds: usize,
     /// Training date written into the metadata (YYYY-MM-DD); default today (UTC).

@@ -31,8 +31,8 @@ fn default_parallel_folds_max_nnz() -> usize {
     1 << 20
 }
 
-/// The most folds (per repeat, and of the inner folds of calibration and theme thresholds): more folds than this
-/// are nearly leave-one-letter-out, at the cost of that many fits.
+/// The most folds (per repeat, and of the inner folds of calibration and theme thresholds): more
+/// folds than this are nearly leave-one-letter-out, at the cost of that many fits.
 pub const MAX_FOLDS: usize = 100;
 /// The most repeats: each is a full cross-validation, and its predictions are held in memory.
 pub const MAX_REPEATS: usize = 1000;
@@ -369,7 +369,8 @@ mod tests {
             .collect()
     }
 
-    /// Folds and repeats out of range are errors for a library caller too, not a run that never ends.
+    /// Folds and repeats out of range are errors for a library caller too, not a run that never
+    /// ends.
     #[test]
     fn folds_and_repeats_are_bounded() {
         let err = |folds, repeats| CvConfig::new(folds, repeats, 1, false).check().map_err(|e| e.to_string());

@@ -115,8 +115,8 @@ fn shown(text: &str, r: Range<usize>) -> Range<usize> {
     if start < r.end { start..r.end } else { r }
 }
 
-/// The codebook's theme ids, sorted: the names of [`codebook`]'s cues without their variant (`<theme>.<variant>`),
-/// as every theme has a cue. Gold files and model files name no other theme.
+/// The codebook's theme ids, sorted: the names of [`codebook`]'s cues without their variant
+/// (`<theme>.<variant>`), as every theme has a cue. Gold files and model files name no other theme.
 pub fn codebook_themes() -> Vec<String> {
     let mut ids: Vec<String> = codebook().into_iter().map(|c| c.name.split('.').next().unwrap_or_default().to_string()).collect();
     ids.sort_unstable();

@@ -267,8 +267,8 @@ mod tests {
         assert!(e.contains("imr-model/0") && e.contains("retrain"), "{e}");
     }
 
-    /// Each kind of bad file, made by breaking one field of the shipped model: refused at load with one error that
-    /// names the field, never a panic or a NaN score later.
+    /// Each kind of bad file, made by breaking one field of the shipped model: refused at load with
+    /// one error that names the field, never a panic or a NaN score later.
     #[test]
     fn a_bad_model_file_is_refused_naming_the_field() {
         use serde_json::{json, Value};

@@ -98,8 +98,8 @@ fn validate(p: &OutcomeValidParams) -> Result<()> {
     Ok(())
 }
 
-/// A view names the text its model sees; fields set by hand (a params file, a model file) must not bring the
-/// leak back.
+/// A view names the text its model sees; fields set by hand (a params file, a model file) must not
+/// bring the leak back.
 pub(crate) fn check_view_fields(view: View, fields: &[Field]) -> Result<()> {
     let (hidden, reason): (&[Field], _) = match view {
         View::Rationale => (&[], ""),

@@ -134,8 +134,9 @@ impl ModelFile {
     }
 }
 
-/// Scores are probabilities before they reach an output: a model whose numbers overflow (a NaN margin from
-/// infinities of both signs) is an error naming the item, not a NaN in a report. `label(i)` names item i.
+/// Scores are probabilities before they reach an output: a model whose numbers overflow (a NaN
+/// margin from infinities of both signs) is an error naming the item, not a NaN in a report.
+/// `label(i)` names item i.
 pub(crate) fn check_scores(what: &str, scores: &[f64], label: impl Fn(usize) -> String) -> Result<()> {
     match scores.iter().position(|p| !(0.0..=1.0).contains(p)) {
         Some(i) => Err(crate::Error::NotAScore { item: label(i), what: what.into(), value: scores[i] }),
@@ -185,8 +186,8 @@ mod tests {
         assert!(!m.reads(&title_only));
     }
 
-    /// Coefficients of infinities of both signs give a NaN margin: an error that names the item, not a NaN score
-    /// (a model built in code, which no file check sees).
+    /// Coefficients of infinities of both signs give a NaN margin: an error that names the item,
+    /// not a NaN score (a model built in code, which no file check sees).
     #[test]
     fn a_score_that_is_not_a_number_is_an_error() {
         let mut m = ModelFile::builtin().unwrap();

@@ -76,8 +76,8 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
     let fail = |p: &Path, e: Box<dyn std::error::Error>| Error::Plot { path: p.to_path_buf(), reason: e.to_string() };
     let mut written = Vec::new();
     for (name, chart) in charts {
-        // Each file drawn whole, then renamed onto its name (crate::output): an old plot stays until its
-        // replacement is complete.
+        // Each file drawn whole, then renamed onto its name (crate::output): an old plot stays
+        // until its replacement is complete.
         let path = dir.join(format!("{name}.svg"));
         let mut svg = String::new();
         {
@@ -87,7 +87,8 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
         crate::output::write_file(&path, svg.as_bytes())?;
         written.push(path);
         let path = dir.join(format!("{name}.png"));
-        // The bitmap backend picks its encoder by the file's extension: the temporary file ends in .png.
+        // The bitmap backend picks its encoder by the file's extension: the temporary file ends in
+        // .png.
         crate::output::write_through(&path, ".tmp.png", |tmp| {
             let area = BitMapBackend::new(tmp, SIZE).into_drawing_area();
             draw(chart, &area, data).and_then(|_| area.present().map_err(Into::into)).map_err(|e| e.to_string())
