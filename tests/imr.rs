@@ -125,8 +125,8 @@ fn bad_inputs_are_reported_and_good_files_still_parsed() {
         ("truncated.pdf", "PDF"),
         ("nopdf.pdf", "PDF"),
         ("prose.txt", "no IMR letter structure"),
-        ("old.txt", "unsupported MAXIMUS letter format \"IMR DECISION(S) AND RATIONALE(S)\""),
-        ("mpr.txt", "unsupported MAXIMUS letter format \"MEDICAL PROFESSIONAL REVIEW\""),
+        ("old.txt", "unsupported MAXIMUS letter format \"decision(s) and rationale(s) layout\""),
+        ("mpr.txt", "unsupported MAXIMUS letter format \"medical professional review layout\""),
         ("noitems.txt", "no disputed items"),
     ] {
         let line = err.lines().find(|l| l.contains(file)).unwrap_or_else(|| panic!("no error for {file}: {err}"));
