@@ -5,6 +5,7 @@
 
 mod decode;
 mod fields;
+mod hyphens;
 mod items;
 mod layout;
 pub(crate) mod text;

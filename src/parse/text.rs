@@ -91,7 +91,13 @@ pub(crate) fn is_labelled(line: &str) -> bool {
 /// line breaks were lost) starts a line of its own.
 pub(crate) fn lines(raw: &str) -> Vec<Line> {
     let text = raw.replace("\r\n", "\n").replace(['\r', '\u{c}'], "\n");
-    let raw_lines: Vec<&str> = text.split('\n').filter(|l| !is_page_furniture(l)).collect();
+    let split: Vec<&str> = text.split('\n').collect();
+    let restored = super::hyphens::restore(&split);
+    let raw_lines: Vec<&str> = restored
+        .iter()
+        .map(|l| l.as_ref())
+        .filter(|l| !is_page_furniture(l))
+        .collect();
     let double_spaced = is_double_spaced(&raw_lines);
 
     let mut out: Vec<Line> = Vec::new();
