@@ -300,6 +300,71 @@ mod tests {
         assert_eq!(h.priority, Some(Priority::Standard));
     }
 
+    fn dates(h: &Header) -> Vec<Option<String>> {
+        [
+            h.date_assigned,
+            h.decision_date,
+            h.date_of_injury,
+            h.ur_denial_date,
+            h.application_received,
+        ]
+        .iter()
+        .map(|d| d.map(|d| d.to_string()))
+        .collect()
+    }
+
+    fn some(v: [&str; 5]) -> Vec<Option<String>> {
+        v.iter().map(|s| Some(s.to_string())).collect()
+    }
+
+    #[test]
+    fn header_labels_and_values_in_blocks_pair_in_order() {
+        let h = Header::read(
+            "Case Number:\nDate Assigned:\nDecision Date:\nPriority:\n\nCM16-0213037\n11/09/2016\n\
+             12/09/2016\nExpedited\n\nDate of Injury:\nUR Denial Date:\nApplication\nReceived:\n\n\
+             10/13/2016\n11/03/2016\n11/04/2016\n",
+        );
+        assert_eq!(h.case_number.as_deref(), Some("CM16-0213037"));
+        assert_eq!(h.priority, Some(Priority::Expedited));
+        assert_eq!(
+            dates(&h),
+            some([
+                "2016-11-09",
+                "2016-12-09",
+                "2016-10-13",
+                "2016-11-03",
+                "2016-11-04"
+            ])
+        );
+    }
+
+    #[test]
+    fn header_value_between_label_words_and_missing_values() {
+        // pdftotext -layout: "Application  11/04/2016" with "Received:" on the next line.
+        let h = Header::read(
+            "Date Assigned:  11/09/2016    Date of Injury:  10/13/2016\n\
+             Decision Date:  12/09/2016    UR Denial Date:  11/03/2016\n\
+             Priority:  Standard           Application      11/04/2016\n\
+                                           Received:\n",
+        );
+        assert_eq!(
+            dates(&h),
+            some([
+                "2016-11-09",
+                "2016-12-09",
+                "2016-10-13",
+                "2016-11-03",
+                "2016-11-04"
+            ])
+        );
+        // A label without its value leaves that field empty, not the next label's value.
+        let h = Header::read("Date Assigned:\nDate of Injury: 10/13/2016\n");
+        assert_eq!(
+            (h.date_assigned, h.date_of_injury.map(|d| d.to_string())),
+            (None, Some("2016-10-13".into()))
+        );
+    }
+
     #[test]
     fn reviewer_form_lines() {
         let r = reviewer("The Expert Reviewer has the following credentials: State(s) of Licensure: California,North Carolina Certification(s)/Specialty: Family Practice");

@@ -96,21 +96,18 @@ fn partial_certification_sentence(text: &str) -> bool {
     ENDS.iter().any(|e| text.ends_with(e))
 }
 
-/// The boilerplate before the first item, which is never part of a title.
+/// The boilerplate before the first item, which is never part of a title: the first title reaches
+/// back over it (it ends in a colon, not a sentence) and is cut after it, wherever its lines break.
 static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         &[
             r"^.*?The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions\s+for\s+the\s+disputed",
-            r"\s+items/services\s+set\s+forth\s+below:\s*",
+            r"\s+items\s*/\s*services\s+set\s+forth\s+below:\s*",
         ]
         .concat(),
     )
     .unwrap()
 });
-
-fn is_boilerplate(line: &str) -> bool {
-    line.ends_with("set forth below:") || line.starts_with("The Final Determination was based on")
-}
 
 /// Where an item's title starts: the decision line reaches back over the lines its title continues
 /// (a title wrapped over lines or pages, "TITLE:" with "Upheld" on its own line, the sentences of
@@ -119,7 +116,7 @@ fn title_start(lines: &[Line], decision_at: usize, floor: usize) -> usize {
     let mut s = decision_at;
     while s > floor {
         let prev = lines[s - 1].text.as_str();
-        if is_labelled(prev) || is_boilerplate(prev) || HEADINGS.contains(&prev) {
+        if is_labelled(prev) || HEADINGS.contains(&prev) {
             break;
         }
         let tail = match s.checked_sub(2).filter(|&t| t >= floor) {
