@@ -16,7 +16,7 @@ pub(crate) const FIELD_LABELS: [&str; 3] = [
     "Decision rationale:",
 ];
 
-/// One non-empty line, trimmed.
+/// One non-empty line, trimmed, its runs of white space folded to one space.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Line {
     pub text: String,
@@ -114,7 +114,9 @@ pub(crate) fn lines(raw: &str) -> Vec<Line> {
             continue;
         }
         empty_run = 0;
-        for part in split_marks(line.trim()) {
+        // Words spread apart (column layouts) read as words one space apart.
+        let line = fold_spaces(line);
+        for part in split_marks(&line) {
             let after_decision = out.last().is_some_and(|l| ends_with_decision(&l.text));
             let is_heading = HEADINGS.contains(&part);
             let prev_heading = out
