@@ -5,7 +5,7 @@ use crate::letter::{Date, Patient, Priority, Reviewer, Sex};
 use regex::Regex;
 use std::sync::LazyLock;
 
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub(crate) struct Header {
     pub case_number: Option<String>,
     pub date_assigned: Option<Date>,
@@ -39,6 +39,33 @@ enum Value<'a> {
 enum Token<'a> {
     Label(Label),
     Value(Value<'a>),
+}
+
+impl Token<'_> {
+    fn label(&self) -> Option<Label> {
+        if let Token::Label(l) = self {
+            Some(*l)
+        } else {
+            None
+        }
+    }
+
+    fn value(&self) -> Option<Value<'_>> {
+        if let Token::Value(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether a label takes a value of this kind.
+fn fits(label: Label, value: &Value) -> bool {
+    match value {
+        Value::Case(_) => label == Label::CaseNumber,
+        Value::Priority(_) => label == Label::Priority,
+        Value::Date(_) => !matches!(label, Label::CaseNumber | Label::Priority),
+    }
 }
 
 /// The header's labels and values in text order. Label words may wrap ("Application\nReceived:"),
@@ -95,27 +122,9 @@ impl Header {
         let mut h = Header::default();
         let mut i = 0;
         while i < toks.len() {
-            let labels: Vec<Label> = toks[i..]
-                .iter()
-                .map_while(|t| {
-                    if let Token::Label(l) = t {
-                        Some(*l)
-                    } else {
-                        None
-                    }
-                })
-                .collect();
+            let labels: Vec<Label> = toks[i..].iter().map_while(Token::label).collect();
             i += labels.len();
-            let values: Vec<Value> = toks[i..]
-                .iter()
-                .map_while(|t| {
-                    if let Token::Value(v) = t {
-                        Some(*v)
-                    } else {
-                        None
-                    }
-                })
-                .collect();
+            let values: Vec<Value> = toks[i..].iter().map_while(Token::value).collect();
             i += values.len();
             if labels.len() == values.len() {
                 for (l, v) in labels.iter().zip(&values) {
@@ -125,7 +134,7 @@ impl Header {
                 // A label without its value: the values belong to the labels nearest them.
                 let mut open = labels.clone();
                 for v in values.iter().rev() {
-                    if let Some(k) = open.iter().rposition(|l| h.fits(*l, v)) {
+                    if let Some(k) = open.iter().rposition(|l| fits(*l, v)) {
                         h.set(open[k], *v);
                         open.truncate(k);
                     }
@@ -133,7 +142,7 @@ impl Header {
             } else {
                 let mut open = &labels[..];
                 for v in &values {
-                    if let Some(k) = open.iter().position(|l| h.fits(*l, v)) {
+                    if let Some(k) = open.iter().position(|l| fits(*l, v)) {
                         h.set(open[k], *v);
                         open = &open[k + 1..];
                     }
@@ -141,22 +150,6 @@ impl Header {
             }
         }
         h
-    }
-
-    fn fits(&self, label: Label, value: &Value) -> bool {
-        matches!(
-            (label, value),
-            (Label::CaseNumber, Value::Case(_))
-                | (Label::Priority, Value::Priority(_))
-                | (
-                    Label::DateAssigned
-                        | Label::DecisionDate
-                        | Label::DateOfInjury
-                        | Label::UrDenialDate
-                        | Label::ApplicationReceived,
-                    Value::Date(_)
-                )
-        )
     }
 
     /// Sets a field once: a second value for the same label is not the header's.
