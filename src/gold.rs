@@ -47,22 +47,39 @@ impl Gold {
             };
             // A second line for one item would silently replace the first: two annotations, or a mistyped number.
             if let Some(first) = lines.insert((g.case_number.clone(), g.item), n) {
-                bad.push((n, format!("case {} item {} is also on line {first}", g.case_number, g.item)));
+                bad.push((
+                    n,
+                    format!(
+                        "case {} item {} is also on line {first}",
+                        g.case_number, g.item
+                    ),
+                ));
                 continue;
             }
             items.insert((g.case_number.clone(), g.item), g);
         }
         if !bad.is_empty() {
-            return Err(Error::BadLines { path: path.into(), lines: bad });
+            return Err(Error::BadLines {
+                path: path.into(),
+                lines: bad,
+            });
         }
         Ok(Gold { items })
     }
 
     /// Items whose gold decision is not the letter's: most likely a join on the wrong item number.
-    pub fn decision_mismatches<'a>(&'a self, letters: &'a [Letter]) -> Vec<(&'a GoldItem, Decision)> {
+    pub fn decision_mismatches<'a>(
+        &'a self,
+        letters: &'a [Letter],
+    ) -> Vec<(&'a GoldItem, Decision)> {
         letters
             .iter()
-            .flat_map(|l| l.items.iter().filter_map(|it| self.get(&l.case_number, it.number).map(|g| (g, it.decision))))
+            .flat_map(|l| {
+                l.items.iter().filter_map(|it| {
+                    self.get(&l.case_number, it.number)
+                        .map(|g| (g, it.decision))
+                })
+            })
             .filter(|(g, d)| g.decision != *d)
             .collect()
     }
@@ -86,14 +103,20 @@ fn parse_line(line: &str, known: &[String]) -> std::result::Result<Option<GoldIt
     }
     let g: GoldItem = serde_json::from_str(line).map_err(|e| e.to_string())?;
     if let Some(t) = g.themes.iter().find(|t| !known.contains(t)) {
-        return Err(format!("theme {t:?} is not a theme of the codebook ({})", known.join(", ")));
+        return Err(format!(
+            "theme {t:?} is not a theme of the codebook ({})",
+            known.join(", ")
+        ));
     }
     Ok(Some(g))
 }
 
 /// Lower-cased alphanumeric tokens of a title.
 pub fn title_tokens(s: &str) -> BTreeSet<String> {
-    s.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(|t| t.to_lowercase()).collect()
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.to_lowercase())
+        .collect()
 }
 
 /// Dice overlap of two titles' normalised token sets: 1 for the same tokens, 0 for none shared.
@@ -117,18 +140,38 @@ mod tests {
 
     #[test]
     fn a_repeated_item_is_an_error_naming_both_lines() {
-        let row = |item, theme| format!(r#"{{"case_number":"CM1","item":{item},"title":"t","decision":"Upheld","themes":["{theme}"]}}"#);
-        let p = gold_file("dup", &[row(1, "no_red_flags"), row(2, "exceeds_limits"), String::new(), row(1, "criteria_not_met")].join("\n"));
+        let row = |item, theme| {
+            format!(
+                r#"{{"case_number":"CM1","item":{item},"title":"t","decision":"Upheld","themes":["{theme}"]}}"#
+            )
+        };
+        let p = gold_file(
+            "dup",
+            &[
+                row(1, "no_red_flags"),
+                row(2, "exceeds_limits"),
+                String::new(),
+                row(1, "criteria_not_met"),
+            ]
+            .join("\n"),
+        );
         let e = Gold::load(&p).unwrap_err().to_string();
         let _ = std::fs::remove_file(&p);
-        assert!(e.ends_with("dup.jsonl:4: case CM1 item 1 is also on line 1"), "{e}");
+        assert!(
+            e.ends_with("dup.jsonl:4: case CM1 item 1 is also on line 1"),
+            "{e}"
+        );
     }
 
     /// Every bad line is named, each with its line number, and none of the file is used; a BOM is
     /// not one.
     #[test]
     fn every_bad_line_is_named_and_the_load_fails() {
-        let row = |item, theme| format!(r#"{{"case_number":"CM1","item":{item},"title":"t","decision":"Upheld","themes":["{theme}"]}}"#);
+        let row = |item, theme| {
+            format!(
+                r#"{{"case_number":"CM1","item":{item},"title":"t","decision":"Upheld","themes":["{theme}"]}}"#
+            )
+        };
         let lines = [
             format!("\u{feff}{}", row(1, "no_red_flags")),
             row(2, ""),
@@ -139,18 +182,36 @@ mod tests {
             row(5, "criteria_met"),
         ];
         // Line 6 is not UTF-8.
-        let bytes = lines.join("\n").into_bytes().iter().flat_map(|&b| if b == b'y' { vec![0xff] } else { vec![b] }).collect::<Vec<u8>>();
-        let p = std::env::temp_dir().join(format!("imr-unit-{}-badlines.jsonl", std::process::id()));
+        let bytes = lines
+            .join("\n")
+            .into_bytes()
+            .iter()
+            .flat_map(|&b| if b == b'y' { vec![0xff] } else { vec![b] })
+            .collect::<Vec<u8>>();
+        let p =
+            std::env::temp_dir().join(format!("imr-unit-{}-badlines.jsonl", std::process::id()));
         std::fs::write(&p, &bytes).unwrap();
         let e = Gold::load(&p).unwrap_err();
         let bom = gold_file("bom", &format!("\u{feff}{}", row(1, "no_red_flags")));
         let ok = Gold::load(&bom).map(|g| g.items.len());
         let _ = (std::fs::remove_file(&p), std::fs::remove_file(&bom));
-        let Error::BadLines { lines, .. } = &e else { panic!("{e}") };
-        assert_eq!(lines.iter().map(|l| l.0).collect::<Vec<_>>(), [2, 3, 4, 5, 6], "{e}");
+        let Error::BadLines { lines, .. } = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(
+            lines.iter().map(|l| l.0).collect::<Vec<_>>(),
+            [2, 3, 4, 5, 6],
+            "{e}"
+        );
         let e = e.to_string();
-        assert!(e.contains("badlines.jsonl:2: theme \"\" is not a theme of the codebook"), "{e}");
-        assert!(e.contains("badlines.jsonl:4: theme \"common\" is not a theme"), "{e}");
+        assert!(
+            e.contains("badlines.jsonl:2: theme \"\" is not a theme of the codebook"),
+            "{e}"
+        );
+        assert!(
+            e.contains("badlines.jsonl:4: theme \"common\" is not a theme"),
+            "{e}"
+        );
         assert!(e.contains("badlines.jsonl:5: missing field `title`"), "{e}");
         assert!(e.contains("badlines.jsonl:6: not UTF-8 text"), "{e}");
         assert_eq!(ok.unwrap(), 1, "a byte order mark is not an error");
@@ -158,15 +219,28 @@ mod tests {
 
     #[test]
     fn decisions_are_checked_against_the_letters() {
-        let p = gold_file("mismatch", concat!(
-            r#"{"case_number":"000_8fd8bbed53d6ca0b","item":1,"title":"t","decision":"Upheld","themes":["no_red_flags"]}"#, "\n",
-            r#"{"case_number":"000_8fd8bbed53d6ca0b","item":2,"title":"t","decision":"Overturned","themes":["criteria_met"]}"#,
-        ));
+        let p = gold_file(
+            "mismatch",
+            concat!(
+                r#"{"case_number":"000_8fd8bbed53d6ca0b","item":1,"title":"t","decision":"Upheld","themes":["no_red_flags"]}"#,
+                "\n",
+                r#"{"case_number":"000_8fd8bbed53d6ca0b","item":2,"title":"t","decision":"Overturned","themes":["criteria_met"]}"#,
+            ),
+        );
         let g = Gold::load(&p).unwrap();
         let _ = std::fs::remove_file(&p);
-        let letter = crate::parse::read_letter(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/data/letters/000_8fd8bbed53d6ca0b.txt"))).unwrap();
+        let letter = crate::parse::read_letter(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/letters/000_8fd8bbed53d6ca0b.txt"
+        )))
+        .unwrap();
         let m = g.decision_mismatches(std::slice::from_ref(&letter));
-        assert_eq!(m.iter().map(|(g, d)| (g.item, g.decision, *d)).collect::<Vec<_>>(), [(2, Decision::Overturned, Decision::Upheld)]);
+        assert_eq!(
+            m.iter()
+                .map(|(g, d)| (g.item, g.decision, *d))
+                .collect::<Vec<_>>(),
+            [(2, Decision::Overturned, Decision::Upheld)]
+        );
     }
 
     #[test]

@@ -36,9 +36,15 @@ fn seed_letters_parse_exactly() {
         assert_eq!(r["title"], title);
         assert_eq!(r["decision"], decision);
         let rat = r["rationale"].as_str().unwrap();
-        assert!(rat.starts_with(start) && rat.ends_with(end), "{seed}/{n}: {rat}");
+        assert!(
+            rat.starts_with(start) && rat.ends_with(end),
+            "{seed}/{n}: {rat}"
+        );
         for g in ["claims_administrator_guideline", "reviewer_guideline"] {
-            assert!(r[g].as_str().is_some_and(|s| s.len() > 10), "{seed}/{n} {g}");
+            assert!(
+                r[g].as_str().is_some_and(|s| s.len() > 10),
+                "{seed}/{n} {g}"
+            );
         }
         assert!(!rat.contains("  ") && !rat.contains('\n'), "clean text");
     }
@@ -48,12 +54,21 @@ fn seed_letters_parse_exactly() {
 fn seed_reviewers_read_from_both_shapes() {
     let o = imr(&["parse", "--json", "data/letters"]);
     let letters = json_lines(&stdout(&o));
-    assert_eq!(letters[0]["reviewer"]["licensure"], serde_json::json!(["Pennsylvania", "Ohio", "California"]));
-    assert_eq!(letters[0]["reviewer"]["specialty"], "Physical Medicine & Rehabilitation");
+    assert_eq!(
+        letters[0]["reviewer"]["licensure"],
+        serde_json::json!(["Pennsylvania", "Ohio", "California"])
+    );
+    assert_eq!(
+        letters[0]["reviewer"]["specialty"],
+        "Physical Medicine & Rehabilitation"
+    );
     assert_eq!(letters[0]["patient"]["age"], 54);
     assert_eq!(letters[0]["patient"]["sex"], "male");
     assert_eq!(letters[1]["reviewer"]["specialty"], "Orthopedic Surgery");
-    assert_eq!(letters[1]["reviewer"]["licensure"], serde_json::json!(["California"]));
+    assert_eq!(
+        letters[1]["reviewer"]["licensure"],
+        serde_json::json!(["California"])
+    );
     // Seeds have no header block: the case number is the file stem, dates are null, not guessed.
     assert_eq!(letters[2]["case_number"], "002_4bd1cf93be37d15a");
     assert!(letters[2]["decision_date"].is_null());
@@ -70,14 +85,20 @@ fn table_is_default_output() {
 #[test]
 fn csv_rows_hold_what_items_json_holds() {
     let mut dirs = vec![root().join("data/letters")];
-    dirs.extend(corpus("csv_rows_hold_what_items_json_holds (corpus part)").map(|c| c.join("dwc/pdf")));
+    dirs.extend(
+        corpus("csv_rows_hold_what_items_json_holds (corpus part)").map(|c| c.join("dwc/pdf")),
+    );
     for dir in dirs {
         let dir = dir.to_str().unwrap();
         let csv = imr(&["parse", "--csv", dir]);
         assert!(csv.status.success(), "{}", stderr(&csv));
         let records = csv_records(&stdout(&csv));
         let items = json_lines(&stdout(&imr(&["parse", "--items", dir])));
-        assert_eq!(records.len(), items.len() + 1, "{dir}: a header and a row per item");
+        assert_eq!(
+            records.len(),
+            items.len() + 1,
+            "{dir}: a header and a row per item"
+        );
         let header = &records[0];
         assert_eq!(header[..2], ["case_number", "source"]);
         for (row, item) in records[1..].iter().zip(&items) {
@@ -86,19 +107,32 @@ fn csv_rows_hold_what_items_json_holds() {
                 let v = match col.as_str() {
                     "item" => item.get("number"),
                     c => match c.split_once('_') {
-                        Some((group @ ("reviewer" | "patient"), field)) if item.get(c).is_none() => item[group].get(field),
+                        Some((group @ ("reviewer" | "patient"), field))
+                            if item.get(c).is_none() =>
+                        {
+                            item[group].get(field)
+                        }
                         _ => item.get(c),
                     },
                 };
-                let v = v.unwrap_or_else(|| panic!("column {col} is no field of `imr parse --items`"));
+                let v =
+                    v.unwrap_or_else(|| panic!("column {col} is no field of `imr parse --items`"));
                 let expected = match v {
                     serde_json::Value::Null => String::new(),
                     serde_json::Value::String(s) => s.clone(),
-                    serde_json::Value::Array(a) => a.iter().map(|s| s.as_str().unwrap()).collect::<Vec<_>>().join("; "),
+                    serde_json::Value::Array(a) => a
+                        .iter()
+                        .map(|s| s.as_str().unwrap())
+                        .collect::<Vec<_>>()
+                        .join("; "),
                     serde_json::Value::Number(n) => n.to_string(),
                     other => panic!("{col}: unexpected {other}"),
                 };
-                assert_eq!(cell, &expected, "{dir} {} item {}: {col}", item["case_number"], item["number"]);
+                assert_eq!(
+                    cell, &expected,
+                    "{dir} {} item {}: {col}",
+                    item["case_number"], item["number"]
+                );
             }
         }
     }
@@ -112,11 +146,31 @@ fn bad_inputs_are_reported_and_good_files_still_parsed() {
     write(&d, "latin1.txt", b"caf\xe9 IMR");
     write(&d, "truncated.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog");
     write(&d, "nopdf.pdf", b"hello");
-    write(&d, "prose.txt", b"Just a note about nothing in particular.\n");
-    write(&d, "old.txt", b"IMR DECISION(S) AND RATIONALE(S)\nDOCUMENTS REVIEWED\n");
-    write(&d, "mpr.txt", b"MEDICAL PROFESSIONAL REVIEW\nISSUE AT DISPUTE: MRI\n");
-    write(&d, "noitems.txt", b"IMR ISSUES, DECISIONS AND RATIONALES\nNothing decided here.\n");
-    std::fs::copy(root().join("data/letters/002_4bd1cf93be37d15a.txt"), d.join("good.txt")).unwrap();
+    write(
+        &d,
+        "prose.txt",
+        b"Just a note about nothing in particular.\n",
+    );
+    write(
+        &d,
+        "old.txt",
+        b"IMR DECISION(S) AND RATIONALE(S)\nDOCUMENTS REVIEWED\n",
+    );
+    write(
+        &d,
+        "mpr.txt",
+        b"MEDICAL PROFESSIONAL REVIEW\nISSUE AT DISPUTE: MRI\n",
+    );
+    write(
+        &d,
+        "noitems.txt",
+        b"IMR ISSUES, DECISIONS AND RATIONALES\nNothing decided here.\n",
+    );
+    std::fs::copy(
+        root().join("data/letters/002_4bd1cf93be37d15a.txt"),
+        d.join("good.txt"),
+    )
+    .unwrap();
     let o = imr(&["parse", "--json", d.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
@@ -127,11 +181,20 @@ fn bad_inputs_are_reported_and_good_files_still_parsed() {
         ("truncated.pdf", "PDF"),
         ("nopdf.pdf", "PDF"),
         ("prose.txt", "no IMR letter structure"),
-        ("old.txt", "unsupported MAXIMUS letter format \"IMR DECISION(S) AND RATIONALE(S)\""),
-        ("mpr.txt", "unsupported MAXIMUS letter format \"MEDICAL PROFESSIONAL REVIEW\""),
+        (
+            "old.txt",
+            "unsupported MAXIMUS letter format \"decision(s) and rationale(s) layout\"",
+        ),
+        (
+            "mpr.txt",
+            "unsupported MAXIMUS letter format \"medical professional review layout\"",
+        ),
         ("noitems.txt", "no disputed items"),
     ] {
-        let line = err.lines().find(|l| l.contains(file)).unwrap_or_else(|| panic!("no error for {file}: {err}"));
+        let line = err
+            .lines()
+            .find(|l| l.contains(file))
+            .unwrap_or_else(|| panic!("no error for {file}: {err}"));
         assert!(line.contains(what), "{file}: {line}");
     }
     assert_eq!(err.lines().count(), 9, "{err}");
@@ -148,19 +211,35 @@ fn missing_path_is_an_error_exit() {
     // A directory without letters is reported like a bad file (exit 1), and the other paths are still read.
     let d = tempdir("noletters");
     write(&d, "notes.md", b"not a letter");
-    let o = imr(&["parse", "--json", d.to_str().unwrap(), "data/letters/002_4bd1cf93be37d15a.txt"]);
+    let o = imr(&[
+        "parse",
+        "--json",
+        d.to_str().unwrap(),
+        "data/letters/002_4bd1cf93be37d15a.txt",
+    ]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("noletters: no letter files (.pdf, .txt) in this directory or below"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("noletters: no letter files (.pdf, .txt) in this directory or below"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(json_lines(&stdout(&o)).len(), 1);
     // The cause once: the error's message holds it, so the printed chain does not repeat it.
     let o = imr(&["predict", "--model", "no/such/model.json", "data/letters"]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(stderr(&o).matches("No such file or directory").count(), 1, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).matches("No such file or directory").count(),
+        1,
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
 fn corpus_letters_match_gold() {
-    let Some(c) = corpus("corpus_letters_match_gold") else { return };
+    let Some(c) = corpus("corpus_letters_match_gold") else {
+        return;
+    };
     let gold = Gold::load(&c.join("dwc/gold/items.jsonl")).unwrap();
     let files = imr::parse::discover(&[c.join("dwc/pdf")]).unwrap();
     assert_eq!(files.len(), 150);
@@ -171,17 +250,33 @@ fn corpus_letters_match_gold() {
     let (mut items, mut titles_ok) = (0, 0);
     for r in imr::parse::read_letters(&files, || {}) {
         let l = r.expect("every corpus letter parses");
-        assert_eq!(l.items.len(), by_case[l.case_number.as_str()], "item count of {}", l.case_number);
+        assert_eq!(
+            l.items.len(),
+            by_case[l.case_number.as_str()],
+            "item count of {}",
+            l.case_number
+        );
         for it in &l.items {
             let g = gold.get(&l.case_number, it.number).unwrap();
-            assert_eq!(it.decision, g.decision, "{} item {}", l.case_number, it.number);
+            assert_eq!(
+                it.decision, g.decision,
+                "{} item {}",
+                l.case_number, it.number
+            );
             items += 1;
             titles_ok += usize::from(title_overlap(&it.title, &g.title) >= 0.8);
         }
-        assert!(l.decision_date.is_some() && l.reviewer.specialty.is_some(), "{}", l.case_number);
+        assert!(
+            l.decision_date.is_some() && l.reviewer.specialty.is_some(),
+            "{}",
+            l.case_number
+        );
     }
     assert_eq!(items, 344);
-    assert!(titles_ok as f64 / items as f64 >= 0.97, "titles matching gold: {titles_ok}/{items}");
+    assert!(
+        titles_ok as f64 / items as f64 >= 0.97,
+        "titles matching gold: {titles_ok}/{items}"
+    );
 }
 
 #[test]
@@ -190,7 +285,20 @@ fn train_is_deterministic_and_predict_explains() {
     let m1 = d.join("a.json");
     let m2 = d.join("b.json");
     let flipped = flipped_letter(&d);
-    let args = |out: &str| vec!["train", "--data", "data/letters", flipped.to_str().unwrap().to_string().leak(), "--cv-folds", "2", "--date", "2026-01-02", "--out", out.to_string().leak()];
+    let args = |out: &str| {
+        vec![
+            "train",
+            "--data",
+            "data/letters",
+            flipped.to_str().unwrap().to_string().leak(),
+            "--cv-folds",
+            "2",
+            "--date",
+            "2026-01-02",
+            "--out",
+            out.to_string().leak(),
+        ]
+    };
     // The second on one thread: the folds, fitted in parallel, give the same file whatever the thread count.
     for (m, threads) in [(&m1, None), (&m2, Some("-j1"))] {
         let o = imr(&[args(m.to_str().unwrap()), threads.into_iter().collect()].concat());
@@ -199,20 +307,58 @@ fn train_is_deterministic_and_predict_explains() {
     let (a, b) = (std::fs::read(&m1).unwrap(), std::fs::read(&m2).unwrap());
     assert_eq!(a, b, "same input, same model file");
     assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/4\""));
-    let o = imr(&["predict", "--model", m1.to_str().unwrap(), "--json", "--text", "The request is medically necessary."]);
+    let o = imr(&[
+        "predict",
+        "--model",
+        m1.to_str().unwrap(),
+        "--json",
+        "--text",
+        "The request is medically necessary.",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let p = &json_lines(&stdout(&o))[0];
     let prob = p["p_overturned"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&prob));
     // A case-view model reads no rationale: it refuses rationale text instead of scoring its intercept.
     let case = d.join("case.json");
-    let o = imr(&["train", "--data", "data/letters", flipped.to_str().unwrap(), "--view", "case", "--cv-folds", "0", "--out", case.to_str().unwrap()]);
+    let o = imr(&[
+        "train",
+        "--data",
+        "data/letters",
+        flipped.to_str().unwrap(),
+        "--view",
+        "case",
+        "--cv-folds",
+        "0",
+        "--out",
+        case.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = imr(&["predict", "--model", case.to_str().unwrap(), "--text", "The request is medically necessary."]);
+    let o = imr(&[
+        "predict",
+        "--model",
+        case.to_str().unwrap(),
+        "--text",
+        "The request is medically necessary.",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--text: nothing for the case view of") && stderr(&o).contains("no item to score"), "{}", stderr(&o));
-    assert!(imr(&["predict", "--model", case.to_str().unwrap(), "data/letters"]).status.success());
-    assert_eq!(imr(&["predict", "--model", m1.to_str().unwrap(), "--text", " "]).status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--text: nothing for the case view of")
+            && stderr(&o).contains("no item to score"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        imr(&["predict", "--model", case.to_str().unwrap(), "data/letters"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        imr(&["predict", "--model", m1.to_str().unwrap(), "--text", " "])
+            .status
+            .code(),
+        Some(2)
+    );
     // Wrong format version: a clear error.
     let bad = write(&d, "old.json", br#"{"format_version":"imr-model/0"}"#);
     let o = imr(&["predict", "--model", bad.to_str().unwrap(), "--text", "x"]);
@@ -226,76 +372,253 @@ fn train_is_deterministic_and_predict_explains() {
 fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     let d = tempdir("rare");
     let flipped = flipped_letter(&d);
-    let names: Vec<String> = std::fs::read_dir(root().join("data/letters")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(root().join("data/letters"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     let mut gold = String::new();
     for (k, (prefix, item, title, decision, ..)) in SEED_ITEMS.iter().enumerate() {
-        let case = names.iter().find(|f| f.starts_with(prefix)).unwrap().trim_end_matches(".txt");
-        let theme = if k == 3 { "monitoring_missing" } else if k % 2 == 0 { "criteria_not_met" } else { "no_red_flags" };
-        gold += &format!("{}\n", serde_json::json!({"case_number": case, "item": item, "title": title, "decision": decision, "themes": [theme]}));
+        let case = names
+            .iter()
+            .find(|f| f.starts_with(prefix))
+            .unwrap()
+            .trim_end_matches(".txt");
+        let theme = if k == 3 {
+            "monitoring_missing"
+        } else if k % 2 == 0 {
+            "criteria_not_met"
+        } else {
+            "no_red_flags"
+        };
+        gold += &format!(
+            "{}\n",
+            serde_json::json!({"case_number": case, "item": item, "title": title, "decision": decision, "themes": [theme]})
+        );
     }
     for (item, theme) in [(1, "criteria_not_met"), (2, "no_red_flags")] {
-        gold += &format!("{}\n", serde_json::json!({"case_number": "flipped", "item": item, "title": "", "decision": "Overturned", "themes": [theme]}));
+        gold += &format!(
+            "{}\n",
+            serde_json::json!({"case_number": "flipped", "item": item, "title": "", "decision": "Overturned", "themes": [theme]})
+        );
     }
     // Without the flipped letter's lines, the gold file leaves two items out of the theme models, and says so.
-    let partial = write(&d, "partial.jsonl", gold.lines().filter(|l| !l.contains("flipped")).collect::<Vec<_>>().join("\n").as_bytes());
+    let partial = write(
+        &d,
+        "partial.jsonl",
+        gold.lines()
+            .filter(|l| !l.contains("flipped"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    );
     let gold = write(&d, "gold.jsonl", gold.as_bytes());
     let model = d.join("m.json");
     let data = ["data/letters", flipped.to_str().unwrap()];
-    let o = imr(&["train", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--cv-folds", "2", "--date", "2026-01-02", "--out", model.to_str().unwrap()]);
+    let o = imr(&[
+        "train",
+        "--data",
+        data[0],
+        data[1],
+        "--gold",
+        gold.to_str().unwrap(),
+        "--cv-folds",
+        "2",
+        "--date",
+        "2026-01-02",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let one = d.join("one-thread.json");
-    let o = imr(&["train", "-j", "1", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--cv-folds", "2", "--date", "2026-01-02", "--out", one.to_str().unwrap()]);
+    let o = imr(&[
+        "train",
+        "-j",
+        "1",
+        "--data",
+        data[0],
+        data[1],
+        "--gold",
+        gold.to_str().unwrap(),
+        "--cv-folds",
+        "2",
+        "--date",
+        "2026-01-02",
+        "--out",
+        one.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(std::fs::read(&one).unwrap() == std::fs::read(&model).unwrap(), "theme models on one thread: the same file");
+    assert!(
+        std::fs::read(&one).unwrap() == std::fs::read(&model).unwrap(),
+        "theme models on one thread: the same file"
+    );
     // The settings the file records train it again, theme models included.
     let o = imr(&["inspect", "--model", model.to_str().unwrap(), "--settings"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let settings = write(&d, "settings.json", stdout(&o).as_bytes());
     let again = d.join("again.json");
-    let o = imr(&["train", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--cv-folds", "2", "--date", "2026-01-02", "--params", settings.to_str().unwrap(), "--out", again.to_str().unwrap()]);
+    let o = imr(&[
+        "train",
+        "--data",
+        data[0],
+        data[1],
+        "--gold",
+        gold.to_str().unwrap(),
+        "--cv-folds",
+        "2",
+        "--date",
+        "2026-01-02",
+        "--params",
+        settings.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(std::fs::read(&again).unwrap() == std::fs::read(&model).unwrap(), "retrained from its settings: the same file");
-    assert!(stderr(&o).contains("theme monitoring_missing: not trained, 1 of the 14 gold items have it"), "{}", stderr(&o));
+    assert!(
+        std::fs::read(&again).unwrap() == std::fs::read(&model).unwrap(),
+        "retrained from its settings: the same file"
+    );
+    assert!(
+        stderr(&o)
+            .contains("theme monitoring_missing: not trained, 1 of the 14 gold items have it"),
+        "{}",
+        stderr(&o)
+    );
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
-    assert_eq!(m["themes"]["untrained"], serde_json::json!([{"id": "monitoring_missing", "positives": 1, "items": 14}]));
+    assert_eq!(
+        m["themes"]["untrained"],
+        serde_json::json!([{"id": "monitoring_missing", "positives": 1, "items": 14}])
+    );
     // The file loads (its CV summary holds an undefined F1 for the untrained theme) and never assigns it.
-    let o = imr(&["predict", "--model", model.to_str().unwrap(), "--json", "data/letters"]);
+    let o = imr(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--json",
+        "data/letters",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     for r in json_lines(&stdout(&o)) {
-        assert_eq!(r["theme_scores"].as_object().unwrap().keys().collect::<Vec<_>>(), ["criteria_not_met", "no_red_flags"]);
+        assert_eq!(
+            r["theme_scores"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["criteria_not_met", "no_red_flags"]
+        );
         assert!(!r["themes"].as_array().unwrap().is_empty());
     }
-    let csv = csv_records(&stdout(&imr(&["predict", "--model", model.to_str().unwrap(), "--csv", "data/letters"])));
-    assert_eq!(csv[0].iter().filter(|h| h.starts_with("theme_score_")).collect::<Vec<_>>(), ["theme_score_criteria_not_met", "theme_score_no_red_flags"]);
+    let csv = csv_records(&stdout(&imr(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--csv",
+        "data/letters",
+    ])));
+    assert_eq!(
+        csv[0]
+            .iter()
+            .filter(|h| h.starts_with("theme_score_"))
+            .collect::<Vec<_>>(),
+        ["theme_score_criteria_not_met", "theme_score_no_red_flags"]
+    );
     let o = imr(&["inspect", "--model", model.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(json_lines(&stdout(&o))[0]["untrained_themes"][0]["id"], "monitoring_missing");
-    assert!(stdout(&imr(&["inspect", "--model", model.to_str().unwrap()])).contains("not trained: 1 of 14 gold items"));
+    assert_eq!(
+        json_lines(&stdout(&o))[0]["untrained_themes"][0]["id"],
+        "monitoring_missing"
+    );
+    assert!(
+        stdout(&imr(&["inspect", "--model", model.to_str().unwrap()]))
+            .contains("not trained: 1 of 14 gold items")
+    );
     // Scored on labelled letters, the untrained theme's gold item counts as missed.
-    let o = imr(&["evaluate", "--model", model.to_str().unwrap(), "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--json"]);
+    let o = imr(&[
+        "evaluate",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        data[0],
+        data[1],
+        "--gold",
+        gold.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rare = &json_lines(&stdout(&o))[0]["themes"]["per_theme"]["monitoring_missing"];
-    assert_eq!((rare["support"].as_u64(), rare["recall"].as_f64()), (Some(1), Some(0.0)));
-    let o = imr(&["train", "--data", data[0], data[1], "--gold", partial.to_str().unwrap(), "--cv-folds", "0", "--out", d.join("p.json").to_str().unwrap()]);
+    assert_eq!(
+        (rare["support"].as_u64(), rare["recall"].as_f64()),
+        (Some(1), Some(0.0))
+    );
+    let o = imr(&[
+        "train",
+        "--data",
+        data[0],
+        data[1],
+        "--gold",
+        partial.to_str().unwrap(),
+        "--cv-folds",
+        "0",
+        "--out",
+        d.join("p.json").to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("gold themes for 12 of the 14 items; the other 2 are left out"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("gold themes for 12 of the 14 items; the other 2 are left out"),
+        "{}",
+        stderr(&o)
+    );
     // A gold decision that is not the letter's is named (a join on the wrong item?); an empty theme list is an
     // item not annotated, left out of the theme models like a missing one.
     let text = std::fs::read_to_string(&gold).unwrap();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     lines[0] = lines[0].replace("\"Upheld\"", "\"Overturned\"");
-    lines[1] = regex::Regex::new(r#""themes":\[[^\]]*\]"#).unwrap().replace(&lines[1], r#""themes":[]"#).into_owned();
+    lines[1] = regex::Regex::new(r#""themes":\[[^\]]*\]"#)
+        .unwrap()
+        .replace(&lines[1], r#""themes":[]"#)
+        .into_owned();
     let odd = write(&d, "odd.jsonl", lines.join("\n").as_bytes());
-    let o = imr(&["train", "--data", data[0], data[1], "--gold", odd.to_str().unwrap(), "--cv-folds", "0", "--out", d.join("o.json").to_str().unwrap()]);
+    let o = imr(&[
+        "train",
+        "--data",
+        data[0],
+        data[1],
+        "--gold",
+        odd.to_str().unwrap(),
+        "--cv-folds",
+        "0",
+        "--out",
+        d.join("o.json").to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(err.contains("item 1: the gold decision is Overturned, the letter's Upheld; is the item number right?"), "{err}");
     assert!(err.contains("gold themes for 13 of the 14 items"), "{err}");
     // Cross-validation says in how many folds a theme could not be fitted.
-    let o = imr(&["evaluate", "--data", data[0], data[1], "--gold", gold.to_str().unwrap(), "--folds", "2", "--repeats", "1", "--json"]);
+    let o = imr(&[
+        "evaluate",
+        "--data",
+        data[0],
+        data[1],
+        "--gold",
+        gold.to_str().unwrap(),
+        "--folds",
+        "2",
+        "--repeats",
+        "1",
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("theme monitoring_missing: too few training items to fit in 2 of 2 folds"), "{}", stderr(&o));
-    assert!(json_lines(&stdout(&o)).iter().filter(|l| l["type"] == "fold").all(|l| l["untrained_themes"] == serde_json::json!(["monitoring_missing"])));
+    assert!(
+        stderr(&o)
+            .contains("theme monitoring_missing: too few training items to fit in 2 of 2 folds"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(json_lines(&stdout(&o))
+        .iter()
+        .filter(|l| l["type"] == "fold")
+        .all(|l| l["untrained_themes"] == serde_json::json!(["monitoring_missing"])));
 }
 
 #[test]
@@ -307,23 +630,51 @@ fn inspect_shows_the_built_in_model() {
     assert_eq!(v["metadata"]["items"], 356);
     assert_eq!(v["metadata"]["params"]["themes"]["threshold_shrink"], 0.5);
     let text = stdout(&imr(&["inspect"]));
-    assert!(text.contains("threshold shrink 0.5, own-cue scale 3"), "{text}");
-    assert!(text.contains("terms (TF, no IDF), threshold") && text.contains("10 models over"), "{text}");
+    assert!(
+        text.contains("threshold shrink 0.5, own-cue scale 3"),
+        "{text}"
+    );
+    assert!(
+        text.contains("terms (TF, no IDF), threshold") && text.contains("10 models over"),
+        "{text}"
+    );
     // Guideline-quote terms (`rq:`) are named as such, not as a prefix left in the term.
-    assert!(text.contains("rationale quotes:\"") && !text.contains("rq:"), "{text}");
+    assert!(
+        text.contains("rationale quotes:\"") && !text.contains("rq:"),
+        "{text}"
+    );
     // P(Overturned) is calibrated, and the threshold is the calibrated image of margin 0.
-    let (a, b) = (v["outcome"]["calibration"]["slope"].as_f64().unwrap(), v["outcome"]["calibration"]["intercept"].as_f64().unwrap());
-    assert!(a > 0.0 && (v["outcome"]["threshold"].as_f64().unwrap() - 1.0 / (1.0 + (-b).exp())).abs() < 1e-12);
+    let (a, b) = (
+        v["outcome"]["calibration"]["slope"].as_f64().unwrap(),
+        v["outcome"]["calibration"]["intercept"].as_f64().unwrap(),
+    );
+    assert!(
+        a > 0.0
+            && (v["outcome"]["threshold"].as_f64().unwrap() - 1.0 / (1.0 + (-b).exp())).abs()
+                < 1e-12
+    );
     let sign = |ws: &serde_json::Value, positive: bool| {
         let ws = ws.as_array().unwrap();
-        ws.len() == 3 && ws.iter().all(|w| (w["coefficient"].as_f64().unwrap() > 0.0) == positive && !w["term"].as_str().unwrap().is_empty())
+        ws.len() == 3
+            && ws.iter().all(|w| {
+                (w["coefficient"].as_f64().unwrap() > 0.0) == positive
+                    && !w["term"].as_str().unwrap().is_empty()
+            })
     };
-    assert!(sign(&v["outcome"]["towards_overturned"], true) && sign(&v["outcome"]["towards_upheld"], false));
+    assert!(
+        sign(&v["outcome"]["towards_overturned"], true)
+            && sign(&v["outcome"]["towards_upheld"], false)
+    );
     let themes = v["themes"].as_array().unwrap();
     assert_eq!(themes.len(), 10);
-    assert!(themes.iter().all(|t| sign(&t["towards"], true) && (0.0..1.0).contains(&t["threshold"].as_f64().unwrap())));
+    assert!(themes.iter().all(
+        |t| sign(&t["towards"], true) && (0.0..1.0).contains(&t["threshold"].as_f64().unwrap())
+    ));
     // The verdict is what weighs most towards Overturned, in the rationale or its verdict field.
-    assert!(v["outcome"]["towards_overturned"][0]["term"].as_str().unwrap().contains("necessari"));
+    assert!(v["outcome"]["towards_overturned"][0]["term"]
+        .as_str()
+        .unwrap()
+        .contains("necessari"));
     assert!(stdout(&imr(&["inspect"])).contains("towards Overturned"));
 }
 
@@ -332,7 +683,11 @@ fn inspect_shows_the_built_in_model() {
 #[test]
 fn a_closed_stdout_ends_quietly_in_every_format() {
     let d = tempdir("closed-stdout");
-    let items = write(&d, "items.jsonl", &imr(&["parse", "--items", "data/letters"]).stdout);
+    let items = write(
+        &d,
+        "items.jsonl",
+        &imr(&["parse", "--items", "data/letters"]).stdout,
+    );
     let items = items.to_str().unwrap();
     let runs: [&[&str]; 11] = [
         &["parse", "data/letters"],
@@ -342,15 +697,31 @@ fn a_closed_stdout_ends_quietly_in_every_format() {
         &["predict", "data/letters"],
         &["predict", "--json", "data/letters"],
         &["predict", "--csv", "--items", items],
-        &["predict", "--json", "--text", "The request is not medically necessary."],
+        &[
+            "predict",
+            "--json",
+            "--text",
+            "The request is not medically necessary.",
+        ],
         &["inspect"],
         &["inspect", "--json"],
-        &["evaluate", "--model", "default", "--data", "data/letters", "--json"],
+        &[
+            "evaluate",
+            "--model",
+            "default",
+            "--data",
+            "data/letters",
+            "--json",
+        ],
     ];
     for args in runs {
         let o = imr_closed(args, true);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
-        assert!(!stderr(&o).to_lowercase().contains("broken pipe") && !stderr(&o).contains("error"), "{args:?}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).to_lowercase().contains("broken pipe") && !stderr(&o).contains("error"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
     }
 }
 
@@ -358,20 +729,69 @@ fn a_closed_stdout_ends_quietly_in_every_format() {
 #[test]
 fn a_closed_stderr_never_panics() {
     let d = tempdir("closed-stderr");
-    let o = imr_closed(&["predict", "--json", "--text", "The request is not medically necessary."], false);
+    let o = imr_closed(
+        &[
+            "predict",
+            "--json",
+            "--text",
+            "The request is not medically necessary.",
+        ],
+        false,
+    );
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(json_lines(&stdout(&o)).len(), 1);
     // Text the model has no term of: a warning on the closed stderr.
-    assert_eq!(imr_closed(&["predict", "--text", "Zxqv wqplk"], false).status.code(), Some(0));
+    assert_eq!(
+        imr_closed(&["predict", "--text", "Zxqv wqplk"], false)
+            .status
+            .code(),
+        Some(0)
+    );
     // A failing command: its error message is lost, its exit status is not.
-    assert_eq!(imr_closed(&["predict", "--model", d.join("none.json").to_str().unwrap(), "--text", "x"], false).status.code(), Some(2));
-    let bad = write(&d, "bad.jsonl", b"{\"rationale\": \"The request is not medically necessary.\"}\nnot json\n");
-    let o = imr_closed(&["predict", "--json", "--items", bad.to_str().unwrap()], false);
-    assert_eq!((o.status.code(), json_lines(&stdout(&o)).len()), (Some(1), 1));
+    assert_eq!(
+        imr_closed(
+            &[
+                "predict",
+                "--model",
+                d.join("none.json").to_str().unwrap(),
+                "--text",
+                "x"
+            ],
+            false
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    let bad = write(
+        &d,
+        "bad.jsonl",
+        b"{\"rationale\": \"The request is not medically necessary.\"}\nnot json\n",
+    );
+    let o = imr_closed(
+        &["predict", "--json", "--items", bad.to_str().unwrap()],
+        false,
+    );
+    assert_eq!(
+        (o.status.code(), json_lines(&stdout(&o)).len()),
+        (Some(1), 1)
+    );
     // `train` says what it wrote on stderr.
     let flipped = flipped_letter(&d);
     let model = d.join("m.json");
-    let o = imr_closed(&["train", "--data", "data/letters", flipped.to_str().unwrap(), "--cv-folds", "0", "--out", model.to_str().unwrap()], false);
+    let o = imr_closed(
+        &[
+            "train",
+            "--data",
+            "data/letters",
+            flipped.to_str().unwrap(),
+            "--cv-folds",
+            "0",
+            "--out",
+            model.to_str().unwrap(),
+        ],
+        false,
+    );
     assert_eq!(o.status.code(), Some(0));
     assert!(model.is_file());
 }
@@ -386,22 +806,51 @@ fn bad_input_lines_are_reported_and_the_rest_scored() {
     bytes.extend(b"{\"rationale\": \"bad \xff byte\"}\n");
     bytes.extend(format!("not json\n{{\"title\": 3}}\n\n{good}\n").into_bytes());
     let items = write(&d, "items.jsonl", &bytes);
-    for o in [imr(&["predict", "--json", "--items", items.to_str().unwrap()]), imr_stdin(&["predict", "--json", "--items", "-"], &bytes)] {
+    for o in [
+        imr(&["predict", "--json", "--items", items.to_str().unwrap()]),
+        imr_stdin(&["predict", "--json", "--items", "-"], &bytes),
+    ] {
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let p = json_lines(&stdout(&o));
-        assert_eq!(p.iter().map(|r| r["item"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 6]);
+        assert_eq!(
+            p.iter()
+                .map(|r| r["item"].as_u64().unwrap())
+                .collect::<Vec<_>>(),
+            [1, 6]
+        );
         let err = stderr(&o);
-        let name = if err.contains("stdin:") { "stdin".to_string() } else { items.display().to_string() };
-        for (line, what) in [(2, "not UTF-8"), (3, "expected ident"), (4, "invalid type: integer `3`")] {
-            assert!(err.contains(&format!("imr: {name}:{line}: {what}")), "{line}: {err}");
+        let name = if err.contains("stdin:") {
+            "stdin".to_string()
+        } else {
+            items.display().to_string()
+        };
+        for (line, what) in [
+            (2, "not UTF-8"),
+            (3, "expected ident"),
+            (4, "invalid type: integer `3`"),
+        ] {
+            assert!(
+                err.contains(&format!("imr: {name}:{line}: {what}")),
+                "{line}: {err}"
+            );
         }
         assert_eq!(err.lines().count(), 3, "{err}");
     }
     // Rationales on stdin, one a line.
     let o = imr_stdin(&["predict", "--json"], b"\xEF\xBB\xBFThe request is not medically necessary.\nbad \xff\nThe request is medically necessary.\n");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert_eq!(json_lines(&stdout(&o)).iter().map(|r| r["item"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 3]);
-    assert!(stderr(&o).contains("imr: stdin:2: not UTF-8 text (invalid byte at offset 4)"), "{}", stderr(&o));
+    assert_eq!(
+        json_lines(&stdout(&o))
+            .iter()
+            .map(|r| r["item"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [1, 3]
+    );
+    assert!(
+        stderr(&o).contains("imr: stdin:2: not UTF-8 text (invalid byte at offset 4)"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -410,12 +859,26 @@ fn predict_scores_parsed_items_and_undecided_requests() {
     let items = imr(&["parse", "--items", "data/letters"]).stdout;
     let o = imr_stdin(&["predict", "--items", "-", "--json"], &items);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(stdout(&o), stdout(&imr(&["predict", "--json", "data/letters"])));
+    assert_eq!(
+        stdout(&o),
+        stdout(&imr(&["predict", "--json", "data/letters"]))
+    );
     // A request not yet decided (no rationale, no decision), forecast by a case-view model.
     let d = tempdir("items");
     let flipped = flipped_letter(&d);
     let case = d.join("case.json");
-    let o = imr(&["train", "--data", "data/letters", flipped.to_str().unwrap(), "--view", "case", "--cv-folds", "0", "--out", case.to_str().unwrap()]);
+    let o = imr(&[
+        "train",
+        "--data",
+        "data/letters",
+        flipped.to_str().unwrap(),
+        "--view",
+        "case",
+        "--cv-folds",
+        "0",
+        "--out",
+        case.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let undecided: String = json_lines(&String::from_utf8_lossy(&items))
         .into_iter()
@@ -427,71 +890,183 @@ fn predict_scores_parsed_items_and_undecided_requests() {
         })
         .collect();
     let file = write(&d, "undecided.jsonl", undecided.as_bytes());
-    let o = imr(&["predict", "--model", case.to_str().unwrap(), "--items", file.to_str().unwrap(), "--json"]);
+    let o = imr(&[
+        "predict",
+        "--model",
+        case.to_str().unwrap(),
+        "--items",
+        file.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rows = json_lines(&stdout(&o));
     assert_eq!(rows.len(), 12);
-    assert!(rows.iter().all(|r| r["decision"].is_null() && (0.0..=1.0).contains(&r["p_overturned"].as_f64().unwrap())));
+    assert!(rows
+        .iter()
+        .all(|r| r["decision"].is_null()
+            && (0.0..=1.0).contains(&r["p_overturned"].as_f64().unwrap())));
     // The same rows give a rationale-view model nothing to read: each is reported, and nothing is scored.
     let o = imr(&["predict", "--items", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert_eq!(stderr(&o).matches("nothing for the rationale view of the built-in model").count(), 12, "{}", stderr(&o));
-    assert!(stderr(&o).contains("undecided.jsonl:12: nothing"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("a request without a rationale is forecast by --model case"), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o)
+            .matches("nothing for the rationale view of the built-in model")
+            .count(),
+        12,
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("undecided.jsonl:12: nothing"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("a request without a rationale is forecast by --model case"),
+        "{}",
+        stderr(&o)
+    );
     // The built-in case model forecasts them: scores that rank the requests, the same as its file gives.
-    let o = imr(&["predict", "--model", "case", "--items", file.to_str().unwrap(), "--json"]);
+    let o = imr(&[
+        "predict",
+        "--model",
+        "case",
+        "--items",
+        file.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let builtin = json_lines(&stdout(&o));
     assert_eq!(builtin.len(), 12);
-    assert!(builtin.iter().all(|r| r["themes"].as_array().unwrap().is_empty() && r["known_terms"].as_u64().unwrap() > 0));
-    let p: Vec<f64> = builtin.iter().map(|r| r["p_overturned"].as_f64().unwrap()).collect();
+    assert!(builtin
+        .iter()
+        .all(|r| r["themes"].as_array().unwrap().is_empty()
+            && r["known_terms"].as_u64().unwrap() > 0));
+    let p: Vec<f64> = builtin
+        .iter()
+        .map(|r| r["p_overturned"].as_f64().unwrap())
+        .collect();
     assert!(p.iter().any(|&x| x != p[0]), "{p:?}");
-    assert_eq!(stdout(&imr(&["predict", "--model", "models/case.json", "--items", file.to_str().unwrap(), "--json"])), stdout(&o));
+    assert_eq!(
+        stdout(&imr(&[
+            "predict",
+            "--model",
+            "models/case.json",
+            "--items",
+            file.to_str().unwrap(),
+            "--json"
+        ])),
+        stdout(&o)
+    );
     // A name is a built-in model only as a bare word: ./case is a file (here, none).
     let o = imr_in(&d, &["predict", "--model", "./case", "--text", "x"]);
-    assert!(o.status.code() == Some(2) && stderr(&o).contains("./case: cannot read"), "{}", stderr(&o));
+    assert!(
+        o.status.code() == Some(2) && stderr(&o).contains("./case: cannot read"),
+        "{}",
+        stderr(&o)
+    );
     std::fs::copy(&case, d.join("case")).unwrap();
     let o = imr_in(&d, &["inspect", "--model", "case"]);
     assert!(o.status.success() && stderr(&o).contains("--model case is the built-in case model (models/case.json); ./case names the file here"), "{}", stderr(&o));
-    assert!(stdout(&o).contains("data       155 letters"), "the built-in model, not the file: {}", stdout(&o));
+    assert!(
+        stdout(&o).contains("data       155 letters"),
+        "the built-in model, not the file: {}",
+        stdout(&o)
+    );
     let o = imr_in(&d, &["inspect", "--model", "./case"]);
-    assert!(o.status.success() && stdout(&o).contains("data       6 letters") && stderr(&o).is_empty(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        o.status.success() && stdout(&o).contains("data       6 letters") && stderr(&o).is_empty(),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
     let o = imr(&["inspect", "--model", "case"]);
-    assert!(stdout(&o).contains("the built-in case model (models/case.json)") && stdout(&o).contains("view case"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("the built-in case model (models/case.json)")
+            && stdout(&o).contains("view case"),
+        "{}",
+        stdout(&o)
+    );
     // A bad line among good ones: reported with its line number, the others scored, exit 1.
-    let o = imr_stdin(&["predict", "--items", "-", "--json"], b"{\"rationale\": \"The request is medically necessary.\"}\nnot json\n");
+    let o = imr_stdin(
+        &["predict", "--items", "-", "--json"],
+        b"{\"rationale\": \"The request is medically necessary.\"}\nnot json\n",
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("stdin:2:"), "{}", stderr(&o));
     assert_eq!(json_lines(&stdout(&o)).len(), 1);
     // A line with no term the model knows is scored at the intercept, and said so; the CSV carries the count.
-    let o = imr_stdin(&["predict", "--csv"], b"There is no documentation of functional improvement.\nZxqv wqplk\n");
+    let o = imr_stdin(
+        &["predict", "--csv"],
+        b"There is no documentation of functional improvement.\nZxqv wqplk\n",
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stderr(&o).contains("stdin:2: no term of it is in the outcome vocabulary") && !stderr(&o).contains("stdin:1"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("stdin:2: no term of it is in the outcome vocabulary")
+            && !stderr(&o).contains("stdin:1"),
+        "{}",
+        stderr(&o)
+    );
     let csv = stdout(&o);
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("case_number,item,title,decision,p_overturned,predicted,known_terms,"), "{csv}");
+    assert!(
+        lines[0].starts_with("case_number,item,title,decision,p_overturned,predicted,known_terms,"),
+        "{csv}"
+    );
     let fields: Vec<&str> = lines[2].split(',').collect();
     assert_eq!((fields[1], fields[6]), ("2", "0"), "{csv}");
     assert_ne!(lines[1].split(',').nth(6), Some("0"), "{csv}");
     // --top bounds every explanation; 0 leaves the scores alone, one table line an item.
     let text = "Therefore, the request is medically necessary.";
     for top in [0usize, 1, 2] {
-        let o = imr(&["predict", "--json", "--top", &top.to_string(), "--text", text]);
+        let o = imr(&[
+            "predict",
+            "--json",
+            "--top",
+            &top.to_string(),
+            "--text",
+            text,
+        ]);
         let r = &json_lines(&stdout(&o))[0];
         let lens = |v: &serde_json::Value| v.as_array().unwrap().len();
-        assert!(lens(&r["top_overturned"]) <= top && lens(&r["top_upheld"]) <= top, "--top {top}: {r}");
-        assert!(r["theme_evidence"].as_object().unwrap().values().all(|v| lens(v) <= top), "--top {top}: {r}");
-        assert!(top == 0 || lens(&r["top_overturned"]) > 0, "--top {top}: {r}");
+        assert!(
+            lens(&r["top_overturned"]) <= top && lens(&r["top_upheld"]) <= top,
+            "--top {top}: {r}"
+        );
+        assert!(
+            r["theme_evidence"]
+                .as_object()
+                .unwrap()
+                .values()
+                .all(|v| lens(v) <= top),
+            "--top {top}: {r}"
+        );
+        assert!(
+            top == 0 || lens(&r["top_overturned"]) > 0,
+            "--top {top}: {r}"
+        );
         // A cue is shown as its words, not the context its pattern needed ("s medically necessary").
         if top > 0 {
-            assert_eq!(r["theme_evidence"]["criteria_met"][0]["text"], "medically necessary", "{r}");
+            assert_eq!(
+                r["theme_evidence"]["criteria_met"][0]["text"], "medically necessary",
+                "{r}"
+            );
         }
     }
-    assert_eq!(stdout(&imr(&["predict", "--top", "0", "--text", text])).lines().count(), 2);
+    assert_eq!(
+        stdout(&imr(&["predict", "--top", "0", "--text", text]))
+            .lines()
+            .count(),
+        2
+    );
     // Nothing to explain (no known term): scores, and no empty explanation line.
     let o = imr(&["predict", "--text", "Zxqv wqplk"]);
     assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
-    assert!(stderr(&o).contains("no term of it is in the outcome vocabulary"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no term of it is in the outcome vocabulary"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -499,18 +1074,47 @@ fn too_little_data_is_a_clear_error() {
     let d = tempdir("little");
     let model = d.join("m.json");
     // The sample letters hold one Overturned item: too few to cross-validate, which train does first by default.
-    let o = imr(&["train", "--data", "data/letters", "--out", model.to_str().unwrap()]);
+    let o = imr(&[
+        "train",
+        "--data",
+        "data/letters",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("needs Overturned items in at least 2 letters") && stderr(&o).contains("--cv-folds 0 skips it"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("needs Overturned items in at least 2 letters")
+            && stderr(&o).contains("--cv-folds 0 skips it"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!model.exists());
     let o = imr(&["evaluate", "--data", "data/letters", "--folds", "6"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("6 folds need at least 6 letters, the data has 5"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("6 folds need at least 6 letters, the data has 5"),
+        "{}",
+        stderr(&o)
+    );
     // A gold file that shares no item with the letters.
     let gold = write(&d, "gold.jsonl", br#"{"case_number": "CM00-0000000", "item": 1, "title": "x", "decision": "Upheld", "themes": ["no_red_flags"]}"#);
-    let o = imr(&["train", "--data", "data/letters", "--gold", gold.to_str().unwrap(), "--cv-folds", "0", "--out", model.to_str().unwrap()]);
+    let o = imr(&[
+        "train",
+        "--data",
+        "data/letters",
+        "--gold",
+        gold.to_str().unwrap(),
+        "--cv-folds",
+        "0",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("none of the 12 items of the letters is in the gold file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("none of the 12 items of the letters is in the gold file"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -526,57 +1130,126 @@ fn default_model_predicts_sample_letters() {
         assert_eq!(r["theme_scores"].as_object().unwrap().len(), 10);
         // Each assigned theme with the words that pushed towards it, as written.
         let evidence = r["theme_evidence"].as_object().unwrap();
-        let themes: std::collections::BTreeSet<&str> = r["themes"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
-        assert_eq!(evidence.keys().map(|k| k.as_str()).collect::<std::collections::BTreeSet<_>>(), themes);
+        let themes: std::collections::BTreeSet<&str> = r["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            evidence
+                .keys()
+                .map(|k| k.as_str())
+                .collect::<std::collections::BTreeSet<_>>(),
+            themes
+        );
         for words in evidence.values() {
             let words = words.as_array().unwrap();
-            assert!(!words.is_empty() && words.iter().all(|t| t["weight"].as_f64().unwrap() > 0.0 && !t["text"].as_str().unwrap().is_empty()));
+            assert!(
+                !words.is_empty()
+                    && words.iter().all(|t| t["weight"].as_f64().unwrap() > 0.0
+                        && !t["text"].as_str().unwrap().is_empty())
+            );
         }
         let upheld = r["top_upheld"].as_array().unwrap();
         assert!(upheld.iter().all(|t| t["weight"].as_f64().unwrap() < 0.0));
-        let words: std::collections::HashSet<String> = upheld.iter().map(|t| t["text"].as_str().unwrap().to_lowercase()).collect();
+        let words: std::collections::HashSet<String> = upheld
+            .iter()
+            .map(|t| t["text"].as_str().unwrap().to_lowercase())
+            .collect();
         assert_eq!(words.len(), upheld.len(), "each wording listed once");
     }
     // In the table, an item is one row and one line per side and theme; a quote in a matched cue is escaped.
     let table = stdout(&imr(&["predict", "data/letters"]));
-    let explanation = regex::Regex::new(r#"^ +[a-z_ A-Z]+: "(?:[^"\\]|\\.)*"(?: "(?:[^"\\]|\\.)*")*$"#).unwrap();
+    let explanation =
+        regex::Regex::new(r#"^ +[a-z_ A-Z]+: "(?:[^"\\]|\\.)*"(?: "(?:[^"\\]|\\.)*")*$"#).unwrap();
     for line in table.lines().skip(1) {
-        assert!(line.starts_with("00") || explanation.is_match(line), "{line}");
+        assert!(
+            line.starts_with("00") || explanation.is_match(line),
+            "{line}"
+        );
     }
-    assert!(table.contains(r#" "not present\" is not correct for this patient"#), "{table}");
+    assert!(
+        table.contains(r#" "not present\" is not correct for this patient"#),
+        "{table}"
+    );
     // The one Overturned seed item scores above every Upheld one.
-    let over = rows.iter().find(|r| r["decision"] == "Overturned").unwrap()["p_overturned"].as_f64().unwrap();
-    assert!(rows.iter().filter(|r| r["decision"] == "Upheld").all(|r| r["p_overturned"].as_f64().unwrap() < over));
+    let over = rows.iter().find(|r| r["decision"] == "Overturned").unwrap()["p_overturned"]
+        .as_f64()
+        .unwrap();
+    assert!(rows
+        .iter()
+        .filter(|r| r["decision"] == "Upheld")
+        .all(|r| r["p_overturned"].as_f64().unwrap() < over));
     // The CSV holds the JSON's scores exactly: P(Overturned) and a column per theme.
     let csv = csv_records(&stdout(&imr(&["predict", "--csv", "data/letters"])));
     assert_eq!(csv.len(), 13);
-    let col = |name: &str| csv[0].iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {:?}", csv[0]));
+    let col = |name: &str| {
+        csv[0]
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}: {:?}", csv[0]))
+    };
     for (rec, r) in csv[1..].iter().zip(&rows) {
-        assert_eq!(rec[col("p_overturned")].parse::<f64>().unwrap(), r["p_overturned"].as_f64().unwrap());
+        assert_eq!(
+            rec[col("p_overturned")].parse::<f64>().unwrap(),
+            r["p_overturned"].as_f64().unwrap()
+        );
         let scores = r["theme_scores"].as_object().unwrap();
         assert_eq!(scores.len(), 10);
         for (id, v) in scores {
-            assert_eq!(rec[col(&format!("theme_score_{id}"))].parse::<f64>().unwrap(), v.as_f64().unwrap(), "{id}");
+            assert_eq!(
+                rec[col(&format!("theme_score_{id}"))]
+                    .parse::<f64>()
+                    .unwrap(),
+                v.as_f64().unwrap(),
+                "{id}"
+            );
         }
     }
     // The default model is compiled in: the same scores from a directory without models/ (an installed imr).
     let elsewhere = tempdir("elsewhere");
-    let o = imr_in(&elsewhere, &["predict", "--json", root().join("data/letters").to_str().unwrap()]);
+    let o = imr_in(
+        &elsewhere,
+        &[
+            "predict",
+            "--json",
+            root().join("data/letters").to_str().unwrap(),
+        ],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    let p = |rows: &[serde_json::Value]| rows.iter().map(|r| r["p_overturned"].as_f64().unwrap()).collect::<Vec<_>>();
+    let p = |rows: &[serde_json::Value]| {
+        rows.iter()
+            .map(|r| r["p_overturned"].as_f64().unwrap())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(p(&json_lines(&stdout(&o))), p(&rows));
 }
 
 #[test]
 fn evaluate_reports_summary_json() {
-    let Some(c) = corpus("evaluate_reports_summary_json") else { return };
+    let Some(c) = corpus("evaluate_reports_summary_json") else {
+        return;
+    };
     let pdf = c.join("dwc/pdf");
     let gold = c.join("dwc/gold/items.jsonl");
     let plots = tempdir("plots-cv");
     let oof = plots.join("oof.jsonl");
     let o = imr(&[
-        "evaluate", "--data", pdf.to_str().unwrap(), "--gold", gold.to_str().unwrap(), "--folds", "3", "--repeats", "1", "--json",
-        "--plots", plots.to_str().unwrap(), "--oof", oof.to_str().unwrap(),
+        "evaluate",
+        "--data",
+        pdf.to_str().unwrap(),
+        "--gold",
+        gold.to_str().unwrap(),
+        "--folds",
+        "3",
+        "--repeats",
+        "1",
+        "--json",
+        "--plots",
+        plots.to_str().unwrap(),
+        "--oof",
+        oof.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     for name in ["roc", "pr", "calibration", "confusion", "theme_f1"] {
@@ -595,7 +1268,14 @@ fn evaluate_reports_summary_json() {
     let per = s["per_theme"].as_object().unwrap();
     assert_eq!(per.len(), 10);
     for t in per.values() {
-        for k in ["precision", "precision_sd", "recall", "recall_sd", "f1", "f1_sd"] {
+        for k in [
+            "precision",
+            "precision_sd",
+            "recall",
+            "recall_sd",
+            "f1",
+            "f1_sd",
+        ] {
             assert!((0.0..=1.0).contains(&t[k].as_f64().unwrap()), "{k}: {t}");
         }
     }
@@ -604,38 +1284,71 @@ fn evaluate_reports_summary_json() {
     // Every item once, with its fold, its themes and every theme's score; assigned themes come from the scores.
     let rows = json_lines(&std::fs::read_to_string(&oof).unwrap());
     assert_eq!(rows.len(), 344);
-    let keys: std::collections::BTreeSet<String> = rows.iter().map(|r| format!("{} {}", r["case_number"], r["item"])).collect();
+    let keys: std::collections::BTreeSet<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r["case_number"], r["item"]))
+        .collect();
     assert_eq!(keys.len(), rows.len());
     for r in &rows {
         assert!(r["fold"].as_u64().unwrap() < 3);
         let scores = r["theme_scores"].as_object().unwrap();
         assert_eq!(scores.len(), 10);
-        assert!(scores.values().all(|p| (0.0..=1.0).contains(&p.as_f64().unwrap())));
+        assert!(scores
+            .values()
+            .all(|p| (0.0..=1.0).contains(&p.as_f64().unwrap())));
         let themes = r["themes"].as_array().unwrap();
-        assert!(!themes.is_empty() && themes.iter().all(|t| scores.contains_key(t.as_str().unwrap())));
-        assert_eq!(r["decision"] == "Overturned", themes == &vec![serde_json::json!("criteria_met")]);
+        assert!(
+            !themes.is_empty()
+                && themes
+                    .iter()
+                    .all(|t| scores.contains_key(t.as_str().unwrap()))
+        );
+        assert_eq!(
+            r["decision"] == "Overturned",
+            themes == &vec![serde_json::json!("criteria_met")]
+        );
     }
     // Each fold model's own decision: one threshold per fold (no higher P(Overturned) Upheld where a lower one is
     // Overturned), and the verdict-reading view finds most Overturned items.
     let over = |r: &serde_json::Value| r["predicted"] == "Overturned";
     for a in &rows {
         assert!(a["predicted"] == "Upheld" || over(a), "{}", a["predicted"]);
-        for b in rows.iter().filter(|b| b["fold"] == a["fold"] && over(b) && !over(a)) {
+        for b in rows
+            .iter()
+            .filter(|b| b["fold"] == a["fold"] && over(b) && !over(a))
+        {
             assert!(a["p_overturned"].as_f64().unwrap() < b["p_overturned"].as_f64().unwrap());
         }
     }
-    let found = rows.iter().filter(|r| r["decision"] == "Overturned" && over(r)).count();
-    assert!(found * 2 > rows.iter().filter(|r| r["decision"] == "Overturned").count(), "{found}");
+    let found = rows
+        .iter()
+        .filter(|r| r["decision"] == "Overturned" && over(r))
+        .count();
+    assert!(
+        found * 2
+            > rows
+                .iter()
+                .filter(|r| r["decision"] == "Overturned")
+                .count(),
+        "{found}"
+    );
 }
 
 /// Checks that `dir` holds `name`.svg (well-formed XML, an <svg> root with text) and `name`.png (decodes, 800x600,
 /// more than one colour).
 fn assert_plot(dir: &std::path::Path, name: &str) {
-    let svg = std::fs::read_to_string(dir.join(format!("{name}.svg"))).unwrap_or_else(|e| panic!("{name}.svg: {e}"));
-    let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg is not XML: {e}"));
+    let svg = std::fs::read_to_string(dir.join(format!("{name}.svg")))
+        .unwrap_or_else(|e| panic!("{name}.svg: {e}"));
+    let doc =
+        roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg is not XML: {e}"));
     assert_eq!(doc.root_element().tag_name().name(), "svg", "{name}.svg");
-    assert!(doc.descendants().any(|n| n.tag_name().name() == "text"), "{name}.svg has no text");
-    let png = image::open(dir.join(format!("{name}.png"))).unwrap_or_else(|e| panic!("{name}.png: {e}")).to_rgb8();
+    assert!(
+        doc.descendants().any(|n| n.tag_name().name() == "text"),
+        "{name}.svg has no text"
+    );
+    let png = image::open(dir.join(format!("{name}.png")))
+        .unwrap_or_else(|e| panic!("{name}.png: {e}"))
+        .to_rgb8();
     assert_eq!(png.dimensions(), (800, 600), "{name}.png");
     let first = png.get_pixel(0, 0);
     assert!(png.pixels().any(|p| p != first), "{name}.png is blank");
@@ -644,7 +1357,15 @@ fn assert_plot(dir: &std::path::Path, name: &str) {
 #[test]
 fn evaluate_model_writes_plots() {
     let dir = tempdir("plots-model");
-    let o = imr(&["evaluate", "--model", "models/default.json", "--data", "data/letters", "--plots", dir.to_str().unwrap()]);
+    let o = imr(&[
+        "evaluate",
+        "--model",
+        "models/default.json",
+        "--data",
+        "data/letters",
+        "--plots",
+        dir.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     for name in ["roc", "pr", "calibration", "confusion"] {
         assert_plot(&dir, name);
@@ -652,23 +1373,54 @@ fn evaluate_model_writes_plots() {
     // The sample letters have no gold themes: no theme chart.
     assert!(!dir.join("theme_f1.svg").exists());
     // The same metrics as cross-validation, as one JSON summary line.
-    let oj = imr(&["evaluate", "--model", "models/default.json", "--data", "data/letters", "--json"]);
+    let oj = imr(&[
+        "evaluate",
+        "--model",
+        "models/default.json",
+        "--data",
+        "data/letters",
+        "--json",
+    ]);
     assert!(oj.status.success(), "{}", stderr(&oj));
     let lines = json_lines(&stdout(&oj));
     assert_eq!(lines.len(), 1);
     let s = &lines[0];
-    assert_eq!((s["type"].as_str(), s["items"].as_u64()), (Some("summary"), Some(12)));
-    for k in ["roc_auc", "pr_auc", "f1", "brier", "log_loss", "balanced_accuracy"] {
-        let v = s["outcome"][k].as_f64().unwrap_or_else(|| panic!("{k} missing"));
+    assert_eq!(
+        (s["type"].as_str(), s["items"].as_u64()),
+        (Some("summary"), Some(12))
+    );
+    for k in [
+        "roc_auc",
+        "pr_auc",
+        "f1",
+        "brier",
+        "log_loss",
+        "balanced_accuracy",
+    ] {
+        let v = s["outcome"][k]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{k} missing"));
         assert!((0.0..=20.0).contains(&v), "{k} = {v}");
     }
     let cm = s["confusion"].as_array().unwrap();
-    let total: u64 = cm.iter().flat_map(|r| r.as_array().unwrap()).map(|v| v.as_u64().unwrap()).sum();
+    let total: u64 = cm
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|v| v.as_u64().unwrap())
+        .sum();
     assert_eq!(total, 12);
     assert!(stderr(&o).contains("wrote 8 plots"), "{}", stderr(&o));
     // A plots path that is a file is a clear error, not a panic.
     let file = write(&dir, "not-a-dir", b"x");
-    let o = imr(&["evaluate", "--model", "models/default.json", "--data", "data/letters", "--plots", file.to_str().unwrap()]);
+    let o = imr(&[
+        "evaluate",
+        "--model",
+        "models/default.json",
+        "--data",
+        "data/letters",
+        "--plots",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not-a-dir"), "{}", stderr(&o));
 }
@@ -681,10 +1433,15 @@ fn sklearn_reference() {
     use imr::model::{Csr, LogisticParams};
     use linfa::prelude::*;
 
-    let fixture: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("tests/fixtures/sklearn_tfidf.json")).unwrap()).unwrap();
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/sklearn_tfidf.json")).unwrap(),
+    )
+    .unwrap();
     let files = imr::parse::discover(&[root().join("data/letters")]).unwrap();
-    let letters: Vec<imr::Letter> = imr::parse::read_letters(&files, || {}).into_iter().map(|r| r.unwrap()).collect();
+    let letters: Vec<imr::Letter> = imr::parse::read_letters(&files, || {})
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
     let items: Vec<&imr::DisputedItem> = letters.iter().flat_map(|l| &l.items).collect();
     let re = regex::Regex::new("[a-z0-9]+").unwrap();
     let mut counts = TermCounts::new();
@@ -696,29 +1453,62 @@ fn sklearn_reference() {
     for (name, set) in fixture["option_sets"].as_object().unwrap() {
         let o = &set["options"];
         let mut p = TfIdfParams::new();
-        if let Some(v) = o.get("sublinear_tf") { p = p.sublinear_tf(v.as_bool().unwrap()) }
-        if let Some(v) = o.get("smooth_idf") { p = p.smooth_idf(v.as_bool().unwrap()) }
-        if let Some(v) = o.get("min_df") { p = p.min_df(DocFreq::Count(v.as_u64().unwrap() as usize)) }
-        if let Some(v) = o.get("max_df") { p = p.max_df(DocFreq::Fraction(v.as_f64().unwrap())) }
-        if let Some(v) = o.get("norm") { assert!(v.is_null()); p = p.norm(Norm::None) }
-        if let Some(v) = o.get("max_features") { p = p.max_features(Some(v.as_u64().unwrap() as usize)) }
+        if let Some(v) = o.get("sublinear_tf") {
+            p = p.sublinear_tf(v.as_bool().unwrap())
+        }
+        if let Some(v) = o.get("smooth_idf") {
+            p = p.smooth_idf(v.as_bool().unwrap())
+        }
+        if let Some(v) = o.get("min_df") {
+            p = p.min_df(DocFreq::Count(v.as_u64().unwrap() as usize))
+        }
+        if let Some(v) = o.get("max_df") {
+            p = p.max_df(DocFreq::Fraction(v.as_f64().unwrap()))
+        }
+        if let Some(v) = o.get("norm") {
+            assert!(v.is_null());
+            p = p.norm(Norm::None)
+        }
+        if let Some(v) = o.get("max_features") {
+            p = p.max_features(Some(v.as_u64().unwrap() as usize))
+        }
         let (t, x) = p.check().unwrap().fit_transform(&counts).unwrap();
-        let vocab: Vec<String> = set["vocabulary"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let vocab: Vec<String> = set["vocabulary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
         assert_eq!(t.vocabulary(), vocab.as_slice(), "{name}: vocabulary");
         for (a, b) in t.idf().iter().zip(set["idf"].as_array().unwrap()) {
             assert!((a - b.as_f64().unwrap()).abs() < 1e-9, "{name}: idf");
         }
-        let mut ours: Vec<(usize, usize, f64)> = x.iter().map(|(v, (r, c))| (r as usize, c as usize, *v)).collect();
+        let mut ours: Vec<(usize, usize, f64)> = x
+            .iter()
+            .map(|(v, (r, c))| (r as usize, c as usize, *v))
+            .collect();
         ours.sort_by_key(|e| (e.0, e.1));
         let theirs = set["entries"].as_array().unwrap();
         assert_eq!(ours.len(), theirs.len(), "{name}: non-zeros");
         for ((r, c, v), e) in ours.iter().zip(theirs) {
-            assert_eq!((*r as u64, *c as u64), (e[0].as_u64().unwrap(), e[1].as_u64().unwrap()), "{name}");
-            assert!((v - e[2].as_f64().unwrap()).abs() < 1e-9, "{name}: value at ({r}, {c})");
+            assert_eq!(
+                (*r as u64, *c as u64),
+                (e[0].as_u64().unwrap(), e[1].as_u64().unwrap()),
+                "{name}"
+            );
+            assert!(
+                (v - e[2].as_f64().unwrap()).abs() < 1e-9,
+                "{name}: value at ({r}, {c})"
+            );
         }
         if name == "default" {
             let lr = &fixture["logistic"];
-            let y: Vec<bool> = lr["y"].as_array().unwrap().iter().map(|v| v.as_u64() == Some(1)).collect();
+            let y: Vec<bool> = lr["y"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64() == Some(1))
+                .collect();
             let m = LogisticParams::new()
                 .c(lr["C"].as_f64().unwrap())
                 .tolerance(1e-10)
@@ -727,19 +1517,46 @@ fn sklearn_reference() {
                 .unwrap()
                 .fit(&DatasetBase::new(Csr(x.clone()), ndarray::Array1::from(y)))
                 .unwrap();
-            for (a, b) in m.coefficients.iter().zip(lr["coefficients"].as_array().unwrap()) {
-                assert!((a - b.as_f64().unwrap()).abs() < 1e-4, "logistic coefficient {a} vs {b}");
+            for (a, b) in m
+                .coefficients
+                .iter()
+                .zip(lr["coefficients"].as_array().unwrap())
+            {
+                assert!(
+                    (a - b.as_f64().unwrap()).abs() < 1e-4,
+                    "logistic coefficient {a} vs {b}"
+                );
             }
             assert!((m.intercept - lr["intercept"].as_f64().unwrap()).abs() < 1e-4);
         }
     }
     // The outcome calibration against scikit-learn's sigmoid calibration of the same margins.
     let platt = &fixture["platt"];
-    let margins: Vec<f64> = platt["margins"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    let labels: Vec<bool> = platt["labels"].as_array().unwrap().iter().map(|v| v.as_bool().unwrap()).collect();
+    let margins: Vec<f64> = platt["margins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let labels: Vec<bool> = platt["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_bool().unwrap())
+        .collect();
     let p = imr::model::Platt::fit(&margins, &labels).unwrap();
-    assert!((p.slope - platt["slope"].as_f64().unwrap()).abs() < 1e-4, "slope {} vs {}", p.slope, platt["slope"]);
-    assert!((p.intercept - platt["intercept"].as_f64().unwrap()).abs() < 1e-4, "intercept {} vs {}", p.intercept, platt["intercept"]);
+    assert!(
+        (p.slope - platt["slope"].as_f64().unwrap()).abs() < 1e-4,
+        "slope {} vs {}",
+        p.slope,
+        platt["slope"]
+    );
+    assert!(
+        (p.intercept - platt["intercept"].as_f64().unwrap()).abs() < 1e-4,
+        "intercept {} vs {}",
+        p.intercept,
+        platt["intercept"]
+    );
 }
 
 #[test]
@@ -773,11 +1590,18 @@ fn pdf_letters_parse_and_encrypted_pdfs_are_reported() {
         "request is not medically necessary.",
     ];
     let pdf = write(&d, "letter.pdf", &minimal_pdf(&letter));
-    std::fs::copy(root().join("tests/fixtures/encrypted-pdf.bin"), d.join("encrypted.pdf")).unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/encrypted-pdf.bin"),
+        d.join("encrypted.pdf"),
+    )
+    .unwrap();
     let o = imr(&["parse", "--json", d.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    assert!(err.contains("encrypted.pdf") && err.contains("encrypted"), "{err}");
+    assert!(
+        err.contains("encrypted.pdf") && err.contains("encrypted"),
+        "{err}"
+    );
     let l = &json_lines(&stdout(&o))[0];
     assert_eq!(l["source"], pdf.to_str().unwrap());
     assert_eq!(l["case_number"], "CM99-0000001");
@@ -798,17 +1622,45 @@ fn evaluate_model_on_one_decision_only() {
     for f in ["000_8fd8bbed53d6ca0b.txt", "001_bc98761382c404e6.txt"] {
         std::fs::copy(root().join("data/letters").join(f), d.join(f)).unwrap();
     }
-    let o = imr(&["evaluate", "--model", "models/default.json", "--data", d.to_str().unwrap(), "--json"]);
+    let o = imr(&[
+        "evaluate",
+        "--model",
+        "models/default.json",
+        "--data",
+        d.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let s = &json_lines(&stdout(&o))[0]["outcome"];
     assert!(s["roc_auc"].is_null() && s["pr_auc"].is_null(), "{s}");
-    assert_eq!((s["balanced_accuracy"].as_f64(), s["macro_f1"].as_f64()), (Some(1.0), Some(1.0)), "{s}");
+    assert_eq!(
+        (s["balanced_accuracy"].as_f64(), s["macro_f1"].as_f64()),
+        (Some(1.0), Some(1.0)),
+        "{s}"
+    );
     let plots = d.join("plots");
-    let o = imr(&["evaluate", "--model", "models/default.json", "--data", d.to_str().unwrap(), "--plots", plots.to_str().unwrap()]);
+    let o = imr(&[
+        "evaluate",
+        "--model",
+        "models/default.json",
+        "--data",
+        d.to_str().unwrap(),
+        "--plots",
+        plots.to_str().unwrap(),
+    ]);
     let table = stdout(&o);
-    assert!(table.lines().any(|l| l.trim_start().starts_with("roc_auc") && l.contains("undefined")), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.trim_start().starts_with("roc_auc") && l.contains("undefined")),
+        "{table}"
+    );
     // No ROC or PR curve to draw: those plots are left out, and that is said; the others are written.
-    assert!(stderr(&o).contains("no ROC or precision-recall curve"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no ROC or precision-recall curve"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!plots.join("roc.svg").exists() && !plots.join("pr.png").exists());
     assert_plot(&plots, "calibration");
 }
@@ -821,18 +1673,46 @@ fn bad_output_paths_are_errors_before_the_work() {
     let file = write(&d, "a-file", b"x");
     let dir = d.to_str().unwrap();
     for (args, what) in [
-        (vec!["train", "--data", "no/such", "--out", dir], "is a directory; give a file name"),
-        (vec!["evaluate", "--data", "no/such", "--oof", dir], "is a directory; give a file name"),
-        (vec!["evaluate", "--data", "no/such", "--plots", file.to_str().unwrap()], "cannot write plots there"),
+        (
+            vec!["train", "--data", "no/such", "--out", dir],
+            "is a directory; give a file name",
+        ),
+        (
+            vec!["evaluate", "--data", "no/such", "--oof", dir],
+            "is a directory; give a file name",
+        ),
+        (
+            vec![
+                "evaluate",
+                "--data",
+                "no/such",
+                "--plots",
+                file.to_str().unwrap(),
+            ],
+            "cannot write plots there",
+        ),
     ] {
         let o = imr(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&o).contains(what) && !stderr(&o).contains("no/such"), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(what) && !stderr(&o).contains("no/such"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
     }
     // A model file's directories are made.
     let deep = d.join("new/dir/m.json");
     let flipped = flipped_letter(&d);
-    let o = imr(&["train", "--data", "data/letters", flipped.to_str().unwrap(), "--cv-folds", "0", "--out", deep.to_str().unwrap()]);
+    let o = imr(&[
+        "train",
+        "--data",
+        "data/letters",
+        flipped.to_str().unwrap(),
+        "--cv-folds",
+        "0",
+        "--out",
+        deep.to_str().unwrap(),
+    ]);
     assert!(o.status.success() && deep.is_file(), "{}", stderr(&o));
 }
 
@@ -843,34 +1723,71 @@ fn concurrent_trains_each_write_a_whole_model() {
     let d = tempdir("concurrent");
     let flipped = flipped_letter(&d);
     let train = |date: &str, out: &std::path::Path| {
-        let args = ["train", "--data", "data/letters", flipped.to_str().unwrap(), "--cv-folds", "0", "--date", date, "--out", out.to_str().unwrap()];
-        std::process::Command::new(env!("CARGO_BIN_EXE_imr")).args(args).current_dir(root()).output().unwrap()
+        let args = [
+            "train",
+            "--data",
+            "data/letters",
+            flipped.to_str().unwrap(),
+            "--cv-folds",
+            "0",
+            "--date",
+            date,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+            .args(args)
+            .current_dir(root())
+            .output()
+            .unwrap()
     };
     let dates = ["2026-01-01", "2026-01-02"];
-    let alone: Vec<Vec<u8>> = dates.iter().map(|date| {
-        let out = d.join(format!("{date}.json"));
-        assert!(train(date, &out).status.success());
-        std::fs::read(&out).unwrap()
-    }).collect();
+    let alone: Vec<Vec<u8>> = dates
+        .iter()
+        .map(|date| {
+            let out = d.join(format!("{date}.json"));
+            assert!(train(date, &out).status.success());
+            std::fs::read(&out).unwrap()
+        })
+        .collect();
     assert_ne!(alone[0], alone[1], "the dates make the two models differ");
-    let stale = write(&d, &format!("{}killed.tmp", imr::output::TEMP_PREFIX), b"half a model");
+    let stale = write(
+        &d,
+        &format!("{}killed.tmp", imr::output::TEMP_PREFIX),
+        b"half a model",
+    );
     let f = std::fs::File::options().write(true).open(&stale).unwrap();
-    f.set_modified(std::time::SystemTime::now() - imr::output::STALE * 2).unwrap();
+    f.set_modified(std::time::SystemTime::now() - imr::output::STALE * 2)
+        .unwrap();
     let x = d.join("x.json");
     for _ in 0..3 {
         let runs: Vec<_> = std::thread::scope(|s| {
-            let handles: Vec<_> = dates.iter().map(|date| s.spawn(|| train(date, &x))).collect();
+            let handles: Vec<_> = dates
+                .iter()
+                .map(|date| s.spawn(|| train(date, &x)))
+                .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         for o in &runs {
             assert!(o.status.success(), "{}", stderr(o));
-            assert!(stderr(o).contains(&format!("wrote {}", x.display())), "{}", stderr(o));
+            assert!(
+                stderr(o).contains(&format!("wrote {}", x.display())),
+                "{}",
+                stderr(o)
+            );
         }
         let got = std::fs::read(&x).unwrap();
-        assert!(got == alone[0] || got == alone[1], "x.json is neither run's model");
+        assert!(
+            got == alone[0] || got == alone[1],
+            "x.json is neither run's model"
+        );
     }
     assert!(!stale.exists(), "a stale temporary file is removed");
-    let left: Vec<_> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with(".imr-tmp-")).collect();
+    let left: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".imr-tmp-"))
+        .collect();
     assert!(left.is_empty(), "{left:?}");
 }
 
@@ -880,10 +1797,22 @@ fn a_failed_evaluate_leaves_its_oof_file() {
     let d = tempdir("oof-kept");
     let oof = write(&d, "oof.jsonl", b"{\"earlier\": true}\n");
     // Six folds of five letters: an error after the output checks and the reading of the letters.
-    let o = imr(&["evaluate", "--data", "data/letters", "--folds", "6", "--oof", oof.to_str().unwrap()]);
+    let o = imr(&[
+        "evaluate",
+        "--data",
+        "data/letters",
+        "--folds",
+        "6",
+        "--oof",
+        oof.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(std::fs::read(&oof).unwrap(), b"{\"earlier\": true}\n");
-    assert_eq!(std::fs::read_dir(&d).unwrap().count(), 1, "no temporary file left");
+    assert_eq!(
+        std::fs::read_dir(&d).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
 }
 
 /// Counts out of their documented range are usage errors (exit 2) that say the range, before any work: an
@@ -891,13 +1820,40 @@ fn a_failed_evaluate_leaves_its_oof_file() {
 #[test]
 fn absurd_counts_are_usage_errors() {
     for (args, what) in [
-        (vec!["evaluate", "--data", "data/letters", "--repeats", "18446744073709551615"], "is not in 1..=1000"),
-        (vec!["evaluate", "--data", "data/letters", "--repeats", "0"], "is not in 1..=1000"),
-        (vec!["evaluate", "--data", "data/letters", "--folds", "1"], "is not in 2..=100"),
-        (vec!["evaluate", "--data", "data/letters", "--folds", "101"], "is not in 2..=100"),
-        (vec!["train", "--data", "data/letters", "--cv-folds", "1"], "must be 0 (no cross-validation) or 2 to 100"),
-        (vec!["train", "--data", "data/letters", "--cv-folds", "1000"], "must be 0 (no cross-validation) or 2 to 100"),
-        (vec!["predict", "--top", "1001", "--text", "x"], "is not in 0..=1000"),
+        (
+            vec![
+                "evaluate",
+                "--data",
+                "data/letters",
+                "--repeats",
+                "18446744073709551615",
+            ],
+            "is not in 1..=1000",
+        ),
+        (
+            vec!["evaluate", "--data", "data/letters", "--repeats", "0"],
+            "is not in 1..=1000",
+        ),
+        (
+            vec!["evaluate", "--data", "data/letters", "--folds", "1"],
+            "is not in 2..=100",
+        ),
+        (
+            vec!["evaluate", "--data", "data/letters", "--folds", "101"],
+            "is not in 2..=100",
+        ),
+        (
+            vec!["train", "--data", "data/letters", "--cv-folds", "1"],
+            "must be 0 (no cross-validation) or 2 to 100",
+        ),
+        (
+            vec!["train", "--data", "data/letters", "--cv-folds", "1000"],
+            "must be 0 (no cross-validation) or 2 to 100",
+        ),
+        (
+            vec!["predict", "--top", "1001", "--text", "x"],
+            "is not in 0..=1000",
+        ),
         (vec!["inspect", "--top", "99999999999999999999"], "--top"),
         (vec!["-j", "100000", "inspect"], "--threads"),
     ] {
@@ -906,12 +1862,25 @@ fn absurd_counts_are_usage_errors() {
         assert!(stderr(&o).contains(what), "{args:?}: {}", stderr(&o));
     }
     let help = stdout(&imr(&["evaluate", "--help"]));
-    assert!(help.contains("2 to 100") && help.contains("1 to 1000"), "{help}");
+    assert!(
+        help.contains("2 to 100") && help.contains("1 to 1000"),
+        "{help}"
+    );
     let d = tempdir("bounds");
     let p = write(&d, "p.json", br#"{"outcome": {"calibration_folds": 1000}}"#);
-    let o = imr(&["evaluate", "--data", "data/letters", "--params", p.to_str().unwrap()]);
+    let o = imr(&[
+        "evaluate",
+        "--data",
+        "data/letters",
+        "--params",
+        p.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("calibration_folds = 1000: must be 0 (no calibration) or 2 to 100"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("calibration_folds = 1000: must be 0 (no calibration) or 2 to 100"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -919,7 +1888,18 @@ fn params_file_changes_what_it_names_and_nothing_else() {
     let d = tempdir("params");
     let flipped = flipped_letter(&d);
     let train = |out: &std::path::Path, extra: &[&str]| {
-        let base = ["train", "--data", "data/letters", flipped.to_str().unwrap(), "--cv-folds", "0", "--date", "2026-01-02", "--out", out.to_str().unwrap()];
+        let base = [
+            "train",
+            "--data",
+            "data/letters",
+            flipped.to_str().unwrap(),
+            "--cv-folds",
+            "0",
+            "--date",
+            "2026-01-02",
+            "--out",
+            out.to_str().unwrap(),
+        ];
         let o = imr(&[&base[..], extra].concat());
         assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
         std::fs::read(out).unwrap()
@@ -929,38 +1909,95 @@ fn params_file_changes_what_it_names_and_nothing_else() {
     assert!(o.status.success(), "{}", stderr(&o));
     let all = write(&d, "all.json", stdout(&o).as_bytes());
     let shipped = train(&d.join("shipped.json"), &[]);
-    assert_eq!(train(&d.join("all.json.model"), &["--params", all.to_str().unwrap()]), shipped);
+    assert_eq!(
+        train(
+            &d.join("all.json.model"),
+            &["--params", all.to_str().unwrap()]
+        ),
+        shipped
+    );
     // One change: the model file records it, and the coefficients move.
     let c1 = write(&d, "c1.json", br#"{"outcome": {"logistic": {"c": 1}}}"#);
-    let m: serde_json::Value = serde_json::from_slice(&train(&d.join("c1.model"), &["--params", c1.to_str().unwrap()])).unwrap();
+    let m: serde_json::Value = serde_json::from_slice(&train(
+        &d.join("c1.model"),
+        &["--params", c1.to_str().unwrap()],
+    ))
+    .unwrap();
     let s: serde_json::Value = serde_json::from_slice(&shipped).unwrap();
     assert_eq!(m["metadata"]["params"]["outcome"]["logistic"]["c"], 1.0);
     assert_eq!(s["metadata"]["params"]["outcome"]["logistic"]["c"], 10.0);
     assert_ne!(m["outcome"]["logistic"], s["outcome"]["logistic"]);
     assert_eq!(m["outcome"]["tfidf"], s["outcome"]["tfidf"]);
     // The model's recorded settings carry the change and train the same file again.
-    let o = imr(&["inspect", "--model", d.join("c1.model").to_str().unwrap(), "--settings"]);
+    let o = imr(&[
+        "inspect",
+        "--model",
+        d.join("c1.model").to_str().unwrap(),
+        "--settings",
+    ]);
     let recorded = write(&d, "recorded.json", stdout(&o).as_bytes());
     assert!(stdout(&o).contains("\"c\": 1.0"), "{}", stdout(&o));
-    assert_eq!(train(&d.join("recorded.model"), &["--params", recorded.to_str().unwrap()]), std::fs::read(d.join("c1.model")).unwrap());
-    assert_eq!(stdout(&imr(&["inspect", "--settings"])), stdout(&imr(&["params"])), "the built-in model: the shipped settings");
+    assert_eq!(
+        train(
+            &d.join("recorded.model"),
+            &["--params", recorded.to_str().unwrap()]
+        ),
+        std::fs::read(d.join("c1.model")).unwrap()
+    );
+    assert_eq!(
+        stdout(&imr(&["inspect", "--settings"])),
+        stdout(&imr(&["params"])),
+        "the built-in model: the shipped settings"
+    );
     // Cross-validation with the settings says which they were.
-    let cv = ["evaluate", "--data", "data/letters", flipped.to_str().unwrap(), "--folds", "2", "--repeats", "1", "--params", c1.to_str().unwrap()];
+    let cv = [
+        "evaluate",
+        "--data",
+        "data/letters",
+        flipped.to_str().unwrap(),
+        "--folds",
+        "2",
+        "--repeats",
+        "1",
+        "--params",
+        c1.to_str().unwrap(),
+    ];
     let o = imr(&[&cv[..], &["--json"]].concat());
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(json_lines(&stdout(&o)).last().unwrap()["params"], c1.to_str().unwrap());
-    assert!(stdout(&imr(&cv)).lines().next().unwrap().ends_with(&format!("view rationale, settings {}", c1.display())));
+    assert_eq!(
+        json_lines(&stdout(&o)).last().unwrap()["params"],
+        c1.to_str().unwrap()
+    );
+    assert!(stdout(&imr(&cv))
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(&format!("view rationale, settings {}", c1.display())));
     // `imr params` shows a file merged over the shipped settings.
     let o = imr(&["params", "--params", c1.to_str().unwrap(), "--view", "case"]);
     let shown: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!((shown["outcome"]["view"].as_str(), shown["outcome"]["logistic"]["c"].as_f64()), (Some("case"), Some(1.0)));
+    assert_eq!(
+        (
+            shown["outcome"]["view"].as_str(),
+            shown["outcome"]["logistic"]["c"].as_f64()
+        ),
+        (Some("case"), Some(1.0))
+    );
     // Under the change, the case view's own defaults: IDF on (written only when off).
     assert_ne!(shown["outcome"]["tfidf"]["use_idf"], false);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&imr(&["params"]))).unwrap()["outcome"]["tfidf"]["use_idf"], false);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&imr(&["params"]))).unwrap()["outcome"]
+            ["tfidf"]["use_idf"],
+        false
+    );
     // A bad file is an error naming the file and the setting, before any letter is read.
     let typo = write(&d, "typo.json", br#"{"themes": {"logistic": {"cc": 3}}}"#);
     let bad = write(&d, "bad.json", br#"{"themes": {"threshold_shrink": 2}}"#);
-    let case = write(&d, "case.json", br#"{"outcome": {"view": "case", "features": {"fields": ["summary", "rationale"]}}}"#);
+    let case = write(
+        &d,
+        "case.json",
+        br#"{"outcome": {"view": "case", "features": {"fields": ["summary", "rationale"]}}}"#,
+    );
     for (cmd, file, what) in [
         ("train", &typo, "typo.json: themes.logistic.cc: unknown field `cc`, expected one of `c`"),
         ("evaluate", &bad, "bad.json: themes: invalid parameter threshold_shrink = 2: must be in [0, 1]"),
@@ -970,10 +2007,30 @@ fn params_file_changes_what_it_names_and_nothing_else() {
         assert_eq!(o.status.code(), Some(2), "{cmd}");
         assert!(stderr(&o).contains(what) && !stderr(&o).contains("no/such"), "{cmd}: {}", stderr(&o));
     }
-    let o = imr(&["evaluate", "--data", "data/letters", "--params", case.to_str().unwrap(), "--view", "rationale"]);
-    assert!(stderr(&o).contains("outcome.view: case here, but the view asked for is rationale"), "{}", stderr(&o));
+    let o = imr(&[
+        "evaluate",
+        "--data",
+        "data/letters",
+        "--params",
+        case.to_str().unwrap(),
+        "--view",
+        "rationale",
+    ]);
+    assert!(
+        stderr(&o).contains("outcome.view: case here, but the view asked for is rationale"),
+        "{}",
+        stderr(&o)
+    );
     // A trained model's settings are its own: --params does not go with --model.
-    let o = imr(&["evaluate", "--data", "data/letters", "--model", "models/default.json", "--params", c1.to_str().unwrap()]);
+    let o = imr(&[
+        "evaluate",
+        "--data",
+        "data/letters",
+        "--model",
+        "models/default.json",
+        "--params",
+        c1.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
 }
@@ -984,7 +2041,16 @@ fn shell_completions_cover_every_command() {
         let o = imr(&["completions", shell]);
         assert!(o.status.success(), "{shell}: {}", stderr(&o));
         let script = stdout(&o);
-        for word in ["parse", "train", "evaluate", "predict", "inspect", "params", "--gold", "--settings"] {
+        for word in [
+            "parse",
+            "train",
+            "evaluate",
+            "predict",
+            "inspect",
+            "params",
+            "--gold",
+            "--settings",
+        ] {
             assert!(script.contains(word), "{shell}: no {word}");
         }
     }

@@ -176,5 +176,8 @@ pub fn imr_closed(args: &[&str], close_stdout: bool) -> Output {
     } else {
         cmd.stdout(Stdio::piped()).stderr(writer);
     }
-    cmd.spawn().expect("run imr").wait_with_output().expect("imr output")
+    cmd.spawn()
+        .expect("run imr")
+        .wait_with_output()
+        .expect("imr output")
 }

@@ -16,9 +16,18 @@ pub struct Data {
 pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
     let (letters, failed) = read_reporting(paths)?;
     if letters.is_empty() {
-        anyhow::bail!("no letters could be read from {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        anyhow::bail!(
+            "no letters could be read from {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
-    let gold = gold_path.map(|g| Gold::load(g).with_context(|| "reading the gold file")).transpose()?;
+    let gold = gold_path
+        .map(|g| Gold::load(g).with_context(|| "reading the gold file"))
+        .transpose()?;
     let ex = examples(&letters, gold.as_ref());
     if let (Some(g), Some(gold)) = (gold_path, &gold) {
         // Items still train: the outcome's labels are the letters' own; the themes may belong to another item.
@@ -35,7 +44,11 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
             );
         }
         if mismatches.len() > SHOWN {
-            say!("imr: {}: {} more items whose gold decision is not the letter's", g.display(), mismatches.len() - SHOWN);
+            say!(
+                "imr: {}: {} more items whose gold decision is not the letter's",
+                g.display(),
+                mismatches.len() - SHOWN
+            );
         }
         // The join is on case number and item number: say when it found nothing, or left items out.
         let with = ex.iter().filter(|e| e.themes.is_some()).count();
@@ -46,18 +59,28 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
             say!("imr: {}: gold themes for {with} of the {} items; the other {} are left out of the theme models and metrics", g.display(), ex.len(), ex.len() - with);
         }
     }
-    Ok(Data { examples: ex, letters: letters.len(), gold, failed })
+    Ok(Data {
+        examples: ex,
+        letters: letters.len(),
+        gold,
+        failed,
+    })
 }
 
 /// The model file at `path`, a built-in model by name (`default`, `case`), or the default built-in model; with the
 /// name to report it by. A name is a bare word, as rustc's `--target` takes a built-in name or a `.json` file:
 /// `./case` is the file.
 pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
-    let Some(p) = path else { return Ok((ModelFile::builtin()?, BUILTIN_NAME.to_string())) };
+    let Some(p) = path else {
+        return Ok((ModelFile::builtin()?, BUILTIN_NAME.to_string()));
+    };
     if let Some(m) = p.to_str().and_then(ModelFile::builtin_named) {
         let (m, label) = m?;
         if p.exists() {
-            say!("imr: warning: --model {0} is {label}; ./{0} names the file here", p.display());
+            say!(
+                "imr: warning: --model {0} is {label}; ./{0} names the file here",
+                p.display()
+            );
         }
         return Ok((m, label.to_string()));
     }

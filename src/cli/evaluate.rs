@@ -5,8 +5,8 @@ use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
-use imr::model::{View, MIN_ITEMS_PER_CLASS};
 use imr::features::ItemText;
+use imr::model::{View, MIN_ITEMS_PER_CLASS};
 use imr::report::{write_plots, PlotData, Run};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -63,9 +63,18 @@ pub struct EvaluateArgs {
 pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     // Where the results go is checked before the (possibly long) run, not after it.
     if let Some(dir) = &a.plots {
-        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot write plots there", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot write plots there", dir.display()))?;
     }
-    let resolved = if a.model.is_none() { Some(super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?) } else { None };
+    let resolved = if a.model.is_none() {
+        Some(super::params::resolve(
+            a.params.as_deref(),
+            a.view,
+            a.gold.is_some(),
+        )?)
+    } else {
+        None
+    };
     // Checked now, written at the end (whole, or not at all): an existing file stays as it is until
     // then.
     if let Some(p) = &a.oof {
@@ -76,29 +85,59 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     if let Some(path) = &a.model {
         let (m, name) = data::load_model(Some(path))?;
         let docs: Vec<&ItemText> = d.examples.iter().map(|e| &e.text).collect();
-        let y: Vec<bool> = d.examples.iter().map(|e| e.decision.is_overturned()).collect();
+        let y: Vec<bool> = d
+            .examples
+            .iter()
+            .map(|e| e.decision.is_overturned())
+            .collect();
         let p = m.outcome.predict_proba(&docs)?;
         let outcome = BinaryMetrics::compute(&y, &p, m.outcome.threshold);
         let themes = match &m.themes {
             Some(tm) => {
-                let with: Vec<usize> = (0..d.examples.len()).filter(|&i| d.examples[i].themes.is_some()).collect();
-                (!with.is_empty()).then(|| -> Result<ThemeMetrics> {
-                    let decisions: Vec<_> = with.iter().map(|&i| Some(d.examples[i].decision)).collect();
-                    let pred = tm.predict(&with.iter().map(|&i| docs[i]).collect::<Vec<_>>(), &decisions)?;
-                    // Untrained themes too: their gold occurrences count as missed.
-                    let ids = tm.theme_ids();
-                    let truth: Vec<Vec<String>> = with.iter().map(|&i| d.examples[i].themes.clone().unwrap_or_default()).collect();
-                    Ok(ThemeMetrics::compute(&ids, &truth, &pred))
-                }).transpose()?
+                let with: Vec<usize> = (0..d.examples.len())
+                    .filter(|&i| d.examples[i].themes.is_some())
+                    .collect();
+                (!with.is_empty())
+                    .then(|| -> Result<ThemeMetrics> {
+                        let decisions: Vec<_> =
+                            with.iter().map(|&i| Some(d.examples[i].decision)).collect();
+                        let pred = tm.predict(
+                            &with.iter().map(|&i| docs[i]).collect::<Vec<_>>(),
+                            &decisions,
+                        )?;
+                        // Untrained themes too: their gold occurrences count as missed.
+                        let ids = tm.theme_ids();
+                        let truth: Vec<Vec<String>> = with
+                            .iter()
+                            .map(|&i| d.examples[i].themes.clone().unwrap_or_default())
+                            .collect();
+                        Ok(ThemeMetrics::compute(&ids, &truth, &pred))
+                    })
+                    .transpose()?
             }
             None => None,
         };
         if let Some(dir) = &a.plots {
             let data = PlotData {
-                subtitle: format!("model {} on {} items of {} letters", file_name(path), d.examples.len(), d.letters),
-                runs: vec![Run { label: "held out".into(), y: y.clone(), predicted: p.iter().map(|&p| m.outcome.decide(p).is_overturned()).collect(), p: p.clone() }],
+                subtitle: format!(
+                    "model {} on {} items of {} letters",
+                    file_name(path),
+                    d.examples.len(),
+                    d.letters
+                ),
+                runs: vec![Run {
+                    label: "held out".into(),
+                    y: y.clone(),
+                    predicted: p
+                        .iter()
+                        .map(|&p| m.outcome.decide(p).is_overturned())
+                        .collect(),
+                    p: p.clone(),
+                }],
                 threshold: Some(m.outcome.threshold),
-                theme_f1: themes.as_ref().map(|t| t.per_theme.iter().map(|(k, v)| (k.clone(), v.f1)).collect()),
+                theme_f1: themes
+                    .as_ref()
+                    .map(|t| t.per_theme.iter().map(|(k, v)| (k.clone(), v.f1)).collect()),
             };
             report_plots(dir, &data)?;
         }
@@ -111,22 +150,55 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             });
             writeln!(out, "{summary}")?;
         } else {
-            writeln!(out, "model {name} on {} items of {} letters", d.examples.len(), d.letters)?;
+            writeln!(
+                out,
+                "model {name} on {} items of {} letters",
+                d.examples.len(),
+                d.letters
+            )?;
             for (k, v) in &outcome_map {
                 if v.is_nan() {
                     // ROC-AUC and PR-AUC rank one decision against the other (null in --json).
-                    writeln!(out, "  {k:<18} -       (undefined: the items hold one decision only)")?;
+                    writeln!(
+                        out,
+                        "  {k:<18} -       (undefined: the items hold one decision only)"
+                    )?;
                 } else {
                     writeln!(out, "  {k:<18} {v:.4}")?;
                 }
             }
-            writeln!(out, "  confusion          [[TN FP] [FN TP]] = {:?}", outcome.confusion)?;
+            writeln!(
+                out,
+                "  confusion          [[TN FP] [FN TP]] = {:?}",
+                outcome.confusion
+            )?;
             if let Some(t) = &themes {
-                writeln!(out, "  themes micro-F1    {:.4}\n  themes macro-F1    {:.4}", t.micro_f1, t.macro_f1)?;
-                writeln!(out, "  {:<28} {:>9} {:>9} {:>9} {:>6}", "theme", "precision", "recall", "F1", "gold")?;
-                let num = |v: f64| if v.is_nan() { "-".to_string() } else { format!("{v:.3}") };
+                writeln!(
+                    out,
+                    "  themes micro-F1    {:.4}\n  themes macro-F1    {:.4}",
+                    t.micro_f1, t.macro_f1
+                )?;
+                writeln!(
+                    out,
+                    "  {:<28} {:>9} {:>9} {:>9} {:>6}",
+                    "theme", "precision", "recall", "F1", "gold"
+                )?;
+                let num = |v: f64| {
+                    if v.is_nan() {
+                        "-".to_string()
+                    } else {
+                        format!("{v:.3}")
+                    }
+                };
                 for (id, m) in &t.per_theme {
-                    writeln!(out, "  {id:<28} {:>9} {:>9} {:>9} {:>6}", num(m.precision), num(m.recall), num(m.f1), m.support)?;
+                    writeln!(
+                        out,
+                        "  {id:<28} {:>9} {:>9} {:>9} {:>6}",
+                        num(m.precision),
+                        num(m.recall),
+                        num(m.f1),
+                        m.support
+                    )?;
                 }
             }
         }
@@ -137,7 +209,14 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
     let cfg = CvConfig::new(a.folds, a.repeats, a.seed, !a.no_ablation);
     let pb = progress::bar(a.folds * a.repeats, "evaluate");
-    let r = cross_validate(&d.examples, &params, theme_params.as_ref(), &theme_ids, &cfg, &|| pb.inc(1))?;
+    let r = cross_validate(
+        &d.examples,
+        &params,
+        theme_params.as_ref(),
+        &theme_ids,
+        &cfg,
+        &|| pb.inc(1),
+    )?;
     pb.finish_and_clear();
     let mut untrained: BTreeMap<&str, usize> = BTreeMap::new();
     for id in r.folds.iter().flat_map(|f| &f.untrained_themes) {
@@ -154,7 +233,13 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         for o in &r.oof {
             let e = &d.examples[o.index];
             let theme_scores: Option<serde_json::Map<String, serde_json::Value>> =
-                o.theme_scores.as_ref().map(|sc| theme_ids.iter().cloned().zip(sc.iter().map(|&p| json!(p))).collect());
+                o.theme_scores.as_ref().map(|sc| {
+                    theme_ids
+                        .iter()
+                        .cloned()
+                        .zip(sc.iter().map(|&p| json!(p)))
+                        .collect()
+                });
             let row = json!({
                 "repeat": o.repeat, "fold": o.fold, "case_number": e.case_number, "item": e.item, "title": e.title,
                 "decision": e.decision, "p_overturned": o.p_overturned, "predicted": o.predicted, "themes": o.themes, "theme_scores": theme_scores,
@@ -162,7 +247,9 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             });
             rows.push(row);
         }
-        imr::output::write_with(path, |w| rows.iter().try_for_each(|row| writeln!(w, "{row}")))?;
+        imr::output::write_with(path, |w| {
+            rows.iter().try_for_each(|row| writeln!(w, "{row}"))
+        })?;
     }
     if let Some(dir) = &a.plots {
         let runs = (0..a.repeats)
@@ -170,7 +257,10 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                 let oof: Vec<_> = r.oof.iter().filter(|o| o.repeat == rep).collect();
                 Run {
                     label: format!("repeat {}", rep + 1),
-                    y: oof.iter().map(|o| d.examples[o.index].decision.is_overturned()).collect(),
+                    y: oof
+                        .iter()
+                        .map(|o| d.examples[o.index].decision.is_overturned())
+                        .collect(),
                     p: oof.iter().map(|o| o.p_overturned).collect(),
                     predicted: oof.iter().map(|o| o.predicted.is_overturned()).collect(),
                 }
@@ -178,61 +268,125 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             .collect();
         let s = &r.summary;
         let data = PlotData {
-            subtitle: format!("{} view, {}-fold x {} grouped CV, {} items of {} letters", s.view, s.folds, s.repeats, s.items, s.letters),
+            subtitle: format!(
+                "{} view, {}-fold x {} grouped CV, {} items of {} letters",
+                s.view, s.folds, s.repeats, s.items, s.letters
+            ),
             runs,
             threshold: None,
-            theme_f1: s.per_theme.as_ref().map(|per| per.iter().map(|(k, t)| (k.clone(), t.f1)).collect()),
+            theme_f1: s
+                .per_theme
+                .as_ref()
+                .map(|per| per.iter().map(|(k, t)| (k.clone(), t.f1)).collect()),
         };
         report_plots(dir, &data)?;
     }
     if a.json {
         for f in &r.folds {
             let mut v = serde_json::to_value(f)?;
-            v.as_object_mut().expect("object").insert("type".into(), json!("fold"));
+            v.as_object_mut()
+                .expect("object")
+                .insert("type".into(), json!("fold"));
             writeln!(out, "{v}")?;
         }
         let mut v = serde_json::to_value(&r.summary)?;
         let o = v.as_object_mut().expect("object");
         o.insert("type".into(), json!("summary"));
         // Which settings gave these figures: the params file, or null for the shipped settings.
-        o.insert("params".into(), json!(a.params.as_ref().map(|p| p.display().to_string())));
+        o.insert(
+            "params".into(),
+            json!(a.params.as_ref().map(|p| p.display().to_string())),
+        );
         writeln!(out, "{v}")?;
     } else {
         let s = &r.summary;
-        let settings = a.params.as_ref().map_or("shipped settings".into(), |p| format!("settings {}", p.display()));
+        let settings = a.params.as_ref().map_or("shipped settings".into(), |p| {
+            format!("settings {}", p.display())
+        });
         writeln!(out, "{}-fold x {} cross-validation, grouped by letter, seed {}: {} items of {} letters, view {}, {settings}", s.folds, s.repeats, s.seed, s.items, s.letters, s.view)?;
         write!(out, "{:<8}", "fold")?;
-        let names: Vec<&str> = ["roc_auc", "pr_auc", "f1", "precision", "recall", "balanced_accuracy", "brier", "log_loss"].to_vec();
+        let names: Vec<&str> = [
+            "roc_auc",
+            "pr_auc",
+            "f1",
+            "precision",
+            "recall",
+            "balanced_accuracy",
+            "brier",
+            "log_loss",
+        ]
+        .to_vec();
         for n in &names {
             write!(out, " {:>9}", short(n))?;
         }
-        writeln!(out, "{}", if theme_params.is_some() { "  themes µF1" } else { "" })?;
+        writeln!(
+            out,
+            "{}",
+            if theme_params.is_some() {
+                "  themes µF1"
+            } else {
+                ""
+            }
+        )?;
         for f in &r.folds {
             let m: BTreeMap<&str, f64> = outcome_values(&f.outcome).into_iter().collect();
             write!(out, "{:<8}", format!("{}.{}", f.repeat + 1, f.fold + 1))?;
             for n in &names {
                 write!(out, " {:>9.3}", m[n])?;
             }
-            writeln!(out, "{}", f.themes.as_ref().map(|t| format!("  {:>10.3}", t.micro_f1)).unwrap_or_default())?;
+            writeln!(
+                out,
+                "{}",
+                f.themes
+                    .as_ref()
+                    .map(|t| format!("  {:>10.3}", t.micro_f1))
+                    .unwrap_or_default()
+            )?;
         }
         write!(out, "{:<8}", "mean")?;
         for n in &names {
             write!(out, " {:>9.3}", s.outcome[*n])?;
         }
-        writeln!(out, "{}", s.themes.as_ref().map(|t| format!("  {:>10.3}", t["micro_f1"])).unwrap_or_default())?;
+        writeln!(
+            out,
+            "{}",
+            s.themes
+                .as_ref()
+                .map(|t| format!("  {:>10.3}", t["micro_f1"]))
+                .unwrap_or_default()
+        )?;
         write!(out, "{:<8}", "sd")?;
         for n in &names {
             write!(out, " {:>9.3}", s.outcome_sd[*n])?;
         }
-        writeln!(out, "{}", s.themes_sd.as_ref().map(|t| format!("  {:>10.3}", t["micro_f1"])).unwrap_or_default())?;
+        writeln!(
+            out,
+            "{}",
+            s.themes_sd
+                .as_ref()
+                .map(|t| format!("  {:>10.3}", t["micro_f1"]))
+                .unwrap_or_default()
+        )?;
         if let Some(m) = &s.outcome_masked {
             writeln!(out, "verdict sentences masked: ROC-AUC {:.3}, PR-AUC {:.3}, F1 {:.3} (the skill left without the sentence that states the outcome)", m["roc_auc"], m["pr_auc"], m["f1"])?;
         }
         if let (Some(t), Some(per)) = (&s.themes, &s.per_theme) {
-            writeln!(out, "themes: micro-F1 {:.3}, macro-F1 {:.3}", t["micro_f1"], t["macro_f1"])?;
-            writeln!(out, "  {:<28} {:>9} {:>9} {:>15} {:>6}", "theme", "precision", "recall", "F1 +- sd", "gold")?;
+            writeln!(
+                out,
+                "themes: micro-F1 {:.3}, macro-F1 {:.3}",
+                t["micro_f1"], t["macro_f1"]
+            )?;
+            writeln!(
+                out,
+                "  {:<28} {:>9} {:>9} {:>15} {:>6}",
+                "theme", "precision", "recall", "F1 +- sd", "gold"
+            )?;
             for (id, m) in per {
-                writeln!(out, "  {id:<28} {:>9.3} {:>9.3} {:>7.3} +- {:.3} {:>6}", m.precision, m.recall, m.f1, m.f1_sd, m.support)?;
+                writeln!(
+                    out,
+                    "  {id:<28} {:>9.3} {:>9.3} {:>7.3} +- {:.3} {:>6}",
+                    m.precision, m.recall, m.f1, m.f1_sd, m.support
+                )?;
             }
         }
     }
@@ -242,13 +396,20 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
 /// Writes the plots; says where on stderr, so stdout stays the report (or JSON lines).
 fn report_plots(dir: &std::path::Path, data: &PlotData) -> Result<()> {
     let files = write_plots(dir, data)?;
-    let why = if data.ranks() { "" } else { " (no ROC or precision-recall curve: the items hold one decision only)" };
+    let why = if data.ranks() {
+        ""
+    } else {
+        " (no ROC or precision-recall curve: the items hold one decision only)"
+    };
     say!("imr: wrote {} plots to {}{why}", files.len(), dir.display());
     Ok(())
 }
 
 fn file_name(p: &std::path::Path) -> String {
-    p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn short(n: &str) -> &str {
@@ -260,5 +421,9 @@ fn short(n: &str) -> &str {
 }
 
 fn exit(failed: usize) -> ExitCode {
-    if failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS }
+    if failed > 0 {
+        ExitCode::from(super::EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

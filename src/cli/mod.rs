@@ -210,7 +210,10 @@ pub fn main() -> ExitCode {
 fn closed_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         let kind = c.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
-        let kind = kind.or_else(|| c.downcast_ref::<serde_json::Error>().and_then(serde_json::Error::io_error_kind));
+        let kind = kind.or_else(|| {
+            c.downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+        });
         kind == Some(std::io::ErrorKind::BrokenPipe)
     })
 }

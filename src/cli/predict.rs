@@ -3,10 +3,10 @@
 use super::parse::read_reporting;
 use anyhow::{bail, Context, Result};
 use imr::features::ItemText;
+use imr::input::Lines;
 use imr::model::{ItemToScore, Prediction, TermWeight};
 use imr::Decision;
 use serde::Deserialize;
-use imr::input::Lines;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,7 +49,10 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let mut rows: Vec<Row> = Vec::new();
     let mut failed = 0;
     if let Some(t) = &a.text {
-        rows.push(Row { source: "--text".into(), item: ItemToScore::from_rationale(t, 1) });
+        rows.push(Row {
+            source: "--text".into(),
+            item: ItemToScore::from_rationale(t, 1),
+        });
     } else if let Some(path) = &a.items {
         (rows, failed) = read_items(path)?;
     } else if !a.inputs.is_empty() {
@@ -58,14 +61,20 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         for l in &letters {
             for it in &l.items {
                 let source = format!("{} (case {}, item {})", l.source, l.case_number, it.number);
-                rows.push(Row { source, item: ItemToScore::from_item(l, it) });
+                rows.push(Row {
+                    source,
+                    item: ItemToScore::from_item(l, it),
+                });
             }
         }
     } else {
         for line in Lines::new(std::io::stdin().lock()) {
             match line.context("stdin: cannot read")? {
                 (n, Ok(text)) if !text.trim().is_empty() => {
-                    rows.push(Row { source: format!("stdin:{n}"), item: ItemToScore::from_rationale(&text, n) });
+                    rows.push(Row {
+                        source: format!("stdin:{n}"),
+                        item: ItemToScore::from_rationale(&text, n),
+                    });
                 }
                 (_, Ok(_)) => {}
                 (n, Err(e)) => {
@@ -80,21 +89,46 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     }
     // An item with none of the text the model's view reads would score the model's intercept: report it instead
     // (a case-view model given rationale text, a letter item without a rationale).
-    let (rows, unreadable): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| model.reads(&r.item.text));
+    let (rows, unreadable): (Vec<Row>, Vec<Row>) =
+        rows.into_iter().partition(|r| model.reads(&r.item.text));
     let view = model.outcome.view;
-    let names = view.fields().iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
-    let hint = if view == imr::model::View::Case { "" } else { "; a request without a rationale is forecast by --model case" };
+    let names = view
+        .fields()
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hint = if view == imr::model::View::Case {
+        ""
+    } else {
+        "; a request without a rationale is forecast by --model case"
+    };
     for r in &unreadable {
-        say!("imr: {}: nothing for the {} view of {model_name} to read (it reads {names}){hint}", r.source, view.name());
+        say!(
+            "imr: {}: nothing for the {} view of {model_name} to read (it reads {names}){hint}",
+            r.source,
+            view.name()
+        );
     }
     failed += unreadable.len();
     if rows.is_empty() {
         bail!("no item to score");
     }
     // The fitted themes (an untrained one has no score).
-    let mut ids: Vec<String> = model.themes.iter().flat_map(|t| &t.themes).map(|t| t.id.clone()).collect();
+    let mut ids: Vec<String> = model
+        .themes
+        .iter()
+        .flat_map(|t| &t.themes)
+        .map(|t| t.id.clone())
+        .collect();
     ids.sort_unstable();
-    let format = if a.json { Format::Json } else if a.csv { Format::Csv } else { Format::Table };
+    let format = if a.json {
+        Format::Json
+    } else if a.csv {
+        Format::Csv
+    } else {
+        Format::Table
+    };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     write_header(&mut out, format, &ids)?;
     // Scored in chunks and written as they come: memory follows the chunk, not the input, and output starts at
@@ -107,7 +141,8 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         if chunk.is_empty() {
             break;
         }
-        let (sources, items): (Vec<String>, Vec<ItemToScore>) = chunk.into_iter().map(|r| (r.source, r.item)).unzip();
+        let (sources, items): (Vec<String>, Vec<ItemToScore>) =
+            chunk.into_iter().map(|r| (r.source, r.item)).unzip();
         let preds = model.predict(items, a.top)?;
         // Scored, but on no evidence: say so rather than let the intercept pass for a reading.
         for (p, source) in preds.iter().zip(&sources) {
@@ -122,7 +157,11 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     }
     pb.finish_and_clear();
     out.flush()?;
-    Ok(if failed > 0 { ExitCode::from(super::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(super::EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Items scored at a time.
@@ -140,17 +179,37 @@ fn write_header(out: &mut impl Write, format: Format, ids: &[String]) -> std::io
         Format::Json => Ok(()),
         Format::Csv => {
             // Every fitted theme's score gets a column, as `theme_scores` in --json.
-            let mut header: Vec<String> =
-                ["case_number", "item", "title", "decision", "p_overturned", "predicted", "known_terms", "themes"].map(String::from).into();
+            let mut header: Vec<String> = [
+                "case_number",
+                "item",
+                "title",
+                "decision",
+                "p_overturned",
+                "predicted",
+                "known_terms",
+                "themes",
+            ]
+            .map(String::from)
+            .into();
             header.extend(ids.iter().map(|id| format!("theme_score_{id}")));
             header.extend(["theme_evidence", "top_overturned", "top_upheld"].map(String::from));
             super::csv_record(out, &header)
         }
-        Format::Table => writeln!(out, "{:<22} {:>4}  {:<40} {:>10}  {:>6}  {:<10}  themes", "case", "item", "title", "decision", "p(ovr)", "predicted"),
+        Format::Table => writeln!(
+            out,
+            "{:<22} {:>4}  {:<40} {:>10}  {:>6}  {:<10}  themes",
+            "case", "item", "title", "decision", "p(ovr)", "predicted"
+        ),
     }
 }
 
-fn write_prediction(out: &mut impl Write, format: Format, ids: &[String], top: usize, p: &Prediction) -> Result<()> {
+fn write_prediction(
+    out: &mut impl Write,
+    format: Format,
+    ids: &[String],
+    top: usize,
+    p: &Prediction,
+) -> Result<()> {
     match format {
         Format::Json => {
             serde_json::to_writer(&mut *out, p)?;
@@ -158,8 +217,18 @@ fn write_prediction(out: &mut impl Write, format: Format, ids: &[String], top: u
         }
         Format::Csv => {
             // Numbers in full (shortest round-trip) precision, so that a ranking read from the CSV is the model's.
-            let words = |v: &[TermWeight]| v.iter().map(|t| t.text.clone()).collect::<Vec<_>>().join("; ");
-            let evidence = p.theme_evidence.iter().map(|(id, v)| format!("{id}: {}", words(v))).collect::<Vec<_>>().join(" | ");
+            let words = |v: &[TermWeight]| {
+                v.iter()
+                    .map(|t| t.text.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let evidence = p
+                .theme_evidence
+                .iter()
+                .map(|(id, v)| format!("{id}: {}", words(v)))
+                .collect::<Vec<_>>()
+                .join(" | ");
             let mut fields = vec![
                 p.case_number.clone().unwrap_or_default(),
                 p.item.to_string(),
@@ -170,19 +239,32 @@ fn write_prediction(out: &mut impl Write, format: Format, ids: &[String], top: u
                 p.known_terms.to_string(),
                 p.themes.join(" "),
             ];
-            fields.extend(ids.iter().map(|id| p.theme_scores.get(id).map(f64::to_string).unwrap_or_default()));
+            fields.extend(ids.iter().map(|id| {
+                p.theme_scores
+                    .get(id)
+                    .map(f64::to_string)
+                    .unwrap_or_default()
+            }));
             fields.extend([evidence, words(&p.top_overturned), words(&p.top_upheld)]);
             super::csv_record(out, &fields)?;
         }
         Format::Table => {
-            let title: String = p.title.clone().unwrap_or_else(|| "(rationale)".into()).chars().take(40).collect();
+            let title: String = p
+                .title
+                .clone()
+                .unwrap_or_else(|| "(rationale)".into())
+                .chars()
+                .take(40)
+                .collect();
             writeln!(
                 out,
                 "{:<22} {:>4}  {:<40} {:>10}  {:>6.3}  {:<10}  {}",
                 p.case_number.clone().unwrap_or_else(|| "-".into()),
                 p.item,
                 title,
-                p.decision.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                p.decision
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
                 p.p_overturned,
                 p.predicted.to_string(),
                 p.themes.join(", ")
@@ -192,8 +274,14 @@ fn write_prediction(out: &mut impl Write, format: Format, ids: &[String], top: u
                 return Ok(());
             }
             // A side or theme without a term (an item of unknown words, a theme set by the decision rule) gets no line.
-            let sides = [("towards Overturned", &p.top_overturned), ("towards Upheld", &p.top_upheld)];
-            for (label, v) in sides.into_iter().chain(p.theme_evidence.iter().map(|(id, v)| (id.as_str(), v))) {
+            let sides = [
+                ("towards Overturned", &p.top_overturned),
+                ("towards Upheld", &p.top_upheld),
+            ];
+            for (label, v) in sides
+                .into_iter()
+                .chain(p.theme_evidence.iter().map(|(id, v)| (id.as_str(), v)))
+            {
                 if !v.is_empty() {
                     // Quoted as Rust strings: a quote or a line break inside a matched cue is escaped, so each
                     // term's bounds and the table's lines stay readable.
@@ -232,16 +320,25 @@ fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::io::BufReader::new(std::fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()))?))
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?,
+        ))
     };
-    let name = if path == Path::new("-") { "stdin".to_string() } else { path.display().to_string() };
+    let name = if path == Path::new("-") {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    };
     let (mut rows, mut failed) = (Vec::new(), 0);
     for line in Lines::new(reader) {
         let (n, line) = line.with_context(|| format!("{name}: cannot read"))?;
         let i = n - 1;
         let parsed = line.and_then(|l| match l.trim() {
             "" => Ok(None),
-            _ => serde_json::from_str::<ItemInput>(&l).map(Some).map_err(|e| e.to_string()),
+            _ => serde_json::from_str::<ItemInput>(&l)
+                .map(Some)
+                .map_err(|e| e.to_string()),
         });
         match parsed {
             Ok(None) => {}

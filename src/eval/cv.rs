@@ -4,9 +4,11 @@
 use super::folds::{stratified_group_kfold, Split};
 use super::metrics::{BinaryMetrics, MeanSd, Prf, ThemeMetrics};
 use crate::error::{Error, Result};
-use crate::Decision;
 use crate::features::{Featurizer, ItemText};
-use crate::model::{Example, OutcomeModel, OutcomeParams, OutcomeValidParams, ThemeModels, ThemeValidParams};
+use crate::model::{
+    Example, OutcomeModel, OutcomeParams, OutcomeValidParams, ThemeModels, ThemeValidParams,
+};
+use crate::Decision;
 use linfa::ParamGuard;
 use rayon::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -39,15 +41,29 @@ pub const MAX_REPEATS: usize = 1000;
 
 impl CvConfig {
     pub fn new(folds: usize, repeats: usize, seed: u64, ablation: bool) -> Self {
-        CvConfig { folds, repeats, seed, ablation, parallel_folds_max_nnz: default_parallel_folds_max_nnz() }
+        CvConfig {
+            folds,
+            repeats,
+            seed,
+            ablation,
+            parallel_folds_max_nnz: default_parallel_folds_max_nnz(),
+        }
     }
 
     pub fn check(&self) -> Result<()> {
         if !(2..=MAX_FOLDS).contains(&self.folds) {
-            return Err(Error::InvalidParam { name: "folds", value: self.folds.to_string(), reason: "must be 2 to 100" });
+            return Err(Error::InvalidParam {
+                name: "folds",
+                value: self.folds.to_string(),
+                reason: "must be 2 to 100",
+            });
         }
         if !(1..=MAX_REPEATS).contains(&self.repeats) {
-            return Err(Error::InvalidParam { name: "repeats", value: self.repeats.to_string(), reason: "must be 1 to 1000" });
+            return Err(Error::InvalidParam {
+                name: "repeats",
+                value: self.repeats.to_string(),
+                reason: "must be 1 to 1000",
+            });
         }
         Ok(())
     }
@@ -151,12 +167,18 @@ fn f64_or_null<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::E
 
 /// JSON has no NaN: serde_json writes an undefined metric as null, so a model file's CV summary reads null back
 /// as NaN (a file that `imr train` wrote must load).
-fn metrics_or_null<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<BTreeMap<String, f64>, D::Error> {
+fn metrics_or_null<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<BTreeMap<String, f64>, D::Error> {
     let m: BTreeMap<String, Option<f64>> = Deserialize::deserialize(d)?;
-    Ok(m.into_iter().map(|(k, v)| (k, v.unwrap_or(f64::NAN))).collect())
+    Ok(m.into_iter()
+        .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
+        .collect())
 }
 
-fn some_metrics_or_null<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<BTreeMap<String, f64>>, D::Error> {
+fn some_metrics_or_null<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<BTreeMap<String, f64>>, D::Error> {
     #[derive(Deserialize)]
     struct Metrics(#[serde(deserialize_with = "metrics_or_null")] BTreeMap<String, f64>);
     Ok(Option::<Metrics>::deserialize(d)?.map(|m| m.0))
@@ -185,7 +207,10 @@ pub fn outcome_values(m: &BinaryMetrics) -> Vec<(&'static str, f64)> {
     ]
 }
 
-fn summarise<T>(items: &[T], values: impl Fn(&T) -> Vec<(&'static str, f64)>) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
+fn summarise<T>(
+    items: &[T],
+    values: impl Fn(&T) -> Vec<(&'static str, f64)>,
+) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
     let mut cols: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for it in items {
         for (k, v) in values(it) {
@@ -205,11 +230,25 @@ fn summarise<T>(items: &[T], values: impl Fn(&T) -> Vec<(&'static str, f64)>) ->
 /// Every fold needs test letters, and every training side both outcomes: so at least `folds` letters, and each
 /// decision in at least two letters (the folds put such letters in different folds). Returns the letter count.
 fn check_data(groups: &[String], y: &[bool], folds: usize) -> Result<usize> {
-    let letters = |want: bool| groups.iter().zip(y).filter(|(_, &o)| o == want).map(|(g, _)| g).collect::<std::collections::BTreeSet<_>>().len();
-    let all = groups.iter().collect::<std::collections::BTreeSet<_>>().len();
+    let letters = |want: bool| {
+        groups
+            .iter()
+            .zip(y)
+            .filter(|(_, &o)| o == want)
+            .map(|(g, _)| g)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let all = groups
+        .iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let context = || "cross-validation".to_string();
     if all < folds {
-        return Err(Error::Data { context: context(), message: format!("{folds} folds need at least {folds} letters, the data has {all}") });
+        return Err(Error::Data {
+            context: context(),
+            message: format!("{folds} folds need at least {folds} letters, the data has {all}"),
+        });
     }
     for (want, name) in [(true, "Overturned"), (false, "Upheld")] {
         let (n, l) = (y.iter().filter(|&&o| o == want).count(), letters(want));
@@ -234,7 +273,10 @@ pub fn cross_validate(
 ) -> Result<CvReport> {
     cfg.check()?;
     let groups: Vec<String> = examples.iter().map(|e| e.case_number.clone()).collect();
-    let y: Vec<bool> = examples.iter().map(|e| e.decision.is_overturned()).collect();
+    let y: Vec<bool> = examples
+        .iter()
+        .map(|e| e.decision.is_overturned())
+        .collect();
     let letters = check_data(&groups, &y, cfg.folds)?;
     let docs: Vec<&ItemText> = examples.iter().map(|e| &e.text).collect();
     let masked_params = (cfg.ablation && outcome_params.view == crate::model::View::Rationale)
@@ -243,22 +285,40 @@ pub fn cross_validate(
     // The analyzer learns nothing from data, so every item is analysed once per feature set; the TF-IDF
     // vocabulary and IDF, and the models, are fitted inside each fold on its training rows only.
     let counts = Featurizer::new(outcome_params.features.clone())?.count(&docs);
-    let masked_counts = masked_params.as_ref().map(|mp| Featurizer::new(mp.features.clone()).map(|f| f.count(&docs))).transpose()?;
-    let theme_counts = theme_params.map(|tp| Featurizer::new(tp.features.clone()).map(|f| f.count(&docs))).transpose()?;
+    let masked_counts = masked_params
+        .as_ref()
+        .map(|mp| Featurizer::new(mp.features.clone()).map(|f| f.count(&docs)))
+        .transpose()?;
+    let theme_counts = theme_params
+        .map(|tp| Featurizer::new(tp.features.clone()).map(|f| f.count(&docs)))
+        .transpose()?;
     let splits = stratified_group_kfold(&groups, &y, cfg.folds, cfg.repeats, cfg.seed);
     let run = |s: &Split| -> Result<(FoldResult, Vec<OofPrediction>)> {
         let labels = |idx: &[usize]| -> Vec<bool> { idx.iter().map(|&i| y[i]).collect() };
         let (tr_y, te_y) = (labels(&s.train), labels(&s.test));
         // The fold's own stream for the inner folds (calibration, theme thresholds).
-        let fold_seed = cfg.seed.wrapping_add(s.repeat as u64 * 1000 + s.fold as u64);
+        let fold_seed = cfg
+            .seed
+            .wrapping_add(s.repeat as u64 * 1000 + s.fold as u64);
         let tr_groups: Vec<String> = s.train.iter().map(|&i| groups[i].clone()).collect();
-        let model = OutcomeModel::fit_rows(outcome_params, &counts, &s.train, &tr_y, &tr_groups, fold_seed)?;
+        let model = OutcomeModel::fit_rows(
+            outcome_params,
+            &counts,
+            &s.train,
+            &tr_y,
+            &tr_groups,
+            fold_seed,
+        )?;
         let p = model.predict_proba_rows(&counts, &s.test);
         let outcome = BinaryMetrics::compute(&te_y, &p, model.threshold);
         let outcome_masked = match (&masked_params, &masked_counts) {
             (Some(mp), Some(mc)) => {
                 let m = OutcomeModel::fit_rows(mp, mc, &s.train, &tr_y, &tr_groups, fold_seed)?;
-                Some(BinaryMetrics::compute(&te_y, &m.predict_proba_rows(mc, &s.test), m.threshold))
+                Some(BinaryMetrics::compute(
+                    &te_y,
+                    &m.predict_proba_rows(mc, &s.test),
+                    m.threshold,
+                ))
             }
             _ => None,
         };
@@ -266,8 +326,18 @@ pub fn cross_validate(
         let mut untrained_themes = Vec::new();
         let themes = match (theme_params, &theme_counts) {
             (Some(tp), Some(tc)) => {
-                let tr: Vec<usize> = s.train.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
-                let te: Vec<usize> = s.test.iter().copied().filter(|&i| examples[i].themes.is_some()).collect();
+                let tr: Vec<usize> = s
+                    .train
+                    .iter()
+                    .copied()
+                    .filter(|&i| examples[i].themes.is_some())
+                    .collect();
+                let te: Vec<usize> = s
+                    .test
+                    .iter()
+                    .copied()
+                    .filter(|&i| examples[i].themes.is_some())
+                    .collect();
                 let gold = |i: usize| examples[i].themes.clone().unwrap_or_default();
                 let tm = ThemeModels::fit_rows(
                     tp,
@@ -285,7 +355,11 @@ pub fn cross_validate(
                     theme_pred.insert(i, (p.clone(), tm.scores_in(theme_ids, &sc)));
                 }
                 untrained_themes = tm.untrained.into_iter().map(|u| u.id).collect();
-                Some(ThemeMetrics::compute(theme_ids, &te.iter().map(|&i| gold(i)).collect::<Vec<_>>(), &pred))
+                Some(ThemeMetrics::compute(
+                    theme_ids,
+                    &te.iter().map(|&i| gold(i)).collect::<Vec<_>>(),
+                    &pred,
+                ))
             }
             _ => None,
         };
@@ -295,33 +369,58 @@ pub fn cross_validate(
             .zip(&p)
             .map(|(&i, &p)| {
                 let (themes, theme_scores) = theme_pred.remove(&i).unzip();
-                OofPrediction { repeat: s.repeat, fold: s.fold, index: i, p_overturned: p, predicted: model.decide(p), themes, theme_scores }
+                OofPrediction {
+                    repeat: s.repeat,
+                    fold: s.fold,
+                    index: i,
+                    p_overturned: p,
+                    predicted: model.decide(p),
+                    themes,
+                    theme_scores,
+                }
             })
             .collect();
         progress();
         Ok((
-            FoldResult { repeat: s.repeat, fold: s.fold, train_items: s.train.len(), test_items: s.test.len(), outcome, outcome_masked, themes, untrained_themes },
+            FoldResult {
+                repeat: s.repeat,
+                fold: s.fold,
+                train_items: s.train.len(),
+                test_items: s.test.len(),
+                outcome,
+                outcome_masked,
+                themes,
+                untrained_themes,
+            },
             oof,
         ))
     };
     // See `CvConfig::parallel_folds_max_nnz`.
-    let results: Vec<(FoldResult, Vec<OofPrediction>)> = if counts.nnz() <= cfg.parallel_folds_max_nnz {
-        splits.par_iter().map(run).collect::<Result<_>>()?
-    } else {
-        splits.iter().map(run).collect::<Result<_>>()?
-    };
+    let results: Vec<(FoldResult, Vec<OofPrediction>)> =
+        if counts.nnz() <= cfg.parallel_folds_max_nnz {
+            splits.par_iter().map(run).collect::<Result<_>>()?
+        } else {
+            splits.iter().map(run).collect::<Result<_>>()?
+        };
     let (folds, oof): (Vec<FoldResult>, Vec<Vec<OofPrediction>>) = results.into_iter().unzip();
     let (outcome, outcome_sd) = summarise(&folds, |f| outcome_values(&f.outcome));
-    let outcome_masked = folds
-        .iter()
-        .all(|f| f.outcome_masked.is_some())
-        .then(|| summarise(&folds, |f| outcome_values(f.outcome_masked.as_ref().expect("checked"))).0);
+    let outcome_masked = folds.iter().all(|f| f.outcome_masked.is_some()).then(|| {
+        summarise(&folds, |f| {
+            outcome_values(f.outcome_masked.as_ref().expect("checked"))
+        })
+        .0
+    });
     let with_themes: Vec<&ThemeMetrics> = folds.iter().filter_map(|f| f.themes.as_ref()).collect();
     let (themes, themes_sd, per_theme) = if with_themes.is_empty() {
         (None, None, None)
     } else {
-        let (m, sd) = summarise(&with_themes, |t| vec![("micro_f1", t.micro_f1), ("macro_f1", t.macro_f1)]);
-        let per = theme_ids.iter().map(|id| (id.clone(), ThemeSummary::of(id, &with_themes, cfg.repeats))).collect();
+        let (m, sd) = summarise(&with_themes, |t| {
+            vec![("micro_f1", t.micro_f1), ("macro_f1", t.macro_f1)]
+        });
+        let per = theme_ids
+            .iter()
+            .map(|id| (id.clone(), ThemeSummary::of(id, &with_themes, cfg.repeats)))
+            .collect();
         (Some(m), Some(sd), Some(per))
     };
     Ok(CvReport {
@@ -351,19 +450,41 @@ mod tests {
     use crate::model::ThemeParams;
 
     fn examples() -> Vec<Example> {
-        let words = ["pain", "relief", "therapy", "imaging", "opioid", "function", "sessions", "flags"];
+        let words = [
+            "pain", "relief", "therapy", "imaging", "opioid", "function", "sessions", "flags",
+        ];
         (0..60)
             .map(|i| {
                 let overturned = i % 4 == 0;
-                let verdict = if overturned { "is medically necessary" } else { "is not medically necessary" };
-                let text = format!("{} {} {} documented. The request {verdict}.", words[i % 8], words[(i * 3) % 8], words[(i * 5 + 1) % 8]);
+                let verdict = if overturned {
+                    "is medically necessary"
+                } else {
+                    "is not medically necessary"
+                };
+                let text = format!(
+                    "{} {} {} documented. The request {verdict}.",
+                    words[i % 8],
+                    words[(i * 3) % 8],
+                    words[(i * 5 + 1) % 8]
+                );
                 Example {
                     case_number: format!("CM{}", i / 2),
                     item: i % 2 + 1,
                     title: String::new(),
-                    decision: if overturned { Decision::Overturned } else { Decision::Upheld },
+                    decision: if overturned {
+                        Decision::Overturned
+                    } else {
+                        Decision::Upheld
+                    },
                     text: ItemText::from_rationale(&text),
-                    themes: Some(vec![if overturned { "criteria_met" } else if i % 3 == 0 { "no_red_flags" } else { "criteria_not_met" }.into()]),
+                    themes: Some(vec![if overturned {
+                        "criteria_met"
+                    } else if i % 3 == 0 {
+                        "no_red_flags"
+                    } else {
+                        "criteria_not_met"
+                    }
+                    .into()]),
                 }
             })
             .collect()
@@ -373,21 +494,47 @@ mod tests {
     /// ends.
     #[test]
     fn folds_and_repeats_are_bounded() {
-        let err = |folds, repeats| CvConfig::new(folds, repeats, 1, false).check().map_err(|e| e.to_string());
+        let err = |folds, repeats| {
+            CvConfig::new(folds, repeats, 1, false)
+                .check()
+                .map_err(|e| e.to_string())
+        };
         assert!(err(5, 3).is_ok() && err(MAX_FOLDS, MAX_REPEATS).is_ok());
-        assert_eq!(err(101, 1).unwrap_err(), "invalid parameter folds = 101: must be 2 to 100");
-        assert_eq!(err(1, 1).unwrap_err(), "invalid parameter folds = 1: must be 2 to 100");
-        assert_eq!(err(5, usize::MAX).unwrap_err(), format!("invalid parameter repeats = {}: must be 1 to 1000", usize::MAX));
+        assert_eq!(
+            err(101, 1).unwrap_err(),
+            "invalid parameter folds = 101: must be 2 to 100"
+        );
+        assert_eq!(
+            err(1, 1).unwrap_err(),
+            "invalid parameter folds = 1: must be 2 to 100"
+        );
+        assert_eq!(
+            err(5, usize::MAX).unwrap_err(),
+            format!(
+                "invalid parameter repeats = {}: must be 1 to 1000",
+                usize::MAX
+            )
+        );
         assert!(err(5, 0).is_err());
     }
 
     #[test]
     fn folds_one_at_a_time_give_the_parallel_report() {
         let examples = examples();
-        let ids: Vec<String> = ["criteria_met", "criteria_not_met", "no_red_flags"].map(String::from).to_vec();
-        let (op, tp) = (OutcomeParams::new(crate::model::View::Rationale).check().unwrap(), ThemeParams::new().check().unwrap());
+        let ids: Vec<String> = ["criteria_met", "criteria_not_met", "no_red_flags"]
+            .map(String::from)
+            .to_vec();
+        let (op, tp) = (
+            OutcomeParams::new(crate::model::View::Rationale)
+                .check()
+                .unwrap(),
+            ThemeParams::new().check().unwrap(),
+        );
         let run = |max_nnz| {
-            let cfg = CvConfig { parallel_folds_max_nnz: max_nnz, ..CvConfig::new(3, 2, 7, true) };
+            let cfg = CvConfig {
+                parallel_folds_max_nnz: max_nnz,
+                ..CvConfig::new(3, 2, 7, true)
+            };
             cross_validate(&examples, &op, Some(&tp), &ids, &cfg, &|| {}).unwrap()
         };
         let (parallel, sequential) = (run(usize::MAX), run(0));
@@ -401,9 +548,24 @@ mod tests {
     #[test]
     fn a_theme_too_rare_to_fit_is_reported_and_the_summary_reloads() {
         let examples = examples();
-        let ids: Vec<String> = ["criteria_met", "criteria_not_met", "no_red_flags", "absent"].map(String::from).to_vec();
-        let (op, tp) = (OutcomeParams::new(crate::model::View::Rationale).check().unwrap(), ThemeParams::new().check().unwrap());
-        let r = cross_validate(&examples, &op, Some(&tp), &ids, &CvConfig::new(3, 1, 7, false), &|| {}).unwrap();
+        let ids: Vec<String> = ["criteria_met", "criteria_not_met", "no_red_flags", "absent"]
+            .map(String::from)
+            .to_vec();
+        let (op, tp) = (
+            OutcomeParams::new(crate::model::View::Rationale)
+                .check()
+                .unwrap(),
+            ThemeParams::new().check().unwrap(),
+        );
+        let r = cross_validate(
+            &examples,
+            &op,
+            Some(&tp),
+            &ids,
+            &CvConfig::new(3, 1, 7, false),
+            &|| {},
+        )
+        .unwrap();
         assert!(r.folds.iter().all(|f| f.untrained_themes == ["absent"]));
         for o in &r.oof {
             let sc = o.theme_scores.as_ref().unwrap();
@@ -419,8 +581,14 @@ mod tests {
         assert!(back.per_theme.as_ref().unwrap()["absent"].f1.is_nan());
         // Each item once: the supports add up to the items' gold themes.
         let per = back.per_theme.as_ref().unwrap();
-        assert_eq!(per.values().map(|t| t.support).sum::<usize>(), examples.len());
-        assert_eq!(per["criteria_met"], r.summary.per_theme.as_ref().unwrap()["criteria_met"]);
+        assert_eq!(
+            per.values().map(|t| t.support).sum::<usize>(),
+            examples.len()
+        );
+        assert_eq!(
+            per["criteria_met"],
+            r.summary.per_theme.as_ref().unwrap()["criteria_met"]
+        );
         assert_eq!(back.outcome, r.summary.outcome);
         assert_eq!(back.themes, r.summary.themes);
     }
@@ -428,9 +596,28 @@ mod tests {
     #[test]
     fn too_few_letters_or_outcomes_are_errors_that_say_so() {
         let mut examples = examples();
-        let (op, ids) = (OutcomeParams::new(crate::model::View::Rationale).check().unwrap(), Vec::new());
-        let run = |ex: &[Example], folds| cross_validate(ex, &op, None, &ids, &CvConfig::new(folds, 1, 7, false), &|| {}).unwrap_err().to_string();
-        assert_eq!(run(&examples, 31), "cross-validation: 31 folds need at least 31 letters, the data has 30");
+        let (op, ids) = (
+            OutcomeParams::new(crate::model::View::Rationale)
+                .check()
+                .unwrap(),
+            Vec::new(),
+        );
+        let run = |ex: &[Example], folds| {
+            cross_validate(
+                ex,
+                &op,
+                None,
+                &ids,
+                &CvConfig::new(folds, 1, 7, false),
+                &|| {},
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(
+            run(&examples, 31),
+            "cross-validation: 31 folds need at least 31 letters, the data has 30"
+        );
         // Overturned items in one letter only: some training side would have none.
         for (i, e) in examples.iter_mut().enumerate() {
             if i >= 2 {

@@ -149,7 +149,10 @@ fn shown(text: &str, r: Range<usize>) -> Range<usize> {
 /// The codebook's theme ids, sorted: the names of [`codebook`]'s cues without their variant
 /// (`<theme>.<variant>`), as every theme has a cue. Gold files and model files name no other theme.
 pub fn codebook_themes() -> Vec<String> {
-    let mut ids: Vec<String> = codebook().into_iter().map(|c| c.name.split('.').next().unwrap_or_default().to_string()).collect();
+    let mut ids: Vec<String> = codebook()
+        .into_iter()
+        .map(|c| c.name.split('.').next().unwrap_or_default().to_string())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     ids
@@ -214,8 +217,16 @@ mod tests {
         assert_eq!(
             ids,
             [
-                "ancillary_denied", "conservative_care_not_tried", "criteria_met", "criteria_not_met", "exceeds_limits",
-                "monitoring_missing", "no_functional_benefit", "no_red_flags", "not_recommended", "unclear_rationale",
+                "ancillary_denied",
+                "conservative_care_not_tried",
+                "criteria_met",
+                "criteria_not_met",
+                "exceeds_limits",
+                "monitoring_missing",
+                "no_functional_benefit",
+                "no_red_flags",
+                "not_recommended",
+                "unclear_rationale",
             ]
         );
     }

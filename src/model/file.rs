@@ -23,8 +23,16 @@ pub const BUILTIN_NAME: &str = "the built-in model (models/default.json)";
 /// forecasts a request from its clinical summary, title and guideline lines, before any rationale exists (no
 /// theme models: themes are read from a rationale). `(name, how reports name it, the file)`.
 pub const BUILTIN_MODELS: [(&str, &str, &[u8]); 2] = [
-    ("default", BUILTIN_NAME, include_bytes!("../../models/default.json")),
-    ("case", "the built-in case model (models/case.json)", include_bytes!("../../models/case.json")),
+    (
+        "default",
+        BUILTIN_NAME,
+        include_bytes!("../../models/default.json"),
+    ),
+    (
+        "case",
+        "the built-in case model (models/case.json)",
+        include_bytes!("../../models/case.json"),
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,7 +94,10 @@ pub struct ThemeFit {
 impl TrainingParams {
     pub fn new(outcome: &OutcomeValidParams, themes: Option<&ThemeValidParams>) -> Self {
         TrainingParams {
-            outcome: OutcomeFit { logistic: outcome.logistic.clone(), calibration_folds: outcome.calibration_folds },
+            outcome: OutcomeFit {
+                logistic: outcome.logistic.clone(),
+                calibration_folds: outcome.calibration_folds,
+            },
             themes: themes.map(|t| ThemeFit {
                 logistic: t.logistic.clone(),
                 threshold_folds: t.threshold_folds,
@@ -130,7 +141,10 @@ impl ModelFile {
 
     /// Writes the file whole or not at all ([`crate::output`]): a reader never sees half a model.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let mut json = serde_json::to_vec(self).map_err(|e| Error::Json { path: path.into(), cause: e })?;
+        let mut json = serde_json::to_vec(self).map_err(|e| Error::Json {
+            path: path.into(),
+            cause: e,
+        })?;
         json.push(b'\n');
         crate::output::write_file(path, &json)
     }
@@ -159,19 +173,38 @@ impl ModelFile {
 
     /// `bytes` of a model file; `path` names it in errors.
     fn from_slice(bytes: &[u8], path: &Path) -> Result<ModelFile> {
-        let value: serde_json::Value =
-            serde_json::from_slice(crate::input::strip_bom(bytes)).map_err(|e| Error::BadModel { path: path.into(), reason: format!("not JSON: {e}") })?;
+        let value: serde_json::Value = serde_json::from_slice(crate::input::strip_bom(bytes))
+            .map_err(|e| Error::BadModel {
+                path: path.into(),
+                reason: format!("not JSON: {e}"),
+            })?;
         let version = value.get("format_version");
-        let readable = version.and_then(|v| v.as_str()).is_some_and(|v| v == FORMAT_VERSION || READS_TOO.contains(&v));
+        let readable = version
+            .and_then(|v| v.as_str())
+            .is_some_and(|v| v == FORMAT_VERSION || READS_TOO.contains(&v));
         if !readable {
             // As written in the file ("imr-model/0", 99, null), so a number is not shown as a string or as missing.
             let found = version.map_or_else(|| "(none)".to_string(), |v| v.to_string());
-            return Err(Error::ModelVersion { path: path.into(), found, expected: FORMAT_VERSION });
+            return Err(Error::ModelVersion {
+                path: path.into(),
+                found,
+                expected: FORMAT_VERSION,
+            });
         }
-        let version = version.and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let field = |(field, message)| Error::ModelField { path: path.into(), field, message };
+        let version = version
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let field = |(field, message)| Error::ModelField {
+            path: path.into(),
+            field,
+            message,
+        };
         super::check::version_fields(&value, &version).map_err(field)?;
-        let m: ModelFile = serde_json::from_value(value).map_err(|e| Error::BadModel { path: path.into(), reason: e.to_string() })?;
+        let m: ModelFile = serde_json::from_value(value).map_err(|e| Error::BadModel {
+            path: path.into(),
+            reason: e.to_string(),
+        })?;
         super::check::model(&m).map_err(field)?;
         Ok(m)
     }
@@ -188,10 +221,21 @@ mod tests {
     fn a_model_file_loads_and_saves_byte_for_byte() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.json");
         let m = ModelFile::load(&path).unwrap();
-        assert_eq!(ModelFile::builtin().unwrap(), m, "the built-in model is models/default.json");
+        assert_eq!(
+            ModelFile::builtin().unwrap(),
+            m,
+            "the built-in model is models/default.json"
+        );
         let case = ModelFile::load(&path.with_file_name("case.json")).unwrap();
-        assert_eq!(ModelFile::builtin_named("case").unwrap().unwrap().0, case, "the built-in case model is models/case.json");
-        assert_eq!((case.outcome.view, case.themes.is_none()), (crate::model::View::Case, true));
+        assert_eq!(
+            ModelFile::builtin_named("case").unwrap().unwrap().0,
+            case,
+            "the built-in case model is models/case.json"
+        );
+        assert_eq!(
+            (case.outcome.view, case.themes.is_none()),
+            (crate::model::View::Case, true)
+        );
         assert!(ModelFile::builtin_named("models/case.json").is_none());
         let out = std::env::temp_dir().join(format!("imr-unit-{}-model.json", std::process::id()));
         m.save(&out).unwrap();
@@ -203,7 +247,9 @@ mod tests {
     /// Removes every `quotes_apart` (a setting of format 4); how many.
     fn strip(v: &mut serde_json::Value) -> usize {
         match v {
-            serde_json::Value::Object(o) => o.remove("quotes_apart").map_or(0, |_| 1) + o.values_mut().map(strip).sum::<usize>(),
+            serde_json::Value::Object(o) => {
+                o.remove("quotes_apart").map_or(0, |_| 1) + o.values_mut().map(strip).sum::<usize>()
+            }
             serde_json::Value::Array(a) => a.iter_mut().map(strip).sum(),
             _ => 0,
         }
@@ -213,57 +259,124 @@ mod tests {
     /// trained on.
     #[test]
     fn a_format_3_file_loads_with_quotes_together() {
-        let mut v: serde_json::Value = serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
-        let now = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
-        assert!(now.themes.as_ref().unwrap().features.quotes_apart, "the shipped theme models keep guideline quotes apart");
+        let mut v: serde_json::Value =
+            serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
+        let now =
+            ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
+        assert!(
+            now.themes.as_ref().unwrap().features.quotes_apart,
+            "the shipped theme models keep guideline quotes apart"
+        );
         v["format_version"] = "imr-model/3".into();
-        assert!(strip(&mut v) >= 2, "the outcome's and the themes' feature settings");
-        let old = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
-        assert!(!old.themes.as_ref().unwrap().features.quotes_apart && !old.outcome.features.quotes_apart);
+        assert!(
+            strip(&mut v) >= 2,
+            "the outcome's and the themes' feature settings"
+        );
+        let old =
+            ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
+        assert!(
+            !old.themes.as_ref().unwrap().features.quotes_apart
+                && !old.outcome.features.quotes_apart
+        );
     }
 
     /// A format-2 file (no training hyperparameters) still loads, and scores as the same file of this format.
     #[test]
     fn a_format_2_file_loads_without_params() {
-        let mut v: serde_json::Value = serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
-        let now = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
-        let p = now.metadata.params.as_ref().expect("the shipped model records its hyperparameters");
-        assert_eq!(p.themes.as_ref().map(|t| t.threshold_shrink), Some(crate::model::ThemeParams::new().check().unwrap().threshold_shrink));
+        let mut v: serde_json::Value =
+            serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
+        let now =
+            ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
+        let p = now
+            .metadata
+            .params
+            .as_ref()
+            .expect("the shipped model records its hyperparameters");
+        assert_eq!(
+            p.themes.as_ref().map(|t| t.threshold_shrink),
+            Some(
+                crate::model::ThemeParams::new()
+                    .check()
+                    .unwrap()
+                    .threshold_shrink
+            )
+        );
         v["format_version"] = "imr-model/2".into();
         v["metadata"].as_object_mut().unwrap().remove("params");
         strip(&mut v);
-        let old = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
+        let old =
+            ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
         assert_eq!(old.metadata.params, None);
-        assert_eq!(old.training_settings(), None, "a format-2 file cannot say how it was fitted");
+        assert_eq!(
+            old.training_settings(),
+            None,
+            "a format-2 file cannot say how it was fitted"
+        );
         let shipped = now.training_settings().unwrap();
-        assert_eq!(shipped.outcome, crate::model::OutcomeParams::new(crate::model::View::Rationale).check().unwrap());
-        assert_eq!(shipped.themes, Some(crate::model::ThemeParams::new().check().unwrap()));
-        let mut same = ModelFile { metadata: TrainingMetadata { params: now.metadata.params.clone(), ..old.metadata.clone() }, format_version: now.format_version.clone(), ..old };
+        assert_eq!(
+            shipped.outcome,
+            crate::model::OutcomeParams::new(crate::model::View::Rationale)
+                .check()
+                .unwrap()
+        );
+        assert_eq!(
+            shipped.themes,
+            Some(crate::model::ThemeParams::new().check().unwrap())
+        );
+        let mut same = ModelFile {
+            metadata: TrainingMetadata {
+                params: now.metadata.params.clone(),
+                ..old.metadata.clone()
+            },
+            format_version: now.format_version.clone(),
+            ..old
+        };
         // The format-4 setting a format-2 file cannot hold (off in the shipped outcome model).
         same.themes.as_mut().unwrap().features.quotes_apart = true;
         assert_eq!(same, now);
         // Without params the file has no "params" key (a format-2 shape), not a null.
-        assert!(!serde_json::to_string(&TrainingMetadata { params: None, ..now.metadata.clone() }).unwrap().contains("params"));
+        assert!(!serde_json::to_string(&TrainingMetadata {
+            params: None,
+            ..now.metadata.clone()
+        })
+        .unwrap()
+        .contains("params"));
     }
 
     /// A format-1 file (no calibration) still loads and scores with the class-weighted model's own score.
     #[test]
     fn a_format_1_file_loads_uncalibrated() {
-        let mut v: serde_json::Value = serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
+        let mut v: serde_json::Value =
+            serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
         assert_eq!(v["format_version"], FORMAT_VERSION);
-        assert!(v["outcome"]["calibration"].is_object(), "the shipped model is calibrated");
+        assert!(
+            v["outcome"]["calibration"].is_object(),
+            "the shipped model is calibrated"
+        );
         v["format_version"] = "imr-model/1".into();
         v["outcome"].as_object_mut().unwrap().remove("calibration");
         v["metadata"].as_object_mut().unwrap().remove("params");
         strip(&mut v);
         v["outcome"]["threshold"] = 0.5.into();
-        let old = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
+        let old =
+            ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
         assert_eq!(old.outcome.calibration, None);
         let doc = crate::features::ItemText::from_rationale("There is no documentation of functional improvement. The request is not medically necessary.");
-        let x = old.outcome.tfidf.transform([old.outcome.featurizer().unwrap().terms(&doc).iter().map(String::as_str)]);
-        assert_eq!(old.outcome.predict_proba(&[doc]).unwrap(), old.outcome.logistic.predict_proba(&x));
+        let x = old.outcome.tfidf.transform([old
+            .outcome
+            .featurizer()
+            .unwrap()
+            .terms(&doc)
+            .iter()
+            .map(String::as_str)]);
+        assert_eq!(
+            old.outcome.predict_proba(&[doc]).unwrap(),
+            old.outcome.logistic.predict_proba(&x)
+        );
         v["format_version"] = "imr-model/0".into();
-        let e = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("older.json")).unwrap_err().to_string();
+        let e = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("older.json"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("imr-model/0") && e.contains("retrain"), "{e}");
     }
 
@@ -272,7 +385,8 @@ mod tests {
     #[test]
     fn a_bad_model_file_is_refused_naming_the_field() {
         use serde_json::{json, Value};
-        let shipped: Value = serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
+        let shipped: Value =
+            serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
         let vocab = |v: &Value, at: &str| v[at]["tfidf"]["vocabulary"].as_array().unwrap().len();
         let (outcome_terms, theme_terms) = (vocab(&shipped, "outcome"), vocab(&shipped, "themes"));
         type Break = Box<dyn Fn(&mut Value)>;
@@ -303,22 +417,42 @@ mod tests {
         for (kind, break_it, want) in cases {
             let mut v = shipped.clone();
             break_it(&mut v);
-            let e = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("m.json")).unwrap_err();
+            let e = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("m.json"))
+                .unwrap_err();
             assert!(matches!(e, Error::ModelField { .. }), "{kind}: {e}");
             let e = e.to_string();
-            assert!(e.starts_with(&format!("m.json: invalid model file: {want}")), "{kind}: {e}");
+            assert!(
+                e.starts_with(&format!("m.json: invalid model file: {want}")),
+                "{kind}: {e}"
+            );
         }
         // A byte order mark before the JSON is not an error.
-        let bom = [b"\xEF\xBB\xBF".as_slice(), include_bytes!("../../models/case.json")].concat();
-        assert_eq!(ModelFile::from_slice(&bom, Path::new("bom.json")).unwrap(), ModelFile::builtin_named("case").unwrap().unwrap().0);
+        let bom = [
+            b"\xEF\xBB\xBF".as_slice(),
+            include_bytes!("../../models/case.json"),
+        ]
+        .concat();
+        assert_eq!(
+            ModelFile::from_slice(&bom, Path::new("bom.json")).unwrap(),
+            ModelFile::builtin_named("case").unwrap().unwrap().0
+        );
     }
 
     /// The version found is named as written, whatever its type; "(none)" only where there is none.
     #[test]
     fn a_version_error_names_what_the_file_has() {
-        for (file, found) in [(r#"{"format_version": 99}"#, "format_version 99,"), (r#"{"format_version": null}"#, "null"), ("{}", "(none)")] {
-            let e = ModelFile::from_slice(file.as_bytes(), Path::new("m.json")).unwrap_err().to_string();
-            assert!(e.contains(found) && e.contains(FORMAT_VERSION), "{file}: {e}");
+        for (file, found) in [
+            (r#"{"format_version": 99}"#, "format_version 99,"),
+            (r#"{"format_version": null}"#, "null"),
+            ("{}", "(none)"),
+        ] {
+            let e = ModelFile::from_slice(file.as_bytes(), Path::new("m.json"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(found) && e.contains(FORMAT_VERSION),
+                "{file}: {e}"
+            );
         }
     }
 }

@@ -3,15 +3,18 @@
 use super::calibration::Platt;
 use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 use crate::error::{Error, Result};
-use crate::letter::Decision;
 use crate::eval::folds::stratified_group_kfold;
-use crate::features::{Columns, DocFreq, FeatureConfig, Featurizer, Field, ItemText, SparseRows, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams};
-use std::borrow::Borrow;
+use crate::features::{
+    Columns, DocFreq, FeatureConfig, Featurizer, Field, ItemText, SparseRows, TermCounts, TfIdf,
+    TfIdfParams, TfIdfValidParams,
+};
+use crate::letter::Decision;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
 use linfa::ParamGuard;
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 
 /// Which text the outcome model sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -76,7 +79,10 @@ impl OutcomeParams {
             // 0.991 -> 0.999, F1 0.731 -> 0.954, Brier 0.021 -> 0.007. The case view keeps it (ROC-AUC 0.654 ->
             // 0.650 without).
             tfidf: default_tfidf().use_idf(view == View::Case).check_unwrap(),
-            logistic: LogisticParams::new().c(c).class_weight(ClassWeight::Balanced).check_unwrap(),
+            logistic: LogisticParams::new()
+                .c(c)
+                .class_weight(ClassWeight::Balanced)
+                .check_unwrap(),
             calibration_folds: 3,
         })
     }
@@ -103,11 +109,21 @@ fn validate(p: &OutcomeValidParams) -> Result<()> {
 pub(crate) fn check_view_fields(view: View, fields: &[Field]) -> Result<()> {
     let (hidden, reason): (&[Field], _) = match view {
         View::Rationale => (&[], ""),
-        View::RationaleMasked => (&[Field::Rationale, Field::Verdict], "the rationale_masked view must not see the verdict (rationale or verdict field)"),
-        View::Case => (&[Field::Rationale, Field::RationaleMasked, Field::Verdict], "the case view must not see the rationale"),
+        View::RationaleMasked => (
+            &[Field::Rationale, Field::Verdict],
+            "the rationale_masked view must not see the verdict (rationale or verdict field)",
+        ),
+        View::Case => (
+            &[Field::Rationale, Field::RationaleMasked, Field::Verdict],
+            "the case view must not see the rationale",
+        ),
     };
     if let Some(f) = fields.iter().find(|f| hidden.contains(f)) {
-        return Err(Error::InvalidParam { name: "fields", value: f.name().into(), reason });
+        return Err(Error::InvalidParam {
+            name: "fields",
+            value: f.name().into(),
+            reason,
+        });
     }
     Ok(())
 }
@@ -129,7 +145,10 @@ impl OutcomeValidParams {
         }
         OutcomeValidParams {
             view: View::RationaleMasked,
-            features: FeatureConfig { fields, ..self.features.clone() },
+            features: FeatureConfig {
+                fields,
+                ..self.features.clone()
+            },
             ..self.clone()
         }
     }
@@ -137,7 +156,9 @@ impl OutcomeValidParams {
 
 /// TF-IDF settings of the models: sublinear tf, terms in at least two items.
 pub fn default_tfidf() -> TfIdfParams {
-    TfIdfParams::new().sublinear_tf(true).min_df(DocFreq::Count(2))
+    TfIdfParams::new()
+        .sublinear_tf(true)
+        .min_df(DocFreq::Count(2))
 }
 
 /// A fitted outcome model.
@@ -176,7 +197,14 @@ impl OutcomeModel {
         seed: u64,
     ) -> Result<OutcomeModel> {
         let counts = Featurizer::new(params.features.clone())?.count(docs);
-        let calibration = Self::calibration(params, &counts, &(0..docs.len()).collect::<Vec<_>>(), overturned, groups, seed)?;
+        let calibration = Self::calibration(
+            params,
+            &counts,
+            &(0..docs.len()).collect::<Vec<_>>(),
+            overturned,
+            groups,
+            seed,
+        )?;
         // The final fit consumes the counts, so counts and matrix are never both held in full.
         let (tfidf, x) = params.tfidf.fit_transform_owned(counts)?;
         Self::finish(params, tfidf, x, overturned, calibration)
@@ -199,7 +227,13 @@ impl OutcomeModel {
     }
 
     /// The logistic fit on the TF-IDF rows `x`, with its calibration and the threshold that goes with it.
-    fn finish(params: &OutcomeValidParams, tfidf: TfIdf, x: SparseRows, overturned: &[bool], calibration: Option<Platt>) -> Result<OutcomeModel> {
+    fn finish(
+        params: &OutcomeValidParams,
+        tfidf: TfIdf,
+        x: SparseRows,
+        overturned: &[bool],
+        calibration: Option<Platt>,
+    ) -> Result<OutcomeModel> {
         let logistic = fit_logistic(params, x, overturned)?;
         Ok(OutcomeModel {
             view: params.view,
@@ -214,11 +248,23 @@ impl OutcomeModel {
     /// Platt scaling fitted on margins from inner grouped folds of the training rows (no letter on both sides),
     /// each inner model refitted from TF-IDF up; `None` when not asked for (0 folds) or when the folds
     /// leave too little to fit it. Checks that every row has a label and a letter.
-    fn calibration(params: &OutcomeValidParams, counts: &TermCounts, rows: &[usize], overturned: &[bool], groups: &[String], seed: u64) -> Result<Option<Platt>> {
+    fn calibration(
+        params: &OutcomeValidParams,
+        counts: &TermCounts,
+        rows: &[usize],
+        overturned: &[bool],
+        groups: &[String],
+        seed: u64,
+    ) -> Result<Option<Platt>> {
         if overturned.len() != rows.len() || groups.len() != rows.len() {
             return Err(Error::Data {
                 context: "outcome model".into(),
-                message: format!("{} training rows need as many labels and letters, got {} and {}", rows.len(), overturned.len(), groups.len()),
+                message: format!(
+                    "{} training rows need as many labels and letters, got {} and {}",
+                    rows.len(),
+                    overturned.len(),
+                    groups.len()
+                ),
             });
         }
         if params.calibration_folds < 2 {
@@ -231,10 +277,15 @@ impl OutcomeModel {
             if s.test.is_empty() || !y.contains(&true) || !y.contains(&false) {
                 continue;
             }
-            let (tfidf, cols, x) = tfidf_rows(params, counts, &s.train.iter().map(|&k| rows[k]).collect::<Vec<_>>())?;
+            let (tfidf, cols, x) = tfidf_rows(
+                params,
+                counts,
+                &s.train.iter().map(|&k| rows[k]).collect::<Vec<_>>(),
+            )?;
             let logistic = fit_logistic(params, x, &y)?;
             let test: Vec<usize> = s.test.iter().map(|&k| rows[k]).collect();
-            margins.extend(logistic.decision_function(&tfidf.transform_counts(counts, &test, &cols)));
+            margins
+                .extend(logistic.decision_function(&tfidf.transform_counts(counts, &test, &cols)));
             labels.extend(s.test.iter().map(|&k| overturned[k]));
         }
         Ok(Platt::fit(&margins, &labels))
@@ -259,47 +310,86 @@ impl OutcomeModel {
 
     /// The TF-IDF rows of the documents `rows` of `counts`, in this model's columns.
     pub fn transform_rows(&self, counts: &TermCounts, rows: &[usize]) -> SparseRows {
-        self.tfidf.transform_counts(counts, rows, &self.tfidf.columns(counts))
+        self.tfidf
+            .transform_counts(counts, rows, &self.tfidf.columns(counts))
     }
 
     /// P(Overturned) for rows from [`OutcomeModel::transform_rows`].
     pub fn predict_proba_x(&self, x: &SparseRows) -> Vec<f64> {
         match &self.calibration {
-            Some(c) => self.logistic.decision_function(x).into_iter().map(|m| c.proba(m)).collect(),
+            Some(c) => self
+                .logistic
+                .decision_function(x)
+                .into_iter()
+                .map(|m| c.proba(m))
+                .collect(),
             None => self.logistic.predict_proba(x),
         }
     }
 
     /// The decision for a P(Overturned) of this model: Overturned at or above its threshold.
     pub fn decide(&self, p_overturned: f64) -> Decision {
-        if p_overturned >= self.threshold { Decision::Overturned } else { Decision::Upheld }
+        if p_overturned >= self.threshold {
+            Decision::Overturned
+        } else {
+            Decision::Upheld
+        }
     }
 
     /// The `k` terms pushing most towards Overturned and towards Upheld.
-    pub fn explain(&self, featurizer: &Featurizer, doc: &ItemText, k: usize) -> (Vec<TermWeight>, Vec<TermWeight>) {
+    pub fn explain(
+        &self,
+        featurizer: &Featurizer,
+        doc: &ItemText,
+        k: usize,
+    ) -> (Vec<TermWeight>, Vec<TermWeight>) {
         explain(&self.tfidf, &self.logistic, featurizer, doc, k)
     }
 }
 
 /// TF-IDF fitted on the documents `rows` of `counts`, its columns of `counts`' terms (for transforming other rows
 /// of the same counts), and those rows transformed.
-fn tfidf_rows(params: &OutcomeValidParams, counts: &TermCounts, rows: &[usize]) -> Result<(TfIdf, Columns, SparseRows)> {
+fn tfidf_rows(
+    params: &OutcomeValidParams,
+    counts: &TermCounts,
+    rows: &[usize],
+) -> Result<(TfIdf, Columns, SparseRows)> {
     let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
     let x = tfidf.transform_counts(counts, rows, &cols);
     Ok((tfidf, cols, x))
 }
 
-fn fit_logistic(params: &OutcomeValidParams, x: SparseRows, overturned: &[bool]) -> Result<BinaryLogistic> {
-    params.logistic.fit(&DatasetBase::new(Csr(x), Array1::from(overturned.to_vec())))
+fn fit_logistic(
+    params: &OutcomeValidParams,
+    x: SparseRows,
+    overturned: &[bool],
+) -> Result<BinaryLogistic> {
+    params
+        .logistic
+        .fit(&DatasetBase::new(Csr(x), Array1::from(overturned.to_vec())))
 }
 
 /// Top contributions (coefficient x tf-idf) of one document's terms, both signs, with the words as written.
-pub fn explain(tfidf: &TfIdf, model: &BinaryLogistic, f: &Featurizer, doc: &ItemText, k: usize) -> (Vec<TermWeight>, Vec<TermWeight>) {
-    explain_each(tfidf, &[model], f, doc, k).pop().expect("one model")
+pub fn explain(
+    tfidf: &TfIdf,
+    model: &BinaryLogistic,
+    f: &Featurizer,
+    doc: &ItemText,
+    k: usize,
+) -> (Vec<TermWeight>, Vec<TermWeight>) {
+    explain_each(tfidf, &[model], f, doc, k)
+        .pop()
+        .expect("one model")
 }
 
 /// [`explain`] for several models over the same features (the theme models), analysing the document once.
-pub fn explain_each(tfidf: &TfIdf, models: &[&BinaryLogistic], f: &Featurizer, doc: &ItemText, k: usize) -> Vec<(Vec<TermWeight>, Vec<TermWeight>)> {
+pub fn explain_each(
+    tfidf: &TfIdf,
+    models: &[&BinaryLogistic],
+    f: &Featurizer,
+    doc: &ItemText,
+    k: usize,
+) -> Vec<(Vec<TermWeight>, Vec<TermWeight>)> {
     let spans = f.term_spans(doc);
     let x = tfidf.transform([spans.iter().map(|s| s.term.as_str())]);
     let row = x.outer_view(0).expect("one row");
@@ -310,7 +400,11 @@ pub fn explain_each(tfidf: &TfIdf, models: &[&BinaryLogistic], f: &Featurizer, d
             .find(|s| &s.term == term)
             .map(|s| s.field.text(doc)[s.span.clone()].to_string())
             .unwrap_or_default();
-        TermWeight { term: term.clone(), text, weight: 0.0 }
+        TermWeight {
+            term: term.clone(),
+            text,
+            weight: 0.0,
+        }
     };
     // The same words can be several features (the rationale and verdict fields); list each wording once.
     let top = |it: &mut dyn Iterator<Item = &(usize, f64)>| -> Vec<TermWeight> {
@@ -319,7 +413,10 @@ pub fn explain_each(tfidf: &TfIdf, models: &[&BinaryLogistic], f: &Featurizer, d
             if out.len() >= k {
                 break;
             }
-            let t = TermWeight { weight: w, ..written(j) };
+            let t = TermWeight {
+                weight: w,
+                ..written(j)
+            };
             if !out.iter().any(|o| o.text.eq_ignore_ascii_case(&t.text)) {
                 out.push(t);
             }
@@ -329,9 +426,15 @@ pub fn explain_each(tfidf: &TfIdf, models: &[&BinaryLogistic], f: &Featurizer, d
     models
         .iter()
         .map(|model| {
-            let mut contrib: Vec<(usize, f64)> = row.iter().map(|(j, v)| (j, v * model.coefficients[j])).collect();
+            let mut contrib: Vec<(usize, f64)> = row
+                .iter()
+                .map(|(j, v)| (j, v * model.coefficients[j]))
+                .collect();
             contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            (top(&mut contrib.iter().filter(|c| c.1 > 0.0)), top(&mut contrib.iter().rev().filter(|c| c.1 < 0.0)))
+            (
+                top(&mut contrib.iter().filter(|c| c.1 > 0.0)),
+                top(&mut contrib.iter().rev().filter(|c| c.1 < 0.0)),
+            )
         })
         .collect()
 }
@@ -342,15 +445,36 @@ mod tests {
 
     /// 40 letters of one item, one in four Overturned, with the words noisy enough that no margin is certain.
     fn data() -> (Vec<ItemText>, Vec<bool>, Vec<String>) {
-        let words = ["supported", "documented", "indicated", "reasonable", "appropriate"];
+        let words = [
+            "supported",
+            "documented",
+            "indicated",
+            "reasonable",
+            "appropriate",
+        ];
         let docs = (0..40)
             .map(|i| {
-                let verdict = if i % 4 == 0 { "criteria met" } else { "no improvement" };
-                let other = if i % 4 == 1 || i % 7 == 0 { "criteria met" } else { "no improvement" };
-                ItemText::from_rationale(&format!("The request is {} and {verdict}; {other} noted.", words[i % 5]))
+                let verdict = if i % 4 == 0 {
+                    "criteria met"
+                } else {
+                    "no improvement"
+                };
+                let other = if i % 4 == 1 || i % 7 == 0 {
+                    "criteria met"
+                } else {
+                    "no improvement"
+                };
+                ItemText::from_rationale(&format!(
+                    "The request is {} and {verdict}; {other} noted.",
+                    words[i % 5]
+                ))
             })
             .collect();
-        (docs, (0..40).map(|i| i % 4 == 0).collect(), (0..40).map(|i| format!("CM{i}")).collect())
+        (
+            docs,
+            (0..40).map(|i| i % 4 == 0).collect(),
+            (0..40).map(|i| format!("CM{i}")).collect(),
+        )
     }
 
     /// Calibration moves P(Overturned), never the decision or the order, and it is fitted only where asked.
@@ -359,26 +483,55 @@ mod tests {
         let (docs, y, groups) = data();
         let p = OutcomeParams::new(View::Rationale).check().unwrap();
         let cal = OutcomeModel::fit(&p, &docs, &y, &groups, 3).unwrap();
-        let raw = OutcomeModel::fit(&OutcomeParams::from(p.clone()).calibration_folds(0).check().unwrap(), &docs, &y, &groups, 3).unwrap();
+        let raw = OutcomeModel::fit(
+            &OutcomeParams::from(p.clone())
+                .calibration_folds(0)
+                .check()
+                .unwrap(),
+            &docs,
+            &y,
+            &groups,
+            3,
+        )
+        .unwrap();
         assert_eq!((raw.calibration, raw.threshold), (None, 0.5));
         let c = cal.calibration.expect("calibrated");
         assert_eq!(cal.threshold, c.proba(0.0));
         // The same logistic model underneath: only the mapping from margin to probability differs.
         assert_eq!((&cal.logistic, &cal.tfidf), (&raw.logistic, &raw.tfidf));
-        let (pc, pr) = (cal.predict_proba(&docs).unwrap(), raw.predict_proba(&docs).unwrap());
+        let (pc, pr) = (
+            cal.predict_proba(&docs).unwrap(),
+            raw.predict_proba(&docs).unwrap(),
+        );
         for i in 0..docs.len() {
-            assert_eq!(pc[i] >= cal.threshold, pr[i] >= 0.5, "item {i}: {} vs {}", pc[i], pr[i]);
+            assert_eq!(
+                pc[i] >= cal.threshold,
+                pr[i] >= 0.5,
+                "item {i}: {} vs {}",
+                pc[i],
+                pr[i]
+            );
             for j in 0..docs.len() {
                 assert!(pr[i] >= pr[j] || pc[i] <= pc[j], "order of {i} and {j}");
             }
         }
         // Balanced class weights put the mean score near 0.5; calibrated, it is near the Overturned rate.
         let mean = |p: &[f64]| p.iter().sum::<f64>() / p.len() as f64;
-        assert!((mean(&pc) - 0.25).abs() < (mean(&pr) - 0.25).abs(), "calibrated {} raw {}", mean(&pc), mean(&pr));
+        assert!(
+            (mean(&pc) - 0.25).abs() < (mean(&pr) - 0.25).abs(),
+            "calibrated {} raw {}",
+            mean(&pc),
+            mean(&pr)
+        );
         // The same seed, the same model; labels or letters missing are an error, not a panic.
         assert_eq!(OutcomeModel::fit(&p, &docs, &y, &groups, 3).unwrap(), cal);
-        let e = OutcomeModel::fit(&p, &docs, &y, &groups[1..], 3).unwrap_err().to_string();
-        assert!(e.contains("40 training rows need as many labels and letters, got 40 and 39"), "{e}");
+        let e = OutcomeModel::fit(&p, &docs, &y, &groups[1..], 3)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("40 training rows need as many labels and letters, got 40 and 39"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -386,31 +539,71 @@ mod tests {
         for view in [View::Rationale, View::RationaleMasked, View::Case] {
             assert_eq!(OutcomeParams::new(view).check().unwrap().view, view);
         }
-        let e = OutcomeParams::new(View::Case).calibration_folds(1).check().unwrap_err().to_string();
-        assert!(e.contains("calibration_folds") && e.contains("0 (no calibration) or 2 to 100"), "{e}");
-        let e = OutcomeParams::new(View::Case).calibration_folds(101).check().unwrap_err().to_string();
+        let e = OutcomeParams::new(View::Case)
+            .calibration_folds(1)
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("calibration_folds") && e.contains("0 (no calibration) or 2 to 100"),
+            "{e}"
+        );
+        let e = OutcomeParams::new(View::Case)
+            .calibration_folds(101)
+            .check()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("calibration_folds = 101"), "{e}");
-        assert!(OutcomeParams::new(View::Case).calibration_folds(0).check().is_ok());
+        assert!(OutcomeParams::new(View::Case)
+            .calibration_folds(0)
+            .check()
+            .is_ok());
         let mut logistic = OutcomeParams::new(View::Case).check().unwrap().logistic;
         logistic.c = -1.0;
-        let e = OutcomeParams::new(View::Case).logistic(logistic).check().unwrap_err().to_string();
+        let e = OutcomeParams::new(View::Case)
+            .logistic(logistic)
+            .check()
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("C") && e.contains("-1"), "{e}");
         // Fields set by hand cannot give a view the text it is defined without.
-        let with = |view, fields: Vec<Field>| OutcomeParams::new(view).features(FeatureConfig::new(fields)).check().map_err(|e| e.to_string());
-        assert_eq!(with(View::Case, vec![Field::Summary, Field::Verdict]).unwrap_err(), "invalid parameter fields = verdict: the case view must not see the rationale");
-        assert!(with(View::RationaleMasked, vec![Field::Rationale]).unwrap_err().contains("must not see the verdict"));
-        assert!(with(View::Case, vec![Field::Summary]).is_ok() && with(View::Rationale, vec![Field::Summary, Field::Verdict]).is_ok());
+        let with = |view, fields: Vec<Field>| {
+            OutcomeParams::new(view)
+                .features(FeatureConfig::new(fields))
+                .check()
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            with(View::Case, vec![Field::Summary, Field::Verdict]).unwrap_err(),
+            "invalid parameter fields = verdict: the case view must not see the rationale"
+        );
+        assert!(with(View::RationaleMasked, vec![Field::Rationale])
+            .unwrap_err()
+            .contains("must not see the verdict"));
+        assert!(
+            with(View::Case, vec![Field::Summary]).is_ok()
+                && with(View::Rationale, vec![Field::Summary, Field::Verdict]).is_ok()
+        );
     }
 
     #[test]
     fn the_masked_ablation_changes_only_the_text() {
         let shipped = OutcomeParams::new(View::Rationale).check().unwrap();
-        assert_eq!(shipped.masked(), OutcomeParams::new(View::RationaleMasked).check().unwrap());
+        assert_eq!(
+            shipped.masked(),
+            OutcomeParams::new(View::RationaleMasked).check().unwrap()
+        );
         let mut mine = shipped.clone();
         mine.logistic.c = 2.0;
         mine.features.fields = vec![Field::Title, Field::Rationale, Field::Verdict];
         let masked = mine.masked();
-        assert_eq!((masked.view, masked.logistic.c), (View::RationaleMasked, 2.0));
-        assert_eq!(masked.features.fields, [Field::Title, Field::RationaleMasked]);
+        assert_eq!(
+            (masked.view, masked.logistic.c),
+            (View::RationaleMasked, 2.0)
+        );
+        assert_eq!(
+            masked.features.fields,
+            [Field::Title, Field::RationaleMasked]
+        );
     }
 }

@@ -34,20 +34,45 @@ impl ParamsFile {
 
     /// Reads the file's text; `path` names it in errors.
     pub fn from_json(path: &Path, text: &str) -> Result<Self> {
-        let value: Value = serde_json::from_str(crate::input::strip_bom_str(text)).map_err(|e| Error::Json { path: path.into(), cause: e })?;
-        let mut file = ParamsFile { path: path.into(), ..Default::default() };
+        let value: Value =
+            serde_json::from_str(crate::input::strip_bom_str(text)).map_err(|e| Error::Json {
+                path: path.into(),
+                cause: e,
+            })?;
+        let mut file = ParamsFile {
+            path: path.into(),
+            ..Default::default()
+        };
         let Value::Object(top) = value else {
-            return Err(file.error("(top level)", format!("expected an object with \"outcome\" and/or \"themes\", found {}", kind(&value))));
+            return Err(file.error(
+                "(top level)",
+                format!(
+                    "expected an object with \"outcome\" and/or \"themes\", found {}",
+                    kind(&value)
+                ),
+            ));
         };
         for (key, v) in top {
             let section = match key.as_str() {
                 "outcome" => &mut file.outcome,
                 "themes" => &mut file.themes,
-                _ => return Err(Error::Params { path: path.into(), at: key, message: "unknown section (expected outcome or themes)".into() }),
+                _ => {
+                    return Err(Error::Params {
+                        path: path.into(),
+                        at: key,
+                        message: "unknown section (expected outcome or themes)".into(),
+                    })
+                }
             };
             match v {
                 Value::Object(m) => *section = m,
-                other => return Err(Error::Params { path: path.into(), at: key, message: format!("expected an object, found {}", kind(&other)) }),
+                other => {
+                    return Err(Error::Params {
+                        path: path.into(),
+                        at: key,
+                        message: format!("expected an object, found {}", kind(&other)),
+                    })
+                }
             }
         }
         Ok(file)
@@ -64,33 +89,54 @@ impl ParamsFile {
         let in_file = self
             .outcome
             .get("view")
-            .map(|v| serde_json::from_value::<View>(v.clone()).map_err(|e| self.error("outcome.view", e.to_string())))
+            .map(|v| {
+                serde_json::from_value::<View>(v.clone())
+                    .map_err(|e| self.error("outcome.view", e.to_string()))
+            })
             .transpose()?;
         if let (Some(asked), Some(file)) = (view, in_file) {
             if asked != file {
                 return Err(self.error(
                     "outcome.view",
-                    format!("{} here, but the view asked for is {}; leave one out or make them agree", file.name(), asked.name()),
+                    format!(
+                        "{} here, but the view asked for is {}; leave one out or make them agree",
+                        file.name(),
+                        asked.name()
+                    ),
                 ));
             }
         }
         let defaults = OutcomeParams::new(view.or(in_file).unwrap_or(View::Rationale)).check()?;
         let p = self.apply("outcome", &defaults, &self.outcome)?;
-        OutcomeParams::from(p).check().map_err(|e| self.error("outcome", e.to_string()))
+        OutcomeParams::from(p)
+            .check()
+            .map_err(|e| self.error("outcome", e.to_string()))
     }
 
     /// The theme models' settings: the shipped ones, changed as the file says, checked.
     pub fn themes(&self) -> Result<ThemeValidParams> {
         let p = self.apply("themes", &ThemeParams::new().check()?, &self.themes)?;
-        ThemeParams::from(p).check().map_err(|e| self.error("themes", e.to_string()))
+        ThemeParams::from(p)
+            .check()
+            .map_err(|e| self.error("themes", e.to_string()))
     }
 
     fn error(&self, at: &str, message: String) -> Error {
-        Error::Params { path: self.path.clone(), at: at.into(), message }
+        Error::Params {
+            path: self.path.clone(),
+            at: at.into(),
+            message,
+        }
     }
 
-    fn apply<T: Serialize + DeserializeOwned>(&self, section: &str, defaults: &T, changes: &Map<String, Value>) -> Result<T> {
-        let base = serde_json::to_value(defaults).map_err(|e| self.error(section, e.to_string()))?;
+    fn apply<T: Serialize + DeserializeOwned>(
+        &self,
+        section: &str,
+        defaults: &T,
+        changes: &Map<String, Value>,
+    ) -> Result<T> {
+        let base =
+            serde_json::to_value(defaults).map_err(|e| self.error(section, e.to_string()))?;
         let mut merged = base.clone();
         let mut changed = Vec::new();
         merge(&mut merged, changes, &mut Vec::new(), &mut changed);
@@ -100,22 +146,38 @@ impl ParamsFile {
                 .iter()
                 .find(|(path, value)| {
                     let mut one = base.clone();
-                    merge(&mut one, &nest(path, value), &mut Vec::new(), &mut Vec::new());
+                    merge(
+                        &mut one,
+                        &nest(path, value),
+                        &mut Vec::new(),
+                        &mut Vec::new(),
+                    );
                     serde_json::from_value::<T>(one).is_err()
                 })
-                .map_or(section.to_string(), |(path, _)| format!("{section}.{}", path.join(".")));
+                .map_or(section.to_string(), |(path, _)| {
+                    format!("{section}.{}", path.join("."))
+                });
             self.error(&at, e.to_string())
         })
     }
 }
 
 /// Merges `changes` into `target` (an object); records the path and value of every replaced value in `changed`.
-fn merge(target: &mut Value, changes: &Map<String, Value>, path: &mut Vec<String>, changed: &mut Vec<(Vec<String>, Value)>) {
-    let Value::Object(target) = target else { unreachable!("merge only descends into objects") };
+fn merge(
+    target: &mut Value,
+    changes: &Map<String, Value>,
+    path: &mut Vec<String>,
+    changed: &mut Vec<(Vec<String>, Value)>,
+) {
+    let Value::Object(target) = target else {
+        unreachable!("merge only descends into objects")
+    };
     for (key, change) in changes {
         path.push(key.clone());
         match (target.get_mut(key), change) {
-            (Some(t @ Value::Object(_)), Value::Object(c)) if !switches_variant(t, c) => merge(t, c, path, changed),
+            (Some(t @ Value::Object(_)), Value::Object(c)) if !switches_variant(t, c) => {
+                merge(t, c, path, changed)
+            }
             _ => {
                 target.insert(key.clone(), change.clone());
                 changed.push((path.clone(), change.clone()));
@@ -177,12 +239,24 @@ mod tests {
     #[test]
     fn no_file_is_the_shipped_settings() {
         let none = ParamsFile::default();
-        assert_eq!(none.outcome(None).unwrap(), OutcomeParams::new(View::Rationale).check().unwrap());
-        assert_eq!(none.outcome(Some(View::Case)).unwrap(), OutcomeParams::new(View::Case).check().unwrap());
+        assert_eq!(
+            none.outcome(None).unwrap(),
+            OutcomeParams::new(View::Rationale).check().unwrap()
+        );
+        assert_eq!(
+            none.outcome(Some(View::Case)).unwrap(),
+            OutcomeParams::new(View::Case).check().unwrap()
+        );
         assert_eq!(none.themes().unwrap(), ThemeParams::new().check().unwrap());
-        assert_eq!(file("{}").unwrap().outcome(None).unwrap(), none.outcome(None).unwrap());
+        assert_eq!(
+            file("{}").unwrap().outcome(None).unwrap(),
+            none.outcome(None).unwrap()
+        );
         // A byte order mark before the JSON is not an error.
-        assert_eq!(file("\u{feff}{}").unwrap().themes().unwrap(), none.themes().unwrap());
+        assert_eq!(
+            file("\u{feff}{}").unwrap().themes().unwrap(),
+            none.themes().unwrap()
+        );
     }
 
     #[test]
@@ -196,14 +270,23 @@ mod tests {
         want.threshold_shrink = 0.0;
         assert_eq!(f.themes().unwrap(), want);
         let f = file(r#"{"themes": {"logistic": {"class_weight": {"manual": {"positive": 2, "negative": 1}}}}}"#).unwrap();
-        assert_eq!(f.themes().unwrap().logistic.class_weight, ClassWeight::Manual { positive: 2.0, negative: 1.0 });
+        assert_eq!(
+            f.themes().unwrap().logistic.class_weight,
+            ClassWeight::Manual {
+                positive: 2.0,
+                negative: 1.0
+            }
+        );
     }
 
     #[test]
     fn printed_settings_read_back_unchanged() {
         for view in [View::Rationale, View::Case] {
             let none = ParamsFile::default();
-            let all = ResolvedParams { outcome: none.outcome(Some(view)).unwrap(), themes: Some(none.themes().unwrap()) };
+            let all = ResolvedParams {
+                outcome: none.outcome(Some(view)).unwrap(),
+                themes: Some(none.themes().unwrap()),
+            };
             let f = file(&serde_json::to_string_pretty(&all).unwrap()).unwrap();
             assert_eq!(f.outcome(None).unwrap(), all.outcome);
             assert_eq!(Some(f.themes().unwrap()), all.themes);
@@ -213,7 +296,10 @@ mod tests {
     #[test]
     fn the_view_comes_from_the_command_or_the_file_and_they_must_agree() {
         let f = file(r#"{"outcome": {"view": "case"}}"#).unwrap();
-        assert_eq!(f.outcome(None).unwrap(), OutcomeParams::new(View::Case).check().unwrap());
+        assert_eq!(
+            f.outcome(None).unwrap(),
+            OutcomeParams::new(View::Case).check().unwrap()
+        );
         assert_eq!(f.outcome(Some(View::Case)).unwrap().view, View::Case);
         let e = f.outcome(Some(View::Rationale)).unwrap_err().to_string();
         assert_eq!(e, "p.json: outcome.view: case here, but the view asked for is rationale; leave one out or make them agree");
@@ -228,20 +314,56 @@ mod tests {
         };
         let e = |json: &str| err(json).unwrap_err().to_string();
         let typo = e(r#"{"themes": {"logistic": {"cc": 3}}}"#);
-        assert!(typo.starts_with("p.json: themes.logistic.cc: unknown field `cc`, expected one of `c`,"), "{typo}");
+        assert!(
+            typo.starts_with(
+                "p.json: themes.logistic.cc: unknown field `cc`, expected one of `c`,"
+            ),
+            "{typo}"
+        );
         let unknown = e(r#"{"outcome": {"ngram": 1, "tfidf": {"use_idf": true}}}"#);
-        assert!(unknown.starts_with("p.json: outcome.ngram: unknown field `ngram`"), "{unknown}");
-        assert_eq!(e(r#"{"outcome": {"logistic": {"c": "three"}}}"#), "p.json: outcome.logistic.c: invalid type: string \"three\", expected f64");
-        assert_eq!(e(r#"{"themes": {"threshold_shrink": 1.5}}"#), "p.json: themes: invalid parameter threshold_shrink = 1.5: must be in [0, 1]");
-        assert_eq!(e(r#"{"outcome": {"logistic": {"c": -1}}}"#).split(": must").next().unwrap(), "p.json: outcome: invalid parameter C = -1");
-        assert_eq!(e(r#"{"outcome": {"view": "letters"}}"#).split(',').next().unwrap(), "p.json: outcome.view: unknown variant `letters`");
+        assert!(
+            unknown.starts_with("p.json: outcome.ngram: unknown field `ngram`"),
+            "{unknown}"
+        );
+        assert_eq!(
+            e(r#"{"outcome": {"logistic": {"c": "three"}}}"#),
+            "p.json: outcome.logistic.c: invalid type: string \"three\", expected f64"
+        );
+        assert_eq!(
+            e(r#"{"themes": {"threshold_shrink": 1.5}}"#),
+            "p.json: themes: invalid parameter threshold_shrink = 1.5: must be in [0, 1]"
+        );
+        assert_eq!(
+            e(r#"{"outcome": {"logistic": {"c": -1}}}"#)
+                .split(": must")
+                .next()
+                .unwrap(),
+            "p.json: outcome: invalid parameter C = -1"
+        );
+        assert_eq!(
+            e(r#"{"outcome": {"view": "letters"}}"#)
+                .split(',')
+                .next()
+                .unwrap(),
+            "p.json: outcome.view: unknown variant `letters`"
+        );
         assert_eq!(
             e(r#"{"themes": {"features": {"cues": [{"name": "x", "pattern": "(unclosed"}]}}}"#),
             "p.json: themes: invalid parameter cues.pattern = (unclosed: is not a valid regular expression"
         );
-        assert_eq!(e(r#"{"outcom": {}}"#), "p.json: outcom: unknown section (expected outcome or themes)");
-        assert_eq!(e(r#"{"themes": 3}"#), "p.json: themes: expected an object, found a number");
+        assert_eq!(
+            e(r#"{"outcom": {}}"#),
+            "p.json: outcom: unknown section (expected outcome or themes)"
+        );
+        assert_eq!(
+            e(r#"{"themes": 3}"#),
+            "p.json: themes: expected an object, found a number"
+        );
         assert_eq!(e("[1]"), "p.json: (top level): expected an object with \"outcome\" and/or \"themes\", found a list");
-        assert!(e("{").starts_with("p.json: EOF while parsing"), "{}", e("{"));
+        assert!(
+            e("{").starts_with("p.json: EOF while parsing"),
+            "{}",
+            e("{")
+        );
     }
 }

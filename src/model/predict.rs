@@ -36,7 +36,13 @@ impl ItemToScore {
 
     /// A rationale alone (`--text`, a line of stdin), numbered `item`.
     pub fn from_rationale(text: &str, item: usize) -> Self {
-        ItemToScore { case_number: None, item, title: None, decision: None, text: ItemText::from_rationale(text) }
+        ItemToScore {
+            case_number: None,
+            item,
+            title: None,
+            decision: None,
+            text: ItemText::from_rationale(text),
+        }
     }
 }
 
@@ -68,7 +74,11 @@ impl ModelFile {
     /// model's intercept (a case-view model given a rationale alone, a letter item without a rationale): callers
     /// report such items rather than score them.
     pub fn reads(&self, doc: &ItemText) -> bool {
-        self.outcome.view.fields().iter().any(|f| !f.text(doc).trim().is_empty())
+        self.outcome
+            .view
+            .fields()
+            .iter()
+            .any(|f| !f.text(doc).trim().is_empty())
     }
 
     /// Scores every item, in input order, with the `top` terms pushing each way and, for each assigned theme, the
@@ -91,10 +101,17 @@ impl ModelFile {
         let x = self.outcome.transform_rows(&f.count(&docs), &rows);
         let p = self.outcome.predict_proba_x(&x);
         let known: Vec<usize> = x.outer_iterator().map(|r| r.nnz()).collect();
-        let theme_scores = self.themes.as_ref().zip(theme_f.as_ref()).map(|(t, tf)| t.predict_proba_rows(&tf.count(&docs), &rows));
+        let theme_scores = self
+            .themes
+            .as_ref()
+            .zip(theme_f.as_ref())
+            .map(|(t, tf)| t.predict_proba_rows(&tf.count(&docs), &rows));
         let label = |i: usize| {
             let it = &items[i];
-            it.case_number.as_ref().map_or_else(|| format!("item {}", it.item), |c| format!("case {c}, item {}", it.item))
+            it.case_number.as_ref().map_or_else(
+                || format!("item {}", it.item),
+                |c| format!("case {c}, item {}", it.item),
+            )
         };
         check_scores("P(Overturned)", &p, label)?;
         for (t, k) in self.themes.iter().flat_map(|t| &t.themes).zip(0..) {
@@ -105,31 +122,50 @@ impl ModelFile {
         Ok(items
             .into_par_iter()
             .enumerate()
-            .map(|(i, ItemToScore { case_number, item, title, decision, text })| {
-                let (top_overturned, top_upheld) = self.outcome.explain(&f, &text, top);
-                let (themes, scores, evidence) = match (&self.themes, &theme_scores, &theme_f) {
-                    (Some(tm), Some(s), Some(tf)) => {
-                        let themes = tm.assign_for(&s[i], decision);
-                        let evidence = tm.evidence(tf, &text, &themes, top);
-                        (themes, tm.themes.iter().map(|t| t.id.clone()).zip(s[i].iter().copied()).collect(), evidence)
+            .map(
+                |(
+                    i,
+                    ItemToScore {
+                        case_number,
+                        item,
+                        title,
+                        decision,
+                        text,
+                    },
+                )| {
+                    let (top_overturned, top_upheld) = self.outcome.explain(&f, &text, top);
+                    let (themes, scores, evidence) = match (&self.themes, &theme_scores, &theme_f) {
+                        (Some(tm), Some(s), Some(tf)) => {
+                            let themes = tm.assign_for(&s[i], decision);
+                            let evidence = tm.evidence(tf, &text, &themes, top);
+                            (
+                                themes,
+                                tm.themes
+                                    .iter()
+                                    .map(|t| t.id.clone())
+                                    .zip(s[i].iter().copied())
+                                    .collect(),
+                                evidence,
+                            )
+                        }
+                        _ => (Vec::new(), BTreeMap::new(), BTreeMap::new()),
+                    };
+                    Prediction {
+                        case_number,
+                        item,
+                        title,
+                        decision,
+                        p_overturned: p[i],
+                        predicted: self.outcome.decide(p[i]),
+                        known_terms: known[i],
+                        themes,
+                        theme_scores: scores,
+                        theme_evidence: evidence,
+                        top_overturned,
+                        top_upheld,
                     }
-                    _ => (Vec::new(), BTreeMap::new(), BTreeMap::new()),
-                };
-                Prediction {
-                    case_number,
-                    item,
-                    title,
-                    decision,
-                    p_overturned: p[i],
-                    predicted: self.outcome.decide(p[i]),
-                    known_terms: known[i],
-                    themes,
-                    theme_scores: scores,
-                    theme_evidence: evidence,
-                    top_overturned,
-                    top_upheld,
-                }
-            })
+                },
+            )
             .collect())
     }
 }
@@ -137,9 +173,17 @@ impl ModelFile {
 /// Scores are probabilities before they reach an output: a model whose numbers overflow (a NaN
 /// margin from infinities of both signs) is an error naming the item, not a NaN in a report.
 /// `label(i)` names item i.
-pub(crate) fn check_scores(what: &str, scores: &[f64], label: impl Fn(usize) -> String) -> Result<()> {
+pub(crate) fn check_scores(
+    what: &str,
+    scores: &[f64],
+    label: impl Fn(usize) -> String,
+) -> Result<()> {
     match scores.iter().position(|p| !(0.0..=1.0).contains(p)) {
-        Some(i) => Err(crate::Error::NotAScore { item: label(i), what: what.into(), value: scores[i] }),
+        Some(i) => Err(crate::Error::NotAScore {
+            item: label(i),
+            what: what.into(),
+            value: scores[i],
+        }),
         None => Ok(()),
     }
 }
@@ -156,7 +200,11 @@ mod tests {
             "MTUS recommends physical therapy. There is no documentation of objective functional improvement with the prior 12 sessions. The request is not medically necessary.",
             "The patient has radicular findings on exam and failed conservative care; an epidural injection is recommended. The request is medically necessary.",
         ];
-        let items: Vec<ItemToScore> = texts.iter().enumerate().map(|(i, t)| ItemToScore::from_rationale(t, i + 1)).collect();
+        let items: Vec<ItemToScore> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ItemToScore::from_rationale(t, i + 1))
+            .collect();
         assert!(items.iter().all(|it| m.reads(&it.text)));
         let docs: Vec<ItemText> = items.iter().map(|it| it.text.clone()).collect();
         let preds = m.predict(items, 3).unwrap();
@@ -165,20 +213,47 @@ mod tests {
         let scores = tm.predict_proba(&docs).unwrap();
         for (i, pr) in preds.iter().enumerate() {
             assert_eq!((pr.item, pr.p_overturned), (i + 1, p[i]));
-            assert_eq!(pr.predicted == Decision::Overturned, p[i] >= m.outcome.threshold);
+            assert_eq!(
+                pr.predicted == Decision::Overturned,
+                p[i] >= m.outcome.threshold
+            );
             assert_eq!(pr.themes, tm.assign_for(&scores[i], None));
             assert_eq!(pr.theme_scores.len(), tm.themes.len());
-            assert_eq!(pr.theme_evidence.keys().cloned().collect::<Vec<_>>(), { let mut t = pr.themes.clone(); t.sort(); t });
+            assert_eq!(pr.theme_evidence.keys().cloned().collect::<Vec<_>>(), {
+                let mut t = pr.themes.clone();
+                t.sort();
+                t
+            });
             assert!(pr.top_overturned.len() <= 3 && pr.top_upheld.len() <= 3);
         }
         assert_eq!(preds[0].predicted, Decision::Upheld);
         assert_eq!(preds[1].predicted, Decision::Overturned);
-        assert!(preds[0].themes.contains(&"no_functional_benefit".to_string()), "{:?}", preds[0].themes);
-        assert!(preds.iter().all(|p| p.known_terms >= 5), "{:?}", preds.iter().map(|p| p.known_terms).collect::<Vec<_>>());
+        assert!(
+            preds[0]
+                .themes
+                .contains(&"no_functional_benefit".to_string()),
+            "{:?}",
+            preds[0].themes
+        );
+        assert!(
+            preds.iter().all(|p| p.known_terms >= 5),
+            "{:?}",
+            preds.iter().map(|p| p.known_terms).collect::<Vec<_>>()
+        );
         // Text with no term the model knows: known_terms 0, and P(Overturned) is the intercept's (an empty row).
-        let noise = m.predict(vec![ItemToScore::from_rationale("Zxqv wqplk, 123-456!", 1)], 3).unwrap();
+        let noise = m
+            .predict(
+                vec![ItemToScore::from_rationale("Zxqv wqplk, 123-456!", 1)],
+                3,
+            )
+            .unwrap();
         assert_eq!(noise[0].known_terms, 0);
-        let empty = crate::features::SparseRows::new((1, m.outcome.tfidf.vocabulary().len()), vec![0, 0], vec![], vec![]);
+        let empty = crate::features::SparseRows::new(
+            (1, m.outcome.tfidf.vocabulary().len()),
+            vec![0, 0],
+            vec![],
+            vec![],
+        );
         assert_eq!(noise[0].p_overturned, m.outcome.predict_proba_x(&empty)[0]);
         assert!(noise[0].top_overturned.is_empty() && noise[0].top_upheld.is_empty());
         // A title alone is nothing the rationale view reads.
@@ -194,15 +269,26 @@ mod tests {
         let text = "There is no documentation of functional improvement. The request is not medically necessary.";
         let doc = ItemText::from_rationale(text);
         let f = m.outcome.featurizer().unwrap();
-        let mut cols: Vec<usize> = f.terms(&doc).iter().filter_map(|t| m.outcome.tfidf.column(t)).collect();
+        let mut cols: Vec<usize> = f
+            .terms(&doc)
+            .iter()
+            .filter_map(|t| m.outcome.tfidf.column(t))
+            .collect();
         cols.sort_unstable();
         cols.dedup();
         let w = &mut m.outcome.logistic.coefficients;
         (w[cols[0]], w[cols[1]]) = (f64::INFINITY, f64::NEG_INFINITY);
-        let item = ItemToScore { case_number: Some("CM1".into()), ..ItemToScore::from_rationale(text, 2) };
+        let item = ItemToScore {
+            case_number: Some("CM1".into()),
+            ..ItemToScore::from_rationale(text, 2)
+        };
         let e = m.predict(vec![item], 3).unwrap_err();
         assert!(matches!(e, crate::Error::NotAScore { .. }), "{e}");
-        assert!(e.to_string().starts_with("case CM1, item 2: P(Overturned) is NaN"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("case CM1, item 2: P(Overturned) is NaN"),
+            "{e}"
+        );
     }
 
     /// An item's prediction depends on it alone, not on the batch it is scored in: `imr predict` scores its input
@@ -211,14 +297,26 @@ mod tests {
     fn predictions_do_not_depend_on_the_batch() {
         let m = ModelFile::builtin().unwrap();
         let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/letters"));
-        let letters: Vec<_> = crate::parse::read_letters(&crate::parse::discover(&[dir]).unwrap(), || {}).into_iter().map(|l| l.unwrap()).collect();
-        let items = || letters.iter().flat_map(|l| l.items.iter().map(move |it| ItemToScore::from_item(l, it))).collect::<Vec<_>>();
+        let letters: Vec<_> =
+            crate::parse::read_letters(&crate::parse::discover(&[dir]).unwrap(), || {})
+                .into_iter()
+                .map(|l| l.unwrap())
+                .collect();
+        let items = || {
+            letters
+                .iter()
+                .flat_map(|l| l.items.iter().map(move |it| ItemToScore::from_item(l, it)))
+                .collect::<Vec<_>>()
+        };
         let whole = m.predict(items(), 5).unwrap();
         assert_eq!(whole.len(), 12);
         let mut parts = items();
         let rest = parts.split_off(5);
         let mut chunked = m.predict(parts, 5).unwrap();
-        chunked.extend(rest.into_iter().flat_map(|it| m.predict(vec![it], 5).unwrap()));
+        chunked.extend(
+            rest.into_iter()
+                .flat_map(|it| m.predict(vec![it], 5).unwrap()),
+        );
         assert_eq!(chunked, whole);
     }
 }

@@ -1,19 +1,22 @@
 //! Rationale themes: one binary logistic model per codebook theme, each with its own decision threshold chosen
 //! inside cross-validation on the training items.
 
-use super::logistic::{sigmoid, BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
 use super::check_nested;
+use super::logistic::{sigmoid, BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
 use super::outcome::{default_tfidf, explain_each, TermWeight};
 use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
 use crate::eval::metrics::best_f1_threshold;
-use crate::features::{Columns, FeatureConfig, Featurizer, Field, Indicators, ItemText, TermCounts, TfIdf, TfIdfValidParams};
+use crate::features::{
+    Columns, FeatureConfig, Featurizer, Field, Indicators, ItemText, TermCounts, TfIdf,
+    TfIdfValidParams,
+};
 use crate::letter::Decision;
-use std::borrow::Borrow;
-use std::collections::BTreeMap;
 use linfa::ParamGuard;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
 
 /// Everything that defines how the theme models are trained, checked (see [`ThemeParams`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -67,9 +70,15 @@ impl Default for ThemeParams {
             // 11 seeds: 0.795 -> 0.798.
             tfidf: default_tfidf()
                 .use_idf(false)
-                .indicators(Some(Indicators { prefix: crate::features::CUE_CODE.into(), weight: 0.25 }))
+                .indicators(Some(Indicators {
+                    prefix: crate::features::CUE_CODE.into(),
+                    weight: 0.25,
+                }))
                 .check_unwrap(),
-            logistic: LogisticParams::new().c(10.0).class_weight(ClassWeight::Balanced).check_unwrap(),
+            logistic: LogisticParams::new()
+                .c(10.0)
+                .class_weight(ClassWeight::Balanced)
+                .check_unwrap(),
             threshold_folds: 3,
             overturned_theme: Some("criteria_met".into()),
             own_cue_scale: 3.0,
@@ -91,16 +100,35 @@ checked_params!(ThemeParams => ThemeValidParams, validate;
 fn validate(p: &ThemeValidParams) -> Result<()> {
     check_nested(&p.features, &p.tfidf, &p.logistic)?;
     if !(2..=crate::eval::cv::MAX_FOLDS).contains(&p.threshold_folds) {
-        return Err(Error::InvalidParam { name: "threshold_folds", value: p.threshold_folds.to_string(), reason: "must be 2 to 100" });
+        return Err(Error::InvalidParam {
+            name: "threshold_folds",
+            value: p.threshold_folds.to_string(),
+            reason: "must be 2 to 100",
+        });
     }
-    if p.overturned_theme.as_deref().is_some_and(|t| t.trim().is_empty()) {
-        return Err(Error::InvalidParam { name: "overturned_theme", value: String::new(), reason: "must name a theme (None turns the rule off)" });
+    if p.overturned_theme
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty())
+    {
+        return Err(Error::InvalidParam {
+            name: "overturned_theme",
+            value: String::new(),
+            reason: "must name a theme (None turns the rule off)",
+        });
     }
     if !(p.own_cue_scale.is_finite() && p.own_cue_scale > 0.0) {
-        return Err(Error::InvalidParam { name: "own_cue_scale", value: p.own_cue_scale.to_string(), reason: "must be positive and finite" });
+        return Err(Error::InvalidParam {
+            name: "own_cue_scale",
+            value: p.own_cue_scale.to_string(),
+            reason: "must be positive and finite",
+        });
     }
     if !(0.0..=1.0).contains(&p.threshold_shrink) {
-        return Err(Error::InvalidParam { name: "threshold_shrink", value: p.threshold_shrink.to_string(), reason: "must be in [0, 1]" });
+        return Err(Error::InvalidParam {
+            name: "threshold_shrink",
+            value: p.threshold_shrink.to_string(),
+            reason: "must be in [0, 1]",
+        });
     }
     Ok(())
 }
@@ -152,15 +180,31 @@ struct Fitted {
 }
 
 /// Fits one model per theme of `ids`, `labels[t]` the labels of `ids[t]`.
-fn fit_all(params: &ThemeValidParams, counts: &TermCounts, rows: &[usize], ids: &[&str], labels: &[Vec<bool>]) -> Result<Fitted> {
+fn fit_all(
+    params: &ThemeValidParams,
+    counts: &TermCounts,
+    rows: &[usize],
+    ids: &[&str],
+    labels: &[Vec<bool>],
+) -> Result<Fitted> {
     let (tfidf, cols) = params.tfidf.fit_rows(counts, rows)?;
     let x = tfidf.transform_counts(counts, rows, &cols);
     let models = ids
         .par_iter()
         .zip(labels)
-        .map(|(id, y)| params.logistic.fit_penalty_scaled(&x, y, &own_cue_scales(tfidf.vocabulary(), id, params.own_cue_scale)))
+        .map(|(id, y)| {
+            params.logistic.fit_penalty_scaled(
+                &x,
+                y,
+                &own_cue_scales(tfidf.vocabulary(), id, params.own_cue_scale),
+            )
+        })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Fitted { tfidf, cols, models })
+    Ok(Fitted {
+        tfidf,
+        cols,
+        models,
+    })
 }
 
 /// Per column of `vocabulary`: `scale` for the cues of theme `id`, 1 for every other term.
@@ -187,7 +231,15 @@ impl ThemeModels {
         seed: u64,
     ) -> Result<ThemeModels> {
         let counts = Featurizer::new(params.features.clone())?.count(docs);
-        Self::fit_rows(params, &counts, &(0..docs.len()).collect::<Vec<_>>(), themes, groups, theme_ids, seed)
+        Self::fit_rows(
+            params,
+            &counts,
+            &(0..docs.len()).collect::<Vec<_>>(),
+            themes,
+            groups,
+            theme_ids,
+            seed,
+        )
     }
 
     /// Fits on the documents `rows` of `counts` (counted with `params.features`); `themes[k]` and `groups[k]`
@@ -207,14 +259,21 @@ impl ThemeModels {
             let y: Vec<bool> = themes.iter().map(|t| t.contains(id)).collect();
             let positives = y.iter().filter(|&&b| b).count();
             if positives < MIN_ITEMS_PER_CLASS || y.len() - positives < MIN_ITEMS_PER_CLASS {
-                untrained.push(UntrainedTheme { id: id.clone(), positives, items: y.len() });
+                untrained.push(UntrainedTheme {
+                    id: id.clone(),
+                    positives,
+                    items: y.len(),
+                });
             } else {
                 ids.push(id.clone());
                 labels.push(y);
             }
         }
         if ids.is_empty() {
-            let counts: Vec<String> = untrained.iter().map(|u| format!("{} {}", u.id, u.positives)).collect();
+            let counts: Vec<String> = untrained
+                .iter()
+                .map(|u| format!("{} {}", u.id, u.positives))
+                .collect();
             return Err(Error::Data {
                 context: "themes".into(),
                 message: format!(
@@ -232,12 +291,29 @@ impl ThemeModels {
         for s in &splits {
             let train_rows: Vec<usize> = s.train.iter().map(|&k| rows[k]).collect();
             let test_rows: Vec<usize> = s.test.iter().map(|&k| rows[k]).collect();
-            let train_labels: Vec<Vec<bool>> = labels.iter().map(|y| s.train.iter().map(|&k| y[k]).collect()).collect();
+            let train_labels: Vec<Vec<bool>> = labels
+                .iter()
+                .map(|y| s.train.iter().map(|&k| y[k]).collect())
+                .collect();
             // A theme absent from an inner training split keeps the default threshold.
-            let ok: Vec<usize> = (0..theme_ids.len()).filter(|&t| train_labels[t].iter().any(|&b| b) && train_labels[t].iter().any(|&b| !b)).collect();
+            let ok: Vec<usize> = (0..theme_ids.len())
+                .filter(|&t| {
+                    train_labels[t].iter().any(|&b| b) && train_labels[t].iter().any(|&b| !b)
+                })
+                .collect();
             let ok_ids: Vec<&str> = ok.iter().map(|&t| theme_ids[t].as_str()).collect();
-            let fitted = fit_all(params, counts, &train_rows, &ok_ids, &ok.iter().map(|&t| train_labels[t].clone()).collect::<Vec<_>>())?;
-            let x = fitted.tfidf.transform_counts(counts, &test_rows, &fitted.cols);
+            let fitted = fit_all(
+                params,
+                counts,
+                &train_rows,
+                &ok_ids,
+                &ok.iter()
+                    .map(|&t| train_labels[t].clone())
+                    .collect::<Vec<_>>(),
+            )?;
+            let x = fitted
+                .tfidf
+                .transform_counts(counts, &test_rows, &fitted.cols);
             for (m, &t) in fitted.models.iter().zip(&ok) {
                 for (p, &k) in m.predict_proba(&x).into_iter().zip(&s.test) {
                     oof[t][k] = p;
@@ -248,11 +324,29 @@ impl ThemeModels {
             .iter()
             .zip(&oof)
             .map(|(y, p)| {
-                let (y, p): (Vec<bool>, Vec<f64>) = y.iter().zip(p).filter(|(_, p)| p.is_finite()).map(|(a, b)| (*a, *b)).unzip();
-                if y.iter().any(|&b| b) { shrink_threshold(best_f1_threshold(&y, &p).clamp(0.05, 0.95), params.threshold_shrink) } else { 0.5 }
+                let (y, p): (Vec<bool>, Vec<f64>) = y
+                    .iter()
+                    .zip(p)
+                    .filter(|(_, p)| p.is_finite())
+                    .map(|(a, b)| (*a, *b))
+                    .unzip();
+                if y.iter().any(|&b| b) {
+                    shrink_threshold(
+                        best_f1_threshold(&y, &p).clamp(0.05, 0.95),
+                        params.threshold_shrink,
+                    )
+                } else {
+                    0.5
+                }
             })
             .collect();
-        let fitted = fit_all(params, counts, rows, &theme_ids.iter().map(String::as_str).collect::<Vec<_>>(), &labels)?;
+        let fitted = fit_all(
+            params,
+            counts,
+            rows,
+            &theme_ids.iter().map(String::as_str).collect::<Vec<_>>(),
+            &labels,
+        )?;
         Ok(ThemeModels {
             features: params.features.clone(),
             tfidf: fitted.tfidf,
@@ -260,19 +354,39 @@ impl ThemeModels {
                 .iter()
                 .zip(fitted.models)
                 .zip(thresholds)
-                .map(|((id, logistic), threshold)| ThemeModel { id: id.clone(), logistic, threshold })
+                .map(|((id, logistic), threshold)| ThemeModel {
+                    id: id.clone(),
+                    logistic,
+                    threshold,
+                })
                 .collect(),
-            overturned_theme: params.overturned_theme.clone().filter(|t| theme_ids.contains(t)),
+            overturned_theme: params
+                .overturned_theme
+                .clone()
+                .filter(|t| theme_ids.contains(t)),
             untrained,
         })
     }
 
     /// For each of `ids` (assigned themes, say), the `k` terms of `doc` pushing most towards it (coefficient x
     /// tf-idf, cues as the text they matched), as written; `f` is [`ThemeModels::featurizer`].
-    pub fn evidence(&self, f: &Featurizer, doc: &ItemText, ids: &[String], k: usize) -> BTreeMap<String, Vec<TermWeight>> {
-        let models: Vec<&ThemeModel> = ids.iter().filter_map(|id| self.themes.iter().find(|t| &t.id == id)).collect();
+    pub fn evidence(
+        &self,
+        f: &Featurizer,
+        doc: &ItemText,
+        ids: &[String],
+        k: usize,
+    ) -> BTreeMap<String, Vec<TermWeight>> {
+        let models: Vec<&ThemeModel> = ids
+            .iter()
+            .filter_map(|id| self.themes.iter().find(|t| &t.id == id))
+            .collect();
         let logistic: Vec<&BinaryLogistic> = models.iter().map(|t| &t.logistic).collect();
-        models.iter().zip(explain_each(&self.tfidf, &logistic, f, doc, k)).map(|(t, (towards, _))| (t.id.clone(), towards)).collect()
+        models
+            .iter()
+            .zip(explain_each(&self.tfidf, &logistic, f, doc, k))
+            .map(|(t, (towards, _))| (t.id.clone(), towards))
+            .collect()
     }
 
     pub fn featurizer(&self) -> Result<Featurizer> {
@@ -281,12 +395,24 @@ impl ThemeModels {
 
     /// Every theme id the models were asked for: the fitted ones in `self.themes` order, then the untrained.
     pub fn theme_ids(&self) -> Vec<String> {
-        self.themes.iter().map(|t| &t.id).chain(self.untrained.iter().map(|u| &u.id)).cloned().collect()
+        self.themes
+            .iter()
+            .map(|t| &t.id)
+            .chain(self.untrained.iter().map(|u| &u.id))
+            .cloned()
+            .collect()
     }
 
     /// One document's `scores` (in `self.themes` order) in the order of `ids`: NaN for an id without a model.
     pub fn scores_in(&self, ids: &[String], scores: &[f64]) -> Vec<f64> {
-        ids.iter().map(|id| self.themes.iter().position(|t| &t.id == id).map_or(f64::NAN, |k| scores[k])).collect()
+        ids.iter()
+            .map(|id| {
+                self.themes
+                    .iter()
+                    .position(|t| &t.id == id)
+                    .map_or(f64::NAN, |k| scores[k])
+            })
+            .collect()
     }
 
     /// Every theme's probability per document, in `self.themes` order.
@@ -295,37 +421,67 @@ impl ThemeModels {
         let p = self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>());
         for (k, t) in self.themes.iter().enumerate() {
             let scores: Vec<f64> = p.iter().map(|s| s[k]).collect();
-            super::predict::check_scores(&format!("P({})", t.id), &scores, |i| format!("item {}", i + 1))?;
+            super::predict::check_scores(&format!("P({})", t.id), &scores, |i| {
+                format!("item {}", i + 1)
+            })?;
         }
         Ok(p)
     }
 
     /// Every theme's probability for the documents `rows` of `counts` (counted with this model's features).
     pub fn predict_proba_rows(&self, counts: &TermCounts, rows: &[usize]) -> Vec<Vec<f64>> {
-        let x = self.tfidf.transform_counts(counts, rows, &self.tfidf.columns(counts));
-        let per_theme: Vec<Vec<f64>> = self.themes.iter().map(|t| t.logistic.predict_proba(&x)).collect();
-        (0..rows.len()).map(|i| per_theme.iter().map(|p| p[i]).collect()).collect()
+        let x = self
+            .tfidf
+            .transform_counts(counts, rows, &self.tfidf.columns(counts));
+        let per_theme: Vec<Vec<f64>> = self
+            .themes
+            .iter()
+            .map(|t| t.logistic.predict_proba(&x))
+            .collect();
+        (0..rows.len())
+            .map(|i| per_theme.iter().map(|p| p[i]).collect())
+            .collect()
     }
 
     /// The assigned theme ids of each document.
-    pub fn predict<D: Borrow<ItemText> + Sync>(&self, docs: &[D], decisions: &[Option<Decision>]) -> Result<Vec<Vec<String>>> {
+    pub fn predict<D: Borrow<ItemText> + Sync>(
+        &self,
+        docs: &[D],
+        decisions: &[Option<Decision>],
+    ) -> Result<Vec<Vec<String>>> {
         Ok(self.assign_all(&self.predict_proba(docs)?, decisions))
     }
 
     /// [`ThemeModels::assign_for`] of each document's scores and decision (where known).
-    pub fn assign_all(&self, scores: &[Vec<f64>], decisions: &[Option<Decision>]) -> Vec<Vec<String>> {
-        scores.iter().zip(decisions).map(|(s, &d)| self.assign_for(s, d)).collect()
+    pub fn assign_all(
+        &self,
+        scores: &[Vec<f64>],
+        decisions: &[Option<Decision>],
+    ) -> Vec<Vec<String>> {
+        scores
+            .iter()
+            .zip(decisions)
+            .map(|(s, &d)| self.assign_for(s, d))
+            .collect()
     }
 
     /// [`ThemeModels::assign`], or where the decision is known, the decision rule of
     /// [`ThemeValidParams::overturned_theme`]: the Overturned theme alone, or the other themes by the same rule.
     pub fn assign_for(&self, scores: &[f64], decision: Option<Decision>) -> Vec<String> {
-        let (Some(ot), Some(d)) = (&self.overturned_theme, decision) else { return self.assign(scores) };
+        let (Some(ot), Some(d)) = (&self.overturned_theme, decision) else {
+            return self.assign(scores);
+        };
         if d.is_overturned() {
             return vec![ot.clone()];
         }
         // Upheld: the other themes, by the same rule.
-        over_or_nearest(self.themes.iter().zip(scores.iter().copied()).filter(|(t, _)| &t.id != ot).collect())
+        over_or_nearest(
+            self.themes
+                .iter()
+                .zip(scores.iter().copied())
+                .filter(|(t, _)| &t.id != ot)
+                .collect(),
+        )
     }
 
     /// Theme ids over their thresholds; every item has at least one theme (the one furthest over, or nearest
@@ -342,11 +498,19 @@ fn shrink_threshold(t: f64, w: f64) -> f64 {
 
 /// The themes over their thresholds, or else the one nearest its threshold (score / threshold highest).
 fn over_or_nearest(scored: Vec<(&ThemeModel, f64)>) -> Vec<String> {
-    let over: Vec<String> = scored.iter().filter(|(t, s)| *s >= t.threshold).map(|(t, _)| t.id.clone()).collect();
+    let over: Vec<String> = scored
+        .iter()
+        .filter(|(t, s)| *s >= t.threshold)
+        .map(|(t, _)| t.id.clone())
+        .collect();
     if !over.is_empty() {
         return over;
     }
-    scored.iter().max_by(|a, b| (a.1 / a.0.threshold).total_cmp(&(b.1 / b.0.threshold))).map(|(t, _)| vec![t.id.clone()]).unwrap_or_default()
+    scored
+        .iter()
+        .max_by(|a, b| (a.1 / a.0.threshold).total_cmp(&(b.1 / b.0.threshold)))
+        .map(|(t, _)| vec![t.id.clone()])
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -359,7 +523,14 @@ mod tests {
         let mut c = TermCounts::new();
         c.push(["x"]);
         let tfidf = TfIdfParams::new().check().unwrap().fit(&c).unwrap();
-        let theme = |id: &str, threshold: f64| ThemeModel { id: id.into(), logistic: BinaryLogistic { coefficients: vec![0.0], intercept: 0.0 }, threshold };
+        let theme = |id: &str, threshold: f64| ThemeModel {
+            id: id.into(),
+            logistic: BinaryLogistic {
+                coefficients: vec![0.0],
+                intercept: 0.0,
+            },
+            threshold,
+        };
         ThemeModels {
             features: ThemeParams::new().check().unwrap().features,
             tfidf,
@@ -374,12 +545,24 @@ mod tests {
         let m = models();
         let scores = [0.9, 0.6, 0.1];
         assert_eq!(m.assign_for(&scores, None), vec!["criteria_met", "a"]);
-        assert_eq!(m.assign_for(&scores, Some(Decision::Overturned)), vec!["criteria_met"]);
+        assert_eq!(
+            m.assign_for(&scores, Some(Decision::Overturned)),
+            vec!["criteria_met"]
+        );
         assert_eq!(m.assign_for(&scores, Some(Decision::Upheld)), vec!["a"]);
         // Upheld and nothing else over its threshold: the nearest other theme, never criteria_met.
-        assert_eq!(m.assign_for(&[0.9, 0.1, 0.15], Some(Decision::Upheld)), vec!["b"]);
-        let off = ThemeModels { overturned_theme: None, ..m };
-        assert_eq!(off.assign_for(&scores, Some(Decision::Overturned)), vec!["criteria_met", "a"]);
+        assert_eq!(
+            m.assign_for(&[0.9, 0.1, 0.15], Some(Decision::Upheld)),
+            vec!["b"]
+        );
+        let off = ThemeModels {
+            overturned_theme: None,
+            ..m
+        };
+        assert_eq!(
+            off.assign_for(&scores, Some(Decision::Overturned)),
+            vec!["criteria_met", "a"]
+        );
     }
 
     #[test]
@@ -393,8 +576,19 @@ mod tests {
 
     #[test]
     fn only_a_themes_own_cues_are_scaled() {
-        let vocab: Vec<String> = ["c:no_red_flags", "c:no_red_flags.absent", "c:criteria_not_met", "r:no_red_flags", "t:mri"].map(String::from).to_vec();
-        assert_eq!(own_cue_scales(&vocab, "no_red_flags", 3.0), [3.0, 3.0, 1.0, 1.0, 1.0]);
+        let vocab: Vec<String> = [
+            "c:no_red_flags",
+            "c:no_red_flags.absent",
+            "c:criteria_not_met",
+            "r:no_red_flags",
+            "t:mri",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            own_cue_scales(&vocab, "no_red_flags", 3.0),
+            [3.0, 3.0, 1.0, 1.0, 1.0]
+        );
         // A theme whose id starts another's does not take its cues.
         assert_eq!(own_cue_scales(&vocab, "no_red", 3.0), [1.0; 5]);
     }
@@ -402,56 +596,143 @@ mod tests {
     #[test]
     fn themes_with_too_few_items_are_listed_not_fitted() {
         let words = ["flags", "imaging", "relief", "sessions", "opioid", "screen"];
-        let docs: Vec<ItemText> = (0..24).map(|i| ItemText::from_rationale(&format!("No {} or {} documented.", words[i % 6], words[(i + 2) % 6]))).collect();
+        let docs: Vec<ItemText> = (0..24)
+            .map(|i| {
+                ItemText::from_rationale(&format!(
+                    "No {} or {} documented.",
+                    words[i % 6],
+                    words[(i + 2) % 6]
+                ))
+            })
+            .collect();
         let themes: Vec<Vec<String>> = (0..24)
-            .map(|i| vec![if i == 5 { "rare" } else if i % 2 == 0 { "common" } else { "other" }.to_string()])
+            .map(|i| {
+                vec![if i == 5 {
+                    "rare"
+                } else if i % 2 == 0 {
+                    "common"
+                } else {
+                    "other"
+                }
+                .to_string()]
+            })
             .collect();
         let groups: Vec<String> = (0..24).map(|i| format!("CM{}", i / 2)).collect();
-        let ids: Vec<String> = ["common", "other", "rare", "absent"].map(String::from).to_vec();
+        let ids: Vec<String> = ["common", "other", "rare", "absent"]
+            .map(String::from)
+            .to_vec();
         let p = ThemeParams::new().check().unwrap();
         let m = ThemeModels::fit(&p, &docs, &themes, &groups, &ids, 1).unwrap();
-        assert_eq!(m.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["common", "other"]);
+        assert_eq!(
+            m.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+            ["common", "other"]
+        );
         assert_eq!(
             m.untrained,
-            vec![UntrainedTheme { id: "rare".into(), positives: 1, items: 24 }, UntrainedTheme { id: "absent".into(), positives: 0, items: 24 }]
+            vec![
+                UntrainedTheme {
+                    id: "rare".into(),
+                    positives: 1,
+                    items: 24
+                },
+                UntrainedTheme {
+                    id: "absent".into(),
+                    positives: 0,
+                    items: 24
+                }
+            ]
         );
         assert_eq!(m.theme_ids(), ids);
         let scores = m.predict_proba(&docs).unwrap();
         let aligned = m.scores_in(&ids, &scores[0]);
         assert_eq!(&aligned[..2], &scores[0][..]);
         assert!(aligned[2].is_nan() && aligned[3].is_nan());
-        for (s, t) in m.predict(&docs, &vec![None; docs.len()]).unwrap().iter().zip(&scores) {
-            assert!(!s.is_empty() && s.iter().all(|id| id == "common" || id == "other"), "{s:?} {t:?}");
+        for (s, t) in m
+            .predict(&docs, &vec![None; docs.len()])
+            .unwrap()
+            .iter()
+            .zip(&scores)
+        {
+            assert!(
+                !s.is_empty() && s.iter().all(|id| id == "common" || id == "other"),
+                "{s:?} {t:?}"
+            );
         }
         // Saved and loaded, the list stays; a file without it (every theme fitted) still loads.
         let back: ThemeModels = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
         assert_eq!(back.untrained, m.untrained);
-        assert!(!serde_json::to_string(&models()).unwrap().contains("untrained"));
+        assert!(!serde_json::to_string(&models())
+            .unwrap()
+            .contains("untrained"));
         // Thresholds: the inner folds' cut, moved towards 0.5 in log-odds by threshold_shrink.
-        let cut = ThemeModels::fit(&ThemeParams::from(p.clone()).threshold_shrink(0.0).check().unwrap(), &docs, &themes, &groups, &ids, 1).unwrap();
+        let cut = ThemeModels::fit(
+            &ThemeParams::from(p.clone())
+                .threshold_shrink(0.0)
+                .check()
+                .unwrap(),
+            &docs,
+            &themes,
+            &groups,
+            &ids,
+            1,
+        )
+        .unwrap();
         let logit = |t: f64| (t / (1.0 - t)).ln();
         for (half, cut) in m.themes.iter().zip(&cut.themes) {
-            assert!((logit(half.threshold) - logit(cut.threshold) / 2.0).abs() < 1e-9, "{} {}", half.threshold, cut.threshold);
+            assert!(
+                (logit(half.threshold) - logit(cut.threshold) / 2.0).abs() < 1e-9,
+                "{} {}",
+                half.threshold,
+                cut.threshold
+            );
         }
-        let none = ThemeModels::fit(&ThemeParams::from(p.clone()).threshold_shrink(1.0).check().unwrap(), &docs, &themes, &groups, &ids, 1).unwrap();
-        assert!(none.themes.iter().all(|t| (t.threshold - 0.5).abs() < 1e-12));
+        let none = ThemeModels::fit(
+            &ThemeParams::from(p.clone())
+                .threshold_shrink(1.0)
+                .check()
+                .unwrap(),
+            &docs,
+            &themes,
+            &groups,
+            &ids,
+            1,
+        )
+        .unwrap();
+        assert!(none
+            .themes
+            .iter()
+            .all(|t| (t.threshold - 0.5).abs() < 1e-12));
         // No theme with enough items: an error that says so, with the counts.
-        let e = ThemeModels::fit(&p, &docs, &themes, &groups, &ids[2..], 1).unwrap_err().to_string();
-        assert!(e.contains("no theme has at least 2 positive and 2 negative") && e.contains("rare 1, absent 0"), "{e}");
+        let e = ThemeModels::fit(&p, &docs, &themes, &groups, &ids[2..], 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("no theme has at least 2 positive and 2 negative")
+                && e.contains("rare 1, absent 0"),
+            "{e}"
+        );
     }
 
     #[test]
     fn params_are_checked_with_the_value_and_the_rule_in_the_message() {
         let err = |p: ThemeParams| p.check().unwrap_err().to_string();
         let e = err(ThemeParams::new().threshold_shrink(1.5));
-        assert!(e.contains("threshold_shrink") && e.contains("1.5") && e.contains("[0, 1]"), "{e}");
+        assert!(
+            e.contains("threshold_shrink") && e.contains("1.5") && e.contains("[0, 1]"),
+            "{e}"
+        );
         let e = err(ThemeParams::new().own_cue_scale(0.0));
         assert!(e.contains("own_cue_scale") && e.contains("positive"), "{e}");
         // One inner fold would leave nothing to choose a threshold on; 0 used to index an empty fold list.
         for n in [0, 1, 101] {
-            assert!(err(ThemeParams::new().threshold_folds(n)).contains("threshold_folds"), "{n}");
+            assert!(
+                err(ThemeParams::new().threshold_folds(n)).contains("threshold_folds"),
+                "{n}"
+            );
         }
-        assert!(err(ThemeParams::new().overturned_theme(Some(" ".into()))).contains("overturned_theme"));
+        assert!(
+            err(ThemeParams::new().overturned_theme(Some(" ".into()))).contains("overturned_theme")
+        );
         // Nested parameters set through their public fields are checked too.
         let mut tfidf = ThemeParams::new().check().unwrap().tfidf;
         tfidf.max_features = Some(0);

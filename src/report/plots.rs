@@ -40,12 +40,20 @@ pub struct PlotData {
 impl PlotData {
     /// Whether some run holds both decisions, so that the ROC and precision-recall curves exist.
     pub fn ranks(&self) -> bool {
-        self.runs.iter().any(|r| r.y.iter().any(|&b| b) && r.y.iter().any(|&b| !b))
+        self.runs
+            .iter()
+            .any(|r| r.y.iter().any(|&b| b) && r.y.iter().any(|&b| !b))
     }
 }
 
 const SIZE: (u32, u32) = (800, 600);
-const PALETTE: [RGBColor; 5] = [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40), RGBColor(148, 103, 189)];
+const PALETTE: [RGBColor; 5] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+];
 
 static FONT: Once = Once::new();
 
@@ -53,7 +61,11 @@ fn register_font() {
     FONT.call_once(|| {
         // The bytes are a valid TrueType file shipped by the crate; failure would leave PNG text blank, and the
         // drawing then reports the missing font as an error.
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
     });
 }
 
@@ -63,17 +75,33 @@ type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 /// Without both decisions among the labels ([`PlotData::ranks`]), there is no ROC or precision-recall plot.
 pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
     register_font();
-    std::fs::create_dir_all(dir).map_err(|e| Error::Write { path: dir.into(), cause: e })?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::Write {
+        path: dir.into(),
+        cause: e,
+    })?;
     if data.runs.is_empty() || data.runs.iter().all(|r| r.y.is_empty()) {
-        return Err(Error::Data { context: "plots".into(), message: "no predictions to plot".into() });
+        return Err(Error::Data {
+            context: "plots".into(),
+            message: "no predictions to plot".into(),
+        });
     }
     // A ROC or precision-recall curve ranks one decision against the other: items of one decision have none.
-    let mut charts = if data.ranks() { vec![("roc", Chart::Roc), ("pr", Chart::Pr)] } else { Vec::new() };
-    charts.extend([("calibration", Chart::Calibration), ("confusion", Chart::Confusion)]);
+    let mut charts = if data.ranks() {
+        vec![("roc", Chart::Roc), ("pr", Chart::Pr)]
+    } else {
+        Vec::new()
+    };
+    charts.extend([
+        ("calibration", Chart::Calibration),
+        ("confusion", Chart::Confusion),
+    ]);
     if data.theme_f1.as_ref().is_some_and(|t| !t.is_empty()) {
         charts.push(("theme_f1", Chart::ThemeF1));
     }
-    let fail = |p: &Path, e: Box<dyn std::error::Error>| Error::Plot { path: p.to_path_buf(), reason: e.to_string() };
+    let fail = |p: &Path, e: Box<dyn std::error::Error>| Error::Plot {
+        path: p.to_path_buf(),
+        reason: e.to_string(),
+    };
     let mut written = Vec::new();
     for (name, chart) in charts {
         // Each file drawn whole, then renamed onto its name (crate::output): an old plot stays
@@ -82,7 +110,9 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
         let mut svg = String::new();
         {
             let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-            draw(chart, &area, data).and_then(|_| area.present().map_err(Into::into)).map_err(|e| fail(&path, e))?;
+            draw(chart, &area, data)
+                .and_then(|_| area.present().map_err(Into::into))
+                .map_err(|e| fail(&path, e))?;
         }
         crate::output::write_file(&path, svg.as_bytes())?;
         written.push(path);
@@ -91,9 +121,14 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
         // .png.
         crate::output::write_through(&path, ".tmp.png", |tmp| {
             let area = BitMapBackend::new(tmp, SIZE).into_drawing_area();
-            draw(chart, &area, data).and_then(|_| area.present().map_err(Into::into)).map_err(|e| e.to_string())
+            draw(chart, &area, data)
+                .and_then(|_| area.present().map_err(Into::into))
+                .map_err(|e| e.to_string())
         })?
-        .map_err(|reason| Error::Plot { path: path.clone(), reason })?;
+        .map_err(|reason| Error::Plot {
+            path: path.clone(),
+            reason,
+        })?;
         written.push(path);
     }
     Ok(written)
@@ -108,7 +143,11 @@ enum Chart {
     ThemeF1,
 }
 
-fn draw<DB: DrawingBackend>(chart: Chart, area: &DrawingArea<DB, Shift>, d: &PlotData) -> DrawResult<()>
+fn draw<DB: DrawingBackend>(
+    chart: Chart,
+    area: &DrawingArea<DB, Shift>,
+    d: &PlotData,
+) -> DrawResult<()>
 where
     DB::ErrorType: 'static,
 {
@@ -121,22 +160,42 @@ where
     }
 }
 
-fn caption<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, subtitle: &str) -> DrawResult<DrawingArea<DB, Shift>>
+fn caption<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+) -> DrawResult<DrawingArea<DB, Shift>>
 where
     DB::ErrorType: 'static,
 {
     area.fill(&WHITE)?;
     let (top, rest) = area.split_vertically(56);
-    top.draw(&Text::new(title.to_string(), (20, 8), ("sans-serif", 24).into_font()))?;
-    top.draw(&Text::new(subtitle.to_string(), (20, 36), ("sans-serif", 15).into_font().color(&RGBColor(90, 90, 90))))?;
+    top.draw(&Text::new(
+        title.to_string(),
+        (20, 8),
+        ("sans-serif", 24).into_font(),
+    ))?;
+    top.draw(&Text::new(
+        subtitle.to_string(),
+        (20, 36),
+        ("sans-serif", 15).into_font().color(&RGBColor(90, 90, 90)),
+    ))?;
     Ok(rest)
 }
 
-fn unit_chart<'a, DB: DrawingBackend>(area: &'a DrawingArea<DB, Shift>, x_desc: &str, y_desc: &str) -> DrawResult<UnitChart<'a, DB>>
+fn unit_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_desc: &str,
+    y_desc: &str,
+) -> DrawResult<UnitChart<'a, DB>>
 where
     DB::ErrorType: 'static,
 {
-    let mut chart = ChartBuilder::on(area).margin(20).x_label_area_size(50).y_label_area_size(60).build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+    let mut chart = ChartBuilder::on(area)
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
     chart
         .configure_mesh()
         .x_desc(x_desc)
@@ -148,9 +207,16 @@ where
     Ok(chart)
 }
 
-type UnitChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>>;
+type UnitChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
 
-fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut UnitChart<'a, DB>, pos: SeriesLabelPosition) -> DrawResult<()>
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut UnitChart<'a, DB>,
+    pos: SeriesLabelPosition,
+) -> DrawResult<()>
 where
     DB::ErrorType: 'static,
 {
@@ -169,14 +235,25 @@ where
     DB::ErrorType: 'static,
 {
     let area = caption(area, "ROC curve: P(Overturned)", &d.subtitle)?;
-    let mut chart = unit_chart(&area, "False positive rate (Upheld items scored Overturned)", "True positive rate (recall of Overturned)")?;
-    chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.3).stroke_width(1)))?.label("chance (AUC 0.5)").legend(|(x, y)| {
-        PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.3))
-    });
+    let mut chart = unit_chart(
+        &area,
+        "False positive rate (Upheld items scored Overturned)",
+        "True positive rate (recall of Overturned)",
+    )?;
+    chart
+        .draw_series(LineSeries::new(
+            [(0.0, 0.0), (1.0, 1.0)],
+            BLACK.mix(0.3).stroke_width(1),
+        ))?
+        .label("chance (AUC 0.5)")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.3)));
     for (k, r) in d.runs.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
         chart
-            .draw_series(LineSeries::new(roc_curve(&r.y, &r.p), color.stroke_width(2)))?
+            .draw_series(LineSeries::new(
+                roc_curve(&r.y, &r.p),
+                color.stroke_width(2),
+            ))?
             .label(format!("{} (AUC {:.3})", r.label, roc_auc(&r.y, &r.p)))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
     }
@@ -188,10 +265,18 @@ where
     DB::ErrorType: 'static,
 {
     let area = caption(area, "Precision-recall curve: Overturned", &d.subtitle)?;
-    let mut chart = unit_chart(&area, "Recall (Overturned items found)", "Precision (predicted Overturned that were)")?;
-    let prevalence = d.runs[0].y.iter().filter(|&&b| b).count() as f64 / d.runs[0].y.len().max(1) as f64;
+    let mut chart = unit_chart(
+        &area,
+        "Recall (Overturned items found)",
+        "Precision (predicted Overturned that were)",
+    )?;
+    let prevalence =
+        d.runs[0].y.iter().filter(|&&b| b).count() as f64 / d.runs[0].y.len().max(1) as f64;
     chart
-        .draw_series(LineSeries::new([(0.0, prevalence), (1.0, prevalence)], BLACK.mix(0.3)))?
+        .draw_series(LineSeries::new(
+            [(0.0, prevalence), (1.0, prevalence)],
+            BLACK.mix(0.3),
+        ))?
         .label(format!("chance (precision {prevalence:.3})"))
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.3)));
     for (k, r) in d.runs.iter().enumerate() {
@@ -204,7 +289,11 @@ where
         }
         chart
             .draw_series(LineSeries::new(pts, color.stroke_width(2)))?
-            .label(format!("{} (AP {:.3})", r.label, average_precision(&r.y, &r.p)))
+            .label(format!(
+                "{} (AP {:.3})",
+                r.label,
+                average_precision(&r.y, &r.p)
+            ))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
     }
     legend(&mut chart, SeriesLabelPosition::LowerLeft)
@@ -221,12 +310,17 @@ pub fn reliability(runs: &[Run], bins: usize) -> Vec<(f64, f64, usize)> {
             acc[b].2 += 1;
         }
     }
-    acc.into_iter().filter(|b| b.2 > 0).map(|(sp, sy, n)| (sp / n as f64, sy / n as f64, n)).collect()
+    acc.into_iter()
+        .filter(|b| b.2 > 0)
+        .map(|(sp, sy, n)| (sp / n as f64, sy / n as f64, n))
+        .collect()
 }
 
 /// Every run's predictions in one list (the calibration and confusion charts pool the runs).
 fn pooled(runs: &[Run]) -> (Vec<bool>, Vec<f64>) {
-    runs.iter().flat_map(|r| r.y.iter().copied().zip(r.p.iter().copied())).unzip()
+    runs.iter()
+        .flat_map(|r| r.y.iter().copied().zip(r.p.iter().copied()))
+        .unzip()
 }
 
 fn calibration<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &PlotData) -> DrawResult<()>
@@ -235,19 +329,37 @@ where
 {
     let (y, p) = pooled(&d.runs);
     let title = format!("Calibration: Brier score {:.4}", brier(&y, &p));
-    let area = caption(area, &title, &format!("{} (10 bins, runs pooled; marker area ~ items)", d.subtitle))?;
-    let mut chart = unit_chart(&area, "Mean predicted P(Overturned)", "Observed fraction Overturned")?;
-    chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.3)))?.label("perfectly calibrated").legend(|(x, y)| {
-        PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.3))
-    });
+    let area = caption(
+        area,
+        &title,
+        &format!("{} (10 bins, runs pooled; marker area ~ items)", d.subtitle),
+    )?;
+    let mut chart = unit_chart(
+        &area,
+        "Mean predicted P(Overturned)",
+        "Observed fraction Overturned",
+    )?;
+    chart
+        .draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.3)))?
+        .label("perfectly calibrated")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.3)));
     let bins = reliability(&d.runs, 10);
     let most = bins.iter().map(|b| b.2).max().unwrap_or(1) as f64;
     let color = PALETTE[0];
     chart
-        .draw_series(LineSeries::new(bins.iter().map(|b| (b.0, b.1)), color.stroke_width(2)))?
+        .draw_series(LineSeries::new(
+            bins.iter().map(|b| (b.0, b.1)),
+            color.stroke_width(2),
+        ))?
         .label("model")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
-    chart.draw_series(bins.iter().map(|b| Circle::new((b.0, b.1), (3.0 + 9.0 * (b.2 as f64 / most).sqrt()) as i32, color.filled())))?;
+    chart.draw_series(bins.iter().map(|b| {
+        Circle::new(
+            (b.0, b.1),
+            (3.0 + 9.0 * (b.2 as f64 / most).sqrt()) as i32,
+            color.filled(),
+        )
+    }))?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
@@ -256,9 +368,25 @@ where
     DB::ErrorType: 'static,
 {
     // Summed over the runs.
-    let m = metrics::confusion_of(d.runs.iter().flat_map(|r| r.y.iter().copied().zip(r.predicted.iter().copied())));
-    let threshold = d.threshold.map_or("each fold's threshold".to_string(), |t| format!("threshold {t:.2}"));
-    let sub = format!("{} ({threshold}{})", d.subtitle, if d.runs.len() > 1 { format!(", summed over {} runs", d.runs.len()) } else { String::new() });
+    let m = metrics::confusion_of(
+        d.runs
+            .iter()
+            .flat_map(|r| r.y.iter().copied().zip(r.predicted.iter().copied())),
+    );
+    let threshold = d
+        .threshold
+        .map_or("each fold's threshold".to_string(), |t| {
+            format!("threshold {t:.2}")
+        });
+    let sub = format!(
+        "{} ({threshold}{})",
+        d.subtitle,
+        if d.runs.len() > 1 {
+            format!(", summed over {} runs", d.runs.len())
+        } else {
+            String::new()
+        }
+    );
     let area = caption(area, "Confusion matrix", &sub)?;
     let mut chart = ChartBuilder::on(&area)
         .margin(20)
@@ -275,11 +403,15 @@ where
         .axis_desc_style(("sans-serif", 18))
         .label_style(("sans-serif", 16))
         .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => names.get(*i as usize).map_or(String::new(), |s| s.to_string()),
+            SegmentValue::CenterOf(i) => names
+                .get(*i as usize)
+                .map_or(String::new(), |s| s.to_string()),
             _ => String::new(),
         })
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => names.get(*i as usize).map_or(String::new(), |s| s.to_string()),
+            SegmentValue::CenterOf(i) => names
+                .get(*i as usize)
+                .map_or(String::new(), |s| s.to_string()),
             _ => String::new(),
         })
         .draw()?;
@@ -288,17 +420,29 @@ where
     for (actual, row) in m.iter().enumerate() {
         for (pred, &n) in row.iter().enumerate() {
             let shade = 1.0 - 0.75 * (n as f64 / most);
-            let fill = RGBColor((255.0 * shade) as u8, (255.0 * shade + 30.0 * (1.0 - shade)) as u8, 255);
+            let fill = RGBColor(
+                (255.0 * shade) as u8,
+                (255.0 * shade + 30.0 * (1.0 - shade)) as u8,
+                255,
+            );
             let (a, p) = (actual as i32, pred as i32);
-            chart.draw_series([Rectangle::new([(SegmentValue::Exact(p), SegmentValue::Exact(a)), (SegmentValue::Exact(p + 1), SegmentValue::Exact(a + 1))], fill.filled())])?;
+            chart.draw_series([Rectangle::new(
+                [
+                    (SegmentValue::Exact(p), SegmentValue::Exact(a)),
+                    (SegmentValue::Exact(p + 1), SegmentValue::Exact(a + 1)),
+                ],
+                fill.filled(),
+            )])?;
             let text_color = if shade < 0.5 { WHITE } else { BLACK };
             chart.draw_series([Text::new(
                 format!("{n} ({:.1}%)", 100.0 * n as f64 / total.max(1) as f64),
                 (SegmentValue::CenterOf(p), SegmentValue::CenterOf(a)),
-                ("sans-serif", 22).into_font().color(&text_color).pos(plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Center,
-                    plotters::style::text_anchor::VPos::Center,
-                )),
+                ("sans-serif", 22).into_font().color(&text_color).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Center,
+                    ),
+                ),
             )])?;
         }
     }
@@ -328,17 +472,29 @@ where
         .y_labels(rows.len())
         .y_label_formatter(&|v| match v {
             // Row 0 at the bottom: the best theme on top.
-            SegmentValue::CenterOf(i) => rows.get((n - 1 - *i) as usize).map_or(String::new(), |r| r.0.clone()),
+            SegmentValue::CenterOf(i) => rows
+                .get((n - 1 - *i) as usize)
+                .map_or(String::new(), |r| r.0.clone()),
             _ => String::new(),
         })
         .draw()?;
     for (k, (_, f1)) in rows.iter().enumerate() {
         let y = n - 1 - k as i32;
         let f1 = if f1.is_finite() { *f1 } else { 0.0 };
-        let mut bar = Rectangle::new([(0.0, SegmentValue::Exact(y)), (f1, SegmentValue::Exact(y + 1))], PALETTE[0].mix(0.85).filled());
+        let mut bar = Rectangle::new(
+            [
+                (0.0, SegmentValue::Exact(y)),
+                (f1, SegmentValue::Exact(y + 1)),
+            ],
+            PALETTE[0].mix(0.85).filled(),
+        );
         bar.set_margin(5, 5, 0, 0);
         chart.draw_series([bar])?;
-        chart.draw_series([Text::new(format!("{f1:.2}"), (f1.min(0.9) + 0.01, SegmentValue::CenterOf(y)), ("sans-serif", 15).into_font())])?;
+        chart.draw_series([Text::new(
+            format!("{f1:.2}"),
+            (f1.min(0.9) + 0.01, SegmentValue::CenterOf(y)),
+            ("sans-serif", 15).into_font(),
+        )])?;
     }
     Ok(())
 }
@@ -350,8 +506,18 @@ mod tests {
     #[test]
     fn reliability_bins_pool_runs() {
         let runs = vec![
-            Run { label: "a".into(), y: vec![false, true], p: vec![0.05, 0.95], predicted: vec![false, true] },
-            Run { label: "b".into(), y: vec![false, false], p: vec![0.15, 0.91], predicted: vec![false, true] },
+            Run {
+                label: "a".into(),
+                y: vec![false, true],
+                p: vec![0.05, 0.95],
+                predicted: vec![false, true],
+            },
+            Run {
+                label: "b".into(),
+                y: vec![false, false],
+                p: vec![0.15, 0.91],
+                predicted: vec![false, true],
+            },
         ];
         let b = reliability(&runs, 10);
         assert_eq!(b.len(), 3);
