@@ -82,6 +82,30 @@ pub enum Error {
     },
     #[error("{path}: invalid model file: {reason}")]
     BadModel { path: PathBuf, reason: String },
+    /// A model file that reads as JSON of the right shape but is not a usable model: `field` is the
+    /// JSON path of the value at fault (`themes.themes[3].logistic.coefficients`).
+    #[error("{path}: invalid model file: {field}: {message}")]
+    ModelField {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
+    /// A score that is not a number in [0, 1] (a model whose numbers overflow): never passed on to
+    /// an output.
+    #[error(
+        "{item}: {what} is {value}, not a probability; the model's numbers overflow on this text"
+    )]
+    NotAScore {
+        item: String,
+        what: String,
+        value: f64,
+    },
+    /// Every bad line of a file read whole (a gold file), each as `path:line: message`.
+    #[error("{}", lines.iter().map(|(n, m)| format!("{}:{n}: {m}", path.display())).collect::<Vec<_>>().join("\n"))]
+    BadLines {
+        path: PathBuf,
+        lines: Vec<(usize, String)>,
+    },
     #[error("{path}: {cause}")]
     Json {
         path: PathBuf,

@@ -27,30 +27,42 @@ pub struct Gold {
 }
 
 impl Gold {
-    /// Reads a JSON-lines gold file; a bad line is an error naming its line number.
+    /// Reads a JSON-lines gold file. Labels are all or nothing: a model trained on the lines that
+    /// happened to read would quietly learn from less than the file holds, so any bad line (not
+    /// UTF-8, not JSON, wrong fields, a theme that is not the codebook's, an item given twice)
+    /// fails the load, with every bad line named.
     pub fn load(path: &Path) -> Result<Gold> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let (mut items, mut lines) = (BTreeMap::new(), BTreeMap::new());
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let context = || format!("{}:{}", path.display(), i + 1);
-            let g: GoldItem = serde_json::from_str(line).map_err(|e| Error::Data {
-                context: context(),
-                message: e.to_string(),
-            })?;
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let known = crate::features::cues::codebook_themes();
+        let (mut items, mut lines, mut bad) = (BTreeMap::new(), BTreeMap::new(), Vec::new());
+        for line in crate::input::Lines::new(std::io::BufReader::new(file)) {
+            let (n, text) = line.map_err(|e| Error::io(path, e))?;
+            let g = match text.and_then(|t| parse_line(&t, &known)) {
+                Ok(Some(g)) => g,
+                Ok(None) => continue,
+                Err(message) => {
+                    bad.push((n, message));
+                    continue;
+                }
+            };
             // A second line for one item would silently replace the first: two annotations, or a mistyped number.
-            if let Some(first) = lines.insert((g.case_number.clone(), g.item), i + 1) {
-                return Err(Error::Data {
-                    context: context(),
-                    message: format!(
+            if let Some(first) = lines.insert((g.case_number.clone(), g.item), n) {
+                bad.push((
+                    n,
+                    format!(
                         "case {} item {} is also on line {first}",
                         g.case_number, g.item
                     ),
-                });
+                ));
+                continue;
             }
             items.insert((g.case_number.clone(), g.item), g);
+        }
+        if !bad.is_empty() {
+            return Err(Error::BadLines {
+                path: path.into(),
+                lines: bad,
+            });
         }
         Ok(Gold { items })
     }
@@ -81,6 +93,22 @@ impl Gold {
         let set: BTreeSet<&String> = self.items.values().flat_map(|g| &g.themes).collect();
         set.into_iter().cloned().collect()
     }
+}
+
+/// One gold line: None when blank; an error for a line that is not a gold item or names a theme
+/// that is not one of `known`.
+fn parse_line(line: &str, known: &[String]) -> std::result::Result<Option<GoldItem>, String> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    let g: GoldItem = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    if let Some(t) = g.themes.iter().find(|t| !known.contains(t)) {
+        return Err(format!(
+            "theme {t:?} is not a theme of the codebook ({})",
+            known.join(", ")
+        ));
+    }
+    Ok(Some(g))
 }
 
 /// Lower-cased alphanumeric tokens of a title.
@@ -119,7 +147,13 @@ mod tests {
         };
         let p = gold_file(
             "dup",
-            &[row(1, "a"), row(2, "b"), String::new(), row(1, "c")].join("\n"),
+            &[
+                row(1, "no_red_flags"),
+                row(2, "exceeds_limits"),
+                String::new(),
+                row(1, "criteria_not_met"),
+            ]
+            .join("\n"),
         );
         let e = Gold::load(&p).unwrap_err().to_string();
         let _ = std::fs::remove_file(&p);
@@ -129,14 +163,68 @@ mod tests {
         );
     }
 
+    /// Every bad line is named, each with its line number, and none of the file is used; a BOM is
+    /// not one.
+    #[test]
+    fn every_bad_line_is_named_and_the_load_fails() {
+        let row = |item, theme| {
+            format!(
+                r#"{{"case_number":"CM1","item":{item},"title":"t","decision":"Upheld","themes":["{theme}"]}}"#
+            )
+        };
+        let lines = [
+            format!("\u{feff}{}", row(1, "no_red_flags")),
+            row(2, ""),
+            "{not json".into(),
+            row(3, "common"),
+            r#"{"case_number":"CM1","item":4}"#.into(),
+            "bad byte".into(),
+            row(5, "criteria_met"),
+        ];
+        // Line 6 is not UTF-8.
+        let bytes = lines
+            .join("\n")
+            .into_bytes()
+            .iter()
+            .flat_map(|&b| if b == b'y' { vec![0xff] } else { vec![b] })
+            .collect::<Vec<u8>>();
+        let p =
+            std::env::temp_dir().join(format!("imr-unit-{}-badlines.jsonl", std::process::id()));
+        std::fs::write(&p, &bytes).unwrap();
+        let e = Gold::load(&p).unwrap_err();
+        let bom = gold_file("bom", &format!("\u{feff}{}", row(1, "no_red_flags")));
+        let ok = Gold::load(&bom).map(|g| g.items.len());
+        let _ = (std::fs::remove_file(&p), std::fs::remove_file(&bom));
+        let Error::BadLines { lines, .. } = &e else {
+            panic!("{e}")
+        };
+        assert_eq!(
+            lines.iter().map(|l| l.0).collect::<Vec<_>>(),
+            [2, 3, 4, 5, 6],
+            "{e}"
+        );
+        let e = e.to_string();
+        assert!(
+            e.contains("badlines.jsonl:2: theme \"\" is not a theme of the codebook"),
+            "{e}"
+        );
+        assert!(
+            e.contains("badlines.jsonl:4: theme \"common\" is not a theme"),
+            "{e}"
+        );
+        assert!(e.contains("badlines.jsonl:5: missing field `title`"), "{e}");
+        assert!(e.contains("badlines.jsonl:6: not UTF-8 text"), "{e}");
+        assert_eq!(ok.unwrap(), 1, "a byte order mark is not an error");
+    }
+
     #[test]
     fn decisions_are_checked_against_the_letters() {
         let p = gold_file(
             "mismatch",
             concat!(
-                r#"{"case_number":"000_8fd8bbed53d6ca0b","item":1,"title":"t","decision":"Upheld","themes":["a"]}"#,
+                r#"{"case_number":"000_8fd8bbed53d6ca0b","item":1,"title":"t","decision":"Upheld","themes":["no_red_flags"]}"#,
                 "\n",
-                r#"{"case_number":"000_8fd8bbed53d6ca0b","item":2,"title":"t","decision":"Overturned","themes":["a"]}"#,
+                r#"{"case_number":"000_8fd8bbed53d6ca0b","item":2,"title":"t","decision":"Overturned","themes":["criteria_met"]}"#,
             ),
         );
         let g = Gold::load(&p).unwrap();

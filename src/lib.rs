@@ -43,8 +43,10 @@ pub mod error;
 pub mod eval;
 pub mod features;
 pub mod gold;
+pub mod input;
 pub mod letter;
 pub mod model;
+pub mod output;
 pub mod parse;
 pub mod report;
 

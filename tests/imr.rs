@@ -183,11 +183,11 @@ fn bad_inputs_are_reported_and_good_files_still_parsed() {
         ("prose.txt", "no IMR letter structure"),
         (
             "old.txt",
-            "unsupported MAXIMUS letter format \"IMR DECISION(S) AND RATIONALE(S)\"",
+            "unsupported MAXIMUS letter format \"decision(s) and rationale(s) layout\"",
         ),
         (
             "mpr.txt",
-            "unsupported MAXIMUS letter format \"MEDICAL PROFESSIONAL REVIEW\"",
+            "unsupported MAXIMUS letter format \"medical professional review layout\"",
         ),
         ("noitems.txt", "no disputed items"),
     ] {
@@ -366,7 +366,8 @@ fn train_is_deterministic_and_predict_explains() {
     assert!(stderr(&o).contains("retrain"), "{}", stderr(&o));
 }
 
-/// A small gold file (hand-made labels, not the corpus's): one theme on a single item, one on none.
+/// A small gold file (hand-made labels, not the corpus's, with codebook themes): one theme on a single item, one on
+/// none.
 #[test]
 fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     let d = tempdir("rare");
@@ -383,18 +384,18 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
             .unwrap()
             .trim_end_matches(".txt");
         let theme = if k == 3 {
-            "rare"
+            "monitoring_missing"
         } else if k % 2 == 0 {
-            "common"
+            "criteria_not_met"
         } else {
-            "other"
+            "no_red_flags"
         };
         gold += &format!(
             "{}\n",
             serde_json::json!({"case_number": case, "item": item, "title": title, "decision": decision, "themes": [theme]})
         );
     }
-    for (item, theme) in [(1, "common"), (2, "other")] {
+    for (item, theme) in [(1, "criteria_not_met"), (2, "no_red_flags")] {
         gold += &format!(
             "{}\n",
             serde_json::json!({"case_number": "flipped", "item": item, "title": "", "decision": "Overturned", "themes": [theme]})
@@ -477,16 +478,17 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         "retrained from its settings: the same file"
     );
     assert!(
-        stderr(&o).contains("theme rare: not trained, 1 of the 14 gold items have it"),
+        stderr(&o)
+            .contains("theme monitoring_missing: not trained, 1 of the 14 gold items have it"),
         "{}",
         stderr(&o)
     );
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
     assert_eq!(
         m["themes"]["untrained"],
-        serde_json::json!([{"id": "rare", "positives": 1, "items": 14}])
+        serde_json::json!([{"id": "monitoring_missing", "positives": 1, "items": 14}])
     );
-    // The file loads (its CV summary holds an undefined F1 for "rare") and never assigns the untrained theme.
+    // The file loads (its CV summary holds an undefined F1 for the untrained theme) and never assigns it.
     let o = imr(&[
         "predict",
         "--model",
@@ -502,7 +504,7 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
                 .unwrap()
                 .keys()
                 .collect::<Vec<_>>(),
-            ["common", "other"]
+            ["criteria_not_met", "no_red_flags"]
         );
         assert!(!r["themes"].as_array().unwrap().is_empty());
     }
@@ -518,13 +520,13 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
             .iter()
             .filter(|h| h.starts_with("theme_score_"))
             .collect::<Vec<_>>(),
-        ["theme_score_common", "theme_score_other"]
+        ["theme_score_criteria_not_met", "theme_score_no_red_flags"]
     );
     let o = imr(&["inspect", "--model", model.to_str().unwrap(), "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         json_lines(&stdout(&o))[0]["untrained_themes"][0]["id"],
-        "rare"
+        "monitoring_missing"
     );
     assert!(
         stdout(&imr(&["inspect", "--model", model.to_str().unwrap()]))
@@ -543,7 +545,7 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let rare = &json_lines(&stdout(&o))[0]["themes"]["per_theme"]["rare"];
+    let rare = &json_lines(&stdout(&o))[0]["themes"]["per_theme"]["monitoring_missing"];
     assert_eq!(
         (rare["support"].as_u64(), rare["recall"].as_f64()),
         (Some(1), Some(0.0))
@@ -608,14 +610,15 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("theme rare: too few training items to fit in 2 of 2 folds"),
+        stderr(&o)
+            .contains("theme monitoring_missing: too few training items to fit in 2 of 2 folds"),
         "{}",
         stderr(&o)
     );
     assert!(json_lines(&stdout(&o))
         .iter()
         .filter(|l| l["type"] == "fold")
-        .all(|l| l["untrained_themes"] == serde_json::json!(["rare"])));
+        .all(|l| l["untrained_themes"] == serde_json::json!(["monitoring_missing"])));
 }
 
 #[test]
@@ -673,6 +676,181 @@ fn inspect_shows_the_built_in_model() {
         .unwrap()
         .contains("necessari"));
     assert!(stdout(&imr(&["inspect"])).contains("towards Overturned"));
+}
+
+/// A closed stdout (`imr ... | head -1`) ends the command quietly with exit 0, in every output format: nothing
+/// more can be shown, and that is not an error (ripgrep's behaviour).
+#[test]
+fn a_closed_stdout_ends_quietly_in_every_format() {
+    let d = tempdir("closed-stdout");
+    let items = write(
+        &d,
+        "items.jsonl",
+        &imr(&["parse", "--items", "data/letters"]).stdout,
+    );
+    let items = items.to_str().unwrap();
+    let runs: [&[&str]; 11] = [
+        &["parse", "data/letters"],
+        &["parse", "--json", "data/letters"],
+        &["parse", "--items", "data/letters"],
+        &["parse", "--csv", "data/letters"],
+        &["predict", "data/letters"],
+        &["predict", "--json", "data/letters"],
+        &["predict", "--csv", "--items", items],
+        &[
+            "predict",
+            "--json",
+            "--text",
+            "The request is not medically necessary.",
+        ],
+        &["inspect"],
+        &["inspect", "--json"],
+        &[
+            "evaluate",
+            "--model",
+            "default",
+            "--data",
+            "data/letters",
+            "--json",
+        ],
+    ];
+    for args in runs {
+        let o = imr_closed(args, true);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).to_lowercase().contains("broken pipe") && !stderr(&o).contains("error"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+/// A closed stderr never panics (eprintln! would, exit 101): messages are dropped, exit statuses kept.
+#[test]
+fn a_closed_stderr_never_panics() {
+    let d = tempdir("closed-stderr");
+    let o = imr_closed(
+        &[
+            "predict",
+            "--json",
+            "--text",
+            "The request is not medically necessary.",
+        ],
+        false,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(json_lines(&stdout(&o)).len(), 1);
+    // Text the model has no term of: a warning on the closed stderr.
+    assert_eq!(
+        imr_closed(&["predict", "--text", "Zxqv wqplk"], false)
+            .status
+            .code(),
+        Some(0)
+    );
+    // A failing command: its error message is lost, its exit status is not.
+    assert_eq!(
+        imr_closed(
+            &[
+                "predict",
+                "--model",
+                d.join("none.json").to_str().unwrap(),
+                "--text",
+                "x"
+            ],
+            false
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    let bad = write(
+        &d,
+        "bad.jsonl",
+        b"{\"rationale\": \"The request is not medically necessary.\"}\nnot json\n",
+    );
+    let o = imr_closed(
+        &["predict", "--json", "--items", bad.to_str().unwrap()],
+        false,
+    );
+    assert_eq!(
+        (o.status.code(), json_lines(&stdout(&o)).len()),
+        (Some(1), 1)
+    );
+    // `train` says what it wrote on stderr.
+    let flipped = flipped_letter(&d);
+    let model = d.join("m.json");
+    let o = imr_closed(
+        &[
+            "train",
+            "--data",
+            "data/letters",
+            flipped.to_str().unwrap(),
+            "--cv-folds",
+            "0",
+            "--out",
+            model.to_str().unwrap(),
+        ],
+        false,
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(model.is_file());
+}
+
+/// A bad line of --items or of stdin is one error line naming the input and the line; the other lines are scored
+/// and the exit status is 1. A byte order mark on line 1 is not an error.
+#[test]
+fn bad_input_lines_are_reported_and_the_rest_scored() {
+    let d = tempdir("bad-lines");
+    let good = r#"{"title": "PT x 12", "rationale": "There is no documentation of functional improvement. The request is not medically necessary."}"#;
+    let mut bytes = format!("\u{feff}{good}\n").into_bytes();
+    bytes.extend(b"{\"rationale\": \"bad \xff byte\"}\n");
+    bytes.extend(format!("not json\n{{\"title\": 3}}\n\n{good}\n").into_bytes());
+    let items = write(&d, "items.jsonl", &bytes);
+    for o in [
+        imr(&["predict", "--json", "--items", items.to_str().unwrap()]),
+        imr_stdin(&["predict", "--json", "--items", "-"], &bytes),
+    ] {
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let p = json_lines(&stdout(&o));
+        assert_eq!(
+            p.iter()
+                .map(|r| r["item"].as_u64().unwrap())
+                .collect::<Vec<_>>(),
+            [1, 6]
+        );
+        let err = stderr(&o);
+        let name = if err.contains("stdin:") {
+            "stdin".to_string()
+        } else {
+            items.display().to_string()
+        };
+        for (line, what) in [
+            (2, "not UTF-8"),
+            (3, "expected ident"),
+            (4, "invalid type: integer `3`"),
+        ] {
+            assert!(
+                err.contains(&format!("imr: {name}:{line}: {what}")),
+                "{line}: {err}"
+            );
+        }
+        assert_eq!(err.lines().count(), 3, "{err}");
+    }
+    // Rationales on stdin, one a line.
+    let o = imr_stdin(&["predict", "--json"], b"\xEF\xBB\xBFThe request is not medically necessary.\nbad \xff\nThe request is medically necessary.\n");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(
+        json_lines(&stdout(&o))
+            .iter()
+            .map(|r| r["item"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [1, 3]
+    );
+    assert!(
+        stderr(&o).contains("imr: stdin:2: not UTF-8 text (invalid byte at offset 4)"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -919,7 +1097,7 @@ fn too_little_data_is_a_clear_error() {
         stderr(&o)
     );
     // A gold file that shares no item with the letters.
-    let gold = write(&d, "gold.jsonl", br#"{"case_number": "CM00-0000000", "item": 1, "title": "x", "decision": "Upheld", "themes": ["a"]}"#);
+    let gold = write(&d, "gold.jsonl", br#"{"case_number": "CM00-0000000", "item": 1, "title": "x", "decision": "Upheld", "themes": ["no_red_flags"]}"#);
     let o = imr(&[
         "train",
         "--data",
@@ -1501,7 +1679,7 @@ fn bad_output_paths_are_errors_before_the_work() {
         ),
         (
             vec!["evaluate", "--data", "no/such", "--oof", dir],
-            "cannot write",
+            "is a directory; give a file name",
         ),
         (
             vec![
@@ -1536,6 +1714,173 @@ fn bad_output_paths_are_errors_before_the_work() {
         deep.to_str().unwrap(),
     ]);
     assert!(o.status.success() && deep.is_file(), "{}", stderr(&o));
+}
+
+/// Two `imr train --out X` at once both succeed, and X is one whole model of theirs; a killed run's stale
+/// temporary file beside X is removed.
+#[test]
+fn concurrent_trains_each_write_a_whole_model() {
+    let d = tempdir("concurrent");
+    let flipped = flipped_letter(&d);
+    let train = |date: &str, out: &std::path::Path| {
+        let args = [
+            "train",
+            "--data",
+            "data/letters",
+            flipped.to_str().unwrap(),
+            "--cv-folds",
+            "0",
+            "--date",
+            date,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+            .args(args)
+            .current_dir(root())
+            .output()
+            .unwrap()
+    };
+    let dates = ["2026-01-01", "2026-01-02"];
+    let alone: Vec<Vec<u8>> = dates
+        .iter()
+        .map(|date| {
+            let out = d.join(format!("{date}.json"));
+            assert!(train(date, &out).status.success());
+            std::fs::read(&out).unwrap()
+        })
+        .collect();
+    assert_ne!(alone[0], alone[1], "the dates make the two models differ");
+    let stale = write(
+        &d,
+        &format!("{}killed.tmp", imr::output::TEMP_PREFIX),
+        b"half a model",
+    );
+    let f = std::fs::File::options().write(true).open(&stale).unwrap();
+    f.set_modified(std::time::SystemTime::now() - imr::output::STALE * 2)
+        .unwrap();
+    let x = d.join("x.json");
+    for _ in 0..3 {
+        let runs: Vec<_> = std::thread::scope(|s| {
+            let handles: Vec<_> = dates
+                .iter()
+                .map(|date| s.spawn(|| train(date, &x)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for o in &runs {
+            assert!(o.status.success(), "{}", stderr(o));
+            assert!(
+                stderr(o).contains(&format!("wrote {}", x.display())),
+                "{}",
+                stderr(o)
+            );
+        }
+        let got = std::fs::read(&x).unwrap();
+        assert!(
+            got == alone[0] || got == alone[1],
+            "x.json is neither run's model"
+        );
+    }
+    assert!(!stale.exists(), "a stale temporary file is removed");
+    let left: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".imr-tmp-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// `evaluate --oof F` that fails after its path check leaves an existing F as it was (it used to be emptied).
+#[test]
+fn a_failed_evaluate_leaves_its_oof_file() {
+    let d = tempdir("oof-kept");
+    let oof = write(&d, "oof.jsonl", b"{\"earlier\": true}\n");
+    // Six folds of five letters: an error after the output checks and the reading of the letters.
+    let o = imr(&[
+        "evaluate",
+        "--data",
+        "data/letters",
+        "--folds",
+        "6",
+        "--oof",
+        oof.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&oof).unwrap(), b"{\"earlier\": true}\n");
+    assert_eq!(
+        std::fs::read_dir(&d).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}
+
+/// Counts out of their documented range are usage errors (exit 2) that say the range, before any work: an
+/// absurd --repeats used to run until memory ran out. A params file cannot get past the same bounds.
+#[test]
+fn absurd_counts_are_usage_errors() {
+    for (args, what) in [
+        (
+            vec![
+                "evaluate",
+                "--data",
+                "data/letters",
+                "--repeats",
+                "18446744073709551615",
+            ],
+            "is not in 1..=1000",
+        ),
+        (
+            vec!["evaluate", "--data", "data/letters", "--repeats", "0"],
+            "is not in 1..=1000",
+        ),
+        (
+            vec!["evaluate", "--data", "data/letters", "--folds", "1"],
+            "is not in 2..=100",
+        ),
+        (
+            vec!["evaluate", "--data", "data/letters", "--folds", "101"],
+            "is not in 2..=100",
+        ),
+        (
+            vec!["train", "--data", "data/letters", "--cv-folds", "1"],
+            "must be 0 (no cross-validation) or 2 to 100",
+        ),
+        (
+            vec!["train", "--data", "data/letters", "--cv-folds", "1000"],
+            "must be 0 (no cross-validation) or 2 to 100",
+        ),
+        (
+            vec!["predict", "--top", "1001", "--text", "x"],
+            "is not in 0..=1000",
+        ),
+        (vec!["inspect", "--top", "99999999999999999999"], "--top"),
+        (vec!["-j", "100000", "inspect"], "--threads"),
+    ] {
+        let o = imr(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(what), "{args:?}: {}", stderr(&o));
+    }
+    let help = stdout(&imr(&["evaluate", "--help"]));
+    assert!(
+        help.contains("2 to 100") && help.contains("1 to 1000"),
+        "{help}"
+    );
+    let d = tempdir("bounds");
+    let p = write(&d, "p.json", br#"{"outcome": {"calibration_folds": 1000}}"#);
+    let o = imr(&[
+        "evaluate",
+        "--data",
+        "data/letters",
+        "--params",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("calibration_folds = 1000: must be 0 (no calibration) or 2 to 100"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

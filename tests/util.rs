@@ -162,3 +162,22 @@ pub fn csv_records(text: &str) -> Vec<Vec<String>> {
     );
     records
 }
+
+/// `imr` with its stdout (`close_stdout`) or its stderr a pipe whose reader is already gone, so every write to it
+/// fails as it does after `| head -1` has read its line; the other stream is captured.
+pub fn imr_closed(args: &[&str], close_stdout: bool) -> Output {
+    use std::process::Stdio;
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_imr"));
+    cmd.args(args).current_dir(root()).stdin(Stdio::null());
+    if close_stdout {
+        cmd.stdout(writer).stderr(Stdio::piped());
+    } else {
+        cmd.stdout(Stdio::piped()).stderr(writer);
+    }
+    cmd.spawn()
+        .expect("run imr")
+        .wait_with_output()
+        .expect("imr output")
+}

@@ -34,7 +34,7 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
         let mismatches = gold.decision_mismatches(&letters);
         const SHOWN: usize = 5;
         for (item, letter) in mismatches.iter().take(SHOWN) {
-            eprintln!(
+            say!(
                 "imr: {}: case {} item {}: the gold decision is {}, the letter's {}; is the item number right?",
                 g.display(),
                 item.case_number,
@@ -44,7 +44,7 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
             );
         }
         if mismatches.len() > SHOWN {
-            eprintln!(
+            say!(
                 "imr: {}: {} more items whose gold decision is not the letter's",
                 g.display(),
                 mismatches.len() - SHOWN
@@ -56,7 +56,7 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
             anyhow::bail!("{}: none of the {} items of the letters is in the gold file (joined on case number and item number)", g.display(), ex.len());
         }
         if with < ex.len() {
-            eprintln!("imr: {}: gold themes for {with} of the {} items; the other {} are left out of the theme models and metrics", g.display(), ex.len(), ex.len() - with);
+            say!("imr: {}: gold themes for {with} of the {} items; the other {} are left out of the theme models and metrics", g.display(), ex.len(), ex.len() - with);
         }
     }
     Ok(Data {
@@ -77,7 +77,7 @@ pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
     if let Some(m) = p.to_str().and_then(ModelFile::builtin_named) {
         let (m, label) = m?;
         if p.exists() {
-            eprintln!(
+            say!(
                 "imr: warning: --model {0} is {label}; ./{0} names the file here",
                 p.display()
             );

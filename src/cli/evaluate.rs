@@ -35,11 +35,11 @@ pub struct EvaluateArgs {
     /// Settings that differ from the shipped ones, as JSON (`imr params` prints them all).
     #[arg(long, value_name = "FILE", conflicts_with = "model")]
     pub params: Option<PathBuf>,
-    /// Folds per repeat (grouped by letter, stratified by outcome).
-    #[arg(long, default_value_t = 5)]
+    /// Folds per repeat (grouped by letter, stratified by outcome): 2 to 100.
+    #[arg(long, default_value_t = 5, value_parser = super::counts(2, imr::eval::cv::MAX_FOLDS))]
     pub folds: usize,
-    /// Repeats, each with its own shuffle of the letters.
-    #[arg(long, default_value_t = 3)]
+    /// Repeats, each with its own shuffle of the letters: 1 to 1000.
+    #[arg(long, default_value_t = 3, value_parser = super::counts(1, imr::eval::cv::MAX_REPEATS))]
     pub repeats: usize,
     /// Seed for the folds and every inner fold (calibration, theme thresholds).
     #[arg(long, default_value_t = 42)]
@@ -75,11 +75,11 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let oof_file = a
-        .oof
-        .as_ref()
-        .map(|p| std::fs::File::create(p).with_context(|| format!("{}: cannot write", p.display())))
-        .transpose()?;
+    // Checked now, written at the end (whole, or not at all): an existing file stays as it is until
+    // then.
+    if let Some(p) = &a.oof {
+        imr::output::check_writable(p)?;
+    }
     let d = data::load(&a.data, a.gold.as_deref())?;
     let mut out = std::io::stdout().lock();
     if let Some(path) = &a.model {
@@ -223,13 +223,13 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         *untrained.entry(id).or_default() += 1;
     }
     for (id, n) in untrained {
-        eprintln!(
+        say!(
             "imr: warning: theme {id}: too few training items to fit in {n} of {} folds (needs {MIN_ITEMS_PER_CLASS} with and {MIN_ITEMS_PER_CLASS} without it); there it is never assigned",
             r.folds.len()
         );
     }
-    if let Some(file) = oof_file {
-        let mut w = std::io::BufWriter::new(file);
+    if let Some(path) = &a.oof {
+        let mut rows = Vec::with_capacity(r.oof.len());
         for o in &r.oof {
             let e = &d.examples[o.index];
             let theme_scores: Option<serde_json::Map<String, serde_json::Value>> =
@@ -245,9 +245,11 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                 "decision": e.decision, "p_overturned": o.p_overturned, "predicted": o.predicted, "themes": o.themes, "theme_scores": theme_scores,
                 "gold_themes": e.themes,
             });
-            writeln!(w, "{row}")?;
+            rows.push(row);
         }
-        w.flush()?;
+        imr::output::write_with(path, |w| {
+            rows.iter().try_for_each(|row| writeln!(w, "{row}"))
+        })?;
     }
     if let Some(dir) = &a.plots {
         let runs = (0..a.repeats)
@@ -399,7 +401,7 @@ fn report_plots(dir: &std::path::Path, data: &PlotData) -> Result<()> {
     } else {
         " (no ROC or precision-recall curve: the items hold one decision only)"
     };
-    eprintln!("imr: wrote {} plots to {}{why}", files.len(), dir.display());
+    say!("imr: wrote {} plots to {}{why}", files.len(), dir.display());
     Ok(())
 }
 

@@ -16,8 +16,8 @@ use std::process::ExitCode;
 pub struct InspectArgs {
     #[arg(long, value_name = "FILE|NAME", help = super::data::MODEL_HELP, long_help = format!("{} [default: default, compiled in]", super::data::MODEL_HELP))]
     pub model: Option<PathBuf>,
-    /// Terms to show for each side of each model.
-    #[arg(long, default_value_t = 8)]
+    /// Terms to show for each side of each model: 0 to 1000.
+    #[arg(long, default_value_t = 8, value_parser = super::counts(0, super::MAX_TOP))]
     pub top: usize,
     /// One JSON object.
     #[arg(long)]

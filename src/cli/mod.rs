@@ -1,5 +1,14 @@
 //! Command-line front end: clap derive into typed arguments, `anyhow` only at this edge.
 
+/// `eprintln!` without its panic when stderr is closed (`2>&-`, a reader gone): a message that
+/// cannot be shown is dropped, and the command goes on to its own exit status.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod data;
 mod evaluate;
 mod inspect;
@@ -19,9 +28,9 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-    /// Worker threads for parsing, cross-validation and scoring (default: one per core, or RAYON_NUM_THREADS).
-    /// Results do not depend on it: a model file is the same byte for byte.
-    #[arg(long, short = 'j', global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads for parsing, cross-validation and scoring, 1 to 1024 (default: one per core,
+    /// or RAYON_NUM_THREADS). Results do not depend on it: a model file is the same byte for byte.
+    #[arg(long, short = 'j', global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
     #[command(flatten)]
     pub read: ReadLimits,
@@ -105,6 +114,25 @@ pub enum Command {
     },
 }
 
+/// The most terms `--top` shows a side: more is a dump of the vocabulary, not an explanation.
+pub const MAX_TOP: usize = 1000;
+
+/// A count in `min..=max` (the bounds are in each option's help); anything else is a usage error
+/// (exit 2).
+fn counts(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(min as u64..=max as u64)
+}
+
+/// `--cv-folds`: 0 (none) or 2 to [`imr::eval::cv::MAX_FOLDS`]; one fold would leave nothing to
+/// test on.
+fn cv_folds(s: &str) -> Result<usize, String> {
+    let max = imr::eval::cv::MAX_FOLDS;
+    match s.parse::<usize>() {
+        Ok(n) if n == 0 || (2..=max).contains(&n) => Ok(n),
+        _ => Err(format!("must be 0 (no cross-validation) or 2 to {max}")),
+    }
+}
+
 /// Exit codes, documented in `--help` of each command.
 pub const EXIT_SOME_FAILED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
@@ -168,15 +196,26 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`imr parse ... | head`) is not an error worth a message.
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            {
+            if closed_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
             let _ = writeln!(std::io::stderr(), "imr: error: {e:#}");
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// Whether `e` is a write to a closed pipe: as an io::Error anywhere in the chain, or inside
+/// serde_json's error (`--json` output goes through serde_json, which wraps the io error).
+fn closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        let kind = c.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+        let kind = kind.or_else(|| {
+            c.downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+        });
+        kind == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 #[cfg(test)]

@@ -57,7 +57,7 @@ pub fn resolve(
 ) -> Result<(OutcomeValidParams, Option<ThemeValidParams>)> {
     let (file, outcome, themes) = settings(path, view)?;
     if file.has_themes() && !gold {
-        eprintln!("imr: warning: --params: the themes section is not used without --gold");
+        say!("imr: warning: --params: the themes section is not used without --gold");
     }
     Ok((outcome, gold.then_some(themes)))
 }

@@ -3,6 +3,7 @@
 use super::parse::read_reporting;
 use anyhow::{bail, Context, Result};
 use imr::features::ItemText;
+use imr::input::Lines;
 use imr::model::{ItemToScore, Prediction, TermWeight};
 use imr::Decision;
 use serde::Deserialize;
@@ -13,7 +14,10 @@ use std::process::ExitCode;
 /// Score disputed items: P(Overturned), predicted decision, themes, and the top terms for each side.
 ///
 /// Input: letters and directories, or --text, or rationales on stdin (one per line) when no input is given.
-/// Exit status: 0 on success, 1 when some letters could not be read (the others are scored), 2 on error.
+/// A line of --items or stdin that cannot be read (not UTF-8, not JSON, wrong fields, over 16 MiB)
+/// is reported with its line number and the others are scored.
+/// Exit status: 0 on success, 1 when some letters or lines could not be read (the others are
+/// scored), 2 on error.
 #[derive(Debug, clap::Args)]
 pub struct PredictArgs {
     #[arg(long, value_name = "FILE|NAME", help = super::data::MODEL_HELP, long_help = format!("{} [default: default, compiled in]", super::data::MODEL_HELP))]
@@ -28,8 +32,9 @@ pub struct PredictArgs {
     /// decision. A request not yet decided, for instance, scored by a case-view model.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["inputs", "text"])]
     pub items: Option<PathBuf>,
-    /// Terms to show for each side and each assigned theme (0: scores only, no explanations).
-    #[arg(long, default_value_t = 5)]
+    /// Terms to show for each side and each assigned theme: 0 to 1000 (0: scores only, no
+    /// explanations).
+    #[arg(long, default_value_t = 5, value_parser = super::counts(0, super::MAX_TOP))]
     pub top: usize,
     /// One JSON object per item.
     #[arg(long, conflicts_with = "csv")]
@@ -63,16 +68,22 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             }
         }
     } else {
-        for (i, line) in std::io::stdin().lock().lines().enumerate() {
-            let line = line?;
-            if !line.trim().is_empty() {
-                rows.push(Row {
-                    source: format!("stdin:{}", i + 1),
-                    item: ItemToScore::from_rationale(&line, i + 1),
-                });
+        for line in Lines::new(std::io::stdin().lock()) {
+            match line.context("stdin: cannot read")? {
+                (n, Ok(text)) if !text.trim().is_empty() => {
+                    rows.push(Row {
+                        source: format!("stdin:{n}"),
+                        item: ItemToScore::from_rationale(&text, n),
+                    });
+                }
+                (_, Ok(_)) => {}
+                (n, Err(e)) => {
+                    failed += 1;
+                    say!("imr: stdin:{n}: {e}");
+                }
             }
         }
-        if rows.is_empty() {
+        if rows.is_empty() && failed == 0 {
             bail!("no input: give letters, --text, or rationales on stdin");
         }
     }
@@ -93,7 +104,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         "; a request without a rationale is forecast by --model case"
     };
     for r in &unreadable {
-        eprintln!(
+        say!(
             "imr: {}: nothing for the {} view of {model_name} to read (it reads {names}){hint}",
             r.source,
             view.name()
@@ -136,7 +147,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         // Scored, but on no evidence: say so rather than let the intercept pass for a reading.
         for (p, source) in preds.iter().zip(&sources) {
             if p.known_terms == 0 {
-                eprintln!("imr: {source}: no term of it is in the outcome vocabulary of {model_name}; its P(Overturned) is the model's intercept, not a reading");
+                say!("imr: {source}: no term of it is in the outcome vocabulary of {model_name}; its P(Overturned) is the model's intercept, not a reading");
             }
         }
         for p in &preds {
@@ -320,13 +331,18 @@ fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
         path.display().to_string()
     };
     let (mut rows, mut failed) = (Vec::new(), 0);
-    for (i, line) in reader.lines().enumerate() {
-        let line = line.with_context(|| format!("{name}: cannot read"))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<ItemInput>(&line) {
-            Ok(r) => rows.push(Row {
+    for line in Lines::new(reader) {
+        let (n, line) = line.with_context(|| format!("{name}: cannot read"))?;
+        let i = n - 1;
+        let parsed = line.and_then(|l| match l.trim() {
+            "" => Ok(None),
+            _ => serde_json::from_str::<ItemInput>(&l)
+                .map(Some)
+                .map_err(|e| e.to_string()),
+        });
+        match parsed {
+            Ok(None) => {}
+            Ok(Some(r)) => rows.push(Row {
                 source: format!("{name}:{}", i + 1),
                 item: ItemToScore {
                     text: ItemText::from_parts(
@@ -344,7 +360,7 @@ fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
             }),
             Err(e) => {
                 failed += 1;
-                eprintln!("imr: {name}:{}: {e}", i + 1);
+                say!("imr: {name}:{}: {e}", i + 1);
             }
         }
     }

@@ -34,8 +34,9 @@ pub struct TrainArgs {
     /// Seed for every random choice (calibration and threshold folds, cross-validation).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Cross-validation folds run at training time and stored in the metadata (0 to skip).
-    #[arg(long, default_value_t = 5)]
+    /// Cross-validation folds run at training time and stored in the metadata: 2 to 100, or 0 to
+    /// skip.
+    #[arg(long, default_value_t = 5, value_parser = super::cv_folds)]
     pub cv_folds: usize,
     /// Training date written into the metadata (YYYY-MM-DD); default today (UTC).
     #[arg(long)]
@@ -106,7 +107,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     };
     pb.finish_and_clear();
     for u in themes.iter().flat_map(|t| &t.untrained) {
-        eprintln!(
+        say!(
             "imr: warning: theme {}: not trained, {} of the {} gold items have it (needs {MIN_ITEMS_PER_CLASS} with and {MIN_ITEMS_PER_CLASS} without); the model never assigns it",
             u.id, u.positives, u.items
         );
@@ -152,7 +153,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         },
     };
     file.save(&a.out)?;
-    eprintln!(
+    say!(
         "imr: wrote {} ({} letters, {} items, {} overturned, {} theme models)",
         a.out.display(),
         file.metadata.letters,
@@ -161,7 +162,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         file.themes.as_ref().map_or(0, |t| t.themes.len())
     );
     if let Some(cv) = &file.metadata.cv {
-        eprintln!(
+        say!(
             "imr: {}-fold CV: ROC-AUC {:.3}, F1 {:.3}{}",
             cv.folds,
             cv.outcome["roc_auc"],

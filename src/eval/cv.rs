@@ -33,6 +33,12 @@ fn default_parallel_folds_max_nnz() -> usize {
     1 << 20
 }
 
+/// The most folds (per repeat, and of the inner folds of calibration and theme thresholds): more
+/// folds than this are nearly leave-one-letter-out, at the cost of that many fits.
+pub const MAX_FOLDS: usize = 100;
+/// The most repeats: each is a full cross-validation, and its predictions are held in memory.
+pub const MAX_REPEATS: usize = 1000;
+
 impl CvConfig {
     pub fn new(folds: usize, repeats: usize, seed: u64, ablation: bool) -> Self {
         CvConfig {
@@ -45,18 +51,18 @@ impl CvConfig {
     }
 
     pub fn check(&self) -> Result<()> {
-        if self.folds < 2 {
+        if !(2..=MAX_FOLDS).contains(&self.folds) {
             return Err(Error::InvalidParam {
                 name: "folds",
                 value: self.folds.to_string(),
-                reason: "must be at least 2",
+                reason: "must be 2 to 100",
             });
         }
-        if self.repeats < 1 {
+        if !(1..=MAX_REPEATS).contains(&self.repeats) {
             return Err(Error::InvalidParam {
                 name: "repeats",
                 value: self.repeats.to_string(),
-                reason: "must be at least 1",
+                reason: "must be 1 to 1000",
             });
         }
         Ok(())
@@ -482,6 +488,34 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// Folds and repeats out of range are errors for a library caller too, not a run that never
+    /// ends.
+    #[test]
+    fn folds_and_repeats_are_bounded() {
+        let err = |folds, repeats| {
+            CvConfig::new(folds, repeats, 1, false)
+                .check()
+                .map_err(|e| e.to_string())
+        };
+        assert!(err(5, 3).is_ok() && err(MAX_FOLDS, MAX_REPEATS).is_ok());
+        assert_eq!(
+            err(101, 1).unwrap_err(),
+            "invalid parameter folds = 101: must be 2 to 100"
+        );
+        assert_eq!(
+            err(1, 1).unwrap_err(),
+            "invalid parameter folds = 1: must be 2 to 100"
+        );
+        assert_eq!(
+            err(5, usize::MAX).unwrap_err(),
+            format!(
+                "invalid parameter repeats = {}: must be 1 to 1000",
+                usize::MAX
+            )
+        );
+        assert!(err(5, 0).is_err());
     }
 
     #[test]

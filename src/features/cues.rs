@@ -146,6 +146,18 @@ fn shown(text: &str, r: Range<usize>) -> Range<usize> {
     }
 }
 
+/// The codebook's theme ids, sorted: the names of [`codebook`]'s cues without their variant
+/// (`<theme>.<variant>`), as every theme has a cue. Gold files and model files name no other theme.
+pub fn codebook_themes() -> Vec<String> {
+    let mut ids: Vec<String> = codebook()
+        .into_iter()
+        .map(|c| c.name.split('.').next().unwrap_or_default().to_string())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// The cues of the codebook's "typical cues" column, one or more per theme, widened to the wordings the letters use,
 /// matched in the case sentences. A theme's first cue is its phrase list; a `<theme>.<variant>` cue asks for a
 /// negation or absence before the theme's concept in the same sentence ("no documentation of functional
@@ -197,6 +209,27 @@ pub fn codebook() -> Vec<Cue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ten themes of the codebook (`../shared/themes.md`), each with a cue.
+    #[test]
+    fn every_codebook_theme_has_a_cue() {
+        let ids = codebook_themes();
+        assert_eq!(
+            ids,
+            [
+                "ancillary_denied",
+                "conservative_care_not_tried",
+                "criteria_met",
+                "criteria_not_met",
+                "exceeds_limits",
+                "monitoring_missing",
+                "no_functional_benefit",
+                "no_red_flags",
+                "not_recommended",
+                "unclear_rationale",
+            ]
+        );
+    }
 
     #[test]
     fn codebook_cues_match_their_examples() {

@@ -8,8 +8,7 @@ use super::themes::{ThemeModels, ThemeValidParams};
 use crate::error::{Error, Result};
 use crate::eval::cv::CvSummary;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub const FORMAT_VERSION: &str = "imr-model/4";
 
@@ -140,56 +139,20 @@ impl ModelFile {
         Some(ResolvedParams { outcome, themes })
     }
 
+    /// Writes the file whole or not at all ([`crate::output`]): a reader never sees half a model.
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut json = serde_json::to_vec(self).map_err(|e| Error::Json {
             path: path.into(),
             cause: e,
         })?;
         json.push(b'\n');
-        let tmp = Self::temp_beside(path)?;
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&json)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, path)
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::Write {
-                path: path.into(),
-                cause: e,
-            }
-        })
+        crate::output::write_file(path, &json)
     }
 
     /// Whether [`ModelFile::save`] can write `path` (its directory made, a file created there), checked before a
     /// training run rather than after it.
     pub fn check_writable(path: &Path) -> Result<()> {
-        let tmp = Self::temp_beside(path)?;
-        std::fs::File::create(&tmp).map_err(|e| Error::Write {
-            path: path.into(),
-            cause: e,
-        })?;
-        let _ = std::fs::remove_file(&tmp);
-        Ok(())
-    }
-
-    /// The temporary file that `path` is written through (renamed onto it: a reader never sees half a model),
-    /// after making `path`'s directory.
-    fn temp_beside(path: &Path) -> Result<PathBuf> {
-        let name = match path.file_name() {
-            Some(n) if !path.is_dir() => n.to_string_lossy(),
-            _ => return Err(Error::IsDirectory { path: path.into() }),
-        };
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| Error::Write {
-            path: dir.into(),
-            cause: e,
-        })?;
-        Ok(dir.join(format!(".{name}.tmp")))
+        crate::output::check_writable(path)
     }
 
     pub fn load(path: &Path) -> Result<ModelFile> {
@@ -210,8 +173,8 @@ impl ModelFile {
 
     /// `bytes` of a model file; `path` names it in errors.
     fn from_slice(bytes: &[u8], path: &Path) -> Result<ModelFile> {
-        let value: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| Error::BadModel {
+        let value: serde_json::Value = serde_json::from_slice(crate::input::strip_bom(bytes))
+            .map_err(|e| Error::BadModel {
                 path: path.into(),
                 reason: format!("not JSON: {e}"),
             })?;
@@ -228,10 +191,22 @@ impl ModelFile {
                 expected: FORMAT_VERSION,
             });
         }
-        serde_json::from_value(value).map_err(|e| Error::BadModel {
+        let version = version
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let field = |(field, message)| Error::ModelField {
+            path: path.into(),
+            field,
+            message,
+        };
+        super::check::version_fields(&value, &version).map_err(field)?;
+        let m: ModelFile = serde_json::from_value(value).map_err(|e| Error::BadModel {
             path: path.into(),
             reason: e.to_string(),
-        })
+        })?;
+        super::check::model(&m).map_err(field)?;
+        Ok(m)
     }
 }
 
@@ -269,20 +244,21 @@ mod tests {
         assert!(same, "models/default.json changed on a load and save");
     }
 
+    /// Removes every `quotes_apart` (a setting of format 4); how many.
+    fn strip(v: &mut serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Object(o) => {
+                o.remove("quotes_apart").map_or(0, |_| 1) + o.values_mut().map(strip).sum::<usize>()
+            }
+            serde_json::Value::Array(a) => a.iter_mut().map(strip).sum(),
+            _ => 0,
+        }
+    }
+
     /// A format-3 file (no `quotes_apart` feature setting) still loads, with the setting off: the features it was
     /// trained on.
     #[test]
     fn a_format_3_file_loads_with_quotes_together() {
-        fn strip(v: &mut serde_json::Value) -> usize {
-            match v {
-                serde_json::Value::Object(o) => {
-                    o.remove("quotes_apart").map_or(0, |_| 1)
-                        + o.values_mut().map(strip).sum::<usize>()
-                }
-                serde_json::Value::Array(a) => a.iter_mut().map(strip).sum(),
-                _ => 0,
-            }
-        }
         let mut v: serde_json::Value =
             serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
         let now =
@@ -327,6 +303,7 @@ mod tests {
         );
         v["format_version"] = "imr-model/2".into();
         v["metadata"].as_object_mut().unwrap().remove("params");
+        strip(&mut v);
         let old =
             ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
         assert_eq!(old.metadata.params, None);
@@ -346,17 +323,17 @@ mod tests {
             shipped.themes,
             Some(crate::model::ThemeParams::new().check().unwrap())
         );
-        assert_eq!(
-            ModelFile {
-                metadata: TrainingMetadata {
-                    params: now.metadata.params.clone(),
-                    ..old.metadata.clone()
-                },
-                format_version: now.format_version.clone(),
-                ..old
+        let mut same = ModelFile {
+            metadata: TrainingMetadata {
+                params: now.metadata.params.clone(),
+                ..old.metadata.clone()
             },
-            now
-        );
+            format_version: now.format_version.clone(),
+            ..old
+        };
+        // The format-4 setting a format-2 file cannot hold (off in the shipped outcome model).
+        same.themes.as_mut().unwrap().features.quotes_apart = true;
+        assert_eq!(same, now);
         // Without params the file has no "params" key (a format-2 shape), not a null.
         assert!(!serde_json::to_string(&TrainingMetadata {
             params: None,
@@ -378,6 +355,8 @@ mod tests {
         );
         v["format_version"] = "imr-model/1".into();
         v["outcome"].as_object_mut().unwrap().remove("calibration");
+        v["metadata"].as_object_mut().unwrap().remove("params");
+        strip(&mut v);
         v["outcome"]["threshold"] = 0.5.into();
         let old =
             ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
@@ -399,6 +378,64 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("imr-model/0") && e.contains("retrain"), "{e}");
+    }
+
+    /// Each kind of bad file, made by breaking one field of the shipped model: refused at load with
+    /// one error that names the field, never a panic or a NaN score later.
+    #[test]
+    fn a_bad_model_file_is_refused_naming_the_field() {
+        use serde_json::{json, Value};
+        let shipped: Value =
+            serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
+        let vocab = |v: &Value, at: &str| v[at]["tfidf"]["vocabulary"].as_array().unwrap().len();
+        let (outcome_terms, theme_terms) = (vocab(&shipped, "outcome"), vocab(&shipped, "themes"));
+        type Break = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(&str, Break, String)> = vec![
+            ("short coefficients", Box::new(|v| { v["themes"]["themes"][3]["logistic"]["coefficients"].as_array_mut().unwrap().pop(); }),
+                format!("themes.themes[3].logistic.coefficients: {} values for a vocabulary of {theme_terms}", theme_terms - 1)),
+            ("long coefficients", Box::new(|v| v["outcome"]["logistic"]["coefficients"].as_array_mut().unwrap().push(json!(0.5))),
+                format!("outcome.logistic.coefficients: {} values for a vocabulary of {outcome_terms}", outcome_terms + 1)),
+            ("empty negation prefix", Box::new(|v| v["outcome"]["features"]["analyzer"]["negation"]["prefix"] = json!("")),
+                "outcome.features.analyzer.negation.prefix: empty".into()),
+            ("huge IDF", Box::new(|v| v["outcome"]["tfidf"]["idf"][7] = json!(1e308)), "outcome.tfidf.idf[7]: 1e308 is not an IDF".into()),
+            ("negative IDF", Box::new(|v| v["themes"]["tfidf"]["idf"][0] = json!(-1.0)), "themes.tfidf.idf[0]: -1 is not an IDF".into()),
+            ("threshold of 2", Box::new(|v| v["outcome"]["threshold"] = json!(2.0)), "outcome.threshold: 2 is not a probability".into()),
+            ("theme threshold of 0", Box::new(|v| v["themes"]["themes"][0]["threshold"] = json!(0.0)), "themes.themes[0].threshold: 0 is not".into()),
+            ("reversed calibration", Box::new(|v| v["outcome"]["calibration"]["slope"] = json!(-1.0)), "outcome.calibration.slope: -1 is not positive".into()),
+            ("duplicate theme", Box::new(|v| v["themes"]["themes"][2]["id"] = v["themes"]["themes"][1]["id"].clone()),
+                "themes.themes[2].id: theme conservative_care_not_tried is named twice".into()),
+            ("unknown theme", Box::new(|v| v["themes"]["themes"][0]["id"] = json!("")), "themes.themes[0].id: \"\" is not a theme of the codebook".into()),
+            ("no theme model", Box::new(|v| v["themes"]["themes"] = json!([])), "themes.themes: no theme model".into()),
+            ("rule theme not fitted", Box::new(|v| v["themes"]["overturned_theme"] = json!("upheld")), "themes.overturned_theme: \"upheld\" is not".into()),
+            ("a view seeing what it must not", Box::new(|v| v["outcome"]["view"] = json!("case")), "outcome.features.fields: invalid parameter fields = rationale".into()),
+            ("bad recorded settings", Box::new(|v| v["metadata"]["params"]["themes"]["threshold_shrink"] = json!(2)), "metadata.params.themes.threshold_shrink: 2".into()),
+            ("format 1 with format 4 content", Box::new(|v| v["format_version"] = json!("imr-model/1")),
+                "outcome.calibration: not a field of imr-model/1 (format 2 and later have it)".into()),
+            ("format 3 with format 4 content", Box::new(|v| v["format_version"] = json!("imr-model/3")),
+                "outcome.features.quotes_apart: not a field of imr-model/3".into()),
+        ];
+        for (kind, break_it, want) in cases {
+            let mut v = shipped.clone();
+            break_it(&mut v);
+            let e = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("m.json"))
+                .unwrap_err();
+            assert!(matches!(e, Error::ModelField { .. }), "{kind}: {e}");
+            let e = e.to_string();
+            assert!(
+                e.starts_with(&format!("m.json: invalid model file: {want}")),
+                "{kind}: {e}"
+            );
+        }
+        // A byte order mark before the JSON is not an error.
+        let bom = [
+            b"\xEF\xBB\xBF".as_slice(),
+            include_bytes!("../../models/case.json"),
+        ]
+        .concat();
+        assert_eq!(
+            ModelFile::from_slice(&bom, Path::new("bom.json")).unwrap(),
+            ModelFile::builtin_named("case").unwrap().unwrap().0
+        );
     }
 
     /// The version found is named as written, whatever its type; "(none)" only where there is none.

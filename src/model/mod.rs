@@ -1,6 +1,7 @@
 //! Stage 3: logistic models: the outcome (P(Overturned)) and one model per rationale theme.
 
 pub mod calibration;
+mod check;
 pub mod examples;
 pub mod file;
 pub mod logistic;

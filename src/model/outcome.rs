@@ -93,8 +93,21 @@ checked_params!(OutcomeParams => OutcomeValidParams, validate;
 
 fn validate(p: &OutcomeValidParams) -> Result<()> {
     super::check_nested(&p.features, &p.tfidf, &p.logistic)?;
-    // A view names the text its model sees; fields set by hand (a params file) must not bring the leak back.
-    let (hidden, reason): (&[Field], _) = match p.view {
+    check_view_fields(p.view, &p.features.fields)?;
+    if p.calibration_folds == 1 || p.calibration_folds > crate::eval::cv::MAX_FOLDS {
+        return Err(Error::InvalidParam {
+            name: "calibration_folds",
+            value: p.calibration_folds.to_string(),
+            reason: "must be 0 (no calibration) or 2 to 100",
+        });
+    }
+    Ok(())
+}
+
+/// A view names the text its model sees; fields set by hand (a params file, a model file) must not
+/// bring the leak back.
+pub(crate) fn check_view_fields(view: View, fields: &[Field]) -> Result<()> {
+    let (hidden, reason): (&[Field], _) = match view {
         View::Rationale => (&[], ""),
         View::RationaleMasked => (
             &[Field::Rationale, Field::Verdict],
@@ -105,18 +118,11 @@ fn validate(p: &OutcomeValidParams) -> Result<()> {
             "the case view must not see the rationale",
         ),
     };
-    if let Some(f) = p.features.fields.iter().find(|f| hidden.contains(f)) {
+    if let Some(f) = fields.iter().find(|f| hidden.contains(f)) {
         return Err(Error::InvalidParam {
             name: "fields",
             value: f.name().into(),
             reason,
-        });
-    }
-    if p.calibration_folds == 1 {
-        return Err(Error::InvalidParam {
-            name: "calibration_folds",
-            value: "1".into(),
-            reason: "must be 0 (no calibration) or at least 2",
         });
     }
     Ok(())
@@ -292,7 +298,9 @@ impl OutcomeModel {
     /// P(Overturned) per item.
     pub fn predict_proba<D: Borrow<ItemText> + Sync>(&self, docs: &[D]) -> Result<Vec<f64>> {
         let counts = self.featurizer()?.count(docs);
-        Ok(self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>()))
+        let p = self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>());
+        super::predict::check_scores("P(Overturned)", &p, |i| format!("item {}", i + 1))?;
+        Ok(p)
     }
 
     /// P(Overturned) for the documents `rows` of `counts` (counted with this model's features).
@@ -537,9 +545,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("calibration_folds") && e.contains("0 (no calibration) or at least 2"),
+            e.contains("calibration_folds") && e.contains("0 (no calibration) or 2 to 100"),
             "{e}"
         );
+        let e = OutcomeParams::new(View::Case)
+            .calibration_folds(101)
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("calibration_folds = 101"), "{e}");
         assert!(OutcomeParams::new(View::Case)
             .calibration_folds(0)
             .check()

@@ -34,10 +34,11 @@ impl ParamsFile {
 
     /// Reads the file's text; `path` names it in errors.
     pub fn from_json(path: &Path, text: &str) -> Result<Self> {
-        let value: Value = serde_json::from_str(text).map_err(|e| Error::Json {
-            path: path.into(),
-            cause: e,
-        })?;
+        let value: Value =
+            serde_json::from_str(crate::input::strip_bom_str(text)).map_err(|e| Error::Json {
+                path: path.into(),
+                cause: e,
+            })?;
         let mut file = ParamsFile {
             path: path.into(),
             ..Default::default()
@@ -250,6 +251,11 @@ mod tests {
         assert_eq!(
             file("{}").unwrap().outcome(None).unwrap(),
             none.outcome(None).unwrap()
+        );
+        // A byte order mark before the JSON is not an error.
+        assert_eq!(
+            file("\u{feff}{}").unwrap().themes().unwrap(),
+            none.themes().unwrap()
         );
     }
 

@@ -106,6 +106,18 @@ impl ModelFile {
             .as_ref()
             .zip(theme_f.as_ref())
             .map(|(t, tf)| t.predict_proba_rows(&tf.count(&docs), &rows));
+        let label = |i: usize| {
+            let it = &items[i];
+            it.case_number.as_ref().map_or_else(
+                || format!("item {}", it.item),
+                |c| format!("case {c}, item {}", it.item),
+            )
+        };
+        check_scores("P(Overturned)", &p, label)?;
+        for (t, k) in self.themes.iter().flat_map(|t| &t.themes).zip(0..) {
+            let scores: Vec<f64> = theme_scores.iter().flatten().map(|s| s[k]).collect();
+            check_scores(&format!("P({})", t.id), &scores, label)?;
+        }
         // Explanations cost more than the scores: one item per task, in input order.
         Ok(items
             .into_par_iter()
@@ -155,6 +167,24 @@ impl ModelFile {
                 },
             )
             .collect())
+    }
+}
+
+/// Scores are probabilities before they reach an output: a model whose numbers overflow (a NaN
+/// margin from infinities of both signs) is an error naming the item, not a NaN in a report.
+/// `label(i)` names item i.
+pub(crate) fn check_scores(
+    what: &str,
+    scores: &[f64],
+    label: impl Fn(usize) -> String,
+) -> Result<()> {
+    match scores.iter().position(|p| !(0.0..=1.0).contains(p)) {
+        Some(i) => Err(crate::Error::NotAScore {
+            item: label(i),
+            what: what.into(),
+            value: scores[i],
+        }),
+        None => Ok(()),
     }
 }
 
@@ -229,6 +259,36 @@ mod tests {
         // A title alone is nothing the rationale view reads.
         let title_only = ItemText::from_parts("Physical therapy x 12", "", None, None, None);
         assert!(!m.reads(&title_only));
+    }
+
+    /// Coefficients of infinities of both signs give a NaN margin: an error that names the item,
+    /// not a NaN score (a model built in code, which no file check sees).
+    #[test]
+    fn a_score_that_is_not_a_number_is_an_error() {
+        let mut m = ModelFile::builtin().unwrap();
+        let text = "There is no documentation of functional improvement. The request is not medically necessary.";
+        let doc = ItemText::from_rationale(text);
+        let f = m.outcome.featurizer().unwrap();
+        let mut cols: Vec<usize> = f
+            .terms(&doc)
+            .iter()
+            .filter_map(|t| m.outcome.tfidf.column(t))
+            .collect();
+        cols.sort_unstable();
+        cols.dedup();
+        let w = &mut m.outcome.logistic.coefficients;
+        (w[cols[0]], w[cols[1]]) = (f64::INFINITY, f64::NEG_INFINITY);
+        let item = ItemToScore {
+            case_number: Some("CM1".into()),
+            ..ItemToScore::from_rationale(text, 2)
+        };
+        let e = m.predict(vec![item], 3).unwrap_err();
+        assert!(matches!(e, crate::Error::NotAScore { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("case CM1, item 2: P(Overturned) is NaN"),
+            "{e}"
+        );
     }
 
     /// An item's prediction depends on it alone, not on the batch it is scored in: `imr predict` scores its input

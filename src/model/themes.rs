@@ -99,11 +99,11 @@ checked_params!(ThemeParams => ThemeValidParams, validate;
 
 fn validate(p: &ThemeValidParams) -> Result<()> {
     check_nested(&p.features, &p.tfidf, &p.logistic)?;
-    if p.threshold_folds < 2 {
+    if !(2..=crate::eval::cv::MAX_FOLDS).contains(&p.threshold_folds) {
         return Err(Error::InvalidParam {
             name: "threshold_folds",
             value: p.threshold_folds.to_string(),
-            reason: "must be at least 2",
+            reason: "must be 2 to 100",
         });
     }
     if p.overturned_theme
@@ -418,7 +418,14 @@ impl ThemeModels {
     /// Every theme's probability per document, in `self.themes` order.
     pub fn predict_proba<D: Borrow<ItemText> + Sync>(&self, docs: &[D]) -> Result<Vec<Vec<f64>>> {
         let counts = self.featurizer()?.count(docs);
-        Ok(self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>()))
+        let p = self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>());
+        for (k, t) in self.themes.iter().enumerate() {
+            let scores: Vec<f64> = p.iter().map(|s| s[k]).collect();
+            super::predict::check_scores(&format!("P({})", t.id), &scores, |i| {
+                format!("item {}", i + 1)
+            })?;
+        }
+        Ok(p)
     }
 
     /// Every theme's probability for the documents `rows` of `counts` (counted with this model's features).
@@ -717,7 +724,7 @@ mod tests {
         let e = err(ThemeParams::new().own_cue_scale(0.0));
         assert!(e.contains("own_cue_scale") && e.contains("positive"), "{e}");
         // One inner fold would leave nothing to choose a threshold on; 0 used to index an empty fold list.
-        for n in [0, 1] {
+        for n in [0, 1, 101] {
             assert!(
                 err(ThemeParams::new().threshold_folds(n)).contains("threshold_folds"),
                 "{n}"

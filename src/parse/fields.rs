@@ -1,5 +1,6 @@
 //! The letter-level fields: header dates, sections, reviewer credentials, patient.
 
+use super::text::{Doc, Line, HEADINGS, HOW, ISSUES, SUMMARY};
 use crate::letter::{Date, Patient, Priority, Reviewer, Sex};
 use regex::Regex;
 use std::sync::LazyLock;
@@ -15,88 +16,192 @@ pub(crate) struct Header {
     pub priority: Option<Priority>,
 }
 
-const DATE: &str = r"(\d{1,2}/\d{1,2}/\d{2,4})";
-
-fn date_after(text: &str, label: &str) -> Option<Date> {
-    // Labels may wrap ("Application\nReceived:") so any white space between words matches.
-    let label = label
-        .split(' ')
-        .map(regex::escape)
-        .collect::<Vec<_>>()
-        .join(r"\s+");
-    let re = Regex::new(&format!(r"{label}:\s*{DATE}")).expect("static pattern");
-    Date::parse_us(re.captures(text)?.get(1)?.as_str())
+/// The header's labels, each with the kind of value it takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Label {
+    CaseNumber,
+    DateAssigned,
+    DecisionDate,
+    DateOfInjury,
+    UrDenialDate,
+    ApplicationReceived,
+    Priority,
 }
 
-impl Header {
-    /// The header block at the top of a DWC letter (absent from the seeds, whose fields stay null).
-    pub fn read(raw: &str) -> Header {
-        static CASE: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(r"Case Number:\s*([A-Z]{2}\d{2}-\d{5,8})").unwrap());
-        static PRIORITY: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(r"Priority:\s*(Standard|Expedited)\b").unwrap());
-        // The header is the first part of the letter; do not read dates out of the clinical text.
-        let head = match raw.find("HOW THE IMR FINAL DETERMINATION WAS MADE") {
-            Some(i) => &raw[..i],
-            None => &raw[..raw.len().min(1500)],
-        };
-        let head = &head[..floor_char_boundary(head, head.len())];
-        Header {
-            case_number: CASE.captures(head).map(|c| c[1].to_string()),
-            date_assigned: date_after(head, "Date Assigned"),
-            decision_date: date_after(head, "Decision Date"),
-            date_of_injury: date_after(head, "Date of Injury"),
-            ur_denial_date: date_after(head, "UR Denial Date"),
-            application_received: date_after(head, "Application Received"),
-            priority: PRIORITY.captures(head).map(|c| match &c[1] {
-                "Expedited" => Priority::Expedited,
-                _ => Priority::Standard,
-            }),
+#[derive(Debug, Clone, Copy)]
+enum Value<'a> {
+    Case(&'a str),
+    Date(Date),
+    Priority(Priority),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Token<'a> {
+    Label(Label),
+    Value(Value<'a>),
+}
+
+impl Token<'_> {
+    fn label(&self) -> Option<Label> {
+        if let Token::Label(l) = self {
+            Some(*l)
+        } else {
+            None
+        }
+    }
+
+    fn value(&self) -> Option<Value<'_>> {
+        if let Token::Value(v) = self {
+            Some(*v)
+        } else {
+            None
         }
     }
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i -= 1;
+/// Whether a label takes a value of this kind.
+fn fits(label: Label, value: &Value) -> bool {
+    match value {
+        Value::Case(_) => label == Label::CaseNumber,
+        Value::Priority(_) => label == Label::Priority,
+        Value::Date(_) => !matches!(label, Label::CaseNumber | Label::Priority),
     }
-    i
 }
 
-/// The paragraphs of the three sections, headings excluded.
+/// The header's labels and values in text order. Label words may wrap ("Application\nReceived:"),
+/// and a column layout may put the value between them ("Application  11/03/2016\nReceived:").
+fn tokens(head: &str) -> Vec<Token<'_>> {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(concat!(
+            r"(?P<case_label>Case\s+Number:)|(?P<assigned>Date\s+Assigned:)",
+            r"|(?P<decision>Decision\s+Date:)",
+            r"|(?P<injury>Date\s+of\s+Injury:)|(?P<denial>UR\s+Denial\s+Date:)",
+            r"|(?P<received>Application(?:\s+Received:)?)|(?P<priority_label>Priority:)",
+            r"|(?P<case>\b[A-Z]{2}\d{2}-\d{5,8}\b)|(?P<date>\b\d{1,2}/\d{1,2}/\d{2,4}\b)",
+            r"|(?P<priority>\b(?:Standard|Expedited)\b)",
+        ))
+        .unwrap()
+    });
+    const LABELS: [(&str, Label); 7] = [
+        ("case_label", Label::CaseNumber),
+        ("assigned", Label::DateAssigned),
+        ("decision", Label::DecisionDate),
+        ("injury", Label::DateOfInjury),
+        ("denial", Label::UrDenialDate),
+        ("received", Label::ApplicationReceived),
+        ("priority_label", Label::Priority),
+    ];
+    let mut out = Vec::new();
+    for c in RE.captures_iter(head) {
+        if let Some((_, l)) = LABELS.iter().find(|(g, _)| c.name(g).is_some()) {
+            out.push(Token::Label(*l));
+        } else if let Some(m) = c.name("case") {
+            out.push(Token::Value(Value::Case(m.as_str())));
+        } else if let Some(d) = c.name("date").and_then(|m| Date::parse_us(m.as_str())) {
+            out.push(Token::Value(Value::Date(d)));
+        } else if let Some(m) = c.name("priority") {
+            let p = if m.as_str() == "Expedited" {
+                Priority::Expedited
+            } else {
+                Priority::Standard
+            };
+            out.push(Token::Value(Value::Priority(p)));
+        }
+    }
+    out
+}
+
+impl Header {
+    /// The header block before the letter's first section: absent from the seeds, whose fields
+    /// stay null.
+    ///
+    /// Labels and values pair in text order, whether each value follows its label or a block of
+    /// labels is followed by a block of their values (pdftotext's default mode).
+    pub fn read(head: &str) -> Header {
+        let toks = tokens(head);
+        let mut h = Header::default();
+        let mut i = 0;
+        while i < toks.len() {
+            let labels: Vec<Label> = toks[i..].iter().map_while(Token::label).collect();
+            i += labels.len();
+            let values: Vec<Value> = toks[i..].iter().map_while(Token::value).collect();
+            i += values.len();
+            if labels.len() == values.len() {
+                for (l, v) in labels.iter().zip(&values) {
+                    h.set(*l, *v);
+                }
+            } else if labels.len() > values.len() {
+                // A label without its value: the values belong to the labels nearest them.
+                let mut open = labels.clone();
+                for v in values.iter().rev() {
+                    if let Some(k) = open.iter().rposition(|l| fits(*l, v)) {
+                        h.set(open[k], *v);
+                        open.truncate(k);
+                    }
+                }
+            } else {
+                let mut open = &labels[..];
+                for v in &values {
+                    if let Some(k) = open.iter().position(|l| fits(*l, v)) {
+                        h.set(open[k], *v);
+                        open = &open[k + 1..];
+                    }
+                }
+            }
+        }
+        h
+    }
+
+    /// Sets a field once: a second value for the same label is not the header's.
+    fn set(&mut self, label: Label, value: Value) {
+        fn once<T>(slot: &mut Option<T>, v: T) {
+            if slot.is_none() {
+                *slot = Some(v);
+            }
+        }
+        match (label, value) {
+            (Label::CaseNumber, Value::Case(c)) => once(&mut self.case_number, c.to_string()),
+            (Label::Priority, Value::Priority(p)) => once(&mut self.priority, p),
+            (Label::DateAssigned, Value::Date(d)) => once(&mut self.date_assigned, d),
+            (Label::DecisionDate, Value::Date(d)) => once(&mut self.decision_date, d),
+            (Label::DateOfInjury, Value::Date(d)) => once(&mut self.date_of_injury, d),
+            (Label::UrDenialDate, Value::Date(d)) => once(&mut self.ur_denial_date, d),
+            (Label::ApplicationReceived, Value::Date(d)) => once(&mut self.application_received, d),
+            _ => {}
+        }
+    }
+}
+
+/// The lines of the header and of the three sections, headings excluded.
+///
+/// Each section runs from its heading to the next heading of any section, so sections are found
+/// wherever they stand in the letter.
 #[derive(Debug, Default)]
 pub(crate) struct Sections<'a> {
-    pub how: &'a [String],
-    pub summary: &'a [String],
-    pub issues: &'a [String],
+    pub head: &'a [Line],
+    pub how: &'a [Line],
+    pub summary: &'a [Line],
+    pub issues: &'a [Line],
 }
 
 impl<'a> Sections<'a> {
-    pub fn split(paragraphs: &'a [String]) -> Sections<'a> {
-        let find = |h: &str| paragraphs.iter().position(|p| p == h);
-        let n = paragraphs.len();
-        let how = find("HOW THE IMR FINAL DETERMINATION WAS MADE");
-        let summary = find("CLINICAL CASE SUMMARY");
-        let issues = find("IMR ISSUES, DECISIONS AND RATIONALES").or_else(|| {
-            paragraphs
-                .iter()
-                .position(|p| p.starts_with("IMR ISSUES, DECISIONS AND RATIONALES"))
-        });
-        let section = |start: Option<usize>, ends: &[Option<usize>]| -> &'a [String] {
-            let Some(s) = start else { return &[] };
-            let end = ends
-                .iter()
-                .flatten()
-                .copied()
-                .filter(|&e| e > s)
-                .min()
-                .unwrap_or(n);
-            &paragraphs[s + 1..end]
+    pub fn split(doc: &'a Doc) -> Sections<'a> {
+        let lines = &doc.lines[..];
+        let at: Vec<usize> = (0..lines.len())
+            .filter(|&i| HEADINGS.contains(&lines[i].text.as_str()))
+            .collect();
+        let section = |heading: &str| -> &'a [Line] {
+            let Some(s) = doc.heading(heading) else {
+                return &[];
+            };
+            let end = at.iter().copied().find(|&e| e > s).unwrap_or(lines.len());
+            &lines[s + 1..end]
         };
         Sections {
-            how: section(how, &[summary, issues]),
-            summary: section(summary, &[issues, how]),
-            issues: section(issues, &[]),
+            head: &lines[..at.first().copied().unwrap_or(0)],
+            how: section(HOW),
+            summary: section(SUMMARY),
+            issues: section(ISSUES),
         }
     }
 }
@@ -186,6 +291,71 @@ mod tests {
         assert_eq!(h.application_received.unwrap().to_string(), "2016-11-03");
         assert_eq!(h.date_of_injury.unwrap().to_string(), "2016-10-13");
         assert_eq!(h.priority, Some(Priority::Standard));
+    }
+
+    fn dates(h: &Header) -> Vec<Option<String>> {
+        [
+            h.date_assigned,
+            h.decision_date,
+            h.date_of_injury,
+            h.ur_denial_date,
+            h.application_received,
+        ]
+        .iter()
+        .map(|d| d.map(|d| d.to_string()))
+        .collect()
+    }
+
+    fn some(v: [&str; 5]) -> Vec<Option<String>> {
+        v.iter().map(|s| Some(s.to_string())).collect()
+    }
+
+    #[test]
+    fn header_labels_and_values_in_blocks_pair_in_order() {
+        let h = Header::read(
+            "Case Number:\nDate Assigned:\nDecision Date:\nPriority:\n\nCM16-0213037\n11/09/2016\n\
+             12/09/2016\nExpedited\n\nDate of Injury:\nUR Denial Date:\nApplication\nReceived:\n\n\
+             10/13/2016\n11/03/2016\n11/04/2016\n",
+        );
+        assert_eq!(h.case_number.as_deref(), Some("CM16-0213037"));
+        assert_eq!(h.priority, Some(Priority::Expedited));
+        assert_eq!(
+            dates(&h),
+            some([
+                "2016-11-09",
+                "2016-12-09",
+                "2016-10-13",
+                "2016-11-03",
+                "2016-11-04"
+            ])
+        );
+    }
+
+    #[test]
+    fn header_value_between_label_words_and_missing_values() {
+        // pdftotext -layout: "Application  11/04/2016" with "Received:" on the next line.
+        let h = Header::read(
+            "Date Assigned:  11/09/2016    Date of Injury:  10/13/2016\n\
+             Decision Date:  12/09/2016    UR Denial Date:  11/03/2016\n\
+             Priority:  Standard           Application      11/04/2016\n\
+                                           Received:\n",
+        );
+        assert_eq!(
+            dates(&h),
+            some([
+                "2016-11-09",
+                "2016-12-09",
+                "2016-10-13",
+                "2016-11-03",
+                "2016-11-04"
+            ])
+        );
+        // A label without its value leaves that field empty, not the next label's value.
+        let h = Header::read("Date Assigned:\nDate of Injury: 10/13/2016\n");
+        assert_eq!(
+            (h.date_assigned, h.date_of_injury.map(|d| d.to_string())),
+            (None, Some("2016-10-13".into()))
+        );
     }
 
     #[test]

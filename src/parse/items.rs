@@ -1,6 +1,8 @@
 //! The disputed items of the "IMR ISSUES, DECISIONS AND RATIONALES" section.
 
-use super::text::FIELD_LABELS;
+use super::text::{
+    fold_spaces, is_labelled, paragraphs, unwrap_lines, Line, FIELD_LABELS, HEADINGS,
+};
 use crate::error::{Error, Result};
 use crate::letter::{Decision, DisputedItem};
 use regex::Regex;
@@ -23,8 +25,8 @@ pub(crate) struct Title {
     pub authorized: Option<String>,
 }
 
-/// Splits a heading into the disputed title and, for partial certifications, the original request and the
-/// authorized portion.
+/// Splits a heading into the disputed title and, for partial certifications, the original request
+/// and the authorized portion.
 pub(crate) fn split_title(heading: &str) -> Title {
     static ORIGINAL: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^(.*?)\s+was the original request\.\s*").unwrap());
@@ -72,7 +74,7 @@ pub(crate) fn split_title(heading: &str) -> Title {
     }
 }
 
-/// Whether a paragraph ends a sentence, so that a following paragraph cannot continue it.
+/// Whether a line ends a sentence, so that a following line cannot continue it.
 fn ends_sentence(p: &str) -> bool {
     p.trim_end_matches(['"', '\'', ')', '\u{201d}', ' '])
         .ends_with(['.', '!', '?'])
@@ -82,33 +84,67 @@ fn starts_lowercase(p: &str) -> bool {
     p.chars().next().is_some_and(char::is_lowercase)
 }
 
-pub(crate) fn parse_items(
-    paragraphs: &[String],
-    path: &Path,
-    case: &str,
-) -> Result<Vec<DisputedItem>> {
-    let labelled = |p: &str| FIELD_LABELS.iter().any(|l| p.starts_with(l));
-    let boilerplate = |p: &str| p.starts_with("The Final Determination was based on decisions");
+/// The sentences of a partial certification that a title goes on after ("X was the original
+/// request. Y was authorized by the Claims Administrator. The remaining IMR eligible portion ...
+/// is:").
+fn partial_certification_sentence(text: &str) -> bool {
+    const ENDS: [&str; 3] = [
+        "was the original request.",
+        "by the Claims Administrator.",
+        "original request IMR eligible.",
+    ];
+    ENDS.iter().any(|e| text.ends_with(e))
+}
 
-    // Pass 1: headings. A heading is a decision paragraph followed by an item's field labels; it reaches back
-    // over paragraphs it continues (a title split by a page break, or "TITLE:" with "Upheld" on its own).
-    let mut heads: Vec<(usize, usize)> = Vec::new(); // (first paragraph, decision paragraph)
-    for i in 0..paragraphs.len() {
-        let next_labelled = paragraphs.get(i + 1).is_some_and(|n| labelled(n));
-        if !next_labelled || heading(&paragraphs[i]).is_none() {
+/// The boilerplate before the first item, which is never part of a title: the first title reaches
+/// back over it (it ends in a colon, not a sentence) and is cut after it, wherever its lines break.
+static BOILERPLATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        &[
+            r"^.*?The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions\s+for\s+the\s+disputed",
+            r"\s+items\s*/\s*services\s+set\s+forth\s+below:\s*",
+        ]
+        .concat(),
+    )
+    .unwrap()
+});
+
+/// Where an item's title starts: the decision line reaches back over the lines its title continues
+/// (a title wrapped over lines or pages, "TITLE:" with "Upheld" on its own line, the sentences of
+/// a partial certification), never past the lines of the item before (`floor`).
+fn title_start(lines: &[Line], decision_at: usize, floor: usize) -> usize {
+    let mut s = decision_at;
+    while s > floor {
+        let prev = lines[s - 1].text.as_str();
+        if is_labelled(prev) || HEADINGS.contains(&prev) {
+            break;
+        }
+        let tail = match s.checked_sub(2).filter(|&t| t >= floor) {
+            Some(t) => fold_spaces(&format!("{} {prev}", lines[t].text)),
+            None => prev.to_string(),
+        };
+        let continues = !ends_sentence(prev)
+            || starts_lowercase(&lines[s].text)
+            || partial_certification_sentence(&tail);
+        if !continues {
+            break;
+        }
+        s -= 1;
+    }
+    s
+}
+
+/// The disputed items of the issues section's lines.
+pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec<DisputedItem>> {
+    // Pass 1: decision lines, each followed by an item's field label, and where each title starts.
+    let mut heads: Vec<(usize, usize)> = Vec::new(); // (first line of the title, decision line)
+    for i in 0..lines.len() {
+        let next_labelled = lines.get(i + 1).is_some_and(|n| is_labelled(&n.text));
+        if !next_labelled || is_labelled(&lines[i].text) || heading(&lines[i].text).is_none() {
             continue;
         }
         let floor = heads.last().map_or(0, |&(_, d)| d + 2);
-        let mut s = i;
-        while s > floor {
-            let prev = &paragraphs[s - 1];
-            let continues = !ends_sentence(prev) || starts_lowercase(&paragraphs[s]);
-            if labelled(prev) || boilerplate(prev) || !continues {
-                break;
-            }
-            s -= 1;
-        }
-        heads.push((s, i));
+        heads.push((title_start(lines, i, floor), i));
     }
     if heads.is_empty() {
         return Err(Error::NoItems {
@@ -117,7 +153,7 @@ pub(crate) fn parse_items(
         });
     }
 
-    // Pass 2: each item's fields run from its decision paragraph to the next heading.
+    // Pass 2: each item's fields run from its decision line to the next item's title.
     let mut items = Vec::with_capacity(heads.len());
     for (k, &(start, decision_at)) in heads.iter().enumerate() {
         let number = k + 1;
@@ -127,17 +163,23 @@ pub(crate) fn parse_items(
             item: number,
             what: what.into(),
         };
-        let end = heads.get(k + 1).map_or(paragraphs.len(), |&(s, _)| s);
-        let head_text = paragraphs[start..=decision_at].join(" ");
+        let end = heads.get(k + 1).map_or(lines.len(), |&(s, _)| s);
+        let head_text = unwrap_lines(
+            &lines[start..=decision_at]
+                .iter()
+                .map(|l| &l.text)
+                .collect::<Vec<_>>(),
+        );
+        let head_text = BOILERPLATE.replace(&head_text, "");
         let (head, decision) =
             heading(&head_text).ok_or_else(|| bad("unreadable decision line"))?;
         let t = split_title(head);
         if t.title.is_empty() {
             return Err(bad("the disputed item has no title"));
         }
-        let mut fields: [Vec<&str>; 3] = Default::default();
+        let mut fields: [Vec<String>; 3] = Default::default();
         let mut current = None;
-        for p in &paragraphs[decision_at + 1..end] {
+        for p in paragraphs(&lines[decision_at + 1..end]) {
             let (slot, text) = match FIELD_LABELS.iter().position(|l| p.starts_with(l)) {
                 Some(f) => (Some(f), &p[FIELD_LABELS[f].len()..]),
                 None => (current, p.as_str()),
@@ -145,14 +187,14 @@ pub(crate) fn parse_items(
             current = slot;
             let text = text.trim();
             if let (Some(f), false) = (slot, text.is_empty()) {
-                fields[f].push(text);
+                fields[f].push(text.to_string());
             }
         }
         let [ca, reviewer, rationale] = fields;
         if rationale.is_empty() {
             return Err(bad("no \"Decision rationale:\" paragraph"));
         }
-        let join = |v: Vec<&str>| (!v.is_empty()).then(|| v.join("\n\n"));
+        let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join("\n\n"));
         items.push(DisputedItem {
             number,
             title: t.title,

@@ -3,9 +3,12 @@
 //! `read_letter` reads one file; `parse_text` parses text already in memory; `discover_all` expands files and
 //! directories into the letters to read; a [`Reader`] reads a batch, its PDFs in isolated workers.
 
+mod decode;
 mod fields;
+mod hyphens;
 mod isolate;
 mod items;
+mod layout;
 mod pdf;
 pub(crate) mod text;
 mod walk;
@@ -19,56 +22,9 @@ use isolate::Worker;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Markers of the two other MAXIMUS letter formats, which this parser recognises but does not parse.
-const OTHER_FORMATS: [(&str, &str); 3] = [
-    (
-        "IMR DECISION(S) AND RATIONALE(S)",
-        "IMR DECISION(S) AND RATIONALE(S)",
-    ),
-    ("MEDICAL PROFESSIONAL REVIEW", "MEDICAL PROFESSIONAL REVIEW"),
-    ("ISSUE AT DISPUTE:", "MEDICAL PROFESSIONAL REVIEW"),
-];
-
 /// Parses the text of one letter. `source` names it in errors and in `Letter::source`.
 pub fn parse_text(raw: &str, source: &Path) -> Result<Letter> {
-    let paragraphs = text::paragraphs(raw);
-    let has = |marker: &str| paragraphs.iter().any(|p| p.contains(marker));
-    if !has("IMR ISSUES, DECISIONS AND RATIONALES") {
-        if let Some((_, format)) = OTHER_FORMATS.iter().find(|(m, _)| has(m)) {
-            return Err(Error::UnsupportedFormat {
-                path: source.into(),
-                format,
-            });
-        }
-        return Err(Error::NotALetter {
-            path: source.into(),
-            missing: "no \"IMR ISSUES, DECISIONS AND RATIONALES\" section",
-        });
-    }
-    let header = fields::Header::read(raw);
-    let case_number = header.case_number.clone().unwrap_or_else(|| {
-        source
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    });
-    let sections = fields::Sections::split(&paragraphs);
-    let items = items::parse_items(sections.issues, source, &case_number)?;
-    let clinical_summary = fields::clinical_summary(sections.summary);
-    Ok(Letter {
-        patient: fields::patient(clinical_summary.as_deref().unwrap_or("")),
-        reviewer: fields::reviewer(&sections.how.join(" ")),
-        case_number,
-        source: source.display().to_string(),
-        date_assigned: header.date_assigned,
-        decision_date: header.decision_date,
-        date_of_injury: header.date_of_injury,
-        ur_denial_date: header.ur_denial_date,
-        application_received: header.application_received,
-        priority: header.priority,
-        clinical_summary,
-        items,
-    })
+    layout::parse(&text::Doc::new(raw), source)
 }
 
 /// What a file holds, by extension, then by content.
@@ -92,7 +48,8 @@ pub fn read_letter(path: &Path) -> Result<Letter> {
     Reader::new().read_one(path, &mut None)
 }
 
-/// The text of a file's bytes: PDF extraction (by extension or `%PDF` magic) or checked UTF-8.
+/// The text of a file's bytes: PDF extraction (by extension or `%PDF` magic) or decoded text (UTF-8, or
+/// UTF-16 with a byte order mark; see `decode`).
 pub fn extract_text(bytes: &[u8], path: &Path) -> Result<String> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty { path: path.into() });
@@ -103,26 +60,11 @@ pub fn extract_text(bytes: &[u8], path: &Path) -> Result<String> {
             reason,
         });
     }
-    text_of(bytes, path)
+    decode::text(bytes, path)
 }
 
 fn is_pdf(bytes: &[u8], path: &Path) -> bool {
     bytes.starts_with(b"%PDF") || kind_of(path) == Some(Kind::Pdf)
-}
-
-/// Checked text of a text file's bytes.
-fn text_of(bytes: &[u8], path: &Path) -> Result<String> {
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        return Err(Error::Binary {
-            path: path.into(),
-            offset,
-        });
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-        path: path.into(),
-        offset: e.valid_up_to(),
-    })?;
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_string())
 }
 
 /// The largest letter file read by default: the DWC's letters are a few hundred kilobytes.

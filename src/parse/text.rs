@@ -1,16 +1,60 @@
-//! Raw extracted text into clean paragraphs: page furniture dropped, lines unwrapped, hyphenated breaks joined.
+//! Raw extracted text into clean lines: page furniture dropped, headings and field labels on lines
+//! of their own, each line marked where a paragraph starts.
+//!
+//! Structure is read later from what the lines say (headings, labels, decision lines); the
+//! paragraph marks only shape how a field's text is joined, so text without blank lines parses the
+//! same way.
 
-/// Lines that always start a paragraph of their own: section headings and item field labels.
-const HEADINGS: [&str; 3] = [
-    "HOW THE IMR FINAL DETERMINATION WAS MADE",
-    "CLINICAL CASE SUMMARY",
-    "IMR ISSUES, DECISIONS AND RATIONALES",
-];
+/// Section headings of the final determination letter.
+pub(crate) const HOW: &str = "HOW THE IMR FINAL DETERMINATION WAS MADE";
+pub(crate) const SUMMARY: &str = "CLINICAL CASE SUMMARY";
+pub(crate) const ISSUES: &str = "IMR ISSUES, DECISIONS AND RATIONALES";
+pub(crate) const HEADINGS: [&str; 3] = [HOW, SUMMARY, ISSUES];
 pub(crate) const FIELD_LABELS: [&str; 3] = [
     "Claims Administrator guideline:",
     "MAXIMUS guideline:",
     "Decision rationale:",
 ];
+
+/// One non-empty line, trimmed, its runs of white space folded to one space.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Line {
+    pub text: String,
+    /// A paragraph starts here (after a blank line, at a heading or label, after a decision line).
+    pub para: bool,
+}
+
+/// A letter's text as lines, with the whole text folded to single spaces for markers that may
+/// wrap.
+#[derive(Debug)]
+pub(crate) struct Doc {
+    pub lines: Vec<Line>,
+    pub flat: String,
+}
+
+impl Doc {
+    pub fn new(raw: &str) -> Doc {
+        let lines = lines(raw);
+        let flat = fold_spaces(
+            &lines
+                .iter()
+                .map(|l| l.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        Doc { lines, flat }
+    }
+
+    /// Whether the text says `marker`, wherever its words are broken across lines.
+    pub fn says(&self, marker: &str) -> bool {
+        self.flat.contains(marker)
+    }
+
+    /// The index of the first line that is `heading`.
+    pub fn heading(&self, heading: &str) -> Option<usize> {
+        self.lines.iter().position(|l| l.text == heading)
+    }
+}
 
 fn is_page_furniture(line: &str) -> bool {
     let t = line.trim();
@@ -30,59 +74,82 @@ fn is_page_furniture(line: &str) -> bool {
 }
 
 /// Ends a paragraph after this line: the item decision line ("...: Upheld").
-fn ends_with_decision(line: &str) -> bool {
+pub(crate) fn ends_with_decision(line: &str) -> bool {
     let t = line.trim_end();
     t.ends_with("Upheld") || t.ends_with("Overturned")
 }
 
-/// Splits text into paragraphs of unwrapped lines.
-///
-/// Two layouts occur: PDF extraction where a blank line separates paragraphs, and "double-spaced" text where every
-/// line is followed by an empty line and a whitespace-only line separates paragraphs (the seed letters).
-pub(crate) fn paragraphs(raw: &str) -> Vec<String> {
-    let text = raw.replace("\r\n", "\n").replace(['\r', '\u{c}'], "\n");
-    let lines: Vec<&str> = text.split('\n').filter(|l| !is_page_furniture(l)).collect();
-    let double_spaced = is_double_spaced(&lines);
+pub(crate) fn is_labelled(line: &str) -> bool {
+    FIELD_LABELS.iter().any(|l| line.starts_with(l))
+}
 
-    let mut out = Vec::new();
-    let mut cur: Vec<&str> = Vec::new();
+/// Splits text into trimmed non-empty lines, marking paragraph starts.
+///
+/// Two layouts of blank lines occur: one where a blank line separates paragraphs, and
+/// "double-spaced" text where every line is followed by an empty line and a whitespace-only line
+/// separates paragraphs (the seed letters). A heading or field label inside a line (text whose
+/// line breaks were lost) starts a line of its own.
+pub(crate) fn lines(raw: &str) -> Vec<Line> {
+    let text = raw.replace("\r\n", "\n").replace(['\r', '\u{c}'], "\n");
+    let split: Vec<&str> = text.split('\n').collect();
+    let restored = super::hyphens::restore(&split);
+    let raw_lines: Vec<&str> = restored
+        .iter()
+        .map(|l| l.as_ref())
+        .filter(|l| !is_page_furniture(l))
+        .collect();
+    let double_spaced = is_double_spaced(&raw_lines);
+
+    let mut out: Vec<Line> = Vec::new();
+    let mut brk = true;
     let mut empty_run = 0usize;
-    let flush = |cur: &mut Vec<&str>, out: &mut Vec<String>| {
-        if !cur.is_empty() {
-            out.push(unwrap_lines(cur));
-            cur.clear();
-        }
-    };
-    for line in lines {
+    for line in raw_lines {
         if line.trim().is_empty() {
-            // In double-spaced text an empty line is only a line separator; whitespace-only lines or long runs
-            // of empty lines separate paragraphs.
-            let is_break = !double_spaced || !line.is_empty() || {
+            // In double-spaced text an empty line is only a line separator; whitespace-only lines
+            // or long runs of empty lines separate paragraphs.
+            brk |= !double_spaced || !line.is_empty() || {
                 empty_run += 1;
                 empty_run >= 3
             };
-            if is_break {
-                flush(&mut cur, &mut out);
-            }
             continue;
         }
         empty_run = 0;
-        let t = line.trim();
-        if HEADINGS.contains(&t) {
-            flush(&mut cur, &mut out);
-            out.push(t.to_string());
-            continue;
-        }
-        if FIELD_LABELS.iter().any(|l| t.starts_with(l)) {
-            flush(&mut cur, &mut out);
-        }
-        cur.push(t);
-        if ends_with_decision(t) {
-            flush(&mut cur, &mut out);
+        // Words spread apart (column layouts) read as words one space apart.
+        let line = fold_spaces(line);
+        for part in split_marks(&line) {
+            let after_decision = out.last().is_some_and(|l| ends_with_decision(&l.text));
+            let is_heading = HEADINGS.contains(&part);
+            let prev_heading = out
+                .last()
+                .is_some_and(|l| HEADINGS.contains(&l.text.as_str()));
+            let para = brk || is_heading || prev_heading || is_labelled(part) || after_decision;
+            out.push(Line {
+                text: part.to_string(),
+                para,
+            });
+            brk = false;
         }
     }
-    flush(&mut cur, &mut out);
     out
+}
+
+/// A line cut before each heading or field label it holds past its start, and after each heading.
+fn split_marks(line: &str) -> Vec<&str> {
+    let mut cuts = vec![0, line.len()];
+    for mark in HEADINGS.iter().chain(FIELD_LABELS.iter()) {
+        for (i, _) in line.match_indices(mark) {
+            cuts.push(i);
+            if HEADINGS.contains(mark) {
+                cuts.push(i + mark.len());
+            }
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.windows(2)
+        .map(|w| line[w[0]..w[1]].trim())
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 fn is_double_spaced(lines: &[&str]) -> bool {
@@ -99,12 +166,30 @@ fn is_double_spaced(lines: &[&str]) -> bool {
     content >= 4 && followed_by_empty * 10 >= content * 9
 }
 
-/// Joins the lines of one paragraph: a space between lines, none after a line-final hyphen (the corpus breaks
-/// lines at real hyphens: "right-|sided", "x-|ray"), runs of white space folded to one space.
-pub(crate) fn unwrap_lines(lines: &[&str]) -> String {
-    let mut s = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+/// Groups lines into paragraphs at their paragraph marks, each unwrapped.
+pub(crate) fn paragraphs<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur: Vec<&str> = Vec::new();
+    for l in lines {
+        if l.para && !cur.is_empty() {
+            out.push(unwrap_lines(&cur));
+            cur.clear();
+        }
+        cur.push(&l.text);
+    }
+    if !cur.is_empty() {
+        out.push(unwrap_lines(&cur));
+    }
+    out
+}
+
+/// Joins the lines of one paragraph: a space between lines, none after a line-final hyphen (the
+/// letters break lines at real hyphens, "right-|sided", "x-|ray", "10-|30-2016", and the PDF text
+/// keeps them), runs of white space folded to one space.
+pub(crate) fn unwrap_lines<S: AsRef<str>>(lines: &[S]) -> String {
+    let mut s = String::with_capacity(lines.iter().map(|l| l.as_ref().len() + 1).sum());
     for line in lines {
-        let line = line.trim();
+        let line = line.as_ref().trim();
         if line.is_empty() {
             continue;
         }
@@ -135,9 +220,13 @@ pub(crate) fn fold_spaces(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn paras(raw: &str) -> Vec<String> {
+        paragraphs(&lines(raw))
+    }
+
     #[test]
     fn single_spaced_paragraphs_unwrap() {
-        let p = paragraphs("First line of a\nparagraph with right-\nsided pain.\n\nSecond  one.\n");
+        let p = paras("First line of a\nparagraph with right-\nsided pain.\n\nSecond  one.\n");
         assert_eq!(
             p,
             vec![
@@ -149,33 +238,48 @@ mod tests {
 
     #[test]
     fn double_spaced_uses_whitespace_lines_as_breaks() {
-        let raw = "Line one of a\n\nparagraph here\n\nthat goes on.\n\n \n\nNext paragraph\n\nstarts here.\n\n";
-        assert_eq!(
-            paragraphs(raw),
-            vec![
-                "Line one of a paragraph here that goes on.",
-                "Next paragraph starts here."
-            ]
-        );
+        let raw = "Line one of a\n\nparagraph here\n\nthat goes on.\n\n \n\n\
+                   Next paragraph\n\nstarts here.\n\n";
+        let want = vec![
+            "Line one of a paragraph here that goes on.",
+            "Next paragraph starts here.",
+        ];
+        assert_eq!(paras(raw), want);
     }
 
     #[test]
     fn headings_labels_and_decisions_split_paragraphs() {
-        let raw = "CLINICAL CASE SUMMARY\nThe patient.\nMRI of the knee:\nUpheld\nClaims Administrator guideline: MTUS.\nMAXIMUS guideline: ODG.\n";
+        let raw = "CLINICAL CASE SUMMARY\nThe patient.\nMRI of the knee:\nUpheld\n\
+                   Claims Administrator guideline: MTUS.\nMAXIMUS guideline: ODG.\n";
+        let want = vec![
+            "CLINICAL CASE SUMMARY",
+            "The patient. MRI of the knee: Upheld",
+            "Claims Administrator guideline: MTUS.",
+            "MAXIMUS guideline: ODG.",
+        ];
+        assert_eq!(paras(raw), want);
+    }
+
+    #[test]
+    fn marks_inside_a_line_start_lines() {
+        let l = lines(
+            "text. IMR ISSUES, DECISIONS AND RATIONALES The Final x: Upheld Decision rationale: y",
+        );
+        let t: Vec<_> = l.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(
-            paragraphs(raw),
+            t,
             vec![
-                "CLINICAL CASE SUMMARY",
-                "The patient. MRI of the knee: Upheld",
-                "Claims Administrator guideline: MTUS.",
-                "MAXIMUS guideline: ODG."
+                "text.",
+                ISSUES,
+                "The Final x: Upheld",
+                "Decision rationale: y"
             ]
         );
     }
 
     #[test]
     fn page_furniture_and_form_feeds_go() {
-        let p = paragraphs("Alpha\nPage 1 of 3\n\u{c}- 2 -\nBeta\n");
+        let p = paras("Alpha\nPage 1 of 3\n\u{c}- 2 -\nBeta\n");
         assert_eq!(p, vec!["Alpha", "Beta"]);
     }
 }

@@ -104,21 +104,31 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
     };
     let mut written = Vec::new();
     for (name, chart) in charts {
+        // Each file drawn whole, then renamed onto its name (crate::output): an old plot stays
+        // until its replacement is complete.
         let path = dir.join(format!("{name}.svg"));
+        let mut svg = String::new();
         {
-            let area = SVGBackend::new(&path, SIZE).into_drawing_area();
+            let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
             draw(chart, &area, data)
                 .and_then(|_| area.present().map_err(Into::into))
                 .map_err(|e| fail(&path, e))?;
         }
+        crate::output::write_file(&path, svg.as_bytes())?;
         written.push(path);
         let path = dir.join(format!("{name}.png"));
-        {
-            let area = BitMapBackend::new(&path, SIZE).into_drawing_area();
+        // The bitmap backend picks its encoder by the file's extension: the temporary file ends in
+        // .png.
+        crate::output::write_through(&path, ".tmp.png", |tmp| {
+            let area = BitMapBackend::new(tmp, SIZE).into_drawing_area();
             draw(chart, &area, data)
                 .and_then(|_| area.present().map_err(Into::into))
-                .map_err(|e| fail(&path, e))?;
-        }
+                .map_err(|e| e.to_string())
+        })?
+        .map_err(|reason| Error::Plot {
+            path: path.clone(),
+            reason,
+        })?;
         written.push(path);
     }
     Ok(written)

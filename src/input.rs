@@ -1,0 +1,163 @@
+//! Reading JSON inputs as users' editors and tools write them: a UTF-8 byte order mark is accepted
+//! at the start of any JSON file, and JSON-lines input is read one bounded line at a time, so that
+//! one bad line (not UTF-8, too long) is that line's error and not the whole input's.
+
+use std::io::BufRead;
+
+/// The UTF-8 byte order mark some editors put at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `bytes` without a leading UTF-8 byte order mark.
+pub fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// `text` without a leading byte order mark.
+pub fn strip_bom_str(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The longest line read: a longer one is reported and skipped without being held in memory.
+pub const MAX_LINE: usize = 16 << 20;
+
+/// The lines of a JSON-lines input, numbered from 1: each its text (without the line break and, on
+/// line 1, a byte order mark), or what is wrong with it. A read error ends the input (`Some(Err)`).
+pub struct Lines<R> {
+    reader: R,
+    line: usize,
+    max: usize,
+    buf: Vec<u8>,
+}
+
+impl<R: BufRead> Lines<R> {
+    pub fn new(reader: R) -> Self {
+        Self::with_max(reader, MAX_LINE)
+    }
+
+    /// With a cap of `max` bytes a line (tests use a small one).
+    pub fn with_max(reader: R, max: usize) -> Self {
+        Lines {
+            reader,
+            line: 0,
+            max,
+            buf: Vec::new(),
+        }
+    }
+}
+
+/// A line's number and its text, or the reason it cannot be read.
+pub type Line = (usize, Result<String, String>);
+
+impl<R: BufRead> Iterator for Lines<R> {
+    type Item = std::io::Result<Line>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.buf.clear();
+        let (mut over, mut any) = (false, false);
+        loop {
+            let avail = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(e)),
+            };
+            if avail.is_empty() {
+                if !any {
+                    return None;
+                }
+                break;
+            }
+            any = true;
+            let newline = avail.iter().position(|&b| b == b'\n');
+            let end = newline.map_or(avail.len(), |i| i + 1);
+            if !over && self.buf.len() + end > self.max + 2 {
+                // Past the cap: the rest of the line is read past, not kept.
+                over = true;
+                self.buf = Vec::new();
+            }
+            if !over {
+                self.buf.extend_from_slice(&avail[..end]);
+            }
+            self.reader.consume(end);
+            if newline.is_some() {
+                break;
+            }
+        }
+        self.line += 1;
+        if over {
+            let cap = if self.max >= 1 << 20 {
+                format!("{} MiB", self.max >> 20)
+            } else {
+                format!("{} bytes", self.max)
+            };
+            return Some(Ok((
+                self.line,
+                Err(format!("line longer than {cap}, skipped")),
+            )));
+        }
+        for end in [b'\n', b'\r'] {
+            if self.buf.last() == Some(&end) {
+                self.buf.pop();
+            }
+        }
+        let bytes = if self.line == 1 {
+            strip_bom(&self.buf)
+        } else {
+            &self.buf[..]
+        };
+        Some(Ok((
+            self.line,
+            std::str::from_utf8(bytes).map(str::to_string).map_err(|e| {
+                format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.valid_up_to()
+                )
+            }),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<Line> {
+        Lines::with_max(input, max).map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn each_line_is_its_own_result() {
+        let got = lines(
+            b"\xEF\xBB\xBF{\"a\":1}\r\nbad \xff byte\n\n0123456789abcdef\nlast",
+            8 << 20,
+        );
+        assert_eq!(got[0], (1, Ok("{\"a\":1}".into())));
+        assert_eq!(
+            got[1],
+            (2, Err("not UTF-8 text (invalid byte at offset 4)".into()))
+        );
+        assert_eq!(got[2], (3, Ok(String::new())));
+        assert_eq!(got[4], (5, Ok("last".into())));
+        assert_eq!(got.len(), 5);
+        // A byte order mark is only a mark at the start of the input.
+        assert_eq!(
+            lines(b"x\n\xEF\xBB\xBFy", 1 << 20)[1],
+            (2, Ok("\u{feff}y".into()))
+        );
+    }
+
+    #[test]
+    fn a_line_over_the_cap_is_skipped_and_the_next_read() {
+        // A reader with a small buffer, so the long line arrives in many pieces.
+        let input = [b"ok\n".as_slice(), &[b'x'; 5000], b"\nnext\n"].concat();
+        let r = std::io::BufReader::with_capacity(64, &input[..]);
+        let got: Vec<Line> = Lines::with_max(r, 1 << 10).map(Result::unwrap).collect();
+        assert_eq!(got[0], (1, Ok("ok".into())));
+        assert!(
+            got[1].0 == 2 && got[1].1.as_ref().unwrap_err().contains("longer than"),
+            "{:?}",
+            got[1]
+        );
+        assert_eq!(got[2], (3, Ok("next".into())));
+        assert_eq!(got.len(), 3);
+    }
+}

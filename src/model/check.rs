@@ -1,0 +1,273 @@
+//! The checks of a model file as it loads: a file that parses is not yet a model that scores. Every
+//! array must match its vocabulary, every number lie in its range, every theme be one of the
+//! codebook's, once; and the content must be of the format the file says it is. A bad file is
+//! refused with the JSON path of the first value at fault, rather than panicking or scoring NaN
+//! later.
+
+use super::file::ModelFile;
+use super::logistic::{BinaryLogistic, LogisticParams, LogisticValidParams};
+use super::outcome::check_view_fields;
+use super::themes::ThemeModels;
+use crate::eval::cv::MAX_FOLDS;
+use crate::features::{FeatureConfig, TfIdf, TfIdfParams};
+use linfa::ParamGuard;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// What is wrong, and where: the JSON path of the value (`themes.themes[3].logistic.coefficients`)
+/// and a message.
+pub(crate) type Found = std::result::Result<(), (String, String)>;
+
+fn bad(field: impl Into<String>, message: impl Into<String>) -> Found {
+    Err((field.into(), message.into()))
+}
+
+/// An IDF is the log of a document ratio plus one: a weight this large is no IDF, and its squares
+/// overflow the row norm (NaN scores).
+const MAX_IDF: f64 = 1e6;
+
+/// Fields added by a later format than the file's: `(JSON path, the first format that has it)`.
+const ADDED: [(&[&str], u32); 4] = [
+    (&["outcome", "calibration"], 2),
+    (&["metadata", "params"], 3),
+    (&["outcome", "features", "quotes_apart"], 4),
+    (&["themes", "features", "quotes_apart"], 4),
+];
+
+/// The content of `value` (a whole model file) matches its `format_version`, `imr-model/<n>`: none
+/// of the fields a later format added. A file relabelled to an older format would otherwise be read
+/// with that format's rules.
+pub(crate) fn version_fields(value: &Value, version: &str) -> Found {
+    let Some(n) = version
+        .strip_prefix("imr-model/")
+        .and_then(|n| n.parse::<u32>().ok())
+    else {
+        return Ok(());
+    };
+    for (path, since) in ADDED {
+        if n < since && path.iter().try_fold(value, |v, k| v.get(k)).is_some() {
+            return bad(
+                path.join("."),
+                format!("not a field of {version} (format {since} and later have it)"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Everything the models need to score, in range.
+pub(crate) fn model(m: &ModelFile) -> Found {
+    let o = &m.outcome;
+    features("outcome.features", &o.features)?;
+    if let Err(e) = check_view_fields(o.view, &o.features.fields) {
+        return bad("outcome.features.fields", e.to_string());
+    }
+    tfidf("outcome.tfidf", &o.tfidf)?;
+    logistic("outcome.logistic", &o.logistic, o.tfidf.vocabulary().len())?;
+    if let Some(c) = &o.calibration {
+        if !(c.slope.is_finite() && c.slope > 0.0) {
+            return bad(
+                "outcome.calibration.slope",
+                format!("{} is not positive and finite", c.slope),
+            );
+        }
+        finite("outcome.calibration.intercept", c.intercept)?;
+    }
+    if !(0.0..=1.0).contains(&o.threshold) {
+        return bad(
+            "outcome.threshold",
+            format!("{} is not a probability (0 to 1)", num(o.threshold)),
+        );
+    }
+    if let Some(t) = &m.themes {
+        themes(t)?;
+    }
+    metadata(m)
+}
+
+fn themes(t: &ThemeModels) -> Found {
+    features("themes.features", &t.features)?;
+    tfidf("themes.tfidf", &t.tfidf)?;
+    if t.themes.is_empty() {
+        return bad(
+            "themes.themes",
+            "no theme model (a file without themes has \"themes\": null)",
+        );
+    }
+    let known = crate::features::cues::codebook_themes();
+    let mut seen = BTreeSet::new();
+    let mut id = |field: String, id: &str| -> Found {
+        if !known.iter().any(|k| k == id) {
+            return bad(
+                field,
+                format!(
+                    "{id:?} is not a theme of the codebook ({})",
+                    known.join(", ")
+                ),
+            );
+        }
+        if !seen.insert(id.to_string()) {
+            return bad(field, format!("theme {id} is named twice"));
+        }
+        Ok(())
+    };
+    for (i, m) in t.themes.iter().enumerate() {
+        id(format!("themes.themes[{i}].id"), &m.id)?;
+        logistic(
+            &format!("themes.themes[{i}].logistic"),
+            &m.logistic,
+            t.tfidf.vocabulary().len(),
+        )?;
+        // Above 0: the nearest-threshold rule divides by it.
+        if !(m.threshold > 0.0 && m.threshold <= 1.0) {
+            return bad(
+                format!("themes.themes[{i}].threshold"),
+                format!("{} is not a probability above 0", num(m.threshold)),
+            );
+        }
+    }
+    for (i, u) in t.untrained.iter().enumerate() {
+        id(format!("themes.untrained[{i}].id"), &u.id)?;
+        if u.positives > u.items {
+            return bad(
+                format!("themes.untrained[{i}].positives"),
+                format!("{} positives of {} items", u.positives, u.items),
+            );
+        }
+    }
+    match &t.overturned_theme {
+        Some(ot) if !t.themes.iter().any(|m| &m.id == ot) => bad(
+            "themes.overturned_theme",
+            format!("{ot:?} is not one of the theme models"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+fn metadata(m: &ModelFile) -> Found {
+    let md = &m.metadata;
+    for (name, n) in [("overturned", md.overturned), ("gold_items", md.gold_items)] {
+        if n > md.items {
+            return bad(
+                format!("metadata.{name}"),
+                format!("{n} of {} items", md.items),
+            );
+        }
+    }
+    let Some(p) = &md.params else { return Ok(()) };
+    fit("metadata.params.outcome.logistic", &p.outcome.logistic)?;
+    let folds = p.outcome.calibration_folds;
+    if folds == 1 || folds > MAX_FOLDS {
+        return bad(
+            "metadata.params.outcome.calibration_folds",
+            format!("{folds}: must be 0 (no calibration) or 2 to {MAX_FOLDS}"),
+        );
+    }
+    if let Some(t) = &p.themes {
+        fit("metadata.params.themes.logistic", &t.logistic)?;
+        if !(2..=MAX_FOLDS).contains(&t.threshold_folds) {
+            return bad(
+                "metadata.params.themes.threshold_folds",
+                format!("{}: must be 2 to {MAX_FOLDS}", t.threshold_folds),
+            );
+        }
+        if !(t.own_cue_scale.is_finite() && t.own_cue_scale > 0.0) {
+            return bad(
+                "metadata.params.themes.own_cue_scale",
+                format!("{} is not positive and finite", t.own_cue_scale),
+            );
+        }
+        if !(0.0..=1.0).contains(&t.threshold_shrink) {
+            return bad(
+                "metadata.params.themes.threshold_shrink",
+                format!("{}: must be in [0, 1]", t.threshold_shrink),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn fit(field: &str, l: &LogisticValidParams) -> Found {
+    LogisticParams::from(l.clone())
+        .check_ref()
+        .map(|_| ())
+        .or_else(|e| bad(field, e.to_string()))
+}
+
+fn features(field: &str, f: &FeatureConfig) -> Found {
+    if let Err(e) = f.check() {
+        return bad(field, e.to_string());
+    }
+    // Negated words are spelled with the prefix: without one they are the same terms as the others,
+    // counted twice in a row.
+    if f.analyzer
+        .negation
+        .as_ref()
+        .is_some_and(|n| n.prefix.is_empty())
+    {
+        return bad(
+            format!("{field}.analyzer.negation.prefix"),
+            "empty (negated words would be the plain words)",
+        );
+    }
+    Ok(())
+}
+
+fn tfidf(field: &str, t: &TfIdf) -> Found {
+    if let Err(e) = TfIdfParams::from(t.params().clone()).check_ref() {
+        return bad(format!("{field}.params"), e.to_string());
+    }
+    if let Some((i, v)) = t
+        .idf()
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(**v > 0.0 && **v <= MAX_IDF))
+    {
+        return bad(
+            format!("{field}.idf[{i}]"),
+            format!("{} is not an IDF (above 0, at most {MAX_IDF:e})", num(*v)),
+        );
+    }
+    Ok(())
+}
+
+fn logistic(field: &str, l: &BinaryLogistic, vocabulary: usize) -> Found {
+    if l.coefficients.len() != vocabulary {
+        return bad(
+            format!("{field}.coefficients"),
+            format!(
+                "{} values for a vocabulary of {vocabulary}",
+                l.coefficients.len()
+            ),
+        );
+    }
+    if let Some((i, v)) = l
+        .coefficients
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !v.is_finite())
+    {
+        return bad(
+            format!("{field}.coefficients[{i}]"),
+            format!("{v} is not a finite number"),
+        );
+    }
+    finite(&format!("{field}.intercept"), l.intercept)
+}
+
+fn finite(field: &str, v: f64) -> Found {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        bad(field, format!("{v} is not a finite number"))
+    }
+}
+
+/// A number as a reader wants it: 0.5, 1e308 (not 309 digits).
+fn num(v: f64) -> String {
+    if v != 0.0 && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}

@@ -1,0 +1,214 @@
+//! Output files written whole or not at all: each goes to a uniquely named temporary file beside
+//! it, is synced, and is renamed onto its name. An existing output is untouched until its
+//! replacement is complete; two processes writing one name each rename a complete file of their own
+//! (the last rename stays); a reader never sees half a file. A process killed mid-write leaves its
+//! temporary file: any write into that directory removes ones older than [`STALE`], and nothing
+//! reads them as inputs (letters are `.pdf` and `.txt`, these are dotfiles ending `.tmp` or
+//! `.tmp.png`).
+
+use crate::error::{Error, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tempfile::NamedTempFile;
+
+/// The start of every temporary file name.
+pub const TEMP_PREFIX: &str = ".imr-tmp-";
+
+/// A temporary file this old is a killed run's, not a write under way: writes take seconds.
+pub const STALE: Duration = Duration::from_secs(3600);
+
+/// Writes `bytes` to `path` (its directory made if needed).
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes `path` with `write`, buffered.
+pub fn write_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    let tmp = temp_for(path, ".tmp")?;
+    let fail = |e| Error::Write {
+        path: path.into(),
+        cause: e,
+    };
+    let mut w = std::io::BufWriter::new(tmp.as_file());
+    write(&mut w).map_err(fail)?;
+    w.flush().map_err(fail)?;
+    drop(w);
+    finish(tmp, path)
+}
+
+/// Writes `path` through a writer that takes a path (a plotting backend that picks the format by
+/// the extension: the temporary file ends with `suffix`). `write` fails with its reason.
+pub fn write_through(
+    path: &Path,
+    suffix: &str,
+    write: impl FnOnce(&Path) -> std::result::Result<(), String>,
+) -> Result<std::result::Result<(), String>> {
+    let tmp = temp_for(path, suffix)?;
+    if let Err(reason) = write(tmp.path()) {
+        return Ok(Err(reason));
+    }
+    // The writer may have replaced the file rather than written into it: sync what is at the path
+    // now.
+    std::fs::File::open(tmp.path())
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::Write {
+            path: path.into(),
+            cause: e,
+        })?;
+    finish(tmp, path).map(Ok)
+}
+
+/// Whether `path` can be written as [`write_file`] writes it (its directory made, a file created
+/// there), checked before a long run rather than after it; `path` itself is not touched.
+pub fn check_writable(path: &Path) -> Result<()> {
+    temp_for(path, ".tmp").map(drop)
+}
+
+/// Synced and renamed onto `path`; on failure the temporary file is removed (by its drop).
+fn finish(tmp: NamedTempFile, path: &Path) -> Result<()> {
+    tmp.as_file().sync_all().map_err(|e| Error::Write {
+        path: path.into(),
+        cause: e,
+    })?;
+    tmp.persist(path).map_err(|e| Error::Write {
+        path: path.into(),
+        cause: e.error,
+    })?;
+    Ok(())
+}
+
+/// A new temporary file beside `path`, after making `path`'s directory and removing stale temporary
+/// files there.
+fn temp_for(path: &Path, suffix: &str) -> Result<NamedTempFile> {
+    if path.file_name().is_none() || path.is_dir() {
+        return Err(Error::IsDirectory { path: path.into() });
+    }
+    let dir = directory(path);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::Write {
+        path: dir.clone(),
+        cause: e,
+    })?;
+    remove_stale(&dir);
+    let mut b = tempfile::Builder::new();
+    b.prefix(TEMP_PREFIX).suffix(suffix);
+    // Created with the mode a plain File::create gives (0666 less the umask), not tempfile's
+    // private 0600: the output is an ordinary file once renamed.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    b.tempfile_in(&dir).map_err(|e| Error::Write {
+        path: path.into(),
+        cause: e,
+    })
+}
+
+fn directory(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
+/// Removes this crate's temporary files in `dir` older than [`STALE`] (a killed run's). Best
+/// effort: a file that cannot be removed is left for the next write.
+pub fn remove_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if old
+            && e.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("imr-unit-{}-output-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn names(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A failed write leaves the existing file as it was and no temporary file.
+    #[test]
+    fn a_failed_write_leaves_the_old_file() {
+        let d = dir("failed");
+        let out = d.join("out.json");
+        write_file(&out, b"old").unwrap();
+        let e = write_with(&out, |w| {
+            w.write_all(b"half")?;
+            Err(std::io::Error::other("disk on fire"))
+        });
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("out.json: cannot write: disk on fire"));
+        assert_eq!(std::fs::read(&out).unwrap(), b"old");
+        assert_eq!(names(&d), ["out.json"]);
+        let e = write_through(&out, ".tmp.png", |_| Err("no font".into())).unwrap();
+        assert_eq!(
+            (e, std::fs::read(&out).unwrap()),
+            (Err("no font".into()), b"old".to_vec())
+        );
+        assert!(check_writable(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("is a directory"));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// A killed run's temporary file is removed by the next write there once stale, a fresh one (a
+    /// write under way) is not; neither is a letter a directory walk would read.
+    #[test]
+    fn stale_temporary_files_are_removed() {
+        let d = dir("stale");
+        let stale = d.join(format!("{TEMP_PREFIX}killed.tmp"));
+        let fresh = d.join(format!("{TEMP_PREFIX}running.tmp"));
+        for p in [&stale, &fresh] {
+            std::fs::write(p, b"half a model").unwrap();
+        }
+        let f = std::fs::File::options().write(true).open(&stale).unwrap();
+        f.set_modified(std::time::SystemTime::now() - STALE - Duration::from_secs(60))
+            .unwrap();
+        drop(f);
+        let files = crate::parse::discover(std::slice::from_ref(&d)).unwrap();
+        assert!(
+            files.is_empty(),
+            "temporary files are not letters: {files:?}"
+        );
+        write_file(&d.join("m.json"), b"{}").unwrap();
+        assert_eq!(
+            names(&d),
+            [format!("{TEMP_PREFIX}running.tmp"), "m.json".to_string()]
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+}

@@ -1,0 +1,195 @@
+//! Hyphens lost where a text extractor joined a line broken after a hyphen.
+//!
+//! pdftotext's default mode moves the next line up onto a line that ends in a hyphen and drops the
+//! hyphen ("10-30-|2016" becomes "10-302016", "right-|sided" "rightsided"), where the PDF's own
+//! text keeps it. Such a line is longer than the letter's lines are, and the joined word stands
+//! where the first line ended. A joined word there gets its hyphen back when the letter itself
+//! says which: the hyphenated form is a word elsewhere in the letter, or only one place for the
+//! hyphen makes a date.
+
+use regex::Regex;
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// A line counts as two joined when it is this much longer than the letter's usual full line.
+const JOINED: f64 = 1.1;
+/// How far back from the end of a full line a line breaks.
+const BREAK_FROM: f64 = 0.6;
+
+/// The lines with hyphens restored in joined words; lines not joined come back as they are.
+pub(crate) fn restore<'a>(lines: &[&'a str]) -> Vec<Cow<'a, str>> {
+    let width = full_width(lines);
+    let long = |l: &str| width > 0 && l.chars().count() as f64 > JOINED * width as f64;
+    if !lines.iter().any(|l| long(l)) {
+        return lines.iter().map(|l| Cow::Borrowed(*l)).collect();
+    }
+    let vocabulary = hyphenated_words(lines);
+    lines
+        .iter()
+        .map(|l| {
+            if long(l) {
+                restore_line(l, width, &vocabulary)
+            } else {
+                Cow::Borrowed(*l)
+            }
+        })
+        .collect()
+}
+
+/// The usual length of a full line: the 90th percentile of the non-empty lines' lengths in
+/// characters, or 0 when there are too few lines to tell.
+fn full_width(lines: &[&str]) -> usize {
+    let mut lens: Vec<usize> = lines
+        .iter()
+        .map(|l| l.trim_end().chars().count())
+        .filter(|&n| n > 0)
+        .collect();
+    if lens.len() < 10 {
+        return 0;
+    }
+    lens.sort_unstable();
+    lens[lens.len() * 9 / 10]
+}
+
+/// Lowercase words of the letter with a hyphen between letters or digits.
+fn hyphenated_words(lines: &[&str]) -> HashSet<String> {
+    lines
+        .iter()
+        .flat_map(|l| l.split_whitespace())
+        .map(core)
+        .filter(|w| w.contains('-'))
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// A word without the punctuation around it.
+fn core(word: &str) -> &str {
+    word.trim_matches(|c: char| !c.is_alphanumeric())
+}
+
+fn restore_line<'a>(line: &'a str, width: usize, vocabulary: &HashSet<String>) -> Cow<'a, str> {
+    let mut out = String::with_capacity(line.len() + 4);
+    let mut last = 0;
+    let mut changed = false;
+    let mut col = 0usize; // character column of `last`
+    for (start, word) in words(line) {
+        let from = col + line[last..start].chars().count();
+        let to = from + word.chars().count();
+        col = to;
+        out.push_str(&line[last..start]);
+        last = start + word.len();
+        let at_break = (1..=to / width.max(1) + 1)
+            .any(|j| from <= j * width && to as f64 >= BREAK_FROM * (j * width) as f64);
+        let fixed = at_break.then(|| rehyphenate(word, vocabulary)).flatten();
+        match fixed {
+            Some(w) => {
+                out.push_str(&w);
+                changed = true;
+            }
+            None => out.push_str(word),
+        }
+    }
+    out.push_str(&line[last..]);
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(line)
+    }
+}
+
+/// The whitespace-separated words of a line with their byte offsets.
+fn words(line: &str) -> impl Iterator<Item = (usize, &str)> {
+    line.split_whitespace()
+        .map(move |w| (w.as_ptr() as usize - line.as_ptr() as usize, w))
+}
+
+/// The word with its lost hyphen back, when exactly one place for it is a word of the letter, or
+/// else exactly one makes a date.
+fn rehyphenate(word: &str, vocabulary: &HashSet<String>) -> Option<String> {
+    static DATE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^(\d{1,2})-(\d{1,2})-(\d{2}|(?:19|20)\d{2})$").unwrap());
+    let c = core(word);
+    let at = c.as_ptr() as usize - word.as_ptr() as usize;
+    let splits: Vec<usize> = c
+        .char_indices()
+        .skip(1)
+        .filter(|&(i, ch)| {
+            ch.is_alphanumeric()
+                && c[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let candidate = |i: usize| format!("{}-{}", &c[..i], &c[i..]);
+    let known: Vec<usize> = splits
+        .iter()
+        .copied()
+        .filter(|&i| vocabulary.contains(&candidate(i).to_lowercase()))
+        .collect();
+    let dates: Vec<usize> = splits
+        .iter()
+        .copied()
+        .filter(|&i| {
+            DATE.captures(&candidate(i)).is_some_and(|d| {
+                let (m, day) = (
+                    d[1].parse::<u8>().unwrap_or(0),
+                    d[2].parse::<u8>().unwrap_or(0),
+                );
+                (1..=12).contains(&m) && (1..=31).contains(&day)
+            })
+        })
+        .collect();
+    let i = match (known.as_slice(), dates.as_slice()) {
+        ([i], _) => *i,
+        ([], [i]) => *i,
+        _ => return None,
+    };
+    Some(format!(
+        "{}{}{}",
+        &word[..at],
+        candidate(i),
+        &word[at + c.len()..]
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn restored(text: &str) -> Vec<String> {
+        let lines: Vec<&str> = text.lines().collect();
+        restore(&lines).into_iter().map(Cow::into_owned).collect()
+    }
+
+    /// Twelve full lines, then the given one.
+    fn letter(line: &str) -> String {
+        let full =
+            "The injured worker has right-sided pain and a follow-up visit was planned for it.";
+        format!("{}{line}\n", format!("{full}\n").repeat(12))
+    }
+
+    #[test]
+    fn dates_and_known_words_get_their_hyphen_back() {
+        let line =
+            "The physical exam was done by the treating physician in the clinic dated 11-212016, \
+                    and rightsided pain was noted again.";
+        let got = restored(&letter(line));
+        assert!(got[12].contains("dated 11-21-2016,"), "{}", got[12]);
+        let line =
+            "The physical exam was done by the treating physician in the clinic with rightsided \
+                    pain noted at the visit.";
+        assert!(restored(&letter(line))[12].contains("with right-sided pain"));
+    }
+
+    #[test]
+    fn short_lines_and_unknown_words_stay() {
+        let text = letter("Electromyography on 11-212016.");
+        assert_eq!(restored(&text), text.lines().collect::<Vec<_>>());
+        let line = "The physical exam was done by the treating physician in the clinic with \
+                    electromyography planned for the next visit.";
+        assert_eq!(restored(&letter(line))[12], line);
+    }
+}
