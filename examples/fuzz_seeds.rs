@@ -9,43 +9,6 @@ mod hostile;
 
 use std::path::{Path, PathBuf};
 
-/// A one-page PDF showing `text` line by line in Helvetica.
-fn text_pdf(text: &str) -> Vec<u8> {
-    let mut content = String::from("BT /F1 10 Tf 50 780 Td 12 TL\n");
-    for line in text.lines() {
-        // Only printable ASCII, escaped: the seed is about structure, not encodings.
-        let line: String = line
-            .chars()
-            .map(|c| {
-                if c.is_ascii() && !c.is_ascii_control() {
-                    c
-                } else {
-                    '?'
-                }
-            })
-            .collect();
-        let esc = line
-            .replace('\\', "\\\\")
-            .replace('(', "\\(")
-            .replace(')', "\\)");
-        content.push_str(&format!("({esc}) Tj T*\n"));
-    }
-    content.push_str("ET");
-    let stream = format!(
-        "<< /Length {} >>\nstream\n{content}\nendstream",
-        content.len()
-    );
-    let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
-                /Resources << /Font << /F1 5 0 R >> >> >>";
-    hostile::pdf(&[
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        page.as_bytes().to_vec(),
-        stream.into_bytes(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
-    ])
-}
-
 fn write(dir: &Path, name: &str, bytes: &[u8]) {
     std::fs::write(dir.join(name), bytes)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()));
@@ -72,7 +35,7 @@ fn main() -> std::process::ExitCode {
         let text = std::fs::read_to_string(p).expect("a sample letter");
         let stem = p.file_stem().expect("a file name").to_string_lossy();
         write(&text_dir, &format!("{stem}.txt"), text.as_bytes());
-        let pdf = text_pdf(&text);
+        let pdf = hostile::text_pdf(&text.lines().collect::<Vec<_>>());
         write(&pdf_dir, &format!("{stem}.pdf"), &pdf);
         first_pdf.get_or_insert(pdf);
     }

@@ -29,6 +29,41 @@ pub fn pdf(objs: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
+/// A one-page PDF showing `lines` in Helvetica, one text line each: a letter as a PDF without a corpus
+/// file. Only printable ASCII (others become `?`), escaped: the tests are about structure, not encodings.
+pub fn text_pdf<S: AsRef<str>>(lines: &[S]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 10 Tf 50 780 Td 12 TL\n");
+    for line in lines {
+        let line: String = line
+            .as_ref()
+            .chars()
+            .map(|c| {
+                if c.is_ascii() && !c.is_ascii_control() {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect();
+        let esc = line
+            .replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)");
+        content.push_str(&format!("({esc}) Tj T*\n"));
+    }
+    content.push_str("ET");
+    pdf(&[
+        obj("<< /Type /Catalog /Pages 2 0 R >>"),
+        obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        obj(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+             /Resources << /Font << /F1 5 0 R >> >> >>",
+        ),
+        stream("", content.as_bytes()),
+        obj(FONT),
+    ])
+}
+
 fn obj(s: &str) -> Vec<u8> {
     s.as_bytes().to_vec()
 }

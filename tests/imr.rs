@@ -1589,7 +1589,7 @@ fn pdf_letters_parse_and_encrypted_pdfs_are_reported() {
         "Decision rationale: There is no documentation of functional improvement. The",
         "request is not medically necessary.",
     ];
-    let pdf = write(&d, "letter.pdf", &minimal_pdf(&letter));
+    let pdf = write(&d, "letter.pdf", &hostile::text_pdf(&letter));
     std::fs::copy(
         root().join("tests/fixtures/encrypted-pdf.bin"),
         d.join("encrypted.pdf"),
