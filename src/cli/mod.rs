@@ -42,15 +42,15 @@ pub struct Cli {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReadLimits {
     /// Seconds one PDF may take to extract before its worker is stopped and the file reported.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30,
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = imr::parse::DEFAULT_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub pdf_timeout: u64,
     /// Memory (address space, MiB) a PDF worker may use before it is stopped and the file reported.
-    #[arg(long, global = true, value_name = "MIB", default_value_t = 1024,
+    #[arg(long, global = true, value_name = "MIB", default_value_t = imr::parse::DEFAULT_WORKER_MEMORY >> 20,
           value_parser = clap::value_parser!(u64).range(64..=1_048_576))]
     pub pdf_memory: u64,
     /// Letter files larger than this (MB) are refused without being read.
-    #[arg(long, global = true, value_name = "MB", default_value_t = 50,
+    #[arg(long, global = true, value_name = "MB", default_value_t = imr::parse::DEFAULT_MAX_FILE_SIZE / 1_000_000,
           value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub max_file_size: u64,
 }
@@ -85,10 +85,11 @@ const WORKER_MODE: &str = "pdf-worker";
 static READ_LIMITS: std::sync::OnceLock<ReadLimits> = std::sync::OnceLock::new();
 
 fn read_limits() -> &'static ReadLimits {
+    // Set by `main` from the command line before any command runs; the library's defaults otherwise.
     READ_LIMITS.get_or_init(|| ReadLimits {
-        pdf_timeout: 30,
-        pdf_memory: 1024,
-        max_file_size: 50,
+        pdf_timeout: imr::parse::DEFAULT_TIMEOUT.as_secs(),
+        pdf_memory: imr::parse::DEFAULT_WORKER_MEMORY >> 20,
+        max_file_size: imr::parse::DEFAULT_MAX_FILE_SIZE / 1_000_000,
     })
 }
 
