@@ -261,3 +261,24 @@ fn walk_skips_what_it_cannot_use() {
     assert_eq!(found.files, vec![d.join("a.txt")]);
     assert!(found.problems.is_empty());
 }
+
+#[test]
+fn a_letter_on_stdin_takes_the_same_route_as_a_file() {
+    let text = std::fs::read(root().join("data/letters/003_ef80428068f9a7a4.txt")).unwrap();
+    let o = imr_stdin(&["parse", "--json", "-"], &text);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let l = &json_lines(&stdout(&o))[0];
+    assert_eq!(
+        (l["source"].as_str(), l["items"].as_array().map(Vec::len)),
+        (Some("stdin"), Some(5))
+    );
+    // A hostile PDF on stdin goes to a worker like a file's: named, not a crash of imr.
+    let o = imr_stdin(&["parse", "-"], &hostile::self_drawing_xobject());
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("stdin: the PDF reader crashed: stack overflow"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -5,7 +5,7 @@ use anyhow::Result;
 use imr::{DisputedItem, Letter};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Parse IMR letters (PDF or text) into typed disputed items.
@@ -14,7 +14,8 @@ use std::process::ExitCode;
 /// reported on stderr and the other files are still written), 2 on a usage or I/O error.
 #[derive(Debug, clap::Args)]
 pub struct ParseArgs {
-    /// Letter files (.pdf, .txt) or directories, searched recursively.
+    /// Letter files (.pdf, .txt) or directories, searched recursively; `-` reads one letter (PDF or
+    /// text) from stdin.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// One JSON object per letter, one per line.
@@ -132,7 +133,12 @@ pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
     let mut failed = 0;
     let stderr = std::io::stderr();
     let mut files = Vec::new();
+    let mut stdin_letter = None;
     for p in paths {
+        if p.as_os_str() == "-" {
+            stdin_letter = Some(read_stdin()?);
+            continue;
+        }
         let found = imr::parse::discover_all(std::slice::from_ref(p))?;
         if found.files.is_empty() && found.problems.is_empty() && p.is_dir() {
             failed += 1;
@@ -157,8 +163,12 @@ pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
     }
     let reader = super::read_limits().reader()?;
     let pb = progress::bar(files.len(), "parse");
-    let results = reader.read_all(&files, || pb.inc(1));
+    let mut results = reader.read_all(&files, || pb.inc(1));
     pb.finish_and_clear();
+    if let Some(bytes) = stdin_letter {
+        // First, as `-` is most often the only input.
+        results.insert(0, reader.parse_bytes(&bytes, Path::new(STDIN_NAME)));
+    }
     let mut letters = Vec::with_capacity(results.len());
     for r in results {
         match r {
@@ -170,6 +180,21 @@ pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
         }
     }
     Ok((letters, failed))
+}
+
+/// How a letter read from stdin is named in errors and in its `source`.
+const STDIN_NAME: &str = "stdin";
+
+/// Stdin's bytes, one past the size cap at most (the reader then refuses them by size).
+fn read_stdin() -> Result<Vec<u8>> {
+    use std::io::Read;
+    let cap = super::read_limits().max_file_size * 1_000_000;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(cap + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 pub fn run(args: ParseArgs) -> Result<ExitCode> {
