@@ -1,5 +1,6 @@
 //! The typed result of parsing: a `Letter` with its `DisputedItem`s.
 
+use crate::treatment::TreatmentKind;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -180,6 +181,9 @@ pub struct DisputedItem {
     pub number: usize,
     /// The disputed item as the letter names it (for partial certifications, the remaining disputed portion).
     pub title: String,
+    /// What kind of treatment the title requests (category, drug class, normalised name).
+    #[serde(flatten)]
+    pub kind: TreatmentKind,
     pub decision: Decision,
     /// For partial certifications: the original request.
     pub original_request: Option<String>,

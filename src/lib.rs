@@ -49,6 +49,7 @@ pub mod model;
 pub mod output;
 pub mod parse;
 pub mod report;
+pub mod treatment;
 
 pub use error::{Error, Result};
 pub use letter::{Date, Decision, DisputedItem, Letter, Patient, Priority, Reviewer, Sex};

@@ -31,7 +31,7 @@ pub struct ParseArgs {
 }
 
 /// `--csv`'s columns, in order.
-const CSV_HEADER: [&str; 22] = [
+const CSV_HEADER: [&str; 25] = [
     "case_number",
     "source",
     "date_assigned",
@@ -47,6 +47,9 @@ const CSV_HEADER: [&str; 22] = [
     "patient_sex",
     "item",
     "title",
+    "category",
+    "drug_class",
+    "treatment",
     "decision",
     "original_request",
     "authorized",
@@ -77,6 +80,12 @@ fn csv_row(l: &Letter, it: &DisputedItem) -> [String; CSV_HEADER.len()] {
         json_str(serde_json::json!(l.patient.sex)),
         it.number.to_string(),
         it.title.clone(),
+        it.kind.category.to_string(),
+        it.kind
+            .drug_class
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        it.kind.treatment.clone(),
         it.decision.to_string(),
         text(&it.original_request),
         text(&it.authorized),

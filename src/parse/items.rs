@@ -195,13 +195,15 @@ pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec
             return Err(bad("no \"Decision rationale:\" paragraph"));
         }
         let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join("\n\n"));
+        let claims_administrator_guideline = join(ca);
         items.push(DisputedItem {
             number,
+            kind: crate::treatment::classify(&t.title, claims_administrator_guideline.as_deref()),
             title: t.title,
             decision,
             original_request: t.original_request,
             authorized: t.authorized,
-            claims_administrator_guideline: join(ca),
+            claims_administrator_guideline,
             reviewer_guideline: join(reviewer),
             rationale: rationale.join("\n\n"),
         });

@@ -1,0 +1,1 @@
+//! Drug names: brands to generics, generics to their drug class.
