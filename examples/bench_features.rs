@@ -44,6 +44,7 @@ fn main() {
                 case_number: v["case_number"].as_str().unwrap_or_default().to_string(),
                 item: v["number"].as_u64().unwrap_or_default() as usize,
                 title: String::new(),
+                kind: imr::treatment::classify("", None),
                 decision,
                 text: ItemText::from_rationale(v["rationale"].as_str().unwrap_or_default()),
                 themes: None,

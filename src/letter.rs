@@ -83,6 +83,18 @@ impl Date {
         Date::new(y, m, d)
     }
 
+    /// Days from 1970-01-01 (negative before it): differences of dates in days.
+    pub fn days_from_epoch(self) -> i64 {
+        // Howard Hinnant's days-from-civil algorithm, the inverse of `from_unix`'s.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     /// The civil date of a Unix timestamp (UTC).
     pub fn from_unix(secs: i64) -> Date {
         // Howard Hinnant's days-to-civil algorithm.
@@ -236,6 +248,10 @@ mod tests {
         assert!("2016-1-9x".parse::<Date>().is_err());
         assert_eq!(Date::from_unix(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_unix(1_795_000_000).to_string(), "2026-11-18");
+        for secs in [0, 951_782_400, 1_795_000_000, -86_400 * 400] {
+            let d = Date::from_unix(secs);
+            assert_eq!(d.days_from_epoch(), secs.div_euclid(86_400), "{d}");
+        }
     }
 
     #[test]

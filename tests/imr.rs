@@ -306,7 +306,7 @@ fn train_is_deterministic_and_predict_explains() {
     }
     let (a, b) = (std::fs::read(&m1).unwrap(), std::fs::read(&m2).unwrap());
     assert_eq!(a, b, "same input, same model file");
-    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/4\""));
+    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/5\""));
     let o = imr(&[
         "predict",
         "--model",
@@ -905,9 +905,18 @@ fn predict_scores_parsed_items_and_undecided_requests() {
         .iter()
         .all(|r| r["decision"].is_null()
             && (0.0..=1.0).contains(&r["p_overturned"].as_f64().unwrap())));
-    // The same rows give a rationale-view model nothing to read: each is reported, and nothing is scored.
-    let o = imr(&["predict", "--items", file.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
+    // The same rows give a rationale-view model nothing to read: each is reported, and gets no score but a
+    // reason, never the intercept as a score.
+    let o = imr(&["predict", "--items", file.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let rows = json_lines(&stdout(&o));
+    assert!(
+        rows.len() == 12
+            && rows
+                .iter()
+                .all(|r| r["p_overturned"].is_null() && r["abstention"] == "no text"),
+        "{rows:?}"
+    );
     assert_eq!(
         stderr(&o)
             .matches("nothing for the rationale view of the built-in model")
@@ -922,7 +931,7 @@ fn predict_scores_parsed_items_and_undecided_requests() {
         stderr(&o)
     );
     assert!(
-        stderr(&o).contains("a request without a rationale is forecast by --model case"),
+        stderr(&o).contains("a request without a rationale is forecast by `imr forecast`"),
         "{}",
         stderr(&o)
     );
@@ -1165,7 +1174,7 @@ fn default_model_predicts_sample_letters() {
         regex::Regex::new(r#"^ +[a-z_ A-Z]+: "(?:[^"\\]|\\.)*"(?: "(?:[^"\\]|\\.)*")*$"#).unwrap();
     for line in table.lines().skip(1) {
         assert!(
-            line.starts_with("00") || explanation.is_match(line),
+            line.starts_with("00") || line.contains("base rate, ") || explanation.is_match(line),
             "{line}"
         );
     }

@@ -367,6 +367,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                 .map(|t| format!("  {:>10.3}", t["micro_f1"]))
                 .unwrap_or_default()
         )?;
+        write_pooled(&mut out, s)?;
         if let Some(m) = &s.outcome_masked {
             writeln!(out, "verdict sentences masked: ROC-AUC {:.3}, PR-AUC {:.3}, F1 {:.3} (the skill left without the sentence that states the outcome)", m["roc_auc"], m["pr_auc"], m["f1"])?;
         }
@@ -391,6 +392,30 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         }
     }
     Ok(exit(d.failed))
+}
+
+/// The pooled out-of-fold figures (what the plots draw) and the quintiles, labelled apart from the fold means.
+fn write_pooled(out: &mut impl Write, s: &imr::eval::cv::CvSummary) -> Result<()> {
+    let Some(p) = &s.pooled else { return Ok(()) };
+    writeln!(
+        out,
+        "pooled out-of-fold ({} repeats' scores at once, as plotted): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4} \
+         (base rate's {:.4}, skill {:+.3}); the row \"mean\" above is the mean over folds",
+        s.repeats, p["roc_auc"], p["pr_auc"], p["brier"], p["base_brier"], p["brier_skill"]
+    )?;
+    if !s.quintiles.is_empty() {
+        let bins: Vec<String> = s
+            .quintiles
+            .iter()
+            .map(|b| format!("{:.3} vs {:.3}", b.mean_p, b.overturned_share))
+            .collect();
+        writeln!(
+            out,
+            "quintiles of the pooled scores, mean P(Overturned) vs Overturned share: {}",
+            bins.join(", ")
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes the plots; says where on stderr, so stdout stays the report (or JSON lines).

@@ -11,6 +11,7 @@ macro_rules! say {
 
 mod data;
 mod evaluate;
+mod forecast;
 mod inspect;
 mod params;
 mod parse;
@@ -99,6 +100,7 @@ pub enum Command {
     Train(train::TrainArgs),
     Evaluate(evaluate::EvaluateArgs),
     Predict(predict::PredictArgs),
+    Forecast(forecast::ForecastArgs),
     Inspect(inspect::InspectArgs),
     Params(params::ParamsArgs),
     /// Print a shell completion script for imr (e.g. `imr completions bash > ~/.local/share/bash-completion/completions/imr`).
@@ -172,6 +174,7 @@ pub fn main() -> ExitCode {
         Command::Train(a) => train::run(a),
         Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),
+        Command::Forecast(a) => forecast::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Params(a) => params::run(a),
         Command::PdfWorker { memory } => imr::parse::worker_main(memory)

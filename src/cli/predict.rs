@@ -42,10 +42,34 @@ pub struct PredictArgs {
     /// CSV with a header row.
     #[arg(long)]
     pub csv: bool,
+    /// Quality review of decided letters: each item's stated decision beside a verdict-masked model's reading
+    /// of its reasoning (default model: masked), flagging strong disagreements with the sentences behind them.
+    #[arg(long, conflicts_with = "text")]
+    pub check: bool,
+    /// With --check: flag items whose disagreement (P(the other decision)) is at least this, 0 to 1.
+    #[arg(long, default_value_t = 0.8, requires = "check", value_parser = probability)]
+    pub check_level: f64,
+}
+
+fn probability(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err("must be a number from 0 to 1".into()),
+    }
 }
 
 pub fn run(a: PredictArgs) -> Result<ExitCode> {
-    let (model, model_name) = super::data::load_model(a.model.as_deref())?;
+    let path = match (&a.model, a.check) {
+        (None, true) => Some(PathBuf::from("masked")),
+        (m, _) => m.clone(),
+    };
+    let (model, model_name) = super::data::load_model(path.as_deref())?;
+    if a.check && model.outcome.view != imr::model::View::RationaleMasked {
+        bail!(
+            "--check reads reasoning without its verdict: {model_name} is of the {} view, not rationale_masked",
+            model.outcome.view.name()
+        );
+    }
     let mut rows: Vec<Row> = Vec::new();
     let mut failed = 0;
     if let Some(t) = &a.text {
@@ -87,10 +111,32 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             bail!("no input: give letters, --text, or rationales on stdin");
         }
     }
-    // An item with none of the text the model's view reads would score the model's intercept: report it instead
-    // (a case-view model given rationale text, a letter item without a rationale).
-    let (rows, unreadable): (Vec<Row>, Vec<Row>) =
-        rows.into_iter().partition(|r| model.reads(&r.item.text));
+    if a.check {
+        let undecided = rows.iter().filter(|r| r.item.decision.is_none()).count();
+        if undecided > 0 {
+            say!("imr: --check: {undecided} items have no stated decision and are not checked");
+        }
+    }
+    let format = Format::new(a.json, a.csv);
+    let check = a.check.then_some(a.check_level);
+    score_rows(&model, &model_name, rows, failed, format, a.top, check)
+}
+
+/// Scores `rows` with `model` and writes them as they are scored; `failed` inputs were already reported.
+pub(super) fn score_rows(
+    model: &imr::model::ModelFile,
+    model_name: &str,
+    rows: Vec<Row>,
+    failed: usize,
+    format: Format,
+    top: usize,
+    check: Option<f64>,
+) -> Result<ExitCode> {
+    if rows.is_empty() {
+        bail!("no item to score");
+    }
+    // An item with none of the text the model's view reads gets no score (its row says why); say what that
+    // view reads (a case-view model given rationale text, a letter item without a rationale).
     let view = model.outcome.view;
     let names = view
         .fields()
@@ -101,18 +147,14 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     let hint = if view == imr::model::View::Case {
         ""
     } else {
-        "; a request without a rationale is forecast by --model case"
+        "; a request without a rationale is forecast by `imr forecast`"
     };
-    for r in &unreadable {
+    for r in rows.iter().filter(|r| !model.reads(&r.item.text)) {
         say!(
             "imr: {}: nothing for the {} view of {model_name} to read (it reads {names}){hint}",
             r.source,
             view.name()
         );
-    }
-    failed += unreadable.len();
-    if rows.is_empty() {
-        bail!("no item to score");
     }
     // The fitted themes (an untrained one has no score).
     let mut ids: Vec<String> = model
@@ -122,15 +164,9 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         .map(|t| t.id.clone())
         .collect();
     ids.sort_unstable();
-    let format = if a.json {
-        Format::Json
-    } else if a.csv {
-        Format::Csv
-    } else {
-        Format::Table
-    };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    write_header(&mut out, format, &ids)?;
+    write_header(&mut out, format, &ids, check.is_some())?;
+    let f = model.outcome.featurizer()?;
     // Scored in chunks and written as they come: memory follows the chunk, not the input, and output starts at
     // once. Each item's scores and explanations depend on it alone (tested in model::predict), so the chunking
     // changes nothing in the output.
@@ -141,17 +177,22 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         if chunk.is_empty() {
             break;
         }
-        let (sources, items): (Vec<String>, Vec<ItemToScore>) =
-            chunk.into_iter().map(|r| (r.source, r.item)).unzip();
-        let preds = model.predict(items, a.top)?;
-        // Scored, but on no evidence: say so rather than let the intercept pass for a reading.
-        for (p, source) in preds.iter().zip(&sources) {
-            if p.known_terms == 0 {
-                say!("imr: {source}: no term of it is in the outcome vocabulary of {model_name}; its P(Overturned) is the model's intercept, not a reading");
+        let items: Vec<ItemToScore> = chunk.into_iter().map(|r| r.item).collect();
+        let texts: Vec<ItemText> = match check {
+            Some(_) => items.iter().map(|i| i.text.clone()).collect(),
+            None => Vec::new(),
+        };
+        let mut preds = model.predict(items, top)?;
+        if let Some(level) = check {
+            for (p, text) in preds.iter_mut().zip(&texts) {
+                if let (Some(d), Some(po)) = (p.decision, p.p_overturned) {
+                    let c = imr::model::Check::new(&model.outcome, &f, text, d, po, level, 2);
+                    p.check = Some(c);
+                }
             }
         }
         for p in &preds {
-            write_prediction(&mut out, format, &ids, a.top, p)?;
+            write_prediction(&mut out, format, &ids, top, p, check.is_some())?;
         }
         pb.inc(preds.len() as u64);
     }
@@ -167,40 +208,79 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
 /// Items scored at a time.
 const CHUNK: usize = 8192;
 
+/// How scored items are written: a table, one JSON object per line, or CSV.
 #[derive(Debug, Clone, Copy)]
-enum Format {
+pub(super) enum Format {
     Table,
     Json,
     Csv,
 }
 
-fn write_header(out: &mut impl Write, format: Format, ids: &[String]) -> std::io::Result<()> {
+impl Format {
+    pub(super) fn new(json: bool, csv: bool) -> Self {
+        match (json, csv) {
+            (true, _) => Format::Json,
+            (_, true) => Format::Csv,
+            _ => Format::Table,
+        }
+    }
+}
+
+/// The CSV columns before the theme scores; `--json` has the same names.
+const CSV_HEAD: [&str; 21] = [
+    "case_number",
+    "item",
+    "title",
+    "category",
+    "drug_class",
+    "treatment",
+    "decision",
+    "p_overturned",
+    "p_low",
+    "p_high",
+    "predicted",
+    "abstention",
+    "known_terms",
+    "category_items",
+    "category_overturned",
+    "category_rate_low",
+    "category_rate_high",
+    "drug_class_items",
+    "drug_class_overturned",
+    "drug_class_rate_low",
+    "drug_class_rate_high",
+];
+
+fn write_header(
+    out: &mut impl Write,
+    format: Format,
+    ids: &[String],
+    check: bool,
+) -> std::io::Result<()> {
     match format {
         Format::Json => Ok(()),
         Format::Csv => {
             // Every fitted theme's score gets a column, as `theme_scores` in --json.
-            let mut header: Vec<String> = [
-                "case_number",
-                "item",
-                "title",
-                "decision",
-                "p_overturned",
-                "predicted",
-                "known_terms",
-                "themes",
-            ]
-            .map(String::from)
-            .into();
+            let mut header: Vec<String> = CSV_HEAD.map(String::from).into();
+            header.push("themes".into());
             header.extend(ids.iter().map(|id| format!("theme_score_{id}")));
             header.extend(["theme_evidence", "top_overturned", "top_upheld"].map(String::from));
+            if check {
+                header.extend(["disagreement", "flagged", "check_sentences"].map(String::from));
+            }
             super::csv_record(out, &header)
         }
         Format::Table => writeln!(
             out,
-            "{:<22} {:>4}  {:<40} {:>10}  {:>6}  {:<10}  themes",
-            "case", "item", "title", "decision", "p(ovr)", "predicted"
+            "{:<16} {:>4}  {:<36} {:<21} {:>10}  {:>6} {:>11}  {:<10}  themes",
+            "case", "item", "title", "category", "decision", "p(ovr)", "90% range", "predicted"
         ),
     }
+}
+
+/// An optional cell: empty when absent.
+fn cell<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
 }
 
 fn write_prediction(
@@ -209,92 +289,151 @@ fn write_prediction(
     ids: &[String],
     top: usize,
     p: &Prediction,
+    check: bool,
 ) -> Result<()> {
     match format {
         Format::Json => {
             serde_json::to_writer(&mut *out, p)?;
             out.write_all(b"\n")?;
         }
-        Format::Csv => {
-            // Numbers in full (shortest round-trip) precision, so that a ranking read from the CSV is the model's.
-            let words = |v: &[TermWeight]| {
-                v.iter()
-                    .map(|t| t.text.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            };
-            let evidence = p
-                .theme_evidence
-                .iter()
-                .map(|(id, v)| format!("{id}: {}", words(v)))
-                .collect::<Vec<_>>()
-                .join(" | ");
-            let mut fields = vec![
-                p.case_number.clone().unwrap_or_default(),
-                p.item.to_string(),
-                p.title.clone().unwrap_or_default(),
-                p.decision.map(|d| d.to_string()).unwrap_or_default(),
-                p.p_overturned.to_string(),
-                p.predicted.to_string(),
-                p.known_terms.to_string(),
-                p.themes.join(" "),
-            ];
-            fields.extend(ids.iter().map(|id| {
-                p.theme_scores
-                    .get(id)
-                    .map(f64::to_string)
-                    .unwrap_or_default()
-            }));
-            fields.extend([evidence, words(&p.top_overturned), words(&p.top_upheld)]);
-            super::csv_record(out, &fields)?;
+        Format::Csv => write_csv(out, ids, p, check)?,
+        Format::Table => write_table(out, top, p)?,
+    }
+    Ok(())
+}
+
+fn write_csv(out: &mut impl Write, ids: &[String], p: &Prediction, check: bool) -> Result<()> {
+    // Numbers in full (shortest round-trip) precision, so that a ranking read from the CSV is the model's.
+    let words = |v: &[TermWeight]| {
+        v.iter()
+            .map(|t| t.text.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let evidence = p
+        .theme_evidence
+        .iter()
+        .map(|(id, v)| format!("{id}: {}", words(v)))
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let rate = |r: &Option<imr::model::BaseRate>| -> [String; 4] {
+        match r {
+            Some(r) => [
+                r.items.to_string(),
+                r.overturned.to_string(),
+                r.low.to_string(),
+                r.high.to_string(),
+            ],
+            None => Default::default(),
         }
-        Format::Table => {
-            let title: String = p
-                .title
-                .clone()
-                .unwrap_or_else(|| "(rationale)".into())
-                .chars()
-                .take(40)
-                .collect();
-            writeln!(
-                out,
-                "{:<22} {:>4}  {:<40} {:>10}  {:>6.3}  {:<10}  {}",
-                p.case_number.clone().unwrap_or_else(|| "-".into()),
-                p.item,
-                title,
-                p.decision
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| "-".into()),
-                p.p_overturned,
-                p.predicted.to_string(),
-                p.themes.join(", ")
-            )?;
-            // --top 0: the scores alone, one line an item.
-            if top == 0 {
-                return Ok(());
+    };
+    let mut fields = vec![
+        cell(p.case_number.as_ref()),
+        p.item.to_string(),
+        cell(p.title.as_ref()),
+        cell(p.category),
+        cell(p.drug_class),
+        cell(p.treatment.as_ref()),
+        cell(p.decision),
+        cell(p.p_overturned),
+        cell(p.p_low),
+        cell(p.p_high),
+        cell(p.predicted),
+        cell(p.abstention.as_ref()),
+        p.known_terms.to_string(),
+    ];
+    fields.extend(rate(&p.category_base_rate));
+    fields.extend(rate(&p.drug_class_base_rate));
+    fields.push(p.themes.join(" "));
+    fields.extend(ids.iter().map(|id| cell(p.theme_scores.get(id))));
+    fields.extend([evidence, words(&p.top_overturned), words(&p.top_upheld)]);
+    if check {
+        let c = p.check.as_ref();
+        fields.extend([
+            cell(c.map(|c| c.disagreement)),
+            cell(c.map(|c| c.flagged)),
+            c.map(|c| c.sentences.join(" | ")).unwrap_or_default(),
+        ]);
+    }
+    super::csv_record(out, &fields)?;
+    Ok(())
+}
+
+fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
+    let clip = |s: &str, n: usize| -> String {
+        if s.chars().count() <= n {
+            s.to_string()
+        } else {
+            s.chars().take(n - 1).chain(['…']).collect()
+        }
+    };
+    let title = clip(p.title.as_deref().unwrap_or("-"), 36);
+    let score = p.p_overturned.map_or("?".into(), |v| format!("{v:.3}"));
+    let range = p
+        .p_low
+        .zip(p.p_high)
+        .map_or(String::new(), |(l, h)| format!("{l:.2}-{h:.2}"));
+    writeln!(
+        out,
+        "{:<16} {:>4}  {:<36} {:<21} {:>10}  {:>6} {:>11}  {:<10}  {}",
+        clip(p.case_number.as_deref().unwrap_or("-"), 16),
+        p.item,
+        title,
+        p.category.map_or("-", |c| c.id()),
+        p.decision.map_or("-".into(), |d| d.to_string()),
+        score,
+        range,
+        p.predicted.map_or("-".into(), |d| d.to_string()),
+        p.themes.join(", ")
+    )?;
+    let indent = 23;
+    if let Some(reason) = &p.abstention {
+        writeln!(out, "{:indent$}no score: {reason}", "")?;
+    }
+    if let Some(c) = &p.check {
+        let verdict = if c.flagged { "DISAGREES" } else { "agrees" };
+        writeln!(
+            out,
+            "{:indent$}check: {verdict} with the stated decision (disagreement {:.2})",
+            "", c.disagreement
+        )?;
+        if c.flagged {
+            for s in &c.sentences {
+                writeln!(out, "{:indent$}  {:?}", "", s)?;
             }
-            // A side or theme without a term (an item of unknown words, a theme set by the decision rule) gets no line.
-            let sides = [
-                ("towards Overturned", &p.top_overturned),
-                ("towards Upheld", &p.top_upheld),
-            ];
-            for (label, v) in sides
-                .into_iter()
-                .chain(p.theme_evidence.iter().map(|(id, v)| (id.as_str(), v)))
-            {
-                if !v.is_empty() {
-                    // Quoted as Rust strings: a quote or a line break inside a matched cue is escaped, so each
-                    // term's bounds and the table's lines stay readable.
-                    let words: Vec<String> = v.iter().map(|t| format!("{:?}", t.text)).collect();
-                    writeln!(out, "{:>29} {}", format!("{label}:"), words.join(" "))?;
-                }
-            }
+        }
+    }
+    for r in [&p.category_base_rate, &p.drug_class_base_rate]
+        .into_iter()
+        .flatten()
+    {
+        writeln!(out, "{:indent$}base rate, {}", "", r.describe())?;
+    }
+    // --top 0: the scores alone.
+    if top == 0 {
+        return Ok(());
+    }
+    // A side or theme without a term (an item of unknown words, a theme set by the decision rule) gets no line.
+    let sides = [
+        ("towards Overturned", &p.top_overturned),
+        ("towards Upheld", &p.top_upheld),
+    ];
+    for (label, v) in sides
+        .into_iter()
+        .chain(p.theme_evidence.iter().map(|(id, v)| (id.as_str(), v)))
+    {
+        if !v.is_empty() {
+            // Quoted as Rust strings: a quote or a line break inside a matched cue is escaped, so each
+            // term's bounds and the table's lines stay readable.
+            let words: Vec<String> = v.iter().map(|t| format!("{:?}", t.text)).collect();
+            writeln!(out, "{:indent$}{label}: {}", "", words.join(" "))?;
         }
     }
     Ok(())
 }
 
-/// One `--items` row: the fields of `imr parse --items` that a model reads (others are ignored).
+/// One `--items` row: the fields of `imr parse --items` that a model reads (others are ignored). The structured
+/// facts (patient, priority, dates, a partial certification) feed the case view's forecast.
 #[derive(Debug, Deserialize)]
 struct ItemInput {
     case_number: Option<String>,
@@ -307,16 +446,61 @@ struct ItemInput {
     claims_administrator_guideline: Option<String>,
     reviewer_guideline: Option<String>,
     clinical_summary: Option<String>,
+    #[serde(default)]
+    patient: imr::Patient,
+    priority: Option<imr::Priority>,
+    date_of_injury: Option<imr::Date>,
+    ur_denial_date: Option<imr::Date>,
+    original_request: Option<String>,
+    authorized: Option<String>,
+}
+
+impl ItemInput {
+    /// The item to score; `items_disputed`: how many rows of the input share its case number.
+    fn into_item(self, line: usize, items_disputed: Option<usize>) -> ItemToScore {
+        let has_title = !self.title.trim().is_empty();
+        let kind =
+            imr::treatment::classify(&self.title, self.claims_administrator_guideline.as_deref());
+        let facts = imr::features::RequestFacts {
+            age: self.patient.age,
+            sex: self.patient.sex,
+            priority: self.priority,
+            date_of_injury: self.date_of_injury,
+            ur_denial_date: self.ur_denial_date,
+            partly_certified: self.original_request.is_some() || self.authorized.is_some(),
+            items_disputed,
+            category: has_title.then_some(kind.category),
+            drug_class: kind.drug_class.filter(|_| has_title),
+        };
+        let text = ItemText {
+            facts: facts.terms(),
+            ..ItemText::from_parts(
+                &self.title,
+                &self.rationale,
+                self.claims_administrator_guideline.as_deref(),
+                self.reviewer_guideline.as_deref(),
+                self.clinical_summary.as_deref(),
+            )
+        };
+        ItemToScore {
+            text,
+            case_number: self.case_number,
+            item: self.number.unwrap_or(line),
+            title: Some(self.title).filter(|t| !t.is_empty()),
+            decision: self.decision,
+            kind: has_title.then_some(kind),
+        }
+    }
 }
 
 /// One item to score, and where it came from (for messages).
-struct Row {
-    source: String,
-    item: ItemToScore,
+pub(super) struct Row {
+    pub(super) source: String,
+    pub(super) item: ItemToScore,
 }
 
 /// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the others kept.
-fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
+pub(super) fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
@@ -330,10 +514,9 @@ fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
     } else {
         path.display().to_string()
     };
-    let (mut rows, mut failed) = (Vec::new(), 0);
+    let (mut inputs, mut failed) = (Vec::new(), 0);
     for line in Lines::new(reader) {
         let (n, line) = line.with_context(|| format!("{name}: cannot read"))?;
-        let i = n - 1;
         let parsed = line.and_then(|l| match l.trim() {
             "" => Ok(None),
             _ => serde_json::from_str::<ItemInput>(&l)
@@ -342,27 +525,29 @@ fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
         });
         match parsed {
             Ok(None) => {}
-            Ok(Some(r)) => rows.push(Row {
-                source: format!("{name}:{}", i + 1),
-                item: ItemToScore {
-                    text: ItemText::from_parts(
-                        &r.title,
-                        &r.rationale,
-                        r.claims_administrator_guideline.as_deref(),
-                        r.reviewer_guideline.as_deref(),
-                        r.clinical_summary.as_deref(),
-                    ),
-                    case_number: r.case_number,
-                    item: r.number.unwrap_or(i + 1),
-                    title: Some(r.title).filter(|t| !t.is_empty()),
-                    decision: r.decision,
-                },
-            }),
+            Ok(Some(r)) => inputs.push((n, r)),
             Err(e) => {
                 failed += 1;
-                say!("imr: {name}:{}: {e}", i + 1);
+                say!("imr: {name}:{n}: {e}");
             }
         }
     }
+    // Rows of one case number are the items one application disputes.
+    let mut per_case: std::collections::HashMap<String, usize> = Default::default();
+    for (_, r) in &inputs {
+        if let Some(c) = &r.case_number {
+            *per_case.entry(c.clone()).or_default() += 1;
+        }
+    }
+    let rows = inputs
+        .into_iter()
+        .map(|(n, r)| {
+            let disputed = r.case_number.as_ref().map(|c| per_case[c]);
+            Row {
+                source: format!("{name}:{n}"),
+                item: r.into_item(n, disputed),
+            }
+        })
+        .collect();
     Ok((rows, failed))
 }

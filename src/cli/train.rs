@@ -123,6 +123,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             &e.text.rationale,
             &e.text.guidelines,
             &e.text.summary,
+            &e.text.facts.join(" "),
         ] {
             h.update(part.as_bytes());
             h.update([0u8]);
@@ -139,6 +140,11 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         format_version: FORMAT_VERSION.into(),
         outcome,
         themes,
+        base_rates: Some(imr::model::BaseRates::count(
+            d.examples
+                .iter()
+                .map(|e| (&e.kind, e.decision.is_overturned())),
+        )),
         metadata: TrainingMetadata {
             imr_version: env!("CARGO_PKG_VERSION").into(),
             corpus_digest: format!("sha256:{:x}", h.finalize()),
@@ -147,6 +153,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             overturned: y.iter().filter(|&&b| b).count(),
             gold_items: d.examples.iter().filter(|e| e.themes.is_some()).count(),
             seed: a.seed,
+            treatment_rules: Some(imr::treatment::VERSION.into()),
             params: Some(TrainingParams::new(&params, theme_params.as_ref())),
             date: date.to_string(),
             cv,

@@ -122,6 +122,54 @@ pub struct CvSummary {
     /// Each theme's precision, recall and F1 over the folds.
     #[serde(default)]
     pub per_theme: Option<BTreeMap<String, ThemeSummary>>,
+    /// Over every out-of-fold score of every repeat at once (what the plots draw), where `outcome` is a mean
+    /// over folds: `roc_auc`, `pr_auc`, `brier`, `base_brier` (always forecasting the Overturned share) and
+    /// `brier_skill` (1 - brier / base_brier).
+    #[serde(default, deserialize_with = "some_metrics_or_null")]
+    pub pooled: Option<BTreeMap<String, f64>>,
+    /// The pooled out-of-fold scores in five bins of equal size, lowest first: how near each bin's mean score
+    /// is to its Overturned share.
+    #[serde(default)]
+    pub quintiles: Vec<Bin>,
+}
+
+/// Scores in one bin: their mean, the Overturned share of their items, and how many.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Bin {
+    pub mean_p: f64,
+    pub overturned_share: f64,
+    pub items: usize,
+}
+
+/// The pooled metrics and quintiles of out-of-fold scores `p` of items labelled `y`.
+pub fn pooled(y: &[bool], p: &[f64]) -> (BTreeMap<String, f64>, Vec<Bin>) {
+    let share = y.iter().filter(|&&o| o).count() as f64 / y.len().max(1) as f64;
+    let base = crate::eval::metrics::brier(y, &vec![share; y.len()]);
+    let b = crate::eval::metrics::brier(y, p);
+    let metrics = [
+        ("roc_auc", crate::eval::metrics::roc_auc(y, p)),
+        ("pr_auc", crate::eval::metrics::average_precision(y, p)),
+        ("brier", b),
+        ("base_brier", base),
+        ("brier_skill", 1.0 - b / base),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+    let bins = (0..5)
+        .map(|k| {
+            let part = &order[k * order.len() / 5..(k + 1) * order.len() / 5];
+            let n = part.len().max(1) as f64;
+            Bin {
+                mean_p: part.iter().map(|&i| p[i]).sum::<f64>() / n,
+                overturned_share: part.iter().filter(|&&i| y[i]).count() as f64 / n,
+                items: part.len(),
+            }
+        })
+        .collect();
+    (metrics, bins)
 }
 
 /// One theme's precision, recall and F1: mean and sd over the folds where each is defined (NaN, null in JSON,
@@ -403,6 +451,12 @@ pub fn cross_validate(
             splits.iter().map(run).collect::<Result<_>>()?
         };
     let (folds, oof): (Vec<FoldResult>, Vec<Vec<OofPrediction>>) = results.into_iter().unzip();
+    let (pooled_y, pooled_p): (Vec<bool>, Vec<f64>) = oof
+        .iter()
+        .flatten()
+        .map(|o| (examples[o.index].decision.is_overturned(), o.p_overturned))
+        .unzip();
+    let (pooled, quintiles) = pooled(&pooled_y, &pooled_p);
     let (outcome, outcome_sd) = summarise(&folds, |f| outcome_values(&f.outcome));
     let outcome_masked = folds.iter().all(|f| f.outcome_masked.is_some()).then(|| {
         summarise(&folds, |f| {
@@ -437,6 +491,8 @@ pub fn cross_validate(
             themes,
             themes_sd,
             per_theme,
+            pooled: Some(pooled),
+            quintiles,
         },
         folds,
         oof: oof.into_iter().flatten().collect(),
@@ -471,6 +527,7 @@ mod tests {
                     case_number: format!("CM{}", i / 2),
                     item: i % 2 + 1,
                     title: String::new(),
+                    kind: crate::treatment::classify("", None),
                     decision: if overturned {
                         Decision::Overturned
                     } else {

@@ -6,9 +6,11 @@
 
 mod count;
 pub mod cues;
+pub mod facts;
 mod tfidf;
 
 pub use count::TermCounts;
+pub use facts::RequestFacts;
 pub use tfidf::{
     Columns, DocFreq, Indicators, Norm, SparseRows, TfIdf, TfIdfParams, TfIdfValidParams,
 };
@@ -35,16 +37,22 @@ pub enum Field {
     Guidelines,
     /// The letter's clinical case summary.
     Summary,
+    /// The claims administrator's guideline line alone: what utilization review cited, before IMR.
+    ClaimsGuideline,
+    /// The request's structured facts ([`RequestFacts`]), each one term, not analysed.
+    Facts,
 }
 
 impl Field {
-    pub const ALL: [Field; 6] = [
+    pub const ALL: [Field; 8] = [
         Field::Title,
         Field::Rationale,
         Field::RationaleMasked,
         Field::Verdict,
         Field::Guidelines,
         Field::Summary,
+        Field::ClaimsGuideline,
+        Field::Facts,
     ];
 
     /// The prefix that keeps this field's terms apart.
@@ -56,6 +64,8 @@ impl Field {
             Field::Verdict => "v:",
             Field::Guidelines => "g:",
             Field::Summary => "s:",
+            Field::ClaimsGuideline => "ga:",
+            Field::Facts => "f:",
         }
     }
 
@@ -85,6 +95,8 @@ impl Field {
             Field::Verdict => "verdict",
             Field::Guidelines => "guidelines",
             Field::Summary => "summary",
+            Field::ClaimsGuideline => "claims_guideline",
+            Field::Facts => "facts",
         }
     }
 
@@ -95,6 +107,8 @@ impl Field {
             Field::Rationale => Cow::Borrowed(&doc.rationale),
             Field::Guidelines => Cow::Borrowed(&doc.guidelines),
             Field::Summary => Cow::Borrowed(&doc.summary),
+            Field::ClaimsGuideline => Cow::Borrowed(&doc.claims_guideline),
+            Field::Facts => Cow::Owned(doc.facts.join(" ")),
             Field::RationaleMasked | Field::Verdict => {
                 let keep_verdict = self == Field::Verdict;
                 let parts: Vec<&str> = sentences(&doc.rationale)
@@ -161,17 +175,26 @@ pub struct ItemText {
     pub rationale: String,
     pub guidelines: String,
     pub summary: String,
+    /// The claims administrator's guideline line alone (also in `guidelines`).
+    #[serde(default)]
+    pub claims_guideline: String,
+    /// The request's structured facts as terms ([`RequestFacts::terms`]).
+    #[serde(default)]
+    pub facts: Vec<String>,
 }
 
 impl ItemText {
     pub fn from_item(letter: &Letter, item: &DisputedItem) -> Self {
-        Self::from_parts(
-            &item.title,
-            &item.rationale,
-            item.claims_administrator_guideline.as_deref(),
-            item.reviewer_guideline.as_deref(),
-            letter.clinical_summary.as_deref(),
-        )
+        ItemText {
+            facts: RequestFacts::from_item(letter, item).terms(),
+            ..Self::from_parts(
+                &item.title,
+                &item.rationale,
+                item.claims_administrator_guideline.as_deref(),
+                item.reviewer_guideline.as_deref(),
+                letter.clinical_summary.as_deref(),
+            )
+        }
     }
 
     /// An item's texts given one by one (a letter's, or an `imr parse --items` row's).
@@ -191,6 +214,8 @@ impl ItemText {
                 .collect::<Vec<_>>()
                 .join("\n\n"),
             summary: summary.unwrap_or_default().to_string(),
+            claims_guideline: ca_guideline.unwrap_or_default().to_string(),
+            facts: Vec::new(),
         }
     }
 
@@ -336,6 +361,19 @@ impl Featurizer {
 
     fn each_term(&self, doc: &ItemText, mut emit: impl FnMut(String, Field, Range<usize>)) {
         for &field in &self.config.fields {
+            if field == Field::Facts {
+                // Each fact whole, its span in the facts joined by spaces (`Field::text`).
+                let mut at = 0;
+                for fact in &doc.facts {
+                    emit(
+                        format!("{}{fact}", field.code()),
+                        field,
+                        at..at + fact.len(),
+                    );
+                    at += fact.len() + 1;
+                }
+                continue;
+            }
             let text = field.text(doc);
             let all = self.analyzer.tokens(&text);
             let quotes = self.quote_spans(field, &text);
@@ -414,6 +452,13 @@ impl Featurizer {
                         let d = d.borrow();
                         let mut ids = Vec::new();
                         for (fi, &field) in self.config.fields.iter().enumerate() {
+                            if field == Field::Facts {
+                                for fact in &d.facts {
+                                    let w = local.word(fact, false, prefix);
+                                    ids.push(local.gram(fi as u8, &[w]));
+                                }
+                                continue;
+                            }
                             let text = field.text(d);
                             let quotes = self.quote_spans(field, &text);
                             words.clear();

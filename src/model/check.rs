@@ -26,12 +26,22 @@ fn bad(field: impl Into<String>, message: impl Into<String>) -> Found {
 /// overflow the row norm (NaN scores).
 const MAX_IDF: f64 = 1e6;
 
+/// More known terms than this asked of an item is no setting but a model that never scores.
+const MAX_MIN_KNOWN_TERMS: usize = 10_000;
+
 /// Fields added by a later format than the file's: `(JSON path, the first format that has it)`.
-const ADDED: [(&[&str], u32); 4] = [
+const ADDED: [(&[&str], u32); 11] = [
     (&["outcome", "calibration"], 2),
     (&["metadata", "params"], 3),
     (&["outcome", "features", "quotes_apart"], 4),
     (&["themes", "features", "quotes_apart"], 4),
+    (&["base_rates"], 5),
+    (&["outcome", "bootstrap"], 5),
+    (&["outcome", "min_known_terms"], 5),
+    (&["metadata", "treatment_rules"], 5),
+    (&["metadata", "params", "outcome", "bootstrap"], 5),
+    (&["metadata", "cv", "pooled"], 5),
+    (&["metadata", "cv", "quintiles"], 5),
 ];
 
 /// The content of `value` (a whole model file) matches its `format_version`, `imr-model/<n>`: none
@@ -78,6 +88,20 @@ pub(crate) fn model(m: &ModelFile) -> Found {
             "outcome.threshold",
             format!("{} is not a probability (0 to 1)", num(o.threshold)),
         );
+    }
+    if let Some(b) = &o.bootstrap {
+        if let Err(e) = b.check(o.logistic.coefficients.len()) {
+            return bad("outcome.bootstrap", e);
+        }
+    }
+    if o.min_known_terms > MAX_MIN_KNOWN_TERMS {
+        return bad(
+            "outcome.min_known_terms",
+            format!("{} is more than {MAX_MIN_KNOWN_TERMS}", o.min_known_terms),
+        );
+    }
+    if let Some(Err(e)) = m.base_rates.as_ref().map(|r| r.check()) {
+        return bad("base_rates", e);
     }
     if let Some(t) = &m.themes {
         themes(t)?;

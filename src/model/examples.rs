@@ -3,12 +3,14 @@
 use crate::features::ItemText;
 use crate::gold::Gold;
 use crate::letter::{Decision, Letter};
+use crate::treatment::TreatmentKind;
 
 #[derive(Debug, Clone)]
 pub struct Example {
     pub case_number: String,
     pub item: usize,
     pub title: String,
+    pub kind: TreatmentKind,
     pub decision: Decision,
     pub text: ItemText,
     /// Gold themes, where the gold file has this item with at least one theme.
@@ -24,6 +26,7 @@ pub fn examples(letters: &[Letter], gold: Option<&Gold>) -> Vec<Example> {
                 case_number: l.case_number.clone(),
                 item: it.number,
                 title: it.title.clone(),
+                kind: it.kind.clone(),
                 decision: it.decision,
                 text: ItemText::from_item(l, it),
                 themes: gold

@@ -10,19 +10,22 @@ use crate::eval::cv::CvSummary;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub const FORMAT_VERSION: &str = "imr-model/4";
+pub const FORMAT_VERSION: &str = "imr-model/5";
 
 /// Older formats this imr still reads, and score as they did: format 1 has no calibration of P(Overturned),
-/// format 2 no training hyperparameters in its metadata, format 3 no `quotes_apart` feature setting (off).
-const READS_TOO: &[&str] = &["imr-model/1", "imr-model/2", "imr-model/3"];
+/// format 2 no training hyperparameters in its metadata, format 3 no `quotes_apart` feature setting (off),
+/// format 4 no base rates, intervals or abstention setting (an item is left unscored only without any known
+/// term).
+const READS_TOO: &[&str] = &["imr-model/1", "imr-model/2", "imr-model/3", "imr-model/4"];
 
 /// How errors and reports name the compiled-in model ([`ModelFile::builtin`]).
 pub const BUILTIN_NAME: &str = "the built-in model (models/default.json)";
 
 /// The models compiled into the library, by name: `default` scores rationales (and assigns themes), `case`
 /// forecasts a request from its clinical summary, title and guideline lines, before any rationale exists (no
-/// theme models: themes are read from a rationale). `(name, how reports name it, the file)`.
-pub const BUILTIN_MODELS: [(&str, &str, &[u8]); 2] = [
+/// theme models: themes are read from a rationale), `masked` reads a rationale with its verdict sentences masked
+/// (`imr predict --check`). `(name, how reports name it, the file)`.
+pub const BUILTIN_MODELS: [(&str, &str, &[u8]); 3] = [
     (
         "default",
         BUILTIN_NAME,
@@ -33,6 +36,11 @@ pub const BUILTIN_MODELS: [(&str, &str, &[u8]); 2] = [
         "the built-in case model (models/case.json)",
         include_bytes!("../../models/case.json"),
     ),
+    (
+        "masked",
+        "the built-in verdict-masked model (models/masked.json)",
+        include_bytes!("../../models/masked.json"),
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +49,10 @@ pub struct ModelFile {
     pub format_version: String,
     pub outcome: OutcomeModel,
     pub themes: Option<ThemeModels>,
+    /// How often the training items of each category and drug class were overturned (None in files of
+    /// format 4 and older).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rates: Option<super::BaseRates>,
     pub metadata: TrainingMetadata,
 }
 
@@ -55,6 +67,9 @@ pub struct TrainingMetadata {
     pub overturned: usize,
     pub gold_items: usize,
     pub seed: u64,
+    /// The treatment rules ([`crate::treatment::VERSION`]) that gave the training items their kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub treatment_rules: Option<String>,
     /// The hyperparameters the models were fitted with (None in files of format 2 and older).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub params: Option<TrainingParams>,
@@ -79,6 +94,8 @@ pub struct TrainingParams {
 pub struct OutcomeFit {
     pub logistic: LogisticValidParams,
     pub calibration_folds: usize,
+    #[serde(default)]
+    pub bootstrap: usize,
 }
 
 /// [`ThemeValidParams`] less what the theme models store themselves (features, TF-IDF, the decision rule's theme).
@@ -97,6 +114,7 @@ impl TrainingParams {
             outcome: OutcomeFit {
                 logistic: outcome.logistic.clone(),
                 calibration_folds: outcome.calibration_folds,
+                bootstrap: outcome.bootstrap,
             },
             themes: themes.map(|t| ThemeFit {
                 logistic: t.logistic.clone(),
@@ -123,6 +141,8 @@ impl ModelFile {
             tfidf: o.tfidf.params().clone(),
             logistic: p.outcome.logistic.clone(),
             calibration_folds: p.outcome.calibration_folds,
+            min_known_terms: o.min_known_terms,
+            bootstrap: p.outcome.bootstrap,
         };
         let themes = match (&self.themes, &p.themes) {
             (Some(t), Some(f)) => Some(ThemeValidParams {
@@ -244,10 +264,20 @@ mod tests {
         assert!(same, "models/default.json changed on a load and save");
     }
 
-    /// Removes every `quotes_apart` (a setting of format 4); how many.
+    /// Removes every `quotes_apart` (a setting of format 4; how many) and every field of format 5.
     fn strip(v: &mut serde_json::Value) -> usize {
         match v {
             serde_json::Value::Object(o) => {
+                for k in [
+                    "base_rates",
+                    "bootstrap",
+                    "min_known_terms",
+                    "treatment_rules",
+                    "pooled",
+                    "quintiles",
+                ] {
+                    o.remove(k);
+                }
                 o.remove("quotes_apart").map_or(0, |_| 1) + o.values_mut().map(strip).sum::<usize>()
             }
             serde_json::Value::Array(a) => a.iter_mut().map(strip).sum(),
@@ -326,13 +356,18 @@ mod tests {
         let mut same = ModelFile {
             metadata: TrainingMetadata {
                 params: now.metadata.params.clone(),
+                treatment_rules: now.metadata.treatment_rules.clone(),
+                cv: now.metadata.cv.clone(),
                 ..old.metadata.clone()
             },
             format_version: now.format_version.clone(),
+            base_rates: now.base_rates.clone(),
             ..old
         };
-        // The format-4 setting a format-2 file cannot hold (off in the shipped outcome model).
+        // The format-4 and -5 settings a format-2 file cannot hold (the quotes apart are off in the shipped
+        // outcome model).
         same.themes.as_mut().unwrap().features.quotes_apart = true;
+        same.outcome.min_known_terms = now.outcome.min_known_terms;
         assert_eq!(same, now);
         // Without params the file has no "params" key (a format-2 shape), not a null.
         assert!(!serde_json::to_string(&TrainingMetadata {
@@ -413,6 +448,10 @@ mod tests {
                 "outcome.calibration: not a field of imr-model/1 (format 2 and later have it)".into()),
             ("format 3 with format 4 content", Box::new(|v| v["format_version"] = json!("imr-model/3")),
                 "outcome.features.quotes_apart: not a field of imr-model/3".into()),
+            ("format 4 with format 5 content", Box::new(|v| v["format_version"] = json!("imr-model/4")),
+                "base_rates: not a field of imr-model/4 (format 5 and later have it)".into()),
+            ("impossible base rates", Box::new(|v| v["base_rates"]["all"]["overturned"] = json!(100_000)),
+                "base_rates: all: 100000 Overturned of".into()),
         ];
         for (kind, break_it, want) in cases {
             let mut v = shipped.clone();

@@ -1,7 +1,10 @@
 //! Stage 3: logistic models: the outcome (P(Overturned)) and one model per rationale theme.
 
+pub mod base_rates;
+pub mod bootstrap;
 pub mod calibration;
 mod check;
+pub mod consistency;
 pub mod examples;
 pub mod file;
 pub mod logistic;
@@ -10,7 +13,10 @@ pub mod params;
 pub mod predict;
 pub mod themes;
 
+pub use base_rates::{BaseRate, BaseRates};
+pub use bootstrap::Bootstrap;
 pub use calibration::Platt;
+pub use consistency::Check;
 pub use examples::{examples, Example};
 pub use file::{
     ModelFile, OutcomeFit, ThemeFit, TrainingMetadata, TrainingParams, BUILTIN_MODELS,

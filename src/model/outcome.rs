@@ -25,7 +25,8 @@ pub enum View {
     /// The rationale with every verdict sentence ("... is (not) medically necessary") masked: how much skill
     /// is left without the sentence that states the outcome.
     RationaleMasked,
-    /// Clinical summary, title and guideline lines, no rationale: a forecast before the decision.
+    /// What exists before the decision: clinical summary, title, the claims administrator's guideline line and
+    /// the request's structured facts; nothing the IMR reviewer wrote about the decision.
     Case,
 }
 
@@ -34,7 +35,12 @@ impl View {
         match self {
             View::Rationale => vec![Field::Rationale, Field::Verdict],
             View::RationaleMasked => vec![Field::RationaleMasked],
-            View::Case => vec![Field::Summary, Field::Title, Field::Guidelines],
+            View::Case => vec![
+                Field::Summary,
+                Field::Title,
+                Field::ClaimsGuideline,
+                Field::Facts,
+            ],
         }
     }
     pub fn name(self) -> &'static str {
@@ -57,6 +63,18 @@ pub struct OutcomeValidParams {
     /// Inner grouped folds whose out-of-fold margins fit the Platt calibration of P(Overturned) (0: none, the
     /// class-weighted model's own score).
     pub calibration_folds: usize,
+    /// An item with fewer of the model's text terms than this gets no score but a reason ("no known terms",
+    /// "too little text"): the intercept is not a reading.
+    #[serde(default = "one")]
+    pub min_known_terms: usize,
+    /// Refits on bootstrap resamples of the training letters that give each score its 90% interval (0: none).
+    /// Only the final model is refitted; cross-validation scores the point forecast.
+    #[serde(default)]
+    pub bootstrap: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// Unchecked outcome-model hyperparameters: the defaults of a view, changed one by one, then `check()` (linfa's
@@ -84,16 +102,35 @@ impl OutcomeParams {
                 .class_weight(ClassWeight::Balanced)
                 .check_unwrap(),
             calibration_folds: 3,
+            min_known_terms: 2,
+            bootstrap: if view == View::Case { 40 } else { 0 },
         })
     }
 }
 
 checked_params!(OutcomeParams => OutcomeValidParams, validate;
-    features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams, calibration_folds: usize);
+    features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams, calibration_folds: usize,
+    min_known_terms: usize, bootstrap: usize);
 
 fn validate(p: &OutcomeValidParams) -> Result<()> {
     super::check_nested(&p.features, &p.tfidf, &p.logistic)?;
     check_view_fields(p.view, &p.features.fields)?;
+    // Older case models read the guidelines field, which holds the reviewer's guideline too: still scored, no
+    // longer trained.
+    if p.view == View::Case && p.features.fields.contains(&Field::Guidelines) {
+        return Err(Error::InvalidParam {
+            name: "fields",
+            value: Field::Guidelines.name().into(),
+            reason: "the case view must not see the reviewer's guideline (use claims_guideline)",
+        });
+    }
+    if p.bootstrap > MAX_BOOTSTRAP {
+        return Err(Error::InvalidParam {
+            name: "bootstrap",
+            value: p.bootstrap.to_string(),
+            reason: "must be 0 (no interval) to 1000",
+        });
+    }
     if p.calibration_folds == 1 || p.calibration_folds > crate::eval::cv::MAX_FOLDS {
         return Err(Error::InvalidParam {
             name: "calibration_folds",
@@ -103,6 +140,9 @@ fn validate(p: &OutcomeValidParams) -> Result<()> {
     }
     Ok(())
 }
+
+/// The most bootstrap refits a model may carry.
+pub const MAX_BOOTSTRAP: usize = 1000;
 
 /// A view names the text its model sees; fields set by hand (a params file, a model file) must not
 /// bring the leak back.
@@ -176,6 +216,13 @@ pub struct OutcomeModel {
     /// Items with P(Overturned) at or above this are predicted Overturned: the class-weighted model's margin 0
     /// (its 0.5), as calibrated. Calibration moves probabilities, not decisions.
     pub threshold: f64,
+    /// Items with fewer known text terms get no score ([`OutcomeValidParams::min_known_terms`]); files of
+    /// format 4 and older: 1 (no score only without any known term).
+    #[serde(default = "one")]
+    pub min_known_terms: usize,
+    /// The refits behind each score's interval, if trained with them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<super::bootstrap::Bootstrap>,
 }
 
 /// A term's pull on one prediction: coefficient x tf-idf, and the words as the text has them.
@@ -207,7 +254,20 @@ impl OutcomeModel {
         )?;
         // The final fit consumes the counts, so counts and matrix are never both held in full.
         let (tfidf, x) = params.tfidf.fit_transform_owned(counts)?;
-        Self::finish(params, tfidf, x, overturned, calibration)
+        let kept = (params.bootstrap > 0).then(|| x.clone());
+        let mut model = Self::finish(params, tfidf, x, overturned, calibration)?;
+        if let Some(x) = kept {
+            model.bootstrap = super::bootstrap::Bootstrap::fit(
+                &model.logistic,
+                &x,
+                overturned,
+                groups,
+                params.bootstrap,
+                seed,
+                |x, y| fit_logistic(params, x, y),
+            )?;
+        }
+        Ok(model)
     }
 
     /// Fits on the documents `rows` of `counts` only (counted with `params.features`); `overturned[k]` and
@@ -242,6 +302,8 @@ impl OutcomeModel {
             logistic,
             threshold: calibration.map_or(0.5, |c| c.proba(0.0)),
             calibration,
+            min_known_terms: params.min_known_terms,
+            bootstrap: None,
         })
     }
 
@@ -327,6 +389,46 @@ impl OutcomeModel {
         }
     }
 
+    /// P(Overturned) for a margin of this model.
+    pub fn proba(&self, margin: f64) -> f64 {
+        match &self.calibration {
+            Some(c) => c.proba(margin),
+            None => super::logistic::sigmoid(margin),
+        }
+    }
+
+    /// The 90% interval of P(Overturned) for a TF-IDF row, from the bootstrap refits; None without them.
+    pub fn interval(&self, row: &[(usize, f64)]) -> Option<(f64, f64)> {
+        let b = self.bootstrap.as_ref()?;
+        let margin = self.logistic.intercept
+            + row
+                .iter()
+                .map(|&(j, v)| self.logistic.coefficients[j] * v)
+                .sum::<f64>();
+        let mut p: Vec<f64> = b
+            .margins(margin, row)
+            .into_iter()
+            .map(|m| self.proba(m))
+            .collect();
+        let tail = (1.0 - super::bootstrap::COVERAGE) / 2.0;
+        // Refits on fewer distinct letters pull rare terms' weights towards zero, so the percentiles can sit to
+        // one side of the model's own score: the range is widened to hold it.
+        let point = self.proba(margin);
+        Some((
+            super::bootstrap::quantile(&mut p, tail).min(point),
+            super::bootstrap::quantile(&mut p, 1.0 - tail).max(point),
+        ))
+    }
+
+    /// Why an item with `known` text terms gets no score, if it gets none.
+    pub fn abstention(&self, known: usize) -> Option<&'static str> {
+        match known {
+            0 => Some(NO_KNOWN_TERMS),
+            k if k < self.min_known_terms => Some(TOO_LITTLE_TEXT),
+            _ => None,
+        }
+    }
+
     /// The decision for a P(Overturned) of this model: Overturned at or above its threshold.
     pub fn decide(&self, p_overturned: f64) -> Decision {
         if p_overturned >= self.threshold {
@@ -346,6 +448,13 @@ impl OutcomeModel {
         explain(&self.tfidf, &self.logistic, featurizer, doc, k)
     }
 }
+
+/// The reason given for no score when an item has none of the text the model's view reads.
+pub const NO_TEXT: &str = "no text";
+/// The reason given for no score when no term of an item is in the model's vocabulary.
+pub const NO_KNOWN_TERMS: &str = "no known terms";
+/// The reason given for no score when an item has some known terms, but fewer than the model's setting.
+pub const TOO_LITTLE_TEXT: &str = "too little text";
 
 /// TF-IDF fitted on the documents `rows` of `counts`, its columns of `counts`' terms (for transforming other rows
 /// of the same counts), and those rows transformed.

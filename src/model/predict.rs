@@ -1,11 +1,13 @@
 //! Scoring items with a [`ModelFile`]: P(Overturned), the predicted decision, the themes, and the words behind
 //! each, as one [`Prediction`] per item. What `imr predict` prints, for library users too.
 
+use super::base_rates::BaseRate;
 use super::file::ModelFile;
 use super::outcome::TermWeight;
 use crate::error::Result;
 use crate::features::ItemText;
 use crate::letter::{Decision, DisputedItem, Letter};
+use crate::treatment::{Category, DrugClass, TreatmentKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -19,6 +21,8 @@ pub struct ItemToScore {
     pub title: Option<String>,
     /// The letter's own decision, where there is one: the theme models' decision rule uses it.
     pub decision: Option<Decision>,
+    /// What kind of treatment it requests; read from the title when not given.
+    pub kind: Option<TreatmentKind>,
     pub text: ItemText,
 }
 
@@ -30,6 +34,7 @@ impl ItemToScore {
             item: item.number,
             title: Some(item.title.clone()),
             decision: Some(item.decision),
+            kind: Some(item.kind.clone()),
             text: ItemText::from_item(letter, item),
         }
     }
@@ -41,8 +46,20 @@ impl ItemToScore {
             item,
             title: None,
             decision: None,
+            kind: None,
             text: ItemText::from_rationale(text),
         }
+    }
+
+    /// The item's kind: as given, else read from its title (none without a title).
+    fn kind(&self) -> Option<TreatmentKind> {
+        self.kind.clone().or_else(|| {
+            let t = self.title.as_deref().filter(|t| !t.trim().is_empty())?;
+            Some(crate::treatment::classify(
+                t,
+                Some(&self.text.claims_guideline),
+            ))
+        })
     }
 }
 
@@ -52,13 +69,26 @@ pub struct Prediction {
     pub case_number: Option<String>,
     pub item: usize,
     pub title: Option<String>,
+    pub category: Option<Category>,
+    pub drug_class: Option<DrugClass>,
+    pub treatment: Option<String>,
     /// The letter's own decision, where the input has one.
     pub decision: Option<Decision>,
-    pub p_overturned: f64,
-    pub predicted: Decision,
-    /// How many of the outcome model's terms (n-grams and codebook cues) the item has. 0 means its score is the
-    /// model's intercept alone (text in another language, a form, noise): nothing in it was read by that model.
+    /// None when the model has too little of the item to read ([`Prediction::abstention`] says why): the
+    /// model's intercept is not a score.
+    pub p_overturned: Option<f64>,
+    /// The 90% interval of P(Overturned) from the model's bootstrap refits (models trained with them).
+    pub p_low: Option<f64>,
+    pub p_high: Option<f64>,
+    pub predicted: Option<Decision>,
+    /// Why there is no score: "no known terms", "too little text".
+    pub abstention: Option<String>,
+    /// How many of the outcome model's text terms (n-grams and codebook cues, not structured facts) the item
+    /// has. Below the model's `min_known_terms` it gets no score.
     pub known_terms: usize,
+    /// How often training items of this category were overturned, with a Wilson 95% interval.
+    pub category_base_rate: Option<BaseRate>,
+    pub drug_class_base_rate: Option<BaseRate>,
     /// The assigned themes (none without theme models).
     pub themes: Vec<String>,
     /// Every fitted theme's probability.
@@ -67,6 +97,9 @@ pub struct Prediction {
     pub theme_evidence: BTreeMap<String, Vec<TermWeight>>,
     pub top_overturned: Vec<TermWeight>,
     pub top_upheld: Vec<TermWeight>,
+    /// The consistency check of a decided item (`imr predict --check`), not made otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<super::Check>,
 }
 
 impl ModelFile {
@@ -100,7 +133,31 @@ impl ModelFile {
         let rows: Vec<usize> = (0..docs.len()).collect();
         let x = self.outcome.transform_rows(&f.count(&docs), &rows);
         let p = self.outcome.predict_proba_x(&x);
-        let known: Vec<usize> = x.outer_iterator().map(|r| r.nnz()).collect();
+        // Structured facts are known for any request: only text terms say the model read the item.
+        let fact_code = crate::features::Field::Facts.code();
+        let is_fact: Vec<bool> = self
+            .outcome
+            .tfidf
+            .vocabulary()
+            .iter()
+            .map(|t| t.starts_with(fact_code))
+            .collect();
+        let known: Vec<usize> = x
+            .outer_iterator()
+            .map(|r| {
+                r.indices()
+                    .iter()
+                    .filter(|&&j| !is_fact[j as usize])
+                    .count()
+            })
+            .collect();
+        let intervals: Vec<Option<(f64, f64)>> = x
+            .outer_iterator()
+            .map(|r| {
+                let row: Vec<(usize, f64)> = r.iter().map(|(j, &v)| (j, v)).collect();
+                self.outcome.interval(&row)
+            })
+            .collect();
         let theme_scores = self
             .themes
             .as_ref()
@@ -122,50 +179,75 @@ impl ModelFile {
         Ok(items
             .into_par_iter()
             .enumerate()
-            .map(
-                |(
-                    i,
-                    ItemToScore {
-                        case_number,
-                        item,
-                        title,
-                        decision,
-                        text,
-                    },
-                )| {
-                    let (top_overturned, top_upheld) = self.outcome.explain(&f, &text, top);
-                    let (themes, scores, evidence) = match (&self.themes, &theme_scores, &theme_f) {
-                        (Some(tm), Some(s), Some(tf)) => {
-                            let themes = tm.assign_for(&s[i], decision);
-                            let evidence = tm.evidence(tf, &text, &themes, top);
-                            (
-                                themes,
-                                tm.themes
-                                    .iter()
-                                    .map(|t| t.id.clone())
-                                    .zip(s[i].iter().copied())
-                                    .collect(),
-                                evidence,
-                            )
-                        }
-                        _ => (Vec::new(), BTreeMap::new(), BTreeMap::new()),
-                    };
-                    Prediction {
-                        case_number,
-                        item,
-                        title,
-                        decision,
-                        p_overturned: p[i],
-                        predicted: self.outcome.decide(p[i]),
-                        known_terms: known[i],
-                        themes,
-                        theme_scores: scores,
-                        theme_evidence: evidence,
-                        top_overturned,
-                        top_upheld,
+            .map(|(i, to_score)| {
+                let kind = to_score.kind();
+                let ItemToScore {
+                    case_number,
+                    item,
+                    title,
+                    decision,
+                    text,
+                    ..
+                } = to_score;
+
+                let abstention = if self.reads(&text) {
+                    self.outcome.abstention(known[i])
+                } else {
+                    Some(super::outcome::NO_TEXT)
+                };
+                let score = abstention.is_none().then_some(p[i]);
+                let interval = intervals[i].filter(|_| score.is_some());
+                let rates = self.base_rates.as_ref();
+                let (top_overturned, top_upheld) = if abstention.is_none() {
+                    self.outcome.explain(&f, &text, top)
+                } else {
+                    // No score, so no terms behind one.
+                    Default::default()
+                };
+                let (themes, scores, evidence) = match (&self.themes, &theme_scores, &theme_f) {
+                    (Some(tm), Some(s), Some(tf)) => {
+                        let themes = tm.assign_for(&s[i], decision);
+                        let evidence = tm.evidence(tf, &text, &themes, top);
+                        (
+                            themes,
+                            tm.themes
+                                .iter()
+                                .map(|t| t.id.clone())
+                                .zip(s[i].iter().copied())
+                                .collect(),
+                            evidence,
+                        )
                     }
-                },
-            )
+                    _ => (Vec::new(), BTreeMap::new(), BTreeMap::new()),
+                };
+                Prediction {
+                    case_number,
+                    item,
+                    title,
+                    category: kind.as_ref().map(|k| k.category),
+                    drug_class: kind.as_ref().and_then(|k| k.drug_class),
+                    treatment: kind.as_ref().map(|k| k.treatment.clone()),
+                    decision,
+                    p_overturned: score,
+                    p_low: interval.map(|i| i.0),
+                    p_high: interval.map(|i| i.1),
+                    predicted: score.map(|p| self.outcome.decide(p)),
+                    abstention: abstention.map(String::from),
+                    known_terms: known[i],
+                    category_base_rate: rates
+                        .zip(kind.as_ref())
+                        .and_then(|(r, k)| r.category(k.category)),
+                    drug_class_base_rate: rates
+                        .zip(kind.as_ref().and_then(|k| k.drug_class))
+                        .and_then(|(r, d)| r.drug_class(d)),
+                    themes,
+                    theme_scores: scores,
+                    theme_evidence: evidence,
+                    top_overturned,
+                    top_upheld,
+                    check: None,
+                }
+            })
             .collect())
     }
 }
@@ -212,9 +294,9 @@ mod tests {
         let tm = m.themes.as_ref().unwrap();
         let scores = tm.predict_proba(&docs).unwrap();
         for (i, pr) in preds.iter().enumerate() {
-            assert_eq!((pr.item, pr.p_overturned), (i + 1, p[i]));
+            assert_eq!((pr.item, pr.p_overturned), (i + 1, Some(p[i])));
             assert_eq!(
-                pr.predicted == Decision::Overturned,
+                pr.predicted == Some(Decision::Overturned),
                 p[i] >= m.outcome.threshold
             );
             assert_eq!(pr.themes, tm.assign_for(&scores[i], None));
@@ -226,8 +308,8 @@ mod tests {
             });
             assert!(pr.top_overturned.len() <= 3 && pr.top_upheld.len() <= 3);
         }
-        assert_eq!(preds[0].predicted, Decision::Upheld);
-        assert_eq!(preds[1].predicted, Decision::Overturned);
+        assert_eq!(preds[0].predicted, Some(Decision::Upheld));
+        assert_eq!(preds[1].predicted, Some(Decision::Overturned));
         assert!(
             preds[0]
                 .themes
@@ -240,22 +322,36 @@ mod tests {
             "{:?}",
             preds.iter().map(|p| p.known_terms).collect::<Vec<_>>()
         );
-        // Text with no term the model knows: known_terms 0, and P(Overturned) is the intercept's (an empty row).
-        let noise = m
+        // Text with no term the model knows, one known word, nothing to read: no score, and why; never the
+        // intercept presented as one.
+        let texts = ["Zxqv wqplk, 123-456!", "Zxqv documentation", ""];
+        let odd = m
             .predict(
-                vec![ItemToScore::from_rationale("Zxqv wqplk, 123-456!", 1)],
+                texts
+                    .iter()
+                    .zip(1..)
+                    .map(|(t, i)| ItemToScore::from_rationale(t, i))
+                    .collect(),
                 3,
             )
             .unwrap();
-        assert_eq!(noise[0].known_terms, 0);
-        let empty = crate::features::SparseRows::new(
-            (1, m.outcome.tfidf.vocabulary().len()),
-            vec![0, 0],
-            vec![],
-            vec![],
+        let reasons: Vec<_> = odd.iter().map(|p| p.abstention.as_deref()).collect();
+        assert_eq!(
+            reasons,
+            [
+                Some("no known terms"),
+                Some("too little text"),
+                Some("no text")
+            ]
         );
-        assert_eq!(noise[0].p_overturned, m.outcome.predict_proba_x(&empty)[0]);
-        assert!(noise[0].top_overturned.is_empty() && noise[0].top_upheld.is_empty());
+        assert_eq!(
+            odd.iter().map(|p| p.known_terms).collect::<Vec<_>>(),
+            [0, 1, 0]
+        );
+        for p in &odd {
+            assert_eq!((p.p_overturned, p.predicted, p.p_low), (None, None, None));
+            assert!(p.top_overturned.is_empty() && p.top_upheld.is_empty());
+        }
         // A title alone is nothing the rationale view reads.
         let title_only = ItemText::from_parts("Physical therapy x 12", "", None, None, None);
         assert!(!m.reads(&title_only));

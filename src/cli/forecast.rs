@@ -1,0 +1,183 @@
+//! `imr forecast`: P(Overturned) for a request before IMR decides it, from what exists then (the request, the
+//! clinical summary, the claims administrator's guideline, the structured facts), with its 90% range, the base
+//! rate of its kind, and the terms behind it.
+
+use super::predict::{read_items, score_rows, Format, Row};
+use anyhow::{bail, Context, Result};
+use imr::features::{ItemText, RequestFacts};
+use imr::model::{ItemToScore, View};
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Forecast requests not yet decided: P(Overturned) with a 90% range, the base rate of the request's kind, and
+/// the terms pushing each way. An item the model cannot read (nonsense, another language, no title) gets no
+/// number but a reason.
+///
+/// Input: one request from the flags (--title and the others), requests as JSON lines (--items; the fields
+/// of `imr parse --items`, see data/requests.jsonl), or decided letters: a backtest that reads only their
+/// pre-decision parts and shows their decisions beside the forecast.
+/// Exit status: 0 on success, 1 when some letters or lines could not be read (the others are forecast),
+/// 2 on error.
+#[derive(Debug, clap::Args)]
+pub struct ForecastArgs {
+    /// A case-view model file, or a built-in model name [default: case, compiled in].
+    #[arg(long, value_name = "FILE|NAME")]
+    pub model: Option<PathBuf>,
+    /// Decided letters (files or directories) to backtest on: only their pre-decision parts are read.
+    #[arg(conflicts_with_all = ["title", "items"])]
+    pub inputs: Vec<PathBuf>,
+    /// The request as utilization review denied it ("Norco 10/325mg #60").
+    #[arg(long, conflicts_with = "items")]
+    pub title: Option<String>,
+    /// A file with the clinical summary ("-": stdin).
+    #[arg(long, value_name = "FILE|-", requires = "title")]
+    pub summary: Option<PathBuf>,
+    /// The guideline the claims administrator cited ("MTUS Chronic Pain ... Opioids").
+    #[arg(long, value_name = "TEXT", requires = "title")]
+    pub guideline: Option<String>,
+    /// The injured worker's age.
+    #[arg(long, value_name = "N", requires = "title", value_parser = clap::value_parser!(u8).range(14..=110))]
+    pub age: Option<u8>,
+    /// The injured worker's sex: male or female.
+    #[arg(long, value_name = "S", requires = "title", value_parser = parse_sex)]
+    pub sex: Option<imr::Sex>,
+    /// Review priority: standard or expedited.
+    #[arg(long, value_name = "P", requires = "title", value_parser = parse_priority)]
+    pub priority: Option<imr::Priority>,
+    /// Date of injury, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", requires = "title")]
+    pub injury_date: Option<imr::Date>,
+    /// Date of the utilization review denial, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", requires = "title")]
+    pub ur_date: Option<imr::Date>,
+    /// Utilization review certified part of the request (the rest is disputed).
+    #[arg(long, requires = "title")]
+    pub partly_certified: bool,
+    /// How many requests the application disputes, this one included.
+    #[arg(long, value_name = "N", requires = "title", value_parser = super::counts(1, 1000))]
+    pub items_disputed: Option<usize>,
+    /// Requests as JSON lines ("-": stdin), with the fields of `imr parse --items` (see data/requests.jsonl).
+    #[arg(long, value_name = "FILE")]
+    pub items: Option<PathBuf>,
+    /// Terms to show for each side: 0 to 1000.
+    #[arg(long, default_value_t = 5, value_parser = super::counts(0, super::MAX_TOP))]
+    pub top: usize,
+    /// One JSON object per request.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV with a header row.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+fn parse_sex(s: &str) -> Result<imr::Sex, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "male" | "m" => Ok(imr::Sex::Male),
+        "female" | "f" => Ok(imr::Sex::Female),
+        _ => Err("expected male or female".into()),
+    }
+}
+
+fn parse_priority(s: &str) -> Result<imr::Priority, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "standard" => Ok(imr::Priority::Standard),
+        "expedited" => Ok(imr::Priority::Expedited),
+        _ => Err("expected standard or expedited".into()),
+    }
+}
+
+pub fn run(a: ForecastArgs) -> Result<ExitCode> {
+    let path = a.model.clone().unwrap_or_else(|| "case".into());
+    let (model, model_name) = super::data::load_model(Some(&path))?;
+    if model.outcome.view != View::Case {
+        bail!(
+            "{model_name} reads {} (the {} view): a forecast needs a case-view model (`imr train --view case`)",
+            model.outcome.view.fields().iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
+            model.outcome.view.name()
+        );
+    }
+    let (rows, failed) = if let Some(title) = &a.title {
+        (vec![one_request(&a, title)?], 0)
+    } else if let Some(items) = &a.items {
+        read_items(items)?
+    } else if !a.inputs.is_empty() {
+        backtest_rows(&a.inputs)?
+    } else {
+        bail!("nothing to forecast: give --title (and --summary, ...), --items FILE, or letters");
+    };
+    score_rows(
+        &model,
+        &model_name,
+        rows,
+        failed,
+        Format::new(a.json, a.csv),
+        a.top,
+        None,
+    )
+}
+
+/// The request of the flags.
+fn one_request(a: &ForecastArgs, title: &str) -> Result<Row> {
+    let summary = match &a.summary {
+        None => None,
+        Some(p) if p.as_os_str() == "-" => {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("stdin: cannot read the summary")?;
+            Some(s)
+        }
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("{}: cannot read the summary", p.display()))?,
+        ),
+    };
+    let has_title = !title.trim().is_empty();
+    let kind = imr::treatment::classify(title, a.guideline.as_deref());
+    let facts = RequestFacts {
+        age: a.age,
+        sex: a.sex,
+        priority: a.priority,
+        date_of_injury: a.injury_date,
+        ur_denial_date: a.ur_date,
+        partly_certified: a.partly_certified,
+        items_disputed: a.items_disputed,
+        category: has_title.then_some(kind.category),
+        drug_class: kind.drug_class.filter(|_| has_title),
+    };
+    let text = ItemText {
+        facts: facts.terms(),
+        ..ItemText::from_parts(title, "", a.guideline.as_deref(), None, summary.as_deref())
+    };
+    Ok(Row {
+        source: "--title".into(),
+        item: ItemToScore {
+            case_number: None,
+            item: 1,
+            title: Some(title.to_string()).filter(|_| has_title),
+            decision: None,
+            kind: has_title.then_some(kind),
+            text,
+        },
+    })
+}
+
+/// Every item of the letters, with only what existed before the decision: no rationale, no reviewer's
+/// guideline. The letter's decision stays beside the forecast, to compare.
+fn backtest_rows(paths: &[PathBuf]) -> Result<(Vec<Row>, usize)> {
+    let (letters, failed) = super::parse::read_reporting(paths)?;
+    let mut rows = Vec::new();
+    for l in &letters {
+        for it in &l.items {
+            let mut item = ItemToScore::from_item(l, it);
+            item.text.rationale.clear();
+            item.text.guidelines = item.text.claims_guideline.clone();
+            rows.push(Row {
+                source: format!("{} (case {}, item {})", l.source, l.case_number, it.number),
+                item,
+            });
+        }
+    }
+    Ok((rows, failed))
+}
