@@ -1,14 +1,16 @@
-//! Stage 1b: what kind of treatment a disputed item requests, read from its title (and, where the title
-//! alone does not say, the claims administrator's guideline line).
+//! Stage 1b: what kind of treatment a disputed item requests, read from its title (and, where the
+//! title alone does not say, the claims administrator's guideline line).
 //!
 //! Three fields, as the DWC's annual IMR reports and CWCI's studies count requests:
-//! - [`Category`]: the service category (pharmaceuticals, rehabilitation, diagnostic testing, ...);
+//! - [`Category`]: the service category (pharmaceuticals, rehabilitation, diagnostic testing,
+//!   ...);
 //! - [`DrugClass`]: for pharmaceuticals, the drug type (opioids, topical analgesics, ...);
-//! - `treatment`: a normalised name ("hydrocodone/acetaminophen", "MRI lumbar spine"), brand names
-//!   mapped to generics.
+//! - `treatment`: a normalised name ("hydrocodone/acetaminophen", "MRI lumbar spine"), brand
+//!   names mapped to generics.
 //!
 //! The rules are a small gazetteer and ordered patterns, inspectable in `rules.rs` and
-//! `gazetteer.rs`; [`VERSION`] names them and is recorded with every model trained on their output.
+//! `gazetteer.rs`; [`VERSION`] names them and is recorded with every model trained on their
+//! output. `docs/treatments.md` is the user's account of them.
 
 mod gazetteer;
 mod rules;
@@ -26,7 +28,8 @@ pub const VERSION: &str = "imr-treatment/1";
 pub enum Category {
     /// Prescription drugs, compounds and medical foods.
     Pharmaceuticals,
-    /// Physical therapy, occupational therapy, chiropractic, acupuncture, aquatic therapy, modalities.
+    /// Physical therapy, occupational therapy, chiropractic, acupuncture, aquatic therapy,
+    /// modalities.
     Rehabilitation,
     /// Imaging, electrodiagnostics, laboratory tests.
     DiagnosticTesting,
@@ -87,7 +90,11 @@ macro_rules! named_enum {
             fn from_str(s: &str) -> Result<Self, String> {
                 <$t>::ALL.iter().copied().find(|c| c.id() == s.trim()).ok_or_else(|| {
                     let ids: Vec<&str> = <$t>::ALL.iter().map(|c| c.id()).collect();
-                    format!(concat!("unknown ", $what, " {:?} (expected one of {})"), s, ids.join(", "))
+                    format!(
+                        concat!("unknown ", $what, " {:?} (expected one of {})"),
+                        s,
+                        ids.join(", ")
+                    )
                 })
             }
         }
@@ -130,8 +137,261 @@ pub struct TreatmentKind {
     pub treatment: String,
 }
 
-/// The kind of treatment a title requests; `guideline` (the claims administrator's guideline line) is read where
-/// the title alone does not say (a brand name the gazetteer lacks, "Retrospective request for ...").
+/// The kind of treatment a title requests; `guideline` (the claims administrator's guideline line)
+/// is read where the title alone does not say (a brand name the gazetteer lacks). Any input, any
+/// length: it never panics.
 pub fn classify(title: &str, guideline: Option<&str>) -> TreatmentKind {
     rules::classify(title, guideline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use Category as C;
+    use DrugClass as D;
+
+    fn kind(title: &str) -> (Category, Option<DrugClass>, String) {
+        let k = classify(title, None);
+        (k.category, k.drug_class, k.treatment)
+    }
+
+    fn drug(title: &str) -> (DrugClass, String) {
+        match kind(title) {
+            (C::Pharmaceuticals, Some(c), name) => (c, name),
+            other => panic!("{title:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn brand_names_map_to_generics() {
+        #[rustfmt::skip]
+        let cases = [
+            ("Norco 10/325mg #90", "hydrocodone/acetaminophen", D::Opioids),
+            ("Ultram 50mg #30", "tramadol", D::Opioids),
+            ("Percocet 5/325 #60", "oxycodone/acetaminophen", D::Opioids),
+            ("Trezix capsules #60", "acetaminophen/caffeine/dihydrocodeine", D::Opioids),
+            ("Flexeril 10mg #60", "cyclobenzaprine", D::MuscleRelaxants),
+            ("Fexmid 7.5mg", "cyclobenzaprine", D::MuscleRelaxants),
+            ("Tabradol 1mg/ml oral suspension", "cyclobenzaprine", D::MuscleRelaxants),
+            ("Soma 350mg", "carisoprodol", D::MuscleRelaxants),
+            ("Zanaflex 4mg #60", "tizanidine", D::MuscleRelaxants),
+            ("Lidoderm 5% patches #30", "lidocaine", D::TopicalAnalgesics),
+            ("Terocin lotion 120ml", "capsaicin/lidocaine/menthol/methyl salicylate",
+                D::TopicalAnalgesics),
+            ("Voltaren XR 100mg", "diclofenac", D::Nsaids),
+            ("Celebrex 200mg", "celecoxib", D::Nsaids),
+            ("Mobic 15mg", "meloxicam", D::Nsaids),
+            ("Anaprox DS 550mg #60", "naproxen", D::Nsaids),
+            ("Neurontin 600mg", "gabapentin", D::Anticonvulsants),
+            ("Fanatrex 25mg/ml oral suspension 420ml", "gabapentin", D::Anticonvulsants),
+            ("Lyrica 75mg #60", "pregabalin", D::Anticonvulsants),
+            ("Cymbalta 60mg", "duloxetine", D::Antidepressants),
+            ("Ambien 10mg #30", "zolpidem", D::SleepAids),
+            ("Dicopanol 5mg/ml oral suspension", "diphenhydramine", D::SleepAids),
+            ("Prilosec 20mg #60", "omeprazole", D::ProtonPumpInhibitors),
+            ("Protonix 20mg", "pantoprazole", D::ProtonPumpInhibitors),
+            ("Deprizine 15mg/ml oral suspension", "ranitidine", D::Other),
+            ("Ultram (tramadol) 50mg #90", "tramadol", D::Opioids),
+            ("Hydrocodone/APAP 10/325", "hydrocodone/acetaminophen", D::Opioids),
+            ("Tylenol #3 #30", "acetaminophen/codeine", D::Opioids),
+        ];
+        for (title, generic, class) in cases {
+            assert_eq!(drug(title), (class, generic.to_string()), "{title}");
+        }
+    }
+
+    #[test]
+    fn dosage_form_decides_topical() {
+        for t in [
+            "Diclofenac 1% gel 100g",
+            "Voltaren gel 1% #3 tubes",
+            "Diclofenac sodium 1.5% topical solution",
+            "Diclofenac cream",
+            "Diclofenac epolamine patch",
+            "Ketoprofen 20% cream",
+            "Compound: gabapentin/ketoprofen/lidocaine",
+            "Gabapentin 10%, Amitriptyline 5%, Tramadol 5% cream 240gm",
+            "Tramadol/menthol cream",
+        ] {
+            assert_eq!(drug(t).0, D::TopicalAnalgesics, "{t}");
+        }
+        assert_eq!(drug("Diclofenac sodium 75mg tablets #60").0, D::Nsaids);
+        assert_eq!(drug("Ketoprofen 75mg capsules").0, D::Nsaids);
+        // A single opioid on the skin is still an opioid.
+        assert_eq!(drug("Butrans patch 10mcg/hr #4").0, D::Opioids);
+        assert_eq!(drug("Fentanyl 25mcg transdermal patch").0, D::Opioids);
+    }
+
+    #[test]
+    fn order_decides_between_readings() {
+        #[rustfmt::skip]
+        let cases = [
+            ("Ultrasound guided trigger point injection", C::Injections),
+            ("Ultrasound of the right shoulder", C::DiagnosticTesting),
+            ("Ultrasound therapy 6 sessions", C::Rehabilitation),
+            ("TENS unit", C::Dmepos),
+            ("Electrical stimulation times 6", C::Rehabilitation),
+            ("Cervical traction unit for home use (purchase)", C::Dmepos),
+            ("Spinolator therapy (traction) times 6", C::Rehabilitation),
+            ("Hot/cold therapy wrap", C::Dmepos),
+            ("Ice/Heat pads therapy times 6", C::Rehabilitation),
+            ("Post-op physical therapy 2 times a week for 4 weeks", C::Rehabilitation),
+            ("PT evaluation", C::Rehabilitation),
+            ("Pre-op labs: PT/PTT", C::DiagnosticTesting),
+            ("Associated surgical service: Chest x-ray", C::DiagnosticTesting),
+            ("Associated surgical service: Medical clearance", C::EvaluationManagement),
+            ("Associated surgical service: Shoulder sling", C::Dmepos),
+            ("Psychological evaluation", C::BehavioralHealth),
+            ("Chiropractic evaluation", C::Rehabilitation),
+            ("Spine surgery evaluation", C::EvaluationManagement),
+            ("Orthopedic consultation for possible knee surgery", C::EvaluationManagement),
+            ("Toradol 60mg IM injection", C::Injections),
+            ("Vitamin B12 injection", C::Injections),
+            ("Urine drug screen for opioids", C::DiagnosticTesting),
+            ("Opioid detoxification program", C::Programs),
+            ("Post-op Norco 5/325mg #60", C::Pharmaceuticals),
+            ("Retrospective Cyclobenzaprine 5mg #30", C::Pharmaceuticals),
+            ("Medrol dose pack #1", C::Pharmaceuticals),
+            ("Hospital bed rental", C::Dmepos),
+            ("Inpatient hospital stay, 2 days", C::Surgery),
+            ("Assistant surgeon", C::Surgery),
+            ("Home health aide 4 hours a day", C::HomeHealth),
+            ("Spinal cord stimulator trial", C::Surgery),
+            ("Psychological clearance for spinal cord stimulator", C::BehavioralHealth),
+            ("Manipulation under anesthesia", C::Surgery),
+            ("Chiropractic manipulation times 6", C::Rehabilitation),
+            ("Myofascial release 6 sessions", C::Rehabilitation),
+            ("Trigger finger release", C::Surgery),
+            ("Transportation to and from medical appointments", C::Other),
+            ("Gym membership with pool access", C::Other),
+        ];
+        for (title, category) in cases {
+            assert_eq!(kind(title).0, category, "{title}");
+        }
+    }
+
+    #[test]
+    fn every_category_from_its_common_titles() {
+        #[rustfmt::skip]
+        let cases = [
+            ("Theramine #90", C::Pharmaceuticals),
+            ("Three months coverage of Viagra 50mg", C::Pharmaceuticals),
+            ("Aquatic therapy 2 times a week for 6 weeks", C::Rehabilitation),
+            ("Work hardening program 10 sessions", C::Rehabilitation),
+            ("ESWT right shoulder x3", C::Rehabilitation),
+            ("Electro-acupuncture 6 sessions", C::Rehabilitation),
+            ("EMG/NCS of the bilateral lower extremities", C::DiagnosticTesting),
+            ("Sleep study", C::DiagnosticTesting),
+            ("Bone scan", C::DiagnosticTesting),
+            ("Follow-up visit with pain management", C::EvaluationManagement),
+            ("Functional capacity evaluation", C::EvaluationManagement),
+            ("TOC to ortho spine surgeon eval and treatment", C::EvaluationManagement),
+            ("Radiofrequency ablation L3-L5", C::Injections),
+            ("Right knee Synvisc-One injection", C::Injections),
+            ("Platelet rich plasma injection", C::Injections),
+            ("Left total knee arthroplasty", C::Surgery),
+            ("L4-5 laminectomy and discectomy", C::Surgery),
+            ("Anterior cervical discectomy and fusion C5-6", C::Surgery),
+            ("Knee brace", C::Dmepos),
+            ("H-wave device 30 day trial", C::Dmepos),
+            ("Home exercise kit", C::Dmepos),
+            ("Functional restoration program 80 hours", C::Programs),
+            ("Evaluation for a functional restoration program", C::Programs),
+            ("Weight loss program", C::Programs),
+            ("Cognitive behavioral therapy 6 sessions", C::BehavioralHealth),
+            ("Biofeedback 6 sessions", C::BehavioralHealth),
+            ("Psychiatric medication management", C::BehavioralHealth),
+            ("Daily RN visits for wound care", C::HomeHealth),
+            ("Interpreter services", C::Other),
+        ];
+        for (title, category) in cases {
+            assert_eq!(kind(title).0, category, "{title}");
+        }
+    }
+
+    #[test]
+    fn names_are_canonical() {
+        #[rustfmt::skip]
+        let cases = [
+            ("MRI of the lumbar spine without contrast", "MRI lumbar spine"),
+            ("1 MRI OF THE LUMBAR SPINE", "MRI lumbar spine"),
+            ("Right shoulder MRI", "MRI shoulder"),
+            ("EMG/NCV of the bilateral upper extremities", "EMG/NCV upper extremities"),
+            ("NCS/EMG RUE", "EMG/NCV upper extremities"),
+            ("Right L5-S1 epidural steroid injection", "epidural steroid injection lumbar spine"),
+            ("Physical therapy 2 times a week for 6 weeks", "physical therapy"),
+            ("Post-op physical therapy 12-18 sessions", "physical therapy"),
+            ("Left knee arthroscopic meniscectomy", "arthroscopy knee"),
+            ("Toradol injection", "ketorolac injection"),
+            ("Norco (hydrocodone/APAP) 10/325 #90", "hydrocodone/acetaminophen"),
+        ];
+        for (title, name) in cases {
+            assert_eq!(kind(title).2, name, "{title}");
+        }
+    }
+
+    #[test]
+    fn unread_titles_are_other_with_their_own_name() {
+        assert_eq!(kind(""), (C::Other, None, String::new()));
+        assert_eq!(kind("   "), (C::Other, None, String::new()));
+        assert_eq!(
+            kind("Retrospective Zyxorin 10 units"),
+            (C::Other, None, "zyxorin".to_string())
+        );
+        let (c, k, name) = kind("Fisioterapia dos veces por semana");
+        assert_eq!((c, k), (C::Other, None));
+        assert_eq!(name, "fisioterapia dos veces por semana");
+        assert_eq!(kind("理学療法を週二回").0, C::Other);
+        assert_eq!(kind("理学療法を週二回").2, "理学療法を週二回");
+        // Full-width letters are the same letters.
+        assert_eq!(kind("ＭＲＩ of the knee").2, "MRI knee");
+    }
+
+    #[test]
+    fn guideline_line_reads_an_unknown_name() {
+        let opioids = "Decision based on MTUS Chronic Pain Medical Treatment 2016, \
+                       Section(s): Opioids, criteria for use.";
+        let k = classify("Zyxorin ER 20mg #60", Some(opioids));
+        assert_eq!(k.category, C::Pharmaceuticals);
+        assert_eq!(k.drug_class, Some(D::Opioids));
+        assert_eq!(k.treatment, "zyxorin er");
+        let k = classify("Zyxorin", Some(opioids));
+        assert_eq!(
+            (k.category, k.drug_class),
+            (C::Pharmaceuticals, Some(D::Opioids))
+        );
+        let ppi = "Official Disability Guidelines, Pain Chapter, NSAIDs, GI symptoms & \
+                   cardiovascular risk";
+        let k = classify("Zyxorin 20mg", Some(ppi));
+        assert_eq!(k.drug_class, Some(D::ProtonPumpInhibitors));
+        let pm = "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): \
+                  Physical Medicine";
+        assert_eq!(classify("Zyxorin", Some(pm)).category, C::Rehabilitation);
+        // A title that says what it is does not read the guideline line.
+        assert_eq!(
+            classify("Norco 10/325", Some(pm)).category,
+            C::Pharmaceuticals
+        );
+        assert_eq!(
+            classify("Zyxorin", Some("MTUS Knee Complaints")).category,
+            C::Other
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn any_title_classifies(title in "\\PC{0,200}", g in proptest::option::of("\\PC{0,200}")) {
+            let k = classify(&title, g.as_deref());
+            prop_assert_eq!(k.drug_class.is_some(), k.category == Category::Pharmaceuticals);
+            prop_assert!(!k.treatment.contains('\n'));
+            prop_assert!(k.treatment.len() <= 4 * title.len() + 200);
+        }
+
+        #[test]
+        fn any_bytes_classify(title in ".{0,50}", tail in "[ -~]{0,3000}") {
+            classify(&format!("{title}{tail}"), Some(&tail));
+        }
+    }
 }
