@@ -341,10 +341,10 @@ fn train_is_deterministic_and_predict_explains() {
         "--text",
         "The request is medically necessary.",
     ]);
-    assert_eq!(o.status.code(), Some(2));
+    assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("--text: nothing for the case view of")
-            && stderr(&o).contains("no item to score"),
+            && stdout(&o).contains("no score: no text"),
         "{}",
         stderr(&o)
     );
@@ -353,11 +353,11 @@ fn train_is_deterministic_and_predict_explains() {
             .status
             .success()
     );
-    assert_eq!(
-        imr(&["predict", "--model", m1.to_str().unwrap(), "--text", " "])
-            .status
-            .code(),
-        Some(2)
+    let o = imr(&["predict", "--model", m1.to_str().unwrap(), "--text", " "]);
+    assert!(
+        o.status.success() && stdout(&o).contains("no score: no text"),
+        "{}",
+        stdout(&o)
     );
     // Wrong format version: a clear error.
     let bad = write(&d, "old.json", br#"{"format_version":"imr-model/0"}"#);
@@ -1004,27 +1004,32 @@ fn predict_scores_parsed_items_and_undecided_requests() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("stdin:2:"), "{}", stderr(&o));
     assert_eq!(json_lines(&stdout(&o)).len(), 1);
-    // A line with no term the model knows is scored at the intercept, and said so; the CSV carries the count.
+    // A line with no term the model knows gets no score but a reason; the CSV carries the count.
     let o = imr_stdin(
         &["predict", "--csv"],
         b"There is no documentation of functional improvement.\nZxqv wqplk\n",
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("stdin:2: no term of it is in the outcome vocabulary")
-            && !stderr(&o).contains("stdin:1"),
-        "{}",
-        stderr(&o)
-    );
     let csv = stdout(&o);
     let lines: Vec<&str> = csv.lines().collect();
     assert!(
-        lines[0].starts_with("case_number,item,title,decision,p_overturned,predicted,known_terms,"),
+        lines[0].starts_with(
+            "case_number,item,title,category,drug_class,treatment,decision,p_overturned,p_low,p_high,\
+             predicted,abstention,known_terms,"
+        ),
         "{csv}"
     );
     let fields: Vec<&str> = lines[2].split(',').collect();
-    assert_eq!((fields[1], fields[6]), ("2", "0"), "{csv}");
-    assert_ne!(lines[1].split(',').nth(6), Some("0"), "{csv}");
+    assert_eq!(
+        (fields[1], fields[7], fields[11], fields[12]),
+        ("2", "", "no known terms", "0"),
+        "{csv}"
+    );
+    let first: Vec<&str> = lines[1].split(',').collect();
+    assert!(
+        first[7].parse::<f64>().is_ok() && first[11].is_empty(),
+        "{csv}"
+    );
     // --top bounds every explanation; 0 leaves the scores alone, one table line an item.
     let text = "Therefore, the request is medically necessary.";
     for top in [0usize, 1, 2] {
@@ -1068,13 +1073,13 @@ fn predict_scores_parsed_items_and_undecided_requests() {
             .count(),
         2
     );
-    // Nothing to explain (no known term): scores, and no empty explanation line.
+    // Nothing to explain (no known term): no score, its reason, and no empty explanation line.
     let o = imr(&["predict", "--text", "Zxqv wqplk"]);
-    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
+    assert_eq!(stdout(&o).lines().count(), 3, "{}", stdout(&o));
     assert!(
-        stderr(&o).contains("no term of it is in the outcome vocabulary"),
+        stdout(&o).contains("no score: no known terms"),
         "{}",
-        stderr(&o)
+        stdout(&o)
     );
 }
 
@@ -1174,7 +1179,9 @@ fn default_model_predicts_sample_letters() {
         regex::Regex::new(r#"^ +[a-z_ A-Z]+: "(?:[^"\\]|\\.)*"(?: "(?:[^"\\]|\\.)*")*$"#).unwrap();
     for line in table.lines().skip(1) {
         assert!(
-            line.starts_with("00") || line.contains("base rate, ") || explanation.is_match(line),
+            line.starts_with("00")
+                || line.contains("base rate of the ")
+                || explanation.is_match(line),
             "{line}"
         );
     }
@@ -2064,4 +2071,162 @@ fn shell_completions_cover_every_command() {
         }
     }
     assert_eq!(imr(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+/// `imr forecast`: one request from flags, requests from a file, a backtest on letters; nonsense, another
+/// language and an empty title get no number but a reason, in every format.
+#[test]
+fn forecast_gives_ranges_and_base_rates_or_a_reason() {
+    let o = imr(&["forecast", "--items", "data/requests.jsonl", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = json_lines(&stdout(&o));
+    assert_eq!(rows.len(), 3);
+    for r in &rows {
+        let p = r["p_overturned"].as_f64().expect("a score");
+        let (lo, hi) = (r["p_low"].as_f64().unwrap(), r["p_high"].as_f64().unwrap());
+        assert!(lo <= p && p <= hi && lo < hi, "{r}");
+        let rate = &r["category_base_rate"];
+        assert_eq!(rate["group"], r["category"], "{r}");
+        assert!(rate["low"].as_f64().unwrap() <= rate["rate"].as_f64().unwrap());
+    }
+    assert_eq!(
+        (
+            &rows[0]["category"],
+            &rows[0]["drug_class"],
+            &rows[0]["treatment"]
+        ),
+        (
+            &serde_json::json!("pharmaceuticals"),
+            &serde_json::json!("opioids"),
+            &serde_json::json!("hydrocodone/acetaminophen")
+        )
+    );
+    assert_eq!(rows[2]["category"], "diagnostic_testing");
+    for title in [
+        "zzz qqq xkcd",
+        "Resonancia magnética de la rodilla derecha",
+        "",
+    ] {
+        for format in ["--json", "--csv", "--top=5"] {
+            let o = imr(&["forecast", "--title", title, format]);
+            assert!(o.status.success(), "{title:?}: {}", stderr(&o));
+            let out = stdout(&o);
+            match format {
+                "--json" => {
+                    let r = &json_lines(&out)[0];
+                    assert!(
+                        r["p_overturned"].is_null() && r["predicted"].is_null(),
+                        "{r}"
+                    );
+                    let reason = r["abstention"].as_str().unwrap();
+                    assert!(["no known terms", "no text"].contains(&reason), "{r}");
+                }
+                "--csv" => {
+                    let row = out.lines().nth(1).unwrap();
+                    assert!(
+                        row.contains(",,,,,no known terms,") || row.contains(",,,,,no text,"),
+                        "{row}"
+                    );
+                }
+                _ => assert!(
+                    out.contains("  ?  ") && out.contains("no score: no"),
+                    "{out}"
+                ),
+            }
+        }
+    }
+    // One request from flags: the summary from stdin, the facts given.
+    let o = imr_stdin(
+        &[
+            "forecast",
+            "--title",
+            "Norco 10/325mg #60",
+            "--summary",
+            "-",
+            "--age",
+            "52",
+            "--sex",
+            "male",
+            "--ur-date",
+            "2016-11-14",
+            "--json",
+        ],
+        b"The injured worker reports chronic low back pain treated with opioids for months.",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = &json_lines(&stdout(&o))[0];
+    assert!(r["p_overturned"].as_f64().is_some() && r["known_terms"].as_u64().unwrap() > 5);
+    // A backtest reads the letters' pre-decision parts only: the rationale is none of it.
+    let o = imr(&["forecast", "data/letters", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = json_lines(&stdout(&o));
+    assert_eq!(rows.len(), 12);
+    assert!(rows.iter().all(|r| r["decision"].is_string()
+        && r["top_overturned"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(r["top_upheld"].as_array().unwrap())
+            .all(|t| !t["term"].as_str().unwrap().starts_with("r:"))));
+    // A rationale model is no forecaster.
+    let o = imr(&["forecast", "--model", "default", "--title", "MRI knee"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("a forecast needs a case-view model"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// `imr predict --check`: the stated decision beside the verdict-masked reading, flagged where they disagree,
+/// with the sentences that pull against the stated decision.
+#[test]
+fn predict_check_flags_disagreements_with_their_sentences() {
+    let o = imr(&[
+        "predict",
+        "--check",
+        "--check-level",
+        "0",
+        "data/letters",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = json_lines(&stdout(&o));
+    assert_eq!(rows.len(), 12);
+    for r in &rows {
+        let c = &r["check"];
+        let p = r["p_overturned"].as_f64().unwrap();
+        let d = c["disagreement"].as_f64().unwrap();
+        let want = if r["decision"] == "Upheld" {
+            p
+        } else {
+            1.0 - p
+        };
+        assert!((d - want).abs() < 1e-12, "{r}");
+        assert_eq!(c["flagged"], true, "level 0 flags every item");
+        for s in c["sentences"].as_array().unwrap() {
+            let s = s.as_str().unwrap();
+            assert!(
+                !s.contains("medically necessary"),
+                "a verdict sentence: {s}"
+            );
+        }
+    }
+    assert!(rows
+        .iter()
+        .any(|r| !r["check"]["sentences"].as_array().unwrap().is_empty()));
+    let o = imr(&["predict", "--check", "--check-level", "1", "data/letters"]);
+    assert!(
+        o.status.success() && !stdout(&o).contains("DISAGREES"),
+        "{}",
+        stdout(&o)
+    );
+    // Only a verdict-masked model reads reasoning without its verdict.
+    let o = imr(&["predict", "--check", "--model", "default", "data/letters"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("not rationale_masked"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -403,11 +403,19 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
             }
         }
     }
-    for r in [&p.category_base_rate, &p.drug_class_base_rate]
-        .into_iter()
-        .flatten()
-    {
-        writeln!(out, "{:indent$}base rate, {}", "", r.describe())?;
+    let rates = [
+        ("category", &p.category_base_rate),
+        ("drug class", &p.drug_class_base_rate),
+    ];
+    for (what, r) in rates {
+        if let Some(r) = r {
+            writeln!(
+                out,
+                "{:indent$}base rate of the {what}, {}",
+                "",
+                r.describe()
+            )?;
+        }
     }
     // --top 0: the scores alone.
     if top == 0 {
