@@ -8,6 +8,9 @@
 //!    one versioned `ModelFile`, which scores new items as `Prediction`s;
 //! 4. [`eval`] (grouped, stratified cross-validation and its metrics) and [`report`] (plots).
 //!
+//! [`precedent`] finds the past decisions most like a request, with the sentence that gave each
+//! one's reason.
+//!
 //! [`gold`] reads the hand-annotated items that the theme models learn from; [`model::ParamsFile`] reads
 //! settings changed in a JSON file (`--params`) over the shipped ones, checked as the builders check them.
 //!
@@ -48,6 +51,7 @@ pub mod letter;
 pub mod model;
 pub mod output;
 pub mod parse;
+pub mod precedent;
 pub mod report;
 pub mod treatment;
 
