@@ -2230,3 +2230,34 @@ fn predict_check_flags_disagreements_with_their_sentences() {
         stderr(&o)
     );
 }
+
+/// `imr similar`: past decisions like a request, from the built-in case model's training items.
+#[test]
+fn similar_lists_past_decisions_with_their_reasons() {
+    let o = imr(&[
+        "similar",
+        "--title",
+        "MRI of the lumbar spine",
+        "-k",
+        "3",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = &json_lines(&stdout(&o))[0];
+    let similar = r["similar"].as_array().unwrap();
+    assert_eq!(similar.len(), 3, "{r}");
+    let sims: Vec<f64> = similar
+        .iter()
+        .map(|s| s["similarity"].as_f64().unwrap())
+        .collect();
+    assert!(sims.iter().all(|&s| s > 0.0 && s <= 1.0), "{sims:?}");
+    assert!(
+        similar
+            .iter()
+            .all(|s| s["title"].as_str().unwrap().contains("MRI")),
+        "{r}"
+    );
+    assert!(similar
+        .iter()
+        .all(|s| s["decision"].is_string() && s["case_number"].is_string()));
+}

@@ -11,6 +11,8 @@ pub struct Data {
     pub letters: usize,
     pub gold: Option<Gold>,
     pub failed: usize,
+    /// Every item as a precedent (`imr similar`): its record and the text the index reads.
+    pub precedents: Vec<(imr::precedent::Precedent, imr::features::ItemText)>,
 }
 
 pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
@@ -64,6 +66,7 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
         letters: letters.len(),
         gold,
         failed,
+        precedents: imr::precedent::precedents(&letters),
     })
 }
 

@@ -2,7 +2,7 @@
 //! clinical summary, the claims administrator's guideline, the structured facts), with its 90% range, the base
 //! rate of its kind, and the terms behind it.
 
-use super::predict::{read_items, score_rows, Format, Row};
+use super::predict::{read_items, score_rows, Format, Row, Show};
 use anyhow::{bail, Context, Result};
 use imr::features::{ItemText, RequestFacts};
 use imr::model::{ItemToScore, View};
@@ -63,6 +63,10 @@ pub struct ForecastArgs {
     /// Terms to show for each side: 0 to 1000.
     #[arg(long, default_value_t = 5, value_parser = super::counts(0, super::MAX_TOP))]
     pub top: usize,
+    /// The K past decisions most like each request (from the model's training items): case, item, title,
+    /// decision, date, similarity and the sentence that said why; 0 to 100.
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = super::counts(0, 100))]
+    pub similar: usize,
     /// One JSON object per request.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
@@ -87,6 +91,25 @@ fn parse_priority(s: &str) -> Result<imr::Priority, String> {
     }
 }
 
+/// `imr similar`: the past decisions most like a request, each with its forecast.
+#[derive(Debug, clap::Args)]
+pub struct SimilarArgs {
+    /// How many past decisions to show per request: 1 to 100.
+    #[arg(short, long, default_value_t = 5, value_parser = super::counts(1, 100))]
+    pub k: usize,
+    #[command(flatten)]
+    pub request: ForecastArgs,
+}
+
+/// The past decisions most like each request: a forecast with `--similar K` and no term lists.
+pub fn run_similar(a: SimilarArgs) -> Result<ExitCode> {
+    run(ForecastArgs {
+        similar: a.k,
+        top: 0,
+        ..a.request
+    })
+}
+
 pub fn run(a: ForecastArgs) -> Result<ExitCode> {
     let path = a.model.clone().unwrap_or_else(|| "case".into());
     let (model, model_name) = super::data::load_model(Some(&path))?;
@@ -106,15 +129,13 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
     } else {
         bail!("nothing to forecast: give --title (and --summary, ...), --items FILE, or letters");
     };
-    score_rows(
-        &model,
-        &model_name,
-        rows,
-        failed,
-        Format::new(a.json, a.csv),
-        a.top,
-        None,
-    )
+    let show = Show {
+        format: Format::new(a.json, a.csv),
+        top: a.top,
+        check: None,
+        similar: a.similar,
+    };
+    score_rows(&model, &model_name, rows, failed, show)
 }
 
 /// The request of the flags.

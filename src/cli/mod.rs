@@ -101,6 +101,8 @@ pub enum Command {
     Evaluate(evaluate::EvaluateArgs),
     Predict(predict::PredictArgs),
     Forecast(forecast::ForecastArgs),
+    /// The past decisions most like a request (case, item, title, decision, date, similarity, why).
+    Similar(forecast::SimilarArgs),
     Inspect(inspect::InspectArgs),
     Params(params::ParamsArgs),
     /// Print a shell completion script for imr (e.g. `imr completions bash > ~/.local/share/bash-completion/completions/imr`).
@@ -175,6 +177,7 @@ pub fn main() -> ExitCode {
         Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Forecast(a) => forecast::run(a),
+        Command::Similar(a) => forecast::run_similar(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Params(a) => params::run(a),
         Command::PdfWorker { memory } => imr::parse::worker_main(memory)

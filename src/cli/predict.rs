@@ -119,7 +119,24 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     }
     let format = Format::new(a.json, a.csv);
     let check = a.check.then_some(a.check_level);
-    score_rows(&model, &model_name, rows, failed, format, a.top, check)
+    let show = Show {
+        format,
+        top: a.top,
+        check,
+        similar: 0,
+    };
+    score_rows(&model, &model_name, rows, failed, show)
+}
+
+/// What to show of each scored item.
+pub(super) struct Show {
+    pub(super) format: Format,
+    /// Terms per side.
+    pub(super) top: usize,
+    /// The level of a consistency check (`--check`).
+    pub(super) check: Option<f64>,
+    /// Precedents per item (`--similar`).
+    pub(super) similar: usize,
 }
 
 /// Scores `rows` with `model` and writes them as they are scored; `failed` inputs were already reported.
@@ -128,10 +145,17 @@ pub(super) fn score_rows(
     model_name: &str,
     rows: Vec<Row>,
     failed: usize,
-    format: Format,
-    top: usize,
-    check: Option<f64>,
+    show: Show,
 ) -> Result<ExitCode> {
+    let Show {
+        format,
+        top,
+        check,
+        similar,
+    } = show;
+    if similar > 0 && model.precedents.is_none() {
+        bail!("{model_name} keeps no precedents: --similar needs a case model trained by this imr");
+    }
     if rows.is_empty() {
         bail!("no item to score");
     }
@@ -178,9 +202,10 @@ pub(super) fn score_rows(
             break;
         }
         let items: Vec<ItemToScore> = chunk.into_iter().map(|r| r.item).collect();
-        let texts: Vec<ItemText> = match check {
-            Some(_) => items.iter().map(|i| i.text.clone()).collect(),
-            None => Vec::new(),
+        let texts: Vec<ItemText> = if check.is_some() || similar > 0 {
+            items.iter().map(|i| i.text.clone()).collect()
+        } else {
+            Vec::new()
         };
         let mut preds = model.predict(items, top)?;
         if let Some(level) = check {
@@ -189,6 +214,11 @@ pub(super) fn score_rows(
                     let c = imr::model::Check::new(&model.outcome, &f, text, d, po, level, 2);
                     p.check = Some(c);
                 }
+            }
+        }
+        if similar > 0 {
+            for (p, text) in preds.iter_mut().zip(&texts) {
+                p.similar = model.similar(text, p.category, similar, p.case_number.as_deref());
             }
         }
         for p in &preds {
@@ -264,7 +294,9 @@ fn write_header(
             let mut header: Vec<String> = CSV_HEAD.map(String::from).into();
             header.push("themes".into());
             header.extend(ids.iter().map(|id| format!("theme_score_{id}")));
-            header.extend(["theme_evidence", "top_overturned", "top_upheld"].map(String::from));
+            header.extend(
+                ["theme_evidence", "top_overturned", "top_upheld", "similar"].map(String::from),
+            );
             if check {
                 header.extend(["disagreement", "flagged", "check_sentences"].map(String::from));
             }
@@ -347,6 +379,18 @@ fn write_csv(out: &mut impl Write, ids: &[String], p: &Prediction, check: bool) 
     fields.push(p.themes.join(" "));
     fields.extend(ids.iter().map(|id| cell(p.theme_scores.get(id))));
     fields.extend([evidence, words(&p.top_overturned), words(&p.top_upheld)]);
+    fields.push(
+        p.similar
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {} {} {:.3}",
+                    s.case_number, s.item, s.decision, s.similarity
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
     if check {
         let c = p.check.as_ref();
         fields.extend([
@@ -415,6 +459,22 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
                 "",
                 r.describe()
             )?;
+        }
+    }
+    for s in &p.similar {
+        writeln!(
+            out,
+            "{:indent$}like {} item {} ({}, {}, similarity {:.2}): {}",
+            "",
+            s.case_number,
+            s.item,
+            s.decision,
+            s.decision_date.map_or("-".into(), |d| d.to_string()),
+            s.similarity,
+            s.title
+        )?;
+        if let Some(r) = &s.reason {
+            writeln!(out, "{:indent$}  why: {r:?}", "")?;
         }
     }
     // --top 0: the scores alone.

@@ -8,6 +8,7 @@ use imr::model::{
     ModelFile, OutcomeModel, ThemeModels, TrainingMetadata, TrainingParams, View, FORMAT_VERSION,
     MIN_ITEMS_PER_CLASS,
 };
+use imr::ParamGuard;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -140,6 +141,16 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         format_version: FORMAT_VERSION.into(),
         outcome,
         themes,
+        precedents: match params.view {
+            View::Case => Some(
+                imr::precedent::PrecedentIndex::build(
+                    &imr::precedent::PrecedentParams::new().check()?,
+                    d.precedents.iter().map(|(p, t)| (p.clone(), t)),
+                )
+                .context("indexing the training items as precedents")?,
+            ),
+            _ => None,
+        },
         base_rates: Some(imr::model::BaseRates::count(
             d.examples
                 .iter()

@@ -63,7 +63,7 @@ impl Bootstrap {
         let mut out = Vec::with_capacity(replicates);
         for b in 0..replicates as u64 {
             let mut rng =
-                SplitMix64::new(seed ^ 0xB0_0757_AB ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                SplitMix64::new(seed ^ 0xB007_57AB ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let rows: Vec<usize> = (0..letters.len())
                 .flat_map(|_| {
                     let l = letters[(rng.next_u64() % letters.len() as u64) as usize];

@@ -30,7 +30,8 @@ const MAX_IDF: f64 = 1e6;
 const MAX_MIN_KNOWN_TERMS: usize = 10_000;
 
 /// Fields added by a later format than the file's: `(JSON path, the first format that has it)`.
-const ADDED: [(&[&str], u32); 11] = [
+const ADDED: [(&[&str], u32); 12] = [
+    (&["precedents"], 5),
     (&["outcome", "calibration"], 2),
     (&["metadata", "params"], 3),
     (&["outcome", "features", "quotes_apart"], 4),

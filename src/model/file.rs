@@ -53,6 +53,10 @@ pub struct ModelFile {
     /// format 4 and older).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_rates: Option<super::BaseRates>,
+    /// The training items as precedents (`imr similar`): ids, titles, decisions, dates, reason sentences and
+    /// their title and summary vectors; in case-view files of format 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precedents: Option<crate::precedent::PrecedentIndex>,
     pub metadata: TrainingMetadata,
 }
 

@@ -97,6 +97,9 @@ pub struct Prediction {
     pub theme_evidence: BTreeMap<String, Vec<TermWeight>>,
     pub top_overturned: Vec<TermWeight>,
     pub top_upheld: Vec<TermWeight>,
+    /// The most similar training items (`--similar K`), not looked up otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub similar: Vec<Similar>,
     /// The consistency check of a decided item (`imr predict --check`), not made otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<super::Check>,
@@ -121,8 +124,8 @@ impl ModelFile {
     /// let model = imr::model::ModelFile::builtin()?;
     /// let text = "There is no documentation of functional improvement. The request is not medically necessary.";
     /// let p = model.predict(vec![imr::model::ItemToScore::from_rationale(text, 1)], 5)?;
-    /// assert_eq!(p[0].predicted, imr::Decision::Upheld);
-    /// assert!(p[0].p_overturned < 0.5 && !p[0].themes.is_empty());
+    /// assert_eq!(p[0].predicted, Some(imr::Decision::Upheld));
+    /// assert!(p[0].p_overturned.is_some_and(|p| p < 0.5) && !p[0].themes.is_empty());
     /// # Ok::<(), imr::Error>(())
     /// ```
     pub fn predict(&self, items: Vec<ItemToScore>, top: usize) -> Result<Vec<Prediction>> {
@@ -246,9 +249,56 @@ impl ModelFile {
                     top_overturned,
                     top_upheld,
                     check: None,
+                    similar: Vec::new(),
                 }
             })
             .collect())
+    }
+}
+
+/// A past decision like the item: who decided what, when, how alike, and the sentence that said why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Similar {
+    pub case_number: String,
+    pub item: usize,
+    pub title: String,
+    pub category: Category,
+    pub decision: Decision,
+    pub decision_date: Option<crate::letter::Date>,
+    pub similarity: f32,
+    pub reason: Option<String>,
+}
+
+impl ModelFile {
+    /// The `k` training items most like `doc` (of category `category`, boosted), none of letter `exclude`;
+    /// empty when the file keeps no precedents.
+    pub fn similar(
+        &self,
+        doc: &ItemText,
+        category: Option<Category>,
+        k: usize,
+        exclude: Option<&str>,
+    ) -> Vec<Similar> {
+        let Some(index) = &self.precedents else {
+            return Vec::new();
+        };
+        index
+            .query(doc, category, k, exclude)
+            .into_iter()
+            .map(|n| {
+                let p = n.precedent;
+                Similar {
+                    case_number: p.case_number.clone(),
+                    item: p.item,
+                    title: p.title.clone(),
+                    category: p.category,
+                    decision: p.decision,
+                    decision_date: p.decision_date,
+                    similarity: n.similarity,
+                    reason: p.reason.clone(),
+                }
+            })
+            .collect()
     }
 }
 
