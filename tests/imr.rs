@@ -2260,4 +2260,16 @@ fn similar_lists_past_decisions_with_their_reasons() {
     assert!(similar
         .iter()
         .all(|s| s["decision"].is_string() && s["case_number"].is_string()));
+    // Predictions of decided letters get precedents too (the built-in case model's), never from their own
+    // letter.
+    let o = imr(&["predict", "data/letters", "--similar", "2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for r in json_lines(&stdout(&o)) {
+        let similar = r["similar"].as_array().unwrap();
+        assert_eq!(similar.len(), 2, "{r}");
+        assert!(
+            similar.iter().all(|s| s["case_number"] != r["case_number"]),
+            "{r}"
+        );
+    }
 }

@@ -49,6 +49,10 @@ pub struct PredictArgs {
     /// With --check: flag items whose disagreement (P(the other decision)) is at least this, 0 to 1.
     #[arg(long, default_value_t = 0.8, requires = "check", value_parser = probability)]
     pub check_level: f64,
+    /// The K past decisions most like each item: from the model's training items, or the built-in case
+    /// model's when the model keeps none; 0 to 100.
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = super::counts(0, 100))]
+    pub similar: usize,
 }
 
 fn probability(s: &str) -> Result<f64, String> {
@@ -123,7 +127,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         format,
         top: a.top,
         check,
-        similar: 0,
+        similar: a.similar,
     };
     score_rows(&model, &model_name, rows, failed, show)
 }
@@ -153,7 +157,13 @@ pub(super) fn score_rows(
         check,
         similar,
     } = show;
-    if similar > 0 && model.precedents.is_none() {
+    // A rationale model keeps no precedents: the built-in case model's training items serve.
+    let fallback = match (similar, &model.precedents) {
+        (0, _) | (_, Some(_)) => None,
+        _ => Some(super::data::load_model(Some(Path::new("case")))?.0),
+    };
+    let precedents = fallback.as_ref().unwrap_or(model);
+    if similar > 0 && precedents.precedents.is_none() {
         bail!("{model_name} keeps no precedents: --similar needs a case model trained by this imr");
     }
     if rows.is_empty() {
@@ -218,7 +228,8 @@ pub(super) fn score_rows(
         }
         if similar > 0 {
             for (p, text) in preds.iter_mut().zip(&texts) {
-                p.similar = model.similar(text, p.category, similar, p.case_number.as_deref());
+                let case = p.case_number.as_deref();
+                p.similar = precedents.similar(text, p.category, similar, case);
             }
         }
         for p in &preds {
