@@ -102,6 +102,10 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
                         "calibration": m.outcome.calibration, "towards_overturned": over, "towards_upheld": upheld},
             "themes": themes.iter().map(|(t, top)| json!({"id": t.id, "threshold": t.threshold, "towards": top})).collect::<Vec<_>>(),
             "untrained_themes": m.themes.as_ref().map(|t| &t.untrained),
+            "min_known_terms": m.outcome.min_known_terms,
+            "bootstrap_refits": m.outcome.bootstrap.as_ref().map(|b| b.replicates()),
+            "base_rates": m.base_rates,
+            "precedents": m.precedents.as_ref().map(|p| p.len()),
         });
         writeln!(out, "{v}")?;
     } else {
@@ -187,6 +191,21 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
                 words(&over),
                 words(&upheld)
             )?;
+        }
+        writeln!(
+            out,
+            "scores     none below {} known text terms; 90% ranges from {} bootstrap refits; {} precedents",
+            m.outcome.min_known_terms,
+            m.outcome.bootstrap.as_ref().map_or(0, |b| b.replicates()),
+            m.precedents.as_ref().map_or(0, |p| p.len())
+        )?;
+        if let Some(r) = &m.base_rates {
+            let rates: Vec<String> = r
+                .categories
+                .iter()
+                .map(|(c, n)| format!("{} {}/{}", c.id(), n.overturned, n.items))
+                .collect();
+            writeln!(out, "base rates {} (Overturned/items)", rates.join(", "))?;
         }
         if let Some(tm) = &m.themes {
             writeln!(
