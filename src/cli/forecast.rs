@@ -16,7 +16,9 @@ use std::process::ExitCode;
 ///
 /// Input: one request from the flags (--title and the others), requests as JSON lines (--items; the fields
 /// of `imr parse --items`, see data/requests.jsonl), or decided letters: a backtest that reads only their
-/// pre-decision parts and shows their decisions beside the forecast.
+/// pre-decision parts and shows their decisions beside the forecast. The structured facts (--age, --sex,
+/// --priority, the dates, --partly-certified, --items-disputed) are read by a case model trained with the
+/// `facts` field; the built-in one reads the text alone (docs/experiments.md).
 /// Exit status: 0 on success, 1 when some letters or lines could not be read (the others are forecast),
 /// 2 on error.
 #[derive(Debug, clap::Args)]

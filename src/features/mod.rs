@@ -686,6 +686,7 @@ mod tests {
                     Field::Rationale,
                     Field::Verdict,
                     Field::RationaleMasked,
+                    Field::Facts,
                 ])
             })
             .unwrap();
@@ -697,6 +698,7 @@ mod tests {
                         i % 5,
                         if i % 3 == 0 { " only" } else { "" }
                     ),
+                    facts: (0..i % 3).map(|k| format!("age_{k}0s")).collect(),
                     ..Default::default()
                 })
                 .collect();
@@ -706,6 +708,12 @@ mod tests {
                 c.terms().iter().any(|t| t.starts_with("rq:acoem")),
                 quotes_apart
             );
+            // Facts are one term each, whole: no n-gram joins two.
+            assert!(c.terms().iter().any(|t| t == "f:age_10s"));
+            assert!(!c
+                .terms()
+                .iter()
+                .any(|t| t.starts_with("f:") && t.contains(' ')));
             for (i, d) in docs.iter().enumerate() {
                 let mut want = f.terms(d);
                 want.sort();
