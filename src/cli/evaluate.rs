@@ -399,8 +399,9 @@ fn write_pooled(out: &mut impl Write, s: &imr::eval::cv::CvSummary) -> Result<()
     let Some(p) = &s.pooled else { return Ok(()) };
     writeln!(
         out,
-        "pooled out-of-fold ({} repeats' scores at once, as plotted): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4} \
-         (base rate's {:.4}, skill {:+.3}); the row \"mean\" above is the mean over folds",
+        "pooled out-of-fold (each repeat's scores at once, as plotted; mean of {} repeats): ROC-AUC {:.3}, \
+         PR-AUC {:.3}, Brier {:.4} (base rate's {:.4}, skill {:+.3}); the row \"mean\" above is the mean over \
+         folds",
         s.repeats, p["roc_auc"], p["pr_auc"], p["brier"], p["base_brier"], p["brier_skill"]
     )?;
     if !s.quintiles.is_empty() {

@@ -122,13 +122,13 @@ pub struct CvSummary {
     /// Each theme's precision, recall and F1 over the folds.
     #[serde(default)]
     pub per_theme: Option<BTreeMap<String, ThemeSummary>>,
-    /// Over every out-of-fold score of every repeat at once (what the plots draw), where `outcome` is a mean
-    /// over folds: `roc_auc`, `pr_auc`, `brier`, `base_brier` (always forecasting the Overturned share) and
-    /// `brier_skill` (1 - brier / base_brier).
+    /// Over each repeat's out-of-fold scores at once (what the plots draw, a curve a repeat), then the mean
+    /// over repeats, where `outcome` is a mean over folds: `roc_auc`, `pr_auc`, `brier`, `base_brier` (always
+    /// forecasting the Overturned share) and `brier_skill` (1 - brier / base_brier).
     #[serde(default, deserialize_with = "some_metrics_or_null")]
     pub pooled: Option<BTreeMap<String, f64>>,
-    /// The pooled out-of-fold scores in five bins of equal size, lowest first: how near each bin's mean score
-    /// is to its Overturned share.
+    /// Every repeat's out-of-fold scores at once, in five bins of equal size, lowest first: how near each
+    /// bin's mean score is to its Overturned share.
     #[serde(default)]
     pub quintiles: Vec<Bin>,
 }
@@ -451,12 +451,30 @@ pub fn cross_validate(
             splits.iter().map(run).collect::<Result<_>>()?
         };
     let (folds, oof): (Vec<FoldResult>, Vec<Vec<OofPrediction>>) = results.into_iter().unzip();
-    let (pooled_y, pooled_p): (Vec<bool>, Vec<f64>) = oof
-        .iter()
-        .flatten()
-        .map(|o| (examples[o.index].decision.is_overturned(), o.p_overturned))
-        .unzip();
-    let (pooled, quintiles) = pooled(&pooled_y, &pooled_p);
+    // Each repeat's out-of-fold scores score every item once: pooled per repeat (a curve of the plots), then
+    // the mean over repeats; the quintiles take every repeat's scores at once.
+    let of_repeat = |rep: Option<usize>| -> (Vec<bool>, Vec<f64>) {
+        oof.iter()
+            .flatten()
+            .filter(|o| rep.is_none_or(|r| o.repeat == r))
+            .map(|o| (examples[o.index].decision.is_overturned(), o.p_overturned))
+            .unzip()
+    };
+    let per_repeat: Vec<BTreeMap<String, f64>> = (0..cfg.repeats)
+        .map(|r| {
+            let (y, p) = of_repeat(Some(r));
+            pooled(&y, &p).0
+        })
+        .collect();
+    let pooled_metrics: BTreeMap<String, f64> = per_repeat[0]
+        .keys()
+        .map(|k| {
+            let v: Vec<f64> = per_repeat.iter().map(|m| m[k]).collect();
+            (k.clone(), v.iter().sum::<f64>() / v.len() as f64)
+        })
+        .collect();
+    let (all_y, all_p) = of_repeat(None);
+    let quintiles = pooled(&all_y, &all_p).1;
     let (outcome, outcome_sd) = summarise(&folds, |f| outcome_values(&f.outcome));
     let outcome_masked = folds.iter().all(|f| f.outcome_masked.is_some()).then(|| {
         summarise(&folds, |f| {
@@ -491,7 +509,7 @@ pub fn cross_validate(
             themes,
             themes_sd,
             per_theme,
-            pooled: Some(pooled),
+            pooled: Some(pooled_metrics),
             quintiles,
         },
         folds,
@@ -502,6 +520,23 @@ pub fn cross_validate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pooled_metrics_and_quintiles() {
+        let y: Vec<bool> = (0..10).map(|i| i >= 8).collect();
+        let p: Vec<f64> = (0..10).map(|i| i as f64 / 10.0).collect();
+        let (m, bins) = pooled(&y, &p);
+        assert_eq!(m["roc_auc"], 1.0);
+        // Always forecasting the Overturned share, 0.2: 0.2 x 0.8.
+        assert!((m["base_brier"] - 0.16).abs() < 1e-12, "{m:?}");
+        assert!((m["brier_skill"] - (1.0 - m["brier"] / 0.16)).abs() < 1e-12);
+        assert_eq!(bins.iter().map(|b| b.items).sum::<usize>(), 10);
+        assert!((bins[0].mean_p - 0.05).abs() < 1e-12 && (bins[4].mean_p - 0.85).abs() < 1e-12);
+        assert_eq!(
+            (bins[0].overturned_share, bins[4].overturned_share),
+            (0.0, 1.0)
+        );
+    }
     use crate::letter::Decision;
     use crate::model::ThemeParams;
 

@@ -254,7 +254,11 @@ where
                 roc_curve(&r.y, &r.p),
                 color.stroke_width(2),
             ))?
-            .label(format!("{} (AUC {:.3})", r.label, roc_auc(&r.y, &r.p)))
+            .label(format!(
+                "{} (pooled AUC {:.3})",
+                r.label,
+                roc_auc(&r.y, &r.p)
+            ))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
     }
     legend(&mut chart, SeriesLabelPosition::LowerRight)
@@ -290,7 +294,7 @@ where
         chart
             .draw_series(LineSeries::new(pts, color.stroke_width(2)))?
             .label(format!(
-                "{} (AP {:.3})",
+                "{} (pooled AP {:.3})",
                 r.label,
                 average_precision(&r.y, &r.p)
             ))
