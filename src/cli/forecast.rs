@@ -2,9 +2,9 @@
 //! clinical summary, the claims administrator's guideline, the structured facts), with its 90% range, the base
 //! rate of its kind, and the terms behind it.
 
-use super::predict::{read_items, score_rows, Format, Row, Show};
+use super::predict::{read_items, request_text, score_rows, Format, Row, Show};
 use anyhow::{bail, Context, Result};
-use imr::features::{ItemText, RequestFacts};
+use imr::features::RequestFacts;
 use imr::model::{ItemToScore, View};
 use std::io::Read;
 use std::path::PathBuf;
@@ -156,8 +156,6 @@ fn one_request(a: &ForecastArgs, title: &str) -> Result<Row> {
                 .with_context(|| format!("{}: cannot read the summary", p.display()))?,
         ),
     };
-    let has_title = !title.trim().is_empty();
-    let kind = imr::treatment::classify(title, a.guideline.as_deref());
     let facts = RequestFacts {
         age: a.age,
         sex: a.sex,
@@ -166,21 +164,18 @@ fn one_request(a: &ForecastArgs, title: &str) -> Result<Row> {
         ur_denial_date: a.ur_date,
         partly_certified: a.partly_certified,
         items_disputed: a.items_disputed,
-        category: has_title.then_some(kind.category),
-        drug_class: kind.drug_class.filter(|_| has_title),
+        ..Default::default()
     };
-    let text = ItemText {
-        facts: facts.terms(),
-        ..ItemText::from_parts(title, "", a.guideline.as_deref(), None, summary.as_deref())
-    };
+    let guideline = a.guideline.as_deref();
+    let (text, kind) = request_text(title, "", guideline, None, summary.as_deref(), facts);
     Ok(Row {
         source: "--title".into(),
         item: ItemToScore {
             case_number: None,
             item: 1,
-            title: Some(title.to_string()).filter(|_| has_title),
+            title: Some(title.to_string()).filter(|_| kind.is_some()),
             decision: None,
-            kind: has_title.then_some(kind),
+            kind,
             text,
         },
     })

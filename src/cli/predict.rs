@@ -537,9 +537,6 @@ struct ItemInput {
 impl ItemInput {
     /// The item to score; `items_disputed`: how many rows of the input share its case number.
     fn into_item(self, line: usize, items_disputed: Option<usize>) -> ItemToScore {
-        let has_title = !self.title.trim().is_empty();
-        let kind =
-            imr::treatment::classify(&self.title, self.claims_administrator_guideline.as_deref());
         let facts = imr::features::RequestFacts {
             age: self.patient.age,
             sex: self.patient.sex,
@@ -548,28 +545,45 @@ impl ItemInput {
             ur_denial_date: self.ur_denial_date,
             partly_certified: self.original_request.is_some() || self.authorized.is_some(),
             items_disputed,
-            category: has_title.then_some(kind.category),
-            drug_class: kind.drug_class.filter(|_| has_title),
+            ..Default::default()
         };
-        let text = ItemText {
-            facts: facts.terms(),
-            ..ItemText::from_parts(
-                &self.title,
-                &self.rationale,
-                self.claims_administrator_guideline.as_deref(),
-                self.reviewer_guideline.as_deref(),
-                self.clinical_summary.as_deref(),
-            )
-        };
+        let (text, kind) = request_text(
+            &self.title,
+            &self.rationale,
+            self.claims_administrator_guideline.as_deref(),
+            self.reviewer_guideline.as_deref(),
+            self.clinical_summary.as_deref(),
+            facts,
+        );
         ItemToScore {
             text,
             case_number: self.case_number,
             item: self.number.unwrap_or(line),
             title: Some(self.title).filter(|t| !t.is_empty()),
             decision: self.decision,
-            kind: has_title.then_some(kind),
+            kind,
         }
     }
+}
+
+/// A request's kind, read from its title (none without one), and its text: the kind completes `facts`
+/// (category, drug class) before they become terms. `imr predict --items` and `imr forecast` alike.
+pub(super) fn request_text(
+    title: &str,
+    rationale: &str,
+    ca_guideline: Option<&str>,
+    reviewer_guideline: Option<&str>,
+    summary: Option<&str>,
+    mut facts: imr::features::RequestFacts,
+) -> (ItemText, Option<imr::treatment::TreatmentKind>) {
+    let kind = (!title.trim().is_empty()).then(|| imr::treatment::classify(title, ca_guideline));
+    facts.category = kind.as_ref().map(|k| k.category);
+    facts.drug_class = kind.as_ref().and_then(|k| k.drug_class);
+    let text = ItemText {
+        facts: facts.terms(),
+        ..ItemText::from_parts(title, rationale, ca_guideline, reviewer_guideline, summary)
+    };
+    (text, kind)
 }
 
 /// One item to score, and where it came from (for messages).

@@ -377,15 +377,11 @@ impl OutcomeModel {
 
     /// P(Overturned) for rows from [`OutcomeModel::transform_rows`].
     pub fn predict_proba_x(&self, x: &SparseRows) -> Vec<f64> {
-        match &self.calibration {
-            Some(c) => self
-                .logistic
-                .decision_function(x)
-                .into_iter()
-                .map(|m| c.proba(m))
-                .collect(),
-            None => self.logistic.predict_proba(x),
-        }
+        self.logistic
+            .decision_function(x)
+            .into_iter()
+            .map(|m| self.proba(m))
+            .collect()
     }
 
     /// P(Overturned) for a margin of this model.
@@ -396,14 +392,10 @@ impl OutcomeModel {
         }
     }
 
-    /// The 90% interval of P(Overturned) for a TF-IDF row, from the bootstrap refits; None without them.
-    pub fn interval(&self, row: &[(usize, f64)]) -> Option<(f64, f64)> {
+    /// The 90% interval of P(Overturned) for a TF-IDF row whose margin under this model is `margin`, from the
+    /// bootstrap refits; None without them.
+    pub fn interval(&self, margin: f64, row: &[(usize, f64)]) -> Option<(f64, f64)> {
         let b = self.bootstrap.as_ref()?;
-        let margin = self.logistic.intercept
-            + row
-                .iter()
-                .map(|&(j, v)| self.logistic.coefficients[j] * v)
-                .sum::<f64>();
         let mut p: Vec<f64> = b
             .margins(margin, row)
             .into_iter()

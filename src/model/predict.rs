@@ -135,32 +135,42 @@ impl ModelFile {
         let docs: Vec<&ItemText> = items.iter().map(|r| &r.text).collect();
         let rows: Vec<usize> = (0..docs.len()).collect();
         let x = self.outcome.transform_rows(&f.count(&docs), &rows);
-        let p = self.outcome.predict_proba_x(&x);
-        // Structured facts are known for any request: only text terms say the model read the item.
+        let margins = self.outcome.logistic.decision_function(&x);
+        let p: Vec<f64> = margins.iter().map(|&m| self.outcome.proba(m)).collect();
+        // Structured facts are known for any request: only text terms say the model read the item. Only a
+        // model that reads facts has such columns to leave out.
         let fact_code = crate::features::Field::Facts.code();
-        let is_fact: Vec<bool> = self
+        let is_fact: Option<Vec<bool>> = self
             .outcome
-            .tfidf
-            .vocabulary()
-            .iter()
-            .map(|t| t.starts_with(fact_code))
-            .collect();
+            .features
+            .fields
+            .contains(&crate::features::Field::Facts)
+            .then(|| {
+                let vocabulary = self.outcome.tfidf.vocabulary();
+                vocabulary
+                    .iter()
+                    .map(|t| t.starts_with(fact_code))
+                    .collect()
+            });
         let known: Vec<usize> = x
             .outer_iterator()
-            .map(|r| {
-                r.indices()
-                    .iter()
-                    .filter(|&&j| !is_fact[j as usize])
-                    .count()
+            .map(|r| match &is_fact {
+                Some(f) => r.indices().iter().filter(|&&j| !f[j as usize]).count(),
+                None => r.nnz(),
             })
             .collect();
-        let intervals: Vec<Option<(f64, f64)>> = x
-            .outer_iterator()
-            .map(|r| {
-                let row: Vec<(usize, f64)> = r.iter().map(|(j, &v)| (j, v)).collect();
-                self.outcome.interval(&row)
-            })
-            .collect();
+        // The refits' ranges, for a model trained with them.
+        let intervals: Vec<Option<(f64, f64)>> = match self.outcome.bootstrap {
+            Some(_) => x
+                .outer_iterator()
+                .zip(&margins)
+                .map(|(r, &m)| {
+                    let row: Vec<(usize, f64)> = r.iter().map(|(j, &v)| (j, v)).collect();
+                    self.outcome.interval(m, &row)
+                })
+                .collect(),
+            None => vec![None; margins.len()],
+        };
         let theme_scores = self
             .themes
             .as_ref()
