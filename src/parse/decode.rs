@@ -28,7 +28,10 @@ pub(crate) fn text(bytes: &[u8], path: &Path) -> Result<String> {
     if text.trim().is_empty() {
         return Err(Error::Empty { path: path.into() });
     }
-    Ok(line_ends(&text))
+    Ok(match text.contains('\r') {
+        true => line_ends(&text),
+        false => text,
+    })
 }
 
 /// UTF-16 code units to text; a lone surrogate or an odd last byte becomes U+FFFD rather than

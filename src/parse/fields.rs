@@ -258,7 +258,8 @@ pub(crate) fn reviewer(how: &str) -> Reviewer {
             .filter(|p| !p.is_empty())
             .collect()
     };
-    if let Some(c) = PROSE.captures(how) {
+    // The capturing search is slow over a whole section: a plain search finds the sentence first.
+    if let Some(c) = PROSE.find(how).and_then(|m| PROSE.captures(m.as_str())) {
         return Reviewer {
             licensure: list(&c[3]),
             specialty: Some(clean(&c[1])),

@@ -11,11 +11,24 @@ use std::sync::LazyLock;
 
 /// A heading paragraph: the item title followed by its decision ("MRI of the knee: Upheld").
 fn heading(p: &str) -> Option<(&str, Decision)> {
-    static RE: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^(.*?)\s*:?\s*\b(Upheld|Overturned)\s*$").unwrap());
-    let c = RE.captures(p)?;
-    let decision = c[2].parse().ok()?;
-    Some((c.get(1)?.as_str(), decision))
+    // As `^(.*?)\s*:?\s*\b(Upheld|Overturned)\s*$` reads it, without a capturing search over
+    // every paragraph of prose.
+    if p.contains('\n') {
+        return None;
+    }
+    let t = p.trim_end();
+    let (head, decision) = [
+        ("Upheld", Decision::Upheld),
+        ("Overturned", Decision::Overturned),
+    ]
+    .into_iter()
+    .find_map(|(w, d)| t.strip_suffix(w).map(|h| (h, d)))?;
+    if head.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let head = head.trim_end();
+    let head = head.strip_suffix(':').unwrap_or(head).trim_end();
+    Some((head, decision))
 }
 
 #[derive(Debug, PartialEq)]

@@ -5,6 +5,10 @@
 //! paragraph marks only shape how a field's text is joined, so text without blank lines parses the
 //! same way.
 
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 /// Section headings of the final determination letter.
 pub(crate) const HOW: &str = "HOW THE IMR FINAL DETERMINATION WAS MADE";
 pub(crate) const SUMMARY: &str = "CLINICAL CASE SUMMARY";
@@ -35,13 +39,14 @@ pub(crate) struct Doc {
 impl Doc {
     pub fn new(raw: &str) -> Doc {
         let lines = lines(raw);
-        let flat = fold_spaces(
-            &lines
-                .iter()
-                .map(|l| l.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        // Lines are trimmed, non-empty and folded, so joined by one space they are folded too.
+        let mut flat = String::with_capacity(lines.iter().map(|l| l.text.len() + 1).sum());
+        for l in &lines {
+            if !flat.is_empty() {
+                flat.push(' ');
+            }
+            flat.push_str(&l.text);
+        }
         Doc { lines, flat }
     }
 
@@ -59,8 +64,11 @@ impl Doc {
 fn is_page_furniture(line: &str) -> bool {
     let t = line.trim();
     // "Page 2 of 3", "- 2 -"
-    let lower = t.to_ascii_lowercase();
-    if let Some(rest) = lower.strip_prefix("page ") {
+    if let Some(rest) = t
+        .get(..5)
+        .filter(|p| p.eq_ignore_ascii_case("page "))
+        .map(|_| &t[5..])
+    {
         let mut w = rest.split_whitespace();
         if let (Some(a), Some("of"), Some(b), None) = (w.next(), w.next(), w.next(), w.next()) {
             return a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok();
@@ -90,7 +98,10 @@ pub(crate) fn is_labelled(line: &str) -> bool {
 /// separates paragraphs (the seed letters). A heading or field label inside a line (text whose
 /// line breaks were lost) starts a line of its own.
 pub(crate) fn lines(raw: &str) -> Vec<Line> {
-    let text = raw.replace("\r\n", "\n").replace(['\r', '\u{c}'], "\n");
+    let text: Cow<str> = match raw.contains(['\r', '\u{c}']) {
+        true => Cow::Owned(line_breaks(raw)),
+        false => Cow::Borrowed(raw),
+    };
     let split: Vec<&str> = text.split('\n').collect();
     let restored = super::hyphens::restore(&split);
     let raw_lines: Vec<&str> = restored
@@ -133,15 +144,43 @@ pub(crate) fn lines(raw: &str) -> Vec<Line> {
     out
 }
 
+/// CRLF, lone CR and form feed (a page break) as LF, in one pass.
+fn line_breaks(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(i) = rest.find(['\r', '\u{c}']) {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[i + skip..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn may_hold_mark(line: &str) -> bool {
+    line.contains(':') || line.contains("IMR") || line.contains("CASE")
+}
+
 /// A line cut before each heading or field label it holds past its start, and after each heading.
 fn split_marks(line: &str) -> Vec<&str> {
+    // All marks searched at once: most lines hold none.
+    static MARKS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(HEADINGS.iter().chain(FIELD_LABELS.iter()))
+            .expect("literal marks")
+    });
+    // Every label ends in a colon and every heading says "IMR" or "CASE": a cheaper test first.
+    if !may_hold_mark(line) || MARKS.find(line).is_none() {
+        return vec![line];
+    }
     let mut cuts = vec![0, line.len()];
-    for mark in HEADINGS.iter().chain(FIELD_LABELS.iter()) {
-        for (i, _) in line.match_indices(mark) {
-            cuts.push(i);
-            if HEADINGS.contains(mark) {
-                cuts.push(i + mark.len());
-            }
+    // Overlapping search: every occurrence of every mark, as searching each mark alone finds.
+    for m in MARKS.find_overlapping_iter(line) {
+        cuts.push(m.start());
+        if m.pattern().as_usize() < HEADINGS.len() {
+            cuts.push(m.end());
         }
     }
     cuts.sort_unstable();
@@ -172,13 +211,13 @@ pub(crate) fn paragraphs<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Vec<S
     let mut cur: Vec<&str> = Vec::new();
     for l in lines {
         if l.para && !cur.is_empty() {
-            out.push(unwrap_lines(&cur));
+            out.push(join_lines(&cur));
             cur.clear();
         }
         cur.push(&l.text);
     }
     if !cur.is_empty() {
-        out.push(unwrap_lines(&cur));
+        out.push(join_lines(&cur));
     }
     out
 }
@@ -187,6 +226,11 @@ pub(crate) fn paragraphs<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Vec<S
 /// letters break lines at real hyphens, "right-|sided", "x-|ray", "10-|30-2016", and the PDF text
 /// keeps them), runs of white space folded to one space.
 pub(crate) fn unwrap_lines<S: AsRef<str>>(lines: &[S]) -> String {
+    fold_spaces(&join_lines(lines))
+}
+
+/// `unwrap_lines` without the final fold, for lines already folded (a `Line`'s text).
+fn join_lines<S: AsRef<str>>(lines: &[S]) -> String {
     let mut s = String::with_capacity(lines.iter().map(|l| l.as_ref().len() + 1).sum());
     for line in lines {
         let line = line.as_ref().trim();
@@ -202,10 +246,13 @@ pub(crate) fn unwrap_lines<S: AsRef<str>>(lines: &[S]) -> String {
         }
         s.push_str(line);
     }
-    fold_spaces(&s)
+    s
 }
 
 pub(crate) fn fold_spaces(s: &str) -> String {
+    if s.is_ascii() {
+        return fold_ascii(s);
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         if !out.is_empty() {
@@ -216,9 +263,58 @@ pub(crate) fn fold_spaces(s: &str) -> String {
     out
 }
 
+/// `fold_spaces` for ASCII text, byte by byte; `split_whitespace`'s ASCII white space is
+/// `char::is_whitespace` restricted to ASCII, which `is_ascii_whitespace` plus vertical tab is.
+fn fold_ascii(s: &str) -> String {
+    let ws = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && ws(bytes[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && !ws(bytes[i]) {
+            i += 1;
+        }
+        if start < i {
+            if !out.is_empty() {
+                out.push(b' ');
+            }
+            out.extend_from_slice(&bytes[start..i]);
+        }
+    }
+    String::from_utf8(out).expect("ASCII in, ASCII out")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cheap_mark_test_passes_every_mark() {
+        for m in HEADINGS.iter().chain(FIELD_LABELS.iter()) {
+            assert!(may_hold_mark(&format!("x {m} y")), "{m}");
+        }
+        assert!(!may_hold_mark("The patient has pain."));
+    }
+
+    #[test]
+    fn fold_and_line_breaks_agree_with_the_std_forms() {
+        for s in [
+            "",
+            "  a \t b\x0b c  ",
+            "a\u{a0}b  c",
+            "x\r\ny\rz\u{c}w",
+            " \n ",
+        ] {
+            let std: Vec<&str> = s.split_whitespace().collect();
+            assert_eq!(fold_spaces(s), std.join(" "), "{s:?}");
+            let want = s.replace("\r\n", "\n").replace(['\r', '\u{c}'], "\n");
+            assert_eq!(line_breaks(s), want, "{s:?}");
+        }
+    }
 
     fn paras(raw: &str) -> Vec<String> {
         paragraphs(&lines(raw))

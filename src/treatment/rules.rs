@@ -608,8 +608,10 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     }
     patterns.push(SESSIONS.to_string());
     let sessions = patterns.len() - 1;
+    // A lazy DFA cache big enough for the whole set's states, so it does not thrash.
     let set = RegexSetBuilder::new(&patterns)
         .unicode(false)
+        .dfa_size_limit(64 << 20)
         .build()
         .unwrap_or_else(|e| panic!("treatment rules: {e}"));
     Compiled {
