@@ -1,9 +1,11 @@
 //! Shared CLI plumbing: reading labelled data.
 
-use super::parse::read_reporting;
+use super::parse::read_reporting_each;
 use anyhow::{Context, Result};
+use imr::features::ItemText;
 use imr::gold::Gold;
-use imr::model::{examples, Example, ModelFile, BUILTIN_NAME};
+use imr::model::{Example, ModelFile, BUILTIN_NAME};
+use imr::precedent::Precedent;
 use std::path::{Path, PathBuf};
 
 pub struct Data {
@@ -11,13 +13,36 @@ pub struct Data {
     pub letters: usize,
     pub gold: Option<Gold>,
     pub failed: usize,
-    /// Every item as a precedent (`imr similar`): its record and the text the index reads.
+    /// Every item as a precedent, when asked for: its record and the text the index reads.
     pub precedents: Vec<(imr::precedent::Precedent, imr::features::ItemText)>,
 }
 
-pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
-    let (letters, failed) = read_reporting(paths)?;
-    if letters.is_empty() {
+/// The letters at `paths` as examples, joined to the gold file; with `precedents`, every item as
+/// a precedent too (a case-view model stores them).
+pub fn load(paths: &[PathBuf], gold_path: Option<&Path>, with_precedents: bool) -> Result<Data> {
+    let gold = gold_path
+        .map(|g| Gold::load(g).with_context(|| "reading the gold file"))
+        .transpose()?;
+    // Letters are read as a stream: each letter's texts are shared by its examples and
+    // precedents, and the letter is dropped as soon as they are made, so the texts are held once.
+    let (mut ex, mut precedents, mut mismatches) = (Vec::new(), Vec::new(), Vec::new());
+    let mut n_letters = 0;
+    let failed = read_reporting_each(paths, |l| {
+        n_letters += 1;
+        if let Some(gold) = &gold {
+            for (item, letter) in gold.decision_mismatches(std::slice::from_ref(&l)) {
+                mismatches.push((item.case_number.clone(), item.item, item.decision, letter));
+            }
+        }
+        for (it, text) in l.items.iter().zip(ItemText::of_letter(&l)) {
+            ex.push(Example::of(&l, it, text.clone(), gold.as_ref()));
+            if with_precedents {
+                precedents.push((Precedent::from_item(&l, it), text));
+            }
+        }
+        Ok(())
+    })?;
+    if n_letters == 0 {
         anyhow::bail!(
             "no letters could be read from {}",
             paths
@@ -27,22 +52,13 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
                 .join(", ")
         );
     }
-    let gold = gold_path
-        .map(|g| Gold::load(g).with_context(|| "reading the gold file"))
-        .transpose()?;
-    let ex = examples(&letters, gold.as_ref());
-    if let (Some(g), Some(gold)) = (gold_path, &gold) {
+    if let Some(g) = gold_path {
         // Items still train: the outcome's labels are the letters' own; the themes may belong to another item.
-        let mismatches = gold.decision_mismatches(&letters);
         const SHOWN: usize = 5;
-        for (item, letter) in mismatches.iter().take(SHOWN) {
+        for (case, item, gold, letter) in mismatches.iter().take(SHOWN) {
             say!(
-                "imr: {}: case {} item {}: the gold decision is {}, the letter's {}; is the item number right?",
+                "imr: {}: case {case} item {item}: the gold decision is {gold}, the letter's {letter}; is the item number right?",
                 g.display(),
-                item.case_number,
-                item.item,
-                item.decision,
-                letter
             );
         }
         if mismatches.len() > SHOWN {
@@ -52,6 +68,8 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
                 mismatches.len() - SHOWN
             );
         }
+    }
+    if let (Some(g), Some(_)) = (gold_path, &gold) {
         // The join is on case number and item number: say when it found nothing, or left items out.
         let with = ex.iter().filter(|e| e.themes.is_some()).count();
         if with == 0 {
@@ -63,10 +81,10 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>) -> Result<Data> {
     }
     Ok(Data {
         examples: ex,
-        letters: letters.len(),
+        letters: n_letters,
         gold,
         failed,
-        precedents: imr::precedent::precedents(&letters),
+        precedents,
     })
 }
 

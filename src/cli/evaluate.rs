@@ -80,7 +80,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     if let Some(p) = &a.oof {
         imr::output::check_writable(p)?;
     }
-    let d = data::load(&a.data, a.gold.as_deref())?;
+    let d = data::load(&a.data, a.gold.as_deref(), false)?;
     let mut out = std::io::stdout().lock();
     if let Some(path) = &a.model {
         let (m, name) = data::load_model(Some(path))?;

@@ -9,6 +9,7 @@ use imr::model::{ItemToScore, View};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Forecast requests not yet decided: P(Overturned) with a 90% range, the base rate of the request's kind, and
 /// the terms pushing each way. An item the model cannot read (nonsense, another language, no title) gets no
@@ -189,7 +190,7 @@ fn backtest_rows(paths: &[PathBuf]) -> Result<(Vec<Row>, usize)> {
     for l in &letters {
         for it in &l.items {
             let mut item = ItemToScore::from_item(l, it);
-            item.text.rationale.clear();
+            item.text.rationale = Arc::default();
             item.text.guidelines = item.text.claims_guideline.clone();
             rows.push(Row {
                 source: format!("{} (case {}, item {})", l.source, l.case_number, it.number),

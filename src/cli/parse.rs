@@ -5,6 +5,7 @@ use anyhow::Result;
 use imr::{DisputedItem, Letter};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -139,6 +140,21 @@ impl<'a> ItemRow<'a> {
 /// entry of a walk that cannot be used (an unreadable directory, a FIFO named like a letter); a path that does
 /// not exist is an error.
 pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
+    let mut letters = Vec::new();
+    let failed = read_reporting_each(paths, |l| {
+        letters.push(l);
+        Ok(())
+    })?;
+    Ok((letters, failed))
+}
+
+/// [`read_reporting`] as a stream: each letter goes to `sink` in input order as it is read, so
+/// the letters need not all be held at once. Returns the number of inputs that failed; an error
+/// of `sink`'s stops the reading and is returned.
+pub fn read_reporting_each(
+    paths: &[PathBuf],
+    mut sink: impl FnMut(Letter) -> Result<()>,
+) -> Result<usize> {
     let mut failed = 0;
     let stderr = std::io::stderr();
     let mut files = Vec::new();
@@ -172,23 +188,32 @@ pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
     }
     let reader = super::read_limits().reader()?;
     let pb = progress::bar(files.len(), "parse");
-    let mut results = reader.read_all(&files, || pb.inc(1));
-    pb.finish_and_clear();
-    if let Some(bytes) = stdin_letter {
-        // First, as `-` is most often the only input.
-        results.insert(0, reader.parse_bytes(&bytes, Path::new(STDIN_NAME)));
-    }
-    let mut letters = Vec::with_capacity(results.len());
-    for r in results {
+    let mut stopped = None;
+    let mut report = |r: imr::Result<Letter>| {
         match r {
-            Ok(l) => letters.push(l),
+            Ok(l) => {
+                if let Err(e) = sink(l) {
+                    stopped = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
             Err(e) => {
                 failed += 1;
                 let _ = writeln!(stderr.lock(), "imr: {e}");
             }
         }
+        ControlFlow::Continue(())
+    };
+    // A letter on stdin comes first, as `-` is most often the only input.
+    let first = stdin_letter.map(|bytes| reader.parse_bytes(&bytes, Path::new(STDIN_NAME)));
+    if first.is_none_or(|r| report(r).is_continue()) {
+        reader.read_each(&files, || pb.inc(1), &mut report);
     }
-    Ok((letters, failed))
+    pb.finish_and_clear();
+    match stopped {
+        Some(e) => Err(e),
+        None => Ok(failed),
+    }
 }
 
 /// How a letter read from stdin is named in errors and in its `source`.
@@ -207,36 +232,42 @@ fn read_stdin() -> Result<Vec<u8>> {
 }
 
 pub fn run(args: ParseArgs) -> Result<ExitCode> {
-    let (letters, failed) = read_reporting(&args.paths)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
-    if args.csv {
-        super::csv_record(&mut out, &CSV_HEADER)?;
-        for l in &letters {
-            for it in &l.items {
-                super::csv_record(&mut out, &csv_row(l, it))?;
-            }
-        }
-    } else if args.items {
-        for l in &letters {
-            for it in &l.items {
-                serde_json::to_writer(&mut out, &ItemRow::new(l, it))?;
-                out.write_all(b"\n")?;
-            }
-        }
-    } else if args.json {
-        for l in &letters {
-            serde_json::to_writer(&mut out, l)?;
-            out.write_all(b"\n")?;
-        }
-    } else {
+    let failed = if !(args.csv || args.items || args.json) {
+        let (letters, failed) = read_reporting(&args.paths)?;
         write_table(&mut out, &letters)?;
-    }
+        failed
+    } else {
+        // Machine formats stream: a letter is written as soon as it is read.
+        if args.csv {
+            super::csv_record(&mut out, &CSV_HEADER)?;
+        }
+        read_reporting_each(&args.paths, |l| write_letter(&mut out, &args, &l))?
+    };
     out.flush()?;
     Ok(if failed > 0 {
         ExitCode::from(super::EXIT_SOME_FAILED)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One letter in the chosen machine format: CSV rows, item lines or the letter's JSON line.
+fn write_letter(out: &mut impl Write, args: &ParseArgs, l: &Letter) -> Result<()> {
+    if args.csv {
+        for it in &l.items {
+            super::csv_record(&mut *out, &csv_row(l, it))?;
+        }
+    } else if args.items {
+        for it in &l.items {
+            serde_json::to_writer(&mut *out, &ItemRow::new(l, it))?;
+            out.write_all(b"\n")?;
+        }
+    } else {
+        serde_json::to_writer(&mut *out, l)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> {

@@ -580,7 +580,7 @@ pub(super) fn request_text(
     facts.category = kind.as_ref().map(|k| k.category);
     facts.drug_class = kind.as_ref().and_then(|k| k.drug_class);
     let text = ItemText {
-        facts: facts.terms(),
+        facts: facts.terms().into(),
         ..ItemText::from_parts(title, rationale, ca_guideline, reviewer_guideline, summary)
     };
     (text, kind)

@@ -52,7 +52,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     imr::model::ModelFile::check_writable(&a.out)?;
     let (params, theme_params) =
         super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?;
-    let d = data::load(&a.data, a.gold.as_deref())?;
+    let d = data::load(&a.data, a.gold.as_deref(), params.view == View::Case)?;
     let docs: Vec<_> = d.examples.iter().map(|e| e.text.clone()).collect();
     let y: Vec<bool> = d
         .examples

@@ -21,6 +21,7 @@ use crate::letter::{DisputedItem, Letter};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// A part of a disputed item's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -169,30 +170,57 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
 }
 
 /// The texts of one disputed item that features can come from.
+///
+/// Shared, not owned: a letter's clinical summary is held once for all its items, and a copy of
+/// an item's text (for an example, a precedent, a training set) copies no text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ItemText {
-    pub title: String,
-    pub rationale: String,
-    pub guidelines: String,
-    pub summary: String,
+    pub title: Arc<str>,
+    pub rationale: Arc<str>,
+    pub guidelines: Arc<str>,
+    pub summary: Arc<str>,
     /// The claims administrator's guideline line alone (also in `guidelines`).
     #[serde(default)]
-    pub claims_guideline: String,
+    pub claims_guideline: Arc<str>,
     /// The request's structured facts as terms ([`RequestFacts::terms`]).
     #[serde(default)]
-    pub facts: Vec<String>,
+    pub facts: Arc<[String]>,
 }
 
 impl ItemText {
     pub fn from_item(letter: &Letter, item: &DisputedItem) -> Self {
+        let summary = letter
+            .clinical_summary
+            .as_deref()
+            .unwrap_or_default()
+            .into();
+        Self::sharing(letter, item, summary)
+    }
+
+    /// The texts of every item of a letter, in item order, the clinical summary held once.
+    pub fn of_letter(letter: &Letter) -> Vec<Self> {
+        let summary: Arc<str> = letter
+            .clinical_summary
+            .as_deref()
+            .unwrap_or_default()
+            .into();
+        letter
+            .items
+            .iter()
+            .map(|item| Self::sharing(letter, item, summary.clone()))
+            .collect()
+    }
+
+    fn sharing(letter: &Letter, item: &DisputedItem, summary: Arc<str>) -> Self {
         ItemText {
-            facts: RequestFacts::from_item(letter, item).terms(),
+            facts: RequestFacts::from_item(letter, item).terms().into(),
+            summary,
             ..Self::from_parts(
                 &item.title,
                 &item.rationale,
                 item.claims_administrator_guideline.as_deref(),
                 item.reviewer_guideline.as_deref(),
-                letter.clinical_summary.as_deref(),
+                None,
             )
         }
     }
@@ -206,23 +234,24 @@ impl ItemText {
         summary: Option<&str>,
     ) -> Self {
         ItemText {
-            title: title.to_string(),
-            rationale: rationale.to_string(),
+            title: title.into(),
+            rationale: rationale.into(),
             guidelines: [ca_guideline, reviewer_guideline]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
-                .join("\n\n"),
-            summary: summary.unwrap_or_default().to_string(),
-            claims_guideline: ca_guideline.unwrap_or_default().to_string(),
-            facts: Vec::new(),
+                .join("\n\n")
+                .into(),
+            summary: summary.unwrap_or_default().into(),
+            claims_guideline: ca_guideline.unwrap_or_default().into(),
+            facts: Arc::default(),
         }
     }
 
     /// A bare rationale (from `imr predict --text`).
     pub fn from_rationale(text: &str) -> Self {
         ItemText {
-            rationale: text.to_string(),
+            rationale: text.into(),
             ..Default::default()
         }
     }
@@ -364,7 +393,7 @@ impl Featurizer {
             if field == Field::Facts {
                 // Each fact whole, its span in the facts joined by spaces (`Field::text`).
                 let mut at = 0;
-                for fact in &doc.facts {
+                for fact in doc.facts.iter() {
                     emit(
                         format!("{}{fact}", field.code()),
                         field,
@@ -453,7 +482,7 @@ impl Featurizer {
                         let mut ids = Vec::new();
                         for (fi, &field) in self.config.fields.iter().enumerate() {
                             if field == Field::Facts {
-                                for fact in &d.facts {
+                                for fact in d.facts.iter() {
                                     let w = local.word(fact, false, prefix);
                                     ids.push(local.gram(fi as u8, &[w]));
                                 }
@@ -692,12 +721,13 @@ mod tests {
             .unwrap();
             let docs: Vec<ItemText> = (0..600)
                 .map(|i| ItemText {
-                    title: format!("MRI knee {}", i % 7),
+                    title: format!("MRI knee {}", i % 7).into(),
                     rationale: format!(
                         "No red flags at L{}-S1 without relief {i}. The ACOEM guidelines recommend MRI for red flags{}. The request is not medically necessary.",
                         i % 5,
                         if i % 3 == 0 { " only" } else { "" }
-                    ),
+                    )
+                    .into(),
                     facts: (0..i % 3).map(|k| format!("age_{k}0s")).collect(),
                     ..Default::default()
                 })

@@ -2,7 +2,7 @@
 
 use crate::features::ItemText;
 use crate::gold::Gold;
-use crate::letter::{Decision, Letter};
+use crate::letter::{Decision, DisputedItem, Letter};
 use crate::treatment::TreatmentKind;
 
 #[derive(Debug, Clone)]
@@ -22,18 +22,29 @@ pub fn examples(letters: &[Letter], gold: Option<&Gold>) -> Vec<Example> {
     letters
         .iter()
         .flat_map(|l| {
-            l.items.iter().map(move |it| Example {
-                case_number: l.case_number.clone(),
-                item: it.number,
-                title: it.title.clone(),
-                kind: it.kind.clone(),
-                decision: it.decision,
-                text: ItemText::from_item(l, it),
-                themes: gold
-                    .and_then(|g| g.get(&l.case_number, it.number))
-                    .filter(|g| !g.themes.is_empty())
-                    .map(|g| g.themes.clone()),
-            })
+            let texts = ItemText::of_letter(l);
+            l.items
+                .iter()
+                .zip(texts)
+                .map(move |(it, text)| Example::of(l, it, text, gold))
         })
         .collect()
+}
+
+impl Example {
+    /// One item of a letter with its text (from [`ItemText::of_letter`]), joined to gold themes.
+    pub fn of(letter: &Letter, item: &DisputedItem, text: ItemText, gold: Option<&Gold>) -> Self {
+        Example {
+            case_number: letter.case_number.clone(),
+            item: item.number,
+            title: item.title.clone(),
+            kind: item.kind.clone(),
+            decision: item.decision,
+            text,
+            themes: gold
+                .and_then(|g| g.get(&letter.case_number, item.number))
+                .filter(|g| !g.themes.is_empty())
+                .map(|g| g.themes.clone()),
+        }
+    }
 }

@@ -112,39 +112,73 @@ impl Reader {
     /// Reads many letters on the current rayon pool's number of threads, keeping input order: one result per
     /// file. Each thread keeps one worker, started on its first PDF and again after one dies.
     pub fn read_all(&self, paths: &[PathBuf], progress: impl Fn() + Sync) -> Vec<Result<Letter>> {
+        let mut out = Vec::with_capacity(paths.len());
+        self.read_each(paths, progress, |r| {
+            out.push(r);
+            std::ops::ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// [`Reader::read_all`] as a stream: `sink` takes each file's result in input order as soon as
+    /// it and those before it are read, so only the letters read ahead of a slow one are held.
+    /// `sink` may stop the reading (a closed output).
+    pub fn read_each(
+        &self,
+        paths: &[PathBuf],
+        progress: impl Fn() + Sync,
+        mut sink: impl FnMut(Result<Letter>) -> std::ops::ControlFlow<()>,
+    ) {
+        use std::collections::BTreeMap;
         use std::sync::atomic::{AtomicUsize, Ordering};
-        use std::sync::Mutex;
         let threads = rayon::current_num_threads().clamp(1, paths.len().max(1));
         let next = AtomicUsize::new(0);
-        let slots: Vec<Mutex<Option<Result<Letter>>>> =
-            paths.iter().map(|_| Mutex::new(None)).collect();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Letter>)>(threads * 4);
         std::thread::scope(|s| {
             for _ in 0..threads {
-                s.spawn(|| {
+                let tx = tx.clone();
+                let (next, progress) = (&next, &progress);
+                s.spawn(move || {
                     let mut worker = None;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(path) = paths.get(i) else { break };
                         let r = self.read_one(path, &mut worker);
-                        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
                         progress();
+                        if tx.send((i, r)).is_err() {
+                            break;
+                        }
                     }
                 });
             }
-        });
-        slots
-            .into_iter()
-            .zip(paths)
-            .map(|(slot, p)| {
-                let r = slot.into_inner().unwrap_or_else(|e| e.into_inner());
-                r.unwrap_or_else(|| {
+            drop(tx);
+            // Results arrive in any order; each is passed on once all before it have been.
+            let mut early = BTreeMap::new();
+            let mut due = 0;
+            for (i, r) in rx.iter() {
+                early.insert(i, r);
+                while let Some(r) = early.remove(&due) {
+                    due += 1;
+                    if sink(r).is_break() {
+                        // Threads stop at their next send, once `rx` is gone.
+                        next.store(paths.len(), Ordering::Relaxed);
+                        return;
+                    }
+                }
+            }
+            // A thread that died (it cannot, short of a bug) leaves its file unread, not skipped.
+            for (i, p) in paths.iter().enumerate().skip(due) {
+                let r = early.remove(&i).unwrap_or_else(|| {
                     Err(Error::ReaderCrashed {
                         path: p.clone(),
                         cause: "not read".into(),
                     })
-                })
-            })
-            .collect()
+                });
+                if sink(r).is_break() {
+                    return;
+                }
+            }
+        });
     }
 
     /// One letter from bytes in memory (an upload, a fuzzer's input): the same route as a file's, PDFs
@@ -246,6 +280,62 @@ mod tests {
     use proptest::prelude::*;
 
     const SEED: &str = include_str!("../../data/letters/003_ef80428068f9a7a4.txt");
+
+    /// Letters and missing files interleaved: results come in input order, and a sink that stops
+    /// gets nothing more.
+    #[test]
+    fn read_each_keeps_input_order_and_stops_when_asked() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/letters");
+        let mut letters: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        letters.sort();
+        let paths: Vec<PathBuf> = (0..40)
+            .map(|i| match i % 3 {
+                0 => dir.join(format!("missing-{i}.txt")),
+                _ => letters[i % letters.len()].clone(),
+            })
+            .collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let mut seen = Vec::new();
+        pool.install(|| {
+            Reader::new().read_each(
+                &paths,
+                || {},
+                |r| {
+                    seen.push(match r {
+                        Ok(l) => l.source,
+                        Err(e) => e.to_string(),
+                    });
+                    std::ops::ControlFlow::Continue(())
+                },
+            )
+        });
+        assert_eq!(seen.len(), paths.len());
+        for (s, p) in seen.iter().zip(&paths) {
+            let name = p.file_name().unwrap().to_string_lossy();
+            assert!(s.contains(name.as_ref()), "{s} is not {name}");
+        }
+        let mut taken = 0;
+        pool.install(|| {
+            Reader::new().read_each(
+                &paths,
+                || {},
+                |_| {
+                    taken += 1;
+                    match taken {
+                        5 => std::ops::ControlFlow::Break(()),
+                        _ => std::ops::ControlFlow::Continue(()),
+                    }
+                },
+            )
+        });
+        assert_eq!(taken, 5);
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]

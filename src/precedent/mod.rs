@@ -83,9 +83,11 @@ pub fn precedents(letters: &[Letter]) -> Vec<(Precedent, ItemText)> {
     letters
         .iter()
         .flat_map(|l| {
+            let texts = ItemText::of_letter(l);
             l.items
                 .iter()
-                .map(move |it| (Precedent::from_item(l, it), ItemText::from_item(l, it)))
+                .zip(texts)
+                .map(move |(it, text)| (Precedent::from_item(l, it), text))
         })
         .collect()
 }
