@@ -3,7 +3,7 @@
 //! texts and nothing of the PDFs (its peak memory is comparable with scikit-learn's on the same file).
 //! Run through `scripts/bench-features` or `scripts/bench`.
 //!
-//! Usage: bench_features features|cv|cv-ablation ITEMS.jsonl N
+//! Usage: bench_features features|cv|cv-calibrated|cv-ablation ITEMS.jsonl N
 
 use imr::eval::cv::{cross_validate, CvConfig};
 use imr::features::{FeatureConfig, Featurizer, Field, ItemText};
@@ -26,7 +26,7 @@ fn status_mb(key: &str) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [mode, items, times] = args.as_slice() else {
-        eprintln!("usage: bench_features features|cv|cv-ablation ITEMS.jsonl N");
+        eprintln!("usage: bench_features features|cv|cv-calibrated|cv-ablation ITEMS.jsonl N");
         std::process::exit(2);
     };
     let times: usize = times.parse().expect("N is a number");
@@ -81,15 +81,15 @@ fn main() {
                 docs.len(), tfidf.n_features(), x.nnz(), mb / s, status_mb("VmHWM:")
             );
         }
-        "cv" | "cv-ablation" => {
+        "cv" | "cv-calibrated" | "cv-ablation" => {
             // "cv" is the like-for-like comparison with scikit-learn's one pipeline (no calibration folds: it has
-            // none); "cv-ablation" is what `imr evaluate` runs: calibrated, and the verdict-masked model too.
+            // none); "cv-calibrated" is what `imr evaluate --no-ablation` runs (calibrated); "cv-ablation" is
+            // what `imr evaluate` runs: calibrated, and the verdict-masked model too.
             let ablation = mode == "cv-ablation";
             let t = Instant::now();
             let cfg = CvConfig::new(5, 1, 42, ablation);
-            // Without the ablation, no calibration folds either: scikit-learn's pipeline has none.
             let mut params = OutcomeParams::new(View::Rationale);
-            if !ablation {
+            if mode == "cv" {
                 params = params.calibration_folds(0);
             }
             let params = params.check().expect("params");
