@@ -64,6 +64,13 @@ fn probability(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(a: PredictArgs) -> Result<ExitCode> {
+    if let Some(t) = &a.text {
+        // One short text: the model's parse is most of the time, and the regexes its analysis
+        // needs are compiled meanwhile on another core (each compiled once per process, whoever
+        // asks first).
+        let t = t.clone();
+        std::thread::spawn(move || warm_up(&t));
+    }
     let path = match (&a.model, a.check) {
         (None, true) => Some(PathBuf::from("masked")),
         (m, _) => m.clone(),
@@ -142,6 +149,17 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         similar: a.similar,
     };
     score_rows(&model, &model_name, source.as_mut(), show)
+}
+
+/// Compiles what analysing `text` as a rationale needs, as the built-in models analyse it: the
+/// tokenizer, the guideline-sentence test and the codebook cues that may match it.
+fn warm_up(text: &str) {
+    let cues = imr::features::cues::codebook();
+    let analyzer = imr::analysis::Analyzer::from_config(&Default::default());
+    analyzer.tokens(text);
+    if let Ok(m) = imr::features::cues::CueMatcher::new(&cues) {
+        m.matches(text);
+    }
 }
 
 /// What to show of each scored item.

@@ -169,7 +169,7 @@ impl CueMatcher {
             Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
                     .build(&literals)
                     .map_err(|_| Error::InvalidParam {
                         name: "cues.pattern",
