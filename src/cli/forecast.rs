@@ -2,7 +2,9 @@
 //! clinical summary, the claims administrator's guideline, the structured facts), with its 90% range, the base
 //! rate of its kind, and the terms behind it.
 
-use super::predict::{read_items, request_text, score_rows, Format, Row, Show};
+use super::predict::{
+    needs_whole_input, read_items, request_text, score_rows, AllRows, Format, Row, Show,
+};
 use anyhow::{bail, Context, Result};
 use imr::features::RequestFacts;
 use imr::model::{ItemToScore, View};
@@ -123,12 +125,13 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
             model.outcome.view.name()
         );
     }
-    let (rows, failed) = if let Some(title) = &a.title {
-        (vec![one_request(&a, title)?], 0)
+    let mut source = if let Some(title) = &a.title {
+        AllRows::boxed(vec![one_request(&a, title)?], 0)
     } else if let Some(items) = &a.items {
-        read_items(items)?
+        read_items(items, needs_whole_input(&model))?
     } else if !a.inputs.is_empty() {
-        backtest_rows(&a.inputs)?
+        let (rows, failed) = backtest_rows(&a.inputs)?;
+        AllRows::boxed(rows, failed)
     } else {
         bail!("nothing to forecast: give --title (and --summary, ...), --items FILE, or letters");
     };
@@ -138,7 +141,7 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
         check: None,
         similar: a.similar,
     };
-    score_rows(&model, &model_name, rows, failed, show)
+    score_rows(&model, &model_name, source.as_mut(), show)
 }
 
 /// The request of the flags.

@@ -6,6 +6,7 @@ use imr::features::ItemText;
 use imr::input::Lines;
 use imr::model::{ItemToScore, Prediction, TermWeight};
 use imr::Decision;
+use rayon::prelude::*;
 use serde::Deserialize;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,13 @@ fn probability(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(a: PredictArgs) -> Result<ExitCode> {
+    if let Some(t) = &a.text {
+        // One short text: the model's parse is most of the time, and the regexes its analysis
+        // needs are compiled meanwhile on another core (each compiled once per process, whoever
+        // asks first).
+        let t = t.clone();
+        std::thread::spawn(move || warm_up(&t));
+    }
     let path = match (&a.model, a.check) {
         (None, true) => Some(PathBuf::from("masked")),
         (m, _) => m.clone(),
@@ -76,13 +84,14 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
     }
     let mut rows: Vec<Row> = Vec::new();
     let mut failed = 0;
-    if let Some(t) = &a.text {
+    let mut source: Box<dyn RowSource> = if let Some(t) = &a.text {
         rows.push(Row {
             source: "--text".into(),
             item: ItemToScore::from_rationale(t, 1),
         });
+        AllRows::boxed(rows, failed)
     } else if let Some(path) = &a.items {
-        (rows, failed) = read_items(path)?;
+        read_items(path, needs_whole_input(&model))?
     } else if !a.inputs.is_empty() {
         let (letters, f) = read_reporting(&a.inputs)?;
         failed = f;
@@ -95,6 +104,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
                 });
             }
         }
+        AllRows::boxed(rows, failed)
     } else {
         for line in Lines::new(std::io::stdin().lock()) {
             match line.context("stdin: cannot read")? {
@@ -114,12 +124,21 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         if rows.is_empty() && failed == 0 {
             bail!("no input: give letters, --text, or rationales on stdin");
         }
-    }
+        AllRows::boxed(rows, failed)
+    };
     if a.check {
-        let undecided = rows.iter().filter(|r| r.item.decision.is_none()).count();
+        // The count comes before any item: the whole input is read first.
+        let all = AllRows::drain(source.as_mut())?;
+        let undecided = all
+            .rows
+            .iter()
+            .flatten()
+            .filter(|r| r.item.decision.is_none())
+            .count();
         if undecided > 0 {
             say!("imr: --check: {undecided} items have no stated decision and are not checked");
         }
+        source = Box::new(all);
     }
     let format = Format::new(a.json, a.csv);
     let check = a.check.then_some(a.check_level);
@@ -129,7 +148,18 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         check,
         similar: a.similar,
     };
-    score_rows(&model, &model_name, rows, failed, show)
+    score_rows(&model, &model_name, source.as_mut(), show)
+}
+
+/// Compiles what analysing `text` as a rationale needs, as the built-in models analyse it: the
+/// tokenizer, the guideline-sentence test and the codebook cues that may match it.
+fn warm_up(text: &str) {
+    let cues = imr::features::cues::codebook();
+    let analyzer = imr::analysis::Analyzer::from_config(&Default::default());
+    analyzer.tokens(text);
+    if let Ok(m) = imr::features::cues::CueMatcher::new(&cues) {
+        m.matches(text);
+    }
 }
 
 /// What to show of each scored item.
@@ -143,12 +173,12 @@ pub(super) struct Show {
     pub(super) similar: usize,
 }
 
-/// Scores `rows` with `model` and writes them as they are scored; `failed` inputs were already reported.
+/// Scores the rows of `source` with `model` and writes them as they are scored; inputs that could
+/// not be read were reported as they were read.
 pub(super) fn score_rows(
     model: &imr::model::ModelFile,
     model_name: &str,
-    rows: Vec<Row>,
-    failed: usize,
+    source: &mut dyn RowSource,
     show: Show,
 ) -> Result<ExitCode> {
     let Show {
@@ -157,6 +187,8 @@ pub(super) fn score_rows(
         check,
         similar,
     } = show;
+    // The first rows are read before anything else is said, as the whole input once was.
+    let first = source.next_rows()?;
     // A rationale model keeps no precedents: the built-in case model's training items serve.
     let fallback = match (similar, &model.precedents) {
         (0, _) | (_, Some(_)) => None,
@@ -166,9 +198,9 @@ pub(super) fn score_rows(
     if similar > 0 && precedents.precedents.is_none() {
         bail!("{model_name} keeps no precedents: --similar needs a case model trained by this imr");
     }
-    if rows.is_empty() {
+    let Some(first) = first else {
         bail!("no item to score");
-    }
+    };
     // An item with none of the text the model's view reads gets no score (its row says why); say what that
     // view reads (a case-view model given rationale text, a letter item without a rationale).
     let view = model.outcome.view;
@@ -183,13 +215,13 @@ pub(super) fn score_rows(
     } else {
         "; a request without a rationale is forecast by `imr forecast`"
     };
-    for r in rows.iter().filter(|r| !model.reads(&r.item.text)) {
-        say!(
-            "imr: {}: nothing for the {} view of {model_name} to read (it reads {names}){hint}",
-            r.source,
-            view.name()
-        );
-    }
+    let unread = |rows: &[Row]| {
+        for r in rows.iter().filter(|r| !model.reads(&r.item.text)) {
+            let (source, view) = (&r.source, view.name());
+            let what = format!("the {view} view of {model_name}");
+            say!("imr: {source}: nothing for {what} to read (it reads {names}){hint}");
+        }
+    };
     // The fitted themes (an untrained one has no score).
     let mut ids: Vec<String> = model
         .themes
@@ -199,47 +231,58 @@ pub(super) fn score_rows(
         .collect();
     ids.sort_unstable();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    write_header(&mut out, format, &ids, check.is_some())?;
-    let f = model.outcome.featurizer()?;
+    let scorer = model.scorer()?;
+    let f = scorer.featurizer();
     // Scored in chunks and written as they come: memory follows the chunk, not the input, and output starts at
     // once. Each item's scores and explanations depend on it alone (tested in model::predict), so the chunking
     // changes nothing in the output.
-    let pb = super::progress::bar(rows.len(), "predict");
-    let mut rows = rows.into_iter();
-    loop {
-        let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect();
-        if chunk.is_empty() {
-            break;
+    let pb = super::progress::bar(0, "predict");
+    let mut batch = Some(first);
+    let mut header = false;
+    while let Some(rows) = batch {
+        unread(&rows);
+        if !header {
+            write_header(&mut out, format, &ids, check.is_some())?;
+            header = true;
         }
-        let items: Vec<ItemToScore> = chunk.into_iter().map(|r| r.item).collect();
-        let texts: Vec<ItemText> = if check.is_some() || similar > 0 {
-            items.iter().map(|i| i.text.clone()).collect()
-        } else {
-            Vec::new()
-        };
-        let mut preds = model.predict(items, top)?;
-        if let Some(level) = check {
-            for (p, text) in preds.iter_mut().zip(&texts) {
-                if let (Some(d), Some(po)) = (p.decision, p.p_overturned) {
-                    let c = imr::model::Check::new(&model.outcome, &f, text, d, po, level, 2);
-                    p.check = Some(c);
+        pb.inc_length(rows.len() as u64);
+        let mut rows = rows.into_iter();
+        loop {
+            let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let items: Vec<ItemToScore> = chunk.into_iter().map(|r| r.item).collect();
+            let texts: Vec<ItemText> = if check.is_some() || similar > 0 {
+                items.iter().map(|i| i.text.clone()).collect()
+            } else {
+                Vec::new()
+            };
+            let mut preds = scorer.predict(items, top)?;
+            if let Some(level) = check {
+                for (p, text) in preds.iter_mut().zip(&texts) {
+                    if let (Some(d), Some(po)) = (p.decision, p.p_overturned) {
+                        let c = imr::model::Check::new(&model.outcome, f, text, d, po, level, 2);
+                        p.check = Some(c);
+                    }
                 }
             }
-        }
-        if similar > 0 {
-            for (p, text) in preds.iter_mut().zip(&texts) {
-                let case = p.case_number.as_deref();
-                p.similar = precedents.similar(text, p.category, similar, case);
+            if similar > 0 {
+                for (p, text) in preds.iter_mut().zip(&texts) {
+                    let case = p.case_number.as_deref();
+                    p.similar = precedents.similar(text, p.category, similar, case);
+                }
             }
+            for p in &preds {
+                write_prediction(&mut out, format, &ids, top, p, check.is_some())?;
+            }
+            pb.inc(preds.len() as u64);
         }
-        for p in &preds {
-            write_prediction(&mut out, format, &ids, top, p, check.is_some())?;
-        }
-        pb.inc(preds.len() as u64);
+        batch = source.next_rows()?;
     }
     pb.finish_and_clear();
     out.flush()?;
-    Ok(if failed > 0 {
+    Ok(if source.failed() > 0 {
         ExitCode::from(super::EXIT_SOME_FAILED)
     } else {
         ExitCode::SUCCESS
@@ -592,8 +635,67 @@ pub(super) struct Row {
     pub(super) item: ItemToScore,
 }
 
+/// Where the rows to score come from, a batch at a time.
+pub(super) trait RowSource {
+    /// The next rows, none empty (None at the end); lines that cannot be read are reported as they
+    /// are.
+    fn next_rows(&mut self) -> Result<Option<Vec<Row>>>;
+    /// How many inputs could not be read so far.
+    fn failed(&self) -> usize;
+}
+
+/// Rows all read before scoring (letters, --text, stdin, or --items where the whole input is
+/// needed).
+pub(super) struct AllRows {
+    rows: Option<Vec<Row>>,
+    failed: usize,
+}
+
+impl AllRows {
+    pub(super) fn boxed(rows: Vec<Row>, failed: usize) -> Box<dyn RowSource> {
+        Box::new(AllRows {
+            rows: Some(rows).filter(|r| !r.is_empty()),
+            failed,
+        })
+    }
+
+    /// Every row of `source`, read now.
+    fn drain(source: &mut dyn RowSource) -> Result<AllRows> {
+        let mut rows = Vec::new();
+        while let Some(more) = source.next_rows()? {
+            rows.extend(more);
+        }
+        Ok(AllRows {
+            rows: Some(rows).filter(|r| !r.is_empty()),
+            failed: source.failed(),
+        })
+    }
+}
+
+impl RowSource for AllRows {
+    fn next_rows(&mut self) -> Result<Option<Vec<Row>>> {
+        Ok(self.rows.take())
+    }
+    fn failed(&self) -> usize {
+        self.failed
+    }
+}
+
+/// Whether `model` reads the structured facts, whose `items_disputed` counts the rows of an item's
+/// case number in the whole input: then the input is read whole before scoring, else a batch at a
+/// time.
+pub(super) fn needs_whole_input(model: &imr::model::ModelFile) -> bool {
+    let facts = imr::features::Field::Facts;
+    model.outcome.features.fields.contains(&facts)
+        || model
+            .themes
+            .as_ref()
+            .is_some_and(|t| t.features.fields.contains(&facts))
+}
+
 /// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the others kept.
-pub(super) fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
+/// Read a batch at a time, each batch's lines parsed on all cores; with `whole`, all at once.
+pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
@@ -607,23 +709,18 @@ pub(super) fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
     } else {
         path.display().to_string()
     };
-    let (mut inputs, mut failed) = (Vec::new(), 0);
-    for line in Lines::new(reader) {
-        let (n, line) = line.with_context(|| format!("{name}: cannot read"))?;
-        let parsed = line.and_then(|l| match l.trim() {
-            "" => Ok(None),
-            _ => serde_json::from_str::<ItemInput>(&l)
-                .map(Some)
-                .map_err(|e| e.to_string()),
-        });
-        match parsed {
-            Ok(None) => {}
-            Ok(Some(r)) => inputs.push((n, r)),
-            Err(e) => {
-                failed += 1;
-                say!("imr: {name}:{n}: {e}");
-            }
-        }
+    let mut lines = ItemLines {
+        lines: Lines::new(reader),
+        name,
+        failed: 0,
+        done: false,
+    };
+    if !whole {
+        return Ok(Box::new(lines));
+    }
+    let mut inputs = Vec::new();
+    while let Some(batch) = lines.next_inputs()? {
+        inputs.extend(batch);
     }
     // Rows of one case number are the items one application disputes.
     let mut per_case: std::collections::HashMap<String, usize> = Default::default();
@@ -632,6 +729,7 @@ pub(super) fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
             *per_case.entry(c.clone()).or_default() += 1;
         }
     }
+    let name = &lines.name;
     let rows = inputs
         .into_iter()
         .map(|(n, r)| {
@@ -642,5 +740,84 @@ pub(super) fn read_items(path: &Path) -> Result<(Vec<Row>, usize)> {
             }
         })
         .collect();
-    Ok((rows, failed))
+    Ok(AllRows::boxed(rows, lines.failed))
+}
+
+/// Lines read in batches.
+struct ItemLines {
+    lines: Lines<Box<dyn BufRead>>,
+    name: String,
+    failed: usize,
+    done: bool,
+}
+
+/// Lines read and parsed at a time.
+const LINES: usize = 8192;
+
+impl ItemLines {
+    /// The next batch's items with their line numbers (None at the end), bad lines reported.
+    fn next_inputs(&mut self) -> Result<Option<Vec<(usize, ItemInput)>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut batch = Vec::with_capacity(LINES);
+        while batch.len() < LINES {
+            let Some(line) = self.lines.next() else {
+                self.done = true;
+                break;
+            };
+            let (n, line) = line.with_context(|| format!("{}: cannot read", self.name))?;
+            batch.push((n, line));
+        }
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        let parsed: Vec<(usize, Result<Option<ItemInput>, String>)> = batch
+            .into_par_iter()
+            .map(|(n, line)| {
+                let parsed = line.and_then(|l| match l.trim() {
+                    "" => Ok(None),
+                    _ => serde_json::from_str::<ItemInput>(&l)
+                        .map(Some)
+                        .map_err(|e| e.to_string()),
+                });
+                (n, parsed)
+            })
+            .collect();
+        let mut inputs = Vec::with_capacity(parsed.len());
+        for (n, p) in parsed {
+            match p {
+                Ok(None) => {}
+                Ok(Some(r)) => inputs.push((n, r)),
+                Err(e) => {
+                    self.failed += 1;
+                    say!("imr: {}:{n}: {e}", self.name);
+                }
+            }
+        }
+        Ok(Some(inputs))
+    }
+}
+
+impl RowSource for ItemLines {
+    fn next_rows(&mut self) -> Result<Option<Vec<Row>>> {
+        while let Some(inputs) = self.next_inputs()? {
+            let name = &self.name;
+            // No model read this way reads the facts, so no count of a case's rows is made.
+            let rows: Vec<Row> = inputs
+                .into_par_iter()
+                .map(|(n, r)| Row {
+                    source: format!("{name}:{n}"),
+                    item: r.into_item(n, None),
+                })
+                .collect();
+            if !rows.is_empty() {
+                return Ok(Some(rows));
+            }
+        }
+        Ok(None)
+    }
+    fn failed(&self) -> usize {
+        self.failed
+    }
 }

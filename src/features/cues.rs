@@ -8,10 +8,14 @@
 //! the case ("there is no documentation that first-line treatment failed"); only the second is a reason.
 
 use crate::error::{Error, Result};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
+use regex_automata::meta::Regex as MetaRegex;
+use regex_automata::{Anchored, Input};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 /// Where a cue is looked for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,44 +55,147 @@ pub fn is_guideline_sentence(sentence: &str) -> bool {
     guide.is_match(sentence) && !case.is_match(sentence)
 }
 
-/// Compiled cues.
+/// Compiled cues. Each text is first searched once for the literals every match of a cue must
+/// begin and end with (one Aho-Corasick pass over all cues); a cue's regex then runs only on the
+/// sentences that have both, as most cues match few sentences and a regex pass per cue and
+/// sentence cost more than all else.
 #[derive(Debug, Clone)]
 pub struct CueMatcher {
-    cues: Vec<(String, Regex, CueScope)>,
+    inner: Arc<Compiled>,
 }
+
+#[derive(Debug)]
+struct Compiled {
+    cues: Vec<OneCue>,
+    /// The literals of every filtered side of every cue, lowercased.
+    literals: Option<AhoCorasick>,
+    /// For each literal, the cues and sides (0: start, 1: end) it is a literal of.
+    owners: Vec<Vec<(u32, u8)>>,
+    any_case_scope: bool,
+}
+
+#[derive(Debug)]
+struct OneCue {
+    name: String,
+    scope: CueScope,
+    pattern: String,
+    /// Compiled at the first text that may match it: a process compiles only the cues it needs.
+    re: OnceLock<MetaRegex>,
+    /// Whether a match must begin (0) and end (1) with one of this cue's literals.
+    filtered: [bool; 2],
+}
+
+/// Where literals occur in a text: (start, end) byte offsets.
+type Spans = Vec<(usize, usize)>;
+
+/// Characters outside ASCII that match an ASCII letter case-insensitively (LONG S, KELVIN SIGN): a
+/// text with one is searched without the literal filter, which compares ASCII-lowercased bytes.
+const FOLDS_TO_ASCII: [char; 2] = ['\u{17F}', '\u{212A}'];
+
+/// Processes compile the same cue lists again and again (a model's check, then its featurizers):
+/// kept.
+static CACHE: Mutex<Vec<(Vec<Cue>, CueMatcher)>> = Mutex::new(Vec::new());
 
 impl CueMatcher {
     pub fn new(cues: &[Cue]) -> Result<Self> {
-        let cues = cues
-            .iter()
-            .map(|c| {
-                if c.name.is_empty() || c.name.contains(char::is_whitespace) {
-                    return Err(Error::InvalidParam {
-                        name: "cues.name",
-                        value: c.name.clone(),
-                        reason: "must be one word",
-                    });
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, m)) = cache.iter().find(|(c, _)| c == cues) {
+            return Ok(m.clone());
+        }
+        let m = Self::compile(cues)?;
+        if cache.len() >= 8 {
+            cache.remove(0);
+        }
+        cache.push((cues.to_vec(), m.clone()));
+        Ok(m)
+    }
+
+    fn compile(cues: &[Cue]) -> Result<Self> {
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<(u32, u8)>> = Vec::new();
+        let mut compiled = Vec::with_capacity(cues.len());
+        for (k, c) in cues.iter().enumerate() {
+            if c.name.is_empty() || c.name.contains(char::is_whitespace) {
+                return Err(Error::InvalidParam {
+                    name: "cues.name",
+                    value: c.name.clone(),
+                    reason: "must be one word",
+                });
+            }
+            let invalid = || Error::InvalidParam {
+                name: "cues.pattern",
+                value: c.pattern.clone(),
+                reason: "is not a valid regular expression",
+            };
+            // The codebook's patterns are known to compile (tested): they wait for a text that
+            // needs them.
+            let re = OnceLock::new();
+            if !CODEBOOK.iter().any(|b| b.pattern == c.pattern) {
+                let _ = re.set(build(&c.pattern).map_err(|_| invalid())?);
+            }
+            let hir = regex_syntax::parse(&c.pattern).map_err(|_| invalid())?;
+            let mut filtered = [false; 2];
+            for (side, kind) in [ExtractKind::Prefix, ExtractKind::Suffix]
+                .into_iter()
+                .enumerate()
+            {
+                let Some(lits) = side_literals(&hir, kind) else {
+                    continue;
+                };
+                filtered[side] = true;
+                for l in lits {
+                    let at = match literals.iter().position(|x| *x == l) {
+                        Some(at) => at,
+                        None => {
+                            literals.push(l);
+                            owners.push(Vec::new());
+                            literals.len() - 1
+                        }
+                    };
+                    owners[at].push((k as u32, side as u8));
                 }
-                // The bounded gaps ("no ... [^.]{0,100} ... relief") make large lazy DFAs: with the default 2 MB cache
-                // the DFA was rebuilt over and over (70% of predict's time); with 8 MB, `imr predict` on 2,848
-                // rationales takes 1.06 s, not 1.59 s (same output).
-                regex::RegexBuilder::new(&format!("(?i){}", c.pattern))
-                    .dfa_size_limit(8 << 20)
-                    .build()
-                    .map(|re| (c.name.clone(), re, c.scope))
+            }
+            compiled.push(OneCue {
+                name: c.name.clone(),
+                scope: c.scope,
+                pattern: c.pattern.clone(),
+                re,
+                filtered,
+            });
+        }
+        let literals = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::Standard)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(&literals)
                     .map_err(|_| Error::InvalidParam {
                         name: "cues.pattern",
-                        value: c.pattern.clone(),
-                        reason: "is not a valid regular expression",
-                    })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(CueMatcher { cues })
+                        value: String::new(),
+                        reason: "has too many literals",
+                    })?,
+            )
+        };
+        Ok(CueMatcher {
+            inner: Arc::new(Compiled {
+                any_case_scope: compiled.iter().any(|c| c.scope == CueScope::CaseSentences),
+                cues: compiled,
+                literals,
+                owners,
+            }),
+        })
+    }
+
+    /// Whether some cue looks only at case sentences ([`CueMatcher::matches_in`] needs them).
+    pub(crate) fn needs_case_sentences(&self) -> bool {
+        self.inner.any_case_scope
     }
 
     /// Every match in `text`, cue by cue: the cue's name and its span in `text`.
     pub fn matches<'a>(&'a self, text: &'a str) -> Vec<(&'a str, Range<usize>)> {
-        let case: Vec<Range<usize>> = if self.cues.iter().any(|c| c.2 == CueScope::CaseSentences) {
+        let case: Vec<Range<usize>> = if self.needs_case_sentences() {
             super::sentences(text)
                 .into_iter()
                 .filter(|r| !is_guideline_sentence(&text[r.clone()]))
@@ -96,26 +203,150 @@ impl CueMatcher {
         } else {
             Vec::new()
         };
+        self.matches_in(text, &case)
+    }
+
+    /// [`CueMatcher::matches`] given `text`'s case sentences (those that are no guideline
+    /// sentence).
+    pub(crate) fn matches_in<'a>(
+        &'a self,
+        text: &'a str,
+        case: &[Range<usize>],
+    ) -> Vec<(&'a str, Range<usize>)> {
+        let c = &*self.inner;
+        // Where each cue's literals occur, per side; None: every cue may match anywhere.
+        let mut found: Option<Vec<[Spans; 2]>> = None;
+        if let Some(ac) = &c.literals {
+            if !text.contains(FOLDS_TO_ASCII) {
+                let lower = text.to_ascii_lowercase();
+                let mut f: Vec<[Spans; 2]> = vec![Default::default(); c.cues.len()];
+                for m in ac.find_overlapping_iter(lower.as_bytes()) {
+                    for &(k, side) in &c.owners[m.pattern().as_usize()] {
+                        f[k as usize][side as usize].push((m.start(), m.end()));
+                    }
+                }
+                found = Some(f);
+            }
+        }
+        let may_match = |k: usize, p: &Range<usize>| match &found {
+            None => true,
+            Some(f) => (0..2).all(|side| {
+                !c.cues[k].filtered[side]
+                    || f[k][side].iter().any(|&(s, e)| s >= p.start && e <= p.end)
+            }),
+        };
         let whole = 0..text.len();
         let mut out = Vec::new();
-        for (name, re, scope) in &self.cues {
-            let parts = if *scope == CueScope::CaseSentences {
-                &case[..]
+        for (k, cue) in c.cues.iter().enumerate() {
+            let parts = if cue.scope == CueScope::CaseSentences {
+                case
             } else {
                 std::slice::from_ref(&whole)
             };
-            for p in parts {
-                out.extend(re.find_iter(&text[p.clone()]).map(|m| {
-                    (
-                        name.as_str(),
-                        shown(text, p.start + m.start()..p.start + m.end()),
-                    )
-                }));
+            // Every match begins where one of the cue's first literals does, and ends where one of
+            // its last literals does: the starts to try, in order, and the literals' spans that
+            // may end a match.
+            let bounds: Option<(Vec<usize>, &Spans)> = match &found {
+                Some(f) if cue.filtered[0] => {
+                    let mut s: Vec<usize> = f[k][0].iter().map(|&(s, _)| s).collect();
+                    s.sort_unstable();
+                    s.dedup();
+                    Some((s, &f[k][1]))
+                }
+                _ => None,
+            };
+            for p in parts.iter().filter(|p| may_match(k, p)) {
+                let re = cue
+                    .re
+                    .get_or_init(|| build(&cue.pattern).expect("a codebook cue compiles"));
+                let hay = &text[p.clone()];
+                let mut push = |m: regex_automata::Match| {
+                    let span = shown(text, p.start + m.start()..p.start + m.end());
+                    out.push((cue.name.as_str(), span));
+                };
+                match &bounds {
+                    // Anchored at each possible start: the leftmost match is the first found, as
+                    // an unanchored search finds it, with none of the lazy DFA states that
+                    // tracking every start at once builds (the bounded gaps made thousands). A
+                    // match holds one of the last literals whole, so it ends by the furthest one
+                    // that starts at or after its start; the search stops there (look-around still
+                    // sees the whole sentence).
+                    Some((starts, ends)) => {
+                        let mut at = 0;
+                        for &s in starts.iter().filter(|&&s| s >= p.start && s < p.end) {
+                            if s - p.start < at {
+                                continue;
+                            }
+                            let end = if cue.filtered[1] {
+                                match ends
+                                    .iter()
+                                    .filter(|&&(b, e)| b >= s && e <= p.end)
+                                    .map(|&(_, e)| e)
+                                    .max()
+                                {
+                                    Some(e) => e,
+                                    None => break,
+                                }
+                            } else {
+                                p.end
+                            };
+                            let input = Input::new(hay)
+                                .range(s - p.start..end - p.start)
+                                .anchored(Anchored::Yes);
+                            if let Some(m) = re.search(&input) {
+                                at = m.end();
+                                push(m);
+                            }
+                        }
+                    }
+                    None => re.find_iter(hay).for_each(&mut push),
+                }
             }
         }
         out
     }
 }
+
+/// A cue's regex: case-insensitive. The bounded gaps ("no ... [^.]{0,100} ... relief") make large
+/// lazy DFAs: with the default cache the DFA was rebuilt over and over, so it gets a larger one.
+/// Built as `regex::RegexBuilder` builds a `Regex` (the same engine and limits), for its anchored
+/// search.
+fn build(pattern: &str) -> std::result::Result<MetaRegex, Box<regex_automata::meta::BuildError>> {
+    let config = regex_automata::meta::Config::new()
+        .nfa_size_limit(Some(10 << 20))
+        .hybrid_cache_capacity(8 << 20)
+        .match_kind(regex_automata::MatchKind::LeftmostFirst)
+        .utf8_empty(true);
+    MetaRegex::builder()
+        .configure(config)
+        .syntax(regex_automata::util::syntax::Config::new().utf8(true))
+        .build(&format!("(?i){pattern}"))
+        .map_err(Box::new)
+}
+
+/// The literals, ASCII-lowercased, one of which begins (`Prefix`) or ends (`Suffix`) every match
+/// of `hir` (parsed case-sensitively: a case-insensitive match is one up to case, and ASCII case
+/// is what the texts are lowercased by); None where no such list exists or would filter nothing
+/// (an empty literal, a letter outside ASCII, whose case lowercasing bytes does not fold).
+fn side_literals(hir: &regex_syntax::hir::Hir, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
+    let seq = Extractor::new().kind(kind).extract(hir);
+    let lits = seq.literals()?;
+    let mut out: Vec<Vec<u8>> = Vec::with_capacity(lits.len());
+    for l in lits {
+        let b = l.as_bytes();
+        if b.is_empty() || !b.is_ascii() {
+            return None;
+        }
+        let b = b.to_ascii_lowercase();
+        if !out.contains(&b) {
+            out.push(b);
+        }
+    }
+    Some(out)
+}
+
+/// The codebook's cues, built once: their patterns are compiled only when a text needs them.
+static CODEBOOK: LazyLock<Vec<Cue>> = LazyLock::new(codebook);
 
 /// The span of a match as explanations show it: without the context a pattern matches before its cue, the tail of
 /// a word or punctuation (`(^|[^t] )medically necessary` matches "s medically necessary" in "is medically
@@ -357,6 +588,103 @@ mod tests {
             "The diagnoses include a sprain, unspecified, of the right shoulder.",
             "exceeds_limits"
         ));
+    }
+
+    /// The cues one by one, each regex over each part, as matched before the literal filter and
+    /// the anchored searches: the reference the matcher must equal.
+    fn one_by_one(cues: &[Cue], text: &str) -> Vec<(String, Range<usize>)> {
+        let case: Vec<Range<usize>> = crate::features::sentences(text)
+            .into_iter()
+            .filter(|r| !is_guideline_sentence(&text[r.clone()]))
+            .collect();
+        let mut out = Vec::new();
+        for c in cues {
+            let re = regex::RegexBuilder::new(&format!("(?i){}", c.pattern))
+                .build()
+                .unwrap();
+            let whole = 0..text.len();
+            let parts = match c.scope {
+                CueScope::CaseSentences => &case[..],
+                CueScope::Rationale => std::slice::from_ref(&whole),
+            };
+            for p in parts {
+                for m in re.find_iter(&text[p.clone()]) {
+                    let r = p.start + m.start()..p.start + m.end();
+                    out.push((c.name.clone(), shown(text, r)));
+                }
+            }
+        }
+        out
+    }
+
+    /// The filtered, anchored matcher finds what each pattern finds on its own, span for span: on
+    /// varied sentences, with the case, spacing and characters that literal filters get wrong (a
+    /// KELVIN SIGN or LONG S that matches an ASCII letter, curly quotes, accents, repeated starts,
+    /// matches at sentence bounds).
+    #[test]
+    fn the_matcher_finds_what_each_pattern_finds_alone() {
+        let mut cues = codebook();
+        cues.extend(
+            [
+                (
+                    "whole_gap",
+                    r"\b(no|not)\b[^.]{0,20}(relief|benefit)",
+                    CueScope::Rationale,
+                ),
+                (
+                    "any_start",
+                    r"(^|[^t] )medically necessary|\d+ ?% (relief|improvement)",
+                    CueScope::Rationale,
+                ),
+                ("empty_ok", r"x*", CueScope::CaseSentences),
+                ("accent", "caf\u{e9}|na\u{ef}ve", CueScope::CaseSentences),
+            ]
+            .map(|(name, pattern, scope)| Cue {
+                name: name.into(),
+                pattern: pattern.into(),
+                scope,
+            }),
+        );
+        let m = CueMatcher::new(&cues).unwrap();
+        let texts = [
+            "There is NO documentation of functional gains. No relief, no benefit, not none.",
+            "MTUS recommends physical therapy. The patient has not tried a first-line agent!",
+            "No red flag conditions. No significant change since the prior MRI? 50% relief noted.",
+            "Medically necessary: the request is medically necessary and not medically necessary.",
+            "The request is NOT MEDICALLY NECESSARY. It is medically necessary",
+            "No \u{212A}nown \u{17F}ide effects; no drug \u{17F}creen. NO D\u{212A}UG SCREEN.",
+            "\u{201c}Not recommended\u{201d} per ODG. The CAF\u{c9} was na\u{ef}ve; no relief.",
+            "not not not not not not relief benefit relief. Without relief without relief not.",
+            "The rationale for this request was not provided; it is unclear how it would help.",
+            "",
+            "   .  . !",
+            "There was no evidence of patient specific short and long-term goals with the unit.",
+            "Exceeds the guideline: 24 visits, more than 10 sessions, an unspecified rental.",
+            "It is recommended up to 12 weeks; 4 visits per week; no 30% improvement in pain.",
+        ];
+        for t in texts {
+            let got: Vec<(String, Range<usize>)> = m
+                .matches(t)
+                .into_iter()
+                .map(|(n, r)| (n.to_string(), r))
+                .collect();
+            assert_eq!(got, one_by_one(&cues, t), "{t:?}");
+        }
+        // Only two characters outside ASCII match an ASCII letter case-insensitively: the texts
+        // the filter leaves unfiltered.
+        let letter = regex::Regex::new("(?i)[a-z]").unwrap();
+        let folding: Vec<char> = ('\u{80}'..=char::MAX)
+            .filter(|c| letter.is_match(c.encode_utf8(&mut [0; 4])))
+            .collect();
+        assert_eq!(folding, FOLDS_TO_ASCII);
+    }
+
+    /// Every codebook cue compiles: the matcher compiles them only when a text needs them.
+    #[test]
+    fn codebook_cues_compile() {
+        for c in codebook() {
+            assert!(build(&c.pattern).is_ok(), "{}", c.name);
+        }
     }
 
     #[test]

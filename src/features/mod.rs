@@ -7,10 +7,12 @@
 mod count;
 pub mod cues;
 pub mod facts;
+mod shared;
 mod tfidf;
 
 pub use count::TermCounts;
 pub use facts::RequestFacts;
+pub use shared::{Analysis, KnownTerms, SharedFeaturizers};
 pub use tfidf::{
     Columns, DocFreq, Indicators, Norm, SparseRows, TfIdf, TfIdfParams, TfIdfValidParams,
 };
@@ -151,7 +153,7 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
             if at_end || next_starts {
                 let s = text[start..=i].trim();
                 if !s.is_empty() {
-                    let off = start + text[start..].find(s).unwrap_or(0);
+                    let off = start + leading_space(&text[start..]);
                     out.push(off..off + s.len());
                 }
                 start = j;
@@ -163,10 +165,15 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
     }
     let rest = text[start.min(text.len())..].trim();
     if !rest.is_empty() {
-        let off = start + text[start..].find(rest).unwrap_or(0);
+        let off = start + leading_space(&text[start..]);
         out.push(off..off + rest.len());
     }
     out
+}
+
+/// The length of `s`'s leading white space: where its trimmed text begins (no search for it).
+fn leading_space(s: &str) -> usize {
+    s.len() - s.trim_start().len()
 }
 
 /// The texts of one disputed item that features can come from.

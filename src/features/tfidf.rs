@@ -544,6 +544,14 @@ impl TfIdf {
         }
     }
 
+    /// One document's (column, count) pairs, columns ascending and distinct, weighted as
+    /// [`TfIdf::transform_counts`] weighs a row: its columns and values.
+    pub fn weigh_row(&self, row: &[(u32, u32)]) -> (Vec<u32>, Vec<f64>) {
+        let (mut idx, mut val) = (Vec::new(), Vec::new());
+        self.weigh(row, &mut idx, &mut val);
+        (idx, val)
+    }
+
     /// [`TfIdf::weigh_into`], appended to growing buffers.
     fn weigh(&self, row: &[(u32, u32)], out_idx: &mut Vec<u32>, out_val: &mut Vec<f64>) {
         let (i0, v0) = (out_idx.len(), out_val.len());

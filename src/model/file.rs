@@ -197,8 +197,23 @@ impl ModelFile {
 
     /// `bytes` of a model file; `path` names it in errors.
     fn from_slice(bytes: &[u8], path: &Path) -> Result<ModelFile> {
-        let value: serde_json::Value = serde_json::from_slice(crate::input::strip_bom(bytes))
-            .map_err(|e| Error::BadModel {
+        let bytes = crate::input::strip_bom(bytes);
+        let field = |(field, message)| Error::ModelField {
+            path: path.into(),
+            field,
+            message,
+        };
+        // A file of this format parses straight into the model (no field of it is newer than the
+        // format); any other, and any that fails, goes through a JSON value, whose errors name the
+        // version and the field at fault.
+        if let Ok(m) = serde_json::from_slice::<ModelFile>(bytes) {
+            if m.format_version == FORMAT_VERSION {
+                super::check::model(&m).map_err(field)?;
+                return Ok(m);
+            }
+        }
+        let value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| Error::BadModel {
                 path: path.into(),
                 reason: format!("not JSON: {e}"),
             })?;
@@ -219,11 +234,6 @@ impl ModelFile {
             .and_then(|v| v.as_str())
             .unwrap_or_default()
             .to_string();
-        let field = |(field, message)| Error::ModelField {
-            path: path.into(),
-            field,
-            message,
-        };
         super::check::version_fields(&value, &version).map_err(field)?;
         let m: ModelFile = serde_json::from_value(value).map_err(|e| Error::BadModel {
             path: path.into(),
@@ -266,6 +276,26 @@ mod tests {
         let same = std::fs::read(&out).unwrap() == std::fs::read(&path).unwrap();
         let _ = std::fs::remove_file(&out);
         assert!(same, "models/default.json changed on a load and save");
+    }
+
+    /// A file of this format parses straight into the model: the same model as through a JSON
+    /// value, for every built-in model, and a file that fails the straight parse still says why by
+    /// its field.
+    #[test]
+    fn the_straight_parse_is_the_parse_through_a_value() {
+        for (name, _, bytes) in BUILTIN_MODELS {
+            let value: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            let through: ModelFile = serde_json::from_value(value).unwrap();
+            let (straight, _) = ModelFile::builtin_named(name).unwrap().unwrap();
+            assert_eq!(straight, through, "{name}");
+        }
+        let mut v: serde_json::Value =
+            serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
+        v["outcome"]["threshold"] = 2.0.into();
+        let e = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("bad.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("outcome.threshold"), "{e}");
     }
 
     /// Removes every `quotes_apart` (a setting of format 4; how many) and every field of format 5.

@@ -164,6 +164,15 @@ fn block_rows(n: usize) -> usize {
 }
 
 /// x.w + b for every row.
+/// One row's margin: the intercept, then each value times its coefficient, in the row's order.
+fn margin(indices: &[u32], data: &[f64], w: &[f64], b: f64) -> f64 {
+    let mut acc = b;
+    for (&j, &v) in indices.iter().zip(data) {
+        acc += v * w[j as usize];
+    }
+    acc
+}
+
 fn margins(x: RowsView, w: &[f64], b: f64) -> Vec<f64> {
     let (indptr, indices, data) = (x.indptr(), x.indices(), x.data());
     let indptr = indptr.raw_storage();
@@ -174,11 +183,8 @@ fn margins(x: RowsView, w: &[f64], b: f64) -> Vec<f64> {
             let first = blk * block_rows(x.rows());
             for (k, zi) in out.iter_mut().enumerate() {
                 let r = first + k;
-                let mut acc = b;
-                for p in indptr[r]..indptr[r + 1] {
-                    acc += data[p] * w[indices[p] as usize];
-                }
-                *zi = acc;
+                let span = indptr[r]..indptr[r + 1];
+                *zi = margin(&indices[span.clone()], &data[span], w, b);
             }
         });
     z
@@ -493,6 +499,12 @@ impl BinaryLogistic {
 
     pub fn decision_function(&self, x: &SparseRows) -> Vec<f64> {
         margins(x.view(), &self.coefficients, self.intercept)
+    }
+
+    /// The margin of one row given as its columns and values, as
+    /// [`BinaryLogistic::decision_function`] has it.
+    pub fn row_margin(&self, indices: &[u32], data: &[f64]) -> f64 {
+        margin(indices, data, &self.coefficients, self.intercept)
     }
 }
 

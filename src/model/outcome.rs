@@ -493,19 +493,27 @@ pub fn explain_each(
     let spans = f.term_spans(doc);
     let x = tfidf.transform([spans.iter().map(|s| s.term.as_str())]);
     let row = x.outer_view(0).expect("one row");
-    let written = |j: usize| -> TermWeight {
+    let written = |j: usize| -> String {
         let term = &tfidf.vocabulary()[j];
-        let text = spans
+        spans
             .iter()
             .find(|s| &s.term == term)
             .map(|s| s.field.text(doc)[s.span.clone()].to_string())
-            .unwrap_or_default();
-        TermWeight {
-            term: term.clone(),
-            text,
-            weight: 0.0,
-        }
+            .unwrap_or_default()
     };
+    explain_row(tfidf, models, row.indices(), row.data(), written, k)
+}
+
+/// [`explain_each`] for a document's TF-IDF row (`indices`, `values`) already made; `written(j)`
+/// is how the text has the term of column j.
+pub fn explain_row(
+    tfidf: &TfIdf,
+    models: &[&BinaryLogistic],
+    indices: &[u32],
+    values: &[f64],
+    written: impl Fn(usize) -> String,
+    k: usize,
+) -> Vec<(Vec<TermWeight>, Vec<TermWeight>)> {
     // The same words can be several features (the rationale and verdict fields); list each wording once.
     let top = |it: &mut dyn Iterator<Item = &(usize, f64)>| -> Vec<TermWeight> {
         let mut out: Vec<TermWeight> = Vec::new();
@@ -514,8 +522,9 @@ pub fn explain_each(
                 break;
             }
             let t = TermWeight {
+                term: tfidf.vocabulary()[j].clone(),
+                text: written(j),
                 weight: w,
-                ..written(j)
             };
             if !out.iter().any(|o| o.text.eq_ignore_ascii_case(&t.text)) {
                 out.push(t);
@@ -526,9 +535,10 @@ pub fn explain_each(
     models
         .iter()
         .map(|model| {
-            let mut contrib: Vec<(usize, f64)> = row
+            let mut contrib: Vec<(usize, f64)> = indices
                 .iter()
-                .map(|(j, v)| (j, v * model.coefficients[j]))
+                .zip(values)
+                .map(|(&j, &v)| (j as usize, v * model.coefficients[j as usize]))
                 .collect();
             contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             (

@@ -5,7 +5,7 @@ use super::base_rates::BaseRate;
 use super::file::ModelFile;
 use super::outcome::TermWeight;
 use crate::error::Result;
-use crate::features::ItemText;
+use crate::features::{Featurizer, ItemText, KnownTerms, SharedFeaturizers};
 use crate::letter::{Decision, DisputedItem, Letter};
 use crate::treatment::{Category, DrugClass, TreatmentKind};
 use rayon::prelude::*;
@@ -129,18 +129,17 @@ impl ModelFile {
     /// # Ok::<(), imr::Error>(())
     /// ```
     pub fn predict(&self, items: Vec<ItemToScore>, top: usize) -> Result<Vec<Prediction>> {
-        // One featurizer per model (compiling its cues), for the scores and the explanations alike.
+        self.scorer()?.predict(items, top)
+    }
+
+    /// The model's featurizers, made once for many calls of [`Scorer::predict`].
+    pub fn scorer(&self) -> Result<Scorer<'_>> {
         let f = self.outcome.featurizer()?;
         let theme_f = self.themes.as_ref().map(|t| t.featurizer()).transpose()?;
-        let docs: Vec<&ItemText> = items.iter().map(|r| &r.text).collect();
-        let rows: Vec<usize> = (0..docs.len()).collect();
-        let x = self.outcome.transform_rows(&f.count(&docs), &rows);
-        let margins = self.outcome.logistic.decision_function(&x);
-        let p: Vec<f64> = margins.iter().map(|&m| self.outcome.proba(m)).collect();
         // Structured facts are known for any request: only text terms say the model read the item. Only a
         // model that reads facts has such columns to leave out.
         let fact_code = crate::features::Field::Facts.code();
-        let is_fact: Option<Vec<bool>> = self
+        let is_fact = self
             .outcome
             .features
             .fields
@@ -152,117 +151,185 @@ impl ModelFile {
                     .map(|t| t.starts_with(fact_code))
                     .collect()
             });
-        let known: Vec<usize> = x
-            .outer_iterator()
-            .map(|r| match &is_fact {
-                Some(f) => r.indices().iter().filter(|&&j| !f[j as usize]).count(),
-                None => r.nnz(),
-            })
+        Ok(Scorer {
+            model: self,
+            f,
+            theme_f,
+            is_fact,
+        })
+    }
+}
+
+/// A model ready to score ([`ModelFile::scorer`]).
+pub struct Scorer<'m> {
+    model: &'m ModelFile,
+    f: Featurizer,
+    theme_f: Option<Featurizer>,
+    is_fact: Option<Vec<bool>>,
+}
+
+/// One item's scores before the checks: P(Overturned) and each theme's probability.
+struct Scored {
+    prediction: Prediction,
+    p: f64,
+    theme_scores: Vec<f64>,
+}
+
+impl Scorer<'_> {
+    /// The outcome model's featurizer.
+    pub fn featurizer(&self) -> &Featurizer {
+        &self.f
+    }
+
+    /// [`ModelFile::predict`]. Each item is analysed once, for the outcome and the theme models
+    /// alike, on all cores in input order; its explanations come from the terms it was scored by,
+    /// and with `top` 0 none is made.
+    pub fn predict(&self, items: Vec<ItemToScore>, top: usize) -> Result<Vec<Prediction>> {
+        let m = self.model;
+        let mut featurizers = vec![&self.f];
+        featurizers.extend(self.theme_f.as_ref());
+        let shared = SharedFeaturizers::new(featurizers);
+        let scored: Vec<Scored> = items
+            .into_par_iter()
+            .with_min_len(16)
+            .map(|it| self.score(&shared, it, top))
             .collect();
-        // The refits' ranges, for a model trained with them.
-        let intervals: Vec<Option<(f64, f64)>> = match self.outcome.bootstrap {
-            Some(_) => x
-                .outer_iterator()
-                .zip(&margins)
-                .map(|(r, &m)| {
-                    let row: Vec<(usize, f64)> = r.iter().map(|(j, &v)| (j, v)).collect();
-                    self.outcome.interval(m, &row)
-                })
-                .collect(),
-            None => vec![None; margins.len()],
-        };
-        let theme_scores = self
-            .themes
-            .as_ref()
-            .zip(theme_f.as_ref())
-            .map(|(t, tf)| t.predict_proba_rows(&tf.count(&docs), &rows));
         let label = |i: usize| {
-            let it = &items[i];
-            it.case_number.as_ref().map_or_else(
-                || format!("item {}", it.item),
-                |c| format!("case {c}, item {}", it.item),
+            let p = &scored[i].prediction;
+            p.case_number.as_ref().map_or_else(
+                || format!("item {}", p.item),
+                |c| format!("case {c}, item {}", p.item),
             )
         };
+        let p: Vec<f64> = scored.iter().map(|s| s.p).collect();
         check_scores("P(Overturned)", &p, label)?;
-        for (t, k) in self.themes.iter().flat_map(|t| &t.themes).zip(0..) {
-            let scores: Vec<f64> = theme_scores.iter().flatten().map(|s| s[k]).collect();
+        for (t, k) in m.themes.iter().flat_map(|t| &t.themes).zip(0..) {
+            let scores: Vec<f64> = scored.iter().map(|s| s.theme_scores[k]).collect();
             check_scores(&format!("P({})", t.id), &scores, label)?;
         }
-        // Explanations cost more than the scores: one item per task, in input order.
-        Ok(items
-            .into_par_iter()
-            .enumerate()
-            .map(|(i, to_score)| {
-                let kind = to_score.kind();
-                let ItemToScore {
-                    case_number,
-                    item,
-                    title,
-                    decision,
-                    text,
-                    ..
-                } = to_score;
+        Ok(scored.into_iter().map(|s| s.prediction).collect())
+    }
 
-                let abstention = if self.reads(&text) {
-                    self.outcome.abstention(known[i])
+    fn score(&self, shared: &SharedFeaturizers<'_>, to_score: ItemToScore, top: usize) -> Scored {
+        let m = self.model;
+        let o = &m.outcome;
+        let kind = to_score.kind();
+        let ItemToScore {
+            case_number,
+            item,
+            title,
+            decision,
+            text,
+            ..
+        } = to_score;
+        let mut a = shared.analyse(&text);
+        let terms = shared.known_terms(0, &mut a, &o.tfidf, top > 0);
+        let theme_terms = m
+            .themes
+            .as_ref()
+            .filter(|_| self.theme_f.is_some())
+            .map(|tm| (tm, shared.known_terms(1, &mut a, &tm.tfidf, top > 0)));
+        let a = a;
+        let (idx, val) = o.tfidf.weigh_row(&terms.row);
+        let margin = o.logistic.row_margin(&idx, &val);
+        let p = o.proba(margin);
+        let known = match &self.is_fact {
+            Some(f) => idx.iter().filter(|&&j| !f[j as usize]).count(),
+            None => idx.len(),
+        };
+        // The refits' range, for a model trained with them.
+        let interval = o.bootstrap.as_ref().and_then(|_| {
+            let cols = idx.iter().map(|&j| j as usize);
+            let row: Vec<(usize, f64)> = cols.zip(val.iter().copied()).collect();
+            o.interval(margin, &row)
+        });
+        let abstention = if m.reads(&text) {
+            o.abstention(known)
+        } else {
+            Some(super::outcome::NO_TEXT)
+        };
+        let score = abstention.is_none().then_some(p);
+        let interval = interval.filter(|_| score.is_some());
+        let rates = m.base_rates.as_ref();
+        // How the text has each term: the span of its first occurrence.
+        let written = |terms: &KnownTerms, idx: &[u32], j: usize| -> String {
+            let at = idx.binary_search(&(j as u32)).expect("a column of the row");
+            let (field, span) = &terms.first[at];
+            a.text(*field)[span.clone()].to_string()
+        };
+        let (top_overturned, top_upheld) = if abstention.is_some() || top == 0 {
+            // No score, so no terms behind one; or none asked for.
+            Default::default()
+        } else {
+            super::outcome::explain_row(
+                &o.tfidf,
+                &[&o.logistic],
+                &idx,
+                &val,
+                |j| written(&terms, &idx, j),
+                top,
+            )
+            .pop()
+            .expect("one model")
+        };
+        let (themes, theme_scores, scores, evidence) = match theme_terms {
+            Some((tm, terms)) => {
+                let (idx, val) = tm.tfidf.weigh_row(&terms.row);
+                let s: Vec<f64> = tm
+                    .themes
+                    .iter()
+                    .map(|t| super::logistic::sigmoid(t.logistic.row_margin(&idx, &val)))
+                    .collect();
+                let themes = tm.assign_for(&s, decision);
+                let evidence = if top == 0 {
+                    // The assigned themes, each with no term.
+                    themes.iter().map(|t| (t.clone(), Vec::new())).collect()
                 } else {
-                    Some(super::outcome::NO_TEXT)
+                    tm.evidence_row(&themes, &idx, &val, |j| written(&terms, &idx, j), top)
                 };
-                let score = abstention.is_none().then_some(p[i]);
-                let interval = intervals[i].filter(|_| score.is_some());
-                let rates = self.base_rates.as_ref();
-                let (top_overturned, top_upheld) = if abstention.is_none() {
-                    self.outcome.explain(&f, &text, top)
-                } else {
-                    // No score, so no terms behind one.
-                    Default::default()
-                };
-                let (themes, scores, evidence) = match (&self.themes, &theme_scores, &theme_f) {
-                    (Some(tm), Some(s), Some(tf)) => {
-                        let themes = tm.assign_for(&s[i], decision);
-                        let evidence = tm.evidence(tf, &text, &themes, top);
-                        (
-                            themes,
-                            tm.themes
-                                .iter()
-                                .map(|t| t.id.clone())
-                                .zip(s[i].iter().copied())
-                                .collect(),
-                            evidence,
-                        )
-                    }
-                    _ => (Vec::new(), BTreeMap::new(), BTreeMap::new()),
-                };
-                Prediction {
-                    case_number,
-                    item,
-                    title,
-                    category: kind.as_ref().map(|k| k.category),
-                    drug_class: kind.as_ref().and_then(|k| k.drug_class),
-                    treatment: kind.as_ref().map(|k| k.treatment.clone()),
-                    decision,
-                    p_overturned: score,
-                    p_low: interval.map(|i| i.0),
-                    p_high: interval.map(|i| i.1),
-                    predicted: score.map(|p| self.outcome.decide(p)),
-                    abstention: abstention.map(String::from),
-                    known_terms: known[i],
-                    category_base_rate: rates
-                        .zip(kind.as_ref())
-                        .and_then(|(r, k)| r.category(k.category)),
-                    drug_class_base_rate: rates
-                        .zip(kind.as_ref().and_then(|k| k.drug_class))
-                        .and_then(|(r, d)| r.drug_class(d)),
-                    themes,
-                    theme_scores: scores,
-                    theme_evidence: evidence,
-                    top_overturned,
-                    top_upheld,
-                    check: None,
-                    similar: Vec::new(),
-                }
-            })
-            .collect())
+                let named = tm
+                    .themes
+                    .iter()
+                    .map(|t| t.id.clone())
+                    .zip(s.iter().copied())
+                    .collect();
+                (themes, s, named, evidence)
+            }
+            _ => (Vec::new(), Vec::new(), BTreeMap::new(), BTreeMap::new()),
+        };
+        let prediction = Prediction {
+            case_number,
+            item,
+            title,
+            category: kind.as_ref().map(|k| k.category),
+            drug_class: kind.as_ref().and_then(|k| k.drug_class),
+            treatment: kind.as_ref().map(|k| k.treatment.clone()),
+            decision,
+            p_overturned: score,
+            p_low: interval.map(|i| i.0),
+            p_high: interval.map(|i| i.1),
+            predicted: score.map(|p| o.decide(p)),
+            abstention: abstention.map(String::from),
+            known_terms: known,
+            category_base_rate: rates
+                .zip(kind.as_ref())
+                .and_then(|(r, k)| r.category(k.category)),
+            drug_class_base_rate: rates
+                .zip(kind.as_ref().and_then(|k| k.drug_class))
+                .and_then(|(r, d)| r.drug_class(d)),
+            themes,
+            theme_scores: scores,
+            theme_evidence: evidence,
+            top_overturned,
+            top_upheld,
+            check: None,
+            similar: Vec::new(),
+        };
+        Scored {
+            prediction,
+            p,
+            theme_scores,
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::check_nested;
 use super::logistic::{sigmoid, BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
-use super::outcome::{default_tfidf, explain_each, TermWeight};
+use super::outcome::{default_tfidf, explain_each, explain_row, TermWeight};
 use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
 use crate::eval::metrics::best_f1_threshold;
@@ -385,6 +385,35 @@ impl ThemeModels {
         models
             .iter()
             .zip(explain_each(&self.tfidf, &logistic, f, doc, k))
+            .map(|(t, (towards, _))| (t.id.clone(), towards))
+            .collect()
+    }
+
+    /// [`ThemeModels::evidence`] from the document's TF-IDF row already made (`indices`,
+    /// `values`); `written(j)` is how the text has the term of column j.
+    pub fn evidence_row(
+        &self,
+        ids: &[String],
+        indices: &[u32],
+        values: &[f64],
+        written: impl Fn(usize) -> String,
+        k: usize,
+    ) -> BTreeMap<String, Vec<TermWeight>> {
+        let models: Vec<&ThemeModel> = ids
+            .iter()
+            .filter_map(|id| self.themes.iter().find(|t| &t.id == id))
+            .collect();
+        let logistic: Vec<&BinaryLogistic> = models.iter().map(|t| &t.logistic).collect();
+        models
+            .iter()
+            .zip(explain_row(
+                &self.tfidf,
+                &logistic,
+                indices,
+                values,
+                written,
+                k,
+            ))
             .map(|(t, (towards, _))| (t.id.clone(), towards))
             .collect()
     }

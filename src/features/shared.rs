@@ -1,0 +1,345 @@
+//! Scoring's view of the features: one item's text analysed once for several featurizers (a
+//! model's outcome and theme features), each field's tokens, the rationale's sentences and its cue
+//! matches computed once per distinct analyzer and cue list, and each model's terms looked up in
+//! its vocabulary as they are formed, with where each first occurs (what explanations quote). The
+//! same terms as [`Featurizer::terms`], without a string per term or a vocabulary built for the
+//! batch, as training's bulk count (`count.rs`) needs.
+
+use super::cues::is_guideline_sentence;
+use super::{in_any, sentences, Featurizer, Field, ItemText, TfIdf, CUE_CODE};
+use crate::analysis::Token;
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Featurizers that analyse each document together ([`SharedFeaturizers::analyse`]).
+pub struct SharedFeaturizers<'f> {
+    list: Vec<&'f Featurizer>,
+    /// For each featurizer, the first of the list with the same analyzer settings: their tokens
+    /// are one.
+    analyzer: Vec<usize>,
+    /// For each featurizer, the first with the same cues: their matches are one.
+    cues: Vec<usize>,
+}
+
+/// One document as analysed so far: what one featurizer computed, the next reuses.
+pub struct Analysis<'d> {
+    doc: &'d ItemText,
+    texts: Vec<(Field, Cow<'d, str>)>,
+    /// (analyzer, field, tokens)
+    tokens: Vec<(usize, Field, Vec<Token>)>,
+    /// The rationale's sentences, and whether each only restates a guideline.
+    sentences: Option<Vec<(Range<usize>, bool)>>,
+    /// (cue list, matches): each match's cue name and span in the rationale.
+    cues: Vec<(usize, CueMatches)>,
+}
+
+/// Cue matches: each match's cue name and span in the rationale.
+type CueMatches = Vec<(String, Range<usize>)>;
+
+/// A document's terms that a vocabulary knows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KnownTerms {
+    /// (column, count), columns ascending.
+    pub row: Vec<(u32, u32)>,
+    /// Beside each column of `row`, where its term first occurs: its field and its span in that
+    /// field's text (empty when not asked for).
+    pub first: Vec<(Field, Range<usize>)>,
+}
+
+impl<'f> SharedFeaturizers<'f> {
+    pub fn new(list: Vec<&'f Featurizer>) -> Self {
+        let first = |same: &dyn Fn(&Featurizer, &Featurizer) -> bool| -> Vec<usize> {
+            (0..list.len())
+                .map(|i| (0..=i).find(|&j| same(list[j], list[i])).unwrap_or(i))
+                .collect()
+        };
+        let analyzer = first(&|a, b| a.config.analyzer == b.config.analyzer);
+        let cues = first(&|a, b| a.config.cues == b.config.cues);
+        SharedFeaturizers {
+            list,
+            analyzer,
+            cues,
+        }
+    }
+
+    pub fn analyse<'d>(&self, doc: &'d ItemText) -> Analysis<'d> {
+        Analysis {
+            doc,
+            texts: Vec::new(),
+            tokens: Vec::new(),
+            sentences: None,
+            cues: Vec::new(),
+        }
+    }
+
+    /// Featurizer `k`'s terms of the document that `tfidf` knows, and with `spans`, where each
+    /// first occurs. Terms are formed in [`Featurizer::terms`]' order, so the first occurrence is
+    /// the one it lists first.
+    pub fn known_terms(
+        &self,
+        k: usize,
+        a: &mut Analysis<'_>,
+        tfidf: &TfIdf,
+        spans: bool,
+    ) -> KnownTerms {
+        let f = self.list[k];
+        let cfg = &f.config;
+        let ak = self.analyzer[k];
+        let neg = f.analyzer.negation_prefix();
+        let mut hits: Vec<(u32, Field, Range<usize>)> = Vec::new();
+        let mut buf = String::new();
+        let mut look = |buf: &str, field: Field, span: Range<usize>| {
+            if let Some(c) = tfidf.column(buf) {
+                hits.push((c as u32, field, span));
+            }
+        };
+        for &field in &cfg.fields {
+            if field == Field::Facts {
+                // Each fact whole, its span in the facts joined by spaces (`Field::text`).
+                let mut at = 0;
+                for fact in a.doc.facts.iter() {
+                    buf.clear();
+                    buf.push_str(field.code());
+                    buf.push_str(fact);
+                    look(&buf, field, at..at + fact.len());
+                    at += fact.len() + 1;
+                }
+                continue;
+            }
+            let quotes = match field.quote_code() {
+                Some(_) if cfg.quotes_apart => a.guideline_spans(field),
+                _ => Vec::new(),
+            };
+            let tokens = a.tokens(ak, field, f);
+            for (code, in_quotes) in [(Some(field.code()), false), (field.quote_code(), true)] {
+                let Some(code) = code else { continue };
+                if in_quotes && quotes.is_empty() {
+                    continue;
+                }
+                // N-grams run over one segment's tokens: the case sentences' or the quotes'.
+                let toks: Vec<&Token> = tokens
+                    .iter()
+                    .filter(|t| in_any(&quotes, t.from) == in_quotes)
+                    .collect();
+                for n in 1..=cfg.ngram_max {
+                    for (i, gram) in toks.windows(n).enumerate() {
+                        buf.clear();
+                        buf.push_str(code);
+                        for (j, t) in gram.iter().enumerate() {
+                            if j > 0 {
+                                buf.push(' ');
+                            }
+                            if t.negated {
+                                buf.push_str(neg);
+                            }
+                            buf.push_str(&t.text);
+                        }
+                        look(&buf, field, toks[i].from..toks[i + n - 1].to);
+                    }
+                }
+            }
+        }
+        for (name, span) in a.cue_matches(self.cues[k], f) {
+            buf.clear();
+            buf.push_str(CUE_CODE);
+            buf.push_str(name);
+            look(&buf, Field::Rationale, span.clone());
+        }
+        // Stable: each column's first hit stays first.
+        hits.sort_by_key(|h| h.0);
+        let mut out = KnownTerms::default();
+        for (c, field, span) in hits {
+            match out.row.last_mut() {
+                Some((last, n)) if *last == c => *n += 1,
+                _ => {
+                    out.row.push((c, 1));
+                    if spans {
+                        out.first.push((field, span));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+impl<'d> Analysis<'d> {
+    /// A field's text: as computed for its terms, or computed now.
+    pub fn text(&self, field: Field) -> Cow<'_, str> {
+        match self.texts.iter().find(|(f, _)| *f == field) {
+            Some((_, t)) => Cow::Borrowed(t),
+            None => field.text(self.doc),
+        }
+    }
+
+    fn cached_text(&mut self, field: Field) -> usize {
+        match self.texts.iter().position(|(f, _)| *f == field) {
+            Some(i) => i,
+            None => {
+                self.texts.push((field, field.text(self.doc)));
+                self.texts.len() - 1
+            }
+        }
+    }
+
+    /// The tokens of `field` by `f`'s analyzer (`ak`: the first featurizer with its settings).
+    fn tokens(&mut self, ak: usize, field: Field, f: &Featurizer) -> &[Token] {
+        let i = match self
+            .tokens
+            .iter()
+            .position(|(a, fl, _)| *a == ak && *fl == field)
+        {
+            Some(i) => i,
+            None => {
+                let t = self.cached_text(field);
+                let tokens = f.analyzer.tokens(&self.texts[t].1);
+                self.tokens.push((ak, field, tokens));
+                self.tokens.len() - 1
+            }
+        };
+        &self.tokens[i].2
+    }
+
+    fn rationale_sentences(&mut self) -> &[(Range<usize>, bool)] {
+        let r = &self.doc.rationale;
+        self.sentences.get_or_insert_with(|| {
+            sentences(r)
+                .into_iter()
+                .map(|s| {
+                    let quote = is_guideline_sentence(&r[s.clone()]);
+                    (s, quote)
+                })
+                .collect()
+        })
+    }
+
+    /// The guideline-quote sentences of `field`'s text (`Featurizer::quote_spans`).
+    fn guideline_spans(&mut self, field: Field) -> Vec<Range<usize>> {
+        if field == Field::Rationale {
+            return self
+                .rationale_sentences()
+                .iter()
+                .filter(|s| s.1)
+                .map(|s| s.0.clone())
+                .collect();
+        }
+        let t = self.cached_text(field);
+        let text = &self.texts[t].1;
+        sentences(text)
+            .into_iter()
+            .filter(|r| is_guideline_sentence(&text[r.clone()]))
+            .collect()
+    }
+
+    /// `f`'s cue matches in the rationale (`ck`: the first featurizer with its cues).
+    fn cue_matches(&mut self, ck: usize, f: &Featurizer) -> &[(String, Range<usize>)] {
+        let i = match self.cues.iter().position(|(c, _)| *c == ck) {
+            Some(i) => i,
+            None => {
+                let case: Vec<Range<usize>> = if f.cues.needs_case_sentences() {
+                    self.rationale_sentences()
+                        .iter()
+                        .filter(|s| !s.1)
+                        .map(|s| s.0.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let found = f
+                    .cues
+                    .matches_in(&self.doc.rationale, &case)
+                    .into_iter()
+                    .map(|(n, r)| (n.to_string(), r))
+                    .collect();
+                self.cues.push((ck, found));
+                self.cues.len() - 1
+            }
+        };
+        &self.cues[i].1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{cues, FeatureConfig, TermCounts};
+    use linfa::ParamGuard;
+
+    /// The known terms of each featurizer, analysed together, are those of its own terms in the
+    /// vocabulary, with each term's first span as [`Featurizer::term_spans`] lists it; sharing
+    /// changes nothing.
+    #[test]
+    fn shared_analysis_gives_each_featurizer_its_own_terms() {
+        let a =
+            Featurizer::new(FeatureConfig::new(vec![Field::Rationale, Field::Verdict])).unwrap();
+        let b = Featurizer::new(FeatureConfig {
+            quotes_apart: true,
+            ngram_max: 3,
+            cues: cues::codebook(),
+            ..FeatureConfig::new(vec![
+                Field::Rationale,
+                Field::Title,
+                Field::RationaleMasked,
+                Field::Facts,
+            ])
+        })
+        .unwrap();
+        let docs: Vec<ItemText> = (0..40)
+            .map(|i| ItemText {
+                title: format!("MRI knee {}", i % 7),
+                rationale: format!(
+                    "No red flags at L{}-S1 without relief {i}. The ACOEM guidelines recommend \
+                     MRI for red flags{}. There is no documentation of functional gains. The \
+                     request is not medically necessary.",
+                    i % 5,
+                    if i % 3 == 0 { " only" } else { "" }
+                ),
+                facts: (0..i % 3).map(|k| format!("age_{k}0s")).collect(),
+                ..Default::default()
+            })
+            .collect();
+        let shared = SharedFeaturizers::new(vec![&a, &b]);
+        for (k, f) in [&a, &b].into_iter().enumerate() {
+            // A vocabulary of every other term the documents have.
+            let mut counts = TermCounts::new();
+            for d in &docs {
+                counts.push(f.terms(d));
+            }
+            let tfidf = crate::features::TfIdfParams::new()
+                .min_df(crate::features::DocFreq::Count(3))
+                .check_unwrap()
+                .fit(&counts)
+                .unwrap();
+            assert!(tfidf.n_features() < counts.terms().len());
+            for d in &docs {
+                let mut an = shared.analyse(d);
+                if k == 1 {
+                    // The other featurizer first, as scoring does.
+                    shared.known_terms(0, &mut an, &tfidf, false);
+                }
+                let got = shared.known_terms(k, &mut an, &tfidf, true);
+                let spans = f.term_spans(d);
+                let mut want: Vec<(u32, u32)> = Vec::new();
+                let mut cols: Vec<u32> = spans
+                    .iter()
+                    .filter_map(|s| tfidf.column(&s.term).map(|c| c as u32))
+                    .collect();
+                cols.sort_unstable();
+                for c in cols {
+                    match want.last_mut() {
+                        Some((l, n)) if *l == c => *n += 1,
+                        _ => want.push((c, 1)),
+                    }
+                }
+                assert_eq!(got.row, want);
+                for ((c, _), (field, span)) in got.row.iter().zip(&got.first) {
+                    let term = &tfidf.vocabulary()[*c as usize];
+                    let s = spans.iter().find(|s| &s.term == term).unwrap();
+                    assert_eq!((s.field, &s.span), (*field, span), "{term}");
+                    assert_eq!(an.text(*field), s.field.text(d));
+                }
+                assert!(got.row.len() > 3);
+            }
+        }
+    }
+}
