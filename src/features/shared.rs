@@ -286,14 +286,15 @@ mod tests {
         .unwrap();
         let docs: Vec<ItemText> = (0..40)
             .map(|i| ItemText {
-                title: format!("MRI knee {}", i % 7),
+                title: format!("MRI knee {}", i % 7).into(),
                 rationale: format!(
                     "No red flags at L{}-S1 without relief {i}. The ACOEM guidelines recommend \
                      MRI for red flags{}. There is no documentation of functional gains. The \
                      request is not medically necessary.",
                     i % 5,
                     if i % 3 == 0 { " only" } else { "" }
-                ),
+                )
+                .into(),
                 facts: (0..i % 3).map(|k| format!("age_{k}0s")).collect(),
                 ..Default::default()
             })
