@@ -133,8 +133,10 @@ impl Reader {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let threads = rayon::current_num_threads().clamp(1, paths.len().max(1));
         let next = AtomicUsize::new(0);
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Letter>)>(threads * 4);
         std::thread::scope(|s| {
+            // The receiver lives in this closure: leaving it early drops the receiver, so a thread
+            // blocked on a full channel wakes with an error and stops, and the scope can end.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Letter>)>(threads * 4);
             for _ in 0..threads {
                 let tx = tx.clone();
                 let (next, progress) = (&next, &progress);
@@ -291,7 +293,7 @@ mod tests {
             .map(|e| e.unwrap().path())
             .collect();
         letters.sort();
-        let paths: Vec<PathBuf> = (0..40)
+        let paths: Vec<PathBuf> = (0..400)
             .map(|i| match i % 3 {
                 0 => dir.join(format!("missing-{i}.txt")),
                 _ => letters[i % letters.len()].clone(),
