@@ -163,7 +163,6 @@ fn block_rows(n: usize) -> usize {
     n.div_ceil(16).max(2048)
 }
 
-/// x.w + b for every row.
 /// One row's margin: the intercept, then each value times its coefficient, in the row's order.
 fn margin(indices: &[u32], data: &[f64], w: &[f64], b: f64) -> f64 {
     let mut acc = b;
@@ -173,6 +172,7 @@ fn margin(indices: &[u32], data: &[f64], w: &[f64], b: f64) -> f64 {
     acc
 }
 
+/// x.w + b for every row.
 fn margins(x: RowsView, w: &[f64], b: f64) -> Vec<f64> {
     let (indptr, indices, data) = (x.indptr(), x.indices(), x.data());
     let indptr = indptr.raw_storage();
