@@ -377,16 +377,7 @@ impl ThemeModels {
         ids: &[String],
         k: usize,
     ) -> BTreeMap<String, Vec<TermWeight>> {
-        let models: Vec<&ThemeModel> = ids
-            .iter()
-            .filter_map(|id| self.themes.iter().find(|t| &t.id == id))
-            .collect();
-        let logistic: Vec<&BinaryLogistic> = models.iter().map(|t| &t.logistic).collect();
-        models
-            .iter()
-            .zip(explain_each(&self.tfidf, &logistic, f, doc, k))
-            .map(|(t, (towards, _))| (t.id.clone(), towards))
-            .collect()
+        self.evidence_by(ids, |models| explain_each(&self.tfidf, models, f, doc, k))
     }
 
     /// [`ThemeModels::evidence`] from the document's TF-IDF row already made (`indices`,
@@ -399,6 +390,17 @@ impl ThemeModels {
         written: impl Fn(usize) -> String,
         k: usize,
     ) -> BTreeMap<String, Vec<TermWeight>> {
+        self.evidence_by(ids, |models| {
+            explain_row(&self.tfidf, models, indices, values, written, k)
+        })
+    }
+
+    /// The terms towards each of `ids`' models, as `explain` lists them for those models.
+    fn evidence_by(
+        &self,
+        ids: &[String],
+        explain: impl FnOnce(&[&BinaryLogistic]) -> Vec<(Vec<TermWeight>, Vec<TermWeight>)>,
+    ) -> BTreeMap<String, Vec<TermWeight>> {
         let models: Vec<&ThemeModel> = ids
             .iter()
             .filter_map(|id| self.themes.iter().find(|t| &t.id == id))
@@ -406,14 +408,7 @@ impl ThemeModels {
         let logistic: Vec<&BinaryLogistic> = models.iter().map(|t| &t.logistic).collect();
         models
             .iter()
-            .zip(explain_row(
-                &self.tfidf,
-                &logistic,
-                indices,
-                values,
-                written,
-                k,
-            ))
+            .zip(explain(&logistic))
             .map(|(t, (towards, _))| (t.id.clone(), towards))
             .collect()
     }
