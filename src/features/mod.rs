@@ -553,8 +553,27 @@ impl Featurizer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// `n` items whose titles, rationales (with `middle` before the verdict sentence) and facts
+    /// vary with their number, for tests of counting over many documents.
+    pub(crate) fn varied_docs(n: usize, middle: &str) -> Vec<ItemText> {
+        (0..n)
+            .map(|i| ItemText {
+                title: format!("MRI knee {}", i % 7).into(),
+                rationale: format!(
+                    "No red flags at L{}-S1 without relief {i}. The ACOEM guidelines recommend \
+                     MRI for red flags{}.{middle} The request is not medically necessary.",
+                    i % 5,
+                    if i % 3 == 0 { " only" } else { "" }
+                )
+                .into(),
+                facts: (0..i % 3).map(|k| format!("age_{k}0s")).collect(),
+                ..Default::default()
+            })
+            .collect()
+    }
 
     #[test]
     fn sentences_split_on_terminal_punctuation() {
@@ -726,19 +745,7 @@ mod tests {
                 ])
             })
             .unwrap();
-            let docs: Vec<ItemText> = (0..600)
-                .map(|i| ItemText {
-                    title: format!("MRI knee {}", i % 7).into(),
-                    rationale: format!(
-                        "No red flags at L{}-S1 without relief {i}. The ACOEM guidelines recommend MRI for red flags{}. The request is not medically necessary.",
-                        i % 5,
-                        if i % 3 == 0 { " only" } else { "" }
-                    )
-                    .into(),
-                    facts: (0..i % 3).map(|k| format!("age_{k}0s")).collect(),
-                    ..Default::default()
-                })
-                .collect();
+            let docs = varied_docs(600, "");
             let c = f.count(&docs);
             assert_eq!(c.len(), docs.len());
             assert_eq!(

@@ -262,6 +262,7 @@ impl<'d> Analysis<'d> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::tests::varied_docs;
     use crate::features::{cues, FeatureConfig, TermCounts};
     use linfa::ParamGuard;
 
@@ -284,21 +285,7 @@ mod tests {
             ])
         })
         .unwrap();
-        let docs: Vec<ItemText> = (0..40)
-            .map(|i| ItemText {
-                title: format!("MRI knee {}", i % 7).into(),
-                rationale: format!(
-                    "No red flags at L{}-S1 without relief {i}. The ACOEM guidelines recommend \
-                     MRI for red flags{}. There is no documentation of functional gains. The \
-                     request is not medically necessary.",
-                    i % 5,
-                    if i % 3 == 0 { " only" } else { "" }
-                )
-                .into(),
-                facts: (0..i % 3).map(|k| format!("age_{k}0s")).collect(),
-                ..Default::default()
-            })
-            .collect();
+        let docs = varied_docs(40, " There is no documentation of functional gains.");
         let shared = SharedFeaturizers::new(vec![&a, &b]);
         for (k, f) in [&a, &b].into_iter().enumerate() {
             // A vocabulary of every other term the documents have.
