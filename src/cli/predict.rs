@@ -232,53 +232,34 @@ pub(super) fn score_rows(
     ids.sort_unstable();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let scorer = model.scorer()?;
-    let f = scorer.featurizer();
     // Scored in chunks and written as they come: memory follows the chunk, not the input, and output starts at
     // once. Each item's scores and explanations depend on it alone (tested in model::predict), so the chunking
     // changes nothing in the output.
     let pb = super::progress::bar(0, "predict");
-    let mut batch = Some(first);
-    let mut header = false;
-    while let Some(rows) = batch {
-        unread(&rows);
-        if !header {
-            write_header(&mut out, format, &ids, check.is_some())?;
-            header = true;
-        }
-        pb.inc_length(rows.len() as u64);
-        let mut rows = rows.into_iter();
+    unread(&first);
+    write_header(&mut out, format, &ids, check.is_some())?;
+    let mut batch = first;
+    loop {
+        pb.inc_length(batch.len() as u64);
+        let mut rows = batch.into_iter();
         loop {
             let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect();
             if chunk.is_empty() {
                 break;
             }
-            let items: Vec<ItemToScore> = chunk.into_iter().map(|r| r.item).collect();
-            let texts: Vec<ItemText> = if check.is_some() || similar > 0 {
-                items.iter().map(|i| i.text.clone()).collect()
-            } else {
-                Vec::new()
-            };
-            let mut preds = scorer.predict(items, top)?;
-            if let Some(level) = check {
-                for (p, text) in preds.iter_mut().zip(&texts) {
-                    if let (Some(d), Some(po)) = (p.decision, p.p_overturned) {
-                        let c = imr::model::Check::new(&model.outcome, f, text, d, po, level, 2);
-                        p.check = Some(c);
-                    }
-                }
-            }
-            if similar > 0 {
-                for (p, text) in preds.iter_mut().zip(&texts) {
-                    let case = p.case_number.as_deref();
-                    p.similar = precedents.similar(text, p.category, similar, case);
-                }
-            }
+            let preds = score_chunk(&scorer, precedents, chunk, &show)?;
             for p in &preds {
                 write_prediction(&mut out, format, &ids, top, p, check.is_some())?;
             }
             pb.inc(preds.len() as u64);
         }
-        batch = source.next_rows()?;
+        match source.next_rows()? {
+            Some(rows) => {
+                unread(&rows);
+                batch = rows;
+            }
+            None => break,
+        }
     }
     pb.finish_and_clear();
     out.flush()?;
@@ -291,6 +272,38 @@ pub(super) fn score_rows(
 
 /// Items scored at a time.
 const CHUNK: usize = 8192;
+
+/// One chunk of rows scored, with the quality checks and the precedents `show` asks for
+/// (`precedents`: the model that keeps them).
+fn score_chunk(
+    scorer: &imr::model::Scorer<'_>,
+    precedents: &imr::model::ModelFile,
+    chunk: Vec<Row>,
+    show: &Show,
+) -> Result<Vec<Prediction>> {
+    let items: Vec<ItemToScore> = chunk.into_iter().map(|r| r.item).collect();
+    let texts: Vec<ItemText> = if show.check.is_some() || show.similar > 0 {
+        items.iter().map(|i| i.text.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    let mut preds = scorer.predict(items, show.top)?;
+    if let Some(level) = show.check {
+        let (outcome, f) = (&scorer.model().outcome, scorer.featurizer());
+        for (p, text) in preds.iter_mut().zip(&texts) {
+            if let (Some(d), Some(po)) = (p.decision, p.p_overturned) {
+                p.check = Some(imr::model::Check::new(outcome, f, text, d, po, level, 2));
+            }
+        }
+    }
+    if show.similar > 0 {
+        for (p, text) in preds.iter_mut().zip(&texts) {
+            let case = p.case_number.as_deref();
+            p.similar = precedents.similar(text, p.category, show.similar, case);
+        }
+    }
+    Ok(preds)
+}
 
 /// How scored items are written: a table, one JSON object per line, or CSV.
 #[derive(Debug, Clone, Copy)]

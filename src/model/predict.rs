@@ -176,6 +176,11 @@ struct Scored {
 }
 
 impl Scorer<'_> {
+    /// The model it scores with.
+    pub fn model(&self) -> &ModelFile {
+        self.model
+    }
+
     /// The outcome model's featurizer.
     pub fn featurizer(&self) -> &Featurizer {
         &self.f
