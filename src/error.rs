@@ -115,6 +115,22 @@ pub enum Error {
     Plot { path: PathBuf, reason: String },
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
+    /// The decision database (`imr index`): `cause` is SQLite's own message.
+    #[error("{path}: database error: {cause}")]
+    Database { path: PathBuf, cause: String },
+    #[error("{path}: no database here; create one with `imr index LETTERS --db {path}`")]
+    NoDatabase { path: PathBuf },
+    #[error("{path}: not an imr database ({reason})")]
+    NotADatabase { path: PathBuf, reason: String },
+    #[error("{path}: database schema version {found} is newer than this imr's ({supported}); use the imr release that wrote it, or index into a new file")]
+    DatabaseVersion {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    /// A search or stats request that cannot be run as given: `what` says which part and why.
+    #[error("{what}")]
+    Query { what: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

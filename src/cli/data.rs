@@ -6,7 +6,53 @@ use imr::features::ItemText;
 use imr::gold::Gold;
 use imr::model::{Example, ModelFile, BUILTIN_NAME};
 use imr::precedent::Precedent;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+
+/// Where labelled letters come from: files and directories, or a database made by `imr index`.
+#[derive(Debug, Clone, Copy)]
+pub enum Letters<'a> {
+    Files(&'a [PathBuf]),
+    Db(&'a Path),
+}
+
+impl<'a> Letters<'a> {
+    /// `--db` when given, else the `--data` paths.
+    pub fn of(data: &'a [PathBuf], db: Option<&'a Path>) -> Self {
+        db.map_or(Letters::Files(data), Letters::Db)
+    }
+
+    /// Each letter to `sink`, in the order of the files (a database gives its letters in the order
+    /// their files would be read); returns the number of inputs that could not be read.
+    pub fn each(self, mut sink: impl FnMut(imr::Letter) -> Result<()>) -> Result<usize> {
+        match self {
+            Letters::Files(paths) => read_reporting_each(paths, sink),
+            Letters::Db(path) => {
+                let store = imr::store::Store::open_read_only(path)?;
+                let mut stopped = None;
+                store.each_letter(|l| match sink(l) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(e) => {
+                        stopped = Some(e);
+                        ControlFlow::Break(())
+                    }
+                })?;
+                stopped.map_or(Ok(0), Err)
+            }
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Letters::Files(paths) => paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            Letters::Db(path) => format!("the database {}", path.display()),
+        }
+    }
+}
 
 pub struct Data {
     pub examples: Vec<Example>,
@@ -17,9 +63,9 @@ pub struct Data {
     pub precedents: Vec<(imr::precedent::Precedent, imr::features::ItemText)>,
 }
 
-/// The letters at `paths` as examples, joined to the gold file; with `precedents`, every item as
+/// The letters as examples, joined to the gold file; with `precedents`, every item as
 /// a precedent too (a case-view model stores them).
-pub fn load(paths: &[PathBuf], gold_path: Option<&Path>, with_precedents: bool) -> Result<Data> {
+pub fn load(letters: Letters<'_>, gold_path: Option<&Path>, with_precedents: bool) -> Result<Data> {
     let gold = gold_path
         .map(|g| Gold::load(g).with_context(|| "reading the gold file"))
         .transpose()?;
@@ -27,7 +73,7 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>, with_precedents: bool) 
     // precedents, and the letter is dropped as soon as they are made, so the texts are held once.
     let (mut ex, mut precedents, mut mismatches) = (Vec::new(), Vec::new(), Vec::new());
     let mut n_letters = 0;
-    let failed = read_reporting_each(paths, |l| {
+    let failed = letters.each(|l| {
         n_letters += 1;
         if let Some(gold) = &gold {
             for (item, letter) in gold.decision_mismatches(std::slice::from_ref(&l)) {
@@ -43,14 +89,7 @@ pub fn load(paths: &[PathBuf], gold_path: Option<&Path>, with_precedents: bool) 
         Ok(())
     })?;
     if n_letters == 0 {
-        anyhow::bail!(
-            "no letters could be read from {}",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        anyhow::bail!("no letters could be read from {}", letters.describe());
     }
     if let Some(g) = gold_path {
         // Items still train: the outcome's labels are the letters' own; the themes may belong to another item.

@@ -21,8 +21,12 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct EvaluateArgs {
     /// Letter files or directories (labels: their own decisions).
-    #[arg(long = "data", required = true, num_args = 1..)]
+    #[arg(long = "data", required_unless_present = "db", num_args = 1..)]
     pub data: Vec<PathBuf>,
+    /// Letters from a database made by `imr index`, instead of --data: the same letters give the
+    /// same result.
+    #[arg(long, value_name = "FILE", conflicts_with = "data")]
+    pub db: Option<PathBuf>,
     /// Gold items with themes, to evaluate the theme models too.
     #[arg(long)]
     pub gold: Option<PathBuf>,
@@ -80,7 +84,11 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     if let Some(p) = &a.oof {
         imr::output::check_writable(p)?;
     }
-    let d = data::load(&a.data, a.gold.as_deref(), false)?;
+    let d = data::load(
+        data::Letters::of(&a.data, a.db.as_deref()),
+        a.gold.as_deref(),
+        false,
+    )?;
     let mut out = std::io::stdout().lock();
     if let Some(path) = &a.model {
         let (m, name) = data::load_model(Some(path))?;

@@ -8,8 +8,9 @@ use super::predict::{
 use anyhow::{bail, Context, Result};
 use imr::features::RequestFacts;
 use imr::model::{ItemToScore, View};
+use imr::ParamGuard;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -72,6 +73,10 @@ pub struct ForecastArgs {
     /// decision, date, similarity and the sentence that said why; 0 to 100.
     #[arg(long, value_name = "K", default_value_t = 0, value_parser = super::counts(0, 100))]
     pub similar: usize,
+    /// Look for the past decisions (--similar, `imr similar`) in this database, made by
+    /// `imr index`, instead of among the model's training items.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
     /// One JSON object per request.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
@@ -117,7 +122,10 @@ pub fn run_similar(a: SimilarArgs) -> Result<ExitCode> {
 
 pub fn run(a: ForecastArgs) -> Result<ExitCode> {
     let path = a.model.clone().unwrap_or_else(|| "case".into());
-    let (model, model_name) = super::data::load_model(Some(&path))?;
+    let (mut model, model_name) = super::data::load_model(Some(&path))?;
+    if let Some(db) = &a.db {
+        model.precedents = Some(precedents_of(db)?);
+    }
     if model.outcome.view != View::Case {
         bail!(
             "{model_name} reads {} (the {} view): a forecast needs a case-view model (`imr train --view case`)",
@@ -142,6 +150,20 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
         similar: a.similar,
     };
     score_rows(&model, &model_name, source.as_mut(), show)
+}
+
+/// Every item of the database as a precedent, indexed as a case model indexes its training items.
+fn precedents_of(db: &Path) -> Result<imr::precedent::PrecedentIndex> {
+    let mut items = Vec::new();
+    super::data::Letters::Db(db).each(|l| {
+        for (it, text) in l.items.iter().zip(imr::features::ItemText::of_letter(&l)) {
+            items.push((imr::precedent::Precedent::from_item(&l, it), text));
+        }
+        Ok(())
+    })?;
+    let params = imr::precedent::PrecedentParams::new().check()?;
+    imr::precedent::PrecedentIndex::build(&params, items.iter().map(|(p, t)| (p.clone(), t)))
+        .with_context(|| format!("indexing the items of {} as precedents", db.display()))
 }
 
 /// The request of the flags.

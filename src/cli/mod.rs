@@ -12,11 +12,13 @@ macro_rules! say {
 mod data;
 mod evaluate;
 mod forecast;
+mod index;
 mod inspect;
 mod params;
 mod parse;
 mod predict;
 mod progress;
+mod search;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -103,6 +105,9 @@ pub enum Command {
     Forecast(forecast::ForecastArgs),
     /// The past decisions most like a request (case, item, title, decision, date, similarity, why).
     Similar(forecast::SimilarArgs),
+    Index(index::IndexArgs),
+    Search(search::SearchArgs),
+    Stats(search::StatsArgs),
     Inspect(inspect::InspectArgs),
     Params(params::ParamsArgs),
     /// Print a shell completion script for imr (e.g. `imr completions bash > ~/.local/share/bash-completion/completions/imr`).
@@ -178,6 +183,9 @@ pub fn main() -> ExitCode {
         Command::Predict(a) => predict::run(a),
         Command::Forecast(a) => forecast::run(a),
         Command::Similar(a) => forecast::run_similar(a),
+        Command::Index(a) => index::run(a),
+        Command::Search(a) => search::run_search(a),
+        Command::Stats(a) => search::run_stats(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Params(a) => params::run(a),
         Command::PdfWorker { memory } => imr::parse::worker_main(memory)

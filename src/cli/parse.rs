@@ -155,36 +155,11 @@ pub fn read_reporting_each(
     paths: &[PathBuf],
     mut sink: impl FnMut(Letter) -> Result<()>,
 ) -> Result<usize> {
-    let mut failed = 0;
     let stderr = std::io::stderr();
-    let mut files = Vec::new();
+    let (files, mut failed) = discover_reporting(paths)?;
     let mut stdin_letter = None;
-    for p in paths {
-        if p.as_os_str() == "-" {
-            stdin_letter = Some(read_stdin()?);
-            continue;
-        }
-        let found = imr::parse::discover_all(std::slice::from_ref(p))?;
-        if found.files.is_empty() && found.problems.is_empty() && p.is_dir() {
-            failed += 1;
-            let _ = writeln!(
-                stderr.lock(),
-                "imr: {}: no letter files (.pdf, .txt) in this directory or below",
-                p.display()
-            );
-        }
-        for e in &found.problems {
-            failed += 1;
-            let _ = writeln!(stderr.lock(), "imr: {e}");
-        }
-        for d in &found.revisited {
-            let _ = writeln!(
-                stderr.lock(),
-                "imr: note: {}: a directory already read (a symlink loop?); not read again",
-                d.display()
-            );
-        }
-        files.extend(found.files);
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        stdin_letter = Some(read_stdin()?);
     }
     let reader = super::read_limits().reader()?;
     let pb = progress::bar(files.len(), "parse");
@@ -214,6 +189,38 @@ pub fn read_reporting_each(
         Some(e) => Err(e),
         None => Ok(failed),
     }
+}
+
+/// The letter files under `paths` (`-`, stdin, is left to the caller), each problem of the walk
+/// reported on stderr; returns the files and the number of problems. A directory without a letter
+/// file counts as one (a wrong path, most likely); a path that does not exist is an error.
+pub fn discover_reporting(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, usize)> {
+    let (mut files, mut failed) = (Vec::new(), 0);
+    let stderr = std::io::stderr();
+    for p in paths.iter().filter(|p| p.as_os_str() != "-") {
+        let found = imr::parse::discover_all(std::slice::from_ref(p))?;
+        if found.files.is_empty() && found.problems.is_empty() && p.is_dir() {
+            failed += 1;
+            let _ = writeln!(
+                stderr.lock(),
+                "imr: {}: no letter files (.pdf, .txt) in this directory or below",
+                p.display()
+            );
+        }
+        for e in &found.problems {
+            failed += 1;
+            let _ = writeln!(stderr.lock(), "imr: {e}");
+        }
+        for d in &found.revisited {
+            let _ = writeln!(
+                stderr.lock(),
+                "imr: note: {}: a directory already read (a symlink loop?); not read again",
+                d.display()
+            );
+        }
+        files.extend(found.files);
+    }
+    Ok((files, failed))
 }
 
 /// How a letter read from stdin is named in errors and in its `source`.

@@ -21,8 +21,12 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
     /// Letter files or directories.
-    #[arg(long = "data", required = true, num_args = 1..)]
+    #[arg(long = "data", required_unless_present = "db", num_args = 1..)]
     pub data: Vec<PathBuf>,
+    /// Letters from a database made by `imr index`, instead of --data: the same letters give the
+    /// same result.
+    #[arg(long, value_name = "FILE", conflicts_with = "data")]
+    pub db: Option<PathBuf>,
     /// Gold items (JSON lines: case_number, item, themes) to train the theme models.
     #[arg(long)]
     pub gold: Option<PathBuf>,
@@ -52,7 +56,11 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     imr::model::ModelFile::check_writable(&a.out)?;
     let (params, theme_params) =
         super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?;
-    let d = data::load(&a.data, a.gold.as_deref(), params.view == View::Case)?;
+    let d = data::load(
+        data::Letters::of(&a.data, a.db.as_deref()),
+        a.gold.as_deref(),
+        params.view == View::Case,
+    )?;
     let docs: Vec<_> = d.examples.iter().map(|e| e.text.clone()).collect();
     let y: Vec<bool> = d
         .examples

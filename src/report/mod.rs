@@ -1,5 +1,7 @@
-//! Stage 4: what people look at: evaluation plots.
+//! Stage 4: what people look at: evaluation plots, and counts by group.
 
+mod groups;
 pub mod plots;
 
+pub use groups::{write_group_plot, Group};
 pub use plots::{write_plots, PlotData, Run};

@@ -57,7 +57,7 @@ const PALETTE: [RGBColor; 5] = [
 
 static FONT: Once = Once::new();
 
-fn register_font() {
+pub(crate) fn register_font() {
     FONT.call_once(|| {
         // The bytes are a valid TrueType file shipped by the crate; failure would leave PNG text blank, and the
         // drawing then reports the missing font as an error.

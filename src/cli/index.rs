@@ -1,0 +1,304 @@
+//! `imr index`: letters into the decision database, once; `search`, `stats` and `train --db` read
+//! it.
+
+use super::{data, parse::discover_reporting, progress};
+use anyhow::{Context, Result};
+use imr::model::{ItemToScore, ModelFile};
+use imr::store::{FileInfo, IndexedLetter, ItemScores, ModelInfo, Store, WriteReport};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Index letters (PDF or text) into a decision database (SQLite), to search, count and train from.
+///
+/// Incremental: a file already indexed with the same content is skipped, a changed file's rows are
+/// replaced, and a case number found in two files is reported. Letters are written in batches, one
+/// transaction each: a run stopped at any moment leaves every earlier batch whole.
+///
+/// Exit status: 0 when every file was indexed or skipped, 1 when some could not be read (each is
+/// reported and the others are indexed), 2 on error.
+#[derive(Debug, clap::Args)]
+pub struct IndexArgs {
+    /// Letter files (.pdf, .txt) or directories, searched recursively. None: only bring the
+    /// database up to this imr's schema (and score it, with --model).
+    pub paths: Vec<PathBuf>,
+    /// The database file, created when absent.
+    #[arg(long, default_value = imr::store::DEFAULT_PATH)]
+    pub db: PathBuf,
+    /// Score every item with this model too: P(Overturned), its interval and the themes, with the
+    /// model's digest. A database holds one model's scores; another model replaces them.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// Letters written per transaction, 1 to 100000.
+    #[arg(long, default_value_t = 500, value_parser = super::counts(1, 100_000))]
+    pub batch: usize,
+}
+
+/// What one run did, for its closing line.
+#[derive(Default)]
+struct Tally {
+    indexed: usize,
+    items: usize,
+    unchanged: usize,
+    copies: usize,
+    failed: usize,
+    replaced: usize,
+    same_case: usize,
+    scored: usize,
+}
+
+pub fn run(a: IndexArgs) -> Result<ExitCode> {
+    if a.paths.iter().any(|p| p.as_os_str() == "-") {
+        anyhow::bail!("imr index reads letter files, not stdin (-): a letter is kept by its path");
+    }
+    let mut store = Store::open(&a.db)?;
+    let mut tally = Tally::default();
+    if !a.paths.is_empty() {
+        let (files, failed) = discover_reporting(&a.paths)?;
+        tally.failed += failed;
+        let todo = changed_files(&store, &files, &mut tally)?;
+        index_files(&mut store, todo, a.batch, &mut tally)?;
+    }
+    match &a.model {
+        Some(m) => tally.scored = score(&mut store, m, a.batch)?,
+        None => note_unscored(&store)?,
+    }
+    let (letters, items) = store.counts()?;
+    say!(
+        "imr: {}: indexed {} letters ({} items); {} unchanged, {} copies of indexed files, \
+         {} failed{}; it holds {letters} letters, {items} items",
+        a.db.display(),
+        tally.indexed,
+        tally.items,
+        tally.unchanged,
+        tally.copies,
+        tally.failed,
+        match &a.model {
+            Some(m) => format!("; {} items scored by {}", tally.scored, m.display()),
+            None => String::new(),
+        }
+    );
+    Ok(if tally.failed > 0 {
+        ExitCode::from(super::EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The files whose content the database does not hold yet, with what identifies it. A file
+/// with its indexed size and modification time is not read again; one whose content is indexed
+/// (under this or another path) is skipped.
+fn changed_files(store: &Store, files: &[PathBuf], tally: &mut Tally) -> Result<Vec<FileInfo>> {
+    let mut to_hash = Vec::new();
+    for f in files {
+        let (size, mtime_ns) = stat(f);
+        let source = f.display().to_string();
+        match store.file_info(&source)? {
+            Some(old) if old.size == size && old.mtime_ns == mtime_ns => tally.unchanged += 1,
+            _ => to_hash.push(FileInfo {
+                source,
+                size,
+                mtime_ns,
+                sha256: String::new(),
+            }),
+        }
+    }
+    let limit = super::read_limits().max_file_size * 1_000_000;
+    to_hash.par_iter_mut().for_each(|f| {
+        // An unreadable or oversized file keeps an empty hash: the reader reports it.
+        if f.size <= limit {
+            if let Ok(bytes) = std::fs::read(&f.source) {
+                f.sha256 = format!("{:x}", Sha256::digest(&bytes));
+            }
+        }
+    });
+    let mut todo = Vec::new();
+    for f in to_hash {
+        if f.sha256.is_empty() {
+            todo.push(f);
+            continue;
+        }
+        match store.source_with_hash(&f.sha256)? {
+            Some(s) if s == f.source => {
+                store.touch(&f)?;
+                tally.unchanged += 1;
+            }
+            Some(s) => {
+                say!(
+                    "imr: note: {}: the same content as {s}, already indexed; skipped",
+                    f.source
+                );
+                tally.copies += 1;
+            }
+            None => todo.push(f),
+        }
+    }
+    Ok(todo)
+}
+
+/// Size and modification time (ns since the epoch; 0 where unknown).
+fn stat(path: &Path) -> (u64, i64) {
+    let Ok(m) = std::fs::metadata(path) else {
+        return (0, 0);
+    };
+    let mtime = m
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i64);
+    (m.len(), mtime)
+}
+
+/// Parses `todo` in order and writes the letters in batches of `batch`.
+fn index_files(store: &mut Store, todo: Vec<FileInfo>, batch: usize, t: &mut Tally) -> Result<()> {
+    let paths: Vec<PathBuf> = todo.iter().map(|f| PathBuf::from(&f.source)).collect();
+    let reader = super::read_limits().reader()?;
+    let pb = progress::bar(paths.len(), "index");
+    let mut infos = todo.into_iter();
+    let mut pending: Vec<IndexedLetter> = Vec::with_capacity(batch);
+    let mut stopped = None;
+    let write = |store: &mut Store, pending: &mut Vec<IndexedLetter>, t: &mut Tally| {
+        let r = store.write_batch(pending);
+        pending.clear();
+        r.map(|r| report(&r, t))
+    };
+    reader.read_each(
+        &paths,
+        || pb.inc(1),
+        |r| {
+            // One result per path, in order: the next file's identity is this letter's.
+            let file = infos.next().expect("a result per path");
+            match r {
+                Ok(letter) => pending.push(IndexedLetter { file, letter }),
+                Err(e) => {
+                    t.failed += 1;
+                    say!("imr: {e}");
+                }
+            }
+            if pending.len() >= batch {
+                if let Err(e) = write(store, &mut pending, t) {
+                    stopped = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    pb.finish_and_clear();
+    if let Some(e) = stopped {
+        return Err(e.into());
+    }
+    write(store, &mut pending, t)?;
+    Ok(())
+}
+
+fn report(r: &WriteReport, t: &mut Tally) {
+    t.indexed += r.letters;
+    t.items += r.items;
+    t.replaced += r.replaced.len();
+    for s in &r.replaced {
+        say!("imr: note: {s}: changed since it was indexed; its rows are replaced");
+    }
+    for (case, this, other) in &r.same_case {
+        t.same_case += 1;
+        say!("imr: warning: case {case}: in {this} and in {other}, both indexed");
+    }
+}
+
+/// Scores every item the database holds no scores for with `model_path`'s model; scores of
+/// another model are replaced.
+fn score(store: &mut Store, model_path: &Path, batch: usize) -> Result<usize> {
+    let (model, name) = data::load_model(Some(model_path))?;
+    let info = model_info(&model, &name)?;
+    if let Some(old) = store.scoring_model()? {
+        if old.digest != info.digest {
+            say!(
+                "imr: note: {}: the scores of {} ({}) are replaced by {name}'s",
+                store.path().display(),
+                old.name,
+                old.digest
+            );
+            store.clear_scores()?;
+        }
+    }
+    let scorer = model.scorer()?;
+    let ids = store.letters_without_scores()?;
+    let pb = progress::bar(ids.len(), "score");
+    let mut scored = 0;
+    for chunk in ids.chunks(batch) {
+        let (mut items, mut item_ids) = (Vec::new(), Vec::new());
+        for &id in chunk {
+            let (letter, ids) = store.letter(id)?;
+            items.extend(
+                letter
+                    .items
+                    .iter()
+                    .map(|it| ItemToScore::from_item(&letter, it)),
+            );
+            item_ids.extend(ids);
+        }
+        let predictions = scorer.predict(items, 0)?;
+        let scores: Vec<ItemScores> = predictions
+            .into_iter()
+            .zip(item_ids)
+            .map(|(p, item_id)| ItemScores {
+                item_id,
+                p_overturned: p.p_overturned,
+                p_low: p.p_low,
+                p_high: p.p_high,
+                predicted: p.predicted,
+                abstention: p.abstention,
+                themes: p.themes,
+            })
+            .collect();
+        store.write_scores(&info, &scores)?;
+        scored += scores.len();
+        pb.inc(chunk.len() as u64);
+    }
+    pb.finish_and_clear();
+    Ok(scored)
+}
+
+/// A model's identity: the digest of its JSON, so any change of a coefficient is a new model.
+fn model_info(model: &ModelFile, name: &str) -> Result<ModelInfo> {
+    let mut h = Sha256::new();
+    serde_json::to_writer(HashWriter(&mut h), model).context("hashing the model")?;
+    Ok(ModelInfo {
+        digest: format!("sha256:{:x}", h.finalize()),
+        name: name.to_string(),
+        format_version: model.format_version.clone(),
+    })
+}
+
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Says when items lack the scores the others have (indexed later without --model).
+fn note_unscored(store: &Store) -> Result<()> {
+    if let Some(m) = store.scoring_model()? {
+        let n = store.letters_without_scores()?.len();
+        if n > 0 {
+            say!(
+                "imr: note: {n} letters have no scores of {} ({}); `imr index --db {} --model {}` \
+                 scores them",
+                m.name,
+                m.digest,
+                store.path().display(),
+                m.name
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,399 @@
+//! `imr search` and `imr stats`: the decision database's items found and counted.
+
+use anyhow::Result;
+use imr::store::{DateRange, Filters, Hit, Search, StatsKey, StatsRow, Store};
+use imr::treatment::{Category, DrugClass};
+use imr::Decision;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Which items: the filters `search` and `stats` share. Values are matched as given, never read
+/// as SQL.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FilterArgs {
+    /// The database file (made by `imr index`).
+    #[arg(long, default_value = imr::store::DEFAULT_PATH)]
+    pub db: PathBuf,
+    /// Only items with this decision.
+    #[arg(long, value_parser = parse_outcome, value_name = "upheld|overturned")]
+    pub outcome: Option<Decision>,
+    /// Only items of this service category (pharmaceuticals, rehabilitation, ...).
+    #[arg(long)]
+    pub category: Option<Category>,
+    /// Only pharmaceuticals of this drug class (opioids, muscle_relaxants, ...).
+    #[arg(long)]
+    pub drug_class: Option<DrugClass>,
+    /// Only items of this normalised treatment ("tramadol", "MRI lumbar spine"), any case.
+    #[arg(long)]
+    pub treatment: Option<String>,
+    /// Only letters whose reviewer specialty contains this ("orthop"), any case.
+    #[arg(long)]
+    pub specialty: Option<String>,
+    /// Only items given this theme by the model the database was scored with (`index --model`).
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Only items citing a guideline whose name contains this ("low back"), any case.
+    #[arg(long)]
+    pub guideline: Option<String>,
+    /// Decided in FROM..TO (YYYY, YYYY-MM or YYYY-MM-DD, both included; either side may be left
+    /// out), or in one period ("2016").
+    #[arg(long, value_name = "FROM..TO")]
+    pub decided: Option<DateRange>,
+    /// Injured in FROM..TO, as --decided.
+    #[arg(long, value_name = "FROM..TO")]
+    pub injured: Option<DateRange>,
+    /// Only the letter with this case number.
+    #[arg(long = "case")]
+    pub case_number: Option<String>,
+}
+
+fn parse_outcome(s: &str) -> Result<Decision, String> {
+    s.parse()
+}
+
+impl FilterArgs {
+    fn filters(&self, words: &[String]) -> Result<Filters> {
+        let words = words.join(" ");
+        Ok(Filters {
+            words: if words.trim().is_empty() {
+                None
+            } else {
+                Some(words.parse()?)
+            },
+            outcome: self.outcome,
+            category: self.category,
+            drug_class: self.drug_class,
+            treatment: self.treatment.clone(),
+            specialty: self.specialty.clone(),
+            theme: self.theme.clone(),
+            guideline: self.guideline.clone(),
+            decided: self.decided.unwrap_or_default(),
+            injured: self.injured.unwrap_or_default(),
+            case_number: self.case_number.clone(),
+        })
+    }
+}
+
+/// Search the decision database: items matching words (BM25 order) and filters.
+///
+/// WORDS: `physical therapy` (both words), `"functional restoration"` (the phrase), `acupunct*`
+/// (a prefix), `opioid OR opiate`, `-surgery` (without it); matched in the title, the clinical
+/// summary and the rationale, word stems alike ("therapies" finds "therapy"). Without words,
+/// newest decisions first.
+///
+/// Exit status: 0 (also when nothing matches), 2 on error.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// Words to match (none: every item that passes the filters).
+    pub words: Vec<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// The most items to show, 1 to 10000.
+    #[arg(long, default_value_t = 20, value_parser = super::counts(1, 10_000))]
+    pub limit: usize,
+    /// Items to skip first (the next page).
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// One JSON object per item, one per line.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV with a header row; themes joined by "; ".
+    #[arg(long)]
+    pub csv: bool,
+}
+
+const HIT_HEADER: [&str; 14] = [
+    "case_number",
+    "item",
+    "title",
+    "category",
+    "drug_class",
+    "treatment",
+    "decision",
+    "decision_date",
+    "date_of_injury",
+    "reviewer_specialty",
+    "relevance",
+    "p_overturned",
+    "themes",
+    "source",
+];
+
+pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
+    let filters = a.filters.filters(&a.words)?;
+    let store = Store::open_read_only(&a.filters.db)?;
+    let search = Search {
+        filters,
+        limit: a.limit,
+        offset: a.offset,
+    };
+    let hits = store.search(&search)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    if a.json {
+        for h in &hits {
+            serde_json::to_writer(&mut out, h)?;
+            out.write_all(b"\n")?;
+        }
+    } else if a.csv {
+        super::csv_record(&mut out, &HIT_HEADER)?;
+        for h in &hits {
+            super::csv_record(&mut out, &hit_row(h))?;
+        }
+    } else {
+        let m = store.matches(&search.filters)?;
+        write_hits(&mut out, &hits, a.offset, m)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hit_row(h: &Hit) -> [String; HIT_HEADER.len()] {
+    let num = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
+    [
+        h.case_number.clone(),
+        h.item.to_string(),
+        h.title.clone(),
+        h.category.clone(),
+        h.drug_class.clone().unwrap_or_default(),
+        h.treatment.clone(),
+        h.decision.clone(),
+        h.decision_date.clone().unwrap_or_default(),
+        h.date_of_injury.clone().unwrap_or_default(),
+        h.reviewer_specialty.clone().unwrap_or_default(),
+        num(h.relevance),
+        num(h.p_overturned),
+        h.themes.join("; "),
+        h.source.clone(),
+    ]
+}
+
+/// A title cut to `n` characters, with an ellipsis when cut.
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
+
+fn write_hits(
+    out: &mut impl Write,
+    hits: &[Hit],
+    offset: usize,
+    m: imr::store::Matches,
+) -> std::io::Result<()> {
+    let case_w = hits
+        .iter()
+        .map(|h| h.case_number.len())
+        .max()
+        .unwrap_or(0)
+        .max(11);
+    writeln!(
+        out,
+        "{:<case_w$}  {:>4}  {:<10}  {:<21}  {:<10}  title",
+        "case_number", "item", "decision", "category", "decided"
+    )?;
+    for h in hits {
+        writeln!(
+            out,
+            "{:<case_w$}  {:>4}  {:<10}  {:<21}  {:<10}  {}",
+            h.case_number,
+            h.item,
+            h.decision,
+            h.category,
+            h.decision_date.as_deref().unwrap_or("-"),
+            cut(&h.title, 60)
+        )?;
+    }
+    let rate = if m.items > 0 {
+        format!(
+            " ({} Overturned, {:.1}%)",
+            m.overturned,
+            100.0 * m.overturned as f64 / m.items as f64
+        )
+    } else {
+        String::new()
+    };
+    let shown = if hits.is_empty() {
+        "no items".to_string()
+    } else {
+        format!("items {} to {}", offset + 1, offset + hits.len())
+    };
+    writeln!(out, "{shown} of {} matching{rate}", m.items)
+}
+
+/// Count the decision database's items by treatment kind, reviewer, theme, guideline or time: the
+/// items, their share, and the Overturned count and rate with a Wilson 95% interval.
+///
+/// An item with several themes (or cited guidelines) counts in each, so those shares add up to
+/// more than 100%.
+///
+/// Exit status: 0, 2 on error.
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    /// What to count by: category, drug-class, treatment, specialty, theme, guideline, month or
+    /// year; twice for a cross table (`--by year --by category`).
+    #[arg(long = "by", required = true, value_name = "KEY")]
+    pub by: Vec<StatsKey>,
+    /// Words to match first, as `imr search` takes them.
+    #[arg(long, value_name = "WORDS")]
+    pub words: Option<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// One JSON object per group, one per line.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// CSV with a header row.
+    #[arg(long)]
+    pub csv: bool,
+    /// Also draw the groups (.svg or .png): rates with their intervals, or volume over time for
+    /// month and year. Takes one --by key.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+}
+
+pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
+    let words: Vec<String> = a.words.iter().cloned().collect();
+    let filters = a.filters.filters(&words)?;
+    if a.plot.is_some() && a.by.len() != 1 {
+        anyhow::bail!("--plot draws one key; give one --by with it");
+    }
+    let mut keys = a.by.clone();
+    keys.dedup();
+    let store = Store::open_read_only(&a.filters.db)?;
+    if keys.contains(&StatsKey::Theme) && store.scoring_model()?.is_none() {
+        say!(
+            "imr: note: {}: no item has themes; `imr index --db {} --model default` assigns them",
+            a.filters.db.display(),
+            a.filters.db.display()
+        );
+    }
+    let rows = store.stats(&keys, &filters)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut header: Vec<&str> = keys.iter().map(|k| k.column()).collect();
+    header.extend(STATS_COLUMNS);
+    if a.json {
+        for r in &rows {
+            let mut o = serde_json::Map::new();
+            for (k, v) in keys.iter().zip(&r.values) {
+                o.insert(k.column().into(), serde_json::json!(v));
+            }
+            o.insert("items".into(), r.items.into());
+            o.insert("share".into(), r.share.into());
+            o.insert("overturned".into(), r.overturned.into());
+            o.insert("rate".into(), r.rate.into());
+            o.insert("rate_low".into(), r.rate_low.into());
+            o.insert("rate_high".into(), r.rate_high.into());
+            serde_json::to_writer(&mut out, &o)?;
+            out.write_all(b"\n")?;
+        }
+    } else if a.csv {
+        super::csv_record(&mut out, &header)?;
+        for r in &rows {
+            let mut cells: Vec<String> = r
+                .values
+                .iter()
+                .map(|v| v.clone().unwrap_or_default())
+                .collect();
+            cells.extend([
+                r.items.to_string(),
+                format!("{:.4}", r.share),
+                r.overturned.to_string(),
+                format!("{:.4}", r.rate),
+                format!("{:.4}", r.rate_low),
+                format!("{:.4}", r.rate_high),
+            ]);
+            super::csv_record(&mut out, &cells)?;
+        }
+    } else {
+        write_stats(&mut out, &keys, &rows)?;
+    }
+    out.flush()?;
+    if let Some(p) = &a.plot {
+        let groups: Vec<imr::report::Group> = rows
+            .iter()
+            .map(|r| imr::report::Group {
+                label: label(&r.values[0]),
+                items: r.items,
+                overturned: r.overturned,
+                rate_low: r.rate_low,
+                rate_high: r.rate_high,
+            })
+            .collect();
+        imr::report::write_group_plot(p, keys[0].column(), keys[0].is_time(), &groups)?;
+        say!("imr: wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+const STATS_COLUMNS: [&str; 6] = [
+    "items",
+    "share",
+    "overturned",
+    "rate",
+    "rate_low",
+    "rate_high",
+];
+
+/// A group's value for people: "(none)" for items without one.
+fn label(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "(none)".into())
+}
+
+fn write_stats(out: &mut impl Write, keys: &[StatsKey], rows: &[StatsRow]) -> std::io::Result<()> {
+    let widths: Vec<usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            rows.iter()
+                .map(|r| label(&r.values[i]).chars().count().min(48))
+                .max()
+                .unwrap_or(0)
+                .max(k.column().len())
+        })
+        .collect();
+    for (k, w) in keys.iter().zip(&widths) {
+        write!(out, "{:<w$}  ", k.column())?;
+    }
+    writeln!(
+        out,
+        "{:>7}  {:>6}  {:>10}  {:>6}  95% interval",
+        "items", "share", "overturned", "rate"
+    )?;
+    let (mut items, mut over) = (0, 0);
+    for r in rows {
+        for (v, w) in r.values.iter().zip(&widths) {
+            write!(out, "{:<w$}  ", cut(&label(v), 48))?;
+        }
+        writeln!(
+            out,
+            "{:>7}  {:>5.1}%  {:>10}  {:>5.1}%  {:.1}-{:.1}%",
+            r.items,
+            100.0 * r.share,
+            r.overturned,
+            100.0 * r.rate,
+            100.0 * r.rate_low,
+            100.0 * r.rate_high
+        )?;
+        items += r.items;
+        over += r.overturned;
+    }
+    // A multi-valued key counts an item once per value: no total that would count it twice.
+    if !keys
+        .iter()
+        .any(|k| matches!(k, StatsKey::Theme | StatsKey::Guideline))
+    {
+        let pad: usize = widths.iter().map(|w| w + 2).sum();
+        writeln!(
+            out,
+            "{:<pad$}{:>7}  {:>6}  {:>10}  {:>5.1}%",
+            "total",
+            items,
+            "100%",
+            over,
+            100.0 * over as f64 / items.max(1) as f64
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! Counts by group (`imr stats --plot`): overturn rates with their Wilson intervals, or the volume
+//! of decisions over time.
+
+use super::plots::register_font;
+use crate::error::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// One group of items: its label, volume, Overturned count and 95% interval of the rate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub label: String,
+    pub items: usize,
+    pub overturned: usize,
+    pub rate_low: f64,
+    pub rate_high: f64,
+}
+
+/// The most groups a rate chart shows (the largest): more would not be read.
+const MAX_GROUPS: usize = 30;
+
+type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// Draws `groups` into `path` (.svg or .png): over time (`time`) as stacked bars of Upheld and
+/// Overturned items, else the overturn rate of each group with its interval.
+pub fn write_group_plot(path: &Path, key: &str, time: bool, groups: &[Group]) -> Result<()> {
+    register_font();
+    let fail = |e: Box<dyn std::error::Error>| Error::Plot {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let shown: Vec<&Group> = if time {
+        groups.iter().filter(|g| g.label != "(none)").collect()
+    } else {
+        groups.iter().take(MAX_GROUPS).collect()
+    };
+    if shown.is_empty() {
+        return Err(Error::Plot {
+            path: path.into(),
+            reason: "no groups to draw".into(),
+        });
+    }
+    let rows = shown.len() as u32;
+    let size = if time {
+        (900, 500)
+    } else {
+        (900, 120 + 26 * rows)
+    };
+    let all = groups.len();
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("svg") => {
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+                draw(&area, key, time, &shown, all)
+                    .and_then(|_| area.present().map_err(Into::into))
+                    .map_err(fail)?;
+            }
+            crate::output::write_file(path, svg.as_bytes())
+        }
+        Some("png") => crate::output::write_through(path, ".tmp.png", |tmp| {
+            let area = BitMapBackend::new(tmp, size).into_drawing_area();
+            draw(&area, key, time, &shown, all)
+                .and_then(|_| area.present().map_err(Into::into))
+                .map_err(|e| e.to_string())
+        })?
+        .map_err(|reason| Error::Plot {
+            path: path.into(),
+            reason,
+        }),
+        _ => Err(Error::Plot {
+            path: path.into(),
+            reason: "the file name must end in .svg or .png".into(),
+        }),
+    }
+}
+
+fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    key: &str,
+    time: bool,
+    groups: &[&Group],
+    all: usize,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    if time {
+        volume(area, key, groups)
+    } else {
+        rates(area, key, groups, all)
+    }
+}
+
+fn rates<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    key: &str,
+    groups: &[&Group],
+    all: usize,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    area.fill(&WHITE)?;
+    let n = groups.len();
+    let subtitle = if all > n {
+        format!("the {n} largest of {all} groups; bars: Wilson 95% interval")
+    } else {
+        "bars: Wilson 95% interval".to_string()
+    };
+    let labels: Vec<String> = groups
+        .iter()
+        .map(|g| format!("{} ({})", cut(&g.label, 40), g.items))
+        .collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!("Overturn rate by {key} ({subtitle})"),
+            ("sans-serif", 18),
+        )
+        .margin(16)
+        .x_label_area_size(40)
+        .y_label_area_size(330)
+        .build_cartesian_2d(0.0..1.0, (0..n).into_segmented())?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc("share of items overturned")
+        .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
+        .y_labels(n)
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            _ => String::new(),
+        })
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    let blue = RGBColor(31, 119, 180);
+    for (i, g) in groups.iter().enumerate() {
+        let rate = g.overturned as f64 / g.items.max(1) as f64;
+        let y = SegmentValue::CenterOf(i);
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(g.rate_low, y.clone()), (g.rate_high, y.clone())],
+            blue.stroke_width(2),
+        )))?;
+        chart.draw_series(std::iter::once(Circle::new((rate, y), 4, blue.filled())))?;
+    }
+    Ok(())
+}
+
+fn volume<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    key: &str,
+    groups: &[&Group],
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    area.fill(&WHITE)?;
+    let n = groups.len();
+    let top = groups.iter().map(|g| g.items).max().unwrap_or(1).max(1) as f64 * 1.1;
+    let labels: Vec<String> = groups.iter().map(|g| g.label.clone()).collect();
+    let mut chart = ChartBuilder::on(area)
+        .caption(
+            format!("Items decided by {key} (dark: Overturned)"),
+            ("sans-serif", 18),
+        )
+        .margin(16)
+        .x_label_area_size(50)
+        .y_label_area_size(60)
+        .build_cartesian_2d((0..n).into_segmented(), 0.0..top)?;
+    let every = n.div_ceil(12).max(1);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .y_desc("items")
+        .x_labels(n)
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) if i % every == 0 => {
+                labels.get(*i).cloned().unwrap_or_default()
+            }
+            _ => String::new(),
+        })
+        .label_style(("sans-serif", 13))
+        .draw()?;
+    let (light, dark) = (RGBColor(158, 202, 225), RGBColor(31, 119, 180));
+    for (i, g) in groups.iter().enumerate() {
+        let (x0, x1) = (SegmentValue::Exact(i), SegmentValue::Exact(i + 1));
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x0.clone(), 0.0), (x1.clone(), g.items as f64)],
+            light.filled(),
+        )))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x0, 0.0), (x1, g.overturned as f64)],
+            dark.filled(),
+        )))?;
+    }
+    Ok(())
+}
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}

@@ -1,0 +1,236 @@
+//! Stage 5: the decision database. Letters indexed once into an embedded SQLite file, then
+//! searched ([`Search`]), counted ([`Stats`]) and read back as [`Letter`]s for training.
+//!
+//! - One row per letter and per item with every parsed field, the item's treatment kind and the
+//!   guidelines its reviewer cites; with a model, each item's scores and themes.
+//! - Safe: letters are written in batches, one transaction each, in WAL mode, so a process
+//!   killed at any moment leaves the database as it was before the batch in flight.
+//! - Versioned: `user_version` counts the [`schema::MIGRATIONS`] run; an older database is
+//!   migrated when opened for writing, and a newer one is refused.
+//!
+//! Every value of a query reaches SQLite as a bound parameter.
+
+mod guideline;
+mod query;
+mod read;
+pub mod schema;
+mod stats;
+mod write;
+
+pub use guideline::guidelines_cited;
+pub use query::{DateRange, Filters, FtsQuery, Hit, Matches, Search};
+pub use stats::{StatsKey, StatsRow};
+pub use write::{FileInfo, IndexedLetter, ItemScores, ModelInfo, WriteReport};
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+
+/// The database file `imr index`, `search` and `stats` use when none is named.
+pub const DEFAULT_PATH: &str = "imr.db";
+
+/// An open decision database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens the database at `path` for writing, creating it when absent and migrating an older
+    /// one to [`schema::SCHEMA_VERSION`].
+    pub fn open(path: &Path) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut store = Store::connect(path, flags)?;
+        // WAL: readers are not blocked by an index run, and a killed writer's transaction is
+        // rolled back. NORMAL sync loses nothing to a killed process (only to a power cut).
+        store.pragma("journal_mode", "WAL")?;
+        store.pragma("synchronous", "NORMAL")?;
+        let version = store.check_identity()?;
+        store.migrate(version)?;
+        Ok(store)
+    }
+
+    /// Opens an existing database for reading only (search, stats, the web page).
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(Error::NoDatabase { path: path.into() });
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let store = Store::connect(path, flags)?;
+        let version = store.check_identity()?;
+        if version < schema::SCHEMA_VERSION {
+            return Err(Error::Query {
+                what: format!(
+                    "{}: database schema version {version} is older than this imr's ({}); \
+                     upgrade it with `imr index --db {}`",
+                    path.display(),
+                    schema::SCHEMA_VERSION,
+                    path.display()
+                ),
+            });
+        }
+        Ok(store)
+    }
+
+    fn connect(path: &Path, flags: OpenFlags) -> Result<Store> {
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::Database {
+            path: path.into(),
+            cause: e.to_string(),
+        })?;
+        let store = Store {
+            conn,
+            path: path.into(),
+        };
+        store
+            .conn
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(store.err())?;
+        store.pragma("foreign_keys", "ON")?;
+        Ok(store)
+    }
+
+    /// The file this database is in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(self.err())
+    }
+
+    /// Letters and items held.
+    pub fn counts(&self) -> Result<(usize, usize)> {
+        let n = |table: &str| -> Result<usize> {
+            self.conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map(|n| n as usize)
+                .map_err(self.err())
+        };
+        Ok((n("letters")?, n("items")?))
+    }
+
+    /// SQLite's own consistency check: `Ok(())` when it answers "ok", the problems otherwise.
+    pub fn integrity_check(&self) -> Result<()> {
+        let mut st = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(self.err())?;
+        let rows: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .map_err(self.err())?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(self.err())?;
+        if rows == ["ok"] {
+            Ok(())
+        } else {
+            Err(Error::Database {
+                path: self.path.clone(),
+                cause: format!("integrity check failed: {}", rows.join("; ")),
+            })
+        }
+    }
+
+    /// Maps SQLite's errors to the library's, naming the file.
+    fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+        |e| Error::Database {
+            path: self.path.clone(),
+            cause: e.to_string(),
+        }
+    }
+
+    fn pragma(&self, name: &str, value: &str) -> Result<()> {
+        self.conn
+            .pragma_update(None, name, value)
+            .map_err(|e| self.open_error(e))
+    }
+
+    /// The first statement on a file that is not SQLite fails: say so in plain words.
+    fn open_error(&self, e: rusqlite::Error) -> Error {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::NotADatabase) => Error::NotADatabase {
+                path: self.path.clone(),
+                reason: "not a SQLite file".into(),
+            },
+            _ => self.err()(e),
+        }
+    }
+
+    /// The schema version of an imr database, 0 for a new empty file; other files are refused.
+    fn check_identity(&self) -> Result<i64> {
+        let get = |sql: &str| -> Result<i64> {
+            self.conn
+                .query_row(sql, [], |r| r.get(0))
+                .map_err(|e| self.open_error(e))
+        };
+        let (app, version) = (get("PRAGMA application_id")?, get("PRAGMA user_version")?);
+        let tables = get("SELECT count(*) FROM sqlite_schema")?;
+        if app != i64::from(schema::APPLICATION_ID) && (app != 0 || tables > 0) {
+            return Err(Error::NotADatabase {
+                path: self.path.clone(),
+                reason: if app == 0 {
+                    "a SQLite database of another program".into()
+                } else {
+                    format!("SQLite application_id {app:#x}")
+                },
+            });
+        }
+        if version > schema::SCHEMA_VERSION {
+            return Err(Error::DatabaseVersion {
+                path: self.path.clone(),
+                found: version,
+                supported: schema::SCHEMA_VERSION,
+            });
+        }
+        Ok(version)
+    }
+
+    /// Runs the migrations after `from`, each in its own transaction.
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        self.migrate_to(from, schema::SCHEMA_VERSION)
+    }
+
+    fn migrate_to(&mut self, from: i64, to: i64) -> Result<()> {
+        for v in from..to {
+            let path = self.path.clone();
+            let err = |e: rusqlite::Error| Error::Database {
+                path: path.clone(),
+                cause: format!("migrating to schema version {}: {e}", v + 1),
+            };
+            let tx = self.conn.transaction().map_err(err)?;
+            tx.execute_batch(schema::MIGRATIONS[v as usize])
+                .map_err(err)?;
+            tx.pragma_update(None, "application_id", schema::APPLICATION_ID)
+                .map_err(err)?;
+            tx.pragma_update(None, "user_version", v + 1).map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// A database at an older schema version, for the migration tests.
+    #[doc(hidden)]
+    pub fn create_at_version(path: &Path, version: i64) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+        let mut store = Store::connect(path, flags)?;
+        store.pragma("journal_mode", "WAL")?;
+        let from = store.check_identity()?;
+        store.migrate_to(from, version.min(schema::SCHEMA_VERSION))?;
+        Ok(store)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,464 @@
+//! Searching the database: filters on the letters' and items' fields, and words matched by the
+//! full-text index in BM25 order. Every value is a bound parameter; the words are rewritten into
+//! quoted FTS5 strings, so no input is read as SQL or as an FTS5 operator it did not mean.
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::letter::{Date, Decision};
+use crate::treatment::{Category, DrugClass};
+use rusqlite::types::Value;
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// Words to match, as a user writes them: `physical therapy` (both), `"functional restoration"`
+/// (the phrase), `acupunct*` (a prefix), `opioid OR opiate`, `-surgery` (without).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FtsQuery {
+    written: String,
+    expression: String,
+}
+
+#[derive(Debug)]
+struct Term {
+    text: String,
+    prefix: bool,
+    negated: bool,
+}
+
+impl FtsQuery {
+    /// The FTS5 expression the words became (each word or phrase a quoted string).
+    pub fn expression(&self) -> &str {
+        &self.expression
+    }
+
+    fn parse(written: &str) -> std::result::Result<FtsQuery, String> {
+        let (mut clauses, mut negated): (Vec<Vec<Term>>, Vec<Term>) = (Vec::new(), Vec::new());
+        let mut pending_or = false;
+        let mut rest = written.trim_start();
+        while !rest.is_empty() {
+            let (term, after) = next_term(rest)?;
+            rest = after.trim_start();
+            let Some(term) = term else { continue };
+            if term.text == "OR" && !term.prefix && !term.negated {
+                if pending_or || clauses.is_empty() {
+                    return Err("OR needs a word on each side".into());
+                }
+                pending_or = true;
+                continue;
+            }
+            if !term.text.chars().any(char::is_alphanumeric) {
+                continue; // punctuation alone: the index holds no such token
+            }
+            if term.negated {
+                if pending_or {
+                    return Err("OR needs a word on each side, not an excluded word".into());
+                }
+                negated.push(term);
+            } else if std::mem::take(&mut pending_or) {
+                clauses.last_mut().expect("checked").push(term);
+            } else {
+                clauses.push(vec![term]);
+            }
+        }
+        if pending_or {
+            return Err("OR needs a word on each side".into());
+        }
+        if clauses.is_empty() {
+            return Err(if negated.is_empty() {
+                format!("no words to search for in {written:?}")
+            } else {
+                "a search needs a word that is not excluded (-word)".into()
+            });
+        }
+        let quote = |t: &Term| {
+            let s = format!("\"{}\"", t.text.replace('"', "\"\""));
+            if t.prefix {
+                s + "*"
+            } else {
+                s
+            }
+        };
+        let clause = |c: &Vec<Term>| {
+            let terms: Vec<String> = c.iter().map(quote).collect();
+            format!("({})", terms.join(" OR "))
+        };
+        let mut expression = clauses.iter().map(clause).collect::<Vec<_>>().join(" AND ");
+        if !negated.is_empty() {
+            expression = format!("({expression})");
+            for t in &negated {
+                expression.push_str(&format!(" NOT {}", quote(t)));
+            }
+        }
+        Ok(FtsQuery {
+            written: written.to_string(),
+            expression,
+        })
+    }
+}
+
+/// The next word or phrase of `s` (which starts at one), and the rest.
+fn next_term(s: &str) -> std::result::Result<(Option<Term>, &str), String> {
+    let (negated, s) = match s.strip_prefix('-') {
+        Some(r) if !r.is_empty() && !r.starts_with(char::is_whitespace) => (true, r),
+        _ => (false, s),
+    };
+    let (text, mut rest) = if let Some(r) = s.strip_prefix('"') {
+        let end = r.find('"').ok_or("a quote (\") is not closed")?;
+        (&r[..end], &r[end + 1..])
+    } else {
+        let end = s
+            .find(|c: char| c.is_whitespace() || c == '"')
+            .unwrap_or(s.len());
+        (&s[..end], &s[end..])
+    };
+    let mut text = text.trim();
+    let mut prefix = false;
+    if let Some(r) = rest.strip_prefix('*') {
+        prefix = true;
+        rest = r;
+    }
+    if let Some(t) = text.strip_suffix('*') {
+        prefix = true;
+        text = t.trim_end_matches('*');
+    }
+    if text.is_empty() {
+        return Ok((None, rest));
+    }
+    Ok((
+        Some(Term {
+            text: text.to_string(),
+            prefix,
+            negated,
+        }),
+        rest,
+    ))
+}
+
+impl FromStr for FtsQuery {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<FtsQuery> {
+        FtsQuery::parse(s).map_err(|why| Error::Query {
+            what: format!("search words {s:?}: {why}"),
+        })
+    }
+}
+
+impl fmt::Display for FtsQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.written)
+    }
+}
+
+/// Dates from `from` to `to`, both included; either may be open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+impl DateRange {
+    pub fn is_open(&self) -> bool {
+        self.from.is_none() && self.to.is_none()
+    }
+}
+
+/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: its first day (`last` false) or its last day.
+fn period_end(s: &str, last: bool) -> std::result::Result<Date, String> {
+    let bad = || format!("{s:?} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)");
+    let parts: Vec<&str> = s.split('-').collect();
+    let num = |p: &str| p.parse::<u16>().map_err(|_| bad());
+    let (y, m, d) = match parts[..] {
+        [y] if y.len() == 4 => (num(y)?, if last { 12 } else { 1 }, None),
+        [y, m] if y.len() == 4 && m.len() == 2 => (num(y)?, num(m)? as u8, None),
+        [y, m, d] if y.len() == 4 => (num(y)?, num(m)? as u8, Some(num(d)? as u8)),
+        _ => return Err(bad()),
+    };
+    let day = match (d, last) {
+        (Some(d), _) => d,
+        (None, false) => 1,
+        (None, true) => (28..=31)
+            .rev()
+            .find(|&d| Date::new(y, m, d).is_some())
+            .ok_or_else(bad)?,
+    };
+    Date::new(y, m, day).ok_or_else(bad)
+}
+
+impl FromStr for DateRange {
+    type Err = String;
+    /// `FROM..TO` (either side may be left out), or one period: `2016` is the year 2016.
+    fn from_str(s: &str) -> std::result::Result<DateRange, String> {
+        let s = s.trim();
+        let side = |p: &str, last: bool| {
+            let p = p.trim();
+            (!p.is_empty()).then(|| period_end(p, last)).transpose()
+        };
+        let range = match s.split_once("..") {
+            Some((a, b)) => DateRange {
+                from: side(a, false)?,
+                to: side(b, true)?,
+            },
+            None => DateRange {
+                from: side(s, false)?,
+                to: side(s, true)?,
+            },
+        };
+        if let (Some(a), Some(b)) = (range.from, range.to) {
+            if a > b {
+                return Err(format!(
+                    "{s:?}: the range ends ({b}) before it starts ({a})"
+                ));
+            }
+        }
+        Ok(range)
+    }
+}
+
+/// Which items a search or a count takes. Every field left empty takes all.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub words: Option<FtsQuery>,
+    pub outcome: Option<Decision>,
+    pub category: Option<Category>,
+    pub drug_class: Option<DrugClass>,
+    /// The normalised treatment name, whole (any case).
+    pub treatment: Option<String>,
+    /// Part of the reviewer's specialty (any case): "orthop" finds "Orthopaedic Surgery".
+    pub specialty: Option<String>,
+    /// A theme assigned by the model the database was scored with.
+    pub theme: Option<String>,
+    /// Part of a cited guideline's name (any case): "low back".
+    pub guideline: Option<String>,
+    pub decided: DateRange,
+    pub injured: DateRange,
+    pub case_number: Option<String>,
+}
+
+/// A LIKE pattern matching `s` anywhere, its wildcards escaped.
+fn contains_pattern(s: &str) -> String {
+    let escaped = s
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+impl Filters {
+    /// The WHERE clause over `items i JOIN letters l` (without the words, which callers join in
+    /// their own way) and its values, numbered from `?1`.
+    pub(super) fn where_clause(&self) -> (String, Vec<Value>) {
+        let mut conds: Vec<String> = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let mut add = |cond: &str, v: Value| {
+            values.push(v);
+            conds.push(cond.replace('?', &format!("?{}", values.len())));
+        };
+        if let Some(d) = self.outcome {
+            add("i.decision = ?", Value::Text(d.to_string()));
+        }
+        if let Some(c) = self.category {
+            add("i.category = ?", Value::Text(c.id().into()));
+        }
+        if let Some(c) = self.drug_class {
+            add("i.drug_class = ?", Value::Text(c.id().into()));
+        }
+        if let Some(t) = &self.treatment {
+            add(
+                "i.treatment = ? COLLATE NOCASE",
+                Value::Text(t.trim().into()),
+            );
+        }
+        if let Some(s) = &self.specialty {
+            add(
+                "l.reviewer_specialty LIKE ? ESCAPE '\\'",
+                Value::Text(contains_pattern(s.trim())),
+            );
+        }
+        if let Some(t) = &self.theme {
+            add(
+                "EXISTS (SELECT 1 FROM item_themes t WHERE t.item_id = i.id AND t.theme = ?)",
+                Value::Text(t.trim().into()),
+            );
+        }
+        if let Some(g) = &self.guideline {
+            add(
+                "EXISTS (SELECT 1 FROM item_guidelines g WHERE g.item_id = i.id \
+                 AND g.guideline LIKE ? ESCAPE '\\')",
+                Value::Text(contains_pattern(g.trim())),
+            );
+        }
+        for (column, range) in [
+            ("l.decision_date", self.decided),
+            ("l.date_of_injury", self.injured),
+        ] {
+            if let Some(d) = range.from {
+                add(&format!("{column} >= ?"), Value::Text(d.to_string()));
+            }
+            if let Some(d) = range.to {
+                add(&format!("{column} <= ?"), Value::Text(d.to_string()));
+            }
+        }
+        if let Some(c) = &self.case_number {
+            add("l.case_number = ?", Value::Text(c.trim().into()));
+        }
+        let clause = if conds.is_empty() {
+            "1".to_string()
+        } else {
+            conds.join(" AND ")
+        };
+        (clause, values)
+    }
+
+    /// The items table joined to letters, and to the full-text matches when there are words (the
+    /// words' value is numbered after the clause's).
+    pub(super) fn tables_clause(&self, n_values: usize, with_rank: bool) -> String {
+        let base = "items i JOIN letters l ON l.id = i.letter_id";
+        let joined = "JOIN items i ON i.id = f.rowid JOIN letters l ON l.id = i.letter_id";
+        match (&self.words, with_rank) {
+            (None, _) => base.to_string(),
+            (Some(_), true) => format!(
+                "(SELECT rowid, bm25(items_fts, {BM25_WEIGHTS}) AS rank FROM items_fts \
+                 WHERE items_fts MATCH ?{}) f {joined}",
+                n_values + 1
+            ),
+            (Some(_), false) => format!(
+                "(SELECT rowid FROM items_fts WHERE items_fts MATCH ?{}) f {joined}",
+                n_values + 1
+            ),
+        }
+    }
+}
+
+/// BM25 weights of the title, the clinical summary and the rationale: a match in the title says
+/// most about what was requested.
+const BM25_WEIGHTS: &str = "4.0, 1.0, 2.0";
+
+/// A search: filters, and the page of results wanted.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub filters: Filters,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One matching item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub case_number: String,
+    pub item: usize,
+    pub title: String,
+    pub category: String,
+    pub drug_class: Option<String>,
+    pub treatment: String,
+    pub decision: String,
+    pub decision_date: Option<String>,
+    pub date_of_injury: Option<String>,
+    pub reviewer_specialty: Option<String>,
+    /// BM25 relevance (higher is better), when words were given.
+    pub relevance: Option<f64>,
+    /// The scoring model's P(Overturned), when the database was indexed with one.
+    pub p_overturned: Option<f64>,
+    pub themes: Vec<String>,
+    pub source: String,
+}
+
+/// How many items match, and how many of them were overturned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Matches {
+    pub items: usize,
+    pub overturned: usize,
+}
+
+impl Store {
+    /// The matching items, best first with words (BM25), else newest decision first.
+    pub fn search(&self, q: &Search) -> Result<Vec<Hit>> {
+        let f = &q.filters;
+        let (clause, mut values) = f.where_clause();
+        let from = f.tables_clause(values.len(), true);
+        if let Some(w) = &f.words {
+            values.push(Value::Text(w.expression.clone()));
+        }
+        let (rank, order) = if f.words.is_some() {
+            ("-f.rank", "f.rank, l.source, i.item")
+        } else {
+            (
+                "NULL",
+                "l.decision_date IS NULL, l.decision_date DESC, l.case_number, i.item",
+            )
+        };
+        values.push(Value::Integer(q.limit.min(i64::MAX as usize) as i64));
+        values.push(Value::Integer(q.offset.min(i64::MAX as usize) as i64));
+        let sql = format!(
+            "SELECT l.case_number, i.item, i.title, i.category, i.drug_class, i.treatment, \
+             i.decision, l.decision_date, l.date_of_injury, l.reviewer_specialty, {rank}, \
+             s.p_overturned, (SELECT group_concat(theme, ' ') FROM (SELECT theme FROM \
+             item_themes t WHERE t.item_id = i.id ORDER BY theme)), l.source \
+             FROM {from} LEFT JOIN item_scores s ON s.item_id = i.id \
+             WHERE {clause} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
+            values.len() - 1,
+            values.len()
+        );
+        let mut st = self.conn.prepare(&sql).map_err(self.err())?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(values), |r| {
+                let themes: Option<String> = r.get(12)?;
+                Ok(Hit {
+                    case_number: r.get(0)?,
+                    item: r.get::<_, i64>(1)? as usize,
+                    title: r.get(2)?,
+                    category: r.get(3)?,
+                    drug_class: r.get(4)?,
+                    treatment: r.get(5)?,
+                    decision: r.get(6)?,
+                    decision_date: r.get(7)?,
+                    date_of_injury: r.get(8)?,
+                    reviewer_specialty: r.get(9)?,
+                    relevance: r.get(10)?,
+                    p_overturned: r.get(11)?,
+                    themes: themes
+                        .map(|t| t.split(' ').map(str::to_owned).collect())
+                        .unwrap_or_default(),
+                    source: r.get(13)?,
+                })
+            })
+            .map_err(|e| self.query_error(e, f))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.query_error(e, f))
+    }
+
+    /// How many items match `f`, and how many were overturned.
+    pub fn matches(&self, f: &Filters) -> Result<Matches> {
+        let (clause, mut values) = f.where_clause();
+        let from = f.tables_clause(values.len(), false);
+        if let Some(w) = &f.words {
+            values.push(Value::Text(w.expression.clone()));
+        }
+        let sql = format!(
+            "SELECT count(*), coalesce(sum(i.decision = 'Overturned'), 0) FROM {from} \
+             WHERE {clause}"
+        );
+        self.conn
+            .query_row(&sql, rusqlite::params_from_iter(values), |r| {
+                Ok(Matches {
+                    items: r.get::<_, i64>(0)? as usize,
+                    overturned: r.get::<_, i64>(1)? as usize,
+                })
+            })
+            .map_err(|e| self.query_error(e, f))
+    }
+
+    /// An error of a query: the full-text index's complaints in the tool's words.
+    pub(super) fn query_error(&self, e: rusqlite::Error, f: &Filters) -> Error {
+        let text = e.to_string();
+        match &f.words {
+            Some(w) if text.contains("fts5") => Error::Query {
+                what: format!(
+                    "search words {:?}: the full-text index cannot read them",
+                    w.written
+                ),
+            },
+            _ => self.err()(e),
+        }
+    }
+}

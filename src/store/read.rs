@@ -1,0 +1,159 @@
+//! Reading letters back, whole, as the parser made them: training from the database sees the same
+//! letters, in the same order, as training from the files.
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::letter::{DisputedItem, Letter, Patient, Reviewer};
+use crate::treatment::TreatmentKind;
+use rusqlite::Row;
+use std::ops::ControlFlow;
+use std::path::Path;
+
+impl Store {
+    /// Every letter's id, in the order `imr` reads files: by path, component by component (as a
+    /// directory walk sorts them).
+    pub fn letter_ids(&self) -> Result<Vec<i64>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, source FROM letters")
+            .map_err(self.err())?;
+        let mut rows: Vec<(i64, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.err())?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(self.err())?;
+        rows.sort_by(|a, b| Path::new(&a.1).cmp(Path::new(&b.1)));
+        Ok(rows.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// Each letter, in [`Store::letter_ids`] order, to `sink`, one at a time: the letters are
+    /// never all held at once. `sink` may stop the reading.
+    pub fn each_letter(&self, mut sink: impl FnMut(Letter) -> ControlFlow<()>) -> Result<()> {
+        for id in self.letter_ids()? {
+            let (letter, _) = self.letter(id)?;
+            if sink(letter).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The letter with this id and its items' ids.
+    pub fn letter(&self, id: i64) -> Result<(Letter, Vec<i64>)> {
+        let err = self.err();
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT case_number, source, date_assigned, decision_date, date_of_injury, \
+                 ur_denial_date, application_received, priority, reviewer_licensure, \
+                 reviewer_specialty, reviewer_subspecialty, patient_age, patient_sex, \
+                 clinical_summary FROM letters WHERE id = ?1",
+            )
+            .map_err(&err)?;
+        let mut letter = st
+            .query_row([id], letter_row)
+            .map_err(&err)?
+            .map_err(|m| self.bad_row(id, &m))?;
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, item, title, category, drug_class, treatment, decision, \
+                 original_request, authorized, claims_administrator_guideline, \
+                 reviewer_guideline, rationale FROM items WHERE letter_id = ?1 ORDER BY item",
+            )
+            .map_err(&err)?;
+        let rows = st
+            .query_map([id], |r| Ok((r.get::<_, i64>(0)?, item_row(r)?)))
+            .map_err(&err)?;
+        let mut ids = Vec::new();
+        for row in rows {
+            let (item_id, item) = row.map_err(&err)?;
+            letter.items.push(item.map_err(|m| self.bad_row(id, &m))?);
+            ids.push(item_id);
+        }
+        Ok((letter, ids))
+    }
+
+    fn bad_row(&self, letter_id: i64, message: &str) -> Error {
+        Error::Database {
+            path: self.path.clone(),
+            cause: format!("letter row {letter_id}: {message}"),
+        }
+    }
+}
+
+/// A value the schema holds as text, parsed back; `None` stays `None`.
+fn parsed<T: std::str::FromStr<Err = String>>(
+    v: Option<String>,
+    field: &str,
+) -> std::result::Result<Option<T>, String> {
+    v.map(|s| s.parse().map_err(|e| format!("{field}: {e}")))
+        .transpose()
+}
+
+/// An enum stored as its JSON string ("Standard", "female").
+fn from_json_str<T: serde::de::DeserializeOwned>(
+    v: Option<String>,
+    field: &str,
+) -> std::result::Result<Option<T>, String> {
+    v.map(|s| serde_json::from_value(serde_json::Value::String(s)))
+        .transpose()
+        .map_err(|e| format!("{field}: {e}"))
+}
+
+type Parsed<T> = rusqlite::Result<std::result::Result<T, String>>;
+
+fn letter_row(r: &Row<'_>) -> Parsed<Letter> {
+    let licensure: String = r.get(8)?;
+    let build = || -> std::result::Result<Letter, String> {
+        Ok(Letter {
+            case_number: r.get(0).map_err(|e| e.to_string())?,
+            source: r.get(1).map_err(|e| e.to_string())?,
+            date_assigned: parsed(r.get(2).map_err(|e| e.to_string())?, "date_assigned")?,
+            decision_date: parsed(r.get(3).map_err(|e| e.to_string())?, "decision_date")?,
+            date_of_injury: parsed(r.get(4).map_err(|e| e.to_string())?, "date_of_injury")?,
+            ur_denial_date: parsed(r.get(5).map_err(|e| e.to_string())?, "ur_denial_date")?,
+            application_received: parsed(
+                r.get(6).map_err(|e| e.to_string())?,
+                "application_received",
+            )?,
+            priority: from_json_str(r.get(7).map_err(|e| e.to_string())?, "priority")?,
+            reviewer: Reviewer {
+                licensure: serde_json::from_str(&licensure)
+                    .map_err(|e| format!("reviewer_licensure: {e}"))?,
+                specialty: r.get(9).map_err(|e| e.to_string())?,
+                subspecialty: r.get(10).map_err(|e| e.to_string())?,
+            },
+            patient: Patient {
+                age: r.get(11).map_err(|e| e.to_string())?,
+                sex: from_json_str(r.get(12).map_err(|e| e.to_string())?, "patient_sex")?,
+            },
+            clinical_summary: r.get(13).map_err(|e| e.to_string())?,
+            items: Vec::new(),
+        })
+    };
+    Ok(build())
+}
+
+fn item_row(r: &Row<'_>) -> Parsed<DisputedItem> {
+    let build = || -> std::result::Result<DisputedItem, String> {
+        let text = |i: usize| r.get::<_, Option<String>>(i).map_err(|e| e.to_string());
+        let number: i64 = r.get(1).map_err(|e| e.to_string())?;
+        Ok(DisputedItem {
+            number: usize::try_from(number).map_err(|_| format!("item number {number}"))?,
+            title: r.get(2).map_err(|e| e.to_string())?,
+            kind: TreatmentKind {
+                category: r.get::<_, String>(3).map_err(|e| e.to_string())?.parse()?,
+                drug_class: parsed(text(4)?, "drug_class")?,
+                treatment: r.get(5).map_err(|e| e.to_string())?,
+            },
+            decision: r.get::<_, String>(6).map_err(|e| e.to_string())?.parse()?,
+            original_request: text(7)?,
+            authorized: text(8)?,
+            claims_administrator_guideline: text(9)?,
+            reviewer_guideline: text(10)?,
+            rationale: r.get(11).map_err(|e| e.to_string())?,
+        })
+    };
+    Ok(build())
+}

@@ -1,0 +1,109 @@
+//! The database's tables, as numbered migrations: a database records in `user_version` how many
+//! it has run, so an older database is brought up to date and a newer one is refused.
+//! `docs/database.md` describes the tables for users.
+
+/// Marks a SQLite file as an imr database (`PRAGMA application_id`, "IMRd").
+pub const APPLICATION_ID: i32 = 0x494D_5264;
+
+/// Migration `i` (0-based) takes a database from version `i` to `i + 1`; each runs in one
+/// transaction with its `user_version` update. Never edit a released migration: add one.
+pub const MIGRATIONS: &[&str] = &[V1, V2];
+
+/// The schema version this imr writes and reads.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Letters, their items, the guidelines each item cites, and the full-text index.
+const V1: &str = r#"
+CREATE TABLE letters (
+    id INTEGER PRIMARY KEY,
+    case_number TEXT NOT NULL,
+    -- The file it was read from, as given to `imr index`.
+    source TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL,
+    file_size INTEGER NOT NULL,
+    file_mtime_ns INTEGER NOT NULL,
+    date_assigned TEXT,
+    decision_date TEXT,
+    date_of_injury TEXT,
+    ur_denial_date TEXT,
+    application_received TEXT,
+    priority TEXT,
+    -- A JSON array of states.
+    reviewer_licensure TEXT NOT NULL,
+    reviewer_specialty TEXT,
+    reviewer_subspecialty TEXT,
+    patient_age INTEGER,
+    patient_sex TEXT,
+    clinical_summary TEXT
+) STRICT;
+CREATE INDEX letters_case_number ON letters (case_number);
+CREATE INDEX letters_sha256 ON letters (sha256);
+CREATE INDEX letters_decision_date ON letters (decision_date);
+CREATE INDEX letters_date_of_injury ON letters (date_of_injury);
+CREATE INDEX letters_reviewer_specialty ON letters (reviewer_specialty);
+
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    letter_id INTEGER NOT NULL REFERENCES letters (id) ON DELETE CASCADE,
+    item INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    category TEXT NOT NULL,
+    drug_class TEXT,
+    treatment TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('Upheld', 'Overturned')),
+    original_request TEXT,
+    authorized TEXT,
+    claims_administrator_guideline TEXT,
+    reviewer_guideline TEXT,
+    rationale TEXT NOT NULL,
+    UNIQUE (letter_id, item)
+) STRICT;
+CREATE INDEX items_category ON items (category, decision);
+CREATE INDEX items_drug_class ON items (drug_class, decision);
+CREATE INDEX items_treatment ON items (treatment, decision);
+CREATE INDEX items_decision ON items (decision);
+
+-- The guideline documents an item's reviewer cites ("MTUS Low Back Complaints 2004").
+CREATE TABLE item_guidelines (
+    item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    guideline TEXT NOT NULL,
+    PRIMARY KEY (item_id, guideline)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX item_guidelines_guideline ON item_guidelines (guideline);
+
+-- Contentless: the texts live in items and letters; a row's rowid is its item's id.
+CREATE VIRTUAL TABLE items_fts USING fts5 (
+    title, clinical_summary, rationale,
+    content = '', contentless_delete = 1,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"#;
+
+/// A model's scores and themes for each item (`imr index --model`).
+const V2: &str = r#"
+CREATE TABLE models (
+    id INTEGER PRIMARY KEY,
+    digest TEXT NOT NULL UNIQUE,
+    -- How it was named to `imr index --model`: a built-in name or a file.
+    name TEXT NOT NULL,
+    format_version TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE item_scores (
+    item_id INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+    model_id INTEGER NOT NULL REFERENCES models (id),
+    p_overturned REAL,
+    p_low REAL,
+    p_high REAL,
+    predicted TEXT,
+    abstention TEXT
+) STRICT;
+CREATE INDEX item_scores_model ON item_scores (model_id);
+
+CREATE TABLE item_themes (
+    item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+    theme TEXT NOT NULL,
+    PRIMARY KEY (item_id, theme)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX item_themes_theme ON item_themes (theme);
+"#;

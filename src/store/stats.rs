@@ -1,0 +1,192 @@
+//! Counting decisions: items and overturn rates by treatment kind, reviewer, theme, guideline or
+//! time, as the DWC's annual IMR reports and CWCI's studies tabulate them.
+
+use super::{Filters, Store};
+use crate::error::{Error, Result};
+use crate::model::base_rates::wilson;
+use rusqlite::types::Value;
+use std::fmt;
+use std::str::FromStr;
+
+/// What to count by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatsKey {
+    Category,
+    DrugClass,
+    Treatment,
+    Specialty,
+    /// An item with several themes counts once in each.
+    Theme,
+    /// An item citing several guidelines counts once in each.
+    Guideline,
+    /// The decision's month (YYYY-MM).
+    Month,
+    /// The decision's year.
+    Year,
+}
+
+impl StatsKey {
+    pub const ALL: [StatsKey; 8] = [
+        StatsKey::Category,
+        StatsKey::DrugClass,
+        StatsKey::Treatment,
+        StatsKey::Specialty,
+        StatsKey::Theme,
+        StatsKey::Guideline,
+        StatsKey::Month,
+        StatsKey::Year,
+    ];
+
+    /// The key's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            StatsKey::Category => "category",
+            StatsKey::DrugClass => "drug-class",
+            StatsKey::Treatment => "treatment",
+            StatsKey::Specialty => "specialty",
+            StatsKey::Theme => "theme",
+            StatsKey::Guideline => "guideline",
+            StatsKey::Month => "month",
+            StatsKey::Year => "year",
+        }
+    }
+
+    /// The output column: the field name the other outputs use for the same value.
+    pub fn column(self) -> &'static str {
+        match self {
+            StatsKey::DrugClass => "drug_class",
+            StatsKey::Specialty => "reviewer_specialty",
+            other => other.name(),
+        }
+    }
+
+    /// Whether the key is a time, shown in time order rather than by volume.
+    pub fn is_time(self) -> bool {
+        matches!(self, StatsKey::Month | StatsKey::Year)
+    }
+
+    fn expression(self) -> &'static str {
+        match self {
+            StatsKey::Category => "i.category",
+            StatsKey::DrugClass => "i.drug_class",
+            StatsKey::Treatment => "i.treatment",
+            StatsKey::Specialty => "l.reviewer_specialty",
+            StatsKey::Theme => "th.theme",
+            StatsKey::Guideline => "gl.guideline",
+            StatsKey::Month => "substr(l.decision_date, 1, 7)",
+            StatsKey::Year => "substr(l.decision_date, 1, 4)",
+        }
+    }
+
+    fn join(self) -> Option<&'static str> {
+        match self {
+            StatsKey::Theme => Some("LEFT JOIN item_themes th ON th.item_id = i.id"),
+            StatsKey::Guideline => Some("LEFT JOIN item_guidelines gl ON gl.item_id = i.id"),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for StatsKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for StatsKey {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<StatsKey, String> {
+        let s = s.trim().replace('_', "-");
+        StatsKey::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = StatsKey::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown key {s:?} (expected one of {})", names.join(", "))
+            })
+    }
+}
+
+/// One group: its key values (None: the items with no value, such as no decision date), its
+/// items, their share of all matching items, and its overturn rate with a Wilson 95% interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsRow {
+    pub values: Vec<Option<String>>,
+    pub items: usize,
+    pub share: f64,
+    pub overturned: usize,
+    pub rate: f64,
+    pub rate_low: f64,
+    pub rate_high: f64,
+}
+
+impl Store {
+    /// The matching items grouped by `keys`: time keys in time order, other groups by volume.
+    pub fn stats(&self, keys: &[StatsKey], f: &Filters) -> Result<Vec<StatsRow>> {
+        if keys.is_empty() {
+            return Err(Error::Query {
+                what: "stats needs a key to count by".into(),
+            });
+        }
+        let total = self.matches(f)?.items;
+        let (clause, mut values) = f.where_clause();
+        let from = f.tables_clause(values.len(), false);
+        if let Some(w) = &f.words {
+            values.push(Value::Text(w.expression().to_string()));
+        }
+        let mut joins: Vec<&str> = keys.iter().filter_map(|k| k.join()).collect();
+        joins.dedup();
+        let exprs: Vec<&str> = keys.iter().map(|k| k.expression()).collect();
+        let sql = format!(
+            "SELECT {keys}, count(*), coalesce(sum(i.decision = 'Overturned'), 0) \
+             FROM {from} {joins} WHERE {clause} GROUP BY {keys}",
+            keys = exprs.join(", "),
+            joins = joins.join(" "),
+        );
+        let n = keys.len();
+        let mut st = self.conn.prepare(&sql).map_err(self.err())?;
+        let mut rows: Vec<StatsRow> = st
+            .query_map(rusqlite::params_from_iter(values), |r| {
+                let values = (0..n)
+                    .map(|i| r.get::<_, Option<String>>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let items = r.get::<_, i64>(n)? as usize;
+                let overturned = r.get::<_, i64>(n + 1)? as usize;
+                let (rate_low, rate_high) = wilson(overturned, items);
+                Ok(StatsRow {
+                    values,
+                    items,
+                    share: items as f64 / total.max(1) as f64,
+                    overturned,
+                    rate: overturned as f64 / items.max(1) as f64,
+                    rate_low,
+                    rate_high,
+                })
+            })
+            .map_err(|e| self.query_error(e, f))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.query_error(e, f))?;
+        rows.sort_by(|a, b| order(keys, a, b));
+        Ok(rows)
+    }
+}
+
+/// Time keys first in time order (no date last), then larger groups first, then by value.
+fn order(keys: &[StatsKey], a: &StatsRow, b: &StatsRow) -> std::cmp::Ordering {
+    let by_time = keys.iter().enumerate().filter(|(_, k)| k.is_time());
+    let time = by_time.fold(std::cmp::Ordering::Equal, |o, (i, _)| {
+        o.then_with(|| {
+            (a.values[i].is_none(), &a.values[i]).cmp(&(b.values[i].is_none(), &b.values[i]))
+        })
+    });
+    time.then(b.items.cmp(&a.items)).then_with(|| {
+        (
+            a.values.iter().map(Option::is_none).collect::<Vec<_>>(),
+            &a.values,
+        )
+            .cmp(&(
+                b.values.iter().map(Option::is_none).collect::<Vec<_>>(),
+                &b.values,
+            ))
+    })
+}

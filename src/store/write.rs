@@ -1,0 +1,312 @@
+//! Writing letters and scores: one transaction per batch.
+
+use super::{guidelines_cited, Store};
+use crate::error::Result;
+use crate::letter::{Decision, Letter};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+/// What identifies a letter file's content: its path as given, size, modification time and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileInfo {
+    pub source: String,
+    pub size: u64,
+    /// Nanoseconds since the Unix epoch (0 where the file system keeps none).
+    pub mtime_ns: i64,
+    /// Lower-case hex SHA-256 of the file's bytes.
+    pub sha256: String,
+}
+
+/// A letter to write, with the file it came from.
+#[derive(Debug, Clone)]
+pub struct IndexedLetter {
+    pub file: FileInfo,
+    pub letter: Letter,
+}
+
+/// What a written batch changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    pub letters: usize,
+    pub items: usize,
+    /// Sources whose earlier rows were replaced (the file changed).
+    pub replaced: Vec<String>,
+    /// A case number the batch wrote that another file already holds: (case, this source, the
+    /// other source).
+    pub same_case: Vec<(String, String, String)>,
+}
+
+/// The model whose scores an index holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelInfo {
+    /// `sha256:` of the model's JSON.
+    pub digest: String,
+    /// As named to `imr index --model` (a built-in name or a file).
+    pub name: String,
+    pub format_version: String,
+}
+
+/// One item's scores, as `imr predict` gives them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemScores {
+    pub item_id: i64,
+    pub p_overturned: Option<f64>,
+    pub p_low: Option<f64>,
+    pub p_high: Option<f64>,
+    pub predicted: Option<Decision>,
+    pub abstention: Option<String>,
+    pub themes: Vec<String>,
+}
+
+impl Store {
+    /// The indexed state of the file at `source`: its size, modification time and hash.
+    pub fn file_info(&self, source: &str) -> Result<Option<FileInfo>> {
+        self.conn
+            .prepare_cached(
+                "SELECT file_size, file_mtime_ns, sha256 FROM letters WHERE source = ?1",
+            )
+            .and_then(|mut st| {
+                st.query_row([source], |r| {
+                    Ok(FileInfo {
+                        source: source.to_string(),
+                        size: r.get::<_, i64>(0)? as u64,
+                        mtime_ns: r.get(1)?,
+                        sha256: r.get(2)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(self.err())
+    }
+
+    /// The source of an indexed letter whose file has this hash, if any.
+    pub fn source_with_hash(&self, sha256: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT source FROM letters WHERE sha256 = ?1 LIMIT 1")
+            .and_then(|mut st| st.query_row([sha256], |r| r.get(0)).optional())
+            .map_err(self.err())
+    }
+
+    /// Records a new modification time of a file whose content is already indexed.
+    pub fn touch(&self, file: &FileInfo) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE letters SET file_size = ?2, file_mtime_ns = ?3 WHERE source = ?1",
+            )
+            .and_then(|mut st| st.execute(params![file.source, file.size as i64, file.mtime_ns]))
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    /// Writes `batch` in one transaction: each letter's rows replace any earlier rows of the same
+    /// source. Either the whole batch is written or nothing is.
+    pub fn write_batch(&mut self, batch: &[IndexedLetter]) -> Result<WriteReport> {
+        let err = self.err_owned();
+        let tx = self.conn.transaction().map_err(&err)?;
+        let mut report = WriteReport::default();
+        for l in batch {
+            if delete_source(&tx, &l.file.source).map_err(&err)? {
+                report.replaced.push(l.file.source.clone());
+            }
+            for other in same_case(&tx, &l.letter.case_number).map_err(&err)? {
+                report
+                    .same_case
+                    .push((l.letter.case_number.clone(), l.file.source.clone(), other));
+            }
+            report.items += insert_letter(&tx, l).map_err(&err)?;
+            report.letters += 1;
+        }
+        tx.commit().map_err(&err)?;
+        Ok(report)
+    }
+
+    /// The model whose scores the database holds, if any.
+    pub fn scoring_model(&self) -> Result<Option<ModelInfo>> {
+        self.conn
+            .query_row(
+                "SELECT digest, name, format_version FROM models \
+                 WHERE id IN (SELECT model_id FROM item_scores) ORDER BY id DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(ModelInfo {
+                        digest: r.get(0)?,
+                        name: r.get(1)?,
+                        format_version: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// Drops every item's scores and themes (before scoring with another model).
+    pub fn clear_scores(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch("BEGIN; DELETE FROM item_themes; DELETE FROM item_scores; COMMIT;")
+            .map_err(self.err())
+    }
+
+    /// Ids of the letters with an item that has no scores, in source order.
+    pub fn letters_without_scores(&self) -> Result<Vec<i64>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT DISTINCT l.id, l.source FROM letters l JOIN items i ON i.letter_id = l.id \
+                 WHERE i.id NOT IN (SELECT item_id FROM item_scores) ORDER BY l.source",
+            )
+            .map_err(self.err())?;
+        let ids = st
+            .query_map([], |r| r.get(0))
+            .map_err(self.err())?
+            .collect::<rusqlite::Result<Vec<i64>>>()
+            .map_err(self.err())?;
+        Ok(ids)
+    }
+
+    /// Writes the scores of `model` for a batch of items, in one transaction.
+    pub fn write_scores(&mut self, model: &ModelInfo, scores: &[ItemScores]) -> Result<()> {
+        let err = self.err_owned();
+        let tx = self.conn.transaction().map_err(&err)?;
+        tx.execute(
+            "INSERT INTO models (digest, name, format_version) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (digest) DO UPDATE SET name = excluded.name",
+            params![model.digest, model.name, model.format_version],
+        )
+        .map_err(&err)?;
+        let model_id: i64 = tx
+            .query_row(
+                "SELECT id FROM models WHERE digest = ?1",
+                [&model.digest],
+                |r| r.get(0),
+            )
+            .map_err(&err)?;
+        {
+            let mut score = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO item_scores (item_id, model_id, p_overturned, p_low, \
+                     p_high, predicted, abstention) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(&err)?;
+            let mut theme = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO item_themes (item_id, theme) VALUES (?1, ?2)",
+                )
+                .map_err(&err)?;
+            for s in scores {
+                score
+                    .execute(params![
+                        s.item_id,
+                        model_id,
+                        s.p_overturned,
+                        s.p_low,
+                        s.p_high,
+                        s.predicted.map(|d| d.to_string()),
+                        s.abstention,
+                    ])
+                    .map_err(&err)?;
+                for t in &s.themes {
+                    theme.execute(params![s.item_id, t]).map_err(&err)?;
+                }
+            }
+        }
+        tx.commit().map_err(&err)
+    }
+
+    fn err_owned(&self) -> impl Fn(rusqlite::Error) -> crate::Error {
+        let path = self.path.clone();
+        move |e| crate::Error::Database {
+            path: path.clone(),
+            cause: e.to_string(),
+        }
+    }
+}
+
+/// Deletes the rows of the letter read from `source`; whether there were any.
+fn delete_source(tx: &Transaction<'_>, source: &str) -> rusqlite::Result<bool> {
+    let id: Option<i64> = tx
+        .prepare_cached("SELECT id FROM letters WHERE source = ?1")?
+        .query_row([source], |r| r.get(0))
+        .optional()?;
+    let Some(id) = id else { return Ok(false) };
+    // The full-text rows are not tied to the items by a foreign key.
+    tx.prepare_cached(
+        "DELETE FROM items_fts WHERE rowid IN (SELECT id FROM items WHERE letter_id = ?1)",
+    )?
+    .execute([id])?;
+    tx.prepare_cached("DELETE FROM letters WHERE id = ?1")?
+        .execute([id])?;
+    Ok(true)
+}
+
+/// The sources of the letters already holding `case`.
+fn same_case(tx: &Transaction<'_>, case: &str) -> rusqlite::Result<Vec<String>> {
+    tx.prepare_cached("SELECT source FROM letters WHERE case_number = ?1 ORDER BY source")?
+        .query_map([case], |r| r.get(0))?
+        .collect()
+}
+
+/// Inserts one letter and its items; returns the number of items.
+fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<usize> {
+    let (f, letter) = (&l.file, &l.letter);
+    let date = |d: Option<crate::Date>| d.map(|d| d.to_string());
+    let json_str = |v: serde_json::Value| v.as_str().map(str::to_owned);
+    tx.prepare_cached(
+        "INSERT INTO letters (case_number, source, sha256, file_size, file_mtime_ns, \
+         date_assigned, decision_date, date_of_injury, ur_denial_date, application_received, \
+         priority, reviewer_licensure, reviewer_specialty, reviewer_subspecialty, patient_age, \
+         patient_sex, clinical_summary) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        letter.case_number,
+        f.source,
+        f.sha256,
+        f.size as i64,
+        f.mtime_ns,
+        date(letter.date_assigned),
+        date(letter.decision_date),
+        date(letter.date_of_injury),
+        date(letter.ur_denial_date),
+        date(letter.application_received),
+        json_str(serde_json::json!(letter.priority)),
+        serde_json::to_string(&letter.reviewer.licensure).unwrap_or_else(|_| "[]".into()),
+        letter.reviewer.specialty,
+        letter.reviewer.subspecialty,
+        letter.patient.age,
+        json_str(serde_json::json!(letter.patient.sex)),
+        letter.clinical_summary,
+    ])?;
+    let letter_id = tx.last_insert_rowid();
+    let mut item = tx.prepare_cached(
+        "INSERT INTO items (letter_id, item, title, category, drug_class, treatment, decision, \
+         original_request, authorized, claims_administrator_guideline, reviewer_guideline, \
+         rationale) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut fts = tx.prepare_cached(
+        "INSERT INTO items_fts (rowid, title, clinical_summary, rationale) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut guideline = tx.prepare_cached(
+        "INSERT OR IGNORE INTO item_guidelines (item_id, guideline) VALUES (?1, ?2)",
+    )?;
+    for it in &letter.items {
+        item.execute(params![
+            letter_id,
+            it.number as i64,
+            it.title,
+            it.kind.category.id(),
+            it.kind.drug_class.map(|d| d.id()),
+            it.kind.treatment,
+            it.decision.to_string(),
+            it.original_request,
+            it.authorized,
+            it.claims_administrator_guideline,
+            it.reviewer_guideline,
+            it.rationale,
+        ])?;
+        let id = tx.last_insert_rowid();
+        fts.execute(params![id, it.title, letter.clinical_summary, it.rationale])?;
+        for g in guidelines_cited(it.reviewer_guideline.as_deref().unwrap_or_default()) {
+            guideline.execute(params![id, g])?;
+        }
+    }
+    Ok(letter.items.len())
+}
