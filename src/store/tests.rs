@@ -1,1 +1,320 @@
+use super::*;
+use crate::letter::Letter;
+use crate::treatment::Category;
+use crate::Decision;
 
+/// The sample letters of `data/letters`, parsed.
+fn seeds() -> Vec<Letter> {
+    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/letters"));
+    let files = crate::parse::discover(&[dir]).unwrap();
+    crate::parse::read_letters(&files, || {})
+        .into_iter()
+        .collect::<Result<Vec<_>>>()
+        .unwrap()
+}
+
+fn indexed(l: &Letter, n: usize) -> IndexedLetter {
+    IndexedLetter {
+        file: FileInfo {
+            source: l.source.clone(),
+            size: 100 + n as u64,
+            mtime_ns: n as i64,
+            sha256: format!("{n:064x}"),
+        },
+        letter: l.clone(),
+    }
+}
+
+/// A database of the sample letters, in a directory that lives as long as it.
+fn seed_store() -> (tempfile::TempDir, Store, Vec<Letter>) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let letters = seeds();
+    let batch: Vec<IndexedLetter> = letters
+        .iter()
+        .enumerate()
+        .map(|(i, l)| indexed(l, i))
+        .collect();
+    store.write_batch(&batch).unwrap();
+    (dir, store, letters)
+}
+
+#[test]
+fn letters_read_back_as_parsed_in_file_order() {
+    let (_dir, store, mut letters) = seed_store();
+    let mut back = Vec::new();
+    store
+        .each_letter(|l| {
+            back.push(l);
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    letters.sort_by(|a, b| std::path::Path::new(&a.source).cmp(std::path::Path::new(&b.source)));
+    assert_eq!(back, letters);
+    let items: usize = letters.iter().map(|l| l.items.len()).sum();
+    assert_eq!(store.counts().unwrap(), (letters.len(), items));
+    store.integrity_check().unwrap();
+}
+
+#[test]
+fn a_changed_file_replaces_its_rows_and_a_case_in_two_files_is_reported() {
+    let (_dir, mut store, letters) = seed_store();
+    let before = store.counts().unwrap();
+    let mut changed = indexed(&letters[0], 99);
+    changed.letter.items.truncate(1);
+    let r = store.write_batch(std::slice::from_ref(&changed)).unwrap();
+    assert_eq!(r.replaced, [letters[0].source.clone()]);
+    assert!(r.same_case.is_empty(), "{:?}", r.same_case);
+    let removed = letters[0].items.len() - 1;
+    assert_eq!(store.counts().unwrap(), (before.0, before.1 - removed));
+    let fi = store.file_info(&letters[0].source).unwrap().unwrap();
+    assert_eq!(fi.sha256, changed.file.sha256);
+    // The full-text index lost the replaced items too.
+    let all = Filters {
+        words: Some("the".parse().unwrap()),
+        ..Filters::default()
+    };
+    assert_eq!(store.matches(&all).unwrap().items, before.1 - removed);
+
+    let mut copy = indexed(&letters[1], 7);
+    copy.file.source = "elsewhere/copy.txt".into();
+    let r = store.write_batch(&[copy]).unwrap();
+    assert_eq!(
+        r.same_case,
+        [(
+            letters[1].case_number.clone(),
+            "elsewhere/copy.txt".to_string(),
+            letters[1].source.clone()
+        )]
+    );
+}
+
+#[test]
+fn an_older_database_is_migrated_and_a_newer_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut old = Store::create_at_version(&path, 1).unwrap();
+        assert_eq!(old.schema_version().unwrap(), 1);
+        old.write_batch(&[indexed(&seeds()[0], 0)]).unwrap();
+        // Version 1 has no scores table.
+        assert!(old.scoring_model().is_err());
+    }
+    let err = Store::open_read_only(&path).unwrap_err().to_string();
+    assert!(err.contains("older than this imr's"), "{err}");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::SCHEMA_VERSION);
+    assert_eq!(
+        store.counts().unwrap().0,
+        1,
+        "the letter survives the migration"
+    );
+    assert_eq!(store.scoring_model().unwrap(), None);
+    store
+        .conn
+        .pragma_update(None, "user_version", schema::SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(store);
+    for err in [
+        Store::open(&path).unwrap_err(),
+        Store::open_read_only(&path).unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::DatabaseVersion { .. }), "{err}");
+        assert!(err.to_string().contains("newer than this imr's"), "{err}");
+    }
+}
+
+#[test]
+fn files_that_are_not_imr_databases_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("letter.txt");
+    let content = "IMR Case Number: CM16-0000001\n".repeat(200);
+    std::fs::write(&text, &content).unwrap();
+    let err = Store::open(&text).unwrap_err();
+    assert!(err.to_string().contains("not a SQLite file"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&text).unwrap(),
+        content,
+        "left as it was"
+    );
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x)")
+        .unwrap();
+    let err = Store::open(&other).unwrap_err();
+    assert!(err.to_string().contains("another program"), "{err}");
+    let err = Store::open_read_only(&dir.path().join("absent.db")).unwrap_err();
+    assert!(matches!(err, Error::NoDatabase { .. }), "{err}");
+}
+
+#[test]
+fn words_become_quoted_fts5_strings() {
+    let q = |s: &str| s.parse::<FtsQuery>().map(|q| q.expression().to_string());
+    assert_eq!(
+        q("physical therapy").unwrap(),
+        r#"("physical") AND ("therapy")"#
+    );
+    assert_eq!(
+        q(r#""functional restoration""#).unwrap(),
+        r#"("functional restoration")"#
+    );
+    assert_eq!(q("acupunct*").unwrap(), r#"("acupunct"*)"#);
+    assert_eq!(
+        q("opioid OR opiate mri").unwrap(),
+        r#"("opioid" OR "opiate") AND ("mri")"#
+    );
+    assert_eq!(q("mri -surgery").unwrap(), r#"(("mri")) NOT "surgery""#);
+    // Operators and SQL are text inside quoted strings; punctuation alone is dropped.
+    assert_eq!(
+        q(r#"'; DROP TABLE items; -- NEAR(a b) title:x ^y a"b"#).unwrap_err().to_string(),
+        "search words \"'; DROP TABLE items; -- NEAR(a b) title:x ^y a\\\"b\": a quote (\") is not closed"
+    );
+    assert_eq!(
+        q("'; DROP TABLE items; -- NEAR(a b) title:x ^y AND").unwrap(),
+        r#"("DROP") AND ("TABLE") AND ("items;") AND ("NEAR(a") AND ("b)") AND ("title:x") AND ("^y") AND ("AND")"#
+    );
+    for bad in [
+        "",
+        "  ",
+        "OR",
+        "a OR",
+        "OR a",
+        "a OR OR b",
+        "-a",
+        "a OR -b",
+        "\"a",
+        "; --",
+    ] {
+        assert!(q(bad).is_err(), "{bad:?} should be refused");
+    }
+}
+
+#[test]
+fn date_ranges_read_periods() {
+    let r = |s: &str| {
+        s.parse::<DateRange>()
+            .map(|r| (r.from.map(|d| d.to_string()), r.to.map(|d| d.to_string())))
+    };
+    let s = |d: &str| Some(d.to_string());
+    assert_eq!(r("2016").unwrap(), (s("2016-01-01"), s("2016-12-31")));
+    assert_eq!(r("2016-02").unwrap(), (s("2016-02-01"), s("2016-02-29")));
+    assert_eq!(
+        r("2016-03..2017").unwrap(),
+        (s("2016-03-01"), s("2017-12-31"))
+    );
+    assert_eq!(r("..2017-01-15").unwrap(), (None, s("2017-01-15")));
+    assert_eq!(r("2017-01-15..").unwrap(), (s("2017-01-15"), None));
+    for bad in [
+        "2017..2016",
+        "16",
+        "2016-13",
+        "2016-02-30",
+        "yesterday",
+        "2016-1-1x",
+    ] {
+        assert!(r(bad).is_err(), "{bad:?} should be refused");
+    }
+}
+
+/// Hostile values in every filter and in the words: never an SQL error, never a change.
+#[test]
+fn hostile_values_are_only_values() {
+    let (_dir, store, _) = seed_store();
+    let before = store.counts().unwrap();
+    let hostile = [
+        "'; DROP TABLE items; --",
+        "\" OR 1=1 --",
+        "%",
+        "_",
+        "\\",
+        "x' OR 'x'='x",
+        "NEAR(a b)",
+        "title:mri",
+        "*",
+        "a\"b",
+    ];
+    for h in hostile {
+        let f = |f: Filters| {
+            let s = Search {
+                filters: f,
+                limit: 5,
+                offset: 0,
+            };
+            store.search(&s).map(|hits| hits.len())
+        };
+        let text = Some(h.to_string());
+        for filters in [
+            Filters {
+                treatment: text.clone(),
+                ..Filters::default()
+            },
+            Filters {
+                specialty: text.clone(),
+                ..Filters::default()
+            },
+            Filters {
+                theme: text.clone(),
+                ..Filters::default()
+            },
+            Filters {
+                guideline: text.clone(),
+                ..Filters::default()
+            },
+            Filters {
+                case_number: text.clone(),
+                ..Filters::default()
+            },
+        ] {
+            assert_eq!(f(filters).unwrap(), 0, "{h:?} matches nothing");
+        }
+        match h.parse::<FtsQuery>() {
+            Ok(words) => {
+                f(Filters {
+                    words: Some(words),
+                    ..Filters::default()
+                })
+                .unwrap();
+            }
+            Err(e) => assert!(matches!(e, Error::Query { .. }), "{h:?}: {e}"),
+        }
+    }
+    assert_eq!(store.counts().unwrap(), before);
+    store.integrity_check().unwrap();
+}
+
+#[test]
+fn stats_count_every_item_once_per_group() {
+    let (_dir, store, letters) = seed_store();
+    let items: Vec<_> = letters.iter().flat_map(|l| &l.items).collect();
+    let rows = store
+        .stats(&[StatsKey::Category], &Filters::default())
+        .unwrap();
+    assert_eq!(rows.iter().map(|r| r.items).sum::<usize>(), items.len());
+    let overturned = items.iter().filter(|i| i.decision.is_overturned()).count();
+    assert_eq!(rows.iter().map(|r| r.overturned).sum::<usize>(), overturned);
+    for r in &rows {
+        let c: Category = r.values[0].as_deref().unwrap().parse().unwrap();
+        assert_eq!(
+            r.items,
+            items.iter().filter(|i| i.kind.category == c).count()
+        );
+        assert!(r.rate_low <= r.rate && r.rate <= r.rate_high, "{r:?}");
+    }
+    assert!(
+        rows.windows(2).all(|w| w[0].items >= w[1].items),
+        "largest first"
+    );
+    let upheld = Filters {
+        outcome: Some(Decision::Upheld),
+        ..Filters::default()
+    };
+    let rows = store
+        .stats(&[StatsKey::Year, StatsKey::Category], &upheld)
+        .unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.items).sum::<usize>(),
+        items.len() - overturned
+    );
+    assert!(rows.iter().all(|r| r.overturned == 0));
+}

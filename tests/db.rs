@@ -1,0 +1,467 @@
+//! The decision database end to end: `imr index`, `search`, `stats`, and learning from `--db`.
+
+mod util;
+
+use imr::store::Store;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use util::*;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// `n` distinct letters made from the sample letters: each a copy with its own first line (so its
+/// own content) and file name (its case number); with their item counts by file name.
+fn many_letters(dir: &Path, n: usize) -> BTreeMap<String, usize> {
+    let seeds: Vec<(String, usize)> = std::fs::read_dir(root().join("data/letters"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .map(|p| {
+            let out = imr(&["parse", "--json", s(&p)]);
+            let items = json_lines(&stdout(&out))[0]["items"]
+                .as_array()
+                .unwrap()
+                .len();
+            (std::fs::read_to_string(&p).unwrap(), items)
+        })
+        .collect();
+    let mut counts = BTreeMap::new();
+    for i in 0..n {
+        let (text, items) = &seeds[i % seeds.len()];
+        let name = format!("letter{i:05}.txt");
+        write(dir, &name, format!("Replica {i}\n{text}").as_bytes());
+        counts.insert(name, *items);
+    }
+    counts
+}
+
+fn letters_and_items(db: &Path) -> (usize, usize) {
+    Store::open_read_only(db).unwrap().counts().unwrap()
+}
+
+#[test]
+fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
+    let Some(corpus) = corpus("index_search_and_stats_on_the_corpus") else {
+        return;
+    };
+    let dir = tempdir("db-corpus");
+    let db = dir.join("imr.db");
+    let pdfs = corpus.join("dwc/pdf");
+    // The gold file holds the corpus's items and the sample letters'.
+    let out = imr(&["index", s(&pdfs), "data/letters", "--db", s(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let gold: Vec<serde_json::Value> =
+        json_lines(&std::fs::read_to_string(corpus.join("dwc/gold/items.jsonl")).unwrap());
+    let gold_over: BTreeSet<(String, u64)> = gold
+        .iter()
+        .filter(|g| g["decision"] == "Overturned")
+        .map(|g| {
+            (
+                g["case_number"].as_str().unwrap().to_string(),
+                g["item"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+
+    let out = imr(&["stats", "--by", "category", "--db", s(&db), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows = json_lines(&stdout(&out));
+    let sum = |f: &str| rows.iter().map(|r| r[f].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(sum("items"), gold.len() as u64);
+    assert_eq!(sum("overturned"), gold_over.len() as u64);
+
+    // The Overturned items found by search are the gold file's.
+    let out = imr(&[
+        "search",
+        "--outcome",
+        "overturned",
+        "--limit",
+        "1000",
+        "--json",
+        "--db",
+        s(&db),
+    ]);
+    let found: BTreeSet<(String, u64)> = json_lines(&stdout(&out))
+        .iter()
+        .map(|h| {
+            (
+                h["case_number"].as_str().unwrap().to_string(),
+                h["item"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, gold_over);
+
+    // Indexed again: nothing added.
+    let again = imr(&["index", s(&pdfs), "data/letters", "--db", s(&db)]);
+    assert!(
+        stderr(&again).contains("indexed 0 letters (0 items); 155 unchanged"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(letters_and_items(&db), (155, gold.len()));
+
+    // Volume by month, drawn.
+    let plot = dir.join("months.svg");
+    let out = imr(&["stats", "--by", "month", "--db", s(&db), "--plot", s(&plot)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    roxmltree::Document::parse(&svg).unwrap();
+    assert!(svg.contains("Items decided by month"));
+
+    // Full-text words, in BM25 order: the best match names the treatment in its title.
+    let out = imr(&[
+        "search",
+        "acupunct*",
+        "--json",
+        "--limit",
+        "3",
+        "--db",
+        s(&db),
+    ]);
+    let hits = json_lines(&stdout(&out));
+    assert_eq!(hits.len(), 3, "{}", stderr(&out));
+    assert!(hits[0]["title"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .contains("acupuncture"));
+    let rel: Vec<f64> = hits
+        .iter()
+        .map(|h| h["relevance"].as_f64().unwrap())
+        .collect();
+    assert!(rel.windows(2).all(|w| w[0] >= w[1]), "{rel:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn index_is_incremental_and_reports_what_it_skips() {
+    let dir = tempdir("db-incremental");
+    let (letters, db) = (dir.join("letters"), dir.join("t.db"));
+    std::fs::create_dir_all(&letters).unwrap();
+    many_letters(&letters, 6);
+    write(&letters, "bad.pdf", b"%PDF-1.4 not really");
+    write(&letters, "binary.txt", b"\x00\x01\x02");
+    let out = imr(&["index", s(&letters), "--db", s(&db)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.pdf") && err.contains("binary.txt"),
+        "{err}"
+    );
+    assert!(err.contains("indexed 6 letters"), "{err}");
+
+    // A copy elsewhere is the same content; a changed file replaces its rows; one case in two files
+    // is said.
+    let other = dir.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::copy(letters.join("letter00001.txt"), other.join("copy.txt")).unwrap();
+    let text = std::fs::read_to_string(letters.join("letter00002.txt")).unwrap();
+    write(
+        &letters,
+        "letter00002.txt",
+        text.replace("Replica 2", "Replica two").as_bytes(),
+    );
+    write(
+        &other,
+        "letter00003.txt",
+        b"Another\n"
+            .iter()
+            .chain(text.as_bytes())
+            .copied()
+            .collect::<Vec<_>>()
+            .as_slice(),
+    );
+    let out = imr(&["index", s(&letters), s(&other), "--db", s(&db)]);
+    let err = stderr(&out);
+    assert!(err.contains("copy.txt: the same content as"), "{err}");
+    assert!(
+        err.contains("letter00002.txt: changed since it was indexed"),
+        "{err}"
+    );
+    assert!(err.contains("case letter00003: in"), "{err}");
+    assert!(err.contains("indexed 2 letters"), "{err}");
+    assert_eq!(letters_and_items(&db).0, 7);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn training_from_the_database_gives_the_model_of_the_files() {
+    let dir = tempdir("db-train");
+    let db = dir.join("t.db");
+    let flipped = flipped_letter(&dir);
+    // A database gives its letters in path order: the files are named in that order too.
+    let out = imr(&["index", "data/letters", s(&flipped), "--db", s(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (from_db, from_files) = (dir.join("db.json"), dir.join("files.json"));
+    let common = ["--date", "2026-01-01", "--cv-folds", "0", "--params"];
+    let params = write(&dir, "p.json", br#"{"outcome": {"calibration_folds": 0}}"#);
+    let out = imr(&[
+        &["train", "--db", s(&db), "--out", s(&from_db)][..],
+        &common,
+        &[s(&params)],
+    ]
+    .concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = imr(&[
+        &[
+            "train",
+            "--data",
+            s(&flipped),
+            "data/letters",
+            "--out",
+            s(&from_files),
+        ][..],
+        &common,
+        &[s(&params)],
+    ]
+    .concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+    assert!(
+        read(&from_db) == read(&from_files),
+        "the two model files differ"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_killed_index_leaves_whole_batches() {
+    const BATCH: usize = 3;
+    let dir = tempdir("db-kill");
+    let letters = dir.join("letters");
+    std::fs::create_dir_all(&letters).unwrap();
+    let expected = many_letters(&letters, 600);
+    let db = dir.join("t.db");
+    let index = || {
+        Command::new(env!("CARGO_BIN_EXE_imr"))
+            .args([
+                "-j",
+                "1",
+                "index",
+                s(&letters),
+                "--db",
+                s(&db),
+                "--batch",
+                &BATCH.to_string(),
+            ])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // How long a whole run takes here, to kill within it.
+    let t0 = std::time::Instant::now();
+    assert!(index().wait().unwrap().success());
+    let whole = t0.elapsed().as_micros() as u64;
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let (mut kills, mut partial) = (0, 0);
+    for _ in 0..8 {
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = index();
+        std::thread::sleep(std::time::Duration::from_micros(seed % whole));
+        let killed = child.kill().is_ok();
+        let status = child.wait().unwrap();
+        if !(killed && !status.success()) {
+            continue;
+        }
+        kills += 1;
+        if !db.exists() {
+            continue; // killed before it made the file
+        }
+        // Opened for writing, as the next run opens it: a kill during its creation leaves an
+        // empty file, which is then made a database.
+        let store = Store::open(&db).unwrap();
+        store.integrity_check().unwrap();
+        let (n, _) = store.counts().unwrap();
+        assert!(n % BATCH == 0, "{n} letters: a batch was cut");
+        partial += usize::from(n > 0 && n < expected.len());
+        eprintln!("killed after {n} letters");
+        // Every letter written is whole: all its items, each in the full-text index.
+        let mut items = 0;
+        store
+            .each_letter(|l| {
+                let name = Path::new(&l.source).file_name().unwrap().to_str().unwrap();
+                assert_eq!(l.items.len(), expected[name], "{}", l.source);
+                items += l.items.len();
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let fts: i64 = conn
+            .query_row("SELECT count(*) FROM items_fts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fts as usize, items);
+    }
+    assert!(kills >= 4, "only {kills} of 8 runs were stopped midway");
+    assert!(partial >= 2, "only {partial} runs were stopped after writing some batches");
+    // The last killed run's database is completed by the next run.
+    assert!(index().wait().unwrap().success());
+    assert_eq!(letters_and_items(&db).0, expected.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn schema_versions_on_the_command_line() {
+    let dir = tempdir("db-versions");
+    let db = dir.join("v1.db");
+    drop(Store::create_at_version(&db, 1).unwrap());
+    let out = imr(&["search", "--db", s(&db)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("older than this imr's"),
+        "{}",
+        stderr(&out)
+    );
+    let out = imr(&["index", "--db", s(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let store = Store::open_read_only(&db).unwrap();
+    assert_eq!(
+        store.schema_version().unwrap(),
+        imr::store::schema::SCHEMA_VERSION
+    );
+    drop(store);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .pragma_update(None, "user_version", 999)
+        .unwrap();
+    for args in [
+        &["stats", "--by", "year"][..],
+        &["index"],
+        &["search", "mri"],
+        &["train"],
+    ] {
+        let out = imr(&[args, &["--db", s(&db)]].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("schema version 999 is newer than this imr's"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let out = imr(&["search", "--db", s(&dir.join("absent.db"))]);
+    assert!(
+        stderr(&out).contains("no database here; create one with `imr index"),
+        "{}",
+        stderr(&out)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_words_and_filters_on_the_command_line() {
+    let dir = tempdir("db-hostile");
+    let db = dir.join("t.db");
+    assert!(imr(&["index", "data/letters", "--db", s(&db)])
+        .status
+        .success());
+    let drop = "'; DROP TABLE letters; --";
+    for filter in [
+        "--specialty",
+        "--treatment",
+        "--theme",
+        "--guideline",
+        "--case",
+    ] {
+        let out = imr(&["search", drop, filter, drop, "--db", s(&db), "--json"]);
+        assert!(out.status.success(), "{filter}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "");
+        let out = imr(&[
+            "stats",
+            "--by",
+            "category",
+            filter,
+            "\" OR 1=1 --",
+            "--db",
+            s(&db),
+        ]);
+        assert!(out.status.success(), "{filter}: {}", stderr(&out));
+    }
+    for (words, says) in [
+        ("\"unclosed", "a quote (\") is not closed"),
+        ("OR", "OR needs a word on each side"),
+        ("-surgery", "a word that is not excluded"),
+    ] {
+        let out = imr(&["search", "--db", s(&db), "--", words]);
+        assert_eq!(out.status.code(), Some(2), "{words}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(says) && !err.to_lowercase().contains("sql"),
+            "{words}: {err}"
+        );
+    }
+    for bad in [
+        &["--decided", "2017..2016"][..],
+        &["--category", "drugs"],
+        &["--outcome", "maybe"],
+    ] {
+        let out = imr(&[&["search", "--db", s(&db)][..], bad].concat());
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+    assert_eq!(letters_and_items(&db), (5, 12));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn stats_draw_rates_and_volume() {
+    let dir = tempdir("db-plot");
+    let db = dir.join("t.db");
+    assert!(imr(&["index", "data/letters", "--db", s(&db)])
+        .status
+        .success());
+    for (key, file) in [("category", "c.svg"), ("treatment", "t.png")] {
+        let plot: PathBuf = dir.join(file);
+        let out = imr(&[
+            "stats",
+            "--by",
+            key,
+            "--db",
+            s(&db),
+            "--plot",
+            s(&plot),
+            "--csv",
+        ]);
+        assert!(out.status.success(), "{key}: {}", stderr(&out));
+        let csv = csv_records(&stdout(&out));
+        assert_eq!(
+            csv[0][1..],
+            [
+                "items",
+                "share",
+                "overturned",
+                "rate",
+                "rate_low",
+                "rate_high"
+            ]
+        );
+        let bytes = std::fs::read(&plot).unwrap();
+        if file.ends_with(".svg") {
+            let svg = String::from_utf8(bytes).unwrap();
+            roxmltree::Document::parse(&svg).unwrap();
+            assert!(svg.contains("Overturn rate by category"));
+        } else {
+            let img = image::load_from_memory(&bytes).unwrap();
+            assert!(img.width() >= 800);
+        }
+    }
+    let out = imr(&[
+        "stats",
+        "--by",
+        "year",
+        "--by",
+        "category",
+        "--db",
+        s(&db),
+        "--plot",
+        "x.svg",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
