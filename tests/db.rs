@@ -112,6 +112,18 @@ fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
     roxmltree::Document::parse(&svg).unwrap();
     assert!(svg.contains("Items decided by month"));
 
+    // Without words, newest decisions first, those without a date last.
+    let out = imr(&["search", "--limit", "400", "--json", "--db", s(&db)]);
+    let dates: Vec<Option<String>> = json_lines(&stdout(&out))
+        .iter()
+        .map(|h| h["decision_date"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(dates.len(), gold.len());
+    assert!(dates.windows(2).all(|w| match (&w[0], &w[1]) {
+        (Some(a), Some(b)) => a >= b,
+        (a, b) => a.is_some() || b.is_none(),
+    }));
+
     // Full-text words, in BM25 order: the best match names the treatment in its title.
     let out = imr(&[
         "search",
@@ -301,7 +313,10 @@ fn a_killed_index_leaves_whole_batches() {
         assert_eq!(fts as usize, items);
     }
     assert!(kills >= 4, "only {kills} of 8 runs were stopped midway");
-    assert!(partial >= 2, "only {partial} runs were stopped after writing some batches");
+    assert!(
+        partial >= 2,
+        "only {partial} runs were stopped after writing some batches"
+    );
     // The last killed run's database is completed by the next run.
     assert!(index().wait().unwrap().success());
     assert_eq!(letters_and_items(&db).0, expected.len());
@@ -463,5 +478,82 @@ fn stats_draw_rates_and_volume() {
         "x.svg",
     ]);
     assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn scores_and_themes_of_a_model_are_indexed_and_replaced_by_another() {
+    let dir = tempdir("db-scores");
+    let db = dir.join("t.db");
+    let out = imr(&[
+        "index",
+        "data/letters",
+        "--db",
+        s(&db),
+        "--model",
+        "default",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("12 items scored by default"),
+        "{}",
+        stderr(&out)
+    );
+    let out = imr(&["stats", "--by", "theme", "--db", s(&db), "--json"]);
+    let rows = json_lines(&stdout(&out));
+    let theme = rows[0]["theme"].as_str().expect("a theme").to_string();
+    let out = imr(&[
+        "search",
+        "--theme",
+        &theme,
+        "--db",
+        s(&db),
+        "--json",
+        "--limit",
+        "100",
+    ]);
+    let hits = json_lines(&stdout(&out));
+    assert_eq!(hits.len() as u64, rows[0]["items"].as_u64().unwrap());
+    for h in &hits {
+        assert!(h["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == theme.as_str()));
+        let p = h["p_overturned"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+    }
+
+    // A letter added without --model is said to be unscored; --model alone scores it.
+    let extra = dir.join("extra");
+    std::fs::create_dir_all(&extra).unwrap();
+    let flipped = flipped_letter(&extra);
+    let out = imr(&["index", s(&flipped), "--db", s(&db)]);
+    assert!(
+        stderr(&out).contains("1 letters have no scores of default"),
+        "{}",
+        stderr(&out)
+    );
+    let out = imr(&["index", "--db", s(&db), "--model", "default"]);
+    assert!(
+        stderr(&out).contains("2 items scored by default"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Another model's scores replace the first's.
+    let out = imr(&["index", "--db", s(&db), "--model", "case"]);
+    assert!(
+        stderr(&out).contains("are replaced by case's"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("14 items scored by case"),
+        "{}",
+        stderr(&out)
+    );
+    let store = Store::open_read_only(&db).unwrap();
+    assert_eq!(store.scoring_model().unwrap().unwrap().name, "case");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -59,7 +59,7 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     if !a.paths.is_empty() {
         let (files, failed) = discover_reporting(&a.paths)?;
         tally.failed += failed;
-        let todo = changed_files(&store, &files, &mut tally)?;
+        let todo = store.in_transaction(|s| changed_files(s, &files, &mut tally))?;
         index_files(&mut store, todo, a.batch, &mut tally)?;
     }
     match &a.model {
@@ -91,7 +91,11 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
 /// The files whose content the database does not hold yet, with what identifies it. A file
 /// with its indexed size and modification time is not read again; one whose content is indexed
 /// (under this or another path) is skipped.
-fn changed_files(store: &Store, files: &[PathBuf], tally: &mut Tally) -> Result<Vec<FileInfo>> {
+fn changed_files(
+    store: &Store,
+    files: &[PathBuf],
+    tally: &mut Tally,
+) -> imr::Result<Vec<FileInfo>> {
     let mut to_hash = Vec::new();
     for f in files {
         let (size, mtime_ns) = stat(f);
@@ -211,7 +215,9 @@ fn report(r: &WriteReport, t: &mut Tally) {
 /// Scores every item the database holds no scores for with `model_path`'s model; scores of
 /// another model are replaced.
 fn score(store: &mut Store, model_path: &Path, batch: usize) -> Result<usize> {
-    let (model, name) = data::load_model(Some(model_path))?;
+    let (model, _) = data::load_model(Some(model_path))?;
+    // As named on the command line, so the note on unscored letters gives a command that works.
+    let name = model_path.display().to_string();
     let info = model_info(&model, &name)?;
     if let Some(old) = store.scoring_model()? {
         if old.digest != info.digest {

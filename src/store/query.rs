@@ -310,22 +310,36 @@ impl Filters {
         (clause, values)
     }
 
+    /// Whether the words are all there is to the search.
+    fn only_words(&self) -> bool {
+        let f = Filters {
+            words: None,
+            ..self.clone()
+        };
+        f.where_clause().1.is_empty()
+    }
+
     /// The items table joined to letters, and to the full-text matches when there are words (the
-    /// words' value is numbered after the clause's).
-    pub(super) fn tables_clause(&self, n_values: usize, with_rank: bool) -> String {
+    /// words' value is numbered after the clause's `n_values`). `ranked`: the matches with their
+    /// BM25 rank, and with `window`, only the best `window` of them (its value numbered next).
+    pub(super) fn tables_clause(&self, n_values: usize, ranked: bool, window: bool) -> String {
         let base = "items i JOIN letters l ON l.id = i.letter_id";
         let joined = "JOIN items i ON i.id = f.rowid JOIN letters l ON l.id = i.letter_id";
-        match (&self.words, with_rank) {
+        let words = n_values + 1;
+        match (&self.words, ranked) {
             (None, _) => base.to_string(),
             (Some(_), true) => format!(
                 "(SELECT rowid, bm25(items_fts, {BM25_WEIGHTS}) AS rank FROM items_fts \
-                 WHERE items_fts MATCH ?{}) f {joined}",
-                n_values + 1
+                 WHERE items_fts MATCH ?{words}{}) f {joined}",
+                if window {
+                    format!(" ORDER BY rank, rowid LIMIT ?{}", words + 1)
+                } else {
+                    String::new()
+                }
             ),
-            (Some(_), false) => format!(
-                "(SELECT rowid FROM items_fts WHERE items_fts MATCH ?{}) f {joined}",
-                n_values + 1
-            ),
+            (Some(_), false) => {
+                format!("(SELECT rowid FROM items_fts WHERE items_fts MATCH ?{words}) f {joined}")
+            }
         }
     }
 }
@@ -373,30 +387,54 @@ pub struct Matches {
 impl Store {
     /// The matching items, best first with words (BM25), else newest decision first.
     pub fn search(&self, q: &Search) -> Result<Vec<Hit>> {
-        let f = &q.filters;
+        let want = q.limit.saturating_add(q.offset);
+        if q.filters.words.is_some() {
+            // Ranking every match is what costs (common words match most items): the best matches
+            // are taken first, and when the filters keep enough of them, their order is the
+            // whole answer's. Otherwise every match is ranked.
+            let only_words = q.filters.only_words();
+            let window = if only_words {
+                want
+            } else {
+                want.saturating_mul(20).max(2000)
+            };
+            let hits = self.search_page(&q.filters, Some(window), want)?;
+            if only_words || hits.len() >= want {
+                return Ok(hits.into_iter().skip(q.offset).collect());
+            }
+        }
+        let hits = self.search_page(&q.filters, None, want)?;
+        Ok(hits.into_iter().skip(q.offset).collect())
+    }
+
+    /// The first `limit` matches, among the best `window` by BM25 when given.
+    pub(super) fn search_page(
+        &self,
+        f: &Filters,
+        window: Option<usize>,
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
         let (clause, mut values) = f.where_clause();
-        let from = f.tables_clause(values.len(), true);
+        let from = f.tables_clause(values.len(), true, window.is_some());
+        let int = |n: usize| Value::Integer(n.min(i64::MAX as usize) as i64);
         if let Some(w) = &f.words {
             values.push(Value::Text(w.expression.clone()));
+            values.extend(window.map(int));
         }
+        // Newest first: decision_date's index gives that order (NULLs sort last when descending).
         let (rank, order) = if f.words.is_some() {
-            ("-f.rank", "f.rank, l.source, i.item")
+            ("-f.rank", "f.rank, f.rowid")
         } else {
-            (
-                "NULL",
-                "l.decision_date IS NULL, l.decision_date DESC, l.case_number, i.item",
-            )
+            ("NULL", "l.decision_date DESC, l.id DESC, i.item")
         };
-        values.push(Value::Integer(q.limit.min(i64::MAX as usize) as i64));
-        values.push(Value::Integer(q.offset.min(i64::MAX as usize) as i64));
+        values.push(int(limit));
         let sql = format!(
             "SELECT l.case_number, i.item, i.title, i.category, i.drug_class, i.treatment, \
              i.decision, l.decision_date, l.date_of_injury, l.reviewer_specialty, {rank}, \
              s.p_overturned, (SELECT group_concat(theme, ' ') FROM (SELECT theme FROM \
              item_themes t WHERE t.item_id = i.id ORDER BY theme)), l.source \
              FROM {from} LEFT JOIN item_scores s ON s.item_id = i.id \
-             WHERE {clause} ORDER BY {order} LIMIT ?{} OFFSET ?{}",
-            values.len() - 1,
+             WHERE {clause} ORDER BY {order} LIMIT ?{}",
             values.len()
         );
         let mut st = self.conn.prepare(&sql).map_err(self.err())?;
@@ -430,7 +468,7 @@ impl Store {
     /// How many items match `f`, and how many were overturned.
     pub fn matches(&self, f: &Filters) -> Result<Matches> {
         let (clause, mut values) = f.where_clause();
-        let from = f.tables_clause(values.len(), false);
+        let from = f.tables_clause(values.len(), false, false);
         if let Some(w) = &f.words {
             values.push(Value::Text(w.expression.clone()));
         }

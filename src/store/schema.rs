@@ -60,7 +60,8 @@ CREATE TABLE items (
 ) STRICT;
 CREATE INDEX items_category ON items (category, decision);
 CREATE INDEX items_drug_class ON items (drug_class, decision);
-CREATE INDEX items_treatment ON items (treatment, decision);
+-- `--treatment` matches in any case.
+CREATE INDEX items_treatment ON items (treatment COLLATE NOCASE, decision);
 CREATE INDEX items_decision ON items (decision);
 
 -- The guideline documents an item's reviewer cites ("MTUS Low Back Complaints 2004").

@@ -130,7 +130,7 @@ impl Store {
         }
         let total = self.matches(f)?.items;
         let (clause, mut values) = f.where_clause();
-        let from = f.tables_clause(values.len(), false);
+        let from = f.tables_clause(values.len(), false, false);
         if let Some(w) = &f.words {
             values.push(Value::Text(w.expression().to_string()));
         }

@@ -318,3 +318,42 @@ fn stats_count_every_item_once_per_group() {
     );
     assert!(rows.iter().all(|r| r.overturned == 0));
 }
+
+/// The best matches taken first give the page of ranking every match, whenever they fill it.
+#[test]
+fn a_window_of_the_best_matches_gives_the_exact_page() {
+    let (_dir, store, _) = seed_store();
+    for words in ["the", "request", "medical OR patient", "pain -surgery"] {
+        for outcome in [None, Some(Decision::Upheld), Some(Decision::Overturned)] {
+            let f = Filters {
+                words: Some(words.parse().unwrap()),
+                outcome,
+                ..Filters::default()
+            };
+            for limit in 1..=6 {
+                let full = store.search_page(&f, None, limit).unwrap();
+                let mut filled = 0;
+                for window in 1..=14 {
+                    let page = store.search_page(&f, Some(window), limit).unwrap();
+                    if page.len() == limit {
+                        filled += 1;
+                        assert_eq!(page, full, "{words:?} {outcome:?} window {window}");
+                    }
+                }
+                if full.len() == limit {
+                    assert!(
+                        filled > 0,
+                        "{words:?} {outcome:?} {limit}: no window filled it"
+                    );
+                }
+            }
+            let all = Search {
+                filters: f.clone(),
+                limit: 3,
+                offset: 2,
+            };
+            let full = store.search_page(&f, None, 5).unwrap();
+            assert_eq!(store.search(&all).unwrap(), full[full.len().min(2)..]);
+        }
+    }
+}

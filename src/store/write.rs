@@ -86,6 +86,16 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// Runs `f` in one transaction, committed when `f` succeeds: many small lookups and updates
+    /// then take the database's locks once, not once each.
+    pub fn in_transaction<T>(&mut self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN").map_err(self.err())?;
+        let r = f(self);
+        let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        self.conn.execute_batch(end).map_err(self.err())?;
+        r
+    }
+
     /// Records a new modification time of a file whose content is already indexed.
     pub fn touch(&self, file: &FileInfo) -> Result<()> {
         self.conn
