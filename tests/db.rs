@@ -38,6 +38,10 @@ fn many_letters(dir: &Path, n: usize) -> BTreeMap<String, usize> {
     counts
 }
 
+fn text_of(dir: &Path, i: usize) -> String {
+    std::fs::read_to_string(dir.join(format!("letter{i:05}.txt"))).unwrap()
+}
+
 fn letters_and_items(db: &Path) -> (usize, usize) {
     Store::open_read_only(db).unwrap().counts().unwrap()
 }
@@ -171,6 +175,27 @@ fn index_is_incremental_and_reports_what_it_skips() {
     let other = dir.join("other");
     std::fs::create_dir_all(&other).unwrap();
     std::fs::copy(letters.join("letter00001.txt"), other.join("copy.txt")).unwrap();
+    std::fs::copy(letters.join("letter00001.txt"), other.join("copy2.txt")).unwrap();
+    write(
+        &other,
+        "new.txt",
+        b"Replica new\n"
+            .iter()
+            .chain(text_of(&letters, 4).as_bytes())
+            .copied()
+            .collect::<Vec<_>>()
+            .as_slice(),
+    );
+    write(
+        &other,
+        "new-copy.txt",
+        b"Replica new\n"
+            .iter()
+            .chain(text_of(&letters, 4).as_bytes())
+            .copied()
+            .collect::<Vec<_>>()
+            .as_slice(),
+    );
     let text = std::fs::read_to_string(letters.join("letter00002.txt")).unwrap();
     write(
         &letters,
@@ -190,13 +215,15 @@ fn index_is_incremental_and_reports_what_it_skips() {
     let out = imr(&["index", s(&letters), s(&other), "--db", s(&db)]);
     let err = stderr(&out);
     assert!(err.contains("copy.txt: the same content as"), "{err}");
+    assert!(err.contains("copy2.txt: the same content as"), "{err}");
+    assert!(err.contains("new.txt: the same content as"), "{err}");
     assert!(
         err.contains("letter00002.txt: changed since it was indexed"),
         "{err}"
     );
     assert!(err.contains("case letter00003: in"), "{err}");
-    assert!(err.contains("indexed 2 letters"), "{err}");
-    assert_eq!(letters_and_items(&db).0, 7);
+    assert!(err.contains("indexed 3 letters"), "{err}");
+    assert_eq!(letters_and_items(&db).0, 8);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

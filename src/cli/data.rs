@@ -42,6 +42,14 @@ impl<'a> Letters<'a> {
         }
     }
 
+    /// How many items there are, where known before reading them (a database's count).
+    pub fn expected_items(self) -> Result<Option<usize>> {
+        match self {
+            Letters::Files(_) => Ok(None),
+            Letters::Db(path) => Ok(Some(imr::store::Store::open_read_only(path)?.counts()?.1)),
+        }
+    }
+
     fn describe(self) -> String {
         match self {
             Letters::Files(paths) => paths
@@ -57,22 +65,42 @@ impl<'a> Letters<'a> {
 pub struct Data {
     pub examples: Vec<Example>,
     pub letters: usize,
-    pub gold: Option<Gold>,
     pub failed: usize,
-    /// Every item as a precedent, when asked for: its record and the text the index reads.
-    pub precedents: Vec<(imr::precedent::Precedent, imr::features::ItemText)>,
 }
 
-/// The letters as examples, joined to the gold file; with `precedents`, every item as
-/// a precedent too (a case-view model stores them).
-pub fn load(letters: Letters<'_>, gold_path: Option<&Path>, with_precedents: bool) -> Result<Data> {
+/// The letters as examples, joined to the gold file.
+pub fn load(letters: Letters<'_>, gold_path: Option<&Path>) -> Result<Data> {
+    let mut examples = Vec::new();
+    let read = read_examples(letters, gold_path, false, |e| examples.push(e))?;
+    Ok(Data {
+        examples,
+        letters: read.letters,
+        failed: read.failed,
+    })
+}
+
+/// What [`read_examples`] read besides the examples.
+pub struct Read {
+    pub letters: usize,
+    pub gold: Option<Gold>,
+    pub failed: usize,
+    pub precedents: Vec<(Precedent, ItemText)>,
+}
+
+/// Each item of the letters as an example, joined to the gold file, to `each` in order; with
+/// `precedents`, every item as a precedent too. Letters are read as a stream: each letter's texts
+/// are shared by its examples and precedents, and the letter is dropped once they are made.
+pub fn read_examples(
+    letters: Letters<'_>,
+    gold_path: Option<&Path>,
+    with_precedents: bool,
+    mut each: impl FnMut(Example),
+) -> Result<Read> {
     let gold = gold_path
         .map(|g| Gold::load(g).with_context(|| "reading the gold file"))
         .transpose()?;
-    // Letters are read as a stream: each letter's texts are shared by its examples and
-    // precedents, and the letter is dropped as soon as they are made, so the texts are held once.
-    let (mut ex, mut precedents, mut mismatches) = (Vec::new(), Vec::new(), Vec::new());
-    let mut n_letters = 0;
+    let (mut precedents, mut mismatches) = (Vec::new(), Vec::new());
+    let (mut n_letters, mut n_items, mut with_themes) = (0, 0, 0);
     let failed = letters.each(|l| {
         n_letters += 1;
         if let Some(gold) = &gold {
@@ -81,10 +109,13 @@ pub fn load(letters: Letters<'_>, gold_path: Option<&Path>, with_precedents: boo
             }
         }
         for (it, text) in l.items.iter().zip(ItemText::of_letter(&l)) {
-            ex.push(Example::of(&l, it, text.clone(), gold.as_ref()));
             if with_precedents {
-                precedents.push((Precedent::from_item(&l, it), text));
+                precedents.push((Precedent::from_item(&l, it), text.clone()));
             }
+            let e = Example::of(&l, it, text, gold.as_ref());
+            n_items += 1;
+            with_themes += usize::from(e.themes.is_some());
+            each(e);
         }
         Ok(())
     })?;
@@ -107,19 +138,15 @@ pub fn load(letters: Letters<'_>, gold_path: Option<&Path>, with_precedents: boo
                 mismatches.len() - SHOWN
             );
         }
-    }
-    if let (Some(g), Some(_)) = (gold_path, &gold) {
         // The join is on case number and item number: say when it found nothing, or left items out.
-        let with = ex.iter().filter(|e| e.themes.is_some()).count();
-        if with == 0 {
-            anyhow::bail!("{}: none of the {} items of the letters is in the gold file (joined on case number and item number)", g.display(), ex.len());
+        if with_themes == 0 {
+            anyhow::bail!("{}: none of the {n_items} items of the letters is in the gold file (joined on case number and item number)", g.display());
         }
-        if with < ex.len() {
-            say!("imr: {}: gold themes for {with} of the {} items; the other {} are left out of the theme models and metrics", g.display(), ex.len(), ex.len() - with);
+        if with_themes < n_items {
+            say!("imr: {}: gold themes for {with_themes} of the {n_items} items; the other {} are left out of the theme models and metrics", g.display(), n_items - with_themes);
         }
     }
-    Ok(Data {
-        examples: ex,
+    Ok(Read {
         letters: n_letters,
         gold,
         failed,

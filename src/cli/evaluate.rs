@@ -3,7 +3,9 @@
 use super::data;
 use super::progress;
 use anyhow::{Context, Result};
-use imr::eval::cv::{cross_validate, outcome_values, CvConfig};
+use imr::eval::cv::{
+    cross_validate_counted, outcome_values, CountedItems, CvConfig, CvFeaturizers,
+};
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
 use imr::features::ItemText;
 use imr::model::{View, MIN_ITEMS_PER_CLASS};
@@ -84,141 +86,33 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     if let Some(p) = &a.oof {
         imr::output::check_writable(p)?;
     }
-    let d = data::load(
-        data::Letters::of(&a.data, a.db.as_deref()),
-        a.gold.as_deref(),
-        false,
-    )?;
+    let letters = data::Letters::of(&a.data, a.db.as_deref());
     let mut out = std::io::stdout().lock();
     if let Some(path) = &a.model {
-        let (m, name) = data::load_model(Some(path))?;
-        let docs: Vec<&ItemText> = d.examples.iter().map(|e| &e.text).collect();
-        let y: Vec<bool> = d
-            .examples
-            .iter()
-            .map(|e| e.decision.is_overturned())
-            .collect();
-        let p = m.outcome.predict_proba(&docs)?;
-        let outcome = BinaryMetrics::compute(&y, &p, m.outcome.threshold);
-        let themes = match &m.themes {
-            Some(tm) => {
-                let with: Vec<usize> = (0..d.examples.len())
-                    .filter(|&i| d.examples[i].themes.is_some())
-                    .collect();
-                (!with.is_empty())
-                    .then(|| -> Result<ThemeMetrics> {
-                        let decisions: Vec<_> =
-                            with.iter().map(|&i| Some(d.examples[i].decision)).collect();
-                        let pred = tm.predict(
-                            &with.iter().map(|&i| docs[i]).collect::<Vec<_>>(),
-                            &decisions,
-                        )?;
-                        // Untrained themes too: their gold occurrences count as missed.
-                        let ids = tm.theme_ids();
-                        let truth: Vec<Vec<String>> = with
-                            .iter()
-                            .map(|&i| d.examples[i].themes.clone().unwrap_or_default())
-                            .collect();
-                        Ok(ThemeMetrics::compute(&ids, &truth, &pred))
-                    })
-                    .transpose()?
-            }
-            None => None,
-        };
-        if let Some(dir) = &a.plots {
-            let data = PlotData {
-                subtitle: format!(
-                    "model {} on {} items of {} letters",
-                    file_name(path),
-                    d.examples.len(),
-                    d.letters
-                ),
-                runs: vec![Run {
-                    label: "held out".into(),
-                    y: y.clone(),
-                    predicted: p
-                        .iter()
-                        .map(|&p| m.outcome.decide(p).is_overturned())
-                        .collect(),
-                    p: p.clone(),
-                }],
-                threshold: Some(m.outcome.threshold),
-                theme_f1: themes
-                    .as_ref()
-                    .map(|t| t.per_theme.iter().map(|(k, v)| (k.clone(), v.f1)).collect()),
-            };
-            report_plots(dir, &data)?;
-        }
-        let outcome_map: BTreeMap<&str, f64> = outcome_values(&outcome).into_iter().collect();
-        if a.json {
-            let summary = json!({
-                "type": "summary", "model": name, "items": d.examples.len(), "letters": d.letters,
-                "outcome": outcome_map, "confusion": outcome.confusion,
-                "themes": themes.as_ref().map(|t| json!({"micro_f1": t.micro_f1, "macro_f1": t.macro_f1, "per_theme": t.per_theme})),
-            });
-            writeln!(out, "{summary}")?;
-        } else {
-            writeln!(
-                out,
-                "model {name} on {} items of {} letters",
-                d.examples.len(),
-                d.letters
-            )?;
-            for (k, v) in &outcome_map {
-                if v.is_nan() {
-                    // ROC-AUC and PR-AUC rank one decision against the other (null in --json).
-                    writeln!(
-                        out,
-                        "  {k:<18} -       (undefined: the items hold one decision only)"
-                    )?;
-                } else {
-                    writeln!(out, "  {k:<18} {v:.4}")?;
-                }
-            }
-            writeln!(
-                out,
-                "  confusion          [[TN FP] [FN TP]] = {:?}",
-                outcome.confusion
-            )?;
-            if let Some(t) = &themes {
-                writeln!(
-                    out,
-                    "  themes micro-F1    {:.4}\n  themes macro-F1    {:.4}",
-                    t.micro_f1, t.macro_f1
-                )?;
-                writeln!(
-                    out,
-                    "  {:<28} {:>9} {:>9} {:>9} {:>6}",
-                    "theme", "precision", "recall", "F1", "gold"
-                )?;
-                let num = |v: f64| {
-                    if v.is_nan() {
-                        "-".to_string()
-                    } else {
-                        format!("{v:.3}")
-                    }
-                };
-                for (id, m) in &t.per_theme {
-                    writeln!(
-                        out,
-                        "  {id:<28} {:>9} {:>9} {:>9} {:>6}",
-                        num(m.precision),
-                        num(m.recall),
-                        num(m.f1),
-                        m.support
-                    )?;
-                }
-            }
-        }
-        return Ok(exit(d.failed));
+        let d = data::load(letters, a.gold.as_deref())?;
+        return evaluate_model(&a, path, &d, &mut out);
     }
 
     let (params, theme_params) = resolved.expect("resolved without --model");
-    let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
     let cfg = CvConfig::new(a.folds, a.repeats, a.seed, !a.no_ablation);
+    // Each item's text is counted as its letter is read, then dropped.
+    let featurizers = CvFeaturizers::new(&params, theme_params.as_ref(), cfg.ablation)?;
+    let mut counter = CountedItems::counter(&featurizers, letters.expected_items()?);
+    let mut named = Vec::new();
+    let read = data::read_examples(letters, a.gold.as_deref(), false, |e| {
+        named.push((e.item, e.title));
+        counter.push(e.case_number, e.decision, e.themes, e.text);
+    })?;
+    let items = counter.finish();
+    let theme_ids = read
+        .gold
+        .as_ref()
+        .map(|g| g.theme_ids())
+        .unwrap_or_default();
     let pb = progress::bar(a.folds * a.repeats, "evaluate");
-    let r = cross_validate(
-        &d.examples,
+    let r = cross_validate_counted(
+        &items,
+        &featurizers,
         &params,
         theme_params.as_ref(),
         &theme_ids,
@@ -239,7 +133,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     if let Some(path) = &a.oof {
         let mut rows = Vec::with_capacity(r.oof.len());
         for o in &r.oof {
-            let e = &d.examples[o.index];
+            let (item, title) = &named[o.index];
             let theme_scores: Option<serde_json::Map<String, serde_json::Value>> =
                 o.theme_scores.as_ref().map(|sc| {
                     theme_ids
@@ -249,9 +143,9 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                         .collect()
                 });
             let row = json!({
-                "repeat": o.repeat, "fold": o.fold, "case_number": e.case_number, "item": e.item, "title": e.title,
-                "decision": e.decision, "p_overturned": o.p_overturned, "predicted": o.predicted, "themes": o.themes, "theme_scores": theme_scores,
-                "gold_themes": e.themes,
+                "repeat": o.repeat, "fold": o.fold, "case_number": items.case_numbers[o.index], "item": item, "title": title,
+                "decision": items.decisions[o.index], "p_overturned": o.p_overturned, "predicted": o.predicted, "themes": o.themes, "theme_scores": theme_scores,
+                "gold_themes": items.themes[o.index],
             });
             rows.push(row);
         }
@@ -267,7 +161,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                     label: format!("repeat {}", rep + 1),
                     y: oof
                         .iter()
-                        .map(|o| d.examples[o.index].decision.is_overturned())
+                        .map(|o| items.decisions[o.index].is_overturned())
                         .collect(),
                     p: oof.iter().map(|o| o.p_overturned).collect(),
                     predicted: oof.iter().map(|o| o.predicted.is_overturned()).collect(),
@@ -395,6 +289,135 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
                     out,
                     "  {id:<28} {:>9.3} {:>9.3} {:>7.3} +- {:.3} {:>6}",
                     m.precision, m.recall, m.f1, m.f1_sd, m.support
+                )?;
+            }
+        }
+    }
+    Ok(exit(read.failed))
+}
+
+/// `--model`: the trained model scored on the letters' items.
+fn evaluate_model(
+    a: &EvaluateArgs,
+    path: &std::path::Path,
+    d: &data::Data,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
+    let (m, name) = data::load_model(Some(path))?;
+    let docs: Vec<&ItemText> = d.examples.iter().map(|e| &e.text).collect();
+    let y: Vec<bool> = d
+        .examples
+        .iter()
+        .map(|e| e.decision.is_overturned())
+        .collect();
+    let p = m.outcome.predict_proba(&docs)?;
+    let outcome = BinaryMetrics::compute(&y, &p, m.outcome.threshold);
+    let themes = match &m.themes {
+        Some(tm) => {
+            let with: Vec<usize> = (0..d.examples.len())
+                .filter(|&i| d.examples[i].themes.is_some())
+                .collect();
+            (!with.is_empty())
+                .then(|| -> Result<ThemeMetrics> {
+                    let decisions: Vec<_> =
+                        with.iter().map(|&i| Some(d.examples[i].decision)).collect();
+                    let pred = tm.predict(
+                        &with.iter().map(|&i| docs[i]).collect::<Vec<_>>(),
+                        &decisions,
+                    )?;
+                    // Untrained themes too: their gold occurrences count as missed.
+                    let ids = tm.theme_ids();
+                    let truth: Vec<Vec<String>> = with
+                        .iter()
+                        .map(|&i| d.examples[i].themes.clone().unwrap_or_default())
+                        .collect();
+                    Ok(ThemeMetrics::compute(&ids, &truth, &pred))
+                })
+                .transpose()?
+        }
+        None => None,
+    };
+    if let Some(dir) = &a.plots {
+        let data = PlotData {
+            subtitle: format!(
+                "model {} on {} items of {} letters",
+                file_name(path),
+                d.examples.len(),
+                d.letters
+            ),
+            runs: vec![Run {
+                label: "held out".into(),
+                y: y.clone(),
+                predicted: p
+                    .iter()
+                    .map(|&p| m.outcome.decide(p).is_overturned())
+                    .collect(),
+                p: p.clone(),
+            }],
+            threshold: Some(m.outcome.threshold),
+            theme_f1: themes
+                .as_ref()
+                .map(|t| t.per_theme.iter().map(|(k, v)| (k.clone(), v.f1)).collect()),
+        };
+        report_plots(dir, &data)?;
+    }
+    let outcome_map: BTreeMap<&str, f64> = outcome_values(&outcome).into_iter().collect();
+    if a.json {
+        let summary = json!({
+            "type": "summary", "model": name, "items": d.examples.len(), "letters": d.letters,
+            "outcome": outcome_map, "confusion": outcome.confusion,
+            "themes": themes.as_ref().map(|t| json!({"micro_f1": t.micro_f1, "macro_f1": t.macro_f1, "per_theme": t.per_theme})),
+        });
+        writeln!(out, "{summary}")?;
+    } else {
+        writeln!(
+            out,
+            "model {name} on {} items of {} letters",
+            d.examples.len(),
+            d.letters
+        )?;
+        for (k, v) in &outcome_map {
+            if v.is_nan() {
+                // ROC-AUC and PR-AUC rank one decision against the other (null in --json).
+                writeln!(
+                    out,
+                    "  {k:<18} -       (undefined: the items hold one decision only)"
+                )?;
+            } else {
+                writeln!(out, "  {k:<18} {v:.4}")?;
+            }
+        }
+        writeln!(
+            out,
+            "  confusion          [[TN FP] [FN TP]] = {:?}",
+            outcome.confusion
+        )?;
+        if let Some(t) = &themes {
+            writeln!(
+                out,
+                "  themes micro-F1    {:.4}\n  themes macro-F1    {:.4}",
+                t.micro_f1, t.macro_f1
+            )?;
+            writeln!(
+                out,
+                "  {:<28} {:>9} {:>9} {:>9} {:>6}",
+                "theme", "precision", "recall", "F1", "gold"
+            )?;
+            let num = |v: f64| {
+                if v.is_nan() {
+                    "-".to_string()
+                } else {
+                    format!("{v:.3}")
+                }
+            };
+            for (id, m) in &t.per_theme {
+                writeln!(
+                    out,
+                    "  {id:<28} {:>9} {:>9} {:>9} {:>6}",
+                    num(m.precision),
+                    num(m.recall),
+                    num(m.f1),
+                    m.support
                 )?;
             }
         }

@@ -66,6 +66,9 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         Some(m) => tally.scored = score(&mut store, m, a.batch)?,
         None => note_unscored(&store)?,
     }
+    if tally.indexed + tally.scored > 0 || !store.has_statistics()? {
+        store.analyze()?;
+    }
     let (letters, items) = store.counts()?;
     say!(
         "imr: {}: indexed {} letters ({} items); {} unchanged, {} copies of indexed files, \
@@ -120,24 +123,30 @@ fn changed_files(
         }
     });
     let mut todo = Vec::new();
+    // Copies among the new files themselves: the first is indexed.
+    let mut first_of: std::collections::HashMap<String, String> = Default::default();
     for f in to_hash {
         if f.sha256.is_empty() {
             todo.push(f);
             continue;
         }
-        match store.source_with_hash(&f.sha256)? {
+        let earlier = match first_of.get(&f.sha256) {
+            Some(s) => Some(s.clone()),
+            None => store.source_with_hash(&f.sha256)?,
+        };
+        match earlier {
             Some(s) if s == f.source => {
                 store.touch(&f)?;
                 tally.unchanged += 1;
             }
             Some(s) => {
-                say!(
-                    "imr: note: {}: the same content as {s}, already indexed; skipped",
-                    f.source
-                );
+                say!("imr: note: {}: the same content as {s}; skipped", f.source);
                 tally.copies += 1;
             }
-            None => todo.push(f),
+            None => {
+                first_of.insert(f.sha256.clone(), f.source.clone());
+                todo.push(f);
+            }
         }
     }
     Ok(todo)

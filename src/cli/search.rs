@@ -85,7 +85,8 @@ impl FilterArgs {
 /// Exit status: 0 (also when nothing matches), 2 on error.
 #[derive(Debug, clap::Args)]
 pub struct SearchArgs {
-    /// Words to match (none: every item that passes the filters).
+    /// Words to match (none: every item that passes the filters); put `--` before words that
+    /// start with `-` (`imr search -- mri -surgery`).
     pub words: Vec<String>,
     #[command(flatten)]
     pub filters: FilterArgs,

@@ -3,7 +3,7 @@
 use super::data;
 use super::progress;
 use anyhow::{Context, Result};
-use imr::eval::cv::{cross_validate, CvConfig};
+use imr::eval::cv::{cross_validate_counted, CountedItems, CvConfig, CvFeaturizers};
 use imr::model::{
     ModelFile, OutcomeModel, ThemeModels, TrainingMetadata, TrainingParams, View, FORMAT_VERSION,
     MIN_ITEMS_PER_CLASS,
@@ -56,23 +56,47 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     imr::model::ModelFile::check_writable(&a.out)?;
     let (params, theme_params) =
         super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?;
-    let d = data::load(
-        data::Letters::of(&a.data, a.db.as_deref()),
-        a.gold.as_deref(),
-        params.view == View::Case,
-    )?;
-    let docs: Vec<_> = d.examples.iter().map(|e| e.text.clone()).collect();
-    let y: Vec<bool> = d
-        .examples
-        .iter()
-        .map(|e| e.decision.is_overturned())
-        .collect();
-    let theme_ids = d.gold.as_ref().map(|g| g.theme_ids()).unwrap_or_default();
+    let letters = data::Letters::of(&a.data, a.db.as_deref());
+    let cv_run = a.cv_folds >= 2;
+    // Each item's text is counted as its letter is read, then dropped: what stays is the counts,
+    // each item's labels and kind, and the texts the theme models and precedents read.
+    let featurizers =
+        CvFeaturizers::new(&params, theme_params.as_ref().filter(|_| cv_run), cv_run)?;
+    let mut counter = CountedItems::counter(&featurizers, letters.expected_items()?);
+    let (mut kinds, mut gold, mut digest) = (Vec::new(), Vec::new(), Sha256::new());
+    let read = data::read_examples(letters, a.gold.as_deref(), params.view == View::Case, |e| {
+        for part in [
+            e.case_number.as_str(),
+            &e.item.to_string(),
+            &e.decision.to_string(),
+            &e.text.title,
+            &e.text.rationale,
+            &e.text.guidelines,
+            &e.text.summary,
+            &e.text.facts.join(" "),
+        ] {
+            digest.update(part.as_bytes());
+            digest.update([0u8]);
+        }
+        kinds.push(e.kind);
+        if let Some(themes) = &e.themes {
+            gold.push((e.text.clone(), themes.clone(), e.case_number.clone()));
+        }
+        counter.push(e.case_number, e.decision, e.themes, e.text);
+    })?;
+    let items = counter.finish();
+    let y: Vec<bool> = items.decisions.iter().map(|d| d.is_overturned()).collect();
+    let theme_ids = read
+        .gold
+        .as_ref()
+        .map(|g| g.theme_ids())
+        .unwrap_or_default();
 
-    let cv = if a.cv_folds >= 2 {
+    let cv = if cv_run {
         let pb = progress::bar(a.cv_folds, "cv");
-        let r = cross_validate(
-            &d.examples,
+        let r = cross_validate_counted(
+            &items,
+            &featurizers,
             &params,
             theme_params.as_ref(),
             &theme_ids,
@@ -86,32 +110,22 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         None
     };
     let pb = progress::bar(2, "train");
-    let groups: Vec<String> = d.examples.iter().map(|e| e.case_number.clone()).collect();
-    let outcome = OutcomeModel::fit(&params, &docs, &y, &groups, a.seed)
+    let groups = items.case_numbers.clone();
+    let outcome = OutcomeModel::fit_counts(&params, items.into_counts(), &y, &groups, a.seed)
         .context("training the outcome model")?;
     pb.inc(1);
     let themes = match &theme_params {
-        Some(tp) => {
-            let with: Vec<&imr::model::Example> =
-                d.examples.iter().filter(|e| e.themes.is_some()).collect();
-            Some(
-                ThemeModels::fit(
-                    tp,
-                    &with.iter().map(|e| e.text.clone()).collect::<Vec<_>>(),
-                    &with
-                        .iter()
-                        .map(|e| e.themes.clone().unwrap_or_default())
-                        .collect::<Vec<_>>(),
-                    &with
-                        .iter()
-                        .map(|e| e.case_number.clone())
-                        .collect::<Vec<_>>(),
-                    &theme_ids,
-                    a.seed,
-                )
-                .context("training the theme models")?,
+        Some(tp) => Some(
+            ThemeModels::fit(
+                tp,
+                &gold.iter().map(|g| g.0.clone()).collect::<Vec<_>>(),
+                &gold.iter().map(|g| g.1.clone()).collect::<Vec<_>>(),
+                &gold.iter().map(|g| g.2.clone()).collect::<Vec<_>>(),
+                &theme_ids,
+                a.seed,
             )
-        }
+            .context("training the theme models")?,
+        ),
         None => None,
     };
     pb.finish_and_clear();
@@ -122,22 +136,6 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         );
     }
 
-    let mut h = Sha256::new();
-    for e in &d.examples {
-        for part in [
-            e.case_number.as_str(),
-            &e.item.to_string(),
-            &e.decision.to_string(),
-            &e.text.title,
-            &e.text.rationale,
-            &e.text.guidelines,
-            &e.text.summary,
-            &e.text.facts.join(" "),
-        ] {
-            h.update(part.as_bytes());
-            h.update([0u8]);
-        }
-    }
     let date = a.date.unwrap_or_else(|| {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -153,24 +151,22 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             View::Case => Some(
                 imr::precedent::PrecedentIndex::build(
                     &imr::precedent::PrecedentParams::new().check()?,
-                    d.precedents.iter().map(|(p, t)| (p.clone(), t)),
+                    read.precedents.iter().map(|(p, t)| (p.clone(), t)),
                 )
                 .context("indexing the training items as precedents")?,
             ),
             _ => None,
         },
         base_rates: Some(imr::model::BaseRates::count(
-            d.examples
-                .iter()
-                .map(|e| (&e.kind, e.decision.is_overturned())),
+            kinds.iter().zip(y.iter().copied()),
         )),
         metadata: TrainingMetadata {
             imr_version: env!("CARGO_PKG_VERSION").into(),
-            corpus_digest: format!("sha256:{:x}", h.finalize()),
-            letters: d.letters,
-            items: d.examples.len(),
+            corpus_digest: format!("sha256:{:x}", digest.finalize()),
+            letters: read.letters,
+            items: y.len(),
             overturned: y.iter().filter(|&&b| b).count(),
-            gold_items: d.examples.iter().filter(|e| e.themes.is_some()).count(),
+            gold_items: gold.len(),
             seed: a.seed,
             treatment_rules: Some(imr::treatment::VERSION.into()),
             params: Some(TrainingParams::new(&params, theme_params.as_ref())),
@@ -199,7 +195,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
                 .unwrap_or_default()
         );
     }
-    Ok(if d.failed > 0 {
+    Ok(if read.failed > 0 {
         ExitCode::from(super::EXIT_SOME_FAILED)
     } else {
         ExitCode::SUCCESS

@@ -4,7 +4,7 @@
 use super::folds::{stratified_group_kfold, Split};
 use super::metrics::{BinaryMetrics, MeanSd, Prf, ThemeMetrics};
 use crate::error::{Error, Result};
-use crate::features::{Featurizer, ItemText};
+use crate::features::{Counter, Featurizer, ItemText, TermCounts};
 use crate::model::{
     Example, OutcomeModel, OutcomeParams, OutcomeValidParams, ThemeModels, ThemeValidParams,
 };
@@ -310,6 +310,148 @@ fn check_data(groups: &[String], y: &[bool], folds: usize) -> Result<usize> {
     Ok(all)
 }
 
+/// What cross-validation reads of each item once its texts are counted: its letter, decision and gold
+/// themes, and its term counts by each featurizer the run needs. Built from examples
+/// ([`CountedItems::count`]) or item by item from a stream ([`CountedItems::counter`]), so the
+/// texts need not all be held at once.
+pub struct CountedItems {
+    pub case_numbers: Vec<String>,
+    pub decisions: Vec<Decision>,
+    pub themes: Vec<Option<Vec<String>>>,
+    counts: TermCounts,
+    masked: Option<TermCounts>,
+    theme_counts: Option<TermCounts>,
+}
+
+/// The featurizers a cross-validation run counts with: the outcome model's, the masked rationale
+/// view's (the ablation), and the theme models'.
+pub struct CvFeaturizers {
+    outcome: Featurizer,
+    masked: Option<(OutcomeValidParams, Featurizer)>,
+    themes: Option<Featurizer>,
+}
+
+impl CvFeaturizers {
+    pub fn new(
+        outcome_params: &OutcomeValidParams,
+        theme_params: Option<&ThemeValidParams>,
+        ablation: bool,
+    ) -> Result<Self> {
+        let masked = (ablation && outcome_params.view == crate::model::View::Rationale)
+            .then(|| OutcomeParams::from(outcome_params.masked()).check())
+            .transpose()?
+            .map(|mp| Featurizer::new(mp.features.clone()).map(|f| (mp, f)))
+            .transpose()?;
+        Ok(CvFeaturizers {
+            outcome: Featurizer::new(outcome_params.features.clone())?,
+            masked,
+            themes: theme_params
+                .map(|tp| Featurizer::new(tp.features.clone()))
+                .transpose()?,
+        })
+    }
+}
+
+/// [`CountedItems`] built as items arrive, counted in batches of [`crate::features::BATCH`] (so
+/// the counts are those of the same items in one slice).
+pub struct ItemCounter<'f> {
+    items: CountedItems,
+    outcome: Counter<'f>,
+    masked: Option<Counter<'f>>,
+    themes: Option<Counter<'f>>,
+    batch: Vec<ItemText>,
+}
+
+impl<'f> ItemCounter<'f> {
+    /// Adds one item: its letter, decision, gold themes and text.
+    pub fn push(
+        &mut self,
+        case_number: String,
+        decision: Decision,
+        themes: Option<Vec<String>>,
+        text: ItemText,
+    ) {
+        self.items.case_numbers.push(case_number);
+        self.items.decisions.push(decision);
+        self.items.themes.push(themes);
+        self.batch.push(text);
+        if self.batch.len() == crate::features::BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        self.outcome.push(&self.batch);
+        for c in [&mut self.masked, &mut self.themes].into_iter().flatten() {
+            c.push(&self.batch);
+        }
+        self.batch.clear();
+    }
+
+    pub fn finish(mut self) -> CountedItems {
+        self.flush();
+        CountedItems {
+            counts: self.outcome.finish(),
+            masked: self.masked.map(Counter::finish),
+            theme_counts: self.themes.map(Counter::finish),
+            ..self.items
+        }
+    }
+}
+
+impl CountedItems {
+    /// The examples, counted.
+    pub fn count(examples: &[Example], featurizers: &CvFeaturizers) -> Self {
+        let mut counter = Self::counter(featurizers, Some(examples.len()));
+        for e in examples {
+            counter.push(
+                e.case_number.clone(),
+                e.decision,
+                e.themes.clone(),
+                e.text.clone(),
+            );
+        }
+        counter.finish()
+    }
+
+    /// Items counted as they arrive; `expected` items in all, when known.
+    pub fn counter(featurizers: &CvFeaturizers, expected: Option<usize>) -> ItemCounter<'_> {
+        ItemCounter {
+            items: CountedItems {
+                case_numbers: Vec::new(),
+                decisions: Vec::new(),
+                themes: Vec::new(),
+                counts: TermCounts::default(),
+                masked: None,
+                theme_counts: None,
+            },
+            outcome: featurizers.outcome.counter(expected),
+            masked: featurizers
+                .masked
+                .as_ref()
+                .map(|(_, f)| f.counter(expected)),
+            themes: featurizers.themes.as_ref().map(|f| f.counter(expected)),
+            batch: Vec::with_capacity(crate::features::BATCH),
+        }
+    }
+
+    /// The outcome model's counts, taken (for the final fit once cross-validation is done).
+    pub fn into_counts(self) -> TermCounts {
+        self.counts
+    }
+
+    pub fn len(&self) -> usize {
+        self.decisions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.decisions.is_empty()
+    }
+}
+
 /// Runs the cross-validation. Themes are evaluated where `theme_params` is given, on the items with gold themes.
 pub fn cross_validate(
     examples: &[Example],
@@ -320,27 +462,41 @@ pub fn cross_validate(
     progress: &(dyn Fn() + Sync),
 ) -> Result<CvReport> {
     cfg.check()?;
-    let groups: Vec<String> = examples.iter().map(|e| e.case_number.clone()).collect();
-    let y: Vec<bool> = examples
-        .iter()
-        .map(|e| e.decision.is_overturned())
-        .collect();
-    let letters = check_data(&groups, &y, cfg.folds)?;
-    let docs: Vec<&ItemText> = examples.iter().map(|e| &e.text).collect();
-    let masked_params = (cfg.ablation && outcome_params.view == crate::model::View::Rationale)
-        .then(|| OutcomeParams::from(outcome_params.masked()).check())
-        .transpose()?;
+    let featurizers = CvFeaturizers::new(outcome_params, theme_params, cfg.ablation)?;
+    let items = CountedItems::count(examples, &featurizers);
+    cross_validate_counted(
+        &items,
+        &featurizers,
+        outcome_params,
+        theme_params,
+        theme_ids,
+        cfg,
+        progress,
+    )
+}
+
+/// [`cross_validate`] of items already counted by `featurizers` (made with the same params and
+/// `cfg.ablation`).
+pub fn cross_validate_counted(
+    items: &CountedItems,
+    featurizers: &CvFeaturizers,
+    outcome_params: &OutcomeValidParams,
+    theme_params: Option<&ThemeValidParams>,
+    theme_ids: &[String],
+    cfg: &CvConfig,
+    progress: &(dyn Fn() + Sync),
+) -> Result<CvReport> {
+    cfg.check()?;
+    let groups = &items.case_numbers;
+    let y: Vec<bool> = items.decisions.iter().map(|d| d.is_overturned()).collect();
+    let letters = check_data(groups, &y, cfg.folds)?;
     // The analyzer learns nothing from data, so every item is analysed once per feature set; the TF-IDF
     // vocabulary and IDF, and the models, are fitted inside each fold on its training rows only.
-    let counts = Featurizer::new(outcome_params.features.clone())?.count(&docs);
-    let masked_counts = masked_params
-        .as_ref()
-        .map(|mp| Featurizer::new(mp.features.clone()).map(|f| f.count(&docs)))
-        .transpose()?;
-    let theme_counts = theme_params
-        .map(|tp| Featurizer::new(tp.features.clone()).map(|f| f.count(&docs)))
-        .transpose()?;
-    let splits = stratified_group_kfold(&groups, &y, cfg.folds, cfg.repeats, cfg.seed);
+    let counts = &items.counts;
+    let masked_params = featurizers.masked.as_ref().map(|(mp, _)| mp);
+    let masked_counts = items.masked.as_ref();
+    let theme_counts = items.theme_counts.as_ref();
+    let splits = stratified_group_kfold(groups, &y, cfg.folds, cfg.repeats, cfg.seed);
     let run = |s: &Split| -> Result<(FoldResult, Vec<OofPrediction>)> {
         let labels = |idx: &[usize]| -> Vec<bool> { idx.iter().map(|&i| y[i]).collect() };
         let (tr_y, te_y) = (labels(&s.train), labels(&s.test));
@@ -351,15 +507,15 @@ pub fn cross_validate(
         let tr_groups: Vec<String> = s.train.iter().map(|&i| groups[i].clone()).collect();
         let model = OutcomeModel::fit_rows(
             outcome_params,
-            &counts,
+            counts,
             &s.train,
             &tr_y,
             &tr_groups,
             fold_seed,
         )?;
-        let p = model.predict_proba_rows(&counts, &s.test);
+        let p = model.predict_proba_rows(counts, &s.test);
         let outcome = BinaryMetrics::compute(&te_y, &p, model.threshold);
-        let outcome_masked = match (&masked_params, &masked_counts) {
+        let outcome_masked = match (masked_params, masked_counts) {
             (Some(mp), Some(mc)) => {
                 let m = OutcomeModel::fit_rows(mp, mc, &s.train, &tr_y, &tr_groups, fold_seed)?;
                 Some(BinaryMetrics::compute(
@@ -372,21 +528,21 @@ pub fn cross_validate(
         };
         let mut theme_pred: BTreeMap<usize, (Vec<String>, Vec<f64>)> = BTreeMap::new();
         let mut untrained_themes = Vec::new();
-        let themes = match (theme_params, &theme_counts) {
+        let themes = match (theme_params, theme_counts) {
             (Some(tp), Some(tc)) => {
                 let tr: Vec<usize> = s
                     .train
                     .iter()
                     .copied()
-                    .filter(|&i| examples[i].themes.is_some())
+                    .filter(|&i| items.themes[i].is_some())
                     .collect();
                 let te: Vec<usize> = s
                     .test
                     .iter()
                     .copied()
-                    .filter(|&i| examples[i].themes.is_some())
+                    .filter(|&i| items.themes[i].is_some())
                     .collect();
-                let gold = |i: usize| examples[i].themes.clone().unwrap_or_default();
+                let gold = |i: usize| items.themes[i].clone().unwrap_or_default();
                 let tm = ThemeModels::fit_rows(
                     tp,
                     tc,
@@ -396,7 +552,7 @@ pub fn cross_validate(
                     theme_ids,
                     fold_seed,
                 )?;
-                let decisions: Vec<_> = te.iter().map(|&i| Some(examples[i].decision)).collect();
+                let decisions: Vec<_> = te.iter().map(|&i| Some(items.decisions[i])).collect();
                 let scores = tm.predict_proba_rows(tc, &te);
                 let pred = tm.assign_all(&scores, &decisions);
                 for ((&i, p), sc) in te.iter().zip(&pred).zip(scores) {
@@ -457,7 +613,7 @@ pub fn cross_validate(
         oof.iter()
             .flatten()
             .filter(|o| rep.is_none_or(|r| o.repeat == r))
-            .map(|o| (examples[o.index].decision.is_overturned(), o.p_overturned))
+            .map(|o| (items.decisions[o.index].is_overturned(), o.p_overturned))
             .unzip()
     };
     let per_repeat: Vec<BTreeMap<String, f64>> = (0..cfg.repeats)
@@ -502,7 +658,7 @@ pub fn cross_validate(
             repeats: cfg.repeats,
             seed: cfg.seed,
             letters,
-            items: examples.len(),
+            items: items.len(),
             outcome,
             outcome_sd,
             outcome_masked,

@@ -351,8 +351,9 @@ fn in_any(spans: &[Range<usize>], at: usize) -> bool {
     spans.iter().any(|r| r.contains(&at))
 }
 
-/// Documents analysed per pipeline step of [`Featurizer::count`].
-const BATCH: usize = 2048;
+/// Documents analysed per pipeline step of [`Featurizer::count`]: a stream pushed to a
+/// [`Counter`] in batches of this size is counted as the same documents in a slice.
+pub const BATCH: usize = 2048;
 
 /// Turns item texts into terms according to a [`FeatureConfig`].
 pub struct Featurizer {
@@ -457,98 +458,131 @@ impl Featurizer {
     /// Term counts of many documents, analysed on all cores in bounded batches (input order kept). The same
     /// terms as [`Featurizer::terms`], without a string per occurrence (see `count.rs`).
     pub fn count<D: std::borrow::Borrow<ItemText> + Sync>(&self, docs: &[D]) -> TermCounts {
+        let mut counter = self.counter(Some(docs.len()));
+        for batch in docs.chunks(BATCH) {
+            counter.push(batch);
+        }
+        counter.finish()
+    }
+
+    /// A [`Counter`] for documents that arrive in batches (a stream of letters), so their texts
+    /// need not all be held at once; `expected` documents in all, when known, sizes its buffers.
+    pub fn counter(&self, expected: Option<usize>) -> Counter<'_> {
+        Counter {
+            featurizer: self,
+            merger: count::Merger::default(),
+            pending: Vec::new(),
+            expected,
+        }
+    }
+
+    /// Analyses one batch of documents on all cores into chunk-local counts.
+    fn analyse<D: std::borrow::Borrow<ItemText> + Sync>(
+        &self,
+        batch: &[D],
+    ) -> Vec<count::LocalCounts> {
         use rayon::prelude::*;
-        // Cue terms count as one more pseudo-field after the configured ones, then each field's quotes (`""` where a
-        // field has none).
         let n_fields = self.config.fields.len();
-        let codes: Vec<&str> = self
-            .config
-            .fields
+        let cue_field = n_fields as u8;
+        let prefix = self.analyzer.negation_prefix();
+        batch
+            .par_chunks(128)
+            .map(|chunk| {
+                let mut local = count::LocalCounts::default();
+                let (mut words, mut quote_words): (Vec<u32>, Vec<u32>) = (Vec::new(), Vec::new());
+                for d in chunk {
+                    let d = d.borrow();
+                    let mut ids = Vec::new();
+                    for (fi, &field) in self.config.fields.iter().enumerate() {
+                        if field == Field::Facts {
+                            for fact in d.facts.iter() {
+                                let w = local.word(fact, false, prefix);
+                                ids.push(local.gram(fi as u8, &[w]));
+                            }
+                            continue;
+                        }
+                        let text = field.text(d);
+                        let quotes = self.quote_spans(field, &text);
+                        words.clear();
+                        quote_words.clear();
+                        for t in self.analyzer.tokens(&text) {
+                            let w = local.word(&t.text, t.negated, prefix);
+                            if in_any(&quotes, t.from) {
+                                quote_words.push(w)
+                            } else {
+                                words.push(w)
+                            }
+                        }
+                        for (gram_field, ws) in [
+                            (fi as u8, &words),
+                            ((n_fields + 1 + fi) as u8, &quote_words),
+                        ] {
+                            for n in 1..=self.config.ngram_max {
+                                for w in ws.windows(n) {
+                                    ids.push(local.gram(gram_field, w));
+                                }
+                            }
+                        }
+                    }
+                    for (name, _) in self.cues.matches(&d.rationale) {
+                        let w = local.word(name, false, prefix);
+                        ids.push(local.gram(cue_field, &[w]));
+                    }
+                    local.finish_doc(ids);
+                }
+                local.seal()
+            })
+            .collect()
+    }
+
+    /// The field code of each pseudo-field the counts number: the configured fields, the cue terms, then
+    /// each field's quotes (`""` where a field has none).
+    fn codes(&self) -> Vec<&'static str> {
+        let fields = &self.config.fields;
+        fields
             .iter()
             .map(|f| f.code())
             .chain([CUE_CODE])
-            .chain(
-                self.config
-                    .fields
-                    .iter()
-                    .map(|f| f.quote_code().unwrap_or("")),
-            )
-            .collect();
-        let cue_field = n_fields as u8;
-        let prefix = self.analyzer.negation_prefix();
-        let mut merger = count::Merger::default();
-        let analyse = |batch: &[D]| -> Vec<count::LocalCounts> {
-            batch
-                .par_chunks(128)
-                .map(|chunk| {
-                    let mut local = count::LocalCounts::default();
-                    let (mut words, mut quote_words): (Vec<u32>, Vec<u32>) =
-                        (Vec::new(), Vec::new());
-                    for d in chunk {
-                        let d = d.borrow();
-                        let mut ids = Vec::new();
-                        for (fi, &field) in self.config.fields.iter().enumerate() {
-                            if field == Field::Facts {
-                                for fact in d.facts.iter() {
-                                    let w = local.word(fact, false, prefix);
-                                    ids.push(local.gram(fi as u8, &[w]));
-                                }
-                                continue;
-                            }
-                            let text = field.text(d);
-                            let quotes = self.quote_spans(field, &text);
-                            words.clear();
-                            quote_words.clear();
-                            for t in self.analyzer.tokens(&text) {
-                                let w = local.word(&t.text, t.negated, prefix);
-                                if in_any(&quotes, t.from) {
-                                    quote_words.push(w)
-                                } else {
-                                    words.push(w)
-                                }
-                            }
-                            for (gram_field, ws) in [
-                                (fi as u8, &words),
-                                ((n_fields + 1 + fi) as u8, &quote_words),
-                            ] {
-                                for n in 1..=self.config.ngram_max {
-                                    for w in ws.windows(n) {
-                                        ids.push(local.gram(gram_field, w));
-                                    }
-                                }
-                            }
-                        }
-                        for (name, _) in self.cues.matches(&d.rationale) {
-                            let w = local.word(name, false, prefix);
-                            ids.push(local.gram(cue_field, &[w]));
-                        }
-                        local.finish_doc(ids);
-                    }
-                    local.seal()
-                })
-                .collect()
-        };
-        // A pipeline: batch k is merged (sequential) while batch k + 1 is analysed (parallel); batches bound the
-        // memory of chunks waiting for the merge.
-        let mut pending: Vec<count::LocalCounts> = Vec::new();
-        for batch in docs.chunks(BATCH) {
-            let merging = std::mem::take(&mut pending);
-            let m = &mut merger;
-            let ((), locals) = rayon::join(
-                move || {
-                    for l in merging {
-                        m.add(l);
-                    }
-                    m.reserve_for(docs.len());
-                },
-                || analyse(batch),
-            );
-            pending = locals;
+            .chain(fields.iter().map(|f| f.quote_code().unwrap_or("")))
+            .collect()
+    }
+}
+
+/// Term counts built batch by batch ([`Featurizer::counter`]): each batch is analysed on all cores
+/// while the one before is merged, so a stream is counted as fast as a slice, and the same batches
+/// give the same counts as [`Featurizer::count`].
+pub struct Counter<'f> {
+    featurizer: &'f Featurizer,
+    merger: count::Merger,
+    pending: Vec<count::LocalCounts>,
+    expected: Option<usize>,
+}
+
+impl Counter<'_> {
+    /// Counts `batch` (documents in order after those pushed before).
+    pub fn push<D: std::borrow::Borrow<ItemText> + Sync>(&mut self, batch: &[D]) {
+        let merging = std::mem::take(&mut self.pending);
+        let (m, expected) = (&mut self.merger, self.expected);
+        let ((), locals) = rayon::join(
+            move || {
+                for l in merging {
+                    m.add(l);
+                }
+                if let Some(n) = expected {
+                    m.reserve_for(n);
+                }
+            },
+            || self.featurizer.analyse(batch),
+        );
+        self.pending = locals;
+    }
+
+    /// The counts of every document pushed.
+    pub fn finish(mut self) -> TermCounts {
+        for l in std::mem::take(&mut self.pending) {
+            self.merger.add(l);
         }
-        for l in pending {
-            merger.add(l);
-        }
-        merger.finish(&codes)
+        self.merger.finish(&self.featurizer.codes())
     }
 }
 

@@ -243,10 +243,22 @@ impl OutcomeModel {
         seed: u64,
     ) -> Result<OutcomeModel> {
         let counts = Featurizer::new(params.features.clone())?.count(docs);
+        Self::fit_counts(params, counts, overturned, groups, seed)
+    }
+
+    /// [`OutcomeModel::fit`] on documents already counted with `params.features` (a stream of
+    /// letters counted as it was read, its texts then dropped).
+    pub fn fit_counts(
+        params: &OutcomeValidParams,
+        counts: TermCounts,
+        overturned: &[bool],
+        groups: &[String],
+        seed: u64,
+    ) -> Result<OutcomeModel> {
         let calibration = Self::calibration(
             params,
             &counts,
-            &(0..docs.len()).collect::<Vec<_>>(),
+            &(0..counts.len()).collect::<Vec<_>>(),
             overturned,
             groups,
             seed,

@@ -96,6 +96,26 @@ impl Store {
         r
     }
 
+    /// Refreshes the statistics SQLite's query planner chooses indexes by (how selective each
+    /// one is), from a bounded sample of each index, so it takes little time at any size.
+    pub fn analyze(&self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA analysis_limit = 2000; ANALYZE;")
+            .map_err(self.err())
+    }
+
+    /// Whether the planner's statistics exist (a database indexed by an older imr has none).
+    pub fn has_statistics(&self) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(self.err())
+    }
+
     /// Records a new modification time of a file whose content is already indexed.
     pub fn touch(&self, file: &FileInfo) -> Result<()> {
         self.conn
