@@ -319,27 +319,46 @@ impl Filters {
         f.where_clause().1.is_empty()
     }
 
-    /// The items table joined to letters, and to the full-text matches when there are words (the
-    /// words' value is numbered after the clause's `n_values`). `ranked`: the matches with their
-    /// BM25 rank, and with `window`, only the best `window` of them (its value numbered next).
-    pub(super) fn tables_clause(&self, n_values: usize, ranked: bool, window: bool) -> String {
-        let base = "items i JOIN letters l ON l.id = i.letter_id";
-        let joined = "JOIN items i ON i.id = f.rowid JOIN letters l ON l.id = i.letter_id";
+    /// Whether a filter reads the letters' table (the others read only items).
+    pub(super) fn reads_letters(&self) -> bool {
+        self.specialty.is_some()
+            || !self.decided.is_open()
+            || !self.injured.is_open()
+            || self.case_number.is_some()
+    }
+
+    /// The items table, joined to letters where `letters` (a count by an item's own fields need not
+    /// visit every item's letter), and to the full-text matches when there are words (the words'
+    /// value is numbered after the clause's `n_values`). `ranked`: the matches with their BM25
+    /// rank, and with `window`, only the best `window` of them (its value numbered next).
+    pub(super) fn tables_clause(
+        &self,
+        n_values: usize,
+        ranked: bool,
+        window: bool,
+        letters: bool,
+    ) -> String {
+        let join_letters = if letters {
+            " JOIN letters l ON l.id = i.letter_id"
+        } else {
+            ""
+        };
         let words = n_values + 1;
         match (&self.words, ranked) {
-            (None, _) => base.to_string(),
+            (None, _) => format!("items i{join_letters}"),
             (Some(_), true) => format!(
                 "(SELECT rowid, bm25(items_fts, {BM25_WEIGHTS}) AS rank FROM items_fts \
-                 WHERE items_fts MATCH ?{words}{}) f {joined}",
+                 WHERE items_fts MATCH ?{words}{}) f JOIN items i ON i.id = f.rowid{join_letters}",
                 if window {
                     format!(" ORDER BY rank, rowid LIMIT ?{}", words + 1)
                 } else {
                     String::new()
                 }
             ),
-            (Some(_), false) => {
-                format!("(SELECT rowid FROM items_fts WHERE items_fts MATCH ?{words}) f {joined}")
-            }
+            (Some(_), false) => format!(
+                "(SELECT rowid FROM items_fts WHERE items_fts MATCH ?{words}) f \
+                 JOIN items i ON i.id = f.rowid{join_letters}"
+            ),
         }
     }
 }
@@ -415,7 +434,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Hit>> {
         let (clause, mut values) = f.where_clause();
-        let from = f.tables_clause(values.len(), true, window.is_some());
+        let from = f.tables_clause(values.len(), true, window.is_some(), true);
         let int = |n: usize| Value::Integer(n.min(i64::MAX as usize) as i64);
         if let Some(w) = &f.words {
             values.push(Value::Text(w.expression.clone()));
@@ -469,7 +488,7 @@ impl Store {
     /// How many items match `f`, and how many were overturned.
     pub fn matches(&self, f: &Filters) -> Result<Matches> {
         let (clause, mut values) = f.where_clause();
-        let from = f.tables_clause(values.len(), false, false);
+        let from = f.tables_clause(values.len(), false, false, f.reads_letters());
         if let Some(w) = &f.words {
             values.push(Value::Text(w.expression.clone()));
         }

@@ -78,6 +78,11 @@ impl StatsKey {
         }
     }
 
+    /// Whether the key is a letter's field (the others are an item's).
+    fn reads_letters(self) -> bool {
+        matches!(self, StatsKey::Specialty | StatsKey::Month | StatsKey::Year)
+    }
+
     fn join(self) -> Option<&'static str> {
         match self {
             StatsKey::Theme => Some("LEFT JOIN item_themes th ON th.item_id = i.id"),
@@ -130,7 +135,8 @@ impl Store {
         }
         let total = self.matches(f)?.items;
         let (clause, mut values) = f.where_clause();
-        let from = f.tables_clause(values.len(), false, false);
+        let letters = f.reads_letters() || keys.iter().any(|k| k.reads_letters());
+        let from = f.tables_clause(values.len(), false, false, letters);
         if let Some(w) = &f.words {
             values.push(Value::Text(w.expression().to_string()));
         }
