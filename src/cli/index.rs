@@ -66,7 +66,7 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         Some(m) => tally.scored = score(&mut store, m, a.batch)?,
         None => note_unscored(&store)?,
     }
-    if tally.indexed + tally.scored > 0 || !store.has_statistics()? {
+    if tally.indexed + tally.scored > 0 || store.migrated() || !store.has_statistics()? {
         store.analyze()?;
     }
     let (letters, items) = store.counts()?;

@@ -33,6 +33,8 @@ pub const DEFAULT_PATH: &str = "imr.db";
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The schema version the file had when opened.
+    opened_at: i64,
 }
 
 impl std::fmt::Debug for Store {
@@ -58,6 +60,7 @@ impl Store {
         store.pragma("cache_size", "-262144")?;
         store.pragma("wal_autocheckpoint", "16384")?;
         let version = store.check_identity()?;
+        store.opened_at = version;
         store.migrate(version)?;
         Ok(store)
     }
@@ -92,6 +95,7 @@ impl Store {
         let store = Store {
             conn,
             path: path.into(),
+            opened_at: 0,
         };
         store
             .conn
@@ -99,6 +103,11 @@ impl Store {
             .map_err(store.err())?;
         store.pragma("foreign_keys", "ON")?;
         Ok(store)
+    }
+
+    /// Whether opening it ran migrations (a new file, or one of an older imr).
+    pub fn migrated(&self) -> bool {
+        self.opened_at < schema::SCHEMA_VERSION
     }
 
     /// The file this database is in.
