@@ -367,6 +367,10 @@ impl Filters {
 /// most about what was requested.
 const BM25_WEIGHTS: &str = "4.0, 1.0, 2.0";
 
+/// How long a search without words walks the letters newest first before it fetches every match
+/// and sorts them instead (the same page either way).
+const WALK_BUDGET: std::time::Duration = std::time::Duration::from_millis(25);
+
 /// A search: filters, and the page of results wanted.
 #[derive(Debug, Clone)]
 pub struct Search {
@@ -433,15 +437,57 @@ impl Store {
         window: Option<usize>,
         limit: usize,
     ) -> Result<Vec<Hit>> {
+        if f.words.is_none() {
+            // Filters that keep many items fill a page within the newest letters: walk them in
+            // date order and stop. Filters that keep few would walk the whole table, so the walk
+            // is given up after a moment, for the planner's plan (fetch the matches, then sort).
+            if let Some(hits) = self.bounded(WALK_BUDGET, || self.page(f, None, limit, true))? {
+                return Ok(hits);
+            }
+        }
+        self.page(f, window, limit, false)
+    }
+
+    /// `run`'s result, or None when it takes longer than `budget` (it is then interrupted).
+    pub(super) fn bounded<T>(
+        &self,
+        budget: std::time::Duration,
+        run: impl FnOnce() -> Result<T>,
+    ) -> Result<Option<T>> {
+        let start = std::time::Instant::now();
+        self.conn
+            .progress_handler(1000, Some(move || start.elapsed() > budget));
+        let r = run();
+        self.conn.progress_handler(0, None::<fn() -> bool>);
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::Database { cause, .. }) if cause.contains("interrupted") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One page of results; `walk_dates`: letters newest first, each letter's items in order.
+    pub(super) fn page(
+        &self,
+        f: &Filters,
+        window: Option<usize>,
+        limit: usize,
+        walk_dates: bool,
+    ) -> Result<Vec<Hit>> {
         let (clause, mut values) = f.where_clause();
-        let from = f.tables_clause(values.len(), true, window.is_some(), true);
+        let from = if walk_dates {
+            // The date index, whatever other index a filter could use: its order is the page's.
+            "letters l INDEXED BY letters_decision_date CROSS JOIN items i ON i.letter_id = l.id"
+                .to_string()
+        } else {
+            f.tables_clause(values.len(), true, window.is_some(), true)
+        };
         let int = |n: usize| Value::Integer(n.min(i64::MAX as usize) as i64);
         if let Some(w) = &f.words {
             values.push(Value::Text(w.expression.clone()));
             values.extend(window.map(int));
         }
-        // Newest first (NULLs sort last when descending): with few matches they are sorted, with
-        // many the planner walks decision_date's index and stops at the page (ANALYZE's figures).
+        // Newest first: NULLs sort last when descending.
         let (rank, order) = if f.words.is_some() {
             ("-f.rank", "f.rank, f.rowid")
         } else {

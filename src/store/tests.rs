@@ -357,3 +357,46 @@ fn a_window_of_the_best_matches_gives_the_exact_page() {
         }
     }
 }
+
+/// Walking the letters newest first and letting the planner sort give the same page.
+#[test]
+fn both_plans_of_a_search_without_words_give_the_same_page() {
+    let (_dir, store, _) = seed_store();
+    let filters = [
+        Filters::default(),
+        Filters {
+            outcome: Some(Decision::Upheld),
+            ..Filters::default()
+        },
+        Filters {
+            category: Some(Category::Pharmaceuticals),
+            ..Filters::default()
+        },
+        Filters {
+            specialty: Some("a".into()),
+            ..Filters::default()
+        },
+    ];
+    for f in filters {
+        for limit in [1, 3, 20] {
+            let walked = store.page(&f, None, limit, true).unwrap();
+            assert_eq!(walked, store.page(&f, None, limit, false).unwrap(), "{f:?}");
+            assert_eq!(store.search_page(&f, None, limit).unwrap(), walked);
+        }
+    }
+    // A query over its budget is interrupted, and the store stays usable.
+    let long = || {
+        store
+            .conn
+            .query_row(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+                 WHERE x < 100000000) SELECT count(*) FROM c",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(store.err())
+    };
+    let budget = std::time::Duration::from_millis(1);
+    assert_eq!(store.bounded(budget, long).unwrap(), None);
+    assert_eq!(store.counts().unwrap().0, 5);
+}
