@@ -437,7 +437,7 @@ impl Store {
         window: Option<usize>,
         limit: usize,
     ) -> Result<Vec<Hit>> {
-        if f.words.is_none() {
+        if f.words.is_none() && f.case_number.is_none() {
             // Filters that keep many items fill a page within the newest letters: walk them in
             // date order and stop. Filters that keep few would walk the whole table, so the walk
             // is given up after a moment, for the planner's plan (fetch the matches, then sort).
