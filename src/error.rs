@@ -128,6 +128,15 @@ pub enum Error {
         found: i64,
         supported: i64,
     },
+    #[error("{path}: database schema version {found} is older than this imr's ({supported}); upgrade it with `imr index --db {path}`")]
+    DatabaseOlder {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    /// A query stopped by its time budget (the caller then tries another plan).
+    #[error("{path}: the query was interrupted")]
+    Interrupted { path: PathBuf },
     /// A search or stats request that cannot be run as given: `what` says which part and why.
     #[error("{what}")]
     Query { what: String },

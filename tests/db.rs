@@ -291,10 +291,14 @@ fn a_killed_index_leaves_whole_batches() {
             .spawn()
             .unwrap()
     };
-    // How long a whole run takes here, to kill within it.
-    let t0 = std::time::Instant::now();
-    assert!(index().wait().unwrap().success());
-    let whole = t0.elapsed().as_micros() as u64;
+    let letters_now = || -> Option<usize> {
+        let conn =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .ok()?;
+        conn.query_row("SELECT count(*) FROM letters", [], |r| r.get::<_, i64>(0))
+            .ok()
+            .map(|n| n as usize)
+    };
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     let (mut kills, mut partial) = (0, 0);
     for _ in 0..8 {
@@ -304,8 +308,16 @@ fn a_killed_index_leaves_whole_batches() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
+        // Killed once the run has written at least `at` letters (0: at once), mid-batch most
+        // likely: a batch is parsed and written between commits.
+        let at = (seed % (expected.len() as u64 - 10 * BATCH as u64)) as usize;
         let mut child = index();
-        std::thread::sleep(std::time::Duration::from_micros(seed % whole));
+        while at > 0 && child.try_wait().unwrap().is_none() {
+            if letters_now().is_some_and(|n| n >= at) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(500));
+        }
         let killed = child.kill().is_ok();
         let status = child.wait().unwrap();
         if !killed || status.success() {
@@ -582,5 +594,61 @@ fn scores_and_themes_of_a_model_are_indexed_and_replaced_by_another() {
     );
     let store = Store::open_read_only(&db).unwrap();
     assert_eq!(store.scoring_model().unwrap().unwrap().name, "case");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_path_indexed_with_other_content_is_replaced_and_a_moved_file_keeps_its_rows() {
+    let dir = tempdir("db-moves");
+    let (letters, db) = (dir.join("letters"), dir.join("t.db"));
+    std::fs::create_dir_all(&letters).unwrap();
+    let items = many_letters(&letters, 3);
+    assert!(imr(&["index", s(&letters), "--db", s(&db)])
+        .status
+        .success());
+
+    // letter 2 now holds letter 0's content: its own rows are replaced, not kept as a "copy".
+    std::fs::copy(
+        letters.join("letter00000.txt"),
+        letters.join("letter00002.txt"),
+    )
+    .unwrap();
+    let out = imr(&["index", s(&letters), "--db", s(&db)]);
+    assert!(
+        stderr(&out).contains("indexed 1 letters") && stderr(&out).contains("1 replaced"),
+        "{}",
+        stderr(&out)
+    );
+    let case_of_2 = |db: &Path| {
+        let out = imr(&["search", "--case", "letter00002", "--json", "--db", s(db)]);
+        json_lines(&stdout(&out)).len()
+    };
+    assert_eq!(
+        case_of_2(&db),
+        items["letter00000.txt"],
+        "letter 2 has letter 0's items"
+    );
+
+    // Moved: the rows follow the file, nothing is parsed again.
+    let moved = dir.join("moved");
+    std::fs::create_dir_all(&moved).unwrap();
+    std::fs::rename(
+        letters.join("letter00001.txt"),
+        moved.join("letter00001.txt"),
+    )
+    .unwrap();
+    let out = imr(&["index", s(&letters), s(&moved), "--db", s(&db)]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("moved from") && err.contains("indexed 0 letters"),
+        "{err}"
+    );
+    assert_eq!(letters_and_items(&db).0, 3);
+    let out = imr(&["search", "--case", "letter00001", "--json", "--db", s(&db)]);
+    let hits = json_lines(&stdout(&out));
+    assert!(
+        hits[0]["source"].as_str().unwrap().contains("moved"),
+        "{hits:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

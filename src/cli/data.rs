@@ -140,10 +140,19 @@ pub fn read_examples(
         }
         // The join is on case number and item number: say when it found nothing, or left items out.
         if with_themes == 0 {
-            anyhow::bail!("{}: none of the {n_items} items of the letters is in the gold file (joined on case number and item number)", g.display());
+            anyhow::bail!(
+                "{}: none of the {n_items} items of the letters is in the gold file (joined on \
+                 case number and item number)",
+                g.display()
+            );
         }
         if with_themes < n_items {
-            say!("imr: {}: gold themes for {with_themes} of the {n_items} items; the other {} are left out of the theme models and metrics", g.display(), n_items - with_themes);
+            say!(
+                "imr: {}: gold themes for {with_themes} of the {n_items} items; the other {} are \
+                 left out of the theme models and metrics",
+                g.display(),
+                n_items - with_themes
+            );
         }
     }
     Ok(Read {

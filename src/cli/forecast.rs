@@ -123,15 +123,15 @@ pub fn run_similar(a: SimilarArgs) -> Result<ExitCode> {
 pub fn run(a: ForecastArgs) -> Result<ExitCode> {
     let path = a.model.clone().unwrap_or_else(|| "case".into());
     let (mut model, model_name) = super::data::load_model(Some(&path))?;
-    if let Some(db) = &a.db {
-        model.precedents = Some(precedents_of(db)?);
-    }
     if model.outcome.view != View::Case {
         bail!(
             "{model_name} reads {} (the {} view): a forecast needs a case-view model (`imr train --view case`)",
             model.outcome.view.fields().iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
             model.outcome.view.name()
         );
+    }
+    if let Some(db) = &a.db {
+        model.precedents = Some(precedents_of(db)?);
     }
     let mut source = if let Some(title) = &a.title {
         AllRows::boxed(vec![one_request(&a, title)?], 0)

@@ -54,16 +54,34 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     if a.paths.iter().any(|p| p.as_os_str() == "-") {
         anyhow::bail!("imr index reads letter files, not stdin (-): a letter is kept by its path");
     }
+    // What can be wrong with the inputs is found before the database is made or changed.
+    let (files, failed) = if a.paths.is_empty() {
+        (Vec::new(), 0)
+    } else {
+        discover_reporting(&a.paths)?
+    };
+    let model = a
+        .model
+        .as_deref()
+        .map(|m| -> Result<_> {
+            let (model, _) = data::load_model(Some(m))?;
+            // As named on the command line, so the note on unscored letters gives a command that
+            // works.
+            let info = model_info(&model, &m.display().to_string())?;
+            Ok((model, info))
+        })
+        .transpose()?;
     let mut store = Store::open(&a.db)?;
-    let mut tally = Tally::default();
-    if !a.paths.is_empty() {
-        let (files, failed) = discover_reporting(&a.paths)?;
-        tally.failed += failed;
-        let todo = store.in_transaction(|s| changed_files(s, &files, &mut tally))?;
+    let mut tally = Tally {
+        failed,
+        ..Tally::default()
+    };
+    if !files.is_empty() {
+        let todo = changed_files(&mut store, &files, &mut tally)?;
         index_files(&mut store, todo, a.batch, &mut tally)?;
     }
-    match &a.model {
-        Some(m) => tally.scored = score(&mut store, m, a.batch)?,
+    match &model {
+        Some((model, info)) => tally.scored = score(&mut store, model, info, a.batch)?,
         None => note_unscored(&store)?,
     }
     if tally.indexed + tally.scored > 0 || store.migrated() || !store.has_statistics()? {
@@ -72,13 +90,17 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     let (letters, items) = store.counts()?;
     say!(
         "imr: {}: indexed {} letters ({} items); {} unchanged, {} copies of indexed files, \
-         {} failed{}; it holds {letters} letters, {items} items",
+         {} failed{}{}; it holds {letters} letters, {items} items",
         a.db.display(),
         tally.indexed,
         tally.items,
         tally.unchanged,
         tally.copies,
         tally.failed,
+        match (tally.replaced, tally.same_case) {
+            (0, 0) => String::new(),
+            (r, c) => format!("; {r} replaced, {c} case numbers in two files"),
+        },
         match &a.model {
             Some(m) => format!("; {} items scored by {}", tally.scored, m.display()),
             None => String::new(),
@@ -91,65 +113,89 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     })
 }
 
-/// The files whose content the database does not hold yet, with what identifies it. A file
-/// with its indexed size and modification time is not read again; one whose content is indexed
-/// (under this or another path) is skipped.
+/// The files whose content the database does not hold yet, with what identifies it.
+/// - A file with its indexed size and modification time is not read again.
+/// - A file whose path is indexed with other content is read again: its rows are replaced.
+/// - A new path with indexed content is a copy (skipped with a note), or, where the indexed path
+///   is gone, the same file moved (its rows take the new path).
 fn changed_files(
-    store: &Store,
+    store: &mut Store,
     files: &[PathBuf],
     tally: &mut Tally,
-) -> imr::Result<Vec<FileInfo>> {
+) -> imr::Result<Vec<(PathBuf, FileInfo)>> {
+    let known: Vec<Option<FileInfo>> = store.in_transaction(|s| {
+        files
+            .iter()
+            .map(|f| s.file_info(&f.display().to_string()))
+            .collect()
+    })?;
     let mut to_hash = Vec::new();
-    for f in files {
+    for (f, old) in files.iter().zip(known) {
         let (size, mtime_ns) = stat(f);
-        let source = f.display().to_string();
-        match store.file_info(&source)? {
-            Some(old) if old.size == size && old.mtime_ns == mtime_ns => tally.unchanged += 1,
-            _ => to_hash.push(FileInfo {
-                source,
-                size,
-                mtime_ns,
-                sha256: String::new(),
-            }),
+        if old
+            .as_ref()
+            .is_some_and(|o| o.size == size && o.mtime_ns == mtime_ns)
+        {
+            tally.unchanged += 1;
+            continue;
         }
+        let info = FileInfo {
+            source: f.display().to_string(),
+            size,
+            mtime_ns,
+            sha256: String::new(),
+        };
+        to_hash.push((f.clone(), info, old));
     }
+    // Hashed outside any transaction, on every core; an unreadable or oversized file keeps an
+    // empty hash, and the reader reports it.
     let limit = super::read_limits().max_file_size * 1_000_000;
-    to_hash.par_iter_mut().for_each(|f| {
-        // An unreadable or oversized file keeps an empty hash: the reader reports it.
+    to_hash.par_iter_mut().for_each(|(path, f, _)| {
         if f.size <= limit {
-            if let Ok(bytes) = std::fs::read(&f.source) {
+            if let Ok(bytes) = std::fs::read(&*path) {
                 f.sha256 = format!("{:x}", Sha256::digest(&bytes));
             }
         }
     });
-    let mut todo = Vec::new();
-    // Copies among the new files themselves: the first is indexed.
+    let sources: std::collections::HashSet<&str> =
+        to_hash.iter().map(|(_, f, _)| f.source.as_str()).collect();
     let mut first_of: std::collections::HashMap<String, String> = Default::default();
-    for f in to_hash {
-        if f.sha256.is_empty() {
-            todo.push(f);
-            continue;
+    let decided = store.in_transaction(|store| {
+        let mut todo = Vec::new();
+        for (path, f, old) in &to_hash {
+            match old {
+                _ if f.sha256.is_empty() => todo.push((path.clone(), f.clone())),
+                Some(old) if old.sha256 == f.sha256 => {
+                    store.touch(f)?;
+                    tally.unchanged += 1;
+                }
+                Some(_) => todo.push((path.clone(), f.clone())),
+                None => {
+                    let earlier = match first_of.get(&f.sha256) {
+                        Some(s) => Some(s.clone()),
+                        None => store.source_with_hash(&f.sha256)?,
+                    };
+                    match earlier {
+                        Some(s) if !sources.contains(s.as_str()) && !Path::new(&s).exists() => {
+                            store.move_source(&s, f)?;
+                            say!("imr: note: {}: moved from {s}", f.source);
+                            tally.unchanged += 1;
+                        }
+                        Some(s) => {
+                            say!("imr: note: {}: the same content as {s}; skipped", f.source);
+                            tally.copies += 1;
+                        }
+                        None => {
+                            first_of.insert(f.sha256.clone(), f.source.clone());
+                            todo.push((path.clone(), f.clone()));
+                        }
+                    }
+                }
+            }
         }
-        let earlier = match first_of.get(&f.sha256) {
-            Some(s) => Some(s.clone()),
-            None => store.source_with_hash(&f.sha256)?,
-        };
-        match earlier {
-            Some(s) if s == f.source => {
-                store.touch(&f)?;
-                tally.unchanged += 1;
-            }
-            Some(s) => {
-                say!("imr: note: {}: the same content as {s}; skipped", f.source);
-                tally.copies += 1;
-            }
-            None => {
-                first_of.insert(f.sha256.clone(), f.source.clone());
-                todo.push(f);
-            }
-        }
-    }
-    Ok(todo)
+        Ok(todo)
+    })?;
+    Ok(decided)
 }
 
 /// Size and modification time (ns since the epoch; 0 where unknown).
@@ -166,8 +212,13 @@ fn stat(path: &Path) -> (u64, i64) {
 }
 
 /// Parses `todo` in order and writes the letters in batches of `batch`.
-fn index_files(store: &mut Store, todo: Vec<FileInfo>, batch: usize, t: &mut Tally) -> Result<()> {
-    let paths: Vec<PathBuf> = todo.iter().map(|f| PathBuf::from(&f.source)).collect();
+fn index_files(
+    store: &mut Store,
+    todo: Vec<(PathBuf, FileInfo)>,
+    batch: usize,
+    t: &mut Tally,
+) -> Result<()> {
+    let (paths, todo): (Vec<PathBuf>, Vec<FileInfo>) = todo.into_iter().unzip();
     let reader = super::read_limits().reader()?;
     let pb = progress::bar(paths.len(), "index");
     let mut infos = todo.into_iter();
@@ -223,18 +274,15 @@ fn report(r: &WriteReport, t: &mut Tally) {
 
 /// Scores every item the database holds no scores for with `model_path`'s model; scores of
 /// another model are replaced.
-fn score(store: &mut Store, model_path: &Path, batch: usize) -> Result<usize> {
-    let (model, _) = data::load_model(Some(model_path))?;
-    // As named on the command line, so the note on unscored letters gives a command that works.
-    let name = model_path.display().to_string();
-    let info = model_info(&model, &name)?;
+fn score(store: &mut Store, model: &ModelFile, info: &ModelInfo, batch: usize) -> Result<usize> {
     if let Some(old) = store.scoring_model()? {
         if old.digest != info.digest {
             say!(
-                "imr: note: {}: the scores of {} ({}) are replaced by {name}'s",
+                "imr: note: {}: the scores of {} ({}) are replaced by {}'s",
                 store.path().display(),
                 old.name,
-                old.digest
+                old.digest,
+                info.name
             );
             store.clear_scores()?;
         }
@@ -269,7 +317,7 @@ fn score(store: &mut Store, model_path: &Path, batch: usize) -> Result<usize> {
                 themes: p.themes,
             })
             .collect();
-        store.write_scores(&info, &scores)?;
+        store.write_scores(info, &scores)?;
         scored += scores.len();
         pb.inc(chunk.len() as u64);
     }

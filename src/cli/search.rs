@@ -129,6 +129,13 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
         limit: a.limit,
         offset: a.offset,
     };
+    if search.filters.theme.is_some() && store.scoring_model()?.is_none() {
+        say!(
+            "imr: note: {}: no item has themes; `imr index --db {} --model default` assigns them",
+            a.filters.db.display(),
+            a.filters.db.display()
+        );
+    }
     let hits = store.search(&search)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if a.json {
@@ -257,11 +264,22 @@ pub struct StatsArgs {
 pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
     let words: Vec<String> = a.words.iter().cloned().collect();
     let filters = a.filters.filters(&words)?;
-    if a.plot.is_some() && a.by.len() != 1 {
-        anyhow::bail!("--plot draws one key; give one --by with it");
+    let keys = a.by.clone();
+    match keys[..] {
+        [_] => {}
+        [a, b] if a == b => anyhow::bail!("--by {a} is given twice"),
+        [_, _] if a.plot.is_some() => {
+            anyhow::bail!("--plot draws one key; give one --by with it")
+        }
+        [_, _] => {}
+        _ => anyhow::bail!("--by takes one key, or two for a cross table"),
     }
-    let mut keys = a.by.clone();
-    keys.dedup();
+    if let Some(p) = &a.plot {
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        if !matches!(ext, "svg" | "png") {
+            anyhow::bail!("{}: --plot writes .svg or .png files", p.display());
+        }
+    }
     let store = Store::open_read_only(&a.filters.db)?;
     if keys.contains(&StatsKey::Theme) && store.scoring_model()?.is_none() {
         say!(
@@ -271,6 +289,27 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
         );
     }
     let rows = store.stats(&keys, &filters)?;
+    let groups: Vec<imr::report::Group> = rows
+        .iter()
+        .map(|r| imr::report::Group {
+            label: r.values[0].clone(),
+            items: r.items,
+            overturned: r.overturned,
+            rate_low: r.rate_low,
+            rate_high: r.rate_high,
+        })
+        .collect();
+    // Said before the table, not after it: a plot with nothing to draw is an error.
+    if a.plot.is_some()
+        && !groups
+            .iter()
+            .any(|g| g.label.is_some() || !keys[0].is_time())
+    {
+        anyhow::bail!(
+            "--plot: no matching item has a {} to draw",
+            keys[0].column()
+        );
+    }
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut header: Vec<&str> = keys.iter().map(|k| k.column()).collect();
     header.extend(STATS_COLUMNS);
@@ -312,16 +351,6 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     if let Some(p) = &a.plot {
-        let groups: Vec<imr::report::Group> = rows
-            .iter()
-            .map(|r| imr::report::Group {
-                label: label(&r.values[0]),
-                items: r.items,
-                overturned: r.overturned,
-                rate_low: r.rate_low,
-                rate_high: r.rate_high,
-            })
-            .collect();
         imr::report::write_group_plot(p, keys[0].column(), keys[0].is_time(), &groups)?;
         say!("imr: wrote {}", p.display());
     }

@@ -10,7 +10,8 @@ use std::path::Path;
 /// One group of items: its label, volume, Overturned count and 95% interval of the rate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
-    pub label: String,
+    /// None: the items without a value (no decision date, no specialty).
+    pub label: Option<String>,
     pub items: usize,
     pub overturned: usize,
     pub rate_low: f64,
@@ -31,7 +32,7 @@ pub fn write_group_plot(path: &Path, key: &str, time: bool, groups: &[Group]) ->
         reason: e.to_string(),
     };
     let shown: Vec<&Group> = if time {
-        groups.iter().filter(|g| g.label != "(none)").collect()
+        groups.iter().filter(|g| g.label.is_some()).collect()
     } else {
         groups.iter().take(MAX_GROUPS).collect()
     };
@@ -111,7 +112,13 @@ where
     };
     let labels: Vec<String> = groups
         .iter()
-        .map(|g| format!("{} ({})", cut(&g.label, 40), g.items))
+        .map(|g| {
+            format!(
+                "{} ({})",
+                cut(g.label.as_deref().unwrap_or("(none)"), 40),
+                g.items
+            )
+        })
         .collect();
     let mut chart = ChartBuilder::on(area)
         .caption(
@@ -158,7 +165,10 @@ where
     area.fill(&WHITE)?;
     let n = groups.len();
     let top = groups.iter().map(|g| g.items).max().unwrap_or(1).max(1) as f64 * 1.1;
-    let labels: Vec<String> = groups.iter().map(|g| g.label.clone()).collect();
+    let labels: Vec<String> = groups
+        .iter()
+        .map(|g| g.label.clone().unwrap_or_default())
+        .collect();
     let mut chart = ChartBuilder::on(area)
         .caption(
             format!("Items decided by {key} (dark: Overturned)"),

@@ -51,6 +51,8 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut store = Store::connect(path, flags)?;
+        // Checked before any setting is written: another program's file is left as it is.
+        let version = store.check_identity()?;
         // WAL: readers are not blocked by an index run, and a killed writer's transaction is
         // rolled back. NORMAL sync loses nothing to a killed process (only to a power cut).
         store.pragma("journal_mode", "WAL")?;
@@ -59,7 +61,6 @@ impl Store {
         // checkpoints write each page fewer times.
         store.pragma("cache_size", "-262144")?;
         store.pragma("wal_autocheckpoint", "16384")?;
-        let version = store.check_identity()?;
         store.opened_at = version;
         store.migrate(version)?;
         Ok(store)
@@ -73,15 +74,17 @@ impl Store {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let store = Store::connect(path, flags)?;
         let version = store.check_identity()?;
+        if version == 0 {
+            return Err(Error::NotADatabase {
+                path: path.into(),
+                reason: "an empty file; `imr index LETTERS --db FILE` makes one".into(),
+            });
+        }
         if version < schema::SCHEMA_VERSION {
-            return Err(Error::Query {
-                what: format!(
-                    "{}: database schema version {version} is older than this imr's ({}); \
-                     upgrade it with `imr index --db {}`",
-                    path.display(),
-                    schema::SCHEMA_VERSION,
-                    path.display()
-                ),
+            return Err(Error::DatabaseOlder {
+                path: path.into(),
+                found: version,
+                supported: schema::SCHEMA_VERSION,
             });
         }
         Ok(store)
@@ -158,10 +161,7 @@ impl Store {
 
     /// Maps SQLite's errors to the library's, naming the file.
     fn err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
-        |e| Error::Database {
-            path: self.path.clone(),
-            cause: e.to_string(),
-        }
+        |e| db_error(&self.path, e)
     }
 
     fn pragma(&self, name: &str, value: &str) -> Result<()> {
@@ -242,6 +242,17 @@ impl Store {
         let from = store.check_identity()?;
         store.migrate_to(from, version.min(schema::SCHEMA_VERSION))?;
         Ok(store)
+    }
+}
+
+/// SQLite's error as the library's, naming the file; an interrupted query is its own variant.
+fn db_error(path: &Path, e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::OperationInterrupted) => Error::Interrupted { path: path.into() },
+        _ => Error::Database {
+            path: path.into(),
+            cause: e.to_string(),
+        },
     }
 }
 

@@ -24,6 +24,8 @@ struct Term {
     text: String,
     prefix: bool,
     negated: bool,
+    /// Written in quotes: text, never an operator.
+    quoted: bool,
 }
 
 impl FtsQuery {
@@ -40,7 +42,7 @@ impl FtsQuery {
             let (term, after) = next_term(rest)?;
             rest = after.trim_start();
             let Some(term) = term else { continue };
-            if term.text == "OR" && !term.prefix && !term.negated {
+            if term.text == "OR" && !term.prefix && !term.negated && !term.quoted {
                 if pending_or || clauses.is_empty() {
                     return Err("OR needs a word on each side".into());
                 }
@@ -103,6 +105,7 @@ fn next_term(s: &str) -> std::result::Result<(Option<Term>, &str), String> {
         Some(r) if !r.is_empty() && !r.starts_with(char::is_whitespace) => (true, r),
         _ => (false, s),
     };
+    let quoted = s.starts_with('"');
     let (text, mut rest) = if let Some(r) = s.strip_prefix('"') {
         let end = r.find('"').ok_or("a quote (\") is not closed")?;
         (&r[..end], &r[end + 1..])
@@ -130,6 +133,7 @@ fn next_term(s: &str) -> std::result::Result<(Option<Term>, &str), String> {
             text: text.to_string(),
             prefix,
             negated,
+            quoted,
         }),
         rest,
     ))
@@ -167,11 +171,14 @@ impl DateRange {
 fn period_end(s: &str, last: bool) -> std::result::Result<Date, String> {
     let bad = || format!("{s:?} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)");
     let parts: Vec<&str> = s.split('-').collect();
-    let num = |p: &str| p.parse::<u16>().map_err(|_| bad());
+    let year = |p: &str| p.parse::<u16>().map_err(|_| bad());
+    let num = |p: &str| p.parse::<u8>().map_err(|_| bad());
     let (y, m, d) = match parts[..] {
-        [y] if y.len() == 4 => (num(y)?, if last { 12 } else { 1 }, None),
-        [y, m] if y.len() == 4 && m.len() == 2 => (num(y)?, num(m)? as u8, None),
-        [y, m, d] if y.len() == 4 => (num(y)?, num(m)? as u8, Some(num(d)? as u8)),
+        [y] if y.len() == 4 => (year(y)?, if last { 12 } else { 1 }, None),
+        [y, m] if y.len() == 4 && m.len() <= 2 => (year(y)?, num(m)?, None),
+        [y, m, d] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => {
+            (year(y)?, num(m)?, Some(num(d)?))
+        }
         _ => return Err(bad()),
     };
     let day = match (d, last) {
@@ -327,8 +334,8 @@ impl Filters {
             || self.case_number.is_some()
     }
 
-    /// The items table, joined to letters where `letters` (a count by an item's own fields need not
-    /// visit every item's letter), and to the full-text matches when there are words (the words'
+    /// The items table, joined to letters where `letters` (a count by an item's own fields need
+    /// not visit every item's letter), and to the full-text matches when there are words (the words'
     /// value is numbered after the clause's `n_values`). `ranked`: the matches with their BM25
     /// rank, and with `window`, only the best `window` of them (its value numbered next).
     pub(super) fn tables_clause(
@@ -461,7 +468,7 @@ impl Store {
         self.conn.progress_handler(0, None::<fn() -> bool>);
         match r {
             Ok(v) => Ok(Some(v)),
-            Err(Error::Database { cause, .. }) if cause.contains("interrupted") => Ok(None),
+            Err(Error::Interrupted { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -497,8 +504,8 @@ impl Store {
         let sql = format!(
             "SELECT l.case_number, i.item, i.title, i.category, i.drug_class, i.treatment, \
              i.decision, l.decision_date, l.date_of_injury, l.reviewer_specialty, {rank}, \
-             s.p_overturned, (SELECT group_concat(theme, ' ') FROM (SELECT theme FROM \
-             item_themes t WHERE t.item_id = i.id ORDER BY theme)), l.source \
+             s.p_overturned, (SELECT group_concat(theme, ' ' ORDER BY theme) FROM item_themes t \
+             WHERE t.item_id = i.id), l.source \
              FROM {from} LEFT JOIN item_scores s ON s.item_id = i.id \
              WHERE {clause} ORDER BY {order} LIMIT ?{}",
             values.len()
@@ -556,12 +563,18 @@ impl Store {
     pub(super) fn query_error(&self, e: rusqlite::Error, f: &Filters) -> Error {
         let text = e.to_string();
         match &f.words {
-            Some(w) if text.contains("fts5") => Error::Query {
-                what: format!(
-                    "search words {:?}: the full-text index cannot read them",
-                    w.written
-                ),
-            },
+            Some(w) if text.contains("fts5") || text.contains("expression tree") => {
+                let mut shown: String = w.written.chars().take(60).collect();
+                if shown.len() < w.written.len() {
+                    shown.push('…');
+                }
+                Error::Query {
+                    what: format!(
+                        "search words {shown:?}: the full-text index cannot run them ({})",
+                        text.trim_start_matches("fts5: ")
+                    ),
+                }
+            }
             _ => self.err()(e),
         }
     }

@@ -144,6 +144,15 @@ fn files_that_are_not_imr_databases_are_refused() {
         .unwrap();
     let err = Store::open(&other).unwrap_err();
     assert!(err.to_string().contains("another program"), "{err}");
+    let mode: String = rusqlite::Connection::open(&other)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete", "its journal mode is left as it was");
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let err = Store::open_read_only(&empty).unwrap_err();
+    assert!(err.to_string().contains("an empty file"), "{err}");
     let err = Store::open_read_only(&dir.path().join("absent.db")).unwrap_err();
     assert!(matches!(err, Error::NoDatabase { .. }), "{err}");
 }
@@ -165,14 +174,24 @@ fn words_become_quoted_fts5_strings() {
         r#"("opioid" OR "opiate") AND ("mri")"#
     );
     assert_eq!(q("mri -surgery").unwrap(), r#"(("mri")) NOT "surgery""#);
+    // Quoted, OR is a word.
+    assert_eq!(q(r#"a "OR" b"#).unwrap(), r#"("a") AND ("OR") AND ("b")"#);
     // Operators and SQL are text inside quoted strings; punctuation alone is dropped.
     assert_eq!(
-        q(r#"'; DROP TABLE items; -- NEAR(a b) title:x ^y a"b"#).unwrap_err().to_string(),
-        "search words \"'; DROP TABLE items; -- NEAR(a b) title:x ^y a\\\"b\": a quote (\") is not closed"
+        q(r#"'; DROP TABLE items; -- NEAR(a b) title:x ^y a"b"#)
+            .unwrap_err()
+            .to_string(),
+        concat!(
+            "search words \"'; DROP TABLE items; -- NEAR(a b) title:x ^y a\\\"b\": ",
+            "a quote (\") is not closed"
+        )
     );
     assert_eq!(
         q("'; DROP TABLE items; -- NEAR(a b) title:x ^y AND").unwrap(),
-        r#"("DROP") AND ("TABLE") AND ("items;") AND ("NEAR(a") AND ("b)") AND ("title:x") AND ("^y") AND ("AND")"#
+        concat!(
+            r#"("DROP") AND ("TABLE") AND ("items;") AND ("NEAR(a") AND ("b)") AND "#,
+            r#"("title:x") AND ("^y") AND ("AND")"#
+        )
     );
     for bad in [
         "",

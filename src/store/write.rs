@@ -89,7 +89,11 @@ impl Store {
     /// Runs `f` in one transaction, committed when `f` succeeds: many small lookups and updates
     /// then take the database's locks once, not once each.
     pub fn in_transaction<T>(&mut self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
-        self.conn.execute_batch("BEGIN").map_err(self.err())?;
+        // IMMEDIATE: a run that writes takes the lock now, waiting for another writer, rather
+        // than failing when its first write finds one.
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(self.err())?;
         let r = f(self);
         let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
         self.conn.execute_batch(end).map_err(self.err())?;
@@ -116,6 +120,25 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// Gives the letter indexed from `old_source` its new path (the same file, moved).
+    pub fn move_source(&self, old_source: &str, new: &FileInfo) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE letters SET source = ?2, file_size = ?3, file_mtime_ns = ?4 \
+                 WHERE source = ?1",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    old_source,
+                    new.source,
+                    new.size as i64,
+                    new.mtime_ns
+                ])
+            })
+            .map(drop)
+            .map_err(self.err())
+    }
+
     /// Records a new modification time of a file whose content is already indexed.
     pub fn touch(&self, file: &FileInfo) -> Result<()> {
         self.conn
@@ -128,7 +151,8 @@ impl Store {
     }
 
     /// Writes `batch` in one transaction: each letter's rows replace any earlier rows of the same
-    /// source. Either the whole batch is written or nothing is.
+    /// source. Either the whole batch is written or nothing is. A letter is stored under its
+    /// file's `source`, which is what incremental runs look it up by.
     pub fn write_batch(&mut self, batch: &[IndexedLetter]) -> Result<WriteReport> {
         let err = self.err_owned();
         let tx = self.conn.transaction().map_err(&err)?;
@@ -243,10 +267,7 @@ impl Store {
 
     fn err_owned(&self) -> impl Fn(rusqlite::Error) -> crate::Error {
         let path = self.path.clone();
-        move |e| crate::Error::Database {
-            path: path.clone(),
-            cause: e.to_string(),
-        }
+        move |e| super::db_error(&path, e)
     }
 }
 
@@ -312,7 +333,8 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<us
          rationale) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     let mut fts = tx.prepare_cached(
-        "INSERT INTO items_fts (rowid, title, clinical_summary, rationale) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO items_fts (rowid, title, clinical_summary, rationale) \
+         VALUES (?1, ?2, ?3, ?4)",
     )?;
     let mut guideline = tx.prepare_cached(
         "INSERT OR IGNORE INTO item_guidelines (item_id, guideline) VALUES (?1, ?2)",
