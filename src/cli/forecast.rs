@@ -157,6 +157,14 @@ fn precedents_of(db: &Path) -> Result<imr::precedent::PrecedentIndex> {
     let mut items = Vec::new();
     super::data::Letters::Db(db).each(|l| {
         for (it, text) in l.items.iter().zip(imr::features::ItemText::of_letter(&l)) {
+            // The index reads the title and the clinical summary; the rest is not kept.
+            let text = imr::features::ItemText {
+                rationale: Arc::default(),
+                guidelines: Arc::default(),
+                claims_guideline: Arc::default(),
+                facts: Arc::default(),
+                ..text
+            };
             items.push((imr::precedent::Precedent::from_item(&l, it), text));
         }
         Ok(())
