@@ -42,6 +42,15 @@ fn text_of(dir: &Path, i: usize) -> String {
     std::fs::read_to_string(dir.join(format!("letter{i:05}.txt"))).unwrap()
 }
 
+/// A test directory holding a database of the sample letters: the directory and the database.
+fn indexed_samples(test: &str) -> (PathBuf, PathBuf) {
+    let dir = tempdir(test);
+    let db = dir.join("t.db");
+    let out = imr(&["index", "data/letters", "--db", s(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    (dir, db)
+}
+
 fn letters_and_items(db: &Path) -> (usize, usize) {
     Store::open_read_only(db).unwrap().counts().unwrap()
 }
@@ -411,11 +420,7 @@ fn schema_versions_on_the_command_line() {
 
 #[test]
 fn hostile_words_and_filters_on_the_command_line() {
-    let dir = tempdir("db-hostile");
-    let db = dir.join("t.db");
-    assert!(imr(&["index", "data/letters", "--db", s(&db)])
-        .status
-        .success());
+    let (dir, db) = indexed_samples("db-hostile");
     let drop = "'; DROP TABLE letters; --";
     for filter in [
         "--specialty",
@@ -465,11 +470,7 @@ fn hostile_words_and_filters_on_the_command_line() {
 
 #[test]
 fn stats_draw_rates_and_volume() {
-    let dir = tempdir("db-plot");
-    let db = dir.join("t.db");
-    assert!(imr(&["index", "data/letters", "--db", s(&db)])
-        .status
-        .success());
+    let (dir, db) = indexed_samples("db-plot");
     for (key, file) in [("category", "c.svg"), ("treatment", "t.png")] {
         let plot: PathBuf = dir.join(file);
         let out = imr(&[

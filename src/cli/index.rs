@@ -7,7 +7,6 @@ use imr::model::{ItemToScore, ModelFile};
 use imr::store::{FileInfo, IndexedLetter, ItemScores, ModelInfo, Store, WriteReport};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -77,7 +76,7 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         ..Tally::default()
     };
     if !files.is_empty() {
-        let todo = changed_files(&mut store, &files, &mut tally)?;
+        let todo = changed_files(&store, &files, &mut tally)?;
         index_files(&mut store, todo, a.batch, &mut tally)?;
     }
     match &model {
@@ -119,11 +118,11 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
 /// - A new path with indexed content is a copy (skipped with a note), or, where the indexed path
 ///   is gone, the same file moved (its rows take the new path).
 fn changed_files(
-    store: &mut Store,
+    store: &Store,
     files: &[PathBuf],
     tally: &mut Tally,
 ) -> imr::Result<Vec<(PathBuf, FileInfo)>> {
-    let known: Vec<Option<FileInfo>> = store.in_transaction(|s| {
+    let known: Vec<Option<FileInfo>> = store.reading(|s| {
         files
             .iter()
             .map(|f| s.file_info(&f.display().to_string()))
@@ -328,24 +327,12 @@ fn score(store: &mut Store, model: &ModelFile, info: &ModelInfo, batch: usize) -
 /// A model's identity: the digest of its JSON, so any change of a coefficient is a new model.
 fn model_info(model: &ModelFile, name: &str) -> Result<ModelInfo> {
     let mut h = Sha256::new();
-    serde_json::to_writer(HashWriter(&mut h), model).context("hashing the model")?;
+    serde_json::to_writer(&mut h, model).context("hashing the model")?;
     Ok(ModelInfo {
         digest: format!("sha256:{:x}", h.finalize()),
         name: name.to_string(),
         format_version: model.format_version.clone(),
     })
-}
-
-struct HashWriter<'a>(&'a mut Sha256);
-
-impl Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Says when items lack the scores the others have (indexed later without --model).

@@ -471,14 +471,7 @@ fn write_csv(out: &mut impl Write, ids: &[String], p: &Prediction, check: bool) 
 }
 
 fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
-    let clip = |s: &str, n: usize| -> String {
-        if s.chars().count() <= n {
-            s.to_string()
-        } else {
-            s.chars().take(n - 1).chain(['…']).collect()
-        }
-    };
-    let title = clip(p.title.as_deref().unwrap_or("-"), 36);
+    let title = imr::report::clip(p.title.as_deref().unwrap_or("-"), 36);
     let score = p.p_overturned.map_or("?".into(), |v| format!("{v:.3}"));
     let range = p
         .p_low
@@ -487,7 +480,7 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
     writeln!(
         out,
         "{:<16} {:>4}  {:<36} {:<21} {:>10}  {:>6} {:>11}  {:<10}  {}",
-        clip(p.case_number.as_deref().unwrap_or("-"), 16),
+        imr::report::clip(p.case_number.as_deref().unwrap_or("-"), 16),
         p.item,
         title,
         p.category.map_or("-", |c| c.id()),

@@ -176,15 +176,6 @@ fn hit_row(h: &Hit) -> [String; HIT_HEADER.len()] {
     ]
 }
 
-/// A title cut to `n` characters, with an ellipsis when cut.
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n - 1).collect::<String>() + "…"
-    }
-}
-
 fn write_hits(
     out: &mut impl Write,
     hits: &[Hit],
@@ -211,7 +202,7 @@ fn write_hits(
             h.decision,
             h.category,
             h.decision_date.as_deref().unwrap_or("-"),
-            cut(&h.title, 60)
+            imr::report::clip(&h.title, 60)
         )?;
     }
     let rate = if m.items > 0 {
@@ -394,7 +385,7 @@ fn write_stats(out: &mut impl Write, keys: &[StatsKey], rows: &[StatsRow]) -> st
     let (mut items, mut over) = (0, 0);
     for r in rows {
         for (v, w) in r.values.iter().zip(&widths) {
-            write!(out, "{:<w$}  ", cut(&label(v), 48))?;
+            write!(out, "{:<w$}  ", imr::report::clip(&label(v), 48))?;
         }
         writeln!(
             out,

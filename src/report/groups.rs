@@ -115,7 +115,7 @@ where
         .map(|g| {
             format!(
                 "{} ({})",
-                cut(g.label.as_deref().unwrap_or("(none)"), 40),
+                clip(g.label.as_deref().unwrap_or("(none)"), 40),
                 g.items
             )
         })
@@ -207,10 +207,12 @@ where
     Ok(())
 }
 
-fn cut(s: &str, n: usize) -> String {
+/// `s` cut to `n` characters (`n` >= 1), its last one an ellipsis when cut: a table's or a chart's
+/// label.
+pub fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
-        s.chars().take(n - 1).collect::<String>() + "…"
+        s.chars().take(n - 1).chain(['…']).collect()
     }
 }

@@ -29,20 +29,16 @@ impl Store {
     /// Each letter, in [`Store::letter_ids`] order, to `sink`, one at a time: the letters are
     /// never all held at once. `sink` may stop the reading.
     pub fn each_letter(&self, mut sink: impl FnMut(Letter) -> ControlFlow<()>) -> Result<()> {
-        // One read transaction: the letters of one state of the database, whatever an index run
-        // writes meanwhile.
-        self.conn.execute_batch("BEGIN").map_err(self.err())?;
-        let r = (|| {
-            for id in self.letter_ids()? {
-                let (letter, _) = self.letter(id)?;
+        // The letters of one state of the database, whatever an index run writes meanwhile.
+        self.reading(|store| {
+            for id in store.letter_ids()? {
+                let (letter, _) = store.letter(id)?;
                 if sink(letter).is_break() {
                     break;
                 }
             }
             Ok(())
-        })();
-        self.conn.execute_batch("COMMIT").map_err(self.err())?;
-        r
+        })
     }
 
     /// The letter with this id and its items' ids.

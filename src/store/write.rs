@@ -86,14 +86,22 @@ impl Store {
             .map_err(self.err())
     }
 
-    /// Runs `f` in one transaction, committed when `f` succeeds: many small lookups and updates
-    /// then take the database's locks once, not once each.
-    pub fn in_transaction<T>(&mut self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
-        // IMMEDIATE: a run that writes takes the lock now, waiting for another writer, rather
-        // than failing when its first write finds one.
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(self.err())?;
+    /// Runs `f` in one transaction that may write, committed when `f` succeeds: many small
+    /// lookups and updates then take the database's locks once, not once each. The write lock is
+    /// taken at once (IMMEDIATE), waiting for another writer, rather than failing when the first
+    /// write finds one.
+    pub fn in_transaction<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.transaction("BEGIN IMMEDIATE", f)
+    }
+
+    /// Runs `f` in one read transaction: its reads see one state of the database, whatever a
+    /// writer does meanwhile, and take the locks once.
+    pub fn reading<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.transaction("BEGIN", f)
+    }
+
+    fn transaction<T>(&self, begin: &str, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch(begin).map_err(self.err())?;
         let r = f(self);
         let end = if r.is_ok() { "COMMIT" } else { "ROLLBACK" };
         self.conn.execute_batch(end).map_err(self.err())?;
