@@ -142,3 +142,51 @@ pub fn imr_closed(args: &[&str], close_stdout: bool) -> Output {
         .wait_with_output()
         .expect("imr output")
 }
+
+/// The script a hostile letter carries in its title, summary and rationale: each sets a mark on
+/// the page if it ever runs.
+pub const HOSTILE: &str = "<script>window.pwned=1;document.title='pwned'</script>\
+<img src=x onerror=\"window.pwned=2\"><b onmouseover=\"window.pwned=3\">x</b>";
+
+/// A database (`dir/serve.db`) of the sample letters and `hostile.txt`: the sample letter with
+/// case 004's items, its first item's title, its summary and its first rationale carrying
+/// [`HOSTILE`] (case number "hostile").
+pub fn serve_db(dir: &Path) -> PathBuf {
+    let letters = dir.join("letters");
+    std::fs::create_dir_all(&letters).unwrap();
+    for e in std::fs::read_dir(root().join("data/letters")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, letters.join(p.file_name().unwrap())).unwrap();
+    }
+    let text =
+        std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt")).unwrap();
+    let hostile = text
+        .replacen(
+            "The requested ultrasound-guided trigger",
+            &format!("{HOSTILE} The requested ultrasound-guided trigger"),
+            1,
+        )
+        .replacen(
+            "The patient is a 39-year-old",
+            &format!("{HOSTILE} The patient is a 39-year-old"),
+            1,
+        )
+        .replacen(
+            "Ultrasound guided trigger point injections",
+            &format!("Ultrasound guided trigger point injections {HOSTILE}"),
+            1,
+        );
+    assert_ne!(hostile, text, "the sample letter changed: update serve_db");
+    write(&letters, "hostile.txt", hostile.as_bytes());
+    let db = dir.join("serve.db");
+    let out = imr(&[
+        "index",
+        letters.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--model",
+        "default",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    db
+}

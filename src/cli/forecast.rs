@@ -8,7 +8,6 @@ use super::predict::{
 use anyhow::{bail, Context, Result};
 use imr::features::RequestFacts;
 use imr::model::{ItemToScore, View};
-use imr::ParamGuard;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -154,23 +153,9 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
 
 /// Every item of the database as a precedent, indexed as a case model indexes its training items.
 fn precedents_of(db: &Path) -> Result<imr::precedent::PrecedentIndex> {
-    let mut items = Vec::new();
-    super::data::Letters::Db(db).each(|l| {
-        for (it, text) in l.items.iter().zip(imr::features::ItemText::of_letter(&l)) {
-            // The index reads the title and the clinical summary; the rest is not kept.
-            let text = imr::features::ItemText {
-                rationale: Arc::default(),
-                guidelines: Arc::default(),
-                claims_guideline: Arc::default(),
-                facts: Arc::default(),
-                ..text
-            };
-            items.push((imr::precedent::Precedent::from_item(&l, it), text));
-        }
-        Ok(())
-    })?;
-    let params = imr::precedent::PrecedentParams::new().check()?;
-    imr::precedent::PrecedentIndex::build(&params, items.iter().map(|(p, t)| (p.clone(), t)))
+    let store = imr::store::Store::open_read_only(db)?;
+    store
+        .precedent_index()
         .with_context(|| format!("indexing the items of {} as precedents", db.display()))
 }
 

@@ -19,6 +19,7 @@ mod parse;
 mod predict;
 mod progress;
 mod search;
+mod serve;
 mod train;
 
 use clap::{Parser, Subcommand};
@@ -108,6 +109,7 @@ pub enum Command {
     Index(index::IndexArgs),
     Search(search::SearchArgs),
     Stats(search::StatsArgs),
+    Serve(serve::ServeArgs),
     Inspect(inspect::InspectArgs),
     Params(params::ParamsArgs),
     /// Print a shell completion script for imr (e.g. `imr completions bash > ~/.local/share/bash-completion/completions/imr`).
@@ -186,6 +188,7 @@ pub fn main() -> ExitCode {
         Command::Index(a) => index::run(a),
         Command::Search(a) => search::run_search(a),
         Command::Stats(a) => search::run_stats(a),
+        Command::Serve(a) => serve::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Params(a) => params::run(a),
         Command::PdfWorker { memory } => imr::parse::worker_main(memory)

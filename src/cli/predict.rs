@@ -615,25 +615,8 @@ impl ItemInput {
     }
 }
 
-/// A request's kind, read from its title (none without one), and its text: the kind completes `facts`
-/// (category, drug class) before they become terms. `imr predict --items` and `imr forecast` alike.
-pub(super) fn request_text(
-    title: &str,
-    rationale: &str,
-    ca_guideline: Option<&str>,
-    reviewer_guideline: Option<&str>,
-    summary: Option<&str>,
-    mut facts: imr::features::RequestFacts,
-) -> (ItemText, Option<imr::treatment::TreatmentKind>) {
-    let kind = (!title.trim().is_empty()).then(|| imr::treatment::classify(title, ca_guideline));
-    facts.category = kind.as_ref().map(|k| k.category);
-    facts.drug_class = kind.as_ref().and_then(|k| k.drug_class);
-    let text = ItemText {
-        facts: facts.terms().into(),
-        ..ItemText::from_parts(title, rationale, ca_guideline, reviewer_guideline, summary)
-    };
-    (text, kind)
-}
+/// A request's kind and its text (`imr predict --items` and `imr forecast` alike).
+pub(super) use imr::model::request_text;
 
 /// One item to score, and where it came from (for messages).
 pub(super) struct Row {

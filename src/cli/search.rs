@@ -306,17 +306,7 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
     header.extend(STATS_COLUMNS);
     if a.json {
         for r in &rows {
-            let mut o = serde_json::Map::new();
-            for (k, v) in keys.iter().zip(&r.values) {
-                o.insert(k.column().into(), serde_json::json!(v));
-            }
-            o.insert("items".into(), r.items.into());
-            o.insert("share".into(), r.share.into());
-            o.insert("overturned".into(), r.overturned.into());
-            o.insert("rate".into(), r.rate.into());
-            o.insert("rate_low".into(), r.rate_low.into());
-            o.insert("rate_high".into(), r.rate_high.into());
-            serde_json::to_writer(&mut out, &o)?;
+            serde_json::to_writer(&mut out, &r.to_json(&keys))?;
             out.write_all(b"\n")?;
         }
     } else if a.csv {

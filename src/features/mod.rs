@@ -125,6 +125,34 @@ impl Field {
     }
 }
 
+impl Field {
+    /// Where `span` of this field's text lies in the rationale as written, for fields made of it (the
+    /// masked rationale and the verdict join some of its sentences); None for other fields and for a
+    /// span across two joined sentences.
+    pub fn rationale_span(self, doc: &ItemText, span: Range<usize>) -> Option<Range<usize>> {
+        match self {
+            Field::Rationale => Some(span),
+            Field::RationaleMasked | Field::Verdict => {
+                let keep_verdict = self == Field::Verdict;
+                // The joined text is these sentences, one space apart (as `text` joins them).
+                let mut at = 0;
+                for r in sentences(&doc.rationale)
+                    .into_iter()
+                    .filter(|r| is_verdict(&doc.rationale[r.clone()]) == keep_verdict)
+                {
+                    let len = r.len();
+                    if span.start >= at && span.end <= at + len {
+                        return Some(r.start + span.start - at..r.start + span.end - at);
+                    }
+                    at += len + 1;
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+}
+
 /// A sentence that states the outcome: medical necessity, or certification.
 pub fn is_verdict(sentence: &str) -> bool {
     let s = sentence.to_ascii_lowercase();
@@ -633,6 +661,28 @@ pub(crate) mod tests {
             "Therefore the request is not medically necessary."
         );
         assert_eq!(Field::RationaleMasked.text(&d), "Criteria are not met.");
+    }
+
+    /// Spans of the joined fields point at the same words in the rationale as written.
+    #[test]
+    fn rationale_spans_of_joined_fields() {
+        let d = ItemText::from_rationale(
+            "Criteria are not met.  Pain persists; no improvement. Therefore the request is not \
+             medically necessary. Guidelines recommend rest.",
+        );
+        for field in [Field::Rationale, Field::RationaleMasked, Field::Verdict] {
+            let text = field.text(&d);
+            let mut words = 0;
+            for w in text.split_whitespace() {
+                let from = w.as_ptr() as usize - text.as_ptr() as usize;
+                let span = from..from + w.len();
+                let r = field.rationale_span(&d, span).expect("inside one sentence");
+                assert_eq!(&d.rationale[r], w, "{field:?}");
+                words += 1;
+            }
+            assert!(words > 2);
+        }
+        assert_eq!(Field::Title.rationale_span(&d, 0..1), None);
     }
 
     #[test]

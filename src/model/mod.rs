@@ -25,7 +25,7 @@ pub use file::{
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 pub use outcome::{OutcomeModel, OutcomeParams, OutcomeValidParams, TermWeight, View};
 pub use params::{ParamsFile, ResolvedParams};
-pub use predict::{ItemToScore, Prediction, Scorer};
+pub use predict::{request_text, Highlight, ItemToScore, Prediction, Scorer, Similar};
 pub use themes::{
     ThemeModel, ThemeModels, ThemeParams, ThemeValidParams, UntrainedTheme, MIN_ITEMS_PER_CLASS,
 };

@@ -63,6 +63,26 @@ impl ItemToScore {
     }
 }
 
+/// A request's kind, read from its title (none without one), and its text: the kind completes `facts`
+/// (category, drug class) before they become terms. What a forecast reads of a request.
+pub fn request_text(
+    title: &str,
+    rationale: &str,
+    ca_guideline: Option<&str>,
+    reviewer_guideline: Option<&str>,
+    summary: Option<&str>,
+    mut facts: crate::features::RequestFacts,
+) -> (ItemText, Option<TreatmentKind>) {
+    let kind = (!title.trim().is_empty()).then(|| crate::treatment::classify(title, ca_guideline));
+    facts.category = kind.as_ref().map(|k| k.category);
+    facts.drug_class = kind.as_ref().and_then(|k| k.drug_class);
+    let text = ItemText {
+        facts: facts.terms().into(),
+        ..ItemText::from_parts(title, rationale, ca_guideline, reviewer_guideline, summary)
+    };
+    (text, kind)
+}
+
 /// One scored item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
@@ -338,6 +358,72 @@ impl Scorer<'_> {
     }
 }
 
+/// Words of a rationale that drove a score, where they stand in it: for the page that shows the
+/// rationale with them marked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Highlight {
+    /// Byte offsets into the rationale, as written.
+    pub from: usize,
+    pub to: usize,
+    /// What the words push towards: `Overturned`, `Upheld`, or a theme's id.
+    pub toward: String,
+    /// Their contribution to that score's log-odds (coefficient x tf-idf).
+    pub weight: f64,
+    /// The model's term (field-prefixed, stemmed).
+    pub term: String,
+}
+
+impl Scorer<'_> {
+    /// Where the terms of `p`'s explanations (its top terms each way and its themes' evidence)
+    /// occur in `text`'s rationale, strongest first where they overlap, in rationale order. `p` is
+    /// this scorer's prediction of `text`.
+    pub fn highlights(&self, text: &ItemText, p: &Prediction) -> Vec<Highlight> {
+        let mut wanted: Vec<(usize, &str, String, f64)> = Vec::new();
+        let outcome = [
+            (&p.top_overturned, Decision::Overturned),
+            (&p.top_upheld, Decision::Upheld),
+        ];
+        for (terms, d) in outcome {
+            for t in terms {
+                wanted.push((0, &t.term, d.to_string(), t.weight.abs()));
+            }
+        }
+        for (theme, terms) in &p.theme_evidence {
+            for t in terms {
+                wanted.push((1, &t.term, theme.clone(), t.weight.abs()));
+            }
+        }
+        let spans = [
+            Some(self.f.term_spans(text)),
+            self.theme_f.as_ref().map(|f| f.term_spans(text)),
+        ];
+        let mut found: Vec<Highlight> = Vec::new();
+        for (which, term, toward, weight) in wanted {
+            for s in spans[which].iter().flatten().filter(|s| s.term == term) {
+                if let Some(r) = s.field.rationale_span(text, s.span.clone()) {
+                    found.push(Highlight {
+                        from: r.start,
+                        to: r.end,
+                        toward: toward.clone(),
+                        weight,
+                        term: term.to_string(),
+                    });
+                }
+            }
+        }
+        // The strongest of overlapping words is shown; ties go to the earlier term listed.
+        found.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let mut shown: Vec<Highlight> = Vec::new();
+        for h in found {
+            if !shown.iter().any(|s| h.from < s.to && s.from < h.to) {
+                shown.push(h);
+            }
+        }
+        shown.sort_by_key(|h| h.from);
+        shown
+    }
+}
+
 /// A past decision like the item: who decided what, when, how alike, and the sentence that said why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Similar {
@@ -405,6 +491,31 @@ pub(crate) fn check_scores(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The words behind a score are found in the rationale, apart, at the words as written.
+    #[test]
+    fn highlights_point_at_the_words_that_drove_the_score() {
+        let m = ModelFile::builtin().unwrap();
+        let scorer = m.scorer().unwrap();
+        let text = "There is no documentation of objective functional improvement with prior \
+                    physical therapy. The request is not medically necessary.";
+        let item = ItemToScore::from_rationale(text, 1);
+        let doc = item.text.clone();
+        let p = scorer.predict(vec![item], 5).unwrap().remove(0);
+        let h = scorer.highlights(&doc, &p);
+        assert!(!h.is_empty());
+        assert!(h.iter().any(|h| h.toward == "Upheld"));
+        for (a, b) in h.iter().zip(h.iter().skip(1)) {
+            assert!(a.to <= b.from, "{a:?} overlaps {b:?}");
+        }
+        for h in &h {
+            let words = &text[h.from..h.to];
+            assert!(words.chars().next().unwrap().is_alphanumeric(), "{words:?}");
+            let named = p.top_overturned.iter().chain(&p.top_upheld);
+            let evidence = p.theme_evidence.values().flatten();
+            assert!(named.chain(evidence).any(|t| t.term == h.term), "{h:?}");
+        }
+    }
 
     /// The built-in model scores like its parts, and a rationale alone is read by the rationale view.
     #[test]

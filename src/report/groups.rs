@@ -42,22 +42,11 @@ pub fn write_group_plot(path: &Path, key: &str, time: bool, groups: &[Group]) ->
             reason: "no groups to draw".into(),
         });
     }
-    let rows = shown.len() as u32;
-    let size = if time {
-        (900, 500)
-    } else {
-        (900, 120 + 26 * rows)
-    };
+    let size = plot_size(time, shown.len());
     let all = groups.len();
     match path.extension().and_then(|e| e.to_str()) {
         Some("svg") => {
-            let mut svg = String::new();
-            {
-                let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-                draw(&area, key, time, &shown, all)
-                    .and_then(|_| area.present().map_err(Into::into))
-                    .map_err(fail)?;
-            }
+            let svg = svg_of(key, time, &shown, all).map_err(fail)?;
             crate::output::write_file(path, svg.as_bytes())
         }
         Some("png") => crate::output::write_through(path, ".tmp.png", |tmp| {
@@ -75,6 +64,45 @@ pub fn write_group_plot(path: &Path, key: &str, time: bool, groups: &[Group]) ->
             reason: "the file name must end in .svg or .png".into(),
         }),
     }
+}
+
+/// [`write_group_plot`]'s SVG as a string (the web page's charts); None when there is no group to
+/// draw.
+pub fn group_plot_svg(key: &str, time: bool, groups: &[Group]) -> Result<Option<String>> {
+    register_font();
+    let shown: Vec<&Group> = if time {
+        groups.iter().filter(|g| g.label.is_some()).collect()
+    } else {
+        groups.iter().take(MAX_GROUPS).collect()
+    };
+    if shown.is_empty() {
+        return Ok(None);
+    }
+    svg_of(key, time, &shown, groups.len())
+        .map(Some)
+        .map_err(|e| Error::Plot {
+            path: format!("the {key} chart").into(),
+            reason: e.to_string(),
+        })
+}
+
+fn plot_size(time: bool, rows: usize) -> (u32, u32) {
+    if time {
+        (900, 500)
+    } else {
+        (900, 120 + 26 * rows as u32)
+    }
+}
+
+fn svg_of(key: &str, time: bool, shown: &[&Group], all: usize) -> DrawResult<String> {
+    let mut svg = String::new();
+    {
+        let size = plot_size(time, shown.len());
+        let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw(&area, key, time, shown, all)?;
+        area.present()?;
+    }
+    Ok(svg)
 }
 
 fn draw<DB: DrawingBackend>(
@@ -214,5 +242,30 @@ pub fn clip(s: &str, n: usize) -> String {
         s.to_string()
     } else {
         s.chars().take(n - 1).chain(['…']).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Labels come from letters (a reviewer's specialty): in the SVG they are text, never markup.
+    #[test]
+    fn svg_labels_are_escaped() {
+        let g = |label: &str, items| Group {
+            label: Some(label.into()),
+            items,
+            overturned: 1,
+            rate_low: 0.1,
+            rate_high: 0.6,
+        };
+        let groups = [g("<script>alert(1)</script>", 4), g("a & \"b\"", 3)];
+        let svg = group_plot_svg("reviewer_specialty", false, &groups)
+            .unwrap()
+            .unwrap();
+        assert!(!svg.contains("<script"), "{svg}");
+        assert!(svg.contains("&lt;script&gt;"), "{svg}");
+        roxmltree::Document::parse(&svg).expect("well-formed SVG");
+        assert_eq!(group_plot_svg("month", true, &[]).unwrap(), None);
     }
 }

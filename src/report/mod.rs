@@ -3,5 +3,5 @@
 mod groups;
 pub mod plots;
 
-pub use groups::{clip, write_group_plot, Group};
+pub use groups::{clip, group_plot_svg, write_group_plot, Group};
 pub use plots::{write_plots, PlotData, Run};

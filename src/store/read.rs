@@ -41,6 +41,44 @@ impl Store {
         })
     }
 
+    /// Every item as a precedent ([`crate::precedent`]), indexed as a case model indexes its training
+    /// items: `imr similar --db`, and the web page's similar decisions. Of each item only what the
+    /// index reads (its title and clinical summary) is held while it is built.
+    pub fn precedent_index(&self) -> Result<crate::precedent::PrecedentIndex> {
+        use crate::features::ItemText;
+        use crate::ParamGuard;
+        use std::sync::Arc;
+        let mut items = Vec::new();
+        self.each_letter(|l| {
+            for (it, text) in l.items.iter().zip(ItemText::of_letter(&l)) {
+                let text = ItemText {
+                    rationale: Arc::default(),
+                    guidelines: Arc::default(),
+                    claims_guideline: Arc::default(),
+                    facts: Arc::default(),
+                    ..text
+                };
+                items.push((crate::precedent::Precedent::from_item(&l, it), text));
+            }
+            ControlFlow::Continue(())
+        })?;
+        let params = crate::precedent::PrecedentParams::new().check()?;
+        crate::precedent::PrecedentIndex::build(&params, items.iter().map(|(p, t)| (p.clone(), t)))
+    }
+
+    /// The letter with this case number (the first indexed, where two files hold it), or None.
+    pub fn letter_by_case(&self, case_number: &str) -> Result<Option<Letter>> {
+        let id: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM letters WHERE case_number = ?1 ORDER BY id LIMIT 1")
+            .and_then(|mut st| {
+                let mut rows = st.query([case_number])?;
+                rows.next()?.map(|r| r.get(0)).transpose()
+            })
+            .map_err(self.err())?;
+        id.map(|id| self.letter(id).map(|(l, _)| l)).transpose()
+    }
+
     /// The letter with this id and its items' ids.
     pub fn letter(&self, id: i64) -> Result<(Letter, Vec<i64>)> {
         let err = self.err();

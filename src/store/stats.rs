@@ -125,6 +125,24 @@ pub struct StatsRow {
     pub rate_high: f64,
 }
 
+impl StatsRow {
+    /// The row as one JSON object: each key's column name with its value, then the counts (`imr
+    /// stats --json` and the web API alike).
+    pub fn to_json(&self, keys: &[StatsKey]) -> serde_json::Map<String, serde_json::Value> {
+        let mut o = serde_json::Map::new();
+        for (k, v) in keys.iter().zip(&self.values) {
+            o.insert(k.column().into(), serde_json::json!(v));
+        }
+        o.insert("items".into(), self.items.into());
+        o.insert("share".into(), self.share.into());
+        o.insert("overturned".into(), self.overturned.into());
+        o.insert("rate".into(), self.rate.into());
+        o.insert("rate_low".into(), self.rate_low.into());
+        o.insert("rate_high".into(), self.rate_high.into());
+        o
+    }
+}
+
 impl Store {
     /// The matching items grouped by `keys`: time keys in time order, other groups by volume.
     pub fn stats(&self, keys: &[StatsKey], f: &Filters) -> Result<Vec<StatsRow>> {

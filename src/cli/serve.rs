@@ -1,0 +1,87 @@
+//! `imr serve`: the decision database as a web page and a JSON API.
+
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Serve the decision database as a web page (search, letters, statistics, forecasts) and a JSON
+/// API under /api/ (docs/api.md), until Ctrl-C.
+///
+/// The database (made by `imr index`) is opened read-only. Only this machine can connect unless
+/// --addr names another interface. Uploaded letters are read as `imr parse` reads files: PDFs in
+/// isolated workers, within --max-file-size.
+///
+/// Exit status: 0 when stopped, 2 on error.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The database file (made by `imr index`).
+    #[arg(long, default_value = imr::store::DEFAULT_PATH)]
+    pub db: PathBuf,
+    #[arg(long, value_name = "FILE|NAME", help = super::data::MODEL_HELP)]
+    pub model: Option<PathBuf>,
+    /// The case-view model that forecasts requests (a file, or a built-in name).
+    #[arg(long, value_name = "FILE|NAME", default_value = "case")]
+    pub forecast_model: PathBuf,
+    /// Where to listen. Anything but a loopback address lets other machines in: put it behind
+    /// a proxy with TLS and access control.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+    /// Requests that read the database or score text at once (the others wait).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = super::counts(1, 256))]
+    pub workers: usize,
+}
+
+pub fn run(a: ServeArgs) -> Result<ExitCode> {
+    let model = super::data::load_model(a.model.as_deref())?;
+    let forecast_model = super::data::load_model(Some(&a.forecast_model))?;
+    let reader = super::read_limits()
+        .reader()
+        .context("cannot find this program to start PDF workers")?;
+    let limits = imr::serve::Limits {
+        upload: (super::read_limits().max_file_size * 1_000_000) as usize,
+        request_time: std::time::Duration::from_secs(a.request_timeout),
+        workers: a.workers,
+        ..Default::default()
+    };
+    let config = imr::serve::service::AppConfig {
+        db: a.db.clone(),
+        model,
+        forecast_model,
+        reader,
+        limits,
+    };
+    let app = Arc::new(imr::serve::App::new(config)?);
+    if !imr::serve::is_loopback(&a.addr) {
+        say!(
+            "imr: warning: --addr {}: other machines can reach this server; it has no TLS \
+             and no login (put it behind a proxy that has them)",
+            a.addr
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the server's runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(a.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", a.addr))?;
+        let about = app.about();
+        say!(
+            "imr: serving {} ({} letters, {} items) on http://{} (Ctrl-C stops)",
+            a.db.display(),
+            about.letters,
+            about.items,
+            listener.local_addr()?
+        );
+        imr::serve::serve(listener, app).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,139 @@
+//! The JSON API (docs/api.md): each endpoint answers one object, or `{"error": ...}` with a 4xx
+//! or 5xx status.
+
+use super::params::{ForecastRequest, ItemQuery, ScoreRequest};
+use super::service::App;
+use super::ServeError;
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/about", get(about))
+        .route("/search", get(search))
+        .route("/letters/{case}", get(letter))
+        .route("/stats", get(stats))
+        .route("/forecast", post(forecast))
+        .route("/score", post(score))
+        .fallback(no_endpoint)
+}
+
+/// `POST /api/parse`, with the larger body limit of uploads.
+pub fn upload_routes() -> Router<Arc<App>> {
+    Router::new().route("/api/parse", post(parse))
+}
+
+/// An API error as JSON.
+pub struct ApiError(ServeError);
+
+impl<E: Into<ServeError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": self.0.message() });
+        (self.0.status(), Json(body)).into_response()
+    }
+}
+
+impl From<QueryRejection> for ServeError {
+    fn from(e: QueryRejection) -> Self {
+        ServeError::BadRequest(e.body_text())
+    }
+}
+
+impl From<JsonRejection> for ServeError {
+    fn from(e: JsonRejection) -> Self {
+        ServeError::BadRequest(e.body_text())
+    }
+}
+
+type Answer<T> = Result<Json<T>, ApiError>;
+
+async fn about(State(app): State<Arc<App>>) -> Json<super::service::About> {
+    Json(app.about().clone())
+}
+
+async fn search(
+    State(app): State<Arc<App>>,
+    q: Result<Query<ItemQuery>, QueryRejection>,
+) -> Answer<super::service::SearchResult> {
+    let Query(q) = q?;
+    Ok(Json(app.run(move |a| a.search(&q)).await?))
+}
+
+async fn letter(
+    State(app): State<Arc<App>>,
+    Path(case): Path<String>,
+) -> Answer<super::service::LetterView> {
+    Ok(Json(app.run(move |a| a.letter(&case)).await?))
+}
+
+async fn stats(
+    State(app): State<Arc<App>>,
+    q: Result<Query<ItemQuery>, QueryRejection>,
+) -> Answer<super::service::StatsResult> {
+    let Query(q) = q?;
+    Ok(Json(app.run(move |a| a.stats(&q)).await?))
+}
+
+async fn forecast(
+    State(app): State<Arc<App>>,
+    r: Result<Json<ForecastRequest>, JsonRejection>,
+) -> Answer<super::service::ForecastView> {
+    let Json(r) = r?;
+    Ok(Json(app.run(move |a| a.forecast(&r)).await?))
+}
+
+async fn score(
+    State(app): State<Arc<App>>,
+    r: Result<Json<ScoreRequest>, JsonRejection>,
+) -> Answer<super::service::ScoreView> {
+    let Json(r) = r?;
+    Ok(Json(app.run(move |a| a.score(&r)).await?))
+}
+
+/// The letter file is the body; `?name=` names it (its extension says PDF or text).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadName {
+    name: Option<String>,
+}
+
+async fn parse(
+    State(app): State<Arc<App>>,
+    q: Result<Query<UploadName>, QueryRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer<super::service::LetterView> {
+    let Query(q) = q?;
+    let name = q.name.unwrap_or_else(|| {
+        let pdf = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));
+        if pdf { "upload.pdf" } else { "upload.txt" }.into()
+    });
+    Ok(Json(app.run(move |a| a.upload(&body, &name)).await?))
+}
+
+#[derive(Serialize)]
+struct NoEndpoint {
+    error: String,
+}
+
+async fn no_endpoint(uri: axum::extract::OriginalUri) -> Response {
+    let body = NoEndpoint {
+        error: format!("no API endpoint {} (docs/api.md lists them)", uri.0.path()),
+    };
+    (axum::http::StatusCode::NOT_FOUND, Json(body)).into_response()
+}

@@ -1,0 +1,48 @@
+// imr serve: small enhancements over pages that work without script.
+"use strict";
+
+// Sortable tables: a click on a column heading sorts the shown rows by it.
+function sortable(table) {
+  const heads = Array.from(table.tHead.rows[0].cells);
+  heads.forEach((th, col) => {
+    th.addEventListener("click", () => {
+      const asc = th.dataset.sorted !== "asc";
+      heads.forEach((h) => delete h.dataset.sorted);
+      th.dataset.sorted = asc ? "asc" : "desc";
+      const body = table.tBodies[0];
+      const rows = Array.from(body.rows);
+      const key = (r) => r.cells[col].textContent.trim();
+      const num = rows.every((r) => key(r) === "" || !isNaN(parseFloat(key(r))));
+      rows.sort((a, b) => {
+        let x = key(a), y = key(b);
+        let c = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y);
+        return asc ? c : -c;
+      });
+      rows.forEach((r) => body.appendChild(r));
+    });
+  });
+}
+
+// Highlighted words: a tip saying towards what, beside the pointer.
+function tips() {
+  let tip = null;
+  document.querySelectorAll("mark.hl[data-toward]").forEach((m) => {
+    m.addEventListener("mouseenter", (e) => {
+      tip = document.createElement("div");
+      tip.id = "hl-tip";
+      tip.textContent = m.title;
+      document.body.appendChild(tip);
+      tip.style.left = e.clientX + 12 + "px";
+      tip.style.top = e.clientY + 12 + "px";
+    });
+    m.addEventListener("mouseleave", () => {
+      if (tip) tip.remove();
+      tip = null;
+    });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("table.sortable").forEach(sortable);
+  tips();
+});

@@ -1,0 +1,81 @@
+//! What a request can get wrong, and what the server can: each a status and a message for the
+//! person who sent it, never the server's internals.
+
+use axum::http::StatusCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A parameter or body the request got wrong: 400, with what and why.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Nothing at that address: 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// An upload over the limit: 413.
+    #[error("the upload is {size} bytes; the most this server takes is {limit}")]
+    TooLarge { size: usize, limit: usize },
+    /// A search stopped by its time budget, or the server shutting down: 503.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Anything else: 500. The cause goes to the server's log, not to the client.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ServeError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ServeError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ServeError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ServeError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ServeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message the client sees; an internal error's cause is logged here, once.
+    pub fn message(&self) -> String {
+        if let ServeError::Internal(cause) = self {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "imr serve: internal error: {cause}");
+            return "internal error (the server's log has the cause)".into();
+        }
+        self.to_string()
+    }
+}
+
+impl From<imr_error::Error> for ServeError {
+    fn from(e: imr_error::Error) -> Self {
+        use imr_error::Error as E;
+        match e {
+            // The words of a search that FTS5 would not take, a date that is not one.
+            E::Query { what } => ServeError::BadRequest(what),
+            E::Interrupted { .. } => ServeError::Unavailable("the query was stopped".into()),
+            // Letters that cannot be read (an upload) say why; the name is the client's own.
+            e @ (E::Empty { .. }
+            | E::Binary { .. }
+            | E::Pdf { .. }
+            | E::TimedOut { .. }
+            | E::OutOfMemory { .. }
+            | E::ReaderCrashed { .. }
+            | E::TooLarge { .. }
+            | E::NotALetter { .. }
+            | E::UnsupportedFile { .. }
+            | E::UnsupportedFormat { .. }
+            | E::NoItems { .. }
+            | E::BadItem { .. }) => ServeError::BadRequest(e.to_string()),
+            other => ServeError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for ServeError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ServeError::Internal(format!("a worker stopped: {e}"))
+    }
+}
+
+/// `crate::error` under a name that does not clash with this module's.
+mod imr_error {
+    pub use crate::error::Error;
+}

@@ -1,0 +1,128 @@
+//! `imr serve`: the decision database as a web page, and the JSON API the page is built on.
+//!
+//! One process, nothing else to run: axum on tokio, HTML made by [`maud`] (every value escaped
+//! unless a template says otherwise, and none does for letter text), the stylesheet and script
+//! compiled in, charts drawn by the server as SVG. The database is opened read-only; every
+//! request value is parsed into a typed query ([`params`]) before it reaches the store, where it
+//! is a bound SQL value. Work that reads the database or scores text runs on blocking threads,
+//! as many at once as [`Limits::workers`].
+//!
+//! Routes: pages `/` (search), `/letter/{case}`, `/stats`, `/forecast`; the API under `/api/`
+//! (docs/api.md).
+
+mod api;
+mod assets;
+mod error;
+mod pages;
+pub mod params;
+pub mod service;
+
+pub use error::ServeError;
+pub use service::App;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::Router;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// What one request may cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// The largest request body (forms, JSON), in bytes.
+    pub body: usize,
+    /// The largest uploaded letter, in bytes.
+    pub upload: usize,
+    /// How long a request may take before it is answered 408.
+    pub request_time: Duration,
+    /// The most results one page of a search shows.
+    pub page: usize,
+    /// Requests that read the database or score text at once; the others wait their turn.
+    pub workers: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body: 256 * 1024,
+            upload: 10 * 1024 * 1024,
+            request_time: Duration::from_secs(30),
+            page: 100,
+            workers: 8,
+        }
+    }
+}
+
+/// The Content-Security-Policy of every response: the page's own script and stylesheet, images
+/// from itself (the charts) and nothing else; no inline script or style, no frames, no plugins,
+/// forms posted only to itself.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
+
+/// The routes of the page and the API over `app`, with the limits and security headers.
+pub fn router(app: Arc<App>) -> Router {
+    let limits = app.limits();
+    let upload = Router::new()
+        .merge(pages::upload_routes())
+        .merge(api::upload_routes())
+        .layer(DefaultBodyLimit::max(limits.upload + 64 * 1024));
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api", api::routes())
+        .layer(DefaultBodyLimit::max(limits.body))
+        .merge(upload)
+        .merge(assets::routes())
+        .fallback(pages::not_found)
+        .with_state(app)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            limits.request_time,
+        ))
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+}
+
+fn header_layer(
+    name: header::HeaderName,
+    value: &'static str,
+) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+}
+
+/// Whether `addr` is reachable only from this machine.
+pub fn is_loopback(addr: &std::net::SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+/// Serves `app` on `listener` until Ctrl-C (or SIGTERM).
+pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,689 @@
+//! The HTML pages, rendered on the server from the API's own answers ([`super::service`]). maud
+//! escapes every value spliced into a page; nothing here opts out for text from a letter or a
+//! request.
+
+use super::params::{ForecastRequest, ItemQuery, ScoreRequest};
+use super::service::{
+    App, ForecastView, ItemView, LetterView, ScoreView, SearchResult, StatsResult,
+};
+use super::ServeError;
+use crate::model::{Highlight, Prediction, Similar, TermWeight};
+use crate::store::Hit;
+use crate::treatment::{Category, DrugClass};
+use crate::Decision;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use maud::{html, Markup, DOCTYPE};
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+        .route("/", get(search))
+        .route("/letter/{case}", get(letter))
+        .route("/stats", get(stats))
+        .route("/stats/chart.svg", get(chart))
+        .route("/forecast", get(forecast_form).post(forecast))
+        .route("/score", post(score))
+}
+
+/// `POST /upload`, with the larger body limit of uploads.
+pub fn upload_routes() -> Router<Arc<App>> {
+    Router::new().route("/upload", post(upload))
+}
+
+/// A page's error: the message in the site's own page, with its status.
+pub struct PageError(ServeError);
+
+impl<E: Into<ServeError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl From<FormRejection> for ServeError {
+    fn from(e: FormRejection) -> Self {
+        ServeError::BadRequest(e.body_text())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let message = self.0.message();
+        let body = layout(
+            status.canonical_reason().unwrap_or("Error"),
+            None,
+            html! {
+                section.error {
+                    h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) }
+                    p #error { (message) }
+                    p { a href="/" { "Back to the search" } }
+                }
+            },
+        );
+        (status, body).into_response()
+    }
+}
+
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    PageError(ServeError::NotFound(format!("no page at {}", uri.path()))).into_response()
+}
+
+type Page = Result<Markup, PageError>;
+
+fn layout(title: &str, about: Option<&super::service::About>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · imr" }
+                link rel="stylesheet" href="/assets/style.css";
+                script src="/assets/app.js" defer {}
+            }
+            body {
+                header.site {
+                    a.brand href="/" { "imr" }
+                    span.tagline { "IMR decisions of the California DWC" }
+                    nav {
+                        a href="/" { "Search" }
+                        a href="/stats" { "Statistics" }
+                        a href="/forecast" { "Forecast" }
+                    }
+                }
+                main { (body) }
+                footer {
+                    @if let Some(a) = about {
+                        (a.letters) " letters, " (a.items) " items · scores: " (a.model)
+                        " · forecasts: " (a.forecast_model) " · imr " (a.imr_version) " · "
+                    }
+                    a href="/api/about" { "API" }
+                }
+            }
+        }
+    }
+}
+
+fn percent(p: f64) -> String {
+    format!("{:.0}%", 100.0 * p)
+}
+
+fn range(low: Option<f64>, high: Option<f64>) -> Option<String> {
+    Some(format!("{}–{}", percent(low?), percent(high?)))
+}
+
+fn decision_badge(d: Decision) -> Markup {
+    let class = match d {
+        Decision::Overturned => "badge over",
+        Decision::Upheld => "badge up",
+    };
+    html! { span class=(class) { (d) } }
+}
+
+/// The filter fields of the search and stats forms, filled with `q`.
+fn filter_fields(q: &ItemQuery) -> Markup {
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let chosen = |o: &Option<String>, id: &str| o.as_deref() == Some(id);
+    html! {
+        label { "Words " input type="search" name="q" value=(v(&q.q))
+            placeholder="physical therapy, \"functional restoration\", acupunct*"; }
+        label { "Decision "
+            select name="outcome" {
+                option value="" { "any" }
+                option value="upheld" selected[chosen(&q.outcome, "upheld")] { "Upheld" }
+                option value="overturned" selected[chosen(&q.outcome, "overturned")] { "Overturned" }
+            }
+        }
+        label { "Category "
+            select name="category" {
+                option value="" { "any" }
+                @for c in Category::ALL {
+                    option value=(c.id()) selected[chosen(&q.category, c.id())] { (c.label()) }
+                }
+            }
+        }
+        label { "Drug class "
+            select name="drug_class" {
+                option value="" { "any" }
+                @for c in DrugClass::ALL {
+                    option value=(c.id()) selected[chosen(&q.drug_class, c.id())] { (c.label()) }
+                }
+            }
+        }
+        label { "Treatment " input type="text" name="treatment" value=(v(&q.treatment))
+            placeholder="tramadol"; }
+        label { "Specialty " input type="text" name="specialty" value=(v(&q.specialty))
+            placeholder="orthop"; }
+        label { "Theme " input type="text" name="theme" value=(v(&q.theme)); }
+        label { "Guideline " input type="text" name="guideline" value=(v(&q.guideline))
+            placeholder="low back"; }
+        label { "Decided " input type="text" name="decided" value=(v(&q.decided))
+            placeholder="2015..2016-06"; }
+        label { "Injured " input type="text" name="injured" value=(v(&q.injured))
+            placeholder="..2010"; }
+        label { "Case " input type="text" name="case" value=(v(&q.case))
+            placeholder="CM15-0000001"; }
+    }
+}
+
+async fn search(State(app): State<Arc<App>>, q: Result<Query<ItemQuery>, QueryRejection>) -> Page {
+    let Query(q) = q?;
+    let shown = q.clone();
+    let result = app.run(move |a| a.search(&q)).await?;
+    Ok(layout(
+        "Search",
+        Some(app.about()),
+        html! {
+            h1 { "Search the decisions" }
+            form.filters #search-form method="get" action="/" {
+                (filter_fields(&shown))
+                label { "Per page "
+                    select name="limit" {
+                        @for n in [20, 50, 100] {
+                            option value=(n) selected[result.limit == n] { (n) }
+                        }
+                    }
+                }
+                button type="submit" { "Search" }
+            }
+            (search_results(&shown, &result))
+        },
+    ))
+}
+
+fn search_results(q: &ItemQuery, r: &SearchResult) -> Markup {
+    let m = r.matches;
+    let last = (r.offset + r.hits.len()).min(m.items);
+    html! {
+        p #match-count data-items=(m.items) data-overturned=(m.overturned) {
+            strong { (m.items) } " matching items"
+            @if let Some(rate) = r.overturn_rate {
+                ", " (m.overturned) " overturned (" (percent(rate)) ")"
+            }
+            @if !r.hits.is_empty() { ". Showing " (r.offset + 1) "–" (last) "." }
+        }
+        @if !r.hits.is_empty() {
+            table #results .sortable {
+                thead { tr {
+                    th { "Case" } th { "Item" } th { "Title" } th { "Category" }
+                    th { "Treatment" } th { "Decision" } th { "Decided" } th { "Specialty" }
+                    th.num { "P(Overturned)" } th { "Themes" }
+                } }
+                tbody { @for h in &r.hits { (hit_row(h)) } }
+            }
+            nav.pages {
+                @if r.offset > 0 {
+                    a rel="prev" href={ "/?" (q.with_offset(r.offset.saturating_sub(r.limit))) } {
+                        "← previous" }
+                }
+                @if last < m.items {
+                    a rel="next" href={ "/?" (q.with_offset(r.offset + r.limit)) } { "next →" }
+                }
+            }
+        }
+    }
+}
+
+fn letter_href(case: &str) -> String {
+    format!("/letter/{}", utf8_percent(case))
+}
+
+/// `s` as one path segment: every byte but unreserved ones percent-encoded.
+fn utf8_percent(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn hit_row(h: &Hit) -> Markup {
+    html! {
+        tr.hit data-case=(h.case_number) data-item=(h.item) {
+            td { a href=(letter_href(&h.case_number)) { (h.case_number) } }
+            td.num { (h.item) }
+            td { (h.title) }
+            td { (h.category) }
+            td { (h.treatment) }
+            td { (h.decision) }
+            td { (h.decision_date.as_deref().unwrap_or("")) }
+            td { (h.reviewer_specialty.as_deref().unwrap_or("")) }
+            td.num { @if let Some(p) = h.p_overturned { (format!("{p:.2}")) } }
+            td { (h.themes.join(", ")) }
+        }
+    }
+}
+
+async fn letter(State(app): State<Arc<App>>, Path(case): Path<String>) -> Page {
+    let view = app.run(move |a| a.letter(&case)).await?;
+    let title = format!("Case {}", view.letter.case_number);
+    Ok(layout(&title, Some(app.about()), letter_body(&view)))
+}
+
+fn letter_body(v: &LetterView) -> Markup {
+    let l = &v.letter;
+    let date = |d: Option<crate::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    html! {
+        h1 { "Case " (l.case_number) }
+        table.fields {
+            tr { th { "Decided" } td { (date(l.decision_date)) } }
+            tr { th { "Injured" } td { (date(l.date_of_injury)) } }
+            tr { th { "UR denial" } td { (date(l.ur_denial_date)) } }
+            tr { th { "Priority" } td { @if let Some(p) = l.priority { (format!("{p:?}")) } } }
+            tr { th { "Reviewer" } td {
+                (l.reviewer.specialty.as_deref().unwrap_or(""))
+                @if let Some(s) = &l.reviewer.subspecialty { " (" (s) ")" }
+                @if !l.reviewer.licensure.is_empty() {
+                    ", licensed in " (l.reviewer.licensure.join(", "))
+                }
+            } }
+            tr { th { "Injured worker" } td {
+                @if let Some(a) = l.patient.age { (a) " years" }
+                @if let Some(s) = l.patient.sex { " " (format!("{s:?}").to_lowercase()) }
+            } }
+            tr { th { "File" } td { (l.source) } }
+        }
+        @if let Some(s) = &l.clinical_summary {
+            details.summary {
+                summary { "Clinical case summary" }
+                p { (s) }
+            }
+        }
+        p.legend {
+            "Marked words drove the scores of the model (" (v.model) "): "
+            mark.hl.over { "towards Overturned" } " "
+            mark.hl.up { "towards Upheld" } " "
+            mark.hl.theme { "towards a theme" }
+            " (hover a word for its weight)."
+        }
+        @for (it, view) in l.items.iter().zip(&v.items) {
+            (item_section(it, view))
+        }
+    }
+}
+
+fn item_section(it: &crate::DisputedItem, v: &ItemView) -> Markup {
+    let p = &v.scores;
+    html! {
+        section.item id={ "item-" (it.number) } {
+            h2 { (it.number) ". " (it.title) " " (decision_badge(it.decision)) }
+            p.kind {
+                (it.kind.category.label())
+                @if let Some(d) = it.kind.drug_class { " · " (d.label()) }
+                " · " (it.kind.treatment)
+            }
+            (score_line(p))
+            @if let Some(g) = &it.claims_administrator_guideline {
+                p.guideline { "Claims administrator cited: " (g) }
+            }
+            @if let Some(g) = &it.reviewer_guideline {
+                p.guideline { "Reviewer relied on: " (g) }
+            }
+            h3 { "Rationale" }
+            p.rationale { (marked(&it.rationale, &v.highlights)) }
+            (terms(p))
+            (similar_list(&v.similar))
+        }
+    }
+}
+
+fn score_line(p: &Prediction) -> Markup {
+    html! {
+        p.score {
+            @match p.p_overturned {
+                Some(s) => {
+                    "P(Overturned) " strong.p { (format!("{s:.2}")) }
+                    @if let Some(r) = range(p.p_low, p.p_high) { " (90% range " (r) ")" }
+                    @if let Some(d) = p.predicted { " · predicted " (decision_badge(d)) }
+                },
+                None => {
+                    "No score: " (p.abstention.as_deref().unwrap_or("the model cannot read it"))
+                },
+            }
+            @if !p.themes.is_empty() {
+                " · themes: "
+                @for (i, t) in p.themes.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    span.theme title={ "P = " (format!("{:.2}", p.theme_scores.get(t)
+                        .copied().unwrap_or(f64::NAN))) } { (t) }
+                }
+            }
+        }
+    }
+}
+
+/// `text` with the highlighted words marked; a highlight that does not fall on the text's
+/// characters is left out.
+fn marked(text: &str, highlights: &[Highlight]) -> Markup {
+    // The text between highlights, each followed by the highlight it runs up to.
+    let mut parts: Vec<(&str, Option<(&str, &Highlight)>)> = Vec::new();
+    let mut at = 0;
+    for h in highlights {
+        if let (Some(before), Some(words)) = (text.get(at..h.from), text.get(h.from..h.to)) {
+            parts.push((before, Some((words, h))));
+            at = h.to;
+        }
+    }
+    parts.push((text.get(at..).unwrap_or(""), None));
+    html! {
+        @for (before, mark) in parts {
+            (before)
+            @if let Some((words, h)) = mark {
+                mark class={ "hl " (class_of(&h.toward)) } data-toward=(h.toward)
+                    title={ "towards " (h.toward) " (" (format!("{:+.3}", h.weight)) "): " (h.term) }
+                    { (words) }
+            }
+        }
+    }
+}
+
+fn class_of(toward: &str) -> &'static str {
+    match toward {
+        "Overturned" => "over",
+        "Upheld" => "up",
+        _ => "theme",
+    }
+}
+
+fn terms(p: &Prediction) -> Markup {
+    let list = |ts: &[TermWeight]| {
+        html! {
+            @for (i, t) in ts.iter().enumerate() {
+                @if i > 0 { ", " }
+                span.term title=(t.term) { (t.text) }
+            }
+        }
+    };
+    html! {
+        @if !p.top_overturned.is_empty() || !p.top_upheld.is_empty() {
+            p.terms { "Towards Overturned: " (list(&p.top_overturned)) }
+            p.terms { "Towards Upheld: " (list(&p.top_upheld)) }
+        }
+    }
+}
+
+fn similar_list(similar: &[Similar]) -> Markup {
+    html! {
+        @if !similar.is_empty() {
+            h3 { "Similar past decisions" }
+            ol.similar #similar {
+                @for s in similar {
+                    li {
+                        a href={ (letter_href(&s.case_number)) "#item-" (s.item) } {
+                            (s.case_number) " item " (s.item)
+                        }
+                        ": " (s.title) " " (decision_badge(s.decision))
+                        @if let Some(d) = s.decision_date { " " (d.to_string()) }
+                        " · similarity " (format!("{:.2}", s.similarity))
+                        @if let Some(r) = &s.reason { br; q { (r) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn stats(State(app): State<Arc<App>>, q: Result<Query<ItemQuery>, QueryRejection>) -> Page {
+    let Query(q) = q?;
+    let shown = q.clone();
+    let result = app.run(move |a| a.stats(&q)).await?;
+    Ok(layout(
+        "Statistics",
+        Some(app.about()),
+        stats_body(&shown, &result),
+    ))
+}
+
+fn stats_body(q: &ItemQuery, r: &StatsResult) -> Markup {
+    let key_select = |name: &str, current: Option<&str>, none: bool| {
+        html! {
+            select name=(name) {
+                @if none { option value="" { "(none)" } }
+                @for k in crate::store::StatsKey::ALL {
+                    option value=(k.name()) selected[current.map(str::trim) == Some(k.name())] {
+                        (k.name())
+                    }
+                }
+            }
+        }
+    };
+    let chart_query = |by: &str| {
+        let mut c = q.clone();
+        c.by = Some(by.into());
+        c.then = None;
+        c.to_query()
+    };
+    html! {
+        h1 { "Statistics" }
+        form.filters method="get" action="/stats" #stats-form {
+            label { "Count by " (key_select("by", r.keys.first().map(|k| k.name()), false)) }
+            label { "then by " (key_select("then", r.keys.get(1).map(|k| k.name()), true)) }
+            (filter_fields(q))
+            button type="submit" { "Count" }
+        }
+        p #match-count { strong { (r.matches.items) } " matching items, "
+            (r.matches.overturned) " overturned" }
+        @if !r.raw.is_empty() {
+            figure.chart {
+                img src={ "/stats/chart.svg?" (chart_query(r.keys[0].name())) }
+                    alt={ "Chart by " (r.keys[0].name()) };
+            }
+            @if !r.keys.iter().any(|k| k.is_time()) {
+                figure.chart {
+                    img src={ "/stats/chart.svg?" (chart_query("month")) }
+                        alt="Decisions by month";
+                }
+            }
+            table #stats .sortable {
+                thead { tr {
+                    @for k in &r.keys { th { (k.column()) } }
+                    th.num { "Items" } th.num { "Share" } th.num { "Overturned" }
+                    th.num { "Rate" } th { "95% interval" }
+                } }
+                tbody {
+                    @for row in &r.raw {
+                        tr {
+                            @for v in &row.values { td { (v.as_deref().unwrap_or("(none)")) } }
+                            td.num { (row.items) }
+                            td.num { (percent(row.share)) }
+                            td.num { (row.overturned) }
+                            td.num { (percent(row.rate)) }
+                            td { (percent(row.rate_low)) "–" (percent(row.rate_high)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn chart(
+    State(app): State<Arc<App>>,
+    q: Result<Query<ItemQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let Query(q) = q?;
+    let svg = app.run(move |a| a.chart(&q)).await?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+async fn forecast_form(State(app): State<Arc<App>>) -> Markup {
+    layout(
+        "Forecast",
+        Some(app.about()),
+        forecast_body(&ForecastRequest::default(), None, None, None),
+    )
+}
+
+async fn forecast(
+    State(app): State<Arc<App>>,
+    r: Result<Form<ForecastRequest>, FormRejection>,
+) -> Page {
+    let Form(r) = r?;
+    let shown = r.clone();
+    let view = app.run(move |a| a.forecast(&r)).await?;
+    Ok(layout(
+        "Forecast",
+        Some(app.about()),
+        forecast_body(&shown, Some(&view), None, None),
+    ))
+}
+
+async fn score(State(app): State<Arc<App>>, r: Result<Form<ScoreRequest>, FormRejection>) -> Page {
+    let Form(r) = r?;
+    let view = app.run(move |a| a.score(&r)).await?;
+    Ok(layout(
+        "Score a rationale",
+        Some(app.about()),
+        forecast_body(&ForecastRequest::default(), None, Some(&view), None),
+    ))
+}
+
+async fn upload(State(app): State<Arc<App>>, mut form: Multipart) -> Page {
+    let mut file = None;
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| ServeError::BadRequest(e.body_text()))?
+    {
+        if field.name() == Some("letter") {
+            let name = field.file_name().unwrap_or("upload").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| ServeError::BadRequest(e.body_text()))?;
+            file = Some((name, bytes));
+        }
+    }
+    let (name, bytes) =
+        file.ok_or_else(|| ServeError::BadRequest("letter: no file was sent".into()))?;
+    if bytes.is_empty() {
+        return Err(ServeError::BadRequest("letter: the file is empty".into()).into());
+    }
+    let view = app.run(move |a| a.upload(&bytes, &name)).await?;
+    Ok(layout(
+        "Uploaded letter",
+        Some(app.about()),
+        forecast_body(&ForecastRequest::default(), None, None, Some(&view)),
+    ))
+}
+
+fn forecast_body(
+    r: &ForecastRequest,
+    forecast: Option<&ForecastView>,
+    scored: Option<&ScoreView>,
+    uploaded: Option<&LetterView>,
+) -> Markup {
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let chosen = |o: &Option<String>, id: &str| o.as_deref() == Some(id);
+    html! {
+        h1 { "Before a decision" }
+        section.tool {
+            h2 { "Forecast a request" }
+            p.hint { "What utilization review denied, as the IMR application states it. Only \
+                      what exists before IMR decides is read." }
+            form #forecast-form method="post" action="/forecast" {
+                label.wide { "Request (title) " input type="text" name="title" required
+                    value=(v(&r.title)) placeholder="Norco 10/325mg #60"; }
+                label.wide { "Clinical summary "
+                    textarea name="summary" rows="6" { (v(&r.summary)) } }
+                label.wide { "Guideline the claims administrator cited "
+                    input type="text" name="guideline" value=(v(&r.guideline))
+                    placeholder="MTUS Chronic Pain Medical Treatment Guidelines, Opioids"; }
+                label { "Age " input type="number" name="age" min="14" max="110"
+                    value=(v(&r.age)); }
+                label { "Sex "
+                    select name="sex" {
+                        option value="" { "unknown" }
+                        option value="female" selected[chosen(&r.sex, "female")] { "female" }
+                        option value="male" selected[chosen(&r.sex, "male")] { "male" }
+                    }
+                }
+                label { "Priority "
+                    select name="priority" {
+                        option value="" { "unknown" }
+                        option value="standard" selected[chosen(&r.priority, "standard")] {
+                            "standard" }
+                        option value="expedited" selected[chosen(&r.priority, "expedited")] {
+                            "expedited" }
+                    }
+                }
+                label { "Injured " input type="date" name="injury_date"
+                    value=(v(&r.injury_date)); }
+                label { "UR denial " input type="date" name="ur_date" value=(v(&r.ur_date)); }
+                label { input type="checkbox" name="partly_certified" value="true"
+                    checked[chosen(&r.partly_certified, "true")];
+                    " UR certified part of it" }
+                button type="submit" { "Forecast" }
+            }
+            @if let Some(f) = forecast { (forecast_result(f)) }
+        }
+        section.tool {
+            h2 { "Score a rationale" }
+            form #score-form method="post" action="/score" {
+                label.wide { "Rationale " textarea name="rationale" rows="6" required {
+                    @if let Some(s) = scored { (s.rationale) } } }
+                button type="submit" { "Score" }
+            }
+            @if let Some(s) = scored {
+                div #scored {
+                    (score_line(&s.scores))
+                    p.rationale { (marked(&s.rationale, &s.highlights)) }
+                    (terms(&s.scores))
+                }
+            }
+        }
+        section.tool {
+            h2 { "Read a letter" }
+            form #upload-form method="post" action="/upload" enctype="multipart/form-data" {
+                label.wide { "A Final Determination Letter (PDF or text) "
+                    input type="file" name="letter" accept=".pdf,.txt,application/pdf,text/plain"
+                    required; }
+                button type="submit" { "Read" }
+            }
+            @if let Some(u) = uploaded { div #uploaded { (letter_body(u)) } }
+        }
+    }
+}
+
+fn forecast_result(f: &ForecastView) -> Markup {
+    let p = &f.forecast;
+    html! {
+        div #forecast {
+            p.forecast {
+                @match p.p_overturned {
+                    Some(s) => {
+                        "P(Overturned) " strong #forecast-p { (format!("{s:.2}")) }
+                        @if let Some(r) = range(p.p_low, p.p_high) { " (90% range " (r) ")" }
+                    },
+                    None => {
+                        "No forecast: " span #forecast-none {
+                            (p.abstention.as_deref().unwrap_or("the model cannot read it")) }
+                    },
+                }
+            }
+            @if let Some(c) = p.category {
+                p.kind { "Kind: " (c.label())
+                    @if let Some(d) = p.drug_class { " · " (d.label()) }
+                    @if let Some(t) = &p.treatment { " · " (t) }
+                }
+            }
+            @for b in p.category_base_rate.iter().chain(&p.drug_class_base_rate) {
+                p.base-rate { "Base rate of " (b.group) ": " (b.overturned) " of " (b.items)
+                    " overturned (" (percent(b.rate)) ", 95% " (percent(b.low)) "–"
+                    (percent(b.high)) ")" }
+            }
+            (terms(p))
+            (similar_list(&p.similar))
+            p.model { "Model: " (f.model) }
+        }
+    }
+}

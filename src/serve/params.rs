@@ -1,0 +1,411 @@
+//! The parameters of the page's forms and the API's requests, as they arrive (strings, every one
+//! optional, an empty field the same as none) and as the store takes them (typed). A value that
+//! does not parse is a 400 naming the parameter.
+
+use super::ServeError;
+use crate::features::RequestFacts;
+use crate::store::{DateRange, Filters, Search, StatsKey};
+use crate::{Date, Decision, Priority, Sex};
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// The filters of `imr search` and `imr stats`, and a page of results, as query parameters.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemQuery {
+    /// Words, as `imr search` takes them.
+    pub q: Option<String>,
+    pub outcome: Option<String>,
+    pub category: Option<String>,
+    pub drug_class: Option<String>,
+    pub treatment: Option<String>,
+    pub specialty: Option<String>,
+    pub theme: Option<String>,
+    pub guideline: Option<String>,
+    pub decided: Option<String>,
+    pub injured: Option<String>,
+    pub case: Option<String>,
+    /// Search: results per page, and how many to skip.
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+    /// Stats: the keys to count by, comma-separated (`category,month`).
+    pub by: Option<String>,
+    /// Stats: a second key (the page's second list), as a second in `by`.
+    pub then: Option<String>,
+}
+
+/// A value given, trimmed; None for a missing or blank one (a form's empty field).
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn parsed<T: FromStr>(name: &str, v: &Option<String>) -> Result<Option<T>, ServeError>
+where
+    T::Err: std::fmt::Display,
+{
+    given(v)
+        .map(|s| {
+            s.parse()
+                .map_err(|e| ServeError::BadRequest(format!("{name}: {e}")))
+        })
+        .transpose()
+}
+
+/// Longest text a filter takes: more is not a search anyone types.
+const MAX_FILTER: usize = 500;
+
+impl ItemQuery {
+    /// The filters, checked.
+    pub fn filters(&self) -> Result<Filters, ServeError> {
+        let text = |name: &str, v: &Option<String>| -> Result<Option<String>, ServeError> {
+            match given(v) {
+                Some(s) if s.len() > MAX_FILTER => Err(ServeError::BadRequest(format!(
+                    "{name}: {} bytes; the most is {MAX_FILTER}",
+                    s.len()
+                ))),
+                s => Ok(s.map(String::from)),
+            }
+        };
+        let words = text("q", &self.q)?;
+        Ok(Filters {
+            words: words
+                .map(|w| w.parse())
+                .transpose()
+                .map_err(|e: crate::Error| ServeError::BadRequest(format!("q: {e}")))?,
+            outcome: parsed::<Decision>("outcome", &self.outcome)?,
+            category: parsed("category", &self.category)?,
+            drug_class: parsed("drug_class", &self.drug_class)?,
+            treatment: text("treatment", &self.treatment)?,
+            specialty: text("specialty", &self.specialty)?,
+            theme: text("theme", &self.theme)?,
+            guideline: text("guideline", &self.guideline)?,
+            decided: parsed::<DateRange>("decided", &self.decided)?.unwrap_or_default(),
+            injured: parsed::<DateRange>("injured", &self.injured)?.unwrap_or_default(),
+            case_number: text("case", &self.case)?,
+        })
+    }
+
+    /// A search: the filters and a page of at most `max_page` results.
+    pub fn search(&self, max_page: usize) -> Result<Search, ServeError> {
+        self.only("search", &[("by", &self.by), ("then", &self.then)])?;
+        let limit = parsed::<usize>("limit", &self.limit)?.unwrap_or(20);
+        if !(1..=max_page).contains(&limit) {
+            return Err(ServeError::BadRequest(format!(
+                "limit: {limit}; it must be 1 to {max_page}"
+            )));
+        }
+        let offset = parsed::<usize>("offset", &self.offset)?.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(ServeError::BadRequest(format!(
+                "offset: {offset}; the most is {MAX_OFFSET} (narrow the search instead)"
+            )));
+        }
+        Ok(Search {
+            filters: self.filters()?,
+            limit,
+            offset,
+        })
+    }
+
+    /// The keys of a count (`category` when none is given) and its filters.
+    pub fn stats(&self) -> Result<(Vec<StatsKey>, Filters), ServeError> {
+        self.only("stats", &[("limit", &self.limit), ("offset", &self.offset)])?;
+        let by = match (given(&self.by), given(&self.then)) {
+            (None, None) => "category".to_string(),
+            (Some(by), None) => by.to_string(),
+            (None, Some(then)) => format!("category,{then}"),
+            (Some(by), Some(then)) => format!("{by},{then}"),
+        };
+        let keys = by
+            .split(',')
+            .map(|k| {
+                k.trim()
+                    .replace('_', "-")
+                    .parse()
+                    .map_err(|e| ServeError::BadRequest(format!("by: {e}")))
+            })
+            .collect::<Result<Vec<StatsKey>, _>>()?;
+        if keys.len() > 2 {
+            return Err(ServeError::BadRequest(format!(
+                "by: {} keys; count by one or two",
+                keys.len()
+            )));
+        }
+        if keys.len() == 2 && keys[0] == keys[1] {
+            return Err(ServeError::BadRequest(format!(
+                "by: {} twice",
+                keys[0].name()
+            )));
+        }
+        Ok((keys, self.filters()?))
+    }
+
+    /// A parameter of another endpoint is an error, not silently dropped.
+    fn only(&self, what: &str, others: &[(&str, &Option<String>)]) -> Result<(), ServeError> {
+        match others.iter().find(|(_, v)| given(v).is_some()) {
+            Some((name, _)) => Err(ServeError::BadRequest(format!(
+                "{name}: {what} does not take it"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The query string of these parameters with `offset` replaced (the page links).
+    pub fn with_offset(&self, offset: usize) -> String {
+        let mut q = self.clone();
+        q.offset = (offset > 0).then(|| offset.to_string());
+        q.to_query()
+    }
+
+    /// The query string of the parameters given.
+    pub fn to_query(&self) -> String {
+        serde_urlencoded::to_string(self.without_blanks()).unwrap_or_default()
+    }
+
+    fn without_blanks(&self) -> Vec<(&'static str, &str)> {
+        let fields: [(&'static str, &Option<String>); 15] = [
+            ("q", &self.q),
+            ("outcome", &self.outcome),
+            ("category", &self.category),
+            ("drug_class", &self.drug_class),
+            ("treatment", &self.treatment),
+            ("specialty", &self.specialty),
+            ("theme", &self.theme),
+            ("guideline", &self.guideline),
+            ("decided", &self.decided),
+            ("injured", &self.injured),
+            ("case", &self.case),
+            ("limit", &self.limit),
+            ("offset", &self.offset),
+            ("by", &self.by),
+            ("then", &self.then),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(k, v)| given(v).map(|v| (k, v)))
+            .collect()
+    }
+}
+
+/// The deepest page a search goes to: the store walks every result before it.
+pub const MAX_OFFSET: usize = 10_000;
+
+/// A request not yet decided, as the forecast form and `POST /api/forecast` send it: the fields of
+/// `imr forecast`'s flags.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastRequest {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub guideline: Option<String>,
+    pub age: Option<String>,
+    pub sex: Option<String>,
+    pub priority: Option<String>,
+    pub injury_date: Option<String>,
+    pub ur_date: Option<String>,
+    /// `true`, `on` (a checked box) or `1`.
+    pub partly_certified: Option<String>,
+    pub items_disputed: Option<String>,
+    /// How many past decisions to show, 0 to 20 (default 5).
+    pub similar: Option<String>,
+}
+
+/// The most text one field of a request takes.
+const MAX_FIELD: usize = 100_000;
+
+/// A forecast request, checked.
+pub struct Request {
+    pub title: String,
+    pub summary: Option<String>,
+    pub guideline: Option<String>,
+    pub facts: RequestFacts,
+    pub similar: usize,
+}
+
+impl ForecastRequest {
+    pub fn checked(&self) -> Result<Request, ServeError> {
+        let long = |name: &str, v: &Option<String>| -> Result<Option<String>, ServeError> {
+            match given(v) {
+                Some(s) if s.len() > MAX_FIELD => Err(ServeError::BadRequest(format!(
+                    "{name}: {} bytes; the most is {MAX_FIELD}",
+                    s.len()
+                ))),
+                s => Ok(s.map(String::from)),
+            }
+        };
+        let title = long("title", &self.title)?
+            .ok_or_else(|| ServeError::BadRequest("title: the request's title is needed".into()))?;
+        let age = parsed::<u8>("age", &self.age)?;
+        if let Some(a) = age.filter(|a| !(14..=110).contains(a)) {
+            return Err(ServeError::BadRequest(format!(
+                "age: {a}; it must be 14 to 110"
+            )));
+        }
+        let sex = match given(&self.sex).map(str::to_ascii_lowercase).as_deref() {
+            None => None,
+            Some("male" | "m") => Some(Sex::Male),
+            Some("female" | "f") => Some(Sex::Female),
+            Some(s) => {
+                return Err(ServeError::BadRequest(format!(
+                    "sex: {s:?}; expected male or female"
+                )))
+            }
+        };
+        let priority = match given(&self.priority)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None => None,
+            Some("standard") => Some(Priority::Standard),
+            Some("expedited") => Some(Priority::Expedited),
+            Some(s) => {
+                return Err(ServeError::BadRequest(format!(
+                    "priority: {s:?}; expected standard or expedited"
+                )))
+            }
+        };
+        let partly_certified = match given(&self.partly_certified) {
+            None | Some("false" | "off" | "0") => false,
+            Some("true" | "on" | "1") => true,
+            Some(s) => {
+                return Err(ServeError::BadRequest(format!(
+                    "partly_certified: {s:?}; expected true or false"
+                )))
+            }
+        };
+        let items_disputed = parsed::<usize>("items_disputed", &self.items_disputed)?;
+        if let Some(n) = items_disputed.filter(|n| !(1..=1000).contains(n)) {
+            return Err(ServeError::BadRequest(format!(
+                "items_disputed: {n}; it must be 1 to 1000"
+            )));
+        }
+        let similar = parsed::<usize>("similar", &self.similar)?.unwrap_or(5);
+        if similar > MAX_SIMILAR {
+            return Err(ServeError::BadRequest(format!(
+                "similar: {similar}; the most is {MAX_SIMILAR}"
+            )));
+        }
+        Ok(Request {
+            title,
+            summary: long("summary", &self.summary)?,
+            guideline: long("guideline", &self.guideline)?,
+            facts: RequestFacts {
+                age,
+                sex,
+                priority,
+                date_of_injury: parsed::<Date>("injury_date", &self.injury_date)?,
+                ur_denial_date: parsed::<Date>("ur_date", &self.ur_date)?,
+                partly_certified,
+                items_disputed,
+                ..Default::default()
+            },
+            similar,
+        })
+    }
+}
+
+/// The most past decisions one request asks for.
+pub const MAX_SIMILAR: usize = 20;
+
+/// A rationale to score (the page's paste box, `POST /api/score`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRequest {
+    pub rationale: Option<String>,
+}
+
+impl ScoreRequest {
+    pub fn checked(&self) -> Result<&str, ServeError> {
+        match given(&self.rationale) {
+            None => Err(ServeError::BadRequest(
+                "rationale: the text to score is needed".into(),
+            )),
+            Some(s) if s.len() > MAX_FIELD => Err(ServeError::BadRequest(format!(
+                "rationale: {} bytes; the most is {MAX_FIELD}",
+                s.len()
+            ))),
+            Some(s) => Ok(s),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(pairs: &str) -> ItemQuery {
+        serde_urlencoded::from_str(pairs).unwrap()
+    }
+
+    #[test]
+    fn blank_fields_are_none_and_bad_values_name_their_parameter() {
+        let s = q("q=&outcome=&category=&limit=").search(100).unwrap();
+        assert!(s.filters.words.is_none() && s.filters.outcome.is_none());
+        assert_eq!(s.limit, 20);
+        for (pairs, name) in [
+            ("outcome=maybe", "outcome"),
+            ("category=pills", "category"),
+            ("decided=2016-13", "decided"),
+            ("limit=0", "limit"),
+            ("limit=101", "limit"),
+            ("offset=-1", "offset"),
+            ("q=%22open", "q"),
+            ("by=category", "by"),
+        ] {
+            let e = q(pairs).search(100).unwrap_err();
+            assert!(matches!(e, ServeError::BadRequest(_)), "{pairs}");
+            assert!(e.to_string().starts_with(name), "{pairs}: {e}");
+        }
+        assert!(serde_urlencoded::from_str::<ItemQuery>("sort=x").is_err());
+    }
+
+    #[test]
+    fn stats_keys_and_page_links() {
+        let (keys, _) = q("by=drug_class,month").stats().unwrap();
+        assert_eq!(keys, [StatsKey::DrugClass, StatsKey::Month]);
+        assert_eq!(q("").stats().unwrap().0, [StatsKey::Category]);
+        assert!(q("by=a,b,c").stats().is_err());
+        assert!(q("by=month,month").stats().is_err());
+        assert!(q("by=category&limit=5").stats().is_err());
+        assert_eq!(
+            q("by=category&then=year").stats().unwrap().0,
+            [StatsKey::Category, StatsKey::Year]
+        );
+        let page = q("q=mri%20knee&outcome=&offset=20");
+        assert_eq!(page.with_offset(40), "q=mri+knee&offset=40");
+        assert_eq!(page.with_offset(0), "q=mri+knee");
+    }
+
+    #[test]
+    fn forecast_requests_are_checked() {
+        let r = ForecastRequest {
+            title: Some("Norco 10/325 #60".into()),
+            age: Some("52".into()),
+            sex: Some("F".into()),
+            partly_certified: Some("on".into()),
+            ..Default::default()
+        };
+        let c = r.checked().unwrap();
+        assert_eq!(c.facts.age, Some(52));
+        assert_eq!(c.facts.sex, Some(Sex::Female));
+        assert!(c.facts.partly_certified);
+        assert_eq!(c.similar, 5);
+        for bad in [
+            ForecastRequest::default(),
+            ForecastRequest {
+                age: Some("200".into()),
+                ..r.clone()
+            },
+            ForecastRequest {
+                ur_date: Some("yesterday".into()),
+                ..r.clone()
+            },
+            ForecastRequest {
+                similar: Some("1000".into()),
+                ..r.clone()
+            },
+        ] {
+            assert!(matches!(bad.checked(), Err(ServeError::BadRequest(_))));
+        }
+    }
+}

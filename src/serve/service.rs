@@ -1,0 +1,401 @@
+//! What each page shows and each API endpoint answers, made once for both: the API serialises
+//! these types, the pages render them.
+
+use super::params::{ForecastRequest, ItemQuery, ScoreRequest};
+use super::{Limits, ServeError};
+use crate::features::ItemText;
+use crate::model::{Highlight, ItemToScore, ModelFile, Prediction, Scorer, Similar, View};
+use crate::parse::Reader;
+use crate::store::{Hit, Matches, StatsKey, StatsRow, Store};
+use crate::Letter;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+type Result<T, E = ServeError> = std::result::Result<T, E>;
+
+/// The server's state: the database (a few read-only connections, reused), the models, the
+/// reader for uploads, the limits.
+pub struct App {
+    db: PathBuf,
+    stores: Mutex<Vec<Store>>,
+    permits: tokio::sync::Semaphore,
+    scorer: Scorer<'static>,
+    model_name: String,
+    case_scorer: Scorer<'static>,
+    case_model_name: String,
+    reader: Reader,
+    limits: Limits,
+    about: About,
+}
+
+/// What the server serves (`GET /api/about`).
+#[derive(Debug, Clone, Serialize)]
+pub struct About {
+    pub imr_version: &'static str,
+    pub schema_version: i64,
+    pub letters: usize,
+    pub items: usize,
+    /// The model that scores letters and rationales.
+    pub model: String,
+    /// The case-view model that forecasts requests.
+    pub forecast_model: String,
+    /// Past decisions the similar-decision search looks among (the database's items).
+    pub precedents: usize,
+}
+
+/// How an [`App`] is made.
+pub struct AppConfig {
+    pub db: PathBuf,
+    /// The model that scores letters and pasted rationales, and its name in outputs.
+    pub model: (ModelFile, String),
+    /// The case-view model that forecasts requests, and its name.
+    pub forecast_model: (ModelFile, String),
+    /// Reads uploaded letters (PDFs in isolated workers, as `imr parse` does).
+    pub reader: Reader,
+    pub limits: Limits,
+}
+
+/// A model kept for the life of the process: the scorers borrow it.
+fn keep(model: ModelFile) -> &'static ModelFile {
+    Box::leak(Box::new(model))
+}
+
+impl App {
+    /// Opens the database (read-only) and indexes its items as precedents for the forecast model.
+    pub fn new(config: AppConfig) -> crate::Result<App> {
+        let AppConfig {
+            db,
+            model,
+            forecast_model,
+            reader,
+            limits,
+        } = config;
+        let store = Store::open_read_only(&db)?;
+        let (mut case_model, case_model_name) = forecast_model;
+        if case_model.outcome.view != View::Case {
+            return Err(crate::Error::Data {
+                context: case_model_name,
+                message: format!(
+                    "reads the {} view; a forecast needs a case-view model",
+                    case_model.outcome.view.name()
+                ),
+            });
+        }
+        let precedents = store.precedent_index()?;
+        let about = About {
+            imr_version: env!("CARGO_PKG_VERSION"),
+            schema_version: store.schema_version()?,
+            letters: store.counts()?.0,
+            items: store.counts()?.1,
+            model: model.1.clone(),
+            forecast_model: case_model_name.clone(),
+            precedents: precedents.len(),
+        };
+        case_model.precedents = Some(precedents);
+        let (model, model_name) = model;
+        Ok(App {
+            db,
+            stores: Mutex::new(vec![store]),
+            permits: tokio::sync::Semaphore::new(limits.workers.max(1)),
+            scorer: keep(model).scorer()?,
+            model_name,
+            case_scorer: keep(case_model).scorer()?,
+            case_model_name,
+            reader,
+            limits,
+            about,
+        })
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    pub fn about(&self) -> &About {
+        &self.about
+    }
+
+    /// Runs `f` on a blocking thread, when one of [`Limits::workers`] is free.
+    pub async fn run<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&App) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ServeError::Unavailable("the server is stopping".into()))?;
+        let app = Arc::clone(self);
+        tokio::task::spawn_blocking(move || f(&app)).await?
+    }
+
+    /// `f` with a read-only connection of the pool (opened when none is free).
+    fn with_store<T>(&self, f: impl FnOnce(&Store) -> crate::Result<T>) -> Result<T> {
+        let store = self.stores.lock().map(|mut s| s.pop()).unwrap_or(None);
+        let store = match store {
+            Some(s) => s,
+            None => Store::open_read_only(&self.db)?,
+        };
+        let out = f(&store);
+        if let Ok(mut pool) = self.stores.lock() {
+            if pool.len() < self.limits.workers {
+                pool.push(store);
+            }
+        }
+        Ok(out?)
+    }
+}
+
+/// One page of a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResult {
+    /// All the items that match, and how many of them were overturned.
+    pub matches: Matches,
+    /// Their overturn rate (none without a match).
+    pub overturn_rate: Option<f64>,
+    pub limit: usize,
+    pub offset: usize,
+    pub hits: Vec<Hit>,
+}
+
+/// A source path as the web shows it: the file's name, not the server's directories.
+fn file_name(source: &str) -> String {
+    Path::new(source)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+impl App {
+    pub fn search(&self, q: &ItemQuery) -> Result<SearchResult> {
+        let search = q.search(self.limits.page)?;
+        let (matches, mut hits) =
+            self.with_store(|s| Ok((s.matches(&search.filters)?, s.search(&search)?)))?;
+        for h in &mut hits {
+            h.source = file_name(&h.source);
+        }
+        Ok(SearchResult {
+            overturn_rate: (matches.items > 0)
+                .then(|| matches.overturned as f64 / matches.items as f64),
+            matches,
+            limit: search.limit,
+            offset: search.offset,
+            hits,
+        })
+    }
+}
+
+/// A letter with each item's scores, the words behind them, and the past decisions most like it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LetterView {
+    /// The letter as `imr parse --json` gives it (its source: the file's name).
+    pub letter: Letter,
+    /// The model that scored the items.
+    pub model: String,
+    pub items: Vec<ItemView>,
+}
+
+/// One item's scores, highlights and similar past decisions.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    pub item: usize,
+    pub scores: Prediction,
+    /// Where the words behind the scores stand in the item's rationale.
+    pub highlights: Vec<Highlight>,
+    /// The past decisions most like this request (by its title and the clinical summary), other
+    /// letters' only.
+    pub similar: Vec<Similar>,
+}
+
+/// Terms each way a page shows, and the past decisions beside each item.
+const TOP: usize = 8;
+const SIMILAR: usize = 5;
+
+impl App {
+    pub fn letter(&self, case: &str) -> Result<LetterView> {
+        let letter = self
+            .with_store(|s| s.letter_by_case(case))?
+            .ok_or_else(|| ServeError::NotFound(format!("no letter with case number {case:?}")))?;
+        self.view_of(letter)
+    }
+
+    /// Scores every item of `letter` and finds its precedents.
+    fn view_of(&self, mut letter: Letter) -> Result<LetterView> {
+        letter.source = file_name(&letter.source);
+        let to_score: Vec<ItemToScore> = letter
+            .items
+            .iter()
+            .map(|it| ItemToScore::from_item(&letter, it))
+            .collect();
+        let texts: Vec<ItemText> = to_score.iter().map(|t| t.text.clone()).collect();
+        let scores = self.scorer.predict(to_score, TOP)?;
+        let items = scores
+            .into_iter()
+            .zip(&texts)
+            .zip(&letter.items)
+            .map(|((scores, text), it)| ItemView {
+                item: it.number,
+                highlights: self.scorer.highlights(text, &scores),
+                similar: self.case_scorer.model().similar(
+                    text,
+                    Some(it.kind.category),
+                    SIMILAR,
+                    Some(&letter.case_number),
+                ),
+                scores,
+            })
+            .collect();
+        Ok(LetterView {
+            letter,
+            model: self.model_name.clone(),
+            items,
+        })
+    }
+
+    /// The items of an uploaded letter (PDF or text), read as `imr parse` reads a file: a PDF in
+    /// an isolated worker, within the size limit. `name` is the client's name for it (messages
+    /// only: nothing is written under it).
+    pub fn upload(&self, bytes: &[u8], name: &str) -> Result<LetterView> {
+        if bytes.len() > self.limits.upload {
+            return Err(ServeError::TooLarge {
+                size: bytes.len(),
+                limit: self.limits.upload,
+            });
+        }
+        let name = file_name(name);
+        let name = if name.is_empty() {
+            "upload".into()
+        } else {
+            name
+        };
+        let letter = self.reader.parse_bytes(bytes, Path::new(&name))?;
+        self.view_of(letter)
+    }
+}
+
+/// Counts by one or two keys.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatsResult {
+    /// The keys' column names, in the rows' order.
+    pub by: Vec<&'static str>,
+    pub matches: Matches,
+    /// One object per group: each key's column with its value, then items, share, overturned,
+    /// rate, rate_low, rate_high (as `imr stats --json`).
+    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    #[serde(skip)]
+    pub keys: Vec<StatsKey>,
+    #[serde(skip)]
+    pub raw: Vec<StatsRow>,
+}
+
+impl App {
+    pub fn stats(&self, q: &ItemQuery) -> Result<StatsResult> {
+        let (keys, filters) = q.stats()?;
+        let (matches, raw) =
+            self.with_store(|s| Ok((s.matches(&filters)?, s.stats(&keys, &filters)?)))?;
+        Ok(StatsResult {
+            by: keys.iter().map(|k| k.column()).collect(),
+            matches,
+            rows: raw.iter().map(|r| r.to_json(&keys)).collect(),
+            keys,
+            raw,
+        })
+    }
+
+    /// The chart of a count by its first key (SVG): the overturn rate of each group with its
+    /// interval, or for a time key the volume of decisions; a line saying so when no group has
+    /// a value.
+    pub fn chart(&self, q: &ItemQuery) -> Result<String> {
+        let (keys, filters) = q.stats()?;
+        let key = keys[0];
+        let rows = self.with_store(|s| s.stats(&[key], &filters))?;
+        let groups: Vec<crate::report::Group> = rows
+            .iter()
+            .map(|r| crate::report::Group {
+                label: r.values[0].clone(),
+                items: r.items,
+                overturned: r.overturned,
+                rate_low: r.rate_low,
+                rate_high: r.rate_high,
+            })
+            .collect();
+        let svg = crate::report::group_plot_svg(key.column(), key.is_time(), &groups)?;
+        Ok(svg.unwrap_or_else(|| no_chart(key)))
+    }
+}
+
+/// The chart of no group: a line of text (the key's fixed name only).
+fn no_chart(key: StatsKey) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"900\" height=\"60\">\
+         <text x=\"20\" y=\"35\" font-family=\"sans-serif\" font-size=\"15\" fill=\"#5b6472\">\
+         No matching item has a {} to chart.</text></svg>",
+        key.column()
+    )
+}
+
+/// A forecast of a request, with the past decisions most like it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForecastView {
+    /// The case-view model that made it.
+    pub model: String,
+    /// P(Overturned), its 90% range, the base rate of the request's kind, the terms each way, the
+    /// past decisions (`similar`).
+    pub forecast: Prediction,
+}
+
+/// A pasted rationale's scores, with the words behind them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreView {
+    pub model: String,
+    pub rationale: String,
+    pub scores: Prediction,
+    pub highlights: Vec<Highlight>,
+}
+
+impl App {
+    pub fn forecast(&self, r: &ForecastRequest) -> Result<ForecastView> {
+        let r = r.checked()?;
+        let (text, kind) = crate::model::request_text(
+            &r.title,
+            "",
+            r.guideline.as_deref(),
+            None,
+            r.summary.as_deref(),
+            r.facts,
+        );
+        let item = ItemToScore {
+            case_number: None,
+            item: 1,
+            title: Some(r.title.clone()),
+            decision: None,
+            kind: kind.clone(),
+            text: text.clone(),
+        };
+        let mut forecast = self.case_scorer.predict(vec![item], TOP)?.remove(0);
+        if r.similar > 0 {
+            forecast.similar =
+                self.case_scorer
+                    .model()
+                    .similar(&text, kind.map(|k| k.category), r.similar, None);
+        }
+        Ok(ForecastView {
+            model: self.case_model_name.clone(),
+            forecast,
+        })
+    }
+
+    pub fn score(&self, r: &ScoreRequest) -> Result<ScoreView> {
+        let rationale = r.checked()?.to_string();
+        let item = ItemToScore::from_rationale(&rationale, 1);
+        let text = item.text.clone();
+        let scores = self.scorer.predict(vec![item], TOP)?.remove(0);
+        Ok(ScoreView {
+            model: self.model_name.clone(),
+            highlights: self.scorer.highlights(&text, &scores),
+            rationale,
+            scores,
+        })
+    }
+}

@@ -1,0 +1,425 @@
+//! `imr serve` in process: every API endpoint with a good request, a bad one and one that finds
+//! nothing; the pages' escaping and headers; the CLI's address check.
+
+mod util;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use imr::serve::service::AppConfig;
+use imr::serve::{App, Limits};
+use serde_json::Value;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use tower::ServiceExt;
+use util::*;
+
+/// One database and one app for every test of this file (indexing takes a few seconds).
+fn app() -> Arc<App> {
+    static APP: OnceLock<Arc<App>> = OnceLock::new();
+    APP.get_or_init(|| {
+        let dir = tempdir("serve-api");
+        let db = serve_db(&dir);
+        let builtin = |name: &str| {
+            let (m, label) = imr::model::ModelFile::builtin_named(name).unwrap().unwrap();
+            (m, label.to_string())
+        };
+        let reader = imr::parse::Reader::new().isolated(
+            imr::parse::WorkerCommand {
+                program: env!("CARGO_BIN_EXE_imr").into(),
+                args: vec![
+                    "pdf-worker".into(),
+                    "--memory".into(),
+                    (1u64 << 30).to_string().into(),
+                ],
+            },
+            imr::parse::WorkerLimits {
+                timeout: std::time::Duration::from_secs(30),
+                memory: 1 << 30,
+            },
+        );
+        let limits = Limits {
+            upload: 200_000,
+            ..Limits::default()
+        };
+        Arc::new(
+            App::new(AppConfig {
+                db,
+                model: builtin("default"),
+                forecast_model: builtin("case"),
+                reader,
+                limits,
+            })
+            .unwrap(),
+        )
+    })
+    .clone()
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    /// A 400 whose JSON message starts with `start`.
+    fn is_bad(&self, start: &str) {
+        assert_eq!(self.status, StatusCode::BAD_REQUEST, "{}", self.body);
+        let m = self.json()["error"].as_str().unwrap().to_string();
+        assert!(m.starts_with(start), "{m:?} does not start with {start:?}");
+    }
+}
+
+fn send(req: Request<Body>) -> Answer {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let res = imr::serve::router(app()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Answer {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    })
+}
+
+fn get(uri: &str) -> Answer {
+    send(Request::get(uri).body(Body::empty()).unwrap())
+}
+
+fn post(uri: &str, content_type: &str, body: impl Into<Body>) -> Answer {
+    send(
+        Request::post(uri)
+            .header("content-type", content_type)
+            .body(body.into())
+            .unwrap(),
+    )
+}
+
+fn post_json(uri: &str, v: Value) -> Answer {
+    post(uri, "application/json", v.to_string())
+}
+
+#[test]
+fn about_names_the_database_and_models() {
+    let a = get("/api/about").json();
+    assert_eq!(a["letters"], 6);
+    assert_eq!(a["items"], a["precedents"]);
+    assert!(a["forecast_model"].as_str().unwrap().contains("case"));
+}
+
+#[test]
+fn search_finds_counts_and_refuses() {
+    let r = get("/api/search?q=trigger%20point&limit=3");
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    let hits = v["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 3);
+    let total = v["matches"]["items"].as_u64().unwrap();
+    assert!(total >= 3);
+    // The same search, through the store.
+    let store = imr::store::Store::open_read_only(&tempdir_db()).unwrap();
+    let filters = imr::store::Filters {
+        words: Some("trigger point".parse().unwrap()),
+        ..Default::default()
+    };
+    assert_eq!(store.matches(&filters).unwrap().items as u64, total);
+    // Sources are file names, not the server's paths.
+    assert!(hits
+        .iter()
+        .all(|h| !h["source"].as_str().unwrap().contains('/')));
+    // The next page continues it.
+    let next = get("/api/search?q=trigger%20point&limit=3&offset=3").json();
+    let first: Vec<&Value> = hits.iter().collect();
+    for h in next["hits"].as_array().unwrap() {
+        assert!(!first.contains(&h));
+    }
+    // Filters narrow it.
+    let v = get("/api/search?outcome=overturned").json();
+    assert!(v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["decision"] == "Overturned"));
+    assert_eq!(v["overturn_rate"], 1.0);
+
+    get("/api/search?outcome=maybe").is_bad("outcome");
+    get("/api/search?q=%22unclosed").is_bad("q");
+    get("/api/search?limit=1000").is_bad("limit");
+    get("/api/search?decided=2016-02-30").is_bad("decided");
+    get("/api/search?by=category").is_bad("by");
+    get("/api/search?colour=red").is_bad("Failed to deserialize");
+
+    let none = get("/api/search?q=zzyzxnotaword");
+    assert_eq!(none.status, StatusCode::OK);
+    let v = none.json();
+    assert_eq!(v["matches"]["items"], 0);
+    assert_eq!(v["hits"], Value::Array(vec![]));
+    assert_eq!(v["overturn_rate"], Value::Null);
+}
+
+/// The database `app()` serves.
+fn tempdir_db() -> std::path::PathBuf {
+    app();
+    std::env::temp_dir()
+        .join(format!("imr-test-{}-serve-api", std::process::id()))
+        .join("serve.db")
+}
+
+#[test]
+fn a_letter_has_scores_highlights_and_precedents() {
+    let r = get("/api/letters/004_4fa3c31427c968ed");
+    assert_eq!(r.status, StatusCode::OK);
+    let v = r.json();
+    let letter = &v["letter"];
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), letter["items"].as_array().unwrap().len());
+    for (it, view) in letter["items"].as_array().unwrap().iter().zip(items) {
+        let rationale = it["rationale"].as_str().unwrap();
+        let p = view["scores"]["p_overturned"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        let hl = view["highlights"].as_array().unwrap();
+        assert!(!hl.is_empty());
+        for h in hl {
+            let (from, to) = (h["from"].as_u64().unwrap(), h["to"].as_u64().unwrap());
+            let words = rationale
+                .get(from as usize..to as usize)
+                .expect("on characters");
+            assert!(!words.trim().is_empty());
+        }
+        let similar = view["similar"].as_array().unwrap();
+        assert!(!similar.is_empty());
+        assert!(similar
+            .iter()
+            .all(|s| s["case_number"] != letter["case_number"]));
+    }
+    let missing = get("/api/letters/CM99-0000000");
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("CM99-0000000"));
+    // A path in the case number is a case number that does not exist, nothing more.
+    let r = get("/api/letters/..%2F..%2Fetc%2Fpasswd");
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("root:"));
+}
+
+#[test]
+fn stats_count_every_item_once() {
+    let v = get("/api/stats?by=category").json();
+    assert_eq!(v["by"], serde_json::json!(["category"]));
+    let rows = v["rows"].as_array().unwrap();
+    let sum: u64 = rows.iter().map(|r| r["items"].as_u64().unwrap()).sum();
+    assert_eq!(sum, get("/api/about").json()["items"].as_u64().unwrap());
+    assert!(rows
+        .iter()
+        .all(|r| r["rate_low"].as_f64() <= r["rate"].as_f64()));
+    let two = get("/api/stats?by=category,drug_class").json();
+    assert_eq!(two["by"], serde_json::json!(["category", "drug_class"]));
+
+    get("/api/stats?by=colour").is_bad("by");
+    get("/api/stats?by=category&limit=3").is_bad("limit");
+    let none = get("/api/stats?q=zzyzxnotaword").json();
+    assert_eq!(none["rows"], Value::Array(vec![]));
+    assert_eq!(none["matches"]["items"], 0);
+}
+
+#[test]
+fn forecasts_give_a_number_a_base_rate_and_precedents() {
+    let r = post_json(
+        "/api/forecast",
+        serde_json::json!({
+            "title": "Trigger point injections to the thoracic spine",
+            "summary": "Chronic pain with palpable trigger points after failed physical therapy.",
+            "age": "45",
+            "similar": "3",
+        }),
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let f = &r.json()["forecast"];
+    let p = f["p_overturned"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    assert_eq!(f["category"], "injections");
+    assert_eq!(f["category_base_rate"]["group"], "injections");
+    assert_eq!(f["similar"].as_array().unwrap().len(), 3);
+
+    post_json("/api/forecast", serde_json::json!({"summary": "no title"})).is_bad("title");
+    post_json(
+        "/api/forecast",
+        serde_json::json!({"title": "x", "age": "7"}),
+    )
+    .is_bad("age");
+    post("/api/forecast", "application/json", "{not json").is_bad("Failed to parse");
+    post("/api/forecast", "text/plain", "title=x").is_bad("Expected request");
+    // A title the model has no word of: no number, a reason.
+    let none = post_json("/api/forecast", serde_json::json!({"title": "zzyzx qwxv"})).json();
+    assert_eq!(none["forecast"]["p_overturned"], Value::Null);
+    assert!(none["forecast"]["abstention"].is_string());
+}
+
+#[test]
+fn a_pasted_rationale_is_scored_with_its_evidence() {
+    let text = "There is no documentation of objective functional improvement with prior \
+                physical therapy. The request is not medically necessary.";
+    let v = post_json("/api/score", serde_json::json!({ "rationale": text })).json();
+    assert!(v["scores"]["p_overturned"].as_f64().unwrap() < 0.5);
+    assert!(!v["highlights"].as_array().unwrap().is_empty());
+    post_json("/api/score", serde_json::json!({ "rationale": "  " })).is_bad("rationale");
+    let long = "word ".repeat(30_000);
+    post_json("/api/score", serde_json::json!({ "rationale": long })).is_bad("rationale");
+    let none = post_json(
+        "/api/score",
+        serde_json::json!({ "rationale": "zzyzx qwxv" }),
+    )
+    .json();
+    assert_eq!(none["scores"]["p_overturned"], Value::Null);
+}
+
+#[test]
+fn uploads_are_read_as_parse_reads_files() {
+    let text = std::fs::read(root().join("data/letters/000_8fd8bbed53d6ca0b.txt")).unwrap();
+    let r = post("/api/parse?name=mine.txt", "text/plain", text.clone());
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["letter"]["source"], "mine.txt");
+    assert!(!v["items"].as_array().unwrap().is_empty());
+    // Not a letter, not a PDF, nothing, too much: a message each, and nothing written.
+    post("/api/parse?name=notes.txt", "text/plain", "just some words").is_bad("notes.txt");
+    post(
+        "/api/parse?name=x.pdf",
+        "application/pdf",
+        "%PDF-1.4 garbage",
+    )
+    .is_bad("x.pdf");
+    post("/api/parse", "text/plain", "").is_bad("upload.txt");
+    let big = post("/api/parse", "text/plain", vec![b'a'; 300_000]);
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
+    // A name with a path is only a name.
+    let r = post("/api/parse?name=../../etc/passwd.txt", "text/plain", text);
+    assert_eq!(r.json()["letter"]["source"], "passwd.txt");
+}
+
+#[test]
+fn unknown_endpoints_and_methods() {
+    let r = get("/api/nothing");
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].as_str().unwrap().contains("/api/nothing"));
+    assert_eq!(get("/api/forecast").status, StatusCode::METHOD_NOT_ALLOWED);
+    let r = get("/assets/../Cargo.toml");
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(!r.body.contains("[package]"));
+}
+
+#[test]
+fn pages_escape_letter_text_and_carry_the_security_headers() {
+    for uri in [
+        "/",
+        "/letter/hostile",
+        "/stats",
+        "/forecast",
+        "/nowhere",
+        "/api/about",
+    ] {
+        let r = get(uri);
+        let csp = r.headers["content-security-policy"].to_str().unwrap();
+        assert_eq!(csp, imr::serve::CONTENT_SECURITY_POLICY, "{uri}");
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe"));
+        assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    }
+    let page = get("/letter/hostile");
+    assert_eq!(page.status, StatusCode::OK);
+    let escaped = "&lt;script&gt;window.pwned=1;";
+    assert!(page.body.matches(escaped).count() >= 2, "{}", page.body);
+    assert!(!page.body.contains("<script>window"));
+    assert!(!page.body.contains("<img src=x") && !page.body.contains("<img src=\"x\""));
+    assert!(!page.body.contains("<b onmouseover"));
+    // The page's only script is its own file.
+    assert_eq!(page.body.matches("<script").count(), 1);
+    // Words typed into the search come back escaped in the form and in the results.
+    let r = get("/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+    assert!(!r.body.contains("<script>alert"));
+    // A bad parameter is a page saying what was wrong, with its status.
+    let r = get("/?outcome=maybe");
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("outcome: unknown decision"));
+    assert_eq!(get("/letter/CM99-0000000").status, StatusCode::NOT_FOUND);
+    // The chart is an image, drawn from the counts.
+    let chart = get("/stats/chart.svg?by=category");
+    assert_eq!(chart.status, StatusCode::OK);
+    assert_eq!(chart.headers["content-type"], "image/svg+xml");
+    assert!(chart.body.contains("<svg"));
+}
+
+#[test]
+fn forms_post_to_the_same_answers() {
+    let r = post(
+        "/forecast",
+        "application/x-www-form-urlencoded",
+        "title=Trigger+point+injections&summary=&age=&sex=female&partly_certified=true",
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"forecast-p\""));
+    let r = post(
+        "/forecast",
+        "application/x-www-form-urlencoded",
+        "title=x&age=abc",
+    );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("age: "));
+    let r = post(
+        "/score",
+        "application/x-www-form-urlencoded",
+        "rationale=No+documentation+of+functional+improvement.+Not+medically+necessary.",
+    );
+    assert!(r.body.contains("mark class=\"hl"));
+    let boundary = "XyZ";
+    let letter =
+        std::fs::read_to_string(root().join("data/letters/000_8fd8bbed53d6ca0b.txt")).unwrap();
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"letter\"; filename=\"a.txt\"\r\n\
+         Content-Type: text/plain\r\n\r\n{letter}\r\n--{boundary}--\r\n"
+    );
+    let r = post(
+        "/upload",
+        &format!("multipart/form-data; boundary={boundary}"),
+        body,
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"uploaded\""));
+}
+
+/// `imr serve` on an address other machines can reach says so.
+#[test]
+fn serve_warns_when_not_on_loopback() {
+    use std::io::BufRead;
+    let db = tempdir_db();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args(["serve", "--db", db.to_str().unwrap(), "--addr", "0.0.0.0:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(first.contains("warning: --addr 0.0.0.0:0"), "{first}");
+    assert!(second.contains("serving"), "{second}");
+    // A database that is not there is an error before anything listens.
+    let out = imr(&["serve", "--db", "/nonexistent/x.db"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("x.db"), "{}", stderr(&out));
+    let _ = Path::new("");
+}
