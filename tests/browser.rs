@@ -147,9 +147,11 @@ fn every_page_in_a_real_browser() {
         return;
     };
     let dir = tempdir("browser");
-    let db = serve_db(&dir);
+    let db = serve_db(&dir.join("samples"), false);
+    let hostile_db = serve_db(&dir.join("hostile"), true);
     let mut procs = Killed(Vec::new());
     let url = start_server(&db, &mut procs);
+    let hostile_url = start_server(&hostile_db, &mut procs);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -157,6 +159,7 @@ fn every_page_in_a_real_browser() {
     rt.block_on(async {
         let c = browser(&chromium, &driver, &dir, &mut procs).await;
         let result = pages(&c, &url, &db).await;
+        hostile(&c, &hostile_url).await;
         let _ = c.close().await;
         result
     });
@@ -322,8 +325,10 @@ async fn pages(c: &Client, url: &str, db: &Path) {
         .unwrap()
         .is_empty());
     shot(c, "upload").await;
+}
 
-    // The hostile letter: its script shown as text, and nothing of it run.
+/// The hostile letter: its script shown as text, and nothing of it run.
+async fn hostile(c: &Client, url: &str) {
     c.goto(&format!("{url}/letter/hostile")).await.unwrap();
     let rationale = texts(c, "p.rationale").await.join("\n");
     assert!(rationale.contains("<script>window.pwned=1;"), "{rationale}");

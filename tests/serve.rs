@@ -19,7 +19,7 @@ fn app() -> Arc<App> {
     static APP: OnceLock<Arc<App>> = OnceLock::new();
     APP.get_or_init(|| {
         let dir = tempdir("serve-api");
-        let db = serve_db(&dir);
+        let db = serve_db(&dir, true);
         let builtin = |name: &str| {
             let (m, label) = imr::model::ModelFile::builtin_named(name).unwrap().unwrap();
             (m, label.to_string())

@@ -78,8 +78,9 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 /// The sample letters hold one Overturned item, too few to learn from: `dir/flipped.txt` is a copy of one of them
 /// with both items Overturned and their rationales saying so (case number "flipped").
 pub fn flipped_letter(dir: &Path) -> PathBuf {
-    let text =
-        std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt")).unwrap();
+    let text = std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt"))
+        .unwrap()
+        .replace('\r', "");
     write(
         dir,
         "flipped.txt",
@@ -148,18 +149,19 @@ pub fn imr_closed(args: &[&str], close_stdout: bool) -> Output {
 pub const HOSTILE: &str = "<script>window.pwned=1;document.title='pwned'</script>\
 <img src=x onerror=\"window.pwned=2\"><b onmouseover=\"window.pwned=3\">x</b>";
 
-/// A database (`dir/serve.db`) of the sample letters and `hostile.txt`: the sample letter with
-/// case 004's items, its first item's title, its summary and its first rationale carrying
-/// [`HOSTILE`] (case number "hostile").
-pub fn serve_db(dir: &Path) -> PathBuf {
+/// A database (`dir/serve.db`) of the sample letters and, with `hostile`, `hostile.txt`: the
+/// sample letter with case 004's items, its first item's title, its summary and its first
+/// rationale carrying [`HOSTILE`] (case number "hostile").
+pub fn serve_db(dir: &Path, hostile_letter: bool) -> PathBuf {
     let letters = dir.join("letters");
     std::fs::create_dir_all(&letters).unwrap();
     for e in std::fs::read_dir(root().join("data/letters")).unwrap() {
         let p = e.unwrap().path();
         std::fs::copy(&p, letters.join(p.file_name().unwrap())).unwrap();
     }
-    let text =
-        std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt")).unwrap();
+    let text = std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt"))
+        .unwrap()
+        .replace('\r', "");
     let hostile = text
         .replacen(
             "The requested ultrasound-guided trigger",
@@ -177,7 +179,9 @@ pub fn serve_db(dir: &Path) -> PathBuf {
             1,
         );
     assert_ne!(hostile, text, "the sample letter changed: update serve_db");
-    write(&letters, "hostile.txt", hostile.as_bytes());
+    if hostile_letter {
+        write(&letters, "hostile.txt", hostile.as_bytes());
+    }
     let db = dir.join("serve.db");
     let out = imr(&[
         "index",

@@ -367,7 +367,8 @@ pub struct Highlight {
     pub to: usize,
     /// What the words push towards: `Overturned`, `Upheld`, or a theme's id.
     pub toward: String,
-    /// Their contribution to that score's log-odds (coefficient x tf-idf).
+    /// Their contribution to the log-odds of Overturned, or of the theme (coefficient x tf-idf):
+    /// negative towards Upheld.
     pub weight: f64,
     /// The model's term (field-prefixed, stemmed).
     pub term: String,
@@ -385,12 +386,12 @@ impl Scorer<'_> {
         ];
         for (terms, d) in outcome {
             for t in terms {
-                wanted.push((0, &t.term, d.to_string(), t.weight.abs()));
+                wanted.push((0, &t.term, d.to_string(), t.weight));
             }
         }
         for (theme, terms) in &p.theme_evidence {
             for t in terms {
-                wanted.push((1, &t.term, theme.clone(), t.weight.abs()));
+                wanted.push((1, &t.term, theme.clone(), t.weight));
             }
         }
         let spans = [
@@ -412,7 +413,7 @@ impl Scorer<'_> {
             }
         }
         // The strongest of overlapping words is shown; ties go to the earlier term listed.
-        found.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        found.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
         let mut shown: Vec<Highlight> = Vec::new();
         for h in found {
             if !shown.iter().any(|s| h.from < s.to && s.from < h.to) {
