@@ -185,6 +185,7 @@ async fn pages(c: &Client, url: &str, db: &Path) {
                 words: Some("trigger point".parse().unwrap()),
                 ..Default::default()
             },
+            sort: imr::store::Sort::Best,
             limit: 20,
             offset: 0,
         })
@@ -211,6 +212,27 @@ async fn pages(c: &Client, url: &str, db: &Path) {
         .collect();
     assert!(items.windows(2).all(|w| w[0] <= w[1]), "{items:?}");
     shot(c, "search").await;
+    // The link in a heading orders every match on the server.
+    c.find(Locator::Css("#results th a.sort[href*='sort=overturned']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("results")).await.unwrap();
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .query()
+        .unwrap()
+        .contains("sort=overturned"));
+    let p: Vec<f64> = texts(c, "#results tr.hit td:nth-child(9)")
+        .await
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+    assert!(!p.is_empty() && p.windows(2).all(|w| w[0] >= w[1]), "{p:?}");
 
     // A letter: its rationale's words marked, a legend, and its precedents linked.
     c.goto(&format!("{url}/letter/004_4fa3c31427c968ed"))

@@ -154,7 +154,19 @@ fn search_finds_counts_and_refuses() {
         .all(|h| h["decision"] == "Overturned"));
     assert_eq!(v["overturn_rate"], 1.0);
 
+    // Every match in order of P(Overturned), across pages.
+    let a = get("/api/search?sort=overturned&limit=5").json();
+    let b = get("/api/search?sort=overturned&limit=5&offset=5").json();
+    let p: Vec<f64> = [a, b]
+        .iter()
+        .flat_map(|v| v["hits"].as_array().unwrap().clone())
+        .map(|h| h["p_overturned"].as_f64().unwrap())
+        .collect();
+    assert_eq!(p.len(), 10);
+    assert!(p.windows(2).all(|w| w[0] >= w[1]), "{p:?}");
+
     get("/api/search?outcome=maybe").is_bad("outcome");
+    get("/api/search?sort=sideways").is_bad("sort");
     get("/api/search?q=%22unclosed").is_bad("q");
     get("/api/search?limit=1000").is_bad("limit");
     get("/api/search?decided=2016-02-30").is_bad("decided");

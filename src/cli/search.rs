@@ -1,7 +1,7 @@
 //! `imr search` and `imr stats`: the decision database's items found and counted.
 
 use anyhow::Result;
-use imr::store::{DateRange, Filters, Hit, Search, StatsKey, StatsRow, Store};
+use imr::store::{DateRange, Filters, Hit, Search, Sort, StatsKey, StatsRow, Store};
 use imr::treatment::{Category, DrugClass};
 use imr::Decision;
 use std::io::{BufWriter, Write};
@@ -96,6 +96,10 @@ pub struct SearchArgs {
     /// Items to skip first (the next page).
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
+    /// The order: best (best match first with words, else newest), newest, oldest (undated
+    /// letters last), overturned (highest P(Overturned) of `index --model` first).
+    #[arg(long, default_value = "best", value_name = "ORDER")]
+    pub sort: Sort,
     /// One JSON object per item, one per line.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
@@ -126,6 +130,7 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
     let store = Store::open_read_only(&a.filters.db)?;
     let search = Search {
         filters,
+        sort: a.sort,
         limit: a.limit,
         offset: a.offset,
     };

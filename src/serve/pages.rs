@@ -8,7 +8,7 @@ use super::service::{
 };
 use super::ServeError;
 use crate::model::{Highlight, Prediction, Similar, TermWeight};
-use crate::store::Hit;
+use crate::store::{Hit, Sort};
 use crate::treatment::{Category, DrugClass};
 use crate::Decision;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -182,6 +182,14 @@ async fn search(State(app): State<Arc<App>>, q: Result<Query<ItemQuery>, QueryRe
             h1 { "Search the decisions" }
             form.filters #search-form method="get" action="/" {
                 (filter_fields(&shown))
+                label { "Order "
+                    select name="sort" {
+                        @for (o, label) in SORTS {
+                            option value=(o.name())
+                                selected[shown.sort.as_deref() == Some(o.name())] { (label) }
+                        }
+                    }
+                }
                 label { "Per page "
                     select name="limit" {
                         @for n in [20, 50, 100] {
@@ -194,6 +202,22 @@ async fn search(State(app): State<Arc<App>>, q: Result<Query<ItemQuery>, QueryRe
             (search_results(&shown, &result))
         },
     ))
+}
+
+/// The orders of a search, as the form names them.
+const SORTS: [(Sort, &str); 4] = [
+    (Sort::Best, "best match, else newest"),
+    (Sort::Newest, "newest decision"),
+    (Sort::Oldest, "oldest decision"),
+    (Sort::Overturned, "highest P(Overturned)"),
+];
+
+/// A column heading that orders the whole search (the others sort the page shown).
+fn sort_link(q: &ItemQuery, label: &str, sort: Sort) -> Markup {
+    let mut to = q.clone();
+    to.sort = Some(sort.name().into());
+    to.offset = None;
+    html! { a.sort href={ "/?" (to.to_query()) } title="order every match by this" { (label) } }
 }
 
 fn search_results(q: &ItemQuery, r: &SearchResult) -> Markup {
@@ -211,8 +235,11 @@ fn search_results(q: &ItemQuery, r: &SearchResult) -> Markup {
             table #results .sortable {
                 thead { tr {
                     th { "Case" } th { "Item" } th { "Title" } th { "Category" }
-                    th { "Treatment" } th { "Decision" } th { "Decided" } th { "Specialty" }
-                    th.num { "P(Overturned)" } th { "Themes" }
+                    th { "Treatment" } th { "Decision" }
+                    th { "Decided " (sort_link(q, "↓", Sort::Newest)) (sort_link(q, "↑", Sort::Oldest)) }
+                    th { "Specialty" }
+                    th.num { "P(Overturned) " (sort_link(q, "↓", Sort::Overturned)) }
+                    th { "Themes" }
                 } }
                 tbody { @for h in &r.hits { (hit_row(h)) } }
             }

@@ -4,7 +4,7 @@
 
 use super::ServeError;
 use crate::features::RequestFacts;
-use crate::store::{DateRange, Filters, Search, StatsKey};
+use crate::store::{DateRange, Filters, Search, Sort, StatsKey};
 use crate::{Date, Decision, Priority, Sex};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
@@ -25,7 +25,9 @@ pub struct ItemQuery {
     pub decided: Option<String>,
     pub injured: Option<String>,
     pub case: Option<String>,
-    /// Search: results per page, and how many to skip.
+    /// Search: the order (best, newest, oldest, overturned), results per page, and how many
+    /// to skip.
+    pub sort: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
     /// Stats: the keys to count by, comma-separated (`category,month`).
@@ -88,6 +90,7 @@ impl ItemQuery {
     /// A search: the filters and a page of at most `max_page` results.
     pub fn search(&self, max_page: usize) -> Result<Search, ServeError> {
         self.only("search", &[("by", &self.by), ("then", &self.then)])?;
+        let sort = parsed::<Sort>("sort", &self.sort)?.unwrap_or_default();
         let limit = parsed::<usize>("limit", &self.limit)?.unwrap_or(20);
         if !(1..=max_page).contains(&limit) {
             return Err(ServeError::BadRequest(format!(
@@ -102,6 +105,7 @@ impl ItemQuery {
         }
         Ok(Search {
             filters: self.filters()?,
+            sort,
             limit,
             offset,
         })
@@ -109,7 +113,12 @@ impl ItemQuery {
 
     /// The keys of a count (`category` when none is given) and its filters.
     pub fn stats(&self) -> Result<(Vec<StatsKey>, Filters), ServeError> {
-        self.only("stats", &[("limit", &self.limit), ("offset", &self.offset)])?;
+        let paging = [
+            ("sort", &self.sort),
+            ("limit", &self.limit),
+            ("offset", &self.offset),
+        ];
+        self.only("stats", &paging)?;
         let by = match (given(&self.by), given(&self.then)) {
             (None, None) => "category".to_string(),
             (Some(by), None) => by.to_string(),
@@ -163,7 +172,7 @@ impl ItemQuery {
     }
 
     fn without_blanks(&self) -> Vec<(&'static str, &str)> {
-        let fields: [(&'static str, &Option<String>); 15] = [
+        let fields: [(&'static str, &Option<String>); 16] = [
             ("q", &self.q),
             ("outcome", &self.outcome),
             ("category", &self.category),
@@ -175,6 +184,7 @@ impl ItemQuery {
             ("decided", &self.decided),
             ("injured", &self.injured),
             ("case", &self.case),
+            ("sort", &self.sort),
             ("limit", &self.limit),
             ("offset", &self.offset),
             ("by", &self.by),
@@ -351,12 +361,14 @@ mod tests {
             ("offset=-1", "offset"),
             ("q=%22open", "q"),
             ("by=category", "by"),
+            ("sort=sideways", "sort"),
         ] {
             let e = q(pairs).search(100).unwrap_err();
             assert!(matches!(e, ServeError::BadRequest(_)), "{pairs}");
             assert!(e.to_string().starts_with(name), "{pairs}: {e}");
         }
-        assert!(serde_urlencoded::from_str::<ItemQuery>("sort=x").is_err());
+        assert!(serde_urlencoded::from_str::<ItemQuery>("order=x").is_err());
+        assert_eq!(q("sort=oldest").search(100).unwrap().sort, Sort::Oldest);
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod stats;
 mod write;
 
 pub use guideline::guidelines_cited;
-pub use query::{DateRange, Filters, FtsQuery, Hit, Matches, Search};
+pub use query::{DateRange, Filters, FtsQuery, Hit, Matches, Search, Sort};
 pub use stats::{StatsKey, StatsRow};
 pub use write::{FileInfo, IndexedLetter, ItemScores, ModelInfo, WriteReport};
 

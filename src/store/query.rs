@@ -378,12 +378,62 @@ const BM25_WEIGHTS: &str = "4.0, 1.0, 2.0";
 /// and sorts them instead (the same page either way).
 const WALK_BUDGET: std::time::Duration = std::time::Duration::from_millis(25);
 
-/// A search: filters, and the page of results wanted.
+/// A search: filters, the order, and the page of results wanted.
 #[derive(Debug, Clone)]
 pub struct Search {
     pub filters: Filters,
+    pub sort: Sort,
     pub limit: usize,
     pub offset: usize,
+}
+
+/// The order of a search's results. Ties go to the letter indexed first, then item order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// The best match first (BM25) with words; the newest decision first without.
+    #[default]
+    Best,
+    /// The newest decision first; letters without a decision date last.
+    Newest,
+    /// The oldest decision first; letters without a decision date last.
+    Oldest,
+    /// The highest P(Overturned) first (the model the database was scored with); unscored last.
+    Overturned,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 4] = [Sort::Best, Sort::Newest, Sort::Oldest, Sort::Overturned];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sort::Best => "best",
+            Sort::Newest => "newest",
+            Sort::Oldest => "oldest",
+            Sort::Overturned => "overturned",
+        }
+    }
+
+    /// The ORDER BY of a sort other than the default one.
+    fn order(self) -> &'static str {
+        match self {
+            Sort::Best | Sort::Newest => "l.decision_date DESC, l.id DESC, i.item",
+            Sort::Oldest => "l.decision_date IS NULL, l.decision_date, l.id, i.item",
+            Sort::Overturned => "s.p_overturned IS NULL, s.p_overturned DESC, l.id, i.item",
+        }
+    }
+}
+
+impl FromStr for Sort {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Sort, String> {
+        let s = s.trim().to_ascii_lowercase();
+        Sort::ALL
+            .into_iter()
+            .find(|o| o.name() == s)
+            .ok_or_else(|| {
+                format!("unknown order {s:?} (expected best, newest, oldest or overturned)")
+            })
+    }
 }
 
 /// One matching item.
@@ -415,9 +465,15 @@ pub struct Matches {
 }
 
 impl Store {
-    /// The matching items, best first with words (BM25), else newest decision first.
+    /// The matching items in the order of `q.sort`.
     pub fn search(&self, q: &Search) -> Result<Vec<Hit>> {
         let want = q.limit.saturating_add(q.offset);
+        let default = q.sort == Sort::Best || (q.sort == Sort::Newest && q.filters.words.is_none());
+        if !default {
+            // Every match is fetched and sorted (an index serves none of these orders with words).
+            let hits = self.page(&q.filters, None, want, false, Some(q.sort.order()))?;
+            return Ok(hits.into_iter().skip(q.offset).collect());
+        }
         if q.filters.words.is_some() {
             // Ranking every match is what costs (common words match most items): the best matches
             // are taken first, and when the filters keep enough of them, their order is the
@@ -448,11 +504,12 @@ impl Store {
             // Filters that keep many items fill a page within the newest letters: walk them in
             // date order and stop. Filters that keep few would walk the whole table, so the walk
             // is given up after a moment, for the planner's plan (fetch the matches, then sort).
-            if let Some(hits) = self.bounded(WALK_BUDGET, || self.page(f, None, limit, true))? {
+            let walk = || self.page(f, None, limit, true, None);
+            if let Some(hits) = self.bounded(WALK_BUDGET, walk)? {
                 return Ok(hits);
             }
         }
-        self.page(f, window, limit, false)
+        self.page(f, window, limit, false, None)
     }
 
     /// `run`'s result, or None when it takes longer than `budget` (it is then interrupted).
@@ -473,13 +530,15 @@ impl Store {
         }
     }
 
-    /// One page of results; `walk_dates`: letters newest first, each letter's items in order.
+    /// One page of results; `walk_dates`: letters newest first, each letter's items in order;
+    /// `order`: another order than the default one (best match, or newest).
     pub(super) fn page(
         &self,
         f: &Filters,
         window: Option<usize>,
         limit: usize,
         walk_dates: bool,
+        order: Option<&str>,
     ) -> Result<Vec<Hit>> {
         let (clause, mut values) = f.where_clause();
         let from = if walk_dates {
@@ -495,11 +554,12 @@ impl Store {
             values.extend(window.map(int));
         }
         // Newest first: NULLs sort last when descending.
-        let (rank, order) = if f.words.is_some() {
+        let (rank, default_order) = if f.words.is_some() {
             ("-f.rank", "f.rank, f.rowid")
         } else {
             ("NULL", "l.decision_date DESC, l.id DESC, i.item")
         };
+        let order = order.unwrap_or(default_order);
         values.push(int(limit));
         let sql = format!(
             "SELECT l.case_number, i.item, i.title, i.category, i.drug_class, i.treatment, \

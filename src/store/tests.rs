@@ -257,6 +257,7 @@ fn hostile_values_are_only_values() {
         let f = |f: Filters| {
             let s = Search {
                 filters: f,
+                sort: Sort::Best,
                 limit: 5,
                 offset: 0,
             };
@@ -368,6 +369,7 @@ fn a_window_of_the_best_matches_gives_the_exact_page() {
             }
             let all = Search {
                 filters: f.clone(),
+                sort: Sort::Best,
                 limit: 3,
                 offset: 2,
             };
@@ -398,8 +400,12 @@ fn both_plans_of_a_search_without_words_give_the_same_page() {
     ];
     for f in filters {
         for limit in [1, 3, 20] {
-            let walked = store.page(&f, None, limit, true).unwrap();
-            assert_eq!(walked, store.page(&f, None, limit, false).unwrap(), "{f:?}");
+            let walked = store.page(&f, None, limit, true, None).unwrap();
+            assert_eq!(
+                walked,
+                store.page(&f, None, limit, false, None).unwrap(),
+                "{f:?}"
+            );
             assert_eq!(store.search_page(&f, None, limit).unwrap(), walked);
         }
     }
@@ -418,4 +424,67 @@ fn both_plans_of_a_search_without_words_give_the_same_page() {
     let budget = std::time::Duration::from_millis(1);
     assert_eq!(store.bounded(budget, long).unwrap(), None);
     assert_eq!(store.counts().unwrap().0, 5);
+}
+
+/// Each order gives the same items as the default one, in its own order; letters without a date
+/// come last either way.
+#[test]
+fn searches_sort_by_date_and_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let batch: Vec<IndexedLetter> = seeds()
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut l = l.clone();
+            // Dates out of file order, and one letter without.
+            l.decision_date = (i != 2)
+                .then(|| crate::Date::new(2014 + (i as u16 * 3) % 5, 6, 1))
+                .flatten();
+            indexed(&l, i)
+        })
+        .collect();
+    store.write_batch(&batch).unwrap();
+    for words in [None, Some("injection OR therapy")] {
+        let search = |sort| {
+            let filters = Filters {
+                words: words.map(|w| w.parse().unwrap()),
+                ..Filters::default()
+            };
+            let q = Search {
+                filters,
+                sort,
+                limit: 100,
+                offset: 0,
+            };
+            store.search(&q).unwrap()
+        };
+        let key = |h: &Hit| (h.case_number.clone(), h.item);
+        let mut best: Vec<_> = search(Sort::Best).iter().map(key).collect();
+        best.sort();
+        assert!(best.len() > 3);
+        for sort in Sort::ALL {
+            let hits = search(sort);
+            let mut items: Vec<_> = hits.iter().map(key).collect();
+            items.sort();
+            assert_eq!(items, best, "{sort:?} {words:?}");
+            if !matches!(sort, Sort::Newest | Sort::Oldest) {
+                continue;
+            }
+            let dates: Vec<Option<&str>> =
+                hits.iter().map(|h| h.decision_date.as_deref()).collect();
+            let n = dates.iter().take_while(|d| d.is_some()).count();
+            assert!(
+                n > 0 && dates[n..].iter().all(Option::is_none),
+                "{sort:?}: {dates:?}"
+            );
+            let ordered = |w: &[Option<&str>]| match sort {
+                Sort::Oldest => w[0] <= w[1],
+                _ => w[0] >= w[1],
+            };
+            assert!(dates[..n].windows(2).all(ordered), "{sort:?}: {dates:?}");
+        }
+    }
+    assert_eq!("Overturned".parse::<Sort>(), Ok(Sort::Overturned));
+    assert!("sideways".parse::<Sort>().is_err());
 }

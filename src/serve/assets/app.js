@@ -5,7 +5,9 @@
 function sortable(table) {
   const heads = Array.from(table.tHead.rows[0].cells);
   heads.forEach((th, col) => {
-    th.addEventListener("click", () => {
+    th.addEventListener("click", (e) => {
+      // A link in the heading orders every match on the server instead.
+      if (e.target.closest("a")) return;
       const asc = th.dataset.sorted !== "asc";
       heads.forEach((h) => delete h.dataset.sorted);
       th.dataset.sorted = asc ? "asc" : "desc";
