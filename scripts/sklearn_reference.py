@@ -10,7 +10,7 @@ margins, which imr's outcome calibration must match. The Rust test `sklearn_refe
 
 Regenerate: python3 scripts/sklearn_reference.py   (needs `cargo build --release` and scikit-learn)
 
-The same script is the scikit-learn side of `scripts/bench` (pip install -r scripts/requirements.txt):
+The same script is the scikit-learn side of `scripts/bench` (pip install -r scripts/requirements-bench.txt):
   sklearn_reference.py quality ITEMS OOF GOLD   outcome and theme quality on imr's own folds (OOF from
                                                 `imr evaluate --oof`), ITEMS from `imr parse --items`
   sklearn_reference.py features ITEMS N         TF-IDF fit_transform of the rationales replicated N times

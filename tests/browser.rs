@@ -96,8 +96,8 @@ async fn browser(chromium: &Path, driver: &Path, dir: &Path, procs: &mut Killed)
     );
     let start = Instant::now();
     loop {
-        let c = ClientBuilder::rustls()
-            .unwrap()
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let c = ClientBuilder::new(connector)
             .capabilities(caps.clone())
             .connect(&format!("http://127.0.0.1:{port}"))
             .await;
