@@ -399,7 +399,7 @@ fn schema_versions_on_the_command_line() {
         &["stats", "--by", "year"][..],
         &["index"],
         &["search", "mri"],
-        &["train"],
+        &["train", "--out", "never.json"],
     ] {
         let out = imr(&[args, &["--db", s(&db)]].concat());
         assert_eq!(out.status.code(), Some(2), "{args:?}");

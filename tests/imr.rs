@@ -306,6 +306,24 @@ fn train_is_deterministic_and_predict_explains() {
     }
     let (a, b) = (std::fs::read(&m1).unwrap(), std::fs::read(&m2).unwrap());
     assert_eq!(a, b, "same input, same model file");
+    // Scored on its own training letters, a model says its figures are no test.
+    let o = imr(&[
+        "evaluate",
+        "--model",
+        m1.to_str().unwrap(),
+        "--data",
+        "data/letters",
+        flipped.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: these are the model's training items"),
+        "{}",
+        stderr(&o)
+    );
+    let s = &json_lines(&stdout(&o))[0];
+    assert!(s["training_overlap"].is_string(), "{s}");
     assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/5\""));
     let o = imr(&[
         "predict",
@@ -1398,8 +1416,18 @@ fn evaluate_model_writes_plots() {
         "--json",
     ]);
     assert!(oj.status.success(), "{}", stderr(&oj));
+    // Letters the default model was not trained on: no warning.
+    assert!(!stderr(&oj).contains("warning"), "{}", stderr(&oj));
     let lines = json_lines(&stdout(&oj));
     assert_eq!(lines.len(), 1);
+    assert!(lines[0]["training_overlap"].is_null());
+    // The built-in case model keeps its training letters as precedents, the samples among them.
+    let case = imr(&["evaluate", "--model", "case", "--data", "data/letters"]);
+    assert!(
+        stderr(&case).contains("5 of the 5 letters were among the model's training letters"),
+        "{}",
+        stderr(&case)
+    );
     let s = &lines[0];
     assert_eq!(
         (s["type"].as_str(), s["items"].as_u64()),
@@ -1859,6 +1887,10 @@ fn absurd_counts_are_usage_errors() {
             "is not in 2..=100",
         ),
         (
+            vec!["train", "--data", "data/letters"],
+            "the following required arguments were not provided:\n  --out <FILE>",
+        ),
+        (
             vec!["train", "--data", "data/letters", "--cv-folds", "1"],
             "must be 0 (no cross-validation) or 2 to 100",
         ),
@@ -2019,7 +2051,8 @@ fn params_file_changes_what_it_names_and_nothing_else() {
         ("evaluate", &bad, "bad.json: themes: invalid parameter threshold_shrink = 2: must be in [0, 1]"),
         ("evaluate", &case, "case.json: outcome: invalid parameter fields = rationale: the case view must not see the rationale"),
     ] {
-        let o = imr(&[cmd, "--data", "no/such", "--params", file.to_str().unwrap()]);
+        let out: &[&str] = if cmd == "train" { &["--out", "x.json"] } else { &[] };
+        let o = imr(&[&[cmd, "--data", "no/such", "--params", file.to_str().unwrap()], out].concat());
         assert_eq!(o.status.code(), Some(2), "{cmd}");
         assert!(stderr(&o).contains(what) && !stderr(&o).contains("no/such"), "{cmd}: {}", stderr(&o));
     }

@@ -68,6 +68,35 @@ pub struct Data {
     pub failed: usize,
 }
 
+/// Adds an item to the digest a model file records of its training items (`corpus_digest`): the
+/// same items, read the same way, give the same digest.
+pub fn digest_example(h: &mut sha2::Sha256, e: &Example) {
+    use sha2::Digest;
+    for part in [
+        e.case_number.as_str(),
+        &e.item.to_string(),
+        &e.decision.to_string(),
+        &e.text.title,
+        &e.text.rationale,
+        &e.text.guidelines,
+        &e.text.summary,
+        &e.text.facts.join(" "),
+    ] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+}
+
+/// The digest of [`digest_example`] over `examples`, as a model file writes it.
+pub fn corpus_digest<'a>(examples: impl IntoIterator<Item = &'a Example>) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for e in examples {
+        digest_example(&mut h, e);
+    }
+    format!("sha256:{:x}", h.finalize())
+}
+
 /// The letters as examples, joined to the gold file.
 pub fn load(letters: Letters<'_>, gold_path: Option<&Path>) -> Result<Data> {
     let mut examples = Vec::new();

@@ -296,6 +296,31 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     Ok(exit(read.failed))
 }
 
+/// Whether the letters are (some of) the model's training letters: the same items (the digest
+/// the model file records), or case numbers among its precedents (a case model keeps its
+/// training items as precedents). What to warn, or None.
+fn training_overlap(m: &imr::model::ModelFile, d: &data::Data) -> Option<String> {
+    if data::corpus_digest(&d.examples) == m.metadata.corpus_digest {
+        return Some("these are the model's training items (the same corpus digest)".into());
+    }
+    let trained: std::collections::HashSet<&str> = m
+        .precedents
+        .as_ref()?
+        .precedents()
+        .iter()
+        .map(|p| p.case_number.as_str())
+        .collect();
+    let mut cases: Vec<&str> = d.examples.iter().map(|e| e.case_number.as_str()).collect();
+    cases.dedup();
+    let seen = cases.iter().filter(|c| trained.contains(*c)).count();
+    (seen > 0).then(|| {
+        format!(
+            "{seen} of the {} letters were among the model's training letters",
+            cases.len()
+        )
+    })
+}
+
 /// `--model`: the trained model scored on the letters' items.
 fn evaluate_model(
     a: &EvaluateArgs,
@@ -304,6 +329,10 @@ fn evaluate_model(
     out: &mut impl Write,
 ) -> Result<ExitCode> {
     let (m, name) = data::load_model(Some(path))?;
+    let overlap = training_overlap(&m, d);
+    if let Some(o) = &overlap {
+        say!("imr: warning: {o}: these figures are not a test of {name}");
+    }
     let docs: Vec<&ItemText> = d.examples.iter().map(|e| &e.text).collect();
     let y: Vec<bool> = d
         .examples
@@ -365,6 +394,7 @@ fn evaluate_model(
     if a.json {
         let summary = json!({
             "type": "summary", "model": name, "items": d.examples.len(), "letters": d.letters,
+            "training_overlap": overlap,
             "outcome": outcome_map, "confusion": outcome.confusion,
             "themes": themes.as_ref().map(|t| json!({"micro_f1": t.micro_f1, "macro_f1": t.macro_f1, "per_theme": t.per_theme})),
         });

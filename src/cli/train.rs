@@ -46,8 +46,8 @@ pub struct TrainArgs {
     /// Training date written into the metadata (YYYY-MM-DD); default today (UTC).
     #[arg(long)]
     pub date: Option<imr::Date>,
-    /// Where to write the model.
-    #[arg(long, default_value = "models/model.json")]
+    /// Where to write the model file (required: a model is never written where you did not say).
+    #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
 }
 
@@ -65,19 +65,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
     let mut counter = CountedItems::counter(&featurizers, letters.expected_items()?);
     let (mut kinds, mut gold, mut digest) = (Vec::new(), Vec::new(), Sha256::new());
     let read = data::read_examples(letters, a.gold.as_deref(), params.view == View::Case, |e| {
-        for part in [
-            e.case_number.as_str(),
-            &e.item.to_string(),
-            &e.decision.to_string(),
-            &e.text.title,
-            &e.text.rationale,
-            &e.text.guidelines,
-            &e.text.summary,
-            &e.text.facts.join(" "),
-        ] {
-            digest.update(part.as_bytes());
-            digest.update([0u8]);
-        }
+        data::digest_example(&mut digest, &e);
         kinds.push(e.kind);
         if let Some(themes) = &e.themes {
             gold.push((e.text.clone(), themes.clone(), e.case_number.clone()));
