@@ -176,10 +176,18 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             ),
             runs,
             threshold: None,
-            theme_f1: s
-                .per_theme
-                .as_ref()
-                .map(|per| per.iter().map(|(k, t)| (k.clone(), t.f1)).collect()),
+            theme_f1: s.per_theme.as_ref().map(|per| {
+                per.iter()
+                    .map(|(k, t)| {
+                        let bar = imr::report::ThemeF1 {
+                            f1: t.f1,
+                            sd: Some(t.f1_sd),
+                            gold: t.support,
+                        };
+                        (k.clone(), bar)
+                    })
+                    .collect()
+            }),
         };
         report_plots(dir, &data)?;
     }
@@ -384,9 +392,19 @@ fn evaluate_model(
                 p: p.clone(),
             }],
             threshold: Some(m.outcome.threshold),
-            theme_f1: themes
-                .as_ref()
-                .map(|t| t.per_theme.iter().map(|(k, v)| (k.clone(), v.f1)).collect()),
+            theme_f1: themes.as_ref().map(|t| {
+                t.per_theme
+                    .iter()
+                    .map(|(k, v)| {
+                        let bar = imr::report::ThemeF1 {
+                            f1: v.f1,
+                            sd: None,
+                            gold: v.support,
+                        };
+                        (k.clone(), bar)
+                    })
+                    .collect()
+            }),
         };
         report_plots(dir, &data)?;
     }

@@ -4,4 +4,4 @@ mod groups;
 pub mod plots;
 
 pub use groups::{clip, group_plot_svg, write_group_plot, Group};
-pub use plots::{write_plots, PlotData, Run};
+pub use plots::{write_plots, Bin, PlotData, Run, ThemeF1};

@@ -33,8 +33,17 @@ pub struct PlotData {
     pub runs: Vec<Run>,
     /// The one model's decision threshold, for the confusion matrix's subtitle (None: each fold's own).
     pub threshold: Option<f64>,
-    /// Mean F1 per theme, where themes were evaluated.
-    pub theme_f1: Option<BTreeMap<String, f64>>,
+    /// F1 per theme, where themes were evaluated.
+    pub theme_f1: Option<BTreeMap<String, ThemeF1>>,
+}
+
+/// One theme's bar: its F1, the spread over folds (None for one held-out run), and how many gold
+/// items have it (a count per repeat in cross-validation).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThemeF1 {
+    pub f1: f64,
+    pub sd: Option<f64>,
+    pub gold: usize,
 }
 
 impl PlotData {
@@ -191,11 +200,24 @@ fn unit_chart<'a, DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
+    square_chart(area, x_desc, y_desc, 1.0)
+}
+
+/// A chart from 0 to `top` on both axes.
+fn square_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x_desc: &str,
+    y_desc: &str,
+    top: f64,
+) -> DrawResult<UnitChart<'a, DB>>
+where
+    DB::ErrorType: 'static,
+{
     let mut chart = ChartBuilder::on(area)
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size(60)
-        .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+        .build_cartesian_2d(0.0..top, 0.0..top)?;
     chart
         .configure_mesh()
         .x_desc(x_desc)
@@ -303,21 +325,47 @@ where
     legend(&mut chart, SeriesLabelPosition::LowerLeft)
 }
 
-/// (mean predicted, observed frequency, count) of ten equal-width bins, pooled over the runs.
-pub fn reliability(runs: &[Run], bins: usize) -> Vec<(f64, f64, usize)> {
-    let mut acc = vec![(0.0, 0.0, 0usize); bins];
-    for r in runs {
-        for (&y, &p) in r.y.iter().zip(&r.p) {
-            let b = ((p * bins as f64) as usize).min(bins - 1);
-            acc[b].0 += p;
-            acc[b].1 += f64::from(u8::from(y));
-            acc[b].2 += 1;
+/// One bin of the calibration diagram.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bin {
+    /// The mean predicted P(Overturned) of its items.
+    pub predicted: f64,
+    /// The share of them overturned, with its Wilson 95% interval.
+    pub observed: f64,
+    pub low: f64,
+    pub high: f64,
+    pub items: usize,
+}
+
+/// The predictions of every run, pooled, sorted by P(Overturned) and cut into `bins` bins of equal
+/// count (the first ones one larger where it does not divide): most predictions are near 0, and
+/// bins of equal width would leave most of the range with one or two items each.
+pub fn reliability(runs: &[Run], bins: usize) -> Vec<Bin> {
+    let (y, p) = pooled(runs);
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
+    let bins = bins.clamp(1, order.len().max(1));
+    let (size, extra) = (order.len() / bins, order.len() % bins);
+    let mut out = Vec::with_capacity(bins);
+    let mut at = 0;
+    for b in 0..bins {
+        let n = size + usize::from(b < extra);
+        let idx = &order[at..at + n];
+        at += n;
+        if n == 0 {
+            continue;
         }
+        let over = idx.iter().filter(|&&i| y[i]).count();
+        let (low, high) = crate::model::base_rates::wilson(over, n);
+        out.push(Bin {
+            predicted: idx.iter().map(|&i| p[i]).sum::<f64>() / n as f64,
+            observed: over as f64 / n as f64,
+            low,
+            high,
+            items: n,
+        });
     }
-    acc.into_iter()
-        .filter(|b| b.2 > 0)
-        .map(|(sp, sy, n)| (sp / n as f64, sy / n as f64, n))
-        .collect()
+    out
 }
 
 /// Every run's predictions in one list (the calibration and confusion charts pool the runs).
@@ -327,41 +375,75 @@ fn pooled(runs: &[Run]) -> (Vec<bool>, Vec<f64>) {
         .unzip()
 }
 
+/// Bins of the calibration diagram: enough items in each to read a rate.
+const CALIBRATION_BINS: usize = 10;
+
 fn calibration<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &PlotData) -> DrawResult<()>
 where
     DB::ErrorType: 'static,
 {
     let (y, p) = pooled(&d.runs);
     let title = format!("Calibration: Brier score {:.4}", brier(&y, &p));
-    let area = caption(
-        area,
-        &title,
-        &format!("{} (10 bins, runs pooled; marker area ~ items)", d.subtitle),
-    )?;
-    let mut chart = unit_chart(
+    let bins = reliability(&d.runs, CALIBRATION_BINS);
+    let sub = format!(
+        "{} ({} bins of ~{}, runs pooled; bars: 95% interval)",
+        d.subtitle,
+        bins.len(),
+        bins.first().map_or(0, |b| b.items)
+    );
+    let area = caption(area, &title, &sub)?;
+    // Up to the highest bin and its interval (a forecast's P rarely nears 1), in tenths.
+    let highest = bins
+        .iter()
+        .map(|b| b.high.max(b.predicted))
+        .fold(0.0, f64::max);
+    let top = ((highest * 1.1 * 10.0).ceil() / 10.0).clamp(0.1, 1.0);
+    let mut chart = square_chart(
         &area,
         "Mean predicted P(Overturned)",
         "Observed fraction Overturned",
+        top,
     )?;
     chart
-        .draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], BLACK.mix(0.3)))?
+        .draw_series(LineSeries::new([(0.0, 0.0), (top, top)], BLACK.mix(0.3)))?
         .label("perfectly calibrated")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.mix(0.3)));
-    let bins = reliability(&d.runs, 10);
-    let most = bins.iter().map(|b| b.2).max().unwrap_or(1) as f64;
     let color = PALETTE[0];
     chart
-        .draw_series(LineSeries::new(
-            bins.iter().map(|b| (b.0, b.1)),
-            color.stroke_width(2),
-        ))?
-        .label("model")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color.stroke_width(2)));
-    chart.draw_series(bins.iter().map(|b| {
-        Circle::new(
-            (b.0, b.1),
-            (3.0 + 9.0 * (b.2 as f64 / most).sqrt()) as i32,
-            color.filled(),
+        .draw_series(bins.iter().map(|b| {
+            PathElement::new(
+                [(b.predicted, b.low), (b.predicted, b.high)],
+                color.stroke_width(2),
+            )
+        }))?
+        .label("model (bin mean, 95% interval)")
+        .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+    chart.draw_series(
+        bins.iter()
+            .map(|b| Circle::new((b.predicted, b.observed), 4, color.filled())),
+    )?;
+    // Each bin's count beside its marker; bins drawn on one spot share one label.
+    let near = 0.05 * top;
+    let mut labels: Vec<(f64, f64, usize, usize)> = Vec::new();
+    for b in &bins {
+        match labels.last_mut() {
+            Some(l) if (b.predicted - l.0).abs() < near && (b.observed - l.1).abs() < near => {
+                l.2 += 1;
+                l.3 += b.items;
+            }
+            _ => labels.push((b.predicted, b.observed, 1, b.items)),
+        }
+    }
+    chart.draw_series(labels.iter().map(|&(x, y, k, n)| {
+        let text = if k == 1 {
+            format!("n={n}")
+        } else {
+            format!("{k} bins, n={n}")
+        };
+        Text::new(
+            text,
+            (x + 0.012 * top, y + 0.015 * top),
+            ("sans-serif", 13).into_font().color(&BLACK.mix(0.7)),
         )
     }))?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
@@ -412,24 +494,26 @@ where
                 .map_or(String::new(), |s| s.to_string()),
             _ => String::new(),
         })
+        // The usual layout: the actual Upheld row on top, so the correct cells are the diagonal.
         .y_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) => names
-                .get(*i as usize)
+                .get(1 - *i as usize)
                 .map_or(String::new(), |s| s.to_string()),
             _ => String::new(),
         })
         .draw()?;
-    let total: usize = m.iter().flatten().sum();
-    let most = m.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
     for (actual, row) in m.iter().enumerate() {
+        let in_row: usize = row.iter().sum();
         for (pred, &n) in row.iter().enumerate() {
-            let shade = 1.0 - 0.75 * (n as f64 / most);
+            // Shaded by the share of the actual class: each row reads as that class's recall.
+            let share = n as f64 / in_row.max(1) as f64;
+            let shade = 1.0 - 0.75 * share;
             let fill = RGBColor(
                 (255.0 * shade) as u8,
                 (255.0 * shade + 30.0 * (1.0 - shade)) as u8,
                 255,
             );
-            let (a, p) = (actual as i32, pred as i32);
+            let (a, p) = (1 - actual as i32, pred as i32);
             chart.draw_series([Rectangle::new(
                 [
                     (SegmentValue::Exact(p), SegmentValue::Exact(a)),
@@ -439,7 +523,7 @@ where
             )])?;
             let text_color = if shade < 0.5 { WHITE } else { BLACK };
             chart.draw_series([Text::new(
-                format!("{n} ({:.1}%)", 100.0 * n as f64 / total.max(1) as f64),
+                format!("{n} ({:.1}% of row)", 100.0 * share),
                 (SegmentValue::CenterOf(p), SegmentValue::CenterOf(a)),
                 ("sans-serif", 22).into_font().color(&text_color).pos(
                     plotters::style::text_anchor::Pos::new(
@@ -458,33 +542,46 @@ where
     DB::ErrorType: 'static,
 {
     let per = d.theme_f1.as_ref().expect("checked by the caller");
-    let mut rows: Vec<(&String, f64)> = per.iter().map(|(k, v)| (k, *v)).collect();
-    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    let area = caption(area, "F1 per rationale theme", &d.subtitle)?;
+    let mut rows: Vec<(&String, ThemeF1)> = per.iter().map(|(k, v)| (k, *v)).collect();
+    rows.sort_by(|a, b| b.1.f1.total_cmp(&a.1.f1).then(a.0.cmp(b.0)));
+    let spread = rows.iter().any(|r| r.1.sd.is_some());
+    let sub = if spread {
+        format!("{} (bars: 1 sd over folds; n: gold items)", d.subtitle)
+    } else {
+        format!("{} (n: gold items)", d.subtitle)
+    };
+    let area = caption(area, "F1 per rationale theme", &sub)?;
     let n = rows.len() as i32;
     let mut chart = ChartBuilder::on(&area)
         .margin(20)
         .x_label_area_size(50)
-        .y_label_area_size(230)
-        .build_cartesian_2d(0.0..1.0, (0..n - 1).into_segmented())?;
+        .y_label_area_size(260)
+        .build_cartesian_2d(0.0..1.15, (0..n - 1).into_segmented())?;
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .x_desc("F1 (mean over folds)")
+        .x_desc(if spread { "F1 (mean over folds)" } else { "F1" })
         .axis_desc_style(("sans-serif", 18))
         .label_style(("sans-serif", 15))
+        .x_label_formatter(&|x| {
+            if *x <= 1.0 {
+                format!("{x:.1}")
+            } else {
+                String::new()
+            }
+        })
         .y_labels(rows.len())
         .y_label_formatter(&|v| match v {
             // Row 0 at the bottom: the best theme on top.
             SegmentValue::CenterOf(i) => rows
                 .get((n - 1 - *i) as usize)
-                .map_or(String::new(), |r| r.0.clone()),
+                .map_or(String::new(), |r| format!("{} (n={})", r.0, r.1.gold)),
             _ => String::new(),
         })
         .draw()?;
-    for (k, (_, f1)) in rows.iter().enumerate() {
+    for (k, (_, t)) in rows.iter().enumerate() {
         let y = n - 1 - k as i32;
-        let f1 = if f1.is_finite() { *f1 } else { 0.0 };
+        let f1 = if t.f1.is_finite() { t.f1 } else { 0.0 };
         let mut bar = Rectangle::new(
             [
                 (0.0, SegmentValue::Exact(y)),
@@ -494,9 +591,21 @@ where
         );
         bar.set_margin(5, 5, 0, 0);
         chart.draw_series([bar])?;
+        let mut end = f1;
+        if let Some(sd) = t.sd.filter(|s| s.is_finite() && *s > 0.0) {
+            let (lo, hi) = ((f1 - sd).max(0.0), (f1 + sd).min(1.0));
+            end = hi;
+            chart.draw_series([PathElement::new(
+                [
+                    (lo, SegmentValue::CenterOf(y)),
+                    (hi, SegmentValue::CenterOf(y)),
+                ],
+                BLACK.stroke_width(2),
+            )])?;
+        }
         chart.draw_series([Text::new(
             format!("{f1:.2}"),
-            (f1.min(0.9) + 0.01, SegmentValue::CenterOf(y)),
+            (end + 0.01, SegmentValue::CenterOf(y)),
             ("sans-serif", 15).into_font(),
         )])?;
     }
@@ -508,26 +617,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reliability_bins_pool_runs() {
+    fn reliability_bins_hold_equal_counts_and_pool_runs() {
+        let run = |label: &str, y: Vec<bool>, p: Vec<f64>| Run {
+            label: label.into(),
+            predicted: p.iter().map(|&p| p > 0.5).collect(),
+            y,
+            p,
+        };
         let runs = vec![
-            Run {
-                label: "a".into(),
-                y: vec![false, true],
-                p: vec![0.05, 0.95],
-                predicted: vec![false, true],
-            },
-            Run {
-                label: "b".into(),
-                y: vec![false, false],
-                p: vec![0.15, 0.91],
-                predicted: vec![false, true],
-            },
+            run("a", vec![false, true, false], vec![0.05, 0.95, 0.01]),
+            run("b", vec![false, false, true], vec![0.15, 0.91, 0.02]),
         ];
-        let b = reliability(&runs, 10);
-        assert_eq!(b.len(), 3);
-        assert_eq!(b[0], (0.05, 0.0, 1));
-        assert!((b[2].0 - 0.93).abs() < 1e-12 && b[2].1 == 0.5 && b[2].2 == 2);
+        let b = reliability(&runs, 4);
+        // Six predictions in four bins: 2, 2, 1, 1.
+        assert_eq!(b.iter().map(|b| b.items).collect::<Vec<_>>(), [2, 2, 1, 1]);
+        assert!((b[0].predicted - 0.015).abs() < 1e-12 && b[0].observed == 0.5);
+        assert!((b[1].predicted - 0.10).abs() < 1e-12 && b[1].observed == 0.0);
+        assert!(b
+            .iter()
+            .all(|b| b.low <= b.observed && b.observed <= b.high));
+        assert!(b.windows(2).all(|w| w[0].predicted <= w[1].predicted));
+        assert_eq!(reliability(&runs, 100).len(), 6);
         let (y, p) = pooled(&runs);
-        assert!((brier(&y, &p) - (0.0025 + 0.0025 + 0.0225 + 0.8281) / 4.0).abs() < 1e-12);
+        assert_eq!((y.len(), p.len()), (6, 6));
     }
 }
