@@ -42,7 +42,7 @@ fn main() {
             };
             Example {
                 case_number: v["case_number"].as_str().unwrap_or_default().to_string(),
-                item: v["number"].as_u64().unwrap_or_default() as usize,
+                item: v["item"].as_u64().unwrap_or_default() as usize,
                 title: String::new(),
                 kind: imr::treatment::classify("", None),
                 decision,

@@ -189,7 +189,9 @@ pub struct Patient {
 /// One disputed treatment request and its decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DisputedItem {
-    /// 1-based position in the letter.
+    /// 1-based position in the letter: `item` in every output, as in the CSV, the scores and the
+    /// gold file (files written as `number` by imr before 0.2 are read too).
+    #[serde(rename = "item", alias = "number")]
     pub number: usize,
     /// The disputed item as the letter names it (for partial certifications, the remaining disputed portion).
     pub title: String,

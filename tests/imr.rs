@@ -32,7 +32,7 @@ fn seed_letters_parse_exactly() {
     assert_eq!(rows.len(), SEED_ITEMS.len());
     for (r, (seed, n, title, decision, start, end)) in rows.iter().zip(SEED_ITEMS) {
         assert!(r["case_number"].as_str().unwrap().starts_with(seed));
-        assert_eq!(r["number"], n);
+        assert_eq!(r["item"], n);
         assert_eq!(r["title"], title);
         assert_eq!(r["decision"], decision);
         let rat = r["rationale"].as_str().unwrap();
@@ -104,16 +104,13 @@ fn csv_rows_hold_what_items_json_holds() {
         for (row, item) in records[1..].iter().zip(&items) {
             assert_eq!(row.len(), header.len());
             for (col, cell) in header.iter().zip(row) {
-                let v = match col.as_str() {
-                    "item" => item.get("number"),
-                    c => match c.split_once('_') {
-                        Some((group @ ("reviewer" | "patient"), field))
-                            if item.get(c).is_none() =>
-                        {
-                            item[group].get(field)
-                        }
-                        _ => item.get(c),
-                    },
+                // The CSV flattens the reviewer and patient objects into reviewer_* and patient_*.
+                let c = col.as_str();
+                let v = match c.split_once('_') {
+                    Some((group @ ("reviewer" | "patient"), field)) if item.get(c).is_none() => {
+                        item[group].get(field)
+                    }
+                    _ => item.get(c),
                 };
                 let v =
                     v.unwrap_or_else(|| panic!("column {col} is no field of `imr parse --items`"));
@@ -131,7 +128,7 @@ fn csv_rows_hold_what_items_json_holds() {
                 assert_eq!(
                     cell, &expected,
                     "{dir} {} item {}: {col}",
-                    item["case_number"], item["number"]
+                    item["case_number"], item["item"]
                 );
             }
         }
@@ -877,6 +874,14 @@ fn predict_scores_parsed_items_and_undecided_requests() {
     let items = imr(&["parse", "--items", "data/letters"]).stdout;
     let o = imr_stdin(&["predict", "--items", "-", "--json"], &items);
     assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        stdout(&imr(&["predict", "--json", "data/letters"]))
+    );
+    // Files of older versions call the item `number`: read the same.
+    let old = String::from_utf8_lossy(&items).replace("\"item\":", "\"number\":");
+    assert!(old.contains("\"number\":"));
+    let o = imr_stdin(&["predict", "--items", "-", "--json"], old.as_bytes());
     assert_eq!(
         stdout(&o),
         stdout(&imr(&["predict", "--json", "data/letters"]))

@@ -22,7 +22,8 @@ pub struct ParseArgs {
     /// One JSON object per letter, one per line.
     #[arg(long, conflicts_with_all = ["items", "csv"])]
     pub json: bool,
-    /// One JSON object per disputed item (the letter's case fields plus the item's), one per line.
+    /// One JSON object per disputed item (the letter's case fields plus the item's), one per line; `item` is the
+    /// item's number in the letter, as in every output.
     #[arg(long, conflicts_with = "csv")]
     pub items: bool,
     /// CSV with a header row, one row per disputed item: the letter's fields, then the item's (`item` is its

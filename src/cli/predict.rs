@@ -29,8 +29,8 @@ pub struct PredictArgs {
     #[arg(long, conflicts_with = "inputs")]
     pub text: Option<String>,
     /// Score items given as JSON lines ("-" for stdin), with the fields of `imr parse --items`: title, rationale,
-    /// clinical_summary, claims_administrator_guideline, reviewer_guideline, and optionally case_number, number and
-    /// decision. A request not yet decided, for instance, scored by a case-view model.
+    /// clinical_summary, claims_administrator_guideline, reviewer_guideline, and optionally case_number, item
+    /// (`number` in older files) and decision. A request not yet decided, for instance, scored by a case-view model.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["inputs", "text"])]
     pub items: Option<PathBuf>,
     /// Terms to show for each side and each assigned theme: 0 to 1000 (0: scores only, no
@@ -565,6 +565,8 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
 #[derive(Debug, Deserialize)]
 struct ItemInput {
     case_number: Option<String>,
+    /// `item`, as `imr parse --items` writes it (`number` in files of older versions).
+    #[serde(rename = "item", alias = "number")]
     number: Option<usize>,
     #[serde(default)]
     title: String,
