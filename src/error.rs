@@ -5,7 +5,8 @@ use std::path::PathBuf;
 /// Errors of the `imr` library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    // The cause is in the message, not also a `source()`: a chain printer (anyhow's `{:#}`) would print it twice.
+    // The cause is in the message, not also a `source()`: a chain printer (anyhow's `{:#}`) would
+    // print it twice.
     #[error("{path}: cannot read: {cause}")]
     Io {
         path: PathBuf,

@@ -1,5 +1,5 @@
-//! Hand-annotated gold items (`items.jsonl`): decisions and rationale themes, joined to letters on case number
-//! and item number.
+//! Hand-annotated gold items (`items.jsonl`): decisions and rationale themes, joined to letters on
+//! case number and item number.
 
 use crate::error::{Error, Result};
 use crate::letter::{Decision, Letter};
@@ -14,8 +14,8 @@ pub struct GoldItem {
     pub item: usize,
     pub title: String,
     pub decision: Decision,
-    /// Empty or absent: not annotated for themes (the codebook gives every item at least one), so the item is left
-    /// out of the theme models rather than taken as a negative for every theme.
+    /// Empty or absent: not annotated for themes (the codebook gives every item at least one), so
+    /// the item is left out of the theme models rather than taken as a negative for every theme.
     #[serde(default)]
     pub themes: Vec<String>,
 }
@@ -45,7 +45,8 @@ impl Gold {
                     continue;
                 }
             };
-            // A second line for one item would silently replace the first: two annotations, or a mistyped number.
+            // A second line for one item would silently replace the first: two annotations, or a
+            // mistyped number.
             if let Some(first) = lines.insert((g.case_number.clone(), g.item), n) {
                 bad.push((
                     n,

@@ -193,7 +193,8 @@ pub struct DisputedItem {
     /// gold file (files written as `number` by imr before 0.2 are read too).
     #[serde(rename = "item", alias = "number")]
     pub number: usize,
-    /// The disputed item as the letter names it (for partial certifications, the remaining disputed portion).
+    /// The disputed item as the letter names it (for partial certifications, the remaining disputed
+    /// portion).
     pub title: String,
     /// What kind of treatment the title requests (category, drug class, normalised name).
     #[serde(flatten)]

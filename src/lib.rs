@@ -1,21 +1,23 @@
-//! `imr`: read California workers' compensation IMR Final Determination Letters and learn from them.
+//! `imr`: read California workers' compensation IMR Final Determination Letters and learn from
+//! them.
 //!
 //! The pipeline, one module per stage:
 //! 1. [`parse`]: letters (PDF or text) into typed [`Letter`]s with their [`DisputedItem`]s;
-//! 2. [`analysis`] (tokenize, normalize, stem: the `Analyzer`) and [`features`] (fields, codebook cues, sparse
-//!    `TfIdf`);
-//! 3. [`model`]: the sparse logistic estimator, the `OutcomeModel` (P(Overturned)) and the `ThemeModels`, saved as
-//!    one versioned `ModelFile`, which scores new items as `Prediction`s;
+//! 2. [`analysis`] (tokenize, normalize, stem: the `Analyzer`) and [`features`] (fields, codebook
+//!    cues, sparse `TfIdf`);
+//! 3. [`model`]: the sparse logistic estimator, the `OutcomeModel` (P(Overturned)) and the
+//!    `ThemeModels`, saved as one versioned `ModelFile`, which scores new items as `Prediction`s;
 //! 4. [`eval`] (grouped, stratified cross-validation and its metrics) and [`report`] (plots).
 //!
 //! [`precedent`] finds the past decisions most like a request, with the sentence that gave each
 //! one's reason.
 //!
-//! [`gold`] reads the hand-annotated items that the theme models learn from; [`model::ParamsFile`] reads
-//! settings changed in a JSON file (`--params`) over the shipped ones, checked as the builders check them.
+//! [`gold`] reads the hand-annotated items that the theme models learn from; [`model::ParamsFile`]
+//! reads settings changed in a JSON file (`--params`) over the shipped ones, checked as the
+//! builders check them.
 //!
-//! From letters to a fitted outcome model and its scores, on the sample letters (`imr train` does the same with
-//! cross-validation, calibration, theme models and a model file):
+//! From letters to a fitted outcome model and its scores, on the sample letters (`imr train` does
+//! the same with cross-validation, calibration, theme models and a model file):
 //!
 //! ```
 //! use imr::model::{examples, OutcomeModel, OutcomeParams, View};
@@ -59,5 +61,6 @@ pub mod treatment;
 
 pub use error::{Error, Result};
 pub use letter::{Date, Decision, DisputedItem, Letter, Patient, Priority, Reviewer, Sex};
-/// `check()` of every `*Params` builder (linfa's trait), so a caller needs no direct linfa dependency.
+/// `check()` of every `*Params` builder (linfa's trait), so a caller needs no direct linfa
+/// dependency.
 pub use linfa::ParamGuard;

@@ -1,8 +1,10 @@
-//! linfa's hyperparameter pattern, written once: an unchecked builder `XParams(XValidParams)` with one setter per
-//! field, `check()` through `ParamGuard` (the crate's `Error`), and `From<XValidParams>` back to the builder.
+//! linfa's hyperparameter pattern, written once: an unchecked builder `XParams(XValidParams)` with
+//! one setter per field, `check()` through `ParamGuard` (the crate's `Error`), and
+//! `From<XValidParams>` back to the builder.
 
-/// `checked_params!(XParams => XValidParams, validate_fn; field: Type, ...)`: the setters of the listed fields,
-/// `From<XValidParams>`, and `ParamGuard` with `validate_fn(&XValidParams) -> Result<()>` as the check.
+/// `checked_params!(XParams => XValidParams, validate_fn; field: Type, ...)`: the setters of the
+/// listed fields, `From<XValidParams>`, and `ParamGuard` with `validate_fn(&XValidParams) ->
+/// Result<()>` as the check.
 macro_rules! checked_params {
     ($params:ident => $valid:ident, $validate:path; $($field:ident: $ty:ty),* $(,)?) => {
         impl $params {

@@ -1,4 +1,5 @@
-//! The `imr` command line. All work happens in `cli`; this file only maps the outcome to an exit code.
+//! The `imr` command line. All work happens in `cli`; this file only maps the outcome to an exit
+//! code.
 
 mod cli;
 

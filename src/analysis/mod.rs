@@ -1,8 +1,9 @@
-//! Stage 2a: text analysis. A tokenizer and a chain of filters, one small file per stage, built with
-//! [`Analyzer::builder`] the way tantivy builds its `TextAnalyzer`.
+//! Stage 2a: text analysis. A tokenizer and a chain of filters, one small file per stage, built
+//! with [`Analyzer::builder`] the way tantivy builds its `TextAnalyzer`.
 //!
-//! Every token keeps its byte offsets into the source text; filters change a token's text or flags, or drop it,
-//! but never move its offsets, so a feature can always point back at the words as written.
+//! Every token keeps its byte offsets into the source text; filters change a token's text or flags,
+//! or drop it, but never move its offsets, so a feature can always point back at the words as
+//! written.
 
 mod negation;
 mod normalize;

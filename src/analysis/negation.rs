@@ -12,7 +12,8 @@ pub struct NegationMarker {
 #[derive(Default)]
 struct Role {
     terminator: bool,
-    /// Cues beginning with this word, as word sequences, longest first so "lack of" wins over "lack".
+    /// Cues beginning with this word, as word sequences, longest first so "lack of" wins over
+    /// "lack".
     cues: Vec<Vec<String>>,
 }
 

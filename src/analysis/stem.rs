@@ -1,4 +1,5 @@
-//! Snowball English stemming (rust-stemmers) of word tokens; domain tokens (levels, doses, dates) are kept.
+//! Snowball English stemming (rust-stemmers) of word tokens; domain tokens (levels, doses, dates)
+//! are kept.
 
 use super::{Token, TokenFilter};
 use compact_str::CompactString;
@@ -6,8 +7,9 @@ use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 
 thread_local! {
-    /// Word -> stem (None: the word is its own stem). Snowball is the costliest stage and a corpus repeats its
-    /// words, so each thread remembers what it stemmed. Only English exists, so the word alone is the key.
+    /// Word -> stem (None: the word is its own stem). Snowball is the costliest stage and a corpus
+    /// repeats its words, so each thread remembers what it stemmed. Only English exists, so the
+    /// word alone is the key.
     static STEMS: RefCell<FxHashMap<CompactString, Option<CompactString>>> = RefCell::new(FxHashMap::default());
 }
 

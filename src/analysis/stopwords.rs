@@ -3,7 +3,8 @@
 use super::{Token, TokenFilter};
 use rustc_hash::FxHashSet;
 
-/// A compact English list (articles, pronouns, auxiliaries, prepositions); negation words are not on it.
+/// A compact English list (articles, pronouns, auxiliaries, prepositions); negation words are not
+/// on it.
 pub(crate) const ENGLISH: &[&str] = &[
     "a",
     "about",
@@ -131,8 +132,9 @@ pub struct StopWords {
 }
 
 impl StopWords {
-    /// `keep` lists negation cues: the negating word of a cue ("not", "lack" of "lack of") is never removed;
-    /// its function words ("of", "to") may be, as the negation scope is marked before this filter runs.
+    /// `keep` lists negation cues: the negating word of a cue ("not", "lack" of "lack of") is never
+    /// removed; its function words ("of", "to") may be, as the negation scope is marked before this
+    /// filter runs.
     pub fn new(words: Vec<String>, keep: &[String]) -> Self {
         let keep: FxHashSet<String> = keep
             .iter()

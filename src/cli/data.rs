@@ -152,7 +152,8 @@ pub fn read_examples(
         anyhow::bail!("no letters could be read from {}", letters.describe());
     }
     if let Some(g) = gold_path {
-        // Items still train: the outcome's labels are the letters' own; the themes may belong to another item.
+        // Items still train: the outcome's labels are the letters' own; the themes may belong to
+        // another item.
         const SHOWN: usize = 5;
         for (case, item, gold, letter) in mismatches.iter().take(SHOWN) {
             say!(
@@ -192,9 +193,9 @@ pub fn read_examples(
     })
 }
 
-/// The model file at `path`, a built-in model by name (`default`, `case`), or the default built-in model; with the
-/// name to report it by. A name is a bare word, as rustc's `--target` takes a built-in name or a `.json` file:
-/// `./case` is the file.
+/// The model file at `path`, a built-in model by name (`default`, `case`), or the default built-in
+/// model; with the name to report it by. A name is a bare word, as rustc's `--target` takes a
+/// built-in name or a `.json` file: `./case` is the file.
 pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
     let Some(p) = path else {
         return Ok((ModelFile::builtin()?, BUILTIN_NAME.to_string()));

@@ -16,8 +16,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Evaluate with cross-validation (stratified by outcome, grouped by letter, analyzer and TF-IDF refitted in
-/// every fold), or score a trained model (--model) on labelled letters.
+/// Evaluate with cross-validation (stratified by outcome, grouped by letter, analyzer and TF-IDF
+/// refitted in every fold), or score a trained model (--model) on labelled letters.
 ///
 /// Exit status: 0 on success, 1 when some letters could not be read, 2 on error.
 #[derive(Debug, clap::Args)]
@@ -32,7 +32,8 @@ pub struct EvaluateArgs {
     /// Gold items with themes, to evaluate the theme models too.
     #[arg(long)]
     pub gold: Option<PathBuf>,
-    /// Score this trained model instead of cross-validating: a file, or a built-in model (default, case).
+    /// Score this trained model instead of cross-validating: a file, or a built-in model (default,
+    /// case).
     #[arg(long, value_name = "FILE|NAME")]
     pub model: Option<PathBuf>,
     /// The text the outcome model sees [default: rationale, or the params file's outcome.view].
@@ -53,12 +54,13 @@ pub struct EvaluateArgs {
     /// Skip the verdict-masked ablation of the rationale view (halves the time).
     #[arg(long)]
     pub no_ablation: bool,
-    /// Write plots here (ROC, precision-recall, calibration, confusion matrix, per-theme F1; SVG and PNG).
+    /// Write plots here (ROC, precision-recall, calibration, confusion matrix, per-theme F1; SVG
+    /// and PNG).
     #[arg(long, value_name = "DIR")]
     pub plots: Option<PathBuf>,
-    /// Write every out-of-fold prediction here, one JSON object per line (repeat, fold, case, item, title,
-    /// decision, p_overturned, predicted decision, predicted themes, every theme's score, gold themes): the folds themselves, for error
-    /// analysis or another tool.
+    /// Write every out-of-fold prediction here, one JSON object per line (repeat, fold, case, item,
+    /// title, decision, p_overturned, predicted decision, predicted themes, every theme's score,
+    /// gold themes): the folds themselves, for error analysis or another tool.
     #[arg(long, value_name = "FILE", conflicts_with = "model")]
     pub oof: Option<PathBuf>,
     /// One JSON object per line: one per fold, then {"type": "summary", ...}.
@@ -473,7 +475,8 @@ fn evaluate_model(
     Ok(exit(d.failed))
 }
 
-/// The pooled out-of-fold figures (what the plots draw) and the quintiles, labelled apart from the fold means.
+/// The pooled out-of-fold figures (what the plots draw) and the quintiles, labelled apart from the
+/// fold means.
 fn write_pooled(out: &mut impl Write, s: &imr::eval::cv::CvSummary) -> Result<()> {
     let Some(p) = &s.pooled else { return Ok(()) };
     writeln!(

@@ -1,6 +1,6 @@
-//! `imr forecast`: P(Overturned) for a request before IMR decides it, from what exists then (the request, the
-//! clinical summary, the claims administrator's guideline, the structured facts), with its 90% range, the base
-//! rate of its kind, and the terms behind it.
+//! `imr forecast`: P(Overturned) for a request before IMR decides it, from what exists then (the
+//! request, the clinical summary, the claims administrator's guideline, the structured facts), with
+//! its 90% range, the base rate of its kind, and the terms behind it.
 
 use super::predict::{
     needs_whole_input, read_items, request_text, score_rows, AllRows, Format, Row, Show,
@@ -13,23 +13,24 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// Forecast requests not yet decided: P(Overturned) with a 90% range, the base rate of the request's kind, and
-/// the terms pushing each way. An item the model cannot read (nonsense, another language, no title) gets no
-/// number but a reason.
+/// Forecast requests not yet decided: P(Overturned) with a 90% range, the base rate of the
+/// request's kind, and the terms pushing each way. An item the model cannot read (nonsense, another
+/// language, no title) gets no number but a reason.
 ///
-/// Input: one request from the flags (--title and the others), requests as JSON lines (--items; the fields
-/// of `imr parse --items`, see data/requests.jsonl), or decided letters: a backtest that reads only their
-/// pre-decision parts and shows their decisions beside the forecast. The structured facts (--age, --sex,
-/// --priority, the dates, --partly-certified, --items-disputed) are read by a case model trained with the
-/// `facts` field; the built-in one reads the text alone (docs/experiments.md).
-/// Exit status: 0 on success, 1 when some letters or lines could not be read (the others are forecast),
-/// 2 on error.
+/// Input: one request from the flags (--title and the others), requests as JSON lines (--items; the
+/// fields of `imr parse --items`, see data/requests.jsonl), or decided letters: a backtest that
+/// reads only their pre-decision parts and shows their decisions beside the forecast. The
+/// structured facts (--age, --sex, --priority, the dates, --partly-certified, --items-disputed) are
+/// read by a case model trained with the `facts` field; the built-in one reads the text alone
+/// (docs/experiments.md). Exit status: 0 on success, 1 when some letters or lines could not be read
+/// (the others are forecast), 2 on error.
 #[derive(Debug, clap::Args)]
 pub struct ForecastArgs {
     /// A case-view model file, or a built-in model name [default: case, compiled in].
     #[arg(long, value_name = "FILE|NAME")]
     pub model: Option<PathBuf>,
-    /// Decided letters (files or directories) to backtest on: only their pre-decision parts are read.
+    /// Decided letters (files or directories) to backtest on: only their pre-decision parts are
+    /// read.
     #[arg(conflicts_with_all = ["title", "items"])]
     pub inputs: Vec<PathBuf>,
     /// The request as utilization review denied it ("Norco 10/325mg #60").
@@ -62,14 +63,15 @@ pub struct ForecastArgs {
     /// How many requests the application disputes, this one included.
     #[arg(long, value_name = "N", requires = "title", value_parser = super::counts(1, 1000))]
     pub items_disputed: Option<usize>,
-    /// Requests as JSON lines ("-": stdin), with the fields of `imr parse --items` (see data/requests.jsonl).
+    /// Requests as JSON lines ("-": stdin), with the fields of `imr parse --items` (see
+    /// data/requests.jsonl).
     #[arg(long, value_name = "FILE")]
     pub items: Option<PathBuf>,
     /// Terms to show for each side: 0 to 1000.
     #[arg(long, default_value_t = 5, value_parser = super::counts(0, super::MAX_TOP))]
     pub top: usize,
-    /// The K past decisions most like each request (from the model's training items): case, item, title,
-    /// decision, date, similarity and the sentence that said why; 0 to 100.
+    /// The K past decisions most like each request (from the model's training items): case, item,
+    /// title, decision, date, similarity and the sentence that said why; 0 to 100.
     #[arg(long, value_name = "K", default_value_t = 0, value_parser = super::counts(0, 100))]
     pub similar: usize,
     /// Look for the past decisions (--similar, `imr similar`) in this database, made by
@@ -200,8 +202,8 @@ fn one_request(a: &ForecastArgs, title: &str) -> Result<Row> {
     })
 }
 
-/// Every item of the letters, with only what existed before the decision: no rationale, no reviewer's
-/// guideline. The letter's decision stays beside the forecast, to compare.
+/// Every item of the letters, with only what existed before the decision: no rationale, no
+/// reviewer's guideline. The letter's decision stays beside the forecast, to compare.
 fn backtest_rows(paths: &[PathBuf]) -> Result<(Vec<Row>, usize)> {
     let (letters, failed) = super::parse::read_reporting(paths)?;
     let mut rows = Vec::new();

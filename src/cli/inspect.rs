@@ -10,8 +10,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Show what a model file holds: its training data and metadata, the CV run at training time, and for the outcome
-/// model and each theme model its threshold and the terms with the largest coefficients.
+/// Show what a model file holds: its training data and metadata, the CV run at training time, and
+/// for the outcome model and each theme model its threshold and the terms with the largest
+/// coefficients.
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
     #[arg(long, value_name = "FILE|NAME", help = super::data::MODEL_HELP, long_help = format!("{} [default: default, compiled in]", super::data::MODEL_HELP))]
@@ -22,14 +23,14 @@ pub struct InspectArgs {
     /// One JSON object.
     #[arg(long)]
     pub json: bool,
-    /// Print only the settings the model was trained with, as a params file: `imr train --params` with it, the
-    /// same data, seed and date trains the same file again.
+    /// Print only the settings the model was trained with, as a params file: `imr train --params`
+    /// with it, the same data, seed and date trains the same file again.
     #[arg(long, conflicts_with_all = ["json", "top"])]
     pub settings: bool,
 }
 
-/// One term and its coefficient; `term` is the analysed form (stemmed, negation-marked), `field` where it is
-/// counted ("cue" for a codebook cue).
+/// One term and its coefficient; `term` is the analysed form (stemmed, negation-marked), `field`
+/// where it is counted ("cue" for a codebook cue).
 #[derive(Debug, Serialize)]
 struct Weight {
     field: &'static str,

@@ -41,8 +41,8 @@ pub struct Cli {
 }
 
 /// What one letter file may cost, on every command that reads letters. PDFs are extracted in worker
-/// processes (one per thread), so a file that crashes the PDF reader, hangs it or blows up its memory is
-/// reported by name and the rest of the batch goes on.
+/// processes (one per thread), so a file that crashes the PDF reader, hangs it or blows up its
+/// memory is reported by name and the rest of the batch goes on.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReadLimits {
     /// Seconds one PDF may take to extract before its worker is stopped and the file reported.
@@ -89,7 +89,8 @@ const WORKER_MODE: &str = "pdf-worker";
 static READ_LIMITS: std::sync::OnceLock<ReadLimits> = std::sync::OnceLock::new();
 
 fn read_limits() -> &'static ReadLimits {
-    // Set by `main` from the command line before any command runs; the library's defaults otherwise.
+    // Set by `main` from the command line before any command runs; the library's defaults
+    // otherwise.
     READ_LIMITS.get_or_init(|| ReadLimits {
         pdf_timeout: imr::parse::DEFAULT_TIMEOUT.as_secs(),
         pdf_memory: imr::parse::DEFAULT_WORKER_MEMORY >> 20,
@@ -112,7 +113,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     Inspect(inspect::InspectArgs),
     Params(params::ParamsArgs),
-    /// Print a shell completion script for imr (e.g. `imr completions bash > ~/.local/share/bash-completion/completions/imr`).
+    /// Print a shell completion script for imr (e.g. `imr completions bash >
+    /// ~/.local/share/bash-completion/completions/imr`).
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -149,7 +151,8 @@ fn cv_folds(s: &str) -> Result<usize, String> {
 pub const EXIT_SOME_FAILED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
-/// One CSV record (RFC 4180): a field with a comma, quote or line break is quoted, its quotes doubled.
+/// One CSV record (RFC 4180): a field with a comma, quote or line break is quoted, its quotes
+/// doubled.
 fn csv_record<S: AsRef<str>>(out: &mut impl Write, fields: &[S]) -> std::io::Result<()> {
     for (i, f) in fields.iter().enumerate() {
         let f = f.as_ref();
@@ -238,7 +241,8 @@ fn closed_pipe(e: &anyhow::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
-    /// clap's own checks of the argument definitions (conflicting names, a global `-j` against a command's flags).
+    /// clap's own checks of the argument definitions (conflicting names, a global `-j` against a
+    /// command's flags).
     #[test]
     fn cli_definition_is_consistent() {
         use clap::CommandFactory;

@@ -1,4 +1,5 @@
-//! `imr params`: the training settings, as a params file (`--params` of `imr train` and `imr evaluate`).
+//! `imr params`: the training settings, as a params file (`--params` of `imr train` and `imr
+//! evaluate`).
 
 use anyhow::{Context, Result};
 use imr::model::{OutcomeValidParams, ParamsFile, ResolvedParams, ThemeValidParams, View};
@@ -6,9 +7,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Print the training settings of the outcome and theme models as JSON: the shipped ones, or with --params FILE
-/// that file's changes merged over them and checked. A starting point for a params file, and a check of one before
-/// a long run (`imr inspect --settings` prints those a model file was trained with).
+/// Print the training settings of the outcome and theme models as JSON: the shipped ones, or with
+/// --params FILE that file's changes merged over them and checked. A starting point for a params
+/// file, and a check of one before a long run (`imr inspect --settings` prints those a model file
+/// was trained with).
 ///
 /// A params file holds only what it changes, in the shape printed here, e.g.
 /// {"outcome": {"logistic": {"c": 3}}, "themes": {"threshold_shrink": 0}}.
@@ -48,8 +50,9 @@ fn settings(
     Ok((file, outcome, themes))
 }
 
-/// The settings `imr train` and `imr evaluate` fit with: the outcome model's, and the theme models' when there is
-/// a gold file. A params file is read and checked whole (its themes section too), before any letter.
+/// The settings `imr train` and `imr evaluate` fit with: the outcome model's, and the theme models'
+/// when there is a gold file. A params file is read and checked whole (its themes section too),
+/// before any letter.
 pub fn resolve(
     path: Option<&Path>,
     view: Option<View>,

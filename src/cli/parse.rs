@@ -11,8 +11,8 @@ use std::process::ExitCode;
 
 /// Parse IMR letters (PDF or text) into typed disputed items.
 ///
-/// Exit status: 0 when every file parsed, 1 when any file failed or a directory held no letter file (each is
-/// reported on stderr and the other files are still written), 2 on a usage or I/O error.
+/// Exit status: 0 when every file parsed, 1 when any file failed or a directory held no letter file
+/// (each is reported on stderr and the other files are still written), 2 on a usage or I/O error.
 #[derive(Debug, clap::Args)]
 pub struct ParseArgs {
     /// Letter files (.pdf, .txt) or directories, searched recursively; `-` reads one letter (PDF or
@@ -22,12 +22,13 @@ pub struct ParseArgs {
     /// One JSON object per letter, one per line.
     #[arg(long, conflicts_with_all = ["items", "csv"])]
     pub json: bool,
-    /// One JSON object per disputed item (the letter's case fields plus the item's), one per line; `item` is the
-    /// item's number in the letter, as in every output.
+    /// One JSON object per disputed item (the letter's case fields plus the item's), one per line;
+    /// `item` is the item's number in the letter, as in every output.
     #[arg(long, conflicts_with = "csv")]
     pub items: bool,
-    /// CSV with a header row, one row per disputed item: the letter's fields, then the item's (`item` is its
-    /// number, as in `imr predict --csv`, so the two join on case_number and item); licensure states joined by "; ".
+    /// CSV with a header row, one row per disputed item: the letter's fields, then the item's
+    /// (`item` is its number, as in `imr predict --csv`, so the two join on case_number and item);
+    /// licensure states joined by "; ".
     #[arg(long)]
     pub csv: bool,
 }
@@ -111,7 +112,8 @@ struct ItemRow<'a> {
     priority: Option<imr::Priority>,
     reviewer: &'a imr::Reviewer,
     patient: &'a imr::Patient,
-    /// The letter's, on each of its items: a row holds everything a model reads (`imr predict --items`).
+    /// The letter's, on each of its items: a row holds everything a model reads (`imr predict
+    /// --items`).
     clinical_summary: Option<&'a str>,
     #[serde(flatten)]
     item: &'a DisputedItem,
@@ -136,10 +138,10 @@ impl<'a> ItemRow<'a> {
     }
 }
 
-/// Reads letters, reporting every bad file on stderr; returns the good ones and the number that failed. A
-/// directory without a letter file counts as one failure (a wrong path, most likely), and so does every
-/// entry of a walk that cannot be used (an unreadable directory, a FIFO named like a letter); a path that does
-/// not exist is an error.
+/// Reads letters, reporting every bad file on stderr; returns the good ones and the number that
+/// failed. A directory without a letter file counts as one failure (a wrong path, most likely), and
+/// so does every entry of a walk that cannot be used (an unreadable directory, a FIFO named like a
+/// letter); a path that does not exist is an error.
 pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
     let mut letters = Vec::new();
     let failed = read_reporting_each(paths, |l| {

@@ -1,4 +1,5 @@
-//! `imr predict`: score new letters or rationales with a trained model, with the terms that drove each score.
+//! `imr predict`: score new letters or rationales with a trained model, with the terms that drove
+//! each score.
 
 use super::parse::read_reporting;
 use anyhow::{bail, Context, Result};
@@ -12,13 +13,13 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Score disputed items: P(Overturned), predicted decision, themes, and the top terms for each side.
+/// Score disputed items: P(Overturned), predicted decision, themes, and the top terms for each
+/// side.
 ///
-/// Input: letters and directories, or --text, or rationales on stdin (one per line) when no input is given.
-/// A line of --items or stdin that cannot be read (not UTF-8, not JSON, wrong fields, over 16 MiB)
-/// is reported with its line number and the others are scored.
-/// Exit status: 0 on success, 1 when some letters or lines could not be read (the others are
-/// scored), 2 on error.
+/// Input: letters and directories, or --text, or rationales on stdin (one per line) when no input
+/// is given. A line of --items or stdin that cannot be read (not UTF-8, not JSON, wrong fields,
+/// over 16 MiB) is reported with its line number and the others are scored. Exit status: 0 on
+/// success, 1 when some letters or lines could not be read (the others are scored), 2 on error.
 #[derive(Debug, clap::Args)]
 pub struct PredictArgs {
     #[arg(long, value_name = "FILE|NAME", help = super::data::MODEL_HELP, long_help = format!("{} [default: default, compiled in]", super::data::MODEL_HELP))]
@@ -28,9 +29,10 @@ pub struct PredictArgs {
     /// Score this rationale text.
     #[arg(long, conflicts_with = "inputs")]
     pub text: Option<String>,
-    /// Score items given as JSON lines ("-" for stdin), with the fields of `imr parse --items`: title, rationale,
-    /// clinical_summary, claims_administrator_guideline, reviewer_guideline, and optionally case_number, item
-    /// (`number` in older files) and decision. A request not yet decided, for instance, scored by a case-view model.
+    /// Score items given as JSON lines ("-" for stdin), with the fields of `imr parse --items`:
+    /// title, rationale, clinical_summary, claims_administrator_guideline, reviewer_guideline, and
+    /// optionally case_number, item (`number` in older files) and decision. A request not yet
+    /// decided, for instance, scored by a case-view model.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["inputs", "text"])]
     pub items: Option<PathBuf>,
     /// Terms to show for each side and each assigned theme: 0 to 1000 (0: scores only, no
@@ -43,15 +45,17 @@ pub struct PredictArgs {
     /// CSV with a header row.
     #[arg(long)]
     pub csv: bool,
-    /// Quality review of decided letters: each item's stated decision beside a verdict-masked model's reading
-    /// of its reasoning (default model: masked), flagging strong disagreements with the sentences behind them.
+    /// Quality review of decided letters: each item's stated decision beside a verdict-masked
+    /// model's reading of its reasoning (default model: masked), flagging strong disagreements with
+    /// the sentences behind them.
     #[arg(long, conflicts_with = "text")]
     pub check: bool,
-    /// With --check: flag items whose disagreement (P(the other decision)) is at least this, 0 to 1.
+    /// With --check: flag items whose disagreement (P(the other decision)) is at least this, 0 to
+    /// 1.
     #[arg(long, default_value_t = 0.8, requires = "check", value_parser = probability)]
     pub check_level: f64,
-    /// The K past decisions most like each item: from the model's training items, or the built-in case
-    /// model's when the model keeps none; 0 to 100.
+    /// The K past decisions most like each item: from the model's training items, or the built-in
+    /// case model's when the model keeps none; 0 to 100.
     #[arg(long, value_name = "K", default_value_t = 0, value_parser = super::counts(0, 100))]
     pub similar: usize,
 }
@@ -201,8 +205,9 @@ pub(super) fn score_rows(
     let Some(first) = first else {
         bail!("no item to score");
     };
-    // An item with none of the text the model's view reads gets no score (its row says why); say what that
-    // view reads (a case-view model given rationale text, a letter item without a rationale).
+    // An item with none of the text the model's view reads gets no score (its row says why); say
+    // what that view reads (a case-view model given rationale text, a letter item without a
+    // rationale).
     let view = model.outcome.view;
     let names = view
         .fields()
@@ -232,9 +237,9 @@ pub(super) fn score_rows(
     ids.sort_unstable();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let scorer = model.scorer()?;
-    // Scored in chunks and written as they come: memory follows the chunk, not the input, and output starts at
-    // once. Each item's scores and explanations depend on it alone (tested in model::predict), so the chunking
-    // changes nothing in the output.
+    // Scored in chunks and written as they come: memory follows the chunk, not the input, and
+    // output starts at once. Each item's scores and explanations depend on it alone (tested in
+    // model::predict), so the chunking changes nothing in the output.
     let pb = super::progress::bar(0, "predict");
     unread(&first);
     write_header(&mut out, format, &ids, check.is_some())?;
@@ -402,7 +407,8 @@ fn write_prediction(
 }
 
 fn write_csv(out: &mut impl Write, ids: &[String], p: &Prediction, check: bool) -> Result<()> {
-    // Numbers in full (shortest round-trip) precision, so that a ranking read from the CSV is the model's.
+    // Numbers in full (shortest round-trip) precision, so that a ranking read from the CSV is the
+    // model's.
     let words = |v: &[TermWeight]| {
         v.iter()
             .map(|t| t.text.clone())
@@ -541,7 +547,8 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
     if top == 0 {
         return Ok(());
     }
-    // A side or theme without a term (an item of unknown words, a theme set by the decision rule) gets no line.
+    // A side or theme without a term (an item of unknown words, a theme set by the decision rule)
+    // gets no line.
     let sides = [
         ("towards Overturned", &p.top_overturned),
         ("towards Upheld", &p.top_upheld),
@@ -551,8 +558,8 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
         .chain(p.theme_evidence.iter().map(|(id, v)| (id.as_str(), v)))
     {
         if !v.is_empty() {
-            // Quoted as Rust strings: a quote or a line break inside a matched cue is escaped, so each
-            // term's bounds and the table's lines stay readable.
+            // Quoted as Rust strings: a quote or a line break inside a matched cue is escaped, so
+            // each term's bounds and the table's lines stay readable.
             let words: Vec<String> = v.iter().map(|t| format!("{:?}", t.text)).collect();
             writeln!(out, "{:indent$}{label}: {}", "", words.join(" "))?;
         }
@@ -560,8 +567,9 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
     Ok(())
 }
 
-/// One `--items` row: the fields of `imr parse --items` that a model reads (others are ignored). The structured
-/// facts (patient, priority, dates, a partial certification) feed the case view's forecast.
+/// One `--items` row: the fields of `imr parse --items` that a model reads (others are ignored).
+/// The structured facts (patient, priority, dates, a partial certification) feed the case view's
+/// forecast.
 #[derive(Debug, Deserialize)]
 struct ItemInput {
     case_number: Option<String>,
@@ -684,8 +692,9 @@ pub(super) fn needs_whole_input(model: &imr::model::ModelFile) -> bool {
             .is_some_and(|t| t.features.fields.contains(&facts))
 }
 
-/// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the others kept.
-/// Read a batch at a time, each batch's lines parsed on all cores; with `whole`, all at once.
+/// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the
+/// others kept. Read a batch at a time, each batch's lines parsed on all cores; with `whole`, all
+/// at once.
 pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())

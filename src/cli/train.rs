@@ -13,11 +13,12 @@ use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Train the outcome model (labels: the letters' own decisions) and, with --gold, one model per theme.
+/// Train the outcome model (labels: the letters' own decisions) and, with --gold, one model per
+/// theme.
 ///
-/// The same input, seed and --date give the same model file byte for byte.
-/// Exit status: 0 on success, 1 when some letters could not be read (the model is still written from the
-/// others), 2 on error.
+/// The same input, seed and --date give the same model file byte for byte. Exit status: 0 on
+/// success, 1 when some letters could not be read (the model is still written from the others), 2
+/// on error.
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
     /// Letter files or directories.

@@ -1,5 +1,6 @@
-//! Repeated, stratified, letter-grouped cross-validation of the outcome and theme models. The analyzer, the
-//! TF-IDF and the models are refitted inside every fold, on that fold's training items only.
+//! Repeated, stratified, letter-grouped cross-validation of the outcome and theme models. The
+//! analyzer, the TF-IDF and the models are refitted inside every fold, on that fold's training
+//! items only.
 
 use super::folds::{stratified_group_kfold, Split};
 use super::metrics::{BinaryMetrics, MeanSd, Prf, ThemeMetrics};
@@ -21,10 +22,11 @@ pub struct CvConfig {
     pub seed: u64,
     /// Also evaluate the rationale view with its verdict sentences masked.
     pub ablation: bool,
-    /// Folds are fitted in parallel while the items' term counts have at most this many non-zeros, and one at a
-    /// time past it. Parallel folds hold one training matrix per thread; one at a time, the solver's row blocks
-    /// use the threads instead: at 44,144 rationales, 5-fold CV peak RSS 263 -> 186-210 MB for 2.8 -> 2.9-3.2 s
-    /// (`scripts/bench-features`). The results are the same either way.
+    /// Folds are fitted in parallel while the items' term counts have at most this many non-zeros,
+    /// and one at a time past it. Parallel folds hold one training matrix per thread; one at a
+    /// time, the solver's row blocks use the threads instead: at 44,144 rationales, 5-fold CV peak
+    /// RSS 263 -> 186-210 MB for 2.8 -> 2.9-3.2 s (`scripts/bench-features`). The results are the
+    /// same either way.
     #[serde(default = "default_parallel_folds_max_nnz")]
     pub parallel_folds_max_nnz: usize,
 }
@@ -80,7 +82,8 @@ pub struct FoldResult {
     /// The same outcome model with the verdict sentences masked (rationale view only).
     pub outcome_masked: Option<BinaryMetrics>,
     pub themes: Option<ThemeMetrics>,
-    /// Themes this fold's training items held too few examples of to fit (scored as never assigned).
+    /// Themes this fold's training items held too few examples of to fit (scored as never
+    /// assigned).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub untrained_themes: Vec<String>,
 }
@@ -95,8 +98,8 @@ pub struct OofPrediction {
     /// The fold model's decision (P(Overturned) against its threshold).
     pub predicted: Decision,
     pub themes: Option<Vec<String>>,
-    /// Every theme's probability, in the `theme_ids` order given to [`cross_validate`]; NaN for a theme this
-    /// fold could not fit.
+    /// Every theme's probability, in the `theme_ids` order given to [`cross_validate`]; NaN for a
+    /// theme this fold could not fit.
     pub theme_scores: Option<Vec<f64>>,
 }
 
@@ -122,13 +125,14 @@ pub struct CvSummary {
     /// Each theme's precision, recall and F1 over the folds.
     #[serde(default)]
     pub per_theme: Option<BTreeMap<String, ThemeSummary>>,
-    /// Over each repeat's out-of-fold scores at once (what the plots draw, a curve a repeat), then the mean
-    /// over repeats, where `outcome` is a mean over folds: `roc_auc`, `pr_auc`, `brier`, `base_brier` (always
-    /// forecasting the Overturned share) and `brier_skill` (1 - brier / base_brier).
+    /// Over each repeat's out-of-fold scores at once (what the plots draw, a curve a repeat), then
+    /// the mean over repeats, where `outcome` is a mean over folds: `roc_auc`, `pr_auc`, `brier`,
+    /// `base_brier` (always forecasting the Overturned share) and `brier_skill` (1 - brier /
+    /// base_brier).
     #[serde(default, deserialize_with = "some_metrics_or_null")]
     pub pooled: Option<BTreeMap<String, f64>>,
-    /// Every repeat's out-of-fold scores at once, in five bins of equal size, lowest first: how near each
-    /// bin's mean score is to its Overturned share.
+    /// Every repeat's out-of-fold scores at once, in five bins of equal size, lowest first: how
+    /// near each bin's mean score is to its Overturned share.
     #[serde(default)]
     pub quintiles: Vec<Bin>,
 }
@@ -172,8 +176,9 @@ pub fn pooled(y: &[bool], p: &[f64]) -> (BTreeMap<String, f64>, Vec<Bin>) {
     (metrics, bins)
 }
 
-/// One theme's precision, recall and F1: mean and sd over the folds where each is defined (NaN, null in JSON,
-/// where none is: a theme that no fold had in its gold or its predictions), and its gold items.
+/// One theme's precision, recall and F1: mean and sd over the folds where each is defined (NaN,
+/// null in JSON, where none is: a theme that no fold had in its gold or its predictions), and its
+/// gold items.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ThemeSummary {
     #[serde(deserialize_with = "f64_or_null")]
@@ -213,8 +218,8 @@ fn f64_or_null<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::E
     Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
-/// JSON has no NaN: serde_json writes an undefined metric as null, so a model file's CV summary reads null back
-/// as NaN (a file that `imr train` wrote must load).
+/// JSON has no NaN: serde_json writes an undefined metric as null, so a model file's CV summary
+/// reads null back as NaN (a file that `imr train` wrote must load).
 fn metrics_or_null<'de, D: Deserializer<'de>>(
     d: D,
 ) -> std::result::Result<BTreeMap<String, f64>, D::Error> {
@@ -275,8 +280,9 @@ fn summarise<T>(
     (mean, sd)
 }
 
-/// Every fold needs test letters, and every training side both outcomes: so at least `folds` letters, and each
-/// decision in at least two letters (the folds put such letters in different folds). Returns the letter count.
+/// Every fold needs test letters, and every training side both outcomes: so at least `folds`
+/// letters, and each decision in at least two letters (the folds put such letters in different
+/// folds). Returns the letter count.
 fn check_data(groups: &[String], y: &[bool], folds: usize) -> Result<usize> {
     let letters = |want: bool| {
         groups
@@ -310,8 +316,8 @@ fn check_data(groups: &[String], y: &[bool], folds: usize) -> Result<usize> {
     Ok(all)
 }
 
-/// What cross-validation reads of each item once its texts are counted: its letter, decision and gold
-/// themes, and its term counts by each featurizer the run needs. Built from examples
+/// What cross-validation reads of each item once its texts are counted: its letter, decision and
+/// gold themes, and its term counts by each featurizer the run needs. Built from examples
 /// ([`CountedItems::count`]) or item by item from a stream ([`CountedItems::counter`]), so the
 /// texts need not all be held at once.
 pub struct CountedItems {
@@ -452,7 +458,8 @@ impl CountedItems {
     }
 }
 
-/// Runs the cross-validation. Themes are evaluated where `theme_params` is given, on the items with gold themes.
+/// Runs the cross-validation. Themes are evaluated where `theme_params` is given, on the items with
+/// gold themes.
 pub fn cross_validate(
     examples: &[Example],
     outcome_params: &OutcomeValidParams,
@@ -490,8 +497,9 @@ pub fn cross_validate_counted(
     let groups = &items.case_numbers;
     let y: Vec<bool> = items.decisions.iter().map(|d| d.is_overturned()).collect();
     let letters = check_data(groups, &y, cfg.folds)?;
-    // The analyzer learns nothing from data, so every item is analysed once per feature set; the TF-IDF
-    // vocabulary and IDF, and the models, are fitted inside each fold on its training rows only.
+    // The analyzer learns nothing from data, so every item is analysed once per feature set; the
+    // TF-IDF vocabulary and IDF, and the models, are fitted inside each fold on its training rows
+    // only.
     let counts = &items.counts;
     let masked_params = featurizers.masked.as_ref().map(|(mp, _)| mp);
     let masked_counts = items.masked.as_ref();
@@ -607,8 +615,8 @@ pub fn cross_validate_counted(
             splits.iter().map(run).collect::<Result<_>>()?
         };
     let (folds, oof): (Vec<FoldResult>, Vec<Vec<OofPrediction>>) = results.into_iter().unzip();
-    // Each repeat's out-of-fold scores score every item once: pooled per repeat (a curve of the plots), then
-    // the mean over repeats; the quintiles take every repeat's scores at once.
+    // Each repeat's out-of-fold scores score every item once: pooled per repeat (a curve of the
+    // plots), then the mean over repeats; the quintiles take every repeat's scores at once.
     let of_repeat = |rep: Option<usize>| -> (Vec<bool>, Vec<f64>) {
         oof.iter()
             .flatten()
@@ -820,7 +828,8 @@ mod tests {
             assert!(sc[..3].iter().all(|p| (0.0..=1.0).contains(p)) && sc[3].is_nan());
             assert!(!o.themes.as_ref().unwrap().contains(&"absent".to_string()));
         }
-        // Its F1 is undefined in every fold: NaN, written as null, read back as NaN (a model file keeps this summary).
+        // Its F1 is undefined in every fold: NaN, written as null, read back as NaN (a model file
+        // keeps this summary).
         let absent = r.summary.per_theme.as_ref().unwrap()["absent"];
         assert!(absent.f1.is_nan() && absent.precision.is_nan() && absent.support == 0);
         let json = serde_json::to_string(&r.summary).unwrap();

@@ -1,11 +1,12 @@
 //! Cross-validation splits: stratified by outcome, grouped by letter, shuffled by a seed.
 //!
-//! linfa's `Dataset::fold` is unshuffled, unstratified and ungrouped; one letter's items share a reviewer and
-//! boilerplate, so splitting them across train and test would leak.
+//! linfa's `Dataset::fold` is unshuffled, unstratified and ungrouped; one letter's items share a
+//! reviewer and boilerplate, so splitting them across train and test would leak.
 
 use std::collections::BTreeMap;
 
-/// SplitMix64: a tiny, fully specified generator, so a seed gives the same folds on every platform and release.
+/// SplitMix64: a tiny, fully specified generator, so a seed gives the same folds on every platform
+/// and release.
 #[derive(Debug, Clone)]
 pub struct SplitMix64(u64);
 
@@ -38,8 +39,8 @@ pub struct Split {
     pub test: Vec<usize>,
 }
 
-/// `k` folds of items grouped by `groups[i]` (no group on both sides), balancing the positives of `labels`
-/// across folds; `repeats` reshuffles, each from its own stream of the seed.
+/// `k` folds of items grouped by `groups[i]` (no group on both sides), balancing the positives of
+/// `labels` across folds; `repeats` reshuffles, each from its own stream of the seed.
 pub fn stratified_group_kfold(
     groups: &[String],
     labels: &[bool],

@@ -45,8 +45,9 @@ impl BinaryMetrics {
         );
         let (prec, rec) = (div(tp, tp + fp), div(tp, tp + fneg));
         let (prec0, rec0) = (div(tn, tn + fneg), div(tn, tn + fp));
-        // As scikit-learn: balanced accuracy averages the recall of the classes that occur in the labels, macro-F1
-        // the F1 of those in the labels or the predictions (letters all Upheld, all predicted so: 1, not 0.5).
+        // As scikit-learn: balanced accuracy averages the recall of the classes that occur in the
+        // labels, macro-F1 the F1 of those in the labels or the predictions (letters all Upheld,
+        // all predicted so: 1, not 0.5).
         let in_labels = [tn + fp > 0.0, fneg + tp > 0.0];
         let in_either = [in_labels[0] || fneg > 0.0, in_labels[1] || fp > 0.0];
         let mean_over = |present: [bool; 2], v: [f64; 2]| {
@@ -252,8 +253,9 @@ impl ThemeMetrics {
             fp_all += fp;
             fn_all += fneg;
             let prf = if support == 0 && fp == 0.0 {
-                // Neither in the gold nor predicted in this fold: the scores are undefined, not 0 (scikit-learn
-                // also leaves such a label out of its macro average). Means over folds skip them.
+                // Neither in the gold nor predicted in this fold: the scores are undefined, not 0
+                // (scikit-learn also leaves such a label out of its macro average). Means over
+                // folds skip them.
                 Prf {
                     precision: f64::NAN,
                     recall: f64::NAN,
@@ -319,7 +321,8 @@ mod tests {
 
     #[test]
     fn matches_sklearn_on_a_small_case() {
-        // sklearn: roc_auc_score([0,0,1,1],[0.1,0.4,0.35,0.8]) = 0.75; average_precision_score = 0.8333...
+        // sklearn: roc_auc_score([0,0,1,1],[0.1,0.4,0.35,0.8]) = 0.75; average_precision_score =
+        // 0.8333...
         let y = [false, false, true, true];
         let p = [0.1, 0.4, 0.35, 0.8];
         assert!((roc_auc(&y, &p) - 0.75).abs() < 1e-12);
@@ -332,8 +335,9 @@ mod tests {
         assert!((m.log_loss - 0.472_287_953_809_176_15).abs() < 1e-9);
     }
 
-    /// scikit-learn's balanced_accuracy_score and f1_score(average="macro") where a class is missing:
-    /// ([0,0,0,0], [0,0,0,0]) 1.0 and 1.0; ([0,0,1,1], [0,0,0,0]) 0.5 and 0.3333; ([0,0], [0,1]) 0.5 and 0.3333.
+    /// scikit-learn's balanced_accuracy_score and f1_score(average="macro") where a class is
+    /// missing: ([0,0,0,0], [0,0,0,0]) 1.0 and 1.0; ([0,0,1,1], [0,0,0,0]) 0.5 and 0.3333; ([0,0],
+    /// [0,1]) 0.5 and 0.3333.
     #[test]
     fn a_missing_class_is_averaged_as_sklearn_does() {
         let cases: [(&[bool], &[f64], f64, f64); 3] = [

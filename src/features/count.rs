@@ -1,8 +1,10 @@
-//! Term counting: documents as interned term ids and counts, the input of TF-IDF fitting and transforming.
+//! Term counting: documents as interned term ids and counts, the input of TF-IDF fitting and
+//! transforming.
 //!
-//! Counting is where the feature pipeline spends its time and memory, so it never builds a `String` per term
-//! occurrence: each parallel chunk interns its words, then its n-grams as tuples of word ids (integer keys), and
-//! only the distinct terms of the whole batch are ever spelled out as strings.
+//! Counting is where the feature pipeline spends its time and memory, so it never builds a `String`
+//! per term occurrence: each parallel chunk interns its words, then its n-grams as tuples of word
+//! ids (integer keys), and only the distinct terms of the whole batch are ever spelled out as
+//! strings.
 
 use rustc_hash::FxHashMap;
 
@@ -15,8 +17,9 @@ pub struct TermCounts {
     index: FxHashMap<String, u32>,
     indptr: Vec<usize>,
     ids: Vec<u32>,
-    /// Per (document, term): its count, one byte each, as nearly every count is small; `u8::MAX` means the
-    /// count is in `overflow`. Counts are the largest buffer after the ids, and fitting holds them at its peak.
+    /// Per (document, term): its count, one byte each, as nearly every count is small; `u8::MAX`
+    /// means the count is in `overflow`. Counts are the largest buffer after the ids, and fitting
+    /// holds them at its peak.
     counts: Vec<u8>,
     overflow: FxHashMap<usize, u32>,
 }
@@ -142,8 +145,8 @@ impl TermCounts {
         &self.terms
     }
 
-    /// Document `i` as (distinct term ids, their counts); ids ascending after [`TermCounts::push`], in no set
-    /// order after a bulk count.
+    /// Document `i` as (distinct term ids, their counts); ids ascending after [`TermCounts::push`],
+    /// in no set order after a bulk count.
     pub fn doc(&self, i: usize) -> impl ExactSizeIterator<Item = (u32, u32)> + '_ {
         (self.indptr[i]..self.indptr[i + 1])
             .map(|k| (self.ids[k], count_at(&self.counts, &self.overflow, k)))
@@ -160,7 +163,8 @@ impl TermCounts {
     }
 }
 
-/// A term as word ids: the field's position in the configuration and up to four words (`u32::MAX` pads).
+/// A term as word ids: the field's position in the configuration and up to four words (`u32::MAX`
+/// pads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct GramKey {
     pub field: u8,
@@ -182,7 +186,8 @@ pub(crate) struct LocalCounts {
 }
 
 impl LocalCounts {
-    /// The local id of a word; negated words are spelled with the prefix, so they are different words.
+    /// The local id of a word; negated words are spelled with the prefix, so they are different
+    /// words.
     pub fn word(&mut self, text: &str, negated: bool, prefix: &str) -> u32 {
         let map = if negated {
             &mut self.negated_ids
@@ -216,8 +221,8 @@ impl LocalCounts {
         id
     }
 
-    /// Frees the lookup maps once the chunk is done: only the lists are needed to merge, and chunks wait for
-    /// the merge in memory.
+    /// Frees the lookup maps once the chunk is done: only the lists are needed to merge, and chunks
+    /// wait for the merge in memory.
     pub fn seal(mut self) -> Self {
         self.word_ids = FxHashMap::default();
         self.negated_ids = FxHashMap::default();
@@ -226,7 +231,8 @@ impl LocalCounts {
         self
     }
 
-    /// Ends a document given its terms' local ids (with repeats); counted here, in the parallel part.
+    /// Ends a document given its terms' local ids (with repeats); counted here, in the parallel
+    /// part.
     pub fn finish_doc(&mut self, ids: Vec<u32>) {
         self.docs.push(count_sorted(ids));
     }
@@ -276,7 +282,8 @@ impl Merger {
             })
             .collect();
         for mut doc in local.docs {
-            // Global ids are distinct as local ones were; no need to sort them (consumers don't rely on order).
+            // Global ids are distinct as local ones were; no need to sort them (consumers don't
+            // rely on order).
             for (id, _) in doc.iter_mut() {
                 *id = gram_map[*id as usize];
             }
@@ -284,8 +291,8 @@ impl Merger {
         }
     }
 
-    /// Reserves room for the rest of a batch run, from the non-zeros per document seen so far: doubling the
-    /// largest buffers would briefly hold them twice.
+    /// Reserves room for the rest of a batch run, from the non-zeros per document seen so far:
+    /// doubling the largest buffers would briefly hold them twice.
     pub fn reserve_for(&mut self, total_docs: usize) {
         let done = self.out.len();
         if done == 0 || total_docs <= done {

@@ -1,11 +1,13 @@
-//! Codebook cues: phrases that `../shared/themes.md` names as typical of each rationale theme, matched in the
-//! rationale and given to the theme models as features (`c:<name>`, one per match). Word n-grams see "no red
-//! flag" only where those exact stems are adjacent; a cue pattern also catches its variants ("red flag
-//! conditions", "no significant change since the previous MRI") from a few hundred labelled items.
+//! Codebook cues: phrases that `../shared/themes.md` names as typical of each rationale theme,
+//! matched in the rationale and given to the theme models as features (`c:<name>`, one per match).
+//! Word n-grams see "no red flag" only where those exact stems are adjacent; a cue pattern also
+//! catches its variants ("red flag conditions", "no significant change since the previous MRI")
+//! from a few hundred labelled items.
 //!
-//! A cue is matched either anywhere in the rationale or only in its case sentences ([`CueScope`]): a rationale
-//! first quotes its guideline ("MTUS recommends ... after failure of first-line treatment") and then applies it to
-//! the case ("there is no documentation that first-line treatment failed"); only the second is a reason.
+//! A cue is matched either anywhere in the rationale or only in its case sentences ([`CueScope`]):
+//! a rationale first quotes its guideline ("MTUS recommends ... after failure of first-line
+//! treatment") and then applies it to the case ("there is no documentation that first-line
+//! treatment failed"); only the second is a reason.
 
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -24,7 +26,8 @@ pub enum CueScope {
     /// The whole rationale.
     #[default]
     Rationale,
-    /// The rationale's sentences about the case: every sentence but those that only restate a guideline.
+    /// The rationale's sentences about the case: every sentence but those that only restate a
+    /// guideline.
     CaseSentences,
 }
 
@@ -38,8 +41,8 @@ pub struct Cue {
     pub scope: CueScope,
 }
 
-/// A sentence that only restates a guideline: it names a guideline source and nothing of the case (patient,
-/// records, request, provider).
+/// A sentence that only restates a guideline: it names a guideline source and nothing of the case
+/// (patient, records, request, provider).
 pub fn is_guideline_sentence(sentence: &str) -> bool {
     static GUIDE: OnceLock<Regex> = OnceLock::new();
     static CASE: OnceLock<Regex> = OnceLock::new();
@@ -348,9 +351,10 @@ fn side_literals(hir: &regex_syntax::hir::Hir, kind: ExtractKind) -> Option<Vec<
 /// The codebook's cues, built once: their patterns are compiled only when a text needs them.
 static CODEBOOK: LazyLock<Vec<Cue>> = LazyLock::new(codebook);
 
-/// The span of a match as explanations show it: without the context a pattern matches before its cue, the tail of
-/// a word or punctuation (`(^|[^t] )medically necessary` matches "s medically necessary" in "is medically
-/// necessary", to leave out "not medically necessary"). Only what is shown changes, not what matches.
+/// The span of a match as explanations show it: without the context a pattern matches before its
+/// cue, the tail of a word or punctuation (`(^|[^t] )medically necessary` matches "s medically
+/// necessary" in "is medically necessary", to leave out "not medically necessary"). Only what is
+/// shown changes, not what matches.
 fn shown(text: &str, r: Range<usize>) -> Range<usize> {
     let m = &text[r.clone()];
     let mut start = r.start;
@@ -389,12 +393,13 @@ pub fn codebook_themes() -> Vec<String> {
     ids
 }
 
-/// The cues of the codebook's "typical cues" column, one or more per theme, widened to the wordings the letters use,
-/// matched in the case sentences. A theme's first cue is its phrase list; a `<theme>.<variant>` cue asks for a
-/// negation or absence before the theme's concept in the same sentence ("no documentation of functional
-/// improvement"), which the phrase list alone cannot tell from a guideline's "functional improvement", or names a
-/// narrower wording. One cue looks at the whole rationale: `not_recommended.evidence`, the guideline's own verdict
-/// on the treatment ("experimental", "not been shown to", "not recommended."), which is a reason even as a quote.
+/// The cues of the codebook's "typical cues" column, one or more per theme, widened to the wordings
+/// the letters use, matched in the case sentences. A theme's first cue is its phrase list; a
+/// `<theme>.<variant>` cue asks for a negation or absence before the theme's concept in the same
+/// sentence ("no documentation of functional improvement"), which the phrase list alone cannot tell
+/// from a guideline's "functional improvement", or names a narrower wording. One cue looks at the
+/// whole rationale: `not_recommended.evidence`, the guideline's own verdict on the treatment
+/// ("experimental", "not been shown to", "not recommended."), which is a reason even as a quote.
 pub fn codebook() -> Vec<Cue> {
     // Absence or negation, then (within one sentence) what is absent.
     const NEG: &str = r"\b(no|not|lack(ing|ed)?|without|absence|absent|fail(s|ed)? to|unable to|nor|neither|insufficient|inadequate|missing)\b";
@@ -407,7 +412,8 @@ pub fn codebook() -> Vec<Cue> {
     };
     vec![
         c("not_recommended", r"not (be )?recommended|experimental|investigational|insufficient (scientific )?evidence|no (high[- ]grade|quality|good) (scientific )?evidence|not an effective|lack of (scientific )?evidence|limited evidence|not supported by|under ?study|should be avoided|no recommendations?|do(es)? not recommend|not been shown|unproven|little (to no )?(research|evidence)|not indicated"),
-        // The guideline's own verdict on the treatment, wherever it is quoted: the reason is the quote itself.
+        // The guideline's own verdict on the treatment, wherever it is quoted: the reason is the
+        // quote itself.
         Cue {
             name: "not_recommended.evidence".into(),
             pattern: r#"experimental|investigational|under ?study|unproven|not (been )?(proven|shown) (to|effective)|not an effective|(insufficient|little|no high[- ]grade|no (good|quality)) (scientific |to no )?(evidence|research|studies|literature)|insufficient studies|no recommendations? (of|for)|should be avoided|["“”]not recommended|not recommended( due to|\.|,| because| for body| for (the )?(hand|elbow|knee|wrist|shoulder|hip)\b)|does not recommend [a-z ]{0,30} except"#.into(),
@@ -415,7 +421,8 @@ pub fn codebook() -> Vec<Cue> {
         },
         c("criteria_not_met", r"criteria (are|were|have|has) not|not (been )?(clearly )?documented|no documentation|do(es)? not (clearly )?document|must be documented|no evidence of|not established|no (objective|specific) (findings|evidence)|(do(es)?|did) not meet|requirements? .{0,30}not (been )?met|(physical )?exam(ination)? (findings )?(did not|does not|fail)"),
         c("criteria_not_met.findings", &format!("{NEG}[^.]{{0,100}}(radiculopathy|nerve (compromise|impairment|dysfunction)|neurologic(al)? (deficit|dysfunction|findings)|diagnosis|physical exam|objective findings|indication)")),
-        // Findings the records show absent or normal: the criterion the guideline asks for is not there.
+        // Findings the records show absent or normal: the criterion the guideline asks for is not
+        // there.
         c("criteria_not_met.exam", r"unremarkable|normal (strength|exam|sensation|reflexes|neuro)|negative (impingement|straight|test|for)|no (signs|symptoms|findings|evidence) (suggestive|consistent|indicative|of (nerve|neuro|radic|instab))|(not|no) (present|consistent with)|does not present with|fails? to document|did not (have|show|reveal|document) (significant|any)|no significant (findings|deficits|nerve|neuro|objective|abnorm)|does not (indicate|support) (concerns|that)|(do|does|did) not (meet|satisfy)|not in accordance"),
         c("no_red_flags", r"red[- ]flag|no (significant )?change|no new|progressive neurologic|worsening|(prior|previous|recent|repeat) (mri|study|imaging|x-rays?|emg|ncs)|tissue insult"),
         c("no_red_flags.absent", &format!("{NEG}[^.]{{0,80}}(red[- ]flag|(new|progressive|significant) (neurologic|change|injury|findings|symptoms)|tissue insult|serious (spinal )?pathology)")),

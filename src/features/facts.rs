@@ -5,8 +5,8 @@ use crate::letter::{Date, DisputedItem, Letter, Priority, Sex};
 use crate::treatment::{Category, DrugClass};
 use serde::{Deserialize, Serialize};
 
-/// What is known of a request before IMR decides it, beyond its text. Nothing the reviewer wrote about the
-/// decision (the letter's decision date, the reviewer, the rationale) is here.
+/// What is known of a request before IMR decides it, beyond its text. Nothing the reviewer wrote
+/// about the decision (the letter's decision date, the reviewer, the rationale) is here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestFacts {
     pub age: Option<u8>,
@@ -38,8 +38,8 @@ impl RequestFacts {
         }
     }
 
-    /// The facts as terms (without the field prefix): only what is known, so that an unknown fact weighs
-    /// nothing rather than a learnt "unknown".
+    /// The facts as terms (without the field prefix): only what is known, so that an unknown fact
+    /// weighs nothing rather than a learnt "unknown".
     pub fn terms(&self) -> Vec<String> {
         let mut out = Vec::new();
         if let Some(a) = self.age {

@@ -1,8 +1,8 @@
 //! Stage 2b: the text a model sees, as sparse TF-IDF features.
 //!
-//! An item's text comes in [`Field`]s (title, rationale, its verdict sentence, guidelines, clinical summary); the
-//! configured fields are analysed separately and each term carries its field's prefix (`r:`, `t:`, ...), so the
-//! same word in the title and in the rationale are different features.
+//! An item's text comes in [`Field`]s (title, rationale, its verdict sentence, guidelines, clinical
+//! summary); the configured fields are analysed separately and each term carries its field's prefix
+//! (`r:`, `t:`, ...), so the same word in the title and in the rationale are different features.
 
 mod count;
 pub mod cues;
@@ -72,8 +72,8 @@ impl Field {
         }
     }
 
-    /// The prefix of this field's guideline-quote sentences where [`FeatureConfig::quotes_apart`] is set: only the
-    /// rationale fields quote guidelines.
+    /// The prefix of this field's guideline-quote sentences where [`FeatureConfig::quotes_apart`]
+    /// is set: only the rationale fields quote guidelines.
     pub fn quote_code(self) -> Option<&'static str> {
         match self {
             Field::Rationale => Some("rq:"),
@@ -126,9 +126,9 @@ impl Field {
 }
 
 impl Field {
-    /// Where `span` of this field's text lies in the rationale as written, for fields made of it (the
-    /// masked rationale and the verdict join some of its sentences); None for other fields and for a
-    /// span across two joined sentences.
+    /// Where `span` of this field's text lies in the rationale as written, for fields made of it
+    /// (the masked rationale and the verdict join some of its sentences); None for other fields and
+    /// for a span across two joined sentences.
     pub fn rationale_span(self, doc: &ItemText, span: Range<usize>) -> Option<Range<usize>> {
         match self {
             Field::Rationale => Some(span),
@@ -162,7 +162,8 @@ pub fn is_verdict(sentence: &str) -> bool {
         || s.contains("not certified")
 }
 
-/// Sentence spans: a sentence ends at `.`, `!` or `?` followed by white space and a capital, digit or quote.
+/// Sentence spans: a sentence ends at `.`, `!` or `?` followed by white space and a capital, digit
+/// or quote.
 pub fn sentences(text: &str) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let mut out = Vec::new();
@@ -300,10 +301,11 @@ pub struct FeatureConfig {
     pub fields: Vec<Field>,
     /// Word n-grams 1..=ngram_max.
     pub ngram_max: usize,
-    /// The rationale fields' guideline-quote sentences (a sentence that names a guideline and nothing of the case,
-    /// [`cues::is_guideline_sentence`]) as a field of their own (`rq:`, `mq:`): "not recommended" quoted from the
-    /// MTUS is then a different feature from the reviewer's "is not recommended" about this request. Files of
-    /// format 3 and older lack it (off).
+    /// The rationale fields' guideline-quote sentences (a sentence that names a guideline and
+    /// nothing of the case, [`cues::is_guideline_sentence`]) as a field of their own (`rq:`,
+    /// `mq:`): "not recommended" quoted from the MTUS is then a different feature from the
+    /// reviewer's "is not recommended" about this request. Files of format 3 and older lack it
+    /// (off).
     #[serde(default)]
     pub quotes_apart: bool,
     /// Cue patterns matched in the rationale, each match a term `c:<name>` (none by default).
@@ -326,8 +328,9 @@ impl FeatureConfig {
         self.checked_cues().map(|_| ())
     }
 
-    /// The checks, and the cue matcher they compile to check the patterns (a bad one from a params file is said when
-    /// the settings are checked, not at the first fit); [`Featurizer::new`] keeps it rather than compiling again.
+    /// The checks, and the cue matcher they compile to check the patterns (a bad one from a params
+    /// file is said when the settings are checked, not at the first fit); [`Featurizer::new`] keeps
+    /// it rather than compiling again.
     fn checked_cues(&self) -> Result<cues::CueMatcher> {
         if self.fields.is_empty() {
             return Err(Error::InvalidParam {
@@ -355,9 +358,9 @@ pub struct TermSpan {
     pub span: Range<usize>,
 }
 
-/// Where a term of [`Featurizer::terms`] comes from, as reports name it (`rationale`, `rationale quotes`, `cue`,
-/// ...), and the term without its prefix; `("", term)` for a term of no known prefix. No prefix begins another
-/// (`r:`, `rq:`), so the first that matches is the term's.
+/// Where a term of [`Featurizer::terms`] comes from, as reports name it (`rationale`, `rationale
+/// quotes`, `cue`, ...), and the term without its prefix; `("", term)` for a term of no known
+/// prefix. No prefix begins another (`r:`, `rq:`), so the first that matches is the term's.
 pub fn term_source(term: &str) -> (&'static str, &str) {
     let mut prefixes = Field::ALL
         .iter()
@@ -444,7 +447,8 @@ impl Featurizer {
             let quotes = self.quote_spans(field, &text);
             for (code, in_quotes) in [(Some(field.code()), false), (field.quote_code(), true)] {
                 let Some(code) = code else { continue };
-                // N-grams run over one segment's tokens: the case sentences' or the quotes' (none unless apart).
+                // N-grams run over one segment's tokens: the case sentences' or the quotes' (none
+                // unless apart).
                 let tokens: Vec<&Token> = all
                     .iter()
                     .filter(|t| in_any(&quotes, t.from) == in_quotes)
@@ -471,8 +475,9 @@ impl Featurizer {
     }
 
     /// The guideline-quote sentences of `field`'s `text`: none (no allocation) unless
-    /// [`FeatureConfig::quotes_apart`] is set and the field has quotes. Tokens are analysed over the whole text, so
-    /// negation scopes and offsets are those of the field; only the n-grams are split, by [`in_any`].
+    /// [`FeatureConfig::quotes_apart`] is set and the field has quotes. Tokens are analysed over
+    /// the whole text, so negation scopes and offsets are those of the field; only the n-grams are
+    /// split, by [`in_any`].
     fn quote_spans(&self, field: Field, text: &str) -> Vec<Range<usize>> {
         if !self.config.quotes_apart || field.quote_code().is_none() {
             return Vec::new();
@@ -483,8 +488,8 @@ impl Featurizer {
             .collect()
     }
 
-    /// Term counts of many documents, analysed on all cores in bounded batches (input order kept). The same
-    /// terms as [`Featurizer::terms`], without a string per occurrence (see `count.rs`).
+    /// Term counts of many documents, analysed on all cores in bounded batches (input order kept).
+    /// The same terms as [`Featurizer::terms`], without a string per occurrence (see `count.rs`).
     pub fn count<D: std::borrow::Borrow<ItemText> + Sync>(&self, docs: &[D]) -> TermCounts {
         let mut counter = self.counter(Some(docs.len()));
         for batch in docs.chunks(BATCH) {
@@ -563,8 +568,8 @@ impl Featurizer {
             .collect()
     }
 
-    /// The field code of each pseudo-field the counts number: the configured fields, the cue terms, then
-    /// each field's quotes (`""` where a field has none).
+    /// The field code of each pseudo-field the counts number: the configured fields, the cue terms,
+    /// then each field's quotes (`""` where a field has none).
     fn codes(&self) -> Vec<&'static str> {
         let fields = &self.config.fields;
         fields
@@ -743,7 +748,8 @@ pub(crate) mod tests {
             ..config
         })
         .unwrap();
-        // The same tokens (negation scopes of the whole text), the quote's under rq:; offsets into the rationale.
+        // The same tokens (negation scopes of the whole text), the quote's under rq:; offsets into
+        // the rationale.
         assert_eq!(
             apart.terms(&d),
             [
@@ -769,7 +775,8 @@ pub(crate) mod tests {
                 (Field::Rationale, "MTUS")
             ]
         );
-        // N-grams do not join a case sentence to a quote, and the masked rationale has its own quote prefix.
+        // N-grams do not join a case sentence to a quote, and the masked rationale has its own
+        // quote prefix.
         let bi = Featurizer::new(FeatureConfig {
             quotes_apart: true,
             ..FeatureConfig::new(vec![Field::RationaleMasked, Field::Title])

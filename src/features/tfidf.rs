@@ -1,4 +1,5 @@
-//! Sparse TF-IDF with scikit-learn's options and numbers, fitted once and applied with the stored IDF.
+//! Sparse TF-IDF with scikit-learn's options and numbers, fitted once and applied with the stored
+//! IDF.
 
 use super::count::{count_sorted, TermCounts};
 use crate::error::{Error, Result};
@@ -37,11 +38,11 @@ pub enum Norm {
     None,
 }
 
-/// Terms kept out of the TF-IDF weighting: each present term is a binary indicator of value `weight`, outside the
-/// row norm. For a few hand-written cue terms among thousands of n-grams: weighted and normalised like the
-/// n-grams, a cue's value shrinks with the length of the text and with its own frequency (a low IDF), while the
-/// codebook means it as the same evidence in every rationale. Measured on the theme models (5x3 CV): see
-/// `ThemeParams::default`.
+/// Terms kept out of the TF-IDF weighting: each present term is a binary indicator of value
+/// `weight`, outside the row norm. For a few hand-written cue terms among thousands of n-grams:
+/// weighted and normalised like the n-grams, a cue's value shrinks with the length of the text and
+/// with its own frequency (a low IDF), while the codebook means it as the same evidence in every
+/// rationale. Measured on the theme models (5x3 CV): see `ThemeParams::default`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Indicators {
@@ -62,8 +63,8 @@ fn is_yes(v: &bool) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TfIdfValidParams {
-    /// Weight terms by IDF (scikit-learn's `use_idf`). Off, every weight is 1: term frequencies, normalised.
-    /// Written to a model file only when off, so files from before it read as on.
+    /// Weight terms by IDF (scikit-learn's `use_idf`). Off, every weight is 1: term frequencies,
+    /// normalised. Written to a model file only when off, so files from before it read as on.
     #[serde(default = "yes", skip_serializing_if = "is_yes")]
     pub use_idf: bool,
     pub smooth_idf: bool,
@@ -160,7 +161,8 @@ pub struct TfIdf {
     vocabulary: Vec<String>,
     idf: Vec<f64>,
     index: FxHashMap<String, u32>,
-    /// The columns of the indicator terms: one run, as the vocabulary is sorted and they share a prefix.
+    /// The columns of the indicator terms: one run, as the vocabulary is sorted and they share a
+    /// prefix.
     indicator_cols: Range<u32>,
 }
 
@@ -236,8 +238,9 @@ impl TfIdfValidParams {
         Ok((tfidf, x))
     }
 
-    /// Fits and transforms all documents, consuming the counts: the matrix reuses their term-id buffer as its
-    /// column indices, so counts and matrix are never both held in full (the memory peak of training).
+    /// Fits and transforms all documents, consuming the counts: the matrix reuses their term-id
+    /// buffer as its column indices, so counts and matrix are never both held in full (the memory
+    /// peak of training).
     pub fn fit_transform_owned(&self, counts: TermCounts) -> Result<(TfIdf, SparseRows)> {
         let (tfidf, cols) = self.fit_rows(&counts, &all_rows(&counts))?;
         let mut parts = counts.into_parts();
@@ -260,8 +263,9 @@ impl TfIdfValidParams {
             indptr.push(indptr[indptr.len() - 1] + k);
         }
         let mut data = vec![0.0; indptr[n]];
-        // Blocks of rows in parallel; each compacts its column indices leftwards inside its own stretch of `ids`
-        // (rows only shrink) and writes its values straight to their place in `data`.
+        // Blocks of rows in parallel; each compacts its column indices leftwards inside its own
+        // stretch of `ids` (rows only shrink) and writes its values straight to their place in
+        // `data`.
         let blocks: Vec<(usize, usize)> = (0..n)
             .step_by(BLOCK_ROWS)
             .map(|r| (r, (r + BLOCK_ROWS).min(n)))
@@ -304,7 +308,8 @@ impl TfIdfValidParams {
                 });
         }
         drop(parts);
-        // Close the gaps between the blocks' compacted stretches, in order (always a move leftwards).
+        // Close the gaps between the blocks' compacted stretches, in order (always a move
+        // leftwards).
         for &(r0, r1) in &blocks {
             ids.copy_within(
                 old_indptr[r0]..old_indptr[r0] + (indptr[r1] - indptr[r0]),
@@ -317,8 +322,9 @@ impl TfIdfValidParams {
         Ok((tfidf, SparseRows::new(shape, indptr, ids, data)))
     }
 
-    /// Learns the vocabulary and IDF from the documents `rows` of `counts` only (a training fold), and returns
-    /// with it the column of every term id of `counts`, to transform any of its rows without strings.
+    /// Learns the vocabulary and IDF from the documents `rows` of `counts` only (a training fold),
+    /// and returns with it the column of every term id of `counts`, to transform any of its rows
+    /// without strings.
     pub fn fit_rows(&self, counts: &TermCounts, rows: &[usize]) -> Result<(TfIdf, Columns)> {
         let n = rows.len();
         if n == 0 {
@@ -365,7 +371,8 @@ impl TfIdfValidParams {
                 ),
             });
         }
-        // Columns in term order: the same on every run and machine, whatever order terms were first seen in.
+        // Columns in term order: the same on every run and machine, whatever order terms were first
+        // seen in.
         kept.sort_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));
         let mut cols = vec![NO_COLUMN; nt];
         let mut vocabulary = Vec::with_capacity(kept.len());
@@ -408,7 +415,8 @@ const NO_COLUMN: u32 = u32::MAX;
 /// Rows per parallel block of the in-place transform.
 const BLOCK_ROWS: usize = 1024;
 
-/// The TF-IDF column of each term id of one [`TermCounts`] (`u32::MAX` where the term is not in the vocabulary).
+/// The TF-IDF column of each term id of one [`TermCounts`] (`u32::MAX` where the term is not in the
+/// vocabulary).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Columns(Vec<u32>);
 
@@ -418,8 +426,8 @@ impl Columns {
         Some(self.0[id as usize]).filter(|&c| c != NO_COLUMN)
     }
 
-    /// A document's (term id, count) pairs as (column, count), terms outside the vocabulary dropped, in column
-    /// order, into `row`.
+    /// A document's (term id, count) pairs as (column, count), terms outside the vocabulary
+    /// dropped, in column order, into `row`.
     fn fill_row(&self, pairs: impl Iterator<Item = (u32, u32)>, row: &mut Vec<(u32, u32)>) {
         row.clear();
         row.extend(pairs.filter_map(|(id, c)| Some((self.column(id)?, c))));
@@ -479,8 +487,8 @@ impl TfIdf {
         SparseRows::new((rows.len(), self.vocabulary.len()), indptr, indices, data)
     }
 
-    /// Transforms new documents given as term strings, with the stored vocabulary and IDF; unknown terms are
-    /// ignored.
+    /// Transforms new documents given as term strings, with the stored vocabulary and IDF; unknown
+    /// terms are ignored.
     pub fn transform<D, S>(&self, docs: impl IntoIterator<Item = D>) -> SparseRows
     where
         D: IntoIterator<Item = S>,
@@ -506,9 +514,9 @@ impl TfIdf {
         )
     }
 
-    /// Weights one row, (column, count) pairs in column order, into slices of its length: tf (raw or 1 + ln)
-    /// times idf, then normalised; indicator terms (a run of the row, as of the vocabulary) take their fixed
-    /// weight, outside the norm.
+    /// Weights one row, (column, count) pairs in column order, into slices of its length: tf (raw
+    /// or 1 + ln) times idf, then normalised; indicator terms (a run of the row, as of the
+    /// vocabulary) take their fixed weight, outside the norm.
     fn weigh_into(&self, row: &[(u32, u32)], out_idx: &mut [u32], out_val: &mut [f64]) {
         for ((&(col, c), i), v) in row.iter().zip(out_idx.iter_mut()).zip(out_val.iter_mut()) {
             let tf = if self.params.sublinear_tf {
@@ -701,7 +709,8 @@ mod tests {
             .1;
         for r in 0..3 {
             let (row, want) = (x.outer_view(r).unwrap(), plain.outer_view(r).unwrap());
-            // The weighted terms are as without the indicators (their own unit norm); indicators are 0.3 flat.
+            // The weighted terms are as without the indicators (their own unit norm); indicators
+            // are 0.3 flat.
             for (col, v) in want.iter() {
                 assert!(
                     (row.get(col).unwrap() - v).abs() < 1e-12,

@@ -1,5 +1,6 @@
-//! How often requests of each kind were overturned in the training letters: the base rate a forecast is read
-//! against, with a Wilson 95% interval ("surgery: 8 of 30 overturned, 27% (14-44%)").
+//! How often requests of each kind were overturned in the training letters: the base rate a
+//! forecast is read against, with a Wilson 95% interval ("surgery: 8 of 30 overturned, 27%
+//! (14-44%)").
 
 use crate::treatment::{Category, DrugClass, TreatmentKind};
 use serde::{Deserialize, Serialize};
@@ -64,7 +65,8 @@ impl BaseRates {
         self.drug_classes.get(&d).map(|n| BaseRate::new(d.id(), *n))
     }
 
-    /// Counts that cannot be (more Overturned than items, totals that do not add up): a hand-edited file.
+    /// Counts that cannot be (more Overturned than items, totals that do not add up): a hand-edited
+    /// file.
     pub(crate) fn check(&self) -> std::result::Result<(), String> {
         let groups = std::iter::once(("all".to_string(), self.all))
             .chain(

@@ -1,11 +1,13 @@
-//! The spread of a forecast: the outcome model refitted on bootstrap resamples of the training letters (whole
-//! letters drawn with replacement, so that one letter's items stay together), kept as each refit's coefficient
-//! differences from the model, and read as a 90% interval of P(Overturned) per item.
+//! The spread of a forecast: the outcome model refitted on bootstrap resamples of the training
+//! letters (whole letters drawn with replacement, so that one letter's items stay together), kept
+//! as each refit's coefficient differences from the model, and read as a 90% interval of
+//! P(Overturned) per item.
 //!
-//! The refits share the model's vocabulary and IDF, and their margins go through the model's calibration: the
-//! interval is the uncertainty of the fitted weights given these letters, not of the feature choice. Differences
-//! are stored as 8-bit steps of each refit's largest difference (base64 in the model file): at that resolution a
-//! margin moves by far less than the spread it measures, and the file stays small.
+//! The refits share the model's vocabulary and IDF, and their margins go through the model's
+//! calibration: the interval is the uncertainty of the fitted weights given these letters, not of
+//! the feature choice. Differences are stored as 8-bit steps of each refit's largest difference
+//! (base64 in the model file): at that resolution a margin moves by far less than the spread it
+//! measures, and the file stays small.
 
 use super::logistic::BinaryLogistic;
 use crate::error::{Error, Result};
@@ -37,8 +39,8 @@ struct Replicate {
 struct Steps(Vec<i8>);
 
 impl Bootstrap {
-    /// `replicates` refits of `model` on resamples of the rows of `x` by their letter `groups`; `fit` fits a
-    /// logistic model on the rows given (with repeats) and their labels.
+    /// `replicates` refits of `model` on resamples of the rows of `x` by their letter `groups`;
+    /// `fit` fits a logistic model on the rows given (with repeats) and their labels.
     pub(crate) fn fit(
         model: &BinaryLogistic,
         x: &SparseRows,
@@ -94,7 +96,8 @@ impl Bootstrap {
         self.replicates.len()
     }
 
-    /// Every refit's margin for a row whose margin under the model is `margin`: `(j, x_j)` its entries.
+    /// Every refit's margin for a row whose margin under the model is `margin`: `(j, x_j)` its
+    /// entries.
     pub fn margins(&self, margin: f64, row: &[(usize, f64)]) -> Vec<f64> {
         self.replicates
             .iter()

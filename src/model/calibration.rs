@@ -1,9 +1,10 @@
 //! Platt scaling: turns a class-weighted model's margins into probabilities.
 //!
-//! The outcome model is fitted with balanced class weights (Overturned items are about one in ten), which
-//! ranks well but inflates P(Overturned): weighting the rare class up moves every score towards it. A user
-//! reading `p_overturned` wants a probability, so the model file stores `P = sigmoid(slope * margin +
-//! intercept)` fitted on out-of-fold margins (items the margins' model did not see) and reports that.
+//! The outcome model is fitted with balanced class weights (Overturned items are about one in ten),
+//! which ranks well but inflates P(Overturned): weighting the rare class up moves every score
+//! towards it. A user reading `p_overturned` wants a probability, so the model file stores `P =
+//! sigmoid(slope * margin + intercept)` fitted on out-of-fold margins (items the margins' model did
+//! not see) and reports that.
 
 use super::logistic::{log1p_exp_neg, sigmoid};
 use serde::{Deserialize, Serialize};
@@ -17,11 +18,12 @@ pub struct Platt {
 }
 
 impl Platt {
-    /// Fits on out-of-fold `(margin, label)` pairs by Newton's method with a backtracking line search (Lin, Lin
-    /// and Weng 2007). The targets are Platt's, (n+ + 1) / (n+ + 2) and 1 / (n- + 2) rather than 1 and 0, so
-    /// that margins which separate the classes still give a finite slope (scikit-learn's `sigmoid` calibration
-    /// uses the same targets). `None` when a class is missing or the margins do not rank positives higher
-    /// (slope <= 0): a calibration that would reverse or flatten the model's order is not one.
+    /// Fits on out-of-fold `(margin, label)` pairs by Newton's method with a backtracking line
+    /// search (Lin, Lin and Weng 2007). The targets are Platt's, (n+ + 1) / (n+ + 2) and 1 / (n- +
+    /// 2) rather than 1 and 0, so that margins which separate the classes still give a finite slope
+    /// (scikit-learn's `sigmoid` calibration uses the same targets). `None` when a class is missing
+    /// or the margins do not rank positives higher (slope <= 0): a calibration that would reverse
+    /// or flatten the model's order is not one.
     pub fn fit(margins: &[f64], labels: &[bool]) -> Option<Platt> {
         assert_eq!(margins.len(), labels.len());
         let n_pos = labels.iter().filter(|&&y| y).count() as f64;
@@ -119,7 +121,8 @@ mod tests {
         );
     }
 
-    /// Separable margins keep a finite slope (Platt's targets), and a lower margin never gets a higher probability.
+    /// Separable margins keep a finite slope (Platt's targets), and a lower margin never gets a
+    /// higher probability.
     #[test]
     fn separable_margins_give_a_finite_monotone_fit() {
         let margins = [-3.0, -2.0, -1.5, -0.5, 0.5, 2.0, 3.0];

@@ -1,6 +1,7 @@
-//! A consistency check of decided letters: the stated decision beside what a verdict-masked model reads in the
-//! reasoning, with the sentences that pull hardest against the stated decision. For quality review: a letter
-//! that says "Upheld" while its reasoning reads like approvals is worth a second look.
+//! A consistency check of decided letters: the stated decision beside what a verdict-masked model
+//! reads in the reasoning, with the sentences that pull hardest against the stated decision. For
+//! quality review: a letter that says "Upheld" while its reasoning reads like approvals is worth a
+//! second look.
 
 use super::outcome::OutcomeModel;
 use crate::features::{sentences, Featurizer, Field, ItemText};
@@ -19,7 +20,8 @@ pub struct Check {
 }
 
 impl Check {
-    /// The check of an item stated `decision`, read by `model` as `p_overturned`; `k` sentences at most.
+    /// The check of an item stated `decision`, read by `model` as `p_overturned`; `k` sentences at
+    /// most.
     pub fn new(
         model: &OutcomeModel,
         f: &Featurizer,
@@ -48,8 +50,8 @@ impl Check {
     }
 }
 
-/// Each sentence of the text the model reads (its first rationale field) with the sum of its terms' pulls
-/// towards Overturned (coefficient x tf-idf, a term's pull shared among its occurrences).
+/// Each sentence of the text the model reads (its first rationale field) with the sum of its terms'
+/// pulls towards Overturned (coefficient x tf-idf, a term's pull shared among its occurrences).
 pub fn sentence_pulls(model: &OutcomeModel, f: &Featurizer, doc: &ItemText) -> Vec<(String, f64)> {
     let Some(&field) = model
         .features

@@ -12,19 +12,20 @@ use std::path::Path;
 
 pub const FORMAT_VERSION: &str = "imr-model/5";
 
-/// Older formats this imr still reads, and score as they did: format 1 has no calibration of P(Overturned),
-/// format 2 no training hyperparameters in its metadata, format 3 no `quotes_apart` feature setting (off),
-/// format 4 no base rates, intervals or abstention setting (an item is left unscored only without any known
-/// term).
+/// Older formats this imr still reads, and score as they did: format 1 has no calibration of
+/// P(Overturned), format 2 no training hyperparameters in its metadata, format 3 no `quotes_apart`
+/// feature setting (off), format 4 no base rates, intervals or abstention setting (an item is left
+/// unscored only without any known term).
 const READS_TOO: &[&str] = &["imr-model/1", "imr-model/2", "imr-model/3", "imr-model/4"];
 
 /// How errors and reports name the compiled-in model ([`ModelFile::builtin`]).
 pub const BUILTIN_NAME: &str = "the built-in model (models/default.json)";
 
-/// The models compiled into the library, by name: `default` scores rationales (and assigns themes), `case`
-/// forecasts a request from its clinical summary, title and guideline lines, before any rationale exists (no
-/// theme models: themes are read from a rationale), `masked` reads a rationale with its verdict sentences masked
-/// (`imr predict --check`). `(name, how reports name it, the file)`.
+/// The models compiled into the library, by name: `default` scores rationales (and assigns themes),
+/// `case` forecasts a request from its clinical summary, title and guideline lines, before any
+/// rationale exists (no theme models: themes are read from a rationale), `masked` reads a rationale
+/// with its verdict sentences masked (`imr predict --check`). `(name, how reports name it, the
+/// file)`.
 pub const BUILTIN_MODELS: [(&str, &str, &[u8]); 3] = [
     (
         "default",
@@ -49,12 +50,12 @@ pub struct ModelFile {
     pub format_version: String,
     pub outcome: OutcomeModel,
     pub themes: Option<ThemeModels>,
-    /// How often the training items of each category and drug class were overturned (None in files of
-    /// format 4 and older).
+    /// How often the training items of each category and drug class were overturned (None in files
+    /// of format 4 and older).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_rates: Option<super::BaseRates>,
-    /// The training items as precedents (`imr similar`): ids, titles, decisions, dates, reason sentences and
-    /// their title and summary vectors; in case-view files of format 5.
+    /// The training items as precedents (`imr similar`): ids, titles, decisions, dates, reason
+    /// sentences and their title and summary vectors; in case-view files of format 5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precedents: Option<crate::precedent::PrecedentIndex>,
     pub metadata: TrainingMetadata,
@@ -71,7 +72,8 @@ pub struct TrainingMetadata {
     pub overturned: usize,
     pub gold_items: usize,
     pub seed: u64,
-    /// The treatment rules ([`crate::treatment::VERSION`]) that gave the training items their kinds.
+    /// The treatment rules ([`crate::treatment::VERSION`]) that gave the training items their
+    /// kinds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub treatment_rules: Option<String>,
     /// The hyperparameters the models were fitted with (None in files of format 2 and older).
@@ -83,8 +85,8 @@ pub struct TrainingMetadata {
     pub cv: Option<CvSummary>,
 }
 
-/// How a file's models were fitted: not needed to score (the analyzer and TF-IDF settings that are needed sit with
-/// each model), there so that a file says how it was made.
+/// How a file's models were fitted: not needed to score (the analyzer and TF-IDF settings that are
+/// needed sit with each model), there so that a file says how it was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingParams {
@@ -102,7 +104,8 @@ pub struct OutcomeFit {
     pub bootstrap: usize,
 }
 
-/// [`ThemeValidParams`] less what the theme models store themselves (features, TF-IDF, the decision rule's theme).
+/// [`ThemeValidParams`] less what the theme models store themselves (features, TF-IDF, the decision
+/// rule's theme).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThemeFit {
@@ -131,11 +134,11 @@ impl TrainingParams {
 }
 
 impl ModelFile {
-    /// The settings this file's models were trained with, as `imr params` prints them: a params file
-    /// (`--params`) that trains them again. The analyzer, fields and TF-IDF come from each model, the fit settings
-    /// from `metadata.params`; None for a file of format 2 or older, which does not record them. A file without
-    /// theme models has no theme settings; a decision-rule theme left untrained reads back as no rule, which
-    /// fits the same models.
+    /// The settings this file's models were trained with, as `imr params` prints them: a params
+    /// file (`--params`) that trains them again. The analyzer, fields and TF-IDF come from each
+    /// model, the fit settings from `metadata.params`; None for a file of format 2 or older, which
+    /// does not record them. A file without theme models has no theme settings; a decision-rule
+    /// theme left untrained reads back as no rule, which fits the same models.
     pub fn training_settings(&self) -> Option<ResolvedParams> {
         let p = self.metadata.params.as_ref()?;
         let o = &self.outcome;
@@ -173,8 +176,8 @@ impl ModelFile {
         crate::output::write_file(path, &json)
     }
 
-    /// Whether [`ModelFile::save`] can write `path` (its directory made, a file created there), checked before a
-    /// training run rather than after it.
+    /// Whether [`ModelFile::save`] can write `path` (its directory made, a file created there),
+    /// checked before a training run rather than after it.
     pub fn check_writable(path: &Path) -> Result<()> {
         crate::output::check_writable(path)
     }
@@ -183,8 +186,8 @@ impl ModelFile {
         Self::from_slice(&std::fs::read(path).map_err(|e| Error::io(path, e))?, path)
     }
 
-    /// The shipped `models/default.json`, compiled into the library: an installed `imr` scores letters from any
-    /// directory without a model file beside it.
+    /// The shipped `models/default.json`, compiled into the library: an installed `imr` scores
+    /// letters from any directory without a model file beside it.
     pub fn builtin() -> Result<ModelFile> {
         Self::from_slice(BUILTIN_MODELS[0].2, Path::new(BUILTIN_NAME))
     }
@@ -222,7 +225,8 @@ impl ModelFile {
             .and_then(|v| v.as_str())
             .is_some_and(|v| v == FORMAT_VERSION || READS_TOO.contains(&v));
         if !readable {
-            // As written in the file ("imr-model/0", 99, null), so a number is not shown as a string or as missing.
+            // As written in the file ("imr-model/0", 99, null), so a number is not shown as a
+            // string or as missing.
             let found = version.map_or_else(|| "(none)".to_string(), |v| v.to_string());
             return Err(Error::ModelVersion {
                 path: path.into(),
@@ -249,8 +253,9 @@ mod tests {
     use super::*;
     use linfa::ParamGuard;
 
-    /// Loading reads every number back exactly (serde_json's `float_roundtrip`): the shipped model saved again is
-    /// the same file, byte for byte, so a loaded model scores as the one that was trained.
+    /// Loading reads every number back exactly (serde_json's `float_roundtrip`): the shipped model
+    /// saved again is the same file, byte for byte, so a loaded model scores as the one that was
+    /// trained.
     #[test]
     fn a_model_file_loads_and_saves_byte_for_byte() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.json");
@@ -319,8 +324,8 @@ mod tests {
         }
     }
 
-    /// A format-3 file (no `quotes_apart` feature setting) still loads, with the setting off: the features it was
-    /// trained on.
+    /// A format-3 file (no `quotes_apart` feature setting) still loads, with the setting off: the
+    /// features it was trained on.
     #[test]
     fn a_format_3_file_loads_with_quotes_together() {
         let mut v: serde_json::Value =
@@ -344,7 +349,8 @@ mod tests {
         );
     }
 
-    /// A format-2 file (no training hyperparameters) still loads, and scores as the same file of this format.
+    /// A format-2 file (no training hyperparameters) still loads, and scores as the same file of
+    /// this format.
     #[test]
     fn a_format_2_file_loads_without_params() {
         let mut v: serde_json::Value =
@@ -398,8 +404,8 @@ mod tests {
             base_rates: now.base_rates.clone(),
             ..old
         };
-        // The format-4 and -5 settings a format-2 file cannot hold (the quotes apart are off in the shipped
-        // outcome model).
+        // The format-4 and -5 settings a format-2 file cannot hold (the quotes apart are off in the
+        // shipped outcome model).
         same.themes.as_mut().unwrap().features.quotes_apart = true;
         same.outcome.min_known_terms = now.outcome.min_known_terms;
         assert_eq!(same, now);
@@ -412,7 +418,8 @@ mod tests {
         .contains("params"));
     }
 
-    /// A format-1 file (no calibration) still loads and scores with the class-weighted model's own score.
+    /// A format-1 file (no calibration) still loads and scores with the class-weighted model's own
+    /// score.
     #[test]
     fn a_format_1_file_loads_uncalibrated() {
         let mut v: serde_json::Value =

@@ -1,17 +1,20 @@
-//! Sparse binary logistic regression in linfa's shapes: checked hyperparameters, `Fit` on CSR rows, and a
-//! `predict_proba` that always means P(positive class), named by the caller (P(Overturned), P(theme)).
+//! Sparse binary logistic regression in linfa's shapes: checked hyperparameters, `Fit` on CSR rows,
+//! and a `predict_proba` that always means P(positive class), named by the caller (P(Overturned),
+//! P(theme)).
 //!
 //! Solver, chosen by measurement: our own L-BFGS over CSR mat-vecs (below), which minimises exactly
 //! linfa-logistic's objective, so the two agree coefficient for coefficient (tested).
-//! - argmin's L-BFGS (what linfa-logistic runs) with its More-Thuente line search needed ~11 cost or gradient
-//!   calls per iteration on the 100x rationales, each its own pass over the data: 5-fold CV took 28 s there,
-//!   2 s with this loop (one cost-and-gradient pass per iteration).
-//! - LIBLINEAR (the `liblinear` 1.0 crate, L2R_LR trust-region Newton, eps 0.01), measured on one training fold
-//!   of the 80x rationales (28,480 rows, 16k columns, C 1 and 10, no class weights): 0.87-0.99 s including its
-//!   copy of the data into its own sparse format, against 0.12-0.19 s here; about the same (3 ms) on the 356
-//!   real items. It also penalises the intercept and needs a C++ build; so the pure-Rust path stays.
+//! - argmin's L-BFGS (what linfa-logistic runs) with its More-Thuente line search needed ~11 cost
+//!   or gradient calls per iteration on the 100x rationales, each its own pass over the data:
+//!   5-fold CV took 28 s there, 2 s with this loop (one cost-and-gradient pass per iteration).
+//! - LIBLINEAR (the `liblinear` 1.0 crate, L2R_LR trust-region Newton, eps 0.01), measured on one
+//!   training fold of the 80x rationales (28,480 rows, 16k columns, C 1 and 10, no class weights):
+//!   0.87-0.99 s including its copy of the data into its own sparse format, against 0.12-0.19 s
+//!   here; about the same (3 ms) on the 356 real items. It also penalises the intercept and needs a
+//!   C++ build; so the pure-Rust path stays.
 //!
-//! The mat-vecs run on all cores in blocks fixed by the row count, so results do not depend on the thread count.
+//! The mat-vecs run on all cores in blocks fixed by the row count, so results do not depend on the
+//! thread count.
 
 use crate::error::{Error, Result};
 use crate::features::SparseRows;
@@ -50,16 +53,16 @@ pub enum ClassWeight {
     Manual { positive: f64, negative: f64 },
 }
 
-/// Checked hyperparameters. Objective: sum_i s_i * log(1 + exp(-y_i (x_i.w + b))) + ||w||^2 / (2C), the
-/// intercept not penalised (scikit-learn's and linfa-logistic's, with linfa's alpha = 1/C).
+/// Checked hyperparameters. Objective: sum_i s_i * log(1 + exp(-y_i (x_i.w + b))) + ||w||^2 / (2C),
+/// the intercept not penalised (scikit-learn's and linfa-logistic's, with linfa's alpha = 1/C).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogisticValidParams {
     pub c: f64,
     pub class_weight: ClassWeight,
     pub fit_intercept: bool,
-    /// Stop when no gradient component exceeds this times the sum of sample weights (scikit-learn's `tol`
-    /// for lbfgs, which averages the loss over the samples).
+    /// Stop when no gradient component exceeds this times the sum of sample weights (scikit-learn's
+    /// `tol` for lbfgs, which averages the loss over the samples).
     pub tolerance: f64,
     pub max_iterations: u64,
 }
@@ -157,8 +160,9 @@ pub(crate) fn log1p_exp_neg(m: f64) -> f64 {
     }
 }
 
-/// Rows per block of the parallel mat-vecs. Fixed by the row count alone (never by the thread count), so the
-/// partial sums add up in the same order on every machine and a model file is the same byte for byte.
+/// Rows per block of the parallel mat-vecs. Fixed by the row count alone (never by the thread
+/// count), so the partial sums add up in the same order on every machine and a model file is the
+/// same byte for byte.
 fn block_rows(n: usize) -> usize {
     n.div_ceil(16).max(2048)
 }
@@ -202,7 +206,8 @@ struct Problem<'a> {
 }
 
 impl Problem<'_> {
-    /// Cost and gradient at `p` (coefficients, then the intercept if fitted) from one pass of margins.
+    /// Cost and gradient at `p` (coefficients, then the intercept if fitted) from one pass of
+    /// margins.
     fn eval(&self, p: &[f64], grad: &mut [f64]) -> f64 {
         let d = self.x.cols();
         let (w, b) = (&p[..d], if self.fit_intercept { p[d] } else { 0.0 });
@@ -263,10 +268,11 @@ pub struct SolveReport {
     pub converged: bool,
 }
 
-/// L-BFGS (memory 10) with a backtracking Armijo line search. The objective is smooth and strongly convex, so
-/// s'y > 0 always holds and a unit step is accepted almost every iteration: about one cost-and-gradient pass
-/// (two sparse mat-vecs) per iteration. argmin's L-BFGS with More-Thuente, measured on the 100x rationales,
-/// made ~5 cost and ~6 gradient calls per iteration, each its own pass over the data.
+/// L-BFGS (memory 10) with a backtracking Armijo line search. The objective is smooth and strongly
+/// convex, so s'y > 0 always holds and a unit step is accepted almost every iteration: about one
+/// cost-and-gradient pass (two sparse mat-vecs) per iteration. argmin's L-BFGS with More-Thuente,
+/// measured on the 100x rationales, made ~5 cost and ~6 gradient calls per iteration, each its own
+/// pass over the data.
 fn lbfgs(
     problem: &Problem,
     dim: usize,
@@ -327,7 +333,8 @@ fn lbfgs(
             if f_try <= f + 1e-4 * step * slope || step < 1e-12 {
                 break f_try;
             }
-            // Minimum of the quadratic through f, the slope and f_try, kept within [0.1, 0.5] of the step.
+            // Minimum of the quadratic through f, the slope and f_try, kept within [0.1, 0.5] of
+            // the step.
             let q = -slope * step * step / (2.0 * (f_try - f - slope * step));
             step = q.clamp(0.1 * step, 0.5 * step);
         };
@@ -420,7 +427,8 @@ impl LogisticValidParams {
             fit_intercept: self.fit_intercept,
         };
         let dim = x.cols() + usize::from(self.fit_intercept);
-        // scikit-learn's scale: its lbfgs stops on the gradient of the loss averaged over the sample weights.
+        // scikit-learn's scale: its lbfgs stops on the gradient of the loss averaged over the
+        // sample weights.
         let weight_sum: f64 = problem.s.iter().sum();
         let (p, report) = lbfgs(
             &problem,
@@ -439,11 +447,11 @@ impl LogisticValidParams {
     }
 
     /// Fits with column j's penalty divided by `scale[j]`²: the objective's ||w||² / 2C becomes
-    /// sum_j (w_j / scale_j)² / 2C, so a column with scale 3 may take a coefficient 3 times larger at the same
-    /// cost (a prior that it matters). Solved as the plain fit on columns multiplied by `scale`, whose
-    /// coefficients are multiplied back: the model reads unscaled features like any other.
-    /// Takes the rows and labels apart, not as a dataset, so that models with different labels (the themes) fit
-    /// from one matrix without a copy each.
+    /// sum_j (w_j / scale_j)² / 2C, so a column with scale 3 may take a coefficient 3 times larger
+    /// at the same cost (a prior that it matters). Solved as the plain fit on columns multiplied by
+    /// `scale`, whose coefficients are multiplied back: the model reads unscaled features like any
+    /// other. Takes the rows and labels apart, not as a dataset, so that models with different
+    /// labels (the themes) fit from one matrix without a copy each.
     pub fn fit_penalty_scaled(
         &self,
         x: &SparseRows,
@@ -567,7 +575,8 @@ mod tests {
             .unwrap()
             .fit(&DatasetBase::new(Csr(to_csr(&x)), y.clone()))
             .unwrap();
-        // linfa-logistic 0.8.1 calls the more frequent label (here `false`) positive: flip to compare.
+        // linfa-logistic 0.8.1 calls the more frequent label (here `false`) positive: flip to
+        // compare.
         let sign = if reference.labels().pos.class {
             1.0
         } else {
@@ -602,8 +611,9 @@ mod tests {
 
     #[test]
     fn penalty_scales_change_only_the_penalty() {
-        // At the optimum of sum_i log(1 + exp(-y_i m_i)) + sum_j (w_j / s_j)^2 / 2C, each column's loss gradient
-        // balances its own penalty: sum_i -y_i x_ij sigmoid(-y_i m_i) + w_j / (C s_j^2) = 0.
+        // At the optimum of sum_i log(1 + exp(-y_i m_i)) + sum_j (w_j / s_j)^2 / 2C, each column's
+        // loss gradient balances its own penalty: sum_i -y_i x_ij sigmoid(-y_i m_i) + w_j / (C
+        // s_j^2) = 0.
         let (x, y) = dense_problem();
         let data = DatasetBase::new(Csr(to_csr(&x)), y.clone());
         let c = 0.5;

@@ -34,8 +34,8 @@ use crate::error::Result;
 use crate::features::{FeatureConfig, TfIdfParams, TfIdfValidParams};
 use linfa::ParamGuard;
 
-/// The settings that the outcome and theme params hold as public fields of checked types, checked again: whoever
-/// set them.
+/// The settings that the outcome and theme params hold as public fields of checked types, checked
+/// again: whoever set them.
 pub(crate) fn check_nested(
     features: &FeatureConfig,
     tfidf: &TfIdfValidParams,

@@ -20,14 +20,15 @@ use std::borrow::Borrow;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum View {
-    /// The decision rationale, and its verdict sentences as a field of their own: scores a written rationale.
+    /// The decision rationale, and its verdict sentences as a field of their own: scores a written
+    /// rationale.
     Rationale,
-    /// The rationale with every verdict sentence ("... is (not) medically necessary") masked: how much skill
-    /// is left without the sentence that states the outcome.
+    /// The rationale with every verdict sentence ("... is (not) medically necessary") masked: how
+    /// much skill is left without the sentence that states the outcome.
     RationaleMasked,
-    /// What exists before the decision: clinical summary, title and the claims administrator's guideline line
-    /// (and, by a params file, the request's structured facts); nothing the IMR reviewer wrote about the
-    /// decision.
+    /// What exists before the decision: clinical summary, title and the claims administrator's
+    /// guideline line (and, by a params file, the request's structured facts); nothing the IMR
+    /// reviewer wrote about the decision.
     Case,
 }
 
@@ -36,9 +37,9 @@ impl View {
         match self {
             View::Rationale => vec![Field::Rationale, Field::Verdict],
             View::RationaleMasked => vec![Field::RationaleMasked],
-            // The structured facts (`Field::Facts`) are there to add by a params file: on the development
-            // letters' grouped CV they did not improve the pooled out-of-fold ROC-AUC or Brier score
-            // (docs/experiments.md), so the shipped forecast reads text alone.
+            // The structured facts (`Field::Facts`) are there to add by a params file: on the
+            // development letters' grouped CV they did not improve the pooled out-of-fold ROC-AUC
+            // or Brier score (docs/experiments.md), so the shipped forecast reads text alone.
             View::Case => vec![Field::Summary, Field::Title, Field::ClaimsGuideline],
         }
     }
@@ -59,15 +60,15 @@ pub struct OutcomeValidParams {
     pub features: FeatureConfig,
     pub tfidf: TfIdfValidParams,
     pub logistic: LogisticValidParams,
-    /// Inner grouped folds whose out-of-fold margins fit the Platt calibration of P(Overturned) (0: none, the
-    /// class-weighted model's own score).
+    /// Inner grouped folds whose out-of-fold margins fit the Platt calibration of P(Overturned) (0:
+    /// none, the class-weighted model's own score).
     pub calibration_folds: usize,
-    /// An item with fewer of the model's text terms than this gets no score but a reason ("no known terms",
-    /// "too little text"): the intercept is not a reading.
+    /// An item with fewer of the model's text terms than this gets no score but a reason ("no known
+    /// terms", "too little text"): the intercept is not a reading.
     #[serde(default = "one")]
     pub min_known_terms: usize,
-    /// Refits on bootstrap resamples of the training letters that give each score its 90% interval (0: none).
-    /// Only the final model is refitted; cross-validation scores the point forecast.
+    /// Refits on bootstrap resamples of the training letters that give each score its 90% interval
+    /// (0: none). Only the final model is refitted; cross-validation scores the point forecast.
     #[serde(default)]
     pub bootstrap: usize,
 }
@@ -76,8 +77,8 @@ fn one() -> usize {
     1
 }
 
-/// Unchecked outcome-model hyperparameters: the defaults of a view, changed one by one, then `check()` (linfa's
-/// `ParamGuard`).
+/// Unchecked outcome-model hyperparameters: the defaults of a view, changed one by one, then
+/// `check()` (linfa's `ParamGuard`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutcomeParams(OutcomeValidParams);
 
@@ -91,10 +92,10 @@ impl OutcomeParams {
         OutcomeParams(OutcomeValidParams {
             view,
             features: FeatureConfig::new(view.fields()),
-            // No IDF for the rationale views: the verdict is written in words every rationale has ("is not
-            // medically necessary"), which IDF weighs least. Development letters, 5x3 CV over 8 seeds: ROC-AUC
-            // 0.991 -> 0.999, F1 0.731 -> 0.954, Brier 0.021 -> 0.007. The case view keeps it (ROC-AUC 0.654 ->
-            // 0.650 without).
+            // No IDF for the rationale views: the verdict is written in words every rationale has
+            // ("is not medically necessary"), which IDF weighs least. Development letters, 5x3 CV
+            // over 8 seeds: ROC-AUC 0.991 -> 0.999, F1 0.731 -> 0.954, Brier 0.021 -> 0.007. The
+            // case view keeps it (ROC-AUC 0.654 -> 0.650 without).
             tfidf: default_tfidf().use_idf(view == View::Case).check_unwrap(),
             logistic: LogisticParams::new()
                 .c(c)
@@ -114,8 +115,8 @@ checked_params!(OutcomeParams => OutcomeValidParams, validate;
 fn validate(p: &OutcomeValidParams) -> Result<()> {
     super::check_nested(&p.features, &p.tfidf, &p.logistic)?;
     check_view_fields(p.view, &p.features.fields)?;
-    // Older case models read the guidelines field, which holds the reviewer's guideline too: still scored, no
-    // longer trained.
+    // Older case models read the guidelines field, which holds the reviewer's guideline too: still
+    // scored, no longer trained.
     if p.view == View::Case && p.features.fields.contains(&Field::Guidelines) {
         return Err(Error::InvalidParam {
             name: "fields",
@@ -168,8 +169,9 @@ pub(crate) fn check_view_fields(view: View, fields: &[Field]) -> Result<()> {
 }
 
 impl OutcomeValidParams {
-    /// These settings for the verdict-masked view, the ablation `imr evaluate` runs beside the rationale view: the
-    /// same except the text, the rationale read with its verdict sentences masked and the verdict field dropped.
+    /// These settings for the verdict-masked view, the ablation `imr evaluate` runs beside the
+    /// rationale view: the same except the text, the rationale read with its verdict sentences
+    /// masked and the verdict field dropped.
     pub fn masked(&self) -> OutcomeValidParams {
         let mut fields: Vec<Field> = Vec::new();
         for f in &self.features.fields {
@@ -208,15 +210,15 @@ pub struct OutcomeModel {
     pub features: FeatureConfig,
     pub tfidf: TfIdf,
     pub logistic: BinaryLogistic,
-    /// P(Overturned) = this applied to the logistic model's margin; without it, the class-weighted model's
-    /// own score (model files of format 1).
+    /// P(Overturned) = this applied to the logistic model's margin; without it, the class-weighted
+    /// model's own score (model files of format 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Platt>,
-    /// Items with P(Overturned) at or above this are predicted Overturned: the class-weighted model's margin 0
-    /// (its 0.5), as calibrated. Calibration moves probabilities, not decisions.
+    /// Items with P(Overturned) at or above this are predicted Overturned: the class-weighted
+    /// model's margin 0 (its 0.5), as calibrated. Calibration moves probabilities, not decisions.
     pub threshold: f64,
-    /// Items with fewer known text terms get no score ([`OutcomeValidParams::min_known_terms`]); files of
-    /// format 4 and older: 1 (no score only without any known term).
+    /// Items with fewer known text terms get no score ([`OutcomeValidParams::min_known_terms`]);
+    /// files of format 4 and older: 1 (no score only without any known term).
     #[serde(default = "one")]
     pub min_known_terms: usize,
     /// The refits behind each score's interval, if trained with them.
@@ -233,8 +235,8 @@ pub struct TermWeight {
 }
 
 impl OutcomeModel {
-    /// Fits on training items only (`overturned[i]` is item i's label, `groups[i]` its letter, for the inner
-    /// calibration folds drawn with `seed`).
+    /// Fits on training items only (`overturned[i]` is item i's label, `groups[i]` its letter, for
+    /// the inner calibration folds drawn with `seed`).
     pub fn fit<D: Borrow<ItemText> + Sync>(
         params: &OutcomeValidParams,
         docs: &[D],
@@ -281,9 +283,9 @@ impl OutcomeModel {
         Ok(model)
     }
 
-    /// Fits on the documents `rows` of `counts` only (counted with `params.features`); `overturned[k]` and
-    /// `groups[k]` belong to `rows[k]`. Cross-validation counts every item once and fits each fold from its
-    /// rows, as the analyzer learns nothing from data.
+    /// Fits on the documents `rows` of `counts` only (counted with `params.features`);
+    /// `overturned[k]` and `groups[k]` belong to `rows[k]`. Cross-validation counts every item once
+    /// and fits each fold from its rows, as the analyzer learns nothing from data.
     pub fn fit_rows(
         params: &OutcomeValidParams,
         counts: &TermCounts,
@@ -297,7 +299,8 @@ impl OutcomeModel {
         Self::finish(params, tfidf, x, overturned, calibration)
     }
 
-    /// The logistic fit on the TF-IDF rows `x`, with its calibration and the threshold that goes with it.
+    /// The logistic fit on the TF-IDF rows `x`, with its calibration and the threshold that goes
+    /// with it.
     fn finish(
         params: &OutcomeValidParams,
         tfidf: TfIdf,
@@ -318,9 +321,10 @@ impl OutcomeModel {
         })
     }
 
-    /// Platt scaling fitted on margins from inner grouped folds of the training rows (no letter on both sides),
-    /// each inner model refitted from TF-IDF up; `None` when not asked for (0 folds) or when the folds
-    /// leave too little to fit it. Checks that every row has a label and a letter.
+    /// Platt scaling fitted on margins from inner grouped folds of the training rows (no letter on
+    /// both sides), each inner model refitted from TF-IDF up; `None` when not asked for (0 folds)
+    /// or when the folds leave too little to fit it. Checks that every row has a label and a
+    /// letter.
     fn calibration(
         params: &OutcomeValidParams,
         counts: &TermCounts,
@@ -404,8 +408,8 @@ impl OutcomeModel {
         }
     }
 
-    /// The 90% interval of P(Overturned) for a TF-IDF row whose margin under this model is `margin`, from the
-    /// bootstrap refits; None without them.
+    /// The 90% interval of P(Overturned) for a TF-IDF row whose margin under this model is
+    /// `margin`, from the bootstrap refits; None without them.
     pub fn interval(&self, margin: f64, row: &[(usize, f64)]) -> Option<(f64, f64)> {
         let b = self.bootstrap.as_ref()?;
         let mut p: Vec<f64> = b
@@ -414,8 +418,9 @@ impl OutcomeModel {
             .map(|m| self.proba(m))
             .collect();
         let tail = (1.0 - super::bootstrap::COVERAGE) / 2.0;
-        // Refits on fewer distinct letters pull rare terms' weights towards zero, so the percentiles can sit to
-        // one side of the model's own score: the range is widened to hold it.
+        // Refits on fewer distinct letters pull rare terms' weights towards zero, so the
+        // percentiles can sit to one side of the model's own score: the range is widened to hold
+        // it.
         let point = self.proba(margin);
         Some((
             super::bootstrap::quantile(&mut p, tail).min(point),
@@ -456,11 +461,12 @@ impl OutcomeModel {
 pub const NO_TEXT: &str = "no text";
 /// The reason given for no score when no term of an item is in the model's vocabulary.
 pub const NO_KNOWN_TERMS: &str = "no known terms";
-/// The reason given for no score when an item has some known terms, but fewer than the model's setting.
+/// The reason given for no score when an item has some known terms, but fewer than the model's
+/// setting.
 pub const TOO_LITTLE_TEXT: &str = "too little text";
 
-/// TF-IDF fitted on the documents `rows` of `counts`, its columns of `counts`' terms (for transforming other rows
-/// of the same counts), and those rows transformed.
+/// TF-IDF fitted on the documents `rows` of `counts`, its columns of `counts`' terms (for
+/// transforming other rows of the same counts), and those rows transformed.
 fn tfidf_rows(
     params: &OutcomeValidParams,
     counts: &TermCounts,
@@ -481,7 +487,8 @@ fn fit_logistic(
         .fit(&DatasetBase::new(Csr(x), Array1::from(overturned.to_vec())))
 }
 
-/// Top contributions (coefficient x tf-idf) of one document's terms, both signs, with the words as written.
+/// Top contributions (coefficient x tf-idf) of one document's terms, both signs, with the words as
+/// written.
 pub fn explain(
     tfidf: &TfIdf,
     model: &BinaryLogistic,
@@ -494,7 +501,8 @@ pub fn explain(
         .expect("one model")
 }
 
-/// [`explain`] for several models over the same features (the theme models), analysing the document once.
+/// [`explain`] for several models over the same features (the theme models), analysing the document
+/// once.
 pub fn explain_each(
     tfidf: &TfIdf,
     models: &[&BinaryLogistic],
@@ -526,7 +534,8 @@ pub fn explain_row(
     written: impl Fn(usize) -> String,
     k: usize,
 ) -> Vec<(Vec<TermWeight>, Vec<TermWeight>)> {
-    // The same words can be several features (the rationale and verdict fields); list each wording once.
+    // The same words can be several features (the rationale and verdict fields); list each wording
+    // once.
     let top = |it: &mut dyn Iterator<Item = &(usize, f64)>| -> Vec<TermWeight> {
         let mut out: Vec<TermWeight> = Vec::new();
         for &(j, w) in it {
@@ -565,7 +574,8 @@ pub fn explain_row(
 mod tests {
     use super::*;
 
-    /// 40 letters of one item, one in four Overturned, with the words noisy enough that no margin is certain.
+    /// 40 letters of one item, one in four Overturned, with the words noisy enough that no margin
+    /// is certain.
     fn data() -> (Vec<ItemText>, Vec<bool>, Vec<String>) {
         let words = [
             "supported",
@@ -599,7 +609,8 @@ mod tests {
         )
     }
 
-    /// Calibration moves P(Overturned), never the decision or the order, and it is fitted only where asked.
+    /// Calibration moves P(Overturned), never the decision or the order, and it is fitted only
+    /// where asked.
     #[test]
     fn calibration_keeps_decisions_and_order() {
         let (docs, y, groups) = data();
@@ -637,7 +648,8 @@ mod tests {
                 assert!(pr[i] >= pr[j] || pc[i] <= pc[j], "order of {i} and {j}");
             }
         }
-        // Balanced class weights put the mean score near 0.5; calibrated, it is near the Overturned rate.
+        // Balanced class weights put the mean score near 0.5; calibrated, it is near the Overturned
+        // rate.
         let mean = |p: &[f64]| p.iter().sum::<f64>() / p.len() as f64;
         assert!(
             (mean(&pc) - 0.25).abs() < (mean(&pr) - 0.25).abs(),

@@ -1,14 +1,16 @@
-//! Hyperparameters from a file (`--params FILE` of `imr train` and `imr evaluate`; `imr params` prints them): a
-//! JSON object with an `outcome` and a `themes` section, each holding only the settings that differ from the
-//! shipped ones, in the shape of [`OutcomeValidParams`] and [`ThemeValidParams`]:
+//! Hyperparameters from a file (`--params FILE` of `imr train` and `imr evaluate`; `imr params`
+//! prints them): a JSON object with an `outcome` and a `themes` section, each holding only the
+//! settings that differ from the shipped ones, in the shape of [`OutcomeValidParams`] and
+//! [`ThemeValidParams`]:
 //!
 //! ```json
 //! {"outcome": {"logistic": {"c": 3.0}}, "themes": {"tfidf": {"min_df": {"count": 3}}, "threshold_shrink": 0}}
 //! ```
 //!
-//! An object is merged key by key into the default's; anything else (a number, a string, a list, an enum's other
-//! variant) replaces it. The result is checked as the builders check it, so a misspelt key, a wrong type or a bad
-//! value is an error naming the file and the setting, before any letter is read.
+//! An object is merged key by key into the default's; anything else (a number, a string, a list, an
+//! enum's other variant) replaces it. The result is checked as the builders check it, so a misspelt
+//! key, a wrong type or a bad value is an error naming the file and the setting, before any letter
+//! is read.
 
 use super::{OutcomeParams, OutcomeValidParams, ThemeParams, ThemeValidParams, View};
 use crate::error::{Error, Result};
@@ -18,7 +20,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
-/// The changes a params file makes to the shipped settings. `Default` is no file: the shipped settings.
+/// The changes a params file makes to the shipped settings. `Default` is no file: the shipped
+/// settings.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParamsFile {
     path: PathBuf,
@@ -83,8 +86,8 @@ impl ParamsFile {
         !self.themes.is_empty()
     }
 
-    /// The outcome model's settings: the shipped ones of the view (`view`, else the file's `outcome.view`, else
-    /// rationale), changed as the file says, checked.
+    /// The outcome model's settings: the shipped ones of the view (`view`, else the file's
+    /// `outcome.view`, else rationale), changed as the file says, checked.
     pub fn outcome(&self, view: Option<View>) -> Result<OutcomeValidParams> {
         let in_file = self
             .outcome
@@ -141,7 +144,8 @@ impl ParamsFile {
         let mut changed = Vec::new();
         merge(&mut merged, changes, &mut Vec::new(), &mut changed);
         serde_json::from_value(merged).map_err(|e| {
-            // serde's message does not say where: the first change that fails alone is the one to name.
+            // serde's message does not say where: the first change that fails alone is the one to
+            // name.
             let at = changed
                 .iter()
                 .find(|(path, value)| {
@@ -162,7 +166,8 @@ impl ParamsFile {
     }
 }
 
-/// Merges `changes` into `target` (an object); records the path and value of every replaced value in `changed`.
+/// Merges `changes` into `target` (an object); records the path and value of every replaced value
+/// in `changed`.
 fn merge(
     target: &mut Value,
     changes: &Map<String, Value>,
@@ -187,8 +192,8 @@ fn merge(
     }
 }
 
-/// An externally tagged enum's value is an object of one key, the variant (`{"count": 2}`): another variant
-/// (`{"fraction": 0.5}`) replaces it rather than joining it.
+/// An externally tagged enum's value is an object of one key, the variant (`{"count": 2}`): another
+/// variant (`{"fraction": 0.5}`) replaces it rather than joining it.
 fn switches_variant(target: &Value, change: &Map<String, Value>) -> bool {
     matches!(target, Value::Object(t) if t.len() == 1 && change.len() == 1 && t.keys().next() != change.keys().next())
 }
@@ -217,7 +222,8 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Every setting written out, as `imr params` prints them: a params file that leaves nothing to the defaults.
+/// Every setting written out, as `imr params` prints them: a params file that leaves nothing to the
+/// defaults.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResolvedParams {
     pub outcome: OutcomeValidParams,

@@ -1,5 +1,6 @@
-//! Scoring items with a [`ModelFile`]: P(Overturned), the predicted decision, the themes, and the words behind
-//! each, as one [`Prediction`] per item. What `imr predict` prints, for library users too.
+//! Scoring items with a [`ModelFile`]: P(Overturned), the predicted decision, the themes, and the
+//! words behind each, as one [`Prediction`] per item. What `imr predict` prints, for library users
+//! too.
 
 use super::base_rates::BaseRate;
 use super::file::ModelFile;
@@ -63,8 +64,8 @@ impl ItemToScore {
     }
 }
 
-/// A request's kind, read from its title (none without one), and its text: the kind completes `facts`
-/// (category, drug class) before they become terms. What a forecast reads of a request.
+/// A request's kind, read from its title (none without one), and its text: the kind completes
+/// `facts` (category, drug class) before they become terms. What a forecast reads of a request.
 pub fn request_text(
     title: &str,
     rationale: &str,
@@ -94,17 +95,18 @@ pub struct Prediction {
     pub treatment: Option<String>,
     /// The letter's own decision, where the input has one.
     pub decision: Option<Decision>,
-    /// None when the model has too little of the item to read ([`Prediction::abstention`] says why): the
-    /// model's intercept is not a score.
+    /// None when the model has too little of the item to read ([`Prediction::abstention`] says
+    /// why): the model's intercept is not a score.
     pub p_overturned: Option<f64>,
-    /// The 90% interval of P(Overturned) from the model's bootstrap refits (models trained with them).
+    /// The 90% interval of P(Overturned) from the model's bootstrap refits (models trained with
+    /// them).
     pub p_low: Option<f64>,
     pub p_high: Option<f64>,
     pub predicted: Option<Decision>,
     /// Why there is no score: "no known terms", "too little text".
     pub abstention: Option<String>,
-    /// How many of the outcome model's text terms (n-grams and codebook cues, not structured facts) the item
-    /// has. Below the model's `min_known_terms` it gets no score.
+    /// How many of the outcome model's text terms (n-grams and codebook cues, not structured facts)
+    /// the item has. Below the model's `min_known_terms` it gets no score.
     pub known_terms: usize,
     /// How often training items of this category were overturned, with a Wilson 95% interval.
     pub category_base_rate: Option<BaseRate>,
@@ -126,9 +128,9 @@ pub struct Prediction {
 }
 
 impl ModelFile {
-    /// Whether the outcome model's view reads any of `doc`'s text. An item it does not read would score the
-    /// model's intercept (a case-view model given a rationale alone, a letter item without a rationale): callers
-    /// report such items rather than score them.
+    /// Whether the outcome model's view reads any of `doc`'s text. An item it does not read would
+    /// score the model's intercept (a case-view model given a rationale alone, a letter item
+    /// without a rationale): callers report such items rather than score them.
     pub fn reads(&self, doc: &ItemText) -> bool {
         self.outcome
             .view
@@ -137,8 +139,8 @@ impl ModelFile {
             .any(|f| !f.text(doc).trim().is_empty())
     }
 
-    /// Scores every item, in input order, with the `top` terms pushing each way and, for each assigned theme, the
-    /// `top` terms pushing towards it.
+    /// Scores every item, in input order, with the `top` terms pushing each way and, for each
+    /// assigned theme, the `top` terms pushing towards it.
     ///
     /// ```
     /// let model = imr::model::ModelFile::builtin()?;
@@ -156,8 +158,8 @@ impl ModelFile {
     pub fn scorer(&self) -> Result<Scorer<'_>> {
         let f = self.outcome.featurizer()?;
         let theme_f = self.themes.as_ref().map(|t| t.featurizer()).transpose()?;
-        // Structured facts are known for any request: only text terms say the model read the item. Only a
-        // model that reads facts has such columns to leave out.
+        // Structured facts are known for any request: only text terms say the model read the item.
+        // Only a model that reads facts has such columns to leave out.
         let fact_code = crate::features::Field::Facts.code();
         let is_fact = self
             .outcome
@@ -425,7 +427,8 @@ impl Scorer<'_> {
     }
 }
 
-/// A past decision like the item: who decided what, when, how alike, and the sentence that said why.
+/// A past decision like the item: who decided what, when, how alike, and the sentence that said
+/// why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Similar {
     pub case_number: String,
@@ -439,8 +442,8 @@ pub struct Similar {
 }
 
 impl ModelFile {
-    /// The `k` training items most like `doc` (of category `category`, boosted), none of letter `exclude`;
-    /// empty when the file keeps no precedents.
+    /// The `k` training items most like `doc` (of category `category`, boosted), none of letter
+    /// `exclude`; empty when the file keeps no precedents.
     pub fn similar(
         &self,
         doc: &ItemText,
@@ -518,7 +521,8 @@ mod tests {
         }
     }
 
-    /// The built-in model scores like its parts, and a rationale alone is read by the rationale view.
+    /// The built-in model scores like its parts, and a rationale alone is read by the rationale
+    /// view.
     #[test]
     fn predictions_are_the_models_scores_with_their_evidence() {
         let m = ModelFile::builtin().unwrap();
@@ -566,8 +570,8 @@ mod tests {
             "{:?}",
             preds.iter().map(|p| p.known_terms).collect::<Vec<_>>()
         );
-        // Text with no term the model knows, one known word, nothing to read: no score, and why; never the
-        // intercept presented as one.
+        // Text with no term the model knows, one known word, nothing to read: no score, and why;
+        // never the intercept presented as one.
         let texts = ["Zxqv wqplk, 123-456!", "Zxqv documentation", ""];
         let odd = m
             .predict(
@@ -631,8 +635,8 @@ mod tests {
         );
     }
 
-    /// An item's prediction depends on it alone, not on the batch it is scored in: `imr predict` scores its input
-    /// in chunks.
+    /// An item's prediction depends on it alone, not on the batch it is scored in: `imr predict`
+    /// scores its input in chunks.
     #[test]
     fn predictions_do_not_depend_on_the_batch() {
         let m = ModelFile::builtin().unwrap();

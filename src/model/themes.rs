@@ -1,5 +1,5 @@
-//! Rationale themes: one binary logistic model per codebook theme, each with its own decision threshold chosen
-//! inside cross-validation on the training items.
+//! Rationale themes: one binary logistic model per codebook theme, each with its own decision
+//! threshold chosen inside cross-validation on the training items.
 
 use super::check_nested;
 use super::logistic::{sigmoid, BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
@@ -27,47 +27,52 @@ pub struct ThemeValidParams {
     pub logistic: LogisticValidParams,
     /// Inner folds for choosing each theme's threshold.
     pub threshold_folds: usize,
-    /// The theme of an Overturned item (the codebook's `criteria_met`). Where an item's decision is known (a
-    /// letter states it), an Overturned item gets this theme alone and an Upheld item never gets it: the
-    /// codebook's rule, and +0.02 micro-F1 in 5x3 CV (0.699 -> 0.719). None turns the rule off.
+    /// The theme of an Overturned item (the codebook's `criteria_met`). Where an item's decision is
+    /// known (a letter states it), an Overturned item gets this theme alone and an Upheld item
+    /// never gets it: the codebook's rule, and +0.02 micro-F1 in 5x3 CV (0.699 -> 0.719). None
+    /// turns the rule off.
     pub overturned_theme: Option<String>,
-    /// A theme's own codebook cues (`c:<theme>`, `c:<theme>.<variant>`) have their penalty in its model divided
-    /// by this squared ([`LogisticValidParams::fit_penalty_scaled`]): the prior that the codebook's cues for a
-    /// theme speak for it more than an n-gram or another theme's cue does. 3 against 1 (off): on the development
-    /// letters, 5x3 CV over 8 seeds, micro-F1 0.799 -> 0.805 (6 seeds up); 2 and 5 about the same as 3.
+    /// A theme's own codebook cues (`c:<theme>`, `c:<theme>.<variant>`) have their penalty in its
+    /// model divided by this squared ([`LogisticValidParams::fit_penalty_scaled`]): the prior that
+    /// the codebook's cues for a theme speak for it more than an n-gram or another theme's cue
+    /// does. 3 against 1 (off): on the development letters, 5x3 CV over 8 seeds, micro-F1 0.799 ->
+    /// 0.805 (6 seeds up); 2 and 5 about the same as 3.
     pub own_cue_scale: f64,
-    /// How far each theme's threshold moves from the F1-best cut of its inner folds towards 0.5, in log-odds
-    /// (0 keeps the cut, 1 is 0.5 for every theme). The cut is a noisy estimate (a few dozen positives over three
-    /// inner folds) and 0.5 is the natural cut of a class-balanced model, so the two are averaged. 0.5 against 0:
-    /// on the development letters, 5x3 CV over 8 seeds, micro-F1 0.805 -> 0.807 (0.2-0.8 all about 0.807; 1, the
-    /// bare 0.5, 0.805); then on the held-out letters, 11 seeds, 0.788 -> 0.795 with half the spread over seeds.
+    /// How far each theme's threshold moves from the F1-best cut of its inner folds towards 0.5, in
+    /// log-odds (0 keeps the cut, 1 is 0.5 for every theme). The cut is a noisy estimate (a few
+    /// dozen positives over three inner folds) and 0.5 is the natural cut of a class-balanced
+    /// model, so the two are averaged. 0.5 against 0: on the development letters, 5x3 CV over 8
+    /// seeds, micro-F1 0.805 -> 0.807 (0.2-0.8 all about 0.807; 1, the bare 0.5, 0.805); then on
+    /// the held-out letters, 11 seeds, 0.788 -> 0.795 with half the spread over seeds.
     pub threshold_shrink: f64,
 }
 
-/// Unchecked theme-model hyperparameters: the shipped defaults, changed one by one, then `check()` (linfa's
-/// `ParamGuard`).
+/// Unchecked theme-model hyperparameters: the shipped defaults, changed one by one, then `check()`
+/// (linfa's `ParamGuard`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThemeParams(ThemeValidParams);
 
 impl Default for ThemeParams {
     fn default() -> Self {
         ThemeParams(ThemeValidParams {
-            // Guideline quotes apart: a quoted "is not recommended" or "functional improvement" is the guideline's
-            // wording, not the reviewer's reason. Development letters, 8 seeds: 0.8119 -> 0.8150 (all 8 up); then
-            // the held-out letters, 11 seeds: 0.7979 -> 0.7998 (8 of 11 at 0.80 or more, against 4).
+            // Guideline quotes apart: a quoted "is not recommended" or "functional improvement" is
+            // the guideline's wording, not the reviewer's reason. Development letters, 8 seeds:
+            // 0.8119 -> 0.8150 (all 8 up); then the held-out letters, 11 seeds: 0.7979 -> 0.7998 (8
+            // of 11 at 0.80 or more, against 4).
             features: FeatureConfig {
                 quotes_apart: true,
                 cues: crate::features::cues::codebook(),
                 ..FeatureConfig::new(vec![Field::Rationale, Field::Title])
             },
-            // Cue terms as binary indicators beside the TF-IDF of the n-grams, not inside it. With the case-sentence
-            // cues, 5x3 CV micro-F1 0.720 -> 0.793; on letters held out of the cue work, 0.693 -> 0.768
-            // (`scripts/heldout`); with today's 22 cues 0.806 and 0.772 (README).
-            // No IDF: on a few hundred items the rarest n-grams are one reviewer's wording, which IDF weighs most
-            // and a new letter will not share. Development letters, 8 seeds of 5x3 CV: 0.807 -> 0.810 (all 8 up;
-            // IDF to the power 0.25, 0.5, 1.5: 0.808, 0.807, 0.806); with it, cue weight 0.25 (0.1-0.4: 0.807,
-            // 0.811, 0.812, 0.812, 0.810, 0.807 at 0.1, 0.15, 0.2, 0.25, 0.3, 0.4) -> 0.812. Then the held-out letters,
-            // 11 seeds: 0.795 -> 0.798.
+            // Cue terms as binary indicators beside the TF-IDF of the n-grams, not inside it. With
+            // the case-sentence cues, 5x3 CV micro-F1 0.720 -> 0.793; on letters held out of the
+            // cue work, 0.693 -> 0.768 (`scripts/heldout`); with today's 22 cues 0.806 and 0.772
+            // (README). No IDF: on a few hundred items the rarest n-grams are one reviewer's
+            // wording, which IDF weighs most and a new letter will not share. Development letters,
+            // 8 seeds of 5x3 CV: 0.807 -> 0.810 (all 8 up; IDF to the power 0.25, 0.5, 1.5: 0.808,
+            // 0.807, 0.806); with it, cue weight 0.25 (0.1-0.4: 0.807, 0.811, 0.812, 0.812, 0.810,
+            // 0.807 at 0.1, 0.15, 0.2, 0.25, 0.3, 0.4) -> 0.812. Then the held-out letters, 11
+            // seeds: 0.795 -> 0.798.
             tfidf: default_tfidf()
                 .use_idf(false)
                 .indicators(Some(Indicators {
@@ -142,8 +147,8 @@ pub struct ThemeModel {
 }
 
 /// A theme of the gold file left without a model: its training items hold fewer than
-/// [`MIN_ITEMS_PER_CLASS`] positive or negative examples. It is never assigned, and counts as missed where
-/// evaluation finds it in the gold.
+/// [`MIN_ITEMS_PER_CLASS`] positive or negative examples. It is never assigned, and counts as
+/// missed where evaluation finds it in the gold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UntrainedTheme {
@@ -219,9 +224,10 @@ fn own_cue_scales(vocabulary: &[String], id: &str, scale: f64) -> Vec<f64> {
 }
 
 impl ThemeModels {
-    /// Fits one model per theme id; `themes[i]` are item i's gold themes, `groups[i]` its letter (for the inner
-    /// threshold folds). A theme with fewer than [`MIN_ITEMS_PER_CLASS`] positive or negative items is listed in
-    /// [`ThemeModels::untrained`] instead; it is an error only when no theme can be fitted.
+    /// Fits one model per theme id; `themes[i]` are item i's gold themes, `groups[i]` its letter
+    /// (for the inner threshold folds). A theme with fewer than [`MIN_ITEMS_PER_CLASS`] positive or
+    /// negative items is listed in [`ThemeModels::untrained`] instead; it is an error only when no
+    /// theme can be fitted.
     pub fn fit<D: Borrow<ItemText> + Sync>(
         params: &ThemeValidParams,
         docs: &[D],
@@ -242,8 +248,8 @@ impl ThemeModels {
         )
     }
 
-    /// Fits on the documents `rows` of `counts` (counted with `params.features`); `themes[k]` and `groups[k]`
-    /// belong to `rows[k]`.
+    /// Fits on the documents `rows` of `counts` (counted with `params.features`); `themes[k]` and
+    /// `groups[k]` belong to `rows[k]`.
     pub fn fit_rows(
         params: &ThemeValidParams,
         counts: &TermCounts,
@@ -368,8 +374,9 @@ impl ThemeModels {
         })
     }
 
-    /// For each of `ids` (assigned themes, say), the `k` terms of `doc` pushing most towards it (coefficient x
-    /// tf-idf, cues as the text they matched), as written; `f` is [`ThemeModels::featurizer`].
+    /// For each of `ids` (assigned themes, say), the `k` terms of `doc` pushing most towards it
+    /// (coefficient x tf-idf, cues as the text they matched), as written; `f` is
+    /// [`ThemeModels::featurizer`].
     pub fn evidence(
         &self,
         f: &Featurizer,
@@ -417,7 +424,8 @@ impl ThemeModels {
         Featurizer::new(self.features.clone())
     }
 
-    /// Every theme id the models were asked for: the fitted ones in `self.themes` order, then the untrained.
+    /// Every theme id the models were asked for: the fitted ones in `self.themes` order, then the
+    /// untrained.
     pub fn theme_ids(&self) -> Vec<String> {
         self.themes
             .iter()
@@ -427,7 +435,8 @@ impl ThemeModels {
             .collect()
     }
 
-    /// One document's `scores` (in `self.themes` order) in the order of `ids`: NaN for an id without a model.
+    /// One document's `scores` (in `self.themes` order) in the order of `ids`: NaN for an id
+    /// without a model.
     pub fn scores_in(&self, ids: &[String], scores: &[f64]) -> Vec<f64> {
         ids.iter()
             .map(|id| {
@@ -452,7 +461,8 @@ impl ThemeModels {
         Ok(p)
     }
 
-    /// Every theme's probability for the documents `rows` of `counts` (counted with this model's features).
+    /// Every theme's probability for the documents `rows` of `counts` (counted with this model's
+    /// features).
     pub fn predict_proba_rows(&self, counts: &TermCounts, rows: &[usize]) -> Vec<Vec<f64>> {
         let x = self
             .tfidf
@@ -490,7 +500,8 @@ impl ThemeModels {
     }
 
     /// [`ThemeModels::assign`], or where the decision is known, the decision rule of
-    /// [`ThemeValidParams::overturned_theme`]: the Overturned theme alone, or the other themes by the same rule.
+    /// [`ThemeValidParams::overturned_theme`]: the Overturned theme alone, or the other themes by
+    /// the same rule.
     pub fn assign_for(&self, scores: &[f64], decision: Option<Decision>) -> Vec<String> {
         let (Some(ot), Some(d)) = (&self.overturned_theme, decision) else {
             return self.assign(scores);
@@ -508,8 +519,8 @@ impl ThemeModels {
         )
     }
 
-    /// Theme ids over their thresholds; every item has at least one theme (the one furthest over, or nearest
-    /// under, its threshold), as the codebook requires.
+    /// Theme ids over their thresholds; every item has at least one theme (the one furthest over,
+    /// or nearest under, its threshold), as the codebook requires.
     pub fn assign(&self, scores: &[f64]) -> Vec<String> {
         over_or_nearest(self.themes.iter().zip(scores.iter().copied()).collect())
     }
@@ -520,7 +531,8 @@ fn shrink_threshold(t: f64, w: f64) -> f64 {
     sigmoid((1.0 - w) * (t / (1.0 - t)).ln())
 }
 
-/// The themes over their thresholds, or else the one nearest its threshold (score / threshold highest).
+/// The themes over their thresholds, or else the one nearest its threshold (score / threshold
+/// highest).
 fn over_or_nearest(scored: Vec<(&ThemeModel, f64)>) -> Vec<String> {
     let over: Vec<String> = scored
         .iter()
@@ -747,7 +759,8 @@ mod tests {
         );
         let e = err(ThemeParams::new().own_cue_scale(0.0));
         assert!(e.contains("own_cue_scale") && e.contains("positive"), "{e}");
-        // One inner fold would leave nothing to choose a threshold on; 0 used to index an empty fold list.
+        // One inner fold would leave nothing to choose a threshold on; 0 used to index an empty
+        // fold list.
         for n in [0, 1, 101] {
             assert!(
                 err(ThemeParams::new().threshold_folds(n)).contains("threshold_folds"),

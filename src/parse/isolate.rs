@@ -1,11 +1,12 @@
-//! PDF extraction in supervised worker processes, as Apache Tika's forked parser shields its host: a crash
-//! (a stack overflow included), a hang or a memory blow-up in the PDF reader costs that one file, never the
-//! batch. Each worker is the `imr` binary re-invoked in its hidden worker mode; it caps its own address
-//! space, reads requests on stdin and answers on stdout. The supervisor gives each file a wall-clock limit,
-//! kills a worker that overruns it, names the cause from how the worker ended, and starts a fresh one.
+//! PDF extraction in supervised worker processes, as Apache Tika's forked parser shields its host:
+//! a crash (a stack overflow included), a hang or a memory blow-up in the PDF reader costs that one
+//! file, never the batch. Each worker is the `imr` binary re-invoked in its hidden worker mode; it
+//! caps its own address space, reads requests on stdin and answers on stdout. The supervisor gives
+//! each file a wall-clock limit, kills a worker that overruns it, names the cause from how the
+//! worker ended, and starts a fresh one.
 //!
-//! The protocol, both ways a tag byte and a length-prefixed payload: request `P` + PDF bytes; answer `T` +
-//! UTF-8 text, or `E` + the reason there is none.
+//! The protocol, both ways a tag byte and a length-prefixed payload: request `P` + PDF bytes;
+//! answer `T` + UTF-8 text, or `E` + the reason there is none.
 
 use crate::error::Error;
 use std::ffi::OsString;
@@ -17,7 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// How to start a worker: a program and its arguments (the CLI passes its own binary and hidden mode).
+/// How to start a worker: a program and its arguments (the CLI passes its own binary and hidden
+/// mode).
 #[derive(Debug, Clone)]
 pub struct WorkerCommand {
     pub program: PathBuf,
@@ -32,8 +34,8 @@ pub struct WorkerLimits {
     pub memory: u64,
 }
 
-/// The longest answer or request a side accepts: a letter's text is far smaller; a longer frame is a
-/// broken peer, not data.
+/// The longest answer or request a side accepts: a letter's text is far smaller; a longer frame is
+/// a broken peer, not data.
 const MAX_FRAME: u64 = 1 << 30;
 
 /// How much of a worker's stderr is kept to name the cause of its death.
@@ -113,8 +115,8 @@ impl Worker {
         })
     }
 
-    /// The text of one PDF. On `Err` the worker is gone (dead, or killed for overrunning): drop it and
-    /// start another for the next file.
+    /// The text of one PDF. On `Err` the worker is gone (dead, or killed for overrunning): drop it
+    /// and start another for the next file.
     pub(crate) fn extract(
         &mut self,
         bytes: &[u8],
@@ -237,8 +239,8 @@ fn read_frame(r: &mut impl Read) -> io::Result<Option<(u8, Vec<u8>)>> {
     Ok(Some((tag[0], body)))
 }
 
-/// The worker's side: caps this process's address space, then answers requests on stdin until it closes.
-/// Called by the CLI's hidden worker mode; nothing else should run in the process.
+/// The worker's side: caps this process's address space, then answers requests on stdin until it
+/// closes. Called by the CLI's hidden worker mode; nothing else should run in the process.
 pub fn worker_main(memory: u64) -> io::Result<()> {
     cap_address_space(memory)?;
     let mut input = BufReader::new(io::stdin().lock());

@@ -1,7 +1,8 @@
 //! Stage 1: letters (PDF or text) into typed `Letter`s.
 //!
-//! `read_letter` reads one file; `parse_text` parses text already in memory; `discover_all` expands files and
-//! directories into the letters to read; a [`Reader`] reads a batch, its PDFs in isolated workers.
+//! `read_letter` reads one file; `parse_text` parses text already in memory; `discover_all` expands
+//! files and directories into the letters to read; a [`Reader`] reads a batch, its PDFs in isolated
+//! workers.
 
 mod decode;
 mod fields;
@@ -42,14 +43,14 @@ fn kind_of(path: &Path) -> Option<Kind> {
     }
 }
 
-/// Reads and parses one letter file (`.pdf` or `.txt`) in this process, with the default size cap. A batch
-/// that must survive hostile PDFs reads through a [`Reader`] with workers.
+/// Reads and parses one letter file (`.pdf` or `.txt`) in this process, with the default size cap.
+/// A batch that must survive hostile PDFs reads through a [`Reader`] with workers.
 pub fn read_letter(path: &Path) -> Result<Letter> {
     Reader::new().read_one(path, &mut None)
 }
 
-/// The text of a file's bytes: PDF extraction (by extension or `%PDF` magic) or decoded text (UTF-8, or
-/// UTF-16 with a byte order mark; see `decode`).
+/// The text of a file's bytes: PDF extraction (by extension or `%PDF` magic) or decoded text
+/// (UTF-8, or UTF-16 with a byte order mark; see `decode`).
 pub fn extract_text(bytes: &[u8], path: &Path) -> Result<String> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty { path: path.into() });
@@ -88,8 +89,8 @@ impl Default for Reader {
 }
 
 impl Reader {
-    /// In-process extraction (a panic in the PDF reader is caught; a stack overflow is not) and the default
-    /// size cap.
+    /// In-process extraction (a panic in the PDF reader is caught; a stack overflow is not) and the
+    /// default size cap.
     pub fn new() -> Reader {
         Reader {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
@@ -109,8 +110,9 @@ impl Reader {
         self
     }
 
-    /// Reads many letters on the current rayon pool's number of threads, keeping input order: one result per
-    /// file. Each thread keeps one worker, started on its first PDF and again after one dies.
+    /// Reads many letters on the current rayon pool's number of threads, keeping input order: one
+    /// result per file. Each thread keeps one worker, started on its first PDF and again after one
+    /// dies.
     pub fn read_all(&self, paths: &[PathBuf], progress: impl Fn() + Sync) -> Vec<Result<Letter>> {
         let mut out = Vec::with_capacity(paths.len());
         self.read_each(paths, progress, |r| {
@@ -183,8 +185,8 @@ impl Reader {
         });
     }
 
-    /// One letter from bytes in memory (an upload, a fuzzer's input): the same route as a file's, PDFs
-    /// through a worker of its own when the reader is isolated. `source` names it in errors.
+    /// One letter from bytes in memory (an upload, a fuzzer's input): the same route as a file's,
+    /// PDFs through a worker of its own when the reader is isolated. `source` names it in errors.
     pub fn parse_bytes(&self, bytes: &[u8], source: &Path) -> Result<Letter> {
         if bytes.len() as u64 > self.max_file_size {
             let (size, limit) = (bytes.len() as u64, self.max_file_size);
@@ -197,8 +199,8 @@ impl Reader {
         self.letter_of(bytes, source, &mut None)
     }
 
-    /// One file: checked before it is opened (a FIFO would block, a device never end), read within the
-    /// size cap, its PDF extracted by `worker` (started here when needed) or in process.
+    /// One file: checked before it is opened (a FIFO would block, a device never end), read within
+    /// the size cap, its PDF extracted by `worker` (started here when needed) or in process.
     fn read_one(&self, path: &Path, worker: &mut Option<Worker>) -> Result<Letter> {
         kind_of(path).ok_or_else(|| Error::UnsupportedFile {
             path: path.into(),

@@ -1,11 +1,12 @@
-//! PDF bytes into text, in this process. A batch reaches this through [`super::isolate`], which runs it in a
-//! worker process: pdf-extract (over lopdf) panics on malformed input by design and recurses over page trees
-//! and form XObjects, so a hostile file can overflow the stack, which no `catch_unwind` stops.
+//! PDF bytes into text, in this process. A batch reaches this through [`super::isolate`], which
+//! runs it in a worker process: pdf-extract (over lopdf) panics on malformed input by design and
+//! recurses over page trees and form XObjects, so a hostile file can overflow the stack, which no
+//! `catch_unwind` stops.
 //!
-//! pdf-extract stays the extractor, chosen by measurement on the corpus: its text parses for every letter, where
-//! lopdf's own `extract_text` (the library under it, better kept) gives text in which no letter's structure
-//! survives; it is the text the shipped models were trained on; and with the worker isolation its crashes,
-//! hangs and memory blow-ups cost the one file.
+//! pdf-extract stays the extractor, chosen by measurement on the corpus: its text parses for every
+//! letter, where lopdf's own `extract_text` (the library under it, better kept) gives text in which
+//! no letter's structure survives; it is the text the shipped models were trained on; and with the
+//! worker isolation its crashes, hangs and memory blow-ups cost the one file.
 
 /// The text of a PDF, or why there is none (the caller adds the path).
 pub(crate) fn pdf_text(bytes: &[u8]) -> Result<String, String> {

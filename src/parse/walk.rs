@@ -1,5 +1,6 @@
-//! Files and directories into the letter files to read. A walk of a user's folder meets what folders hold:
-//! symlink loops, FIFOs, devices, unreadable corners. Each is reported and skipped; the walk goes on.
+//! Files and directories into the letter files to read. A walk of a user's folder meets what
+//! folders hold: symlink loops, FIFOs, devices, unreadable corners. Each is reported and skipped;
+//! the walk goes on.
 
 use super::kind_of;
 use crate::error::{Error, Result};
@@ -12,8 +13,8 @@ use std::path::{Path, PathBuf};
 pub struct Discovery {
     /// Letter files, sorted within each path given.
     pub files: Vec<PathBuf>,
-    /// Entries that could not be used (unreadable directories, FIFOs named `.pdf`, dangling links): each is
-    /// one bad input of the batch.
+    /// Entries that could not be used (unreadable directories, FIFOs named `.pdf`, dangling links):
+    /// each is one bad input of the batch.
     pub problems: Vec<Error>,
     /// Directories reached a second time through a symlink, and not walked again.
     pub revisited: Vec<PathBuf>,
@@ -36,7 +37,8 @@ fn dir_key(_meta: &Metadata, path: &Path) -> DirKey {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Names what a non-regular file is, without opening it (opening a FIFO blocks, a device never ends).
+/// Names what a non-regular file is, without opening it (opening a FIFO blocks, a device never
+/// ends).
 pub(crate) fn special_kind(meta: &Metadata) -> Option<&'static str> {
     if meta.is_file() || meta.is_dir() {
         return None;
@@ -58,10 +60,10 @@ pub(crate) fn special_kind(meta: &Metadata) -> Option<&'static str> {
     Some("not a regular file")
 }
 
-/// Expands files and directories (recursively) into the letter files to read. Directories contribute their
-/// `.pdf` and `.txt` files; a path given by name is kept whatever its extension, so that reading it reports
-/// what is wrong with it. A path given by name that does not exist is an error; trouble below it is a problem
-/// of the [`Discovery`].
+/// Expands files and directories (recursively) into the letter files to read. Directories
+/// contribute their `.pdf` and `.txt` files; a path given by name is kept whatever its extension,
+/// so that reading it reports what is wrong with it. A path given by name that does not exist is an
+/// error; trouble below it is a problem of the [`Discovery`].
 pub fn discover_all(paths: &[PathBuf]) -> Result<Discovery> {
     let mut d = Discovery::default();
     let mut visited = HashSet::new();

@@ -1,9 +1,9 @@
-//! Evaluation plots, each as SVG and PNG: ROC and precision-recall curves (AUC in the legend), a calibration
-//! diagram with the Brier score, the confusion matrix, and per-theme F1.
+//! Evaluation plots, each as SVG and PNG: ROC and precision-recall curves (AUC in the legend), a
+//! calibration diagram with the Brier score, the confusion matrix, and per-theme F1.
 //!
-//! Every chart is drawn by one function generic over the plotters backend, so the SVG and the PNG show the same
-//! thing. PNG text needs a font file: DejaVu Sans is compiled in (the `dejavu` crate), so no system fonts are
-//! needed on a server or in CI.
+//! Every chart is drawn by one function generic over the plotters backend, so the SVG and the PNG
+//! show the same thing. PNG text needs a font file: DejaVu Sans is compiled in (the `dejavu`
+//! crate), so no system fonts are needed on a server or in CI.
 
 use crate::error::{Error, Result};
 use crate::eval::metrics::{self, average_precision, brier, pr_curve, roc_auc, roc_curve};
@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-/// Out-of-fold (or held-out) predictions of one run: labels, P(Overturned), and the decision of the model that
-/// scored each item (in cross-validation each fold's model has its own threshold).
+/// Out-of-fold (or held-out) predictions of one run: labels, P(Overturned), and the decision of the
+/// model that scored each item (in cross-validation each fold's model has its own threshold).
 #[derive(Debug, Clone)]
 pub struct Run {
     pub label: String,
@@ -31,7 +31,8 @@ pub struct PlotData {
     pub subtitle: String,
     /// One run per CV repeat, or one for a held-out evaluation.
     pub runs: Vec<Run>,
-    /// The one model's decision threshold, for the confusion matrix's subtitle (None: each fold's own).
+    /// The one model's decision threshold, for the confusion matrix's subtitle (None: each fold's
+    /// own).
     pub threshold: Option<f64>,
     /// F1 per theme, where themes were evaluated.
     pub theme_f1: Option<BTreeMap<String, ThemeF1>>,
@@ -68,8 +69,8 @@ static FONT: Once = Once::new();
 
 pub(crate) fn register_font() {
     FONT.call_once(|| {
-        // The bytes are a valid TrueType file shipped by the crate; failure would leave PNG text blank, and the
-        // drawing then reports the missing font as an error.
+        // The bytes are a valid TrueType file shipped by the crate; failure would leave PNG text
+        // blank, and the drawing then reports the missing font as an error.
         let _ = plotters::style::register_font(
             "sans-serif",
             FontStyle::Normal,
@@ -80,8 +81,9 @@ pub(crate) fn register_font() {
 
 type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-/// Writes every plot as `<name>.svg` and `<name>.png` in `dir` (created if needed); returns the files written.
-/// Without both decisions among the labels ([`PlotData::ranks`]), there is no ROC or precision-recall plot.
+/// Writes every plot as `<name>.svg` and `<name>.png` in `dir` (created if needed); returns the
+/// files written. Without both decisions among the labels ([`PlotData::ranks`]), there is no ROC or
+/// precision-recall plot.
 pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
     register_font();
     std::fs::create_dir_all(dir).map_err(|e| Error::Write {
@@ -94,7 +96,8 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
             message: "no predictions to plot".into(),
         });
     }
-    // A ROC or precision-recall curve ranks one decision against the other: items of one decision have none.
+    // A ROC or precision-recall curve ranks one decision against the other: items of one decision
+    // have none.
     let mut charts = if data.ranks() {
         vec![("roc", Chart::Roc), ("pr", Chart::Pr)]
     } else {

@@ -334,8 +334,8 @@ impl Filters {
             || self.case_number.is_some()
     }
 
-    /// The items table, joined to letters where `letters` (a count by an item's own fields need
-    /// not visit every item's letter), and to the full-text matches when there are words (the words'
+    /// The items table, joined to letters where `letters` (a count by an item's own fields need not
+    /// visit every item's letter), and to the full-text matches when there are words (the words'
     /// value is numbered after the clause's `n_values`). `ranked`: the matches with their BM25
     /// rank, and with `window`, only the best `window` of them (its value numbered next).
     pub(super) fn tables_clause(

@@ -41,9 +41,9 @@ impl Store {
         })
     }
 
-    /// Every item as a precedent ([`crate::precedent`]), indexed as a case model indexes its training
-    /// items: `imr similar --db`, and the web page's similar decisions. Of each item only what the
-    /// index reads (its title and clinical summary) is held while it is built.
+    /// Every item as a precedent ([`crate::precedent`]), indexed as a case model indexes its
+    /// training items: `imr similar --db`, and the web page's similar decisions. Of each item only
+    /// what the index reads (its title and clinical summary) is held while it is built.
     pub fn precedent_index(&self) -> Result<crate::precedent::PrecedentIndex> {
         use crate::features::ItemText;
         use crate::ParamGuard;
