@@ -19,7 +19,7 @@ type Result<T, E = ServeError> = std::result::Result<T, E>;
 pub struct App {
     db: PathBuf,
     stores: Mutex<Vec<Store>>,
-    permits: tokio::sync::Semaphore,
+    permits: Arc<tokio::sync::Semaphore>,
     scorer: Scorer<'static>,
     model_name: String,
     case_scorer: Scorer<'static>,
@@ -97,7 +97,7 @@ impl App {
         Ok(App {
             db,
             stores: Mutex::new(vec![store]),
-            permits: tokio::sync::Semaphore::new(limits.workers.max(1)),
+            permits: Arc::new(tokio::sync::Semaphore::new(limits.workers.max(1))),
             scorer: keep(model).scorer()?,
             model_name,
             case_scorer: keep(case_model).scorer()?,
@@ -116,18 +116,22 @@ impl App {
         &self.about
     }
 
-    /// Runs `f` on a blocking thread, when one of [`Limits::workers`] is free.
+    /// Runs `f` on a blocking thread, when one of [`Limits::workers`] is free. The permit goes
+    /// with the work: a request that times out frees its place only when its work ends.
     pub async fn run<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&App) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
             .await
             .map_err(|_| ServeError::Unavailable("the server is stopping".into()))?;
         let app = Arc::clone(self);
-        tokio::task::spawn_blocking(move || f(&app)).await?
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f(&app)
+        })
+        .await?
     }
 
     /// `f` with a read-only connection of the pool (opened when none is free).
