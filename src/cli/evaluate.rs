@@ -74,15 +74,6 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("{}: cannot write plots there", dir.display()))?;
     }
-    let resolved = if a.model.is_none() {
-        Some(super::params::resolve(
-            a.params.as_deref(),
-            a.view,
-            a.gold.is_some(),
-        )?)
-    } else {
-        None
-    };
     // Checked now, written at the end (whole, or not at all): an existing file stays as it is until
     // then.
     if let Some(p) = &a.oof {
@@ -90,14 +81,53 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     }
     let letters = data::Letters::of(&a.data, a.db.as_deref());
     let mut out = std::io::stdout().lock();
-    if let Some(path) = &a.model {
-        let d = data::load(letters, a.gold.as_deref())?;
-        return evaluate_model(&a, path, &d, &mut out);
+    match &a.model {
+        Some(path) => {
+            let d = data::load(letters, a.gold.as_deref())?;
+            evaluate_model(&a, path, &d, &mut out)
+        }
+        None => cross_validate(&a, letters, &mut out),
     }
+}
 
-    let (params, theme_params) = resolved.expect("resolved without --model");
+/// What a cross-validation run read and gave.
+struct CvRun {
+    items: CountedItems,
+    /// Each item's number and title, by index (for the out-of-fold file).
+    named: Vec<(usize, String)>,
+    theme_ids: Vec<String>,
+    report: imr::eval::cv::CvReport,
+    with_themes: bool,
+    failed: usize,
+}
+
+/// Grouped cross-validation of the settings on the letters, then its outputs.
+fn cross_validate(
+    a: &EvaluateArgs,
+    letters: data::Letters<'_>,
+    out: &mut impl Write,
+) -> Result<ExitCode> {
+    let run = run_folds(a, letters)?;
+    warn_untrained(&run.report);
+    if let Some(path) = &a.oof {
+        write_oof(path, &run)?;
+    }
+    if let Some(dir) = &a.plots {
+        cv_plots(dir, a.repeats, &run)?;
+    }
+    if a.json {
+        write_cv_json(out, &run.report, a.params.as_deref())?;
+    } else {
+        write_cv_table(out, &run.report, run.with_themes, a.params.as_deref())?;
+    }
+    Ok(exit(run.failed))
+}
+
+/// Reads the letters (each item's text counted, then dropped) and runs the folds.
+fn run_folds(a: &EvaluateArgs, letters: data::Letters<'_>) -> Result<CvRun> {
+    let (params, theme_params) =
+        super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?;
     let cfg = CvConfig::new(a.folds, a.repeats, a.seed, !a.no_ablation);
-    // Each item's text is counted as its letter is read, then dropped.
     let featurizers = CvFeaturizers::new(&params, theme_params.as_ref(), cfg.ablation)?;
     let mut counter = CountedItems::counter(&featurizers, letters.expected_items()?);
     let mut named = Vec::new();
@@ -112,7 +142,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         .map(|g| g.theme_ids())
         .unwrap_or_default();
     let pb = progress::bar(a.folds * a.repeats, "evaluate");
-    let r = cross_validate_counted(
+    let report = cross_validate_counted(
         &items,
         &featurizers,
         &params,
@@ -122,6 +152,18 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         &|| pb.inc(1),
     )?;
     pb.finish_and_clear();
+    Ok(CvRun {
+        items,
+        named,
+        theme_ids,
+        report,
+        with_themes: theme_params.is_some(),
+        failed: read.failed,
+    })
+}
+
+/// Themes too rare in some folds' training items to fit there.
+fn warn_untrained(r: &imr::eval::cv::CvReport) {
     let mut untrained: BTreeMap<&str, usize> = BTreeMap::new();
     for id in r.folds.iter().flat_map(|f| &f.untrained_themes) {
         *untrained.entry(id).or_default() += 1;
@@ -132,178 +174,193 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
             r.folds.len()
         );
     }
-    if let Some(path) = &a.oof {
-        let mut rows = Vec::with_capacity(r.oof.len());
-        for o in &r.oof {
-            let (item, title) = &named[o.index];
-            let theme_scores: Option<serde_json::Map<String, serde_json::Value>> =
-                o.theme_scores.as_ref().map(|sc| {
-                    theme_ids
-                        .iter()
-                        .cloned()
-                        .zip(sc.iter().map(|&p| json!(p)))
-                        .collect()
-                });
-            let row = json!({
-                "repeat": o.repeat, "fold": o.fold, "case_number": items.case_numbers[o.index], "item": item, "title": title,
-                "decision": items.decisions[o.index], "p_overturned": o.p_overturned, "predicted": o.predicted, "themes": o.themes, "theme_scores": theme_scores,
-                "gold_themes": items.themes[o.index],
-            });
-            rows.push(row);
-        }
-        imr::output::write_with(path, |w| {
-            rows.iter().try_for_each(|row| writeln!(w, "{row}"))
-        })?;
-    }
-    if let Some(dir) = &a.plots {
-        let runs = (0..a.repeats)
-            .map(|rep| {
-                let oof: Vec<_> = r.oof.iter().filter(|o| o.repeat == rep).collect();
-                Run {
-                    label: format!("repeat {}", rep + 1),
-                    y: oof
-                        .iter()
-                        .map(|o| items.decisions[o.index].is_overturned())
-                        .collect(),
-                    p: oof.iter().map(|o| o.p_overturned).collect(),
-                    predicted: oof.iter().map(|o| o.predicted.is_overturned()).collect(),
-                }
-            })
-            .collect();
-        let s = &r.summary;
-        let data = PlotData {
-            subtitle: format!(
-                "{} view, {}-fold x {} grouped CV, {} items of {} letters",
-                s.view, s.folds, s.repeats, s.items, s.letters
-            ),
-            runs,
-            threshold: None,
-            theme_f1: s.per_theme.as_ref().map(|per| {
-                per.iter()
-                    .map(|(k, t)| {
-                        let bar = imr::report::ThemeF1 {
-                            f1: t.f1,
-                            sd: Some(t.f1_sd),
-                            gold: t.support,
-                        };
-                        (k.clone(), bar)
-                    })
+}
+
+/// `--oof`: every out-of-fold prediction, one JSON object per line.
+fn write_oof(path: &std::path::Path, run: &CvRun) -> Result<()> {
+    let (r, items, named, theme_ids) = (&run.report, &run.items, &run.named, &run.theme_ids);
+    let mut rows = Vec::with_capacity(r.oof.len());
+    for o in &r.oof {
+        let (item, title) = &named[o.index];
+        let theme_scores: Option<serde_json::Map<String, serde_json::Value>> =
+            o.theme_scores.as_ref().map(|sc| {
+                theme_ids
+                    .iter()
+                    .cloned()
+                    .zip(sc.iter().map(|&p| json!(p)))
                     .collect()
-            }),
-        };
-        report_plots(dir, &data)?;
-    }
-    if a.json {
-        for f in &r.folds {
-            let mut v = serde_json::to_value(f)?;
-            v.as_object_mut()
-                .expect("object")
-                .insert("type".into(), json!("fold"));
-            writeln!(out, "{v}")?;
-        }
-        let mut v = serde_json::to_value(&r.summary)?;
-        let o = v.as_object_mut().expect("object");
-        o.insert("type".into(), json!("summary"));
-        // Which settings gave these figures: the params file, or null for the shipped settings.
-        o.insert(
-            "params".into(),
-            json!(a.params.as_ref().map(|p| p.display().to_string())),
-        );
-        writeln!(out, "{v}")?;
-    } else {
-        let s = &r.summary;
-        let settings = a.params.as_ref().map_or("shipped settings".into(), |p| {
-            format!("settings {}", p.display())
+            });
+        let row = json!({
+            "repeat": o.repeat, "fold": o.fold, "case_number": items.case_numbers[o.index], "item": item, "title": title,
+            "decision": items.decisions[o.index], "p_overturned": o.p_overturned, "predicted": o.predicted, "themes": o.themes, "theme_scores": theme_scores,
+            "gold_themes": items.themes[o.index],
         });
-        writeln!(out, "{}-fold x {} cross-validation, grouped by letter, seed {}: {} items of {} letters, view {}, {settings}", s.folds, s.repeats, s.seed, s.items, s.letters, s.view)?;
-        write!(out, "{:<8}", "fold")?;
-        let names: Vec<&str> = [
-            "roc_auc",
-            "pr_auc",
-            "f1",
-            "precision",
-            "recall",
-            "balanced_accuracy",
-            "brier",
-            "log_loss",
-        ]
-        .to_vec();
+        rows.push(row);
+    }
+    imr::output::write_with(path, |w| {
+        rows.iter().try_for_each(|row| writeln!(w, "{row}"))
+    })?;
+    Ok(())
+}
+
+/// `--plots`: the charts of the out-of-fold predictions, one run per repeat.
+fn cv_plots(dir: &std::path::Path, repeats: usize, run: &CvRun) -> Result<()> {
+    let (r, items) = (&run.report, &run.items);
+    let runs = (0..repeats)
+        .map(|rep| {
+            let oof: Vec<_> = r.oof.iter().filter(|o| o.repeat == rep).collect();
+            Run {
+                label: format!("repeat {}", rep + 1),
+                y: oof
+                    .iter()
+                    .map(|o| items.decisions[o.index].is_overturned())
+                    .collect(),
+                p: oof.iter().map(|o| o.p_overturned).collect(),
+                predicted: oof.iter().map(|o| o.predicted.is_overturned()).collect(),
+            }
+        })
+        .collect();
+    let s = &r.summary;
+    let data = PlotData {
+        subtitle: format!(
+            "{} view, {}-fold x {} grouped CV, {} items of {} letters",
+            s.view, s.folds, s.repeats, s.items, s.letters
+        ),
+        runs,
+        threshold: None,
+        theme_f1: s.per_theme.as_ref().map(|per| {
+            per.iter()
+                .map(|(k, t)| {
+                    let bar = imr::report::ThemeF1 {
+                        f1: t.f1,
+                        sd: Some(t.f1_sd),
+                        gold: t.support,
+                    };
+                    (k.clone(), bar)
+                })
+                .collect()
+        }),
+    };
+    report_plots(dir, &data)
+}
+
+/// `--json`: one object per fold, then the summary with the settings that gave it.
+fn write_cv_json(
+    out: &mut impl Write,
+    r: &imr::eval::cv::CvReport,
+    params: Option<&std::path::Path>,
+) -> Result<()> {
+    for f in &r.folds {
+        let mut v = serde_json::to_value(f)?;
+        v.as_object_mut()
+            .expect("object")
+            .insert("type".into(), json!("fold"));
+        writeln!(out, "{v}")?;
+    }
+    let mut v = serde_json::to_value(&r.summary)?;
+    let o = v.as_object_mut().expect("object");
+    o.insert("type".into(), json!("summary"));
+    // Which settings gave these figures: the params file, or null for the shipped settings.
+    o.insert(
+        "params".into(),
+        json!(params.map(|p| p.display().to_string())),
+    );
+    writeln!(out, "{v}")?;
+    Ok(())
+}
+
+/// The table: each fold's outcome metrics, their mean and sd, the pooled figures, the masked
+/// ablation and the themes.
+fn write_cv_table(
+    out: &mut impl Write,
+    r: &imr::eval::cv::CvReport,
+    with_themes: bool,
+    params: Option<&std::path::Path>,
+) -> Result<()> {
+    let s = &r.summary;
+    let settings = params.map_or("shipped settings".into(), |p| {
+        format!("settings {}", p.display())
+    });
+    writeln!(out, "{}-fold x {} cross-validation, grouped by letter, seed {}: {} items of {} letters, view {}, {settings}", s.folds, s.repeats, s.seed, s.items, s.letters, s.view)?;
+    write!(out, "{:<8}", "fold")?;
+    let names: Vec<&str> = [
+        "roc_auc",
+        "pr_auc",
+        "f1",
+        "precision",
+        "recall",
+        "balanced_accuracy",
+        "brier",
+        "log_loss",
+    ]
+    .to_vec();
+    for n in &names {
+        write!(out, " {:>9}", short(n))?;
+    }
+    writeln!(out, "{}", if with_themes { "  themes µF1" } else { "" })?;
+    for f in &r.folds {
+        let m: BTreeMap<&str, f64> = outcome_values(&f.outcome).into_iter().collect();
+        write!(out, "{:<8}", format!("{}.{}", f.repeat + 1, f.fold + 1))?;
         for n in &names {
-            write!(out, " {:>9}", short(n))?;
+            write!(out, " {:>9.3}", m[n])?;
         }
         writeln!(
             out,
             "{}",
-            if theme_params.is_some() {
-                "  themes µF1"
-            } else {
-                ""
-            }
-        )?;
-        for f in &r.folds {
-            let m: BTreeMap<&str, f64> = outcome_values(&f.outcome).into_iter().collect();
-            write!(out, "{:<8}", format!("{}.{}", f.repeat + 1, f.fold + 1))?;
-            for n in &names {
-                write!(out, " {:>9.3}", m[n])?;
-            }
-            writeln!(
-                out,
-                "{}",
-                f.themes
-                    .as_ref()
-                    .map(|t| format!("  {:>10.3}", t.micro_f1))
-                    .unwrap_or_default()
-            )?;
-        }
-        write!(out, "{:<8}", "mean")?;
-        for n in &names {
-            write!(out, " {:>9.3}", s.outcome[*n])?;
-        }
-        writeln!(
-            out,
-            "{}",
-            s.themes
+            f.themes
                 .as_ref()
-                .map(|t| format!("  {:>10.3}", t["micro_f1"]))
+                .map(|t| format!("  {:>10.3}", t.micro_f1))
                 .unwrap_or_default()
         )?;
-        write!(out, "{:<8}", "sd")?;
-        for n in &names {
-            write!(out, " {:>9.3}", s.outcome_sd[*n])?;
-        }
+    }
+    write!(out, "{:<8}", "mean")?;
+    for n in &names {
+        write!(out, " {:>9.3}", s.outcome[*n])?;
+    }
+    writeln!(
+        out,
+        "{}",
+        s.themes
+            .as_ref()
+            .map(|t| format!("  {:>10.3}", t["micro_f1"]))
+            .unwrap_or_default()
+    )?;
+    write!(out, "{:<8}", "sd")?;
+    for n in &names {
+        write!(out, " {:>9.3}", s.outcome_sd[*n])?;
+    }
+    writeln!(
+        out,
+        "{}",
+        s.themes_sd
+            .as_ref()
+            .map(|t| format!("  {:>10.3}", t["micro_f1"]))
+            .unwrap_or_default()
+    )?;
+    write_pooled(out, s)?;
+    if let Some(m) = &s.outcome_masked {
+        writeln!(out, "verdict sentences masked: ROC-AUC {:.3}, PR-AUC {:.3}, F1 {:.3} (the skill left without the sentence that states the outcome)", m["roc_auc"], m["pr_auc"], m["f1"])?;
+    }
+    if let (Some(t), Some(per)) = (&s.themes, &s.per_theme) {
         writeln!(
             out,
-            "{}",
-            s.themes_sd
-                .as_ref()
-                .map(|t| format!("  {:>10.3}", t["micro_f1"]))
-                .unwrap_or_default()
+            "themes: micro-F1 {:.3}, macro-F1 {:.3}",
+            t["micro_f1"], t["macro_f1"]
         )?;
-        write_pooled(&mut out, s)?;
-        if let Some(m) = &s.outcome_masked {
-            writeln!(out, "verdict sentences masked: ROC-AUC {:.3}, PR-AUC {:.3}, F1 {:.3} (the skill left without the sentence that states the outcome)", m["roc_auc"], m["pr_auc"], m["f1"])?;
-        }
-        if let (Some(t), Some(per)) = (&s.themes, &s.per_theme) {
+        writeln!(
+            out,
+            "  {:<28} {:>9} {:>9} {:>15} {:>6}",
+            "theme", "precision", "recall", "F1 +- sd", "gold"
+        )?;
+        for (id, m) in per {
             writeln!(
                 out,
-                "themes: micro-F1 {:.3}, macro-F1 {:.3}",
-                t["micro_f1"], t["macro_f1"]
+                "  {id:<28} {:>9.3} {:>9.3} {:>7.3} +- {:.3} {:>6}",
+                m.precision, m.recall, m.f1, m.f1_sd, m.support
             )?;
-            writeln!(
-                out,
-                "  {:<28} {:>9} {:>9} {:>15} {:>6}",
-                "theme", "precision", "recall", "F1 +- sd", "gold"
-            )?;
-            for (id, m) in per {
-                writeln!(
-                    out,
-                    "  {id:<28} {:>9.3} {:>9.3} {:>7.3} +- {:.3} {:>6}",
-                    m.precision, m.recall, m.f1, m.f1_sd, m.support
-                )?;
-            }
         }
     }
-    Ok(exit(read.failed))
+    Ok(())
 }
 
 /// Whether the letters are (some of) the model's training letters: the same items (the digest
