@@ -59,11 +59,51 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?;
     let letters = data::Letters::of(&a.data, a.db.as_deref());
     let cv_run = a.cv_folds >= 2;
-    // Each item's text is counted as its letter is read, then dropped: what stays is the counts,
-    // each item's labels and kind, and the texts the theme models and precedents read.
     let featurizers =
         CvFeaturizers::new(&params, theme_params.as_ref().filter(|_| cv_run), cv_run)?;
-    let mut counter = CountedItems::counter(&featurizers, letters.expected_items()?);
+    let t = read_training(&a, letters, &featurizers, &params)?;
+    let cv = if cv_run {
+        Some(cv_before_training(
+            &a,
+            &t,
+            &featurizers,
+            &params,
+            theme_params.as_ref(),
+        )?)
+    } else {
+        None
+    };
+    let failed = t.read.failed;
+    let file = fit(&a, t, &params, theme_params.as_ref(), cv)?;
+    file.save(&a.out)?;
+    report_written(&a.out, &file);
+    Ok(if failed > 0 {
+        ExitCode::from(super::EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The training items, read once: each item's text counted as its letter is read, then dropped.
+/// What stays is the counts, each item's labels and kind, and the texts the theme models and
+/// precedents read.
+struct Training {
+    items: imr::eval::cv::CountedItems,
+    kinds: Vec<imr::treatment::TreatmentKind>,
+    /// The gold items' texts, themes and letters (the theme models' training set).
+    gold: Vec<(imr::features::ItemText, Vec<String>, String)>,
+    digest: Sha256,
+    theme_ids: Vec<String>,
+    read: data::Read,
+}
+
+fn read_training(
+    a: &TrainArgs,
+    letters: data::Letters<'_>,
+    featurizers: &CvFeaturizers,
+    params: &imr::model::OutcomeValidParams,
+) -> Result<Training> {
+    let mut counter = CountedItems::counter(featurizers, letters.expected_items()?);
     let (mut kinds, mut gold, mut digest) = (Vec::new(), Vec::new(), Sha256::new());
     let read = data::read_examples(letters, a.gold.as_deref(), params.view == View::Case, |e| {
         data::digest_example(&mut digest, &e);
@@ -73,37 +113,67 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
         }
         counter.push(e.case_number, e.decision, e.themes, e.text);
     })?;
-    let items = counter.finish();
-    let y: Vec<bool> = items.decisions.iter().map(|d| d.is_overturned()).collect();
     let theme_ids = read
         .gold
         .as_ref()
         .map(|g| g.theme_ids())
         .unwrap_or_default();
+    Ok(Training {
+        items: counter.finish(),
+        kinds,
+        gold,
+        digest,
+        theme_ids,
+        read,
+    })
+}
 
-    let cv = if cv_run {
-        let pb = progress::bar(a.cv_folds, "cv");
-        let r = cross_validate_counted(
-            &items,
-            &featurizers,
-            &params,
-            theme_params.as_ref(),
-            &theme_ids,
-            &CvConfig::new(a.cv_folds, 1, a.seed, true),
-            &|| pb.inc(1),
-        )
-        .context("the cross-validation run before training (--cv-folds 0 skips it)")?;
-        pb.finish_and_clear();
-        Some(r.summary)
-    } else {
-        None
-    };
+/// `--cv-folds`: a cross-validation of the same settings, kept in the model's metadata.
+fn cv_before_training(
+    a: &TrainArgs,
+    t: &Training,
+    featurizers: &CvFeaturizers,
+    params: &imr::model::OutcomeValidParams,
+    theme_params: Option<&imr::model::ThemeValidParams>,
+) -> Result<imr::eval::cv::CvSummary> {
+    let pb = progress::bar(a.cv_folds, "cv");
+    let r = cross_validate_counted(
+        &t.items,
+        featurizers,
+        params,
+        theme_params,
+        &t.theme_ids,
+        &CvConfig::new(a.cv_folds, 1, a.seed, true),
+        &|| pb.inc(1),
+    )
+    .context("the cross-validation run before training (--cv-folds 0 skips it)")?;
+    pb.finish_and_clear();
+    Ok(r.summary)
+}
+
+/// The outcome and theme models, the precedents and base rates, and the metadata: the model file.
+fn fit(
+    a: &TrainArgs,
+    t: Training,
+    params: &imr::model::OutcomeValidParams,
+    theme_params: Option<&imr::model::ThemeValidParams>,
+    cv: Option<imr::eval::cv::CvSummary>,
+) -> Result<ModelFile> {
+    let Training {
+        items,
+        kinds,
+        gold,
+        digest,
+        theme_ids,
+        read,
+    } = t;
+    let y: Vec<bool> = items.decisions.iter().map(|d| d.is_overturned()).collect();
     let pb = progress::bar(2, "train");
     let groups = items.case_numbers.clone();
-    let outcome = OutcomeModel::fit_counts(&params, items.into_counts(), &y, &groups, a.seed)
+    let outcome = OutcomeModel::fit_counts(params, items.into_counts(), &y, &groups, a.seed)
         .context("training the outcome model")?;
     pb.inc(1);
-    let themes = match &theme_params {
+    let themes = match theme_params {
         Some(tp) => Some(
             ThemeModels::fit(
                 tp,
@@ -124,7 +194,6 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             u.id, u.positives, u.items
         );
     }
-
     let date = a.date.unwrap_or_else(|| {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -132,7 +201,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             .unwrap_or(0);
         imr::Date::from_unix(secs)
     });
-    let file = ModelFile {
+    Ok(ModelFile {
         format_version: FORMAT_VERSION.into(),
         outcome,
         themes,
@@ -158,15 +227,18 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
             gold_items: gold.len(),
             seed: a.seed,
             treatment_rules: Some(imr::treatment::VERSION.into()),
-            params: Some(TrainingParams::new(&params, theme_params.as_ref())),
+            params: Some(TrainingParams::new(params, theme_params)),
             date: date.to_string(),
             cv,
         },
-    };
-    file.save(&a.out)?;
+    })
+}
+
+/// What was written, and the cross-validation's figures where one ran.
+fn report_written(out: &std::path::Path, file: &ModelFile) {
     say!(
         "imr: wrote {} ({} letters, {} items, {} overturned, {} theme models)",
-        a.out.display(),
+        out.display(),
         file.metadata.letters,
         file.metadata.items,
         file.metadata.overturned,
@@ -184,9 +256,4 @@ pub fn run(a: TrainArgs) -> Result<ExitCode> {
                 .unwrap_or_default()
         );
     }
-    Ok(if read.failed > 0 {
-        ExitCode::from(super::EXIT_SOME_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    })
 }
