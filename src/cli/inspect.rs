@@ -3,7 +3,7 @@
 use super::data::load_model;
 use anyhow::{Context, Result};
 use imr::features::term_source;
-use imr::model::{BinaryLogistic, ClassWeight, LogisticValidParams};
+use imr::model::{BinaryLogistic, ClassWeight, LogisticValidParams, ModelFile};
 use serde::Serialize;
 use serde_json::json;
 use std::io::Write;
@@ -74,17 +74,8 @@ fn extremes(vocabulary: &[String], m: &BinaryLogistic, k: usize) -> (Vec<Weight>
 pub fn run(a: InspectArgs) -> Result<ExitCode> {
     let (m, name) = load_model(a.model.as_deref())?;
     if a.settings {
-        let s = m.training_settings().with_context(|| {
-            format!("{name}: the file does not record its training settings (format 2 or older)")
-        })?;
-        writeln!(
-            std::io::stdout().lock(),
-            "{}",
-            serde_json::to_string_pretty(&s)?
-        )?;
-        return Ok(ExitCode::SUCCESS);
+        return print_settings(&m, &name);
     }
-    let md = &m.metadata;
     let (over, upheld) = extremes(m.outcome.tfidf.vocabulary(), &m.outcome.logistic, a.top);
     let themes: Vec<_> = m
         .themes
@@ -97,6 +88,7 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
         .collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.json {
+        let md = &m.metadata;
         let v = json!({
             "model": name, "format_version": m.format_version, "metadata": md,
             "outcome": {"view": m.outcome.view.name(), "terms": m.outcome.tfidf.vocabulary().len(), "threshold": m.outcome.threshold,
@@ -110,134 +102,170 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
         });
         writeln!(out, "{v}")?;
     } else {
-        writeln!(
-            out,
-            "model      {name} ({}, imr {}, trained {}, seed {})",
-            m.format_version, md.imr_version, md.date, md.seed
-        )?;
-        writeln!(
-            out,
-            "data       {} letters, {} items ({} Overturned), {} with gold themes; {}",
-            md.letters, md.items, md.overturned, md.gold_items, md.corpus_digest
-        )?;
-        if let Some(p) = &md.params {
-            let lr = |l: &LogisticValidParams| {
-                let w = match l.class_weight {
-                    ClassWeight::None => "no class weights".to_string(),
-                    ClassWeight::Balanced => "balanced class weights".to_string(),
-                    ClassWeight::Manual { positive, negative } => {
-                        format!("class weights {positive} / {negative}")
-                    }
-                };
-                format!("C {}, {w}", l.c)
-            };
-            writeln!(
-                out,
-                "fit        outcome {}, calibration folds {}",
-                lr(&p.outcome.logistic),
-                p.outcome.calibration_folds
-            )?;
-            if let Some(t) = &p.themes {
-                writeln!(
-                    out,
-                    "           themes {}, threshold folds {}, threshold shrink {}, own-cue scale {}",
-                    lr(&t.logistic),
-                    t.threshold_folds,
-                    t.threshold_shrink,
-                    t.own_cue_scale
-                )?;
-            }
-        }
-        if let Some(cv) = &md.cv {
-            let themes = cv
-                .themes
-                .as_ref()
-                .map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"]))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "cv         {}-fold at training: ROC-AUC {:.3}, F1 {:.3}{themes}",
-                cv.folds, cv.outcome["roc_auc"], cv.outcome["f1"]
-            )?;
-        }
-        let words = |v: &[Weight]| {
-            v.iter()
-                .map(|w| format!("{}:\"{}\" {:+.2}", w.field, w.term, w.coefficient))
-                .collect::<Vec<_>>()
-                .join("  ")
-        };
-        let calibration = match m.outcome.calibration {
-            Some(c) => format!("P = sigmoid({:.3} x margin {:+.3})", c.slope, c.intercept),
-            None => "none (the class-weighted score)".into(),
-        };
-        let weighting = |t: &imr::features::TfIdf| {
-            if t.params().use_idf {
-                "TF-IDF"
-            } else {
-                "TF, no IDF"
-            }
-        };
-        writeln!(
-            out,
-            "outcome    view {}, {} terms ({}), threshold {:.3}, calibration {calibration}",
-            m.outcome.view.name(),
-            m.outcome.tfidf.vocabulary().len(),
-            weighting(&m.outcome.tfidf),
-            m.outcome.threshold
-        )?;
-        if a.top > 0 {
-            writeln!(
-                out,
-                "  towards Overturned  {}\n  towards Upheld      {}",
-                words(&over),
-                words(&upheld)
-            )?;
-        }
-        writeln!(
-            out,
-            "scores     none below {} known text terms; 90% ranges from {} bootstrap refits; {} precedents",
-            m.outcome.min_known_terms,
-            m.outcome.bootstrap.as_ref().map_or(0, |b| b.replicates()),
-            m.precedents.as_ref().map_or(0, |p| p.len())
-        )?;
-        if let Some(r) = &m.base_rates {
-            let rates: Vec<String> = r
-                .categories
-                .iter()
-                .map(|(c, n)| format!("{} {}/{}", c.id(), n.overturned, n.items))
-                .collect();
-            writeln!(out, "base rates {} (Overturned/items)", rates.join(", "))?;
-        }
-        if let Some(tm) = &m.themes {
-            writeln!(
-                out,
-                "themes     {} models over {} terms ({})",
-                tm.themes.len(),
-                tm.tfidf.vocabulary().len(),
-                weighting(&tm.tfidf)
-            )?;
-            for (t, top) in &themes {
-                writeln!(
-                    out,
-                    "{}",
-                    format!(
-                        "  {:<28} threshold {:.3}  {}",
-                        t.id,
-                        t.threshold,
-                        words(top)
-                    )
-                    .trim_end()
-                )?;
-            }
-            for u in &tm.untrained {
-                writeln!(
-                    out,
-                    "  {:<28} not trained: {} of {} gold items",
-                    u.id, u.positives, u.items
-                )?;
-            }
-        }
+        write_training(&mut out, &m, &name)?;
+        write_scoring(&mut out, &m, a.top, (&over, &upheld), &themes)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--settings`: the settings the model was trained with, as a params file.
+fn print_settings(m: &ModelFile, name: &str) -> Result<ExitCode> {
+    let s = m.training_settings().with_context(|| {
+        format!("{name}: the file does not record its training settings (format 2 or older)")
+    })?;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(&s)?
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The table's first lines: the model, its data, its fit and the cross-validation at training.
+fn write_training(out: &mut impl Write, m: &ModelFile, name: &str) -> Result<()> {
+    let md = &m.metadata;
+    writeln!(
+        out,
+        "model      {name} ({}, imr {}, trained {}, seed {})",
+        m.format_version, md.imr_version, md.date, md.seed
+    )?;
+    writeln!(
+        out,
+        "data       {} letters, {} items ({} Overturned), {} with gold themes; {}",
+        md.letters, md.items, md.overturned, md.gold_items, md.corpus_digest
+    )?;
+    if let Some(p) = &md.params {
+        let lr = |l: &LogisticValidParams| {
+            let w = match l.class_weight {
+                ClassWeight::None => "no class weights".to_string(),
+                ClassWeight::Balanced => "balanced class weights".to_string(),
+                ClassWeight::Manual { positive, negative } => {
+                    format!("class weights {positive} / {negative}")
+                }
+            };
+            format!("C {}, {w}", l.c)
+        };
+        writeln!(
+            out,
+            "fit        outcome {}, calibration folds {}",
+            lr(&p.outcome.logistic),
+            p.outcome.calibration_folds
+        )?;
+        if let Some(t) = &p.themes {
+            writeln!(
+                out,
+                "           themes {}, threshold folds {}, threshold shrink {}, own-cue scale {}",
+                lr(&t.logistic),
+                t.threshold_folds,
+                t.threshold_shrink,
+                t.own_cue_scale
+            )?;
+        }
+    }
+    if let Some(cv) = &md.cv {
+        let themes = cv
+            .themes
+            .as_ref()
+            .map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"]))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "cv         {}-fold at training: ROC-AUC {:.3}, F1 {:.3}{themes}",
+            cv.folds, cv.outcome["roc_auc"], cv.outcome["f1"]
+        )?;
+    }
+    Ok(())
+}
+
+/// Terms of one side of a model, with their fields and coefficients.
+type Sides<'a> = (&'a [Weight], &'a [Weight]);
+
+/// The table's scoring lines: the outcome model and its heaviest terms, abstention, base rates,
+/// and each theme model.
+fn write_scoring(
+    out: &mut impl Write,
+    m: &ModelFile,
+    top: usize,
+    (over, upheld): Sides<'_>,
+    themes: &[(&imr::model::ThemeModel, Vec<Weight>)],
+) -> Result<()> {
+    let words = |v: &[Weight]| {
+        v.iter()
+            .map(|w| format!("{}:\"{}\" {:+.2}", w.field, w.term, w.coefficient))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let calibration = match m.outcome.calibration {
+        Some(c) => format!("P = sigmoid({:.3} x margin {:+.3})", c.slope, c.intercept),
+        None => "none (the class-weighted score)".into(),
+    };
+    let weighting = |t: &imr::features::TfIdf| {
+        if t.params().use_idf {
+            "TF-IDF"
+        } else {
+            "TF, no IDF"
+        }
+    };
+    writeln!(
+        out,
+        "outcome    view {}, {} terms ({}), threshold {:.3}, calibration {calibration}",
+        m.outcome.view.name(),
+        m.outcome.tfidf.vocabulary().len(),
+        weighting(&m.outcome.tfidf),
+        m.outcome.threshold
+    )?;
+    if top > 0 {
+        writeln!(
+            out,
+            "  towards Overturned  {}\n  towards Upheld      {}",
+            words(over),
+            words(upheld)
+        )?;
+    }
+    writeln!(
+        out,
+        "scores     none below {} known text terms; 90% ranges from {} bootstrap refits; {} precedents",
+        m.outcome.min_known_terms,
+        m.outcome.bootstrap.as_ref().map_or(0, |b| b.replicates()),
+        m.precedents.as_ref().map_or(0, |p| p.len())
+    )?;
+    if let Some(r) = &m.base_rates {
+        let rates: Vec<String> = r
+            .categories
+            .iter()
+            .map(|(c, n)| format!("{} {}/{}", c.id(), n.overturned, n.items))
+            .collect();
+        writeln!(out, "base rates {} (Overturned/items)", rates.join(", "))?;
+    }
+    if let Some(tm) = &m.themes {
+        writeln!(
+            out,
+            "themes     {} models over {} terms ({})",
+            tm.themes.len(),
+            tm.tfidf.vocabulary().len(),
+            weighting(&tm.tfidf)
+        )?;
+        for (t, top) in themes {
+            writeln!(
+                out,
+                "{}",
+                format!(
+                    "  {:<28} threshold {:.3}  {}",
+                    t.id,
+                    t.threshold,
+                    words(top)
+                )
+                .trim_end()
+            )?;
+        }
+        for u in &tm.untrained {
+            writeln!(
+                out,
+                "  {:<28} not trained: {} of {} gold items",
+                u.id, u.positives, u.items
+            )?;
+        }
+    }
+    Ok(())
 }
