@@ -74,6 +74,13 @@ pub enum Error {
     },
     #[error("{context}: {message}")]
     Data { context: String, message: String },
+    /// Two inputs that go together (margins and labels, groups and labels) differ in length.
+    #[error("{what}: {found} values where {expected} were expected")]
+    Mismatch {
+        what: &'static str,
+        expected: usize,
+        found: usize,
+    },
     /// `found`: the file's format_version as JSON text ("imr-model/0", 99), or (none).
     #[error("{path}: model file has format_version {found}, this imr reads {expected:?}; retrain it with `imr train` (or use the imr release that wrote it)")]
     ModelVersion {

@@ -1593,7 +1593,7 @@ fn sklearn_reference() {
         .iter()
         .map(|v| v.as_bool().unwrap())
         .collect();
-    let p = imr::model::Platt::fit(&margins, &labels).unwrap();
+    let p = imr::model::Platt::fit(&margins, &labels).unwrap().unwrap();
     assert!(
         (p.slope - platt["slope"].as_f64().unwrap()).abs() < 1e-4,
         "slope {} vs {}",

@@ -504,7 +504,7 @@ pub fn cross_validate_counted(
     let masked_params = featurizers.masked.as_ref().map(|(mp, _)| mp);
     let masked_counts = items.masked.as_ref();
     let theme_counts = items.theme_counts.as_ref();
-    let splits = stratified_group_kfold(groups, &y, cfg.folds, cfg.repeats, cfg.seed);
+    let splits = stratified_group_kfold(groups, &y, cfg.folds, cfg.repeats, cfg.seed)?;
     let run = |s: &Split| -> Result<(FoldResult, Vec<OofPrediction>)> {
         let labels = |idx: &[usize]| -> Vec<bool> { idx.iter().map(|&i| y[i]).collect() };
         let (tr_y, te_y) = (labels(&s.train), labels(&s.test));

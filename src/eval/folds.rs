@@ -40,15 +40,29 @@ pub struct Split {
 }
 
 /// `k` folds of items grouped by `groups[i]` (no group on both sides), balancing the positives of
-/// `labels` across folds; `repeats` reshuffles, each from its own stream of the seed.
+/// `labels` across folds; `repeats` reshuffles, each from its own stream of the seed. An error
+/// for `k` 0 or lists of different lengths.
 pub fn stratified_group_kfold(
     groups: &[String],
     labels: &[bool],
     k: usize,
     repeats: usize,
     seed: u64,
-) -> Vec<Split> {
-    assert_eq!(groups.len(), labels.len());
+) -> crate::Result<Vec<Split>> {
+    if groups.len() != labels.len() {
+        return Err(crate::Error::Mismatch {
+            what: "fold labels",
+            expected: groups.len(),
+            found: labels.len(),
+        });
+    }
+    if k == 0 {
+        return Err(crate::Error::InvalidParam {
+            name: "folds",
+            value: "0".into(),
+            reason: "there must be at least one fold",
+        });
+    }
     // Group -> (items, positives), in a stable order.
     let mut by_group: BTreeMap<&str, (Vec<usize>, usize)> = BTreeMap::new();
     for (i, g) in groups.iter().enumerate() {
@@ -82,7 +96,7 @@ pub fn stratified_group_kfold(
                         (size[f], pos[f])
                     }
                 })
-                .expect("k >= 1");
+                .unwrap_or(0); // k >= 1, checked above
             assign[g] = f;
             pos[f] += p;
             size[f] += items.len();
@@ -107,7 +121,7 @@ pub fn stratified_group_kfold(
             });
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -119,7 +133,7 @@ mod tests {
     fn groups_never_straddle_and_positives_spread() {
         let groups: Vec<String> = (0..60).map(|i| format!("L{}", i / 3)).collect();
         let labels: Vec<bool> = (0..60).map(|i| i % 7 == 0).collect();
-        let splits = stratified_group_kfold(&groups, &labels, 5, 2, 42);
+        let splits = stratified_group_kfold(&groups, &labels, 5, 2, 42).unwrap();
         assert_eq!(splits.len(), 10);
         for s in &splits {
             let tr: HashSet<&String> = s.train.iter().map(|&i| &groups[i]).collect();
@@ -133,7 +147,16 @@ mod tests {
         seen.sort();
         assert_eq!(seen, (0..60).collect::<Vec<_>>());
         // same seed, same folds; another seed, other folds
-        assert_eq!(splits, stratified_group_kfold(&groups, &labels, 5, 2, 42));
-        assert_ne!(splits, stratified_group_kfold(&groups, &labels, 5, 2, 43));
+        assert_eq!(
+            splits,
+            stratified_group_kfold(&groups, &labels, 5, 2, 42).unwrap()
+        );
+        assert_ne!(
+            splits,
+            stratified_group_kfold(&groups, &labels, 5, 2, 43).unwrap()
+        );
+        // Bad inputs are errors, not panics.
+        assert!(stratified_group_kfold(&groups, &labels[1..], 5, 1, 42).is_err());
+        assert!(stratified_group_kfold(&groups, &labels, 0, 1, 42).is_err());
     }
 }

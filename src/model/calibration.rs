@@ -23,9 +23,19 @@ impl Platt {
     /// 2) rather than 1 and 0, so that margins which separate the classes still give a finite slope
     /// (scikit-learn's `sigmoid` calibration uses the same targets). `None` when a class is missing
     /// or the margins do not rank positives higher (slope <= 0): a calibration that would reverse
-    /// or flatten the model's order is not one.
-    pub fn fit(margins: &[f64], labels: &[bool]) -> Option<Platt> {
-        assert_eq!(margins.len(), labels.len());
+    /// or flatten the model's order is not one; an error when the two lists differ in length.
+    pub fn fit(margins: &[f64], labels: &[bool]) -> crate::Result<Option<Platt>> {
+        if margins.len() != labels.len() {
+            return Err(crate::Error::Mismatch {
+                what: "Platt calibration labels",
+                expected: margins.len(),
+                found: labels.len(),
+            });
+        }
+        Ok(Self::fit_checked(margins, labels))
+    }
+
+    fn fit_checked(margins: &[f64], labels: &[bool]) -> Option<Platt> {
         let n_pos = labels.iter().filter(|&&y| y).count() as f64;
         let n_neg = labels.len() as f64 - n_pos;
         if n_pos == 0.0 || n_neg == 0.0 {
@@ -114,7 +124,7 @@ mod tests {
             .iter()
             .map(|&m| uniform() < sigmoid(slope * m + intercept))
             .collect();
-        let p = Platt::fit(&margins, &labels).unwrap();
+        let p = Platt::fit(&margins, &labels).unwrap().unwrap();
         assert!(
             (p.slope - slope).abs() < 0.08 && (p.intercept - intercept).abs() < 0.08,
             "{p:?}"
@@ -127,7 +137,7 @@ mod tests {
     fn separable_margins_give_a_finite_monotone_fit() {
         let margins = [-3.0, -2.0, -1.5, -0.5, 0.5, 2.0, 3.0];
         let labels = [false, false, false, false, true, true, true];
-        let p = Platt::fit(&margins, &labels).unwrap();
+        let p = Platt::fit(&margins, &labels).unwrap().unwrap();
         assert!(p.slope > 0.0 && p.slope < 50.0, "{p:?}");
         assert!(margins.windows(2).all(|w| p.proba(w[0]) <= p.proba(w[1])));
         assert!(p.proba(3.0) < 1.0 && p.proba(-3.0) > 0.0);
@@ -135,11 +145,12 @@ mod tests {
 
     #[test]
     fn no_fit_without_both_classes_or_against_the_order() {
-        assert_eq!(Platt::fit(&[1.0, 2.0], &[true, true]), None);
-        assert_eq!(Platt::fit(&[], &[]), None);
+        assert_eq!(Platt::fit(&[1.0, 2.0], &[true, true]).unwrap(), None);
+        assert!(Platt::fit(&[1.0, 2.0], &[true]).is_err());
+        assert_eq!(Platt::fit(&[], &[]).unwrap(), None);
         // The positives have the lower margins: no calibration rather than a reversed one.
         assert_eq!(
-            Platt::fit(&[-2.0, -1.0, 1.0, 2.0], &[true, true, false, false]),
+            Platt::fit(&[-2.0, -1.0, 1.0, 2.0], &[true, true, false, false]).unwrap(),
             None
         );
     }

@@ -349,7 +349,7 @@ impl OutcomeModel {
         }
         let mut margins = Vec::with_capacity(rows.len());
         let mut labels = Vec::with_capacity(rows.len());
-        for s in stratified_group_kfold(groups, overturned, params.calibration_folds, 1, seed) {
+        for s in stratified_group_kfold(groups, overturned, params.calibration_folds, 1, seed)? {
             let y: Vec<bool> = s.train.iter().map(|&k| overturned[k]).collect();
             if s.test.is_empty() || !y.contains(&true) || !y.contains(&false) {
                 continue;
@@ -365,7 +365,7 @@ impl OutcomeModel {
                 .extend(logistic.decision_function(&tfidf.transform_counts(counts, &test, &cols)));
             labels.extend(s.test.iter().map(|&k| overturned[k]));
         }
-        Ok(Platt::fit(&margins, &labels))
+        Platt::fit(&margins, &labels)
     }
 
     pub fn featurizer(&self) -> Result<Featurizer> {

@@ -292,7 +292,7 @@ impl ThemeModels {
         let theme_ids = &ids[..];
         // Thresholds: out-of-fold probabilities from inner grouped folds of the training items.
         let any: Vec<bool> = labels.first().cloned().unwrap_or_default();
-        let splits = stratified_group_kfold(groups, &any, params.threshold_folds, 1, seed);
+        let splits = stratified_group_kfold(groups, &any, params.threshold_folds, 1, seed)?;
         let mut oof = vec![vec![f64::NAN; rows.len()]; theme_ids.len()];
         for s in &splits {
             let train_rows: Vec<usize> = s.train.iter().map(|&k| rows[k]).collect();
