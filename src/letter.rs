@@ -174,10 +174,40 @@ pub enum Sex {
 pub struct Reviewer {
     /// States where the reviewer is licensed, as written.
     pub licensure: Vec<String>,
-    /// Board certification(s) / specialty, as written.
-    pub specialty: Option<String>,
+    /// Board certifications, in the letter's order ("Preventive Medicine", "Occupational
+    /// Medicine"). Files that wrote them as one comma-joined string are read too.
+    #[serde(default, deserialize_with = "specialties")]
+    pub specialty: Vec<String>,
     /// A subspecialty where the letter names one ("has a subspecialty in Pain Management").
     pub subspecialty: Option<String>,
+}
+
+/// A list of specialties, or one string of them joined by commas (as imr wrote them before
+/// schema version 1), or null.
+fn specialties<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        List(Vec<String>),
+        Joined(Option<String>),
+    }
+    Ok(match Form::deserialize(d)? {
+        Form::List(v) => v,
+        Form::Joined(s) => s.as_deref().map(split_specialties).unwrap_or_default(),
+    })
+}
+
+/// The specialties of a comma-joined list as a letter writes it ("Preventive Medicine,
+/// Occupational Medicine"); no board certification's name holds a comma.
+pub fn split_specialties(joined: &str) -> Vec<String> {
+    joined
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -230,6 +260,23 @@ pub struct Letter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Specialties are a list, and files written before schema version 1 (one comma-joined
+    /// string, or null) still read.
+    #[test]
+    fn specialties_read_in_either_form() {
+        let read = |json: &str| serde_json::from_str::<Reviewer>(json).unwrap().specialty;
+        let both = ["Preventive Medicine", "Occupational Medicine"];
+        let list = r#"{"licensure":[],"specialty":["Preventive Medicine","Occupational Medicine"],
+            "subspecialty":null}"#;
+        assert_eq!(read(list), both);
+        let joined = r#"{"licensure":[],"specialty":"Preventive Medicine, Occupational Medicine",
+            "subspecialty":null}"#;
+        assert_eq!(read(joined), both);
+        assert!(read(r#"{"licensure":[],"specialty":null,"subspecialty":null}"#).is_empty());
+        assert!(read(r#"{"licensure":[]}"#).is_empty());
+        assert!(serde_json::from_str::<Reviewer>(r#"{"licensure":[],"specialty":3}"#).is_err());
+    }
 
     #[test]
     fn dates_parse_and_check() {

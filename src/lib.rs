@@ -55,6 +55,7 @@ pub mod output;
 pub mod parse;
 pub mod precedent;
 pub mod report;
+pub mod schema;
 pub mod serve;
 pub mod store;
 pub mod treatment;

@@ -1,6 +1,7 @@
 //! `imr serve` in process: every API endpoint with a good request, a bad one and one that finds
 //! nothing; the pages' escaping and headers; the CLI's address check.
 
+mod schema_doc;
 mod util;
 
 use axum::body::Body;
@@ -321,6 +322,61 @@ fn uploads_are_read_as_parse_reads_files() {
     // A name with a path is only a name.
     let r = post("/api/parse?name=../../etc/passwd.txt", "text/plain", text);
     assert_eq!(r.json()["letter"]["source"], "passwd.txt");
+}
+
+/// Every kind of answer, checked against docs/schema.md; the objects an answer holds (a letter,
+/// scores, groups) against the tables of the command-line outputs they repeat.
+#[test]
+fn every_api_answer_matches_the_schema() {
+    let s = schema_doc::Schema::load();
+    let check = |object: &str, v: &Value| {
+        let errors = s.check_line(object, v);
+        assert!(errors.is_empty(), "{object}: {errors:#?}");
+    };
+    // An object an answer holds, with the version its command-line form starts with.
+    let inner = |object: &str, v: &Value| {
+        let mut v = v.clone();
+        v.as_object_mut()
+            .unwrap()
+            .insert("schema_version".into(), s.version.into());
+        check(object, &v);
+    };
+    check("api_about", &get("/api/about").json());
+    let found = get("/api/search?q=therapy&limit=3").json();
+    check("api_search", &found);
+    let case = found["hits"][0]["case_number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let letter = get(&format!("/api/letters/{case}")).json();
+    check("api_letter", &letter);
+    inner("letter", &letter["letter"]);
+    for it in letter["items"].as_array().unwrap() {
+        inner("prediction", &it["scores"]);
+    }
+    let stats = get("/api/stats?by=category,month").json();
+    check("api_stats", &stats);
+    for row in stats["rows"].as_array().unwrap() {
+        inner("group", row);
+    }
+    let forecast = post_json(
+        "/api/forecast",
+        serde_json::json!({"title": "Norco 10/325mg #60", "similar": "2"}),
+    )
+    .json();
+    check("api_forecast", &forecast);
+    inner("prediction", &forecast["forecast"]);
+    let text = "Physical therapy is not medically necessary.";
+    let score = post_json("/api/score", serde_json::json!({ "rationale": text })).json();
+    check("api_score", &score);
+    inner("prediction", &score["scores"]);
+    let text = std::fs::read(root().join("data/letters/000_8fd8bbed53d6ca0b.txt")).unwrap();
+    let parsed = post("/api/parse?name=mine.txt", "text/plain", text).json();
+    check("api_letter", &parsed);
+    inner("letter", &parsed["letter"]);
+    check("api_error", &get("/api/search?limit=x").json());
+    check("api_error", &get("/api/nothing").json());
+    check("api_error", &get("/api/letters/NO-SUCH-CASE").json());
 }
 
 #[test]

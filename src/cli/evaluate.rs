@@ -198,7 +198,8 @@ fn write_oof(path: &std::path::Path, run: &CvRun) -> Result<()> {
         rows.push(row);
     }
     imr::output::write_with(path, |w| {
-        rows.iter().try_for_each(|row| writeln!(w, "{row}"))
+        rows.iter()
+            .try_for_each(|row| imr::schema::write_json_line(w, row))
     })?;
     Ok(())
 }
@@ -255,7 +256,7 @@ fn write_cv_json(
         v.as_object_mut()
             .expect("object")
             .insert("type".into(), json!("fold"));
-        writeln!(out, "{v}")?;
+        imr::schema::write_json_line(out, &v)?;
     }
     let mut v = serde_json::to_value(&r.summary)?;
     let o = v.as_object_mut().expect("object");
@@ -265,7 +266,7 @@ fn write_cv_json(
         "params".into(),
         json!(params.map(|p| p.display().to_string())),
     );
-    writeln!(out, "{v}")?;
+    imr::schema::write_json_line(out, &v)?;
     Ok(())
 }
 
@@ -475,7 +476,7 @@ fn evaluate_model(
             "outcome": outcome_map, "confusion": outcome.confusion,
             "themes": themes.as_ref().map(|t| json!({"micro_f1": t.micro_f1, "macro_f1": t.macro_f1, "per_theme": t.per_theme})),
         });
-        writeln!(out, "{summary}")?;
+        imr::schema::write_json_line(out, &summary)?;
     } else {
         writeln!(
             out,

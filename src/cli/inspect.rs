@@ -100,7 +100,7 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
             "base_rates": m.base_rates,
             "precedents": m.precedents.as_ref().map(|p| p.len()),
         });
-        writeln!(out, "{v}")?;
+        imr::schema::write_json_line(&mut out, &v)?;
     } else {
         write_training(&mut out, &m, &name)?;
         write_scoring(&mut out, &m, a.top, (&over, &upheld), &themes)?;

@@ -28,7 +28,7 @@ pub struct ParseArgs {
     pub items: bool,
     /// CSV with a header row, one row per disputed item: the letter's fields, then the item's
     /// (`item` is its number, as in `imr predict --csv`, so the two join on case_number and item);
-    /// licensure states joined by "; ".
+    /// lists (licensure states, specialties) joined by " | " (docs/schema.md).
     #[arg(long)]
     pub csv: bool,
 }
@@ -76,8 +76,8 @@ fn csv_row(l: &Letter, it: &DisputedItem) -> [String; CSV_HEADER.len()] {
         date(l.ur_denial_date),
         date(l.application_received),
         json_str(serde_json::json!(l.priority)),
-        l.reviewer.licensure.join("; "),
-        text(&l.reviewer.specialty),
+        imr::schema::csv_list(&l.reviewer.licensure),
+        imr::schema::csv_list(&l.reviewer.specialty),
         text(&l.reviewer.subspecialty),
         l.patient.age.map(|a| a.to_string()).unwrap_or_default(),
         json_str(serde_json::json!(l.patient.sex)),
@@ -270,12 +270,10 @@ fn write_letter(out: &mut impl Write, args: &ParseArgs, l: &Letter) -> Result<()
         }
     } else if args.items {
         for it in &l.items {
-            serde_json::to_writer(&mut *out, &ItemRow::new(l, it))?;
-            out.write_all(b"\n")?;
+            imr::schema::write_json_line(&mut *out, &ItemRow::new(l, it))?;
         }
     } else {
-        serde_json::to_writer(&mut *out, l)?;
-        out.write_all(b"\n")?;
+        imr::schema::write_json_line(&mut *out, l)?;
     }
     Ok(())
 }

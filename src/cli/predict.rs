@@ -328,8 +328,9 @@ impl Format {
     }
 }
 
-/// The CSV columns before the theme scores; `--json` has the same names.
-const CSV_HEAD: [&str; 21] = [
+/// The CSV columns before the theme scores: `--json`'s fields, a nested one named by its path
+/// joined with "_" (docs/schema.md).
+const CSV_HEAD: [&str; 23] = [
     "case_number",
     "item",
     "title",
@@ -343,14 +344,16 @@ const CSV_HEAD: [&str; 21] = [
     "predicted",
     "abstention",
     "known_terms",
-    "category_items",
-    "category_overturned",
-    "category_rate_low",
-    "category_rate_high",
-    "drug_class_items",
-    "drug_class_overturned",
-    "drug_class_rate_low",
-    "drug_class_rate_high",
+    "category_base_rate_items",
+    "category_base_rate_overturned",
+    "category_base_rate_rate",
+    "category_base_rate_rate_low",
+    "category_base_rate_rate_high",
+    "drug_class_base_rate_items",
+    "drug_class_base_rate_overturned",
+    "drug_class_base_rate_rate",
+    "drug_class_base_rate_rate_low",
+    "drug_class_base_rate_rate_high",
 ];
 
 fn write_header(
@@ -362,15 +365,17 @@ fn write_header(
     match format {
         Format::Json => Ok(()),
         Format::Csv => {
-            // Every fitted theme's score gets a column, as `theme_scores` in --json.
+            // Every fitted theme gets a column of `theme_scores` and one of `theme_evidence`, as
+            // the keys of those objects in --json.
             let mut header: Vec<String> = CSV_HEAD.map(String::from).into();
             header.push("themes".into());
-            header.extend(ids.iter().map(|id| format!("theme_score_{id}")));
-            header.extend(
-                ["theme_evidence", "top_overturned", "top_upheld", "similar"].map(String::from),
-            );
+            header.extend(ids.iter().map(|id| format!("theme_scores_{id}")));
+            header.extend(ids.iter().map(|id| format!("theme_evidence_{id}")));
+            header.extend(["top_overturned", "top_upheld", "similar"].map(String::from));
             if check {
-                header.extend(["disagreement", "flagged", "check_sentences"].map(String::from));
+                header.extend(
+                    ["check_disagreement", "check_flagged", "check_sentences"].map(String::from),
+                );
             }
             super::csv_record(out, &header)
         }
@@ -397,8 +402,7 @@ fn write_prediction(
 ) -> Result<()> {
     match format {
         Format::Json => {
-            serde_json::to_writer(&mut *out, p)?;
-            out.write_all(b"\n")?;
+            imr::schema::write_json_line(&mut *out, p)?;
         }
         Format::Csv => write_csv(out, ids, p, check)?,
         Format::Table => write_table(out, top, p)?,
@@ -409,23 +413,13 @@ fn write_prediction(
 fn write_csv(out: &mut impl Write, ids: &[String], p: &Prediction, check: bool) -> Result<()> {
     // Numbers in full (shortest round-trip) precision, so that a ranking read from the CSV is the
     // model's.
-    let words = |v: &[TermWeight]| {
-        v.iter()
-            .map(|t| t.text.clone())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let evidence = p
-        .theme_evidence
-        .iter()
-        .map(|(id, v)| format!("{id}: {}", words(v)))
-        .collect::<Vec<_>>()
-        .join(" | ");
-    let rate = |r: &Option<imr::model::BaseRate>| -> [String; 4] {
+    let words = |v: &[TermWeight]| imr::schema::csv_list(v.iter().map(|t| t.text.as_str()));
+    let rate = |r: &Option<imr::model::BaseRate>| -> [String; 5] {
         match r {
             Some(r) => [
                 r.items.to_string(),
                 r.overturned.to_string(),
+                r.rate.to_string(),
                 r.low.to_string(),
                 r.high.to_string(),
             ],
@@ -449,27 +443,28 @@ fn write_csv(out: &mut impl Write, ids: &[String], p: &Prediction, check: bool) 
     ];
     fields.extend(rate(&p.category_base_rate));
     fields.extend(rate(&p.drug_class_base_rate));
-    fields.push(p.themes.join(" "));
+    fields.push(imr::schema::csv_list(&p.themes));
     fields.extend(ids.iter().map(|id| cell(p.theme_scores.get(id))));
-    fields.extend([evidence, words(&p.top_overturned), words(&p.top_upheld)]);
-    fields.push(
-        p.similar
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} {} {} {:.3}",
-                    s.case_number, s.item, s.decision, s.similarity
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-    );
+    fields.extend(ids.iter().map(|id| {
+        p.theme_evidence
+            .get(id)
+            .map(|v| words(v))
+            .unwrap_or_default()
+    }));
+    fields.extend([words(&p.top_overturned), words(&p.top_upheld)]);
+    fields.push(imr::schema::csv_list(p.similar.iter().map(|s| {
+        format!(
+            "{} {} {} {}",
+            s.case_number, s.item, s.decision, s.similarity
+        )
+    })));
     if check {
         let c = p.check.as_ref();
         fields.extend([
             cell(c.map(|c| c.disagreement)),
             cell(c.map(|c| c.flagged)),
-            c.map(|c| c.sentences.join(" | ")).unwrap_or_default(),
+            c.map(|c| imr::schema::csv_list(&c.sentences))
+                .unwrap_or_default(),
         ]);
     }
     super::csv_record(out, &fields)?;

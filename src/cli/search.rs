@@ -145,8 +145,7 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     if a.json {
         for h in &hits {
-            serde_json::to_writer(&mut out, h)?;
-            out.write_all(b"\n")?;
+            imr::schema::write_json_line(&mut out, h)?;
         }
     } else if a.csv {
         super::csv_record(&mut out, &HIT_HEADER)?;
@@ -162,7 +161,8 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
 }
 
 fn hit_row(h: &Hit) -> [String; HIT_HEADER.len()] {
-    let num = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
+    // Full (shortest round-trip) precision, as in every CSV imr writes.
+    let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
     [
         h.case_number.clone(),
         h.item.to_string(),
@@ -173,10 +173,10 @@ fn hit_row(h: &Hit) -> [String; HIT_HEADER.len()] {
         h.decision.clone(),
         h.decision_date.clone().unwrap_or_default(),
         h.date_of_injury.clone().unwrap_or_default(),
-        h.reviewer_specialty.clone().unwrap_or_default(),
+        imr::schema::csv_list(&h.reviewer_specialty),
         num(h.relevance),
         num(h.p_overturned),
-        h.themes.join("; "),
+        imr::schema::csv_list(&h.themes),
         h.source.clone(),
     ]
 }
@@ -311,8 +311,7 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
     header.extend(STATS_COLUMNS);
     if a.json {
         for r in &rows {
-            serde_json::to_writer(&mut out, &r.to_json(&keys))?;
-            out.write_all(b"\n")?;
+            imr::schema::write_json_line(&mut out, &r.to_json(&keys))?;
         }
     } else if a.csv {
         super::csv_record(&mut out, &header)?;

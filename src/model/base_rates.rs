@@ -31,8 +31,11 @@ pub struct BaseRate {
     pub items: usize,
     pub overturned: usize,
     pub rate: f64,
-    /// Wilson 95% interval of the rate.
+    /// Wilson 95% interval of the rate: `rate_low` and `rate_high`, as in `imr stats` (`low` and
+    /// `high` before schema version 1).
+    #[serde(rename = "rate_low", alias = "low")]
     pub low: f64,
+    #[serde(rename = "rate_high", alias = "high")]
     pub high: f64,
 }
 

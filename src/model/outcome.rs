@@ -25,6 +25,8 @@ pub enum View {
     Rationale,
     /// The rationale with every verdict sentence ("... is (not) medically necessary") masked: how
     /// much skill is left without the sentence that states the outcome.
+    // The name every output and file uses; the kebab-case spelling is still read.
+    #[value(name = "rationale_masked", alias = "rationale-masked")]
     RationaleMasked,
     /// What exists before the decision: clinical summary, title and the claims administrator's
     /// guideline line (and, by a params file, the request's structured facts); nothing the IMR

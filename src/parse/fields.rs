@@ -262,7 +262,7 @@ pub(crate) fn reviewer(how: &str) -> Reviewer {
     if let Some(c) = PROSE.find(how).and_then(|m| PROSE.captures(m.as_str())) {
         return Reviewer {
             licensure: list(&c[3]),
-            specialty: Some(clean(&c[1])),
+            specialty: crate::letter::split_specialties(&clean(&c[1])),
             subspecialty: c.get(2).map(|m| clean(m.as_str())),
         };
     }
@@ -273,8 +273,8 @@ pub(crate) fn reviewer(how: &str) -> Reviewer {
             .unwrap_or_default(),
         specialty: SPECIALTY
             .captures(how)
-            .map(|c| clean(&c[1]))
-            .filter(|s| !s.is_empty()),
+            .map(|c| crate::letter::split_specialties(&clean(&c[1])))
+            .unwrap_or_default(),
         subspecialty: None,
     }
 }
@@ -363,17 +363,17 @@ mod tests {
     fn reviewer_form_lines() {
         let r = reviewer("The Expert Reviewer has the following credentials: State(s) of Licensure: California,North Carolina Certification(s)/Specialty: Family Practice");
         assert_eq!(r.licensure, vec!["California", "North Carolina"]);
-        assert_eq!(r.specialty.as_deref(), Some("Family Practice"));
+        assert_eq!(r.specialty, ["Family Practice"]);
     }
 
     #[test]
     fn reviewer_prose() {
         let r = reviewer("The physician reviewer is Board Certified in Anesthesiology, has a subspecialty in Pain Management and is licensed to practice in Florida. He/she has been");
-        assert_eq!(r.specialty.as_deref(), Some("Anesthesiology"));
+        assert_eq!(r.specialty, ["Anesthesiology"]);
         assert_eq!(r.subspecialty.as_deref(), Some("Pain Management"));
         assert_eq!(r.licensure, vec!["Florida"]);
         let r = reviewer("is Board Certified in Orthopedic Surgery and is licensed to practice in California and Texas.");
-        assert_eq!(r.specialty.as_deref(), Some("Orthopedic Surgery"));
+        assert_eq!(r.specialty, ["Orthopedic Surgery"]);
         assert_eq!(r.licensure, vec!["California", "Texas"]);
     }
 

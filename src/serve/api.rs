@@ -1,9 +1,10 @@
 //! The JSON API (docs/api.md): each endpoint answers one object, or `{"error": ...}` with a 4xx
-//! or 5xx status.
+//! or 5xx status; every answer starts with the `schema_version` of docs/schema.md.
 
 use super::params::{ForecastRequest, ItemQuery, ScoreRequest};
 use super::service::App;
 use super::ServeError;
+use crate::schema::Versioned;
 use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -42,7 +43,7 @@ impl<E: Into<ServeError>> From<E> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": self.0.message() });
-        (self.0.status(), Json(body)).into_response()
+        (self.0.status(), Json(Versioned::new(body))).into_response()
     }
 }
 
@@ -58,10 +59,15 @@ impl From<JsonRejection> for ServeError {
     }
 }
 
-type Answer<T> = Result<Json<T>, ApiError>;
+type Answer<T> = Result<Json<Versioned<T>>, ApiError>;
 
-async fn about(State(app): State<Arc<App>>) -> Json<super::service::About> {
-    Json(app.about().clone())
+/// An endpoint's answer.
+fn answer<T>(value: T) -> Answer<T> {
+    Ok(Json(Versioned::new(value)))
+}
+
+async fn about(State(app): State<Arc<App>>) -> Json<Versioned<super::service::About>> {
+    Json(Versioned::new(app.about().clone()))
 }
 
 async fn search(
@@ -69,14 +75,14 @@ async fn search(
     q: Result<Query<ItemQuery>, QueryRejection>,
 ) -> Answer<super::service::SearchResult> {
     let Query(q) = q?;
-    Ok(Json(app.run(move |a| a.search(&q)).await?))
+    answer(app.run(move |a| a.search(&q)).await?)
 }
 
 async fn letter(
     State(app): State<Arc<App>>,
     Path(case): Path<String>,
 ) -> Answer<super::service::LetterView> {
-    Ok(Json(app.run(move |a| a.letter(&case)).await?))
+    answer(app.run(move |a| a.letter(&case)).await?)
 }
 
 async fn stats(
@@ -84,7 +90,7 @@ async fn stats(
     q: Result<Query<ItemQuery>, QueryRejection>,
 ) -> Answer<super::service::StatsResult> {
     let Query(q) = q?;
-    Ok(Json(app.run(move |a| a.stats(&q)).await?))
+    answer(app.run(move |a| a.stats(&q)).await?)
 }
 
 async fn forecast(
@@ -92,7 +98,7 @@ async fn forecast(
     r: Result<Json<ForecastRequest>, JsonRejection>,
 ) -> Answer<super::service::ForecastView> {
     let Json(r) = r?;
-    Ok(Json(app.run(move |a| a.forecast(&r)).await?))
+    answer(app.run(move |a| a.forecast(&r)).await?)
 }
 
 async fn score(
@@ -100,7 +106,7 @@ async fn score(
     r: Result<Json<ScoreRequest>, JsonRejection>,
 ) -> Answer<super::service::ScoreView> {
     let Json(r) = r?;
-    Ok(Json(app.run(move |a| a.score(&r)).await?))
+    answer(app.run(move |a| a.score(&r)).await?)
 }
 
 /// The letter file is the body; `?name=` names it (its extension says PDF or text).
@@ -123,7 +129,7 @@ async fn parse(
             .is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));
         if pdf { "upload.pdf" } else { "upload.txt" }.into()
     });
-    Ok(Json(app.run(move |a| a.upload(&body, &name)).await?))
+    answer(app.run(move |a| a.upload(&body, &name)).await?)
 }
 
 #[derive(Serialize)]
@@ -135,5 +141,9 @@ async fn no_endpoint(uri: axum::extract::OriginalUri) -> Response {
     let body = NoEndpoint {
         error: format!("no API endpoint {} (docs/api.md lists them)", uri.0.path()),
     };
-    (axum::http::StatusCode::NOT_FOUND, Json(body)).into_response()
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        Json(Versioned::new(body)),
+    )
+        .into_response()
 }

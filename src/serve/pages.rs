@@ -283,7 +283,7 @@ fn hit_row(h: &Hit) -> Markup {
             td { (h.treatment) }
             td { (h.decision) }
             td { (h.decision_date.as_deref().unwrap_or("")) }
-            td { (h.reviewer_specialty.as_deref().unwrap_or("")) }
+            td { (h.reviewer_specialty.join(", ")) }
             td.num { @if let Some(p) = h.p_overturned { (format!("{p:.2}")) } }
             td { (h.themes.join(", ")) }
         }
@@ -307,7 +307,7 @@ fn letter_body(v: &LetterView) -> Markup {
             tr { th { "UR denial" } td { (date(l.ur_denial_date)) } }
             tr { th { "Priority" } td { @if let Some(p) = l.priority { (format!("{p:?}")) } } }
             tr { th { "Reviewer" } td {
-                (l.reviewer.specialty.as_deref().unwrap_or(""))
+                (l.reviewer.specialty.join(", "))
                 @if let Some(s) = &l.reviewer.subspecialty { " (" (s) ")" }
                 @if !l.reviewer.licensure.is_empty() {
                     ", licensed in " (l.reviewer.licensure.join(", "))

@@ -33,7 +33,9 @@ pub struct App {
 #[derive(Debug, Clone, Serialize)]
 pub struct About {
     pub imr_version: &'static str,
-    pub schema_version: i64,
+    /// The database file's own version (`PRAGMA user_version`, docs/database.md); the answer's
+    /// `schema_version` is that of its fields (docs/schema.md).
+    pub database_version: i64,
     pub letters: usize,
     pub items: usize,
     /// The model that scores letters and rationales.
@@ -85,7 +87,7 @@ impl App {
         let precedents = store.precedent_index()?;
         let about = About {
             imr_version: env!("CARGO_PKG_VERSION"),
-            schema_version: store.schema_version()?,
+            database_version: store.schema_version()?,
             letters: store.counts()?.0,
             items: store.counts()?.1,
             model: model.1.clone(),

@@ -448,7 +448,8 @@ pub struct Hit {
     pub decision: String,
     pub decision_date: Option<String>,
     pub date_of_injury: Option<String>,
-    pub reviewer_specialty: Option<String>,
+    /// The reviewer's board certifications, as in a letter's `reviewer.specialty`.
+    pub reviewer_specialty: Vec<String>,
     /// BM25 relevance (higher is better), when words were given.
     pub relevance: Option<f64>,
     /// The scoring model's P(Overturned), when the database was indexed with one.
@@ -584,7 +585,11 @@ impl Store {
                     decision: r.get(6)?,
                     decision_date: r.get(7)?,
                     date_of_injury: r.get(8)?,
-                    reviewer_specialty: r.get(9)?,
+                    reviewer_specialty: r
+                        .get::<_, Option<String>>(9)?
+                        .as_deref()
+                        .map(crate::letter::split_specialties)
+                        .unwrap_or_default(),
                     relevance: r.get(10)?,
                     p_overturned: r.get(11)?,
                     themes: themes

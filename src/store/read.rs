@@ -162,7 +162,12 @@ fn letter_row(r: &Row<'_>) -> Parsed<Letter> {
             reviewer: Reviewer {
                 licensure: serde_json::from_str(&licensure)
                     .map_err(|e| format!("reviewer_licensure: {e}"))?,
-                specialty: r.get(9).map_err(|e| e.to_string())?,
+                specialty: r
+                    .get::<_, Option<String>>(9)
+                    .map_err(|e| e.to_string())?
+                    .as_deref()
+                    .map(crate::letter::split_specialties)
+                    .unwrap_or_default(),
                 subspecialty: r.get(10).map_err(|e| e.to_string())?,
             },
             patient: Patient {

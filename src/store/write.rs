@@ -328,7 +328,8 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<us
         date(letter.application_received),
         json_str(serde_json::json!(letter.priority)),
         serde_json::to_string(&letter.reviewer.licensure).unwrap_or_else(|_| "[]".into()),
-        letter.reviewer.specialty,
+        // As the letter writes them, so that a search for part of a name matches across them.
+        Some(letter.reviewer.specialty.join(", ")).filter(|s| !s.is_empty()),
         letter.reviewer.subspecialty,
         letter.patient.age,
         json_str(serde_json::json!(letter.patient.sex)),

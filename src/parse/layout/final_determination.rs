@@ -83,7 +83,7 @@ mod tests {
         assert_eq!(l.case_number, "CM16-0213037");
         assert_eq!(l.application_received.unwrap().to_string(), "2016-11-04");
         assert_eq!(l.date_of_injury.unwrap().to_string(), "2016-10-13");
-        assert_eq!(l.reviewer.specialty.as_deref(), Some("Family Practice"));
+        assert_eq!(l.reviewer.specialty, ["Family Practice"]);
         assert_eq!(l.patient.age, Some(48));
         let items: Vec<_> = l
             .items
