@@ -381,12 +381,17 @@ fn shown(text: &str, r: Range<usize>) -> Range<usize> {
     }
 }
 
-/// The codebook's theme ids, sorted: the names of [`codebook`]'s cues without their variant
-/// (`<theme>.<variant>`), as every theme has a cue. Gold files and model files name no other theme.
+/// The theme a cue speaks for: its name without its variant (`<theme>.<variant>`).
+pub fn theme_of(name: &str) -> &str {
+    name.split('.').next().unwrap_or_default()
+}
+
+/// The codebook's theme ids, sorted: the themes of [`codebook`]'s cues ([`theme_of`]), as every
+/// theme has a cue. Gold files and model files name no other theme.
 pub fn codebook_themes() -> Vec<String> {
     let mut ids: Vec<String> = codebook()
         .into_iter()
-        .map(|c| c.name.split('.').next().unwrap_or_default().to_string())
+        .map(|c| theme_of(&c.name).to_string())
         .collect();
     ids.sort_unstable();
     ids.dedup();

@@ -6,7 +6,7 @@ use super::base_rates::BaseRate;
 use super::file::ModelFile;
 use super::outcome::TermWeight;
 use crate::error::Result;
-use crate::features::{Featurizer, ItemText, KnownTerms, SharedFeaturizers};
+use crate::features::{Featurizer, Field, ItemText, KnownTerms, Namespace, SharedFeaturizers};
 use crate::letter::{Decision, DisputedItem, Letter};
 use crate::treatment::{Category, DrugClass, TreatmentKind};
 use rayon::prelude::*;
@@ -160,18 +160,15 @@ impl ModelFile {
         let theme_f = self.themes.as_ref().map(|t| t.featurizer()).transpose()?;
         // Structured facts are known for any request: only text terms say the model read the item.
         // Only a model that reads facts has such columns to leave out.
-        let fact_code = crate::features::Field::Facts.code();
         let is_fact = self
             .outcome
             .features
             .fields
-            .contains(&crate::features::Field::Facts)
+            .contains(&Field::Facts)
             .then(|| {
-                let vocabulary = self.outcome.tfidf.vocabulary();
-                vocabulary
-                    .iter()
-                    .map(|t| t.starts_with(fact_code))
-                    .collect()
+                let facts = Namespace::Field(Field::Facts);
+                let namespaces = self.outcome.tfidf.namespaces();
+                namespaces.iter().map(|&ns| ns == facts).collect()
             });
         Ok(Scorer {
             model: self,
