@@ -125,14 +125,17 @@ impl Analyzer {
 
     /// The term a token contributes (its text, marked where negated).
     pub fn term(&self, t: &Token) -> String {
+        let mut s = String::with_capacity(self.negation_prefix.len() + t.text.len());
+        self.push_term(t, &mut s);
+        s
+    }
+
+    /// [`Analyzer::term`], appended to `out`.
+    pub fn push_term(&self, t: &Token, out: &mut String) {
         if t.negated {
-            let mut s = String::with_capacity(self.negation_prefix.len() + t.text.len());
-            s.push_str(&self.negation_prefix);
-            s.push_str(&t.text);
-            s
-        } else {
-            t.text.to_string()
+            out.push_str(&self.negation_prefix);
         }
+        out.push_str(&t.text);
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::data::load_model;
 use anyhow::{Context, Result};
-use imr::features::term_source;
+use imr::features::TfIdf;
 use imr::model::{BinaryLogistic, ClassWeight, LogisticValidParams, ModelFile};
 use serde::Serialize;
 use serde_json::json;
@@ -39,7 +39,7 @@ struct Weight {
 }
 
 /// The `k` largest and the `k` smallest coefficients (only those of their sign).
-fn extremes(vocabulary: &[String], m: &BinaryLogistic, k: usize) -> (Vec<Weight>, Vec<Weight>) {
+fn extremes(tfidf: &TfIdf, m: &BinaryLogistic, k: usize) -> (Vec<Weight>, Vec<Weight>) {
     let mut order: Vec<usize> = (0..m.coefficients.len()).collect();
     order.sort_by(|&a, &b| {
         m.coefficients[b]
@@ -47,11 +47,10 @@ fn extremes(vocabulary: &[String], m: &BinaryLogistic, k: usize) -> (Vec<Weight>
             .then(a.cmp(&b))
     });
     let weight = |j: usize| {
-        let t = &vocabulary[j];
-        let (field, term) = term_source(t);
+        let t = tfidf.term(j);
         Weight {
-            field,
-            term: term.to_string(),
+            field: t.namespace.name(),
+            term: t.text.to_string(),
             coefficient: m.coefficients[j],
         }
     };
@@ -76,14 +75,14 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
     if a.settings {
         return print_settings(&m, &name);
     }
-    let (over, upheld) = extremes(m.outcome.tfidf.vocabulary(), &m.outcome.logistic, a.top);
+    let (over, upheld) = extremes(&m.outcome.tfidf, &m.outcome.logistic, a.top);
     let themes: Vec<_> = m
         .themes
         .iter()
         .flat_map(|tm| {
             tm.themes
                 .iter()
-                .map(move |t| (t, extremes(tm.tfidf.vocabulary(), &t.logistic, a.top).0))
+                .map(move |t| (t, extremes(&tm.tfidf, &t.logistic, a.top).0))
         })
         .collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -6,13 +6,16 @@
 //! ids (integer keys), and only the distinct terms of the whole batch are ever spelled out as
 //! strings.
 
+use super::{Field, Namespace};
 use rustc_hash::FxHashMap;
 
 /// Documents as interned term counts, rows stored flat (CSR-like).
 #[derive(Debug, Clone)]
 pub struct TermCounts {
-    /// Distinct terms, by id (first-seen order).
+    /// Distinct terms, by id (first-seen order), spelled.
     terms: Vec<String>,
+    /// Beside each term, its namespace.
+    namespaces: Vec<Namespace>,
     /// Term lookup for [`TermCounts::push`]; rebuilt on demand after a bulk count.
     index: FxHashMap<String, u32>,
     indptr: Vec<usize>,
@@ -62,6 +65,7 @@ impl Default for TermCounts {
     fn default() -> Self {
         TermCounts {
             terms: Vec::new(),
+            namespaces: Vec::new(),
             index: FxHashMap::default(),
             indptr: vec![0],
             ids: Vec::new(),
@@ -76,8 +80,14 @@ impl TermCounts {
         Self::default()
     }
 
-    /// Adds one document's terms.
+    /// Adds one document's terms, given as plain strings: [`Namespace::Bare`] terms, whatever
+    /// they look like (a string is not read for a prefix).
     pub fn push<S: AsRef<str>>(&mut self, terms: impl IntoIterator<Item = S>) {
+        self.push_terms(terms.into_iter().map(|t| (Namespace::Bare, t)));
+    }
+
+    /// Adds one document's terms, each given as its namespace and its text (spelled here).
+    pub fn push_terms<S: AsRef<str>>(&mut self, terms: impl IntoIterator<Item = (Namespace, S)>) {
         if self.index.len() != self.terms.len() {
             self.index = self
                 .terms
@@ -87,14 +97,18 @@ impl TermCounts {
                 .collect();
         }
         let mut ids: Vec<u32> = Vec::new();
-        for t in terms {
-            let t = t.as_ref();
-            let id = match self.index.get(t) {
+        let mut t = String::new();
+        for (namespace, text) in terms {
+            t.clear();
+            t.push_str(namespace.prefix());
+            t.push_str(text.as_ref());
+            let id = match self.index.get(&t) {
                 Some(&id) => id,
                 None => {
                     let id = self.terms.len() as u32;
-                    self.terms.push(t.to_string());
-                    self.index.insert(t.to_string(), id);
+                    self.terms.push(t.clone());
+                    self.namespaces.push(namespace);
+                    self.index.insert(t.clone(), id);
                     id
                 }
             };
@@ -140,9 +154,14 @@ impl TermCounts {
         self.len() == 0
     }
 
-    /// Distinct terms by id.
+    /// Distinct terms by id, spelled.
     pub fn terms(&self) -> &[String] {
         &self.terms
+    }
+
+    /// The namespace of each term of [`TermCounts::terms`].
+    pub fn namespaces(&self) -> &[Namespace] {
+        &self.namespaces
     }
 
     /// Document `i` as (distinct term ids, their counts); ids ascending after [`TermCounts::push`],
@@ -163,12 +182,61 @@ impl TermCounts {
     }
 }
 
-/// A term as word ids: the field's position in the configuration and up to four words (`u32::MAX`
-/// pads).
+/// A term as word ids: its namespace's slot ([`Slots`]) and up to four words (`u32::MAX` pads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct GramKey {
-    pub field: u8,
+    pub slot: u8,
     pub words: [u32; 4],
+}
+
+/// The namespaces one featurizer counts terms in, numbered for [`GramKey::slot`]: each configured
+/// field's n-grams and, where apart, its quotes, then the cues. A field configured twice has two
+/// slots of one namespace, as it had two positions before namespaces were typed.
+pub(crate) struct Slots {
+    namespaces: Vec<Namespace>,
+    /// Per configured field, in order: its n-grams' slot and its quotes' (None unless apart).
+    fields: Vec<(u8, Option<u8>)>,
+    cue: u8,
+}
+
+impl Slots {
+    pub fn new(fields: &[Field], quotes_apart: bool) -> Self {
+        fn slot(namespaces: &mut Vec<Namespace>, ns: Namespace) -> u8 {
+            namespaces.push(ns);
+            (namespaces.len() - 1) as u8
+        }
+        let mut namespaces = Vec::new();
+        let fields = fields
+            .iter()
+            .map(|&f| {
+                let words = slot(&mut namespaces, Namespace::Field(f));
+                let quotes = Namespace::quote(f)
+                    .filter(|_| quotes_apart)
+                    .map(|q| slot(&mut namespaces, q));
+                (words, quotes)
+            })
+            .collect();
+        let cue = slot(&mut namespaces, Namespace::Cue);
+        Slots {
+            namespaces,
+            fields,
+            cue,
+        }
+    }
+
+    /// The slots of the `k`th configured field: its n-grams', and its quotes' where apart.
+    pub fn field(&self, k: usize) -> (u8, Option<u8>) {
+        self.fields[k]
+    }
+
+    pub fn cue(&self) -> u8 {
+        self.cue
+    }
+
+    /// Each slot's namespace.
+    pub fn namespaces(&self) -> &[Namespace] {
+        &self.namespaces
+    }
 }
 
 const PAD: u32 = u32::MAX;
@@ -207,9 +275,9 @@ impl LocalCounts {
         id
     }
 
-    pub fn gram(&mut self, field: u8, words: &[u32]) -> u32 {
+    pub fn gram(&mut self, slot: u8, words: &[u32]) -> u32 {
         let mut key = GramKey {
-            field,
+            slot,
             words: [PAD; 4],
         };
         key.words[..words.len()].copy_from_slice(words);
@@ -238,7 +306,7 @@ impl LocalCounts {
     }
 }
 
-/// Merges chunks (in order) into one [`TermCounts`]; `codes[field]` is each field's prefix.
+/// Merges chunks (in order) into one [`TermCounts`].
 #[derive(Default)]
 pub(crate) struct Merger {
     words: Vec<String>,
@@ -309,13 +377,19 @@ impl Merger {
             .reserve_exact(total_docs + 1 - self.out.indptr.len());
     }
 
-    /// Spells out each distinct term once: field prefix, then its words joined by spaces.
-    pub fn finish(mut self, codes: &[&str]) -> TermCounts {
+    /// Spells out each distinct term once: its namespace's prefix (`namespaces[slot]`), then its
+    /// words joined by spaces; the namespace is kept beside it.
+    pub fn finish(mut self, namespaces: &[Namespace]) -> TermCounts {
+        self.out.namespaces = self
+            .grams
+            .iter()
+            .map(|g| namespaces[g.slot as usize])
+            .collect();
         self.out.terms = self
             .grams
             .iter()
             .map(|g| {
-                let mut s = String::from(codes[g.field as usize]);
+                let mut s = String::from(namespaces[g.slot as usize].prefix());
                 for (k, &w) in g.words.iter().take_while(|&&w| w != PAD).enumerate() {
                     if k > 0 {
                         s.push(' ');
@@ -339,6 +413,7 @@ mod tests {
         c.push(["b", "a", "b"]);
         c.push(["c", "b"]);
         assert_eq!(c.terms(), &["b", "a", "c"]);
+        assert_eq!(c.namespaces(), [Namespace::Bare; 3]);
         assert_eq!(c.doc(0).collect::<Vec<_>>(), vec![(0, 2), (1, 1)]);
         assert_eq!(c.doc(1).collect::<Vec<_>>(), vec![(0, 1), (2, 1)]);
         assert_eq!((c.len(), c.nnz()), (2, 4));
@@ -362,8 +437,9 @@ mod tests {
         let mut m = Merger::default();
         m.add(a);
         m.add(b);
-        let c = m.finish(&["r:"]);
+        let c = m.finish(&[Namespace::Field(Field::Rationale)]);
         assert_eq!(c.terms(), &["r:x", "r:neg_y", "r:x neg_y"]);
+        assert_eq!(c.namespaces(), [Namespace::Field(Field::Rationale); 3]);
         assert_eq!(c.doc(1).collect::<Vec<_>>(), vec![(1, 2)]);
         let mut first: Vec<(u32, u32)> = c.doc(0).collect();
         first.sort_unstable();

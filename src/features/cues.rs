@@ -217,27 +217,7 @@ impl CueMatcher {
         case: &[Range<usize>],
     ) -> Vec<(&'a str, Range<usize>)> {
         let c = &*self.inner;
-        // Where each cue's literals occur, per side; None: every cue may match anywhere.
-        let mut found: Option<Vec<[Spans; 2]>> = None;
-        if let Some(ac) = &c.literals {
-            if !text.contains(FOLDS_TO_ASCII) {
-                let lower = text.to_ascii_lowercase();
-                let mut f: Vec<[Spans; 2]> = vec![Default::default(); c.cues.len()];
-                for m in ac.find_overlapping_iter(lower.as_bytes()) {
-                    for &(k, side) in &c.owners[m.pattern().as_usize()] {
-                        f[k as usize][side as usize].push((m.start(), m.end()));
-                    }
-                }
-                found = Some(f);
-            }
-        }
-        let may_match = |k: usize, p: &Range<usize>| match &found {
-            None => true,
-            Some(f) => (0..2).all(|side| {
-                !c.cues[k].filtered[side]
-                    || f[k][side].iter().any(|&(s, e)| s >= p.start && e <= p.end)
-            }),
-        };
+        let found = c.literal_spans(text);
         let whole = 0..text.len();
         let mut out = Vec::new();
         for (k, cue) in c.cues.iter().enumerate() {
@@ -246,67 +226,126 @@ impl CueMatcher {
             } else {
                 std::slice::from_ref(&whole)
             };
-            // Every match begins where one of the cue's first literals does, and ends where one of
-            // its last literals does: the starts to try, in order, and the literals' spans that
-            // may end a match.
-            let bounds: Option<(Vec<usize>, &Spans)> = match &found {
-                Some(f) if cue.filtered[0] => {
-                    let mut s: Vec<usize> = f[k][0].iter().map(|&(s, _)| s).collect();
-                    s.sort_unstable();
-                    s.dedup();
-                    Some((s, &f[k][1]))
-                }
-                _ => None,
-            };
-            for p in parts.iter().filter(|p| may_match(k, p)) {
-                let re = cue
-                    .re
-                    .get_or_init(|| build(&cue.pattern).expect("a codebook cue compiles"));
-                let hay = &text[p.clone()];
-                let mut push = |m: regex_automata::Match| {
-                    let span = shown(text, p.start + m.start()..p.start + m.end());
-                    out.push((cue.name.as_str(), span));
-                };
-                match &bounds {
-                    // Anchored at each possible start: the leftmost match is the first found, as
-                    // an unanchored search finds it, with none of the lazy DFA states that
-                    // tracking every start at once builds (the bounded gaps made thousands). A
-                    // match holds one of the last literals whole, so it ends by the furthest one
-                    // that starts at or after its start; the search stops there (look-around still
-                    // sees the whole sentence).
-                    Some((starts, ends)) => {
-                        let mut at = 0;
-                        for &s in starts.iter().filter(|&&s| s >= p.start && s < p.end) {
-                            if s - p.start < at {
-                                continue;
-                            }
-                            let end = if cue.filtered[1] {
-                                match ends
-                                    .iter()
-                                    .filter(|&&(b, e)| b >= s && e <= p.end)
-                                    .map(|&(_, e)| e)
-                                    .max()
-                                {
-                                    Some(e) => e,
-                                    None => break,
-                                }
-                            } else {
-                                p.end
-                            };
-                            let input = Input::new(hay)
-                                .range(s - p.start..end - p.start)
-                                .anchored(Anchored::Yes);
-                            if let Some(m) = re.search(&input) {
-                                at = m.end();
-                                push(m);
-                            }
-                        }
-                    }
-                    None => re.find_iter(hay).for_each(&mut push),
-                }
+            let literals = found.as_ref().map(|f| &f[k]);
+            let bounds = cue.bounds(literals);
+            for p in parts.iter().filter(|p| cue.may_match(literals, p)) {
+                cue.find_in(text, p, bounds.as_ref(), |m| {
+                    out.push((cue.name.as_str(), shown(text, m)))
+                });
             }
         }
         out
+    }
+}
+
+impl Compiled {
+    /// Where each cue's literals occur in `text`, per side; None where every cue may match
+    /// anywhere (no cue has literals, or the text has a character the filter cannot compare).
+    fn literal_spans(&self, text: &str) -> Option<Vec<[Spans; 2]>> {
+        let ac = self.literals.as_ref()?;
+        if text.contains(FOLDS_TO_ASCII) {
+            return None;
+        }
+        let lower = text.to_ascii_lowercase();
+        let mut found: Vec<[Spans; 2]> = vec![Default::default(); self.cues.len()];
+        for m in ac.find_overlapping_iter(lower.as_bytes()) {
+            for &(k, side) in &self.owners[m.pattern().as_usize()] {
+                found[k as usize][side as usize].push((m.start(), m.end()));
+            }
+        }
+        Some(found)
+    }
+}
+
+/// Where a match of a filtered cue may begin and end: the starts to try, in order, and the
+/// spans of its last literals.
+type Bounds<'f> = (Vec<usize>, &'f Spans);
+
+impl OneCue {
+    /// Whether a match may lie in `part`: each filtered side has one of its literals inside
+    /// (`literals`: this cue's spans, None without the filter).
+    fn may_match(&self, literals: Option<&[Spans; 2]>, part: &Range<usize>) -> bool {
+        let Some(f) = literals else {
+            return true;
+        };
+        (0..2).all(|side| {
+            !self.filtered[side]
+                || f[side]
+                    .iter()
+                    .any(|&(s, e)| s >= part.start && e <= part.end)
+        })
+    }
+
+    /// Every match begins where one of the cue's first literals does, and ends where one of its
+    /// last literals does: the [`Bounds`] of its matches, where its start is filtered.
+    fn bounds<'f>(&self, literals: Option<&'f [Spans; 2]>) -> Option<Bounds<'f>> {
+        let f = literals.filter(|_| self.filtered[0])?;
+        let mut starts: Vec<usize> = f[0].iter().map(|&(s, _)| s).collect();
+        starts.sort_unstable();
+        starts.dedup();
+        Some((starts, &f[1]))
+    }
+
+    /// The matches in `part` of `text`, each given to `push` as a span of `text`.
+    fn find_in(
+        &self,
+        text: &str,
+        part: &Range<usize>,
+        bounds: Option<&Bounds<'_>>,
+        mut push: impl FnMut(Range<usize>),
+    ) {
+        let re = self
+            .re
+            .get_or_init(|| build(&self.pattern).expect("a codebook cue compiles"));
+        let hay = &text[part.clone()];
+        let mut found =
+            |m: regex_automata::Match| push(part.start + m.start()..part.start + m.end());
+        match bounds {
+            Some((starts, ends)) => self.find_anchored(re, hay, part, starts, ends, found),
+            None => re.find_iter(hay).for_each(&mut found),
+        }
+    }
+
+    /// [`OneCue::find_in`] anchored at each possible start: the leftmost match is the first found,
+    /// as an unanchored search finds it, with none of the lazy DFA states that tracking every start
+    /// at once builds (the bounded gaps made thousands). A match holds one of the last literals
+    /// whole, so it ends by the furthest one that starts at or after its start; the search stops
+    /// there (look-around still sees the whole sentence).
+    fn find_anchored(
+        &self,
+        re: &MetaRegex,
+        hay: &str,
+        part: &Range<usize>,
+        starts: &[usize],
+        ends: &Spans,
+        mut found: impl FnMut(regex_automata::Match),
+    ) {
+        let mut at = 0;
+        for &s in starts.iter().filter(|&&s| s >= part.start && s < part.end) {
+            if s - part.start < at {
+                continue;
+            }
+            let end = if self.filtered[1] {
+                let furthest = ends
+                    .iter()
+                    .filter(|&&(b, e)| b >= s && e <= part.end)
+                    .map(|&(_, e)| e)
+                    .max();
+                match furthest {
+                    Some(e) => e,
+                    None => break,
+                }
+            } else {
+                part.end
+            };
+            let input = Input::new(hay)
+                .range(s - part.start..end - part.start)
+                .anchored(Anchored::Yes);
+            if let Some(m) = re.search(&input) {
+                at = m.end();
+                found(m);
+            }
+        }
     }
 }
 
@@ -381,12 +420,17 @@ fn shown(text: &str, r: Range<usize>) -> Range<usize> {
     }
 }
 
-/// The codebook's theme ids, sorted: the names of [`codebook`]'s cues without their variant
-/// (`<theme>.<variant>`), as every theme has a cue. Gold files and model files name no other theme.
+/// The theme a cue speaks for: its name without its variant (`<theme>.<variant>`).
+pub fn theme_of(name: &str) -> &str {
+    name.split('.').next().unwrap_or_default()
+}
+
+/// The codebook's theme ids, sorted: the themes of [`codebook`]'s cues ([`theme_of`]), as every
+/// theme has a cue. Gold files and model files name no other theme.
 pub fn codebook_themes() -> Vec<String> {
     let mut ids: Vec<String> = codebook()
         .into_iter()
-        .map(|c| c.name.split('.').next().unwrap_or_default().to_string())
+        .map(|c| theme_of(&c.name).to_string())
         .collect();
     ids.sort_unstable();
     ids.dedup();

@@ -1,18 +1,21 @@
 //! Stage 2b: the text a model sees, as sparse TF-IDF features.
 //!
 //! An item's text comes in [`Field`]s (title, rationale, its verdict sentence, guidelines, clinical
-//! summary); the configured fields are analysed separately and each term carries its field's prefix
-//! (`r:`, `t:`, ...), so the same word in the title and in the rationale are different features.
+//! summary); the configured fields are analysed separately and each term is of its field's
+//! [`Namespace`] (spelled with a prefix, `r:`, `t:`, ...), so the same word in the title and in
+//! the rationale are different features.
 
 mod count;
 pub mod cues;
 pub mod facts;
 mod shared;
+mod term;
 mod tfidf;
 
 pub use count::TermCounts;
 pub use facts::RequestFacts;
 pub use shared::{Analysis, KnownTerms, SharedFeaturizers};
+pub use term::{Namespace, Term};
 pub use tfidf::{
     Columns, DocFreq, Indicators, Norm, SparseRows, TfIdf, TfIdfParams, TfIdfValidParams,
 };
@@ -58,7 +61,7 @@ impl Field {
         Field::Facts,
     ];
 
-    /// The prefix that keeps this field's terms apart.
+    /// The prefix that spells this field's [`Namespace`] before its terms' text.
     pub fn code(self) -> &'static str {
         match self {
             Field::Title => "t:",
@@ -69,24 +72,6 @@ impl Field {
             Field::Summary => "s:",
             Field::ClaimsGuideline => "ga:",
             Field::Facts => "f:",
-        }
-    }
-
-    /// The prefix of this field's guideline-quote sentences where [`FeatureConfig::quotes_apart`]
-    /// is set: only the rationale fields quote guidelines.
-    pub fn quote_code(self) -> Option<&'static str> {
-        match self {
-            Field::Rationale => Some("rq:"),
-            Field::RationaleMasked => Some("mq:"),
-            _ => None,
-        }
-    }
-
-    /// How reports name this field's quote terms (`rq:`, `mq:`).
-    pub fn quote_name(self) -> &'static str {
-        match self {
-            Field::RationaleMasked => "rationale_masked quotes",
-            _ => "rationale quotes",
         }
     }
 
@@ -302,10 +287,10 @@ pub struct FeatureConfig {
     /// Word n-grams 1..=ngram_max.
     pub ngram_max: usize,
     /// The rationale fields' guideline-quote sentences (a sentence that names a guideline and
-    /// nothing of the case, [`cues::is_guideline_sentence`]) as a field of their own (`rq:`,
-    /// `mq:`): "not recommended" quoted from the MTUS is then a different feature from the
-    /// reviewer's "is not recommended" about this request. Files of format 3 and older lack it
-    /// (off).
+    /// nothing of the case, [`cues::is_guideline_sentence`]) as a namespace of their own
+    /// ([`Namespace::Quote`], `rq:`, `mq:`): "not recommended" quoted from the MTUS is then a
+    /// different feature from the reviewer's "is not recommended" about this request. Files of
+    /// format 3 and older lack it (off).
     #[serde(default)]
     pub quotes_apart: bool,
     /// Cue patterns matched in the rationale, each match a term `c:<name>` (none by default).
@@ -358,25 +343,6 @@ pub struct TermSpan {
     pub span: Range<usize>,
 }
 
-/// Where a term of [`Featurizer::terms`] comes from, as reports name it (`rationale`, `rationale
-/// quotes`, `cue`, ...), and the term without its prefix; `("", term)` for a term of no known
-/// prefix. No prefix begins another (`r:`, `rq:`), so the first that matches is the term's.
-pub fn term_source(term: &str) -> (&'static str, &str) {
-    let mut prefixes = Field::ALL
-        .iter()
-        .flat_map(|f| {
-            [
-                Some((f.name(), f.code())),
-                f.quote_code().map(|c| (f.quote_name(), c)),
-            ]
-        })
-        .flatten()
-        .chain([("cue", CUE_CODE)]);
-    prefixes
-        .find_map(|(name, code)| term.strip_prefix(code).map(|rest| (name, rest)))
-        .unwrap_or(("", term))
-}
-
 /// Whether the byte offset `at` lies in one of `spans`.
 fn in_any(spans: &[Range<usize>], at: usize) -> bool {
     spans.iter().any(|r| r.contains(&at))
@@ -391,19 +357,20 @@ pub struct Featurizer {
     config: FeatureConfig,
     analyzer: Analyzer,
     cues: cues::CueMatcher,
+    /// The namespaces its terms are counted in.
+    slots: count::Slots,
 }
-
-/// The prefix of cue terms.
-pub const CUE_CODE: &str = "c:";
 
 impl Featurizer {
     pub fn new(config: FeatureConfig) -> Result<Self> {
         let cues = config.checked_cues()?;
         let analyzer = Analyzer::from_config(&config.analyzer);
+        let slots = count::Slots::new(&config.fields, config.quotes_apart);
         Ok(Featurizer {
             config,
             analyzer,
             cues,
+            slots,
         })
     }
 
@@ -411,7 +378,8 @@ impl Featurizer {
         &self.config
     }
 
-    /// Every term of a document, field-prefixed, n-grams included.
+    /// Every term of a document, spelled (its namespace's prefix, then its text), n-grams
+    /// included.
     pub fn terms(&self, doc: &ItemText) -> Vec<String> {
         let mut out = Vec::new();
         self.each_term(doc, |term, _, _| out.push(term));
@@ -433,11 +401,8 @@ impl Featurizer {
                 // Each fact whole, its span in the facts joined by spaces (`Field::text`).
                 let mut at = 0;
                 for fact in doc.facts.iter() {
-                    emit(
-                        format!("{}{fact}", field.code()),
-                        field,
-                        at..at + fact.len(),
-                    );
+                    let term = term::spell(Namespace::Field(field), fact);
+                    emit(term, field, at..at + fact.len());
                     at += fact.len() + 1;
                 }
                 continue;
@@ -445,10 +410,14 @@ impl Featurizer {
             let text = field.text(doc);
             let all = self.analyzer.tokens(&text);
             let quotes = self.quote_spans(field, &text);
-            for (code, in_quotes) in [(Some(field.code()), false), (field.quote_code(), true)] {
-                let Some(code) = code else { continue };
-                // N-grams run over one segment's tokens: the case sentences' or the quotes' (none
-                // unless apart).
+            let namespaces = [
+                (Some(Namespace::Field(field)), false),
+                (self.quotes(field), true),
+            ];
+            for (namespace, in_quotes) in namespaces {
+                let Some(namespace) = namespace else { continue };
+                let code = namespace.prefix();
+                // N-grams run over one segment's tokens: the case sentences' or the quotes'.
                 let tokens: Vec<&Token> = all
                     .iter()
                     .filter(|t| in_any(&quotes, t.from) == in_quotes)
@@ -470,8 +439,13 @@ impl Featurizer {
             }
         }
         for (name, span) in self.cues.matches(&doc.rationale) {
-            emit(format!("{CUE_CODE}{name}"), Field::Rationale, span);
+            emit(term::spell(Namespace::Cue, name), Field::Rationale, span);
         }
+    }
+
+    /// The namespace of `field`'s guideline-quote sentences, where they are kept apart.
+    fn quotes(&self, field: Field) -> Option<Namespace> {
+        Namespace::quote(field).filter(|_| self.config.quotes_apart)
     }
 
     /// The guideline-quote sentences of `field`'s `text`: none (no allocation) unless
@@ -479,7 +453,7 @@ impl Featurizer {
     /// the whole text, so negation scopes and offsets are those of the field; only the n-grams are
     /// split, by [`in_any`].
     fn quote_spans(&self, field: Field, text: &str) -> Vec<Range<usize>> {
-        if !self.config.quotes_apart || field.quote_code().is_none() {
+        if self.quotes(field).is_none() {
             return Vec::new();
         }
         sentences(text)
@@ -515,8 +489,6 @@ impl Featurizer {
         batch: &[D],
     ) -> Vec<count::LocalCounts> {
         use rayon::prelude::*;
-        let n_fields = self.config.fields.len();
-        let cue_field = n_fields as u8;
         let prefix = self.analyzer.negation_prefix();
         batch
             .par_chunks(128)
@@ -527,10 +499,11 @@ impl Featurizer {
                     let d = d.borrow();
                     let mut ids = Vec::new();
                     for (fi, &field) in self.config.fields.iter().enumerate() {
+                        let (word_slot, quote_slot) = self.slots.field(fi);
                         if field == Field::Facts {
                             for fact in d.facts.iter() {
                                 let w = local.word(fact, false, prefix);
-                                ids.push(local.gram(fi as u8, &[w]));
+                                ids.push(local.gram(word_slot, &[w]));
                             }
                             continue;
                         }
@@ -546,37 +519,23 @@ impl Featurizer {
                                 words.push(w)
                             }
                         }
-                        for (gram_field, ws) in [
-                            (fi as u8, &words),
-                            ((n_fields + 1 + fi) as u8, &quote_words),
-                        ] {
+                        for (slot, ws) in [(Some(word_slot), &words), (quote_slot, &quote_words)] {
+                            let Some(slot) = slot else { continue };
                             for n in 1..=self.config.ngram_max {
                                 for w in ws.windows(n) {
-                                    ids.push(local.gram(gram_field, w));
+                                    ids.push(local.gram(slot, w));
                                 }
                             }
                         }
                     }
                     for (name, _) in self.cues.matches(&d.rationale) {
                         let w = local.word(name, false, prefix);
-                        ids.push(local.gram(cue_field, &[w]));
+                        ids.push(local.gram(self.slots.cue(), &[w]));
                     }
                     local.finish_doc(ids);
                 }
                 local.seal()
             })
-            .collect()
-    }
-
-    /// The field code of each pseudo-field the counts number: the configured fields, the cue terms,
-    /// then each field's quotes (`""` where a field has none).
-    fn codes(&self) -> Vec<&'static str> {
-        let fields = &self.config.fields;
-        fields
-            .iter()
-            .map(|f| f.code())
-            .chain([CUE_CODE])
-            .chain(fields.iter().map(|f| f.quote_code().unwrap_or("")))
             .collect()
     }
 }
@@ -615,7 +574,7 @@ impl Counter<'_> {
         for l in std::mem::take(&mut self.pending) {
             self.merger.add(l);
         }
-        self.merger.finish(&self.featurizer.codes())
+        self.merger.finish(self.featurizer.slots.namespaces())
     }
 }
 
@@ -795,29 +754,6 @@ pub(crate) mod tests {
                 .any(|t| t.contains("pt odg") || t.contains("medic")),
             "{terms:?}"
         );
-        assert_eq!(
-            (Field::Title.quote_code(), Field::Rationale.quote_name()),
-            (None, "rationale quotes")
-        );
-        assert_eq!(
-            [
-                "rq:neg_recommend",
-                "r:neg_recommend",
-                "mq:odg",
-                "t:mri",
-                "c:no_red_flags",
-                "zz"
-            ]
-            .map(term_source),
-            [
-                ("rationale quotes", "neg_recommend"),
-                ("rationale", "neg_recommend"),
-                ("rationale_masked quotes", "odg"),
-                ("title", "mri"),
-                ("cue", "no_red_flags"),
-                ("", "zz")
-            ]
-        );
     }
 
     #[test]
@@ -843,6 +779,13 @@ pub(crate) mod tests {
                 c.terms().iter().any(|t| t.starts_with("rq:acoem")),
                 quotes_apart
             );
+            // Each term's namespace is the one its spelling says, as a model file is read.
+            assert!(c
+                .terms()
+                .iter()
+                .zip(c.namespaces())
+                .all(|(t, ns)| Namespace::parse(t) == *ns && *ns != Namespace::Bare));
+            assert!(c.namespaces().contains(&Namespace::Cue));
             // Facts are one term each, whole: no n-gram joins two.
             assert!(c.terms().iter().any(|t| t == "f:age_10s"));
             assert!(!c

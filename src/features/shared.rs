@@ -6,7 +6,7 @@
 //! batch, as training's bulk count (`count.rs`) needs.
 
 use super::cues::is_guideline_sentence;
-use super::{in_any, sentences, Featurizer, Field, ItemText, TfIdf, CUE_CODE};
+use super::{in_any, sentences, Featurizer, Field, ItemText, Namespace, TfIdf};
 use crate::analysis::Token;
 use std::borrow::Cow;
 use std::ops::Range;
@@ -83,72 +83,109 @@ impl<'f> SharedFeaturizers<'f> {
         spans: bool,
     ) -> KnownTerms {
         let f = self.list[k];
-        let cfg = &f.config;
-        let ak = self.analyzer[k];
-        let neg = f.analyzer.negation_prefix();
-        let mut hits: Vec<(u32, Field, Range<usize>)> = Vec::new();
-        let mut buf = String::new();
-        let mut look = |buf: &str, field: Field, span: Range<usize>| {
-            if let Some(c) = tfidf.column(buf) {
-                hits.push((c as u32, field, span));
-            }
+        let mut lookup = Lookup {
+            tfidf,
+            buf: String::new(),
+            hits: Vec::new(),
         };
-        for &field in &cfg.fields {
+        for &field in &f.config.fields {
             if field == Field::Facts {
-                // Each fact whole, its span in the facts joined by spaces (`Field::text`).
-                let mut at = 0;
-                for fact in a.doc.facts.iter() {
-                    buf.clear();
-                    buf.push_str(field.code());
-                    buf.push_str(fact);
-                    look(&buf, field, at..at + fact.len());
-                    at += fact.len() + 1;
-                }
-                continue;
-            }
-            let quotes = match field.quote_code() {
-                Some(_) if cfg.quotes_apart => a.guideline_spans(field),
-                _ => Vec::new(),
-            };
-            let tokens = a.tokens(ak, field, f);
-            for (code, in_quotes) in [(Some(field.code()), false), (field.quote_code(), true)] {
-                let Some(code) = code else { continue };
-                if in_quotes && quotes.is_empty() {
-                    continue;
-                }
-                // N-grams run over one segment's tokens: the case sentences' or the quotes'.
-                let toks: Vec<&Token> = tokens
-                    .iter()
-                    .filter(|t| in_any(&quotes, t.from) == in_quotes)
-                    .collect();
-                for n in 1..=cfg.ngram_max {
-                    for (i, gram) in toks.windows(n).enumerate() {
-                        buf.clear();
-                        buf.push_str(code);
-                        for (j, t) in gram.iter().enumerate() {
-                            if j > 0 {
-                                buf.push(' ');
-                            }
-                            if t.negated {
-                                buf.push_str(neg);
-                            }
-                            buf.push_str(&t.text);
-                        }
-                        look(&buf, field, toks[i].from..toks[i + n - 1].to);
-                    }
-                }
+                lookup.facts(&a.doc.facts);
+            } else {
+                self.field_grams(k, a, field, &mut lookup);
             }
         }
         for (name, span) in a.cue_matches(self.cues[k], f) {
-            buf.clear();
-            buf.push_str(CUE_CODE);
-            buf.push_str(name);
-            look(&buf, Field::Rationale, span.clone());
+            lookup.start(Namespace::Cue);
+            lookup.buf.push_str(name);
+            lookup.look(Field::Rationale, span.clone());
         }
+        lookup.known(spans)
+    }
+
+    /// Featurizer `k`'s n-grams of `field`: of its case sentences, and of its guideline quotes
+    /// where they are apart.
+    fn field_grams(&self, k: usize, a: &mut Analysis<'_>, field: Field, lookup: &mut Lookup<'_>) {
+        let f = self.list[k];
+        let quote_ns = f.quotes(field);
+        let quotes = match quote_ns {
+            Some(_) => a.guideline_spans(field),
+            None => Vec::new(),
+        };
+        let tokens = a.tokens(self.analyzer[k], field, f);
+        for (ns, in_quotes) in [(Some(Namespace::Field(field)), false), (quote_ns, true)] {
+            let Some(ns) = ns else { continue };
+            if in_quotes && quotes.is_empty() {
+                continue;
+            }
+            // N-grams run over one segment's tokens: the case sentences' or the quotes'.
+            let toks: Vec<&Token> = tokens
+                .iter()
+                .filter(|t| in_any(&quotes, t.from) == in_quotes)
+                .collect();
+            lookup.ngrams(ns, field, &toks, f);
+        }
+    }
+}
+
+/// Terms looked up in a vocabulary as they are spelled, one reused buffer for all.
+struct Lookup<'t> {
+    tfidf: &'t TfIdf,
+    /// The term being spelled.
+    buf: String,
+    /// (column, field, span) of each known term occurrence, in the order formed.
+    hits: Vec<(u32, Field, Range<usize>)>,
+}
+
+impl Lookup<'_> {
+    /// Starts spelling a term of `namespace`.
+    fn start(&mut self, namespace: Namespace) {
+        self.buf.clear();
+        self.buf.push_str(namespace.prefix());
+    }
+
+    /// Notes the term spelled, if the vocabulary knows it, at `span` of `field`'s text.
+    fn look(&mut self, field: Field, span: Range<usize>) {
+        if let Some(c) = self.tfidf.column(&self.buf) {
+            self.hits.push((c as u32, field, span));
+        }
+    }
+
+    /// Each fact whole, its span in the facts joined by spaces (`Field::text`).
+    fn facts(&mut self, facts: &[String]) {
+        let mut at = 0;
+        for fact in facts {
+            self.start(Namespace::Field(Field::Facts));
+            self.buf.push_str(fact);
+            self.look(Field::Facts, at..at + fact.len());
+            at += fact.len() + 1;
+        }
+    }
+
+    /// The n-grams of `toks` (one segment of `field`'s tokens) up to `f`'s length, as terms of
+    /// `namespace`.
+    fn ngrams(&mut self, namespace: Namespace, field: Field, toks: &[&Token], f: &Featurizer) {
+        for n in 1..=f.config.ngram_max {
+            for (i, gram) in toks.windows(n).enumerate() {
+                self.start(namespace);
+                for (j, t) in gram.iter().enumerate() {
+                    if j > 0 {
+                        self.buf.push(' ');
+                    }
+                    f.analyzer.push_term(t, &mut self.buf);
+                }
+                self.look(field, toks[i].from..toks[i + n - 1].to);
+            }
+        }
+    }
+
+    /// The known terms as a row of (column, count), columns ascending, with each one's first
+    /// occurrence where `spans` asks for them.
+    fn known(mut self, spans: bool) -> KnownTerms {
         // Stable: each column's first hit stays first.
-        hits.sort_by_key(|h| h.0);
+        self.hits.sort_by_key(|h| h.0);
         let mut out = KnownTerms::default();
-        for (c, field, span) in hits {
+        for (c, field, span) in self.hits {
             match out.row.last_mut() {
                 Some((last, n)) if *last == c => *n += 1,
                 _ => {

@@ -2,6 +2,7 @@
 //! IDF.
 
 use super::count::{count_sorted, TermCounts};
+use super::{Namespace, Term};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -44,11 +45,45 @@ pub enum Norm {
 /// with its own frequency (a low IDF), while the codebook means it as the same evidence in every
 /// rationale. Measured on the theme models (5x3 CV): see `ThemeParams::default`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "IndicatorsRepr", into = "IndicatorsRepr")]
 pub struct Indicators {
-    /// Terms that start with this prefix are indicators.
-    pub prefix: String,
+    /// The terms of this namespace are indicators (in a file, its prefix: `"prefix": "c:"`).
+    pub namespace: Namespace,
     pub weight: f64,
+}
+
+/// [`Indicators`] as a file spells them: the namespace by its prefix.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndicatorsRepr {
+    prefix: String,
+    weight: f64,
+}
+
+impl TryFrom<IndicatorsRepr> for Indicators {
+    type Error = String;
+    fn try_from(r: IndicatorsRepr) -> std::result::Result<Self, String> {
+        let namespace = Namespace::from_prefix(&r.prefix).ok_or_else(|| {
+            format!(
+                "indicators.prefix {:?} is no term prefix (one of {})",
+                r.prefix,
+                Namespace::prefixes()
+            )
+        })?;
+        Ok(Indicators {
+            namespace,
+            weight: r.weight,
+        })
+    }
+}
+
+impl From<Indicators> for IndicatorsRepr {
+    fn from(i: Indicators) -> Self {
+        IndicatorsRepr {
+            prefix: i.namespace.prefix().into(),
+            weight: i.weight,
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -128,7 +163,7 @@ fn validate(p: &TfIdfValidParams) -> Result<()> {
         }
     }
     if let Some(ind) = &p.indicators {
-        if ind.prefix.is_empty() {
+        if ind.namespace == Namespace::Bare {
             return Err(Error::InvalidParam {
                 name: "indicators.prefix",
                 value: String::new(),
@@ -153,27 +188,39 @@ fn validate(p: &TfIdfValidParams) -> Result<()> {
     Ok(())
 }
 
-/// A fitted TF-IDF: the vocabulary (column order = sorted terms) and its IDF weights.
+/// A fitted TF-IDF: the vocabulary (column order = sorted spellings), each term's namespace, and
+/// its IDF weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "TfIdfRepr", into = "TfIdfRepr")]
 pub struct TfIdf {
     params: TfIdfValidParams,
     vocabulary: Vec<String>,
+    /// Beside each term of `vocabulary`, its namespace: from the counts it was fitted on, or read
+    /// from its spelling as the file is loaded.
+    namespaces: Vec<Namespace>,
     idf: Vec<f64>,
     index: FxHashMap<String, u32>,
-    /// The columns of the indicator terms: one run, as the vocabulary is sorted and they share a
-    /// prefix.
+    /// The columns of the indicator terms ([`namespace_run`]).
     indicator_cols: Range<u32>,
 }
 
-/// The columns of `vocabulary` (sorted) whose terms start with the indicator prefix.
-fn indicator_cols(params: &TfIdfValidParams, vocabulary: &[String]) -> Range<u32> {
-    let Some(ind) = &params.indicators else {
-        return 0..0;
-    };
-    let lo = vocabulary.partition_point(|t| t.as_str() < ind.prefix.as_str());
-    let hi = lo + vocabulary[lo..].partition_point(|t| t.starts_with(&ind.prefix));
-    lo as u32..hi as u32
+/// The columns of `namespace`'s terms in a vocabulary sorted by spelling: one run, as a
+/// namespace's terms share a prefix that begins no other's.
+fn namespace_run(namespaces: &[Namespace], namespace: Namespace) -> Range<u32> {
+    let first = namespaces.iter().position(|&n| n == namespace);
+    let last = namespaces.iter().rposition(|&n| n == namespace);
+    match first.zip(last) {
+        Some((lo, hi)) => lo as u32..hi as u32 + 1,
+        None => 0..0,
+    }
+}
+
+/// The columns of the indicator terms.
+fn indicator_cols(params: &TfIdfValidParams, namespaces: &[Namespace]) -> Range<u32> {
+    match &params.indicators {
+        Some(ind) => namespace_run(namespaces, ind.namespace),
+        None => 0..0,
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -197,16 +244,14 @@ impl TryFrom<TfIdfRepr> for TfIdf {
         if r.vocabulary.windows(2).any(|w| w[0] >= w[1]) {
             return Err("vocabulary is not sorted and unique".into());
         }
-        let index = r
-            .vocabulary
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
-        let indicator_cols = indicator_cols(&r.params, &r.vocabulary);
+        let index = index_of(&r.vocabulary);
+        // The file spells each term's namespace as its prefix: read here, and nowhere else.
+        let namespaces: Vec<Namespace> = r.vocabulary.iter().map(|t| Namespace::parse(t)).collect();
+        let indicator_cols = indicator_cols(&r.params, &namespaces);
         Ok(TfIdf {
             params: r.params,
             vocabulary: r.vocabulary,
+            namespaces,
             idf: r.idf,
             index,
             indicator_cols,
@@ -343,8 +388,43 @@ impl TfIdfValidParams {
                 tf[id as usize] += u64::from(c);
             }
         }
+        let kept = self.kept_terms(terms, &df, &tf, n)?;
+        let mut cols = vec![NO_COLUMN; nt];
+        let mut vocabulary = Vec::with_capacity(kept.len());
+        let mut namespaces = Vec::with_capacity(kept.len());
+        let mut idf = Vec::with_capacity(kept.len());
+        let s = if self.smooth_idf { 1.0 } else { 0.0 };
+        for (col, &id) in kept.iter().enumerate() {
+            cols[id as usize] = col as u32;
+            vocabulary.push(terms[id as usize].clone());
+            namespaces.push(counts.namespaces()[id as usize]);
+            idf.push(if self.use_idf {
+                ((n as f64 + s) / (f64::from(df[id as usize]) + s)).ln() + 1.0
+            } else {
+                1.0
+            });
+        }
+        let index = index_of(&vocabulary);
+        let indicator_cols = indicator_cols(self, &namespaces);
+        Ok((
+            TfIdf {
+                params: self.clone(),
+                vocabulary,
+                namespaces,
+                idf,
+                index,
+                indicator_cols,
+            },
+            Columns(cols),
+        ))
+    }
+
+    /// The ids of the terms kept (document frequency between the bounds, the most frequent
+    /// `max_features`), in the columns' order: by spelling, the same on every run and machine,
+    /// whatever order terms were first seen in.
+    fn kept_terms(&self, terms: &[String], df: &[u32], tf: &[u64], n: usize) -> Result<Vec<u32>> {
         let (lo, hi) = (self.min_df.docs(n), self.max_df.docs(n));
-        let mut kept: Vec<u32> = (0..nt as u32)
+        let mut kept: Vec<u32> = (0..terms.len() as u32)
             .filter(|&i| {
                 df[i as usize] > 0
                     && f64::from(df[i as usize]) >= lo
@@ -371,39 +451,18 @@ impl TfIdfValidParams {
                 ),
             });
         }
-        // Columns in term order: the same on every run and machine, whatever order terms were first
-        // seen in.
         kept.sort_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));
-        let mut cols = vec![NO_COLUMN; nt];
-        let mut vocabulary = Vec::with_capacity(kept.len());
-        let mut idf = Vec::with_capacity(kept.len());
-        let s = if self.smooth_idf { 1.0 } else { 0.0 };
-        for (col, &id) in kept.iter().enumerate() {
-            cols[id as usize] = col as u32;
-            vocabulary.push(terms[id as usize].clone());
-            idf.push(if self.use_idf {
-                ((n as f64 + s) / (f64::from(df[id as usize]) + s)).ln() + 1.0
-            } else {
-                1.0
-            });
-        }
-        let index = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
-        let indicator_cols = indicator_cols(self, &vocabulary);
-        Ok((
-            TfIdf {
-                params: self.clone(),
-                vocabulary,
-                idf,
-                index,
-                indicator_cols,
-            },
-            Columns(cols),
-        ))
+        Ok(kept)
     }
+}
+
+/// Each term's column, for lookups.
+fn index_of(vocabulary: &[String]) -> FxHashMap<String, u32> {
+    vocabulary
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.clone(), i as u32))
+        .collect()
 }
 
 fn all_rows(counts: &TermCounts) -> Vec<usize> {
@@ -436,8 +495,21 @@ impl Columns {
 }
 
 impl TfIdf {
+    /// Each column's term, spelled (its namespace's prefix, then its text).
     pub fn vocabulary(&self) -> &[String] {
         &self.vocabulary
+    }
+    /// Each column's namespace.
+    pub fn namespaces(&self) -> &[Namespace] {
+        &self.namespaces
+    }
+    /// The term of column `col`: its namespace and its text.
+    pub fn term(&self, col: usize) -> Term<'_> {
+        Term::of_spelling(self.namespaces[col], &self.vocabulary[col])
+    }
+    /// The columns of `namespace`'s terms (one run, empty without any).
+    pub fn namespace_cols(&self, namespace: Namespace) -> Range<u32> {
+        namespace_run(&self.namespaces, namespace)
     }
     pub fn idf(&self) -> &[f64] {
         &self.idf
@@ -691,16 +763,24 @@ mod tests {
 
     #[test]
     fn indicators_take_their_weight_outside_the_norm() {
-        let c = counts(&["a b c:x", "b c:x c:y", "a"]);
+        let (word, cue) = (|t| (Namespace::Bare, t), |t| (Namespace::Cue, t));
+        let mut c = TermCounts::new();
+        c.push_terms([word("a"), word("b"), cue("x")]);
+        c.push_terms([word("b"), cue("x"), cue("y")]);
+        c.push_terms([word("a")]);
         let ind = || {
             Some(Indicators {
-                prefix: "c:".into(),
+                namespace: Namespace::Cue,
                 weight: 0.3,
             })
         };
         let p = TfIdfParams::new().indicators(ind()).check().unwrap();
         let (t, x) = p.fit_transform(&c).unwrap();
         assert_eq!(t.vocabulary(), &["a", "b", "c:x", "c:y"]);
+        assert_eq!(
+            (t.namespace_cols(Namespace::Cue), t.term(3).text),
+            (2..4, "y")
+        );
         let plain = TfIdfParams::new()
             .check()
             .unwrap()
@@ -732,7 +812,13 @@ mod tests {
                 .to_owned(),
             row1
         );
-        let back: TfIdf = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(
+            json.contains(r#""indicators":{"prefix":"c:","weight":0.3}"#),
+            "{json}"
+        );
+        let back: TfIdf = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, t);
         assert_eq!(
             back.transform([vec!["b", "c:x", "c:y"]])
                 .outer_view(0)
@@ -742,11 +828,25 @@ mod tests {
         );
         let bad = TfIdfParams::new()
             .indicators(Some(Indicators {
-                prefix: "c:".into(),
+                namespace: Namespace::Cue,
                 weight: -1.0,
             }))
             .check();
         assert!(bad.unwrap_err().to_string().contains("-1"));
+        // A file's prefix names a namespace, or the file is refused; an empty one as before.
+        let read = |prefix: &str| {
+            let json = format!(r#"{{"prefix":"{prefix}","weight":0.3}}"#);
+            serde_json::from_str::<Indicators>(&json).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            read("r:").unwrap().namespace,
+            Namespace::Field(super::super::Field::Rationale)
+        );
+        assert!(read("c:no").unwrap_err().contains("is no term prefix"));
+        let empty = TfIdfParams::new()
+            .indicators(Some(read("").unwrap()))
+            .check();
+        assert!(empty.unwrap_err().to_string().contains("must not be empty"));
     }
 
     #[test]

@@ -5,8 +5,11 @@
 use super::base_rates::BaseRate;
 use super::file::ModelFile;
 use super::outcome::TermWeight;
+use super::themes::ThemeModels;
 use crate::error::Result;
-use crate::features::{Featurizer, ItemText, KnownTerms, SharedFeaturizers};
+use crate::features::{
+    Analysis, Featurizer, Field, ItemText, KnownTerms, Namespace, SharedFeaturizers,
+};
 use crate::letter::{Decision, DisputedItem, Letter};
 use crate::treatment::{Category, DrugClass, TreatmentKind};
 use rayon::prelude::*;
@@ -160,18 +163,15 @@ impl ModelFile {
         let theme_f = self.themes.as_ref().map(|t| t.featurizer()).transpose()?;
         // Structured facts are known for any request: only text terms say the model read the item.
         // Only a model that reads facts has such columns to leave out.
-        let fact_code = crate::features::Field::Facts.code();
         let is_fact = self
             .outcome
             .features
             .fields
-            .contains(&crate::features::Field::Facts)
+            .contains(&Field::Facts)
             .then(|| {
-                let vocabulary = self.outcome.tfidf.vocabulary();
-                vocabulary
-                    .iter()
-                    .map(|t| t.starts_with(fact_code))
-                    .collect()
+                let facts = Namespace::Field(Field::Facts);
+                let namespaces = self.outcome.tfidf.namespaces();
+                namespaces.iter().map(|&ns| ns == facts).collect()
             });
         Ok(Scorer {
             model: self,
@@ -238,8 +238,6 @@ impl Scorer<'_> {
     }
 
     fn score(&self, shared: &SharedFeaturizers<'_>, to_score: ItemToScore, top: usize) -> Scored {
-        let m = self.model;
-        let o = &m.outcome;
         let kind = to_score.kind();
         let ItemToScore {
             case_number,
@@ -250,13 +248,59 @@ impl Scorer<'_> {
             ..
         } = to_score;
         let mut a = shared.analyse(&text);
-        let terms = shared.known_terms(0, &mut a, &o.tfidf, top > 0);
-        let theme_terms = m
+        let terms = shared.known_terms(0, &mut a, &self.model.outcome.tfidf, top > 0);
+        let theme_terms = self
+            .model
             .themes
             .as_ref()
             .filter(|_| self.theme_f.is_some())
             .map(|tm| (tm, shared.known_terms(1, &mut a, &tm.tfidf, top > 0)));
-        let a = a;
+        let outcome = self.outcome(&text, &terms, &a, top);
+        let themes = theme_terms
+            .map(|(tm, terms)| theme_scores(tm, &terms, decision, &a, top))
+            .unwrap_or_default();
+        let (category_base_rate, drug_class_base_rate) = self.base_rates(kind.as_ref());
+        let prediction = Prediction {
+            case_number,
+            item,
+            title,
+            category: kind.as_ref().map(|k| k.category),
+            drug_class: kind.as_ref().and_then(|k| k.drug_class),
+            treatment: kind.as_ref().map(|k| k.treatment.clone()),
+            decision,
+            p_overturned: outcome.score,
+            p_low: outcome.interval.map(|i| i.0),
+            p_high: outcome.interval.map(|i| i.1),
+            predicted: outcome.score.map(|p| self.model.outcome.decide(p)),
+            abstention: outcome.abstention.map(String::from),
+            known_terms: outcome.known,
+            category_base_rate,
+            drug_class_base_rate,
+            themes: themes.assigned,
+            theme_scores: themes.named,
+            theme_evidence: themes.evidence,
+            top_overturned: outcome.top_overturned,
+            top_upheld: outcome.top_upheld,
+            check: None,
+            similar: Vec::new(),
+        };
+        Scored {
+            prediction,
+            p: outcome.p,
+            theme_scores: themes.scores,
+        }
+    }
+
+    /// The outcome model's reading of an item whose known terms are `terms`: its probability,
+    /// whether it is a score, and the `top` terms pushing each way.
+    fn outcome(
+        &self,
+        text: &ItemText,
+        terms: &KnownTerms,
+        a: &Analysis<'_>,
+        top: usize,
+    ) -> Outcome {
+        let o = &self.model.outcome;
         let (idx, val) = o.tfidf.weigh_row(&terms.row);
         let margin = o.logistic.row_margin(&idx, &val);
         let p = o.proba(margin);
@@ -270,94 +314,111 @@ impl Scorer<'_> {
             let row: Vec<(usize, f64)> = cols.zip(val.iter().copied()).collect();
             o.interval(margin, &row)
         });
-        let abstention = if m.reads(&text) {
+        let abstention = if self.model.reads(text) {
             o.abstention(known)
         } else {
             Some(super::outcome::NO_TEXT)
         };
         let score = abstention.is_none().then_some(p);
-        let interval = interval.filter(|_| score.is_some());
-        let rates = m.base_rates.as_ref();
-        // How the text has each term: the span of its first occurrence.
-        let written = |terms: &KnownTerms, idx: &[u32], j: usize| -> String {
-            let at = idx.binary_search(&(j as u32)).expect("a column of the row");
-            let (field, span) = &terms.first[at];
-            a.text(*field)[span.clone()].to_string()
-        };
         let (top_overturned, top_upheld) = if abstention.is_some() || top == 0 {
             // No score, so no terms behind one; or none asked for.
             Default::default()
         } else {
-            super::outcome::explain_row(
-                &o.tfidf,
-                &[&o.logistic],
-                &idx,
-                &val,
-                |j| written(&terms, &idx, j),
-                top,
-            )
-            .pop()
-            .expect("one model")
+            let written = |j| written(a, terms, &idx, j);
+            super::outcome::explain_row(&o.tfidf, &[&o.logistic], &idx, &val, written, top)
+                .pop()
+                .expect("one model")
         };
-        let (themes, theme_scores, scores, evidence) = match theme_terms {
-            Some((tm, terms)) => {
-                let (idx, val) = tm.tfidf.weigh_row(&terms.row);
-                let s: Vec<f64> = tm
-                    .themes
-                    .iter()
-                    .map(|t| super::logistic::sigmoid(t.logistic.row_margin(&idx, &val)))
-                    .collect();
-                let themes = tm.assign_for(&s, decision);
-                let evidence = if top == 0 {
-                    // The assigned themes, each with no term.
-                    themes.iter().map(|t| (t.clone(), Vec::new())).collect()
-                } else {
-                    tm.evidence_row(&themes, &idx, &val, |j| written(&terms, &idx, j), top)
-                };
-                let named = tm
-                    .themes
-                    .iter()
-                    .map(|t| t.id.clone())
-                    .zip(s.iter().copied())
-                    .collect();
-                (themes, s, named, evidence)
-            }
-            _ => (Vec::new(), Vec::new(), BTreeMap::new(), BTreeMap::new()),
-        };
-        let prediction = Prediction {
-            case_number,
-            item,
-            title,
-            category: kind.as_ref().map(|k| k.category),
-            drug_class: kind.as_ref().and_then(|k| k.drug_class),
-            treatment: kind.as_ref().map(|k| k.treatment.clone()),
-            decision,
-            p_overturned: score,
-            p_low: interval.map(|i| i.0),
-            p_high: interval.map(|i| i.1),
-            predicted: score.map(|p| o.decide(p)),
-            abstention: abstention.map(String::from),
-            known_terms: known,
-            category_base_rate: rates
-                .zip(kind.as_ref())
-                .and_then(|(r, k)| r.category(k.category)),
-            drug_class_base_rate: rates
-                .zip(kind.as_ref().and_then(|k| k.drug_class))
-                .and_then(|(r, d)| r.drug_class(d)),
-            themes,
-            theme_scores: scores,
-            theme_evidence: evidence,
+        Outcome {
+            p,
+            score,
+            interval: interval.filter(|_| score.is_some()),
+            abstention,
+            known,
             top_overturned,
             top_upheld,
-            check: None,
-            similar: Vec::new(),
-        };
-        Scored {
-            prediction,
-            p,
-            theme_scores,
         }
     }
+
+    /// How often training items of the item's category and drug class were overturned.
+    fn base_rates(&self, kind: Option<&TreatmentKind>) -> (Option<BaseRate>, Option<BaseRate>) {
+        let rates = self.model.base_rates.as_ref();
+        (
+            rates.zip(kind).and_then(|(r, k)| r.category(k.category)),
+            rates
+                .zip(kind.and_then(|k| k.drug_class))
+                .and_then(|(r, d)| r.drug_class(d)),
+        )
+    }
+}
+
+/// The outcome model's reading of one item ([`Scorer::outcome`]).
+struct Outcome {
+    /// P(Overturned), a score or not.
+    p: f64,
+    /// P(Overturned) where the item is scored.
+    score: Option<f64>,
+    interval: Option<(f64, f64)>,
+    abstention: Option<&'static str>,
+    known: usize,
+    top_overturned: Vec<TermWeight>,
+    top_upheld: Vec<TermWeight>,
+}
+
+/// The theme models' reading of one item ([`theme_scores`]); empty without theme models.
+#[derive(Default)]
+struct Themes {
+    assigned: Vec<String>,
+    /// Each fitted theme's probability, in the models' order.
+    scores: Vec<f64>,
+    /// The same, by theme id.
+    named: BTreeMap<String, f64>,
+    evidence: BTreeMap<String, Vec<TermWeight>>,
+}
+
+/// Every theme's probability for an item whose known terms are `terms`, the themes assigned, and
+/// for each of them the `top` terms pushing towards it.
+fn theme_scores(
+    tm: &ThemeModels,
+    terms: &KnownTerms,
+    decision: Option<Decision>,
+    a: &Analysis<'_>,
+    top: usize,
+) -> Themes {
+    let (idx, val) = tm.tfidf.weigh_row(&terms.row);
+    let scores: Vec<f64> = tm
+        .themes
+        .iter()
+        .map(|t| super::logistic::sigmoid(t.logistic.row_margin(&idx, &val)))
+        .collect();
+    let assigned = tm.assign_for(&scores, decision);
+    let evidence = if top == 0 {
+        // The assigned themes, each with no term.
+        assigned.iter().map(|t| (t.clone(), Vec::new())).collect()
+    } else {
+        let written = |j| written(a, terms, &idx, j);
+        tm.evidence_row(&assigned, &idx, &val, written, top)
+    };
+    let named = tm
+        .themes
+        .iter()
+        .map(|t| t.id.clone())
+        .zip(scores.iter().copied())
+        .collect();
+    Themes {
+        assigned,
+        scores,
+        named,
+        evidence,
+    }
+}
+
+/// How the text has the term of column `j` of a row (`idx`, its columns): the words of its first
+/// occurrence.
+fn written(a: &Analysis<'_>, terms: &KnownTerms, idx: &[u32], j: usize) -> String {
+    let at = idx.binary_search(&(j as u32)).expect("a column of the row");
+    let (field, span) = &terms.first[at];
+    a.text(*field)[span.clone()].to_string()
 }
 
 /// Words of a rationale that drove a score, where they stand in it: for the page that shows the

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::eval::folds::stratified_group_kfold;
 use crate::eval::metrics::best_f1_threshold;
 use crate::features::{
-    Columns, FeatureConfig, Featurizer, Field, Indicators, ItemText, TermCounts, TfIdf,
+    Columns, FeatureConfig, Featurizer, Field, Indicators, ItemText, Namespace, TermCounts, TfIdf,
     TfIdfValidParams,
 };
 use crate::letter::Decision;
@@ -76,7 +76,7 @@ impl Default for ThemeParams {
             tfidf: default_tfidf()
                 .use_idf(false)
                 .indicators(Some(Indicators {
-                    prefix: crate::features::CUE_CODE.into(),
+                    namespace: Namespace::Cue,
                     weight: 0.25,
                 }))
                 .check_unwrap(),
@@ -201,7 +201,7 @@ fn fit_all(
             params.logistic.fit_penalty_scaled(
                 &x,
                 y,
-                &own_cue_scales(tfidf.vocabulary(), id, params.own_cue_scale),
+                &own_cue_scales(&tfidf, id, params.own_cue_scale),
             )
         })
         .collect::<Result<Vec<_>>>()?;
@@ -212,12 +212,11 @@ fn fit_all(
     })
 }
 
-/// Per column of `vocabulary`: `scale` for the cues of theme `id`, 1 for every other term.
-fn own_cue_scales(vocabulary: &[String], id: &str, scale: f64) -> Vec<f64> {
-    vocabulary
-        .iter()
-        .map(|t| match t.strip_prefix(crate::features::CUE_CODE) {
-            Some(cue) if cue.split('.').next() == Some(id) => scale,
+/// Per column of `tfidf`: `scale` for the cues of theme `id`, 1 for every other term.
+fn own_cue_scales(tfidf: &TfIdf, id: &str, scale: f64) -> Vec<f64> {
+    (0..tfidf.n_features())
+        .map(|j| match tfidf.term(j).cue_theme() {
+            Some(theme) if theme == id => scale,
             _ => 1.0,
         })
         .collect()
@@ -612,21 +611,23 @@ mod tests {
 
     #[test]
     fn only_a_themes_own_cues_are_scaled() {
-        let vocab: Vec<String> = [
-            "c:no_red_flags",
-            "c:no_red_flags.absent",
-            "c:criteria_not_met",
-            "r:no_red_flags",
-            "t:mri",
-        ]
-        .map(String::from)
-        .to_vec();
+        let mut c = TermCounts::new();
+        c.push_terms([
+            (Namespace::Cue, "no_red_flags"),
+            (Namespace::Cue, "no_red_flags.absent"),
+            (Namespace::Cue, "criteria_not_met"),
+            (Namespace::Field(Field::Rationale), "no_red_flags"),
+            (Namespace::Field(Field::Title), "mri"),
+        ]);
+        let tfidf = TfIdfParams::new().check().unwrap().fit(&c).unwrap();
+        // Columns in spelling order: c:criteria_not_met, c:no_red_flags, c:no_red_flags.absent,
+        // r:no_red_flags, t:mri.
         assert_eq!(
-            own_cue_scales(&vocab, "no_red_flags", 3.0),
-            [3.0, 3.0, 1.0, 1.0, 1.0]
+            own_cue_scales(&tfidf, "no_red_flags", 3.0),
+            [1.0, 3.0, 3.0, 1.0, 1.0]
         );
         // A theme whose id starts another's does not take its cues.
-        assert_eq!(own_cue_scales(&vocab, "no_red", 3.0), [1.0; 5]);
+        assert_eq!(own_cue_scales(&tfidf, "no_red", 3.0), [1.0; 5]);
     }
 
     #[test]
