@@ -86,63 +86,9 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             model.outcome.view.name()
         );
     }
-    let mut rows: Vec<Row> = Vec::new();
-    let mut failed = 0;
-    let mut source: Box<dyn RowSource> = if let Some(t) = &a.text {
-        rows.push(Row {
-            source: "--text".into(),
-            item: ItemToScore::from_rationale(t, 1),
-        });
-        AllRows::boxed(rows, failed)
-    } else if let Some(path) = &a.items {
-        read_items(path, needs_whole_input(&model))?
-    } else if !a.inputs.is_empty() {
-        let (letters, f) = read_reporting(&a.inputs)?;
-        failed = f;
-        for l in &letters {
-            for it in &l.items {
-                let source = format!("{} (case {}, item {})", l.source, l.case_number, it.number);
-                rows.push(Row {
-                    source,
-                    item: ItemToScore::from_item(l, it),
-                });
-            }
-        }
-        AllRows::boxed(rows, failed)
-    } else {
-        for line in Lines::new(std::io::stdin().lock()) {
-            match line.context("stdin: cannot read")? {
-                (n, Ok(text)) if !text.trim().is_empty() => {
-                    rows.push(Row {
-                        source: format!("stdin:{n}"),
-                        item: ItemToScore::from_rationale(&text, n),
-                    });
-                }
-                (_, Ok(_)) => {}
-                (n, Err(e)) => {
-                    failed += 1;
-                    say!("imr: stdin:{n}: {e}");
-                }
-            }
-        }
-        if rows.is_empty() && failed == 0 {
-            bail!("no input: give letters, --text, or rationales on stdin");
-        }
-        AllRows::boxed(rows, failed)
-    };
+    let mut source = row_source(&a, &model)?;
     if a.check {
-        // The count comes before any item: the whole input is read first.
-        let all = AllRows::drain(source.as_mut())?;
-        let undecided = all
-            .rows
-            .iter()
-            .flatten()
-            .filter(|r| r.item.decision.is_none())
-            .count();
-        if undecided > 0 {
-            say!("imr: --check: {undecided} items have no stated decision and are not checked");
-        }
-        source = Box::new(all);
+        source = checked_source(source)?;
     }
     let format = Format::new(a.json, a.csv);
     let check = a.check.then_some(a.check_level);
@@ -153,6 +99,79 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         similar: a.similar,
     };
     score_rows(&model, &model_name, source.as_mut(), show)
+}
+
+/// Where the items to score come from: `--text`, `--items`, letters, or rationales on stdin.
+fn row_source(a: &PredictArgs, model: &imr::model::ModelFile) -> Result<Box<dyn RowSource>> {
+    if let Some(t) = &a.text {
+        let row = Row {
+            source: "--text".into(),
+            item: ItemToScore::from_rationale(t, 1),
+        };
+        Ok(AllRows::boxed(vec![row], 0))
+    } else if let Some(path) = &a.items {
+        read_items(path, needs_whole_input(model))
+    } else if !a.inputs.is_empty() {
+        letter_rows(&a.inputs)
+    } else {
+        stdin_rows()
+    }
+}
+
+/// Every item of the letters under `inputs`; bad files are reported and counted.
+fn letter_rows(inputs: &[PathBuf]) -> Result<Box<dyn RowSource>> {
+    let (letters, failed) = read_reporting(inputs)?;
+    let mut rows = Vec::new();
+    for l in &letters {
+        for it in &l.items {
+            let source = format!("{} (case {}, item {})", l.source, l.case_number, it.number);
+            rows.push(Row {
+                source,
+                item: ItemToScore::from_item(l, it),
+            });
+        }
+    }
+    Ok(AllRows::boxed(rows, failed))
+}
+
+/// One rationale per non-blank line of stdin; a line that cannot be read is reported and counted.
+fn stdin_rows() -> Result<Box<dyn RowSource>> {
+    let (mut rows, mut failed) = (Vec::new(), 0);
+    for line in Lines::new(std::io::stdin().lock()) {
+        match line.context("stdin: cannot read")? {
+            (n, Ok(text)) if !text.trim().is_empty() => {
+                rows.push(Row {
+                    source: format!("stdin:{n}"),
+                    item: ItemToScore::from_rationale(&text, n),
+                });
+            }
+            (_, Ok(_)) => {}
+            (n, Err(e)) => {
+                failed += 1;
+                say!("imr: stdin:{n}: {e}");
+            }
+        }
+    }
+    if rows.is_empty() && failed == 0 {
+        bail!("no input: give letters, --text, or rationales on stdin");
+    }
+    Ok(AllRows::boxed(rows, failed))
+}
+
+/// `--check`: the whole input read first, so that the count of items without a stated decision
+/// comes before any item.
+fn checked_source(mut source: Box<dyn RowSource>) -> Result<Box<dyn RowSource>> {
+    let all = AllRows::drain(source.as_mut())?;
+    let undecided = all
+        .rows
+        .iter()
+        .flatten()
+        .filter(|r| r.item.decision.is_none())
+        .count();
+    if undecided > 0 {
+        say!("imr: --check: {undecided} items have no stated decision and are not checked");
+    }
+    Ok(Box::new(all))
 }
 
 /// Compiles what analysing `text` as a rationale needs, as the built-in models analyse it: the
@@ -193,48 +212,13 @@ pub(super) fn score_rows(
     } = show;
     // The first rows are read before anything else is said, as the whole input once was.
     let first = source.next_rows()?;
-    // A rationale model keeps no precedents: the built-in case model's training items serve.
-    let fallback = match (similar, &model.precedents) {
-        (0, _) | (_, Some(_)) => None,
-        _ => Some(super::data::load_model(Some(Path::new("case")))?.0),
-    };
+    let fallback = precedent_model(model, model_name, similar)?;
     let precedents = fallback.as_ref().unwrap_or(model);
-    if similar > 0 && precedents.precedents.is_none() {
-        bail!("{model_name} keeps no precedents: --similar needs a case model trained by this imr");
-    }
     let Some(first) = first else {
         bail!("no item to score");
     };
-    // An item with none of the text the model's view reads gets no score (its row says why); say
-    // what that view reads (a case-view model given rationale text, a letter item without a
-    // rationale).
-    let view = model.outcome.view;
-    let names = view
-        .fields()
-        .iter()
-        .map(|f| f.name())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let hint = if view == imr::model::View::Case {
-        ""
-    } else {
-        "; a request without a rationale is forecast by `imr forecast`"
-    };
-    let unread = |rows: &[Row]| {
-        for r in rows.iter().filter(|r| !model.reads(&r.item.text)) {
-            let (source, view) = (&r.source, view.name());
-            let what = format!("the {view} view of {model_name}");
-            say!("imr: {source}: nothing for {what} to read (it reads {names}){hint}");
-        }
-    };
-    // The fitted themes (an untrained one has no score).
-    let mut ids: Vec<String> = model
-        .themes
-        .iter()
-        .flat_map(|t| &t.themes)
-        .map(|t| t.id.clone())
-        .collect();
-    ids.sort_unstable();
+    let unread = |rows: &[Row]| report_unread(model, model_name, rows);
+    let ids = theme_ids(model);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let scorer = model.scorer()?;
     // Scored in chunks and written as they come: memory follows the chunk, not the input, and
@@ -277,6 +261,65 @@ pub(super) fn score_rows(
 
 /// Items scored at a time.
 const CHUNK: usize = 8192;
+
+/// The model whose training items serve as precedents for `--similar`, when not `model` itself:
+/// a rationale model keeps none, so the built-in case model's serve.
+fn precedent_model(
+    model: &imr::model::ModelFile,
+    model_name: &str,
+    similar: usize,
+) -> Result<Option<imr::model::ModelFile>> {
+    let fallback = match (similar, &model.precedents) {
+        (0, _) | (_, Some(_)) => None,
+        _ => Some(super::data::load_model(Some(Path::new("case")))?.0),
+    };
+    if similar > 0 && fallback.as_ref().unwrap_or(model).precedents.is_none() {
+        bail!("{model_name} keeps no precedents: --similar needs a case model trained by this imr");
+    }
+    Ok(fallback)
+}
+
+/// An item with none of the text the model's view reads gets no score (its row says why); this
+/// says on stderr what that view reads (a case-view model given rationale text, a letter item
+/// without a rationale).
+fn report_unread(model: &imr::model::ModelFile, model_name: &str, rows: &[Row]) {
+    let view = model.outcome.view;
+    let mut unread = rows
+        .iter()
+        .filter(|r| !model.reads(&r.item.text))
+        .peekable();
+    if unread.peek().is_none() {
+        return;
+    }
+    let names = view
+        .fields()
+        .iter()
+        .map(|f| f.name())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hint = if view == imr::model::View::Case {
+        ""
+    } else {
+        "; a request without a rationale is forecast by `imr forecast`"
+    };
+    for r in unread {
+        let (source, view) = (&r.source, view.name());
+        let what = format!("the {view} view of {model_name}");
+        say!("imr: {source}: nothing for {what} to read (it reads {names}){hint}");
+    }
+}
+
+/// The ids of the fitted themes, sorted (an untrained one has no score).
+fn theme_ids(model: &imr::model::ModelFile) -> Vec<String> {
+    let mut ids: Vec<String> = model
+        .themes
+        .iter()
+        .flat_map(|t| &t.themes)
+        .map(|t| t.id.clone())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
 
 /// One chunk of rows scored, with the quality checks and the precedents `show` asks for
 /// (`precedents`: the model that keeps them).
@@ -491,23 +534,42 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
         p.predicted.map_or("-".into(), |d| d.to_string()),
         p.themes.join(", ")
     )?;
-    let indent = 23;
     if let Some(reason) = &p.abstention {
-        writeln!(out, "{:indent$}no score: {reason}", "")?;
+        writeln!(out, "{:INDENT$}no score: {reason}", "")?;
     }
-    if let Some(c) = &p.check {
-        let verdict = if c.flagged { "DISAGREES" } else { "agrees" };
-        writeln!(
-            out,
-            "{:indent$}check: {verdict} with the stated decision (disagreement {:.2})",
-            "", c.disagreement
-        )?;
-        if c.flagged {
-            for s in &c.sentences {
-                writeln!(out, "{:indent$}  {:?}", "", s)?;
-            }
+    write_check(out, p)?;
+    write_context(out, p)?;
+    // --top 0: the scores alone.
+    if top > 0 {
+        write_terms(out, p)?;
+    }
+    Ok(())
+}
+
+/// How far the lines under an item's row are indented.
+const INDENT: usize = 23;
+
+/// `--check`'s verdict, and the sentences behind a disagreement.
+fn write_check(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
+    let Some(c) = &p.check else {
+        return Ok(());
+    };
+    let verdict = if c.flagged { "DISAGREES" } else { "agrees" };
+    writeln!(
+        out,
+        "{:INDENT$}check: {verdict} with the stated decision (disagreement {:.2})",
+        "", c.disagreement
+    )?;
+    if c.flagged {
+        for s in &c.sentences {
+            writeln!(out, "{:INDENT$}  {:?}", "", s)?;
         }
     }
+    Ok(())
+}
+
+/// The base rates of the item's kind, and its precedents.
+fn write_context(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
     let rates = [
         ("category", &p.category_base_rate),
         ("drug class", &p.drug_class_base_rate),
@@ -516,7 +578,7 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
         if let Some(r) = r {
             writeln!(
                 out,
-                "{:indent$}base rate of the {what}, {}",
+                "{:INDENT$}base rate of the {what}, {}",
                 "",
                 r.describe()
             )?;
@@ -525,7 +587,7 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
     for s in &p.similar {
         writeln!(
             out,
-            "{:indent$}like {} item {} ({}, {}, similarity {:.2}): {}",
+            "{:INDENT$}like {} item {} ({}, {}, similarity {:.2}): {}",
             "",
             s.case_number,
             s.item,
@@ -535,15 +597,15 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
             s.title
         )?;
         if let Some(r) = &s.reason {
-            writeln!(out, "{:indent$}  why: {r:?}", "")?;
+            writeln!(out, "{:INDENT$}  why: {r:?}", "")?;
         }
     }
-    // --top 0: the scores alone.
-    if top == 0 {
-        return Ok(());
-    }
-    // A side or theme without a term (an item of unknown words, a theme set by the decision rule)
-    // gets no line.
+    Ok(())
+}
+
+/// The words behind the scores, a line a side and a theme. A side or theme without a term (an
+/// item of unknown words, a theme set by the decision rule) gets no line.
+fn write_terms(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
     let sides = [
         ("towards Overturned", &p.top_overturned),
         ("towards Upheld", &p.top_upheld),
@@ -556,7 +618,7 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
             // Quoted as Rust strings: a quote or a line break inside a matched cue is escaped, so
             // each term's bounds and the table's lines stay readable.
             let words: Vec<String> = v.iter().map(|t| format!("{:?}", t.text)).collect();
-            writeln!(out, "{:indent$}{label}: {}", "", words.join(" "))?;
+            writeln!(out, "{:INDENT$}{label}: {}", "", words.join(" "))?;
         }
     }
     Ok(())

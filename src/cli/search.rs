@@ -261,21 +261,7 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
     let words: Vec<String> = a.words.iter().cloned().collect();
     let filters = a.filters.filters(&words)?;
     let keys = a.by.clone();
-    match keys[..] {
-        [_] => {}
-        [a, b] if a == b => anyhow::bail!("--by {a} is given twice"),
-        [_, _] if a.plot.is_some() => {
-            anyhow::bail!("--plot draws one key; give one --by with it")
-        }
-        [_, _] => {}
-        _ => anyhow::bail!("--by takes one key, or two for a cross table"),
-    }
-    if let Some(p) = &a.plot {
-        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
-        if !matches!(ext, "svg" | "png") {
-            anyhow::bail!("{}: --plot writes .svg or .png files", p.display());
-        }
-    }
+    check_stats_args(&a)?;
     let store = Store::open_read_only(&a.filters.db)?;
     if keys.contains(&StatsKey::Theme) && store.scoring_model()?.is_none() {
         say!(
@@ -285,16 +271,7 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
         );
     }
     let rows = store.stats(&keys, &filters)?;
-    let groups: Vec<imr::report::Group> = rows
-        .iter()
-        .map(|r| imr::report::Group {
-            label: r.values[0].clone(),
-            items: r.items,
-            overturned: r.overturned,
-            rate_low: r.rate_low,
-            rate_high: r.rate_high,
-        })
-        .collect();
+    let groups = plot_groups(&rows);
     // Said before the table, not after it: a plot with nothing to draw is an error.
     if a.plot.is_some()
         && !groups
@@ -307,30 +284,12 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
         );
     }
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let mut header: Vec<&str> = keys.iter().map(|k| k.column()).collect();
-    header.extend(STATS_COLUMNS);
     if a.json {
         for r in &rows {
             imr::schema::write_json_line(&mut out, &r.to_json(&keys))?;
         }
     } else if a.csv {
-        super::csv_record(&mut out, &header)?;
-        for r in &rows {
-            let mut cells: Vec<String> = r
-                .values
-                .iter()
-                .map(|v| v.clone().unwrap_or_default())
-                .collect();
-            cells.extend([
-                r.items.to_string(),
-                format!("{:.4}", r.share),
-                r.overturned.to_string(),
-                format!("{:.4}", r.rate),
-                format!("{:.4}", r.rate_low),
-                format!("{:.4}", r.rate_high),
-            ]);
-            super::csv_record(&mut out, &cells)?;
-        }
+        write_stats_csv(&mut out, &keys, &rows)?;
     } else {
         write_stats(&mut out, &keys, &rows)?;
     }
@@ -340,6 +299,63 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
         say!("imr: wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One key, or two different ones without `--plot`; a plot's file is SVG or PNG.
+fn check_stats_args(a: &StatsArgs) -> Result<()> {
+    match a.by[..] {
+        [_] => {}
+        [x, y] if x == y => anyhow::bail!("--by {x} is given twice"),
+        [_, _] if a.plot.is_some() => {
+            anyhow::bail!("--plot draws one key; give one --by with it")
+        }
+        [_, _] => {}
+        _ => anyhow::bail!("--by takes one key, or two for a cross table"),
+    }
+    if let Some(p) = &a.plot {
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
+        if !matches!(ext, "svg" | "png") {
+            anyhow::bail!("{}: --plot writes .svg or .png files", p.display());
+        }
+    }
+    Ok(())
+}
+
+/// The groups of the first key, as the plot draws them.
+fn plot_groups(rows: &[StatsRow]) -> Vec<imr::report::Group> {
+    rows.iter()
+        .map(|r| imr::report::Group {
+            label: r.values[0].clone(),
+            items: r.items,
+            overturned: r.overturned,
+            rate_low: r.rate_low,
+            rate_high: r.rate_high,
+        })
+        .collect()
+}
+
+/// `--csv`: the keys' columns, then the counts; numbers at full precision, as in every CSV.
+fn write_stats_csv(out: &mut impl Write, keys: &[StatsKey], rows: &[StatsRow]) -> Result<()> {
+    let mut header: Vec<&str> = keys.iter().map(|k| k.column()).collect();
+    header.extend(STATS_COLUMNS);
+    super::csv_record(&mut *out, &header)?;
+    for r in rows {
+        let mut cells: Vec<String> = r
+            .values
+            .iter()
+            .map(|v| v.clone().unwrap_or_default())
+            .collect();
+        cells.extend([
+            r.items.to_string(),
+            r.share.to_string(),
+            r.overturned.to_string(),
+            r.rate.to_string(),
+            r.rate_low.to_string(),
+            r.rate_high.to_string(),
+        ]);
+        super::csv_record(&mut *out, &cells)?;
+    }
+    Ok(())
 }
 
 const STATS_COLUMNS: [&str; 6] = [
