@@ -112,16 +112,14 @@ pub struct CvSummary {
     pub seed: u64,
     pub letters: usize,
     pub items: usize,
-    #[serde(deserialize_with = "metrics_or_null")]
-    pub outcome: BTreeMap<String, f64>,
-    #[serde(deserialize_with = "metrics_or_null")]
-    pub outcome_sd: BTreeMap<String, f64>,
-    #[serde(default, deserialize_with = "some_metrics_or_null")]
-    pub outcome_masked: Option<BTreeMap<String, f64>>,
-    #[serde(default, deserialize_with = "some_metrics_or_null")]
-    pub themes: Option<BTreeMap<String, f64>>,
-    #[serde(default, deserialize_with = "some_metrics_or_null")]
-    pub themes_sd: Option<BTreeMap<String, f64>>,
+    pub outcome: OutcomeMetrics,
+    pub outcome_sd: OutcomeMetrics,
+    #[serde(default)]
+    pub outcome_masked: Option<OutcomeMetrics>,
+    #[serde(default)]
+    pub themes: Option<MultiLabelF1>,
+    #[serde(default)]
+    pub themes_sd: Option<MultiLabelF1>,
     /// Each theme's precision, recall and F1 over the folds.
     #[serde(default)]
     pub per_theme: Option<BTreeMap<String, ThemeSummary>>,
@@ -129,12 +127,148 @@ pub struct CvSummary {
     /// the mean over repeats, where `outcome` is a mean over folds: `roc_auc`, `pr_auc`, `brier`,
     /// `base_brier` (always forecasting the Overturned share) and `brier_skill` (1 - brier /
     /// base_brier).
-    #[serde(default, deserialize_with = "some_metrics_or_null")]
-    pub pooled: Option<BTreeMap<String, f64>>,
+    #[serde(default)]
+    pub pooled: Option<PooledMetrics>,
     /// Every repeat's out-of-fold scores at once, in five bins of equal size, lowest first: how
     /// near each bin's mean score is to its Overturned share.
     #[serde(default)]
     pub quintiles: Vec<Bin>,
+}
+
+/// The outcome metrics of [`BinaryMetrics`] (its counts aside): their mean over folds, or their
+/// sd. An undefined metric is NaN, null in JSON. Fields in name order, the order a model file has
+/// always had them in.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeMetrics {
+    #[serde(deserialize_with = "f64_or_null")]
+    pub accuracy: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub balanced_accuracy: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub brier: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub f1: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub log_loss: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub macro_f1: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub pr_auc: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub precision: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub recall: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub roc_auc: f64,
+}
+
+impl OutcomeMetrics {
+    /// The metrics of one evaluation.
+    pub fn of(m: &BinaryMetrics) -> Self {
+        OutcomeMetrics {
+            accuracy: m.accuracy,
+            balanced_accuracy: m.balanced_accuracy,
+            brier: m.brier,
+            f1: m.f1,
+            log_loss: m.log_loss,
+            macro_f1: m.macro_f1,
+            pr_auc: m.pr_auc,
+            precision: m.precision,
+            recall: m.recall,
+            roc_auc: m.roc_auc,
+        }
+    }
+}
+
+impl Metrics for OutcomeMetrics {
+    fn from_fn(f: impl Fn(fn(&Self) -> f64) -> f64) -> Self {
+        OutcomeMetrics {
+            accuracy: f(|m| m.accuracy),
+            balanced_accuracy: f(|m| m.balanced_accuracy),
+            brier: f(|m| m.brier),
+            f1: f(|m| m.f1),
+            log_loss: f(|m| m.log_loss),
+            macro_f1: f(|m| m.macro_f1),
+            pr_auc: f(|m| m.pr_auc),
+            precision: f(|m| m.precision),
+            recall: f(|m| m.recall),
+            roc_auc: f(|m| m.roc_auc),
+        }
+    }
+}
+
+/// The micro- and macro-F1 of the theme assignments (a multi-label task, [`ThemeMetrics`]): their
+/// mean over folds, or their sd.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MultiLabelF1 {
+    #[serde(deserialize_with = "f64_or_null")]
+    pub macro_f1: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub micro_f1: f64,
+}
+
+impl MultiLabelF1 {
+    /// The F1s of one evaluation.
+    pub fn of(t: &ThemeMetrics) -> Self {
+        MultiLabelF1 {
+            macro_f1: t.macro_f1,
+            micro_f1: t.micro_f1,
+        }
+    }
+}
+
+impl Metrics for MultiLabelF1 {
+    fn from_fn(f: impl Fn(fn(&Self) -> f64) -> f64) -> Self {
+        MultiLabelF1 {
+            macro_f1: f(|t| t.macro_f1),
+            micro_f1: f(|t| t.micro_f1),
+        }
+    }
+}
+
+/// See [`CvSummary::pooled`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PooledMetrics {
+    #[serde(deserialize_with = "f64_or_null")]
+    pub base_brier: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub brier: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub brier_skill: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub pr_auc: f64,
+    #[serde(deserialize_with = "f64_or_null")]
+    pub roc_auc: f64,
+}
+
+impl Metrics for PooledMetrics {
+    fn from_fn(f: impl Fn(fn(&Self) -> f64) -> f64) -> Self {
+        PooledMetrics {
+            base_brier: f(|m| m.base_brier),
+            brier: f(|m| m.brier),
+            brier_skill: f(|m| m.brier_skill),
+            pr_auc: f(|m| m.pr_auc),
+            roc_auc: f(|m| m.roc_auc),
+        }
+    }
+}
+
+/// A set of metrics, each a field: so that a mean over folds is taken field by field without
+/// naming a metric twice.
+trait Metrics: Sized {
+    /// The set whose every metric is `f` of the accessor of that metric's field.
+    fn from_fn(f: impl Fn(fn(&Self) -> f64) -> f64) -> Self;
+}
+
+/// The mean and the sd of every metric over `sets`, of their finite values.
+fn mean_sd<M: Metrics>(sets: &[M]) -> (M, M) {
+    let of = |field: fn(&M) -> f64| MeanSd::of(&sets.iter().map(field).collect::<Vec<_>>());
+    (M::from_fn(|f| of(f).mean), M::from_fn(|f| of(f).sd))
+}
+
+/// The plain mean of every metric over `sets` (NaN if one is NaN).
+fn mean<M: Metrics>(sets: &[M]) -> M {
+    M::from_fn(|f| sets.iter().map(f).sum::<f64>() / sets.len() as f64)
 }
 
 /// Scores in one bin: their mean, the Overturned share of their items, and how many.
@@ -146,20 +280,17 @@ pub struct Bin {
 }
 
 /// The pooled metrics and quintiles of out-of-fold scores `p` of items labelled `y`.
-pub fn pooled(y: &[bool], p: &[f64]) -> (BTreeMap<String, f64>, Vec<Bin>) {
+pub fn pooled(y: &[bool], p: &[f64]) -> (PooledMetrics, Vec<Bin>) {
     let share = y.iter().filter(|&&o| o).count() as f64 / y.len().max(1) as f64;
     let base = crate::eval::metrics::brier(y, &vec![share; y.len()]);
     let b = crate::eval::metrics::brier(y, p);
-    let metrics = [
-        ("roc_auc", crate::eval::metrics::roc_auc(y, p)),
-        ("pr_auc", crate::eval::metrics::average_precision(y, p)),
-        ("brier", b),
-        ("base_brier", base),
-        ("brier_skill", 1.0 - b / base),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let metrics = PooledMetrics {
+        roc_auc: crate::eval::metrics::roc_auc(y, p),
+        pr_auc: crate::eval::metrics::average_precision(y, p),
+        brier: b,
+        base_brier: base,
+        brier_skill: 1.0 - b / base,
+    };
     let mut order: Vec<usize> = (0..p.len()).collect();
     order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
     let bins = (0..5)
@@ -218,25 +349,6 @@ fn f64_or_null<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::E
     Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
-/// JSON has no NaN: serde_json writes an undefined metric as null, so a model file's CV summary
-/// reads null back as NaN (a file that `imr train` wrote must load).
-fn metrics_or_null<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<BTreeMap<String, f64>, D::Error> {
-    let m: BTreeMap<String, Option<f64>> = Deserialize::deserialize(d)?;
-    Ok(m.into_iter()
-        .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
-        .collect())
-}
-
-fn some_metrics_or_null<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<BTreeMap<String, f64>>, D::Error> {
-    #[derive(Deserialize)]
-    struct Metrics(#[serde(deserialize_with = "metrics_or_null")] BTreeMap<String, f64>);
-    Ok(Option::<Metrics>::deserialize(d)?.map(|m| m.0))
-}
-
 #[derive(Debug, Clone)]
 pub struct CvReport {
     pub folds: Vec<FoldResult>,
@@ -258,26 +370,6 @@ pub fn outcome_values(m: &BinaryMetrics) -> Vec<(&'static str, f64)> {
         ("log_loss", m.log_loss),
         ("brier", m.brier),
     ]
-}
-
-fn summarise<T>(
-    items: &[T],
-    values: impl Fn(&T) -> Vec<(&'static str, f64)>,
-) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
-    let mut cols: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for it in items {
-        for (k, v) in values(it) {
-            cols.entry(k).or_default().push(v);
-        }
-    }
-    let mut mean = BTreeMap::new();
-    let mut sd = BTreeMap::new();
-    for (k, v) in cols {
-        let m = MeanSd::of(&v);
-        mean.insert(k.to_string(), m.mean);
-        sd.insert(k.to_string(), m.sd);
-    }
-    (mean, sd)
 }
 
 /// Every fold needs test letters, and every training side both outcomes: so at least `folds`
@@ -624,35 +716,32 @@ pub fn cross_validate_counted(
             .map(|o| (items.decisions[o.index].is_overturned(), o.p_overturned))
             .unzip()
     };
-    let per_repeat: Vec<BTreeMap<String, f64>> = (0..cfg.repeats)
+    let per_repeat: Vec<PooledMetrics> = (0..cfg.repeats)
         .map(|r| {
             let (y, p) = of_repeat(Some(r));
             pooled(&y, &p).0
         })
         .collect();
-    let pooled_metrics: BTreeMap<String, f64> = per_repeat[0]
-        .keys()
-        .map(|k| {
-            let v: Vec<f64> = per_repeat.iter().map(|m| m[k]).collect();
-            (k.clone(), v.iter().sum::<f64>() / v.len() as f64)
-        })
-        .collect();
+    let pooled_metrics = mean(&per_repeat);
     let (all_y, all_p) = of_repeat(None);
     let quintiles = pooled(&all_y, &all_p).1;
-    let (outcome, outcome_sd) = summarise(&folds, |f| outcome_values(&f.outcome));
-    let outcome_masked = folds.iter().all(|f| f.outcome_masked.is_some()).then(|| {
-        summarise(&folds, |f| {
-            outcome_values(f.outcome_masked.as_ref().expect("checked"))
-        })
-        .0
-    });
+    let outcome: Vec<OutcomeMetrics> = folds
+        .iter()
+        .map(|f| OutcomeMetrics::of(&f.outcome))
+        .collect();
+    let (outcome, outcome_sd) = mean_sd(&outcome);
+    // Only where every fold has the masked view.
+    let masked: Option<Vec<OutcomeMetrics>> = folds
+        .iter()
+        .map(|f| f.outcome_masked.as_ref().map(OutcomeMetrics::of))
+        .collect();
+    let outcome_masked = masked.map(|m| mean_sd(&m).0);
     let with_themes: Vec<&ThemeMetrics> = folds.iter().filter_map(|f| f.themes.as_ref()).collect();
     let (themes, themes_sd, per_theme) = if with_themes.is_empty() {
         (None, None, None)
     } else {
-        let (m, sd) = summarise(&with_themes, |t| {
-            vec![("micro_f1", t.micro_f1), ("macro_f1", t.macro_f1)]
-        });
+        let f1: Vec<MultiLabelF1> = with_themes.iter().map(|t| MultiLabelF1::of(t)).collect();
+        let (m, sd) = mean_sd(&f1);
         let per = theme_ids
             .iter()
             .map(|id| (id.clone(), ThemeSummary::of(id, &with_themes, cfg.repeats)))
@@ -690,10 +779,10 @@ mod tests {
         let y: Vec<bool> = (0..10).map(|i| i >= 8).collect();
         let p: Vec<f64> = (0..10).map(|i| i as f64 / 10.0).collect();
         let (m, bins) = pooled(&y, &p);
-        assert_eq!(m["roc_auc"], 1.0);
+        assert_eq!(m.roc_auc, 1.0);
         // Always forecasting the Overturned share, 0.2: 0.2 x 0.8.
-        assert!((m["base_brier"] - 0.16).abs() < 1e-12, "{m:?}");
-        assert!((m["brier_skill"] - (1.0 - m["brier"] / 0.16)).abs() < 1e-12);
+        assert!((m.base_brier - 0.16).abs() < 1e-12, "{m:?}");
+        assert!((m.brier_skill - (1.0 - m.brier / 0.16)).abs() < 1e-12);
         assert_eq!(bins.iter().map(|b| b.items).sum::<usize>(), 10);
         assert!((bins[0].mean_p - 0.05).abs() < 1e-12 && (bins[4].mean_p - 0.85).abs() < 1e-12);
         assert_eq!(
@@ -703,6 +792,31 @@ mod tests {
     }
     use crate::letter::Decision;
     use crate::model::ThemeParams;
+
+    /// The metrics are written as the maps they replaced were (a model file keeps them): names in
+    /// order, NaN as null; and null reads back as NaN.
+    #[test]
+    fn metrics_are_written_as_sorted_maps() {
+        let outcome = OutcomeMetrics::of(&BinaryMetrics {
+            roc_auc: f64::NAN,
+            ..Default::default()
+        });
+        let (pooled, _) = pooled(&[false, true], &[0.2, 0.9]);
+        let themes = MultiLabelF1::of(&ThemeMetrics::default());
+        for json in [
+            serde_json::to_string(&outcome).unwrap(),
+            serde_json::to_string(&pooled).unwrap(),
+            serde_json::to_string(&themes).unwrap(),
+        ] {
+            // A `Value`'s object is a sorted map.
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            assert_eq!(json, value.to_string());
+        }
+        let json = serde_json::to_string(&outcome).unwrap();
+        assert!(json.contains(r#""roc_auc":null"#), "{json}");
+        let back: OutcomeMetrics = serde_json::from_str(&json).unwrap();
+        assert!(back.roc_auc.is_nan() && back.accuracy == 0.0);
+    }
 
     fn examples() -> Vec<Example> {
         let words = [
