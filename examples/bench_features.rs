@@ -96,7 +96,7 @@ fn main() {
             let r = cross_validate(&ex, &params, None, &[], &cfg, &|| {}).expect("cv");
             println!(
                 "{{\"mode\":\"{mode}\",\"docs\":{},\"mb\":{mb:.2},\"seconds\":{:.3},\"roc_auc\":{:.4},\"peak_rss_mb\":{:.0},\"input_rss_mb\":{held:.0}}}",
-                ex.len(), t.elapsed().as_secs_f64(), r.summary.outcome["roc_auc"], status_mb("VmHWM:")
+                ex.len(), t.elapsed().as_secs_f64(), r.summary.outcome.roc_auc, status_mb("VmHWM:")
             );
         }
         other => {

@@ -33,9 +33,9 @@ fn main() {
                 "| {} | {} | {:.3} | {:.3} | {:.3} |",
                 view.name(),
                 if negation { "on" } else { "off" },
-                o["roc_auc"],
-                o["pr_auc"],
-                o["f1"]
+                o.roc_auc,
+                o.pr_auc,
+                o.f1
             );
         }
     }

@@ -7,7 +7,8 @@
 //!    cues, sparse `TfIdf`);
 //! 3. [`model`]: the sparse logistic estimator, the `OutcomeModel` (P(Overturned)) and the
 //!    `ThemeModels`, saved as one versioned `ModelFile`, which scores new items as `Prediction`s;
-//! 4. [`eval`] (grouped, stratified cross-validation and its metrics) and [`report`] (plots).
+//! 4. [`eval`] (grouped, stratified cross-validation) and [`report`] (plots), with [`folds`] and
+//!    [`metrics`], which [`model`] uses too.
 //!
 //! [`precedent`] finds the past decisions most like a request, with the sentence that gave each
 //! one's reason.
@@ -47,9 +48,11 @@ pub mod analysis;
 pub mod error;
 pub mod eval;
 pub mod features;
+pub mod folds;
 pub mod gold;
 pub mod input;
 pub mod letter;
+pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod parse;

@@ -4,7 +4,7 @@ use super::data;
 use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{
-    cross_validate_counted, outcome_values, CountedItems, CvConfig, CvFeaturizers,
+    cross_validate_counted, outcome_values, CountedItems, CvConfig, CvFeaturizers, OutcomeMetrics,
 };
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
 use imr::features::ItemText;
@@ -270,6 +270,9 @@ fn write_cv_json(
     Ok(())
 }
 
+/// A column of the table: its metric's name, and that metric.
+type Column = (&'static str, fn(&OutcomeMetrics) -> f64);
+
 /// The table: each fold's outcome metrics, their mean and sd, the pooled figures, the masked
 /// ablation and the themes.
 fn write_cv_table(
@@ -284,26 +287,25 @@ fn write_cv_table(
     });
     writeln!(out, "{}-fold x {} cross-validation, grouped by letter, seed {}: {} items of {} letters, view {}, {settings}", s.folds, s.repeats, s.seed, s.items, s.letters, s.view)?;
     write!(out, "{:<8}", "fold")?;
-    let names: Vec<&str> = [
-        "roc_auc",
-        "pr_auc",
-        "f1",
-        "precision",
-        "recall",
-        "balanced_accuracy",
-        "brier",
-        "log_loss",
-    ]
-    .to_vec();
-    for n in &names {
+    let columns: [Column; 8] = [
+        ("roc_auc", |m| m.roc_auc),
+        ("pr_auc", |m| m.pr_auc),
+        ("f1", |m| m.f1),
+        ("precision", |m| m.precision),
+        ("recall", |m| m.recall),
+        ("balanced_accuracy", |m| m.balanced_accuracy),
+        ("brier", |m| m.brier),
+        ("log_loss", |m| m.log_loss),
+    ];
+    for (n, _) in &columns {
         write!(out, " {:>9}", short(n))?;
     }
     writeln!(out, "{}", if with_themes { "  themes µF1" } else { "" })?;
     for f in &r.folds {
-        let m: BTreeMap<&str, f64> = outcome_values(&f.outcome).into_iter().collect();
+        let m = OutcomeMetrics::of(&f.outcome);
         write!(out, "{:<8}", format!("{}.{}", f.repeat + 1, f.fold + 1))?;
-        for n in &names {
-            write!(out, " {:>9.3}", m[n])?;
+        for (_, value) in &columns {
+            write!(out, " {:>9.3}", value(&m))?;
         }
         writeln!(
             out,
@@ -315,38 +317,38 @@ fn write_cv_table(
         )?;
     }
     write!(out, "{:<8}", "mean")?;
-    for n in &names {
-        write!(out, " {:>9.3}", s.outcome[*n])?;
+    for (_, value) in &columns {
+        write!(out, " {:>9.3}", value(&s.outcome))?;
     }
     writeln!(
         out,
         "{}",
         s.themes
             .as_ref()
-            .map(|t| format!("  {:>10.3}", t["micro_f1"]))
+            .map(|t| format!("  {:>10.3}", t.micro_f1))
             .unwrap_or_default()
     )?;
     write!(out, "{:<8}", "sd")?;
-    for n in &names {
-        write!(out, " {:>9.3}", s.outcome_sd[*n])?;
+    for (_, value) in &columns {
+        write!(out, " {:>9.3}", value(&s.outcome_sd))?;
     }
     writeln!(
         out,
         "{}",
         s.themes_sd
             .as_ref()
-            .map(|t| format!("  {:>10.3}", t["micro_f1"]))
+            .map(|t| format!("  {:>10.3}", t.micro_f1))
             .unwrap_or_default()
     )?;
     write_pooled(out, s)?;
     if let Some(m) = &s.outcome_masked {
-        writeln!(out, "verdict sentences masked: ROC-AUC {:.3}, PR-AUC {:.3}, F1 {:.3} (the skill left without the sentence that states the outcome)", m["roc_auc"], m["pr_auc"], m["f1"])?;
+        writeln!(out, "verdict sentences masked: ROC-AUC {:.3}, PR-AUC {:.3}, F1 {:.3} (the skill left without the sentence that states the outcome)", m.roc_auc, m.pr_auc, m.f1)?;
     }
     if let (Some(t), Some(per)) = (&s.themes, &s.per_theme) {
         writeln!(
             out,
             "themes: micro-F1 {:.3}, macro-F1 {:.3}",
-            t["micro_f1"], t["macro_f1"]
+            t.micro_f1, t.macro_f1
         )?;
         writeln!(
             out,
@@ -542,7 +544,7 @@ fn write_pooled(out: &mut impl Write, s: &imr::eval::cv::CvSummary) -> Result<()
         "pooled out-of-fold (each repeat's scores at once, as plotted; mean of {} repeats): ROC-AUC {:.3}, \
          PR-AUC {:.3}, Brier {:.4} (base rate's {:.4}, skill {:+.3}); the row \"mean\" above is the mean over \
          folds",
-        s.repeats, p["roc_auc"], p["pr_auc"], p["brier"], p["base_brier"], p["brier_skill"]
+        s.repeats, p.roc_auc, p.pr_auc, p.brier, p.base_brier, p.brier_skill
     )?;
     if !s.quintiles.is_empty() {
         let bins: Vec<String> = s

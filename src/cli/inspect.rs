@@ -166,12 +166,12 @@ fn write_training(out: &mut impl Write, m: &ModelFile, name: &str) -> Result<()>
         let themes = cv
             .themes
             .as_ref()
-            .map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"]))
+            .map(|t| format!(", theme micro-F1 {:.3}", t.micro_f1))
             .unwrap_or_default();
         writeln!(
             out,
             "cv         {}-fold at training: ROC-AUC {:.3}, F1 {:.3}{themes}",
-            cv.folds, cv.outcome["roc_auc"], cv.outcome["f1"]
+            cv.folds, cv.outcome.roc_auc, cv.outcome.f1
         )?;
     }
     Ok(())

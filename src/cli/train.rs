@@ -248,11 +248,11 @@ fn report_written(out: &std::path::Path, file: &ModelFile) {
         say!(
             "imr: {}-fold CV: ROC-AUC {:.3}, F1 {:.3}{}",
             cv.folds,
-            cv.outcome["roc_auc"],
-            cv.outcome["f1"],
+            cv.outcome.roc_auc,
+            cv.outcome.f1,
             cv.themes
                 .as_ref()
-                .map(|t| format!(", theme micro-F1 {:.3}", t["micro_f1"]))
+                .map(|t| format!(", theme micro-F1 {:.3}", t.micro_f1))
                 .unwrap_or_default()
         );
     }

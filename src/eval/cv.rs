@@ -2,18 +2,24 @@
 //! analyzer, the TF-IDF and the models are refitted inside every fold, on that fold's training
 //! items only.
 
-use super::folds::{stratified_group_kfold, Split};
-use super::metrics::{BinaryMetrics, MeanSd, Prf, ThemeMetrics};
 use crate::error::{Error, Result};
 use crate::features::{Counter, Featurizer, ItemText, TermCounts};
+use crate::folds::{stratified_group_kfold, Split};
+use crate::metrics::summary::{mean, mean_sd};
+use crate::metrics::{BinaryMetrics, ThemeMetrics};
 use crate::model::{
     Example, OutcomeModel, OutcomeParams, OutcomeValidParams, ThemeModels, ThemeValidParams,
 };
 use crate::Decision;
 use linfa::ParamGuard;
 use rayon::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+pub use crate::folds::MAX_FOLDS;
+pub use crate::metrics::summary::{
+    Bin, CvSummary, MultiLabelF1, OutcomeMetrics, PooledMetrics, ThemeSummary,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CvConfig {
@@ -35,9 +41,6 @@ fn default_parallel_folds_max_nnz() -> usize {
     1 << 20
 }
 
-/// The most folds (per repeat, and of the inner folds of calibration and theme thresholds): more
-/// folds than this are nearly leave-one-letter-out, at the cost of that many fits.
-pub const MAX_FOLDS: usize = 100;
 /// The most repeats: each is a full cross-validation, and its predictions are held in memory.
 pub const MAX_REPEATS: usize = 1000;
 
@@ -103,63 +106,18 @@ pub struct OofPrediction {
     pub theme_scores: Option<Vec<f64>>,
 }
 
-/// Mean (and sd over folds) of every metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CvSummary {
-    pub view: String,
-    pub folds: usize,
-    pub repeats: usize,
-    pub seed: u64,
-    pub letters: usize,
-    pub items: usize,
-    #[serde(deserialize_with = "metrics_or_null")]
-    pub outcome: BTreeMap<String, f64>,
-    #[serde(deserialize_with = "metrics_or_null")]
-    pub outcome_sd: BTreeMap<String, f64>,
-    #[serde(default, deserialize_with = "some_metrics_or_null")]
-    pub outcome_masked: Option<BTreeMap<String, f64>>,
-    #[serde(default, deserialize_with = "some_metrics_or_null")]
-    pub themes: Option<BTreeMap<String, f64>>,
-    #[serde(default, deserialize_with = "some_metrics_or_null")]
-    pub themes_sd: Option<BTreeMap<String, f64>>,
-    /// Each theme's precision, recall and F1 over the folds.
-    #[serde(default)]
-    pub per_theme: Option<BTreeMap<String, ThemeSummary>>,
-    /// Over each repeat's out-of-fold scores at once (what the plots draw, a curve a repeat), then
-    /// the mean over repeats, where `outcome` is a mean over folds: `roc_auc`, `pr_auc`, `brier`,
-    /// `base_brier` (always forecasting the Overturned share) and `brier_skill` (1 - brier /
-    /// base_brier).
-    #[serde(default, deserialize_with = "some_metrics_or_null")]
-    pub pooled: Option<BTreeMap<String, f64>>,
-    /// Every repeat's out-of-fold scores at once, in five bins of equal size, lowest first: how
-    /// near each bin's mean score is to its Overturned share.
-    #[serde(default)]
-    pub quintiles: Vec<Bin>,
-}
-
-/// Scores in one bin: their mean, the Overturned share of their items, and how many.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Bin {
-    pub mean_p: f64,
-    pub overturned_share: f64,
-    pub items: usize,
-}
-
 /// The pooled metrics and quintiles of out-of-fold scores `p` of items labelled `y`.
-pub fn pooled(y: &[bool], p: &[f64]) -> (BTreeMap<String, f64>, Vec<Bin>) {
+pub fn pooled(y: &[bool], p: &[f64]) -> (PooledMetrics, Vec<Bin>) {
     let share = y.iter().filter(|&&o| o).count() as f64 / y.len().max(1) as f64;
-    let base = crate::eval::metrics::brier(y, &vec![share; y.len()]);
-    let b = crate::eval::metrics::brier(y, p);
-    let metrics = [
-        ("roc_auc", crate::eval::metrics::roc_auc(y, p)),
-        ("pr_auc", crate::eval::metrics::average_precision(y, p)),
-        ("brier", b),
-        ("base_brier", base),
-        ("brier_skill", 1.0 - b / base),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let base = crate::metrics::brier(y, &vec![share; y.len()]);
+    let b = crate::metrics::brier(y, p);
+    let metrics = PooledMetrics {
+        roc_auc: crate::metrics::roc_auc(y, p),
+        pr_auc: crate::metrics::average_precision(y, p),
+        brier: b,
+        base_brier: base,
+        brier_skill: 1.0 - b / base,
+    };
     let mut order: Vec<usize> = (0..p.len()).collect();
     order.sort_by(|&a, &b| p[a].total_cmp(&p[b]).then(a.cmp(&b)));
     let bins = (0..5)
@@ -174,67 +132,6 @@ pub fn pooled(y: &[bool], p: &[f64]) -> (BTreeMap<String, f64>, Vec<Bin>) {
         })
         .collect();
     (metrics, bins)
-}
-
-/// One theme's precision, recall and F1: mean and sd over the folds where each is defined (NaN,
-/// null in JSON, where none is: a theme that no fold had in its gold or its predictions), and its
-/// gold items.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ThemeSummary {
-    #[serde(deserialize_with = "f64_or_null")]
-    pub precision: f64,
-    #[serde(deserialize_with = "f64_or_null")]
-    pub precision_sd: f64,
-    #[serde(deserialize_with = "f64_or_null")]
-    pub recall: f64,
-    #[serde(deserialize_with = "f64_or_null")]
-    pub recall_sd: f64,
-    #[serde(deserialize_with = "f64_or_null")]
-    pub f1: f64,
-    #[serde(deserialize_with = "f64_or_null")]
-    pub f1_sd: f64,
-    /// Items whose gold has the theme (each item once: a repeat's folds cover every item once).
-    pub support: usize,
-}
-
-impl ThemeSummary {
-    fn of(id: &str, folds: &[&ThemeMetrics], repeats: usize) -> ThemeSummary {
-        let prf: Vec<_> = folds.iter().filter_map(|t| t.per_theme.get(id)).collect();
-        let of = |f: fn(&Prf) -> f64| MeanSd::of(&prf.iter().map(|p| f(p)).collect::<Vec<_>>());
-        let (p, r, f1) = (of(|p| p.precision), of(|p| p.recall), of(|p| p.f1));
-        ThemeSummary {
-            precision: p.mean,
-            precision_sd: p.sd,
-            recall: r.mean,
-            recall_sd: r.sd,
-            f1: f1.mean,
-            f1_sd: f1.sd,
-            support: prf.iter().map(|p| p.support).sum::<usize>() / repeats.max(1),
-        }
-    }
-}
-
-fn f64_or_null<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
-}
-
-/// JSON has no NaN: serde_json writes an undefined metric as null, so a model file's CV summary
-/// reads null back as NaN (a file that `imr train` wrote must load).
-fn metrics_or_null<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<BTreeMap<String, f64>, D::Error> {
-    let m: BTreeMap<String, Option<f64>> = Deserialize::deserialize(d)?;
-    Ok(m.into_iter()
-        .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
-        .collect())
-}
-
-fn some_metrics_or_null<'de, D: Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<BTreeMap<String, f64>>, D::Error> {
-    #[derive(Deserialize)]
-    struct Metrics(#[serde(deserialize_with = "metrics_or_null")] BTreeMap<String, f64>);
-    Ok(Option::<Metrics>::deserialize(d)?.map(|m| m.0))
 }
 
 #[derive(Debug, Clone)]
@@ -258,26 +155,6 @@ pub fn outcome_values(m: &BinaryMetrics) -> Vec<(&'static str, f64)> {
         ("log_loss", m.log_loss),
         ("brier", m.brier),
     ]
-}
-
-fn summarise<T>(
-    items: &[T],
-    values: impl Fn(&T) -> Vec<(&'static str, f64)>,
-) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
-    let mut cols: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for it in items {
-        for (k, v) in values(it) {
-            cols.entry(k).or_default().push(v);
-        }
-    }
-    let mut mean = BTreeMap::new();
-    let mut sd = BTreeMap::new();
-    for (k, v) in cols {
-        let m = MeanSd::of(&v);
-        mean.insert(k.to_string(), m.mean);
-        sd.insert(k.to_string(), m.sd);
-    }
-    (mean, sd)
 }
 
 /// Every fold needs test letters, and every training side both outcomes: so at least `folds`
@@ -624,35 +501,32 @@ pub fn cross_validate_counted(
             .map(|o| (items.decisions[o.index].is_overturned(), o.p_overturned))
             .unzip()
     };
-    let per_repeat: Vec<BTreeMap<String, f64>> = (0..cfg.repeats)
+    let per_repeat: Vec<PooledMetrics> = (0..cfg.repeats)
         .map(|r| {
             let (y, p) = of_repeat(Some(r));
             pooled(&y, &p).0
         })
         .collect();
-    let pooled_metrics: BTreeMap<String, f64> = per_repeat[0]
-        .keys()
-        .map(|k| {
-            let v: Vec<f64> = per_repeat.iter().map(|m| m[k]).collect();
-            (k.clone(), v.iter().sum::<f64>() / v.len() as f64)
-        })
-        .collect();
+    let pooled_metrics = mean(&per_repeat);
     let (all_y, all_p) = of_repeat(None);
     let quintiles = pooled(&all_y, &all_p).1;
-    let (outcome, outcome_sd) = summarise(&folds, |f| outcome_values(&f.outcome));
-    let outcome_masked = folds.iter().all(|f| f.outcome_masked.is_some()).then(|| {
-        summarise(&folds, |f| {
-            outcome_values(f.outcome_masked.as_ref().expect("checked"))
-        })
-        .0
-    });
+    let outcome: Vec<OutcomeMetrics> = folds
+        .iter()
+        .map(|f| OutcomeMetrics::of(&f.outcome))
+        .collect();
+    let (outcome, outcome_sd) = mean_sd(&outcome);
+    // Only where every fold has the masked view.
+    let masked: Option<Vec<OutcomeMetrics>> = folds
+        .iter()
+        .map(|f| f.outcome_masked.as_ref().map(OutcomeMetrics::of))
+        .collect();
+    let outcome_masked = masked.map(|m| mean_sd(&m).0);
     let with_themes: Vec<&ThemeMetrics> = folds.iter().filter_map(|f| f.themes.as_ref()).collect();
     let (themes, themes_sd, per_theme) = if with_themes.is_empty() {
         (None, None, None)
     } else {
-        let (m, sd) = summarise(&with_themes, |t| {
-            vec![("micro_f1", t.micro_f1), ("macro_f1", t.macro_f1)]
-        });
+        let f1: Vec<MultiLabelF1> = with_themes.iter().map(|t| MultiLabelF1::of(t)).collect();
+        let (m, sd) = mean_sd(&f1);
         let per = theme_ids
             .iter()
             .map(|id| (id.clone(), ThemeSummary::of(id, &with_themes, cfg.repeats)))
@@ -690,10 +564,10 @@ mod tests {
         let y: Vec<bool> = (0..10).map(|i| i >= 8).collect();
         let p: Vec<f64> = (0..10).map(|i| i as f64 / 10.0).collect();
         let (m, bins) = pooled(&y, &p);
-        assert_eq!(m["roc_auc"], 1.0);
+        assert_eq!(m.roc_auc, 1.0);
         // Always forecasting the Overturned share, 0.2: 0.2 x 0.8.
-        assert!((m["base_brier"] - 0.16).abs() < 1e-12, "{m:?}");
-        assert!((m["brier_skill"] - (1.0 - m["brier"] / 0.16)).abs() < 1e-12);
+        assert!((m.base_brier - 0.16).abs() < 1e-12, "{m:?}");
+        assert!((m.brier_skill - (1.0 - m.brier / 0.16)).abs() < 1e-12);
         assert_eq!(bins.iter().map(|b| b.items).sum::<usize>(), 10);
         assert!((bins[0].mean_p - 0.05).abs() < 1e-12 && (bins[4].mean_p - 0.85).abs() < 1e-12);
         assert_eq!(

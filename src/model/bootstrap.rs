@@ -11,8 +11,8 @@
 
 use super::logistic::BinaryLogistic;
 use crate::error::{Error, Result};
-use crate::eval::folds::SplitMix64;
 use crate::features::SparseRows;
+use crate::folds::SplitMix64;
 use serde::{Deserialize, Serialize};
 
 /// The interval's coverage: the 5th and 95th percentiles of the refits' P(Overturned).

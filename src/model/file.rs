@@ -6,7 +6,7 @@ use super::outcome::{OutcomeModel, OutcomeValidParams};
 use super::params::ResolvedParams;
 use super::themes::{ThemeModels, ThemeValidParams};
 use crate::error::{Error, Result};
-use crate::eval::cv::CvSummary;
+use crate::metrics::summary::CvSummary;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

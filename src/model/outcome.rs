@@ -3,11 +3,11 @@
 use super::calibration::Platt;
 use super::logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};
 use crate::error::{Error, Result};
-use crate::eval::folds::stratified_group_kfold;
 use crate::features::{
     Columns, DocFreq, FeatureConfig, Featurizer, Field, ItemText, SparseRows, TermCounts, TfIdf,
     TfIdfParams, TfIdfValidParams,
 };
+use crate::folds::{stratified_group_kfold, MAX_FOLDS};
 use crate::letter::Decision;
 use linfa::dataset::DatasetBase;
 use linfa::traits::Fit;
@@ -133,7 +133,7 @@ fn validate(p: &OutcomeValidParams) -> Result<()> {
             reason: "must be 0 (no interval) to 1000",
         });
     }
-    if p.calibration_folds == 1 || p.calibration_folds > crate::eval::cv::MAX_FOLDS {
+    if p.calibration_folds == 1 || p.calibration_folds > MAX_FOLDS {
         return Err(Error::InvalidParam {
             name: "calibration_folds",
             value: p.calibration_folds.to_string(),

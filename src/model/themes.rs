@@ -5,13 +5,13 @@ use super::check_nested;
 use super::logistic::{sigmoid, BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
 use super::outcome::{default_tfidf, explain_each, explain_row, TermWeight};
 use crate::error::{Error, Result};
-use crate::eval::folds::stratified_group_kfold;
-use crate::eval::metrics::best_f1_threshold;
 use crate::features::{
     Columns, FeatureConfig, Featurizer, Field, Indicators, ItemText, Namespace, TermCounts, TfIdf,
     TfIdfValidParams,
 };
+use crate::folds::{stratified_group_kfold, MAX_FOLDS};
 use crate::letter::Decision;
+use crate::metrics::best_f1_threshold;
 use linfa::ParamGuard;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -104,7 +104,7 @@ checked_params!(ThemeParams => ThemeValidParams, validate;
 
 fn validate(p: &ThemeValidParams) -> Result<()> {
     check_nested(&p.features, &p.tfidf, &p.logistic)?;
-    if !(2..=crate::eval::cv::MAX_FOLDS).contains(&p.threshold_folds) {
+    if !(2..=MAX_FOLDS).contains(&p.threshold_folds) {
         return Err(Error::InvalidParam {
             name: "threshold_folds",
             value: p.threshold_folds.to_string(),

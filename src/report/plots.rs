@@ -6,7 +6,7 @@
 //! crate), so no system fonts are needed on a server or in CI.
 
 use crate::error::{Error, Result};
-use crate::eval::metrics::{self, average_precision, brier, pr_curve, roc_auc, roc_curve};
+use crate::metrics::{self, average_precision, brier, pr_curve, roc_auc, roc_curve};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;

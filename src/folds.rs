@@ -5,6 +5,10 @@
 
 use std::collections::BTreeMap;
 
+/// The most folds (per repeat, and of the inner folds of calibration and theme thresholds): more
+/// folds than this are nearly leave-one-letter-out, at the cost of that many fits.
+pub const MAX_FOLDS: usize = 100;
+
 /// SplitMix64: a tiny, fully specified generator, so a seed gives the same folds on every platform
 /// and release.
 #[derive(Debug, Clone)]

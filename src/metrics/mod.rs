@@ -1,4 +1,7 @@
-//! Classification metrics, as scikit-learn defines them.
+//! Classification metrics, as scikit-learn defines them, and the summary of a cross-validation
+//! run built from them.
+
+pub mod summary;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
