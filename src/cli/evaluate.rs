@@ -273,6 +273,74 @@ fn write_cv_json(
 /// A column of the table: its metric's name, and that metric.
 type Column = (&'static str, fn(&OutcomeMetrics) -> f64);
 
+/// The table's columns: each outcome metric, a row per fold, then the mean and the sd.
+fn write_cv_rows(
+    out: &mut impl Write,
+    r: &imr::eval::cv::CvReport,
+    with_themes: bool,
+) -> std::io::Result<()> {
+    let columns: [Column; 8] = [
+        ("roc_auc", |m| m.roc_auc),
+        ("pr_auc", |m| m.pr_auc),
+        ("f1", |m| m.f1),
+        ("precision", |m| m.precision),
+        ("recall", |m| m.recall),
+        ("balanced_accuracy", |m| m.balanced_accuracy),
+        ("brier", |m| m.brier),
+        ("log_loss", |m| m.log_loss),
+    ];
+    write!(out, "{:<8}", "fold")?;
+    for (n, _) in &columns {
+        write!(out, " {:>9}", short(n))?;
+    }
+    writeln!(out, "{}", if with_themes { "  themes µF1" } else { "" })?;
+    let mut row = |label: &str, m: &OutcomeMetrics, micro_f1: Option<f64>| {
+        write!(out, "{label:<8}")?;
+        for (_, value) in &columns {
+            write!(out, " {:>9.3}", value(m))?;
+        }
+        let themes = micro_f1.map(|f| format!("  {f:>10.3}"));
+        writeln!(out, "{}", themes.unwrap_or_default())
+    };
+    for f in &r.folds {
+        let label = format!("{}.{}", f.repeat + 1, f.fold + 1);
+        let micro_f1 = f.themes.as_ref().map(|t| t.micro_f1);
+        row(&label, &OutcomeMetrics::of(&f.outcome), micro_f1)?;
+    }
+    let s = &r.summary;
+    row("mean", &s.outcome, s.themes.as_ref().map(|t| t.micro_f1))?;
+    row(
+        "sd",
+        &s.outcome_sd,
+        s.themes_sd.as_ref().map(|t| t.micro_f1),
+    )
+}
+
+/// The theme models' F1, and each theme's precision, recall and F1 with its sd over folds.
+fn write_cv_themes(out: &mut impl Write, s: &imr::eval::cv::CvSummary) -> std::io::Result<()> {
+    let (Some(t), Some(per)) = (&s.themes, &s.per_theme) else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "themes: micro-F1 {:.3}, macro-F1 {:.3}",
+        t.micro_f1, t.macro_f1
+    )?;
+    writeln!(
+        out,
+        "  {:<28} {:>9} {:>9} {:>15} {:>6}",
+        "theme", "precision", "recall", "F1 +- sd", "gold"
+    )?;
+    for (id, m) in per {
+        writeln!(
+            out,
+            "  {id:<28} {:>9.3} {:>9.3} {:>7.3} +- {:.3} {:>6}",
+            m.precision, m.recall, m.f1, m.f1_sd, m.support
+        )?;
+    }
+    Ok(())
+}
+
 /// The table: each fold's outcome metrics, their mean and sd, the pooled figures, the masked
 /// ablation and the themes.
 fn write_cv_table(
@@ -286,83 +354,12 @@ fn write_cv_table(
         format!("settings {}", p.display())
     });
     writeln!(out, "{}-fold x {} cross-validation, grouped by letter, seed {}: {} items of {} letters, view {}, {settings}", s.folds, s.repeats, s.seed, s.items, s.letters, s.view)?;
-    write!(out, "{:<8}", "fold")?;
-    let columns: [Column; 8] = [
-        ("roc_auc", |m| m.roc_auc),
-        ("pr_auc", |m| m.pr_auc),
-        ("f1", |m| m.f1),
-        ("precision", |m| m.precision),
-        ("recall", |m| m.recall),
-        ("balanced_accuracy", |m| m.balanced_accuracy),
-        ("brier", |m| m.brier),
-        ("log_loss", |m| m.log_loss),
-    ];
-    for (n, _) in &columns {
-        write!(out, " {:>9}", short(n))?;
-    }
-    writeln!(out, "{}", if with_themes { "  themes µF1" } else { "" })?;
-    for f in &r.folds {
-        let m = OutcomeMetrics::of(&f.outcome);
-        write!(out, "{:<8}", format!("{}.{}", f.repeat + 1, f.fold + 1))?;
-        for (_, value) in &columns {
-            write!(out, " {:>9.3}", value(&m))?;
-        }
-        writeln!(
-            out,
-            "{}",
-            f.themes
-                .as_ref()
-                .map(|t| format!("  {:>10.3}", t.micro_f1))
-                .unwrap_or_default()
-        )?;
-    }
-    write!(out, "{:<8}", "mean")?;
-    for (_, value) in &columns {
-        write!(out, " {:>9.3}", value(&s.outcome))?;
-    }
-    writeln!(
-        out,
-        "{}",
-        s.themes
-            .as_ref()
-            .map(|t| format!("  {:>10.3}", t.micro_f1))
-            .unwrap_or_default()
-    )?;
-    write!(out, "{:<8}", "sd")?;
-    for (_, value) in &columns {
-        write!(out, " {:>9.3}", value(&s.outcome_sd))?;
-    }
-    writeln!(
-        out,
-        "{}",
-        s.themes_sd
-            .as_ref()
-            .map(|t| format!("  {:>10.3}", t.micro_f1))
-            .unwrap_or_default()
-    )?;
+    write_cv_rows(out, r, with_themes)?;
     write_pooled(out, s)?;
     if let Some(m) = &s.outcome_masked {
         writeln!(out, "verdict sentences masked: ROC-AUC {:.3}, PR-AUC {:.3}, F1 {:.3} (the skill left without the sentence that states the outcome)", m.roc_auc, m.pr_auc, m.f1)?;
     }
-    if let (Some(t), Some(per)) = (&s.themes, &s.per_theme) {
-        writeln!(
-            out,
-            "themes: micro-F1 {:.3}, macro-F1 {:.3}",
-            t.micro_f1, t.macro_f1
-        )?;
-        writeln!(
-            out,
-            "  {:<28} {:>9} {:>9} {:>15} {:>6}",
-            "theme", "precision", "recall", "F1 +- sd", "gold"
-        )?;
-        for (id, m) in per {
-            writeln!(
-                out,
-                "  {id:<28} {:>9.3} {:>9.3} {:>7.3} +- {:.3} {:>6}",
-                m.precision, m.recall, m.f1, m.f1_sd, m.support
-            )?;
-        }
-    }
+    write_cv_themes(out, s)?;
     Ok(())
 }
 
@@ -411,128 +408,180 @@ fn evaluate_model(
         .collect();
     let p = m.outcome.predict_proba(&docs)?;
     let outcome = BinaryMetrics::compute(&y, &p, m.outcome.threshold);
-    let themes = match &m.themes {
-        Some(tm) => {
-            let with: Vec<usize> = (0..d.examples.len())
-                .filter(|&i| d.examples[i].themes.is_some())
-                .collect();
-            (!with.is_empty())
-                .then(|| -> Result<ThemeMetrics> {
-                    let decisions: Vec<_> =
-                        with.iter().map(|&i| Some(d.examples[i].decision)).collect();
-                    let pred = tm.predict(
-                        &with.iter().map(|&i| docs[i]).collect::<Vec<_>>(),
-                        &decisions,
-                    )?;
-                    // Untrained themes too: their gold occurrences count as missed.
-                    let ids = tm.theme_ids();
-                    let truth: Vec<Vec<String>> = with
-                        .iter()
-                        .map(|&i| d.examples[i].themes.clone().unwrap_or_default())
-                        .collect();
-                    Ok(ThemeMetrics::compute(&ids, &truth, &pred))
-                })
-                .transpose()?
-        }
-        None => None,
-    };
+    let themes = model_theme_metrics(&m, d, &docs)?;
     if let Some(dir) = &a.plots {
-        let data = PlotData {
-            subtitle: format!(
-                "model {} on {} items of {} letters",
-                file_name(path),
-                d.examples.len(),
-                d.letters
-            ),
-            runs: vec![Run {
-                label: "held out".into(),
-                y: y.clone(),
-                predicted: p
-                    .iter()
-                    .map(|&p| m.outcome.decide(p).is_overturned())
-                    .collect(),
-                p: p.clone(),
-            }],
-            threshold: Some(m.outcome.threshold),
-            theme_f1: themes.as_ref().map(|t| {
-                t.per_theme
-                    .iter()
-                    .map(|(k, v)| {
-                        let bar = imr::report::ThemeF1 {
-                            f1: v.f1,
-                            sd: None,
-                            gold: v.support,
-                        };
-                        (k.clone(), bar)
-                    })
-                    .collect()
-            }),
+        let predicted = p
+            .iter()
+            .map(|&p| m.outcome.decide(p).is_overturned())
+            .collect();
+        let run = Run {
+            label: "held out".into(),
+            y: y.clone(),
+            predicted,
+            p: p.clone(),
         };
-        report_plots(dir, &data)?;
+        model_plots(dir, path, d, run, m.outcome.threshold, themes.as_ref())?;
     }
-    let outcome_map: BTreeMap<&str, f64> = outcome_values(&outcome).into_iter().collect();
+    let report = ModelReport {
+        name: &name,
+        d,
+        overlap: overlap.as_deref(),
+        outcome: &outcome,
+        themes: themes.as_ref(),
+    };
     if a.json {
-        let summary = json!({
-            "type": "summary", "model": name, "items": d.examples.len(), "letters": d.letters,
-            "training_overlap": overlap,
-            "outcome": outcome_map, "confusion": outcome.confusion,
-            "themes": themes.as_ref().map(|t| json!({"micro_f1": t.micro_f1, "macro_f1": t.macro_f1, "per_theme": t.per_theme})),
-        });
-        imr::schema::write_json_line(out, &summary)?;
+        write_model_json(out, &report)?;
     } else {
-        writeln!(
-            out,
-            "model {name} on {} items of {} letters",
-            d.examples.len(),
-            d.letters
-        )?;
-        for (k, v) in &outcome_map {
-            if v.is_nan() {
-                // ROC-AUC and PR-AUC rank one decision against the other (null in --json).
-                writeln!(
-                    out,
-                    "  {k:<18} -       (undefined: the items hold one decision only)"
-                )?;
-            } else {
-                writeln!(out, "  {k:<18} {v:.4}")?;
-            }
-        }
-        writeln!(
-            out,
-            "  confusion          [[TN FP] [FN TP]] = {:?}",
-            outcome.confusion
-        )?;
-        if let Some(t) = &themes {
-            writeln!(
-                out,
-                "  themes micro-F1    {:.4}\n  themes macro-F1    {:.4}",
-                t.micro_f1, t.macro_f1
-            )?;
-            writeln!(
-                out,
-                "  {:<28} {:>9} {:>9} {:>9} {:>6}",
-                "theme", "precision", "recall", "F1", "gold"
-            )?;
-            let num = |v: f64| {
-                if v.is_nan() {
-                    "-".to_string()
-                } else {
-                    format!("{v:.3}")
-                }
-            };
-            for (id, m) in &t.per_theme {
-                writeln!(
-                    out,
-                    "  {id:<28} {:>9} {:>9} {:>9} {:>6}",
-                    num(m.precision),
-                    num(m.recall),
-                    num(m.f1),
-                    m.support
-                )?;
-            }
-        }
+        write_model_table(out, &report)?;
     }
     Ok(exit(d.failed))
+}
+
+/// What `evaluate --model` found, for its JSON or its table.
+struct ModelReport<'a> {
+    name: &'a str,
+    d: &'a data::Data,
+    overlap: Option<&'a str>,
+    outcome: &'a BinaryMetrics,
+    themes: Option<&'a ThemeMetrics>,
+}
+
+/// The theme models on the items with gold themes (none without a theme model or gold themes).
+fn model_theme_metrics(
+    m: &imr::model::ModelFile,
+    d: &data::Data,
+    docs: &[&ItemText],
+) -> Result<Option<ThemeMetrics>> {
+    let Some(tm) = &m.themes else {
+        return Ok(None);
+    };
+    let with: Vec<usize> = (0..d.examples.len())
+        .filter(|&i| d.examples[i].themes.is_some())
+        .collect();
+    if with.is_empty() {
+        return Ok(None);
+    }
+    let decisions: Vec<_> = with.iter().map(|&i| Some(d.examples[i].decision)).collect();
+    let pred = tm.predict(
+        &with.iter().map(|&i| docs[i]).collect::<Vec<_>>(),
+        &decisions,
+    )?;
+    // Untrained themes too: their gold occurrences count as missed.
+    let ids = tm.theme_ids();
+    let truth: Vec<Vec<String>> = with
+        .iter()
+        .map(|&i| d.examples[i].themes.clone().unwrap_or_default())
+        .collect();
+    Ok(Some(ThemeMetrics::compute(&ids, &truth, &pred)))
+}
+
+/// `--plots` of `evaluate --model`: the one run of held-out scores.
+fn model_plots(
+    dir: &std::path::Path,
+    path: &std::path::Path,
+    d: &data::Data,
+    run: Run,
+    threshold: f64,
+    themes: Option<&ThemeMetrics>,
+) -> Result<()> {
+    let data = PlotData {
+        subtitle: format!(
+            "model {} on {} items of {} letters",
+            file_name(path),
+            d.examples.len(),
+            d.letters
+        ),
+        runs: vec![run],
+        threshold: Some(threshold),
+        theme_f1: themes.map(|t| {
+            t.per_theme
+                .iter()
+                .map(|(k, v)| {
+                    let bar = imr::report::ThemeF1 {
+                        f1: v.f1,
+                        sd: None,
+                        gold: v.support,
+                    };
+                    (k.clone(), bar)
+                })
+                .collect()
+        }),
+    };
+    report_plots(dir, &data)
+}
+
+/// `evaluate --model --json`: one summary line.
+fn write_model_json(out: &mut impl Write, r: &ModelReport<'_>) -> Result<()> {
+    let outcome_map: BTreeMap<&str, f64> = outcome_values(r.outcome).into_iter().collect();
+    let themes = r
+        .themes
+        .map(|t| json!({"micro_f1": t.micro_f1, "macro_f1": t.macro_f1, "per_theme": t.per_theme}));
+    let summary = json!({
+        "type": "summary", "model": r.name, "items": r.d.examples.len(), "letters": r.d.letters,
+        "training_overlap": r.overlap,
+        "outcome": outcome_map, "confusion": r.outcome.confusion,
+        "themes": themes,
+    });
+    imr::schema::write_json_line(out, &summary)?;
+    Ok(())
+}
+
+/// `evaluate --model`'s table: the outcome metrics, the confusion matrix and the themes.
+fn write_model_table(out: &mut impl Write, r: &ModelReport<'_>) -> Result<()> {
+    let (name, d, outcome) = (r.name, r.d, r.outcome);
+    let outcome_map: BTreeMap<&str, f64> = outcome_values(outcome).into_iter().collect();
+    writeln!(
+        out,
+        "model {name} on {} items of {} letters",
+        d.examples.len(),
+        d.letters
+    )?;
+    for (k, v) in &outcome_map {
+        if v.is_nan() {
+            // ROC-AUC and PR-AUC rank one decision against the other (null in --json).
+            writeln!(
+                out,
+                "  {k:<18} -       (undefined: the items hold one decision only)"
+            )?;
+        } else {
+            writeln!(out, "  {k:<18} {v:.4}")?;
+        }
+    }
+    writeln!(
+        out,
+        "  confusion          [[TN FP] [FN TP]] = {:?}",
+        outcome.confusion
+    )?;
+    if let Some(t) = r.themes {
+        writeln!(
+            out,
+            "  themes micro-F1    {:.4}\n  themes macro-F1    {:.4}",
+            t.micro_f1, t.macro_f1
+        )?;
+        writeln!(
+            out,
+            "  {:<28} {:>9} {:>9} {:>9} {:>6}",
+            "theme", "precision", "recall", "F1", "gold"
+        )?;
+        let num = |v: f64| {
+            if v.is_nan() {
+                "-".to_string()
+            } else {
+                format!("{v:.3}")
+            }
+        };
+        for (id, m) in &t.per_theme {
+            writeln!(
+                out,
+                "  {id:<28} {:>9} {:>9} {:>9} {:>6}",
+                num(m.precision),
+                num(m.recall),
+                num(m.f1),
+                m.support
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// The pooled out-of-fold figures (what the plots draw) and the quintiles, labelled apart from the
