@@ -189,22 +189,9 @@ fn write_scoring(
     (over, upheld): Sides<'_>,
     themes: &[(&imr::model::ThemeModel, Vec<Weight>)],
 ) -> Result<()> {
-    let words = |v: &[Weight]| {
-        v.iter()
-            .map(|w| format!("{}:\"{}\" {:+.2}", w.field, w.term, w.coefficient))
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
     let calibration = match m.outcome.calibration {
         Some(c) => format!("P = sigmoid({:.3} x margin {:+.3})", c.slope, c.intercept),
         None => "none (the class-weighted score)".into(),
-    };
-    let weighting = |t: &imr::features::TfIdf| {
-        if t.params().use_idf {
-            "TF-IDF"
-        } else {
-            "TF, no IDF"
-        }
     };
     writeln!(
         out,
@@ -218,8 +205,8 @@ fn write_scoring(
         writeln!(
             out,
             "  towards Overturned  {}\n  towards Upheld      {}",
-            words(over),
-            words(upheld)
+            weights(over),
+            weights(upheld)
         )?;
     }
     writeln!(
@@ -238,33 +225,55 @@ fn write_scoring(
         writeln!(out, "base rates {} (Overturned/items)", rates.join(", "))?;
     }
     if let Some(tm) = &m.themes {
+        write_themes(out, tm, themes)?;
+    }
+    Ok(())
+}
+
+/// Terms with their field and coefficient, on one line.
+fn weights(v: &[Weight]) -> String {
+    v.iter()
+        .map(|w| format!("{}:\"{}\" {:+.2}", w.field, w.term, w.coefficient))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+fn weighting(t: &imr::features::TfIdf) -> &'static str {
+    if t.params().use_idf {
+        "TF-IDF"
+    } else {
+        "TF, no IDF"
+    }
+}
+
+/// The theme models: each one's threshold and heaviest terms, then the themes not trained.
+fn write_themes(
+    out: &mut impl Write,
+    tm: &imr::model::ThemeModels,
+    themes: &[(&imr::model::ThemeModel, Vec<Weight>)],
+) -> Result<()> {
+    writeln!(
+        out,
+        "themes     {} models over {} terms ({})",
+        tm.themes.len(),
+        tm.tfidf.vocabulary().len(),
+        weighting(&tm.tfidf)
+    )?;
+    for (t, top) in themes {
+        let line = format!(
+            "  {:<28} threshold {:.3}  {}",
+            t.id,
+            t.threshold,
+            weights(top)
+        );
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    for u in &tm.untrained {
         writeln!(
             out,
-            "themes     {} models over {} terms ({})",
-            tm.themes.len(),
-            tm.tfidf.vocabulary().len(),
-            weighting(&tm.tfidf)
+            "  {:<28} not trained: {} of {} gold items",
+            u.id, u.positives, u.items
         )?;
-        for (t, top) in themes {
-            writeln!(
-                out,
-                "{}",
-                format!(
-                    "  {:<28} threshold {:.3}  {}",
-                    t.id,
-                    t.threshold,
-                    words(top)
-                )
-                .trim_end()
-            )?;
-        }
-        for u in &tm.untrained {
-            writeln!(
-                out,
-                "  {:<28} not trained: {} of {} gold items",
-                u.id, u.positives, u.items
-            )?;
-        }
     }
     Ok(())
 }

@@ -173,20 +173,9 @@ fn fit(
     let outcome = OutcomeModel::fit_counts(params, items.into_counts(), &y, &groups, a.seed)
         .context("training the outcome model")?;
     pb.inc(1);
-    let themes = match theme_params {
-        Some(tp) => Some(
-            ThemeModels::fit(
-                tp,
-                &gold.iter().map(|g| g.0.clone()).collect::<Vec<_>>(),
-                &gold.iter().map(|g| g.1.clone()).collect::<Vec<_>>(),
-                &gold.iter().map(|g| g.2.clone()).collect::<Vec<_>>(),
-                &theme_ids,
-                a.seed,
-            )
-            .context("training the theme models")?,
-        ),
-        None => None,
-    };
+    let themes = theme_params
+        .map(|tp| fit_themes(tp, &gold, &theme_ids, a.seed))
+        .transpose()?;
     pb.finish_and_clear();
     for u in themes.iter().flat_map(|t| &t.untrained) {
         say!(
@@ -194,25 +183,13 @@ fn fit(
             u.id, u.positives, u.items
         );
     }
-    let date = a.date.unwrap_or_else(|| {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        imr::Date::from_unix(secs)
-    });
+    let date = a.date.unwrap_or_else(today);
     Ok(ModelFile {
         format_version: FORMAT_VERSION.into(),
         outcome,
         themes,
         precedents: match params.view {
-            View::Case => Some(
-                imr::precedent::PrecedentIndex::build(
-                    &imr::precedent::PrecedentParams::new().check()?,
-                    read.precedents.iter().map(|(p, t)| (p.clone(), t)),
-                )
-                .context("indexing the training items as precedents")?,
-            ),
+            View::Case => Some(precedents(&read)?),
             _ => None,
         },
         base_rates: Some(imr::model::BaseRates::count(
@@ -232,6 +209,42 @@ fn fit(
             cv,
         },
     })
+}
+
+/// The theme models, from the gold items' texts, decisions and themes.
+fn fit_themes(
+    tp: &imr::model::ThemeValidParams,
+    gold: &[(imr::features::ItemText, Vec<String>, String)],
+    theme_ids: &[String],
+    seed: u64,
+) -> Result<ThemeModels> {
+    ThemeModels::fit(
+        tp,
+        &gold.iter().map(|g| g.0.clone()).collect::<Vec<_>>(),
+        &gold.iter().map(|g| g.1.clone()).collect::<Vec<_>>(),
+        &gold.iter().map(|g| g.2.clone()).collect::<Vec<_>>(),
+        theme_ids,
+        seed,
+    )
+    .context("training the theme models")
+}
+
+/// The training items as precedents (a case model keeps them for `similar`).
+fn precedents(read: &data::Read) -> Result<imr::precedent::PrecedentIndex> {
+    imr::precedent::PrecedentIndex::build(
+        &imr::precedent::PrecedentParams::new().check()?,
+        read.precedents.iter().map(|(p, t)| (p.clone(), t)),
+    )
+    .context("indexing the training items as precedents")
+}
+
+/// Today's date (UTC), for a model file trained without `--date`.
+fn today() -> imr::Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    imr::Date::from_unix(secs)
 }
 
 /// What was written, and the cross-validation's figures where one ran.
