@@ -249,6 +249,25 @@ mod tests {
         super::Cli::command().debug_assert();
     }
 
+    /// The view is `rationale_masked` on the command line as in every output; the kebab-case
+    /// spelling of earlier versions is still taken.
+    #[test]
+    fn the_masked_view_has_one_name() {
+        use clap::Parser;
+        for spelling in ["rationale_masked", "rationale-masked"] {
+            let args = [
+                "imr", "train", "--data", "d", "--out", "m.json", "--view", spelling,
+            ];
+            let cli = super::Cli::try_parse_from(args).unwrap();
+            let super::Command::Train(t) = cli.command else {
+                panic!("not train");
+            };
+            assert_eq!(t.view, Some(imr::model::View::RationaleMasked));
+        }
+        let help = super::Cli::try_parse_from(["imr", "train", "--view", "x"]).unwrap_err();
+        assert!(help.to_string().contains("rationale_masked"), "{help}");
+    }
+
     #[test]
     fn csv_records_quote_what_needs_it() {
         let mut out = Vec::new();
