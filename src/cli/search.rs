@@ -271,7 +271,7 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
         );
     }
     let rows = store.stats(&keys, &filters)?;
-    let groups = plot_groups(&rows);
+    let groups: Vec<imr::report::Group> = rows.iter().map(Into::into).collect();
     // Said before the table, not after it: a plot with nothing to draw is an error.
     if a.plot.is_some()
         && !groups
@@ -319,19 +319,6 @@ fn check_stats_args(a: &StatsArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The groups of the first key, as the plot draws them.
-fn plot_groups(rows: &[StatsRow]) -> Vec<imr::report::Group> {
-    rows.iter()
-        .map(|r| imr::report::Group {
-            label: r.values[0].clone(),
-            items: r.items,
-            overturned: r.overturned,
-            rate_low: r.rate_low,
-            rate_high: r.rate_high,
-        })
-        .collect()
 }
 
 /// `--csv`: the keys' columns, then the counts; numbers at full precision, as in every CSV.

@@ -18,6 +18,19 @@ pub struct Group {
     pub rate_high: f64,
 }
 
+impl From<&crate::store::StatsRow> for Group {
+    /// The group of a counted row's first key, as charts draw it.
+    fn from(r: &crate::store::StatsRow) -> Self {
+        Group {
+            label: r.values[0].clone(),
+            items: r.items,
+            overturned: r.overturned,
+            rate_low: r.rate_low,
+            rate_high: r.rate_high,
+        }
+    }
+}
+
 /// The most groups a rate chart shows (the largest): more would not be read.
 const MAX_GROUPS: usize = 30;
 

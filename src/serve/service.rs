@@ -316,16 +316,7 @@ impl App {
         let (keys, filters) = q.stats()?;
         let key = keys[0];
         let rows = self.with_store(|s| s.stats(&[key], &filters))?;
-        let groups: Vec<crate::report::Group> = rows
-            .iter()
-            .map(|r| crate::report::Group {
-                label: r.values[0].clone(),
-                items: r.items,
-                overturned: r.overturned,
-                rate_low: r.rate_low,
-                rate_high: r.rate_high,
-            })
-            .collect();
+        let groups: Vec<crate::report::Group> = rows.iter().map(Into::into).collect();
         let svg = crate::report::group_plot_svg(key.column(), key.is_time(), &groups)?;
         Ok(svg.unwrap_or_else(|| no_chart(key)))
     }
