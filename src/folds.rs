@@ -53,6 +53,18 @@ pub fn stratified_group_kfold(
     repeats: usize,
     seed: u64,
 ) -> crate::Result<Vec<Split>> {
+    check_fold_input(groups, labels, k)?;
+    let groups = group_items(groups, labels);
+    let mut out = Vec::new();
+    for r in 0..repeats {
+        let mut rng = SplitMix64::new(seed ^ (r as u64).wrapping_mul(0xA24B_AED4_963E_E407));
+        let assign = assign_folds(&groups, k, &mut rng);
+        out.extend((0..k).map(|f| split_of(&groups, &assign, r, f)));
+    }
+    Ok(out)
+}
+
+fn check_fold_input(groups: &[String], labels: &[bool], k: usize) -> crate::Result<()> {
     if groups.len() != labels.len() {
         return Err(crate::Error::Mismatch {
             what: "fold labels",
@@ -67,65 +79,72 @@ pub fn stratified_group_kfold(
             reason: "there must be at least one fold",
         });
     }
-    // Group -> (items, positives), in a stable order.
+    Ok(())
+}
+
+/// Each group's items and positives, in a stable order (the groups' names).
+fn group_items(groups: &[String], labels: &[bool]) -> Vec<(Vec<usize>, usize)> {
     let mut by_group: BTreeMap<&str, (Vec<usize>, usize)> = BTreeMap::new();
     for (i, g) in groups.iter().enumerate() {
         let e = by_group.entry(g.as_str()).or_default();
         e.0.push(i);
         e.1 += usize::from(labels[i]);
     }
-    let groups: Vec<(Vec<usize>, usize)> = by_group.into_values().collect();
-    let mut out = Vec::new();
-    for r in 0..repeats {
-        let mut rng = SplitMix64::new(seed ^ (r as u64).wrapping_mul(0xA24B_AED4_963E_E407));
-        let mut order: Vec<usize> = (0..groups.len()).collect();
-        rng.shuffle(&mut order);
-        // Groups with positives first, larger first; the shuffle breaks ties.
-        order.sort_by(|&a, &b| {
-            groups[b]
-                .1
-                .cmp(&groups[a].1)
-                .then(groups[b].0.len().cmp(&groups[a].0.len()))
-        });
-        let mut pos = vec![0usize; k];
-        let mut size = vec![0usize; k];
-        let mut assign = vec![0usize; groups.len()];
-        for &g in &order {
-            let (items, p) = &groups[g];
-            let f = (0..k)
-                .min_by_key(|&f| {
-                    if *p > 0 {
-                        (pos[f], size[f])
-                    } else {
-                        (size[f], pos[f])
-                    }
-                })
-                .unwrap_or(0); // k >= 1, checked above
-            assign[g] = f;
-            pos[f] += p;
-            size[f] += items.len();
-        }
-        for f in 0..k {
-            let mut train = Vec::new();
-            let mut test = Vec::new();
-            for (g, (items, _)) in groups.iter().enumerate() {
-                if assign[g] == f {
-                    test.extend(items)
+    by_group.into_values().collect()
+}
+
+/// The fold of each group: each in turn to the fold with the fewest positives (a group with
+/// positives) or items (one without), so both spread evenly. `k` >= 1.
+fn assign_folds(groups: &[(Vec<usize>, usize)], k: usize, rng: &mut SplitMix64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    rng.shuffle(&mut order);
+    // Groups with positives first, larger first; the shuffle breaks ties.
+    order.sort_by(|&a, &b| {
+        groups[b]
+            .1
+            .cmp(&groups[a].1)
+            .then(groups[b].0.len().cmp(&groups[a].0.len()))
+    });
+    let mut pos = vec![0usize; k];
+    let mut size = vec![0usize; k];
+    let mut assign = vec![0usize; groups.len()];
+    for &g in &order {
+        let (items, p) = &groups[g];
+        let f = (0..k)
+            .min_by_key(|&f| {
+                if *p > 0 {
+                    (pos[f], size[f])
                 } else {
-                    train.extend(items)
+                    (size[f], pos[f])
                 }
-            }
-            train.sort_unstable();
-            test.sort_unstable();
-            out.push(Split {
-                repeat: r,
-                fold: f,
-                train,
-                test,
-            });
+            })
+            .unwrap_or(0); // k >= 1, checked by the caller
+        assign[g] = f;
+        pos[f] += p;
+        size[f] += items.len();
+    }
+    assign
+}
+
+/// Fold `f` of repeat `r`: its groups' items to test, the others' to train.
+fn split_of(groups: &[(Vec<usize>, usize)], assign: &[usize], r: usize, f: usize) -> Split {
+    let mut train = Vec::new();
+    let mut test = Vec::new();
+    for (g, (items, _)) in groups.iter().enumerate() {
+        if assign[g] == f {
+            test.extend(items)
+        } else {
+            train.extend(items)
         }
     }
-    Ok(out)
+    train.sort_unstable();
+    test.sort_unstable();
+    Split {
+        repeat: r,
+        fold: f,
+        train,
+        test,
+    }
 }
 
 #[cfg(test)]

@@ -374,165 +374,33 @@ pub fn cross_validate_counted(
     let groups = &items.case_numbers;
     let y: Vec<bool> = items.decisions.iter().map(|d| d.is_overturned()).collect();
     let letters = check_data(groups, &y, cfg.folds)?;
-    // The analyzer learns nothing from data, so every item is analysed once per feature set; the
-    // TF-IDF vocabulary and IDF, and the models, are fitted inside each fold on its training rows
-    // only.
-    let counts = &items.counts;
-    let masked_params = featurizers.masked.as_ref().map(|(mp, _)| mp);
-    let masked_counts = items.masked.as_ref();
-    let theme_counts = items.theme_counts.as_ref();
     let splits = stratified_group_kfold(groups, &y, cfg.folds, cfg.repeats, cfg.seed)?;
-    let run = |s: &Split| -> Result<(FoldResult, Vec<OofPrediction>)> {
-        let labels = |idx: &[usize]| -> Vec<bool> { idx.iter().map(|&i| y[i]).collect() };
-        let (tr_y, te_y) = (labels(&s.train), labels(&s.test));
-        // The fold's own stream for the inner folds (calibration, theme thresholds).
-        let fold_seed = cfg
-            .seed
-            .wrapping_add(s.repeat as u64 * 1000 + s.fold as u64);
-        let tr_groups: Vec<String> = s.train.iter().map(|&i| groups[i].clone()).collect();
-        let model = OutcomeModel::fit_rows(
-            outcome_params,
-            counts,
-            &s.train,
-            &tr_y,
-            &tr_groups,
-            fold_seed,
-        )?;
-        let p = model.predict_proba_rows(counts, &s.test);
-        let outcome = BinaryMetrics::compute(&te_y, &p, model.threshold);
-        let outcome_masked = match (masked_params, masked_counts) {
-            (Some(mp), Some(mc)) => {
-                let m = OutcomeModel::fit_rows(mp, mc, &s.train, &tr_y, &tr_groups, fold_seed)?;
-                Some(BinaryMetrics::compute(
-                    &te_y,
-                    &m.predict_proba_rows(mc, &s.test),
-                    m.threshold,
-                ))
-            }
-            _ => None,
-        };
-        let mut theme_pred: BTreeMap<usize, (Vec<String>, Vec<f64>)> = BTreeMap::new();
-        let mut untrained_themes = Vec::new();
-        let themes = match (theme_params, theme_counts) {
-            (Some(tp), Some(tc)) => {
-                let tr: Vec<usize> = s
-                    .train
-                    .iter()
-                    .copied()
-                    .filter(|&i| items.themes[i].is_some())
-                    .collect();
-                let te: Vec<usize> = s
-                    .test
-                    .iter()
-                    .copied()
-                    .filter(|&i| items.themes[i].is_some())
-                    .collect();
-                let gold = |i: usize| items.themes[i].clone().unwrap_or_default();
-                let tm = ThemeModels::fit_rows(
-                    tp,
-                    tc,
-                    &tr,
-                    &tr.iter().map(|&i| gold(i)).collect::<Vec<_>>(),
-                    &tr.iter().map(|&i| groups[i].clone()).collect::<Vec<_>>(),
-                    theme_ids,
-                    fold_seed,
-                )?;
-                let decisions: Vec<_> = te.iter().map(|&i| Some(items.decisions[i])).collect();
-                let scores = tm.predict_proba_rows(tc, &te);
-                let pred = tm.assign_all(&scores, &decisions);
-                for ((&i, p), sc) in te.iter().zip(&pred).zip(scores) {
-                    theme_pred.insert(i, (p.clone(), tm.scores_in(theme_ids, &sc)));
-                }
-                untrained_themes = tm.untrained.into_iter().map(|u| u.id).collect();
-                Some(ThemeMetrics::compute(
-                    theme_ids,
-                    &te.iter().map(|&i| gold(i)).collect::<Vec<_>>(),
-                    &pred,
-                ))
-            }
-            _ => None,
-        };
-        let oof = s
-            .test
-            .iter()
-            .zip(&p)
-            .map(|(&i, &p)| {
-                let (themes, theme_scores) = theme_pred.remove(&i).unzip();
-                OofPrediction {
-                    repeat: s.repeat,
-                    fold: s.fold,
-                    index: i,
-                    p_overturned: p,
-                    predicted: model.decide(p),
-                    themes,
-                    theme_scores,
-                }
-            })
-            .collect();
+    let run = CvRun {
+        items,
+        y,
+        outcome_params,
+        masked_params: featurizers.masked.as_ref().map(|(mp, _)| mp),
+        theme_params,
+        theme_ids,
+        seed: cfg.seed,
+    };
+    let fold = |s: &Split| -> Result<(FoldResult, Vec<OofPrediction>)> {
+        let result = run.fold(s)?;
         progress();
-        Ok((
-            FoldResult {
-                repeat: s.repeat,
-                fold: s.fold,
-                train_items: s.train.len(),
-                test_items: s.test.len(),
-                outcome,
-                outcome_masked,
-                themes,
-                untrained_themes,
-            },
-            oof,
-        ))
+        Ok(result)
     };
     // See `CvConfig::parallel_folds_max_nnz`.
     let results: Vec<(FoldResult, Vec<OofPrediction>)> =
-        if counts.nnz() <= cfg.parallel_folds_max_nnz {
-            splits.par_iter().map(run).collect::<Result<_>>()?
+        if items.counts.nnz() <= cfg.parallel_folds_max_nnz {
+            splits.par_iter().map(fold).collect::<Result<_>>()?
         } else {
-            splits.iter().map(run).collect::<Result<_>>()?
+            splits.iter().map(fold).collect::<Result<_>>()?
         };
     let (folds, oof): (Vec<FoldResult>, Vec<Vec<OofPrediction>>) = results.into_iter().unzip();
-    // Each repeat's out-of-fold scores score every item once: pooled per repeat (a curve of the
-    // plots), then the mean over repeats; the quintiles take every repeat's scores at once.
-    let of_repeat = |rep: Option<usize>| -> (Vec<bool>, Vec<f64>) {
-        oof.iter()
-            .flatten()
-            .filter(|o| rep.is_none_or(|r| o.repeat == r))
-            .map(|o| (items.decisions[o.index].is_overturned(), o.p_overturned))
-            .unzip()
-    };
-    let per_repeat: Vec<PooledMetrics> = (0..cfg.repeats)
-        .map(|r| {
-            let (y, p) = of_repeat(Some(r));
-            pooled(&y, &p).0
-        })
-        .collect();
-    let pooled_metrics = mean(&per_repeat);
-    let (all_y, all_p) = of_repeat(None);
-    let quintiles = pooled(&all_y, &all_p).1;
-    let outcome: Vec<OutcomeMetrics> = folds
-        .iter()
-        .map(|f| OutcomeMetrics::of(&f.outcome))
-        .collect();
-    let (outcome, outcome_sd) = mean_sd(&outcome);
-    // Only where every fold has the masked view.
-    let masked: Option<Vec<OutcomeMetrics>> = folds
-        .iter()
-        .map(|f| f.outcome_masked.as_ref().map(OutcomeMetrics::of))
-        .collect();
-    let outcome_masked = masked.map(|m| mean_sd(&m).0);
-    let with_themes: Vec<&ThemeMetrics> = folds.iter().filter_map(|f| f.themes.as_ref()).collect();
-    let (themes, themes_sd, per_theme) = if with_themes.is_empty() {
-        (None, None, None)
-    } else {
-        let f1: Vec<MultiLabelF1> = with_themes.iter().map(|t| MultiLabelF1::of(t)).collect();
-        let (m, sd) = mean_sd(&f1);
-        let per = theme_ids
-            .iter()
-            .map(|id| (id.clone(), ThemeSummary::of(id, &with_themes, cfg.repeats)))
-            .collect();
-        (Some(m), Some(sd), Some(per))
-    };
+    let oof: Vec<OofPrediction> = oof.into_iter().flatten().collect();
+    let (pooled, quintiles) = pooled_over_repeats(&oof, &items.decisions, cfg.repeats);
+    let (outcome, outcome_sd, outcome_masked) = outcome_summary(&folds);
+    let (themes, themes_sd, per_theme) = theme_summary(&folds, theme_ids, cfg.repeats);
     Ok(CvReport {
         summary: CvSummary {
             view: outcome_params.view.name().into(),
@@ -547,12 +415,243 @@ pub fn cross_validate_counted(
             themes,
             themes_sd,
             per_theme,
-            pooled: Some(pooled_metrics),
+            pooled: Some(pooled),
             quintiles,
         },
         folds,
-        oof: oof.into_iter().flatten().collect(),
+        oof,
     })
+}
+
+/// What every fold of a run reads. The analyzer learns nothing from data, so every item was
+/// analysed once per feature set (`items`); the TF-IDF vocabulary and IDF, and the models, are
+/// fitted inside each fold on its training rows only.
+struct CvRun<'a> {
+    items: &'a CountedItems,
+    /// Whether each item was Overturned.
+    y: Vec<bool>,
+    outcome_params: &'a OutcomeValidParams,
+    /// The verdict-masked view's, for the ablation.
+    masked_params: Option<&'a OutcomeValidParams>,
+    theme_params: Option<&'a ThemeValidParams>,
+    theme_ids: &'a [String],
+    seed: u64,
+}
+
+/// One fold's training side as the outcome models see it, and its test labels.
+struct Fold<'s> {
+    split: &'s Split,
+    train_y: Vec<bool>,
+    test_y: Vec<bool>,
+    train_groups: Vec<String>,
+    /// The fold's own stream for the inner folds (calibration, theme thresholds).
+    seed: u64,
+}
+
+/// A fold's themes: their metrics on its test items with gold, each such item's assigned themes
+/// and every theme's score (by item), and the themes its training items could not fit.
+struct FoldThemes {
+    metrics: ThemeMetrics,
+    predicted: BTreeMap<usize, (Vec<String>, Vec<f64>)>,
+    untrained: Vec<String>,
+}
+
+impl CvRun<'_> {
+    /// Fits the fold's models on its training items and scores its test items.
+    fn fold(&self, s: &Split) -> Result<(FoldResult, Vec<OofPrediction>)> {
+        let labels = |idx: &[usize]| -> Vec<bool> { idx.iter().map(|&i| self.y[i]).collect() };
+        let groups = &self.items.case_numbers;
+        let fold = Fold {
+            split: s,
+            train_y: labels(&s.train),
+            test_y: labels(&s.test),
+            train_groups: s.train.iter().map(|&i| groups[i].clone()).collect(),
+            seed: self
+                .seed
+                .wrapping_add(s.repeat as u64 * 1000 + s.fold as u64),
+        };
+        let (model, p, outcome) = self.outcome(self.outcome_params, &self.items.counts, &fold)?;
+        let outcome_masked = match (self.masked_params, self.items.masked.as_ref()) {
+            (Some(mp), Some(mc)) => Some(self.outcome(mp, mc, &fold)?.2),
+            _ => None,
+        };
+        let themes = self.themes(s, fold.seed)?;
+        let (theme_metrics, predicted, untrained_themes) = match themes {
+            Some(t) => (Some(t.metrics), t.predicted, t.untrained),
+            None => (None, BTreeMap::new(), Vec::new()),
+        };
+        let result = FoldResult {
+            repeat: s.repeat,
+            fold: s.fold,
+            train_items: s.train.len(),
+            test_items: s.test.len(),
+            outcome,
+            outcome_masked,
+            themes: theme_metrics,
+            untrained_themes,
+        };
+        Ok((result, out_of_fold(s, &p, &model, predicted)))
+    }
+
+    /// The outcome model of `params` fitted on the fold's training rows of `counts`, its scores of
+    /// the test rows, and their metrics.
+    fn outcome(
+        &self,
+        params: &OutcomeValidParams,
+        counts: &TermCounts,
+        fold: &Fold,
+    ) -> Result<(OutcomeModel, Vec<f64>, BinaryMetrics)> {
+        let s = fold.split;
+        let model = OutcomeModel::fit_rows(
+            params,
+            counts,
+            &s.train,
+            &fold.train_y,
+            &fold.train_groups,
+            fold.seed,
+        )?;
+        let p = model.predict_proba_rows(counts, &s.test);
+        let metrics = BinaryMetrics::compute(&fold.test_y, &p, model.threshold);
+        Ok((model, p, metrics))
+    }
+
+    /// The theme models fitted on the fold's training items with gold themes, and scored on its
+    /// test items with gold; None where the run has no themes.
+    fn themes(&self, s: &Split, seed: u64) -> Result<Option<FoldThemes>> {
+        let (Some(tp), Some(tc)) = (self.theme_params, self.items.theme_counts.as_ref()) else {
+            return Ok(None);
+        };
+        let items = self.items;
+        let with_gold = |idx: &[usize]| -> Vec<usize> {
+            idx.iter()
+                .copied()
+                .filter(|&i| items.themes[i].is_some())
+                .collect()
+        };
+        let (tr, te) = (with_gold(&s.train), with_gold(&s.test));
+        let gold = |i: usize| items.themes[i].clone().unwrap_or_default();
+        let tm = ThemeModels::fit_rows(
+            tp,
+            tc,
+            &tr,
+            &tr.iter().map(|&i| gold(i)).collect::<Vec<_>>(),
+            &tr.iter()
+                .map(|&i| items.case_numbers[i].clone())
+                .collect::<Vec<_>>(),
+            self.theme_ids,
+            seed,
+        )?;
+        let decisions: Vec<_> = te.iter().map(|&i| Some(items.decisions[i])).collect();
+        let scores = tm.predict_proba_rows(tc, &te);
+        let pred = tm.assign_all(&scores, &decisions);
+        let metrics = ThemeMetrics::compute(
+            self.theme_ids,
+            &te.iter().map(|&i| gold(i)).collect::<Vec<_>>(),
+            &pred,
+        );
+        let predicted = te
+            .iter()
+            .zip(&pred)
+            .zip(scores)
+            .map(|((&i, p), sc)| (i, (p.clone(), tm.scores_in(self.theme_ids, &sc))))
+            .collect();
+        Ok(Some(FoldThemes {
+            metrics,
+            predicted,
+            untrained: tm.untrained.into_iter().map(|u| u.id).collect(),
+        }))
+    }
+}
+
+/// The fold's predictions of its test items: P(Overturned) `p` and `model`'s decision, and the
+/// themes `predicted` for the items with gold.
+fn out_of_fold(
+    s: &Split,
+    p: &[f64],
+    model: &OutcomeModel,
+    mut predicted: BTreeMap<usize, (Vec<String>, Vec<f64>)>,
+) -> Vec<OofPrediction> {
+    s.test
+        .iter()
+        .zip(p)
+        .map(|(&i, &p)| {
+            let (themes, theme_scores) = predicted.remove(&i).unzip();
+            OofPrediction {
+                repeat: s.repeat,
+                fold: s.fold,
+                index: i,
+                p_overturned: p,
+                predicted: model.decide(p),
+                themes,
+                theme_scores,
+            }
+        })
+        .collect()
+}
+
+/// The pooled metrics and the quintiles of the out-of-fold scores. Each repeat's scores score
+/// every item once: pooled per repeat (a curve of the plots), then the mean over repeats; the
+/// quintiles take every repeat's scores at once.
+fn pooled_over_repeats(
+    oof: &[OofPrediction],
+    decisions: &[Decision],
+    repeats: usize,
+) -> (PooledMetrics, Vec<Bin>) {
+    let of_repeat = |rep: Option<usize>| -> (Vec<bool>, Vec<f64>) {
+        oof.iter()
+            .filter(|o| rep.is_none_or(|r| o.repeat == r))
+            .map(|o| (decisions[o.index].is_overturned(), o.p_overturned))
+            .unzip()
+    };
+    let per_repeat: Vec<PooledMetrics> = (0..repeats)
+        .map(|r| {
+            let (y, p) = of_repeat(Some(r));
+            pooled(&y, &p).0
+        })
+        .collect();
+    let (all_y, all_p) = of_repeat(None);
+    (mean(&per_repeat), pooled(&all_y, &all_p).1)
+}
+
+/// The outcome metrics' mean and sd over the folds, and the masked view's mean where every fold
+/// has it.
+fn outcome_summary(
+    folds: &[FoldResult],
+) -> (OutcomeMetrics, OutcomeMetrics, Option<OutcomeMetrics>) {
+    let outcome: Vec<OutcomeMetrics> = folds
+        .iter()
+        .map(|f| OutcomeMetrics::of(&f.outcome))
+        .collect();
+    let (mean, sd) = mean_sd(&outcome);
+    let masked: Option<Vec<OutcomeMetrics>> = folds
+        .iter()
+        .map(|f| f.outcome_masked.as_ref().map(OutcomeMetrics::of))
+        .collect();
+    (mean, sd, masked.map(|m| mean_sd(&m).0))
+}
+
+/// The themes' micro- and macro-F1 mean and sd over the folds that have themes, and each theme's
+/// summary; all None where none has.
+fn theme_summary(
+    folds: &[FoldResult],
+    theme_ids: &[String],
+    repeats: usize,
+) -> (
+    Option<MultiLabelF1>,
+    Option<MultiLabelF1>,
+    Option<BTreeMap<String, ThemeSummary>>,
+) {
+    let with_themes: Vec<&ThemeMetrics> = folds.iter().filter_map(|f| f.themes.as_ref()).collect();
+    if with_themes.is_empty() {
+        return (None, None, None);
+    }
+    let f1: Vec<MultiLabelF1> = with_themes.iter().map(|t| MultiLabelF1::of(t)).collect();
+    let (mean, sd) = mean_sd(&f1);
+    let per = theme_ids
+        .iter()
+        .map(|id| (id.clone(), ThemeSummary::of(id, &with_themes, repeats)))
+        .collect();
+    (Some(mean), Some(sd), Some(per))
 }
 
 #[cfg(test)]

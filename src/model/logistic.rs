@@ -279,96 +279,140 @@ fn lbfgs(
     tolerance: f64,
     max_iterations: u64,
 ) -> (Vec<f64>, SolveReport) {
-    const M: usize = 10;
     let mut x = vec![0.0; dim];
     let mut g = vec![0.0; dim];
     let mut f = problem.eval(&x, &mut g);
-    let mut evaluations = 1;
-    let (mut s_hist, mut y_hist, mut rho): (Vec<Vec<f64>>, Vec<Vec<f64>>, Vec<f64>) =
-        (Vec::new(), Vec::new(), Vec::new());
+    let mut search = LineSearch {
+        problem,
+        x_new: vec![0.0; dim],
+        g_new: vec![0.0; dim],
+        evaluations: 1,
+    };
+    let mut history = History::default();
     let mut d = vec![0.0; dim];
-    let (mut x_new, mut g_new) = (vec![0.0; dim], vec![0.0; dim]);
-    let mut alpha = [0.0; M];
     let mut iterations = 0;
     while iterations < max_iterations && max_abs(&g) > tolerance {
-        // Two-loop recursion: d = -H g.
-        d.copy_from_slice(&g);
-        for i in (0..s_hist.len()).rev() {
-            alpha[i] = rho[i] * dot(&s_hist[i], &d);
-            d.iter_mut()
-                .zip(&y_hist[i])
-                .for_each(|(v, y)| *v -= alpha[i] * y);
-        }
-        let gamma = match (s_hist.last(), y_hist.last()) {
-            (Some(s), Some(y)) => dot(s, y) / dot(y, y),
-            // First step: a unit step in the gradient's direction, scaled to length 1.
-            _ => 1.0 / dot(&g, &g).sqrt().max(f64::MIN_POSITIVE),
-        };
-        d.iter_mut().for_each(|v| *v *= gamma);
-        for i in 0..s_hist.len() {
-            let beta = rho[i] * dot(&y_hist[i], &d);
-            d.iter_mut()
-                .zip(&s_hist[i])
-                .for_each(|(v, s)| *v += s * (alpha[i] - beta));
-        }
-        d.iter_mut().for_each(|v| *v = -*v);
+        history.direction(&g, &mut d);
         let mut slope = dot(&g, &d);
         if slope >= 0.0 {
             // Rounding has spoiled the curvature pairs: restart from steepest descent.
-            s_hist.clear();
-            y_hist.clear();
-            rho.clear();
+            history.clear();
             d.iter_mut().zip(&g).for_each(|(v, gi)| *v = -gi);
             slope = -dot(&g, &g);
         }
-        let mut step = 1.0;
-        let f_new = loop {
-            x_new
-                .iter_mut()
-                .zip(&x)
-                .zip(&d)
-                .for_each(|((n, xi), di)| *n = xi + step * di);
-            let f_try = problem.eval(&x_new, &mut g_new);
-            evaluations += 1;
-            if f_try <= f + 1e-4 * step * slope || step < 1e-12 {
-                break f_try;
-            }
-            // Minimum of the quadratic through f, the slope and f_try, kept within [0.1, 0.5] of
-            // the step.
-            let q = -slope * step * step / (2.0 * (f_try - f - slope * step));
-            step = q.clamp(0.1 * step, 0.5 * step);
-        };
+        let f_new = search.step(&x, &d, f, slope);
         iterations += 1;
-        let s: Vec<f64> = x_new.iter().zip(&x).map(|(a, b)| a - b).collect();
-        let y: Vec<f64> = g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
-        let sy = dot(&s, &y);
-        std::mem::swap(&mut x, &mut x_new);
-        std::mem::swap(&mut g, &mut g_new);
+        let s: Vec<f64> = search.x_new.iter().zip(&x).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = search.g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
+        std::mem::swap(&mut x, &mut search.x_new);
+        std::mem::swap(&mut g, &mut search.g_new);
         let stalled = (f - f_new).abs() <= 1e-15 * f.abs().max(1.0);
         f = f_new;
-        if sy > 1e-12 * dot(&y, &y).max(f64::MIN_POSITIVE) {
-            if s_hist.len() == M {
-                s_hist.remove(0);
-                y_hist.remove(0);
-                rho.remove(0);
-            }
-            rho.push(1.0 / sy);
-            s_hist.push(s);
-            y_hist.push(y);
-        }
+        history.push(s, y);
         if stalled {
             break;
         }
     }
     let converged = max_abs(&g) <= tolerance;
-    (
-        x,
-        SolveReport {
-            iterations,
-            evaluations,
-            converged,
-        },
-    )
+    let report = SolveReport {
+        iterations,
+        evaluations: search.evaluations,
+        converged,
+    };
+    (x, report)
+}
+
+/// The curvature pairs L-BFGS keeps: the last [`History::M`] steps `s`, gradient changes `y`, and
+/// 1 / s'y.
+#[derive(Default)]
+struct History {
+    s: Vec<Vec<f64>>,
+    y: Vec<Vec<f64>>,
+    rho: Vec<f64>,
+}
+
+impl History {
+    const M: usize = 10;
+
+    /// The search direction -H g, by the two-loop recursion, into `d`.
+    fn direction(&self, g: &[f64], d: &mut [f64]) {
+        let mut alpha = [0.0; Self::M];
+        d.copy_from_slice(g);
+        for i in (0..self.s.len()).rev() {
+            alpha[i] = self.rho[i] * dot(&self.s[i], d);
+            d.iter_mut()
+                .zip(&self.y[i])
+                .for_each(|(v, y)| *v -= alpha[i] * y);
+        }
+        let gamma = match (self.s.last(), self.y.last()) {
+            (Some(s), Some(y)) => dot(s, y) / dot(y, y),
+            // First step: a unit step in the gradient's direction, scaled to length 1.
+            _ => 1.0 / dot(g, g).sqrt().max(f64::MIN_POSITIVE),
+        };
+        d.iter_mut().for_each(|v| *v *= gamma);
+        for (i, (s, y)) in self.s.iter().zip(&self.y).enumerate() {
+            let beta = self.rho[i] * dot(y, d);
+            d.iter_mut()
+                .zip(s)
+                .for_each(|(v, s)| *v += s * (alpha[i] - beta));
+        }
+        d.iter_mut().for_each(|v| *v = -*v);
+    }
+
+    /// Keeps the pair of the last step, dropping the oldest past [`History::M`]; a pair without
+    /// positive curvature (rounding) is left out, so the implied H stays positive definite.
+    fn push(&mut self, s: Vec<f64>, y: Vec<f64>) {
+        let sy = dot(&s, &y);
+        if sy > 1e-12 * dot(&y, &y).max(f64::MIN_POSITIVE) {
+            if self.s.len() == Self::M {
+                self.s.remove(0);
+                self.y.remove(0);
+                self.rho.remove(0);
+            }
+            self.rho.push(1.0 / sy);
+            self.s.push(s);
+            self.y.push(y);
+        }
+    }
+
+    fn clear(&mut self) {
+        self.s.clear();
+        self.y.clear();
+        self.rho.clear();
+    }
+}
+
+/// The backtracking line search, with its buffers for the point tried and its gradient.
+struct LineSearch<'a> {
+    problem: &'a Problem<'a>,
+    x_new: Vec<f64>,
+    g_new: Vec<f64>,
+    /// Cost-and-gradient passes so far.
+    evaluations: u64,
+}
+
+impl LineSearch<'_> {
+    /// Steps from `x` (cost `f`) along `d` (`slope` = g'd < 0) until the Armijo condition holds;
+    /// leaves the point in `x_new`, its gradient in `g_new`, and returns its cost.
+    fn step(&mut self, x: &[f64], d: &[f64], f: f64, slope: f64) -> f64 {
+        let mut step = 1.0;
+        loop {
+            self.x_new
+                .iter_mut()
+                .zip(x)
+                .zip(d)
+                .for_each(|((n, xi), di)| *n = xi + step * di);
+            let f_try = self.problem.eval(&self.x_new, &mut self.g_new);
+            self.evaluations += 1;
+            if f_try <= f + 1e-4 * step * slope || step < 1e-12 {
+                return f_try;
+            }
+            // Minimum of the quadratic through f, the slope and f_try, kept within [0.1, 0.5] of
+            // the step.
+            let q = -slope * step * step / (2.0 * (f_try - f - slope * step));
+            step = q.clamp(0.1 * step, 0.5 * step);
+        }
+    }
 }
 
 impl LogisticValidParams {

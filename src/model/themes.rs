@@ -222,6 +222,144 @@ fn own_cue_scales(tfidf: &TfIdf, id: &str, scale: f64) -> Vec<f64> {
         .collect()
 }
 
+/// The themes that can be fitted, with their labels, and those that cannot.
+struct Trainable {
+    ids: Vec<String>,
+    /// `labels[t][k]`: whether item k has theme `ids[t]`.
+    labels: Vec<Vec<bool>>,
+    untrained: Vec<UntrainedTheme>,
+}
+
+/// Splits `theme_ids` into the themes the items' gold (`themes`) holds enough positive and negative
+/// examples of to fit, and the others; an error when none can be fitted.
+fn trainable(theme_ids: &[String], themes: &[Vec<String>], items: usize) -> Result<Trainable> {
+    let mut untrained = Vec::new();
+    let (mut ids, mut labels): (Vec<String>, Vec<Vec<bool>>) = (Vec::new(), Vec::new());
+    for id in theme_ids {
+        let y: Vec<bool> = themes.iter().map(|t| t.contains(id)).collect();
+        let positives = y.iter().filter(|&&b| b).count();
+        if positives < MIN_ITEMS_PER_CLASS || y.len() - positives < MIN_ITEMS_PER_CLASS {
+            untrained.push(UntrainedTheme {
+                id: id.clone(),
+                positives,
+                items: y.len(),
+            });
+        } else {
+            ids.push(id.clone());
+            labels.push(y);
+        }
+    }
+    if ids.is_empty() {
+        return Err(no_trainable_theme(&untrained, items));
+    }
+    Ok(Trainable {
+        ids,
+        labels,
+        untrained,
+    })
+}
+
+fn no_trainable_theme(untrained: &[UntrainedTheme], items: usize) -> Error {
+    let positives = if untrained.is_empty() {
+        "the gold file names no theme".to_string()
+    } else {
+        let counts: Vec<String> = untrained
+            .iter()
+            .map(|u| format!("{} {}", u.id, u.positives))
+            .collect();
+        counts.join(", ")
+    };
+    Error::Data {
+        context: "themes".into(),
+        message: format!(
+            "no theme has at least {MIN_ITEMS_PER_CLASS} positive and {MIN_ITEMS_PER_CLASS} \
+             negative items among the {items} training items (positives: {positives})"
+        ),
+    }
+}
+
+/// The training items of the fittable themes: the documents `rows` of `counts`, and
+/// `labels[t][k]` whether `rows[k]` has theme `ids[t]`.
+struct TrainingRows<'a> {
+    params: &'a ThemeValidParams,
+    counts: &'a TermCounts,
+    rows: &'a [usize],
+    ids: &'a [String],
+    labels: &'a [Vec<bool>],
+}
+
+impl TrainingRows<'_> {
+    /// Each theme's threshold: the F1-best cut of its out-of-fold probabilities from inner grouped
+    /// folds of the training items, shrunk towards 0.5.
+    fn thresholds(&self, groups: &[String], seed: u64) -> Result<Vec<f64>> {
+        let oof = self.out_of_fold(groups, seed)?;
+        let thresholds = self
+            .labels
+            .iter()
+            .zip(&oof)
+            .map(|(y, p)| {
+                let (y, p): (Vec<bool>, Vec<f64>) = y
+                    .iter()
+                    .zip(p)
+                    .filter(|(_, p)| p.is_finite())
+                    .map(|(a, b)| (*a, *b))
+                    .unzip();
+                if y.iter().any(|&b| b) {
+                    shrink_threshold(
+                        best_f1_threshold(&y, &p).clamp(0.05, 0.95),
+                        self.params.threshold_shrink,
+                    )
+                } else {
+                    0.5
+                }
+            })
+            .collect();
+        Ok(thresholds)
+    }
+
+    /// Every theme's out-of-fold probabilities (`[t][k]` for `rows[k]`), from inner grouped folds;
+    /// NaN where a fold could not fit the theme.
+    fn out_of_fold(&self, groups: &[String], seed: u64) -> Result<Vec<Vec<f64>>> {
+        let any: Vec<bool> = self.labels.first().cloned().unwrap_or_default();
+        let splits = stratified_group_kfold(groups, &any, self.params.threshold_folds, 1, seed)?;
+        let mut oof = vec![vec![f64::NAN; self.rows.len()]; self.ids.len()];
+        for s in &splits {
+            let train_rows: Vec<usize> = s.train.iter().map(|&k| self.rows[k]).collect();
+            let test_rows: Vec<usize> = s.test.iter().map(|&k| self.rows[k]).collect();
+            let train_labels: Vec<Vec<bool>> = self
+                .labels
+                .iter()
+                .map(|y| s.train.iter().map(|&k| y[k]).collect())
+                .collect();
+            // A theme absent from an inner training split keeps the default threshold.
+            let ok: Vec<usize> = (0..self.ids.len())
+                .filter(|&t| {
+                    train_labels[t].iter().any(|&b| b) && train_labels[t].iter().any(|&b| !b)
+                })
+                .collect();
+            let ok_ids: Vec<&str> = ok.iter().map(|&t| self.ids[t].as_str()).collect();
+            let fitted = fit_all(
+                self.params,
+                self.counts,
+                &train_rows,
+                &ok_ids,
+                &ok.iter()
+                    .map(|&t| train_labels[t].clone())
+                    .collect::<Vec<_>>(),
+            )?;
+            let x = fitted
+                .tfidf
+                .transform_counts(self.counts, &test_rows, &fitted.cols);
+            for (m, &t) in fitted.models.iter().zip(&ok) {
+                for (p, &k) in m.predict_proba(&x).into_iter().zip(&s.test) {
+                    oof[t][k] = p;
+                }
+            }
+        }
+        Ok(oof)
+    }
+}
+
 impl ThemeModels {
     /// Fits one model per theme id; `themes[i]` are item i's gold themes, `groups[i]` its letter
     /// (for the inner threshold folds). A theme with fewer than [`MIN_ITEMS_PER_CLASS`] positive or
@@ -258,104 +396,25 @@ impl ThemeModels {
         theme_ids: &[String],
         seed: u64,
     ) -> Result<ThemeModels> {
-        let mut untrained = Vec::new();
-        let (mut ids, mut labels): (Vec<String>, Vec<Vec<bool>>) = (Vec::new(), Vec::new());
-        for id in theme_ids {
-            let y: Vec<bool> = themes.iter().map(|t| t.contains(id)).collect();
-            let positives = y.iter().filter(|&&b| b).count();
-            if positives < MIN_ITEMS_PER_CLASS || y.len() - positives < MIN_ITEMS_PER_CLASS {
-                untrained.push(UntrainedTheme {
-                    id: id.clone(),
-                    positives,
-                    items: y.len(),
-                });
-            } else {
-                ids.push(id.clone());
-                labels.push(y);
-            }
-        }
-        if ids.is_empty() {
-            let counts: Vec<String> = untrained
-                .iter()
-                .map(|u| format!("{} {}", u.id, u.positives))
-                .collect();
-            return Err(Error::Data {
-                context: "themes".into(),
-                message: format!(
-                    "no theme has at least {MIN_ITEMS_PER_CLASS} positive and {MIN_ITEMS_PER_CLASS} negative items among the {} training items (positives: {})",
-                    rows.len(),
-                    if counts.is_empty() { "the gold file names no theme".into() } else { counts.join(", ") }
-                ),
-            });
-        }
-        let theme_ids = &ids[..];
-        // Thresholds: out-of-fold probabilities from inner grouped folds of the training items.
-        let any: Vec<bool> = labels.first().cloned().unwrap_or_default();
-        let splits = stratified_group_kfold(groups, &any, params.threshold_folds, 1, seed)?;
-        let mut oof = vec![vec![f64::NAN; rows.len()]; theme_ids.len()];
-        for s in &splits {
-            let train_rows: Vec<usize> = s.train.iter().map(|&k| rows[k]).collect();
-            let test_rows: Vec<usize> = s.test.iter().map(|&k| rows[k]).collect();
-            let train_labels: Vec<Vec<bool>> = labels
-                .iter()
-                .map(|y| s.train.iter().map(|&k| y[k]).collect())
-                .collect();
-            // A theme absent from an inner training split keeps the default threshold.
-            let ok: Vec<usize> = (0..theme_ids.len())
-                .filter(|&t| {
-                    train_labels[t].iter().any(|&b| b) && train_labels[t].iter().any(|&b| !b)
-                })
-                .collect();
-            let ok_ids: Vec<&str> = ok.iter().map(|&t| theme_ids[t].as_str()).collect();
-            let fitted = fit_all(
-                params,
-                counts,
-                &train_rows,
-                &ok_ids,
-                &ok.iter()
-                    .map(|&t| train_labels[t].clone())
-                    .collect::<Vec<_>>(),
-            )?;
-            let x = fitted
-                .tfidf
-                .transform_counts(counts, &test_rows, &fitted.cols);
-            for (m, &t) in fitted.models.iter().zip(&ok) {
-                for (p, &k) in m.predict_proba(&x).into_iter().zip(&s.test) {
-                    oof[t][k] = p;
-                }
-            }
-        }
-        let thresholds: Vec<f64> = labels
-            .iter()
-            .zip(&oof)
-            .map(|(y, p)| {
-                let (y, p): (Vec<bool>, Vec<f64>) = y
-                    .iter()
-                    .zip(p)
-                    .filter(|(_, p)| p.is_finite())
-                    .map(|(a, b)| (*a, *b))
-                    .unzip();
-                if y.iter().any(|&b| b) {
-                    shrink_threshold(
-                        best_f1_threshold(&y, &p).clamp(0.05, 0.95),
-                        params.threshold_shrink,
-                    )
-                } else {
-                    0.5
-                }
-            })
-            .collect();
-        let fitted = fit_all(
+        let Trainable {
+            ids,
+            labels,
+            untrained,
+        } = trainable(theme_ids, themes, rows.len())?;
+        let data = TrainingRows {
             params,
             counts,
             rows,
-            &theme_ids.iter().map(String::as_str).collect::<Vec<_>>(),
-            &labels,
-        )?;
+            ids: &ids,
+            labels: &labels,
+        };
+        let thresholds = data.thresholds(groups, seed)?;
+        let all: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let fitted = fit_all(params, counts, rows, &all, &labels)?;
         Ok(ThemeModels {
             features: params.features.clone(),
             tfidf: fitted.tfidf,
-            themes: theme_ids
+            themes: ids
                 .iter()
                 .zip(fitted.models)
                 .zip(thresholds)
@@ -365,10 +424,7 @@ impl ThemeModels {
                     threshold,
                 })
                 .collect(),
-            overturned_theme: params
-                .overturned_theme
-                .clone()
-                .filter(|t| theme_ids.contains(t)),
+            overturned_theme: params.overturned_theme.clone().filter(|t| ids.contains(t)),
             untrained,
         })
     }

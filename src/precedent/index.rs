@@ -598,10 +598,19 @@ impl PrecedentIndex {
         exclude_case: Option<&str>,
         search: &Search,
     ) -> Vec<Neighbour<'_>> {
-        let n = self.len();
-        if k == 0 || n == 0 || q.is_empty() {
+        if k == 0 || self.is_empty() || q.is_empty() {
             return Vec::new();
         }
+        let scores = self.approximate_scores(q, search);
+        let wanted = k.saturating_mul(search.rerank);
+        let top = self.candidates(scores, wanted, category, exclude_case, search);
+        self.rerank(q, top, k, category, search)
+    }
+
+    /// Every row's dot product with the query's heaviest terms, as far as the search's budget of
+    /// postings goes (term at a time).
+    fn approximate_scores(&self, q: &[(u32, f32)], search: &Search) -> Vec<f32> {
+        let n = self.len();
         // Heaviest terms first; equal weights in column order.
         let mut order: Vec<(u32, f32)> = q.to_vec();
         order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -622,38 +631,66 @@ impl PrecedentIndex {
                 acc[r as usize] += w * v;
             }
         }
-        let boost = |r: usize| match category {
+        acc
+    }
+
+    /// What row `r` gains for being of the query's `category`.
+    fn boost(&self, r: usize, category: Option<Category>, search: &Search) -> f32 {
+        match category {
             Some(c) if self.categories[r] == c => search.category_boost,
             _ => 0.0,
-        };
+        }
+    }
+
+    /// The `k` best rows by their approximate `scores` and boost: rows that share a term with the
+    /// query, of its category where the search takes only that, and not of the letter
+    /// `exclude_case`.
+    fn candidates(
+        &self,
+        scores: Vec<f32>,
+        k: usize,
+        category: Option<Category>,
+        exclude_case: Option<&str>,
+        search: &Search,
+    ) -> TopK {
         let only = category.filter(|_| search.category_only);
         let excluded_letter =
             |r: usize| exclude_case.is_some_and(|c| self.precedents[r].case_number == c);
-        let mut top = TopK::new(k.saturating_mul(search.rerank));
-        for (r, &s) in acc.iter().enumerate() {
+        let mut top = TopK::new(k);
+        for (r, &s) in scores.iter().enumerate() {
             // No shared term, no neighbour: the boost alone ranks nothing.
             if s <= 0.0 || only.is_some_and(|c| self.categories[r] != c) {
                 continue;
             }
             let c = Candidate {
-                score: s + boost(r),
+                score: s + self.boost(r, category, search),
                 row: r as u32,
             };
             if top.admits(&c) && !excluded_letter(r) {
                 top.push(c);
             }
         }
-        drop(acc);
-        // The candidates scored exactly, then ranked again.
+        top
+    }
+
+    /// The candidates scored exactly and ranked again: the `k` best, best first.
+    fn rerank(
+        &self,
+        q: &[(u32, f32)],
+        candidates: TopK,
+        k: usize,
+        category: Option<Category>,
+        search: &Search,
+    ) -> Vec<Neighbour<'_>> {
         let mut exact = TopK::new(k);
         let mut similarity = Vec::new();
-        for c in top.into_sorted() {
+        for c in candidates.into_sorted() {
             let r = c.row as usize;
             let (cols, vals) = self.rows.row(r);
             let s = dot(q, cols, vals).min(1.0);
             similarity.push((r, s));
             exact.push(Candidate {
-                score: s + boost(r),
+                score: s + self.boost(r, category, search),
                 row: c.row,
             });
         }

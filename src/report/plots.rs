@@ -7,6 +7,8 @@
 
 use crate::error::{Error, Result};
 use crate::metrics::{self, average_precision, brier, pr_curve, roc_auc, roc_curve};
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::RangedCoordi32;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -462,12 +464,24 @@ where
             .iter()
             .flat_map(|r| r.y.iter().copied().zip(r.predicted.iter().copied())),
     );
+    let area = caption(area, "Confusion matrix", &confusion_subtitle(d))?;
+    let mut chart = matrix_chart(&area)?;
+    for (actual, row) in m.iter().enumerate() {
+        let in_row: usize = row.iter().sum();
+        for (pred, &n) in row.iter().enumerate() {
+            matrix_cell(&mut chart, actual, pred, n, in_row)?;
+        }
+    }
+    Ok(())
+}
+
+fn confusion_subtitle(d: &PlotData) -> String {
     let threshold = d
         .threshold
         .map_or("each fold's threshold".to_string(), |t| {
             format!("threshold {t:.2}")
         });
-    let sub = format!(
+    format!(
         "{} ({threshold}{})",
         d.subtitle,
         if d.runs.len() > 1 {
@@ -475,9 +489,24 @@ where
         } else {
             String::new()
         }
-    );
-    let area = caption(area, "Confusion matrix", &sub)?;
-    let mut chart = ChartBuilder::on(&area)
+    )
+}
+
+/// Two classes on each axis, a segment each.
+type MatrixChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<SegmentedCoord<RangedCoordi32>, SegmentedCoord<RangedCoordi32>>,
+>;
+
+/// The confusion matrix's axes: predicted across, actual down.
+fn matrix_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+) -> DrawResult<MatrixChart<'a, DB>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(area)
         .margin(20)
         .x_label_area_size(50)
         .y_label_area_size(110)
@@ -505,38 +534,47 @@ where
             _ => String::new(),
         })
         .draw()?;
-    for (actual, row) in m.iter().enumerate() {
-        let in_row: usize = row.iter().sum();
-        for (pred, &n) in row.iter().enumerate() {
-            // Shaded by the share of the actual class: each row reads as that class's recall.
-            let share = n as f64 / in_row.max(1) as f64;
-            let shade = 1.0 - 0.75 * share;
-            let fill = RGBColor(
-                (255.0 * shade) as u8,
-                (255.0 * shade + 30.0 * (1.0 - shade)) as u8,
-                255,
-            );
-            let (a, p) = (1 - actual as i32, pred as i32);
-            chart.draw_series([Rectangle::new(
-                [
-                    (SegmentValue::Exact(p), SegmentValue::Exact(a)),
-                    (SegmentValue::Exact(p + 1), SegmentValue::Exact(a + 1)),
-                ],
-                fill.filled(),
-            )])?;
-            let text_color = if shade < 0.5 { WHITE } else { BLACK };
-            chart.draw_series([Text::new(
-                format!("{n} ({:.1}% of row)", 100.0 * share),
-                (SegmentValue::CenterOf(p), SegmentValue::CenterOf(a)),
-                ("sans-serif", 22).into_font().color(&text_color).pos(
-                    plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Center,
-                        plotters::style::text_anchor::VPos::Center,
-                    ),
-                ),
-            )])?;
-        }
-    }
+    Ok(chart)
+}
+
+/// The cell of `n` items of class `actual` predicted `pred`, of `in_row` items of that class.
+fn matrix_cell<DB: DrawingBackend>(
+    chart: &mut MatrixChart<'_, DB>,
+    actual: usize,
+    pred: usize,
+    n: usize,
+    in_row: usize,
+) -> DrawResult<()>
+where
+    DB::ErrorType: 'static,
+{
+    // Shaded by the share of the actual class: each row reads as that class's recall.
+    let share = n as f64 / in_row.max(1) as f64;
+    let shade = 1.0 - 0.75 * share;
+    let fill = RGBColor(
+        (255.0 * shade) as u8,
+        (255.0 * shade + 30.0 * (1.0 - shade)) as u8,
+        255,
+    );
+    let (a, p) = (1 - actual as i32, pred as i32);
+    chart.draw_series([Rectangle::new(
+        [
+            (SegmentValue::Exact(p), SegmentValue::Exact(a)),
+            (SegmentValue::Exact(p + 1), SegmentValue::Exact(a + 1)),
+        ],
+        fill.filled(),
+    )])?;
+    let text_color = if shade < 0.5 { WHITE } else { BLACK };
+    chart.draw_series([Text::new(
+        format!("{n} ({:.1}% of row)", 100.0 * share),
+        (SegmentValue::CenterOf(p), SegmentValue::CenterOf(a)),
+        ("sans-serif", 22).into_font().color(&text_color).pos(
+            plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Center,
+                plotters::style::text_anchor::VPos::Center,
+            ),
+        ),
+    )])?;
     Ok(())
 }
 
