@@ -714,13 +714,9 @@ impl PrecedentIndex {
     }
 }
 
-/// The columns of the title's terms in a sorted vocabulary.
+/// The columns of the title's terms (one run: the vocabulary is sorted).
 fn title_cols(tfidf: &TfIdf) -> Range<u32> {
-    let v = tfidf.vocabulary();
-    let code = Field::Title.code();
-    let lo = v.partition_point(|t| t.as_str() < code);
-    let hi = lo + v[lo..].partition_point(|t| t.starts_with(code));
-    lo as u32..hi as u32
+    tfidf.namespace_cols(crate::features::Namespace::Field(Field::Title))
 }
 
 /// One TF-IDF row (columns ascending) as the index stores it, into `out`: the title's terms and
