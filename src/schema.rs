@@ -12,26 +12,18 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// not written inside a value (it becomes "/"), so splitting a cell on this gives the list back.
 pub const CSV_LIST_SEPARATOR: &str = " | ";
 
-/// Writes `value` as one JSON line whose first field is `"schema_version"`. A value that is not a
-/// JSON object is written as it is.
+/// Writes `value` (which must serialize as an object) as one JSON line whose first field is
+/// `"schema_version"`.
 pub fn write_json_line<T: Serialize + ?Sized>(
     out: &mut (impl Write + ?Sized),
     value: &T,
 ) -> std::io::Result<()> {
-    let bytes = serde_json::to_vec(value)?;
-    match bytes.as_slice() {
-        [b'{', b'}'] => write!(out, "{{\"schema_version\":{SCHEMA_VERSION}}}")?,
-        [b'{', rest @ ..] => {
-            write!(out, "{{\"schema_version\":{SCHEMA_VERSION},")?;
-            out.write_all(rest)?;
-        }
-        _ => out.write_all(&bytes)?,
-    }
+    serde_json::to_writer(&mut *out, &Versioned::new(value))?;
     out.write_all(b"\n")
 }
 
-/// `value` with `"schema_version"` first, for answers serialized by someone else (a web
-/// framework's JSON body). `value` must serialize as an object.
+/// `value` with `"schema_version"` first: a JSON line's, or a web answer's. `value` must
+/// serialize as an object.
 #[derive(Debug, Clone, Serialize)]
 pub struct Versioned<T> {
     schema_version: u32,
@@ -87,7 +79,11 @@ mod tests {
             "{\"schema_version\":1,\"item\":2}\n"
         );
         assert_eq!(line(&serde_json::json!({})), "{\"schema_version\":1}\n");
-        assert_eq!(line(&[1, 2]), "[1,2]\n");
+        let mut out = Vec::new();
+        assert!(
+            write_json_line(&mut out, &[1, 2]).is_err(),
+            "a list is no object"
+        );
         let v: serde_json::Value = serde_json::from_str(&line(&Row { item: 2 })).unwrap();
         assert_eq!(v["schema_version"], SCHEMA_VERSION);
         let wrapped = serde_json::to_string(&Versioned::new(Row { item: 3 })).unwrap();
