@@ -176,7 +176,7 @@ fn main() {
     let picks: Vec<usize> = (0..n_queries)
         .map(|q| q * n / n_queries.max(1) % n)
         .collect();
-    let search = big.params().search;
+    let search = big.params().search();
     let mut ms = Vec::with_capacity(picks.len());
     let mut answers = Vec::with_capacity(picks.len());
     for &i in &picks {

@@ -19,7 +19,11 @@ fn main() {
     println!("|---|---|---:|---:|---:|");
     for view in [View::Rationale, View::RationaleMasked, View::Case] {
         for negation in [false, true] {
-            let mut features = OutcomeParams::new(view).check().expect("params").features;
+            let mut features = OutcomeParams::new(view)
+                .check()
+                .expect("params")
+                .features()
+                .clone();
             if !negation {
                 features.analyzer.negation = None;
             }

@@ -72,8 +72,72 @@ pub enum Error {
         at: String,
         message: String,
     },
-    #[error("{context}: {message}")]
-    Data { context: String, message: String },
+    /// A fit given nothing to learn from: `stage` names the fit (TF-IDF, precedent index, plots).
+    #[error("{stage}: no {what}")]
+    NothingToFit {
+        stage: &'static str,
+        what: &'static str,
+    },
+    /// Every term of the training documents fell outside the document-frequency bounds.
+    #[error("TF-IDF fit: no terms remain after pruning (min_df {min_df}, max_df {max_df}, {documents} documents)")]
+    NoTermsLeft {
+        min_df: String,
+        max_df: String,
+        documents: usize,
+    },
+    /// A binary model needs both classes among its training rows.
+    #[error("logistic fit: both classes are needed, got {positives} positive of {rows}")]
+    OneClass { positives: usize, rows: usize },
+    /// Feature values that are NaN or infinite.
+    #[error("{stage}: features contain NaN or infinity")]
+    NotFinite { stage: &'static str },
+    /// No rationale theme has enough items of both kinds to train on.
+    #[error("themes: no theme has at least {min} positive and {min} negative items among the {items} training items (positives: {positives})")]
+    NoTrainableTheme {
+        min: usize,
+        items: usize,
+        positives: String,
+    },
+    /// Too few bootstrap resamples held both decisions to give an interval.
+    #[error("bootstrap: only {kept} of {replicates} resamples of the training letters hold both decisions")]
+    DegenerateBootstrap { kept: usize, replicates: usize },
+    /// Grouped cross-validation needs as many letters as folds.
+    #[error(
+        "cross-validation: {folds} folds need at least {folds} letters, the data has {letters}"
+    )]
+    TooFewLetters { folds: usize, letters: usize },
+    /// Grouped cross-validation needs each decision in two letters, so every training side has it.
+    #[error("cross-validation: needs {decision} items in at least 2 letters, so that every training side has one; the data has {items} in {letters}")]
+    DecisionInOneLetter {
+        decision: &'static str,
+        items: usize,
+        letters: usize,
+    },
+    /// A model given for a job that needs another view (the forecast needs the case view).
+    #[error("{model}: reads the {view} view; {purpose} needs a {needed}-view model")]
+    WrongView {
+        model: String,
+        view: &'static str,
+        needed: &'static str,
+        purpose: &'static str,
+    },
+    /// Text that names none of its kind's values (a decision, a category, a sort order, a key).
+    #[error("unknown {what} {value:?} (expected {expected})")]
+    UnknownName {
+        what: &'static str,
+        value: String,
+        expected: String,
+    },
+    /// Text that does not read as its kind (a date, a date range).
+    #[error("invalid {what} {value:?} ({reason})")]
+    InvalidValue {
+        what: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// A saved precedent index whose rows do not hold together (`row` when one row is at fault).
+    #[error("precedent index: {}{what}", row.map(|r| format!("row {r}: ")).unwrap_or_default())]
+    BadIndex { row: Option<usize>, what: String },
     /// Two inputs that go together (margins and labels, groups and labels) differ in length.
     #[error("{what}: {found} values where {expected} were expected")]
     Mismatch {

@@ -30,14 +30,16 @@ impl fmt::Display for Decision {
 }
 
 impl FromStr for Decision {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "upheld" => Ok(Decision::Upheld),
             "overturned" => Ok(Decision::Overturned),
-            other => Err(format!(
-                "unknown decision {other:?} (expected Upheld or Overturned)"
-            )),
+            other => Err(crate::Error::UnknownName {
+                what: "decision",
+                value: other.into(),
+                expected: "Upheld or Overturned".into(),
+            }),
         }
     }
 }
@@ -122,9 +124,13 @@ impl fmt::Display for Date {
 }
 
 impl FromStr for Date {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("invalid date {s:?} (expected YYYY-MM-DD)");
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        let bad = || crate::Error::InvalidValue {
+            what: "date",
+            value: s.into(),
+            reason: "expected YYYY-MM-DD".into(),
+        };
         let mut p = s.split('-');
         let (y, m, d) = (
             p.next().ok_or_else(bad)?,

@@ -1,17 +1,43 @@
 //! linfa's hyperparameter pattern, written once: an unchecked builder `XParams(XValidParams)` with
-//! one setter per field, `check()` through `ParamGuard` (the crate's `Error`), and
-//! `From<XValidParams>` back to the builder.
+//! one setter per field, `check()` through `ParamGuard` (the crate's `Error`), `From<XValidParams>`
+//! back to the builder, and accessors on the checked type, whose fields are private.
 
-/// `checked_params!(XParams => XValidParams, validate_fn; field: Type, ...)`: the setters of the
-/// listed fields, `From<XValidParams>`, and `ParamGuard` with `validate_fn(&XValidParams) ->
-/// Result<()>` as the check.
+/// `checked_params!(XParams => XValidParams, validate_fn; a: A, b: B; ref c: C, d: D)`: setters
+/// for every listed field, getters returning `a` and `b` by value and `c` and `d` by reference,
+/// `From<XValidParams>`, and `ParamGuard` with `validate_fn(&XValidParams) -> Result<()>` as the
+/// check.
+///
+/// The checked type derives serde with `#[serde(remote = "Self")]`; the impls here wrap that
+/// derive and run the same check on deserialisation, so a settings file or a model file cannot
+/// make an unchecked value, and a type holding another's checked params need not check them again.
 macro_rules! checked_params {
-    ($params:ident => $valid:ident, $validate:path; $($field:ident: $ty:ty),* $(,)?) => {
+    ($params:ident => $valid:ident, $validate:path;
+     $($field:ident: $ty:ty),* $(,)?;
+     ref $($rfield:ident: $rty:ty),* $(,)?) => {
         impl $params {
             $(
                 pub fn $field(mut self, v: $ty) -> Self {
                     self.0.$field = v;
                     self
+                }
+            )*
+            $(
+                pub fn $rfield(mut self, v: $rty) -> Self {
+                    self.0.$rfield = v;
+                    self
+                }
+            )*
+        }
+
+        impl $valid {
+            $(
+                pub fn $field(&self) -> $ty {
+                    self.$field
+                }
+            )*
+            $(
+                pub fn $rfield(&self) -> &$rty {
+                    &self.$rfield
                 }
             )*
         }
@@ -35,6 +61,25 @@ macro_rules! checked_params {
             fn check(self) -> crate::error::Result<$valid> {
                 $validate(&self.0)?;
                 Ok(self.0)
+            }
+        }
+
+        impl serde::Serialize for $valid {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                $valid::serialize(self, s)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $valid {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<Self, D::Error> {
+                let p = $valid::deserialize(d)?;
+                $validate(&p).map_err(serde::de::Error::custom)?;
+                Ok(p)
             }
         }
     };

@@ -2059,8 +2059,8 @@ fn params_file_changes_what_it_names_and_nothing_else() {
     );
     for (cmd, file, what) in [
         ("train", &typo, "typo.json: themes.logistic.cc: unknown field `cc`, expected one of `c`"),
-        ("evaluate", &bad, "bad.json: themes: invalid parameter threshold_shrink = 2: must be in [0, 1]"),
-        ("evaluate", &case, "case.json: outcome: invalid parameter fields = rationale: the case view must not see the rationale"),
+        ("evaluate", &bad, "bad.json: themes.threshold_shrink: invalid parameter threshold_shrink = 2: must be in [0, 1]"),
+        ("evaluate", &case, "case.json: outcome.features.fields: invalid parameter fields = rationale: the case view must not see the rationale"),
     ] {
         let out: &[&str] = if cmd == "train" { &["--out", "x.json"] } else { &[] };
         let o = imr(&[&[cmd, "--data", "no/such", "--params", file.to_str().unwrap()], out].concat());

@@ -132,7 +132,7 @@ fn corpus_neighbours_share_the_category() {
     let params = PrecedentParams::new().check().unwrap();
     let index = PrecedentIndex::build(&params, items.iter().map(|(p, t)| (p.clone(), t))).unwrap();
 
-    let search = params.search;
+    let search = params.search();
     let boosted = agreement(&index, &search);
     let plain = agreement(
         &index,

@@ -110,7 +110,7 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
 
 /// `--settings`: the settings the model was trained with, as a params file.
 fn print_settings(m: &ModelFile, name: &str) -> Result<ExitCode> {
-    let s = m.training_settings().with_context(|| {
+    let s = m.training_settings()?.with_context(|| {
         format!("{name}: the file does not record its training settings (format 2 or older)")
     })?;
     writeln!(
@@ -136,14 +136,14 @@ fn write_training(out: &mut impl Write, m: &ModelFile, name: &str) -> Result<()>
     )?;
     if let Some(p) = &md.params {
         let lr = |l: &LogisticValidParams| {
-            let w = match l.class_weight {
+            let w = match l.class_weight() {
                 ClassWeight::None => "no class weights".to_string(),
                 ClassWeight::Balanced => "balanced class weights".to_string(),
                 ClassWeight::Manual { positive, negative } => {
                     format!("class weights {positive} / {negative}")
                 }
             };
-            format!("C {}, {w}", l.c)
+            format!("C {}, {w}", l.c())
         };
         writeln!(
             out,
@@ -239,7 +239,7 @@ fn weights(v: &[Weight]) -> String {
 }
 
 fn weighting(t: &imr::features::TfIdf) -> &'static str {
-    if t.params().use_idf {
+    if t.params().use_idf() {
         "TF-IDF"
     } else {
         "TF, no IDF"

@@ -49,7 +49,7 @@ pub struct FilterArgs {
 }
 
 fn parse_outcome(s: &str) -> Result<Decision, String> {
-    s.parse()
+    s.parse().map_err(|e: imr::Error| e.to_string())
 }
 
 impl FilterArgs {

@@ -105,14 +105,19 @@ fn read_training(
 ) -> Result<Training> {
     let mut counter = CountedItems::counter(featurizers, letters.expected_items()?);
     let (mut kinds, mut gold, mut digest) = (Vec::new(), Vec::new(), Sha256::new());
-    let read = data::read_examples(letters, a.gold.as_deref(), params.view == View::Case, |e| {
-        data::digest_example(&mut digest, &e);
-        kinds.push(e.kind);
-        if let Some(themes) = &e.themes {
-            gold.push((e.text.clone(), themes.clone(), e.case_number.clone()));
-        }
-        counter.push(e.case_number, e.decision, e.themes, e.text);
-    })?;
+    let read = data::read_examples(
+        letters,
+        a.gold.as_deref(),
+        params.view() == View::Case,
+        |e| {
+            data::digest_example(&mut digest, &e);
+            kinds.push(e.kind);
+            if let Some(themes) = &e.themes {
+                gold.push((e.text.clone(), themes.clone(), e.case_number.clone()));
+            }
+            counter.push(e.case_number, e.decision, e.themes, e.text);
+        },
+    )?;
     let theme_ids = read
         .gold
         .as_ref()
@@ -188,7 +193,7 @@ fn fit(
         format_version: FORMAT_VERSION.into(),
         outcome,
         themes,
-        precedents: match params.view {
+        precedents: match params.view() {
             View::Case => Some(precedents(&read)?),
             _ => None,
         },

@@ -174,19 +174,19 @@ fn check_data(groups: &[String], y: &[bool], folds: usize) -> Result<usize> {
         .iter()
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let context = || "cross-validation".to_string();
     if all < folds {
-        return Err(Error::Data {
-            context: context(),
-            message: format!("{folds} folds need at least {folds} letters, the data has {all}"),
+        return Err(Error::TooFewLetters {
+            folds,
+            letters: all,
         });
     }
     for (want, name) in [(true, "Overturned"), (false, "Upheld")] {
         let (n, l) = (y.iter().filter(|&&o| o == want).count(), letters(want));
         if l < 2 {
-            return Err(Error::Data {
-                context: context(),
-                message: format!("needs {name} items in at least 2 letters, so that every training side has one; the data has {n} in {l}"),
+            return Err(Error::DecisionInOneLetter {
+                decision: name,
+                items: n,
+                letters: l,
             });
         }
     }
@@ -220,16 +220,16 @@ impl CvFeaturizers {
         theme_params: Option<&ThemeValidParams>,
         ablation: bool,
     ) -> Result<Self> {
-        let masked = (ablation && outcome_params.view == crate::model::View::Rationale)
+        let masked = (ablation && outcome_params.view() == crate::model::View::Rationale)
             .then(|| OutcomeParams::from(outcome_params.masked()).check())
             .transpose()?
-            .map(|mp| Featurizer::new(mp.features.clone()).map(|f| (mp, f)))
+            .map(|mp| Featurizer::new(mp.features().clone()).map(|f| (mp, f)))
             .transpose()?;
         Ok(CvFeaturizers {
-            outcome: Featurizer::new(outcome_params.features.clone())?,
+            outcome: Featurizer::new(outcome_params.features().clone())?,
             masked,
             themes: theme_params
-                .map(|tp| Featurizer::new(tp.features.clone()))
+                .map(|tp| Featurizer::new(tp.features().clone()))
                 .transpose()?,
         })
     }
@@ -403,7 +403,7 @@ pub fn cross_validate_counted(
     let (themes, themes_sd, per_theme) = theme_summary(&folds, theme_ids, cfg.repeats);
     Ok(CvReport {
         summary: CvSummary {
-            view: outcome_params.view.name().into(),
+            view: outcome_params.view().name().into(),
             folds: cfg.folds,
             repeats: cfg.repeats,
             seed: cfg.seed,

@@ -96,20 +96,20 @@ fn is_yes(v: &bool) -> bool {
 
 /// Checked TF-IDF hyperparameters (scikit-learn's names and defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct TfIdfValidParams {
     /// Weight terms by IDF (scikit-learn's `use_idf`). Off, every weight is 1: term frequencies,
     /// normalised. Written to a model file only when off, so files from before it read as on.
     #[serde(default = "yes", skip_serializing_if = "is_yes")]
-    pub use_idf: bool,
-    pub smooth_idf: bool,
-    pub sublinear_tf: bool,
-    pub norm: Norm,
-    pub min_df: DocFreq,
-    pub max_df: DocFreq,
-    pub max_features: Option<usize>,
+    use_idf: bool,
+    smooth_idf: bool,
+    sublinear_tf: bool,
+    norm: Norm,
+    min_df: DocFreq,
+    max_df: DocFreq,
+    max_features: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub indicators: Option<Indicators>,
+    indicators: Option<Indicators>,
 }
 
 /// Unchecked TF-IDF hyperparameters; `check()` (linfa's `ParamGuard`) validates them.
@@ -139,7 +139,8 @@ impl TfIdfParams {
 
 checked_params!(TfIdfParams => TfIdfValidParams, validate;
     use_idf: bool, smooth_idf: bool, sublinear_tf: bool, norm: Norm, min_df: DocFreq, max_df: DocFreq,
-    max_features: Option<usize>, indicators: Option<Indicators>);
+    max_features: Option<usize>;
+    ref indicators: Option<Indicators>);
 
 fn validate(p: &TfIdfValidParams) -> Result<()> {
     for (name, df) in [("min_df", p.min_df), ("max_df", p.max_df)] {
@@ -373,9 +374,9 @@ impl TfIdfValidParams {
     pub fn fit_rows(&self, counts: &TermCounts, rows: &[usize]) -> Result<(TfIdf, Columns)> {
         let n = rows.len();
         if n == 0 {
-            return Err(Error::Data {
-                context: "TF-IDF fit".into(),
-                message: "no training documents".into(),
+            return Err(Error::NothingToFit {
+                stage: "TF-IDF fit",
+                what: "training documents",
             });
         }
         let terms = counts.terms();
@@ -443,12 +444,10 @@ impl TfIdfValidParams {
             }
         }
         if kept.is_empty() {
-            return Err(Error::Data {
-                context: "TF-IDF fit".into(),
-                message: format!(
-                    "no terms remain after pruning (min_df {:?}, max_df {:?}, {n} documents)",
-                    self.min_df, self.max_df
-                ),
+            return Err(Error::NoTermsLeft {
+                min_df: format!("{:?}", self.min_df),
+                max_df: format!("{:?}", self.max_df),
+                documents: n,
             });
         }
         kept.sort_by(|&a, &b| terms[a as usize].cmp(&terms[b as usize]));

@@ -81,12 +81,9 @@ impl Bootstrap {
             out.push(Replicate::new(model, &refit));
         }
         if out.len() < replicates / 2 {
-            return Err(Error::Data {
-                context: "bootstrap".into(),
-                message: format!(
-                    "only {} of {replicates} resamples of the training letters hold both decisions",
-                    out.len()
-                ),
+            return Err(Error::DegenerateBootstrap {
+                kept: out.len(),
+                replicates,
             });
         }
         Ok(Some(Bootstrap { replicates: out }))

@@ -2,11 +2,12 @@
 //! coefficients and thresholds of every model, and the training metadata. Written atomically.
 
 use super::logistic::LogisticValidParams;
-use super::outcome::{OutcomeModel, OutcomeValidParams};
+use super::outcome::{OutcomeModel, OutcomeParams, OutcomeValidParams};
 use super::params::ResolvedParams;
-use super::themes::{ThemeModels, ThemeValidParams};
+use super::themes::{ThemeModels, ThemeParams, ThemeValidParams};
 use crate::error::{Error, Result};
 use crate::metrics::summary::CvSummary;
+use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -119,15 +120,15 @@ impl TrainingParams {
     pub fn new(outcome: &OutcomeValidParams, themes: Option<&ThemeValidParams>) -> Self {
         TrainingParams {
             outcome: OutcomeFit {
-                logistic: outcome.logistic.clone(),
-                calibration_folds: outcome.calibration_folds,
-                bootstrap: outcome.bootstrap,
+                logistic: outcome.logistic().clone(),
+                calibration_folds: outcome.calibration_folds(),
+                bootstrap: outcome.bootstrap(),
             },
             themes: themes.map(|t| ThemeFit {
-                logistic: t.logistic.clone(),
-                threshold_folds: t.threshold_folds,
-                own_cue_scale: t.own_cue_scale,
-                threshold_shrink: t.threshold_shrink,
+                logistic: t.logistic().clone(),
+                threshold_folds: t.threshold_folds(),
+                own_cue_scale: t.own_cue_scale(),
+                threshold_shrink: t.threshold_shrink(),
             }),
         }
     }
@@ -138,32 +139,36 @@ impl ModelFile {
     /// file (`--params`) that trains them again. The analyzer, fields and TF-IDF come from each
     /// model, the fit settings from `metadata.params`; None for a file of format 2 or older, which
     /// does not record them. A file without theme models has no theme settings; a decision-rule
-    /// theme left untrained reads back as no rule, which fits the same models.
-    pub fn training_settings(&self) -> Option<ResolvedParams> {
-        let p = self.metadata.params.as_ref()?;
-        let o = &self.outcome;
-        let outcome = OutcomeValidParams {
-            view: o.view,
-            features: o.features.clone(),
-            tfidf: o.tfidf.params().clone(),
-            logistic: p.outcome.logistic.clone(),
-            calibration_folds: p.outcome.calibration_folds,
-            min_known_terms: o.min_known_terms,
-            bootstrap: p.outcome.bootstrap,
+    /// theme left untrained reads back as no rule, which fits the same models. An error when the
+    /// recorded settings fail today's checks (an older case model that read the guidelines field).
+    pub fn training_settings(&self) -> Result<Option<ResolvedParams>> {
+        let Some(p) = self.metadata.params.as_ref() else {
+            return Ok(None);
         };
+        let o = &self.outcome;
+        let outcome = OutcomeParams::new(o.view)
+            .features(o.features.clone())
+            .tfidf(o.tfidf.params().clone())
+            .logistic(p.outcome.logistic.clone())
+            .calibration_folds(p.outcome.calibration_folds)
+            .min_known_terms(o.min_known_terms)
+            .bootstrap(p.outcome.bootstrap)
+            .check()?;
         let themes = match (&self.themes, &p.themes) {
-            (Some(t), Some(f)) => Some(ThemeValidParams {
-                features: t.features.clone(),
-                tfidf: t.tfidf.params().clone(),
-                logistic: f.logistic.clone(),
-                threshold_folds: f.threshold_folds,
-                overturned_theme: t.overturned_theme.clone(),
-                own_cue_scale: f.own_cue_scale,
-                threshold_shrink: f.threshold_shrink,
-            }),
+            (Some(t), Some(f)) => Some(
+                ThemeParams::new()
+                    .features(t.features.clone())
+                    .tfidf(t.tfidf.params().clone())
+                    .logistic(f.logistic.clone())
+                    .threshold_folds(f.threshold_folds)
+                    .overturned_theme(t.overturned_theme.clone())
+                    .own_cue_scale(f.own_cue_scale)
+                    .threshold_shrink(f.threshold_shrink)
+                    .check()?,
+            ),
             _ => None,
         };
-        Some(ResolvedParams { outcome, themes })
+        Ok(Some(ResolvedParams { outcome, themes }))
     }
 
     /// Writes the file whole or not at all ([`crate::output`]): a reader never sees half a model.
@@ -368,7 +373,7 @@ mod tests {
                 crate::model::ThemeParams::new()
                     .check()
                     .unwrap()
-                    .threshold_shrink
+                    .threshold_shrink()
             )
         );
         v["format_version"] = "imr-model/2".into();
@@ -378,11 +383,11 @@ mod tests {
             ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
         assert_eq!(old.metadata.params, None);
         assert_eq!(
-            old.training_settings(),
+            old.training_settings().unwrap(),
             None,
             "a format-2 file cannot say how it was fitted"
         );
-        let shipped = now.training_settings().unwrap();
+        let shipped = now.training_settings().unwrap().unwrap();
         assert_eq!(
             shipped.outcome,
             crate::model::OutcomeParams::new(crate::model::View::Rationale)

@@ -56,15 +56,15 @@ pub enum ClassWeight {
 /// Checked hyperparameters. Objective: sum_i s_i * log(1 + exp(-y_i (x_i.w + b))) + ||w||^2 / (2C),
 /// the intercept not penalised (scikit-learn's and linfa-logistic's, with linfa's alpha = 1/C).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct LogisticValidParams {
-    pub c: f64,
-    pub class_weight: ClassWeight,
-    pub fit_intercept: bool,
+    c: f64,
+    class_weight: ClassWeight,
+    fit_intercept: bool,
     /// Stop when no gradient component exceeds this times the sum of sample weights (scikit-learn's
     /// `tol` for lbfgs, which averages the loss over the samples).
-    pub tolerance: f64,
-    pub max_iterations: u64,
+    tolerance: f64,
+    max_iterations: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +93,8 @@ impl LogisticParams {
 }
 
 checked_params!(LogisticParams => LogisticValidParams, validate;
-    c: f64, class_weight: ClassWeight, fit_intercept: bool, tolerance: f64, max_iterations: u64);
+    c: f64, class_weight: ClassWeight, fit_intercept: bool, tolerance: f64, max_iterations: u64;
+    ref);
 
 fn validate(p: &LogisticValidParams) -> Result<()> {
     if !(p.c.is_finite() && p.c > 0.0) {
@@ -430,29 +431,30 @@ impl LogisticValidParams {
 
     fn fit_view(&self, x: RowsView, y: &[bool]) -> Result<(BinaryLogistic, SolveReport)> {
         if x.rows() != y.len() {
-            return Err(Error::Data {
-                context: "logistic fit".into(),
-                message: format!("{} rows but {} targets", x.rows(), y.len()),
+            return Err(Error::Mismatch {
+                what: "logistic fit: targets for the rows",
+                expected: x.rows(),
+                found: y.len(),
             });
         }
         if !x.is_csr() {
-            return Err(Error::Data {
-                context: "logistic fit".into(),
-                message: "records must be CSR".into(),
+            return Err(Error::InvalidParam {
+                name: "records",
+                value: "CSC".into(),
+                reason: "must be CSR rows",
             });
         }
         if x.data().iter().any(|v| !v.is_finite()) {
-            return Err(Error::Data {
-                context: "logistic fit".into(),
-                message: "features contain NaN or infinity".into(),
+            return Err(Error::NotFinite {
+                stage: "logistic fit",
             });
         }
         let n_pos = y.iter().filter(|&&t| t).count();
         let n = y.len();
         if n_pos == 0 || n_pos == n {
-            return Err(Error::Data {
-                context: "logistic fit".into(),
-                message: format!("both classes are needed, got {n_pos} positive of {n}"),
+            return Err(Error::OneClass {
+                positives: n_pos,
+                rows: n,
             });
         }
         let (wp, wn) = match self.class_weight {
@@ -503,9 +505,10 @@ impl LogisticValidParams {
         scale: &[f64],
     ) -> Result<BinaryLogistic> {
         if scale.len() != x.cols() {
-            return Err(Error::Data {
-                context: "logistic fit".into(),
-                message: format!("{} penalty scales for {} columns", scale.len(), x.cols()),
+            return Err(Error::Mismatch {
+                what: "logistic fit: penalty scales for the columns",
+                expected: x.cols(),
+                found: scale.len(),
             });
         }
         if let Some(s) = scale.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
@@ -692,10 +695,18 @@ mod tests {
         };
         assert_eq!(fit(&[1.0; 3]).unwrap(), plain);
         assert!((plain.coefficients[0] - m.coefficients[0]).abs() > 1e-3);
-        assert!(fit(&[1.0; 2])
-            .unwrap_err()
-            .to_string()
-            .contains("2 penalty scales for 3 columns"));
+        let err = fit(&[1.0; 2]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                crate::error::Error::Mismatch {
+                    expected: 3,
+                    found: 2,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(fit(&[1.0, 0.0, 1.0]).is_err());
     }
 

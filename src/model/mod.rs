@@ -29,20 +29,3 @@ pub use predict::{request_text, Highlight, ItemToScore, Prediction, Scorer, Simi
 pub use themes::{
     ThemeModel, ThemeModels, ThemeParams, ThemeValidParams, UntrainedTheme, MIN_ITEMS_PER_CLASS,
 };
-
-use crate::error::Result;
-use crate::features::{FeatureConfig, TfIdfParams, TfIdfValidParams};
-use linfa::ParamGuard;
-
-/// The settings that the outcome and theme params hold as public fields of checked types, checked
-/// again: whoever set them.
-pub(crate) fn check_nested(
-    features: &FeatureConfig,
-    tfidf: &TfIdfValidParams,
-    logistic: &LogisticValidParams,
-) -> Result<()> {
-    features.check()?;
-    TfIdfParams::from(tfidf.clone()).check_ref()?;
-    LogisticParams::from(logistic.clone()).check_ref()?;
-    Ok(())
-}

@@ -56,23 +56,23 @@ impl View {
 
 /// Everything that defines how an outcome model is trained, checked (see [`OutcomeParams`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct OutcomeValidParams {
-    pub view: View,
-    pub features: FeatureConfig,
-    pub tfidf: TfIdfValidParams,
-    pub logistic: LogisticValidParams,
+    view: View,
+    features: FeatureConfig,
+    tfidf: TfIdfValidParams,
+    logistic: LogisticValidParams,
     /// Inner grouped folds whose out-of-fold margins fit the Platt calibration of P(Overturned) (0:
     /// none, the class-weighted model's own score).
-    pub calibration_folds: usize,
+    calibration_folds: usize,
     /// An item with fewer of the model's text terms than this gets no score but a reason ("no known
     /// terms", "too little text"): the intercept is not a reading.
     #[serde(default = "one")]
-    pub min_known_terms: usize,
+    min_known_terms: usize,
     /// Refits on bootstrap resamples of the training letters that give each score its 90% interval
     /// (0: none). Only the final model is refitted; cross-validation scores the point forecast.
     #[serde(default)]
-    pub bootstrap: usize,
+    bootstrap: usize,
 }
 
 fn one() -> usize {
@@ -95,9 +95,8 @@ impl OutcomeParams {
             view,
             features: FeatureConfig::new(view.fields()),
             // No IDF for the rationale views: the verdict is written in words every rationale has
-            // ("is not medically necessary"), which IDF weighs least. Development letters, 5x3 CV
-            // over 8 seeds: ROC-AUC 0.991 -> 0.999, F1 0.731 -> 0.954, Brier 0.021 -> 0.007. The
-            // case view keeps it (ROC-AUC 0.654 -> 0.650 without).
+            // ("is not medically necessary"), which IDF weighs least. The case view keeps it
+            // (both measured in docs/experiments.md).
             tfidf: default_tfidf().use_idf(view == View::Case).check_unwrap(),
             logistic: LogisticParams::new()
                 .c(c)
@@ -111,11 +110,11 @@ impl OutcomeParams {
 }
 
 checked_params!(OutcomeParams => OutcomeValidParams, validate;
-    features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams, calibration_folds: usize,
-    min_known_terms: usize, bootstrap: usize);
+    calibration_folds: usize, min_known_terms: usize, bootstrap: usize;
+    ref features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams);
 
 fn validate(p: &OutcomeValidParams) -> Result<()> {
-    super::check_nested(&p.features, &p.tfidf, &p.logistic)?;
+    p.features.check()?;
     check_view_fields(p.view, &p.features.fields)?;
     // Older case models read the guidelines field, which holds the reviewer's guideline too: still
     // scored, no longer trained.
@@ -171,6 +170,11 @@ pub(crate) fn check_view_fields(view: View, fields: &[Field]) -> Result<()> {
 }
 
 impl OutcomeValidParams {
+    /// The text the model sees.
+    pub fn view(&self) -> View {
+        self.view
+    }
+
     /// These settings for the verdict-masked view, the ablation `imr evaluate` runs beside the
     /// rationale view: the same except the text, the rationale read with its verdict sentences
     /// masked and the verdict field dropped.
@@ -335,16 +339,20 @@ impl OutcomeModel {
         groups: &[String],
         seed: u64,
     ) -> Result<Option<Platt>> {
-        if overturned.len() != rows.len() || groups.len() != rows.len() {
-            return Err(Error::Data {
-                context: "outcome model".into(),
-                message: format!(
-                    "{} training rows need as many labels and letters, got {} and {}",
-                    rows.len(),
-                    overturned.len(),
-                    groups.len()
-                ),
-            });
+        for (what, found) in [
+            (
+                "outcome model: labels for the training rows",
+                overturned.len(),
+            ),
+            ("outcome model: letters for the training rows", groups.len()),
+        ] {
+            if found != rows.len() {
+                return Err(Error::Mismatch {
+                    what,
+                    expected: rows.len(),
+                    found,
+                });
+            }
         }
         if params.calibration_folds < 2 {
             return Ok(None);
@@ -665,7 +673,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("40 training rows need as many labels and letters, got 40 and 39"),
+            e.contains("letters for the training rows: 39 values where 40 were expected"),
             "{e}"
         );
     }
@@ -694,14 +702,21 @@ mod tests {
             .calibration_folds(0)
             .check()
             .is_ok());
-        let mut logistic = OutcomeParams::new(View::Case).check().unwrap().logistic;
-        logistic.c = -1.0;
-        let e = OutcomeParams::new(View::Case)
-            .logistic(logistic)
+        // A nested setting is checked where it is made: a bad one cannot reach these params,
+        // from a builder or from JSON.
+        let shipped = OutcomeParams::new(View::Case).check().unwrap();
+        let e = LogisticParams::from(shipped.logistic().clone())
+            .c(-1.0)
             .check()
             .unwrap_err()
             .to_string();
         assert!(e.contains("C") && e.contains("-1"), "{e}");
+        let mut json = serde_json::to_value(&shipped).unwrap();
+        json["logistic"]["c"] = (-1.0).into();
+        let e = serde_json::from_value::<OutcomeValidParams>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("invalid parameter C = -1"), "{e}");
         // Fields set by hand cannot give a view the text it is defined without.
         let with = |view, fields: Vec<Field>| {
             OutcomeParams::new(view)
@@ -730,11 +745,11 @@ mod tests {
             OutcomeParams::new(View::RationaleMasked).check().unwrap()
         );
         let mut mine = shipped.clone();
-        mine.logistic.c = 2.0;
+        mine.logistic = LogisticParams::from(mine.logistic).c(2.0).check().unwrap();
         mine.features.fields = vec![Field::Title, Field::Rationale, Field::Verdict];
         let masked = mine.masked();
         assert_eq!(
-            (masked.view, masked.logistic.c),
+            (masked.view, masked.logistic.c()),
             (View::RationaleMasked, 2.0)
         );
         assert_eq!(

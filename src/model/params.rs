@@ -235,8 +235,8 @@ pub struct ResolvedParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::features::DocFreq;
-    use crate::model::ClassWeight;
+    use crate::features::{DocFreq, TfIdfParams};
+    use crate::model::{ClassWeight, LogisticParams};
 
     fn file(json: &str) -> Result<ParamsFile> {
         ParamsFile::from_json(Path::new("p.json"), json)
@@ -268,16 +268,20 @@ mod tests {
     #[test]
     fn a_change_touches_only_its_setting() {
         let f = file(r#"{"outcome": {"logistic": {"c": 3}}, "themes": {"tfidf": {"min_df": {"fraction": 0.01}}, "threshold_shrink": 0}}"#).unwrap();
-        let mut want = OutcomeParams::new(View::Rationale).check().unwrap();
-        want.logistic.c = 3.0;
-        assert_eq!(f.outcome(None).unwrap(), want);
-        let mut want = ThemeParams::new().check().unwrap();
-        want.tfidf.min_df = DocFreq::Fraction(0.01); // another variant replaces {"count": 2}
-        want.threshold_shrink = 0.0;
-        assert_eq!(f.themes().unwrap(), want);
+        let shipped = OutcomeParams::new(View::Rationale).check().unwrap();
+        let logistic = LogisticParams::from(shipped.logistic().clone()).c(3.0);
+        let want = OutcomeParams::from(shipped).logistic(logistic.check().unwrap());
+        assert_eq!(f.outcome(None).unwrap(), want.check().unwrap());
+        let shipped = ThemeParams::new().check().unwrap();
+        // Another variant replaces {"count": 2}.
+        let tfidf = TfIdfParams::from(shipped.tfidf().clone()).min_df(DocFreq::Fraction(0.01));
+        let want = ThemeParams::from(shipped)
+            .tfidf(tfidf.check().unwrap())
+            .threshold_shrink(0.0);
+        assert_eq!(f.themes().unwrap(), want.check().unwrap());
         let f = file(r#"{"themes": {"logistic": {"class_weight": {"manual": {"positive": 2, "negative": 1}}}}}"#).unwrap();
         assert_eq!(
-            f.themes().unwrap().logistic.class_weight,
+            f.themes().unwrap().logistic().class_weight(),
             ClassWeight::Manual {
                 positive: 2.0,
                 negative: 1.0
@@ -306,7 +310,7 @@ mod tests {
             f.outcome(None).unwrap(),
             OutcomeParams::new(View::Case).check().unwrap()
         );
-        assert_eq!(f.outcome(Some(View::Case)).unwrap().view, View::Case);
+        assert_eq!(f.outcome(Some(View::Case)).unwrap().view(), View::Case);
         let e = f.outcome(Some(View::Rationale)).unwrap_err().to_string();
         assert_eq!(e, "p.json: outcome.view: case here, but the view asked for is rationale; leave one out or make them agree");
     }
@@ -337,14 +341,15 @@ mod tests {
         );
         assert_eq!(
             e(r#"{"themes": {"threshold_shrink": 1.5}}"#),
-            "p.json: themes: invalid parameter threshold_shrink = 1.5: must be in [0, 1]"
+            "p.json: themes.threshold_shrink: invalid parameter threshold_shrink = 1.5: must be in \
+             [0, 1]"
         );
         assert_eq!(
             e(r#"{"outcome": {"logistic": {"c": -1}}}"#)
                 .split(": must")
                 .next()
                 .unwrap(),
-            "p.json: outcome: invalid parameter C = -1"
+            "p.json: outcome.logistic.c: invalid parameter C = -1"
         );
         assert_eq!(
             e(r#"{"outcome": {"view": "letters"}}"#)
@@ -355,7 +360,8 @@ mod tests {
         );
         assert_eq!(
             e(r#"{"themes": {"features": {"cues": [{"name": "x", "pattern": "(unclosed"}]}}}"#),
-            "p.json: themes: invalid parameter cues.pattern = (unclosed: is not a valid regular expression"
+            "p.json: themes.features.cues: invalid parameter cues.pattern = (unclosed: is not a \
+             valid regular expression"
         );
         assert_eq!(
             e(r#"{"outcom": {}}"#),

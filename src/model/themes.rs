@@ -1,7 +1,6 @@
 //! Rationale themes: one binary logistic model per codebook theme, each with its own decision
 //! threshold chosen inside cross-validation on the training items.
 
-use super::check_nested;
 use super::logistic::{sigmoid, BinaryLogistic, ClassWeight, LogisticParams, LogisticValidParams};
 use super::outcome::{default_tfidf, explain_each, explain_row, TermWeight};
 use crate::error::{Error, Result};
@@ -20,31 +19,28 @@ use std::collections::BTreeMap;
 
 /// Everything that defines how the theme models are trained, checked (see [`ThemeParams`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct ThemeValidParams {
-    pub features: FeatureConfig,
-    pub tfidf: TfIdfValidParams,
-    pub logistic: LogisticValidParams,
+    features: FeatureConfig,
+    tfidf: TfIdfValidParams,
+    logistic: LogisticValidParams,
     /// Inner folds for choosing each theme's threshold.
-    pub threshold_folds: usize,
+    threshold_folds: usize,
     /// The theme of an Overturned item (the codebook's `criteria_met`). Where an item's decision is
     /// known (a letter states it), an Overturned item gets this theme alone and an Upheld item
-    /// never gets it: the codebook's rule, and +0.02 micro-F1 in 5x3 CV (0.699 -> 0.719). None
+    /// never gets it: the codebook's rule (its gain in docs/experiments.md). None
     /// turns the rule off.
-    pub overturned_theme: Option<String>,
+    overturned_theme: Option<String>,
     /// A theme's own codebook cues (`c:<theme>`, `c:<theme>.<variant>`) have their penalty in its
     /// model divided by this squared ([`LogisticValidParams::fit_penalty_scaled`]): the prior that
     /// the codebook's cues for a theme speak for it more than an n-gram or another theme's cue
-    /// does. 3 against 1 (off): on the development letters, 5x3 CV over 8 seeds, micro-F1 0.799 ->
-    /// 0.805 (6 seeds up); 2 and 5 about the same as 3.
-    pub own_cue_scale: f64,
+    /// does (the values tried: docs/experiments.md).
+    own_cue_scale: f64,
     /// How far each theme's threshold moves from the F1-best cut of its inner folds towards 0.5, in
     /// log-odds (0 keeps the cut, 1 is 0.5 for every theme). The cut is a noisy estimate (a few
     /// dozen positives over three inner folds) and 0.5 is the natural cut of a class-balanced
-    /// model, so the two are averaged. 0.5 against 0: on the development letters, 5x3 CV over 8
-    /// seeds, micro-F1 0.805 -> 0.807 (0.2-0.8 all about 0.807; 1, the bare 0.5, 0.805); then on
-    /// the held-out letters, 11 seeds, 0.788 -> 0.795 with half the spread over seeds.
-    pub threshold_shrink: f64,
+    /// model, so the two are averaged (the values tried: docs/experiments.md).
+    threshold_shrink: f64,
 }
 
 /// Unchecked theme-model hyperparameters: the shipped defaults, changed one by one, then `check()`
@@ -56,23 +52,16 @@ impl Default for ThemeParams {
     fn default() -> Self {
         ThemeParams(ThemeValidParams {
             // Guideline quotes apart: a quoted "is not recommended" or "functional improvement" is
-            // the guideline's wording, not the reviewer's reason. Development letters, 8 seeds:
-            // 0.8119 -> 0.8150 (all 8 up); then the held-out letters, 11 seeds: 0.7979 -> 0.7998 (8
-            // of 11 at 0.80 or more, against 4).
+            // the guideline's wording, not the reviewer's reason (measured in docs/experiments.md).
             features: FeatureConfig {
                 quotes_apart: true,
                 cues: crate::features::cues::codebook(),
                 ..FeatureConfig::new(vec![Field::Rationale, Field::Title])
             },
-            // Cue terms as binary indicators beside the TF-IDF of the n-grams, not inside it. With
-            // the case-sentence cues, 5x3 CV micro-F1 0.720 -> 0.793; on letters held out of the
-            // cue work, 0.693 -> 0.768 (`scripts/heldout`); with today's 22 cues 0.806 and 0.772
-            // (README). No IDF: on a few hundred items the rarest n-grams are one reviewer's
-            // wording, which IDF weighs most and a new letter will not share. Development letters,
-            // 8 seeds of 5x3 CV: 0.807 -> 0.810 (all 8 up; IDF to the power 0.25, 0.5, 1.5: 0.808,
-            // 0.807, 0.806); with it, cue weight 0.25 (0.1-0.4: 0.807, 0.811, 0.812, 0.812, 0.810,
-            // 0.807 at 0.1, 0.15, 0.2, 0.25, 0.3, 0.4) -> 0.812. Then the held-out letters, 11
-            // seeds: 0.795 -> 0.798.
+            // Cue terms as binary indicators beside the TF-IDF of the n-grams, not inside it, so a
+            // cue counts once however long the rationale. No IDF: on a few hundred items the
+            // rarest n-grams are one reviewer's wording, which IDF weighs most and a new letter
+            // will not share. The cue weight and both choices: docs/experiments.md.
             tfidf: default_tfidf()
                 .use_idf(false)
                 .indicators(Some(Indicators {
@@ -99,11 +88,12 @@ impl ThemeParams {
 }
 
 checked_params!(ThemeParams => ThemeValidParams, validate;
-    features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams, threshold_folds: usize,
-    overturned_theme: Option<String>, own_cue_scale: f64, threshold_shrink: f64);
+    threshold_folds: usize, own_cue_scale: f64, threshold_shrink: f64;
+    ref features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams,
+    overturned_theme: Option<String>);
 
 fn validate(p: &ThemeValidParams) -> Result<()> {
-    check_nested(&p.features, &p.tfidf, &p.logistic)?;
+    p.features.check()?;
     if !(2..=MAX_FOLDS).contains(&p.threshold_folds) {
         return Err(Error::InvalidParam {
             name: "threshold_folds",
@@ -269,12 +259,10 @@ fn no_trainable_theme(untrained: &[UntrainedTheme], items: usize) -> Error {
             .collect();
         counts.join(", ")
     };
-    Error::Data {
-        context: "themes".into(),
-        message: format!(
-            "no theme has at least {MIN_ITEMS_PER_CLASS} positive and {MIN_ITEMS_PER_CLASS} \
-             negative items among the {items} training items (positives: {positives})"
-        ),
+    Error::NoTrainableTheme {
+        min: MIN_ITEMS_PER_CLASS,
+        items,
+        positives,
     }
 }
 
@@ -827,10 +815,11 @@ mod tests {
         assert!(
             err(ThemeParams::new().overturned_theme(Some(" ".into()))).contains("overturned_theme")
         );
-        // Nested parameters set through their public fields are checked too.
-        let mut tfidf = ThemeParams::new().check().unwrap().tfidf;
-        tfidf.max_features = Some(0);
-        assert!(err(ThemeParams::new().tfidf(tfidf)).contains("max_features"));
+        // Nested parameters are checked where they are made: a bad one cannot come from JSON.
+        let mut json = serde_json::to_value(ThemeParams::new().check().unwrap()).unwrap();
+        json["tfidf"]["max_features"] = 0.into();
+        let e = serde_json::from_value::<ThemeValidParams>(json).unwrap_err();
+        assert!(e.to_string().contains("max_features"), "{e}");
         let mut features = ThemeParams::new().check().unwrap().features;
         features.fields.clear();
         assert!(err(ThemeParams::new().features(features)).contains("fields"));

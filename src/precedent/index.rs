@@ -14,7 +14,7 @@
 use super::Precedent;
 use crate::error::{Error, Result};
 use crate::features::{
-    DocFreq, FeatureConfig, Featurizer, Field, ItemText, Norm, TfIdf, TfIdfValidParams,
+    FeatureConfig, Featurizer, Field, ItemText, TfIdf, TfIdfParams, TfIdfValidParams,
 };
 use crate::treatment::Category;
 use linfa::ParamGuard;
@@ -114,18 +114,18 @@ impl Search {
 
 /// Everything that defines a precedent index, checked (see [`PrecedentParams`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct PrecedentValidParams {
-    pub features: FeatureConfig,
-    pub tfidf: TfIdfValidParams,
+    features: FeatureConfig,
+    tfidf: TfIdfValidParams,
     /// The title's share of the similarity of two items that both have a title and a summary: the
     /// title's and the summary's terms are normalised apart and weighted `sqrt(share)` and
     /// `sqrt(1 - share)`, so the cosine is `share * title cosine + (1 - share) * summary cosine`.
     /// Weighted by their number, the few title terms would count for little against a summary's
     /// hundreds, and the summaries of two patients say more about the patients than about what
     /// was requested.
-    pub title_share: f32,
-    pub search: Search,
+    title_share: f32,
+    search: Search,
 }
 
 /// Unchecked precedent-index settings: [`PrecedentParams::new`]'s defaults changed one by one,
@@ -138,16 +138,7 @@ impl Default for PrecedentParams {
         PrecedentParams(PrecedentValidParams {
             features: FeatureConfig::new(vec![Field::Title, Field::Summary]),
             // Sublinear tf: a summary that repeats a word ten times is not ten times about it.
-            tfidf: TfIdfValidParams {
-                use_idf: true,
-                smooth_idf: true,
-                sublinear_tf: true,
-                norm: Norm::L2,
-                min_df: DocFreq::Count(1),
-                max_df: DocFreq::Fraction(1.0),
-                max_features: None,
-                indicators: None,
-            },
+            tfidf: TfIdfParams::new().sublinear_tf(true).check_unwrap(),
             title_share: 0.5,
             search: Search::default(),
         })
@@ -161,11 +152,11 @@ impl PrecedentParams {
 }
 
 checked_params!(PrecedentParams => PrecedentValidParams, validate;
-    features: FeatureConfig, tfidf: TfIdfValidParams, title_share: f32, search: Search);
+    title_share: f32, search: Search;
+    ref features: FeatureConfig, tfidf: TfIdfValidParams);
 
 fn validate(p: &PrecedentValidParams) -> Result<()> {
     p.features.check()?;
-    crate::features::TfIdfParams::from(p.tfidf.clone()).check()?;
     if !(0.0..=1.0).contains(&p.title_share) {
         return Err(Error::InvalidParam {
             name: "title_share",
@@ -372,9 +363,9 @@ impl PrecedentIndex {
         validate(params)?;
         let (precedents, docs): (Vec<Precedent>, Vec<&ItemText>) = items.into_iter().unzip();
         if docs.is_empty() {
-            return Err(Error::Data {
-                context: "precedent index".into(),
-                message: "no items to index".into(),
+            return Err(Error::NothingToFit {
+                stage: "precedent index",
+                what: "items to index",
             });
         }
         let featurizer = Featurizer::new(params.features.clone())?;
@@ -418,9 +409,10 @@ impl PrecedentIndex {
         values: Vec<f32>,
     ) -> Result<Self> {
         validate(&params)?;
-        let bad = |message: String| Error::Data {
-            context: "precedent index".into(),
-            message,
+        let bad = |what: String| Error::BadIndex { row: None, what };
+        let bad_row = |row: usize, what: String| Error::BadIndex {
+            row: Some(row),
+            what,
         };
         let n = precedents.len();
         if u32::try_from(n).is_err() {
@@ -454,13 +446,13 @@ impl PrecedentIndex {
             let (lo, hi) = (indptr[r], indptr[r + 1]);
             let cols = &indices[lo..hi];
             if cols.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(bad(format!("row {r}: columns are not ascending")));
+                return Err(bad_row(r, "columns are not ascending".into()));
             }
             if let Some(&c) = cols.iter().find(|&&c| c as usize >= n_terms) {
-                return Err(bad(format!("row {r}: column {c} of {n_terms} terms")));
+                return Err(bad_row(r, format!("column {c} of {n_terms} terms")));
             }
             if let Some(v) = values[lo..hi].iter().find(|v| !v.is_finite()) {
-                return Err(bad(format!("row {r}: value {v}")));
+                return Err(bad_row(r, format!("value {v}")));
             }
         }
         let featurizer = Featurizer::new(params.features.clone())?;

@@ -93,9 +93,9 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
         cause: e,
     })?;
     if data.runs.is_empty() || data.runs.iter().all(|r| r.y.is_empty()) {
-        return Err(Error::Data {
-            context: "plots".into(),
-            message: "no predictions to plot".into(),
+        return Err(Error::NothingToFit {
+            stage: "plots",
+            what: "predictions to plot",
         });
     }
     // A ROC or precision-recall curve ranks one decision against the other: items of one decision

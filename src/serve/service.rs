@@ -76,12 +76,11 @@ impl App {
         let store = Store::open_read_only(&db)?;
         let (mut case_model, case_model_name) = forecast_model;
         if case_model.outcome.view != View::Case {
-            return Err(crate::Error::Data {
-                context: case_model_name,
-                message: format!(
-                    "reads the {} view; a forecast needs a case-view model",
-                    case_model.outcome.view.name()
-                ),
+            return Err(crate::Error::WrongView {
+                model: case_model_name,
+                view: case_model.outcome.view.name(),
+                needed: View::Case.name(),
+                purpose: "a forecast",
             });
         }
         let precedents = store.precedent_index()?;

@@ -168,8 +168,12 @@ impl DateRange {
 }
 
 /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: its first day (`last` false) or its last day.
-fn period_end(s: &str, last: bool) -> std::result::Result<Date, String> {
-    let bad = || format!("{s:?} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)");
+fn period_end(s: &str, last: bool) -> Result<Date> {
+    let bad = || Error::InvalidValue {
+        what: "date",
+        value: s.into(),
+        reason: "expected YYYY, YYYY-MM or YYYY-MM-DD".into(),
+    };
     let parts: Vec<&str> = s.split('-').collect();
     let year = |p: &str| p.parse::<u16>().map_err(|_| bad());
     let num = |p: &str| p.parse::<u8>().map_err(|_| bad());
@@ -193,9 +197,9 @@ fn period_end(s: &str, last: bool) -> std::result::Result<Date, String> {
 }
 
 impl FromStr for DateRange {
-    type Err = String;
+    type Err = Error;
     /// `FROM..TO` (either side may be left out), or one period: `2016` is the year 2016.
-    fn from_str(s: &str) -> std::result::Result<DateRange, String> {
+    fn from_str(s: &str) -> Result<DateRange> {
         let s = s.trim();
         let side = |p: &str, last: bool| {
             let p = p.trim();
@@ -213,9 +217,11 @@ impl FromStr for DateRange {
         };
         if let (Some(a), Some(b)) = (range.from, range.to) {
             if a > b {
-                return Err(format!(
-                    "{s:?}: the range ends ({b}) before it starts ({a})"
-                ));
+                return Err(Error::InvalidValue {
+                    what: "date range",
+                    value: s.into(),
+                    reason: format!("it ends ({b}) before it starts ({a})"),
+                });
             }
         }
         Ok(range)
@@ -424,14 +430,16 @@ impl Sort {
 }
 
 impl FromStr for Sort {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<Sort, String> {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Sort> {
         let s = s.trim().to_ascii_lowercase();
         Sort::ALL
             .into_iter()
             .find(|o| o.name() == s)
-            .ok_or_else(|| {
-                format!("unknown order {s:?} (expected best, newest, oldest or overturned)")
+            .ok_or_else(|| Error::UnknownName {
+                what: "order",
+                value: s,
+                expected: "best, newest, oldest or overturned".into(),
             })
     }
 }

@@ -124,7 +124,7 @@ impl Store {
 }
 
 /// A value the schema holds as text, parsed back; `None` stays `None`.
-fn parsed<T: std::str::FromStr<Err = String>>(
+fn parsed<T: std::str::FromStr<Err = Error>>(
     v: Option<String>,
     field: &str,
 ) -> std::result::Result<Option<T>, String> {
@@ -189,11 +189,19 @@ fn item_row(r: &Row<'_>) -> Parsed<DisputedItem> {
             number: usize::try_from(number).map_err(|_| format!("item number {number}"))?,
             title: r.get(2).map_err(|e| e.to_string())?,
             kind: TreatmentKind {
-                category: r.get::<_, String>(3).map_err(|e| e.to_string())?.parse()?,
+                category: r
+                    .get::<_, String>(3)
+                    .map_err(|e| e.to_string())?
+                    .parse()
+                    .map_err(|e: Error| e.to_string())?,
                 drug_class: parsed(text(4)?, "drug_class")?,
                 treatment: r.get(5).map_err(|e| e.to_string())?,
             },
-            decision: r.get::<_, String>(6).map_err(|e| e.to_string())?.parse()?,
+            decision: r
+                .get::<_, String>(6)
+                .map_err(|e| e.to_string())?
+                .parse()
+                .map_err(|e: Error| e.to_string())?,
             original_request: text(7)?,
             authorized: text(8)?,
             claims_administrator_guideline: text(9)?,

@@ -99,15 +99,19 @@ impl fmt::Display for StatsKey {
 }
 
 impl FromStr for StatsKey {
-    type Err = String;
-    fn from_str(s: &str) -> std::result::Result<StatsKey, String> {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<StatsKey> {
         let s = s.trim().replace('_', "-");
         StatsKey::ALL
             .into_iter()
             .find(|k| k.name() == s)
             .ok_or_else(|| {
                 let names: Vec<&str> = StatsKey::ALL.iter().map(|k| k.name()).collect();
-                format!("unknown key {s:?} (expected one of {})", names.join(", "))
+                Error::UnknownName {
+                    what: "key",
+                    value: s,
+                    expected: format!("one of {}", names.join(", ")),
+                }
             })
     }
 }

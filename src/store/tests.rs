@@ -485,6 +485,6 @@ fn searches_sort_by_date_and_score() {
             assert!(dates[..n].windows(2).all(ordered), "{sort:?}: {dates:?}");
         }
     }
-    assert_eq!("Overturned".parse::<Sort>(), Ok(Sort::Overturned));
+    assert_eq!("Overturned".parse::<Sort>().unwrap(), Sort::Overturned);
     assert!("sideways".parse::<Sort>().is_err());
 }

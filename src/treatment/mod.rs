@@ -86,15 +86,15 @@ macro_rules! named_enum {
             }
         }
         impl FromStr for $t {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
+            type Err = crate::Error;
+            fn from_str(s: &str) -> crate::Result<Self> {
                 <$t>::ALL.iter().copied().find(|c| c.id() == s.trim()).ok_or_else(|| {
                     let ids: Vec<&str> = <$t>::ALL.iter().map(|c| c.id()).collect();
-                    format!(
-                        concat!("unknown ", $what, " {:?} (expected one of {})"),
-                        s,
-                        ids.join(", ")
-                    )
+                    crate::Error::UnknownName {
+                        what: $what,
+                        value: s.into(),
+                        expected: format!("one of {}", ids.join(", ")),
+                    }
                 })
             }
         }
