@@ -63,7 +63,7 @@ pub fn write_group_plot(path: &Path, key: &str, time: bool, groups: &[Group]) ->
             crate::output::write_file(path, svg.as_bytes())
         }
         Some("png") => crate::output::write_through(path, ".tmp.png", |tmp| {
-            let area = BitMapBackend::new(tmp, size).into_drawing_area();
+            let area = super::png::Png::new(tmp, size).into_drawing_area();
             draw(&area, key, time, &shown, all)
                 .and_then(|_| area.present().map_err(Into::into))
                 .map_err(|e| e.to_string())

@@ -2,6 +2,7 @@
 
 mod groups;
 pub mod plots;
+mod png;
 
 pub use groups::{clip, group_plot_svg, write_group_plot, Group};
 pub use plots::{write_plots, Bin, PlotData, Run, ThemeF1};

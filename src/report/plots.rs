@@ -11,6 +11,7 @@ use plotters::coord::ranged1d::SegmentedCoord;
 use plotters::coord::types::RangedCoordi32;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -134,7 +135,7 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
         // The bitmap backend picks its encoder by the file's extension: the temporary file ends in
         // .png.
         crate::output::write_through(&path, ".tmp.png", |tmp| {
-            let area = BitMapBackend::new(tmp, SIZE).into_drawing_area();
+            let area = super::png::Png::new(tmp, SIZE).into_drawing_area();
             draw(chart, &area, data)
                 .and_then(|_| area.present().map_err(Into::into))
                 .map_err(|e| e.to_string())
@@ -445,11 +446,14 @@ where
         } else {
             format!("{k} bins, n={n}")
         };
-        Text::new(
-            text,
-            (x + 0.012 * top, y + 0.015 * top),
-            ("sans-serif", 13).into_font().color(&BLACK.mix(0.7)),
-        )
+        // Near the right edge the label goes to the marker's left, so it is not cut off.
+        let style = ("sans-serif", 13).into_font().color(&BLACK.mix(0.7));
+        if x > 0.85 * top {
+            let left = Pos::new(HPos::Right, VPos::Top);
+            Text::new(text, (x - 0.012 * top, y + 0.015 * top), style.pos(left))
+        } else {
+            Text::new(text, (x + 0.012 * top, y + 0.015 * top), style)
+        }
     }))?;
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
