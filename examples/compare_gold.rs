@@ -24,22 +24,22 @@ fn main() {
         let golds: Vec<_> = gold
             .items
             .values()
-            .filter(|g| g.case_number == l.case_number)
+            .filter(|g| g.case_number == l.header.case_number)
             .collect();
         if golds.len() != l.items.len() {
             println!(
                 "COUNT {} parsed {} gold {}",
-                l.case_number,
+                l.header.case_number,
                 l.items.len(),
                 golds.len()
             );
             bad_letters += 1;
         }
         for it in &l.items {
-            if let Some(g) = gold.get(&l.case_number, it.number) {
+            if let Some(g) = gold.get(&l.header.case_number, it.number) {
                 n += 1;
                 if g.decision != it.decision {
-                    println!("DECISION {} {}", l.case_number, it.number);
+                    println!("DECISION {} {}", l.header.case_number, it.number);
                 }
                 let o = title_overlap(&g.title, &it.title);
                 if o >= 0.8 {
@@ -47,7 +47,7 @@ fn main() {
                 } else {
                     println!(
                         "TITLE {} {} {:.2}\n   gold: {}\n   ours: {}",
-                        l.case_number, it.number, o, g.title, it.title
+                        l.header.case_number, it.number, o, g.title, it.title
                     );
                 }
             }

@@ -77,7 +77,7 @@ impl Gold {
             .iter()
             .flat_map(|l| {
                 l.items.iter().filter_map(|it| {
-                    self.get(&l.case_number, it.number)
+                    self.get(&l.header.case_number, it.number)
                         .map(|g| (g, it.decision))
                 })
             })

@@ -245,9 +245,11 @@ pub struct DisputedItem {
     pub rationale: String,
 }
 
-/// One IMR Final Determination Letter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Letter {
+/// What a letter says of its case and its reviewer: the fields that every per-item output repeats
+/// beside each item (`imr parse --items` and `--csv`), defined once, here. In JSON they sit at the
+/// top level of a letter or an item row (`#[serde(flatten)]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Header {
     /// The letter's case number, or the file stem where the text has none.
     pub case_number: String,
     pub source: String,
@@ -259,6 +261,55 @@ pub struct Letter {
     pub priority: Option<Priority>,
     pub reviewer: Reviewer,
     pub patient: Patient,
+}
+
+impl Header {
+    /// The CSV columns of these fields, in order: nested fields prefixed with their parent
+    /// (`reviewer_specialty`), lists joined by [`crate::schema::CSV_LIST_SEPARATOR`].
+    pub const CSV_COLUMNS: [&'static str; 13] = [
+        "case_number",
+        "source",
+        "date_assigned",
+        "decision_date",
+        "date_of_injury",
+        "ur_denial_date",
+        "application_received",
+        "priority",
+        "reviewer_licensure",
+        "reviewer_specialty",
+        "reviewer_subspecialty",
+        "patient_age",
+        "patient_sex",
+    ];
+
+    /// The cells of [`Header::CSV_COLUMNS`]; an absent value is an empty cell, an enum is written
+    /// as JSON writes it.
+    pub fn csv_cells(&self) -> [String; 13] {
+        let date = |d: Option<Date>| d.map(|d| d.to_string()).unwrap_or_default();
+        let json_str = |v: serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_default();
+        [
+            self.case_number.clone(),
+            self.source.clone(),
+            date(self.date_assigned),
+            date(self.decision_date),
+            date(self.date_of_injury),
+            date(self.ur_denial_date),
+            date(self.application_received),
+            json_str(serde_json::json!(self.priority)),
+            crate::schema::csv_list(&self.reviewer.licensure),
+            crate::schema::csv_list(&self.reviewer.specialty),
+            self.reviewer.subspecialty.clone().unwrap_or_default(),
+            self.patient.age.map(|a| a.to_string()).unwrap_or_default(),
+            json_str(serde_json::json!(self.patient.sex)),
+        ]
+    }
+}
+
+/// One IMR Final Determination Letter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Letter {
+    #[serde(flatten)]
+    pub header: Header,
     pub clinical_summary: Option<String>,
     pub items: Vec<DisputedItem>,
 }

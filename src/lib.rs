@@ -64,7 +64,7 @@ pub mod store;
 pub mod treatment;
 
 pub use error::{Error, Result};
-pub use letter::{Date, Decision, DisputedItem, Letter, Patient, Priority, Reviewer, Sex};
+pub use letter::{Date, Decision, DisputedItem, Header, Letter, Patient, Priority, Reviewer, Sex};
 /// `check()` of every `*Params` builder (linfa's trait), so a caller needs no direct linfa
 /// dependency.
 pub use linfa::ParamGuard;

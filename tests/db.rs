@@ -348,8 +348,12 @@ fn a_killed_index_leaves_whole_batches() {
         let mut items = 0;
         store
             .each_letter(|l| {
-                let name = Path::new(&l.source).file_name().unwrap().to_str().unwrap();
-                assert_eq!(l.items.len(), expected[name], "{}", l.source);
+                let name = Path::new(&l.header.source)
+                    .file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap();
+                assert_eq!(l.items.len(), expected[name], "{}", l.header.source);
                 items += l.items.len();
                 std::ops::ControlFlow::Continue(())
             })

@@ -252,24 +252,24 @@ fn corpus_letters_match_gold() {
         let l = r.expect("every corpus letter parses");
         assert_eq!(
             l.items.len(),
-            by_case[l.case_number.as_str()],
+            by_case[l.header.case_number.as_str()],
             "item count of {}",
-            l.case_number
+            l.header.case_number
         );
         for it in &l.items {
-            let g = gold.get(&l.case_number, it.number).unwrap();
+            let g = gold.get(&l.header.case_number, it.number).unwrap();
             assert_eq!(
                 it.decision, g.decision,
                 "{} item {}",
-                l.case_number, it.number
+                l.header.case_number, it.number
             );
             items += 1;
             titles_ok += usize::from(title_overlap(&it.title, &g.title) >= 0.8);
         }
         assert!(
-            l.decision_date.is_some() && !l.reviewer.specialty.is_empty(),
+            l.header.decision_date.is_some() && !l.header.reviewer.specialty.is_empty(),
             "{}",
-            l.case_number
+            l.header.case_number
         );
     }
     assert_eq!(items, 344);

@@ -85,11 +85,11 @@ fn same_title(a: &str, b: &str) -> bool {
 
 fn dates(l: &Letter) -> [Option<imr::letter::Date>; 5] {
     [
-        l.date_assigned,
-        l.decision_date,
-        l.date_of_injury,
-        l.ur_denial_date,
-        l.application_received,
+        l.header.date_assigned,
+        l.header.decision_date,
+        l.header.date_of_injury,
+        l.header.ur_denial_date,
+        l.header.application_received,
     ]
 }
 

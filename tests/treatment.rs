@@ -198,9 +198,9 @@ fn corpus_kinds_match_the_labels() {
     let mut unlabelled = Vec::new();
     for (path, letter) in files.iter().zip(imr::parse::read_letters(&files, || {})) {
         let letter = letter.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let is_held = path.starts_with(&pdf_dir) && held_out(&letter.case_number);
+        let is_held = path.starts_with(&pdf_dir) && held_out(&letter.header.case_number);
         for it in &letter.items {
-            let key = (letter.case_number.clone(), it.number);
+            let key = (letter.header.case_number.clone(), it.number);
             let Some(&label) = labels.get(&key) else {
                 unlabelled.push(key);
                 continue;

@@ -213,7 +213,10 @@ fn backtest_rows(paths: &[PathBuf]) -> Result<(Vec<Row>, usize)> {
             item.text.rationale = Arc::default();
             item.text.guidelines = item.text.claims_guideline.clone();
             rows.push(Row {
-                source: format!("{} (case {}, item {})", l.source, l.case_number, it.number),
+                source: format!(
+                    "{} (case {}, item {})",
+                    l.header.source, l.header.case_number, it.number
+                ),
                 item,
             });
         }

@@ -151,21 +151,23 @@ fn cv_folds(s: &str) -> Result<usize, String> {
 pub const EXIT_SOME_FAILED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
-/// One CSV record (RFC 4180): a field with a comma, quote or line break is quoted, its quotes
-/// doubled.
-fn csv_record<S: AsRef<str>>(out: &mut impl Write, fields: &[S]) -> std::io::Result<()> {
-    for (i, f) in fields.iter().enumerate() {
-        let f = f.as_ref();
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        if f.contains([',', '"', '\n', '\r']) {
-            write!(out, "\"{}\"", f.replace('"', "\"\""))?;
-        } else {
-            out.write_all(f.as_bytes())?;
-        }
-    }
-    out.write_all(b"\n")
+/// One CSV record, written by the csv crate (RFC 4180: a field with a comma, quote or line break
+/// is quoted, its quotes doubled; records end in `\n`). Write errors come back as they were, so a
+/// closed pipe is still a broken pipe.
+fn csv_record<I, S>(out: &mut impl Write, fields: I) -> std::io::Result<()>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    let io = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => std::io::Error::other(format!("CSV: {other:?}")),
+    };
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(1024)
+        .from_writer(out);
+    w.write_record(fields).map_err(io)?;
+    w.flush()
 }
 
 pub fn main() -> ExitCode {
@@ -280,5 +282,17 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "a,\"b,c\",\"say \"\"no\"\"\",\"two\nlines\",\"cr\r\",\n"
         );
+        // A closed pipe stays a broken pipe (which exits 0), not a CSV error.
+        struct Closed;
+        impl std::io::Write for Closed {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let e = super::csv_record(&mut Closed, ["a"]).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
     }
 }

@@ -2,7 +2,7 @@
 
 use super::progress;
 use anyhow::Result;
-use imr::{DisputedItem, Letter};
+use imr::{DisputedItem, Header, Letter};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
@@ -33,21 +33,9 @@ pub struct ParseArgs {
     pub csv: bool,
 }
 
-/// `--csv`'s columns, in order.
-const CSV_HEADER: [&str; 25] = [
-    "case_number",
-    "source",
-    "date_assigned",
-    "decision_date",
-    "date_of_injury",
-    "ur_denial_date",
-    "application_received",
-    "priority",
-    "reviewer_licensure",
-    "reviewer_specialty",
-    "reviewer_subspecialty",
-    "patient_age",
-    "patient_sex",
+/// `--csv`'s columns after the letter's header fields ([`Header::CSV_COLUMNS`]), in order. The
+/// clinical summary goes last: the longest cell, it would push a row's item off screen.
+const ITEM_COLUMNS: [&str; 12] = [
     "item",
     "title",
     "category",
@@ -62,25 +50,15 @@ const CSV_HEADER: [&str; 25] = [
     "clinical_summary",
 ];
 
+/// `--csv`'s header row.
+fn csv_header() -> impl Iterator<Item = &'static str> {
+    Header::CSV_COLUMNS.into_iter().chain(ITEM_COLUMNS)
+}
+
 /// One `--csv` row; absent fields are empty cells. Enum cells are written as `--json` writes them.
-fn csv_row(l: &Letter, it: &DisputedItem) -> [String; CSV_HEADER.len()] {
-    let date = |d: Option<imr::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+fn csv_row(l: &Letter, it: &DisputedItem) -> impl Iterator<Item = String> {
     let text = |t: &Option<String>| t.clone().unwrap_or_default();
-    let json_str = |v: serde_json::Value| v.as_str().map(str::to_owned).unwrap_or_default();
-    [
-        l.case_number.clone(),
-        l.source.clone(),
-        date(l.date_assigned),
-        date(l.decision_date),
-        date(l.date_of_injury),
-        date(l.ur_denial_date),
-        date(l.application_received),
-        json_str(serde_json::json!(l.priority)),
-        imr::schema::csv_list(&l.reviewer.licensure),
-        imr::schema::csv_list(&l.reviewer.specialty),
-        text(&l.reviewer.subspecialty),
-        l.patient.age.map(|a| a.to_string()).unwrap_or_default(),
-        json_str(serde_json::json!(l.patient.sex)),
+    let item = [
         it.number.to_string(),
         it.title.clone(),
         it.kind.category.to_string(),
@@ -96,22 +74,15 @@ fn csv_row(l: &Letter, it: &DisputedItem) -> [String; CSV_HEADER.len()] {
         text(&it.reviewer_guideline),
         it.rationale.clone(),
         text(&l.clinical_summary),
-    ]
+    ];
+    l.header.csv_cells().into_iter().chain(item)
 }
 
-/// One item with its letter's case fields, for `--items`.
+/// One item with its letter's header fields, for `--items`.
 #[derive(Serialize)]
 struct ItemRow<'a> {
-    case_number: &'a str,
-    source: &'a str,
-    date_assigned: Option<imr::Date>,
-    decision_date: Option<imr::Date>,
-    date_of_injury: Option<imr::Date>,
-    ur_denial_date: Option<imr::Date>,
-    application_received: Option<imr::Date>,
-    priority: Option<imr::Priority>,
-    reviewer: &'a imr::Reviewer,
-    patient: &'a imr::Patient,
+    #[serde(flatten)]
+    header: &'a Header,
     /// The letter's, on each of its items: a row holds everything a model reads (`imr predict
     /// --items`).
     clinical_summary: Option<&'a str>,
@@ -122,16 +93,7 @@ struct ItemRow<'a> {
 impl<'a> ItemRow<'a> {
     fn new(l: &'a Letter, item: &'a DisputedItem) -> Self {
         ItemRow {
-            case_number: &l.case_number,
-            source: &l.source,
-            date_assigned: l.date_assigned,
-            decision_date: l.decision_date,
-            date_of_injury: l.date_of_injury,
-            ur_denial_date: l.ur_denial_date,
-            application_received: l.application_received,
-            priority: l.priority,
-            reviewer: &l.reviewer,
-            patient: &l.patient,
+            header: &l.header,
             clinical_summary: l.clinical_summary.as_deref(),
             item,
         }
@@ -250,7 +212,7 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
     } else {
         // Machine formats stream: a letter is written as soon as it is read.
         if args.csv {
-            super::csv_record(&mut out, &CSV_HEADER)?;
+            super::csv_record(&mut out, csv_header())?;
         }
         read_reporting_each(&args.paths, |l| write_letter(&mut out, &args, &l))?
     };
@@ -266,7 +228,7 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
 fn write_letter(out: &mut impl Write, args: &ParseArgs, l: &Letter) -> Result<()> {
     if args.csv {
         for it in &l.items {
-            super::csv_record(&mut *out, &csv_row(l, it))?;
+            super::csv_record(&mut *out, csv_row(l, it))?;
         }
     } else if args.items {
         for it in &l.items {
@@ -281,7 +243,7 @@ fn write_letter(out: &mut impl Write, args: &ParseArgs, l: &Letter) -> Result<()
 fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> {
     let case_w = letters
         .iter()
-        .map(|l| l.case_number.len())
+        .map(|l| l.header.case_number.len())
         .max()
         .unwrap_or(0)
         .max(6);
@@ -306,7 +268,7 @@ fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> 
         writeln!(
             out,
             "{:<case_w$}  {:>5}  {:>6}  {:>10}  {}",
-            l.case_number,
+            l.header.case_number,
             l.items.len(),
             u,
             o,

@@ -124,7 +124,10 @@ fn letter_rows(inputs: &[PathBuf]) -> Result<Box<dyn RowSource>> {
     let mut rows = Vec::new();
     for l in &letters {
         for it in &l.items {
-            let source = format!("{} (case {}, item {})", l.source, l.case_number, it.number);
+            let source = format!(
+                "{} (case {}, item {})",
+                l.header.source, l.header.case_number, it.number
+            );
             rows.push(Row {
                 source,
                 item: ItemToScore::from_item(l, it),

@@ -26,11 +26,11 @@ impl RequestFacts {
     /// The facts of a letter's item.
     pub fn from_item(letter: &Letter, item: &DisputedItem) -> Self {
         RequestFacts {
-            age: letter.patient.age,
-            sex: letter.patient.sex,
-            priority: letter.priority,
-            date_of_injury: letter.date_of_injury,
-            ur_denial_date: letter.ur_denial_date,
+            age: letter.header.patient.age,
+            sex: letter.header.patient.sex,
+            priority: letter.header.priority,
+            date_of_injury: letter.header.date_of_injury,
+            ur_denial_date: letter.header.ur_denial_date,
             partly_certified: item.original_request.is_some() || item.authorized.is_some(),
             items_disputed: Some(letter.items.len()),
             category: Some(item.kind.category),

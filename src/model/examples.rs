@@ -35,14 +35,14 @@ impl Example {
     /// One item of a letter with its text (from [`ItemText::of_letter`]), joined to gold themes.
     pub fn of(letter: &Letter, item: &DisputedItem, text: ItemText, gold: Option<&Gold>) -> Self {
         Example {
-            case_number: letter.case_number.clone(),
+            case_number: letter.header.case_number.clone(),
             item: item.number,
             title: item.title.clone(),
             kind: item.kind.clone(),
             decision: item.decision,
             text,
             themes: gold
-                .and_then(|g| g.get(&letter.case_number, item.number))
+                .and_then(|g| g.get(&letter.header.case_number, item.number))
                 .filter(|g| !g.themes.is_empty())
                 .map(|g| g.themes.clone()),
         }

@@ -34,7 +34,7 @@ impl ItemToScore {
     /// A disputed item of a parsed letter.
     pub fn from_item(letter: &Letter, item: &DisputedItem) -> Self {
         ItemToScore {
-            case_number: Some(letter.case_number.clone()),
+            case_number: Some(letter.header.case_number.clone()),
             item: item.number,
             title: Some(item.title.clone()),
             decision: Some(item.decision),

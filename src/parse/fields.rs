@@ -1,20 +1,9 @@
 //! The letter-level fields: header dates, sections, reviewer credentials, patient.
 
 use super::text::{Doc, Line, HEADINGS, HOW, ISSUES, SUMMARY};
-use crate::letter::{Date, Patient, Priority, Reviewer, Sex};
+use crate::letter::{Date, Header, Patient, Priority, Reviewer, Sex};
 use regex::Regex;
 use std::sync::LazyLock;
-
-#[derive(Debug, Default)]
-pub(crate) struct Header {
-    pub case_number: Option<String>,
-    pub date_assigned: Option<Date>,
-    pub decision_date: Option<Date>,
-    pub date_of_injury: Option<Date>,
-    pub ur_denial_date: Option<Date>,
-    pub application_received: Option<Date>,
-    pub priority: Option<Priority>,
-}
 
 /// The header's labels, each with the kind of value it takes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -111,64 +100,65 @@ fn tokens(head: &str) -> Vec<Token<'_>> {
     out
 }
 
-impl Header {
-    /// The header block before the letter's first section: absent from the seeds, whose fields
-    /// stay null.
-    ///
-    /// Labels and values pair in text order, whether each value follows its label or a block of
-    /// labels is followed by a block of their values (pdftotext's default mode).
-    pub fn read(head: &str) -> Header {
-        let toks = tokens(head);
-        let mut h = Header::default();
-        let mut i = 0;
-        while i < toks.len() {
-            let labels: Vec<Label> = toks[i..].iter().map_while(Token::label).collect();
-            i += labels.len();
-            let values: Vec<Value> = toks[i..].iter().map_while(Token::value).collect();
-            i += values.len();
-            if labels.len() == values.len() {
-                for (l, v) in labels.iter().zip(&values) {
-                    h.set(*l, *v);
+/// The header block before the letter's first section: its case number (empty when absent),
+/// dates and priority; the seeds have none, and their fields stay null. The source, reviewer and
+/// patient come from elsewhere.
+///
+/// Labels and values pair in text order, whether each value follows its label or a block of
+/// labels is followed by a block of their values (pdftotext's default mode).
+pub(crate) fn read_header(head: &str) -> Header {
+    let toks = tokens(head);
+    let mut h = Header::default();
+    let mut i = 0;
+    while i < toks.len() {
+        let labels: Vec<Label> = toks[i..].iter().map_while(Token::label).collect();
+        i += labels.len();
+        let values: Vec<Value> = toks[i..].iter().map_while(Token::value).collect();
+        i += values.len();
+        if labels.len() == values.len() {
+            for (l, v) in labels.iter().zip(&values) {
+                set(&mut h, *l, *v);
+            }
+        } else if labels.len() > values.len() {
+            // A label without its value: the values belong to the labels nearest them.
+            let mut open = labels.clone();
+            for v in values.iter().rev() {
+                if let Some(k) = open.iter().rposition(|l| fits(*l, v)) {
+                    set(&mut h, open[k], *v);
+                    open.truncate(k);
                 }
-            } else if labels.len() > values.len() {
-                // A label without its value: the values belong to the labels nearest them.
-                let mut open = labels.clone();
-                for v in values.iter().rev() {
-                    if let Some(k) = open.iter().rposition(|l| fits(*l, v)) {
-                        h.set(open[k], *v);
-                        open.truncate(k);
-                    }
-                }
-            } else {
-                let mut open = &labels[..];
-                for v in &values {
-                    if let Some(k) = open.iter().position(|l| fits(*l, v)) {
-                        h.set(open[k], *v);
-                        open = &open[k + 1..];
-                    }
+            }
+        } else {
+            let mut open = &labels[..];
+            for v in &values {
+                if let Some(k) = open.iter().position(|l| fits(*l, v)) {
+                    set(&mut h, open[k], *v);
+                    open = &open[k + 1..];
                 }
             }
         }
-        h
     }
+    h
+}
 
-    /// Sets a field once: a second value for the same label is not the header's.
-    fn set(&mut self, label: Label, value: Value) {
-        fn once<T>(slot: &mut Option<T>, v: T) {
-            if slot.is_none() {
-                *slot = Some(v);
-            }
+/// Sets a field once: a second value for the same label is not the header's.
+fn set(h: &mut Header, label: Label, value: Value) {
+    fn once<T>(slot: &mut Option<T>, v: T) {
+        if slot.is_none() {
+            *slot = Some(v);
         }
-        match (label, value) {
-            (Label::CaseNumber, Value::Case(c)) => once(&mut self.case_number, c.to_string()),
-            (Label::Priority, Value::Priority(p)) => once(&mut self.priority, p),
-            (Label::DateAssigned, Value::Date(d)) => once(&mut self.date_assigned, d),
-            (Label::DecisionDate, Value::Date(d)) => once(&mut self.decision_date, d),
-            (Label::DateOfInjury, Value::Date(d)) => once(&mut self.date_of_injury, d),
-            (Label::UrDenialDate, Value::Date(d)) => once(&mut self.ur_denial_date, d),
-            (Label::ApplicationReceived, Value::Date(d)) => once(&mut self.application_received, d),
-            _ => {}
+    }
+    match (label, value) {
+        (Label::CaseNumber, Value::Case(c)) if h.case_number.is_empty() => {
+            h.case_number = c.to_string()
         }
+        (Label::Priority, Value::Priority(p)) => once(&mut h.priority, p),
+        (Label::DateAssigned, Value::Date(d)) => once(&mut h.date_assigned, d),
+        (Label::DecisionDate, Value::Date(d)) => once(&mut h.decision_date, d),
+        (Label::DateOfInjury, Value::Date(d)) => once(&mut h.date_of_injury, d),
+        (Label::UrDenialDate, Value::Date(d)) => once(&mut h.ur_denial_date, d),
+        (Label::ApplicationReceived, Value::Date(d)) => once(&mut h.application_received, d),
+        _ => {}
     }
 }
 
@@ -285,10 +275,10 @@ mod tests {
 
     #[test]
     fn header_reads_wrapped_labels() {
-        let h = Header::read(
+        let h = read_header(
             "Case Number:  CM16-0213037\nDate Assigned:  11/09/2016  Date of Injury:   10/13/2016\nDecision Date:  12/09/2016  UR Denial Date:   11/03/2016\nPriority:   Standard  Application\nReceived:   11/03/2016\nHOW THE IMR FINAL DETERMINATION WAS MADE\nOn 1/1/2015 ...",
         );
-        assert_eq!(h.case_number.as_deref(), Some("CM16-0213037"));
+        assert_eq!(h.case_number, "CM16-0213037");
         assert_eq!(h.application_received.unwrap().to_string(), "2016-11-03");
         assert_eq!(h.date_of_injury.unwrap().to_string(), "2016-10-13");
         assert_eq!(h.priority, Some(Priority::Standard));
@@ -313,12 +303,12 @@ mod tests {
 
     #[test]
     fn header_labels_and_values_in_blocks_pair_in_order() {
-        let h = Header::read(
+        let h = read_header(
             "Case Number:\nDate Assigned:\nDecision Date:\nPriority:\n\nCM16-0213037\n11/09/2016\n\
              12/09/2016\nExpedited\n\nDate of Injury:\nUR Denial Date:\nApplication\nReceived:\n\n\
              10/13/2016\n11/03/2016\n11/04/2016\n",
         );
-        assert_eq!(h.case_number.as_deref(), Some("CM16-0213037"));
+        assert_eq!(h.case_number, "CM16-0213037");
         assert_eq!(h.priority, Some(Priority::Expedited));
         assert_eq!(
             dates(&h),
@@ -335,7 +325,7 @@ mod tests {
     #[test]
     fn header_value_between_label_words_and_missing_values() {
         // pdftotext -layout: "Application  11/04/2016" with "Received:" on the next line.
-        let h = Header::read(
+        let h = read_header(
             "Date Assigned:  11/09/2016    Date of Injury:  10/13/2016\n\
              Decision Date:  12/09/2016    UR Denial Date:  11/03/2016\n\
              Priority:  Standard           Application      11/04/2016\n\
@@ -352,7 +342,7 @@ mod tests {
             ])
         );
         // A label without its value leaves that field empty, not the next label's value.
-        let h = Header::read("Date Assigned:\nDate of Injury: 10/13/2016\n");
+        let h = read_header("Date Assigned:\nDate of Injury: 10/13/2016\n");
         assert_eq!(
             (h.date_assigned, h.date_of_injury.map(|d| d.to_string())),
             (None, Some("2016-10-13".into()))

@@ -312,7 +312,7 @@ mod tests {
                 || {},
                 |r| {
                     seen.push(match r {
-                        Ok(l) => l.source,
+                        Ok(l) => l.header.source,
                         Err(e) => e.to_string(),
                     });
                     std::ops::ControlFlow::Continue(())
@@ -376,7 +376,7 @@ mod tests {
     #[test]
     fn text_letter_parses_in_memory() {
         let l = parse_text(SEED, Path::new("data/letters/003_ef80428068f9a7a4.txt")).unwrap();
-        assert_eq!(l.case_number, "003_ef80428068f9a7a4");
+        assert_eq!(l.header.case_number, "003_ef80428068f9a7a4");
         assert_eq!(l.items.len(), 5);
     }
 }

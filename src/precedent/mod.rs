@@ -64,11 +64,11 @@ impl Precedent {
     /// The precedent of one item of a letter, its treatment kind as the item carries it.
     pub fn from_item(letter: &Letter, item: &DisputedItem) -> Precedent {
         Precedent {
-            case_number: letter.case_number.clone(),
+            case_number: letter.header.case_number.clone(),
             item: item.number,
             title: item.title.clone(),
             decision: item.decision,
-            decision_date: letter.decision_date,
+            decision_date: letter.header.decision_date,
             category: item.kind.category,
             drug_class: item.kind.drug_class,
             treatment: item.kind.treatment.clone(),

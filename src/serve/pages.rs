@@ -292,7 +292,7 @@ fn hit_row(h: &Hit) -> Markup {
 
 async fn letter(State(app): State<Arc<App>>, Path(case): Path<String>) -> Page {
     let view = app.run(move |a| a.letter(&case)).await?;
-    let title = format!("Case {}", view.letter.case_number);
+    let title = format!("Case {}", view.letter.header.case_number);
     Ok(layout(&title, Some(app.about()), letter_body(&view)))
 }
 
@@ -300,24 +300,24 @@ fn letter_body(v: &LetterView) -> Markup {
     let l = &v.letter;
     let date = |d: Option<crate::Date>| d.map(|d| d.to_string()).unwrap_or_default();
     html! {
-        h1 { "Case " (l.case_number) }
+        h1 { "Case " (l.header.case_number) }
         table.fields {
-            tr { th { "Decided" } td { (date(l.decision_date)) } }
-            tr { th { "Injured" } td { (date(l.date_of_injury)) } }
-            tr { th { "UR denial" } td { (date(l.ur_denial_date)) } }
-            tr { th { "Priority" } td { @if let Some(p) = l.priority { (format!("{p:?}")) } } }
+            tr { th { "Decided" } td { (date(l.header.decision_date)) } }
+            tr { th { "Injured" } td { (date(l.header.date_of_injury)) } }
+            tr { th { "UR denial" } td { (date(l.header.ur_denial_date)) } }
+            tr { th { "Priority" } td { @if let Some(p) = l.header.priority { (format!("{p:?}")) } } }
             tr { th { "Reviewer" } td {
-                (l.reviewer.specialty.join(", "))
-                @if let Some(s) = &l.reviewer.subspecialty { " (" (s) ")" }
-                @if !l.reviewer.licensure.is_empty() {
-                    ", licensed in " (l.reviewer.licensure.join(", "))
+                (l.header.reviewer.specialty.join(", "))
+                @if let Some(s) = &l.header.reviewer.subspecialty { " (" (s) ")" }
+                @if !l.header.reviewer.licensure.is_empty() {
+                    ", licensed in " (l.header.reviewer.licensure.join(", "))
                 }
             } }
             tr { th { "Injured worker" } td {
-                @if let Some(a) = l.patient.age { (a) " years" }
-                @if let Some(s) = l.patient.sex { " " (format!("{s:?}").to_lowercase()) }
+                @if let Some(a) = l.header.patient.age { (a) " years" }
+                @if let Some(s) = l.header.patient.sex { " " (format!("{s:?}").to_lowercase()) }
             } }
-            tr { th { "File" } td { (l.source) } }
+            tr { th { "File" } td { (l.header.source) } }
         }
         @if let Some(s) = &l.clinical_summary {
             details.summary {

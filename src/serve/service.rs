@@ -227,7 +227,7 @@ impl App {
 
     /// Scores every item of `letter` and finds its precedents.
     fn view_of(&self, mut letter: Letter) -> Result<LetterView> {
-        letter.source = file_name(&letter.source);
+        letter.header.source = file_name(&letter.header.source);
         let to_score: Vec<ItemToScore> = letter
             .items
             .iter()
@@ -246,7 +246,7 @@ impl App {
                     text,
                     Some(it.kind.category),
                     SIMILAR,
-                    Some(&letter.case_number),
+                    Some(&letter.header.case_number),
                 ),
                 scores,
             })

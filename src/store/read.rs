@@ -3,7 +3,7 @@
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::letter::{DisputedItem, Letter, Patient, Reviewer};
+use crate::letter::{DisputedItem, Header, Letter, Patient, Reviewer};
 use crate::treatment::TreatmentKind;
 use rusqlite::Row;
 use std::ops::ControlFlow;
@@ -147,7 +147,7 @@ type Parsed<T> = rusqlite::Result<std::result::Result<T, String>>;
 fn letter_row(r: &Row<'_>) -> Parsed<Letter> {
     let licensure: String = r.get(8)?;
     let build = || -> std::result::Result<Letter, String> {
-        Ok(Letter {
+        let header = Header {
             case_number: r.get(0).map_err(|e| e.to_string())?,
             source: r.get(1).map_err(|e| e.to_string())?,
             date_assigned: parsed(r.get(2).map_err(|e| e.to_string())?, "date_assigned")?,
@@ -174,6 +174,9 @@ fn letter_row(r: &Row<'_>) -> Parsed<Letter> {
                 age: r.get(11).map_err(|e| e.to_string())?,
                 sex: from_json_str(r.get(12).map_err(|e| e.to_string())?, "patient_sex")?,
             },
+        };
+        Ok(Letter {
+            header,
             clinical_summary: r.get(13).map_err(|e| e.to_string())?,
             items: Vec::new(),
         })

@@ -16,7 +16,7 @@ fn seeds() -> Vec<Letter> {
 fn indexed(l: &Letter, n: usize) -> IndexedLetter {
     IndexedLetter {
         file: FileInfo {
-            source: l.source.clone(),
+            source: l.header.source.clone(),
             size: 100 + n as u64,
             mtime_ns: n as i64,
             sha256: format!("{n:064x}"),
@@ -49,7 +49,9 @@ fn letters_read_back_as_parsed_in_file_order() {
             std::ops::ControlFlow::Continue(())
         })
         .unwrap();
-    letters.sort_by(|a, b| std::path::Path::new(&a.source).cmp(std::path::Path::new(&b.source)));
+    letters.sort_by(|a, b| {
+        std::path::Path::new(&a.header.source).cmp(std::path::Path::new(&b.header.source))
+    });
     assert_eq!(back, letters);
     let items: usize = letters.iter().map(|l| l.items.len()).sum();
     assert_eq!(store.counts().unwrap(), (letters.len(), items));
@@ -63,11 +65,11 @@ fn a_changed_file_replaces_its_rows_and_a_case_in_two_files_is_reported() {
     let mut changed = indexed(&letters[0], 99);
     changed.letter.items.truncate(1);
     let r = store.write_batch(std::slice::from_ref(&changed)).unwrap();
-    assert_eq!(r.replaced, [letters[0].source.clone()]);
+    assert_eq!(r.replaced, [letters[0].header.source.clone()]);
     assert!(r.same_case.is_empty(), "{:?}", r.same_case);
     let removed = letters[0].items.len() - 1;
     assert_eq!(store.counts().unwrap(), (before.0, before.1 - removed));
-    let fi = store.file_info(&letters[0].source).unwrap().unwrap();
+    let fi = store.file_info(&letters[0].header.source).unwrap().unwrap();
     assert_eq!(fi.sha256, changed.file.sha256);
     // The full-text index lost the replaced items too.
     let all = Filters {
@@ -82,9 +84,9 @@ fn a_changed_file_replaces_its_rows_and_a_case_in_two_files_is_reported() {
     assert_eq!(
         r.same_case,
         [(
-            letters[1].case_number.clone(),
+            letters[1].header.case_number.clone(),
             "elsewhere/copy.txt".to_string(),
-            letters[1].source.clone()
+            letters[1].header.source.clone()
         )]
     );
 }
@@ -438,7 +440,7 @@ fn searches_sort_by_date_and_score() {
         .map(|(i, l)| {
             let mut l = l.clone();
             // Dates out of file order, and one letter without.
-            l.decision_date = (i != 2)
+            l.header.decision_date = (i != 2)
                 .then(|| crate::Date::new(2014 + (i as u16 * 3) % 5, 6, 1))
                 .flatten();
             indexed(&l, i)

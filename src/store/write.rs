@@ -169,10 +169,12 @@ impl Store {
             if delete_source(&tx, &l.file.source).map_err(&err)? {
                 report.replaced.push(l.file.source.clone());
             }
-            for other in same_case(&tx, &l.letter.case_number).map_err(&err)? {
-                report
-                    .same_case
-                    .push((l.letter.case_number.clone(), l.file.source.clone(), other));
+            for other in same_case(&tx, &l.letter.header.case_number).map_err(&err)? {
+                report.same_case.push((
+                    l.letter.header.case_number.clone(),
+                    l.file.source.clone(),
+                    other,
+                ));
             }
             report.items += insert_letter(&tx, l).map_err(&err)?;
             report.letters += 1;
@@ -316,23 +318,23 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<us
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
-        letter.case_number,
+        letter.header.case_number,
         f.source,
         f.sha256,
         f.size as i64,
         f.mtime_ns,
-        date(letter.date_assigned),
-        date(letter.decision_date),
-        date(letter.date_of_injury),
-        date(letter.ur_denial_date),
-        date(letter.application_received),
-        json_str(serde_json::json!(letter.priority)),
-        serde_json::to_string(&letter.reviewer.licensure).unwrap_or_else(|_| "[]".into()),
+        date(letter.header.date_assigned),
+        date(letter.header.decision_date),
+        date(letter.header.date_of_injury),
+        date(letter.header.ur_denial_date),
+        date(letter.header.application_received),
+        json_str(serde_json::json!(letter.header.priority)),
+        serde_json::to_string(&letter.header.reviewer.licensure).unwrap_or_else(|_| "[]".into()),
         // As the letter writes them, so that a search for part of a name matches across them.
-        Some(letter.reviewer.specialty.join(", ")).filter(|s| !s.is_empty()),
-        letter.reviewer.subspecialty,
-        letter.patient.age,
-        json_str(serde_json::json!(letter.patient.sex)),
+        Some(letter.header.reviewer.specialty.join(", ")).filter(|s| !s.is_empty()),
+        letter.header.reviewer.subspecialty,
+        letter.header.patient.age,
+        json_str(serde_json::json!(letter.header.patient.sex)),
         letter.clinical_summary,
     ])?;
     let letter_id = tx.last_insert_rowid();

@@ -23,26 +23,20 @@ impl Layout for FinalDetermination {
     fn parse(&self, doc: &Doc, source: &Path) -> Result<Letter> {
         let sections = fields::Sections::split(doc);
         let head: Vec<&str> = sections.head.iter().map(|l| l.text.as_str()).collect();
-        let header = fields::Header::read(&head.join("\n"));
-        let case_number = header.case_number.clone().unwrap_or_else(|| {
-            source
+        let mut header = fields::read_header(&head.join("\n"));
+        if header.case_number.is_empty() {
+            header.case_number = source
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
-        let items = items::parse_items(sections.issues, source, &case_number)?;
+                .unwrap_or_default();
+        }
+        header.source = source.display().to_string();
+        let items = items::parse_items(sections.issues, source, &header.case_number)?;
         let clinical_summary = fields::clinical_summary(&paragraphs(sections.summary));
+        header.patient = fields::patient(clinical_summary.as_deref().unwrap_or(""));
+        header.reviewer = fields::reviewer(&paragraphs(sections.how).join(" "));
         Ok(Letter {
-            patient: fields::patient(clinical_summary.as_deref().unwrap_or("")),
-            reviewer: fields::reviewer(&paragraphs(sections.how).join(" ")),
-            case_number,
-            source: source.display().to_string(),
-            date_assigned: header.date_assigned,
-            decision_date: header.decision_date,
-            date_of_injury: header.date_of_injury,
-            ur_denial_date: header.ur_denial_date,
-            application_received: header.application_received,
-            priority: header.priority,
+            header,
             clinical_summary,
             items,
         })
@@ -80,11 +74,14 @@ mod tests {
     }
 
     fn check(l: &Letter) {
-        assert_eq!(l.case_number, "CM16-0213037");
-        assert_eq!(l.application_received.unwrap().to_string(), "2016-11-04");
-        assert_eq!(l.date_of_injury.unwrap().to_string(), "2016-10-13");
-        assert_eq!(l.reviewer.specialty, ["Family Practice"]);
-        assert_eq!(l.patient.age, Some(48));
+        assert_eq!(l.header.case_number, "CM16-0213037");
+        assert_eq!(
+            l.header.application_received.unwrap().to_string(),
+            "2016-11-04"
+        );
+        assert_eq!(l.header.date_of_injury.unwrap().to_string(), "2016-10-13");
+        assert_eq!(l.header.reviewer.specialty, ["Family Practice"]);
+        assert_eq!(l.header.patient.age, Some(48));
         let items: Vec<_> = l
             .items
             .iter()
