@@ -275,7 +275,7 @@ mod tests {
         let mut out = Vec::new();
         super::csv_record(
             &mut out,
-            &["a", "b,c", "say \"no\"", "two\nlines", "cr\r", ""],
+            ["a", "b,c", "say \"no\"", "two\nlines", "cr\r", ""],
         )
         .unwrap();
         assert_eq!(

@@ -148,9 +148,9 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
             imr::schema::write_json_line(&mut out, h)?;
         }
     } else if a.csv {
-        super::csv_record(&mut out, &HIT_HEADER)?;
+        super::csv_record(&mut out, HIT_HEADER)?;
         for h in &hits {
-            super::csv_record(&mut out, &hit_row(h))?;
+            super::csv_record(&mut out, hit_row(h))?;
         }
     } else {
         let m = store.matches(&search.filters)?;
