@@ -2,16 +2,17 @@
 //! one setter per field, `check()` through `ParamGuard` (the crate's `Error`), `From<XValidParams>`
 //! back to the builder, and accessors on the checked type, whose fields are private.
 
-/// `checked_params!(XParams => XValidParams, validate_fn; a: A, b: B; ref c: C, d: D)`: setters
-/// for every listed field, getters returning `a` and `b` by value and `c` and `d` by reference,
-/// `From<XValidParams>`, and `ParamGuard` with `validate_fn(&XValidParams) -> Result<()>` as the
-/// check.
+/// `checked_params!(XParams => XValidParams as XSerde, validate_fn; a: A, b: B; ref c: C, d: D)`:
+/// setters for every listed field, getters returning `a` and `b` by value and `c` and `d` by
+/// reference, `From<XValidParams>`, `ParamGuard` with `validate_fn(&XValidParams) -> Result<()>`
+/// as the check, and serde's traits.
 ///
-/// The checked type derives serde with `#[serde(remote = "Self")]`; the impls here wrap that
-/// derive and run the same check on deserialisation, so a settings file or a model file cannot
-/// make an unchecked value, and a type holding another's checked params need not check them again.
+/// `XSerde` is a private copy of the fields with `#[serde(remote = "XValidParams")]`: serde's
+/// derived functions stay private, and the `Deserialize` here runs the same check on what they
+/// read, so a settings file or a model file cannot make an unchecked value, and a type holding
+/// another's checked params need not check them again.
 macro_rules! checked_params {
-    ($params:ident => $valid:ident, $validate:path;
+    ($params:ident => $valid:ident as $serde:ident, $validate:path;
      $($field:ident: $ty:ty),* $(,)?;
      ref $($rfield:ident: $rty:ty),* $(,)?) => {
         impl $params {
@@ -69,7 +70,7 @@ macro_rules! checked_params {
                 &self,
                 s: S,
             ) -> std::result::Result<S::Ok, S::Error> {
-                $valid::serialize(self, s)
+                $serde::serialize(self, s)
             }
         }
 
@@ -77,7 +78,7 @@ macro_rules! checked_params {
             fn deserialize<D: serde::Deserializer<'de>>(
                 d: D,
             ) -> std::result::Result<Self, D::Error> {
-                let p = $valid::deserialize(d)?;
+                let p = $serde::deserialize(d)?;
                 $validate(&p).map_err(serde::de::Error::custom)?;
                 Ok(p)
             }

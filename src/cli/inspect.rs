@@ -110,9 +110,12 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
 
 /// `--settings`: the settings the model was trained with, as a params file.
 fn print_settings(m: &ModelFile, name: &str) -> Result<ExitCode> {
-    let s = m.training_settings()?.with_context(|| {
-        format!("{name}: the file does not record its training settings (format 2 or older)")
-    })?;
+    let s = m
+        .training_settings()
+        .with_context(|| format!("{name}: its recorded settings fail today's checks"))?
+        .with_context(|| {
+            format!("{name}: the file does not record its training settings (format 2 or older)")
+        })?;
     writeln!(
         std::io::stdout().lock(),
         "{}",

@@ -151,23 +151,23 @@ fn cv_folds(s: &str) -> Result<usize, String> {
 pub const EXIT_SOME_FAILED: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
-/// One CSV record, written by the csv crate (RFC 4180: a field with a comma, quote or line break
-/// is quoted, its quotes doubled; records end in `\n`). Write errors come back as they were, so a
-/// closed pipe is still a broken pipe.
+/// One CSV record, made by the csv crate (RFC 4180: a field with a comma, quote or line break is
+/// quoted, its quotes doubled; records end in `\n`) and written to `out` as one piece: `out`'s
+/// buffering is kept (a csv writer over it would flush it at every record), and a write error
+/// comes back as it was, so a closed pipe is still a broken pipe.
 fn csv_record<I, S>(out: &mut impl Write, fields: I) -> std::io::Result<()>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<[u8]>,
 {
-    let io = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(e) => e,
-        other => std::io::Error::other(format!("CSV: {other:?}")),
-    };
     let mut w = csv::WriterBuilder::new()
-        .buffer_capacity(1024)
-        .from_writer(out);
-    w.write_record(fields).map_err(io)?;
-    w.flush()
+        .buffer_capacity(256)
+        .from_writer(Vec::with_capacity(256));
+    w.write_record(fields).map_err(std::io::Error::other)?;
+    let record = w
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    out.write_all(&record)
 }
 
 pub fn main() -> ExitCode {

@@ -7,11 +7,8 @@ use crate::features::{Counter, Featurizer, ItemText, TermCounts};
 use crate::folds::{stratified_group_kfold, Split};
 use crate::metrics::summary::{mean, mean_sd};
 use crate::metrics::{BinaryMetrics, ThemeMetrics};
-use crate::model::{
-    Example, OutcomeModel, OutcomeParams, OutcomeValidParams, ThemeModels, ThemeValidParams,
-};
+use crate::model::{Example, OutcomeModel, OutcomeValidParams, ThemeModels, ThemeValidParams};
 use crate::Decision;
-use linfa::ParamGuard;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -221,7 +218,7 @@ impl CvFeaturizers {
         ablation: bool,
     ) -> Result<Self> {
         let masked = (ablation && outcome_params.view() == crate::model::View::Rationale)
-            .then(|| OutcomeParams::from(outcome_params.masked()).check())
+            .then(|| outcome_params.masked())
             .transpose()?
             .map(|mp| Featurizer::new(mp.features().clone()).map(|f| (mp, f)))
             .transpose()?;
@@ -657,6 +654,8 @@ fn theme_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::OutcomeParams;
+    use linfa::ParamGuard;
 
     #[test]
     fn pooled_metrics_and_quintiles() {

@@ -95,11 +95,26 @@ fn is_yes(v: &bool) -> bool {
 }
 
 /// Checked TF-IDF hyperparameters (scikit-learn's names and defaults).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TfIdfValidParams {
     /// Weight terms by IDF (scikit-learn's `use_idf`). Off, every weight is 1: term frequencies,
     /// normalised. Written to a model file only when off, so files from before it read as on.
+    use_idf: bool,
+    smooth_idf: bool,
+    sublinear_tf: bool,
+    norm: Norm,
+    min_df: DocFreq,
+    max_df: DocFreq,
+    max_features: Option<usize>,
+    indicators: Option<Indicators>,
+}
+
+/// [`TfIdfValidParams`] as serde reads and writes it. The functions serde derives
+/// for it are private to this module; the public serde impls (`checked_params!`) call them and
+/// check what they read.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "TfIdfValidParams", deny_unknown_fields)]
+struct TfIdfSerde {
     #[serde(default = "yes", skip_serializing_if = "is_yes")]
     use_idf: bool,
     smooth_idf: bool,
@@ -137,7 +152,7 @@ impl TfIdfParams {
     }
 }
 
-checked_params!(TfIdfParams => TfIdfValidParams, validate;
+checked_params!(TfIdfParams => TfIdfValidParams as TfIdfSerde, validate;
     use_idf: bool, smooth_idf: bool, sublinear_tf: bool, norm: Norm, min_df: DocFreq, max_df: DocFreq,
     max_features: Option<usize>;
     ref indicators: Option<Indicators>);

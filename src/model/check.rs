@@ -2,15 +2,15 @@
 //! array must match its vocabulary, every number lie in its range, every theme be one of the
 //! codebook's, once; and the content must be of the format the file says it is. A bad file is
 //! refused with the JSON path of the first value at fault, rather than panicking or scoring NaN
-//! later.
+//! later. The hyperparameters (logistic, TF-IDF) are checked as they are read, by their own types;
+//! the reader names their path too.
 
 use super::file::ModelFile;
-use super::logistic::{BinaryLogistic, LogisticParams, LogisticValidParams};
+use super::logistic::BinaryLogistic;
 use super::outcome::check_view_fields;
 use super::themes::ThemeModels;
-use crate::features::{FeatureConfig, TfIdf, TfIdfParams};
+use crate::features::{FeatureConfig, TfIdf};
 use crate::folds::MAX_FOLDS;
-use linfa::ParamGuard;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -180,7 +180,6 @@ fn metadata(m: &ModelFile) -> Found {
         }
     }
     let Some(p) = &md.params else { return Ok(()) };
-    fit("metadata.params.outcome.logistic", &p.outcome.logistic)?;
     let folds = p.outcome.calibration_folds;
     if folds == 1 || folds > MAX_FOLDS {
         return bad(
@@ -189,7 +188,6 @@ fn metadata(m: &ModelFile) -> Found {
         );
     }
     if let Some(t) = &p.themes {
-        fit("metadata.params.themes.logistic", &t.logistic)?;
         if !(2..=MAX_FOLDS).contains(&t.threshold_folds) {
             return bad(
                 "metadata.params.themes.threshold_folds",
@@ -212,13 +210,6 @@ fn metadata(m: &ModelFile) -> Found {
     Ok(())
 }
 
-fn fit(field: &str, l: &LogisticValidParams) -> Found {
-    LogisticParams::from(l.clone())
-        .check_ref()
-        .map(|_| ())
-        .or_else(|e| bad(field, e.to_string()))
-}
-
 fn features(field: &str, f: &FeatureConfig) -> Found {
     if let Err(e) = f.check() {
         return bad(field, e.to_string());
@@ -239,9 +230,6 @@ fn features(field: &str, f: &FeatureConfig) -> Found {
 }
 
 fn tfidf(field: &str, t: &TfIdf) -> Found {
-    if let Err(e) = TfIdfParams::from(t.params().clone()).check_ref() {
-        return bad(format!("{field}.params"), e.to_string());
-    }
     if let Some((i, v)) = t
         .idf()
         .iter()

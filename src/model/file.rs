@@ -244,9 +244,20 @@ impl ModelFile {
             .unwrap_or_default()
             .to_string();
         super::check::version_fields(&value, &version).map_err(field)?;
-        let m: ModelFile = serde_json::from_value(value).map_err(|e| Error::BadModel {
-            path: path.into(),
-            reason: e.to_string(),
+        let m: ModelFile = serde_path_to_error::deserialize(value).map_err(|e| {
+            let at = e.path().to_string();
+            if at == "." {
+                Error::BadModel {
+                    path: path.into(),
+                    reason: e.into_inner().to_string(),
+                }
+            } else {
+                Error::ModelField {
+                    path: path.into(),
+                    field: at,
+                    message: e.into_inner().to_string(),
+                }
+            }
         })?;
         super::check::model(&m).map_err(field)?;
         Ok(m)
@@ -490,6 +501,10 @@ mod tests {
             ("rule theme not fitted", Box::new(|v| v["themes"]["overturned_theme"] = json!("upheld")), "themes.overturned_theme: \"upheld\" is not".into()),
             ("a view seeing what it must not", Box::new(|v| v["outcome"]["view"] = json!("case")), "outcome.features.fields: invalid parameter fields = rationale".into()),
             ("bad recorded settings", Box::new(|v| v["metadata"]["params"]["themes"]["threshold_shrink"] = json!(2)), "metadata.params.themes.threshold_shrink: 2".into()),
+            ("bad recorded C", Box::new(|v| v["metadata"]["params"]["outcome"]["logistic"]["c"] = json!(0)),
+                "metadata.params.outcome.logistic: invalid parameter C = 0".into()),
+            ("bad TF-IDF setting", Box::new(|v| v["themes"]["tfidf"]["params"]["max_features"] = json!(0)),
+                "themes.tfidf.params: invalid parameter max_features = 0".into()),
             ("format 1 with format 4 content", Box::new(|v| v["format_version"] = json!("imr-model/1")),
                 "outcome.calibration: not a field of imr-model/1 (format 2 and later have it)".into()),
             ("format 3 with format 4 content", Box::new(|v| v["format_version"] = json!("imr-model/3")),

@@ -55,14 +55,26 @@ pub enum ClassWeight {
 
 /// Checked hyperparameters. Objective: sum_i s_i * log(1 + exp(-y_i (x_i.w + b))) + ||w||^2 / (2C),
 /// the intercept not penalised (scikit-learn's and linfa-logistic's, with linfa's alpha = 1/C).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogisticValidParams {
     c: f64,
     class_weight: ClassWeight,
     fit_intercept: bool,
     /// Stop when no gradient component exceeds this times the sum of sample weights (scikit-learn's
     /// `tol` for lbfgs, which averages the loss over the samples).
+    tolerance: f64,
+    max_iterations: u64,
+}
+
+/// [`LogisticValidParams`] as serde reads and writes it. The functions serde derives
+/// for it are private to this module; the public serde impls (`checked_params!`) call them and
+/// check what they read.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "LogisticValidParams", deny_unknown_fields)]
+struct LogisticSerde {
+    c: f64,
+    class_weight: ClassWeight,
+    fit_intercept: bool,
     tolerance: f64,
     max_iterations: u64,
 }
@@ -92,7 +104,7 @@ impl LogisticParams {
     }
 }
 
-checked_params!(LogisticParams => LogisticValidParams, validate;
+checked_params!(LogisticParams => LogisticValidParams as LogisticSerde, validate;
     c: f64, class_weight: ClassWeight, fit_intercept: bool, tolerance: f64, max_iterations: u64;
     ref);
 

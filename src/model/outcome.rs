@@ -55,8 +55,7 @@ impl View {
 }
 
 /// Everything that defines how an outcome model is trained, checked (see [`OutcomeParams`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutcomeValidParams {
     view: View,
     features: FeatureConfig,
@@ -67,10 +66,25 @@ pub struct OutcomeValidParams {
     calibration_folds: usize,
     /// An item with fewer of the model's text terms than this gets no score but a reason ("no known
     /// terms", "too little text"): the intercept is not a reading.
-    #[serde(default = "one")]
     min_known_terms: usize,
     /// Refits on bootstrap resamples of the training letters that give each score its 90% interval
     /// (0: none). Only the final model is refitted; cross-validation scores the point forecast.
+    bootstrap: usize,
+}
+
+/// [`OutcomeValidParams`] as serde reads and writes it. The functions serde derives
+/// for it are private to this module; the public serde impls (`checked_params!`) call them and
+/// check what they read.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "OutcomeValidParams", deny_unknown_fields)]
+struct OutcomeSerde {
+    view: View,
+    features: FeatureConfig,
+    tfidf: TfIdfValidParams,
+    logistic: LogisticValidParams,
+    calibration_folds: usize,
+    #[serde(default = "one")]
+    min_known_terms: usize,
     #[serde(default)]
     bootstrap: usize,
 }
@@ -109,7 +123,7 @@ impl OutcomeParams {
     }
 }
 
-checked_params!(OutcomeParams => OutcomeValidParams, validate;
+checked_params!(OutcomeParams => OutcomeValidParams as OutcomeSerde, validate;
     calibration_folds: usize, min_known_terms: usize, bootstrap: usize;
     ref features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams);
 
@@ -178,7 +192,8 @@ impl OutcomeValidParams {
     /// These settings for the verdict-masked view, the ablation `imr evaluate` runs beside the
     /// rationale view: the same except the text, the rationale read with its verdict sentences
     /// masked and the verdict field dropped.
-    pub fn masked(&self) -> OutcomeValidParams {
+    /// An error where nothing is left to read (a rationale view that read only the verdict).
+    pub fn masked(&self) -> Result<OutcomeValidParams> {
         let mut fields: Vec<Field> = Vec::new();
         for f in &self.features.fields {
             let f = match f {
@@ -190,14 +205,15 @@ impl OutcomeValidParams {
                 fields.push(f);
             }
         }
-        OutcomeValidParams {
+        let p = OutcomeValidParams {
             view: View::RationaleMasked,
             features: FeatureConfig {
                 fields,
                 ..self.features.clone()
             },
             ..self.clone()
-        }
+        };
+        OutcomeParams::from(p).check()
     }
 }
 
@@ -741,13 +757,13 @@ mod tests {
     fn the_masked_ablation_changes_only_the_text() {
         let shipped = OutcomeParams::new(View::Rationale).check().unwrap();
         assert_eq!(
-            shipped.masked(),
+            shipped.masked().unwrap(),
             OutcomeParams::new(View::RationaleMasked).check().unwrap()
         );
         let mut mine = shipped.clone();
         mine.logistic = LogisticParams::from(mine.logistic).c(2.0).check().unwrap();
         mine.features.fields = vec![Field::Title, Field::Rationale, Field::Verdict];
-        let masked = mine.masked();
+        let masked = mine.masked().unwrap();
         assert_eq!(
             (masked.view, masked.logistic.c()),
             (View::RationaleMasked, 2.0)

@@ -18,8 +18,7 @@ use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 /// Everything that defines how the theme models are trained, checked (see [`ThemeParams`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ThemeValidParams {
     features: FeatureConfig,
     tfidf: TfIdfValidParams,
@@ -40,6 +39,21 @@ pub struct ThemeValidParams {
     /// log-odds (0 keeps the cut, 1 is 0.5 for every theme). The cut is a noisy estimate (a few
     /// dozen positives over three inner folds) and 0.5 is the natural cut of a class-balanced
     /// model, so the two are averaged (the values tried: docs/experiments.md).
+    threshold_shrink: f64,
+}
+
+/// [`ThemeValidParams`] as serde reads and writes it. The functions serde derives
+/// for it are private to this module; the public serde impls (`checked_params!`) call them and
+/// check what they read.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "ThemeValidParams", deny_unknown_fields)]
+struct ThemeSerde {
+    features: FeatureConfig,
+    tfidf: TfIdfValidParams,
+    logistic: LogisticValidParams,
+    threshold_folds: usize,
+    overturned_theme: Option<String>,
+    own_cue_scale: f64,
     threshold_shrink: f64,
 }
 
@@ -87,7 +101,7 @@ impl ThemeParams {
     }
 }
 
-checked_params!(ThemeParams => ThemeValidParams, validate;
+checked_params!(ThemeParams => ThemeValidParams as ThemeSerde, validate;
     threshold_folds: usize, own_cue_scale: f64, threshold_shrink: f64;
     ref features: FeatureConfig, tfidf: TfIdfValidParams, logistic: LogisticValidParams,
     overturned_theme: Option<String>);

@@ -113,8 +113,7 @@ impl Search {
 }
 
 /// Everything that defines a precedent index, checked (see [`PrecedentParams`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(remote = "Self", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PrecedentValidParams {
     features: FeatureConfig,
     tfidf: TfIdfValidParams,
@@ -124,6 +123,18 @@ pub struct PrecedentValidParams {
     /// Weighted by their number, the few title terms would count for little against a summary's
     /// hundreds, and the summaries of two patients say more about the patients than about what
     /// was requested.
+    title_share: f32,
+    search: Search,
+}
+
+/// [`PrecedentValidParams`] as serde reads and writes it. The functions serde derives
+/// for it are private to this module; the public serde impls (`checked_params!`) call them and
+/// check what they read.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "PrecedentValidParams", deny_unknown_fields)]
+struct PrecedentSerde {
+    features: FeatureConfig,
+    tfidf: TfIdfValidParams,
     title_share: f32,
     search: Search,
 }
@@ -151,7 +162,7 @@ impl PrecedentParams {
     }
 }
 
-checked_params!(PrecedentParams => PrecedentValidParams, validate;
+checked_params!(PrecedentParams => PrecedentValidParams as PrecedentSerde, validate;
     title_share: f32, search: Search;
     ref features: FeatureConfig, tfidf: TfIdfValidParams);
 
