@@ -316,6 +316,15 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any mix of words and ASCII white space folds as `split_whitespace` joins it.
+        #[test]
+        fn ascii_fold_agrees_with_split_whitespace(s in "[ab \t\n\r\x0b\x0c]{0,40}") {
+            let std: Vec<&str> = s.split_whitespace().collect();
+            proptest::prop_assert_eq!(fold_spaces(&s), std.join(" "));
+        }
+    }
+
     fn paras(raw: &str) -> Vec<String> {
         paragraphs(&lines(raw))
     }
