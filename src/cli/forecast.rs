@@ -212,13 +212,7 @@ fn backtest_rows(paths: &[PathBuf]) -> Result<(Vec<Row>, usize)> {
             let mut item = ItemToScore::from_item(l, it);
             item.text.rationale = Arc::default();
             item.text.guidelines = item.text.claims_guideline.clone();
-            rows.push(Row {
-                source: format!(
-                    "{} (case {}, item {})",
-                    l.header.source, l.header.case_number, it.number
-                ),
-                item,
-            });
+            rows.push(Row::of_letter(l, it, item));
         }
     }
     Ok((rows, failed))

@@ -124,14 +124,7 @@ fn letter_rows(inputs: &[PathBuf]) -> Result<Box<dyn RowSource>> {
     let mut rows = Vec::new();
     for l in &letters {
         for it in &l.items {
-            let source = format!(
-                "{} (case {}, item {})",
-                l.header.source, l.header.case_number, it.number
-            );
-            rows.push(Row {
-                source,
-                item: ItemToScore::from_item(l, it),
-            });
+            rows.push(Row::of_letter(l, it, ItemToScore::from_item(l, it)));
         }
     }
     Ok(AllRows::boxed(rows, failed))
@@ -692,6 +685,17 @@ pub(super) use imr::model::request_text;
 pub(super) struct Row {
     pub(super) source: String,
     pub(super) item: ItemToScore,
+}
+
+impl Row {
+    /// Item `it` of letter `l`, scored as `item`, named by its file, case and number.
+    pub(super) fn of_letter(l: &imr::Letter, it: &imr::DisputedItem, item: ItemToScore) -> Row {
+        let h = &l.header;
+        Row {
+            source: format!("{} (case {}, item {})", h.source, h.case_number, it.number),
+            item,
+        }
+    }
 }
 
 /// Where the rows to score come from, a batch at a time.

@@ -246,17 +246,14 @@ impl ModelFile {
         super::check::version_fields(&value, &version).map_err(field)?;
         let m: ModelFile = serde_path_to_error::deserialize(value).map_err(|e| {
             let at = e.path().to_string();
+            let message = e.into_inner().to_string();
             if at == "." {
                 Error::BadModel {
                     path: path.into(),
-                    reason: e.into_inner().to_string(),
+                    reason: message,
                 }
             } else {
-                Error::ModelField {
-                    path: path.into(),
-                    field: at,
-                    message: e.into_inner().to_string(),
-                }
+                field((at, message))
             }
         })?;
         super::check::model(&m).map_err(field)?;
