@@ -7,6 +7,7 @@
 //! strings.
 
 use super::{Field, Namespace};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 /// Documents as interned term counts, rows stored flat (CSR-like).
@@ -37,7 +38,7 @@ pub(crate) struct Parts {
 
 impl Parts {
     pub fn count(&self, k: usize) -> u32 {
-        count_at(&self.counts, &self.overflow, k)
+        count_at(&self.counts, &self.overflow, k, 0)
     }
 }
 
@@ -54,11 +55,38 @@ pub(crate) fn count_sorted<T: Ord + Copy>(mut ids: Vec<T>) -> Vec<(T, u32)> {
     out
 }
 
-fn count_at(counts: &[u8], overflow: &FxHashMap<usize, u32>, k: usize) -> u32 {
+/// The count at `k` of `counts`, a slice that starts at `start` of the flat buffer.
+fn count_at(counts: &[u8], overflow: &FxHashMap<usize, u32>, k: usize, start: usize) -> u32 {
     match counts[k] {
-        u8::MAX => overflow[&k],
+        u8::MAX => overflow[&(start + k)],
         c => u32::from(c),
     }
+}
+
+/// One document's ids (starting at `start` of the flat buffers) renumbered and sorted, with its
+/// counts beside them; returns its counts past a byte at their new positions.
+fn sort_renumbered(
+    start: usize,
+    ids: &mut [u32],
+    counts: &mut [u8],
+    overflow: &FxHashMap<usize, u32>,
+    new_id: &[u32],
+) -> Vec<(usize, u32)> {
+    let mut row: Vec<(u32, u32)> = (0..ids.len())
+        .map(|k| (new_id[ids[k] as usize], count_at(counts, overflow, k, start)))
+        .collect();
+    row.sort_unstable();
+    let mut big = Vec::new();
+    for (k, (id, c)) in row.into_iter().enumerate() {
+        ids[k] = id;
+        counts[k] = if c >= u32::from(u8::MAX) {
+            big.push((start + k, c));
+            u8::MAX
+        } else {
+            c as u8
+        };
+    }
+    big
 }
 
 impl Default for TermCounts {
@@ -135,6 +163,34 @@ impl TermCounts {
         self.ids.push(id);
     }
 
+    /// Gives term `id` the id `new_id[id]` in every document, and sorts each document's ids.
+    fn renumber(&mut self, new_id: &[u32]) {
+        // Blocks of documents, each block's documents on all cores: a slice per document of the
+        // whole batch would be a buffer that grows with it.
+        const BLOCK: usize = 4096;
+        let mut moved: Vec<(usize, u32)> = Vec::new();
+        let (mut ids, mut counts) = (&mut self.ids[..], &mut self.counts[..]);
+        let n = self.indptr.len() - 1;
+        for first in (0..n).step_by(BLOCK) {
+            let block = &self.indptr[first..=(first + BLOCK).min(n)];
+            let mut docs = Vec::with_capacity(block.len());
+            for w in block.windows(2) {
+                let (d_ids, rest_ids) = std::mem::take(&mut ids).split_at_mut(w[1] - w[0]);
+                let (d_counts, rest) = std::mem::take(&mut counts).split_at_mut(w[1] - w[0]);
+                docs.push((w[0], d_ids, d_counts));
+                (ids, counts) = (rest_ids, rest);
+            }
+            let overflow = &self.overflow;
+            let big: Vec<Vec<(usize, u32)>> = docs
+                .into_par_iter()
+                .map(|(start, ids, counts)| sort_renumbered(start, ids, counts, overflow, new_id))
+                .collect();
+            moved.extend(big.into_iter().flatten());
+        }
+        self.overflow = moved.into_iter().collect();
+        self.index = FxHashMap::default();
+    }
+
     /// The flat parts, for an in-place transform.
     pub(crate) fn into_parts(self) -> Parts {
         Parts {
@@ -164,11 +220,10 @@ impl TermCounts {
         &self.namespaces
     }
 
-    /// Document `i` as (distinct term ids, their counts); ids ascending after [`TermCounts::push`],
-    /// in no set order after a bulk count.
+    /// Document `i` as (distinct term ids, their counts), ids ascending.
     pub fn doc(&self, i: usize) -> impl ExactSizeIterator<Item = (u32, u32)> + '_ {
         (self.indptr[i]..self.indptr[i + 1])
-            .map(|k| (self.ids[k], count_at(&self.counts, &self.overflow, k)))
+            .map(|k| (self.ids[k], count_at(&self.counts, &self.overflow, k, 0)))
     }
 
     /// The distinct term ids of document `i`.
@@ -378,14 +433,11 @@ impl Merger {
     }
 
     /// Spells out each distinct term once: its namespace's prefix (`namespaces[slot]`), then its
-    /// words joined by spaces; the namespace is kept beside it.
+    /// words joined by spaces; the namespace is kept beside it. Term ids are then renumbered in
+    /// spelling order and each document's ids sorted, once: every vocabulary's columns are in
+    /// spelling order too, so a row's columns come out sorted in every fold's transform.
     pub fn finish(mut self, namespaces: &[Namespace]) -> TermCounts {
-        self.out.namespaces = self
-            .grams
-            .iter()
-            .map(|g| namespaces[g.slot as usize])
-            .collect();
-        self.out.terms = self
+        let spelled: Vec<String> = self
             .grams
             .iter()
             .map(|g| {
@@ -399,6 +451,22 @@ impl Merger {
                 s
             })
             .collect();
+        let mut order: Vec<u32> = (0..spelled.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| spelled[a as usize].cmp(&spelled[b as usize]));
+        let mut new_id = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        self.out.namespaces = order
+            .iter()
+            .map(|&old| namespaces[self.grams[old as usize].slot as usize])
+            .collect();
+        let mut spelled: Vec<Option<String>> = spelled.into_iter().map(Some).collect();
+        self.out.terms = order
+            .iter()
+            .map(|&old| spelled[old as usize].take().expect("each id once"))
+            .collect();
+        self.out.renumber(&new_id);
         self.out
     }
 }
@@ -438,11 +506,26 @@ mod tests {
         m.add(a);
         m.add(b);
         let c = m.finish(&[Namespace::Field(Field::Rationale)]);
-        assert_eq!(c.terms(), &["r:x", "r:neg_y", "r:x neg_y"]);
+        // Ids in spelling order, each document's ascending.
+        assert_eq!(c.terms(), &["r:neg_y", "r:x", "r:x neg_y"]);
         assert_eq!(c.namespaces(), [Namespace::Field(Field::Rationale); 3]);
-        assert_eq!(c.doc(1).collect::<Vec<_>>(), vec![(1, 2)]);
-        let mut first: Vec<(u32, u32)> = c.doc(0).collect();
-        first.sort_unstable();
-        assert_eq!(first, vec![(0, 1), (1, 1), (2, 1)]);
+        assert_eq!(c.doc(0).collect::<Vec<_>>(), vec![(0, 1), (1, 1), (2, 1)]);
+        assert_eq!(c.doc(1).collect::<Vec<_>>(), vec![(0, 2)]);
+    }
+
+    /// Counts past a byte keep their values when their documents' ids are renumbered and moved.
+    #[test]
+    fn large_counts_survive_the_renumbering() {
+        let mut a = LocalCounts::default();
+        let (z, b) = (a.word("z", false, "neg_"), a.word("b", false, "neg_"));
+        let (gz, gb) = (a.gram(0, &[z]), a.gram(0, &[b]));
+        a.finish_doc([vec![gz; 300], vec![gb; 2]].concat());
+        a.finish_doc([vec![gb; 256], vec![gz]].concat());
+        let mut m = Merger::default();
+        m.add(a);
+        let c = m.finish(&[Namespace::Bare]);
+        assert_eq!(c.terms(), &["b", "z"]);
+        assert_eq!(c.doc(0).collect::<Vec<_>>(), vec![(0, 2), (1, 300)]);
+        assert_eq!(c.doc(1).collect::<Vec<_>>(), vec![(0, 256), (1, 1)]);
     }
 }
