@@ -73,7 +73,12 @@ fn sort_renumbered(
     new_id: &[u32],
 ) -> Vec<(usize, u32)> {
     let mut row: Vec<(u32, u32)> = (0..ids.len())
-        .map(|k| (new_id[ids[k] as usize], count_at(counts, overflow, k, start)))
+        .map(|k| {
+            (
+                new_id[ids[k] as usize],
+                count_at(counts, overflow, k, start),
+            )
+        })
         .collect();
     row.sort_unstable();
     let mut big = Vec::new();

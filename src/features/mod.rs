@@ -14,7 +14,7 @@ mod tfidf;
 
 pub use count::TermCounts;
 pub use facts::RequestFacts;
-pub use shared::{Analysis, KnownTerms, SharedFeaturizers};
+pub use shared::{Analysis, KnownTerms, SharedFeaturizers, VocabIndex};
 pub use term::{Namespace, Term};
 pub use tfidf::{
     Columns, DocFreq, Indicators, Norm, SparseRows, TfIdf, TfIdfParams, TfIdfValidParams,

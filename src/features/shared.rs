@@ -8,6 +8,7 @@
 use super::cues::is_guideline_sentence;
 use super::{in_any, sentences, Featurizer, Field, ItemText, Namespace, TfIdf};
 use crate::analysis::Token;
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -46,6 +47,125 @@ pub struct KnownTerms {
     pub first: Vec<(Field, Range<usize>)>,
 }
 
+/// A vocabulary as scoring looks terms up in it: each word n-gram by the ids of its words, so a
+/// token's word is hashed once and no string is spelled per n-gram; cues and facts, and n-grams
+/// with a word that has a space in it, by their spelling.
+pub struct VocabIndex<'t> {
+    tfidf: &'t TfIdf,
+    /// Every word of the vocabulary's n-gram terms, as spelled there.
+    words: FxHashMap<Box<str>, u32>,
+    /// The same, for negated tokens: each word that begins with the negation prefix, without it
+    /// (None where negated words are not marked).
+    negated: Option<FxHashMap<Box<str>, u32>>,
+    /// (namespace, word ids padded with `PAD`) of each n-gram term, and its column.
+    grams: FxHashMap<(Namespace, [u32; 4]), u32>,
+    /// Every n-gram is looked up by its spelling ([`VocabIndex::spelled`]).
+    spelled: bool,
+}
+
+/// Pads a [`VocabIndex`] n-gram key past its last word.
+const PAD: u32 = u32::MAX;
+
+/// A token's word in a [`VocabIndex`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Word {
+    Known(u32),
+    /// In no n-gram of the vocabulary: n-grams with it are unknown.
+    Unknown,
+    /// Its text has a space, so its n-grams may spell another split of words: looked up by
+    /// spelling.
+    Spaced,
+}
+
+impl<'t> VocabIndex<'t> {
+    /// The index of `tfidf`'s vocabulary, for the terms `f` makes.
+    pub fn new(tfidf: &'t TfIdf, f: &Featurizer) -> Self {
+        let negation_prefix = f.analyzer.negation_prefix();
+        let n_terms = tfidf.vocabulary().len();
+        let mut words: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        words.reserve(n_terms / 2);
+        let mut grams = FxHashMap::default();
+        grams.reserve(n_terms);
+        for (col, term) in tfidf.vocabulary().iter().enumerate() {
+            // The namespace its spelling says, as a lookup by spelling finds it (a vocabulary of
+            // plain strings has terms spelled as n-grams, too).
+            let ns = Namespace::parse(term);
+            if !by_words(ns) {
+                continue;
+            }
+            let text = &term[ns.prefix().len()..];
+            // Every word is kept, even of a term of more words than any n-gram (made of tokens
+            // with spaces, reached only by spelling): a word outside the map is in no term.
+            let mut key = [PAD; 4];
+            let mut n = 0;
+            for w in text.split(' ') {
+                let id = match words.get(w) {
+                    Some(&id) => id,
+                    None => {
+                        let id = words.len() as u32;
+                        words.insert(w.into(), id);
+                        id
+                    }
+                };
+                if let Some(k) = key.get_mut(n) {
+                    *k = id;
+                }
+                n += 1;
+            }
+            if n <= key.len() {
+                grams.insert((ns, key), col as u32);
+            }
+        }
+        let negated = (!negation_prefix.is_empty()).then(|| {
+            words
+                .iter()
+                .filter_map(|(w, &id)| Some((w.strip_prefix(negation_prefix)?.into(), id)))
+                .collect()
+        });
+        VocabIndex {
+            tfidf,
+            words,
+            negated,
+            grams,
+            spelled: false,
+        }
+    }
+
+    /// The vocabulary looked up by spelling alone, as every term is spelled: nothing to build, for
+    /// a few documents.
+    pub fn spelled(tfidf: &'t TfIdf) -> Self {
+        VocabIndex {
+            tfidf,
+            words: FxHashMap::default(),
+            negated: None,
+            grams: FxHashMap::default(),
+            spelled: true,
+        }
+    }
+
+    /// A token's word: the term its analyzer gives it (`push_term`), looked up.
+    fn word(&self, t: &Token) -> Word {
+        if self.spelled || t.text.contains(' ') {
+            return Word::Spaced;
+        }
+        let map = match &self.negated {
+            Some(negated) if t.negated => negated,
+            _ => &self.words,
+        };
+        map.get(t.text.as_str())
+            .map_or(Word::Unknown, |&id| Word::Known(id))
+    }
+}
+
+/// Whether terms of `ns` are word n-grams: those a [`VocabIndex`] looks up by word ids.
+fn by_words(ns: Namespace) -> bool {
+    match ns {
+        Namespace::Field(f) => f != Field::Facts,
+        Namespace::Quote(_) => true,
+        Namespace::Cue | Namespace::Bare => false,
+    }
+}
+
 impl<'f> SharedFeaturizers<'f> {
     pub fn new(list: Vec<&'f Featurizer>) -> Self {
         let first = |same: &dyn Fn(&Featurizer, &Featurizer) -> bool| -> Vec<usize> {
@@ -72,21 +192,22 @@ impl<'f> SharedFeaturizers<'f> {
         }
     }
 
-    /// Featurizer `k`'s terms of the document that `tfidf` knows, and with `spans`, where each
+    /// Featurizer `k`'s terms of the document that `vocab` knows, and with `spans`, where each
     /// first occurs. Terms are formed in [`Featurizer::terms`]' order, so the first occurrence is
     /// the one it lists first.
     pub fn known_terms(
         &self,
         k: usize,
         a: &mut Analysis<'_>,
-        tfidf: &TfIdf,
+        vocab: &VocabIndex<'_>,
         spans: bool,
     ) -> KnownTerms {
         let f = self.list[k];
         let mut lookup = Lookup {
-            tfidf,
+            vocab,
             buf: String::new(),
             hits: Vec::new(),
+            words: Vec::new(),
         };
         for &field in &f.config.fields {
             if field == Field::Facts {
@@ -105,7 +226,7 @@ impl<'f> SharedFeaturizers<'f> {
 
     /// Featurizer `k`'s n-grams of `field`: of its case sentences, and of its guideline quotes
     /// where they are apart.
-    fn field_grams(&self, k: usize, a: &mut Analysis<'_>, field: Field, lookup: &mut Lookup<'_>) {
+    fn field_grams(&self, k: usize, a: &mut Analysis<'_>, field: Field, lookup: &mut Lookup) {
         let f = self.list[k];
         let quote_ns = f.quotes(field);
         let quotes = match quote_ns {
@@ -128,16 +249,19 @@ impl<'f> SharedFeaturizers<'f> {
     }
 }
 
-/// Terms looked up in a vocabulary as they are spelled, one reused buffer for all.
-struct Lookup<'t> {
-    tfidf: &'t TfIdf,
+/// Terms looked up in a vocabulary, n-grams by their words' ids and the rest as they are spelled,
+/// with one reused buffer for each.
+struct Lookup<'v, 't> {
+    vocab: &'v VocabIndex<'t>,
     /// The term being spelled.
     buf: String,
     /// (column, field, span) of each known term occurrence, in the order formed.
     hits: Vec<(u32, Field, Range<usize>)>,
+    /// The words of the segment whose n-grams are being formed.
+    words: Vec<Word>,
 }
 
-impl Lookup<'_> {
+impl Lookup<'_, '_> {
     /// Starts spelling a term of `namespace`.
     fn start(&mut self, namespace: Namespace) {
         self.buf.clear();
@@ -146,7 +270,7 @@ impl Lookup<'_> {
 
     /// Notes the term spelled, if the vocabulary knows it, at `span` of `field`'s text.
     fn look(&mut self, field: Field, span: Range<usize>) {
-        if let Some(c) = self.tfidf.column(&self.buf) {
+        if let Some(c) = self.vocab.tfidf.column(&self.buf) {
             self.hits.push((c as u32, field, span));
         }
     }
@@ -165,16 +289,40 @@ impl Lookup<'_> {
     /// The n-grams of `toks` (one segment of `field`'s tokens) up to `f`'s length, as terms of
     /// `namespace`.
     fn ngrams(&mut self, namespace: Namespace, field: Field, toks: &[&Token], f: &Featurizer) {
+        let vocab = self.vocab;
+        self.words.clear();
+        self.words.extend(toks.iter().map(|t| vocab.word(t)));
         for n in 1..=f.config.ngram_max {
-            for (i, gram) in toks.windows(n).enumerate() {
-                self.start(namespace);
-                for (j, t) in gram.iter().enumerate() {
-                    if j > 0 {
-                        self.buf.push(' ');
+            for i in 0..toks.len().saturating_sub(n - 1) {
+                let span = toks[i].from..toks[i + n - 1].to;
+                let words = &self.words[i..i + n];
+                let mut key = [PAD; 4];
+                let (mut spaced, mut unknown) = (false, false);
+                for (k, w) in key.iter_mut().zip(words) {
+                    match w {
+                        Word::Known(id) => *k = *id,
+                        Word::Spaced => spaced = true,
+                        Word::Unknown => {
+                            unknown = true;
+                            break;
+                        }
                     }
-                    f.analyzer.push_term(t, &mut self.buf);
                 }
-                self.look(field, toks[i].from..toks[i + n - 1].to);
+                if unknown {
+                    continue;
+                }
+                if spaced {
+                    self.start(namespace);
+                    for (j, t) in toks[i..i + n].iter().enumerate() {
+                        if j > 0 {
+                            self.buf.push(' ');
+                        }
+                        f.analyzer.push_term(t, &mut self.buf);
+                    }
+                    self.look(field, span);
+                } else if let Some(&c) = vocab.grams.get(&(namespace, key)) {
+                    self.hits.push((c, field, span));
+                }
             }
         }
     }
@@ -305,7 +453,7 @@ mod tests {
 
     /// The known terms of each featurizer, analysed together, are those of its own terms in the
     /// vocabulary, with each term's first span as [`Featurizer::term_spans`] lists it; sharing
-    /// changes nothing.
+    /// changes nothing, nor does looking n-grams up by word ids rather than by spelling.
     #[test]
     fn shared_analysis_gives_each_featurizer_its_own_terms() {
         let a =
@@ -322,7 +470,11 @@ mod tests {
             ])
         })
         .unwrap();
-        let docs = varied_docs(40, " There is no documentation of functional gains.");
+        // A word that normalises to several (U+FDFA): its n-grams are looked up by spelling.
+        let docs = varied_docs(
+            40,
+            " There is no documentation of functional gains \u{FDFA}.",
+        );
         let shared = SharedFeaturizers::new(vec![&a, &b]);
         for (k, f) in [&a, &b].into_iter().enumerate() {
             // A vocabulary of every other term the documents have.
@@ -336,13 +488,16 @@ mod tests {
                 .fit(&counts)
                 .unwrap();
             assert!(tfidf.n_features() < counts.terms().len());
+            assert!(tfidf.vocabulary().iter().any(|t| t.contains(" \u{648}")));
+            let (indexed, spelled) = (VocabIndex::new(&tfidf, f), VocabIndex::spelled(&tfidf));
             for d in &docs {
                 let mut an = shared.analyse(d);
                 if k == 1 {
                     // The other featurizer first, as scoring does.
-                    shared.known_terms(0, &mut an, &tfidf, false);
+                    shared.known_terms(0, &mut an, &VocabIndex::new(&tfidf, &a), false);
                 }
-                let got = shared.known_terms(k, &mut an, &tfidf, true);
+                let got = shared.known_terms(k, &mut an, &indexed, true);
+                assert_eq!(got, shared.known_terms(k, &mut an, &spelled, true));
                 let spans = f.term_spans(d);
                 let mut want: Vec<(u32, u32)> = Vec::new();
                 let mut cols: Vec<u32> = spans

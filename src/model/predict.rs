@@ -8,13 +8,15 @@ use super::outcome::TermWeight;
 use super::themes::ThemeModels;
 use crate::error::Result;
 use crate::features::{
-    Analysis, Featurizer, Field, ItemText, KnownTerms, Namespace, SharedFeaturizers,
+    Analysis, Featurizer, Field, ItemText, KnownTerms, Namespace, SharedFeaturizers, TfIdf,
+    VocabIndex,
 };
 use crate::letter::{Decision, DisputedItem, Letter};
 use crate::treatment::{Category, DrugClass, TreatmentKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 /// One item to score: its text, and what is known of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,6 +180,7 @@ impl ModelFile {
             f,
             theme_f,
             is_fact,
+            indexed: OnceLock::new(),
         })
     }
 }
@@ -188,7 +191,19 @@ pub struct Scorer<'m> {
     f: Featurizer,
     theme_f: Option<Featurizer>,
     is_fact: Option<Vec<bool>>,
+    /// The vocabularies indexed by word ids, made at the first batch large enough to repay it.
+    indexed: OnceLock<Vocabs<'m>>,
 }
+
+/// The outcome and theme models' vocabularies, as terms are looked up in them.
+struct Vocabs<'m> {
+    outcome: VocabIndex<'m>,
+    themes: Option<VocabIndex<'m>>,
+}
+
+/// Items in a batch from which the vocabularies are indexed by word ids: making the index costs
+/// about what spelling the terms of this many items does.
+const INDEX_FROM: usize = 64;
 
 /// One item's scores before the checks: P(Overturned) and each theme's probability.
 struct Scored {
@@ -197,7 +212,7 @@ struct Scored {
     theme_scores: Vec<f64>,
 }
 
-impl Scorer<'_> {
+impl<'m> Scorer<'m> {
     /// The model it scores with.
     pub fn model(&self) -> &ModelFile {
         self.model
@@ -216,10 +231,17 @@ impl Scorer<'_> {
         let mut featurizers = vec![&self.f];
         featurizers.extend(self.theme_f.as_ref());
         let shared = SharedFeaturizers::new(featurizers);
+        let spelled;
+        let vocabs = if items.len() >= INDEX_FROM || self.indexed.get().is_some() {
+            self.indexed.get_or_init(|| self.vocabs(true))
+        } else {
+            spelled = self.vocabs(false);
+            &spelled
+        };
         let scored: Vec<Scored> = items
             .into_par_iter()
             .with_min_len(16)
-            .map(|it| self.score(&shared, it, top))
+            .map(|it| self.score(&shared, vocabs, it, top))
             .collect();
         let label = |i: usize| {
             let p = &scored[i].prediction;
@@ -237,7 +259,30 @@ impl Scorer<'_> {
         Ok(scored.into_iter().map(|s| s.prediction).collect())
     }
 
-    fn score(&self, shared: &SharedFeaturizers<'_>, to_score: ItemToScore, top: usize) -> Scored {
+    /// The models' vocabularies, `indexed` by word ids or looked up by spelling.
+    fn vocabs(&self, indexed: bool) -> Vocabs<'m> {
+        let m: &'m ModelFile = self.model;
+        let index = |tfidf: &'m TfIdf, f| match indexed {
+            true => VocabIndex::new(tfidf, f),
+            false => VocabIndex::spelled(tfidf),
+        };
+        Vocabs {
+            outcome: index(&m.outcome.tfidf, &self.f),
+            themes: m
+                .themes
+                .as_ref()
+                .zip(self.theme_f.as_ref())
+                .map(|(t, tf)| index(&t.tfidf, tf)),
+        }
+    }
+
+    fn score(
+        &self,
+        shared: &SharedFeaturizers<'_>,
+        vocabs: &Vocabs<'_>,
+        to_score: ItemToScore,
+        top: usize,
+    ) -> Scored {
         let kind = to_score.kind();
         let ItemToScore {
             case_number,
@@ -248,13 +293,13 @@ impl Scorer<'_> {
             ..
         } = to_score;
         let mut a = shared.analyse(&text);
-        let terms = shared.known_terms(0, &mut a, &self.model.outcome.tfidf, top > 0);
+        let terms = shared.known_terms(0, &mut a, &vocabs.outcome, top > 0);
         let theme_terms = self
             .model
             .themes
             .as_ref()
-            .filter(|_| self.theme_f.is_some())
-            .map(|tm| (tm, shared.known_terms(1, &mut a, &tm.tfidf, top > 0)));
+            .zip(vocabs.themes.as_ref())
+            .map(|(tm, v)| (tm, shared.known_terms(1, &mut a, v, top > 0)));
         let outcome = self.outcome(&text, &terms, &a, top);
         let themes = theme_terms
             .map(|(tm, terms)| theme_scores(tm, &terms, decision, &a, top))
@@ -437,7 +482,7 @@ pub struct Highlight {
     pub term: String,
 }
 
-impl Scorer<'_> {
+impl<'m> Scorer<'m> {
     /// Where the terms of `p`'s explanations (its top terms each way and its themes' evidence)
     /// occur in `text`'s rationale, strongest first where they overlap, in rationale order. `p` is
     /// this scorer's prediction of `text`.
