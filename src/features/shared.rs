@@ -57,14 +57,25 @@ pub struct VocabIndex<'t> {
     /// The same, for negated tokens: each word that begins with the negation prefix, without it
     /// (None where negated words are not marked).
     negated: Option<FxHashMap<Box<str>, u32>>,
-    /// (namespace, word ids padded with `PAD`) of each n-gram term, and its column.
-    grams: FxHashMap<(Namespace, [u32; 4]), u32>,
+    /// Each n-gram term's key ([`gram_key`]) and its column.
+    grams: FxHashMap<u128, u32>,
     /// Every n-gram is looked up by its spelling ([`VocabIndex::spelled`]).
     spelled: bool,
 }
 
-/// Pads a [`VocabIndex`] n-gram key past its last word.
-const PAD: u32 = u32::MAX;
+/// A word id's bits in an n-gram key; the largest value pads the key past its last word.
+const WORD_BITS: u32 = 30;
+const PAD: u32 = (1 << WORD_BITS) - 1;
+/// Words in an n-gram key: as many as the longest n-gram ([`super::FeatureConfig::ngram_max`]).
+const KEY_WORDS: usize = 4;
+
+/// An n-gram's key: its namespace's code, then its words' ids (`PAD` past the last), packed into
+/// one integer, which hashes and compares in a few instructions.
+fn gram_key(ns_code: u8, words: &[u32; KEY_WORDS]) -> u128 {
+    words.iter().fold(u128::from(ns_code), |key, &w| {
+        (key << WORD_BITS) | u128::from(w)
+    })
+}
 
 /// A token's word in a [`VocabIndex`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,7 +107,7 @@ impl<'t> VocabIndex<'t> {
             let text = &term[ns.prefix().len()..];
             // Every word is kept, even of a term of more words than any n-gram (made of tokens
             // with spaces, reached only by spelling): a word outside the map is in no term.
-            let mut key = [PAD; 4];
+            let mut key = [PAD; KEY_WORDS];
             let mut n = 0;
             for w in text.split(' ') {
                 let id = match words.get(w) {
@@ -112,8 +123,8 @@ impl<'t> VocabIndex<'t> {
                 }
                 n += 1;
             }
-            if n <= key.len() {
-                grams.insert((ns, key), col as u32);
+            if n <= KEY_WORDS {
+                grams.insert(gram_key(ns.code(), &key), col as u32);
             }
         }
         let negated = (!negation_prefix.is_empty()).then(|| {
@@ -122,6 +133,10 @@ impl<'t> VocabIndex<'t> {
                 .filter_map(|(w, &id)| Some((w.strip_prefix(negation_prefix)?.into(), id)))
                 .collect()
         });
+        if words.len() >= PAD as usize {
+            // More words than a key holds: too large a vocabulary to index.
+            return Self::spelled(tfidf);
+        }
         VocabIndex {
             tfidf,
             words,
@@ -290,13 +305,14 @@ impl Lookup<'_, '_> {
     /// `namespace`.
     fn ngrams(&mut self, namespace: Namespace, field: Field, toks: &[&Token], f: &Featurizer) {
         let vocab = self.vocab;
+        let ns_code = namespace.code();
         self.words.clear();
         self.words.extend(toks.iter().map(|t| vocab.word(t)));
         for n in 1..=f.config.ngram_max {
             for i in 0..toks.len().saturating_sub(n - 1) {
                 let span = toks[i].from..toks[i + n - 1].to;
                 let words = &self.words[i..i + n];
-                let mut key = [PAD; 4];
+                let mut key = [PAD; KEY_WORDS];
                 let (mut spaced, mut unknown) = (false, false);
                 for (k, w) in key.iter_mut().zip(words) {
                     match w {
@@ -320,7 +336,7 @@ impl Lookup<'_, '_> {
                         f.analyzer.push_term(t, &mut self.buf);
                     }
                     self.look(field, span);
-                } else if let Some(&c) = vocab.grams.get(&(namespace, key)) {
+                } else if let Some(&c) = vocab.grams.get(&gram_key(ns_code, &key)) {
                     self.hits.push((c, field, span));
                 }
             }

@@ -93,6 +93,15 @@ impl Namespace {
     }
 
     /// Every prefix a file may name, for messages.
+    /// A small number of its own for each prefixed namespace (`u8::MAX` for [`Namespace::Bare`]),
+    /// for compact keys.
+    pub(crate) fn code(self) -> u8 {
+        PREFIXED
+            .iter()
+            .position(|&n| n == self)
+            .map_or(u8::MAX, |i| i as u8)
+    }
+
     pub(crate) fn prefixes() -> String {
         PREFIXED.map(Namespace::prefix).join(", ")
     }
