@@ -3,6 +3,7 @@
 use super::{Token, Tokenizer};
 use compact_str::CompactString;
 use regex::Regex;
+use std::ops::Range;
 use std::sync::LazyLock;
 
 /// Tokens, most specific first (the regex takes the first alternative that matches at a position).
@@ -31,11 +32,11 @@ pub struct DomainTokenizer;
 impl Tokenizer for DomainTokenizer {
     fn tokenize(&self, text: &str, out: &mut Vec<Token>) {
         let mut last_end = 0;
-        for m in TOKEN.find_iter(text) {
-            let raw = m.as_str();
+        for m in matches(text) {
+            let raw = &text[m.clone()];
             // Doses may have matched a trailing space; the token ends at its last non-space.
             let trimmed = raw.trim_end();
-            let (from, to) = (m.start(), m.start() + trimmed.len());
+            let (from, to) = (m.start, m.start + trimmed.len());
             let gap = &text[last_end..from];
             let clause_start = out.is_empty() || gap.contains(['.', ';', ':', '!', '?']);
             // Quantities and doses lose inner spaces so "x 6" and "x6" are one term.
@@ -54,6 +55,66 @@ impl Tokenizer for DomainTokenizer {
             last_end = to;
         }
     }
+}
+
+/// The spans of [`TOKEN`]'s matches in `text`, as `find_iter` gives them. In ASCII text a plain
+/// word (nearly every token) is scanned by hand, and the pattern runs only where a number, a
+/// quantity or a spinal level may begin: the same matches, without a regex search per word.
+fn matches(text: &str) -> Box<dyn Iterator<Item = Range<usize>> + '_> {
+    if !text.is_ascii() {
+        return Box::new(TOKEN.find_iter(text).map(|m| m.range()));
+    }
+    let b = text.as_bytes();
+    let mut at = 0;
+    Box::new(std::iter::from_fn(move || {
+        while at < b.len() {
+            let c = b[at];
+            if c.is_ascii_alphabetic() && !may_begin_other(b, at) {
+                let end = ascii_word_end(b, at);
+                let m = at..end;
+                at = end;
+                return Some(m);
+            }
+            if c.is_ascii_digit() || c.is_ascii_alphabetic() || c == b'#' {
+                // The leftmost match from here: none begins between the last match and here, as
+                // only letters, digits and '#' begin one.
+                let m = TOKEN.find_at(text, at)?.range();
+                at = m.end;
+                return Some(m);
+            }
+            at += 1;
+        }
+        None
+    }))
+}
+
+/// Whether a pattern before words' may match at the letter `b[at]`: a spinal level (`L5`) or a
+/// quantity (`x6`, `x 6`) begins with one of these letters and a digit or a space after it.
+fn may_begin_other(b: &[u8], at: usize) -> bool {
+    matches!(
+        b[at],
+        b'C' | b'T' | b'L' | b'S' | b'c' | b't' | b'l' | b's' | b'x' | b'X'
+    ) && b
+        .get(at + 1)
+        .is_some_and(|n| n.is_ascii_digit() || n.is_ascii_whitespace() || *n == b'\x0B')
+}
+
+/// Where the word alternative, `[\p{L}\p{M}][\p{L}\p{M}\p{N}]*(?:['’-][\p{L}\p{M}\p{N}]+)*`,
+/// ends from the letter at `at` of ASCII text: it is greedy and nothing follows it, so it takes
+/// all it can.
+fn ascii_word_end(b: &[u8], at: usize) -> usize {
+    let alnum_end = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        i
+    };
+    let mut end = alnum_end(at + 1);
+    while end + 1 < b.len() && matches!(b[end], b'\'' | b'-') && b[end + 1].is_ascii_alphanumeric()
+    {
+        end = alnum_end(end + 2);
+    }
+    end
 }
 
 #[cfg(test)]
@@ -107,6 +168,17 @@ mod tests {
             t.iter().map(|t| t.clause_start).collect::<Vec<_>>(),
             vec![true, false, true, true]
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The hand-scanned words and the pattern's other matches are the pattern's matches,
+        /// over text made of the characters that shape tokens.
+        #[test]
+        fn matches_are_the_patterns(s in "[CTLSctlsxXmgabAB_0-9#/.%' \t\n\x0B-]{0,40}") {
+            let want: Vec<Range<usize>> = TOKEN.find_iter(&s).map(|m| m.range()).collect();
+            proptest::prop_assert_eq!(matches(&s).collect::<Vec<_>>(), want);
+        }
     }
 
     #[test]
