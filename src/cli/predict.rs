@@ -215,14 +215,63 @@ pub(super) fn score_rows(
     };
     let unread = |rows: &[Row]| report_unread(model, model_name, rows);
     let ids = theme_ids(model);
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let scorer = model.scorer()?;
     // Scored in chunks and written as they come: memory follows the chunk, not the input, and
     // output starts at once. Each item's scores and explanations depend on it alone (tested in
-    // model::predict), so the chunking changes nothing in the output.
+    // model::predict), so the chunking changes nothing in the output. A thread of its own writes
+    // one chunk while the next is scored.
     let pb = super::progress::bar(0, "predict");
     unread(&first);
-    write_header(&mut out, format, &ids, check.is_some())?;
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prediction>>(1);
+        let (ids, pb) = (&ids, &pb);
+        let writer = s.spawn(move || -> Result<()> {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_header(&mut out, format, ids, check.is_some())?;
+            for preds in rx {
+                for p in &preds {
+                    write_prediction(&mut out, format, ids, top, p, check.is_some())?;
+                }
+                pb.inc(preds.len() as u64);
+            }
+            out.flush()?;
+            Ok(())
+        });
+        let scoring = Scoring {
+            scorer: &scorer,
+            precedents,
+            show: &show,
+        };
+        let scored = score_batches(&scoring, source, first, pb, &unread, tx);
+        // The writer's error first: a closed pipe stops the scoring, not the other way round.
+        let written = writer.join().expect("the writer does not panic");
+        written.and(scored)
+    })?;
+    pb.finish_and_clear();
+    Ok(if source.failed() > 0 {
+        ExitCode::from(super::EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What scores a chunk: the model's scorer, the precedents for `--similar`, what is shown.
+struct Scoring<'a> {
+    scorer: &'a imr::model::Scorer<'a>,
+    precedents: &'a imr::model::ModelFile,
+    show: &'a Show,
+}
+
+/// Scores the batches from `first` on, a chunk at a time, each chunk's predictions sent to the
+/// writer; stops early where the writer has stopped.
+fn score_batches(
+    scoring: &Scoring<'_>,
+    source: &mut dyn RowSource,
+    first: Vec<Row>,
+    pb: &indicatif::ProgressBar,
+    unread: &dyn Fn(&[Row]),
+    tx: std::sync::mpsc::SyncSender<Vec<Prediction>>,
+) -> Result<()> {
     let mut batch = first;
     loop {
         pb.inc_length(batch.len() as u64);
@@ -232,27 +281,20 @@ pub(super) fn score_rows(
             if chunk.is_empty() {
                 break;
             }
-            let preds = score_chunk(&scorer, precedents, chunk, &show)?;
-            for p in &preds {
-                write_prediction(&mut out, format, &ids, top, p, check.is_some())?;
+            let preds = score_chunk(scoring, chunk)?;
+            if tx.send(preds).is_err() {
+                // The writer stopped on an error, which it returns.
+                return Ok(());
             }
-            pb.inc(preds.len() as u64);
         }
         match source.next_rows()? {
             Some(rows) => {
                 unread(&rows);
                 batch = rows;
             }
-            None => break,
+            None => return Ok(()),
         }
     }
-    pb.finish_and_clear();
-    out.flush()?;
-    Ok(if source.failed() > 0 {
-        ExitCode::from(super::EXIT_SOME_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    })
 }
 
 /// Items scored at a time.
@@ -319,12 +361,12 @@ fn theme_ids(model: &imr::model::ModelFile) -> Vec<String> {
 
 /// One chunk of rows scored, with the quality checks and the precedents `show` asks for
 /// (`precedents`: the model that keeps them).
-fn score_chunk(
-    scorer: &imr::model::Scorer<'_>,
-    precedents: &imr::model::ModelFile,
-    chunk: Vec<Row>,
-    show: &Show,
-) -> Result<Vec<Prediction>> {
+fn score_chunk(scoring: &Scoring<'_>, chunk: Vec<Row>) -> Result<Vec<Prediction>> {
+    let Scoring {
+        scorer,
+        precedents,
+        show,
+    } = *scoring;
     let items: Vec<ItemToScore> = chunk.into_iter().map(|r| r.item).collect();
     let texts: Vec<ItemText> = if show.check.is_some() || show.similar > 0 {
         items.iter().map(|i| i.text.clone()).collect()
