@@ -222,27 +222,36 @@ pub(super) fn score_rows(
     // one chunk while the next is scored.
     let pb = super::progress::bar(0, "predict");
     unread(&first);
+    // Set when the writer stops on an error (a closed pipe): no more input is read for it.
+    let stopped = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prediction>>(1);
         let (ids, pb) = (&ids, &pb);
+        let stopped = &stopped;
         let writer = s.spawn(move || -> Result<()> {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            write_header(&mut out, format, ids, check.is_some())?;
-            for preds in rx {
-                for p in &preds {
-                    write_prediction(&mut out, format, ids, top, p, check.is_some())?;
+            let written = (|| -> Result<()> {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                write_header(&mut out, format, ids, check.is_some())?;
+                for preds in rx {
+                    for p in &preds {
+                        write_prediction(&mut out, format, ids, top, p, check.is_some())?;
+                    }
+                    pb.inc(preds.len() as u64);
                 }
-                pb.inc(preds.len() as u64);
+                out.flush()?;
+                Ok(())
+            })();
+            if written.is_err() {
+                stopped.store(true, std::sync::atomic::Ordering::Relaxed);
             }
-            out.flush()?;
-            Ok(())
+            written
         });
         let scoring = Scoring {
             scorer: &scorer,
             precedents,
             show: &show,
         };
-        let scored = score_batches(&scoring, source, first, pb, &unread, tx);
+        let scored = score_batches(&scoring, source, first, pb, &unread, (tx, stopped));
         // The writer's error first: a closed pipe stops the scoring, not the other way round.
         let written = writer.join().expect("the writer does not panic");
         written.and(scored)
@@ -262,30 +271,39 @@ struct Scoring<'a> {
     show: &'a Show,
 }
 
+/// The writer's end: where predictions go, and whether it has stopped on an error.
+type ToWriter<'a> = (
+    std::sync::mpsc::SyncSender<Vec<Prediction>>,
+    &'a std::sync::atomic::AtomicBool,
+);
+
 /// Scores the batches from `first` on, a chunk at a time, each chunk's predictions sent to the
-/// writer; stops early where the writer has stopped.
+/// writer; stops early where the writer has stopped (its error is the one returned).
 fn score_batches(
     scoring: &Scoring<'_>,
     source: &mut dyn RowSource,
     first: Vec<Row>,
     pb: &indicatif::ProgressBar,
     unread: &dyn Fn(&[Row]),
-    tx: std::sync::mpsc::SyncSender<Vec<Prediction>>,
+    (tx, stopped): ToWriter<'_>,
 ) -> Result<()> {
+    let stopped = || stopped.load(std::sync::atomic::Ordering::Relaxed);
     let mut batch = first;
     loop {
         pb.inc_length(batch.len() as u64);
         let mut rows = batch.into_iter();
         loop {
             let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect();
-            if chunk.is_empty() {
+            if chunk.is_empty() || stopped() {
                 break;
             }
             let preds = score_chunk(scoring, chunk)?;
             if tx.send(preds).is_err() {
-                // The writer stopped on an error, which it returns.
                 return Ok(());
             }
+        }
+        if stopped() {
+            return Ok(());
         }
         match source.next_rows()? {
             Some(rows) => {

@@ -13,7 +13,8 @@ use rustc_hash::FxHashMap;
 /// Documents as interned term counts, rows stored flat (CSR-like).
 #[derive(Debug, Clone)]
 pub struct TermCounts {
-    /// Distinct terms, by id (first-seen order), spelled.
+    /// Distinct terms, by id, spelled: in first-seen order after [`TermCounts::push`], in
+    /// spelling order after a bulk count.
     terms: Vec<String>,
     /// Beside each term, its namespace.
     namespaces: Vec<Namespace>,

@@ -57,6 +57,9 @@ pub struct VocabIndex<'t> {
     /// The same, for negated tokens: each word that begins with the negation prefix, without it
     /// (None where negated words are not marked).
     negated: Option<FxHashMap<Box<str>, u32>>,
+    /// The negation prefix has a space: a negated token's term is more than one word, looked up
+    /// by spelling.
+    spaced_negation: bool,
     /// Each n-gram term's key ([`gram_key`]) and its column.
     grams: FxHashMap<u128, u32>,
     /// Every n-gram is looked up by its spelling ([`VocabIndex::spelled`]).
@@ -141,6 +144,7 @@ impl<'t> VocabIndex<'t> {
             tfidf,
             words,
             negated,
+            spaced_negation: negation_prefix.contains(' '),
             grams,
             spelled: false,
         }
@@ -153,6 +157,7 @@ impl<'t> VocabIndex<'t> {
             tfidf,
             words: FxHashMap::default(),
             negated: None,
+            spaced_negation: false,
             grams: FxHashMap::default(),
             spelled: true,
         }
@@ -160,7 +165,7 @@ impl<'t> VocabIndex<'t> {
 
     /// A token's word: the term its analyzer gives it (`push_term`), looked up.
     fn word(&self, t: &Token) -> Word {
-        if self.spelled || t.text.contains(' ') {
+        if self.spelled || t.text.contains(' ') || (t.negated && self.spaced_negation) {
             return Word::Spaced;
         }
         let map = match &self.negated {
@@ -486,13 +491,23 @@ mod tests {
             ])
         })
         .unwrap();
+        // A negation prefix with a space: negated tokens' terms are two words.
+        let mut analyzer = crate::analysis::AnalyzerConfig::default();
+        if let Some(n) = analyzer.negation.as_mut() {
+            n.prefix = "no ".into();
+        }
+        let c = Featurizer::new(FeatureConfig {
+            analyzer,
+            ..FeatureConfig::new(vec![Field::Rationale])
+        })
+        .unwrap();
         // A word that normalises to several (U+FDFA): its n-grams are looked up by spelling.
         let docs = varied_docs(
             40,
             " There is no documentation of functional gains \u{FDFA}.",
         );
-        let shared = SharedFeaturizers::new(vec![&a, &b]);
-        for (k, f) in [&a, &b].into_iter().enumerate() {
+        let shared = SharedFeaturizers::new(vec![&a, &b, &c]);
+        for (k, f) in [&a, &b, &c].into_iter().enumerate() {
             // A vocabulary of every other term the documents have.
             let mut counts = TermCounts::new();
             for d in &docs {
@@ -508,8 +523,8 @@ mod tests {
             let (indexed, spelled) = (VocabIndex::new(&tfidf, f), VocabIndex::spelled(&tfidf));
             for d in &docs {
                 let mut an = shared.analyse(d);
-                if k == 1 {
-                    // The other featurizer first, as scoring does.
+                if k > 0 {
+                    // Another featurizer first, as scoring does.
                     shared.known_terms(0, &mut an, &VocabIndex::new(&tfidf, &a), false);
                 }
                 let got = shared.known_terms(k, &mut an, &indexed, true);
