@@ -222,36 +222,27 @@ pub(super) fn score_rows(
     // one chunk while the next is scored.
     let pb = super::progress::bar(0, "predict");
     unread(&first);
-    // Set when the writer stops on an error (a closed pipe): no more input is read for it.
-    let stopped = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prediction>>(1);
         let (ids, pb) = (&ids, &pb);
-        let stopped = &stopped;
         let writer = s.spawn(move || -> Result<()> {
-            let written = (|| -> Result<()> {
-                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                write_header(&mut out, format, ids, check.is_some())?;
-                for preds in rx {
-                    for p in &preds {
-                        write_prediction(&mut out, format, ids, top, p, check.is_some())?;
-                    }
-                    pb.inc(preds.len() as u64);
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_header(&mut out, format, ids, check.is_some())?;
+            for preds in rx {
+                for p in &preds {
+                    write_prediction(&mut out, format, ids, top, p, check.is_some())?;
                 }
-                out.flush()?;
-                Ok(())
-            })();
-            if written.is_err() {
-                stopped.store(true, std::sync::atomic::Ordering::Relaxed);
+                pb.inc(preds.len() as u64);
             }
-            written
+            out.flush()?;
+            Ok(())
         });
         let scoring = Scoring {
             scorer: &scorer,
             precedents,
             show: &show,
         };
-        let scored = score_batches(&scoring, source, first, pb, &unread, (tx, stopped));
+        let scored = score_batches(&scoring, source, first, pb, &unread, (tx, &writer));
         // The writer's error first: a closed pipe stops the scoring, not the other way round.
         let written = writer.join().expect("the writer does not panic");
         written.and(scored)
@@ -271,10 +262,11 @@ struct Scoring<'a> {
     show: &'a Show,
 }
 
-/// The writer's end: where predictions go, and whether it has stopped on an error.
-type ToWriter<'a> = (
+/// The writer's end: where predictions go, and the writer's thread. The writer ends before its
+/// input does only on an error (a closed pipe): then no more input is read for it.
+type ToWriter<'a, 's> = (
     std::sync::mpsc::SyncSender<Vec<Prediction>>,
-    &'a std::sync::atomic::AtomicBool,
+    &'a std::thread::ScopedJoinHandle<'s, Result<()>>,
 );
 
 /// Scores the batches from `first` on, a chunk at a time, each chunk's predictions sent to the
@@ -285,9 +277,9 @@ fn score_batches(
     first: Vec<Row>,
     pb: &indicatif::ProgressBar,
     unread: &dyn Fn(&[Row]),
-    (tx, stopped): ToWriter<'_>,
+    (tx, writer): ToWriter<'_, '_>,
 ) -> Result<()> {
-    let stopped = || stopped.load(std::sync::atomic::Ordering::Relaxed);
+    let stopped = || writer.is_finished();
     let mut batch = first;
     loop {
         pb.inc_length(batch.len() as u64);

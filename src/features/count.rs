@@ -443,10 +443,12 @@ impl Merger {
     /// spelling order and each document's ids sorted, once: every vocabulary's columns are in
     /// spelling order too, so a row's columns come out sorted in every fold's transform.
     pub fn finish(mut self, namespaces: &[Namespace]) -> TermCounts {
-        let spelled: Vec<String> = self
+        // (spelling, old id), sorted by spelling: the new ids are the positions.
+        let mut spelled: Vec<(String, u32)> = self
             .grams
             .iter()
-            .map(|g| {
+            .zip(0..)
+            .map(|(g, old)| {
                 let mut s = String::from(namespaces[g.slot as usize].prefix());
                 for (k, &w) in g.words.iter().take_while(|&&w| w != PAD).enumerate() {
                     if k > 0 {
@@ -454,24 +456,19 @@ impl Merger {
                     }
                     s.push_str(&self.words[w as usize]);
                 }
-                s
+                (s, old)
             })
             .collect();
-        let mut order: Vec<u32> = (0..spelled.len() as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| spelled[a as usize].cmp(&spelled[b as usize]));
-        let mut new_id = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
+        spelled.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut new_id = vec![0u32; spelled.len()];
+        for (new, &(_, old)) in spelled.iter().enumerate() {
             new_id[old as usize] = new as u32;
         }
-        self.out.namespaces = order
+        self.out.namespaces = spelled
             .iter()
-            .map(|&old| namespaces[self.grams[old as usize].slot as usize])
+            .map(|&(_, old)| namespaces[self.grams[old as usize].slot as usize])
             .collect();
-        let mut spelled: Vec<Option<String>> = spelled.into_iter().map(Some).collect();
-        self.out.terms = order
-            .iter()
-            .map(|&old| spelled[old as usize].take().expect("each id once"))
-            .collect();
+        self.out.terms = spelled.into_iter().map(|(s, _)| s).collect();
         self.out.renumber(&new_id);
         self.out
     }

@@ -130,16 +130,16 @@ impl<'t> VocabIndex<'t> {
                 grams.insert(gram_key(ns.code(), &key), col as u32);
             }
         }
+        if words.len() >= PAD as usize {
+            // More words than a key holds: too large a vocabulary to index.
+            return Self::spelled(tfidf);
+        }
         let negated = (!negation_prefix.is_empty()).then(|| {
             words
                 .iter()
                 .filter_map(|(w, &id)| Some((w.strip_prefix(negation_prefix)?.into(), id)))
                 .collect()
         });
-        if words.len() >= PAD as usize {
-            // More words than a key holds: too large a vocabulary to index.
-            return Self::spelled(tfidf);
-        }
         VocabIndex {
             tfidf,
             words,
@@ -521,11 +521,12 @@ mod tests {
             assert!(tfidf.n_features() < counts.terms().len());
             assert!(tfidf.vocabulary().iter().any(|t| t.contains(" \u{648}")));
             let (indexed, spelled) = (VocabIndex::new(&tfidf, f), VocabIndex::spelled(&tfidf));
+            let first = VocabIndex::new(&tfidf, &a);
             for d in &docs {
                 let mut an = shared.analyse(d);
                 if k > 0 {
                     // Another featurizer first, as scoring does.
-                    shared.known_terms(0, &mut an, &VocabIndex::new(&tfidf, &a), false);
+                    shared.known_terms(0, &mut an, &first, false);
                 }
                 let got = shared.known_terms(k, &mut an, &indexed, true);
                 assert_eq!(got, shared.known_terms(k, &mut an, &spelled, true));

@@ -92,7 +92,6 @@ impl Namespace {
             .find(|ns| ns.prefix() == prefix)
     }
 
-    /// Every prefix a file may name, for messages.
     /// A small number of its own for each prefixed namespace (`u8::MAX` for [`Namespace::Bare`]),
     /// for compact keys.
     pub(crate) fn code(self) -> u8 {
@@ -102,6 +101,7 @@ impl Namespace {
             .map_or(u8::MAX, |i| i as u8)
     }
 
+    /// Every prefix a file may name, for messages.
     pub(crate) fn prefixes() -> String {
         PREFIXED.map(Namespace::prefix).join(", ")
     }
