@@ -12,7 +12,7 @@
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
-use regex_automata::meta::Regex as MetaRegex;
+use regex_automata::meta::{BuildError, Regex as MetaRegex};
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use serde::{Deserialize, Serialize};
@@ -44,16 +44,23 @@ pub struct Cue {
 /// A sentence that only restates a guideline: it names a guideline source and nothing of the case
 /// (patient, records, request, provider).
 pub fn is_guideline_sentence(sentence: &str) -> bool {
-    static GUIDE: OnceLock<Regex> = OnceLock::new();
-    static CASE: OnceLock<Regex> = OnceLock::new();
-    let guide = GUIDE.get_or_init(|| {
-        Regex::new(r"(?i)\b(mtus|odg|acoem|guidelines?|official disability|chapter|page \d+|according to)\b").expect("valid")
+    // By whether the sentence is ASCII: ASCII forms match the same there, and compile faster.
+    static GUIDE: [OnceLock<Regex>; 2] = [OnceLock::new(), OnceLock::new()];
+    static CASE: [OnceLock<Regex>; 2] = [OnceLock::new(), OnceLock::new()];
+    let ascii = sentence.is_ascii();
+    let compiled = |pattern: &str| {
+        regex::RegexBuilder::new(pattern)
+            .unicode(!ascii)
+            .build()
+            .expect("valid")
+    };
+    let guide = GUIDE[usize::from(ascii)].get_or_init(|| {
+        compiled(r"(?i)\b(mtus|odg|acoem|guidelines?|official disability|chapter|page \d+|according to)\b")
     });
-    let case = CASE.get_or_init(|| {
-        Regex::new(
+    let case = CASE[usize::from(ascii)].get_or_init(|| {
+        compiled(
             r"(?i)\b(patient|claimant|injured worker|employee|applicant|in this case|here|documentation|documented|records?|submitted|provided|treat(ing|er)|physician|provider|report|notes?|request(ed)?)\b",
         )
-        .expect("valid")
     });
     guide.is_match(sentence) && !case.is_match(sentence)
 }
@@ -84,6 +91,8 @@ struct OneCue {
     pattern: String,
     /// Compiled at the first text that may match it: a process compiles only the cues it needs.
     re: OnceLock<MetaRegex>,
+    /// The same pattern in ASCII, for ASCII texts (None where it cannot be taken so).
+    ascii: OnceLock<Option<MetaRegex>>,
     /// Whether a match must begin (0) and end (1) with one of this cue's literals.
     filtered: [bool; 2],
 }
@@ -130,12 +139,6 @@ impl CueMatcher {
                 value: c.pattern.clone(),
                 reason: "is not a valid regular expression",
             };
-            // The codebook's patterns are known to compile (tested): they wait for a text that
-            // needs them.
-            let re = OnceLock::new();
-            if !CODEBOOK.iter().any(|b| b.pattern == c.pattern) {
-                let _ = re.set(build(&c.pattern).map_err(|_| invalid())?);
-            }
             let hir = regex_syntax::parse(&c.pattern).map_err(|_| invalid())?;
             let mut filtered = [false; 2];
             for (side, kind) in [ExtractKind::Prefix, ExtractKind::Suffix]
@@ -158,13 +161,20 @@ impl CueMatcher {
                     owners[at].push((k as u32, side as u8));
                 }
             }
-            compiled.push(OneCue {
+            let cue = OneCue {
                 name: c.name.clone(),
                 scope: c.scope,
                 pattern: c.pattern.clone(),
-                re,
+                re: OnceLock::new(),
+                ascii: OnceLock::new(),
                 filtered,
-            });
+            };
+            // The codebook's patterns are known to compile (tested): they wait for a text that
+            // needs them.
+            if !CODEBOOK.iter().any(|b| b.pattern == c.pattern) {
+                let _ = cue.re.set(cue.build(true).map_err(|_| invalid())?);
+            }
+            compiled.push(cue);
         }
         let literals = if literals.is_empty() {
             None
@@ -209,6 +219,12 @@ impl CueMatcher {
         self.matches_in(text, &case)
     }
 
+    /// Compiles the cues that may match in `text` (as if every sentence were a case sentence),
+    /// for a caller that wants them ready before it scores `text`.
+    pub fn warm_up(&self, text: &str) {
+        self.matches_in(text, std::slice::from_ref(&(0..text.len())));
+    }
+
     /// [`CueMatcher::matches`] given `text`'s case sentences (those that are no guideline
     /// sentence).
     pub(crate) fn matches_in<'a>(
@@ -219,6 +235,7 @@ impl CueMatcher {
         let c = &*self.inner;
         let found = c.literal_spans(text);
         let whole = 0..text.len();
+        let ascii = text.is_ascii();
         let mut out = Vec::new();
         for (k, cue) in c.cues.iter().enumerate() {
             let parts = if cue.scope == CueScope::CaseSentences {
@@ -229,7 +246,7 @@ impl CueMatcher {
             let literals = found.as_ref().map(|f| &f[k]);
             let bounds = cue.bounds(literals);
             for p in parts.iter().filter(|p| cue.may_match(literals, p)) {
-                cue.find_in(text, p, bounds.as_ref(), |m| {
+                cue.find_in(text, p, bounds.as_ref(), ascii, |m| {
                     out.push((cue.name.as_str(), shown(text, m)))
                 });
             }
@@ -292,11 +309,10 @@ impl OneCue {
         text: &str,
         part: &Range<usize>,
         bounds: Option<&Bounds<'_>>,
+        ascii: bool,
         mut push: impl FnMut(Range<usize>),
     ) {
-        let re = self
-            .re
-            .get_or_init(|| build(&self.pattern).expect("a codebook cue compiles"));
+        let re = self.regex(ascii);
         let hay = &text[part.clone()];
         let mut found =
             |m: regex_automata::Match| push(part.start + m.start()..part.start + m.end());
@@ -304,6 +320,26 @@ impl OneCue {
             Some((starts, ends)) => self.find_anchored(re, hay, part, starts, ends, found),
             None => re.find_iter(hay).for_each(&mut found),
         }
+    }
+
+    /// The compiled pattern, for a text that is `ascii` or not. In ASCII a pattern matches the
+    /// same with its classes, case folding and word boundaries taken in ASCII, and these compile
+    /// and run faster; a pattern that needs Unicode (a `\p{..}` class) keeps it.
+    fn regex(&self, ascii: bool) -> &MetaRegex {
+        if ascii {
+            if let Some(re) = self.ascii.get_or_init(|| self.build(false).ok()) {
+                return re;
+            }
+        }
+        self.re
+            .get_or_init(|| self.build(true).expect("a codebook cue compiles"))
+    }
+
+    /// The cue's regex ([`build`]); without a prefilter where its matches are searched for at the
+    /// starts its literals give (an anchored search uses none, and making one is most of the
+    /// compile).
+    fn build(&self, unicode: bool) -> std::result::Result<MetaRegex, Box<BuildError>> {
+        build(&self.pattern, unicode, !self.filtered[0])
     }
 
     /// [`OneCue::find_in`] anchored at each possible start: the leftmost match is the first found,
@@ -352,16 +388,26 @@ impl OneCue {
 /// A cue's regex: case-insensitive. The bounded gaps ("no ... [^.]{0,100} ... relief") make large
 /// lazy DFAs: with the default cache the DFA was rebuilt over and over, so it gets a larger one.
 /// Built as `regex::RegexBuilder` builds a `Regex` (the same engine and limits), for its anchored
-/// search.
-fn build(pattern: &str) -> std::result::Result<MetaRegex, Box<regex_automata::meta::BuildError>> {
+/// search; without `unicode`, for ASCII texts only (a negated class may then match any byte);
+/// with a `prefilter` where searches are unanchored.
+fn build(
+    pattern: &str,
+    unicode: bool,
+    prefilter: bool,
+) -> std::result::Result<MetaRegex, Box<BuildError>> {
     let config = regex_automata::meta::Config::new()
+        .auto_prefilter(prefilter)
         .nfa_size_limit(Some(10 << 20))
         .hybrid_cache_capacity(8 << 20)
         .match_kind(regex_automata::MatchKind::LeftmostFirst)
         .utf8_empty(true);
     MetaRegex::builder()
         .configure(config)
-        .syntax(regex_automata::util::syntax::Config::new().utf8(true))
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .utf8(unicode)
+                .unicode(unicode),
+        )
         .build(&format!("(?i){pattern}"))
         .map_err(Box::new)
 }
@@ -734,8 +780,41 @@ mod tests {
     #[test]
     fn codebook_cues_compile() {
         for c in codebook() {
-            assert!(build(&c.pattern).is_ok(), "{}", c.name);
+            assert!(build(&c.pattern, true, true).is_ok(), "{}", c.name);
         }
+    }
+
+    /// In ASCII texts (the seed letters, as written and upper-cased) a cue's ASCII form matches
+    /// where its Unicode form does; only a pattern with a character outside ASCII keeps Unicode.
+    #[test]
+    fn ascii_cues_match_as_unicode_ones() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/letters");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .collect();
+        assert!(!texts.is_empty());
+        texts.extend(texts.clone().iter().map(|t| t.to_ascii_uppercase()));
+        let spans = |re: &MetaRegex, t: &str| -> Vec<(usize, usize)> {
+            re.find_iter(t).map(|m| (m.start(), m.end())).collect()
+        };
+        let mut matching = 0;
+        for c in codebook() {
+            let unicode = build(&c.pattern, true, true).unwrap();
+            let Ok(ascii) = build(&c.pattern, false, false) else {
+                assert!(!c.pattern.is_ascii(), "{} has no ASCII form", c.name);
+                continue;
+            };
+            let mut found = 0;
+            for t in texts.iter().filter(|t| t.is_ascii()) {
+                let want = spans(&unicode, t);
+                assert_eq!(spans(&ascii, t), want, "{}", c.name);
+                found += want.len();
+            }
+            matching += usize::from(found > 0);
+        }
+        // Not a test of nothing: most cues match somewhere in the seeds.
+        assert!(matching * 2 > codebook().len(), "{matching} cues match");
     }
 
     #[test]
@@ -761,6 +840,11 @@ mod tests {
         ));
         assert!(!is_guideline_sentence(
             "The ODG criteria are not documented in the records."
+        ));
+        // Outside ASCII, the same by the patterns' Unicode forms.
+        assert!(is_guideline_sentence("The ODG states that PRP is “under study.”"));
+        assert!(!is_guideline_sentence(
+            "The ODG criteria are not documented in the patient’s records."
         ));
     }
 

@@ -4,10 +4,11 @@
 use super::count::{count_sorted, TermCounts};
 use super::{Namespace, Term};
 use crate::error::{Error, Result};
+use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use sprs::CsMatI;
+use std::hash::BuildHasher;
 use std::ops::Range;
 
 /// Sparse feature rows: CSR with `u32` column indices (4 bytes a non-zero less than `usize`).
@@ -215,7 +216,7 @@ pub struct TfIdf {
     /// from its spelling as the file is loaded.
     namespaces: Vec<Namespace>,
     idf: Vec<f64>,
-    index: FxHashMap<String, u32>,
+    index: TermIndex,
     /// The columns of the indicator terms ([`namespace_run`]).
     indicator_cols: Range<u32>,
 }
@@ -260,7 +261,7 @@ impl TryFrom<TfIdfRepr> for TfIdf {
         if r.vocabulary.windows(2).any(|w| w[0] >= w[1]) {
             return Err("vocabulary is not sorted and unique".into());
         }
-        let index = index_of(&r.vocabulary);
+        let index = TermIndex::new(&r.vocabulary);
         // The file spells each term's namespace as its prefix: read here, and nowhere else.
         let namespaces: Vec<Namespace> = r.vocabulary.iter().map(|t| Namespace::parse(t)).collect();
         let indicator_cols = indicator_cols(&r.params, &namespaces);
@@ -420,7 +421,7 @@ impl TfIdfValidParams {
                 1.0
             });
         }
-        let index = index_of(&vocabulary);
+        let index = TermIndex::new(&vocabulary);
         let indicator_cols = indicator_cols(self, &namespaces);
         Ok((
             TfIdf {
@@ -470,13 +471,43 @@ impl TfIdfValidParams {
     }
 }
 
-/// Each term's column, for lookups.
-fn index_of(vocabulary: &[String]) -> FxHashMap<String, u32> {
-    vocabulary
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.clone(), i as u32))
-        .collect()
+/// Each term's column, for lookups: a table of columns hashed by their terms' spelling, which
+/// stays in the vocabulary (a map of cloned strings made loading a model mostly allocation).
+#[derive(Clone, Default)]
+struct TermIndex(HashTable<u32>);
+
+impl TermIndex {
+    fn new(vocabulary: &[String]) -> Self {
+        let mut table = HashTable::with_capacity(vocabulary.len());
+        for (i, t) in vocabulary.iter().enumerate() {
+            table.insert_unique(hash(t), i as u32, |&c| hash(&vocabulary[c as usize]));
+        }
+        TermIndex(table)
+    }
+
+    /// The column of `term` in `vocabulary`, the one this index was made from.
+    fn get(&self, vocabulary: &[String], term: &str) -> Option<u32> {
+        self.0
+            .find(hash(term), |&c| vocabulary[c as usize] == term)
+            .copied()
+    }
+}
+
+fn hash(term: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(term)
+}
+
+/// Made from the vocabulary, so it is equal wherever the vocabularies are (compared beside it).
+impl PartialEq for TermIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for TermIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TermIndex({} terms)", self.0.len())
+    }
 }
 
 fn all_rows(counts: &TermCounts) -> Vec<usize> {
@@ -538,7 +569,7 @@ impl TfIdf {
         self.vocabulary.len()
     }
     pub fn column(&self, term: &str) -> Option<usize> {
-        self.index.get(term).map(|&c| c as usize)
+        self.index.get(&self.vocabulary, term).map(|c| c as usize)
     }
 
     /// Where the terms of `counts` fall in this vocabulary (one lookup per distinct term).
@@ -547,7 +578,7 @@ impl TfIdf {
             counts
                 .terms()
                 .iter()
-                .map(|t| self.index.get(t.as_str()).copied().unwrap_or(NO_COLUMN))
+                .map(|t| self.index.get(&self.vocabulary, t).unwrap_or(NO_COLUMN))
                 .collect(),
         )
     }
@@ -589,7 +620,7 @@ impl TfIdf {
         for d in docs {
             let row = count_sorted(
                 d.into_iter()
-                    .filter_map(|t| self.index.get(t.as_ref()).copied())
+                    .filter_map(|t| self.index.get(&self.vocabulary, t.as_ref()))
                     .collect(),
             );
             self.weigh(&row, &mut indices, &mut data);

@@ -45,6 +45,14 @@ pub const BUILTIN_MODELS: [(&str, &str, &[u8]); 3] = [
     ),
 ];
 
+/// [`BUILTIN_MODELS`] as build.rs packs them: the same JSON values in MessagePack, which the
+/// built-in models are read from (the JSON is read where the packed form fails).
+const BUILTIN_PACKED: [&[u8]; 3] = [
+    include_bytes!(concat!(env!("OUT_DIR"), "/default.msgpack")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/case.msgpack")),
+    include_bytes!(concat!(env!("OUT_DIR"), "/masked.msgpack")),
+];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelFile {
@@ -194,13 +202,30 @@ impl ModelFile {
     /// The shipped `models/default.json`, compiled into the library: an installed `imr` scores
     /// letters from any directory without a model file beside it.
     pub fn builtin() -> Result<ModelFile> {
-        Self::from_slice(BUILTIN_MODELS[0].2, Path::new(BUILTIN_NAME))
+        Self::builtin_at(0)
     }
 
     /// A model of [`BUILTIN_MODELS`] by name, with the name reports give it; None for another name.
     pub fn builtin_named(name: &str) -> Option<Result<(ModelFile, &'static str)>> {
-        let (_, label, bytes) = BUILTIN_MODELS.iter().find(|(n, ..)| *n == name)?;
-        Some(Self::from_slice(bytes, Path::new(label)).map(|m| (m, *label)))
+        let k = BUILTIN_MODELS.iter().position(|(n, ..)| *n == name)?;
+        Some(Self::builtin_at(k).map(|m| (m, BUILTIN_MODELS[k].1)))
+    }
+
+    /// The `k`th built-in model, from its packed form; through its JSON where that is not of this
+    /// format (whose reader names what is wrong).
+    fn builtin_at(k: usize) -> Result<ModelFile> {
+        let (_, label, json) = BUILTIN_MODELS[k];
+        match rmp_serde::from_slice::<ModelFile>(BUILTIN_PACKED[k]) {
+            Ok(m) if m.format_version == FORMAT_VERSION => {
+                super::check::model(&m).map_err(|(field, message)| Error::ModelField {
+                    path: label.into(),
+                    field,
+                    message,
+                })?;
+                Ok(m)
+            }
+            _ => Self::from_slice(json, Path::new(label)),
+        }
     }
 
     /// `bytes` of a model file; `path` names it in errors.
@@ -301,11 +326,16 @@ mod tests {
     /// its field.
     #[test]
     fn the_straight_parse_is_the_parse_through_a_value() {
-        for (name, _, bytes) in BUILTIN_MODELS {
+        for (k, (name, label, bytes)) in BUILTIN_MODELS.into_iter().enumerate() {
             let value: serde_json::Value = serde_json::from_slice(bytes).unwrap();
             let through: ModelFile = serde_json::from_value(value).unwrap();
-            let (straight, _) = ModelFile::builtin_named(name).unwrap().unwrap();
+            let straight = ModelFile::from_slice(bytes, Path::new(label)).unwrap();
             assert_eq!(straight, through, "{name}");
+            // The packed form build.rs makes is the same model, read as such (not through the
+            // JSON fallback).
+            let packed: ModelFile = rmp_serde::from_slice(BUILTIN_PACKED[k]).unwrap();
+            assert_eq!(packed, through, "{name}");
+            assert_eq!(ModelFile::builtin_named(name).unwrap().unwrap().0, through);
         }
         let mut v: serde_json::Value =
             serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
