@@ -12,8 +12,10 @@ fn main() {
         let json = format!("models/{name}.json");
         println!("cargo:rerun-if-changed={json}");
         let bytes = std::fs::read(&json).unwrap_or_else(|e| panic!("{json}: {e}"));
+        // As the JSON reader does, a byte-order mark is no part of the file.
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let value: serde_json::Value =
-            serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{json}: {e}"));
+            serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{json}: {e}"));
         let packed = rmp_serde::to_vec(&value).unwrap_or_else(|e| panic!("{json}: {e}"));
         let to = Path::new(&out).join(format!("{name}.msgpack"));
         std::fs::write(&to, packed).unwrap_or_else(|e| panic!("{}: {e}", to.display()));

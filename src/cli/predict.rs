@@ -174,8 +174,6 @@ fn checked_source(mut source: Box<dyn RowSource>) -> Result<Box<dyn RowSource>> 
     Ok(Box::new(all))
 }
 
-/// Compiles what analysing `text` as a rationale needs, as the built-in models analyse it: the
-/// tokenizer, the guideline-sentence test and the codebook cues that may match it.
 /// Compiles what scoring `text` will need, on two threads: the cues that may match it on one, the
 /// tokenizer and the guideline-sentence patterns on the other.
 fn warm_up(text: &str) {

@@ -95,6 +95,9 @@ struct OneCue {
     ascii: OnceLock<Option<MetaRegex>>,
     /// Whether a match must begin (0) and end (1) with one of this cue's literals.
     filtered: [bool; 2],
+    /// Whether the ASCII form may be used: not where the pattern has a letter outside ASCII,
+    /// which case-insensitively may match one inside (LONG S matches `s`).
+    ascii_form: bool,
 }
 
 /// Where literals occur in a text: (start, end) byte offsets.
@@ -168,6 +171,7 @@ impl CueMatcher {
                 re: OnceLock::new(),
                 ascii: OnceLock::new(),
                 filtered,
+                ascii_form: literals_ascii(&hir),
             };
             // The codebook's patterns are known to compile (tested): they wait for a text that
             // needs them.
@@ -324,9 +328,10 @@ impl OneCue {
 
     /// The compiled pattern, for a text that is `ascii` or not. In ASCII a pattern matches the
     /// same with its classes, case folding and word boundaries taken in ASCII, and these compile
-    /// and run faster; a pattern that needs Unicode (a `\p{..}` class) keeps it.
+    /// and run faster; a pattern that needs Unicode (a `\p{..}` class, a letter outside ASCII)
+    /// keeps it.
     fn regex(&self, ascii: bool) -> &MetaRegex {
-        if ascii {
+        if ascii && self.ascii_form {
             if let Some(re) = self.ascii.get_or_init(|| self.build(false).ok()) {
                 return re;
             }
@@ -431,6 +436,18 @@ fn side_literals(hir: &regex_syntax::hir::Hir, kind: ExtractKind) -> Option<Vec<
         }
     }
     Some(out)
+}
+
+/// Whether every literal of `hir` (parsed case-sensitively) is ASCII.
+fn literals_ascii(hir: &regex_syntax::hir::Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Literal(l) => l.0.is_ascii(),
+        HirKind::Repetition(r) => literals_ascii(&r.sub),
+        HirKind::Capture(c) => literals_ascii(&c.sub),
+        HirKind::Concat(hs) | HirKind::Alternation(hs) => hs.iter().all(literals_ascii),
+        HirKind::Empty | HirKind::Class(_) | HirKind::Look(_) => true,
+    }
 }
 
 /// The codebook's cues, built once: their patterns are compiled only when a text needs them.
@@ -817,6 +834,26 @@ mod tests {
         assert!(matching * 2 > codebook().len(), "{matching} cues match");
     }
 
+    /// A cue with a letter outside ASCII that matches one inside case-insensitively keeps its
+    /// Unicode form on ASCII text, written or escaped.
+    #[test]
+    fn cues_with_letters_outside_ascii_match_ascii_text() {
+        for pattern in ["\u{17F}ide effects", r"\x{17F}ide effects", "\u{212A}nee"] {
+            let m = CueMatcher::new(&[Cue {
+                name: "x".into(),
+                pattern: pattern.into(),
+                scope: CueScope::Rationale,
+            }])
+            .unwrap();
+            let t = "No side effects. Knee pain.";
+            let want = regex::Regex::new(&format!("(?i){pattern}")).unwrap();
+            let want: Vec<Range<usize>> = want.find_iter(t).map(|m| m.range()).collect();
+            assert_eq!(want.len(), 1, "{pattern}");
+            let got: Vec<Range<usize>> = m.matches(t).into_iter().map(|(_, r)| r).collect();
+            assert_eq!(got, want, "{pattern}");
+        }
+    }
+
     #[test]
     fn case_sentence_cues_skip_guideline_quotes_and_keep_spans() {
         let cue = |scope| Cue {
@@ -842,7 +879,9 @@ mod tests {
             "The ODG criteria are not documented in the records."
         ));
         // Outside ASCII, the same by the patterns' Unicode forms.
-        assert!(is_guideline_sentence("The ODG states that PRP is “under study.”"));
+        assert!(is_guideline_sentence(
+            "The ODG states that PRP is “under study.”"
+        ));
         assert!(!is_guideline_sentence(
             "The ODG criteria are not documented in the patient’s records."
         ));
