@@ -53,6 +53,15 @@ const BUILTIN_PACKED: [&[u8]; 3] = [
     include_bytes!(concat!(env!("OUT_DIR"), "/masked.msgpack")),
 ];
 
+/// The error for a field of the model file at `path` that a check refused: (field, message).
+fn field_error(path: &Path) -> impl Fn((String, String)) -> Error + Copy + '_ {
+    |(field, message)| Error::ModelField {
+        path: path.into(),
+        field,
+        message,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelFile {
@@ -215,36 +224,31 @@ impl ModelFile {
     /// format (whose reader names what is wrong).
     fn builtin_at(k: usize) -> Result<ModelFile> {
         let (_, label, json) = BUILTIN_MODELS[k];
-        match rmp_serde::from_slice::<ModelFile>(BUILTIN_PACKED[k]) {
-            Ok(m) if m.format_version == FORMAT_VERSION => {
-                super::check::model(&m).map_err(|(field, message)| Error::ModelField {
-                    path: label.into(),
-                    field,
-                    message,
-                })?;
-                Ok(m)
-            }
-            _ => Self::from_slice(json, Path::new(label)),
-        }
+        let path = Path::new(label);
+        Self::straight(rmp_serde::from_slice(BUILTIN_PACKED[k]), path)
+            .unwrap_or_else(|| Self::from_slice(json, path))
+    }
+
+    /// A model read straight into its type, checked, if it was read and is of this format (no
+    /// field of it is newer than the format); None otherwise, for the reader that names why.
+    fn straight<E>(read: std::result::Result<ModelFile, E>, path: &Path) -> Option<Result<Self>> {
+        let m = read.ok().filter(|m| m.format_version == FORMAT_VERSION)?;
+        Some(
+            super::check::model(&m)
+                .map(|()| m)
+                .map_err(field_error(path)),
+        )
     }
 
     /// `bytes` of a model file; `path` names it in errors.
     fn from_slice(bytes: &[u8], path: &Path) -> Result<ModelFile> {
         let bytes = crate::input::strip_bom(bytes);
-        let field = |(field, message)| Error::ModelField {
-            path: path.into(),
-            field,
-            message,
-        };
-        // A file of this format parses straight into the model (no field of it is newer than the
-        // format); any other, and any that fails, goes through a JSON value, whose errors name the
-        // version and the field at fault.
-        if let Ok(m) = serde_json::from_slice::<ModelFile>(bytes) {
-            if m.format_version == FORMAT_VERSION {
-                super::check::model(&m).map_err(field)?;
-                return Ok(m);
-            }
+        // A file of this format parses straight into the model; any other, and any that fails,
+        // goes through a JSON value, whose errors name the version and the field at fault.
+        if let Some(m) = Self::straight(serde_json::from_slice(bytes), path) {
+            return m;
         }
+        let field = field_error(path);
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| Error::BadModel {
                 path: path.into(),
