@@ -15,6 +15,7 @@ use linfa::ParamGuard;
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 use std::borrow::Borrow;
+use std::cmp::Ordering;
 
 /// Which text the outcome model sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -560,45 +561,106 @@ pub fn explain_row(
     written: impl Fn(usize) -> String,
     k: usize,
 ) -> Vec<(Vec<TermWeight>, Vec<TermWeight>)> {
-    // The same words can be several features (the rationale and verdict fields); list each wording
-    // once.
-    let top = |it: &mut dyn Iterator<Item = &(usize, f64)>| -> Vec<TermWeight> {
-        let mut out: Vec<TermWeight> = Vec::new();
-        for &(j, w) in it {
-            if out.len() >= k {
-                break;
-            }
-            let t = TermWeight {
-                term: tfidf.vocabulary()[j].clone(),
-                text: written(j),
-                weight: w,
-            };
-            if !out.iter().any(|o| o.text.eq_ignore_ascii_case(&t.text)) {
-                out.push(t);
-            }
-        }
-        out
-    };
     models
         .iter()
         .map(|model| {
-            let mut contrib: Vec<(usize, f64)> = indices
+            let contrib = indices
                 .iter()
                 .zip(values)
-                .map(|(&j, &v)| (j as usize, v * model.coefficients[j as usize]))
-                .collect();
-            contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                .map(|(&j, &v)| (j as usize, v * model.coefficients[j as usize]));
+            // Neither side takes a zero (or NaN) contribution.
+            let mut up: Vec<(usize, f64)> = contrib.clone().filter(|c| c.1 > 0.0).collect();
+            let mut down: Vec<(usize, f64)> = contrib.filter(|c| c.1 < 0.0).collect();
+            // Strongest first; of equal weights, the lower column first towards Overturned and
+            // the higher towards Upheld (one order, read from both ends).
+            let towards_up =
+                |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+            let towards_down =
+                |a: &(usize, f64), b: &(usize, f64)| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0));
             (
-                top(&mut contrib.iter().filter(|c| c.1 > 0.0)),
-                top(&mut contrib.iter().rev().filter(|c| c.1 < 0.0)),
+                top_terms(tfidf, &mut up, &towards_up, &written, k),
+                top_terms(tfidf, &mut down, &towards_down, &written, k),
             )
         })
         .collect()
 }
 
+/// The first `k` terms of `contrib` (column, contribution) in `order`. The same words can be
+/// several features (the rationale and verdict fields): each wording is listed once.
+fn top_terms(
+    tfidf: &TfIdf,
+    contrib: &mut [(usize, f64)],
+    order: &impl Fn(&(usize, f64), &(usize, f64)) -> Ordering,
+    written: &impl Fn(usize) -> String,
+    k: usize,
+) -> Vec<TermWeight> {
+    let mut out: Vec<TermWeight> = Vec::new();
+    if k == 0 {
+        return out;
+    }
+    in_order(contrib, order, |&(j, w)| {
+        let t = TermWeight {
+            term: tfidf.vocabulary()[j].clone(),
+            text: written(j),
+            weight: w,
+        };
+        if !out.iter().any(|o| o.text.eq_ignore_ascii_case(&t.text)) {
+            out.push(t);
+        }
+        out.len() < k
+    });
+    out
+}
+
+/// Gives `visit` the items of `v` in `order` (a total order) until it returns false, sorting only
+/// as far as the visit goes: explanations want a few terms of a row's hundreds.
+fn in_order<T>(
+    v: &mut [T],
+    order: &impl Fn(&T, &T) -> Ordering,
+    mut visit: impl FnMut(&T) -> bool,
+) {
+    let (mut start, mut chunk) = (0, 8);
+    while start < v.len() {
+        let rest = &mut v[start..];
+        let n = chunk.min(rest.len());
+        if n < rest.len() {
+            rest.select_nth_unstable_by(n - 1, order);
+        }
+        rest[..n].sort_unstable_by(order);
+        for x in &rest[..n] {
+            if !visit(x) {
+                return;
+            }
+        }
+        start += n;
+        chunk *= 4;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `in_order` visits what a full sort lists, in its order, and stops where the visit says:
+    /// for lengths around its chunk sizes, with ties broken by the index.
+    #[test]
+    fn in_order_visits_a_full_sort_prefix() {
+        let order = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        for len in [0, 1, 7, 8, 9, 39, 40, 41, 300] {
+            // Weights that repeat, so ties need the index.
+            let v: Vec<(usize, f64)> = (0..len).map(|i| (i, ((i * 37) % 11) as f64)).collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(order);
+            for stop in [1, 2, 8, 9, 41, len + 1] {
+                let mut seen = Vec::new();
+                in_order(&mut v.clone(), &order, |x| {
+                    seen.push(*x);
+                    seen.len() < stop
+                });
+                assert_eq!(seen, sorted[..stop.min(len)], "len {len}, stop {stop}");
+            }
+        }
+    }
 
     /// 40 letters of one item, one in four Overturned, with the words noisy enough that no margin
     /// is certain.

@@ -3,6 +3,7 @@
 use super::text::{Doc, Line, HEADINGS, HOW, ISSUES, SUMMARY};
 use crate::letter::{Date, Header, Patient, Priority, Reviewer, Sex};
 use regex::Regex;
+use regex_automata::meta::Regex as MetaRegex;
 use std::sync::LazyLock;
 
 /// The header's labels, each with the kind of value it takes.
@@ -60,44 +61,47 @@ fn fits(label: Label, value: &Value) -> bool {
 /// The header's labels and values in text order. Label words may wrap ("Application\nReceived:"),
 /// and a column layout may put the value between them ("Application  11/03/2016\nReceived:").
 fn tokens(head: &str) -> Vec<Token<'_>> {
-    static RE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(concat!(
-            r"(?P<case_label>Case\s+Number:)|(?P<assigned>Date\s+Assigned:)",
-            r"|(?P<decision>Decision\s+Date:)",
-            r"|(?P<injury>Date\s+of\s+Injury:)|(?P<denial>UR\s+Denial\s+Date:)",
-            r"|(?P<received>Application(?:\s+Received:)?)|(?P<priority_label>Priority:)",
-            r"|(?P<case>\b[A-Z]{2}\d{2}-\d{5,8}\b)|(?P<date>\b\d{1,2}/\d{1,2}/\d{2,4}\b)",
-            r"|(?P<priority>\b(?:Standard|Expedited)\b)",
-        ))
-        .unwrap()
-    });
-    const LABELS: [(&str, Label); 7] = [
-        ("case_label", Label::CaseNumber),
-        ("assigned", Label::DateAssigned),
-        ("decision", Label::DecisionDate),
-        ("injury", Label::DateOfInjury),
-        ("denial", Label::UrDenialDate),
-        ("received", Label::ApplicationReceived),
-        ("priority_label", Label::Priority),
-    ];
-    let mut out = Vec::new();
-    for c in RE.captures_iter(head) {
-        if let Some((_, l)) = LABELS.iter().find(|(g, _)| c.name(g).is_some()) {
-            out.push(Token::Label(*l));
-        } else if let Some(m) = c.name("case") {
-            out.push(Token::Value(Value::Case(m.as_str())));
-        } else if let Some(d) = c.name("date").and_then(|m| Date::parse_us(m.as_str())) {
-            out.push(Token::Value(Value::Date(d)));
-        } else if let Some(m) = c.name("priority") {
-            let p = if m.as_str() == "Expedited" {
-                Priority::Expedited
-            } else {
-                Priority::Standard
-            };
-            out.push(Token::Value(Value::Priority(p)));
-        }
+    /// What each pattern of [`RE`] finds: a label, or a kind of value.
+    enum Kind {
+        Label(Label),
+        Case,
+        Date,
+        Priority,
     }
-    out
+    const PATTERNS: [(&str, Kind); 10] = [
+        (r"Case\s+Number:", Kind::Label(Label::CaseNumber)),
+        (r"Date\s+Assigned:", Kind::Label(Label::DateAssigned)),
+        (r"Decision\s+Date:", Kind::Label(Label::DecisionDate)),
+        (r"Date\s+of\s+Injury:", Kind::Label(Label::DateOfInjury)),
+        (r"UR\s+Denial\s+Date:", Kind::Label(Label::UrDenialDate)),
+        (
+            r"Application(?:\s+Received:)?",
+            Kind::Label(Label::ApplicationReceived),
+        ),
+        (r"Priority:", Kind::Label(Label::Priority)),
+        (r"\b[A-Z]{2}\d{2}-\d{5,8}\b", Kind::Case),
+        (r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", Kind::Date),
+        (r"\b(?:Standard|Expedited)\b", Kind::Priority),
+    ];
+    // One pattern each, searched together, leftmost first with the earlier pattern first at a
+    // position (as one alternation of them would be): each match says which pattern it is, with
+    // no capture groups to resolve.
+    static RE: LazyLock<MetaRegex> =
+        LazyLock::new(|| MetaRegex::new_many(&PATTERNS.map(|(p, _)| p)).expect("static patterns"));
+    RE.find_iter(head)
+        .filter_map(|m| {
+            let text = &head[m.range()];
+            Some(match PATTERNS[m.pattern().as_usize()].1 {
+                Kind::Label(l) => Token::Label(l),
+                Kind::Case => Token::Value(Value::Case(text)),
+                Kind::Date => Token::Value(Value::Date(Date::parse_us(text)?)),
+                Kind::Priority if text == "Expedited" => {
+                    Token::Value(Value::Priority(Priority::Expedited))
+                }
+                Kind::Priority => Token::Value(Value::Priority(Priority::Standard)),
+            })
+        })
+        .collect()
 }
 
 /// The header block before the letter's first section: its case number (empty when absent),
