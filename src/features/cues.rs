@@ -17,6 +17,7 @@ use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 /// Where a cue is looked for.
@@ -78,10 +79,67 @@ pub struct CueMatcher {
 struct Compiled {
     cues: Vec<OneCue>,
     /// The literals of every filtered side of every cue, lowercased.
-    literals: Option<AhoCorasick>,
+    literals: Option<Literals>,
     /// For each literal, the cues and sides (0: start, 1: end) it is a literal of.
     owners: Vec<Vec<(u32, u8)>>,
     any_case_scope: bool,
+}
+
+/// The cues' literals, searched by an automaton quick to build for the first texts, and by one
+/// quicker to search once many texts have come: a single text's start-up pays nothing for the
+/// second, a batch a few milliseconds. Both find the same matches.
+#[derive(Debug)]
+struct Literals {
+    words: Vec<Vec<u8>>,
+    nfa: AhoCorasick,
+    /// Built after [`DFA_FROM`] searches (None where it cannot be built: the NFA stays).
+    dfa: OnceLock<Option<AhoCorasick>>,
+    searched: AtomicUsize,
+}
+
+/// Searches after which the literals' DFA is built.
+const DFA_FROM: usize = 64;
+
+impl Literals {
+    fn new(words: Vec<Vec<u8>>) -> Result<Self> {
+        let nfa = literal_automaton(&words, AhoCorasickKind::ContiguousNFA).map_err(|_| {
+            Error::InvalidParam {
+                name: "cues.pattern",
+                value: String::new(),
+                reason: "has too many literals",
+            }
+        })?;
+        Ok(Literals {
+            words,
+            nfa,
+            dfa: OnceLock::new(),
+            searched: AtomicUsize::new(0),
+        })
+    }
+
+    /// The automaton for the next search.
+    fn automaton(&self) -> &AhoCorasick {
+        if let Some(dfa) = self.dfa.get() {
+            return dfa.as_ref().unwrap_or(&self.nfa);
+        }
+        if self.searched.fetch_add(1, Ordering::Relaxed) < DFA_FROM {
+            return &self.nfa;
+        }
+        self.dfa
+            .get_or_init(|| literal_automaton(&self.words, AhoCorasickKind::DFA).ok())
+            .as_ref()
+            .unwrap_or(&self.nfa)
+    }
+}
+
+fn literal_automaton(
+    words: &[Vec<u8>],
+    kind: AhoCorasickKind,
+) -> std::result::Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(kind))
+        .build(words)
 }
 
 #[derive(Debug)]
@@ -183,17 +241,7 @@ impl CueMatcher {
         let literals = if literals.is_empty() {
             None
         } else {
-            Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::ContiguousNFA))
-                    .build(&literals)
-                    .map_err(|_| Error::InvalidParam {
-                        name: "cues.pattern",
-                        value: String::new(),
-                        reason: "has too many literals",
-                    })?,
-            )
+            Some(Literals::new(literals)?)
         };
         Ok(CueMatcher {
             inner: Arc::new(Compiled {
@@ -263,7 +311,7 @@ impl Compiled {
     /// Where each cue's literals occur in `text`, per side; None where every cue may match
     /// anywhere (no cue has literals, or the text has a character the filter cannot compare).
     fn literal_spans(&self, text: &str) -> Option<Vec<[Spans; 2]>> {
-        let ac = self.literals.as_ref()?;
+        let ac = self.literals.as_ref()?.automaton();
         if text.contains(FOLDS_TO_ASCII) {
             return None;
         }
@@ -574,6 +622,36 @@ mod tests {
                 "unclear_rationale",
             ]
         );
+    }
+
+    /// The literals' DFA, built after many searches, finds what the NFA found before it.
+    #[test]
+    fn the_literal_dfa_finds_what_the_nfa_found() {
+        let m = CueMatcher::compile(&codebook()).unwrap();
+        let texts = [
+            "There are no red flag conditions. The MTUS does not recommend opioids.",
+            "There is no documentation of functional improvement from prior sessions.",
+            "The request exceeds the guideline's 10 visits; a urine drug screen was not documented.",
+            "Experimental; not recommended. The treatment is medically necessary.",
+        ];
+        let all = |m: &CueMatcher| -> Vec<Vec<(String, Range<usize>)>> {
+            texts
+                .iter()
+                .map(|t| {
+                    let found = m.matches(t).into_iter();
+                    found.map(|(n, r)| (n.to_string(), r)).collect()
+                })
+                .collect()
+        };
+        let literals = m.inner.literals.as_ref().unwrap();
+        let by_nfa = all(&m);
+        assert!(literals.dfa.get().is_none());
+        while literals.dfa.get().is_none() {
+            all(&m);
+        }
+        assert!(literals.dfa.get().unwrap().is_some());
+        assert_eq!(all(&m), by_nfa);
+        assert!(by_nfa.iter().all(|f| !f.is_empty()));
     }
 
     #[test]
