@@ -10,6 +10,7 @@ use super::{in_any, sentences, Featurizer, Field, ItemText, Namespace, TfIdf};
 use crate::analysis::Token;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::ops::Range;
 
 /// Featurizers that analyse each document together ([`SharedFeaturizers::analyse`]).
@@ -351,25 +352,46 @@ impl Lookup<'_, '_> {
     /// The known terms as a row of (column, count), columns ascending, with each one's first
     /// occurrence where `spans` asks for them.
     fn known(self, spans: bool) -> KnownTerms {
-        // Each hit by its column, then its place among the hits: a column's first hit comes first,
-        // and an unstable sort of these pairs is faster than a stable sort of the hits.
-        let mut order: Vec<(u32, usize)> = self.hits.iter().map(|h| h.0).zip(0..).collect();
-        order.sort_unstable();
-        let mut out = KnownTerms::default();
-        for (c, i) in order {
-            match out.row.last_mut() {
-                Some((last, n)) if *last == c => *n += 1,
-                _ => {
-                    out.row.push((c, 1));
-                    if spans {
-                        let (_, field, span) = &self.hits[i];
-                        out.first.push((*field, span.clone()));
+        // Counted in a table by column (a thread's own, left zeroed), so that only the distinct
+        // columns are sorted, not every hit; the first hit of a column is the one it keeps.
+        SLOTS.with_borrow_mut(|slots| {
+            let mut distinct: Vec<(u32, u32, usize)> = Vec::new();
+            for (i, &(c, _, _)) in self.hits.iter().enumerate() {
+                let c = c as usize;
+                if c >= slots.len() {
+                    slots.resize(c + 1, 0);
+                }
+                match slots[c] {
+                    0 => {
+                        distinct.push((c as u32, 1, i));
+                        slots[c] = distinct.len();
                     }
+                    k => distinct[k - 1].1 += 1,
                 }
             }
-        }
-        out
+            for &(c, _, _) in &distinct {
+                slots[c as usize] = 0;
+            }
+            distinct.sort_unstable_by_key(|d| d.0);
+            let mut out = KnownTerms {
+                row: distinct.iter().map(|&(c, n, _)| (c, n)).collect(),
+                first: Vec::new(),
+            };
+            if spans {
+                out.first = distinct
+                    .iter()
+                    .map(|&(_, _, i)| (self.hits[i].1, self.hits[i].2.clone()))
+                    .collect();
+            }
+            out
+        })
     }
+}
+
+thread_local! {
+    /// Per column, 1 + its place among a row's distinct columns while [`Lookup::known`] counts
+    /// them; zero otherwise.
+    static SLOTS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 
 impl<'d> Analysis<'d> {
