@@ -67,7 +67,7 @@ impl<R: BufRead> Iterator for Lines<R> {
                 break;
             }
             any = true;
-            let newline = avail.iter().position(|&b| b == b'\n');
+            let newline = memchr::memchr(b'\n', avail);
             let end = newline.map_or(avail.len(), |i| i + 1);
             if !over && self.buf.len() + end > self.max + 2 {
                 // Past the cap: the rest of the line is read past, not kept.
