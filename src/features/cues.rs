@@ -311,10 +311,11 @@ impl Compiled {
     /// Where each cue's literals occur in `text`, per side; None where every cue may match
     /// anywhere (no cue has literals, or the text has a character the filter cannot compare).
     fn literal_spans(&self, text: &str) -> Option<Vec<[Spans; 2]>> {
-        let ac = self.literals.as_ref()?.automaton();
+        let literals = self.literals.as_ref()?;
         if text.contains(FOLDS_TO_ASCII) {
             return None;
         }
+        let ac = literals.automaton();
         let lower = text.to_ascii_lowercase();
         let mut found: Vec<[Spans; 2]> = vec![Default::default(); self.cues.len()];
         for m in ac.find_overlapping_iter(lower.as_bytes()) {

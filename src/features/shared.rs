@@ -357,14 +357,14 @@ impl Lookup<'_, '_> {
         SLOTS.with_borrow_mut(|slots| {
             let mut distinct: Vec<(u32, u32, usize)> = Vec::new();
             for (i, &(c, _, _)) in self.hits.iter().enumerate() {
-                let c = c as usize;
-                if c >= slots.len() {
-                    slots.resize(c + 1, 0);
+                let col = c as usize;
+                if col >= slots.len() {
+                    slots.resize(col + 1, 0);
                 }
-                match slots[c] {
+                match slots[col] {
                     0 => {
-                        distinct.push((c as u32, 1, i));
-                        slots[c] = distinct.len();
+                        distinct.push((c, 1, i));
+                        slots[col] = distinct.len();
                     }
                     k => distinct[k - 1].1 += 1,
                 }
