@@ -5,13 +5,12 @@
 //! Skipped with a message where chromium or chromedriver is missing, unless IMR_REQUIRE_BROWSER
 //! is set (CI sets it, after installing Debian's `chromium` and `chromium-driver`).
 
-mod util;
+use crate::util;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use crate::webdriver::Client;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use util::*;
 
 /// Processes that stop with the test, however it ends.
@@ -65,7 +64,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn browser(chromium: &Path, driver: &Path, dir: &Path, procs: &mut Killed) -> Client {
+fn browser(chromium: &Path, driver: &Path, dir: &Path, procs: &mut Killed) -> Client {
     let port = free_port();
     procs.0.push(
         Command::new(driver)
@@ -89,26 +88,12 @@ async fn browser(chromium: &Path, driver: &Path, dir: &Path, procs: &mut Killed)
         "--window-size=1280,1500",
         &format!("--user-data-dir={}", profile.display()),
     ];
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({ "binary": chromium, "args": args }),
-    );
-    let start = Instant::now();
-    loop {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let c = ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await;
-        match c {
-            Ok(c) => return c,
-            Err(e) if start.elapsed() > Duration::from_secs(30) => {
-                panic!("chromedriver did not start Chromium: {e}")
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": { "binary": chromium, "args": args },
+    });
+    Client::connect(&format!("127.0.0.1:{port}"), caps)
+        .unwrap_or_else(|e| panic!("chromedriver did not start Chromium: {e}"))
 }
 
 fn screenshots() -> PathBuf {
@@ -117,18 +102,15 @@ fn screenshots() -> PathBuf {
     d
 }
 
-async fn shot(c: &Client, name: &str) {
-    let png = c.screenshot().await.unwrap();
+fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().unwrap();
     assert!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
-async fn texts(c: &Client, css: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in c.find_all(Locator::Css(css)).await.unwrap() {
-        out.push(e.text().await.unwrap());
-    }
-    out
+fn texts(c: &Client, css: &str) -> Vec<String> {
+    let all = c.find_all(css).unwrap();
+    all.iter().map(|e| e.text().unwrap()).collect()
 }
 
 #[test]
@@ -152,30 +134,23 @@ fn every_page_in_a_real_browser() {
     let mut procs = Killed(Vec::new());
     let url = start_server(&db, &mut procs);
     let hostile_url = start_server(&hostile_db, &mut procs);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let c = browser(&chromium, &driver, &dir, &mut procs).await;
-        let result = pages(&c, &url, &db).await;
-        hostile(&c, &hostile_url).await;
-        let _ = c.close().await;
-        result
-    });
+    let c = browser(&chromium, &driver, &dir, &mut procs);
+    pages(&c, &url, &db);
+    hostile(&c, &hostile_url);
+    let _ = c.close();
 }
 
-async fn pages(c: &Client, url: &str, db: &Path) {
+fn pages(c: &Client, url: &str, db: &Path) {
     // Search: the form, filled and sent as a person would.
-    c.goto(&format!("{url}/")).await.unwrap();
-    let form = c.form(Locator::Id("search-form")).await.unwrap();
-    form.set_by_name("q", "trigger point").await.unwrap();
-    form.submit().await.unwrap();
-    c.wait().for_element(Locator::Id("results")).await.unwrap();
+    c.goto(&format!("{url}/")).unwrap();
+    let form = c.form("#search-form").unwrap();
+    form.set_by_name("q", "trigger point").unwrap();
+    form.submit().unwrap();
+    c.wait_for("#results").unwrap();
     let mut shown = Vec::new();
-    for row in c.find_all(Locator::Css("#results tr.hit")).await.unwrap() {
-        let case = row.attr("data-case").await.unwrap().unwrap();
-        let item = row.attr("data-item").await.unwrap().unwrap();
+    for row in c.find_all("#results tr.hit").unwrap() {
+        let case = row.attr("data-case").unwrap().unwrap();
+        let item = row.attr("data-item").unwrap().unwrap();
         shown.push(format!("{case}#{item}"));
     }
     let store = imr::store::Store::open_read_only(db).unwrap();
@@ -199,36 +174,21 @@ async fn pages(c: &Client, url: &str, db: &Path) {
         "the page shows the store's items, in its order"
     );
     // A click on a heading sorts the rows by it.
-    c.find(Locator::Css("#results th:nth-child(2)"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    c.find("#results th:nth-child(2)").unwrap().click().unwrap();
     let items: Vec<u64> = texts(c, "#results tr.hit td:nth-child(2)")
-        .await
         .iter()
         .map(|t| t.parse().unwrap())
         .collect();
     assert!(items.windows(2).all(|w| w[0] <= w[1]), "{items:?}");
-    shot(c, "search").await;
+    shot(c, "search");
     // The link in a heading orders every match on the server.
-    c.find(Locator::Css("#results th a.sort[href*='sort=overturned']"))
-        .await
+    c.find("#results th a.sort[href*='sort=overturned']")
         .unwrap()
         .click()
-        .await
         .unwrap();
-    c.wait().for_element(Locator::Id("results")).await.unwrap();
-    assert!(c
-        .current_url()
-        .await
-        .unwrap()
-        .query()
-        .unwrap()
-        .contains("sort=overturned"));
+    c.wait_for("#results").unwrap();
+    assert!(c.current_url().unwrap().contains("sort=overturned"));
     let p: Vec<f64> = texts(c, "#results tr.hit td:nth-child(9)")
-        .await
         .iter()
         .map(|t| t.parse().unwrap())
         .collect();
@@ -236,145 +196,98 @@ async fn pages(c: &Client, url: &str, db: &Path) {
 
     // A letter: its rationale's words marked, a legend, and its precedents linked.
     c.goto(&format!("{url}/letter/004_4fa3c31427c968ed"))
-        .await
         .unwrap();
-    let marks = c
-        .find_all(Locator::Css("p.rationale mark.hl"))
-        .await
-        .unwrap();
+    let marks = c.find_all("p.rationale mark.hl").unwrap();
     assert!(marks.len() >= 5, "{} highlighted words", marks.len());
     for m in marks.iter().take(5) {
-        let tip = m.attr("title").await.unwrap().unwrap();
+        let tip = m.attr("title").unwrap().unwrap();
         assert!(tip.starts_with("towards "), "{tip}");
     }
-    let links = c.find_all(Locator::Css("#similar li a")).await.unwrap();
+    let links = c.find_all("#similar li a").unwrap();
     assert!(!links.is_empty());
-    shot(c, "letter").await;
-    links[0].click().await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("section.item"))
-        .await
-        .unwrap();
+    shot(c, "letter");
+    links[0].click().unwrap();
+    c.wait_for("section.item").unwrap();
     assert!(c
         .current_url()
-        .await
         .unwrap()
-        .path()
-        .starts_with("/letter/"));
+        .starts_with(&format!("{url}/letter/")));
 
     // Statistics: the table, and the charts drawn.
-    c.goto(&format!("{url}/stats?by=category")).await.unwrap();
-    let rows = c.find_all(Locator::Css("#stats tbody tr")).await.unwrap();
+    c.goto(&format!("{url}/stats?by=category")).unwrap();
+    let rows = c.find_all("#stats tbody tr").unwrap();
     assert!(!rows.is_empty());
     let drawn = c
-        .execute(
-            "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)",
-            vec![],
-        )
-        .await
+        .execute("return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
         .unwrap();
     let drawn = drawn.as_array().unwrap();
     assert!(
         !drawn.is_empty() && drawn.iter().all(|d| d == true),
         "{drawn:?}"
     );
-    shot(c, "stats").await;
+    shot(c, "stats");
 
     // A forecast: the form gives a number and a precedent.
-    c.goto(&format!("{url}/forecast")).await.unwrap();
-    let form = c.form(Locator::Id("forecast-form")).await.unwrap();
+    c.goto(&format!("{url}/forecast")).unwrap();
+    let form = c.form("#forecast-form").unwrap();
     form.set_by_name("title", "Trigger point injections to the thoracic spine")
-        .await
         .unwrap();
     form.set_by_name(
         "summary",
         "Chronic myofascial pain with palpable trigger points after physical therapy.",
     )
-    .await
     .unwrap();
-    form.submit().await.unwrap();
-    let p = c
-        .wait()
-        .for_element(Locator::Id("forecast-p"))
-        .await
-        .unwrap();
-    let p: f64 = p.text().await.unwrap().parse().unwrap();
+    form.submit().unwrap();
+    let p = c.wait_for("#forecast-p").unwrap();
+    let p: f64 = p.text().unwrap().parse().unwrap();
     assert!((0.0..=1.0).contains(&p), "{p}");
-    assert!(!c
-        .find_all(Locator::Css("#similar li a"))
-        .await
-        .unwrap()
-        .is_empty());
-    shot(c, "forecast").await;
+    assert!(!c.find_all("#similar li a").unwrap().is_empty());
+    shot(c, "forecast");
 
     // A pasted rationale: its scores, the evidence marked.
-    c.goto(&format!("{url}/forecast")).await.unwrap();
-    let form = c.form(Locator::Id("score-form")).await.unwrap();
+    c.goto(&format!("{url}/forecast")).unwrap();
+    let form = c.form("#score-form").unwrap();
     form.set_by_name(
         "rationale",
         "There is no documentation of objective functional improvement with prior physical \
          therapy. The request is not medically necessary.",
     )
-    .await
     .unwrap();
-    form.submit().await.unwrap();
-    c.wait().for_element(Locator::Id("scored")).await.unwrap();
-    assert!(!c
-        .find_all(Locator::Css("#scored mark.hl"))
-        .await
-        .unwrap()
-        .is_empty());
+    form.submit().unwrap();
+    c.wait_for("#scored").unwrap();
+    assert!(!c.find_all("#scored mark.hl").unwrap().is_empty());
 
     // An upload: the file input, as a person picks a file.
-    c.goto(&format!("{url}/forecast")).await.unwrap();
+    c.goto(&format!("{url}/forecast")).unwrap();
     let letter = root().join("data/letters/000_8fd8bbed53d6ca0b.txt");
-    c.find(Locator::Css("#upload-form input[type=file]"))
-        .await
+    c.find("#upload-form input[type=file]")
         .unwrap()
         .send_keys(letter.to_str().unwrap())
-        .await
         .unwrap();
-    c.find(Locator::Css("#upload-form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("uploaded")).await.unwrap();
-    assert!(!c
-        .find_all(Locator::Css("#uploaded section.item"))
-        .await
-        .unwrap()
-        .is_empty());
-    shot(c, "upload").await;
+    c.find("#upload-form button").unwrap().click().unwrap();
+    c.wait_for("#uploaded").unwrap();
+    assert!(!c.find_all("#uploaded section.item").unwrap().is_empty());
+    shot(c, "upload");
 }
 
 /// The hostile letter: its script shown as text, and nothing of it run.
-async fn hostile(c: &Client, url: &str) {
-    c.goto(&format!("{url}/letter/hostile")).await.unwrap();
-    let rationale = texts(c, "p.rationale").await.join("\n");
+fn hostile(c: &Client, url: &str) {
+    c.goto(&format!("{url}/letter/hostile")).unwrap();
+    let rationale = texts(c, "p.rationale").join("\n");
     assert!(rationale.contains("<script>window.pwned=1;"), "{rationale}");
-    for m in c
-        .find_all(Locator::Css("mark.hl"))
-        .await
-        .unwrap()
-        .iter()
-        .take(3)
-    {
-        m.click().await.unwrap();
+    for m in c.find_all("mark.hl").unwrap().iter().take(3) {
+        m.click().unwrap();
     }
     let state = c
         .execute(
             "return [window.pwned === undefined, document.title, \
              document.querySelectorAll('script').length, \
              document.querySelectorAll('img[src=x], b[onmouseover]').length]",
-            vec![],
         )
-        .await
         .unwrap();
     assert_eq!(state[0], true, "a script of the letter ran: {state}");
     assert!(!state[1].as_str().unwrap().contains("pwned"), "{state}");
     assert_eq!(state[2], 1, "only the page's own script: {state}");
     assert_eq!(state[3], 0, "no element of the letter's markup: {state}");
-    shot(c, "hostile").await;
+    shot(c, "hostile");
 }

@@ -1,6 +1,6 @@
 //! The decision database end to end: `imr index`, `search`, `stats`, and learning from `--db`.
 
-mod util;
+use crate::util;
 
 use imr::store::Store;
 use std::collections::{BTreeMap, BTreeSet};

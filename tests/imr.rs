@@ -1,8 +1,22 @@
 //! End-to-end tests of the `imr` binary and library on the sample letters and, where present, the corpus.
+//!
+//! One test binary holds every integration test (a module per subject), so the suite links once
+//! and its tests run side by side. `cargo test --release --test imr similar::` runs one module.
 
+mod browser;
+mod db;
+mod fuzz_regressions;
 mod hostile;
+mod readme;
 mod robust;
+mod routes;
+mod schema;
+mod schema_doc;
+mod serve;
+mod similar;
+mod treatment;
 mod util;
+mod webdriver;
 
 use imr::gold::{title_overlap, Gold};
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! `imr ` runs (through `sh`, so its redirections hold) in a fresh directory beside the sample
 //! letters, and must succeed and print or write something. The README cannot rot.
 
-mod util;
+use crate::util;
 
 use std::process::Command;
 use util::*;

@@ -2,7 +2,7 @@
 //! (default, -raw, -layout) and mutool, each text is parsed, and the letters are compared with the
 //! PDF route's (`read_letter` on the PDF).
 
-mod util;
+use crate::util;
 
 use imr::letter::Letter;
 use imr::parse::read_letter;

@@ -2,8 +2,8 @@
 //! on the sample letters (and on the corpus where present), has the documented fields, names and
 //! types, and the documented schema version.
 
-mod schema_doc;
-mod util;
+use crate::schema_doc;
+use crate::util;
 
 use schema_doc::Schema;
 use util::*;

@@ -1,8 +1,8 @@
 //! `imr serve` in process: every API endpoint with a good request, a bad one and one that finds
 //! nothing; the pages' escaping and headers; the CLI's address check.
 
-mod schema_doc;
-mod util;
+use crate::schema_doc;
+use crate::util;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -2,11 +2,10 @@
 //! the approximate search finds what the exact one does, and most items have a reason sentence.
 //!
 //! Categories come from the hand labels `data/labels/treatments.csv` where it exists, else from
-//! each item's own treatment kind. `cargo test --release --test similar -- --nocapture` prints the
+//! each item's own treatment kind. `cargo test --release --test imr similar:: -- --nocapture` prints the
 //! figures.
 
-#[path = "util.rs"]
-mod util;
+use crate::util;
 
 use imr::precedent::{precedents, PrecedentIndex, PrecedentParams, Search};
 use imr::treatment::Category;

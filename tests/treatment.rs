@@ -8,7 +8,7 @@
 //! The corpus is `../shared/corpus` beside the checkout (or `$IMR_CORPUS`); absent, the test says
 //! SKIP and passes.
 
-mod util;
+use crate::util;
 
 use imr::treatment::{Category, DrugClass};
 use md5::{Digest, Md5};
