@@ -2,8 +2,8 @@
 //! the approximate search finds what the exact one does, and most items have a reason sentence.
 //!
 //! Categories come from the hand labels `data/labels/treatments.csv` where it exists, else from
-//! each item's own treatment kind. `cargo test --release --test imr similar:: -- --nocapture` prints the
-//! figures.
+//! each item's own treatment kind. `cargo test --release --test imr similar:: -- --nocapture`
+//! prints the figures.
 
 use crate::util;
 
