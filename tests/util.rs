@@ -194,3 +194,21 @@ pub fn serve_db(dir: &Path, hostile_letter: bool) -> PathBuf {
     assert!(out.status.success(), "{}", stderr(&out));
     db
 }
+
+/// A PNG file's width, height and pixels as RGB (8 bits a channel), or what was wrong with it.
+pub fn read_png(bytes: &[u8]) -> Result<(u32, u32, Vec<[u8; 3]>), String> {
+    let mut decoder = png::Decoder::new(bytes);
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    let channels = info.color_type.samples();
+    let pixels = buf[..info.buffer_size()]
+        .chunks(channels)
+        .map(|p| match channels {
+            1 | 2 => [p[0]; 3],
+            _ => [p[0], p[1], p[2]],
+        })
+        .collect();
+    Ok((info.width, info.height, pixels))
+}

@@ -62,16 +62,15 @@ pub fn write_group_plot(path: &Path, key: &str, time: bool, groups: &[Group]) ->
             let svg = svg_of(key, time, &shown, all).map_err(fail)?;
             crate::output::write_file(path, svg.as_bytes())
         }
-        Some("png") => crate::output::write_through(path, ".tmp.png", |tmp| {
-            let area = super::png::Png::new(tmp, size).into_drawing_area();
-            draw(&area, key, time, &shown, all)
-                .and_then(|_| area.present().map_err(Into::into))
-                .map_err(|e| e.to_string())
-        })?
-        .map_err(|reason| Error::Plot {
-            path: path.into(),
-            reason,
-        }),
+        Some("png") => {
+            let png = super::png::png_of(size, |area| draw(area, key, time, &shown, all)).map_err(
+                |reason| Error::Plot {
+                    path: path.into(),
+                    reason,
+                },
+            )?;
+            crate::output::write_file(path, &png)
+        }
         _ => Err(Error::Plot {
             path: path.into(),
             reason: "the file name must end in .svg or .png".into(),

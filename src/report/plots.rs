@@ -132,18 +132,13 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
         crate::output::write_file(&path, svg.as_bytes())?;
         written.push(path);
         let path = dir.join(format!("{name}.png"));
-        // The bitmap backend picks its encoder by the file's extension: the temporary file ends in
-        // .png.
-        crate::output::write_through(&path, ".tmp.png", |tmp| {
-            let area = super::png::Png::new(tmp, SIZE).into_drawing_area();
-            draw(chart, &area, data)
-                .and_then(|_| area.present().map_err(Into::into))
-                .map_err(|e| e.to_string())
-        })?
-        .map_err(|reason| Error::Plot {
-            path: path.clone(),
-            reason,
+        let png = super::png::png_of(SIZE, |area| draw(chart, area, data)).map_err(|reason| {
+            Error::Plot {
+                path: path.clone(),
+                reason,
+            }
         })?;
+        crate::output::write_file(&path, &png)?;
         written.push(path);
     }
     Ok(written)

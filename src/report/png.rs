@@ -4,10 +4,10 @@
 //! stand apart from the next ("l etters", "1 0 bins"). Everything else goes to plotters unchanged.
 
 use ab_glyph::{point, Font, FontRef, ScaleFont};
-use plotters::prelude::{BitMapBackend, DrawingBackend};
+use plotters::coord::Shift;
+use plotters::prelude::{BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingArea};
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle};
-use std::path::Path;
 use std::sync::LazyLock;
 
 type DrawingErrorKind =
@@ -17,20 +17,37 @@ type DrawingErrorKind =
 static FONT: LazyLock<Option<FontRef<'static>>> =
     LazyLock::new(|| FontRef::try_from_slice(dejavu::sans::regular()).ok());
 
-/// A PNG file being drawn.
+/// An RGB image being drawn, in memory ([`png_of`] encodes it).
 pub(crate) struct Png<'a>(BitMapBackend<'a>);
 
-impl<'a> Png<'a> {
-    pub(crate) fn new(path: &'a Path, size: (u32, u32)) -> Self {
-        Png(BitMapBackend::new(path, size))
-    }
-}
-
-#[cfg(test)]
 impl<'a> Png<'a> {
     fn in_memory(rgb: &'a mut [u8], size: (u32, u32)) -> Self {
         Png(BitMapBackend::with_buffer(rgb, size))
     }
+}
+
+/// The PNG file's bytes of what `draw` draws on an image of `size` (white where it draws
+/// nothing). Encoded here with the `png` crate, not by plotters through `image`, whose many
+/// formats the build would compile for this one.
+pub(crate) fn png_of<E: std::fmt::Display>(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<Png<'_>, Shift>) -> Result<(), E>,
+) -> Result<Vec<u8>, String> {
+    let (w, h) = size;
+    let mut rgb = vec![255u8; w as usize * h as usize * 3];
+    {
+        let area = Png::in_memory(&mut rgb, size).into_drawing_area();
+        draw(&area).map_err(|e| e.to_string())?;
+        area.present().map_err(|e| e.to_string())?;
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 impl DrawingBackend for Png<'_> {
