@@ -647,17 +647,33 @@ mod tests {
     fn in_order_visits_a_full_sort_prefix() {
         let order = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         for len in [0, 1, 7, 8, 9, 39, 40, 41, 300] {
-            // Weights that repeat, so ties need the index.
+            // Weights that repeat, so ties need the index; in index order, reversed and shuffled
+            // (a fixed linear congruential sequence).
             let v: Vec<(usize, f64)> = (0..len).map(|i| (i, ((i * 37) % 11) as f64)).collect();
+            let mut shuffled = v.clone();
+            let mut seed = 12345u64;
+            for i in (1..len).rev() {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                shuffled.swap(i, (seed >> 33) as usize % (i + 1));
+            }
             let mut sorted = v.clone();
             sorted.sort_by(order);
-            for stop in [1, 2, 8, 9, 41, len + 1] {
-                let mut seen = Vec::new();
-                in_order(&mut v.clone(), &order, |x| {
-                    seen.push(*x);
-                    seen.len() < stop
-                });
-                assert_eq!(seen, sorted[..stop.min(len)], "len {len}, stop {stop}");
+            let reversed: Vec<_> = v.iter().rev().copied().collect();
+            for input in [&v, &reversed, &shuffled] {
+                for stop in [1, 2, 8, 9, 41, len + 1] {
+                    let mut seen = Vec::new();
+                    let mut work = input.clone();
+                    in_order(&mut work, &order, |x| {
+                        seen.push(*x);
+                        seen.len() < stop
+                    });
+                    assert_eq!(seen, sorted[..stop.min(len)], "len {len}, stop {stop}");
+                    // Only reordered: every item is still there.
+                    work.sort_by(order);
+                    assert_eq!(work, sorted);
+                }
             }
         }
     }
