@@ -126,7 +126,7 @@ pub(crate) fn lines(raw: &str) -> Vec<Line> {
         }
         empty_run = 0;
         // Words spread apart (column layouts) read as words one space apart.
-        let line = fold_spaces(line);
+        let line = folded(line);
         for part in split_marks(&line) {
             let after_decision = out.last().is_some_and(|l| ends_with_decision(&l.text));
             let is_heading = HEADINGS.contains(&part);
@@ -226,7 +226,12 @@ pub(crate) fn paragraphs<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Vec<S
 /// letters break lines at real hyphens, "right-|sided", "x-|ray", "10-|30-2016", and the PDF text
 /// keeps them), runs of white space folded to one space.
 pub(crate) fn unwrap_lines<S: AsRef<str>>(lines: &[S]) -> String {
-    fold_spaces(&join_lines(lines))
+    let joined = join_lines(lines);
+    if is_folded(&joined) {
+        joined
+    } else {
+        fold_other(&joined)
+    }
 }
 
 /// `unwrap_lines` without the final fold, for lines already folded (a `Line`'s text).
@@ -250,6 +255,19 @@ fn join_lines<S: AsRef<str>>(lines: &[S]) -> String {
 }
 
 pub(crate) fn fold_spaces(s: &str) -> String {
+    folded(s).into_owned()
+}
+
+/// [`fold_spaces`], borrowing what is folded already.
+fn folded(s: &str) -> Cow<'_, str> {
+    if is_folded(s) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(fold_other(s))
+}
+
+/// [`fold_spaces`] of text that is not folded yet.
+fn fold_other(s: &str) -> String {
     if s.is_ascii() {
         return fold_ascii(s);
     }
@@ -288,6 +306,36 @@ fn fold_ascii(s: &str) -> String {
     String::from_utf8(out).expect("ASCII in, ASCII out")
 }
 
+/// Whether text is folded already (most lines and paragraphs are): single spaces between words,
+/// none at either end, no other white space. One branch a byte for most bytes, where folding
+/// copies word by word.
+fn is_folded(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    // A space at the start counts as one after a space.
+    let mut after_space = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        // Every ASCII white space byte is at most a space; control bytes are not white space.
+        if b <= b' ' {
+            if b == b' ' {
+                if after_space {
+                    return false;
+                }
+                after_space = true;
+                continue;
+            }
+            if b.is_ascii_whitespace() || b == 0x0b {
+                return false;
+            }
+        } else if b >= 0xc0 && s[i..].chars().next().is_some_and(char::is_whitespace) {
+            // The first byte of a character of several: white space if Unicode says so (a
+            // no-break space, a thin space).
+            return false;
+        }
+        after_space = false;
+    }
+    bytes.is_empty() || !after_space
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +356,15 @@ mod tests {
             "a\u{a0}b  c",
             "x\r\ny\rz\u{c}w",
             " \n ",
+            "a b c",
+            "a\x01 \x1fb",
+            " a b",
+            "a b ",
+            "a  b",
+            "a\u{a0}b",
+            "a\u{2019}b c\u{2014}d",
+            "a\u{2009}b",
+            "\u{3000}a",
         ] {
             let std: Vec<&str> = s.split_whitespace().collect();
             assert_eq!(fold_spaces(s), std.join(" "), "{s:?}");
@@ -317,9 +374,20 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Any mix of words and ASCII white space folds as `split_whitespace` joins it.
+        /// Any mix of words (control bytes among their letters) and ASCII white space folds as
+        /// `split_whitespace` joins it.
         #[test]
-        fn ascii_fold_agrees_with_split_whitespace(s in "[ab \t\n\r\x0b\x0c]{0,40}") {
+        fn ascii_fold_agrees_with_split_whitespace(s in "[ab \t\n\r\x0b\x0c\x01\x1f]{0,40}") {
+            let std: Vec<&str> = s.split_whitespace().collect();
+            proptest::prop_assert_eq!(fold_spaces(&s), std.join(" "));
+        }
+
+        /// The same with letters and white space beyond ASCII (no-break, thin and ideographic
+        /// spaces; a curly quote and a dash, which are not white space).
+        #[test]
+        fn unicode_fold_agrees_with_split_whitespace(
+            s in "[a \t\n\u{a0}\u{2009}\u{3000}\u{2019}\u{2014}\u{85}]{0,30}"
+        ) {
             let std: Vec<&str> = s.split_whitespace().collect();
             proptest::prop_assert_eq!(fold_spaces(&s), std.join(" "));
         }
