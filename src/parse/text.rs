@@ -307,33 +307,25 @@ fn fold_ascii(s: &str) -> String {
 }
 
 /// Whether text is folded already (most lines and paragraphs are): single spaces between words,
-/// none at either end, no other white space. One branch a byte for most bytes, where folding
-/// copies word by word.
+/// none at either end, no other white space. A few vectorised searches over the bytes, where
+/// folding copies word by word.
 fn is_folded(s: &str) -> bool {
     let bytes = s.as_bytes();
-    // A space at the start counts as one after a space.
-    let mut after_space = true;
-    for (i, &b) in bytes.iter().enumerate() {
-        // Every ASCII white space byte is at most a space; control bytes are not white space.
-        if b <= b' ' {
-            if b == b' ' {
-                if after_space {
-                    return false;
-                }
-                after_space = true;
-                continue;
-            }
-            if b.is_ascii_whitespace() || b == 0x0b {
-                return false;
-            }
-        } else if b >= 0xc0 && s[i..].chars().next().is_some_and(char::is_whitespace) {
-            // The first byte of a character of several: white space if Unicode says so (a
-            // no-break space, a thin space).
-            return false;
-        }
-        after_space = false;
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
     }
-    bytes.is_empty() || !after_space
+    if memchr::memmem::find(bytes, b"  ").is_some()
+        || memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_some()
+        || memchr::memchr2(0x0b, 0x0c, bytes).is_some()
+    {
+        return false;
+    }
+    // White space beyond ASCII begins with one of these bytes (U+0085 and U+00A0 with C2, U+1680
+    // with E1, U+2000-U+205F with E2, U+3000 with E3): the characters there are looked at.
+    s.is_ascii()
+        || memchr::memchr3_iter(0xc2, 0xe1, 0xe2, bytes)
+            .chain(memchr::memchr_iter(0xe3, bytes))
+            .all(|i| !s[i..].chars().next().is_some_and(char::is_whitespace))
 }
 
 #[cfg(test)]
