@@ -40,28 +40,6 @@ pub fn write_with(
     finish(tmp, path)
 }
 
-/// Writes `path` through a writer that takes a path (a plotting backend that picks the format by
-/// the extension: the temporary file ends with `suffix`). `write` fails with its reason.
-pub fn write_through(
-    path: &Path,
-    suffix: &str,
-    write: impl FnOnce(&Path) -> std::result::Result<(), String>,
-) -> Result<std::result::Result<(), String>> {
-    let tmp = temp_for(path, suffix)?;
-    if let Err(reason) = write(tmp.path()) {
-        return Ok(Err(reason));
-    }
-    // The writer may have replaced the file rather than written into it: sync what is at the path
-    // now.
-    std::fs::File::open(tmp.path())
-        .and_then(|f| f.sync_all())
-        .map_err(|e| Error::Write {
-            path: path.into(),
-            cause: e,
-        })?;
-    finish(tmp, path).map(Ok)
-}
-
 /// Whether `path` can be written as [`write_file`] writes it (its directory made, a file created
 /// there), checked before a long run rather than after it; `path` itself is not touched.
 pub fn check_writable(path: &Path) -> Result<()> {
@@ -173,11 +151,6 @@ mod tests {
             .contains("out.json: cannot write: disk on fire"));
         assert_eq!(std::fs::read(&out).unwrap(), b"old");
         assert_eq!(names(&d), ["out.json"]);
-        let e = write_through(&out, ".tmp.png", |_| Err("no font".into())).unwrap();
-        assert_eq!(
-            (e, std::fs::read(&out).unwrap()),
-            (Err("no font".into()), b"old".to_vec())
-        );
         assert!(check_writable(&d)
             .unwrap_err()
             .to_string()
