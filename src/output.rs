@@ -3,8 +3,8 @@
 //! replacement is complete; two processes writing one name each rename a complete file of their own
 //! (the last rename stays); a reader never sees half a file. A process killed mid-write leaves its
 //! temporary file: any write into that directory removes ones older than [`STALE`], and nothing
-//! reads them as inputs (letters are `.pdf` and `.txt`, these are dotfiles ending `.tmp` or
-//! `.tmp.png`).
+//! reads them as inputs (letters are `.pdf` and `.txt`, these are dotfiles ending `.tmp`, or
+//! `.tmp.png` from earlier versions, removed by their prefix all the same).
 
 use crate::error::{Error, Result};
 use std::io::Write;
