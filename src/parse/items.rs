@@ -1,7 +1,7 @@
 //! The disputed items of the "IMR ISSUES, DECISIONS AND RATIONALES" section.
 
 use super::text::{
-    fold_spaces, is_labelled, paragraphs, unwrap_lines, Line, FIELD_LABELS, HEADINGS,
+    fold_string, is_labelled, paragraphs, unwrap_lines, Line, FIELD_LABELS, HEADINGS,
 };
 use crate::error::{Error, Result};
 use crate::letter::{Decision, DisputedItem};
@@ -133,7 +133,7 @@ fn title_start(lines: &[Line], decision_at: usize, floor: usize) -> usize {
             break;
         }
         let tail = match s.checked_sub(2).filter(|&t| t >= floor) {
-            Some(t) => fold_spaces(&format!("{} {prev}", lines[t].text)),
+            Some(t) => fold_string(format!("{} {prev}", lines[t].text)),
             None => prev.to_string(),
         };
         let continues = !ends_sentence(prev)

@@ -226,12 +226,7 @@ pub(crate) fn paragraphs<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Vec<S
 /// letters break lines at real hyphens, "right-|sided", "x-|ray", "10-|30-2016", and the PDF text
 /// keeps them), runs of white space folded to one space.
 pub(crate) fn unwrap_lines<S: AsRef<str>>(lines: &[S]) -> String {
-    let joined = join_lines(lines);
-    if is_folded(&joined) {
-        joined
-    } else {
-        fold_other(&joined)
-    }
+    fold_string(join_lines(lines))
 }
 
 /// `unwrap_lines` without the final fold, for lines already folded (a `Line`'s text).
@@ -254,11 +249,17 @@ fn join_lines<S: AsRef<str>>(lines: &[S]) -> String {
     s
 }
 
-pub(crate) fn fold_spaces(s: &str) -> String {
-    folded(s).into_owned()
+/// Runs of white space as one space, none at either end: the words of `split_whitespace` joined
+/// by spaces; the string itself where it is folded already.
+pub(crate) fn fold_string(s: String) -> String {
+    if is_folded(&s) {
+        s
+    } else {
+        fold_other(&s)
+    }
 }
 
-/// [`fold_spaces`], borrowing what is folded already.
+/// [`fold_string`], borrowing what is folded already.
 fn folded(s: &str) -> Cow<'_, str> {
     if is_folded(s) {
         return Cow::Borrowed(s);
@@ -266,7 +267,7 @@ fn folded(s: &str) -> Cow<'_, str> {
     Cow::Owned(fold_other(s))
 }
 
-/// [`fold_spaces`] of text that is not folded yet.
+/// [`fold_string`] of text that is not folded yet.
 fn fold_other(s: &str) -> String {
     if s.is_ascii() {
         return fold_ascii(s);
@@ -281,7 +282,7 @@ fn fold_other(s: &str) -> String {
     out
 }
 
-/// `fold_spaces` for ASCII text, byte by byte; `split_whitespace`'s ASCII white space is
+/// Folding ASCII text, byte by byte; `split_whitespace`'s ASCII white space is
 /// `char::is_whitespace` restricted to ASCII, which `is_ascii_whitespace` plus vertical tab is.
 fn fold_ascii(s: &str) -> String {
     let ws = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
@@ -359,7 +360,8 @@ mod tests {
             "\u{3000}a",
         ] {
             let std: Vec<&str> = s.split_whitespace().collect();
-            assert_eq!(fold_spaces(s), std.join(" "), "{s:?}");
+            assert_eq!(folded(s), std.join(" "), "{s:?}");
+            assert_eq!(fold_string(s.to_string()), std.join(" "), "{s:?}");
             let want = s.replace("\r\n", "\n").replace(['\r', '\u{c}'], "\n");
             assert_eq!(line_breaks(s), want, "{s:?}");
         }
@@ -371,7 +373,8 @@ mod tests {
         #[test]
         fn ascii_fold_agrees_with_split_whitespace(s in "[ab \t\n\r\x0b\x0c\x01\x1f]{0,40}") {
             let std: Vec<&str> = s.split_whitespace().collect();
-            proptest::prop_assert_eq!(fold_spaces(&s), std.join(" "));
+            proptest::prop_assert_eq!(folded(&s), std.join(" "));
+            proptest::prop_assert_eq!(fold_string(s.clone()), std.join(" "));
         }
 
         /// The same with letters and white space beyond ASCII (no-break, thin and ideographic
@@ -381,7 +384,8 @@ mod tests {
             s in "[a \t\n\u{a0}\u{2009}\u{3000}\u{2019}\u{2014}\u{85}]{0,30}"
         ) {
             let std: Vec<&str> = s.split_whitespace().collect();
-            proptest::prop_assert_eq!(fold_spaces(&s), std.join(" "));
+            proptest::prop_assert_eq!(folded(&s), std.join(" "));
+            proptest::prop_assert_eq!(fold_string(s.clone()), std.join(" "));
         }
     }
 

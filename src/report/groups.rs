@@ -62,15 +62,7 @@ pub fn write_group_plot(path: &Path, key: &str, time: bool, groups: &[Group]) ->
             let svg = svg_of(key, time, &shown, all).map_err(fail)?;
             crate::output::write_file(path, svg.as_bytes())
         }
-        Some("png") => {
-            let png = super::png::png_of(size, |area| draw(area, key, time, &shown, all)).map_err(
-                |reason| Error::Plot {
-                    path: path.into(),
-                    reason,
-                },
-            )?;
-            crate::output::write_file(path, &png)
-        }
+        Some("png") => super::png::write_png(path, size, |area| draw(area, key, time, &shown, all)),
         _ => Err(Error::Plot {
             path: path.into(),
             reason: "the file name must end in .svg or .png".into(),

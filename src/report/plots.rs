@@ -132,13 +132,7 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
         crate::output::write_file(&path, svg.as_bytes())?;
         written.push(path);
         let path = dir.join(format!("{name}.png"));
-        let png = super::png::png_of(SIZE, |area| draw(chart, area, data)).map_err(|reason| {
-            Error::Plot {
-                path: path.clone(),
-                reason,
-            }
-        })?;
-        crate::output::write_file(&path, &png)?;
+        super::png::write_png(&path, SIZE, |area| draw(chart, area, data))?;
         written.push(path);
     }
     Ok(written)

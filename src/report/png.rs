@@ -3,11 +3,13 @@
 //! glyph's left side bearing and the pen's fraction of a pixel, so narrow glyphs ("l", "i", "1")
 //! stand apart from the next ("l etters", "1 0 bins"). Everything else goes to plotters unchanged.
 
+use crate::error::Error;
 use ab_glyph::{point, Font, FontRef, ScaleFont};
 use plotters::coord::Shift;
 use plotters::prelude::{BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingArea};
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle};
+use std::path::Path;
 use std::sync::LazyLock;
 
 type DrawingErrorKind =
@@ -26,10 +28,24 @@ impl<'a> Png<'a> {
     }
 }
 
+/// Writes `path` (whole or not at all, [`crate::output::write_file`]) as the PNG of what `draw`
+/// draws on an image of `size`; a drawing that fails is an [`Error::Plot`] of `path`.
+pub(crate) fn write_png<E: std::fmt::Display>(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<Png<'_>, Shift>) -> Result<(), E>,
+) -> crate::error::Result<()> {
+    let png = png_of(size, draw).map_err(|reason| Error::Plot {
+        path: path.into(),
+        reason,
+    })?;
+    crate::output::write_file(path, &png)
+}
+
 /// The PNG file's bytes of what `draw` draws on an image of `size` (white where it draws
 /// nothing). Encoded here with the `png` crate, not by plotters through `image`, whose many
 /// formats the build would compile for this one.
-pub(crate) fn png_of<E: std::fmt::Display>(
+fn png_of<E: std::fmt::Display>(
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<Png<'_>, Shift>) -> Result<(), E>,
 ) -> Result<Vec<u8>, String> {
