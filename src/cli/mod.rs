@@ -49,7 +49,7 @@ pub struct ReadLimits {
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = imr::parse::DEFAULT_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub pdf_timeout: u64,
-    /// Memory (address space, MiB) a PDF worker may use before it is stopped and the file reported.
+    /// Memory (address space, MiB) one PDF may add to its worker before the file is reported.
     #[arg(long, global = true, value_name = "MIB", default_value_t = imr::parse::DEFAULT_WORKER_MEMORY >> 20,
           value_parser = clap::value_parser!(u64).range(64..=1_048_576))]
     pub pdf_memory: u64,

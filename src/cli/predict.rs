@@ -280,7 +280,8 @@ type ToWriter<'a, 's> = (
 );
 
 /// Scores the batches from `first` on, a chunk at a time, each chunk's predictions sent to the
-/// writer; stops early where the writer has stopped (its error is the one returned).
+/// writer; stops early where the writer has stopped (its error is the one returned). The next
+/// batch is read while one is scored, so reading leaves no core idle.
 fn score_batches(
     scoring: &Scoring<'_>,
     source: &mut dyn RowSource,
@@ -293,26 +294,49 @@ fn score_batches(
     let mut batch = first;
     loop {
         pb.inc_length(batch.len() as u64);
-        let mut rows = batch.into_iter();
-        loop {
-            let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect();
-            if chunk.is_empty() || stopped() {
-                break;
-            }
-            let preds = score_chunk(scoring, chunk)?;
-            if tx.send(preds).is_err() {
-                return Ok(());
-            }
-        }
-        if stopped() {
+        let (scored, next) = std::thread::scope(|s| {
+            let tx = &tx;
+            let scorer = s.spawn(move || score_batch(scoring, batch, tx, &stopped));
+            let next = if stopped() {
+                Ok(None)
+            } else {
+                source.next_rows()
+            };
+            (scorer.join().expect("scoring does not panic"), next)
+        });
+        if !scored? || stopped() {
             return Ok(());
         }
-        match source.next_rows()? {
+        match next? {
             Some(rows) => {
                 unread(&rows);
                 batch = rows;
             }
             None => return Ok(()),
+        }
+    }
+}
+
+/// Scores one batch a chunk at a time and sends each chunk's predictions; false where the writer
+/// has stopped.
+fn score_batch(
+    scoring: &Scoring<'_>,
+    batch: Vec<Row>,
+    tx: &std::sync::mpsc::SyncSender<Vec<Prediction>>,
+    stopped: &dyn Fn() -> bool,
+) -> Result<bool> {
+    let mut rows = batch.into_iter();
+    loop {
+        let chunk: Vec<Row> = rows.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            return Ok(true);
+        }
+        if stopped() {
+            return Ok(false);
+        }
+        let preds = score_chunk(scoring, chunk)?;
+        if tx.send(preds).is_err() {
+            return Ok(false);
         }
     }
 }

@@ -261,8 +261,13 @@ pub fn worker_main(memory: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// Caps the address space at what the process has reserved so far plus `bytes`: an allocator
+/// that reserves its arenas up front (the binary's) has that room already, and the cap is then
+/// what one file may add. A stack that cannot grow under the cap would die by a plain segmentation
+/// fault, not as a stack overflow.
 #[cfg(unix)]
 fn cap_address_space(bytes: u64) -> io::Result<()> {
+    let bytes = reserved_bytes().saturating_add(bytes);
     let lim = libc::rlimit {
         rlim_cur: bytes as libc::rlim_t,
         rlim_max: bytes as libc::rlim_t,
@@ -272,6 +277,20 @@ fn cap_address_space(bytes: u64) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// The process's address space now, in bytes (0 where `/proc` does not say).
+#[cfg(unix)]
+fn reserved_bytes() -> u64 {
+    // SAFETY: sysconf only reads a configuration value.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok());
+    match (pages, u64::try_from(page)) {
+        (Some(pages), Ok(page)) => pages.saturating_mul(page),
+        _ => 0,
+    }
 }
 
 #[cfg(not(unix))]
