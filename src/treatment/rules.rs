@@ -5,15 +5,20 @@
 //! first step that matches decides. A step is a table of rules (category, canonical name,
 //! pattern), the drug gazetteer, or the therapy modalities (heat, cold, traction, electrical
 //! stimulation, ...), which are rehabilitation when counted in sessions, equipment when the title
-//! names a device, and rehabilitation otherwise. All patterns run as one `RegexSet` pass.
+//! names a device, and rehabilitation otherwise. One Aho-Corasick pass finds the literals every
+//! match of a pattern begins with; a pattern's regex runs only where one is found, in the steps'
+//! order, until a line matches. (One `RegexSet` over every pattern read the same, but building its
+//! lazy DFA as new titles came cost a process more than its first thousand titles' reading.)
 //!
 //! Patterns are case-insensitive by construction (the text is lower case), ASCII, and anchored on
 //! word boundaries.
 
 use super::gazetteer::{self, Drug};
 use super::{Category, DrugClass, TreatmentKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
-use std::sync::LazyLock;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use std::sync::{LazyLock, OnceLock};
 use unicode_normalization::UnicodeNormalization;
 
 use Category as C;
@@ -521,17 +526,96 @@ struct Line {
     sessions: bool,
     /// The drug gazetteer's place in the order (no pattern).
     drugs: bool,
-    /// The line's own pattern, for a rule that names the item by the words it matched.
-    own: Option<Regex>,
+    /// Whether the rule names the item by the words its pattern matched.
+    own: bool,
 }
 
 struct Compiled {
     lines: Vec<Line>,
     /// One pattern per line but the gazetteer's, then [`SESSIONS`].
-    set: RegexSet,
-    /// The set's pattern index of each line.
+    patterns: Patterns,
+    /// The pattern of each line.
     index: Vec<Option<usize>>,
     sessions: usize,
+}
+
+/// The rules' patterns, each compiled the first time a title may match it.
+struct Patterns {
+    sources: Vec<String>,
+    compiled: Vec<OnceLock<Regex>>,
+    /// The literals every match of some pattern begins with, and whose they are.
+    literals: AhoCorasick,
+    owners: Vec<Vec<usize>>,
+    /// Patterns without such literals: a candidate in every title.
+    everywhere: Vec<bool>,
+}
+
+impl Patterns {
+    fn new(sources: Vec<String>) -> Self {
+        let mut words: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut everywhere = Vec::with_capacity(sources.len());
+        for (k, p) in sources.iter().enumerate() {
+            let Some(lits) = prefixes(p) else {
+                everywhere.push(true);
+                continue;
+            };
+            everywhere.push(false);
+            for l in lits {
+                let at = words.iter().position(|w| *w == l).unwrap_or_else(|| {
+                    words.push(l);
+                    owners.push(Vec::new());
+                    words.len() - 1
+                });
+                owners[at].push(k);
+            }
+        }
+        let literals = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&words)
+            .unwrap_or_else(|e| panic!("treatment literals: {e}"));
+        Patterns {
+            compiled: sources.iter().map(|_| OnceLock::new()).collect(),
+            sources,
+            literals,
+            owners,
+            everywhere,
+        }
+    }
+
+    /// Which patterns may match `text`: those with one of their first literals in it, and those
+    /// without literals.
+    fn candidates(&self, text: &str) -> Vec<bool> {
+        let mut out = self.everywhere.clone();
+        for m in self.literals.find_overlapping_iter(text.as_bytes()) {
+            for &k in &self.owners[m.pattern().as_usize()] {
+                out[k] = true;
+            }
+        }
+        out
+    }
+
+    /// Pattern `k`, compiled.
+    fn regex(&self, k: usize) -> &Regex {
+        self.compiled[k].get_or_init(|| builder_regex(&self.sources[k]))
+    }
+}
+
+/// The literals every match of `pattern` begins with (None where they are not a finite set of
+/// non-empty strings), as the rules' regexes read it.
+fn prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
 }
 
 /// The patterns compile with Unicode off: the text they read is ASCII (see [`normalise`]).
@@ -558,7 +642,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         name,
         sessions,
         drugs: false,
-        own: None,
+        own: false,
     };
     let rehab = Gives::Category(C::Rehabilitation);
     for step in STEPS {
@@ -566,9 +650,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
             Step::Rules(rules) => {
                 for rule in *rules {
                     let mut l = line(rule.gives, rule.name, false);
-                    if rule.name.is_empty() && rule.gives != Gives::UnnamedDrug {
-                        l.own = Some(builder_regex(rule.pattern));
-                    }
+                    l.own = rule.name.is_empty() && rule.gives != Gives::UnnamedDrug;
                     push(l, Some(rule.pattern.to_string()));
                 }
             }
@@ -608,21 +690,14 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     }
     patterns.push(SESSIONS.to_string());
     let sessions = patterns.len() - 1;
-    // A lazy DFA cache big enough for the whole set's states, so it does not thrash.
-    let set = RegexSetBuilder::new(&patterns)
-        .unicode(false)
-        .dfa_size_limit(64 << 20)
-        .build()
-        .unwrap_or_else(|e| panic!("treatment rules: {e}"));
     Compiled {
         lines,
-        set,
+        patterns: Patterns::new(patterns),
         index,
         sessions,
     }
 });
 
-/// Prefixes that say when or why, not what: "Associated surgical service:", "Retrospective".
 static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     builder_regex(concat!(
         r"^(\s|[:;,.\-()]|\bassociated surgical services?\b|\bretrospective\w*|\bretro\b|",
@@ -678,15 +753,16 @@ struct Decision {
 fn decide(text: &str) -> Option<Decision> {
     let c = &*COMPILED;
     let drugs = gazetteer::find(text);
-    let matches = c.set.matches(text.as_bytes());
-    let sessions = matches.matched(c.sessions);
+    let candidates = c.patterns.candidates(text);
+    let matched = |k: usize| candidates[k] && c.patterns.regex(k).is_match(text.as_bytes());
+    let sessions = OnceLock::new();
     let line = c
         .lines
         .iter()
         .enumerate()
         .position(|(i, l)| match c.index[i] {
             None => l.drugs && !drugs.is_empty(),
-            Some(p) => matches.matched(p) && (!l.sessions || sessions),
+            Some(p) => matched(p) && (!l.sessions || *sessions.get_or_init(|| matched(c.sessions))),
         })?;
     Some(Decision { line, drugs })
 }
@@ -833,8 +909,14 @@ pub(super) fn classify(title: &str, guideline: Option<&str>) -> TreatmentKind {
                 treatment: plain_name(title),
             },
             Gives::Category(category) => {
-                let name = match (&l.own, l.name) {
-                    (Some(own), _) => own
+                let own = decision
+                    .as_ref()
+                    .filter(|_| l.own)
+                    .and_then(|d| c.index[d.line]);
+                let name = match (own, l.name) {
+                    (Some(own), _) => c
+                        .patterns
+                        .regex(own)
                         .find(text.as_bytes())
                         .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
                         .unwrap_or_default(),
@@ -863,12 +945,13 @@ fn guideline_class(guideline: Option<&str>) -> Option<DrugClass> {
         return Some(drug_class(&drugs, &g));
     }
     let c = &*COMPILED;
-    let matches = c.set.matches(g.as_bytes());
+    let candidates = c.patterns.candidates(&g);
+    let matched = |k: usize| candidates[k] && c.patterns.regex(k).is_match(g.as_bytes());
     c.lines
         .iter()
         .enumerate()
         .find_map(|(i, l)| match (l.gives, c.index[i]) {
-            (Gives::Class(k), Some(p)) if matches.matched(p) => Some(k),
+            (Gives::Class(k), Some(p)) if matched(p) => Some(k),
             _ => None,
         })
 }
@@ -901,5 +984,90 @@ fn from_guideline(title: &str, guideline: Option<&str>) -> TreatmentKind {
         category,
         drug_class,
         treatment,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every pattern matched as one `RegexSet` would match it: the reference for the prefilter.
+    static REFERENCE: LazyLock<RegexSet> = LazyLock::new(|| {
+        RegexSetBuilder::new(&COMPILED.patterns.sources)
+            .unicode(false)
+            .build()
+            .expect("the rules compile as a set")
+    });
+
+    /// The words titles are made of here: each pattern's first literals, the rules' names and the
+    /// words that count sessions or name a device, so that most titles match several patterns.
+    static WORDS: LazyLock<Vec<String>> = LazyLock::new(|| {
+        let c = &*COMPILED;
+        let mut words: Vec<String> = c
+            .patterns
+            .sources
+            .iter()
+            .filter_map(|p| prefixes(p))
+            .flatten()
+            .map(|l| String::from_utf8(l).expect("ASCII"))
+            .collect();
+        words.extend(c.lines.iter().map(|l| l.name.to_lowercase()));
+        words.extend(
+            [
+                "times 6",
+                "6 sessions",
+                "x 4 weeks",
+                "unit",
+                "rental",
+                "home use",
+                "12",
+                "#60",
+            ]
+            .map(String::from),
+        );
+        words.sort();
+        words.dedup();
+        words
+    });
+
+    /// Each pattern matches `text` after the prefilter exactly when it matches alone.
+    fn agrees(text: &str) -> Result<(), String> {
+        let p = &COMPILED.patterns;
+        let set = REFERENCE.matches(text.as_bytes());
+        let candidates = p.candidates(text);
+        for (k, &candidate) in candidates.iter().enumerate() {
+            let ours = candidate && p.regex(k).is_match(text.as_bytes());
+            if ours != set.matched(k) {
+                return Err(format!("{}: {text:?}", p.sources[k]));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn prefilter_keeps_every_match_of_single_words() {
+        for w in WORDS.iter() {
+            agrees(w).unwrap();
+            agrees(&format!("retro: {w} x 6 visits")).unwrap();
+        }
+        // The literals are found at every start, overlapping ones included.
+        let matched = |t: &str| {
+            let set = REFERENCE.matches(t.as_bytes());
+            (0..set.len()).filter(|&k| set.matched(k)).count()
+        };
+        assert!(matched("mri lumbar spine") > 0 && matched("ice pack unit rental") > 1);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn prefilter_keeps_every_match(
+            picks in proptest::collection::vec(proptest::sample::select(WORDS.clone()), 1..7),
+            sep in proptest::sample::select(vec![" ", "-", "", ", ", "/", " x "]),
+        ) {
+            let title = picks.join(sep);
+            prop_assert!(agrees(&title).is_ok(), "{}", agrees(&title).unwrap_err());
+        }
     }
 }
