@@ -523,19 +523,19 @@ pub fn explain(
     doc: &ItemText,
     k: usize,
 ) -> (Vec<TermWeight>, Vec<TermWeight>) {
-    explain_each(tfidf, &[model], f, doc, k)
+    explain_each(tfidf, &[model], f, doc, (k, k))
         .pop()
         .expect("one model")
 }
 
 /// [`explain`] for several models over the same features (the theme models), analysing the document
-/// once.
+/// once; `k`: how many terms towards the positive class and how many towards the negative.
 pub fn explain_each(
     tfidf: &TfIdf,
     models: &[&BinaryLogistic],
     f: &Featurizer,
     doc: &ItemText,
-    k: usize,
+    k: (usize, usize),
 ) -> Vec<(Vec<TermWeight>, Vec<TermWeight>)> {
     let spans = f.term_spans(doc);
     let x = tfidf.transform([spans.iter().map(|s| s.term.as_str())]);
@@ -552,14 +552,14 @@ pub fn explain_each(
 }
 
 /// [`explain_each`] for a document's TF-IDF row (`indices`, `values`) already made; `written(j)`
-/// is how the text has the term of column j.
+/// is how the text has the term of column j. A side asked for no terms is not computed.
 pub fn explain_row(
     tfidf: &TfIdf,
     models: &[&BinaryLogistic],
     indices: &[u32],
     values: &[f64],
     written: impl Fn(usize) -> String,
-    k: usize,
+    (k_up, k_down): (usize, usize),
 ) -> Vec<(Vec<TermWeight>, Vec<TermWeight>)> {
     models
         .iter()
@@ -569,8 +569,14 @@ pub fn explain_row(
                 .zip(values)
                 .map(|(&j, &v)| (j as usize, v * model.coefficients[j as usize]));
             // Neither side takes a zero (or NaN) contribution.
-            let mut up: Vec<(usize, f64)> = contrib.clone().filter(|c| c.1 > 0.0).collect();
-            let mut down: Vec<(usize, f64)> = contrib.filter(|c| c.1 < 0.0).collect();
+            let side = |k: usize, keep: fn(f64) -> bool| -> Vec<(usize, f64)> {
+                match k {
+                    0 => Vec::new(),
+                    _ => contrib.clone().filter(|c| keep(c.1)).collect(),
+                }
+            };
+            let mut up = side(k_up, |w| w > 0.0);
+            let mut down = side(k_down, |w| w < 0.0);
             // Strongest first; of equal weights, the lower column first towards Overturned and
             // the higher towards Upheld (one order, read from both ends).
             let towards_up =
@@ -578,8 +584,8 @@ pub fn explain_row(
             let towards_down =
                 |a: &(usize, f64), b: &(usize, f64)| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0));
             (
-                top_terms(tfidf, &mut up, &towards_up, &written, k),
-                top_terms(tfidf, &mut down, &towards_down, &written, k),
+                top_terms(tfidf, &mut up, &towards_up, &written, k_up),
+                top_terms(tfidf, &mut down, &towards_down, &written, k_down),
             )
         })
         .collect()

@@ -370,7 +370,7 @@ impl<'m> Scorer<'m> {
             Default::default()
         } else {
             let written = |j| written(a, terms, &idx, j);
-            super::outcome::explain_row(&o.tfidf, &[&o.logistic], &idx, &val, written, top)
+            super::outcome::explain_row(&o.tfidf, &[&o.logistic], &idx, &val, written, (top, top))
                 .pop()
                 .expect("one model")
         };

@@ -441,7 +441,9 @@ impl ThemeModels {
         ids: &[String],
         k: usize,
     ) -> BTreeMap<String, Vec<TermWeight>> {
-        self.evidence_by(ids, |models| explain_each(&self.tfidf, models, f, doc, k))
+        self.evidence_by(ids, |models| {
+            explain_each(&self.tfidf, models, f, doc, (k, 0))
+        })
     }
 
     /// [`ThemeModels::evidence`] from the document's TF-IDF row already made (`indices`,
@@ -455,7 +457,7 @@ impl ThemeModels {
         k: usize,
     ) -> BTreeMap<String, Vec<TermWeight>> {
         self.evidence_by(ids, |models| {
-            explain_row(&self.tfidf, models, indices, values, written, k)
+            explain_row(&self.tfidf, models, indices, values, written, (k, 0))
         })
     }
 
