@@ -61,14 +61,14 @@ fn hostile_pdfs_cost_their_file_alone() {
     .unwrap();
     let dir = d.to_str().unwrap();
     let o = imr_within(
-        &["parse", "--json", "--pdf-timeout", "4", dir],
+        &["parse", "--json", "--pdf-timeout", "2", dir],
         Duration::from_secs(90),
     );
     no_panic(&o);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    named_once(&err, "self-parent.pdf", "timed out after 4 s");
-    named_once(&err, "parent-loop.pdf", "timed out after 4 s");
+    named_once(&err, "self-parent.pdf", "timed out after 2 s");
+    named_once(&err, "parent-loop.pdf", "timed out after 2 s");
     named_once(
         &err,
         "self-drawing-xobject.pdf",
@@ -79,7 +79,7 @@ fn hostile_pdfs_cost_their_file_alone() {
         named_once(&err, bomb, "");
         let line = err.lines().find(|l| l.contains(bomb)).unwrap();
         assert!(
-            line.contains("used more than 1 GiB") || line.contains("timed out after 4 s"),
+            line.contains("used more than 1 GiB") || line.contains("timed out after 2 s"),
             "{line}"
         );
     }
@@ -129,7 +129,7 @@ fn corpus_batch_with_hostile_files() {
             "parse",
             "--json",
             "--pdf-timeout",
-            "4",
+            "2",
             pdfs.to_str().unwrap(),
             d.to_str().unwrap(),
         ],
