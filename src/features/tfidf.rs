@@ -590,37 +590,20 @@ impl TfIdf {
         rows: &[usize],
         cols: &Columns,
     ) -> SparseRows {
-        // Blocks of rows weighed in parallel, each into buffers of its own, then joined in order:
-        // every row is computed alone, so the matrix is the same on any number of threads.
-        let blocks: Vec<(Vec<usize>, Vec<u32>, Vec<f64>)> = rows
-            .par_chunks(BLOCK_ROWS)
-            .map(|block| {
-                let nnz: usize = block.iter().map(|&r| counts.doc_ids(r).len()).sum();
-                let (mut ends, mut indices, mut data) = (
-                    Vec::with_capacity(block.len()),
-                    Vec::with_capacity(nnz),
-                    Vec::with_capacity(nnz),
-                );
-                let mut row: Vec<(u32, u32)> = Vec::new();
-                for &r in block {
-                    cols.fill_row(counts.doc(r), &mut row);
-                    self.weigh(&row, &mut indices, &mut data);
-                    ends.push(indices.len());
-                }
-                (ends, indices, data)
-            })
-            .collect();
-        let nnz: usize = blocks.iter().map(|b| b.1.len()).sum();
         let mut indptr = Vec::with_capacity(rows.len() + 1);
         indptr.push(0usize);
+        let nnz: usize = rows.iter().map(|&r| counts.doc_ids(r).len()).sum();
         let mut indices: Vec<u32> = Vec::with_capacity(nnz);
         let mut data: Vec<f64> = Vec::with_capacity(nnz);
-        for (ends, block_indices, block_data) in blocks {
-            let base = indices.len();
-            indptr.extend(ends.iter().map(|e| base + e));
-            indices.extend_from_slice(&block_indices);
-            data.extend_from_slice(&block_data);
+        let mut row: Vec<(u32, u32)> = Vec::new();
+        for &r in rows {
+            cols.fill_row(counts.doc(r), &mut row);
+            self.weigh(&row, &mut indices, &mut data);
+            indptr.push(indices.len());
         }
+        // Capacity was an upper bound (pruned terms drop out); give the rest back.
+        indices.shrink_to_fit();
+        data.shrink_to_fit();
         SparseRows::new((rows.len(), self.vocabulary.len()), indptr, indices, data)
     }
 

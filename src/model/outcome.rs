@@ -280,7 +280,7 @@ impl OutcomeModel {
         groups: &[String],
         seed: u64,
     ) -> Result<OutcomeModel> {
-        let margins = Self::calibration_margins(
+        let calibration = Self::calibration(
             params,
             &counts,
             &(0..counts.len()).collect::<Vec<_>>(),
@@ -289,13 +289,9 @@ impl OutcomeModel {
             seed,
         )?;
         // The final fit consumes the counts, so counts and matrix are never both held in full.
-        let (calibration, fitted) = Self::beside_platt(margins, || {
-            let (tfidf, x) = params.tfidf.fit_transform_owned(counts)?;
-            let kept = (params.bootstrap > 0).then(|| x.clone());
-            Ok((tfidf, fit_logistic(params, x, overturned)?, kept))
-        });
-        let (tfidf, logistic, kept) = fitted?;
-        let mut model = Self::assemble(params, tfidf, logistic, calibration?);
+        let (tfidf, x) = params.tfidf.fit_transform_owned(counts)?;
+        let kept = (params.bootstrap > 0).then(|| x.clone());
+        let mut model = Self::finish(params, tfidf, x, overturned, calibration)?;
         if let Some(x) = kept {
             model.bootstrap = super::bootstrap::Bootstrap::fit(
                 &model.logistic,
@@ -321,40 +317,22 @@ impl OutcomeModel {
         groups: &[String],
         seed: u64,
     ) -> Result<OutcomeModel> {
-        let margins = Self::calibration_margins(params, counts, rows, overturned, groups, seed)?;
-        let (calibration, fitted) = Self::beside_platt(margins, || {
-            let (tfidf, _, x) = tfidf_rows(params, counts, rows)?;
-            Ok((tfidf, fit_logistic(params, x, overturned)?))
-        });
-        let (tfidf, logistic) = fitted?;
-        Ok(Self::assemble(params, tfidf, logistic, calibration?))
+        let calibration = Self::calibration(params, counts, rows, overturned, groups, seed)?;
+        let (tfidf, _, x) = tfidf_rows(params, counts, rows)?;
+        Self::finish(params, tfidf, x, overturned, calibration)
     }
 
-    /// Platt's fit on the calibration `margins`, beside `fit` (the final logistic fit): Platt's
-    /// fit is serial and the solve's steps between its parallel passes are too, so side by side
-    /// each fills the other's idle core. Only the margins are held besides the fit's own data, and
-    /// each result is what it is alone.
-    fn beside_platt<T: Send>(
-        margins: Option<(Vec<f64>, Vec<bool>)>,
-        fit: impl FnOnce() -> Result<T> + Send,
-    ) -> (Result<Option<Platt>>, Result<T>) {
-        rayon::join(
-            || match &margins {
-                Some((m, labels)) => Platt::fit(m, labels),
-                None => Ok(None),
-            },
-            fit,
-        )
-    }
-
-    /// The model of a logistic fit and its calibration, with the threshold that goes with it.
-    fn assemble(
+    /// The logistic fit on the TF-IDF rows `x`, with its calibration and the threshold that goes
+    /// with it.
+    fn finish(
         params: &OutcomeValidParams,
         tfidf: TfIdf,
-        logistic: BinaryLogistic,
+        x: SparseRows,
+        overturned: &[bool],
         calibration: Option<Platt>,
-    ) -> OutcomeModel {
-        OutcomeModel {
+    ) -> Result<OutcomeModel> {
+        let logistic = fit_logistic(params, x, overturned)?;
+        Ok(OutcomeModel {
             view: params.view,
             features: params.features.clone(),
             tfidf,
@@ -363,21 +341,21 @@ impl OutcomeModel {
             calibration,
             min_known_terms: params.min_known_terms,
             bootstrap: None,
-        }
+        })
     }
 
-    /// The margins (and labels) Platt scaling is fitted on: from inner grouped folds of the
-    /// training rows (no letter on both sides), each inner model refitted from TF-IDF up; `None`
-    /// when not asked for (0 folds). Checks that every row has a label and a letter. Platt's fit
-    /// says `None` where the folds leave too little to fit it.
-    fn calibration_margins(
+    /// Platt scaling fitted on margins from inner grouped folds of the training rows (no letter on
+    /// both sides), each inner model refitted from TF-IDF up; `None` when not asked for (0 folds)
+    /// or when the folds leave too little to fit it. Checks that every row has a label and a
+    /// letter.
+    fn calibration(
         params: &OutcomeValidParams,
         counts: &TermCounts,
         rows: &[usize],
         overturned: &[bool],
         groups: &[String],
         seed: u64,
-    ) -> Result<Option<(Vec<f64>, Vec<bool>)>> {
+    ) -> Result<Option<Platt>> {
         for (what, found) in [
             (
                 "outcome model: labels for the training rows",
@@ -414,7 +392,7 @@ impl OutcomeModel {
                 .extend(logistic.decision_function(&tfidf.transform_counts(counts, &test, &cols)));
             labels.extend(s.test.iter().map(|&k| overturned[k]));
         }
-        Ok(Some((margins, labels)))
+        Platt::fit(&margins, &labels)
     }
 
     pub fn featurizer(&self) -> Result<Featurizer> {
