@@ -185,8 +185,14 @@ pub fn main() -> ExitCode {
     let _ = READ_LIMITS.set(cli.read.clone());
     let result = match cli.command {
         Command::Parse(a) => parse::run(a),
-        Command::Train(a) => train::run(a),
-        Command::Evaluate(a) => evaluate::run(a),
+        Command::Train(a) => {
+            crate::return_memory_at_once();
+            train::run(a)
+        }
+        Command::Evaluate(a) => {
+            crate::return_memory_at_once();
+            evaluate::run(a)
+        }
         Command::Predict(a) => predict::run(a),
         Command::Forecast(a) => forecast::run(a),
         Command::Similar(a) => forecast::run_similar(a),

@@ -601,7 +601,9 @@ mod tests {
 
     #[test]
     fn one_exponential_gives_the_bits_of_two() {
-        let mut m = vec![0.0, -0.0, 1e-300, -1e-300, 745.0, -745.0, 800.0, -800.0, 36.7, -36.7];
+        let mut m = vec![
+            0.0, -0.0, 1e-300, -1e-300, 745.0, -745.0, 800.0, -800.0, 36.7, -36.7,
+        ];
         m.extend((-400..=400).map(|k| f64::from(k) * 0.173));
         for m in m {
             let (l, s) = loss_and_sigmoid_neg(m);
