@@ -13,8 +13,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Freed memory goes back to the system at once rather than after mimalloc's delay (a second): for
-/// commands whose memory peak matters more than a few percent of speed (training, evaluation).
-/// Delayed, training's peak varied by a sixth from run to run.
+/// a command whose memory peak is a promise (training, in KB an item). Delayed, training's peak
+/// varied by a sixth from run to run; at once, it costs training a few percent of its speed.
 pub(crate) fn return_memory_at_once() {
     // SAFETY: mi_option_set stores an option's value; 0 is valid for this one (purge at once).
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }

@@ -189,10 +189,7 @@ pub fn main() -> ExitCode {
             crate::return_memory_at_once();
             train::run(a)
         }
-        Command::Evaluate(a) => {
-            crate::return_memory_at_once();
-            evaluate::run(a)
-        }
+        Command::Evaluate(a) => evaluate::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Forecast(a) => forecast::run(a),
         Command::Similar(a) => forecast::run_similar(a),
