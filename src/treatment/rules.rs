@@ -595,6 +595,12 @@ impl Patterns {
         out
     }
 
+    /// Whether pattern `k` matches `text`, each asked of the candidates only.
+    fn matcher<'p>(&'p self, text: &'p str) -> impl Fn(usize) -> bool + 'p {
+        let candidates = self.candidates(text);
+        move |k| candidates[k] && self.regex(k).is_match(text.as_bytes())
+    }
+
     /// Pattern `k`, compiled.
     fn regex(&self, k: usize) -> &Regex {
         self.compiled[k].get_or_init(|| builder_regex(&self.sources[k]))
@@ -753,9 +759,8 @@ struct Decision {
 fn decide(text: &str) -> Option<Decision> {
     let c = &*COMPILED;
     let drugs = gazetteer::find(text);
-    let candidates = c.patterns.candidates(text);
-    let matched = |k: usize| candidates[k] && c.patterns.regex(k).is_match(text.as_bytes());
-    let sessions = OnceLock::new();
+    let matched = c.patterns.matcher(text);
+    let sessions = std::cell::OnceCell::new();
     let line = c
         .lines
         .iter()
@@ -945,8 +950,7 @@ fn guideline_class(guideline: Option<&str>) -> Option<DrugClass> {
         return Some(drug_class(&drugs, &g));
     }
     let c = &*COMPILED;
-    let candidates = c.patterns.candidates(&g);
-    let matched = |k: usize| candidates[k] && c.patterns.regex(k).is_match(g.as_bytes());
+    let matched = c.patterns.matcher(&g);
     c.lines
         .iter()
         .enumerate()
@@ -1035,10 +1039,9 @@ mod tests {
     fn agrees(text: &str) -> Result<(), String> {
         let p = &COMPILED.patterns;
         let set = REFERENCE.matches(text.as_bytes());
-        let candidates = p.candidates(text);
-        for (k, &candidate) in candidates.iter().enumerate() {
-            let ours = candidate && p.regex(k).is_match(text.as_bytes());
-            if ours != set.matched(k) {
+        let ours = p.matcher(text);
+        for k in 0..p.sources.len() {
+            if ours(k) != set.matched(k) {
                 return Err(format!("{}: {text:?}", p.sources[k]));
             }
         }
