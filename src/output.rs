@@ -4,7 +4,9 @@
 //! (the last rename stays); a reader never sees half a file. A process killed mid-write leaves its
 //! temporary file: any write into that directory removes ones older than [`STALE`], and nothing
 //! reads them as inputs (letters are `.pdf` and `.txt`, these are dotfiles ending `.tmp`, or
-//! `.tmp.png` from earlier versions, removed by their prefix all the same).
+//! `.tmp.png` from earlier versions, removed by their prefix all the same). A path that is
+//! neither a file nor a directory (`/dev/null`, a FIFO) is written as it stands: a rename would
+//! replace the device with a file.
 
 use crate::error::{Error, Result};
 use std::io::Write;
@@ -28,11 +30,20 @@ pub fn write_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let tmp = temp_for(path, ".tmp")?;
     let fail = |e| Error::Write {
         path: path.into(),
         cause: e,
     };
+    if is_special(path) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(fail)?;
+        let mut w = std::io::BufWriter::new(file);
+        write(&mut w).map_err(fail)?;
+        return w.flush().map_err(fail);
+    }
+    let tmp = temp_for(path, ".tmp")?;
     let mut w = std::io::BufWriter::new(tmp.as_file());
     write(&mut w).map_err(fail)?;
     w.flush().map_err(fail)?;
@@ -40,9 +51,18 @@ pub fn write_with(
     finish(tmp, path)
 }
 
+/// Whether `path` exists as something other than a file or a directory (a device, a FIFO).
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Whether `path` can be written as [`write_file`] writes it (its directory made, a file created
 /// there), checked before a long run rather than after it; `path` itself is not touched.
 pub fn check_writable(path: &Path) -> Result<()> {
+    if is_special(path) {
+        // Opening a FIFO to check it would wait for its reader.
+        return Ok(());
+    }
     temp_for(path, ".tmp").map(drop)
 }
 
@@ -124,6 +144,30 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
+    }
+
+    /// A FIFO (as `/dev/null`, neither file nor directory) is written into, not replaced.
+    #[cfg(unix)]
+    #[test]
+    fn a_special_file_is_written_in_place() {
+        use std::os::unix::fs::FileTypeExt;
+        let d = dir("special");
+        let fifo = d.join("out.json");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("SKIP: mkfifo is not available");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).unwrap())
+        };
+        check_writable(&fifo).unwrap();
+        write_file(&fifo, b"model").unwrap();
+        assert_eq!(reader.join().unwrap(), b"model");
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "{kind:?}");
+        assert_eq!(names(&d), vec!["out.json".to_string()]);
     }
 
     fn names(d: &Path) -> Vec<String> {
