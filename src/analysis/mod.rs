@@ -5,17 +5,20 @@
 //! or drop it, but never move its offsets, so a feature can always point back at the words as
 //! written.
 
+mod memo;
 mod negation;
 mod normalize;
 mod stem;
 mod stopwords;
 mod tokenizer;
+mod word_map;
 
 pub use negation::NegationMarker;
 pub use normalize::Normalizer;
 pub use stem::Stemmer;
 pub use stopwords::StopWords;
 pub use tokenizer::DomainTokenizer;
+pub use word_map::WordMap;
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -43,6 +46,24 @@ pub trait Tokenizer: Send + Sync {
 /// Rewrites, flags or drops tokens in place; never changes `from`/`to`.
 pub trait TokenFilter: Send + Sync {
     fn filter(&self, tokens: &mut Vec<Token>);
+
+    /// What the filter does to a token, where that depends on the token's text alone: the
+    /// analyzer then works it out once per distinct word and remembers it ([`memo`]).
+    fn word(&self) -> Option<&dyn WordFilter> {
+        None
+    }
+
+    /// Whether the filter only sets flags (`negated`) and never changes a token's text or drops
+    /// one: the word filters around it may then be remembered together.
+    fn flags_only(&self) -> bool {
+        false
+    }
+}
+
+/// A filter of one word at a time ([`TokenFilter::word`]).
+pub trait WordFilter: Send + Sync {
+    /// Rewrites `word` in place; false drops it.
+    fn apply(&self, word: &mut CompactString) -> bool;
 }
 
 /// A tokenizer followed by filters.
@@ -50,6 +71,9 @@ pub struct Analyzer {
     tokenizer: Box<dyn Tokenizer>,
     filters: Vec<Box<dyn TokenFilter>>,
     negation_prefix: String,
+    /// How the word filters are remembered per word, where every filter is a word filter or only
+    /// sets flags.
+    memo: Option<memo::Plan>,
 }
 
 pub struct AnalyzerBuilder {
@@ -68,7 +92,8 @@ impl AnalyzerBuilder {
         self
     }
 
-    pub fn build(self) -> Analyzer {
+    pub fn build(mut self) -> Analyzer {
+        self.analyzer.memo = memo::Plan::new(&self.analyzer.filters);
         self.analyzer
     }
 }
@@ -80,6 +105,7 @@ impl Analyzer {
                 tokenizer: Box::new(tokenizer),
                 filters: Vec::new(),
                 negation_prefix: "neg_".into(),
+                memo: None,
             },
         }
     }
@@ -105,16 +131,28 @@ impl Analyzer {
         if cfg.stem {
             b = b.filter(Stemmer::english());
         }
-        b.build()
+        let mut a = b.build();
+        a.memo = a.memo.map(|plan| plan.shared_by(cfg));
+        a
     }
 
     /// Tokens of `text` after every filter.
     pub fn tokens(&self, text: &str) -> Vec<Token> {
         let mut tokens = Vec::new();
         self.tokenizer.tokenize(text, &mut tokens);
-        for f in &self.filters {
-            f.filter(&mut tokens);
+        match &self.memo {
+            Some(plan) => plan.filter(&self.filters, &mut tokens),
+            None => self.filters.iter().for_each(|f| f.filter(&mut tokens)),
         }
+        tokens
+    }
+
+    /// [`Analyzer::tokens`] with every filter applied one after another, as the memo must match.
+    #[cfg(test)]
+    fn tokens_unmemoised(&self, text: &str) -> Vec<Token> {
+        let mut tokens = Vec::new();
+        self.tokenizer.tokenize(text, &mut tokens);
+        self.filters.iter().for_each(|f| f.filter(&mut tokens));
         tokens
     }
 
@@ -285,7 +323,50 @@ mod tests {
         assert!(t[2].negated);
     }
 
+    /// Words of every kind the filters treat apart: cues, terminators, stop words, case, curly
+    /// apostrophes, letters outside ASCII, doses and levels.
+    const WORDS: &[&str] = &[
+        "Not",
+        "no",
+        "lack",
+        "of",
+        "The",
+        "which",
+        "but",
+        "Injections",
+        "recommended",
+        "doesn\u{2019}t",
+        "ＭＲＩ",
+        "Café",
+        "L5-S1",
+        "10/325mg",
+        "#60",
+        "x 6",
+        "pain.",
+        "relief;",
+        "is",
+        "AND",
+    ];
+
     proptest! {
+        /// The memo gives what the filters one after another give, on first sight of a word and
+        /// when it is remembered, for the default settings and with a filter left out.
+        #[test]
+        fn the_memo_changes_nothing(
+            picks in proptest::collection::vec(0..WORDS.len(), 0..40),
+            lowercase: bool,
+            stem: bool,
+        ) {
+            let text: Vec<&str> = picks.iter().map(|&i| WORDS[i]).collect();
+            let text = text.join(" ");
+            let cfg = AnalyzerConfig { lowercase, stem, ..AnalyzerConfig::default() };
+            let a = Analyzer::from_config(&cfg);
+            prop_assert!(a.memo.is_some());
+            let want = a.tokens_unmemoised(&text);
+            prop_assert_eq!(&a.tokens(&text), &want);
+            prop_assert_eq!(&a.tokens(&text), &want);
+        }
+
         #[test]
         fn offsets_in_bounds_and_ordered(s in "\\PC{0,200}") {
             let a = Analyzer::from_config(&AnalyzerConfig::default());

@@ -7,6 +7,14 @@ use std::borrow::Cow;
 pub struct NegationMarker {
     /// What a word can do, looked up once per token: close a scope, or begin cues.
     roles: FxHashMap<String, Role>,
+    /// By a word's first byte, the lengths of the words with a role (bit `len`, the last for 63
+    /// and longer): most tokens are ruled out without a lookup.
+    lengths: Box<[u64; 256]>,
+}
+
+/// A word's bit in [`NegationMarker::lengths`].
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 #[derive(Default)]
@@ -42,7 +50,20 @@ impl NegationMarker {
         for t in &cfg.terminators {
             roles.entry(t.to_lowercase()).or_default().terminator = true;
         }
-        NegationMarker { roles }
+        let mut lengths = Box::new([0u64; 256]);
+        for w in roles.keys().filter(|w| !w.is_empty()) {
+            lengths[usize::from(w.as_bytes()[0])] |= length_bit(w.len());
+        }
+        NegationMarker { roles, lengths }
+    }
+
+    /// The role of a token's word, if it has one.
+    fn role(&self, text: &str) -> Option<&Role> {
+        let first = text.as_bytes().first()?.to_ascii_lowercase();
+        if self.lengths[usize::from(first)] & length_bit(text.len()) == 0 {
+            return None;
+        }
+        self.roles.get(folded(text).as_ref())
     }
 
     fn cue_len_at(cues: &[Vec<String>], tokens: &[Token], i: usize) -> Option<usize> {
@@ -65,7 +86,7 @@ impl TokenFilter for NegationMarker {
         let mut in_scope = false;
         let mut i = 0;
         while i < tokens.len() {
-            let role = self.roles.get(folded(&tokens[i].text).as_ref());
+            let role = self.role(&tokens[i].text);
             if tokens[i].clause_start || role.is_some_and(|r| r.terminator) {
                 in_scope = false;
             }
@@ -78,6 +99,10 @@ impl TokenFilter for NegationMarker {
             tokens[i].negated = in_scope;
             i += 1;
         }
+    }
+
+    fn flags_only(&self) -> bool {
+        true
     }
 }
 
@@ -92,6 +117,25 @@ mod tests {
             .filter(NegationMarker::new(&NegationConfig::default()))
             .build();
         a.tokens(s).iter().map(|t| a.term(t)).collect()
+    }
+
+    proptest::proptest! {
+        /// The quick test by first byte and length rules out no word the roles hold, in any
+        /// case, and lets through no word they lack.
+        #[test]
+        fn roles_are_found_as_the_map_finds_them(
+            w in "[a-zA-Z' ]{1,14}",
+            pick: proptest::sample::Index,
+        ) {
+            let m = NegationMarker::new(&NegationConfig::default());
+            let mut words: Vec<&String> = m.roles.keys().collect();
+            words.sort();
+            let known = words[pick.index(words.len())].to_uppercase();
+            for w in [w.as_str(), known.as_str()] {
+                let want = m.roles.get(folded(w).as_ref());
+                proptest::prop_assert_eq!(m.role(w).is_some(), want.is_some(), "{:?}", w);
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Unicode NFKC normalisation and lower-casing of token text.
 
-use super::{Token, TokenFilter};
+use super::{Token, TokenFilter, WordFilter};
+use compact_str::CompactString;
 use unicode_normalization::UnicodeNormalization;
 
 #[derive(Debug, Clone, Copy)]
@@ -11,23 +12,33 @@ pub struct Normalizer {
 impl TokenFilter for Normalizer {
     fn filter(&self, tokens: &mut Vec<Token>) {
         for t in tokens.iter_mut() {
-            if !t.text.is_ascii() {
-                // Curly apostrophes read as straight ones, so "doesn’t" matches the cue "doesn't".
-                t.text = t
-                    .text
-                    .nfkc()
-                    .map(|c| if c == '\u{2019}' { '\'' } else { c })
-                    .collect::<String>()
-                    .into();
-            }
-            if self.lowercase {
-                if t.text.is_ascii() {
-                    t.text.as_mut_str().make_ascii_lowercase();
-                } else {
-                    t.text = t.text.to_lowercase();
-                }
+            self.apply(&mut t.text);
+        }
+    }
+
+    fn word(&self) -> Option<&dyn WordFilter> {
+        Some(self)
+    }
+}
+
+impl WordFilter for Normalizer {
+    fn apply(&self, word: &mut CompactString) -> bool {
+        if !word.is_ascii() {
+            // Curly apostrophes read as straight ones, so "doesn’t" matches the cue "doesn't".
+            *word = word
+                .nfkc()
+                .map(|c| if c == '\u{2019}' { '\'' } else { c })
+                .collect::<String>()
+                .into();
+        }
+        if self.lowercase {
+            if word.is_ascii() {
+                word.as_mut_str().make_ascii_lowercase();
+            } else {
+                *word = word.to_lowercase();
             }
         }
+        true
     }
 }
 

@@ -1,7 +1,7 @@
 //! Snowball English stemming (rust-stemmers) of word tokens; domain tokens (levels, doses, dates)
 //! are kept.
 
-use super::{Token, TokenFilter};
+use super::{Token, TokenFilter, WordFilter};
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
@@ -28,17 +28,25 @@ impl Stemmer {
     }
 }
 
+impl Stemmer {
+    /// Only alphabetic words: "l5-s1", "10/325mg" and "#60" are already canonical.
+    fn stems(word: &str) -> bool {
+        word.chars()
+            .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
+    }
+
+    /// The word's stem, None where it is its own.
+    fn stem(&self, word: &str) -> Option<CompactString> {
+        match self.inner.stem(word) {
+            std::borrow::Cow::Owned(s) => Some(CompactString::from(s)),
+            std::borrow::Cow::Borrowed(_) => None,
+        }
+    }
+}
+
 impl TokenFilter for Stemmer {
     fn filter(&self, tokens: &mut Vec<Token>) {
-        for t in tokens.iter_mut() {
-            // Only alphabetic words: "l5-s1", "10/325mg" and "#60" are already canonical.
-            if !t
-                .text
-                .chars()
-                .all(|c| c.is_alphabetic() || c == '\'' || c == '-')
-            {
-                continue;
-            }
+        for t in tokens.iter_mut().filter(|t| Self::stems(&t.text)) {
             STEMS.with_borrow_mut(|cache| {
                 let stem = match cache.get(&t.text) {
                     Some(hit) => hit.clone(),
@@ -46,10 +54,7 @@ impl TokenFilter for Stemmer {
                         if cache.len() >= CACHE_LIMIT {
                             cache.clear();
                         }
-                        let stem = match self.inner.stem(&t.text) {
-                            std::borrow::Cow::Owned(s) => Some(CompactString::from(s)),
-                            std::borrow::Cow::Borrowed(_) => None,
-                        };
+                        let stem = self.stem(&t.text);
                         cache.insert(t.text.clone(), stem.clone());
                         stem
                     }
@@ -59,6 +64,22 @@ impl TokenFilter for Stemmer {
                 }
             });
         }
+    }
+
+    fn word(&self) -> Option<&dyn WordFilter> {
+        Some(self)
+    }
+}
+
+/// Uncached: the analyzer's memo remembers each word's stem.
+impl WordFilter for Stemmer {
+    fn apply(&self, word: &mut CompactString) -> bool {
+        if Self::stems(word) {
+            if let Some(stem) = self.stem(word) {
+                *word = stem;
+            }
+        }
+        true
     }
 }
 

@@ -1,6 +1,7 @@
 //! Stop-word removal that never drops a negation cue.
 
-use super::{Token, TokenFilter};
+use super::{Token, TokenFilter, WordFilter};
+use compact_str::CompactString;
 use rustc_hash::FxHashSet;
 
 /// A compact English list (articles, pronouns, auxiliaries, prepositions); negation words are not
@@ -153,6 +154,16 @@ impl StopWords {
 impl TokenFilter for StopWords {
     fn filter(&self, tokens: &mut Vec<Token>) {
         tokens.retain(|t| !self.words.contains(t.text.as_str()));
+    }
+
+    fn word(&self) -> Option<&dyn WordFilter> {
+        Some(self)
+    }
+}
+
+impl WordFilter for StopWords {
+    fn apply(&self, word: &mut CompactString) -> bool {
+        !self.words.contains(word.as_str())
     }
 }
 

@@ -47,15 +47,28 @@ pub struct DomainTokenizer;
 impl Tokenizer for DomainTokenizer {
     fn tokenize(&self, text: &str, out: &mut Vec<Token>) {
         let mut last_end = 0;
+        // A token for every few bytes of text, so the list seldom grows.
+        out.reserve(text.len() / 5);
+        let ascii = text.is_ascii();
+        let b = text.as_bytes();
         for m in matches(text) {
             let raw = &text[m.clone()];
             // Doses may have matched a trailing space; the token ends at its last non-space.
             let trimmed = raw.trim_end();
             let (from, to) = (m.start, m.start + trimmed.len());
-            let gap = &text[last_end..from];
-            let clause_start = out.is_empty() || gap.contains(['.', ';', ':', '!', '?']);
+            let clause_start = out.is_empty()
+                || b[last_end..from]
+                    .iter()
+                    .any(|c| matches!(c, b'.' | b';' | b':' | b'!' | b'?'));
             // Quantities and doses lose inner spaces so "x 6" and "x6" are one term.
-            let text_norm: CompactString = if trimmed.contains(char::is_whitespace) {
+            let spaced = if ascii {
+                trimmed
+                    .bytes()
+                    .any(|c| c.is_ascii_whitespace() || c == b'\x0B')
+            } else {
+                trimmed.contains(char::is_whitespace)
+            };
+            let text_norm: CompactString = if spaced {
                 trimmed.split_whitespace().collect()
             } else {
                 trimmed.into()

@@ -11,7 +11,6 @@
 
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use regex::Regex;
 use regex_automata::meta::{BuildError, Regex as MetaRegex};
 use regex_automata::{Anchored, Input};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
@@ -42,29 +41,7 @@ pub struct Cue {
     pub scope: CueScope,
 }
 
-/// A sentence that only restates a guideline: it names a guideline source and nothing of the case
-/// (patient, records, request, provider).
-pub fn is_guideline_sentence(sentence: &str) -> bool {
-    // By whether the sentence is ASCII: ASCII forms match the same there, and compile faster.
-    static GUIDE: [OnceLock<Regex>; 2] = [OnceLock::new(), OnceLock::new()];
-    static CASE: [OnceLock<Regex>; 2] = [OnceLock::new(), OnceLock::new()];
-    let ascii = sentence.is_ascii();
-    let compiled = |pattern: &str| {
-        regex::RegexBuilder::new(pattern)
-            .unicode(!ascii)
-            .build()
-            .expect("valid")
-    };
-    let guide = GUIDE[usize::from(ascii)].get_or_init(|| {
-        compiled(r"(?i)\b(mtus|odg|acoem|guidelines?|official disability|chapter|page \d+|according to)\b")
-    });
-    let case = CASE[usize::from(ascii)].get_or_init(|| {
-        compiled(
-            r"(?i)\b(patient|claimant|injured worker|employee|applicant|in this case|here|documentation|documented|records?|submitted|provided|treat(ing|er)|physician|provider|report|notes?|request(ed)?)\b",
-        )
-    });
-    guide.is_match(sentence) && !case.is_match(sentence)
-}
+pub use super::quotes::is_guideline_sentence;
 
 /// Compiled cues. Each text is first searched once for the literals every match of a cue must
 /// begin and end with (one Aho-Corasick pass over all cues); a cue's regex then runs only on the
@@ -261,9 +238,12 @@ impl CueMatcher {
     /// Every match in `text`, cue by cue: the cue's name and its span in `text`.
     pub fn matches<'a>(&'a self, text: &'a str) -> Vec<(&'a str, Range<usize>)> {
         let case: Vec<Range<usize>> = if self.needs_case_sentences() {
-            super::sentences(text)
+            let sentences = super::sentences(text);
+            let quotes = super::quotes::guideline_sentences(text, &sentences);
+            sentences
                 .into_iter()
-                .filter(|r| !is_guideline_sentence(&text[r.clone()]))
+                .zip(quotes)
+                .filter_map(|(s, quote)| (!quote).then_some(s))
                 .collect()
         } else {
             Vec::new()
@@ -951,19 +931,6 @@ mod tests {
         assert_eq!(case.len(), 1);
         assert_eq!(case[0].1, whole[1].1);
         assert_eq!(&t[case[0].1.clone()], "first-line");
-        assert!(is_guideline_sentence(
-            "The ODG states that PRP is under study."
-        ));
-        assert!(!is_guideline_sentence(
-            "The ODG criteria are not documented in the records."
-        ));
-        // Outside ASCII, the same by the patterns' Unicode forms.
-        assert!(is_guideline_sentence(
-            "The ODG states that PRP is “under study.”"
-        ));
-        assert!(!is_guideline_sentence(
-            "The ODG criteria are not documented in the patient’s records."
-        ));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 mod count;
 pub mod cues;
 pub mod facts;
+mod quotes;
 mod shared;
 mod term;
 mod tfidf;
@@ -456,9 +457,12 @@ impl Featurizer {
         if self.quotes(field).is_none() {
             return Vec::new();
         }
-        sentences(text)
+        let sentences = sentences(text);
+        let quotes = quotes::guideline_sentences(text, &sentences);
+        sentences
             .into_iter()
-            .filter(|r| cues::is_guideline_sentence(&text[r.clone()]))
+            .zip(quotes)
+            .filter_map(|(s, quote)| quote.then_some(s))
             .collect()
     }
 

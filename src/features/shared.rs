@@ -5,9 +5,9 @@
 //! same terms as [`Featurizer::terms`], without a string per term or a vocabulary built for the
 //! batch, as training's bulk count (`count.rs`) needs.
 
-use super::cues::is_guideline_sentence;
+use super::quotes::guideline_sentences;
 use super::{in_any, sentences, Featurizer, Field, ItemText, Namespace, TfIdf};
-use crate::analysis::Token;
+use crate::analysis::{Token, WordMap};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -54,10 +54,10 @@ pub struct KnownTerms {
 pub struct VocabIndex<'t> {
     tfidf: &'t TfIdf,
     /// Every word of the vocabulary's n-gram terms, as spelled there.
-    words: FxHashMap<Box<str>, u32>,
+    words: WordMap<u32>,
     /// The same, for negated tokens: each word that begins with the negation prefix, without it
     /// (None where negated words are not marked).
-    negated: Option<FxHashMap<Box<str>, u32>>,
+    negated: Option<WordMap<u32>>,
     /// The negation prefix has a space: a negated token's term is more than one word, looked up
     /// by spelling.
     spaced_negation: bool,
@@ -97,8 +97,7 @@ impl<'t> VocabIndex<'t> {
     pub fn new(tfidf: &'t TfIdf, f: &Featurizer) -> Self {
         let negation_prefix = f.analyzer.negation_prefix();
         let n_terms = tfidf.vocabulary().len();
-        let mut words: FxHashMap<Box<str>, u32> = FxHashMap::default();
-        words.reserve(n_terms / 2);
+        let mut words: WordMap<u32> = WordMap::with_capacity(n_terms / 2);
         let mut grams = FxHashMap::default();
         grams.reserve(n_terms);
         for (col, term) in tfidf.vocabulary().iter().enumerate() {
@@ -118,7 +117,7 @@ impl<'t> VocabIndex<'t> {
                     Some(&id) => id,
                     None => {
                         let id = words.len() as u32;
-                        words.insert(w.into(), id);
+                        words.insert(w, id);
                         id
                     }
                 };
@@ -136,10 +135,13 @@ impl<'t> VocabIndex<'t> {
             return Self::spelled(tfidf);
         }
         let negated = (!negation_prefix.is_empty()).then(|| {
-            words
-                .iter()
-                .filter_map(|(w, &id)| Some((w.strip_prefix(negation_prefix)?.into(), id)))
-                .collect()
+            let mut negated = WordMap::default();
+            for (w, &id) in words.iter() {
+                if let Some(w) = w.strip_prefix(negation_prefix) {
+                    negated.insert(w, id);
+                }
+            }
+            negated
         });
         VocabIndex {
             tfidf,
@@ -156,7 +158,7 @@ impl<'t> VocabIndex<'t> {
     pub fn spelled(tfidf: &'t TfIdf) -> Self {
         VocabIndex {
             tfidf,
-            words: FxHashMap::default(),
+            words: WordMap::default(),
             negated: None,
             spaced_negation: false,
             grams: FxHashMap::default(),
@@ -227,7 +229,8 @@ impl<'f> SharedFeaturizers<'f> {
         let mut lookup = Lookup {
             vocab,
             buf: String::new(),
-            hits: Vec::new(),
+            // About what a rationale's n-grams find, so the list seldom grows.
+            hits: Vec::with_capacity(256),
             words: Vec::new(),
         };
         for &field in &f.config.fields {
@@ -353,32 +356,61 @@ impl Lookup<'_, '_> {
     /// occurrence where `spans` asks for them.
     fn known(self, spans: bool) -> KnownTerms {
         // Counted in a table by column (a thread's own, left zeroed), so that only the distinct
-        // columns are sorted, not every hit; the first hit of a column is the one it keeps.
-        SLOTS.with_borrow_mut(|slots| {
-            let mut distinct: Vec<(u32, u32, usize)> = Vec::new();
+        // columns are ordered, not every hit; the first hit of a column is the one it keeps.
+        // They are ordered by a bit per column where the columns' range is short beside their
+        // number (a vocabulary's size, not an archive's), by sorting otherwise.
+        SLOTS.with_borrow_mut(|Slots { slot, seen }| {
+            let mut distinct: Vec<(u32, u32, usize)> = Vec::with_capacity(self.hits.len());
+            let (mut lo, mut hi) = (usize::MAX, 0);
             for (i, &(c, _, _)) in self.hits.iter().enumerate() {
                 let col = c as usize;
-                if col >= slots.len() {
-                    slots.resize(col + 1, 0);
+                if col >= slot.len() {
+                    slot.resize(col + 1, 0);
                 }
-                match slots[col] {
+                match slot[col] {
                     0 => {
                         distinct.push((c, 1, i));
-                        slots[col] = distinct.len();
+                        slot[col] = distinct.len();
+                        (lo, hi) = (lo.min(col), hi.max(col));
                     }
                     k => distinct[k - 1].1 += 1,
                 }
             }
-            for &(c, _, _) in &distinct {
-                slots[c as usize] = 0;
+            let words = if distinct.is_empty() {
+                0..0
+            } else {
+                lo / 64..hi / 64 + 1
+            };
+            let ordered: Vec<(u32, u32, usize)> = if words.len() <= 4 * distinct.len() {
+                if seen.len() < words.end {
+                    seen.resize(words.end, 0);
+                }
+                for &(c, _, _) in &distinct {
+                    seen[c as usize / 64] |= 1 << (c % 64);
+                }
+                let mut ordered = Vec::with_capacity(distinct.len());
+                for w in words {
+                    let mut bits = std::mem::take(&mut seen[w]);
+                    while bits != 0 {
+                        let col = w * 64 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        ordered.push(distinct[slot[col] - 1]);
+                    }
+                }
+                ordered
+            } else {
+                distinct.sort_unstable_by_key(|d| d.0);
+                distinct
+            };
+            for &(c, _, _) in &ordered {
+                slot[c as usize] = 0;
             }
-            distinct.sort_unstable_by_key(|d| d.0);
             let mut out = KnownTerms {
-                row: distinct.iter().map(|&(c, n, _)| (c, n)).collect(),
+                row: ordered.iter().map(|&(c, n, _)| (c, n)).collect(),
                 first: Vec::new(),
             };
             if spans {
-                out.first = distinct
+                out.first = ordered
                     .iter()
                     .map(|&(_, _, i)| (self.hits[i].1, self.hits[i].2.clone()))
                     .collect();
@@ -388,10 +420,17 @@ impl Lookup<'_, '_> {
     }
 }
 
+/// A thread's tables for [`Lookup::known`], left cleared between rows.
+#[derive(Default)]
+struct Slots {
+    /// Per column, 1 + its place among a row's distinct columns; zero otherwise.
+    slot: Vec<usize>,
+    /// A bit per column seen in the row.
+    seen: Vec<u64>,
+}
+
 thread_local! {
-    /// Per column, 1 + its place among a row's distinct columns while [`Lookup::known`] counts
-    /// them; zero otherwise.
-    static SLOTS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+    static SLOTS: RefCell<Slots> = RefCell::new(Slots::default());
 }
 
 impl<'d> Analysis<'d> {
@@ -434,13 +473,9 @@ impl<'d> Analysis<'d> {
     fn rationale_sentences(&mut self) -> &[(Range<usize>, bool)] {
         let r = &self.doc.rationale;
         self.sentences.get_or_insert_with(|| {
-            sentences(r)
-                .into_iter()
-                .map(|s| {
-                    let quote = is_guideline_sentence(&r[s.clone()]);
-                    (s, quote)
-                })
-                .collect()
+            let sentences = sentences(r);
+            let quotes = guideline_sentences(r, &sentences);
+            sentences.into_iter().zip(quotes).collect()
         })
     }
 
@@ -456,9 +491,12 @@ impl<'d> Analysis<'d> {
         }
         let t = self.cached_text(field);
         let text = &self.texts[t].1;
-        sentences(text)
+        let sentences = sentences(text);
+        let quotes = guideline_sentences(text, &sentences);
+        sentences
             .into_iter()
-            .filter(|r| is_guideline_sentence(&text[r.clone()]))
+            .zip(quotes)
+            .filter_map(|(s, quote)| quote.then_some(s))
             .collect()
     }
 
