@@ -11,6 +11,9 @@ use sprs::CsMatI;
 use std::hash::BuildHasher;
 use std::ops::Range;
 
+/// Rows a thread weighs at a time in [`TfIdf::transform_counts`].
+const TRANSFORM_BLOCK: usize = 2048;
+
 /// Sparse feature rows: CSR with `u32` column indices (4 bytes a non-zero less than `usize`).
 pub type SparseRows = CsMatI<f64, u32, usize>;
 
@@ -590,18 +593,56 @@ impl TfIdf {
         rows: &[usize],
         cols: &Columns,
     ) -> SparseRows {
+        // Blocks of rows are weighed in parallel, each into its own stretch of the output, as long
+        // as its rows' distinct terms (a bound: pruned terms drop out), then closed up in order in
+        // place: each row is computed alone, so the matrix is the same on any number of threads,
+        // and no second copy of it is made.
+        let blocks: Vec<&[usize]> = rows.chunks(TRANSFORM_BLOCK).collect();
+        let bounds: Vec<usize> = blocks
+            .iter()
+            .map(|b| b.iter().map(|&r| counts.doc_ids(r).len()).sum())
+            .collect();
+        let nnz: usize = bounds.iter().sum();
+        let mut indices: Vec<u32> = vec![0; nnz];
+        let mut data: Vec<f64> = vec![0.0; nnz];
+        let mut stretches = Vec::with_capacity(blocks.len());
+        let (mut idx_rest, mut val_rest) = (&mut indices[..], &mut data[..]);
+        for &n in &bounds {
+            let (i, ir) = std::mem::take(&mut idx_rest).split_at_mut(n);
+            let (v, vr) = std::mem::take(&mut val_rest).split_at_mut(n);
+            stretches.push((i, v));
+            (idx_rest, val_rest) = (ir, vr);
+        }
+        let ends: Vec<Vec<usize>> = blocks
+            .into_par_iter()
+            .zip(stretches)
+            .map(|(block, (out_idx, out_val))| {
+                let mut row: Vec<(u32, u32)> = Vec::new();
+                let mut ends = Vec::with_capacity(block.len());
+                let mut at = 0;
+                for &r in block {
+                    cols.fill_row(counts.doc(r), &mut row);
+                    let next = at + row.len();
+                    self.weigh_into(&row, &mut out_idx[at..next], &mut out_val[at..next]);
+                    at = next;
+                    ends.push(at);
+                }
+                ends
+            })
+            .collect();
         let mut indptr = Vec::with_capacity(rows.len() + 1);
         indptr.push(0usize);
-        let nnz: usize = rows.iter().map(|&r| counts.doc_ids(r).len()).sum();
-        let mut indices: Vec<u32> = Vec::with_capacity(nnz);
-        let mut data: Vec<f64> = Vec::with_capacity(nnz);
-        let mut row: Vec<(u32, u32)> = Vec::new();
-        for &r in rows {
-            cols.fill_row(counts.doc(r), &mut row);
-            self.weigh(&row, &mut indices, &mut data);
-            indptr.push(indices.len());
+        let (mut from, mut to) = (0, 0);
+        for (ends, bound) in ends.iter().zip(&bounds) {
+            let n = ends.last().copied().unwrap_or(0);
+            indices.copy_within(from..from + n, to);
+            data.copy_within(from..from + n, to);
+            indptr.extend(ends.iter().map(|e| to + e));
+            (from, to) = (from + bound, to + n);
         }
-        // Capacity was an upper bound (pruned terms drop out); give the rest back.
+        indices.truncate(to);
+        data.truncate(to);
+        // The bound's rest is given back.
         indices.shrink_to_fit();
         data.shrink_to_fit();
         SparseRows::new((rows.len(), self.vocabulary.len()), indptr, indices, data)

@@ -280,7 +280,7 @@ impl OutcomeModel {
         groups: &[String],
         seed: u64,
     ) -> Result<OutcomeModel> {
-        let calibration = Self::calibration(
+        let margins = Self::calibration_margins(
             params,
             &counts,
             &(0..counts.len()).collect::<Vec<_>>(),
@@ -288,7 +288,11 @@ impl OutcomeModel {
             groups,
             seed,
         )?;
+        let calibration = platt(margins)?;
         // The final fit consumes the counts, so counts and matrix are never both held in full.
+        // Training runs it alone, where cross-validation sets Platt's fit beside it (`fit_rows`):
+        // a matrix made on another thread than the counts were freed on takes fresh pages, and
+        // training's level is its memory.
         let (tfidf, x) = params.tfidf.fit_transform_owned(counts)?;
         let kept = (params.bootstrap > 0).then(|| x.clone());
         let mut model = Self::finish(params, tfidf, x, overturned, calibration)?;
@@ -317,9 +321,18 @@ impl OutcomeModel {
         groups: &[String],
         seed: u64,
     ) -> Result<OutcomeModel> {
-        let calibration = Self::calibration(params, counts, rows, overturned, groups, seed)?;
-        let (tfidf, _, x) = tfidf_rows(params, counts, rows)?;
-        Self::finish(params, tfidf, x, overturned, calibration)
+        let margins = Self::calibration_margins(params, counts, rows, overturned, groups, seed)?;
+        // Platt's fit is serial, and so are the solve's steps between its parallel passes: side by
+        // side each fills the other's idle core. Each result is what it is alone.
+        let (calibration, fitted) = rayon::join(
+            || platt(margins),
+            || -> Result<_> {
+                let (tfidf, _, x) = tfidf_rows(params, counts, rows)?;
+                Ok((tfidf, fit_logistic(params, x, overturned)?))
+            },
+        );
+        let (tfidf, logistic) = fitted?;
+        Ok(Self::assemble(params, tfidf, logistic, calibration?))
     }
 
     /// The logistic fit on the TF-IDF rows `x`, with its calibration and the threshold that goes
@@ -332,7 +345,17 @@ impl OutcomeModel {
         calibration: Option<Platt>,
     ) -> Result<OutcomeModel> {
         let logistic = fit_logistic(params, x, overturned)?;
-        Ok(OutcomeModel {
+        Ok(Self::assemble(params, tfidf, logistic, calibration))
+    }
+
+    /// The model of a logistic fit and its calibration, with the threshold that goes with it.
+    fn assemble(
+        params: &OutcomeValidParams,
+        tfidf: TfIdf,
+        logistic: BinaryLogistic,
+        calibration: Option<Platt>,
+    ) -> OutcomeModel {
+        OutcomeModel {
             view: params.view,
             features: params.features.clone(),
             tfidf,
@@ -341,21 +364,20 @@ impl OutcomeModel {
             calibration,
             min_known_terms: params.min_known_terms,
             bootstrap: None,
-        })
+        }
     }
 
-    /// Platt scaling fitted on margins from inner grouped folds of the training rows (no letter on
-    /// both sides), each inner model refitted from TF-IDF up; `None` when not asked for (0 folds)
-    /// or when the folds leave too little to fit it. Checks that every row has a label and a
-    /// letter.
-    fn calibration(
+    /// The margins (and labels) Platt scaling is fitted on ([`platt`]): from inner grouped folds
+    /// of the training rows (no letter on both sides), each inner model refitted from TF-IDF up;
+    /// `None` when not asked for (0 folds). Checks that every row has a label and a letter.
+    fn calibration_margins(
         params: &OutcomeValidParams,
         counts: &TermCounts,
         rows: &[usize],
         overturned: &[bool],
         groups: &[String],
         seed: u64,
-    ) -> Result<Option<Platt>> {
+    ) -> Result<Option<(Vec<f64>, Vec<bool>)>> {
         for (what, found) in [
             (
                 "outcome model: labels for the training rows",
@@ -392,7 +414,7 @@ impl OutcomeModel {
                 .extend(logistic.decision_function(&tfidf.transform_counts(counts, &test, &cols)));
             labels.extend(s.test.iter().map(|&k| overturned[k]));
         }
-        Platt::fit(&margins, &labels)
+        Ok(Some((margins, labels)))
     }
 
     pub fn featurizer(&self) -> Result<Featurizer> {
@@ -640,6 +662,15 @@ fn in_order<T>(
         }
         start += n;
         chunk *= 4;
+    }
+}
+
+/// Platt scaling fitted on calibration margins; `None` without them, or where the folds left too
+/// little to fit it.
+fn platt(margins: Option<(Vec<f64>, Vec<bool>)>) -> Result<Option<Platt>> {
+    match margins {
+        Some((m, labels)) => Platt::fit(&m, &labels),
+        None => Ok(None),
     }
 }
 
