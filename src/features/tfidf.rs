@@ -847,6 +847,8 @@ mod tests {
             let (t2, x2) = p.fit_transform_owned(c.clone()).unwrap();
             assert_eq!(t1, t2);
             assert_eq!(x1, x2);
+            // Row by row, serially, from the terms: what the blocks joined must equal.
+            assert_eq!(t1.transform(docs.iter().map(|d| d.split_whitespace())), x1);
         }
     }
 
