@@ -24,6 +24,7 @@ impl<V> Default for WordMap<V> {
 }
 
 /// A short word's bytes and, in the top byte, its length: distinct words, distinct keys.
+#[inline]
 fn pack(word: &str) -> Option<u128> {
     let b = word.as_bytes();
     if b.len() > SHORT {
@@ -49,6 +50,7 @@ impl<V> WordMap<V> {
         m
     }
 
+    #[inline]
     pub fn get(&self, word: &str) -> Option<&V> {
         match pack(word) {
             Some(k) => self.short.get(&k),
