@@ -26,9 +26,7 @@ impl Stemmer {
             inner: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
         }
     }
-}
 
-impl Stemmer {
     /// Only alphabetic words: "l5-s1", "10/325mg" and "#60" are already canonical.
     fn stems(word: &str) -> bool {
         word.chars()

@@ -153,7 +153,7 @@ impl StopWords {
 
 impl TokenFilter for StopWords {
     fn filter(&self, tokens: &mut Vec<Token>) {
-        tokens.retain(|t| !self.words.contains(t.text.as_str()));
+        tokens.retain_mut(|t| self.apply(&mut t.text));
     }
 
     fn word(&self) -> Option<&dyn WordFilter> {

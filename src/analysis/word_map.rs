@@ -74,11 +74,6 @@ impl<V> WordMap<V> {
         self.len() == 0
     }
 
-    pub fn clear(&mut self) {
-        self.short.clear();
-        self.long.clear();
-    }
-
     /// Every word and its value, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (String, &V)> {
         let short = self.short.iter().map(|(&k, v)| (unpack(k), v));

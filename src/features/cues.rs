@@ -238,11 +238,8 @@ impl CueMatcher {
     /// Every match in `text`, cue by cue: the cue's name and its span in `text`.
     pub fn matches<'a>(&'a self, text: &'a str) -> Vec<(&'a str, Range<usize>)> {
         let case: Vec<Range<usize>> = if self.needs_case_sentences() {
-            let sentences = super::sentences(text);
-            let quotes = super::quotes::guideline_sentences(text, &sentences);
-            sentences
+            super::quotes::quoted_sentences(text)
                 .into_iter()
-                .zip(quotes)
                 .filter_map(|(s, quote)| (!quote).then_some(s))
                 .collect()
         } else {

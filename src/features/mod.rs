@@ -457,11 +457,8 @@ impl Featurizer {
         if self.quotes(field).is_none() {
             return Vec::new();
         }
-        let sentences = sentences(text);
-        let quotes = quotes::guideline_sentences(text, &sentences);
-        sentences
+        quotes::quoted_sentences(text)
             .into_iter()
-            .zip(quotes)
             .filter_map(|(s, quote)| quote.then_some(s))
             .collect()
     }

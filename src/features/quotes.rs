@@ -72,9 +72,17 @@ pub fn is_guideline_sentence(sentence: &str) -> bool {
     guide.is_match(sentence) && !case.is_match(sentence)
 }
 
+/// The sentences of `text` ([`super::sentences`]), each with whether it is a guideline quote
+/// ([`is_guideline_sentence`]).
+pub fn quoted_sentences(text: &str) -> Vec<(Range<usize>, bool)> {
+    let sentences = super::sentences(text);
+    let quotes = guideline_sentences(text, &sentences);
+    sentences.into_iter().zip(quotes).collect()
+}
+
 /// [`is_guideline_sentence`] of each of `sentences` (disjoint spans of `text`, in order). An
 /// ASCII text is searched once for the words of both patterns, not twice a sentence.
-pub fn guideline_sentences(text: &str, sentences: &[Range<usize>]) -> Vec<bool> {
+fn guideline_sentences(text: &str, sentences: &[Range<usize>]) -> Vec<bool> {
     if !text.is_ascii() {
         return sentences
             .iter()

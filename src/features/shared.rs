@@ -5,8 +5,8 @@
 //! same terms as [`Featurizer::terms`], without a string per term or a vocabulary built for the
 //! batch, as training's bulk count (`count.rs`) needs.
 
-use super::quotes::guideline_sentences;
-use super::{in_any, sentences, Featurizer, Field, ItemText, Namespace, TfIdf};
+use super::quotes::quoted_sentences;
+use super::{in_any, Featurizer, Field, ItemText, Namespace, TfIdf};
 use crate::analysis::{Token, WordMap};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -472,11 +472,7 @@ impl<'d> Analysis<'d> {
 
     fn rationale_sentences(&mut self) -> &[(Range<usize>, bool)] {
         let r = &self.doc.rationale;
-        self.sentences.get_or_insert_with(|| {
-            let sentences = sentences(r);
-            let quotes = guideline_sentences(r, &sentences);
-            sentences.into_iter().zip(quotes).collect()
-        })
+        self.sentences.get_or_insert_with(|| quoted_sentences(r))
     }
 
     /// The guideline-quote sentences of `field`'s text (`Featurizer::quote_spans`).
@@ -491,11 +487,8 @@ impl<'d> Analysis<'d> {
         }
         let t = self.cached_text(field);
         let text = &self.texts[t].1;
-        let sentences = sentences(text);
-        let quotes = guideline_sentences(text, &sentences);
-        sentences
+        quoted_sentences(text)
             .into_iter()
-            .zip(quotes)
             .filter_map(|(s, quote)| quote.then_some(s))
             .collect()
     }
