@@ -17,7 +17,7 @@ pub use negation::NegationMarker;
 pub use normalize::Normalizer;
 pub use stem::Stemmer;
 pub use stopwords::StopWords;
-pub use tokenizer::DomainTokenizer;
+pub use tokenizer::{ascii_shaped, DomainTokenizer};
 pub use word_map::WordMap;
 
 use compact_str::CompactString;

@@ -89,7 +89,7 @@ impl Tokenizer for DomainTokenizer {
 /// word (nearly every token) is scanned by hand, and the pattern runs only where a number, a
 /// quantity or a spinal level may begin: the same matches, without a regex search per word.
 fn matches(text: &str) -> Box<dyn Iterator<Item = Range<usize>> + '_> {
-    if !text.is_ascii() {
+    if !ascii_shaped(text) {
         return Box::new(TOKEN.find_iter(text).map(|m| m.range()));
     }
     let b = text.as_bytes();
@@ -114,6 +114,21 @@ fn matches(text: &str) -> Box<dyn Iterator<Item = Range<usize>> + '_> {
         }
         None
     }))
+}
+
+/// Whether `text` is ASCII, or holds outside ASCII only characters that no pattern here sees as
+/// a letter, a mark, a number, a space or part of a word (a degree sign, a dash, a symbol): text
+/// that every search here, its word boundaries included, takes as it would take ASCII text.
+/// Patterns with Unicode word boundaries cannot run on their fast engine over other bytes.
+pub fn ascii_shaped(text: &str) -> bool {
+    text.is_ascii()
+        || text.chars().all(|c| {
+            c.is_ascii()
+                || !(c.is_alphanumeric()
+                    || c.is_whitespace()
+                    || c == '\u{2019}'
+                    || regex_syntax::is_word_character(c))
+        })
 }
 
 /// Whether a pattern before words' may match at the letter `b[at]`: a spinal level (`L5`) or a
@@ -204,6 +219,17 @@ mod tests {
         /// over text made of the characters that shape tokens.
         #[test]
         fn matches_are_the_patterns(s in "[CTLSctlsxXmgabAB_0-9#/.%' \t\n\x0B-]{0,40}") {
+            let want: Vec<Range<usize>> = TOKEN.find_iter(&s).map(|m| m.range()).collect();
+            proptest::prop_assert_eq!(matches(&s).collect::<Vec<_>>(), want);
+        }
+
+        /// The same beside the symbols letters carry outside ASCII (a text with one of them is
+        /// scanned as ASCII text is), and with letters, digits and spaces outside ASCII (which
+        /// the pattern alone reads).
+        #[test]
+        fn matches_are_the_patterns_beside_symbols(
+            s in "[CTLSsxXmgab_0-9#/.%' -]{0,12}[°×®–•“”§±é²’\u{A0}\u{301}][Lsxmg0-9 #%./-]{0,12}"
+        ) {
             let want: Vec<Range<usize>> = TOKEN.find_iter(&s).map(|m| m.range()).collect();
             proptest::prop_assert_eq!(matches(&s).collect::<Vec<_>>(), want);
         }

@@ -9,6 +9,7 @@
 //! treatment") and then applies it to the case ("there is no documentation that first-line
 //! treatment failed"); only the second is a reason.
 
+use crate::analysis::ascii_shaped;
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::{BuildError, Regex as MetaRegex};
@@ -128,11 +129,35 @@ struct OneCue {
     re: OnceLock<MetaRegex>,
     /// The same pattern in ASCII, for ASCII texts (None where it cannot be taken so).
     ascii: OnceLock<Option<MetaRegex>>,
+    /// The pattern with ASCII word boundaries, for [`TextForm::AsciiShaped`] texts, where they
+    /// are the Unicode ones; None where it has no Unicode word boundary (`re` is as fast).
+    ascii_bounds: OnceLock<Option<MetaRegex>>,
     /// Whether a match must begin (0) and end (1) with one of this cue's literals.
     filtered: [bool; 2],
     /// Whether the ASCII form may be used: not where the pattern has a letter outside ASCII,
     /// which case-insensitively may match one inside (LONG S matches `s`).
     ascii_form: bool,
+}
+
+/// What a text's characters let its searches take ([`OneCue::regex`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextForm {
+    Ascii,
+    /// Outside ASCII only characters no pattern takes as part of a word ([`ascii_shaped`]).
+    AsciiShaped,
+    Unicode,
+}
+
+impl TextForm {
+    fn of(text: &str) -> TextForm {
+        if text.is_ascii() {
+            TextForm::Ascii
+        } else if ascii_shaped(text) {
+            TextForm::AsciiShaped
+        } else {
+            TextForm::Unicode
+        }
+    }
 }
 
 /// Where literals occur in a text: (start, end) byte offsets.
@@ -205,6 +230,7 @@ impl CueMatcher {
                 pattern: c.pattern.clone(),
                 re: OnceLock::new(),
                 ascii: OnceLock::new(),
+                ascii_bounds: OnceLock::new(),
                 filtered,
                 ascii_form: literals_ascii(&hir),
             };
@@ -264,7 +290,7 @@ impl CueMatcher {
         let c = &*self.inner;
         let found = c.literal_spans(text);
         let whole = 0..text.len();
-        let ascii = text.is_ascii();
+        let form = TextForm::of(text);
         let mut out = Vec::new();
         for (k, cue) in c.cues.iter().enumerate() {
             let parts = if cue.scope == CueScope::CaseSentences {
@@ -275,7 +301,7 @@ impl CueMatcher {
             let literals = found.as_ref().map(|f| &f[k]);
             let bounds = cue.bounds(literals);
             for p in parts.iter().filter(|p| cue.may_match(literals, p)) {
-                cue.find_in(text, p, bounds.as_ref(), ascii, |m| {
+                cue.find_in(text, p, bounds.as_ref(), form, |m| {
                     out.push((cue.name.as_str(), shown(text, m)))
                 });
             }
@@ -339,10 +365,10 @@ impl OneCue {
         text: &str,
         part: &Range<usize>,
         bounds: Option<&Bounds<'_>>,
-        ascii: bool,
+        form: TextForm,
         mut push: impl FnMut(Range<usize>),
     ) {
-        let re = self.regex(ascii);
+        let re = self.regex(form);
         let hay = &text[part.clone()];
         let mut found =
             |m: regex_automata::Match| push(part.start + m.start()..part.start + m.end());
@@ -352,15 +378,23 @@ impl OneCue {
         }
     }
 
-    /// The compiled pattern, for a text that is `ascii` or not. In ASCII a pattern matches the
-    /// same with its classes, case folding and word boundaries taken in ASCII, and these compile
-    /// and run faster; a pattern that needs Unicode (a `\p{..}` class, a letter outside ASCII)
-    /// keeps it.
-    fn regex(&self, ascii: bool) -> &MetaRegex {
-        if ascii && self.ascii_form {
-            if let Some(re) = self.ascii.get_or_init(|| self.build(false).ok()) {
-                return re;
-            }
+    /// The compiled pattern for a text of `form`. In ASCII a pattern matches the same with its
+    /// classes, case folding and word boundaries taken in ASCII, and these compile and run
+    /// faster; a pattern that needs Unicode (a `\p{..}` class, a letter outside ASCII) keeps it.
+    /// In ASCII-shaped text only its word boundaries are taken in ASCII: the lazy DFA cannot run
+    /// Unicode ones over bytes outside ASCII, and its fallback costs a hundred times as much.
+    fn regex(&self, form: TextForm) -> &MetaRegex {
+        let other = match form {
+            TextForm::Ascii if self.ascii_form => self.ascii.get_or_init(|| self.build(false).ok()),
+            TextForm::AsciiShaped => self.ascii_bounds.get_or_init(|| {
+                build_ascii_bounds(&self.pattern, !self.filtered[0])
+                    .ok()
+                    .flatten()
+            }),
+            _ => &None,
+        };
+        if let Some(re) = other {
+            return re;
         }
         self.re
             .get_or_init(|| self.build(true).expect("a codebook cue compiles"))
@@ -426,21 +460,73 @@ fn build(
     unicode: bool,
     prefilter: bool,
 ) -> std::result::Result<MetaRegex, Box<BuildError>> {
-    let config = regex_automata::meta::Config::new()
+    MetaRegex::builder()
+        .configure(meta_config(prefilter))
+        .syntax(syntax_config(unicode))
+        .build(&format!("(?i){pattern}"))
+        .map_err(Box::new)
+}
+
+fn meta_config(prefilter: bool) -> regex_automata::meta::Config {
+    regex_automata::meta::Config::new()
         .auto_prefilter(prefilter)
         .nfa_size_limit(Some(10 << 20))
         .hybrid_cache_capacity(8 << 20)
         .match_kind(regex_automata::MatchKind::LeftmostFirst)
-        .utf8_empty(true);
-    MetaRegex::builder()
-        .configure(config)
-        .syntax(
-            regex_automata::util::syntax::Config::new()
-                .utf8(unicode)
-                .unicode(unicode),
-        )
-        .build(&format!("(?i){pattern}"))
-        .map_err(Box::new)
+        .utf8_empty(true)
+}
+
+fn syntax_config(unicode: bool) -> regex_automata::util::syntax::Config {
+    regex_automata::util::syntax::Config::new()
+        .utf8(unicode)
+        .unicode(unicode)
+}
+
+/// The Unicode form of `pattern` ([`build`]) with its word boundaries taken in ASCII; None where
+/// it has no Unicode word boundary. On [`TextForm::AsciiShaped`] text it matches where the
+/// Unicode form does: each character on either side of a boundary is a word character in both
+/// senses or in neither.
+fn build_ascii_bounds(
+    pattern: &str,
+    prefilter: bool,
+) -> std::result::Result<Option<MetaRegex>, Box<dyn std::error::Error>> {
+    let hir =
+        regex_automata::util::syntax::parse_with(&format!("(?i){pattern}"), &syntax_config(true))?;
+    if !hir.properties().look_set().contains_word_unicode() {
+        return Ok(None);
+    }
+    let re = MetaRegex::builder()
+        .configure(meta_config(prefilter))
+        .build_from_hir(&ascii_word_looks(&hir))?;
+    Ok(Some(re))
+}
+
+/// `hir` with every Unicode word-boundary assertion replaced by its ASCII twin.
+fn ascii_word_looks(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, Look, Repetition};
+    let all = |hs: &[Hir]| hs.iter().map(ascii_word_looks).collect::<Vec<_>>();
+    match hir.kind() {
+        HirKind::Look(l) => Hir::look(match l {
+            Look::WordUnicode => Look::WordAscii,
+            Look::WordUnicodeNegate => Look::WordAsciiNegate,
+            Look::WordStartUnicode => Look::WordStartAscii,
+            Look::WordEndUnicode => Look::WordEndAscii,
+            Look::WordStartHalfUnicode => Look::WordStartHalfAscii,
+            Look::WordEndHalfUnicode => Look::WordEndHalfAscii,
+            other => *other,
+        }),
+        HirKind::Repetition(r) => Hir::repetition(Repetition {
+            sub: Box::new(ascii_word_looks(&r.sub)),
+            ..r.clone()
+        }),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            sub: Box::new(ascii_word_looks(&c.sub)),
+            ..c.clone()
+        }),
+        HirKind::Concat(hs) => Hir::concat(all(hs)),
+        HirKind::Alternation(hs) => Hir::alternation(all(hs)),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => hir.clone(),
+    }
 }
 
 /// The literals, ASCII-lowercased, one of which begins (`Prefix`) or ends (`Suffix`) every match
@@ -832,7 +918,27 @@ mod tests {
             "Exceeds the guideline: 24 visits, more than 10 sessions, an unspecified rental.",
             "It is recommended up to 12 weeks; 4 visits per week; no 30% improvement in pain.",
         ];
-        for t in texts {
+        // And as ASCII-shaped texts: symbols outside ASCII beside the words (a dash or a degree
+        // sign for each space, a mark before each text), which word boundaries must see as
+        // Unicode sees them.
+        let shaped: Vec<String> = texts
+            .iter()
+            .flat_map(|t| {
+                [
+                    t.replace(' ', "\u{2013}"),
+                    t.replace(' ', " \u{b0}"),
+                    format!("\u{ae}{}", t.replace(". ", ".\u{d7} ")),
+                ]
+            })
+            .filter(|t| !t.is_empty())
+            .collect();
+        let mut shaped_seen = 0;
+        for t in texts
+            .iter()
+            .copied()
+            .chain(shaped.iter().map(String::as_str))
+        {
+            shaped_seen += usize::from(TextForm::of(t) == TextForm::AsciiShaped);
             let got: Vec<(String, Range<usize>)> = m
                 .matches(t)
                 .into_iter()
@@ -840,6 +946,10 @@ mod tests {
                 .collect();
             assert_eq!(got, one_by_one(&cues, t), "{t:?}");
         }
+        assert!(
+            shaped_seen > texts.len() * 2,
+            "{shaped_seen} ASCII-shaped texts"
+        );
         // Only two characters outside ASCII match an ASCII letter case-insensitively: the texts
         // the filter leaves unfiltered.
         let letter = regex::Regex::new("(?i)[a-z]").unwrap();

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sprs::CsMatI;
 use std::hash::BuildHasher;
 use std::ops::Range;
+use std::sync::LazyLock;
 
 /// Rows a thread weighs at a time in [`TfIdf::transform_counts`].
 const TRANSFORM_BLOCK: usize = 2048;
@@ -681,7 +682,7 @@ impl TfIdf {
     fn weigh_into(&self, row: &[(u32, u32)], out_idx: &mut [u32], out_val: &mut [f64]) {
         for ((&(col, c), i), v) in row.iter().zip(out_idx.iter_mut()).zip(out_val.iter_mut()) {
             let tf = if self.params.sublinear_tf {
-                1.0 + f64::from(c).ln()
+                sublinear_tf(c)
             } else {
                 f64::from(c)
             };
@@ -730,9 +731,30 @@ impl TfIdf {
     }
 }
 
+/// `1 + ln(c)`: nearly every count is small, and those are looked up (the same values, computed
+/// once by the same function).
+fn sublinear_tf(c: u32) -> f64 {
+    static SMALL: LazyLock<[f64; 32]> =
+        LazyLock::new(|| std::array::from_fn(|c| 1.0 + (c as f64).ln()));
+    match SMALL.get(c as usize) {
+        Some(&v) => v,
+        None => 1.0 + f64::from(c).ln(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The looked-up sublinear counts are the computed ones, bit for bit, on both sides of the
+    /// table's end.
+    #[test]
+    fn sublinear_tf_is_one_plus_ln() {
+        for c in 0..100u32 {
+            let want = 1.0 + f64::from(c).ln();
+            assert_eq!(sublinear_tf(c).to_bits(), want.to_bits(), "{c}");
+        }
+    }
     use linfa::ParamGuard;
 
     fn counts(docs: &[&str]) -> TermCounts {

@@ -642,12 +642,34 @@ fn top_terms(
 
 /// Gives `visit` the items of `v` in `order` (a total order) until it returns false, sorting only
 /// as far as the visit goes: explanations want a few terms of a row's hundreds.
-fn in_order<T>(
+fn in_order<T: Copy>(
     v: &mut [T],
     order: &impl Fn(&T, &T) -> Ordering,
     mut visit: impl FnMut(&T) -> bool,
 ) {
-    let (mut start, mut chunk) = (0, 8);
+    // Nearly every visit ends within the first few items: those are kept in one pass, where most
+    // items take one comparison with the last one kept.
+    const FIRST: usize = 8;
+    let mut best: Vec<T> = Vec::with_capacity(FIRST + 1);
+    for x in v.iter() {
+        if best.len() == FIRST && order(x, &best[FIRST - 1]) != Ordering::Less {
+            continue;
+        }
+        let at = best.partition_point(|b| order(b, x) == Ordering::Less);
+        best.insert(at, *x);
+        best.truncate(FIRST);
+    }
+    for x in &best {
+        if !visit(x) {
+            return;
+        }
+    }
+    if v.len() <= FIRST {
+        return;
+    }
+    // The rest, chunk by chunk, past the first items (selected to the front).
+    v.select_nth_unstable_by(FIRST - 1, order);
+    let (mut start, mut chunk) = (FIRST, FIRST * 4);
     while start < v.len() {
         let rest = &mut v[start..];
         let n = chunk.min(rest.len());
