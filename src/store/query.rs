@@ -261,6 +261,12 @@ impl Filters {
     /// The WHERE clause over `items i JOIN letters l` (without the words, which callers join in
     /// their own way) and its values, numbered from `?1`.
     pub(super) fn where_clause(&self) -> (String, Vec<Value>) {
+        self.where_clause_dated("l.decision_date")
+    }
+
+    /// [`Filters::where_clause`] with the decision date read from `decided` (an item's copy of
+    /// it, where an index of the items is walked).
+    fn where_clause_dated(&self, decided: &str) -> (String, Vec<Value>) {
         let mut conds: Vec<String> = Vec::new();
         let mut values: Vec<Value> = Vec::new();
         let mut add = |cond: &str, v: Value| {
@@ -301,10 +307,7 @@ impl Filters {
                 Value::Text(contains_pattern(g.trim())),
             );
         }
-        for (column, range) in [
-            ("l.decision_date", self.decided),
-            ("l.date_of_injury", self.injured),
-        ] {
+        for (column, range) in [(decided, self.decided), ("l.date_of_injury", self.injured)] {
             if let Some(d) = range.from {
                 add(&format!("{column} >= ?"), Value::Text(d.to_string()));
             }
@@ -330,6 +333,19 @@ impl Filters {
             ..self.clone()
         };
         f.where_clause().1.is_empty()
+    }
+
+    /// The index of the items, newest first, that a search without words walks: the one by its
+    /// most selective item field, where it has one (it stops at the page, where walking the
+    /// letters would pass every letter whose items that field leaves out).
+    fn newest_items_index(&self) -> Option<&'static str> {
+        if self.drug_class.is_some() {
+            Some("items_drug_class_newest")
+        } else if self.category.is_some() {
+            Some("items_category_newest")
+        } else {
+            None
+        }
     }
 
     /// Whether a filter reads the letters' table (the others read only items).
@@ -549,13 +565,22 @@ impl Store {
         walk_dates: bool,
         order: Option<&str>,
     ) -> Result<Vec<Hit>> {
-        let (clause, mut values) = f.where_clause();
-        let from = if walk_dates {
-            // The date index, whatever other index a filter could use: its order is the page's.
-            "letters l INDEXED BY letters_decision_date CROSS JOIN items i ON i.letter_id = l.id"
-                .to_string()
-        } else {
-            f.tables_clause(values.len(), true, window.is_some(), true)
+        let items_index = f.newest_items_index().filter(|_| walk_dates);
+        let (clause, mut values) = match items_index {
+            Some(_) => f.where_clause_dated("i.decision_date"),
+            None => f.where_clause(),
+        };
+        let from = match (walk_dates, items_index) {
+            // An index in date order, whatever other index a filter could use: its order is the
+            // page's.
+            (true, Some(index)) => {
+                format!("items i INDEXED BY {index} CROSS JOIN letters l ON l.id = i.letter_id")
+            }
+            (true, None) => {
+                "letters l INDEXED BY letters_decision_date CROSS JOIN items i ON i.letter_id = l.id"
+                    .to_string()
+            }
+            (false, _) => f.tables_clause(values.len(), true, window.is_some(), true),
         };
         let int = |n: usize| Value::Integer(n.min(i64::MAX as usize) as i64);
         if let Some(w) = &f.words {
@@ -565,6 +590,9 @@ impl Store {
         // Newest first: NULLs sort last when descending.
         let (rank, default_order) = if f.words.is_some() {
             ("-f.rank", "f.rank, f.rowid")
+        } else if items_index.is_some() {
+            // The same order, as the index holds it.
+            ("NULL", "i.decision_date DESC, i.letter_id DESC, i.item")
         } else {
             ("NULL", "l.decision_date DESC, l.id DESC, i.item")
         };

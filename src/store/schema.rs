@@ -7,7 +7,7 @@ pub const APPLICATION_ID: i32 = 0x494D_5264;
 
 /// Migration `i` (0-based) takes a database from version `i` to `i + 1`; each runs in one
 /// transaction with its `user_version` update. Never edit a released migration: add one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this imr writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -113,4 +113,17 @@ CREATE INDEX item_themes_theme ON item_themes (theme);
 /// letter's items from this index alone, not from the items' rows.
 const V3: &str = r#"
 CREATE INDEX items_letter ON items (letter_id, decision, category, drug_class);
+"#;
+
+/// Searches by an item's category or drug class, newest first, walk one of these indexes in that
+/// order and stop at the page: each item holds its letter's decision date (written with the item;
+/// a letter's rows are only ever replaced whole). The trailing columns answer the other item
+/// filters without reading the item.
+const V4: &str = r#"
+ALTER TABLE items ADD COLUMN decision_date TEXT;
+UPDATE items SET decision_date = (SELECT l.decision_date FROM letters l WHERE l.id = items.letter_id);
+CREATE INDEX items_category_newest
+    ON items (category, decision_date DESC, letter_id DESC, item, decision);
+CREATE INDEX items_drug_class_newest
+    ON items (drug_class, decision_date DESC, letter_id DESC, item, decision, category);
 "#;

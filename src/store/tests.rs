@@ -1,6 +1,6 @@
 use super::*;
 use crate::letter::Letter;
-use crate::treatment::Category;
+use crate::treatment::{Category, DrugClass};
 use crate::Decision;
 
 /// The sample letters of `data/letters`, parsed.
@@ -96,9 +96,27 @@ fn an_older_database_is_migrated_and_a_newer_one_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
     {
-        let mut old = Store::create_at_version(&path, 1).unwrap();
+        let old = Store::create_at_version(&path, 1).unwrap();
         assert_eq!(old.schema_version().unwrap(), 1);
-        old.write_batch(&[indexed(&seeds()[0], 0)]).unwrap();
+        // A letter as version 1 holds it (this imr's writer writes the newest schema).
+        old.conn
+            .execute(
+                "INSERT INTO letters (case_number, source, sha256, file_size, file_mtime_ns, \
+                 decision_date, reviewer_licensure) \
+                 VALUES ('CM1', 'a.txt', 'x', 1, 1, '2016-03-04', '[]')",
+                [],
+            )
+            .unwrap();
+        let id = old.conn.last_insert_rowid();
+        for (n, category) in [(1, "pharmaceuticals"), (2, "surgery")] {
+            old.conn
+                .execute(
+                    "INSERT INTO items (letter_id, item, title, category, treatment, decision, \
+                     rationale) VALUES (?1, ?2, 't', ?3, 't', 'Upheld', 'r')",
+                    rusqlite::params![id, n, category],
+                )
+                .unwrap();
+        }
         // Version 1 has no scores table.
         assert!(old.scoring_model().is_err());
     }
@@ -112,6 +130,26 @@ fn an_older_database_is_migrated_and_a_newer_one_refused() {
         "the letter survives the migration"
     );
     assert_eq!(store.scoring_model().unwrap(), None);
+    // Version 4 copies each letter's decision date to its items, and walks them by category.
+    let dated: i64 = store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM items WHERE decision_date = '2016-03-04'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(dated, 2);
+    let surgery = Filters {
+        category: Some(Category::Surgery),
+        ..Filters::default()
+    };
+    let walked = store.page(&surgery, None, 20, true, None).unwrap();
+    assert_eq!(
+        walked.iter().map(|h| h.item).collect::<Vec<_>>(),
+        [2],
+        "{walked:?}"
+    );
     store
         .conn
         .pragma_update(None, "user_version", schema::SCHEMA_VERSION + 1)
@@ -381,26 +419,63 @@ fn a_window_of_the_best_matches_gives_the_exact_page() {
     }
 }
 
-/// Walking the letters newest first and letting the planner sort give the same page.
+/// The sample letters three times over (distinct files and cases), with decision dates that tie,
+/// fall out of file order, and are missing for some.
+fn dated_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let batch: Vec<IndexedLetter> = (0..3)
+        .flat_map(|copy| seeds().into_iter().map(move |l| (copy, l)))
+        .enumerate()
+        .map(|(i, (copy, mut l))| {
+            l.header.source = format!("{}.{copy}", l.header.source);
+            l.header.case_number = format!("{}-{copy}", l.header.case_number);
+            l.header.decision_date = (i % 7 != 2)
+                .then(|| crate::Date::new(2015 + (i as u16 * 3) % 4, 1 + (i % 2) as u8, 1))
+                .flatten();
+            l.header.date_of_injury = crate::Date::new(2012 + (i % 3) as u16, 5, 1);
+            indexed(&l, i)
+        })
+        .collect();
+    store.write_batch(&batch).unwrap();
+    (dir, store)
+}
+
+/// Walking an index newest first (the letters', or the items' by category or drug class) and
+/// letting the planner sort give the same page, ties and letters without a date included.
 #[test]
 fn both_plans_of_a_search_without_words_give_the_same_page() {
-    let (_dir, store, _) = seed_store();
+    let (_dir, store) = dated_store();
+    let with = |f: &dyn Fn(&mut Filters)| {
+        let mut filters = Filters::default();
+        f(&mut filters);
+        filters
+    };
     let filters = [
         Filters::default(),
-        Filters {
-            outcome: Some(Decision::Upheld),
-            ..Filters::default()
-        },
-        Filters {
-            category: Some(Category::Pharmaceuticals),
-            ..Filters::default()
-        },
-        Filters {
-            specialty: Some("a".into()),
-            ..Filters::default()
-        },
+        with(&|f| f.outcome = Some(Decision::Upheld)),
+        with(&|f| f.category = Some(Category::Pharmaceuticals)),
+        with(&|f| f.category = Some(Category::Injections)),
+        with(&|f| {
+            f.category = Some(Category::DiagnosticTesting);
+            f.outcome = Some(Decision::Upheld);
+        }),
+        with(&|f| {
+            f.category = Some(Category::Injections);
+            f.decided = "2016..2017".parse().unwrap();
+            f.injured = "2013..".parse().unwrap();
+        }),
+        with(&|f| f.drug_class = Some(DrugClass::Opioids)),
+        with(&|f| {
+            f.drug_class = Some(DrugClass::Other);
+            f.category = Some(Category::Pharmaceuticals);
+            f.specialty = Some("a".into());
+        }),
+        with(&|f| f.specialty = Some("a".into())),
     ];
     for f in filters {
+        let all = store.page(&f, None, 1000, false, None).unwrap();
+        assert!(!all.is_empty(), "{f:?} matches nothing");
         for limit in [1, 3, 20] {
             let walked = store.page(&f, None, limit, true, None).unwrap();
             assert_eq!(
@@ -425,7 +500,7 @@ fn both_plans_of_a_search_without_words_give_the_same_page() {
     };
     let budget = std::time::Duration::from_millis(1);
     assert_eq!(store.bounded(budget, long).unwrap(), None);
-    assert_eq!(store.counts().unwrap().0, 5);
+    assert_eq!(store.counts().unwrap().0, 15);
 }
 
 /// Each order gives the same items as the default one, in its own order; letters without a date

@@ -341,7 +341,7 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<us
     let mut item = tx.prepare_cached(
         "INSERT INTO items (letter_id, item, title, category, drug_class, treatment, decision, \
          original_request, authorized, claims_administrator_guideline, reviewer_guideline, \
-         rationale) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         rationale, decision_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     let mut fts = tx.prepare_cached(
         "INSERT INTO items_fts (rowid, title, clinical_summary, rationale) \
@@ -364,6 +364,7 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<us
             it.claims_administrator_guideline,
             it.reviewer_guideline,
             it.rationale,
+            date(letter.header.decision_date),
         ])?;
         let id = tx.last_insert_rowid();
         fts.execute(params![id, it.title, letter.clinical_summary, it.rationale])?;
