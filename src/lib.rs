@@ -52,6 +52,7 @@ pub mod folds;
 pub mod gold;
 pub mod input;
 pub mod letter;
+mod literals;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::{BuildError, Regex as MetaRegex};
 use regex_automata::{Anchored, Input};
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::literal::ExtractKind;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -529,22 +529,19 @@ fn ascii_word_looks(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
     }
 }
 
-/// The literals, ASCII-lowercased, one of which begins (`Prefix`) or ends (`Suffix`) every match
-/// of `hir` (parsed case-sensitively: a case-insensitive match is one up to case, and ASCII case
-/// is what the texts are lowercased by); None where no such list exists or would filter nothing
-/// (an empty literal, a letter outside ASCII, whose case lowercasing bytes does not fold).
+/// [`side_literals`](crate::literals::side_literals), ASCII-lowercased and each once (`hir` is
+/// parsed case-sensitively: a case-insensitive match is one up to case, and ASCII case is what the
+/// texts are lowercased by); None where a literal has a letter outside ASCII, whose case
+/// lowercasing bytes does not fold.
 fn side_literals(hir: &regex_syntax::hir::Hir, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
-    let seq = Extractor::new().kind(kind).extract(hir);
-    let lits = seq.literals()?;
-    let mut out: Vec<Vec<u8>> = Vec::with_capacity(lits.len());
-    for l in lits {
-        let b = l.as_bytes();
-        if b.is_empty() || !b.is_ascii() {
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    for l in crate::literals::side_literals(hir, kind)? {
+        if !l.is_ascii() {
             return None;
         }
-        let b = b.to_ascii_lowercase();
-        if !out.contains(&b) {
-            out.push(b);
+        let l = l.to_ascii_lowercase();
+        if !out.contains(&l) {
+            out.push(l);
         }
     }
     Some(out)

@@ -17,7 +17,7 @@ use super::gazetteer::{self, Drug};
 use super::{Category, DrugClass, TreatmentKind};
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
-use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::literal::ExtractKind;
 use std::sync::{LazyLock, OnceLock};
 use unicode_normalization::UnicodeNormalization;
 
@@ -616,12 +616,7 @@ fn prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
         .build()
         .parse(pattern)
         .ok()?;
-    let seq = Extractor::new().kind(ExtractKind::Prefix).extract(&hir);
-    let lits = seq.literals()?;
-    if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
-        return None;
-    }
-    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+    crate::literals::side_literals(&hir, ExtractKind::Prefix)
 }
 
 /// The patterns compile with Unicode off: the text they read is ASCII (see [`normalise`]).
