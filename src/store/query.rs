@@ -482,6 +482,33 @@ pub struct Hit {
     pub source: String,
 }
 
+/// A row of [`Store::page`]'s query.
+fn hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<Hit> {
+    let themes: Option<String> = r.get(12)?;
+    Ok(Hit {
+        case_number: r.get(0)?,
+        item: r.get::<_, i64>(1)? as usize,
+        title: r.get(2)?,
+        category: r.get(3)?,
+        drug_class: r.get(4)?,
+        treatment: r.get(5)?,
+        decision: r.get(6)?,
+        decision_date: r.get(7)?,
+        date_of_injury: r.get(8)?,
+        reviewer_specialty: r
+            .get::<_, Option<String>>(9)?
+            .as_deref()
+            .map(crate::letter::split_specialties)
+            .unwrap_or_default(),
+        relevance: r.get(10)?,
+        p_overturned: r.get(11)?,
+        themes: themes
+            .map(|t| t.split(' ').map(str::to_owned).collect())
+            .unwrap_or_default(),
+        source: r.get(13)?,
+    })
+}
+
 /// How many items match, and how many of them were overturned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Matches {
@@ -609,31 +636,7 @@ impl Store {
         );
         let mut st = self.conn.prepare(&sql).map_err(self.err())?;
         let rows = st
-            .query_map(rusqlite::params_from_iter(values), |r| {
-                let themes: Option<String> = r.get(12)?;
-                Ok(Hit {
-                    case_number: r.get(0)?,
-                    item: r.get::<_, i64>(1)? as usize,
-                    title: r.get(2)?,
-                    category: r.get(3)?,
-                    drug_class: r.get(4)?,
-                    treatment: r.get(5)?,
-                    decision: r.get(6)?,
-                    decision_date: r.get(7)?,
-                    date_of_injury: r.get(8)?,
-                    reviewer_specialty: r
-                        .get::<_, Option<String>>(9)?
-                        .as_deref()
-                        .map(crate::letter::split_specialties)
-                        .unwrap_or_default(),
-                    relevance: r.get(10)?,
-                    p_overturned: r.get(11)?,
-                    themes: themes
-                        .map(|t| t.split(' ').map(str::to_owned).collect())
-                        .unwrap_or_default(),
-                    source: r.get(13)?,
-                })
-            })
+            .query_map(rusqlite::params_from_iter(values), hit)
             .map_err(|e| self.query_error(e, f))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()
             .map_err(|e| self.query_error(e, f))
