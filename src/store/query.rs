@@ -482,6 +482,17 @@ pub struct Hit {
     pub source: String,
 }
 
+/// A search's columns, as [`hit`] reads them (the relevance is a page's to fill in).
+const HIT_COLUMNS: &str = "l.case_number, i.item, i.title, i.category, i.drug_class, \
+    i.treatment, i.decision, l.decision_date, l.date_of_injury, l.reviewer_specialty, \
+    NULL AS relevance, s.p_overturned, (SELECT group_concat(theme, ' ' ORDER BY theme) \
+    FROM item_themes t WHERE t.item_id = i.id), l.source";
+
+/// How many of the best matches a filtered search with words takes first, and at most at once
+/// (each a bound value: SQLite allows 32,766).
+const FIRST_CHUNK: usize = 2000;
+const MAX_CHUNK: usize = 16_000;
+
 /// A row of [`Store::page`]'s query.
 fn hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<Hit> {
     let themes: Option<String> = r.get(12)?;
@@ -526,23 +537,92 @@ impl Store {
             let hits = self.page(&q.filters, None, want, false, Some(q.sort.order()))?;
             return Ok(hits.into_iter().skip(q.offset).collect());
         }
-        if q.filters.words.is_some() {
-            // Ranking every match is what costs (common words match most items): the best matches
-            // are taken first, and when the filters keep enough of them, their order is the
-            // whole answer's. Otherwise every match is ranked.
-            let only_words = q.filters.only_words();
-            let window = if only_words {
-                want
-            } else {
-                want.saturating_mul(20).max(2000)
-            };
-            let hits = self.search_page(&q.filters, Some(window), want)?;
-            if only_words || hits.len() >= want {
-                return Ok(hits.into_iter().skip(q.offset).collect());
-            }
-        }
-        let hits = self.search_page(&q.filters, None, want)?;
+        let hits = match &q.filters.words {
+            // Ranking every match is what costs (common words match most items): the index ranks
+            // them once, and only the best are read.
+            Some(_) if q.filters.only_words() => self.search_page(&q.filters, Some(want), want)?,
+            Some(_) => self.best_filtered(&q.filters, want, FIRST_CHUNK)?,
+            None => self.search_page(&q.filters, None, want)?,
+        };
         Ok(hits.into_iter().skip(q.offset).collect())
+    }
+
+    /// The best `limit` matches of `f`'s words that its filters keep: the matches in BM25 order,
+    /// ranked once, are taken a chunk at a time (the first of `first_chunk`, each next four times
+    /// as many) and filtered, until the page is full or the matches run out.
+    pub(super) fn best_filtered(
+        &self,
+        f: &Filters,
+        limit: usize,
+        first_chunk: usize,
+    ) -> Result<Vec<Hit>> {
+        let Some(words) = &f.words else {
+            return self.search_page(f, None, limit);
+        };
+        let mut ranked = self
+            .conn
+            .prepare(&format!(
+                "SELECT rowid, bm25(items_fts, {BM25_WEIGHTS}) AS rank FROM items_fts \
+                 WHERE items_fts MATCH ?1 ORDER BY rank, rowid"
+            ))
+            .map_err(self.err())?;
+        let mut rows = ranked
+            .query([&words.expression])
+            .map_err(|e| self.query_error(e, f))?;
+        let mut out: Vec<Hit> = Vec::new();
+        let mut chunk: Vec<(i64, f64)> = Vec::new();
+        let mut size = first_chunk.max(1);
+        while out.len() < limit {
+            chunk.clear();
+            while chunk.len() < size {
+                match rows.next().map_err(|e| self.query_error(e, f))? {
+                    Some(r) => {
+                        chunk.push((r.get(0).map_err(self.err())?, r.get(1).map_err(self.err())?))
+                    }
+                    None => break,
+                }
+            }
+            if chunk.is_empty() {
+                break;
+            }
+            let mut kept = self.kept_hits(f, &chunk)?;
+            for &(id, rank) in &chunk {
+                if let Some(mut h) = kept.remove(&id) {
+                    h.relevance = Some(-rank);
+                    out.push(h);
+                }
+            }
+            size = size.saturating_mul(4).min(MAX_CHUNK);
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// The hits of `chunk`'s items (id, rank) that `f`'s filters keep, by item id.
+    fn kept_hits(
+        &self,
+        f: &Filters,
+        chunk: &[(i64, f64)],
+    ) -> Result<std::collections::HashMap<i64, Hit>> {
+        let (clause, mut values) = f.where_clause();
+        let first = values.len() + 1;
+        let ids: Vec<String> = (first..first + chunk.len())
+            .map(|k| format!("?{k}"))
+            .collect();
+        values.extend(chunk.iter().map(|&(id, _)| Value::Integer(id)));
+        let sql = format!(
+            "SELECT {HIT_COLUMNS}, i.id FROM items i JOIN letters l ON l.id = i.letter_id \
+             LEFT JOIN item_scores s ON s.item_id = i.id WHERE i.id IN ({}) AND {clause}",
+            ids.join(", ")
+        );
+        let mut st = self.conn.prepare(&sql).map_err(self.err())?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(values), |r| {
+                Ok((r.get::<_, i64>(14)?, hit(r)?))
+            })
+            .map_err(|e| self.query_error(e, f))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.query_error(e, f))
     }
 
     /// The first `limit` matches, among the best `window` by BM25 when given.
@@ -626,12 +706,9 @@ impl Store {
         let order = order.unwrap_or(default_order);
         values.push(int(limit));
         let sql = format!(
-            "SELECT l.case_number, i.item, i.title, i.category, i.drug_class, i.treatment, \
-             i.decision, l.decision_date, l.date_of_injury, l.reviewer_specialty, {rank}, \
-             s.p_overturned, (SELECT group_concat(theme, ' ' ORDER BY theme) FROM item_themes t \
-             WHERE t.item_id = i.id), l.source \
-             FROM {from} LEFT JOIN item_scores s ON s.item_id = i.id \
+            "SELECT {} FROM {from} LEFT JOIN item_scores s ON s.item_id = i.id \
              WHERE {clause} ORDER BY {order} LIMIT ?{}",
+            HIT_COLUMNS.replace("NULL AS relevance", rank),
             values.len()
         );
         let mut st = self.conn.prepare(&sql).map_err(self.err())?;

@@ -379,7 +379,8 @@ fn stats_count_every_item_once_per_group() {
     assert!(rows.iter().all(|r| r.overturned == 0));
 }
 
-/// The best matches taken first give the page of ranking every match, whenever they fill it.
+/// The best matches taken first give the page of ranking every match, whenever they fill it; taken
+/// a chunk at a time and filtered, always.
 #[test]
 fn a_window_of_the_best_matches_gives_the_exact_page() {
     let (_dir, store, _) = seed_store();
@@ -394,6 +395,9 @@ fn a_window_of_the_best_matches_gives_the_exact_page() {
                 let full = store.search_page(&f, None, limit).unwrap();
                 let mut filled = 0;
                 for window in 1..=14 {
+                    // The best matches a chunk at a time, from a chunk of `window` on: exact.
+                    let streamed = store.best_filtered(&f, limit, window).unwrap();
+                    assert_eq!(streamed, full, "{words:?} {outcome:?} chunk {window}");
                     let page = store.search_page(&f, Some(window), limit).unwrap();
                     if page.len() == limit {
                         filled += 1;
