@@ -482,6 +482,27 @@ pub struct Hit {
     pub source: String,
 }
 
+/// From how many word matches [`Store::matches`] counts them against the filters' indexes rather
+/// than by joining each to its item.
+const MERGE_FROM: usize = 20_000;
+
+/// How many values two ascending lists share.
+fn common(a: &[i64], b: &[i64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
 /// A search's columns, as [`hit`] reads them (the relevance is a page's to fill in).
 const HIT_COLUMNS: &str = "l.case_number, i.item, i.title, i.category, i.drug_class, \
     i.treatment, i.decision, l.decision_date, l.date_of_injury, l.reviewer_specialty, \
@@ -721,6 +742,63 @@ impl Store {
 
     /// How many items match `f`, and how many were overturned.
     pub fn matches(&self, f: &Filters) -> Result<Matches> {
+        if let Some(words) = &f.words {
+            let found = self.word_matches(f, words)?;
+            if found.len() >= MERGE_FROM {
+                return self.matches_merged(f, &found);
+            }
+        }
+        self.matches_joined(f)
+    }
+
+    /// The items (ids, ascending) whose texts match `words`.
+    pub(super) fn word_matches(&self, f: &Filters, words: &FtsQuery) -> Result<Vec<i64>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT rowid FROM items_fts WHERE items_fts MATCH ?1")
+            .map_err(self.err())?;
+        let rows = st
+            .query_map([&words.expression], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.query_error(e, f))?;
+        let mut ids: Vec<i64> = rows
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.query_error(e, f))?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// [`Store::matches`] of many word matches (`found`, ascending): the ids the other filters
+    /// keep, and those of them overturned, are read from indexes and counted against `found`,
+    /// where a join would read every matching item's row.
+    pub(super) fn matches_merged(&self, f: &Filters, found: &[i64]) -> Result<Matches> {
+        let rest = Filters {
+            words: None,
+            ..f.clone()
+        };
+        let (clause, values) = rest.where_clause();
+        let from = rest.tables_clause(values.len(), false, false, rest.reads_letters());
+        let ids = |extra: &str| -> Result<Vec<i64>> {
+            let sql = format!("SELECT i.id FROM {from} WHERE {clause}{extra}");
+            let mut st = self.conn.prepare(&sql).map_err(self.err())?;
+            let rows = st
+                .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(0))
+                .map_err(|e| self.query_error(e, f))?;
+            let mut ids: Vec<i64> = rows
+                .collect::<rusqlite::Result<_>>()
+                .map_err(|e| self.query_error(e, f))?;
+            ids.sort_unstable();
+            Ok(ids)
+        };
+        let items = match rest.where_clause().1.is_empty() {
+            true => found.len(),
+            false => common(found, &ids("")?),
+        };
+        let overturned = common(found, &ids(" AND i.decision = 'Overturned'")?);
+        Ok(Matches { items, overturned })
+    }
+
+    /// [`Store::matches`] by one query joining the matches to their items.
+    pub(super) fn matches_joined(&self, f: &Filters) -> Result<Matches> {
         let (clause, mut values) = f.where_clause();
         let from = f.tables_clause(values.len(), false, false, f.reads_letters());
         if let Some(w) = &f.words {

@@ -569,3 +569,48 @@ fn searches_sort_by_date_and_score() {
     assert_eq!("Overturned".parse::<Sort>().unwrap(), Sort::Overturned);
     assert!("sideways".parse::<Sort>().is_err());
 }
+
+/// Counting many word matches against the filters' indexes gives the counts of joining each match
+/// to its item, with and without filters.
+#[test]
+fn word_matches_count_the_same_merged_or_joined() {
+    let (_dir, store) = dated_store();
+    let filters = [
+        Filters::default(),
+        Filters {
+            outcome: Some(Decision::Overturned),
+            ..Filters::default()
+        },
+        Filters {
+            category: Some(Category::DiagnosticTesting),
+            ..Filters::default()
+        },
+        Filters {
+            specialty: Some("a".into()),
+            decided: "2016..".parse().unwrap(),
+            ..Filters::default()
+        },
+    ];
+    let mut overturned = 0;
+    for words in [
+        "the",
+        "request",
+        "medical OR patient",
+        "pain -surgery",
+        "\"the patient\"",
+    ] {
+        for f in &filters {
+            let f = Filters {
+                words: Some(words.parse().unwrap()),
+                ..f.clone()
+            };
+            let found = store.word_matches(&f, f.words.as_ref().unwrap()).unwrap();
+            let joined = store.matches_joined(&f).unwrap();
+            assert_eq!(store.matches_merged(&f, &found).unwrap(), joined, "{f:?}");
+            assert_eq!(store.matches(&f).unwrap(), joined, "{f:?}");
+            overturned += joined.overturned;
+        }
+    }
+    // Not a test of nothing: some matches are overturned.
+    assert!(overturned > 0);
+}
