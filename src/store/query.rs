@@ -503,11 +503,15 @@ fn common(a: &[i64], b: &[i64]) -> usize {
     n
 }
 
-/// A search's columns, as [`hit`] reads them (the relevance is a page's to fill in).
-const HIT_COLUMNS: &str = "l.case_number, i.item, i.title, i.category, i.drug_class, \
-    i.treatment, i.decision, l.decision_date, l.date_of_injury, l.reviewer_specialty, \
-    NULL AS relevance, s.p_overturned, (SELECT group_concat(theme, ' ' ORDER BY theme) \
-    FROM item_themes t WHERE t.item_id = i.id), l.source";
+/// A search's columns, as [`hit`] reads them, with `relevance` for the BM25 relevance.
+fn hit_columns(relevance: &str) -> String {
+    format!(
+        "l.case_number, i.item, i.title, i.category, i.drug_class, i.treatment, i.decision, \
+         l.decision_date, l.date_of_injury, l.reviewer_specialty, {relevance}, s.p_overturned, \
+         (SELECT group_concat(theme, ' ' ORDER BY theme) FROM item_themes t \
+         WHERE t.item_id = i.id), l.source"
+    )
+}
 
 /// How many of the best matches a filtered search with words takes first, and at most at once
 /// (each a bound value: SQLite allows 32,766).
@@ -632,8 +636,9 @@ impl Store {
             .collect();
         values.extend(chunk.iter().map(|&(id, _)| Value::Integer(id)));
         let sql = format!(
-            "SELECT {HIT_COLUMNS}, i.id FROM items i JOIN letters l ON l.id = i.letter_id \
+            "SELECT {}, i.id FROM items i JOIN letters l ON l.id = i.letter_id \
              LEFT JOIN item_scores s ON s.item_id = i.id WHERE i.id IN ({}) AND {clause}",
+            hit_columns("NULL"),
             ids.join(", ")
         );
         let mut st = self.conn.prepare(&sql).map_err(self.err())?;
@@ -729,7 +734,7 @@ impl Store {
         let sql = format!(
             "SELECT {} FROM {from} LEFT JOIN item_scores s ON s.item_id = i.id \
              WHERE {clause} ORDER BY {order} LIMIT ?{}",
-            HIT_COLUMNS.replace("NULL AS relevance", rank),
+            hit_columns(rank),
             values.len()
         );
         let mut st = self.conn.prepare(&sql).map_err(self.err())?;
