@@ -758,12 +758,15 @@ impl Store {
 
     /// The items (ids, ascending) whose texts match `words`.
     pub(super) fn word_matches(&self, f: &Filters, words: &FtsQuery) -> Result<Vec<i64>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT rowid FROM items_fts WHERE items_fts MATCH ?1")
-            .map_err(self.err())?;
+        let sql = "SELECT rowid FROM items_fts WHERE items_fts MATCH ?1";
+        self.sorted_ids(f, sql, &[Value::Text(words.expression.clone())])
+    }
+
+    /// The ids `sql` gives (its first column), ascending.
+    fn sorted_ids(&self, f: &Filters, sql: &str, values: &[Value]) -> Result<Vec<i64>> {
+        let mut st = self.conn.prepare(sql).map_err(self.err())?;
         let rows = st
-            .query_map([&words.expression], |r| r.get::<_, i64>(0))
+            .query_map(rusqlite::params_from_iter(values), |r| r.get::<_, i64>(0))
             .map_err(|e| self.query_error(e, f))?;
         let mut ids: Vec<i64> = rows
             .collect::<rusqlite::Result<_>>()
@@ -782,17 +785,12 @@ impl Store {
         };
         let (clause, values) = rest.where_clause();
         let from = rest.tables_clause(values.len(), false, false, rest.reads_letters());
-        let ids = |extra: &str| -> Result<Vec<i64>> {
-            let sql = format!("SELECT i.id FROM {from} WHERE {clause}{extra}");
-            let mut st = self.conn.prepare(&sql).map_err(self.err())?;
-            let rows = st
-                .query_map(rusqlite::params_from_iter(values.iter()), |r| r.get(0))
-                .map_err(|e| self.query_error(e, f))?;
-            let mut ids: Vec<i64> = rows
-                .collect::<rusqlite::Result<_>>()
-                .map_err(|e| self.query_error(e, f))?;
-            ids.sort_unstable();
-            Ok(ids)
+        let ids = |extra: &str| {
+            self.sorted_ids(
+                f,
+                &format!("SELECT i.id FROM {from} WHERE {clause}{extra}"),
+                &values,
+            )
         };
         let items = match rest.where_clause().1.is_empty() {
             true => found.len(),
