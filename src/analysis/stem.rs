@@ -3,18 +3,6 @@
 
 use super::{Token, TokenFilter, WordFilter};
 use compact_str::CompactString;
-use rustc_hash::FxHashMap;
-use std::cell::RefCell;
-
-thread_local! {
-    /// Word -> stem (None: the word is its own stem). Snowball is the costliest stage and a corpus
-    /// repeats its words, so each thread remembers what it stemmed. Only English exists, so the
-    /// word alone is the key.
-    static STEMS: RefCell<FxHashMap<CompactString, Option<CompactString>>> = RefCell::new(FxHashMap::default());
-}
-
-/// Bound on the cache, so a stream of unique tokens cannot grow it without limit.
-const CACHE_LIMIT: usize = 1 << 17;
 
 pub struct Stemmer {
     inner: rust_stemmers::Stemmer,
@@ -42,25 +30,12 @@ impl Stemmer {
     }
 }
 
+/// Snowball is the costliest stage, and a corpus repeats its words: an analyzer remembers each
+/// word's stem through [`TokenFilter::word`] (`analysis/memo.rs`).
 impl TokenFilter for Stemmer {
     fn filter(&self, tokens: &mut Vec<Token>) {
-        for t in tokens.iter_mut().filter(|t| Self::stems(&t.text)) {
-            STEMS.with_borrow_mut(|cache| {
-                let stem = match cache.get(&t.text) {
-                    Some(hit) => hit.clone(),
-                    None => {
-                        if cache.len() >= CACHE_LIMIT {
-                            cache.clear();
-                        }
-                        let stem = self.stem(&t.text);
-                        cache.insert(t.text.clone(), stem.clone());
-                        stem
-                    }
-                };
-                if let Some(stem) = stem {
-                    t.text = stem;
-                }
-            });
+        for t in tokens.iter_mut() {
+            self.apply(&mut t.text);
         }
     }
 
@@ -69,7 +44,6 @@ impl TokenFilter for Stemmer {
     }
 }
 
-/// Uncached: the analyzer's memo remembers each word's stem.
 impl WordFilter for Stemmer {
     fn apply(&self, word: &mut CompactString) -> bool {
         if Self::stems(word) {
