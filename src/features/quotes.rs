@@ -2,6 +2,7 @@
 //! applies it to the case. A sentence that names a guideline source and nothing of the case is a
 //! quote; the theme models read quotes apart and case-sentence cues skip them.
 
+use crate::analysis::ascii_shaped;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use std::ops::Range;
@@ -81,9 +82,11 @@ pub fn quoted_sentences(text: &str) -> Vec<(Range<usize>, bool)> {
 }
 
 /// [`is_guideline_sentence`] of each of `sentences` (disjoint spans of `text`, in order). An
-/// ASCII text is searched once for the words of both patterns, not twice a sentence.
+/// ASCII-shaped text ([`ascii_shaped`]: outside ASCII only symbols, which are no word characters
+/// and fold to no ASCII letter) is searched once for the words of both patterns, not twice a
+/// sentence.
 fn guideline_sentences(text: &str, sentences: &[Range<usize>]) -> Vec<bool> {
-    if !text.is_ascii() {
+    if !ascii_shaped(text) {
         return sentences
             .iter()
             .map(|s| is_guideline_sentence(&text[s.clone()]))
@@ -128,7 +131,7 @@ fn guideline_sentences(text: &str, sentences: &[Range<usize>]) -> Vec<bool> {
             continue;
         };
         // Word boundaries as the pattern sees them in the sentence alone (every word begins and
-        // ends with a letter or digit).
+        // ends with a letter or digit; a byte outside ASCII is a symbol's, no word character).
         let word = |i: usize| b[i].is_ascii_alphanumeric() || b[i] == b'_';
         let starts = m.start() == s.start || !word(m.start() - 1);
         let ends = end == s.end || !word(end);
@@ -169,7 +172,8 @@ mod tests {
     }
 
     /// Pieces of rationale text around the patterns' words: their edges, their case, "page" with
-    /// and without a number, and punctuation that ends sentences.
+    /// and without a number, punctuation that ends sentences, symbols outside ASCII beside the
+    /// words, and letters outside ASCII (which the patterns alone read).
     const PIECES: &[&str] = &[
         "MTUS",
         "mtus",
@@ -220,6 +224,12 @@ mod tests {
         "to",
         "ACCORDING TO",
         "whereas",
+        "\u{b0}",
+        "\u{2013}",
+        "\u{d7}",
+        "\u{ae}",
+        "\u{e9}",
+        "\u{17f}",
     ];
 
     proptest! {
