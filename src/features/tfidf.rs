@@ -745,6 +745,7 @@ fn sublinear_tf(c: u32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use linfa::ParamGuard;
 
     /// The looked-up sublinear counts are the computed ones, bit for bit, on both sides of the
     /// table's end.
@@ -755,7 +756,6 @@ mod tests {
             assert_eq!(sublinear_tf(c).to_bits(), want.to_bits(), "{c}");
         }
     }
-    use linfa::ParamGuard;
 
     fn counts(docs: &[&str]) -> TermCounts {
         let mut c = TermCounts::new();

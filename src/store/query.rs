@@ -792,7 +792,7 @@ impl Store {
                 &values,
             )
         };
-        let items = match rest.where_clause().1.is_empty() {
+        let items = match values.is_empty() {
             true => found.len(),
             false => common(found, &ids("")?),
         };
