@@ -210,7 +210,9 @@ fn stat(path: &Path) -> (u64, i64) {
     (m.len(), mtime)
 }
 
-/// Parses `todo` in order and writes the letters in batches of `batch`.
+/// Parses `todo` in order and writes the letters in batches of `batch`. A thread of its own writes
+/// each batch while the next is parsed: SQLite has one writer, and the parse would otherwise wait
+/// for it at every batch.
 fn index_files(
     store: &mut Store,
     todo: Vec<(PathBuf, FileInfo)>,
@@ -221,41 +223,57 @@ fn index_files(
     let reader = super::read_limits().reader()?;
     let pb = progress::bar(paths.len(), "index");
     let mut infos = todo.into_iter();
-    let mut pending: Vec<IndexedLetter> = Vec::with_capacity(batch);
-    let mut stopped = None;
-    let write = |store: &mut Store, pending: &mut Vec<IndexedLetter>, t: &mut Tally| {
-        let r = store.write_batch(pending);
-        pending.clear();
-        r.map(|r| report(&r, t))
-    };
-    reader.read_each(
-        &paths,
-        || pb.inc(1),
-        |r| {
-            // One result per path, in order: the next file's identity is this letter's.
-            let file = infos.next().expect("a result per path");
-            match r {
-                Ok(letter) => pending.push(IndexedLetter { file, letter }),
-                Err(e) => {
-                    t.failed += 1;
-                    say!("imr: {e}");
-                }
+    std::thread::scope(|s| {
+        // One batch waits while one is written: the parse runs a batch ahead, no more.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<IndexedLetter>>(1);
+        let writer = s.spawn(move || -> imr::Result<Tally> {
+            let mut written = Tally::default();
+            for pending in rx {
+                report(&store.write_batch(&pending)?, &mut written);
             }
-            if pending.len() >= batch {
-                if let Err(e) = write(store, &mut pending, t) {
-                    stopped = Some(e);
+            Ok(written)
+        });
+        let mut pending: Vec<IndexedLetter> = Vec::with_capacity(batch);
+        reader.read_each(
+            &paths,
+            || pb.inc(1),
+            |r| {
+                // One result per path, in order: the next file's identity is this letter's.
+                let file = infos.next().expect("a result per path");
+                match r {
+                    Ok(letter) => pending.push(IndexedLetter { file, letter }),
+                    Err(e) => {
+                        t.failed += 1;
+                        say!("imr: {e}");
+                    }
+                }
+                // A send fails only where the writer has stopped on an error (returned below).
+                if pending.len() >= batch && tx.send(std::mem::take(&mut pending)).is_err() {
                     return ControlFlow::Break(());
                 }
-            }
-            ControlFlow::Continue(())
-        },
-    );
-    pb.finish_and_clear();
-    if let Some(e) = stopped {
-        return Err(e.into());
+                ControlFlow::Continue(())
+            },
+        );
+        pb.finish_and_clear();
+        if !pending.is_empty() {
+            // As above: a failed send leaves the writer's error to report.
+            let _ = tx.send(pending);
+        }
+        drop(tx);
+        let written = writer.join().expect("the writer does not panic")?;
+        t.add(&written);
+        Ok(())
+    })
+}
+
+impl Tally {
+    /// Adds what the writer did.
+    fn add(&mut self, w: &Tally) {
+        self.indexed += w.indexed;
+        self.items += w.items;
+        self.replaced += w.replaced;
+        self.same_case += w.same_case;
     }
-    write(store, &mut pending, t)?;
-    Ok(())
 }
 
 fn report(r: &WriteReport, t: &mut Tally) {
