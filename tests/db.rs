@@ -375,6 +375,49 @@ fn a_killed_index_leaves_whole_batches() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The writer's thread fails at its third batch (a trigger refuses the letter): the run stops with
+/// that error, does not wait on the parse, and keeps the batches written before.
+#[test]
+fn a_failed_write_stops_the_index_and_keeps_earlier_batches() {
+    let dir = tempdir("db-write-error");
+    let letters = dir.join("letters");
+    std::fs::create_dir_all(&letters).unwrap();
+    many_letters(&letters, 40);
+    let db = dir.join("t.db");
+    // An empty database of this imr's schema, then the trigger.
+    assert!(imr(&["index", "--db", s(&db)]).status.success());
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON letters \
+             WHEN (SELECT count(*) FROM letters) >= 4 \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+        )
+        .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args(["index", s(&letters), "--db", s(&db), "--batch", "2"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "imr index hangs after a failed write"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refused by the test"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(letters_and_items(&db).0, 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn schema_versions_on_the_command_line() {
     let dir = tempdir("db-versions");
