@@ -264,10 +264,7 @@ impl CueMatcher {
     /// Every match in `text`, cue by cue: the cue's name and its span in `text`.
     pub fn matches<'a>(&'a self, text: &'a str) -> Vec<(&'a str, Range<usize>)> {
         let case: Vec<Range<usize>> = if self.needs_case_sentences() {
-            super::quotes::quoted_sentences(text)
-                .into_iter()
-                .filter_map(|(s, quote)| (!quote).then_some(s))
-                .collect()
+            super::quotes::sentences_where(text, false)
         } else {
             Vec::new()
         };

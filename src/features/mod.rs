@@ -457,10 +457,7 @@ impl Featurizer {
         if self.quotes(field).is_none() {
             return Vec::new();
         }
-        quotes::quoted_sentences(text)
-            .into_iter()
-            .filter_map(|(s, quote)| quote.then_some(s))
-            .collect()
+        quotes::sentences_where(text, true)
     }
 
     /// Term counts of many documents, analysed on all cores in bounded batches (input order kept).

@@ -81,6 +81,14 @@ pub fn quoted_sentences(text: &str) -> Vec<(Range<usize>, bool)> {
     sentences.into_iter().zip(quotes).collect()
 }
 
+/// The spans of `text`'s guideline-quote sentences (`quote`), or of its other sentences.
+pub(crate) fn sentences_where(text: &str, quote: bool) -> Vec<Range<usize>> {
+    quoted_sentences(text)
+        .into_iter()
+        .filter_map(|(s, q)| (q == quote).then_some(s))
+        .collect()
+}
+
 /// [`is_guideline_sentence`] of each of `sentences` (disjoint spans of `text`, in order). An
 /// ASCII-shaped text ([`ascii_shaped`]: outside ASCII only symbols, which are no word characters
 /// and fold to no ASCII letter) is searched once for the words of both patterns, not twice a

@@ -5,7 +5,7 @@
 //! same terms as [`Featurizer::terms`], without a string per term or a vocabulary built for the
 //! batch, as training's bulk count (`count.rs`) needs.
 
-use super::quotes::quoted_sentences;
+use super::quotes::{quoted_sentences, sentences_where};
 use super::{in_any, Featurizer, Field, ItemText, Namespace, TfIdf};
 use crate::analysis::{Token, WordMap};
 use rustc_hash::FxHashMap;
@@ -487,10 +487,7 @@ impl<'d> Analysis<'d> {
         }
         let t = self.cached_text(field);
         let text = &self.texts[t].1;
-        quoted_sentences(text)
-            .into_iter()
-            .filter_map(|(s, quote)| quote.then_some(s))
-            .collect()
+        sentences_where(text, true)
     }
 
     /// `f`'s cue matches in the rationale (`ck`: the first featurizer with its cues).
