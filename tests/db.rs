@@ -418,6 +418,126 @@ fn a_failed_write_stops_the_index_and_keeps_earlier_batches() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A letter is kept by its file's canonical path: `v1`, `./v1` and the absolute path name the
+/// same files, and a database an older imr filled with relative paths is brought to them (with
+/// a file indexed under two spellings kept once).
+#[test]
+fn one_file_under_any_spelling_of_its_path() {
+    let dir = tempdir("db-spelling");
+    let letters = dir.join("v1");
+    std::fs::create_dir_all(&letters).unwrap();
+    many_letters(&letters, 5);
+    let out = imr_in(&dir, &["index", "v1", "--db", "t.db"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    write(
+        &letters,
+        "letter00002.txt",
+        format!("{}x\n", text_of(&letters, 2)).as_bytes(),
+    );
+    let out = imr_in(&dir, &["index", "./v1", "v1", "--db", "t.db"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("indexed 1 letters") && err.contains("4 unchanged, 0 copies"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 replaced, 0 case numbers in two files"),
+        "{err}"
+    );
+    let abs = std::fs::canonicalize(&letters).unwrap();
+    let out = imr_in(&dir, &["index", s(&abs), "--db", "t.db"]);
+    assert!(
+        stderr(&out).contains("indexed 0 letters (0 items); 5 unchanged"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(letters_and_items(&dir.join("t.db")).0, 5);
+
+    // As an older imr left it: relative paths, and one file under two of them.
+    let conn = rusqlite::Connection::open(dir.join("t.db")).unwrap();
+    let prefix = format!("{}/", abs.display());
+    conn.execute(
+        "UPDATE letters SET source = 'v1/' || substr(source, length(?1) + 1)",
+        [&prefix],
+    )
+    .unwrap();
+    drop(conn);
+    let twice = letters.join("letter00003.txt");
+    let mut store = Store::open(&dir.join("t.db")).unwrap();
+    store
+        .write_batch(&[imr::store::IndexedLetter {
+            file: imr::store::FileInfo {
+                source: "./v1/letter00003.txt".into(),
+                size: 0,
+                mtime_ns: 0,
+                sha256: "an older content".into(),
+            },
+            letter: imr::parse::read_letter(&twice).unwrap(),
+        }])
+        .unwrap();
+    drop(store);
+    assert_eq!(letters_and_items(&dir.join("t.db")).0, 6);
+    let out = imr_in(&dir, &["index", "v1", "--db", "t.db"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("v1/letter00003.txt: the same file as"),
+        "{err}"
+    );
+    // The copy kept may be either: an older content is read again.
+    assert!(err.contains("it holds 5 letters"), "{err}");
+    let conn = rusqlite::Connection::open(dir.join("t.db")).unwrap();
+    let relative: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM letters WHERE source NOT LIKE '/%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(relative, 0);
+    assert_eq!(letters_and_items(&dir.join("t.db")).0, 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two runs at once on one new database: both end well, and each letter is written once (the
+/// later run finds it indexed under the write lock and says it is unchanged, not replaced).
+#[test]
+fn two_index_runs_at_once() {
+    let dir = tempdir("db-two-runs");
+    let letters = dir.join("letters");
+    std::fs::create_dir_all(&letters).unwrap();
+    many_letters(&letters, 30);
+    for round in 0..3 {
+        let db = dir.join(format!("t{round}.db"));
+        let run = || {
+            Command::new(env!("CARGO_BIN_EXE_imr"))
+                .args(["index", s(&letters), "--db", s(&db), "--batch", "4"])
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (run(), run());
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        for o in [&a, &b] {
+            assert!(o.status.success(), "round {round}: {}", stderr(o));
+            assert!(
+                !stderr(o).contains("replaced"),
+                "round {round}: {}",
+                stderr(o)
+            );
+        }
+        let indexed = |o: &std::process::Output| -> usize {
+            let e = stderr(o);
+            let at = e.find("indexed ").unwrap() + "indexed ".len();
+            e[at..].split(' ').next().unwrap().parse().unwrap()
+        };
+        assert_eq!(indexed(&a) + indexed(&b), 30, "round {round}");
+        assert_eq!(letters_and_items(&db).0, 30);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn schema_versions_on_the_command_line() {
     let dir = tempdir("db-versions");

@@ -59,6 +59,7 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     } else {
         discover_reporting(&a.paths)?
     };
+    let files = canonical(files);
     let model = a
         .model
         .as_deref()
@@ -112,6 +113,45 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     })
 }
 
+/// Each file once, by its canonical path (absolute, links resolved): a letter is kept by its
+/// path, and `v1/a.txt`, `./v1/a.txt` and `/home/me/v1/a.txt` are one file, wherever imr runs.
+fn canonical(files: Vec<PathBuf>) -> Vec<PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    files
+        .into_iter()
+        .map(|f| std::fs::canonicalize(&f).unwrap_or(f))
+        .filter(|f| seen.insert(f.clone()))
+        .collect()
+}
+
+/// Letters an older imr stored under a relative path (as typed) take their file's canonical path
+/// where it is one of `files`, so they are recognised; where both spellings were indexed, the
+/// relative one's rows are removed.
+fn respell_relative(store: &Store, files: &[PathBuf]) -> imr::Result<()> {
+    let relative = store.relative_sources()?;
+    if relative.is_empty() {
+        return Ok(());
+    }
+    let wanted: std::collections::HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
+    store.in_transaction(|store| {
+        for old in &relative {
+            let Ok(path) = std::fs::canonicalize(old) else {
+                continue;
+            };
+            if !wanted.contains(path.as_path()) {
+                continue;
+            }
+            let new = path.display().to_string();
+            if store.respell_source(old, &new)? {
+                say!(
+                    "imr: note: {old}: the same file as {new}, indexed twice; its rows are removed"
+                );
+            }
+        }
+        Ok(())
+    })
+}
+
 /// The files whose content the database does not hold yet, with what identifies it.
 /// - A file with its indexed size and modification time is not read again.
 /// - A file whose path is indexed with other content is read again: its rows are replaced.
@@ -122,6 +162,7 @@ fn changed_files(
     files: &[PathBuf],
     tally: &mut Tally,
 ) -> imr::Result<Vec<(PathBuf, FileInfo)>> {
+    respell_relative(store, files)?;
     let known: Vec<Option<FileInfo>> = store.reading(|s| {
         files
             .iter()
@@ -273,11 +314,13 @@ impl Tally {
         self.items += w.items;
         self.replaced += w.replaced;
         self.same_case += w.same_case;
+        self.unchanged += w.unchanged;
     }
 }
 
 fn report(r: &WriteReport, t: &mut Tally) {
     t.indexed += r.letters;
+    t.unchanged += r.unchanged;
     t.items += r.items;
     t.replaced += r.replaced.len();
     for s in &r.replaced {

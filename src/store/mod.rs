@@ -188,8 +188,19 @@ impl Store {
                 .query_row(sql, [], |r| r.get(0))
                 .map_err(|e| self.open_error(e))
         };
-        let (app, version) = (get("PRAGMA application_id")?, get("PRAGMA user_version")?);
-        let tables = get("SELECT count(*) FROM sqlite_schema")?;
+        // One read transaction: a run creating the file at the same time is seen before or after
+        // its first migration, never half way (tables without the application id).
+        self.conn
+            .execute_batch("BEGIN")
+            .map_err(|e| self.open_error(e))?;
+        let read: Result<(i64, i64, i64)> = (|| {
+            let (app, version) = (get("PRAGMA application_id")?, get("PRAGMA user_version")?);
+            Ok((app, version, get("SELECT count(*) FROM sqlite_schema")?))
+        })();
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(|e| self.open_error(e))?;
+        let (app, version, tables) = read?;
         if app != i64::from(schema::APPLICATION_ID) && (app != 0 || tables > 0) {
             return Err(Error::NotADatabase {
                 path: self.path.clone(),
@@ -222,7 +233,18 @@ impl Store {
                 path: path.clone(),
                 cause: format!("migrating to schema version {}: {e}", v + 1),
             };
-            let tx = self.conn.transaction().map_err(err)?;
+            // Under the write lock, the version is read again: another run that opened the file
+            // at the same time may have migrated it meanwhile.
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(err)?;
+            let now: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(err)?;
+            if now > v {
+                continue;
+            }
             tx.execute_batch(schema::MIGRATIONS[v as usize])
                 .map_err(err)?;
             tx.pragma_update(None, "application_id", schema::APPLICATION_ID)

@@ -33,6 +33,9 @@ pub struct WriteReport {
     /// A case number the batch wrote that another file already holds: (case, this source, the
     /// other source).
     pub same_case: Vec<(String, String, String)>,
+    /// Letters not written: their source was indexed with the same content meanwhile (by another
+    /// run at the same time).
+    pub unchanged: usize,
 }
 
 /// The model whose scores an index holds.
@@ -84,6 +87,14 @@ impl Store {
             .prepare_cached("SELECT source FROM letters WHERE sha256 = ?1 LIMIT 1")
             .and_then(|mut st| st.query_row([sha256], |r| r.get(0)).optional())
             .map_err(self.err())
+    }
+
+    /// A transaction that takes the write lock at once, waiting for another writer (as
+    /// [`Store::in_transaction`]): a read first and a write after would fail at once where
+    /// another run wrote in between (WAL's busy snapshot).
+    fn write_transaction(&mut self) -> rusqlite::Result<Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
     }
 
     /// Runs `f` in one transaction that may write, committed when `f` succeeds: many small
@@ -147,6 +158,39 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// The sources stored as relative paths (by an imr that kept paths as typed), which are
+    /// resolved against the directory the index ran in.
+    pub fn relative_sources(&self) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT source FROM letters WHERE source NOT LIKE '/%' ORDER BY source")
+            .map_err(self.err())?;
+        let rows = st.query_map([], |r| r.get(0)).map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// Stores the letter of `old` under `new`, another spelling of the same file's path. Where
+    /// `new` is indexed too, `old`'s rows are the older copy and are deleted; returns whether
+    /// they were. Run within [`Store::in_transaction`], as the two steps belong together.
+    pub fn respell_source(&self, old: &str, new: &str) -> Result<bool> {
+        let moved = self
+            .conn
+            .prepare_cached(
+                "UPDATE letters SET source = ?2 WHERE source = ?1 \
+                 AND NOT EXISTS (SELECT 1 FROM letters WHERE source = ?2)",
+            )
+            .and_then(|mut st| st.execute(params![old, new]))
+            .map_err(self.err())?;
+        if moved > 0 {
+            return Ok(false);
+        }
+        match indexed_hash(&self.conn, old).map_err(self.err())? {
+            Some((id, _)) => delete_letter(&self.conn, id).map_err(self.err())?,
+            None => return Ok(false),
+        }
+        Ok(true)
+    }
+
     /// Records a new modification time of a file whose content is already indexed.
     pub fn touch(&self, file: &FileInfo) -> Result<()> {
         self.conn
@@ -163,11 +207,21 @@ impl Store {
     /// file's `source`, which is what incremental runs look it up by.
     pub fn write_batch(&mut self, batch: &[IndexedLetter]) -> Result<WriteReport> {
         let err = self.err_owned();
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = self.write_transaction().map_err(&err)?;
         let mut report = WriteReport::default();
         for l in batch {
-            if delete_source(&tx, &l.file.source).map_err(&err)? {
-                report.replaced.push(l.file.source.clone());
+            // Decided under the write lock: another run may have indexed the file since this one
+            // looked.
+            match indexed_hash(&tx, &l.file.source).map_err(&err)? {
+                Some((_, sha)) if !sha.is_empty() && sha == l.file.sha256 => {
+                    report.unchanged += 1;
+                    continue;
+                }
+                Some((id, _)) => {
+                    delete_letter(&tx, id).map_err(&err)?;
+                    report.replaced.push(l.file.source.clone());
+                }
+                None => {}
             }
             for other in same_case(&tx, &l.letter.header.case_number).map_err(&err)? {
                 report.same_case.push((
@@ -229,7 +283,7 @@ impl Store {
     /// Writes the scores of `model` for a batch of items, in one transaction.
     pub fn write_scores(&mut self, model: &ModelInfo, scores: &[ItemScores]) -> Result<()> {
         let err = self.err_owned();
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = self.write_transaction().map_err(&err)?;
         tx.execute(
             "INSERT INTO models (digest, name, format_version) VALUES (?1, ?2, ?3) \
              ON CONFLICT (digest) DO UPDATE SET name = excluded.name",
@@ -282,12 +336,18 @@ impl Store {
 }
 
 /// Deletes the rows of the letter read from `source`; whether there were any.
-fn delete_source(tx: &Transaction<'_>, source: &str) -> rusqlite::Result<bool> {
-    let id: Option<i64> = tx
-        .prepare_cached("SELECT id FROM letters WHERE source = ?1")?
-        .query_row([source], |r| r.get(0))
-        .optional()?;
-    let Some(id) = id else { return Ok(false) };
+/// The id and content hash of the letter indexed from `source`, if any.
+fn indexed_hash(
+    tx: &rusqlite::Connection,
+    source: &str,
+) -> rusqlite::Result<Option<(i64, String)>> {
+    tx.prepare_cached("SELECT id, sha256 FROM letters WHERE source = ?1")?
+        .query_row([source], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+/// Deletes a letter's rows.
+fn delete_letter(tx: &rusqlite::Connection, id: i64) -> rusqlite::Result<()> {
     // The full-text rows are not tied to the items by a foreign key.
     tx.prepare_cached(
         "DELETE FROM items_fts WHERE rowid IN (SELECT id FROM items WHERE letter_id = ?1)",
@@ -295,7 +355,7 @@ fn delete_source(tx: &Transaction<'_>, source: &str) -> rusqlite::Result<bool> {
     .execute([id])?;
     tx.prepare_cached("DELETE FROM letters WHERE id = ?1")?
         .execute([id])?;
-    Ok(true)
+    Ok(())
 }
 
 /// The sources of the letters already holding `case`.
