@@ -169,6 +169,8 @@ fn search_finds_counts_and_refuses() {
     get("/api/search?outcome=maybe").is_bad("outcome");
     get("/api/search?sort=sideways").is_bad("sort");
     get("/api/search?q=%22unclosed").is_bad("q");
+    get("/api/search?q=mri%00").is_bad("q");
+    get("/api/stats?by=category&q=a%00").is_bad("q");
     get("/api/search?limit=1000").is_bad("limit");
     get("/api/search?decided=2016-02-30").is_bad("decided");
     get("/api/search?by=category").is_bad("by");

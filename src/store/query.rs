@@ -35,6 +35,10 @@ impl FtsQuery {
     }
 
     fn parse(written: &str) -> std::result::Result<FtsQuery, String> {
+        // FTS5 reads its expression as a C string: a NUL would end it mid-quote.
+        if written.contains('\0') {
+            return Err("a NUL character cannot be searched".into());
+        }
         let (mut clauses, mut negated): (Vec<Vec<Term>>, Vec<Term>) = (Vec::new(), Vec::new());
         let mut pending_or = false;
         let mut rest = written.trim_start();

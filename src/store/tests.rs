@@ -244,6 +244,8 @@ fn words_become_quoted_fts5_strings() {
         "a OR -b",
         "\"a",
         "; --",
+        "mri\0",
+        "\"mri\0\"",
     ] {
         assert!(q(bad).is_err(), "{bad:?} should be refused");
     }
