@@ -169,12 +169,38 @@ fn search_finds_counts_and_refuses() {
     get("/api/search?outcome=maybe").is_bad("outcome");
     get("/api/search?sort=sideways").is_bad("sort");
     get("/api/search?q=%22unclosed").is_bad("q");
+    // Every API error is JSON: a body over the limit (413), a method an endpoint does not take
+    // (405).
+    let big = post("/api/score", "application/json", vec![b'a'; 300_000]);
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
+    assert!(
+        big.json()["error"].as_str().unwrap().contains("larger"),
+        "{}",
+        big.body
+    );
+    let delete = Request::builder()
+        .method("DELETE")
+        .uri("/api/about")
+        .body(Body::empty())
+        .unwrap();
+    for (r, what) in [
+        (send(delete), "/api/about does not take DELETE"),
+        (get("/api/score"), "/api/score does not take GET"),
+    ] {
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{}", r.body);
+        assert!(
+            r.json()["error"].as_str().unwrap().starts_with(what),
+            "{}",
+            r.body
+        );
+    }
     get("/api/search?q=mri%00").is_bad("q");
     get("/api/stats?by=category&q=a%00").is_bad("q");
     get("/api/search?limit=1000").is_bad("limit");
     get("/api/search?decided=2016-02-30").is_bad("decided");
     get("/api/search?by=category").is_bad("by");
     get("/api/search?colour=red").is_bad("Failed to deserialize");
+    get("/api/about?colour=red").is_bad("Failed to deserialize");
 
     let none = get("/api/search?q=zzyzxnotaword");
     assert_eq!(none.status, StatusCode::OK);
@@ -219,6 +245,7 @@ fn a_letter_has_scores_highlights_and_precedents() {
             .iter()
             .all(|s| s["case_number"] != letter["case_number"]));
     }
+    get("/api/letters/004_4fa3c31427c968ed?x=1").is_bad("Failed to deserialize");
     let missing = get("/api/letters/CM99-0000000");
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.json()["error"]
@@ -321,6 +348,11 @@ fn uploads_are_read_as_parse_reads_files() {
     post("/api/parse", "text/plain", "").is_bad("upload.txt");
     let big = post("/api/parse", "text/plain", vec![b'a'; 300_000]);
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
+    assert!(
+        big.json()["error"].as_str().unwrap().contains("larger"),
+        "{}",
+        big.body
+    );
     // A name with a path is only a name.
     let r = post("/api/parse?name=../../etc/passwd.txt", "text/plain", text);
     assert_eq!(r.json()["letter"]["source"], "passwd.txt");

@@ -6,7 +6,7 @@ use super::service::App;
 use super::ServeError;
 use crate::schema::Versioned;
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -24,11 +24,14 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/forecast", post(forecast))
         .route("/score", post(score))
         .fallback(no_endpoint)
+        .method_not_allowed_fallback(no_method)
 }
 
 /// `POST /api/parse`, with the larger body limit of uploads.
 pub fn upload_routes() -> Router<Arc<App>> {
-    Router::new().route("/api/parse", post(parse))
+    Router::new()
+        .route("/api/parse", post(parse))
+        .method_not_allowed_fallback(no_method)
 }
 
 /// An API error as JSON.
@@ -55,7 +58,13 @@ impl From<QueryRejection> for ServeError {
 
 impl From<JsonRejection> for ServeError {
     fn from(e: JsonRejection) -> Self {
-        ServeError::BadRequest(e.body_text())
+        ServeError::rejected(e.status(), e.body_text())
+    }
+}
+
+impl From<BytesRejection> for ServeError {
+    fn from(e: BytesRejection) -> Self {
+        ServeError::rejected(e.status(), e.body_text())
     }
 }
 
@@ -66,8 +75,17 @@ fn answer<T>(value: T) -> Answer<T> {
     Ok(Json(Versioned::new(value)))
 }
 
-async fn about(State(app): State<Arc<App>>) -> Json<Versioned<super::service::About>> {
-    Json(Versioned::new(app.about().clone()))
+/// The query of an endpoint that takes no parameter: any is refused, not dropped.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+async fn about(
+    State(app): State<Arc<App>>,
+    q: Result<Query<NoParams>, QueryRejection>,
+) -> Answer<super::service::About> {
+    q?;
+    answer(app.about().clone())
 }
 
 async fn search(
@@ -81,7 +99,9 @@ async fn search(
 async fn letter(
     State(app): State<Arc<App>>,
     Path(case): Path<String>,
+    q: Result<Query<NoParams>, QueryRejection>,
 ) -> Answer<super::service::LetterView> {
+    q?;
     answer(app.run(move |a| a.letter(&case)).await?)
 }
 
@@ -120,9 +140,10 @@ async fn parse(
     State(app): State<Arc<App>>,
     q: Result<Query<UploadName>, QueryRejection>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Answer<super::service::LetterView> {
     let Query(q) = q?;
+    let body = body?;
     let name = q.name.unwrap_or_else(|| {
         let pdf = headers
             .get(axum::http::header::CONTENT_TYPE)
@@ -135,6 +156,14 @@ async fn parse(
 #[derive(Serialize)]
 struct NoEndpoint {
     error: String,
+}
+
+/// An endpoint asked with another method: a 405 in JSON, as every API error.
+async fn no_method(method: axum::http::Method, uri: axum::extract::OriginalUri) -> ApiError {
+    ApiError(ServeError::MethodNotAllowed(format!(
+        "{} does not take {method} (docs/api.md says which method each endpoint takes)",
+        uri.0.path()
+    )))
 }
 
 async fn no_endpoint(uri: axum::extract::OriginalUri) -> Response {

@@ -14,6 +14,12 @@ pub enum ServeError {
     /// An upload over the limit: 413.
     #[error("the upload is {size} bytes; the most this server takes is {limit}")]
     TooLarge { size: usize, limit: usize },
+    /// A request body over the limit, refused before it was read whole: 413.
+    #[error("the request body is larger than this server takes (--max-file-size for uploads)")]
+    BodyTooLarge,
+    /// An endpoint asked with a method it does not take: 405.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// A search stopped by its time budget, or the server shutting down: 503.
     #[error("{0}")]
     Unavailable(String),
@@ -27,7 +33,8 @@ impl ServeError {
         match self {
             ServeError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServeError::NotFound(_) => StatusCode::NOT_FOUND,
-            ServeError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ServeError::TooLarge { .. } | ServeError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ServeError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ServeError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ServeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,4 +85,15 @@ impl From<tokio::task::JoinError> for ServeError {
 /// `crate::error` under a name that does not clash with this module's.
 mod imr_error {
     pub use crate::error::Error;
+}
+
+impl ServeError {
+    /// A request axum's extractors refused: a body over the limit is a 413, the rest a 400.
+    pub fn rejected(status: StatusCode, text: String) -> Self {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ServeError::BodyTooLarge
+        } else {
+            ServeError::BadRequest(text)
+        }
+    }
 }

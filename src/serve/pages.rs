@@ -46,7 +46,7 @@ impl<E: Into<ServeError>> From<E> for PageError {
 
 impl From<FormRejection> for ServeError {
     fn from(e: FormRejection) -> Self {
-        ServeError::BadRequest(e.body_text())
+        ServeError::rejected(e.status(), e.body_text())
     }
 }
 
