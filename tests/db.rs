@@ -538,6 +538,54 @@ fn two_index_runs_at_once() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A database in a directory nothing may be written to (a read-only share, a disc) is searched
+/// and counted: SQLite cannot make the `-shm` file that WAL readers need, so it is read as an
+/// unchanging file. The directory is made read-only by its mode, or where that does not bind (as
+/// root) by `chattr +i`; where neither can, the test says SKIP.
+#[test]
+fn a_database_in_a_read_only_directory_is_read() {
+    let dir = tempdir("db-read-only-dir");
+    let ro = dir.join("ro dir?#%");
+    std::fs::create_dir_all(&ro).unwrap();
+    let db = ro.join("t.db");
+    let out = imr(&["index", "data/letters", "--db", s(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!ro.join("t.db-wal").exists() && !ro.join("t.db-shm").exists());
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let probe = ro.join("probe");
+    let mut immutable = false;
+    if std::fs::write(&probe, b"").is_ok() {
+        let _ = std::fs::remove_file(&probe);
+        immutable = Command::new("chattr")
+            .arg("+i")
+            .arg(&ro)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !immutable || std::fs::write(&probe, b"").is_ok() {
+            let _ = Command::new("chattr").arg("-i").arg(&ro).output();
+            std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+            eprintln!("SKIP: {} stays writable here (no chattr +i)", ro.display());
+            return;
+        }
+    }
+    let search = imr(&["search", "--db", s(&db), "trigger", "--json"]);
+    let stats = imr(&["stats", "--db", s(&db), "--by", "category", "--json"]);
+    if immutable {
+        let _ = Command::new("chattr").arg("-i").arg(&ro).output();
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(search.status.success(), "{}", stderr(&search));
+    assert!(!json_lines(&stdout(&search)).is_empty());
+    assert!(stats.status.success(), "{}", stderr(&stats));
+    let items: u64 = json_lines(&stdout(&stats))
+        .iter()
+        .map(|v| v["items"].as_u64().unwrap())
+        .sum();
+    assert_eq!(items as usize, letters_and_items(&db).1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn schema_versions_on_the_command_line() {
     let dir = tempdir("db-versions");

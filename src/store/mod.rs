@@ -72,7 +72,10 @@ impl Store {
             return Err(Error::NoDatabase { path: path.into() });
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let store = Store::connect(path, flags)?;
+        let mut store = Store::connect(path, flags)?;
+        if !store.readable() {
+            store = Store::connect_immutable(path)?.unwrap_or(store);
+        }
         let version = store.check_identity()?;
         if version == 0 {
             return Err(Error::NotADatabase {
@@ -106,6 +109,50 @@ impl Store {
             .map_err(store.err())?;
         store.pragma("foreign_keys", "ON")?;
         Ok(store)
+    }
+
+    /// Whether a first read works. A WAL database needs its `-shm` file beside it, which a
+    /// reader makes when absent: in a directory it cannot write (a read-only share, a disc) the
+    /// first read fails.
+    fn readable(&self) -> bool {
+        let r = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                r.get::<_, i64>(0)
+            });
+        !matches!(
+            r.map_err(|e| e.sqlite_error_code()),
+            Err(Some(
+                rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly
+            ))
+        )
+    }
+
+    /// `path` opened as a file nothing changes (SQLite's `immutable`), which needs no `-shm`
+    /// file: right where no write-ahead log is left to apply (an index run that ended closes
+    /// the database and removes its log). None where a log is left, or the path cannot be
+    /// written as a URI.
+    fn connect_immutable(path: &Path) -> Result<Option<Store>> {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Ok(None);
+        }
+        let Some(text) = path.to_str() else {
+            return Ok(None);
+        };
+        // A URI's own characters escaped; the rest is the path as it is.
+        let escaped = text
+            .replace('%', "%25")
+            .replace('?', "%3f")
+            .replace('#', "%23");
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let uri = format!("file:{escaped}?immutable=1");
+        let mut store = Store::connect(Path::new(&uri), flags)?;
+        store.path = path.into();
+        Ok(Some(store))
     }
 
     /// Whether opening it ran migrations (a new file, or one of an older imr).
