@@ -2161,6 +2161,37 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
         )
     );
     assert_eq!(rows[2]["category"], "diagnostic_testing");
+    // The names of forecast's options and of the web API are taken as the file's own; an age
+    // the options refuse is said and read as unknown.
+    let line = |fields: &str| format!("{{\"title\": \"Norco 10/325mg #60\", {fields}}}\n");
+    let summary = "The injured worker has chronic low back pain with no documentation of \
+                   functional improvement, rated 7/10, despite months of hydrocodone.";
+    let guideline = "MTUS Chronic Pain Medical Treatment Guidelines, Opioids, criteria for use";
+    let input = [
+        line(&format!("\"clinical_summary\": \"{summary}\"")),
+        line(&format!("\"summary\": \"{summary}\"")),
+        line(&format!(
+            "\"claims_administrator_guideline\": \"{guideline}\""
+        )),
+        line(&format!("\"guideline\": \"{guideline}\"")),
+        line(&format!("\"summary\": \"{summary}\", \"age\": 5")),
+        line("\"patient\": {\"age\": 111}"),
+        line("\"age\": 52"),
+    ]
+    .concat();
+    let o = imr_stdin(&["forecast", "--items", "-", "--json"], input.as_bytes());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("stdin:5: age 5 is outside 14 to 110"), "{err}");
+    assert!(
+        err.contains("stdin:6: age 111 is outside 14 to 110"),
+        "{err}"
+    );
+    assert!(!err.contains("stdin:7"), "{err}");
+    let rows = json_lines(&stdout(&o));
+    let known = |i: usize| rows[i]["known_terms"].as_u64().unwrap();
+    assert_eq!((known(0), known(2)), (known(1), known(3)));
+    assert!(known(0) > known(6) && known(2) > known(6), "{rows:?}");
     for title in [
         "zzz qqq xkcd",
         "Resonancia magnética de la rodilla derecha",

@@ -720,11 +720,16 @@ struct ItemInput {
     decision: Option<Decision>,
     #[serde(default)]
     rationale: String,
+    /// `guideline`, `summary` and `age`: the names of `imr forecast`'s options and of the web
+    /// API, taken too.
+    #[serde(alias = "guideline")]
     claims_administrator_guideline: Option<String>,
     reviewer_guideline: Option<String>,
+    #[serde(alias = "summary")]
     clinical_summary: Option<String>,
     #[serde(default)]
     patient: imr::Patient,
+    age: Option<u8>,
     priority: Option<imr::Priority>,
     date_of_injury: Option<imr::Date>,
     ur_denial_date: Option<imr::Date>,
@@ -732,11 +737,27 @@ struct ItemInput {
     authorized: Option<String>,
 }
 
+/// The ages `imr forecast --age` and the web API take.
+const AGES: std::ops::RangeInclusive<u8> = 14..=110;
+
 impl ItemInput {
+    /// The patient's age, top-level or in `patient`, where it is one of [`AGES`]; an age outside
+    /// them is named in the returned note and read as unknown.
+    fn checked_age(&mut self) -> Option<String> {
+        let age = self.patient.age.or(self.age);
+        let bad = age.filter(|a| !AGES.contains(a))?;
+        (self.patient.age, self.age) = (None, None);
+        Some(format!(
+            "age {bad} is outside {} to {}; read as unknown",
+            AGES.start(),
+            AGES.end()
+        ))
+    }
+
     /// The item to score; `items_disputed`: how many rows of the input share its case number.
     fn into_item(self, line: usize, items_disputed: Option<usize>) -> ItemToScore {
         let facts = imr::features::RequestFacts {
-            age: self.patient.age,
+            age: self.patient.age.or(self.age),
             sex: self.patient.sex,
             priority: self.priority,
             date_of_injury: self.date_of_injury,
@@ -938,7 +959,12 @@ impl ItemLines {
         for (n, p) in parsed {
             match p {
                 Ok(None) => {}
-                Ok(Some(r)) => inputs.push((n, r)),
+                Ok(Some(mut r)) => {
+                    if let Some(note) = r.checked_age() {
+                        say!("imr: note: {}:{n}: {note}", self.name);
+                    }
+                    inputs.push((n, r))
+                }
                 Err(e) => {
                     self.failed += 1;
                     say!("imr: {}:{n}: {e}", self.name);
