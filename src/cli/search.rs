@@ -33,7 +33,8 @@ pub struct FilterArgs {
     /// Only items given this theme by the model the database was scored with (`index --model`).
     #[arg(long)]
     pub theme: Option<String>,
-    /// Only items citing a guideline whose name contains this ("low back"), any case.
+    /// Only items citing a guideline with these words in its name ("low back", "MTUS", "ODG"),
+    /// any case. "Outside the MTUS" is found only by a filter with "outside".
     #[arg(long)]
     pub guideline: Option<String>,
     /// Decided in FROM..TO (YYYY, YYYY-MM or YYYY-MM-DD, both included; either side may be left

@@ -245,7 +245,7 @@ pub struct Filters {
     pub specialty: Option<String>,
     /// A theme assigned by the model the database was scored with.
     pub theme: Option<String>,
-    /// Part of a cited guideline's name (any case): "low back".
+    /// Words of a cited guideline's name, in order (any case): "low back", "MTUS", "ODG".
     pub guideline: Option<String>,
     pub decided: DateRange,
     pub injured: DateRange,
@@ -259,6 +259,17 @@ fn contains_pattern(s: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+/// The LIKE pattern of a guideline filter: its words, in order, as whole words of a cited
+/// guideline's name (any case; a hyphenated word is one, so `MTUS` is not found in "Other
+/// non-MTUS source"); and whether it names "Outside the MTUS".
+fn guideline_pattern(filter: &str) -> (String, bool) {
+    let words: Vec<&str> = filter.split_whitespace().collect();
+    let outside = words.iter().any(|w| w.eq_ignore_ascii_case("outside"));
+    let joined = words.join(" ");
+    let pattern = contains_pattern(&joined);
+    (format!("% {} %", &pattern[1..pattern.len() - 1]), outside)
 }
 
 impl Filters {
@@ -305,10 +316,20 @@ impl Filters {
             );
         }
         if let Some(g) = &self.guideline {
+            let (pattern, outside) = guideline_pattern(g);
+            // "Outside the MTUS" says the reviewer went outside it: found by a filter that says
+            // so ("outside"), not by one that asks for MTUS documents.
+            let not_outside = if outside {
+                ""
+            } else {
+                " AND g.guideline <> 'Outside the MTUS'"
+            };
             add(
-                "EXISTS (SELECT 1 FROM item_guidelines g WHERE g.item_id = i.id \
-                 AND g.guideline LIKE ? ESCAPE '\\')",
-                Value::Text(contains_pattern(g.trim())),
+                &format!(
+                    "EXISTS (SELECT 1 FROM item_guidelines g WHERE g.item_id = i.id \
+                     AND (' ' || g.guideline || ' ') LIKE ? ESCAPE '\\'{not_outside})"
+                ),
+                Value::Text(pattern),
             );
         }
         for (column, range) in [(decided, self.decided), ("l.date_of_injury", self.injured)] {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::letter::Letter;
+use crate::letter::{DisputedItem, Letter};
 use crate::treatment::{Category, DrugClass};
 use crate::Decision;
 
@@ -343,6 +343,51 @@ fn hostile_values_are_only_values() {
     }
     assert_eq!(store.counts().unwrap(), before);
     store.integrity_check().unwrap();
+}
+
+/// A guideline filter takes whole words of a cited name: `MTUS` finds the MTUS documents, not
+/// "Outside the MTUS" (asked for by `outside`) nor "Other non-MTUS source"; parts of words find
+/// nothing.
+#[test]
+fn guideline_filters_take_whole_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let lines = [
+        "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): NSAIDs.",
+        "Decision based on MTUS Low Back Complaints 2004, Section(s): X.",
+        "The Expert Reviewer based their decision on recommendation(s) outside of the MTUS \
+         Guidelines. Decision based on Non-MTUS Citation UpToDate.com.",
+        "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) MRI.",
+    ];
+    let mut letter = seeds().remove(0);
+    let item = letter.items[0].clone();
+    letter.items = lines
+        .iter()
+        .enumerate()
+        .map(|(k, line)| DisputedItem {
+            number: k + 1,
+            reviewer_guideline: Some(line.to_string()),
+            ..item.clone()
+        })
+        .collect();
+    store.write_batch(&[indexed(&letter, 0)]).unwrap();
+    let count = |g: &str| {
+        store
+            .matches(&Filters {
+                guideline: Some(g.into()),
+                ..Filters::default()
+            })
+            .unwrap()
+            .items
+    };
+    assert_eq!(count("MTUS"), 2);
+    assert_eq!(count("mtus low back"), 1);
+    assert_eq!(count("Chronic   Pain"), 1);
+    assert_eq!(count("outside the MTUS"), 1);
+    assert_eq!(count("non-MTUS"), 1);
+    assert_eq!(count("ODG"), 1);
+    assert_eq!(count("Chron"), 0);
+    assert_eq!(count("2004"), 1);
 }
 
 #[test]
