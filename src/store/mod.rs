@@ -55,7 +55,7 @@ impl Store {
         let version = store.check_identity()?;
         // WAL: readers are not blocked by an index run, and a killed writer's transaction is
         // rolled back. NORMAL sync loses nothing to a killed process (only to a power cut).
-        store.pragma("journal_mode", "WAL")?;
+        store.wal()?;
         store.pragma("synchronous", "NORMAL")?;
         // A writer touches index pages all over the file: a larger cache keeps them, and rarer
         // checkpoints write each page fewer times.
@@ -103,10 +103,7 @@ impl Store {
             path: path.into(),
             opened_at: 0,
         };
-        store
-            .conn
-            .busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(store.err())?;
+        store.conn.busy_timeout(BUSY_WAIT).map_err(store.err())?;
         store.pragma("foreign_keys", "ON")?;
         Ok(store)
     }
@@ -217,6 +214,24 @@ impl Store {
             .map_err(|e| self.open_error(e))
     }
 
+    /// Turns the file to WAL. That needs the file alone for a moment, and SQLite refuses at once
+    /// (no busy wait) while another run has it open: tried again for as long as a lock is
+    /// waited for.
+    fn wal(&self) -> Result<()> {
+        let started = std::time::Instant::now();
+        loop {
+            match self.conn.pragma_update(None, "journal_mode", "WAL") {
+                Err(e)
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && started.elapsed() < BUSY_WAIT =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                r => return r.map_err(|e| self.open_error(e)),
+            }
+        }
+    }
+
     /// The first statement on a file that is not SQLite fails: say so in plain words.
     fn open_error(&self, e: rusqlite::Error) -> Error {
         match e.sqlite_error_code() {
@@ -230,24 +245,20 @@ impl Store {
 
     /// The schema version of an imr database, 0 for a new empty file; other files are refused.
     fn check_identity(&self) -> Result<i64> {
-        let get = |sql: &str| -> Result<i64> {
-            self.conn
-                .query_row(sql, [], |r| r.get(0))
-                .map_err(|e| self.open_error(e))
-        };
-        // One read transaction: a run creating the file at the same time is seen before or after
-        // its first migration, never half way (tables without the application id).
-        self.conn
-            .execute_batch("BEGIN")
+        // One statement, so one snapshot: a run creating the file at the same time is seen
+        // before or after its first migration, never half way (tables without the application
+        // id). An explicit read transaction would be refused, not waited for, while the other
+        // run turns the file to WAL.
+        let (app, version, tables): (i64, i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT application_id FROM pragma_application_id), \
+                 (SELECT user_version FROM pragma_user_version), \
+                 (SELECT count(*) FROM sqlite_schema)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .map_err(|e| self.open_error(e))?;
-        let read: Result<(i64, i64, i64)> = (|| {
-            let (app, version) = (get("PRAGMA application_id")?, get("PRAGMA user_version")?);
-            Ok((app, version, get("SELECT count(*) FROM sqlite_schema")?))
-        })();
-        self.conn
-            .execute_batch("COMMIT")
-            .map_err(|e| self.open_error(e))?;
-        let (app, version, tables) = read?;
         if app != i64::from(schema::APPLICATION_ID) && (app != 0 || tables > 0) {
             return Err(Error::NotADatabase {
                 path: self.path.clone(),
@@ -313,6 +324,9 @@ impl Store {
         Ok(store)
     }
 }
+
+/// How long a lock another run holds is waited for.
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// SQLite's error as the library's, naming the file; an interrupted query is its own variant.
 fn db_error(path: &Path, e: rusqlite::Error) -> Error {
