@@ -637,13 +637,15 @@ fn schema_versions_on_the_command_line() {
 fn hostile_words_and_filters_on_the_command_line() {
     let (dir, db) = indexed_samples("db-hostile");
     let drop = "'; DROP TABLE letters; --";
-    for filter in [
-        "--specialty",
-        "--treatment",
-        "--theme",
-        "--guideline",
-        "--case",
-    ] {
+    // A theme outside the codebook is an error that names the themes.
+    let out = imr(&["search", drop, "--theme", drop, "--db", s(&db), "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no such theme; the themes: "),
+        "{}",
+        stderr(&out)
+    );
+    for filter in ["--specialty", "--treatment", "--guideline", "--case"] {
         let out = imr(&["search", drop, filter, drop, "--db", s(&db), "--json"]);
         assert!(out.status.success(), "{filter}: {}", stderr(&out));
         assert_eq!(stdout(&out), "");

@@ -195,6 +195,11 @@ fn search_finds_counts_and_refuses() {
         );
     }
     get("/api/search?q=mri%00").is_bad("q");
+    get("/api/search?theme=nonsense").is_bad("theme");
+    assert_eq!(
+        get("/api/search?theme=Criteria%20Met").status,
+        StatusCode::OK
+    );
     get("/api/stats?by=category&q=a%00").is_bad("q");
     get("/api/search?limit=1000").is_bad("limit");
     get("/api/search?decided=2016-02-30").is_bad("decided");

@@ -30,7 +30,8 @@ pub struct FilterArgs {
     /// Only letters whose reviewer specialty contains this ("orthop"), any case.
     #[arg(long)]
     pub specialty: Option<String>,
-    /// Only items given this theme by the model the database was scored with (`index --model`).
+    /// Only items given this theme by the model the database was scored with (`index --model`):
+    /// `criteria_met`, `Criteria met` or `criteria-met`. A theme no model has is an error.
     #[arg(long)]
     pub theme: Option<String>,
     /// Only items citing a guideline with these words in its name ("low back", "MTUS", "ODG"),

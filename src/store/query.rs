@@ -261,6 +261,16 @@ fn contains_pattern(s: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// A theme as the codebook names it, however written: `Criteria Met` and `criteria-met` are
+/// `criteria_met`.
+fn theme_id(t: &str) -> String {
+    t.split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
 /// The LIKE pattern of a guideline filter: its words, in order, as whole words of a cited
 /// guideline's name (any case; a hyphenated word is one, so `MTUS` is not found in "Other
 /// non-MTUS source"); and whether it names "Outside the MTUS".
@@ -312,7 +322,7 @@ impl Filters {
         if let Some(t) = &self.theme {
             add(
                 "EXISTS (SELECT 1 FROM item_themes t WHERE t.item_id = i.id AND t.theme = ?)",
-                Value::Text(t.trim().into()),
+                Value::Text(theme_id(t)),
             );
         }
         if let Some(g) = &self.guideline {
@@ -580,6 +590,7 @@ pub struct Matches {
 impl Store {
     /// The matching items in the order of `q.sort`.
     pub fn search(&self, q: &Search) -> Result<Vec<Hit>> {
+        self.check_theme(&q.filters)?;
         let want = q.limit.saturating_add(q.offset);
         let default = q.sort == Sort::Best || (q.sort == Sort::Newest && q.filters.words.is_none());
         if !default {
@@ -772,6 +783,7 @@ impl Store {
 
     /// How many items match `f`, and how many were overturned.
     pub fn matches(&self, f: &Filters) -> Result<Matches> {
+        self.check_theme(f)?;
         if let Some(words) = &f.words {
             let found = self.word_matches(f, words)?;
             if found.len() >= MERGE_FROM {
@@ -844,6 +856,37 @@ impl Store {
                 })
             })
             .map_err(|e| self.query_error(e, f))
+    }
+
+    /// A theme filter names a theme of the codebook or of a model whose themes are indexed:
+    /// any other is a mistake, said with the themes there are, not a quiet empty result.
+    pub(super) fn check_theme(&self, f: &Filters) -> Result<()> {
+        let Some(t) = &f.theme else { return Ok(()) };
+        let id = theme_id(t);
+        let mut known = crate::features::cues::codebook_themes();
+        if known.contains(&id) {
+            return Ok(());
+        }
+        let mut st = self
+            .conn
+            .prepare("SELECT DISTINCT theme FROM item_themes ORDER BY theme")
+            .map_err(self.err())?;
+        let indexed: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(self.err())?;
+        if indexed.contains(&id) {
+            return Ok(());
+        }
+        known.extend(indexed);
+        known.sort_unstable();
+        known.dedup();
+        Err(Error::Query {
+            what: format!(
+                "theme {t:?}: no such theme; the themes: {}",
+                known.join(", ")
+            ),
+        })
     }
 
     /// An error of a query: the full-text index's complaints in the tool's words.
