@@ -77,6 +77,13 @@ impl FtsQuery {
                 "a search needs a word that is not excluded (-word)".into()
             });
         }
+        let terms = clauses.iter().map(Vec::len).sum::<usize>() + negated.len();
+        if terms > MAX_TERMS {
+            // FTS5's work grows faster than the words: a bound keeps every search quick.
+            return Err(format!(
+                "{terms} words and phrases; a search takes at most {MAX_TERMS}"
+            ));
+        }
         let quote = |t: &Term| {
             let s = format!("\"{}\"", t.text.replace('"', "\"\""));
             if t.prefix {
@@ -102,6 +109,9 @@ impl FtsQuery {
         })
     }
 }
+
+/// The most words and phrases one search takes.
+const MAX_TERMS: usize = 64;
 
 /// The next word or phrase of `s` (which starts at one), and the rest.
 fn next_term(s: &str) -> std::result::Result<(Option<Term>, &str), String> {

@@ -246,9 +246,12 @@ fn words_become_quoted_fts5_strings() {
         "; --",
         "mri\0",
         "\"mri\0\"",
+        &format!("{}x", "mri OR ".repeat(64)),
+        &"mri ".repeat(65),
     ] {
         assert!(q(bad).is_err(), "{bad:?} should be refused");
     }
+    assert!(q(&"mri ".repeat(64)).is_ok());
 }
 
 #[test]
