@@ -586,6 +586,30 @@ fn a_database_in_a_read_only_directory_is_read() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A database path that is a directory is said to be one; a new database may go in folders that
+/// do not exist yet.
+#[test]
+fn database_paths_that_are_directories_or_in_new_folders() {
+    let dir = tempdir("db-paths");
+    for args in [
+        vec!["search", "--db", s(&dir), "trigger"],
+        vec!["stats", "--db", s(&dir), "--by", "category"],
+        vec!["index", "data/letters", "--db", s(&dir)],
+    ] {
+        let out = imr(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("a directory; --db names the database file"),
+            "{args:?}"
+        );
+    }
+    let db = dir.join("new/sub/t.db");
+    let out = imr(&["index", "data/letters", "--db", s(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(letters_and_items(&db).0, 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn schema_versions_on_the_command_line() {
     let dir = tempdir("db-versions");

@@ -47,6 +47,14 @@ impl Store {
     /// Opens the database at `path` for writing, creating it when absent and migrating an older
     /// one to [`schema::SCHEMA_VERSION`].
     pub fn open(path: &Path) -> Result<Store> {
+        not_a_directory(path)?;
+        // As every output of imr, a database may go in a folder that does not exist yet.
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::Database {
+                path: path.into(),
+                cause: format!("cannot make its folder {}: {e}", parent.display()),
+            })?;
+        }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -71,6 +79,7 @@ impl Store {
         if !path.exists() {
             return Err(Error::NoDatabase { path: path.into() });
         }
+        not_a_directory(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut store = Store::connect(path, flags)?;
         if !store.readable() {
@@ -323,6 +332,17 @@ impl Store {
         store.migrate_to(from, version.min(schema::SCHEMA_VERSION))?;
         Ok(store)
     }
+}
+
+/// A directory given as the database is said so (SQLite would call it a disk I/O error).
+fn not_a_directory(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::NotADatabase {
+            path: path.into(),
+            reason: "a directory; --db names the database file".into(),
+        });
+    }
+    Ok(())
 }
 
 /// How long a lock another run holds is waited for.
