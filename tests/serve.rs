@@ -301,6 +301,25 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
     assert_eq!(f["category"], "injections");
     assert_eq!(f["category_base_rate"]["group"], "injections");
     assert_eq!(f["similar"].as_array().unwrap().len(), 3);
+    // Numbers and booleans as JSON writes them are the same request.
+    let typed = post_json(
+        "/api/forecast",
+        serde_json::json!({
+            "title": "Trigger point injections to the thoracic spine",
+            "summary": "Chronic pain with palpable trigger points after failed physical therapy.",
+            "age": 45,
+            "similar": 3,
+            "partly_certified": false,
+        }),
+    );
+    assert_eq!(typed.status, StatusCode::OK, "{}", typed.body);
+    assert_eq!(typed.json()["forecast"], r.json()["forecast"]);
+    post_json("/api/forecast", serde_json::json!({"title": "x", "age": 7})).is_bad("age");
+    post_json(
+        "/api/forecast",
+        serde_json::json!({"title": "x", "age": [7]}),
+    )
+    .is_bad("Failed");
 
     post_json("/api/forecast", serde_json::json!({"summary": "no title"})).is_bad("title");
     post_json(

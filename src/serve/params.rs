@@ -208,16 +208,55 @@ pub struct ForecastRequest {
     pub title: Option<String>,
     pub summary: Option<String>,
     pub guideline: Option<String>,
+    /// Numbers and booleans are taken as JSON writes them (`40`, `true`) or as forms send them
+    /// (`"40"`, `"on"`).
+    #[serde(default, deserialize_with = "scalar")]
     pub age: Option<String>,
     pub sex: Option<String>,
     pub priority: Option<String>,
     pub injury_date: Option<String>,
     pub ur_date: Option<String>,
     /// `true`, `on` (a checked box) or `1`.
+    #[serde(default, deserialize_with = "scalar")]
     pub partly_certified: Option<String>,
+    #[serde(default, deserialize_with = "scalar")]
     pub items_disputed: Option<String>,
     /// How many past decisions to show, 0 to 20 (default 5).
+    #[serde(default, deserialize_with = "scalar")]
     pub similar: Option<String>,
+}
+
+/// A string, number or boolean as its text; null as none.
+fn scalar<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct Scalar;
+    impl serde::de::Visitor<'_> for Scalar {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string, a number or true/false")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Scalar)
 }
 
 /// The most text one field of a request takes.
