@@ -241,8 +241,15 @@ fn training_from_the_database_gives_the_model_of_the_files() {
     let dir = tempdir("db-train");
     let db = dir.join("t.db");
     let flipped = flipped_letter(&dir);
-    // A database gives its letters in path order: the files are named in that order too.
-    let out = imr(&["index", "data/letters", s(&flipped), "--db", s(&db)]);
+    // A database gives its letters in path order (absolute paths): the files are named in that
+    // order too, both under the test's directory so that where the checkout lies does not matter.
+    let letters = dir.join("letters");
+    std::fs::create_dir_all(&letters).unwrap();
+    for e in std::fs::read_dir(root().join("data/letters")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, letters.join(p.file_name().unwrap())).unwrap();
+    }
+    let out = imr(&["index", s(&letters), s(&flipped), "--db", s(&db)]);
     assert!(out.status.success(), "{}", stderr(&out));
     let (from_db, from_files) = (dir.join("db.json"), dir.join("files.json"));
     let common = ["--date", "2026-01-01", "--cv-folds", "0", "--params"];
@@ -259,7 +266,7 @@ fn training_from_the_database_gives_the_model_of_the_files() {
             "train",
             "--data",
             s(&flipped),
-            "data/letters",
+            s(&letters),
             "--out",
             s(&from_files),
         ][..],
