@@ -146,11 +146,15 @@ pub enum Error {
         found: usize,
     },
     /// `found`: the file's format_version as JSON text ("imr-model/0", 99), or (none).
-    #[error("{path}: model file has format_version {found}, this imr reads {expected:?}; retrain it with `imr train` (or use the imr release that wrote it)")]
+    /// `advice`: what to do, which depends on whether the file is older or newer than this imr.
+    #[error(
+        "{path}: model file has format_version {found}, this imr reads {expected:?}; {advice}"
+    )]
     ModelVersion {
         path: PathBuf,
         found: String,
         expected: &'static str,
+        advice: &'static str,
     },
     #[error("{path}: invalid model file: {reason}")]
     BadModel { path: PathBuf, reason: String },

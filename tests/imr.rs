@@ -2175,7 +2175,7 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
         )),
         line(&format!("\"guideline\": \"{guideline}\"")),
         line(&format!("\"summary\": \"{summary}\", \"age\": 5")),
-        line("\"patient\": {\"age\": 111}"),
+        line("\"patient\": {\"age\": 300}"),
         line("\"age\": 52"),
     ]
     .concat();
@@ -2184,7 +2184,7 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
     let err = stderr(&o);
     assert!(err.contains("stdin:5: age 5 is outside 14 to 110"), "{err}");
     assert!(
-        err.contains("stdin:6: age 111 is outside 14 to 110"),
+        err.contains("stdin:6: age 300 is outside 14 to 110"),
         "{err}"
     );
     assert!(!err.contains("stdin:7"), "{err}");

@@ -728,8 +728,8 @@ struct ItemInput {
     #[serde(alias = "summary")]
     clinical_summary: Option<String>,
     #[serde(default)]
-    patient: imr::Patient,
-    age: Option<u8>,
+    patient: PatientInput,
+    age: Option<i64>,
     priority: Option<imr::Priority>,
     date_of_injury: Option<imr::Date>,
     ur_denial_date: Option<imr::Date>,
@@ -737,8 +737,16 @@ struct ItemInput {
     authorized: Option<String>,
 }
 
+/// An `--items` row's patient: any whole number is read as an age, so one out of range gets
+/// the same note whatever its size.
+#[derive(Debug, Default, Deserialize)]
+struct PatientInput {
+    age: Option<i64>,
+    sex: Option<imr::Sex>,
+}
+
 /// The ages `imr forecast --age` and the web API take.
-const AGES: std::ops::RangeInclusive<u8> = 14..=110;
+const AGES: std::ops::RangeInclusive<i64> = 14..=110;
 
 impl ItemInput {
     /// The patient's age, top-level or in `patient`, where it is one of [`AGES`]; an age outside
@@ -757,7 +765,12 @@ impl ItemInput {
     /// The item to score; `items_disputed`: how many rows of the input share its case number.
     fn into_item(self, line: usize, items_disputed: Option<usize>) -> ItemToScore {
         let facts = imr::features::RequestFacts {
-            age: self.patient.age.or(self.age),
+            // In range once checked ([`ItemInput::checked_age`]).
+            age: self
+                .patient
+                .age
+                .or(self.age)
+                .and_then(|a| u8::try_from(a).ok()),
             sex: self.patient.sex,
             priority: self.priority,
             date_of_injury: self.date_of_injury,

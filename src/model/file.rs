@@ -13,6 +13,11 @@ use std::path::Path;
 
 pub const FORMAT_VERSION: &str = "imr-model/5";
 
+/// The number of an `imr-model/N` format version.
+fn format_number(version: &str) -> Option<u32> {
+    version.strip_prefix("imr-model/")?.parse().ok()
+}
+
 /// Older formats this imr still reads, and score as they did: format 1 has no calibration of
 /// P(Overturned), format 2 no training hyperparameters in its metadata, format 3 no `quotes_apart`
 /// feature setting (off), format 4 no base rates, intervals or abstention setting (an item is left
@@ -262,10 +267,20 @@ impl ModelFile {
             // As written in the file ("imr-model/0", 99, null), so a number is not shown as a
             // string or as missing.
             let found = version.map_or_else(|| "(none)".to_string(), |v| v.to_string());
+            let newer = version
+                .and_then(|v| v.as_str())
+                .and_then(format_number)
+                .zip(format_number(FORMAT_VERSION))
+                .is_some_and(|(file, ours)| file > ours);
             return Err(Error::ModelVersion {
                 path: path.into(),
                 found,
                 expected: FORMAT_VERSION,
+                advice: if newer {
+                    "a newer imr wrote it: read it with that release or a later one"
+                } else {
+                    "retrain it with `imr train` (or use the imr release that wrote it)"
+                },
             });
         }
         let version = version
@@ -567,6 +582,20 @@ mod tests {
             ModelFile::from_slice(&bom, Path::new("bom.json")).unwrap(),
             ModelFile::builtin_named("case").unwrap().unwrap().0
         );
+    }
+
+    /// A file of a newer format asks for a newer imr, an older one for retraining.
+    #[test]
+    fn a_version_error_says_what_to_do() {
+        let e = |v: &str| {
+            let file = format!(r#"{{"format_version": "{v}"}}"#);
+            ModelFile::from_slice(file.as_bytes(), Path::new("m.json"))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(e("imr-model/99").contains("a newer imr wrote it"));
+        assert!(e("imr-model/0").contains("retrain it"));
+        assert!(e("other/9").contains("retrain it"));
     }
 
     /// The version found is named as written, whatever its type; "(none)" only where there is none.
