@@ -238,6 +238,24 @@ fn missing_path_is_an_error_exit() {
         stderr(&o)
     );
     assert_eq!(json_lines(&stdout(&o)).len(), 1);
+    // When every input failed, predict and forecast have nothing to score: still a 1, as parse
+    // gives, each failure named.
+    let broken = write(&d, "broken.pdf", b"%PDF-1.4 not really");
+    let (dir, broken) = (d.to_str().unwrap(), broken.to_str().unwrap());
+    for args in [
+        ["parse", dir],
+        ["predict", dir],
+        ["forecast", dir],
+        ["predict", broken],
+    ] {
+        let o = imr(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("broken.pdf"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
     // The cause once: the error's message holds it, so the printed chain does not repeat it.
     let o = imr(&["predict", "--model", "no/such/model.json", "data/letters"]);
     assert_eq!(o.status.code(), Some(2));

@@ -221,6 +221,11 @@ pub(super) fn score_rows(
     let fallback = precedent_model(model, model_name, similar)?;
     let precedents = fallback.as_ref().unwrap_or(model);
     let Some(first) = first else {
+        // Inputs that failed were each reported: as with `imr parse`, that is a 1, not an error.
+        if source.failed() > 0 {
+            say!("imr: no item to score");
+            return Ok(ExitCode::from(super::EXIT_SOME_FAILED));
+        }
         bail!("no item to score");
     };
     let unread = |rows: &[Row]| report_unread(model, model_name, rows);
