@@ -1139,6 +1139,11 @@ fn predict_scores_parsed_items_and_undecided_requests() {
         "{}",
         stdout(&o)
     );
+    // Nor a theme: without a known term the theme models' scores are their baselines alone.
+    let o = imr(&["predict", "--text", "Zxqv wqplk", "--json"]);
+    let r = &json_lines(&stdout(&o))[0];
+    assert_eq!(r["themes"], serde_json::json!([]), "{r}");
+    assert_eq!(r["theme_evidence"], serde_json::json!({}), "{r}");
 }
 
 #[test]

@@ -436,7 +436,13 @@ fn theme_scores(
         .iter()
         .map(|t| super::logistic::sigmoid(t.logistic.row_margin(&idx, &val)))
         .collect();
-    let assigned = tm.assign_for(&scores, decision);
+    // Without a known term, the theme models' scores are their baselines alone: no theme is
+    // read in such a text.
+    let assigned = if idx.is_empty() {
+        Vec::new()
+    } else {
+        tm.assign_for(&scores, decision)
+    };
     let evidence = if top == 0 {
         // The assigned themes, each with no term.
         assigned.iter().map(|t| (t.clone(), Vec::new())).collect()
