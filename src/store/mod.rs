@@ -193,15 +193,7 @@ impl Store {
 
     /// SQLite's own consistency check: `Ok(())` when it answers "ok", the problems otherwise.
     pub fn integrity_check(&self) -> Result<()> {
-        let mut st = self
-            .conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(self.err())?;
-        let rows: Vec<String> = st
-            .query_map([], |r| r.get(0))
-            .map_err(self.err())?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(self.err())?;
+        let rows = self.strings("PRAGMA integrity_check")?;
         if rows == ["ok"] {
             Ok(())
         } else {
@@ -210,6 +202,13 @@ impl Store {
                 cause: format!("integrity check failed: {}", rows.join("; ")),
             })
         }
+    }
+
+    /// The first column of every row of `sql` (which takes no value), as text.
+    fn strings(&self, sql: &str) -> Result<Vec<String>> {
+        let mut st = self.conn.prepare(sql).map_err(self.err())?;
+        let rows = st.query_map([], |r| r.get(0)).map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
     }
 
     /// Maps SQLite's errors to the library's, naming the file.

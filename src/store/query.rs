@@ -877,14 +877,7 @@ impl Store {
         if known.contains(&id) {
             return Ok(());
         }
-        let mut st = self
-            .conn
-            .prepare("SELECT DISTINCT theme FROM item_themes ORDER BY theme")
-            .map_err(self.err())?;
-        let indexed: Vec<String> = st
-            .query_map([], |r| r.get(0))
-            .and_then(|rows| rows.collect())
-            .map_err(self.err())?;
+        let indexed = self.strings("SELECT DISTINCT theme FROM item_themes ORDER BY theme")?;
         if indexed.contains(&id) {
             return Ok(());
         }

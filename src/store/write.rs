@@ -161,12 +161,7 @@ impl Store {
     /// The sources stored as relative paths (by an imr that kept paths as typed), which are
     /// resolved against the directory the index ran in.
     pub fn relative_sources(&self) -> Result<Vec<String>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT source FROM letters WHERE source NOT LIKE '/%' ORDER BY source")
-            .map_err(self.err())?;
-        let rows = st.query_map([], |r| r.get(0)).map_err(self.err())?;
-        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+        self.strings("SELECT source FROM letters WHERE source NOT LIKE '/%' ORDER BY source")
     }
 
     /// Stores the letter of `old` under `new`, another spelling of the same file's path. Where
