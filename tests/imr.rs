@@ -850,6 +850,18 @@ fn a_closed_stderr_never_panics() {
 /// and the exit status is 1. A byte order mark on line 1 is not an error.
 #[test]
 fn bad_input_lines_are_reported_and_the_rest_scored() {
+    // A PDF piped in where rationales are read, one a line: said, not scored as text.
+    let o = imr_stdin(
+        &["predict", "--json"],
+        b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n",
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("stdin holds a PDF: `imr predict -`"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o), "");
     let d = tempdir("bad-lines");
     let good = r#"{"title": "PT x 12", "rationale": "There is no documentation of functional improvement. The request is not medically necessary."}"#;
     let mut bytes = format!("\u{feff}{good}\n").into_bytes();

@@ -137,7 +137,15 @@ fn letter_rows(inputs: &[PathBuf]) -> Result<Box<dyn RowSource>> {
 /// One rationale per non-blank line of stdin; a line that cannot be read is reported and counted.
 fn stdin_rows() -> Result<Box<dyn RowSource>> {
     let (mut rows, mut failed) = (Vec::new(), 0);
-    for line in Lines::new(std::io::stdin().lock()) {
+    let mut stdin = std::io::stdin().lock();
+    // A letter piped in is not rationales, one a line: said, rather than its bytes scored.
+    if std::io::BufRead::fill_buf(&mut stdin)
+        .context("stdin: cannot read")?
+        .starts_with(b"%PDF")
+    {
+        bail!("stdin holds a PDF: `imr predict -` reads one letter from stdin");
+    }
+    for line in Lines::new(stdin) {
         match line.context("stdin: cannot read")? {
             (n, Ok(text)) if !text.trim().is_empty() => {
                 rows.push(Row {
