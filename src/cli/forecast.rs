@@ -43,7 +43,7 @@ pub struct ForecastArgs {
     #[arg(long, value_name = "TEXT", requires = "title")]
     pub guideline: Option<String>,
     /// The injured worker's age.
-    #[arg(long, value_name = "N", requires = "title", value_parser = clap::value_parser!(u8).range(14..=110))]
+    #[arg(long, value_name = "N", requires = "title", value_parser = clap::value_parser!(u8).range(age_range()))]
     pub age: Option<u8>,
     /// The injured worker's sex: male or female.
     #[arg(long, value_name = "S", requires = "title", value_parser = parse_sex)]
@@ -220,4 +220,10 @@ fn backtest_rows(paths: &[PathBuf]) -> Result<(Vec<Row>, usize)> {
         }
     }
     Ok((rows, failed))
+}
+
+/// `--age`: one of [`imr::features::facts::AGES`], in the form clap's range checks take.
+fn age_range() -> std::ops::RangeInclusive<i64> {
+    let ages = imr::features::facts::AGES;
+    i64::from(*ages.start())..=i64::from(*ages.end())
 }

@@ -758,20 +758,19 @@ struct PatientInput {
     sex: Option<imr::Sex>,
 }
 
-/// The ages `imr forecast --age` and the web API take.
-const AGES: std::ops::RangeInclusive<i64> = 14..=110;
-
 impl ItemInput {
-    /// The patient's age, top-level or in `patient`, where it is one of [`AGES`]; an age outside
+    /// The patient's age, top-level or in `patient`, where it is one of the ages a request takes
+    /// ([`imr::features::facts::AGES`]); an age outside
     /// them is named in the returned note and read as unknown.
     fn checked_age(&mut self) -> Option<String> {
         let age = self.patient.age.or(self.age);
-        let bad = age.filter(|a| !AGES.contains(a))?;
+        let ages = imr::features::facts::AGES;
+        let bad = age.filter(|&a| !u8::try_from(a).is_ok_and(|a| ages.contains(&a)))?;
         (self.patient.age, self.age) = (None, None);
         Some(format!(
             "age {bad} is outside {} to {}; read as unknown",
-            AGES.start(),
-            AGES.end()
+            ages.start(),
+            ages.end()
         ))
     }
 

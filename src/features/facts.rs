@@ -5,6 +5,10 @@ use crate::letter::{Date, DisputedItem, Letter, Priority, Sex};
 use crate::treatment::{Category, DrugClass};
 use serde::{Deserialize, Serialize};
 
+/// The ages a request's facts take (`imr forecast --age`, the web API, `--items` rows): those of
+/// a worker.
+pub const AGES: std::ops::RangeInclusive<u8> = 14..=110;
+
 /// What is known of a request before IMR decides it, beyond its text. Nothing the reviewer wrote
 /// about the decision (the letter's decision date, the reviewer, the rationale) is here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -259,6 +259,19 @@ fn scalar<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::E
     d.deserialize_any(Scalar)
 }
 
+/// `age` where it is a worker's ([`crate::features::facts::AGES`]).
+fn worker_age(age: Option<u8>) -> Result<Option<u8>, ServeError> {
+    let ages = crate::features::facts::AGES;
+    match age {
+        Some(a) if !ages.contains(&a) => Err(ServeError::BadRequest(format!(
+            "age: {a}; it must be {} to {}",
+            ages.start(),
+            ages.end()
+        ))),
+        a => Ok(a),
+    }
+}
+
 /// The most text one field of a request takes.
 const MAX_FIELD: usize = 100_000;
 
@@ -284,12 +297,7 @@ impl ForecastRequest {
         };
         let title = long("title", &self.title)?
             .ok_or_else(|| ServeError::BadRequest("title: the request's title is needed".into()))?;
-        let age = parsed::<u8>("age", &self.age)?;
-        if let Some(a) = age.filter(|a| !(14..=110).contains(a)) {
-            return Err(ServeError::BadRequest(format!(
-                "age: {a}; it must be 14 to 110"
-            )));
-        }
+        let age = worker_age(parsed::<u8>("age", &self.age)?)?;
         let sex = match given(&self.sex).map(str::to_ascii_lowercase).as_deref() {
             None => None,
             Some("male" | "m") => Some(Sex::Male),

@@ -301,10 +301,7 @@ impl Store {
             };
             // Under the write lock, the version is read again: another run that opened the file
             // at the same time may have migrated it meanwhile.
-            let tx = self
-                .conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(err)?;
+            let tx = self.write_transaction().map_err(err)?;
             let now: i64 = tx
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .map_err(err)?;

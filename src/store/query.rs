@@ -264,11 +264,14 @@ pub struct Filters {
 
 /// A LIKE pattern matching `s` anywhere, its wildcards escaped.
 fn contains_pattern(s: &str) -> String {
-    let escaped = s
-        .replace('\\', "\\\\")
+    format!("%{}%", like_escaped(s))
+}
+
+/// `s` as LIKE ... ESCAPE '\\' matches it literally.
+fn like_escaped(s: &str) -> String {
+    s.replace('\\', "\\\\")
         .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+        .replace('_', "\\_")
 }
 
 /// A theme as the codebook names it, however written: `Criteria Met` and `criteria-met` are
@@ -287,9 +290,7 @@ fn theme_id(t: &str) -> String {
 fn guideline_pattern(filter: &str) -> (String, bool) {
     let words: Vec<&str> = filter.split_whitespace().collect();
     let outside = words.iter().any(|w| w.eq_ignore_ascii_case("outside"));
-    let joined = words.join(" ");
-    let pattern = contains_pattern(&joined);
-    (format!("% {} %", &pattern[1..pattern.len() - 1]), outside)
+    (format!("% {} %", like_escaped(&words.join(" "))), outside)
 }
 
 impl Filters {

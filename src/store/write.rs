@@ -92,7 +92,7 @@ impl Store {
     /// A transaction that takes the write lock at once, waiting for another writer (as
     /// [`Store::in_transaction`]): a read first and a write after would fail at once where
     /// another run wrote in between (WAL's busy snapshot).
-    fn write_transaction(&mut self) -> rusqlite::Result<Transaction<'_>> {
+    pub(super) fn write_transaction(&mut self) -> rusqlite::Result<Transaction<'_>> {
         self.conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
     }
