@@ -89,10 +89,11 @@ impl Gold {
         self.items.get(&(case.to_string(), item))
     }
 
-    /// Every theme id the gold file uses, sorted.
+    /// The themes a model is trained for: every theme of the codebook, sorted, whether the gold
+    /// file uses it or not, so that one it never uses is reported as untrained rather than left
+    /// out without a word.
     pub fn theme_ids(&self) -> Vec<String> {
-        let set: BTreeSet<&String> = self.items.values().flat_map(|g| &g.themes).collect();
-        set.into_iter().cloned().collect()
+        crate::features::cues::codebook_themes()
     }
 }
 

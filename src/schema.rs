@@ -6,7 +6,7 @@ use std::io::Write;
 
 /// The version of the fields documented in `docs/schema.md`. It changes when a field of any
 /// output is renamed, removed or changes its type; a new field does not change it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What joins a list in one CSV cell (themes, licensure, specialties, words, sentences). A bar is
 /// not written inside a value (it becomes "/"), so splitting a cell on this gives the list back.
@@ -76,9 +76,9 @@ mod tests {
         }
         assert_eq!(
             line(&Row { item: 2 }),
-            "{\"schema_version\":1,\"item\":2}\n"
+            "{\"schema_version\":2,\"item\":2}\n"
         );
-        assert_eq!(line(&serde_json::json!({})), "{\"schema_version\":1}\n");
+        assert_eq!(line(&serde_json::json!({})), "{\"schema_version\":2}\n");
         let mut out = Vec::new();
         assert!(
             write_json_line(&mut out, &[1, 2]).is_err(),
@@ -87,7 +87,7 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&line(&Row { item: 2 })).unwrap();
         assert_eq!(v["schema_version"], SCHEMA_VERSION);
         let wrapped = serde_json::to_string(&Versioned::new(Row { item: 3 })).unwrap();
-        assert_eq!(wrapped, "{\"schema_version\":1,\"item\":3}");
+        assert_eq!(wrapped, "{\"schema_version\":2,\"item\":3}");
     }
 
     #[test]

@@ -65,12 +65,12 @@ fn the_schema_document_reads() {
 #[test]
 fn the_checker_fails_what_differs() {
     let s = Schema::load();
-    let good = serde_json::json!({"schema_version": 1, "items": 3, "overturned": 1});
+    let good = serde_json::json!({"schema_version": 2, "items": 3, "overturned": 1});
     assert!(
         s.check_line("matches", &good).len() == 1,
         "matches has no schema_version"
     );
-    let about = serde_json::json!({"schema_version": 1, "imr_version": "0.1.0",
+    let about = serde_json::json!({"schema_version": 2, "imr_version": "0.1.0",
         "database_version": 3, "letters": 5, "items": 12, "model": "m", "forecast_model": "c",
         "precedents": 12});
     assert!(s.check_line("api_about", &about).is_empty());

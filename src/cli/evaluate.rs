@@ -191,7 +191,7 @@ fn write_oof(path: &std::path::Path, run: &CvRun) -> Result<()> {
                     .collect()
             });
         let row = json!({
-            "repeat": o.repeat, "fold": o.fold, "case_number": items.case_numbers[o.index], "item": item, "title": title,
+            "repeat": o.repeat + 1, "fold": o.fold + 1, "case_number": items.case_numbers[o.index], "item": item, "title": title,
             "decision": items.decisions[o.index], "p_overturned": o.p_overturned, "predicted": o.predicted, "themes": o.themes, "theme_scores": theme_scores,
             "gold_themes": items.themes[o.index],
         });
@@ -253,9 +253,11 @@ fn write_cv_json(
 ) -> Result<()> {
     for f in &r.folds {
         let mut v = serde_json::to_value(f)?;
-        v.as_object_mut()
-            .expect("object")
-            .insert("type".into(), json!("fold"));
+        let o = v.as_object_mut().expect("object");
+        o.insert("type".into(), json!("fold"));
+        // Counted from 1, as the table and the plots count them.
+        o.insert("repeat".into(), json!(f.repeat + 1));
+        o.insert("fold".into(), json!(f.fold + 1));
         imr::schema::write_json_line(out, &v)?;
     }
     let mut v = serde_json::to_value(&r.summary)?;
@@ -268,6 +270,25 @@ fn write_cv_json(
     );
     imr::schema::write_json_line(out, &v)?;
     Ok(())
+}
+
+/// A metric in a table, to 3 places; "-" where it is undefined (null in --json).
+fn num(v: f64) -> String {
+    if v.is_nan() {
+        "-".to_string()
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// Why a metric of one evaluation is undefined.
+fn undefined_why(metric: &str) -> &'static str {
+    match metric {
+        "precision" => "no item predicted Overturned",
+        "recall" => "no Overturned item",
+        "f1" => "no Overturned item, none predicted",
+        _ => "the items hold one decision only",
+    }
 }
 
 /// A column of the table: its metric's name, and that metric.
@@ -297,7 +318,7 @@ fn write_cv_rows(
     let mut row = |label: &str, m: &OutcomeMetrics, micro_f1: Option<f64>| {
         write!(out, "{label:<8}")?;
         for (_, value) in &columns {
-            write!(out, " {:>9.3}", value(m))?;
+            write!(out, " {:>9}", num(value(m)))?;
         }
         let themes = micro_f1.map(|f| format!("  {f:>10.3}"));
         writeln!(out, "{}", themes.unwrap_or_default())
@@ -334,8 +355,12 @@ fn write_cv_themes(out: &mut impl Write, s: &imr::eval::cv::CvSummary) -> std::i
     for (id, m) in per {
         writeln!(
             out,
-            "  {id:<28} {:>9.3} {:>9.3} {:>7.3} +- {:.3} {:>6}",
-            m.precision, m.recall, m.f1, m.f1_sd, m.support
+            "  {id:<28} {:>9} {:>9} {:>7} +- {:<5} {:>6}",
+            num(m.precision),
+            num(m.recall),
+            num(m.f1),
+            num(m.f1_sd),
+            m.support
         )?;
     }
     Ok(())
@@ -538,11 +563,8 @@ fn write_model_table(out: &mut impl Write, r: &ModelReport<'_>) -> Result<()> {
     )?;
     for (k, v) in &outcome_map {
         if v.is_nan() {
-            // ROC-AUC and PR-AUC rank one decision against the other (null in --json).
-            writeln!(
-                out,
-                "  {k:<18} -       (undefined: the items hold one decision only)"
-            )?;
+            // Null in --json.
+            writeln!(out, "  {k:<18} -       (undefined: {})", undefined_why(k))?;
         } else {
             writeln!(out, "  {k:<18} {v:.4}")?;
         }
@@ -563,13 +585,6 @@ fn write_model_table(out: &mut impl Write, r: &ModelReport<'_>) -> Result<()> {
             "  {:<28} {:>9} {:>9} {:>9} {:>6}",
             "theme", "precision", "recall", "F1", "gold"
         )?;
-        let num = |v: f64| {
-            if v.is_nan() {
-                "-".to_string()
-            } else {
-                format!("{v:.3}")
-            }
-        };
         for (id, m) in &t.per_theme {
             writeln!(
                 out,

@@ -910,6 +910,7 @@ pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>>
         name,
         failed: 0,
         done: false,
+        unknown: Default::default(),
     };
     if !whole {
         return Ok(Box::new(lines));
@@ -945,6 +946,90 @@ struct ItemLines {
     name: String,
     failed: usize,
     done: bool,
+    /// Fields named in the input that no row has (each reported once).
+    unknown: std::collections::BTreeSet<String>,
+}
+
+/// The top-level fields an `--items` row may have: what `imr parse --items` writes, and the older
+/// and the forecast's names [`ItemInput`] reads too. Any other is named on stderr (a misspelt
+/// `titel` would otherwise leave the request without its title, silently).
+const ITEM_FIELDS: &[&str] = &[
+    "schema_version",
+    "case_number",
+    "source",
+    "date_assigned",
+    "decision_date",
+    "date_of_injury",
+    "ur_denial_date",
+    "application_received",
+    "priority",
+    "reviewer",
+    "patient",
+    "clinical_summary",
+    "item",
+    "title",
+    "category",
+    "drug_class",
+    "treatment",
+    "decision",
+    "original_request",
+    "authorized",
+    "claims_administrator_guideline",
+    "reviewer_guideline",
+    "rationale",
+    "number",
+    "summary",
+    "guideline",
+    "age",
+];
+
+/// Lines whose field names are checked: files are written by one program, so their first lines
+/// show a misspelt name as well as all of them would, at no cost to a long input's speed.
+const CHECKED_LINES: usize = 100;
+
+/// The fields of a JSON object line that `--items` does not know.
+fn unknown_fields(line: &str) -> Vec<String> {
+    let Ok(fields) =
+        serde_json::from_str::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(line)
+    else {
+        return Vec::new();
+    };
+    fields
+        .into_keys()
+        .filter(|k| !ITEM_FIELDS.contains(&k.as_str()))
+        .collect()
+}
+
+/// The known field nearest to `name` in spelling (at most two edits, for longer names), if any.
+fn nearest_field(name: &str) -> Option<&'static str> {
+    let most = if name.chars().count() >= 5 { 2 } else { 1 };
+    ITEM_FIELDS
+        .iter()
+        .map(|f| (edits(name, f), *f))
+        .filter(|&(d, _)| d <= most)
+        .min()
+        .map(|(_, f)| f)
+}
+
+/// Edits between two names (insert, delete, replace, or swap two neighbours: "titel" is one
+/// from "title"), by characters.
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let replace = d[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = replace.min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Lines read and parsed at a time.
@@ -968,20 +1053,38 @@ impl ItemLines {
         if batch.is_empty() {
             return Ok(None);
         }
-        let parsed: Vec<(usize, Result<Option<ItemInput>, String>)> = batch
+        type Parsed = (usize, Result<Option<ItemInput>, String>, Vec<String>);
+        let parsed: Vec<Parsed> = batch
             .into_par_iter()
             .map(|(n, line)| {
+                let mut unknown = Vec::new();
                 let parsed = line.and_then(|l| match l.trim() {
                     "" => Ok(None),
-                    _ => serde_json::from_str::<ItemInput>(&l)
-                        .map(Some)
-                        .map_err(|e| e.to_string()),
+                    _ => {
+                        if n <= CHECKED_LINES {
+                            unknown = unknown_fields(&l);
+                        }
+                        serde_json::from_str::<ItemInput>(&l)
+                            .map(Some)
+                            .map_err(|e| e.to_string())
+                    }
                 });
-                (n, parsed)
+                (n, parsed, unknown)
             })
             .collect();
         let mut inputs = Vec::with_capacity(parsed.len());
-        for (n, p) in parsed {
+        for (n, p, unknown) in parsed {
+            for field in unknown {
+                if self.unknown.insert(field.clone()) {
+                    let hint = nearest_field(&field)
+                        .map(|f| format!(" (did you mean `{f}`?)"))
+                        .unwrap_or_default();
+                    say!(
+                        "imr: note: {}:{n}: field `{field}` is not one imr reads; ignored{hint}",
+                        self.name
+                    );
+                }
+            }
             match p {
                 Ok(None) => {}
                 Ok(Some(mut r)) => {
@@ -1020,5 +1123,26 @@ impl RowSource for ItemLines {
     }
     fn failed(&self) -> usize {
         self.failed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_field_is_matched_to_its_nearest_name() {
+        assert_eq!(edits("titel", "title"), 1);
+        assert_eq!(edits("", "abc"), 3);
+        assert_eq!(edits("kitten", "sitting"), 3);
+        assert_eq!(nearest_field("titel"), Some("title"));
+        assert_eq!(nearest_field("clinical_sumary"), Some("clinical_summary"));
+        assert_eq!(nearest_field("Title"), Some("title"));
+        assert_eq!(nearest_field("zz"), None);
+        assert_eq!(
+            unknown_fields(r#"{"title": 1, "zz": {"a": 2}, "item": 3}"#),
+            ["zz"]
+        );
+        assert!(unknown_fields("not json").is_empty());
     }
 }

@@ -36,6 +36,26 @@ fn f1(p: f64, r: f64) -> f64 {
     div(2.0 * p * r, p + r)
 }
 
+/// `a / b`, NaN where `b` is 0: a precision with nothing predicted, a recall with nothing to find
+/// (scikit-learn's `zero_division=np.nan`), so that a mean over folds skips it, not counts a 0.
+fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        f64::NAN
+    } else {
+        a / b
+    }
+}
+
+/// Precision, recall and F1 (2TP / (2TP + FP + FN)) of one class from its counts: each NaN where
+/// undefined, F1 only where the class is in neither the labels nor the predictions.
+fn prf(tp: f64, fp: f64, fneg: f64) -> (f64, f64, f64) {
+    (
+        ratio(tp, tp + fp),
+        ratio(tp, tp + fneg),
+        ratio(2.0 * tp, 2.0 * tp + fp + fneg),
+    )
+}
+
 impl BinaryMetrics {
     pub fn compute(y: &[bool], p: &[f64], threshold: f64) -> BinaryMetrics {
         let n = y.len();
@@ -46,7 +66,8 @@ impl BinaryMetrics {
             c[1][0] as f64,
             c[1][1] as f64,
         );
-        let (prec, rec) = (div(tp, tp + fp), div(tp, tp + fneg));
+        let (prec, rec, f1_overturned) = prf(tp, fp, fneg);
+        // Where Overturned is in neither (F1 NaN), macro-F1 leaves it out below.
         let (prec0, rec0) = (div(tn, tn + fneg), div(tn, tn + fp));
         // As scikit-learn: balanced accuracy averages the recall of the classes that occur in the
         // labels, macro-F1 the F1 of those in the labels or the predictions (letters all Upheld,
@@ -61,11 +82,11 @@ impl BinaryMetrics {
         BinaryMetrics {
             n,
             accuracy: div(tp + tn, n as f64),
-            balanced_accuracy: mean_over(in_labels, [rec0, rec]),
+            balanced_accuracy: mean_over(in_labels, [rec0, div(tp, tp + fneg)]),
             precision: prec,
             recall: rec,
-            f1: f1(prec, rec),
-            macro_f1: mean_over(in_either, [f1(prec0, rec0), f1(prec, rec)]),
+            f1: f1_overturned,
+            macro_f1: mean_over(in_either, [f1(prec0, rec0), f1_overturned.max(0.0)]),
             roc_auc: roc_auc(y, p),
             pr_auc: average_precision(y, p),
             log_loss: div(
@@ -255,28 +276,19 @@ impl ThemeMetrics {
             tp_all += tp;
             fp_all += fp;
             fn_all += fneg;
-            let prf = if support == 0 && fp == 0.0 {
-                // Neither in the gold nor predicted in this fold: the scores are undefined, not 0
-                // (scikit-learn also leaves such a label out of its macro average). Means over
-                // folds skip them.
-                Prf {
-                    precision: f64::NAN,
-                    recall: f64::NAN,
-                    f1: f64::NAN,
-                    support,
-                }
-            } else {
-                let (precision, recall) = (div(tp, tp + fp), div(tp, tp + fneg));
-                Prf {
-                    precision,
-                    recall,
-                    f1: f1(precision, recall),
-                    support,
-                }
+            // Undefined scores are NaN, not 0: a theme neither in the gold nor predicted in a fold
+            // has no F1 there (scikit-learn also leaves it out of its macro average), and means
+            // over folds skip them.
+            let (precision, recall, f1) = prf(tp, fp, fneg);
+            let prf = Prf {
+                precision,
+                recall,
+                f1,
+                support,
             };
             per_theme.insert(id.clone(), prf);
         }
-        let micro_f1 = f1(div(tp_all, tp_all + fp_all), div(tp_all, tp_all + fn_all));
+        let micro_f1 = prf(tp_all, fp_all, fn_all).2;
         let defined: Vec<f64> = per_theme
             .values()
             .map(|m| m.f1)
@@ -309,10 +321,11 @@ impl MeanSd {
         }
         let n = v.len() as f64;
         let mean = v.iter().sum::<f64>() / n;
+        // One value has no spread to measure: undefined, not 0.
         let sd = if v.len() > 1 {
             (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
         } else {
-            0.0
+            f64::NAN
         };
         MeanSd { mean, sd }
     }
@@ -357,6 +370,43 @@ mod tests {
             );
         }
         assert_eq!(BinaryMetrics::compute(&[], &[], 0.5).balanced_accuracy, 0.0);
+    }
+
+    /// A fold without an Overturned item, none predicted: its precision, recall and F1 are
+    /// undefined (NaN, null in JSON), so a mean over folds skips it rather than count a 0.
+    /// Nothing predicted: precision undefined, recall and F1 0. Nothing to find, some predicted:
+    /// recall undefined, precision and F1 0.
+    #[test]
+    fn undefined_precision_recall_and_f1_are_nan() {
+        let none = BinaryMetrics::compute(&[false; 3], &[0.1; 3], 0.5);
+        assert!(none.precision.is_nan() && none.recall.is_nan() && none.f1.is_nan());
+        assert_eq!((none.macro_f1, none.accuracy), (1.0, 1.0));
+        let missed = BinaryMetrics::compute(&[false, true], &[0.1, 0.2], 0.5);
+        assert!(missed.precision.is_nan());
+        assert_eq!((missed.recall, missed.f1), (0.0, 0.0));
+        let false_alarm = BinaryMetrics::compute(&[false, false], &[0.1, 0.9], 0.5);
+        assert!(false_alarm.recall.is_nan());
+        assert_eq!((false_alarm.precision, false_alarm.f1), (0.0, 0.0));
+        let good = BinaryMetrics::compute(&[false, true, true], &[0.1, 0.9, 0.2], 0.5);
+        assert_eq!((good.precision, good.recall), (1.0, 0.5));
+        assert!((good.f1 - 2.0 / 3.0).abs() < 1e-12);
+        let folds = [
+            summary::OutcomeMetrics::of(&none),
+            summary::OutcomeMetrics::of(&good),
+        ];
+        let (mean, sd) = summary::mean_sd(&folds);
+        assert_eq!((mean.precision, mean.recall), (1.0, 0.5));
+        assert!(sd.precision.is_nan(), "one defined value has no sd");
+        assert!(sd.accuracy > 0.0);
+        let themes = ThemeMetrics::compute(
+            &["a".into(), "b".into()],
+            &[vec!["a".into()], vec![]],
+            &[vec![], vec![]],
+        );
+        let (a, b) = (themes.per_theme["a"], themes.per_theme["b"]);
+        assert!(a.precision.is_nan() && a.recall == 0.0 && a.f1 == 0.0);
+        assert!(b.precision.is_nan() && b.recall.is_nan() && b.f1.is_nan());
+        assert_eq!((themes.micro_f1, themes.macro_f1), (0.0, 0.0));
     }
 
     #[test]

@@ -64,8 +64,12 @@ pub fn extract_text(bytes: &[u8], path: &Path) -> Result<String> {
     decode::text(bytes, path)
 }
 
+/// The content decides: a `%PDF` header is a PDF whatever the name, and a `.pdf` file that holds
+/// text (a letter's text saved under its PDF's name) is read as text. A `.pdf` that is neither is
+/// sent to the PDF reader, whose error says it has no PDF header.
 fn is_pdf(bytes: &[u8], path: &Path) -> bool {
-    bytes.starts_with(b"%PDF") || kind_of(path) == Some(Kind::Pdf)
+    bytes.starts_with(b"%PDF")
+        || (kind_of(path) == Some(Kind::Pdf) && decode::text(bytes, path).is_err())
 }
 
 /// The largest letter file read by default: the DWC's letters are a few hundred kilobytes.
@@ -284,6 +288,23 @@ mod tests {
     use proptest::prelude::*;
 
     const SEED: &str = include_str!("../../data/letters/003_ef80428068f9a7a4.txt");
+
+    /// A letter's text under a `.pdf` name is read as text, and a PDF under a `.txt` name as a
+    /// PDF; a `.pdf` that is neither fails as a PDF without its header, naming the file.
+    #[test]
+    fn the_content_decides_the_route() {
+        let as_txt = extract_text(SEED.as_bytes(), Path::new("a.txt")).unwrap();
+        let as_pdf = extract_text(SEED.as_bytes(), Path::new("a.PDF")).unwrap();
+        assert_eq!(as_txt, as_pdf);
+        assert!(!is_pdf(SEED.as_bytes(), Path::new("a.pdf")));
+        assert!(is_pdf(b"%PDF-1.4 junk", Path::new("a.txt")));
+        let e = extract_text(b"\x89PNG\0\0 junk", Path::new("scan.pdf")).unwrap_err();
+        assert!(
+            matches!(&e, Error::Pdf { path, reason } if path == Path::new("scan.pdf")
+                && reason.contains("%PDF")),
+            "{e}"
+        );
+    }
 
     /// Letters and missing files interleaved: results come in input order, and a sink that stops
     /// gets nothing more.
