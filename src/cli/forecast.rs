@@ -127,7 +127,7 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
     if model.outcome.view != View::Case {
         bail!(
             "{model_name} reads {} (the {} view): a forecast needs a case-view model (`imr train --view case`)",
-            model.outcome.view.fields().iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
+            model.outcome.features.fields.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
             model.outcome.view.name()
         );
     }

@@ -110,6 +110,13 @@ impl Bootstrap {
 
     /// Checks against the model's coefficient count (a hand-edited file).
     pub(crate) fn check(&self, n_coefficients: usize) -> std::result::Result<(), String> {
+        if self.replicates.is_empty() {
+            return Err(
+                "no replicate; a range needs one or more (a model without a range has \
+                 \"bootstrap\": null)"
+                    .into(),
+            );
+        }
         for (k, r) in self.replicates.iter().enumerate() {
             if r.steps.0.len() != n_coefficients {
                 return Err(format!(

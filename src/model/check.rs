@@ -26,6 +26,13 @@ fn bad(field: impl Into<String>, message: impl Into<String>) -> Found {
 /// overflow the row norm (NaN scores).
 const MAX_IDF: f64 = 1e6;
 
+/// A logistic weight or intercept this large is no fitted model: a margin of 40 already gives a
+/// probability of 1 to the last bit, and a regularised fit on TF-IDF values stays far below it.
+const MAX_WEIGHT: f64 = 1e6;
+
+/// A calibration slope this steep turns every score into 0 or 1.
+const MAX_SLOPE: f64 = 1e3;
+
 /// More known terms than this asked of an item is no setting but a model that never scores.
 const MAX_MIN_KNOWN_TERMS: usize = 10_000;
 
@@ -76,13 +83,13 @@ pub(crate) fn model(m: &ModelFile) -> Found {
     tfidf("outcome.tfidf", &o.tfidf)?;
     logistic("outcome.logistic", &o.logistic, o.tfidf.vocabulary().len())?;
     if let Some(c) = &o.calibration {
-        if !(c.slope.is_finite() && c.slope > 0.0) {
+        if !(c.slope > 0.0 && c.slope <= MAX_SLOPE) {
             return bad(
                 "outcome.calibration.slope",
-                format!("{} is not positive and finite", c.slope),
+                format!("{} is not above 0 and at most {MAX_SLOPE:e}", num(c.slope)),
             );
         }
-        finite("outcome.calibration.intercept", c.intercept)?;
+        weight("outcome.calibration.intercept", c.intercept)?;
     }
     if !(0.0..=1.0).contains(&o.threshold) {
         return bad(
@@ -254,25 +261,26 @@ fn logistic(field: &str, l: &BinaryLogistic, vocabulary: usize) -> Found {
             ),
         );
     }
-    if let Some((i, v)) = l
-        .coefficients
-        .iter()
-        .enumerate()
-        .find(|(_, v)| !v.is_finite())
-    {
-        return bad(
-            format!("{field}.coefficients[{i}]"),
-            format!("{v} is not a finite number"),
-        );
+    for (i, &v) in l.coefficients.iter().enumerate() {
+        weight(&format!("{field}.coefficients[{i}]"), v)?;
     }
-    finite(&format!("{field}.intercept"), l.intercept)
+    weight(&format!("{field}.intercept"), l.intercept)
 }
 
-fn finite(field: &str, v: f64) -> Found {
-    if v.is_finite() {
-        Ok(())
-    } else {
+/// A finite number within [`MAX_WEIGHT`] of 0.
+fn weight(field: &str, v: f64) -> Found {
+    if !v.is_finite() {
         bad(field, format!("{v} is not a finite number"))
+    } else if v.abs() > MAX_WEIGHT {
+        bad(
+            field,
+            format!(
+                "{} is no fitted weight (at most {MAX_WEIGHT:e} either way)",
+                num(v)
+            ),
+        )
+    } else {
+        Ok(())
     }
 }
 

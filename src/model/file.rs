@@ -539,7 +539,13 @@ mod tests {
             ("negative IDF", Box::new(|v| v["themes"]["tfidf"]["idf"][0] = json!(-1.0)), "themes.tfidf.idf[0]: -1 is not an IDF".into()),
             ("threshold of 2", Box::new(|v| v["outcome"]["threshold"] = json!(2.0)), "outcome.threshold: 2 is not a probability".into()),
             ("theme threshold of 0", Box::new(|v| v["themes"]["themes"][0]["threshold"] = json!(0.0)), "themes.themes[0].threshold: 0 is not".into()),
-            ("reversed calibration", Box::new(|v| v["outcome"]["calibration"]["slope"] = json!(-1.0)), "outcome.calibration.slope: -1 is not positive".into()),
+            ("reversed calibration", Box::new(|v| v["outcome"]["calibration"]["slope"] = json!(-1.0)), "outcome.calibration.slope: -1 is not above 0".into()),
+            ("steep calibration", Box::new(|v| v["outcome"]["calibration"]["slope"] = json!(1e300)), "outcome.calibration.slope: 1e300 is not above 0 and at most 1e3".into()),
+            ("huge intercept", Box::new(|v| v["outcome"]["logistic"]["intercept"] = json!(1e308)), "outcome.logistic.intercept: 1e308 is no fitted weight".into()),
+            ("huge coefficient", Box::new(|v| v["themes"]["themes"][1]["logistic"]["coefficients"][4] = json!(-2e7)),
+                "themes.themes[1].logistic.coefficients[4]: -2e7 is no fitted weight".into()),
+            ("a view named for text it does not read", Box::new(|v| v["outcome"]["features"]["fields"] = json!(["summary", "title"])),
+                "outcome.features.fields: invalid parameter fields = summary, title: the rationale view reads".into()),
             ("duplicate theme", Box::new(|v| v["themes"]["themes"][2]["id"] = v["themes"]["themes"][1]["id"].clone()),
                 "themes.themes[2].id: theme conservative_care_not_tried is named twice".into()),
             ("unknown theme", Box::new(|v| v["themes"]["themes"][0]["id"] = json!("")), "themes.themes[0].id: \"\" is not a theme of the codebook".into()),
@@ -582,6 +588,33 @@ mod tests {
             ModelFile::from_slice(&bom, Path::new("bom.json")).unwrap(),
             ModelFile::builtin_named("case").unwrap().unwrap().0
         );
+    }
+
+    /// The case model's parts: a range needs replicates; precedents are unit vectors.
+    #[test]
+    fn a_bad_case_model_is_refused_naming_the_part() {
+        use serde_json::{json, Value};
+        let shipped: Value =
+            serde_json::from_slice(include_bytes!("../../models/case.json")).unwrap();
+        type Break = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(Break, &str)> = vec![
+            (
+                Box::new(|v| v["outcome"]["bootstrap"]["replicates"] = json!([])),
+                "outcome.bootstrap: no replicate; a range needs one or more",
+            ),
+            (
+                Box::new(|v| v["precedents"]["values"][3] = json!(1e30)),
+                "value 1000000000000000000000000000000 (a row's values are 0 to 1)",
+            ),
+        ];
+        for (break_it, want) in cases {
+            let mut v = shipped.clone();
+            break_it(&mut v);
+            let e = ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("m.json"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("m.json: ") && e.contains(want), "{want}: {e}");
+        }
     }
 
     /// A file of a newer format asks for a newer imr, an older one for retraining.

@@ -108,12 +108,24 @@ checked_params!(LogisticParams => LogisticValidParams as LogisticSerde, validate
     c: f64, class_weight: ClassWeight, fit_intercept: bool, tolerance: f64, max_iterations: u64;
     ref);
 
+/// The smallest C taken (see `validate`).
+const MIN_C: f64 = 1e-100;
+
 fn validate(p: &LogisticValidParams) -> Result<()> {
     if !(p.c.is_finite() && p.c > 0.0) {
         return Err(Error::InvalidParam {
             name: "C",
             value: p.c.to_string(),
             reason: "must be positive and finite",
+        });
+    }
+    // The solver squares the penalty's gradient (1 / C times a weight), which overflows for a C
+    // much smaller; a C this small already holds every weight at 0.
+    if p.c < MIN_C {
+        return Err(Error::InvalidParam {
+            name: "C",
+            value: p.c.to_string(),
+            reason: "must be at least 1e-100",
         });
     }
     if !(p.tolerance.is_finite() && p.tolerance > 0.0) {
@@ -436,7 +448,12 @@ impl LineSearch<'_> {
             // Minimum of the quadratic through f, the slope and f_try, kept within [0.1, 0.5] of
             // the step.
             let q = -slope * step * step / (2.0 * (f_try - f - slope * step));
-            step = q.clamp(0.1 * step, 0.5 * step);
+            // An overflowed cost gives no minimum to aim at: halve the step.
+            step = if q.is_finite() {
+                q.clamp(0.1 * step, 0.5 * step)
+            } else {
+                0.5 * step
+            };
         }
     }
 }
@@ -507,6 +524,11 @@ impl LogisticValidParams {
             self.tolerance * weight_sum,
             self.max_iterations,
         );
+        if p.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NotFinite {
+                stage: "logistic fit (its weights overflowed)",
+            });
+        }
         let (w, b) = p.split_at(x.cols());
         Ok((
             BinaryLogistic {
@@ -679,6 +701,24 @@ mod tests {
             let b = if sign > 0.0 { *b } else { 1.0 - b };
             assert!((a - b).abs() < 1e-4);
         }
+    }
+
+    /// The extremes of C fit or are refused with a message, never a panic: the smallest C taken
+    /// holds every weight near 0; one below it is refused as a setting.
+    #[test]
+    fn extreme_c_fits_or_is_refused() {
+        let (x, y) = dense_problem();
+        let data = DatasetBase::new(Csr(to_csr(&x)), y);
+        for c in [MIN_C, 1e-20, 1e300] {
+            let m = LogisticParams::new().c(c).check().unwrap().fit(&data);
+            let m = m.unwrap_or_else(|e| panic!("C {c}: {e}"));
+            assert!(m.coefficients.iter().all(|w| w.is_finite()), "C {c}");
+            if c < 1.0 {
+                assert!(m.coefficients.iter().all(|w| w.abs() < 1e-6), "C {c}");
+            }
+        }
+        let e = LogisticParams::new().c(1e-200).check().unwrap_err();
+        assert!(e.to_string().contains("1e-100"), "{e}");
     }
 
     #[test]

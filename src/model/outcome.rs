@@ -181,6 +181,26 @@ pub(crate) fn check_view_fields(view: View, fields: &[Field]) -> Result<()> {
             reason,
         });
     }
+    // A view is also what the model reads: one named for the rationale reads some of it.
+    let (needed, reason): (&[Field], _) = match view {
+        View::Rationale => (
+            &[Field::Rationale, Field::Verdict],
+            "the rationale view reads the rationale or its verdict",
+        ),
+        View::RationaleMasked => (
+            &[Field::RationaleMasked],
+            "the rationale_masked view reads the masked rationale",
+        ),
+        View::Case => (&[], ""),
+    };
+    if !needed.is_empty() && !fields.iter().any(|f| needed.contains(f)) {
+        let names: Vec<&str> = fields.iter().map(|f| f.name()).collect();
+        return Err(Error::InvalidParam {
+            name: "fields",
+            value: names.join(", "),
+            reason,
+        });
+    }
     Ok(())
 }
 
@@ -888,6 +908,15 @@ mod tests {
             with(View::Case, vec![Field::Summary]).is_ok()
                 && with(View::Rationale, vec![Field::Summary, Field::Verdict]).is_ok()
         );
+        // Nor be named for a text it does not read.
+        assert_eq!(
+            with(View::Rationale, vec![Field::Summary, Field::Title]).unwrap_err(),
+            "invalid parameter fields = summary, title: the rationale view reads the rationale \
+             or its verdict"
+        );
+        assert!(with(View::RationaleMasked, vec![Field::Title])
+            .unwrap_err()
+            .contains("reads the masked rationale"));
     }
 
     #[test]

@@ -462,8 +462,9 @@ impl PrecedentIndex {
             if let Some(&c) = cols.iter().find(|&&c| c as usize >= n_terms) {
                 return Err(bad_row(r, format!("column {c} of {n_terms} terms")));
             }
-            if let Some(v) = values[lo..hi].iter().find(|v| !v.is_finite()) {
-                return Err(bad_row(r, format!("value {v}")));
+            // Rows are unit vectors of non-negative TF-IDF weights: cosines stay within 0 to 1.
+            if let Some(v) = values[lo..hi].iter().find(|v| !(0.0..=1.0).contains(*v)) {
+                return Err(bad_row(r, format!("value {v} (a row's values are 0 to 1)")));
             }
         }
         let featurizer = Featurizer::new(params.features.clone())?;
