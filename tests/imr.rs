@@ -2299,6 +2299,56 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
             }
         }
     }
+    // A request in another language, or of made-up words, with a summary: its few shared words
+    // and numbers are no reading. A request without a title has nothing to forecast.
+    let spanish = "El trabajador lesionado es un hombre de 52 años que sufrió una lesión lumbar \
+                   el 3 de marzo de 2015. Se queja de dolor lumbar crónico irradiado a la pierna \
+                   izquierda. Se solicita una resonancia magnética de la columna lumbar.";
+    let french = "Le travailleur blessé est un homme de 52 ans qui s'est blessé au dos le 3 mars \
+                  2015. Il se plaint de douleurs lombaires chroniques. Une IRM de la colonne \
+                  lombaire est demandée.";
+    let made_up = "blorf quexing 2016 zarvit left plomb 12 dravish kelm sorvat mib tronquel";
+    for (title, summary, reason) in [
+        (
+            "Resonancia magnética de la columna lumbar",
+            spanish,
+            "unfamiliar words",
+        ),
+        ("IRM de la colonne lombaire", french, "unfamiliar words"),
+        ("zarvit plomb", made_up, "unfamiliar words"),
+        ("", spanish, "no title"),
+        (
+            "  ",
+            "Chronic low back pain with radiation to the left leg.",
+            "no title",
+        ),
+    ] {
+        let o = imr_stdin(
+            &["forecast", "--title", title, "--summary", "-", "--json"],
+            summary.as_bytes(),
+        );
+        assert!(o.status.success(), "{title:?}: {}", stderr(&o));
+        let r = &json_lines(&stdout(&o))[0];
+        assert!(r["p_overturned"].is_null() && r["p_low"].is_null(), "{r}");
+        assert_eq!(r["abstention"], reason, "{r}");
+    }
+    // Scored with the rationale model, the themes are not read either.
+    let o = imr(&["predict", "--text", spanish, "--json"]);
+    let r = &json_lines(&stdout(&o))[0];
+    assert_eq!(r["abstention"], "unfamiliar words", "{r}");
+    assert_eq!(r["themes"], serde_json::json!([]), "{r}");
+    let scores = r["theme_scores"].as_object().unwrap();
+    assert!(
+        !scores.is_empty() && scores.values().all(|v| v.is_null()),
+        "{r}"
+    );
+    let o = imr(&["predict", "--text", spanish, "--csv"]);
+    let csv = csv_records(&stdout(&o));
+    let at = csv[0]
+        .iter()
+        .position(|h| h.starts_with("theme_scores_"))
+        .unwrap();
+    assert_eq!(csv[1][at], "", "{csv:?}");
     // One request from flags: the summary from stdin, the facts given.
     let o = imr_stdin(
         &[

@@ -582,7 +582,10 @@ fn write_csv(out: &mut impl Write, ids: &[String], p: &Prediction, check: bool) 
     fields.extend(rate(&p.category_base_rate));
     fields.extend(rate(&p.drug_class_base_rate));
     fields.push(imr::schema::csv_list(&p.themes));
-    fields.extend(ids.iter().map(|id| cell(p.theme_scores.get(id))));
+    fields.extend(
+        ids.iter()
+            .map(|id| cell(p.theme_scores.get(id).copied().flatten())),
+    );
     fields.extend(ids.iter().map(|id| {
         p.theme_evidence
             .get(id)
@@ -615,7 +618,11 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
     let range = p
         .p_low
         .zip(p.p_high)
-        .map_or(String::new(), |(l, h)| format!("{l:.2}-{h:.2}"));
+        // Rounded outward, so that the range printed holds the score printed beside it.
+        .map_or(String::new(), |(l, h)| {
+            let (l, h) = ((l * 100.0).floor() / 100.0, (h * 100.0).ceil() / 100.0);
+            format!("{l:.2}-{h:.2}")
+        });
     writeln!(
         out,
         "{:<16} {:>4}  {:<36} {:<21} {:>10}  {:>6} {:>11}  {:<10}  {}",

@@ -46,6 +46,10 @@ pub struct KnownTerms {
     /// Beside each column of `row`, where its term first occurs: its field and its span in that
     /// field's text (empty when not asked for).
     pub first: Vec<(Field, Range<usize>)>,
+    /// The words (analysed tokens) of the text's fields, and how many of them are terms of the
+    /// vocabulary: text in another language, or no clinical text, has few.
+    pub words: u32,
+    pub known_words: u32,
 }
 
 /// A vocabulary as scoring looks terms up in it: each word n-gram by the ids of its words, so a
@@ -232,6 +236,8 @@ impl<'f> SharedFeaturizers<'f> {
             // About what a rationale's n-grams find, so the list seldom grows.
             hits: Vec::with_capacity(256),
             words: Vec::new(),
+            seen: 0,
+            known_words: 0,
         };
         for &field in &f.config.fields {
             if field == Field::Facts {
@@ -283,6 +289,9 @@ struct Lookup<'v, 't> {
     hits: Vec<(u32, Field, Range<usize>)>,
     /// The words of the segment whose n-grams are being formed.
     words: Vec<Word>,
+    /// Words seen, and of them the vocabulary's ([`KnownTerms::words`]).
+    seen: u32,
+    known_words: u32,
 }
 
 impl Lookup<'_, '_> {
@@ -292,11 +301,14 @@ impl Lookup<'_, '_> {
         self.buf.push_str(namespace.prefix());
     }
 
-    /// Notes the term spelled, if the vocabulary knows it, at `span` of `field`'s text.
-    fn look(&mut self, field: Field, span: Range<usize>) {
-        if let Some(c) = self.vocab.tfidf.column(&self.buf) {
+    /// Notes the term spelled, if the vocabulary knows it, at `span` of `field`'s text; whether
+    /// it does.
+    fn look(&mut self, field: Field, span: Range<usize>) -> bool {
+        let column = self.vocab.tfidf.column(&self.buf);
+        if let Some(c) = column {
             self.hits.push((c as u32, field, span));
         }
+        column.is_some()
     }
 
     /// Each fact whole, its span in the facts joined by spaces (`Field::text`).
@@ -317,6 +329,7 @@ impl Lookup<'_, '_> {
         let ns_code = namespace.code();
         self.words.clear();
         self.words.extend(toks.iter().map(|t| vocab.word(t)));
+        self.seen += toks.len() as u32;
         for n in 1..=f.config.ngram_max {
             for i in 0..toks.len().saturating_sub(n - 1) {
                 let span = toks[i].from..toks[i + n - 1].to;
@@ -336,7 +349,7 @@ impl Lookup<'_, '_> {
                 if unknown {
                     continue;
                 }
-                if spaced {
+                let found = if spaced {
                     self.start(namespace);
                     for (j, t) in toks[i..i + n].iter().enumerate() {
                         if j > 0 {
@@ -344,10 +357,14 @@ impl Lookup<'_, '_> {
                         }
                         f.analyzer.push_term(t, &mut self.buf);
                     }
-                    self.look(field, span);
+                    self.look(field, span)
                 } else if let Some(&c) = vocab.grams.get(&gram_key(ns_code, &key)) {
                     self.hits.push((c, field, span));
-                }
+                    true
+                } else {
+                    false
+                };
+                self.known_words += u32::from(found && n == 1);
             }
         }
     }
@@ -408,6 +425,8 @@ impl Lookup<'_, '_> {
             let mut out = KnownTerms {
                 row: ordered.iter().map(|&(c, n, _)| (c, n)).collect(),
                 first: Vec::new(),
+                words: self.seen,
+                known_words: self.known_words,
             };
             if spans {
                 out.first = ordered

@@ -497,11 +497,13 @@ impl OutcomeModel {
         ))
     }
 
-    /// Why an item with `known` text terms gets no score, if it gets none.
-    pub fn abstention(&self, known: usize) -> Option<&'static str> {
+    /// Why an item with `known` text terms gets no score, if it gets none; `words` of its text,
+    /// `known_words` of them terms of the model ([`KnownTerms`](crate::features::KnownTerms)).
+    pub fn abstention(&self, known: usize, words: u32, known_words: u32) -> Option<&'static str> {
         match known {
             0 => Some(NO_KNOWN_TERMS),
             k if k < self.min_known_terms => Some(TOO_LITTLE_TEXT),
+            _ if unfamiliar(words, known_words) => Some(UNFAMILIAR_WORDS),
             _ => None,
         }
     }
@@ -533,6 +535,24 @@ pub const NO_KNOWN_TERMS: &str = "no known terms";
 /// The reason given for no score when an item has some known terms, but fewer than the model's
 /// setting.
 pub const TOO_LITTLE_TEXT: &str = "too little text";
+/// The reason given for no score when few of a text's words are terms of the model: another
+/// language, or no text about a treatment request, where a handful of numbers and shared words
+/// would otherwise make a score.
+pub const UNFAMILIAR_WORDS: &str = "unfamiliar words";
+/// The reason given for no forecast of a request without a title: the title is the request.
+pub const NO_TITLE: &str = "no title";
+
+/// A text of at least this many words is judged by the share of them the model knows.
+const MIN_WORDS_JUDGED: u32 = 8;
+/// The share of a text's words, in tenths, below which it is not text the model can read. The
+/// letters' English has most of its words in a model's vocabulary, even on letters the model
+/// never saw; Spanish, French or made-up words a fifth or fewer (docs/models.md).
+const MIN_KNOWN_TENTHS: u32 = 3;
+
+/// Whether a text of `words` words, `known_words` of them the model's, is mostly unknown words.
+fn unfamiliar(words: u32, known_words: u32) -> bool {
+    words >= MIN_WORDS_JUDGED && known_words * 10 < words * MIN_KNOWN_TENTHS
+}
 
 /// TF-IDF fitted on the documents `rows` of `counts`, its columns of `counts`' terms (for
 /// transforming other rows of the same counts), and those rows transformed.

@@ -4,7 +4,7 @@
 
 use super::base_rates::BaseRate;
 use super::file::ModelFile;
-use super::outcome::TermWeight;
+use super::outcome::{TermWeight, View};
 use super::themes::ThemeModels;
 use crate::error::Result;
 use crate::features::{
@@ -108,7 +108,8 @@ pub struct Prediction {
     pub p_low: Option<f64>,
     pub p_high: Option<f64>,
     pub predicted: Option<Decision>,
-    /// Why there is no score: "no known terms", "too little text".
+    /// Why there is no score: "no text", "no title", "no known terms", "too little text",
+    /// "unfamiliar words".
     pub abstention: Option<String>,
     /// How many of the outcome model's text terms (n-grams and codebook cues, not structured facts)
     /// the item has. Below the model's `min_known_terms` it gets no score.
@@ -118,8 +119,8 @@ pub struct Prediction {
     pub drug_class_base_rate: Option<BaseRate>,
     /// The assigned themes (none without theme models).
     pub themes: Vec<String>,
-    /// Every fitted theme's probability.
-    pub theme_scores: BTreeMap<String, f64>,
+    /// Every fitted theme's probability; null where the item gets no score (`abstention`).
+    pub theme_scores: BTreeMap<String, Option<f64>>,
     /// For each assigned theme, the words of the item pushing most towards it.
     pub theme_evidence: BTreeMap<String, Vec<TermWeight>>,
     pub top_overturned: Vec<TermWeight>,
@@ -300,10 +301,18 @@ impl<'m> Scorer<'m> {
             .as_ref()
             .zip(vocabs.themes.as_ref())
             .map(|(tm, v)| (tm, shared.known_terms(1, &mut a, v, top > 0)));
-        let outcome = self.outcome(&text, &terms, &a, top);
-        let themes = theme_terms
+        let has_title = title.as_deref().is_some_and(|t| !t.trim().is_empty());
+        let outcome = self.outcome(&text, has_title, &terms, &a, top);
+        let mut themes = theme_terms
             .map(|(tm, terms)| theme_scores(tm, &terms, decision, &a, top))
             .unwrap_or_default();
+        if outcome.abstention.is_some() {
+            // A text too thin or too foreign to score is no reading of themes either: their
+            // models' baselines are not scores.
+            themes.assigned.clear();
+            themes.evidence.clear();
+            themes.named.values_mut().for_each(|p| *p = None);
+        }
         let (category_base_rate, drug_class_base_rate) = self.base_rates(kind.as_ref());
         let prediction = Prediction {
             case_number,
@@ -341,6 +350,7 @@ impl<'m> Scorer<'m> {
     fn outcome(
         &self,
         text: &ItemText,
+        has_title: bool,
         terms: &KnownTerms,
         a: &Analysis<'_>,
         top: usize,
@@ -359,10 +369,12 @@ impl<'m> Scorer<'m> {
             let row: Vec<(usize, f64)> = cols.zip(val.iter().copied()).collect();
             o.interval(margin, &row)
         });
-        let abstention = if self.model.reads(text) {
-            o.abstention(known)
-        } else {
+        let abstention = if !self.model.reads(text) {
             Some(super::outcome::NO_TEXT)
+        } else if o.view == View::Case && !has_title {
+            Some(super::outcome::NO_TITLE)
+        } else {
+            o.abstention(known, terms.words, terms.known_words)
         };
         let score = abstention.is_none().then_some(p);
         let (top_overturned, top_upheld) = if abstention.is_some() || top == 0 {
@@ -417,7 +429,7 @@ struct Themes {
     /// Each fitted theme's probability, in the models' order.
     scores: Vec<f64>,
     /// The same, by theme id.
-    named: BTreeMap<String, f64>,
+    named: BTreeMap<String, Option<f64>>,
     evidence: BTreeMap<String, Vec<TermWeight>>,
 }
 
@@ -454,7 +466,7 @@ fn theme_scores(
         .themes
         .iter()
         .map(|t| t.id.clone())
-        .zip(scores.iter().copied())
+        .zip(scores.iter().copied().map(Some))
         .collect();
     Themes {
         assigned,

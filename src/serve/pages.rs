@@ -381,7 +381,7 @@ fn score_line(p: &Prediction) -> Markup {
                 @for (i, t) in p.themes.iter().enumerate() {
                     @if i > 0 { ", " }
                     span.theme title={ "P = " (format!("{:.2}", p.theme_scores.get(t)
-                        .copied().unwrap_or(f64::NAN))) } { (t) }
+                        .copied().flatten().unwrap_or(f64::NAN))) } { (t) }
                 }
             }
         }
