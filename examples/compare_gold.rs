@@ -38,7 +38,7 @@ fn main() {
         for it in &l.items {
             if let Some(g) = gold.get(&l.header.case_number, it.number) {
                 n += 1;
-                if g.decision != it.decision {
+                if g.decision.is_some_and(|d| d != it.decision) {
                     println!("DECISION {} {}", l.header.case_number, it.number);
                 }
                 let o = title_overlap(&g.title, &it.title);

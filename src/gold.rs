@@ -12,8 +12,13 @@ pub struct GoldItem {
     pub case_number: String,
     /// 1-based item number within the letter.
     pub item: usize,
+    /// The item's title and decision, where the file has them: the title for people reading the
+    /// file, the decision to catch a line joined to the wrong item (it is checked against the
+    /// letter's, which is the one used).
+    #[serde(default)]
     pub title: String,
-    pub decision: Decision,
+    #[serde(default)]
+    pub decision: Option<Decision>,
     /// Empty or absent: not annotated for themes (the codebook gives every item at least one), so
     /// the item is left out of the theme models rather than taken as a negative for every theme.
     #[serde(default)]
@@ -69,19 +74,20 @@ impl Gold {
     }
 
     /// Items whose gold decision is not the letter's: most likely a join on the wrong item number.
+    /// Each with the gold decision, then the letter's.
     pub fn decision_mismatches<'a>(
         &'a self,
         letters: &'a [Letter],
-    ) -> Vec<(&'a GoldItem, Decision)> {
+    ) -> Vec<(&'a GoldItem, Decision, Decision)> {
         letters
             .iter()
             .flat_map(|l| {
                 l.items.iter().filter_map(|it| {
-                    self.get(&l.header.case_number, it.number)
-                        .map(|g| (g, it.decision))
+                    let g = self.get(&l.header.case_number, it.number)?;
+                    let gold = g.decision.filter(|&d| d != it.decision)?;
+                    Some((g, gold, it.decision))
                 })
             })
-            .filter(|(g, d)| g.decision != *d)
             .collect()
     }
 
@@ -179,7 +185,7 @@ mod tests {
             row(2, ""),
             "{not json".into(),
             row(3, "common"),
-            r#"{"case_number":"CM1","item":4}"#.into(),
+            r#"{"case_number":"CM1","title":"t"}"#.into(),
             "bad byte".into(),
             row(5, "criteria_met"),
         ];
@@ -214,9 +220,18 @@ mod tests {
             e.contains("badlines.jsonl:4: theme \"common\" is not a theme"),
             "{e}"
         );
-        assert!(e.contains("badlines.jsonl:5: missing field `title`"), "{e}");
+        assert!(e.contains("badlines.jsonl:5: missing field `item`"), "{e}");
         assert!(e.contains("badlines.jsonl:6: not UTF-8 text"), "{e}");
         assert_eq!(ok.unwrap(), 1, "a byte order mark is not an error");
+        // The title and the decision are the file's own notes: a line may go without them.
+        let bare = gold_file(
+            "bare",
+            r#"{"case_number":"CM1","item":2,"themes":["criteria_met"]}"#,
+        );
+        let g = Gold::load(&bare).unwrap();
+        let _ = std::fs::remove_file(&bare);
+        let item = g.get("CM1", 2).unwrap();
+        assert_eq!((item.title.as_str(), item.decision), ("", None));
     }
 
     #[test]
@@ -239,7 +254,7 @@ mod tests {
         let m = g.decision_mismatches(std::slice::from_ref(&letter));
         assert_eq!(
             m.iter()
-                .map(|(g, d)| (g.item, g.decision, *d))
+                .map(|(g, gold, d)| (g.item, *gold, *d))
                 .collect::<Vec<_>>(),
             [(2, Decision::Overturned, Decision::Upheld)]
         );

@@ -292,9 +292,11 @@ fn corpus_letters_match_gold() {
         for it in &l.items {
             let g = gold.get(&l.header.case_number, it.number).unwrap();
             assert_eq!(
-                it.decision, g.decision,
+                Some(it.decision),
+                g.decision,
                 "{} item {}",
-                l.header.case_number, it.number
+                l.header.case_number,
+                it.number
             );
             items += 1;
             titles_ok += usize::from(title_overlap(&it.title, &g.title) >= 0.8);
@@ -2382,6 +2384,15 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
             .iter()
             .chain(r["top_upheld"].as_array().unwrap())
             .all(|t| !t["term"].as_str().unwrap().starts_with("r:"))));
+    // One request's flags are refused beside requests given otherwise, not silently dropped.
+    for args in [
+        &["forecast", "--items", "data/requests.jsonl", "--age", "40"][..],
+        &["forecast", "data/letters", "--guideline", "MTUS"],
+    ] {
+        let o = imr(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+    }
     // A rationale model is no forecaster.
     let o = imr(&["forecast", "--model", "default", "--title", "MRI knee"]);
     assert_eq!(o.status.code(), Some(2));
@@ -2396,6 +2407,20 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
 /// with the sentences that pull against the stated decision.
 #[test]
 fn predict_check_flags_disagreements_with_their_sentences() {
+    // A rationale of verdict sentences alone leaves the masked view nothing, and is said so.
+    let line = "{\"title\": \"Assistant surgeon\", \"decision\": \"Upheld\", \"rationale\": \
+                \"As the requested surgical intervention is not medically necessary, the \
+                associated request is not medically necessary.\"}\n";
+    let o = imr_stdin(&["predict", "--check", "--items", "-"], line.as_bytes());
+    assert!(
+        stderr(&o).contains(
+            "stdin:1: nothing for the rationale_masked view of the built-in \
+             verdict-masked model (models/masked.json) to read: its rationale is only verdict \
+             sentences"
+        ),
+        "{}",
+        stderr(&o)
+    );
     let o = imr(&[
         "predict",
         "--check",

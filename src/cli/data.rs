@@ -133,8 +133,8 @@ pub fn read_examples(
     let failed = letters.each(|l| {
         n_letters += 1;
         if let Some(gold) = &gold {
-            for (item, letter) in gold.decision_mismatches(std::slice::from_ref(&l)) {
-                mismatches.push((item.case_number.clone(), item.item, item.decision, letter));
+            for (item, gold, letter) in gold.decision_mismatches(std::slice::from_ref(&l)) {
+                mismatches.push((item.case_number.clone(), item.item, gold, letter));
             }
         }
         for (it, text) in l.items.iter().zip(ItemText::of_letter(&l)) {

@@ -24,6 +24,9 @@ use std::sync::Arc;
 /// read by a case model trained with the `facts` field; the built-in one reads the text alone
 /// (docs/experiments.md). Exit status: 0 on success, 1 when some letters or lines could not be read
 /// (the others are forecast), 2 on error.
+/// What one request's flags (--summary, --age, ...) cannot stand beside: requests given otherwise.
+const REQUEST_SOURCES: [&str; 2] = ["items", "inputs"];
+
 #[derive(Debug, clap::Args)]
 pub struct ForecastArgs {
     /// A case-view model file, or a built-in model name [default: case, compiled in].
@@ -37,31 +40,31 @@ pub struct ForecastArgs {
     #[arg(long, conflicts_with = "items")]
     pub title: Option<String>,
     /// A file with the clinical summary ("-": stdin).
-    #[arg(long, value_name = "FILE|-", requires = "title")]
+    #[arg(long, value_name = "FILE|-", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub summary: Option<PathBuf>,
     /// The guideline the claims administrator cited ("MTUS Chronic Pain ... Opioids").
-    #[arg(long, value_name = "TEXT", requires = "title")]
+    #[arg(long, value_name = "TEXT", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub guideline: Option<String>,
     /// The injured worker's age.
-    #[arg(long, value_name = "N", requires = "title", value_parser = clap::value_parser!(u8).range(age_range()))]
+    #[arg(long, value_name = "N", requires = "title", conflicts_with_all = REQUEST_SOURCES, value_parser = clap::value_parser!(u8).range(age_range()))]
     pub age: Option<u8>,
     /// The injured worker's sex: male or female.
-    #[arg(long, value_name = "S", requires = "title", value_parser = parse_sex)]
+    #[arg(long, value_name = "S", requires = "title", conflicts_with_all = REQUEST_SOURCES, value_parser = parse_sex)]
     pub sex: Option<imr::Sex>,
     /// Review priority: standard or expedited.
-    #[arg(long, value_name = "P", requires = "title", value_parser = parse_priority)]
+    #[arg(long, value_name = "P", requires = "title", conflicts_with_all = REQUEST_SOURCES, value_parser = parse_priority)]
     pub priority: Option<imr::Priority>,
     /// Date of injury, YYYY-MM-DD.
-    #[arg(long, value_name = "DATE", requires = "title")]
+    #[arg(long, value_name = "DATE", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub injury_date: Option<imr::Date>,
     /// Date of the utilization review denial, YYYY-MM-DD.
-    #[arg(long, value_name = "DATE", requires = "title")]
+    #[arg(long, value_name = "DATE", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub ur_date: Option<imr::Date>,
     /// Utilization review certified part of the request (the rest is disputed).
-    #[arg(long, requires = "title")]
+    #[arg(long, requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub partly_certified: bool,
     /// How many requests the application disputes, this one included.
-    #[arg(long, value_name = "N", requires = "title", value_parser = super::counts(1, 1000))]
+    #[arg(long, value_name = "N", requires = "title", conflicts_with_all = REQUEST_SOURCES, value_parser = super::counts(1, 1000))]
     pub items_disputed: Option<usize>,
     /// Requests as JSON lines ("-": stdin), with the fields of `imr parse --items` (see
     /// data/requests.jsonl).

@@ -398,9 +398,16 @@ fn report_unread(model: &imr::model::ModelFile, model_name: &str, rows: &[Row]) 
         "; a request without a rationale is forecast by `imr forecast`"
     };
     for r in unread {
-        let (source, view) = (&r.source, view.name());
-        let what = format!("the {view} view of {model_name}");
-        say!("imr: {source}: nothing for {what} to read (it reads {names}){hint}");
+        let (source, view_name) = (&r.source, view.name());
+        let what = format!("the {view_name} view of {model_name}");
+        // A rationale made only of verdict sentences is there, but the masked view hides it all.
+        let all_verdict =
+            view == imr::model::View::RationaleMasked && !r.item.text.rationale.trim().is_empty();
+        if all_verdict {
+            say!("imr: {source}: nothing for {what} to read: its rationale is only verdict sentences (\"... is (not) medically necessary\"), which the view masks");
+        } else {
+            say!("imr: {source}: nothing for {what} to read (it reads {names}){hint}");
+        }
     }
 }
 

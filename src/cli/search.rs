@@ -105,7 +105,7 @@ pub struct SearchArgs {
     /// One JSON object per item, one per line.
     #[arg(long, conflicts_with = "csv")]
     pub json: bool,
-    /// CSV with a header row; themes joined by "; ".
+    /// CSV with a header row; lists (themes, specialties) joined by " | ".
     #[arg(long)]
     pub csv: bool,
 }
