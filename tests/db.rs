@@ -233,6 +233,20 @@ fn index_is_incremental_and_reports_what_it_skips() {
     assert!(err.contains("case letter00003: in"), "{err}");
     assert!(err.contains("indexed 3 letters"), "{err}");
     assert_eq!(letters_and_items(&db).0, 8);
+    // A copy of a file that cannot be read fails with it; it is no copy of an indexed file.
+    let bad = dir.join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    for name in ["a.txt", "b.txt"] {
+        write(&bad, name, b"not a letter at all");
+    }
+    let out = imr(&["index", s(&bad), "--db", s(&db)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("b.txt: the same content as") && err.contains("which could not be read"),
+        "{err}"
+    );
+    assert!(err.contains("0 copies of indexed files, 2 failed"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

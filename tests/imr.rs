@@ -218,11 +218,58 @@ fn bad_inputs_are_reported_and_good_files_still_parsed() {
     assert_eq!(out[0]["items"][0]["decision"], "Upheld");
 }
 
+/// Paths that do not exist are each named, like bad files (exit 1), and the others still read; a
+/// file reached twice (named twice, inside a folder also given, through a link) is read once.
 #[test]
-fn missing_path_is_an_error_exit() {
-    let o = imr(&["parse", "no/such/dir"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no/such/dir"));
+fn missing_paths_are_each_reported_and_copies_read_once() {
+    let o = imr(&[
+        "parse",
+        "--items",
+        "no/such/dir",
+        "data/letters",
+        "no/such.pdf",
+        "data/letters/002_4bd1cf93be37d15a.txt",
+        "./data/letters",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("imr: no/such/dir: cannot read") && err.contains("imr: no/such.pdf: cannot"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "note: data/letters/002_4bd1cf93be37d15a.txt: the same file as \
+             data/letters/002_4bd1cf93be37d15a.txt; read once"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("note: ./data/letters: 5 files already given under other paths"),
+        "{err}"
+    );
+    assert_eq!(json_lines(&stdout(&o)).len(), 12, "each sample item once");
+    #[cfg(unix)]
+    {
+        let d = tempdir("linked");
+        std::os::unix::fs::symlink(root().join("data/letters"), d.join("link")).unwrap();
+        let o = imr(&[
+            "train",
+            "--data",
+            "data/letters",
+            d.join("link").to_str().unwrap(),
+            "--cv-folds",
+            "0",
+            "--out",
+            d.join("m.json").to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("(5 letters, 12 items"),
+            "{}",
+            stderr(&o)
+        );
+    }
     // A directory without letters is reported like a bad file (exit 1), and the other paths are still read.
     let d = tempdir("noletters");
     write(&d, "notes.md", b"not a letter");

@@ -47,6 +47,8 @@ struct Tally {
     replaced: usize,
     same_case: usize,
     scored: usize,
+    /// The files of this run that could not be read.
+    failed_sources: std::collections::HashSet<String>,
 }
 
 pub fn run(a: IndexArgs) -> Result<ExitCode> {
@@ -77,8 +79,9 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         ..Tally::default()
     };
     if !files.is_empty() {
-        let todo = changed_files(&store, &files, &mut tally)?;
+        let (todo, copies) = changed_files(&store, &files, &mut tally)?;
         index_files(&mut store, todo, a.batch, &mut tally)?;
+        report_copies(&copies, &mut tally);
     }
     match &model {
         Some((model, info)) => tally.scored = score(&mut store, model, info, a.batch)?,
@@ -152,7 +155,25 @@ fn respell_relative(store: &Store, files: &[PathBuf]) -> imr::Result<()> {
     })
 }
 
-/// The files whose content the database does not hold yet, with what identifies it.
+/// Files of this run with the content of another of its files (the first, read): a copy is
+/// skipped once its first is indexed, and fails with it where it could not be read.
+fn report_copies(copies: &[(String, String)], t: &mut Tally) {
+    for (copy, first) in copies {
+        if t.failed_sources.contains(first) {
+            t.failed += 1;
+            say!("imr: {copy}: the same content as {first}, which could not be read");
+        } else {
+            t.copies += 1;
+            say!("imr: note: {copy}: the same content as {first}; skipped");
+        }
+    }
+}
+
+/// Copies within one run: (the copy's source, the first's).
+type Copies = Vec<(String, String)>;
+
+/// The files whose content the database does not hold yet, with what identifies it, and the
+/// copies within this run ([`report_copies`]).
 /// - A file with its indexed size and modification time is not read again.
 /// - A file whose path is indexed with other content is read again: its rows are replaced.
 /// - A new path with indexed content is a copy (skipped with a note), or, where the indexed path
@@ -161,7 +182,7 @@ fn changed_files(
     store: &Store,
     files: &[PathBuf],
     tally: &mut Tally,
-) -> imr::Result<Vec<(PathBuf, FileInfo)>> {
+) -> imr::Result<(Vec<(PathBuf, FileInfo)>, Copies)> {
     respell_relative(store, files)?;
     let known: Vec<Option<FileInfo>> = store.reading(|s| {
         files
@@ -200,6 +221,7 @@ fn changed_files(
     let sources: std::collections::HashSet<&str> =
         to_hash.iter().map(|(_, f, _)| f.source.as_str()).collect();
     let mut first_of: std::collections::HashMap<String, String> = Default::default();
+    let mut copies = Vec::new();
     let decided = store.in_transaction(|store| {
         let mut todo = Vec::new();
         for (path, f, old) in &to_hash {
@@ -211,10 +233,11 @@ fn changed_files(
                 }
                 Some(_) => todo.push((path.clone(), f.clone())),
                 None => {
-                    let earlier = match first_of.get(&f.sha256) {
-                        Some(s) => Some(s.clone()),
-                        None => store.source_with_hash(&f.sha256)?,
-                    };
+                    if let Some(first) = first_of.get(&f.sha256) {
+                        copies.push((f.source.clone(), first.clone()));
+                        continue;
+                    }
+                    let earlier = store.source_with_hash(&f.sha256)?;
                     match earlier {
                         Some(s) if !sources.contains(s.as_str()) && !Path::new(&s).exists() => {
                             store.move_source(&s, f)?;
@@ -235,7 +258,7 @@ fn changed_files(
         }
         Ok(todo)
     })?;
-    Ok(decided)
+    Ok((decided, copies))
 }
 
 /// Size and modification time (ns since the epoch; 0 where unknown).
@@ -285,6 +308,7 @@ fn index_files(
                     Ok(letter) => pending.push(IndexedLetter { file, letter }),
                     Err(e) => {
                         t.failed += 1;
+                        t.failed_sources.insert(file.source.clone());
                         say!("imr: {e}");
                     }
                 }

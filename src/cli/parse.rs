@@ -157,35 +157,86 @@ pub fn read_reporting_each(
 }
 
 /// The letter files under `paths` (`-`, stdin, is left to the caller), each problem of the walk
-/// reported on stderr; returns the files and the number of problems. A directory without a letter
-/// file counts as one (a wrong path, most likely); a path that does not exist is an error.
+/// reported on stderr; returns the files and the number of problems. A path that does not exist,
+/// or a directory without a letter file (a wrong path, most likely), counts as one; the other
+/// paths are still read. A file reached twice (named twice, inside a folder also given, through a
+/// link) is read once, and said so.
 pub fn discover_reporting(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, usize)> {
     let (mut files, mut failed) = (Vec::new(), 0);
+    let mut seen: std::collections::HashMap<FileKey, PathBuf> = Default::default();
     let stderr = std::io::stderr();
+    let say = |line: std::fmt::Arguments| {
+        let _ = writeln!(stderr.lock(), "imr: {line}");
+    };
     for p in paths.iter().filter(|p| p.as_os_str() != "-") {
-        let found = imr::parse::discover_all(std::slice::from_ref(p))?;
+        let found = match imr::parse::discover_all(std::slice::from_ref(p)) {
+            Ok(found) => found,
+            Err(e) => {
+                failed += 1;
+                say(format_args!("{e}"));
+                continue;
+            }
+        };
         if found.files.is_empty() && found.problems.is_empty() && p.is_dir() {
             failed += 1;
-            let _ = writeln!(
-                stderr.lock(),
-                "imr: {}: no letter files (.pdf, .txt) in this directory or below",
+            say(format_args!(
+                "{}: no letter files (.pdf, .txt) in this directory or below",
                 p.display()
-            );
+            ));
         }
         for e in &found.problems {
             failed += 1;
-            let _ = writeln!(stderr.lock(), "imr: {e}");
+            say(format_args!("{e}"));
         }
         for d in &found.revisited {
-            let _ = writeln!(
-                stderr.lock(),
-                "imr: note: {}: a directory already read (a symlink loop?); not read again",
+            say(format_args!(
+                "note: {}: a directory already read (a symlink loop?); not read again",
                 d.display()
-            );
+            ));
         }
-        files.extend(found.files);
+        let mut copies = Vec::new();
+        for f in found.files {
+            let key = file_key(&f);
+            if let Some(first) = key.and_then(|k| seen.get(&k)) {
+                copies.push((f, first.clone()));
+                continue;
+            }
+            if let Some(k) = key {
+                seen.insert(k, f.clone());
+            }
+            files.push(f);
+        }
+        match copies.as_slice() {
+            [] => {}
+            [(f, first)] => say(format_args!(
+                "note: {}: the same file as {}; read once",
+                f.display(),
+                first.display()
+            )),
+            [(f, first), ..] => say(format_args!(
+                "note: {}: {} files already given under other paths ({} is {}, ...); each read once",
+                p.display(),
+                copies.len(),
+                f.display(),
+                first.display()
+            )),
+        }
     }
     Ok((files, failed))
+}
+
+/// A file's identity whatever the path to it: its device and inode.
+type FileKey = (u64, u64);
+
+#[cfg(unix)]
+fn file_key(path: &Path) -> Option<FileKey> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_key(_path: &Path) -> Option<FileKey> {
+    None
 }
 
 /// How a letter read from stdin is named in errors and in its `source`.
