@@ -107,6 +107,18 @@ fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
         })
         .collect();
     assert_eq!(found, gold_over);
+    // A DWC case number typed in lower case finds its letter.
+    let (case, _) = found.iter().next().unwrap();
+    let out = imr(&[
+        "search",
+        "--case",
+        &case.to_lowercase(),
+        "--json",
+        "--db",
+        s(&db),
+    ]);
+    let hits = json_lines(&stdout(&out));
+    assert!(!hits.is_empty() && hits.iter().all(|h| h["case_number"] == case.as_str()));
 
     // Indexed again: nothing added.
     let again = imr(&["index", s(&pdfs), "data/letters", "--db", s(&db)]);
@@ -704,7 +716,41 @@ fn hostile_words_and_filters_on_the_command_line() {
             s(&db),
         ]);
         assert!(out.status.success(), "{filter}: {}", stderr(&out));
+        // An empty value is refused the same way by every filter (it had matched all or none).
+        let empty = format!("{filter}= ");
+        for args in [
+            &["search", &empty, "--db", s(&db)][..],
+            &["stats", "--by", "year", &empty, "--db", s(&db)],
+        ] {
+            let out = imr(args);
+            let command = args[0];
+            assert_eq!(out.status.code(), Some(2), "{command} {filter}");
+            assert!(
+                stderr(&out).contains(": an empty value; give one, or leave the filter out"),
+                "{command} {filter}: {}",
+                stderr(&out)
+            );
+        }
     }
+    // A case number is matched as given (the samples' are in lower case), not in any case.
+    let out = imr(&[
+        "search",
+        "--case",
+        "000_8FD8BBED53D6CA0B",
+        "--db",
+        s(&db),
+        "--json",
+    ]);
+    assert_eq!(stdout(&out), "");
+    let out = imr(&[
+        "search",
+        "--case",
+        " 000_8fd8bbed53d6ca0b",
+        "--db",
+        s(&db),
+        "--json",
+    ]);
+    assert_eq!(stdout(&out).lines().count(), 2, "{}", stderr(&out));
     for (words, says) in [
         ("\"unclosed", "a quote (\") is not closed"),
         ("OR", "OR needs a word on each side"),

@@ -405,14 +405,15 @@ fn write_stats(out: &mut impl Write, keys: &[StatsKey], rows: &[StatsRow]) -> st
         .any(|k| matches!(k, StatsKey::Theme | StatsKey::Guideline))
     {
         let pad: usize = widths.iter().map(|w| w + 2).sum();
+        // No rate of no items (null in the web API too).
+        let rate = match items {
+            0 => "-".to_string(),
+            n => format!("{:.1}%", 100.0 * over as f64 / n as f64),
+        };
         writeln!(
             out,
-            "{:<pad$}{:>7}  {:>6}  {:>10}  {:>5.1}%",
-            "total",
-            items,
-            "100%",
-            over,
-            100.0 * over as f64 / items.max(1) as f64
+            "{:<pad$}{:>7}  {:>6}  {:>10}  {:>6}",
+            "total", items, "100%", over, rate
         )?;
     }
     Ok(())

@@ -362,7 +362,11 @@ impl Filters {
             }
         }
         if let Some(c) = &self.case_number {
-            add("l.case_number = ?", Value::Text(c.trim().into()));
+            // As typed, or in capitals: the DWC's case numbers are ("cm16-0213037").
+            add(
+                "l.case_number IN (?, upper(?))",
+                Value::Text(c.trim().into()),
+            );
         }
         let clause = if conds.is_empty() {
             "1".to_string()
@@ -601,7 +605,7 @@ pub struct Matches {
 impl Store {
     /// The matching items in the order of `q.sort`.
     pub fn search(&self, q: &Search) -> Result<Vec<Hit>> {
-        self.check_theme(&q.filters)?;
+        self.check_filters(&q.filters)?;
         let want = q.limit.saturating_add(q.offset);
         let default = q.sort == Sort::Best || (q.sort == Sort::Newest && q.filters.words.is_none());
         if !default {
@@ -794,7 +798,7 @@ impl Store {
 
     /// How many items match `f`, and how many were overturned.
     pub fn matches(&self, f: &Filters) -> Result<Matches> {
-        self.check_theme(f)?;
+        self.check_filters(f)?;
         if let Some(words) = &f.words {
             let found = self.word_matches(f, words)?;
             if found.len() >= MERGE_FROM {
@@ -869,9 +873,30 @@ impl Store {
             .map_err(|e| self.query_error(e, f))
     }
 
-    /// A theme filter names a theme of the codebook or of a model whose themes are indexed:
-    /// any other is a mistake, said with the themes there are, not a quiet empty result.
-    pub(super) fn check_theme(&self, f: &Filters) -> Result<()> {
+    /// Every text filter has a value, and a theme filter names a theme of the codebook or of a
+    /// model whose themes are indexed: any other is a mistake, said (with the themes there are),
+    /// not a quiet result.
+    pub(super) fn check_filters(&self, f: &Filters) -> Result<()> {
+        let texts = [
+            ("treatment", &f.treatment),
+            ("specialty", &f.specialty),
+            ("theme", &f.theme),
+            ("guideline", &f.guideline),
+            ("case", &f.case_number),
+        ];
+        // An empty value matched every item in one filter and none in another: neither is meant.
+        if let Some((name, _)) = texts
+            .iter()
+            .find(|(_, v)| v.as_deref().is_some_and(|v| v.trim().is_empty()))
+        {
+            return Err(Error::Query {
+                what: format!("{name}: an empty value; give one, or leave the filter out"),
+            });
+        }
+        self.check_theme(f)
+    }
+
+    fn check_theme(&self, f: &Filters) -> Result<()> {
         let Some(t) = &f.theme else { return Ok(()) };
         let id = theme_id(t);
         let mut known = crate::features::cues::codebook_themes();

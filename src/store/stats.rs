@@ -150,7 +150,7 @@ impl StatsRow {
 impl Store {
     /// The matching items grouped by `keys`: time keys in time order, other groups by volume.
     pub fn stats(&self, keys: &[StatsKey], f: &Filters) -> Result<Vec<StatsRow>> {
-        self.check_theme(f)?;
+        self.check_filters(f)?;
         if keys.is_empty() {
             return Err(Error::Query {
                 what: "stats needs a key to count by".into(),
