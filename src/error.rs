@@ -17,7 +17,7 @@ pub enum Error {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error("{path}: is a directory; give a file name (such as {path}/model.json)")]
+    #[error("{path}: is a directory; give the name of a file to write")]
     IsDirectory { path: PathBuf },
     #[error("{path}: file is empty")]
     Empty { path: PathBuf },

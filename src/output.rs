@@ -86,9 +86,18 @@ fn temp_for(path: &Path, suffix: &str) -> Result<NamedTempFile> {
         return Err(Error::IsDirectory { path: path.into() });
     }
     let dir = directory(path);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::Write {
-        path: dir.clone(),
-        cause: e,
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        // A file where a folder of the path should be: named, rather than "File exists".
+        match dir.ancestors().find(|a| a.is_file()) {
+            Some(file) => Error::Write {
+                path: file.into(),
+                cause: std::io::ErrorKind::NotADirectory.into(),
+            },
+            None => Error::Write {
+                path: dir.clone(),
+                cause: e,
+            },
+        }
     })?;
     remove_stale(&dir);
     let mut b = tempfile::Builder::new();

@@ -957,8 +957,8 @@ fn bad_input_lines_are_reported_and_the_rest_scored() {
         };
         for (line, what) in [
             (2, "not UTF-8"),
-            (3, "expected ident"),
-            (4, "invalid type: integer `3`"),
+            (3, "not a JSON object (expected ident"),
+            (4, "title: invalid type: integer `3`"),
         ] {
             assert!(
                 err.contains(&format!("imr: {name}:{line}: {what}")),
@@ -1847,14 +1847,19 @@ fn bad_output_paths_are_errors_before_the_work() {
     let d = tempdir("outputs");
     let file = write(&d, "a-file", b"x");
     let dir = d.to_str().unwrap();
+    let under_file = file.join("sub/m.json").display().to_string();
     for (args, what) in [
         (
             vec!["train", "--data", "no/such", "--out", dir],
-            "is a directory; give a file name",
+            "is a directory; give the name of a file to write",
         ),
         (
             vec!["evaluate", "--data", "no/such", "--oof", dir],
-            "is a directory; give a file name",
+            "is a directory; give the name of a file to write",
+        ),
+        (
+            vec!["train", "--data", "no/such", "--out", &under_file],
+            "a-file: cannot write: not a directory",
         ),
         (
             vec![

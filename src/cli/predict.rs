@@ -1001,6 +1001,21 @@ const ITEM_FIELDS: &[&str] = &[
 /// show a misspelt name as well as all of them would, at no cost to a long input's speed.
 const CHECKED_LINES: usize = 100;
 
+/// What is wrong with a line that is no item, in a reader's words: not JSON at all, or the field
+/// whose value is wrong (found by reading the line again, so that good lines pay nothing).
+fn line_error(line: &str, e: &serde_json::Error) -> String {
+    if e.is_syntax() || e.is_eof() {
+        return format!("not a JSON object ({e})");
+    }
+    let mut de = serde_json::Deserializer::from_str(line);
+    match serde_path_to_error::deserialize::<_, ItemInput>(&mut de) {
+        Err(e) if e.path().iter().next().is_some() => {
+            format!("{}: {}", e.path(), e.inner())
+        }
+        _ => e.to_string(),
+    }
+}
+
 /// The fields of a JSON object line that `--items` does not know.
 fn unknown_fields(line: &str) -> Vec<String> {
     let Ok(fields) =
@@ -1080,7 +1095,7 @@ impl ItemLines {
                         }
                         serde_json::from_str::<ItemInput>(&l)
                             .map(Some)
-                            .map_err(|e| e.to_string())
+                            .map_err(|e| line_error(&l, &e))
                     }
                 });
                 (n, parsed, unknown)
@@ -1158,5 +1173,20 @@ mod tests {
             ["zz"]
         );
         assert!(unknown_fields("not json").is_empty());
+        let error = |line: &str| {
+            let e = serde_json::from_str::<ItemInput>(line).unwrap_err();
+            line_error(line, &e)
+        };
+        assert!(
+            error("{not json").starts_with("not a JSON object ("),
+            "{}",
+            error("{not json")
+        );
+        assert!(error(r#"{"item": -1}"#).starts_with("item: invalid value: integer `-1`"));
+        let e = error(r#"{"patient": {"age": "x"}}"#);
+        assert!(
+            e.starts_with("patient.age: invalid type: string \"x\""),
+            "{e}"
+        );
     }
 }
