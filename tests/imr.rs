@@ -2437,13 +2437,28 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
             .chain(r["top_upheld"].as_array().unwrap())
             .all(|t| !t["term"].as_str().unwrap().starts_with("r:"))));
     // One request's flags are refused beside requests given otherwise, not silently dropped.
-    for args in [
-        &["forecast", "--items", "data/requests.jsonl", "--age", "40"][..],
-        &["forecast", "data/letters", "--guideline", "MTUS"],
+    // Nor does `imr similar` take the forecast's --top and --similar, which it would not use.
+    for (args, says) in [
+        (
+            &["forecast", "--items", "data/requests.jsonl", "--age", "40"][..],
+            "cannot be used with",
+        ),
+        (
+            &["forecast", "data/letters", "--guideline", "MTUS"],
+            "cannot be used with",
+        ),
+        (
+            &["similar", "--title", "MRI knee", "--top", "3"],
+            "unexpected argument '--top'",
+        ),
+        (
+            &["similar", "--title", "MRI knee", "--similar", "3"],
+            "unexpected argument",
+        ),
     ] {
         let o = imr(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&o).contains("cannot be used with"), "{}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
     // A rationale model is no forecaster.
     let o = imr(&["forecast", "--model", "default", "--title", "MRI knee"]);
@@ -2563,4 +2578,29 @@ fn similar_lists_past_decisions_with_their_reasons() {
             "{r}"
         );
     }
+}
+
+/// A model whose calibration could not be fitted says so when it is trained: its scores are the
+/// class-weighted ones, which overstate Overturned.
+#[test]
+fn an_uncalibrated_model_is_said_at_training() {
+    let d = tempdir("uncalibrated");
+    let out = d.join("m.json");
+    let o = imr(&[
+        "train",
+        "--data",
+        "data/letters",
+        "--cv-folds",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: P(Overturned) is not calibrated"),
+        "{}",
+        stderr(&o)
+    );
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert!(m["outcome"]["calibration"].is_null());
 }

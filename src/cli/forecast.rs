@@ -29,6 +29,21 @@ const REQUEST_SOURCES: [&str; 2] = ["items", "inputs"];
 
 #[derive(Debug, clap::Args)]
 pub struct ForecastArgs {
+    #[command(flatten)]
+    pub request: RequestArgs,
+    /// Terms to show for each side: 0 to 1000.
+    #[arg(long, default_value_t = 5, value_parser = super::counts(0, super::MAX_TOP))]
+    pub top: usize,
+    /// The K past decisions most like each request (from the model's training items): case, item,
+    /// title, decision, date, similarity and the sentence that said why; 0 to 100.
+    #[arg(long, value_name = "K", default_value_t = 0, value_parser = super::counts(0, 100))]
+    pub similar: usize,
+}
+
+/// The requests to forecast (or to find past decisions like), and how to print them: what
+/// `imr forecast` and `imr similar` share.
+#[derive(Debug, clap::Args)]
+pub struct RequestArgs {
     /// A case-view model file, or a built-in model name [default: case, compiled in].
     #[arg(long, value_name = "FILE|NAME")]
     pub model: Option<PathBuf>,
@@ -70,13 +85,6 @@ pub struct ForecastArgs {
     /// data/requests.jsonl).
     #[arg(long, value_name = "FILE")]
     pub items: Option<PathBuf>,
-    /// Terms to show for each side: 0 to 1000.
-    #[arg(long, default_value_t = 5, value_parser = super::counts(0, super::MAX_TOP))]
-    pub top: usize,
-    /// The K past decisions most like each request (from the model's training items): case, item,
-    /// title, decision, date, similarity and the sentence that said why; 0 to 100.
-    #[arg(long, value_name = "K", default_value_t = 0, value_parser = super::counts(0, 100))]
-    pub similar: usize,
     /// Look for the past decisions (--similar, `imr similar`) in this database, made by
     /// `imr index`, instead of among the model's training items.
     #[arg(long, value_name = "FILE")]
@@ -112,19 +120,20 @@ pub struct SimilarArgs {
     #[arg(short, long, default_value_t = 5, value_parser = super::counts(1, 100))]
     pub k: usize,
     #[command(flatten)]
-    pub request: ForecastArgs,
+    pub request: RequestArgs,
 }
 
 /// The past decisions most like each request: a forecast with `--similar K` and no term lists.
 pub fn run_similar(a: SimilarArgs) -> Result<ExitCode> {
     run(ForecastArgs {
-        similar: a.k,
+        request: a.request,
         top: 0,
-        ..a.request
+        similar: a.k,
     })
 }
 
-pub fn run(a: ForecastArgs) -> Result<ExitCode> {
+pub fn run(f: ForecastArgs) -> Result<ExitCode> {
+    let (a, top, similar) = (f.request, f.top, f.similar);
     let path = a.model.clone().unwrap_or_else(|| "case".into());
     let (mut model, model_name) = super::data::load_model(Some(&path))?;
     if model.outcome.view != View::Case {
@@ -149,9 +158,9 @@ pub fn run(a: ForecastArgs) -> Result<ExitCode> {
     };
     let show = Show {
         format: Format::new(a.json, a.csv),
-        top: a.top,
+        top,
         check: None,
-        similar: a.similar,
+        similar,
     };
     let code = score_rows(&model, &model_name, source.as_mut(), show);
     // The process ends next: its memory goes back whole, without freeing the model's many small
@@ -169,7 +178,7 @@ fn precedents_of(db: &Path) -> Result<imr::precedent::PrecedentIndex> {
 }
 
 /// The request of the flags.
-fn one_request(a: &ForecastArgs, title: &str) -> Result<Row> {
+fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
     let summary = match &a.summary {
         None => None,
         Some(p) if p.as_os_str() == "-" => {

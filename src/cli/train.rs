@@ -177,6 +177,12 @@ fn fit(
     let groups = items.case_numbers.clone();
     let outcome = OutcomeModel::fit_counts(params, items.into_counts(), &y, &groups, a.seed)
         .context("training the outcome model")?;
+    if params.calibration_folds() >= 2 && outcome.calibration.is_none() {
+        say!(
+            "imr: warning: P(Overturned) is not calibrated: too few letters with an Overturned item to fit a calibration on {} inner folds; the model's scores are its class-weighted ones, which overstate the chance of Overturned",
+            params.calibration_folds()
+        );
+    }
     pb.inc(1);
     let themes = theme_params
         .map(|tp| fit_themes(tp, &gold, &theme_ids, a.seed))
