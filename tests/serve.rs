@@ -204,8 +204,9 @@ fn search_finds_counts_and_refuses() {
     get("/api/search?limit=1000").is_bad("limit");
     get("/api/search?decided=2016-02-30").is_bad("decided");
     get("/api/search?by=category").is_bad("by");
-    get("/api/search?colour=red").is_bad("Failed to deserialize");
-    get("/api/about?colour=red").is_bad("Failed to deserialize");
+    get("/api/search?colour=red").is_bad("colour: unknown field `colour`, expected one of `q`");
+    get("/api/about?colour=red").is_bad("colour: unknown field `colour`, there are no fields");
+    get("/api/search?limit=5&limit=6").is_bad("duplicate field `limit`");
 
     let none = get("/api/search?q=zzyzxnotaword");
     assert_eq!(none.status, StatusCode::OK);
@@ -250,7 +251,7 @@ fn a_letter_has_scores_highlights_and_precedents() {
             .iter()
             .all(|s| s["case_number"] != letter["case_number"]));
     }
-    get("/api/letters/004_4fa3c31427c968ed?x=1").is_bad("Failed to deserialize");
+    get("/api/letters/004_4fa3c31427c968ed?x=1").is_bad("x: unknown field `x`");
     let missing = get("/api/letters/CM99-0000000");
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.json()["error"]
@@ -543,6 +544,39 @@ fn serve_warns_when_not_on_loopback() {
     child.wait().unwrap();
     assert!(first.contains("warning: --addr 0.0.0.0:0"), "{first}");
     assert!(second.contains("serving"), "{second}");
+    // A host name is taken with its port, and resolved: localhost is loopback, so no warning.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--addr",
+            "localhost:0",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        first.contains("serving") && first.contains("127.0.0.1"),
+        "{first}"
+    );
+    let out = imr(&[
+        "serve",
+        "--db",
+        db.to_str().unwrap(),
+        "--addr",
+        "no-such-host.invalid:80",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not an address or a known host name"),
+        "{}",
+        stderr(&out)
+    );
     // A database that is not there is an error before anything listens.
     let out = imr(&["serve", "--db", "/nonexistent/x.db"]);
     assert_eq!(out.status.code(), Some(2));

@@ -26,7 +26,7 @@ pub struct ServeArgs {
     pub forecast_model: PathBuf,
     /// Where to listen. Anything but a loopback address lets other machines in: put it behind
     /// a proxy with TLS and access control.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080", value_parser = socket_addr)]
     pub addr: SocketAddr,
     /// Seconds a request may take before it is answered 408.
     #[arg(long, value_name = "SECONDS", default_value_t = 30,
@@ -84,4 +84,23 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--addr`: an address, or a host name and port (`localhost:8080`), resolved to its first address
+/// (IPv4 first, as a browser given `localhost` most often tries).
+fn socket_addr(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = s.parse() {
+        return Ok(a);
+    }
+    use std::net::ToSocketAddrs;
+    let addrs: Vec<SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| format!("not an address or a known host name with a port ({e})"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("{s}: the name has no address"))
 }

@@ -52,7 +52,12 @@ impl IntoResponse for ApiError {
 
 impl From<QueryRejection> for ServeError {
     fn from(e: QueryRejection) -> Self {
-        ServeError::BadRequest(e.body_text())
+        // In the tool's words: axum's "Failed to deserialize query string: " says nothing more.
+        let text = e.body_text();
+        let what = text
+            .strip_prefix("Failed to deserialize query string: ")
+            .unwrap_or(&text);
+        ServeError::BadRequest(what.to_string())
     }
 }
 
