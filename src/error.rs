@@ -182,7 +182,7 @@ pub enum Error {
         path: PathBuf,
         lines: Vec<(usize, String)>,
     },
-    #[error("{path}: {cause}")]
+    #[error("{path}: {}", json_message(cause))]
     Json {
         path: PathBuf,
         cause: serde_json::Error,
@@ -239,5 +239,14 @@ pub(crate) fn human_bytes(n: u64) -> String {
         n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{} MB", n / 1_000_000),
         n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
         n => format!("{n} bytes"),
+    }
+}
+
+/// A JSON reader's complaint for people: text that is not JSON at all says so first.
+fn json_message(e: &serde_json::Error) -> String {
+    if e.is_syntax() || e.is_eof() {
+        format!("not valid JSON ({e})")
+    } else {
+        e.to_string()
     }
 }

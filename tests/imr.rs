@@ -2157,6 +2157,15 @@ fn params_file_changes_what_it_names_and_nothing_else() {
         .next()
         .unwrap()
         .ends_with(&format!("view rationale, settings {}", c1.display())));
+    // A file that is no JSON is said to be none.
+    let junk = write(&d, "junk.json", b"C = 1");
+    let o = imr(&["params", "--params", junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("junk.json: not valid JSON ("),
+        "{}",
+        stderr(&o)
+    );
     // `imr params` shows a file merged over the shipped settings.
     let o = imr(&["params", "--params", c1.to_str().unwrap(), "--view", "case"]);
     let shown: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();

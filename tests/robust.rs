@@ -272,6 +272,10 @@ fn a_letter_on_stdin_takes_the_same_route_as_a_file() {
         (l["source"].as_str(), l["items"].as_array().map(Vec::len)),
         (Some("stdin"), Some(5))
     );
+    // Named twice, stdin is still one letter, and a note says so.
+    let o = imr_stdin(&["parse", "--json", "-", "-"], &text);
+    assert_eq!(json_lines(&stdout(&o)).len(), 1);
+    assert!(stderr(&o).contains("given 2 times"), "{}", stderr(&o));
     // A hostile PDF on stdin goes to a worker like a file's: named, not a crash of imr.
     let o = imr_stdin(&["parse", "-"], &hostile::self_drawing_xobject());
     no_panic(&o);

@@ -123,7 +123,11 @@ pub fn read_reporting_each(
     let stderr = std::io::stderr();
     let (files, mut failed) = discover_reporting(paths)?;
     let mut stdin_letter = None;
-    if paths.iter().any(|p| p.as_os_str() == "-") {
+    let dashes = paths.iter().filter(|p| p.as_os_str() == "-").count();
+    if dashes > 1 {
+        say!("imr: note: - (stdin) is given {dashes} times; it holds one letter, read once");
+    }
+    if dashes > 0 {
         stdin_letter = Some(read_stdin()?);
     }
     let reader = super::read_limits().reader()?;

@@ -240,18 +240,27 @@ where
 }
 
 /// `s` cut to `n` characters (`n` >= 1), its last one an ellipsis when cut: a table's or a chart's
-/// label.
+/// label. A line break or another control character becomes a space, so that a title with one
+/// keeps the table's rows one line each.
 pub fn clip(s: &str, n: usize) -> String {
+    let one_line = s.chars().map(|c| if c.is_control() { ' ' } else { c });
     if s.chars().count() <= n {
-        s.to_string()
+        one_line.collect()
     } else {
-        s.chars().take(n - 1).chain(['…']).collect()
+        one_line.take(n - 1).chain(['…']).collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clipped_labels_are_one_line() {
+        assert_eq!(clip("MRI\nknee\tleft", 20), "MRI knee left");
+        assert_eq!(clip("MRI\r\nof the knee", 6), "MRI  …");
+        assert_eq!(clip("ab", 2), "ab");
+    }
 
     /// Labels come from letters (a reviewer's specialty): in the SVG they are text, never markup.
     #[test]
