@@ -367,12 +367,17 @@ fn train_is_deterministic_and_predict_explains() {
     let m1 = d.join("a.json");
     let m2 = d.join("b.json");
     let flipped = flipped_letter(&d);
-    let args = |out: &str| {
+    let flipped_path: &str = flipped.to_str().unwrap().to_string().leak();
+    let args = |out: &str, reversed: bool| {
+        let data = match reversed {
+            false => ["data/letters", flipped_path],
+            true => [flipped_path, "data/letters"],
+        };
         vec![
             "train",
             "--data",
-            "data/letters",
-            flipped.to_str().unwrap().to_string().leak(),
+            data[0],
+            data[1],
             "--cv-folds",
             "2",
             "--date",
@@ -381,21 +386,25 @@ fn train_is_deterministic_and_predict_explains() {
             out.to_string().leak(),
         ]
     };
-    // The second on one thread: the folds, fitted in parallel, give the same file whatever the thread count.
-    for (m, threads) in [(&m1, None), (&m2, Some("-j1"))] {
-        let o = imr(&[args(m.to_str().unwrap()), threads.into_iter().collect()].concat());
+    // The second on one thread, its letters named in the other order: the folds, fitted in
+    // parallel, give the same file whatever the thread count, and the letters are read in the
+    // order of their paths whatever the order they are named in.
+    for (m, threads, reversed) in [(&m1, None, false), (&m2, Some("-j1"), true)] {
+        let args = args(m.to_str().unwrap(), reversed);
+        let o = imr(&[args, threads.into_iter().collect()].concat());
         assert!(o.status.success(), "{}", stderr(&o));
     }
     let (a, b) = (std::fs::read(&m1).unwrap(), std::fs::read(&m2).unwrap());
-    assert_eq!(a, b, "same input, same model file");
-    // Scored on its own training letters, a model says its figures are no test.
+    assert_eq!(a, b, "same letters, same model file");
+    // Scored on its own training letters, named in another order, a model says its figures are
+    // no test.
     let o = imr(&[
         "evaluate",
         "--model",
         m1.to_str().unwrap(),
         "--data",
-        "data/letters",
         flipped.to_str().unwrap(),
+        "data/letters",
         "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));

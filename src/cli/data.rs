@@ -1,6 +1,6 @@
 //! Shared CLI plumbing: reading labelled data.
 
-use super::parse::read_reporting_each;
+use super::parse::{read_reporting_each, Order};
 use anyhow::{Context, Result};
 use imr::features::ItemText;
 use imr::gold::Gold;
@@ -22,11 +22,12 @@ impl<'a> Letters<'a> {
         db.map_or(Letters::Files(data), Letters::Db)
     }
 
-    /// Each letter to `sink`, in the order of the files (a database gives its letters in the order
-    /// their files would be read); returns the number of inputs that could not be read.
+    /// Each letter to `sink`, in the order of their files' canonical paths, however the paths were
+    /// given (a database gives its letters in that order too): the same letters train the same
+    /// model. Returns the number of inputs that could not be read.
     pub fn each(self, mut sink: impl FnMut(imr::Letter) -> Result<()>) -> Result<usize> {
         match self {
-            Letters::Files(paths) => read_reporting_each(paths, sink),
+            Letters::Files(paths) => read_reporting_each(paths, Order::Path, sink),
             Letters::Db(path) => {
                 let store = imr::store::Store::open_read_only(path)?;
                 let mut stopped = None;

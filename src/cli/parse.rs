@@ -100,13 +100,23 @@ impl<'a> ItemRow<'a> {
     }
 }
 
+/// In what order a batch's letters are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// As the paths were given (each directory's files in name order): outputs follow the input.
+    Given,
+    /// By each file's canonical path, whatever order the paths were given in, as a database gives
+    /// its letters: a model trained on the same letters is the same model.
+    Path,
+}
+
 /// Reads letters, reporting every bad file on stderr; returns the good ones and the number that
 /// failed. A directory without a letter file counts as one failure (a wrong path, most likely), and
 /// so does every entry of a walk that cannot be used (an unreadable directory, a FIFO named like a
-/// letter); a path that does not exist is an error.
+/// letter) and every path that does not exist.
 pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
     let mut letters = Vec::new();
-    let failed = read_reporting_each(paths, |l| {
+    let failed = read_reporting_each(paths, Order::Given, |l| {
         letters.push(l);
         Ok(())
     })?;
@@ -118,10 +128,15 @@ pub fn read_reporting(paths: &[PathBuf]) -> Result<(Vec<Letter>, usize)> {
 /// of `sink`'s stops the reading and is returned.
 pub fn read_reporting_each(
     paths: &[PathBuf],
+    order: Order,
     mut sink: impl FnMut(Letter) -> Result<()>,
 ) -> Result<usize> {
     let stderr = std::io::stderr();
-    let (files, mut failed) = discover_reporting(paths)?;
+    let (mut files, mut failed) = discover_reporting(paths)?;
+    if order == Order::Path {
+        // Ordered as the database orders its letters' sources.
+        files.sort_by_cached_key(|f| std::fs::canonicalize(f).unwrap_or_else(|_| f.clone()));
+    }
     let mut stdin_letter = None;
     let dashes = paths.iter().filter(|p| p.as_os_str() == "-").count();
     if dashes > 1 {
@@ -269,7 +284,9 @@ pub fn run(args: ParseArgs) -> Result<ExitCode> {
         if args.csv {
             super::csv_record(&mut out, csv_header())?;
         }
-        read_reporting_each(&args.paths, |l| write_letter(&mut out, &args, &l))?
+        read_reporting_each(&args.paths, Order::Given, |l| {
+            write_letter(&mut out, &args, &l)
+        })?
     };
     out.flush()?;
     Ok(if failed > 0 {
