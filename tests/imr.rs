@@ -2558,6 +2558,23 @@ fn predict_check_flags_disagreements_with_their_sentences() {
 /// `imr similar`: past decisions like a request, from the built-in case model's training items.
 #[test]
 fn similar_lists_past_decisions_with_their_reasons() {
+    // A renamed copy of a training letter (the samples' case number is their file's name) is
+    // known by its text: neither it nor its letter's other items are its precedents.
+    let d = tempdir("renamed");
+    let copy = d.join("mine.txt");
+    std::fs::copy(root().join("data/letters/000_8fd8bbed53d6ca0b.txt"), &copy).unwrap();
+    let o = imr(&["similar", copy.to_str().unwrap(), "-k", "5", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for r in json_lines(&stdout(&o)) {
+        let cases: Vec<&str> = r["similar"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["case_number"].as_str().unwrap())
+            .collect();
+        assert_eq!(cases.len(), 5, "{r}");
+        assert!(!cases.contains(&"000_8fd8bbed53d6ca0b"), "{r}");
+    }
     let o = imr(&[
         "similar",
         "--title",

@@ -373,7 +373,7 @@ mod tests {
         );
         assert_eq!(e("[1]"), "p.json: (top level): expected an object with \"outcome\" and/or \"themes\", found a list");
         assert!(
-            e("{").starts_with("p.json: EOF while parsing"),
+            e("{").starts_with("p.json: not valid JSON (EOF while parsing"),
             "{}",
             e("{")
         );

@@ -178,6 +178,9 @@ fn validate(p: &PrecedentValidParams) -> Result<()> {
     p.search.check()
 }
 
+/// A similarity at which two items' texts are the same (up to float rounding).
+const SAME_TEXT: f32 = 0.99999;
+
 /// One stored item near a query.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Neighbour<'a> {
@@ -562,7 +565,20 @@ impl PrecedentIndex {
         search: &Search,
     ) -> Vec<Neighbour<'_>> {
         let q = self.vector(doc);
-        self.search(&q, category, k, exclude_case, search)
+        let mut exclude: Vec<&str> = exclude_case.into_iter().collect();
+        let mut near = self.search(&q, category, k.saturating_add(1), &exclude, search);
+        // The query's own item under another name (a renamed copy of a training letter, where the
+        // case number is the file's name) has its title and its very vector: its letter is left
+        // out, as the query's own letter is.
+        let copy = near
+            .iter()
+            .find(|n| n.similarity >= SAME_TEXT && *n.precedent.title == *doc.title);
+        if let Some(copy) = copy {
+            exclude.push(&copy.precedent.case_number);
+            near = self.search(&q, category, k, &exclude, search);
+        }
+        near.truncate(k);
+        near
     }
 
     /// The `k` nearest neighbours of stored row `row` from other letters than its own (leave one
@@ -589,8 +605,8 @@ impl PrecedentIndex {
         }
         let (cols, vals) = self.rows.row(row);
         let q: Vec<(u32, f32)> = cols.iter().copied().zip(vals.iter().copied()).collect();
-        let case = &self.precedents[row].case_number;
-        self.search(&q, category, k, Some(case), search)
+        let case = self.precedents[row].case_number.as_str();
+        self.search(&q, category, k, &[case], search)
     }
 
     /// The `k` best rows for the query vector `q` (columns ascending).
@@ -599,7 +615,7 @@ impl PrecedentIndex {
         q: &[(u32, f32)],
         category: Option<Category>,
         k: usize,
-        exclude_case: Option<&str>,
+        exclude: &[&str],
         search: &Search,
     ) -> Vec<Neighbour<'_>> {
         if k == 0 || self.is_empty() || q.is_empty() {
@@ -607,7 +623,7 @@ impl PrecedentIndex {
         }
         let scores = self.approximate_scores(q, search);
         let wanted = k.saturating_mul(search.rerank);
-        let top = self.candidates(scores, wanted, category, exclude_case, search);
+        let top = self.candidates(scores, wanted, category, exclude, search);
         self.rerank(q, top, k, category, search)
     }
 
@@ -647,19 +663,18 @@ impl PrecedentIndex {
     }
 
     /// The `k` best rows by their approximate `scores` and boost: rows that share a term with the
-    /// query, of its category where the search takes only that, and not of the letter
-    /// `exclude_case`.
+    /// query, of its category where the search takes only that, and not of the letters
+    /// `exclude`.
     fn candidates(
         &self,
         scores: Vec<f32>,
         k: usize,
         category: Option<Category>,
-        exclude_case: Option<&str>,
+        exclude: &[&str],
         search: &Search,
     ) -> TopK {
         let only = category.filter(|_| search.category_only);
-        let excluded_letter =
-            |r: usize| exclude_case.is_some_and(|c| self.precedents[r].case_number == c);
+        let excluded_letter = |r: usize| exclude.contains(&self.precedents[r].case_number.as_str());
         let mut top = TopK::new(k);
         for (r, &s) in scores.iter().enumerate() {
             // No shared term, no neighbour: the boost alone ranks nothing.
