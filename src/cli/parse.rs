@@ -90,6 +90,33 @@ struct ItemRow<'a> {
     item: &'a DisputedItem,
 }
 
+/// The top-level fields of an `--items` row (with `schema_version`), as serialised: the names
+/// `imr predict --items` and `imr forecast --items` know.
+pub fn item_row_fields() -> Vec<String> {
+    let item = DisputedItem {
+        number: 1,
+        title: String::new(),
+        kind: imr::treatment::classify("", None),
+        decision: imr::Decision::Upheld,
+        original_request: None,
+        authorized: None,
+        claims_administrator_guideline: None,
+        reviewer_guideline: None,
+        rationale: String::new(),
+    };
+    let header = Header::default();
+    let row = ItemRow {
+        header: &header,
+        clinical_summary: None,
+        item: &item,
+    };
+    let mut line = Vec::new();
+    imr::schema::write_json_line(&mut line, &row).expect("an item row is an object");
+    let value: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&line).expect("written as JSON");
+    value.into_iter().map(|(k, _)| k).collect()
+}
+
 impl<'a> ItemRow<'a> {
     fn new(l: &'a Letter, item: &'a DisputedItem) -> Self {
         ItemRow {

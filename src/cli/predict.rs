@@ -964,38 +964,18 @@ struct ItemLines {
     unknown: std::collections::BTreeSet<String>,
 }
 
-/// The top-level fields an `--items` row may have: what `imr parse --items` writes, and the older
-/// and the forecast's names [`ItemInput`] reads too. Any other is named on stderr (a misspelt
-/// `titel` would otherwise leave the request without its title, silently).
-const ITEM_FIELDS: &[&str] = &[
-    "schema_version",
-    "case_number",
-    "source",
-    "date_assigned",
-    "decision_date",
-    "date_of_injury",
-    "ur_denial_date",
-    "application_received",
-    "priority",
-    "reviewer",
-    "patient",
-    "clinical_summary",
-    "item",
-    "title",
-    "category",
-    "drug_class",
-    "treatment",
-    "decision",
-    "original_request",
-    "authorized",
-    "claims_administrator_guideline",
-    "reviewer_guideline",
-    "rationale",
-    "number",
-    "summary",
-    "guideline",
-    "age",
-];
+/// The names [`ItemInput`] reads besides the fields of `imr parse --items`' rows: older files'
+/// and the forecast's options'.
+const OTHER_ITEM_FIELDS: [&str; 4] = ["number", "summary", "guideline", "age"];
+
+/// The top-level fields an `--items` row may have: what `imr parse --items` writes, and
+/// [`OTHER_ITEM_FIELDS`]. Any other is named on stderr (a misspelt `titel` would otherwise leave
+/// the request without its title, silently).
+static ITEM_FIELDS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    let mut fields = super::parse::item_row_fields();
+    fields.extend(OTHER_ITEM_FIELDS.map(String::from));
+    fields
+});
 
 /// Lines whose field names are checked: files are written by one program, so their first lines
 /// show a misspelt name as well as all of them would, at no cost to a long input's speed.
@@ -1025,7 +1005,7 @@ fn unknown_fields(line: &str) -> Vec<String> {
     };
     fields
         .into_keys()
-        .filter(|k| !ITEM_FIELDS.contains(&k.as_str()))
+        .filter(|k| !ITEM_FIELDS.contains(k))
         .collect()
 }
 
@@ -1034,7 +1014,7 @@ fn nearest_field(name: &str) -> Option<&'static str> {
     let most = if name.chars().count() >= 5 { 2 } else { 1 };
     ITEM_FIELDS
         .iter()
-        .map(|f| (edits(name, f), *f))
+        .map(|f| (edits(name, f), f.as_str()))
         .filter(|&(d, _)| d <= most)
         .min()
         .map(|(_, f)| f)
@@ -1168,6 +1148,20 @@ mod tests {
         assert_eq!(nearest_field("clinical_sumary"), Some("clinical_summary"));
         assert_eq!(nearest_field("Title"), Some("title"));
         assert_eq!(nearest_field("zz"), None);
+        // What `imr parse --items` writes is known, its nested objects by their top-level name.
+        for f in [
+            "schema_version",
+            "reviewer",
+            "patient",
+            "clinical_summary",
+            "drug_class",
+        ] {
+            assert!(
+                ITEM_FIELDS.iter().any(|k| k == f),
+                "{f}: {:?}",
+                *ITEM_FIELDS
+            );
+        }
         assert_eq!(
             unknown_fields(r#"{"title": 1, "zz": {"a": 2}, "item": 3}"#),
             ["zz"]
