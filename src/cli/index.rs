@@ -208,16 +208,7 @@ fn changed_files(
         };
         to_hash.push((f.clone(), info, old));
     }
-    // Hashed outside any transaction, on every core; an unreadable or oversized file keeps an
-    // empty hash, and the reader reports it.
-    let limit = super::read_limits().max_file_size * 1_000_000;
-    to_hash.par_iter_mut().for_each(|(path, f, _)| {
-        if f.size <= limit {
-            if let Ok(bytes) = std::fs::read(&*path) {
-                f.sha256 = format!("{:x}", Sha256::digest(&bytes));
-            }
-        }
-    });
+    hash(&mut to_hash);
     let sources: std::collections::HashSet<&str> =
         to_hash.iter().map(|(_, f, _)| f.source.as_str()).collect();
     let mut first_of: std::collections::HashMap<String, String> = Default::default();
@@ -259,6 +250,19 @@ fn changed_files(
         Ok(todo)
     })?;
     Ok((decided, copies))
+}
+
+/// Each file's SHA-256, outside any transaction, on every core; an unreadable or oversized file
+/// keeps an empty hash, and the reader reports it.
+fn hash(files: &mut [(PathBuf, FileInfo, Option<FileInfo>)]) {
+    let limit = super::read_limits().max_file_size * 1_000_000;
+    files.par_iter_mut().for_each(|(path, f, _)| {
+        if f.size <= limit {
+            if let Ok(bytes) = std::fs::read(&*path) {
+                f.sha256 = format!("{:x}", Sha256::digest(&bytes));
+            }
+        }
+    });
 }
 
 /// Size and modification time (ns since the epoch; 0 where unknown).
