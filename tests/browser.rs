@@ -180,6 +180,17 @@ fn pages(c: &Client, url: &str, db: &Path) {
         .map(|t| t.parse().unwrap())
         .collect();
     assert!(items.windows(2).all(|w| w[0] <= w[1]), "{items:?}");
+    // Dates and months sort as text (their ISO form), not as the year parseFloat reads.
+    let cells = c
+        .execute(
+            "return ['2017-01-27', '2016-12', '12', '0.35', '27%', '1,234', '-3.5', 'x']\
+             .map(isNumberCell)",
+        )
+        .unwrap();
+    assert_eq!(
+        cells,
+        serde_json::json!([false, false, true, true, true, true, true, false])
+    );
     shot(c, "search");
     // The link in a heading orders every match on the server.
     c.find("#results th a.sort[href*='sort=overturned']")
@@ -203,7 +214,7 @@ fn pages(c: &Client, url: &str, db: &Path) {
         let tip = m.attr("title").unwrap().unwrap();
         assert!(tip.starts_with("towards "), "{tip}");
     }
-    let links = c.find_all("#similar li a").unwrap();
+    let links = c.find_all("ol.similar li a").unwrap();
     assert!(!links.is_empty());
     shot(c, "letter");
     links[0].click().unwrap();
@@ -241,7 +252,7 @@ fn pages(c: &Client, url: &str, db: &Path) {
     let p = c.wait_for("#forecast-p").unwrap();
     let p: f64 = p.text().unwrap().parse().unwrap();
     assert!((0.0..=1.0).contains(&p), "{p}");
-    assert!(!c.find_all("#similar li a").unwrap().is_empty());
+    assert!(!c.find_all("ol.similar li a").unwrap().is_empty());
     shot(c, "forecast");
 
     // A pasted rationale: its scores, the evidence marked.

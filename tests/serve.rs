@@ -447,6 +447,27 @@ fn unknown_endpoints_and_methods() {
     let r = get("/assets/../Cargo.toml");
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(!r.body.contains("[package]"));
+    // A parameter an endpoint does not take is refused, on the API and on the pages.
+    let title = serde_json::json!({"title": "Norco 10/325mg #60"});
+    post_json("/api/forecast?x=1", title.clone()).is_bad("x: unknown field `x`");
+    post_json("/api/score?x=1", serde_json::json!({"rationale": "x"})).is_bad("x: unknown");
+    assert_eq!(post_json("/api/forecast", title).status, StatusCode::OK);
+    // An id is once on a page: the letter's items each list their precedents.
+    let page = get("/letter/003_ef80428068f9a7a4");
+    assert_eq!(page.status, StatusCode::OK);
+    let ids: Vec<&str> = page
+        .body
+        .split("id=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+    for page in ["/forecast?foo=1", "/letter/004_4fa3c31427c968ed?foo=1"] {
+        let r = get(page);
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{page}");
+        assert!(r.body.contains("foo"), "{page}: {}", r.body);
+    }
 }
 
 #[test]
@@ -577,6 +598,44 @@ fn serve_warns_when_not_on_loopback() {
         "{}",
         stderr(&out)
     );
+    // A database without items (every file failed) is served, empty; `imr similar` on it says
+    // why it finds nothing.
+    let empty_dir = std::env::temp_dir().join(format!("imr-test-{}-empty", std::process::id()));
+    std::fs::create_dir_all(empty_dir.join("none")).unwrap();
+    let empty = empty_dir.join("e.db");
+    let none = empty_dir.join("none");
+    imr(&[
+        "index",
+        none.to_str().unwrap(),
+        "--db",
+        empty.to_str().unwrap(),
+    ]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args([
+            "serve",
+            "--db",
+            empty.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(first.contains("serving"), "{first}");
+    let out = imr(&[
+        "similar",
+        "--db",
+        empty.to_str().unwrap(),
+        "--title",
+        "MRI knee",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("holds no items"), "{}", stderr(&out));
+    let _ = std::fs::remove_dir_all(&empty_dir);
     // A database that is not there is an error before anything listens.
     let out = imr(&["serve", "--db", "/nonexistent/x.db"]);
     assert_eq!(out.status.code(), Some(2));

@@ -172,6 +172,12 @@ pub fn run(f: ForecastArgs) -> Result<ExitCode> {
 /// Every item of the database as a precedent, indexed as a case model indexes its training items.
 fn precedents_of(db: &Path) -> Result<imr::precedent::PrecedentIndex> {
     let store = imr::store::Store::open_read_only(db)?;
+    if store.counts()?.1 == 0 {
+        bail!(
+            "{}: the database holds no items to find past decisions among",
+            db.display()
+        );
+    }
     store
         .precedent_index()
         .with_context(|| format!("indexing the items of {} as precedents", db.display()))

@@ -1,7 +1,7 @@
 //! The JSON API (docs/api.md): each endpoint answers one object, or `{"error": ...}` with a 4xx
 //! or 5xx status; every answer starts with the `schema_version` of docs/schema.md.
 
-use super::params::{ForecastRequest, ItemQuery, ScoreRequest};
+use super::params::{ForecastRequest, ItemQuery, NoParams, ScoreRequest};
 use super::service::App;
 use super::ServeError;
 use crate::schema::Versioned;
@@ -80,11 +80,6 @@ fn answer<T>(value: T) -> Answer<T> {
     Ok(Json(Versioned::new(value)))
 }
 
-/// The query of an endpoint that takes no parameter: any is refused, not dropped.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoParams {}
-
 async fn about(
     State(app): State<Arc<App>>,
     q: Result<Query<NoParams>, QueryRejection>,
@@ -120,16 +115,20 @@ async fn stats(
 
 async fn forecast(
     State(app): State<Arc<App>>,
+    q: Result<Query<NoParams>, QueryRejection>,
     r: Result<Json<ForecastRequest>, JsonRejection>,
 ) -> Answer<super::service::ForecastView> {
+    q?;
     let Json(r) = r?;
     answer(app.run(move |a| a.forecast(&r)).await?)
 }
 
 async fn score(
     State(app): State<Arc<App>>,
+    q: Result<Query<NoParams>, QueryRejection>,
     r: Result<Json<ScoreRequest>, JsonRejection>,
 ) -> Answer<super::service::ScoreView> {
+    q?;
     let Json(r) = r?;
     answer(app.run(move |a| a.score(&r)).await?)
 }

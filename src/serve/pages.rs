@@ -2,7 +2,7 @@
 //! escapes every value spliced into a page; nothing here opts out for text from a letter or a
 //! request.
 
-use super::params::{ForecastRequest, ItemQuery, ScoreRequest};
+use super::params::{ForecastRequest, ItemQuery, NoParams, ScoreRequest};
 use super::service::{
     App, ForecastView, ItemView, LetterView, ScoreView, SearchResult, StatsResult,
 };
@@ -290,7 +290,12 @@ fn hit_row(h: &Hit) -> Markup {
     }
 }
 
-async fn letter(State(app): State<Arc<App>>, Path(case): Path<String>) -> Page {
+async fn letter(
+    State(app): State<Arc<App>>,
+    Path(case): Path<String>,
+    q: Result<Query<NoParams>, QueryRejection>,
+) -> Page {
+    q?;
     let view = app.run(move |a| a.letter(&case)).await?;
     let title = format!("Case {}", view.letter.header.case_number);
     Ok(layout(&title, Some(app.about()), letter_body(&view)))
@@ -442,7 +447,7 @@ fn similar_list(similar: &[Similar]) -> Markup {
     html! {
         @if !similar.is_empty() {
             h3 { "Similar past decisions" }
-            ol.similar #similar {
+            ol.similar {
                 @for s in similar {
                     li {
                         a href={ (letter_href(&s.case_number)) "#item-" (s.item) } {
@@ -542,12 +547,16 @@ async fn chart(
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
-async fn forecast_form(State(app): State<Arc<App>>) -> Markup {
-    layout(
+async fn forecast_form(
+    State(app): State<Arc<App>>,
+    q: Result<Query<NoParams>, QueryRejection>,
+) -> Page {
+    q?;
+    Ok(layout(
         "Forecast",
         Some(app.about()),
         forecast_body(&ForecastRequest::default(), None, None, None),
-    )
+    ))
 }
 
 async fn forecast(

@@ -468,3 +468,8 @@ mod tests {
         }
     }
 }
+
+/// The query of an endpoint that takes no parameter: any is refused, not dropped.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}

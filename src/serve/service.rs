@@ -83,17 +83,21 @@ impl App {
                 purpose: "a forecast",
             });
         }
-        let precedents = store.precedent_index()?;
+        let (letters, items) = store.counts()?;
+        // A database without items (nothing indexed yet, or every file failed) is served empty:
+        // forecasts then draw on the case model's own training items.
+        if items > 0 {
+            case_model.precedents = Some(store.precedent_index()?);
+        }
         let about = About {
             imr_version: env!("CARGO_PKG_VERSION"),
             database_version: store.schema_version()?,
-            letters: store.counts()?.0,
-            items: store.counts()?.1,
+            letters,
+            items,
             model: model.1.clone(),
             forecast_model: case_model_name.clone(),
-            precedents: precedents.len(),
+            precedents: case_model.precedents.as_ref().map_or(0, |p| p.len()),
         };
-        case_model.precedents = Some(precedents);
         let (model, model_name) = model;
         Ok(App {
             db,

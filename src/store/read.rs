@@ -66,11 +66,15 @@ impl Store {
         crate::precedent::PrecedentIndex::build(&params, items.iter().map(|(p, t)| (p.clone(), t)))
     }
 
-    /// The letter with this case number (the first indexed, where two files hold it), or None.
+    /// The letter with this case number, as written or in capitals (the DWC's are), or None; the
+    /// first indexed where two files hold it.
     pub fn letter_by_case(&self, case_number: &str) -> Result<Option<Letter>> {
         let id: Option<i64> = self
             .conn
-            .prepare_cached("SELECT id FROM letters WHERE case_number = ?1 ORDER BY id LIMIT 1")
+            .prepare_cached(
+                "SELECT id FROM letters WHERE case_number IN (?1, upper(?1)) \
+                 ORDER BY case_number = ?1 DESC, id LIMIT 1",
+            )
             .and_then(|mut st| {
                 let mut rows = st.query([case_number])?;
                 rows.next()?.map(|r| r.get(0)).transpose()

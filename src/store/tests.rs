@@ -669,3 +669,25 @@ fn word_matches_count_the_same_merged_or_joined() {
     // Not a test of nothing: some matches are overturned.
     assert!(overturned > 0);
 }
+
+/// A letter is found by its case number as written, or typed in lower case where it is in
+/// capitals (the DWC's are); one in lower case is not found by capitals.
+#[test]
+fn a_letter_is_found_by_its_case_number_in_any_case() {
+    let (_dir, mut store, letters) = seed_store();
+    let mut upper = indexed(&letters[0], 50);
+    upper.file.source = "/elsewhere/CM16-0000001.txt".into();
+    upper.letter.header.case_number = "CM16-0000001".into();
+    store.write_batch(std::slice::from_ref(&upper)).unwrap();
+    for typed in ["CM16-0000001", "cm16-0000001"] {
+        let l = store.letter_by_case(typed).unwrap().unwrap();
+        assert_eq!(l.header.case_number, "CM16-0000001", "{typed}");
+    }
+    let lower = &letters[1].header.case_number;
+    assert!(store.letter_by_case(lower).unwrap().is_some());
+    let capitals = lower.to_uppercase();
+    assert!(
+        store.letter_by_case(&capitals).unwrap().is_none(),
+        "{capitals}"
+    );
+}

@@ -1,6 +1,12 @@
 // imr serve: small enhancements over pages that work without script.
 "use strict";
 
+// Whether a cell is a number ("12", "0.35", "27%", "1,234"): a date ("2017-01-27") or a month
+// ("2016-12") is text, which its ISO form sorts right as.
+function isNumberCell(s) {
+  return /^[-+]?\d[\d,]*(\.\d+)?%?$/.test(s);
+}
+
 // Sortable tables: a click on a column heading sorts the shown rows by it.
 function sortable(table) {
   const heads = Array.from(table.tHead.rows[0].cells);
@@ -14,10 +20,11 @@ function sortable(table) {
       const body = table.tBodies[0];
       const rows = Array.from(body.rows);
       const key = (r) => r.cells[col].textContent.trim();
-      const num = rows.every((r) => key(r) === "" || !isNaN(parseFloat(key(r))));
+      const num = rows.every((r) => key(r) === "" || key(r) === "-" || isNumberCell(key(r)));
       rows.sort((a, b) => {
         let x = key(a), y = key(b);
-        let c = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y);
+        const n = (s) => parseFloat(s.replace(/,/g, "")) || 0;
+        let c = num ? n(x) - n(y) : x.localeCompare(y);
         return asc ? c : -c;
       });
       rows.forEach((r) => body.appendChild(r));
