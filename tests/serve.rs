@@ -452,6 +452,10 @@ fn unknown_endpoints_and_methods() {
     post_json("/api/forecast?x=1", title.clone()).is_bad("x: unknown field `x`");
     post_json("/api/score?x=1", serde_json::json!({"rationale": "x"})).is_bad("x: unknown");
     assert_eq!(post_json("/api/forecast", title).status, StatusCode::OK);
+    // A page asked with a method it does not take says so on a page, not a blank one.
+    let r = get("/score");
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.body.contains("does not take that method"), "{}", r.body);
     // An id is once on a page: the letter's items each list their precedents.
     let page = get("/letter/003_ef80428068f9a7a4");
     assert_eq!(page.status, StatusCode::OK);
@@ -597,6 +601,56 @@ fn serve_warns_when_not_on_loopback() {
         stderr(&out).contains("not an address or a known host name"),
         "{}",
         stderr(&out)
+    );
+    // A request over --request-timeout (a body that stops coming) is a 408 that says so, in JSON
+    // under /api, as every other error is.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .args(["--request-timeout", "1"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    let answer = {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.write_all(
+            b"POST /api/parse?name=a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nCase",
+        )
+        .unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut answer = String::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 || answer.contains("\"error\"") {
+                break;
+            }
+            answer.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        answer
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("application/json") && answer.contains("--request-timeout"),
+        "{answer}"
     );
     // A database without items (every file failed) is served, empty; `imr similar` on it says
     // why it finds nothing.

@@ -26,6 +26,10 @@ pub enum ServeError {
     /// Anything else: 500. The cause goes to the server's log, not to the client.
     #[error("internal error")]
     Internal(String),
+    /// An answer one of the server's layers gave without a body (a timeout's 408, a page's 405):
+    /// its status, and what it means.
+    #[error("{1}")]
+    Status(StatusCode, String),
 }
 
 impl ServeError {
@@ -37,6 +41,7 @@ impl ServeError {
             ServeError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ServeError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ServeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ServeError::Status(status, _) => *status,
         }
     }
 

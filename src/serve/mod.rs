@@ -80,6 +80,7 @@ pub fn router(app: Arc<App>) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             limits.request_time,
         ))
+        .layer(axum::middleware::from_fn(explain_bare_errors))
         .layer(header_layer(
             header::CONTENT_SECURITY_POLICY,
             CONTENT_SECURITY_POLICY,
@@ -87,6 +88,35 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// An error answer without a body (a timeout's 408, a page asked with a method it does not take)
+/// gets one, as every other error has: JSON under /api, a page elsewhere.
+async fn explain_bare_errors(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let api = req.uri().path().starts_with("/api");
+    let res = next.run(req).await;
+    let status = res.status();
+    let bare = !res.headers().contains_key(header::CONTENT_TYPE);
+    if !bare || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let message = match status {
+        StatusCode::REQUEST_TIMEOUT => {
+            "the request took longer than this server allows (imr serve --request-timeout)".into()
+        }
+        StatusCode::METHOD_NOT_ALLOWED => "this address does not take that method".into(),
+        s => s.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let e = ServeError::Status(status, message);
+    match api {
+        true => api::ApiError::from(e).into_response(),
+        false => pages::PageError::from(e).into_response(),
+    }
 }
 
 fn header_layer(
