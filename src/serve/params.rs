@@ -53,22 +53,37 @@ where
         .transpose()
 }
 
+/// A whole number of a parameter, or what it is instead in the reader's words ("offset: \"-1\" is
+/// not a whole number from 0"), not the parser's ("invalid digit found in string").
+fn whole<T: FromStr>(name: &str, v: &Option<String>) -> Result<Option<T>, ServeError> {
+    given(v)
+        .map(|s| {
+            s.parse().map_err(|_| {
+                ServeError::BadRequest(format!("{name}: {s:?} is not a whole number from 0"))
+            })
+        })
+        .transpose()
+}
+
 /// Longest text a filter takes: more is not a search anyone types.
 const MAX_FILTER: usize = 500;
+
+/// Longest search words taken: 64 long words and phrases.
+const MAX_WORDS_TEXT: usize = 4_000;
 
 impl ItemQuery {
     /// The filters, checked.
     pub fn filters(&self) -> Result<Filters, ServeError> {
-        let text = |name: &str, v: &Option<String>| -> Result<Option<String>, ServeError> {
-            match given(v) {
-                Some(s) if s.len() > MAX_FILTER => Err(ServeError::BadRequest(format!(
-                    "{name}: {} bytes; the most is {MAX_FILTER}",
-                    s.len()
-                ))),
-                s => Ok(s.map(String::from)),
-            }
+        let capped = |name: &str, v: &Option<String>, most: usize| match given(v) {
+            Some(s) if s.len() > most => Err(ServeError::BadRequest(format!(
+                "{name}: {} bytes; the most is {most}",
+                s.len()
+            ))),
+            s => Ok(s.map(String::from)),
         };
-        let words = text("q", &self.q)?;
+        let text = |name: &str, v: &Option<String>| capped(name, v, MAX_FILTER);
+        // The search's own word limit is the store's (64 words and phrases): room for them.
+        let words = capped("q", &self.q, MAX_WORDS_TEXT)?;
         Ok(Filters {
             words: words
                 .map(|w| w.parse())
@@ -91,13 +106,13 @@ impl ItemQuery {
     pub fn search(&self, max_page: usize) -> Result<Search, ServeError> {
         self.only("search", &[("by", &self.by), ("then", &self.then)])?;
         let sort = parsed::<Sort>("sort", &self.sort)?.unwrap_or_default();
-        let limit = parsed::<usize>("limit", &self.limit)?.unwrap_or(20);
+        let limit = whole::<usize>("limit", &self.limit)?.unwrap_or(20);
         if !(1..=max_page).contains(&limit) {
             return Err(ServeError::BadRequest(format!(
                 "limit: {limit}; it must be 1 to {max_page}"
             )));
         }
-        let offset = parsed::<usize>("offset", &self.offset)?.unwrap_or(0);
+        let offset = whole::<usize>("offset", &self.offset)?.unwrap_or(0);
         if offset > MAX_OFFSET {
             return Err(ServeError::BadRequest(format!(
                 "offset: {offset}; the most is {MAX_OFFSET} (narrow the search instead)"
@@ -297,7 +312,7 @@ impl ForecastRequest {
         };
         let title = long("title", &self.title)?
             .ok_or_else(|| ServeError::BadRequest("title: the request's title is needed".into()))?;
-        let age = worker_age(parsed::<u8>("age", &self.age)?)?;
+        let age = worker_age(whole::<u8>("age", &self.age)?)?;
         let sex = match given(&self.sex).map(str::to_ascii_lowercase).as_deref() {
             None => None,
             Some("male" | "m") => Some(Sex::Male),
@@ -330,7 +345,7 @@ impl ForecastRequest {
                 )))
             }
         };
-        let items_disputed = parsed::<usize>("items_disputed", &self.items_disputed)?;
+        let items_disputed = whole::<usize>("items_disputed", &self.items_disputed)?;
         if let Some(n) = items_disputed.filter(|n| !(1..=1000).contains(n)) {
             return Err(ServeError::BadRequest(format!(
                 "items_disputed: {n}; it must be 1 to 1000"
@@ -416,6 +431,23 @@ mod tests {
         }
         assert!(serde_urlencoded::from_str::<ItemQuery>("order=x").is_err());
         assert_eq!(q("sort=oldest").search(100).unwrap().sort, Sort::Oldest);
+        // Search words have room for the store's 64 words; a filter is shorter.
+        let words = vec!["physiotherapy"; 60].join("+");
+        assert!(q(&format!("q={words}")).search(100).is_ok());
+        let e = q(&format!("treatment={}", "a".repeat(501)))
+            .search(100)
+            .unwrap_err();
+        assert!(e.to_string().starts_with("treatment: 501 bytes"), "{e}");
+        let e = q(&format!("q={}", "a".repeat(4001)))
+            .search(100)
+            .unwrap_err();
+        assert!(e.to_string().starts_with("q: 4001 bytes"), "{e}");
+        for (pairs, says) in [
+            ("offset=-1", "offset: \"-1\" is not a whole number from 0"),
+            ("limit=abc", "limit: \"abc\" is not a whole number from 0"),
+        ] {
+            assert_eq!(q(pairs).search(100).unwrap_err().to_string(), says);
+        }
     }
 
     #[test]
