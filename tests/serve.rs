@@ -677,9 +677,31 @@ fn serve_warns_when_not_on_loopback() {
         .unwrap();
     let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("serving"), "{first}");
+    // Indexed without a model, it says why a theme filter finds nothing.
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    let answer = {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        let request = "GET /api/search?theme=criteria_met HTTP/1.1\r\nHost: x\r\n\
+                       Connection: close\r\n\r\n";
+        s.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).unwrap();
+        answer
+    };
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(first.contains("serving"), "{first}");
+    assert!(
+        answer.contains("\"note\":\"no item of this database has themes"),
+        "{answer}"
+    );
     let out = imr(&[
         "similar",
         "--db",

@@ -231,6 +231,7 @@ fn search_results(q: &ItemQuery, r: &SearchResult) -> Markup {
             }
             @if !r.hits.is_empty() { ". Showing " (r.offset + 1) "–" (last) "." }
         }
+        @if let Some(note) = &r.note { p.note #search-note { (note) } }
         @if !r.hits.is_empty() {
             table #results .sortable {
                 thead { tr {

@@ -6,7 +6,7 @@ use super::{Limits, ServeError};
 use crate::features::ItemText;
 use crate::model::{Highlight, ItemToScore, ModelFile, Prediction, Scorer, Similar, View};
 use crate::parse::Reader;
-use crate::store::{Hit, Matches, StatsKey, StatsRow, Store};
+use crate::store::{Hit, Matches, Sort, StatsKey, StatsRow, Store};
 use crate::Letter;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -166,6 +166,10 @@ pub struct SearchResult {
     pub limit: usize,
     pub offset: usize,
     pub hits: Vec<Hit>,
+    /// Why a theme filter or the order by P(Overturned) has nothing to work on: a database indexed
+    /// without a model has no themes or scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// A source path as the web shows it: the file's name, not the server's directories.
@@ -179,12 +183,21 @@ fn file_name(source: &str) -> String {
 impl App {
     pub fn search(&self, q: &ItemQuery) -> Result<SearchResult> {
         let search = q.search(self.limits.page)?;
-        let (matches, mut hits) =
-            self.with_store(|s| Ok((s.matches(&search.filters)?, s.search(&search)?)))?;
+        let needs_model = search.filters.theme.is_some() || search.sort == Sort::Overturned;
+        let (matches, mut hits, unscored) = self.with_store(|s| {
+            let unscored = needs_model && s.scoring_model()?.is_none();
+            Ok((s.matches(&search.filters)?, s.search(&search)?, unscored))
+        })?;
         for h in &mut hits {
             h.source = file_name(&h.source);
         }
+        let note = unscored.then(|| {
+            "no item of this database has themes or scores: it was indexed without a model \
+             (`imr index --model default` assigns them)"
+                .to_string()
+        });
         Ok(SearchResult {
+            note,
             overturn_rate: (matches.items > 0)
                 .then(|| matches.overturned as f64 / matches.items as f64),
             matches,
