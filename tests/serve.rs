@@ -452,6 +452,23 @@ fn unknown_endpoints_and_methods() {
     post_json("/api/forecast?x=1", title.clone()).is_bad("x: unknown field `x`");
     post_json("/api/score?x=1", serde_json::json!({"rationale": "x"})).is_bad("x: unknown");
     assert_eq!(post_json("/api/forecast", title).status, StatusCode::OK);
+    // Every error in the form of where it was asked: JSON under /api, a page elsewhere.
+    let r = get("/api/letters/%FF");
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.json()["error"].as_str().unwrap().contains("UTF-8"),
+        "{}",
+        r.body
+    );
+    assert_eq!(get("/api/").status, StatusCode::NOT_FOUND);
+    assert!(get("/api/").json()["error"].is_string());
+    let r = get("/letter/%FF");
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("<html") && r.body.contains("UTF-8"),
+        "{}",
+        r.body
+    );
     // A page asked with a method it does not take says so on a page, not a blank one.
     let r = get("/score");
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);

@@ -90,26 +90,43 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
 }
 
-/// An error answer without a body (a timeout's 408, a page asked with a method it does not take)
-/// gets one, as every other error has: JSON under /api, a page elsewhere.
+/// Every error answer in the form of where it was asked: JSON under /api, a page elsewhere. One
+/// a layer or an extractor gave otherwise (a timeout's empty 408, a page's empty 405, axum's
+/// plain-text 400 for a path that is not UTF-8, the pages' 404 for `/api/`) is given again so,
+/// with its text where it had one.
 async fn explain_bare_errors(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::http::StatusCode;
     use axum::response::IntoResponse;
-    let api = req.uri().path().starts_with("/api");
+    let api = req.uri().path() == "/api" || req.uri().path().starts_with("/api/");
     let res = next.run(req).await;
     let status = res.status();
-    let bare = !res.headers().contains_key(header::CONTENT_TYPE);
-    if !bare || !(status.is_client_error() || status.is_server_error()) {
+    let kind = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let expected = if api { "application/json" } else { "text/html" };
+    if !(status.is_client_error() || status.is_server_error()) || kind.starts_with(expected) {
         return res;
     }
+    let text = match kind.starts_with("text/plain") {
+        true => axum::body::to_bytes(res.into_body(), 64 * 1024)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+            .unwrap_or_default(),
+        false => String::new(),
+    };
     let message = match status {
+        _ if !text.is_empty() => text,
         StatusCode::REQUEST_TIMEOUT => {
             "the request took longer than this server allows (imr serve --request-timeout)".into()
         }
         StatusCode::METHOD_NOT_ALLOWED => "this address does not take that method".into(),
+        StatusCode::NOT_FOUND => "nothing at this address".into(),
         s => s.canonical_reason().unwrap_or("error").to_string(),
     };
     let e = ServeError::Status(status, message);
