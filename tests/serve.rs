@@ -469,6 +469,14 @@ fn unknown_endpoints_and_methods() {
         "{}",
         r.body
     );
+    // A page past the last match links back to the first.
+    let r = get("/?q=trigger&offset=200");
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("rel=\"first\" href=\"/?q=trigger\""),
+        "{}",
+        r.body
+    );
     // A page asked with a method it does not take says so on a page, not a blank one.
     let r = get("/score");
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);

@@ -254,6 +254,13 @@ fn search_results(q: &ItemQuery, r: &SearchResult) -> Markup {
                 }
             }
         }
+        // A page past the last match (an old link, a changed database): the way back to them.
+        @if r.hits.is_empty() && m.items > 0 && r.offset > 0 {
+            nav.pages {
+                "This page is past the last of them. "
+                a rel="first" href={ "/?" (q.with_offset(0)) } { "← the first page" }
+            }
+        }
     }
 }
 
