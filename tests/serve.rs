@@ -577,42 +577,77 @@ fn forms_post_to_the_same_answers() {
     assert!(r.body.contains("id=\"uploaded\""));
 }
 
-/// `imr serve` on an address other machines can reach says so.
+/// `imr serve` started on `db` with `args`, and the first line it writes on stderr.
+struct Served {
+    child: std::process::Child,
+    lines: std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
+    first: String,
+}
+
+impl Served {
+    fn start(db: &Path, args: &[&str]) -> Served {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+            .args(["serve", "--db", db.to_str().unwrap()])
+            .args(args)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        Served {
+            child,
+            lines,
+            first,
+        }
+    }
+
+    /// Where it listens, from its "serving ... on http://ADDR" line.
+    fn addr(&self) -> String {
+        let serving = self.first.split("http://").nth(1).expect("a serving line");
+        serving.split(' ').next().unwrap().to_string()
+    }
+
+    /// What it answers to `request`, sent whole (read until the answer's end, its close, or an
+    /// `"error"` in it).
+    fn answer(&self, request: &[u8]) -> String {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(self.addr()).unwrap();
+        s.write_all(request).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let (mut answer, mut buf) = (String::new(), [0u8; 4096]);
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 || answer.contains("\"error\"") {
+                break;
+            }
+            answer.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+        answer
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `imr serve` on an address other machines can reach says so; a host name is resolved.
 #[test]
 fn serve_warns_when_not_on_loopback() {
-    use std::io::BufRead;
     let db = tempdir_db();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
-        .args(["serve", "--db", db.to_str().unwrap(), "--addr", "0.0.0.0:0"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let second = lines.next().unwrap().unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(first.contains("warning: --addr 0.0.0.0:0"), "{first}");
+    let mut s = Served::start(&db, &["--addr", "0.0.0.0:0"]);
+    let second = s.lines.next().unwrap().unwrap();
+    assert!(s.first.contains("warning: --addr 0.0.0.0:0"), "{}", s.first);
     assert!(second.contains("serving"), "{second}");
     // A host name is taken with its port, and resolved: localhost is loopback, so no warning.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
-        .args([
-            "serve",
-            "--db",
-            db.to_str().unwrap(),
-            "--addr",
-            "localhost:0",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let s = Served::start(&db, &["--addr", "localhost:0"]);
     assert!(
-        first.contains("serving") && first.contains("127.0.0.1"),
-        "{first}"
+        s.first.contains("serving") && s.addr().starts_with("127.0.0.1:"),
+        "{}",
+        s.first
     );
     let out = imr(&[
         "serve",
@@ -627,102 +662,39 @@ fn serve_warns_when_not_on_loopback() {
         "{}",
         stderr(&out)
     );
-    // A request over --request-timeout (a body that stops coming) is a 408 that says so, in JSON
-    // under /api, as every other error is.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
-        .args([
-            "serve",
-            "--db",
-            db.to_str().unwrap(),
-            "--addr",
-            "127.0.0.1:0",
-        ])
-        .args(["--request-timeout", "1"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .to_string();
-    let answer = {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        s.write_all(
-            b"POST /api/parse?name=a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nCase",
-        )
-        .unwrap();
-        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
-            .unwrap();
-        let mut answer = String::new();
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = s.read(&mut buf) {
-            if n == 0 || answer.contains("\"error\"") {
-                break;
-            }
-            answer.push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-        answer
-    };
-    child.kill().unwrap();
-    child.wait().unwrap();
+}
+
+/// A request over --request-timeout, a database without items or without a model: each answer
+/// says what happened.
+#[test]
+fn serve_says_why_on_timeouts_and_empty_databases() {
+    let db = tempdir_db();
+    // A body that stops coming is a 408 that says so, in JSON under /api.
+    let s = Served::start(&db, &["--addr", "127.0.0.1:0", "--request-timeout", "1"]);
+    let answer = s.answer(
+        b"POST /api/parse?name=a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nCase",
+    );
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(
         answer.contains("application/json") && answer.contains("--request-timeout"),
         "{answer}"
     );
-    // A database without items (every file failed) is served, empty; `imr similar` on it says
-    // why it finds nothing.
-    let empty_dir = std::env::temp_dir().join(format!("imr-test-{}-empty", std::process::id()));
-    std::fs::create_dir_all(empty_dir.join("none")).unwrap();
-    let empty = empty_dir.join("e.db");
-    let none = empty_dir.join("none");
+    // A database without items (every file failed) is served, empty; indexed without a model,
+    // it says why a theme filter finds nothing; `imr similar` on it says why it finds nothing.
+    let dir = tempdir("serve-empty");
+    let (empty, none) = (dir.join("e.db"), dir.join("none"));
+    std::fs::create_dir_all(&none).unwrap();
     imr(&[
         "index",
         none.to_str().unwrap(),
         "--db",
         empty.to_str().unwrap(),
     ]);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
-        .args([
-            "serve",
-            "--db",
-            empty.to_str().unwrap(),
-            "--addr",
-            "127.0.0.1:0",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    assert!(first.contains("serving"), "{first}");
-    // Indexed without a model, it says why a theme filter finds nothing.
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap();
-    let answer = {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(addr).unwrap();
-        let request = "GET /api/search?theme=criteria_met HTTP/1.1\r\nHost: x\r\n\
-                       Connection: close\r\n\r\n";
-        s.write_all(request.as_bytes()).unwrap();
-        let mut answer = String::new();
-        s.read_to_string(&mut answer).unwrap();
-        answer
-    };
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let s = Served::start(&empty, &["--addr", "127.0.0.1:0"]);
+    assert!(s.first.contains("serving"), "{}", s.first);
+    let answer = s.answer(
+        b"GET /api/search?theme=criteria_met HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
     assert!(
         answer.contains("\"note\":\"no item of this database has themes"),
         "{answer}"
@@ -736,7 +708,6 @@ fn serve_warns_when_not_on_loopback() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("holds no items"), "{}", stderr(&out));
-    let _ = std::fs::remove_dir_all(&empty_dir);
     // A database that is not there is an error before anything listens.
     let out = imr(&["serve", "--db", "/nonexistent/x.db"]);
     assert_eq!(out.status.code(), Some(2));
