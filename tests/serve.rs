@@ -699,6 +699,41 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
         answer.contains("\"note\":\"no item of this database has themes"),
         "{answer}"
     );
+    // Two files with one case number: each letter is reached by its file, and names the other.
+    let two = dir.join("two");
+    std::fs::create_dir_all(&two).unwrap();
+    let sample = root().join("data/letters/004_4fa3c31427c968ed.txt");
+    let text = format!(
+        "Case Number: CM16-0000001\n{}",
+        std::fs::read_to_string(sample).unwrap()
+    );
+    std::fs::write(two.join("a.txt"), &text).unwrap();
+    std::fs::write(two.join("b.txt"), text.replacen("Upheld", "Overturned", 1)).unwrap();
+    let both = dir.join("two.db");
+    let out = imr(&[
+        "index",
+        two.to_str().unwrap(),
+        "--db",
+        both.to_str().unwrap(),
+    ]);
+    assert!(stderr(&out).contains("both indexed"), "{}", stderr(&out));
+    let s = Served::start(&both, &["--addr", "127.0.0.1:0"]);
+    let get = |path: &str| {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        s.answer(request.as_bytes())
+    };
+    let first = get("/api/letters/CM16-0000001");
+    assert!(first.contains("\"also_in\":[\"b.txt\"]"), "{first}");
+    let second = get("/api/letters/cm16-0000001?file=b.txt");
+    assert!(second.contains("\"also_in\":[\"a.txt\"]"), "{second}");
+    assert!(second.contains("\"source\":\"b.txt\""), "{second}");
+    assert!(get("/api/letters/CM16-0000001?file=c.txt").starts_with("HTTP/1.1 404"));
+    let page = get("/?case=CM16-0000001");
+    assert!(
+        page.contains("?file=a.txt") && page.contains("?file=b.txt"),
+        "{page}"
+    );
+    drop(s);
     let out = imr(&[
         "similar",
         "--db",

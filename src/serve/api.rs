@@ -1,7 +1,7 @@
 //! The JSON API (docs/api.md): each endpoint answers one object, or `{"error": ...}` with a 4xx
 //! or 5xx status; every answer starts with the `schema_version` of docs/schema.md.
 
-use super::params::{ForecastRequest, ItemQuery, NoParams, ScoreRequest};
+use super::params::{ForecastRequest, ItemQuery, LetterQuery, NoParams, ScoreRequest};
 use super::service::App;
 use super::ServeError;
 use crate::schema::Versioned;
@@ -99,10 +99,10 @@ async fn search(
 async fn letter(
     State(app): State<Arc<App>>,
     Path(case): Path<String>,
-    q: Result<Query<NoParams>, QueryRejection>,
+    q: Result<Query<LetterQuery>, QueryRejection>,
 ) -> Answer<super::service::LetterView> {
-    q?;
-    answer(app.run(move |a| a.letter(&case)).await?)
+    let Query(q) = q?;
+    answer(app.run(move |a| a.letter(&case, q.file.as_deref())).await?)
 }
 
 async fn stats(

@@ -2,7 +2,7 @@
 //! escapes every value spliced into a page; nothing here opts out for text from a letter or a
 //! request.
 
-use super::params::{ForecastRequest, ItemQuery, NoParams, ScoreRequest};
+use super::params::{ForecastRequest, ItemQuery, LetterQuery, NoParams, ScoreRequest};
 use super::service::{
     App, ForecastView, ItemView, LetterView, ScoreView, SearchResult, StatsResult,
 };
@@ -268,6 +268,11 @@ fn letter_href(case: &str) -> String {
     format!("/letter/{}", utf8_percent(case))
 }
 
+/// The letter of `case` in the file named `file`: two files may hold one case number.
+fn letter_file_href(case: &str, file: &str) -> String {
+    format!("{}?file={}", letter_href(case), utf8_percent(file))
+}
+
 /// `s` as one path segment: every byte but unreserved ones percent-encoded.
 fn utf8_percent(s: &str) -> String {
     let mut out = String::new();
@@ -284,7 +289,7 @@ fn utf8_percent(s: &str) -> String {
 fn hit_row(h: &Hit) -> Markup {
     html! {
         tr.hit data-case=(h.case_number) data-item=(h.item) {
-            td { a href=(letter_href(&h.case_number)) { (h.case_number) } }
+            td { a href=(letter_file_href(&h.case_number, &h.source)) { (h.case_number) } }
             td.num { (h.item) }
             td { (h.title) }
             td { (h.category) }
@@ -301,10 +306,10 @@ fn hit_row(h: &Hit) -> Markup {
 async fn letter(
     State(app): State<Arc<App>>,
     Path(case): Path<String>,
-    q: Result<Query<NoParams>, QueryRejection>,
+    q: Result<Query<LetterQuery>, QueryRejection>,
 ) -> Page {
-    q?;
-    let view = app.run(move |a| a.letter(&case)).await?;
+    let Query(q) = q?;
+    let view = app.run(move |a| a.letter(&case, q.file.as_deref())).await?;
     let title = format!("Case {}", view.letter.header.case_number);
     Ok(layout(&title, Some(app.about()), letter_body(&view)))
 }
@@ -314,6 +319,15 @@ fn letter_body(v: &LetterView) -> Markup {
     let date = |d: Option<crate::Date>| d.map(|d| d.to_string()).unwrap_or_default();
     html! {
         h1 { "Case " (l.header.case_number) }
+        @if !v.also_in.is_empty() {
+            p.note #also-in {
+                "This case number is in other files too (this is " (l.header.source) "): "
+                @for (i, f) in v.also_in.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    a href=(letter_file_href(&l.header.case_number, f)) { (f) }
+                }
+            }
+        }
         table.fields {
             tr { th { "Decided" } td { (date(l.header.decision_date)) } }
             tr { th { "Injured" } td { (date(l.header.date_of_injury)) } }

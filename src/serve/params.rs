@@ -505,3 +505,10 @@ mod tests {
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NoParams {}
+
+/// A letter's page or answer: which file's letter, where files share its case number.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LetterQuery {
+    pub file: Option<String>,
+}

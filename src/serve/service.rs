@@ -216,6 +216,9 @@ pub struct LetterView {
     /// The model that scored the items.
     pub model: String,
     pub items: Vec<ItemView>,
+    /// The other files that hold the same case number, by name (`?file=NAME` shows each).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_in: Vec<String>,
 }
 
 /// One item's scores, highlights and similar past decisions.
@@ -235,11 +238,35 @@ const TOP: usize = 8;
 const SIMILAR: usize = 5;
 
 impl App {
-    pub fn letter(&self, case: &str) -> Result<LetterView> {
-        let letter = self
-            .with_store(|s| s.letter_by_case(case))?
-            .ok_or_else(|| ServeError::NotFound(format!("no letter with case number {case:?}")))?;
-        self.view_of(letter)
+    /// The letter of `case`; where files share the case number, the one named `file` (the
+    /// first indexed without one), with the others' names.
+    pub fn letter(&self, case: &str, file: Option<&str>) -> Result<LetterView> {
+        let (letter, also_in) = self.with_store(|s| {
+            let found = s.letters_by_case(case)?;
+            let at = match file {
+                Some(f) => found.iter().position(|(_, source)| file_name(source) == f),
+                None => (!found.is_empty()).then_some(0),
+            };
+            let Some(at) = at else {
+                return Ok((None, Vec::new()));
+            };
+            let others = found
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != at)
+                .map(|(_, (_, source))| file_name(source))
+                .collect();
+            Ok((Some(s.letter(found[at].0)?.0), others))
+        })?;
+        let letter = letter.ok_or_else(|| {
+            ServeError::NotFound(match file {
+                Some(f) => format!("no letter with case number {case:?} in a file named {f:?}"),
+                None => format!("no letter with case number {case:?}"),
+            })
+        })?;
+        let mut view = self.view_of(letter)?;
+        view.also_in = also_in;
+        Ok(view)
     }
 
     /// Scores every item of `letter` and finds its precedents.
@@ -272,6 +299,7 @@ impl App {
             letter,
             model: self.model_name.clone(),
             items,
+            also_in: Vec::new(),
         })
     }
 

@@ -69,18 +69,25 @@ impl Store {
     /// The letter with this case number, as written or in capitals (the DWC's are), or None; the
     /// first indexed where two files hold it.
     pub fn letter_by_case(&self, case_number: &str) -> Result<Option<Letter>> {
-        let id: Option<i64> = self
-            .conn
+        let first = self.letters_by_case(case_number)?.into_iter().next();
+        first
+            .map(|(id, _)| self.letter(id).map(|(l, _)| l))
+            .transpose()
+    }
+
+    /// Every letter with this case number (two files may hold one), as (id, source): the case
+    /// number as written first, then in capitals; each in the order indexed.
+    pub fn letters_by_case(&self, case_number: &str) -> Result<Vec<(i64, String)>> {
+        self.conn
             .prepare_cached(
-                "SELECT id FROM letters WHERE case_number IN (?1, upper(?1)) \
-                 ORDER BY case_number = ?1 DESC, id LIMIT 1",
+                "SELECT id, source FROM letters WHERE case_number IN (?1, upper(?1)) \
+                 ORDER BY case_number = ?1 DESC, id",
             )
             .and_then(|mut st| {
-                let mut rows = st.query([case_number])?;
-                rows.next()?.map(|r| r.get(0)).transpose()
+                st.query_map([case_number], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
             })
-            .map_err(self.err())?;
-        id.map(|id| self.letter(id).map(|(l, _)| l)).transpose()
+            .map_err(self.err())
     }
 
     /// The letter with this id and its items' ids.
