@@ -66,8 +66,9 @@ impl BinaryMetrics {
             c[1][0] as f64,
             c[1][1] as f64,
         );
+        // Each NaN only where Overturned is missing from the labels (recall) or from both
+        // (F1): there the averages below leave that class out.
         let (prec, rec, f1_overturned) = prf(tp, fp, fneg);
-        // Where Overturned is in neither (F1 NaN), macro-F1 leaves it out below.
         let (prec0, rec0) = (div(tn, tn + fneg), div(tn, tn + fp));
         // As scikit-learn: balanced accuracy averages the recall of the classes that occur in the
         // labels, macro-F1 the F1 of those in the labels or the predictions (letters all Upheld,
@@ -82,11 +83,11 @@ impl BinaryMetrics {
         BinaryMetrics {
             n,
             accuracy: div(tp + tn, n as f64),
-            balanced_accuracy: mean_over(in_labels, [rec0, div(tp, tp + fneg)]),
+            balanced_accuracy: mean_over(in_labels, [rec0, rec]),
             precision: prec,
             recall: rec,
             f1: f1_overturned,
-            macro_f1: mean_over(in_either, [f1(prec0, rec0), f1_overturned.max(0.0)]),
+            macro_f1: mean_over(in_either, [f1(prec0, rec0), f1_overturned]),
             roc_auc: roc_auc(y, p),
             pr_auc: average_precision(y, p),
             log_loss: div(
