@@ -627,6 +627,14 @@ impl Served {
     }
 }
 
+impl Served {
+    /// What it answers to a GET of `path`.
+    fn get(&self, path: &str) -> String {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        self.answer(request.as_bytes())
+    }
+}
+
 impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -692,9 +700,7 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
     ]);
     let s = Served::start(&empty, &["--addr", "127.0.0.1:0"]);
     assert!(s.first.contains("serving"), "{}", s.first);
-    let answer = s.answer(
-        b"GET /api/search?theme=criteria_met HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
+    let answer = s.get("/api/search?theme=criteria_met");
     assert!(
         answer.contains("\"note\":\"no item of this database has themes"),
         "{answer}"
@@ -718,10 +724,7 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
     ]);
     assert!(stderr(&out).contains("both indexed"), "{}", stderr(&out));
     let s = Served::start(&both, &["--addr", "127.0.0.1:0"]);
-    let get = |path: &str| {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        s.answer(request.as_bytes())
-    };
+    let get = |path: &str| s.get(path);
     let first = get("/api/letters/CM16-0000001");
     assert!(first.contains("\"also_in\":[\"b.txt\"]"), "{first}");
     let second = get("/api/letters/cm16-0000001?file=b.txt");

@@ -210,35 +210,31 @@ pub fn read_reporting_each(
 pub fn discover_reporting(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, usize)> {
     let (mut files, mut failed) = (Vec::new(), 0);
     let mut seen: std::collections::HashMap<FileKey, PathBuf> = Default::default();
-    let stderr = std::io::stderr();
-    let say = |line: std::fmt::Arguments| {
-        let _ = writeln!(stderr.lock(), "imr: {line}");
-    };
     for p in paths.iter().filter(|p| p.as_os_str() != "-") {
         let found = match imr::parse::discover_all(std::slice::from_ref(p)) {
             Ok(found) => found,
             Err(e) => {
                 failed += 1;
-                say(format_args!("{e}"));
+                say!("imr: {e}");
                 continue;
             }
         };
         if found.files.is_empty() && found.problems.is_empty() && p.is_dir() {
             failed += 1;
-            say(format_args!(
-                "{}: no letter files (.pdf, .txt) in this directory or below",
+            say!(
+                "imr: {}: no letter files (.pdf, .txt) in this directory or below",
                 p.display()
-            ));
+            );
         }
         for e in &found.problems {
             failed += 1;
-            say(format_args!("{e}"));
+            say!("imr: {e}");
         }
         for d in &found.revisited {
-            say(format_args!(
-                "note: {}: a directory already read (a symlink loop?); not read again",
+            say!(
+                "imr: note: {}: a directory already read (a symlink loop?); not read again",
                 d.display()
-            ));
+            );
         }
         let mut copies = Vec::new();
         for f in found.files {
@@ -254,18 +250,19 @@ pub fn discover_reporting(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, usize)> {
         }
         match copies.as_slice() {
             [] => {}
-            [(f, first)] => say(format_args!(
-                "note: {}: the same file as {}; read once",
+            [(f, first)] => say!(
+                "imr: note: {}: the same file as {}; read once",
                 f.display(),
                 first.display()
-            )),
-            [(f, first), ..] => say(format_args!(
-                "note: {}: {} files already given under other paths ({} is {}, ...); each read once",
+            ),
+            [(f, first), ..] => say!(
+                "imr: note: {}: {} files already given under other paths ({} is {}, ...); \
+                 each read once",
                 p.display(),
                 copies.len(),
                 f.display(),
                 first.display()
-            )),
+            ),
         }
     }
     Ok((files, failed))
