@@ -161,7 +161,24 @@ impl TextForm {
 }
 
 /// Where literals occur in a text: (start, end) byte offsets.
-type Spans = Vec<(usize, usize)>;
+type Spans = [(usize, usize)];
+
+/// Where each cue's literals occur in a text, per side, held in one list ordered by cue and side
+/// (each cue side's spans in the order found): a text's search allocates twice, not once for
+/// each cue side it finds.
+struct LiteralSpans {
+    spans: Vec<(usize, usize)>,
+    /// Where cue side `2k + side`'s spans begin in `spans`; one more at the end.
+    starts: Vec<usize>,
+}
+
+impl LiteralSpans {
+    /// Cue `k`'s spans: those of its first literals, and of its last.
+    fn of(&self, k: usize) -> [&Spans; 2] {
+        let side = |i: usize| &self.spans[self.starts[i]..self.starts[i + 1]];
+        [side(2 * k), side(2 * k + 1)]
+    }
+}
 
 /// Characters outside ASCII that match an ASCII letter case-insensitively (LONG S, KELVIN SIGN): a
 /// text with one is searched without the literal filter, which compares ASCII-lowercased bytes.
@@ -295,9 +312,9 @@ impl CueMatcher {
             } else {
                 std::slice::from_ref(&whole)
             };
-            let literals = found.as_ref().map(|f| &f[k]);
-            let bounds = cue.bounds(literals);
-            for p in parts.iter().filter(|p| cue.may_match(literals, p)) {
+            let literals = found.as_ref().map(|f| f.of(k));
+            let bounds = cue.bounds(literals.as_ref());
+            for p in parts.iter().filter(|p| cue.may_match(literals.as_ref(), p)) {
                 cue.find_in(text, p, bounds.as_ref(), form, |m| {
                     out.push((cue.name.as_str(), shown(text, m)))
                 });
@@ -310,20 +327,35 @@ impl CueMatcher {
 impl Compiled {
     /// Where each cue's literals occur in `text`, per side; None where every cue may match
     /// anywhere (no cue has literals, or the text has a character the filter cannot compare).
-    fn literal_spans(&self, text: &str) -> Option<Vec<[Spans; 2]>> {
+    fn literal_spans(&self, text: &str) -> Option<LiteralSpans> {
         let literals = self.literals.as_ref()?;
         if text.contains(FOLDS_TO_ASCII) {
             return None;
         }
         let ac = literals.automaton();
         let lower = text.to_ascii_lowercase();
-        let mut found: Vec<[Spans; 2]> = vec![Default::default(); self.cues.len()];
+        // (cue side, span) in the order found, then placed by cue side (a counting sort, which
+        // keeps that order within each).
+        let mut hits: Vec<(usize, (usize, usize))> = Vec::with_capacity(64);
         for m in ac.find_overlapping_iter(lower.as_bytes()) {
             for &(k, side) in &self.owners[m.pattern().as_usize()] {
-                found[k as usize][side as usize].push((m.start(), m.end()));
+                hits.push((2 * k as usize + side as usize, (m.start(), m.end())));
             }
         }
-        Some(found)
+        let mut starts = vec![0; 2 * self.cues.len() + 1];
+        for &(cs, _) in &hits {
+            starts[cs + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut spans = vec![(0, 0); hits.len()];
+        for (cs, span) in hits {
+            spans[next[cs]] = span;
+            next[cs] += 1;
+        }
+        Some(LiteralSpans { spans, starts })
     }
 }
 
@@ -334,7 +366,7 @@ type Bounds<'f> = (Vec<usize>, &'f Spans);
 impl OneCue {
     /// Whether a match may lie in `part`: each filtered side has one of its literals inside
     /// (`literals`: this cue's spans, None without the filter).
-    fn may_match(&self, literals: Option<&[Spans; 2]>, part: &Range<usize>) -> bool {
+    fn may_match(&self, literals: Option<&[&Spans; 2]>, part: &Range<usize>) -> bool {
         let Some(f) = literals else {
             return true;
         };
@@ -348,12 +380,12 @@ impl OneCue {
 
     /// Every match begins where one of the cue's first literals does, and ends where one of its
     /// last literals does: the [`Bounds`] of its matches, where its start is filtered.
-    fn bounds<'f>(&self, literals: Option<&'f [Spans; 2]>) -> Option<Bounds<'f>> {
+    fn bounds<'f>(&self, literals: Option<&[&'f Spans; 2]>) -> Option<Bounds<'f>> {
         let f = literals.filter(|_| self.filtered[0])?;
         let mut starts: Vec<usize> = f[0].iter().map(|&(s, _)| s).collect();
         starts.sort_unstable();
         starts.dedup();
-        Some((starts, &f[1]))
+        Some((starts, f[1]))
     }
 
     /// The matches in `part` of `text`, each given to `push` as a span of `text`.
@@ -533,7 +565,7 @@ fn ascii_word_looks(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
 fn side_literals(hir: &regex_syntax::hir::Hir, kind: ExtractKind) -> Option<Vec<Vec<u8>>> {
     let mut out: Vec<Vec<u8>> = Vec::new();
     for l in crate::literals::side_literals(hir, kind)? {
-        if !l.is_ascii() {
+        if !caseless_outside_ascii(&l) {
             return None;
         }
         let l = l.to_ascii_lowercase();
@@ -542,6 +574,19 @@ fn side_literals(hir: &regex_syntax::hir::Hir, kind: ExtractKind) -> Option<Vec<
         }
     }
     Some(out)
+}
+
+/// Whether `literal`'s characters outside ASCII have no other case (quotation marks, dashes):
+/// lowercasing its bytes in ASCII then leaves it as a case-insensitive match may spell it. A
+/// literal cut inside a character (an inexact one) is taken as outside that rule.
+fn caseless_outside_ascii(literal: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(literal) else {
+        return false;
+    };
+    text.chars().all(|c| {
+        c.is_ascii()
+            || (c.to_lowercase().eq(std::iter::once(c)) && c.to_uppercase().eq(std::iter::once(c)))
+    })
 }
 
 /// Whether every literal of `hir` (parsed case-sensitively) is ASCII.
@@ -951,6 +996,30 @@ mod tests {
             .filter(|c| letter.is_match(c.encode_utf8(&mut [0; 4])))
             .collect();
         assert_eq!(folding, FOLDS_TO_ASCII);
+    }
+
+    /// A literal outside ASCII filters where it has no other case (a curly quote): the evidence
+    /// cue's start is filtered, though one of its wordings begins with one. A letter with another
+    /// case, or a literal cut inside a character, does not filter.
+    #[test]
+    fn literals_outside_ascii_filter_where_they_have_no_case() {
+        assert!(caseless_outside_ascii("\u{201c}not recommended".as_bytes()));
+        assert!(!caseless_outside_ascii("caf\u{e9}".as_bytes()));
+        assert!(!caseless_outside_ascii(&"\u{201c}x".as_bytes()[..2]));
+        let m = CueMatcher::compile(&codebook()).unwrap();
+        let evidence = m
+            .inner
+            .cues
+            .iter()
+            .find(|c| c.name == "not_recommended.evidence");
+        assert!(evidence.unwrap().filtered[0]);
+        let accent = CueMatcher::compile(&[Cue {
+            name: "accent".into(),
+            pattern: "caf\u{e9}".into(),
+            scope: CueScope::Rationale,
+        }])
+        .unwrap();
+        assert!(!accent.inner.cues[0].filtered[0]);
     }
 
     /// Every codebook cue compiles: the matcher compiles them only when a text needs them.

@@ -24,10 +24,11 @@ pub use tfidf::{
 use crate::analysis::{Analyzer, AnalyzerConfig, Token};
 use crate::error::{Error, Result};
 use crate::letter::{DisputedItem, Letter};
+use aho_corasick::AhoCorasick;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 /// A part of a disputed item's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -99,15 +100,31 @@ impl Field {
             Field::ClaimsGuideline => Cow::Borrowed(&doc.claims_guideline),
             Field::Facts => Cow::Owned(doc.facts.join(" ")),
             Field::RationaleMasked | Field::Verdict => {
-                let keep_verdict = self == Field::Verdict;
-                let parts: Vec<&str> = sentences(&doc.rationale)
-                    .into_iter()
-                    .map(|r| &doc.rationale[r])
-                    .filter(|s| is_verdict(s) == keep_verdict)
-                    .collect();
-                Cow::Owned(parts.join(" "))
+                Cow::Owned(self.of_sentences(doc, sentences(&doc.rationale)))
             }
         }
+    }
+
+    /// The text of a field made of the rationale's sentences (the masked rationale, the verdict),
+    /// given those sentences ([`sentences`]): the ones it keeps, one space apart.
+    pub(crate) fn of_sentences(
+        self,
+        doc: &ItemText,
+        sentences: impl IntoIterator<Item = Range<usize>>,
+    ) -> String {
+        let keep_verdict = self == Field::Verdict;
+        let mut out = String::new();
+        let kept = sentences
+            .into_iter()
+            .map(|r| &doc.rationale[r])
+            .filter(|s| is_verdict(s) == keep_verdict);
+        for (i, s) in kept.enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(s);
+        }
+        out
     }
 }
 
@@ -141,11 +158,14 @@ impl Field {
 
 /// A sentence that states the outcome: medical necessity, or certification.
 pub fn is_verdict(sentence: &str) -> bool {
-    let s = sentence.to_ascii_lowercase();
-    s.contains("necessary")
-        || s.contains("necessity")
-        || s.contains("is certified")
-        || s.contains("not certified")
+    // Searched in any ASCII case, with no lowercased copy of each sentence.
+    static WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["necessary", "necessity", "is certified", "not certified"])
+            .expect("four words")
+    });
+    WORDS.is_match(sentence)
 }
 
 /// Sentence spans: a sentence ends at `.`, `!` or `?` followed by white space and a capital, digit

@@ -9,9 +9,10 @@ use super::quotes::{quoted_sentences, sentences_where};
 use super::{in_any, Featurizer, Field, ItemText, Namespace, TfIdf};
 use crate::analysis::{Token, WordMap};
 use rustc_hash::FxHashMap;
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::cell::RefCell;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Featurizers that analyse each document together ([`SharedFeaturizers::analyse`]).
 pub struct SharedFeaturizers<'f> {
@@ -29,6 +30,8 @@ pub struct Analysis<'d> {
     texts: Vec<(Field, Cow<'d, str>)>,
     /// (analyzer, field, tokens)
     tokens: Vec<(usize, Field, Vec<Token>)>,
+    /// (place in `tokens`, [`VocabIndex::words_key`], each token's word)
+    words: Vec<(usize, usize, Vec<Word>)>,
     /// The rationale's sentences, and whether each only restates a guideline.
     sentences: Option<Vec<(Range<usize>, bool)>>,
     /// (cue list, matches): each match's cue name and span in the rationale.
@@ -57,7 +60,17 @@ pub struct KnownTerms {
 /// with a word that has a space in it, by their spelling.
 pub struct VocabIndex<'t> {
     tfidf: &'t TfIdf,
-    /// Every word of the vocabulary's n-gram terms, as spelled there.
+    /// The ids of the words of its n-gram terms, perhaps shared with other vocabularies
+    /// ([`VocabIndex::joint`]); None where every n-gram is looked up by its spelling
+    /// ([`VocabIndex::spelled`]).
+    words: Option<Arc<WordIds>>,
+    /// Each n-gram term's key ([`gram_key`]) and its column.
+    grams: FxHashMap<u128, u32>,
+}
+
+/// Ids of words: a token's word is looked up once for every vocabulary that shares them.
+struct WordIds {
+    /// Every word of the vocabularies' n-gram terms, as spelled there.
     words: WordMap<u32>,
     /// The same, for negated tokens: each word that begins with the negation prefix, without it
     /// (None where negated words are not marked).
@@ -65,10 +78,6 @@ pub struct VocabIndex<'t> {
     /// The negation prefix has a space: a negated token's term is more than one word, looked up
     /// by spelling.
     spaced_negation: bool,
-    /// Each n-gram term's key ([`gram_key`]) and its column.
-    grams: FxHashMap<u128, u32>,
-    /// Every n-gram is looked up by its spelling ([`VocabIndex::spelled`]).
-    spelled: bool,
 }
 
 /// A word id's bits in an n-gram key; the largest value pads the key past its last word.
@@ -99,62 +108,52 @@ enum Word {
 impl<'t> VocabIndex<'t> {
     /// The index of `tfidf`'s vocabulary, for the terms `f` makes.
     pub fn new(tfidf: &'t TfIdf, f: &Featurizer) -> Self {
-        let negation_prefix = f.analyzer.negation_prefix();
-        let n_terms = tfidf.vocabulary().len();
-        let mut words: WordMap<u32> = WordMap::with_capacity(n_terms / 2);
-        let mut grams = FxHashMap::default();
-        grams.reserve(n_terms);
-        for (col, term) in tfidf.vocabulary().iter().enumerate() {
-            // The namespace its spelling says, as a lookup by spelling finds it (a vocabulary of
-            // plain strings has terms spelled as n-grams, too).
-            let ns = Namespace::parse(term);
-            if !by_words(ns) {
-                continue;
-            }
-            let text = &term[ns.prefix().len()..];
-            // Every word is kept, even of a term of more words than any n-gram (made of tokens
-            // with spaces, reached only by spelling): a word outside the map is in no term.
-            let mut key = [PAD; KEY_WORDS];
-            let mut n = 0;
-            for w in text.split(' ') {
-                let id = match words.get(w) {
-                    Some(&id) => id,
-                    None => {
-                        let id = words.len() as u32;
-                        words.insert(w, id);
-                        id
-                    }
-                };
-                if let Some(k) = key.get_mut(n) {
-                    *k = id;
-                }
-                n += 1;
-            }
-            if n <= KEY_WORDS {
-                grams.insert(gram_key(ns.code(), &key), col as u32);
-            }
+        Self::joint(&[(tfidf, f)]).pop().expect("one vocabulary")
+    }
+
+    /// The indexes of several vocabularies, each for the terms of its featurizer, with one set of
+    /// word ids where the featurizers mark negated words alike: a document's tokens are then
+    /// looked up once for all of them ([`SharedFeaturizers::known_terms`]).
+    pub fn joint(parts: &[(&'t TfIdf, &Featurizer)]) -> Vec<Self> {
+        let prefix = |f: &Featurizer| f.analyzer.negation_prefix().to_string();
+        let alike = parts.windows(2).all(|w| prefix(w[0].1) == prefix(w[1].1));
+        if !alike {
+            return parts.iter().map(|&(t, f)| Self::new(t, f)).collect();
         }
+        let negation_prefix = parts.first().map(|p| prefix(p.1)).unwrap_or_default();
+        let n_terms: usize = parts.iter().map(|p| p.0.vocabulary().len()).sum();
+        let mut words: WordMap<u32> = WordMap::with_capacity(n_terms / 2);
+        let grams: Vec<FxHashMap<u128, u32>> = parts
+            .iter()
+            .map(|&(tfidf, _)| gram_keys(tfidf, &mut words))
+            .collect();
         if words.len() >= PAD as usize {
             // More words than a key holds: too large a vocabulary to index.
-            return Self::spelled(tfidf);
+            return parts.iter().map(|&(t, _)| Self::spelled(t)).collect();
         }
         let negated = (!negation_prefix.is_empty()).then(|| {
             let mut negated = WordMap::default();
             for (w, &id) in words.iter() {
-                if let Some(w) = w.strip_prefix(negation_prefix) {
+                if let Some(w) = w.strip_prefix(&negation_prefix) {
                     negated.insert(w, id);
                 }
             }
             negated
         });
-        VocabIndex {
-            tfidf,
+        let ids = Arc::new(WordIds {
             words,
             negated,
             spaced_negation: negation_prefix.contains(' '),
-            grams,
-            spelled: false,
-        }
+        });
+        parts
+            .iter()
+            .zip(grams)
+            .map(|(&(tfidf, _), grams)| VocabIndex {
+                tfidf,
+                words: Some(Arc::clone(&ids)),
+                grams,
+            })
+            .collect()
     }
 
     /// The vocabulary looked up by spelling alone, as every term is spelled: nothing to build, for
@@ -162,26 +161,69 @@ impl<'t> VocabIndex<'t> {
     pub fn spelled(tfidf: &'t TfIdf) -> Self {
         VocabIndex {
             tfidf,
-            words: WordMap::default(),
-            negated: None,
-            spaced_negation: false,
+            words: None,
             grams: FxHashMap::default(),
-            spelled: true,
         }
+    }
+
+    /// What a token's words are looked up by: the same value for vocabularies that share them.
+    fn words_key(&self) -> usize {
+        self.words.as_ref().map_or(0, |w| Arc::as_ptr(w) as usize)
     }
 
     /// A token's word: the term its analyzer gives it (`push_term`), looked up.
     fn word(&self, t: &Token) -> Word {
-        if self.spelled || t.text.contains(' ') || (t.negated && self.spaced_negation) {
+        let Some(ids) = &self.words else {
+            return Word::Spaced;
+        };
+        if t.text.contains(' ') || (t.negated && ids.spaced_negation) {
             return Word::Spaced;
         }
-        let map = match &self.negated {
+        let map = match &ids.negated {
             Some(negated) if t.negated => negated,
-            _ => &self.words,
+            _ => &ids.words,
         };
         map.get(t.text.as_str())
             .map_or(Word::Unknown, |&id| Word::Known(id))
     }
+}
+
+/// Each n-gram term of `tfidf`'s vocabulary by its key ([`gram_key`]), its words given ids in
+/// `words` (new words added).
+fn gram_keys(tfidf: &TfIdf, words: &mut WordMap<u32>) -> FxHashMap<u128, u32> {
+    let mut grams = FxHashMap::default();
+    grams.reserve(tfidf.vocabulary().len());
+    for (col, term) in tfidf.vocabulary().iter().enumerate() {
+        // The namespace its spelling says, as a lookup by spelling finds it (a vocabulary of
+        // plain strings has terms spelled as n-grams, too).
+        let ns = Namespace::parse(term);
+        if !by_words(ns) {
+            continue;
+        }
+        let text = &term[ns.prefix().len()..];
+        // Every word is kept, even of a term of more words than any n-gram (made of tokens
+        // with spaces, reached only by spelling): a word outside the map is in no term.
+        let mut key = [PAD; KEY_WORDS];
+        let mut n = 0;
+        for w in text.split(' ') {
+            let id = match words.get(w) {
+                Some(&id) => id,
+                None => {
+                    let id = words.len() as u32;
+                    words.insert(w, id);
+                    id
+                }
+            };
+            if let Some(k) = key.get_mut(n) {
+                *k = id;
+            }
+            n += 1;
+        }
+        if n <= KEY_WORDS {
+            grams.insert(gram_key(ns.code(), &key), col as u32);
+        }
+    }
+    grams
 }
 
 /// Whether terms of `ns` are word n-grams: those a [`VocabIndex`] looks up by word ids.
@@ -214,6 +256,7 @@ impl<'f> SharedFeaturizers<'f> {
             doc,
             texts: Vec::new(),
             tokens: Vec::new(),
+            words: Vec::new(),
             sentences: None,
             cues: Vec::new(),
         }
@@ -235,7 +278,6 @@ impl<'f> SharedFeaturizers<'f> {
             buf: String::new(),
             // About what a rationale's n-grams find, so the list seldom grows.
             hits: Vec::with_capacity(256),
-            words: Vec::new(),
             seen: 0,
             known_words: 0,
         };
@@ -263,18 +305,28 @@ impl<'f> SharedFeaturizers<'f> {
             Some(_) => a.guideline_spans(field),
             None => Vec::new(),
         };
-        let tokens = a.tokens(self.analyzer[k], field, f);
+        let at = a.tokens_at(self.analyzer[k], field, f);
+        let w = a.words_at(at, lookup.vocab);
+        let (tokens, words) = (&a.tokens[at].2, &a.words[w].2);
         for (ns, in_quotes) in [(Some(Namespace::Field(field)), false), (quote_ns, true)] {
             let Some(ns) = ns else { continue };
             if in_quotes && quotes.is_empty() {
                 continue;
             }
+            if quotes.is_empty() {
+                lookup.ngrams(ns, field, tokens, words, f);
+                continue;
+            }
             // N-grams run over one segment's tokens: the case sentences' or the quotes'.
-            let toks: Vec<&Token> = tokens
-                .iter()
-                .filter(|t| in_any(&quotes, t.from) == in_quotes)
-                .collect();
-            lookup.ngrams(ns, field, &toks, f);
+            let (mut toks, mut ws) = (Vec::with_capacity(tokens.len()), Vec::new());
+            ws.reserve(tokens.len());
+            for (t, w) in tokens.iter().zip(words) {
+                if in_any(&quotes, t.from) == in_quotes {
+                    toks.push(t);
+                    ws.push(*w);
+                }
+            }
+            lookup.ngrams(ns, field, &toks, &ws, f);
         }
     }
 }
@@ -287,8 +339,6 @@ struct Lookup<'v, 't> {
     buf: String,
     /// (column, field, span) of each known term occurrence, in the order formed.
     hits: Vec<(u32, Field, Range<usize>)>,
-    /// The words of the segment whose n-grams are being formed.
-    words: Vec<Word>,
     /// Words seen, and of them the vocabulary's ([`KnownTerms::words`]).
     seen: u32,
     known_words: u32,
@@ -322,18 +372,23 @@ impl Lookup<'_, '_> {
         }
     }
 
-    /// The n-grams of `toks` (one segment of `field`'s tokens) up to `f`'s length, as terms of
-    /// `namespace`.
-    fn ngrams(&mut self, namespace: Namespace, field: Field, toks: &[&Token], f: &Featurizer) {
+    /// The n-grams of `toks` (one segment of `field`'s tokens, `words` their words in the
+    /// vocabulary) up to `f`'s length, as terms of `namespace`.
+    fn ngrams<T: Borrow<Token>>(
+        &mut self,
+        namespace: Namespace,
+        field: Field,
+        toks: &[T],
+        words: &[Word],
+        f: &Featurizer,
+    ) {
         let vocab = self.vocab;
         let ns_code = namespace.code();
-        self.words.clear();
-        self.words.extend(toks.iter().map(|t| vocab.word(t)));
         self.seen += toks.len() as u32;
         for n in 1..=f.config.ngram_max {
             for i in 0..toks.len().saturating_sub(n - 1) {
-                let span = toks[i].from..toks[i + n - 1].to;
-                let words = &self.words[i..i + n];
+                let span = toks[i].borrow().from..toks[i + n - 1].borrow().to;
+                let words = &words[i..i + n];
                 let mut key = [PAD; KEY_WORDS];
                 let (mut spaced, mut unknown) = (false, false);
                 for (k, w) in key.iter_mut().zip(words) {
@@ -355,7 +410,7 @@ impl Lookup<'_, '_> {
                         if j > 0 {
                             self.buf.push(' ');
                         }
-                        f.analyzer.push_term(t, &mut self.buf);
+                        f.analyzer.push_term(t.borrow(), &mut self.buf);
                     }
                     self.look(field, span)
                 } else if let Some(&c) = vocab.grams.get(&gram_key(ns_code, &key)) {
@@ -462,31 +517,47 @@ impl<'d> Analysis<'d> {
     }
 
     fn cached_text(&mut self, field: Field) -> usize {
-        match self.texts.iter().position(|(f, _)| *f == field) {
-            Some(i) => i,
-            None => {
-                self.texts.push((field, field.text(self.doc)));
-                self.texts.len() - 1
-            }
+        if let Some(i) = self.texts.iter().position(|(f, _)| *f == field) {
+            return i;
         }
+        let text = match field {
+            // Made of the rationale's sentences, which the analysis keeps.
+            Field::Verdict | Field::RationaleMasked => {
+                let doc = self.doc;
+                let sentences = self.rationale_sentences().iter().map(|s| s.0.clone());
+                Cow::Owned(field.of_sentences(doc, sentences))
+            }
+            _ => field.text(self.doc),
+        };
+        self.texts.push((field, text));
+        self.texts.len() - 1
     }
 
-    /// The tokens of `field` by `f`'s analyzer (`ak`: the first featurizer with its settings).
-    fn tokens(&mut self, ak: usize, field: Field, f: &Featurizer) -> &[Token] {
-        let i = match self
+    /// Where in `tokens` the tokens of `field` by `f`'s analyzer are (`ak`: the first featurizer
+    /// with its settings), made now if they are not yet.
+    fn tokens_at(&mut self, ak: usize, field: Field, f: &Featurizer) -> usize {
+        let found = self
             .tokens
             .iter()
-            .position(|(a, fl, _)| *a == ak && *fl == field)
-        {
-            Some(i) => i,
-            None => {
-                let t = self.cached_text(field);
-                let tokens = f.analyzer.tokens(&self.texts[t].1);
-                self.tokens.push((ak, field, tokens));
-                self.tokens.len() - 1
-            }
-        };
-        &self.tokens[i].2
+            .position(|(a, fl, _)| *a == ak && *fl == field);
+        found.unwrap_or_else(|| {
+            let t = self.cached_text(field);
+            let tokens = f.analyzer.tokens(&self.texts[t].1);
+            self.tokens.push((ak, field, tokens));
+            self.tokens.len() - 1
+        })
+    }
+
+    /// Where in `words` the words of the tokens at `at` of `tokens` in `vocab` are, looked up now
+    /// if no vocabulary that shares them has looked them up yet.
+    fn words_at(&mut self, at: usize, vocab: &VocabIndex<'_>) -> usize {
+        let key = vocab.words_key();
+        let found = self.words.iter().position(|w| w.0 == at && w.1 == key);
+        found.unwrap_or_else(|| {
+            let words = self.tokens[at].2.iter().map(|t| vocab.word(t)).collect();
+            self.words.push((at, key, words));
+            self.words.len() - 1
+        })
     }
 
     fn rationale_sentences(&mut self) -> &[(Range<usize>, bool)] {
@@ -625,5 +696,70 @@ mod tests {
                 assert!(got.row.len() > 3);
             }
         }
+    }
+
+    /// Vocabularies indexed together share their word ids, and a document's words, looked up for
+    /// the first, serve the second: each still gets the terms it gets alone, in either order.
+    /// Featurizers that mark negated words differently get ids of their own.
+    #[test]
+    fn jointly_indexed_vocabularies_give_each_its_own_terms() {
+        let outcome =
+            Featurizer::new(FeatureConfig::new(vec![Field::Rationale, Field::Verdict])).unwrap();
+        let themes = Featurizer::new(FeatureConfig {
+            quotes_apart: true,
+            cues: cues::codebook(),
+            ..FeatureConfig::new(vec![Field::Rationale, Field::Title])
+        })
+        .unwrap();
+        let docs = varied_docs(30, " There is no documentation of functional gains.");
+        let fit = |f: &Featurizer, min_df: usize| {
+            let mut counts = TermCounts::new();
+            for d in &docs {
+                counts.push(f.terms(d));
+            }
+            crate::features::TfIdfParams::new()
+                .min_df(crate::features::DocFreq::Count(min_df))
+                .check_unwrap()
+                .fit(&counts)
+                .unwrap()
+        };
+        // Vocabularies of other sizes, so a word has other ids alone and together.
+        let (to, tt) = (fit(&outcome, 2), fit(&themes, 5));
+        let joint = VocabIndex::joint(&[(&to, &outcome), (&tt, &themes)]);
+        assert_eq!(joint[0].words_key(), joint[1].words_key());
+        assert_ne!(joint[0].words_key(), 0);
+        let alone = [
+            VocabIndex::new(&to, &outcome),
+            VocabIndex::new(&tt, &themes),
+        ];
+        let shared = SharedFeaturizers::new(vec![&outcome, &themes]);
+        for d in &docs {
+            let mut a = shared.analyse(d);
+            let want: Vec<KnownTerms> = (0..2)
+                .map(|k| shared.known_terms(k, &mut a, &alone[k], true))
+                .collect();
+            for order in [[0, 1], [1, 0]] {
+                let mut a = shared.analyse(d);
+                for k in order {
+                    let got = shared.known_terms(k, &mut a, &joint[k], true);
+                    assert_eq!(got, want[k], "featurizer {k}");
+                }
+                // The rationale's words once for both, the verdict's and the title's.
+                assert_eq!(a.words.len(), 3);
+            }
+        }
+        // Another negation prefix: no shared ids.
+        let mut analyzer = crate::analysis::AnalyzerConfig::default();
+        if let Some(n) = analyzer.negation.as_mut() {
+            n.prefix = "no ".into();
+        }
+        let other = Featurizer::new(FeatureConfig {
+            analyzer,
+            ..FeatureConfig::new(vec![Field::Rationale])
+        })
+        .unwrap();
+        let to2 = fit(&other, 2);
+        let apart = VocabIndex::joint(&[(&to, &outcome), (&to2, &other)]);
+        assert_ne!(apart[0].words_key(), apart[1].words_key());
     }
 }

@@ -261,26 +261,34 @@ fn logistic(field: &str, l: &BinaryLogistic, vocabulary: usize) -> Found {
             ),
         );
     }
+    // The field's name is spelled only for a weight at fault: a model has thousands.
     for (i, &v) in l.coefficients.iter().enumerate() {
-        weight(&format!("{field}.coefficients[{i}]"), v)?;
+        if let Some(why) = weight_fault(v) {
+            return bad(format!("{field}.coefficients[{i}]"), why);
+        }
     }
     weight(&format!("{field}.intercept"), l.intercept)
 }
 
 /// A finite number within [`MAX_WEIGHT`] of 0.
 fn weight(field: &str, v: f64) -> Found {
+    match weight_fault(v) {
+        Some(why) => bad(field, why),
+        None => Ok(()),
+    }
+}
+
+/// What is wrong with `v` as a weight, if anything ([`weight`]).
+fn weight_fault(v: f64) -> Option<String> {
     if !v.is_finite() {
-        bad(field, format!("{v} is not a finite number"))
+        Some(format!("{v} is not a finite number"))
     } else if v.abs() > MAX_WEIGHT {
-        bad(
-            field,
-            format!(
-                "{} is no fitted weight (at most {MAX_WEIGHT:e} either way)",
-                num(v)
-            ),
-        )
+        Some(format!(
+            "{} is no fitted weight (at most {MAX_WEIGHT:e} either way)",
+            num(v)
+        ))
     } else {
-        Ok(())
+        None
     }
 }
 

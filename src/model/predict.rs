@@ -263,17 +263,18 @@ impl<'m> Scorer<'m> {
     /// The models' vocabularies, `indexed` by word ids or looked up by spelling.
     fn vocabs(&self, indexed: bool) -> Vocabs<'m> {
         let m: &'m ModelFile = self.model;
-        let index = |tfidf: &'m TfIdf, f| match indexed {
-            true => VocabIndex::new(tfidf, f),
-            false => VocabIndex::spelled(tfidf),
-        };
+        let mut parts: Vec<(&'m TfIdf, &Featurizer)> = vec![(&m.outcome.tfidf, &self.f)];
+        let themes = m.themes.as_ref().zip(self.theme_f.as_ref());
+        parts.extend(themes.map(|(t, tf)| (&t.tfidf, tf)));
+        // One set of word ids for both: an item's words are looked up once.
+        let mut index = match indexed {
+            true => VocabIndex::joint(&parts),
+            false => parts.iter().map(|p| VocabIndex::spelled(p.0)).collect(),
+        }
+        .into_iter();
         Vocabs {
-            outcome: index(&m.outcome.tfidf, &self.f),
-            themes: m
-                .themes
-                .as_ref()
-                .zip(self.theme_f.as_ref())
-                .map(|(t, tf)| index(&t.tfidf, tf)),
+            outcome: index.next().expect("the outcome model's"),
+            themes: index.next(),
         }
     }
 
