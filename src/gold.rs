@@ -109,7 +109,7 @@ fn parse_line(line: &str, known: &[String]) -> std::result::Result<Option<GoldIt
     if line.trim().is_empty() {
         return Ok(None);
     }
-    let g: GoldItem = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let g = read_item(line.trim())?;
     if let Some(t) = g.themes.iter().find(|t| !known.contains(t)) {
         return Err(format!(
             "theme {t:?} is not a theme of the codebook ({})",
@@ -117,6 +117,33 @@ fn parse_line(line: &str, known: &[String]) -> std::result::Result<Option<GoldIt
         ));
     }
     Ok(Some(g))
+}
+
+/// A gold line's item, or what is wrong with it and in which field (`themes[1]: invalid type
+/// ...`), as `--items` lines say it.
+fn read_item(line: &str) -> std::result::Result<GoldItem, String> {
+    if !line.starts_with('{') {
+        return Err("not a JSON object".into());
+    }
+    let mut de = serde_json::Deserializer::from_str(line);
+    let said = |e: &serde_json::Error| {
+        let e = e
+            .to_string()
+            .replace("expected usize", "expected a whole number");
+        e.replace("expected u64", "expected a whole number")
+    };
+    let g = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        match e.inner() {
+            inner if inner.is_syntax() || inner.is_eof() => {
+                format!("not a JSON object ({inner})")
+            }
+            inner if path != "." => format!("{path}: {}", said(inner)),
+            inner => said(inner),
+        }
+    })?;
+    de.end().map_err(|e| format!("not a JSON object ({e})"))?;
+    Ok(g)
 }
 
 /// Lower-cased alphanumeric tokens of a title.
@@ -265,5 +292,30 @@ mod tests {
         assert_eq!(title_overlap("MRI of the Knee:", "mri of the knee"), 1.0);
         assert_eq!(title_overlap("MRI knee", "CT hip"), 0.0);
         assert!((title_overlap("a b c d", "a b c e") - 0.75).abs() < 1e-12);
+    }
+
+    /// A gold line's error names the field at fault, in words, as `--items` lines do; a line
+    /// that is no object says so.
+    #[test]
+    fn a_bad_gold_line_names_its_field() {
+        let e = read_item(r#"{"case_number":"CM1","item":"1","themes":[]}"#).unwrap_err();
+        assert_eq!(
+            e,
+            "item: invalid type: string \"1\", expected a whole number at line 1 column 31"
+        );
+        let e = read_item(r#"{"case_number":"CM1","item":1,"themes":"x"}"#).unwrap_err();
+        assert!(e.starts_with("themes: invalid type: string \"x\""), "{e}");
+        let e = read_item(r#"{"case_number":"CM1","themes":[]}"#).unwrap_err();
+        assert!(e.starts_with("missing field `item`"), "{e}");
+        assert_eq!(read_item("[1]").unwrap_err(), "not a JSON object");
+        let e = read_item(r#"{"case_number":"CM1","item":1} x"#).unwrap_err();
+        assert!(
+            e.starts_with("not a JSON object (trailing characters"),
+            "{e}"
+        );
+        assert_eq!(
+            read_item(r#"{"case_number":"CM1","item":2}"#).unwrap().item,
+            2
+        );
     }
 }

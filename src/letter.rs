@@ -169,11 +169,32 @@ pub enum Priority {
     Expedited,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sex {
     Male,
     Female,
+}
+
+/// `male` or `female`, or `m` or `f`, in any case: the same words on the command line
+/// (`forecast --sex`) and in an `--items` file.
+impl std::str::FromStr for Sex {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "male" | "m" => Ok(Sex::Male),
+            "female" | "f" => Ok(Sex::Female),
+            _ => Err(format!("{s:?}: expected male or female")),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Sex {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -317,6 +338,24 @@ pub struct Letter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sex is read alike from JSON and from the command line; written as `male` or `female`.
+    #[test]
+    fn sex_reads_both_spellings_in_any_case() {
+        for (text, want) in [
+            ("\"male\"", Sex::Male),
+            ("\"F\"", Sex::Female),
+            ("\"Male\"", Sex::Male),
+        ] {
+            assert_eq!(serde_json::from_str::<Sex>(text).unwrap(), want, "{text}");
+        }
+        assert_eq!("m".parse::<Sex>(), Ok(Sex::Male));
+        let e = serde_json::from_str::<Sex>("\"x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("\"x\": expected male or female"), "{e}");
+        assert_eq!(serde_json::to_string(&Sex::Female).unwrap(), "\"female\"");
+    }
 
     /// Specialties are a list, and files written before schema version 1 (one comma-joined
     /// string, or null) still read.

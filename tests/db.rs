@@ -826,6 +826,33 @@ fn stats_draw_rates_and_volume() {
         "x.svg",
     ]);
     assert_eq!(out.status.code(), Some(2));
+    // Nothing to draw: the table is printed, the plot is not written, and the exit says so.
+    let none = dir.join("none.svg");
+    let out = imr(&[
+        "stats",
+        "--by",
+        "year",
+        "--case",
+        "CM00-0000000",
+        "--db",
+        s(&db),
+        "--plot",
+        s(&none),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("year"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("100%"), "no share of no items");
+    assert!(stderr(&out).contains("not written: no matching item has a year to draw"));
+    assert!(!none.exists());
+    // Indexed without a model: sorting by the score, or a theme filter, says why it cannot help.
+    for args in [["--sort", "overturned"], ["--theme", "criteria_met"]] {
+        let mut all = vec!["search", "--db", s(&db)];
+        all.extend(args);
+        let out = imr(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let note = format!("no item has themes or scores; `imr index --db {}", s(&db));
+        assert!(stderr(&out).contains(&note), "{args:?}: {}", stderr(&out));
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

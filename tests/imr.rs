@@ -270,6 +270,32 @@ fn missing_paths_are_each_reported_and_copies_read_once() {
             stderr(&o)
         );
     }
+    // A copy under another name is another file: read, and said to hold a case number another
+    // file has (as `imr index` says), since it counts twice.
+    let d = tempdir("copied");
+    let text = format!(
+        "Case Number: CM16-0000001\n{}",
+        std::fs::read_to_string(root().join("data/letters/004_4fa3c31427c968ed.txt")).unwrap()
+    );
+    write(&d, "a.txt", text.as_bytes());
+    write(&d, "copy of a.txt", text.as_bytes());
+    let o = imr(&[
+        "train",
+        "--data",
+        "data/letters",
+        d.to_str().unwrap(),
+        "--cv-folds",
+        "0",
+        "--out",
+        d.join("m.json").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("copy of a.txt: case CM16-0000001 is also in")
+            && err.contains("a.txt; both are read (a copy counts twice)"),
+        "{err}"
+    );
     // A directory without letters is reported like a bad file (exit 1), and the other paths are still read.
     let d = tempdir("noletters");
     write(&d, "notes.md", b"not a letter");
@@ -651,10 +677,15 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         .unwrap()
         .iter()
         .any(|u| u["id"] == "monitoring_missing" && u["positives"] == 1));
+    let table = stdout(&imr(&["inspect", "--model", model.to_str().unwrap()]));
+    assert!(table.contains("not trained: 1 of 14 gold items"), "{table}");
+    // A rationale model has no refits and keeps no precedents (null in JSON): not "0" of them.
     assert!(
-        stdout(&imr(&["inspect", "--model", model.to_str().unwrap()]))
-            .contains("not trained: 1 of 14 gold items")
+        table.contains("no 90% ranges (no bootstrap refits); no precedents kept"),
+        "{table}"
     );
+    let built_in = stdout(&imr(&["inspect", "--model", "case"]));
+    assert!(built_in.contains(" bootstrap refits; ") && built_in.contains(" precedents"));
     // Scored on labelled letters, the untrained theme's gold item counts as missed.
     let o = imr(&[
         "evaluate",
@@ -966,7 +997,7 @@ fn bad_input_lines_are_reported_and_the_rest_scored() {
         };
         for (line, what) in [
             (2, "not UTF-8"),
-            (3, "not a JSON object (expected ident"),
+            (3, "not a JSON object (it begins \"not json\")"),
             (4, "title: invalid type: integer `3`"),
         ] {
             assert!(
@@ -1799,7 +1830,9 @@ fn pdf_letters_parse_and_encrypted_pdfs_are_reported() {
     assert_eq!(it["rationale"], "There is no documentation of functional improvement. The request is not medically necessary.");
 }
 
-/// Letters that hold one decision only: the ranking metrics are undefined (null, "-"), the others as scikit-learn.
+/// Letters that hold one decision only: the ranking metrics are undefined (null, "-"), and so are
+/// balanced accuracy and macro-F1 (the mean over both classes), where scikit-learn's 1.0 averages
+/// the one class present.
 #[test]
 fn evaluate_model_on_one_decision_only() {
     let d = tempdir("upheld");
@@ -1817,11 +1850,11 @@ fn evaluate_model_on_one_decision_only() {
     assert!(o.status.success(), "{}", stderr(&o));
     let s = &json_lines(&stdout(&o))[0]["outcome"];
     assert!(s["roc_auc"].is_null() && s["pr_auc"].is_null(), "{s}");
-    assert_eq!(
-        (s["balanced_accuracy"].as_f64(), s["macro_f1"].as_f64()),
-        (Some(1.0), Some(1.0)),
+    assert!(
+        s["balanced_accuracy"].is_null() && s["macro_f1"].is_null(),
         "{s}"
     );
+    assert_eq!(s["accuracy"].as_f64(), Some(1.0), "{s}");
     let plots = d.join("plots");
     let o = imr(&[
         "evaluate",
@@ -2442,6 +2475,32 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
     assert!(o.status.success(), "{}", stderr(&o));
     let r = &json_lines(&stdout(&o))[0];
     assert!(r["p_overturned"].as_f64().is_some() && r["known_terms"].as_u64().unwrap() > 5);
+    // A summary is read as a text letter is: UTF-16 with a byte order mark gives the same
+    // forecast; bytes that are no text are named with their offset.
+    let summary = "The injured worker reports chronic low back pain treated with opioids.";
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(summary.encode_utf16().flat_map(u16::to_le_bytes));
+    let args = [
+        "forecast",
+        "--title",
+        "Norco 10/325mg #60",
+        "--summary",
+        "-",
+        "--json",
+    ];
+    let p = |bytes: &[u8]| {
+        let o = imr_stdin(&args, bytes);
+        assert!(o.status.success(), "{}", stderr(&o));
+        json_lines(&stdout(&o))[0]["p_overturned"].clone()
+    };
+    assert_eq!(p(&utf16), p(summary.as_bytes()));
+    let o = imr_stdin(&args, b"caf\xe9 au lait");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("stdin: not UTF-8 text (invalid byte at offset 3)"),
+        "{}",
+        stderr(&o)
+    );
     // A backtest reads the letters' pre-decision parts only: the rationale is none of it.
     let o = imr(&["forecast", "data/letters", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -371,6 +371,13 @@ fn uploads_are_read_as_parse_reads_files() {
     )
     .is_bad("x.pdf");
     post("/api/parse", "text/plain", "").is_bad("upload.txt");
+    // No name: a PDF header names it a PDF, whatever the type curl sent it as.
+    post(
+        "/api/parse",
+        "application/x-www-form-urlencoded",
+        "%PDF-1.4 garbage",
+    )
+    .is_bad("upload.pdf");
     let big = post("/api/parse", "text/plain", vec![b'a'; 300_000]);
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
     assert!(
@@ -702,6 +709,10 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
     assert!(s.first.contains("serving"), "{}", s.first);
     let answer = s.get("/api/search?theme=criteria_met");
     assert!(
+        answer.contains("`imr index --db e.db --model default`"),
+        "{answer}"
+    );
+    assert!(
         answer.contains("\"note\":\"no item of this database has themes"),
         "{answer}"
     );
@@ -731,6 +742,10 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
     assert!(second.contains("\"also_in\":[\"a.txt\"]"), "{second}");
     assert!(second.contains("\"source\":\"b.txt\""), "{second}");
     assert!(get("/api/letters/CM16-0000001?file=c.txt").starts_with("HTTP/1.1 404"));
+    // A blank file is no file asked for, as any blank parameter (an empty form field).
+    let blank = get("/api/letters/CM16-0000001?file=%20");
+    assert!(blank.contains("\"also_in\":[\"b.txt\"]"), "{blank}");
+    assert!(get("/letter/CM16-0000001?file=").starts_with("HTTP/1.1 200"));
     let page = get("/?case=CM16-0000001");
     assert!(
         page.contains("?file=a.txt") && page.contains("?file=b.txt"),

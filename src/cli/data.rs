@@ -6,6 +6,7 @@ use imr::features::ItemText;
 use imr::gold::Gold;
 use imr::model::{Example, ModelFile, BUILTIN_NAME};
 use imr::precedent::Precedent;
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
@@ -131,8 +132,19 @@ pub fn read_examples(
         .transpose()?;
     let (mut precedents, mut mismatches) = (Vec::new(), Vec::new());
     let (mut n_letters, mut n_items, mut with_themes) = (0, 0, 0);
+    // A case number met again: a copy of a letter under another name counts twice (its items
+    // stay in one fold, as a case's do), so it is said, as `imr index` says it.
+    let mut first_file: HashMap<String, String> = HashMap::new();
+    let mut again: Vec<(String, String, String)> = Vec::new();
     let failed = letters.each(|l| {
         n_letters += 1;
+        let case = &l.header.case_number;
+        match first_file.get(case) {
+            Some(first) => again.push((case.clone(), first.clone(), l.header.source.clone())),
+            None => {
+                first_file.insert(case.clone(), l.header.source.clone());
+            }
+        }
         if let Some(gold) = &gold {
             for (item, gold, letter) in gold.decision_mismatches(std::slice::from_ref(&l)) {
                 mismatches.push((item.case_number.clone(), item.item, gold, letter));
@@ -152,39 +164,9 @@ pub fn read_examples(
     if n_letters == 0 {
         anyhow::bail!("no letters could be read from {}", letters.describe());
     }
+    report_repeated_cases(&again);
     if let Some(g) = gold_path {
-        // Items still train: the outcome's labels are the letters' own; the themes may belong to
-        // another item.
-        const SHOWN: usize = 5;
-        for (case, item, gold, letter) in mismatches.iter().take(SHOWN) {
-            say!(
-                "imr: {}: case {case} item {item}: the gold decision is {gold}, the letter's {letter}; is the item number right?",
-                g.display(),
-            );
-        }
-        if mismatches.len() > SHOWN {
-            say!(
-                "imr: {}: {} more items whose gold decision is not the letter's",
-                g.display(),
-                mismatches.len() - SHOWN
-            );
-        }
-        // The join is on case number and item number: say when it found nothing, or left items out.
-        if with_themes == 0 {
-            anyhow::bail!(
-                "{}: none of the {n_items} items of the letters is in the gold file (joined on \
-                 case number and item number)",
-                g.display()
-            );
-        }
-        if with_themes < n_items {
-            say!(
-                "imr: {}: gold themes for {with_themes} of the {n_items} items; the other {} are \
-                 left out of the theme models and metrics",
-                g.display(),
-                n_items - with_themes
-            );
-        }
+        report_gold_join(g, &mismatches, with_themes, n_items)?;
     }
     Ok(Read {
         letters: n_letters,
@@ -192,6 +174,65 @@ pub fn read_examples(
         failed,
         precedents,
     })
+}
+
+/// Says how the letters' items joined the gold file `g`: the gold decisions that are not the
+/// letters' (a few, then how many more), and the items left without themes; an error where none
+/// joined.
+fn report_gold_join(
+    g: &Path,
+    mismatches: &[(String, usize, imr::Decision, imr::Decision)],
+    with_themes: usize,
+    n_items: usize,
+) -> Result<()> {
+    // Items still train: the outcome's labels are the letters' own; the themes may belong to
+    // another item.
+    const SHOWN: usize = 5;
+    for (case, item, gold, letter) in mismatches.iter().take(SHOWN) {
+        say!(
+            "imr: {}: case {case} item {item}: the gold decision is {gold}, the letter's {letter}; is the item number right?",
+            g.display(),
+        );
+    }
+    if mismatches.len() > SHOWN {
+        say!(
+            "imr: {}: {} more items whose gold decision is not the letter's",
+            g.display(),
+            mismatches.len() - SHOWN
+        );
+    }
+    // The join is on case number and item number: say when it found nothing, or left items out.
+    if with_themes == 0 {
+        anyhow::bail!(
+            "{}: none of the {n_items} items of the letters is in the gold file (joined on \
+             case number and item number)",
+            g.display()
+        );
+    }
+    if with_themes < n_items {
+        say!(
+            "imr: {}: gold themes for {with_themes} of the {n_items} items; the other {} are \
+             left out of the theme models and metrics",
+            g.display(),
+            n_items - with_themes
+        );
+    }
+    Ok(())
+}
+
+/// Says which files hold a case number another file has (case, first file, this file): a few by
+/// name, then how many more.
+fn report_repeated_cases(again: &[(String, String, String)]) {
+    const SHOWN: usize = 5;
+    for (case, first, file) in again.iter().take(SHOWN) {
+        say!("imr: note: {file}: case {case} is also in {first}; both are read (a copy counts twice)");
+    }
+    if again.len() > SHOWN {
+        say!(
+            "imr: note: {} more files hold a case number another file has",
+            again.len() - SHOWN
+        );
+    }
 }
 
 /// The model file at `path`, a built-in model by name (`default`, `case`), or the default built-in

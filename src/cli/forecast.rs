@@ -98,11 +98,7 @@ pub struct RequestArgs {
 }
 
 fn parse_sex(s: &str) -> Result<imr::Sex, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "male" | "m" => Ok(imr::Sex::Male),
-        "female" | "f" => Ok(imr::Sex::Female),
-        _ => Err("expected male or female".into()),
-    }
+    s.parse()
 }
 
 fn parse_priority(s: &str) -> Result<imr::Priority, String> {
@@ -185,19 +181,23 @@ fn precedents_of(db: &Path) -> Result<imr::precedent::PrecedentIndex> {
 
 /// The request of the flags.
 fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
+    // Read as a text letter is (UTF-8 or UTF-16 with a byte order mark), its errors as precise.
     let summary = match &a.summary {
         None => None,
-        Some(p) if p.as_os_str() == "-" => {
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .context("stdin: cannot read the summary")?;
-            Some(s)
+        Some(p) => {
+            let (bytes, name) = if p.as_os_str() == "-" {
+                let mut b = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut b)
+                    .context("stdin: cannot read the summary")?;
+                (b, Path::new("stdin"))
+            } else {
+                let b = std::fs::read(p)
+                    .with_context(|| format!("{}: cannot read the summary", p.display()))?;
+                (b, p.as_path())
+            };
+            imr::parse::decode_text(&bytes, name).context("cannot read the summary")?
         }
-        Some(p) => Some(
-            std::fs::read_to_string(p)
-                .with_context(|| format!("{}: cannot read the summary", p.display()))?,
-        ),
     };
     let facts = RequestFacts {
         age: a.age,

@@ -212,12 +212,19 @@ fn write_scoring(
             weights(upheld)
         )?;
     }
+    // What the model has not (null in `--json`) is said so, not counted as 0.
+    let ranges = match &m.outcome.bootstrap {
+        Some(b) => format!("90% ranges from {} bootstrap refits", b.replicates()),
+        None => "no 90% ranges (no bootstrap refits)".into(),
+    };
+    let precedents = match &m.precedents {
+        Some(p) => format!("{} precedents", p.len()),
+        None => "no precedents kept".into(),
+    };
     writeln!(
         out,
-        "scores     none below {} known text terms; 90% ranges from {} bootstrap refits; {} precedents",
+        "scores     none below {} known text terms; {ranges}; {precedents}",
         m.outcome.min_known_terms,
-        m.outcome.bootstrap.as_ref().map_or(0, |b| b.replicates()),
-        m.precedents.as_ref().map_or(0, |p| p.len())
     )?;
     if let Some(r) = &m.base_rates {
         let rates: Vec<String> = r

@@ -740,7 +740,12 @@ fn write_terms(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
 struct ItemInput {
     case_number: Option<String>,
     /// `item`, as `imr parse --items` writes it (`number` in files of older versions).
-    #[serde(rename = "item", alias = "number")]
+    #[serde(
+        rename = "item",
+        alias = "number",
+        default,
+        deserialize_with = "item_number"
+    )]
     number: Option<usize>,
     #[serde(default)]
     title: String,
@@ -983,6 +988,31 @@ const CHECKED_LINES: usize = 100;
 
 /// What is wrong with a line that is no item, in a reader's words: not JSON at all, or the field
 /// whose value is wrong (found by reading the line again, so that good lines pay nothing).
+/// An item's number, which counts from 1 (`imr parse` writes them so): a 0 is refused, not
+/// scored as an item no letter has.
+fn item_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    match Option::<usize>::deserialize(d)? {
+        Some(0) => Err(serde::de::Error::custom(
+            "0 is no item number (they count from 1)",
+        )),
+        n => Ok(n),
+    }
+}
+
+/// What a line that is no JSON object is, in the message that refuses it.
+fn not_an_object(line: &str) -> String {
+    let what = match line.chars().next() {
+        Some('[') => "a JSON array",
+        Some('"') => "a JSON string",
+        Some('-' | '0'..='9') => "a number",
+        _ => {
+            let start: String = line.chars().take(20).collect();
+            return format!("not a JSON object (it begins {start:?})");
+        }
+    };
+    format!("not a JSON object: it is {what}")
+}
+
 fn line_error(line: &str, e: &serde_json::Error) -> String {
     if e.is_syntax() || e.is_eof() {
         return format!("not a JSON object ({e})");
@@ -1069,6 +1099,9 @@ impl ItemLines {
                 let mut unknown = Vec::new();
                 let parsed = line.and_then(|l| match l.trim() {
                     "" => Ok(None),
+                    // serde reads a struct from an array too ("[0]: invalid type ..."), which
+                    // sends the user to a field that is not there.
+                    t if !t.starts_with('{') => Err(not_an_object(t)),
                     _ => {
                         if n <= CHECKED_LINES {
                             unknown = unknown_fields(&l);
@@ -1177,6 +1210,23 @@ mod tests {
             error("{not json")
         );
         assert!(error(r#"{"item": -1}"#).starts_with("item: invalid value: integer `-1`"));
+        let e = error(r#"{"item": 0, "title": "MRI"}"#);
+        assert!(
+            e.starts_with("item: 0 is no item number (they count from 1)"),
+            "{e}"
+        );
+        assert!(serde_json::from_str::<ItemInput>(r#"{"item": null}"#).is_ok());
+        assert!(serde_json::from_str::<ItemInput>(r#"{"title": "MRI"}"#).is_ok());
+        // A line that is no object is named so, not read as a struct's fields in a list.
+        assert_eq!(
+            not_an_object("[1,2]"),
+            "not a JSON object: it is a JSON array"
+        );
+        assert_eq!(not_an_object("12"), "not a JSON object: it is a number");
+        assert_eq!(
+            not_an_object("true"),
+            "not a JSON object (it begins \"true\")"
+        );
         let e = error(r#"{"patient": {"age": "x"}}"#);
         assert!(
             e.starts_with("patient.age: invalid type: string \"x\""),

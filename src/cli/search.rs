@@ -136,9 +136,11 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
         limit: a.limit,
         offset: a.offset,
     };
-    if search.filters.theme.is_some() && store.scoring_model()?.is_none() {
+    let needs_model = search.filters.theme.is_some() || search.sort == Sort::Overturned;
+    if needs_model && store.scoring_model()?.is_none() {
         say!(
-            "imr: note: {}: no item has themes; `imr index --db {} --model default` assigns them",
+            "imr: note: {}: no item has themes or scores; `imr index --db {} --model default` \
+             assigns them",
             a.filters.db.display(),
             a.filters.db.display()
         );
@@ -274,17 +276,11 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
     }
     let rows = store.stats(&keys, &filters)?;
     let groups: Vec<imr::report::Group> = rows.iter().map(Into::into).collect();
-    // Said before the table, not after it: a plot with nothing to draw is an error.
-    if a.plot.is_some()
-        && !groups
-            .iter()
-            .any(|g| g.label.is_some() || !keys[0].is_time())
-    {
-        anyhow::bail!(
-            "--plot: no matching item has a {} to draw",
-            keys[0].column()
-        );
-    }
+    // A plot with nothing to draw is not written; the table is still the answer (exit 1: not
+    // all that was asked for was done).
+    let nothing_to_draw = !groups
+        .iter()
+        .any(|g| g.label.is_some() || !keys[0].is_time());
     let mut out = BufWriter::new(std::io::stdout().lock());
     if a.json {
         for r in &rows {
@@ -296,9 +292,20 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
         write_stats(&mut out, &keys, &rows)?;
     }
     out.flush()?;
-    if let Some(p) = &a.plot {
-        imr::report::write_group_plot(p, keys[0].column(), keys[0].is_time(), &groups)?;
-        say!("imr: wrote {}", p.display());
+    match &a.plot {
+        Some(p) if nothing_to_draw => {
+            say!(
+                "imr: {}: not written: no matching item has a {} to draw",
+                p.display(),
+                keys[0].column()
+            );
+            return Ok(ExitCode::from(super::EXIT_SOME_FAILED));
+        }
+        Some(p) => {
+            imr::report::write_group_plot(p, keys[0].column(), keys[0].is_time(), &groups)?;
+            say!("imr: wrote {}", p.display());
+        }
+        None => {}
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -405,15 +412,15 @@ fn write_stats(out: &mut impl Write, keys: &[StatsKey], rows: &[StatsRow]) -> st
         .any(|k| matches!(k, StatsKey::Theme | StatsKey::Guideline))
     {
         let pad: usize = widths.iter().map(|w| w + 2).sum();
-        // No rate of no items (null in the web API too).
-        let rate = match items {
-            0 => "-".to_string(),
-            n => format!("{:.1}%", 100.0 * over as f64 / n as f64),
+        // No rate or share of no items (null in the web API too).
+        let (share, rate) = match items {
+            0 => ("-", "-".to_string()),
+            n => ("100%", format!("{:.1}%", 100.0 * over as f64 / n as f64)),
         };
         writeln!(
             out,
             "{:<pad$}{:>7}  {:>6}  {:>10}  {:>6}",
-            "total", items, "100%", over, rate
+            "total", items, share, over, rate
         )?;
     }
     Ok(())

@@ -70,14 +70,15 @@ impl BinaryMetrics {
         // (F1): there the averages below leave that class out.
         let (prec, rec, f1_overturned) = prf(tp, fp, fneg);
         let (prec0, rec0) = (div(tn, tn + fneg), div(tn, tn + fp));
-        // As scikit-learn: balanced accuracy averages the recall of the classes that occur in the
-        // labels, macro-F1 the F1 of those in the labels or the predictions (letters all Upheld,
-        // all predicted so: 1, not 0.5).
+        // Balanced accuracy is the mean of both classes' recall, macro-F1 of both classes' F1:
+        // undefined (NaN) where a class's is. scikit-learn averages the classes it has, so a
+        // fold of Upheld letters all predicted so scores 1 there; here it says nothing, and a
+        // mean over folds leaves it out rather than count a 1 the model did not earn.
         let in_labels = [tn + fp > 0.0, fneg + tp > 0.0];
         let in_either = [in_labels[0] || fneg > 0.0, in_labels[1] || fp > 0.0];
-        let mean_over = |present: [bool; 2], v: [f64; 2]| {
-            let k = present.iter().filter(|&&b| b).count();
-            div((0..2).filter(|&i| present[i]).map(|i| v[i]).sum(), k as f64)
+        let mean_over = |present: [bool; 2], v: [f64; 2]| match present {
+            [true, true] => (v[0] + v[1]) / 2.0,
+            _ => f64::NAN,
         };
         let eps = 1e-15;
         BinaryMetrics {
@@ -352,25 +353,27 @@ mod tests {
         assert!((m.log_loss - 0.472_287_953_809_176_15).abs() < 1e-9);
     }
 
-    /// scikit-learn's balanced_accuracy_score and f1_score(average="macro") where a class is
-    /// missing: ([0,0,0,0], [0,0,0,0]) 1.0 and 1.0; ([0,0,1,1], [0,0,0,0]) 0.5 and 0.3333; ([0,0],
-    /// [0,1]) 0.5 and 0.3333.
+    /// Balanced accuracy and macro-F1 where a class is missing: the mean of both classes'
+    /// figures, so undefined where one class's is. Labels of one class: no balanced accuracy
+    /// (scikit-learn's 1.0 and 0.5 average only the class present); macro-F1 only where the
+    /// other class was predicted (its F1 is then 0, as scikit-learn's 0.3333).
     #[test]
-    fn a_missing_class_is_averaged_as_sklearn_does() {
-        let cases: [(&[bool], &[f64], f64, f64); 3] = [
-            (&[false; 4], &[0.1; 4], 1.0, 1.0),
+    fn a_missing_class_leaves_the_balance_undefined() {
+        let nan = f64::NAN;
+        let cases: [(&[bool], &[f64], f64, f64); 4] = [
+            (&[false; 4], &[0.1; 4], nan, nan),
             (&[false, false, true, true], &[0.1; 4], 0.5, 1.0 / 3.0),
-            (&[false, false], &[0.1, 0.9], 0.5, 1.0 / 3.0),
+            (&[false, false], &[0.1, 0.9], nan, 1.0 / 3.0),
+            (&[], &[], nan, nan),
         ];
+        let same = |a: f64, b: f64| (a.is_nan() && b.is_nan()) || (a - b).abs() < 1e-12;
         for (y, p, balanced, macro_f1) in cases {
             let m = BinaryMetrics::compute(y, p, 0.5);
             assert!(
-                (m.balanced_accuracy - balanced).abs() < 1e-12
-                    && (m.macro_f1 - macro_f1).abs() < 1e-12,
+                same(m.balanced_accuracy, balanced) && same(m.macro_f1, macro_f1),
                 "{y:?} {p:?}: {m:?}"
             );
         }
-        assert_eq!(BinaryMetrics::compute(&[], &[], 0.5).balanced_accuracy, 0.0);
     }
 
     /// A fold without an Overturned item, none predicted: its precision, recall and F1 are
@@ -381,7 +384,8 @@ mod tests {
     fn undefined_precision_recall_and_f1_are_nan() {
         let none = BinaryMetrics::compute(&[false; 3], &[0.1; 3], 0.5);
         assert!(none.precision.is_nan() && none.recall.is_nan() && none.f1.is_nan());
-        assert_eq!((none.macro_f1, none.accuracy), (1.0, 1.0));
+        assert!(none.macro_f1.is_nan() && none.balanced_accuracy.is_nan());
+        assert_eq!(none.accuracy, 1.0);
         let missed = BinaryMetrics::compute(&[false, true], &[0.1, 0.2], 0.5);
         assert!(missed.precision.is_nan());
         assert_eq!((missed.recall, missed.f1), (0.0, 0.0));

@@ -143,7 +143,8 @@ pub fn wilson(k: usize, n: usize) -> (f64, f64) {
     let z2 = Z * Z;
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let half = Z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // The interval holds the rate: rounding can leave 0 of n a bound a hair above 0.
+    ((centre - half).clamp(0.0, p), (centre + half).clamp(p, 1.0))
 }
 
 #[cfg(test)]
@@ -160,6 +161,19 @@ mod tests {
         );
         let (lo, hi) = wilson(0, 10);
         assert!(lo == 0.0 && (hi - 0.2775).abs() < 5e-4, "{hi}");
+        // Every interval holds its rate, 0 and 1 among them (0 of 12 once gave a low of 3e-17).
+        for n in 1..200 {
+            for k in [0, 1, n / 2, n - 1, n] {
+                let (lo, hi) = wilson(k, n);
+                let p = k as f64 / n as f64;
+                assert!(
+                    (0.0..=p).contains(&lo) && (p..=1.0).contains(&hi),
+                    "{k} of {n}"
+                );
+            }
+        }
+        assert_eq!(wilson(0, 12).0, 0.0);
+        assert_eq!(wilson(12, 12).1, 1.0);
         assert_eq!(wilson(0, 0), (0.0, 1.0));
         assert_eq!(
             BaseRate::new(

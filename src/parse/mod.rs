@@ -17,6 +17,17 @@ mod walk;
 pub use isolate::{worker_main, WorkerCommand, WorkerLimits};
 pub use walk::{discover, discover_all, Discovery};
 
+/// A text file's bytes as a text letter's are read: UTF-8 (with or without a byte order mark) or
+/// UTF-16 with one, line ends made LF; an error names `path` and where the bytes went wrong.
+/// `Ok(None)` for text with nothing but white space.
+pub fn decode_text(bytes: &[u8], path: &Path) -> crate::error::Result<Option<String>> {
+    match decode::text(bytes, path) {
+        Ok(t) => Ok(Some(t)),
+        Err(crate::error::Error::Empty { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 use crate::error::{Error, Result};
 use crate::letter::Letter;
 use isolate::Worker;

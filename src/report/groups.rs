@@ -160,7 +160,8 @@ where
         .margin(16)
         .x_label_area_size(40)
         .y_label_area_size(330)
-        .build_cartesian_2d(0.0..1.0, (0..n).into_segmented())?;
+        // An integer range's segments include its end: 0..n-1 is n of them.
+        .build_cartesian_2d(0.0..1.0, (0..n.saturating_sub(1)).into_segmented())?;
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -209,12 +210,14 @@ where
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(60)
-        .build_cartesian_2d((0..n).into_segmented(), 0.0..top)?;
+        // An integer range's segments include its end: 0..n-1 is n of them.
+        .build_cartesian_2d((0..n.saturating_sub(1)).into_segmented(), 0.0..top)?;
     let every = n.div_ceil(12).max(1);
     chart
         .configure_mesh()
         .disable_x_mesh()
         .y_desc("items")
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .x_labels(n)
         .x_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) if i % every == 0 => {

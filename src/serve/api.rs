@@ -102,7 +102,7 @@ async fn letter(
     q: Result<Query<LetterQuery>, QueryRejection>,
 ) -> Answer<super::service::LetterView> {
     let Query(q) = q?;
-    answer(app.run(move |a| a.letter(&case, q.file.as_deref())).await?)
+    answer(app.run(move |a| a.letter(&case, q.file())).await?)
 }
 
 async fn stats(
@@ -148,10 +148,13 @@ async fn parse(
 ) -> Answer<super::service::LetterView> {
     let Query(q) = q?;
     let body = body?;
+    // Without a name, the body's kind is said by its type, or by a PDF header, which the reader
+    // goes by in any case (curl sends a PDF as a form unless told otherwise).
     let name = q.name.unwrap_or_else(|| {
-        let pdf = headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));
+        let pdf = body.starts_with(b"%PDF")
+            || headers
+                .get(axum::http::header::CONTENT_TYPE)
+                .is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));
         if pdf { "upload.pdf" } else { "upload.txt" }.into()
     });
     answer(app.run(move |a| a.upload(&body, &name)).await?)

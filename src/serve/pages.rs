@@ -309,7 +309,7 @@ async fn letter(
     q: Result<Query<LetterQuery>, QueryRejection>,
 ) -> Page {
     let Query(q) = q?;
-    let view = app.run(move |a| a.letter(&case, q.file.as_deref())).await?;
+    let view = app.run(move |a| a.letter(&case, q.file())).await?;
     let title = format!("Case {}", view.letter.header.case_number);
     Ok(layout(&title, Some(app.about()), letter_body(&view)))
 }

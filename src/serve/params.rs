@@ -510,5 +510,12 @@ pub struct NoParams {}
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LetterQuery {
-    pub file: Option<String>,
+    file: Option<String>,
+}
+
+impl LetterQuery {
+    /// The file asked for; None where the parameter is missing or blank.
+    pub fn file(&self) -> Option<&str> {
+        given(&self.file)
+    }
 }

@@ -192,9 +192,11 @@ impl App {
             h.source = file_name(&h.source);
         }
         let note = unscored.then(|| {
-            "no item of this database has themes or scores: it was indexed without a model \
-             (`imr index --model default` assigns them)"
-                .to_string()
+            format!(
+                "no item of this database has themes or scores: it was indexed without a model \
+                 (`imr index --db {} --model default` assigns them)",
+                file_name(&self.db.to_string_lossy())
+            )
         });
         Ok(SearchResult {
             note,
