@@ -320,7 +320,11 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
         "/api/forecast",
         serde_json::json!({"title": "x", "age": [7]}),
     )
-    .is_bad("Failed");
+    .is_bad("the body: age: ");
+    // A body that is no object, or names a field there is not, in the tool's words.
+    post_json("/api/forecast", serde_json::json!([1])).is_bad("the body is not a JSON object");
+    post_json("/api/forecast", serde_json::json!({"title": "x", "foo": 1}))
+        .is_bad("the body: foo: unknown field `foo`");
 
     post_json("/api/forecast", serde_json::json!({"summary": "no title"})).is_bad("title");
     post_json(
@@ -328,7 +332,7 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
         serde_json::json!({"title": "x", "age": "7"}),
     )
     .is_bad("age");
-    post("/api/forecast", "application/json", "{not json").is_bad("Failed to parse");
+    post("/api/forecast", "application/json", "{not json").is_bad("the body is not valid JSON (");
     post("/api/forecast", "text/plain", "title=x").is_bad("Expected request");
     // A title the model has no word of: no number, a reason.
     let none = post_json("/api/forecast", serde_json::json!({"title": "zzyzx qwxv"})).json();

@@ -63,7 +63,18 @@ impl From<QueryRejection> for ServeError {
 
 impl From<JsonRejection> for ServeError {
     fn from(e: JsonRejection) -> Self {
-        ServeError::rejected(e.status(), e.body_text())
+        // In the tool's words: the field at fault and why, without axum's preamble; a body that
+        // is a list is read by serde as a struct's fields in order ("[0]: invalid type").
+        let text = e.body_text();
+        let data = text.strip_prefix("Failed to deserialize the JSON body into the target type: ");
+        let syntax = text.strip_prefix("Failed to parse the request body as JSON: ");
+        let message = match (data, syntax) {
+            (Some(w), _) if w.starts_with('[') => "the body is not a JSON object".to_string(),
+            (Some(w), _) => format!("the body: {w}"),
+            (_, Some(w)) => format!("the body is not valid JSON ({w})"),
+            _ => text.clone(),
+        };
+        ServeError::rejected(e.status(), message)
     }
 }
 

@@ -59,7 +59,12 @@ fn whole<T: FromStr>(name: &str, v: &Option<String>) -> Result<Option<T>, ServeE
     given(v)
         .map(|s| {
             s.parse().map_err(|_| {
-                ServeError::BadRequest(format!("{name}: {s:?} is not a whole number from 0"))
+                // Digits alone that do not parse are a whole number too large to take.
+                let why = match s.bytes().all(|b| b.is_ascii_digit()) {
+                    true => "is too large",
+                    false => "is not a whole number from 0",
+                };
+                ServeError::BadRequest(format!("{name}: {s:?} {why}"))
             })
         })
         .transpose()
@@ -351,7 +356,7 @@ impl ForecastRequest {
                 "items_disputed: {n}; it must be 1 to 1000"
             )));
         }
-        let similar = parsed::<usize>("similar", &self.similar)?.unwrap_or(5);
+        let similar = whole::<usize>("similar", &self.similar)?.unwrap_or(5);
         if similar > MAX_SIMILAR {
             return Err(ServeError::BadRequest(format!(
                 "similar: {similar}; the most is {MAX_SIMILAR}"
@@ -445,6 +450,10 @@ mod tests {
         for (pairs, says) in [
             ("offset=-1", "offset: \"-1\" is not a whole number from 0"),
             ("limit=abc", "limit: \"abc\" is not a whole number from 0"),
+            (
+                "limit=99999999999999999999",
+                "limit: \"99999999999999999999\" is too large",
+            ),
         ] {
             assert_eq!(q(pairs).search(100).unwrap_err().to_string(), says);
         }
@@ -497,6 +506,20 @@ mod tests {
             },
         ] {
             assert!(matches!(bad.checked(), Err(ServeError::BadRequest(_))));
+        }
+        // Numbers that are none say so, with the value, not in the parser's words.
+        for (similar, says) in [
+            ("-1", "similar: \"-1\" is not a whole number from 0"),
+            (
+                "99999999999999999999",
+                "similar: \"99999999999999999999\" is too large",
+            ),
+        ] {
+            let bad = ForecastRequest {
+                similar: Some(similar.into()),
+                ..r.clone()
+            };
+            assert_eq!(bad.checked().err().unwrap().to_string(), says);
         }
     }
 }
