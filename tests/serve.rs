@@ -698,6 +698,17 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
         answer.contains("application/json") && answer.contains("--request-timeout"),
         "{answer}"
     );
+    // Headers that never end: the connection is closed at the request time, not held (the
+    // reader gives up after 20 s).
+    let t0 = std::time::Instant::now();
+    let answer = s.answer(b"GET /api/about HTTP/1.1\r\nHost: x\r\n");
+    assert!(answer.is_empty(), "{answer}");
+    assert!(
+        t0.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert!(s.get("/api/about").starts_with("HTTP/1.1 200"));
     // A database without items (every file failed) is served, empty; indexed without a model,
     // it says why a theme filter finds nothing; `imr similar` on it says why it finds nothing.
     let dir = tempdir("serve-empty");

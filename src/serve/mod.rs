@@ -148,11 +148,68 @@ pub fn is_loopback(addr: &std::net::SocketAddr) -> bool {
     addr.ip().is_loopback()
 }
 
-/// Serves `app` on `listener` until Ctrl-C (or SIGTERM).
+/// Serves `app` on `listener` until Ctrl-C (or SIGTERM), then lets the requests in flight end.
+/// As axum's own server does, with one difference: a request's headers must all come within the
+/// request time (`Limits::request_time`), else its connection is closed; axum's server sets no
+/// timer, so a client that never ends its headers held a connection for good.
 pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown())
-        .await
+    let header_time = app.limits().request_time;
+    let router = router(app);
+    // Each connection's task holds a receiver: the sender's `closed()` says all have ended.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    let mut stopping = std::pin::pin!(shutdown());
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    accept_failed(&e).await;
+                    continue;
+                }
+            },
+            _ = &mut stopping => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let mut builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            builder
+                .http1()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_time);
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let mut conn = std::pin::pin!(builder.serve_connection_with_upgrades(io, service));
+            let mut stopped = false;
+            loop {
+                tokio::select! {
+                    _ = conn.as_mut() => break,
+                    changed = stop.changed(), if !stopped => {
+                        let _ = changed;
+                        stopped = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+        });
+    }
+    drop(stop_rx);
+    // Tell each connection to finish its request and close, then wait for them all.
+    let _ = stop_tx.send(());
+    stop_tx.closed().await;
+    Ok(())
+}
+
+/// An error accepting a connection: one client's (reset, aborted) is passed over; others (too many
+/// open files) wait a moment, as axum's server does, rather than spin.
+async fn accept_failed(e: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if !matches!(
+        e.kind(),
+        ConnectionRefused | ConnectionAborted | ConnectionReset
+    ) {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
 
 async fn shutdown() {
