@@ -109,7 +109,7 @@ fn parse_line(line: &str, known: &[String]) -> std::result::Result<Option<GoldIt
     if line.trim().is_empty() {
         return Ok(None);
     }
-    let g = read_item(line.trim())?;
+    let g: GoldItem = crate::input::json_object(line)?;
     if let Some(t) = g.themes.iter().find(|t| !known.contains(t)) {
         return Err(format!(
             "theme {t:?} is not a theme of the codebook ({})",
@@ -117,33 +117,6 @@ fn parse_line(line: &str, known: &[String]) -> std::result::Result<Option<GoldIt
         ));
     }
     Ok(Some(g))
-}
-
-/// A gold line's item, or what is wrong with it and in which field (`themes[1]: invalid type
-/// ...`), as `--items` lines say it.
-fn read_item(line: &str) -> std::result::Result<GoldItem, String> {
-    if !line.starts_with('{') {
-        return Err("not a JSON object".into());
-    }
-    let mut de = serde_json::Deserializer::from_str(line);
-    let said = |e: &serde_json::Error| {
-        let e = e
-            .to_string()
-            .replace("expected usize", "expected a whole number");
-        e.replace("expected u64", "expected a whole number")
-    };
-    let g = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        match e.inner() {
-            inner if inner.is_syntax() || inner.is_eof() => {
-                format!("not a JSON object ({inner})")
-            }
-            inner if path != "." => format!("{path}: {}", said(inner)),
-            inner => said(inner),
-        }
-    })?;
-    de.end().map_err(|e| format!("not a JSON object ({e})"))?;
-    Ok(g)
 }
 
 /// Lower-cased alphanumeric tokens of a title.
@@ -298,6 +271,7 @@ mod tests {
     /// that is no object says so.
     #[test]
     fn a_bad_gold_line_names_its_field() {
+        let read_item = crate::input::json_object::<GoldItem>;
         let e = read_item(r#"{"case_number":"CM1","item":"1","themes":[]}"#).unwrap_err();
         assert_eq!(
             e,
@@ -307,7 +281,10 @@ mod tests {
         assert!(e.starts_with("themes: invalid type: string \"x\""), "{e}");
         let e = read_item(r#"{"case_number":"CM1","themes":[]}"#).unwrap_err();
         assert!(e.starts_with("missing field `item`"), "{e}");
-        assert_eq!(read_item("[1]").unwrap_err(), "not a JSON object");
+        assert_eq!(
+            read_item("[1]").unwrap_err(),
+            "not a JSON object: it is a JSON array"
+        );
         let e = read_item(r#"{"case_number":"CM1","item":1} x"#).unwrap_err();
         assert!(
             e.starts_with("not a JSON object (trailing characters"),

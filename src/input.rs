@@ -116,6 +116,50 @@ impl<R: BufRead> Iterator for Lines<R> {
     }
 }
 
+/// One JSON-lines line read as an object `T`, or what is wrong with it in a reader's words: a
+/// line that is no object says what it is instead (serde would read a list as a struct's fields,
+/// "[0]: invalid type"); text that is no JSON says so; a value of the wrong type names its field
+/// (`patient.age: invalid type ...`). A good line is read once; a bad one again, for its field.
+pub fn json_object<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
+    let line = line.trim();
+    if !line.starts_with('{') {
+        return Err(not_an_object(line));
+    }
+    serde_json::from_str(line).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            return format!("not a JSON object ({e})");
+        }
+        let mut de = serde_json::Deserializer::from_str(line);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            Err(at) if at.path().iter().next().is_some() => {
+                format!("{}: {}", at.path(), in_words(at.inner()))
+            }
+            _ => in_words(&e),
+        }
+    })
+}
+
+/// What a line that is no JSON object is, in the message that refuses it.
+fn not_an_object(line: &str) -> String {
+    let what = match line.chars().next() {
+        Some('[') => "a JSON array",
+        Some('"') => "a JSON string",
+        Some('-' | '0'..='9') => "a number",
+        _ => {
+            let start: String = line.chars().take(20).collect();
+            return format!("not a JSON object (it begins {start:?})");
+        }
+    };
+    format!("not a JSON object: it is {what}")
+}
+
+/// serde's complaint with Rust's type names said as a reader says them.
+fn in_words(e: &serde_json::Error) -> String {
+    e.to_string()
+        .replace("expected usize", "expected a whole number")
+        .replace("expected u64", "expected a whole number")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +203,21 @@ mod tests {
         );
         assert_eq!(got[2], (3, Ok("next".into())));
         assert_eq!(got.len(), 3);
+    }
+
+    /// A line that is no object is named so, not read as a struct's fields in a list.
+    #[test]
+    fn a_line_that_is_no_object_says_what_it_is() {
+        assert_eq!(
+            not_an_object("[1,2]"),
+            "not a JSON object: it is a JSON array"
+        );
+        assert_eq!(not_an_object("12"), "not a JSON object: it is a number");
+        assert_eq!(
+            not_an_object("true"),
+            "not a JSON object (it begins \"true\")"
+        );
+        let e = json_object::<std::collections::BTreeMap<String, u8>>("[1]").unwrap_err();
+        assert_eq!(e, "not a JSON object: it is a JSON array");
     }
 }

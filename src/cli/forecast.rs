@@ -64,7 +64,7 @@ pub struct RequestArgs {
     #[arg(long, value_name = "N", requires = "title", conflicts_with_all = REQUEST_SOURCES, value_parser = clap::value_parser!(u8).range(age_range()))]
     pub age: Option<u8>,
     /// The injured worker's sex: male or female.
-    #[arg(long, value_name = "S", requires = "title", conflicts_with_all = REQUEST_SOURCES, value_parser = parse_sex)]
+    #[arg(long, value_name = "S", requires = "title", conflicts_with_all = REQUEST_SOURCES, value_parser = str::parse::<imr::Sex>)]
     pub sex: Option<imr::Sex>,
     /// Review priority: standard or expedited.
     #[arg(long, value_name = "P", requires = "title", conflicts_with_all = REQUEST_SOURCES, value_parser = parse_priority)]
@@ -95,10 +95,6 @@ pub struct RequestArgs {
     /// CSV with a header row.
     #[arg(long)]
     pub csv: bool,
-}
-
-fn parse_sex(s: &str) -> Result<imr::Sex, String> {
-    s.parse()
 }
 
 fn parse_priority(s: &str) -> Result<imr::Priority, String> {

@@ -986,8 +986,6 @@ static ITEM_FIELDS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(
 /// show a misspelt name as well as all of them would, at no cost to a long input's speed.
 const CHECKED_LINES: usize = 100;
 
-/// What is wrong with a line that is no item, in a reader's words: not JSON at all, or the field
-/// whose value is wrong (found by reading the line again, so that good lines pay nothing).
 /// An item's number, which counts from 1 (`imr parse` writes them so): a 0 is refused, not
 /// scored as an item no letter has.
 fn item_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
@@ -996,33 +994,6 @@ fn item_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, 
             "0 is no item number (they count from 1)",
         )),
         n => Ok(n),
-    }
-}
-
-/// What a line that is no JSON object is, in the message that refuses it.
-fn not_an_object(line: &str) -> String {
-    let what = match line.chars().next() {
-        Some('[') => "a JSON array",
-        Some('"') => "a JSON string",
-        Some('-' | '0'..='9') => "a number",
-        _ => {
-            let start: String = line.chars().take(20).collect();
-            return format!("not a JSON object (it begins {start:?})");
-        }
-    };
-    format!("not a JSON object: it is {what}")
-}
-
-fn line_error(line: &str, e: &serde_json::Error) -> String {
-    if e.is_syntax() || e.is_eof() {
-        return format!("not a JSON object ({e})");
-    }
-    let mut de = serde_json::Deserializer::from_str(line);
-    match serde_path_to_error::deserialize::<_, ItemInput>(&mut de) {
-        Err(e) if e.path().iter().next().is_some() => {
-            format!("{}: {}", e.path(), e.inner())
-        }
-        _ => e.to_string(),
     }
 }
 
@@ -1099,16 +1070,11 @@ impl ItemLines {
                 let mut unknown = Vec::new();
                 let parsed = line.and_then(|l| match l.trim() {
                     "" => Ok(None),
-                    // serde reads a struct from an array too ("[0]: invalid type ..."), which
-                    // sends the user to a field that is not there.
-                    t if !t.starts_with('{') => Err(not_an_object(t)),
                     _ => {
                         if n <= CHECKED_LINES {
                             unknown = unknown_fields(&l);
                         }
-                        serde_json::from_str::<ItemInput>(&l)
-                            .map(Some)
-                            .map_err(|e| line_error(&l, &e))
+                        imr::input::json_object::<ItemInput>(&l).map(Some)
                     }
                 });
                 (n, parsed, unknown)
@@ -1200,10 +1166,7 @@ mod tests {
             ["zz"]
         );
         assert!(unknown_fields("not json").is_empty());
-        let error = |line: &str| {
-            let e = serde_json::from_str::<ItemInput>(line).unwrap_err();
-            line_error(line, &e)
-        };
+        let error = |line: &str| imr::input::json_object::<ItemInput>(line).unwrap_err();
         assert!(
             error("{not json").starts_with("not a JSON object ("),
             "{}",
@@ -1217,16 +1180,7 @@ mod tests {
         );
         assert!(serde_json::from_str::<ItemInput>(r#"{"item": null}"#).is_ok());
         assert!(serde_json::from_str::<ItemInput>(r#"{"title": "MRI"}"#).is_ok());
-        // A line that is no object is named so, not read as a struct's fields in a list.
-        assert_eq!(
-            not_an_object("[1,2]"),
-            "not a JSON object: it is a JSON array"
-        );
-        assert_eq!(not_an_object("12"), "not a JSON object: it is a number");
-        assert_eq!(
-            not_an_object("true"),
-            "not a JSON object (it begins \"true\")"
-        );
+        assert_eq!(error("[1,2]"), "not a JSON object: it is a JSON array");
         let e = error(r#"{"patient": {"age": "x"}}"#);
         assert!(
             e.starts_with("patient.age: invalid type: string \"x\""),

@@ -318,8 +318,10 @@ impl<'f> SharedFeaturizers<'f> {
                 continue;
             }
             // N-grams run over one segment's tokens: the case sentences' or the quotes'.
-            let (mut toks, mut ws) = (Vec::with_capacity(tokens.len()), Vec::new());
-            ws.reserve(tokens.len());
+            let (mut toks, mut ws) = (
+                Vec::with_capacity(tokens.len()),
+                Vec::with_capacity(tokens.len()),
+            );
             for (t, w) in tokens.iter().zip(words) {
                 if in_any(&quotes, t.from) == in_quotes {
                     toks.push(t);

@@ -184,8 +184,7 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io:
             loop {
                 tokio::select! {
                     _ = conn.as_mut() => break,
-                    changed = stop.changed(), if !stopped => {
-                        let _ = changed;
+                    _ = stop.changed(), if !stopped => {
                         stopped = true;
                         conn.as_mut().graceful_shutdown();
                     }

@@ -318,16 +318,14 @@ impl ForecastRequest {
         let title = long("title", &self.title)?
             .ok_or_else(|| ServeError::BadRequest("title: the request's title is needed".into()))?;
         let age = worker_age(whole::<u8>("age", &self.age)?)?;
-        let sex = match given(&self.sex).map(str::to_ascii_lowercase).as_deref() {
-            None => None,
-            Some("male" | "m") => Some(Sex::Male),
-            Some("female" | "f") => Some(Sex::Female),
-            Some(s) => {
-                return Err(ServeError::BadRequest(format!(
-                    "sex: {s:?}; expected male or female"
-                )))
-            }
-        };
+        let sex = given(&self.sex)
+            .map(|s| {
+                s.parse::<Sex>().map_err(|_| {
+                    let s = s.to_ascii_lowercase();
+                    ServeError::BadRequest(format!("sex: {s:?}; expected male or female"))
+                })
+            })
+            .transpose()?;
         let priority = match given(&self.priority)
             .map(str::to_ascii_lowercase)
             .as_deref()
