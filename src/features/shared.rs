@@ -617,6 +617,35 @@ mod tests {
     use crate::features::{cues, FeatureConfig, TermCounts};
     use linfa::ParamGuard;
 
+    /// The vocabulary of `f`'s terms of `docs` in at least `min_df` of them, and how many distinct
+    /// terms the documents had.
+    fn fitted(f: &Featurizer, docs: &[ItemText], min_df: usize) -> (TfIdf, usize) {
+        let mut counts = TermCounts::new();
+        for d in docs {
+            counts.push(f.terms(d));
+        }
+        let tfidf = crate::features::TfIdfParams::new()
+            .min_df(crate::features::DocFreq::Count(min_df))
+            .check_unwrap()
+            .fit(&counts)
+            .unwrap();
+        (tfidf, counts.terms().len())
+    }
+
+    /// A featurizer of the rationale whose negation prefix has a space: a negated token's term
+    /// is two words.
+    fn spaced_negation() -> Featurizer {
+        let mut analyzer = crate::analysis::AnalyzerConfig::default();
+        if let Some(n) = analyzer.negation.as_mut() {
+            n.prefix = "no ".into();
+        }
+        Featurizer::new(FeatureConfig {
+            analyzer,
+            ..FeatureConfig::new(vec![Field::Rationale])
+        })
+        .unwrap()
+    }
+
     /// The known terms of each featurizer, analysed together, are those of its own terms in the
     /// vocabulary, with each term's first span as [`Featurizer::term_spans`] lists it; sharing
     /// changes nothing, nor does looking n-grams up by word ids rather than by spelling.
@@ -637,15 +666,7 @@ mod tests {
         })
         .unwrap();
         // A negation prefix with a space: negated tokens' terms are two words.
-        let mut analyzer = crate::analysis::AnalyzerConfig::default();
-        if let Some(n) = analyzer.negation.as_mut() {
-            n.prefix = "no ".into();
-        }
-        let c = Featurizer::new(FeatureConfig {
-            analyzer,
-            ..FeatureConfig::new(vec![Field::Rationale])
-        })
-        .unwrap();
+        let c = spaced_negation();
         // A word that normalises to several (U+FDFA): its n-grams are looked up by spelling.
         let docs = varied_docs(
             40,
@@ -654,16 +675,8 @@ mod tests {
         let shared = SharedFeaturizers::new(vec![&a, &b, &c]);
         for (k, f) in [&a, &b, &c].into_iter().enumerate() {
             // A vocabulary of every other term the documents have.
-            let mut counts = TermCounts::new();
-            for d in &docs {
-                counts.push(f.terms(d));
-            }
-            let tfidf = crate::features::TfIdfParams::new()
-                .min_df(crate::features::DocFreq::Count(3))
-                .check_unwrap()
-                .fit(&counts)
-                .unwrap();
-            assert!(tfidf.n_features() < counts.terms().len());
+            let (tfidf, n_terms) = fitted(f, &docs, 3);
+            assert!(tfidf.n_features() < n_terms);
             assert!(tfidf.vocabulary().iter().any(|t| t.contains(" \u{648}")));
             let (indexed, spelled) = (VocabIndex::new(&tfidf, f), VocabIndex::spelled(&tfidf));
             let first = VocabIndex::new(&tfidf, &a);
@@ -714,17 +727,7 @@ mod tests {
         })
         .unwrap();
         let docs = varied_docs(30, " There is no documentation of functional gains.");
-        let fit = |f: &Featurizer, min_df: usize| {
-            let mut counts = TermCounts::new();
-            for d in &docs {
-                counts.push(f.terms(d));
-            }
-            crate::features::TfIdfParams::new()
-                .min_df(crate::features::DocFreq::Count(min_df))
-                .check_unwrap()
-                .fit(&counts)
-                .unwrap()
-        };
+        let fit = |f: &Featurizer, min_df: usize| fitted(f, &docs, min_df).0;
         // Vocabularies of other sizes, so a word has other ids alone and together.
         let (to, tt) = (fit(&outcome, 2), fit(&themes, 5));
         let joint = VocabIndex::joint(&[(&to, &outcome), (&tt, &themes)]);
@@ -751,15 +754,7 @@ mod tests {
             }
         }
         // Another negation prefix: no shared ids.
-        let mut analyzer = crate::analysis::AnalyzerConfig::default();
-        if let Some(n) = analyzer.negation.as_mut() {
-            n.prefix = "no ".into();
-        }
-        let other = Featurizer::new(FeatureConfig {
-            analyzer,
-            ..FeatureConfig::new(vec![Field::Rationale])
-        })
-        .unwrap();
+        let other = spaced_negation();
         let to2 = fit(&other, 2);
         let apart = VocabIndex::joint(&[(&to, &outcome), (&to2, &other)]);
         assert_ne!(apart[0].words_key(), apart[1].words_key());
