@@ -1,6 +1,7 @@
 //! The built-in models (`models/*.json`) in MessagePack: the same values, read at start-up in a
 //! fraction of the time JSON takes (no number is parsed from text). The JSON files stay the one
-//! source; this is derived from them at every build that changes them.
+//! source; this is derived from them at every build that changes them, and read by
+//! `src/model/packed.rs`.
 
 use std::path::Path;
 

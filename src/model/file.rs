@@ -230,30 +230,30 @@ impl ModelFile {
     fn builtin_at(k: usize) -> Result<ModelFile> {
         let (_, label, json) = BUILTIN_MODELS[k];
         let path = Path::new(label);
-        Self::straight(rmp_serde::from_slice(BUILTIN_PACKED[k]), path)
-            .unwrap_or_else(|| Self::from_slice(json, path))
+        match super::packed::from_slice::<ModelFile>(BUILTIN_PACKED[k]) {
+            Ok(m) if m.format_version == FORMAT_VERSION => {
+                super::check::model(&m).map_err(field_error(path))?;
+                Ok(m)
+            }
+            _ => Self::from_slice(json, path),
+        }
     }
 
-    /// A model read straight into its type, checked, if it was read and is of this format (no
-    /// field of it is newer than the format); None otherwise, for the reader that names why.
-    fn straight<E>(read: std::result::Result<ModelFile, E>, path: &Path) -> Option<Result<Self>> {
-        let m = read.ok().filter(|m| m.format_version == FORMAT_VERSION)?;
-        Some(
-            super::check::model(&m)
-                .map(|()| m)
-                .map_err(field_error(path)),
-        )
-    }
-
-    /// `bytes` of a model file; `path` names it in errors.
+    /// `bytes` of a model file; `path` names it in errors. One reader turns the text into the
+    /// model and keeps the path of the field it stopped at (a second reader, through a JSON
+    /// value, would compile every type's reading code again); a file of another format version, or
+    /// one that fails, is then read as a JSON value, which says which version it is and whether
+    /// this imr reads it.
     fn from_slice(bytes: &[u8], path: &Path) -> Result<ModelFile> {
         let bytes = crate::input::strip_bom(bytes);
-        // A file of this format parses straight into the model; any other, and any that fails,
-        // goes through a JSON value, whose errors name the version and the field at fault.
-        if let Some(m) = Self::straight(serde_json::from_slice(bytes), path) {
-            return m;
-        }
         let field = field_error(path);
+        let read = match read_tracked(bytes) {
+            Ok(m) if m.format_version == FORMAT_VERSION => {
+                super::check::model(&m).map_err(field)?;
+                return Ok(m);
+            }
+            read => read,
+        };
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| Error::BadModel {
                 path: path.into(),
@@ -288,9 +288,7 @@ impl ModelFile {
             .unwrap_or_default()
             .to_string();
         super::check::version_fields(&value, &version).map_err(field)?;
-        let m: ModelFile = serde_path_to_error::deserialize(value).map_err(|e| {
-            let at = e.path().to_string();
-            let message = e.into_inner().to_string();
+        let m = read.map_err(|(at, message)| {
             if at == "." {
                 Error::BadModel {
                     path: path.into(),
@@ -302,6 +300,25 @@ impl ModelFile {
         })?;
         super::check::model(&m).map_err(field)?;
         Ok(m)
+    }
+}
+
+/// A model file's text read into its type; on failure, the path of the field at fault ("." for
+/// the file as a whole) and what was wrong with it. The text is one line, so serde_json's
+/// position in it says no more than the path does, and is left out.
+fn read_tracked(bytes: &[u8]) -> std::result::Result<ModelFile, (String, String)> {
+    let message = |e: serde_json::Error| {
+        let text = e.to_string();
+        let at = format!(" at line {} column {}", e.line(), e.column());
+        text.strip_suffix(&at).map_or(text.clone(), str::to_string)
+    };
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, ModelFile>(&mut de) {
+        Ok(m) => de
+            .end()
+            .map(|()| m)
+            .map_err(|e| (".".to_string(), message(e))),
+        Err(e) => Err((e.path().to_string(), message(e.into_inner()))),
     }
 }
 
@@ -340,21 +357,17 @@ mod tests {
         assert!(same, "models/default.json changed on a load and save");
     }
 
-    /// A file of this format parses straight into the model: the same model as through a JSON
-    /// value, for every built-in model, and a file that fails the straight parse still says why by
-    /// its field.
+    /// The packed form build.rs makes holds the same value as the JSON, and is what the built-in
+    /// models are read from (not the JSON fallback); a file whose field fails a check says which.
     #[test]
-    fn the_straight_parse_is_the_parse_through_a_value() {
+    fn the_packed_models_are_the_json_models() {
         for (k, (name, label, bytes)) in BUILTIN_MODELS.into_iter().enumerate() {
-            let value: serde_json::Value = serde_json::from_slice(bytes).unwrap();
-            let through: ModelFile = serde_json::from_value(value).unwrap();
-            let straight = ModelFile::from_slice(bytes, Path::new(label)).unwrap();
-            assert_eq!(straight, through, "{name}");
-            // The packed form build.rs makes is the same model, read as such (not through the
-            // JSON fallback).
-            let packed: ModelFile = rmp_serde::from_slice(BUILTIN_PACKED[k]).unwrap();
-            assert_eq!(packed, through, "{name}");
-            assert_eq!(ModelFile::builtin_named(name).unwrap().unwrap().0, through);
+            let json: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            let packed: serde_json::Value =
+                crate::model::packed::from_slice(BUILTIN_PACKED[k]).unwrap();
+            assert_eq!(packed, json, "{name}");
+            let read = ModelFile::from_slice(bytes, Path::new(label)).unwrap();
+            assert_eq!(ModelFile::builtin_named(name).unwrap().unwrap().0, read);
         }
         let mut v: serde_json::Value =
             serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();

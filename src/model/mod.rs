@@ -9,6 +9,7 @@ pub mod examples;
 pub mod file;
 pub mod logistic;
 pub mod outcome;
+mod packed;
 pub mod params;
 pub mod predict;
 pub mod themes;
