@@ -1,7 +1,8 @@
 //! The disputed items of the "IMR ISSUES, DECISIONS AND RATIONALES" section.
 
 use super::text::{
-    fold_string, is_labelled, paragraphs, unwrap_lines, Line, FIELD_LABELS, HEADINGS,
+    decision_at_end, fold_string, is_labelled, paragraphs, unwrap_lines, Line, FIELD_LABELS,
+    HEADINGS,
 };
 use crate::error::{Error, Result};
 use crate::letter::{Decision, DisputedItem};
@@ -11,24 +12,10 @@ use std::sync::LazyLock;
 
 /// A heading paragraph: the item title followed by its decision ("MRI of the knee: Upheld").
 fn heading(p: &str) -> Option<(&str, Decision)> {
-    // As `^(.*?)\s*:?\s*\b(Upheld|Overturned)\s*$` reads it, without a capturing search over
-    // every paragraph of prose.
-    if p.contains('\n') {
-        return None;
+    match p.contains('\n') {
+        true => None,
+        false => decision_at_end(p),
     }
-    let t = p.trim_end();
-    let (head, decision) = [
-        ("Upheld", Decision::Upheld),
-        ("Overturned", Decision::Overturned),
-    ]
-    .into_iter()
-    .find_map(|(w, d)| t.strip_suffix(w).map(|h| (h, d)))?;
-    if head.ends_with(|c: char| c.is_alphanumeric() || c == '_') {
-        return None;
-    }
-    let head = head.trim_end();
-    let head = head.strip_suffix(':').unwrap_or(head).trim_end();
-    Some((head, decision))
 }
 
 #[derive(Debug, PartialEq)]
@@ -152,7 +139,13 @@ pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec
     // Pass 1: decision lines, each followed by an item's field label, and where each title starts.
     let mut heads: Vec<(usize, usize)> = Vec::new(); // (first line of the title, decision line)
     for i in 0..lines.len() {
-        let next_labelled = lines.get(i + 1).is_some_and(|n| is_labelled(&n.text));
+        // The last line is a decision line only as "TITLE: Upheld": a letter cut short after it
+        // then says its last item has no rationale, where that item would have been read as the
+        // end of the one before.
+        let next_labelled = match lines.get(i + 1) {
+            Some(n) => is_labelled(&n.text),
+            None => lines[i].text.contains(':'),
+        };
         if !next_labelled || is_labelled(&lines[i].text) || heading(&lines[i].text).is_none() {
             continue;
         }
@@ -191,10 +184,23 @@ pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec
             return Err(bad("the disputed item has no title"));
         }
         let mut fields: [Vec<String>; 3] = Default::default();
+        let mut labelled = [false; 3];
         let mut current = None;
         for p in paragraphs(&lines[decision_at + 1..end]) {
             let (slot, text) = match FIELD_LABELS.iter().position(|l| p.starts_with(l)) {
-                Some(f) => (Some(f), &p[FIELD_LABELS[f].len()..]),
+                // A field labelled twice is two items read as one: the decision line between
+                // them was not read as such, and the second item would be lost in the first.
+                Some(f) if labelled[f] => {
+                    return Err(bad(&format!(
+                        "two \"{}\" paragraphs: the item after the first has no decision line \
+                         this imr reads (\"TITLE: Upheld\" or \"TITLE: Overturned\")",
+                        FIELD_LABELS[f]
+                    )))
+                }
+                Some(f) => {
+                    labelled[f] = true;
+                    (Some(f), &p[FIELD_LABELS[f].len()..])
+                }
                 None => (current, p.as_str()),
             };
             current = slot;

@@ -317,6 +317,44 @@ mod tests {
         );
     }
 
+    /// Another spelling of an item's decision is read ("UPHELD", "Upheld."); one that is not
+    /// ("Upheld (partial)") costs the letter with a message naming the item, where its item was
+    /// read as part of the one before, the items after renumbered, and nothing said. A letter cut
+    /// short after an item's decision line says the item has no rationale.
+    #[test]
+    fn an_item_is_never_lost_in_the_one_before() {
+        let path = Path::new("l.txt");
+        let want = parse_text(SEED, path).unwrap().items;
+        let variant = |line: &str| SEED.replacen("\nUpheld \n", &format!("\n{line}\n"), 3);
+        for line in ["UPHELD", "Upheld.", "Upheld (partial)"] {
+            let text = variant(line);
+            assert_ne!(text, SEED);
+            match parse_text(&text, path) {
+                Ok(l) => {
+                    assert_eq!(l.items.len(), want.len(), "{line}");
+                    assert!(l
+                        .items
+                        .iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.decision == b.decision));
+                }
+                Err(e) => {
+                    assert_eq!(line, "Upheld (partial)");
+                    let e = e.to_string();
+                    assert!(
+                        e.contains("item 2): two \"") && e.contains("no decision line"),
+                        "{e}"
+                    );
+                }
+            }
+        }
+        let cut = "Case Number: CM16-0000001\nIMR ISSUES, DECISIONS AND RATIONALES\n\
+                   MRI of the knee: Upheld\nDecision rationale: Not indicated.\n\
+                   MRI of the hip: Overturned\n";
+        let e = parse_text(cut, path).unwrap_err().to_string();
+        assert!(e.contains("item 2): no \"Decision rationale:\""), "{e}");
+    }
+
     /// Letters and missing files interleaved: results come in input order, and a sink that stops
     /// gets nothing more.
     #[test]

@@ -5,6 +5,7 @@
 //! paragraph marks only shape how a field's text is joined, so text without blank lines parses the
 //! same way.
 
+use crate::letter::Decision;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -83,8 +84,39 @@ fn is_page_furniture(line: &str) -> bool {
 
 /// Ends a paragraph after this line: the item decision line ("...: Upheld").
 pub(crate) fn ends_with_decision(line: &str) -> bool {
+    decision_at_end(line).is_some()
+}
+
+/// The decision a line ends with, and the text before it (its colon and spaces cut). As the DWC
+/// writes it, "Upheld" or "Overturned" last, after a colon or alone ("MRI of the knee: Upheld",
+/// or "Upheld" below "MRI of the knee:"); other spellings ("MRI: UPHELD", "MRI: upheld.",
+/// "UPHELD", from a text route or a retyped letter) only after a colon or capitalised alone on a
+/// line, where prose does not put them.
+pub(crate) fn decision_at_end(line: &str) -> Option<(&str, Decision)> {
+    const WORDS: [(&str, Decision); 2] = [
+        ("Upheld", Decision::Upheld),
+        ("Overturned", Decision::Overturned),
+    ];
     let t = line.trim_end();
-    t.ends_with("Upheld") || t.ends_with("Overturned")
+    let exact = WORDS
+        .into_iter()
+        .find_map(|(w, d)| t.strip_suffix(w).map(|h| (h, d)))
+        .filter(|(h, _)| !h.ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+    if let Some((head, d)) = exact {
+        let head = head.trim_end();
+        return Some((head.strip_suffix(':').unwrap_or(head).trim_end(), d));
+    }
+    let t = t.strip_suffix('.').unwrap_or(t);
+    let (head, word) = match t.rsplit_once(':') {
+        Some((head, word)) => (head.trim_end(), word.trim()),
+        // Alone on its line below "TITLE:", capitalised: a wrapped sentence's "upheld." is not.
+        None if t.starts_with(|c: char| c.is_uppercase()) => ("", t.trim()),
+        None => return None,
+    };
+    let (_, d) = WORDS
+        .into_iter()
+        .find(|(w, _)| word.eq_ignore_ascii_case(w))?;
+    Some((head, d))
 }
 
 pub(crate) fn is_labelled(line: &str) -> bool {
@@ -332,6 +364,30 @@ fn is_folded(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The DWC's spelling after a colon or alone, other spellings after a colon or capitalised
+    /// alone; never a word inside prose or a sentence's wrapped end.
+    #[test]
+    fn decision_lines() {
+        use Decision::{Overturned, Upheld};
+        for (line, want) in [
+            ("MRI of the knee: Upheld", Some(("MRI of the knee", Upheld))),
+            (
+                "MRI of the knee:Overturned ",
+                Some(("MRI of the knee", Overturned)),
+            ),
+            ("Upheld", Some(("", Upheld))),
+            ("MRI: UPHELD", Some(("MRI", Upheld))),
+            ("MRI: overturned.", Some(("MRI", Overturned))),
+            ("UPHELD.", Some(("", Upheld))),
+            ("upheld.", None),
+            ("the denial was reUpheld", None),
+            ("MRI: Upheld (partial)", None),
+            ("it was upheld", None),
+        ] {
+            assert_eq!(decision_at_end(line), want, "{line}");
+        }
+    }
 
     #[test]
     fn the_cheap_mark_test_passes_every_mark() {
