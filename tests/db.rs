@@ -507,6 +507,7 @@ fn one_file_under_any_spelling_of_its_path() {
                 sha256: "an older content".into(),
             },
             letter: imr::parse::read_letter(&twice).unwrap(),
+            replaces: None,
         }])
         .unwrap();
     drop(store);
@@ -930,6 +931,43 @@ fn scores_and_themes_of_a_model_are_indexed_and_replaced_by_another() {
     );
     let store = Store::open_read_only(&db).unwrap();
     assert_eq!(store.scoring_model().unwrap().unwrap().name, "case");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A copy of a file this run replaces with other content is indexed, not skipped as a copy of
+/// content the database no longer holds; a letter named by its file (no case number in its text)
+/// moved under another name is read again and takes the new name, as `imr parse` gives it.
+#[test]
+fn copies_of_replaced_files_are_indexed_and_renamed_letters_take_their_new_names() {
+    let dir = tempdir("db-copies");
+    let (letters, db) = (dir.join("letters"), dir.join("t.db"));
+    std::fs::create_dir_all(letters.join("sub")).unwrap();
+    many_letters(&letters, 2);
+    let first = letters.join("letter00000.txt");
+    std::fs::copy(&first, letters.join("sub/copy.txt")).unwrap();
+    let err = stderr(&imr(&["index", s(&letters), "--db", s(&db)]));
+    assert!(err.contains("copy.txt: the same content as"), "{err}");
+    let text = std::fs::read_to_string(&first).unwrap();
+    std::fs::write(&first, text.replace("Upheld", "Overturned")).unwrap();
+    let err = stderr(&imr(&["index", s(&letters), "--db", s(&db)]));
+    assert!(!err.contains("skipped"), "{err}");
+    let case = |c: &str| {
+        let out = imr(&["search", "--case", c, "--json", "--db", s(&db)]);
+        json_lines(&stdout(&out))
+    };
+    assert!(!case("copy").is_empty(), "{err}");
+    let again = stderr(&imr(&["index", s(&letters), "--db", s(&db)]));
+    assert!(again.contains("indexed 0 letters"), "{again}");
+
+    std::fs::rename(letters.join("letter00001.txt"), letters.join("renamed.txt")).unwrap();
+    let err = stderr(&imr(&["index", s(&letters), "--db", s(&db)]));
+    assert!(
+        err.contains("moved from") && err.contains("read again"),
+        "{err}"
+    );
+    assert!(case("letter00001").is_empty(), "{err}");
+    assert!(!case("renamed").is_empty(), "{err}");
+    assert_eq!(letters_and_items(&db).0, 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -172,6 +172,14 @@ fn report_copies(copies: &[(String, String)], t: &mut Tally) {
 /// Copies within one run: (the copy's source, the first's).
 type Copies = Vec<(String, String)>;
 
+/// A file to read and index, and the source of rows it replaces ([`IndexedLetter::replaces`]).
+type ToRead = (PathBuf, FileInfo, Option<String>);
+
+/// A source's file stem, which a letter without a case number in its text is named by.
+fn stem(source: &str) -> Option<&str> {
+    Path::new(source).file_stem().and_then(|s| s.to_str())
+}
+
 /// The files whose content the database does not hold yet, with what identifies it, and the
 /// copies within this run ([`report_copies`]).
 /// - A file with its indexed size and modification time is not read again.
@@ -182,7 +190,7 @@ fn changed_files(
     store: &Store,
     files: &[PathBuf],
     tally: &mut Tally,
-) -> imr::Result<(Vec<(PathBuf, FileInfo)>, Copies)> {
+) -> imr::Result<(Vec<ToRead>, Copies)> {
     respell_relative(store, files)?;
     let known: Vec<Option<FileInfo>> = store.reading(|s| {
         files
@@ -209,28 +217,45 @@ fn changed_files(
         to_hash.push((f.clone(), info, old));
     }
     hash(&mut to_hash);
-    let sources: std::collections::HashSet<&str> =
-        to_hash.iter().map(|(_, f, _)| f.source.as_str()).collect();
+    // The files of this run whose content changed, by source: what their rows will hold.
+    let new_hash: std::collections::HashMap<&str, &str> = to_hash
+        .iter()
+        .map(|(_, f, _)| (f.source.as_str(), f.sha256.as_str()))
+        .collect();
     let mut first_of: std::collections::HashMap<String, String> = Default::default();
     let mut copies = Vec::new();
     let decided = store.in_transaction(|store| {
         let mut todo = Vec::new();
         for (path, f, old) in &to_hash {
+            let read = |replaces| (path.clone(), f.clone(), replaces);
             match old {
-                _ if f.sha256.is_empty() => todo.push((path.clone(), f.clone())),
+                _ if f.sha256.is_empty() => todo.push(read(None)),
                 Some(old) if old.sha256 == f.sha256 => {
                     store.touch(f)?;
                     tally.unchanged += 1;
                 }
-                Some(_) => todo.push((path.clone(), f.clone())),
+                Some(_) => todo.push(read(None)),
                 None => {
                     if let Some(first) = first_of.get(&f.sha256) {
                         copies.push((f.source.clone(), first.clone()));
                         continue;
                     }
-                    let earlier = store.source_with_hash(&f.sha256)?;
+                    // Rows whose file this run replaces with other content hold no copy of it.
+                    let earlier = store
+                        .source_with_hash(&f.sha256)?
+                        .filter(|s| new_hash.get(s.as_str()).is_none_or(|h| *h == f.sha256));
                     match earlier {
-                        Some(s) if !sources.contains(s.as_str()) && !Path::new(&s).exists() => {
+                        Some(s)
+                            if !new_hash.contains_key(s.as_str()) && !Path::new(&s).exists() =>
+                        {
+                            let renamed = stem(&s) != stem(&f.source);
+                            if renamed && stem(&s) == store.case_of(&s)?.as_deref() {
+                                // Its case number may be its old file name: read it again.
+                                say!("imr: note: {}: moved from {s}; read again", f.source);
+                                first_of.insert(f.sha256.clone(), f.source.clone());
+                                todo.push(read(Some(s)));
+                                continue;
+                            }
                             store.move_source(&s, f)?;
                             say!("imr: note: {}: moved from {s}", f.source);
                             tally.unchanged += 1;
@@ -241,7 +266,7 @@ fn changed_files(
                         }
                         None => {
                             first_of.insert(f.sha256.clone(), f.source.clone());
-                            todo.push((path.clone(), f.clone()));
+                            todo.push(read(None));
                         }
                     }
                 }
@@ -281,13 +306,9 @@ fn stat(path: &Path) -> (u64, i64) {
 /// Parses `todo` in order and writes the letters in batches of `batch`. A thread of its own writes
 /// each batch while the next is parsed: SQLite has one writer, and the parse would otherwise wait
 /// for it at every batch.
-fn index_files(
-    store: &mut Store,
-    todo: Vec<(PathBuf, FileInfo)>,
-    batch: usize,
-    t: &mut Tally,
-) -> Result<()> {
-    let (paths, todo): (Vec<PathBuf>, Vec<FileInfo>) = todo.into_iter().unzip();
+fn index_files(store: &mut Store, todo: Vec<ToRead>, batch: usize, t: &mut Tally) -> Result<()> {
+    let (paths, todo): (Vec<PathBuf>, Vec<(FileInfo, Option<String>)>) =
+        todo.into_iter().map(|(p, f, r)| (p, (f, r))).unzip();
     let reader = super::read_limits().reader()?;
     let pb = progress::bar(paths.len(), "index");
     let mut infos = todo.into_iter();
@@ -307,9 +328,13 @@ fn index_files(
             || pb.inc(1),
             |r| {
                 // One result per path, in order: the next file's identity is this letter's.
-                let file = infos.next().expect("a result per path");
+                let (file, replaces) = infos.next().expect("a result per path");
                 match r {
-                    Ok(letter) => pending.push(IndexedLetter { file, letter }),
+                    Ok(letter) => pending.push(IndexedLetter {
+                        file,
+                        letter,
+                        replaces,
+                    }),
                     Err(e) => {
                         t.failed += 1;
                         t.failed_sources.insert(file.source.clone());

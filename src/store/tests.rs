@@ -22,6 +22,7 @@ fn indexed(l: &Letter, n: usize) -> IndexedLetter {
             sha256: format!("{n:064x}"),
         },
         letter: l.clone(),
+        replaces: None,
     }
 }
 

@@ -21,6 +21,9 @@ pub struct FileInfo {
 pub struct IndexedLetter {
     pub file: FileInfo,
     pub letter: Letter,
+    /// The source of rows this letter takes the place of, removed in its batch: a moved file
+    /// read again (its case number may have been its old file name).
+    pub replaces: Option<String>,
 }
 
 /// What a written batch changed.
@@ -158,6 +161,14 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// The case number of the letter indexed from `source`, if any.
+    pub fn case_of(&self, source: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT case_number FROM letters WHERE source = ?1")
+            .and_then(|mut st| st.query_row([source], |r| r.get(0)).optional())
+            .map_err(self.err())
+    }
+
     /// The sources stored as relative paths (by an imr that kept paths as typed), which are
     /// resolved against the directory the index ran in.
     pub fn relative_sources(&self) -> Result<Vec<String>> {
@@ -205,6 +216,11 @@ impl Store {
         let tx = self.write_transaction().map_err(&err)?;
         let mut report = WriteReport::default();
         for l in batch {
+            if let Some(old) = &l.replaces {
+                if let Some((id, _)) = indexed_hash(&tx, old).map_err(&err)? {
+                    delete_letter(&tx, id).map_err(&err)?;
+                }
+            }
             // Decided under the write lock: another run may have indexed the file since this one
             // looked.
             match indexed_hash(&tx, &l.file.source).map_err(&err)? {
