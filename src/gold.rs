@@ -91,6 +91,24 @@ impl Gold {
             .collect()
     }
 
+    /// The gold lines no item of the letters joins: those whose case number no letter has, and
+    /// those whose letter has fewer items than their item number. `items` gives each letter's
+    /// case number and its number of items.
+    pub fn unjoined<'a>(
+        &'a self,
+        items: &std::collections::HashMap<String, usize>,
+    ) -> (Vec<&'a GoldItem>, Vec<(&'a GoldItem, usize)>) {
+        let (mut no_letter, mut no_item) = (Vec::new(), Vec::new());
+        for g in self.items.values() {
+            match items.get(&g.case_number) {
+                None => no_letter.push(g),
+                Some(&n) if g.item > n => no_item.push((g, n)),
+                Some(_) => {}
+            }
+        }
+        (no_letter, no_item)
+    }
+
     pub fn get(&self, case: &str, item: usize) -> Option<&GoldItem> {
         self.items.get(&(case.to_string(), item))
     }
@@ -110,6 +128,9 @@ fn parse_line(line: &str, known: &[String]) -> std::result::Result<Option<GoldIt
         return Ok(None);
     }
     let g: GoldItem = crate::input::json_object(line)?;
+    if g.item == 0 {
+        return Err("item: 0 is no item number (they count from 1)".into());
+    }
     if let Some(t) = g.themes.iter().find(|t| !known.contains(t)) {
         return Err(format!(
             "theme {t:?} is not a theme of the codebook ({})",
@@ -188,6 +209,7 @@ mod tests {
             r#"{"case_number":"CM1","title":"t"}"#.into(),
             "bad byte".into(),
             row(5, "criteria_met"),
+            row(0, "criteria_met"),
         ];
         // Line 6 is not UTF-8.
         let bytes = lines
@@ -208,7 +230,7 @@ mod tests {
         };
         assert_eq!(
             lines.iter().map(|l| l.0).collect::<Vec<_>>(),
-            [2, 3, 4, 5, 6],
+            [2, 3, 4, 5, 6, 8],
             "{e}"
         );
         let e = e.to_string();
@@ -222,6 +244,7 @@ mod tests {
         );
         assert!(e.contains("badlines.jsonl:5: missing field `item`"), "{e}");
         assert!(e.contains("badlines.jsonl:6: not UTF-8 text"), "{e}");
+        assert!(e.contains(":8: item: 0 is no item number"), "{e}");
         assert_eq!(ok.unwrap(), 1, "a byte order mark is not an error");
         // The title and the decision are the file's own notes: a line may go without them.
         let bare = gold_file(

@@ -731,6 +731,12 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         .unwrap()
         .replace(&lines[1], r#""themes":[]"#)
         .into_owned();
+    // Lines that join no item: an item past its letter's last, a case number no letter has.
+    let mut past: serde_json::Value = serde_json::from_str(&lines[2]).unwrap();
+    past["item"] = 99.into();
+    let mut stranger = past.clone();
+    stranger["case_number"] = "NOPE-1".into();
+    lines.extend([past.to_string(), stranger.to_string()]);
     let odd = write(&d, "odd.jsonl", lines.join("\n").as_bytes());
     let o = imr(&[
         "train",
@@ -748,6 +754,15 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
     let err = stderr(&o);
     assert!(err.contains("item 1: the gold decision is Overturned, the letter's Upheld; is the item number right?"), "{err}");
     assert!(err.contains("gold themes for 13 of the 14 items"), "{err}");
+    let case = past["case_number"].as_str().unwrap();
+    assert!(
+        err.contains(&format!("case {case} item 99: the letter has ")),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 lines name a case number none of the letters has (NOPE-1)"),
+        "{err}"
+    );
     // Cross-validation says in how many folds a theme could not be fitted.
     let o = imr(&[
         "evaluate",

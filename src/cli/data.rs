@@ -136,9 +136,12 @@ pub fn read_examples(
     // stay in one fold, as a case's do), so it is said, as `imr index` says it.
     let mut first_file: HashMap<String, String> = HashMap::new();
     let mut again: Vec<(String, String, String)> = Vec::new();
+    let mut items_of: HashMap<String, usize> = HashMap::new();
     let failed = letters.each(|l| {
         n_letters += 1;
         let case = &l.header.case_number;
+        let n = items_of.entry(case.clone()).or_default();
+        *n = (*n).max(l.items.len());
         match first_file.get(case) {
             Some(first) => again.push((case.clone(), first.clone(), l.header.source.clone())),
             None => {
@@ -165,8 +168,9 @@ pub fn read_examples(
         anyhow::bail!("no letters could be read from {}", letters.describe());
     }
     report_repeated_cases(&again);
-    if let Some(g) = gold_path {
+    if let (Some(g), Some(gold)) = (gold_path, &gold) {
         report_gold_join(g, &mismatches, with_themes, n_items)?;
+        report_unjoined(g, gold, &first_file, &items_of);
     }
     Ok(Read {
         letters: n_letters,
@@ -174,6 +178,59 @@ pub fn read_examples(
         failed,
         precedents,
     })
+}
+
+/// Names the gold lines of `g` no item joins: an item number past its letter's items (each, up to
+/// a few), and case numbers no letter has (how many, a few named, with the letters' spelling where
+/// only the case differs). Lines of letters not read (training on part of a corpus) are the
+/// latter, so they are counted in one note.
+fn report_unjoined(
+    g: &Path,
+    gold: &Gold,
+    first_file: &HashMap<String, String>,
+    items_of: &HashMap<String, usize>,
+) {
+    const SHOWN: usize = 5;
+    let (no_letter, no_item) = gold.unjoined(items_of);
+    for (item, n) in no_item.iter().take(SHOWN) {
+        say!(
+            "imr: {}: case {} item {}: the letter has {n} items; is the item number right?",
+            g.display(),
+            item.case_number,
+            item.item
+        );
+    }
+    if no_item.len() > SHOWN {
+        say!(
+            "imr: {}: {} more items past their letter's last",
+            g.display(),
+            no_item.len() - SHOWN
+        );
+    }
+    if no_letter.is_empty() {
+        return;
+    }
+    let by_lower: HashMap<String, &str> = first_file
+        .keys()
+        .map(|c| (c.to_lowercase(), c.as_str()))
+        .collect();
+    let mut cases: Vec<&str> = no_letter.iter().map(|g| g.case_number.as_str()).collect();
+    cases.dedup();
+    let named: Vec<String> = cases
+        .iter()
+        .take(SHOWN)
+        .map(|c| match by_lower.get(&c.to_lowercase()) {
+            Some(letters) => format!("{c} (a letter has {letters})"),
+            None => c.to_string(),
+        })
+        .collect();
+    say!(
+        "imr: note: {}: {} lines name a case number none of the letters has ({}{})",
+        g.display(),
+        no_letter.len(),
+        named.join(", "),
+        if cases.len() > SHOWN { ", ..." } else { "" }
+    );
 }
 
 /// Says how the letters' items joined the gold file `g`: the gold decisions that are not the
