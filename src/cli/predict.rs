@@ -930,6 +930,7 @@ pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>>
         failed: 0,
         done: false,
         unknown: Default::default(),
+        numbers: ItemNumbers::default(),
     };
     if !whole {
         return Ok(Box::new(lines));
@@ -967,6 +968,27 @@ struct ItemLines {
     done: bool,
     /// Fields named in the input that no row has (each reported once).
     unknown: std::collections::BTreeSet<String>,
+    numbers: ItemNumbers,
+}
+
+/// The item numbers of rows that give none: one past the last of the rows of their case number
+/// so far (of the rows without one, together), so that rows of one case are its items 1, 2, ...
+/// as in a letter, whatever lines lie between.
+#[derive(Default)]
+struct ItemNumbers {
+    last: std::collections::HashMap<Option<String>, usize>,
+}
+
+impl ItemNumbers {
+    fn number(&mut self, r: &ItemInput) -> usize {
+        let last = match self.last.get_mut(&r.case_number) {
+            Some(last) => last,
+            None => self.last.entry(r.case_number.clone()).or_default(),
+        };
+        let number = r.number.unwrap_or(*last + 1);
+        *last = number.max(*last);
+        number
+    }
 }
 
 /// The names [`ItemInput`] reads besides the fields of `imr parse --items`' rows: older files'
@@ -1099,6 +1121,7 @@ impl ItemLines {
                     if let Some(note) = r.checked_age() {
                         say!("imr: note: {}:{n}: {note}", self.name);
                     }
+                    r.number = Some(self.numbers.number(&r));
                     inputs.push((n, r))
                 }
                 Err(e) => {
@@ -1186,5 +1209,27 @@ mod tests {
             e.starts_with("patient.age: invalid type: string \"x\""),
             "{e}"
         );
+    }
+
+    /// Rows without an item number are their case's items 1, 2, ... in order (rows of other
+    /// cases between them, or rows that give one, do not shift them); rows without a case number
+    /// are numbered together.
+    #[test]
+    fn rows_without_a_number_count_within_their_case() {
+        let mut numbers = ItemNumbers::default();
+        let rows = [
+            r#"{"case_number":"A"}"#,
+            r#"{"case_number":"B"}"#,
+            r#"{"case_number":"A"}"#,
+            r#"{}"#,
+            r#"{"case_number":"B","item":4}"#,
+            r#"{"case_number":"B"}"#,
+            r#"{}"#,
+        ];
+        let got: Vec<usize> = rows
+            .iter()
+            .map(|r| numbers.number(&serde_json::from_str(r).unwrap()))
+            .collect();
+        assert_eq!(got, [1, 1, 2, 1, 4, 5, 2]);
     }
 }
