@@ -137,6 +137,36 @@ fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
     roxmltree::Document::parse(&svg).unwrap();
     assert!(svg.contains("Items decided by month"));
 
+    // Words that start with a dash are words to stats as to search.
+    let out = imr(&[
+        "stats",
+        "--by",
+        "category",
+        "--words",
+        "-lumbar mri",
+        "--json",
+        "--db",
+        s(&db),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let counted: u64 = json_lines(&stdout(&out))
+        .iter()
+        .map(|r| r["items"].as_u64().unwrap())
+        .sum();
+    let out = imr(&[
+        "search",
+        "--limit",
+        "1000",
+        "--json",
+        "--db",
+        s(&db),
+        "--",
+        "-lumbar",
+        "mri",
+    ]);
+    assert_eq!(counted as usize, json_lines(&stdout(&out)).len());
+    assert!(counted > 0);
+
     // Without words, newest decisions first, those without a date last.
     let out = imr(&["search", "--limit", "400", "--json", "--db", s(&db)]);
     let dates: Vec<Option<String>> = json_lines(&stdout(&out))

@@ -237,15 +237,16 @@ fn write_hits(
 /// An item with several themes (or cited guidelines) counts in each, so those shares add up to
 /// more than 100%.
 ///
-/// Exit status: 0, 2 on error.
+/// Exit status: 0 on success, 1 when --plot has nothing to draw (the table is still printed), 2
+/// on error.
 #[derive(Debug, clap::Args)]
 pub struct StatsArgs {
     /// What to count by: category, drug-class, treatment, specialty, theme, guideline, month or
     /// year; twice for a cross table (`--by year --by category`).
     #[arg(long = "by", required = true, value_name = "KEY")]
     pub by: Vec<StatsKey>,
-    /// Words to match first, as `imr search` takes them.
-    #[arg(long, value_name = "WORDS")]
+    /// Words to match first, as `imr search` takes them (`-word` included).
+    #[arg(long, value_name = "WORDS", allow_hyphen_values = true)]
     pub words: Option<String>,
     #[command(flatten)]
     pub filters: FilterArgs,
