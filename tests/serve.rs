@@ -390,8 +390,14 @@ fn uploads_are_read_as_parse_reads_files() {
         big.body
     );
     // A name with a path is only a name.
-    let r = post("/api/parse?name=../../etc/passwd.txt", "text/plain", text);
+    let r = post(
+        "/api/parse?name=../../etc/passwd.txt",
+        "text/plain",
+        text.clone(),
+    );
     assert_eq!(r.json()["letter"]["source"], "passwd.txt");
+    let r = post("/api/parse?name=C:%5Cdocs%5Cx.txt", "text/plain", text);
+    assert_eq!(r.json()["letter"]["source"], "x.txt");
 }
 
 /// Every kind of answer, checked against docs/schema.md; the objects an answer holds (a letter,
@@ -582,10 +588,37 @@ fn forms_post_to_the_same_answers() {
     let r = post(
         "/upload",
         &format!("multipart/form-data; boundary={boundary}"),
-        body,
+        body.clone(),
     );
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"uploaded\""));
+    // A name that is a Windows path is its last part.
+    let named = body.replace("filename=\"a.txt\"", "filename=\"C:\\docs\\b.txt\"");
+    let kind = format!("multipart/form-data; boundary={boundary}");
+    let r = post("/upload", &kind, named);
+    assert!(
+        r.body.contains("b.txt") && !r.body.contains("docs"),
+        "{}",
+        r.body
+    );
+    // Over the limit, as on /api/parse: a 413. Two files, or a body that is no form: a 400 in the
+    // tool's words.
+    let big = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"letter\"; filename=\"a.txt\"\r\n\
+         \r\n{}\r\n--{boundary}--\r\n",
+        "a".repeat(400_000)
+    );
+    assert_eq!(
+        post("/upload", &kind, big).status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let part = &body[..body.len() - boundary.len() - 6];
+    let r = post("/upload", &kind, format!("{part}{part}--{boundary}--\r\n"));
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("more than one file"), "{}", r.body);
+    let r = post("/upload", "text/plain", letter);
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("not a form upload"), "{}", r.body);
 }
 
 /// `imr serve` started on `db` with `args`, and the first line it writes on stderr.

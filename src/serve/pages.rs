@@ -11,6 +11,7 @@ use crate::model::{Highlight, Prediction, Similar, TermWeight};
 use crate::store::{Hit, Sort};
 use crate::treatment::{Category, DrugClass};
 use crate::Decision;
+use axum::extract::multipart::{MultipartError, MultipartRejection};
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::header;
@@ -605,19 +606,26 @@ async fn score(State(app): State<Arc<App>>, r: Result<Form<ScoreRequest>, FormRe
     ))
 }
 
-async fn upload(State(app): State<Arc<App>>, mut form: Multipart) -> Page {
+async fn upload(State(app): State<Arc<App>>, form: Result<Multipart, MultipartRejection>) -> Page {
+    let mut form = form.map_err(|_| {
+        ServeError::BadRequest(
+            "the body is not a form upload (multipart/form-data with the file as `letter`)".into(),
+        )
+    })?;
+    // A body over the limit is a 413, as on /api/parse; the rest of what a form can get wrong, a
+    // 400.
+    let refused = |e: MultipartError| ServeError::rejected(e.status(), e.body_text());
     let mut file = None;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| ServeError::BadRequest(e.body_text()))?
-    {
+    while let Some(field) = form.next_field().await.map_err(refused)? {
         if field.name() == Some("letter") {
+            if file.is_some() {
+                return Err(ServeError::BadRequest(
+                    "letter: more than one file was sent; send one at a time".into(),
+                )
+                .into());
+            }
             let name = field.file_name().unwrap_or("upload").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| ServeError::BadRequest(e.body_text()))?;
+            let bytes = field.bytes().await.map_err(refused)?;
             file = Some((name, bytes));
         }
     }

@@ -315,7 +315,13 @@ impl App {
                 limit: self.limits.upload,
             });
         }
-        let name = file_name(name);
+        // The client's name for its file, which may be a path of its own system (a Windows one
+        // from some browsers): its last part.
+        let name = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let name = if name.is_empty() {
             "upload".into()
         } else {
