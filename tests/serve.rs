@@ -774,6 +774,13 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
     );
     std::fs::write(two.join("a.txt"), &text).unwrap();
     std::fs::write(two.join("b.txt"), text.replacen("Upheld", "Overturned", 1)).unwrap();
+    // And a third under a name the first has, in a folder of its own.
+    std::fs::create_dir_all(two.join("more")).unwrap();
+    std::fs::write(
+        two.join("more/a.txt"),
+        text.replacen("Upheld", "Overturned", 2),
+    )
+    .unwrap();
     let both = dir.join("two.db");
     let out = imr(&[
         "index",
@@ -784,19 +791,31 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
     assert!(stderr(&out).contains("both indexed"), "{}", stderr(&out));
     let s = Served::start(&both, &["--addr", "127.0.0.1:0"]);
     let get = |path: &str| s.get(path);
+    // Files of one name are told apart by as much of their folders as it takes.
     let first = get("/api/letters/CM16-0000001");
-    assert!(first.contains("\"also_in\":[\"b.txt\"]"), "{first}");
+    assert!(
+        first.contains("\"also_in\":[\"b.txt\",\"more/a.txt\"]"),
+        "{first}"
+    );
+    assert!(first.contains("\"source\":\"two/a.txt\""), "{first}");
     let second = get("/api/letters/cm16-0000001?file=b.txt");
-    assert!(second.contains("\"also_in\":[\"a.txt\"]"), "{second}");
+    assert!(
+        second.contains("\"also_in\":[\"two/a.txt\",\"more/a.txt\"]"),
+        "{second}"
+    );
     assert!(second.contains("\"source\":\"b.txt\""), "{second}");
+    let third = get("/api/letters/CM16-0000001?file=more/a.txt");
+    assert!(third.contains("\"source\":\"more/a.txt\""), "{third}");
     assert!(get("/api/letters/CM16-0000001?file=c.txt").starts_with("HTTP/1.1 404"));
     // A blank file is no file asked for, as any blank parameter (an empty form field).
     let blank = get("/api/letters/CM16-0000001?file=%20");
-    assert!(blank.contains("\"also_in\":[\"b.txt\"]"), "{blank}");
+    assert!(blank.contains("\"source\":\"two/a.txt\""), "{blank}");
     assert!(get("/letter/CM16-0000001?file=").starts_with("HTTP/1.1 200"));
     let page = get("/?case=CM16-0000001");
     assert!(
-        page.contains("?file=a.txt") && page.contains("?file=b.txt"),
+        page.contains("?file=two%2Fa.txt")
+            && page.contains("?file=b.txt")
+            && page.contains("?file=more%2Fa.txt"),
         "{page}"
     );
     drop(s);

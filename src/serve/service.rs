@@ -9,6 +9,7 @@ use crate::parse::Reader;
 use crate::store::{Hit, Matches, Sort, StatsKey, StatsRow, Store};
 use crate::Letter;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -180,6 +181,42 @@ fn file_name(source: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The names the web gives the files of one case number's letters: each file's name, with as many
+/// of its directories before it as tell it from the others (two folders of downloads hold
+/// `a/CM16-0213037.pdf` and `b/CM16-0213037.pdf`), so that `?file=NAME` finds each.
+fn web_names(sources: &[&str]) -> Vec<String> {
+    let parts: Vec<Vec<String>> = sources
+        .iter()
+        .map(|s| {
+            let mut p: Vec<String> = Path::new(s)
+                .iter()
+                .map(|c| c.to_string_lossy().into_owned())
+                .collect();
+            p.reverse();
+            p
+        })
+        .collect();
+    let tail = |p: &[String], k: usize| -> Vec<String> { p.iter().take(k).cloned().collect() };
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let k = (1..=p.len())
+                .find(|&k| {
+                    let mine = tail(p, k);
+                    parts
+                        .iter()
+                        .enumerate()
+                        .all(|(j, q)| j == i || tail(q, k) != mine)
+                })
+                .unwrap_or(p.len());
+            let mut name = tail(p, k.max(1));
+            name.reverse();
+            name.join("/")
+        })
+        .collect()
+}
+
 impl App {
     pub fn search(&self, q: &ItemQuery) -> Result<SearchResult> {
         let search = q.search(self.limits.page)?;
@@ -188,9 +225,25 @@ impl App {
             let unscored = needs_model && s.scoring_model()?.is_none();
             Ok((s.matches(&search.filters)?, s.search(&search)?, unscored))
         })?;
-        for h in &mut hits {
-            h.source = file_name(&h.source);
-        }
+        self.with_store(|s| {
+            let mut names: HashMap<String, HashMap<String, String>> = HashMap::new();
+            for h in &mut hits {
+                if !names.contains_key(&h.case_number) {
+                    let found = s.letters_by_case(&h.case_number)?;
+                    let sources: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
+                    let named = sources
+                        .iter()
+                        .map(|s| s.to_string())
+                        .zip(web_names(&sources));
+                    names.insert(h.case_number.clone(), named.collect());
+                }
+                h.source = match names[&h.case_number].get(&h.source) {
+                    Some(name) => name.clone(),
+                    None => file_name(&h.source),
+                };
+            }
+            Ok(())
+        })?;
         let note = unscored.then(|| {
             format!(
                 "no item of this database has themes or scores: it was indexed without a model \
@@ -243,22 +296,24 @@ impl App {
     /// The letter of `case`; where files share the case number, the one named `file` (the
     /// first indexed without one), with the others' names.
     pub fn letter(&self, case: &str, file: Option<&str>) -> Result<LetterView> {
-        let (letter, also_in) = self.with_store(|s| {
+        let (letter, name, also_in) = self.with_store(|s| {
             let found = s.letters_by_case(case)?;
+            let sources: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
+            let names = web_names(&sources);
             let at = match file {
-                Some(f) => found.iter().position(|(_, source)| file_name(source) == f),
+                // The web's name, or the file's own where it is that (the first of those).
+                Some(f) => names
+                    .iter()
+                    .position(|n| n == f)
+                    .or_else(|| sources.iter().position(|source| file_name(source) == f)),
                 None => (!found.is_empty()).then_some(0),
             };
             let Some(at) = at else {
-                return Ok((None, Vec::new()));
+                return Ok((None, String::new(), Vec::new()));
             };
-            let others = found
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| i != at)
-                .map(|(_, (_, source))| file_name(source))
-                .collect();
-            Ok((Some(s.letter(found[at].0)?.0), others))
+            let mut others = names;
+            let name = others.remove(at);
+            Ok((Some(s.letter(found[at].0)?.0), name, others))
         })?;
         let letter = letter.ok_or_else(|| {
             ServeError::NotFound(match file {
@@ -267,6 +322,7 @@ impl App {
             })
         })?;
         let mut view = self.view_of(letter)?;
+        view.letter.header.source = name;
         view.also_in = also_in;
         Ok(view)
     }
