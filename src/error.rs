@@ -33,7 +33,7 @@ pub enum Error {
     OutOfMemory { path: PathBuf, limit: u64 },
     #[error("{path}: the PDF reader crashed: {cause}")]
     ReaderCrashed { path: PathBuf, cause: String },
-    #[error("{path}: {} is over the {} limit of a letter file (--max-file-size)", human_bytes(*size), human_bytes(*limit))]
+    #[error("{path}: {} the {} limit of a letter file (--max-file-size)", size_over(*size, *limit), human_bytes(*limit))]
     TooLarge {
         path: PathBuf,
         size: u64,
@@ -226,6 +226,15 @@ impl Error {
             path: path.into(),
             cause: source,
         }
+    }
+}
+
+/// "2.0 MB is over", or "over" alone for input read only to one byte past the limit (stdin, a
+/// file that grew), whose size is not known.
+fn size_over(size: u64, limit: u64) -> String {
+    match size == limit + 1 {
+        true => "over".into(),
+        false => format!("{} is over", human_bytes(size)),
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::Path;
 pub struct GoldItem {
     pub case_number: String,
     /// 1-based item number within the letter.
+    #[serde(deserialize_with = "crate::input::item_number")]
     pub item: usize,
     /// The item's title and decision, where the file has them: the title for people reading the
     /// file, the decision to catch a line joined to the wrong item (it is checked against the
@@ -128,9 +129,6 @@ fn parse_line(line: &str, known: &[String]) -> std::result::Result<Option<GoldIt
         return Ok(None);
     }
     let g: GoldItem = crate::input::json_object(line)?;
-    if g.item == 0 {
-        return Err("item: 0 is no item number (they count from 1)".into());
-    }
     if let Some(t) = g.themes.iter().find(|t| !known.contains(t)) {
         return Err(format!(
             "theme {t:?} is not a theme of the codebook ({})",
@@ -309,10 +307,7 @@ mod tests {
             "not a JSON object: it is a JSON array"
         );
         let e = read_item(r#"{"case_number":"CM1","item":1} x"#).unwrap_err();
-        assert!(
-            e.starts_with("not a JSON object (trailing characters"),
-            "{e}"
-        );
+        assert!(e.starts_with("not valid JSON (trailing characters"), "{e}");
         assert_eq!(
             read_item(r#"{"case_number":"CM1","item":2}"#).unwrap().item,
             2

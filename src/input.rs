@@ -127,7 +127,7 @@ pub fn json_object<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, Stri
     }
     serde_json::from_str(line).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
-            return format!("not a JSON object ({e})");
+            return format!("not valid JSON ({e})");
         }
         let mut de = serde_json::Deserializer::from_str(line);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -153,11 +153,42 @@ fn not_an_object(line: &str) -> String {
     format!("not a JSON object: it is {what}")
 }
 
+/// An item's number (`item`), which counts from 1: 0, a negative number, a fraction or a number
+/// too large to be one is refused in a reader's words.
+pub fn item_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let n = <serde_json::Number as serde::Deserialize>::deserialize(d)?;
+    whole_item(&n).map_err(serde::de::Error::custom)
+}
+
+/// [`item_number`] where the field may be absent or null.
+pub fn optional_item_number<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<usize>, D::Error> {
+    let n = <Option<serde_json::Number> as serde::Deserialize>::deserialize(d)?;
+    n.map(|n| whole_item(&n))
+        .transpose()
+        .map_err(serde::de::Error::custom)
+}
+
+fn whole_item(n: &serde_json::Number) -> Result<usize, String> {
+    const FROM_ONE: &str = "is no item number (they count from 1)";
+    let x = n.as_f64().unwrap_or(f64::NAN);
+    match n.as_u64() {
+        Some(0) => Err(format!("0 {FROM_ONE}")),
+        Some(u) => usize::try_from(u).map_err(|_| format!("{n} is too large to be an item number")),
+        None if x.fract() != 0.0 || x.is_nan() => Err(format!("{n} is no whole number")),
+        None if x < 1.0 => Err(format!("{n} {FROM_ONE}")),
+        None if x < usize::MAX as f64 => Ok(x as usize),
+        None => Err(format!("{n} is too large to be an item number")),
+    }
+}
+
 /// serde's complaint with Rust's type names said as a reader says them.
 fn in_words(e: &serde_json::Error) -> String {
     e.to_string()
         .replace("expected usize", "expected a whole number")
         .replace("expected u64", "expected a whole number")
+        .replace("expected a JSON number", "expected a whole number")
 }
 
 #[cfg(test)]

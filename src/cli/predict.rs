@@ -744,7 +744,7 @@ struct ItemInput {
         rename = "item",
         alias = "number",
         default,
-        deserialize_with = "item_number"
+        deserialize_with = "imr::input::optional_item_number"
     )]
     number: Option<usize>,
     #[serde(default)]
@@ -1008,17 +1008,6 @@ static ITEM_FIELDS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(
 /// show a misspelt name as well as all of them would, at no cost to a long input's speed.
 const CHECKED_LINES: usize = 100;
 
-/// An item's number, which counts from 1 (`imr parse` writes them so): a 0 is refused, not
-/// scored as an item no letter has.
-fn item_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
-    match Option::<usize>::deserialize(d)? {
-        Some(0) => Err(serde::de::Error::custom(
-            "0 is no item number (they count from 1)",
-        )),
-        n => Ok(n),
-    }
-}
-
 /// The fields of a JSON object line that `--items` does not know.
 fn unknown_fields(line: &str) -> Vec<String> {
     let Ok(fields) =
@@ -1191,11 +1180,15 @@ mod tests {
         assert!(unknown_fields("not json").is_empty());
         let error = |line: &str| imr::input::json_object::<ItemInput>(line).unwrap_err();
         assert!(
-            error("{not json").starts_with("not a JSON object ("),
+            error("{not json").starts_with("not valid JSON ("),
             "{}",
             error("{not json")
         );
-        assert!(error(r#"{"item": -1}"#).starts_with("item: invalid value: integer `-1`"));
+        assert!(
+            error(r#"{"item": -1}"#).starts_with("item: -1 is no item number (they count from 1)")
+        );
+        assert!(error(r#"{"item": 1e30}"#).starts_with("item: 1e+30 is too large to be an item"));
+        assert!(error(r#"{"item": 1.5}"#).starts_with("item: 1.5 is no whole number"));
         let e = error(r#"{"item": 0, "title": "MRI"}"#);
         assert!(
             e.starts_with("item: 0 is no item number (they count from 1)"),
