@@ -210,6 +210,13 @@ pub enum Error {
         found: i64,
         supported: i64,
     },
+    /// Another `imr index --model` run took the database's scores over while this one scored.
+    #[error("{path}: another imr index run now scores this database with {other}; this run's scores of {ours} were not all written (run it again once the other has finished to replace them)")]
+    ScoresTaken {
+        path: PathBuf,
+        ours: String,
+        other: String,
+    },
     /// A query stopped by its time budget (the caller then tries another plan).
     #[error("{path}: the query was interrupted")]
     Interrupted { path: PathBuf },

@@ -397,7 +397,7 @@ fn score(store: &mut Store, model: &ModelFile, info: &ModelInfo, batch: usize) -
                 old.digest,
                 info.name
             );
-            store.clear_scores()?;
+            store.clear_scores(info)?;
         }
     }
     let scorer = model.scorer()?;

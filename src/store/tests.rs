@@ -692,3 +692,40 @@ fn a_letter_is_found_by_its_case_number_in_any_case() {
         "{capitals}"
     );
 }
+
+/// Two runs scoring with two models at once: the one that took the scores last keeps them, and
+/// the other stops at its next batch, so the database never holds two models' scores.
+#[test]
+fn scores_of_two_models_at_once_are_refused() {
+    let (dir, mut a, _) = seed_store();
+    let mut b = Store::open(&dir.path().join("t.db")).unwrap();
+    let model = |name: &str| ModelInfo {
+        digest: format!("sha256:{name}"),
+        name: name.into(),
+        format_version: "imr-model/5".into(),
+    };
+    let (first, second) = (model("first"), model("second"));
+    let score = |item_id| ItemScores {
+        item_id,
+        p_overturned: Some(0.5),
+        p_low: None,
+        p_high: None,
+        predicted: Some(Decision::Upheld),
+        abstention: None,
+        themes: Vec::new(),
+    };
+    a.write_scores(&first, &[score(1)]).unwrap();
+    b.clear_scores(&second).unwrap();
+    let e = a.write_scores(&first, &[score(2)]).unwrap_err();
+    assert!(
+        matches!(&e, crate::Error::ScoresTaken { other, .. } if other.starts_with("second")),
+        "{e}"
+    );
+    b.write_scores(&second, &[score(1), score(2)]).unwrap();
+    assert_eq!(a.scoring_model().unwrap().unwrap().name, "second");
+    // Before any run took them, the first to write takes them.
+    b.clear_scores(&second).unwrap();
+    b.write_scores(&second, &[score(3)]).unwrap();
+    let e = a.write_scores(&first, &[score(4)]).unwrap_err().to_string();
+    assert!(e.contains("scores this database with second"), "{e}");
+}

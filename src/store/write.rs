@@ -267,11 +267,18 @@ impl Store {
             .map_err(self.err())
     }
 
-    /// Drops every item's scores and themes (before scoring with another model).
-    pub fn clear_scores(&mut self) -> Result<()> {
-        self.conn
-            .execute_batch("BEGIN; DELETE FROM item_themes; DELETE FROM item_scores; COMMIT;")
-            .map_err(self.err())
+    /// Drops every item's scores and themes, and makes `model` the one whose scores the database
+    /// takes: a run that scores with another model at the same time then stops at its next batch
+    /// ([`Store::write_scores`]), rather than leave the scores of two models.
+    pub fn clear_scores(&mut self, model: &ModelInfo) -> Result<()> {
+        let err = self.err_owned();
+        let tx = self.write_transaction().map_err(&err)?;
+        tx.execute_batch("DELETE FROM item_themes; DELETE FROM item_scores;")
+            .map_err(&err)?;
+        tx.execute("DELETE FROM models WHERE digest != ?1", [&model.digest])
+            .map_err(&err)?;
+        claim(&tx, model).map_err(&err)?;
+        tx.commit().map_err(&err)
     }
 
     /// Ids of the letters with an item that has no scores, in source order.
@@ -292,22 +299,31 @@ impl Store {
     }
 
     /// Writes the scores of `model` for a batch of items, in one transaction.
+    /// The model whose scores the database holds (where it holds none, the one that last took
+    /// them, [`Store::clear_scores`]) must be `model`, or none yet (then `model` takes them);
+    /// another's is an error.
     pub fn write_scores(&mut self, model: &ModelInfo, scores: &[ItemScores]) -> Result<()> {
         let err = self.err_owned();
+        let path = self.path.clone();
         let tx = self.write_transaction().map_err(&err)?;
-        tx.execute(
-            "INSERT INTO models (digest, name, format_version) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (digest) DO UPDATE SET name = excluded.name",
-            params![model.digest, model.name, model.format_version],
-        )
-        .map_err(&err)?;
-        let model_id: i64 = tx
+        let taker: Option<(String, String)> = tx
             .query_row(
-                "SELECT id FROM models WHERE digest = ?1",
-                [&model.digest],
-                |r| r.get(0),
+                "SELECT digest, name FROM models ORDER BY \
+                 EXISTS (SELECT 1 FROM item_scores WHERE model_id = models.id) DESC, id DESC \
+                 LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
+            .optional()
             .map_err(&err)?;
+        if let Some((digest, name)) = taker.filter(|(d, _)| *d != model.digest) {
+            return Err(crate::Error::ScoresTaken {
+                path,
+                ours: format!("{} ({})", model.name, model.digest),
+                other: format!("{name} ({digest})"),
+            });
+        }
+        let model_id = claim(&tx, model).map_err(&err)?;
         {
             let mut score = tx
                 .prepare_cached(
@@ -355,6 +371,20 @@ fn indexed_hash(
     tx.prepare_cached("SELECT id, sha256 FROM letters WHERE source = ?1")?
         .query_row([source], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
+}
+
+/// `model`'s row in the models table, added where it is not there; its id.
+fn claim(tx: &Transaction<'_>, model: &ModelInfo) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO models (digest, name, format_version) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (digest) DO UPDATE SET name = excluded.name",
+        params![model.digest, model.name, model.format_version],
+    )?;
+    tx.query_row(
+        "SELECT id FROM models WHERE digest = ?1",
+        [&model.digest],
+        |r| r.get(0),
+    )
 }
 
 /// Deletes a letter's rows.
