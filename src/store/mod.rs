@@ -277,6 +277,16 @@ impl Store {
                 },
             });
         }
+        if version == 0 && tables > 0 {
+            // imr's mark, and tables, but no schema version: not what any imr writes (each
+            // migration sets the version with its tables), so nothing is migrated over them.
+            return Err(Error::NotADatabase {
+                path: self.path.clone(),
+                reason: "it has imr's tables but schema version 0, which no imr writes; \
+                         index into a new file"
+                    .into(),
+            });
+        }
         if version > schema::SCHEMA_VERSION {
             return Err(Error::DatabaseVersion {
                 path: self.path.clone(),

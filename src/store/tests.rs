@@ -196,6 +196,22 @@ fn files_that_are_not_imr_databases_are_refused() {
     assert!(err.to_string().contains("an empty file"), "{err}");
     let err = Store::open_read_only(&dir.path().join("absent.db")).unwrap_err();
     assert!(matches!(err, Error::NoDatabase { .. }), "{err}");
+    // imr's tables with schema version 0: refused, not migrated over (SQL text in the message).
+    let zeroed = dir.path().join("zeroed.db");
+    drop(Store::open(&zeroed).unwrap());
+    rusqlite::Connection::open(&zeroed)
+        .unwrap()
+        .pragma_update(None, "user_version", 0)
+        .unwrap();
+    for err in [
+        Store::open(&zeroed).unwrap_err(),
+        Store::open_read_only(&zeroed).unwrap_err(),
+    ] {
+        assert!(
+            err.to_string().contains("schema version 0, which no imr"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
