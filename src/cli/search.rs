@@ -81,8 +81,9 @@ impl FilterArgs {
 ///
 /// WORDS: `physical therapy` (both words), `"functional restoration"` (the phrase), `acupunct*`
 /// (a prefix), `opioid OR opiate`, `-surgery` (without it); matched in the title, the clinical
-/// summary and the rationale, word stems alike ("therapies" finds "therapy"). Without words,
-/// newest decisions first.
+/// summary and the rationale, word stems alike ("therapies" finds "therapy"); a word that ends in
+/// a number also as a word's start (`10/325` finds `10/325mg`). Without words, newest decisions
+/// first.
 ///
 /// Exit status: 0 (also when nothing matches), 2 on error.
 #[derive(Debug, clap::Args)]

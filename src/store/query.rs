@@ -142,6 +142,10 @@ fn next_term(s: &str) -> std::result::Result<(Option<Term>, &str), String> {
     if text.is_empty() {
         return Ok((None, rest));
     }
+    // A dose is written with its unit ("10/325mg", "60mg"), which the index holds as one word
+    // with its number: a number typed alone, last in a word, also matches as a word's start.
+    // In quotes it matches whole.
+    prefix |= !quoted && text.ends_with(|c: char| c.is_ascii_digit());
     Ok((
         Some(Term {
             text: text.to_string(),

@@ -226,6 +226,9 @@ fn words_become_quoted_fts5_strings() {
         r#"("functional restoration")"#
     );
     assert_eq!(q("acupunct*").unwrap(), r#"("acupunct"*)"#);
+    // A number last in a word also starts a word (a dose and its unit); in quotes, whole.
+    assert_eq!(q("norco 10/325").unwrap(), r#"("norco") AND ("10/325"*)"#);
+    assert_eq!(q(r#""10/325""#).unwrap(), r#"("10/325")"#);
     assert_eq!(
         q("opioid OR opiate mri").unwrap(),
         r#"("opioid" OR "opiate") AND ("mri")"#
