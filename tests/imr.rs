@@ -2545,6 +2545,31 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
             &["similar", "--title", "MRI knee", "--top", "3"],
             "unexpected argument '--top'",
         ),
+        // A trained model is scored, not cross-validated: no folds, repeats or seed.
+        (
+            &[
+                "evaluate",
+                "--model",
+                "case",
+                "--data",
+                "data/letters",
+                "--folds",
+                "7",
+            ],
+            "cannot be used with",
+        ),
+        (
+            &[
+                "evaluate",
+                "--model",
+                "case",
+                "--data",
+                "data/letters",
+                "--seed",
+                "3",
+            ],
+            "cannot be used with",
+        ),
         (
             &["similar", "--title", "MRI knee", "--similar", "3"],
             "unexpected argument",
@@ -2554,6 +2579,14 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
+    // Facts the model does not read are named, not dropped without a word.
+    let o = imr(&["forecast", "--title", "MRI knee", "--age", "45", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("reads no structured facts") && stderr(&o).contains("--age left out"),
+        "{}",
+        stderr(&o)
+    );
     // A rationale model is no forecaster.
     let o = imr(&["forecast", "--model", "default", "--title", "MRI knee"]);
     assert_eq!(o.status.code(), Some(2));

@@ -43,16 +43,26 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "model")]
     pub params: Option<PathBuf>,
     /// Folds per repeat (grouped by letter, stratified by outcome): 2 to 100.
-    #[arg(long, default_value_t = 5, value_parser = super::counts(2, imr::eval::cv::MAX_FOLDS))]
+    #[arg(
+        long,
+        default_value_t = 5,
+        value_parser = super::counts(2, imr::eval::cv::MAX_FOLDS),
+        conflicts_with = "model"
+    )]
     pub folds: usize,
     /// Repeats, each with its own shuffle of the letters: 1 to 1000.
-    #[arg(long, default_value_t = 3, value_parser = super::counts(1, imr::eval::cv::MAX_REPEATS))]
+    #[arg(
+        long,
+        default_value_t = 3,
+        value_parser = super::counts(1, imr::eval::cv::MAX_REPEATS),
+        conflicts_with = "model"
+    )]
     pub repeats: usize,
     /// Seed for the folds and every inner fold (calibration, theme thresholds).
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = 42, conflicts_with = "model")]
     pub seed: u64,
     /// Skip the verdict-masked ablation of the rationale view (halves the time).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "model")]
     pub no_ablation: bool,
     /// Write plots here (ROC, precision-recall, calibration, confusion matrix, per-theme F1; SVG
     /// and PNG).

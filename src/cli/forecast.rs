@@ -139,6 +139,7 @@ pub fn run(f: ForecastArgs) -> Result<ExitCode> {
         model.precedents = Some(precedents_of(db)?);
     }
     let mut source = if let Some(title) = &a.title {
+        note_unread_facts(&a, &model, &model_name);
         AllRows::boxed(vec![one_request(&a, title)?], 0)
     } else if let Some(items) = &a.items {
         read_items(items, needs_whole_input(&model))?
@@ -159,6 +160,33 @@ pub fn run(f: ForecastArgs) -> Result<ExitCode> {
     // allocations one by one (a noticeable part of a short run).
     std::mem::forget(model);
     code
+}
+
+/// Says which of the request's facts the model does not read (the built-in case model reads its
+/// text alone), rather than take them and leave them out without a word.
+fn note_unread_facts(a: &RequestArgs, model: &imr::model::ModelFile, model_name: &str) {
+    if needs_whole_input(model) {
+        return;
+    }
+    let given: Vec<&str> = [
+        ("--age", a.age.is_some()),
+        ("--sex", a.sex.is_some()),
+        ("--priority", a.priority.is_some()),
+        ("--injury-date", a.injury_date.is_some()),
+        ("--ur-date", a.ur_date.is_some()),
+        ("--partly-certified", a.partly_certified),
+        ("--items-disputed", a.items_disputed.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect();
+    if !given.is_empty() {
+        say!(
+            "imr: note: {model_name} reads no structured facts (a model trained with the facts \
+             field does); {} left out",
+            given.join(", ")
+        );
+    }
 }
 
 /// Every item of the database as a precedent, indexed as a case model indexes its training items.

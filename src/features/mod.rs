@@ -352,6 +352,20 @@ impl FeatureConfig {
                 reason: "must be 1 to 4",
             });
         }
+        // Negated words are spelled with the prefix: without one they are the plain words, the
+        // same term twice at one place (and a sparse row's columns out of order).
+        if self
+            .analyzer
+            .negation
+            .as_ref()
+            .is_some_and(|n| n.prefix.is_empty())
+        {
+            return Err(Error::InvalidParam {
+                name: "analyzer.negation.prefix",
+                value: String::new(),
+                reason: "must not be empty (negated words would be the plain words)",
+            });
+        }
         cues::CueMatcher::new(&self.cues)
     }
 }

@@ -218,11 +218,7 @@ fn metadata(m: &ModelFile) -> Found {
 }
 
 fn features(field: &str, f: &FeatureConfig) -> Found {
-    if let Err(e) = f.check() {
-        return bad(field, e.to_string());
-    }
-    // Negated words are spelled with the prefix: without one they are the same terms as the others,
-    // counted twice in a row.
+    // Said by its path in the file, before the settings' own check says it by its name.
     if f.analyzer
         .negation
         .as_ref()
@@ -233,7 +229,10 @@ fn features(field: &str, f: &FeatureConfig) -> Found {
             "empty (negated words would be the plain words)",
         );
     }
-    Ok(())
+    match f.check() {
+        Err(e) => bad(field, e.to_string()),
+        Ok(()) => Ok(()),
+    }
 }
 
 fn tfidf(field: &str, t: &TfIdf) -> Found {

@@ -339,6 +339,12 @@ mod tests {
             e(r#"{"outcome": {"logistic": {"c": "three"}}}"#),
             "p.json: outcome.logistic.c: invalid type: string \"three\", expected f64"
         );
+        let negation = r#"{"themes": {"features": {"analyzer": {"negation": {"prefix": ""}}}}}"#;
+        assert!(
+            e(negation).contains("analyzer.negation.prefix = : must not be empty"),
+            "{}",
+            e(negation)
+        );
         assert_eq!(
             e(r#"{"themes": {"threshold_shrink": 1.5}}"#),
             "p.json: themes.threshold_shrink: invalid parameter threshold_shrink = 1.5: must be in \

@@ -115,15 +115,18 @@ fn validate(p: &ThemeValidParams) -> Result<()> {
             reason: "must be 2 to 100",
         });
     }
-    if p.overturned_theme
-        .as_deref()
-        .is_some_and(|t| t.trim().is_empty())
-    {
-        return Err(Error::InvalidParam {
-            name: "overturned_theme",
-            value: String::new(),
-            reason: "must name a theme (None turns the rule off)",
-        });
+    if let Some(t) = p.overturned_theme.as_deref() {
+        // A name that is no theme would turn the rule off without a word.
+        if !crate::features::cues::codebook_themes()
+            .iter()
+            .any(|c| c == t)
+        {
+            return Err(Error::InvalidParam {
+                name: "overturned_theme",
+                value: t.to_string(),
+                reason: "must name a theme of the codebook (null turns the rule off)",
+            });
+        }
     }
     if !(p.own_cue_scale.is_finite() && p.own_cue_scale > 0.0) {
         return Err(Error::InvalidParam {
@@ -828,9 +831,13 @@ mod tests {
                 "{n}"
             );
         }
-        assert!(
-            err(ThemeParams::new().overturned_theme(Some(" ".into()))).contains("overturned_theme")
-        );
+        for name in [" ", "nope"] {
+            let e = err(ThemeParams::new().overturned_theme(Some(name.into())));
+            assert!(
+                e.contains("overturned_theme") && e.contains("codebook"),
+                "{e}"
+            );
+        }
         // Nested parameters are checked where they are made: a bad one cannot come from JSON.
         let mut json = serde_json::to_value(ThemeParams::new().check().unwrap()).unwrap();
         json["tfidf"]["max_features"] = 0.into();
