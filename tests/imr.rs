@@ -760,7 +760,7 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         "{err}"
     );
     assert!(
-        err.contains("1 lines name a case number none of the letters has (NOPE-1)"),
+        err.contains("1 lines name a case number none of the letters read has (NOPE-1)"),
         "{err}"
     );
     // Cross-validation says in how many folds a theme could not be fitted.

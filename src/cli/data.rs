@@ -225,7 +225,7 @@ fn report_unjoined(
         })
         .collect();
     say!(
-        "imr: note: {}: {} lines name a case number none of the letters has ({}{})",
+        "imr: note: {}: {} lines name a case number none of the letters read has ({}{})",
         g.display(),
         no_letter.len(),
         named.join(", "),

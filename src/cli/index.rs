@@ -249,14 +249,16 @@ fn changed_files(
                             if !new_hash.contains_key(s.as_str()) && !Path::new(&s).exists() =>
                         {
                             let renamed = stem(&s) != stem(&f.source);
-                            if renamed && stem(&s) == store.case_of(&s)?.as_deref() {
-                                // Its case number may be its old file name: read it again.
+                            let named_by_file = stem(&s) == store.case_of(&s)?.as_deref();
+                            store.move_source(&s, f)?;
+                            if renamed && named_by_file {
+                                // Its case number may be its old file name: read it again, its
+                                // moved rows replaced in its batch (kept if it cannot be read).
                                 say!("imr: note: {}: moved from {s}; read again", f.source);
                                 first_of.insert(f.sha256.clone(), f.source.clone());
-                                todo.push(read(Some(s)));
+                                todo.push(read(Some(f.source.clone())));
                                 continue;
                             }
-                            store.move_source(&s, f)?;
                             say!("imr: note: {}: moved from {s}", f.source);
                             tally.unchanged += 1;
                         }
@@ -388,15 +390,19 @@ fn report(r: &WriteReport, t: &mut Tally) {
 /// Scores every item the database holds no scores for with `model_path`'s model; scores of
 /// another model are replaced.
 fn score(store: &mut Store, model: &ModelFile, info: &ModelInfo, batch: usize) -> Result<usize> {
-    if let Some(old) = store.scoring_model()? {
+    if let Some(old) = store.scores_owner()? {
         if old.digest != info.digest {
-            say!(
-                "imr: note: {}: the scores of {} ({}) are replaced by {}'s",
-                store.path().display(),
-                old.name,
-                old.digest,
-                info.name
-            );
+            // Said only where scores are dropped: an owner without any (its run stopped early,
+            // or its letters were replaced) is taken over quietly.
+            if store.scoring_model()?.is_some() {
+                say!(
+                    "imr: note: {}: the scores of {} ({}) are replaced by {}'s",
+                    store.path().display(),
+                    old.name,
+                    old.digest,
+                    info.name
+                );
+            }
             store.clear_scores(info)?;
         }
     }

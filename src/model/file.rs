@@ -367,6 +367,9 @@ mod tests {
                 crate::model::packed::from_slice(BUILTIN_PACKED[k]).unwrap();
             assert_eq!(packed, json, "{name}");
             let read = ModelFile::from_slice(bytes, Path::new(label)).unwrap();
+            // Read straight from the packed form, not the JSON a failed read falls back to.
+            let packed: ModelFile = crate::model::packed::from_slice(BUILTIN_PACKED[k]).unwrap();
+            assert_eq!(packed, read, "{name}");
             assert_eq!(ModelFile::builtin_named(name).unwrap().unwrap().0, read);
         }
         let mut v: serde_json::Value =

@@ -31,7 +31,11 @@ type Result<T> = std::result::Result<T, PackedError>;
 
 /// `bytes`, one whole MessagePack value, as a `T`.
 pub(crate) fn from_slice<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
-    let mut reader = Reader { bytes, at: 0 };
+    let mut reader = Reader {
+        bytes,
+        at: 0,
+        depth: 0,
+    };
     let value = T::deserialize(&mut reader)?;
     match reader.at == bytes.len() {
         true => Ok(value),
@@ -58,7 +62,13 @@ enum Head<'de> {
 struct Reader<'de> {
     bytes: &'de [u8],
     at: usize,
+    /// Arrays and maps open around the value being read: bounded, so that no bytes can nest
+    /// deep enough to overflow the stack.
+    depth: usize,
 }
+
+/// The deepest nesting read (a model nests a few levels).
+const MAX_DEPTH: usize = 128;
 
 impl<'de> Reader<'de> {
     #[inline]
@@ -153,14 +163,23 @@ impl<'a, 'de> Elements<'a, 'de> {
         map: bool,
         v: V,
     ) -> Result<V::Value> {
+        if reader.depth == MAX_DEPTH {
+            return Err(PackedError(format!(
+                "nested more than {MAX_DEPTH} deep at {}",
+                reader.at
+            )));
+        }
+        reader.depth += 1;
         let mut elements = Elements { reader, left: n };
         let value = match map {
-            true => v.visit_map(&mut elements)?,
-            false => v.visit_seq(&mut elements)?,
+            true => v.visit_map(&mut elements),
+            false => v.visit_seq(&mut elements),
         };
-        match elements.left {
-            0 => Ok(value),
-            left => Err(PackedError(format!("{left} of its elements left unread"))),
+        elements.reader.depth -= 1;
+        match (value, elements.left) {
+            (Ok(value), 0) => Ok(value),
+            (Ok(_), left) => Err(PackedError(format!("{left} of its elements left unread"))),
+            (Err(e), _) => Err(e),
         }
     }
 
@@ -394,5 +413,11 @@ mod tests {
         assert_eq!(e(&[0xc4, 0x00]), "marker 0xc4 at 0 is not read");
         assert!(from_slice::<String>(&[0xa1, 0xff]).is_err());
         assert!(from_slice::<String>(&[0xdb, 0xff, 0xff, 0xff, 0xff]).is_err());
+        let mut deep = vec![0x91; 100_000];
+        deep.push(0xc0);
+        let e = from_slice::<serde_json::Value>(&deep)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("nested more than 128 deep"), "{e}");
     }
 }

@@ -170,16 +170,19 @@ pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec
             what: what.into(),
         };
         let end = heads.get(k + 1).map_or(lines.len(), |&(s, _)| s);
-        let head_text = unwrap_lines(
-            &lines[start..=decision_at]
-                .iter()
-                .map(|l| &l.text)
-                .collect::<Vec<_>>(),
-        );
+        // The decision is the decision line's own, as pass 1 read it; the title is the lines it
+        // continues and what that line holds before its decision.
+        let (own, decision) =
+            heading(&lines[decision_at].text).ok_or_else(|| bad("unreadable decision line"))?;
+        let mut parts: Vec<&str> = lines[start..decision_at]
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        parts.extend(Some(own).filter(|o| !o.is_empty()));
+        let head_text = unwrap_lines(&parts);
         let head_text = BOILERPLATE.replace(&head_text, "");
-        let (head, decision) =
-            heading(&head_text).ok_or_else(|| bad("unreadable decision line"))?;
-        let t = split_title(head);
+        let head = head_text.trim_end();
+        let t = split_title(head.strip_suffix(':').unwrap_or(head));
         if t.title.is_empty() {
             return Err(bad("the disputed item has no title"));
         }

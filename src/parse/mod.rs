@@ -353,6 +353,23 @@ mod tests {
                    MRI of the hip: Overturned\n";
         let e = parse_text(cut, path).unwrap_err().to_string();
         assert!(e.contains("item 2): no \"Decision rationale:\""), "{e}");
+        // Alone below a title that has no colon at its end (or has one inside it).
+        let bare = "Case Number: CM16-0000001\nIMR ISSUES, DECISIONS AND RATIONALES\n\
+                    MRI of the knee (DOS: 1/2/2016)\nUPHELD\nDecision rationale: Not indicated.\n\
+                    MRI of the hip\nOverturned.\nDecision rationale: Indicated.\n";
+        let items = parse_text(bare, path).unwrap().items;
+        use crate::letter::Decision;
+        let read: Vec<(&str, Decision)> = items
+            .iter()
+            .map(|i| (i.title.as_str(), i.decision))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("MRI of the knee (DOS: 1/2/2016)", Decision::Upheld),
+                ("MRI of the hip", Decision::Overturned)
+            ]
+        );
     }
 
     /// Letters and missing files interleaved: results come in input order, and a sink that stops

@@ -188,9 +188,13 @@ fn web_names(sources: &[&str]) -> Vec<String> {
     let parts: Vec<Vec<String>> = sources
         .iter()
         .map(|s| {
+            // The names of folders and file, not the root: a name never starts with "/".
             let mut p: Vec<String> = Path::new(s)
-                .iter()
-                .map(|c| c.to_string_lossy().into_owned())
+                .components()
+                .filter_map(|c| match c {
+                    std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+                    _ => None,
+                })
                 .collect();
             p.reverse();
             p
@@ -502,5 +506,25 @@ impl App {
             rationale,
             scores,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::web_names;
+
+    /// A file's name alone where it is the case's only one of that name; with as many folders as
+    /// tell it apart otherwise; never the root, even where one path ends another.
+    #[test]
+    fn web_names_tell_a_case_s_files_apart() {
+        assert_eq!(
+            web_names(&["/d/a/C.txt", "/d/b/C.txt", "/d/b/D.txt"]),
+            ["a/C.txt", "b/C.txt", "D.txt"]
+        );
+        assert_eq!(web_names(&["/x/C.txt"]), ["C.txt"]);
+        assert_eq!(
+            web_names(&["/tmp/w2/X.txt", "/tmp/m/tmp/w2/X.txt"]),
+            ["tmp/w2/X.txt", "m/tmp/w2/X.txt"]
+        );
     }
 }

@@ -747,4 +747,12 @@ fn scores_of_two_models_at_once_are_refused() {
     b.write_scores(&second, &[score(3)]).unwrap();
     let e = a.write_scores(&first, &[score(4)]).unwrap_err().to_string();
     assert!(e.contains("scores this database with second"), "{e}");
+    // A claim with no score left (its run stopped before a batch) still owns the scores, so a run
+    // with another model replaces it (as `imr index --model` does) rather than stop.
+    a.clear_scores(&first).unwrap();
+    assert_eq!(b.scoring_model().unwrap(), None);
+    assert_eq!(b.scores_owner().unwrap().unwrap().name, "first");
+    b.clear_scores(&second).unwrap();
+    b.write_scores(&second, &[score(1)]).unwrap();
+    assert_eq!(a.scores_owner().unwrap().unwrap().name, "second");
 }

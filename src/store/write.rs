@@ -248,6 +248,13 @@ impl Store {
         Ok(report)
     }
 
+    /// The model that owns the database's scores: the one whose scores it holds, else the one
+    /// that last took them ([`Store::clear_scores`]; its run may have stopped, or its letters
+    /// been replaced, before any score stayed). A run with another model replaces them first.
+    pub fn scores_owner(&self) -> Result<Option<ModelInfo>> {
+        score_owner(&self.conn).map_err(self.err())
+    }
+
     /// The model whose scores the database holds, if any.
     pub fn scoring_model(&self) -> Result<Option<ModelInfo>> {
         self.conn
@@ -299,28 +306,20 @@ impl Store {
     }
 
     /// Writes the scores of `model` for a batch of items, in one transaction.
-    /// The model whose scores the database holds (where it holds none, the one that last took
-    /// them, [`Store::clear_scores`]) must be `model`, or none yet (then `model` takes them);
-    /// another's is an error.
+    /// The owner of the scores ([`Store::scores_owner`]) must be `model`, or none yet (then
+    /// `model` takes them); another's is an error.
     pub fn write_scores(&mut self, model: &ModelInfo, scores: &[ItemScores]) -> Result<()> {
         let err = self.err_owned();
         let path = self.path.clone();
         let tx = self.write_transaction().map_err(&err)?;
-        let taker: Option<(String, String)> = tx
-            .query_row(
-                "SELECT digest, name FROM models ORDER BY \
-                 EXISTS (SELECT 1 FROM item_scores WHERE model_id = models.id) DESC, id DESC \
-                 LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(&err)?;
-        if let Some((digest, name)) = taker.filter(|(d, _)| *d != model.digest) {
+        if let Some(other) = score_owner(&tx)
+            .map_err(&err)?
+            .filter(|o| o.digest != model.digest)
+        {
             return Err(crate::Error::ScoresTaken {
                 path,
                 ours: format!("{} ({})", model.name, model.digest),
-                other: format!("{name} ({digest})"),
+                other: format!("{} ({})", other.name, other.digest),
             });
         }
         let model_id = claim(&tx, model).map_err(&err)?;
@@ -371,6 +370,23 @@ fn indexed_hash(
     tx.prepare_cached("SELECT id, sha256 FROM letters WHERE source = ?1")?
         .query_row([source], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()
+}
+
+/// [`Store::scores_owner`].
+fn score_owner(conn: &rusqlite::Connection) -> rusqlite::Result<Option<ModelInfo>> {
+    conn.query_row(
+        "SELECT digest, name, format_version FROM models ORDER BY \
+         EXISTS (SELECT 1 FROM item_scores WHERE model_id = models.id) DESC, id DESC LIMIT 1",
+        [],
+        |r| {
+            Ok(ModelInfo {
+                digest: r.get(0)?,
+                name: r.get(1)?,
+                format_version: r.get(2)?,
+            })
+        },
+    )
+    .optional()
 }
 
 /// `model`'s row in the models table, added where it is not there; its id.
