@@ -192,30 +192,7 @@ fn changed_files(
     tally: &mut Tally,
 ) -> imr::Result<(Vec<ToRead>, Copies)> {
     respell_relative(store, files)?;
-    let known: Vec<Option<FileInfo>> = store.reading(|s| {
-        files
-            .iter()
-            .map(|f| s.file_info(&f.display().to_string()))
-            .collect()
-    })?;
-    let mut to_hash = Vec::new();
-    for (f, old) in files.iter().zip(known) {
-        let (size, mtime_ns) = stat(f);
-        if old
-            .as_ref()
-            .is_some_and(|o| o.size == size && o.mtime_ns == mtime_ns)
-        {
-            tally.unchanged += 1;
-            continue;
-        }
-        let info = FileInfo {
-            source: f.display().to_string(),
-            size,
-            mtime_ns,
-            sha256: String::new(),
-        };
-        to_hash.push((f.clone(), info, old));
-    }
+    let mut to_hash = stat_changed(store, files, tally)?;
     hash(&mut to_hash);
     // The files of this run whose content changed, by source: what their rows will hold.
     let new_hash: std::collections::HashMap<&str, &str> = to_hash
@@ -277,6 +254,40 @@ fn changed_files(
         Ok(todo)
     })?;
     Ok((decided, copies))
+}
+
+/// The files whose size or modification time is not the one indexed (the others counted as
+/// unchanged), each with what the database holds of its path; their hashes still to compute.
+fn stat_changed(
+    store: &Store,
+    files: &[PathBuf],
+    tally: &mut Tally,
+) -> imr::Result<Vec<(PathBuf, FileInfo, Option<FileInfo>)>> {
+    let known: Vec<Option<FileInfo>> = store.reading(|s| {
+        files
+            .iter()
+            .map(|f| s.file_info(&f.display().to_string()))
+            .collect()
+    })?;
+    let mut to_hash = Vec::new();
+    for (f, old) in files.iter().zip(known) {
+        let (size, mtime_ns) = stat(f);
+        if old
+            .as_ref()
+            .is_some_and(|o| o.size == size && o.mtime_ns == mtime_ns)
+        {
+            tally.unchanged += 1;
+            continue;
+        }
+        let info = FileInfo {
+            source: f.display().to_string(),
+            size,
+            mtime_ns,
+            sha256: String::new(),
+        };
+        to_hash.push((f.clone(), info, old));
+    }
+    Ok(to_hash)
 }
 
 /// Each file's SHA-256, outside any transaction, on every core; an unreadable or oversized file

@@ -134,6 +134,39 @@ fn title_start(lines: &[Line], decision_at: usize, floor: usize) -> usize {
     s
 }
 
+/// The paragraphs of an item's fields (claims administrator guideline, MAXIMUS guideline,
+/// rationale), from the lines after its decision line; what is wrong where a field is labelled
+/// twice.
+fn item_fields(lines: &[Line]) -> std::result::Result<[Vec<String>; 3], String> {
+    let mut fields: [Vec<String>; 3] = Default::default();
+    let mut labelled = [false; 3];
+    let mut current = None;
+    for p in paragraphs(lines) {
+        let (slot, text) = match FIELD_LABELS.iter().position(|l| p.starts_with(l)) {
+            // A field labelled twice is two items read as one: the decision line between them
+            // was not read as such, and the second item would be lost in the first.
+            Some(f) if labelled[f] => {
+                return Err(format!(
+                    "two \"{}\" paragraphs: the item after the first has no decision line this \
+                     imr reads (\"TITLE: Upheld\" or \"TITLE: Overturned\")",
+                    FIELD_LABELS[f]
+                ))
+            }
+            Some(f) => {
+                labelled[f] = true;
+                (Some(f), &p[FIELD_LABELS[f].len()..])
+            }
+            None => (current, p.as_str()),
+        };
+        current = slot;
+        let text = text.trim();
+        if let (Some(f), false) = (slot, text.is_empty()) {
+            fields[f].push(text.to_string());
+        }
+    }
+    Ok(fields)
+}
+
 /// The disputed items of the issues section's lines.
 pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec<DisputedItem>> {
     // Pass 1: decision lines, each followed by an item's field label, and where each title starts.
@@ -186,32 +219,7 @@ pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec
         if t.title.is_empty() {
             return Err(bad("the disputed item has no title"));
         }
-        let mut fields: [Vec<String>; 3] = Default::default();
-        let mut labelled = [false; 3];
-        let mut current = None;
-        for p in paragraphs(&lines[decision_at + 1..end]) {
-            let (slot, text) = match FIELD_LABELS.iter().position(|l| p.starts_with(l)) {
-                // A field labelled twice is two items read as one: the decision line between
-                // them was not read as such, and the second item would be lost in the first.
-                Some(f) if labelled[f] => {
-                    return Err(bad(&format!(
-                        "two \"{}\" paragraphs: the item after the first has no decision line \
-                         this imr reads (\"TITLE: Upheld\" or \"TITLE: Overturned\")",
-                        FIELD_LABELS[f]
-                    )))
-                }
-                Some(f) => {
-                    labelled[f] = true;
-                    (Some(f), &p[FIELD_LABELS[f].len()..])
-                }
-                None => (current, p.as_str()),
-            };
-            current = slot;
-            let text = text.trim();
-            if let (Some(f), false) = (slot, text.is_empty()) {
-                fields[f].push(text.to_string());
-            }
-        }
+        let fields = item_fields(&lines[decision_at + 1..end]).map_err(|what| bad(&what))?;
         let [ca, reviewer, rationale] = fields;
         if rationale.is_empty() {
             return Err(bad("no \"Decision rationale:\" paragraph"));

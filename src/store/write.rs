@@ -257,21 +257,11 @@ impl Store {
 
     /// The model whose scores the database holds, if any.
     pub fn scoring_model(&self) -> Result<Option<ModelInfo>> {
-        self.conn
-            .query_row(
-                "SELECT digest, name, format_version FROM models \
-                 WHERE id IN (SELECT model_id FROM item_scores) ORDER BY id DESC LIMIT 1",
-                [],
-                |r| {
-                    Ok(ModelInfo {
-                        digest: r.get(0)?,
-                        name: r.get(1)?,
-                        format_version: r.get(2)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(self.err())
+        model_where(
+            &self.conn,
+            "WHERE id IN (SELECT model_id FROM item_scores) ORDER BY id DESC",
+        )
+        .map_err(self.err())
     }
 
     /// Drops every item's scores and themes, and makes `model` the one whose scores the database
@@ -374,9 +364,16 @@ fn indexed_hash(
 
 /// [`Store::scores_owner`].
 fn score_owner(conn: &rusqlite::Connection) -> rusqlite::Result<Option<ModelInfo>> {
+    model_where(
+        conn,
+        "ORDER BY EXISTS (SELECT 1 FROM item_scores WHERE model_id = models.id) DESC, id DESC",
+    )
+}
+
+/// The first model of the models table in the order (and under the condition) `tail` gives.
+fn model_where(conn: &rusqlite::Connection, tail: &str) -> rusqlite::Result<Option<ModelInfo>> {
     conn.query_row(
-        "SELECT digest, name, format_version FROM models ORDER BY \
-         EXISTS (SELECT 1 FROM item_scores WHERE model_id = models.id) DESC, id DESC LIMIT 1",
+        &format!("SELECT digest, name, format_version FROM models {tail} LIMIT 1"),
         [],
         |r| {
             Ok(ModelInfo {
