@@ -164,8 +164,8 @@ impl TextForm {
 type Spans = [(usize, usize)];
 
 /// Where each cue's literals occur in a text, per side, held in one list ordered by cue and side
-/// (each cue side's spans in the order found): a text's search allocates twice, not once for
-/// each cue side it finds.
+/// (each cue side's spans in order of their starts): a text's search allocates twice, not once
+/// for each cue side it finds.
 struct LiteralSpans {
     spans: Vec<(usize, usize)>,
     /// Where cue side `2k + side`'s spans begin in `spans`; one more at the end.
@@ -355,6 +355,10 @@ impl Compiled {
             spans[next[cs]] = span;
             next[cs] += 1;
         }
+        // Each cue side's spans in order of their starts, for the parts' halving searches.
+        for w in starts.windows(2) {
+            spans[w[0]..w[1]].sort_unstable();
+        }
         Some(LiteralSpans { spans, starts })
     }
 }
@@ -372,9 +376,9 @@ impl OneCue {
         };
         (0..2).all(|side| {
             !self.filtered[side]
-                || f[side]
+                || in_part(f[side], part, |&(s, _)| s)
                     .iter()
-                    .any(|&(s, e)| s >= part.start && e <= part.end)
+                    .any(|&(_, e)| e <= part.end)
         })
     }
 
@@ -451,16 +455,31 @@ impl OneCue {
         mut found: impl FnMut(regex_automata::Match),
     ) {
         let mut at = 0;
-        for &s in starts.iter().filter(|&&s| s >= part.start && s < part.end) {
+        // The starts and the last literals in `part`, found by halving (both are in order of
+        // their starts: a long text has many parts), and the furthest end from each last
+        // literal on, so that each start finds its end at once.
+        let starts = in_part(starts, part, |&s| s);
+        let ends = in_part(ends, part, |&(b, _)| b);
+        let fits = |e: usize| Some(e).filter(|&e| e <= part.end);
+        // A few last literals are looked through; many (a long part) have their furthest ends
+        // from each on made once.
+        let furthest_from = (self.filtered[1] && ends.len() > 16).then(|| {
+            let mut from = vec![None; ends.len() + 1];
+            for (i, &(_, e)) in ends.iter().enumerate().rev() {
+                from[i] = from[i + 1].max(fits(e));
+            }
+            from
+        });
+        for &s in starts {
             if s - part.start < at {
                 continue;
             }
             let end = if self.filtered[1] {
-                let furthest = ends
-                    .iter()
-                    .filter(|&&(b, e)| b >= s && e <= part.end)
-                    .map(|&(_, e)| e)
-                    .max();
+                let first = ends.partition_point(|&(b, _)| b < s);
+                let furthest = match &furthest_from {
+                    Some(from) => from[first],
+                    None => ends[first..].iter().filter_map(|&(_, e)| fits(e)).max(),
+                };
                 match furthest {
                     Some(e) => e,
                     None => break,
@@ -477,6 +496,26 @@ impl OneCue {
             }
         }
     }
+}
+
+/// The items of `sorted` (in order of `start`) that start in `part`: by halving where they are
+/// many (a long text), by a look through a few.
+fn in_part<'a, T>(sorted: &'a [T], part: &Range<usize>, start: impl Fn(&T) -> usize) -> &'a [T] {
+    let (from, to) = if sorted.len() <= 16 {
+        let from = sorted.iter().take_while(|t| start(t) < part.start).count();
+        let n = sorted[from..]
+            .iter()
+            .take_while(|t| start(t) < part.end)
+            .count();
+        (from, from + n)
+    } else {
+        let from = sorted.partition_point(|t| start(t) < part.start);
+        (
+            from,
+            from + sorted[from..].partition_point(|t| start(t) < part.end),
+        )
+    };
+    &sorted[from..to]
 }
 
 /// A cue's regex: case-insensitive. The bounded gaps ("no ... [^.]{0,100} ... relief") make large
@@ -705,6 +744,22 @@ pub fn codebook() -> Vec<Cue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The spans that start in a part, by halving: those a filter over every span keeps.
+    #[test]
+    fn in_part_is_the_spans_starting_in_the_part() {
+        let spans = [(0, 3), (2, 5), (4, 9), (4, 6), (7, 8), (12, 15)];
+        let mut sorted = spans.to_vec();
+        sorted.sort_unstable();
+        for part in [0..20, 2..8, 3..4, 5..12, 13..20, 20..30] {
+            let want: Vec<_> = sorted
+                .iter()
+                .copied()
+                .filter(|&(s, _)| part.contains(&s))
+                .collect();
+            assert_eq!(in_part(&sorted, &part, |&(s, _)| s), want, "{part:?}");
+        }
+    }
 
     /// The ten themes of the codebook (`../shared/themes.md`), each with a cue.
     #[test]
