@@ -793,6 +793,28 @@ impl ItemInput {
         ))
     }
 
+    /// The first text field holding a NUL character: binary data, refused as a `--summary` file
+    /// holding one is, not scored as text.
+    fn field_with_nul(&self) -> Option<&'static str> {
+        let fields = [
+            ("case_number", self.case_number.as_deref()),
+            ("title", Some(self.title.as_str())),
+            ("rationale", Some(self.rationale.as_str())),
+            (
+                "claims_administrator_guideline",
+                self.claims_administrator_guideline.as_deref(),
+            ),
+            ("reviewer_guideline", self.reviewer_guideline.as_deref()),
+            ("clinical_summary", self.clinical_summary.as_deref()),
+            ("original_request", self.original_request.as_deref()),
+            ("authorized", self.authorized.as_deref()),
+        ];
+        fields
+            .into_iter()
+            .find(|(_, text)| text.is_some_and(|t| t.contains('\0')))
+            .map(|(name, _)| name)
+    }
+
     /// The item to score; `items_disputed`: how many rows of the input share its case number.
     fn into_item(self, line: usize, items_disputed: Option<usize>) -> ItemToScore {
         let facts = imr::features::RequestFacts {
@@ -1085,7 +1107,11 @@ impl ItemLines {
                         if n <= CHECKED_LINES {
                             unknown = unknown_fields(&l);
                         }
-                        imr::input::json_object::<ItemInput>(&l).map(Some)
+                        let r = imr::input::json_object::<ItemInput>(&l)?;
+                        match r.field_with_nul() {
+                            Some(f) => Err(format!("{f}: holds a NUL character (binary data)")),
+                            None => Ok(Some(r)),
+                        }
                     }
                 });
                 (n, parsed, unknown)
@@ -1201,6 +1227,20 @@ mod tests {
         assert!(
             e.starts_with("patient.age: invalid type: string \"x\""),
             "{e}"
+        );
+    }
+
+    /// A NUL in a text field (a JSON escape) is binary data: named, the line not scored.
+    #[test]
+    fn a_nul_in_a_text_field_is_named() {
+        let read = |line: &str| imr::input::json_object::<ItemInput>(line).unwrap();
+        assert_eq!(
+            read(r#"{"title":"MRI","clinical_summary":"x\u0000y"}"#).field_with_nul(),
+            Some("clinical_summary")
+        );
+        assert_eq!(
+            read(r#"{"title":"MRI","rationale":"x"}"#).field_with_nul(),
+            None
         );
     }
 
