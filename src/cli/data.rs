@@ -170,7 +170,7 @@ pub fn read_examples(
     report_repeated_cases(&again);
     if let (Some(g), Some(gold)) = (gold_path, &gold) {
         report_gold_join(g, &mismatches, with_themes, n_items)?;
-        report_unjoined(g, gold, &first_file, &items_of);
+        report_unjoined(g, gold, &items_of);
     }
     Ok(Read {
         letters: n_letters,
@@ -184,12 +184,7 @@ pub fn read_examples(
 /// a few), and case numbers no letter has (how many, a few named, with the letters' spelling where
 /// only the case differs). Lines of letters not read (training on part of a corpus) are the
 /// latter, so they are counted in one note.
-fn report_unjoined(
-    g: &Path,
-    gold: &Gold,
-    first_file: &HashMap<String, String>,
-    items_of: &HashMap<String, usize>,
-) {
+fn report_unjoined(g: &Path, gold: &Gold, items_of: &HashMap<String, usize>) {
     const SHOWN: usize = 5;
     let (no_letter, no_item) = gold.unjoined(items_of);
     for (item, n) in no_item.iter().take(SHOWN) {
@@ -210,7 +205,7 @@ fn report_unjoined(
     if no_letter.is_empty() {
         return;
     }
-    let by_lower: HashMap<String, &str> = first_file
+    let by_lower: HashMap<String, &str> = items_of
         .keys()
         .map(|c| (c.to_lowercase(), c.as_str()))
         .collect();

@@ -463,7 +463,7 @@ impl OneCue {
         let fits = |e: usize| Some(e).filter(|&e| e <= part.end);
         // A few last literals are looked through; many (a long part) have their furthest ends
         // from each on made once.
-        let furthest_from = (self.filtered[1] && ends.len() > 16).then(|| {
+        let furthest_from = (self.filtered[1] && ends.len() > FEW).then(|| {
             let mut from = vec![None; ends.len() + 1];
             for (i, &(_, e)) in ends.iter().enumerate().rev() {
                 from[i] = from[i + 1].max(fits(e));
@@ -498,10 +498,14 @@ impl OneCue {
     }
 }
 
+/// How many spans are few enough to look through rather than search by halving (or, for a
+/// part's last literals, to make their furthest ends for).
+const FEW: usize = 16;
+
 /// The items of `sorted` (in order of `start`) that start in `part`: by halving where they are
 /// many (a long text), by a look through a few.
 fn in_part<'a, T>(sorted: &'a [T], part: &Range<usize>, start: impl Fn(&T) -> usize) -> &'a [T] {
-    let (from, to) = if sorted.len() <= 16 {
+    let (from, to) = if sorted.len() <= FEW {
         let from = sorted.iter().take_while(|t| start(t) < part.start).count();
         let n = sorted[from..]
             .iter()

@@ -200,53 +200,66 @@ fn web_names(sources: &[&str]) -> Vec<String> {
             p
         })
         .collect();
-    let tail = |p: &[String], k: usize| -> Vec<String> { p.iter().take(k).cloned().collect() };
     parts
         .iter()
         .enumerate()
         .map(|(i, p)| {
             let k = (1..=p.len())
                 .find(|&k| {
-                    let mine = tail(p, k);
+                    let mine = Some(&p[..k]);
                     parts
                         .iter()
                         .enumerate()
-                        .all(|(j, q)| j == i || tail(q, k) != mine)
+                        .all(|(j, q)| j == i || q.get(..k) != mine)
                 })
                 .unwrap_or(p.len());
-            let mut name = tail(p, k.max(1));
+            let mut name = p[..k].to_vec();
             name.reverse();
             name.join("/")
         })
         .collect()
 }
 
+/// The letters of `case` (id, source), each with the name the web gives its file
+/// ([`web_names`]).
+fn named_letters(s: &Store, case: &str) -> crate::Result<Vec<(i64, String, String)>> {
+    let found = s.letters_by_case(case)?;
+    let sources: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
+    let names = web_names(&sources);
+    Ok(found
+        .into_iter()
+        .zip(names)
+        .map(|((id, source), name)| (id, source, name))
+        .collect())
+}
+
+/// Each hit's source as the web names it ([`named_letters`]), its case's letters read once.
+fn name_sources(s: &Store, hits: &mut [Hit]) -> crate::Result<()> {
+    let mut names: HashMap<String, HashMap<String, String>> = HashMap::new();
+    for h in hits {
+        if !names.contains_key(&h.case_number) {
+            let named = named_letters(s, &h.case_number)?;
+            let by_source = named.into_iter().map(|(_, source, name)| (source, name));
+            names.insert(h.case_number.clone(), by_source.collect());
+        }
+        h.source = match names[&h.case_number].get(&h.source) {
+            Some(name) => name.clone(),
+            None => file_name(&h.source),
+        };
+    }
+    Ok(())
+}
+
 impl App {
     pub fn search(&self, q: &ItemQuery) -> Result<SearchResult> {
         let search = q.search(self.limits.page)?;
         let needs_model = search.filters.theme.is_some() || search.sort == Sort::Overturned;
-        let (matches, mut hits, unscored) = self.with_store(|s| {
+        let (matches, hits, unscored) = self.with_store(|s| {
             let unscored = needs_model && s.scoring_model()?.is_none();
-            Ok((s.matches(&search.filters)?, s.search(&search)?, unscored))
-        })?;
-        self.with_store(|s| {
-            let mut names: HashMap<String, HashMap<String, String>> = HashMap::new();
-            for h in &mut hits {
-                if !names.contains_key(&h.case_number) {
-                    let found = s.letters_by_case(&h.case_number)?;
-                    let sources: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
-                    let named = sources
-                        .iter()
-                        .map(|s| s.to_string())
-                        .zip(web_names(&sources));
-                    names.insert(h.case_number.clone(), named.collect());
-                }
-                h.source = match names[&h.case_number].get(&h.source) {
-                    Some(name) => name.clone(),
-                    None => file_name(&h.source),
-                };
-            }
-            Ok(())
+            let matches = s.matches(&search.filters)?;
+            let mut hits = s.search(&search)?;
+            name_sources(s, &mut hits)?;
+            Ok((matches, hits, unscored))
         })?;
         let note = unscored.then(|| {
             format!(
@@ -301,23 +314,27 @@ impl App {
     /// first indexed without one), with the others' names.
     pub fn letter(&self, case: &str, file: Option<&str>) -> Result<LetterView> {
         let (letter, name, also_in) = self.with_store(|s| {
-            let found = s.letters_by_case(case)?;
-            let sources: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
-            let names = web_names(&sources);
+            let found = named_letters(s, case)?;
             let at = match file {
                 // The web's name, or the file's own where it is that (the first of those).
-                Some(f) => names
-                    .iter()
-                    .position(|n| n == f)
-                    .or_else(|| sources.iter().position(|source| file_name(source) == f)),
+                Some(f) => found.iter().position(|(_, _, name)| name == f).or_else(|| {
+                    found
+                        .iter()
+                        .position(|(_, source, _)| file_name(source) == f)
+                }),
                 None => (!found.is_empty()).then_some(0),
             };
             let Some(at) = at else {
                 return Ok((None, String::new(), Vec::new()));
             };
-            let mut others = names;
-            let name = others.remove(at);
-            Ok((Some(s.letter(found[at].0)?.0), name, others))
+            let others = found
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != at)
+                .map(|(_, (_, _, name))| name.clone())
+                .collect();
+            let (id, _, name) = &found[at];
+            Ok((Some(s.letter(*id)?.0), name.clone(), others))
         })?;
         let letter = letter.ok_or_else(|| {
             ServeError::NotFound(match file {

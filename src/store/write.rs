@@ -252,16 +252,14 @@ impl Store {
     /// that last took them ([`Store::clear_scores`]; its run may have stopped, or its letters
     /// been replaced, before any score stayed). A run with another model replaces them first.
     pub fn scores_owner(&self) -> Result<Option<ModelInfo>> {
-        score_owner(&self.conn).map_err(self.err())
+        let owner = score_owner(&self.conn).map_err(self.err())?;
+        Ok(owner.map(|(model, _)| model))
     }
 
-    /// The model whose scores the database holds, if any.
+    /// The model whose scores the database holds, if any: the owner, where it holds some.
     pub fn scoring_model(&self) -> Result<Option<ModelInfo>> {
-        model_where(
-            &self.conn,
-            "WHERE id IN (SELECT model_id FROM item_scores) ORDER BY id DESC",
-        )
-        .map_err(self.err())
+        let owner = score_owner(&self.conn).map_err(self.err())?;
+        Ok(owner.filter(|&(_, holds)| holds).map(|(model, _)| model))
     }
 
     /// Drops every item's scores and themes, and makes `model` the one whose scores the database
@@ -302,9 +300,9 @@ impl Store {
         let err = self.err_owned();
         let path = self.path.clone();
         let tx = self.write_transaction().map_err(&err)?;
-        if let Some(other) = score_owner(&tx)
+        if let Some((other, _)) = score_owner(&tx)
             .map_err(&err)?
-            .filter(|o| o.digest != model.digest)
+            .filter(|(o, _)| o.digest != model.digest)
         {
             return Err(crate::Error::ScoresTaken {
                 path,
@@ -362,25 +360,21 @@ fn indexed_hash(
         .optional()
 }
 
-/// [`Store::scores_owner`].
-fn score_owner(conn: &rusqlite::Connection) -> rusqlite::Result<Option<ModelInfo>> {
-    model_where(
-        conn,
-        "ORDER BY EXISTS (SELECT 1 FROM item_scores WHERE model_id = models.id) DESC, id DESC",
-    )
-}
-
-/// The first model of the models table in the order (and under the condition) `tail` gives.
-fn model_where(conn: &rusqlite::Connection, tail: &str) -> rusqlite::Result<Option<ModelInfo>> {
+/// [`Store::scores_owner`], and whether it holds scores: of the models holding scores the last
+/// added, else the last added.
+fn score_owner(conn: &rusqlite::Connection) -> rusqlite::Result<Option<(ModelInfo, bool)>> {
     conn.query_row(
-        &format!("SELECT digest, name, format_version FROM models {tail} LIMIT 1"),
+        "SELECT digest, name, format_version, \
+         EXISTS (SELECT 1 FROM item_scores WHERE model_id = models.id) AS holds \
+         FROM models ORDER BY holds DESC, id DESC LIMIT 1",
         [],
         |r| {
-            Ok(ModelInfo {
+            let model = ModelInfo {
                 digest: r.get(0)?,
                 name: r.get(1)?,
                 format_version: r.get(2)?,
-            })
+            };
+            Ok((model, r.get(3)?))
         },
     )
     .optional()
