@@ -112,7 +112,8 @@ pub struct Prediction {
     /// "unfamiliar words".
     pub abstention: Option<String>,
     /// How many of the outcome model's text terms (n-grams and codebook cues, not structured facts)
-    /// the item has. Below the model's `min_known_terms` it gets no score.
+    /// the item has. With fewer distinct words among them than the model's `min_known_terms` (a
+    /// word a term of two fields counted once) it gets no score.
     pub known_terms: usize,
     /// How often training items of this category were overturned, with a Wilson 95% interval.
     pub category_base_rate: Option<BaseRate>,
@@ -360,9 +361,23 @@ impl<'m> Scorer<'m> {
         let (idx, val) = o.tfidf.weigh_row(&terms.row);
         let margin = o.logistic.row_margin(&idx, &val);
         let p = o.proba(margin);
-        let known = match &self.is_fact {
-            Some(f) => idx.iter().filter(|&&j| !f[j as usize]).count(),
-            None => idx.len(),
+        let text_cols = || {
+            idx.iter()
+                .filter(|&&j| self.is_fact.as_ref().is_none_or(|f| !f[j as usize]))
+        };
+        let known = text_cols().count();
+        // A word is a term of each field that holds it (a rationale's last sentence is also its
+        // verdict): "too little text" counts it once. Only a short row can fall below the
+        // setting, so only a short row is looked at.
+        let distinct = if known < o.min_known_terms * NAMESPACES_A_WORD {
+            let mut texts: Vec<&str> = text_cols()
+                .map(|&j| o.tfidf.term(j as usize).text)
+                .collect();
+            texts.sort_unstable();
+            texts.dedup();
+            texts.len()
+        } else {
+            known
         };
         // The refits' range, for a model trained with them.
         let interval = o.bootstrap.as_ref().and_then(|_| {
@@ -375,7 +390,7 @@ impl<'m> Scorer<'m> {
         } else if o.view == View::Case && !has_title {
             Some(super::outcome::NO_TITLE)
         } else {
-            o.abstention(known, terms.words, terms.known_words)
+            o.abstention(distinct, terms.words, terms.known_words)
         };
         let score = abstention.is_none().then_some(p);
         let (top_overturned, top_upheld) = if abstention.is_some() || top == 0 {
@@ -409,6 +424,10 @@ impl<'m> Scorer<'m> {
         )
     }
 }
+
+/// The most namespaces one word can be a term of: one per text field and one for guideline
+/// quotes of each, as [`Field`] lists them.
+const NAMESPACES_A_WORD: usize = 2 * Field::ALL.len();
 
 /// The outcome model's reading of one item ([`Scorer::outcome`]).
 struct Outcome {
@@ -695,9 +714,15 @@ mod tests {
             "{:?}",
             preds.iter().map(|p| p.known_terms).collect::<Vec<_>>()
         );
-        // Text with no term the model knows, one known word, nothing to read: no score, and why;
-        // never the intercept presented as one.
-        let texts = ["Zxqv wqplk, 123-456!", "Zxqv documentation", ""];
+        // Text with no term the model knows, one known word, nothing to read, one word that is a
+        // term of two fields (the rationale and its verdict): no score, and why; never the
+        // intercept presented as one.
+        let texts = [
+            "Zxqv wqplk, 123-456!",
+            "Zxqv documentation",
+            "",
+            "necessary",
+        ];
         let odd = m
             .predict(
                 texts
@@ -714,12 +739,13 @@ mod tests {
             [
                 Some("no known terms"),
                 Some("too little text"),
-                Some("no text")
+                Some("no text"),
+                Some("too little text")
             ]
         );
         assert_eq!(
             odd.iter().map(|p| p.known_terms).collect::<Vec<_>>(),
-            [0, 1, 0]
+            [0, 1, 0, 2]
         );
         for p in &odd {
             assert_eq!((p.p_overturned, p.predicted, p.p_low), (None, None, None));
