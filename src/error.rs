@@ -39,8 +39,13 @@ pub enum Error {
         size: u64,
         limit: u64,
     },
-    #[error("{path}: {kind}, not a letter file (skipped without opening it)")]
-    NotAFile { path: PathBuf, kind: &'static str },
+    #[error("{path}: {kind}, not {wanted} (skipped without opening it)")]
+    NotAFile {
+        path: PathBuf,
+        kind: &'static str,
+        /// What the path should have named: "a letter file", "a file of JSON lines".
+        wanted: &'static str,
+    },
     #[error("{path}: unsupported file type {extension:?} (expected .pdf or .txt)")]
     UnsupportedFile { path: PathBuf, extension: String },
     #[error("{path}: no IMR letter structure found ({missing})")]
@@ -50,6 +55,16 @@ pub enum Error {
     },
     #[error("{path}: unsupported MAXIMUS letter format {format:?} (only the \"IMR ISSUES, DECISIONS AND RATIONALES\" format is parsed)")]
     UnsupportedFormat { path: PathBuf, format: &'static str },
+    #[error(
+        "{path} (case {case}): holds more than one letter (the heading \"{heading}\" is there \
+         {times} times): give each letter a file of its own"
+    )]
+    SeveralLetters {
+        path: PathBuf,
+        case: String,
+        heading: &'static str,
+        times: usize,
+    },
     #[error("{path} (case {case}): no disputed items found in the IMR ISSUES section")]
     NoItems { path: PathBuf, case: String },
     #[error("{path} (case {case}, item {item}): {what}")]

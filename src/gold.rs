@@ -38,7 +38,7 @@ impl Gold {
     /// UTF-8, not JSON, wrong fields, a theme that is not the codebook's, an item given twice)
     /// fails the load, with every bad line named.
     pub fn load(path: &Path) -> Result<Gold> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = crate::input::open_stream(path, "a file of JSON lines")?;
         let known = crate::features::cues::codebook_themes();
         let (mut items, mut lines, mut bad) = (BTreeMap::new(), BTreeMap::new(), Vec::new());
         for line in crate::input::Lines::new(std::io::BufReader::new(file)) {

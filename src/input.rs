@@ -3,6 +3,7 @@
 //! one bad line (not UTF-8, too long) is that line's error and not the whole input's.
 
 use std::io::BufRead;
+use std::path::Path;
 
 /// The UTF-8 byte order mark some editors put at the start of a file.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -15,6 +16,31 @@ pub fn strip_bom(bytes: &[u8]) -> &[u8] {
 /// `text` without a leading byte order mark.
 pub fn strip_bom_str(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// Opens an input file read as a stream (JSON lines, a text): a device (`/dev/zero` never ends)
+/// or a socket is refused before it is opened; a FIFO (a shell's `<(...)`) is read. `wanted`
+/// says what the path should name.
+pub fn open_stream(path: &Path, wanted: &'static str) -> crate::Result<std::fs::File> {
+    let meta = std::fs::metadata(path).map_err(|e| crate::Error::io(path, e))?;
+    let fifo = {
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type())
+        }
+        #[cfg(not(unix))]
+        {
+            false
+        }
+    };
+    match crate::parse::walk::special_kind(&meta) {
+        Some(kind) if !fifo => Err(crate::Error::NotAFile {
+            path: path.into(),
+            kind,
+            wanted,
+        }),
+        _ => std::fs::File::open(path).map_err(|e| crate::Error::io(path, e)),
+    }
 }
 
 /// The longest line read: a longer one is reported and skipped without being held in memory.

@@ -674,6 +674,41 @@ fn database_paths_that_are_directories_or_in_new_folders() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Two files whose names differ only in bytes that are not UTF-8 would be one path as text, so
+/// one letter would replace the other at every run: each is named as an error, the rest indexed.
+#[cfg(unix)]
+#[test]
+fn files_whose_names_are_not_text_are_named_and_the_rest_indexed() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempdir("db-bytes");
+    let letters = dir.join("letters");
+    std::fs::create_dir_all(&letters).unwrap();
+    let samples: Vec<_> = std::fs::read_dir("data/letters")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    for (name, from) in [
+        (&b"a\xff.txt"[..], &samples[0]),
+        (b"a\xfe.txt", &samples[1]),
+    ] {
+        let to = letters.join(std::ffi::OsStr::from_bytes(name));
+        std::fs::copy(from, to).unwrap();
+    }
+    std::fs::copy(&samples[2], letters.join("b.txt")).unwrap();
+    let db = dir.join("t.db");
+    let out = imr(&["index", s(&letters), "--db", s(&db)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(
+        err.matches("the path is not UTF-8 text").count(),
+        2,
+        "{err}"
+    );
+    assert_eq!(letters_and_items(&db).0, 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn schema_versions_on_the_command_line() {
     let dir = tempdir("db-versions");

@@ -441,7 +441,7 @@ fn train_is_deterministic_and_predict_explains() {
     );
     let s = &json_lines(&stdout(&o))[0];
     assert!(s["training_overlap"].is_string(), "{s}");
-    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/5\""));
+    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/6\""));
     let o = imr(&[
         "predict",
         "--model",
@@ -1601,11 +1601,25 @@ fn evaluate_model_writes_plots() {
         "--json",
     ]);
     assert!(oj.status.success(), "{}", stderr(&oj));
-    // Letters the default model was not trained on: no warning.
-    assert!(!stderr(&oj).contains("warning"), "{}", stderr(&oj));
+    // The sample letters are among the default model's training letters, which it lists.
+    let warning = "warning: 5 of the 5 letters were among the model's training letters";
+    assert!(stderr(&oj).contains(warning), "{}", stderr(&oj));
     let lines = json_lines(&stdout(&oj));
     assert_eq!(lines.len(), 1);
-    assert!(lines[0]["training_overlap"].is_null());
+    assert!(lines[0]["training_overlap"].is_string());
+    // A letter it was not trained on (a sample's text under another case number): no warning.
+    let other = flipped_letter(&dir);
+    let unseen = imr(&[
+        "evaluate",
+        "--model",
+        "models/default.json",
+        "--data",
+        other.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(unseen.status.success(), "{}", stderr(&unseen));
+    assert!(!stderr(&unseen).contains("warning"), "{}", stderr(&unseen));
+    assert!(json_lines(&stdout(&unseen))[0]["training_overlap"].is_null());
     // The built-in case model keeps its training letters as precedents, the samples among them.
     let case = imr(&["evaluate", "--model", "case", "--data", "data/letters"]);
     assert!(
@@ -1819,6 +1833,9 @@ fn pdf_letters_parse_and_encrypted_pdfs_are_reported() {
         "request is not medically necessary.",
     ];
     let pdf = write(&d, "letter.pdf", &hostile::text_pdf(&letter));
+    // A line before the header (a mail gateway's), which PDF readers pass over: the same letter.
+    let prefixed = [&b"\r\n"[..], &hostile::text_pdf(&letter)].concat();
+    write(&d, "prefixed.pdf", &prefixed);
     std::fs::copy(
         root().join("tests/fixtures/encrypted-pdf.bin"),
         d.join("encrypted.pdf"),
@@ -1831,8 +1848,10 @@ fn pdf_letters_parse_and_encrypted_pdfs_are_reported() {
         err.contains("encrypted.pdf") && err.contains("encrypted"),
         "{err}"
     );
-    let l = &json_lines(&stdout(&o))[0];
+    let lines = json_lines(&stdout(&o));
+    let l = &lines[0];
     assert_eq!(l["source"], pdf.to_str().unwrap());
+    assert_eq!((&lines[1]["items"], lines.len()), (&l["items"], 2));
     assert_eq!(l["case_number"], "CM99-0000001");
     assert_eq!(l["application_received"], "2016-11-03");
     assert_eq!(

@@ -222,6 +222,60 @@ fn odd_paths_are_reported_and_skipped() {
         Duration::from_secs(30),
     );
     assert!(stderr(&o).contains("a device"), "{}", stderr(&o));
+    // So do the other inputs read as streams, which a device would feed without end; a summary
+    // on stdin stops at the letter files' size limit.
+    let zero = letters.join("zero.txt");
+    let zero = zero.to_str().unwrap();
+    for (args, said) in [
+        (
+            vec!["predict", "--items", zero],
+            "a device, not a file of JSON lines",
+        ),
+        (
+            vec!["forecast", "--items", zero],
+            "a device, not a file of JSON lines",
+        ),
+        (
+            vec!["forecast", "--title", "MRI", "--summary", zero],
+            "a device, not a text file",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "data/letters",
+                "--gold",
+                zero,
+                "--out",
+                "m.json",
+            ],
+            "a device, not a file of JSON lines",
+        ),
+    ] {
+        let o = imr_within(&args, Duration::from_secs(30));
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(said), "{args:?}: {}", stderr(&o));
+    }
+    let big = std::fs::File::open(d.join("big.txt")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args([
+            "--max-file-size",
+            "1",
+            "forecast",
+            "--title",
+            "MRI",
+            "--summary",
+            "-",
+        ])
+        .stdin(big)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("stdin: over the 1 MB limit"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// An unreadable directory is reported and the rest read. Root reads every directory, so the check needs

@@ -399,20 +399,20 @@ fn write_cv_table(
 }
 
 /// Whether the letters are (some of) the model's training letters: the same items (the digest
-/// the model file records), or case numbers among its precedents (a case model keeps its
-/// training items as precedents). What to warn, or None.
+/// the model file records), or case numbers among those it was trained on (format 6 files list
+/// them; a case model's precedents are its training items). What to warn, or None.
 fn training_overlap(m: &imr::model::ModelFile, d: &data::Data) -> Option<String> {
     if data::corpus_digest(&d.examples) == m.metadata.corpus_digest {
         return Some("these are the model's training items (the same corpus digest)".into());
     }
-    let trained: std::collections::HashSet<&str> = m
-        .precedents
-        .as_ref()?
-        .precedents()
-        .iter()
-        .map(|p| p.case_number.as_str())
+    let listed = m.metadata.training_cases.iter().flatten();
+    let kept = m.precedents.iter().flat_map(|p| p.precedents());
+    let trained: std::collections::HashSet<&str> = listed
+        .map(String::as_str)
+        .chain(kept.map(|p| p.case_number.as_str()))
         .collect();
     let mut cases: Vec<&str> = d.examples.iter().map(|e| e.case_number.as_str()).collect();
+    cases.sort_unstable();
     cases.dedup();
     let seen = cases.iter().filter(|c| trained.contains(*c)).count();
     (seen > 0).then(|| {

@@ -203,6 +203,26 @@ fn precedents_of(db: &Path) -> Result<imr::precedent::PrecedentIndex> {
         .with_context(|| format!("indexing the items of {} as precedents", db.display()))
 }
 
+/// A summary's bytes, up to the largest letter file read (`--max-file-size`): a stream that does
+/// not end is refused once past it, not read into memory without end.
+fn read_summary(from: impl Read, name: impl AsRef<Path>) -> Result<Vec<u8>> {
+    let name = name.as_ref();
+    let limit = super::read_limits().max_file_size * 1_000_000;
+    let mut bytes = Vec::new();
+    from.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{}: cannot read the summary", name.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(imr::Error::TooLarge {
+            path: name.into(),
+            size: bytes.len() as u64,
+            limit,
+        }
+        .into());
+    }
+    Ok(bytes)
+}
+
 /// The request of the flags.
 fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
     // Read as a text letter is (UTF-8 or UTF-16 with a byte order mark), its errors as precise.
@@ -210,15 +230,10 @@ fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
         None => None,
         Some(p) => {
             let (bytes, name) = if p.as_os_str() == "-" {
-                let mut b = Vec::new();
-                std::io::stdin()
-                    .read_to_end(&mut b)
-                    .context("stdin: cannot read the summary")?;
-                (b, Path::new("stdin"))
+                (read_summary(std::io::stdin(), "stdin")?, Path::new("stdin"))
             } else {
-                let b = std::fs::read(p)
-                    .with_context(|| format!("{}: cannot read the summary", p.display()))?;
-                (b, p.as_path())
+                let file = imr::input::open_stream(p, "a text file")?;
+                (read_summary(file, p)?, p.as_path())
             };
             imr::parse::decode_text(&bytes, name).context("cannot read the summary")?
         }

@@ -61,7 +61,8 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     } else {
         discover_reporting(&a.paths)?
     };
-    let files = canonical(files);
+    let (files, unnamed) = named_in_text(canonical(files));
+    let failed = failed + unnamed;
     let model = a
         .model
         .as_deref()
@@ -125,6 +126,22 @@ fn canonical(files: Vec<PathBuf>) -> Vec<PathBuf> {
         .map(|f| std::fs::canonicalize(&f).unwrap_or(f))
         .filter(|f| seen.insert(f.clone()))
         .collect()
+}
+
+/// The files whose paths are text (UTF-8), and how many are not, each reported: the database
+/// keeps a letter by its path as text, where two names differing only in bytes that are not
+/// text would be one.
+fn named_in_text(files: Vec<PathBuf>) -> (Vec<PathBuf>, usize) {
+    let (named, unnamed): (Vec<PathBuf>, Vec<PathBuf>) =
+        files.into_iter().partition(|f| f.to_str().is_some());
+    for f in &unnamed {
+        say!(
+            "imr: error: {}: the path is not UTF-8 text, and the database keeps letters by their \
+             paths as text: rename it to index it",
+            f.display()
+        );
+    }
+    (named, unnamed.len())
 }
 
 /// Letters an older imr stored under a relative path (as typed) take their file's canonical path

@@ -139,10 +139,9 @@ fn stdin_rows() -> Result<Box<dyn RowSource>> {
     let (mut rows, mut failed) = (Vec::new(), 0);
     let mut stdin = std::io::stdin().lock();
     // A letter piped in is not rationales, one a line: said, rather than its bytes scored.
-    if std::io::BufRead::fill_buf(&mut stdin)
-        .context("stdin: cannot read")?
-        .starts_with(b"%PDF")
-    {
+    if imr::parse::looks_like_pdf(
+        std::io::BufRead::fill_buf(&mut stdin).context("stdin: cannot read")?,
+    ) {
         bail!("stdin holds a PDF: `imr predict -` reads one letter from stdin");
     }
     for line in Lines::new(stdin) {
@@ -936,10 +935,10 @@ pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>>
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::io::BufReader::new(
-            std::fs::File::open(path)
-                .with_context(|| format!("{}: cannot read", path.display()))?,
-        ))
+        Box::new(std::io::BufReader::new(imr::input::open_stream(
+            path,
+            "a file of JSON lines",
+        )?))
     };
     let name = if path == Path::new("-") {
         "stdin".to_string()

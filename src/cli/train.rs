@@ -175,6 +175,9 @@ fn fit(
     let y: Vec<bool> = items.decisions.iter().map(|d| d.is_overturned()).collect();
     let pb = progress::bar(2, "train");
     let groups = items.case_numbers.clone();
+    let mut cases = groups.clone();
+    cases.sort_unstable();
+    cases.dedup();
     let outcome = OutcomeModel::fit_counts(params, items.into_counts(), &y, &groups, a.seed)
         .context("training the outcome model")?;
     if params.calibration_folds() >= 2 && outcome.calibration.is_none() {
@@ -213,6 +216,7 @@ fn fit(
             items: y.len(),
             overturned: y.iter().filter(|&&b| b).count(),
             gold_items: gold.len(),
+            training_cases: Some(cases),
             seed: a.seed,
             treatment_rules: Some(imr::treatment::VERSION.into()),
             params: Some(TrainingParams::new(params, theme_params)),

@@ -37,7 +37,7 @@ const MAX_SLOPE: f64 = 1e3;
 const MAX_MIN_KNOWN_TERMS: usize = 10_000;
 
 /// Fields added by a later format than the file's: `(JSON path, the first format that has it)`.
-const ADDED: [(&[&str], u32); 12] = [
+const ADDED: [(&[&str], u32); 13] = [
     (&["precedents"], 5),
     (&["outcome", "calibration"], 2),
     (&["metadata", "params"], 3),
@@ -50,6 +50,7 @@ const ADDED: [(&[&str], u32); 12] = [
     (&["metadata", "params", "outcome", "bootstrap"], 5),
     (&["metadata", "cv", "pooled"], 5),
     (&["metadata", "cv", "quintiles"], 5),
+    (&["metadata", "training_cases"], 6),
 ];
 
 /// The content of `value` (a whole model file) matches its `format_version`, `imr-model/<n>`: none
@@ -183,6 +184,20 @@ fn metadata(m: &ModelFile) -> Found {
             return bad(
                 format!("metadata.{name}"),
                 format!("{n} of {} items", md.items),
+            );
+        }
+    }
+    if let Some(cases) = &md.training_cases {
+        if cases.len() > md.letters {
+            return bad(
+                "metadata.training_cases",
+                format!("{} case numbers for {} letters", cases.len(), md.letters),
+            );
+        }
+        if let Some(w) = cases.windows(2).find(|w| w[0] >= w[1]) {
+            return bad(
+                "metadata.training_cases",
+                format!("not sorted and distinct: {:?} before {:?}", w[0], w[1]),
             );
         }
     }

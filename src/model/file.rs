@@ -11,7 +11,7 @@ use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-pub const FORMAT_VERSION: &str = "imr-model/5";
+pub const FORMAT_VERSION: &str = "imr-model/6";
 
 /// The number of an `imr-model/N` format version.
 fn format_number(version: &str) -> Option<u32> {
@@ -21,8 +21,14 @@ fn format_number(version: &str) -> Option<u32> {
 /// Older formats this imr still reads, and score as they did: format 1 has no calibration of
 /// P(Overturned), format 2 no training hyperparameters in its metadata, format 3 no `quotes_apart`
 /// feature setting (off), format 4 no base rates, intervals or abstention setting (an item is left
-/// unscored only without any known term).
-const READS_TOO: &[&str] = &["imr-model/1", "imr-model/2", "imr-model/3", "imr-model/4"];
+/// unscored only without any known term), format 5 no list of its training letters.
+const READS_TOO: &[&str] = &[
+    "imr-model/1",
+    "imr-model/2",
+    "imr-model/3",
+    "imr-model/4",
+    "imr-model/5",
+];
 
 /// How errors and reports name the compiled-in model ([`ModelFile::builtin`]).
 pub const BUILTIN_NAME: &str = "the built-in model (models/default.json)";
@@ -94,6 +100,10 @@ pub struct TrainingMetadata {
     pub items: usize,
     pub overturned: usize,
     pub gold_items: usize,
+    /// The training letters' case numbers, sorted (None in files of format 5 and older): the
+    /// letters `imr evaluate --model` is no test on, whatever paths they are read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training_cases: Option<Vec<String>>,
     pub seed: u64,
     /// The treatment rules ([`crate::treatment::VERSION`]) that gave the training items their
     /// kinds.
@@ -381,7 +391,8 @@ mod tests {
         assert!(e.contains("outcome.threshold"), "{e}");
     }
 
-    /// Removes every `quotes_apart` (a setting of format 4; how many) and every field of format 5.
+    /// Removes every `quotes_apart` (a setting of format 4; how many) and every field of formats 5
+    /// and 6.
     fn strip(v: &mut serde_json::Value) -> usize {
         match v {
             serde_json::Value::Object(o) => {
@@ -392,6 +403,7 @@ mod tests {
                     "treatment_rules",
                     "pooled",
                     "quintiles",
+                    "training_cases",
                 ] {
                     o.remove(k);
                 }
@@ -400,6 +412,30 @@ mod tests {
             serde_json::Value::Array(a) => a.iter_mut().map(strip).sum(),
             _ => 0,
         }
+    }
+
+    /// A format-5 file (no list of its training letters) still loads, and scores as it did.
+    #[test]
+    fn a_format_5_file_loads_without_its_training_letters() {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
+        let now =
+            ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
+        let cases = now
+            .metadata
+            .training_cases
+            .clone()
+            .expect("format 6 lists them");
+        assert_eq!(cases.len(), now.metadata.letters);
+        v["format_version"] = "imr-model/5".into();
+        v["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("training_cases");
+        let old =
+            ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
+        assert_eq!(old.metadata.training_cases, None);
+        assert_eq!((old.outcome, old.themes), (now.outcome, now.themes));
     }
 
     /// A format-3 file (no `quotes_apart` feature setting) still loads, with the setting off: the
@@ -475,6 +511,7 @@ mod tests {
             metadata: TrainingMetadata {
                 params: now.metadata.params.clone(),
                 treatment_rules: now.metadata.treatment_rules.clone(),
+                training_cases: now.metadata.training_cases.clone(),
                 cv: now.metadata.cv.clone(),
                 ..old.metadata.clone()
             },
@@ -579,6 +616,12 @@ mod tests {
                 "outcome.features.quotes_apart: not a field of imr-model/3".into()),
             ("format 4 with format 5 content", Box::new(|v| v["format_version"] = json!("imr-model/4")),
                 "base_rates: not a field of imr-model/4 (format 5 and later have it)".into()),
+            ("format 5 with format 6 content", Box::new(|v| v["format_version"] = json!("imr-model/5")),
+                "metadata.training_cases: not a field of imr-model/5 (format 6 and later have it)".into()),
+            ("training letters out of order", Box::new(|v| v["metadata"]["training_cases"][1] = json!("000")),
+                "metadata.training_cases: not sorted and distinct: \"000_".into()),
+            ("more training letters than letters", Box::new(|v| v["metadata"]["letters"] = json!(2)),
+                "metadata.training_cases: 155 case numbers for 2 letters".into()),
             ("impossible base rates", Box::new(|v| v["base_rates"]["all"]["overturned"] = json!(100_000)),
                 "base_rates: all: 100000 Overturned of".into()),
         ];

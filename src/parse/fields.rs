@@ -200,6 +200,16 @@ impl<'a> Sections<'a> {
     }
 }
 
+/// A section heading the text has more than once, and how many times: a file holding two
+/// letters (merged PDFs, texts joined), whose second letter would be read into the first's last
+/// item.
+pub(crate) fn repeated_heading(doc: &Doc) -> Option<(&'static str, usize)> {
+    HEADINGS.iter().find_map(|&h| {
+        let times = doc.lines.iter().filter(|l| l.text == h).count();
+        (times > 1).then_some((h, times))
+    })
+}
+
 /// The clinical case summary without its boilerplate lead-in.
 pub(crate) fn clinical_summary(paragraphs: &[String]) -> Option<String> {
     static LEAD: LazyLock<Regex> = LazyLock::new(|| {

@@ -17,6 +17,9 @@ const JOINED: f64 = 1.1;
 /// How far back from the end of a full line a line breaks.
 const BREAK_FROM: f64 = 0.6;
 
+/// The longest joined word (in bytes, without the punctuation around it) given its hyphen back.
+const LONGEST_JOINED: usize = 80;
+
 /// The lines with hyphens restored in joined words; lines not joined come back as they are.
 pub(crate) fn restore<'a>(lines: &[&'a str]) -> Vec<Cow<'a, str>> {
     let width = full_width(lines);
@@ -79,8 +82,11 @@ fn restore_line<'a>(line: &'a str, width: usize, vocabulary: &HashSet<String>) -
         col = to;
         out.push_str(&line[last..start]);
         last = start + word.len();
-        let at_break = (1..=to / width.max(1) + 1)
-            .any(|j| from <= j * width && to as f64 >= BREAK_FROM * (j * width) as f64);
+        // The first break at or after the word's start is the one it can end near: a later one
+        // is further from its end.
+        let width = width.max(1);
+        let j = from.div_ceil(width).max(1);
+        let at_break = to as f64 >= BREAK_FROM * (j * width) as f64;
         let fixed = at_break.then(|| rehyphenate(word, vocabulary)).flatten();
         match fixed {
             Some(w) => {
@@ -110,6 +116,11 @@ fn rehyphenate(word: &str, vocabulary: &HashSet<String>) -> Option<String> {
     static DATE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^(\d{1,2})-(\d{1,2})-(\d{2}|(?:19|20)\d{2})$").unwrap());
     let c = core(word);
+    if c.len() > LONGEST_JOINED {
+        // Each place for a hyphen is tried: a longer run of characters is no word or date, and
+        // trying each place in it would take time growing with its length squared.
+        return None;
+    }
     let at = c.as_ptr() as usize - word.as_ptr() as usize;
     let splits: Vec<usize> = c
         .char_indices()
@@ -191,5 +202,17 @@ mod tests {
         let line = "The physical exam was done by the treating physician in the clinic with \
                     electromyography planned for the next visit.";
         assert_eq!(restored(&letter(line))[12], line);
+    }
+
+    /// A joined line holding a run of characters far longer than any word: left as it is, in
+    /// time that grows with its length (trying each place for a hyphen took its length squared).
+    #[test]
+    fn a_long_run_of_characters_stays_as_it_is() {
+        for line in [
+            format!("The visit on 11-212016 was {} noted.", "x".repeat(400_000)),
+            format!("{} electromyography", "pain ".repeat(200_000)),
+        ] {
+            assert_eq!(restored(&letter(&line))[12], line);
+        }
     }
 }

@@ -12,7 +12,7 @@ mod items;
 mod layout;
 mod pdf;
 pub(crate) mod text;
-mod walk;
+pub(crate) mod walk;
 
 pub use isolate::{worker_main, WorkerCommand, WorkerLimits};
 pub use walk::{discover, discover_all, Discovery};
@@ -62,6 +62,12 @@ pub fn read_letter(path: &Path) -> Result<Letter> {
 
 /// The text of a file's bytes: PDF extraction (by extension or `%PDF` magic) or decoded text
 /// (UTF-8, or UTF-16 with a byte order mark; see `decode`).
+/// Whether `bytes` begin as a PDF does: a `%PDF-` header within its first kilobyte, as PDF
+/// readers allow (a mail gateway or a download may put a line before it).
+pub fn looks_like_pdf(bytes: &[u8]) -> bool {
+    pdf::header_at(bytes).is_some()
+}
+
 pub fn extract_text(bytes: &[u8], path: &Path) -> Result<String> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty { path: path.into() });
@@ -79,7 +85,7 @@ pub fn extract_text(bytes: &[u8], path: &Path) -> Result<String> {
 /// text (a letter's text saved under its PDF's name) is read as text. A `.pdf` that is neither is
 /// sent to the PDF reader, whose error says it has no PDF header.
 fn is_pdf(bytes: &[u8], path: &Path) -> bool {
-    bytes.starts_with(b"%PDF")
+    pdf::header_at(bytes).is_some()
         || (kind_of(path) == Some(Kind::Pdf) && decode::text(bytes, path).is_err())
 }
 
@@ -261,6 +267,7 @@ impl Reader {
             return Err(Error::NotAFile {
                 path: path.into(),
                 kind,
+                wanted: walk::LETTER_FILE,
             });
         }
         let limit = self.max_file_size;

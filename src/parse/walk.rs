@@ -39,6 +39,9 @@ fn dir_key(_meta: &Metadata, path: &Path) -> DirKey {
 
 /// Names what a non-regular file is, without opening it (opening a FIFO blocks, a device never
 /// ends).
+/// What a letter's path should name ([`Error::NotAFile`]).
+pub(crate) const LETTER_FILE: &str = "a letter file";
+
 pub(crate) fn special_kind(meta: &Metadata) -> Option<&'static str> {
     if meta.is_file() || meta.is_dir() {
         return None;
@@ -79,6 +82,7 @@ pub fn discover_all(paths: &[PathBuf]) -> Result<Discovery> {
             d.problems.push(Error::NotAFile {
                 path: p.clone(),
                 kind,
+                wanted: LETTER_FILE,
             });
         } else {
             d.files.push(p.clone());
@@ -142,7 +146,11 @@ fn walk(root: &Path, visited: &mut HashSet<DirKey>, d: &mut Discovery) {
                 }
             } else if kind_of(&path).is_some() {
                 match special_kind(&meta) {
-                    Some(kind) => d.problems.push(Error::NotAFile { path, kind }),
+                    Some(kind) => d.problems.push(Error::NotAFile {
+                        path,
+                        kind,
+                        wanted: LETTER_FILE,
+                    }),
                     None => d.files.push(path),
                 }
             }

@@ -162,7 +162,7 @@ async fn parse(
     // Without a name, the body's kind is said by its type, or by a PDF header, which the reader
     // goes by in any case (curl sends a PDF as a form unless told otherwise).
     let name = q.name.unwrap_or_else(|| {
-        let pdf = body.starts_with(b"%PDF")
+        let pdf = crate::parse::looks_like_pdf(&body)
             || headers
                 .get(axum::http::header::CONTENT_TYPE)
                 .is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));

@@ -66,6 +66,8 @@ impl From<imr_error::Error> for ServeError {
             // Letters that cannot be read (an upload) say why; the name is the client's own.
             e @ (E::Empty { .. }
             | E::Binary { .. }
+            | E::NotUtf8 { .. }
+            | E::SeveralLetters { .. }
             | E::Pdf { .. }
             | E::TimedOut { .. }
             | E::OutOfMemory { .. }

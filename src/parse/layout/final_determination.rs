@@ -31,6 +31,14 @@ impl Layout for FinalDetermination {
                 .unwrap_or_default();
         }
         header.source = source.display().to_string();
+        if let Some((heading, times)) = fields::repeated_heading(doc) {
+            return Err(crate::error::Error::SeveralLetters {
+                path: source.into(),
+                case: header.case_number,
+                heading,
+                times,
+            });
+        }
         let items = items::parse_items(sections.issues, source, &header.case_number)?;
         let clinical_summary = fields::clinical_summary(&paragraphs(sections.summary));
         header.patient = fields::patient(clinical_summary.as_deref().unwrap_or(""));
@@ -133,5 +141,21 @@ mod tests {
                 &[HEADER, HOW_SECTION, SUMMARY_SECTION, &issues].concat(),
             ));
         }
+    }
+
+    /// Two letters in one file (texts joined, PDFs merged): the second would be read into the
+    /// first's last item, so the file is refused with the heading seen twice.
+    #[test]
+    fn a_file_of_two_letters_is_refused() {
+        let one = [HEADER, HOW_SECTION, SUMMARY_SECTION, ISSUES_SECTION].concat();
+        let e = FinalDetermination
+            .parse(&Doc::new(&one.repeat(2)), Path::new("two.txt"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "two.txt (case CM16-0213037): holds more than one letter (the heading \"HOW THE IMR \
+             FINAL DETERMINATION WAS MADE\" is there 2 times): give each letter a file of its own"
+        );
     }
 }
