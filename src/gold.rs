@@ -296,7 +296,7 @@ mod tests {
         let e = read_item(r#"{"case_number":"CM1","item":"1","themes":[]}"#).unwrap_err();
         assert_eq!(
             e,
-            "item: invalid type: string \"1\", expected a whole number at line 1 column 31"
+            "item: invalid type: string \"1\", expected a whole number at column 31"
         );
         let e = read_item(r#"{"case_number":"CM1","item":1,"themes":"x"}"#).unwrap_err();
         assert!(e.starts_with("themes: invalid type: string \"x\""), "{e}");

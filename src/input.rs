@@ -153,7 +153,7 @@ pub fn json_object<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, Stri
     }
     serde_json::from_str(line).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
-            return format!("not valid JSON ({e})");
+            return format!("not valid JSON ({})", within_line(e.to_string()));
         }
         let mut de = serde_json::Deserializer::from_str(line);
         match serde_path_to_error::deserialize::<_, T>(&mut de) {
@@ -211,10 +211,23 @@ fn whole_item(n: &serde_json::Number) -> Result<usize, String> {
 
 /// serde's complaint with Rust's type names said as a reader says them.
 fn in_words(e: &serde_json::Error) -> String {
-    e.to_string()
+    let text = e
+        .to_string()
         .replace("expected usize", "expected a whole number")
         .replace("expected u64", "expected a whole number")
-        .replace("expected a JSON number", "expected a whole number")
+        .replace("expected a JSON number", "expected a whole number");
+    within_line(text)
+}
+
+/// serde's " at line 1 column N" as " at column N": the line's own number is the reader's, named
+/// before the message.
+fn within_line(text: String) -> String {
+    match text.rsplit_once(" at line 1 column ") {
+        Some((what, column)) if column.parse::<usize>().is_ok() => {
+            format!("{what} at column {column}")
+        }
+        _ => text,
+    }
 }
 
 #[cfg(test)]

@@ -67,6 +67,18 @@ impl Date {
         (day >= 1 && day <= days).then_some(Date { year, month, day })
     }
 
+    /// Why `year-month-day`, written in the right form, is no date: the month, or the day.
+    pub fn why_not(year: u16, month: u8, day: u8) -> String {
+        if !(1..=12).contains(&month) {
+            return format!("there is no month {month}");
+        }
+        let last = (28..=31)
+            .rev()
+            .find(|&d| Date::new(year, month, d).is_some())
+            .unwrap_or(28);
+        format!("{year}-{month:02} has {last} days, not {day}")
+    }
+
     /// US-style `MM/DD/YYYY` (or `-` separated, two-digit years as 20YY/19YY).
     pub fn parse_us(s: &str) -> Option<Date> {
         let mut parts = s.trim().split(['/', '-']);
@@ -140,12 +152,16 @@ impl FromStr for Date {
         if p.next().is_some() || y.len() != 4 {
             return Err(bad());
         }
-        Date::new(
+        let (y, m, d) = (
             y.parse().map_err(|_| bad())?,
             m.parse().map_err(|_| bad())?,
             d.parse().map_err(|_| bad())?,
-        )
-        .ok_or_else(bad)
+        );
+        Date::new(y, m, d).ok_or_else(|| crate::Error::InvalidValue {
+            what: "date",
+            value: s.into(),
+            reason: Date::why_not(y, m, d),
+        })
     }
 }
 

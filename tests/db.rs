@@ -916,7 +916,11 @@ fn stats_draw_rates_and_volume() {
         all.extend(args);
         let out = imr(&all);
         assert!(out.status.success(), "{}", stderr(&out));
-        let note = format!("no item has themes or scores; `imr index --db {}", s(&db));
+        let note = format!(
+            "no item of {0} has themes or scores: it was indexed without a model (`imr index \
+             --db {0} --model default`",
+            s(&db)
+        );
         assert!(stderr(&out).contains(&note), "{args:?}: {}", stderr(&out));
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -761,7 +761,7 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
         "{answer}"
     );
     assert!(
-        answer.contains("\"note\":\"no item of this database has themes"),
+        answer.contains("\"note\":\"no item of e.db has themes or scores"),
         "{answer}"
     );
     // Two files with one case number: each letter is reached by its file, and names the other.

@@ -287,9 +287,9 @@ fn report_repeated_cases(again: &[(String, String, String)]) {
     }
 }
 
-/// The model file at `path`, a built-in model by name (`default`, `case`), or the default built-in
-/// model; with the name to report it by. A name is a bare word, as rustc's `--target` takes a
-/// built-in name or a `.json` file: `./case` is the file.
+/// The model file at `path`, a built-in model by name (`default`, `case`, `masked`), or the default
+/// built-in model; with the name to report it by. A name is a bare word, as rustc's `--target`
+/// takes a built-in name or a `.json` file: `./case` is the file.
 pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
     let Some(p) = path else {
         return Ok((ModelFile::builtin()?, BUILTIN_NAME.to_string()));
@@ -304,9 +304,21 @@ pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
         }
         return Ok((m, label.to_string()));
     }
+    let bare_word = p.components().count() == 1 && p.extension().is_none();
+    if bare_word && !p.exists() {
+        // A misspelt name ("defualt") is no file either: both are said.
+        let names: Vec<&str> = imr::model::BUILTIN_MODELS.iter().map(|m| m.0).collect();
+        anyhow::bail!(
+            "--model {}: no such file, and not a built-in model ({})",
+            p.display(),
+            names.join(", ")
+        );
+    }
     Ok((ModelFile::load(p)?, p.display().to_string()))
 }
 
 /// The --model help of every command that reads one.
-pub const MODEL_HELP: &str = "Model file, or a built-in model: default (models/default.json: rationales, with themes) or case \
-(models/case.json: a forecast from the clinical summary, title and guideline lines, before any rationale)";
+pub const MODEL_HELP: &str = "Model file, or a built-in model: default (models/default.json: \
+rationales, with themes), case (models/case.json: a forecast from the clinical summary, title and \
+guideline lines, before any rationale) or masked (models/masked.json: rationales with their verdict \
+sentences masked, as --check reads them)";

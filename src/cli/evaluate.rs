@@ -33,7 +33,7 @@ pub struct EvaluateArgs {
     #[arg(long)]
     pub gold: Option<PathBuf>,
     /// Score this trained model instead of cross-validating: a file, or a built-in model (default,
-    /// case).
+    /// case, masked).
     #[arg(long, value_name = "FILE|NAME")]
     pub model: Option<PathBuf>,
     /// The text the outcome model sees [default: rationale, or the params file's outcome.view].

@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// What one request's flags (--summary, --age, ...) cannot stand beside: requests given otherwise.
+const REQUEST_SOURCES: [&str; 2] = ["items", "inputs"];
+
 /// Forecast requests not yet decided: P(Overturned) with a 90% range, the base rate of the
 /// request's kind, and the terms pushing each way. An item the model cannot read (nonsense, another
 /// language, no title) gets no number but a reason.
@@ -24,9 +27,6 @@ use std::sync::Arc;
 /// read by a case model trained with the `facts` field; the built-in one reads the text alone
 /// (docs/experiments.md). Exit status: 0 on success, 1 when some letters or lines could not be read
 /// (the others are forecast), 2 on error.
-/// What one request's flags (--summary, --age, ...) cannot stand beside: requests given otherwise.
-const REQUEST_SOURCES: [&str; 2] = ["items", "inputs"];
-
 #[derive(Debug, clap::Args)]
 pub struct ForecastArgs {
     #[command(flatten)]
@@ -105,7 +105,12 @@ fn parse_priority(s: &str) -> Result<imr::Priority, String> {
     }
 }
 
-/// `imr similar`: the past decisions most like a request, each with its forecast.
+/// The past decisions most like a request: case, item, title, decision, date, similarity and the
+/// sentence that said why, each request with its forecast.
+///
+/// Input as for `imr forecast`: a request by its flags, --items FILE, or decided letters. Exit
+/// status: 0 on success, 1 when some letters or lines could not be read (the others are
+/// answered), 2 on error.
 #[derive(Debug, clap::Args)]
 pub struct SimilarArgs {
     /// How many past decisions to show per request: 1 to 100.

@@ -480,6 +480,7 @@ fn model_info(model: &ModelFile, name: &str) -> Result<ModelInfo> {
         digest: format!("sha256:{:x}", h.finalize()),
         name: name.to_string(),
         format_version: model.format_version.clone(),
+        themes: Some(model.themes.iter().flat_map(|t| t.theme_ids()).collect()),
     })
 }
 

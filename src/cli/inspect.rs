@@ -13,6 +13,8 @@ use std::process::ExitCode;
 /// Show what a model file holds: its training data and metadata, the CV run at training time, and
 /// for the outcome model and each theme model its threshold and the terms with the largest
 /// coefficients.
+///
+/// Exit status: 0 on success, 2 when the model cannot be read.
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
     #[arg(long, value_name = "FILE|NAME", help = super::data::MODEL_HELP, long_help = format!("{} [default: default, compiled in]", super::data::MODEL_HELP))]

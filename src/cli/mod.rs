@@ -105,7 +105,6 @@ pub enum Command {
     Evaluate(evaluate::EvaluateArgs),
     Predict(predict::PredictArgs),
     Forecast(forecast::ForecastArgs),
-    /// The past decisions most like a request (case, item, title, decision, date, similarity, why).
     Similar(forecast::SimilarArgs),
     Index(index::IndexArgs),
     Search(search::SearchArgs),
@@ -115,6 +114,8 @@ pub enum Command {
     Params(params::ParamsArgs),
     /// Print a shell completion script for imr (e.g. `imr completions bash >
     /// ~/.local/share/bash-completion/completions/imr`).
+    ///
+    /// Exit status: 0 on success, 2 on a usage error.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
@@ -297,5 +298,87 @@ mod tests {
         }
         let e = super::csv_record(&mut Closed, ["a"]).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    }
+
+    /// docs/cli.md's list of commands names every option of every command (shared ones as
+    /// `[filters]`, given with `imr search`, and `[request options]`, given with `imr forecast`),
+    /// and its table gives each command's exit status, as its `--help` does: the page cannot fall
+    /// behind the binary.
+    #[test]
+    fn the_command_page_names_every_option() {
+        use clap::CommandFactory;
+        let page =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md")).unwrap();
+        let list = page
+            .split("## Commands")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("a Commands section");
+        // Each command's lines: those that run it, with the lines that continue them.
+        let lines_of = |name: &str| -> String {
+            let mut out = String::new();
+            let mut inside = false;
+            for line in list.lines() {
+                let runs = line.contains(&format!("imr {name} "))
+                    || line.ends_with(&format!("imr {name}"));
+                let indent = line.len() - line.trim_start().len();
+                let continues = indent > 4 && !line.trim_start().starts_with("imr ");
+                inside = runs || (inside && continues);
+                if inside {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+            out
+        };
+        let cli = super::Cli::command();
+        let global: Vec<&str> = cli.get_arguments().filter_map(|a| a.get_long()).collect();
+        let mut missing = Vec::new();
+        for cmd in cli.get_subcommands().filter(|c| !c.is_hide_set()) {
+            let name = cmd.get_name();
+            let lines = lines_of(name);
+            assert!(!lines.is_empty(), "docs/cli.md lists no `imr {name}`");
+            let mut shared = String::new();
+            for (marker, with) in [("[filters]", "search"), ("[request options]", "forecast")] {
+                if lines.contains(marker) {
+                    shared.push_str(&lines_of(with));
+                }
+            }
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+                let Some(long) = arg.get_long() else { continue };
+                if global.contains(&long) || ["help", "version"].contains(&long) {
+                    continue;
+                }
+                let named = |text: &str, flag: &str| {
+                    text.match_indices(flag).any(|(at, _)| {
+                        let after = &text[at + flag.len()..];
+                        !after.starts_with(|c: char| c.is_alphanumeric() || c == '-')
+                    })
+                };
+                let mut spellings = vec![format!("--{long}")];
+                spellings.extend(arg.get_short().map(|c| format!("-{c}")));
+                let documented = spellings
+                    .iter()
+                    .any(|f| named(&lines, f) || named(&shared, f));
+                if !documented {
+                    missing.push(format!("imr {name} --{long}"));
+                }
+            }
+            let help = cmd.clone().render_long_help().to_string();
+            assert!(
+                help.contains("Exit status"),
+                "`imr {name} --help` gives no exit status"
+            );
+            if name != "completions" {
+                assert!(
+                    page.contains(&format!("| `{name}` |")),
+                    "no exit status row for {name}"
+                );
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "not in docs/cli.md's list of commands: {missing:?}"
+        );
     }
 }

@@ -128,6 +128,14 @@ const HIT_HEADER: [&str; 14] = [
     "source",
 ];
 
+/// Says on stderr which items have no scores, where some have none.
+fn scores_note(store: &Store, db: &std::path::Path, themes: bool) -> Result<()> {
+    if let Some(note) = store.scores_note(&db.display().to_string(), themes)? {
+        say!("imr: note: {note}");
+    }
+    Ok(())
+}
+
 pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
     let filters = a.filters.filters(&a.words)?;
     let store = Store::open_read_only(&a.filters.db)?;
@@ -138,13 +146,8 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
         offset: a.offset,
     };
     let needs_model = search.filters.theme.is_some() || search.sort == Sort::Overturned;
-    if needs_model && store.scoring_model()?.is_none() {
-        say!(
-            "imr: note: {}: no item has themes or scores; `imr index --db {} --model default` \
-             assigns them",
-            a.filters.db.display(),
-            a.filters.db.display()
-        );
+    if needs_model {
+        scores_note(&store, &a.filters.db, search.filters.theme.is_some())?;
     }
     let hits = store.search(&search)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
@@ -269,12 +272,8 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
     let keys = a.by.clone();
     check_stats_args(&a)?;
     let store = Store::open_read_only(&a.filters.db)?;
-    if keys.contains(&StatsKey::Theme) && store.scoring_model()?.is_none() {
-        say!(
-            "imr: note: {}: no item has themes; `imr index --db {} --model default` assigns them",
-            a.filters.db.display(),
-            a.filters.db.display()
-        );
+    if keys.contains(&StatsKey::Theme) || filters.theme.is_some() {
+        scores_note(&store, &a.filters.db, true)?;
     }
     let rows = store.stats(&keys, &filters)?;
     let groups: Vec<imr::report::Group> = rows.iter().map(Into::into).collect();

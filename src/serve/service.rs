@@ -254,20 +254,17 @@ impl App {
     pub fn search(&self, q: &ItemQuery) -> Result<SearchResult> {
         let search = q.search(self.limits.page)?;
         let needs_model = search.filters.theme.is_some() || search.sort == Sort::Overturned;
-        let (matches, hits, unscored) = self.with_store(|s| {
-            let unscored = needs_model && s.scoring_model()?.is_none();
+        let db = file_name(&self.db.to_string_lossy());
+        let (matches, hits, note) = self.with_store(|s| {
+            let note = match needs_model {
+                true => s.scores_note(&db, search.filters.theme.is_some())?,
+                false => None,
+            };
             let matches = s.matches(&search.filters)?;
             let mut hits = s.search(&search)?;
             name_sources(s, &mut hits)?;
-            Ok((matches, hits, unscored))
+            Ok((matches, hits, note))
         })?;
-        let note = unscored.then(|| {
-            format!(
-                "no item of this database has themes or scores: it was indexed without a model \
-                 (`imr index --db {} --model default` assigns them)",
-                file_name(&self.db.to_string_lossy())
-            )
-        });
         Ok(SearchResult {
             note,
             overturn_rate: (matches.items > 0)

@@ -190,7 +190,7 @@ fn period_end(s: &str, last: bool) -> Result<Date> {
     let bad = || Error::InvalidValue {
         what: "date",
         value: s.into(),
-        reason: "expected YYYY, YYYY-MM or YYYY-MM-DD".into(),
+        reason: "expected YYYY, YYYY-MM or YYYY-MM-DD, or a range FROM..TO of them".into(),
     };
     let parts: Vec<&str> = s.split('-').collect();
     let year = |p: &str| p.parse::<u16>().map_err(|_| bad());
@@ -203,15 +203,20 @@ fn period_end(s: &str, last: bool) -> Result<Date> {
         }
         _ => return Err(bad()),
     };
+    let no_such = |day| Error::InvalidValue {
+        what: "date",
+        value: s.into(),
+        reason: Date::why_not(y, m, day),
+    };
     let day = match (d, last) {
         (Some(d), _) => d,
         (None, false) => 1,
         (None, true) => (28..=31)
             .rev()
             .find(|&d| Date::new(y, m, d).is_some())
-            .ok_or_else(bad)?,
+            .ok_or_else(|| no_such(1))?,
     };
-    Date::new(y, m, day).ok_or_else(bad)
+    Date::new(y, m, day).ok_or_else(|| no_such(day))
 }
 
 impl FromStr for DateRange {
@@ -903,6 +908,25 @@ impl Store {
     fn check_theme(&self, f: &Filters) -> Result<()> {
         let Some(t) = &f.theme else { return Ok(()) };
         let id = theme_id(t);
+        // The model that scored the database says which themes can be there, where it is known.
+        if let Some(model) = self.scoring_model()? {
+            if let Some(themes) = model.themes.filter(|th| !th.contains(&id)) {
+                let what = if themes.is_empty() {
+                    format!(
+                        "theme {t:?}: the scores here are {}'s, a model without theme models, so \
+                         no item has a theme",
+                        model.name
+                    )
+                } else {
+                    format!(
+                        "theme {t:?}: not a theme of {}, whose scores these are; its themes: {}",
+                        model.name,
+                        themes.join(", ")
+                    )
+                };
+                return Err(Error::Query { what });
+            }
+        }
         let mut known = crate::features::cues::codebook_themes();
         if known.contains(&id) {
             return Ok(());

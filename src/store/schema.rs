@@ -7,7 +7,7 @@ pub const APPLICATION_ID: i32 = 0x494D_5264;
 
 /// Migration `i` (0-based) takes a database from version `i` to `i + 1`; each runs in one
 /// transaction with its `user_version` update. Never edit a released migration: add one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this imr writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -126,4 +126,11 @@ CREATE INDEX items_category_newest
     ON items (category, decision_date DESC, letter_id DESC, item, decision);
 CREATE INDEX items_drug_class_newest
     ON items (drug_class, decision_date DESC, letter_id DESC, item, decision, category);
+"#;
+
+/// Which themes the scoring model assigns, so that a theme filter it cannot match is an error and
+/// not an empty answer: its theme ids joined by spaces ('' for a model without theme models),
+/// NULL where an older imr wrote the row.
+const V5: &str = r#"
+ALTER TABLE models ADD COLUMN themes TEXT;
 "#;

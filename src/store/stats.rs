@@ -85,7 +85,11 @@ impl StatsKey {
 
     fn join(self) -> Option<&'static str> {
         match self {
-            StatsKey::Theme => Some("LEFT JOIN item_themes th ON th.item_id = i.id"),
+            // Only a scored item has themes or none: an unscored one is in no theme group.
+            StatsKey::Theme => Some(
+                "JOIN item_scores sc ON sc.item_id = i.id \
+                 LEFT JOIN item_themes th ON th.item_id = i.id",
+            ),
             StatsKey::Guideline => Some("LEFT JOIN item_guidelines gl ON gl.item_id = i.id"),
             _ => None,
         }
@@ -148,6 +152,24 @@ impl StatsRow {
 }
 
 impl Store {
+    /// How many items match `f` and have scores.
+    fn scored_matches(&self, f: &Filters) -> Result<usize> {
+        let (clause, mut values) = f.where_clause();
+        let from = f.tables_clause(values.len(), false, false, f.reads_letters());
+        if let Some(w) = &f.words {
+            values.push(Value::Text(w.expression().to_string()));
+        }
+        let sql = format!(
+            "SELECT count(*) FROM {from} JOIN item_scores sc ON sc.item_id = i.id WHERE {clause}"
+        );
+        self.conn
+            .query_row(&sql, rusqlite::params_from_iter(values), |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as usize)
+            .map_err(|e| self.query_error(e, f))
+    }
+
     /// The matching items grouped by `keys`: time keys in time order, other groups by volume.
     pub fn stats(&self, keys: &[StatsKey], f: &Filters) -> Result<Vec<StatsRow>> {
         self.check_filters(f)?;
@@ -156,7 +178,11 @@ impl Store {
                 what: "stats needs a key to count by".into(),
             });
         }
-        let total = self.matches(f)?.items;
+        // Shares by theme are of the scored items: the others have no themes to count.
+        let total = match keys.contains(&StatsKey::Theme) {
+            true => self.scored_matches(f)?,
+            false => self.matches(f)?.items,
+        };
         let (clause, mut values) = f.where_clause();
         let letters = f.reads_letters() || keys.iter().any(|k| k.reads_letters());
         let from = f.tables_clause(values.len(), false, false, letters);

@@ -299,6 +299,16 @@ fn date_ranges_read_periods() {
     ] {
         assert!(r(bad).is_err(), "{bad:?} should be refused");
     }
+    // A date in the right form that is no date says which part is wrong; another form says what
+    // is taken.
+    for (bad, why) in [
+        ("2016-02-30", "2016-02 has 29 days, not 30"),
+        ("2016-13", "there is no month 13"),
+        ("2016-2017", "or a range FROM..TO of them"),
+    ] {
+        let e = r(bad).unwrap_err().to_string();
+        assert!(e.contains(why), "{bad}: {e}");
+    }
 }
 
 /// Hostile values in every filter and in the words: never an SQL error, never a change.
@@ -721,7 +731,8 @@ fn scores_of_two_models_at_once_are_refused() {
     let model = |name: &str| ModelInfo {
         digest: format!("sha256:{name}"),
         name: name.into(),
-        format_version: "imr-model/5".into(),
+        format_version: "imr-model/6".into(),
+        themes: None,
     };
     let (first, second) = (model("first"), model("second"));
     let score = |item_id| ItemScores {
@@ -755,4 +766,91 @@ fn scores_of_two_models_at_once_are_refused() {
     b.clear_scores(&second).unwrap();
     b.write_scores(&second, &[score(1)]).unwrap();
     assert_eq!(a.scores_owner().unwrap().unwrap().name, "second");
+}
+
+/// What a theme filter or theme counts can see: themes the scoring model assigns, over the items
+/// it scored. A theme the model has not is an error, not an empty answer; unscored items are
+/// named in a note and left out of theme shares.
+#[test]
+fn themes_are_those_of_the_scoring_model_over_its_items() {
+    let (_dir, mut store, _) = seed_store();
+    let filters = |theme: Option<&str>| Filters {
+        theme: theme.map(String::from),
+        ..Filters::default()
+    };
+    // No scores: the codebook's themes are accepted, and the note says none is scored.
+    store.check_filters(&filters(Some("criteria_met"))).unwrap();
+    assert!(store
+        .scores_note("t.db", true)
+        .unwrap()
+        .unwrap()
+        .contains("indexed without a model"));
+    let model = |themes: Option<&[&str]>| ModelInfo {
+        digest: format!("sha256:{themes:?}"),
+        name: "m".into(),
+        format_version: "imr-model/6".into(),
+        themes: themes.map(|t| t.iter().map(|s| s.to_string()).collect()),
+    };
+    let score = |item_id, themes: &[&str]| ItemScores {
+        item_id,
+        p_overturned: Some(0.5),
+        p_low: None,
+        p_high: None,
+        predicted: Some(Decision::Upheld),
+        abstention: None,
+        themes: themes.iter().map(|s| s.to_string()).collect(),
+    };
+    // A model without theme models: any theme is an error, and counts by theme say why.
+    let none = model(Some(&[]));
+    store.clear_scores(&none).unwrap();
+    store
+        .write_scores(&none, &[score(1, &[]), score(2, &[])])
+        .unwrap();
+    let e = store
+        .check_filters(&filters(Some("criteria_met")))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("a model without theme models"),
+        "{e}"
+    );
+    assert!(store
+        .scores_note("t.db", true)
+        .unwrap()
+        .unwrap()
+        .contains("its scores are m's, a model without theme models"));
+    // A model with themes: one of them is taken, another is an error naming them.
+    let some = model(Some(&["criteria_met", "not_recommended"]));
+    store.clear_scores(&some).unwrap();
+    store
+        .write_scores(&some, &[score(1, &["criteria_met"]), score(2, &[])])
+        .unwrap();
+    store.check_filters(&filters(Some("criteria_met"))).unwrap();
+    let e = store
+        .check_filters(&filters(Some("exceeds_limits")))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("its themes: criteria_met, not_recommended"),
+        "{e}"
+    );
+    // Two of the items scored: theme shares are of those two; the rest are named.
+    let items = store.counts().unwrap().1;
+    let note = store.scores_note("t.db", true).unwrap().unwrap();
+    assert!(
+        note.starts_with(&format!("{} of the {items} items", items - 2)),
+        "{note}"
+    );
+    let rows = store.stats(&[StatsKey::Theme], &filters(None)).unwrap();
+    let shares: Vec<(Option<&str>, usize, f64)> = rows
+        .iter()
+        .map(|r| (r.values[0].as_deref(), r.items, r.share))
+        .collect();
+    assert_eq!(shares, [(Some("criteria_met"), 1, 0.5), (None, 1, 0.5)]);
+    // A row an older imr wrote (no themes recorded): the codebook's themes are taken.
+    let old = model(None);
+    store.clear_scores(&old).unwrap();
+    store.write_scores(&old, &[score(1, &[])]).unwrap();
+    store
+        .check_filters(&filters(Some("exceeds_limits")))
+        .unwrap();
 }

@@ -49,6 +49,9 @@ pub struct ModelInfo {
     /// As named to `imr index --model` (a built-in name or a file).
     pub name: String,
     pub format_version: String,
+    /// The themes the model assigns (none without theme models); None where the database's row
+    /// predates schema 5.
+    pub themes: Option<Vec<String>>,
 }
 
 /// One item's scores, as `imr predict` gives them.
@@ -262,6 +265,42 @@ impl Store {
         Ok(owner.filter(|&(_, holds)| holds).map(|(model, _)| model))
     }
 
+    /// What a theme filter, theme counts (`themes`) or the scores' order can see: why some items
+    /// or all have no scores (or, for themes, no themes), in words naming `db` as the user wrote
+    /// it; None where every item is scored.
+    pub fn scores_note(&self, db: &str, themes: bool) -> Result<Option<String>> {
+        let Some(model) = self.scoring_model()? else {
+            return Ok(Some(format!(
+                "no item of {db} has themes or scores: it was indexed without a model \
+                 (`imr index --db {db} --model default` assigns them)"
+            )));
+        };
+        if themes && model.themes.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Some(format!(
+                "no item of {db} has themes: its scores are {}'s, a model without theme models \
+                 (`imr index --db {db} --model default` assigns them)",
+                model.name
+            )));
+        }
+        let (unscored, items): (i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM items WHERE id NOT IN \
+                 (SELECT item_id FROM item_scores)), (SELECT count(*) FROM items)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.err())?;
+        Ok((unscored > 0).then(|| {
+            format!(
+                "{unscored} of the {items} items of {db} have no scores or themes, left out \
+                 (letters indexed without --model since): `imr index --db {db} --model {}` \
+                 scores them",
+                model.name
+            )
+        }))
+    }
+
     /// Drops every item's scores and themes, and makes `model` the one whose scores the database
     /// takes: a run that scores with another model at the same time then stops at its next batch
     /// ([`Store::write_scores`]), rather than leave the scores of two models.
@@ -365,14 +404,16 @@ fn indexed_hash(
 fn score_owner(conn: &rusqlite::Connection) -> rusqlite::Result<Option<(ModelInfo, bool)>> {
     conn.query_row(
         "SELECT digest, name, format_version, \
-         EXISTS (SELECT 1 FROM item_scores WHERE model_id = models.id) AS holds \
+         EXISTS (SELECT 1 FROM item_scores WHERE model_id = models.id) AS holds, themes \
          FROM models ORDER BY holds DESC, id DESC LIMIT 1",
         [],
         |r| {
+            let themes: Option<String> = r.get(4)?;
             let model = ModelInfo {
                 digest: r.get(0)?,
                 name: r.get(1)?,
                 format_version: r.get(2)?,
+                themes: themes.map(|t| t.split_whitespace().map(str::to_owned).collect()),
             };
             Ok((model, r.get(3)?))
         },
@@ -383,9 +424,14 @@ fn score_owner(conn: &rusqlite::Connection) -> rusqlite::Result<Option<(ModelInf
 /// `model`'s row in the models table, added where it is not there; its id.
 fn claim(tx: &Transaction<'_>, model: &ModelInfo) -> rusqlite::Result<i64> {
     tx.execute(
-        "INSERT INTO models (digest, name, format_version) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (digest) DO UPDATE SET name = excluded.name",
-        params![model.digest, model.name, model.format_version],
+        "INSERT INTO models (digest, name, format_version, themes) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (digest) DO UPDATE SET name = excluded.name, themes = excluded.themes",
+        params![
+            model.digest,
+            model.name,
+            model.format_version,
+            model.themes.as_ref().map(|t| t.join(" "))
+        ],
     )?;
     tx.query_row(
         "SELECT id FROM models WHERE digest = ?1",
