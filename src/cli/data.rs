@@ -319,6 +319,6 @@ pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
 
 /// The --model help of every command that reads one.
 pub const MODEL_HELP: &str = "Model file, or a built-in model: default (models/default.json: \
-rationales, with themes), case (models/case.json: a forecast from the clinical summary, title and \
-guideline lines, before any rationale) or masked (models/masked.json: rationales with their verdict \
-sentences masked, as --check reads them)";
+rationales, with themes), case (models/case.json: a forecast from the clinical summary, title \
+and guideline lines, before any rationale) or masked (models/masked.json: rationales with their \
+verdict sentences masked, as --check reads them)";

@@ -768,11 +768,10 @@ fn scores_of_two_models_at_once_are_refused() {
     assert_eq!(a.scores_owner().unwrap().unwrap().name, "second");
 }
 
-/// What a theme filter or theme counts can see: themes the scoring model assigns, over the items
-/// it scored. A theme the model has not is an error, not an empty answer; unscored items are
-/// named in a note and left out of theme shares.
+/// What a theme filter can see: the themes the scoring model assigns. A theme the model has not
+/// is an error, not an empty answer, and the notes say why no item has one.
 #[test]
-fn themes_are_those_of_the_scoring_model_over_its_items() {
+fn themes_are_those_of_the_scoring_model() {
     let (_dir, mut store, _) = seed_store();
     let filters = |theme: Option<&str>| Filters {
         theme: theme.map(String::from),
@@ -833,6 +832,37 @@ fn themes_are_those_of_the_scoring_model_over_its_items() {
             .contains("its themes: criteria_met, not_recommended"),
         "{e}"
     );
+}
+
+/// Theme counts of a database partly scored: shares are of the scored items, and the note names
+/// the others; a row an older imr wrote (no themes recorded) takes the codebook's themes.
+#[test]
+fn theme_counts_are_of_the_scored_items() {
+    let (_dir, mut store, _) = seed_store();
+    let filters = |theme: Option<&str>| Filters {
+        theme: theme.map(String::from),
+        ..Filters::default()
+    };
+    let model = |themes: Option<&[&str]>| ModelInfo {
+        digest: format!("sha256:{themes:?}"),
+        name: "m".into(),
+        format_version: "imr-model/6".into(),
+        themes: themes.map(|t| t.iter().map(|s| s.to_string()).collect()),
+    };
+    let score = |item_id, themes: &[&str]| ItemScores {
+        item_id,
+        p_overturned: Some(0.5),
+        p_low: None,
+        p_high: None,
+        predicted: Some(Decision::Upheld),
+        abstention: None,
+        themes: themes.iter().map(|s| s.to_string()).collect(),
+    };
+    let some = model(Some(&["criteria_met", "not_recommended"]));
+    store.clear_scores(&some).unwrap();
+    store
+        .write_scores(&some, &[score(1, &["criteria_met"]), score(2, &[])])
+        .unwrap();
     // Two of the items scored: theme shares are of those two; the rest are named.
     let items = store.counts().unwrap().1;
     let note = store.scores_note("t.db", true).unwrap().unwrap();
