@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// The reviewer's decision on one disputed item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The reviewer's decision on one disputed item. Read in any case ("upheld", "UPHELD").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Decision {
     /// The denial stands.
     Upheld,
@@ -43,6 +43,24 @@ impl FromStr for Decision {
         }
     }
 }
+
+/// Reads a value by its `FromStr`: the words a flag takes are the words a file may hold.
+macro_rules! deserialize_from_str {
+    ($t:ty) => {
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<Self, D::Error> {
+                let s = std::borrow::Cow::<str>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+deserialize_from_str!(Decision);
+deserialize_from_str!(Priority);
+deserialize_from_str!(Sex);
 
 /// A calendar date, serialised as ISO-8601 `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -178,11 +196,23 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
-/// Review priority as the letter states it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Review priority as the letter states it. Read in any case ("standard").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Priority {
     Standard,
     Expedited,
+}
+
+impl FromStr for Priority {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "standard" => Ok(Priority::Standard),
+            "expedited" => Ok(Priority::Expedited),
+            _ => Err(format!("{s:?}: expected standard or expedited")),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -203,13 +233,6 @@ impl std::str::FromStr for Sex {
             "female" | "f" => Ok(Sex::Female),
             _ => Err(format!("{s:?}: expected male or female")),
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for Sex {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
     }
 }
 

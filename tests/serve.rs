@@ -315,6 +315,21 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
     );
     assert_eq!(typed.status, StatusCode::OK, "{}", typed.body);
     assert_eq!(typed.json()["forecast"], r.json()["forecast"]);
+    // The outputs' names are the same request; the built-in model reads no facts, and says so.
+    let named = post_json(
+        "/api/forecast",
+        serde_json::json!({
+            "title": "Trigger point injections to the thoracic spine",
+            "clinical_summary": "Chronic pain with palpable trigger points after failed physical therapy.",
+            "age": 45,
+            "similar": 3,
+            "date_of_injury": "2014-03-02",
+        }),
+    );
+    assert_eq!(named.status, StatusCode::OK, "{}", named.body);
+    assert_eq!(named.json()["forecast"], r.json()["forecast"]);
+    let note = named.json()["note"].as_str().unwrap().to_string();
+    assert!(note.ends_with("age, date_of_injury left out"), "{note}");
     post_json("/api/forecast", serde_json::json!({"title": "x", "age": 7})).is_bad("age");
     post_json(
         "/api/forecast",

@@ -67,7 +67,7 @@ pub struct RequestArgs {
     #[arg(long, value_name = "S", requires = "title", conflicts_with_all = REQUEST_SOURCES, value_parser = str::parse::<imr::Sex>)]
     pub sex: Option<imr::Sex>,
     /// Review priority: standard or expedited.
-    #[arg(long, value_name = "P", requires = "title", conflicts_with_all = REQUEST_SOURCES, value_parser = parse_priority)]
+    #[arg(long, value_name = "P", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub priority: Option<imr::Priority>,
     /// Date of injury, YYYY-MM-DD.
     #[arg(long, value_name = "DATE", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
@@ -95,14 +95,6 @@ pub struct RequestArgs {
     /// CSV with a header row.
     #[arg(long)]
     pub csv: bool,
-}
-
-fn parse_priority(s: &str) -> Result<imr::Priority, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "standard" => Ok(imr::Priority::Standard),
-        "expedited" => Ok(imr::Priority::Expedited),
-        _ => Err("expected standard or expedited".into()),
-    }
 }
 
 /// The past decisions most like a request: case, item, title, decision, date, similarity and the

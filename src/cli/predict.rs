@@ -760,12 +760,21 @@ struct ItemInput {
     clinical_summary: Option<String>,
     #[serde(default)]
     patient: PatientInput,
+    /// `age` and `sex` at the top (the forecast options' and the web API's names) or in
+    /// `patient` (as `imr parse --items` writes them).
     age: Option<i64>,
+    sex: Option<imr::Sex>,
     priority: Option<imr::Priority>,
+    #[serde(alias = "injury_date")]
     date_of_injury: Option<imr::Date>,
+    #[serde(alias = "ur_date")]
     ur_denial_date: Option<imr::Date>,
     original_request: Option<String>,
     authorized: Option<String>,
+    /// Said outright, or read from `original_request` / `authorized`.
+    partly_certified: Option<bool>,
+    /// How many requests the application disputes: said outright, or the rows of its case.
+    items_disputed: Option<usize>,
 }
 
 /// An `--items` row's patient: any whole number is read as an age, so one out of range gets
@@ -823,12 +832,14 @@ impl ItemInput {
                 .age
                 .or(self.age)
                 .and_then(|a| u8::try_from(a).ok()),
-            sex: self.patient.sex,
+            sex: self.patient.sex.or(self.sex),
             priority: self.priority,
             date_of_injury: self.date_of_injury,
             ur_denial_date: self.ur_denial_date,
-            partly_certified: self.original_request.is_some() || self.authorized.is_some(),
-            items_disputed,
+            partly_certified: self
+                .partly_certified
+                .unwrap_or(self.original_request.is_some() || self.authorized.is_some()),
+            items_disputed: self.items_disputed.or(items_disputed),
             ..Default::default()
         };
         let (text, kind) = request_text(
@@ -920,12 +931,7 @@ impl RowSource for AllRows {
 /// case number in the whole input: then the input is read whole before scoring, else a batch at a
 /// time.
 pub(super) fn needs_whole_input(model: &imr::model::ModelFile) -> bool {
-    let facts = imr::features::Field::Facts;
-    model.outcome.features.fields.contains(&facts)
-        || model
-            .themes
-            .as_ref()
-            .is_some_and(|t| t.features.fields.contains(&facts))
+    model.reads_facts()
 }
 
 /// The rows of a JSON-lines file (or stdin); each bad line is reported on stderr and counted, the
@@ -1012,9 +1018,19 @@ impl ItemNumbers {
     }
 }
 
-/// The names [`ItemInput`] reads besides the fields of `imr parse --items`' rows: older files'
-/// and the forecast's options'.
-const OTHER_ITEM_FIELDS: [&str; 4] = ["number", "summary", "guideline", "age"];
+/// The names [`ItemInput`] reads besides the fields of `imr parse --items`' rows: older files',
+/// the forecast's options' and the web API's (whose bodies are `--items` lines).
+const OTHER_ITEM_FIELDS: [&str; 9] = [
+    "number",
+    "summary",
+    "guideline",
+    "age",
+    "sex",
+    "injury_date",
+    "ur_date",
+    "partly_certified",
+    "items_disputed",
+];
 
 /// The top-level fields an `--items` row may have: what `imr parse --items` writes, and
 /// [`OTHER_ITEM_FIELDS`]. Any other is named on stderr (a misspelt `titel` would otherwise leave
@@ -1174,6 +1190,39 @@ impl RowSource for ItemLines {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A web API body is an `--items` line: the forecast options' names (`injury_date`,
+    /// `ur_date`, `sex` at the top, `partly_certified`, `items_disputed`) and values in any case
+    /// give the request that `imr parse --items`' names give.
+    #[test]
+    fn an_api_body_is_an_items_line() {
+        let item = |line: &str| {
+            let row = imr::input::json_object::<ItemInput>(line).unwrap();
+            assert!(unknown_fields(line).is_empty(), "{line}");
+            let item = row.into_item(1, None);
+            (item.text.facts, item.decision)
+        };
+        let api = item(
+            r#"{"title": "MRI", "injury_date": "2015-01-02", "ur_date": "2016-03-04",
+                "sex": "MALE", "priority": "standard", "partly_certified": true,
+                "items_disputed": 2, "age": 52, "decision": "upheld"}"#,
+        );
+        let parsed = item(
+            r#"{"title": "MRI", "date_of_injury": "2015-01-02", "ur_denial_date": "2016-03-04",
+                "patient": {"sex": "male", "age": 52}, "priority": "Standard",
+                "original_request": "MRI x2", "decision": "Upheld"}"#,
+        );
+        let mut with_count = parsed.clone();
+        with_count.0 = item(
+            r#"{"title": "MRI", "date_of_injury": "2015-01-02", "ur_denial_date": "2016-03-04",
+                "patient": {"sex": "male", "age": 52}, "priority": "Standard",
+                "original_request": "MRI x2", "decision": "Upheld", "items_disputed": 2}"#,
+        )
+        .0;
+        assert_eq!(api, with_count);
+        assert_ne!(api.0, parsed.0, "items_disputed is a fact");
+        assert_eq!(api.1, Some(imr::Decision::Upheld));
+    }
 
     #[test]
     fn a_misspelt_field_is_matched_to_its_nearest_name() {

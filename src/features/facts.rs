@@ -27,6 +27,23 @@ pub struct RequestFacts {
 }
 
 impl RequestFacts {
+    /// The facts given, by their names in the outputs (`age`, `date_of_injury`, ...); the kind,
+    /// read from the title, is not counted.
+    pub fn given(&self) -> Vec<&'static str> {
+        [
+            ("age", self.age.is_some()),
+            ("sex", self.sex.is_some()),
+            ("priority", self.priority.is_some()),
+            ("date_of_injury", self.date_of_injury.is_some()),
+            ("ur_denial_date", self.ur_denial_date.is_some()),
+            ("partly_certified", self.partly_certified),
+            ("items_disputed", self.items_disputed.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, given)| given.then_some(name))
+        .collect()
+    }
+
     /// The facts of a letter's item.
     pub fn from_item(letter: &Letter, item: &DisputedItem) -> Self {
         RequestFacts {

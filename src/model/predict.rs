@@ -135,6 +135,26 @@ pub struct Prediction {
 }
 
 impl ModelFile {
+    /// Whether any of the file's models reads the structured facts (age, dates, ...): one trained
+    /// with the `facts` field.
+    pub fn reads_facts(&self) -> bool {
+        let facts = Field::Facts;
+        self.outcome.features.fields.contains(&facts)
+            || self
+                .themes
+                .as_ref()
+                .is_some_and(|t| t.features.fields.contains(&facts))
+    }
+
+    /// The facts of `facts` a model that reads none leaves out, by their output names; none when
+    /// it reads them.
+    pub fn unread_facts(&self, facts: &crate::features::RequestFacts) -> Vec<&'static str> {
+        match self.reads_facts() {
+            true => Vec::new(),
+            false => facts.given(),
+        }
+    }
+
     /// Whether the outcome model's view reads any of `doc`'s text. An item it does not read would
     /// score the model's intercept (a case-view model given a rationale alone, a letter item
     /// without a rationale): callers report such items rather than score them.

@@ -221,12 +221,15 @@ impl ItemQuery {
 pub const MAX_OFFSET: usize = 10_000;
 
 /// A request not yet decided, as the forecast form and `POST /api/forecast` send it: the fields of
-/// `imr forecast`'s flags.
+/// `imr forecast`'s flags, each also under the name the outputs and `--items` give it
+/// (`clinical_summary`, `claims_administrator_guideline`, `date_of_injury`, `ur_denial_date`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ForecastRequest {
     pub title: Option<String>,
+    #[serde(alias = "clinical_summary")]
     pub summary: Option<String>,
+    #[serde(alias = "claims_administrator_guideline")]
     pub guideline: Option<String>,
     /// Numbers and booleans are taken as JSON writes them (`40`, `true`) or as forms send them
     /// (`"40"`, `"on"`).
@@ -234,7 +237,9 @@ pub struct ForecastRequest {
     pub age: Option<String>,
     pub sex: Option<String>,
     pub priority: Option<String>,
+    #[serde(alias = "date_of_injury")]
     pub injury_date: Option<String>,
+    #[serde(alias = "ur_denial_date")]
     pub ur_date: Option<String>,
     /// `true`, `on` (a checked box) or `1`.
     #[serde(default, deserialize_with = "scalar")]

@@ -466,6 +466,9 @@ pub struct ForecastView {
     /// P(Overturned), its 90% range, the base rate of the request's kind, the terms each way, the
     /// past decisions (`similar`).
     pub forecast: Prediction,
+    /// The facts given that the model does not read (it was trained without them), said rather
+    /// than left out without a word; null when it read all it was given.
+    pub note: Option<String>,
 }
 
 /// A pasted rationale's scores, with the words behind them.
@@ -480,6 +483,7 @@ pub struct ScoreView {
 impl App {
     pub fn forecast(&self, r: &ForecastRequest) -> Result<ForecastView> {
         let r = r.checked()?;
+        let unread = self.case_scorer.model().unread_facts(&r.facts);
         let (text, kind) = crate::model::request_text(
             &r.title,
             "",
@@ -503,9 +507,18 @@ impl App {
                     .model()
                     .similar(&text, kind.map(|k| k.category), r.similar, None);
         }
+        let note = (!unread.is_empty()).then(|| {
+            format!(
+                "{} reads no structured facts (a model trained with the facts field does): {} \
+                 left out",
+                self.case_model_name,
+                unread.join(", ")
+            )
+        });
         Ok(ForecastView {
             model: self.case_model_name.clone(),
             forecast,
+            note,
         })
     }
 
