@@ -171,7 +171,7 @@ fn search_finds_counts_and_refuses() {
     get("/api/search?q=%22unclosed").is_bad("q");
     // Every API error is JSON: a body over the limit (413), a method an endpoint does not take
     // (405).
-    let big = post("/api/score", "application/json", vec![b'a'; 300_000]);
+    let big = post("/api/score", "application/json", vec![b'a'; 1_100_000]);
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", big.body);
     assert!(
         big.json()["error"].as_str().unwrap().contains("larger"),
@@ -510,7 +510,12 @@ fn unknown_endpoints_and_methods() {
         r.body
     );
     // A page asked with a method it does not take says so on a page, not a blank one.
-    let r = get("/score");
+    let delete = Request::builder()
+        .method("DELETE")
+        .uri("/score")
+        .body(Body::empty())
+        .unwrap();
+    let r = send(delete);
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(r.body.contains("does not take that method"), "{}", r.body);
     // An id is once on a page: the letter's items each list their precedents.
@@ -580,6 +585,32 @@ fn forms_post_to_the_same_answers() {
     );
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"forecast-p\""));
+    // The result is in view (the form posts to its anchor), and the built-in model's page says
+    // it leaves the facts out.
+    assert!(
+        r.body.contains("action=\"/forecast#forecast\""),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("reads the request's words only"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("id=\"forecast-note\""), "{}", r.body);
+    // A value the forecast cannot take: the form again, filled, with what was wrong.
+    let r = post(
+        "/forecast",
+        "application/x-www-form-urlencoded",
+        "title=Acupuncture+x6&age=7",
+    );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("id=\"form-error\"") && r.body.contains("age"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"Acupuncture x6\""), "{}", r.body);
     let r = post(
         "/forecast",
         "application/x-www-form-urlencoded",
@@ -587,6 +618,24 @@ fn forms_post_to_the_same_answers() {
     );
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("age: "));
+    // So do the search and the statistics, a bad date or key kept in the form.
+    for uri in [
+        "/?q=mri&decided=2016-2017",
+        "/stats?by=category&then=category",
+    ] {
+        let r = get(uri);
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert!(r.body.contains("id=\"form-error\""), "{uri}: {}", r.body);
+        assert!(r.body.contains("<form"), "{uri}");
+    }
+    assert!(get("/?q=mri&decided=2016-2017")
+        .body
+        .contains("value=\"2016-2017\""));
+    // A result's address, reloaded or shared, leads back to its form.
+    for uri in ["/upload", "/score"] {
+        let r = get(uri);
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{uri}");
+    }
     let r = post(
         "/score",
         "application/x-www-form-urlencoded",

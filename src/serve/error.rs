@@ -15,7 +15,10 @@ pub enum ServeError {
     #[error("the upload is {size} bytes; the most this server takes is {limit}")]
     TooLarge { size: usize, limit: usize },
     /// A request body over the limit, refused before it was read whole: 413.
-    #[error("the request body is larger than this server takes (--max-file-size for uploads)")]
+    #[error(
+        "the request is larger than this server takes: 1 MiB for a form or a JSON body (a text \
+         field holds up to 100,000 bytes), --max-file-size for a letter uploaded"
+    )]
     BodyTooLarge,
     /// An endpoint asked with a method it does not take: 405.
     #[error("{0}")]

@@ -45,7 +45,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            body: 256 * 1024,
+            // A form's 100,000-byte fields, each character of another script sent as up to
+            // nine (percent-encoded UTF-8), fit.
+            body: 1024 * 1024,
             upload: 10 * 1024 * 1024,
             request_time: Duration::from_secs(30),
             page: 100,

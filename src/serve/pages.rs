@@ -16,7 +16,7 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use maud::{html, Markup, DOCTYPE};
 use std::sync::Arc;
@@ -28,12 +28,17 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/stats", get(stats))
         .route("/stats/chart.svg", get(chart))
         .route("/forecast", get(forecast_form).post(forecast))
-        .route("/score", post(score))
+        // A result page's address, reloaded or shared, is the form it came from.
+        .route("/score", get(to_forecast).post(score))
 }
 
 /// `POST /upload`, with the larger body limit of uploads.
 pub fn upload_routes() -> Router<Arc<App>> {
-    Router::new().route("/upload", post(upload))
+    Router::new().route("/upload", get(to_forecast).post(upload))
+}
+
+async fn to_forecast() -> axum::response::Redirect {
+    axum::response::Redirect::to("/forecast")
 }
 
 /// A page's error: the message in the site's own page, with its status.
@@ -47,7 +52,12 @@ impl<E: Into<ServeError>> From<E> for PageError {
 
 impl From<FormRejection> for ServeError {
     fn from(e: FormRejection) -> Self {
-        ServeError::rejected(e.status(), e.body_text())
+        // axum's own lead-in names its function, not what was wrong with the form.
+        let text = e.body_text();
+        let text = text
+            .strip_prefix("Failed to deserialize form body: ")
+            .map_or(text.clone(), |t| format!("the form: {t}"));
+        ServeError::rejected(e.status(), text)
     }
 }
 
@@ -55,12 +65,22 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = self.0.status();
         let message = self.0.message();
+        // Headed in words, the status number kept beside them for whoever reports it.
+        let heading = match status.as_u16() {
+            400 => "That could not be read",
+            404 => "Nothing here",
+            405 => "This address does not take that",
+            408 => "That took too long",
+            413 => "That is too large",
+            503 => "The server is busy or stopping",
+            _ => "Something went wrong",
+        };
         let body = layout(
-            status.canonical_reason().unwrap_or("Error"),
+            heading,
             None,
             html! {
                 section.error {
-                    h1 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) }
+                    h1 { (heading) " " small.status { "(" (status.as_u16()) ")" } }
                     p #error { (message) }
                     p { a href="/" { "Back to the search" } }
                 }
@@ -110,8 +130,15 @@ fn layout(title: &str, about: Option<&super::service::About>, body: Markup) -> M
     }
 }
 
+/// A share or rate as a percentage: whole above 10%, one decimal below, so that a small group
+/// does not read as none ("0.3%", not "0%").
 fn percent(p: f64) -> String {
-    format!("{:.0}%", 100.0 * p)
+    let x = 100.0 * p;
+    if x == 0.0 || x >= 9.95 {
+        format!("{x:.0}%")
+    } else {
+        format!("{x:.1}%")
+    }
 }
 
 fn range(low: Option<f64>, high: Option<f64>) -> Option<String> {
@@ -172,37 +199,84 @@ fn filter_fields(q: &ItemQuery) -> Markup {
     }
 }
 
-async fn search(State(app): State<Arc<App>>, q: Result<Query<ItemQuery>, QueryRejection>) -> Page {
+/// A form's page again with what was wrong beside the form, what was typed kept: a 400.
+fn form_again(app: &App, title: &str, body: Markup) -> Response {
+    let page = layout(title, Some(app.about()), body);
+    (axum::http::StatusCode::BAD_REQUEST, page).into_response()
+}
+
+/// What a form's answer failed on, where it is the form's values (a 400): said beside the form.
+fn form_mistake<T>(r: Result<T, ServeError>) -> Result<Result<T, String>, PageError> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(ServeError::BadRequest(why)) => Ok(Err(why)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn search(
+    State(app): State<Arc<App>>,
+    q: Result<Query<ItemQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
     let Query(q) = q?;
     let shown = q.clone();
-    let result = app.run(move |a| a.search(&q)).await?;
+    let result = match form_mistake(app.run(move |a| a.search(&q)).await)? {
+        Ok(r) => r,
+        Err(why) => {
+            let body = html! {
+                h1 { "Search the decisions" }
+                (search_form(&shown, shown.limit.as_deref().and_then(|l| l.parse().ok())
+                    .unwrap_or(20)))
+                p.error #form-error { (why) }
+            };
+            return Ok(form_again(&app, "Search", body));
+        }
+    };
     Ok(layout(
         "Search",
         Some(app.about()),
         html! {
             h1 { "Search the decisions" }
-            form.filters #search-form method="get" action="/" {
-                (filter_fields(&shown))
-                label { "Order "
-                    select name="sort" {
-                        @for (o, label) in SORTS {
-                            option value=(o.name())
-                                selected[shown.sort.as_deref() == Some(o.name())] { (label) }
-                        }
-                    }
-                }
-                label { "Per page "
-                    select name="limit" {
-                        @for n in [20, 50, 100] {
-                            option value=(n) selected[result.limit == n] { (n) }
-                        }
-                    }
-                }
-                button type="submit" { "Search" }
-            }
+            (search_form(&shown, result.limit))
             (search_results(&shown, &result))
         },
-    ))
+    )
+    .into_response())
+}
+
+fn search_form(shown: &ItemQuery, limit: usize) -> Markup {
+    html! {
+        form.filters #search-form method="get" action="/" {
+            (filter_fields(shown))
+            label { "Order "
+                select name="sort" {
+                    @for (o, label) in SORTS {
+                        option value=(o.name())
+                            selected[shown.sort.as_deref() == Some(o.name())] { (label) }
+                    }
+                }
+            }
+            label { "Per page "
+                select name="limit" {
+                    @for n in per_page_choices(limit) {
+                        option value=(n) selected[limit == n] { (n) }
+                    }
+                }
+            }
+            button type="submit" { "Search" }
+        }
+    }
+}
+
+/// The page sizes the form offers, with the one shown where a link asked for another, so that the
+/// next search keeps it.
+fn per_page_choices(shown: usize) -> Vec<usize> {
+    let mut n = vec![20, 50, 100];
+    if !n.contains(&shown) {
+        n.push(shown);
+        n.sort_unstable();
+    }
+    n
 }
 
 /// The orders of a search, as the form names them.
@@ -218,7 +292,12 @@ fn sort_link(q: &ItemQuery, label: &str, sort: Sort) -> Markup {
     let mut to = q.clone();
     to.sort = Some(sort.name().into());
     to.offset = None;
-    html! { a.sort href={ "/?" (to.to_query()) } title="order every match by this" { (label) } }
+    let what = SORTS
+        .iter()
+        .find(|(s, _)| *s == sort)
+        .map_or(sort.name(), |(_, l)| l);
+    let says = format!("order every match: {what} first");
+    html! { a.sort href={ "/?" (to.to_query()) } title=(says) aria-label=(says) { (label) } }
 }
 
 fn search_results(q: &ItemQuery, r: &SearchResult) -> Markup {
@@ -470,13 +549,16 @@ fn similar_list(similar: &[Similar]) -> Markup {
     html! {
         @if !similar.is_empty() {
             h3 { "Similar past decisions" }
+            p.hint { "Ranked by how alike their titles and clinical summaries are, those of the \
+                      same kind of treatment ranked higher; the similarity shown is the likeness \
+                      alone." }
             ol.similar {
                 @for s in similar {
                     li {
                         a href={ (letter_href(&s.case_number)) "#item-" (s.item) } {
                             (s.case_number) " item " (s.item)
                         }
-                        ": " (s.title) " " (decision_badge(s.decision))
+                        ": " (s.title) " (" (s.category.label()) ") " (decision_badge(s.decision))
                         @if let Some(d) = s.decision_date { " " (d.to_string()) }
                         " · similarity " (format!("{:.2}", s.similarity))
                         @if let Some(r) = &s.reason { br; q { (r) } }
@@ -487,18 +569,30 @@ fn similar_list(similar: &[Similar]) -> Markup {
     }
 }
 
-async fn stats(State(app): State<Arc<App>>, q: Result<Query<ItemQuery>, QueryRejection>) -> Page {
+async fn stats(
+    State(app): State<Arc<App>>,
+    q: Result<Query<ItemQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
     let Query(q) = q?;
     let shown = q.clone();
-    let result = app.run(move |a| a.stats(&q)).await?;
-    Ok(layout(
-        "Statistics",
-        Some(app.about()),
-        stats_body(&shown, &result),
-    ))
+    let result = match form_mistake(app.run(move |a| a.stats(&q)).await)? {
+        Ok(r) => r,
+        Err(why) => {
+            let keys = (shown.by.as_deref(), shown.then.as_deref());
+            let body = html! {
+                h1 { "Statistics" }
+                (stats_form(&shown, keys))
+                p.error #form-error { (why) }
+            };
+            return Ok(form_again(&app, "Statistics", body));
+        }
+    };
+    let page = layout("Statistics", Some(app.about()), stats_body(&shown, &result));
+    Ok(page.into_response())
 }
 
-fn stats_body(q: &ItemQuery, r: &StatsResult) -> Markup {
+/// The statistics form, its keys chosen (`by`, `then`).
+fn stats_form(q: &ItemQuery, keys: (Option<&str>, Option<&str>)) -> Markup {
     let key_select = |name: &str, current: Option<&str>, none: bool| {
         html! {
             select name=(name) {
@@ -511,20 +605,30 @@ fn stats_body(q: &ItemQuery, r: &StatsResult) -> Markup {
             }
         }
     };
+    html! {
+        form.filters method="get" action="/stats" #stats-form {
+            label { "Count by " (key_select("by", keys.0, false)) }
+            label { "then by " (key_select("then", keys.1, true)) }
+            (filter_fields(q))
+            button type="submit" { "Count" }
+        }
+    }
+}
+
+fn stats_body(q: &ItemQuery, r: &StatsResult) -> Markup {
     let chart_query = |by: &str| {
         let mut c = q.clone();
         c.by = Some(by.into());
         c.then = None;
         c.to_query()
     };
+    let keys = (
+        r.keys.first().map(|k| k.name()),
+        r.keys.get(1).map(|k| k.name()),
+    );
     html! {
         h1 { "Statistics" }
-        form.filters method="get" action="/stats" #stats-form {
-            label { "Count by " (key_select("by", r.keys.first().map(|k| k.name()), false)) }
-            label { "then by " (key_select("then", r.keys.get(1).map(|k| k.name()), true)) }
-            (filter_fields(q))
-            button type="submit" { "Count" }
-        }
+        (stats_form(q, keys))
         p #match-count { strong { (r.matches.items) } " matching items, "
             (r.matches.overturned) " overturned" }
         @if !r.raw.is_empty() {
@@ -578,22 +682,28 @@ async fn forecast_form(
     Ok(layout(
         "Forecast",
         Some(app.about()),
-        forecast_body(&ForecastRequest::default(), None, None, None),
+        forecast_body(&app, &ForecastRequest::default(), None, None, None),
     ))
 }
 
 async fn forecast(
     State(app): State<Arc<App>>,
     r: Result<Form<ForecastRequest>, FormRejection>,
-) -> Page {
+) -> Result<Response, PageError> {
     let Form(r) = r?;
     let shown = r.clone();
-    let view = app.run(move |a| a.forecast(&r)).await?;
-    Ok(layout(
-        "Forecast",
-        Some(app.about()),
-        forecast_body(&shown, Some(&view), None, None),
-    ))
+    let view = match form_mistake(app.run(move |a| a.forecast(&r)).await)? {
+        Ok(v) => v,
+        Err(why) => {
+            let body = html! {
+                p.error #form-error { "The forecast could not be made: " (why) }
+                (forecast_body(&app, &shown, None, None, None))
+            };
+            return Ok(form_again(&app, "Forecast", body));
+        }
+    };
+    let body = forecast_body(&app, &shown, Some(&view), None, None);
+    Ok(layout("Forecast", Some(app.about()), body).into_response())
 }
 
 async fn score(State(app): State<Arc<App>>, r: Result<Form<ScoreRequest>, FormRejection>) -> Page {
@@ -602,7 +712,7 @@ async fn score(State(app): State<Arc<App>>, r: Result<Form<ScoreRequest>, FormRe
     Ok(layout(
         "Score a rationale",
         Some(app.about()),
-        forecast_body(&ForecastRequest::default(), None, Some(&view), None),
+        forecast_body(&app, &ForecastRequest::default(), None, Some(&view), None),
     ))
 }
 
@@ -638,25 +748,62 @@ async fn upload(State(app): State<Arc<App>>, form: Result<Multipart, MultipartRe
     Ok(layout(
         "Uploaded letter",
         Some(app.about()),
-        forecast_body(&ForecastRequest::default(), None, None, Some(&view)),
+        forecast_body(&app, &ForecastRequest::default(), None, None, Some(&view)),
     ))
 }
 
+/// The forecast form's structured facts, said to be left out where the model reads none.
+fn fact_fields(app: &App, r: &ForecastRequest) -> Markup {
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let chosen = |o: &Option<String>, id: &str| o.as_deref() == Some(id);
+    html! {
+        @if !app.forecast_reads_facts() {
+            p.hint.wide { "The facts below are kept for a model trained with them: \
+                           this server's forecast model reads the request's words only, \
+                           and leaves them out." }
+        }
+        label { "Age " input type="number" name="age" min="14" max="110"
+            value=(v(&r.age)); }
+        label { "Sex "
+            select name="sex" {
+                option value="" { "unknown" }
+                option value="female" selected[chosen(&r.sex, "female")] { "female" }
+                option value="male" selected[chosen(&r.sex, "male")] { "male" }
+            }
+        }
+        label { "Priority "
+            select name="priority" {
+                option value="" { "unknown" }
+                option value="standard" selected[chosen(&r.priority, "standard")] {
+                    "standard" }
+                option value="expedited" selected[chosen(&r.priority, "expedited")] {
+                    "expedited" }
+            }
+        }
+        label { "Injured " input type="date" name="injury_date"
+            value=(v(&r.injury_date)); }
+        label { "UR denial " input type="date" name="ur_date" value=(v(&r.ur_date)); }
+        label { input type="checkbox" name="partly_certified" value="true"
+            checked[chosen(&r.partly_certified, "true")];
+            " UR certified part of it" }
+    }
+}
+
 fn forecast_body(
+    app: &App,
     r: &ForecastRequest,
     forecast: Option<&ForecastView>,
     scored: Option<&ScoreView>,
     uploaded: Option<&LetterView>,
 ) -> Markup {
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
-    let chosen = |o: &Option<String>, id: &str| o.as_deref() == Some(id);
     html! {
         h1 { "Before a decision" }
         section.tool {
             h2 { "Forecast a request" }
             p.hint { "What utilization review denied, as the IMR application states it. Only \
                       what exists before IMR decides is read." }
-            form #forecast-form method="post" action="/forecast" {
+            form #forecast-form method="post" action="/forecast#forecast" {
                 label.wide { "Request (title) " input type="text" name="title" required
                     value=(v(&r.title)) placeholder="Norco 10/325mg #60"; }
                 label.wide { "Clinical summary "
@@ -664,37 +811,14 @@ fn forecast_body(
                 label.wide { "Guideline the claims administrator cited "
                     input type="text" name="guideline" value=(v(&r.guideline))
                     placeholder="MTUS Chronic Pain Medical Treatment Guidelines, Opioids"; }
-                label { "Age " input type="number" name="age" min="14" max="110"
-                    value=(v(&r.age)); }
-                label { "Sex "
-                    select name="sex" {
-                        option value="" { "unknown" }
-                        option value="female" selected[chosen(&r.sex, "female")] { "female" }
-                        option value="male" selected[chosen(&r.sex, "male")] { "male" }
-                    }
-                }
-                label { "Priority "
-                    select name="priority" {
-                        option value="" { "unknown" }
-                        option value="standard" selected[chosen(&r.priority, "standard")] {
-                            "standard" }
-                        option value="expedited" selected[chosen(&r.priority, "expedited")] {
-                            "expedited" }
-                    }
-                }
-                label { "Injured " input type="date" name="injury_date"
-                    value=(v(&r.injury_date)); }
-                label { "UR denial " input type="date" name="ur_date" value=(v(&r.ur_date)); }
-                label { input type="checkbox" name="partly_certified" value="true"
-                    checked[chosen(&r.partly_certified, "true")];
-                    " UR certified part of it" }
+                (fact_fields(app, r))
                 button type="submit" { "Forecast" }
             }
             @if let Some(f) = forecast { (forecast_result(f)) }
         }
         section.tool {
             h2 { "Score a rationale" }
-            form #score-form method="post" action="/score" {
+            form #score-form method="post" action="/score#scored" {
                 label.wide { "Rationale " textarea name="rationale" rows="6" required {
                     @if let Some(s) = scored { (s.rationale) } } }
                 button type="submit" { "Score" }
@@ -709,7 +833,8 @@ fn forecast_body(
         }
         section.tool {
             h2 { "Read a letter" }
-            form #upload-form method="post" action="/upload" enctype="multipart/form-data" {
+            form #upload-form method="post" action="/upload#uploaded"
+                enctype="multipart/form-data" {
                 label.wide { "A Final Determination Letter (PDF or text) "
                     input type="file" name="letter" accept=".pdf,.txt,application/pdf,text/plain"
                     required; }
@@ -717,6 +842,22 @@ fn forecast_body(
             }
             @if let Some(u) = uploaded { div #uploaded { (letter_body(u)) } }
         }
+    }
+}
+
+/// What to give the model when it could not forecast, in a reader's words.
+fn advice(abstention: &str) -> Option<&'static str> {
+    match abstention {
+        "no title" => Some("Give the request's title, as utilization review denied it."),
+        "too little text" | "no known terms" => Some(
+            "Give more of the request: the clinical summary and the guideline the claims \
+             administrator cited, in English as the letters write them.",
+        ),
+        "unfamiliar words" => Some(
+            "The model knows the words of the DWC's letters, in English: most of these are \
+             not among them.",
+        ),
+        _ => None,
     }
 }
 
@@ -733,9 +874,13 @@ fn forecast_result(f: &ForecastView) -> Markup {
                     None => {
                         "No forecast: " span #forecast-none {
                             (p.abstention.as_deref().unwrap_or("the model cannot read it")) }
+                        @if let Some(advice) = p.abstention.as_deref().and_then(advice) {
+                            br; span.hint { (advice) }
+                        }
                     },
                 }
             }
+            @if let Some(n) = &f.note { p.note #forecast-note { (n) } }
             @if let Some(c) = p.category {
                 p.kind { "Kind: " (c.label())
                     @if let Some(d) = p.drug_class { " · " (d.label()) }
@@ -751,5 +896,22 @@ fn forecast_result(f: &ForecastView) -> Markup {
             (similar_list(&p.similar))
             p.model { "Model: " (f.model) }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_share_is_not_shown_as_none() {
+        let shown: Vec<String> = [0.0, 0.003, 0.0994, 0.1, 0.5, 1.0]
+            .into_iter()
+            .map(percent)
+            .collect();
+        assert_eq!(shown, ["0%", "0.3%", "9.9%", "10%", "50%", "100%"]);
+        // A page size a link asked for is offered, so the next search keeps it.
+        assert_eq!(per_page_choices(30), [20, 30, 50, 100]);
+        assert_eq!(per_page_choices(50), [20, 50, 100]);
     }
 }

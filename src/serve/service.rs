@@ -481,6 +481,11 @@ pub struct ScoreView {
 }
 
 impl App {
+    /// Whether the forecast model reads the structured facts a request may give.
+    pub fn forecast_reads_facts(&self) -> bool {
+        self.case_scorer.model().reads_facts()
+    }
+
     pub fn forecast(&self, r: &ForecastRequest) -> Result<ForecastView> {
         let r = r.checked()?;
         let unread = self.case_scorer.model().unread_facts(&r.facts);

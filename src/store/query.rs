@@ -41,7 +41,9 @@ impl FtsQuery {
         }
         let (mut clauses, mut negated): (Vec<Vec<Term>>, Vec<Term>) = (Vec::new(), Vec::new());
         let mut pending_or = false;
-        let mut rest = written.trim_start();
+        // Typographic quotes, as phones and word processors type them, quote a phrase too.
+        let straight = written.replace(['\u{201C}', '\u{201D}', '\u{201E}'], "\"");
+        let mut rest = straight.trim_start();
         while !rest.is_empty() {
             let (term, after) = next_term(rest)?;
             rest = after.trim_start();
@@ -223,7 +225,9 @@ impl FromStr for DateRange {
     type Err = Error;
     /// `FROM..TO` (either side may be left out), or one period: `2016` is the year 2016.
     fn from_str(s: &str) -> Result<DateRange> {
-        let s = s.trim();
+        // An ellipsis, as a phone's keyboard turns ".." into, is the range's two dots.
+        let s = s.trim().replace('\u{2026}', "..");
+        let s = s.as_str();
         let side = |p: &str, last: bool| {
             let p = p.trim();
             (!p.is_empty()).then(|| period_end(p, last)).transpose()

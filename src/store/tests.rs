@@ -274,6 +274,18 @@ fn words_become_quoted_fts5_strings() {
     assert!(q(&"mri ".repeat(64)).is_ok());
 }
 
+/// Quotes as phones and word processors type them make a phrase, and an ellipsis a range.
+#[test]
+fn typographic_quotes_and_ellipses_are_read() {
+    let q = |s: &str| s.parse::<FtsQuery>().unwrap().expression().to_string();
+    assert_eq!(
+        q("\u{201C}functional restoration\u{201D}"),
+        q("\"functional restoration\"")
+    );
+    let r = |s: &str| s.parse::<DateRange>().unwrap();
+    assert_eq!(r("2016\u{2026}2017-03"), r("2016..2017-03"));
+}
+
 #[test]
 fn date_ranges_read_periods() {
     let r = |s: &str| {
