@@ -1025,7 +1025,7 @@ fn bad_input_lines_are_reported_and_the_rest_scored() {
         assert_eq!(err.lines().count(), 3, "{err}");
     }
     // Rationales on stdin, one a line.
-    let o = imr_stdin(&["predict", "--json"], b"\xEF\xBB\xBFThe request is not medically necessary.\nbad \xff\nThe request is medically necessary.\n");
+    let o = imr_stdin(&["predict", "--json"], b"\xEF\xBB\xBFThe request is not medically necessary.\nbad \xff\nThe request is medically necessary.\nbinary\0data\n");
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(
         json_lines(&stdout(&o))
@@ -1036,6 +1036,11 @@ fn bad_input_lines_are_reported_and_the_rest_scored() {
     );
     assert!(
         stderr(&o).contains("imr: stdin:2: not UTF-8 text (invalid byte at offset 4)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("stdin:4: holds a NUL character"),
         "{}",
         stderr(&o)
     );

@@ -411,8 +411,26 @@ fn uploads_are_read_as_parse_reads_files() {
         text.clone(),
     );
     assert_eq!(r.json()["letter"]["source"], "passwd.txt");
-    let r = post("/api/parse?name=C:%5Cdocs%5Cx.txt", "text/plain", text);
+    let r = post(
+        "/api/parse?name=C:%5Cdocs%5Cx.txt",
+        "text/plain",
+        text.clone(),
+    );
     assert_eq!(r.json()["letter"]["source"], "x.txt");
+    // A blank name, or one that names no file, is no name: the upload is named by its kind.
+    for name in ["", "..", "a/.."] {
+        let r = post(
+            &format!("/api/parse?name={name}"),
+            "text/plain",
+            text.clone(),
+        );
+        assert_eq!(
+            r.json()["letter"]["source"],
+            "upload.txt",
+            "{name:?}: {}",
+            r.body
+        );
+    }
 }
 
 /// Every kind of answer, checked against docs/schema.md; the objects an answer holds (a letter,

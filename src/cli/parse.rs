@@ -1,7 +1,7 @@
 //! `imr parse`: letters into JSON or a table.
 
 use super::progress;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use imr::{DisputedItem, Header, Letter};
 use serde::Serialize;
 use std::io::{BufWriter, Write};
@@ -293,7 +293,8 @@ fn read_stdin() -> Result<Vec<u8>> {
     std::io::stdin()
         .lock()
         .take(cap + 1)
-        .read_to_end(&mut bytes)?;
+        .read_to_end(&mut bytes)
+        .context("stdin: cannot read")?;
     Ok(bytes)
 }
 

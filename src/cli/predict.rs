@@ -146,6 +146,11 @@ fn stdin_rows() -> Result<Box<dyn RowSource>> {
     }
     for line in Lines::new(stdin) {
         match line.context("stdin: cannot read")? {
+            // Binary data, refused as in an --items field or a letter file.
+            (n, Ok(text)) if text.contains('\0') => {
+                failed += 1;
+                say!("imr: stdin:{n}: holds a NUL character (binary data), not a rationale");
+            }
             (n, Ok(text)) if !text.trim().is_empty() => {
                 rows.push(Row {
                     source: format!("stdin:{n}"),

@@ -408,10 +408,7 @@ fn write_stats(out: &mut impl Write, keys: &[StatsKey], rows: &[StatsRow]) -> st
         over += r.overturned;
     }
     // A multi-valued key counts an item once per value: no total that would count it twice.
-    if !keys
-        .iter()
-        .any(|k| matches!(k, StatsKey::Theme | StatsKey::Guideline))
-    {
+    if !keys.iter().any(|k| k.is_multi()) {
         let pad: usize = widths.iter().map(|w| w + 2).sum();
         // No rate or share of no items (null in the web API too).
         let (share, rate) = match items {

@@ -83,6 +83,9 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
         imr::serve::serve(listener, app).await?;
         anyhow::Ok(())
     })?;
+    // Work a request gave up on (answered 408) may still run on a blocking thread: the server
+    // stops without waiting for it, as its answer is gone.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     Ok(ExitCode::SUCCESS)
 }
 

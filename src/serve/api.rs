@@ -161,7 +161,8 @@ async fn parse(
     let body = body?;
     // Without a name, the body's kind is said by its type, or by a PDF header, which the reader
     // goes by in any case (curl sends a PDF as a form unless told otherwise).
-    let name = q.name.unwrap_or_else(|| {
+    // A blank name is no name, as a blank parameter is everywhere.
+    let name = q.name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| {
         let pdf = crate::parse::looks_like_pdf(&body)
             || headers
                 .get(axum::http::header::CONTENT_TYPE)

@@ -195,9 +195,10 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io:
         });
     }
     drop(stop_rx);
-    // Tell each connection to finish its request and close, then wait for them all.
+    // Tell each connection to finish its request and close, then wait for them all, as long as a
+    // request may take: a connection that outlives it is not waited for.
     let _ = stop_tx.send(());
-    stop_tx.closed().await;
+    let _ = tokio::time::timeout(header_time, stop_tx.closed()).await;
     Ok(())
 }
 

@@ -395,9 +395,14 @@ impl App {
             .rsplit(['/', '\\'])
             .next()
             .unwrap_or_default()
+            .trim()
             .to_string();
-        let name = if name.is_empty() {
-            "upload".into()
+        // No name, or one that names no file ("..", "."): named by what the bytes are.
+        let name = if name.trim_matches('.').is_empty() {
+            match crate::parse::looks_like_pdf(bytes) {
+                true => "upload.pdf".to_string(),
+                false => "upload.txt".to_string(),
+            }
         } else {
             name
         };

@@ -78,6 +78,15 @@ impl StatsKey {
         }
     }
 
+    /// Whether an item may be in several of the key's groups (several themes, guidelines or
+    /// reviewer specialties): the groups then add up to more than the items, and have no total.
+    pub fn is_multi(self) -> bool {
+        matches!(
+            self,
+            StatsKey::Theme | StatsKey::Guideline | StatsKey::Specialty
+        )
+    }
+
     /// Whether the key is a letter's field (the others are an item's).
     fn reads_letters(self) -> bool {
         matches!(self, StatsKey::Specialty | StatsKey::Month | StatsKey::Year)
@@ -221,9 +230,50 @@ impl Store {
             .map_err(|e| self.query_error(e, f))?
             .collect::<rusqlite::Result<_>>()
             .map_err(|e| self.query_error(e, f))?;
+        if let Some(at) = keys.iter().position(|&k| k == StatsKey::Specialty) {
+            rows = each_specialty(rows, at, total);
+        }
         rows.sort_by(|a, b| order(keys, a, b));
         Ok(rows)
     }
+}
+
+/// The rows with their reviewer specialty (value `at`, as a letter joins them: "Preventive
+/// Medicine, Occupational Medicine") one specialty each, as other outputs list them: a letter's
+/// items count in each of its reviewer's specialties.
+fn each_specialty(rows: Vec<StatsRow>, at: usize, total: usize) -> Vec<StatsRow> {
+    let mut merged: std::collections::BTreeMap<Vec<Option<String>>, (usize, usize)> =
+        Default::default();
+    for r in rows {
+        let joined = r.values[at]
+            .as_deref()
+            .map(crate::letter::split_specialties);
+        let names: Vec<Option<String>> = match joined {
+            Some(names) if !names.is_empty() => names.into_iter().map(Some).collect(),
+            _ => vec![None],
+        };
+        for name in names {
+            let mut values = r.values.clone();
+            values[at] = name;
+            let e = merged.entry(values).or_default();
+            (e.0, e.1) = (e.0 + r.items, e.1 + r.overturned);
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(values, (items, overturned))| {
+            let (rate_low, rate_high) = wilson(overturned, items);
+            StatsRow {
+                values,
+                items,
+                share: items as f64 / total.max(1) as f64,
+                overturned,
+                rate: overturned as f64 / items.max(1) as f64,
+                rate_low,
+                rate_high,
+            }
+        })
+        .collect()
 }
 
 /// Time keys first in time order (no date last), then larger groups first, then by value.

@@ -896,3 +896,51 @@ fn theme_counts_are_of_the_scored_items() {
         .check_filters(&filters(Some("exceeds_limits")))
         .unwrap();
 }
+
+/// Counts by specialty are by each specialty, as other outputs list them: a letter whose reviewer
+/// holds two counts its items in both, and no group is two specialties joined.
+#[test]
+fn specialties_are_counted_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let mut letters = seeds();
+    letters[0].header.reviewer.specialty =
+        vec!["Preventive Medicine".into(), "Occupational Medicine".into()];
+    let first_items = letters[0].items.len();
+    let batch: Vec<IndexedLetter> = letters
+        .iter()
+        .enumerate()
+        .map(|(i, l)| indexed(l, i))
+        .collect();
+    store.write_batch(&batch).unwrap();
+    let rows = store
+        .stats(&[StatsKey::Specialty], &Filters::default())
+        .unwrap();
+    let items = |name: &str| {
+        rows.iter()
+            .find(|r| r.values[0].as_deref() == Some(name))
+            .map_or(0, |r| r.items)
+    };
+    assert!(rows
+        .iter()
+        .all(|r| !r.values[0].as_deref().unwrap_or("").contains(',')));
+    assert_eq!(items("Preventive Medicine"), first_items);
+    let occupational: usize = letters
+        .iter()
+        .filter(|l| {
+            l.header
+                .reviewer
+                .specialty
+                .iter()
+                .any(|s| s == "Occupational Medicine")
+        })
+        .map(|l| l.items.len())
+        .sum();
+    assert_eq!(items("Occupational Medicine"), occupational);
+    let total: usize = letters.iter().map(|l| l.items.len()).sum();
+    assert_eq!(
+        rows.iter().map(|r| r.items).sum::<usize>(),
+        total + first_items
+    );
+    assert!(StatsKey::Specialty.is_multi());
+}
