@@ -143,6 +143,20 @@ pub struct StatsRow {
 }
 
 impl StatsRow {
+    /// A group of `items`, `overturned` of them, among `total` matching items.
+    fn new(values: Vec<Option<String>>, items: usize, overturned: usize, total: usize) -> Self {
+        let (rate_low, rate_high) = wilson(overturned, items);
+        StatsRow {
+            values,
+            items,
+            share: items as f64 / total.max(1) as f64,
+            overturned,
+            rate: overturned as f64 / items.max(1) as f64,
+            rate_low,
+            rate_high,
+        }
+    }
+
     /// The row as one JSON object: each key's column name with its value, then the counts (`imr
     /// stats --json` and the web API alike).
     pub fn to_json(&self, keys: &[StatsKey]) -> serde_json::Map<String, serde_json::Value> {
@@ -216,16 +230,7 @@ impl Store {
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 let items = r.get::<_, i64>(n)? as usize;
                 let overturned = r.get::<_, i64>(n + 1)? as usize;
-                let (rate_low, rate_high) = wilson(overturned, items);
-                Ok(StatsRow {
-                    values,
-                    items,
-                    share: items as f64 / total.max(1) as f64,
-                    overturned,
-                    rate: overturned as f64 / items.max(1) as f64,
-                    rate_low,
-                    rate_high,
-                })
+                Ok(StatsRow::new(values, items, overturned, total))
             })
             .map_err(|e| self.query_error(e, f))?
             .collect::<rusqlite::Result<_>>()
@@ -261,18 +266,7 @@ fn each_specialty(rows: Vec<StatsRow>, at: usize, total: usize) -> Vec<StatsRow>
     }
     merged
         .into_iter()
-        .map(|(values, (items, overturned))| {
-            let (rate_low, rate_high) = wilson(overturned, items);
-            StatsRow {
-                values,
-                items,
-                share: items as f64 / total.max(1) as f64,
-                overturned,
-                rate: overturned as f64 / items.max(1) as f64,
-                rate_low,
-                rate_high,
-            }
-        })
+        .map(|(values, (items, overturned))| StatsRow::new(values, items, overturned, total))
         .collect()
 }
 

@@ -780,29 +780,19 @@ fn scores_of_two_models_at_once_are_refused() {
     assert_eq!(a.scores_owner().unwrap().unwrap().name, "second");
 }
 
-/// What a theme filter can see: the themes the scoring model assigns. A theme the model has not
-/// is an error, not an empty answer, and the notes say why no item has one.
-#[test]
-fn themes_are_those_of_the_scoring_model() {
-    let (_dir, mut store, _) = seed_store();
-    let filters = |theme: Option<&str>| Filters {
-        theme: theme.map(String::from),
-        ..Filters::default()
-    };
-    // No scores: the codebook's themes are accepted, and the note says none is scored.
-    store.check_filters(&filters(Some("criteria_met"))).unwrap();
-    assert!(store
-        .scores_note("t.db", true)
-        .unwrap()
-        .unwrap()
-        .contains("indexed without a model"));
-    let model = |themes: Option<&[&str]>| ModelInfo {
+/// A model named "m" that assigns `themes` (None: not recorded, as before schema 5).
+fn theme_model(themes: Option<&[&str]>) -> ModelInfo {
+    ModelInfo {
         digest: format!("sha256:{themes:?}"),
         name: "m".into(),
         format_version: "imr-model/6".into(),
         themes: themes.map(|t| t.iter().map(|s| s.to_string()).collect()),
-    };
-    let score = |item_id, themes: &[&str]| ItemScores {
+    }
+}
+
+/// Item `item_id`'s scores, with `themes`.
+fn theme_score(item_id: i64, themes: &[&str]) -> ItemScores {
+    ItemScores {
         item_id,
         p_overturned: Some(0.5),
         p_low: None,
@@ -810,7 +800,30 @@ fn themes_are_those_of_the_scoring_model() {
         predicted: Some(Decision::Upheld),
         abstention: None,
         themes: themes.iter().map(|s| s.to_string()).collect(),
-    };
+    }
+}
+
+fn theme_filter(theme: Option<&str>) -> Filters {
+    Filters {
+        theme: theme.map(String::from),
+        ..Filters::default()
+    }
+}
+
+/// What a theme filter can see: the themes the scoring model assigns. A theme the model has not
+/// is an error, not an empty answer, and the notes say why no item has one.
+#[test]
+fn themes_are_those_of_the_scoring_model() {
+    let (_dir, mut store, _) = seed_store();
+    let filters = theme_filter;
+    // No scores: the codebook's themes are accepted, and the note says none is scored.
+    store.check_filters(&filters(Some("criteria_met"))).unwrap();
+    assert!(store
+        .scores_note("t.db", true)
+        .unwrap()
+        .unwrap()
+        .contains("indexed without a model"));
+    let (model, score) = (theme_model, theme_score);
     // A model without theme models: any theme is an error, and counts by theme say why.
     let none = model(Some(&[]));
     store.clear_scores(&none).unwrap();
@@ -851,25 +864,8 @@ fn themes_are_those_of_the_scoring_model() {
 #[test]
 fn theme_counts_are_of_the_scored_items() {
     let (_dir, mut store, _) = seed_store();
-    let filters = |theme: Option<&str>| Filters {
-        theme: theme.map(String::from),
-        ..Filters::default()
-    };
-    let model = |themes: Option<&[&str]>| ModelInfo {
-        digest: format!("sha256:{themes:?}"),
-        name: "m".into(),
-        format_version: "imr-model/6".into(),
-        themes: themes.map(|t| t.iter().map(|s| s.to_string()).collect()),
-    };
-    let score = |item_id, themes: &[&str]| ItemScores {
-        item_id,
-        p_overturned: Some(0.5),
-        p_low: None,
-        p_high: None,
-        predicted: Some(Decision::Upheld),
-        abstention: None,
-        themes: themes.iter().map(|s| s.to_string()).collect(),
-    };
+    let filters = theme_filter;
+    let (model, score) = (theme_model, theme_score);
     let some = model(Some(&["criteria_met", "not_recommended"]));
     store.clear_scores(&some).unwrap();
     store
