@@ -39,7 +39,7 @@ pub enum Error {
         size: u64,
         limit: u64,
     },
-    #[error("{path}: {kind}, not {wanted} (skipped without opening it)")]
+    #[error("{path}: {kind}, not {wanted} (not opened)")]
     NotAFile {
         path: PathBuf,
         kind: &'static str,

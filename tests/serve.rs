@@ -320,7 +320,8 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
         "/api/forecast",
         serde_json::json!({
             "title": "Trigger point injections to the thoracic spine",
-            "clinical_summary": "Chronic pain with palpable trigger points after failed physical therapy.",
+            "clinical_summary":
+                "Chronic pain with palpable trigger points after failed physical therapy.",
             "age": 45,
             "similar": 3,
             "date_of_injury": "2014-03-02",

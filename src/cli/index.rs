@@ -418,6 +418,7 @@ fn report(r: &WriteReport, t: &mut Tally) {
 /// Scores every item the database holds no scores for with `model_path`'s model; scores of
 /// another model are replaced.
 fn score(store: &mut Store, model: &ModelFile, info: &ModelInfo, batch: usize) -> Result<usize> {
+    store.record_themes(info)?;
     if let Some(old) = store.scores_owner()? {
         if old.digest != info.digest {
             // Said only where scores are dropped: an owner without any (its run stopped early,

@@ -146,10 +146,11 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
         offset: a.offset,
     };
     let needs_model = search.filters.theme.is_some() || search.sort == Sort::Overturned;
+    // Said once the search ran: a theme it refuses is its error alone.
+    let hits = store.search(&search)?;
     if needs_model {
         scores_note(&store, &a.filters.db, search.filters.theme.is_some())?;
     }
-    let hits = store.search(&search)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     if a.json {
         for h in &hits {
@@ -272,10 +273,10 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
     let keys = a.by.clone();
     check_stats_args(&a)?;
     let store = Store::open_read_only(&a.filters.db)?;
+    let rows = store.stats(&keys, &filters)?;
     if keys.contains(&StatsKey::Theme) || filters.theme.is_some() {
         scores_note(&store, &a.filters.db, true)?;
     }
-    let rows = store.stats(&keys, &filters)?;
     let groups: Vec<imr::report::Group> = rows.iter().map(Into::into).collect();
     // A plot with nothing to draw is not written; the table is still the answer (exit 1: not
     // all that was asked for was done).

@@ -14,7 +14,7 @@ use std::path::Path;
 pub const FORMAT_VERSION: &str = "imr-model/6";
 
 /// The number of an `imr-model/N` format version.
-fn format_number(version: &str) -> Option<u32> {
+pub(crate) fn format_number(version: &str) -> Option<u32> {
     version.strip_prefix("imr-model/")?.parse().ok()
 }
 
@@ -435,7 +435,12 @@ mod tests {
         let old =
             ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("old.json")).unwrap();
         assert_eq!(old.metadata.training_cases, None);
-        assert_eq!((old.outcome, old.themes), (now.outcome, now.themes));
+        assert_eq!((&old.outcome, &old.themes), (&now.outcome, &now.themes));
+        // And abstains as it did: a word in two fields (rationale and verdict) counted twice.
+        let word = || vec![crate::model::ItemToScore::from_rationale("necessary", 1)];
+        assert!(old.predict(word(), 0).unwrap()[0].p_overturned.is_some());
+        let p = now.predict(word(), 0).unwrap().remove(0);
+        assert_eq!(p.abstention.as_deref(), Some("too little text"));
     }
 
     /// A format-3 file (no `quotes_apart` feature setting) still loads, with the setting off: the

@@ -202,6 +202,9 @@ impl ModelFile {
             f,
             theme_f,
             is_fact,
+            // Files of format 5 and older abstain as they did: by columns, a word in two fields
+            // twice.
+            words_once: super::file::format_number(&self.format_version).is_none_or(|n| n >= 6),
             indexed: OnceLock::new(),
         })
     }
@@ -213,6 +216,8 @@ pub struct Scorer<'m> {
     f: Featurizer,
     theme_f: Option<Featurizer>,
     is_fact: Option<Vec<bool>>,
+    /// "Too little text" counts a word that is a term of two fields once (format 6 on).
+    words_once: bool,
     /// The vocabularies indexed by word ids, made at the first batch large enough to repay it.
     indexed: OnceLock<Vocabs<'m>>,
 }
@@ -389,7 +394,7 @@ impl<'m> Scorer<'m> {
         // A word is a term of each field that holds it (a rationale's last sentence is also its
         // verdict): "too little text" counts it once. Only a short row can fall below the
         // setting, so only a short row is looked at.
-        let distinct = if known < o.min_known_terms * NAMESPACES_A_WORD {
+        let distinct = if self.words_once && known < o.min_known_terms * NAMESPACES_A_WORD {
             let mut texts: Vec<&str> = text_cols()
                 .map(|&j| o.tfidf.term(j as usize).text)
                 .collect();

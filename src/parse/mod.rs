@@ -60,14 +60,14 @@ pub fn read_letter(path: &Path) -> Result<Letter> {
     Reader::new().read_one(path, &mut None)
 }
 
-/// The text of a file's bytes: PDF extraction (by extension or `%PDF` magic) or decoded text
-/// (UTF-8, or UTF-16 with a byte order mark; see `decode`).
 /// Whether `bytes` begin as a PDF does: a `%PDF-` header within its first kilobyte, as PDF
 /// readers allow (a mail gateway or a download may put a line before it).
 pub fn looks_like_pdf(bytes: &[u8]) -> bool {
     pdf::header_at(bytes).is_some()
 }
 
+/// The text of a file's bytes: PDF extraction (by extension or `%PDF` magic) or decoded text
+/// (UTF-8, or UTF-16 with a byte order mark; see `decode`).
 pub fn extract_text(bytes: &[u8], path: &Path) -> Result<String> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty { path: path.into() });

@@ -37,11 +37,11 @@ fn dir_key(_meta: &Metadata, path: &Path) -> DirKey {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Names what a non-regular file is, without opening it (opening a FIFO blocks, a device never
-/// ends).
 /// What a letter's path should name ([`Error::NotAFile`]).
 pub(crate) const LETTER_FILE: &str = "a letter file";
 
+/// Names what a non-regular file is, without opening it (opening a FIFO blocks, a device never
+/// ends).
 pub(crate) fn special_kind(meta: &Metadata) -> Option<&'static str> {
     if meta.is_file() || meta.is_dir() {
         return None;

@@ -631,6 +631,7 @@ fn stats_body(q: &ItemQuery, r: &StatsResult) -> Markup {
         (stats_form(q, keys))
         p #match-count { strong { (r.matches.items) } " matching items, "
             (r.matches.overturned) " overturned" }
+        @if let Some(note) = &r.note { p.note #stats-note { (note) } }
         @if !r.raw.is_empty() {
             figure.chart {
                 img src={ "/stats/chart.svg?" (chart_query(r.keys[0].name())) }

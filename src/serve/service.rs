@@ -420,6 +420,9 @@ pub struct StatsResult {
     /// One object per group: each key's column with its value, then items, share, overturned,
     /// rate, rate_low, rate_high (as `imr stats --json`).
     pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Counts by theme, or of a theme: which items have no scores (and so no themes), or why none
+    /// has a theme; null otherwise.
+    pub note: Option<String>,
     #[serde(skip)]
     pub keys: Vec<StatsKey>,
     #[serde(skip)]
@@ -429,12 +432,21 @@ pub struct StatsResult {
 impl App {
     pub fn stats(&self, q: &ItemQuery) -> Result<StatsResult> {
         let (keys, filters) = q.stats()?;
-        let (matches, raw) =
-            self.with_store(|s| Ok((s.matches(&filters)?, s.stats(&keys, &filters)?)))?;
+        let db = file_name(&self.db.to_string_lossy());
+        let themes = keys.contains(&StatsKey::Theme) || filters.theme.is_some();
+        let (matches, raw, note) = self.with_store(|s| {
+            let (matches, raw) = (s.matches(&filters)?, s.stats(&keys, &filters)?);
+            let note = match themes {
+                true => s.scores_note(&db, true)?,
+                false => None,
+            };
+            Ok((matches, raw, note))
+        })?;
         Ok(StatsResult {
             by: keys.iter().map(|k| k.column()).collect(),
             matches,
             rows: raw.iter().map(|r| r.to_json(&keys)).collect(),
+            note,
             keys,
             raw,
         })

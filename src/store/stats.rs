@@ -94,11 +94,7 @@ impl StatsKey {
 
     fn join(self) -> Option<&'static str> {
         match self {
-            // Only a scored item has themes or none: an unscored one is in no theme group.
-            StatsKey::Theme => Some(
-                "JOIN item_scores sc ON sc.item_id = i.id \
-                 LEFT JOIN item_themes th ON th.item_id = i.id",
-            ),
+            StatsKey::Theme => Some("LEFT JOIN item_themes th ON th.item_id = i.id"),
             StatsKey::Guideline => Some("LEFT JOIN item_guidelines gl ON gl.item_id = i.id"),
             _ => None,
         }
@@ -201,8 +197,10 @@ impl Store {
                 what: "stats needs a key to count by".into(),
             });
         }
-        // Shares by theme are of the scored items: the others have no themes to count.
-        let total = match keys.contains(&StatsKey::Theme) {
+        // Shares by theme are of the scored items: the others have no themes to count (and are
+        // left out of the groups, where there are any).
+        let partly_scored = keys.contains(&StatsKey::Theme) && self.unscored_items()?.0 > 0;
+        let total = match partly_scored {
             true => self.scored_matches(f)?,
             false => self.matches(f)?.items,
         };
@@ -213,6 +211,9 @@ impl Store {
             values.push(Value::Text(w.expression().to_string()));
         }
         let mut joins: Vec<&str> = keys.iter().filter_map(|k| k.join()).collect();
+        if partly_scored {
+            joins.insert(0, "JOIN item_scores sc ON sc.item_id = i.id");
+        }
         joins.dedup();
         let exprs: Vec<&str> = keys.iter().map(|k| k.expression()).collect();
         let sql = format!(

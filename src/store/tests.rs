@@ -891,6 +891,19 @@ fn theme_counts_are_of_the_scored_items() {
     store
         .check_filters(&filters(Some("exceeds_limits")))
         .unwrap();
+    // Its themes recorded when it scores again (nothing new to score): then known.
+    let known = ModelInfo {
+        themes: Some(Vec::new()),
+        ..old.clone()
+    };
+    store.record_themes(&known).unwrap();
+    let e = store
+        .check_filters(&filters(Some("exceeds_limits")))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("a model without theme models"),
+        "{e}"
+    );
 }
 
 /// Counts by specialty are by each specialty, as other outputs list them: a letter whose reviewer

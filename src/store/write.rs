@@ -282,15 +282,7 @@ impl Store {
                 model.name
             )));
         }
-        let (unscored, items): (i64, i64) = self
-            .conn
-            .query_row(
-                "SELECT (SELECT count(*) FROM items WHERE id NOT IN \
-                 (SELECT item_id FROM item_scores)), (SELECT count(*) FROM items)",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(self.err())?;
+        let (unscored, items) = self.unscored_items()?;
         Ok((unscored > 0).then(|| {
             format!(
                 "{unscored} of the {items} items of {db} have no scores or themes, left out \
@@ -299,6 +291,35 @@ impl Store {
                 model.name
             )
         }))
+    }
+
+    /// Records `model`'s themes on its row where they are not known (a row migrated from schema
+    /// 4, whose model scores again without scoring anything new).
+    pub fn record_themes(&self, model: &ModelInfo) -> Result<()> {
+        let Some(themes) = &model.themes else {
+            return Ok(());
+        };
+        self.conn
+            .execute(
+                "UPDATE models SET themes = ?1 WHERE digest = ?2 AND themes IS NULL",
+                params![themes.join(" "), model.digest],
+            )
+            .map(drop)
+            .map_err(self.err())
+    }
+
+    /// How many items have no scores, and how many there are. A score is an item's by its key
+    /// (deleted with it), so the difference of two counts says it, each read from an index.
+    pub fn unscored_items(&self) -> Result<(usize, usize)> {
+        let (scored, items): (i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM item_scores), (SELECT count(*) FROM items)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(self.err())?;
+        Ok(((items - scored).max(0) as usize, items as usize))
     }
 
     /// Drops every item's scores and themes, and makes `model` the one whose scores the database
