@@ -43,6 +43,20 @@ pub fn open_stream(path: &Path, wanted: &'static str) -> crate::Result<std::fs::
     }
 }
 
+/// What stdin is when it is a device that is not a terminal (`< /dev/zero`, which never ends), as
+/// [`open_stream`] refuses a device named by path; None for a file, a pipe or a terminal.
+pub fn stdin_device() -> Option<&'static str> {
+    use std::io::IsTerminal;
+    // /dev/null, as scripts give a command no input, ends at once: it is read, as empty.
+    let null = std::fs::canonicalize("/dev/stdin").is_ok_and(|p| p == Path::new("/dev/null"));
+    if std::io::stdin().is_terminal() || null {
+        return None;
+    }
+    let meta = std::fs::metadata("/dev/stdin").ok()?;
+    let kind = crate::parse::walk::special_kind(&meta)?;
+    (kind == "a device").then_some(kind)
+}
+
 /// The longest line read: a longer one is reported and skipped without being held in memory.
 pub const MAX_LINE: usize = 16 << 20;
 

@@ -276,6 +276,20 @@ fn odd_paths_are_reported_and_skipped() {
         "{}",
         stderr(&o)
     );
+    // A device on stdin is refused too, not read for ever.
+    for args in [&["forecast", "--items", "-"][..], &["predict"]] {
+        let o = Command::new(env!("CARGO_BIN_EXE_imr"))
+            .args(args)
+            .stdin(std::fs::File::open("/dev/zero").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("stdin: a device"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
 }
 
 /// An unreadable directory is reported and the rest read. Root reads every directory, so the check needs

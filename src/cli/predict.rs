@@ -137,6 +137,9 @@ fn letter_rows(inputs: &[PathBuf]) -> Result<Box<dyn RowSource>> {
 /// One rationale per non-blank line of stdin; a line that cannot be read is reported and counted.
 fn stdin_rows() -> Result<Box<dyn RowSource>> {
     let (mut rows, mut failed) = (Vec::new(), 0);
+    if let Some(kind) = imr::input::stdin_device() {
+        bail!("stdin: {kind}, not rationales (not read)");
+    }
     let mut stdin = std::io::stdin().lock();
     // A letter piped in is not rationales, one a line: said, rather than its bytes scored.
     if imr::parse::looks_like_pdf(
@@ -944,6 +947,9 @@ pub(super) fn needs_whole_input(model: &imr::model::ModelFile) -> bool {
 /// at once.
 pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>> {
     let reader: Box<dyn BufRead> = if path == Path::new("-") {
+        if let Some(kind) = imr::input::stdin_device() {
+            bail!("stdin: {kind}, not a file of JSON lines (not read)");
+        }
         Box::new(std::io::stdin().lock())
     } else {
         Box::new(std::io::BufReader::new(imr::input::open_stream(
