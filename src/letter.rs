@@ -73,28 +73,29 @@ pub struct Date {
 impl Date {
     /// A checked date (leap years included).
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
+        let days = Date::days_in_month(year, month)?;
+        (day >= 1 && day <= days).then_some(Date { year, month, day })
+    }
+
+    /// How many days `month` of `year` has; None for no month (0, 13).
+    pub fn days_in_month(year: u16, month: u8) -> Option<u8> {
         let leap =
             (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-        let days = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (day >= 1 && day <= days).then_some(Date { year, month, day })
+        match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => Some(31),
+            4 | 6 | 9 | 11 => Some(30),
+            2 if leap => Some(29),
+            2 => Some(28),
+            _ => None,
+        }
     }
 
     /// Why `year-month-day`, written in the right form, is no date: the month, or the day.
     pub fn why_not(year: u16, month: u8, day: u8) -> String {
-        if !(1..=12).contains(&month) {
-            return format!("there is no month {month}");
+        match Date::days_in_month(year, month) {
+            None => format!("there is no month {month}"),
+            Some(last) => format!("{year}-{month:02} has {last} days, not {day}"),
         }
-        let last = (28..=31)
-            .rev()
-            .find(|&d| Date::new(year, month, d).is_some())
-            .unwrap_or(28);
-        format!("{year}-{month:02} has {last} days, not {day}")
     }
 
     /// US-style `MM/DD/YYYY` (or `-` separated, two-digit years as 20YY/19YY).

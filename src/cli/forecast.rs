@@ -162,21 +162,17 @@ pub fn run(f: ForecastArgs) -> Result<ExitCode> {
 /// Says which of the request's facts the model does not read (the built-in case model reads its
 /// text alone), rather than take them and leave them out without a word.
 fn note_unread_facts(a: &RequestArgs, model: &imr::model::ModelFile, model_name: &str) {
-    if needs_whole_input(model) {
-        return;
-    }
-    let given: Vec<&str> = [
-        ("--age", a.age.is_some()),
-        ("--sex", a.sex.is_some()),
-        ("--priority", a.priority.is_some()),
-        ("--injury-date", a.injury_date.is_some()),
-        ("--ur-date", a.ur_date.is_some()),
-        ("--partly-certified", a.partly_certified),
-        ("--items-disputed", a.items_disputed.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(flag, given)| given.then_some(flag))
-    .collect();
+    // Each fact by the flag that gave it: the dates' flags are shorter than their fields.
+    let flag = |fact: &str| match fact {
+        "date_of_injury" => "--injury-date".to_string(),
+        "ur_denial_date" => "--ur-date".to_string(),
+        other => format!("--{}", other.replace('_', "-")),
+    };
+    let given: Vec<String> = model
+        .unread_facts(&request_facts(a))
+        .into_iter()
+        .map(flag)
+        .collect();
     if !given.is_empty() {
         say!(
             "imr: note: {model_name} reads no structured facts (a model trained with the facts \
@@ -220,6 +216,20 @@ fn read_summary(from: impl Read, name: impl AsRef<Path>) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The structured facts the flags give.
+fn request_facts(a: &RequestArgs) -> RequestFacts {
+    RequestFacts {
+        age: a.age,
+        sex: a.sex,
+        priority: a.priority,
+        date_of_injury: a.injury_date,
+        ur_denial_date: a.ur_date,
+        partly_certified: a.partly_certified,
+        items_disputed: a.items_disputed,
+        ..Default::default()
+    }
+}
+
 /// The request of the flags.
 fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
     // Read as a text letter is (UTF-8 or UTF-16 with a byte order mark), its errors as precise.
@@ -235,17 +245,8 @@ fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
             imr::parse::decode_text(&bytes, name).context("cannot read the summary")?
         }
     };
-    let facts = RequestFacts {
-        age: a.age,
-        sex: a.sex,
-        priority: a.priority,
-        date_of_injury: a.injury_date,
-        ur_denial_date: a.ur_date,
-        partly_certified: a.partly_certified,
-        items_disputed: a.items_disputed,
-        ..Default::default()
-    };
     let guideline = a.guideline.as_deref();
+    let facts = request_facts(a);
     let (text, kind) = request_text(title, "", guideline, None, summary.as_deref(), facts);
     Ok(Row {
         source: "--title".into(),

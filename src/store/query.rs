@@ -213,10 +213,7 @@ fn period_end(s: &str, last: bool) -> Result<Date> {
     let day = match (d, last) {
         (Some(d), _) => d,
         (None, false) => 1,
-        (None, true) => (28..=31)
-            .rev()
-            .find(|&d| Date::new(y, m, d).is_some())
-            .ok_or_else(|| no_such(1))?,
+        (None, true) => Date::days_in_month(y, m).ok_or_else(|| no_such(1))?,
     };
     Date::new(y, m, day).ok_or_else(|| no_such(day))
 }

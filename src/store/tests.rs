@@ -28,16 +28,22 @@ fn indexed(l: &Letter, n: usize) -> IndexedLetter {
 
 /// A database of the sample letters, in a directory that lives as long as it.
 fn seed_store() -> (tempfile::TempDir, Store, Vec<Letter>) {
+    let letters = seeds();
+    let (dir, store) = store_of(&letters);
+    (dir, store, letters)
+}
+
+/// A database of `letters`, in a directory that lives as long as it.
+fn store_of(letters: &[Letter]) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("t.db")).unwrap();
-    let letters = seeds();
     let batch: Vec<IndexedLetter> = letters
         .iter()
         .enumerate()
         .map(|(i, l)| indexed(l, i))
         .collect();
     store.write_batch(&batch).unwrap();
-    (dir, store, letters)
+    (dir, store)
 }
 
 #[test]
@@ -747,15 +753,7 @@ fn scores_of_two_models_at_once_are_refused() {
         themes: None,
     };
     let (first, second) = (model("first"), model("second"));
-    let score = |item_id| ItemScores {
-        item_id,
-        p_overturned: Some(0.5),
-        p_low: None,
-        p_high: None,
-        predicted: Some(Decision::Upheld),
-        abstention: None,
-        themes: Vec::new(),
-    };
+    let score = |item_id| theme_score(item_id, &[]);
     a.write_scores(&first, &[score(1)]).unwrap();
     b.clear_scores(&second).unwrap();
     let e = a.write_scores(&first, &[score(2)]).unwrap_err();
@@ -910,18 +908,11 @@ fn theme_counts_are_of_the_scored_items() {
 /// holds two counts its items in both, and no group is two specialties joined.
 #[test]
 fn specialties_are_counted_one_by_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
     let mut letters = seeds();
     letters[0].header.reviewer.specialty =
         vec!["Preventive Medicine".into(), "Occupational Medicine".into()];
     let first_items = letters[0].items.len();
-    let batch: Vec<IndexedLetter> = letters
-        .iter()
-        .enumerate()
-        .map(|(i, l)| indexed(l, i))
-        .collect();
-    store.write_batch(&batch).unwrap();
+    let (_dir, store) = store_of(&letters);
     let rows = store
         .stats(&[StatsKey::Specialty], &Filters::default())
         .unwrap();
