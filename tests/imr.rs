@@ -2611,6 +2611,19 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
         "{}",
         stderr(&o)
     );
+    // And the facts of `--items` rows, by their fields; rows that give none are scored quietly.
+    let rows = b"{\"title\":\"MRI knee\",\"sex\":\"F\",\"age\":44}\n{\"title\":\"Norco\"}\n";
+    let o = imr_stdin(&["forecast", "--items", "-", "--json"], rows);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json_lines(&stdout(&o)).len(), 2);
+    assert!(
+        stderr(&o).contains("reads no structured facts")
+            && stderr(&o).contains("age, sex left out"),
+        "{}",
+        stderr(&o)
+    );
+    let o = imr_stdin(&["forecast", "--items", "-"], b"{\"title\":\"Norco\"}\n");
+    assert!(!stderr(&o).contains("structured facts"), "{}", stderr(&o));
     // A rationale model is no forecaster.
     let o = imr(&["forecast", "--model", "default", "--title", "MRI knee"]);
     assert_eq!(o.status.code(), Some(2));

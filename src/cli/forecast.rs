@@ -153,6 +153,9 @@ pub fn run(f: ForecastArgs) -> Result<ExitCode> {
         similar,
     };
     let code = score_rows(&model, &model_name, source.as_mut(), show);
+    if a.items.is_some() {
+        note_facts_left_out(&model_name, source.facts_given());
+    }
     // The process ends next: its memory goes back whole, without freeing the model's many small
     // allocations one by one (a noticeable part of a short run).
     std::mem::forget(model);
@@ -178,6 +181,18 @@ fn note_unread_facts(a: &RequestArgs, model: &imr::model::ModelFile, model_name:
             "imr: note: {model_name} reads no structured facts (a model trained with the facts \
              field does); {} left out",
             given.join(", ")
+        );
+    }
+}
+
+/// Says which facts `--items` rows gave that the model left out (it reads the rows a batch at a
+/// time only where it reads no facts), by the rows' field names.
+fn note_facts_left_out(model_name: &str, given: std::collections::BTreeSet<&'static str>) {
+    if !given.is_empty() {
+        say!(
+            "imr: note: {model_name} reads no structured facts (a model trained with the facts \
+             field does); the rows' {} left out",
+            given.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
 }

@@ -833,23 +833,7 @@ impl ItemInput {
 
     /// The item to score; `items_disputed`: how many rows of the input share its case number.
     fn into_item(self, line: usize, items_disputed: Option<usize>) -> ItemToScore {
-        let facts = imr::features::RequestFacts {
-            // In range once checked ([`ItemInput::checked_age`]).
-            age: self
-                .patient
-                .age
-                .or(self.age)
-                .and_then(|a| u8::try_from(a).ok()),
-            sex: self.patient.sex.or(self.sex),
-            priority: self.priority,
-            date_of_injury: self.date_of_injury,
-            ur_denial_date: self.ur_denial_date,
-            partly_certified: self
-                .partly_certified
-                .unwrap_or(self.original_request.is_some() || self.authorized.is_some()),
-            items_disputed: self.items_disputed.or(items_disputed),
-            ..Default::default()
-        };
+        let facts = self.facts(items_disputed);
         let (text, kind) = request_text(
             &self.title,
             &self.rationale,
@@ -865,6 +849,27 @@ impl ItemInput {
             title: Some(self.title).filter(|t| !t.is_empty()),
             decision: self.decision,
             kind,
+        }
+    }
+
+    /// The request's structured facts, as a model that reads them would.
+    fn facts(&self, items_disputed: Option<usize>) -> imr::features::RequestFacts {
+        imr::features::RequestFacts {
+            // In range once checked ([`ItemInput::checked_age`]).
+            age: self
+                .patient
+                .age
+                .or(self.age)
+                .and_then(|a| u8::try_from(a).ok()),
+            sex: self.patient.sex.or(self.sex),
+            priority: self.priority,
+            date_of_injury: self.date_of_injury,
+            ur_denial_date: self.ur_denial_date,
+            partly_certified: self
+                .partly_certified
+                .unwrap_or(self.original_request.is_some() || self.authorized.is_some()),
+            items_disputed: self.items_disputed.or(items_disputed),
+            ..Default::default()
         }
     }
 }
@@ -896,6 +901,11 @@ pub(super) trait RowSource {
     fn next_rows(&mut self) -> Result<Option<Vec<Row>>>;
     /// How many inputs could not be read so far.
     fn failed(&self) -> usize;
+    /// The structured facts the rows so far have given, by their output names (where the source
+    /// reads them for a model that does not, so that it can be said).
+    fn facts_given(&self) -> std::collections::BTreeSet<&'static str> {
+        Default::default()
+    }
 }
 
 /// Rows all read before scoring (letters, --text, stdin, or --items where the whole input is
@@ -969,6 +979,7 @@ pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>>
         done: false,
         unknown: Default::default(),
         numbers: ItemNumbers::default(),
+        facts_given: Default::default(),
     };
     if !whole {
         return Ok(Box::new(lines));
@@ -1007,6 +1018,8 @@ struct ItemLines {
     /// Fields named in the input that no row has (each reported once).
     unknown: std::collections::BTreeSet<String>,
     numbers: ItemNumbers,
+    /// The facts rows have given ([`RowSource::facts_given`]).
+    facts_given: std::collections::BTreeSet<&'static str>,
 }
 
 /// The item numbers of rows that give none: one past the last of the rows of their case number
@@ -1178,6 +1191,9 @@ impl ItemLines {
 impl RowSource for ItemLines {
     fn next_rows(&mut self) -> Result<Option<Vec<Row>>> {
         while let Some(inputs) = self.next_inputs()? {
+            for (_, r) in &inputs {
+                self.facts_given.extend(r.facts(None).given());
+            }
             let name = &self.name;
             // No model read this way reads the facts, so no count of a case's rows is made.
             let rows: Vec<Row> = inputs
@@ -1195,6 +1211,9 @@ impl RowSource for ItemLines {
     }
     fn failed(&self) -> usize {
         self.failed
+    }
+    fn facts_given(&self) -> std::collections::BTreeSet<&'static str> {
+        self.facts_given.clone()
     }
 }
 

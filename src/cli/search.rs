@@ -24,7 +24,8 @@ pub struct FilterArgs {
     /// Only pharmaceuticals of this drug class (opioids, muscle_relaxants, ...).
     #[arg(long)]
     pub drug_class: Option<DrugClass>,
-    /// Only items of this normalised treatment ("tramadol", "MRI lumbar spine"), any case.
+    /// Only items whose treatment name has these whole words, in order, any case: "MRI" (every
+    /// MRI), "hydrocodone" (hydrocodone/acetaminophen too), "MRI lumbar spine".
     #[arg(long)]
     pub treatment: Option<String>,
     /// Only letters whose reviewer specialty contains this ("orthop"), any case.

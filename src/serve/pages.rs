@@ -184,7 +184,8 @@ fn filter_fields(q: &ItemQuery) -> Markup {
             }
         }
         label { "Treatment " input type="text" name="treatment" value=(v(&q.treatment))
-            placeholder="tramadol"; }
+            placeholder="MRI" title="Whole words of a treatment name: MRI finds every MRI, \
+            hydrocodone finds hydrocodone/acetaminophen"; }
         label { "Specialty " input type="text" name="specialty" value=(v(&q.specialty))
             placeholder="orthop"; }
         label { "Theme " input type="text" name="theme" value=(v(&q.theme)); }

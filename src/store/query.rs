@@ -259,7 +259,8 @@ pub struct Filters {
     pub outcome: Option<Decision>,
     pub category: Option<Category>,
     pub drug_class: Option<DrugClass>,
-    /// The normalised treatment name, whole (any case).
+    /// Words of the normalised treatment name, whole and in order (any case): "MRI" finds every
+    /// MRI, "hydrocodone" finds "hydrocodone/acetaminophen", "MRI lumbar spine" that one.
     pub treatment: Option<String>,
     /// Part of the reviewer's specialty (any case): "orthop" finds "Orthopaedic Surgery".
     pub specialty: Option<String>,
@@ -283,6 +284,29 @@ fn like_escaped(s: &str) -> String {
         .replace('%', "\\%")
         .replace('_', "\\_")
 }
+
+/// A treatment name's words: split at spaces, slashes and commas ("hydrocodone/acetaminophen",
+/// "MRI cervical spine, hand"), so that a filter finds a drug of a combination or a site of a list.
+fn treatment_words(name: &str) -> String {
+    name.split(|c: char| c.is_whitespace() || c == '/' || c == ',')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The items whose treatment name holds a filter's words (bound as `?`, a LIKE pattern of
+/// [`treatment_words`]). The names are few beside the items: they are read from the treatment
+/// index a seek each (the next name after the last), matched, and their items then looked up by
+/// the same index, where a LIKE over every item would read them all.
+const TREATMENT_MATCH: &str = "i.treatment COLLATE NOCASE IN (\
+    WITH RECURSIVE names(name) AS (\
+      SELECT (SELECT treatment FROM items ORDER BY treatment COLLATE NOCASE LIMIT 1) \
+      UNION ALL \
+      SELECT (SELECT treatment FROM items WHERE treatment > names.name COLLATE NOCASE \
+              ORDER BY treatment COLLATE NOCASE LIMIT 1) \
+      FROM names WHERE names.name IS NOT NULL) \
+    SELECT name FROM names WHERE name IS NOT NULL AND (' ' || replace(replace(replace(\
+      name, ', ', ' '), ',', ' '), '/', ' ') || ' ') LIKE ? ESCAPE '\\')";
 
 /// A theme as the codebook names it, however written: `Criteria Met` and `criteria-met` are
 /// `criteria_met`.
@@ -329,10 +353,15 @@ impl Filters {
             add("i.drug_class = ?", Value::Text(c.id().into()));
         }
         if let Some(t) = &self.treatment {
-            add(
-                "i.treatment = ? COLLATE NOCASE",
-                Value::Text(t.trim().into()),
-            );
+            let words = treatment_words(t);
+            if words.is_empty() {
+                add("i.treatment = ? COLLATE NOCASE", Value::Text(String::new()));
+            } else {
+                add(
+                    TREATMENT_MATCH,
+                    Value::Text(format!("% {} %", like_escaped(&words))),
+                );
+            }
         }
         if let Some(s) = &self.specialty {
             add(

@@ -446,6 +446,59 @@ fn guideline_filters_take_whole_words() {
     assert_eq!(count("2004"), 1);
 }
 
+/// A treatment filter takes whole words of a treatment name, in order: a kind of test finds every
+/// site, a drug its combinations, a site every test of it; parts of words find nothing.
+#[test]
+fn treatment_filters_take_whole_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let titles = [
+        ("Norco 10/325mg #60", "hydrocodone/acetaminophen"),
+        ("MRI of the lumbar spine", "MRI lumbar spine"),
+        ("MRI of the right shoulder", "MRI shoulder"),
+        ("X-ray of the lumbar spine", "X-ray lumbar spine"),
+        ("Tramadol 50mg #90", "tramadol"),
+    ];
+    let mut letter = seeds().remove(0);
+    let item = letter.items[0].clone();
+    letter.items = titles
+        .iter()
+        .enumerate()
+        .map(|(k, (title, treatment))| {
+            let kind = crate::treatment::classify(title, None);
+            assert_eq!(kind.treatment, *treatment, "{title}");
+            DisputedItem {
+                number: k + 1,
+                title: title.to_string(),
+                kind,
+                ..item.clone()
+            }
+        })
+        .collect();
+    store.write_batch(&[indexed(&letter, 0)]).unwrap();
+    let count = |t: &str| {
+        store
+            .matches(&Filters {
+                treatment: Some(t.into()),
+                ..Filters::default()
+            })
+            .unwrap()
+            .items
+    };
+    assert_eq!(count("MRI"), 2);
+    assert_eq!(count("mri lumbar spine"), 1);
+    assert_eq!(count("MRI  lumbar"), 1);
+    assert_eq!(count("lumbar spine"), 2);
+    assert_eq!(count("hydrocodone"), 1);
+    assert_eq!(count("ACETAMINOPHEN"), 1);
+    assert_eq!(count("hydrocodone/acetaminophen"), 1);
+    assert_eq!(count("x-ray"), 1);
+    assert_eq!(count("tramadol"), 1);
+    assert_eq!(count("lumbar MRI"), 0);
+    assert_eq!(count("hydro"), 0);
+    assert_eq!(count("spine x"), 0);
+}
+
 #[test]
 fn stats_count_every_item_once_per_group() {
     let (_dir, store, letters) = seed_store();
