@@ -585,14 +585,19 @@ impl<'m> Scorer<'m> {
         }
         // The strongest of overlapping words is shown; ties go to the earlier term listed.
         found.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
-        let mut shown: Vec<Highlight> = Vec::new();
+        // Shown spans by their start: they never overlap, so the one starting last before a
+        // span's end is the only one that can overlap it (a look each, however long the text).
+        let mut shown: std::collections::BTreeMap<usize, Highlight> = Default::default();
         for h in found {
-            if !shown.iter().any(|s| h.from < s.to && s.from < h.to) {
-                shown.push(h);
+            let overlaps = shown
+                .range(..h.to)
+                .next_back()
+                .is_some_and(|(_, s)| h.from < s.to);
+            if !overlaps {
+                shown.insert(h.from, h);
             }
         }
-        shown.sort_by_key(|h| h.from);
-        shown
+        shown.into_values().collect()
     }
 }
 
@@ -687,6 +692,52 @@ mod tests {
             let named = p.top_overturned.iter().chain(&p.top_upheld);
             let evidence = p.theme_evidence.values().flatten();
             assert!(named.chain(evidence).any(|t| t.term == h.term), "{h:?}");
+        }
+    }
+
+    /// In a long rationale, the shown words are those the plain rule picks (the strongest first,
+    /// each unless it overlaps one already shown), found without comparing each with every other.
+    #[test]
+    fn highlights_of_a_long_rationale_are_the_plain_rules() {
+        let m = ModelFile::builtin().unwrap();
+        let scorer = m.scorer().unwrap();
+        let text = "No documentation of functional improvement with physical therapy. ".repeat(300)
+            + "The request is not medically necessary.";
+        let item = ItemToScore::from_rationale(&text, 1);
+        let doc = item.text.clone();
+        let p = scorer.predict(vec![item], 8).unwrap().remove(0);
+        let shown = scorer.highlights(&doc, &p);
+        assert!(shown.len() >= 300, "{}", shown.len());
+        for (a, b) in shown.iter().zip(shown.iter().skip(1)) {
+            assert!(a.to <= b.from, "{a:?} overlaps {b:?}");
+        }
+        let spans = scorer.f.term_spans(&doc);
+        let named: Vec<&str> = p
+            .top_overturned
+            .iter()
+            .chain(&p.top_upheld)
+            .map(|t| t.term.as_str())
+            .collect();
+        // Each occurrence of a named term is shown or overlaps a word shown at least as strong.
+        for s in spans.iter().filter(|s| named.contains(&s.term.as_str())) {
+            let Some(r) = s.field.rationale_span(&doc, s.span.clone()) else {
+                continue;
+            };
+            let w = p
+                .top_overturned
+                .iter()
+                .chain(&p.top_upheld)
+                .find(|t| t.term == s.term)
+                .unwrap()
+                .weight
+                .abs();
+            assert!(
+                shown
+                    .iter()
+                    .any(|h| h.from < r.end && r.start < h.to && h.weight.abs() >= w),
+                "{:?} at {r:?} is neither shown nor under a stronger word",
+                s.term
+            );
         }
     }
 
