@@ -69,16 +69,16 @@ fn tokens(head: &str) -> Vec<Token<'_>> {
         Priority,
     }
     const PATTERNS: [(&str, Kind); 10] = [
-        (r"Case\s+Number:", Kind::Label(Label::CaseNumber)),
-        (r"Date\s+Assigned:", Kind::Label(Label::DateAssigned)),
-        (r"Decision\s+Date:", Kind::Label(Label::DecisionDate)),
-        (r"Date\s+of\s+Injury:", Kind::Label(Label::DateOfInjury)),
-        (r"UR\s+Denial\s+Date:", Kind::Label(Label::UrDenialDate)),
+        (r"Case\s+Number\s*:", Kind::Label(Label::CaseNumber)),
+        (r"Date\s+Assigned\s*:", Kind::Label(Label::DateAssigned)),
+        (r"Decision\s+Date\s*:", Kind::Label(Label::DecisionDate)),
+        (r"Date\s+of\s+Injury\s*:", Kind::Label(Label::DateOfInjury)),
+        (r"UR\s+Denial\s+Date\s*:", Kind::Label(Label::UrDenialDate)),
         (
-            r"Application(?:\s+Received:)?",
+            r"Application(?:\s+Received\s*:)?",
             Kind::Label(Label::ApplicationReceived),
         ),
-        (r"Priority:", Kind::Label(Label::Priority)),
+        (r"Priority\s*:", Kind::Label(Label::Priority)),
         (r"\b[A-Z]{2}\d{2}-\d{5,8}\b", Kind::Case),
         (r"\b\d{1,2}/\d{1,2}/\d{2,4}\b", Kind::Date),
         (r"\b(?:Standard|Expedited)\b", Kind::Priority),

@@ -379,6 +379,55 @@ mod tests {
         );
     }
 
+    /// What other text routes make of a letter reads as the letter: a space before a label's colon,
+    /// soft hyphens, a heading named in prose, and a rationale's last sentence on the line of the
+    /// next item's title (pages joined with a space).
+    #[test]
+    fn text_routes_variants_read_as_the_letter() {
+        let path = Path::new("l.txt");
+        let want = parse_text(SEED, path).unwrap();
+        let glued = "Therefore, the request for blood work is \n\nmedically necessary. \n\n \n\n\
+                     1 PRESCRIPTION OF NORCO 10/325MG: Upheld";
+        assert!(SEED.contains(glued));
+        let variants = [
+            SEED.replace("guideline:", "guideline :")
+                .replace("rationale:", "rationale :"),
+            SEED.replace("guideline:", "guide\u{ad}line:")
+                .replace("EPIDURAL", "EPI\u{ad}DURAL"),
+            SEED.replacen(
+                "CLINICAL CASE SUMMARY \n",
+                "CLINICAL CASE SUMMARY \nThis CLINICAL CASE SUMMARY comes before the IMR ISSUES, \
+                 DECISIONS AND RATIONALES.\n",
+                1,
+            ),
+            SEED.replace(
+                glued,
+                "Therefore, the request for blood work is \n\nmedically necessary. 1 PRESCRIPTION \
+                 OF NORCO 10/325MG: Upheld",
+            ),
+        ];
+        for (k, text) in variants.iter().enumerate() {
+            assert_ne!(text, SEED, "variant {k}");
+            let got = parse_text(text, path).unwrap_or_else(|e| panic!("variant {k}: {e}"));
+            assert_eq!(got.items.len(), want.items.len(), "variant {k}");
+            for (a, b) in got.items.iter().zip(&want.items) {
+                assert_eq!(a.title, b.title, "variant {k}");
+                assert_eq!(a.decision, b.decision, "variant {k}");
+                assert_eq!(a.rationale, b.rationale, "variant {k}");
+                assert_eq!(a.reviewer_guideline, b.reviewer_guideline, "variant {k}");
+                let ca = (
+                    &a.claims_administrator_guideline,
+                    &b.claims_administrator_guideline,
+                );
+                assert_eq!(ca.0, ca.1, "variant {k}");
+            }
+        }
+        // A header label with a space before its colon.
+        let h = fields::read_header("Case Number :  CM16-0213037\nDate Assigned :  11/09/2016");
+        assert_eq!(h.case_number, "CM16-0213037");
+        assert_eq!(h.date_assigned.unwrap().to_string(), "2016-11-09");
+    }
+
     /// Letters and missing files interleaved: results come in input order, and a sink that stops
     /// gets nothing more.
     #[test]

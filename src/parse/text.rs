@@ -134,6 +134,12 @@ pub(crate) fn lines(raw: &str) -> Vec<Line> {
         true => Cow::Owned(line_breaks(raw)),
         false => Cow::Borrowed(raw),
     };
+    // A soft hyphen only says where a word may break: one inside a label or a heading would hide
+    // it, one inside a title would keep it from matching the same title typed.
+    let text: Cow<str> = match text.contains(SOFT_HYPHEN) {
+        true => Cow::Owned(text.replace(SOFT_HYPHEN, "")),
+        false => text,
+    };
     let split: Vec<&str> = text.split('\n').collect();
     let restored = super::hyphens::restore(&split);
     let raw_lines: Vec<&str> = restored
@@ -142,6 +148,7 @@ pub(crate) fn lines(raw: &str) -> Vec<Line> {
         .filter(|l| !is_page_furniture(l))
         .collect();
     let double_spaced = is_double_spaced(&raw_lines);
+    let own_lines = headings_on_own_lines(&raw_lines);
 
     let mut out: Vec<Line> = Vec::new();
     let mut brk = true;
@@ -158,8 +165,11 @@ pub(crate) fn lines(raw: &str) -> Vec<Line> {
         }
         empty_run = 0;
         // Words spread apart (column layouts) read as words one space apart.
-        let line = folded(line);
-        for part in split_marks(&line) {
+        let line = labels_closed(folded(line));
+        for part in split_marks(&line, own_lines)
+            .into_iter()
+            .flat_map(verdict_cuts)
+        {
             let after_decision = out.last().is_some_and(|l| ends_with_decision(&l.text));
             let is_heading = HEADINGS.contains(&part);
             let prev_heading = out
@@ -190,12 +200,79 @@ fn line_breaks(raw: &str) -> String {
     out
 }
 
+const SOFT_HYPHEN: char = '\u{ad}';
+
+/// Which headings stand on a line of their own somewhere in the text: where one does, the same
+/// words inside a line are prose naming it ("as noted in the CLINICAL CASE SUMMARY above"), not a
+/// heading whose line break was lost.
+fn headings_on_own_lines(lines: &[&str]) -> [bool; 3] {
+    let mut own = [false; 3];
+    for l in lines.iter().filter(|l| may_hold_mark(l)) {
+        let l = folded(l.trim());
+        if let Some(k) = HEADINGS.iter().position(|h| *h == l) {
+            own[k] = true;
+        }
+    }
+    own
+}
+
+/// A field label written with a space before its colon ("MAXIMUS guideline :", as some text
+/// routes lay it out) as the label.
+fn labels_closed(line: Cow<'_, str>) -> Cow<'_, str> {
+    if !line.contains(" :") {
+        return line;
+    }
+    let mut out = line.into_owned();
+    for label in FIELD_LABELS {
+        let words = &label[..label.len() - 1];
+        out = out.replace(&format!("{words} :"), label);
+    }
+    Cow::Owned(out)
+}
+
+/// A line cut after each sentence that ends as a rationale's verdict does ("... is not medically
+/// necessary.", "... at this time.") where another sentence follows on it. Pages joined with a
+/// space put the next item's title on the line of the rationale's last sentence ("... is not
+/// medically necessary. MRI of the knee: Upheld"), and a title reaches back over the lines it
+/// continues up to a sentence's end. A paragraph's lines are joined with a space, so a cut inside
+/// one changes no text. Titles hold no sentence end; the sentences of a partial certification
+/// before a title ("X was the original request. ...") end otherwise and stay with it.
+fn verdict_cuts(line: &str) -> Vec<&str> {
+    const VERDICT_ENDS: [&str; 11] = [
+        "necessary",
+        "appropriate",
+        "indicated",
+        "warranted",
+        "supported",
+        "recommended",
+        "established",
+        "guidelines",
+        "time",
+        "patient",
+        "worker",
+    ];
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, _) in line.match_indices(". ") {
+        let word = line[start..i].rsplit(' ').next().unwrap_or_default();
+        let next = line[i + 2..].chars().next();
+        if VERDICT_ENDS.contains(&word) && next.is_some_and(|c| c.is_uppercase() || c.is_numeric())
+        {
+            parts.push(&line[start..=i]);
+            start = i + 2;
+        }
+    }
+    parts.push(&line[start..]);
+    parts
+}
+
 fn may_hold_mark(line: &str) -> bool {
     line.contains(':') || line.contains("IMR") || line.contains("CASE")
 }
 
-/// A line cut before each heading or field label it holds past its start, and after each heading.
-fn split_marks(line: &str) -> Vec<&str> {
+/// A line cut before each heading or field label it holds past its start, and after each heading;
+/// a heading that stands on a line of its own elsewhere (`own_lines`) is not cut out of a line.
+fn split_marks(line: &str, own_lines: [bool; 3]) -> Vec<&str> {
     // All marks searched at once: most lines hold none.
     static MARKS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         AhoCorasick::builder()
@@ -210,8 +287,12 @@ fn split_marks(line: &str) -> Vec<&str> {
     let mut cuts = vec![0, line.len()];
     // Overlapping search: every occurrence of every mark, as searching each mark alone finds.
     for m in MARKS.find_overlapping_iter(line) {
+        let k = m.pattern().as_usize();
+        if k < HEADINGS.len() && own_lines[k] && m.range() != (0..line.len()) {
+            continue;
+        }
         cuts.push(m.start());
-        if m.pattern().as_usize() < HEADINGS.len() {
+        if k < HEADINGS.len() {
             cuts.push(m.end());
         }
     }
