@@ -112,6 +112,9 @@ fn tokens(head: &str) -> Vec<Token<'_>> {
 /// labels is followed by a block of their values (pdftotext's default mode).
 pub(crate) fn read_header(head: &str) -> Header {
     let toks = tokens(head);
+    if let Some(h) = paired_by_kind(&toks) {
+        return h;
+    }
     let mut h = Header::default();
     let mut i = 0;
     while i < toks.len() {
@@ -143,6 +146,42 @@ pub(crate) fn read_header(head: &str) -> Header {
         }
     }
     h
+}
+
+/// The header when each kind of value (case number, dates, priority) is there as many times as
+/// the labels that take it: the labels and the values of a kind then pair in text order, however
+/// a text route interleaves the two columns (pdfminer puts a value before its label, another
+/// after: "10/16/2016 Date of Injury: UR Denial Date: 10/20/2016 11/15/2016 Application
+/// Received:"). Otherwise None, and values pair with their nearest labels.
+fn paired_by_kind(toks: &[Token]) -> Option<Header> {
+    /// 0 for a case number, 1 for a date, 2 for a priority.
+    fn kind(v: &Value) -> usize {
+        match v {
+            Value::Case(_) => 0,
+            Value::Date(_) => 1,
+            Value::Priority(_) => 2,
+        }
+    }
+    let labels: Vec<Label> = toks.iter().filter_map(Token::label).collect();
+    let values: Vec<Value> = toks.iter().filter_map(Token::value).collect();
+    if labels.is_empty() || labels.len() != values.len() {
+        return None;
+    }
+    let mut h = Header::default();
+    for k in 0..3 {
+        let vals: Vec<&Value> = values.iter().filter(|v| kind(v) == k).collect();
+        let Some(first) = vals.first() else {
+            continue;
+        };
+        let takers: Vec<Label> = labels.iter().copied().filter(|l| fits(*l, first)).collect();
+        if takers.len() != vals.len() {
+            return None;
+        }
+        for (l, v) in takers.into_iter().zip(vals) {
+            set(&mut h, l, *v);
+        }
+    }
+    Some(h)
 }
 
 /// Sets a field once: a second value for the same label is not the header's.
@@ -296,6 +335,28 @@ mod tests {
         assert_eq!(h.application_received.unwrap().to_string(), "2016-11-03");
         assert_eq!(h.date_of_injury.unwrap().to_string(), "2016-10-13");
         assert_eq!(h.priority, Some(Priority::Standard));
+    }
+
+    /// pdfminer's order of the two columns: a value before its label, the next after theirs.
+    #[test]
+    fn header_of_interleaved_columns_pairs_by_kind() {
+        let h = read_header(
+            "Case Number:\nDate Assigned:\nDecision Date:\nPriority:\n\nCM16-0221706\n\
+             11/23/2016\n12/21/2016\nStandard\n\n10/16/2016\nDate of Injury:\nUR Denial Date:  \
+             10/20/2016\n11/15/2016\nApplication\nReceived:\n",
+        );
+        assert_eq!(h.case_number, "CM16-0221706");
+        assert_eq!(h.priority, Some(Priority::Standard));
+        assert_eq!(
+            dates(&h),
+            some([
+                "2016-11-23",
+                "2016-12-21",
+                "2016-10-16",
+                "2016-10-20",
+                "2016-11-15"
+            ])
+        );
     }
 
     fn dates(h: &Header) -> Vec<Option<String>> {
