@@ -292,6 +292,65 @@ fn index_is_incremental_and_reports_what_it_skips() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// What happens to indexed files is said: two files that swapped names hold no case twice; a file
+/// written over with a copy of another is that copy (its old letter's rows removed); a file that
+/// changed and cannot be read keeps its letter, said; a deleted file's letter is kept and counted,
+/// or removed with `--prune`.
+#[test]
+fn files_swapped_overwritten_unreadable_or_gone_are_said() {
+    let dir = tempdir("db-file-changes");
+    let (letters, db) = (dir.join("letters"), dir.join("t.db"));
+    std::fs::create_dir_all(&letters).unwrap();
+    many_letters(&letters, 4);
+    let index = |extra: &[&str]| {
+        let mut args = vec!["index", s(&letters), "--db", s(&db)];
+        args.extend(extra);
+        let out = imr(&args);
+        (out.status.code(), stderr(&out))
+    };
+    assert_eq!(index(&[]).0, Some(0));
+    let file = |i: usize| letters.join(format!("letter{i:05}.txt"));
+    let (a, b) = (text_of(&letters, 1), text_of(&letters, 2));
+    std::fs::write(file(1), &b).unwrap();
+    std::fs::write(file(2), &a).unwrap();
+    let (code, err) = index(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    assert_eq!(letters_and_items(&db).0, 4);
+    std::fs::write(file(1), &a).unwrap();
+    let (_, err) = index(&[]);
+    assert!(
+        err.contains("letter00001.txt: now the same content as") && err.contains("1 copies"),
+        "{err}"
+    );
+    assert_eq!(letters_and_items(&db).0, 3);
+    std::fs::write(file(3), "not a letter any more").unwrap();
+    let (code, err) = index(&[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("letter00003.txt: the letter indexed from it before it changed is kept"),
+        "{err}"
+    );
+    assert_eq!(letters_and_items(&db).0, 3);
+    std::fs::remove_file(file(3)).unwrap();
+    let (_, err) = index(&[]);
+    assert!(
+        err.contains("1 indexed letters' files are gone") && err.contains("letter00003.txt"),
+        "{err}"
+    );
+    assert_eq!(letters_and_items(&db).0, 3);
+    let (code, err) = index(&["--prune"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("1 letters whose files are gone removed"),
+        "{err}"
+    );
+    assert_eq!(letters_and_items(&db).0, 2);
+    let (_, err) = index(&[]);
+    assert!(!err.contains("gone"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn training_from_the_database_gives_the_model_of_the_files() {
     let dir = tempdir("db-train");
@@ -585,8 +644,9 @@ fn two_index_runs_at_once() {
         let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
         for o in [&a, &b] {
             assert!(o.status.success(), "round {round}: {}", stderr(o));
+            // A letter the other run wrote is unchanged, not a copy of itself.
             assert!(
-                !stderr(o).contains("replaced"),
+                !stderr(o).contains("replaced") && !stderr(o).contains("same content"),
                 "round {round}: {}",
                 stderr(o)
             );
@@ -1041,7 +1101,7 @@ fn copies_of_replaced_files_are_indexed_and_renamed_letters_take_their_new_names
 }
 
 #[test]
-fn a_path_indexed_with_other_content_is_replaced_and_a_moved_file_keeps_its_rows() {
+fn a_path_written_over_with_a_copy_is_a_copy_and_a_moved_file_keeps_its_rows() {
     let dir = tempdir("db-moves");
     let (letters, db) = (dir.join("letters"), dir.join("t.db"));
     std::fs::create_dir_all(&letters).unwrap();
@@ -1050,7 +1110,8 @@ fn a_path_indexed_with_other_content_is_replaced_and_a_moved_file_keeps_its_rows
         .status
         .success());
 
-    // letter 2 now holds letter 0's content: its own rows are replaced, not kept as a "copy".
+    // letter 2 now holds letter 0's content: a copy of an indexed file, as one under a new name
+    // is; the rows of the letter it held are removed, not left as the file's.
     std::fs::copy(
         letters.join("letter00000.txt"),
         letters.join("letter00002.txt"),
@@ -1058,7 +1119,7 @@ fn a_path_indexed_with_other_content_is_replaced_and_a_moved_file_keeps_its_rows
     .unwrap();
     let out = imr(&["index", s(&letters), "--db", s(&db)]);
     assert!(
-        stderr(&out).contains("indexed 1 letters") && stderr(&out).contains("1 replaced"),
+        stderr(&out).contains("indexed 0 letters") && stderr(&out).contains("1 copies"),
         "{}",
         stderr(&out)
     );
@@ -1066,11 +1127,8 @@ fn a_path_indexed_with_other_content_is_replaced_and_a_moved_file_keeps_its_rows
         let out = imr(&["search", "--case", "letter00002", "--json", "--db", s(db)]);
         json_lines(&stdout(&out)).len()
     };
-    assert_eq!(
-        case_of_2(&db),
-        items["letter00000.txt"],
-        "letter 2 has letter 0's items"
-    );
+    assert_eq!(case_of_2(&db), 0, "letter 2's rows are gone");
+    assert!(items["letter00002.txt"] > 0);
 
     // Moved: the rows follow the file, nothing is parsed again.
     let moved = dir.join("moved");
@@ -1086,7 +1144,7 @@ fn a_path_indexed_with_other_content_is_replaced_and_a_moved_file_keeps_its_rows
         err.contains("moved from") && err.contains("indexed 0 letters"),
         "{err}"
     );
-    assert_eq!(letters_and_items(&db).0, 3);
+    assert_eq!(letters_and_items(&db).0, 2);
     let out = imr(&["search", "--case", "letter00001", "--json", "--db", s(&db)]);
     let hits = json_lines(&stdout(&out));
     assert!(

@@ -34,6 +34,10 @@ pub struct IndexArgs {
     /// Letters written per transaction, 1 to 100000.
     #[arg(long, default_value_t = 500, value_parser = super::counts(1, 100_000))]
     pub batch: usize,
+    /// Remove the letters of files under PATHS that are gone (deleted, or no longer letter
+    /// files). Without it they are kept, and counted in a note.
+    #[arg(long)]
+    pub prune: bool,
 }
 
 /// What one run did, for its closing line.
@@ -49,6 +53,9 @@ struct Tally {
     scored: usize,
     /// The files of this run that could not be read.
     failed_sources: std::collections::HashSet<String>,
+    /// Case numbers written from a file while another file held them: (case, this, other), said
+    /// at the end where both still hold it (a run may rewrite the other file after).
+    same_case_found: Vec<(String, String, String)>,
 }
 
 pub fn run(a: IndexArgs) -> Result<ExitCode> {
@@ -83,12 +90,15 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         let (todo, copies) = changed_files(&store, &files, &mut tally)?;
         index_files(&mut store, todo, a.batch, &mut tally)?;
         report_copies(&copies, &mut tally);
+        report_same_case(&store, &mut tally)?;
+        note_failed_kept(&store, &tally)?;
     }
+    let removed = gone_files(&store, &a.paths, &files, a.prune)?;
     match &model {
         Some((model, info)) => tally.scored = score(&mut store, model, info, a.batch)?,
         None => note_unscored(&store)?,
     }
-    if tally.indexed + tally.scored > 0 || store.migrated() || !store.has_statistics()? {
+    if tally.indexed + tally.scored + removed > 0 || store.migrated() || !store.has_statistics()? {
         store.analyze()?;
     }
     let (letters, items) = store.counts()?;
@@ -228,7 +238,28 @@ fn changed_files(
                     store.touch(f)?;
                     tally.unchanged += 1;
                 }
-                Some(_) => todo.push(read(None)),
+                Some(_) => {
+                    // Written over with a copy of another indexed file: its letter is that one's.
+                    let copy_of = match first_of.get(&f.sha256) {
+                        Some(first) => Some(first.clone()),
+                        None => store.source_with_hash(&f.sha256)?.filter(|s| {
+                            *s != f.source
+                                && new_hash.get(s.as_str()).is_none_or(|h| *h == f.sha256)
+                        }),
+                    };
+                    match copy_of {
+                        Some(s) => {
+                            store.remove_source(&f.source)?;
+                            say!(
+                                "imr: note: {}: now the same content as {s}; skipped, the rows \
+                                 of its earlier letter removed",
+                                f.source
+                            );
+                            tally.copies += 1;
+                        }
+                        None => todo.push(read(None)),
+                    }
+                }
                 None => {
                     if let Some(first) = first_of.get(&f.sha256) {
                         copies.push((f.source.clone(), first.clone()));
@@ -239,6 +270,8 @@ fn changed_files(
                         .source_with_hash(&f.sha256)?
                         .filter(|s| new_hash.get(s.as_str()).is_none_or(|h| *h == f.sha256));
                     match earlier {
+                        // Indexed since this run looked, by another run at once.
+                        Some(s) if s == f.source => tally.unchanged += 1,
                         Some(s)
                             if !new_hash.contains_key(s.as_str()) && !Path::new(&s).exists() =>
                         {
@@ -396,8 +429,9 @@ impl Tally {
         self.indexed += w.indexed;
         self.items += w.items;
         self.replaced += w.replaced;
-        self.same_case += w.same_case;
         self.unchanged += w.unchanged;
+        self.same_case_found
+            .extend(w.same_case_found.iter().cloned());
     }
 }
 
@@ -409,10 +443,78 @@ fn report(r: &WriteReport, t: &mut Tally) {
     for s in &r.replaced {
         say!("imr: note: {s}: changed since it was indexed; its rows are replaced");
     }
-    for (case, this, other) in &r.same_case {
-        t.same_case += 1;
-        say!("imr: warning: case {case}: in {this} and in {other}, both indexed");
+    t.same_case_found.extend(r.same_case.iter().cloned());
+}
+
+/// Warns of each case number two indexed files hold, where both still hold it once the run is
+/// done (two files that swapped names held one case for a moment only).
+fn report_same_case(store: &Store, t: &mut Tally) -> imr::Result<()> {
+    for (case, this, other) in std::mem::take(&mut t.same_case_found) {
+        let holds = |source: &str| -> imr::Result<bool> {
+            Ok(store.case_of(source)?.as_deref() == Some(case.as_str()))
+        };
+        if holds(&this)? && holds(&other)? {
+            t.same_case += 1;
+            say!("imr: warning: case {case}: in {this} and in {other}, both indexed");
+        }
     }
+    Ok(())
+}
+
+/// Says which files that could not be read keep the letter indexed from them before they
+/// changed, rather than leave the database holding text the file no longer has without a word.
+fn note_failed_kept(store: &Store, t: &Tally) -> imr::Result<()> {
+    let mut kept: Vec<&String> = t.failed_sources.iter().collect();
+    kept.sort_unstable();
+    for source in kept {
+        if store.file_info(source)?.is_some() {
+            say!("imr: note: {source}: the letter indexed from it before it changed is kept");
+        }
+    }
+    Ok(())
+}
+
+/// The letters indexed from files under `paths` that are gone (not among the files found, and
+/// not there): removed with `prune`, else counted in a note. How many were removed.
+fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) -> Result<usize> {
+    let found: std::collections::HashSet<String> =
+        files.iter().map(|f| f.display().to_string()).collect();
+    let mut gone = std::collections::BTreeSet::new();
+    for p in paths {
+        let Ok(path) = std::fs::canonicalize(p) else {
+            continue;
+        };
+        for source in store.sources_under(&path.display().to_string())? {
+            if !found.contains(&source) && !Path::new(&source).exists() {
+                gone.insert(source);
+            }
+        }
+    }
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    let first = gone.iter().next().expect("not empty");
+    if !prune {
+        say!(
+            "imr: note: {} indexed letters' files are gone from the paths given ({first}{}); \
+             their rows are kept: `--prune` removes them",
+            gone.len(),
+            if gone.len() > 1 { ", ..." } else { "" }
+        );
+        return Ok(0);
+    }
+    store.in_transaction(|s| {
+        for source in &gone {
+            s.remove_source(source)?;
+        }
+        Ok(())
+    })?;
+    say!(
+        "imr: note: {} letters whose files are gone removed ({first}{})",
+        gone.len(),
+        if gone.len() > 1 { ", ..." } else { "" }
+    );
+    Ok(gone.len())
 }
 
 /// Scores every item the database holds no scores for with `model_path`'s model; scores of

@@ -200,6 +200,35 @@ impl Store {
         Ok(true)
     }
 
+    /// The sources of the letters read from `path` or from files under it (a folder's path, as
+    /// the sources are written: absolute), in order.
+    pub fn sources_under(&self, path: &str) -> Result<Vec<String>> {
+        let dir = path.trim_end_matches('/');
+        // The paths under `dir/` sort from "dir/" to before "dir0" ('0' follows '/').
+        let (from, to) = (format!("{dir}/"), format!("{dir}0"));
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT source FROM letters WHERE source = ?1 OR (source >= ?2 AND source < ?3) \
+                 ORDER BY source",
+            )
+            .map_err(self.err())?;
+        let rows = st
+            .query_map(params![path, from, to], |r| r.get(0))
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// Deletes the letter read from `source` with its items, scores and full-text rows; whether
+    /// there was one. Run within [`Store::in_transaction`] for many at once.
+    pub fn remove_source(&self, source: &str) -> Result<bool> {
+        match indexed_hash(&self.conn, source).map_err(self.err())? {
+            Some((id, _)) => delete_letter(&self.conn, id).map_err(self.err())?,
+            None => return Ok(false),
+        }
+        Ok(true)
+    }
+
     /// Records a new modification time of a file whose content is already indexed.
     pub fn touch(&self, file: &FileInfo) -> Result<()> {
         self.conn
