@@ -210,6 +210,54 @@ pub fn optional_item_number<'de, D: serde::Deserializer<'de>>(
         .map_err(serde::de::Error::custom)
 }
 
+/// A whole number written as JSON writes it (`45`) or as text (`"45"`, as forms and the web API
+/// take it), where the field may be absent or null: one line is then a body of `POST
+/// /api/forecast` and an `--items` line alike.
+pub fn optional_whole<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+{
+    let Some(v) = <Option<serde_json::Value> as serde::Deserialize>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let text = match &v {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s.trim().to_string(),
+        _ => {
+            return Err(serde::de::Error::custom(format!(
+                "{v}: expected a whole number"
+            )))
+        }
+    };
+    text.parse()
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("{v}: expected a whole number")))
+}
+
+/// true or false, written as JSON writes them or as text (`"true"`, `"on"` or `"1"`; `"false"`,
+/// `"off"` or `"0"`), where the field may be absent or null.
+pub fn optional_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let Some(v) = <Option<serde_json::Value> as serde::Deserialize>::deserialize(d)? else {
+        return Ok(None);
+    };
+    match &v {
+        serde_json::Value::Bool(b) => Ok(Some(*b)),
+        serde_json::Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "on" | "1" => Ok(Some(true)),
+            "false" | "off" | "0" => Ok(Some(false)),
+            _ => Err(serde::de::Error::custom(format!(
+                "{v}: expected true or false"
+            ))),
+        },
+        serde_json::Value::Number(n) if n.as_u64() == Some(1) => Ok(Some(true)),
+        serde_json::Value::Number(n) if n.as_u64() == Some(0) => Ok(Some(false)),
+        _ => Err(serde::de::Error::custom(format!(
+            "{v}: expected true or false"
+        ))),
+    }
+}
+
 fn whole_item(n: &serde_json::Number) -> Result<usize, String> {
     const FROM_ONE: &str = "is no item number (they count from 1)";
     let x = n.as_f64().unwrap_or(f64::NAN);

@@ -2624,6 +2624,24 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
     );
     let o = imr_stdin(&["forecast", "--items", "-"], b"{\"title\":\"Norco\"}\n");
     assert!(!stderr(&o).contains("structured facts"), "{}", stderr(&o));
+    // Numbers and booleans as text, as the web API takes them: a body is a line.
+    let line = br#"{"title":"PT","age":"45","partly_certified":"true","items_disputed":"2"}"#;
+    let o = imr_stdin(&["forecast", "--items", "-", "--json"], line);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("age, items_disputed, partly_certified left out"),
+        "{}",
+        stderr(&o)
+    );
+    let o = imr_stdin(
+        &["forecast", "--items", "-"],
+        br#"{"title":"PT","age":"4x5"}"#,
+    );
+    assert!(
+        stderr(&o).contains("age: \"4x5\": expected a whole number"),
+        "{}",
+        stderr(&o)
+    );
     // A rationale model is no forecaster.
     let o = imr(&["forecast", "--model", "default", "--title", "MRI knee"]);
     assert_eq!(o.status.code(), Some(2));

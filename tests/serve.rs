@@ -349,7 +349,20 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
     )
     .is_bad("age");
     post("/api/forecast", "application/json", "{not json").is_bad("the body is not valid JSON (");
-    post("/api/forecast", "text/plain", "title=x").is_bad("Expected request");
+    post("/api/forecast", "text/plain", "title=x").is_bad("the body: send it as JSON");
+    // A line of a `forecast --items` file is a body as it is, and forecasts as it does there.
+    let lines = std::fs::read_to_string(util::root().join("data/requests.jsonl")).unwrap();
+    let cli = util::imr(&["forecast", "--items", "data/requests.jsonl", "--json"]);
+    let cli = util::json_lines(&util::stdout(&cli));
+    assert_eq!(cli.len(), lines.lines().count());
+    for (line, want) in lines.lines().zip(&cli) {
+        let r = post("/api/forecast", "application/json", line.to_string());
+        assert_eq!(r.status, StatusCode::OK, "{line}: {}", r.body);
+        let got = &r.json()["forecast"];
+        for field in ["case_number", "item", "title", "p_overturned", "category"] {
+            assert_eq!(got[field], want[field], "{field} of {line}");
+        }
+    }
     // A title the model has no word of: no number, a reason.
     let none = post_json("/api/forecast", serde_json::json!({"title": "zzyzx qwxv"})).json();
     assert_eq!(none["forecast"]["p_overturned"], Value::Null);

@@ -770,6 +770,7 @@ struct ItemInput {
     patient: PatientInput,
     /// `age` and `sex` at the top (the forecast options' and the web API's names) or in
     /// `patient` (as `imr parse --items` writes them).
+    #[serde(default, deserialize_with = "imr::input::optional_whole")]
     age: Option<i64>,
     sex: Option<imr::Sex>,
     priority: Option<imr::Priority>,
@@ -780,8 +781,10 @@ struct ItemInput {
     original_request: Option<String>,
     authorized: Option<String>,
     /// Said outright, or read from `original_request` / `authorized`.
+    #[serde(default, deserialize_with = "imr::input::optional_flag")]
     partly_certified: Option<bool>,
     /// How many requests the application disputes: said outright, or the rows of its case.
+    #[serde(default, deserialize_with = "imr::input::optional_whole")]
     items_disputed: Option<usize>,
 }
 
@@ -789,6 +792,7 @@ struct ItemInput {
 /// the same note whatever its size.
 #[derive(Debug, Default, Deserialize)]
 struct PatientInput {
+    #[serde(default, deserialize_with = "imr::input::optional_whole")]
     age: Option<i64>,
     sex: Option<imr::Sex>,
 }

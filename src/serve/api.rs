@@ -65,6 +65,11 @@ impl From<JsonRejection> for ServeError {
     fn from(e: JsonRejection) -> Self {
         // In the tool's words: the field at fault and why, without axum's preamble; a body that
         // is a list is read by serde as a struct's fields in order ("[0]: invalid type").
+        if let JsonRejection::MissingJsonContentType(_) = e {
+            return ServeError::BadRequest(
+                "the body: send it as JSON, with the header content-type: application/json".into(),
+            );
+        }
         let text = e.body_text();
         let data = text.strip_prefix("Failed to deserialize the JSON body into the target type: ");
         let syntax = text.strip_prefix("Failed to parse the request body as JSON: ");

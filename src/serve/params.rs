@@ -249,6 +249,24 @@ pub struct ForecastRequest {
     /// How many past decisions to show, 0 to 20 (default 5).
     #[serde(default, deserialize_with = "scalar")]
     pub similar: Option<String>,
+    /// An `imr forecast --items` line is a body as it is: its case number keeps the case's own
+    /// letters out of the past decisions shown, its item number names nothing here, and
+    /// `patient` holds `age` and `sex` where they are not given at the top (as `imr parse
+    /// --items` writes them).
+    pub case_number: Option<String>,
+    #[serde(default, deserialize_with = "scalar")]
+    pub item: Option<String>,
+    #[serde(default)]
+    pub patient: Option<PatientFields>,
+}
+
+/// A request's `patient`, as an `--items` line holds it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatientFields {
+    #[serde(default, deserialize_with = "scalar")]
+    pub age: Option<String>,
+    pub sex: Option<String>,
 }
 
 /// A string, number or boolean as its text; null as none.
@@ -303,6 +321,9 @@ const MAX_FIELD: usize = 100_000;
 /// A forecast request, checked.
 pub struct Request {
     pub title: String,
+    pub case_number: Option<String>,
+    /// The item number given (1 where none is).
+    pub item: usize,
     pub summary: Option<String>,
     pub guideline: Option<String>,
     pub facts: RequestFacts,
@@ -322,8 +343,14 @@ impl ForecastRequest {
         };
         let title = long("title", &self.title)?
             .ok_or_else(|| ServeError::BadRequest("title: the request's title is needed".into()))?;
-        let age = worker_age(whole::<u8>("age", &self.age)?)?;
+        let patient = self.patient.clone().unwrap_or_default();
+        let age = match given(&self.age) {
+            Some(_) => &self.age,
+            None => &patient.age,
+        };
+        let age = worker_age(whole::<u8>("age", age)?)?;
         let sex = given(&self.sex)
+            .or(given(&patient.sex))
             .map(|s| {
                 s.parse::<Sex>().map_err(|_| {
                     let s = s.to_ascii_lowercase();
@@ -367,14 +394,16 @@ impl ForecastRequest {
         }
         Ok(Request {
             title,
-            summary: long("summary", &self.summary)?,
-            guideline: long("guideline", &self.guideline)?,
+            case_number: given(&self.case_number).map(String::from),
+            item: whole::<usize>("item", &self.item)?.unwrap_or(1).max(1),
+            summary: long("clinical_summary", &self.summary)?,
+            guideline: long("claims_administrator_guideline", &self.guideline)?,
             facts: RequestFacts {
                 age,
                 sex,
                 priority,
-                date_of_injury: parsed::<Date>("injury_date", &self.injury_date)?,
-                ur_denial_date: parsed::<Date>("ur_date", &self.ur_date)?,
+                date_of_injury: parsed::<Date>("date_of_injury", &self.injury_date)?,
+                ur_denial_date: parsed::<Date>("ur_denial_date", &self.ur_date)?,
                 partly_certified,
                 items_disputed,
                 ..Default::default()

@@ -515,8 +515,8 @@ impl App {
             r.facts,
         );
         let item = ItemToScore {
-            case_number: None,
-            item: 1,
+            case_number: r.case_number.clone(),
+            item: r.item,
             title: Some(r.title.clone()),
             decision: None,
             kind: kind.clone(),
@@ -524,10 +524,12 @@ impl App {
         };
         let mut forecast = self.case_scorer.predict(vec![item], TOP)?.remove(0);
         if r.similar > 0 {
-            forecast.similar =
-                self.case_scorer
-                    .model()
-                    .similar(&text, kind.map(|k| k.category), r.similar, None);
+            forecast.similar = self.case_scorer.model().similar(
+                &text,
+                kind.map(|k| k.category),
+                r.similar,
+                r.case_number.as_deref(),
+            );
         }
         let note = (!unread.is_empty()).then(|| {
             format!(
