@@ -395,6 +395,27 @@ fn uploads_are_read_as_parse_reads_files() {
     let v = r.json();
     assert_eq!(v["letter"]["source"], "mine.txt");
     assert!(!v["items"].as_array().unwrap().is_empty());
+    // A form upload (curl -F, Python's files=) is read for its file, named by its file name.
+    let b = "XyZ";
+    let form = |parts: &str| format!("{parts}--{b}--\r\n");
+    let part = |field: &str, file: Option<&str>, body: &str| {
+        let file = file
+            .map(|f| format!("; filename=\"{f}\""))
+            .unwrap_or_default();
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"{field}\"{file}\r\n\r\n{body}\r\n")
+    };
+    let letter = String::from_utf8(text.clone()).unwrap();
+    let kind = format!("multipart/form-data; boundary={b}");
+    let r = post(
+        "/api/parse",
+        &kind,
+        form(&part("letter", Some("mine.txt"), &letter)),
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["letter"], v["letter"]);
+    let two = part("a", Some("a.txt"), &letter) + &part("b", Some("b.txt"), &letter);
+    post("/api/parse", &kind, form(&two)).is_bad("the form holds more than one file");
+    post("/api/parse", &kind, form("")).is_bad("the form holds no file");
     // Not a letter, not a PDF, nothing, too much: a message each, and nothing written.
     post("/api/parse?name=notes.txt", "text/plain", "just some words").is_bad("notes.txt");
     post(

@@ -8,7 +8,6 @@ use crate::schema::Versioned;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -149,7 +148,9 @@ async fn score(
     answer(app.run(move |a| a.score(&r)).await?)
 }
 
-/// The letter file is the body; `?name=` names it (its extension says PDF or text).
+/// The letter file is the body; `?name=` names it (its extension says PDF or text). A form upload
+/// (multipart/form-data, as `curl -F` and Python's `requests.post(files=...)` send one) is read
+/// for its one file, named by the part's file name.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UploadName {
@@ -159,22 +160,67 @@ struct UploadName {
 async fn parse(
     State(app): State<Arc<App>>,
     q: Result<Query<UploadName>, QueryRejection>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    request: axum::extract::Request,
 ) -> Answer<super::service::LetterView> {
+    use axum::extract::FromRequest;
     let Query(q) = q?;
-    let body = body?;
+    let headers = request.headers().clone();
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE);
+    let is_form = content_type.is_some_and(|t| t.as_bytes().starts_with(b"multipart/form-data"));
+    let (body, part_name) = if is_form {
+        let form = axum::extract::Multipart::from_request(request, &())
+            .await
+            .map_err(|e| ServeError::rejected(e.status(), e.body_text()))?;
+        one_file(form).await?
+    } else {
+        let body: Result<Bytes, BytesRejection> = Bytes::from_request(request, &()).await;
+        (body?, None)
+    };
     // Without a name, the body's kind is said by its type, or by a PDF header, which the reader
     // goes by in any case (curl sends a PDF as a form unless told otherwise).
     // A blank name is no name, as a blank parameter is everywhere.
-    let name = q.name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| {
-        let pdf = crate::parse::looks_like_pdf(&body)
-            || headers
-                .get(axum::http::header::CONTENT_TYPE)
-                .is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));
-        if pdf { "upload.pdf" } else { "upload.txt" }.into()
-    });
+    let name = q
+        .name
+        .or(part_name)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| {
+            let pdf = crate::parse::looks_like_pdf(&body)
+                || content_type.is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));
+            if pdf { "upload.pdf" } else { "upload.txt" }.into()
+        });
     answer(app.run(move |a| a.upload(&body, &name)).await?)
+}
+
+/// The one file of a form upload (the part with a file name, or the form's only part), and its
+/// file name where the part gives one.
+async fn one_file(
+    mut form: axum::extract::Multipart,
+) -> Result<(Bytes, Option<String>), ServeError> {
+    let refused = |e: axum::extract::multipart::MultipartError| {
+        ServeError::rejected(e.status(), e.body_text())
+    };
+    let mut parts: Vec<(Bytes, Option<String>)> = Vec::new();
+    while let Some(part) = form.next_field().await.map_err(refused)? {
+        let name = part.file_name().map(String::from);
+        parts.push((part.bytes().await.map_err(refused)?, name));
+    }
+    let files = parts.iter().filter(|(_, n)| n.is_some()).count();
+    let file = match (files, parts.len()) {
+        (0, 1) => parts.pop(),
+        (1, _) => parts.into_iter().find(|(_, n)| n.is_some()),
+        (0, _) => None,
+        _ => {
+            return Err(ServeError::BadRequest(
+                "the form holds more than one file; send one at a time".into(),
+            ))
+        }
+    };
+    let (bytes, name) =
+        file.ok_or_else(|| ServeError::BadRequest("the form holds no file".into()))?;
+    if bytes.is_empty() {
+        return Err(ServeError::BadRequest("the form's file is empty".into()));
+    }
+    Ok((bytes, name))
 }
 
 #[derive(Serialize)]
