@@ -254,7 +254,7 @@ impl Error {
 /// "2.0 MB is over", or "over" alone for input read only to one byte past the limit (stdin, a
 /// file that grew), whose size is not known.
 fn size_over(size: u64, limit: u64) -> String {
-    match size == limit + 1 {
+    match Some(size) == limit.checked_add(1) {
         true => "over".into(),
         false => format!("{} is over", human_bytes(size)),
     }

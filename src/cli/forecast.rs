@@ -217,7 +217,7 @@ fn read_summary(from: impl Read, name: impl AsRef<Path>) -> Result<Vec<u8>> {
     let name = name.as_ref();
     let limit = super::read_limits().max_file_size * 1_000_000;
     let mut bytes = Vec::new();
-    from.take(limit + 1)
+    from.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .with_context(|| format!("{}: cannot read the summary", name.display()))?;
     if bytes.len() as u64 > limit {

@@ -104,6 +104,9 @@ pub struct OofPrediction {
 }
 
 /// The pooled metrics and quintiles of out-of-fold scores `p` of items labelled `y`.
+///
+/// # Panics
+/// Where `y` and `p` differ in length.
 pub fn pooled(y: &[bool], p: &[f64]) -> (PooledMetrics, Vec<Bin>) {
     let share = y.iter().filter(|&&o| o).count() as f64 / y.len().max(1) as f64;
     let base = crate::metrics::brier(y, &vec![share; y.len()]);

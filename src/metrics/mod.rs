@@ -56,8 +56,24 @@ fn prf(tp: f64, fp: f64, fneg: f64) -> (f64, f64, f64) {
     )
 }
 
+/// The precondition of every metric here: a score for each label, in the same order. Many
+/// labels with few scores is a caller's mistake, never data, so it stops the caller (as a slice
+/// zip of unequal lengths would not, giving a wrong number).
+fn same_length(y: &[bool], p: &[f64]) {
+    assert_eq!(
+        y.len(),
+        p.len(),
+        "a metric needs a score for each label: {} labels, {} scores",
+        y.len(),
+        p.len()
+    );
+}
+
 impl BinaryMetrics {
+    /// # Panics
+    /// Where `y` and `p` differ in length.
     pub fn compute(y: &[bool], p: &[f64], threshold: f64) -> BinaryMetrics {
+        same_length(y, p);
         let n = y.len();
         let c = confusion(y, p, threshold);
         let (tn, fp, fneg, tp) = (
@@ -112,7 +128,11 @@ impl BinaryMetrics {
 }
 
 /// [[TN, FP], [FN, TP]] at `threshold` (scores at or above it are predicted positive).
+///
+/// # Panics
+/// Where `y` and `p` differ in length.
 pub fn confusion(y: &[bool], p: &[f64], threshold: f64) -> [[usize; 2]; 2] {
+    same_length(y, p);
     confusion_of(y.iter().copied().zip(p.iter().map(|&s| s >= threshold)))
 }
 
@@ -126,7 +146,11 @@ pub fn confusion_of(pairs: impl IntoIterator<Item = (bool, bool)>) -> [[usize; 2
 }
 
 /// Mean squared error of the probabilities.
+///
+/// # Panics
+/// Where `y` and `p` differ in length.
 pub fn brier(y: &[bool], p: &[f64]) -> f64 {
+    same_length(y, p);
     div(
         y.iter()
             .zip(p)
@@ -137,7 +161,11 @@ pub fn brier(y: &[bool], p: &[f64]) -> f64 {
 }
 
 /// Area under the ROC curve by the rank-sum statistic (ties count half). NaN without both classes.
+///
+/// # Panics
+/// Where `y` and `p` differ in length.
 pub fn roc_auc(y: &[bool], p: &[f64]) -> f64 {
+    same_length(y, p);
     let mut idx: Vec<usize> = (0..y.len()).collect();
     idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
     let mut ranks = vec![0.0; y.len()];
@@ -184,7 +212,11 @@ pub fn average_precision(y: &[bool], p: &[f64]) -> f64 {
 }
 
 /// (recall, precision, threshold) at each distinct score, thresholds decreasing.
+///
+/// # Panics
+/// Where `y` and `p` differ in length.
 pub fn pr_curve(y: &[bool], p: &[f64]) -> Vec<(f64, f64, f64)> {
+    same_length(y, p);
     let mut idx: Vec<usize> = (0..y.len()).collect();
     idx.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
     let n_pos = y.iter().filter(|&&t| t).count() as f64;
@@ -336,6 +368,25 @@ impl MeanSd {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Scores and labels of different lengths stop the caller with both counts, in every
+    /// metric, rather than give a number of the shorter list.
+    #[test]
+    fn labels_and_scores_of_different_lengths_are_refused() {
+        let (y, p) = ([true, false, true], [0.9]);
+        let runs: [fn(&[bool], &[f64]); 5] = [
+            |y, p| drop(brier(y, p)),
+            |y, p| drop(roc_auc(y, p)),
+            |y, p| drop(pr_curve(y, p)),
+            |y, p| drop(confusion(y, p, 0.5)),
+            |y, p| drop(BinaryMetrics::compute(y, p, 0.5)),
+        ];
+        for run in runs {
+            let e = std::panic::catch_unwind(|| run(&y, &p)).unwrap_err();
+            let e = e.downcast_ref::<String>().cloned().unwrap_or_default();
+            assert!(e.contains("3 labels, 1 scores"), "{e}");
+        }
+    }
 
     #[test]
     fn matches_sklearn_on_a_small_case() {

@@ -7,7 +7,7 @@
 
 use super::file::ModelFile;
 use super::logistic::BinaryLogistic;
-use super::outcome::check_view_fields;
+use super::outcome::{check_view_fields, MAX_MIN_KNOWN_TERMS};
 use super::themes::ThemeModels;
 use crate::features::{FeatureConfig, TfIdf};
 use crate::folds::MAX_FOLDS;
@@ -32,9 +32,6 @@ const MAX_WEIGHT: f64 = 1e6;
 
 /// A calibration slope this steep turns every score into 0 or 1.
 const MAX_SLOPE: f64 = 1e3;
-
-/// More known terms than this asked of an item is no setting but a model that never scores.
-const MAX_MIN_KNOWN_TERMS: usize = 10_000;
 
 /// Fields added by a later format than the file's: `(JSON path, the first format that has it)`.
 const ADDED: [(&[&str], u32); 13] = [

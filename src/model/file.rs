@@ -65,7 +65,7 @@ const BUILTIN_PACKED: [&[u8]; 3] = [
 ];
 
 /// The error for a field of the model file at `path` that a check refused: (field, message).
-fn field_error(path: &Path) -> impl Fn((String, String)) -> Error + Copy + '_ {
+pub(crate) fn field_error(path: &Path) -> impl Fn((String, String)) -> Error + Copy + '_ {
     |(field, message)| Error::ModelField {
         path: path.into(),
         field,
@@ -204,7 +204,10 @@ impl ModelFile {
     }
 
     /// Writes the file whole or not at all ([`crate::output`]): a reader never sees half a model.
+    /// A model [`ModelFile::load`] would refuse (a NaN weight, a setting out of range, an array
+    /// that does not match its vocabulary) is refused here, naming the field, not written.
     pub fn save(&self, path: &Path) -> Result<()> {
+        super::check::model(self).map_err(field_error(path))?;
         let mut json = serde_json::to_vec(self).map_err(|e| Error::Json {
             path: path.into(),
             cause: e,

@@ -147,6 +147,13 @@ fn validate(p: &OutcomeValidParams) -> Result<()> {
             reason: "must be 0 (no interval) to 1000",
         });
     }
+    if p.min_known_terms > MAX_MIN_KNOWN_TERMS {
+        return Err(Error::InvalidParam {
+            name: "min_known_terms",
+            value: p.min_known_terms.to_string(),
+            reason: "must be 0 to 10000 (more is a model that never scores)",
+        });
+    }
     if p.calibration_folds == 1 || p.calibration_folds > MAX_FOLDS {
         return Err(Error::InvalidParam {
             name: "calibration_folds",
@@ -159,6 +166,9 @@ fn validate(p: &OutcomeValidParams) -> Result<()> {
 
 /// The most bootstrap refits a model may carry.
 pub const MAX_BOOTSTRAP: usize = 1000;
+
+/// More known terms than this asked of an item is no setting but a model that never scores.
+pub(crate) const MAX_MIN_KNOWN_TERMS: usize = 10_000;
 
 /// A view names the text its model sees; fields set by hand (a params file, a model file) must not
 /// bring the leak back.
@@ -443,6 +453,15 @@ impl OutcomeModel {
 
     /// P(Overturned) per item.
     pub fn predict_proba<D: Borrow<ItemText> + Sync>(&self, docs: &[D]) -> Result<Vec<f64>> {
+        // Its fields are public: weights that do not match the vocabulary are an error, not a
+        // panic in scoring.
+        if self.logistic.coefficients.len() != self.tfidf.vocabulary().len() {
+            return Err(Error::Mismatch {
+                what: "outcome model: weights for its vocabulary's terms",
+                expected: self.tfidf.vocabulary().len(),
+                found: self.logistic.coefficients.len(),
+            });
+        }
         let counts = self.featurizer()?.count(docs);
         let p = self.predict_proba_rows(&counts, &(0..docs.len()).collect::<Vec<_>>());
         super::predict::check_scores("P(Overturned)", &p, |i| format!("item {}", i + 1))?;

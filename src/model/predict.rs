@@ -16,6 +16,7 @@ use crate::treatment::{Category, DrugClass, TreatmentKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::OnceLock;
 
 /// One item to score: its text, and what is known of it.
@@ -181,8 +182,11 @@ impl ModelFile {
         self.scorer()?.predict(items, top)
     }
 
-    /// The model's featurizers, made once for many calls of [`Scorer::predict`].
+    /// The model's featurizers, made once for many calls of [`Scorer::predict`]. The model is
+    /// checked as a file is when it loads: one changed in memory (its fields are public) so that
+    /// it cannot score is an error naming the field, not a panic in scoring.
     pub fn scorer(&self) -> Result<Scorer<'_>> {
+        super::check::model(self).map_err(super::file::field_error(Path::new("the model")))?;
         let f = self.outcome.featurizer()?;
         let theme_f = self.themes.as_ref().map(|t| t.featurizer()).transpose()?;
         // Structured facts are known for any request: only text terms say the model read the item.
@@ -693,6 +697,31 @@ mod tests {
             let evidence = p.theme_evidence.values().flatten();
             assert!(named.chain(evidence).any(|t| t.term == h.term), "{h:?}");
         }
+    }
+
+    /// A model changed in memory (its fields are public) so that it cannot score is an error
+    /// naming the field, in scoring and in saving: no panic, no file that does not load.
+    #[test]
+    fn a_broken_model_is_an_error_not_a_panic() {
+        let mut m = ModelFile::builtin().unwrap();
+        m.outcome.logistic.coefficients.truncate(1);
+        let item = ItemToScore::from_rationale("The request is not medically necessary.", 1);
+        let e = m.predict(vec![item.clone()], 3).unwrap_err().to_string();
+        assert!(e.contains("outcome.logistic"), "{e}");
+        let e = m
+            .outcome
+            .predict_proba(&[item.text])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("weights for its vocabulary"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        let e = m.save(&path).unwrap_err().to_string();
+        assert!(e.contains("outcome.logistic"), "{e}");
+        assert!(!path.exists());
+        // A setting a model file may not hold is refused before training, not at the next load.
+        let p = crate::model::OutcomeParams::new(View::Rationale).min_known_terms(20_000);
+        assert!(linfa::ParamGuard::check(p).is_err());
     }
 
     /// In a long rationale, the shown words are those the plain rule picks (the strongest first,

@@ -401,6 +401,19 @@ impl ThemeModels {
         theme_ids: &[String],
         seed: u64,
     ) -> Result<ThemeModels> {
+        // Each list for the rows, named: a short one is the caller's, not the folds' labels.
+        for (what, found) in [
+            ("theme models: themes of the training rows", themes.len()),
+            ("theme models: letters of the training rows", groups.len()),
+        ] {
+            if found != rows.len() {
+                return Err(Error::Mismatch {
+                    what,
+                    expected: rows.len(),
+                    found,
+                });
+            }
+        }
         let Trainable {
             ids,
             labels,
@@ -723,6 +736,14 @@ mod tests {
             .to_vec();
         let p = ThemeParams::new().check().unwrap();
         let m = ThemeModels::fit(&p, &docs, &themes, &groups, &ids, 1).unwrap();
+        // A short list is named as the list it is.
+        let e = ThemeModels::fit(&p, &docs, &themes, &groups[..2], &ids, 1).unwrap_err();
+        assert!(
+            e.to_string().contains("letters of the training rows"),
+            "{e}"
+        );
+        let e = ThemeModels::fit(&p, &docs, &themes[..2], &groups, &ids, 1).unwrap_err();
+        assert!(e.to_string().contains("themes of the training rows"), "{e}");
         assert_eq!(
             m.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
             ["common", "other"]

@@ -281,7 +281,7 @@ impl Reader {
         let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         // Read one byte past the cap: a file that grew since its size was read is caught too.
-        file.take(limit + 1)
+        file.take(limit.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(path, e))?;
         if bytes.len() as u64 > limit {
@@ -426,6 +426,20 @@ mod tests {
         let h = fields::read_header("Case Number :  CM16-0213037\nDate Assigned :  11/09/2016");
         assert_eq!(h.case_number, "CM16-0213037");
         assert_eq!(h.date_assigned.unwrap().to_string(), "2016-11-09");
+    }
+
+    /// No limit on a file's size is a limit of u64::MAX, not one that wraps to nothing.
+    #[test]
+    fn the_largest_size_limit_reads_every_file() {
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/letters/003_ef80428068f9a7a4.txt"
+        ));
+        let read = Reader::new()
+            .max_file_size(u64::MAX)
+            .read_all(&[path.into()], || {});
+        assert!(read[0].is_ok(), "{:?}", read[0]);
+        assert_eq!(crate::report::clip("hello", 0), "…");
     }
 
     /// Letters and missing files interleaved: results come in input order, and a sink that stops

@@ -250,7 +250,7 @@ pub fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         one_line.collect()
     } else {
-        one_line.take(n - 1).chain(['…']).collect()
+        one_line.take(n.saturating_sub(1)).chain(['…']).collect()
     }
 }
 
