@@ -186,6 +186,22 @@ fn warn_untrained(r: &imr::eval::cv::CvReport) {
     }
 }
 
+/// A line of `--oof`, its fields in the order docs/schema.md lists them.
+#[derive(serde::Serialize)]
+struct OofRow<'a, D: serde::Serialize, G: serde::Serialize> {
+    repeat: usize,
+    fold: usize,
+    case_number: &'a str,
+    item: usize,
+    title: &'a str,
+    decision: D,
+    p_overturned: f64,
+    predicted: imr::Decision,
+    themes: Option<&'a [String]>,
+    theme_scores: Option<serde_json::Map<String, serde_json::Value>>,
+    gold_themes: G,
+}
+
 /// `--oof`: every out-of-fold prediction, one JSON object per line.
 fn write_oof(path: &std::path::Path, run: &CvRun) -> Result<()> {
     let (r, items, named, theme_ids) = (&run.report, &run.items, &run.named, &run.theme_ids);
@@ -200,12 +216,19 @@ fn write_oof(path: &std::path::Path, run: &CvRun) -> Result<()> {
                     .zip(sc.iter().map(|&p| json!(p)))
                     .collect()
             });
-        let row = json!({
-            "repeat": o.repeat + 1, "fold": o.fold + 1, "case_number": items.case_numbers[o.index], "item": item, "title": title,
-            "decision": items.decisions[o.index], "p_overturned": o.p_overturned, "predicted": o.predicted, "themes": o.themes, "theme_scores": theme_scores,
-            "gold_themes": items.themes[o.index],
+        rows.push(OofRow {
+            repeat: o.repeat + 1,
+            fold: o.fold + 1,
+            case_number: &items.case_numbers[o.index],
+            item: *item,
+            title,
+            decision: items.decisions[o.index],
+            p_overturned: o.p_overturned,
+            predicted: o.predicted,
+            themes: o.themes.as_deref(),
+            theme_scores,
+            gold_themes: &items.themes[o.index],
         });
-        rows.push(row);
     }
     imr::output::write_with(path, |w| {
         rows.iter()

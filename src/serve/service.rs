@@ -419,7 +419,7 @@ pub struct StatsResult {
     pub matches: Matches,
     /// One object per group: each key's column with its value, then items, share, overturned,
     /// rate, rate_low, rate_high (as `imr stats --json`).
-    pub rows: Vec<serde_json::Map<String, serde_json::Value>>,
+    pub rows: Vec<crate::store::StatsJson>,
     /// Counts by theme, or of a theme: which items have no scores (and so no themes), or why none
     /// has a theme; null otherwise.
     pub note: Option<String>,

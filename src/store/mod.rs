@@ -19,7 +19,7 @@ mod write;
 
 pub use guideline::guidelines_cited;
 pub use query::{DateRange, Filters, FtsQuery, Hit, Matches, Search, Sort};
-pub use stats::{StatsKey, StatsRow};
+pub use stats::{StatsJson, StatsKey, StatsRow};
 pub use write::{FileInfo, IndexedLetter, ItemScores, ModelInfo, WriteReport};
 
 use crate::error::{Error, Result};

@@ -154,19 +154,35 @@ impl StatsRow {
     }
 
     /// The row as one JSON object: each key's column name with its value, then the counts (`imr
-    /// stats --json` and the web API alike).
-    pub fn to_json(&self, keys: &[StatsKey]) -> serde_json::Map<String, serde_json::Value> {
-        let mut o = serde_json::Map::new();
-        for (k, v) in keys.iter().zip(&self.values) {
-            o.insert(k.column().into(), serde_json::json!(v));
+    /// stats --json` and the web API alike), in that order, as docs/schema.md lists them.
+    pub fn to_json(&self, keys: &[StatsKey]) -> StatsJson {
+        let mut o: Vec<(String, serde_json::Value)> = keys
+            .iter()
+            .zip(&self.values)
+            .map(|(k, v)| (k.column().to_string(), serde_json::json!(v)))
+            .collect();
+        o.push(("items".into(), self.items.into()));
+        o.push(("share".into(), self.share.into()));
+        o.push(("overturned".into(), self.overturned.into()));
+        o.push(("rate".into(), self.rate.into()));
+        o.push(("rate_low".into(), self.rate_low.into()));
+        o.push(("rate_high".into(), self.rate_high.into()));
+        StatsJson(o)
+    }
+}
+
+/// A stats row as a JSON object whose fields keep their order (a JSON map sorts them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsJson(Vec<(String, serde_json::Value)>);
+
+impl serde::Serialize for StatsJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
         }
-        o.insert("items".into(), self.items.into());
-        o.insert("share".into(), self.share.into());
-        o.insert("overturned".into(), self.overturned.into());
-        o.insert("rate".into(), self.rate.into());
-        o.insert("rate_low".into(), self.rate_low.into());
-        o.insert("rate_high".into(), self.rate_high.into());
-        o
+        m.end()
     }
 }
 

@@ -87,8 +87,11 @@ macro_rules! named_enum {
         }
         impl FromStr for $t {
             type Err = crate::Error;
+            /// Its id in any case, with spaces or hyphens for the underscores
+            /// (`Diagnostic-Testing`), as people type it.
             fn from_str(s: &str) -> crate::Result<Self> {
-                <$t>::ALL.iter().copied().find(|c| c.id() == s.trim()).ok_or_else(|| {
+                let id = s.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+                <$t>::ALL.iter().copied().find(|c| c.id() == id).ok_or_else(|| {
                     let ids: Vec<&str> = <$t>::ALL.iter().map(|c| c.id()).collect();
                     crate::Error::UnknownName {
                         what: $what,
@@ -161,6 +164,24 @@ mod tests {
             (C::Pharmaceuticals, Some(c), name) => (c, name),
             other => panic!("{title:?}: {other:?}"),
         }
+    }
+
+    /// Ids are read in any case and with spaces or hyphens; a name that is none says the ids.
+    #[test]
+    fn ids_are_read_as_typed() {
+        for s in ["pharmaceuticals", "Pharmaceuticals", " PHARMACEUTICALS "] {
+            assert_eq!(s.parse::<Category>().unwrap(), Category::Pharmaceuticals);
+        }
+        assert_eq!(
+            "Diagnostic-Testing".parse::<Category>().unwrap(),
+            Category::DiagnosticTesting
+        );
+        assert_eq!(
+            "muscle relaxants".parse::<DrugClass>().unwrap(),
+            DrugClass::MuscleRelaxants
+        );
+        let e = "pharma".parse::<Category>().unwrap_err().to_string();
+        assert!(e.contains("one of pharmaceuticals, rehabilitation"), "{e}");
     }
 
     #[test]
