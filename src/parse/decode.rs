@@ -1,12 +1,19 @@
-//! The bytes of a text letter into a `String`: UTF-8 with or without a byte order mark, UTF-16 (LE
-//! or BE) with one; CRLF and lone CR line ends become LF.
+//! The bytes of a text letter into a `String`: UTF-8 with or without a byte order mark, UTF-16 or
+//! UTF-32 (LE or BE) with one, and Windows-1252 (Latin-1, as `pdftotext -enc Latin1` and editors'
+//! "ANSI" write it) where the text is no UTF-8 but reads as a letter in it; CRLF and lone CR line
+//! ends become LF.
 
+use super::text::HEADINGS;
 use crate::error::{Error, Result};
 use std::path::Path;
 
 /// Decodes a text file's bytes. Without a UTF-16 byte order mark a NUL byte means binary data.
 pub(crate) fn text(bytes: &[u8], path: &Path) -> Result<String> {
-    let text = if let Some(rest) = bytes.strip_prefix(b"\xff\xfe") {
+    let text = if let Some(rest) = bytes.strip_prefix(b"\xff\xfe\0\0") {
+        utf32(rest, u32::from_le_bytes)
+    } else if let Some(rest) = bytes.strip_prefix(b"\0\0\xfe\xff") {
+        utf32(rest, u32::from_be_bytes)
+    } else if let Some(rest) = bytes.strip_prefix(b"\xff\xfe") {
         utf16(rest, u16::from_le_bytes)
     } else if let Some(rest) = bytes.strip_prefix(b"\xfe\xff") {
         utf16(rest, u16::from_be_bytes)
@@ -18,12 +25,15 @@ pub(crate) fn text(bytes: &[u8], path: &Path) -> Result<String> {
                 offset,
             });
         }
-        std::str::from_utf8(bytes)
-            .map_err(|e| Error::NotUtf8 {
-                path: path.into(),
-                offset: e.valid_up_to(),
-            })?
-            .to_string()
+        match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_string(),
+            Err(e) => windows_1252(bytes)
+                .filter(|t| HEADINGS.iter().any(|h| t.contains(h)))
+                .ok_or(Error::NotUtf8 {
+                    path: path.into(),
+                    offset: e.valid_up_to(),
+                })?,
+        }
     };
     if text.trim().is_empty() {
         return Err(Error::Empty { path: path.into() });
@@ -46,6 +56,38 @@ fn utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> String {
     });
     char::decode_utf16(units)
         .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}
+
+/// UTF-32 code units to text; a unit that is no character, or a short last one, becomes U+FFFD.
+fn utf32(bytes: &[u8], unit: fn([u8; 4]) -> u32) -> String {
+    bytes
+        .chunks(4)
+        .map(|c| match c {
+            [a, b, c, d] => char::from_u32(unit([*a, *b, *c, *d])),
+            _ => None,
+        })
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}
+
+/// Windows-1252's characters for bytes 0x80 to 0x9F (the rest are Latin-1's, the byte's own code
+/// point); its five unassigned bytes are U+FFFD.
+const CP1252_HIGH: [char; 32] = [
+    '€', '\u{fffd}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{fffd}', 'Ž',
+    '\u{fffd}', '\u{fffd}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{fffd}',
+    'ž', 'Ÿ',
+];
+
+/// Bytes read as Windows-1252; None for control bytes no text holds (binary data).
+fn windows_1252(bytes: &[u8]) -> Option<String> {
+    bytes
+        .iter()
+        .map(|&b| match b {
+            0x80..=0x9f => Some(CP1252_HIGH[usize::from(b - 0x80)]),
+            0x00..=0x08 | 0x0e..=0x1b | 0x7f => None,
+            _ => Some(char::from(b)),
+        })
         .collect()
 }
 
@@ -86,6 +128,30 @@ mod tests {
     #[test]
     fn utf8_with_bom() {
         let b = [b"\xef\xbb\xbf".as_slice(), LETTER.as_bytes()].concat();
+        assert_eq!(decode(&b).unwrap(), WANT);
+    }
+
+    /// Latin-1 and Windows-1252 letters read as their characters; bytes that are no UTF-8 and no
+    /// letter stay refused as not UTF-8; UTF-32 with its mark is read.
+    #[test]
+    fn windows_1252_letters_and_utf32() {
+        let letter = "IMR ISSUES, DECISIONS AND RATIONALES\nRésumé “quoted” — x\n";
+        let bytes: Vec<u8> = letter
+            .chars()
+            .map(|c| match c {
+                '“' => 0x93,
+                '”' => 0x94,
+                '—' => 0x97,
+                c => u8::try_from(u32::from(c)).unwrap(),
+            })
+            .collect();
+        assert_eq!(decode(&bytes).unwrap(), letter);
+        assert!(matches!(
+            decode(b"no letter \xe9 here"),
+            Err(Error::NotUtf8 { offset: 10, .. })
+        ));
+        let mut b = vec![0xff, 0xfe, 0, 0];
+        b.extend(LETTER.chars().flat_map(|c| u32::from(c).to_le_bytes()));
         assert_eq!(decode(&b).unwrap(), WANT);
     }
 
