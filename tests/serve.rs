@@ -416,6 +416,11 @@ fn uploads_are_read_as_parse_reads_files() {
     let two = part("a", Some("a.txt"), &letter) + &part("b", Some("b.txt"), &letter);
     post("/api/parse", &kind, form(&two)).is_bad("the form holds more than one file");
     post("/api/parse", &kind, form("")).is_bad("the form holds no file");
+    // A name with a control character, or longer than a file name can be, is refused.
+    post("/api/parse?name=%00x.txt", "text/plain", text.clone()).is_bad("name: holds a control");
+    post("/api/parse?name=x%0Ay.txt", "text/plain", text.clone()).is_bad("name: holds a control");
+    let long = format!("/api/parse?name={}.txt", "a".repeat(300));
+    post(&long, "text/plain", text.clone()).is_bad("name: 304 bytes");
     // Not a letter, not a PDF, nothing, too much: a message each, and nothing written.
     post("/api/parse?name=notes.txt", "text/plain", "just some words").is_bad("notes.txt");
     post(

@@ -302,6 +302,9 @@ pub struct ItemView {
     pub similar: Vec<Similar>,
 }
 
+/// The longest upload name taken, in bytes (a file name's limit on common file systems).
+const MAX_NAME: usize = 255;
+
 /// Terms each way a page shows, and the past decisions beside each item.
 const TOP: usize = 8;
 const SIMILAR: usize = 5;
@@ -397,6 +400,19 @@ impl App {
             .unwrap_or_default()
             .trim()
             .to_string();
+        // A file name has no control characters (a NUL or a line break would reach the case
+        // number and the messages) and is no longer than file systems allow.
+        if name.chars().any(char::is_control) {
+            return Err(ServeError::BadRequest(
+                "name: holds a control character; give the file's name".into(),
+            ));
+        }
+        if name.len() > MAX_NAME {
+            return Err(ServeError::BadRequest(format!(
+                "name: {} bytes; the most is {MAX_NAME}",
+                name.len()
+            )));
+        }
         // No name, or one that names no file ("..", "."): named by what the bytes are.
         let name = if name.trim_matches('.').is_empty() {
             match crate::parse::looks_like_pdf(bytes) {
