@@ -239,25 +239,8 @@ fn changed_files(
                     tally.unchanged += 1;
                 }
                 Some(_) => {
-                    // Written over with a copy of another indexed file: its letter is that one's.
-                    let copy_of = match first_of.get(&f.sha256) {
-                        Some(first) => Some(first.clone()),
-                        None => store.source_with_hash(&f.sha256)?.filter(|s| {
-                            *s != f.source
-                                && new_hash.get(s.as_str()).is_none_or(|h| *h == f.sha256)
-                        }),
-                    };
-                    match copy_of {
-                        Some(s) => {
-                            store.remove_source(&f.source)?;
-                            say!(
-                                "imr: note: {}: now the same content as {s}; skipped, the rows \
-                                 of its earlier letter removed",
-                                f.source
-                            );
-                            tally.copies += 1;
-                        }
-                        None => todo.push(read(None)),
+                    if !overwritten_with_copy(store, f, &first_of, &new_hash, tally)? {
+                        todo.push(read(None));
                     }
                 }
                 None => {
@@ -304,6 +287,36 @@ fn changed_files(
         Ok(todo)
     })?;
     Ok((decided, copies))
+}
+
+/// Whether `f`, an indexed path whose content changed, now holds a copy of another indexed file
+/// (or of one this run reads): then it is that copy, skipped, and the rows of the letter it held
+/// are removed, as a copy under a new name is skipped.
+fn overwritten_with_copy(
+    store: &Store,
+    f: &FileInfo,
+    first_of: &std::collections::HashMap<String, String>,
+    new_hash: &std::collections::HashMap<&str, &str>,
+    tally: &mut Tally,
+) -> imr::Result<bool> {
+    let copy_of = match first_of.get(&f.sha256) {
+        Some(first) => Some(first.clone()),
+        // Rows whose file this run replaces with other content hold no copy of it.
+        None => store
+            .source_with_hash(&f.sha256)?
+            .filter(|s| *s != f.source && new_hash.get(s.as_str()).is_none_or(|h| *h == f.sha256)),
+    };
+    let Some(s) = copy_of else {
+        return Ok(false);
+    };
+    store.remove_source(&f.source)?;
+    say!(
+        "imr: note: {}: now the same content as {s}; skipped, the rows of its earlier letter \
+         removed",
+        f.source
+    );
+    tally.copies += 1;
+    Ok(true)
 }
 
 /// The files whose size or modification time is not the one indexed (the others counted as

@@ -374,12 +374,23 @@ mod tests {
     #[test]
     fn labels_and_scores_of_different_lengths_are_refused() {
         let (y, p) = ([true, false, true], [0.9]);
-        let runs: [fn(&[bool], &[f64]); 5] = [
-            |y, p| drop(brier(y, p)),
-            |y, p| drop(roc_auc(y, p)),
-            |y, p| drop(pr_curve(y, p)),
-            |y, p| drop(confusion(y, p, 0.5)),
-            |y, p| drop(BinaryMetrics::compute(y, p, 0.5)),
+        type Run = fn(&[bool], &[f64]);
+        let runs: [Run; 5] = [
+            |y, p| {
+                brier(y, p);
+            },
+            |y, p| {
+                roc_auc(y, p);
+            },
+            |y, p| {
+                pr_curve(y, p);
+            },
+            |y, p| {
+                confusion(y, p, 0.5);
+            },
+            |y, p| {
+                BinaryMetrics::compute(y, p, 0.5);
+            },
         ];
         for run in runs {
             let e = std::panic::catch_unwind(|| run(&y, &p)).unwrap_err();

@@ -30,3 +30,19 @@ pub use predict::{request_text, Highlight, ItemToScore, Prediction, Scorer, Simi
 pub use themes::{
     ThemeModel, ThemeModels, ThemeParams, ThemeValidParams, UntrainedTheme, MIN_ITEMS_PER_CLASS,
 };
+
+/// Each list given for the training rows has one value a row: the first that does not is named
+/// with its length (a caller's short list, not the folds' labels built from it).
+pub(crate) fn one_per_row(
+    rows: usize,
+    lists: &[(&'static str, usize)],
+) -> crate::error::Result<()> {
+    match lists.iter().find(|(_, found)| *found != rows) {
+        Some(&(what, found)) => Err(crate::error::Error::Mismatch {
+            what,
+            expected: rows,
+            found,
+        }),
+        None => Ok(()),
+    }
+}

@@ -408,21 +408,16 @@ impl OutcomeModel {
         groups: &[String],
         seed: u64,
     ) -> Result<Option<(Vec<f64>, Vec<bool>)>> {
-        for (what, found) in [
-            (
-                "outcome model: labels for the training rows",
-                overturned.len(),
-            ),
-            ("outcome model: letters for the training rows", groups.len()),
-        ] {
-            if found != rows.len() {
-                return Err(Error::Mismatch {
-                    what,
-                    expected: rows.len(),
-                    found,
-                });
-            }
-        }
+        super::one_per_row(
+            rows.len(),
+            &[
+                (
+                    "outcome model: labels for the training rows",
+                    overturned.len(),
+                ),
+                ("outcome model: letters for the training rows", groups.len()),
+            ],
+        )?;
         if params.calibration_folds < 2 {
             return Ok(None);
         }

@@ -402,18 +402,13 @@ impl ThemeModels {
         seed: u64,
     ) -> Result<ThemeModels> {
         // Each list for the rows, named: a short one is the caller's, not the folds' labels.
-        for (what, found) in [
-            ("theme models: themes of the training rows", themes.len()),
-            ("theme models: letters of the training rows", groups.len()),
-        ] {
-            if found != rows.len() {
-                return Err(Error::Mismatch {
-                    what,
-                    expected: rows.len(),
-                    found,
-                });
-            }
-        }
+        super::one_per_row(
+            rows.len(),
+            &[
+                ("theme models: themes of the training rows", themes.len()),
+                ("theme models: letters of the training rows", groups.len()),
+            ],
+        )?;
         let Trainable {
             ids,
             labels,

@@ -989,9 +989,9 @@ impl Store {
         let mut found: std::collections::HashMap<String, Option<Vec<String>>> = Default::default();
         for p in words.prefixes() {
             let p = p.to_ascii_lowercase();
-            if !found.contains_key(&p) {
-                let words = self.prefix_words(&p)?;
-                found.insert(p, words);
+            if let std::collections::hash_map::Entry::Vacant(e) = found.entry(p) {
+                let words = self.prefix_words(e.key())?;
+                e.insert(words);
             }
         }
         let resolved = words.resolved(&|p| found.get(&p.to_ascii_lowercase()).cloned().flatten());

@@ -329,6 +329,34 @@ fn date_ranges_read_periods() {
     }
 }
 
+/// A store of one letter (a seed's, without its clinical summary) whose items are
+/// `item(k, first)` for k below `n`, numbered from 1, `first` the seed's first item.
+fn store_of_items(
+    n: usize,
+    item: impl Fn(usize, DisputedItem) -> DisputedItem,
+) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let mut letter = seeds().remove(0);
+    letter.clinical_summary = None;
+    let first = letter.items[0].clone();
+    letter.items = (0..n)
+        .map(|k| DisputedItem {
+            number: k + 1,
+            ..item(k, first.clone())
+        })
+        .collect();
+    store.write_batch(&[indexed(&letter, 0)]).unwrap();
+    (dir, store)
+}
+
+/// How many items of `store` the filters `set` makes keep.
+fn kept(store: &Store, set: impl FnOnce(&mut Filters)) -> usize {
+    let mut f = Filters::default();
+    set(&mut f);
+    store.matches(&f).unwrap().items
+}
+
 /// Hostile values in every filter and in the words: never an SQL error, never a change.
 #[test]
 fn hostile_values_are_only_values() {
@@ -406,8 +434,6 @@ fn hostile_values_are_only_values() {
 /// nothing.
 #[test]
 fn guideline_filters_take_whole_words() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
     let lines = [
         "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): NSAIDs.",
         "Decision based on MTUS Low Back Complaints 2004, Section(s): X.",
@@ -415,27 +441,11 @@ fn guideline_filters_take_whole_words() {
          Guidelines. Decision based on Non-MTUS Citation UpToDate.com.",
         "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) MRI.",
     ];
-    let mut letter = seeds().remove(0);
-    let item = letter.items[0].clone();
-    letter.items = lines
-        .iter()
-        .enumerate()
-        .map(|(k, line)| DisputedItem {
-            number: k + 1,
-            reviewer_guideline: Some(line.to_string()),
-            ..item.clone()
-        })
-        .collect();
-    store.write_batch(&[indexed(&letter, 0)]).unwrap();
-    let count = |g: &str| {
-        store
-            .matches(&Filters {
-                guideline: Some(g.into()),
-                ..Filters::default()
-            })
-            .unwrap()
-            .items
-    };
+    let (_dir, store) = store_of_items(lines.len(), |k, item| DisputedItem {
+        reviewer_guideline: Some(lines[k].to_string()),
+        ..item
+    });
+    let count = |g: &str| kept(&store, |f| f.guideline = Some(g.into()));
     assert_eq!(count("MTUS"), 2);
     assert_eq!(count("mtus low back"), 1);
     assert_eq!(count("Chronic   Pain"), 1);
@@ -450,8 +460,6 @@ fn guideline_filters_take_whole_words() {
 /// its stem's start: the index holds stems, which FTS5 would take the prefix to first.
 #[test]
 fn prefixes_match_words_that_start_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
     let texts = [
         "A TENS unit.",
         "Tenderness of the back.",
@@ -463,33 +471,16 @@ fn prefixes_match_words_that_start_so() {
         "Other therapies.",
         "A therapist.",
     ];
-    let mut letter = seeds().remove(0);
-    letter.clinical_summary = None;
-    let item = letter.items[0].clone();
-    letter.items = texts
-        .iter()
-        .enumerate()
-        .map(|(k, text)| DisputedItem {
-            number: k + 1,
-            title: format!("Item {k}"),
-            rationale: text.to_string(),
-            claims_administrator_guideline: None,
-            reviewer_guideline: None,
-            original_request: None,
-            authorized: None,
-            ..item.clone()
-        })
-        .collect();
-    store.write_batch(&[indexed(&letter, 0)]).unwrap();
-    let count = |w: &str| {
-        store
-            .matches(&Filters {
-                words: Some(w.parse().unwrap()),
-                ..Filters::default()
-            })
-            .unwrap()
-            .items
-    };
+    let (_dir, store) = store_of_items(texts.len(), |k, item| DisputedItem {
+        title: format!("Item {k}"),
+        rationale: texts[k].to_string(),
+        claims_administrator_guideline: None,
+        reviewer_guideline: None,
+        original_request: None,
+        authorized: None,
+        ..item
+    });
+    let count = |w: &str| kept(&store, |f| f.words = Some(w.parse().unwrap()));
     assert_eq!(count("tens*"), 2, "TENS and tension");
     assert_eq!(count("ten*"), 4);
     assert_eq!(count("medica*"), 2);
@@ -517,8 +508,6 @@ fn prefixes_match_words_that_start_so() {
 /// site, a drug its combinations, a site every test of it; parts of words find nothing.
 #[test]
 fn treatment_filters_take_whole_words() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
     let titles = [
         ("Norco 10/325mg #60", "hydrocodone/acetaminophen"),
         ("MRI of the lumbar spine", "MRI lumbar spine"),
@@ -526,32 +515,17 @@ fn treatment_filters_take_whole_words() {
         ("X-ray of the lumbar spine", "X-ray lumbar spine"),
         ("Tramadol 50mg #90", "tramadol"),
     ];
-    let mut letter = seeds().remove(0);
-    let item = letter.items[0].clone();
-    letter.items = titles
-        .iter()
-        .enumerate()
-        .map(|(k, (title, treatment))| {
-            let kind = crate::treatment::classify(title, None);
-            assert_eq!(kind.treatment, *treatment, "{title}");
-            DisputedItem {
-                number: k + 1,
-                title: title.to_string(),
-                kind,
-                ..item.clone()
-            }
-        })
-        .collect();
-    store.write_batch(&[indexed(&letter, 0)]).unwrap();
-    let count = |t: &str| {
-        store
-            .matches(&Filters {
-                treatment: Some(t.into()),
-                ..Filters::default()
-            })
-            .unwrap()
-            .items
-    };
+    let (_dir, store) = store_of_items(titles.len(), |k, item| {
+        let (title, treatment) = titles[k];
+        let kind = crate::treatment::classify(title, None);
+        assert_eq!(kind.treatment, treatment, "{title}");
+        DisputedItem {
+            title: title.to_string(),
+            kind,
+            ..item
+        }
+    });
+    let count = |t: &str| kept(&store, |f| f.treatment = Some(t.into()));
     assert_eq!(count("MRI"), 2);
     assert_eq!(count("mri lumbar spine"), 1);
     assert_eq!(count("MRI  lumbar"), 1);
