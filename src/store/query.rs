@@ -17,12 +17,9 @@ use std::str::FromStr;
 pub struct FtsQuery {
     written: String,
     expression: String,
-    /// The words: clauses of alternatives, all wanted, and the words not wanted.
-    clauses: Vec<Vec<Term>>,
-    negated: Vec<Term>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 struct Term {
     text: String,
     prefix: bool,
@@ -89,79 +86,34 @@ impl FtsQuery {
                 "{terms} words and phrases; a search takes at most {MAX_TERMS}"
             ));
         }
+        let quote = |t: &Term| {
+            let s = format!("\"{}\"", t.text.replace('"', "\"\""));
+            if t.prefix {
+                s + "*"
+            } else {
+                s
+            }
+        };
+        let clause = |c: &Vec<Term>| {
+            let terms: Vec<String> = c.iter().map(quote).collect();
+            format!("({})", terms.join(" OR "))
+        };
+        let mut expression = clauses.iter().map(clause).collect::<Vec<_>>().join(" AND ");
+        if !negated.is_empty() {
+            expression = format!("({expression})");
+            for t in &negated {
+                expression.push_str(&format!(" NOT {}", quote(t)));
+            }
+        }
         Ok(FtsQuery {
             written: written.to_string(),
-            expression: expression_of(&clauses, &negated, &|_| None),
-            clauses,
-            negated,
+            expression,
         })
     }
-
-    /// The words with each prefix resolved by `stems`, which gives the index's words a prefix
-    /// stands for (None: the index's own prefix match).
-    pub(super) fn resolved(&self, stems: &dyn Fn(&str) -> Option<Vec<String>>) -> FtsQuery {
-        FtsQuery {
-            expression: expression_of(&self.clauses, &self.negated, stems),
-            ..self.clone()
-        }
-    }
-
-    /// The prefixes of the words: those that a vocabulary can resolve (one word of letters).
-    pub(super) fn prefixes(&self) -> impl Iterator<Item = &str> {
-        self.clauses
-            .iter()
-            .flatten()
-            .chain(&self.negated)
-            .filter(|t| t.prefix && resolvable(&t.text))
-            .map(|t| t.text.as_str())
-    }
 }
-
-/// Whether a prefix is one word of ASCII letters, as the index holds it (lower case): digits (a
-/// dose's start) and words the tokenizer would cut keep the index's own prefix match.
-fn resolvable(prefix: &str) -> bool {
-    prefix.bytes().all(|b| b.is_ascii_alphabetic())
-}
-
-/// The FTS5 expression of the words: each a quoted string (so that nothing in it is an
-/// operator), a prefix either the index's prefix match or the words `stems` resolves it to.
-fn expression_of(
-    clauses: &[Vec<Term>],
-    negated: &[Term],
-    stems: &dyn Fn(&str) -> Option<Vec<String>>,
-) -> String {
-    let quoted = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let term = |t: &Term| match (t.prefix, t.prefix.then(|| stems(&t.text)).flatten()) {
-        (true, Some(words)) if words.is_empty() => quoted(NO_WORD),
-        (true, Some(words)) => {
-            let words: Vec<String> = words.iter().map(|w| quoted(w)).collect();
-            format!("({})", words.join(" OR "))
-        }
-        (true, None) => quoted(&t.text) + "*",
-        (false, _) => quoted(&t.text),
-    };
-    let clause = |c: &Vec<Term>| {
-        let terms: Vec<String> = c.iter().map(term).collect();
-        format!("({})", terms.join(" OR "))
-    };
-    let mut expression = clauses.iter().map(clause).collect::<Vec<_>>().join(" AND ");
-    if !negated.is_empty() {
-        expression = format!("({expression})");
-        for t in negated {
-            expression.push_str(&format!(" NOT {}", term(t)));
-        }
-    }
-    expression
-}
-
-/// A word no letter holds: what a prefix that starts no word of the index matches.
-const NO_WORD: &str = "qqqimrnowordqqq";
 
 /// The most words and phrases one search takes.
 const MAX_TERMS: usize = 64;
-
-/// The most index words a prefix is resolved to; a shorter prefix is the index's own prefix match.
-const MAX_PREFIX_WORDS: usize = 200;
 
 /// The next word or phrase of `s` (which starts at one), and the rest.
 fn next_term(s: &str) -> std::result::Result<(Option<Term>, &str), String> {
@@ -693,11 +645,6 @@ impl Store {
     /// The matching items in the order of `q.sort`.
     pub fn search(&self, q: &Search) -> Result<Vec<Hit>> {
         self.check_filters(&q.filters)?;
-        let filters = self.with_prefixes_resolved(&q.filters)?;
-        let q = &Search {
-            filters: filters.into_owned(),
-            ..q.clone()
-        };
         let want = q.limit.saturating_add(q.offset);
         let default = q.sort == Sort::Best || (q.sort == Sort::Newest && q.filters.words.is_none());
         if !default {
@@ -891,7 +838,6 @@ impl Store {
     /// How many items match `f`, and how many were overturned.
     pub fn matches(&self, f: &Filters) -> Result<Matches> {
         self.check_filters(f)?;
-        let f = &*self.with_prefixes_resolved(f)?;
         if let Some(words) = &f.words {
             let found = self.word_matches(f, words)?;
             if found.len() >= MERGE_FROM {
@@ -964,80 +910,6 @@ impl Store {
                 })
             })
             .map_err(|e| self.query_error(e, f))
-    }
-
-    /// `f` with its words' prefixes resolved against the words of the full-text index. The index
-    /// holds stems, and FTS5 stems a prefix before it matches it, so `tens*` was `ten*` (tender,
-    /// tendon) and `medica*` matched nothing (medication's stem is "medic"). A prefix now stands
-    /// for the index's words that start with it, and for its own stems (the index's words it
-    /// starts with, at most two letters shorter, and a final y as i): `tens*` is "ten" (TENS) or
-    /// "tension", `therapies*` is "therapi" (therapy, therapies), not "therapist".
-    pub(super) fn with_prefixes_resolved<'f>(
-        &self,
-        f: &'f Filters,
-    ) -> Result<std::borrow::Cow<'f, Filters>> {
-        use std::borrow::Cow;
-        let Some(words) = f.words.as_ref().filter(|w| w.prefixes().next().is_some()) else {
-            return Ok(Cow::Borrowed(f));
-        };
-        self.conn
-            .execute_batch(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.items_vocab \
-                 USING fts5vocab(main, items_fts, row)",
-            )
-            .map_err(self.err())?;
-        let mut found: std::collections::HashMap<String, Option<Vec<String>>> = Default::default();
-        for p in words.prefixes() {
-            let p = p.to_ascii_lowercase();
-            if let std::collections::hash_map::Entry::Vacant(e) = found.entry(p) {
-                let words = self.prefix_words(e.key())?;
-                e.insert(words);
-            }
-        }
-        let resolved = words.resolved(&|p| found.get(&p.to_ascii_lowercase()).cloned().flatten());
-        Ok(Cow::Owned(Filters {
-            words: Some(resolved),
-            ..f.clone()
-        }))
-    }
-
-    /// The index's words a prefix (lower case ASCII letters) stands for, sorted; None where they
-    /// are too many to list (a prefix of a letter or two), which the index's own prefix match
-    /// then finds.
-    fn prefix_words(&self, p: &str) -> Result<Option<Vec<String>>> {
-        let mut after = p.to_string();
-        let last = after.pop().expect("a prefix has a letter");
-        after.push(char::from(last as u8 + 1));
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT term FROM temp.items_vocab WHERE term >= ?1 AND term < ?2 LIMIT ?3",
-            )
-            .map_err(self.err())?;
-        let limit = MAX_PREFIX_WORDS as i64 + 1;
-        let mut words: Vec<String> = st
-            .query_map(rusqlite::params![p, after, limit], |r| r.get(0))
-            .map_err(self.err())?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(self.err())?;
-        if words.len() > MAX_PREFIX_WORDS {
-            return Ok(None);
-        }
-        let shortest = p.len().saturating_sub(2).max(3);
-        let mut stems: Vec<String> = (shortest..p.len()).map(|n| p[..n].to_string()).collect();
-        stems.extend(p.strip_suffix('y').map(|s| format!("{s}i")));
-        let mut known = self
-            .conn
-            .prepare_cached("SELECT 1 FROM temp.items_vocab WHERE term = ?1")
-            .map_err(self.err())?;
-        for stem in stems {
-            if known.exists([&stem]).map_err(self.err())? {
-                words.push(stem);
-            }
-        }
-        words.sort_unstable();
-        words.dedup();
-        Ok(Some(words))
     }
 
     /// Every text filter has a value, and a theme filter names a theme of the codebook or of a

@@ -208,7 +208,6 @@ impl Store {
     /// The matching items grouped by `keys`: time keys in time order, other groups by volume.
     pub fn stats(&self, keys: &[StatsKey], f: &Filters) -> Result<Vec<StatsRow>> {
         self.check_filters(f)?;
-        let f = &*self.with_prefixes_resolved(f)?;
         if keys.is_empty() {
             return Err(Error::Query {
                 what: "stats needs a key to count by".into(),

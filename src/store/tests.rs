@@ -456,54 +456,6 @@ fn guideline_filters_take_whole_words() {
     assert_eq!(count("2004"), 1);
 }
 
-/// A prefix matches the words that start with it, and its own word's forms, not every word of
-/// its stem's start: the index holds stems, which FTS5 would take the prefix to first.
-#[test]
-fn prefixes_match_words_that_start_so() {
-    let texts = [
-        "A TENS unit.",
-        "Tenderness of the back.",
-        "A tendon repair.",
-        "Tension headache.",
-        "The medications list.",
-        "Medical records.",
-        "Physical therapy.",
-        "Other therapies.",
-        "A therapist.",
-    ];
-    let (_dir, store) = store_of_items(texts.len(), |k, item| DisputedItem {
-        title: format!("Item {k}"),
-        rationale: texts[k].to_string(),
-        claims_administrator_guideline: None,
-        reviewer_guideline: None,
-        original_request: None,
-        authorized: None,
-        ..item
-    });
-    let count = |w: &str| kept(&store, |f| f.words = Some(w.parse().unwrap()));
-    assert_eq!(count("tens*"), 2, "TENS and tension");
-    assert_eq!(count("ten*"), 4);
-    assert_eq!(count("medica*"), 2);
-    assert_eq!(count("therapies*"), 2, "therapy and therapies");
-    assert_eq!(count("therap*"), 3);
-    assert_eq!(count("therapy*"), 2);
-    assert_eq!(count("tensor*"), 0);
-    assert_eq!(count("item -tens*"), 7);
-    // The same through a search's page.
-    let page = store
-        .search(&Search {
-            filters: Filters {
-                words: Some("tens*".parse().unwrap()),
-                ..Filters::default()
-            },
-            sort: Sort::Best,
-            limit: 10,
-            offset: 0,
-        })
-        .unwrap();
-    assert_eq!(page.len(), 2);
-}
-
 /// A treatment filter takes whole words of a treatment name, in order: a kind of test finds every
 /// site, a drug its combinations, a site every test of it; parts of words find nothing.
 #[test]
