@@ -348,6 +348,16 @@ fn files_swapped_overwritten_unreadable_or_gone_are_said() {
     assert_eq!(letters_and_items(&db).0, 2);
     let (_, err) = index(&[]);
     assert!(!err.contains("gone"), "{err}");
+    // A file moved over an indexed one (`mv`): its rows follow it, the other letter's go.
+    std::fs::rename(file(0), file(2)).unwrap();
+    let (code, err) = index(&["--prune"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("over the letter indexed from it before"),
+        "{err}"
+    );
+    // letter 2 (letter 0's text, read again under its new name) and letter 1 (no copy now).
+    assert_eq!(letters_and_items(&db).0, 2, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -345,6 +345,11 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
     post_json("/api/forecast", serde_json::json!({"summary": "no title"})).is_bad("title");
     post_json(
         "/api/forecast",
+        serde_json::json!({"title": "x", "item": 0}),
+    )
+    .is_bad("item: 0");
+    post_json(
+        "/api/forecast",
         serde_json::json!({"title": "x", "age": "7"}),
     )
     .is_bad("age");
@@ -413,6 +418,13 @@ fn uploads_are_read_as_parse_reads_files() {
     );
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["letter"], v["letter"]);
+    let upper = format!("Multipart/Form-Data; boundary={b}");
+    let r = post(
+        "/api/parse?name=",
+        &upper,
+        form(&part("letter", Some("mine.txt"), &letter)),
+    );
+    assert_eq!(r.json()["letter"], v["letter"], "{}", r.body);
     let two = part("a", Some("a.txt"), &letter) + &part("b", Some("b.txt"), &letter);
     post("/api/parse", &kind, form(&two)).is_bad("the form holds more than one file");
     post("/api/parse", &kind, form("")).is_bad("the form holds no file");

@@ -238,11 +238,14 @@ fn changed_files(
                     store.touch(f)?;
                     tally.unchanged += 1;
                 }
-                Some(_) => {
-                    if !overwritten_with_copy(store, f, &first_of, &new_hash, tally)? {
-                        todo.push(read(None));
+                Some(_) => match overwritten(store, f, &first_of, &new_hash, tally)? {
+                    Overwritten::NotACopy => todo.push(read(None)),
+                    Overwritten::Done => {}
+                    Overwritten::MovedReadAgain => {
+                        first_of.insert(f.sha256.clone(), f.source.clone());
+                        todo.push(read(Some(f.source.clone())));
                     }
-                }
+                },
                 None => {
                     if let Some(first) = first_of.get(&f.sha256) {
                         copies.push((f.source.clone(), first.clone()));
@@ -255,9 +258,7 @@ fn changed_files(
                     match earlier {
                         // Indexed since this run looked, by another run at once.
                         Some(s) if s == f.source => tally.unchanged += 1,
-                        Some(s)
-                            if !new_hash.contains_key(s.as_str()) && !Path::new(&s).exists() =>
-                        {
+                        Some(s) if !new_hash.contains_key(s.as_str()) && is_gone(&s) => {
                             let renamed = stem(&s) != stem(&f.source);
                             let named_by_file = stem(&s) == store.case_of(&s)?.as_deref();
                             store.move_source(&s, f)?;
@@ -289,17 +290,29 @@ fn changed_files(
     Ok((decided, copies))
 }
 
-/// Whether `f`, an indexed path whose content changed, now holds a copy of another indexed file
-/// (or of one this run reads): then it is that copy, skipped, and the rows of the letter it held
-/// are removed, as a copy under a new name is skipped.
-fn overwritten_with_copy(
+/// What an indexed path whose content changed now holds.
+enum Overwritten {
+    /// Content no other file has: read it.
+    NotACopy,
+    /// A copy of another file (skipped), or a file moved over it (its rows followed it).
+    Done,
+    /// A file moved over it whose letter is named by its file: read again under its new name.
+    MovedReadAgain,
+}
+
+/// Where `f`, an indexed path whose content changed, now holds another indexed file's content
+/// (or that of a file this run reads), the rows of the letter it held are removed. Then it is a
+/// copy, skipped, as a copy under a new name is; or, where that file is gone (`mv a b`), the same
+/// file moved, its rows taking the new path.
+fn overwritten(
     store: &Store,
     f: &FileInfo,
     first_of: &std::collections::HashMap<String, String>,
     new_hash: &std::collections::HashMap<&str, &str>,
     tally: &mut Tally,
-) -> imr::Result<bool> {
-    let copy_of = match first_of.get(&f.sha256) {
+) -> imr::Result<Overwritten> {
+    let in_run = first_of.get(&f.sha256).cloned();
+    let copy_of = match &in_run {
         Some(first) => Some(first.clone()),
         // Rows whose file this run replaces with other content hold no copy of it.
         None => store
@@ -307,16 +320,36 @@ fn overwritten_with_copy(
             .filter(|s| *s != f.source && new_hash.get(s.as_str()).is_none_or(|h| *h == f.sha256)),
     };
     let Some(s) = copy_of else {
-        return Ok(false);
+        return Ok(Overwritten::NotACopy);
     };
     store.remove_source(&f.source)?;
+    let moved = in_run.is_none() && !new_hash.contains_key(s.as_str()) && is_gone(&s);
+    if !moved {
+        say!(
+            "imr: note: {}: now the same content as {s}; skipped, the rows of its earlier \
+             letter removed",
+            f.source
+        );
+        tally.copies += 1;
+        return Ok(Overwritten::Done);
+    }
+    let read_again = stem(&s) != stem(&f.source) && stem(&s) == store.case_of(&s)?.as_deref();
+    store.move_source(&s, f)?;
     say!(
-        "imr: note: {}: now the same content as {s}; skipped, the rows of its earlier letter \
-         removed",
+        "imr: note: {}: moved from {s}, over the letter indexed from it before",
         f.source
     );
-    tally.copies += 1;
-    Ok(true)
+    if read_again {
+        return Ok(Overwritten::MovedReadAgain);
+    }
+    tally.unchanged += 1;
+    Ok(Overwritten::Done)
+}
+
+/// Whether nothing is at `path`: a path that cannot be looked at (a folder it may not read) is
+/// not gone.
+fn is_gone(path: &str) -> bool {
+    matches!(Path::new(path).try_exists(), Ok(false))
 }
 
 /// The files whose size or modification time is not the one indexed (the others counted as
@@ -498,7 +531,7 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
             continue;
         };
         for source in store.sources_under(&path.display().to_string())? {
-            if !found.contains(&source) && !Path::new(&source).exists() {
+            if !found.contains(&source) && is_gone(&source) {
                 gone.insert(source);
             }
         }

@@ -882,11 +882,14 @@ mod tests {
             case_number: Some("CM1".into()),
             ..ItemToScore::from_rationale(text, 2)
         };
-        let e = m.predict(vec![item], 3).unwrap_err();
+        // A model file's check refuses such weights before scoring, naming them.
+        let e = m.predict(vec![item], 3).unwrap_err().to_string();
+        assert!(e.contains("outcome.logistic.coefficients["), "{e}");
+        // Scored without it, the score that is no number is an error, not a number.
+        let e = m.outcome.predict_proba(&[doc]).unwrap_err();
         assert!(matches!(e, crate::Error::NotAScore { .. }), "{e}");
         assert!(
-            e.to_string()
-                .starts_with("case CM1, item 2: P(Overturned) is NaN"),
+            e.to_string().starts_with("item 1: P(Overturned) is NaN"),
             "{e}"
         );
     }

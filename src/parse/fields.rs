@@ -109,43 +109,95 @@ fn tokens(head: &str) -> Vec<Token<'_>> {
 /// patient come from elsewhere.
 ///
 /// Labels and values pair in text order, whether each value follows its label or a block of
-/// labels is followed by a block of their values (pdftotext's default mode).
+/// labels is followed by a block of their values (pdftotext's default mode). Where that leaves a
+/// value without a label before labels left without a value, the columns were interleaved
+/// ([`paired_by_kind`]).
 pub(crate) fn read_header(head: &str) -> Header {
     let toks = tokens(head);
-    if let Some(h) = paired_by_kind(&toks) {
-        return h;
+    let nearest = paired_nearest(&toks);
+    let displaced = match (nearest.unpaired.iter().max(), nearest.open.iter().min()) {
+        (Some(value), Some(label)) => value < label,
+        _ => false,
+    };
+    if displaced {
+        if let Some(h) = paired_by_kind(&toks) {
+            return h;
+        }
     }
-    let mut h = Header::default();
+    nearest.header
+}
+
+/// The header as each run of values pairs with the run of labels before it, and the places (in
+/// `toks`) of the values left without a label and of the labels left without a value.
+struct Paired {
+    header: Header,
+    unpaired: Vec<usize>,
+    open: Vec<usize>,
+}
+
+fn paired_nearest(toks: &[Token]) -> Paired {
+    let mut p = Paired {
+        header: Header::default(),
+        unpaired: Vec::new(),
+        open: Vec::new(),
+    };
     let mut i = 0;
     while i < toks.len() {
-        let labels: Vec<Label> = toks[i..].iter().map_while(Token::label).collect();
+        let labels: Vec<(usize, Label)> = toks[i..]
+            .iter()
+            .map_while(Token::label)
+            .enumerate()
+            .map(|(k, l)| (i + k, l))
+            .collect();
         i += labels.len();
-        let values: Vec<Value> = toks[i..].iter().map_while(Token::value).collect();
+        let values: Vec<(usize, Value)> = toks[i..]
+            .iter()
+            .map_while(Token::value)
+            .enumerate()
+            .map(|(k, v)| (i + k, v))
+            .collect();
         i += values.len();
+        let mut paired = vec![false; labels.len()];
         if labels.len() == values.len() {
-            for (l, v) in labels.iter().zip(&values) {
-                set(&mut h, *l, *v);
+            paired.fill(true);
+            for ((_, l), (_, v)) in labels.iter().zip(&values) {
+                set(&mut p.header, *l, *v);
             }
         } else if labels.len() > values.len() {
             // A label without its value: the values belong to the labels nearest them.
-            let mut open = labels.clone();
-            for v in values.iter().rev() {
-                if let Some(k) = open.iter().rposition(|l| fits(*l, v)) {
-                    set(&mut h, open[k], *v);
-                    open.truncate(k);
+            let mut end = labels.len();
+            for &(at, v) in values.iter().rev() {
+                match labels[..end].iter().rposition(|(_, l)| fits(*l, &v)) {
+                    Some(k) => {
+                        set(&mut p.header, labels[k].1, v);
+                        paired[k] = true;
+                        end = k;
+                    }
+                    None => p.unpaired.push(at),
                 }
             }
         } else {
-            let mut open = &labels[..];
-            for v in &values {
-                if let Some(k) = open.iter().position(|l| fits(*l, v)) {
-                    set(&mut h, open[k], *v);
-                    open = &open[k + 1..];
+            let mut start = 0;
+            for &(at, v) in &values {
+                match labels[start..].iter().position(|(_, l)| fits(*l, &v)) {
+                    Some(k) => {
+                        set(&mut p.header, labels[start + k].1, v);
+                        paired[start + k] = true;
+                        start += k + 1;
+                    }
+                    None => p.unpaired.push(at),
                 }
             }
         }
+        p.open.extend(
+            labels
+                .iter()
+                .zip(&paired)
+                .filter(|(_, &done)| !done)
+                .map(|((at, _), _)| *at),
+        );
     }
-    h
+    p
 }
 
 /// The header when each kind of value (case number, dates, priority) is there as many times as
@@ -357,6 +409,15 @@ mod tests {
                 "2016-11-15"
             ])
         );
+        // A label without its value and a date of something else after every label: not
+        // interleaved columns, so each value keeps the label nearest it.
+        let h = read_header(
+            "Case Number: CM16-0213037\nDate Assigned: 11/09/2016  Date of Injury: 10/13/2016\n\
+             Decision Date: 12/09/2016  UR Denial Date:\nPriority: Standard  Application \
+             11/03/2016\nReceived:\nFaxed 12/10/2016\n",
+        );
+        assert_eq!(h.ur_denial_date, None);
+        assert_eq!(h.application_received.unwrap().to_string(), "2016-11-03");
     }
 
     fn dates(h: &Header) -> Vec<Option<String>> {

@@ -166,7 +166,12 @@ async fn parse(
     let Query(q) = q?;
     let headers = request.headers().clone();
     let content_type = headers.get(axum::http::header::CONTENT_TYPE);
-    let is_form = content_type.is_some_and(|t| t.as_bytes().starts_with(b"multipart/form-data"));
+    // Media types are read in any case.
+    let is_form = content_type.is_some_and(|t| {
+        t.as_bytes()
+            .to_ascii_lowercase()
+            .starts_with(b"multipart/form-data")
+    });
     let (body, part_name) = if is_form {
         let form = axum::extract::Multipart::from_request(request, &())
             .await
@@ -181,6 +186,7 @@ async fn parse(
     // A blank name is no name, as a blank parameter is everywhere.
     let name = q
         .name
+        .filter(|n| !n.trim().is_empty())
         .or(part_name)
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| {

@@ -395,7 +395,14 @@ impl ForecastRequest {
         Ok(Request {
             title,
             case_number: given(&self.case_number).map(String::from),
-            item: whole::<usize>("item", &self.item)?.unwrap_or(1).max(1),
+            item: match whole::<usize>("item", &self.item)? {
+                Some(0) => {
+                    return Err(ServeError::BadRequest(
+                        "item: 0 is no item number (they count from 1)".into(),
+                    ))
+                }
+                n => n.unwrap_or(1),
+            },
             summary: long("clinical_summary", &self.summary)?,
             guideline: long("claims_administrator_guideline", &self.guideline)?,
             facts: RequestFacts {
