@@ -343,12 +343,37 @@ impl ForecastRequest {
         };
         let title = long("title", &self.title)?
             .ok_or_else(|| ServeError::BadRequest("title: the request's title is needed".into()))?;
+        let similar = whole::<usize>("similar", &self.similar)?.unwrap_or(5);
+        if similar > MAX_SIMILAR {
+            return Err(ServeError::BadRequest(format!(
+                "similar: {similar}; the most is {MAX_SIMILAR}"
+            )));
+        }
+        Ok(Request {
+            title,
+            case_number: given(&self.case_number).map(String::from),
+            item: match whole::<usize>("item", &self.item)? {
+                Some(0) => {
+                    return Err(ServeError::BadRequest(
+                        "item: 0 is no item number (they count from 1)".into(),
+                    ))
+                }
+                n => n.unwrap_or(1),
+            },
+            summary: long("clinical_summary", &self.summary)?,
+            guideline: long("claims_administrator_guideline", &self.guideline)?,
+            facts: self.facts()?,
+            similar,
+        })
+    }
+
+    /// The request's structured facts, each checked.
+    fn facts(&self) -> Result<RequestFacts, ServeError> {
         let patient = self.patient.clone().unwrap_or_default();
         let age = match given(&self.age) {
             Some(_) => &self.age,
             None => &patient.age,
         };
-        let age = worker_age(whole::<u8>("age", age)?)?;
         let sex = given(&self.sex)
             .or(given(&patient.sex))
             .map(|s| {
@@ -386,36 +411,15 @@ impl ForecastRequest {
                 "items_disputed: {n}; it must be 1 to 1000"
             )));
         }
-        let similar = whole::<usize>("similar", &self.similar)?.unwrap_or(5);
-        if similar > MAX_SIMILAR {
-            return Err(ServeError::BadRequest(format!(
-                "similar: {similar}; the most is {MAX_SIMILAR}"
-            )));
-        }
-        Ok(Request {
-            title,
-            case_number: given(&self.case_number).map(String::from),
-            item: match whole::<usize>("item", &self.item)? {
-                Some(0) => {
-                    return Err(ServeError::BadRequest(
-                        "item: 0 is no item number (they count from 1)".into(),
-                    ))
-                }
-                n => n.unwrap_or(1),
-            },
-            summary: long("clinical_summary", &self.summary)?,
-            guideline: long("claims_administrator_guideline", &self.guideline)?,
-            facts: RequestFacts {
-                age,
-                sex,
-                priority,
-                date_of_injury: parsed::<Date>("date_of_injury", &self.injury_date)?,
-                ur_denial_date: parsed::<Date>("ur_denial_date", &self.ur_date)?,
-                partly_certified,
-                items_disputed,
-                ..Default::default()
-            },
-            similar,
+        Ok(RequestFacts {
+            age: worker_age(whole::<u8>("age", age)?)?,
+            sex,
+            priority,
+            date_of_injury: parsed::<Date>("date_of_injury", &self.injury_date)?,
+            ur_denial_date: parsed::<Date>("ur_denial_date", &self.ur_date)?,
+            partly_certified,
+            items_disputed,
+            ..Default::default()
         })
     }
 }
