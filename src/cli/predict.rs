@@ -1307,7 +1307,12 @@ mod tests {
         assert_eq!(error("[1,2]"), "not a JSON object: it is a JSON array");
         let e = error(r#"{"patient": {"age": "x"}}"#);
         assert!(
-            e.starts_with("patient.age: invalid type: string \"x\""),
+            e.starts_with("patient.age: \"x\": expected a whole number"),
+            "{e}"
+        );
+        let e = error(r#"{"patient": {"age": [40]}}"#);
+        assert!(
+            e.starts_with("patient.age: [40]: expected a whole number"),
             "{e}"
         );
     }
