@@ -158,7 +158,7 @@ impl<R: BufRead> Iterator for Lines<R> {
 
 /// One JSON-lines line read as an object `T`, or what is wrong with it in a reader's words: a
 /// line that is no object says what it is instead (serde would read a list as a struct's fields,
-/// "[0]: invalid type"); text that is no JSON says so; a value of the wrong type names its field
+/// "\[0\]: invalid type"); text that is no JSON says so; a value of the wrong type names its field
 /// (`patient.age: invalid type ...`). A good line is read once; a bad one again, for its field.
 pub fn json_object<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
     let line = line.trim();

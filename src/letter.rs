@@ -168,7 +168,9 @@ impl FromStr for Date {
             p.next().ok_or_else(bad)?,
             p.next().ok_or_else(bad)?,
         );
-        if p.next().is_some() || y.len() != 4 {
+        // Digits only: "+016" and "+1" parse as numbers, but no date is written so.
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        if p.next().is_some() || y.len() != 4 || ![y, m, d].into_iter().all(digits) {
             return Err(bad());
         }
         let (y, m, d) = (
@@ -205,13 +207,17 @@ pub enum Priority {
 }
 
 impl FromStr for Priority {
-    type Err = String;
+    type Err = crate::Error;
 
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
+    fn from_str(s: &str) -> crate::Result<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "standard" => Ok(Priority::Standard),
             "expedited" => Ok(Priority::Expedited),
-            _ => Err(format!("{s:?}: expected standard or expedited")),
+            _ => Err(crate::Error::InvalidValue {
+                what: "priority",
+                value: s.into(),
+                reason: "expected standard or expedited".into(),
+            }),
         }
     }
 }
@@ -226,13 +232,17 @@ pub enum Sex {
 /// `male` or `female`, or `m` or `f`, in any case: the same words on the command line
 /// (`forecast --sex`) and in an `--items` file.
 impl std::str::FromStr for Sex {
-    type Err = String;
+    type Err = crate::Error;
 
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
             "male" | "m" => Ok(Sex::Male),
             "female" | "f" => Ok(Sex::Female),
-            _ => Err(format!("{s:?}: expected male or female")),
+            _ => Err(crate::Error::InvalidValue {
+                what: "sex",
+                value: s.into(),
+                reason: "expected male or female".into(),
+            }),
         }
     }
 }
@@ -389,11 +399,25 @@ mod tests {
         ] {
             assert_eq!(serde_json::from_str::<Sex>(text).unwrap(), want, "{text}");
         }
-        assert_eq!("m".parse::<Sex>(), Ok(Sex::Male));
+        assert_eq!("m".parse::<Sex>().unwrap(), Sex::Male);
         let e = serde_json::from_str::<Sex>("\"x\"")
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("\"x\": expected male or female"), "{e}");
+        assert!(
+            e.starts_with("invalid sex \"x\" (expected male or female)"),
+            "{e}"
+        );
+        let e = "urgent".parse::<Priority>().unwrap_err();
+        assert!(
+            matches!(
+                e,
+                crate::Error::InvalidValue {
+                    what: "priority",
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert_eq!(serde_json::to_string(&Sex::Female).unwrap(), "\"female\"");
     }
 
@@ -432,6 +456,13 @@ mod tests {
             Date::new(2016, 12, 9).unwrap()
         );
         assert!("2016-1-9x".parse::<Date>().is_err());
+        for signed in ["+016-01-01", "2016-+1-+1", "2016--1-01", "2016-01-"] {
+            assert!(signed.parse::<Date>().is_err(), "{signed}");
+        }
+        assert_eq!(
+            "2016-1-9".parse::<Date>().unwrap().to_string(),
+            "2016-01-09"
+        );
         assert_eq!(Date::from_unix(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_unix(1_795_000_000).to_string(), "2026-11-18");
         for secs in [0, 951_782_400, 1_795_000_000, -86_400 * 400] {

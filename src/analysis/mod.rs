@@ -48,7 +48,7 @@ pub trait TokenFilter: Send + Sync {
     fn filter(&self, tokens: &mut Vec<Token>);
 
     /// What the filter does to a token, where that depends on the token's text alone: the
-    /// analyzer then works it out once per distinct word and remembers it ([`memo`]).
+    /// analyzer then works it out once per distinct word and remembers it (the `memo` module).
     fn word(&self) -> Option<&dyn WordFilter> {
         None
     }

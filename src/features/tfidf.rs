@@ -174,14 +174,18 @@ fn validate(p: &TfIdfValidParams) -> Result<()> {
             }
         }
     }
-    if let (DocFreq::Count(lo), DocFreq::Count(hi)) = (p.min_df, p.max_df) {
-        if hi < lo {
-            return Err(Error::InvalidParam {
-                name: "max_df",
-                value: hi.to_string(),
-                reason: "max_df is below min_df",
-            });
-        }
+    // Counts and fractions compare within their kind; across kinds it takes the corpus's size.
+    let below = match (p.min_df, p.max_df) {
+        (DocFreq::Count(lo), DocFreq::Count(hi)) => (hi < lo).then(|| hi.to_string()),
+        (DocFreq::Fraction(lo), DocFreq::Fraction(hi)) => (hi < lo).then(|| hi.to_string()),
+        _ => None,
+    };
+    if let Some(value) = below {
+        return Err(Error::InvalidParam {
+            name: "max_df",
+            value,
+            reason: "max_df is below min_df",
+        });
     }
     if let Some(ind) = &p.indicators {
         if ind.namespace == Namespace::Bare {
@@ -833,6 +837,12 @@ mod tests {
             .max_df(DocFreq::Fraction(1.5))
             .check()
             .is_err());
+        let e = TfIdfParams::new()
+            .min_df(DocFreq::Fraction(0.9))
+            .max_df(DocFreq::Fraction(0.1))
+            .check()
+            .unwrap_err();
+        assert!(e.to_string().contains("max_df is below min_df"), "{e}");
         let p = TfIdfParams::new()
             .min_df(DocFreq::Count(9))
             .check()

@@ -116,7 +116,7 @@ fn validate(p: &LogisticValidParams) -> Result<()> {
         return Err(Error::InvalidParam {
             name: "C",
             value: p.c.to_string(),
-            reason: "must be positive and finite",
+            reason: "must be positive and finite (alpha, where set, is 1 / C: positive, finite)",
         });
     }
     // The solver squares the penalty's gradient (1 / C times a weight), which overflows for a C

@@ -223,6 +223,14 @@ impl Reader {
     /// One file: checked before it is opened (a FIFO would block, a device never end), read within
     /// the size cap, its PDF extracted by `worker` (started here when needed) or in process.
     fn read_one(&self, path: &Path, worker: &mut Option<Worker>) -> Result<Letter> {
+        // A folder given where a letter is read (the library's read_letter) is said to be one.
+        if path.is_dir() {
+            return Err(Error::NotAFile {
+                path: path.into(),
+                kind: "a directory",
+                wanted: walk::LETTER_FILE,
+            });
+        }
         kind_of(path).ok_or_else(|| Error::UnsupportedFile {
             path: path.into(),
             extension: path
@@ -440,6 +448,8 @@ mod tests {
             .read_all(&[path.into()], || {});
         assert!(read[0].is_ok(), "{:?}", read[0]);
         assert_eq!(crate::report::clip("hello", 0), "…");
+        let e = read_letter(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap_err();
+        assert!(e.to_string().contains("a directory"), "{e}");
     }
 
     /// Letters and missing files interleaved: results come in input order, and a sink that stops

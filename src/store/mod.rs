@@ -1,5 +1,6 @@
 //! Stage 5: the decision database. Letters indexed once into an embedded SQLite file, then
-//! searched ([`Search`]), counted ([`Stats`]) and read back as [`Letter`]s for training.
+//! searched ([`Search`]), counted ([`StatsRow`]) and read back as [`Letter`](crate::Letter)s for
+//! training.
 //!
 //! - One row per letter and per item with every parsed field, the item's treatment kind and the
 //!   guidelines its reviewer cites; with a model, each item's scores and themes.
