@@ -339,6 +339,16 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
     .is_bad("the body: age: ");
     // A body that is no object, or names a field there is not, in the tool's words.
     post_json("/api/forecast", serde_json::json!([1])).is_bad("the body is not a JSON object");
+    // A list as long as the request's fields is no request either (serde reads one in order).
+    let fields: Vec<Value> = std::iter::once(Value::from("MRI of the knee"))
+        .chain(std::iter::repeat(Value::Null).take(13))
+        .collect();
+    post_json("/api/forecast", Value::Array(fields)).is_bad("the body is not a JSON object");
+    post_json(
+        "/api/score",
+        serde_json::json!(["Not medically necessary."]),
+    )
+    .is_bad("the body is not a JSON object");
     post_json("/api/forecast", serde_json::json!({"title": "x", "foo": 1}))
         .is_bad("the body: foo: unknown field `foo`");
 

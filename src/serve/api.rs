@@ -131,21 +131,36 @@ async fn stats(
 async fn forecast(
     State(app): State<Arc<App>>,
     q: Result<Query<NoParams>, QueryRejection>,
-    r: Result<Json<ForecastRequest>, JsonRejection>,
+    r: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Answer<super::service::ForecastView> {
     q?;
-    let Json(r) = r?;
+    let r: ForecastRequest = object_body(r)?;
     answer(app.run(move |a| a.forecast(&r)).await?)
 }
 
 async fn score(
     State(app): State<Arc<App>>,
     q: Result<Query<NoParams>, QueryRejection>,
-    r: Result<Json<ScoreRequest>, JsonRejection>,
+    r: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Answer<super::service::ScoreView> {
     q?;
-    let Json(r) = r?;
+    let r: ScoreRequest = object_body(r)?;
     answer(app.run(move |a| a.score(&r)).await?)
+}
+
+/// A body's fields, read from a JSON object only: serde would read a list as a struct's fields in
+/// order, so `["MRI", ...]` was a request. A field at fault is named by its path.
+fn object_body<T: serde::de::DeserializeOwned>(
+    r: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<T, ServeError> {
+    let Json(v) = r?;
+    if !v.is_object() {
+        return Err(ServeError::BadRequest(
+            "the body is not a JSON object".into(),
+        ));
+    }
+    serde_path_to_error::deserialize(v)
+        .map_err(|e| ServeError::BadRequest(format!("the body: {e}")))
 }
 
 /// The letter file is the body; `?name=` names it (its extension says PDF or text). A form upload
