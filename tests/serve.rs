@@ -341,7 +341,7 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
     post_json("/api/forecast", serde_json::json!([1])).is_bad("the body is not a JSON object");
     // A list as long as the request's fields is no request either (serde reads one in order).
     let fields: Vec<Value> = std::iter::once(Value::from("MRI of the knee"))
-        .chain(std::iter::repeat(Value::Null).take(13))
+        .chain(std::iter::repeat_n(Value::Null, 13))
         .collect();
     post_json("/api/forecast", Value::Array(fields)).is_bad("the body is not a JSON object");
     post_json(
