@@ -466,6 +466,21 @@ fn uploads_are_read_as_parse_reads_files() {
         "{}",
         big.body
     );
+    // A body declared over the limit is refused before it is sent (not waited for).
+    for uri in ["/api/parse", "/api/forecast"] {
+        let declared = send(
+            Request::post(uri)
+                .header("content-type", "application/json")
+                .header("content-length", "60000000")
+                .body(Body::from("{}"))
+                .unwrap(),
+        );
+        assert_eq!(declared.status, StatusCode::PAYLOAD_TOO_LARGE, "{uri}");
+        assert!(declared.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("larger"));
+    }
     // A name with a path is only a name.
     let r = post(
         "/api/parse?name=../../etc/passwd.txt",

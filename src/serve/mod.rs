@@ -69,11 +69,19 @@ pub fn router(app: Arc<App>) -> Router {
     let upload = Router::new()
         .merge(pages::upload_routes())
         .merge(api::upload_routes())
-        .layer(DefaultBodyLimit::max(limits.upload + 64 * 1024));
+        .layer(DefaultBodyLimit::max(limits.upload + 64 * 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            limits.upload + 64 * 1024,
+            declared_over,
+        ));
     Router::new()
         .merge(pages::routes())
         .nest("/api", api::routes())
         .layer(DefaultBodyLimit::max(limits.body))
+        .layer(axum::middleware::from_fn_with_state(
+            limits.body,
+            declared_over,
+        ))
         .merge(upload)
         .merge(assets::routes())
         .fallback(pages::not_found)
@@ -90,6 +98,28 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// A body whose declared length (Content-Length) is over the `limit` is a 413 at once: read, it
+/// would be refused only once it had come, and a client that declares it and waits would wait the
+/// whole request time for a 408.
+async fn declared_over(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit as u64 => axum::response::IntoResponse::into_response((
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            ServeError::BodyTooLarge.to_string(),
+        )),
+        _ => next.run(request).await,
+    }
 }
 
 /// Every error answer in the form of where it was asked: JSON under /api, a page elsewhere. One
