@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-/// Errors of the `imr` library.
+/// Errors of the `imr` library. Non-exhaustive: a later version may say more kinds of mistake,
+/// and a caller's match keeps a catch-all arm for them.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     // The cause is in the message, not also a `source()`: a chain printer (anyhow's `{:#}`) would
     // print it twice.

@@ -17,8 +17,9 @@
 //! reads settings changed in a JSON file (`--params`) over the shipped ones, checked as the
 //! builders check them.
 //!
-//! From letters to a fitted outcome model and its scores, on the sample letters (`imr train` does
-//! the same with cross-validation, calibration, theme models and a model file):
+//! From letters to a fitted outcome model and its scores, on the sample letters of this repository
+//! (`data/letters`; in a program of your own, a folder of yours), as `imr train` does with
+//! cross-validation, calibration, theme models and a model file:
 //!
 //! ```
 //! use imr::model::{examples, OutcomeModel, OutcomeParams, View};
