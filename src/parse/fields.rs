@@ -135,6 +135,20 @@ struct Paired {
     open: Vec<usize>,
 }
 
+/// The run of tokens from `i` that `pick` reads (labels, or values), each with its place.
+fn run_at<'a, 't, T>(
+    toks: &'a [Token<'t>],
+    i: usize,
+    pick: impl Fn(&'a Token<'t>) -> Option<T>,
+) -> Vec<(usize, T)> {
+    toks[i..]
+        .iter()
+        .map_while(pick)
+        .enumerate()
+        .map(|(k, t)| (i + k, t))
+        .collect()
+}
+
 fn paired_nearest(toks: &[Token]) -> Paired {
     let mut p = Paired {
         header: Header::default(),
@@ -143,19 +157,9 @@ fn paired_nearest(toks: &[Token]) -> Paired {
     };
     let mut i = 0;
     while i < toks.len() {
-        let labels: Vec<(usize, Label)> = toks[i..]
-            .iter()
-            .map_while(Token::label)
-            .enumerate()
-            .map(|(k, l)| (i + k, l))
-            .collect();
+        let labels = run_at(toks, i, Token::label);
         i += labels.len();
-        let values: Vec<(usize, Value)> = toks[i..]
-            .iter()
-            .map_while(Token::value)
-            .enumerate()
-            .map(|(k, v)| (i + k, v))
-            .collect();
+        let values = run_at(toks, i, Token::value);
         i += values.len();
         let mut paired = vec![false; labels.len()];
         if labels.len() == values.len() {
