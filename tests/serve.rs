@@ -966,6 +966,14 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
     let third = get("/api/letters/CM16-0000001?file=more/a.txt");
     assert!(third.contains("\"source\":\"more/a.txt\""), "{third}");
     assert!(get("/api/letters/CM16-0000001?file=c.txt").starts_with("HTTP/1.1 404"));
+    // A file name two files have names neither: both are given to choose from.
+    let either = get("/api/letters/CM16-0000001?file=a.txt");
+    assert!(
+        either.starts_with("HTTP/1.1 400")
+            && either.contains("names 2 files")
+            && either.contains("two/a.txt, more/a.txt"),
+        "{either}"
+    );
     // A blank file is no file asked for, as any blank parameter (an empty form field).
     let blank = get("/api/letters/CM16-0000001?file=%20");
     assert!(blank.contains("\"source\":\"two/a.txt\""), "{blank}");

@@ -316,12 +316,21 @@ impl App {
         let (letter, name, also_in) = self.with_store(|s| {
             let found = named_letters(s, case)?;
             let at = match file {
-                // The web's name, or the file's own where it is that (the first of those).
-                Some(f) => found.iter().position(|(_, _, name)| name == f).or_else(|| {
-                    found
-                        .iter()
-                        .position(|(_, source, _)| file_name(source) == f)
-                }),
+                // The web's name, or the file's own where one file has it; where several have
+                // it, their web names are given back to choose from.
+                Some(f) => match found.iter().position(|(_, _, name)| name == f) {
+                    Some(at) => Some(at),
+                    None => {
+                        let same: Vec<usize> = (0..found.len())
+                            .filter(|&i| file_name(&found[i].1) == f)
+                            .collect();
+                        if same.len() > 1 {
+                            let names = same.iter().map(|&i| found[i].2.clone()).collect();
+                            return Ok((None, String::new(), names));
+                        }
+                        same.first().copied()
+                    }
+                },
                 None => (!found.is_empty()).then_some(0),
             };
             let Some(at) = at else {
@@ -336,6 +345,14 @@ impl App {
             let (id, _, name) = &found[at];
             Ok((Some(s.letter(*id)?.0), name.clone(), others))
         })?;
+        if letter.is_none() && !also_in.is_empty() {
+            return Err(ServeError::BadRequest(format!(
+                "file: {:?} names {} files of case {case:?}: {}; give one of these",
+                file.unwrap_or_default(),
+                also_in.len(),
+                also_in.join(", ")
+            )));
+        }
         let letter = letter.ok_or_else(|| {
             ServeError::NotFound(match file {
                 Some(f) => format!("no letter with case number {case:?} in a file named {f:?}"),
