@@ -153,12 +153,20 @@ fn decision_badge(d: Decision) -> Markup {
     html! { span class=(class) { (d) } }
 }
 
+/// A form field's value as sent back into the form (empty where none was given).
+fn filled(o: &Option<String>) -> String {
+    o.clone().unwrap_or_default()
+}
+
+/// Whether a select's option `id` is the one the form was sent with.
+fn chosen(o: &Option<String>, id: &str) -> bool {
+    o.as_deref() == Some(id)
+}
+
 /// The filter fields of the search and stats forms, filled with `q`.
 fn filter_fields(q: &ItemQuery) -> Markup {
-    let v = |o: &Option<String>| o.clone().unwrap_or_default();
-    let chosen = |o: &Option<String>, id: &str| o.as_deref() == Some(id);
     html! {
-        label { "Words " input type="search" name="q" value=(v(&q.q))
+        label { "Words " input type="search" name="q" value=(filled(&q.q))
             placeholder="physical therapy, \"functional restoration\", acupunct*"; }
         label { "Decision "
             select name="outcome" {
@@ -183,19 +191,19 @@ fn filter_fields(q: &ItemQuery) -> Markup {
                 }
             }
         }
-        label { "Treatment " input type="text" name="treatment" value=(v(&q.treatment))
+        label { "Treatment " input type="text" name="treatment" value=(filled(&q.treatment))
             placeholder="MRI" title="Whole words of a treatment name: MRI finds every MRI, \
             hydrocodone finds hydrocodone/acetaminophen"; }
-        label { "Specialty " input type="text" name="specialty" value=(v(&q.specialty))
+        label { "Specialty " input type="text" name="specialty" value=(filled(&q.specialty))
             placeholder="orthop"; }
-        label { "Theme " input type="text" name="theme" value=(v(&q.theme)); }
-        label { "Guideline " input type="text" name="guideline" value=(v(&q.guideline))
+        label { "Theme " input type="text" name="theme" value=(filled(&q.theme)); }
+        label { "Guideline " input type="text" name="guideline" value=(filled(&q.guideline))
             placeholder="low back"; }
-        label { "Decided " input type="text" name="decided" value=(v(&q.decided))
+        label { "Decided " input type="text" name="decided" value=(filled(&q.decided))
             placeholder="2015..2016-06"; }
-        label { "Injured " input type="text" name="injured" value=(v(&q.injured))
+        label { "Injured " input type="text" name="injured" value=(filled(&q.injured))
             placeholder="..2010"; }
-        label { "Case " input type="text" name="case" value=(v(&q.case))
+        label { "Case " input type="text" name="case" value=(filled(&q.case))
             placeholder="CM15-0000001"; }
     }
 }
@@ -756,8 +764,6 @@ async fn upload(State(app): State<Arc<App>>, form: Result<Multipart, MultipartRe
 
 /// The forecast form's structured facts, said to be left out where the model reads none.
 fn fact_fields(app: &App, r: &ForecastRequest) -> Markup {
-    let v = |o: &Option<String>| o.clone().unwrap_or_default();
-    let chosen = |o: &Option<String>, id: &str| o.as_deref() == Some(id);
     html! {
         @if !app.forecast_reads_facts() {
             p.hint.wide { "The facts below are kept for a model trained with them: \
@@ -765,7 +771,7 @@ fn fact_fields(app: &App, r: &ForecastRequest) -> Markup {
                            and leaves them out." }
         }
         label { "Age " input type="number" name="age" min="14" max="110"
-            value=(v(&r.age)); }
+            value=(filled(&r.age)); }
         label { "Sex "
             select name="sex" {
                 option value="" { "unknown" }
@@ -783,8 +789,8 @@ fn fact_fields(app: &App, r: &ForecastRequest) -> Markup {
             }
         }
         label { "Injured " input type="date" name="injury_date"
-            value=(v(&r.injury_date)); }
-        label { "UR denial " input type="date" name="ur_date" value=(v(&r.ur_date)); }
+            value=(filled(&r.injury_date)); }
+        label { "UR denial " input type="date" name="ur_date" value=(filled(&r.ur_date)); }
         label { input type="checkbox" name="partly_certified" value="true"
             checked[chosen(&r.partly_certified, "true")];
             " UR certified part of it" }
@@ -798,7 +804,6 @@ fn forecast_body(
     scored: Option<&ScoreView>,
     uploaded: Option<&LetterView>,
 ) -> Markup {
-    let v = |o: &Option<String>| o.clone().unwrap_or_default();
     html! {
         h1 { "Before a decision" }
         section.tool {
@@ -807,11 +812,11 @@ fn forecast_body(
                       what exists before IMR decides is read." }
             form #forecast-form method="post" action="/forecast#forecast" {
                 label.wide { "Request (title) " input type="text" name="title" required
-                    value=(v(&r.title)) placeholder="Norco 10/325mg #60"; }
+                    value=(filled(&r.title)) placeholder="Norco 10/325mg #60"; }
                 label.wide { "Clinical summary "
-                    textarea name="summary" rows="6" { (v(&r.summary)) } }
+                    textarea name="summary" rows="6" { (filled(&r.summary)) } }
                 label.wide { "Guideline the claims administrator cited "
-                    input type="text" name="guideline" value=(v(&r.guideline))
+                    input type="text" name="guideline" value=(filled(&r.guideline))
                     placeholder="MTUS Chronic Pain Medical Treatment Guidelines, Opioids"; }
                 (fact_fields(app, r))
                 button type="submit" { "Forecast" }
