@@ -213,10 +213,10 @@ impl FromStr for Priority {
         match s.trim().to_ascii_lowercase().as_str() {
             "standard" => Ok(Priority::Standard),
             "expedited" => Ok(Priority::Expedited),
-            _ => Err(crate::Error::InvalidValue {
+            _ => Err(crate::Error::UnknownName {
                 what: "priority",
                 value: s.into(),
-                reason: "expected standard or expedited".into(),
+                expected: "standard or expedited".into(),
             }),
         }
     }
@@ -238,10 +238,10 @@ impl std::str::FromStr for Sex {
         match s.trim().to_ascii_lowercase().as_str() {
             "male" | "m" => Ok(Sex::Male),
             "female" | "f" => Ok(Sex::Female),
-            _ => Err(crate::Error::InvalidValue {
+            _ => Err(crate::Error::UnknownName {
                 what: "sex",
                 value: s.into(),
-                reason: "expected male or female".into(),
+                expected: "male or female".into(),
             }),
         }
     }
@@ -404,14 +404,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.starts_with("invalid sex \"x\" (expected male or female)"),
+            e.starts_with("unknown sex \"x\" (expected male or female)"),
             "{e}"
         );
         let e = "urgent".parse::<Priority>().unwrap_err();
         assert!(
             matches!(
                 e,
-                crate::Error::InvalidValue {
+                crate::Error::UnknownName {
                     what: "priority",
                     ..
                 }

@@ -383,19 +383,16 @@ impl ForecastRequest {
                 })
             })
             .transpose()?;
-        let priority = match given(&self.priority)
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None => None,
-            Some("standard") => Some(Priority::Standard),
-            Some("expedited") => Some(Priority::Expedited),
-            Some(s) => {
-                return Err(ServeError::BadRequest(format!(
-                    "priority: {s:?}; expected standard or expedited"
-                )))
-            }
-        };
+        let priority = given(&self.priority)
+            .map(|s| {
+                s.parse::<Priority>().map_err(|_| {
+                    let s = s.to_ascii_lowercase();
+                    ServeError::BadRequest(format!(
+                        "priority: {s:?}; expected standard or expedited"
+                    ))
+                })
+            })
+            .transpose()?;
         let partly_certified = match given(&self.partly_certified) {
             None | Some("false" | "off" | "0") => false,
             Some("true" | "on" | "1") => true,
