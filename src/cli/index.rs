@@ -259,12 +259,7 @@ fn changed_files(
                         // Indexed since this run looked, by another run at once.
                         Some(s) if s == f.source => tally.unchanged += 1,
                         Some(s) if !new_hash.contains_key(s.as_str()) && is_gone(&s) => {
-                            let renamed = stem(&s) != stem(&f.source);
-                            let named_by_file = stem(&s) == store.case_of(&s)?.as_deref();
-                            store.move_source(&s, f)?;
-                            if renamed && named_by_file {
-                                // Its case number may be its old file name: read it again, its
-                                // moved rows replaced in its batch (kept if it cannot be read).
+                            if follow_move(store, &s, f)? {
                                 say!("imr: note: {}: moved from {s}; read again", f.source);
                                 first_of.insert(f.sha256.clone(), f.source.clone());
                                 todo.push(read(Some(f.source.clone())));
@@ -333,8 +328,7 @@ fn overwritten(
         tally.copies += 1;
         return Ok(Overwritten::Done);
     }
-    let read_again = stem(&s) != stem(&f.source) && stem(&s) == store.case_of(&s)?.as_deref();
-    store.move_source(&s, f)?;
+    let read_again = follow_move(store, &s, f)?;
     say!(
         "imr: note: {}: moved from {s}, over the letter indexed from it before",
         f.source
@@ -344,6 +338,17 @@ fn overwritten(
     }
     tally.unchanged += 1;
     Ok(Overwritten::Done)
+}
+
+/// Moves the rows of the letter indexed from `from` (gone) to `to`, the same file; whether it
+/// must be read again: a letter named by its file (its case number its old file name) moved
+/// under another name takes the new one, its moved rows replaced in its batch (kept if it cannot
+/// be read).
+fn follow_move(store: &Store, from: &str, to: &FileInfo) -> imr::Result<bool> {
+    let renamed = stem(from) != stem(&to.source);
+    let named_by_file = stem(from) == store.case_of(from)?.as_deref();
+    store.move_source(from, to)?;
+    Ok(renamed && named_by_file)
 }
 
 /// Whether nothing is at `path`: a path that cannot be looked at (a folder it may not read) is
@@ -540,12 +545,12 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
         return Ok(0);
     }
     let first = gone.iter().next().expect("not empty");
+    let which = format!("{first}{}", if gone.len() > 1 { ", ..." } else { "" });
     if !prune {
         say!(
-            "imr: note: {} indexed letters' files are gone from the paths given ({first}{}); \
+            "imr: note: {} indexed letters' files are gone from the paths given ({which}); \
              their rows are kept: `--prune` removes them",
-            gone.len(),
-            if gone.len() > 1 { ", ..." } else { "" }
+            gone.len()
         );
         return Ok(0);
     }
@@ -556,9 +561,8 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
         Ok(())
     })?;
     say!(
-        "imr: note: {} letters whose files are gone removed ({first}{})",
-        gone.len(),
-        if gone.len() > 1 { ", ..." } else { "" }
+        "imr: note: {} letters whose files are gone removed ({which})",
+        gone.len()
     );
     Ok(gone.len())
 }

@@ -193,11 +193,7 @@ impl Store {
         if moved > 0 {
             return Ok(false);
         }
-        match indexed_hash(&self.conn, old).map_err(self.err())? {
-            Some((id, _)) => delete_letter(&self.conn, id).map_err(self.err())?,
-            None => return Ok(false),
-        }
-        Ok(true)
+        self.remove_source(old)
     }
 
     /// The sources of the letters read from `path` or from files under it (a folder's path, as
