@@ -262,7 +262,30 @@ fn tfidf(field: &str, t: &TfIdf) -> Found {
     Ok(())
 }
 
-fn logistic(field: &str, l: &BinaryLogistic, vocabulary: usize) -> Found {
+/// The lengths scoring indexes by, which a model changed in memory (its fields are public) may
+/// have broken: each logistic's weights against its vocabulary, each bootstrap refit's against
+/// the weights. A length each, where [`model`] reads every number (it runs as a file loads).
+pub(crate) fn shapes(m: &ModelFile) -> Found {
+    let o = &m.outcome;
+    weights_for("outcome.logistic", &o.logistic, o.tfidf.vocabulary().len())?;
+    if let Some(Err(e)) = o
+        .bootstrap
+        .as_ref()
+        .map(|b| b.check(o.logistic.coefficients.len()))
+    {
+        return bad("outcome.bootstrap", e);
+    }
+    if let Some(t) = &m.themes {
+        for (i, theme) in t.themes.iter().enumerate() {
+            let field = format!("themes.themes[{i}].logistic");
+            weights_for(&field, &theme.logistic, t.tfidf.vocabulary().len())?;
+        }
+    }
+    Ok(())
+}
+
+/// A weight for each term of the vocabulary.
+fn weights_for(field: &str, l: &BinaryLogistic, vocabulary: usize) -> Found {
     if l.coefficients.len() != vocabulary {
         return bad(
             format!("{field}.coefficients"),
@@ -272,6 +295,11 @@ fn logistic(field: &str, l: &BinaryLogistic, vocabulary: usize) -> Found {
             ),
         );
     }
+    Ok(())
+}
+
+fn logistic(field: &str, l: &BinaryLogistic, vocabulary: usize) -> Found {
+    weights_for(field, l, vocabulary)?;
     // The field's name is spelled only for a weight at fault: a model has thousands.
     for (i, &v) in l.coefficients.iter().enumerate() {
         if let Some(why) = weight_fault(v) {

@@ -182,11 +182,11 @@ impl ModelFile {
         self.scorer()?.predict(items, top)
     }
 
-    /// The model's featurizers, made once for many calls of [`Scorer::predict`]. The model is
-    /// checked as a file is when it loads: one changed in memory (its fields are public) so that
-    /// it cannot score is an error naming the field, not a panic in scoring.
+    /// The model's featurizers, made once for many calls of [`Scorer::predict`]. A model changed
+    /// in memory (its fields are public) whose weights no longer match its vocabulary is an error
+    /// naming the field, not a panic in scoring; the rest was checked as it loaded.
     pub fn scorer(&self) -> Result<Scorer<'_>> {
-        super::check::model(self).map_err(super::file::field_error(Path::new("the model")))?;
+        super::check::shapes(self).map_err(super::file::field_error(Path::new("the model")))?;
         let f = self.outcome.featurizer()?;
         let theme_f = self.themes.as_ref().map(|t| t.featurizer()).transpose()?;
         // Structured facts are known for any request: only text terms say the model read the item.
@@ -710,10 +710,18 @@ mod tests {
         assert!(e.contains("outcome.logistic"), "{e}");
         let e = m
             .outcome
-            .predict_proba(&[item.text])
+            .predict_proba(&[item.text.clone()])
             .unwrap_err()
             .to_string();
         assert!(e.contains("weights for its vocabulary"), "{e}");
+        let mut themed = ModelFile::builtin().unwrap();
+        let first = &mut themed.themes.as_mut().unwrap().themes[0];
+        first.logistic.coefficients.pop();
+        let e = themed
+            .predict(vec![item.clone()], 3)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("themes.themes[0].logistic.coefficients"), "{e}");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.json");
         let e = m.save(&path).unwrap_err().to_string();
@@ -882,10 +890,13 @@ mod tests {
             case_number: Some("CM1".into()),
             ..ItemToScore::from_rationale(text, 2)
         };
-        // A model file's check refuses such weights before scoring, naming them.
-        let e = m.predict(vec![item], 3).unwrap_err().to_string();
-        assert!(e.contains("outcome.logistic.coefficients["), "{e}");
-        // Scored without it, the score that is no number is an error, not a number.
+        let e = m.predict(vec![item], 3).unwrap_err();
+        assert!(matches!(e, crate::Error::NotAScore { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("case CM1, item 2: P(Overturned) is NaN"),
+            "{e}"
+        );
         let e = m.outcome.predict_proba(&[doc]).unwrap_err();
         assert!(matches!(e, crate::Error::NotAScore { .. }), "{e}");
         assert!(

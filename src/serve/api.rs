@@ -179,10 +179,12 @@ async fn parse(
 ) -> Answer<super::service::LetterView> {
     use axum::extract::FromRequest;
     let Query(q) = q?;
-    let headers = request.headers().clone();
-    let content_type = headers.get(axum::http::header::CONTENT_TYPE);
+    let content_type = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .cloned();
     // Media types are read in any case.
-    let is_form = content_type.is_some_and(|t| {
+    let is_form = content_type.as_ref().is_some_and(|t| {
         t.as_bytes()
             .to_ascii_lowercase()
             .starts_with(b"multipart/form-data")
@@ -206,7 +208,9 @@ async fn parse(
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| {
             let pdf = crate::parse::looks_like_pdf(&body)
-                || content_type.is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));
+                || content_type
+                    .as_ref()
+                    .is_some_and(|t| t.as_bytes().starts_with(b"application/pdf"));
             if pdf { "upload.pdf" } else { "upload.txt" }.into()
         });
     answer(app.run(move |a| a.upload(&body, &name)).await?)
