@@ -710,7 +710,7 @@ mod tests {
         assert!(e.contains("outcome.logistic"), "{e}");
         let e = m
             .outcome
-            .predict_proba(&[item.text.clone()])
+            .predict_proba(std::slice::from_ref(&item.text))
             .unwrap_err()
             .to_string();
         assert!(e.contains("weights for its vocabulary"), "{e}");
