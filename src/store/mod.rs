@@ -115,6 +115,7 @@ impl Store {
         };
         store.conn.busy_timeout(BUSY_WAIT).map_err(store.err())?;
         store.pragma("foreign_keys", "ON")?;
+        query::register_functions(&store.conn).map_err(store.err())?;
         Ok(store)
     }
 

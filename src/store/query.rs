@@ -294,6 +294,21 @@ fn treatment_words(name: &str) -> String {
         .join(" ")
 }
 
+/// The SQL functions the queries call: [`treatment_words`] as `imr_treatment_words`, so that a
+/// stored name and a filter are split by one rule.
+pub(super) fn register_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "imr_treatment_words",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let name: Option<String> = ctx.get(0)?;
+            Ok(name.map(|n| treatment_words(&n)))
+        },
+    )
+}
+
 /// The items whose treatment name holds a filter's words (bound as `?`, a LIKE pattern of
 /// [`treatment_words`]). The names are few beside the items: they are read from the treatment
 /// index a seek each (the next name after the last), matched, and their items then looked up by
@@ -305,8 +320,8 @@ const TREATMENT_MATCH: &str = "i.treatment COLLATE NOCASE IN (\
       SELECT (SELECT treatment FROM items WHERE treatment > names.name COLLATE NOCASE \
               ORDER BY treatment COLLATE NOCASE LIMIT 1) \
       FROM names WHERE names.name IS NOT NULL) \
-    SELECT name FROM names WHERE name IS NOT NULL AND (' ' || replace(replace(replace(\
-      name, ', ', ' '), ',', ' '), '/', ' ') || ' ') LIKE ? ESCAPE '\\')";
+    SELECT name FROM names WHERE name IS NOT NULL \
+      AND (' ' || imr_treatment_words(name) || ' ') LIKE ? ESCAPE '\\')";
 
 /// A theme as the codebook names it, however written: `Criteria Met` and `criteria-met` are
 /// `criteria_met`.

@@ -492,6 +492,24 @@ fn treatment_filters_take_whole_words() {
     assert_eq!(count("spine x"), 0);
 }
 
+/// A stored name is split into words by the rule a filter is ([`super::query`]'s one function,
+/// called from SQL): runs of spaces, tabs, commas and slashes alike.
+#[test]
+fn treatment_names_split_as_filters_are() {
+    let names = ["MRI  cervical\tspine,hand", "ibuprofen/ famotidine"];
+    let (_dir, store) = store_of_items(names.len(), |k, mut item| {
+        item.kind.treatment = names[k].to_string();
+        item
+    });
+    let count = |t: &str| kept(&store, |f| f.treatment = Some(t.into()));
+    assert_eq!(count("cervical spine"), 1);
+    assert_eq!(count("spine hand"), 1);
+    assert_eq!(count("MRI cervical spine hand"), 1);
+    assert_eq!(count("famotidine"), 1);
+    assert_eq!(count("ibuprofen famotidine"), 1);
+    assert_eq!(count("cervical hand"), 0);
+}
+
 #[test]
 fn stats_count_every_item_once_per_group() {
     let (_dir, store, letters) = seed_store();
