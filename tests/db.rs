@@ -86,6 +86,38 @@ fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
     assert_eq!(sum("items"), gold.len() as u64);
     assert_eq!(sum("overturned"), gold_over.len() as u64);
 
+    // Each MTUS document is counted for every item whose reviewer's line names it, wherever it
+    // stands in the line (a second document follows a list of sections).
+    let out = imr(&["stats", "--by", "guideline", "--db", s(&db), "--json"]);
+    let by_guideline: BTreeMap<String, u64> = json_lines(&stdout(&out))
+        .iter()
+        .map(|r| {
+            let g = r["guideline"].as_str().unwrap_or_default().to_string();
+            (g, r["items"].as_u64().unwrap())
+        })
+        .collect();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    for doc in [
+        "Chronic Pain Medical Treatment 2016",
+        "Forearm, Wrist, and Hand Complaints 2004",
+        "Knee Complaints 2004",
+    ] {
+        let naming: u64 = conn
+            .query_row(
+                "SELECT count(*) FROM items WHERE instr(reviewer_guideline, ?1) > 0",
+                [doc],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(naming > 0, "{doc}");
+        assert_eq!(
+            by_guideline.get(&format!("MTUS {doc}")),
+            Some(&naming),
+            "{doc}"
+        );
+    }
+    drop(conn);
+
     // The Overturned items found by search are the gold file's.
     let out = imr(&[
         "search",

@@ -9,6 +9,51 @@ use std::sync::LazyLock;
 static MTUS_DOCUMENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"[A-Z][A-Za-z,&/ ]*?\s(?:19|20)\d\d").expect("valid"));
 
+/// A year that ends a list of sections: the year of the next document's name.
+static YEAR_AT_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s((?:19|20)\d\d),?\s*$").expect("valid"));
+
+/// MTUS documents whose names hold ", and ", the word that otherwise starts a document after a
+/// list of sections.
+const NAMES_WITH_AND: [&str; 2] = [
+    "Forearm, Wrist, and Hand Complaints",
+    "Hand, Wrist, and Forearm Disorders",
+];
+
+/// The document a list of sections runs into ("Initial Care, Physical Methods, and Chronic Pain
+/// Medical Treatment 2016, "), with its year; None where the list ends the citation.
+fn document_after_sections(list: &str) -> Option<String> {
+    let year = YEAR_AT_END.captures(list)?;
+    let whole = year.get(0)?;
+    let name = list[..whole.start()].trim_end();
+    let name = NAMES_WITH_AND
+        .into_iter()
+        .find(|n| name.ends_with(n))
+        .unwrap_or_else(|| name.rsplit(", and ").next().unwrap_or(name))
+        .trim();
+    let capitalised = name.starts_with(|c: char| c.is_ascii_uppercase());
+    (capitalised && name != list.trim()).then(|| format!("{name} {}", &year[1]))
+}
+
+/// An ACOEM chapter as earlier letters cite it ("ACOEM Chapter 12 Low Back Complaints
+/// Page(s): 304"): the MTUS adopted ACOEM's 2004 chapters, which later letters name so.
+static ACOEM_CHAPTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*ACOEM Chapter \d+ ([A-Z][A-Za-z,& ]*?)\s+Page").expect("valid")
+});
+
+/// A document as earlier letters cite it, without a year and before its pages: " Low Back
+/// Complaints 2004" (an ACOEM chapter) or " Chronic Pain Treatment Guidelines" (a name ending in
+/// "Guidelines", the sections after it left out).
+fn older_document(citation: &str) -> Option<String> {
+    if let Some(c) = ACOEM_CHAPTER.captures(citation) {
+        return Some(format!(" {} 2004", &c[1]));
+    }
+    let end = citation.find(" Guidelines")? + " Guidelines".len();
+    let name = citation[..end].trim();
+    name.starts_with(|c: char| c.is_ascii_uppercase())
+        .then(|| format!(" {name}"))
+}
+
 /// The guideline documents `line` cites, in order, each once: "MTUS Low Back Complaints 2004",
 /// "ODG", "ACOEM", "Other non-MTUS source", "Outside the MTUS", "No evidence cited".
 pub fn guidelines_cited(line: &str) -> Vec<String> {
@@ -20,7 +65,8 @@ pub fn guidelines_cited(line: &str) -> Vec<String> {
     }
     let mut parts = line.split("Decision based on ");
     let preamble = parts.next().unwrap_or_default();
-    if preamble.contains("outside of the MTUS") {
+    // Earlier letters say "did not base their decision on the MTUS".
+    if preamble.contains("outside of the MTUS") || preamble.contains("decision on the MTUS") {
         add(&mut out, "Outside the MTUS".into());
     }
     if preamble.contains("did not cite any medical evidence") {
@@ -37,13 +83,24 @@ pub fn guidelines_cited(line: &str) -> Vec<String> {
             };
             add(&mut out, g);
         } else if let Some(doc) = part.strip_prefix("MTUS") {
-            let doc = doc.split(", Section").next().unwrap_or_default();
+            // "A 2004, Section(s): x, y, and B 2016, Section(s): z.": the first documents come
+            // before the first sections; each later one ends a list of sections.
+            let mut lists = doc.split("Section(s):");
+            let first = lists.next().unwrap_or_default();
             let before = out.len();
-            for m in MTUS_DOCUMENT.find_iter(doc) {
+            for m in MTUS_DOCUMENT.find_iter(first) {
                 add(&mut out, format!("MTUS {}", m.as_str().trim()));
             }
+            for list in lists {
+                if let Some(d) = document_after_sections(list) {
+                    add(&mut out, format!("MTUS {d}"));
+                }
+            }
             if out.len() == before {
-                add(&mut out, "MTUS".into());
+                add(
+                    &mut out,
+                    format!("MTUS{}", older_document(first).unwrap_or_default()),
+                );
             }
         }
     }
@@ -56,7 +113,7 @@ mod tests {
 
     #[test]
     fn citations_name_their_documents() {
-        let cases: [(&str, &[&str]); 7] = [
+        let cases: [(&str, &[&str]); 14] = [
             (
                 "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): NSAIDs.",
                 &["MTUS Chronic Pain Medical Treatment 2016"],
@@ -86,6 +143,47 @@ mod tests {
             (
                 "The Expert Reviewer did not cite any medical evidence for its decision.",
                 &["No evidence cited"],
+            ),
+            (
+                "Decision based on MTUS Low Back Complaints 2004, Section(s): Initial Care, \
+                 Physical Methods, and Chronic Pain Medical Treatment 2016, Section(s): Physical \
+                 medicine treatment.",
+                &[
+                    "MTUS Low Back Complaints 2004",
+                    "MTUS Chronic Pain Medical Treatment 2016",
+                ],
+            ),
+            (
+                "Decision based on MTUS Elbow Complaints 2007, Section(s): Diagnostic Criteria, \
+                 and Forearm, Wrist, and Hand Complaints 2004, Section(s): Special Studies, \
+                 Summary.",
+                &[
+                    "MTUS Elbow Complaints 2007",
+                    "MTUS Forearm, Wrist, and Hand Complaints 2004",
+                ],
+            ),
+            (
+                "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): Compound \
+                 drugs, and Opioid Treatment 2016, Section(s): 3.3 Opioids for Chronic Pain.",
+                &[
+                    "MTUS Chronic Pain Medical Treatment 2016",
+                    "MTUS Opioid Treatment 2016",
+                ],
+            ),
+            (
+                "Decision based on MTUS ACOEM Chapter 12 Low Back Complaints Page(s): 303-304.",
+                &["MTUS Low Back Complaints 2004"],
+            ),
+            (
+                "Decision based on MTUS Chronic Pain Treatment Guidelines TRIGGER POINT \
+                 INJECTIONS Page(s): 122.",
+                &["MTUS Chronic Pain Treatment Guidelines"],
+            ),
+            ("Decision based on MTUS Page(s): 12.", &["MTUS"]),
+            (
+                "The Expert Reviewer did not base their decision on the MTUS. Decision based on \
+                 Non-MTUS Citation Official Disability Guidelines (ODG) Neck.",
+                &["Outside the MTUS", "ODG"],
             ),
             ("", &[]),
         ];

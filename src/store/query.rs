@@ -285,28 +285,58 @@ fn like_escaped(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A treatment name's words: split at spaces, slashes and commas ("hydrocodone/acetaminophen",
-/// "MRI cervical spine, hand"), so that a filter finds a drug of a combination or a site of a list.
-fn treatment_words(name: &str) -> String {
-    name.split(|c: char| c.is_whitespace() || c == '/' || c == ',')
+/// A name's words, split at white space and at `also`, joined by single spaces.
+fn words_of(name: &str, also: &[char]) -> String {
+    name.split(|c: char| c.is_whitespace() || also.contains(&c))
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-/// The SQL functions the queries call: [`treatment_words`] as `imr_treatment_words`, so that a
-/// stored name and a filter are split by one rule.
+/// A treatment name's words: split at spaces, slashes and commas ("hydrocodone/acetaminophen",
+/// "MRI cervical spine, hand"), so that a filter finds a drug of a combination or a site of a list.
+fn treatment_words(name: &str) -> String {
+    words_of(name, &['/', ','])
+}
+
+/// A guideline document's words: split at spaces and commas ("Forearm, Wrist, and Hand
+/// Complaints"); a hyphenated word stays one ("non-MTUS").
+fn guideline_words(name: &str) -> String {
+    words_of(name, &[','])
+}
+
+/// The SQL functions the queries and migrations call: [`treatment_words`] as
+/// `imr_treatment_words` and [`guideline_words`] as `imr_guideline_words`, so that a stored name
+/// and a filter are split into words by one rule; the guidelines an item cites as
+/// `imr_guidelines_cited`, a JSON list (for a migration that reads them again).
 pub(super) fn register_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
+    let functions: [(&str, fn(&str) -> String); 2] = [
+        ("imr_treatment_words", treatment_words),
+        ("imr_guideline_words", guideline_words),
+    ];
     conn.create_scalar_function(
-        "imr_treatment_words",
+        "imr_guidelines_cited",
         1,
         FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
         |ctx| {
-            let name: Option<String> = ctx.get(0)?;
-            Ok(name.map(|n| treatment_words(&n)))
+            let line: Option<String> = ctx.get(0)?;
+            let cited = super::guideline::guidelines_cited(line.as_deref().unwrap_or_default());
+            Ok(serde_json::to_string(&cited).unwrap_or_else(|_| "[]".into()))
         },
-    )
+    )?;
+    for (name, words) in functions {
+        conn.create_scalar_function(
+            name,
+            1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            move |ctx| {
+                let name: Option<String> = ctx.get(0)?;
+                Ok(name.map(|n| words(&n)))
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// The items whose treatment name holds a filter's words (bound as `?`, a LIKE pattern of
@@ -337,9 +367,9 @@ fn theme_id(t: &str) -> String {
 /// guideline's name (any case; a hyphenated word is one, so `MTUS` is not found in "Other
 /// non-MTUS source"); and whether it names "Outside the MTUS".
 fn guideline_pattern(filter: &str) -> (String, bool) {
-    let words: Vec<&str> = filter.split_whitespace().collect();
-    let outside = words.iter().any(|w| w.eq_ignore_ascii_case("outside"));
-    (format!("% {} %", like_escaped(&words.join(" "))), outside)
+    let words = guideline_words(filter);
+    let outside = words.split(' ').any(|w| w.eq_ignore_ascii_case("outside"));
+    (format!("% {} %", like_escaped(&words)), outside)
 }
 
 impl Filters {
@@ -402,7 +432,8 @@ impl Filters {
             add(
                 &format!(
                     "EXISTS (SELECT 1 FROM item_guidelines g WHERE g.item_id = i.id \
-                     AND (' ' || g.guideline || ' ') LIKE ? ESCAPE '\\'{not_outside})"
+                     AND (' ' || imr_guideline_words(g.guideline) || ' ') LIKE ? \
+                     ESCAPE '\\'{not_outside})"
                 ),
                 Value::Text(pattern),
             );

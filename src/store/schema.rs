@@ -7,7 +7,7 @@ pub const APPLICATION_ID: i32 = 0x494D_5264;
 
 /// Migration `i` (0-based) takes a database from version `i` to `i + 1`; each runs in one
 /// transaction with its `user_version` update. Never edit a released migration: add one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this imr writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -133,4 +133,15 @@ CREATE INDEX items_drug_class_newest
 /// NULL where an older imr wrote the row.
 const V5: &str = r#"
 ALTER TABLE models ADD COLUMN themes TEXT;
+"#;
+
+/// The guidelines cited, read again from each item's reviewer-guideline line: a document after a
+/// list of sections ("..., and Chronic Pain Medical Treatment 2016, Section(s): ...") and earlier
+/// letters' citations ("ACOEM Chapter 12 Low Back Complaints") were left out or filed as "MTUS".
+const V6: &str = r#"
+DELETE FROM item_guidelines;
+INSERT OR IGNORE INTO item_guidelines (item_id, guideline)
+    SELECT i.id, cited.value
+    FROM items i, json_each(imr_guidelines_cited(i.reviewer_guideline)) cited
+    WHERE i.reviewer_guideline IS NOT NULL;
 "#;

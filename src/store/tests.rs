@@ -429,6 +429,45 @@ fn hostile_values_are_only_values() {
     store.integrity_check().unwrap();
 }
 
+/// Version 6 reads each item's guidelines again: a database indexed before it gets the document
+/// a list of sections ran into, which it left out.
+#[test]
+fn migration_reads_guidelines_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v5.db");
+    let line = "Decision based on MTUS Low Back Complaints 2004, Section(s): Initial Care, \
+                Physical Methods, and Chronic Pain Medical Treatment 2016, Section(s): TENS.";
+    {
+        let old = Store::create_at_version(&path, 5).unwrap();
+        old.conn
+            .execute_batch(&format!(
+                "INSERT INTO letters (case_number, source, sha256, file_size, file_mtime_ns, \
+                 reviewer_licensure) VALUES ('CM1', 'a.txt', 'x', 1, 1, '[]'); \
+                 INSERT INTO items (letter_id, item, title, category, treatment, decision, \
+                 rationale, reviewer_guideline) \
+                 VALUES (1, 1, 't', 'other', 't', 'Upheld', 'r', '{line}'); \
+                 INSERT INTO item_guidelines VALUES (1, 'MTUS Low Back Complaints 2004');"
+            ))
+            .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let cited: Vec<String> = store
+        .conn
+        .prepare("SELECT guideline FROM item_guidelines ORDER BY guideline")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        cited,
+        [
+            "MTUS Chronic Pain Medical Treatment 2016",
+            "MTUS Low Back Complaints 2004"
+        ]
+    );
+}
+
 /// A guideline filter takes whole words of a cited name: `MTUS` finds the MTUS documents, not
 /// "Outside the MTUS" (asked for by `outside`) nor "Other non-MTUS source"; parts of words find
 /// nothing.
@@ -440,20 +479,27 @@ fn guideline_filters_take_whole_words() {
         "The Expert Reviewer based their decision on recommendation(s) outside of the MTUS \
          Guidelines. Decision based on Non-MTUS Citation UpToDate.com.",
         "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) MRI.",
+        "Decision based on MTUS Elbow Complaints 2007, Section(s): Diagnostic Criteria, and \
+         Forearm, Wrist, and Hand Complaints 2004, Section(s): Special Studies.",
     ];
     let (_dir, store) = store_of_items(lines.len(), |k, item| DisputedItem {
         reviewer_guideline: Some(lines[k].to_string()),
         ..item
     });
     let count = |g: &str| kept(&store, |f| f.guideline = Some(g.into()));
-    assert_eq!(count("MTUS"), 2);
+    assert_eq!(count("MTUS"), 3);
     assert_eq!(count("mtus low back"), 1);
+    // A name's commas are no part of its words; its second document is found too.
+    assert_eq!(count("wrist"), 1);
+    assert_eq!(count("Forearm, Wrist"), 1);
+    assert_eq!(count("forearm wrist and hand"), 1);
+    assert_eq!(count("elbow complaints 2007"), 1);
     assert_eq!(count("Chronic   Pain"), 1);
     assert_eq!(count("outside the MTUS"), 1);
     assert_eq!(count("non-MTUS"), 1);
     assert_eq!(count("ODG"), 1);
     assert_eq!(count("Chron"), 0);
-    assert_eq!(count("2004"), 1);
+    assert_eq!(count("2004"), 2);
 }
 
 /// A treatment filter takes whole words of a treatment name, in order: a kind of test finds every
