@@ -311,7 +311,8 @@ fn guideline_words(name: &str) -> String {
 /// `imr_guidelines_cited`, a JSON list (for a migration that reads them again).
 pub(super) fn register_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     use rusqlite::functions::FunctionFlags;
-    let functions: [(&str, fn(&str) -> String); 2] = [
+    type Words = fn(&str) -> String;
+    let functions: [(&str, Words); 2] = [
         ("imr_treatment_words", treatment_words),
         ("imr_guideline_words", guideline_words),
     ];
