@@ -354,3 +354,49 @@ fn a_letter_on_stdin_takes_the_same_route_as_a_file() {
         stderr(&o)
     );
 }
+
+/// An output path that names an input (the database, a letter of a folder read) is refused
+/// before the run, and the input is left as it was.
+#[test]
+fn outputs_never_replace_inputs() {
+    let dir = tempdir("output-over-input");
+    let letters = dir.join("letters");
+    std::fs::create_dir_all(&letters).unwrap();
+    for f in ["000_8fd8bbed53d6ca0b.txt", "003_ef80428068f9a7a4.txt"] {
+        std::fs::copy(root().join("data/letters").join(f), letters.join(f)).unwrap();
+    }
+    let (db, letter) = (dir.join("t.db"), letters.join("003_ef80428068f9a7a4.txt"));
+    let (db_s, letters_s) = (db.to_str().unwrap(), letters.to_str().unwrap());
+    let letter_s = letter.to_str().unwrap();
+    let o = imr(&["index", letters_s, "--db", db_s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let db_before = std::fs::read(&db).unwrap();
+    let letter_before = std::fs::read(&letter).unwrap();
+    let refused = [
+        ["train", "--db", db_s, "--cv-folds", "0", "--out", db_s],
+        [
+            "train",
+            "--data",
+            letters_s,
+            "--cv-folds",
+            "0",
+            "--out",
+            letter_s,
+        ],
+        [
+            "evaluate", "--data", letters_s, "--folds", "2", "--oof", letter_s,
+        ],
+    ];
+    for args in refused {
+        let o = imr(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("an input of this run"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), db_before);
+    assert_eq!(std::fs::read(&letter).unwrap(), letter_before);
+    let _ = std::fs::remove_dir_all(&dir);
+}

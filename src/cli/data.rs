@@ -10,6 +10,59 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
+/// Refuses an output path that names one of the run's inputs (a file given as `inputs`, or a
+/// letter file in a folder given there), before anything is read or written: a typo in `--out`
+/// or `--oof` would otherwise replace a database or a letter with the run's output.
+pub fn refuse_output_over_input(out: &Path, option: &str, inputs: &[(&str, &Path)]) -> Result<()> {
+    let Ok(out_meta) = std::fs::metadata(out) else {
+        return Ok(()); // Not there yet, so no input.
+    };
+    let within = |dir: &Path| {
+        let (Ok(d), Ok(o)) = (dir.canonicalize(), out.canonicalize()) else {
+            return false;
+        };
+        o.starts_with(d) && imr::parse::is_letter_path(out)
+    };
+    for (input_option, input) in inputs {
+        let Ok(meta) = std::fs::metadata(input) else {
+            continue;
+        };
+        let same = same_file(&meta, &out_meta);
+        if same || (meta.is_dir() && within(input)) {
+            let what = if same { "is" } else { "is a letter in" };
+            anyhow::bail!(
+                "{option} {}: {what} an input of this run ({input_option} {}); give another path \
+                 (nothing was written)",
+                out.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A run's inputs, by the option naming each: those of `named` given, then every `--data` path.
+pub fn inputs<'a>(
+    named: &[(&'static str, Option<&'a Path>)],
+    data: &'a [PathBuf],
+) -> Vec<(&'static str, &'a Path)> {
+    let given = named.iter().filter_map(|&(o, p)| Some((o, p?)));
+    given
+        .chain(data.iter().map(|p| ("--data", p.as_path())))
+        .collect()
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    a.is_file() && b.is_file() && a.len() == b.len() && a.modified().ok() == b.modified().ok()
+}
+
 /// Where labelled letters come from: files and directories, or a database made by `imr index`.
 #[derive(Debug, Clone, Copy)]
 pub enum Letters<'a> {

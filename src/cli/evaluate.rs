@@ -87,6 +87,13 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
     // Checked now, written at the end (whole, or not at all): an existing file stays as it is until
     // then.
     if let Some(p) = &a.oof {
+        let named = [
+            ("--db", a.db.as_deref()),
+            ("--gold", a.gold.as_deref()),
+            ("--model", a.model.as_deref()),
+            ("--params", a.params.as_deref()),
+        ];
+        data::refuse_output_over_input(p, "--oof", &data::inputs(&named, &a.data))?;
         imr::output::check_writable(p)?;
     }
     let letters = data::Letters::of(&a.data, a.db.as_deref());

@@ -329,6 +329,7 @@ fn check_stats_args(a: &StatsArgs) -> Result<()> {
         if !matches!(ext, "svg" | "png") {
             anyhow::bail!("{}: --plot writes .svg or .png files", p.display());
         }
+        super::data::refuse_output_over_input(p, "--plot", &[("--db", &a.filters.db)])?;
     }
     Ok(())
 }

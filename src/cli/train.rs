@@ -54,6 +54,12 @@ pub struct TrainArgs {
 
 pub fn run(a: TrainArgs) -> Result<ExitCode> {
     // A bad --out is said now, not after the training it would throw away.
+    let named = [
+        ("--db", a.db.as_deref()),
+        ("--gold", a.gold.as_deref()),
+        ("--params", a.params.as_deref()),
+    ];
+    data::refuse_output_over_input(&a.out, "--out", &data::inputs(&named, &a.data))?;
     imr::model::ModelFile::check_writable(&a.out)?;
     let (params, theme_params) =
         super::params::resolve(a.params.as_deref(), a.view, a.gold.is_some())?;

@@ -46,6 +46,11 @@ enum Kind {
     Text,
 }
 
+/// Whether a walk of a folder reads `path` as a letter (by its extension: `.pdf`, `.txt`).
+pub fn is_letter_path(path: &Path) -> bool {
+    kind_of(path).is_some()
+}
+
 fn kind_of(path: &Path) -> Option<Kind> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
         "pdf" => Some(Kind::Pdf),
