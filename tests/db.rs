@@ -327,7 +327,7 @@ fn index_is_incremental_and_reports_what_it_skips() {
 /// What happens to indexed files is said: two files that swapped names hold no case twice; a file
 /// written over with a copy of another is that copy (its old letter's rows removed); a file that
 /// changed and cannot be read keeps its letter, said; a deleted file's letter is kept and counted,
-/// or removed with `--prune`.
+/// or removed with `--prune` (never under a folder that holds no letter).
 #[test]
 fn files_swapped_overwritten_unreadable_or_gone_are_said() {
     let dir = tempdir("db-file-changes");
@@ -389,6 +389,13 @@ fn files_swapped_overwritten_unreadable_or_gone_are_said() {
         "{err}"
     );
     // letter 2 (letter 0's text, read again under its new name) and letter 1 (no copy now).
+    assert_eq!(letters_and_items(&db).0, 2, "{err}");
+    // A folder emptied (a share not mounted) is a failed path: nothing under it is pruned.
+    std::fs::rename(&letters, dir.join("away")).unwrap();
+    std::fs::create_dir_all(&letters).unwrap();
+    let (code, err) = index(&["--prune"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("nothing indexed from it is pruned"), "{err}");
     assert_eq!(letters_and_items(&db).0, 2, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -35,7 +35,8 @@ pub struct IndexArgs {
     #[arg(long, default_value_t = 500, value_parser = super::counts(1, 100_000))]
     pub batch: usize,
     /// Remove the letters of files under PATHS that are gone (deleted, or no longer letter
-    /// files). Without it they are kept, and counted in a note.
+    /// files). Without it they are kept, and counted in a note. Nothing is removed under a
+    /// folder that holds no letter file (a share not mounted).
     #[arg(long)]
     pub prune: bool,
 }
@@ -535,6 +536,17 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
         let Ok(path) = std::fs::canonicalize(p) else {
             continue;
         };
+        // A folder that holds no letter now is more likely a share not mounted (its mount point
+        // empty) than an archive deleted: what was indexed from it is kept.
+        if prune && path.is_dir() && !files.iter().any(|f| f.starts_with(&path)) {
+            say!(
+                "imr: note: {}: holds no letter files, so nothing indexed from it is pruned \
+                 (remove them with `--prune` once it holds letters again, or from a path \
+                 above it)",
+                p.display()
+            );
+            continue;
+        }
         for source in store.sources_under(&path.display().to_string())? {
             if !found.contains(&source) && is_gone(&source) {
                 gone.insert(source);
