@@ -455,18 +455,24 @@ fn a_killed_index_leaves_whole_batches() {
     std::fs::create_dir_all(&letters).unwrap();
     let expected = many_letters(&letters, 600);
     let db = dir.join("t.db");
-    let index = || {
+    // With a model, each batch's scores are written with it.
+    let index = |scored: bool| {
+        let batch = BATCH.to_string();
+        let mut args = vec![
+            "-j",
+            "1",
+            "index",
+            s(&letters),
+            "--db",
+            s(&db),
+            "--batch",
+            &batch,
+        ];
+        if scored {
+            args.extend(["--model", "default"]);
+        }
         Command::new(env!("CARGO_BIN_EXE_imr"))
-            .args([
-                "-j",
-                "1",
-                "index",
-                s(&letters),
-                "--db",
-                s(&db),
-                "--batch",
-                &BATCH.to_string(),
-            ])
+            .args(args)
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap()
@@ -481,7 +487,8 @@ fn a_killed_index_leaves_whole_batches() {
     };
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     let (mut kills, mut partial) = (0, 0);
-    for _ in 0..8 {
+    for run in 0..8 {
+        let scored = run % 2 == 1;
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
         }
@@ -491,7 +498,7 @@ fn a_killed_index_leaves_whole_batches() {
         // Killed once the run has written at least `at` letters (0: at once), mid-batch most
         // likely: a batch is parsed and written between commits.
         let at = (seed % (expected.len() as u64 - 10 * BATCH as u64)) as usize;
-        let mut child = index();
+        let mut child = index(scored);
         while at > 0 && child.try_wait().unwrap().is_none() {
             if letters_now().is_some_and(|n| n >= at) {
                 break;
@@ -534,6 +541,18 @@ fn a_killed_index_leaves_whole_batches() {
             .query_row("SELECT count(*) FROM items_fts", [], |r| r.get(0))
             .unwrap();
         assert_eq!(fts as usize, items);
+        let unscored: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM items WHERE id NOT IN (SELECT item_id FROM item_scores)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            unscored,
+            if scored { 0 } else { items as i64 },
+            "scored: {scored}"
+        );
     }
     assert!(kills >= 4, "only {kills} of 8 runs were stopped midway");
     assert!(
@@ -541,7 +560,7 @@ fn a_killed_index_leaves_whole_batches() {
         "only {partial} runs were stopped after writing some batches"
     );
     // The last killed run's database is completed by the next run.
-    assert!(index().wait().unwrap().success());
+    assert!(index(false).wait().unwrap().success());
     assert_eq!(letters_and_items(&db).0, expected.len());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -646,6 +665,7 @@ fn one_file_under_any_spelling_of_its_path() {
             },
             letter: imr::parse::read_letter(&twice).unwrap(),
             replaces: None,
+            scores: Vec::new(),
         }])
         .unwrap();
     drop(store);

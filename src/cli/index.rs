@@ -83,20 +83,27 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         })
         .transpose()?;
     let mut store = Store::open(&a.db)?;
+    if let Some((_, info)) = &model {
+        take_scores(&mut store, info)?;
+    }
     let mut tally = Tally {
         failed,
         ..Tally::default()
     };
     if !files.is_empty() {
         let (todo, copies) = changed_files(&store, &files, &mut tally)?;
-        index_files(&mut store, todo, a.batch, &mut tally)?;
+        let scoring = match &model {
+            Some((m, info)) => Some((m.scorer()?, info)),
+            None => None,
+        };
+        index_files(&mut store, todo, a.batch, scoring.as_ref(), &mut tally)?;
         report_copies(&copies, &mut tally);
         report_same_case(&store, &mut tally)?;
         note_failed_kept(&store, &tally)?;
     }
     let removed = gone_files(&store, &a.paths, &files, a.prune)?;
     match &model {
-        Some((model, info)) => tally.scored = score(&mut store, model, info, a.batch)?,
+        Some((model, info)) => tally.scored += score(&mut store, model, info, a.batch)?,
         None => note_unscored(&store)?,
     }
     if tally.indexed + tally.scored + removed > 0 || store.migrated() || !store.has_statistics()? {
@@ -421,22 +428,47 @@ fn stat(path: &Path) -> (u64, i64) {
 /// Parses `todo` in order and writes the letters in batches of `batch`. A thread of its own writes
 /// each batch while the next is parsed: SQLite has one writer, and the parse would otherwise wait
 /// for it at every batch.
-fn index_files(store: &mut Store, todo: Vec<ToRead>, batch: usize, t: &mut Tally) -> Result<()> {
+/// With `--model`, its scorer and identity: each batch is written with its scores.
+type Scoring<'m> = (imr::model::Scorer<'m>, &'m ModelInfo);
+
+fn index_files(
+    store: &mut Store,
+    todo: Vec<ToRead>,
+    batch: usize,
+    scoring: Option<&Scoring<'_>>,
+    t: &mut Tally,
+) -> Result<()> {
     let (paths, todo): (Vec<PathBuf>, Vec<(FileInfo, Option<String>)>) =
         todo.into_iter().map(|(p, f, r)| (p, (f, r))).unzip();
     let reader = super::read_limits().reader()?;
     let pb = progress::bar(paths.len(), "index");
     let mut infos = todo.into_iter();
+    let model = scoring.map(|&(_, info)| info);
+    let mut failed_scoring = None;
     std::thread::scope(|s| {
         // One batch waits while one is written: the parse runs a batch ahead, no more.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<IndexedLetter>>(1);
         let writer = s.spawn(move || -> imr::Result<Tally> {
             let mut written = Tally::default();
             for pending in rx {
-                report(&store.write_batch(&pending)?, &mut written);
+                report(&store.write_batch_scored(&pending, model)?, &mut written);
+                if model.is_some() {
+                    written.scored += pending.iter().map(|l| l.scores.len()).sum::<usize>();
+                }
             }
             Ok(written)
         });
+        // A batch scored, then sent; false where it cannot be (the writer stopped, or the
+        // scoring failed, said below).
+        let mut send = |mut letters: Vec<IndexedLetter>| {
+            if let Some((scorer, _)) = scoring {
+                if let Err(e) = score_letters(scorer, &mut letters) {
+                    failed_scoring = Some(e);
+                    return false;
+                }
+            }
+            tx.send(letters).is_ok()
+        };
         let mut pending: Vec<IndexedLetter> = Vec::with_capacity(batch);
         reader.read_each(
             &paths,
@@ -449,6 +481,7 @@ fn index_files(store: &mut Store, todo: Vec<ToRead>, batch: usize, t: &mut Tally
                         file,
                         letter,
                         replaces,
+                        scores: Vec::new(),
                     }),
                     Err(e) => {
                         t.failed += 1;
@@ -456,8 +489,9 @@ fn index_files(store: &mut Store, todo: Vec<ToRead>, batch: usize, t: &mut Tally
                         say!("imr: {e}");
                     }
                 }
-                // A send fails only where the writer has stopped on an error (returned below).
-                if pending.len() >= batch && tx.send(std::mem::take(&mut pending)).is_err() {
+                // A send fails only where the writer has stopped on an error (returned below)
+                // or the scoring failed.
+                if pending.len() >= batch && !send(std::mem::take(&mut pending)) {
                     return ControlFlow::Break(());
                 }
                 ControlFlow::Continue(())
@@ -465,14 +499,56 @@ fn index_files(store: &mut Store, todo: Vec<ToRead>, batch: usize, t: &mut Tally
         );
         pb.finish_and_clear();
         if !pending.is_empty() {
-            // As above: a failed send leaves the writer's error to report.
-            let _ = tx.send(pending);
+            // As above: a failed send leaves its error to report.
+            send(pending);
         }
+        drop(send);
         drop(tx);
         let written = writer.join().expect("the writer does not panic")?;
         t.add(&written);
-        Ok(())
+        match failed_scoring {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
     })
+}
+
+/// Sets each letter's item scores by `scorer`.
+fn score_letters(
+    scorer: &imr::model::Scorer<'_>,
+    letters: &mut [IndexedLetter],
+) -> imr::Result<()> {
+    let items: Vec<ItemToScore> = letters
+        .iter()
+        .flat_map(|l| {
+            l.letter
+                .items
+                .iter()
+                .map(|it| ItemToScore::from_item(&l.letter, it))
+        })
+        .collect();
+    let mut predictions = scorer.predict(items, 0)?.into_iter();
+    for l in letters {
+        l.scores = predictions
+            .by_ref()
+            .take(l.letter.items.len())
+            .map(|p| item_scores(0, p))
+            .collect();
+    }
+    Ok(())
+}
+
+/// An item's scores as the database keeps them.
+fn item_scores(item_id: i64, p: imr::model::Prediction) -> ItemScores {
+    ItemScores {
+        item_id,
+        p_overturned: p.p_overturned,
+        p_low: p.p_low,
+        p_high: p.p_high,
+        predicted: p.predicted,
+        abstention: p.abstention,
+        themes: p.themes,
+    }
 }
 
 impl Tally {
@@ -481,6 +557,7 @@ impl Tally {
         self.indexed += w.indexed;
         self.items += w.items;
         self.replaced += w.replaced;
+        self.scored += w.scored;
         self.unchanged += w.unchanged;
         self.same_case_found
             .extend(w.same_case_found.iter().cloned());
@@ -579,9 +656,8 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
     Ok(gone.len())
 }
 
-/// Scores every item the database holds no scores for with `model_path`'s model; scores of
-/// another model are replaced.
-fn score(store: &mut Store, model: &ModelFile, info: &ModelInfo, batch: usize) -> Result<usize> {
+/// The database's scores taken by `info`'s model: another model's are removed, said.
+fn take_scores(store: &mut Store, info: &ModelInfo) -> Result<()> {
     store.record_themes(info)?;
     if let Some(old) = store.scores_owner()? {
         if old.digest != info.digest {
@@ -599,6 +675,12 @@ fn score(store: &mut Store, model: &ModelFile, info: &ModelInfo, batch: usize) -
             store.clear_scores(info)?;
         }
     }
+    Ok(())
+}
+
+/// Scores every item the database holds no scores for (letters indexed earlier, or without a
+/// model) with `model`.
+fn score(store: &mut Store, model: &ModelFile, info: &ModelInfo, batch: usize) -> Result<usize> {
     let scorer = model.scorer()?;
     let ids = store.letters_without_scores()?;
     let pb = progress::bar(ids.len(), "score");
@@ -619,15 +701,7 @@ fn score(store: &mut Store, model: &ModelFile, info: &ModelInfo, batch: usize) -
         let scores: Vec<ItemScores> = predictions
             .into_iter()
             .zip(item_ids)
-            .map(|(p, item_id)| ItemScores {
-                item_id,
-                p_overturned: p.p_overturned,
-                p_low: p.p_low,
-                p_high: p.p_high,
-                predicted: p.predicted,
-                abstention: p.abstention,
-                themes: p.themes,
-            })
+            .map(|(p, item_id)| item_scores(item_id, p))
             .collect();
         store.write_scores(info, &scores)?;
         scored += scores.len();

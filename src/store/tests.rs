@@ -23,6 +23,7 @@ fn indexed(l: &Letter, n: usize) -> IndexedLetter {
         },
         letter: l.clone(),
         replaces: None,
+        scores: Vec::new(),
     }
 }
 

@@ -24,6 +24,9 @@ pub struct IndexedLetter {
     /// The source of rows this letter takes the place of, removed in its batch: a moved file
     /// read again (its case number may have been its old file name).
     pub replaces: Option<String>,
+    /// Its items' scores, in order, written with it by [`Store::write_batch_scored`] (their
+    /// `item_id`s are set as the items are written); empty where it is not scored yet.
+    pub scores: Vec<ItemScores>,
 }
 
 /// What a written batch changed.
@@ -240,8 +243,24 @@ impl Store {
     /// source. Either the whole batch is written or nothing is. A letter is stored under its
     /// file's `source`, which is what incremental runs look it up by.
     pub fn write_batch(&mut self, batch: &[IndexedLetter]) -> Result<WriteReport> {
+        self.write_batch_scored(batch, None)
+    }
+
+    /// [`Store::write_batch`], with the letters' items' scores by `model` (each letter's
+    /// `scores`, one a item, in order) in the same transaction: a run stopped between batches
+    /// leaves no letter of its model unscored.
+    pub fn write_batch_scored(
+        &mut self,
+        batch: &[IndexedLetter],
+        model: Option<&ModelInfo>,
+    ) -> Result<WriteReport> {
         let err = self.err_owned();
+        let path = self.path.clone();
         let tx = self.write_transaction().map_err(&err)?;
+        let model_id = match model {
+            Some(m) => Some(claim_scores(&tx, m, &path).map_err(|e| e.into_error(&err))?),
+            None => None,
+        };
         let mut report = WriteReport::default();
         for l in batch {
             if let Some(old) = &l.replaces {
@@ -269,8 +288,15 @@ impl Store {
                     other,
                 ));
             }
-            report.items += insert_letter(&tx, l).map_err(&err)?;
+            let ids = insert_letter(&tx, l).map_err(&err)?;
+            report.items += ids.len();
             report.letters += 1;
+            if let (Some(model_id), false) = (model_id, l.scores.is_empty()) {
+                let scores: Vec<ItemScores> = (l.scores.iter().cloned().zip(ids))
+                    .map(|(s, item_id)| ItemScores { item_id, ..s })
+                    .collect();
+                insert_scores(&tx, model_id, &scores).map_err(&err)?;
+            }
         }
         tx.commit().map_err(&err)?;
         Ok(report)
@@ -385,46 +411,8 @@ impl Store {
         let err = self.err_owned();
         let path = self.path.clone();
         let tx = self.write_transaction().map_err(&err)?;
-        if let Some((other, _)) = score_owner(&tx)
-            .map_err(&err)?
-            .filter(|(o, _)| o.digest != model.digest)
-        {
-            return Err(crate::Error::ScoresTaken {
-                path,
-                ours: format!("{} ({})", model.name, model.digest),
-                other: format!("{} ({})", other.name, other.digest),
-            });
-        }
-        let model_id = claim(&tx, model).map_err(&err)?;
-        {
-            let mut score = tx
-                .prepare_cached(
-                    "INSERT OR REPLACE INTO item_scores (item_id, model_id, p_overturned, p_low, \
-                     p_high, predicted, abstention) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(&err)?;
-            let mut theme = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO item_themes (item_id, theme) VALUES (?1, ?2)",
-                )
-                .map_err(&err)?;
-            for s in scores {
-                score
-                    .execute(params![
-                        s.item_id,
-                        model_id,
-                        s.p_overturned,
-                        s.p_low,
-                        s.p_high,
-                        s.predicted.map(|d| d.to_string()),
-                        s.abstention,
-                    ])
-                    .map_err(&err)?;
-                for t in &s.themes {
-                    theme.execute(params![s.item_id, t]).map_err(&err)?;
-                }
-            }
-        }
+        let model_id = claim_scores(&tx, model, &path).map_err(|e| e.into_error(&err))?;
+        insert_scores(&tx, model_id, scores).map_err(&err)?;
         tx.commit().map_err(&err)
     }
 
@@ -432,6 +420,69 @@ impl Store {
         let path = self.path.clone();
         move |e| super::db_error(&path, e)
     }
+}
+
+/// Why scores could not be claimed: the database's error, or another model's scores.
+enum ClaimError {
+    Db(rusqlite::Error),
+    Taken(crate::Error),
+}
+
+impl ClaimError {
+    fn into_error(self, db: impl Fn(rusqlite::Error) -> crate::Error) -> crate::Error {
+        match self {
+            ClaimError::Db(e) => db(e),
+            ClaimError::Taken(e) => e,
+        }
+    }
+}
+
+/// `model`'s id for its scores, where no other model's scores are held.
+fn claim_scores(
+    tx: &Transaction<'_>,
+    model: &ModelInfo,
+    path: &std::path::Path,
+) -> std::result::Result<i64, ClaimError> {
+    if let Some((other, _)) = score_owner(tx)
+        .map_err(ClaimError::Db)?
+        .filter(|(o, _)| o.digest != model.digest)
+    {
+        return Err(ClaimError::Taken(crate::Error::ScoresTaken {
+            path: path.into(),
+            ours: format!("{} ({})", model.name, model.digest),
+            other: format!("{} ({})", other.name, other.digest),
+        }));
+    }
+    claim(tx, model).map_err(ClaimError::Db)
+}
+
+/// Writes `scores` (their items' ids set) as model `model_id`'s.
+fn insert_scores(
+    tx: &Transaction<'_>,
+    model_id: i64,
+    scores: &[ItemScores],
+) -> rusqlite::Result<()> {
+    let mut score = tx.prepare_cached(
+        "INSERT OR REPLACE INTO item_scores (item_id, model_id, p_overturned, p_low, \
+         p_high, predicted, abstention) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut theme =
+        tx.prepare_cached("INSERT OR IGNORE INTO item_themes (item_id, theme) VALUES (?1, ?2)")?;
+    for s in scores {
+        score.execute(params![
+            s.item_id,
+            model_id,
+            s.p_overturned,
+            s.p_low,
+            s.p_high,
+            s.predicted.map(|d| d.to_string()),
+            s.abstention,
+        ])?;
+        for t in &s.themes {
+            theme.execute(params![s.item_id, t])?;
+        }
+    }
+    Ok(())
 }
 
 /// Deletes the rows of the letter read from `source`; whether there were any.
@@ -505,8 +556,8 @@ fn same_case(tx: &Transaction<'_>, case: &str) -> rusqlite::Result<Vec<String>> 
         .collect()
 }
 
-/// Inserts one letter and its items; returns the number of items.
-fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<usize> {
+/// Inserts one letter and its items; returns the items' ids, in order.
+fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<Vec<i64>> {
     let (f, letter) = (&l.file, &l.letter);
     let date = |d: Option<crate::Date>| d.map(|d| d.to_string());
     let json_str = |v: serde_json::Value| v.as_str().map(str::to_owned);
@@ -550,6 +601,7 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<us
     let mut guideline = tx.prepare_cached(
         "INSERT OR IGNORE INTO item_guidelines (item_id, guideline) VALUES (?1, ?2)",
     )?;
+    let mut ids = Vec::with_capacity(letter.items.len());
     for it in &letter.items {
         item.execute(params![
             letter_id,
@@ -571,6 +623,7 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<us
         for g in guidelines_cited(it.reviewer_guideline.as_deref().unwrap_or_default()) {
             guideline.execute(params![id, g])?;
         }
+        ids.push(id);
     }
-    Ok(letter.items.len())
+    Ok(ids)
 }
