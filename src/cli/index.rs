@@ -502,7 +502,6 @@ fn index_files(
             // As above: a failed send leaves its error to report.
             send(pending);
         }
-        drop(send);
         drop(tx);
         let written = writer.join().expect("the writer does not panic")?;
         t.add(&written);
