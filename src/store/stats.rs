@@ -213,6 +213,14 @@ impl Store {
                 what: "stats needs a key to count by".into(),
             });
         }
+        // A model without theme models assigns none: no item is of a theme, nor of "no theme".
+        if keys.contains(&StatsKey::Theme)
+            && self
+                .scoring_model()?
+                .is_some_and(|m| m.themes.as_ref().is_some_and(Vec::is_empty))
+        {
+            return Ok(Vec::new());
+        }
         // Shares by theme are of the scored items: the others have no themes to count (and are
         // left out of the groups, where there are any).
         let partly_scored = keys.contains(&StatsKey::Theme) && self.unscored_items()?.0 > 0;

@@ -951,6 +951,9 @@ fn themes_are_those_of_the_scoring_model() {
         .unwrap()
         .unwrap()
         .contains("its scores are m's, a model without theme models"));
+    // Nor are its items counted as of no theme.
+    let by_theme = store.stats(&[StatsKey::Theme], &filters(None)).unwrap();
+    assert!(by_theme.is_empty(), "{by_theme:?}");
     // A model with themes: one of them is taken, another is an error naming them.
     let some = model(Some(&["criteria_met", "not_recommended"]));
     store.clear_scores(&some).unwrap();
@@ -987,6 +990,10 @@ fn theme_counts_are_of_the_scored_items() {
         note.starts_with(&format!("{} of the {items} items", items - 2)),
         "{note}"
     );
+    assert!(note.contains("left out"), "{note}");
+    // Ordered by score, the unscored come last: not left out.
+    let note = store.scores_note("t.db", false).unwrap().unwrap();
+    assert!(note.contains("listed last"), "{note}");
     let rows = store.stats(&[StatsKey::Theme], &filters(None)).unwrap();
     let shares: Vec<(Option<&str>, usize, f64)> = rows
         .iter()

@@ -316,9 +316,9 @@ impl Store {
         Ok(owner.filter(|&(_, holds)| holds).map(|(model, _)| model))
     }
 
-    /// What a theme filter, theme counts (`themes`) or the scores' order can see: why some items
-    /// or all have no scores (or, for themes, no themes), in words naming `db` as the user wrote
-    /// it; None where every item is scored.
+    /// What a theme filter, theme counts (`themes`: the unscored are left out) or the scores'
+    /// order (they come last) can see: why some items or all have no scores (or, for themes, no
+    /// themes), in words naming `db` as the user wrote it; None where every item is scored.
     pub fn scores_note(&self, db: &str, themes: bool) -> Result<Option<String>> {
         let Some(model) = self.scoring_model()? else {
             return Ok(Some(format!(
@@ -334,9 +334,11 @@ impl Store {
             )));
         }
         let (unscored, items) = self.unscored_items()?;
+        // A theme filter or count leaves them out; the scores' order puts them last.
+        let fate = if themes { "left out" } else { "listed last" };
         Ok((unscored > 0).then(|| {
             format!(
-                "{unscored} of the {items} items of {db} have no scores or themes, left out \
+                "{unscored} of the {items} items of {db} have no scores or themes, {fate} \
                  (letters indexed without --model since): `imr index --db {db} --model {}` \
                  scores them",
                 model.name
