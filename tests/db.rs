@@ -1009,18 +1009,24 @@ fn stats_draw_rates_and_volume() {
             assert!(w >= 800);
         }
     }
-    let out = imr(&[
-        "stats",
-        "--by",
-        "year",
-        "--by",
-        "category",
-        "--db",
-        s(&db),
-        "--plot",
-        "x.svg",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
+    // Two keys: the table crosses them, the plot is the first key's alone (as one --by draws).
+    let (both, first) = (dir.join("both.svg"), dir.join("first.svg"));
+    let plot = |keys: &[&str], to: &Path| {
+        let mut args = vec!["stats", "--db", s(&db), "--plot", s(to)];
+        for k in keys {
+            args.extend(["--by", k]);
+        }
+        imr(&args)
+    };
+    let out = plot(&["category", "guideline"], &both);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("guideline"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("by category alone"), "{}", stderr(&out));
+    assert!(plot(&["category"], &first).status.success());
+    assert_eq!(
+        std::fs::read(&both).unwrap(),
+        std::fs::read(&first).unwrap()
+    );
     // Nothing to draw: the table is printed, the plot is not written, and the exit says so.
     let none = dir.join("none.svg");
     let out = imr(&[

@@ -263,7 +263,7 @@ pub struct StatsArgs {
     #[arg(long)]
     pub csv: bool,
     /// Also draw the groups (.svg or .png): rates with their intervals, or volume over time for
-    /// month and year. Takes one --by key.
+    /// month and year; by the first --by key where two are given.
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
 }
@@ -278,7 +278,12 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
     if keys.contains(&StatsKey::Theme) || filters.theme.is_some() {
         scores_note(&store, &a.filters.db, true)?;
     }
-    let groups: Vec<imr::report::Group> = rows.iter().map(Into::into).collect();
+    // A plot draws the first key (as the web page's chart does), counted by it alone.
+    let plotted = match (&a.plot, keys.len()) {
+        (Some(_), 2) => store.stats(&keys[..1], &filters)?,
+        _ => rows.clone(),
+    };
+    let groups: Vec<imr::report::Group> = plotted.iter().map(Into::into).collect();
     // A plot with nothing to draw is not written; the table is still the answer (exit 1: not
     // all that was asked for was done).
     let nothing_to_draw = !groups
@@ -306,21 +311,26 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
         }
         Some(p) => {
             imr::report::write_group_plot(p, keys[0].column(), keys[0].is_time(), &groups)?;
-            say!("imr: wrote {}", p.display());
+            match keys.get(1) {
+                Some(k) => say!(
+                    "imr: wrote {} (by {} alone: a plot draws the first key, not by {})",
+                    p.display(),
+                    keys[0].column(),
+                    k.column()
+                ),
+                None => say!("imr: wrote {}", p.display()),
+            }
         }
         None => {}
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// One key, or two different ones without `--plot`; a plot's file is SVG or PNG.
+/// One key, or two different ones; a plot's file is SVG or PNG.
 fn check_stats_args(a: &StatsArgs) -> Result<()> {
     match a.by[..] {
         [_] => {}
         [x, y] if x == y => anyhow::bail!("--by {x} is given twice"),
-        [_, _] if a.plot.is_some() => {
-            anyhow::bail!("--plot draws one key; give one --by with it")
-        }
         [_, _] => {}
         _ => anyhow::bail!("--by takes one key, or two for a cross table"),
     }
