@@ -2545,6 +2545,13 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
     // A backtest reads the letters' pre-decision parts only: the rationale is none of it.
     let o = imr(&["forecast", "data/letters", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // The built-in model was trained on them: said, as no backtest.
+    assert!(
+        stderr(&o).contains("5 of the 5 letters were among the model's training letters")
+            && stderr(&o).contains("not a backtest"),
+        "{}",
+        stderr(&o)
+    );
     let rows = json_lines(&stdout(&o));
     assert_eq!(rows.len(), 12);
     assert!(rows.iter().all(|r| r["decision"].is_string()

@@ -63,6 +63,30 @@ fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
     a.is_file() && b.is_file() && a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
 
+/// How many of the letters of `cases` (case numbers, an item's each) a model was trained on, said
+/// where any was: figures on them are fitted, not a test.
+pub fn trained_letters<'a>(
+    m: &ModelFile,
+    cases: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let listed = m.metadata.training_cases.iter().flatten();
+    let kept = m.precedents.iter().flat_map(|p| p.precedents());
+    let trained: std::collections::HashSet<&str> = listed
+        .map(String::as_str)
+        .chain(kept.map(|p| p.case_number.as_str()))
+        .collect();
+    let mut cases: Vec<&str> = cases.into_iter().collect();
+    cases.sort_unstable();
+    cases.dedup();
+    let seen = cases.iter().filter(|c| trained.contains(*c)).count();
+    (seen > 0).then(|| {
+        format!(
+            "{seen} of the {} letters were among the model's training letters",
+            cases.len()
+        )
+    })
+}
+
 /// Where labelled letters come from: files and directories, or a database made by `imr index`.
 #[derive(Debug, Clone, Copy)]
 pub enum Letters<'a> {

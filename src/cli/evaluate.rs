@@ -435,22 +435,7 @@ fn training_overlap(m: &imr::model::ModelFile, d: &data::Data) -> Option<String>
     if data::corpus_digest(&d.examples) == m.metadata.corpus_digest {
         return Some("these are the model's training items (the same corpus digest)".into());
     }
-    let listed = m.metadata.training_cases.iter().flatten();
-    let kept = m.precedents.iter().flat_map(|p| p.precedents());
-    let trained: std::collections::HashSet<&str> = listed
-        .map(String::as_str)
-        .chain(kept.map(|p| p.case_number.as_str()))
-        .collect();
-    let mut cases: Vec<&str> = d.examples.iter().map(|e| e.case_number.as_str()).collect();
-    cases.sort_unstable();
-    cases.dedup();
-    let seen = cases.iter().filter(|c| trained.contains(*c)).count();
-    (seen > 0).then(|| {
-        format!(
-            "{seen} of the {} letters were among the model's training letters",
-            cases.len()
-        )
-    })
+    data::trained_letters(m, d.examples.iter().map(|e| e.case_number.as_str()))
 }
 
 /// `--model`: the trained model scored on the letters' items.

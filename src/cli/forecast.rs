@@ -141,7 +141,14 @@ pub fn run(f: ForecastArgs) -> Result<ExitCode> {
     } else if let Some(items) = &a.items {
         read_items(items, needs_whole_input(&model))?
     } else if !a.inputs.is_empty() {
-        let (rows, failed) = backtest_rows(&a.inputs)?;
+        let (rows, cases, failed) = backtest_rows(&a.inputs)?;
+        let cases = cases.iter().map(String::as_str);
+        if let Some(o) = super::data::trained_letters(&model, cases) {
+            say!(
+                "imr: warning: {o}: their forecasts are fitted, not a backtest of {model_name} \
+                 (`imr evaluate --view case` gives cross-validated figures)"
+            );
+        }
         AllRows::boxed(rows, failed)
     } else {
         bail!("nothing to forecast: give --title (and --summary, ...), --items FILE, or letters");
@@ -278,9 +285,11 @@ fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
 
 /// Every item of the letters, with only what existed before the decision: no rationale, no
 /// reviewer's guideline. The letter's decision stays beside the forecast, to compare.
-fn backtest_rows(paths: &[PathBuf]) -> Result<(Vec<Row>, usize)> {
+/// The rows of the letters' items, their case numbers, and how many inputs failed.
+fn backtest_rows(paths: &[PathBuf]) -> Result<(Vec<Row>, Vec<String>, usize)> {
     let (letters, failed) = super::parse::read_reporting(paths)?;
     let mut rows = Vec::new();
+    let cases = letters.iter().map(|l| l.header.case_number.clone()).collect();
     for l in &letters {
         for it in &l.items {
             let mut item = ItemToScore::from_item(l, it);
@@ -289,7 +298,7 @@ fn backtest_rows(paths: &[PathBuf]) -> Result<(Vec<Row>, usize)> {
             rows.push(Row::of_letter(l, it, item));
         }
     }
-    Ok((rows, failed))
+    Ok((rows, cases, failed))
 }
 
 /// `--age`: one of [`imr::features::facts::AGES`], in the form clap's range checks take.
