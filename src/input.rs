@@ -218,43 +218,59 @@ where
     D: serde::Deserializer<'de>,
     T: std::str::FromStr,
 {
-    let Some(v) = <Option<serde_json::Value> as serde::Deserialize>::deserialize(d)? else {
-        return Ok(None);
-    };
-    let text = match &v {
+    let v = <Option<serde_json::Value> as serde::Deserialize>::deserialize(d)?;
+    v.as_ref()
+        .map(whole_of)
+        .transpose()
+        .map_err(serde::de::Error::custom)
+}
+
+/// A whole number as JSON writes it (`45`) or as text (`"45"`); what it is instead, said.
+pub fn whole_of<T: std::str::FromStr>(v: &serde_json::Value) -> Result<T, String> {
+    let text = match v {
         serde_json::Value::Number(n) => n.to_string(),
         serde_json::Value::String(s) => s.trim().to_string(),
-        _ => {
-            return Err(serde::de::Error::custom(format!(
-                "{v}: expected a whole number"
-            )))
-        }
+        _ => return Err(format!("{v}: expected a whole number")),
     };
     text.parse()
-        .map(Some)
-        .map_err(|_| serde::de::Error::custom(format!("{v}: expected a whole number")))
+        .map_err(|_| format!("{v}: expected a whole number"))
 }
 
 /// true or false, written as JSON writes them or as text (`"true"`, `"on"` or `"1"`; `"false"`,
 /// `"off"` or `"0"`), where the field may be absent or null.
 pub fn optional_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    let Some(v) = <Option<serde_json::Value> as serde::Deserialize>::deserialize(d)? else {
-        return Ok(None);
-    };
-    match &v {
-        serde_json::Value::Bool(b) => Ok(Some(*b)),
+    let v = <Option<serde_json::Value> as serde::Deserialize>::deserialize(d)?;
+    v.as_ref()
+        .map(flag_of)
+        .transpose()
+        .map_err(serde::de::Error::custom)
+}
+
+/// [`optional_flag`]'s reading of one value; what it is instead, said.
+pub fn flag_of(v: &serde_json::Value) -> Result<bool, String> {
+    match v {
+        serde_json::Value::Bool(b) => Ok(*b),
         serde_json::Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "on" | "1" => Ok(Some(true)),
-            "false" | "off" | "0" => Ok(Some(false)),
-            _ => Err(serde::de::Error::custom(format!(
-                "{v}: expected true or false"
-            ))),
+            "true" | "on" | "1" => Ok(true),
+            "false" | "off" | "0" => Ok(false),
+            _ => Err(format!("{v}: expected true or false")),
         },
-        serde_json::Value::Number(n) if n.as_u64() == Some(1) => Ok(Some(true)),
-        serde_json::Value::Number(n) if n.as_u64() == Some(0) => Ok(Some(false)),
-        _ => Err(serde::de::Error::custom(format!(
-            "{v}: expected true or false"
-        ))),
+        serde_json::Value::Number(n) if n.as_u64() == Some(1) => Ok(true),
+        serde_json::Value::Number(n) if n.as_u64() == Some(0) => Ok(false),
+        _ => Err(format!("{v}: expected true or false")),
+    }
+}
+
+/// A value read from its text by `T`'s `FromStr` (a date, a sex, a priority); what it is
+/// instead, in `T`'s words.
+pub fn text_of<T>(v: &serde_json::Value) -> Result<T, String>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    match v {
+        serde_json::Value::String(s) => s.parse().map_err(|e: T::Err| e.to_string()),
+        _ => Err(format!("{v}: expected text")),
     }
 }
 

@@ -35,9 +35,9 @@ impl FromStr for Decision {
         match s.trim().to_ascii_lowercase().as_str() {
             "upheld" => Ok(Decision::Upheld),
             "overturned" => Ok(Decision::Overturned),
-            other => Err(crate::Error::UnknownName {
+            _ => Err(crate::Error::UnknownName {
                 what: "decision",
-                value: other.into(),
+                value: s.into(),
                 expected: "Upheld or Overturned".into(),
             }),
         }
@@ -154,14 +154,77 @@ impl fmt::Display for Date {
     }
 }
 
+/// What a date that is none was expected to be.
+const DATE_FORMS: &str =
+    "expected YYYY-MM-DD, MM/DD/YYYY (as the letters print dates) or a month, day and year \
+     (December 9, 2016)";
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+impl Date {
+    /// Year, month and day of `MM/DD/YYYY` or of `December 9, 2016` (`Dec. 9 2016`), as
+    /// written: not yet checked as a calendar date.
+    fn written_parts(s: &str) -> Option<(u16, u8, u8)> {
+        if s.contains('/') {
+            let p: Vec<&str> = s.split('/').map(str::trim).collect();
+            let [m, d, y] = p[..] else { return None };
+            let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+            if !(digits(m) && digits(d) && digits(y) && y.len() == 4) {
+                return None;
+            }
+            return Some((y.parse().ok()?, m.parse().ok()?, d.parse().ok()?));
+        }
+        let words: Vec<&str> = s
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let [month, d, y] = words[..] else {
+            return None;
+        };
+        let month = month.trim_end_matches('.').to_ascii_lowercase();
+        let m = MONTHS
+            .iter()
+            .position(|name| month.len() >= 3 && name.starts_with(&month))?;
+        let (d, y) = (d.trim_end_matches(|c: char| c.is_ascii_alphabetic()), y);
+        if y.len() != 4 || !y.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some((y.parse().ok()?, m as u8 + 1, d.parse().ok()?))
+    }
+}
+
+/// `2016-12-09`; also as people write dates on forms: `12/09/2016` (month first, as the letters
+/// print them) and `December 9, 2016` (`Dec 9 2016`).
 impl FromStr for Date {
     type Err = crate::Error;
     fn from_str(s: &str) -> crate::Result<Self> {
         let bad = || crate::Error::InvalidValue {
             what: "date",
             value: s.into(),
-            reason: "expected YYYY-MM-DD".into(),
+            reason: DATE_FORMS.into(),
         };
+        let t = s.trim();
+        if t.contains('/') || t.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            let (y, m, d) = Date::written_parts(t).ok_or_else(bad)?;
+            return Date::new(y, m, d).ok_or_else(|| crate::Error::InvalidValue {
+                what: "date",
+                value: s.into(),
+                reason: Date::why_not(y, m, d),
+            });
+        }
         let mut p = s.split('-');
         let (y, m, d) = (
             p.next().ok_or_else(bad)?,
@@ -463,6 +526,27 @@ mod tests {
             "2016-1-9".parse::<Date>().unwrap().to_string(),
             "2016-01-09"
         );
+        // As people write them on forms: month first, or the month's name.
+        for written in [
+            "12/09/2016",
+            "December 9, 2016",
+            "Dec 9 2016",
+            "dec. 9th, 2016",
+        ] {
+            let d: Date = written.parse().unwrap();
+            assert_eq!(d.to_string(), "2016-12-09", "{written}");
+        }
+        for wrong in [
+            "09/12/16",
+            "31/12/2016",
+            "Ma 9, 2016",
+            "Decembre 9, 2016",
+            "9 2016",
+        ] {
+            assert!(wrong.parse::<Date>().is_err(), "{wrong}");
+        }
+        let e = "02/30/2016".parse::<Date>().unwrap_err().to_string();
+        assert!(e.contains("has 29 days"), "{e}");
         assert_eq!(Date::from_unix(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_unix(1_795_000_000).to_string(), "2026-11-18");
         for secs in [0, 951_782_400, 1_795_000_000, -86_400 * 400] {

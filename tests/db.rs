@@ -1021,7 +1021,11 @@ fn stats_draw_rates_and_volume() {
     let out = plot(&["category", "guideline"], &both);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("guideline"), "{}", stdout(&out));
-    assert!(stderr(&out).contains("by category alone"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("by category alone"),
+        "{}",
+        stderr(&out)
+    );
     assert!(plot(&["category"], &first).status.success());
     assert_eq!(
         std::fs::read(&both).unwrap(),

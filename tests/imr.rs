@@ -2384,9 +2384,12 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
     let o = imr_stdin(&["forecast", "--items", "-", "--json"], input.as_bytes());
     assert!(o.status.success(), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("stdin:5: age 5 is outside 14 to 110"), "{err}");
     assert!(
-        err.contains("stdin:6: age 300 is outside 14 to 110"),
+        err.contains("stdin:5: age: 5 is outside 14 to 110"),
+        "{err}"
+    );
+    assert!(
+        err.contains("stdin:6: age: 300 is outside 14 to 110"),
         "{err}"
     );
     assert!(!err.contains("stdin:7"), "{err}");
@@ -2429,12 +2432,17 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
                         "{r}"
                     );
                     let reason = r["abstention"].as_str().unwrap();
-                    assert!(["no known terms", "no text"].contains(&reason), "{r}");
+                    assert!(
+                        ["no known terms", "no text", "no title"].contains(&reason),
+                        "{r}"
+                    );
                 }
                 "--csv" => {
                     let row = out.lines().nth(1).unwrap();
                     assert!(
-                        row.contains(",,,,,no known terms,") || row.contains(",,,,,no text,"),
+                        [",,,,,no known terms,", ",,,,,no text,", ",,,,,no title,"]
+                            .iter()
+                            .any(|r| row.contains(r)),
                         "{row}"
                     );
                 }
@@ -2445,6 +2453,15 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
             }
         }
     }
+    // A title of spaces is none: no title, said in its row alone.
+    let o = imr_stdin(
+        &["forecast", "--items", "-", "--json"],
+        b"{\"title\": \"   \"}\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = &json_lines(&stdout(&o))[0];
+    assert!(r["abstention"] == "no title" && r["title"].is_null(), "{r}");
+    assert!(!stderr(&o).contains("nothing for"), "{}", stderr(&o));
     // A request in another language, or of made-up words, with a summary: its few shared words
     // and numbers are no reading. A request without a title has nothing to forecast.
     let spanish = "El trabajador lesionado es un hombre de 52 años que sufrió una lesión lumbar \

@@ -69,10 +69,10 @@ pub struct RequestArgs {
     /// Review priority: standard or expedited.
     #[arg(long, value_name = "P", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub priority: Option<imr::Priority>,
-    /// Date of injury, YYYY-MM-DD.
+    /// Date of injury: YYYY-MM-DD, MM/DD/YYYY or "December 9, 2016".
     #[arg(long, value_name = "DATE", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub injury_date: Option<imr::Date>,
-    /// Date of the utilization review denial, YYYY-MM-DD.
+    /// Date of the utilization review denial, written as --injury-date is.
     #[arg(long, value_name = "DATE", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub ur_date: Option<imr::Date>,
     /// Utilization review certified part of the request (the rest is disputed).
@@ -289,7 +289,10 @@ fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
 fn backtest_rows(paths: &[PathBuf]) -> Result<(Vec<Row>, Vec<String>, usize)> {
     let (letters, failed) = super::parse::read_reporting(paths)?;
     let mut rows = Vec::new();
-    let cases = letters.iter().map(|l| l.header.case_number.clone()).collect();
+    let cases = letters
+        .iter()
+        .map(|l| l.header.case_number.clone())
+        .collect();
     for l in &letters {
         for it in &l.items {
             let mut item = ItemToScore::from_item(l, it);

@@ -9,6 +9,7 @@ use imr::model::{ItemToScore, Prediction, TermWeight};
 use imr::Decision;
 use rayon::prelude::*;
 use serde::Deserialize;
+use serde_json::Value;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -386,9 +387,17 @@ fn precedent_model(
 /// without a rationale).
 fn report_unread(model: &imr::model::ModelFile, model_name: &str, rows: &[Row]) {
     let view = model.outcome.view;
+    // A request without a title is said in its row ("no title"), not again here.
+    let titled = |r: &&Row| {
+        let (title, rationale) = (r.item.title.as_deref(), &r.item.text.rationale);
+        view != imr::model::View::Case
+            || title.is_some_and(|t| !t.trim().is_empty())
+            || !rationale.trim().is_empty()
+    };
     let mut unread = rows
         .iter()
         .filter(|r| !model.reads(&r.item.text))
+        .filter(titled)
         .peekable();
     if unread.peek().is_none() {
         return;
@@ -769,48 +778,106 @@ struct ItemInput {
     #[serde(default)]
     patient: PatientInput,
     /// `age` and `sex` at the top (the forecast options' and the web API's names) or in
-    /// `patient` (as `imr parse --items` writes them).
-    #[serde(default, deserialize_with = "imr::input::optional_whole")]
-    age: Option<i64>,
-    sex: Option<imr::Sex>,
-    priority: Option<imr::Priority>,
+    /// `patient` (as `imr parse --items` writes them). The facts are kept as written and read
+    /// by [`ItemInput::read_facts`]: one that cannot be read is said and taken as unknown, and
+    /// the request is still scored.
+    age: Option<Value>,
+    sex: Option<Value>,
+    priority: Option<Value>,
     #[serde(alias = "injury_date")]
-    date_of_injury: Option<imr::Date>,
+    date_of_injury: Option<Value>,
     #[serde(alias = "ur_date")]
-    ur_denial_date: Option<imr::Date>,
+    ur_denial_date: Option<Value>,
     original_request: Option<String>,
     authorized: Option<String>,
     /// Said outright, or read from `original_request` / `authorized`.
-    #[serde(default, deserialize_with = "imr::input::optional_flag")]
-    partly_certified: Option<bool>,
+    partly_certified: Option<Value>,
     /// How many requests the application disputes: said outright, or the rows of its case.
-    #[serde(default, deserialize_with = "imr::input::optional_whole")]
+    items_disputed: Option<Value>,
+    /// The facts as read.
+    #[serde(skip)]
+    read: ReadFacts,
+}
+
+/// An `--items` row's patient.
+#[derive(Debug, Default, Deserialize)]
+struct PatientInput {
+    age: Option<Value>,
+    sex: Option<Value>,
+}
+
+/// An `--items` row's structured facts, read ([`ItemInput::read_facts`]).
+#[derive(Debug, Default)]
+struct ReadFacts {
+    age: Option<u8>,
+    sex: Option<imr::Sex>,
+    priority: Option<imr::Priority>,
+    date_of_injury: Option<imr::Date>,
+    ur_denial_date: Option<imr::Date>,
+    partly_certified: Option<bool>,
     items_disputed: Option<usize>,
 }
 
-/// An `--items` row's patient: any whole number is read as an age, so one out of range gets
-/// the same note whatever its size.
-#[derive(Debug, Default, Deserialize)]
-struct PatientInput {
-    #[serde(default, deserialize_with = "imr::input::optional_whole")]
-    age: Option<i64>,
-    sex: Option<imr::Sex>,
+/// A fact's value read by `read`, or None and a note naming the field where it cannot be.
+fn fact<T>(
+    notes: &mut Vec<String>,
+    field: &str,
+    v: Option<&Value>,
+    read: impl Fn(&Value) -> Result<T, String>,
+) -> Option<T> {
+    match read(v?) {
+        Ok(x) => Some(x),
+        Err(why) => {
+            notes.push(format!("{field}: {why}; read as unknown"));
+            None
+        }
+    }
 }
 
 impl ItemInput {
-    /// The patient's age, top-level or in `patient`, where it is one of the ages a request takes
-    /// ([`imr::features::facts::AGES`]); an age outside
-    /// them is named in the returned note and read as unknown.
-    fn checked_age(&mut self) -> Option<String> {
-        let age = self.patient.age.or(self.age);
+    /// Reads the structured facts; returns a note on each that could not be read (it is then
+    /// unknown): a request is scored without a fact rather than not at all.
+    fn read_facts(&mut self) -> Vec<String> {
+        use imr::input::{flag_of, text_of, whole_of};
+        let mut notes = Vec::new();
         let ages = imr::features::facts::AGES;
-        let bad = age.filter(|&a| !u8::try_from(a).is_ok_and(|a| ages.contains(&a)))?;
-        (self.patient.age, self.age) = (None, None);
-        Some(format!(
-            "age {bad} is outside {} to {}; read as unknown",
-            ages.start(),
-            ages.end()
-        ))
+        let age = |v: &Value| {
+            let a: i64 = whole_of(v)?;
+            u8::try_from(a)
+                .ok()
+                .filter(|a| ages.contains(a))
+                .ok_or_else(|| format!("{a} is outside {} to {}", ages.start(), ages.end()))
+        };
+        let (top, inner) = (self.age.as_ref(), self.patient.age.as_ref());
+        if let (Some(t), Some(i)) = (top, inner) {
+            if whole_of::<i64>(t).ok() != whole_of::<i64>(i).ok() {
+                notes.push(format!(
+                    "age {t} and patient.age {i} differ; patient.age read"
+                ));
+            }
+        }
+        let n = &mut notes;
+        let (sex_top, sex_inner) = (self.sex.as_ref(), self.patient.sex.as_ref());
+        self.read = ReadFacts {
+            age: fact(n, "age", inner.or(top), age),
+            sex: fact(n, "sex", sex_inner.or(sex_top), text_of),
+            priority: fact(n, "priority", self.priority.as_ref(), text_of),
+            date_of_injury: fact(n, "date_of_injury", self.date_of_injury.as_ref(), text_of),
+            ur_denial_date: fact(n, "ur_denial_date", self.ur_denial_date.as_ref(), text_of),
+            partly_certified: fact(
+                n,
+                "partly_certified",
+                self.partly_certified.as_ref(),
+                flag_of,
+            ),
+            items_disputed: fact(n, "items_disputed", self.items_disputed.as_ref(), |v| {
+                whole_of::<usize>(v)
+                    .ok()
+                    .filter(|d| (1..=1000).contains(d))
+                    .ok_or_else(|| format!("{v}: expected a whole number from 1 to 1000"))
+            }),
+        };
+        notes
     }
 
     /// The first text field holding a NUL character: binary data, refused as a `--summary` file
@@ -850,7 +917,7 @@ impl ItemInput {
             text,
             case_number: self.case_number,
             item: self.number.unwrap_or(line),
-            title: Some(self.title).filter(|t| !t.is_empty()),
+            title: Some(self.title).filter(|t| !t.trim().is_empty()),
             decision: self.decision,
             kind,
         }
@@ -858,21 +925,17 @@ impl ItemInput {
 
     /// The request's structured facts, as a model that reads them would.
     fn facts(&self, items_disputed: Option<usize>) -> imr::features::RequestFacts {
+        let r = &self.read;
         imr::features::RequestFacts {
-            // In range once checked ([`ItemInput::checked_age`]).
-            age: self
-                .patient
-                .age
-                .or(self.age)
-                .and_then(|a| u8::try_from(a).ok()),
-            sex: self.patient.sex.or(self.sex),
-            priority: self.priority,
-            date_of_injury: self.date_of_injury,
-            ur_denial_date: self.ur_denial_date,
-            partly_certified: self
+            age: r.age,
+            sex: r.sex,
+            priority: r.priority,
+            date_of_injury: r.date_of_injury,
+            ur_denial_date: r.ur_denial_date,
+            partly_certified: r
                 .partly_certified
                 .unwrap_or(self.original_request.is_some() || self.authorized.is_some()),
-            items_disputed: self.items_disputed.or(items_disputed),
+            items_disputed: r.items_disputed.or(items_disputed),
             ..Default::default()
         }
     }
@@ -1176,7 +1239,7 @@ impl ItemLines {
             match p {
                 Ok(None) => {}
                 Ok(Some(mut r)) => {
-                    if let Some(note) = r.checked_age() {
+                    for note in r.read_facts() {
                         say!("imr: note: {}:{n}: {note}", self.name);
                     }
                     r.number = Some(self.numbers.number(&r));
@@ -1231,8 +1294,9 @@ mod tests {
     #[test]
     fn an_api_body_is_an_items_line() {
         let item = |line: &str| {
-            let row = imr::input::json_object::<ItemInput>(line).unwrap();
+            let mut row = imr::input::json_object::<ItemInput>(line).unwrap();
             assert!(unknown_fields(line).is_empty(), "{line}");
+            assert!(row.read_facts().is_empty(), "{line}");
             let item = row.into_item(1, None);
             (item.text.facts, item.decision)
         };
@@ -1305,16 +1369,52 @@ mod tests {
         assert!(serde_json::from_str::<ItemInput>(r#"{"item": null}"#).is_ok());
         assert!(serde_json::from_str::<ItemInput>(r#"{"title": "MRI"}"#).is_ok());
         assert_eq!(error("[1,2]"), "not a JSON object: it is a JSON array");
-        let e = error(r#"{"patient": {"age": "x"}}"#);
-        assert!(
-            e.starts_with("patient.age: \"x\": expected a whole number"),
-            "{e}"
+    }
+
+    /// A fact that cannot be read is named and unknown; the request is still read, and a date is
+    /// read as people write it.
+    #[test]
+    fn facts_that_cannot_be_read_are_named_and_unknown() {
+        let read = |line: &str| {
+            let mut row = imr::input::json_object::<ItemInput>(line).unwrap();
+            let notes = row.read_facts();
+            (row.facts(None), notes)
+        };
+        let (facts, notes) = read(
+            r#"{"title": "MRI", "patient": {"age": "x"}, "sex": "unknown", "priority": "urgent",
+                "date_of_injury": "06/01/2016", "ur_denial_date": "Jan 3, 2017", "age": [40],
+                "partly_certified": "maybe", "items_disputed": 0}"#,
         );
-        let e = error(r#"{"patient": {"age": [40]}}"#);
-        assert!(
-            e.starts_with("patient.age: [40]: expected a whole number"),
-            "{e}"
+        assert_eq!(
+            (facts.age, facts.sex, facts.priority, facts.items_disputed),
+            (None, None, None, None)
         );
+        assert_eq!(facts.date_of_injury, imr::Date::new(2016, 6, 1));
+        assert_eq!(facts.ur_denial_date, imr::Date::new(2017, 1, 3));
+        let named: Vec<&str> = notes.iter().map(|n| n.split(':').next().unwrap()).collect();
+        assert_eq!(
+            named,
+            [
+                "age",
+                "sex",
+                "priority",
+                "partly_certified",
+                "items_disputed"
+            ]
+        );
+        assert!(
+            notes[0].starts_with("age: \"x\": expected a whole number"),
+            "{notes:?}"
+        );
+        let (facts, notes) = read(r#"{"title": "MRI", "age": 47, "patient": {"age": 50}}"#);
+        assert_eq!(
+            notes,
+            ["age 47 and patient.age 50 differ; patient.age read"]
+        );
+        assert_eq!(facts.age, Some(50));
+        let (facts, notes) = read(r#"{"title": "MRI", "age": "52", "sex": "F"}"#);
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!((facts.age, facts.sex), (Some(52), Some(imr::Sex::Female)));
     }
 
     /// A NUL in a text field (a JSON escape) is binary data: named, the line not scored.

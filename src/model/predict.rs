@@ -414,10 +414,13 @@ impl<'m> Scorer<'m> {
             let row: Vec<(usize, f64)> = cols.zip(val.iter().copied()).collect();
             o.interval(margin, &row)
         });
-        let abstention = if !self.model.reads(text) {
-            Some(super::outcome::NO_TEXT)
-        } else if o.view == View::Case && !has_title {
+        // A request without a title has no title, whatever else it lacks; a rationale given to
+        // a case model is text it does not read.
+        let request = text.rationale.trim().is_empty();
+        let abstention = if o.view == View::Case && !has_title && request {
             Some(super::outcome::NO_TITLE)
+        } else if !self.model.reads(text) {
+            Some(super::outcome::NO_TEXT)
         } else {
             o.abstention(distinct, terms.words, terms.known_words)
         };
