@@ -408,6 +408,13 @@ impl<'m> Scorer<'m> {
         } else {
             known
         };
+        // Known terms that are all numbers or quantities ("1 2 3", "xyzzy #60") say nothing of a
+        // treatment. Only a short row can be so, so only a short row is looked at.
+        let wordless = known <= WORDLESS_LOOKED_AT
+            && text_cols().all(|&j| {
+                let term = o.tfidf.term(j as usize).text;
+                !term.chars().any(char::is_alphabetic)
+            });
         // The refits' range, for a model trained with them.
         let interval = o.bootstrap.as_ref().and_then(|_| {
             let cols = idx.iter().map(|&j| j as usize);
@@ -423,6 +430,7 @@ impl<'m> Scorer<'m> {
             Some(super::outcome::NO_TEXT)
         } else {
             o.abstention(distinct, terms.words, terms.known_words)
+                .or(wordless.then_some(super::outcome::UNFAMILIAR_WORDS))
         };
         let score = abstention.is_none().then_some(p);
         let (top_overturned, top_upheld) = if abstention.is_some() || top == 0 {
@@ -460,6 +468,10 @@ impl<'m> Scorer<'m> {
 /// The most namespaces one word can be a term of: one per text field and one for guideline
 /// quotes of each, as [`Field`] lists them.
 const NAMESPACES_A_WORD: usize = 2 * Field::ALL.len();
+
+/// The most known terms a row may have and be looked at for a word among them: a text with
+/// more has words.
+const WORDLESS_LOOKED_AT: usize = 32;
 
 /// The outcome model's reading of one item ([`Scorer::outcome`]).
 struct Outcome {
