@@ -2733,6 +2733,26 @@ fn predict_check_flags_disagreements_with_their_sentences() {
     assert!(rows
         .iter()
         .any(|r| !r["check"]["sentences"].as_array().unwrap().is_empty()));
+    // A flag with no sentence against the decision says where the disagreement comes from.
+    let without = rows
+        .iter()
+        .filter(|r| r["check"]["sentences"].as_array().unwrap().is_empty())
+        .count();
+    let table = stdout(&imr(&[
+        "predict",
+        "--check",
+        "--check-level",
+        "0",
+        "data/letters",
+    ]));
+    assert!(without > 0);
+    assert_eq!(
+        table
+            .matches("no sentence of the reasoning reads against it")
+            .count(),
+        without,
+        "{table}"
+    );
     let o = imr(&["predict", "--check", "--check-level", "1", "data/letters"]);
     assert!(
         o.status.success() && !stdout(&o).contains("DISAGREES"),

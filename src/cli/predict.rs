@@ -689,6 +689,14 @@ fn write_check(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
         for s in &c.sentences {
             writeln!(out, "{:INDENT$}  {:?}", "", s)?;
         }
+        if c.sentences.is_empty() {
+            writeln!(
+                out,
+                "{:INDENT$}  no sentence of the reasoning reads against it: the disagreement \
+                 is the model's baseline (most decisions are Upheld) or text outside the reasoning",
+                ""
+            )?;
+        }
     }
     Ok(())
 }
