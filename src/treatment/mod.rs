@@ -20,7 +20,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The rules' version, recorded in model files: a change of any rule or gazetteer entry bumps it.
-pub const VERSION: &str = "imr-treatment/1";
+pub const VERSION: &str = "imr-treatment/2";
 
 /// The service category of a request, as the DWC's IMR reports group them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -313,6 +313,10 @@ mod tests {
             ("Platelet rich plasma injection", C::Injections),
             ("Left total knee arthroplasty", C::Surgery),
             ("L4-5 laminectomy and discectomy", C::Surgery),
+            // An evaluation within a procedure is the procedure's.
+            ("Right knee arthroscopy with evaluation of the ACL", C::Surgery),
+            ("Lumbar laminectomy with evaluation of nerve roots", C::Surgery),
+            ("Pain management consultation with evaluation", C::EvaluationManagement),
             ("Anterior cervical discectomy and fusion C5-6", C::Surgery),
             ("Knee brace", C::Dmepos),
             ("H-wave device 30 day trial", C::Dmepos),
@@ -344,6 +348,7 @@ mod tests {
             ("Physical therapy 2 times a week for 6 weeks", "physical therapy"),
             ("Post-op physical therapy 12-18 sessions", "physical therapy"),
             ("Left knee arthroscopic meniscectomy", "arthroscopy knee"),
+            ("Right shoulder arthroscopy with evaluation under anesthesia", "arthroscopy shoulder"),
             ("Toradol injection", "ketorolac injection"),
             ("Norco (hydrocodone/APAP) 10/325 #90", "hydrocodone/acetaminophen"),
         ];

@@ -737,11 +737,22 @@ fn normalise(s: &str) -> String {
     }
 }
 
-/// The text the rules read: normalised, context prefixes off.
+/// An evaluation done within a procedure ("arthroscopy with evaluation of the ACL",
+/// "laminectomy with evaluation of the nerve roots"): the procedure is the request.
+static WITH_EVALUATION: LazyLock<Regex> = LazyLock::new(|| {
+    builder_regex(r"\swith\s+(an?\s+)?(evaluat\w*|eval|exam\w*|assessments?)\b")
+});
+
+/// The text the rules read: normalised, context prefixes off, an evaluation within a procedure
+/// left out.
 fn body(text: &str) -> &str {
-    match CONTEXT.find(text.as_bytes()) {
+    let text = match CONTEXT.find(text.as_bytes()) {
         Some(m) => &text[m.end()..],
         None => text,
+    };
+    match WITH_EVALUATION.find(text.as_bytes()) {
+        Some(m) if !text[..m.start()].trim().is_empty() => &text[..m.start()],
+        _ => text,
     }
 }
 
