@@ -739,9 +739,8 @@ fn normalise(s: &str) -> String {
 
 /// An evaluation done within a procedure ("arthroscopy with evaluation of the ACL",
 /// "laminectomy with evaluation of the nerve roots"): the procedure is the request.
-static WITH_EVALUATION: LazyLock<Regex> = LazyLock::new(|| {
-    builder_regex(r"\swith\s+(an?\s+)?(evaluat\w*|eval|exam\w*|assessments?)\b")
-});
+static WITH_EVALUATION: LazyLock<Regex> =
+    LazyLock::new(|| builder_regex(r"\swith\s+(an?\s+)?(evaluat\w*|eval|exam\w*|assessments?)\b"));
 
 /// The text the rules read: normalised, context prefixes off, an evaluation within a procedure
 /// left out.
