@@ -41,6 +41,14 @@ pub enum Error {
         size: u64,
         limit: u64,
     },
+    /// A file of another kind (a model, a params file) larger than any of its kind.
+    #[error("{path}: {} the {} limit of {what}", size_over(*size, *limit), human_bytes(*limit))]
+    FileTooLarge {
+        path: PathBuf,
+        what: &'static str,
+        size: u64,
+        limit: u64,
+    },
     #[error("{path}: {kind}, not {wanted} (not opened)")]
     NotAFile {
         path: PathBuf,

@@ -308,6 +308,39 @@ fn within_line(text: String) -> String {
     }
 }
 
+/// A regular file's bytes, up to `limit`: a device, a FIFO or a directory is refused (a
+/// stream without end would be read without end), as is a file larger than `limit` (named as
+/// `what`: "a model file").
+pub fn read_file(path: &std::path::Path, limit: u64, what: &'static str) -> crate::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| crate::Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(crate::Error::NotAFile {
+            path: path.into(),
+            kind: crate::parse::walk::special_kind(&meta).unwrap_or("a directory"),
+            wanted: what,
+        });
+    }
+    let too_large = |size| crate::Error::FileTooLarge {
+        path: path.into(),
+        what,
+        size,
+        limit,
+    };
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| crate::Error::io(path, e))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| crate::Error::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -400,3 +400,36 @@ fn outputs_never_replace_inputs() {
     assert_eq!(std::fs::read(&letter).unwrap(), letter_before);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A model or params path that is a device, a folder or a huge file is refused before it is read:
+/// /dev/zero was read into memory without end.
+#[test]
+fn model_and_params_paths_that_are_no_files_are_refused() {
+    let cases = [
+        (
+            vec!["predict", "--model", "/dev/zero", "--text", "MRI"],
+            "not a model file",
+        ),
+        (
+            vec!["inspect", "--model", "/tmp"],
+            "a directory, not a model file",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "data/letters",
+                "--params",
+                "/dev/zero",
+                "--out",
+                "/dev/null",
+            ],
+            "not a params file",
+        ),
+    ];
+    for (args, says) in cases {
+        let o = imr_within(&args, Duration::from_secs(20));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+}

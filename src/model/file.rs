@@ -11,6 +11,10 @@ use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// The largest model file read: far above any model of the DWC's archive (whose precedents are
+/// its largest part), and a stop for a device or a sparse file read by mistake.
+pub const MAX_MODEL_FILE: u64 = 16 << 30;
+
 pub const FORMAT_VERSION: &str = "imr-model/6";
 
 /// The number of an `imr-model/N` format version.
@@ -223,7 +227,10 @@ impl ModelFile {
     }
 
     pub fn load(path: &Path) -> Result<ModelFile> {
-        Self::from_slice(&std::fs::read(path).map_err(|e| Error::io(path, e))?, path)
+        Self::from_slice(
+            &crate::input::read_file(path, MAX_MODEL_FILE, "a model file")?,
+            path,
+        )
     }
 
     /// The shipped `models/default.json`, compiled into the library: an installed `imr` scores
@@ -273,6 +280,24 @@ impl ModelFile {
                 reason: format!("not JSON: {e}"),
             })?;
         let version = value.get("format_version");
+        // What else a user may hand over for a model: a params file, or any other JSON.
+        if version.is_none() {
+            let params = value
+                .get("outcome")
+                .is_some_and(|o| o.get("logistic").is_some())
+                && value.get("metadata").is_none();
+            return Err(Error::BadModel {
+                path: path.into(),
+                reason: if params {
+                    "not a model file: it holds training settings (`imr params` writes those; \
+                     `--params` takes them)"
+                        .into()
+                } else {
+                    "not a model file: it has no format_version (`imr train` writes model files)"
+                        .into()
+                },
+            });
+        }
         let readable = version
             .and_then(|v| v.as_str())
             .is_some_and(|v| v == FORMAT_VERSION || READS_TOO.contains(&v));
@@ -698,13 +723,25 @@ mod tests {
         assert!(e("other/9").contains("retrain it"));
     }
 
-    /// The version found is named as written, whatever its type; "(none)" only where there is none.
+    /// A file without a version is no model file: a params file is named as one.
+    #[test]
+    fn a_file_without_a_version_is_no_model() {
+        let e = |file: &str| {
+            ModelFile::from_slice(file.as_bytes(), Path::new("m.json"))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(e("{}").contains("not a model file: it has no format_version"));
+        let params = r#"{"outcome": {"logistic": {"c": 1.0}}, "themes": {}}"#;
+        assert!(e(params).contains("it holds training settings"));
+    }
+
+    /// The version found is named as written, whatever its type.
     #[test]
     fn a_version_error_names_what_the_file_has() {
         for (file, found) in [
             (r#"{"format_version": 99}"#, "format_version 99,"),
             (r#"{"format_version": null}"#, "null"),
-            ("{}", "(none)"),
         ] {
             let e = ModelFile::from_slice(file.as_bytes(), Path::new("m.json"))
                 .unwrap_err()

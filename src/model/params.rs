@@ -29,9 +29,19 @@ pub struct ParamsFile {
     themes: Map<String, Value>,
 }
 
+/// The largest params file read: settings are a few hundred bytes.
+pub const MAX_PARAMS_FILE: u64 = 1 << 20;
+
 impl ParamsFile {
+    /// A params file: a regular file of at most [`MAX_PARAMS_FILE`] bytes of UTF-8 JSON.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::input::read_file(path, MAX_PARAMS_FILE, "a params file")?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+            )
+        })?;
         Self::from_json(path, &text)
     }
 
