@@ -304,9 +304,20 @@ fn index_is_incremental_and_reports_what_it_skips() {
         err.contains("letter00002.txt: changed since it was indexed"),
         "{err}"
     );
-    assert!(err.contains("case letter00003: in"), "{err}");
+    assert!(
+        err.contains("case letter00003: in 2 files, all indexed")
+            && err.contains("1 case numbers in more than one file"),
+        "{err}"
+    );
     assert!(err.contains("indexed 3 letters"), "{err}");
     assert_eq!(letters_and_items(&db).0, 8);
+    // A run that adds nothing says it again: the count is the database's.
+    let out = imr(&["index", s(&letters), s(&other), "--db", s(&db)]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("1 case numbers in more than one file"),
+        "{err}"
+    );
     // A copy of a file that cannot be read fails with it; it is no copy of an indexed file.
     let bad = dir.join("bad");
     std::fs::create_dir_all(&bad).unwrap();
@@ -632,7 +643,7 @@ fn one_file_under_any_spelling_of_its_path() {
         "{err}"
     );
     assert!(
-        err.contains("1 replaced, 0 case numbers in two files"),
+        err.contains("1 replaced, 0 case numbers in more than one file"),
         "{err}"
     );
     let abs = std::fs::canonicalize(&letters).unwrap();

@@ -947,7 +947,7 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
         "--db",
         both.to_str().unwrap(),
     ]);
-    assert!(stderr(&out).contains("both indexed"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("all indexed"), "{}", stderr(&out));
     let s = Served::start(&both, &["--addr", "127.0.0.1:0"]);
     let get = |path: &str| s.get(path);
     // Files of one name are told apart by as much of their folders as it takes.

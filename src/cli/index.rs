@@ -106,6 +106,8 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         Some((model, info)) => tally.scored += score(&mut store, model, info, a.batch)?,
         None => note_unscored(&store)?,
     }
+    // Counted over the whole database, so that a run that adds nothing still says it.
+    tally.same_case = store.cases_in_several_files()?.len();
     if tally.indexed + tally.scored + removed > 0 || store.migrated() || !store.has_statistics()? {
         store.analyze()?;
     }
@@ -121,7 +123,7 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         tally.failed,
         match (tally.replaced, tally.same_case) {
             (0, 0) => String::new(),
-            (r, c) => format!("; {r} replaced, {c} case numbers in two files"),
+            (r, c) => format!("; {r} replaced, {c} case numbers in more than one file"),
         },
         match &a.model {
             Some(m) => format!("; {} items scored by {}", tally.scored, m.display()),
@@ -577,14 +579,24 @@ fn report(r: &WriteReport, t: &mut Tally) {
 /// Warns of each case number two indexed files hold, where both still hold it once the run is
 /// done (two files that swapped names held one case for a moment only).
 fn report_same_case(store: &Store, t: &mut Tally) -> imr::Result<()> {
-    for (case, this, other) in std::mem::take(&mut t.same_case_found) {
-        let holds = |source: &str| -> imr::Result<bool> {
-            Ok(store.case_of(source)?.as_deref() == Some(case.as_str()))
-        };
-        if holds(&this)? && holds(&other)? {
-            t.same_case += 1;
-            say!("imr: warning: case {case}: in {this} and in {other}, both indexed");
+    let touched: std::collections::BTreeSet<String> = std::mem::take(&mut t.same_case_found)
+        .into_iter()
+        .map(|(case, _, _)| case)
+        .collect();
+    for case in touched {
+        let files = store.sources_of_case(&case)?;
+        if files.len() < 2 {
+            continue; // Two files that swapped names held it for a moment.
         }
+        let shown = files.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+        let more = match files.len() {
+            n if n > 3 => format!(" and {} more", n - 3),
+            _ => String::new(),
+        };
+        say!(
+            "imr: warning: case {case}: in {} files, all indexed: {shown}{more}",
+            files.len()
+        );
     }
     Ok(())
 }

@@ -175,6 +175,24 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// The files a case number was indexed from, in order.
+    pub fn sources_of_case(&self, case: &str) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT source FROM letters WHERE case_number = ?1 ORDER BY source")
+            .map_err(self.err())?;
+        let rows = st.query_map([case], |r| r.get(0)).map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+    }
+
+    /// The case numbers indexed from more than one file, in order.
+    pub fn cases_in_several_files(&self) -> Result<Vec<String>> {
+        self.strings(
+            "SELECT case_number FROM letters GROUP BY case_number HAVING count(*) > 1 \
+             ORDER BY case_number",
+        )
+    }
+
     /// The sources stored as relative paths (by an imr that kept paths as typed), which are
     /// resolved against the directory the index ran in.
     pub fn relative_sources(&self) -> Result<Vec<String>> {
