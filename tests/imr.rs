@@ -2815,6 +2815,18 @@ fn similar_lists_past_decisions_with_their_reasons() {
     assert!(similar
         .iter()
         .all(|s| s["decision"].is_string() && s["case_number"].is_string()));
+    // The table marks the precedents of the request's own category, which rank higher.
+    let same = similar
+        .iter()
+        .filter(|s| s["category"] == r["category"])
+        .count();
+    let o = imr(&["similar", "--title", "MRI of the lumbar spine", "-k", "3"]);
+    let table = stdout(&o);
+    assert!(
+        table.contains("those of its category ranked higher"),
+        "{table}"
+    );
+    assert_eq!(table.matches(", same kind)").count(), same, "{table}");
     // Predictions of decided letters get precedents too (the built-in case model's), never from their own
     // letter.
     let o = imr(&["predict", "data/letters", "--similar", "2", "--json"]);

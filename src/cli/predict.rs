@@ -717,10 +717,24 @@ fn write_context(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
             )?;
         }
     }
-    for s in &p.similar {
+    if !p.similar.is_empty() {
+        // The order is the similarity with those of the request's own kind raised: said, so
+        // that a weaker likeness above a stronger one is not taken for a mistake.
         writeln!(
             out,
-            "{:INDENT$}like {} item {} ({}, {}, similarity {:.2}): {}",
+            "{:INDENT$}past decisions most like it (those of its category ranked higher; \
+             \"same kind\" marks them):",
+            ""
+        )?;
+    }
+    for s in &p.similar {
+        let same = match p.category == Some(s.category) {
+            true => ", same kind",
+            false => "",
+        };
+        writeln!(
+            out,
+            "{:INDENT$}like {} item {} ({}, {}, similarity {:.2}{same}): {}",
             "",
             s.case_number,
             s.item,
