@@ -276,6 +276,16 @@ fn stats_count_every_item_once() {
         .all(|r| r["rate_low"].as_f64() <= r["rate"].as_f64()));
     let two = get("/api/stats?by=category,drug_class").json();
     assert_eq!(two["by"], serde_json::json!(["category", "drug_class"]));
+    // The page's table shows each rate as `imr stats` prints it (one decimal).
+    let page = get("/stats?by=category").body;
+    for r in rows {
+        let pct = |f: &str| format!("{:.1}%", 100.0 * r[f].as_f64().unwrap());
+        let cells = format!("{}–{}", pct("rate_low"), pct("rate_high"));
+        assert!(
+            page.contains(&pct("rate")) && page.contains(&cells),
+            "{cells}: {page}"
+        );
+    }
 
     get("/api/stats?by=colour").is_bad("by");
     get("/api/stats?by=category&limit=3").is_bad("limit");

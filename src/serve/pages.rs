@@ -141,6 +141,12 @@ fn percent(p: f64) -> String {
     }
 }
 
+/// A share or rate of the statistics table, with one decimal, as `imr stats` prints it: the
+/// page and the command's table read the same.
+fn percent_1(p: f64) -> String {
+    format!("{:.1}%", 100.0 * p)
+}
+
 fn range(low: Option<f64>, high: Option<f64>) -> Option<String> {
     Some(format!("{}–{}", percent(low?), percent(high?)))
 }
@@ -663,10 +669,10 @@ fn stats_body(q: &ItemQuery, r: &StatsResult) -> Markup {
                         tr {
                             @for v in &row.values { td { (v.as_deref().unwrap_or("(none)")) } }
                             td.num { (row.items) }
-                            td.num { (percent(row.share)) }
+                            td.num { (percent_1(row.share)) }
                             td.num { (row.overturned) }
-                            td.num { (percent(row.rate)) }
-                            td { (percent(row.rate_low)) "–" (percent(row.rate_high)) }
+                            td.num { (percent_1(row.rate)) }
+                            td { (percent_1(row.rate_low)) "–" (percent_1(row.rate_high)) }
                         }
                     }
                 }
