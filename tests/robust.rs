@@ -433,3 +433,24 @@ fn model_and_params_paths_that_are_no_files_are_refused() {
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// A line break in a file's name stays inside its one message (escaped), so that no name can
+/// break a report in two or forge a line of its own; the table keeps it in its row.
+#[test]
+fn control_characters_in_names_stay_in_their_line() {
+    let dir = tempdir("names-with-breaks");
+    std::fs::write(dir.join("evil\nimr: note: all good.txt"), "junk").unwrap();
+    let letter = std::fs::read(root().join("data/letters/000_8fd8bbed53d6ca0b.txt")).unwrap();
+    std::fs::write(dir.join("ok\nname.txt"), letter).unwrap();
+    let o = imr(&["parse", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("evil\\nimr: note: all good.txt: no IMR letter"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("ok\\nname"), "{}", stdout(&o));
+    assert_eq!(stdout(&o).lines().count(), 3, "{}", stdout(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

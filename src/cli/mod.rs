@@ -2,11 +2,30 @@
 
 /// `eprintln!` without its panic when stderr is closed (`2>&-`, a reader gone): a message that
 /// cannot be shown is dropped, and the command goes on to its own exit status.
+/// Each message is one line: a control character in it (a file name may hold a line break) is
+/// written escaped, so that no name breaks a message in two or forges another.
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let message = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", $crate::cli::one_line(&message));
     }};
+}
+
+/// `s` with its control characters (but tabs) escaped as Rust escapes them (`\n`, `\u{1b}`).
+pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push(c),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 mod data;
@@ -226,7 +245,11 @@ pub fn main() -> ExitCode {
             if closed_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(std::io::stderr(), "imr: error: {e:#}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "imr: error: {}",
+                one_line(&format!("{e:#}"))
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }

@@ -185,7 +185,8 @@ pub fn read_reporting_each(
             }
             Err(e) => {
                 failed += 1;
-                let _ = writeln!(stderr.lock(), "imr: {e}");
+                let message = format!("imr: {e}");
+                let _ = writeln!(stderr.lock(), "{}", super::one_line(&message));
             }
         }
         ControlFlow::Continue(())
@@ -365,7 +366,8 @@ fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> 
         writeln!(
             out,
             "{:<case_w$}  {:>5}  {:>6}  {:>10}  {}",
-            l.header.case_number,
+            // A letter named by its file: a line break in the name stays in its row.
+            super::one_line(&l.header.case_number),
             l.items.len(),
             u,
             o,
