@@ -15,7 +15,8 @@ use crate::features::SparseRows;
 use crate::folds::SplitMix64;
 use serde::{Deserialize, Serialize};
 
-/// The interval's coverage: the 5th and 95th percentiles of the refits' P(Overturned).
+/// The interval's coverage: the 5th to the 95th percentile of the refits' margins, centred on
+/// the model's own ([`super::OutcomeModel::interval`]).
 pub const COVERAGE: f64 = 0.90;
 
 /// The refits of a model, as differences from its coefficients.

@@ -495,20 +495,16 @@ impl OutcomeModel {
     /// `margin`, from the bootstrap refits; None without them.
     pub fn interval(&self, margin: f64, row: &[(usize, f64)]) -> Option<(f64, f64)> {
         let b = self.bootstrap.as_ref()?;
-        let mut p: Vec<f64> = b
-            .margins(margin, row)
-            .into_iter()
-            .map(|m| self.proba(m))
-            .collect();
+        let mut m = b.margins(margin, row);
         let tail = (1.0 - super::bootstrap::COVERAGE) / 2.0;
-        // Refits on fewer distinct letters pull rare terms' weights towards zero, so the
-        // percentiles can sit to one side of the model's own score: the range is widened to hold
-        // it.
-        let point = self.proba(margin);
-        Some((
-            super::bootstrap::quantile(&mut p, tail).min(point),
-            super::bootstrap::quantile(&mut p, 1.0 - tail).max(point),
-        ))
+        // Refits on fewer distinct letters pull rare terms' weights towards zero, so their
+        // margins sit to one side of the model's own: a request of rare words had its score at
+        // the range's edge. The refits' spread is kept and centred on the model's margin (their
+        // median moved onto it), on the margin's scale, where the shift is one number.
+        let median = super::bootstrap::quantile(&mut m, 0.5);
+        let low = super::bootstrap::quantile(&mut m, tail) - median;
+        let high = super::bootstrap::quantile(&mut m, 1.0 - tail) - median;
+        Some((self.proba(margin + low), self.proba(margin + high)))
     }
 
     /// Why an item with `known` text terms gets no score, if it gets none; `words` of its text,
