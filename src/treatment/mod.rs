@@ -349,6 +349,11 @@ mod tests {
             ("Post-op physical therapy 12-18 sessions", "physical therapy"),
             ("Left knee arthroscopic meniscectomy", "arthroscopy knee"),
             ("Right shoulder arthroscopy with evaluation under anesthesia", "arthroscopy shoulder"),
+            // Only a procedure's evaluation is left out: the site and drug of others are read.
+            ("MRI with evaluation of the lumbar spine", "MRI lumbar spine"),
+            ("X-ray with examination of the left knee", "X-ray knee"),
+            ("EMG/NCV with evaluation of both upper extremities", "EMG/NCV upper extremities"),
+            ("Medication management with evaluation of Norco", "hydrocodone/acetaminophen"),
             ("Toradol injection", "ketorolac injection"),
             ("Norco (hydrocodone/APAP) 10/325 #90", "hydrocodone/acetaminophen"),
         ];

@@ -742,16 +742,28 @@ fn normalise(s: &str) -> String {
 static WITH_EVALUATION: LazyLock<Regex> =
     LazyLock::new(|| builder_regex(r"\swith\s+(an?\s+)?(evaluat\w*|eval|exam\w*|assessments?)\b"));
 
-/// The text the rules read: normalised, context prefixes off, an evaluation within a procedure
-/// left out.
+/// The text the rules read: normalised, context prefixes off.
 fn body(text: &str) -> &str {
-    let text = match CONTEXT.find(text.as_bytes()) {
+    match CONTEXT.find(text.as_bytes()) {
         Some(m) => &text[m.end()..],
         None => text,
-    };
-    match WITH_EVALUATION.find(text.as_bytes()) {
-        Some(m) if !text[..m.start()].trim().is_empty() => &text[..m.start()],
-        _ => text,
+    }
+}
+
+/// The steps' decision for `text`, where a surgical procedure "with evaluation of" something is
+/// the procedure: the words before the evaluation decide when they name a surgery. The whole
+/// text still gives the sites and drugs ("MRI with evaluation of the lumbar spine" is an MRI of
+/// the lumbar spine, decided by the whole text).
+fn decide_procedure(text: &str) -> Option<Decision> {
+    let c = &*COMPILED;
+    let head = WITH_EVALUATION
+        .find(text.as_bytes())
+        .map(|m| &text[..m.start()])
+        .filter(|h| !h.trim().is_empty());
+    let surgical = |d: &Decision| c.lines[d.line].gives == Gives::Category(C::Surgery);
+    match head.and_then(decide).filter(surgical) {
+        Some(d) => Some(d),
+        None => decide(text),
     }
 }
 
@@ -898,7 +910,7 @@ pub(super) fn classify(title: &str, guideline: Option<&str>) -> TreatmentKind {
     let normal = normalise(title);
     let text = body(&normal);
     let c = &*COMPILED;
-    let decision = decide(text);
+    let decision = decide_procedure(text);
     let line = decision.as_ref().map(|d| &c.lines[d.line]);
     let drugs = decision.as_ref().map(|d| d.drugs.as_slice()).unwrap_or(&[]);
     match line {
