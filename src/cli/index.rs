@@ -454,9 +454,6 @@ fn index_files(
             let mut written = Tally::default();
             for pending in rx {
                 report(&store.write_batch_scored(&pending, model)?, &mut written);
-                if model.is_some() {
-                    written.scored += pending.iter().map(|l| l.scores.len()).sum::<usize>();
-                }
             }
             Ok(written)
         });
@@ -569,6 +566,8 @@ fn report(r: &WriteReport, t: &mut Tally) {
     t.indexed += r.letters;
     t.unchanged += r.unchanged;
     t.items += r.items;
+    // Only those written: a letter another run wrote meanwhile is unchanged, scored later.
+    t.scored += r.scored;
     t.replaced += r.replaced.len();
     for s in &r.replaced {
         say!("imr: note: {s}: changed since it was indexed; its rows are replaced");

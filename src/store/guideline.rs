@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 /// An MTUS document with its year ("Chronic Pain Medical Treatment 2016"), possibly several in
 /// one citation ("Acupuncture Treatment 2007, and Chronic Pain Medical Treatment 2016").
 static MTUS_DOCUMENT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"[A-Z][A-Za-z,&/ ]*?\s(?:19|20)\d\d").expect("valid"));
+    LazyLock::new(|| Regex::new(r"[A-Z][A-Za-z,&/\s]*?\s(?:19|20)\d\d").expect("valid"));
 
 /// A year that ends a list of sections: the year of the next document's name.
 static YEAR_AT_END: LazyLock<Regex> =
@@ -54,6 +54,20 @@ fn older_document(citation: &str) -> Option<String> {
         .then(|| format!(" {name}"))
 }
 
+/// A name's words joined by single spaces: the database's names are so, which its guideline
+/// filter relies on.
+fn single_spaced(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// [`single_spaced`] for a name's tail that starts with its space (or is empty).
+fn single_spaced_tail(tail: &str) -> String {
+    match single_spaced(tail) {
+        t if t.is_empty() => t,
+        t => format!(" {t}"),
+    }
+}
+
 /// The guideline documents `line` cites, in order, each once: "MTUS Low Back Complaints 2004",
 /// "ODG", "ACOEM", "Other non-MTUS source", "Outside the MTUS", "No evidence cited".
 pub fn guidelines_cited(line: &str) -> Vec<String> {
@@ -66,7 +80,9 @@ pub fn guidelines_cited(line: &str) -> Vec<String> {
     let mut parts = line.split("Decision based on ");
     let preamble = parts.next().unwrap_or_default();
     // Earlier letters say "did not base their decision on the MTUS".
-    if preamble.contains("outside of the MTUS") || preamble.contains("decision on the MTUS") {
+    if preamble.contains("outside of the MTUS")
+        || preamble.contains("not base their decision on the MTUS")
+    {
         add(&mut out, "Outside the MTUS".into());
     }
     if preamble.contains("did not cite any medical evidence") {
@@ -89,18 +105,16 @@ pub fn guidelines_cited(line: &str) -> Vec<String> {
             let first = lists.next().unwrap_or_default();
             let before = out.len();
             for m in MTUS_DOCUMENT.find_iter(first) {
-                add(&mut out, format!("MTUS {}", m.as_str().trim()));
+                add(&mut out, format!("MTUS {}", single_spaced(m.as_str())));
             }
             for list in lists {
                 if let Some(d) = document_after_sections(list) {
-                    add(&mut out, format!("MTUS {d}"));
+                    add(&mut out, format!("MTUS {}", single_spaced(&d)));
                 }
             }
             if out.len() == before {
-                add(
-                    &mut out,
-                    format!("MTUS{}", older_document(first).unwrap_or_default()),
-                );
+                let older = older_document(first).unwrap_or_default();
+                add(&mut out, format!("MTUS{}", single_spaced_tail(&older)));
             }
         }
     }
@@ -113,7 +127,7 @@ mod tests {
 
     #[test]
     fn citations_name_their_documents() {
-        let cases: [(&str, &[&str]); 14] = [
+        let cases: [(&str, &[&str]); 16] = [
             (
                 "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): NSAIDs.",
                 &["MTUS Chronic Pain Medical Treatment 2016"],
@@ -184,6 +198,15 @@ mod tests {
                 "The Expert Reviewer did not base their decision on the MTUS. Decision based on \
                  Non-MTUS Citation Official Disability Guidelines (ODG) Neck.",
                 &["Outside the MTUS", "ODG"],
+            ),
+            (
+                "Decision based on MTUS Low  Back\tComplaints 2004, Section(s): x.",
+                &["MTUS Low Back Complaints 2004"],
+            ),
+            (
+                "The Expert Reviewer based their decision on the MTUS. Decision based on MTUS \
+                 Knee Complaints 2004, Section(s): x.",
+                &["MTUS Knee Complaints 2004"],
             ),
             ("", &[]),
         ];

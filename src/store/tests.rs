@@ -1062,3 +1062,24 @@ fn specialties_are_counted_one_by_one() {
     );
     assert!(StatsKey::Specialty.is_multi());
 }
+
+/// A batch written with its scores counts the scores it wrote: none for a letter another run
+/// wrote meanwhile (unchanged), whose scores come later.
+#[test]
+fn a_scored_batch_counts_the_scores_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+    let letter = seeds().remove(0);
+    let mut l = indexed(&letter, 0);
+    l.scores = (0..letter.items.len())
+        .map(|_| theme_score(0, &["criteria_met"]))
+        .collect();
+    let model = theme_model(Some(&["criteria_met"]));
+    let first = store
+        .write_batch_scored(std::slice::from_ref(&l), Some(&model))
+        .unwrap();
+    assert_eq!((first.letters, first.scored), (1, letter.items.len()));
+    assert!(store.letters_without_scores().unwrap().is_empty());
+    let again = store.write_batch_scored(&[l], Some(&model)).unwrap();
+    assert_eq!((again.unchanged, again.scored), (1, 0));
+}

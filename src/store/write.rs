@@ -34,6 +34,8 @@ pub struct IndexedLetter {
 pub struct WriteReport {
     pub letters: usize,
     pub items: usize,
+    /// Items written with their scores ([`Store::write_batch_scored`]).
+    pub scored: usize,
     /// Sources whose earlier rows were replaced (the file changed).
     pub replaced: Vec<String>,
     /// A case number the batch wrote that another file already holds: (case, this source, the
@@ -314,6 +316,7 @@ impl Store {
                     .map(|(s, item_id)| ItemScores { item_id, ..s })
                     .collect();
                 insert_scores(&tx, model_id, &scores).map_err(&err)?;
+                report.scored += scores.len();
             }
         }
         tx.commit().map_err(&err)?;
