@@ -331,7 +331,9 @@ pub fn read_file(path: &std::path::Path, limit: u64, what: &'static str) -> crat
         return Err(too_large(meta.len()));
     }
     let file = std::fs::File::open(path).map_err(|e| crate::Error::io(path, e))?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // Grown as read, from a start no larger than a usual file: a sparse file's size is no
+    // promise of its content, nor a reason to ask for that much memory at once.
+    let mut bytes = Vec::with_capacity(meta.len().min(64 << 20) as usize);
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| crate::Error::io(path, e))?;

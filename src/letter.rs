@@ -225,6 +225,22 @@ impl FromStr for Date {
                 reason: Date::why_not(y, m, d),
             });
         }
+        Date::from_iso(t).map_err(|e| match e {
+            crate::Error::InvalidValue { reason, .. } if reason == DATE_FORMS => bad(),
+            e => e,
+        })
+    }
+}
+
+impl Date {
+    /// `YYYY-MM-DD` alone, as imr writes dates (its database's rows): any other form is an
+    /// error, not a date read another way.
+    pub fn from_iso(s: &str) -> crate::Result<Date> {
+        let bad = || crate::Error::InvalidValue {
+            what: "date",
+            value: s.into(),
+            reason: DATE_FORMS.into(),
+        };
         let mut p = s.split('-');
         let (y, m, d) = (
             p.next().ok_or_else(bad)?,
@@ -526,6 +542,11 @@ mod tests {
             "2016-1-9".parse::<Date>().unwrap().to_string(),
             "2016-01-09"
         );
+        assert_eq!(
+            " 2016-12-09 ".parse::<Date>().unwrap().to_string(),
+            "2016-12-09"
+        );
+        assert!(Date::from_iso("12/09/2016").is_err());
         // As people write them on forms: month first, or the month's name.
         for written in [
             "12/09/2016",

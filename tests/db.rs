@@ -408,6 +408,9 @@ fn files_swapped_overwritten_unreadable_or_gone_are_said() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("nothing indexed from it is pruned"), "{err}");
     assert_eq!(letters_and_items(&db).0, 2, "{err}");
+    // Without --prune, the note says the way that removes them: a folder above.
+    let (_, err) = index(&[]);
+    assert!(err.contains("`--prune` with a folder above"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

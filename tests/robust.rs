@@ -432,6 +432,27 @@ fn model_and_params_paths_that_are_no_files_are_refused() {
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
     }
+    // A sparse file of zeros is said at its first byte, not read whole.
+    let dir = tempdir("sparse-model");
+    let zeros = dir.join("zeros.json");
+    std::fs::File::create(&zeros)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let args = [
+        "predict",
+        "--model",
+        zeros.to_str().unwrap(),
+        "--text",
+        "MRI",
+    ];
+    let o = imr_within(&args, Duration::from_secs(20));
+    assert!(
+        o.status.code() == Some(2) && stderr(&o).contains("not a JSON object"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A line break in a file's name stays inside its one message (escaped), so that no name can

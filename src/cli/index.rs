@@ -619,13 +619,18 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
     let found: std::collections::HashSet<String> =
         files.iter().map(|f| f.display().to_string()).collect();
     let mut gone = std::collections::BTreeSet::new();
+    let mut empty_folder = None;
     for p in paths {
         let Ok(path) = std::fs::canonicalize(p) else {
             continue;
         };
         // A folder that holds no letter now is more likely a share not mounted (its mount point
         // empty) than an archive deleted: what was indexed from it is kept.
-        if prune && path.is_dir() && !files.iter().any(|f| f.starts_with(&path)) {
+        let emptied = path.is_dir() && !files.iter().any(|f| f.starts_with(&path));
+        if emptied && !prune {
+            empty_folder = Some(p);
+        }
+        if emptied && prune {
             say!(
                 "imr: note: {}: holds no letter files, so nothing indexed from it is pruned \
                  (remove them with `--prune` once it holds letters again, or from a path \
@@ -646,9 +651,18 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
     let first = gone.iter().next().expect("not empty");
     let which = format!("{first}{}", if gone.len() > 1 { ", ..." } else { "" });
     if !prune {
+        // Under a folder that holds no letter, --prune keeps them: the way is a folder above.
+        let how = match empty_folder {
+            Some(p) => format!(
+                "`--prune` with a folder above {} removes them ({0} holds no letter, so \
+                 `--prune` on it keeps them)",
+                p.display()
+            ),
+            None => "`--prune` removes them".to_string(),
+        };
         say!(
             "imr: note: {} indexed letters' files are gone from the paths given ({which}); \
-             their rows are kept: `--prune` removes them",
+             their rows are kept: {how}",
             gone.len()
         );
         return Ok(0);

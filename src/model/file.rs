@@ -13,7 +13,7 @@ use std::path::Path;
 
 /// The largest model file read: far above any model of the DWC's archive (whose precedents are
 /// its largest part), and a stop for a device or a sparse file read by mistake.
-pub const MAX_MODEL_FILE: u64 = 16 << 30;
+pub const MAX_MODEL_FILE: u64 = 4 << 30;
 
 pub const FORMAT_VERSION: &str = "imr-model/6";
 
@@ -227,6 +227,26 @@ impl ModelFile {
     }
 
     pub fn load(path: &Path) -> Result<ModelFile> {
+        // A model file is a JSON object: anything else (a sparse file's zeros, a binary) is said
+        // at its first byte, not after reading it all.
+        // (A FIFO is not opened: it would wait for a writer. `read_file` refuses it.)
+        let mut first = [0u8; 4];
+        let n = match std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            true => std::fs::File::open(path)
+                .and_then(|mut f| std::io::Read::read(&mut f, &mut first))
+                .unwrap_or(0),
+            false => 0,
+        };
+        let start = crate::input::strip_bom(&first[..n]);
+        if start
+            .first()
+            .is_some_and(|b| !b.is_ascii_whitespace() && *b != b'{')
+        {
+            return Err(Error::BadModel {
+                path: path.into(),
+                reason: "not a model file: not a JSON object".into(),
+            });
+        }
         Self::from_slice(
             &crate::input::read_file(path, MAX_MODEL_FILE, "a model file")?,
             path,

@@ -3,7 +3,7 @@
 
 use super::Store;
 use crate::error::{Error, Result};
-use crate::letter::{DisputedItem, Header, Letter, Patient, Reviewer};
+use crate::letter::{Date, DisputedItem, Header, Letter, Patient, Reviewer};
 use crate::treatment::TreatmentKind;
 use rusqlite::Row;
 use std::ops::ControlFlow;
@@ -135,6 +135,12 @@ impl Store {
 }
 
 /// A value the schema holds as text, parsed back; `None` stays `None`.
+/// A date as the database stores it: `YYYY-MM-DD` alone (the filters compare the text).
+fn stored_date(v: Option<String>, field: &str) -> std::result::Result<Option<Date>, String> {
+    v.map(|s| Date::from_iso(&s).map_err(|e| format!("{field}: {e}")))
+        .transpose()
+}
+
 fn parsed<T: std::str::FromStr<Err = Error>>(
     v: Option<String>,
     field: &str,
@@ -161,11 +167,11 @@ fn letter_row(r: &Row<'_>) -> Parsed<Letter> {
         let header = Header {
             case_number: r.get(0).map_err(|e| e.to_string())?,
             source: r.get(1).map_err(|e| e.to_string())?,
-            date_assigned: parsed(r.get(2).map_err(|e| e.to_string())?, "date_assigned")?,
-            decision_date: parsed(r.get(3).map_err(|e| e.to_string())?, "decision_date")?,
-            date_of_injury: parsed(r.get(4).map_err(|e| e.to_string())?, "date_of_injury")?,
-            ur_denial_date: parsed(r.get(5).map_err(|e| e.to_string())?, "ur_denial_date")?,
-            application_received: parsed(
+            date_assigned: stored_date(r.get(2).map_err(|e| e.to_string())?, "date_assigned")?,
+            decision_date: stored_date(r.get(3).map_err(|e| e.to_string())?, "decision_date")?,
+            date_of_injury: stored_date(r.get(4).map_err(|e| e.to_string())?, "date_of_injury")?,
+            ur_denial_date: stored_date(r.get(5).map_err(|e| e.to_string())?, "ur_denial_date")?,
+            application_received: stored_date(
                 r.get(6).map_err(|e| e.to_string())?,
                 "application_received",
             )?,

@@ -1083,3 +1083,22 @@ fn a_scored_batch_counts_the_scores_it_wrote() {
     let again = store.write_batch_scored(&[l], Some(&model)).unwrap();
     assert_eq!((again.unchanged, again.scored), (1, 0));
 }
+
+/// A stored date is `YYYY-MM-DD` alone, as the filters compare it: another form in a row (written
+/// by another program) is an error naming the field, not a date read another way.
+#[test]
+fn stored_dates_are_iso_alone() {
+    let (_dir, store, _) = seed_store();
+    store
+        .conn
+        .execute("UPDATE letters SET decision_date = '12/09/2016'", [])
+        .unwrap();
+    let e = store
+        .each_letter(|_| std::ops::ControlFlow::Continue(()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("decision_date") && e.contains("12/09/2016"),
+        "{e}"
+    );
+}
