@@ -475,3 +475,28 @@ fn control_characters_in_names_stay_in_their_line() {
     assert_eq!(stdout(&o).lines().count(), 3, "{}", stdout(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A model trained with other treatment rules is used, and said to read kinds otherwise.
+#[test]
+fn a_model_of_other_treatment_rules_is_noted() {
+    let dir = tempdir("old-rules");
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("models/masked.json")).unwrap()).unwrap();
+    m["metadata"]["treatment_rules"] = "imr-treatment/1".into();
+    let path = dir.join("old.json");
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let o = imr(&[
+        "predict",
+        "--model",
+        path.to_str().unwrap(),
+        "--text",
+        "Not supported.",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("trained with treatment rules imr-treatment/1"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

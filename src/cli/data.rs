@@ -391,7 +391,20 @@ pub fn load_model(path: Option<&Path>) -> Result<(ModelFile, String)> {
             names.join(", ")
         );
     }
-    Ok((ModelFile::load(p)?, p.display().to_string()))
+    let m = ModelFile::load(p)?;
+    // Its base rates and precedents' kinds were read by the rules of its day.
+    if let Some(rules) = m.metadata.treatment_rules.as_deref() {
+        if rules != imr::treatment::VERSION {
+            say!(
+                "imr: note: {}: trained with treatment rules {rules}; this imr reads titles with \
+                 {}, so its base rates and precedents' kinds may differ from new items' kinds \
+                 (retrain it to match)",
+                p.display(),
+                imr::treatment::VERSION
+            );
+        }
+    }
+    Ok((m, p.display().to_string()))
 }
 
 /// The --model help of every command that reads one.
