@@ -334,6 +334,7 @@ pub fn read_file(path: &std::path::Path, limit: u64, what: &'static str) -> crat
     // Grown as read, from a start no larger than a usual file: a sparse file's size is no
     // promise of its content, nor a reason to ask for that much memory at once.
     let mut bytes = Vec::with_capacity(meta.len().min(64 << 20) as usize);
+    // Read one byte past the cap: a file that grew since its size was read is caught too.
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| crate::Error::io(path, e))?;

@@ -274,37 +274,13 @@ impl Reader {
     }
 
     fn read_capped(&self, path: &Path) -> Result<Vec<u8>> {
-        use std::io::Read;
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if let Some(kind) = walk::special_kind(&meta) {
-            return Err(Error::NotAFile {
-                path: path.into(),
-                kind,
-                wanted: walk::LETTER_FILE,
-            });
-        }
-        let limit = self.max_file_size;
-        if meta.len() > limit {
-            return Err(Error::TooLarge {
-                path: path.into(),
-                size: meta.len(),
-                limit,
-            });
-        }
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        // Read one byte past the cap: a file that grew since its size was read is caught too.
-        file.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(path, e))?;
-        if bytes.len() as u64 > limit {
-            return Err(Error::TooLarge {
-                path: path.into(),
-                size: bytes.len() as u64,
-                limit,
-            });
-        }
-        Ok(bytes)
+        // A letter too large is said with the option that sets the cap.
+        crate::input::read_file(path, self.max_file_size, walk::LETTER_FILE).map_err(|e| match e {
+            Error::FileTooLarge {
+                path, size, limit, ..
+            } => Error::TooLarge { path, size, limit },
+            e => e,
+        })
     }
 }
 
