@@ -427,12 +427,12 @@ fn stat(path: &Path) -> (u64, i64) {
     (m.len(), mtime)
 }
 
-/// Parses `todo` in order and writes the letters in batches of `batch`. A thread of its own writes
-/// each batch while the next is parsed: SQLite has one writer, and the parse would otherwise wait
-/// for it at every batch.
 /// With `--model`, its scorer and identity: each batch is written with its scores.
 type Scoring<'m> = (imr::model::Scorer<'m>, &'m ModelInfo);
 
+/// Parses `todo` in order and writes the letters in batches of `batch` (with their scores, given
+/// `scoring`). A thread of its own writes each batch while the next is parsed: SQLite has one
+/// writer, and the parse would otherwise wait for it at every batch.
 fn index_files(
     store: &mut Store,
     todo: Vec<ToRead>,
