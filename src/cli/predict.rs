@@ -388,12 +388,7 @@ fn precedent_model(
 fn report_unread(model: &imr::model::ModelFile, model_name: &str, rows: &[Row]) {
     let view = model.outcome.view;
     // A request without a title is said in its row ("no title"), not again here.
-    let titled = |r: &&Row| {
-        let (title, rationale) = (r.item.title.as_deref(), &r.item.text.rationale);
-        view != imr::model::View::Case
-            || title.is_some_and(|t| !t.trim().is_empty())
-            || !rationale.trim().is_empty()
-    };
+    let titled = |r: &&Row| view != imr::model::View::Case || !r.item.untitled_request();
     let mut unread = rows
         .iter()
         .filter(|r| !model.reads(&r.item.text))
@@ -893,10 +888,14 @@ impl ItemInput {
                 flag_of,
             ),
             items_disputed: fact(n, "items_disputed", self.items_disputed.as_ref(), |v| {
+                let counts = imr::features::facts::ITEMS_DISPUTED;
                 whole_of::<usize>(v)
                     .ok()
-                    .filter(|d| (1..=1000).contains(d))
-                    .ok_or_else(|| format!("{v}: expected a whole number from 1 to 1000"))
+                    .filter(|d| counts.contains(d))
+                    .ok_or_else(|| {
+                        let (from, to) = (counts.start(), counts.end());
+                        format!("{v}: expected a whole number from {from} to {to}")
+                    })
             }),
         };
         notes

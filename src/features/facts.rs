@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 /// a worker.
 pub const AGES: std::ops::RangeInclusive<u8> = 14..=110;
 
+/// How many requests one application may dispute, as a request's facts take it.
+pub const ITEMS_DISPUTED: std::ops::RangeInclusive<usize> = 1..=1000;
+
 /// What is known of a request before IMR decides it, beyond its text. Nothing the reviewer wrote
 /// about the decision (the letter's decision date, the reviewer, the rationale) is here.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -46,6 +46,13 @@ impl ItemToScore {
         }
     }
 
+    /// A request without a title (none, or spaces): no rationale either, which a case model
+    /// does not read and would say so of. A case model gives it no score ("no title").
+    pub fn untitled_request(&self) -> bool {
+        let titled = self.title.as_deref().is_some_and(|t| !t.trim().is_empty());
+        !titled && self.text.rationale.trim().is_empty()
+    }
+
     /// A rationale alone (`--text`, a line of stdin), numbered `item`.
     pub fn from_rationale(text: &str, item: usize) -> Self {
         ItemToScore {
@@ -316,6 +323,7 @@ impl<'m> Scorer<'m> {
         top: usize,
     ) -> Scored {
         let kind = to_score.kind();
+        let untitled = to_score.untitled_request();
         let ItemToScore {
             case_number,
             item,
@@ -332,8 +340,7 @@ impl<'m> Scorer<'m> {
             .as_ref()
             .zip(vocabs.themes.as_ref())
             .map(|(tm, v)| (tm, shared.known_terms(1, &mut a, v, top > 0)));
-        let has_title = title.as_deref().is_some_and(|t| !t.trim().is_empty());
-        let outcome = self.outcome(&text, has_title, &terms, &a, top);
+        let outcome = self.outcome(&text, untitled, &terms, &a, top);
         let mut themes = theme_terms
             .map(|(tm, terms)| theme_scores(tm, &terms, decision, &a, top))
             .unwrap_or_default();
@@ -381,7 +388,7 @@ impl<'m> Scorer<'m> {
     fn outcome(
         &self,
         text: &ItemText,
-        has_title: bool,
+        untitled: bool,
         terms: &KnownTerms,
         a: &Analysis<'_>,
         top: usize,
@@ -421,10 +428,8 @@ impl<'m> Scorer<'m> {
             let row: Vec<(usize, f64)> = cols.zip(val.iter().copied()).collect();
             o.interval(margin, &row)
         });
-        // A request without a title has no title, whatever else it lacks; a rationale given to
-        // a case model is text it does not read.
-        let request = text.rationale.trim().is_empty();
-        let abstention = if o.view == View::Case && !has_title && request {
+        // A request without a title has no title, whatever else it lacks.
+        let abstention = if o.view == View::Case && untitled {
             Some(super::outcome::NO_TITLE)
         } else if !self.model.reads(text) {
             Some(super::outcome::NO_TEXT)

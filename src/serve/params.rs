@@ -403,9 +403,12 @@ impl ForecastRequest {
             }
         };
         let items_disputed = whole::<usize>("items_disputed", &self.items_disputed)?;
-        if let Some(n) = items_disputed.filter(|n| !(1..=1000).contains(n)) {
+        let counts = crate::features::facts::ITEMS_DISPUTED;
+        if let Some(n) = items_disputed.filter(|n| !counts.contains(n)) {
             return Err(ServeError::BadRequest(format!(
-                "items_disputed: {n}; it must be 1 to 1000"
+                "items_disputed: {n}; it must be {} to {}",
+                counts.start(),
+                counts.end()
             )));
         }
         Ok(RequestFacts {
