@@ -278,7 +278,7 @@ impl Store {
         let path = self.path.clone();
         let tx = self.write_transaction().map_err(&err)?;
         let model_id = match model {
-            Some(m) => Some(claim_scores(&tx, m, &path).map_err(|e| e.into_error(&err))?),
+            Some(m) => Some(claim_scores(&tx, m, &path)?),
             None => None,
         };
         let mut report = WriteReport::default();
@@ -434,7 +434,7 @@ impl Store {
         let err = self.err_owned();
         let path = self.path.clone();
         let tx = self.write_transaction().map_err(&err)?;
-        let model_id = claim_scores(&tx, model, &path).map_err(|e| e.into_error(&err))?;
+        let model_id = claim_scores(&tx, model, &path)?;
         insert_scores(&tx, model_id, scores).map_err(&err)?;
         tx.commit().map_err(&err)
     }
@@ -445,38 +445,20 @@ impl Store {
     }
 }
 
-/// Why scores could not be claimed: the database's error, or another model's scores.
-enum ClaimError {
-    Db(rusqlite::Error),
-    Taken(crate::Error),
-}
-
-impl ClaimError {
-    fn into_error(self, db: impl Fn(rusqlite::Error) -> crate::Error) -> crate::Error {
-        match self {
-            ClaimError::Db(e) => db(e),
-            ClaimError::Taken(e) => e,
-        }
-    }
-}
-
-/// `model`'s id for its scores, where no other model's scores are held.
-fn claim_scores(
-    tx: &Transaction<'_>,
-    model: &ModelInfo,
-    path: &std::path::Path,
-) -> std::result::Result<i64, ClaimError> {
+/// `model`'s id for its scores, where no other model's scores are held; errors name `path`.
+fn claim_scores(tx: &Transaction<'_>, model: &ModelInfo, path: &std::path::Path) -> Result<i64> {
+    let db = |e| super::db_error(path, e);
     if let Some((other, _)) = score_owner(tx)
-        .map_err(ClaimError::Db)?
+        .map_err(db)?
         .filter(|(o, _)| o.digest != model.digest)
     {
-        return Err(ClaimError::Taken(crate::Error::ScoresTaken {
+        return Err(crate::Error::ScoresTaken {
             path: path.into(),
             ours: format!("{} ({})", model.name, model.digest),
             other: format!("{} ({})", other.name, other.digest),
-        }));
+        });
     }
-    claim(tx, model).map_err(ClaimError::Db)
+    claim(tx, model).map_err(db)
 }
 
 /// Writes `scores` (their items' ids set) as model `model_id`'s.
