@@ -339,11 +339,11 @@ pub(crate) fn patient(summary: &str) -> Patient {
 /// Reviewer credentials, from the form lines or from the prose sentence.
 pub(crate) fn reviewer(how: &str) -> Reviewer {
     static STATES: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"State\(s\) of Licensure:\s*(.*?)\s*(?:Certification\(s\)/Specialty:|$)")
+        Regex::new(r"State\(s\) of Licensure\s*:\s*(.*?)\s*(?:Certification\(s\)/Specialty\s*:|$)")
             .unwrap()
     });
     static SPECIALTY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"Certification\(s\)/Specialty:\s*(.*?)\s*(?:State\(s\) of Licensure:|$)")
+        Regex::new(r"Certification\(s\)/Specialty\s*:\s*(.*?)\s*(?:State\(s\) of Licensure\s*:|$)")
             .unwrap()
     });
     static PROSE: LazyLock<Regex> = LazyLock::new(|| {
@@ -492,6 +492,10 @@ mod tests {
     #[test]
     fn reviewer_form_lines() {
         let r = reviewer("The Expert Reviewer has the following credentials: State(s) of Licensure: California,North Carolina Certification(s)/Specialty: Family Practice");
+        assert_eq!(r.licensure, vec!["California", "North Carolina"]);
+        assert_eq!(r.specialty, ["Family Practice"]);
+        // A space before each label's colon, as some text routes lay labels out.
+        let r = reviewer("State(s) of Licensure : California,North Carolina Certification(s)/Specialty : Family Practice");
         assert_eq!(r.licensure, vec!["California", "North Carolina"]);
         assert_eq!(r.specialty, ["Family Practice"]);
     }

@@ -14,6 +14,9 @@ use std::sync::LazyLock;
 
 /// A line counts as two joined when it is this much longer than the letter's usual full line.
 const JOINED: f64 = 1.1;
+/// A line longer than this many full lines is a paragraph kept on one line (as a copy from a
+/// browser or an editor gives), not lines an extractor joined: its hyphens are the letter's own.
+const MOST_JOINED: f64 = 3.2;
 /// How far back from the end of a full line a line breaks.
 const BREAK_FROM: f64 = 0.6;
 
@@ -23,7 +26,10 @@ const LONGEST_JOINED: usize = 80;
 /// The lines with hyphens restored in joined words; lines not joined come back as they are.
 pub(crate) fn restore<'a>(lines: &[&'a str]) -> Vec<Cow<'a, str>> {
     let width = full_width(lines);
-    let long = |l: &str| width > 0 && l.chars().count() as f64 > JOINED * width as f64;
+    let long = |l: &str| {
+        let n = l.chars().count() as f64;
+        width > 0 && n > JOINED * width as f64 && n <= MOST_JOINED * width as f64
+    };
     if !lines.iter().any(|l| long(l)) {
         return lines.iter().map(|l| Cow::Borrowed(*l)).collect();
     }
@@ -135,10 +141,13 @@ fn rehyphenate(word: &str, vocabulary: &HashSet<String>) -> Option<String> {
         .map(|(i, _)| i)
         .collect();
     let candidate = |i: usize| format!("{}-{}", &c[..i], &c[i..]);
+    // A number is split by the date rule alone: "1-2" elsewhere in the letter ("1-2 tablets")
+    // does not make every "12" a joined "1-|2".
+    let number = c.bytes().all(|b| b.is_ascii_digit() || b == b'-');
     let known: Vec<usize> = splits
         .iter()
         .copied()
-        .filter(|&i| vocabulary.contains(&candidate(i).to_lowercase()))
+        .filter(|&i| !number && vocabulary.contains(&candidate(i).to_lowercase()))
         .collect();
     let dates: Vec<usize> = splits
         .iter()
@@ -202,6 +211,23 @@ mod tests {
         let line = "The physical exam was done by the treating physician in the clinic with \
                     electromyography planned for the next visit.";
         assert_eq!(restored(&letter(line))[12], line);
+    }
+
+    /// A paragraph on one line (a copy from a browser) is no joined line: its words and numbers
+    /// stay as written, though the letter writes "1-2" and "pre-operative" elsewhere.
+    #[test]
+    fn a_paragraph_on_one_line_keeps_its_words() {
+        let line = "Norco one tablet every 12 hours, 1-2 tablets at night and a preoperative \
+                    clearance. "
+            .repeat(8);
+        let text = letter(&format!("{line}\npre-operative"));
+        assert_eq!(restored(&text)[12], line);
+        // Joined lines (one full line and the next) still get a date's hyphen, but not a number's.
+        let line = "The physical exam was done by the treating physician in the clinic dated \
+                    11-212016, 1-2 tablets every 12 hours.";
+        let got = restored(&letter(line));
+        assert!(got[12].contains("dated 11-21-2016,"), "{}", got[12]);
+        assert!(got[12].contains("every 12 hours"), "{}", got[12]);
     }
 
     /// A joined line holding a run of characters far longer than any word: left as it is, in

@@ -417,6 +417,83 @@ mod tests {
         assert_eq!(h.date_assigned.unwrap().to_string(), "2016-11-09");
     }
 
+    /// A letter hard-wrapped at a width (an editor's or a mail client's reflow) reads as the
+    /// letter, though the breaks fall inside headings and labels ("Claims Administrator" at the
+    /// end of one line, "guideline:" at the start of the next).
+    #[test]
+    fn hard_wrapped_letters_read_as_the_letter() {
+        let path = Path::new("l.txt");
+        let want = parse_text(SEED, path).unwrap();
+        // Each field label's paragraph joined to the one before it (the decision line, the
+        // guideline before), as some routes lay them out, then every paragraph wrapped: labels
+        // fall inside lines, and at some widths across two.
+        let mut paras: Vec<String> = Vec::new();
+        for p in SEED.split("\n \n") {
+            match paras.last_mut() {
+                Some(last) if text::is_labelled(p.trim()) => last.push_str(p),
+                _ => paras.push(p.to_string()),
+            }
+        }
+        let wrapped = |width: usize| -> String {
+            let mut out = String::new();
+            for para in &paras {
+                let mut line = 0;
+                for w in para.split_whitespace() {
+                    if line > 0 && line + 1 + w.len() > width {
+                        out.push('\n');
+                        line = 0;
+                    } else if line > 0 {
+                        out.push(' ');
+                        line += 1;
+                    }
+                    out.push_str(w);
+                    line += w.len();
+                }
+                out.push_str("\n\n");
+            }
+            out
+        };
+        let mut broken = 0;
+        let words = |s: &Option<String>| {
+            s.as_deref()
+                .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        };
+        for width in [150, 100, 80, 72, 60, 45] {
+            let text = wrapped(width);
+            broken += [
+                "Administrator\nguideline:",
+                "MAXIMUS\nguideline:",
+                "Decision\nrationale:",
+            ]
+            .iter()
+            .filter(|m| text.contains(*m))
+            .count();
+            let got = parse_text(&text, path).unwrap_or_else(|e| panic!("width {width}: {e}"));
+            assert_eq!(got.header, want.header, "width {width}");
+            assert_eq!(
+                words(&got.clinical_summary),
+                words(&want.clinical_summary),
+                "width {width}"
+            );
+            assert_eq!(got.items.len(), want.items.len(), "width {width}");
+            for (a, b) in got.items.iter().zip(&want.items) {
+                assert_eq!(a.title, b.title, "width {width}");
+                assert_eq!(a.decision, b.decision, "width {width}");
+                let r = |r: &str| r.split_whitespace().collect::<Vec<_>>().join(" ");
+                assert_eq!(r(&a.rationale), r(&b.rationale), "width {width}");
+                assert_eq!(a.reviewer_guideline, b.reviewer_guideline, "width {width}");
+                assert_eq!(
+                    a.claims_administrator_guideline, b.claims_administrator_guideline,
+                    "width {width}"
+                );
+            }
+        }
+        assert!(
+            broken > 0,
+            "no width broke a label across lines: the test tests nothing"
+        );
+    }
+
     /// No limit on a file's size is a limit of u64::MAX, not one that wraps to nothing.
     #[test]
     fn the_largest_size_limit_reads_every_file() {

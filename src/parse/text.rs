@@ -142,11 +142,16 @@ pub(crate) fn lines(raw: &str) -> Vec<Line> {
     };
     let split: Vec<&str> = text.split('\n').collect();
     let restored = super::hyphens::restore(&split);
-    let raw_lines: Vec<&str> = restored
+    let kept: Vec<&str> = restored
         .iter()
         .map(|l| l.as_ref())
         .filter(|l| !is_page_furniture(l))
         .collect();
+    let rejoined = marks_rejoined(&kept);
+    let raw_lines: Vec<&str> = match &rejoined {
+        Some(lines) => lines.iter().map(|l| l.as_ref()).collect(),
+        None => kept,
+    };
     let double_spaced = is_double_spaced(&raw_lines);
     let own_lines = headings_on_own_lines(&raw_lines);
 
@@ -214,6 +219,54 @@ fn headings_on_own_lines(lines: &[&str]) -> [bool; 3] {
         }
     }
     own
+}
+
+/// Each heading and field label split in two at a space between its words, as (the words that
+/// end a line, the words that start the next).
+static BROKEN_MARKS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    let mut out = Vec::new();
+    for mark in HEADINGS.iter().chain(FIELD_LABELS.iter()) {
+        let words: Vec<&str> = mark.split(' ').collect();
+        for k in 1..words.len() {
+            out.push((words[..k].join(" "), words[k..].join(" ")));
+        }
+    }
+    out
+});
+
+/// The lines with each heading or field label broken across two of them (text hard-wrapped at a
+/// width: "... Upheld Claims Administrator" then "guideline: MTUS ...") whole at the start of
+/// the second, where it is looked for; None where no mark is broken so.
+fn marks_rejoined<'a>(lines: &[&'a str]) -> Option<Vec<Cow<'a, str>>> {
+    let broken = |a: &str, b: &str| -> Option<(String, String)> {
+        let (a, b) = (folded(a.trim()), labels_closed(folded(b.trim())));
+        BROKEN_MARKS.iter().find_map(|(end, start)| {
+            let before = a.strip_suffix(end.as_str())?;
+            let starts = b.starts_with(start.as_str());
+            (starts && (before.is_empty() || before.ends_with(' ')))
+                .then(|| (before.trim_end().to_string(), format!("{end} {b}")))
+        })
+    };
+    let mut out: Vec<Cow<'a, str>> = Vec::new();
+    let mut changed = false;
+    for &line in lines {
+        let joined = match out.last() {
+            Some(prev) if !line.trim().is_empty() => broken(prev, line),
+            _ => None,
+        };
+        match joined {
+            Some((before, whole)) => {
+                changed = true;
+                out.pop();
+                if !before.is_empty() {
+                    out.push(Cow::Owned(before));
+                }
+                out.push(Cow::Owned(whole));
+            }
+            None => out.push(Cow::Borrowed(line)),
+        }
+    }
+    changed.then_some(out)
 }
 
 /// A field label written with a space before its colon ("MAXIMUS guideline :", as some text
