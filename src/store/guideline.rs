@@ -68,6 +68,15 @@ fn single_spaced_tail(tail: &str) -> String {
     }
 }
 
+/// "Non-MTUS Citation" as a text route may write it: "Non- MTUS" (a line broken after the hyphen,
+/// joined with a space), "NonMTUS" (joined without).
+static NON_MTUS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^Non-?\s*MTUS\s+Citation").expect("pattern"));
+
+/// A list of sections' label, a space before its colon or not.
+static SECTIONS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"Section\(s\)\s*:").expect("pattern"));
+
 /// The guideline documents `line` cites, in order, each once: "MTUS Low Back Complaints 2004",
 /// "ODG", "ACOEM", "Other non-MTUS source", "Outside the MTUS", "No evidence cited".
 pub fn guidelines_cited(line: &str) -> Vec<String> {
@@ -89,7 +98,7 @@ pub fn guidelines_cited(line: &str) -> Vec<String> {
         add(&mut out, "No evidence cited".into());
     }
     for part in parts {
-        if let Some(cited) = part.strip_prefix("Non-MTUS Citation") {
+        if let Some(cited) = NON_MTUS.find(part).map(|m| &part[m.end()..]) {
             let g = if cited.contains("ODG") || cited.contains("Official Disability") {
                 "ODG".into()
             } else if cited.contains("ACOEM") {
@@ -101,7 +110,7 @@ pub fn guidelines_cited(line: &str) -> Vec<String> {
         } else if let Some(doc) = part.strip_prefix("MTUS") {
             // "A 2004, Section(s): x, y, and B 2016, Section(s): z.": the first documents come
             // before the first sections; each later one ends a list of sections.
-            let mut lists = doc.split("Section(s):");
+            let mut lists = SECTIONS.split(doc);
             let first = lists.next().unwrap_or_default();
             let before = out.len();
             for m in MTUS_DOCUMENT.find_iter(first) {
@@ -127,7 +136,25 @@ mod tests {
 
     #[test]
     fn citations_name_their_documents() {
-        let cases: [(&str, &[&str]); 16] = [
+        let cases: [(&str, &[&str]); 19] = [
+            // As text routes write labels: a space before a colon, a line broken after a
+            // hyphen and joined with a space or without one.
+            (
+                "Decision based on MTUS Elbow Complaints 2007, Section(s) : Diagnostic Criteria, \
+                 and Forearm, Wrist, and Hand Complaints 2004, Section(s) : Special Studies.",
+                &[
+                    "MTUS Elbow Complaints 2007",
+                    "MTUS Forearm, Wrist, and Hand Complaints 2004",
+                ],
+            ),
+            (
+                "Decision based on Non- MTUS Citation Official Disability Guidelines (ODG).",
+                &["ODG"],
+            ),
+            (
+                "Decision based on NonMTUS Citation ACOEM Hip and Groin Chapter.",
+                &["ACOEM"],
+            ),
             (
                 "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): NSAIDs.",
                 &["MTUS Chronic Pain Medical Treatment 2016"],
