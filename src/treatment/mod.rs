@@ -14,13 +14,14 @@
 
 mod gazetteer;
 mod rules;
+mod spelling;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
 /// The rules' version, recorded in model files: a change of any rule or gazetteer entry bumps it.
-pub const VERSION: &str = "imr-treatment/2";
+pub const VERSION: &str = "imr-treatment/3";
 
 /// The service category of a request, as the DWC's IMR reports group them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -360,6 +361,44 @@ mod tests {
         for (title, name) in cases {
             assert_eq!(kind(title).2, name, "{title}");
         }
+    }
+
+    /// As a request is typed from a denial: abbreviations, body-part shorthand, misspellings.
+    #[test]
+    fn shorthand_and_misspellings_read_as_meant() {
+        #[rustfmt::skip]
+        let cases = [
+            ("LESI L5-S1", C::Injections, "epidural steroid injection lumbar spine"),
+            ("CESI C5-6", C::Injections, "epidural steroid injection cervical spine"),
+            ("LESI", C::Injections, "epidural steroid injection lumbar spine"),
+            ("P.T. x12", C::Rehabilitation, "physical therapy"),
+            ("HHA 4 hrs/day", C::HomeHealth, "home health care"),
+            ("Physcial therepy 12 visits", C::Rehabilitation, "physical therapy"),
+            ("Accupuncture x 6", C::Rehabilitation, "acupuncture"),
+            ("Lumbar MRl", C::DiagnosticTesting, "MRI lumbar spine"),
+            ("MRI L-spine w/o contrast", C::DiagnosticTesting, "MRI lumbar spine"),
+            ("MRI C/S", C::DiagnosticTesting, "MRI cervical spine"),
+            ("X-ray L/S 3 views", C::DiagnosticTesting, "X-ray lumbar spine"),
+            ("T-spine x-rays", C::DiagnosticTesting, "X-ray thoracic spine"),
+            ("Single point cane", C::Dmepos, "cane"),
+            ("Crutches", C::Dmepos, "crutches"),
+            ("Orthopedic mattress", C::Dmepos, "mattress"),
+            ("Front-wheeled walker", C::Dmepos, "walker"),
+        ];
+        for (title, category, name) in cases {
+            let k = kind(title);
+            assert_eq!((k.0, k.2.as_str()), (category, name), "{title}");
+        }
+        assert_eq!(
+            drug("Norko 10/325 #120"),
+            (D::Opioids, "hydrocodone/acetaminophen".into())
+        );
+        assert_eq!(
+            drug("Muscle relaxer"),
+            (D::MuscleRelaxants, "muscle relaxant".into())
+        );
+        // A word near a listed one is not taken for it.
+        assert_eq!(kind("Treatment of wound infection").0, C::Other);
     }
 
     #[test]

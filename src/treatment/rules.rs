@@ -82,7 +82,10 @@ const INJECTIONS: &[Rule] = &[
             r"[^\n]*\bneuroplasty\b",
         )),
     r(C::Injections, "epidural steroid injection",
-        r"\bepidural\w*|\besis?\b|\btfesis?\b|\btransforaminal\b|\binterlaminar\b|\bcaudal\b"),
+        concat!(
+            r"\bepidural\w*|\besis?\b|\btfesis?\b|\b[clt]esis?\b|\btransforaminal\b|",
+            r"\binterlaminar\b|\bcaudal\b",
+        )),
     r(C::Injections, "facet injection", r"\bfacets?\b"),
     r(C::Injections, "sacroiliac joint injection",
         r"\b(sacroiliac|si joint|sij)\b[^\n]*\b(inject\w*|blocks?)\b"),
@@ -128,7 +131,7 @@ const BEFORE_DRUGS: &[Rule] = &[
 #[rustfmt::skip]
 const DRUG_CLASSES: &[Rule] = &[
     class(D::Opioids, "opioid", r"\bopioids?\b|\bopiates?\b|\bnarcotics?\b"),
-    class(D::MuscleRelaxants, "muscle relaxant", r"\bmuscle relaxants?\b"),
+    class(D::MuscleRelaxants, "muscle relaxant", r"\bmuscle relax(ants?|ers?)\b"),
     // The guideline section for proton-pump inhibitors is "NSAIDs, GI symptoms & ...".
     class(D::ProtonPumpInhibitors, "proton-pump inhibitor",
         r"\bppis?\b|\bproton pump\w*|\bgi symptoms\b"),
@@ -318,8 +321,8 @@ const REHABILITATION: &[Rule] = &[
     r(C::Rehabilitation, "chiropractic", r"\bchiro\w*"),
     r(C::Rehabilitation, "hand therapy", r"\bhand therap\w*"),
     r(C::Rehabilitation, "physical therapy",
-        r"\bphysical therap\w*|\bphysiotherap\w*|\bpt\b|\bphysical medicine\b"),
-    r(C::Rehabilitation, "occupational therapy", r"\boccupational therap\w*|\bot\b"),
+        r"\bphysical therap\w*|\bphysiotherap\w*|\bpt\b|\bp\.t\b|\bphysical medicine\b"),
+    r(C::Rehabilitation, "occupational therapy", r"\boccupational therap\w*|\bot\b|\bo\.t\b"),
     r(C::Rehabilitation, "aquatic therapy", r"\baqua\w*|\bpool therap\w*|\bwater therap\w*"),
     r(C::Rehabilitation, "massage therapy", r"\bmassage\w*"),
     r(C::Rehabilitation, "myofascial release", r"\bmyofascial\b"),
@@ -342,7 +345,7 @@ const HOME_HEALTH: &[Rule] = &[
     r(C::HomeHealth, "home health care",
         concat!(
             r"\bhome health\w*|\bhome care\b|\bhome (nurs\w*|aides?|assist\w*|attendant\w*)|",
-            r"\bhealth aides?\b|\baides?\b|\b(rn|lvn|lpn)s?\b|",
+            r"\bhealth aides?\b|\baides?\b|\bhhas?\b|\b(rn|lvn|lpn)s?\b|",
             r"\bnurs(e|es|ing) (visits?|care|services)\b|",
             r"\bskilled nursing\b|\bcaregivers?\b|\battendant care\b|\bin-? ?home\b|\bihss\b|",
             r"\bhousekeeping\b|\bhomemaker\b|\bchore\w*",
@@ -351,11 +354,14 @@ const HOME_HEALTH: &[Rule] = &[
 
 #[rustfmt::skip]
 const DMEPOS: &[Rule] = &[
-    r(C::Dmepos, "hospital bed", r"\bhospital beds?\b|\bbeds?\b|\bmattress\w*"),
+    r(C::Dmepos, "mattress", r"\bmattress\w*"),
+    r(C::Dmepos, "hospital bed", r"\bhospital beds?\b|\bbeds?\b"),
     r(C::Dmepos, "continuous passive motion machine", r"\bcpm\b|\bcontinuous passive motion\b"),
     r(C::Dmepos, "wheelchair", r"\bwheel ?chairs?\b|\bpower chairs?\b"),
     r(C::Dmepos, "knee scooter", r"\bscooters?\b"),
-    r(C::Dmepos, "walker", r"\bwalkers?\b|\brollators?\b|\bcanes?\b|\bcrutch\w*"),
+    r(C::Dmepos, "walker", r"\bwalkers?\b|\brollators?\b"),
+    r(C::Dmepos, "cane", r"\bcanes?\b"),
+    r(C::Dmepos, "crutches", r"\bcrutch\w*"),
     r(C::Dmepos, "commode", r"\bcommodes?\b|\btoilet\w*"),
     r(C::Dmepos, "shower chair",
         r"\b(shower|bath|tub)\w* (chairs?|bench\w*|seats?|stools?)\b|\bgrab bars?\b"),
@@ -821,9 +827,14 @@ fn drug_class(drugs: &[&Drug], text: &str) -> DrugClass {
 #[rustfmt::skip]
 const REGIONS: &[(&str, &str)] = &[
     (r"\bhead\b|\bbrain\b|\bskull\b", "head"),
-    (r"\bcervical\w*|\bneck\b|\bc[1-7]\b", "cervical spine"),
-    (r"\bthoracic\w*|\bmid back\b|\bt([1-9]|1[0-2])\b", "thoracic spine"),
-    (r"\blumb\w*|\blow(er)? back\b|\bl[1-5]\b|\bs1\b|\bsacr\w*", "lumbar spine"),
+    // Shorthand too: "C-spine", "C/S", "CESI" (a cervical epidural).
+    (r"\bcervical\w*|\bneck\b|\bc[1-7]\b|\bc-? ?spine\b|\bc/s\b|\bcesis?\b", "cervical spine"),
+    (r"\bthoracic\w*|\bmid back\b|\bt([1-9]|1[0-2])\b|\bt-? ?spine\b|\bt/s\b",
+        "thoracic spine"),
+    (concat!(
+        r"\blumb\w*|\blow(er)? back\b|\bl[1-5]\b|\bs1\b|\bsacr\w*|\bl-? ?spine\b|",
+        r"\bl/?s\b|\blesis?\b",
+    ), "lumbar spine"),
     (r"\bspine\b", "spine"),
     (r"\bchest\b", "chest"),
     (r"\babdom\w*", "abdomen"),
@@ -908,6 +919,7 @@ fn with_regions(name: &str, category: Category, text: &str) -> String {
 
 pub(super) fn classify(title: &str, guideline: Option<&str>) -> TreatmentKind {
     let normal = normalise(title);
+    let normal = super::spelling::corrected(&normal);
     let text = body(&normal);
     let c = &*COMPILED;
     let decision = decide_procedure(text);
