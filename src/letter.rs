@@ -128,8 +128,11 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
-    /// The civil date of a Unix timestamp (UTC).
+    /// The civil date of a Unix timestamp (UTC); a time outside the years 1 to 9999 is the
+    /// nearer of those years' ends.
     pub fn from_unix(secs: i64) -> Date {
+        // 0001-01-01 and 9999-12-31 as Unix seconds.
+        let secs = secs.clamp(-62_135_596_800, 253_402_214_400);
         // Howard Hinnant's days-to-civil algorithm.
         let z = secs.div_euclid(86_400) + 719_468;
         let era = z.div_euclid(146_097);
@@ -155,9 +158,9 @@ impl fmt::Display for Date {
 }
 
 /// What a date that is none was expected to be.
-const DATE_FORMS: &str =
-    "expected YYYY-MM-DD, MM/DD/YYYY (as the letters print dates) or a month, day and year \
-     (December 9, 2016)";
+pub(crate) const DATE_FORMS: &str =
+    "expected YYYY-MM-DD, MM/DD/YYYY (as the letters print dates; also MM-DD-YYYY, or a \
+     two-digit year) or a month, day and year (December 9, 2016)";
 
 const MONTHS: [&str; 12] = [
     "january",
@@ -177,15 +180,29 @@ const MONTHS: [&str; 12] = [
 impl Date {
     /// Year, month and day of `MM/DD/YYYY` or of `December 9, 2016` (`Dec. 9 2016`), as
     /// written: not yet checked as a calendar date.
+    /// `11-03-2016` or `11-3-16`: three parts, the first a month's one or two digits (a date
+    /// imr writes starts with its four-digit year).
+    pub(crate) fn month_first_dashed(s: &str) -> bool {
+        let mut p = s.split('-');
+        p.next().is_some_and(|m| (1..=2).contains(&m.len())) && s.matches('-').count() == 2
+    }
+
     fn written_parts(s: &str) -> Option<(u16, u8, u8)> {
-        if s.contains('/') {
-            let p: Vec<&str> = s.split('/').map(str::trim).collect();
+        if s.contains('/') || Date::month_first_dashed(s) {
+            let p: Vec<&str> = s.split(['/', '-']).map(str::trim).collect();
             let [m, d, y] = p[..] else { return None };
             let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-            if !(digits(m) && digits(d) && digits(y) && y.len() == 4) {
+            if !(digits(m) && digits(d) && digits(y) && matches!(y.len(), 2 | 4)) {
                 return None;
             }
-            return Some((y.parse().ok()?, m.parse().ok()?, d.parse().ok()?));
+            let y: u16 = y.parse().ok()?;
+            // A two-digit year as POSIX reads one: 69-99 the 1900s, 00-68 the 2000s.
+            let y = match (p[2].len(), y) {
+                (2, 69..) => 1900 + y,
+                (2, _) => 2000 + y,
+                _ => y,
+            };
+            return Some((y, m.parse().ok()?, d.parse().ok()?));
         }
         let words: Vec<&str> = s
             .split(|c: char| c.is_whitespace() || c == ',')
@@ -217,7 +234,10 @@ impl FromStr for Date {
             reason: DATE_FORMS.into(),
         };
         let t = s.trim();
-        if t.contains('/') || t.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        if t.contains('/')
+            || t.starts_with(|c: char| c.is_ascii_alphabetic())
+            || Date::month_first_dashed(t)
+        {
             let (y, m, d) = Date::written_parts(t).ok_or_else(bad)?;
             return Date::new(y, m, d).ok_or_else(|| crate::Error::InvalidValue {
                 what: "date",
@@ -557,9 +577,23 @@ mod tests {
             let d: Date = written.parse().unwrap();
             assert_eq!(d.to_string(), "2016-12-09", "{written}");
         }
+        // As clinical summaries write them: dashes, a two-digit year (69-99 the 1900s).
+        for (written, iso) in [
+            ("11-3-16", "2016-11-03"),
+            ("11-03-2016", "2016-11-03"),
+            ("09/12/16", "2016-09-12"),
+            ("5-3-98", "1998-05-03"),
+        ] {
+            assert_eq!(
+                written.parse::<Date>().unwrap().to_string(),
+                iso,
+                "{written}"
+            );
+        }
         for wrong in [
-            "09/12/16",
             "31/12/2016",
+            "11-3-016",
+            "2016-11",
             "Ma 9, 2016",
             "Decembre 9, 2016",
             "9 2016",
@@ -570,6 +604,9 @@ mod tests {
         assert!(e.contains("has 29 days"), "{e}");
         assert_eq!(Date::from_unix(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_unix(1_795_000_000).to_string(), "2026-11-18");
+        assert_eq!(Date::from_unix(i64::MAX).to_string(), "9999-12-31");
+        assert_eq!(Date::from_unix(-10_i64.pow(13)).to_string(), "0001-01-01");
+        assert_eq!(Date::from_unix(i64::MIN).to_string(), "0001-01-01");
         for secs in [0, 951_782_400, 1_795_000_000, -86_400 * 400] {
             let d = Date::from_unix(secs);
             assert_eq!(d.days_from_epoch(), secs.div_euclid(86_400), "{d}");

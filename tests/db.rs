@@ -206,6 +206,7 @@ fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
         .map(|h| h["decision_date"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(dates.len(), gold.len());
+    assert!(!stderr(&out).contains("written;"), "every item was written");
     assert!(dates.windows(2).all(|w| match (&w[0], &w[1]) {
         (Some(a), Some(b)) => a >= b,
         (a, b) => a.is_some() || b.is_none(),
@@ -223,6 +224,12 @@ fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
     ]);
     let hits = json_lines(&stdout(&out));
     assert_eq!(hits.len(), 3, "{}", stderr(&out));
+    // A page of more matches says so on stderr, with the next page's offset.
+    let note = stderr(&out);
+    assert!(
+        note.contains("items 1 to 3 of ") && note.contains("--offset 3 give the next"),
+        "{note}"
+    );
     assert!(hits[0]["title"]
         .as_str()
         .unwrap()

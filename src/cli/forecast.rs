@@ -69,7 +69,7 @@ pub struct RequestArgs {
     /// Review priority: standard or expedited.
     #[arg(long, value_name = "P", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub priority: Option<imr::Priority>,
-    /// Date of injury: YYYY-MM-DD, MM/DD/YYYY or "December 9, 2016".
+    /// Date of injury: YYYY-MM-DD, MM/DD/YYYY (or 11-3-16) or "December 9, 2016".
     #[arg(long, value_name = "DATE", requires = "title", conflicts_with_all = REQUEST_SOURCES)]
     pub injury_date: Option<imr::Date>,
     /// Date of the utilization review denial, written as --injury-date is.

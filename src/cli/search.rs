@@ -39,8 +39,8 @@ pub struct FilterArgs {
     /// any case. "Outside the MTUS" is found only by a filter with "outside".
     #[arg(long)]
     pub guideline: Option<String>,
-    /// Decided in FROM..TO (YYYY, YYYY-MM or YYYY-MM-DD, both included; either side may be left
-    /// out), or in one period ("2016").
+    /// Decided in FROM..TO (YYYY, YYYY-MM or YYYY-MM-DD, or a day as 12/09/2016; both included;
+    /// either side may be left out), or in one period ("2016").
     #[arg(long, value_name = "FROM..TO")]
     pub decided: Option<DateRange>,
     /// Injured in FROM..TO, as --decided.
@@ -153,21 +153,44 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
         scores_note(&store, &a.filters.db, search.filters.theme.is_some())?;
     }
     let mut out = BufWriter::new(std::io::stdout().lock());
-    if a.json {
-        for h in &hits {
-            imr::schema::write_json_line(&mut out, h)?;
+    if a.json || a.csv {
+        if a.json {
+            for h in &hits {
+                imr::schema::write_json_line(&mut out, h)?;
+            }
+        } else {
+            super::csv_record(&mut out, HIT_HEADER)?;
+            for h in &hits {
+                super::csv_record(&mut out, hit_row(h))?;
+            }
         }
-    } else if a.csv {
-        super::csv_record(&mut out, HIT_HEADER)?;
-        for h in &hits {
-            super::csv_record(&mut out, hit_row(h))?;
-        }
+        out.flush()?;
+        note_page(&store, &search, hits.len())?;
     } else {
         let m = store.matches(&search.filters)?;
         write_hits(&mut out, &hits, a.offset, m)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says on stderr, where a machine output holds one page of more matches, how many there are
+/// and how to have the rest (the table says it in its own last line).
+fn note_page(store: &Store, search: &Search, written: usize) -> Result<()> {
+    if written < search.limit {
+        return Ok(());
+    }
+    let m = store.matches(&search.filters)?;
+    let shown_to = search.offset + written;
+    if m.items > shown_to {
+        say!(
+            "imr: note: items {} to {shown_to} of {} written; --limit (up to 10000) and --offset \
+             {shown_to} give the next",
+            search.offset + 1,
+            m.items
+        );
+    }
+    Ok(())
 }
 
 fn hit_row(h: &Hit) -> [String; HIT_HEADER.len()] {

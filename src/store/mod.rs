@@ -289,6 +289,12 @@ impl Store {
                     .into(),
             });
         }
+        if version < 0 {
+            return Err(Error::NotADatabase {
+                path: self.path.clone(),
+                reason: format!("schema version {version}, which no imr writes"),
+            });
+        }
         if version > schema::SCHEMA_VERSION {
             return Err(Error::DatabaseVersion {
                 path: self.path.clone(),

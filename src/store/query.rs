@@ -187,13 +187,25 @@ impl DateRange {
     }
 }
 
-/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: its first day (`last` false) or its last day.
+/// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: its first day (`last` false) or its last day. A day as the
+/// letters write it (`12/09/2016`, `December 9, 2016`) is that day.
 fn period_end(s: &str, last: bool) -> Result<Date> {
     let bad = || Error::InvalidValue {
         what: "date",
         value: s.into(),
-        reason: "expected YYYY, YYYY-MM or YYYY-MM-DD, or a range FROM..TO of them".into(),
+        reason: "expected YYYY, YYYY-MM or YYYY-MM-DD (or a day as MM/DD/YYYY or \
+                 'December 9, 2016'), or a range FROM..TO of them"
+            .into(),
     };
+    if s.contains('/')
+        || s.starts_with(|c: char| c.is_ascii_alphabetic())
+        || Date::month_first_dashed(s)
+    {
+        return s.parse::<Date>().map_err(|e| match e {
+            Error::InvalidValue { reason, .. } if reason == crate::letter::DATE_FORMS => bad(),
+            e => e,
+        });
+    }
     let parts: Vec<&str> = s.split('-').collect();
     let year = |p: &str| p.parse::<u16>().map_err(|_| bad());
     let num = |p: &str| p.parse::<u8>().map_err(|_| bad());

@@ -170,6 +170,17 @@ fn an_older_database_is_migrated_and_a_newer_one_refused() {
         assert!(matches!(err, Error::DatabaseVersion { .. }), "{err}");
         assert!(err.to_string().contains("newer than this imr's"), "{err}");
     }
+    // A version below any imr's is refused, not migrated from (there is no migration -1).
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", -1).unwrap();
+    drop(conn);
+    for err in [
+        Store::open(&path).unwrap_err(),
+        Store::open_read_only(&path).unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::NotADatabase { .. }), "{err}");
+        assert!(err.to_string().contains("schema version -1"), "{err}");
+    }
 }
 
 #[test]
@@ -308,6 +319,19 @@ fn date_ranges_read_periods() {
     );
     assert_eq!(r("..2017-01-15").unwrap(), (None, s("2017-01-15")));
     assert_eq!(r("2017-01-15..").unwrap(), (s("2017-01-15"), None));
+    // Days as the letters print them.
+    assert_eq!(
+        r("12/09/2016..January 5, 2017").unwrap(),
+        (s("2016-12-09"), s("2017-01-05"))
+    );
+    assert_eq!(r("2/29/2016").unwrap(), (s("2016-02-29"), s("2016-02-29")));
+    for (bad, why) in [
+        ("2/30/2016", "2016-02 has 29 days, not 30"),
+        ("Decembr 9, 2016", "or a range FROM..TO of them"),
+    ] {
+        let e = r(bad).unwrap_err().to_string();
+        assert!(e.contains(why), "{bad}: {e}");
+    }
     for bad in [
         "2017..2016",
         "16",
