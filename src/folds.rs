@@ -79,6 +79,13 @@ fn check_fold_input(groups: &[String], labels: &[bool], k: usize) -> crate::Resu
             reason: "there must be at least one fold",
         });
     }
+    if k > MAX_FOLDS {
+        return Err(crate::Error::InvalidParam {
+            name: "folds",
+            value: k.to_string(),
+            reason: "there can be at most 100 folds (MAX_FOLDS)",
+        });
+    }
     Ok(())
 }
 
@@ -151,6 +158,18 @@ fn split_of(groups: &[(Vec<usize>, usize)], assign: &[usize], r: usize, f: usize
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    /// A fold count past the limit is an error, not an allocation of that many folds.
+    #[test]
+    fn too_many_folds_are_refused() {
+        let groups: Vec<String> = (0..6).map(|i| format!("L{i}")).collect();
+        let labels = [true, false, true, false, true, false];
+        for k in [MAX_FOLDS + 1, usize::MAX] {
+            let e = stratified_group_kfold(&groups, &labels, k, 1, 0).unwrap_err();
+            assert!(e.to_string().contains(&MAX_FOLDS.to_string()), "{e}");
+        }
+        assert!(stratified_group_kfold(&groups, &labels, 3, 1, 0).is_ok());
+    }
 
     #[test]
     fn groups_never_straddle_and_positives_spread() {

@@ -109,7 +109,7 @@ impl<R: BufRead> Iterator for Lines<R> {
             any = true;
             let newline = memchr::memchr(b'\n', avail);
             let end = newline.map_or(avail.len(), |i| i + 1);
-            if !over && self.buf.len() + end > self.max + 2 {
+            if !over && self.buf.len() + end > self.max.saturating_add(2) {
                 // Past the cap: the rest of the line is read past, not kept.
                 over = true;
                 self.buf = Vec::new();

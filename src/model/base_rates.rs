@@ -133,11 +133,13 @@ impl BaseRate {
     }
 }
 
-/// The Wilson score interval (95%) of `k` successes in `n` trials; (0, 1) for none.
+/// The Wilson score interval (95%) of `k` successes in `n` trials; (0, 1) for none. More
+/// successes than trials are taken as `n` of `n`.
 pub fn wilson(k: usize, n: usize) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }
+    let k = k.min(n);
     const Z: f64 = 1.959_963_984_540_054;
     let (n, p) = (n as f64, k as f64 / n as f64);
     let z2 = Z * Z;
@@ -175,6 +177,8 @@ mod tests {
         assert_eq!(wilson(0, 12).0, 0.0);
         assert_eq!(wilson(12, 12).1, 1.0);
         assert_eq!(wilson(0, 0), (0.0, 1.0));
+        // Counts edited by hand (more overturned than items) give an interval, not a panic.
+        assert_eq!(wilson(5, 2), wilson(2, 2));
         assert_eq!(
             BaseRate::new(
                 "surgery",

@@ -136,9 +136,14 @@ impl Bootstrap {
     }
 }
 
-/// The `q`-th quantile (0..=1) of `v`, linearly interpolated (NumPy's default).
+/// The `q`-th quantile (0..=1; others are taken as the nearer end) of `v`, linearly
+/// interpolated (NumPy's default); NaN for no values.
 pub fn quantile(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
     v.sort_by(f64::total_cmp);
+    let q = if q.is_nan() { 0.5 } else { q.clamp(0.0, 1.0) };
     let at = q * (v.len() - 1) as f64;
     let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
     v[lo] + (v[hi] - v[lo]) * (at - lo as f64)
@@ -266,6 +271,9 @@ mod tests {
         assert_eq!(quantile(&mut [3.0, 1.0, 2.0, 4.0, 5.0], 0.5), 3.0);
         assert_eq!(quantile(&mut [0.0, 10.0], 0.05), 0.5);
         assert_eq!(quantile(&mut [7.0], 0.95), 7.0);
+        assert!(quantile(&mut [], 0.5).is_nan());
+        assert_eq!(quantile(&mut [1.0, 2.0], 2.0), 2.0);
+        assert_eq!(quantile(&mut [1.0, 2.0], -1.0), 1.0);
     }
 
     #[test]

@@ -329,7 +329,8 @@ impl TopK {
     fn new(k: usize) -> Self {
         TopK {
             k,
-            heap: BinaryHeap::with_capacity(k + 1),
+            // Room for the usual k; a huge k (every item) grows as candidates come.
+            heap: BinaryHeap::with_capacity(k.min(1 << 12) + 1),
         }
     }
 
