@@ -373,6 +373,13 @@ mod tests {
         );
     }
 
+    /// No cap (usize::MAX) reads every line: the cap's arithmetic does not wrap.
+    #[test]
+    fn no_cap_reads_every_line() {
+        let got = lines(b"a\nbb\n", usize::MAX);
+        assert_eq!(got, [(1, Ok("a".into())), (2, Ok("bb".into()))]);
+    }
+
     #[test]
     fn a_line_over_the_cap_is_skipped_and_the_next_read() {
         // A reader with a small buffer, so the long line arrives in many pieces.

@@ -908,6 +908,18 @@ mod tests {
         dot(a, &cols, &vals)
     }
 
+    /// A k past every item keeps every candidate, allocating for those it is given.
+    #[test]
+    fn a_huge_k_keeps_every_candidate() {
+        let mut top = TopK::new(usize::MAX);
+        for (row, score) in [(0, 0.5), (1, 0.9), (2, 0.1)] {
+            let c = Candidate { score, row };
+            assert!(top.admits(&c));
+            top.push(c);
+        }
+        assert_eq!(top.heap.len(), 3);
+    }
+
     #[test]
     fn similarity_is_the_cosine_and_fields_share_it() {
         let ix = index();
