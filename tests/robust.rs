@@ -500,3 +500,23 @@ fn a_model_of_other_treatment_rules_is_noted() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// No item to score (an empty requests file, an empty stdin) is an empty answer: exit 0, a note
+/// on stderr, and a CSV that still has its header for the program that reads it.
+#[test]
+fn no_items_give_an_empty_answer_with_its_header() {
+    let dir = tempdir("no-items");
+    let empty = write(&dir, "empty.jsonl", b"");
+    for cmd in ["predict", "forecast", "similar"] {
+        let o = imr(&[cmd, "--csv", "--items", empty.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{cmd}: {}", stderr(&o));
+        let rows = csv_records(&stdout(&o));
+        assert_eq!(rows.len(), 1, "{cmd}: the header alone");
+        assert_eq!(rows[0][..2], ["case_number", "item"], "{cmd}");
+        assert!(stderr(&o).contains("no item to score"), "{cmd}");
+        let o = imr_stdin(&[cmd, "--json", "--items", "-"], b"");
+        assert_eq!(o.status.code(), Some(0), "{cmd}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{cmd}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -237,12 +237,18 @@ pub(super) fn score_rows(
     let fallback = precedent_model(model, model_name, similar)?;
     let precedents = fallback.as_ref().unwrap_or(model);
     let Some(first) = first else {
-        // Inputs that failed were each reported: as with `imr parse`, that is a 1, not an error.
-        if source.failed() > 0 {
-            say!("imr: no item to score");
-            return Ok(ExitCode::from(super::EXIT_SOME_FAILED));
+        // No item is an empty answer, not an error: a CSV still has its header, for the program
+        // that reads it. Inputs that failed were each reported: as with `imr parse`, a 1.
+        if format == Format::Csv {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_header(&mut out, format, &theme_ids(model), check.is_some())?;
+            out.flush()?;
         }
-        bail!("no item to score");
+        say!("imr: note: no item to score");
+        return Ok(match source.failed() {
+            0 => ExitCode::SUCCESS,
+            _ => ExitCode::from(super::EXIT_SOME_FAILED),
+        });
     };
     let unread = |rows: &[Row]| report_unread(model, model_name, rows);
     let ids = theme_ids(model);
@@ -467,7 +473,7 @@ fn score_chunk(scoring: &Scoring<'_>, chunk: Vec<Row>) -> Result<Vec<Prediction>
 }
 
 /// How scored items are written: a table, one JSON object per line, or CSV.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Format {
     Table,
     Json,
