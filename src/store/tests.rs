@@ -1126,3 +1126,22 @@ fn stored_dates_are_iso_alone() {
         "{e}"
     );
 }
+
+/// SQLite's errors a user can act on are said with what to do.
+#[test]
+fn lock_and_disk_errors_say_what_to_do() {
+    let said = |code: std::os::raw::c_int| {
+        let e = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        super::db_error(std::path::Path::new("x.db"), e).to_string()
+    };
+    let busy = said(rusqlite::ffi::SQLITE_BUSY);
+    assert!(
+        busy.contains("x.db") && busy.contains("write lock"),
+        "{busy}"
+    );
+    assert!(busy.contains("running it again"), "{busy}");
+    assert!(said(rusqlite::ffi::SQLITE_FULL).contains("the disk is full"));
+    assert!(said(rusqlite::ffi::SQLITE_READONLY).contains("cannot be written"));
+    // Others as SQLite says them.
+    assert!(said(rusqlite::ffi::SQLITE_CORRUPT).contains("malformed"));
+}
