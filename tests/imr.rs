@@ -2367,6 +2367,23 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
         )
     );
     assert_eq!(rows[2]["category"], "diagnostic_testing");
+    // The table says what "Overturned" in its `predicted` column means (the model's threshold)
+    // and how well the model ranks, from the cross-validation run its file keeps.
+    let o = imr(&["forecast", "--items", "data/requests.jsonl"]);
+    let table = stdout(&o);
+    let info = &json_lines(&stdout(&imr(&["inspect", "--model", "case", "--json"])))[0];
+    let threshold = info["outcome"]["threshold"].as_f64().unwrap();
+    let auc = info["metadata"]["cv"]["pooled"]["roc_auc"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        table.contains(&format!("P(Overturned) of {threshold:.3} or more")),
+        "{table}"
+    );
+    assert!(
+        table.contains(&format!("cross-validated ROC-AUC {auc:.2} on ")),
+        "{table}"
+    );
     // The names of forecast's options and of the web API are taken as the file's own; an age
     // the options refuse is said and read as unknown.
     let line = |fields: &str| format!("{{\"title\": \"Norco 10/325mg #60\", {fields}}}\n");

@@ -259,9 +259,10 @@ pub(super) fn score_rows(
     // one chunk while the next is scored.
     let pb = super::progress::bar(0, "predict");
     unread(&first);
+    let footer = (format == Format::Table).then(|| table_footer(model));
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prediction>>(1);
-        let (ids, pb) = (&ids, &pb);
+        let (ids, pb, footer) = (&ids, &pb, &footer);
         let writer = s.spawn(move || -> Result<()> {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             write_header(&mut out, format, ids, check.is_some())?;
@@ -270,6 +271,9 @@ pub(super) fn score_rows(
                     write_prediction(&mut out, format, ids, top, p, check.is_some())?;
                 }
                 pb.inc(preds.len() as u64);
+            }
+            if let Some(footer) = footer {
+                out.write_all(footer.as_bytes())?;
             }
             out.flush()?;
             Ok(())
@@ -670,6 +674,33 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
         write_terms(out, p)?;
     }
     Ok(())
+}
+
+/// What a table's `predicted` column means and how far the model's scores are to be trusted, from
+/// the cross-validation run its file keeps: "Overturned" is a score past the model's threshold,
+/// which is far below 0.5, and most items so marked are still upheld.
+fn table_footer(model: &imr::model::ModelFile) -> String {
+    let mut out = format!(
+        "\npredicted Overturned: P(Overturned) of {:.3} or more, where the model (trained with \
+         both\ndecisions weighed alike) leans to Overturned",
+        model.outcome.threshold
+    );
+    if let Some(cv) = &model.metadata.cv {
+        let auc = cv.pooled.map_or(cv.outcome.roc_auc, |p| p.roc_auc);
+        if cv.outcome.precision.is_finite() {
+            out.push_str(&format!(
+                "; in cross-validation, {:.0}% of items so marked were",
+                100.0 * cv.outcome.precision
+            ));
+        }
+        out.push_str(&format!(
+            ".\nhow well it ranks: cross-validated ROC-AUC {auc:.2} on {} letters (0.5 is chance, \
+             1 is perfect)",
+            cv.letters
+        ));
+    }
+    out.push_str(".\n");
+    out
 }
 
 /// How far the lines under an item's row are indented.

@@ -118,11 +118,12 @@ impl BaseRate {
         }
     }
 
-    /// "surgery: 8 of 30 overturned, 27% (14-44%)".
+    /// "surgery: 8 of 30 overturned, 27% (95% interval 14-44%)": the interval named, beside a
+    /// forecast's 90% range.
     pub fn describe(&self) -> String {
         let pct = |p: f64| (p * 100.0).round();
         format!(
-            "{}: {} of {} overturned, {}% ({}-{}%)",
+            "{}: {} of {} overturned, {}% (95% interval {}-{}%)",
             self.group,
             self.overturned,
             self.items,
@@ -188,7 +189,7 @@ mod tests {
                 }
             )
             .describe(),
-            "surgery: 8 of 30 overturned, 27% (14-44%)"
+            "surgery: 8 of 30 overturned, 27% (95% interval 14-44%)"
         );
     }
 
