@@ -2384,6 +2384,11 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
         table.contains(&format!("cross-validated ROC-AUC {auc:.2} on ")),
         "{table}"
     );
+    // A request the model cannot score says what to give it, as the web page does.
+    let o = imr(&["forecast", "--title", "Norco"]);
+    let table = stdout(&o);
+    assert!(table.contains("no score: too little text"), "{table}");
+    assert!(table.contains("Give more of the request: the clinical summary"), "{table}");
     // The names of forecast's options and of the web API are taken as the file's own; an age
     // the options refuse is said and read as unknown.
     let line = |fields: &str| format!("{{\"title\": \"Norco 10/325mg #60\", {fields}}}\n");

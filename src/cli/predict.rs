@@ -666,6 +666,12 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
     )?;
     if let Some(reason) = &p.abstention {
         writeln!(out, "{:INDENT$}no score: {reason}", "")?;
+        // A request's (one without a case number): what to give for a score.
+        if let Some(advice) =
+            imr::model::outcome::advice(reason).filter(|_| p.case_number.is_none())
+        {
+            writeln!(out, "{:INDENT$}{advice}", "")?;
+        }
     }
     write_check(out, p)?;
     write_context(out, p)?;

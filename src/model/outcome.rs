@@ -552,6 +552,23 @@ pub const UNFAMILIAR_WORDS: &str = "unfamiliar words";
 /// The reason given for no forecast of a request without a title: the title is the request.
 pub const NO_TITLE: &str = "no title";
 
+/// What to give the model when it could not score a request, in a reader's words, by the reason
+/// it gave (none for "no text" of a decided letter: there is nothing more to give).
+pub fn advice(abstention: &str) -> Option<&'static str> {
+    match abstention {
+        NO_TITLE => Some("Give the request's title, as utilization review denied it."),
+        TOO_LITTLE_TEXT | NO_KNOWN_TERMS => Some(
+            "Give more of the request: the clinical summary and the guideline the claims \
+             administrator cited, in English as the letters write them.",
+        ),
+        UNFAMILIAR_WORDS => Some(
+            "The model knows the words of the DWC's letters, in English: most of these are \
+             not among them.",
+        ),
+        _ => None,
+    }
+}
+
 /// A text of at least this many words is judged by the share of them the model knows.
 const MIN_WORDS_JUDGED: u32 = 8;
 /// The share of a text's words, in tenths, below which it is not text the model can read. The

@@ -858,22 +858,6 @@ fn forecast_body(
     }
 }
 
-/// What to give the model when it could not forecast, in a reader's words.
-fn advice(abstention: &str) -> Option<&'static str> {
-    match abstention {
-        "no title" => Some("Give the request's title, as utilization review denied it."),
-        "too little text" | "no known terms" => Some(
-            "Give more of the request: the clinical summary and the guideline the claims \
-             administrator cited, in English as the letters write them.",
-        ),
-        "unfamiliar words" => Some(
-            "The model knows the words of the DWC's letters, in English: most of these are \
-             not among them.",
-        ),
-        _ => None,
-    }
-}
-
 fn forecast_result(f: &ForecastView) -> Markup {
     let p = &f.forecast;
     html! {
@@ -887,7 +871,7 @@ fn forecast_result(f: &ForecastView) -> Markup {
                     None => {
                         "No forecast: " span #forecast-none {
                             (p.abstention.as_deref().unwrap_or("the model cannot read it")) }
-                        @if let Some(advice) = p.abstention.as_deref().and_then(advice) {
+                        @if let Some(advice) = p.abstention.as_deref().and_then(crate::model::outcome::advice) {
                             br; span.hint { (advice) }
                         }
                     },
