@@ -666,10 +666,10 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
     )?;
     if let Some(reason) = &p.abstention {
         writeln!(out, "{:INDENT$}no score: {reason}", "")?;
-        // A request's (one without a case number): what to give for a score.
-        if let Some(advice) =
-            imr::model::outcome::advice(reason).filter(|_| p.case_number.is_none())
-        {
+        // A request's (titled, or refused for want of one; no case number): what to give.
+        let request = p.case_number.is_none()
+            && (p.title.is_some() || reason == imr::model::outcome::NO_TITLE);
+        if let Some(advice) = imr::model::outcome::advice(reason).filter(|_| request) {
             writeln!(out, "{:INDENT$}{advice}", "")?;
         }
     }
@@ -766,7 +766,7 @@ fn write_context(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
         )?;
     }
     for s in &p.similar {
-        let same = match p.category == Some(s.category) {
+        let same = match s.same_kind {
             true => ", same kind",
             false => "",
         };

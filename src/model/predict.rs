@@ -636,12 +636,19 @@ pub struct Similar {
     pub decision: Decision,
     pub decision_date: Option<crate::letter::Date>,
     pub similarity: f32,
+    /// Of the request's own category (whose precedents rank higher).
+    pub same_kind: bool,
     pub reason: Option<String>,
 }
 
+/// A past decision less alike than this is not shown as like a request: it shares a number or a
+/// common word ("#60", "consult") and nothing of the request.
+pub const MIN_SIMILARITY: f32 = 0.05;
+
 impl ModelFile {
     /// The `k` training items most like `doc` (of category `category`, boosted), none of letter
-    /// `exclude`; empty when the file keeps no precedents.
+    /// `exclude`, none less alike than [`MIN_SIMILARITY`]; empty when the file keeps no
+    /// precedents.
     pub fn similar(
         &self,
         doc: &ItemText,
@@ -655,6 +662,7 @@ impl ModelFile {
         index
             .query(doc, category, k, exclude)
             .into_iter()
+            .filter(|n| n.similarity >= MIN_SIMILARITY)
             .map(|n| {
                 let p = n.precedent;
                 Similar {
@@ -665,6 +673,7 @@ impl ModelFile {
                     decision: p.decision,
                     decision_date: p.decision_date,
                     similarity: n.similarity,
+                    same_kind: Some(p.category) == category,
                     reason: p.reason.clone(),
                 }
             })
