@@ -2383,6 +2383,25 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
         table.contains(&format!("cross-validated ROC-AUC {auc:.2} on ")),
         "{table}"
     );
+    // A title of which neither the model nor the treatment rules know a word gets no number,
+    // whatever its summary: the number would be the summary's. A title the rules read, though
+    // rarer than the model's vocabulary floor, is scored.
+    let summary = "The injured worker is a 50 year old male with low back pain, on opioids, with \
+                   no functional improvement documented.";
+    let forecast = |title: &str| {
+        let o = imr_stdin(
+            &["forecast", "--title", title, "--summary", "-", "--json"],
+            summary.as_bytes(),
+        );
+        json_lines(&stdout(&o)).remove(0)
+    };
+    let r = forecast("asdf qwer zxcv");
+    assert_eq!(r["abstention"], "unknown title", "{r}");
+    assert!(r["p_overturned"].is_null(), "{r}");
+    for title in ["Norco 10/325mg #120", "Flexeril 10mg #60"] {
+        let r = forecast(title);
+        assert!(r["p_overturned"].is_f64(), "{r}");
+    }
     // A request the model cannot score says what to give it, as the web page does.
     let o = imr(&["forecast", "--title", "Norco"]);
     let table = stdout(&o);
@@ -2464,8 +2483,14 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
                     );
                     let reason = r["abstention"].as_str().unwrap();
                     assert!(
-                        ["no known terms", "no text", "no title", "unfamiliar words"]
-                            .contains(&reason),
+                        [
+                            "no known terms",
+                            "no text",
+                            "no title",
+                            "unknown title",
+                            "unfamiliar words"
+                        ]
+                        .contains(&reason),
                         "{r}"
                     );
                 }
@@ -2476,6 +2501,7 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
                             ",,,,,no known terms,",
                             ",,,,,no text,",
                             ",,,,,no title,",
+                            ",,,,,unknown title,",
                             ",,,,,unfamiliar words,",
                         ]
                         .iter()

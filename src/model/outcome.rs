@@ -551,12 +551,20 @@ pub const TOO_LITTLE_TEXT: &str = "too little text";
 pub const UNFAMILIAR_WORDS: &str = "unfamiliar words";
 /// The reason given for no forecast of a request without a title: the title is the request.
 pub const NO_TITLE: &str = "no title";
+/// The reason given for no forecast of a request whose title has no word the model knows and
+/// names no treatment the rules read (a name they never saw, nonsense): a number would be the
+/// summary's, not the request's.
+pub const UNKNOWN_TITLE: &str = "unknown title";
 
 /// What to give the model when it could not score a request, in a reader's words, by the reason
 /// it gave (none for "no text" of a decided letter: there is nothing more to give).
 pub fn advice(abstention: &str) -> Option<&'static str> {
     match abstention {
         NO_TITLE => Some("Give the request's title, as utilization review denied it."),
+        UNKNOWN_TITLE => Some(
+            "The model knows no word of the title: write the treatment as the letters do (its \
+             common or generic name, spelled out).",
+        ),
         TOO_LITTLE_TEXT | NO_KNOWN_TERMS => Some(
             "Give more of the request: the clinical summary and the guideline the claims \
              administrator cited, in English as the letters write them.",

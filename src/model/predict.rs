@@ -428,7 +428,24 @@ impl<'m> Scorer<'m> {
             let row: Vec<(usize, f64)> = cols.zip(val.iter().copied()).collect();
             o.interval(margin, &row)
         });
-        // A request without a title has no title, whatever else it lacks.
+        // A request's title of which neither the model nor the treatment rules know a word
+        // ("asdf qwer", "Zyxorin"): its number would be the summary's alone, not the request's.
+        // A title the rules read ("Flexeril 10mg", rarer than the vocabulary's floor) is scored.
+        let title_unknown = o.view == View::Case && !untitled && !text.title.trim().is_empty() && {
+            let title = o.tfidf.namespace_cols(Namespace::Field(Field::Title));
+            !title.is_empty()
+                && !idx.iter().any(|&j| {
+                    title.contains(&j)
+                        && o.tfidf
+                            .term(j as usize)
+                            .text
+                            .chars()
+                            .any(char::is_alphabetic)
+                })
+                && !crate::treatment::recognises(&text.title)
+        };
+        // A request without a title has no title, whatever else it lacks; a text the model
+        // cannot read says so before its title does.
         let abstention = if o.view == View::Case && untitled {
             Some(super::outcome::NO_TITLE)
         } else if !self.model.reads(text) {
@@ -436,6 +453,7 @@ impl<'m> Scorer<'m> {
         } else {
             o.abstention(distinct, terms.words, terms.known_words)
                 .or(wordless.then_some(super::outcome::UNFAMILIAR_WORDS))
+                .or(title_unknown.then_some(super::outcome::UNKNOWN_TITLE))
         };
         let score = abstention.is_none().then_some(p);
         let (top_overturned, top_upheld) = if abstention.is_some() || top == 0 {

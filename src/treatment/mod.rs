@@ -148,6 +148,12 @@ pub fn classify(title: &str, guideline: Option<&str>) -> TreatmentKind {
     rules::classify(title, guideline)
 }
 
+/// Whether the rules or the drug gazetteer read `title` as a treatment they know, rather than
+/// leave it an unknown name of kind `other`.
+pub fn recognises(title: &str) -> bool {
+    rules::recognises(title)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +405,26 @@ mod tests {
         );
         // A word near a listed one is not taken for it.
         assert_eq!(kind("Treatment of wound infection").0, C::Other);
+    }
+
+    #[test]
+    fn known_and_unknown_titles() {
+        for t in [
+            "Norko 10/325 #120",
+            "Flexeril 10mg #60",
+            "Gym membership",
+            "Large gloves",
+        ] {
+            assert!(recognises(t), "{t}");
+        }
+        for t in [
+            "asdf qwer zxcv",
+            "Zyxorin",
+            "",
+            "Fisioterapia dos veces por semana",
+        ] {
+            assert!(!recognises(t), "{t}");
+        }
     }
 
     #[test]

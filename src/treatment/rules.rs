@@ -917,6 +917,12 @@ fn with_regions(name: &str, category: Category, text: &str) -> String {
     }
 }
 
+pub(super) fn recognises(title: &str) -> bool {
+    let normal = normalise(title);
+    let normal = super::spelling::corrected(&normal);
+    decide_procedure(body(&normal)).is_some()
+}
+
 pub(super) fn classify(title: &str, guideline: Option<&str>) -> TreatmentKind {
     let normal = normalise(title);
     let normal = super::spelling::corrected(&normal);
