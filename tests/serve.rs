@@ -795,6 +795,7 @@ struct Served {
     child: std::process::Child,
     lines: std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
     first: String,
+    notes: Vec<String>,
 }
 
 impl Served {
@@ -807,11 +808,20 @@ impl Served {
             .spawn()
             .unwrap();
         let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
+        // Notes before it (another model's stored scores) are kept apart.
+        let mut notes = Vec::new();
+        let first = loop {
+            let line = lines.next().unwrap().unwrap();
+            match line.starts_with("imr: note: ") {
+                true => notes.push(line),
+                false => break line,
+            }
+        };
         Served {
             child,
             lines,
             first,
+            notes,
         }
     }
 
@@ -924,6 +934,7 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
     ]);
     let s = Served::start(&empty, &["--addr", "127.0.0.1:0"]);
     assert!(s.first.contains("serving"), "{}", s.first);
+    assert!(s.notes.is_empty(), "{:?}", s.notes);
     let answer = s.get("/api/search?theme=criteria_met");
     assert!(
         answer.contains("`imr index --db e.db --model default`"),
@@ -958,7 +969,18 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
         both.to_str().unwrap(),
     ]);
     assert!(stderr(&out).contains("all indexed"), "{}", stderr(&out));
+    // Scores stored by another model than the page's are said at the start: one item would
+    // show two numbers.
+    let out = imr(&["index", "--db", both.to_str().unwrap(), "--model", "case"]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let s = Served::start(&both, &["--addr", "127.0.0.1:0"]);
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("its stored scores") && n.contains("are of case")),
+        "{:?}",
+        s.notes
+    );
     let get = |path: &str| s.get(path);
     // Files of one name are told apart by as much of their folders as it takes.
     let first = get("/api/letters/CM16-0000001");

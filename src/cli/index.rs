@@ -736,7 +736,7 @@ fn score(store: &mut Store, model: &ModelFile, info: &ModelInfo, batch: usize) -
 }
 
 /// A model's identity: the digest of its JSON, so any change of a coefficient is a new model.
-fn model_info(model: &ModelFile, name: &str) -> Result<ModelInfo> {
+pub(super) fn model_info(model: &ModelFile, name: &str) -> Result<ModelInfo> {
     let mut h = Sha256::new();
     serde_json::to_writer(&mut h, model).context("hashing the model")?;
     Ok(ModelInfo {

@@ -39,6 +39,7 @@ pub struct ServeArgs {
 
 pub fn run(a: ServeArgs) -> Result<ExitCode> {
     let model = super::data::load_model(a.model.as_deref())?;
+    note_other_scores(&a.db, &model.0, &model.1)?;
     let forecast_model = super::data::load_model(Some(&a.forecast_model))?;
     let reader = super::read_limits()
         .reader()
@@ -87,6 +88,34 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
     // stops without waiting for it, as its answer is gone.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says when the database's stored scores (what searches sort and filter by, and their
+/// `p_overturned`) are another model's than the one the page scores letters with: one item would
+/// show two numbers with nothing to say why.
+fn note_other_scores(
+    db: &std::path::Path,
+    model: &imr::model::ModelFile,
+    name: &str,
+) -> Result<()> {
+    let Ok(store) = imr::store::Store::open_read_only(db) else {
+        // The server's own opening says what is wrong with the file.
+        return Ok(());
+    };
+    if let Some(stored) = store.scoring_model()? {
+        if stored.digest != super::index::model_info(model, name)?.digest {
+            say!(
+                "imr: note: {}: its stored scores (searches' p_overturned, --sort overturned, \
+                 theme filters) are of {} ({}); letters' pages and the API's letters score with \
+                 {name} (`imr index --db {} --model {name}` stores its scores instead)",
+                db.display(),
+                stored.name,
+                stored.digest,
+                db.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `--addr`: an address, or a host name and port (`localhost:8080`), resolved to its first address
