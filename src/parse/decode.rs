@@ -1,5 +1,5 @@
 //! The bytes of a text letter into a `String`: UTF-8 with or without a byte order mark, UTF-16 or
-//! UTF-32 (LE or BE) with one, and Windows-1252 (Latin-1, as `pdftotext -enc Latin1` and editors'
+//! UTF-32 (LE or BE) with one (UTF-16 also without, where it reads as a letter), and Windows-1252 (Latin-1, as `pdftotext -enc Latin1` and editors'
 //! "ANSI" write it) where the text is no UTF-8 but reads as a letter in it; CRLF and lone CR line
 //! ends become LF.
 
@@ -20,7 +20,9 @@ pub(crate) fn text(bytes: &[u8], path: &Path) -> Result<String> {
     } else {
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-            return Err(Error::Binary {
+            // UTF-16 without a byte order mark (what `iconv -t UTF-16LE` writes): NULs as every
+            // other byte, and a letter once read so.
+            return utf16_unmarked(bytes).ok_or(Error::Binary {
                 path: path.into(),
                 offset,
             });
@@ -42,6 +44,26 @@ pub(crate) fn text(bytes: &[u8], path: &Path) -> Result<String> {
         true => line_ends(&text),
         false => text,
     })
+}
+
+/// A text in UTF-16 without a byte order mark: little-endian where its first bytes have a NUL at
+/// each odd offset and none at an even one (ASCII text so encoded), big-endian the other way
+/// round; read so, it must hold a letter's heading.
+fn utf16_unmarked(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(512) & !1];
+    let nul_at = |parity: usize| {
+        head.iter()
+            .enumerate()
+            .filter(|&(i, &b)| i % 2 == parity && b == 0)
+            .count()
+    };
+    let (even, odd, pairs) = (nul_at(0), nul_at(1), head.len() / 2);
+    let unit: fn([u8; 2]) -> u16 = match (even, odd) {
+        (0, n) if pairs > 0 && n * 10 >= pairs * 9 => u16::from_le_bytes,
+        (n, 0) if pairs > 0 && n * 10 >= pairs * 9 => u16::from_be_bytes,
+        _ => return None,
+    };
+    Some(utf16(bytes, unit)).filter(|t| HEADINGS.iter().any(|h| t.contains(h)))
 }
 
 /// UTF-16 code units to text; a lone surrogate or an odd last byte becomes U+FFFD rather than
@@ -158,6 +180,25 @@ mod tests {
     #[test]
     fn crlf_and_lone_cr_are_line_ends() {
         assert_eq!(decode(b"a\r\nb\rc\n").unwrap(), "a\nb\nc\n");
+    }
+
+    /// UTF-16 without a byte order mark, either order, is read where it holds a letter.
+    #[test]
+    fn utf16_without_bom_is_read_as_a_letter() {
+        let letter = "CLINICAL CASE SUMMARY\nThe patient, 45, has knee pain.\n";
+        let le: Vec<u8> = letter.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = letter.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(decode(&le).unwrap(), letter);
+        assert_eq!(decode(&be).unwrap(), letter);
+        // Not a letter so read: still binary data.
+        let other: Vec<u8> = "just some words"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert!(matches!(
+            decode(&other),
+            Err(Error::Binary { offset: 1, .. })
+        ));
     }
 
     #[test]
