@@ -1145,3 +1145,42 @@ fn lock_and_disk_errors_say_what_to_do() {
     // Others as SQLite says them.
     assert!(said(rusqlite::ffi::SQLITE_CORRUPT).contains("malformed"));
 }
+
+/// Scores it could not read back are refused before anything is written: a probability outside
+/// 0 to 1 (or NaN), a range upside down, a theme of two words.
+#[test]
+fn scores_out_of_range_are_refused() {
+    let (_dir, mut store, _) = seed_store();
+    let model = ModelInfo {
+        digest: "sha256:m".into(),
+        name: "m".into(),
+        format_version: "imr-model/6".into(),
+        themes: None,
+    };
+    let ok = theme_score(1, &["criteria_met"]);
+    let bad = [
+        ItemScores {
+            p_overturned: Some(7.0),
+            ..ok.clone()
+        },
+        ItemScores {
+            p_overturned: Some(f64::NAN),
+            ..ok.clone()
+        },
+        ItemScores {
+            p_low: Some(0.9),
+            p_high: Some(0.1),
+            ..ok.clone()
+        },
+        theme_score(1, &["x y"]),
+    ];
+    for s in bad {
+        let e = store.write_scores(&model, &[ok.clone(), s]).unwrap_err();
+        assert!(e.to_string().contains("item id 1"), "{e}");
+    }
+    assert!(
+        store.scoring_model().unwrap().is_none(),
+        "nothing was written"
+    );
+    store.write_scores(&model, &[ok]).unwrap();
+}

@@ -274,6 +274,9 @@ impl Store {
         batch: &[IndexedLetter],
         model: Option<&ModelInfo>,
     ) -> Result<WriteReport> {
+        for l in batch {
+            check_scores(&l.scores)?;
+        }
         let err = self.err_owned();
         let path = self.path.clone();
         let tx = self.write_transaction().map_err(&err)?;
@@ -431,6 +434,7 @@ impl Store {
     /// The owner of the scores ([`Store::scores_owner`]) must be `model`, or none yet (then
     /// `model` takes them); another's is an error.
     pub fn write_scores(&mut self, model: &ModelInfo, scores: &[ItemScores]) -> Result<()> {
+        check_scores(scores)?;
         let err = self.err_owned();
         let path = self.path.clone();
         let tx = self.write_transaction().map_err(&err)?;
@@ -443,6 +447,47 @@ impl Store {
         let path = self.path.clone();
         move |e| super::db_error(&path, e)
     }
+}
+
+/// Scores a database can hold and read back: probabilities from 0 to 1, a range that is one,
+/// theme ids that are single words (the database lists an item's themes joined by spaces).
+fn check_scores(scores: &[ItemScores]) -> Result<()> {
+    let bad = |s: &ItemScores, field: &'static str, value: String, reason: &str| {
+        Err(crate::Error::InvalidValue {
+            what: field,
+            value: format!("{value} (item id {})", s.item_id),
+            reason: reason.into(),
+        })
+    };
+    for s in scores {
+        for (field, p) in [
+            ("p_overturned", s.p_overturned),
+            ("p_low", s.p_low),
+            ("p_high", s.p_high),
+        ] {
+            if let Some(p) = p.filter(|p| !(0.0..=1.0).contains(p)) {
+                return bad(s, field, p.to_string(), "a probability is from 0 to 1");
+            }
+        }
+        if let (Some(lo), Some(hi)) = (s.p_low, s.p_high) {
+            if lo > hi {
+                return bad(
+                    s,
+                    "p_low",
+                    lo.to_string(),
+                    "the range's low end is above its high",
+                );
+            }
+        }
+        if let Some(t) = s
+            .themes
+            .iter()
+            .find(|t| t.is_empty() || t.contains(char::is_whitespace))
+        {
+            return bad(s, "theme", format!("{t:?}"), "a theme id is one word");
+        }
+    }
+    Ok(())
 }
 
 /// `model`'s id for its scores, where no other model's scores are held; errors name `path`.
