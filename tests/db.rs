@@ -1253,3 +1253,60 @@ fn a_path_written_over_with_a_copy_is_a_copy_and_a_moved_file_keeps_its_rows() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Letters an older parser read are read again when their files are given, though unchanged; a
+/// run not given their files says how many are left.
+#[test]
+fn letters_an_older_parser_read_are_read_again() {
+    let dir = tempdir("db-parser");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for d in [&a, &b] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let sample = |n: &str| root().join("data/letters").join(n);
+    std::fs::copy(sample("000_8fd8bbed53d6ca0b.txt"), a.join("one.txt")).unwrap();
+    std::fs::copy(sample("001_bc98761382c404e6.txt"), b.join("two.txt")).unwrap();
+    let db = dir.join("t.db");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let out = imr(&["index", &s(&a), &s(&b), "--db", &s(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let parsers = || -> Vec<i64> {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let mut st = conn
+            .prepare("SELECT parser FROM letters ORDER BY source")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(parsers(), [imr::parse::PARSER_VERSION; 2]);
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE letters SET parser = 1", [])
+        .unwrap();
+    // Given one folder: its letter is read again, the other's is counted as left.
+    let out = imr(&["index", &s(&a), "--db", &s(&db)]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("1 unchanged letters read again"), "{err}");
+    assert!(err.contains("1 letters were read by an older imr"), "{err}");
+    assert_eq!(parsers(), [imr::parse::PARSER_VERSION, 1]);
+    assert_eq!(letters_and_items(&db).0, 2);
+    // Given both: the other's too; then nothing is left to read again.
+    let out = imr(&["index", &s(&a), &s(&b), "--db", &s(&db)]);
+    assert!(
+        stderr(&out).contains("1 unchanged letters read again"),
+        "{}",
+        stderr(&out)
+    );
+    let out = imr(&["index", &s(&a), &s(&b), "--db", &s(&db)]);
+    let err = stderr(&out);
+    assert!(
+        !err.contains("read again") && !err.contains("older imr"),
+        "{err}"
+    );
+    assert!(err.contains("2 unchanged"), "{err}");
+    assert_eq!(parsers(), [imr::parse::PARSER_VERSION; 2]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

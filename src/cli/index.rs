@@ -52,6 +52,8 @@ struct Tally {
     replaced: usize,
     same_case: usize,
     scored: usize,
+    /// Letters read again, their files unchanged, as an older parser had read them.
+    reread: usize,
     /// The files of this run that could not be read.
     failed_sources: std::collections::HashSet<String>,
     /// Case numbers written from a file while another file held them: (case, this, other), said
@@ -101,6 +103,7 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         report_same_case(&store, &mut tally)?;
         note_failed_kept(&store, &tally)?;
     }
+    note_older_parser(&store, tally.reread)?;
     let removed = gone_files(&store, &a.paths, &files, a.prune)?;
     match &model {
         Some((model, info)) => tally.scored += score(&mut store, model, info, a.batch)?,
@@ -135,6 +138,26 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Says how many letters were read again for an older parser's reading, and how many such
+/// letters this run was not given the files of.
+fn note_older_parser(store: &Store, reread: usize) -> Result<()> {
+    if reread > 0 {
+        say!(
+            "imr: note: {reread} unchanged letters read again: an older imr had read them, and \
+             this one reads some letters otherwise"
+        );
+    }
+    let left = store.read_by_older_parser()?.len();
+    if left > 0 {
+        say!(
+            "imr: note: {}: {left} letters were read by an older imr; `imr index` given their \
+             files (or a folder above) reads them again",
+            store.path().display()
+        );
+    }
+    Ok(())
 }
 
 /// Each file once, by its canonical path (absolute, links resolved): a letter is kept by its
@@ -229,7 +252,10 @@ fn changed_files(
     tally: &mut Tally,
 ) -> imr::Result<(Vec<ToRead>, Copies)> {
     respell_relative(store, files)?;
-    let mut to_hash = stat_changed(store, files, tally)?;
+    // Letters an older parser read are read again, their files unchanged.
+    let older: std::collections::HashSet<String> =
+        store.read_by_older_parser()?.into_iter().collect();
+    let mut to_hash = stat_changed(store, files, &older, tally)?;
     hash(&mut to_hash);
     // The files of this run whose content changed, by source: what their rows will hold.
     let new_hash: std::collections::HashMap<&str, &str> = to_hash
@@ -244,6 +270,11 @@ fn changed_files(
             let read = |replaces| (path.clone(), f.clone(), replaces);
             match old {
                 _ if f.sha256.is_empty() => todo.push(read(None)),
+                Some(old) if old.sha256 == f.sha256 && older.contains(&f.source) => {
+                    first_of.insert(f.sha256.clone(), f.source.clone());
+                    tally.reread += 1;
+                    todo.push(read(None));
+                }
                 Some(old) if old.sha256 == f.sha256 => {
                     store.touch(f)?;
                     tally.unchanged += 1;
@@ -372,6 +403,7 @@ fn is_gone(path: &str) -> bool {
 fn stat_changed(
     store: &Store,
     files: &[PathBuf],
+    older: &std::collections::HashSet<String>,
     tally: &mut Tally,
 ) -> imr::Result<Vec<(PathBuf, FileInfo, Option<FileInfo>)>> {
     let known: Vec<Option<FileInfo>> = store.reading(|s| {
@@ -385,7 +417,7 @@ fn stat_changed(
         let (size, mtime_ns) = stat(f);
         if old
             .as_ref()
-            .is_some_and(|o| o.size == size && o.mtime_ns == mtime_ns)
+            .is_some_and(|o| o.size == size && o.mtime_ns == mtime_ns && !older.contains(&o.source))
         {
             tally.unchanged += 1;
             continue;

@@ -7,7 +7,7 @@ pub const APPLICATION_ID: i32 = 0x494D_5264;
 
 /// Migration `i` (0-based) takes a database from version `i` to `i + 1`; each runs in one
 /// transaction with its `user_version` update. Never edit a released migration: add one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version this imr writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -144,4 +144,11 @@ INSERT OR IGNORE INTO item_guidelines (item_id, guideline)
     SELECT i.id, cited.value
     FROM items i, json_each(imr_guidelines_cited(i.reviewer_guideline)) cited
     WHERE i.reviewer_guideline IS NOT NULL;
+"#;
+
+/// The parser version that read each letter ([`crate::parse::PARSER_VERSION`]): those of an
+/// older one are read again when `imr index` is given their files. Letters indexed before are
+/// the first version's.
+const V7: &str = r#"
+ALTER TABLE letters ADD COLUMN parser INTEGER NOT NULL DEFAULT 1;
 "#;

@@ -195,6 +195,14 @@ impl Store {
         )
     }
 
+    /// The sources of letters an older parser read ([`crate::parse::PARSER_VERSION`]), in order.
+    pub fn read_by_older_parser(&self) -> Result<Vec<String>> {
+        self.strings(&format!(
+            "SELECT source FROM letters WHERE parser < {} ORDER BY source",
+            crate::parse::PARSER_VERSION
+        ))
+    }
+
     /// The sources stored as relative paths (by an imr that kept paths as typed), which are
     /// resolved against the directory the index ran in.
     pub fn relative_sources(&self) -> Result<Vec<String>> {
@@ -293,12 +301,16 @@ impl Store {
             }
             // Decided under the write lock: another run may have indexed the file since this one
             // looked.
-            match indexed_hash(&tx, &l.file.source).map_err(&err)? {
-                Some((_, sha)) if !sha.is_empty() && sha == l.file.sha256 => {
+            match indexed(&tx, &l.file.source).map_err(&err)? {
+                Some((_, sha, parser))
+                    if !sha.is_empty()
+                        && sha == l.file.sha256
+                        && parser >= crate::parse::PARSER_VERSION =>
+                {
                     report.unchanged += 1;
                     continue;
                 }
-                Some((id, _)) => {
+                Some((id, _, _)) => {
                     delete_letter(&tx, id).map_err(&err)?;
                     report.replaced.push(l.file.source.clone());
                 }
@@ -541,8 +553,16 @@ fn indexed_hash(
     tx: &rusqlite::Connection,
     source: &str,
 ) -> rusqlite::Result<Option<(i64, String)>> {
-    tx.prepare_cached("SELECT id, sha256 FROM letters WHERE source = ?1")?
-        .query_row([source], |r| Ok((r.get(0)?, r.get(1)?)))
+    Ok(indexed(tx, source)?.map(|(id, sha, _)| (id, sha)))
+}
+
+/// The id, content hash and parser version of the letter indexed from `source`, if any.
+fn indexed(
+    tx: &rusqlite::Connection,
+    source: &str,
+) -> rusqlite::Result<Option<(i64, String, i64)>> {
+    tx.prepare_cached("SELECT id, sha256, parser FROM letters WHERE source = ?1")?
+        .query_row([source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()
 }
 
@@ -615,8 +635,8 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<Ve
         "INSERT INTO letters (case_number, source, sha256, file_size, file_mtime_ns, \
          date_assigned, decision_date, date_of_injury, ur_denial_date, application_received, \
          priority, reviewer_licensure, reviewer_specialty, reviewer_subspecialty, patient_age, \
-         patient_sex, clinical_summary) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+         patient_sex, clinical_summary, parser) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         letter.header.case_number,
@@ -637,6 +657,7 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<Ve
         letter.header.patient.age,
         json_str(serde_json::json!(letter.header.patient.sex)),
         letter.clinical_summary,
+        crate::parse::PARSER_VERSION,
     ])?;
     let letter_id = tx.last_insert_rowid();
     let mut item = tx.prepare_cached(
