@@ -643,7 +643,7 @@ fn one_file_under_any_spelling_of_its_path() {
     write(
         &letters,
         "letter00002.txt",
-        format!("{}\n\n", text_of(&letters, 2)).as_bytes(),
+        format!("{}x\n", text_of(&letters, 2)).as_bytes(),
     );
     let out = imr_in(&dir, &["index", "./v1", "v1", "--db", "t.db"]);
     let err = stderr(&out);

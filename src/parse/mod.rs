@@ -499,28 +499,6 @@ mod tests {
         );
     }
 
-    /// A letter cut inside its last rationale (a truncated file, a missing last page) is
-    /// refused as cut short, not read as a whole letter with a shorter rationale.
-    #[test]
-    fn a_letter_cut_inside_its_last_rationale_is_refused() {
-        let path = Path::new("l.txt");
-        let last = SEED.rfind("rationale:").unwrap();
-        let tail = &SEED[last..];
-        let mut tried = 0;
-        for frac in [3, 5, 7] {
-            let mut cut = last + tail.len() * frac / 10;
-            // Inside a word: the cut letter ends mid-sentence.
-            while !SEED.is_char_boundary(cut) || !SEED.as_bytes()[cut].is_ascii_alphabetic() {
-                cut += 1;
-            }
-            let e = parse_text(&SEED[..cut], path).unwrap_err().to_string();
-            assert!(e.contains("cut short"), "{e}");
-            tried += 1;
-        }
-        assert_eq!(tried, 3);
-        assert!(parse_text(SEED, path).is_ok());
-    }
-
     /// No limit on a file's size is a limit of u64::MAX, not one that wraps to nothing.
     #[test]
     fn the_largest_size_limit_reads_every_file() {
