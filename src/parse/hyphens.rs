@@ -15,8 +15,12 @@ use std::sync::LazyLock;
 /// A line counts as two joined when it is this much longer than the letter's usual full line.
 const JOINED: f64 = 1.1;
 /// A line longer than this many full lines is a paragraph kept on one line (as a copy from a
-/// browser or an editor gives), not lines an extractor joined: its hyphens are the letter's own.
-const MOST_JOINED: f64 = 3.2;
+/// browser or an editor gives), not lines an extractor joined (pdftotext chains a few lines that
+/// each end in a hyphen): its hyphens are the letter's own.
+const MOST_JOINED: f64 = 6.0;
+/// A letter whose usual full line is longer than this (characters) is not wrapped at a page's
+/// width at all: a paragraph a line, where no extractor joined lines.
+const WIDEST_WRAP: usize = 200;
 /// How far back from the end of a full line a line breaks.
 const BREAK_FROM: f64 = 0.6;
 
@@ -26,6 +30,9 @@ const LONGEST_JOINED: usize = 80;
 /// The lines with hyphens restored in joined words; lines not joined come back as they are.
 pub(crate) fn restore<'a>(lines: &[&'a str]) -> Vec<Cow<'a, str>> {
     let width = full_width(lines);
+    if width > WIDEST_WRAP {
+        return lines.iter().map(|l| Cow::Borrowed(*l)).collect();
+    }
     let long = |l: &str| {
         let n = l.chars().count() as f64;
         width > 0 && n > JOINED * width as f64 && n <= MOST_JOINED * width as f64
@@ -33,12 +40,12 @@ pub(crate) fn restore<'a>(lines: &[&'a str]) -> Vec<Cow<'a, str>> {
     if !lines.iter().any(|l| long(l)) {
         return lines.iter().map(|l| Cow::Borrowed(*l)).collect();
     }
-    let vocabulary = hyphenated_words(lines);
+    let letter = LetterWords::of(lines);
     lines
         .iter()
         .map(|l| {
             if long(l) {
-                restore_line(l, width, &vocabulary)
+                restore_line(l, width, &letter)
             } else {
                 Cow::Borrowed(*l)
             }
@@ -61,15 +68,37 @@ fn full_width(lines: &[&str]) -> usize {
     lens[lens.len() * 9 / 10]
 }
 
-/// Lowercase words of the letter with a hyphen between letters or digits.
-fn hyphenated_words(lines: &[&str]) -> HashSet<String> {
-    lines
-        .iter()
-        .flat_map(|l| l.split_whitespace())
-        .map(core)
-        .filter(|w| w.contains('-'))
-        .map(str::to_lowercase)
-        .collect()
+/// What the letter itself says of its words: those written with a hyphen, and the numbers it
+/// writes more than once.
+struct LetterWords {
+    /// Lowercase words with a hyphen between letters or digits.
+    hyphenated: HashSet<String>,
+    /// Numbers (digits alone) written twice or more: one of them joined is no joined
+    /// "1-|2" ("every 12 hours" where the letter also writes "1-2 tablets").
+    repeated_numbers: HashSet<String>,
+}
+
+impl LetterWords {
+    fn of(lines: &[&str]) -> Self {
+        let mut hyphenated = HashSet::new();
+        let mut numbers: std::collections::HashMap<&str, usize> = Default::default();
+        for w in lines.iter().flat_map(|l| l.split_whitespace()).map(core) {
+            if w.contains('-') {
+                hyphenated.insert(w.to_lowercase());
+            } else if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) {
+                *numbers.entry(w).or_default() += 1;
+            }
+        }
+        let repeated_numbers = numbers
+            .into_iter()
+            .filter(|&(_, n)| n > 1)
+            .map(|(w, _)| w.to_string())
+            .collect();
+        LetterWords {
+            hyphenated,
+            repeated_numbers,
+        }
+    }
 }
 
 /// A word without the punctuation around it.
@@ -77,7 +106,7 @@ fn core(word: &str) -> &str {
     word.trim_matches(|c: char| !c.is_alphanumeric())
 }
 
-fn restore_line<'a>(line: &'a str, width: usize, vocabulary: &HashSet<String>) -> Cow<'a, str> {
+fn restore_line<'a>(line: &'a str, width: usize, letter: &LetterWords) -> Cow<'a, str> {
     let mut out = String::with_capacity(line.len() + 4);
     let mut last = 0;
     let mut changed = false;
@@ -93,7 +122,7 @@ fn restore_line<'a>(line: &'a str, width: usize, vocabulary: &HashSet<String>) -
         let width = width.max(1);
         let j = from.div_ceil(width).max(1);
         let at_break = to as f64 >= BREAK_FROM * (j * width) as f64;
-        let fixed = at_break.then(|| rehyphenate(word, vocabulary)).flatten();
+        let fixed = at_break.then(|| rehyphenate(word, letter)).flatten();
         match fixed {
             Some(w) => {
                 out.push_str(&w);
@@ -118,7 +147,7 @@ fn words(line: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// The word with its lost hyphen back, when exactly one place for it is a word of the letter, or
 /// else exactly one makes a date.
-fn rehyphenate(word: &str, vocabulary: &HashSet<String>) -> Option<String> {
+fn rehyphenate(word: &str, letter: &LetterWords) -> Option<String> {
     static DATE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^(\d{1,2})-(\d{1,2})-(\d{2}|(?:19|20)\d{2})$").unwrap());
     let c = core(word);
@@ -141,13 +170,14 @@ fn rehyphenate(word: &str, vocabulary: &HashSet<String>) -> Option<String> {
         .map(|(i, _)| i)
         .collect();
     let candidate = |i: usize| format!("{}-{}", &c[..i], &c[i..]);
-    // A number is split by the date rule alone: "1-2" elsewhere in the letter ("1-2 tablets")
-    // does not make every "12" a joined "1-|2".
-    let number = c.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+    // A number the letter writes elsewhere as it is ("12") was not joined: "1-2" elsewhere
+    // ("1-2 tablets") does not make it "1-|2". One it writes only here ("10325" of "Norco
+    // 10-325") takes the letter's hyphenated form.
+    let written_so = letter.repeated_numbers.contains(c);
     let known: Vec<usize> = splits
         .iter()
         .copied()
-        .filter(|&i| !number && vocabulary.contains(&candidate(i).to_lowercase()))
+        .filter(|&i| !written_so && letter.hyphenated.contains(&candidate(i).to_lowercase()))
         .collect();
     let dates: Vec<usize> = splits
         .iter()
@@ -222,12 +252,28 @@ mod tests {
             .repeat(8);
         let text = letter(&format!("{line}\npre-operative"));
         assert_eq!(restored(&text)[12], line);
-        // Joined lines (one full line and the next) still get a date's hyphen, but not a number's.
+        // Joined lines (one full line and the next) still get a date's hyphen, but a number the
+        // letter writes elsewhere as it is keeps its form.
         let line = "The physical exam was done by the treating physician in the clinic dated \
                     11-212016, 1-2 tablets every 12 hours.";
-        let got = restored(&letter(line));
+        let got = restored(&letter(&format!("{line}\n12 visits")));
         assert!(got[12].contains("dated 11-21-2016,"), "{}", got[12]);
         assert!(got[12].contains("every 12 hours"), "{}", got[12]);
+        // One the letter writes only joined takes its hyphenated form ("Norco 10-|325").
+        let line = "The physical exam was done by the treating physician in the clinic for Norco \
+                    10325 #60 noted.";
+        let got = restored(&letter(&format!("{line}\nNorco 10-325 #60")));
+        assert!(got[12].contains("Norco 10-325 #60"), "{}", got[12]);
+    }
+
+    /// A letter of a paragraph a line (its usual line wider than a page's) was never joined by
+    /// an extractor: its words stay, though the letter writes them hyphenated elsewhere.
+    #[test]
+    fn a_letter_of_a_paragraph_a_line_keeps_its_words() {
+        let para = "The patient had a preoperative clearance and a follow-up visit; ".repeat(5);
+        let text = format!("{}pre-operative\n", format!("{para}\n").repeat(12));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(restored(&text), lines);
     }
 
     /// A joined line holding a run of characters far longer than any word: left as it is, in
