@@ -463,8 +463,13 @@ mod tests {
             s.as_deref()
                 .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
         };
-        for width in [150, 100, 80, 72, 60, 45] {
-            let text = wrapped(width);
+        for (width, colon) in [150, 100, 80, 72, 60, 45]
+            .into_iter()
+            .flat_map(|w| [(w, ":"), (w, " :")])
+        {
+            let text = wrapped(width)
+                .replace("guideline:", &format!("guideline{colon}"))
+                .replace("rationale:", &format!("rationale{colon}"));
             broken += [
                 "Administrator\nguideline:",
                 "MAXIMUS\nguideline:",

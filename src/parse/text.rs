@@ -242,7 +242,10 @@ fn marks_rejoined<'a>(lines: &[&'a str]) -> Option<Vec<Cow<'a, str>>> {
         let (a, b) = (folded(a.trim()), labels_closed(folded(b.trim())));
         BROKEN_MARKS.iter().find_map(|(end, start)| {
             let before = a.strip_suffix(end.as_str())?;
-            let starts = b.starts_with(start.as_str());
+            // The second part as written, or with a space before its colon ("guideline :").
+            let spaced = start.strip_suffix(':').map(|w| format!("{w} :"));
+            let starts =
+                b.starts_with(start.as_str()) || spaced.is_some_and(|s| b.starts_with(s.as_str()));
             (starts && (before.is_empty() || before.ends_with(' ')))
                 .then(|| (before.trim_end().to_string(), format!("{end} {b}")))
         })
