@@ -354,8 +354,8 @@ const HOME_HEALTH: &[Rule] = &[
 
 #[rustfmt::skip]
 const DMEPOS: &[Rule] = &[
-    r(C::Dmepos, "mattress", r"\bmattress\w*"),
     r(C::Dmepos, "hospital bed", r"\bhospital beds?\b|\bbeds?\b"),
+    r(C::Dmepos, "mattress", r"\bmattress\w*"),
     r(C::Dmepos, "continuous passive motion machine", r"\bcpm\b|\bcontinuous passive motion\b"),
     r(C::Dmepos, "wheelchair", r"\bwheel ?chairs?\b|\bpower chairs?\b"),
     r(C::Dmepos, "knee scooter", r"\bscooters?\b"),
@@ -827,9 +827,10 @@ fn drug_class(drugs: &[&Drug], text: &str) -> DrugClass {
 #[rustfmt::skip]
 const REGIONS: &[(&str, &str)] = &[
     (r"\bhead\b|\bbrain\b|\bskull\b", "head"),
-    // Shorthand too: "C-spine", "C/S", "CESI" (a cervical epidural).
-    (r"\bcervical\w*|\bneck\b|\bc[1-7]\b|\bc-? ?spine\b|\bc/s\b|\bcesis?\b", "cervical spine"),
-    (r"\bthoracic\w*|\bmid back\b|\bt([1-9]|1[0-2])\b|\bt-? ?spine\b|\bt/s\b",
+    // Shorthand too: "C-spine", "CESI" (a cervical epidural); not "C/S", which a urine
+    // culture is too.
+    (r"\bcervical\w*|\bneck\b|\bc[1-7]\b|\bc-? ?spine\b|\bcesis?\b", "cervical spine"),
+    (r"\bthoracic\w*|\bmid back\b|\bt([1-9]|1[0-2])\b|\bt-? ?spine\b|\bt/s\b|\btesis?\b",
         "thoracic spine"),
     (concat!(
         r"\blumb\w*|\blow(er)? back\b|\bl[1-5]\b|\bs1\b|\bsacr\w*|\bl-? ?spine\b|",
