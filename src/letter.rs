@@ -178,8 +178,6 @@ const MONTHS: [&str; 12] = [
 ];
 
 impl Date {
-    /// Year, month and day of `MM/DD/YYYY` or of `December 9, 2016` (`Dec. 9 2016`), as
-    /// written: not yet checked as a calendar date.
     /// `11-03-2016` or `11-3-16`: three parts, the first a month's one or two digits (a date
     /// imr writes starts with its four-digit year).
     pub(crate) fn month_first_dashed(s: &str) -> bool {
@@ -187,18 +185,23 @@ impl Date {
         p.next().is_some_and(|m| (1..=2).contains(&m.len())) && s.matches('-').count() == 2
     }
 
+    /// Year, month and day of `MM/DD/YYYY` (or `MM-DD-YY`) or of `December 9, 2016`
+    /// (`Dec. 9 2016`), as written: not yet checked as a calendar date.
     fn written_parts(s: &str) -> Option<(u16, u8, u8)> {
         if s.contains('/') || Date::month_first_dashed(s) {
-            let p: Vec<&str> = s.split(['/', '-']).map(str::trim).collect();
+            // One separator throughout: "11/03-2016" is no date.
+            let sep = if s.contains('/') { '/' } else { '-' };
+            let p: Vec<&str> = s.split(sep).map(str::trim).collect();
             let [m, d, y] = p[..] else { return None };
             let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
             if !(digits(m) && digits(d) && digits(y) && matches!(y.len(), 2 | 4)) {
                 return None;
             }
             let y: u16 = y.parse().ok()?;
-            // A two-digit year as POSIX reads one: 69-99 the 1900s, 00-68 the 2000s.
+            // A two-digit year: 00-39 the 2000s, 40-99 the 1900s (the DWC's letters start in
+            // 2013; an injury of "1-1-50" is of 1950).
             let y = match (p[2].len(), y) {
-                (2, 69..) => 1900 + y,
+                (2, 40..) => 1900 + y,
                 (2, _) => 2000 + y,
                 _ => y,
             };
@@ -577,12 +580,14 @@ mod tests {
             let d: Date = written.parse().unwrap();
             assert_eq!(d.to_string(), "2016-12-09", "{written}");
         }
-        // As clinical summaries write them: dashes, a two-digit year (69-99 the 1900s).
+        // As clinical summaries write them: dashes, a two-digit year (40-99 the 1900s).
         for (written, iso) in [
             ("11-3-16", "2016-11-03"),
             ("11-03-2016", "2016-11-03"),
             ("09/12/16", "2016-09-12"),
             ("5-3-98", "1998-05-03"),
+            ("1-1-50", "1950-01-01"),
+            ("1-1-39", "2039-01-01"),
         ] {
             assert_eq!(
                 written.parse::<Date>().unwrap().to_string(),
@@ -593,6 +598,7 @@ mod tests {
         for wrong in [
             "31/12/2016",
             "11-3-016",
+            "11/03-2016",
             "2016-11",
             "Ma 9, 2016",
             "Decembre 9, 2016",
