@@ -666,9 +666,9 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
     )?;
     if let Some(reason) = &p.abstention {
         writeln!(out, "{:INDENT$}no score: {reason}", "")?;
-        // A request's (titled, or refused for want of one; no case number): what to give.
-        let request = p.case_number.is_none()
-            && (p.title.is_some() || reason == imr::model::outcome::NO_TITLE);
+        // A request's (undecided; titled, or refused for want of a title): what to give.
+        let request =
+            p.decision.is_none() && (p.title.is_some() || reason == imr::model::outcome::NO_TITLE);
         if let Some(advice) = imr::model::outcome::advice(reason).filter(|_| request) {
             writeln!(out, "{:INDENT$}{advice}", "")?;
         }
@@ -695,7 +695,7 @@ fn table_footer(model: &imr::model::ModelFile) -> String {
         let auc = cv.pooled.map_or(cv.outcome.roc_auc, |p| p.roc_auc);
         if cv.outcome.precision.is_finite() {
             out.push_str(&format!(
-                "; in cross-validation, {:.0}% of items so marked were",
+                "; in cross-validation, {:.0}% of items so marked were overturned",
                 100.0 * cv.outcome.precision
             ));
         }

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// One item to score: its text, and what is known of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -340,7 +340,12 @@ impl<'m> Scorer<'m> {
             .as_ref()
             .zip(vocabs.themes.as_ref())
             .map(|(tm, v)| (tm, shared.known_terms(1, &mut a, v, top > 0)));
-        let outcome = self.outcome(&text, untitled, &terms, &a, top);
+        // Asked of requests alone: a decided letter's item is scored as its letter reads.
+        let title_unknown = decision.is_none()
+            && !untitled
+            && self.title_unknown(&text.title, &terms.row)
+            && !self.title_known_elsewhere(shared, vocabs, &text.title);
+        let outcome = self.outcome(&text, (untitled, title_unknown), &terms, &a, top);
         let mut themes = theme_terms
             .map(|(tm, terms)| theme_scores(tm, &terms, decision, &a, top))
             .unwrap_or_default();
@@ -388,7 +393,7 @@ impl<'m> Scorer<'m> {
     fn outcome(
         &self,
         text: &ItemText,
-        untitled: bool,
+        (untitled, title_unknown): (bool, bool),
         terms: &KnownTerms,
         a: &Analysis<'_>,
         top: usize,
@@ -428,22 +433,6 @@ impl<'m> Scorer<'m> {
             let row: Vec<(usize, f64)> = cols.zip(val.iter().copied()).collect();
             o.interval(margin, &row)
         });
-        // A request's title of which neither the model nor the treatment rules know a word
-        // ("asdf qwer", "Zyxorin"): its number would be the summary's alone, not the request's.
-        // A title the rules read ("Flexeril 10mg", rarer than the vocabulary's floor) is scored.
-        let title_unknown = o.view == View::Case && !untitled && !text.title.trim().is_empty() && {
-            let title = o.tfidf.namespace_cols(Namespace::Field(Field::Title));
-            !title.is_empty()
-                && !idx.iter().any(|&j| {
-                    title.contains(&j)
-                        && o.tfidf
-                            .term(j as usize)
-                            .text
-                            .chars()
-                            .any(char::is_alphabetic)
-                })
-                && !crate::treatment::recognises(&text.title)
-        };
         // A request without a title has no title, whatever else it lacks; a text the model
         // cannot read says so before its title does.
         let abstention = if o.view == View::Case && untitled {
@@ -474,6 +463,55 @@ impl<'m> Scorer<'m> {
             top_overturned,
             top_upheld,
         }
+    }
+
+    /// Whether a request's `title` is one of which neither the case model's title terms (its
+    /// known terms `row`) nor the treatment rules know a word ("asdf qwer"): its number would be
+    /// the summary's alone, not the request's. A title the rules read ("Flexeril 10mg", rarer
+    /// than the vocabulary's floor) is scored.
+    fn title_unknown(&self, title: &str, row: &[(u32, u32)]) -> bool {
+        let o = &self.model.outcome;
+        let cols = o.tfidf.namespace_cols(Namespace::Field(Field::Title));
+        let a_title_word = |&(j, _): &(u32, u32)| {
+            cols.contains(&j)
+                && o.tfidf
+                    .term(j as usize)
+                    .text
+                    .chars()
+                    .any(char::is_alphabetic)
+        };
+        o.view == View::Case
+            && !title.trim().is_empty()
+            && !cols.is_empty()
+            && !row.iter().any(a_title_word)
+            && !crate::treatment::recognises(title)
+    }
+
+    /// Whether a word of `title` is a term of another of the model's fields (a summary's "EEG",
+    /// "nursing"): a word the model reads, though never in a title.
+    fn title_known_elsewhere(
+        &self,
+        shared: &SharedFeaturizers<'_>,
+        vocabs: &Vocabs<'_>,
+        title: &Arc<str>,
+    ) -> bool {
+        let probe = ItemText {
+            summary: title.clone(),
+            claims_guideline: title.clone(),
+            guidelines: title.clone(),
+            rationale: title.clone(),
+            ..ItemText::default()
+        };
+        let mut a = shared.analyse(&probe);
+        let terms = shared.known_terms(0, &mut a, &vocabs.outcome, false);
+        let o = &self.model.outcome;
+        terms.row.iter().any(|&(j, _)| {
+            o.tfidf
+                .term(j as usize)
+                .text
+                .chars()
+                .any(char::is_alphabetic)
+        })
     }
 
     /// How often training items of the item's category and drug class were overturned.
@@ -677,10 +715,13 @@ impl ModelFile {
         let Some(index) = &self.precedents else {
             return Vec::new();
         };
+        // More are asked for than are shown: the category's boost may rank likenesses below the
+        // floor among the first k, and those after them take their places.
         index
-            .query(doc, category, k, exclude)
+            .query(doc, category, k.saturating_mul(4), exclude)
             .into_iter()
             .filter(|n| n.similarity >= MIN_SIMILARITY)
+            .take(k)
             .map(|n| {
                 let p = n.precedent;
                 Similar {

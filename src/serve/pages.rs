@@ -7,6 +7,7 @@ use super::service::{
     App, ForecastView, ItemView, LetterView, ScoreView, SearchResult, StatsResult,
 };
 use super::ServeError;
+use crate::model::outcome::advice;
 use crate::model::{Highlight, Prediction, Similar, TermWeight};
 use crate::store::{Hit, Sort};
 use crate::treatment::{Category, DrugClass};
@@ -871,7 +872,7 @@ fn forecast_result(f: &ForecastView) -> Markup {
                     None => {
                         "No forecast: " span #forecast-none {
                             (p.abstention.as_deref().unwrap_or("the model cannot read it")) }
-                        @if let Some(advice) = p.abstention.as_deref().and_then(crate::model::outcome::advice) {
+                        @if let Some(advice) = p.abstention.as_deref().and_then(advice) {
                             br; span.hint { (advice) }
                         }
                     },
