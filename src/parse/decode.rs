@@ -1,5 +1,6 @@
 //! The bytes of a text letter into a `String`: UTF-8 with or without a byte order mark, UTF-16 or
-//! UTF-32 (LE or BE) with one (UTF-16 also without, where it reads as a letter), and Windows-1252 (Latin-1, as `pdftotext -enc Latin1` and editors'
+//! UTF-32 (LE or BE) with one (UTF-16 also without, where it reads as a letter), and Windows-1252
+//! (Latin-1, as `pdftotext -enc Latin1` and editors'
 //! "ANSI" write it) where the text is no UTF-8 but reads as a letter in it; CRLF and lone CR line
 //! ends become LF.
 

@@ -495,7 +495,10 @@ mod tests {
         assert_eq!(r.licensure, vec!["California", "North Carolina"]);
         assert_eq!(r.specialty, ["Family Practice"]);
         // A space before each label's colon, as some text routes lay labels out.
-        let r = reviewer("State(s) of Licensure : California,North Carolina Certification(s)/Specialty : Family Practice");
+        let r = reviewer(concat!(
+            "State(s) of Licensure : California,North Carolina ",
+            "Certification(s)/Specialty : Family Practice"
+        ));
         assert_eq!(r.licensure, vec!["California", "North Carolina"]);
         assert_eq!(r.specialty, ["Family Practice"]);
     }

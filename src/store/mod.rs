@@ -368,7 +368,7 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
     // SQLite's words for what a user can act on, with what to do; the rest as SQLite says it.
     let cause = match e.sqlite_error_code() {
         Some(C::OperationInterrupted) => return Error::Interrupted { path: path.into() },
-        Some(C::DatabaseBusy | C::DatabaseLocked) => format!(
+        Some(C::DatabaseBusy) => format!(
             "another program holds its write lock (another imr index, or a program with a \
              transaction open), and it was waited for {} s; what this run had not written is not \
              written, and running it again when the other is done is safe",
@@ -377,12 +377,9 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
         Some(C::ReadOnly) => "the file or its folder cannot be written (permissions, a \
                               read-only disk, or an immutable file)"
             .into(),
-        Some(C::DiskFull) => "the disk is full: the batch in flight was not written (the \
-                              batches before it were), and running it again once there is room \
+        Some(C::DiskFull) => "the disk is full: what was in flight is not written (what was \
+                              committed before stays), and running it again once there is room \
                               goes on from there"
-            .into(),
-        Some(C::CannotOpen) => "it cannot be opened (its folder cannot be read or written, or \
-                                it is not a file)"
             .into(),
         _ => e.to_string(),
     };

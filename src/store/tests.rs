@@ -170,7 +170,14 @@ fn an_older_database_is_migrated_and_a_newer_one_refused() {
         assert!(matches!(err, Error::DatabaseVersion { .. }), "{err}");
         assert!(err.to_string().contains("newer than this imr's"), "{err}");
     }
-    // A version below any imr's is refused, not migrated from (there is no migration -1).
+}
+
+/// A version below any imr's is refused, not migrated from (there is no migration -1).
+#[test]
+fn a_negative_schema_version_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    drop(Store::open(&path).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.pragma_update(None, "user_version", -1).unwrap();
     drop(conn);
