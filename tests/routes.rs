@@ -1,6 +1,7 @@
 //! Every text route parses like the PDF route: the corpus PDFs are turned into text by pdftotext
-//! (default, -raw, -layout) and mutool, each text is parsed, and the letters are compared with the
-//! PDF route's (`read_letter` on the PDF).
+//! (default, -raw, -layout) and mutool, and -raw's text re-wrapped at a width as an editor or a
+//! mail client does, each text is parsed, and the letters are compared with the PDF route's
+//! (`read_letter` on the PDF).
 
 use crate::util;
 
@@ -12,10 +13,35 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use util::{corpus, tempdir};
 
-/// A text route: its name and the command that writes `out` from `pdf`.
+/// A text route: its name, the command that writes `out` from `pdf`, and the width its text is
+/// then re-wrapped at, if any.
 struct Route {
     name: &'static str,
     command: fn(&Path, &Path) -> Command,
+    rewrap: Option<usize>,
+}
+
+/// `text` as an editor re-wraps it: each paragraph (text between blank lines; a page is one) on
+/// lines of at most `width` characters, words whole, so a heading or a label may fall across two.
+fn rewrapped(text: &str, width: usize) -> String {
+    let text = text.replace('\u{c}', "\n\n");
+    let mut out = String::new();
+    for para in text.split("\n\n") {
+        let mut line = 0;
+        for w in para.split_whitespace() {
+            if line > 0 && line + 1 + w.chars().count() > width {
+                out.push('\n');
+                line = 0;
+            } else if line > 0 {
+                out.push(' ');
+                line += 1;
+            }
+            out.push_str(w);
+            line += w.chars().count();
+        }
+        out.push_str("\n\n");
+    }
+    out
 }
 
 fn pdftotext(args: &'static [&'static str], pdf: &Path, out: &Path) -> Command {
@@ -24,18 +50,21 @@ fn pdftotext(args: &'static [&'static str], pdf: &Path, out: &Path) -> Command {
     c
 }
 
-const ROUTES: [Route; 4] = [
+const ROUTES: [Route; 6] = [
     Route {
         name: "pdftotext",
         command: |p, o| pdftotext(&[], p, o),
+        rewrap: None,
     },
     Route {
         name: "pdftotext -raw",
         command: |p, o| pdftotext(&["-raw"], p, o),
+        rewrap: None,
     },
     Route {
         name: "pdftotext -layout",
         command: |p, o| pdftotext(&["-layout"], p, o),
+        rewrap: None,
     },
     Route {
         name: "mutool draw -F txt",
@@ -44,6 +73,17 @@ const ROUTES: [Route; 4] = [
             c.args(["draw", "-q", "-F", "txt", "-o"]).arg(o).arg(p);
             c
         },
+        rewrap: None,
+    },
+    Route {
+        name: "-raw wrapped at 60",
+        command: |p, o| pdftotext(&["-raw"], p, o),
+        rewrap: Some(60),
+    },
+    Route {
+        name: "-raw wrapped at 150",
+        command: |p, o| pdftotext(&["-raw"], p, o),
+        rewrap: Some(150),
     },
 ];
 
@@ -212,6 +252,10 @@ fn every_text_route_parses_like_the_pdf_route() {
                     .expect("run the route's tool");
                 let err = String::from_utf8_lossy(&o.stderr);
                 assert!(o.status.success(), "{}: {err}", route.name);
+                if let Some(width) = route.rewrap {
+                    let text = std::fs::read_to_string(&txt).unwrap();
+                    std::fs::write(&txt, rewrapped(&text, width)).unwrap();
+                }
                 read_letter(&txt)
             })
             .collect();
