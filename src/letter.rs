@@ -180,9 +180,17 @@ const MONTHS: [&str; 12] = [
 impl Date {
     /// `11-03-2016` or `11-3-16`: three parts, the first a month's one or two digits (a date
     /// imr writes starts with its four-digit year).
-    pub(crate) fn month_first_dashed(s: &str) -> bool {
+    fn month_first_dashed(s: &str) -> bool {
         let mut p = s.split('-');
         p.next().is_some_and(|m| (1..=2).contains(&m.len())) && s.matches('-').count() == 2
+    }
+
+    /// Whether `s` (trimmed) is a date in a form people write, month first or named
+    /// (`12/09/2016`, `11-3-16`, `December 9, 2016`), not one of imr's `YYYY...` forms.
+    pub(crate) fn is_written(s: &str) -> bool {
+        s.contains('/')
+            || s.starts_with(|c: char| c.is_ascii_alphabetic())
+            || Date::month_first_dashed(s)
     }
 
     /// Year, month and day of `MM/DD/YYYY` (or `MM-DD-YY`) or of `December 9, 2016`
@@ -237,10 +245,7 @@ impl FromStr for Date {
             reason: DATE_FORMS.into(),
         };
         let t = s.trim();
-        if t.contains('/')
-            || t.starts_with(|c: char| c.is_ascii_alphabetic())
-            || Date::month_first_dashed(t)
-        {
+        if Date::is_written(t) {
             let (y, m, d) = Date::written_parts(t).ok_or_else(bad)?;
             return Date::new(y, m, d).ok_or_else(|| crate::Error::InvalidValue {
                 what: "date",

@@ -197,10 +197,7 @@ fn period_end(s: &str, last: bool) -> Result<Date> {
                  'December 9, 2016'), or a range FROM..TO of them"
             .into(),
     };
-    if s.contains('/')
-        || s.starts_with(|c: char| c.is_ascii_alphabetic())
-        || Date::month_first_dashed(s)
-    {
+    if Date::is_written(s) {
         return s.parse::<Date>().map_err(|e| match e {
             Error::InvalidValue { reason, .. } if reason == crate::letter::DATE_FORMS => bad(),
             e => e,
