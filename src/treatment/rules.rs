@@ -918,15 +918,22 @@ fn with_regions(name: &str, category: Category, text: &str) -> String {
     }
 }
 
-pub(super) fn recognises(title: &str) -> bool {
+/// A title as the steps read it: normalised, misspellings as meant (context prefixes are still
+/// on: [`body`] takes them off).
+fn read_as(title: &str) -> String {
     let normal = normalise(title);
-    let normal = super::spelling::corrected(&normal);
-    decide_procedure(body(&normal)).is_some()
+    if let std::borrow::Cow::Owned(corrected) = super::spelling::corrected(&normal) {
+        return corrected;
+    }
+    normal
+}
+
+pub(super) fn recognises(title: &str) -> bool {
+    decide_procedure(body(&read_as(title))).is_some()
 }
 
 pub(super) fn classify(title: &str, guideline: Option<&str>) -> TreatmentKind {
-    let normal = normalise(title);
-    let normal = super::spelling::corrected(&normal);
+    let normal = read_as(title);
     let text = body(&normal);
     let c = &*COMPILED;
     let decision = decide_procedure(text);
