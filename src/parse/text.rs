@@ -222,13 +222,19 @@ fn headings_on_own_lines(lines: &[&str]) -> [bool; 3] {
 }
 
 /// Each heading and field label split in two at a space between its words, as (the words that
-/// end a line, the words that start the next).
-static BROKEN_MARKS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+/// end a line, the words that start the next as written and with a space before a colon).
+static BROKEN_MARKS: LazyLock<Vec<(String, [String; 2])>> = LazyLock::new(|| {
     let mut out = Vec::new();
     for mark in HEADINGS.iter().chain(FIELD_LABELS.iter()) {
         let words: Vec<&str> = mark.split(' ').collect();
         for k in 1..words.len() {
-            out.push((words[..k].join(" "), words[k..].join(" ")));
+            let start = words[k..].join(" ");
+            // As written, or with a space before a label's colon ("guideline :").
+            let spaced = match start.strip_suffix(':') {
+                Some(w) => format!("{w} :"),
+                None => start.clone(),
+            };
+            out.push((words[..k].join(" "), [start, spaced]));
         }
     }
     out
@@ -240,12 +246,9 @@ static BROKEN_MARKS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
 fn marks_rejoined<'a>(lines: &[&'a str]) -> Option<Vec<Cow<'a, str>>> {
     let broken = |a: &str, b: &str| -> Option<(String, String)> {
         let (a, b) = (folded(a.trim()), labels_closed(folded(b.trim())));
-        BROKEN_MARKS.iter().find_map(|(end, start)| {
+        BROKEN_MARKS.iter().find_map(|(end, starts_as)| {
             let before = a.strip_suffix(end.as_str())?;
-            // The second part as written, or with a space before its colon ("guideline :").
-            let spaced = start.strip_suffix(':').map(|w| format!("{w} :"));
-            let starts =
-                b.starts_with(start.as_str()) || spaced.is_some_and(|s| b.starts_with(s.as_str()));
+            let starts = starts_as.iter().any(|s| b.starts_with(s.as_str()));
             (starts && (before.is_empty() || before.ends_with(' ')))
                 .then(|| (before.trim_end().to_string(), format!("{end} {b}")))
         })
