@@ -111,6 +111,9 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     }
     // Counted over the whole database, so that a run that adds nothing still says it.
     tally.same_case = store.cases_in_several_files()?.len();
+    if tally.replaced + removed > 0 {
+        store.tidy_text()?;
+    }
     if tally.indexed + tally.scored + removed > 0 || store.migrated() || !store.has_statistics()? {
         store.analyze()?;
     }
@@ -498,6 +501,8 @@ fn index_files(
                     return false;
                 }
             }
+            // The full-text postings are made here, on every core, not on the one writer.
+            letters.par_iter_mut().for_each(IndexedLetter::prepare_text);
             tx.send(letters).is_ok()
         };
         let mut pending: Vec<IndexedLetter> = Vec::with_capacity(batch);
@@ -513,6 +518,7 @@ fn index_files(
                         letter,
                         replaces,
                         scores: Vec::new(),
+                        text: None,
                     }),
                     Err(e) => {
                         t.failed += 1;

@@ -16,11 +16,13 @@ mod query;
 mod read;
 pub mod schema;
 mod stats;
+mod text;
 mod write;
 
 pub use guideline::guidelines_cited;
 pub use query::{DateRange, Filters, FtsQuery, Hit, Matches, Search, Sort};
 pub use stats::{StatsJson, StatsKey, StatsRow};
+pub use text::LetterText;
 pub use write::{FileInfo, IndexedLetter, ItemScores, ModelInfo, WriteReport};
 
 use crate::error::{Error, Result};
@@ -116,6 +118,7 @@ impl Store {
         store.conn.busy_timeout(BUSY_WAIT).map_err(store.err())?;
         store.pragma("foreign_keys", "ON")?;
         query::register_functions(&store.conn).map_err(store.err())?;
+        rusqlite::vtab::array::load_module(&store.conn).map_err(store.err())?;
         Ok(store)
     }
 
@@ -328,6 +331,9 @@ impl Store {
             }
             tx.execute_batch(schema::MIGRATIONS[v as usize])
                 .map_err(err)?;
+            if v + 1 == schema::TEXT_INDEX_VERSION {
+                text::rebuild(&tx).map_err(err)?;
+            }
             tx.pragma_update(None, "application_id", schema::APPLICATION_ID)
                 .map_err(err)?;
             tx.pragma_update(None, "user_version", v + 1).map_err(err)?;

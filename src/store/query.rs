@@ -1,12 +1,15 @@
 //! Searching the database: filters on the letters' and items' fields, and words matched by the
-//! full-text index in BM25 order. Every value is a bound parameter; the words are rewritten into
-//! quoted FTS5 strings, so no input is read as SQL or as an FTS5 operator it did not mean.
+//! full-text index (`store/text`) in BM25 order. Every value is a bound parameter, and the words
+//! are read by a grammar of their own (words, phrases, prefixes, OR, -word): no input is read as
+//! SQL or as an operator it did not mean.
 
+use super::text::{Found, Phrase, TextAnalyzer, TextQuery};
 use super::Store;
 use crate::error::{Error, Result};
 use crate::letter::{Date, Decision};
 use crate::treatment::{Category, DrugClass};
-use rusqlite::types::Value;
+use rusqlite::types::{ToSqlOutput, Value};
+use rusqlite::vtab::array::Array;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -16,6 +19,7 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FtsQuery {
     written: String,
+    query: TextQuery,
     expression: String,
 }
 
@@ -29,13 +33,14 @@ struct Term {
 }
 
 impl FtsQuery {
-    /// The FTS5 expression the words became (each word or phrase a quoted string).
+    /// What the words became, as the index reads them: clauses joined by AND, each of phrases
+    /// (stemmed words in quotes, `*` after a prefix) joined by OR, then the excluded ones.
     pub fn expression(&self) -> &str {
         &self.expression
     }
 
     fn parse(written: &str) -> std::result::Result<FtsQuery, String> {
-        // FTS5 reads its expression as a C string: a NUL would end it mid-quote.
+        // No text holds one: a NUL is a mistake (or an attack on a C string), said as such.
         if written.contains('\0') {
             return Err("a NUL character cannot be searched".into());
         }
@@ -81,34 +86,99 @@ impl FtsQuery {
         }
         let terms = clauses.iter().map(Vec::len).sum::<usize>() + negated.len();
         if terms > MAX_TERMS {
-            // FTS5's work grows faster than the words: a bound keeps every search quick.
+            // Each word and phrase is a read of the index: a bound keeps every search quick.
             return Err(format!(
                 "{terms} words and phrases; a search takes at most {MAX_TERMS}"
             ));
         }
-        let quote = |t: &Term| {
-            let s = format!("\"{}\"", t.text.replace('"', "\"\""));
-            if t.prefix {
-                s + "*"
-            } else {
-                s
+        let mut analyzer = TextAnalyzer::default();
+        let mut phrase = |t: &Term| {
+            let mut words = analyzer.terms(&t.text);
+            let mut prefix_stem = None;
+            // A prefix is the start of a word as written ("tens*" stemmed would be "ten*":
+            // tender, tendon), and the word typed is found too (TENS, indexed as "ten").
+            if let (true, Some(last)) = (t.prefix, analyzer.folded(&t.text).pop()) {
+                prefix_stem = words.pop();
+                words.push(last);
+            }
+            Phrase {
+                words,
+                prefix: t.prefix,
+                prefix_stem,
             }
         };
-        let clause = |c: &Vec<Term>| {
-            let terms: Vec<String> = c.iter().map(quote).collect();
-            format!("({})", terms.join(" OR "))
+        let query = TextQuery {
+            clauses: clauses
+                .iter()
+                .map(|c| c.iter().map(&mut phrase).collect())
+                .collect(),
+            negated: negated.iter().map(&mut phrase).collect(),
         };
-        let mut expression = clauses.iter().map(clause).collect::<Vec<_>>().join(" AND ");
-        if !negated.is_empty() {
-            expression = format!("({expression})");
-            for t in &negated {
-                expression.push_str(&format!(" NOT {}", quote(t)));
-            }
-        }
         Ok(FtsQuery {
             written: written.to_string(),
-            expression,
+            expression: expression_of(&query),
+            query,
         })
+    }
+}
+
+/// [`FtsQuery::expression`] of `q`.
+fn expression_of(q: &TextQuery) -> String {
+    let quote = |p: &Phrase| {
+        format!(
+            "\"{}\"{}",
+            p.words.join(" "),
+            if p.prefix { "*" } else { "" }
+        )
+    };
+    let clause = |c: &Vec<Phrase>| {
+        let phrases: Vec<String> = c.iter().map(quote).collect();
+        format!("({})", phrases.join(" OR "))
+    };
+    let mut expression = q
+        .clauses
+        .iter()
+        .map(clause)
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    if !q.negated.is_empty() {
+        expression = format!("({expression})");
+        for p in &q.negated {
+            expression.push_str(&format!(" NOT {}", quote(p)));
+        }
+    }
+    expression
+}
+
+/// A bound value of a query: a filter's, or the word matches' ids (SQLite's `rarray`).
+pub(super) enum Param {
+    Value(Value),
+    Ids(Array),
+}
+
+impl rusqlite::ToSql for Param {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        match self {
+            Param::Value(v) => v.to_sql(),
+            Param::Ids(a) => a.to_sql(),
+        }
+    }
+}
+
+/// `values` as [`Param`]s.
+pub(super) fn params(values: Vec<Value>) -> Vec<Param> {
+    values.into_iter().map(Param::Value).collect()
+}
+
+/// The ids of `ids` as one bound value.
+fn ids_param(ids: impl Iterator<Item = i64>) -> Param {
+    Param::Ids(std::rc::Rc::new(ids.map(Value::Integer).collect()))
+}
+
+impl FtsQuery {
+    /// What the words are as the index reads them.
+    pub(super) fn text_query(&self) -> &TextQuery {
+        &self.query
     }
 }
 
@@ -503,44 +573,31 @@ impl Filters {
     }
 
     /// The items table, joined to letters where `letters` (a count by an item's own fields need not
-    /// visit every item's letter), and to the full-text matches when there are words (the words'
-    /// value is numbered after the clause's `n_values`). `ranked`: the matches with their BM25
-    /// rank, and with `window`, only the best `window` of them (its value numbered next).
-    pub(super) fn tables_clause(
-        &self,
-        n_values: usize,
-        ranked: bool,
-        window: bool,
-        letters: bool,
-    ) -> String {
+    /// visit every item's letter), and to the full-text matches when there are words (their ids
+    /// a value numbered after the clause's `n_values`). `ranked`: the ids are in BM25 order, and
+    /// each match's `f.rank` its place in it (1 the best).
+    pub(super) fn tables_clause(&self, n_values: usize, ranked: bool, letters: bool) -> String {
         let join_letters = if letters {
             " JOIN letters l ON l.id = i.letter_id"
         } else {
             ""
         };
         let words = n_values + 1;
+        // CROSS JOIN: the matches first, each item looked up by id (never every item scanned
+        // for its place among the matches).
         match (&self.words, ranked) {
             (None, _) => format!("items i{join_letters}"),
             (Some(_), true) => format!(
-                "(SELECT rowid, bm25(items_fts, {BM25_WEIGHTS}) AS rank FROM items_fts \
-                 WHERE items_fts MATCH ?{words}{}) f JOIN items i ON i.id = f.rowid{join_letters}",
-                if window {
-                    format!(" ORDER BY rank, rowid LIMIT ?{}", words + 1)
-                } else {
-                    String::new()
-                }
+                "(SELECT value AS rowid, rowid AS rank FROM rarray(?{words})) f \
+                 CROSS JOIN items i ON i.id = f.rowid{join_letters}"
             ),
             (Some(_), false) => format!(
-                "(SELECT rowid FROM items_fts WHERE items_fts MATCH ?{words}) f \
-                 JOIN items i ON i.id = f.rowid{join_letters}"
+                "(SELECT value AS rowid FROM rarray(?{words})) f \
+                 CROSS JOIN items i ON i.id = f.rowid{join_letters}"
             ),
         }
     }
 }
-
-/// BM25 weights of the title, the clinical summary and the rationale: a match in the title says
-/// most about what was requested.
-const BM25_WEIGHTS: &str = "4.0, 1.0, 2.0";
 
 /// How long a search without words walks the letters newest first before it fetches every match
 /// and sorts them instead (the same page either way).
@@ -731,43 +788,51 @@ impl Store {
         let Some(words) = &f.words else {
             return self.search_page(f, None, limit);
         };
-        let mut ranked = self
-            .conn
-            .prepare(&format!(
-                "SELECT rowid, bm25(items_fts, {BM25_WEIGHTS}) AS rank FROM items_fts \
-                 WHERE items_fts MATCH ?1 ORDER BY rank, rowid"
-            ))
-            .map_err(self.err())?;
-        let mut rows = ranked
-            .query([&words.expression])
-            .map_err(|e| self.query_error(e, f))?;
+        let found = self.found(f, words, true)?;
         let mut out: Vec<Hit> = Vec::new();
-        let mut chunk: Vec<(i64, f64)> = Vec::new();
-        let mut size = first_chunk.max(1);
-        while out.len() < limit {
-            chunk.clear();
-            while chunk.len() < size {
-                match rows.next().map_err(|e| self.query_error(e, f))? {
-                    Some(r) => {
-                        chunk.push((r.get(0).map_err(self.err())?, r.get(1).map_err(self.err())?))
-                    }
-                    None => break,
-                }
-            }
-            if chunk.is_empty() {
-                break;
-            }
-            let mut kept = self.kept_hits(f, &chunk)?;
-            for &(id, rank) in &chunk {
+        let (mut done, mut size) = (0, first_chunk.max(1));
+        while out.len() < limit && done < found.ids.len() {
+            let upto = done.saturating_add(size).min(found.ids.len());
+            // The best `upto` start with the best `done`: each chunk is the next ones in order.
+            let best = found.best(upto);
+            let chunk = &best[done..];
+            let mut kept = self.kept_hits(f, chunk)?;
+            for &(id, score) in chunk {
                 if let Some(mut h) = kept.remove(&id) {
-                    h.relevance = Some(-rank);
+                    h.relevance = Some(score);
                     out.push(h);
                 }
             }
+            done = upto;
             size = size.saturating_mul(4).min(MAX_CHUNK);
         }
         out.truncate(limit);
         Ok(out)
+    }
+
+    /// The items matching `words`, scored where `ranked`.
+    fn found(&self, f: &Filters, words: &FtsQuery, ranked: bool) -> Result<Found> {
+        super::text::search(&self.conn, words.text_query(), ranked)
+            .map_err(|e| self.query_error(e, f))
+    }
+
+    /// `values` with, where `f` has words, the ids of their matches after them (`known`, where
+    /// the caller has them).
+    pub(super) fn with_word_ids(
+        &self,
+        f: &Filters,
+        values: Vec<Value>,
+        known: Option<&[i64]>,
+    ) -> Result<Vec<Param>> {
+        let mut values = params(values);
+        if let Some(words) = &f.words {
+            let ids = match known {
+                Some(ids) => ids.to_vec(),
+                None => self.found(f, words, false)?.ids,
+            };
+            values.push(ids_param(ids.into_iter()));
+        }
+        Ok(values)
     }
 
     /// The hits of `chunk`'s items (id, rank) that `f`'s filters keep, by item id.
@@ -846,7 +911,7 @@ impl Store {
         order: Option<&str>,
     ) -> Result<Vec<Hit>> {
         let items_index = f.newest_items_index().filter(|_| walk_dates);
-        let (clause, mut values) = match items_index {
+        let (clause, values) = match items_index {
             Some(_) => f.where_clause_dated("i.decision_date"),
             None => f.where_clause(),
         };
@@ -860,16 +925,21 @@ impl Store {
                 "letters l INDEXED BY letters_decision_date CROSS JOIN items i ON i.letter_id = l.id"
                     .to_string()
             }
-            (false, _) => f.tables_clause(values.len(), true, window.is_some(), true),
+            (false, _) => f.tables_clause(values.len(), true, true),
         };
         let int = |n: usize| Value::Integer(n.min(i64::MAX as usize) as i64);
+        let mut best = Vec::new();
         if let Some(w) = &f.words {
-            values.push(Value::Text(w.expression.clone()));
-            values.extend(window.map(int));
+            best = self.found(f, w, true)?.best(window.unwrap_or(usize::MAX));
+        }
+        let mut values = params(values);
+        if f.words.is_some() {
+            values.push(ids_param(best.iter().map(|&(id, _)| id)));
         }
         // Newest first: NULLs sort last when descending.
         let (rank, default_order) = if f.words.is_some() {
-            ("-f.rank", "f.rank, f.rowid")
+            // Each match's place in BM25 order, made its score below.
+            ("f.rank", "f.rank")
         } else if items_index.is_some() {
             // The same order, as the index holds it.
             ("NULL", "i.decision_date DESC, i.letter_id DESC, i.item")
@@ -877,7 +947,7 @@ impl Store {
             ("NULL", "l.decision_date DESC, l.id DESC, i.item")
         };
         let order = order.unwrap_or(default_order);
-        values.push(int(limit));
+        values.push(Param::Value(int(limit)));
         let sql = format!(
             "SELECT {} FROM {from} LEFT JOIN item_scores s ON s.item_id = i.id \
              WHERE {clause} ORDER BY {order} LIMIT ?{}",
@@ -888,26 +958,36 @@ impl Store {
         let rows = st
             .query_map(rusqlite::params_from_iter(values), hit)
             .map_err(|e| self.query_error(e, f))?;
-        rows.collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.query_error(e, f))
+        let mut hits = rows
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.query_error(e, f))?;
+        for h in &mut hits {
+            if let Some(place) = h.relevance {
+                h.relevance = (place as usize)
+                    .checked_sub(1)
+                    .and_then(|k| best.get(k))
+                    .map(|b| b.1);
+            }
+        }
+        Ok(hits)
     }
 
     /// How many items match `f`, and how many were overturned.
     pub fn matches(&self, f: &Filters) -> Result<Matches> {
         self.check_filters(f)?;
-        if let Some(words) = &f.words {
-            let found = self.word_matches(f, words)?;
-            if found.len() >= MERGE_FROM {
-                return self.matches_merged(f, &found);
-            }
+        let found = match &f.words {
+            Some(words) => Some(self.word_matches(f, words)?),
+            None => None,
+        };
+        match found {
+            Some(ids) if ids.len() >= MERGE_FROM => self.matches_merged(f, &ids),
+            ids => self.matches_joined(f, ids.as_deref()),
         }
-        self.matches_joined(f)
     }
 
     /// The items (ids, ascending) whose texts match `words`.
     pub(super) fn word_matches(&self, f: &Filters, words: &FtsQuery) -> Result<Vec<i64>> {
-        let sql = "SELECT rowid FROM items_fts WHERE items_fts MATCH ?1";
-        self.sorted_ids(f, sql, &[Value::Text(words.expression.clone())])
+        Ok(self.found(f, words, false)?.ids)
     }
 
     /// The ids `sql` gives (its first column), ascending.
@@ -932,7 +1012,7 @@ impl Store {
             ..f.clone()
         };
         let (clause, values) = rest.where_clause();
-        let from = rest.tables_clause(values.len(), false, false, rest.reads_letters());
+        let from = rest.tables_clause(values.len(), false, rest.reads_letters());
         let ids = |extra: &str| {
             self.sorted_ids(
                 f,
@@ -948,13 +1028,11 @@ impl Store {
         Ok(Matches { items, overturned })
     }
 
-    /// [`Store::matches`] by one query joining the matches to their items.
-    pub(super) fn matches_joined(&self, f: &Filters) -> Result<Matches> {
-        let (clause, mut values) = f.where_clause();
-        let from = f.tables_clause(values.len(), false, false, f.reads_letters());
-        if let Some(w) = &f.words {
-            values.push(Value::Text(w.expression.clone()));
-        }
+    /// [`Store::matches`] by one query joining the matches (`ids`, where known) to their items.
+    pub(super) fn matches_joined(&self, f: &Filters, ids: Option<&[i64]>) -> Result<Matches> {
+        let (clause, values) = f.where_clause();
+        let from = f.tables_clause(values.len(), false, f.reads_letters());
+        let values = self.with_word_ids(f, values, ids)?;
         let sql = format!(
             "SELECT count(*), coalesce(sum(i.decision = 'Overturned'), 0) FROM {from} \
              WHERE {clause}"
@@ -1033,23 +1111,8 @@ impl Store {
         })
     }
 
-    /// An error of a query: the full-text index's complaints in the tool's words.
-    pub(super) fn query_error(&self, e: rusqlite::Error, f: &Filters) -> Error {
-        let text = e.to_string();
-        match &f.words {
-            Some(w) if text.contains("fts5") || text.contains("expression tree") => {
-                let mut shown: String = w.written.chars().take(60).collect();
-                if shown.len() < w.written.len() {
-                    shown.push('…');
-                }
-                Error::Query {
-                    what: format!(
-                        "search words {shown:?}: the full-text index cannot run them ({})",
-                        text.trim_start_matches("fts5: ")
-                    ),
-                }
-            }
-            _ => self.err()(e),
-        }
+    /// An error of a query.
+    pub(super) fn query_error(&self, e: rusqlite::Error, _f: &Filters) -> Error {
+        self.err()(e)
     }
 }

@@ -7,7 +7,11 @@ pub const APPLICATION_ID: i32 = 0x494D_5264;
 
 /// Migration `i` (0-based) takes a database from version `i` to `i + 1`; each runs in one
 /// transaction with its `user_version` update. Never edit a released migration: add one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+
+/// The version whose migration made the full-text index of `store/text`, built from the stored
+/// texts once the migration's tables are made.
+pub(super) const TEXT_INDEX_VERSION: i64 = 8;
 
 /// The schema version this imr writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -151,4 +155,36 @@ INSERT OR IGNORE INTO item_guidelines (item_id, guideline)
 /// the first version's.
 const V7: &str = r#"
 ALTER TABLE letters ADD COLUMN parser INTEGER NOT NULL DEFAULT 1;
+"#;
+
+/// The full-text index of imr's own (`store/text`) in place of FTS5's: segments of postings
+/// written with each batch, and the items deleted since (by a trigger, whatever deletes them).
+/// The index is built from the stored texts after this runs (`text::rebuild`).
+pub(super) const V8: &str = r#"
+DROP TABLE items_fts;
+CREATE TABLE text_segments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- Segments of a level are merged into one of the next.
+    level INTEGER NOT NULL,
+    docs INTEGER NOT NULL,
+    -- Each item's id and length in terms.
+    lengths BLOB NOT NULL
+) STRICT;
+CREATE TABLE text_postings (
+    term TEXT NOT NULL,
+    segment INTEGER NOT NULL,
+    docs BLOB NOT NULL,
+    positions BLOB NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX text_postings_term ON text_postings (term, segment);
+CREATE INDEX text_postings_segment ON text_postings (segment);
+-- An item's postings in segments older than `before_segment` are deleted.
+CREATE TABLE text_deleted (
+    item_id INTEGER PRIMARY KEY,
+    before_segment INTEGER NOT NULL
+) STRICT;
+CREATE TRIGGER items_text_deleted AFTER DELETE ON items BEGIN
+    INSERT OR REPLACE INTO text_deleted (item_id, before_segment) VALUES (OLD.id,
+        coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'text_segments'), 0) + 1);
+END;
 "#;

@@ -4,7 +4,6 @@
 use super::{Filters, Store};
 use crate::error::{Error, Result};
 use crate::model::base_rates::wilson;
-use rusqlite::types::Value;
 use std::fmt;
 use std::str::FromStr;
 
@@ -189,11 +188,9 @@ impl serde::Serialize for StatsJson {
 impl Store {
     /// How many items match `f` and have scores.
     fn scored_matches(&self, f: &Filters) -> Result<usize> {
-        let (clause, mut values) = f.where_clause();
-        let from = f.tables_clause(values.len(), false, false, f.reads_letters());
-        if let Some(w) = &f.words {
-            values.push(Value::Text(w.expression().to_string()));
-        }
+        let (clause, values) = f.where_clause();
+        let from = f.tables_clause(values.len(), false, f.reads_letters());
+        let values = self.with_word_ids(f, values, None)?;
         let sql = format!(
             "SELECT count(*) FROM {from} JOIN item_scores sc ON sc.item_id = i.id WHERE {clause}"
         );
@@ -228,12 +225,10 @@ impl Store {
             true => self.scored_matches(f)?,
             false => self.matches(f)?.items,
         };
-        let (clause, mut values) = f.where_clause();
+        let (clause, values) = f.where_clause();
         let letters = f.reads_letters() || keys.iter().any(|k| k.reads_letters());
-        let from = f.tables_clause(values.len(), false, false, letters);
-        if let Some(w) = &f.words {
-            values.push(Value::Text(w.expression().to_string()));
-        }
+        let from = f.tables_clause(values.len(), false, letters);
+        let values = self.with_word_ids(f, values, None)?;
         let mut joins: Vec<&str> = keys.iter().filter_map(|k| k.join()).collect();
         if partly_scored {
             joins.insert(0, "JOIN item_scores sc ON sc.item_id = i.id");

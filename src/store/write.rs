@@ -27,6 +27,29 @@ pub struct IndexedLetter {
     /// Its items' scores, in order, written with it by [`Store::write_batch_scored`] (their
     /// `item_id`s are set as the items are written); empty where it is not scored yet.
     pub scores: Vec<ItemScores>,
+    /// Its items' full-text postings, where made beforehand ([`IndexedLetter::prepare_text`], on
+    /// the parse's threads); else the writer makes them.
+    pub text: Option<super::LetterText>,
+}
+
+impl IndexedLetter {
+    /// Makes its items' full-text postings now, so that writing it only files them.
+    pub fn prepare_text(&mut self) {
+        if self.text.is_none() {
+            self.text = Some(letter_text(&self.letter));
+        }
+    }
+}
+
+/// The full-text postings of `letter`'s items.
+fn letter_text(letter: &Letter) -> super::LetterText {
+    let items: Vec<(&str, &str)> = (letter.items.iter())
+        .map(|it| (it.title.as_str(), it.rationale.as_str()))
+        .collect();
+    super::LetterText::of(
+        letter.clinical_summary.as_deref().unwrap_or_default(),
+        &items,
+    )
 }
 
 /// What a written batch changed.
@@ -136,6 +159,17 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA analysis_limit = 2000; ANALYZE;")
             .map_err(self.err())
+    }
+
+    /// Merges the full-text index's segments into one where the items deleted since they were
+    /// written (letters replaced or removed) are a quarter or more of those indexed; whether it
+    /// did. One transaction: a run stopped during it leaves the index as it was.
+    pub fn tidy_text(&mut self) -> Result<bool> {
+        let err = self.err_owned();
+        let tx = self.write_transaction().map_err(&err)?;
+        let merged = super::text::tidy(&tx).map_err(&err)?;
+        tx.commit().map_err(&err)?;
+        Ok(merged)
     }
 
     /// Whether the planner's statistics exist (a database indexed by an older imr has none).
@@ -250,7 +284,10 @@ impl Store {
     /// there was one. Run within [`Store::in_transaction`] for many at once.
     pub fn remove_source(&self, source: &str) -> Result<bool> {
         match indexed_hash(&self.conn, source).map_err(self.err())? {
-            Some((id, _)) => delete_letter(&self.conn, id).map_err(self.err())?,
+            Some((id, _)) => {
+                let mut none = super::text::SegmentBuilder::default();
+                delete_letter(&self.conn, id, &mut none).map_err(self.err())?
+            }
             None => return Ok(false),
         }
         Ok(true)
@@ -293,10 +330,11 @@ impl Store {
             None => None,
         };
         let mut report = WriteReport::default();
+        let mut text = super::text::SegmentBuilder::default();
         for l in batch {
             if let Some(old) = &l.replaces {
                 if let Some((id, _)) = indexed_hash(&tx, old).map_err(&err)? {
-                    delete_letter(&tx, id).map_err(&err)?;
+                    delete_letter(&tx, id, &mut text).map_err(&err)?;
                 }
             }
             // Decided under the write lock: another run may have indexed the file since this one
@@ -311,7 +349,7 @@ impl Store {
                     continue;
                 }
                 Some((id, _, _)) => {
-                    delete_letter(&tx, id).map_err(&err)?;
+                    delete_letter(&tx, id, &mut text).map_err(&err)?;
                     report.replaced.push(l.file.source.clone());
                 }
                 None => {}
@@ -324,6 +362,7 @@ impl Store {
                 ));
             }
             let ids = insert_letter(&tx, l).map_err(&err)?;
+            add_text(&mut text, l, &ids);
             report.items += ids.len();
             report.letters += 1;
             if let (Some(model_id), false) = (model_id, l.scores.is_empty()) {
@@ -334,6 +373,7 @@ impl Store {
                 report.scored += scores.len();
             }
         }
+        text.flush(&tx).map_err(&err)?;
         tx.commit().map_err(&err)?;
         Ok(report)
     }
@@ -607,16 +647,32 @@ fn claim(tx: &Transaction<'_>, model: &ModelInfo) -> rusqlite::Result<i64> {
     )
 }
 
-/// Deletes a letter's rows.
-fn delete_letter(tx: &rusqlite::Connection, id: i64) -> rusqlite::Result<()> {
-    // The full-text rows are not tied to the items by a foreign key.
-    tx.prepare_cached(
-        "DELETE FROM items_fts WHERE rowid IN (SELECT id FROM items WHERE letter_id = ?1)",
-    )?
-    .execute([id])?;
+/// Deletes a letter's rows (the full-text index learns of its items' deletion by a trigger;
+/// `text`, the batch's postings not yet written, forgets them).
+fn delete_letter(
+    tx: &rusqlite::Connection,
+    id: i64,
+    text: &mut super::text::SegmentBuilder,
+) -> rusqlite::Result<()> {
+    if !text.is_empty() {
+        let items: Vec<i64> = tx
+            .prepare_cached("SELECT id FROM items WHERE letter_id = ?1")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        text.forget(&items);
+    }
     tx.prepare_cached("DELETE FROM letters WHERE id = ?1")?
         .execute([id])?;
     Ok(())
+}
+
+/// Adds a letter's items (`ids`, in order) to the batch's full-text postings.
+fn add_text(text: &mut super::text::SegmentBuilder, l: &IndexedLetter, ids: &[i64]) {
+    match &l.text {
+        // Made for this letter's items: one for each.
+        Some(t) if t.len() == ids.len() => text.add(ids, t),
+        _ => text.add(ids, &letter_text(&l.letter)),
+    }
 }
 
 /// The sources of the letters already holding `case`.
@@ -665,10 +721,6 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<Ve
          original_request, authorized, claims_administrator_guideline, reviewer_guideline, \
          rationale, decision_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
-    let mut fts = tx.prepare_cached(
-        "INSERT INTO items_fts (rowid, title, clinical_summary, rationale) \
-         VALUES (?1, ?2, ?3, ?4)",
-    )?;
     let mut guideline = tx.prepare_cached(
         "INSERT OR IGNORE INTO item_guidelines (item_id, guideline) VALUES (?1, ?2)",
     )?;
@@ -690,7 +742,6 @@ fn insert_letter(tx: &Transaction<'_>, l: &IndexedLetter) -> rusqlite::Result<Ve
             date(letter.header.decision_date),
         ])?;
         let id = tx.last_insert_rowid();
-        fts.execute(params![id, it.title, letter.clinical_summary, it.rationale])?;
         for g in guidelines_cited(it.reviewer_guideline.as_deref().unwrap_or_default()) {
             guideline.execute(params![id, g])?;
         }

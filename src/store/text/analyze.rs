@@ -1,0 +1,113 @@
+//! The words of the full-text index: runs of letters and digits, lower-cased, accents dropped,
+//! each stemmed (Snowball English), so that "therapies" finds "therapy". A search's words go
+//! through the same steps, so both sides agree on every word.
+
+use rustc_hash::FxHashMap as HashMap;
+use unicode_normalization::UnicodeNormalization;
+
+/// Splits text into terms, remembering each word's stem (stemming is the costly step, and
+/// letters repeat their words).
+pub(crate) struct TextAnalyzer {
+    stemmer: rust_stemmers::Stemmer,
+    stems: HashMap<Box<str>, Box<str>>,
+    word: String,
+}
+
+/// A word longer than this is not a word a search would type: it is kept whole, unstemmed.
+const LONGEST_STEMMED: usize = 40;
+
+/// Past this many remembered words the memory is cleared (a corpus of numbers and typos
+/// would otherwise grow it without bound).
+const MOST_REMEMBERED: usize = 200_000;
+
+impl Default for TextAnalyzer {
+    fn default() -> Self {
+        TextAnalyzer {
+            stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
+            stems: HashMap::default(),
+            word: String::new(),
+        }
+    }
+}
+
+impl TextAnalyzer {
+    /// Calls `each` with every term of `text`, in order (a term's position is its rank).
+    pub(crate) fn each_term(&mut self, text: &str, mut each: impl FnMut(&str)) {
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if word.is_empty() {
+                continue;
+            }
+            self.fold(word);
+            each(self.stem_of_word());
+        }
+    }
+
+    /// The terms of `text`, in order.
+    pub(crate) fn terms(&mut self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.each_term(text, |t| out.push(t.to_string()));
+        out
+    }
+
+    /// The words of `text` folded (lower case, no accents) but not stemmed: the start of a word
+    /// that a prefix search matches.
+    pub(crate) fn folded(&mut self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if !word.is_empty() {
+                self.fold(word);
+                out.push(self.word.clone());
+            }
+        }
+        out
+    }
+
+    /// `word` lower-cased, without accents, into `self.word`.
+    fn fold(&mut self, word: &str) {
+        self.word.clear();
+        if word.is_ascii() {
+            self.word.push_str(word);
+            self.word.make_ascii_lowercase();
+        } else {
+            let bare = word
+                .nfkd()
+                .filter(|&c| !unicode_normalization::char::is_combining_mark(c));
+            for c in bare {
+                self.word.extend(c.to_lowercase());
+            }
+        }
+    }
+
+    fn stem_of_word(&mut self) -> &str {
+        let word = self.word.as_str();
+        if word.len() > LONGEST_STEMMED || word.starts_with(|c: char| c.is_ascii_digit()) {
+            return &self.word;
+        }
+        if !self.stems.contains_key(word) {
+            if self.stems.len() >= MOST_REMEMBERED {
+                self.stems.clear();
+            }
+            let stem: Box<str> = self.stemmer.stem(word).into();
+            self.stems.insert(word.into(), stem);
+        }
+        &self.stems[word]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_folded_and_stemmed() {
+        let mut a = TextAnalyzer::default();
+        assert_eq!(
+            a.terms("Physical Therapies, x12 (L5-S1) Norco 10/325mg café"),
+            ["physic", "therapi", "x12", "l5", "s1", "norco", "10", "325mg", "cafe"]
+        );
+        assert_eq!(a.terms("  --  "), Vec::<String>::new());
+        assert_eq!(a.folded("Acupunct"), ["acupunct"]);
+        // The same word stems the same way the second time (from memory).
+        assert_eq!(a.terms("therapies"), ["therapi"]);
+    }
+}
