@@ -206,7 +206,15 @@ fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
         .map(|h| h["decision_date"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(dates.len(), gold.len());
-    assert!(!stderr(&out).contains("written;"), "every item was written");
+    assert!(
+        !stderr(&out).contains("more match"),
+        "every item was written"
+    );
+    // A page of exactly every match says nothing of more either.
+    let every = gold.len().to_string();
+    let out = imr(&["search", "--limit", &every, "--csv", "--db", s(&db)]);
+    assert_eq!(stdout(&out).lines().count(), gold.len() + 1);
+    assert!(!stderr(&out).contains("more match"), "{}", stderr(&out));
     assert!(dates.windows(2).all(|w| match (&w[0], &w[1]) {
         (Some(a), Some(b)) => a >= b,
         (a, b) => a.is_some() || b.is_none(),
@@ -227,7 +235,8 @@ fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
     // A page of more matches says so on stderr, with the next page's offset.
     let note = stderr(&out);
     assert!(
-        note.contains("items 1 to 3 of ") && note.contains("--offset 3 give the next"),
+        note.contains("items 1 to 3 written, and more match")
+            && note.contains("--offset 3 give the next"),
         "{note}"
     );
     assert!(hits[0]["title"]

@@ -148,7 +148,15 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
     };
     let needs_model = search.filters.theme.is_some() || search.sort == Sort::Overturned;
     // Said once the search ran: a theme it refuses is its error alone.
-    let hits = store.search(&search)?;
+    // One more than the page, for machine outputs: whether more match is then known without
+    // counting every match (the table counts them in its last line).
+    let machine = a.json || a.csv;
+    let mut hits = store.search(&Search {
+        limit: search.limit.saturating_add(usize::from(machine)),
+        ..search.clone()
+    })?;
+    let more = hits.len() > search.limit;
+    hits.truncate(search.limit);
     if needs_model {
         scores_note(&store, &a.filters.db, search.filters.theme.is_some())?;
     }
@@ -165,7 +173,9 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
             }
         }
         out.flush()?;
-        note_page(&store, &search, hits.len())?;
+        if more {
+            note_more(&search, hits.len());
+        }
     } else {
         let m = store.matches(&search.filters)?;
         write_hits(&mut out, &hits, a.offset, m)?;
@@ -174,23 +184,15 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Says on stderr, where a machine output holds one page of more matches, how many there are
-/// and how to have the rest (the table says it in its own last line).
-fn note_page(store: &Store, search: &Search, written: usize) -> Result<()> {
-    if written < search.limit {
-        return Ok(());
-    }
-    let m = store.matches(&search.filters)?;
+/// Says on stderr, where a machine output holds one page of more matches, how to have the rest
+/// (the table says how many there are in its own last line).
+fn note_more(search: &Search, written: usize) {
     let shown_to = search.offset + written;
-    if m.items > shown_to {
-        say!(
-            "imr: note: items {} to {shown_to} of {} written; --limit (up to 10000) and --offset \
-             {shown_to} give the next",
-            search.offset + 1,
-            m.items
-        );
-    }
-    Ok(())
+    say!(
+        "imr: note: items {} to {shown_to} written, and more match; --limit (up to 10000) and \
+         --offset {shown_to} give the next (the table, without --json/--csv, counts them)",
+        search.offset + 1,
+    );
 }
 
 fn hit_row(h: &Hit) -> [String; HIT_HEADER.len()] {

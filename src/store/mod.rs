@@ -38,7 +38,13 @@ pub struct Store {
     path: PathBuf,
     /// The schema version the file had when opened.
     opened_at: i64,
+    /// The last search's words and filters (with the database's state then), and the matches
+    /// they kept: a search and its count compute them once.
+    last_kept: std::cell::RefCell<Option<(SearchKey, std::sync::Arc<text::Found>)>>,
 }
+
+/// A search's filters, `PRAGMA data_version` and the connection's total changes.
+type SearchKey = (String, i64, u64);
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -114,6 +120,7 @@ impl Store {
             conn,
             path: path.into(),
             opened_at: 0,
+            last_kept: Default::default(),
         };
         store.conn.busy_timeout(BUSY_WAIT).map_err(store.err())?;
         store.pragma("foreign_keys", "ON")?;

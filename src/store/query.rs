@@ -13,6 +13,7 @@ use rusqlite::vtab::array::Array;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Words to match, as a user writes them: `physical therapy` (both), `"functional restoration"`
 /// (the phrase), `acupunct*` (a prefix), `opioid OR opiate`, `-surgery` (without).
@@ -564,6 +565,20 @@ impl Filters {
         }
     }
 
+    /// [`Filters::where_clause`] for a query of ids or counts, and whether it reads the letters:
+    /// with a category or drug class, by the items' own copy of the decision date, which their
+    /// index by either holds (joining each item to its letter for its date costs far more).
+    fn id_clause(&self) -> (String, Vec<Value>, bool) {
+        if self.newest_items_index().is_none() {
+            let (clause, values) = self.where_clause();
+            return (clause, values, self.reads_letters());
+        }
+        let (clause, values) = self.where_clause_dated("i.decision_date");
+        let letters =
+            self.specialty.is_some() || !self.injured.is_open() || self.case_number.is_some();
+        (clause, values, letters)
+    }
+
     /// Whether a filter reads the letters' table (the others read only items).
     pub(super) fn reads_letters(&self) -> bool {
         self.specialty.is_some()
@@ -685,25 +700,25 @@ pub struct Hit {
     pub source: String,
 }
 
-/// From how many word matches [`Store::matches`] counts them against the filters' indexes rather
-/// than by joining each to its item.
+/// From how many word matches the filters are read from their own indexes and the two taken
+/// together, rather than each match looked up.
 const MERGE_FROM: usize = 20_000;
 
-/// How many values two ascending lists share.
-fn common(a: &[i64], b: &[i64]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
+/// The values two ascending lists share.
+fn intersect(a: &[i64], b: &[i64]) -> Vec<i64> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                n += 1;
+                out.push(a[i]);
                 i += 1;
                 j += 1;
             }
         }
     }
-    n
+    out
 }
 
 /// A search's columns, as [`hit`] reads them, with `relevance` for the BM25 relevance.
@@ -715,11 +730,6 @@ fn hit_columns(relevance: &str) -> String {
          WHERE t.item_id = i.id), l.source"
     )
 }
-
-/// How many of the best matches a filtered search with words takes first, and at most at once
-/// (each a bound value: SQLite allows 32,766).
-const FIRST_CHUNK: usize = 2000;
-const MAX_CHUNK: usize = 16_000;
 
 /// A row of [`Store::page`]'s query.
 fn hit(r: &rusqlite::Row<'_>) -> rusqlite::Result<Hit> {
@@ -767,47 +777,108 @@ impl Store {
             return Ok(hits.into_iter().skip(q.offset).collect());
         }
         let hits = match &q.filters.words {
-            // Ranking every match is what costs (common words match most items): the index ranks
-            // them once, and only the best are read.
-            Some(_) if q.filters.only_words() => self.search_page(&q.filters, Some(want), want)?,
-            Some(_) => self.best_filtered(&q.filters, want, FIRST_CHUNK)?,
+            // The matches the filters keep are ranked once (and kept for the count that follows);
+            // only the page's items are read.
+            Some(words) => self.best_kept(&q.filters, words, want)?,
             None => self.search_page(&q.filters, None, want)?,
         };
         Ok(hits.into_iter().skip(q.offset).collect())
     }
 
-    /// The best `limit` matches of `f`'s words that its filters keep: the matches in BM25 order,
-    /// ranked once, are taken a chunk at a time (the first of `first_chunk`, each next four times
-    /// as many) and filtered, until the page is full or the matches run out.
-    pub(super) fn best_filtered(
+    /// The best `limit` of the matches of `words` that `f`'s filters keep.
+    pub(super) fn best_kept(
         &self,
         f: &Filters,
+        words: &FtsQuery,
         limit: usize,
-        first_chunk: usize,
     ) -> Result<Vec<Hit>> {
-        let Some(words) = &f.words else {
-            return self.search_page(f, None, limit);
-        };
+        let best = self.kept(f, words)?.best(limit);
+        let mut hits = self.kept_hits(f, &best)?;
+        Ok(best
+            .iter()
+            .filter_map(|&(id, score)| {
+                let mut h = hits.remove(&id)?;
+                h.relevance = Some(score);
+                Some(h)
+            })
+            .collect())
+    }
+
+    /// The matches of `words` that `f`'s filters keep, ascending, with their BM25 scores: the
+    /// last search's where it had the same filters and the database has not changed since (a
+    /// search and its count compute them once).
+    pub(super) fn kept(&self, f: &Filters, words: &FtsQuery) -> Result<Arc<Found>> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(self.err())?;
+        let key = (format!("{f:?}"), version, self.conn.total_changes());
+        if let Some((k, kept)) = &*self.last_kept.borrow() {
+            if *k == key {
+                return Ok(Arc::clone(kept));
+            }
+        }
         let found = self.found(f, words, true)?;
-        let mut out: Vec<Hit> = Vec::new();
-        let (mut done, mut size) = (0, first_chunk.max(1));
-        while out.len() < limit && done < found.ids.len() {
-            let upto = done.saturating_add(size).min(found.ids.len());
-            // The best `upto` start with the best `done`: each chunk is the next ones in order.
-            let best = found.best(upto);
-            let chunk = &best[done..];
-            let mut kept = self.kept_hits(f, chunk)?;
-            for &(id, score) in chunk {
-                if let Some(mut h) = kept.remove(&id) {
-                    h.relevance = Some(score);
-                    out.push(h);
+        let kept = match f.only_words() {
+            true => found,
+            false => {
+                let ids = self.filtered_ids(f, &found.ids, MERGE_FROM)?;
+                let all = found.scores.unwrap_or_default();
+                let mut scores = Vec::with_capacity(ids.len());
+                let mut j = 0;
+                for &id in &ids {
+                    while found.ids[j] < id {
+                        j += 1;
+                    }
+                    scores.push(all[j]);
+                }
+                Found {
+                    ids,
+                    scores: Some(scores),
                 }
             }
-            done = upto;
-            size = size.saturating_mul(4).min(MAX_CHUNK);
+        };
+        let kept = Arc::new(kept);
+        *self.last_kept.borrow_mut() = Some((key, Arc::clone(&kept)));
+        Ok(kept)
+    }
+
+    /// Of the word matches `found` (ascending), those the other filters of `f` keep: each looked
+    /// up where they are fewer than `merge_from`, else the filters' own ids (read from their
+    /// indexes) and `found` taken together.
+    pub(super) fn filtered_ids(
+        &self,
+        f: &Filters,
+        found: &[i64],
+        merge_from: usize,
+    ) -> Result<Vec<i64>> {
+        let rest = Filters {
+            words: None,
+            ..f.clone()
+        };
+        let (clause, values) = rest.where_clause();
+        if found.len() < merge_from {
+            let with_words = Filters {
+                words: f.words.clone(),
+                ..rest.clone()
+            };
+            let from = with_words.tables_clause(values.len(), false, rest.reads_letters());
+            let mut values = params(values);
+            values.push(ids_param(found.iter().copied()));
+            return self.sorted_ids(
+                f,
+                &format!("SELECT i.id FROM {from} WHERE {clause}"),
+                values,
+            );
         }
-        out.truncate(limit);
-        Ok(out)
+        let (clause, values, letters) = rest.id_clause();
+        let from = rest.tables_clause(values.len(), false, letters);
+        let ids = self.sorted_ids(
+            f,
+            &format!("SELECT i.id FROM {from} WHERE {clause}"),
+            params(values),
+        )?;
+        Ok(intersect(found, &ids))
     }
 
     /// The items matching `words`, scored where `ranked`.
@@ -828,30 +899,28 @@ impl Store {
         if let Some(words) = &f.words {
             let ids = match known {
                 Some(ids) => ids.to_vec(),
-                None => self.found(f, words, false)?.ids,
+                None => self.kept(f, words)?.ids.clone(),
             };
             values.push(ids_param(ids.into_iter()));
         }
         Ok(values)
     }
 
-    /// The hits of `chunk`'s items (id, rank) that `f`'s filters keep, by item id.
+    /// The hits of `chunk`'s items (id, score) that `f`'s filters keep, by item id.
     fn kept_hits(
         &self,
         f: &Filters,
         chunk: &[(i64, f64)],
     ) -> Result<std::collections::HashMap<i64, Hit>> {
-        let (clause, mut values) = f.where_clause();
-        let first = values.len() + 1;
-        let ids: Vec<String> = (first..first + chunk.len())
-            .map(|k| format!("?{k}"))
-            .collect();
-        values.extend(chunk.iter().map(|&(id, _)| Value::Integer(id)));
+        let (clause, values) = f.where_clause();
+        let ids = values.len() + 1;
+        let mut values = params(values);
+        values.push(ids_param(chunk.iter().map(|&(id, _)| id)));
         let sql = format!(
-            "SELECT {}, i.id FROM items i JOIN letters l ON l.id = i.letter_id \
-             LEFT JOIN item_scores s ON s.item_id = i.id WHERE i.id IN ({}) AND {clause}",
+            "SELECT {}, i.id FROM rarray(?{ids}) f CROSS JOIN items i ON i.id = f.value \
+             JOIN letters l ON l.id = i.letter_id LEFT JOIN item_scores s ON s.item_id = i.id \
+             WHERE {clause}",
             hit_columns("NULL"),
-            ids.join(", ")
         );
         let mut st = self.conn.prepare(&sql).map_err(self.err())?;
         let rows = st
@@ -930,7 +999,7 @@ impl Store {
         let int = |n: usize| Value::Integer(n.min(i64::MAX as usize) as i64);
         let mut best = Vec::new();
         if let Some(w) = &f.words {
-            best = self.found(f, w, true)?.best(window.unwrap_or(usize::MAX));
+            best = self.kept(f, w)?.best(window.unwrap_or(usize::MAX));
         }
         let mut values = params(values);
         if f.words.is_some() {
@@ -975,23 +1044,29 @@ impl Store {
     /// How many items match `f`, and how many were overturned.
     pub fn matches(&self, f: &Filters) -> Result<Matches> {
         self.check_filters(f)?;
-        let found = match &f.words {
-            Some(words) => Some(self.word_matches(f, words)?),
-            None => None,
+        let Some(words) = &f.words else {
+            return self.matches_joined(f, None);
         };
-        match found {
-            Some(ids) if ids.len() >= MERGE_FROM => self.matches_merged(f, &ids),
-            ids => self.matches_joined(f, ids.as_deref()),
-        }
+        let kept = self.kept(f, words)?;
+        let overturned = Filters {
+            words: f.words.clone(),
+            outcome: Some(Decision::Overturned),
+            ..Filters::default()
+        };
+        Ok(Matches {
+            items: kept.ids.len(),
+            overturned: self.filtered_ids(&overturned, &kept.ids, MERGE_FROM)?.len(),
+        })
     }
 
     /// The items (ids, ascending) whose texts match `words`.
+    #[cfg(test)]
     pub(super) fn word_matches(&self, f: &Filters, words: &FtsQuery) -> Result<Vec<i64>> {
         Ok(self.found(f, words, false)?.ids)
     }
 
     /// The ids `sql` gives (its first column), ascending.
-    fn sorted_ids(&self, f: &Filters, sql: &str, values: &[Value]) -> Result<Vec<i64>> {
+    fn sorted_ids(&self, f: &Filters, sql: &str, values: Vec<Param>) -> Result<Vec<i64>> {
         let mut st = self.conn.prepare(sql).map_err(self.err())?;
         let rows = st
             .query_map(rusqlite::params_from_iter(values), |r| r.get::<_, i64>(0))
@@ -1003,35 +1078,16 @@ impl Store {
         Ok(ids)
     }
 
-    /// [`Store::matches`] of many word matches (`found`, ascending): the ids the other filters
-    /// keep, and those of them overturned, are read from indexes and counted against `found`,
-    /// where a join would read every matching item's row.
-    pub(super) fn matches_merged(&self, f: &Filters, found: &[i64]) -> Result<Matches> {
-        let rest = Filters {
-            words: None,
-            ..f.clone()
-        };
-        let (clause, values) = rest.where_clause();
-        let from = rest.tables_clause(values.len(), false, rest.reads_letters());
-        let ids = |extra: &str| {
-            self.sorted_ids(
-                f,
-                &format!("SELECT i.id FROM {from} WHERE {clause}{extra}"),
-                &values,
-            )
-        };
-        let items = match values.is_empty() {
-            true => found.len(),
-            false => common(found, &ids("")?),
-        };
-        let overturned = common(found, &ids(" AND i.decision = 'Overturned'")?);
-        Ok(Matches { items, overturned })
-    }
-
     /// [`Store::matches`] by one query joining the matches (`ids`, where known) to their items.
     pub(super) fn matches_joined(&self, f: &Filters, ids: Option<&[i64]>) -> Result<Matches> {
-        let (clause, values) = f.where_clause();
-        let from = f.tables_clause(values.len(), false, f.reads_letters());
+        let (clause, values, letters) = match f.words {
+            Some(_) => {
+                let (c, v) = f.where_clause();
+                (c, v, f.reads_letters())
+            }
+            None => f.id_clause(),
+        };
+        let from = f.tables_clause(values.len(), false, letters);
         let values = self.with_word_ids(f, values, ids)?;
         let sql = format!(
             "SELECT count(*), coalesce(sum(i.decision = 'Overturned'), 0) FROM {from} \

@@ -510,6 +510,52 @@ fn migration_reads_guidelines_again() {
     );
 }
 
+/// Version 8 puts the full-text index of `store/text` in FTS5's place, built from the texts a
+/// database already holds: a database of version 7 finds its items by their words after it.
+#[test]
+fn migration_builds_the_full_text_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v7.db");
+    {
+        let old = Store::create_at_version(&path, 7).unwrap();
+        old.conn
+            .execute_batch(
+                "INSERT INTO letters (case_number, source, sha256, file_size, file_mtime_ns, \
+                 reviewer_licensure, clinical_summary) \
+                 VALUES ('CM1', 'a.txt', 'x', 1, 1, '[]', 'Injured lifting boxes.'); \
+                 INSERT INTO items (letter_id, item, title, category, treatment, decision, \
+                 rationale) VALUES (1, 1, 'Acupuncture x6', 'rehabilitation', 'acupuncture', \
+                 'Upheld', 'Guidelines support acupuncture.'), (1, 2, 'Norco 10/325mg #60', \
+                 'pharmaceuticals', 'hydrocodone', 'Overturned', 'Opioids are supported.');",
+            )
+            .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), schema::SCHEMA_VERSION);
+    let found = |w: &str| {
+        let f = Filters {
+            words: Some(w.parse().unwrap()),
+            ..Filters::default()
+        };
+        let hits = store
+            .search(&Search {
+                filters: f.clone(),
+                sort: Sort::Best,
+                limit: 10,
+                offset: 0,
+            })
+            .unwrap();
+        (
+            hits.iter().map(|h| h.item).collect::<Vec<_>>(),
+            store.matches(&f).unwrap().items,
+        )
+    };
+    assert_eq!(found("acupuncture"), (vec![1], 1));
+    assert_eq!(found("lifting"), (vec![1, 2], 2));
+    assert_eq!(found("norco 10/325"), (vec![2], 1));
+    assert_eq!(found("\"boxes\" -opioids"), (vec![1], 1));
+}
+
 /// A guideline filter takes whole words of a cited name: `MTUS` finds the MTUS documents, not
 /// "Outside the MTUS" (asked for by `outside`) nor "Other non-MTUS source"; parts of words find
 /// nothing.
@@ -634,8 +680,8 @@ fn stats_count_every_item_once_per_group() {
     assert!(rows.iter().all(|r| r.overturned == 0));
 }
 
-/// The best matches taken first give the page of ranking every match, whenever they fill it; taken
-/// a chunk at a time and filtered, always.
+/// The best matches taken first give the page of ranking every match, whenever they fill it; the
+/// best of the kept matches, always.
 #[test]
 fn a_window_of_the_best_matches_gives_the_exact_page() {
     let (_dir, store, _) = seed_store();
@@ -650,9 +696,10 @@ fn a_window_of_the_best_matches_gives_the_exact_page() {
                 let full = store.search_page(&f, None, limit).unwrap();
                 let mut filled = 0;
                 for window in 1..=14 {
-                    // The best matches a chunk at a time, from a chunk of `window` on: exact.
-                    let streamed = store.best_filtered(&f, limit, window).unwrap();
-                    assert_eq!(streamed, full, "{words:?} {outcome:?} chunk {window}");
+                    let best = store
+                        .best_kept(&f, f.words.as_ref().unwrap(), limit)
+                        .unwrap();
+                    assert_eq!(best, full, "{words:?} {outcome:?}");
                     let page = store.search_page(&f, Some(window), limit).unwrap();
                     if page.len() == limit {
                         filled += 1;
@@ -825,10 +872,10 @@ fn searches_sort_by_date_and_score() {
     assert!("sideways".parse::<Sort>().is_err());
 }
 
-/// Counting many word matches against the filters' indexes gives the counts of joining each match
-/// to its item, with and without filters.
+/// The matches the filters keep are the same looked up one by one or read from the filters' own
+/// indexes, and their counts those of joining each match to its item, with and without filters.
 #[test]
-fn word_matches_count_the_same_merged_or_joined() {
+fn word_matches_are_kept_the_same_looked_up_or_merged() {
     let (_dir, store) = dated_store();
     let filters = [
         Filters::default(),
@@ -860,8 +907,15 @@ fn word_matches_count_the_same_merged_or_joined() {
                 ..f.clone()
             };
             let found = store.word_matches(&f, f.words.as_ref().unwrap()).unwrap();
-            let joined = store.matches_joined(&f, None).unwrap();
-            assert_eq!(store.matches_merged(&f, &found).unwrap(), joined, "{f:?}");
+            // Each match looked up, or the filters' ids and the matches taken together.
+            let looked_up = store.filtered_ids(&f, &found, usize::MAX).unwrap();
+            assert_eq!(
+                store.filtered_ids(&f, &found, 0).unwrap(),
+                looked_up,
+                "{f:?}"
+            );
+            let joined = store.matches_joined(&f, Some(&found)).unwrap();
+            assert_eq!(joined.items, looked_up.len(), "{f:?}");
             assert_eq!(store.matches(&f).unwrap(), joined, "{f:?}");
             overturned += joined.overturned;
         }
