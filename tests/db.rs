@@ -1325,3 +1325,59 @@ fn letters_an_older_parser_read_are_read_again() {
     assert_eq!(parsers(), [imr::parse::PARSER_VERSION; 2]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Letters read again (their files changed) are found by their new words and not by their old
+/// ones; once the items replaced are a quarter of those indexed, the full-text index is merged
+/// into one segment without them.
+#[test]
+fn changed_letters_are_found_by_their_new_words_only() {
+    let dir = tempdir("db-changed-words");
+    let (letters, db) = (dir.join("letters"), dir.join("t.db"));
+    std::fs::create_dir_all(&letters).unwrap();
+    let counts = many_letters(&letters, 8);
+    // The word goes in each changed letter's clinical summary: each of its items holds it.
+    let items: usize = counts.values().take(4).sum();
+    let mark = |word: &str| {
+        for i in 0..4 {
+            let mut text = text_of(&letters, i);
+            let summary = text.find("CLINICAL CASE SUMMARY").expect("a summary");
+            // Its first sentence names the worker ("The patient ...", "The injured worker ...").
+            let worker = ["The patient", "The injured worker"]
+                .iter()
+                .filter_map(|w| text[summary..].find(w))
+                .min()
+                .expect("a worker named");
+            text.insert_str(summary + worker + 3, &format!(" {word}"));
+            write(&letters, &format!("letter{i:05}.txt"), text.as_bytes());
+        }
+    };
+    let found = |word: &str| {
+        let out = imr(&["search", word, "--csv", "--db", s(&db)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).lines().count() - 1
+    };
+    mark("zebracopy");
+    assert!(imr(&["index", s(&letters), "--db", s(&db)])
+        .status
+        .success());
+    assert_eq!(found("zebracopy"), items);
+    // Written again with another word: the old one is found nowhere.
+    for i in 0..4 {
+        let text = text_of(&letters, i).replace(" zebracopy", "");
+        write(&letters, &format!("letter{i:05}.txt"), text.as_bytes());
+    }
+    mark("quaggacopy");
+    let out = imr(&["index", s(&letters), "--db", s(&db)]);
+    assert!(stderr(&out).contains("4 replaced"), "{}", stderr(&out));
+    assert_eq!((found("zebracopy"), found("quaggacopy")), (0, items));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (segments, deleted): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM text_segments), (SELECT count(*) FROM text_deleted)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((segments, deleted), (1, 0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
