@@ -63,7 +63,7 @@ impl From<imr_error::Error> for ServeError {
     fn from(e: imr_error::Error) -> Self {
         use imr_error::Error as E;
         match e {
-            // The words of a search that FTS5 would not take, a date that is not one.
+            // The words of a search the index cannot read, a date that is not one.
             E::Query { what } => ServeError::BadRequest(what),
             E::Interrupted { .. } => ServeError::Unavailable("the query was stopped".into()),
             // Letters that cannot be read (an upload) say why; the name is the client's own.
