@@ -87,14 +87,10 @@ impl Index<'_> {
             .collect()
     }
 
-    /// The live postings of `terms` (each item once: the terms' counts and positions together),
-    /// by item.
-    fn postings(&self, terms: &[String], positions: bool) -> rusqlite::Result<Vec<Posting>> {
-        let sql = if positions {
-            "SELECT segment, docs, positions FROM text_postings WHERE term = ?1"
-        } else {
-            "SELECT segment, docs, NULL FROM text_postings WHERE term = ?1"
-        };
+    /// The live postings of `terms` with their positions (each item once: the terms' counts and
+    /// positions together), by item.
+    fn postings(&self, terms: &[String]) -> rusqlite::Result<Vec<Posting>> {
+        let sql = "SELECT segment, docs, positions FROM text_postings WHERE term = ?1";
         let mut st = self.conn.prepare_cached(sql)?;
         let mut all: Vec<Posting> = Vec::new();
         for term in terms {
@@ -102,11 +98,7 @@ impl Index<'_> {
             while let Some(r) = rows.next()? {
                 let segment: i64 = r.get(0)?;
                 let docs = r.get_ref(1)?.as_blob()?;
-                let pos = match positions {
-                    true => Some(r.get_ref(2)?.as_blob()?),
-                    false => None,
-                };
-                let mut reader = PostingsReader::new(docs, pos);
+                let mut reader = PostingsReader::new(docs, Some(r.get_ref(2)?.as_blob()?));
                 let mut p = Posting::default();
                 while reader.next_into(&mut p) {
                     if !self.dead(p.doc, segment) {
@@ -148,17 +140,42 @@ impl Index<'_> {
                 }
                 false => vec![w.clone()],
             };
-            lists.push(self.postings(&terms, n > 1)?);
-        }
-        if n == 1 {
-            let weighted = |p: &Posting| {
-                (0..FIELDS)
-                    .map(|f| WEIGHTS[f] * f64::from(p.counts[f]))
-                    .sum::<f64>()
-            };
-            return Ok(lists[0].iter().map(|p| (p.doc, weighted(p))).collect());
+            if n == 1 {
+                // One word: each term's weighted counts added up item by item, so that a prefix
+                // of many terms holds no more than one entry an item.
+                let mut sum: Matches = Vec::new();
+                for t in &terms {
+                    sum = added(&sum, &self.term_matches(t)?);
+                }
+                return Ok(sum);
+            }
+            lists.push(self.postings(&terms)?);
         }
         Ok(phrase_matches(&lists))
+    }
+
+    /// Each live item holding `term`, with its weighted count, by item.
+    fn term_matches(&self, term: &str) -> rusqlite::Result<Matches> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT segment, docs FROM text_postings WHERE term = ?1")?;
+        let mut rows = st.query([term])?;
+        let mut out: Matches = Vec::new();
+        let mut p = Posting::default();
+        while let Some(r) = rows.next()? {
+            let segment: i64 = r.get(0)?;
+            let mut reader = PostingsReader::new(r.get_ref(1)?.as_blob()?, None);
+            while reader.next_into(&mut p) {
+                if !self.dead(p.doc, segment) {
+                    let w = (0..FIELDS).map(|f| WEIGHTS[f] * f64::from(p.counts[f]));
+                    out.push((p.doc, w.sum()));
+                }
+            }
+        }
+        if !out.windows(2).all(|w| w[0].0 < w[1].0) {
+            out.sort_by_key(|m| m.0);
+        }
+        Ok(out)
     }
 
     /// Every live item's length, ascending by item.
@@ -248,6 +265,38 @@ fn field_positions(p: &Posting, f: usize) -> &[u32] {
     let start: usize = p.counts[..f].iter().map(|&c| c as usize).sum();
     let end = (start + p.counts[f] as usize).min(p.positions.len());
     &p.positions[start.min(end)..end]
+}
+
+/// Two lists of items (ascending) as one, the counts of an item in both added.
+fn added(a: &[(i64, f64)], b: &[(i64, f64)]) -> Matches {
+    if a.is_empty() {
+        return b.to_vec();
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    while i < a.len() || j < b.len() {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x.0 == y.0 => {
+                out.push((x.0, x.1 + y.1));
+                i += 1;
+                j += 1;
+            }
+            (Some(x), Some(y)) if x.0 < y.0 => {
+                out.push(*x);
+                i += 1;
+            }
+            (Some(x), None) => {
+                out.push(*x);
+                i += 1;
+            }
+            (_, Some(y)) => {
+                out.push(*y);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    out
 }
 
 /// Items in both (ascending) lists.

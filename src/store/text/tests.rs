@@ -101,6 +101,14 @@ fn phrase(words: &str) -> Phrase {
     }
 }
 
+/// `words` with the last a prefix (and no stem of its own).
+fn starting(words: &str) -> Phrase {
+    Phrase {
+        prefix: true,
+        ..phrase(words)
+    }
+}
+
 /// Queries in both forms: ours, and the FTS5 expression of the same.
 fn queries() -> Vec<(TextQuery, &'static str)> {
     let q = |clauses: Vec<Vec<Phrase>>, negated: Vec<Phrase>| TextQuery { clauses, negated };
@@ -129,6 +137,9 @@ fn queries() -> Vec<(TextQuery, &'static str)> {
             r#""drug" NOT "dose""#,
         ),
         (q(vec![vec![prefix]], vec![]), r#""sp"*"#),
+        // Prefixes of several terms: "rest" and "right", alone and last in a phrase.
+        (q(vec![vec![starting("r")]], vec![]), r#""r"*"#),
+        (q(vec![vec![starting("left r")]], vec![]), r#""left r"*"#),
     ]
 }
 
