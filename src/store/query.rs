@@ -439,6 +439,20 @@ const GUIDELINE_MATCH: &str = "EXISTS (SELECT 1 FROM item_guidelines g WHERE g.i
     {not_outside} AND (' ' || replace(replace(g.guideline, ', ', ' '), ',', ' ') || ' ') \
     LIKE ? ESCAPE '\\')";
 
+/// [`GUIDELINE_MATCH`] for counting every item it keeps: the names cited are few (a seek each in
+/// the guidelines' index, as [`TREATMENT_MATCH`] reads treatments), so they are matched first and
+/// their items read from that index, where an item-by-item test would match each citation.
+const GUIDELINE_ITEMS: &str = "i.id IN (SELECT g.item_id FROM item_guidelines g \
+    WHERE g.guideline IN (\
+    WITH RECURSIVE names(name) AS (\
+      SELECT (SELECT guideline FROM item_guidelines ORDER BY guideline LIMIT 1) \
+      UNION ALL \
+      SELECT (SELECT guideline FROM item_guidelines WHERE guideline > names.name \
+              ORDER BY guideline LIMIT 1) \
+      FROM names WHERE names.name IS NOT NULL) \
+    SELECT name FROM names g WHERE name IS NOT NULL {not_outside} \
+      AND (' ' || replace(replace(name, ', ', ' '), ',', ' ') || ' ') LIKE ? ESCAPE '\\'))";
+
 /// A theme as the codebook names it, however written: `Criteria Met` and `criteria-met` are
 /// `criteria_met`.
 fn theme_id(t: &str) -> String {
@@ -462,12 +476,18 @@ impl Filters {
     /// The WHERE clause over `items i JOIN letters l` (without the words, which callers join in
     /// their own way) and its values, numbered from `?1`.
     pub(super) fn where_clause(&self) -> (String, Vec<Value>) {
-        self.where_clause_dated("l.decision_date")
+        self.conditions("l.decision_date", false)
     }
 
     /// [`Filters::where_clause`] with the decision date read from `decided` (an item's copy of
     /// it, where an index of the items is walked).
     fn where_clause_dated(&self, decided: &str) -> (String, Vec<Value>) {
+        self.conditions(decided, false)
+    }
+
+    /// The WHERE clause, the decision date read from `decided`; `counting`: for a query that
+    /// reads every item kept (ids, counts), not one that stops at a page.
+    fn conditions(&self, decided: &str, counting: bool) -> (String, Vec<Value>) {
         let mut conds: Vec<String> = Vec::new();
         let mut values: Vec<Value> = Vec::new();
         let mut add = |cond: &str, v: Value| {
@@ -510,13 +530,16 @@ impl Filters {
             let (pattern, outside) = guideline_pattern(g);
             // "Outside the MTUS" says the reviewer went outside it: found by a filter that says
             // so ("outside"), not by one that asks for MTUS documents.
-            let not_outside = if outside {
-                ""
-            } else {
-                " AND g.guideline <> 'Outside the MTUS'"
+            let (matched, name) = match counting {
+                true => (GUIDELINE_ITEMS, "name"),
+                false => (GUIDELINE_MATCH, "g.guideline"),
+            };
+            let not_outside = match outside {
+                true => String::new(),
+                false => format!(" AND {name} <> 'Outside the MTUS'"),
             };
             add(
-                &GUIDELINE_MATCH.replace("{not_outside}", not_outside),
+                &matched.replace("{not_outside}", &not_outside),
                 Value::Text(pattern),
             );
         }
@@ -570,10 +593,10 @@ impl Filters {
     /// index by either holds (joining each item to its letter for its date costs far more).
     fn id_clause(&self) -> (String, Vec<Value>, bool) {
         if self.newest_items_index().is_none() {
-            let (clause, values) = self.where_clause();
+            let (clause, values) = self.conditions("l.decision_date", true);
             return (clause, values, self.reads_letters());
         }
-        let (clause, values) = self.where_clause_dated("i.decision_date");
+        let (clause, values) = self.conditions("i.decision_date", true);
         let letters =
             self.specialty.is_some() || !self.injured.is_open() || self.case_number.is_some();
         (clause, values, letters)
