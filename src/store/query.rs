@@ -3,7 +3,7 @@
 //! are read by a grammar of their own (words, phrases, prefixes, OR, -word): no input is read as
 //! SQL or as an operator it did not mean.
 
-use super::text::{Found, Phrase, TextAnalyzer, TextQuery};
+use super::text::{Found, Phrase, SearchError, TextAnalyzer, TextQuery, MOST_PREFIXED};
 use super::Store;
 use crate::error::{Error, Result};
 use crate::letter::{Date, Decision};
@@ -47,6 +47,7 @@ impl FtsQuery {
         }
         let (mut clauses, mut negated): (Vec<Vec<Term>>, Vec<Term>) = (Vec::new(), Vec::new());
         let mut pending_or = false;
+        let mut analyzer = TextAnalyzer::default();
         // Typographic quotes, as phones and word processors type them, quote a phrase too.
         let straight = written.replace(['\u{201C}', '\u{201D}', '\u{201E}'], "\"");
         let mut rest = straight.trim_start();
@@ -61,8 +62,8 @@ impl FtsQuery {
                 pending_or = true;
                 continue;
             }
-            if !term.text.chars().any(char::is_alphanumeric) {
-                continue; // punctuation alone: the index holds no such token
+            if analyzer.folded(&term.text).is_empty() {
+                continue; // punctuation or marks alone: the index holds no such word
             }
             if term.negated {
                 if pending_or {
@@ -85,14 +86,16 @@ impl FtsQuery {
                 "a search needs a word that is not excluded (-word)".into()
             });
         }
-        let terms = clauses.iter().map(Vec::len).sum::<usize>() + negated.len();
-        if terms > MAX_TERMS {
-            // Each word and phrase is a read of the index: a bound keeps every search quick.
+        let words: usize = (clauses.iter().flatten().chain(&negated))
+            .map(|t| analyzer.folded(&t.text).len())
+            .sum();
+        if words > MAX_TERMS {
+            // Each word is a read of the index (a phrase's words each): a bound keeps every
+            // search quick.
             return Err(format!(
-                "{terms} words and phrases; a search takes at most {MAX_TERMS}"
+                "{words} words; a search takes at most {MAX_TERMS} (a phrase's words count each)"
             ));
         }
-        let mut analyzer = TextAnalyzer::default();
         let mut phrase = |t: &Term| {
             let mut words = analyzer.terms(&t.text);
             let mut prefix_stem = None;
@@ -183,7 +186,7 @@ impl FtsQuery {
     }
 }
 
-/// The most words and phrases one search takes.
+/// The most words one search takes, a phrase's each.
 const MAX_TERMS: usize = 64;
 
 /// The next word or phrase of `s` (which starts at one), and the rest.
@@ -791,6 +794,20 @@ pub struct Matches {
 impl Store {
     /// The matching items in the order of `q.sort`.
     pub fn search(&self, q: &Search) -> Result<Vec<Hit>> {
+        self.snapshot(|s| s.search_now(q))
+    }
+
+    /// Runs `f` in one read transaction, unless one is open: a search's several queries (its
+    /// words' postings, then the items') then see one state of the database while an index run
+    /// writes.
+    pub(super) fn snapshot<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        match self.conn.is_autocommit() {
+            true => self.reading(f),
+            false => f(self),
+        }
+    }
+
+    fn search_now(&self, q: &Search) -> Result<Vec<Hit>> {
         self.check_filters(&q.filters)?;
         let want = q.limit.saturating_add(q.offset);
         let default = q.sort == Sort::Best || (q.sort == Sort::Newest && q.filters.words.is_none());
@@ -906,8 +923,16 @@ impl Store {
 
     /// The items matching `words`, scored where `ranked`.
     fn found(&self, f: &Filters, words: &FtsQuery, ranked: bool) -> Result<Found> {
-        super::text::search(&self.conn, words.text_query(), ranked)
-            .map_err(|e| self.query_error(e, f))
+        super::text::search(&self.conn, words.text_query(), ranked).map_err(|e| match e {
+            SearchError::Database(e) => self.query_error(e, f),
+            SearchError::TooManyWords { prefix } => Error::Query {
+                what: format!(
+                    "search words {:?}: {prefix}* starts more than {MOST_PREFIXED} words of the \
+                     index; give more of the word",
+                    words.written
+                ),
+            },
+        })
     }
 
     /// `values` with, where `f` has words, the ids of their matches after them (`known`, where
@@ -1066,6 +1091,10 @@ impl Store {
 
     /// How many items match `f`, and how many were overturned.
     pub fn matches(&self, f: &Filters) -> Result<Matches> {
+        self.snapshot(|s| s.matches_now(f))
+    }
+
+    fn matches_now(&self, f: &Filters) -> Result<Matches> {
         self.check_filters(f)?;
         let Some(words) = &f.words else {
             return self.matches_joined(f, None);

@@ -204,6 +204,10 @@ impl Store {
 
     /// The matching items grouped by `keys`: time keys in time order, other groups by volume.
     pub fn stats(&self, keys: &[StatsKey], f: &Filters) -> Result<Vec<StatsRow>> {
+        self.snapshot(|s| s.stats_now(keys, f))
+    }
+
+    fn stats_now(&self, keys: &[StatsKey], f: &Filters) -> Result<Vec<StatsRow>> {
         self.check_filters(f)?;
         if keys.is_empty() {
             return Err(Error::Query {

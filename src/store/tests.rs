@@ -303,6 +303,9 @@ fn words_become_phrases_of_stems() {
         "\"mri\0\"",
         &format!("{}x", "mri OR ".repeat(64)),
         &"mri ".repeat(65),
+        &format!("\"{}\"", "of ".repeat(65)),
+        // Marks alone fold to nothing: no word to search for.
+        "\u{093F}*",
     ] {
         assert!(q(bad).is_err(), "{bad:?} should be refused");
     }

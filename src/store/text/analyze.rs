@@ -38,7 +38,10 @@ impl TextAnalyzer {
                 continue;
             }
             self.fold(word);
-            each(self.stem_of_word());
+            // Marks alone (a vowel sign, a combining accent) fold to nothing: no word.
+            if !self.word.is_empty() {
+                each(self.stem_of_word());
+            }
         }
     }
 
@@ -56,7 +59,9 @@ impl TextAnalyzer {
         for word in text.split(|c: char| !c.is_alphanumeric()) {
             if !word.is_empty() {
                 self.fold(word);
-                out.push(self.word.clone());
+                if !self.word.is_empty() {
+                    out.push(self.word.clone());
+                }
             }
         }
         out
@@ -87,10 +92,19 @@ impl TextAnalyzer {
             if self.stems.len() >= MOST_REMEMBERED {
                 self.stems.clear();
             }
-            let stem: Box<str> = self.stemmer.stem(word).into();
+            let stem: Box<str> = plural_dropped(&self.stemmer.stem(word)).into();
             self.stems.insert(word.into(), stem);
         }
         &self.stems[word]
+    }
+}
+
+/// `stem` without a plural "s" Snowball keeps after a vowel or a consonant alone ("mris",
+/// "cts"), as Porter's first step drops it: acronyms' plurals find the acronym.
+fn plural_dropped(stem: &str) -> &str {
+    match stem.strip_suffix('s') {
+        Some(rest) if !rest.is_empty() && !rest.ends_with('s') => rest,
+        _ => stem,
     }
 }
 
@@ -109,5 +123,13 @@ mod tests {
         assert_eq!(a.folded("Acupunct"), ["acupunct"]);
         // The same word stems the same way the second time (from memory).
         assert_eq!(a.terms("therapies"), ["therapi"]);
+        // Acronyms' plurals are the acronyms; a double s stays.
+        assert_eq!(
+            a.terms("MRIs CTs mri ct stress"),
+            ["mri", "ct", "mri", "ct", "stress"]
+        );
+        // A combining mark alone is no word (it would match every word as a prefix).
+        assert_eq!(a.terms("\u{093F} \u{0345}x"), ["x"]);
+        assert_eq!(a.folded("\u{093F}"), Vec::<String>::new());
     }
 }

@@ -56,6 +56,25 @@ impl Found {
     }
 }
 
+/// Why a search could not run.
+#[derive(Debug)]
+pub(crate) enum SearchError {
+    Database(rusqlite::Error),
+    /// A prefix that starts more words than [`MOST_PREFIXED`].
+    TooManyWords {
+        prefix: String,
+    },
+}
+
+impl From<rusqlite::Error> for SearchError {
+    fn from(e: rusqlite::Error) -> Self {
+        SearchError::Database(e)
+    }
+}
+
+/// The most words a prefix may stand for: past it, a search would read much of the index.
+pub(crate) const MOST_PREFIXED: usize = 10_000;
+
 /// BM25's weights of a match in the title, the clinical summary and the rationale: a match in
 /// the title says most about what was requested.
 pub(crate) const WEIGHTS: [f64; FIELDS] = [4.0, 1.0, 2.0];
@@ -75,21 +94,47 @@ impl Index<'_> {
         !self.deleted.is_empty() && self.deleted.get(&doc).is_some_and(|&b| segment < b)
     }
 
-    /// The index's terms starting with `prefix`.
-    fn terms_from(&self, prefix: &str) -> rusqlite::Result<Vec<String>> {
+    /// The index's terms starting with `prefix` (a word's start, never empty).
+    fn terms_from(&self, prefix: &str) -> Result<Vec<String>, SearchError> {
         let mut end = prefix.to_string();
         end.push(char::MAX);
-        self.conn
+        let terms: Vec<String> = self
+            .conn
             .prepare_cached(
-                "SELECT DISTINCT term FROM text_postings WHERE term >= ?1 AND term < ?2",
+                "SELECT DISTINCT term FROM text_postings WHERE term >= ?1 AND term < ?2 \
+                 LIMIT ?3",
             )?
-            .query_map([prefix, end.as_str()], |r| r.get(0))?
-            .collect()
+            .query_map(
+                rusqlite::params![prefix, end, MOST_PREFIXED as i64 + 1],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        if prefix.is_empty() || terms.len() > MOST_PREFIXED {
+            return Err(SearchError::TooManyWords {
+                prefix: prefix.into(),
+            });
+        }
+        Ok(terms)
+    }
+
+    /// The terms word `k` of `phrase` stands for: itself, or those a prefix starts.
+    fn terms_of(&self, phrase: &Phrase, k: usize) -> Result<Vec<String>, SearchError> {
+        let w = &phrase.words[k];
+        if !(phrase.prefix && k + 1 == phrase.words.len()) {
+            return Ok(vec![w.clone()]);
+        }
+        let mut terms = self.terms_from(w)?;
+        let stem = phrase
+            .prefix_stem
+            .iter()
+            .filter(|s| !s.starts_with(w.as_str()));
+        terms.extend(stem.cloned());
+        Ok(terms)
     }
 
     /// The live postings of `terms` with their positions (each item once: the terms' counts and
     /// positions together), by item.
-    fn postings(&self, terms: &[String]) -> rusqlite::Result<Vec<Posting>> {
+    fn postings(&self, terms: &[String], only: &[i64]) -> rusqlite::Result<Vec<Posting>> {
         let sql = "SELECT segment, docs, positions FROM text_postings WHERE term = ?1";
         let mut st = self.conn.prepare_cached(sql)?;
         let mut all: Vec<Posting> = Vec::new();
@@ -101,7 +146,7 @@ impl Index<'_> {
                 let mut reader = PostingsReader::new(docs, Some(r.get_ref(2)?.as_blob()?));
                 let mut p = Posting::default();
                 while reader.next_into(&mut p) {
-                    if !self.dead(p.doc, segment) {
+                    if only.binary_search(&p.doc).is_ok() && !self.dead(p.doc, segment) {
                         all.push(p.clone());
                     }
                 }
@@ -122,35 +167,46 @@ impl Index<'_> {
     }
 
     /// Each item holding `phrase`, with its weighted count.
-    fn phrase(&self, phrase: &Phrase) -> rusqlite::Result<Matches> {
+    fn phrase(&self, phrase: &Phrase) -> Result<Matches, SearchError> {
         let n = phrase.words.len();
-        let mut lists = Vec::with_capacity(n);
-        for (k, w) in phrase.words.iter().enumerate() {
-            let terms = match phrase.prefix && k + 1 == n {
-                true => {
-                    let mut terms = self.terms_from(w)?;
-                    terms.extend(
-                        phrase
-                            .prefix_stem
-                            .iter()
-                            .filter(|s| !s.starts_with(w.as_str()))
-                            .cloned(),
-                    );
-                    terms
-                }
-                false => vec![w.clone()],
-            };
-            if n == 1 {
-                // One word: each term's weighted counts added up item by item, so that a prefix
-                // of many terms holds no more than one entry an item.
-                let mut sum: Matches = Vec::new();
-                for t in &terms {
-                    sum = added(&sum, &self.term_matches(t)?);
-                }
-                return Ok(sum);
+        let sets = (0..n)
+            .map(|k| self.terms_of(phrase, k))
+            .collect::<Result<Vec<_>, _>>()?;
+        if n == 1 {
+            // One word: each term's weighted counts added up item by item, so that a prefix
+            // of many terms holds no more than one entry an item.
+            let mut sum: Matches = Vec::new();
+            for t in &sets[0] {
+                sum = added(&sum, &self.term_matches(t)?);
             }
-            lists.push(self.postings(&terms)?);
+            return Ok(sum);
         }
+        // The items holding every word first (no positions read), each word once: positions
+        // are then read for those items alone.
+        let mut distinct: Vec<&Vec<String>> = sets.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        let mut items: Option<Vec<i64>> = None;
+        for set in &distinct {
+            let mut any: Matches = Vec::new();
+            for t in set.iter() {
+                any = added(&any, &self.term_matches(t)?);
+            }
+            let ids: Vec<i64> = any.into_iter().map(|m| m.0).collect();
+            items = Some(match items {
+                None => ids,
+                Some(before) => intersect(&before, &ids),
+            });
+        }
+        let items = items.unwrap_or_default();
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut read: HashMap<&Vec<String>, Vec<Posting>> = HashMap::default();
+        for set in distinct {
+            read.insert(set, self.postings(set, &items)?);
+        }
+        let lists: Vec<&[Posting]> = sets.iter().map(|s| read[s].as_slice()).collect();
         Ok(phrase_matches(&lists))
     }
 
@@ -223,10 +279,10 @@ fn join(a: &mut Posting, b: &Posting) {
 
 /// The items where the words of `lists` (one list per word, by item) follow each other in one
 /// field, and how often (weighted).
-fn phrase_matches(lists: &[Vec<Posting>]) -> Matches {
+fn phrase_matches(lists: &[&[Posting]]) -> Matches {
     let mut out = Vec::new();
     let mut cursors = vec![0usize; lists.len()];
-    'first: for p0 in &lists[0] {
+    'first: for p0 in lists[0] {
         let mut these: Vec<&Posting> = Vec::with_capacity(lists.len());
         these.push(p0);
         for (k, list) in lists.iter().enumerate().skip(1) {
@@ -331,7 +387,7 @@ fn without(a: &[i64], b: &[i64]) -> Vec<i64> {
 }
 
 /// The items matching `q`, scored where `ranked`.
-pub(crate) fn search(conn: &Connection, q: &TextQuery, ranked: bool) -> rusqlite::Result<Found> {
+pub(crate) fn search(conn: &Connection, q: &TextQuery, ranked: bool) -> Result<Found, SearchError> {
     let index = Index {
         conn,
         deleted: deleted(conn)?,
