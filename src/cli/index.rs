@@ -111,12 +111,7 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     }
     // Counted over the whole database, so that a run that adds nothing still says it.
     tally.same_case = store.cases_in_several_files()?.len();
-    if tally.replaced + removed > 0 {
-        store.tidy_text()?;
-    }
-    if tally.indexed + tally.scored + removed > 0 || store.migrated() || !store.has_statistics()? {
-        store.analyze()?;
-    }
+    tidy(&mut store, &tally, removed)?;
     let (letters, items) = store.counts()?;
     say!(
         "imr: {}: indexed {} letters ({} items); {} unchanged, {} copies of indexed files, \
@@ -460,6 +455,18 @@ fn stat(path: &Path) -> (u64, i64) {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos() as i64);
     (m.len(), mtime)
+}
+
+/// After a run: the full-text index merged where it replaced or removed letters (their old
+/// postings dropped), and the planner's statistics made again where anything changed.
+fn tidy(store: &mut Store, tally: &Tally, removed: usize) -> Result<()> {
+    if tally.replaced + removed > 0 {
+        store.tidy_text()?;
+    }
+    if tally.indexed + tally.scored + removed > 0 || store.migrated() || !store.has_statistics()? {
+        store.analyze()?;
+    }
+    Ok(())
 }
 
 /// With `--model`, its scorer and identity: each batch is written with its scores.

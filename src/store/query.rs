@@ -3,7 +3,7 @@
 //! are read by a grammar of their own (words, phrases, prefixes, OR, -word): no input is read as
 //! SQL or as an operator it did not mean.
 
-use super::text::{Found, Phrase, SearchError, TextAnalyzer, TextQuery, MOST_PREFIXED};
+use super::text::{intersect, Found, Phrase, SearchError, TextAnalyzer, TextQuery, MOST_PREFIXED};
 use super::Store;
 use crate::error::{Error, Result};
 use crate::letter::{Date, Decision};
@@ -96,21 +96,7 @@ impl FtsQuery {
                 "{words} words; a search takes at most {MAX_TERMS} (a phrase's words count each)"
             ));
         }
-        let mut phrase = |t: &Term| {
-            let mut words = analyzer.terms(&t.text);
-            let mut prefix_stem = None;
-            // A prefix is the start of a word as written ("tens*" stemmed would be "ten*":
-            // tender, tendon), and the word typed is found too (TENS, indexed as "ten").
-            if let (true, Some(last)) = (t.prefix, analyzer.folded(&t.text).pop()) {
-                prefix_stem = words.pop();
-                words.push(last);
-            }
-            Phrase {
-                words,
-                prefix: t.prefix,
-                prefix_stem,
-            }
-        };
+        let mut phrase = |t: &Term| phrase_of(&mut analyzer, t);
         let query = TextQuery {
             clauses: clauses
                 .iter()
@@ -123,6 +109,23 @@ impl FtsQuery {
             expression: expression_of(&query),
             query,
         })
+    }
+}
+
+/// A word or phrase as the index reads it. A prefix is the start of a word as written ("tens*"
+/// stemmed would be "ten*": tender, tendon), and the word typed is found too (TENS, indexed as
+/// "ten").
+fn phrase_of(analyzer: &mut TextAnalyzer, t: &Term) -> Phrase {
+    let mut words = analyzer.terms(&t.text);
+    let mut prefix_stem = None;
+    if let (true, Some(last)) = (t.prefix, analyzer.folded(&t.text).pop()) {
+        prefix_stem = words.pop();
+        words.push(last);
+    }
+    Phrase {
+        words,
+        prefix: t.prefix,
+        prefix_stem,
     }
 }
 
@@ -729,23 +732,6 @@ pub struct Hit {
 /// From how many word matches the filters are read from their own indexes and the two taken
 /// together, rather than each match looked up.
 const MERGE_FROM: usize = 20_000;
-
-/// The values two ascending lists share.
-fn intersect(a: &[i64], b: &[i64]) -> Vec<i64> {
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out
-}
 
 /// A search's columns, as [`hit`] reads them, with `relevance` for the BM25 relevance.
 fn hit_columns(relevance: &str) -> String {

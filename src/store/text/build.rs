@@ -295,23 +295,7 @@ struct Row {
 fn merge(conn: &Connection, ids: &[i64], level: i64) -> rusqlite::Result<()> {
     let deleted = deleted(conn)?;
     let dead = |doc: i64, segment: i64| deleted.get(&doc).is_some_and(|&b| segment < b);
-    let mut docs: Vec<(i64, u32)> = Vec::new();
-    for &id in ids {
-        let blob: Vec<u8> = conn
-            .prepare_cached("SELECT lengths FROM text_segments WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))?;
-        let from = docs.len();
-        postings::decode_lengths(&blob, &mut docs);
-        let mut k = from;
-        for i in from..docs.len() {
-            if !dead(docs[i].0, id) {
-                docs[k] = docs[i];
-                k += 1;
-            }
-        }
-        docs.truncate(k);
-    }
-    docs.sort_unstable();
+    let docs = live_lengths(conn, ids, &dead)?;
     conn.prepare_cached("INSERT INTO text_segments (level, docs, lengths) VALUES (?1, ?2, ?3)")?
         .execute(params![
             level,
@@ -364,14 +348,45 @@ fn merge(conn: &Connection, ids: &[i64], level: i64) -> rusqlite::Result<()> {
     drop(heads);
     drop(rows);
     drop(statements);
+    if docs.is_empty() {
+        conn.execute("DELETE FROM text_segments WHERE id = ?1", [segment])?;
+    }
+    drop_segments(conn, ids)
+}
+
+/// The lengths of the live items of segments `ids`, by item.
+fn live_lengths(
+    conn: &Connection,
+    ids: &[i64],
+    dead: &impl Fn(i64, i64) -> bool,
+) -> rusqlite::Result<Vec<(i64, u32)>> {
+    let mut docs: Vec<(i64, u32)> = Vec::new();
+    for &id in ids {
+        let blob: Vec<u8> = conn
+            .prepare_cached("SELECT lengths FROM text_segments WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        let from = docs.len();
+        postings::decode_lengths(&blob, &mut docs);
+        let mut k = from;
+        for i in from..docs.len() {
+            if !dead(docs[i].0, id) {
+                docs[k] = docs[i];
+                k += 1;
+            }
+        }
+        docs.truncate(k);
+    }
+    docs.sort_unstable();
+    Ok(docs)
+}
+
+/// Deletes segments `ids` (merged into another), and the deletions no segment left is older than.
+fn drop_segments(conn: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
     for &id in ids {
         conn.prepare_cached("DELETE FROM text_postings WHERE segment = ?1")?
             .execute([id])?;
         conn.prepare_cached("DELETE FROM text_segments WHERE id = ?1")?
             .execute([id])?;
-    }
-    if docs.is_empty() {
-        conn.execute("DELETE FROM text_segments WHERE id = ?1", [segment])?;
     }
     // A deletion matters only to segments older than it: none may be left.
     conn.execute(

@@ -15,7 +15,7 @@ mod search;
 pub(crate) use analyze::TextAnalyzer;
 pub use build::LetterText;
 pub(crate) use build::{rebuild, tidy, SegmentBuilder};
-pub(crate) use search::{search, Found, Phrase, SearchError, TextQuery, MOST_PREFIXED};
+pub(crate) use search::{intersect, search, Found, Phrase, SearchError, TextQuery, MOST_PREFIXED};
 
 #[cfg(test)]
 mod tests;

@@ -356,7 +356,7 @@ fn added(a: &[(i64, f64)], b: &[(i64, f64)]) -> Matches {
 }
 
 /// Items in both (ascending) lists.
-fn intersect(a: &[i64], b: &[i64]) -> Vec<i64> {
+pub(crate) fn intersect(a: &[i64], b: &[i64]) -> Vec<i64> {
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
