@@ -3,13 +3,19 @@
 //! through the same steps, so both sides agree on every word.
 
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
 use unicode_normalization::UnicodeNormalization;
 
-/// Splits text into terms, remembering each word's stem (stemming is the costly step, and
-/// letters repeat their words).
+/// Splits text into terms, remembering each word's term (stemming is the costly step, and
+/// letters repeat their words). Terms are numbered as first seen, so that a letter's postings
+/// are made by sorting numbers, each term's text held once.
 pub(crate) struct TextAnalyzer {
     stemmer: rust_stemmers::Stemmer,
-    stems: HashMap<Box<str>, Box<str>>,
+    /// Each word seen (folded) and its term's number.
+    words: HashMap<Box<str>, u32>,
+    /// Each term's number, and the terms by number.
+    numbers: HashMap<Arc<str>, u32>,
+    terms: Vec<Arc<str>>,
     word: String,
 }
 
@@ -24,15 +30,17 @@ impl Default for TextAnalyzer {
     fn default() -> Self {
         TextAnalyzer {
             stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
-            stems: HashMap::default(),
+            words: HashMap::default(),
+            numbers: HashMap::default(),
+            terms: Vec::new(),
             word: String::new(),
         }
     }
 }
 
 impl TextAnalyzer {
-    /// Calls `each` with every term of `text`, in order (a term's position is its rank).
-    pub(crate) fn each_term(&mut self, text: &str, mut each: impl FnMut(&str)) {
+    /// The numbers of `text`'s terms, in order (a term's position is its rank), into `out`.
+    pub(crate) fn numbers(&mut self, text: &str, out: &mut Vec<u32>) {
         for word in text.split(|c: char| !c.is_alphanumeric()) {
             if word.is_empty() {
                 continue;
@@ -40,16 +48,31 @@ impl TextAnalyzer {
             self.fold(word);
             // Marks alone (a vowel sign, a combining accent) fold to nothing: no word.
             if !self.word.is_empty() {
-                each(self.stem_of_word());
+                out.push(self.number_of_word());
             }
         }
     }
 
+    /// The term numbered `n`.
+    pub(crate) fn term(&self, n: u32) -> &Arc<str> {
+        &self.terms[n as usize]
+    }
+
     /// The terms of `text`, in order.
     pub(crate) fn terms(&mut self, text: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        self.each_term(text, |t| out.push(t.to_string()));
-        out
+        let mut numbers = Vec::new();
+        self.numbers(text, &mut numbers);
+        numbers.iter().map(|&n| self.term(n).to_string()).collect()
+    }
+
+    /// Forgets the words and terms seen once they are many (a corpus of numbers and typos would
+    /// grow them without bound); numbers given before are then no longer good.
+    pub(crate) fn forget_if_full(&mut self) {
+        if self.words.len() >= MOST_REMEMBERED {
+            self.words.clear();
+            self.numbers.clear();
+            self.terms.clear();
+        }
     }
 
     /// The words of `text` folded (lower case, no accents) but not stemmed: the start of a word
@@ -83,19 +106,32 @@ impl TextAnalyzer {
         }
     }
 
-    fn stem_of_word(&mut self) -> &str {
-        let word = self.word.as_str();
-        if word.len() > LONGEST_STEMMED || word.starts_with(|c: char| c.is_ascii_digit()) {
-            return &self.word;
+    fn number_of_word(&mut self) -> u32 {
+        if let Some(&n) = self.words.get(self.word.as_str()) {
+            return n;
         }
-        if !self.stems.contains_key(word) {
-            if self.stems.len() >= MOST_REMEMBERED {
-                self.stems.clear();
+        let word: Box<str> = self.word.as_str().into();
+        let stemmed;
+        let term =
+            match word.len() > LONGEST_STEMMED || word.starts_with(|c: char| c.is_ascii_digit()) {
+                true => &*word,
+                false => {
+                    stemmed = self.stemmer.stem(&word);
+                    plural_dropped(&stemmed)
+                }
+            };
+        let n = match self.numbers.get(term) {
+            Some(&n) => n,
+            None => {
+                let n = self.terms.len() as u32;
+                let term: Arc<str> = term.into();
+                self.terms.push(Arc::clone(&term));
+                self.numbers.insert(term, n);
+                n
             }
-            let stem: Box<str> = plural_dropped(&self.stemmer.stem(word)).into();
-            self.stems.insert(word.into(), stem);
-        }
-        &self.stems[word]
+        };
+        self.words.insert(word, n);
+        n
     }
 }
 

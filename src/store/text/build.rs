@@ -7,6 +7,7 @@ use super::analyze::TextAnalyzer;
 use super::postings::{self, Posting, PostingsReader, PostingsWriter, FIELDS};
 use rusqlite::{params, Connection};
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::Arc;
 
 /// How many segments of one level are merged into one of the next.
 const MERGE_FACTOR: i64 = 10;
@@ -23,7 +24,7 @@ pub(crate) struct ItemText<'a> {
 /// its positions (field after field).
 #[derive(Debug, Clone, Default, PartialEq)]
 struct ItemPostings {
-    terms: Vec<(Box<str>, [u32; FIELDS])>,
+    terms: Vec<(Arc<str>, [u32; FIELDS])>,
     positions: Vec<u32>,
     length: u32,
 }
@@ -43,12 +44,18 @@ impl LetterText {
     /// The postings of items `(title, rationale)`, each with the letter's `summary`.
     pub(crate) fn of(summary: &str, items: &[(&str, &str)]) -> LetterText {
         ANALYZER.with_borrow_mut(|a| {
-            let summary = a.terms(summary);
+            a.forget_if_full();
+            let mut summary_terms = Vec::new();
+            a.numbers(summary, &mut summary_terms);
+            let (mut title, mut rationale) = (Vec::new(), Vec::new());
             let items = items
                 .iter()
-                .map(|(title, rationale)| {
-                    let (title, rationale) = (a.terms(title), a.terms(rationale));
-                    item_postings([&title, &summary, &rationale])
+                .map(|(t, r)| {
+                    title.clear();
+                    rationale.clear();
+                    a.numbers(t, &mut title);
+                    a.numbers(r, &mut rationale);
+                    item_postings([&title, &summary_terms, &rationale], a)
                 })
                 .collect();
             LetterText { items }
@@ -61,18 +68,11 @@ impl LetterText {
     }
 }
 
-/// An item's postings from its fields' terms.
-fn item_postings(fields: [&[String]; FIELDS]) -> ItemPostings {
-    // Terms numbered in order of first sight, so that occurrences sort as integers.
-    let mut numbers: HashMap<&str, u32> = HashMap::default();
-    let mut names: Vec<&str> = Vec::new();
+/// An item's postings from its fields' term numbers (of `a`).
+fn item_postings(fields: [&[u32]; FIELDS], a: &TextAnalyzer) -> ItemPostings {
     let mut occurrences: Vec<(u32, u8, u32)> = Vec::new();
     for (f, terms) in fields.iter().enumerate() {
-        for (pos, t) in terms.iter().enumerate() {
-            let n = *numbers.entry(t).or_insert_with(|| {
-                names.push(t);
-                names.len() as u32 - 1
-            });
+        for (pos, &n) in terms.iter().enumerate() {
             occurrences.push((n, f as u8, pos as u32));
         }
     }
@@ -84,7 +84,7 @@ fn item_postings(fields: [&[String]; FIELDS]) -> ItemPostings {
     let mut last = None;
     for (n, f, pos) in occurrences {
         if last != Some(n) {
-            out.terms.push((names[n as usize].into(), [0; FIELDS]));
+            out.terms.push((Arc::clone(a.term(n)), [0; FIELDS]));
             last = Some(n);
         }
         out.terms.last_mut().expect("pushed").1[f as usize] += 1;
@@ -104,8 +104,8 @@ struct TermPostings {
 /// The postings of the items added since the last flush, in memory.
 #[derive(Default)]
 pub(crate) struct SegmentBuilder {
-    term_ids: HashMap<Box<str>, u32>,
-    terms: Vec<(Box<str>, TermPostings)>,
+    term_ids: HashMap<Arc<str>, u32>,
+    terms: Vec<(Arc<str>, TermPostings)>,
     docs: Vec<(i64, u32)>,
 }
 
@@ -130,8 +130,8 @@ impl SegmentBuilder {
                     Some(&id) => id,
                     None => {
                         let id = self.terms.len() as u32;
-                        self.terms.push((term.clone(), TermPostings::default()));
-                        self.term_ids.insert(term.clone(), id);
+                        self.terms.push((Arc::clone(term), TermPostings::default()));
+                        self.term_ids.insert(Arc::clone(term), id);
                         id
                     }
                 };
