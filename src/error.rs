@@ -235,6 +235,12 @@ pub enum Error {
         found: i64,
         supported: i64,
     },
+    #[error("{path}: its full-text index was made by the text analyzer version {found}, and this imr reads version {supported}; make it again with `imr index --db {path}`")]
+    TextIndexOlder {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
     /// Another `imr index --model` run took the database's scores over while this one scored.
     #[error("{path}: another imr index run now scores this database with {other}; this run's scores of {ours} were not all written (run it again once the other has finished to replace them)")]
     ScoresTaken {

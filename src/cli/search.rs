@@ -151,9 +151,17 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
     // One more than the page, for machine outputs: whether more match is then known without
     // counting every match (the table counts them in its last line).
     let machine = a.json || a.csv;
-    let mut hits = store.search(&Search {
-        limit: search.limit.saturating_add(usize::from(machine)),
-        ..search.clone()
+    // The page and the table's count of one state of the database, though an index run writes.
+    let (mut hits, matches) = store.reading(|s| {
+        let hits = s.search(&Search {
+            limit: search.limit.saturating_add(usize::from(machine)),
+            ..search.clone()
+        })?;
+        let matches = match machine {
+            true => None,
+            false => Some(s.matches(&search.filters)?),
+        };
+        Ok((hits, matches))
     })?;
     let more = hits.len() > search.limit;
     hits.truncate(search.limit);
@@ -176,8 +184,7 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
         if more {
             note_more(&search, hits.len());
         }
-    } else {
-        let m = store.matches(&search.filters)?;
+    } else if let Some(m) = matches {
         write_hits(&mut out, &hits, a.offset, m)?;
     }
     out.flush()?;

@@ -255,15 +255,18 @@ impl App {
         let search = q.search(self.limits.page)?;
         let needs_model = search.filters.theme.is_some() || search.sort == Sort::Overturned;
         let db = file_name(&self.db.to_string_lossy());
+        // The count and the page of one state of the database, though an index run writes.
         let (matches, hits, note) = self.with_store(|s| {
-            let note = match needs_model {
-                true => s.scores_note(&db, search.filters.theme.is_some())?,
-                false => None,
-            };
-            let matches = s.matches(&search.filters)?;
-            let mut hits = s.search(&search)?;
-            name_sources(s, &mut hits)?;
-            Ok((matches, hits, note))
+            s.reading(|s| {
+                let note = match needs_model {
+                    true => s.scores_note(&db, search.filters.theme.is_some())?,
+                    false => None,
+                };
+                let matches = s.matches(&search.filters)?;
+                let mut hits = s.search(&search)?;
+                name_sources(s, &mut hits)?;
+                Ok((matches, hits, note))
+            })
         })?;
         Ok(SearchResult {
             note,

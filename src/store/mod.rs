@@ -80,7 +80,41 @@ impl Store {
         store.pragma("wal_autocheckpoint", "16384")?;
         store.opened_at = version;
         store.migrate(version)?;
+        store.text_analyzer_current()?;
         Ok(store)
+    }
+
+    /// The version of the analyzer that made the full-text index.
+    fn text_analyzer(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT analyzer FROM text_settings", [], |r| r.get(0))
+            .map_err(self.err())
+    }
+
+    /// Makes the full-text index again, from the stored texts, where another analyzer made it
+    /// (or none): in one transaction, so a run stopped meanwhile leaves it to the next.
+    fn text_analyzer_current(&mut self) -> Result<()> {
+        if self.text_analyzer()? == text::ANALYZER_VERSION {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| Error::Database {
+            path: path.clone(),
+            cause: format!("making the full-text index again: {e}"),
+        };
+        let tx = self.write_transaction().map_err(err)?;
+        let now: i64 = tx
+            .query_row("SELECT analyzer FROM text_settings", [], |r| r.get(0))
+            .map_err(err)?;
+        if now != text::ANALYZER_VERSION {
+            text::rebuild(&tx).map_err(err)?;
+            tx.execute(
+                "UPDATE text_settings SET analyzer = ?1",
+                [text::ANALYZER_VERSION],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
     }
 
     /// Opens an existing database for reading only (search, stats, the web page).
@@ -106,6 +140,14 @@ impl Store {
                 path: path.into(),
                 found: version,
                 supported: schema::SCHEMA_VERSION,
+            });
+        }
+        let analyzer = store.text_analyzer()?;
+        if analyzer != text::ANALYZER_VERSION {
+            return Err(Error::TextIndexOlder {
+                path: path.into(),
+                found: analyzer,
+                supported: text::ANALYZER_VERSION,
             });
         }
         Ok(store)
@@ -338,9 +380,6 @@ impl Store {
             }
             tx.execute_batch(schema::MIGRATIONS[v as usize])
                 .map_err(err)?;
-            if v + 1 == schema::TEXT_INDEX_VERSION {
-                text::rebuild(&tx).map_err(err)?;
-            }
             tx.pragma_update(None, "application_id", schema::APPLICATION_ID)
                 .map_err(err)?;
             tx.pragma_update(None, "user_version", v + 1).map_err(err)?;

@@ -7,11 +7,7 @@ pub const APPLICATION_ID: i32 = 0x494D_5264;
 
 /// Migration `i` (0-based) takes a database from version `i` to `i + 1`; each runs in one
 /// transaction with its `user_version` update. Never edit a released migration: add one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
-
-/// The version whose migration made the full-text index of `store/text`, built from the stored
-/// texts once the migration's tables are made.
-pub(super) const TEXT_INDEX_VERSION: i64 = 8;
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// The schema version this imr writes and reads.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -159,7 +155,7 @@ ALTER TABLE letters ADD COLUMN parser INTEGER NOT NULL DEFAULT 1;
 
 /// The full-text index of imr's own (`store/text`) in place of FTS5's: segments of postings
 /// written with each batch, and the items deleted since (by a trigger, whatever deletes them).
-/// The index is built from the stored texts after this runs (`text::rebuild`).
+/// The index is built from the stored texts once the analyzer's version is recorded (V9).
 pub(super) const V8: &str = r#"
 DROP TABLE items_fts;
 CREATE TABLE text_segments (
@@ -187,4 +183,12 @@ CREATE TRIGGER items_text_deleted AFTER DELETE ON items BEGIN
     INSERT OR REPLACE INTO text_deleted (item_id, before_segment) VALUES (OLD.id,
         coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'text_segments'), 0) + 1);
 END;
+"#;
+
+/// The version of the text analyzer that made the full-text index (0: not known): `imr index`
+/// makes the index again, from the stored texts, where it is not this imr's
+/// ([`super::text::ANALYZER_VERSION`]), and searches refuse it until then.
+const V9: &str = r#"
+CREATE TABLE text_settings (analyzer INTEGER NOT NULL) STRICT;
+INSERT INTO text_settings (analyzer) VALUES (0);
 "#;

@@ -569,6 +569,42 @@ fn migration_builds_the_full_text_index() {
     assert_eq!(found("\"boxes\" -opioids"), (vec![1], 1));
 }
 
+/// A full-text index another analyzer made is refused for searching, with what to do, and made
+/// again by the next open for writing (as `imr index` opens it).
+#[test]
+fn an_index_of_another_analyzer_is_made_again() {
+    let (dir, store, _) = seed_store();
+    let path = dir.path().join("t.db");
+    let words = |s: &Store| {
+        let f = Filters {
+            words: Some("medically".parse().unwrap()),
+            ..Filters::default()
+        };
+        s.matches(&f).unwrap().items
+    };
+    let before = words(&store);
+    assert!(before > 0);
+    store
+        .conn
+        .execute_batch("UPDATE text_settings SET analyzer = 0; DELETE FROM text_postings;")
+        .unwrap();
+    drop(store);
+    let err = Store::open_read_only(&path).unwrap_err();
+    assert!(
+        matches!(err, Error::TextIndexOlder { found: 0, .. })
+            && err.to_string().contains("imr index --db"),
+        "{err}"
+    );
+    let store = Store::open(&path).unwrap();
+    assert_eq!(words(&store), before);
+    assert_eq!(
+        store.text_analyzer().unwrap(),
+        super::text::ANALYZER_VERSION
+    );
+    drop(store);
+    assert_eq!(words(&Store::open_read_only(&path).unwrap()), before);
+}
+
 /// A guideline filter takes whole words of a cited name: `MTUS` finds the MTUS documents, not
 /// "Outside the MTUS" (asked for by `outside`) nor "Other non-MTUS source"; parts of words find
 /// nothing.

@@ -19,6 +19,11 @@ pub(crate) struct TextAnalyzer {
     word: String,
 }
 
+/// The version of the analysis below, recorded in a database with its index: a change to what
+/// a word's term is (the stemmer, a rule) takes a new version, and databases made before are
+/// indexed again.
+pub(crate) const ANALYZER_VERSION: i64 = 1;
+
 /// A word longer than this is not a word a search would type: it is kept whole, unstemmed.
 const LONGEST_STEMMED: usize = 40;
 
@@ -112,14 +117,16 @@ impl TextAnalyzer {
         }
         let word: Box<str> = self.word.as_str().into();
         let stemmed;
-        let term =
-            match word.len() > LONGEST_STEMMED || word.starts_with(|c: char| c.is_ascii_digit()) {
-                true => &*word,
-                false => {
-                    stemmed = self.stemmer.stem(&word);
-                    plural_dropped(&stemmed)
-                }
-            };
+        let whole = word.len() > LONGEST_STEMMED
+            || word.starts_with(|c: char| c.is_ascii_digit())
+            || KEPT_WHOLE.contains(&&*word);
+        let term = match whole {
+            true => &*word,
+            false => {
+                stemmed = self.stemmer.stem(&word);
+                plural_dropped(&stemmed)
+            }
+        };
         let n = match self.numbers.get(term) {
             Some(&n) => n,
             None => {
@@ -134,6 +141,10 @@ impl TextAnalyzer {
         n
     }
 }
+
+/// Acronyms of this field that end in "s" and are no plurals: stemmed, TENS would be "ten" (ten
+/// sessions), CRPS "crp" (C-reactive protein), CTS "ct" (a CT scan).
+const KEPT_WHOLE: [&str; 6] = ["als", "crps", "cts", "ibs", "scs", "tens"];
 
 /// `stem` without a plural "s" Snowball keeps after a vowel or a consonant alone ("mris",
 /// "cts"), as Porter's first step drops it: acronyms' plurals find the acronym.
@@ -159,10 +170,15 @@ mod tests {
         assert_eq!(a.folded("Acupunct"), ["acupunct"]);
         // The same word stems the same way the second time (from memory).
         assert_eq!(a.terms("therapies"), ["therapi"]);
-        // Acronyms' plurals are the acronyms; a double s stays.
+        // Acronyms' plurals are the acronyms; a double s stays; acronyms that end in "s" are
+        // no plurals.
         assert_eq!(
-            a.terms("MRIs CTs mri ct stress"),
-            ["mri", "ct", "mri", "ct", "stress"]
+            a.terms("MRIs EMGs mri stress"),
+            ["mri", "emg", "mri", "stress"]
+        );
+        assert_eq!(
+            a.terms("TENS ten CRPS CRP CTS CT"),
+            ["tens", "ten", "crps", "crp", "cts", "ct"]
         );
         // A combining mark alone is no word (it would match every word as a prefix).
         assert_eq!(a.terms("\u{093F} \u{0345}x"), ["x"]);

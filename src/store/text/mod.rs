@@ -12,7 +12,7 @@ mod build;
 mod postings;
 mod search;
 
-pub(crate) use analyze::TextAnalyzer;
+pub(crate) use analyze::{TextAnalyzer, ANALYZER_VERSION};
 pub use build::LetterText;
 pub(crate) use build::{rebuild, tidy, SegmentBuilder};
 pub(crate) use search::{intersect, search, Found, Phrase, SearchError, TextQuery, MOST_PREFIXED};

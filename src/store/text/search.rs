@@ -173,13 +173,7 @@ impl Index<'_> {
             .map(|k| self.terms_of(phrase, k))
             .collect::<Result<Vec<_>, _>>()?;
         if n == 1 {
-            // One word: each term's weighted counts added up item by item, so that a prefix
-            // of many terms holds no more than one entry an item.
-            let mut sum: Matches = Vec::new();
-            for t in &sets[0] {
-                sum = added(&sum, &self.term_matches(t)?);
-            }
-            return Ok(sum);
+            return Ok(self.terms_matches(&sets[0])?);
         }
         // The items holding every word first (no positions read), each word once: positions
         // are then read for those items alone.
@@ -188,11 +182,7 @@ impl Index<'_> {
         distinct.dedup();
         let mut items: Option<Vec<i64>> = None;
         for set in &distinct {
-            let mut any: Matches = Vec::new();
-            for t in set.iter() {
-                any = added(&any, &self.term_matches(t)?);
-            }
-            let ids: Vec<i64> = any.into_iter().map(|m| m.0).collect();
+            let ids: Vec<i64> = self.terms_matches(set)?.into_iter().map(|m| m.0).collect();
             items = Some(match items {
                 None => ids,
                 Some(before) => intersect(&before, &ids),
@@ -208,6 +198,23 @@ impl Index<'_> {
         }
         let lists: Vec<&[Posting]> = sets.iter().map(|s| read[s].as_slice()).collect();
         Ok(phrase_matches(&lists))
+    }
+
+    /// Each live item holding any of `terms` (a prefix's), with their weighted counts added, by
+    /// item. The terms' matches are gathered until they outnumber the sum, then sorted and added
+    /// to it: the time of sorting them all, and the memory of about two entries an item (adding
+    /// them term by term copied the sum once a term).
+    fn terms_matches(&self, terms: &[String]) -> rusqlite::Result<Matches> {
+        let (mut sum, mut pending): (Matches, Matches) = (Vec::new(), Vec::new());
+        for (k, t) in terms.iter().enumerate() {
+            pending.extend(self.term_matches(t)?);
+            if pending.len() > sum.len().max(1 << 16) || k + 1 == terms.len() {
+                pending.sort_by_key(|m| m.0);
+                sum = added(&sum, &pending);
+                pending.clear();
+            }
+        }
+        Ok(sum)
     }
 
     /// Each live item holding `term`, with its weighted count, by item.
@@ -323,33 +330,30 @@ fn field_positions(p: &Posting, f: usize) -> &[u32] {
     &p.positions[start.min(end)..end]
 }
 
-/// Two lists of items (ascending) as one, the counts of an item in both added.
+/// Two lists of items (ascending; the second may name an item more than once) as one, the
+/// counts of an item added.
 fn added(a: &[(i64, f64)], b: &[(i64, f64)]) -> Matches {
-    if a.is_empty() {
-        return b.to_vec();
-    }
+    let mut out: Matches = Vec::with_capacity(a.len().max(b.len()));
     let (mut i, mut j) = (0, 0);
-    let mut out = Vec::with_capacity(a.len().max(b.len()));
     while i < a.len() || j < b.len() {
-        match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) if x.0 == y.0 => {
-                out.push((x.0, x.1 + y.1));
-                i += 1;
+        let next = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if y.0 < x.0 => {
                 j += 1;
+                *y
             }
-            (Some(x), Some(y)) if x.0 < y.0 => {
-                out.push(*x);
+            (Some(x), _) => {
                 i += 1;
+                *x
             }
-            (Some(x), None) => {
-                out.push(*x);
-                i += 1;
-            }
-            (_, Some(y)) => {
-                out.push(*y);
+            (None, Some(y)) => {
                 j += 1;
+                *y
             }
             (None, None) => break,
+        };
+        match out.last_mut() {
+            Some(last) if last.0 == next.0 => last.1 += next.1,
+            _ => out.push(next),
         }
     }
     out
