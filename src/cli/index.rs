@@ -84,7 +84,7 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
             Ok((model, info))
         })
         .transpose()?;
-    let mut store = Store::open(&a.db)?;
+    let mut store = open_store(&a.db)?;
     if let Some((_, info)) = &model {
         take_scores(&mut store, info)?;
     }
@@ -455,6 +455,20 @@ fn stat(path: &Path) -> (u64, i64) {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos() as i64);
     (m.len(), mtime)
+}
+
+/// The database, opened for writing, with a progress bar where its full-text index is made
+/// again (a file of an older imr, or of another text analyzer), which takes a while.
+fn open_store(db: &Path) -> Result<Store> {
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let store = Store::open_reporting(db, &mut |done, total| {
+        bar.get_or_insert_with(|| progress::bar(total, "text index"))
+            .set_position(done as u64);
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(store)
 }
 
 /// After a run: the full-text index merged where it replaced or removed letters (their old

@@ -56,6 +56,12 @@ impl Store {
     /// Opens the database at `path` for writing, creating it when absent and migrating an older
     /// one to [`schema::SCHEMA_VERSION`].
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_reporting(path, &mut |_, _| {})
+    }
+
+    /// [`Store::open`], telling `progress` (items done, of how many) while it makes the
+    /// full-text index again, which takes a while in a large database (a minute a million items).
+    pub fn open_reporting(path: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<Store> {
         not_a_directory(path)?;
         // As every output of imr, a database may go in a folder that does not exist yet.
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -80,7 +86,7 @@ impl Store {
         store.pragma("wal_autocheckpoint", "16384")?;
         store.opened_at = version;
         store.migrate(version)?;
-        store.text_analyzer_current()?;
+        store.text_analyzer_current(progress)?;
         Ok(store)
     }
 
@@ -93,7 +99,7 @@ impl Store {
 
     /// Makes the full-text index again, from the stored texts, where another analyzer made it
     /// (or none): in one transaction, so a run stopped meanwhile leaves it to the next.
-    fn text_analyzer_current(&mut self) -> Result<()> {
+    fn text_analyzer_current(&mut self, progress: &mut dyn FnMut(usize, usize)) -> Result<()> {
         if self.text_analyzer()? == text::ANALYZER_VERSION {
             return Ok(());
         }
@@ -107,7 +113,7 @@ impl Store {
             .query_row("SELECT analyzer FROM text_settings", [], |r| r.get(0))
             .map_err(err)?;
         if now != text::ANALYZER_VERSION {
-            text::rebuild(&tx).map_err(err)?;
+            text::rebuild(&tx, progress).map_err(err)?;
             tx.execute(
                 "UPDATE text_settings SET analyzer = ?1",
                 [text::ANALYZER_VERSION],

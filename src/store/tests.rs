@@ -595,13 +595,21 @@ fn an_index_of_another_analyzer_is_made_again() {
             && err.to_string().contains("imr index --db"),
         "{err}"
     );
-    let store = Store::open(&path).unwrap();
+    let mut told = Vec::new();
+    let store = Store::open_reporting(&path, &mut |done, total| told.push((done, total))).unwrap();
     assert_eq!(words(&store), before);
     assert_eq!(
         store.text_analyzer().unwrap(),
         super::text::ANALYZER_VERSION
     );
+    // The progress ends at every item.
+    let items = store.counts().unwrap().1;
+    assert_eq!(told.last(), Some(&(items, items)));
+    // Made once: the next open says nothing.
     drop(store);
+    let mut again = 0;
+    Store::open_reporting(&path, &mut |_, _| again += 1).unwrap();
+    assert_eq!(again, 0);
     assert_eq!(words(&Store::open_read_only(&path).unwrap()), before);
 }
 

@@ -459,11 +459,17 @@ fn merged(rows: &[Row], dead: &impl Fn(i64, i64) -> bool) -> Option<(Vec<u8>, Ve
     Some((w.docs, w.positions))
 }
 
-/// Builds the index again from the items' texts (a database made before it had one).
-pub(crate) fn rebuild(conn: &Connection) -> rusqlite::Result<()> {
+/// Builds the index again from the items' texts (a database made before it had one, or by
+/// another analyzer), telling `progress` the items done and their total.
+pub(crate) fn rebuild(
+    conn: &Connection,
+    progress: &mut dyn FnMut(usize, usize),
+) -> rusqlite::Result<()> {
     conn.execute_batch(
         "DELETE FROM text_postings; DELETE FROM text_segments; DELETE FROM text_deleted;",
     )?;
+    let total: i64 = conn.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?;
+    let (total, mut done) = (total as usize, 0);
     let mut st = conn.prepare(
         "SELECT l.id, l.clinical_summary, i.id, i.title, i.rationale \
          FROM letters l JOIN items i ON i.letter_id = l.id ORDER BY l.id, i.item",
@@ -490,7 +496,9 @@ pub(crate) fn rebuild(conn: &Connection) -> rusqlite::Result<()> {
             add(&mut builder, &summary, &items);
             items.clear();
             if builder.docs.len() >= REBUILD_SEGMENT {
+                done += builder.docs.len();
                 builder.flush(conn)?;
+                progress(done, total);
             }
         }
         if letter.is_none() {
@@ -501,7 +509,9 @@ pub(crate) fn rebuild(conn: &Connection) -> rusqlite::Result<()> {
     if let Some((_, summary)) = letter {
         add(&mut builder, &summary, &items);
     }
-    builder.flush(conn)
+    builder.flush(conn)?;
+    progress(total, total);
+    Ok(())
 }
 
 /// How many items a segment of [`rebuild`] holds.
