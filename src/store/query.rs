@@ -86,16 +86,6 @@ impl FtsQuery {
                 "a search needs a word that is not excluded (-word)".into()
             });
         }
-        let words: usize = (clauses.iter().flatten().chain(&negated))
-            .map(|t| analyzer.folded(&t.text).len())
-            .sum();
-        if words > MAX_TERMS {
-            // Each word is a read of the index (a phrase's words each): a bound keeps every
-            // search quick.
-            return Err(format!(
-                "{words} words; a search takes at most {MAX_TERMS} (a phrase's words count each)"
-            ));
-        }
         let mut phrase = |t: &Term| phrase_of(&mut analyzer, t);
         let query = TextQuery {
             clauses: clauses
@@ -104,6 +94,16 @@ impl FtsQuery {
                 .collect(),
             negated: negated.iter().map(&mut phrase).collect(),
         };
+        let words: usize = (query.clauses.iter().flatten().chain(&query.negated))
+            .map(|p| p.words.len())
+            .sum();
+        if words > MAX_TERMS {
+            // Each word is a read of the index (a phrase's words each): a bound keeps every
+            // search quick.
+            return Err(format!(
+                "{words} words; a search takes at most {MAX_TERMS} (a phrase's words count each)"
+            ));
+        }
         Ok(FtsQuery {
             written: written.to_string(),
             expression: expression_of(&query),
@@ -844,7 +844,7 @@ impl Store {
                 return Ok(Arc::clone(kept));
             }
         }
-        let found = self.found(f, words, true)?;
+        let found = self.found(words, true)?;
         let kept = match f.only_words() {
             true => found,
             false => {
@@ -884,23 +884,15 @@ impl Store {
         };
         let (clause, values) = rest.where_clause();
         if found.len() < merge_from {
-            let with_words = Filters {
-                words: f.words.clone(),
-                ..rest.clone()
-            };
-            let from = with_words.tables_clause(values.len(), false, rest.reads_letters());
+            // `f`'s tables: the matches (its words), each looked up.
+            let from = f.tables_clause(values.len(), false, rest.reads_letters());
             let mut values = params(values);
             values.push(ids_param(found.iter().copied()));
-            return self.sorted_ids(
-                f,
-                &format!("SELECT i.id FROM {from} WHERE {clause}"),
-                values,
-            );
+            return self.sorted_ids(&format!("SELECT i.id FROM {from} WHERE {clause}"), values);
         }
         let (clause, values, letters) = rest.id_clause();
         let from = rest.tables_clause(values.len(), false, letters);
         let ids = self.sorted_ids(
-            f,
             &format!("SELECT i.id FROM {from} WHERE {clause}"),
             params(values),
         )?;
@@ -908,9 +900,9 @@ impl Store {
     }
 
     /// The items matching `words`, scored where `ranked`.
-    fn found(&self, f: &Filters, words: &FtsQuery, ranked: bool) -> Result<Found> {
+    fn found(&self, words: &FtsQuery, ranked: bool) -> Result<Found> {
         super::text::search(&self.conn, words.text_query(), ranked).map_err(|e| match e {
-            SearchError::Database(e) => self.query_error(e, f),
+            SearchError::Database(e) => self.err()(e),
             SearchError::TooManyWords { prefix } => Error::Query {
                 what: format!(
                     "search words {:?}: {prefix}* starts more than {MOST_PREFIXED} words of the \
@@ -961,9 +953,8 @@ impl Store {
             .query_map(rusqlite::params_from_iter(values), |r| {
                 Ok((r.get::<_, i64>(14)?, hit(r)?))
             })
-            .map_err(|e| self.query_error(e, f))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.query_error(e, f))
+            .map_err(self.err())?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
     }
 
     /// The first `limit` matches, among the best `window` by BM25 when given.
@@ -1060,10 +1051,10 @@ impl Store {
         let mut st = self.conn.prepare(&sql).map_err(self.err())?;
         let rows = st
             .query_map(rusqlite::params_from_iter(values), hit)
-            .map_err(|e| self.query_error(e, f))?;
+            .map_err(self.err())?;
         let mut hits = rows
             .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| self.query_error(e, f))?;
+            .map_err(self.err())?;
         for h in &mut hits {
             if let Some(place) = h.relevance {
                 h.relevance = (place as usize)
@@ -1099,19 +1090,17 @@ impl Store {
 
     /// The items (ids, ascending) whose texts match `words`.
     #[cfg(test)]
-    pub(super) fn word_matches(&self, f: &Filters, words: &FtsQuery) -> Result<Vec<i64>> {
-        Ok(self.found(f, words, false)?.ids)
+    pub(super) fn word_matches(&self, words: &FtsQuery) -> Result<Vec<i64>> {
+        Ok(self.found(words, false)?.ids)
     }
 
     /// The ids `sql` gives (its first column), ascending.
-    fn sorted_ids(&self, f: &Filters, sql: &str, values: Vec<Param>) -> Result<Vec<i64>> {
+    fn sorted_ids(&self, sql: &str, values: Vec<Param>) -> Result<Vec<i64>> {
         let mut st = self.conn.prepare(sql).map_err(self.err())?;
         let rows = st
             .query_map(rusqlite::params_from_iter(values), |r| r.get::<_, i64>(0))
-            .map_err(|e| self.query_error(e, f))?;
-        let mut ids: Vec<i64> = rows
-            .collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.query_error(e, f))?;
+            .map_err(self.err())?;
+        let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>().map_err(self.err())?;
         ids.sort_unstable();
         Ok(ids)
     }
@@ -1138,7 +1127,7 @@ impl Store {
                     overturned: r.get::<_, i64>(1)? as usize,
                 })
             })
-            .map_err(|e| self.query_error(e, f))
+            .map_err(self.err())
     }
 
     /// Every text filter has a value, and a theme filter names a theme of the codebook or of a
@@ -1203,10 +1192,5 @@ impl Store {
                 known.join(", ")
             ),
         })
-    }
-
-    /// An error of a query.
-    pub(super) fn query_error(&self, e: rusqlite::Error, _f: &Filters) -> Error {
-        self.err()(e)
     }
 }

@@ -199,7 +199,7 @@ impl Store {
                 r.get::<_, i64>(0)
             })
             .map(|n| n as usize)
-            .map_err(|e| self.query_error(e, f))
+            .map_err(self.err())
     }
 
     /// The matching items grouped by `keys`: time keys in time order, other groups by volume.
@@ -256,9 +256,9 @@ impl Store {
                 let overturned = r.get::<_, i64>(n + 1)? as usize;
                 Ok(StatsRow::new(values, items, overturned, total))
             })
-            .map_err(|e| self.query_error(e, f))?
+            .map_err(self.err())?
             .collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.query_error(e, f))?;
+            .map_err(self.err())?;
         if let Some(at) = keys.iter().position(|&k| k == StatsKey::Specialty) {
             rows = each_specialty(rows, at, total);
         }

@@ -963,7 +963,7 @@ fn word_matches_are_kept_the_same_looked_up_or_merged() {
                 words: Some(words.parse().unwrap()),
                 ..f.clone()
             };
-            let found = store.word_matches(&f, f.words.as_ref().unwrap()).unwrap();
+            let found = store.word_matches(f.words.as_ref().unwrap()).unwrap();
             // Each match looked up, or the filters' ids and the matches taken together.
             let looked_up = store.filtered_ids(&f, &found, usize::MAX).unwrap();
             assert_eq!(
