@@ -8,6 +8,7 @@ mod db;
 mod fuzz_regressions;
 mod hostile;
 mod readme;
+mod rewrap;
 mod robust;
 mod routes;
 mod schema;

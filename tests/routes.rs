@@ -21,27 +21,11 @@ struct Route {
     rewrap: Option<usize>,
 }
 
-/// `text` as an editor re-wraps it: each paragraph (text between blank lines; a page is one) on
-/// lines of at most `width` characters, words whole, so a heading or a label may fall across two.
+/// `text` as an editor re-wraps it: each paragraph (text between blank lines; a page is one)
+/// re-wrapped at `width`.
 fn rewrapped(text: &str, width: usize) -> String {
     let text = text.replace('\u{c}', "\n\n");
-    let mut out = String::new();
-    for para in text.split("\n\n") {
-        let mut line = 0;
-        for w in para.split_whitespace() {
-            if line > 0 && line + 1 + w.chars().count() > width {
-                out.push('\n');
-                line = 0;
-            } else if line > 0 {
-                out.push(' ');
-                line += 1;
-            }
-            out.push_str(w);
-            line += w.chars().count();
-        }
-        out.push_str("\n\n");
-    }
-    out
+    crate::rewrap::rewrapped(text.split("\n\n"), width)
 }
 
 fn pdftotext(args: &'static [&'static str], pdf: &Path, out: &Path) -> Command {

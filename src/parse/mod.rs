@@ -294,6 +294,11 @@ pub fn read_letters(paths: &[PathBuf], progress: impl Fn() + Sync) -> Vec<Result
     Reader::new().read_all(paths, progress)
 }
 
+/// The re-wrapping of the integration tests' text routes, for the parser's own.
+#[cfg(test)]
+#[path = "../../tests/rewrap.rs"]
+mod rewrap;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,25 +444,8 @@ mod tests {
                 _ => paras.push(p.to_string()),
             }
         }
-        let wrapped = |width: usize| -> String {
-            let mut out = String::new();
-            for para in &paras {
-                let mut line = 0;
-                for w in para.split_whitespace() {
-                    if line > 0 && line + 1 + w.len() > width {
-                        out.push('\n');
-                        line = 0;
-                    } else if line > 0 {
-                        out.push(' ');
-                        line += 1;
-                    }
-                    out.push_str(w);
-                    line += w.len();
-                }
-                out.push_str("\n\n");
-            }
-            out
-        };
+        let wrapped =
+            |width: usize| super::rewrap::rewrapped(paras.iter().map(String::as_str), width);
         let mut broken = 0;
         let words = |s: &Option<String>| {
             s.as_deref()
