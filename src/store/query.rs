@@ -647,6 +647,14 @@ impl Filters {
 /// and sorts them instead (the same page either way).
 const WALK_BUDGET: std::time::Duration = std::time::Duration::from_millis(25);
 
+/// From how many matches a search with words in date order walks the items in that order (see
+/// [`Store::kept_by_date`]); with fewer, most of the items walked would not match.
+const WALK_FROM_MATCHES: usize = 2_000;
+
+/// About what fetching one match's row and sorting it takes: a walk in date order is given up
+/// once it has taken as long as the matches' sort would.
+const SORT_COST_PER_MATCH: std::time::Duration = std::time::Duration::from_micros(10);
+
 /// A search: filters, the order, and the page of results wanted.
 #[derive(Debug, Clone)]
 pub struct Search {
@@ -683,11 +691,35 @@ impl Sort {
     }
 
     /// The ORDER BY of a sort other than the default one.
-    fn order(self) -> &'static str {
+    pub(super) fn order(self) -> &'static str {
         match self {
             Sort::Best | Sort::Newest => "l.decision_date DESC, l.id DESC, i.item",
             Sort::Oldest => "l.decision_date IS NULL, l.decision_date, l.id, i.item",
             Sort::Overturned => "s.p_overturned IS NULL, s.p_overturned DESC, l.id, i.item",
+        }
+    }
+}
+
+impl Sort {
+    /// Every item's id in the order of a date sort, as statements walked one after the other,
+    /// each in an index's order (no sort): the order of [`Sort::order`].
+    fn date_walks(self) -> Option<&'static [&'static str]> {
+        const NEWEST: &str = "SELECT i.id FROM letters l INDEXED BY letters_decision_date \
+             CROSS JOIN items i ON i.letter_id = l.id \
+             ORDER BY l.decision_date DESC, l.id DESC, i.item";
+        // Letters without a date last: those with one by date, then the others.
+        const OLDEST: [&str; 2] = [
+            "SELECT i.id FROM letters l INDEXED BY letters_decision_date \
+             CROSS JOIN items i ON i.letter_id = l.id WHERE l.decision_date IS NOT NULL \
+             ORDER BY l.decision_date, l.id, i.item",
+            "SELECT i.id FROM letters l INDEXED BY letters_decision_date \
+             CROSS JOIN items i ON i.letter_id = l.id WHERE l.decision_date IS NULL \
+             ORDER BY l.id, i.item",
+        ];
+        match self {
+            Sort::Newest => Some(std::slice::from_ref(&NEWEST)),
+            Sort::Oldest => Some(&OLDEST),
+            Sort::Best | Sort::Overturned => None,
         }
     }
 }
@@ -798,7 +830,13 @@ impl Store {
         let want = q.limit.saturating_add(q.offset);
         let default = q.sort == Sort::Best || (q.sort == Sort::Newest && q.filters.words.is_none());
         if !default {
-            // Every match is fetched and sorted (an index serves none of these orders with words).
+            if let Some(words) = &q.filters.words {
+                let by_date = self.kept_by_date(&q.filters, words, q.sort, want, WALK_FROM_MATCHES);
+                if let Some(hits) = by_date? {
+                    return Ok(hits.into_iter().skip(q.offset).collect());
+                }
+            }
+            // Every match is fetched and sorted.
             let hits = self.page(&q.filters, None, want, false, Some(q.sort.order()))?;
             return Ok(hits.into_iter().skip(q.offset).collect());
         }
@@ -828,6 +866,61 @@ impl Store {
                 Some(h)
             })
             .collect())
+    }
+
+    /// The first `want` matches of `words` that `f`'s filters keep, in the date order of `sort`:
+    /// every item walked in that order (an index holds it) until the page is full, each kept
+    /// where it is a match. None for another order, or where the walk would cost more than
+    /// fetching the matches and sorting them: fewer matches than `walk_from` (many items walked
+    /// for each), or a walk that runs past what the sort would take.
+    pub(super) fn kept_by_date(
+        &self,
+        f: &Filters,
+        words: &FtsQuery,
+        sort: Sort,
+        want: usize,
+        walk_from: usize,
+    ) -> Result<Option<Vec<Hit>>> {
+        let Some(walks) = sort.date_walks() else {
+            return Ok(None);
+        };
+        let kept = self.kept(f, words)?;
+        if kept.ids.len() < walk_from {
+            return Ok(None);
+        }
+        let scores = kept.scores.as_deref().unwrap_or_default();
+        let walk = || -> Result<Vec<(i64, f64)>> {
+            let mut page = Vec::with_capacity(want.min(kept.ids.len()));
+            for sql in walks {
+                let mut st = self.conn.prepare_cached(sql).map_err(self.err())?;
+                let mut rows = st.query([]).map_err(self.err())?;
+                while page.len() < want {
+                    let Some(row) = rows.next().map_err(self.err())? else {
+                        break;
+                    };
+                    let id: i64 = row.get(0).map_err(self.err())?;
+                    if let Ok(k) = kept.ids.binary_search(&id) {
+                        page.push((id, scores.get(k).copied().unwrap_or_default()));
+                    }
+                }
+            }
+            Ok(page)
+        };
+        // What fetching and sorting the matches would take, about.
+        let budget = WALK_BUDGET.max(SORT_COST_PER_MATCH * kept.ids.len() as u32);
+        let Some(page) = self.bounded(budget, walk)? else {
+            return Ok(None);
+        };
+        let mut hits = self.kept_hits(f, &page)?;
+        Ok(Some(
+            page.iter()
+                .filter_map(|&(id, score)| {
+                    let mut h = hits.remove(&id)?;
+                    h.relevance = Some(score);
+                    Some(h)
+                })
+                .collect(),
+        ))
     }
 
     /// The matches of `words` that `f`'s filters keep, ascending, with their BM25 scores: the

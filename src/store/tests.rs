@@ -929,6 +929,60 @@ fn searches_sort_by_date_and_score() {
     assert!("sideways".parse::<Sort>().is_err());
 }
 
+/// A search with words in date order gives the same page walking the items in that order as
+/// fetching its matches and sorting them: ties, letters without a date, filters and pages.
+#[test]
+fn both_plans_of_a_search_with_words_in_date_order_give_the_same_page() {
+    let (_dir, store) = dated_store();
+    let mut walked = 0;
+    for words in [
+        "the",
+        "request OR patient",
+        "pain -surgery",
+        "\"the patient\"",
+        "zzz",
+    ] {
+        for filters in [
+            Filters::default(),
+            Filters {
+                outcome: Some(Decision::Upheld),
+                ..Filters::default()
+            },
+            Filters {
+                category: Some(Category::DiagnosticTesting),
+                decided: "2016..".parse().unwrap(),
+                ..Filters::default()
+            },
+        ] {
+            let f = Filters {
+                words: Some(words.parse().unwrap()),
+                ..filters
+            };
+            let w = f.words.as_ref().unwrap();
+            for sort in [Sort::Newest, Sort::Oldest] {
+                for want in [1, 3, 7, 1000] {
+                    let sorted = store
+                        .page(&f, None, want, false, Some(sort.order()))
+                        .unwrap();
+                    let by_date = store.kept_by_date(&f, w, sort, want, 0).unwrap();
+                    assert_eq!(by_date.as_ref(), Some(&sorted), "{words} {sort:?} {want}");
+                    walked += sorted.len();
+                }
+                // Other orders, and too few matches, are left to the sort.
+                assert_eq!(
+                    store.kept_by_date(&f, w, sort, 5, usize::MAX).unwrap(),
+                    None
+                );
+            }
+            assert_eq!(
+                store.kept_by_date(&f, w, Sort::Overturned, 5, 0).unwrap(),
+                None
+            );
+        }
+    }
+    assert!(walked > 100);
+}
+
 /// The matches the filters keep are the same looked up one by one or read from the filters' own
 /// indexes, and their counts those of joining each match to its item, with and without filters.
 #[test]
