@@ -32,7 +32,7 @@ pub struct IndexArgs {
     #[arg(long, value_name = "MODEL")]
     pub model: Option<PathBuf>,
     /// Letters written per transaction, 1 to 100000.
-    #[arg(long, default_value_t = 500, value_parser = super::counts(1, 100_000))]
+    #[arg(long, default_value_t = 2000, value_parser = super::counts(1, 100_000))]
     pub batch: usize,
     /// Remove the letters of files under PATHS that are gone (deleted, or no longer letter
     /// files). Without it they are kept, and counted in a note. Nothing is removed under a

@@ -78,6 +78,12 @@ impl Store {
         let version = store.check_identity()?;
         // WAL: readers are not blocked by an index run, and a killed writer's transaction is
         // rolled back. NORMAL sync loses nothing to a killed process (only to a power cut).
+        if version == 0 {
+            // A new file. Items and letters are a few KB each: on larger pages fewer of them
+            // spill onto overflow pages, and a batch dirties fewer pages. Set before WAL, which
+            // fixes the page size.
+            store.pragma("page_size", PAGE_SIZE)?;
+        }
         store.wal()?;
         store.pragma("synchronous", "NORMAL")?;
         // A writer touches index pages all over the file: a larger cache keeps them, and rarer
@@ -405,6 +411,9 @@ impl Store {
         Ok(store)
     }
 }
+
+/// The page size of a new database file (SQLite's default is 4096). Older files keep theirs.
+const PAGE_SIZE: &str = "16384";
 
 /// A directory given as the database is said so (SQLite would call it a disk I/O error).
 fn not_a_directory(path: &Path) -> Result<()> {

@@ -144,6 +144,15 @@ fn an_older_database_is_migrated_and_a_newer_one_refused() {
         "the letter survives the migration"
     );
     assert_eq!(store.scoring_model().unwrap(), None);
+    // An older file keeps its page size; a new one takes the store's.
+    let page_size = |s: &Store| -> i64 {
+        s.conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(page_size(&store), 4096);
+    let new = Store::open(&dir.path().join("new.db")).unwrap();
+    assert_eq!(page_size(&new).to_string(), super::PAGE_SIZE);
     // Version 4 copies each letter's decision date to its items, and walks them by category.
     let dated: i64 = store
         .conn
