@@ -63,6 +63,11 @@ impl TextAnalyzer {
         &self.terms[n as usize]
     }
 
+    /// How many terms are numbered (numbers run from 0 to this).
+    pub(crate) fn term_count(&self) -> usize {
+        self.terms.len()
+    }
+
     /// The terms of `text`, in order.
     pub(crate) fn terms(&mut self, text: &str) -> Vec<String> {
         let mut numbers = Vec::new();

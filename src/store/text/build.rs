@@ -38,7 +38,13 @@ pub struct LetterText {
 
 thread_local! {
     static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::default();
+    /// Each term number's place among an item's terms while its postings are made (`NONE`
+    /// between items).
+    static SLOTS: std::cell::RefCell<Vec<u32>> = std::cell::RefCell::default();
 }
+
+/// A term number not among the item's terms (yet).
+const NONE: u32 = u32::MAX;
 
 impl LetterText {
     /// The postings of items `(title, rationale)`, each with the letter's `summary`.
@@ -68,8 +74,63 @@ impl LetterText {
     }
 }
 
-/// An item's postings from its fields' term numbers (of `a`).
+/// An item's postings from its fields' term numbers (of `a`): its terms in number order, each
+/// with its counts per field and its positions, field after field. Counted into place (the
+/// terms alone are sorted), not by sorting every occurrence.
 fn item_postings(fields: [&[u32]; FIELDS], a: &TextAnalyzer) -> ItemPostings {
+    SLOTS.with_borrow_mut(|slots| {
+        if slots.len() < a.term_count() {
+            slots.resize(a.term_count(), NONE);
+        }
+        // The terms as first seen, with their counts; `slots` gives each one's place.
+        let mut seen: Vec<(u32, [u32; FIELDS])> = Vec::new();
+        for (f, terms) in fields.iter().enumerate() {
+            for &n in *terms {
+                let slot = &mut slots[n as usize];
+                if *slot == NONE {
+                    *slot = seen.len() as u32;
+                    seen.push((n, [0; FIELDS]));
+                }
+                seen[*slot as usize].1[f] += 1;
+            }
+        }
+        let mut order: Vec<u32> = (0..seen.len() as u32).collect();
+        order.sort_unstable_by_key(|&k| seen[k as usize].0);
+        // Where each term's positions start, in number order.
+        let mut next = vec![0u32; seen.len()];
+        let mut at = 0u32;
+        for &k in &order {
+            next[k as usize] = at;
+            at += seen[k as usize].1.iter().sum::<u32>();
+        }
+        let mut positions = vec![0u32; at as usize];
+        for terms in fields {
+            for (pos, &n) in terms.iter().enumerate() {
+                let k = slots[n as usize] as usize;
+                positions[next[k] as usize] = pos as u32;
+                next[k] += 1;
+            }
+        }
+        for &(n, _) in &seen {
+            slots[n as usize] = NONE;
+        }
+        ItemPostings {
+            terms: order
+                .iter()
+                .map(|&k| {
+                    let (n, counts) = seen[k as usize];
+                    (Arc::clone(a.term(n)), counts)
+                })
+                .collect(),
+            positions,
+            length: at,
+        }
+    })
+}
+
+/// [`item_postings`] by sorting every occurrence: what it must equal.
+#[cfg(test)]
+fn item_postings_sorted(fields: [&[u32]; FIELDS], a: &TextAnalyzer) -> ItemPostings {
     let mut occurrences: Vec<(u32, u8, u32)> = Vec::new();
     for (f, terms) in fields.iter().enumerate() {
         for (pos, &n) in terms.iter().enumerate() {
@@ -516,3 +577,27 @@ pub(crate) fn rebuild(
 
 /// How many items a segment of [`rebuild`] holds.
 const REBUILD_SEGMENT: usize = 20_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Counted into place or found by sorting, an item's postings are the same, and the
+        /// places are left free for the next item.
+        #[test]
+        fn postings_are_counted_as_sorting_would_give_them(
+            fields in proptest::collection::vec(
+                proptest::collection::vec(0u32..40, 0..60), FIELDS..=FIELDS),
+        ) {
+            let mut a = TextAnalyzer::default();
+            let words: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+            a.numbers(&words.join(" "), &mut Vec::new());
+            let fields: [&[u32]; FIELDS] = [&fields[0], &fields[1], &fields[2]];
+            prop_assert_eq!(item_postings(fields, &a), item_postings_sorted(fields, &a));
+            prop_assert_eq!(item_postings(fields, &a), item_postings_sorted(fields, &a));
+            SLOTS.with_borrow(|s| assert!(s.iter().all(|&k| k == NONE)));
+        }
+    }
+}
