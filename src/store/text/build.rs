@@ -9,8 +9,10 @@ use rusqlite::{params, Connection};
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
-/// How many segments of one level are merged into one of the next.
-const MERGE_FACTOR: i64 = 10;
+/// How many segments of one level are merged into one of the next. Each merge writes its
+/// postings again, once a level: fewer levels, less writing; a search reads a row per segment
+/// for each word, which costs little beside decoding the postings.
+pub(super) const MERGE_FACTOR: i64 = 20;
 
 /// An item's own texts (its letter's clinical summary is given once for all its items).
 #[derive(Debug, Clone, Copy)]
