@@ -213,9 +213,12 @@ fn precedents_of(db: &Path) -> Result<imr::precedent::PrecedentIndex> {
             db.display()
         );
     }
-    store
-        .precedent_index()
-        .with_context(|| format!("indexing the items of {} as precedents", db.display()))
+    let (pb, mut tell) = super::progress::precedents();
+    let index = store
+        .precedent_index_reporting(&mut tell)
+        .with_context(|| format!("indexing the items of {} as precedents", db.display()));
+    pb.finish_and_clear();
+    index
 }
 
 /// A summary's bytes, up to the largest letter file read (`--max-file-size`): a stream that does

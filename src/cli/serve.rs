@@ -57,7 +57,10 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
         reader,
         limits,
     };
-    let app = Arc::new(imr::serve::App::new(config)?);
+    let (pb, mut tell) = super::progress::precedents();
+    let app = imr::serve::App::new_reporting(config, &mut tell);
+    pb.finish_and_clear();
+    let app = Arc::new(app?);
     if !imr::serve::is_loopback(&a.addr) {
         say!(
             "imr: warning: --addr {}: other machines can reach this server; it has no TLS \

@@ -67,6 +67,15 @@ fn keep(model: ModelFile) -> &'static ModelFile {
 impl App {
     /// Opens the database (read-only) and indexes its items as precedents for the forecast model.
     pub fn new(config: AppConfig) -> crate::Result<App> {
+        App::new_reporting(config, &mut |_, _| {})
+    }
+
+    /// [`App::new`], telling `progress` (letters read, of how many) as the database's items are
+    /// read to be indexed as precedents.
+    pub fn new_reporting(
+        config: AppConfig,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> crate::Result<App> {
         let AppConfig {
             db,
             model,
@@ -88,7 +97,7 @@ impl App {
         // A database without items (nothing indexed yet, or every file failed) is served empty:
         // forecasts then draw on the case model's own training items.
         if items > 0 {
-            case_model.precedents = Some(store.precedent_index()?);
+            case_model.precedents = Some(store.precedent_index_reporting(progress)?);
         }
         let about = About {
             imr_version: env!("CARGO_PKG_VERSION"),

@@ -857,7 +857,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Hit>> {
         let best = self.kept(f, words)?.best(limit);
-        let mut hits = self.kept_hits(f, &best)?;
+        let ids: Vec<i64> = best.iter().map(|&(id, _)| id).collect();
+        let mut hits = self.kept_hits(f, &ids)?;
         Ok(best
             .iter()
             .filter_map(|&(id, score)| {
@@ -888,9 +889,11 @@ impl Store {
         if kept.ids.len() < walk_from {
             return Ok(None);
         }
-        let scores = kept.scores.as_deref().unwrap_or_default();
-        let walk = || -> Result<Vec<(i64, f64)>> {
-            let mut page = Vec::with_capacity(want.min(kept.ids.len()));
+        let scores = kept.scores.as_deref();
+        // Every match found ends the walk as a full page does (the last page, a large limit).
+        let want = want.min(kept.ids.len());
+        let walk = || -> Result<Vec<(i64, Option<f64>)>> {
+            let mut page = Vec::with_capacity(want);
             for sql in walks {
                 let mut st = self.conn.prepare_cached(sql).map_err(self.err())?;
                 let mut rows = st.query([]).map_err(self.err())?;
@@ -900,7 +903,7 @@ impl Store {
                     };
                     let id: i64 = row.get(0).map_err(self.err())?;
                     if let Ok(k) = kept.ids.binary_search(&id) {
-                        page.push((id, scores.get(k).copied().unwrap_or_default()));
+                        page.push((id, scores.and_then(|s| s.get(k).copied())));
                     }
                 }
             }
@@ -911,12 +914,13 @@ impl Store {
         let Some(page) = self.bounded(budget, walk)? else {
             return Ok(None);
         };
-        let mut hits = self.kept_hits(f, &page)?;
+        let ids: Vec<i64> = page.iter().map(|&(id, _)| id).collect();
+        let mut hits = self.kept_hits(f, &ids)?;
         Ok(Some(
             page.iter()
                 .filter_map(|&(id, score)| {
                     let mut h = hits.remove(&id)?;
-                    h.relevance = Some(score);
+                    h.relevance = score;
                     Some(h)
                 })
                 .collect(),
@@ -1025,18 +1029,14 @@ impl Store {
         Ok(values)
     }
 
-    /// The hits of `chunk`'s items (id, score) that `f`'s filters keep, by item id.
-    fn kept_hits(
-        &self,
-        f: &Filters,
-        chunk: &[(i64, f64)],
-    ) -> Result<std::collections::HashMap<i64, Hit>> {
+    /// The hits of items `ids` that `f`'s filters keep, by item id.
+    fn kept_hits(&self, f: &Filters, ids: &[i64]) -> Result<std::collections::HashMap<i64, Hit>> {
         let (clause, values) = f.where_clause();
-        let ids = values.len() + 1;
+        let at = values.len() + 1;
         let mut values = params(values);
-        values.push(ids_param(chunk.iter().map(|&(id, _)| id)));
+        values.push(ids_param(ids.iter().copied()));
         let sql = format!(
-            "SELECT {}, i.id FROM rarray(?{ids}) f CROSS JOIN items i ON i.id = f.value \
+            "SELECT {}, i.id FROM rarray(?{at}) f CROSS JOIN items i ON i.id = f.value \
              JOIN letters l ON l.id = i.letter_id LEFT JOIN item_scores s ON s.item_id = i.id \
              WHERE {clause}",
             hit_columns("NULL"),

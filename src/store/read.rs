@@ -45,11 +45,24 @@ impl Store {
     /// training items: `imr similar --db`, and the web page's similar decisions. Of each item only
     /// what the index reads (its title and clinical summary) is held while it is built.
     pub fn precedent_index(&self) -> Result<crate::precedent::PrecedentIndex> {
+        self.precedent_index_reporting(&mut |_, _| {})
+    }
+
+    /// [`Store::precedent_index`], telling `progress` (letters read, of how many) as it reads
+    /// them; the index is then made from what was read (a while: a minute a million items).
+    pub fn precedent_index_reporting(
+        &self,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<crate::precedent::PrecedentIndex> {
         use crate::features::ItemText;
         use crate::ParamGuard;
         use std::sync::Arc;
         let mut items = Vec::new();
+        let letters = self.counts()?.0;
+        let mut read = 0;
         self.each_letter(|l| {
+            read += 1;
+            progress(read, letters);
             for (it, text) in l.items.iter().zip(ItemText::of_letter(&l)) {
                 let text = ItemText {
                     rationale: Arc::default(),

@@ -1375,3 +1375,18 @@ fn scores_out_of_range_are_refused() {
     );
     store.write_scores(&model, &[ok]).unwrap();
 }
+
+/// Indexing the items as precedents tells each letter read once, in order, of all the letters;
+/// the index holds every item.
+#[test]
+fn precedents_tell_the_letters_read() {
+    let (_dir, store, letters) = seed_store();
+    let mut told = Vec::new();
+    let index = store
+        .precedent_index_reporting(&mut |done, of| told.push((done, of)))
+        .unwrap();
+    let n = letters.len();
+    assert_eq!(told, (1..=n).map(|k| (k, n)).collect::<Vec<_>>());
+    let items: usize = letters.iter().map(|l| l.items.len()).sum();
+    assert_eq!(index.len(), items);
+}

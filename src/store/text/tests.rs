@@ -167,7 +167,8 @@ fn assert_same(conn: &Connection, what: &str) {
 #[test]
 fn searches_are_fts5s() {
     let all = items(400, 7);
-    for per_segment in [1000, 3] {
+    // One segment; many merged once; one per item, merged twice (into a second level).
+    for per_segment in [1000, 3, 1] {
         let conn = database();
         add(&conn, &all, per_segment);
         let what = format!("{per_segment} a segment");
@@ -175,15 +176,18 @@ fn searches_are_fts5s() {
         let segments: i64 = conn
             .query_row("SELECT count(*) FROM text_segments", [], |r| r.get(0))
             .unwrap();
-        // 134 segments written, merged a level at a time: fewer than a full level of each.
+        // Merged a level at a time: fewer than a full level of each.
         let most = 2 * (super::build::MERGE_FACTOR - 1);
         assert!(segments <= most, "{what}: {segments} segments");
-        if per_segment == 3 {
-            assert!(
-                segments < 134 / 2,
-                "{what}: {segments} segments, not merged"
-            );
-        }
+        let top: i64 = conn
+            .query_row("SELECT max(level) FROM text_segments", [], |r| r.get(0))
+            .unwrap();
+        let levels = match per_segment {
+            1000 => 0,
+            3 => 1,
+            _ => 2,
+        };
+        assert_eq!(top, levels, "{what}");
         let dead: Vec<i64> = (1..=400).filter(|i| i % 3 == 0).collect();
         delete(&conn, &dead);
         assert_same(&conn, &format!("{what}, a third deleted"));
@@ -243,6 +247,7 @@ fn ids_used_again_find_their_new_texts() {
 /// plain list of the live texts holds.
 #[test]
 fn merges_and_deletions_agree_with_the_live_texts() {
+    let mut deepest = 0;
     for seed in 1..=12u64 {
         let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         let mut next = |k: usize| {
@@ -253,7 +258,10 @@ fn merges_and_deletions_agree_with_the_live_texts() {
         };
         let conn = database();
         let mut live: std::collections::BTreeMap<i64, String> = Default::default();
-        for batch in 0..150 {
+        // For two seeds, enough batches for segments merged twice, into a second level.
+        let f = super::build::MERGE_FACTOR;
+        let batches = if seed <= 2 { f * f + 50 } else { 150 };
+        for batch in 0..batches {
             let mut b = SegmentBuilder::default();
             for _ in 0..1 + next(10) {
                 if !live.is_empty() && next(3) == 0 {
@@ -282,9 +290,18 @@ fn merges_and_deletions_agree_with_the_live_texts() {
                 }
             }
             b.flush(&conn).unwrap();
-            if next(8) == 0 {
+            // Never tidied for the first seed: its segments go up the levels.
+            if seed > 1 && next(8) == 0 {
                 tidy(&conn).unwrap();
             }
+            let level: i64 = conn
+                .query_row(
+                    "SELECT coalesce(max(level), 0) FROM text_segments",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            deepest = deepest.max(level);
             for w in &VOCABULARY[..6] {
                 for words in [w.to_string(), format!("{w} back")] {
                     let q = TextQuery {
@@ -303,4 +320,5 @@ fn merges_and_deletions_agree_with_the_live_texts() {
             }
         }
     }
+    assert!(deepest >= 2, "no segment merged twice: {deepest}");
 }
