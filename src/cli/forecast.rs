@@ -213,11 +213,11 @@ fn precedents_of(db: &Path) -> Result<imr::precedent::PrecedentIndex> {
             db.display()
         );
     }
-    let (pb, mut tell) = super::progress::precedents();
+    let mut bar = super::progress::Precedents::default();
     let index = store
-        .precedent_index_reporting(&mut tell)
+        .precedent_index_reporting(&mut |done, of| bar.tell(done, of))
         .with_context(|| format!("indexing the items of {} as precedents", db.display()));
-    pb.finish_and_clear();
+    bar.finish();
     index
 }
 

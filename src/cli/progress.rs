@@ -18,22 +18,31 @@ pub fn bar(len: usize, what: &str) -> ProgressBar {
 }
 
 /// A bar of the letters read into a precedent index, then a spinner while the index is made from
-/// them; `tell` is given to [`imr::store::Store::precedent_index_reporting`].
-pub fn precedents() -> (ProgressBar, impl FnMut(usize, usize)) {
-    let pb = bar(0, "precedents");
-    let shown = pb.clone();
-    let tell = move |done: usize, of: usize| {
-        shown.set_length(of as u64);
-        shown.set_position(done as u64);
+/// them. Made at the first letter, when their number is known.
+#[derive(Default)]
+pub struct Precedents {
+    bar: Option<ProgressBar>,
+}
+
+impl Precedents {
+    /// `done` letters read of `of`, as [`imr::store::Store::precedent_index_reporting`] tells.
+    pub fn tell(&mut self, done: usize, of: usize) {
+        let pb = self.bar.get_or_insert_with(|| bar(of, "precedents"));
+        pb.set_position(done as u64);
         if done == of {
-            shown.set_style(
+            pb.set_style(
                 ProgressStyle::with_template(
                     "{msg:>10} {spinner} making the index of {len} letters",
                 )
                 .expect("static template"),
             );
-            shown.enable_steady_tick(std::time::Duration::from_millis(120));
+            pb.enable_steady_tick(std::time::Duration::from_millis(120));
         }
-    };
-    (pb, tell)
+    }
+
+    pub fn finish(self) {
+        if let Some(pb) = self.bar {
+            pb.finish_and_clear();
+        }
+    }
 }

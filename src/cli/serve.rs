@@ -57,9 +57,9 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
         reader,
         limits,
     };
-    let (pb, mut tell) = super::progress::precedents();
-    let app = imr::serve::App::new_reporting(config, &mut tell);
-    pb.finish_and_clear();
+    let mut bar = super::progress::Precedents::default();
+    let app = imr::serve::App::new_reporting(config, &mut |done, of| bar.tell(done, of));
+    bar.finish();
     let app = Arc::new(app?);
     if !imr::serve::is_loopback(&a.addr) {
         say!(
