@@ -13,8 +13,10 @@ fn s(p: &Path) -> &str {
 }
 
 /// `n` distinct letters made from the sample letters: each a copy with its own first line (so its
-/// own content) and file name (its case number); with their item counts by file name.
+/// own content) and file name (its case number), in `dir` (made if absent); with their item
+/// counts by file name.
 fn many_letters(dir: &Path, n: usize) -> BTreeMap<String, usize> {
+    std::fs::create_dir_all(dir).unwrap();
     let seeds: Vec<(String, usize)> = std::fs::read_dir(root().join("data/letters"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -256,7 +258,6 @@ fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
 fn index_is_incremental_and_reports_what_it_skips() {
     let dir = tempdir("db-incremental");
     let (letters, db) = (dir.join("letters"), dir.join("t.db"));
-    std::fs::create_dir_all(&letters).unwrap();
     many_letters(&letters, 6);
     write(&letters, "bad.pdf", b"%PDF-1.4 not really");
     write(&letters, "binary.txt", b"\x00\x01\x02");
@@ -359,7 +360,6 @@ fn index_is_incremental_and_reports_what_it_skips() {
 fn files_swapped_overwritten_unreadable_or_gone_are_said() {
     let dir = tempdir("db-file-changes");
     let (letters, db) = (dir.join("letters"), dir.join("t.db"));
-    std::fs::create_dir_all(&letters).unwrap();
     many_letters(&letters, 4);
     let index = |extra: &[&str]| {
         let mut args = vec!["index", s(&letters), "--db", s(&db)];
@@ -482,7 +482,6 @@ fn a_killed_index_leaves_whole_batches() {
     const BATCH: usize = 3;
     let dir = tempdir("db-kill");
     let letters = dir.join("letters");
-    std::fs::create_dir_all(&letters).unwrap();
     let expected = many_letters(&letters, 600);
     let db = dir.join("t.db");
     // With a model, each batch's scores are written with it.
@@ -606,7 +605,6 @@ fn a_killed_index_leaves_whole_batches() {
 fn a_failed_write_stops_the_index_and_keeps_earlier_batches() {
     let dir = tempdir("db-write-error");
     let letters = dir.join("letters");
-    std::fs::create_dir_all(&letters).unwrap();
     many_letters(&letters, 40);
     let db = dir.join("t.db");
     // An empty database of this imr's schema, then the trigger.
@@ -650,7 +648,6 @@ fn a_failed_write_stops_the_index_and_keeps_earlier_batches() {
 fn one_file_under_any_spelling_of_its_path() {
     let dir = tempdir("db-spelling");
     let letters = dir.join("v1");
-    std::fs::create_dir_all(&letters).unwrap();
     many_letters(&letters, 5);
     let out = imr_in(&dir, &["index", "v1", "--db", "t.db"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -734,7 +731,6 @@ fn one_file_under_any_spelling_of_its_path() {
 fn two_index_runs_at_once() {
     let dir = tempdir("db-two-runs");
     let letters = dir.join("letters");
-    std::fs::create_dir_all(&letters).unwrap();
     many_letters(&letters, 30);
     for round in 0..3 {
         let db = dir.join(format!("t{round}.db"));
@@ -1219,7 +1215,6 @@ fn copies_of_replaced_files_are_indexed_and_renamed_letters_take_their_new_names
 fn a_path_written_over_with_a_copy_is_a_copy_and_a_moved_file_keeps_its_rows() {
     let dir = tempdir("db-moves");
     let (letters, db) = (dir.join("letters"), dir.join("t.db"));
-    std::fs::create_dir_all(&letters).unwrap();
     let items = many_letters(&letters, 3);
     assert!(imr(&["index", s(&letters), "--db", s(&db)])
         .status
@@ -1333,7 +1328,6 @@ fn letters_an_older_parser_read_are_read_again() {
 fn changed_letters_are_found_by_their_new_words_only() {
     let dir = tempdir("db-changed-words");
     let (letters, db) = (dir.join("letters"), dir.join("t.db"));
-    std::fs::create_dir_all(&letters).unwrap();
     let counts = many_letters(&letters, 8);
     // The word goes in each changed letter's clinical summary: each of its items holds it.
     let items: usize = counts.values().take(4).sum();

@@ -857,16 +857,8 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Hit>> {
         let best = self.kept(f, words)?.best(limit);
-        let ids: Vec<i64> = best.iter().map(|&(id, _)| id).collect();
-        let mut hits = self.kept_hits(f, &ids)?;
-        Ok(best
-            .iter()
-            .filter_map(|&(id, score)| {
-                let mut h = hits.remove(&id)?;
-                h.relevance = Some(score);
-                Some(h)
-            })
-            .collect())
+        let best: Vec<(i64, Option<f64>)> = best.into_iter().map(|(id, s)| (id, Some(s))).collect();
+        self.kept_hits(f, &best)
     }
 
     /// The first `want` matches of `words` that `f`'s filters keep, in the date order of `sort`:
@@ -914,17 +906,7 @@ impl Store {
         let Some(page) = self.bounded(budget, walk)? else {
             return Ok(None);
         };
-        let ids: Vec<i64> = page.iter().map(|&(id, _)| id).collect();
-        let mut hits = self.kept_hits(f, &ids)?;
-        Ok(Some(
-            page.iter()
-                .filter_map(|&(id, score)| {
-                    let mut h = hits.remove(&id)?;
-                    h.relevance = score;
-                    Some(h)
-                })
-                .collect(),
-        ))
+        self.kept_hits(f, &page).map(Some)
     }
 
     /// The matches of `words` that `f`'s filters keep, ascending, with their BM25 scores: the
@@ -1029,12 +1011,13 @@ impl Store {
         Ok(values)
     }
 
-    /// The hits of items `ids` that `f`'s filters keep, by item id.
-    fn kept_hits(&self, f: &Filters, ids: &[i64]) -> Result<std::collections::HashMap<i64, Hit>> {
+    /// The hits of items `page` (id, relevance) that `f`'s filters keep, in `page`'s order, each
+    /// with its relevance.
+    fn kept_hits(&self, f: &Filters, page: &[(i64, Option<f64>)]) -> Result<Vec<Hit>> {
         let (clause, values) = f.where_clause();
         let at = values.len() + 1;
         let mut values = params(values);
-        values.push(ids_param(ids.iter().copied()));
+        values.push(ids_param(page.iter().map(|&(id, _)| id)));
         let sql = format!(
             "SELECT {}, i.id FROM rarray(?{at}) f CROSS JOIN items i ON i.id = f.value \
              JOIN letters l ON l.id = i.letter_id LEFT JOIN item_scores s ON s.item_id = i.id \
@@ -1047,7 +1030,16 @@ impl Store {
                 Ok((r.get::<_, i64>(14)?, hit(r)?))
             })
             .map_err(self.err())?;
-        rows.collect::<rusqlite::Result<_>>().map_err(self.err())
+        let mut hits: std::collections::HashMap<i64, Hit> =
+            rows.collect::<rusqlite::Result<_>>().map_err(self.err())?;
+        Ok(page
+            .iter()
+            .filter_map(|&(id, relevance)| {
+                let mut h = hits.remove(&id)?;
+                h.relevance = relevance;
+                Some(h)
+            })
+            .collect())
     }
 
     /// The first `limit` matches, among the best `window` by BM25 when given.
