@@ -148,11 +148,12 @@ pub fn remove_stale(dir: &Path) {
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("imr-unit-{}-output-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    /// A fresh directory, removed with its guard.
+    fn dir(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("imr-unit-output-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     /// A FIFO (as `/dev/null`, neither file nor directory) is written into, not replaced.
@@ -160,7 +161,8 @@ mod tests {
     #[test]
     fn a_special_file_is_written_in_place() {
         use std::os::unix::fs::FileTypeExt;
-        let d = dir("special");
+        let tmp = dir("special");
+        let d = tmp.path().to_path_buf();
         let fifo = d.join("out.json");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         if !made.is_ok_and(|s| s.success()) {
@@ -191,7 +193,8 @@ mod tests {
     /// A failed write leaves the existing file as it was and no temporary file.
     #[test]
     fn a_failed_write_leaves_the_old_file() {
-        let d = dir("failed");
+        let tmp = dir("failed");
+        let d = tmp.path().to_path_buf();
         let out = d.join("out.json");
         write_file(&out, b"old").unwrap();
         let e = write_with(&out, |w| {
@@ -215,7 +218,8 @@ mod tests {
     /// write under way) is not; neither is a letter a directory walk would read.
     #[test]
     fn stale_temporary_files_are_removed() {
-        let d = dir("stale");
+        let tmp = dir("stale");
+        let d = tmp.path().to_path_buf();
         let stale = d.join(format!("{TEMP_PREFIX}killed.tmp"));
         let fresh = d.join(format!("{TEMP_PREFIX}running.tmp"));
         for p in [&stale, &fresh] {

@@ -45,7 +45,7 @@ fn text_of(dir: &Path, i: usize) -> String {
 }
 
 /// A test directory holding a database of the sample letters: the directory and the database.
-fn indexed_samples(test: &str) -> (PathBuf, PathBuf) {
+fn indexed_samples(test: &str) -> (TestDir, PathBuf) {
     let dir = tempdir(test);
     let db = dir.join("t.db");
     let out = imr(&["index", "data/letters", "--db", s(&db)]);

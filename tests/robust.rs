@@ -325,7 +325,7 @@ fn walk_skips_what_it_cannot_use() {
     let d = tempdir("walk-lib");
     write(&d, "a.txt", b"x");
     write(&d, "notes.md", b"x");
-    let found = imr::parse::discover_all(std::slice::from_ref(&d)).unwrap();
+    let found = imr::parse::discover_all(&[d.to_path_buf()]).unwrap();
     assert_eq!(found.files, vec![d.join("a.txt")]);
     assert!(found.problems.is_empty());
 }

@@ -19,7 +19,7 @@ use util::*;
 fn app() -> Arc<App> {
     static APP: OnceLock<Arc<App>> = OnceLock::new();
     APP.get_or_init(|| {
-        let dir = tempdir("serve-api");
+        let dir = fixture_dir("serve-api");
         let db = serve_db(&dir, true);
         let builtin = |name: &str| {
             let (m, label) = imr::model::ModelFile::builtin_named(name).unwrap().unwrap();
@@ -219,9 +219,7 @@ fn search_finds_counts_and_refuses() {
 /// The database `app()` serves.
 fn tempdir_db() -> std::path::PathBuf {
     app();
-    std::env::temp_dir()
-        .join(format!("imr-test-{}-serve-api", std::process::id()))
-        .join("serve.db")
+    fixture_path("serve-api").join("serve.db")
 }
 
 #[test]

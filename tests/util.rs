@@ -62,11 +62,58 @@ pub fn stderr(o: &Output) -> String {
 }
 
 /// A fresh temporary directory for one test.
-pub fn tempdir(name: &str) -> PathBuf {
+pub fn tempdir(name: &str) -> TestDir {
     let d = std::env::temp_dir().join(format!("imr-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
+    TestDir(d)
+}
+
+/// A directory for a fixture that a file's tests share for the whole run (a static is never
+/// dropped): under the build's `target/tmp`, made afresh by each run, so runs do not pile up.
+pub fn fixture_dir(name: &str) -> PathBuf {
+    let d = fixture_path(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Where [`fixture_dir`] makes `name`'s directory.
+pub fn fixture_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("imr-{name}"))
+}
+
+/// A test's temporary directory: removed when the test passes, so that runs do not fill the
+/// temporary folder; kept when it fails (its path on stderr), to look at what was written.
+pub struct TestDir(PathBuf);
+
+impl TestDir {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for TestDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TestDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("kept for a look: {}", self.0.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
