@@ -1,8 +1,10 @@
 //! The precedent index: items as TF-IDF vectors of their title and clinical summary, searched by
 //! cosine similarity through an inverted index.
 //!
-//! Storage is one CSR matrix (`u32` columns, `f32` values), the form saved; the inverted index
-//! (each term's postings: rows and values, in row order) is rebuilt from it on load.
+//! Storage is the inverted index alone: each term's postings, rows ascending with their `f32`
+//! weights. The saved form is the same vectors by row (CSR), made from the postings when saved
+//! and turned back into postings on load; no copy by row is held, as it would double the index's
+//! memory (a database's every item, for the web page).
 //!
 //! A query scores rows term by term into a dense accumulator, its heaviest terms first, and stops
 //! taking terms at a cap ([`Search::max_terms`]) or once the postings it has walked reach a budget
@@ -14,7 +16,7 @@
 use super::Precedent;
 use crate::error::{Error, Result};
 use crate::features::{
-    FeatureConfig, Featurizer, Field, ItemText, TfIdf, TfIdfParams, TfIdfValidParams,
+    FeatureConfig, Featurizer, Field, ItemText, TermCounts, TfIdf, TfIdfParams, TfIdfValidParams,
 };
 use crate::treatment::Category;
 use linfa::ParamGuard;
@@ -210,9 +212,12 @@ impl Rows {
     }
 }
 
+/// Where rows go one at a time: the row and its (column, weight) pairs, columns ascending.
+type RowSink<'a> = dyn FnMut(u32, &[(u32, f32)]) + 'a;
+
 /// The inverted index: term `t`'s postings are `rows[start[t]..start[t + 1]]` (ascending) and
 /// `values`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Postings {
     start: Vec<usize>,
     rows: Vec<u32>,
@@ -221,30 +226,15 @@ struct Postings {
 
 impl Postings {
     fn build(rows: &Rows, n_terms: usize) -> Postings {
-        let mut start = vec![0usize; n_terms + 1];
-        for &c in &rows.indices {
-            start[c as usize + 1] += 1;
-        }
-        for t in 0..n_terms {
-            start[t + 1] += start[t];
-        }
-        let mut next = start.clone();
-        let nnz = rows.indices.len();
-        let (mut prow, mut pval) = (vec![0u32; nnz], vec![0f32; nnz]);
-        for r in 0..rows.indptr.len() - 1 {
-            let (cols, vals) = rows.row(r);
-            for (&c, &v) in cols.iter().zip(vals) {
-                let at = &mut next[c as usize];
-                prow[*at] = r as u32;
-                pval[*at] = v;
-                *at += 1;
+        Postings::filed(n_terms, |sink| {
+            let mut row = Vec::new();
+            for r in 0..rows.indptr.len() - 1 {
+                let (cols, vals) = rows.row(r);
+                row.clear();
+                row.extend(cols.iter().copied().zip(vals.iter().copied()));
+                sink(r as u32, &row);
             }
-        }
-        Postings {
-            start,
-            rows: prow,
-            values: pval,
-        }
+        })
     }
 
     fn len(&self, t: u32) -> usize {
@@ -255,6 +245,122 @@ impl Postings {
         let span = self.start[t as usize]..self.start[t as usize + 1];
         (&self.rows[span.clone()], &self.values[span])
     }
+
+    /// Row `r`'s vector, columns ascending: a search of every term's postings, so a query by a
+    /// stored row costs a pass over the vocabulary.
+    fn row(&self, r: u32) -> Vec<(u32, f32)> {
+        (0..self.start.len() as u32 - 1)
+            .filter_map(|t| {
+                let (rows, vals) = self.of(t);
+                rows.binary_search(&r).ok().map(|at| (t, vals[at]))
+            })
+            .collect()
+    }
+
+    /// The postings of the rows that `rows` hands to its sink, the same rows in the same order
+    /// each time it is called: once to size each term's postings, once to file them.
+    fn filed(n_terms: usize, rows: impl Fn(&mut RowSink)) -> Postings {
+        let mut start = vec![0usize; n_terms + 1];
+        rows(&mut |_, row| {
+            for &(c, _) in row {
+                start[c as usize + 1] += 1;
+            }
+        });
+        for t in 0..n_terms {
+            start[t + 1] += start[t];
+        }
+        let mut next = start.clone();
+        let nnz = start[n_terms];
+        let (mut prow, mut pval) = (vec![0u32; nnz], vec![0f32; nnz]);
+        rows(&mut |r, row| {
+            for &(c, w) in row {
+                let at = &mut next[c as usize];
+                prow[*at] = r;
+                pval[*at] = w;
+                *at += 1;
+            }
+        });
+        Postings {
+            start,
+            rows: prow,
+            values: pval,
+        }
+    }
+
+    /// The vectors by row, `n_rows` of them (the saved form): the postings transposed.
+    fn to_rows(&self, n_rows: usize) -> Rows {
+        let mut indptr = vec![0usize; n_rows + 1];
+        for &r in &self.rows {
+            indptr[r as usize + 1] += 1;
+        }
+        for r in 0..n_rows {
+            indptr[r + 1] += indptr[r];
+        }
+        let mut next = indptr.clone();
+        let nnz = self.rows.len();
+        let (mut indices, mut values) = (vec![0u32; nnz], vec![0f32; nnz]);
+        // Terms in ascending order: each row's columns come out ascending.
+        for t in 0..self.start.len() - 1 {
+            let (rows, vals) = self.of(t as u32);
+            for (&r, &v) in rows.iter().zip(vals) {
+                let at = &mut next[r as usize];
+                indices[*at] = t as u32;
+                values[*at] = v;
+                *at += 1;
+            }
+        }
+        Rows {
+            indptr,
+            indices,
+            values,
+        }
+    }
+}
+
+/// The first position from `from` in the ascending `rows` whose row is `r` or more: a galloping
+/// search from where the rows' spread says `r` should be (a common term's rows are spread
+/// evenly), so a pass over a long list costs a few probes a row sought.
+fn seek(rows: &[u32], from: usize, r: u32) -> usize {
+    let Some((&first, &last)) = rows.get(from).zip(rows.last()) else {
+        return rows.len();
+    };
+    if first >= r {
+        return from;
+    }
+    if last < r {
+        return rows.len();
+    }
+    // rows[from] < r <= last: the guess is past `from` and within the list.
+    let span = (rows.len() - 1 - from) as u64;
+    let guess = from + 1 + (u64::from(r - first) * span / u64::from(last - first)) as usize;
+    let guess = guess.min(rows.len() - 1);
+    // Gallop back or on from the guess to a range that holds the answer, then halve it.
+    let mut step = 1;
+    if rows[guess] >= r {
+        // rows[lo] < r <= rows[hi]; rows[from] < r ends the walk back.
+        let mut hi = guess;
+        let lo = loop {
+            let at = hi.saturating_sub(step).max(from);
+            if rows[at] < r {
+                break at;
+            }
+            hi = at;
+            step *= 2;
+        };
+        lo + 1 + rows[lo + 1..hi].partition_point(|&x| x < r)
+    } else {
+        // rows[lo] < r, and r <= rows[hi] or hi is the end (where the last row is r or more).
+        let mut lo = guess;
+        let hi = loop {
+            let at = lo + step;
+            if at >= rows.len() || rows[at] >= r {
+                break at.min(rows.len());
+            }
+            lo = at;
+            step *= 2;
+        };
+        lo + 1 + rows[lo + 1..hi].partition_point(|&x| x < r)
+    }
 }
 
 /// Past items searchable by similarity to a request. See the module documentation for how a query
@@ -264,9 +370,9 @@ pub struct PrecedentIndex {
     params: PrecedentValidParams,
     tfidf: TfIdf,
     precedents: Vec<Precedent>,
-    rows: Rows,
-    // Rebuilt on load:
+    /// The items' vectors, by term.
     postings: Postings,
+    // Rebuilt on load:
     categories: Vec<Category>,
     /// The title terms' columns: one run, as the vocabulary is sorted and they share a prefix.
     title_cols: Range<u32>,
@@ -279,7 +385,7 @@ impl fmt::Debug for PrecedentIndex {
             .field("params", &self.params)
             .field("rows", &self.len())
             .field("terms", &self.tfidf.n_features())
-            .field("nnz", &self.rows.indices.len())
+            .field("nnz", &self.postings.rows.len())
             .finish()
     }
 }
@@ -290,7 +396,7 @@ impl PartialEq for PrecedentIndex {
         self.params == other.params
             && self.tfidf == other.tfidf
             && self.precedents == other.precedents
-            && self.rows == other.rows
+            && self.postings == other.postings
     }
 }
 
@@ -352,22 +458,9 @@ impl TopK {
     }
 }
 
-/// The dot product of two sparse vectors, each with ascending columns.
-fn dot(a: &[(u32, f32)], cols: &[u32], vals: &[f32]) -> f32 {
-    let (mut i, mut j, mut s) = (0, 0, 0.0f32);
-    while i < a.len() && j < cols.len() {
-        match a[i].0.cmp(&cols[j]) {
-            Ordering::Less => i += 1,
-            Ordering::Greater => j += 1,
-            Ordering::Equal => {
-                s += a[i].1 * vals[j];
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    s
-}
+/// Rows weighed at a time while the postings are filed: a block's weights as `f64` CSR, small
+/// beside the index.
+const BUILD_BLOCK: usize = 16_384;
 
 impl PrecedentIndex {
     /// Fits the index's TF-IDF on the items' texts and stores each item's vector.
@@ -377,38 +470,79 @@ impl PrecedentIndex {
     ) -> Result<Self> {
         validate(params)?;
         let (precedents, docs): (Vec<Precedent>, Vec<&ItemText>) = items.into_iter().unzip();
-        if docs.is_empty() {
+        let featurizer = Featurizer::new(params.features.clone())?;
+        let counts = featurizer.count(&docs);
+        drop(docs);
+        Self::from_counts(params, featurizer, precedents, counts)
+    }
+
+    /// [`PrecedentIndex::build`] from items that come a batch at a time (a database's letters):
+    /// `fill` hands each batch to the function it is given, which counts the batch's texts and
+    /// lets them go, so they are never all held at once. The same items in the same order give
+    /// the same index as `build`.
+    pub fn build_batched<E: From<Error>>(
+        params: &PrecedentValidParams,
+        fill: impl FnOnce(&mut dyn FnMut(Vec<(Precedent, ItemText)>)) -> std::result::Result<(), E>,
+    ) -> std::result::Result<Self, E> {
+        validate(params)?;
+        let featurizer = Featurizer::new(params.features.clone())?;
+        let mut precedents = Vec::new();
+        let mut counter = featurizer.counter(None);
+        fill(&mut |batch| {
+            let (p, docs): (Vec<Precedent>, Vec<ItemText>) = batch.into_iter().unzip();
+            precedents.extend(p);
+            counter.push(&docs);
+        })?;
+        let counts = counter.finish();
+        Ok(Self::from_counts(params, featurizer, precedents, counts)?)
+    }
+
+    /// The index of counted items: the TF-IDF fitted, then each item's vector weighed and filed
+    /// straight into its terms' postings, a block of items at a time (no matrix of them all).
+    fn from_counts(
+        params: &PrecedentValidParams,
+        featurizer: Featurizer,
+        precedents: Vec<Precedent>,
+        counts: TermCounts,
+    ) -> Result<Self> {
+        if counts.is_empty() {
             return Err(Error::NothingToFit {
                 stage: "precedent index",
                 what: "items to index",
             });
         }
-        let featurizer = Featurizer::new(params.features.clone())?;
-        let counts = featurizer.count(&docs);
-        drop(docs);
-        let (tfidf, x) = params.tfidf.fit_transform_owned(counts)?;
+        let tfidf = params.tfidf.fit(&counts)?;
+        let cols = tfidf.columns(&counts);
         let title_cols = title_cols(&tfidf);
-        let mut rows = Rows {
-            indptr: Vec::with_capacity(x.rows() + 1),
-            indices: Vec::with_capacity(x.nnz()),
-            values: Vec::with_capacity(x.nnz()),
+        let n_terms = tfidf.n_features();
+        // Each block's rows, weighed as stored, to `file`: twice, to size the postings, then to
+        // fill them.
+        let weighed_rows = |file: &mut RowSink| {
+            let all: Vec<usize> = (0..counts.len()).collect();
+            let mut row = Vec::new();
+            for block in all.chunks(BUILD_BLOCK) {
+                let x = tfidf.transform_counts(&counts, block, &cols);
+                for (&r, v) in block.iter().zip(x.outer_iterator()) {
+                    weigh_fields(
+                        v.indices(),
+                        v.data(),
+                        &title_cols,
+                        params.title_share,
+                        &mut row,
+                    );
+                    file(r as u32, &row);
+                }
+            }
         };
-        rows.indptr.push(0);
-        let mut row = Vec::new();
-        for v in x.outer_iterator() {
-            weigh_fields(
-                v.indices(),
-                v.data(),
-                &title_cols,
-                params.title_share,
-                &mut row,
-            );
-            rows.indices.extend(row.iter().map(|&(c, _)| c));
-            rows.values.extend(row.iter().map(|&(_, w)| w));
-            rows.indptr.push(rows.indices.len());
-        }
-        drop(x);
-        Self::assemble(params.clone(), tfidf, precedents, rows, featurizer)
+        let postings = Postings::filed(n_terms, weighed_rows);
+        drop(counts);
+        Ok(Self::assemble(
+            params.clone(),
+            tfidf,
+            precedents,
+            postings,
+            featurizer,
+        ))
     }
 
     /// An index from its stored parts, checked: the settings, the fitted TF-IDF, one precedent per
@@ -477,28 +611,30 @@ impl PrecedentIndex {
             indices,
             values,
         };
-        Self::assemble(params, tfidf, precedents, rows, featurizer)
+        let postings = Postings::build(&rows, n_terms);
+        drop(rows);
+        Ok(Self::assemble(
+            params, tfidf, precedents, postings, featurizer,
+        ))
     }
 
     fn assemble(
         params: PrecedentValidParams,
         tfidf: TfIdf,
         precedents: Vec<Precedent>,
-        rows: Rows,
+        postings: Postings,
         featurizer: Featurizer,
-    ) -> Result<Self> {
-        let postings = Postings::build(&rows, tfidf.n_features());
+    ) -> Self {
         let categories = precedents.iter().map(|p| p.category).collect();
-        Ok(PrecedentIndex {
+        PrecedentIndex {
             title_cols: title_cols(&tfidf),
             params,
             tfidf,
             precedents,
-            rows,
             postings,
             categories,
             featurizer: Arc::new(featurizer),
-        })
+        }
     }
 
     pub fn params(&self) -> &PrecedentValidParams {
@@ -522,9 +658,11 @@ impl PrecedentIndex {
         self.precedents.is_empty()
     }
 
-    /// The stored vectors as CSR: (indptr, indices, values).
-    pub fn rows(&self) -> (&[usize], &[u32], &[f32]) {
-        (&self.rows.indptr, &self.rows.indices, &self.rows.values)
+    /// The stored vectors as CSR: (indptr, indices, values), made from the postings (the index
+    /// holds its vectors by term only).
+    pub fn rows(&self) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+        let r = self.postings.to_rows(self.len());
+        (r.indptr, r.indices, r.values)
     }
 
     /// A text's vector as the index stores its items': (column, weight), columns ascending.
@@ -604,8 +742,7 @@ impl PrecedentIndex {
         if row >= self.len() {
             return Vec::new();
         }
-        let (cols, vals) = self.rows.row(row);
-        let q: Vec<(u32, f32)> = cols.iter().copied().zip(vals.iter().copied()).collect();
+        let q = self.postings.row(row as u32);
         let case = self.precedents[row].case_number.as_str();
         self.search(&q, category, k, &[case], search)
     }
@@ -624,7 +761,7 @@ impl PrecedentIndex {
         }
         let scores = self.approximate_scores(q, search);
         let wanted = k.saturating_mul(search.rerank);
-        let top = self.candidates(scores, wanted, category, exclude, search);
+        let top = self.candidates(&scores, wanted, category, exclude, search);
         self.rerank(q, top, k, category, search)
     }
 
@@ -655,6 +792,28 @@ impl PrecedentIndex {
         acc
     }
 
+    /// The exact dot products of `q` (columns ascending) with the stored `rows` (ascending): each
+    /// term's postings searched for the rows in one forward pass, the products summed in `f64` in
+    /// column order, so a row's similarity is the same whatever terms a search walked, and an
+    /// item is its own copy at a cosine of 1 (in `f32`, a sum of hundreds of terms drifts by more
+    /// than the margin of `SAME_TEXT`).
+    fn exact_dots(&self, q: &[(u32, f32)], rows: &[u32]) -> Vec<f64> {
+        let mut dots = vec![0f64; rows.len()];
+        for &(t, w) in q {
+            let (prows, pvals) = self.postings.of(t);
+            let mut at = 0;
+            for (dot, &r) in dots.iter_mut().zip(rows) {
+                at = seek(prows, at, r);
+                match prows.get(at) {
+                    Some(&p) if p == r => *dot += f64::from(w * pvals[at]),
+                    Some(_) => {}
+                    None => break,
+                }
+            }
+        }
+        dots
+    }
+
     /// What row `r` gains for being of the query's `category`.
     fn boost(&self, r: usize, category: Option<Category>, search: &Search) -> f32 {
         match category {
@@ -668,7 +827,7 @@ impl PrecedentIndex {
     /// `exclude`.
     fn candidates(
         &self,
-        scores: Vec<f32>,
+        scores: &[f32],
         k: usize,
         category: Option<Category>,
         exclude: &[&str],
@@ -702,16 +861,18 @@ impl PrecedentIndex {
         category: Option<Category>,
         search: &Search,
     ) -> Vec<Neighbour<'_>> {
+        let mut rows: Vec<u32> = candidates.into_sorted().iter().map(|c| c.row).collect();
+        rows.sort_unstable();
+        let similarity: Vec<f32> = self
+            .exact_dots(q, &rows)
+            .into_iter()
+            .map(|d| (d as f32).min(1.0))
+            .collect();
         let mut exact = TopK::new(k);
-        let mut similarity = Vec::new();
-        for c in candidates.into_sorted() {
-            let r = c.row as usize;
-            let (cols, vals) = self.rows.row(r);
-            let s = dot(q, cols, vals).min(1.0);
-            similarity.push((r, s));
+        for (&row, &s) in rows.iter().zip(&similarity) {
             exact.push(Candidate {
-                score: s + self.boost(r, category, search),
-                row: c.row,
+                score: s + self.boost(row as usize, category, search),
+                row,
             });
         }
         exact
@@ -719,10 +880,7 @@ impl PrecedentIndex {
             .into_iter()
             .map(|c| {
                 let r = c.row as usize;
-                let s = similarity
-                    .iter()
-                    .find(|&&(row, _)| row == r)
-                    .map_or(0.0, |&(_, s)| s);
+                let s = rows.binary_search(&c.row).map_or(0.0, |at| similarity[at]);
                 Neighbour {
                     row: r,
                     precedent: &self.precedents[r],
@@ -798,13 +956,14 @@ struct IndexIn {
 
 impl Serialize for PrecedentIndex {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let rows = self.postings.to_rows(self.len());
         IndexOut {
             params: &self.params,
             tfidf: &self.tfidf,
             precedents: &self.precedents,
-            indptr: &self.rows.indptr,
-            indices: &self.rows.indices,
-            values: &self.rows.values,
+            indptr: &rows.indptr,
+            indices: &rows.indices,
+            values: &rows.values,
         }
         .serialize(s)
     }
@@ -903,9 +1062,60 @@ mod tests {
         n.iter().map(|n| n.row).collect()
     }
 
+    /// The dot product of two sparse vectors, each with ascending columns.
     fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
-        let (cols, vals): (Vec<u32>, Vec<f32>) = b.iter().copied().unzip();
-        dot(a, &cols, &vals)
+        let (mut i, mut j, mut s) = (0, 0, 0.0f32);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                Ordering::Less => i += 1,
+                Ordering::Greater => j += 1,
+                Ordering::Equal => {
+                    s += a[i].1 * b[j].1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        s
+    }
+
+    /// Each stored vector, read back from the postings (by row and as the saved CSR), is its
+    /// item's text weighed as a query is.
+    #[test]
+    fn stored_vectors_are_their_texts_vectors() {
+        let ix = index();
+        let (indptr, indices, values) = ix.rows();
+        for (r, (_, t)) in corpus().iter().enumerate() {
+            let want = ix.vector(t);
+            assert_eq!(ix.postings.row(r as u32), want, "row {r}");
+            let span = indptr[r]..indptr[r + 1];
+            let saved: Vec<(u32, f32)> = indices[span.clone()]
+                .iter()
+                .copied()
+                .zip(values[span].iter().copied())
+                .collect();
+            assert_eq!(saved, want, "row {r}");
+        }
+    }
+
+    /// Items counted a batch at a time, in batches of any size, make the index `build` makes.
+    #[test]
+    fn batches_of_any_size_build_the_same_index() {
+        let params = PrecedentParams::new().check().unwrap();
+        let items = corpus();
+        let whole = index();
+        for size in [1, 2, 3, items.len()] {
+            let batched = PrecedentIndex::build_batched::<Error>(&params, |index| {
+                for batch in items.chunks(size) {
+                    index(batch.to_vec());
+                }
+                Ok(())
+            })
+            .unwrap();
+            assert!(batched == whole, "batches of {size}");
+        }
+        let none = PrecedentIndex::build_batched::<Error>(&params, |_| Ok(()));
+        assert!(matches!(none, Err(Error::NothingToFit { .. })), "{none:?}");
     }
 
     /// A k past every item keeps every candidate, allocating for those it is given.
@@ -935,8 +1145,7 @@ mod tests {
         let near = ix.query(&q, None, 10, None);
         let qv = ix.vector(&q);
         for n in &near {
-            let (cols, vals) = ix.rows.row(n.row);
-            let want = dot(&qv, cols, vals);
+            let want = cosine(&qv, &ix.postings.row(n.row as u32));
             assert!((n.similarity - want).abs() < 1e-6 && n.score == n.similarity);
         }
         assert_eq!(near[0].row, 0, "{near:?}");
@@ -1122,6 +1331,22 @@ mod tests {
             let e = ix.query_with(&q, None, 5, None, &Search::default().exact());
             let want = e.iter().find(|m| m.row == n.row).unwrap();
             assert_eq!(n.similarity, want.similarity);
+        }
+    }
+
+    proptest::proptest! {
+        /// The seek finds what a search of the whole rest of the list finds.
+        #[test]
+        fn seek_is_a_partition_point(
+            mut rows in proptest::collection::vec(0u32..5000, 0..300),
+            from in 0usize..320,
+            r in 0u32..5100,
+        ) {
+            rows.sort_unstable();
+            rows.dedup();
+            let from = from.min(rows.len());
+            let want = from + rows[from..].partition_point(|&x| x < r);
+            proptest::prop_assert_eq!(seek(&rows, from, r), want);
         }
     }
 

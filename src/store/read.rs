@@ -42,8 +42,8 @@ impl Store {
     }
 
     /// Every item as a precedent ([`crate::precedent`]), indexed as a case model indexes its
-    /// training items: `imr similar --db`, and the web page's similar decisions. Of each item only
-    /// what the index reads (its title and clinical summary) is held while it is built.
+    /// training items: `imr similar --db`, and the web page's similar decisions. What the index reads
+    /// of each item (its title and clinical summary) is counted a batch at a time and let go.
     pub fn precedent_index(&self) -> Result<crate::precedent::PrecedentIndex> {
         self.precedent_index_reporting(&mut |_, _| {})
     }
@@ -57,26 +57,34 @@ impl Store {
         use crate::features::ItemText;
         use crate::ParamGuard;
         use std::sync::Arc;
-        let mut items = Vec::new();
         let letters = self.counts()?.0;
-        let mut read = 0;
-        self.each_letter(|l| {
-            read += 1;
-            progress(read, letters);
-            for (it, text) in l.items.iter().zip(ItemText::of_letter(&l)) {
-                let text = ItemText {
-                    rationale: Arc::default(),
-                    guidelines: Arc::default(),
-                    claims_guideline: Arc::default(),
-                    facts: Arc::default(),
-                    ..text
-                };
-                items.push((crate::precedent::Precedent::from_item(&l, it), text));
-            }
-            ControlFlow::Continue(())
-        })?;
         let params = crate::precedent::PrecedentParams::new().check()?;
-        crate::precedent::PrecedentIndex::build(&params, items.iter().map(|(p, t)| (p.clone(), t)))
+        crate::precedent::PrecedentIndex::build_batched(&params, |index| {
+            let mut batch = Vec::new();
+            let mut read = 0;
+            self.each_letter(|l| {
+                read += 1;
+                progress(read, letters);
+                for (it, text) in l.items.iter().zip(ItemText::of_letter(&l)) {
+                    let text = ItemText {
+                        rationale: Arc::default(),
+                        guidelines: Arc::default(),
+                        claims_guideline: Arc::default(),
+                        facts: Arc::default(),
+                        ..text
+                    };
+                    batch.push((crate::precedent::Precedent::from_item(&l, it), text));
+                }
+                if batch.len() >= crate::features::BATCH {
+                    index(std::mem::take(&mut batch));
+                }
+                ControlFlow::Continue(())
+            })?;
+            if !batch.is_empty() {
+                index(batch);
+            }
+            Ok(())
+        })
     }
 
     /// The letter with this case number, as written or in capitals (the DWC's are), or None; the
