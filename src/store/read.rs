@@ -29,11 +29,17 @@ impl Store {
     /// Each letter, in [`Store::letter_ids`] order, to `sink`, one at a time: the letters are
     /// never all held at once. `sink` may stop the reading.
     pub fn each_letter(&self, mut sink: impl FnMut(Letter) -> ControlFlow<()>) -> Result<()> {
+        self.each_letter_of(|_, letter| sink(letter))
+    }
+
+    /// [`Store::each_letter`], each letter given with the number of letters it is one of.
+    fn each_letter_of(&self, mut sink: impl FnMut(usize, Letter) -> ControlFlow<()>) -> Result<()> {
         // The letters of one state of the database, whatever an index run writes meanwhile.
         self.reading(|store| {
-            for id in store.letter_ids()? {
+            let ids = store.letter_ids()?;
+            for &id in &ids {
                 let (letter, _) = store.letter(id)?;
-                if sink(letter).is_break() {
+                if sink(ids.len(), letter).is_break() {
                     break;
                 }
             }
@@ -57,12 +63,11 @@ impl Store {
         use crate::features::ItemText;
         use crate::ParamGuard;
         use std::sync::Arc;
-        let letters = self.counts()?.0;
         let params = crate::precedent::PrecedentParams::new().check()?;
         crate::precedent::PrecedentIndex::build_batched(&params, |index| {
             let mut batch = Vec::new();
             let mut read = 0;
-            self.each_letter(|l| {
+            self.each_letter_of(|letters, l| {
                 read += 1;
                 progress(read, letters);
                 for (it, text) in l.items.iter().zip(ItemText::of_letter(&l)) {

@@ -1390,3 +1390,24 @@ fn precedents_tell_the_letters_read() {
     let items: usize = letters.iter().map(|l| l.items.len()).sum();
     assert_eq!(index.len(), items);
 }
+
+/// The database's precedent index, its letters counted a batch at a time, is the one built from
+/// the same letters held at once.
+#[test]
+fn the_database_precedent_index_is_the_letters_index() {
+    use crate::ParamGuard;
+    let (_dir, store, _) = seed_store();
+    let mut letters = Vec::new();
+    store
+        .each_letter(|l| {
+            letters.push(l);
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    let items = crate::precedent::precedents(&letters);
+    let params = crate::precedent::PrecedentParams::new().check().unwrap();
+    let built =
+        crate::precedent::PrecedentIndex::build(&params, items.iter().map(|(p, t)| (p.clone(), t)))
+            .unwrap();
+    assert!(store.precedent_index().unwrap() == built);
+}
