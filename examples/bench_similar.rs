@@ -167,7 +167,7 @@ fn main() {
         "index: {} rows, {} stored terms; replicas made in {replicate:.2} s, index built \
          (checks and inverted index) in {build:.2} s; RSS {:.0} MB, peak {:.0} MB",
         big.len(),
-        big.rows().1.len(),
+        big.nnz(),
         status_mb("VmRSS:"),
         status_mb("VmHWM:")
     );

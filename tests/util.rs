@@ -70,17 +70,29 @@ pub fn tempdir(name: &str) -> TestDir {
 }
 
 /// A directory for a fixture that a file's tests share for the whole run (a static is never
-/// dropped): under the build's `target/tmp`, made afresh by each run, so runs do not pile up.
+/// dropped): under the build's `target/tmp`, one a process, so that two runs at once keep apart;
+/// those of runs that have ended are removed (where `/proc` tells), so runs do not pile up.
 pub fn fixture_dir(name: &str) -> PathBuf {
     let d = fixture_path(name);
+    let prefix = format!("imr-{name}-");
+    let ended =
+        |pid: &str| Path::new("/proc/self").exists() && !Path::new("/proc").join(pid).exists();
+    let parent = d.parent().unwrap();
+    for e in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+        let file = e.file_name();
+        let pid = file.to_str().and_then(|f| f.strip_prefix(&prefix));
+        if pid.is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()) && ended(p)) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
 }
 
-/// Where [`fixture_dir`] makes `name`'s directory.
+/// Where [`fixture_dir`] makes `name`'s directory for this process.
 pub fn fixture_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("imr-{name}"))
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("imr-{name}-{}", std::process::id()))
 }
 
 /// A test's temporary directory: removed when the test passes, so that runs do not fill the

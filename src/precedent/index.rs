@@ -511,14 +511,20 @@ impl PrecedentIndex {
                 what: "items to index",
             });
         }
-        let tfidf = params.tfidf.fit(&counts)?;
-        let cols = tfidf.columns(&counts);
+        let n = precedents.len();
+        if u32::try_from(n).is_err() {
+            return Err(Error::BadIndex {
+                row: None,
+                what: format!("{n} rows, more than a u32 row number holds"),
+            });
+        }
+        let all: Vec<usize> = (0..counts.len()).collect();
+        let (tfidf, cols) = params.tfidf.fit_rows(&counts, &all)?;
         let title_cols = title_cols(&tfidf);
         let n_terms = tfidf.n_features();
         // Each block's rows, weighed as stored, to `file`: twice, to size the postings, then to
         // fill them.
         let weighed_rows = |file: &mut RowSink| {
-            let all: Vec<usize> = (0..counts.len()).collect();
             let mut row = Vec::new();
             for block in all.chunks(BUILD_BLOCK) {
                 let x = tfidf.transform_counts(&counts, block, &cols);
@@ -649,6 +655,11 @@ impl PrecedentIndex {
         &self.precedents
     }
 
+    /// The stored weights: the non-zeros of all vectors.
+    pub fn nnz(&self) -> usize {
+        self.postings.rows.len()
+    }
+
     /// The number of stored items.
     pub fn len(&self) -> usize {
         self.precedents.len()
@@ -659,7 +670,7 @@ impl PrecedentIndex {
     }
 
     /// The stored vectors as CSR: (indptr, indices, values), made from the postings (the index
-    /// holds its vectors by term only).
+    /// holds its vectors by term only): a copy of the index's size.
     pub fn rows(&self) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
         let r = self.postings.to_rows(self.len());
         (r.indptr, r.indices, r.values)
@@ -721,7 +732,8 @@ impl PrecedentIndex {
     }
 
     /// The `k` nearest neighbours of stored row `row` from other letters than its own (leave one
-    /// letter out), with the index's own search; none for a row past the end.
+    /// letter out), with the index's own search; none for a row past the end. The row's vector is
+    /// read from the postings, a search of every term's: a query by text costs less.
     pub fn query_row(
         &self,
         row: usize,
