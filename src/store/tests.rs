@@ -53,16 +53,22 @@ fn store_of(letters: &[Letter]) -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
-#[test]
-fn letters_read_back_as_parsed_in_file_order() {
-    let (_dir, store, mut letters) = seed_store();
-    let mut back = Vec::new();
+/// Every letter the store holds, in its reading order (by source path).
+fn letters_of(store: &Store) -> Vec<Letter> {
+    let mut letters = Vec::new();
     store
         .each_letter(|l| {
-            back.push(l);
+            letters.push(l);
             std::ops::ControlFlow::Continue(())
         })
         .unwrap();
+    letters
+}
+
+#[test]
+fn letters_read_back_as_parsed_in_file_order() {
+    let (_dir, store, mut letters) = seed_store();
+    let back = letters_of(&store);
     letters.sort_by(|a, b| {
         std::path::Path::new(&a.header.source).cmp(std::path::Path::new(&b.header.source))
     });
@@ -1397,13 +1403,7 @@ fn precedents_tell_the_letters_read() {
 fn the_database_precedent_index_is_the_letters_index() {
     use crate::ParamGuard;
     let (_dir, store, _) = seed_store();
-    let mut letters = Vec::new();
-    store
-        .each_letter(|l| {
-            letters.push(l);
-            std::ops::ControlFlow::Continue(())
-        })
-        .unwrap();
+    let letters = letters_of(&store);
     let items = crate::precedent::precedents(&letters);
     let params = crate::precedent::PrecedentParams::new().check().unwrap();
     let built =
