@@ -1,7 +1,7 @@
 //! `imr search` and `imr stats`: the decision database's items found and counted.
 
 use anyhow::Result;
-use imr::store::{DateRange, Filters, Hit, Search, Sort, StatsKey, StatsRow, Store};
+use imr::store::{DateRange, Filters, Hit, Naming, Search, Sort, StatsKey, StatsRow, Store};
 use imr::treatment::{Category, DrugClass};
 use imr::Decision;
 use std::io::{BufWriter, Write};
@@ -131,7 +131,7 @@ const HIT_HEADER: [&str; 14] = [
 
 /// Says on stderr which items have no scores, where some have none.
 fn scores_note(store: &Store, db: &std::path::Path, themes: bool) -> Result<()> {
-    if let Some(note) = store.scores_note(&db.display().to_string(), themes)? {
+    if let Some(note) = store.scores_note(&db.display().to_string(), themes, Naming::AsGiven)? {
         say!("imr: note: {note}");
     }
     Ok(())

@@ -191,6 +191,24 @@ pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec
             case: case.into(),
         });
     }
+    // A field before the first decision line read is an item whose decision line was not read
+    // ("TITLE: Uphled", its guideline label lost): left there, the item would be dropped and the
+    // items after it numbered one less. (After the first, its fields would be the item before's
+    // second ones, which `item_fields` refuses.)
+    if let Some(label) = lines[..heads[0].0]
+        .iter()
+        .find_map(|l| FIELD_LABELS.iter().find(|f| l.text.starts_with(*f)))
+    {
+        return Err(Error::BadItem {
+            path: path.into(),
+            case: case.into(),
+            item: 1,
+            what: format!(
+                "a \"{label}\" paragraph before the first decision line: the item's decision line \
+                 is missing or not one this imr reads (\"TITLE: Upheld\" or \"TITLE: Overturned\")"
+            ),
+        });
+    }
 
     // Pass 2: each item's fields run from its decision line to the next item's title.
     let mut items = Vec::with_capacity(heads.len());

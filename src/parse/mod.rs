@@ -325,8 +325,9 @@ mod tests {
 
     /// Another spelling of an item's decision is read ("UPHELD", "Upheld."); one that is not
     /// ("Upheld (partial)") costs the letter with a message naming the item, where its item was
-    /// read as part of the one before, the items after renumbered, and nothing said. A letter cut
-    /// short after an item's decision line says the item has no rationale.
+    /// read as part of the one before, the items after renumbered, and nothing said (the first
+    /// item's, before any decision line read, likewise). A letter cut short after an item's
+    /// decision line says the item has no rationale.
     #[test]
     fn an_item_is_never_lost_in_the_one_before() {
         let path = Path::new("l.txt");
@@ -354,6 +355,17 @@ mod tests {
                 }
             }
         }
+        // The first item's decision misspelt: it is named, not dropped with the next renumbered.
+        let first = "Case Number: CM16-0000001\nIMR ISSUES, DECISIONS AND RATIONALES\n\
+                     MRI of the knee: Uphled\nDecision rationale: Not indicated.\n\
+                     MRI of the hip: Overturned\nDecision rationale: Indicated.\n";
+        let e = parse_text(first, path).unwrap_err().to_string();
+        assert!(
+            e.contains("item 1): a \"Decision rationale:\" paragraph before the first decision"),
+            "{e}"
+        );
+        let fixed = first.replace("Uphled", "Upheld");
+        assert_eq!(parse_text(&fixed, path).unwrap().items.len(), 2);
         let cut = "Case Number: CM16-0000001\nIMR ISSUES, DECISIONS AND RATIONALES\n\
                    MRI of the knee: Upheld\nDecision rationale: Not indicated.\n\
                    MRI of the hip: Overturned\n";

@@ -6,7 +6,7 @@ use super::{Limits, ServeError};
 use crate::features::ItemText;
 use crate::model::{Highlight, ItemToScore, ModelFile, Prediction, Scorer, Similar, View};
 use crate::parse::Reader;
-use crate::store::{Hit, Matches, Sort, StatsKey, StatsRow, Store};
+use crate::store::{Hit, Matches, Naming, Sort, StatsKey, StatsRow, Store};
 use crate::Letter;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -93,6 +93,7 @@ impl App {
                 purpose: "a forecast",
             });
         }
+        let case_model_name = shown_model(case_model_name);
         let (letters, items) = store.counts()?;
         // A database without items (nothing indexed yet, or every file failed) is served empty:
         // forecasts then draw on the case model's own training items.
@@ -104,11 +105,12 @@ impl App {
             database_version: store.schema_version()?,
             letters,
             items,
-            model: model.1.clone(),
+            model: shown_model(model.1.clone()),
             forecast_model: case_model_name.clone(),
             precedents: case_model.precedents.as_ref().map_or(0, |p| p.len()),
         };
         let (model, model_name) = model;
+        let model_name = shown_model(model_name);
         Ok(App {
             db,
             stores: Mutex::new(vec![store]),
@@ -180,6 +182,15 @@ pub struct SearchResult {
     /// without a model has no themes or scores.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// A model's name as the web shows it: a built-in model's own, a file's name without the server's
+/// directories.
+fn shown_model(name: String) -> String {
+    match crate::model::BUILTIN_MODELS.iter().any(|m| m.1 == name) {
+        true => name,
+        false => Naming::FileNames.name(&name).into_owned(),
+    }
 }
 
 /// A source path as the web shows it: the file's name, not the server's directories.
@@ -263,12 +274,14 @@ impl App {
     pub fn search(&self, q: &ItemQuery) -> Result<SearchResult> {
         let search = q.search(self.limits.page)?;
         let needs_model = search.filters.theme.is_some() || search.sort == Sort::Overturned;
-        let db = file_name(&self.db.to_string_lossy());
+        let db = self.db.to_string_lossy();
         // The count and the page of one state of the database, though an index run writes.
         let (matches, hits, note) = self.with_store(|s| {
             s.reading(|s| {
                 let note = match needs_model {
-                    true => s.scores_note(&db, search.filters.theme.is_some())?,
+                    true => {
+                        s.scores_note(&db, search.filters.theme.is_some(), Naming::FileNames)?
+                    }
                     false => None,
                 };
                 let matches = s.matches(&search.filters)?;
@@ -477,12 +490,12 @@ pub struct StatsResult {
 impl App {
     pub fn stats(&self, q: &ItemQuery) -> Result<StatsResult> {
         let (keys, filters) = q.stats()?;
-        let db = file_name(&self.db.to_string_lossy());
+        let db = self.db.to_string_lossy();
         let themes = keys.contains(&StatsKey::Theme) || filters.theme.is_some();
         let (matches, raw, note) = self.with_store(|s| {
             let (matches, raw) = (s.matches(&filters)?, s.stats(&keys, &filters)?);
             let note = match themes {
-                true => s.scores_note(&db, true)?,
+                true => s.scores_note(&db, true, Naming::FileNames)?,
                 false => None,
             };
             Ok((matches, raw, note))
@@ -607,7 +620,17 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use super::web_names;
+    use super::{shown_model, web_names};
+
+    /// A model file is named without the server's directories; a built-in model by its label.
+    #[test]
+    fn models_are_shown_without_the_server_s_directories() {
+        assert_eq!(shown_model("/srv/models/mine.json".into()), "mine.json");
+        assert_eq!(shown_model("mine.json".into()), "mine.json");
+        let label = crate::model::BUILTIN_NAME.to_string();
+        assert!(label.contains('/'));
+        assert_eq!(shown_model(label.clone()), label);
+    }
 
     /// A file's name alone where it is the case's only one of that name; with as many folders as
     /// tell it apart otherwise; never the root, even where one path ends another.

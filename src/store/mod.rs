@@ -23,7 +23,7 @@ pub use guideline::guidelines_cited;
 pub use query::{DateRange, Filters, FtsQuery, Hit, Matches, Search, Sort};
 pub use stats::{StatsJson, StatsKey, StatsRow};
 pub use text::LetterText;
-pub use write::{FileInfo, IndexedLetter, ItemScores, ModelInfo, WriteReport};
+pub use write::{FileInfo, IndexedLetter, ItemScores, ModelInfo, Naming, WriteReport};
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags};

@@ -1243,17 +1243,17 @@ impl Store {
         let id = theme_id(t);
         // The model that scored the database says which themes can be there, where it is known.
         if let Some(model) = self.scoring_model()? {
+            // Errors also reach the web page, which sends no server's directories.
+            let name = super::Naming::FileNames.name(&model.name);
             if let Some(themes) = model.themes.filter(|th| !th.contains(&id)) {
                 let what = if themes.is_empty() {
                     format!(
-                        "theme {t:?}: the scores here are {}'s, a model without theme models, so \
-                         no item has a theme",
-                        model.name
+                        "theme {t:?}: the scores here are {name}'s, a model without theme models, so \
+                         no item has a theme"
                     )
                 } else {
                     format!(
-                        "theme {t:?}: not a theme of {}, whose scores these are; its themes: {}",
-                        model.name,
+                        "theme {t:?}: not a theme of {name}, whose scores these are; its themes: {}",
                         themes.join(", ")
                     )
                 };

@@ -1149,7 +1149,7 @@ fn themes_are_those_of_the_scoring_model() {
     // No scores: the codebook's themes are accepted, and the note says none is scored.
     store.check_filters(&filters(Some("criteria_met"))).unwrap();
     assert!(store
-        .scores_note("t.db", true)
+        .scores_note("t.db", true, Naming::AsGiven)
         .unwrap()
         .unwrap()
         .contains("indexed without a model"));
@@ -1168,7 +1168,7 @@ fn themes_are_those_of_the_scoring_model() {
         "{e}"
     );
     assert!(store
-        .scores_note("t.db", true)
+        .scores_note("t.db", true, Naming::AsGiven)
         .unwrap()
         .unwrap()
         .contains("its scores are m's, a model without theme models"));
@@ -1192,6 +1192,44 @@ fn themes_are_those_of_the_scoring_model() {
     );
 }
 
+/// The notes and errors about the scoring model name it by its file alone where the naming says
+/// so (the web page), and as given otherwise; a theme error names the file alone either way.
+#[test]
+fn notes_name_the_model_as_the_naming_says() {
+    let (_dir, mut store, _) = seed_store();
+    let model = ModelInfo {
+        name: "/srv/models/m.json".into(),
+        ..theme_model(Some(&[]))
+    };
+    store.clear_scores(&model).unwrap();
+    store.write_scores(&model, &[theme_score(1, &[])]).unwrap();
+    let note = |naming| {
+        store
+            .scores_note("/srv/t.db", true, naming)
+            .unwrap()
+            .unwrap()
+    };
+    let given = note(Naming::AsGiven);
+    assert!(
+        given.contains("of /srv/t.db has themes: its scores are /srv/models/m.json's"),
+        "{given}"
+    );
+    let names = note(Naming::FileNames);
+    assert!(
+        names.contains("of t.db has themes: its scores are m.json's"),
+        "{names}"
+    );
+    assert!(!names.contains("/srv"), "{names}");
+    let e = store
+        .check_filters(&theme_filter(Some("criteria_met")))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("the scores here are m.json's") && !e.contains("/srv"),
+        "{e}"
+    );
+}
+
 /// Theme counts of a database partly scored: shares are of the scored items, and the note names
 /// the others; a row an older imr wrote (no themes recorded) takes the codebook's themes.
 #[test]
@@ -1206,14 +1244,20 @@ fn theme_counts_are_of_the_scored_items() {
         .unwrap();
     // Two of the items scored: theme shares are of those two; the rest are named.
     let items = store.counts().unwrap().1;
-    let note = store.scores_note("t.db", true).unwrap().unwrap();
+    let note = store
+        .scores_note("t.db", true, Naming::AsGiven)
+        .unwrap()
+        .unwrap();
     assert!(
         note.starts_with(&format!("{} of the {items} items", items - 2)),
         "{note}"
     );
     assert!(note.contains("left out"), "{note}");
     // Ordered by score, the unscored come last: not left out.
-    let note = store.scores_note("t.db", false).unwrap().unwrap();
+    let note = store
+        .scores_note("t.db", false, Naming::AsGiven)
+        .unwrap()
+        .unwrap();
     assert!(note.contains("listed last"), "{note}");
     let rows = store.stats(&[StatsKey::Theme], &filters(None)).unwrap();
     let shares: Vec<(Option<&str>, usize, f64)> = rows

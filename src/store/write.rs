@@ -69,6 +69,26 @@ pub struct WriteReport {
     pub unchanged: usize,
 }
 
+/// How a message names the database and models: as the user gave them (the command line), or
+/// by their file names alone (the web page, which does not send the server's directories).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    AsGiven,
+    FileNames,
+}
+
+impl Naming {
+    /// `path` as this naming shows it (a built-in model's name has no directories to drop).
+    pub fn name(self, path: &str) -> std::borrow::Cow<'_, str> {
+        match self {
+            Naming::AsGiven => path.into(),
+            Naming::FileNames => std::path::Path::new(path)
+                .file_name()
+                .map_or(path.into(), |n| n.to_string_lossy()),
+        }
+    }
+}
+
 /// The model whose scores an index holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelInfo {
@@ -394,14 +414,17 @@ impl Store {
 
     /// What a theme filter, theme counts (`themes`: the unscored are left out) or the scores'
     /// order (they come last) can see: why some items or all have no scores (or, for themes, no
-    /// themes), in words naming `db` as the user wrote it; None where every item is scored.
-    pub fn scores_note(&self, db: &str, themes: bool) -> Result<Option<String>> {
-        let Some(model) = self.scoring_model()? else {
+    /// themes), in words naming `db` and the scoring model as `naming` says; None where every
+    /// item is scored.
+    pub fn scores_note(&self, db: &str, themes: bool, naming: Naming) -> Result<Option<String>> {
+        let db = naming.name(db);
+        let Some(mut model) = self.scoring_model()? else {
             return Ok(Some(format!(
                 "no item of {db} has themes or scores: it was indexed without a model \
                  (`imr index --db {db} --model default` assigns them)"
             )));
         };
+        model.name = naming.name(&model.name).into_owned();
         if themes && model.themes.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Some(format!(
                 "no item of {db} has themes: its scores are {}'s, a model without theme models \
