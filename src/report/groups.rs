@@ -34,6 +34,9 @@ impl From<&crate::store::StatsRow> for Group {
 /// The most groups a rate chart shows (the largest): more would not be read.
 const MAX_GROUPS: usize = 30;
 
+/// The most periods a time chart fills in between its first and last (fifty years of months).
+const MAX_PERIODS: i64 = 600;
+
 type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 /// Draws `groups` into `path` (.svg or .png): over time (`time`) as stacked bars of Upheld and
@@ -44,11 +47,8 @@ pub fn write_group_plot(path: &Path, key: &str, time: bool, groups: &[Group]) ->
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    let shown: Vec<&Group> = if time {
-        groups.iter().filter(|g| g.label.is_some()).collect()
-    } else {
-        groups.iter().take(MAX_GROUPS).collect()
-    };
+    let filled = shown_groups(time, groups);
+    let shown: Vec<&Group> = filled.iter().collect();
     if shown.is_empty() {
         return Err(Error::Plot {
             path: path.into(),
@@ -74,11 +74,8 @@ pub fn write_group_plot(path: &Path, key: &str, time: bool, groups: &[Group]) ->
 /// draw.
 pub fn group_plot_svg(key: &str, time: bool, groups: &[Group]) -> Result<Option<String>> {
     register_font();
-    let shown: Vec<&Group> = if time {
-        groups.iter().filter(|g| g.label.is_some()).collect()
-    } else {
-        groups.iter().take(MAX_GROUPS).collect()
-    };
+    let filled = shown_groups(time, groups);
+    let shown: Vec<&Group> = filled.iter().collect();
     if shown.is_empty() {
         return Ok(None);
     }
@@ -88,6 +85,82 @@ pub fn group_plot_svg(key: &str, time: bool, groups: &[Group]) -> Result<Option<
             path: format!("the {key} chart").into(),
             reason: e.to_string(),
         })
+}
+
+/// The groups a chart draws: over time, every period from the first to the last, those without
+/// items as zeros (a month without decisions is a gap on the axis, not left out); otherwise the
+/// largest groups.
+fn shown_groups(time: bool, groups: &[Group]) -> Vec<Group> {
+    if !time {
+        return groups.iter().take(MAX_GROUPS).cloned().collect();
+    }
+    let mut dated: Vec<(i64, &Group)> = Vec::new();
+    for g in groups {
+        let Some(label) = &g.label else { continue };
+        match period(label) {
+            Some(p) => dated.push((p, g)),
+            // A label that is no month or year: drawn as counted, nothing filled in.
+            None => {
+                return groups
+                    .iter()
+                    .filter(|g| g.label.is_some())
+                    .cloned()
+                    .collect()
+            }
+        }
+    }
+    dated.sort_by_key(|&(p, _)| p);
+    let monthly = dated.first().is_some_and(|(_, g)| is_month(g));
+    if dated.iter().any(|(_, g)| is_month(g) != monthly) {
+        return dated.into_iter().map(|(_, g)| g.clone()).collect();
+    }
+    let (Some(&(first, _)), Some(&(last, _))) = (dated.first(), dated.last()) else {
+        return Vec::new();
+    };
+    // A stray date (a year misread) would stretch the axis over centuries of empty bars.
+    if last - first >= MAX_PERIODS {
+        return dated.into_iter().map(|(_, g)| g.clone()).collect();
+    }
+    let mut shown = Vec::new();
+    let mut next = dated.into_iter().peekable();
+    for p in first..=last {
+        match next.next_if(|&(q, _)| q == p) {
+            Some((_, g)) => shown.push(g.clone()),
+            None => shown.push(Group {
+                label: Some(period_label(p, monthly)),
+                items: 0,
+                overturned: 0,
+                rate_low: 0.0,
+                rate_high: 1.0,
+            }),
+        }
+    }
+    shown
+}
+
+fn is_month(g: &Group) -> bool {
+    g.label.as_deref().is_some_and(|l| l.len() == 7)
+}
+
+/// A period's place on the time axis: `YYYY-MM` as months, `YYYY` as years; None for another
+/// label.
+fn period(label: &str) -> Option<i64> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match label.split_once('-') {
+        Some((y, m)) if y.len() == 4 && m.len() == 2 && digits(y) && digits(m) => {
+            let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
+            (1..=12).contains(&m).then_some(y * 12 + m - 1)
+        }
+        None if label.len() == 4 && digits(label) => label.parse().ok(),
+        _ => None,
+    }
+}
+
+fn period_label(p: i64, monthly: bool) -> String {
+    match monthly {
+        true => format!("{:04}-{:02}", p.div_euclid(12), p.rem_euclid(12) + 1),
+        false => format!("{p:04}"),
+    }
 }
 
 fn plot_size(time: bool, rows: usize) -> (u32, u32) {
@@ -266,6 +339,42 @@ mod tests {
     }
 
     /// Labels come from letters (a reviewer's specialty): in the SVG they are text, never markup.
+    #[test]
+    fn periods_without_items_are_drawn_as_zeros() {
+        let g = |label: Option<&str>, items| Group {
+            label: label.map(String::from),
+            items,
+            overturned: 1,
+            rate_low: 0.1,
+            rate_high: 0.6,
+        };
+        let labels = |groups: &[Group]| -> Vec<(String, usize)> {
+            let label = |g: &Group| g.label.clone().unwrap_or_default();
+            groups.iter().map(|g| (label(g), g.items)).collect()
+        };
+        let months = [g(Some("2017-02"), 17), g(None, 3), g(Some("2016-11"), 1)];
+        let want = [
+            ("2016-11", 1),
+            ("2016-12", 0),
+            ("2017-01", 0),
+            ("2017-02", 17),
+        ];
+        let want: Vec<(String, usize)> = want.iter().map(|&(l, n)| (l.into(), n)).collect();
+        assert_eq!(labels(&shown_groups(true, &months)), want);
+        let years = [g(Some("2013"), 2), g(Some("2015"), 5)];
+        let want: Vec<(String, usize)> =
+            vec![("2013".into(), 2), ("2014".into(), 0), ("2015".into(), 5)];
+        assert_eq!(labels(&shown_groups(true, &years)), want);
+        // Labels that are no periods are drawn as they come, without the undated.
+        let other = [g(Some("spring"), 2), g(None, 1)];
+        assert_eq!(
+            labels(&shown_groups(true, &other)),
+            [("spring".to_string(), 2)]
+        );
+        // Rates: the largest groups, as counted.
+        assert_eq!(shown_groups(false, &months).len(), 3);
+    }
+
     #[test]
     fn svg_labels_are_escaped() {
         let g = |label: &str, items| Group {
