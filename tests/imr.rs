@@ -801,6 +801,8 @@ fn inspect_shows_the_built_in_model() {
     let o = imr(&["inspect", "--json", "--top", "3"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v = &json_lines(&stdout(&o))[0];
+    // Named as --model takes it, not by the label the tables give it.
+    assert_eq!(v["model"], "default");
     assert_eq!(v["outcome"]["view"], "rationale");
     assert_eq!(v["metadata"]["items"], 356);
     assert_eq!(v["metadata"]["params"]["themes"]["threshold_shrink"], 0.5);
@@ -983,6 +985,16 @@ fn bad_input_lines_are_reported_and_the_rest_scored() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("stdin holds a PDF: `imr predict -`"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(stdout(&o), "");
+    // A letter's text likewise (its lines were scored as rationales, its header among them).
+    let letter = std::fs::read(util::root().join("data/letters/003_ef80428068f9a7a4.txt")).unwrap();
+    let o = imr_stdin(&["predict", "--json"], &letter);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("stdin holds a letter"),
         "{}",
         stderr(&o)
     );
@@ -1336,6 +1348,28 @@ fn too_little_data_is_a_clear_error() {
         "{}",
         stderr(&o)
     );
+    // Every bad line of a gold file is said on a line of its own, after the context.
+    let bad = write(
+        &d,
+        "bad.jsonl",
+        b"garbage\n{\"case_number\":\"CM1\",\"item\":\"one\"}\n",
+    );
+    let o = imr(&[
+        "evaluate",
+        "--data",
+        "data/letters",
+        "--gold",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let said: Vec<&str> = err.lines().collect();
+    let bad = bad.display();
+    assert_eq!(said.len(), 2, "{said:?}");
+    for (n, line) in [1, 2].iter().zip(&said) {
+        let start = format!("imr: error: reading the gold file: {bad}:{n}: ");
+        assert!(line.starts_with(&start), "{line}");
+    }
 }
 
 #[test]

@@ -117,7 +117,8 @@ fn about_names_the_database_and_models() {
     let a = get("/api/about").json();
     assert_eq!(a["letters"], 6);
     assert_eq!(a["items"], a["precedents"]);
-    assert!(a["forecast_model"].as_str().unwrap().contains("case"));
+    assert_eq!(a["model"], "default");
+    assert_eq!(a["forecast_model"], "case");
 }
 
 #[test]

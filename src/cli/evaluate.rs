@@ -567,7 +567,7 @@ fn write_model_json(out: &mut impl Write, r: &ModelReport<'_>) -> Result<()> {
         .themes
         .map(|t| json!({"micro_f1": t.micro_f1, "macro_f1": t.macro_f1, "per_theme": t.per_theme}));
     let summary = json!({
-        "type": "summary", "model": r.name, "items": r.d.examples.len(), "letters": r.d.letters,
+        "type": "summary", "model": imr::model::output_name(r.name), "items": r.d.examples.len(), "letters": r.d.letters,
         "training_overlap": r.overlap,
         "outcome": outcome_map, "confusion": r.outcome.confusion,
         "themes": themes,

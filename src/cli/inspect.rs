@@ -91,7 +91,7 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
     if a.json {
         let md = &m.metadata;
         let v = json!({
-            "model": name, "format_version": m.format_version, "metadata": md,
+            "model": imr::model::output_name(&name), "format_version": m.format_version, "metadata": md,
             "outcome": {"view": m.outcome.view.name(), "terms": m.outcome.tfidf.vocabulary().len(), "threshold": m.outcome.threshold,
                         "calibration": m.outcome.calibration, "towards_overturned": over, "towards_upheld": upheld},
             "themes": themes.iter().map(|(t, top)| json!({"id": t.id, "threshold": t.threshold, "towards": top})).collect::<Vec<_>>(),

@@ -245,14 +245,36 @@ pub fn main() -> ExitCode {
             if closed_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            let _ = writeln!(
-                std::io::stderr(),
-                "imr: error: {}",
-                one_line(&format!("{e:#}"))
-            );
+            let _ = say_error(&e);
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// Says `e` on stderr, on one line; an error naming several bad lines of a file (a gold file) on
+/// one line each, after the context it came with.
+fn say_error(e: &anyhow::Error) -> std::io::Result<()> {
+    let mut err = std::io::stderr().lock();
+    let bad = e
+        .chain()
+        .find_map(|c| match c.downcast_ref::<imr::Error>() {
+            Some(imr::Error::BadLines { path, lines }) => Some((path, lines)),
+            _ => None,
+        });
+    let Some((path, lines)) = bad else {
+        return writeln!(err, "imr: error: {}", one_line(&format!("{e:#}")));
+    };
+    // The context above the error ("reading the gold file"), each line after it.
+    let context: Vec<String> = e
+        .chain()
+        .take_while(|c| c.downcast_ref::<imr::Error>().is_none())
+        .map(|c| format!("{c}: "))
+        .collect();
+    for (n, message) in lines {
+        let line = format!("{}{}:{n}: {message}", context.concat(), path.display());
+        writeln!(err, "imr: error: {}", one_line(&line))?;
+    }
+    Ok(())
 }
 
 /// Whether `e` is a write to a closed pipe: as an io::Error anywhere in the chain, or inside

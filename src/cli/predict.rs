@@ -143,10 +143,12 @@ fn stdin_rows() -> Result<Box<dyn RowSource>> {
     }
     let mut stdin = std::io::stdin().lock();
     // A letter piped in is not rationales, one a line: said, rather than its bytes scored.
-    if imr::parse::looks_like_pdf(
-        std::io::BufRead::fill_buf(&mut stdin).context("stdin: cannot read")?,
-    ) {
+    let start = std::io::BufRead::fill_buf(&mut stdin).context("stdin: cannot read")?;
+    if imr::parse::looks_like_pdf(start) {
         bail!("stdin holds a PDF: `imr predict -` reads one letter from stdin");
+    }
+    if imr::parse::looks_like_letter_text(start) {
+        bail!("stdin holds a letter, not rationales one a line: `imr predict -` reads one letter from stdin");
     }
     for line in Lines::new(stdin) {
         match line.context("stdin: cannot read")? {

@@ -60,6 +60,16 @@ pub const BUILTIN_MODELS: [(&str, &str, &[u8]); 3] = [
     ),
 ];
 
+/// A model's name in machine outputs (`--json`, the web API): a built-in model's short name, the
+/// one `--model` takes ("default"), for its label ([`BUILTIN_NAME`]); anything else (a file's
+/// path) as it is.
+pub fn output_name(label: &str) -> &str {
+    BUILTIN_MODELS
+        .iter()
+        .find(|m| m.1 == label)
+        .map_or(label, |m| m.0)
+}
+
 /// [`BUILTIN_MODELS`] as build.rs packs them: the same JSON values in MessagePack, which the
 /// built-in models are read from (the JSON is read where the packed form fails).
 const BUILTIN_PACKED: [&[u8]; 3] = [

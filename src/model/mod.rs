@@ -20,7 +20,7 @@ pub use calibration::Platt;
 pub use consistency::Check;
 pub use examples::{examples, Example};
 pub use file::{
-    ModelFile, OutcomeFit, ThemeFit, TrainingMetadata, TrainingParams, BUILTIN_MODELS,
+    output_name, ModelFile, OutcomeFit, ThemeFit, TrainingMetadata, TrainingParams, BUILTIN_MODELS,
     BUILTIN_NAME, FORMAT_VERSION,
 };
 pub use logistic::{BinaryLogistic, ClassWeight, Csr, LogisticParams, LogisticValidParams};

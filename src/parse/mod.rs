@@ -76,6 +76,18 @@ pub fn looks_like_pdf(bytes: &[u8]) -> bool {
     pdf::header_at(bytes).is_some()
 }
 
+/// Whether `bytes` (a stream's first buffer) begin as a letter's text: a line of them labelled
+/// "Case Number:", or one of the letter's section headings, where a stream of rationales (one a
+/// line) has neither.
+pub fn looks_like_letter_text(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    text.lines().map(str::trim).any(|l| {
+        l.get(..12)
+            .is_some_and(|s| s.eq_ignore_ascii_case("case number:"))
+            || text::HEADINGS.contains(&l)
+    })
+}
+
 /// The text of a file's bytes: PDF extraction (by extension or `%PDF` magic) or decoded text
 /// (UTF-8, or UTF-16 with a byte order mark; see `decode`).
 pub fn extract_text(bytes: &[u8], path: &Path) -> Result<String> {
@@ -321,6 +333,15 @@ mod tests {
                 && reason.contains("%PDF")),
             "{e}"
         );
+    }
+
+    /// A letter's text is told from rationales one a line (what `imr predict` reads on stdin).
+    #[test]
+    fn a_letter_s_text_is_told_from_rationales() {
+        assert!(looks_like_letter_text(SEED.as_bytes()));
+        assert!(looks_like_letter_text(b"\n   CASE NUMBER:  CM16-0000001\n"));
+        let rationales = "The request is not medically necessary.\nThe case number: unknown.\n";
+        assert!(!looks_like_letter_text(rationales.as_bytes()));
     }
 
     /// Another spelling of an item's decision is read ("UPHELD", "Upheld."); one that is not

@@ -184,11 +184,11 @@ pub struct SearchResult {
     pub note: Option<String>,
 }
 
-/// A model's name as the web shows it: a built-in model's own, a file's name without the server's
-/// directories.
+/// A model's name as the web shows it: a built-in model's short name, a file's name without the
+/// server's directories.
 fn shown_model(name: String) -> String {
     match crate::model::BUILTIN_MODELS.iter().any(|m| m.1 == name) {
-        true => name,
+        true => crate::model::output_name(&name).to_string(),
         false => Naming::FileNames.name(&name).into_owned(),
     }
 }
@@ -622,14 +622,14 @@ impl App {
 mod tests {
     use super::{shown_model, web_names};
 
-    /// A model file is named without the server's directories; a built-in model by its label.
+    /// A model file is named without the server's directories; a built-in model by its short name.
     #[test]
     fn models_are_shown_without_the_server_s_directories() {
         assert_eq!(shown_model("/srv/models/mine.json".into()), "mine.json");
         assert_eq!(shown_model("mine.json".into()), "mine.json");
         let label = crate::model::BUILTIN_NAME.to_string();
         assert!(label.contains('/'));
-        assert_eq!(shown_model(label.clone()), label);
+        assert_eq!(shown_model(label), "default");
     }
 
     /// A file's name alone where it is the case's only one of that name; with as many folders as
