@@ -288,13 +288,26 @@ fn whole_item(n: &serde_json::Number) -> Result<usize, String> {
 }
 
 /// serde's complaint with Rust's type names said as a reader says them.
-fn in_words(e: &serde_json::Error) -> String {
+pub(crate) fn in_words(e: &serde_json::Error) -> String {
     let text = e
         .to_string()
         .replace("expected usize", "expected a whole number")
         .replace("expected u64", "expected a whole number")
         .replace("expected a JSON number", "expected a whole number");
-    within_line(text)
+    within_line(no_type_names(text))
+}
+
+/// serde's "expected struct PatientFields" (a name of imr's code) as "expected a JSON object".
+fn no_type_names(text: String) -> String {
+    const STRUCT: &str = "expected struct ";
+    let Some(at) = text.find(STRUCT) else {
+        return text;
+    };
+    let rest = &text[at + STRUCT.len()..];
+    let name = rest
+        .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .unwrap_or(rest.len());
+    format!("{}expected a JSON object{}", &text[..at], &rest[name..])
 }
 
 /// serde's " at line 1 column N" as " at column N": the line's own number is the reader's, named

@@ -87,8 +87,9 @@ fn temp_for(path: &Path, suffix: &str) -> Result<NamedTempFile> {
     }
     let dir = directory(path);
     std::fs::create_dir_all(&dir).map_err(|e| {
-        // A file where a folder of the path should be: named, rather than "File exists".
-        match dir.ancestors().find(|a| a.is_file()) {
+        // A file (or a device) where a folder of the path should be: named, rather than "File
+        // exists".
+        match dir.ancestors().find(|a| a.exists() && !a.is_dir()) {
             Some(file) => Error::Write {
                 path: file.into(),
                 cause: std::io::ErrorKind::NotADirectory.into(),

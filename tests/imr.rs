@@ -1414,10 +1414,10 @@ fn default_model_predicts_sample_letters() {
             .collect();
         assert_eq!(words.len(), upheld.len(), "each wording listed once");
     }
-    // In the table, an item is one row and one line per side and theme; a quote in a matched cue is escaped.
+    // In the table, an item is one row and one line per side and theme; each matched cue is in
+    // curly quotes, a straight quote inside it as it is.
     let table = stdout(&imr(&["predict", "data/letters"]));
-    let explanation =
-        regex::Regex::new(r#"^ +[a-z_ A-Z]+: "(?:[^"\\]|\\.)*"(?: "(?:[^"\\]|\\.)*")*$"#).unwrap();
+    let explanation = regex::Regex::new(r#"^ +[a-z_ A-Z]+: “[^“”\n]*”(?: “[^“”\n]*”)*$"#).unwrap();
     for line in table.split("\n\n").next().unwrap().lines().skip(1) {
         assert!(
             line.starts_with("00")
@@ -1427,7 +1427,7 @@ fn default_model_predicts_sample_letters() {
         );
     }
     assert!(
-        table.contains(r#" "not present\" is not correct for this patient"#),
+        table.contains(r#" “not present" is not correct for this patient"#),
         "{table}"
     );
     // The one Overturned seed item scores above every Upheld one.
@@ -2507,6 +2507,21 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
     }
     assert!(!err.contains("stdin:2"), "{err}");
     assert_eq!(json_lines(&stdout(&o)).len(), 2);
+    // A letter of `imr parse --json` given as items: the command that writes items is named.
+    let letter = stdout(&imr(&[
+        "parse",
+        "--json",
+        "data/letters/000_8fd8bbed53d6ca0b.txt",
+    ]));
+    let o = imr_stdin(&["predict", "--items", "-", "--json"], letter.as_bytes());
+    assert!(
+        stderr(&o).contains(
+            "field `items` is not one imr reads; ignored (a letter of `imr parse \
+             --json`? `imr parse --items` writes one item a line)"
+        ),
+        "{}",
+        stderr(&o)
+    );
     for title in [
         "zzz qqq xkcd",
         // Numbers and quantities alone say nothing of a treatment.

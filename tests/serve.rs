@@ -360,6 +360,13 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
     .is_bad("the body is not a JSON object");
     post_json("/api/forecast", serde_json::json!({"title": "x", "foo": 1}))
         .is_bad("the body: foo: unknown field `foo`");
+    // A field given twice is refused, not the last one taken; a field of the wrong kind is said
+    // in JSON's words, not by a name of imr's code.
+    let twice = r#"{"title": "MRI", "title": "CT"}"#;
+    post("/api/forecast", "application/json", twice).is_bad("the body: duplicate field `title`");
+    let patient = r#"{"title": "MRI", "patient": "x"}"#;
+    post("/api/forecast", "application/json", patient)
+        .is_bad("the body: patient: invalid type: string \"x\", expected a JSON object");
 
     post_json("/api/forecast", serde_json::json!({"summary": "no title"})).is_bad("title");
     post_json(

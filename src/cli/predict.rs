@@ -802,9 +802,12 @@ fn write_terms(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
         .chain(p.theme_evidence.iter().map(|(id, v)| (id.as_str(), v)))
     {
         if !v.is_empty() {
-            // Quoted as Rust strings: a quote or a line break inside a matched cue is escaped, so
-            // each term's bounds and the table's lines stay readable.
-            let words: Vec<String> = v.iter().map(|t| format!("{:?}", t.text)).collect();
+            // In curly quotes, so a straight quote inside a matched cue does not blur its bounds;
+            // a line break inside one is a space, so the table's lines stay one a line.
+            let words: Vec<String> = v
+                .iter()
+                .map(|t| format!("\u{201c}{}\u{201d}", imr::report::clip(&t.text, usize::MAX)))
+                .collect();
             writeln!(out, "{:INDENT$}{label}: {}", "", words.join(" "))?;
         }
     }
@@ -1293,9 +1296,16 @@ impl ItemLines {
         for (n, p, unknown) in parsed {
             for field in unknown {
                 if self.unknown.insert(field.clone()) {
-                    let hint = nearest_field(&field)
-                        .map(|f| format!(" (did you mean `{f}`?)"))
-                        .unwrap_or_default();
+                    // A line of `imr parse --json` is a letter, its items inside it.
+                    let hint = match field.as_str() {
+                        "items" => Some(
+                            " (a letter of `imr parse --json`? `imr parse --items` writes one \
+                             item a line)"
+                                .to_string(),
+                        ),
+                        _ => nearest_field(&field).map(|f| format!(" (did you mean `{f}`?)")),
+                    };
+                    let hint = hint.unwrap_or_default();
                     say!(
                         "imr: note: {}:{n}: field `{field}` is not one imr reads; ignored{hint}",
                         self.name

@@ -378,7 +378,12 @@ fn read_tracked(bytes: &[u8]) -> std::result::Result<ModelFile, (String, String)
     let message = |e: serde_json::Error| {
         let text = e.to_string();
         let at = format!(" at line {} column {}", e.line(), e.column());
-        text.strip_suffix(&at).map_or(text.clone(), str::to_string)
+        let text = text.strip_suffix(&at).map_or(text.clone(), str::to_string);
+        // serde_json says "expected value" where a name (an enum's) meets another JSON value.
+        match (text.as_str(), value_kind_at(bytes, e.line(), e.column())) {
+            ("expected value", Some(kind)) => format!("expected a name (a string), found {kind}"),
+            _ => text,
+        }
     };
     let mut de = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, ModelFile>(&mut de) {
@@ -390,10 +395,51 @@ fn read_tracked(bytes: &[u8]) -> std::result::Result<ModelFile, (String, String)
     }
 }
 
+/// The kind of the JSON value that starts at `line` and `column` (1-based, as serde_json counts
+/// them) of `bytes`; None where no value starts there.
+fn value_kind_at(bytes: &[u8], line: usize, column: usize) -> Option<&'static str> {
+    let start: usize = bytes
+        .split(|&b| b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    let at = bytes.get(start + column.saturating_sub(1)..)?;
+    let first = at.iter().find(|b| !b.is_ascii_whitespace())?;
+    match first {
+        b'0'..=b'9' | b'-' => Some("a number"),
+        b'[' => Some("a list"),
+        b'n' => Some("null"),
+        b't' | b'f' => Some("true or false"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use linfa::ParamGuard;
+
+    /// A name (an enum's value) given as another kind of JSON value is said so, on one line or
+    /// over several; JSON that is no value there stays serde_json's own message.
+    #[test]
+    fn a_name_of_the_wrong_kind_is_said_so() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.json");
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        for (bad, kind) in [
+            (serde_json::json!(3), "a number"),
+            (serde_json::Value::Null, "null"),
+        ] {
+            v["outcome"]["view"] = bad;
+            for text in [v.to_string(), serde_json::to_string_pretty(&v).unwrap()] {
+                let (at, what) = read_tracked(text.as_bytes()).unwrap_err();
+                assert_eq!(at, "outcome.view");
+                assert_eq!(what, format!("expected a name (a string), found {kind}"));
+            }
+        }
+        assert_eq!(value_kind_at(b"{\"a\": }", 1, 7), None);
+        assert_eq!(value_kind_at(b"{\n \"a\": [1]}", 2, 7), Some("a list"));
+    }
 
     /// Loading reads every number back exactly (serde_json's `float_roundtrip`): the shipped model
     /// saved again is the same file, byte for byte, so a loaded model scores as the one that was

@@ -131,7 +131,7 @@ async fn stats(
 async fn forecast(
     State(app): State<Arc<App>>,
     q: Result<Query<NoParams>, QueryRejection>,
-    r: Result<Json<serde_json::Value>, JsonRejection>,
+    r: Result<Json<Box<serde_json::value::RawValue>>, JsonRejection>,
 ) -> Answer<super::service::ForecastView> {
     q?;
     let r: ForecastRequest = object_body(r)?;
@@ -141,7 +141,7 @@ async fn forecast(
 async fn score(
     State(app): State<Arc<App>>,
     q: Result<Query<NoParams>, QueryRejection>,
-    r: Result<Json<serde_json::Value>, JsonRejection>,
+    r: Result<Json<Box<serde_json::value::RawValue>>, JsonRejection>,
 ) -> Answer<super::service::ScoreView> {
     q?;
     let r: ScoreRequest = object_body(r)?;
@@ -149,18 +149,27 @@ async fn score(
 }
 
 /// A body's fields, read from a JSON object only: serde would read a list as a struct's fields in
-/// order, so `["MRI", ...]` was a request. A field at fault is named by its path.
+/// order, so `["MRI", ...]` was a request. Read from its text, as an `--items` line is: a field
+/// given twice is refused (through a JSON value, the last one was taken), and a field at fault is
+/// named by its path.
 fn object_body<T: serde::de::DeserializeOwned>(
-    r: Result<Json<serde_json::Value>, JsonRejection>,
+    r: Result<Json<Box<serde_json::value::RawValue>>, JsonRejection>,
 ) -> Result<T, ServeError> {
-    let Json(v) = r?;
-    if !v.is_object() {
+    let Json(raw) = r?;
+    if !raw.get().trim_start().starts_with('{') {
         return Err(ServeError::BadRequest(
             "the body is not a JSON object".into(),
         ));
     }
-    serde_path_to_error::deserialize(v)
-        .map_err(|e| ServeError::BadRequest(format!("the body: {e}")))
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let at = e.path().to_string();
+        let what = crate::input::in_words(e.inner());
+        ServeError::BadRequest(match at.as_str() {
+            "." => format!("the body: {what}"),
+            _ => format!("the body: {at}: {what}"),
+        })
+    })
 }
 
 /// The letter file is the body; `?name=` names it (its extension says PDF or text). A form upload
