@@ -811,8 +811,8 @@ fn a_database_in_a_read_only_directory_is_read() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A database path that is a directory is said to be one; a new database may go in folders that
-/// do not exist yet.
+/// A database path that is a directory (or a device) is said to be one; a new database may go in
+/// folders that do not exist yet.
 #[test]
 fn database_paths_that_are_directories_or_in_new_folders() {
     let dir = tempdir("db-paths");
@@ -826,6 +826,19 @@ fn database_paths_that_are_directories_or_in_new_folders() {
         assert!(
             stderr(&out).contains("a directory; --db names the database file"),
             "{args:?}"
+        );
+    }
+    #[cfg(unix)]
+    for args in [
+        vec!["index", "data/letters", "--db", "/dev/null"],
+        vec!["stats", "--db", "/dev/null", "--by", "category"],
+    ] {
+        let out = imr(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("a device; --db names the database file"),
+            "{args:?}: {err}"
         );
     }
     let db = dir.join("new/sub/t.db");

@@ -62,7 +62,7 @@ impl Store {
     /// [`Store::open`], telling `progress` (items done, of how many) while it makes the
     /// full-text index again, which takes a while in a large database (a minute a million items).
     pub fn open_reporting(path: &Path, progress: &mut dyn FnMut(usize, usize)) -> Result<Store> {
-        not_a_directory(path)?;
+        refuse_non_files(path)?;
         // As every output of imr, a database may go in a folder that does not exist yet.
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error::Database {
@@ -135,7 +135,7 @@ impl Store {
         if !path.exists() {
             return Err(Error::NoDatabase { path: path.into() });
         }
-        not_a_directory(path)?;
+        refuse_non_files(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut store = Store::connect(path, flags)?;
         if !store.readable() {
@@ -169,7 +169,12 @@ impl Store {
     fn connect(path: &Path, flags: OpenFlags) -> Result<Store> {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::Database {
             path: path.into(),
-            cause: e.to_string(),
+            cause: match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::CannotOpen) => "cannot open or make the file (can its \
+                                                          folder be written and read?)"
+                    .into(),
+                _ => e.to_string(),
+            },
         })?;
         let store = Store {
             conn,
@@ -417,14 +422,22 @@ impl Store {
 const PAGE_SIZE: &str = "16384";
 
 /// A directory given as the database is said so (SQLite would call it a disk I/O error).
-fn not_a_directory(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        return Err(Error::NotADatabase {
+fn refuse_non_files(path: &Path) -> Result<()> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    // A device (/dev/null) or a FIFO would reach SQLite, whose words for it are "disk I/O error".
+    let kind = match meta.is_dir() {
+        true => Some("a directory"),
+        false => crate::parse::walk::special_kind(&meta),
+    };
+    match kind {
+        Some(kind) => Err(Error::NotADatabase {
             path: path.into(),
-            reason: "a directory; --db names the database file".into(),
-        });
+            reason: format!("{kind}; --db names the database file"),
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// How long a lock another run holds is waited for.

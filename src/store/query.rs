@@ -316,6 +316,14 @@ impl FromStr for DateRange {
             (!p.is_empty()).then(|| period_end(p, last)).transpose()
         };
         let range = match s.split_once("..") {
+            // Open at both ends, it would take every item, the undated too: meant as neither.
+            Some((a, b)) if a.trim().is_empty() && b.trim().is_empty() => {
+                return Err(Error::InvalidValue {
+                    what: "date range",
+                    value: s.into(),
+                    reason: "it has neither a start nor an end (FROM.., ..TO or FROM..TO)".into(),
+                });
+            }
             Some((a, b)) => DateRange {
                 from: side(a, false)?,
                 to: side(b, true)?,

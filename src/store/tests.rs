@@ -363,6 +363,7 @@ fn date_ranges_read_periods() {
     for (bad, why) in [
         ("2/30/2016", "2016-02 has 29 days, not 30"),
         ("Decembr 9, 2016", "or a range FROM..TO of them"),
+        (" .. ", "it has neither a start nor an end"),
     ] {
         let e = r(bad).unwrap_err().to_string();
         assert!(e.contains(why), "{bad}: {e}");
