@@ -977,28 +977,24 @@ fn a_closed_stderr_never_panics() {
 /// and the exit status is 1. A byte order mark on line 1 is not an error.
 #[test]
 fn bad_input_lines_are_reported_and_the_rest_scored() {
-    // A PDF piped in where rationales are read, one a line: said, not scored as text.
-    let o = imr_stdin(
-        &["predict", "--json"],
-        b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n",
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("stdin holds a PDF: `imr predict -`"),
-        "{}",
-        stderr(&o)
-    );
-    assert_eq!(stdout(&o), "");
-    // A letter's text likewise (its lines were scored as rationales, its header among them).
+    // A PDF or a letter's text piped in where rationales are read, one a line: said, not scored
+    // as text (a letter's lines were scored as rationales, its header among them).
     let letter = std::fs::read(util::root().join("data/letters/003_ef80428068f9a7a4.txt")).unwrap();
-    let o = imr_stdin(&["predict", "--json"], &letter);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("stdin holds a letter"),
-        "{}",
-        stderr(&o)
-    );
-    assert_eq!(stdout(&o), "");
+    for (input, said) in [
+        (
+            &b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n"[..],
+            "stdin holds a PDF: `imr predict -`",
+        ),
+        (
+            &letter[..],
+            "stdin holds a letter, not rationales one a line: `imr predict -`",
+        ),
+    ] {
+        let o = imr_stdin(&["predict", "--json"], input);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(said), "{}", stderr(&o));
+        assert_eq!(stdout(&o), "");
+    }
     let d = tempdir("bad-lines");
     let good = r#"{"title": "PT x 12", "rationale": "There is no documentation of functional improvement. The request is not medically necessary."}"#;
     let mut bytes = format!("\u{feff}{good}\n").into_bytes();

@@ -167,10 +167,10 @@ fn item_fields(lines: &[Line]) -> std::result::Result<[Vec<String>; 3], String> 
     Ok(fields)
 }
 
-/// The disputed items of the issues section's lines.
-pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec<DisputedItem>> {
-    // Pass 1: decision lines, each followed by an item's field label, and where each title starts.
-    let mut heads: Vec<(usize, usize)> = Vec::new(); // (first line of the title, decision line)
+/// Pass 1 over the issues section: its decision lines, each followed by an item's field label,
+/// as (the first line of the item's title, its decision line).
+fn item_heads(lines: &[Line]) -> Vec<(usize, usize)> {
+    let mut heads: Vec<(usize, usize)> = Vec::new();
     for i in 0..lines.len() {
         // The last line is a decision line only as "TITLE: Upheld": a letter cut short after it
         // then says its last item has no rationale, where that item would have been read as the
@@ -185,6 +185,12 @@ pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec
         let floor = heads.last().map_or(0, |&(_, d)| d + 2);
         heads.push((title_start(lines, i, floor), i));
     }
+    heads
+}
+
+/// The disputed items of the issues section's lines.
+pub(crate) fn parse_items(lines: &[Line], path: &Path, case: &str) -> Result<Vec<DisputedItem>> {
+    let heads = item_heads(lines);
     if heads.is_empty() {
         return Err(Error::NoItems {
             path: path.into(),
