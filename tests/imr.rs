@@ -723,6 +723,34 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         "{}",
         stderr(&o)
     );
+    // A case model gives no themes: they are a rationale's reasons, and it reads none.
+    let case = d.join("case.json");
+    let o = imr(&[
+        "train",
+        "--view",
+        "case",
+        "--data",
+        data[0],
+        data[1],
+        "--gold",
+        gold.to_str().unwrap(),
+        "--cv-folds",
+        "0",
+        "--out",
+        case.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no theme models for the case view"),
+        "{}",
+        stderr(&o)
+    );
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&case).unwrap()).unwrap();
+    assert!(
+        m.get("themes").is_none_or(|t| t.is_null()),
+        "{}",
+        m["themes"]
+    );
     // A gold decision that is not the letter's is named (a join on the wrong item?); an empty theme list is an
     // item not annotated, left out of the theme models like a missing one.
     let text = std::fs::read_to_string(&gold).unwrap();

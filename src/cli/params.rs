@@ -62,5 +62,14 @@ pub fn resolve(
     if file.has_themes() && !gold {
         say!("imr: warning: --params: the themes section is not used without --gold");
     }
+    // Themes are the rationale's reasons: a case model, which reads the request before any
+    // rationale exists, would give them from a title alone.
+    if gold && outcome.view() == View::Case {
+        say!(
+            "imr: note: --gold: no theme models for the case view (themes are the reasons a \
+             rationale gives, and it reads none)"
+        );
+        return Ok((outcome, None));
+    }
     Ok((outcome, gold.then_some(themes)))
 }
