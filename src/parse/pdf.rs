@@ -24,23 +24,15 @@ pub(crate) fn pdf_text(bytes: &[u8]) -> Result<String, String> {
         return Err("no %PDF header".into());
     };
     let bytes = &bytes[start..];
-    let text = match quiet_catch_unwind(|| pdf_extract::extract_text_from_mem(bytes)) {
+    let text = match quiet_catch_unwind(|| extract(bytes)) {
         Ok(Ok(t)) => t,
-        Ok(Err(e)) => {
-            let reason = e.to_string();
-            let lower = reason.to_ascii_lowercase();
-            return Err(
-                if ["encrypt", "decrypt", "password"]
-                    .iter()
-                    .any(|w| lower.contains(w))
-                {
-                    format!("encrypted ({reason})")
-                } else {
-                    reason
-                },
-            );
+        Ok(Err(reason)) => return Err(reason),
+        Err(msg) => {
+            return Err(format!(
+                "the PDF reader failed on it ({})",
+                panic_words(&msg)
+            ))
         }
-        Err(msg) => return Err(format!("the PDF reader failed on it ({msg})")),
     };
     if text.trim().is_empty() {
         // The DWC's letters are encrypted with an empty password, which the reader undoes; a
@@ -53,7 +45,229 @@ pub(crate) fn pdf_text(bytes: &[u8]) -> Result<String, String> {
             "no extractable text (scanned image or empty pages?)".into()
         });
     }
+    Ok(without_controls(text))
+}
+
+/// The document loaded (its end mended where that is what fails), decrypted, its pages checked
+/// and mended, then its text as pdf-extract reads it.
+fn extract(bytes: &[u8]) -> Result<String, String> {
+    let mut doc = load(bytes).map_err(reader_error)?;
+    // The DWC's letters are encrypted with an empty password.
+    if doc.is_encrypted() {
+        doc.decrypt("").map_err(reader_error)?;
+    }
+    mend_pages(&mut doc)?;
+    let mut text = String::new();
+    let mut out = pdf_extract::PlainTextOutput::new(&mut text);
+    pdf_extract::output_doc(&doc, &mut out).map_err(|e| reader_error(e.to_string()))?;
     Ok(text)
+}
+
+/// A reader's error in words: an encryption it cannot undo said as such.
+fn reader_error(e: impl ToString) -> String {
+    let reason = e.to_string();
+    let lower = reason.to_ascii_lowercase();
+    match ["encrypt", "decrypt", "password"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        true => format!("encrypted ({reason})"),
+        false => reason,
+    }
+}
+
+/// The document; where its end is what fails (bytes after its last `%%EOF`, or that marker cut
+/// off, as a truncated download or a mail gateway leaves it), read again up to its last
+/// `startxref` offset, as pdftotext and mutool read it.
+fn load(bytes: &[u8]) -> lopdf::Result<lopdf::Document> {
+    let e = match lopdf::Document::load_mem(bytes) {
+        Ok(doc) => return Ok(doc),
+        Err(e) => e,
+    };
+    match mended_end(bytes) {
+        Some(mended) => lopdf::Document::load_mem(&mended).map_err(|_| e),
+        None => Err(e),
+    }
+}
+
+/// `bytes` up to the offset after their last `startxref`, then `%%EOF`; None where that is
+/// what they are, or they have no such offset.
+fn mended_end(bytes: &[u8]) -> Option<Vec<u8>> {
+    let at = memchr::memmem::rfind(bytes, b"startxref")? + b"startxref".len();
+    let digits_at = at
+        + bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+    let digits = bytes[digits_at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 {
+        return None;
+    }
+    let mut mended = bytes[..digits_at + digits].to_vec();
+    mended.extend_from_slice(b"\n%%EOF\n");
+    (mended != bytes).then_some(mended)
+}
+
+/// Checks each page's text streams and mends what pdf-extract would misread: a stream that
+/// cannot be read whole is an error naming its page (lopdf keeps what inflates before the damage,
+/// or drops an object it cannot parse, and the page's later text, items among it, would be lost
+/// unsaid); the text operators `'` and `"` (which Ghostscript writes), which pdf-extract skips,
+/// are rewritten as the operators they stand for.
+fn mend_pages(doc: &mut lopdf::Document) -> Result<(), String> {
+    let pages = doc.get_pages();
+    // A page object the reader could not parse is left out of the page tree it walks.
+    if let Some(declared) = declared_pages(doc).filter(|&d| d > pages.len() as i64) {
+        return Err(format!(
+            "{} of its {declared} pages can be read (the others are damaged), so their text \
+             would be lost; pdftotext or mutool may read more of it",
+            pages.len()
+        ));
+    }
+    for (n, page) in pages {
+        for content in page_contents(doc, page) {
+            let whole = content
+                .and_then(|id| doc.get_object(id).ok())
+                .and_then(|o| o.as_stream().ok())
+                .is_some_and(inflates_whole);
+            if !whole {
+                return Err(format!(
+                    "page {n}: its text is damaged (a content stream cannot be read whole), so \
+                     some of it would be lost; pdftotext or mutool may read more of it"
+                ));
+            }
+        }
+        let Ok(content) = doc.get_page_content(page) else {
+            continue;
+        };
+        if !content.iter().any(|&b| b == b'\'' || b == b'"') {
+            continue;
+        }
+        let Ok(mut ops) = lopdf::content::Content::decode(&content) else {
+            continue;
+        };
+        if !expand_quote_operators(&mut ops.operations) {
+            continue;
+        }
+        let Ok(encoded) = ops.encode() else { continue };
+        let stream = doc.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), encoded));
+        if let Ok(dict) = doc
+            .get_object_mut(page)
+            .and_then(lopdf::Object::as_dict_mut)
+        {
+            dict.set("Contents", lopdf::Object::Reference(stream));
+        }
+    }
+    Ok(())
+}
+
+/// A page's text streams, each as its object's id; None for one that is no stream (lopdf keeps
+/// the dictionary of a stream it could not parse), where lopdf's own list leaves it out.
+fn page_contents(doc: &lopdf::Document, page: lopdf::ObjectId) -> Vec<Option<lopdf::ObjectId>> {
+    use lopdf::Object;
+    let Ok(contents) = doc.get_dictionary(page).and_then(|d| d.get(b"Contents")) else {
+        return Vec::new();
+    };
+    let contents = match contents {
+        Object::Reference(id) => match doc.get_object(*id) {
+            Ok(Object::Stream(_)) => return vec![Some(*id)],
+            Ok(Object::Array(refs)) => refs,
+            _ => return vec![None],
+        },
+        Object::Array(refs) => refs,
+        _ => return vec![None],
+    };
+    contents.iter().map(|r| r.as_reference().ok()).collect()
+}
+
+/// The page count the document's page tree declares.
+fn declared_pages(doc: &lopdf::Document) -> Option<i64> {
+    let root = doc
+        .catalog()
+        .ok()?
+        .get(b"Pages")
+        .ok()?
+        .as_reference()
+        .ok()?;
+    doc.get_dictionary(root)
+        .ok()?
+        .get(b"Count")
+        .ok()?
+        .as_i64()
+        .ok()
+}
+
+/// Whether a stream's data inflates to its end, where it is deflated alone (other filters are
+/// left to the reader).
+fn inflates_whole(stream: &lopdf::Stream) -> bool {
+    let flate_only = stream.filters().is_ok_and(|f| f == [b"FlateDecode"]);
+    if !flate_only || stream.content.is_empty() {
+        return true;
+    }
+    let mut z = flate2::Decompress::new(true);
+    let mut out = Vec::with_capacity(64 * 1024);
+    loop {
+        out.clear();
+        let before = (z.total_in(), z.total_out());
+        let input = &stream.content[z.total_in() as usize..];
+        match z.decompress_vec(input, &mut out, flate2::FlushDecompress::None) {
+            Ok(flate2::Status::StreamEnd) => return true,
+            Ok(_) if (z.total_in(), z.total_out()) != before => {}
+            // An error, or no progress: the data ends before its stream does.
+            _ => return false,
+        }
+    }
+}
+
+/// `'` (next line, then show) and `"` (word and character spacing, next line, show) as `T*`,
+/// `Tw`, `Tc` and `Tj`; whether there were any.
+fn expand_quote_operators(ops: &mut Vec<lopdf::content::Operation>) -> bool {
+    use lopdf::content::Operation;
+    if !ops.iter().any(|o| o.operator == "'" || o.operator == "\"") {
+        return false;
+    }
+    let mut out = Vec::with_capacity(ops.len() + 8);
+    for op in ops.drain(..) {
+        let mut operands = op.operands;
+        let shown = match op.operator.as_str() {
+            "'" if operands.len() == 1 => operands.pop(),
+            "\"" if operands.len() == 3 => {
+                let string = operands.pop();
+                let (aw, ac) = (operands.remove(0), operands.remove(0));
+                out.push(Operation::new("Tw", vec![aw]));
+                out.push(Operation::new("Tc", vec![ac]));
+                string
+            }
+            _ => {
+                out.push(Operation::new(&op.operator, operands));
+                continue;
+            }
+        };
+        out.push(Operation::new("T*", Vec::new()));
+        out.extend(shown.map(|s| Operation::new("Tj", vec![s])));
+    }
+    *ops = out;
+    true
+}
+
+/// A reader's panic in words: an `unwrap` on a content it could not parse says what it was.
+fn panic_words(msg: &str) -> String {
+    match msg.strip_prefix("called `Result::unwrap()` on an `Err` value: ") {
+        Some(what) => format!("a part of it it could not read: {what}"),
+        None => msg.to_string(),
+    }
+}
+
+/// The text without control characters other than line ends, tabs and form feeds: a glyph of a
+/// font that maps to no character comes out as NUL, which no output should carry.
+fn without_controls(text: String) -> String {
+    let keep = |c: char| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\x0c');
+    match text.chars().all(keep) {
+        true => text,
+        false => text.chars().filter(|&c| keep(c)).collect(),
+    }
 }
 
 /// Runs `f`, turning a panic into its message without printing the default panic report.
@@ -91,6 +305,112 @@ fn quiet_catch_unwind<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lopdf::{dictionary, Document, Object, Stream};
+
+    /// A one-page PDF in Helvetica whose page draws `content`, deflated where `deflate`.
+    fn one_page(content: &[u8], deflate: bool) -> Vec<u8> {
+        let mut doc = Document::with_version("1.5");
+        let pages = doc.new_object_id();
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        });
+        let mut stream = Stream::new(dictionary! {}, content.to_vec());
+        if deflate {
+            stream.compress().unwrap();
+            assert!(stream.filters().is_ok(), "deflated");
+        }
+        let content = doc.add_object(stream);
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages, "Contents" => content,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+        });
+        let tree = dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 };
+        doc.objects.insert(pages, Object::Dictionary(tree));
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        bytes
+    }
+
+    /// A line shown with `'` or `"` (Ghostscript writes them) is read as one shown with `Tj`
+    /// after `T*`, which pdf-extract reads.
+    #[test]
+    fn text_shown_by_the_quote_operators_is_read() {
+        let content = b"BT /F1 12 Tf 14 TL 72 700 Td (Decision) Tj (rationale:) ' \
+                        2 1 (Upheld) \" ET";
+        let text = pdf_text(&one_page(content, false)).unwrap();
+        let words: Vec<&str> = text.split_whitespace().collect();
+        assert_eq!(words, ["Decision", "rationale:", "Upheld"], "{text:?}");
+    }
+
+    /// A page whose text stream ends before its data does (a download cut short, a byte
+    /// changed) is an error naming the page, not a letter read without that page's items.
+    #[test]
+    fn a_damaged_text_stream_names_its_page() {
+        let whole = one_page(
+            &b"BT /F1 12 Tf 72 700 Td (Decision rationale) Tj ET\n".repeat(40),
+            true,
+        );
+        assert!(pdf_text(&whole).unwrap().contains("Decision rationale"));
+        // The deflated data cut short, the stream's length and offsets kept.
+        let at = memchr::memmem::find(&whole, b"stream\n").unwrap() + 7 + 20;
+        let mut cut = whole.clone();
+        cut[at..at + 8].copy_from_slice(b"\0\0\0\0\0\0\0\0");
+        let e = pdf_text(&cut).unwrap_err();
+        assert!(e.starts_with("page 1: its text is damaged"), "{e}");
+        // A stream whose length runs past its data (and the line end after it): lopdf keeps its
+        // dictionary alone.
+        let data = memchr::memmem::find(&whole, b"stream\n").unwrap();
+        let key = memchr::memmem::rfind(&whole[..data], b"/Length ").unwrap() + 8;
+        let digits = whole[key..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        let length: usize = std::str::from_utf8(&whole[key..key + digits])
+            .unwrap()
+            .parse()
+            .unwrap();
+        let longer = (length + 2).to_string();
+        assert_eq!(longer.len(), digits, "the same width, the offsets kept");
+        let mut long = whole.clone();
+        long[key..key + digits].copy_from_slice(longer.as_bytes());
+        let e = pdf_text(&long).unwrap_err();
+        assert!(e.contains("page 1: its text is damaged"), "{e}");
+    }
+
+    /// A file whose end is damaged (bytes after its last `%%EOF`, or the marker cut off) is read
+    /// up to its last cross-reference offset, as pdftotext reads it.
+    #[test]
+    fn a_damaged_end_is_read_past() {
+        let whole = one_page(b"BT /F1 12 Tf 72 700 Td (Decision rationale) Tj ET", false);
+        let want = pdf_text(&whole).unwrap();
+        let cut = &whole[..whole.len() - 5];
+        let junk = [whole.clone(), vec![0; 600], b"<html>".repeat(100)].concat();
+        for bytes in [cut, &junk[..]] {
+            assert!(lopdf::Document::load_mem(bytes).is_err() || bytes == cut);
+            assert_eq!(pdf_text(bytes).as_deref(), Ok(want.as_str()));
+        }
+        assert_eq!(mended_end(b"no offset here"), None);
+        assert_eq!(
+            mended_end(b"xref\nstartxref\n42\n%%EOF\n\0\0"),
+            Some(b"xref\nstartxref\n42\n%%EOF\n".to_vec())
+        );
+    }
+
+    /// A glyph that maps to no character (NUL) is left out of the text; line ends stay.
+    #[test]
+    fn control_characters_are_left_out() {
+        assert_eq!(
+            without_controls("a\0b\n\x0cc\td\x07".into()),
+            "ab\n\x0cc\td"
+        );
+        assert_eq!(
+            panic_words("called `Result::unwrap()` on an `Err` value: Parse(X)"),
+            "a part of it it could not read: Parse(X)"
+        );
+    }
 
     #[test]
     fn the_header_is_found_within_the_first_kilobyte() {
