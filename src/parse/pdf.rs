@@ -128,29 +128,31 @@ fn mend_pages(doc: &mut lopdf::Document) -> Result<(), String> {
     }
     for (n, page) in pages {
         for content in page_contents(doc, page) {
-            let whole = content
-                .and_then(|id| doc.get_object(id).ok())
-                .and_then(|o| o.as_stream().ok())
-                .is_some_and(inflates_whole);
-            if !whole {
-                return Err(format!(
-                    "page {n}: its text is damaged (a content stream cannot be read whole), so \
-                     some of it would be lost; pdftotext or mutool may read more of it"
-                ));
+            let stream = content
+                .and_then(|id| doc.get_object_mut(id).ok())
+                .and_then(|o| o.as_stream_mut().ok());
+            // Inflated here once, kept plain: pdf-extract then reads it without inflating again.
+            match stream.map(|s| (inflated(s), s)) {
+                Some((Ok(Some(plain)), s)) => s.set_plain_content(plain),
+                Some((Ok(None), _)) => {}
+                _ => {
+                    return Err(format!(
+                        "page {n}: its text is damaged (a content stream cannot be read whole), \
+                         so some of it would be lost; pdftotext or mutool may read more of it"
+                    ))
+                }
             }
         }
         let Ok(content) = doc.get_page_content(page) else {
             continue;
         };
-        if !content.iter().any(|&b| b == b'\'' || b == b'"') {
+        if !has_quote_operator(&content) {
             continue;
         }
         let Ok(mut ops) = lopdf::content::Content::decode(&content) else {
             continue;
         };
-        if !expand_quote_operators(&mut ops.operations) {
-            continue;
-        }
+        expand_quote_operators(&mut ops.operations);
         let Ok(encoded) = ops.encode() else { continue };
         let stream = doc.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), encoded));
         if let Ok(dict) = doc
@@ -161,6 +163,50 @@ fn mend_pages(doc: &mut lopdf::Document) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether a content stream holds the operator `'` or `"`: outside its strings (where an
+/// apostrophe is text) and comments.
+fn has_quote_operator(content: &[u8]) -> bool {
+    let mut i = 0;
+    while i < content.len() {
+        match content[i] {
+            b'\'' | b'"' => return true,
+            b'(' => {
+                // A literal string: balanced parentheses, backslash escapes.
+                let mut depth = 0usize;
+                while i < content.len() {
+                    match content[i] {
+                        b'\\' => i += 1,
+                        b'(' => depth += 1,
+                        b')' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'<' if content.get(i + 1) != Some(&b'<') => {
+                i += content[i..]
+                    .iter()
+                    .position(|&b| b == b'>')
+                    .unwrap_or(content.len());
+            }
+            b'%' => {
+                i += content[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .unwrap_or(content.len());
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// A page's text streams, each as its object's id; None for one that is no stream (lopdf keeps
@@ -199,35 +245,35 @@ fn declared_pages(doc: &lopdf::Document) -> Option<i64> {
         .ok()
 }
 
-/// Whether a stream's data inflates to its end, where it is deflated alone (other filters are
-/// left to the reader).
-fn inflates_whole(stream: &lopdf::Stream) -> bool {
+/// A stream's data inflated, where it is deflated alone (other filters are left to the reader:
+/// None); an error where the data ends before its deflated stream does (damaged, or cut short).
+fn inflated(stream: &lopdf::Stream) -> Result<Option<Vec<u8>>, ()> {
     let flate_only = stream.filters().is_ok_and(|f| f == [b"FlateDecode"]);
-    if !flate_only || stream.content.is_empty() {
-        return true;
+    if !flate_only || stream.dict.has(b"DecodeParms") || stream.content.is_empty() {
+        return Ok(None);
     }
     let mut z = flate2::Decompress::new(true);
-    let mut out = Vec::with_capacity(64 * 1024);
+    let mut out = Vec::with_capacity(stream.content.len() * 4);
     loop {
-        out.clear();
+        if out.len() == out.capacity() {
+            out.reserve(out.len().max(64 * 1024));
+        }
         let before = (z.total_in(), z.total_out());
         let input = &stream.content[z.total_in() as usize..];
         match z.decompress_vec(input, &mut out, flate2::FlushDecompress::None) {
-            Ok(flate2::Status::StreamEnd) => return true,
+            Ok(flate2::Status::StreamEnd) => return Ok(Some(out)),
             Ok(_) if (z.total_in(), z.total_out()) != before => {}
-            // An error, or no progress: the data ends before its stream does.
-            _ => return false,
+            // An error, or no progress with room to write: the data ends before its stream.
+            _ if out.len() < out.capacity() => return Err(()),
+            _ => {}
         }
     }
 }
 
 /// `'` (next line, then show) and `"` (word and character spacing, next line, show) as `T*`,
-/// `Tw`, `Tc` and `Tj`; whether there were any.
-fn expand_quote_operators(ops: &mut Vec<lopdf::content::Operation>) -> bool {
+/// `Tw`, `Tc` and `Tj`.
+fn expand_quote_operators(ops: &mut Vec<lopdf::content::Operation>) {
     use lopdf::content::Operation;
-    if !ops.iter().any(|o| o.operator == "'" || o.operator == "\"") {
-        return false;
-    }
     let mut out = Vec::with_capacity(ops.len() + 8);
     for op in ops.drain(..) {
         let mut operands = op.operands;
@@ -249,7 +295,6 @@ fn expand_quote_operators(ops: &mut Vec<lopdf::content::Operation>) -> bool {
         out.extend(shown.map(|s| Operation::new("Tj", vec![s])));
     }
     *ops = out;
-    true
 }
 
 /// A reader's panic in words: an `unwrap` on a content it could not parse says what it was.
@@ -397,6 +442,17 @@ mod tests {
             mended_end(b"xref\nstartxref\n42\n%%EOF\n\0\0"),
             Some(b"xref\nstartxref\n42\n%%EOF\n".to_vec())
         );
+    }
+
+    /// An apostrophe in a string, a hex string or a comment is text, not the operator.
+    #[test]
+    fn quote_operators_are_told_from_apostrophes_in_text() {
+        assert!(!has_quote_operator(
+            b"BT (the patient's (a \\) \"b\")) Tj <27> Tj % it's\nET"
+        ));
+        assert!(has_quote_operator(b"BT (a) Tj (b) ' ET"));
+        assert!(has_quote_operator(b"BT 1 2 (b)\" ET"));
+        assert!(has_quote_operator(b"<< /A 1 >> BD (x)'"));
     }
 
     /// A glyph that maps to no character (NUL) is left out of the text; line ends stay.
