@@ -789,7 +789,7 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         "{err}"
     );
     assert!(
-        err.contains("1 lines name a case number none of the letters read has (NOPE-1)"),
+        err.contains("1 line names a case number none of the letters read has (NOPE-1)"),
         "{err}"
     );
     // Cross-validation says in how many folds a theme could not be fitted.
@@ -2623,6 +2623,12 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
         ),
         ("IRM de la colonne lombaire", french, "unfamiliar words"),
         ("zarvit plomb", made_up, "unfamiliar words"),
+        // A long title alone, one word of it known: another language, not too little text.
+        (
+            "Resonancia magnética de la columna lumbar sin contraste para la paciente",
+            "",
+            "unfamiliar words",
+        ),
         ("", spanish, "no title"),
         (
             "  ",
@@ -2973,6 +2979,16 @@ fn similar_lists_past_decisions_with_their_reasons() {
         "{table}"
     );
     assert_eq!(table.matches(", same kind)").count(), same, "{table}");
+    // Nothing alike is an empty list, said in the table; not looked up, no field at all.
+    let o = imr(&["similar", "--title", "asdf qwer zxcv", "--json"]);
+    assert_eq!(json_lines(&stdout(&o))[0]["similar"], serde_json::json!([]));
+    let table = stdout(&imr(&["similar", "--title", "asdf qwer zxcv"]));
+    assert!(
+        table.contains("no past decision alike enough to show"),
+        "{table}"
+    );
+    let o = imr(&["forecast", "--title", "MRI of the lumbar spine", "--json"]);
+    assert!(json_lines(&stdout(&o))[0].get("similar").is_none());
     // Predictions of decided letters get precedents too (the built-in case model's), never from their own
     // letter.
     let o = imr(&["predict", "data/letters", "--similar", "2", "--json"]);

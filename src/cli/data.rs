@@ -288,6 +288,8 @@ fn report_unjoined(g: &Path, gold: &Gold, items_of: &HashMap<String, usize>) {
         .collect();
     let mut cases: Vec<&str> = no_letter.iter().map(|g| g.case_number.as_str()).collect();
     cases.dedup();
+    // Those a letter holds in other letter case first: the likely mistake, shown in any case.
+    cases.sort_by_key(|c| !by_lower.contains_key(&c.to_lowercase()));
     let named: Vec<String> = cases
         .iter()
         .take(SHOWN)
@@ -296,10 +298,13 @@ fn report_unjoined(g: &Path, gold: &Gold, items_of: &HashMap<String, usize>) {
             None => c.to_string(),
         })
         .collect();
+    let lines = match no_letter.len() {
+        1 => "1 line names".to_string(),
+        n => format!("{n} lines name"),
+    };
     say!(
-        "imr: note: {}: {} lines name a case number none of the letters read has ({}{})",
+        "imr: note: {}: {lines} a case number none of the letters read has ({}{})",
         g.display(),
-        no_letter.len(),
         named.join(", "),
         if cases.len() > SHOWN { ", ..." } else { "" }
     );
@@ -339,11 +344,14 @@ fn report_gold_join(
         );
     }
     if with_themes < n_items {
+        let others = match n_items - with_themes {
+            1 => "the other one is".to_string(),
+            n => format!("the other {n} are"),
+        };
         say!(
-            "imr: {}: gold themes for {with_themes} of the {n_items} items; the other {} are \
-             left out of the theme models and metrics",
+            "imr: {}: gold themes for {with_themes} of the {n_items} items; {others} left out of \
+             the theme models and metrics",
             g.display(),
-            n_items - with_themes
         );
     }
     Ok(())

@@ -502,12 +502,15 @@ fn model_theme_metrics(
     d: &data::Data,
     docs: &[&ItemText],
 ) -> Result<Option<ThemeMetrics>> {
-    let Some(tm) = &m.themes else {
-        return Ok(None);
-    };
     let with: Vec<usize> = (0..d.examples.len())
         .filter(|&i| d.examples[i].themes.is_some())
         .collect();
+    let Some(tm) = &m.themes else {
+        if !with.is_empty() {
+            say!("imr: note: --gold: the model has no theme models, so its themes are not scored");
+        }
+        return Ok(None);
+    };
     if with.is_empty() {
         return Ok(None);
     }
@@ -628,12 +631,15 @@ fn write_model_table(out: &mut impl Write, r: &ModelReport<'_>) -> Result<()> {
 /// fold means.
 fn write_pooled(out: &mut impl Write, s: &imr::eval::cv::CvSummary) -> Result<()> {
     let Some(p) = &s.pooled else { return Ok(()) };
+    let how = match s.repeats {
+        1 => "all scores at once, as plotted".to_string(),
+        n => format!("each repeat's scores at once, as plotted; mean of {n} repeats"),
+    };
     writeln!(
         out,
-        "pooled out-of-fold (each repeat's scores at once, as plotted; mean of {} repeats): ROC-AUC {:.3}, \
-         PR-AUC {:.3}, Brier {:.4} (base rate's {:.4}, skill {:+.3}); the row \"mean\" above is the mean over \
-         folds",
-        s.repeats, p.roc_auc, p.pr_auc, p.brier, p.base_brier, p.brier_skill
+        "pooled out-of-fold ({how}): ROC-AUC {:.3}, PR-AUC {:.3}, Brier {:.4} (base rate's \
+         {:.4}, skill {:+.3}); the row \"mean\" above is the mean over folds",
+        p.roc_auc, p.pr_auc, p.brier, p.base_brier, p.brier_skill
     )?;
     if !s.quintiles.is_empty() {
         let bins: Vec<String> = s

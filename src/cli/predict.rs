@@ -472,7 +472,7 @@ fn score_chunk(scoring: &Scoring<'_>, chunk: Vec<Row>) -> Result<Vec<Prediction>
     if show.similar > 0 {
         for (p, text) in preds.iter_mut().zip(&texts) {
             let case = p.case_number.as_deref();
-            p.similar = precedents.similar(text, p.category, show.similar, case);
+            p.similar = Some(precedents.similar(text, p.category, show.similar, case));
         }
     }
     Ok(preds)
@@ -623,7 +623,7 @@ fn write_csv(out: &mut impl Write, ids: &[String], p: &Prediction, check: bool) 
             .unwrap_or_default()
     }));
     fields.extend([words(&p.top_overturned), words(&p.top_upheld)]);
-    fields.push(imr::schema::csv_list(p.similar.iter().map(|s| {
+    fields.push(imr::schema::csv_list(p.similar.iter().flatten().map(|s| {
         format!(
             "{} {} {} {}",
             s.case_number, s.item, s.decision, s.similarity
@@ -757,7 +757,11 @@ fn write_context(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
             )?;
         }
     }
-    if !p.similar.is_empty() {
+    let similar = p.similar.as_deref().unwrap_or_default();
+    if p.similar.is_some() && similar.is_empty() {
+        writeln!(out, "{:INDENT$}no past decision alike enough to show", "")?;
+    }
+    if !similar.is_empty() {
         // The order is the similarity with those of the request's own kind raised: said, so
         // that a weaker likeness above a stronger one is not taken for a mistake.
         writeln!(
@@ -767,7 +771,7 @@ fn write_context(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
             ""
         )?;
     }
-    for s in &p.similar {
+    for s in similar {
         let same = match s.same_kind {
             true => ", same kind",
             false => "",

@@ -26,6 +26,15 @@ pub enum DocFreq {
     Fraction(f64),
 }
 
+impl std::fmt::Display for DocFreq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DocFreq::Count(c) => write!(f, "{c} documents"),
+            DocFreq::Fraction(x) => write!(f, "{x} of the documents"),
+        }
+    }
+}
+
 impl DocFreq {
     /// The bound in documents, as scikit-learn computes it (`fraction * n_docs`, not rounded).
     fn docs(self, n_docs: usize) -> f64 {
@@ -173,6 +182,14 @@ fn validate(p: &TfIdfValidParams) -> Result<()> {
                 });
             }
         }
+    }
+    // A term is kept in at most max_df documents: none at 0, so no model could be fitted.
+    if matches!(p.max_df, DocFreq::Count(0)) || p.max_df == DocFreq::Fraction(0.0) {
+        return Err(Error::InvalidParam {
+            name: "max_df",
+            value: p.max_df.to_string(),
+            reason: "it keeps no term: give a fraction above 0 or a count of 1 or more",
+        });
     }
     // Counts and fractions compare within their kind; across kinds it takes the corpus's size.
     let below = match (p.min_df, p.max_df) {
@@ -469,8 +486,8 @@ impl TfIdfValidParams {
         }
         if kept.is_empty() {
             return Err(Error::NoTermsLeft {
-                min_df: format!("{:?}", self.min_df),
-                max_df: format!("{:?}", self.max_df),
+                min_df: self.min_df.to_string(),
+                max_df: self.max_df.to_string(),
                 documents: n,
             });
         }
@@ -843,6 +860,11 @@ mod tests {
             .check()
             .unwrap_err();
         assert!(e.to_string().contains("max_df is below min_df"), "{e}");
+        // No document may hold a term: refused before any is read.
+        for none in [DocFreq::Fraction(0.0), DocFreq::Count(0)] {
+            let e = TfIdfParams::new().max_df(none).check().unwrap_err();
+            assert!(e.to_string().contains("it keeps no term"), "{e}");
+        }
         let p = TfIdfParams::new()
             .min_df(DocFreq::Count(9))
             .check()

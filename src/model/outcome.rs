@@ -510,10 +510,12 @@ impl OutcomeModel {
     /// Why an item with `known` text terms gets no score, if it gets none; `words` of its text,
     /// `known_words` of them terms of the model ([`KnownTerms`](crate::features::KnownTerms)).
     pub fn abstention(&self, known: usize, words: u32, known_words: u32) -> Option<&'static str> {
+        // A long text mostly of words the model does not know is another language (or no
+        // request): said so, not that it is too short, which asks for more of the same.
         match known {
+            _ if unfamiliar(words, known_words) => Some(UNFAMILIAR_WORDS),
             0 => Some(NO_KNOWN_TERMS),
             k if k < self.min_known_terms => Some(TOO_LITTLE_TEXT),
-            _ if unfamiliar(words, known_words) => Some(UNFAMILIAR_WORDS),
             _ => None,
         }
     }

@@ -134,9 +134,10 @@ pub struct Prediction {
     pub theme_evidence: BTreeMap<String, Vec<TermWeight>>,
     pub top_overturned: Vec<TermWeight>,
     pub top_upheld: Vec<TermWeight>,
-    /// The most similar training items (`--similar K`), not looked up otherwise.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub similar: Vec<Similar>,
+    /// The most similar past items (`--similar K`, `forecast`, `similar`): none found is an empty
+    /// list; None where they were not looked up (left out of the JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similar: Option<Vec<Similar>>,
     /// The consistency check of a decided item (`imr predict --check`), not made otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<super::Check>,
@@ -379,7 +380,7 @@ impl<'m> Scorer<'m> {
             top_overturned: outcome.top_overturned,
             top_upheld: outcome.top_upheld,
             check: None,
-            similar: Vec::new(),
+            similar: None,
         };
         Scored {
             prediction,

@@ -380,8 +380,13 @@ where
     let (y, p) = pooled(&d.runs);
     let title = format!("Calibration: Brier score {:.4}", brier(&y, &p));
     let bins = reliability(&d.runs, CALIBRATION_BINS);
+    let pooled = if d.runs.len() > 1 {
+        ", runs pooled"
+    } else {
+        ""
+    };
     let sub = format!(
-        "{} ({} bins of ~{}, runs pooled; bars: 95% interval)",
+        "{} ({} bins of ~{}{pooled}; bars: 95% interval)",
         d.subtitle,
         bins.len(),
         bins.first().map_or(0, |b| b.items)
@@ -417,12 +422,13 @@ where
         bins.iter()
             .map(|b| Circle::new((b.predicted, b.observed), 4, color.filled())),
     )?;
-    // Each bin's count beside its marker; bins drawn on one spot share one label.
-    let near = 0.05 * top;
+    // Each bin's count beside its marker; bins whose labels would overlap (a label is wider
+    // than it is tall) share one.
+    let (near_x, near_y) = (0.14 * top, 0.05 * top);
     let mut labels: Vec<(f64, f64, usize, usize)> = Vec::new();
     for b in &bins {
         match labels.last_mut() {
-            Some(l) if (b.predicted - l.0).abs() < near && (b.observed - l.1).abs() < near => {
+            Some(l) if (b.predicted - l.0).abs() < near_x && (b.observed - l.1).abs() < near_y => {
                 l.2 += 1;
                 l.3 += b.items;
             }
@@ -558,8 +564,13 @@ where
         fill.filled(),
     )])?;
     let text_color = if shade < 0.5 { WHITE } else { BLACK };
+    // A row without items has no shares (0 of 0): its count alone.
+    let label = match in_row {
+        0 => format!("{n} (no items)"),
+        _ => format!("{n} ({:.1}% of row)", 100.0 * share),
+    };
     chart.draw_series([Text::new(
-        format!("{n} ({:.1}% of row)", 100.0 * share),
+        label,
         (SegmentValue::CenterOf(p), SegmentValue::CenterOf(a)),
         ("sans-serif", 22).into_font().color(&text_color).pos(
             plotters::style::text_anchor::Pos::new(
@@ -674,5 +685,34 @@ mod tests {
         assert_eq!(reliability(&runs, 100).len(), 6);
         let (y, p) = pooled(&runs);
         assert_eq!((y.len(), p.len()), (6, 6));
+    }
+
+    /// A confusion matrix's row without items (letters of one decision) gives counts, not shares
+    /// of nothing; a row with items gives its shares.
+    #[test]
+    fn an_empty_confusion_row_has_no_shares() {
+        let run = Run {
+            label: "held out".into(),
+            y: vec![false, false, false],
+            p: vec![0.1, 0.2, 0.7],
+            predicted: vec![false, false, true],
+        };
+        let data = PlotData {
+            subtitle: "letters of one decision".into(),
+            runs: vec![run],
+            threshold: Some(0.5),
+            theme_f1: None,
+        };
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+            draw(Chart::Confusion, &area, &data).unwrap();
+            area.present().unwrap();
+        }
+        assert_eq!(svg.matches("(no items)").count(), 2, "{svg}");
+        assert!(
+            svg.contains("2 (66.7% of row)") && svg.contains("1 (33.3% of row)"),
+            "{svg}"
+        );
     }
 }

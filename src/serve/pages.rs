@@ -891,7 +891,7 @@ fn forecast_result(f: &ForecastView) -> Markup {
                     (percent(b.high)) ")" }
             }
             (terms(p))
-            (similar_list(&p.similar))
+            (similar_list(p.similar.as_deref().unwrap_or_default()))
             p.model { "Model: " (f.model) }
         }
     }

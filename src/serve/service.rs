@@ -582,12 +582,12 @@ impl App {
         };
         let mut forecast = self.case_scorer.predict(vec![item], TOP)?.remove(0);
         if r.similar > 0 {
-            forecast.similar = self.case_scorer.model().similar(
+            forecast.similar = Some(self.case_scorer.model().similar(
                 &text,
                 kind.map(|k| k.category),
                 r.similar,
                 r.case_number.as_deref(),
-            );
+            ));
         }
         let note = (!unread.is_empty()).then(|| {
             format!(
