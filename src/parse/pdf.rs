@@ -117,16 +117,7 @@ fn mended_end(bytes: &[u8]) -> Option<Vec<u8>> {
 /// unsaid); the text operators `'` and `"` (which Ghostscript writes), which pdf-extract skips,
 /// are rewritten as the operators they stand for.
 fn mend_pages(doc: &mut lopdf::Document) -> Result<(), String> {
-    let pages = doc.get_pages();
-    // A page object the reader could not parse is left out of the page tree it walks.
-    if let Some(declared) = declared_pages(doc).filter(|&d| d > pages.len() as i64) {
-        return Err(format!(
-            "{} of its {declared} pages can be read (the others are damaged), so their text \
-             would be lost; pdftotext or mutool may read more of it",
-            pages.len()
-        ));
-    }
-    for (n, page) in pages {
+    for (n, page) in doc.get_pages() {
         for content in page_contents(doc, page) {
             let stream = content
                 .and_then(|id| doc.get_object_mut(id).ok())
@@ -197,10 +188,8 @@ fn has_quote_operator(content: &[u8]) -> bool {
                     .unwrap_or(content.len());
             }
             b'%' => {
-                i += content[i..]
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .unwrap_or(content.len());
+                let line_end = content[i..].iter().position(|&b| b == b'\n' || b == b'\r');
+                i += line_end.unwrap_or(content.len());
             }
             _ => {}
         }
@@ -210,61 +199,82 @@ fn has_quote_operator(content: &[u8]) -> bool {
 }
 
 /// A page's text streams, each as its object's id; None for one that is no stream (lopdf keeps
-/// the dictionary of a stream it could not parse), where lopdf's own list leaves it out.
+/// the dictionary of a stream it could not parse) or that the file lists but lopdf could not
+/// read, where lopdf's own list leaves it out. A null, or a reference to an object the file does
+/// not list (a null too), draws nothing.
 fn page_contents(doc: &lopdf::Document, page: lopdf::ObjectId) -> Vec<Option<lopdf::ObjectId>> {
     use lopdf::Object;
     let Ok(contents) = doc.get_dictionary(page).and_then(|d| d.get(b"Contents")) else {
         return Vec::new();
     };
-    let contents = match contents {
-        Object::Reference(id) => match doc.get_object(*id) {
-            Ok(Object::Stream(_)) => return vec![Some(*id)],
-            Ok(Object::Array(refs)) => refs,
-            _ => return vec![None],
-        },
-        Object::Array(refs) => refs,
-        _ => return vec![None],
+    let listed = |id: lopdf::ObjectId| {
+        use lopdf::xref::XrefEntry;
+        let entry = doc.reference_table.get(id.0);
+        matches!(
+            entry,
+            Some(XrefEntry::Normal { .. } | XrefEntry::Compressed { .. })
+        )
     };
-    contents.iter().map(|r| r.as_reference().ok()).collect()
-}
-
-/// The page count the document's page tree declares.
-fn declared_pages(doc: &lopdf::Document) -> Option<i64> {
-    let root = doc
-        .catalog()
-        .ok()?
-        .get(b"Pages")
-        .ok()?
-        .as_reference()
-        .ok()?;
-    doc.get_dictionary(root)
-        .ok()?
-        .get(b"Count")
-        .ok()?
-        .as_i64()
-        .ok()
+    let one = |o: &Object| match o {
+        Object::Null => None,
+        Object::Reference(id) => match doc.get_object(*id) {
+            Ok(Object::Stream(_)) => Some(Some(*id)),
+            Ok(Object::Null) => None,
+            Err(_) if !listed(*id) => None,
+            _ => Some(None),
+        },
+        _ => Some(None),
+    };
+    match contents {
+        Object::Reference(id) => match doc.get_object(*id) {
+            Ok(Object::Array(list)) => list.iter().filter_map(one).collect(),
+            _ => one(contents).into_iter().collect(),
+        },
+        Object::Array(list) => list.iter().filter_map(one).collect(),
+        other => one(other).into_iter().collect(),
+    }
 }
 
 /// A stream's data inflated, where it is deflated alone (other filters are left to the reader:
 /// None); an error where the data ends before its deflated stream does (damaged, or cut short).
+/// A wrong zlib checksum (or no zlib header) is taken, as lopdf takes it (encrypted PDFs often
+/// get it wrong), where the data inflates whole and reads as page operators: a byte changed
+/// inside inflates to bytes that do not.
 fn inflated(stream: &lopdf::Stream) -> Result<Option<Vec<u8>>, ()> {
     let flate_only = stream.filters().is_ok_and(|f| f == [b"FlateDecode"]);
     if !flate_only || stream.dict.has(b"DecodeParms") || stream.content.is_empty() {
         return Ok(None);
     }
-    let mut z = flate2::Decompress::new(true);
-    let mut out = Vec::with_capacity(stream.content.len() * 4);
+    let data = &stream.content;
+    if let Some(plain) = inflate(data, true) {
+        return Ok(Some(plain));
+    }
+    let zlib_header = data.len() >= 2
+        && data[0] & 0x0f == 8
+        && (u16::from(data[0]) << 8 | u16::from(data[1])) % 31 == 0;
+    let raw = if zlib_header { &data[2..] } else { &data[..] };
+    match inflate(raw, false) {
+        Some(plain) if lopdf::content::Content::decode_strict(&plain).is_ok() => Ok(Some(plain)),
+        _ => Err(()),
+    }
+}
+
+/// `data` inflated to the end of its deflate stream (`zlib`: with its header and checksum); None
+/// where the data ends first, or is not deflate.
+fn inflate(data: &[u8], zlib: bool) -> Option<Vec<u8>> {
+    let mut z = flate2::Decompress::new(zlib);
+    let mut out = Vec::with_capacity(data.len() * 4);
     loop {
         if out.len() == out.capacity() {
             out.reserve(out.len().max(64 * 1024));
         }
         let before = (z.total_in(), z.total_out());
-        let input = &stream.content[z.total_in() as usize..];
+        let input = &data[z.total_in() as usize..];
         match z.decompress_vec(input, &mut out, flate2::FlushDecompress::None) {
-            Ok(flate2::Status::StreamEnd) => return Ok(Some(out)),
+            Ok(flate2::Status::StreamEnd) => return Some(out),
             Ok(_) if (z.total_in(), z.total_out()) != before => {}
             // An error, or no progress with room to write: the data ends before its stream.
-            _ if out.len() < out.capacity() => return Err(()),
+            _ if out.len() < out.capacity() => return None,
             _ => {}
         }
     }
@@ -354,6 +364,15 @@ mod tests {
 
     /// A one-page PDF in Helvetica whose page draws `content`, deflated where `deflate`.
     fn one_page(content: &[u8], deflate: bool) -> Vec<u8> {
+        one_page_listed(content, deflate, |c| c.into())
+    }
+
+    /// [`one_page`], its page's `/Contents` made from the content stream's reference by `list`.
+    fn one_page_listed(
+        content: &[u8],
+        deflate: bool,
+        list: fn(lopdf::ObjectId) -> Object,
+    ) -> Vec<u8> {
         let mut doc = Document::with_version("1.5");
         let pages = doc.new_object_id();
         let font = doc.add_object(dictionary! {
@@ -366,7 +385,7 @@ mod tests {
         }
         let content = doc.add_object(stream);
         let page = doc.add_object(dictionary! {
-            "Type" => "Page", "Parent" => pages, "Contents" => content,
+            "Type" => "Page", "Parent" => pages, "Contents" => list(content),
             "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
             "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
         });
@@ -423,6 +442,28 @@ mod tests {
         long[key..key + digits].copy_from_slice(longer.as_bytes());
         let e = pdf_text(&long).unwrap_err();
         assert!(e.contains("page 1: its text is damaged"), "{e}");
+    }
+
+    /// What a valid file may hold is not damage: a zlib checksum that is wrong (lopdf does not
+    /// require it: encrypted PDFs often get it wrong), nulls and references to objects the file
+    /// does not list among a page's contents (nulls, by the standard).
+    #[test]
+    fn a_valid_file_is_not_taken_for_damaged() {
+        let content = b"BT /F1 12 Tf 72 700 Td (Decision rationale) Tj ET\n".repeat(40);
+        let whole = one_page(&content, true);
+        let end = memchr::memmem::find(&whole, b"endstream").unwrap();
+        let at = end - 1 - usize::from(whole[end - 1] == b'\n');
+        let mut checksum = whole.clone();
+        checksum[at] ^= 0xff;
+        assert!(pdf_text(&checksum).unwrap().contains("Decision rationale"));
+        let listed = one_page_listed(&content, true, |c| {
+            vec![Object::Null, Object::Reference((900, 0)), c.into()].into()
+        });
+        assert!(pdf_text(&listed).unwrap().contains("Decision rationale"));
+        let null = one_page_listed(&content, true, |_| Object::Null);
+        assert!(pdf_text(&null)
+            .unwrap_err()
+            .starts_with("no extractable text"));
     }
 
     /// A file whose end is damaged (bytes after its last `%%EOF`, or the marker cut off) is read
