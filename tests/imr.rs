@@ -625,7 +625,7 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         "{}",
         stderr(&o)
     );
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&model).unwrap()).unwrap();
+    let m = json_file(&model);
     let untrained = m["themes"]["untrained"].as_array().unwrap();
     let codebook = imr::features::cues::codebook_themes();
     assert_eq!(untrained.len(), codebook.len() - 2, "{untrained:?}");
@@ -745,7 +745,7 @@ fn themes_too_rare_to_fit_are_reported_and_the_rest_trained() {
         "{}",
         stderr(&o)
     );
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&case).unwrap()).unwrap();
+    let m = json_file(&case);
     assert!(
         m.get("themes").is_none_or(|t| t.is_null()),
         "{}",
@@ -3024,6 +3024,6 @@ fn an_uncalibrated_model_is_said_at_training() {
         "{}",
         stderr(&o)
     );
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let m = json_file(&out);
     assert!(m["outcome"]["calibration"].is_null());
 }

@@ -149,6 +149,11 @@ pub fn flipped_letter(dir: &Path) -> PathBuf {
     )
 }
 
+/// A JSON file (a model file) as a value.
+pub fn json_file(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
 pub fn json_lines(s: &str) -> Vec<serde_json::Value> {
     s.lines()
         .filter(|l| !l.trim().is_empty())
