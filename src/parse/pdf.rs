@@ -59,7 +59,7 @@ fn extract(bytes: &[u8]) -> Result<String, String> {
     mend_pages(&mut doc)?;
     let mut text = String::new();
     let mut out = pdf_extract::PlainTextOutput::new(&mut text);
-    pdf_extract::output_doc(&doc, &mut out).map_err(|e| reader_error(e.to_string()))?;
+    pdf_extract::output_doc(&doc, &mut out).map_err(reader_error)?;
     Ok(text)
 }
 

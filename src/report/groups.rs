@@ -94,7 +94,7 @@ fn shown_groups(time: bool, groups: &[Group]) -> Vec<Group> {
     if !time {
         return groups.iter().take(MAX_GROUPS).cloned().collect();
     }
-    let mut dated: Vec<(i64, &Group)> = Vec::new();
+    let mut dated: Vec<(Period, &Group)> = Vec::new();
     for g in groups {
         let Some(label) = &g.label else { continue };
         match period(label) {
@@ -109,25 +109,23 @@ fn shown_groups(time: bool, groups: &[Group]) -> Vec<Group> {
             }
         }
     }
-    dated.sort_by_key(|&(p, _)| p);
-    let monthly = dated.first().is_some_and(|(_, g)| is_month(g));
-    if dated.iter().any(|(_, g)| is_month(g) != monthly) {
-        return dated.into_iter().map(|(_, g)| g.clone()).collect();
-    }
+    dated.sort_by_key(|&(p, _)| p.at);
     let (Some(&(first, _)), Some(&(last, _))) = (dated.first(), dated.last()) else {
         return Vec::new();
     };
-    // A stray date (a year misread) would stretch the axis over centuries of empty bars.
-    if last - first >= MAX_PERIODS {
+    // Months and years mixed cannot share an axis; a stray date (a year misread) would stretch it
+    // over centuries of empty bars.
+    let mixed = dated.iter().any(|(p, _)| p.monthly != first.monthly);
+    if mixed || last.at - first.at >= MAX_PERIODS {
         return dated.into_iter().map(|(_, g)| g.clone()).collect();
     }
     let mut shown = Vec::new();
     let mut next = dated.into_iter().peekable();
-    for p in first..=last {
-        match next.next_if(|&(q, _)| q == p) {
+    for at in first.at..=last.at {
+        match next.next_if(|&(q, _)| q.at == at) {
             Some((_, g)) => shown.push(g.clone()),
             None => shown.push(Group {
-                label: Some(period_label(p, monthly)),
+                label: Some(period_label(at, first.monthly)),
                 items: 0,
                 overturned: 0,
                 rate_low: 0.0,
@@ -138,20 +136,28 @@ fn shown_groups(time: bool, groups: &[Group]) -> Vec<Group> {
     shown
 }
 
-fn is_month(g: &Group) -> bool {
-    g.label.as_deref().is_some_and(|l| l.len() == 7)
+/// A place on the time axis: a month's (`at` counted in months) or a year's.
+#[derive(Debug, Clone, Copy)]
+struct Period {
+    monthly: bool,
+    at: i64,
 }
 
-/// A period's place on the time axis: `YYYY-MM` as months, `YYYY` as years; None for another
-/// label.
-fn period(label: &str) -> Option<i64> {
+/// A label's period: `YYYY-MM` a month, `YYYY` a year; None for another label.
+fn period(label: &str) -> Option<Period> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     match label.split_once('-') {
         Some((y, m)) if y.len() == 4 && m.len() == 2 && digits(y) && digits(m) => {
             let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
-            (1..=12).contains(&m).then_some(y * 12 + m - 1)
+            let at = y * 12 + m - 1;
+            (1..=12)
+                .contains(&m)
+                .then_some(Period { monthly: true, at })
         }
-        None if label.len() == 4 && digits(label) => label.parse().ok(),
+        None if label.len() == 4 && digits(label) => Some(Period {
+            monthly: false,
+            at: label.parse().ok()?,
+        }),
         _ => None,
     }
 }

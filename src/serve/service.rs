@@ -187,10 +187,10 @@ pub struct SearchResult {
 /// A model's name as the web shows it: a built-in model's short name, a file's name without the
 /// server's directories.
 fn shown_model(name: String) -> String {
-    match crate::model::BUILTIN_MODELS.iter().any(|m| m.1 == name) {
-        true => crate::model::output_name(&name).to_string(),
-        false => Naming::FileNames.name(&name).into_owned(),
-    }
+    // A built-in model's short name has no directories to drop.
+    Naming::FileNames
+        .name(crate::model::output_name(&name))
+        .into_owned()
 }
 
 /// A source path as the web shows it: the file's name, not the server's directories.

@@ -418,18 +418,17 @@ impl Store {
     /// item is scored.
     pub fn scores_note(&self, db: &str, themes: bool, naming: Naming) -> Result<Option<String>> {
         let db = naming.name(db);
-        let Some(mut model) = self.scoring_model()? else {
+        let Some(model) = self.scoring_model()? else {
             return Ok(Some(format!(
                 "no item of {db} has themes or scores: it was indexed without a model \
                  (`imr index --db {db} --model default` assigns them)"
             )));
         };
-        model.name = naming.name(&model.name).into_owned();
+        let name = naming.name(&model.name);
         if themes && model.themes.as_ref().is_some_and(Vec::is_empty) {
             return Ok(Some(format!(
-                "no item of {db} has themes: its scores are {}'s, a model without theme models \
-                 (`imr index --db {db} --model default` assigns them)",
-                model.name
+                "no item of {db} has themes: its scores are {name}'s, a model without theme models \
+                 (`imr index --db {db} --model default` assigns them)"
             )));
         }
         let (unscored, items) = self.unscored_items()?;
@@ -438,9 +437,8 @@ impl Store {
         Ok((unscored > 0).then(|| {
             format!(
                 "{unscored} of the {items} items of {db} have no scores or themes, {fate} \
-                 (letters indexed without --model since): `imr index --db {db} --model {}` \
-                 scores them",
-                model.name
+                 (letters indexed without --model since): `imr index --db {db} --model {name}` \
+                 scores them"
             )
         }))
     }
