@@ -8,6 +8,8 @@
 //! no letter's structure survives; it is the text the shipped models were trained on; and with the
 //! worker isolation its crashes, hangs and memory blow-ups cost the one file.
 
+use std::collections::HashSet;
+
 /// How far into a file PDF readers look for its `%PDF-` header.
 const HEADER_WITHIN: usize = 1024;
 
@@ -115,8 +117,10 @@ fn mended_end(bytes: &[u8]) -> Option<Vec<u8>> {
 /// cannot be read whole is an error naming its page (lopdf keeps what inflates before the damage,
 /// or drops an object it cannot parse, and the page's later text, items among it, would be lost
 /// unsaid); the text operators `'` and `"` (which Ghostscript writes), which pdf-extract skips,
-/// are rewritten as the operators they stand for.
+/// are rewritten as the operators they stand for. The forms a page draws hold text as a page does
+/// (a page placed on another, as `qpdf --overlay` and pdfpages place it): the same for them.
 fn mend_pages(doc: &mut lopdf::Document) -> Result<(), String> {
+    let mut forms_seen = HashSet::new();
     for (n, page) in doc.get_pages() {
         for content in page_contents(doc, page) {
             let stream = content
@@ -126,43 +130,149 @@ fn mend_pages(doc: &mut lopdf::Document) -> Result<(), String> {
             match stream.map(|s| (inflated(s), s)) {
                 Some((Ok(Some(plain)), s)) => s.set_plain_content(plain),
                 Some((Ok(None), _)) => {}
-                _ => {
-                    return Err(format!(
-                        "page {n}: its text is damaged (a content stream cannot be read whole), \
-                         so some of it would be lost; pdftotext or mutool may read more of it"
-                    ))
-                }
+                _ => return Err(damaged(n, "a content stream")),
             }
         }
         let Ok(content) = doc.get_page_content(page) else {
             continue;
         };
-        if !has_quote_operator(&content) {
-            continue;
+        let scan = scan_operators(&content);
+        if scan.quote {
+            if let Some(encoded) = quotes_expanded(&content) {
+                let stream = doc.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), encoded));
+                if let Ok(dict) = doc
+                    .get_object_mut(page)
+                    .and_then(lopdf::Object::as_dict_mut)
+                {
+                    dict.set("Contents", lopdf::Object::Reference(stream));
+                }
+            }
         }
-        let Ok(mut ops) = lopdf::content::Content::decode(&content) else {
-            continue;
-        };
-        expand_quote_operators(&mut ops.operations);
-        let Ok(encoded) = ops.encode() else { continue };
-        let stream = doc.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), encoded));
-        if let Ok(dict) = doc
-            .get_object_mut(page)
-            .and_then(lopdf::Object::as_dict_mut)
-        {
-            dict.set("Contents", lopdf::Object::Reference(stream));
+        if !scan.drawn.is_empty() {
+            let xobjects = page_xobjects(doc, page);
+            mend_forms(doc, xobjects, scan.drawn, &mut forms_seen)
+                .map_err(|()| damaged(n, "a form it draws"))?;
         }
     }
     Ok(())
 }
 
-/// Whether a content stream holds the operator `'` or `"`: outside its strings (where an
-/// apostrophe is text) and comments.
-fn has_quote_operator(content: &[u8]) -> bool {
+/// A page's text that cannot be read whole, in words.
+fn damaged(page: u32, what: &str) -> String {
+    format!(
+        "page {page}: its text is damaged ({what} cannot be read whole), so some of it would be \
+         lost; pdftotext or mutool may read more of it"
+    )
+}
+
+/// The forms drawn by name (`Do`) under `xobjects`, and those they draw in turn, inflated and
+/// checked, their quote operators rewritten, each once (`seen`); images are left alone.
+fn mend_forms(
+    doc: &mut lopdf::Document,
+    xobjects: Option<lopdf::Dictionary>,
+    drawn: Vec<Vec<u8>>,
+    seen: &mut HashSet<lopdf::ObjectId>,
+) -> Result<(), ()> {
+    use lopdf::Object;
+    let mut work = vec![(xobjects, drawn)];
+    while let Some((xobjects, names)) = work.pop() {
+        for name in names {
+            let id = xobjects.as_ref().and_then(|x| x.get(&name).ok());
+            let Some(id) = id.and_then(|o| o.as_reference().ok()) else {
+                continue;
+            };
+            let form = doc
+                .get_object_mut(id)
+                .ok()
+                .and_then(|o| o.as_stream_mut().ok());
+            let is_form = |f: &&mut lopdf::Stream| {
+                f.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(&b"Form"[..])
+            };
+            let Some(form) = form.filter(is_form) else {
+                continue;
+            };
+            if !seen.insert(id) {
+                continue;
+            }
+            if let Some(plain) = inflated(form)? {
+                form.set_plain_content(plain);
+            }
+            let content = match form.filters() {
+                Ok(_) => form.decompressed_content().map_err(|_| ())?,
+                Err(_) => form.content.clone(),
+            };
+            let scan = scan_operators(&content);
+            if scan.quote {
+                if let Some(encoded) = quotes_expanded(&content) {
+                    form.set_plain_content(encoded);
+                }
+            }
+            if !scan.drawn.is_empty() {
+                let own = form.dict.get(b"Resources").ok().cloned();
+                let own = own.and_then(|r| resource_xobjects(doc, &r));
+                work.push((own.or_else(|| xobjects.clone()), scan.drawn));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A content stream with `'` and `"` rewritten, encoded again; None where it does not decode.
+fn quotes_expanded(content: &[u8]) -> Option<Vec<u8>> {
+    let mut ops = lopdf::content::Content::decode(content).ok()?;
+    expand_quote_operators(&mut ops.operations);
+    ops.encode().ok()
+}
+
+/// The XObjects a page's resources name: its own or its nearest ancestor's, as pdf-extract
+/// finds them.
+fn page_xobjects(doc: &lopdf::Document, page: lopdf::ObjectId) -> Option<lopdf::Dictionary> {
+    let mut node = doc.get_dictionary(page).ok()?;
+    // A bound on the walk up: a parent chain may loop.
+    for _ in 0..64 {
+        if let Ok(resources) = node.get(b"Resources") {
+            return resource_xobjects(doc, resources);
+        }
+        let parent = node
+            .get(b"Parent")
+            .and_then(lopdf::Object::as_reference)
+            .ok()?;
+        node = doc.get_dictionary(parent).ok()?;
+    }
+    None
+}
+
+/// The `/XObject` dictionary of a resource dictionary (either given by reference).
+fn resource_xobjects(
+    doc: &lopdf::Document,
+    resources: &lopdf::Object,
+) -> Option<lopdf::Dictionary> {
+    let (_, resources) = doc.dereference(resources).ok()?;
+    let (_, xobjects) = doc
+        .dereference(resources.as_dict().ok()?.get(b"XObject").ok()?)
+        .ok()?;
+    xobjects.as_dict().ok().cloned()
+}
+
+/// What a scan of a content stream's tokens found: the operator `'` or `"`, and the names of
+/// the XObjects it draws (`/Name Do`).
+#[derive(Debug, Default, PartialEq)]
+struct Scan {
+    quote: bool,
+    drawn: Vec<Vec<u8>>,
+}
+
+/// The operators of [`Scan`] in a content stream, found by its tokens: an apostrophe in a string
+/// or a comment is text, not the operator.
+fn scan_operators(content: &[u8]) -> Scan {
+    let regular = |b: u8| !b" \t\r\n\x0c\0()<>[]{}/%".contains(&b);
+    let run = |from: usize| from + content[from..].iter().take_while(|&&b| regular(b)).count();
+    let mut scan = Scan::default();
+    // The token before, where it was a name.
+    let mut name: Option<&[u8]> = None;
     let mut i = 0;
     while i < content.len() {
         match content[i] {
-            b'\'' | b'"' => return true,
             b'(' => {
                 // A literal string: balanced parentheses, backslash escapes.
                 let mut depth = 0usize;
@@ -180,22 +290,50 @@ fn has_quote_operator(content: &[u8]) -> bool {
                     }
                     i += 1;
                 }
+                name = None;
+                i += 1;
             }
-            b'<' if content.get(i + 1) != Some(&b'<') => {
+            b'<' if content.get(i + 1) == Some(&b'<') => {
+                name = None;
+                i += 2;
+            }
+            b'<' => {
                 i += content[i..]
                     .iter()
                     .position(|&b| b == b'>')
-                    .unwrap_or(content.len());
+                    .unwrap_or(content.len())
+                    + 1;
+                name = None;
             }
             b'%' => {
                 let line_end = content[i..].iter().position(|&b| b == b'\n' || b == b'\r');
                 i += line_end.unwrap_or(content.len());
             }
-            _ => {}
+            b'/' => {
+                let end = run(i + 1);
+                name = Some(&content[i + 1..end]);
+                i = end;
+            }
+            b if regular(b) => {
+                let end = run(i);
+                match &content[i..end] {
+                    b"'" | b"\"" => scan.quote = true,
+                    b"Do" => scan.drawn.extend(name.map(<[u8]>::to_vec)),
+                    _ => {}
+                }
+                name = None;
+                i = end;
+            }
+            b => {
+                // Whitespace between a name and its operator keeps the name; a delimiter ends it.
+                if !b.is_ascii_whitespace() && b != 0 {
+                    name = None;
+                }
+                i += 1;
+            }
         }
-        i += 1;
     }
-    false
+    scan
 }
 
 /// A page's text streams, each as its object's id; None for one that is no stream (lopdf keeps
@@ -398,6 +536,64 @@ mod tests {
         bytes
     }
 
+    /// A one-page PDF whose page draws a form (`/Fm1 Do`), the form drawing `content`, deflated
+    /// where `deflate`: a page placed on another, as `qpdf --overlay` places it.
+    fn one_page_in_a_form(content: &[u8], deflate: bool) -> Vec<u8> {
+        let mut doc = Document::with_version("1.5");
+        let pages = doc.new_object_id();
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        });
+        let mut form = Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+                "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+            },
+            content.to_vec(),
+        );
+        if deflate {
+            form.compress().unwrap();
+        }
+        let form = doc.add_object(form);
+        let content = doc.add_object(Stream::new(dictionary! {}, b"q /Fm1 Do Q".to_vec()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page", "Parent" => pages, "Contents" => content,
+            "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            "Resources" => dictionary! { "XObject" => dictionary! { "Fm1" => form } },
+        });
+        let tree = dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 };
+        doc.objects.insert(pages, Object::Dictionary(tree));
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        bytes
+    }
+
+    /// A form's text is mended and checked as a page's is: its quote operators read, its
+    /// damaged stream said with the page that draws it.
+    #[test]
+    fn text_in_a_form_is_read_as_a_page_is() {
+        let quoted = b"BT /F1 12 Tf 14 TL 72 700 Td (Decision) Tj (rationale:) ' ET";
+        let text = pdf_text(&one_page_in_a_form(quoted, true)).unwrap();
+        let words: Vec<&str> = text.split_whitespace().collect();
+        assert_eq!(words, ["Decision", "rationale:"], "{text:?}");
+        let whole = one_page_in_a_form(
+            &b"BT /F1 12 Tf 72 700 Td (Decision rationale) Tj ET\n".repeat(40),
+            true,
+        );
+        assert!(pdf_text(&whole).unwrap().contains("Decision rationale"));
+        let at = memchr::memmem::find(&whole, b"stream\n").unwrap() + 7 + 20;
+        let mut cut = whole.clone();
+        cut[at..at + 8].copy_from_slice(b"\0\0\0\0\0\0\0\0");
+        let e = pdf_text(&cut).unwrap_err();
+        assert!(
+            e.starts_with("page 1: its text is damaged (a form it draws"),
+            "{e}"
+        );
+    }
+
     /// A line shown with `'` or `"` (Ghostscript writes them) is read as one shown with `Tj`
     /// after `T*`, which pdf-extract reads.
     #[test]
@@ -485,15 +681,20 @@ mod tests {
         );
     }
 
-    /// An apostrophe in a string, a hex string or a comment is text, not the operator.
+    /// An apostrophe in a string, a hex string or a comment is text, not the operator; a name
+    /// before `Do` is a form or image drawn.
     #[test]
     fn quote_operators_are_told_from_apostrophes_in_text() {
-        assert!(!has_quote_operator(
+        let quote = |c: &[u8]| scan_operators(c).quote;
+        assert!(!quote(
             b"BT (the patient's (a \\) \"b\")) Tj <27> Tj % it's\nET"
         ));
-        assert!(has_quote_operator(b"BT (a) Tj (b) ' ET"));
-        assert!(has_quote_operator(b"BT 1 2 (b)\" ET"));
-        assert!(has_quote_operator(b"<< /A 1 >> BD (x)'"));
+        assert!(!quote(b"/F'1 12 Tf <</Alt (it's)>> BDC"));
+        assert!(quote(b"BT (a) Tj (b) ' ET"));
+        assert!(quote(b"BT 1 2 (b)\" ET"));
+        assert!(quote(b"<< /A 1 >> BD (x)'"));
+        let drawn = scan_operators(b"q /Fm1 Do Q /Im2\n Do /X [/Y] Do (/Z) Do /F1 12 Tf").drawn;
+        assert_eq!(drawn, [b"Fm1".to_vec(), b"Im2".to_vec()]);
     }
 
     /// A glyph that maps to no character (NUL) is left out of the text; line ends stay.
