@@ -2848,7 +2848,7 @@ fn predict_check_flags_disagreements_with_their_sentences() {
         "predict",
         "--check",
         "--check-level",
-        "0",
+        "0.5",
         "data/letters",
         "--json",
     ]);
@@ -2865,7 +2865,7 @@ fn predict_check_flags_disagreements_with_their_sentences() {
             1.0 - p
         };
         assert!((d - want).abs() < 1e-12, "{r}");
-        assert_eq!(c["flagged"], true, "level 0 flags every item");
+        assert_eq!(c["flagged"], d >= 0.5, "{r}");
         for s in c["sentences"].as_array().unwrap() {
             let s = s.as_str().unwrap();
             assert!(
@@ -2877,31 +2877,46 @@ fn predict_check_flags_disagreements_with_their_sentences() {
     assert!(rows
         .iter()
         .any(|r| !r["check"]["sentences"].as_array().unwrap().is_empty()));
-    // A flag with no sentence against the decision says where the disagreement comes from.
-    let without = rows
-        .iter()
-        .filter(|r| r["check"]["sentences"].as_array().unwrap().is_empty())
-        .count();
-    let table = stdout(&imr(&[
-        "predict",
-        "--check",
-        "--check-level",
-        "0",
-        "data/letters",
-    ]));
-    assert!(without > 0);
-    assert_eq!(
-        table
-            .matches("no sentence of the reasoning reads against it")
-            .count(),
-        without,
-        "{table}"
+    // Stated Overturned, read as Upheld by the model's baseline alone (no sentence pulls against
+    // it): flagged at 0.5 with a word on where the disagreement comes from; under a higher level,
+    // a lean against, not a flag.
+    let line = "{\"case_number\":\"CM1\",\"item\":1,\"title\":\"Physical therapy\",\
+                \"decision\":\"Overturned\",\"rationale\":\"The patient has pain.\"}\n";
+    let check = |level: &str| {
+        let args = ["predict", "--check", "--check-level", level, "--items", "-"];
+        stdout(&imr_stdin(&args, line.as_bytes()))
+    };
+    let args = ["predict", "--check", "--items", "-", "--json"];
+    let json = json_lines(&stdout(&imr_stdin(&args, line.as_bytes())));
+    let d = json[0]["check"]["disagreement"].as_f64().unwrap();
+    assert!((0.5..0.95).contains(&d), "{}", json[0]);
+    let flagged = check("0.5");
+    assert!(flagged.contains("check: DISAGREES with the stated decision"), "{flagged}");
+    assert!(
+        flagged.contains("no sentence of the reasoning reads against it"),
+        "{flagged}"
     );
+    let leans = check("0.95");
+    assert!(
+        leans.contains("check: leans against the stated decision") && leans.contains("from 0.95"),
+        "{leans}"
+    );
+    assert!(!leans.contains("no sentence of the reasoning"), "{leans}");
+    // Below 0.5 a reading leans to the stated decision: no level there.
+    let o = imr(&["predict", "--check", "--check-level", "0.3", "data/letters"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("from 0.5 to 1"), "{}", stderr(&o));
     let o = imr(&["predict", "--check", "--check-level", "1", "data/letters"]);
     assert!(
         o.status.success() && !stdout(&o).contains("DISAGREES"),
         "{}",
         stdout(&o)
+    );
+    // Scores of the model's own training letters are said to be fitted.
+    assert!(
+        stderr(&o).contains("5 of the 5 letters were among the model's training letters"),
+        "{}",
+        stderr(&o)
     );
     // Only a verdict-masked model reads reasoning without its verdict.
     let o = imr(&["predict", "--check", "--model", "default", "data/letters"]);

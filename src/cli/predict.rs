@@ -51,9 +51,9 @@ pub struct PredictArgs {
     /// the sentences behind them.
     #[arg(long, conflicts_with = "text")]
     pub check: bool,
-    /// With --check: flag items whose disagreement (P(the other decision)) is at least this, 0 to
-    /// 1.
-    #[arg(long, default_value_t = 0.8, requires = "check", value_parser = probability)]
+    /// With --check: flag items whose disagreement (P(the other decision)) is at least this, 0.5
+    /// to 1 (below 0.5 the reading leans to the stated decision).
+    #[arg(long, default_value_t = 0.8, requires = "check", value_parser = check_level)]
     pub check_level: f64,
     /// The K past decisions most like each item: from the model's training items, or the built-in
     /// case model's when the model keeps none; 0 to 100.
@@ -61,10 +61,13 @@ pub struct PredictArgs {
     pub similar: usize,
 }
 
-fn probability(s: &str) -> Result<f64, String> {
+/// A disagreement level: a reading is against the stated decision from 0.5 on.
+fn check_level(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
-        _ => Err("must be a number from 0 to 1".into()),
+        Ok(v) if (0.5..=1.0).contains(&v) => Ok(v),
+        _ => Err("must be a number from 0.5 to 1 (a reading below 0.5 leans to the stated \
+                  decision)"
+            .into()),
     }
 }
 
@@ -87,7 +90,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
             model.outcome.view.name()
         );
     }
-    let mut source = row_source(&a, &model)?;
+    let mut source = row_source(&a, &model, &model_name)?;
     if a.check {
         source = checked_source(source)?;
     }
@@ -107,7 +110,11 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
 }
 
 /// Where the items to score come from: `--text`, `--items`, letters, or rationales on stdin.
-fn row_source(a: &PredictArgs, model: &imr::model::ModelFile) -> Result<Box<dyn RowSource>> {
+fn row_source(
+    a: &PredictArgs,
+    model: &imr::model::ModelFile,
+    model_name: &str,
+) -> Result<Box<dyn RowSource>> {
     if let Some(t) = &a.text {
         let row = Row {
             source: "--text".into(),
@@ -117,15 +124,24 @@ fn row_source(a: &PredictArgs, model: &imr::model::ModelFile) -> Result<Box<dyn 
     } else if let Some(path) = &a.items {
         read_items(path, needs_whole_input(model))
     } else if !a.inputs.is_empty() {
-        letter_rows(&a.inputs)
+        letter_rows(&a.inputs, model, model_name)
     } else {
         stdin_rows()
     }
 }
 
-/// Every item of the letters under `inputs`; bad files are reported and counted.
-fn letter_rows(inputs: &[PathBuf]) -> Result<Box<dyn RowSource>> {
+/// Every item of the letters under `inputs`; bad files are reported and counted. Letters the
+/// model was trained on are said: their scores are fitted, not a test.
+fn letter_rows(
+    inputs: &[PathBuf],
+    model: &imr::model::ModelFile,
+    model_name: &str,
+) -> Result<Box<dyn RowSource>> {
     let (letters, failed) = read_reporting(inputs)?;
+    let cases = letters.iter().map(|l| l.header.case_number.as_str());
+    if let Some(o) = super::data::trained_letters(model, cases) {
+        say!("imr: warning: {o}: their scores are fitted, not a test of {model_name}");
+    }
     let mut rows = Vec::new();
     for l in &letters {
         for it in &l.items {
@@ -270,7 +286,7 @@ pub(super) fn score_rows(
             write_header(&mut out, format, ids, check.is_some())?;
             for preds in rx {
                 for p in &preds {
-                    write_prediction(&mut out, format, ids, top, p, check.is_some())?;
+                    write_prediction(&mut out, format, ids, top, p, check)?;
                 }
                 pb.inc(preds.len() as u64);
             }
@@ -566,14 +582,14 @@ fn write_prediction(
     ids: &[String],
     top: usize,
     p: &Prediction,
-    check: bool,
+    check: Option<f64>,
 ) -> Result<()> {
     match format {
         Format::Json => {
             imr::schema::write_json_line(&mut *out, p)?;
         }
-        Format::Csv => write_csv(out, ids, p, check)?,
-        Format::Table => write_table(out, top, p)?,
+        Format::Csv => write_csv(out, ids, p, check.is_some())?,
+        Format::Table => write_table(out, top, p, check)?,
     }
     Ok(())
 }
@@ -642,7 +658,12 @@ fn write_csv(out: &mut impl Write, ids: &[String], p: &Prediction, check: bool) 
     Ok(())
 }
 
-fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
+fn write_table(
+    out: &mut impl Write,
+    top: usize,
+    p: &Prediction,
+    check_level: Option<f64>,
+) -> Result<()> {
     let title = imr::report::clip(p.title.as_deref().unwrap_or("-"), 36);
     let score = p.p_overturned.map_or("?".into(), |v| format!("{v:.3}"));
     let range = p
@@ -675,7 +696,9 @@ fn write_table(out: &mut impl Write, top: usize, p: &Prediction) -> Result<()> {
             writeln!(out, "{:INDENT$}{advice}", "")?;
         }
     }
-    write_check(out, p)?;
+    if let Some(level) = check_level {
+        write_check(out, p, level)?;
+    }
     write_context(out, p)?;
     // --top 0: the scores alone.
     if top > 0 {
@@ -714,17 +737,21 @@ fn table_footer(model: &imr::model::ModelFile) -> String {
 /// How far the lines under an item's row are indented.
 const INDENT: usize = 23;
 
-/// `--check`'s verdict, and the sentences behind a disagreement.
-fn write_check(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
+/// `--check`'s verdict, and the sentences behind a disagreement flagged from `level` on.
+fn write_check(out: &mut impl Write, p: &Prediction, level: f64) -> std::io::Result<()> {
     let Some(c) = &p.check else {
         return Ok(());
     };
-    let verdict = if c.flagged { "DISAGREES" } else { "agrees" };
-    writeln!(
-        out,
-        "{:INDENT$}check: {verdict} with the stated decision (disagreement {:.2})",
-        "", c.disagreement
-    )?;
+    // Three readings: with the stated decision, against it under the level, and flagged.
+    let d = c.disagreement;
+    let verdict = match (c.flagged, d >= 0.5) {
+        (true, _) => format!("DISAGREES with the stated decision (disagreement {d:.2})"),
+        (false, true) => format!(
+            "leans against the stated decision (disagreement {d:.2}, flagged from {level:.2})"
+        ),
+        (false, false) => format!("agrees with the stated decision (disagreement {d:.2})"),
+    };
+    writeln!(out, "{:INDENT$}check: {verdict}", "")?;
     if c.flagged {
         for s in &c.sentences {
             writeln!(out, "{:INDENT$}  {:?}", "", s)?;
