@@ -11,7 +11,8 @@ use std::path::Path;
 pub struct GoldItem {
     pub case_number: String,
     /// 1-based item number within the letter.
-    #[serde(deserialize_with = "crate::input::item_number")]
+    /// `number` in files of older versions, as in `--items`.
+    #[serde(alias = "number", deserialize_with = "crate::input::item_number")]
     pub item: usize,
     /// The item's title and decision, where the file has them: the title for people reading the
     /// file, the decision to catch a line joined to the wrong item (it is checked against the
@@ -293,11 +294,10 @@ mod tests {
     #[test]
     fn a_bad_gold_line_names_its_field() {
         let read_item = crate::input::json_object::<GoldItem>;
-        let e = read_item(r#"{"case_number":"CM1","item":"1","themes":[]}"#).unwrap_err();
-        assert_eq!(
-            e,
-            "item: invalid type: string \"1\", expected a whole number at column 31"
-        );
+        let e = read_item(r#"{"case_number":"CM1","item":"one","themes":[]}"#).unwrap_err();
+        assert_eq!(e, "item: \"one\": expected a whole number at column 33");
+        let e = read_item(r#"{"case_number":"CM1","item":[1],"themes":[]}"#).unwrap_err();
+        assert_eq!(e, "item: [1]: expected a whole number at column 31");
         let e = read_item(r#"{"case_number":"CM1","item":1,"themes":"x"}"#).unwrap_err();
         assert!(e.starts_with("themes: invalid type: string \"x\""), "{e}");
         let e = read_item(r#"{"case_number":"CM1","themes":[]}"#).unwrap_err();
@@ -308,9 +308,13 @@ mod tests {
         );
         let e = read_item(r#"{"case_number":"CM1","item":1} x"#).unwrap_err();
         assert!(e.starts_with("not valid JSON (trailing characters"), "{e}");
-        assert_eq!(
-            read_item(r#"{"case_number":"CM1","item":2}"#).unwrap().item,
-            2
-        );
+        // A number written as text, and `item` under its older name, read alike.
+        for line in [
+            r#"{"case_number":"CM1","item":2}"#,
+            r#"{"case_number":"CM1","item":" 2"}"#,
+            r#"{"case_number":"CM1","number":2}"#,
+        ] {
+            assert_eq!(read_item(line).unwrap().item, 2, "{line}");
+        }
     }
 }

@@ -196,18 +196,32 @@ fn not_an_object(line: &str) -> String {
 /// An item's number (`item`), which counts from 1: 0, a negative number, a fraction or a number
 /// too large to be one is refused in a reader's words.
 pub fn item_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-    let n = <serde_json::Number as serde::Deserialize>::deserialize(d)?;
-    whole_item(&n).map_err(serde::de::Error::custom)
+    let v = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    item_of(&v).map_err(serde::de::Error::custom)
 }
 
 /// [`item_number`] where the field may be absent or null.
 pub fn optional_item_number<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<usize>, D::Error> {
-    let n = <Option<serde_json::Number> as serde::Deserialize>::deserialize(d)?;
-    n.map(|n| whole_item(&n))
+    let v = <Option<serde_json::Value> as serde::Deserialize>::deserialize(d)?;
+    v.as_ref()
+        .filter(|v| !v.is_null())
+        .map(item_of)
         .transpose()
         .map_err(serde::de::Error::custom)
+}
+
+/// An item number written as JSON writes it (`2`) or as text (`"2"`, as forms send numbers).
+fn item_of(v: &serde_json::Value) -> Result<usize, String> {
+    match v {
+        serde_json::Value::Number(n) => whole_item(n),
+        serde_json::Value::String(s) => match s.trim().parse::<serde_json::Number>() {
+            Ok(n) => whole_item(&n),
+            Err(_) => Err(format!("{v}: expected a whole number")),
+        },
+        _ => Err(format!("{v}: expected a whole number")),
+    }
 }
 
 /// A whole number written as JSON writes it (`45`) or as text (`"45"`, as forms and the web API

@@ -1094,14 +1094,22 @@ fn predict_scores_parsed_items_and_undecided_requests() {
         stdout(&o),
         stdout(&imr(&["predict", "--json", "data/letters"]))
     );
-    // Files of older versions call the item `number`: read the same.
+    // Files of older versions call the item `number`, and a number may be written as text (as
+    // forms send it): read the same.
     let old = String::from_utf8_lossy(&items).replace("\"item\":", "\"number\":");
     assert!(old.contains("\"number\":"));
-    let o = imr_stdin(&["predict", "--items", "-", "--json"], old.as_bytes());
-    assert_eq!(
-        stdout(&o),
-        stdout(&imr(&["predict", "--json", "data/letters"]))
-    );
+    let text = regex::Regex::new(r#""item":(\d+)"#)
+        .unwrap()
+        .replace_all(&String::from_utf8_lossy(&items), r#""item":"$1""#)
+        .into_owned();
+    assert!(text.contains(r#""item":"1""#));
+    for input in [old, text] {
+        let o = imr_stdin(&["predict", "--items", "-", "--json"], input.as_bytes());
+        assert_eq!(
+            stdout(&o),
+            stdout(&imr(&["predict", "--json", "data/letters"]))
+        );
+    }
     // A request not yet decided (no rationale, no decision), forecast by a case-view model.
     let d = tempdir("items");
     let flipped = flipped_letter(&d);
@@ -2891,7 +2899,10 @@ fn predict_check_flags_disagreements_with_their_sentences() {
     let d = json[0]["check"]["disagreement"].as_f64().unwrap();
     assert!((0.5..0.95).contains(&d), "{}", json[0]);
     let flagged = check("0.5");
-    assert!(flagged.contains("check: DISAGREES with the stated decision"), "{flagged}");
+    assert!(
+        flagged.contains("check: DISAGREES with the stated decision"),
+        "{flagged}"
+    );
     assert!(
         flagged.contains("no sentence of the reasoning reads against it"),
         "{flagged}"

@@ -205,9 +205,10 @@ fn search_finds_counts_and_refuses() {
     get("/api/search?limit=1000").is_bad("limit");
     get("/api/search?decided=2016-02-30").is_bad("decided");
     get("/api/search?by=category").is_bad("by");
-    get("/api/search?colour=red").is_bad("colour: unknown field `colour`, expected one of `q`");
-    get("/api/about?colour=red").is_bad("colour: unknown field `colour`, there are no fields");
-    get("/api/search?limit=5&limit=6").is_bad("duplicate field `limit`");
+    get("/api/search?colour=red").is_bad("colour: unknown parameter `colour`, expected one of `q`");
+    get("/api/about?colour=red")
+        .is_bad("colour: unknown parameter `colour`, it takes no parameters");
+    get("/api/search?limit=5&limit=6").is_bad("duplicate parameter `limit`");
 
     let none = get("/api/search?q=zzyzxnotaword");
     assert_eq!(none.status, StatusCode::OK);
@@ -250,7 +251,7 @@ fn a_letter_has_scores_highlights_and_precedents() {
             .iter()
             .all(|s| s["case_number"] != letter["case_number"]));
     }
-    get("/api/letters/004_4fa3c31427c968ed?x=1").is_bad("x: unknown field `x`");
+    get("/api/letters/004_4fa3c31427c968ed?x=1").is_bad("x: unknown parameter `x`");
     let missing = get("/api/letters/CM99-0000000");
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(missing.json()["error"]
@@ -364,6 +365,16 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
     // in JSON's words, not by a name of imr's code.
     let twice = r#"{"title": "MRI", "title": "CT"}"#;
     post("/api/forecast", "application/json", twice).is_bad("the body: duplicate field `title`");
+    // Under the outputs' name, whichever name each was given under.
+    let both = r#"{"title": "MRI", "summary": "a", "clinical_summary": "b"}"#;
+    post("/api/forecast", "application/json", both)
+        .is_bad("the body: duplicate field `clinical_summary`");
+    // An imr output line is a body as it is: its schema_version and an old `number` are read.
+    let line = r#"{"schema_version": 2, "case_number": "CM1", "number": "2", "title": "MRI"}"#;
+    assert_eq!(
+        post("/api/forecast", "application/json", line).status,
+        StatusCode::OK
+    );
     let patient = r#"{"title": "MRI", "patient": "x"}"#;
     post("/api/forecast", "application/json", patient)
         .is_bad("the body: patient: invalid type: string \"x\", expected a JSON object");
@@ -592,7 +603,7 @@ fn unknown_endpoints_and_methods() {
     assert!(!r.body.contains("[package]"));
     // A parameter an endpoint does not take is refused, on the API and on the pages.
     let title = serde_json::json!({"title": "Norco 10/325mg #60"});
-    post_json("/api/forecast?x=1", title.clone()).is_bad("x: unknown field `x`");
+    post_json("/api/forecast?x=1", title.clone()).is_bad("x: unknown parameter `x`");
     post_json("/api/score?x=1", serde_json::json!({"rationale": "x"})).is_bad("x: unknown");
     assert_eq!(post_json("/api/forecast", title).status, StatusCode::OK);
     // Every error in the form of where it was asked: JSON under /api, a page elsewhere.

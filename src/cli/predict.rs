@@ -65,9 +65,11 @@ pub struct PredictArgs {
 fn check_level(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if (0.5..=1.0).contains(&v) => Ok(v),
-        _ => Err("must be a number from 0.5 to 1 (a reading below 0.5 leans to the stated \
+        _ => Err(
+            "must be a number from 0.5 to 1 (a reading below 0.5 leans to the stated \
                   decision)"
-            .into()),
+                .into(),
+        ),
     }
 }
 

@@ -26,8 +26,10 @@ pub enum View {
     Rationale,
     /// The rationale with every verdict sentence ("... is (not) medically necessary") masked: how
     /// much skill is left without the sentence that states the outcome.
-    // The name every output and file uses; the kebab-case spelling is still read.
+    // The name every output and file uses; the kebab-case spelling is still read, on the
+    // command line and in params and model files.
     #[value(name = "rationale_masked", alias = "rationale-masked")]
+    #[serde(alias = "rationale-masked")]
     RationaleMasked,
     /// What exists before the decision: clinical summary, title and the claims administrator's
     /// guideline line (and, by a params file, the request's structured facts); nothing the IMR

@@ -56,7 +56,13 @@ impl From<QueryRejection> for ServeError {
         let what = text
             .strip_prefix("Failed to deserialize query string: ")
             .unwrap_or(&text);
-        ServeError::BadRequest(what.to_string())
+        // A query string's names are parameters, not a body's fields.
+        let what = what
+            .replace("unknown field", "unknown parameter")
+            .replace("missing field", "missing parameter")
+            .replace("duplicate field", "duplicate parameter")
+            .replace("there are no fields", "it takes no parameters");
+        ServeError::BadRequest(what)
     }
 }
 

@@ -227,9 +227,10 @@ pub const MAX_OFFSET: usize = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct ForecastRequest {
     pub title: Option<String>,
-    #[serde(alias = "clinical_summary")]
+    /// Named in messages by the outputs' names (a field given twice under both names too).
+    #[serde(rename = "clinical_summary", alias = "summary")]
     pub summary: Option<String>,
-    #[serde(alias = "claims_administrator_guideline")]
+    #[serde(rename = "claims_administrator_guideline", alias = "guideline")]
     pub guideline: Option<String>,
     /// Numbers and booleans are taken as JSON writes them (`40`, `true`) or as forms send them
     /// (`"40"`, `"on"`).
@@ -237,9 +238,9 @@ pub struct ForecastRequest {
     pub age: Option<String>,
     pub sex: Option<String>,
     pub priority: Option<String>,
-    #[serde(alias = "date_of_injury")]
+    #[serde(rename = "date_of_injury", alias = "injury_date")]
     pub injury_date: Option<String>,
-    #[serde(alias = "ur_denial_date")]
+    #[serde(rename = "ur_denial_date", alias = "ur_date")]
     pub ur_date: Option<String>,
     /// `true`, `on` (a checked box) or `1`.
     #[serde(default, deserialize_with = "scalar")]
@@ -254,10 +255,13 @@ pub struct ForecastRequest {
     /// `patient` holds `age` and `sex` where they are not given at the top (as `imr parse
     /// --items` writes them).
     pub case_number: Option<String>,
-    #[serde(default, deserialize_with = "scalar")]
+    #[serde(default, alias = "number", deserialize_with = "scalar")]
     pub item: Option<String>,
     #[serde(default)]
     pub patient: Option<PatientFields>,
+    /// The `schema_version` an imr output line begins with: such a line is a body as it is.
+    #[serde(default, skip_serializing)]
+    pub schema_version: Option<serde::de::IgnoredAny>,
 }
 
 /// A request's `patient`, as an `--items` line holds it.

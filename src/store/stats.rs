@@ -108,16 +108,18 @@ impl fmt::Display for StatsKey {
 
 impl FromStr for StatsKey {
     type Err = Error;
+    /// The name on the command line or the output column (`drug_class`, `reviewer_specialty`),
+    /// with `_` or `-`.
     fn from_str(s: &str) -> Result<StatsKey> {
-        let s = s.trim().replace('_', "-");
+        let spelled = s.trim().replace('_', "-");
         StatsKey::ALL
             .into_iter()
-            .find(|k| k.name() == s)
+            .find(|k| k.name() == spelled || k.column().replace('_', "-") == spelled)
             .ok_or_else(|| {
                 let names: Vec<&str> = StatsKey::ALL.iter().map(|k| k.name()).collect();
                 Error::UnknownName {
                     what: "key",
-                    value: s,
+                    value: s.trim().to_string(),
                     expected: format!("one of {}", names.join(", ")),
                 }
             })
@@ -312,4 +314,28 @@ fn order(keys: &[StatsKey], a: &StatsRow, b: &StatsRow) -> std::cmp::Ordering {
                 &b.values,
             ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key is read by its command-line name or by its output column, with `_` or `-`; an
+    /// unknown one is named as given.
+    #[test]
+    fn keys_are_read_by_name_or_column() {
+        for k in StatsKey::ALL {
+            assert_eq!(k.name().parse::<StatsKey>().unwrap(), k);
+            assert_eq!(k.column().parse::<StatsKey>().unwrap(), k);
+        }
+        assert_eq!(
+            "reviewer-specialty".parse::<StatsKey>().unwrap(),
+            StatsKey::Specialty
+        );
+        let e = " reviewer_name "
+            .parse::<StatsKey>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"reviewer_name\""), "{e}");
+    }
 }
