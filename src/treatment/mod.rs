@@ -21,7 +21,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The rules' version, recorded in model files: a change of any rule or gazetteer entry bumps it.
-pub const VERSION: &str = "imr-treatment/3";
+pub const VERSION: &str = "imr-treatment/4";
 
 /// The service category of a request, as the DWC's IMR reports group them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -249,6 +249,35 @@ mod tests {
         // A single opioid on the skin is still an opioid.
         assert_eq!(drug("Butrans patch 10mcg/hr #4").0, D::Opioids);
         assert_eq!(drug("Fentanyl 25mcg transdermal patch").0, D::Opioids);
+    }
+
+    /// What a request is for, or follows, does not decide its kind: the request's own words do,
+    /// where they name a treatment; an unnamed drug applied to the skin is topical.
+    #[test]
+    fn a_purpose_is_not_the_request() {
+        #[rustfmt::skip]
+        let cases = [
+            ("MRI to evaluate for possible ESI", C::DiagnosticTesting, None),
+            ("Consultation for epidural steroid injection", C::EvaluationManagement, None),
+            ("Liver function tests to monitor Norco", C::DiagnosticTesting, None),
+            ("EKG before starting methadone", C::DiagnosticTesting, None),
+            ("Psychotherapy for opioid dependence", C::BehavioralHealth, None),
+            ("Office visit to discuss Lyrica", C::EvaluationManagement, None),
+            ("Physical therapy following epidural injection", C::Rehabilitation, None),
+            ("Post-injection physical therapy", C::Rehabilitation, None),
+            ("Sleep study prior to Ambien", C::DiagnosticTesting, None),
+            // Where the head names no treatment, or a drug without its name, the whole title.
+            ("Norco for pain", C::Pharmaceuticals, Some(D::Opioids)),
+            ("Medication for sleep", C::Pharmaceuticals, Some(D::Other)),
+            ("Injection for the right knee", C::Injections, None),
+            ("Cold laser therapy", C::Rehabilitation, None),
+            ("Electroencephalogram (EEG)", C::DiagnosticTesting, None),
+            ("Zyxorin 5%", C::Pharmaceuticals, Some(D::TopicalAnalgesics)),
+        ];
+        for (title, category, class) in cases {
+            let (c, d, _) = kind(title);
+            assert_eq!((c, d), (category, class), "{title}");
+        }
     }
 
     #[test]

@@ -242,6 +242,8 @@ const fn m(
 
 #[rustfmt::skip]
 const MODALITIES: &[Modality] = &[
+    // First: a "cold laser" is a laser (low-level laser therapy), not cold.
+    m(r"\blaser\b", "laser therapy", "laser device", C::Rehabilitation),
     m(r"\b(hot|heat)\b[^\n]*\b(cold|ice)\b|\b(cold|ice)\b[^\n]*\b(hot|heat)\b",
         "hot/cold therapy", "hot/cold therapy unit", C::Dmepos),
     m(r"\bcold\b|\bice\b|\bcryo\w*", "cold therapy", "cold therapy unit", C::Dmepos),
@@ -257,7 +259,6 @@ const MODALITIES: &[Modality] = &[
     m(r"\bultrasound (therapy|treatment)s?\b|\btherapeutic ultrasound\b",
         "ultrasound therapy", "ultrasound unit", C::Rehabilitation),
     m(r"\bparaffin\b", "paraffin therapy", "paraffin bath", C::Rehabilitation),
-    m(r"\blaser\b", "laser therapy", "laser device", C::Rehabilitation),
     m(r"\biontophoresis\b|\bphonophoresis\b", "iontophoresis", "iontophoresis unit",
         C::Rehabilitation),
     m(r"\bwhirlpool\b|\bhydrotherap\w*", "hydrotherapy", "whirlpool", C::Rehabilitation),
@@ -297,6 +298,7 @@ const DIAGNOSTIC: &[Rule] = &[
     r(C::DiagnosticTesting, "EMG", r"\bemgs?\b|\belectromyogra\w*|\belectrodiagnostic\w*"),
     r(C::DiagnosticTesting, "NCV", r"\bnc[vs]\b|\bnerve conduction\b"),
     r(C::DiagnosticTesting, "EKG", r"\bekgs?\b|\becgs?\b|\belectrocardiogra\w*"),
+    r(C::DiagnosticTesting, "EEG", r"\beegs?\b|\belectroencephalogra\w*"),
     r(C::DiagnosticTesting, "sleep study", r"\bsleep (stud\w*|test\w*)|\bpolysomnogra\w*"),
     r(C::DiagnosticTesting, "urinalysis", r"\burinalysis\b|\bua\b|\burine\b"),
     r(C::DiagnosticTesting, "laboratory tests",
@@ -480,7 +482,7 @@ const LAST: &[Rule] = &[
         gives: Gives::UnnamedDrug,
         name: "",
         pattern: concat!(
-            r"\d ?(mg|mcg|ml|gm|grams?)\b|\btabs?\b|\btablets?\b|\bcaps\b|\bcapsules?\b|",
+            r"\d ?(mg|mcg|ml|gm|grams?)\b|\d ?%|\d ?percent\b|\btabs?\b|\btablets?\b|\bcaps\b|\bcapsules?\b|",
             r"\bsuspension\b|\brefills?\b|\bprescriptions?\b|\brx\b|\bmedications?\b|\bmeds\b|",
             r"\bdrugs?\b|\bpills?\b|\bgels?\b|\bpatch(es)?\b|\bsprays?\b|\bdrops\b|\bsyrup\b|",
             r"\binhalers?\b|\bsublingual\b|\bextended release\b|\bbid\b|\btid\b|\bqid\b|\bprn\b|",
@@ -709,6 +711,7 @@ static CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     builder_regex(concat!(
         r"^(\s|[:;,.\-()]|\bassociated surgical services?\b|\bretrospective\w*|\bretro\b|",
         r"\brequest (for|of)\b|\bpost-? ?op\w*|\bpre-? ?op\w*|\bpostoperative\b|",
+        r"\bpost-? ?(injection|surg\w*|procedur\w*)\b|",
         r"\bpreoperative\b|\badditional\b|\bcontinu\w*( of| for| with)?\b|\bthe\b|\ban?\b|",
         r"\b(one|1)\b|\bpurchase( of)?\b|\brental( of)?\b|\bprescription (of|for)\b)+",
     ))
@@ -756,6 +759,16 @@ fn body(text: &str) -> &str {
     }
 }
 
+/// What a request is for, or what it follows: "MRI to evaluate for possible ESI",
+/// "Psychotherapy for insomnia", "EKG before starting methadone", "Physical therapy following
+/// epidural injection". What these name is not the request.
+static PURPOSE: LazyLock<Regex> = LazyLock::new(|| {
+    builder_regex(concat!(
+        r"\s(for|to (evaluate|monitor|discuss|assess|rule out|treat|address|determine|review)|",
+        r"before|prior to|following|after|in preparation for)\s",
+    ))
+});
+
 /// The steps' decision for `text`, where a surgical procedure "with evaluation of" something is
 /// the procedure: the words before the evaluation decide when they name a surgery. The whole
 /// text still gives the sites and drugs ("MRI with evaluation of the lumbar spine" is an MRI of
@@ -769,7 +782,30 @@ fn decide_procedure(text: &str) -> Option<Decision> {
     let surgical = |d: &Decision| c.lines[d.line].gives == Gives::Category(C::Surgery);
     match head.and_then(decide).filter(surgical) {
         Some(d) => Some(d),
-        None => decide(text),
+        None => decide_request(text),
+    }
+}
+
+/// The steps' decision for the request's own words, before what it is for ([`PURPOSE`]), where
+/// they name a treatment ("Consultation for epidural steroid injection" is a consultation; "Norco
+/// for pain" is Norco); the whole text's where they do not ("Medication for sleep", "Request for
+/// MRI"), or name a drug without its name (a dose, "tablets"), or where the whole is a program
+/// (an evaluation for a functional restoration program is the program's first step).
+fn decide_request(text: &str) -> Option<Decision> {
+    let c = &*COMPILED;
+    let head = PURPOSE
+        .find(text.as_bytes())
+        .map(|m| &text[..m.start()])
+        .filter(|h| !h.trim().is_empty());
+    let Some(head) = head.and_then(decide) else {
+        return decide(text);
+    };
+    let whole = decide(text);
+    let program = |d: &Decision| c.lines[d.line].gives == Gives::Category(C::Programs);
+    match c.lines[head.line].gives {
+        Gives::UnnamedDrug => whole,
+        _ if whole.as_ref().is_some_and(program) => whole,
+        _ => Some(head),
     }
 }
 
@@ -951,9 +987,13 @@ pub(super) fn classify(title: &str, guideline: Option<&str>) -> TreatmentKind {
                 drug_class: Some(k),
                 treatment: l.name.to_string(),
             },
+            // Applied to the skin (a form, a strength in per cent) is topical, whatever it is.
             Gives::UnnamedDrug => TreatmentKind {
                 category: C::Pharmaceuticals,
-                drug_class: Some(guideline_class(guideline).unwrap_or(D::Other)),
+                drug_class: Some(match TOPICAL_FORM.is_match(text.as_bytes()) {
+                    true => D::TopicalAnalgesics,
+                    false => guideline_class(guideline).unwrap_or(D::Other),
+                }),
                 treatment: plain_name(title),
             },
             Gives::Category(category) => {
