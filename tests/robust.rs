@@ -107,6 +107,70 @@ fn hostile_pdfs_cost_their_file_alone() {
     );
 }
 
+/// A PDF worker ends with the `imr` that started it: a supervisor's SIGKILL leaves no worker
+/// reading a file that hangs it (its time limit was the killed process's to keep).
+#[cfg(target_os = "linux")]
+#[test]
+fn pdf_workers_end_with_their_process() {
+    let d = tempdir("orphans");
+    let pdf = write(&d, "self-parent.pdf", &hostile::self_parent());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imr"))
+        .args(["parse", "--pdf-timeout", "120", pdf.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run imr");
+    // The worker: a child of any of imr's threads.
+    let children = |pid: u32| -> Vec<u32> {
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten();
+        tasks
+            .flatten()
+            .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+            .flat_map(|c| {
+                c.split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect::<Vec<u32>>()
+            })
+            .collect()
+    };
+    let started = std::time::Instant::now();
+    let worker = loop {
+        if let Some(&w) = children(child.id()).first() {
+            break w;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no worker started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Reading the file, not merely started.
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Gone, or a zombie no one reaps (PID 1 of a container may not).
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{worker}/stat")).is_ok_and(|s| {
+            s.rsplit_once(") ")
+                .is_some_and(|(_, r)| !r.starts_with('Z'))
+        })
+    };
+    let killed = std::time::Instant::now();
+    while alive() && killed.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let still = alive();
+    if still {
+        let _ = Command::new("kill")
+            .arg("-9")
+            .arg(worker.to_string())
+            .status();
+    }
+    assert!(!still, "worker {worker} outlived its imr");
+}
+
 /// The corpus PDFs plus the hostile suite and damaged copies of a real letter: every good letter out, every
 /// bad file named once. (`scripts/hostile-batch` runs the same with the default limits and measures it.)
 #[test]
@@ -519,4 +583,36 @@ fn no_items_give_an_empty_answer_with_its_header() {
         assert_eq!(stdout(&o), "", "{cmd}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `RAYON_NUM_THREADS` is checked as `--threads` is, and a pool the system will not start is said
+/// in words, not a panic.
+#[cfg(unix)]
+#[test]
+fn worker_threads_are_checked_and_started_first() {
+    let run = |env: &str, limit: Option<&str>| {
+        let script = match limit {
+            Some(kb) => format!("ulimit -v {kb}; exec \"$0\" parse data/letters"),
+            None => "exec \"$0\" parse data/letters".into(),
+        };
+        Command::new("sh")
+            .args(["-c", &script, env!("CARGO_BIN_EXE_imr")])
+            .env("RAYON_NUM_THREADS", env)
+            .current_dir(root())
+            .output()
+            .unwrap()
+    };
+    let o = run("5000", None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("RAYON_NUM_THREADS=5000: must be a whole number from 1 to 1024"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(run("1", None).status.success());
+    // Each thread's stack reserved in an address space too small for them all.
+    let o = run("1000", Some("1000000"));
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot start them"), "{}", stderr(&o));
 }

@@ -506,13 +506,15 @@ fn index_files(
     std::thread::scope(|s| {
         // One batch waits while one is written: the parse runs a batch ahead, no more.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<IndexedLetter>>(1);
-        let writer = s.spawn(move || -> imr::Result<Tally> {
-            let mut written = Tally::default();
-            for pending in rx {
-                report(&store.write_batch_scored(&pending, model)?, &mut written);
-            }
-            Ok(written)
-        });
+        let writer = std::thread::Builder::new()
+            .spawn_scoped(s, move || -> imr::Result<Tally> {
+                let mut written = Tally::default();
+                for pending in rx {
+                    report(&store.write_batch_scored(&pending, model)?, &mut written);
+                }
+                Ok(written)
+            })
+            .context("cannot start the database's writer thread")?;
         // A batch scored, then sent; false where it cannot be (the writer stopped, or the
         // scoring failed, said below).
         let mut send = |mut letters: Vec<IndexedLetter>| {

@@ -190,15 +190,34 @@ where
     out.write_all(&record)
 }
 
+/// The worker threads, started now: `--threads`, else `RAYON_NUM_THREADS` (checked as `--threads`
+/// is), else one per core. Started lazily, a pool the system refuses threads (a container's limit
+/// on processes) would panic wherever it was first used.
+fn start_threads(threads: Option<u16>) -> Result<(), String> {
+    const VAR: &str = "RAYON_NUM_THREADS";
+    let (n, named) = match (threads, std::env::var_os(VAR)) {
+        (Some(n), _) => (usize::from(n), format!("--threads {n}")),
+        (None, Some(v)) => {
+            let v = v.to_string_lossy();
+            // 0 is rayon's own "one per core".
+            match v.trim().parse::<usize>() {
+                Ok(n @ 0..=1024) => (n, format!("{VAR}={v}")),
+                _ => return Err(format!("{VAR}={v}: must be a whole number from 1 to 1024")),
+            }
+        }
+        (None, None) => (0, "the worker threads".to_string()),
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+        .map_err(|e| format!("{named}: cannot start them: {e}"))
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(n) = cli.threads {
-        // Only fails when a pool was already built, which nothing does before this.
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(usize::from(n))
-            .build_global()
-        {
-            let _ = writeln!(std::io::stderr(), "imr: error: --threads {n}: {e}");
+    if !matches!(cli.command, Command::PdfWorker { .. }) {
+        if let Err(e) = start_threads(cli.threads) {
+            let _ = writeln!(std::io::stderr(), "imr: error: {e}");
             return ExitCode::from(EXIT_ERROR);
         }
     }

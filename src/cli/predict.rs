@@ -79,7 +79,8 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         // needs are compiled meanwhile on another core (each compiled once per process, whoever
         // asks first).
         let t = t.clone();
-        std::thread::spawn(move || warm_up(&t));
+        // A thread the system will not start only leaves the compiling to the scoring.
+        let _ = std::thread::Builder::new().spawn(move || warm_up(&t));
     }
     let path = match (&a.model, a.check) {
         (None, true) => Some(PathBuf::from("masked")),

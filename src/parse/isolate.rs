@@ -72,7 +72,9 @@ impl Worker {
                 _ => return Err(io::Error::other("worker pipes missing")),
             };
         let (tx, answers) = mpsc::channel();
-        let reader = std::thread::spawn(move || {
+        // A thread the system will not start is the worker's failure to start, said per file.
+        let threads = std::thread::Builder::new;
+        let reader = threads().spawn(move || {
             let mut r = BufReader::new(stdout);
             loop {
                 let answer = match read_frame(&mut r) {
@@ -93,7 +95,7 @@ impl Worker {
         });
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let tail = Arc::clone(&stderr);
-        let err_reader = std::thread::spawn(move || {
+        let err_reader = threads().spawn(move || {
             let mut pipe = stderr_pipe;
             let mut buf = [0u8; 4096];
             while let Ok(n @ 1..) = pipe.read(&mut buf) {
@@ -105,6 +107,15 @@ impl Worker {
                 }
             }
         });
+        let (reader, err_reader) = match (reader, err_reader) {
+            (Ok(r), Ok(e)) => (r, e),
+            (Err(e), _) | (_, Err(e)) => {
+                // Its pipes close as this returns: the worker ends, and is reaped here.
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
         Ok(Worker {
             child,
             stdin: BufWriter::new(stdin),
@@ -242,6 +253,7 @@ fn read_frame(r: &mut impl Read) -> io::Result<Option<(u8, Vec<u8>)>> {
 /// The worker's side: caps this process's address space, then answers requests on stdin until it
 /// closes. Called by the CLI's hidden worker mode; nothing else should run in the process.
 pub fn worker_main(memory: u64) -> io::Result<()> {
+    die_with_parent();
     cap_address_space(memory)?;
     let mut input = BufReader::new(io::stdin().lock());
     let mut output = BufWriter::new(io::stdout().lock());
@@ -260,6 +272,25 @@ pub fn worker_main(memory: u64) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The worker ends when the process that started it does: its time limit is kept by that
+/// process, so a worker left behind (its `imr` killed, as a supervisor kills it) would read a
+/// hostile file without end.
+#[cfg(target_os = "linux")]
+fn die_with_parent() {
+    // SAFETY: PR_SET_PDEATHSIG sets the signal this process gets when its parent thread ends
+    // (the thread that started it owns it, and drops it before ending); getppid reads its parent.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        // Orphaned before the call: the parent is gone already.
+        if libc::getppid() == 1 {
+            std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent() {}
 
 /// Caps the address space at what the process has reserved so far plus `bytes`: an allocator
 /// that reserves its arenas up front (the binary's) has that room already, and the cap is then

@@ -182,10 +182,13 @@ impl Reader {
             // The receiver lives in this closure: leaving it early drops the receiver, so a thread
             // blocked on a full channel wakes with an error and stops, and the scope can end.
             let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Letter>)>(threads * 4);
+            // A thread the system will not start (a limit on processes) is one fewer; with none,
+            // every file is said to be unread, with why.
+            let mut refused = None;
             for _ in 0..threads {
                 let tx = tx.clone();
                 let (next, progress) = (&next, &progress);
-                s.spawn(move || {
+                let started = std::thread::Builder::new().spawn_scoped(s, move || {
                     let mut worker = None;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -197,6 +200,10 @@ impl Reader {
                         }
                     }
                 });
+                if let Err(e) = started {
+                    refused = Some(e);
+                    break;
+                }
             }
             drop(tx);
             // Results arrive in any order; each is passed on once all before it have been.
@@ -213,12 +220,17 @@ impl Reader {
                     }
                 }
             }
-            // A thread that died (it cannot, short of a bug) leaves its file unread, not skipped.
+            // A thread that died (it cannot, short of a bug) or never started leaves its file
+            // unread, not skipped.
+            let cause = match &refused {
+                Some(e) => format!("not read: no thread could be started to read it ({e})"),
+                None => "not read".into(),
+            };
             for (i, p) in paths.iter().enumerate().skip(due) {
                 let r = early.remove(&i).unwrap_or_else(|| {
                     Err(Error::ReaderCrashed {
                         path: p.clone(),
-                        cause: "not read".into(),
+                        cause: cause.clone(),
                     })
                 });
                 if sink(r).is_break() {
