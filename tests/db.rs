@@ -430,6 +430,46 @@ fn files_swapped_overwritten_unreadable_or_gone_are_said() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A folder under the one given that holds no letter now (a share not mounted on it) keeps what
+/// was indexed from it under `--prune`; deleted whole, its letters go.
+#[test]
+fn prune_keeps_the_letters_of_an_emptied_folder_below() {
+    let dir = tempdir("db-prune-below");
+    let (top, db) = (dir.join("top"), dir.join("t.db"));
+    many_letters(&top.join("a"), 4);
+    std::fs::create_dir_all(top.join("b")).unwrap();
+    for i in [2, 3] {
+        let name = format!("letter{i:05}.txt");
+        std::fs::rename(top.join("a").join(&name), top.join("b").join(&name)).unwrap();
+    }
+    let index = |extra: &[&str]| {
+        let mut args = vec!["index", s(&top), "--db", s(&db)];
+        args.extend(extra);
+        let out = imr(&args);
+        (out.status.code(), stderr(&out))
+    };
+    assert_eq!(index(&[]).0, Some(0));
+    assert_eq!(letters_and_items(&db).0, 4);
+    std::fs::rename(top.join("b"), dir.join("b-away")).unwrap();
+    std::fs::create_dir(top.join("b")).unwrap();
+    let (code, err) = index(&["--prune"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("holds no letter files (a share not mounted?), so the 2 letters"),
+        "{err}"
+    );
+    assert_eq!(letters_and_items(&db).0, 4, "{err}");
+    std::fs::remove_dir(top.join("b")).unwrap();
+    let (code, err) = index(&["--prune"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("2 letters whose files are gone removed"),
+        "{err}"
+    );
+    assert_eq!(letters_and_items(&db).0, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn training_from_the_database_gives_the_model_of_the_files() {
     let dir = tempdir("db-train");

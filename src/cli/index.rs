@@ -674,12 +674,26 @@ fn note_failed_kept(store: &Store, t: &Tally) -> imr::Result<()> {
     Ok(())
 }
 
+/// The folder that keeps a gone file's letter from `--prune`: the nearest of its folders still
+/// there, at or below `root` (a path given), where that folder holds no letter file at all (an
+/// unmounted share's mount point, under the folder given). A folder deleted whole leaves its
+/// letters to prune.
+fn kept_by_empty_folder(source: &Path, root: &Path, files: &[PathBuf]) -> Option<PathBuf> {
+    let folder = source
+        .ancestors()
+        .skip(1)
+        .take_while(|a| a.starts_with(root))
+        .find(|a| a.is_dir())?;
+    (!files.iter().any(|f| f.starts_with(folder))).then(|| folder.to_path_buf())
+}
+
 /// The letters indexed from files under `paths` that are gone (not among the files found, and
 /// not there): removed with `prune`, else counted in a note. How many were removed.
 fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) -> Result<usize> {
     let found: std::collections::HashSet<String> =
         files.iter().map(|f| f.display().to_string()).collect();
     let mut gone = std::collections::BTreeSet::new();
+    let mut kept = std::collections::BTreeMap::new();
     let mut empty_folder = None;
     for p in paths {
         let Ok(path) = std::fs::canonicalize(p) else {
@@ -701,10 +715,23 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
             continue;
         }
         for source in store.sources_under(&path.display().to_string())? {
-            if !found.contains(&source) && is_gone(&source) {
-                gone.insert(source);
+            if found.contains(&source) || !is_gone(&source) {
+                continue;
+            }
+            match kept_by_empty_folder(Path::new(&source), &path, files) {
+                Some(folder) if prune => *kept.entry(folder).or_insert(0) += 1,
+                _ => {
+                    gone.insert(source);
+                }
             }
         }
+    }
+    for (folder, n) in &kept {
+        say!(
+            "imr: note: {}: holds no letter files (a share not mounted?), so the {n} letters \
+             indexed from it are kept",
+            folder.display()
+        );
     }
     if gone.is_empty() {
         return Ok(0);
