@@ -480,6 +480,15 @@ fn tidy(store: &mut Store, tally: &Tally, removed: usize) -> Result<()> {
     if tally.indexed + tally.scored + removed > 0 || store.migrated() || !store.has_statistics()? {
         store.analyze()?;
     }
+    if let Err(cause) = store.fold_log() {
+        say!(
+            "imr: warning: {}: its write-ahead log could not be folded into the file ({cause}); \
+             every letter is indexed, read from {}-wal until a later run folds it in, once \
+             there is room",
+            store.path().display(),
+            store.path().display()
+        );
+    }
     Ok(())
 }
 

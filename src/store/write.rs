@@ -173,6 +173,19 @@ impl Store {
         r
     }
 
+    /// Folds the write-ahead log into the file and empties it, as closing the last connection
+    /// does, but with its failure said (closing says none): where it cannot (the disk full), the
+    /// letters written stay in the log, read from it until a later run folds it in. Another
+    /// connection reading (a server) leaves the log for it to fold: no failure.
+    pub fn fold_log(&self) -> std::result::Result<(), String> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::DiskFull) => "the disk is full".to_string(),
+                _ => e.to_string(),
+            })
+    }
+
     /// Refreshes the statistics SQLite's query planner chooses indexes by (how selective each
     /// one is), from a bounded sample of each index, so it takes little time at any size.
     pub fn analyze(&self) -> Result<()> {
