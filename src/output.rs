@@ -43,12 +43,32 @@ pub fn write_with(
         write(&mut w).map_err(fail)?;
         return w.flush().map_err(fail);
     }
+    // A link is written through: its target is the output, the link stays.
+    let path = &through_links(path);
     let tmp = temp_for(path, ".tmp")?;
     let mut w = std::io::BufWriter::new(tmp.as_file());
     write(&mut w).map_err(fail)?;
     w.flush().map_err(fail)?;
     drop(w);
+    keep_permissions(tmp.as_file(), path);
     finish(tmp, path)
+}
+
+/// The file a symbolic link at `path` leads to (where it leads somewhere); `path` otherwise.
+fn through_links(path: &Path) -> PathBuf {
+    let linked = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match linked.then(|| std::fs::canonicalize(path)) {
+        Some(Ok(target)) => target,
+        _ => path.to_path_buf(),
+    }
+}
+
+/// An output replaced keeps its permissions (a file made private stays private); a new one has
+/// the mode a plain `File::create` gives. Best effort: the write goes on where it cannot.
+fn keep_permissions(tmp: &std::fs::File, path: &Path) {
+    if let Some(old) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
+        let _ = tmp.set_permissions(old.permissions());
+    }
 }
 
 /// Whether `path` exists as something other than a file or a directory (a device, a FIFO).
@@ -112,7 +132,10 @@ fn temp_for(path: &Path, suffix: &str) -> Result<NamedTempFile> {
     }
     b.tempfile_in(&dir).map_err(|e| Error::Write {
         path: path.into(),
-        cause: e,
+        // The error alone: tempfile's names the temporary file, which is no name of the user's.
+        cause: e
+            .raw_os_error()
+            .map_or_else(|| e.kind().into(), std::io::Error::from_raw_os_error),
     })
 }
 
@@ -213,6 +236,30 @@ mod tests {
             .to_string()
             .contains("is a directory"));
         let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// A file replaced keeps its permissions; a link is written through, and stays a link.
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_mode_and_a_link_its_target() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = dir("mode");
+        let d = tmp.path().to_path_buf();
+        let out = d.join("private.json");
+        write_file(&out, b"old").unwrap();
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_file(&out, b"new").unwrap();
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        assert_eq!(std::fs::read(&out).unwrap(), b"new");
+        let link = d.join("link.json");
+        std::os::unix::fs::symlink("private.json", &link).unwrap();
+        write_file(&link, b"through").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read(&out).unwrap(), b"through");
     }
 
     /// A killed run's temporary file is removed by the next write there once stale, a fresh one (a
