@@ -214,6 +214,19 @@ pub enum Error {
     },
     #[error("{path}: cannot draw the plot: {reason}")]
     Plot { path: PathBuf, reason: String },
+    /// A set of plots written in part: which are this run's, so that a folder of two runs' plots
+    /// is said.
+    #[error(
+        "{error}; {}, any others in its folder an earlier run's",
+        match written.as_slice() {
+            [] => "no plot of this run was written".to_string(),
+            w => format!("the plots written before it are this run's ({})", w.join(", ")),
+        }
+    )]
+    PlotsPartly {
+        error: Box<Error>,
+        written: Vec<String>,
+    },
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
     /// The decision database (`imr index`): `cause` is SQLite's own message.

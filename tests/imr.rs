@@ -1662,6 +1662,30 @@ fn evaluate_model_writes_plots() {
     }
     // The sample letters have no gold themes: no theme chart.
     assert!(!dir.join("theme_f1.svg").exists());
+    // A plot that cannot be written costs that plot, said with those written before it: the
+    // report is printed all the same.
+    let blocked = tempdir("plots-blocked");
+    std::fs::create_dir_all(blocked.join("calibration.svg")).unwrap();
+    let b = imr(&[
+        "evaluate",
+        "--model",
+        "models/default.json",
+        "--data",
+        "data/letters",
+        "--json",
+        "--plots",
+        blocked.to_str().unwrap(),
+    ]);
+    assert_eq!(b.status.code(), Some(2), "{}", stderr(&b));
+    assert_eq!(json_lines(&stdout(&b)).len(), 1, "the report");
+    assert!(
+        stderr(&b).contains(
+            "calibration.svg: is a directory; give the name of a file to write; the plots \
+             written before it are this run's (roc.svg, roc.png, pr.svg, pr.png)"
+        ),
+        "{}",
+        stderr(&b)
+    );
     // The same metrics as cross-validation, as one JSON summary line.
     let oj = imr(&[
         "evaluate",

@@ -126,18 +126,35 @@ fn cross_validate(
 ) -> Result<ExitCode> {
     let run = run_folds(a, letters)?;
     warn_untrained(&run.report);
-    if let Some(path) = &a.oof {
-        write_oof(path, &run)?;
-    }
-    if let Some(dir) = &a.plots {
-        cv_plots(dir, a.repeats, &run)?;
-    }
+    // The report first: a file that cannot be written (a full disk) costs that file, said, not
+    // the run's figures.
     if a.json {
         write_cv_json(out, &run.report, a.params.as_deref())?;
     } else {
         write_cv_table(out, &run.report, run.with_themes, a.params.as_deref())?;
     }
-    Ok(exit(run.failed))
+    out.flush()?;
+    let oof = a.oof.as_ref().map(|path| write_oof(path, &run));
+    let plots = a.plots.as_ref().map(|dir| cv_plots(dir, a.repeats, &run));
+    files_written([oof, plots], exit(run.failed))
+}
+
+/// The exit code after the report's files: each one that could not be written said, and the
+/// run's code then an error's.
+fn files_written(
+    results: impl IntoIterator<Item = Option<Result<()>>>,
+    code: ExitCode,
+) -> Result<ExitCode> {
+    let mut failed = false;
+    for e in results.into_iter().flatten().filter_map(|r| r.err()) {
+        say!("imr: error: {e:#}");
+        failed = true;
+    }
+    Ok(if failed {
+        ExitCode::from(super::EXIT_ERROR)
+    } else {
+        code
+    })
 }
 
 /// Reads the letters (each item's text counted, then dropped) and runs the folds.
@@ -459,7 +476,21 @@ fn evaluate_model(
     let p = m.outcome.predict_proba(&docs)?;
     let outcome = BinaryMetrics::compute(&y, &p, m.outcome.threshold);
     let themes = model_theme_metrics(&m, d, &docs)?;
-    if let Some(dir) = &a.plots {
+    let report = ModelReport {
+        name: &name,
+        d,
+        overlap: overlap.as_deref(),
+        outcome: &outcome,
+        themes: themes.as_ref(),
+    };
+    // The report first, as for cross-validation.
+    if a.json {
+        write_model_json(out, &report)?;
+    } else {
+        write_model_table(out, &report)?;
+    }
+    out.flush()?;
+    let plots = a.plots.as_ref().map(|dir| {
         let predicted = p
             .iter()
             .map(|&p| m.outcome.decide(p).is_overturned())
@@ -470,21 +501,9 @@ fn evaluate_model(
             predicted,
             p: p.clone(),
         };
-        model_plots(dir, path, d, run, m.outcome.threshold, themes.as_ref())?;
-    }
-    let report = ModelReport {
-        name: &name,
-        d,
-        overlap: overlap.as_deref(),
-        outcome: &outcome,
-        themes: themes.as_ref(),
-    };
-    if a.json {
-        write_model_json(out, &report)?;
-    } else {
-        write_model_table(out, &report)?;
-    }
-    Ok(exit(d.failed))
+        model_plots(dir, path, d, run, m.outcome.threshold, themes.as_ref())
+    });
+    files_written([plots], exit(d.failed))
 }
 
 /// What `evaluate --model` found, for its JSON or its table.

@@ -117,10 +117,11 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
         path: p.to_path_buf(),
         reason: e.to_string(),
     };
-    let mut written = Vec::new();
+    // Every file drawn first, then each written whole and renamed onto its name (crate::output):
+    // a chart that cannot be drawn leaves the folder as it was, and a write that fails (a full
+    // disk) says which plots are this run's.
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for (name, chart) in charts {
-        // Each file drawn whole, then renamed onto its name (crate::output): an old plot stays
-        // until its replacement is complete.
         let path = dir.join(format!("{name}.svg"));
         let mut svg = String::new();
         {
@@ -129,10 +130,25 @@ pub fn write_plots(dir: &Path, data: &PlotData) -> Result<Vec<PathBuf>> {
                 .and_then(|_| area.present().map_err(Into::into))
                 .map_err(|e| fail(&path, e))?;
         }
-        crate::output::write_file(&path, svg.as_bytes())?;
-        written.push(path);
+        files.push((path, svg.into_bytes()));
         let path = dir.join(format!("{name}.png"));
-        super::png::write_png(&path, SIZE, |area| draw(chart, area, data))?;
+        let png = super::png::png_of(SIZE, |area| draw(chart, area, data)).map_err(|reason| {
+            Error::Plot {
+                path: path.clone(),
+                reason,
+            }
+        })?;
+        files.push((path, png));
+    }
+    let mut written = Vec::new();
+    for (path, bytes) in files {
+        if let Err(e) = crate::output::write_file(&path, &bytes) {
+            let names = written.iter().filter_map(|p: &PathBuf| p.file_name());
+            return Err(Error::PlotsPartly {
+                error: Box::new(e),
+                written: names.map(|n| n.to_string_lossy().into_owned()).collect(),
+            });
+        }
         written.push(path);
     }
     Ok(written)

@@ -45,7 +45,7 @@ pub(crate) fn write_png<E: std::fmt::Display>(
 /// The PNG file's bytes of what `draw` draws on an image of `size` (white where it draws
 /// nothing). Encoded here with the `png` crate, not by plotters through `image`, whose many
 /// formats the build would compile for this one.
-fn png_of<E: std::fmt::Display>(
+pub(crate) fn png_of<E: std::fmt::Display>(
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<Png<'_>, Shift>) -> Result<(), E>,
 ) -> Result<Vec<u8>, String> {
