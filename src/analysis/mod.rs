@@ -8,6 +8,7 @@
 mod memo;
 mod negation;
 mod normalize;
+mod numbers;
 mod stem;
 mod stopwords;
 mod tokenizer;
@@ -15,6 +16,7 @@ mod word_map;
 
 pub use negation::NegationMarker;
 pub use normalize::Normalizer;
+pub use numbers::NoNumbers;
 pub use stem::Stemmer;
 pub use stopwords::StopWords;
 pub use tokenizer::{ascii_shaped, DomainTokenizer};
@@ -120,6 +122,9 @@ impl Analyzer {
                 .filter(NegationMarker::new(neg))
                 .negation_prefix(neg.prefix.clone());
         }
+        if cfg.drop_numbers {
+            b = b.filter(NoNumbers);
+        }
         if let Some(sw) = &cfg.stop_words {
             let cues = cfg
                 .negation
@@ -189,6 +194,10 @@ pub struct AnalyzerConfig {
     pub stop_words: Option<StopWordConfig>,
     /// Snowball English stemming.
     pub stem: bool,
+    /// Words with a digit dropped (doses, counts, dates): the precedents' index. Absent in model
+    /// files of other indexes, and of format 6 and older (off).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drop_numbers: bool,
 }
 
 impl Default for AnalyzerConfig {
@@ -198,6 +207,7 @@ impl Default for AnalyzerConfig {
             negation: Some(NegationConfig::default()),
             stop_words: Some(StopWordConfig::English),
             stem: true,
+            drop_numbers: false,
         }
     }
 }

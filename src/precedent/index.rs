@@ -146,10 +146,50 @@ struct PrecedentSerde {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrecedentParams(PrecedentValidParams);
 
+/// Words that say how much or which side, not what: requests alike but for them are alike
+/// ("Physical therapy 6 sessions" is not like "Psychotherapy 6 sessions"; an MRI of the right knee
+/// is like one of the left). Dropped with the English stop words, before stemming.
+const NOT_WHAT: &[&str] = &[
+    "left",
+    "right",
+    "bilateral",
+    "bilaterally",
+    "session",
+    "sessions",
+    "visit",
+    "visits",
+    "time",
+    "times",
+    "week",
+    "weeks",
+    "weekly",
+    "day",
+    "days",
+    "daily",
+    "hour",
+    "hours",
+    "month",
+    "months",
+    "x",
+    "quantity",
+    "qty",
+    "unknown",
+];
+
+/// The precedents' features: title and summary, numbers and [`NOT_WHAT`] left out.
+fn precedent_features() -> FeatureConfig {
+    let mut f = FeatureConfig::new(vec![Field::Title, Field::Summary]);
+    let mut stop = crate::analysis::StopWordConfig::English.words();
+    stop.extend(NOT_WHAT.iter().map(|w| w.to_string()));
+    f.analyzer.stop_words = Some(crate::analysis::StopWordConfig::Custom(stop));
+    f.analyzer.drop_numbers = true;
+    f
+}
+
 impl Default for PrecedentParams {
     fn default() -> Self {
         PrecedentParams(PrecedentValidParams {
-            features: FeatureConfig::new(vec![Field::Title, Field::Summary]),
+            features: precedent_features(),
             // Sublinear tf: a summary that repeats a word ten times is not ten times about it.
             tfidf: TfIdfParams::new().sublinear_tf(true).check_unwrap(),
             title_share: 0.5,
