@@ -128,6 +128,15 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
+    /// Today's date (UTC), by the system's clock.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        Date::from_unix(secs)
+    }
+
     /// The civil date of a Unix timestamp (UTC); a time outside the years 1 to 9999 is the
     /// nearer of those years' ends.
     pub fn from_unix(secs: i64) -> Date {

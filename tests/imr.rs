@@ -2428,6 +2428,22 @@ fn shell_completions_cover_every_command() {
 /// language and an empty title get no number but a reason, in every format.
 #[test]
 fn forecast_gives_ranges_and_base_rates_or_a_reason() {
+    // A request's dates are checked: a typo is not taken for a fact.
+    let o = imr(&[
+        "forecast",
+        "--title",
+        "MRI",
+        "--injury-date",
+        "2016-01-01",
+        "--ur-date",
+        "2015-06-30",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("ur_denial_date 2015-06-30 is before date_of_injury 2016-01-01"),
+        "{}",
+        stderr(&o)
+    );
     let o = imr(&["forecast", "--items", "data/requests.jsonl", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rows = json_lines(&stdout(&o));

@@ -342,6 +342,8 @@ fn forecasts_give_a_number_a_base_rate_and_precedents() {
     let note = named.json()["note"].as_str().unwrap().to_string();
     assert!(note.ends_with("age, date_of_injury left out"), "{note}");
     post_json("/api/forecast", serde_json::json!({"title": "x", "age": 7})).is_bad("age");
+    let future = serde_json::json!({"title": "MRI", "injury_date": "2999-01-01"});
+    post_json("/api/forecast", future).is_bad("date_of_injury 2999-01-01 is in the future");
     post_json(
         "/api/forecast",
         serde_json::json!({"title": "x", "age": [7]}),

@@ -272,6 +272,9 @@ fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
     };
     let guideline = a.guideline.as_deref();
     let facts = request_facts(a);
+    if let Some(problem) = facts.date_problem(imr::Date::today()) {
+        bail!("{problem}");
+    }
     let (text, kind) = request_text(title, "", guideline, None, summary.as_deref(), facts);
     Ok(Row {
         source: "--title".into(),

@@ -980,6 +980,18 @@ impl ItemInput {
                     })
             }),
         };
+        // Dates that cannot both be right (one in the future, a denial before the injury): both
+        // unknown, as a date that is none is.
+        let dates = imr::features::RequestFacts {
+            date_of_injury: self.read.date_of_injury,
+            ur_denial_date: self.read.ur_denial_date,
+            ..Default::default()
+        };
+        if let Some(problem) = dates.date_problem(imr::Date::today()) {
+            notes.push(format!("{problem}; both dates read as unknown"));
+            self.read.date_of_injury = None;
+            self.read.ur_denial_date = None;
+        }
         notes
     }
 
@@ -1525,6 +1537,16 @@ mod tests {
         let (facts, notes) = read(r#"{"title": "MRI", "age": "52", "sex": "F"}"#);
         assert!(notes.is_empty(), "{notes:?}");
         assert_eq!((facts.age, facts.sex), (Some(52), Some(imr::Sex::Female)));
+        // Dates that cannot both be right: said, both unknown.
+        let (facts, notes) = read(
+            r#"{"title": "MRI", "date_of_injury": "2016-06-01", "ur_denial_date": "2016-01-03"}"#,
+        );
+        assert_eq!(
+            notes,
+            ["ur_denial_date 2016-01-03 is before date_of_injury 2016-06-01; both dates read as \
+              unknown"]
+        );
+        assert_eq!((facts.date_of_injury, facts.ur_denial_date), (None, None));
     }
 
     /// A NUL in a text field (a JSON escape) is binary data: named, the line not scored.

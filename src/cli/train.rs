@@ -203,7 +203,7 @@ fn fit(
             u.id, u.positives, u.items
         );
     }
-    let date = a.date.unwrap_or_else(today);
+    let date = a.date.unwrap_or_else(imr::Date::today);
     Ok(ModelFile {
         format_version: FORMAT_VERSION.into(),
         outcome,
@@ -257,15 +257,6 @@ fn precedents(read: &data::Read) -> Result<imr::precedent::PrecedentIndex> {
         read.precedents.iter().map(|(p, t)| (p.clone(), t)),
     )
     .context("indexing the training items as precedents")
-}
-
-/// Today's date (UTC), for a model file trained without `--date`.
-fn today() -> imr::Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    imr::Date::from_unix(secs)
 }
 
 /// What was written, and the cross-validation's figures where one ran.

@@ -47,6 +47,30 @@ impl RequestFacts {
         .collect()
     }
 
+    /// What is wrong with a request's dates, if anything: one after `today`, before 1900, or a
+    /// utilization-review denial before the injury. (Read from a letter they are the letter's;
+    /// given for a request they are checked, as a model that reads them would take a typo for a
+    /// fact.)
+    pub fn date_problem(&self, today: Date) -> Option<String> {
+        let dates = [
+            ("date_of_injury", self.date_of_injury),
+            ("ur_denial_date", self.ur_denial_date),
+        ];
+        for (name, d) in dates {
+            match d {
+                Some(d) if d > today => return Some(format!("{name} {d} is in the future")),
+                Some(d) if d.year < 1900 => return Some(format!("{name} {d} is before 1900")),
+                _ => {}
+            }
+        }
+        match (self.date_of_injury, self.ur_denial_date) {
+            (Some(injury), Some(ur)) if ur < injury => Some(format!(
+                "ur_denial_date {ur} is before date_of_injury {injury}"
+            )),
+            _ => None,
+        }
+    }
+
     /// The facts of a letter's item.
     pub fn from_item(letter: &Letter, item: &DisputedItem) -> Self {
         RequestFacts {
@@ -139,6 +163,33 @@ fn priority_name(p: Priority) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request's dates: none in the future or before 1900, no denial before the injury.
+    #[test]
+    fn implausible_dates_are_said() {
+        let today = Date::new(2026, 12, 6).unwrap();
+        let facts = |injury: Option<Date>, ur: Option<Date>| RequestFacts {
+            date_of_injury: injury,
+            ur_denial_date: ur,
+            ..Default::default()
+        };
+        let problem = |injury, ur| facts(injury, ur).date_problem(today);
+        assert_eq!(problem(Date::new(2016, 1, 1), Date::new(2016, 3, 1)), None);
+        assert_eq!(problem(Some(today), Some(today)), None);
+        assert_eq!(problem(None, None), None);
+        assert_eq!(
+            problem(Date::new(2030, 1, 1), None).as_deref(),
+            Some("date_of_injury 2030-01-01 is in the future")
+        );
+        assert_eq!(
+            problem(None, Date::new(1850, 1, 1)).as_deref(),
+            Some("ur_denial_date 1850-01-01 is before 1900")
+        );
+        assert_eq!(
+            problem(Date::new(2016, 3, 1), Date::new(2016, 1, 1)).as_deref(),
+            Some("ur_denial_date 2016-01-01 is before date_of_injury 2016-03-01")
+        );
+    }
 
     #[test]
     fn only_known_facts_become_terms() {

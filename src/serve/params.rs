@@ -415,7 +415,7 @@ impl ForecastRequest {
                 counts.end()
             )));
         }
-        Ok(RequestFacts {
+        let facts = RequestFacts {
             age: worker_age(whole::<u8>("age", age)?)?,
             sex,
             priority,
@@ -424,7 +424,11 @@ impl ForecastRequest {
             partly_certified,
             items_disputed,
             ..Default::default()
-        })
+        };
+        match facts.date_problem(Date::today()) {
+            Some(problem) => Err(ServeError::BadRequest(problem)),
+            None => Ok(facts),
+        }
     }
 }
 
