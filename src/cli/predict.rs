@@ -771,8 +771,15 @@ fn write_check(out: &mut impl Write, p: &Prediction, level: f64) -> std::io::Res
     Ok(())
 }
 
-/// The base rates of the item's kind, and its precedents.
+/// The item's kind as the rules read it, the base rates of that kind, and its precedents.
 fn write_context(out: &mut impl Write, p: &Prediction) -> std::io::Result<()> {
+    if let (Some(t), Some(c)) = (p.treatment.as_deref().filter(|t| !t.is_empty()), p.category) {
+        let class = p
+            .drug_class
+            .map(|d| format!(", {}", d.id()))
+            .unwrap_or_default();
+        writeln!(out, "{:INDENT$}read as: {t} ({}{class})", "", c.id())?;
+    }
     let rates = [
         ("category", &p.category_base_rate),
         ("drug class", &p.drug_class_base_rate),

@@ -261,12 +261,17 @@ fn write_hits(
     } else {
         String::new()
     };
-    let shown = if hits.is_empty() {
-        "no items".to_string()
-    } else {
-        format!("items {} to {}", offset + 1, offset + hits.len())
-    };
-    writeln!(out, "{shown} of {} matching{rate}", m.items)
+    match (hits.is_empty(), m.items) {
+        (true, 0) => writeln!(out, "no item matches"),
+        // A page past the last match.
+        (true, n) => writeln!(out, "no items past {offset} of {n} matching{rate}"),
+        (false, n) => writeln!(
+            out,
+            "items {} to {} of {n} matching{rate}",
+            offset + 1,
+            offset + hits.len()
+        ),
+    }
 }
 
 /// Count the decision database's items by treatment kind, reviewer, theme, guideline or time: the
