@@ -492,6 +492,20 @@ fn tidy(store: &mut Store, tally: &Tally, removed: usize) -> Result<()> {
     Ok(())
 }
 
+/// The writer's thread: each batch of letters written (with their scores, given `model`) as it
+/// comes, until the parse is done.
+fn write_batches(
+    store: &mut Store,
+    batches: std::sync::mpsc::Receiver<Vec<IndexedLetter>>,
+    model: Option<&ModelInfo>,
+) -> imr::Result<Tally> {
+    let mut written = Tally::default();
+    for pending in batches {
+        report(&store.write_batch_scored(&pending, model)?, &mut written);
+    }
+    Ok(written)
+}
+
 /// With `--model`, its scorer and identity: each batch is written with its scores.
 type Scoring<'m> = (imr::model::Scorer<'m>, &'m ModelInfo);
 
@@ -516,13 +530,7 @@ fn index_files(
         // One batch waits while one is written: the parse runs a batch ahead, no more.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<IndexedLetter>>(1);
         let writer = std::thread::Builder::new()
-            .spawn_scoped(s, move || -> imr::Result<Tally> {
-                let mut written = Tally::default();
-                for pending in rx {
-                    report(&store.write_batch_scored(&pending, model)?, &mut written);
-                }
-                Ok(written)
-            })
+            .spawn_scoped(s, move || write_batches(store, rx, model))
             .context("cannot start the database's writer thread")?;
         // A batch scored, then sent; false where it cannot be (the writer stopped, or the
         // scoring failed, said below).
