@@ -1200,7 +1200,10 @@ mod tests {
             let want = cosine(&qv, &ix.postings.row(n.row as u32));
             assert!((n.similarity - want).abs() < 1e-6 && n.score == n.similarity);
         }
-        assert_eq!(near[0].row, 0, "{near:?}");
+        // The two knee MRIs first, whichever the side.
+        let mut top: Vec<usize> = near[..2].iter().map(|n| n.row).collect();
+        top.sort_unstable();
+        assert_eq!(top, [0, 2], "{near:?}");
         // Half the title cosine plus half the summary cosine, each from its own field alone.
         let (a, b) = (&corpus()[0].1, &corpus()[2].1);
         let whole = cosine(&ix.vector(a), &ix.vector(b));
