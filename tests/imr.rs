@@ -1446,14 +1446,15 @@ fn default_model_predicts_sample_letters() {
             .collect();
         assert_eq!(words.len(), upheld.len(), "each wording listed once");
     }
-    // In the table, an item is one row and one line per side and theme; each matched cue is in
-    // curly quotes, a straight quote inside it as it is.
+    // In the table, an item is one row, how its title was read, and one line per side and
+    // theme; each matched cue is in curly quotes, a straight quote inside it as it is.
     let table = stdout(&imr(&["predict", "data/letters"]));
     let explanation = regex::Regex::new(r#"^ +[a-z_ A-Z]+: “[^“”\n]*”(?: “[^“”\n]*”)*$"#).unwrap();
     for line in table.split("\n\n").next().unwrap().lines().skip(1) {
         assert!(
             line.starts_with("00")
                 || line.contains("base rate of the ")
+                || line.trim_start().starts_with("read as: ")
                 || explanation.is_match(line),
             "{line}"
         );
