@@ -141,6 +141,18 @@ fn index_search_and_stats_on_the_corpus_agree_with_the_gold_file() {
         })
         .collect();
     assert_eq!(found, gold_over);
+    // The filter under its output field's name: the same.
+    let named = imr(&[
+        "search",
+        "--decision",
+        "overturned",
+        "--limit",
+        "1000",
+        "--json",
+        "--db",
+        s(&db),
+    ]);
+    assert_eq!(stdout(&named), stdout(&out));
     // A DWC case number typed in lower case finds its letter.
     let (case, _) = found.iter().next().unwrap();
     let out = imr(&[

@@ -155,6 +155,9 @@ fn search_finds_counts_and_refuses() {
         .iter()
         .all(|h| h["decision"] == "Overturned"));
     assert_eq!(v["overturn_rate"], 1.0);
+    // Each filter is read under its output field's name too.
+    let named = get("/api/search?decision=overturned").json();
+    assert_eq!(named["hits"], v["hits"]);
 
     // Every match in order of P(Overturned), across pages.
     let a = get("/api/search?sort=overturned&limit=5").json();

@@ -16,7 +16,12 @@ pub struct FilterArgs {
     #[arg(long, default_value = imr::store::DEFAULT_PATH)]
     pub db: PathBuf,
     /// Only items with this decision.
-    #[arg(long, value_parser = parse_outcome, value_name = "upheld|overturned")]
+    #[arg(
+        long,
+        visible_alias = "decision",
+        value_parser = parse_outcome,
+        value_name = "upheld|overturned"
+    )]
     pub outcome: Option<Decision>,
     /// Only items of this service category (pharmaceuticals, rehabilitation, ...).
     #[arg(long)]
@@ -29,7 +34,7 @@ pub struct FilterArgs {
     #[arg(long)]
     pub treatment: Option<String>,
     /// Only letters whose reviewer specialty contains this ("orthop"), any case.
-    #[arg(long)]
+    #[arg(long, alias = "reviewer-specialty")]
     pub specialty: Option<String>,
     /// Only items given this theme by the model the database was scored with (`index --model`):
     /// `criteria_met`, `Criteria met` or `criteria-met`. A theme no model has is an error.
@@ -41,13 +46,13 @@ pub struct FilterArgs {
     pub guideline: Option<String>,
     /// Decided in FROM..TO (YYYY, YYYY-MM or YYYY-MM-DD, or a day as 12/09/2016; both included;
     /// either side may be left out), or in one period ("2016").
-    #[arg(long, value_name = "FROM..TO")]
+    #[arg(long, alias = "decision-date", value_name = "FROM..TO")]
     pub decided: Option<DateRange>,
     /// Injured in FROM..TO, as --decided.
-    #[arg(long, value_name = "FROM..TO")]
+    #[arg(long, alias = "date-of-injury", value_name = "FROM..TO")]
     pub injured: Option<DateRange>,
     /// Only the letter with this case number.
-    #[arg(long = "case")]
+    #[arg(long = "case", alias = "case-number")]
     pub case_number: Option<String>,
 }
 

@@ -15,15 +15,20 @@ use std::str::FromStr;
 pub struct ItemQuery {
     /// Words, as `imr search` takes them.
     pub q: Option<String>,
+    #[serde(alias = "decision")]
     pub outcome: Option<String>,
     pub category: Option<String>,
     pub drug_class: Option<String>,
     pub treatment: Option<String>,
+    #[serde(alias = "reviewer_specialty")]
     pub specialty: Option<String>,
     pub theme: Option<String>,
     pub guideline: Option<String>,
+    #[serde(alias = "decision_date")]
     pub decided: Option<String>,
+    #[serde(alias = "date_of_injury")]
     pub injured: Option<String>,
+    #[serde(alias = "case_number")]
     pub case: Option<String>,
     /// Search: the order (best, newest, oldest, overturned), results per page, and how many
     /// to skip.
