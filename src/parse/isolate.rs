@@ -61,6 +61,7 @@ pub(crate) struct Worker {
 impl Worker {
     pub(crate) fn start(cmd: &WorkerCommand, limits: WorkerLimits) -> io::Result<Worker> {
         let mut child = Command::new(&cmd.program)
+            .env(PARENT_VAR, std::process::id().to_string())
             .args(&cmd.args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -280,14 +281,22 @@ pub fn worker_main(memory: u64) -> io::Result<()> {
 fn die_with_parent() {
     // SAFETY: PR_SET_PDEATHSIG sets the signal this process gets when its parent thread ends
     // (the thread that started it owns it, and drops it before ending); getppid reads its parent.
-    unsafe {
+    let parent = unsafe {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-        // Orphaned before the call: the parent is gone already.
-        if libc::getppid() == 1 {
-            std::process::exit(1);
-        }
+        libc::getppid()
+    };
+    // Orphaned before the call: its parent is another process than the one that started it
+    // (told by its id: an imr that is PID 1 in a container is a parent like any other).
+    let started_by = std::env::var(PARENT_VAR)
+        .ok()
+        .and_then(|p| p.parse::<i32>().ok());
+    if started_by.is_some_and(|p| p != parent) {
+        std::process::exit(1);
     }
 }
+
+/// The variable that tells a worker the id of the process that started it.
+const PARENT_VAR: &str = "IMR_PDF_WORKER_PARENT";
 
 #[cfg(not(target_os = "linux"))]
 fn die_with_parent() {}

@@ -273,11 +273,26 @@ mod tests {
             ("Cold laser therapy", C::Rehabilitation, None),
             ("Electroencephalogram (EEG)", C::DiagnosticTesting, None),
             ("Zyxorin 5%", C::Pharmaceuticals, Some(D::TopicalAnalgesics)),
+            // Words before the purpose that are a step of what follows, or how much of it; the
+            // same category read whole; what the rules read from the whole title.
+            ("Twelve visits for physical therapy", C::Rehabilitation, None),
+            ("Referral for MRI", C::DiagnosticTesting, None),
+            ("Ultrasound guidance for trigger point injection", C::Injections, None),
+            ("Monitored anesthesia care for lumbar ESI", C::Injections, None),
+            ("Lidocaine for injection", C::Injections, None),
+            ("Cervical traction for home use", C::Dmepos, None),
+            ("Follow-up visit for Norco refill", C::EvaluationManagement, None),
         ];
         for (title, category, class) in cases {
             let (c, d, _) = kind(title);
             assert_eq!((c, d), (category, class), "{title}");
         }
+        assert_eq!(kind("Surgery for carpal tunnel").2, "carpal tunnel release");
+        let butrans = classify(
+            "Butrains 20mcg/hr patch",
+            Some("MTUS: Opioids, criteria for use"),
+        );
+        assert_eq!(butrans.drug_class, Some(D::Opioids));
     }
 
     #[test]

@@ -787,26 +787,62 @@ fn decide_procedure(text: &str) -> Option<Decision> {
 }
 
 /// The steps' decision for the request's own words, before what it is for ([`PURPOSE`]), where
-/// they name a treatment ("Consultation for epidural steroid injection" is a consultation; "Norco
-/// for pain" is Norco); the whole text's where they do not ("Medication for sleep", "Request for
-/// MRI"), or name a drug without its name (a dose, "tablets"), or where the whole is a program
-/// (an evaluation for a functional restoration program is the program's first step).
+/// they name a treatment of another category than the whole title's ("Consultation for epidural
+/// steroid injection" is a consultation; "EKG before starting methadone" an EKG). The whole
+/// title's otherwise: where the head names no treatment ("Request for MRI"), or the same
+/// category (the whole names it better: "Surgery for carpal tunnel"), or only a step of what
+/// follows ([`helps_what_follows`]), or where the whole is what the rules read from the whole:
+/// a drug given as an injection, a program and the evaluation for it, a modality at home.
 fn decide_request(text: &str) -> Option<Decision> {
     let c = &*COMPILED;
-    let head = PURPOSE
-        .find(text.as_bytes())
-        .map(|m| &text[..m.start()])
-        .filter(|h| !h.trim().is_empty());
-    let Some(head) = head.and_then(decide) else {
-        return decide(text);
-    };
     let whole = decide(text);
-    let program = |d: &Decision| c.lines[d.line].gives == Gives::Category(C::Programs);
-    match c.lines[head.line].gives {
-        Gives::UnnamedDrug => whole,
-        _ if whole.as_ref().is_some_and(program) => whole,
-        _ => Some(head),
+    let head_text = match PURPOSE.find(text.as_bytes()) {
+        Some(m) if !text[..m.start()].trim().is_empty() => &text[..m.start()],
+        _ => return whole,
+    };
+    let (Some(head), Some(w)) = (decide(head_text), whole.as_ref()) else {
+        return whole;
+    };
+    let (h, w) = (&c.lines[head.line], &c.lines[w.line]);
+    let whole_reads = match category_of(w) {
+        C::Injections => category_of(h) == C::Pharmaceuticals,
+        C::Programs => true,
+        _ => MODALITIES
+            .iter()
+            .any(|m| [m.session, m.device].contains(&h.name)),
+    };
+    if category_of(h) == category_of(w) || whole_reads || helps_what_follows(h, head_text) {
+        return whole;
     }
+    Some(head)
+}
+
+/// The category a line gives.
+fn category_of(line: &Line) -> Category {
+    match line.gives {
+        Gives::Category(c) => c,
+        Gives::Class(_) | Gives::UnnamedDrug => C::Pharmaceuticals,
+    }
+}
+
+/// Words before a purpose that name a step of what follows, or only how much of it, rather than
+/// a request of their own: "Referral for MRI", "Twelve visits for physical therapy", "Ultrasound
+/// guidance for trigger point injection", "Anesthesia for ESI", "Evaluation and treatment for
+/// physical therapy", a dose ("Tablets for pain").
+fn helps_what_follows(head: &Line, head_text: &str) -> bool {
+    static STEP: LazyLock<Regex> = LazyLock::new(|| {
+        builder_regex(r"\breferr\w*|\brefer\b|\bvisits\b|\bguid\w*|\banesthe\w*|\bsedation\b")
+    });
+    const GENERIC: &[&str] = &[
+        "evaluation",
+        "surgery",
+        "therapy",
+        "diagnostic test",
+        "program",
+    ];
+    head.gives == Gives::UnnamedDrug
+        || GENERIC.contains(&head.name)
+        || (STEP.is_match(head_text.as_bytes()) && !head_text.contains("follow"))
 }
 
 /// What the steps decided for one text.
@@ -990,9 +1026,11 @@ pub(super) fn classify(title: &str, guideline: Option<&str>) -> TreatmentKind {
             // Applied to the skin (a form, a strength in per cent) is topical, whatever it is.
             Gives::UnnamedDrug => TreatmentKind {
                 category: C::Pharmaceuticals,
-                drug_class: Some(match TOPICAL_FORM.is_match(text.as_bytes()) {
-                    true => D::TopicalAnalgesics,
-                    false => guideline_class(guideline).unwrap_or(D::Other),
+                // ... but an opioid by its guideline stays one, as a single opioid's patch does.
+                drug_class: Some(match guideline_class(guideline) {
+                    Some(D::Opioids) => D::Opioids,
+                    _ if TOPICAL_FORM.is_match(text.as_bytes()) => D::TopicalAnalgesics,
+                    g => g.unwrap_or(D::Other),
                 }),
                 treatment: plain_name(title),
             },
