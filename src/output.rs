@@ -46,29 +46,62 @@ pub fn write_with(
     // A link is written through: its target is the output, the link stays.
     let path = &through_links(path);
     let tmp = temp_for(path, ".tmp")?;
+    keep_permissions(tmp.as_file(), path);
     let mut w = std::io::BufWriter::new(tmp.as_file());
     write(&mut w).map_err(fail)?;
     w.flush().map_err(fail)?;
     drop(w);
-    keep_permissions(tmp.as_file(), path);
     finish(tmp, path)
 }
 
-/// The file a symbolic link at `path` leads to (where it leads somewhere); `path` otherwise.
+/// The file a symbolic link at `path` leads to, followed link by link (a dangling one's target
+/// is where the file goes), where each link is the user's own: a link another user planted (in
+/// a shared folder such as /tmp) is replaced, not followed, so that it cannot send the write to
+/// a file of the user's choosing. `path` otherwise.
 fn through_links(path: &Path) -> PathBuf {
-    let linked = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    match linked.then(|| std::fs::canonicalize(path)) {
-        Some(Ok(target)) => target,
-        _ => path.to_path_buf(),
+    let mut at = path.to_path_buf();
+    // As many links as the system follows in a path.
+    for _ in 0..40 {
+        let Ok(meta) = std::fs::symlink_metadata(&at) else {
+            break;
+        };
+        if !meta.file_type().is_symlink() || !own(&meta) {
+            break;
+        }
+        let Ok(target) = std::fs::read_link(&at) else {
+            break;
+        };
+        at = directory(&at).join(target);
     }
+    at
 }
 
-/// An output replaced keeps its permissions (a file made private stays private); a new one has
-/// the mode a plain `File::create` gives. Best effort: the write goes on where it cannot.
+/// Whether a file is the running user's.
+#[cfg(unix)]
+fn own(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid reads this process's effective user id.
+    meta.uid() == unsafe { libc::geteuid() }
+}
+
+#[cfg(not(unix))]
+fn own(_: &std::fs::Metadata) -> bool {
+    true
+}
+
+/// An output replaced keeps its permissions and, where the user may set it, its group (a file
+/// made private stays private), set before anything is written into it; a new one has the mode a
+/// plain `File::create` gives. Best effort: the write goes on where it cannot.
 fn keep_permissions(tmp: &std::fs::File, path: &Path) {
-    if let Some(old) = std::fs::metadata(path).ok().filter(|m| m.is_file()) {
-        let _ = tmp.set_permissions(old.permissions());
+    let Some(old) = std::fs::metadata(path).ok().filter(|m| m.is_file()) else {
+        return;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = std::os::unix::fs::fchown(tmp, None, Some(old.gid()));
     }
+    let _ = tmp.set_permissions(old.permissions());
 }
 
 /// Whether `path` exists as something other than a file or a directory (a device, a FIFO).
@@ -83,7 +116,7 @@ pub fn check_writable(path: &Path) -> Result<()> {
         // Opening a FIFO to check it would wait for its reader.
         return Ok(());
     }
-    temp_for(path, ".tmp").map(drop)
+    temp_for(&through_links(path), ".tmp").map(drop)
 }
 
 /// Synced and renamed onto `path`; on failure the temporary file is removed (by its drop).
@@ -259,6 +292,26 @@ mod tests {
             .unwrap()
             .file_type()
             .is_symlink());
+        assert_eq!(std::fs::read(&out).unwrap(), b"through");
+        // A dangling link: its target is made.
+        let dangling = d.join("dangling.json");
+        std::os::unix::fs::symlink("sub/target.json", &dangling).unwrap();
+        std::fs::create_dir(d.join("sub")).unwrap();
+        write_file(&dangling, b"made").unwrap();
+        assert_eq!(std::fs::read(d.join("sub/target.json")).unwrap(), b"made");
+        assert!(std::fs::symlink_metadata(&dangling)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        // Another user's link is replaced, not followed (it could lead anywhere).
+        let planted = d.join("planted.json");
+        std::os::unix::fs::symlink("private.json", &planted).unwrap();
+        if std::os::unix::fs::lchown(&planted, Some(65534), None).is_err() {
+            eprintln!("SKIP: another user's link needs root to make");
+            return;
+        }
+        write_file(&planted, b"replaced").unwrap();
+        assert!(std::fs::symlink_metadata(&planted).unwrap().is_file());
         assert_eq!(std::fs::read(&out).unwrap(), b"through");
     }
 
