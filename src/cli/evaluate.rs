@@ -127,15 +127,16 @@ fn cross_validate(
     let run = run_folds(a, letters)?;
     warn_untrained(&run.report);
     // The report first: a file that cannot be written (a full disk) costs that file, said, not
-    // the run's figures.
-    if a.json {
-        write_cv_json(out, &run.report, a.params.as_deref())?;
+    // the run's figures; a report that cannot be written (a closed pipe) costs no file.
+    let report = if a.json {
+        write_cv_json(out, &run.report, a.params.as_deref())
     } else {
-        write_cv_table(out, &run.report, run.with_themes, a.params.as_deref())?;
+        write_cv_table(out, &run.report, run.with_themes, a.params.as_deref())
     }
-    out.flush()?;
+    .and_then(|()| Ok(out.flush()?));
     let oof = a.oof.as_ref().map(|path| write_oof(path, &run));
     let plots = a.plots.as_ref().map(|dir| cv_plots(dir, a.repeats, &run));
+    report?;
     files_written([oof, plots], exit(run.failed))
 }
 
@@ -484,12 +485,12 @@ fn evaluate_model(
         themes: themes.as_ref(),
     };
     // The report first, as for cross-validation.
-    if a.json {
-        write_model_json(out, &report)?;
+    let written = if a.json {
+        write_model_json(out, &report)
     } else {
-        write_model_table(out, &report)?;
+        write_model_table(out, &report)
     }
-    out.flush()?;
+    .and_then(|()| Ok(out.flush()?));
     let plots = a.plots.as_ref().map(|dir| {
         let predicted = p
             .iter()
@@ -503,6 +504,7 @@ fn evaluate_model(
         };
         model_plots(dir, path, d, run, m.outcome.threshold, themes.as_ref())
     });
+    written?;
     files_written([plots], exit(d.failed))
 }
 
