@@ -693,15 +693,19 @@ fn note_failed_kept(store: &Store, t: &Tally) -> imr::Result<()> {
 
 /// The folder that keeps a gone file's letter from `--prune`: the nearest of its folders still
 /// there, at or below `root` (a path given), where that folder holds no letter file at all (an
-/// unmounted share's mount point, under the folder given). A folder deleted whole leaves its
-/// letters to prune.
-fn kept_by_empty_folder(source: &Path, root: &Path, files: &[PathBuf]) -> Option<PathBuf> {
+/// unmounted share's mount point, under the folder given; `holding`: the folders of the files
+/// found). A folder deleted whole leaves its letters to prune.
+fn kept_by_empty_folder(
+    source: &Path,
+    root: &Path,
+    holding: &std::collections::HashSet<&Path>,
+) -> Option<PathBuf> {
     let folder = source
         .ancestors()
         .skip(1)
         .take_while(|a| a.starts_with(root))
         .find(|a| a.is_dir())?;
-    (!files.iter().any(|f| f.starts_with(folder))).then(|| folder.to_path_buf())
+    (!holding.contains(folder)).then(|| folder.to_path_buf())
 }
 
 /// The letters indexed from files under `paths` that are gone (not among the files found, and
@@ -711,6 +715,7 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
         files.iter().map(|f| f.display().to_string()).collect();
     let mut gone = std::collections::BTreeSet::new();
     let mut kept = std::collections::BTreeMap::new();
+    let holding = std::cell::OnceCell::new();
     let mut empty_folder = None;
     for p in paths {
         let Ok(path) = std::fs::canonicalize(p) else {
@@ -735,8 +740,16 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
             if found.contains(&source) || !is_gone(&source) {
                 continue;
             }
-            match kept_by_empty_folder(Path::new(&source), &path, files) {
-                Some(folder) if prune => *kept.entry(folder).or_insert(0) += 1,
+            // Folders holding a letter file found now: every found file's folders, once.
+            let holding = holding.get_or_init(|| {
+                files
+                    .iter()
+                    .flat_map(|f| f.ancestors().skip(1))
+                    .collect::<std::collections::HashSet<&Path>>()
+            });
+            // (A path given that is emptied whole is said above, or below with the way out.)
+            match kept_by_empty_folder(Path::new(&source), &path, holding) {
+                Some(folder) if !emptied => *kept.entry(folder).or_insert(0) += 1,
                 _ => {
                     gone.insert(source);
                 }
@@ -746,8 +759,9 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
     for (folder, n) in &kept {
         say!(
             "imr: note: {}: holds no letter files (a share not mounted?), so the {n} letters \
-             indexed from it are kept",
-            folder.display()
+             indexed from it are kept{}",
+            folder.display(),
+            if prune { "" } else { ", even by `--prune`" }
         );
     }
     if gone.is_empty() {
