@@ -197,10 +197,10 @@ fn mend_forms(
             if let Some(plain) = inflated(form)? {
                 form.set_plain_content(plain);
             }
-            let content = match form.filters() {
-                Ok(_) => form.decompressed_content().map_err(|_| ())?,
-                Err(_) => form.content.clone(),
-            };
+            // A filter lopdf cannot undo is left to the reader, as on a page: read as it is.
+            let content = form
+                .decompressed_content()
+                .unwrap_or_else(|_| form.content.clone());
             let scan = scan_operators(&content);
             if scan.quote {
                 if let Some(encoded) = quotes_expanded(&content) {
@@ -218,8 +218,10 @@ fn mend_forms(
 }
 
 /// A content stream with `'` and `"` rewritten, encoded again; None where it does not decode.
+/// Inline images are left out: they hold no text, and lopdf does not encode them as they were.
 fn quotes_expanded(content: &[u8]) -> Option<Vec<u8>> {
     let mut ops = lopdf::content::Content::decode(content).ok()?;
+    ops.operations.retain(|op| op.operator != "BI");
     expand_quote_operators(&mut ops.operations);
     ops.encode().ok()
 }
@@ -252,6 +254,28 @@ fn resource_xobjects(
         .dereference(resources.as_dict().ok()?.get(b"XObject").ok()?)
         .ok()?;
     xobjects.as_dict().ok().cloned()
+}
+
+/// A name as its bytes, `#xx` escapes undone (a resource dictionary's keys are read so).
+fn name_decoded(name: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len());
+    let mut i = 0;
+    while i < name.len() {
+        let hex = name
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (name[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'#', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// What a scan of a content stream's tokens found: the operator `'` or `"`, and the names of
@@ -318,7 +342,19 @@ fn scan_operators(content: &[u8]) -> Scan {
                 let end = run(i);
                 match &content[i..end] {
                     b"'" | b"\"" => scan.quote = true,
-                    b"Do" => scan.drawn.extend(name.map(<[u8]>::to_vec)),
+                    b"Do" => scan.drawn.extend(name.map(name_decoded)),
+                    // An inline image's data, any bytes: up to its `EI` between white space.
+                    b"ID" => {
+                        let data = &content[end..];
+                        let ei = data.windows(4).position(|w| {
+                            w[0].is_ascii_whitespace()
+                                && &w[1..3] == b"EI"
+                                && w[3].is_ascii_whitespace()
+                        });
+                        name = None;
+                        i = end + ei.map_or(data.len(), |at| at + 3);
+                        continue;
+                    }
                     _ => {}
                 }
                 name = None;
@@ -695,6 +731,12 @@ mod tests {
         assert!(quote(b"<< /A 1 >> BD (x)'"));
         let drawn = scan_operators(b"q /Fm1 Do Q /Im2\n Do /X [/Y] Do (/Z) Do /F1 12 Tf").drawn;
         assert_eq!(drawn, [b"Fm1".to_vec(), b"Im2".to_vec()]);
+        // An inline image's data is no text: its bytes are skipped; a name's escapes undone.
+        let image = b"BI /W 2 /H 1 ID (%'< \n EI /Fm#31 Do (x)'";
+        let scan = scan_operators(image);
+        assert_eq!(scan.drawn, [b"Fm1".to_vec()]);
+        assert!(scan.quote);
+        assert!(!scan_operators(b"BI /W 1 ID ' EI").quote);
     }
 
     /// A glyph that maps to no character (NUL) is left out of the text; line ends stay.
