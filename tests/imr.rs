@@ -442,7 +442,7 @@ fn train_is_deterministic_and_predict_explains() {
     );
     let s = &json_lines(&stdout(&o))[0];
     assert!(s["training_overlap"].is_string(), "{s}");
-    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/6\""));
+    assert!(String::from_utf8_lossy(&a).starts_with("{\"format_version\":\"imr-model/7\""));
     let o = imr(&[
         "predict",
         "--model",

@@ -15,7 +15,7 @@ use std::path::Path;
 /// its largest part), and a stop for a device or a sparse file read by mistake.
 pub const MAX_MODEL_FILE: u64 = 4 << 30;
 
-pub const FORMAT_VERSION: &str = "imr-model/6";
+pub const FORMAT_VERSION: &str = "imr-model/7";
 
 /// The number of an `imr-model/N` format version.
 pub(crate) fn format_number(version: &str) -> Option<u32> {
@@ -25,13 +25,15 @@ pub(crate) fn format_number(version: &str) -> Option<u32> {
 /// Older formats this imr still reads, and score as they did: format 1 has no calibration of
 /// P(Overturned), format 2 no training hyperparameters in its metadata, format 3 no `quotes_apart`
 /// feature setting (off), format 4 no base rates, intervals or abstention setting (an item is left
-/// unscored only without any known term), format 5 no list of its training letters.
+/// unscored only without any known term), format 5 no list of its training letters, format 6
+/// precedents indexed with their numbers and side words (`drop_numbers` off).
 const READS_TOO: &[&str] = &[
     "imr-model/1",
     "imr-model/2",
     "imr-model/3",
     "imr-model/4",
     "imr-model/5",
+    "imr-model/6",
 ];
 
 /// How errors and reports name the compiled-in model ([`ModelFile::builtin`]).
