@@ -202,7 +202,11 @@ fn start_threads(threads: Option<u16>) -> Result<(), String> {
             // 0 is rayon's own "one per core".
             match v.trim().parse::<usize>() {
                 Ok(n @ 0..=1024) => (n, format!("{VAR}={v}")),
-                _ => return Err(format!("{VAR}={v}: must be a whole number from 1 to 1024")),
+                _ => {
+                    return Err(format!(
+                        "{VAR}={v}: must be a whole number from 1 to 1024 (or 0, one per core)"
+                    ))
+                }
             }
         }
         (None, None) => (0, "the worker threads".to_string()),

@@ -750,7 +750,7 @@ fn write_check(out: &mut impl Write, p: &Prediction, level: f64) -> std::io::Res
     let verdict = match (c.flagged, d >= 0.5) {
         (true, _) => format!("DISAGREES with the stated decision (disagreement {d:.2})"),
         (false, true) => format!(
-            "leans against the stated decision (disagreement {d:.2}, flagged from {level:.2})"
+            "leans against the stated decision (disagreement {d:.2}, flagged from {level})"
         ),
         (false, false) => format!("agrees with the stated decision (disagreement {d:.2})"),
     };
@@ -995,7 +995,9 @@ impl ItemInput {
             ..Default::default()
         };
         if let Some(problem) = dates.date_problem(imr::Date::today()) {
-            notes.push(format!("{problem}; both dates read as unknown"));
+            let both = dates.date_of_injury.is_some() && dates.ur_denial_date.is_some();
+            let read = if both { "both dates" } else { "it is" };
+            notes.push(format!("{problem}; {read} read as unknown"));
             self.read.date_of_injury = None;
             self.read.ur_denial_date = None;
         }
