@@ -312,7 +312,7 @@ pub(crate) fn in_words(e: &serde_json::Error) -> String {
 }
 
 /// serde's "expected struct PatientFields" (a name of imr's code) as "expected a JSON object".
-fn no_type_names(text: String) -> String {
+pub(crate) fn no_type_names(text: String) -> String {
     const STRUCT: &str = "expected struct ";
     let Some(at) = text.find(STRUCT) else {
         return text;

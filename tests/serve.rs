@@ -745,6 +745,18 @@ fn forms_post_to_the_same_answers() {
     );
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("age: "));
+    // A field sent where a group of them is read is said without a name of imr's code.
+    let r = post(
+        "/forecast",
+        "application/x-www-form-urlencoded",
+        "title=x&patient=x",
+    );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("expected a group of fields") && !r.body.contains("PatientFields"),
+        "{}",
+        r.body
+    );
     // So do the search and the statistics, a bad date or key kept in the form.
     for uri in [
         "/?q=mri&decided=2016-2017",

@@ -749,9 +749,9 @@ fn write_check(out: &mut impl Write, p: &Prediction, level: f64) -> std::io::Res
     let d = c.disagreement;
     let verdict = match (c.flagged, d >= 0.5) {
         (true, _) => format!("DISAGREES with the stated decision (disagreement {d:.2})"),
-        (false, true) => format!(
-            "leans against the stated decision (disagreement {d:.2}, flagged from {level})"
-        ),
+        (false, true) => {
+            format!("leans against the stated decision (disagreement {d:.2}, flagged from {level})")
+        }
         (false, false) => format!("agrees with the stated decision (disagreement {d:.2})"),
     };
     writeln!(out, "{:INDENT$}check: {verdict}", "")?;

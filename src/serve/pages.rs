@@ -58,6 +58,8 @@ impl From<FormRejection> for ServeError {
         let text = text
             .strip_prefix("Failed to deserialize form body: ")
             .map_or(text.clone(), |t| format!("the form: {t}"));
+        // No name of imr's code: a form field sent where a group of fields is read.
+        let text = crate::input::no_type_names(text).replace("a JSON object", "a group of fields");
         ServeError::rejected(e.status(), text)
     }
 }
