@@ -756,7 +756,13 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
             }
         }
     }
-    for (folder, n) in &kept {
+    say_kept(&kept, prune);
+    prune_or_note(store, &gone, empty_folder, prune)
+}
+
+/// The folders that keep their letters from `--prune`, said with how many each keeps.
+fn say_kept(kept: &std::collections::BTreeMap<PathBuf, usize>, prune: bool) {
+    for (folder, n) in kept {
         say!(
             "imr: note: {}: holds no letter files (a share not mounted?), so the {n} letters \
              indexed from it are kept{}",
@@ -764,6 +770,16 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
             if prune { "" } else { ", even by `--prune`" }
         );
     }
+}
+
+/// The gone files' letters removed with `prune` (how many), else counted in a note that says the
+/// way to remove them.
+fn prune_or_note(
+    store: &Store,
+    gone: &std::collections::BTreeSet<String>,
+    empty_folder: Option<&PathBuf>,
+    prune: bool,
+) -> Result<usize> {
     if gone.is_empty() {
         return Ok(0);
     }
@@ -787,7 +803,7 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
         return Ok(0);
     }
     store.in_transaction(|s| {
-        for source in &gone {
+        for source in gone {
             s.remove_source(source)?;
         }
         Ok(())
@@ -798,7 +814,6 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
     );
     Ok(gone.len())
 }
-
 /// The database's scores taken by `info`'s model: another model's are removed, said.
 fn take_scores(store: &mut Store, info: &ModelInfo) -> Result<()> {
     store.record_themes(info)?;

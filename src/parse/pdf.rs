@@ -256,6 +256,36 @@ fn resource_xobjects(
     xobjects.as_dict().ok().cloned()
 }
 
+/// Where a literal string that opens at `at` ends (after its closing parenthesis): parentheses
+/// balanced, backslash escapes skipped.
+fn string_end(content: &[u8], at: usize) -> usize {
+    let (mut i, mut depth) = (at, 0usize);
+    while i < content.len() {
+        match content[i] {
+            b'\\' => i += 1,
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    i + 1
+}
+
+/// Where an inline image's data that starts at `from` ends: at its `EI` between white space.
+fn image_end(content: &[u8], from: usize) -> usize {
+    let data = &content[from..];
+    let ei = data.windows(4).position(|w| {
+        w[0].is_ascii_whitespace() && &w[1..3] == b"EI" && w[3].is_ascii_whitespace()
+    });
+    from + ei.map_or(data.len(), |at| at + 3)
+}
+
 /// A name as its bytes, `#xx` escapes undone (a resource dictionary's keys are read so).
 fn name_decoded(name: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(name.len());
@@ -298,24 +328,8 @@ fn scan_operators(content: &[u8]) -> Scan {
     while i < content.len() {
         match content[i] {
             b'(' => {
-                // A literal string: balanced parentheses, backslash escapes.
-                let mut depth = 0usize;
-                while i < content.len() {
-                    match content[i] {
-                        b'\\' => i += 1,
-                        b'(' => depth += 1,
-                        b')' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
                 name = None;
-                i += 1;
+                i = string_end(content, i);
             }
             b'<' if content.get(i + 1) == Some(&b'<') => {
                 name = None;
@@ -345,14 +359,8 @@ fn scan_operators(content: &[u8]) -> Scan {
                     b"Do" => scan.drawn.extend(name.map(name_decoded)),
                     // An inline image's data, any bytes: up to its `EI` between white space.
                     b"ID" => {
-                        let data = &content[end..];
-                        let ei = data.windows(4).position(|w| {
-                            w[0].is_ascii_whitespace()
-                                && &w[1..3] == b"EI"
-                                && w[3].is_ascii_whitespace()
-                        });
                         name = None;
-                        i = end + ei.map_or(data.len(), |at| at + 3);
+                        i = image_end(content, end);
                         continue;
                     }
                     _ => {}
