@@ -544,6 +544,17 @@ mod tests {
     use super::*;
     use lopdf::{dictionary, Document, Object, Stream};
 
+    /// `doc` with its page tree (`pages`, holding `page`) and catalog, saved.
+    fn saved(mut doc: Document, pages: lopdf::ObjectId, page: lopdf::ObjectId) -> Vec<u8> {
+        let tree = dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 };
+        doc.objects.insert(pages, Object::Dictionary(tree));
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        bytes
+    }
+
     /// A one-page PDF in Helvetica whose page draws `content`, deflated where `deflate`.
     fn one_page(content: &[u8], deflate: bool) -> Vec<u8> {
         one_page_listed(content, deflate, |c| c.into())
@@ -571,13 +582,7 @@ mod tests {
             "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
             "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
         });
-        let tree = dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 };
-        doc.objects.insert(pages, Object::Dictionary(tree));
-        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
-        doc.trailer.set("Root", catalog);
-        let mut bytes = Vec::new();
-        doc.save_to(&mut bytes).unwrap();
-        bytes
+        saved(doc, pages, page)
     }
 
     /// A one-page PDF whose page draws a form (`/Fm1 Do`), the form drawing `content`, deflated
@@ -606,13 +611,7 @@ mod tests {
             "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
             "Resources" => dictionary! { "XObject" => dictionary! { "Fm1" => form } },
         });
-        let tree = dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 };
-        doc.objects.insert(pages, Object::Dictionary(tree));
-        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
-        doc.trailer.set("Root", catalog);
-        let mut bytes = Vec::new();
-        doc.save_to(&mut bytes).unwrap();
-        bytes
+        saved(doc, pages, page)
     }
 
     /// A form's text is mended and checked as a page's is: its quote operators read, its
