@@ -745,6 +745,13 @@ fn forms_post_to_the_same_answers() {
     );
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("age: "));
+    // A date typed as the letters write it is shown back as a date input shows dates.
+    let r = post(
+        "/forecast",
+        "application/x-www-form-urlencoded",
+        "title=MRI&injury_date=12%2F09%2F2016&age=7",
+    );
+    assert!(r.body.contains("value=\"2016-12-09\""), "{}", r.body);
     // A field sent where a group of them is read is said without a name of imr's code.
     let r = post(
         "/forecast",

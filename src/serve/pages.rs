@@ -167,6 +167,15 @@ fn filled(o: &Option<String>) -> String {
     o.clone().unwrap_or_default()
 }
 
+/// A date field's value as a date input shows it (`YYYY-MM-DD`), where it reads as a date in
+/// any form the letters use ("12/09/2016"); as it was sent otherwise.
+fn date_filled(o: &Option<String>) -> String {
+    match o.as_deref().map(str::parse::<crate::Date>) {
+        Some(Ok(d)) => d.to_string(),
+        _ => filled(o),
+    }
+}
+
 /// Whether a select's option `id` is the one the form was sent with.
 fn chosen(o: &Option<String>, id: &str) -> bool {
     o.as_deref() == Some(id)
@@ -798,8 +807,8 @@ fn fact_fields(app: &App, r: &ForecastRequest) -> Markup {
             }
         }
         label { "Injured " input type="date" name="injury_date"
-            value=(filled(&r.injury_date)); }
-        label { "UR denial " input type="date" name="ur_date" value=(filled(&r.ur_date)); }
+            value=(date_filled(&r.injury_date)); }
+        label { "UR denial " input type="date" name="ur_date" value=(date_filled(&r.ur_date)); }
         label { input type="checkbox" name="partly_certified" value="true"
             checked[chosen(&r.partly_certified, "true")];
             " UR certified part of it" }
