@@ -77,13 +77,17 @@ impl Answer {
 }
 
 fn send(req: Request<Body>) -> Answer {
+    send_to(app(), req)
+}
+
+fn send_to(app: Arc<App>, req: Request<Body>) -> Answer {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let res = imr::serve::router(app()).oneshot(req).await.unwrap();
+        let res = imr::serve::router(app).oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
@@ -1073,4 +1077,72 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("x.db"), "{}", stderr(&out));
     let _ = Path::new("");
+}
+
+/// A request that times out stops the PDF being read for it, and frees its place then, not at
+/// the PDF time limit: with one place, the next request is answered.
+#[test]
+fn a_request_given_up_frees_its_place() {
+    let dir = tempdir("serve-given-up");
+    let db = serve_db(&dir, false);
+    let builtin = |name: &str| {
+        let (m, label) = imr::model::ModelFile::builtin_named(name).unwrap().unwrap();
+        (m, label.to_string())
+    };
+    let reader = imr::parse::Reader::new().isolated(
+        imr::parse::WorkerCommand {
+            program: env!("CARGO_BIN_EXE_imr").into(),
+            args: vec![
+                "pdf-worker".into(),
+                "--memory".into(),
+                (1u64 << 30).to_string().into(),
+            ],
+        },
+        imr::parse::WorkerLimits {
+            timeout: std::time::Duration::from_secs(60),
+            memory: 1 << 30,
+        },
+    );
+    let limits = Limits {
+        workers: 1,
+        request_time: std::time::Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let app = Arc::new(
+        App::new(AppConfig {
+            db,
+            model: builtin("default"),
+            forecast_model: builtin("case"),
+            reader,
+            limits,
+        })
+        .unwrap(),
+    );
+    // A PDF whose reading never ends (its page tree is its own parent).
+    let hangs = Request::post("/api/parse?name=hangs.pdf")
+        .header("content-type", "application/pdf")
+        .body(Body::from(super::hostile::self_parent()))
+        .unwrap();
+    let search = Request::get("/api/search?q=mri")
+        .body(Body::empty())
+        .unwrap();
+    // One runtime for both (dropping one waits for its blocking work).
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (first, then) = rt.block_on(async {
+        let first = imr::serve::router(app.clone())
+            .oneshot(hangs)
+            .await
+            .unwrap();
+        let then = imr::serve::router(app).oneshot(search).await.unwrap();
+        (first.status(), then.status())
+    });
+    assert_eq!(first, StatusCode::REQUEST_TIMEOUT);
+    // Without its place freed, the search would wait past its own time limit (408).
+    assert_eq!(then, StatusCode::OK);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }

@@ -136,7 +136,7 @@ impl Worker {
     ) -> Result<Result<String, Error>, Error> {
         let sent = write_frame(&mut self.stdin, b'P', bytes).and_then(|()| self.stdin.flush());
         let answer = match sent {
-            Ok(()) => self.answers.recv_timeout(self.limits.timeout),
+            Ok(()) => self.answer_unless_cancelled(),
             Err(_) => Ok(Answer::Gone),
         };
         match answer {
@@ -153,6 +153,25 @@ impl Worker {
                     path: path.into(),
                     seconds: self.limits.timeout.as_secs_f64(),
                 })
+            }
+        }
+    }
+
+    /// The worker's answer within the time limit; a timeout where the work was given up
+    /// meanwhile ([`cancel_on`]: a web request whose client went away), so that the worker is
+    /// stopped then, not at the limit.
+    fn answer_unless_cancelled(&self) -> Result<Answer, RecvTimeoutError> {
+        let cancel = CANCEL.with(|c| c.borrow().clone());
+        let Some(cancel) = cancel else {
+            return self.answers.recv_timeout(self.limits.timeout);
+        };
+        let until = std::time::Instant::now() + self.limits.timeout;
+        loop {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            match self.answers.recv_timeout(left.min(CANCEL_POLL)) {
+                Err(RecvTimeoutError::Timeout)
+                    if !left.is_zero() && !cancel.load(std::sync::atomic::Ordering::Relaxed) => {}
+                answer => return answer,
             }
         }
     }
@@ -293,6 +312,24 @@ fn die_with_parent() {
     if started_by.is_some_and(|p| p != parent) {
         std::process::exit(1);
     }
+}
+
+/// How often a worker's wait looks whether its work was given up.
+const CANCEL_POLL: Duration = Duration::from_millis(100);
+
+thread_local! {
+    static CANCEL: std::cell::RefCell<Option<Arc<std::sync::atomic::AtomicBool>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` on this thread with `cancelled` as the sign that its work was given up: a PDF being
+/// read meanwhile has its worker stopped within a tenth of a second of it, and is reported as
+/// timed out.
+pub fn cancel_on<T>(cancelled: Arc<std::sync::atomic::AtomicBool>, f: impl FnOnce() -> T) -> T {
+    CANCEL.with(|c| *c.borrow_mut() = Some(cancelled));
+    let out = f();
+    CANCEL.with(|c| *c.borrow_mut() = None);
+    out
 }
 
 /// The variable that tells a worker the id of the process that started it.

@@ -14,7 +14,7 @@ mod pdf;
 pub(crate) mod text;
 pub(crate) mod walk;
 
-pub use isolate::{worker_main, WorkerCommand, WorkerLimits};
+pub use isolate::{cancel_on, worker_main, WorkerCommand, WorkerLimits};
 pub use walk::{discover, discover_all, Discovery};
 
 /// A text file's bytes as a text letter's are read: UTF-8 (with or without a byte order mark) or

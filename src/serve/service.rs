@@ -134,21 +134,34 @@ impl App {
     }
 
     /// Runs `f` on a blocking thread, when one of [`Limits::workers`] is free. The permit goes
-    /// with the work: a request that times out frees its place only when its work ends.
+    /// with the work: a request that times out frees its place only when its work ends. A request
+    /// given up (its client gone, or timed out) stops a PDF being read for it at once, rather
+    /// than at `--pdf-timeout`, so that it does not hold its place that long.
     pub async fn run<T: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&App) -> Result<T> + Send + 'static,
     ) -> Result<T> {
+        /// Set when the request's future is dropped: done, or given up.
+        struct GivenUp(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for GivenUp {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
             .map_err(|_| ServeError::Unavailable("the server is stopping".into()))?;
         let app = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
+        let given_up = GivenUp(Arc::default());
+        let cancelled = Arc::clone(&given_up.0);
+        let out = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            f(&app)
+            crate::parse::cancel_on(cancelled, || f(&app))
         })
-        .await?
+        .await?;
+        drop(given_up);
+        out
     }
 
     /// `f` with a read-only connection of the pool (opened when none is free).
