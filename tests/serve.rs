@@ -19,42 +19,46 @@ use util::*;
 fn app() -> Arc<App> {
     static APP: OnceLock<Arc<App>> = OnceLock::new();
     APP.get_or_init(|| {
-        let dir = fixture_dir("serve-api");
-        let db = serve_db(&dir, true);
-        let builtin = |name: &str| {
-            let (m, label) = imr::model::ModelFile::builtin_named(name).unwrap().unwrap();
-            (m, label.to_string())
-        };
-        let reader = imr::parse::Reader::new().isolated(
-            imr::parse::WorkerCommand {
-                program: env!("CARGO_BIN_EXE_imr").into(),
-                args: vec![
-                    "pdf-worker".into(),
-                    "--memory".into(),
-                    (1u64 << 30).to_string().into(),
-                ],
-            },
-            imr::parse::WorkerLimits {
-                timeout: std::time::Duration::from_secs(30),
-                memory: 1 << 30,
-            },
-        );
+        let db = serve_db(&fixture_dir("serve-api"), true);
         let limits = Limits {
             upload: 200_000,
             ..Limits::default()
         };
-        Arc::new(
-            App::new(AppConfig {
-                db,
-                model: builtin("default"),
-                forecast_model: builtin("case"),
-                reader,
-                limits,
-            })
-            .unwrap(),
-        )
+        app_of(db, limits, std::time::Duration::from_secs(30))
     })
     .clone()
+}
+
+/// An app of the built-in models over `db`, PDFs read by workers within `pdf_time`.
+fn app_of(db: std::path::PathBuf, limits: Limits, pdf_time: std::time::Duration) -> Arc<App> {
+    let builtin = |name: &str| {
+        let (m, label) = imr::model::ModelFile::builtin_named(name).unwrap().unwrap();
+        (m, label.to_string())
+    };
+    let reader = imr::parse::Reader::new().isolated(
+        imr::parse::WorkerCommand {
+            program: env!("CARGO_BIN_EXE_imr").into(),
+            args: vec![
+                "pdf-worker".into(),
+                "--memory".into(),
+                (1u64 << 30).to_string().into(),
+            ],
+        },
+        imr::parse::WorkerLimits {
+            timeout: pdf_time,
+            memory: 1 << 30,
+        },
+    );
+    Arc::new(
+        App::new(AppConfig {
+            db,
+            model: builtin("default"),
+            forecast_model: builtin("case"),
+            reader,
+            limits,
+        })
+        .unwrap(),
+    )
 }
 
 struct Answer {
@@ -1084,39 +1088,15 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
 #[test]
 fn a_request_given_up_frees_its_place() {
     let dir = tempdir("serve-given-up");
-    let db = serve_db(&dir, false);
-    let builtin = |name: &str| {
-        let (m, label) = imr::model::ModelFile::builtin_named(name).unwrap().unwrap();
-        (m, label.to_string())
-    };
-    let reader = imr::parse::Reader::new().isolated(
-        imr::parse::WorkerCommand {
-            program: env!("CARGO_BIN_EXE_imr").into(),
-            args: vec![
-                "pdf-worker".into(),
-                "--memory".into(),
-                (1u64 << 30).to_string().into(),
-            ],
-        },
-        imr::parse::WorkerLimits {
-            timeout: std::time::Duration::from_secs(60),
-            memory: 1 << 30,
-        },
-    );
     let limits = Limits {
         workers: 1,
         request_time: std::time::Duration::from_secs(1),
         ..Limits::default()
     };
-    let app = Arc::new(
-        App::new(AppConfig {
-            db,
-            model: builtin("default"),
-            forecast_model: builtin("case"),
-            reader,
-            limits,
-        })
-        .unwrap(),
+    let app = app_of(
+        serve_db(&dir, false),
+        limits,
+        std::time::Duration::from_secs(60),
     );
     // A PDF whose reading never ends (its page tree is its own parent).
     let hangs = Request::post("/api/parse?name=hangs.pdf")
