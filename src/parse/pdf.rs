@@ -555,6 +555,15 @@ mod tests {
         bytes
     }
 
+    /// `pdf` with eight bytes of its first stream's deflated data zeroed: the data cut short,
+    /// the stream's length and the file's offsets kept.
+    fn first_stream_damaged(pdf: &[u8]) -> Vec<u8> {
+        let at = memchr::memmem::find(pdf, b"stream\n").unwrap() + 7 + 20;
+        let mut cut = pdf.to_vec();
+        cut[at..at + 8].copy_from_slice(b"\0\0\0\0\0\0\0\0");
+        cut
+    }
+
     /// A one-page PDF in Helvetica whose page draws `content`, deflated where `deflate`.
     fn one_page(content: &[u8], deflate: bool) -> Vec<u8> {
         one_page_listed(content, deflate, |c| c.into())
@@ -627,10 +636,7 @@ mod tests {
             true,
         );
         assert!(pdf_text(&whole).unwrap().contains("Decision rationale"));
-        let at = memchr::memmem::find(&whole, b"stream\n").unwrap() + 7 + 20;
-        let mut cut = whole.clone();
-        cut[at..at + 8].copy_from_slice(b"\0\0\0\0\0\0\0\0");
-        let e = pdf_text(&cut).unwrap_err();
+        let e = pdf_text(&first_stream_damaged(&whole)).unwrap_err();
         assert!(
             e.starts_with("page 1: its text is damaged (a form it draws"),
             "{e}"
@@ -657,11 +663,7 @@ mod tests {
             true,
         );
         assert!(pdf_text(&whole).unwrap().contains("Decision rationale"));
-        // The deflated data cut short, the stream's length and offsets kept.
-        let at = memchr::memmem::find(&whole, b"stream\n").unwrap() + 7 + 20;
-        let mut cut = whole.clone();
-        cut[at..at + 8].copy_from_slice(b"\0\0\0\0\0\0\0\0");
-        let e = pdf_text(&cut).unwrap_err();
+        let e = pdf_text(&first_stream_damaged(&whole)).unwrap_err();
         assert!(e.starts_with("page 1: its text is damaged"), "{e}");
         // A stream whose length runs past its data (and the line end after it): lopdf keeps its
         // dictionary alone.
