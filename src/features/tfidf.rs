@@ -559,7 +559,11 @@ impl Columns {
     /// dropped, in column order, into `row`.
     fn fill_row(&self, pairs: impl Iterator<Item = (u32, u32)>, row: &mut Vec<(u32, u32)>) {
         row.clear();
-        row.extend(pairs.filter_map(|(id, c)| Some((self.column(id)?, c))));
+        for (id, c) in pairs {
+            if let Some(col) = self.column(id) {
+                row.push((col, c));
+            }
+        }
         // Bulk-counted ids are in spelling order, as columns are: their rows come out sorted.
         if !row.is_sorted_by_key(|p| p.0) {
             row.sort_unstable();
