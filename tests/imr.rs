@@ -1094,6 +1094,30 @@ fn predict_scores_parsed_items_and_undecided_requests() {
         stdout(&o),
         stdout(&imr(&["predict", "--json", "data/letters"]))
     );
+    // Items of the model's training letters are said to be fitted, as the letters are.
+    let fitted = "warning: 12 items (5 letters) were of the model's training letters: their \
+                  scores are fitted";
+    assert!(stderr(&o).contains(fitted), "{}", stderr(&o));
+    let o = imr_stdin(&["forecast", "--items", "-"], &items);
+    assert!(
+        stderr(&o).contains(
+            "12 items (5 letters) were of the model's training letters: their \
+                             forecasts are fitted"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let one = items.split(|&b| b == b'\n').next().unwrap().to_vec();
+    let renamed =
+        String::from_utf8(one)
+            .unwrap()
+            .replacen("\"case_number\":\"", "\"case_number\":\"X", 1);
+    let o = imr_stdin(&["predict", "--items", "-"], renamed.as_bytes());
+    assert!(
+        o.status.success() && !stderr(&o).contains("warning"),
+        "{}",
+        stderr(&o)
+    );
     // Files of older versions call the item `number`, and a number may be written as text (as
     // forms send it): read the same.
     let old = String::from_utf8_lossy(&items).replace("\"item\":", "\"number\":");

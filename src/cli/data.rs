@@ -6,7 +6,7 @@ use imr::features::ItemText;
 use imr::gold::Gold;
 use imr::model::{Example, ModelFile, BUILTIN_NAME};
 use imr::precedent::Precedent;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
@@ -63,18 +63,23 @@ fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
     a.is_file() && b.is_file() && a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
 
+/// The case numbers a model was trained on: listed in its metadata, or kept as its precedents.
+fn training_cases(m: &ModelFile) -> HashSet<&str> {
+    let listed = m.metadata.training_cases.iter().flatten();
+    let kept = m.precedents.iter().flat_map(|p| p.precedents());
+    listed
+        .map(String::as_str)
+        .chain(kept.map(|p| p.case_number.as_str()))
+        .collect()
+}
+
 /// How many of the letters of `cases` (case numbers, an item's each) a model was trained on, said
 /// where any was: figures on them are fitted, not a test.
 pub fn trained_letters<'a>(
     m: &ModelFile,
     cases: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    let listed = m.metadata.training_cases.iter().flatten();
-    let kept = m.precedents.iter().flat_map(|p| p.precedents());
-    let trained: std::collections::HashSet<&str> = listed
-        .map(String::as_str)
-        .chain(kept.map(|p| p.case_number.as_str()))
-        .collect();
+    let trained = training_cases(m);
     let mut cases: Vec<&str> = cases.into_iter().collect();
     cases.sort_unstable();
     cases.dedup();
@@ -85,6 +90,52 @@ pub fn trained_letters<'a>(
             cases.len()
         )
     })
+}
+
+/// Items read a batch at a time (`--items`) whose case numbers a model was trained on, counted as
+/// they pass and said at the end, as letters are said before: memory follows the model's training
+/// letters, not the input.
+pub struct TrainedItems<'m> {
+    trained: HashSet<&'m str>,
+    seen: std::cell::RefCell<(HashSet<&'m str>, usize)>,
+}
+
+impl<'m> TrainedItems<'m> {
+    pub fn of(m: &'m ModelFile) -> Self {
+        TrainedItems {
+            trained: training_cases(m),
+            seen: Default::default(),
+        }
+    }
+
+    /// Counts the items of `cases` (an item's case number each, where it has one).
+    pub fn see<'a>(&self, cases: impl IntoIterator<Item = Option<&'a str>>) {
+        if self.trained.is_empty() {
+            return;
+        }
+        let mut seen = self.seen.borrow_mut();
+        for c in cases.into_iter().flatten() {
+            if let Some(&t) = self.trained.get(c) {
+                seen.0.insert(t);
+                seen.1 += 1;
+            }
+        }
+    }
+
+    /// What was seen, where any item was of a training letter.
+    pub fn said(&self) -> Option<String> {
+        let seen = self.seen.borrow();
+        let (letters, items) = (seen.0.len(), seen.1);
+        (items > 0).then(|| {
+            let plural =
+                |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+            format!(
+                "{} ({}) were of the model's training letters",
+                plural(items, "item"),
+                plural(letters, "letter")
+            )
+        })
+    }
 }
 
 /// Where labelled letters come from: files and directories, or a database made by `imr index`.

@@ -158,6 +158,7 @@ pub fn run(f: ForecastArgs) -> Result<ExitCode> {
         top,
         check: None,
         similar,
+        fitted: a.items.is_some().then_some("forecasts"),
     };
     let code = score_rows(&model, &model_name, source.as_mut(), show);
     if a.items.is_some() {

@@ -104,6 +104,7 @@ pub fn run(a: PredictArgs) -> Result<ExitCode> {
         top: a.top,
         check,
         similar: a.similar,
+        fitted: a.items.is_some().then_some("scores"),
     };
     let code = score_rows(&model, &model_name, source.as_mut(), show);
     // The process ends next: its memory goes back whole, without freeing the model's many small
@@ -237,6 +238,10 @@ pub(super) struct Show {
     pub(super) check: Option<f64>,
     /// Precedents per item (`--similar`).
     pub(super) similar: usize,
+    /// What the rows' outputs are ("scores", "forecasts"), where the items of the model's training
+    /// letters are to be counted as they pass and said at the end (`--items`; letters are said as
+    /// they are read).
+    pub(super) fitted: Option<&'static str>,
 }
 
 /// Scores the rows of `source` with `model` and writes them as they are scored; inputs that could
@@ -252,6 +257,7 @@ pub(super) fn score_rows(
         top,
         check,
         similar,
+        fitted,
     } = show;
     // The first rows are read before anything else is said, as the whole input once was.
     let first = source.next_rows()?;
@@ -271,7 +277,13 @@ pub(super) fn score_rows(
             _ => ExitCode::from(super::EXIT_SOME_FAILED),
         });
     };
-    let unread = |rows: &[Row]| report_unread(model, model_name, rows);
+    let trained = fitted.map(|_| super::data::TrainedItems::of(model));
+    let unread = |rows: &[Row]| {
+        report_unread(model, model_name, rows);
+        if let Some(t) = &trained {
+            t.see(rows.iter().map(|r| r.item.case_number.as_deref()));
+        }
+    };
     let ids = theme_ids(model);
     let scorer = model.scorer()?;
     // Scored in chunks and written as they come: memory follows the chunk, not the input, and
@@ -310,6 +322,9 @@ pub(super) fn score_rows(
         written.and(scored)
     })?;
     pb.finish_and_clear();
+    if let (Some(what), Some(o)) = (fitted, trained.as_ref().and_then(|t| t.said())) {
+        say!("imr: warning: {o}: their {what} are fitted, not a test of {model_name}");
+    }
     Ok(if source.failed() > 0 {
         ExitCode::from(super::EXIT_SOME_FAILED)
     } else {
