@@ -264,18 +264,7 @@ pub(super) fn score_rows(
     let fallback = precedent_model(model, model_name, similar)?;
     let precedents = fallback.as_ref().unwrap_or(model);
     let Some(first) = first else {
-        // No item is an empty answer, not an error: a CSV still has its header, for the program
-        // that reads it. Inputs that failed were each reported: as with `imr parse`, a 1.
-        if format == Format::Csv {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            write_header(&mut out, format, &theme_ids(model), check.is_some())?;
-            out.flush()?;
-        }
-        say!("imr: note: no item to score");
-        return Ok(match source.failed() {
-            0 => ExitCode::SUCCESS,
-            _ => ExitCode::from(super::EXIT_SOME_FAILED),
-        });
+        return no_rows(model, source, format, check);
     };
     let trained = fitted.map(|_| super::data::TrainedItems::of(model));
     let unread = |rows: &[Row]| {
@@ -329,6 +318,26 @@ pub(super) fn score_rows(
         ExitCode::from(super::EXIT_SOME_FAILED)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// No item is an empty answer, not an error: a CSV still has its header, for the program that
+/// reads it. Inputs that failed were each reported: as with `imr parse`, a 1.
+fn no_rows(
+    model: &imr::model::ModelFile,
+    source: &dyn RowSource,
+    format: Format,
+    check: Option<f64>,
+) -> Result<ExitCode> {
+    if format == Format::Csv {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        write_header(&mut out, format, &theme_ids(model), check.is_some())?;
+        out.flush()?;
+    }
+    say!("imr: note: no item to score");
+    Ok(match source.failed() {
+        0 => ExitCode::SUCCESS,
+        _ => ExitCode::from(super::EXIT_SOME_FAILED),
     })
 }
 
