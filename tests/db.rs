@@ -1440,3 +1440,19 @@ fn changed_letters_are_found_by_their_new_words_only() {
     assert_eq!((segments, deleted), (1, 0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--db` names a file, whatever it is called: names SQLite reads its own way (`:memory:`, a
+/// `file:` URI) are files too, so an index run keeps what it says it indexed.
+#[test]
+fn a_database_name_is_always_a_file() {
+    let d = tempdir("db-names");
+    let letters = root().join("data/letters");
+    for name in [":memory:", "file:inner.db", "file:gone.db?mode=memory"] {
+        let o = imr_in(&d, &["index", s(&letters), "--db", name]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert!(d.join(name).is_file(), "{name}: no file");
+        let o = imr_in(&d, &["search", "--db", name, "--json", "--limit", "100"]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert_eq!(json_lines(&stdout(&o)).len(), 12, "{name}");
+    }
+}

@@ -167,7 +167,11 @@ impl Store {
     }
 
     fn connect(path: &Path, flags: OpenFlags) -> Result<Store> {
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| Error::Database {
+        let name = match flags.contains(OpenFlags::SQLITE_OPEN_URI) {
+            true => path.to_path_buf(),
+            false => sqlite_name(path),
+        };
+        let conn = Connection::open_with_flags(&name, flags).map_err(|e| Error::Database {
             path: path.into(),
             cause: match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::CannotOpen) => "cannot open or make the file (can its \
@@ -216,7 +220,8 @@ impl Store {
         if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
             return Ok(None);
         }
-        let Some(text) = path.to_str() else {
+        let name = sqlite_name(path);
+        let Some(text) = name.to_str() else {
             return Ok(None);
         };
         // A URI's own characters escaped; the rest is the path as it is.
@@ -420,6 +425,16 @@ impl Store {
 
 /// The page size of a new database file (SQLite's default is 4096). Older files keep theirs.
 const PAGE_SIZE: &str = "16384";
+
+/// The name SQLite is given for `path`: a file, always. SQLite reads a name that begins `file:` as
+/// a URI (its build here accepts them) and `:memory:` as a database in memory, where an index run
+/// would keep nothing and say it had indexed; `./` before a relative path makes it neither.
+fn sqlite_name(path: &Path) -> PathBuf {
+    match path.is_relative() {
+        true => Path::new(".").join(path),
+        false => path.to_path_buf(),
+    }
+}
 
 /// A directory given as the database is said so (SQLite would call it a disk I/O error).
 fn refuse_non_files(path: &Path) -> Result<()> {
