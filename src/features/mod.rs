@@ -345,6 +345,19 @@ impl FeatureConfig {
                 reason: "at least one field is needed",
             });
         }
+        // A field named twice would count its terms twice, in two places of one row.
+        if let Some(twice) = self
+            .fields
+            .iter()
+            .enumerate()
+            .find(|&(i, f)| self.fields[..i].contains(f))
+        {
+            return Err(Error::InvalidParam {
+                name: "fields",
+                value: twice.1.name().into(),
+                reason: "is named twice",
+            });
+        }
         if !(1..=4).contains(&self.ngram_max) {
             return Err(Error::InvalidParam {
                 name: "ngram_max",
@@ -679,6 +692,17 @@ pub(crate) mod tests {
             assert!(words > 2);
         }
         assert_eq!(Field::Title.rationale_span(&d, 0..1), None);
+    }
+
+    /// A field named twice is refused (its terms would stand twice in one row, out of order).
+    #[test]
+    fn a_field_named_twice_is_refused() {
+        let twice = FeatureConfig::new(vec![Field::Rationale, Field::Title, Field::Rationale]);
+        let e = twice.check().unwrap_err().to_string();
+        assert!(e.contains("rationale") && e.contains("named twice"), "{e}");
+        assert!(FeatureConfig::new(vec![Field::Rationale, Field::Title])
+            .check()
+            .is_ok());
     }
 
     #[test]
