@@ -1024,6 +1024,22 @@ fn hostile_words_and_filters_on_the_command_line() {
             );
         }
     }
+    // Blank dates and blank words too (a script's unset variable had taken every item).
+    for blank in [
+        &["search", "--decided", "", "--db", s(&db)][..],
+        &["search", "--injured", " ", "--db", s(&db)],
+        &["stats", "--by", "year", "--decided", "", "--db", s(&db)],
+        &["search", "", "--db", s(&db)],
+        &["stats", "--by", "year", "--words", " ", "--db", s(&db)],
+    ] {
+        let out = imr(blank);
+        assert_eq!(out.status.code(), Some(2), "{blank:?}");
+        assert!(
+            stderr(&out).contains("an empty value; give"),
+            "{blank:?}: {}",
+            stderr(&out)
+        );
+    }
     // A case number is matched as given (the samples' are in lower case), not in any case.
     let out = imr(&[
         "search",

@@ -62,7 +62,13 @@ fn parse_outcome(s: &str) -> Result<Decision, String> {
 
 impl FilterArgs {
     fn filters(&self, words: &[String]) -> Result<Filters> {
+        let given = !words.is_empty();
         let words = words.join(" ");
+        // Words given blank (a script's unset variable) are not no words: said, as blank filters.
+        anyhow::ensure!(
+            !given || !words.trim().is_empty(),
+            "words: an empty value; give words to search for, or leave them out"
+        );
         Ok(Filters {
             words: if words.trim().is_empty() {
                 None

@@ -311,6 +311,14 @@ impl FromStr for DateRange {
         // An ellipsis, as a phone's keyboard turns ".." into, is the range's two dots.
         let s = s.trim().replace('\u{2026}', "..");
         let s = s.as_str();
+        // Blank, it would take every item (a script's unset variable): as the other filters.
+        if s.is_empty() {
+            return Err(Error::InvalidValue {
+                what: "date range",
+                value: String::new(),
+                reason: "an empty value; give one, or leave the filter out".into(),
+            });
+        }
         let side = |p: &str, last: bool| {
             let p = p.trim();
             (!p.is_empty()).then(|| period_end(p, last)).transpose()
