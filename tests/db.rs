@@ -1472,3 +1472,23 @@ fn a_database_name_is_always_a_file() {
         assert_eq!(json_lines(&stdout(&o)).len(), 12, "{name}");
     }
 }
+
+/// A database kept in the folder it indexes, under a letter's extension, is not read as a letter.
+#[test]
+fn a_database_in_the_folder_it_indexes_is_not_a_letter() {
+    let d = tempdir("db-inside");
+    for f in ["000_8fd8bbed53d6ca0b.txt", "001_bc98761382c404e6.txt"] {
+        std::fs::copy(root().join("data/letters").join(f), d.join(f)).unwrap();
+    }
+    for name in ["imr.txt", "imr.pdf"] {
+        let db = d.join(name);
+        for run in 0..2 {
+            let o = imr(&["index", s(&d), "--db", s(&db)]);
+            assert!(o.status.success(), "{name}, run {run}: {}", stderr(&o));
+        }
+        let held = Store::open_read_only(&db).unwrap().counts().unwrap();
+        assert_eq!(held.0, 2, "{name}");
+        // Gone before the next: another database there is a file that is not a letter.
+        std::fs::remove_file(&db).unwrap();
+    }
+}

@@ -71,7 +71,7 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     } else {
         discover_reporting(&a.paths)?
     };
-    let (files, unnamed) = named_in_text(canonical(files));
+    let (files, unnamed) = named_in_text(without_database(canonical(files), &a.db));
     let failed = failed + unnamed;
     let model = a
         .model
@@ -167,6 +167,15 @@ fn canonical(files: Vec<PathBuf>) -> Vec<PathBuf> {
         .map(|f| std::fs::canonicalize(&f).unwrap_or(f))
         .filter(|f| seen.insert(f.clone()))
         .collect()
+}
+
+/// The files but the database itself, which a folder indexed may hold under a letter's extension
+/// (`--db letters/imr.txt`): not read as a letter that cannot be read, at every run.
+fn without_database(files: Vec<PathBuf>, db: &Path) -> Vec<PathBuf> {
+    match std::fs::canonicalize(db) {
+        Ok(db) => files.into_iter().filter(|f| *f != db).collect(),
+        Err(_) => files,
+    }
 }
 
 /// The files whose paths are text (UTF-8), and how many are not, each reported: the database
