@@ -47,15 +47,24 @@ impl ParamsFile {
 
     /// Reads the file's text; `path` names it in errors.
     pub fn from_json(path: &Path, text: &str) -> Result<Self> {
-        let value: Value =
-            serde_json::from_str(crate::input::strip_bom_str(text)).map_err(|e| Error::Json {
-                path: path.into(),
-                cause: e,
-            })?;
+        let text = crate::input::strip_bom_str(text);
+        let value: Value = serde_json::from_str(text).map_err(|e| Error::Json {
+            path: path.into(),
+            cause: e,
+        })?;
         let mut file = ParamsFile {
             path: path.into(),
             ..Default::default()
         };
+        // A JSON value keeps the last of a key given twice: the first setting would be lost.
+        let mut de = serde_json::Deserializer::from_str(text);
+        if let Err(e) = serde_path_to_error::deserialize::<_, UniqueKeys>(&mut de) {
+            let at = e.path().to_string();
+            return Err(file.error(
+                if at == "." { "(top level)" } else { &at },
+                e.inner().to_string(),
+            ));
+        }
         let Value::Object(top) = value else {
             return Err(file.error(
                 "(top level)",
@@ -275,6 +284,32 @@ mod tests {
         );
     }
 
+    /// A key given twice is refused where it stands: a JSON value would keep the last silently.
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        for (text, at, key) in [
+            (
+                r#"{"outcome": {"logistic": {"c": 3, "c": 4}}}"#,
+                "outcome.logistic",
+                "`c`",
+            ),
+            (
+                r#"{"outcome": {"c": 1}, "outcome": {"bootstrap": 5}}"#,
+                "(top level)",
+                "`outcome`",
+            ),
+            (
+                r#"{"themes": {"cues": [{"a": 1, "a": 2}]}}"#,
+                "themes.cues[0]",
+                "`a`",
+            ),
+        ] {
+            let e = file(text).unwrap_err().to_string();
+            assert!(e.contains(&format!("{at}: {key} is given twice")), "{e}");
+        }
+        assert!(file(r#"{"outcome": {"logistic": {"c": 3}}, "themes": {}}"#).is_ok());
+    }
+
     #[test]
     fn a_change_touches_only_its_setting() {
         let f = file(r#"{"outcome": {"logistic": {"c": 3}}, "themes": {"tfidf": {"min_df": {"fraction": 0.01}}, "threshold_shrink": 0}}"#).unwrap();
@@ -393,5 +428,65 @@ mod tests {
             "{}",
             e("{")
         );
+    }
+}
+
+/// A JSON text whose objects give each key once: read only to check that.
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<UniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "`{key}` is given twice (only one can stand)"
+                )));
+            }
+            map.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
     }
 }
