@@ -310,3 +310,12 @@ fn json_message(e: &serde_json::Error) -> String {
         e.to_string()
     }
 }
+
+/// A number as a reader wants it in a message: 0.5, 1e308 (not 309 digits).
+pub(crate) fn num(v: f64) -> String {
+    if v != 0.0 && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}

@@ -177,7 +177,7 @@ fn validate(p: &TfIdfValidParams) -> Result<()> {
             if !(0.0..=1.0).contains(&f) {
                 return Err(Error::InvalidParam {
                     name,
-                    value: f.to_string(),
+                    value: crate::error::num(f),
                     reason: "a fraction must lie in [0, 1]",
                 });
             }
@@ -215,7 +215,7 @@ fn validate(p: &TfIdfValidParams) -> Result<()> {
         if !(ind.weight.is_finite() && ind.weight > 0.0) {
             return Err(Error::InvalidParam {
                 name: "indicators.weight",
-                value: ind.weight.to_string(),
+                value: crate::error::num(ind.weight),
                 reason: "must be finite and positive",
             });
         }

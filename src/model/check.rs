@@ -9,6 +9,7 @@ use super::file::ModelFile;
 use super::logistic::BinaryLogistic;
 use super::outcome::{check_view_fields, MAX_MIN_KNOWN_TERMS};
 use super::themes::ThemeModels;
+use crate::error::num;
 use crate::features::{FeatureConfig, TfIdf};
 use crate::folds::MAX_FOLDS;
 use serde_json::Value;
@@ -328,14 +329,5 @@ fn weight_fault(v: f64) -> Option<String> {
         ))
     } else {
         None
-    }
-}
-
-/// A number as a reader wants it: 0.5, 1e308 (not 309 digits).
-fn num(v: f64) -> String {
-    if v != 0.0 && !(1e-4..1e6).contains(&v.abs()) {
-        format!("{v:e}")
-    } else {
-        v.to_string()
     }
 }

@@ -115,7 +115,7 @@ fn validate(p: &LogisticValidParams) -> Result<()> {
     if !(p.c.is_finite() && p.c > 0.0) {
         return Err(Error::InvalidParam {
             name: "C",
-            value: p.c.to_string(),
+            value: crate::error::num(p.c),
             reason: "must be positive and finite (alpha, where set, is 1 / C: positive, finite)",
         });
     }
@@ -124,14 +124,14 @@ fn validate(p: &LogisticValidParams) -> Result<()> {
     if p.c < MIN_C {
         return Err(Error::InvalidParam {
             name: "C",
-            value: p.c.to_string(),
+            value: crate::error::num(p.c),
             reason: "must be at least 1e-100",
         });
     }
     if !(p.tolerance.is_finite() && p.tolerance > 0.0) {
         return Err(Error::InvalidParam {
             name: "tolerance",
-            value: p.tolerance.to_string(),
+            value: crate::error::num(p.tolerance),
             reason: "must be positive",
         });
     }
@@ -147,17 +147,23 @@ fn validate(p: &LogisticValidParams) -> Result<()> {
             ("class_weight.positive", positive),
             ("class_weight.negative", negative),
         ] {
-            if !(w.is_finite() && w > 0.0) {
+            // Beyond these a weight scales the loss past what the solver's steps and the file's
+            // check of fitted weights allow: refused here, before any letter is read.
+            if !(MIN_CLASS_WEIGHT..=MAX_CLASS_WEIGHT).contains(&w) {
                 return Err(Error::InvalidParam {
                     name,
-                    value: w.to_string(),
-                    reason: "must be positive and finite",
+                    value: crate::error::num(w),
+                    reason: "must be from 1e-6 to 1e6",
                 });
             }
         }
     }
     Ok(())
 }
+
+/// The range of a manual class weight.
+const MIN_CLASS_WEIGHT: f64 = 1e-6;
+const MAX_CLASS_WEIGHT: f64 = 1e6;
 
 /// A fitted binary model: P(positive | x) = sigmoid(x.w + b).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -561,7 +567,7 @@ impl LogisticValidParams {
         if let Some(s) = scale.iter().find(|s| !(s.is_finite() && **s > 0.0)) {
             return Err(Error::InvalidParam {
                 name: "penalty scale",
-                value: s.to_string(),
+                value: crate::error::num(*s),
                 reason: "must be positive and finite",
             });
         }
@@ -812,6 +818,19 @@ mod tests {
         assert!(LogisticParams::new().c(0.0).check().is_err());
         assert!(LogisticParams::new().c(f64::NAN).check().is_err());
         assert!(LogisticParams::new().max_iterations(0).check().is_err());
+        // A manual class weight is kept to a range, said in a reader's numbers.
+        let weighted = |positive| {
+            LogisticParams::new()
+                .class_weight(ClassWeight::Manual {
+                    positive,
+                    negative: 1.0,
+                })
+                .check()
+        };
+        assert!(weighted(5.0).is_ok());
+        let e = weighted(1e300).unwrap_err().to_string();
+        assert!(e.contains("= 1e300: must be from 1e-6 to 1e6"), "{e}");
+        assert!(weighted(1e-9).is_err());
         let (x, _) = dense_problem();
         let one_class = DatasetBase::new(Csr(to_csr(&x)), Array1::from_elem(10, false));
         let e = LogisticParams::new()

@@ -131,14 +131,14 @@ fn validate(p: &ThemeValidParams) -> Result<()> {
     if !(p.own_cue_scale.is_finite() && p.own_cue_scale > 0.0) {
         return Err(Error::InvalidParam {
             name: "own_cue_scale",
-            value: p.own_cue_scale.to_string(),
+            value: crate::error::num(p.own_cue_scale),
             reason: "must be positive and finite",
         });
     }
     if !(0.0..=1.0).contains(&p.threshold_shrink) {
         return Err(Error::InvalidParam {
             name: "threshold_shrink",
-            value: p.threshold_shrink.to_string(),
+            value: crate::error::num(p.threshold_shrink),
             reason: "must be in [0, 1]",
         });
     }
