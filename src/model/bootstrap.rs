@@ -109,7 +109,8 @@ impl Bootstrap {
             .collect()
     }
 
-    /// Checks against the model's coefficient count (a hand-edited file).
+    /// Checks against the model's coefficient count, and the sizes a fit gives (a hand-edited
+    /// file).
     pub(crate) fn check(&self, n_coefficients: usize) -> std::result::Result<(), String> {
         if self.replicates.is_empty() {
             return Err(
@@ -131,11 +132,23 @@ impl Bootstrap {
                     r.scale, r.intercept
                 ));
             }
+            // As a model's own weights: past these a range is 0 to 1, whatever the request.
+            let largest = r.scale * f64::from(i8::MAX);
+            if largest > MAX_SHIFT || r.intercept.abs() > MAX_SHIFT {
+                return Err(format!(
+                    "replicate {k}: a difference up to {} and an intercept of {} are no fitted \
+                     weights (at most {MAX_SHIFT:e} either way)",
+                    crate::error::num(largest),
+                    crate::error::num(r.intercept)
+                ));
+            }
         }
         Ok(())
     }
 }
 
+/// The largest coefficient difference or intercept a replicate may hold.
+const MAX_SHIFT: f64 = 1e6;
 /// The `q`-th quantile (0..=1; others are taken as the nearer end) of `v`, linearly
 /// interpolated (NumPy's default); NaN for no values.
 pub fn quantile(v: &mut [f64], q: f64) -> f64 {
@@ -299,5 +312,10 @@ mod tests {
             .check(4)
             .unwrap_err()
             .contains("3 coefficients, the model 4"));
+        // A difference no fit gives (a hand-edited scale) is refused: its range would be 0 to 1.
+        let mut edited = b.clone();
+        edited.replicates[0].scale = 1e10;
+        let e = edited.check(3).unwrap_err();
+        assert!(e.contains("a difference up to 1.27e12"), "{e}");
     }
 }
