@@ -1492,3 +1492,47 @@ fn a_database_in_the_folder_it_indexes_is_not_a_letter() {
         std::fs::remove_file(&db).unwrap();
     }
 }
+
+/// A database whose tables are not what its schema version says (a table dropped, a version set
+/// back by hand, a row gone) is said to be damaged in a line, with what to do: not SQLite's text
+/// with the statement it failed on.
+#[test]
+fn a_database_changed_by_another_program_is_said_to_be() {
+    let (dir, db) = indexed_samples("db-altered");
+    let altered = |name: &str, sql: &str| {
+        let copy = dir.join(name);
+        std::fs::copy(&db, &copy).unwrap();
+        rusqlite::Connection::open(&copy)
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+        copy
+    };
+    for (copy, args, says) in [
+        (
+            altered("v1.db", "PRAGMA user_version = 1"),
+            &["index"][..],
+            "table models already exists",
+        ),
+        (
+            altered("dropped.db", "DROP TABLE text_settings"),
+            &["search", "mri"],
+            "no such table: text_settings",
+        ),
+        (
+            altered("emptied.db", "DELETE FROM text_settings"),
+            &["search", "mri"],
+            "a row imr keeps is missing",
+        ),
+    ] {
+        let out = imr(&[args, &["--db", s(&copy)]].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains(says), "{err}");
+        assert!(
+            err.contains("damaged or was changed by another program: index the letters into a new"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}

@@ -390,7 +390,12 @@ impl Store {
             let path = self.path.clone();
             let err = |e: rusqlite::Error| Error::Database {
                 path: path.clone(),
-                cause: format!("migrating to schema version {}: {e}", v + 1),
+                cause: match altered(&e) {
+                    Some(what) => {
+                        format!("migrating to schema version {}: {what}; {DAMAGED}", v + 1)
+                    }
+                    None => format!("migrating to schema version {}: {e}", v + 1),
+                },
             };
             // Under the write lock, the version is read again: another run that opened the file
             // at the same time may have migrated it meanwhile.
@@ -477,11 +482,48 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
                               committed before stays), and running it again once there is room \
                               goes on from there"
             .into(),
-        _ => e.to_string(),
+        Some(C::DatabaseCorrupt) => format!("{}; {DAMAGED}", e),
+        _ => match altered(&e) {
+            Some(what) => format!("{what}; {DAMAGED}"),
+            None => e.to_string(),
+        },
     };
     Error::Database {
         path: path.into(),
         cause,
+    }
+}
+
+/// What to do with a database whose tables are not what its schema version says.
+const DAMAGED: &str = "the file is damaged or was changed by another program: index the letters \
+                       into a new file (`imr index LETTERS --db NEW`)";
+
+/// What is wrong where a database's tables or rows are not imr's (a table dropped, a migration
+/// that finds its table made, a value of another kind), in a line; None for other errors.
+fn altered(e: &rusqlite::Error) -> Option<String> {
+    use rusqlite::Error as E;
+    // SQLite's message, without the statement it failed on.
+    let tables = |message: &str| {
+        let first = message.split(" in \n").next().unwrap_or(message);
+        let first = first.lines().next().unwrap_or(first);
+        let schema = [
+            "no such table",
+            "no such column",
+            "malformed database schema",
+        ];
+        let made = ["already exists", "duplicate column name"];
+        (schema.iter().any(|s| first.starts_with(s)) || made.iter().any(|s| first.contains(s)))
+            .then(|| format!("its tables are not imr's ({first})"))
+    };
+    match e {
+        E::SqliteFailure(_, Some(message)) => tables(message),
+        E::SqlInputError { msg, .. } => tables(msg),
+        E::QueryReturnedNoRows => Some("a row imr keeps is missing".into()),
+        E::InvalidColumnType(_, name, _) => Some(format!("a value of another kind in `{name}`")),
+        E::FromSqlConversionFailure(..) | E::Utf8Error(..) | E::IntegralValueOutOfRange(..) => {
+            Some("a value of another kind than imr keeps".into())
+        }
+        _ => None,
     }
 }
 
