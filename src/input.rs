@@ -303,16 +303,29 @@ fn whole_item(n: &serde_json::Number) -> Result<usize, String> {
 
 /// serde's complaint with Rust's type names said as a reader says them.
 pub(crate) fn in_words(e: &serde_json::Error) -> String {
-    let text = e
-        .to_string()
-        .replace("expected usize", "expected a whole number")
-        .replace("expected u64", "expected a whole number")
-        .replace("expected a JSON number", "expected a whole number");
-    within_line(no_type_names(text))
+    within_line(no_type_names(e.to_string()))
 }
 
-/// serde's "expected struct PatientFields" (a name of imr's code) as "expected a JSON object".
+/// serde's names of Rust types in a message ("expected usize", "expected struct PatientFields
+/// with 5 elements": names of imr's code) as a reader's ("expected a whole number from 0",
+/// "expected a JSON object").
 pub(crate) fn no_type_names(text: String) -> String {
+    let mut text = text;
+    for (rust, plain) in [
+        ("expected usize", "expected a whole number from 0"),
+        ("expected u64", "expected a whole number from 0"),
+        ("expected u32", "expected a whole number from 0"),
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("expected a JSON number", "expected a whole number"),
+        (
+            "expected map with a single key",
+            "expected an object with one key",
+        ),
+    ] {
+        text = text.replace(rust, plain);
+    }
     const STRUCT: &str = "expected struct ";
     let Some(at) = text.find(STRUCT) else {
         return text;
@@ -321,7 +334,13 @@ pub(crate) fn no_type_names(text: String) -> String {
     let name = rest
         .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
         .unwrap_or(rest.len());
-    format!("{}expected a JSON object{}", &text[..at], &rest[name..])
+    let rest = &rest[name..];
+    // "with 5 elements": the struct's fields as a list's length, which no reader wrote.
+    let rest = match rest.strip_prefix(" with ") {
+        Some(r) => r.split_once(" elements").map_or(rest, |(_, after)| after),
+        None => rest,
+    };
+    format!("{}expected a JSON object{rest}", &text[..at])
 }
 
 /// serde's " at line 1 column N" as " at column N": the line's own number is the reader's, named
@@ -401,6 +420,31 @@ mod tests {
     }
 
     /// No cap (usize::MAX) reads every line: the cap's arithmetic does not wrap.
+    /// serde's names of Rust types are put in a reader's words.
+    #[test]
+    fn messages_name_no_rust_types() {
+        for (serde, plain) in [
+            (
+                "invalid value: integer `-1`, expected usize",
+                "invalid value: integer `-1`, expected a whole number from 0",
+            ),
+            (
+                "invalid type: null, expected f64",
+                "invalid type: null, expected a number",
+            ),
+            (
+                "invalid length 0, expected struct ThemeModels with 5 elements",
+                "invalid length 0, expected a JSON object",
+            ),
+            (
+                "invalid type: string \"x\", expected struct PatientFields",
+                "invalid type: string \"x\", expected a JSON object",
+            ),
+        ] {
+            assert_eq!(no_type_names(serde.to_string()), plain);
+        }
+    }
+
     #[test]
     fn no_cap_reads_every_line() {
         let got = lines(b"a\nbb\n", usize::MAX);

@@ -384,7 +384,7 @@ fn read_tracked(bytes: &[u8]) -> std::result::Result<ModelFile, (String, String)
         // serde_json says "expected value" where a name (an enum's) meets another JSON value.
         match (text.as_str(), value_kind_at(bytes, e.line(), e.column())) {
             ("expected value", Some(kind)) => format!("expected a name (a string), found {kind}"),
-            _ => text,
+            _ => crate::input::no_type_names(text),
         }
     };
     let mut de = serde_json::Deserializer::from_slice(bytes);

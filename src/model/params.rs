@@ -180,7 +180,7 @@ impl ParamsFile {
                 .map_or(section.to_string(), |(path, _)| {
                     format!("{section}.{}", path.join("."))
                 });
-            self.error(&at, e.to_string())
+            self.error(&at, crate::input::no_type_names(e.to_string()))
         })
     }
 }
@@ -382,7 +382,7 @@ mod tests {
         );
         assert_eq!(
             e(r#"{"outcome": {"logistic": {"c": "three"}}}"#),
-            "p.json: outcome.logistic.c: invalid type: string \"three\", expected f64"
+            "p.json: outcome.logistic.c: invalid type: string \"three\", expected a number"
         );
         let negation = r#"{"themes": {"features": {"analyzer": {"negation": {"prefix": ""}}}}}"#;
         assert!(
