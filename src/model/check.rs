@@ -177,6 +177,10 @@ fn themes(t: &ThemeModels) -> Found {
 
 fn metadata(m: &ModelFile) -> Found {
     let md = &m.metadata;
+    // Written by `imr train` as YYYY-MM-DD; shown by `inspect` as the file says.
+    if let Err(e) = crate::Date::from_iso(&md.date) {
+        return bad("metadata.date", e.to_string());
+    }
     for (name, n) in [("overturned", md.overturned), ("gold_items", md.gold_items)] {
         if n > md.items {
             return bad(
