@@ -166,9 +166,16 @@ fn temp_for(path: &Path, suffix: &str) -> Result<NamedTempFile> {
     b.tempfile_in(&dir).map_err(|e| Error::Write {
         path: path.into(),
         // The error alone: tempfile's names the temporary file, which is no name of the user's.
-        cause: e
-            .raw_os_error()
-            .map_or_else(|| e.kind().into(), std::io::Error::from_raw_os_error),
+        cause: match e.raw_os_error() {
+            Some(code) => std::io::Error::from_raw_os_error(code),
+            // tempfile's own error: its words ("No such file or directory (os error 2)"), not the
+            // kind's ("entity not found"), without the temporary path it ends with.
+            None => {
+                let text = e.to_string();
+                let words = text.split(" at path ").next().unwrap_or(&text).to_string();
+                std::io::Error::new(e.kind(), words)
+            }
+        },
     })
 }
 
@@ -248,6 +255,22 @@ mod tests {
     }
 
     /// A failed write leaves the existing file as it was and no temporary file.
+    #[test]
+    /// Where no file can be made beside the output, the system's words say why, not the error's
+    /// kind ("entity not found") or the temporary file's name.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_folder_that_takes_no_file_is_said_in_the_system_s_words() {
+        let e = write_file(Path::new("/proc/imr-output-test.svg"), b"x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("/proc/imr-output-test.svg: cannot write: "),
+            "{e}"
+        );
+        assert!(e.contains("(os error") && !e.contains(TEMP_PREFIX), "{e}");
+    }
+
     #[test]
     fn a_failed_write_leaves_the_old_file() {
         let tmp = dir("failed");
