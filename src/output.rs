@@ -254,8 +254,6 @@ mod tests {
         v
     }
 
-    /// A failed write leaves the existing file as it was and no temporary file.
-    #[test]
     /// Where no file can be made beside the output, the system's words say why, not the error's
     /// kind ("entity not found") or the temporary file's name.
     #[cfg(target_os = "linux")]
@@ -271,6 +269,7 @@ mod tests {
         assert!(e.contains("(os error") && !e.contains(TEMP_PREFIX), "{e}");
     }
 
+    /// A failed write leaves the existing file as it was and no temporary file.
     #[test]
     fn a_failed_write_leaves_the_old_file() {
         let tmp = dir("failed");
