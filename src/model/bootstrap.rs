@@ -132,23 +132,19 @@ impl Bootstrap {
                     r.scale, r.intercept
                 ));
             }
-            // As a model's own weights: past these a range is 0 to 1, whatever the request.
+            // Checked as a model's own weights: past them a range is 0 to 1, whatever the request.
             let largest = r.scale * f64::from(i8::MAX);
-            if largest > MAX_SHIFT || r.intercept.abs() > MAX_SHIFT {
-                return Err(format!(
-                    "replicate {k}: a difference up to {} and an intercept of {} are no fitted \
-                     weights (at most {MAX_SHIFT:e} either way)",
-                    crate::error::num(largest),
-                    crate::error::num(r.intercept)
-                ));
+            if let Some(why) = super::check::weight_fault(largest) {
+                return Err(format!("replicate {k}: a difference up to {why}"));
+            }
+            if let Some(why) = super::check::weight_fault(r.intercept) {
+                return Err(format!("replicate {k}: an intercept of {why}"));
             }
         }
         Ok(())
     }
 }
 
-/// The largest coefficient difference or intercept a replicate may hold.
-const MAX_SHIFT: f64 = 1e6;
 /// The `q`-th quantile (0..=1; others are taken as the nearer end) of `v`, linearly
 /// interpolated (NumPy's default); NaN for no values.
 pub fn quantile(v: &mut [f64], q: f64) -> f64 {

@@ -323,7 +323,7 @@ fn weight(field: &str, v: f64) -> Found {
 }
 
 /// What is wrong with `v` as a weight, if anything ([`weight`]).
-fn weight_fault(v: f64) -> Option<String> {
+pub(super) fn weight_fault(v: f64) -> Option<String> {
     if !v.is_finite() {
         Some(format!("{v} is not a finite number"))
     } else if v.abs() > MAX_WEIGHT {
