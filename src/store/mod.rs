@@ -388,14 +388,13 @@ impl Store {
     fn migrate_to(&mut self, from: i64, to: i64) -> Result<()> {
         for v in from..to {
             let path = self.path.clone();
-            let err = |e: rusqlite::Error| Error::Database {
-                path: path.clone(),
-                cause: match altered(&e) {
-                    Some(what) => {
-                        format!("migrating to schema version {}: {what}; {DAMAGED}", v + 1)
-                    }
-                    None => format!("migrating to schema version {}: {e}", v + 1),
+            // Said as any database error is, with the migration it failed in.
+            let err = |e: rusqlite::Error| match db_error(&path, e) {
+                Error::Database { path, cause } => Error::Database {
+                    path,
+                    cause: format!("migrating to schema version {}: {cause}", v + 1),
                 },
+                other => other,
             };
             // Under the write lock, the version is read again: another run that opened the file
             // at the same time may have migrated it meanwhile.
