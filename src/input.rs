@@ -419,7 +419,6 @@ mod tests {
         );
     }
 
-    /// No cap (usize::MAX) reads every line: the cap's arithmetic does not wrap.
     /// serde's names of Rust types are put in a reader's words.
     #[test]
     fn messages_name_no_rust_types() {
@@ -445,6 +444,7 @@ mod tests {
         }
     }
 
+    /// No cap (usize::MAX) reads every line: the cap's arithmetic does not wrap.
     #[test]
     fn no_cap_reads_every_line() {
         let got = lines(b"a\nbb\n", usize::MAX);
