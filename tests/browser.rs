@@ -32,7 +32,7 @@ fn program(env: &str, default: &str) -> Option<PathBuf> {
 
 /// `imr serve` on a free loopback port; its address.
 fn start_server(db: &Path, procs: &mut Killed) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imr"))
+    let mut child = Command::new(crate::util::bin())
         .args([
             "serve",
             "--db",

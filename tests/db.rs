@@ -552,7 +552,7 @@ fn a_killed_index_leaves_whole_batches() {
         if scored {
             args.extend(["--model", "default"]);
         }
-        Command::new(env!("CARGO_BIN_EXE_imr"))
+        Command::new(crate::util::bin())
             .args(args)
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -669,7 +669,7 @@ fn a_failed_write_stops_the_index_and_keeps_earlier_batches() {
              BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
         )
         .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imr"))
+    let mut child = Command::new(crate::util::bin())
         .args(["index", s(&letters), "--db", s(&db), "--batch", "2"])
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -787,7 +787,7 @@ fn two_index_runs_at_once() {
     for round in 0..3 {
         let db = dir.join(format!("t{round}.db"));
         let run = || {
-            Command::new(env!("CARGO_BIN_EXE_imr"))
+            Command::new(crate::util::bin())
                 .args(["index", s(&letters), "--db", s(&db), "--batch", "4"])
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -909,7 +909,7 @@ fn files_whose_names_are_not_text_are_named_and_the_rest_indexed() {
     let dir = tempdir("db-bytes");
     let letters = dir.join("letters");
     std::fs::create_dir_all(&letters).unwrap();
-    let samples: Vec<_> = std::fs::read_dir("data/letters")
+    let samples: Vec<_> = std::fs::read_dir(root().join("data/letters"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))

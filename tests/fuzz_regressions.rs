@@ -7,7 +7,7 @@
 mod entries;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Inputs that still panic in library code, with the entry point, until the fix lands (`src/` is
 /// not the fuzzing branch's to change). A listed input that no longer panics fails the test too:
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 const KNOWN_PANICS: &[(&str, &str, &str)] = &[];
 
 fn hostile_inputs() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile");
+    let dir = crate::util::root().join("tests/fixtures/hostile");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("a directory entry").path())
@@ -29,7 +29,7 @@ fn hostile_inputs() -> Vec<PathBuf> {
 fn hostile_inputs_never_panic() {
     let files = hostile_inputs();
     assert!(!files.is_empty(), "tests/fixtures/hostile/ is empty");
-    let reader = entries::isolated_reader(PathBuf::from(env!("CARGO_BIN_EXE_imr")));
+    let reader = entries::isolated_reader(PathBuf::from(crate::util::bin()));
     let mut failures = Vec::new();
     for path in &files {
         let bytes = std::fs::read(path).expect("read a hostile input");

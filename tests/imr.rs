@@ -7,7 +7,6 @@ mod browser;
 mod db;
 mod fuzz_regressions;
 mod hostile;
-mod readme;
 mod rewrap;
 mod robust;
 mod routes;
@@ -2113,7 +2112,7 @@ fn concurrent_trains_each_write_a_whole_model() {
             "--out",
             out.to_str().unwrap(),
         ];
-        std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+        std::process::Command::new(crate::util::bin())
             .args(args)
             .current_dir(root())
             .output()

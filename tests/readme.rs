@@ -1,11 +1,20 @@
 //! The README's quickstart, run as written: every line of its quickstart block that starts with
 //! `imr ` runs (through `sh`, so its redirections hold) in a fresh directory beside the sample
 //! letters, and must succeed and print or write something. The README cannot rot.
+//!
+//! The main package's own integration test (the rest are in the `imr-tests` package beside it):
+//! that it has one is what makes `cargo test` build the `imr` binary they drive.
 
-use crate::util;
-
+use std::path::PathBuf;
 use std::process::Command;
-use util::*;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
 
 /// The lines between the quickstart markers that are commands.
 fn quickstart(readme: &str) -> Vec<String> {
@@ -29,7 +38,8 @@ fn the_quickstart_runs_as_written() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let commands = quickstart(&readme);
     assert!(commands.len() >= 5, "{commands:?}");
-    let dir = tempdir("readme");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     std::os::unix::fs::symlink(root().join("data"), dir.join("data")).unwrap();
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_imr"))
         .parent()
@@ -42,7 +52,7 @@ fn the_quickstart_runs_as_written() {
     for c in &commands {
         let out = Command::new("sh")
             .args(["-c", c])
-            .current_dir(&dir)
+            .current_dir(dir)
             .env("PATH", &path)
             .output()
             .unwrap();

@@ -8,7 +8,7 @@ use std::time::Duration;
 /// `imr` with a deadline: a hang is a failure of the test, not of the suite's patience. The output is read
 /// while it runs (a full pipe would stall it).
 fn imr_within(args: &[&str], limit: Duration) -> Output {
-    let child = Command::new(env!("CARGO_BIN_EXE_imr"))
+    let child = Command::new(crate::util::bin())
         .args(args)
         .current_dir(root())
         .stdin(Stdio::null())
@@ -114,7 +114,7 @@ fn hostile_pdfs_cost_their_file_alone() {
 fn pdf_workers_end_with_their_process() {
     let d = tempdir("orphans");
     let pdf = write(&d, "self-parent.pdf", &hostile::self_parent());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imr"))
+    let mut child = Command::new(crate::util::bin())
         .args(["parse", "--pdf-timeout", "120", pdf.to_str().unwrap()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -321,7 +321,7 @@ fn odd_paths_are_reported_and_skipped() {
         assert!(stderr(&o).contains(said), "{args:?}: {}", stderr(&o));
     }
     let big = std::fs::File::open(d.join("big.txt")).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_imr"))
+    let o = Command::new(crate::util::bin())
         .args([
             "--max-file-size",
             "1",
@@ -342,7 +342,7 @@ fn odd_paths_are_reported_and_skipped() {
     );
     // A device on stdin is refused too, not read for ever.
     for args in [&["forecast", "--items", "-"][..], &["predict"]] {
-        let o = Command::new(env!("CARGO_BIN_EXE_imr"))
+        let o = Command::new(crate::util::bin())
             .args(args)
             .stdin(std::fs::File::open("/dev/zero").unwrap())
             .output()
@@ -596,7 +596,7 @@ fn worker_threads_are_checked_and_started_first() {
             None => "exec \"$0\" parse data/letters".into(),
         };
         Command::new("sh")
-            .args(["-c", &script, env!("CARGO_BIN_EXE_imr")])
+            .args(["-c", &script, crate::util::bin().to_str().unwrap()])
             .env("RAYON_NUM_THREADS", env)
             .current_dir(root())
             .output()

@@ -37,7 +37,7 @@ fn app_of(db: std::path::PathBuf, limits: Limits, pdf_time: std::time::Duration)
     };
     let reader = imr::parse::Reader::new().isolated(
         imr::parse::WorkerCommand {
-            program: env!("CARGO_BIN_EXE_imr").into(),
+            program: crate::util::bin().into(),
             args: vec![
                 "pdf-worker".into(),
                 "--memory".into(),
@@ -850,7 +850,7 @@ struct Served {
 impl Served {
     fn start(db: &Path, args: &[&str]) -> Served {
         use std::io::BufRead;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_imr"))
+        let mut child = std::process::Command::new(crate::util::bin())
             .args(["serve", "--db", db.to_str().unwrap()])
             .args(args)
             .stderr(std::process::Stdio::piped())

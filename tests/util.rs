@@ -4,8 +4,78 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The checkout: this package lives in its `tests/` folder.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR"));
+    tests.parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// The `imr` binary under test, from the build this test binary belongs to (`target/<profile>/`).
+/// Cargo builds it for the main package's own test; this package cannot name it, so it is found
+/// beside the test binary, and refused when a source it was built from (as its dep-info file
+/// lists them) is newer than it: a stale binary is never what passes.
+pub fn bin() -> &'static Path {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test binary's path");
+        // target/<profile>/deps/imr-<hash> -> target/<profile>/imr
+        let bin = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>")
+            .join("imr");
+        let how = "run the tests from the checkout with `cargo test --release`, which builds it";
+        let built = std::fs::metadata(&bin)
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|e| panic!("{}: {e}; {how}", bin.display()));
+        for source in dep_info_paths(&dep_info(&bin).unwrap_or_else(|| panic!("{how}"))) {
+            // rustc names the workspace's own files from its root.
+            let source = root().join(source);
+            let changed = std::fs::metadata(&source).and_then(|m| m.modified());
+            assert!(
+                changed.is_ok_and(|t| t <= built),
+                "{} is older than {}: {how}",
+                bin.display(),
+                source.display()
+            );
+        }
+        bin
+    })
+}
+
+/// The dep-info file rustc wrote for `bin` (`deps/imr-<hash>.d`): `bin` is a hard link to one of
+/// the `deps/imr-<hash>` files, the one with its inode.
+fn dep_info(bin: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let inode = std::fs::metadata(bin).ok()?.ino();
+    let deps = bin.parent()?.join("deps");
+    std::fs::read_dir(deps).ok()?.flatten().find_map(|e| {
+        let p = e.path();
+        let same = p.extension().is_none() && e.metadata().is_ok_and(|m| m.ino() == inode);
+        same.then(|| std::fs::read_to_string(p.with_extension("d")).ok())
+            .flatten()
+    })
+}
+
+/// The paths of a Makefile-style dep-info file (`target: dep dep ...`), spaces escaped by `\`.
+fn dep_info_paths(text: &str) -> Vec<PathBuf> {
+    let Some((_, deps)) = text.lines().next().and_then(|l| l.split_once(": ")) else {
+        return Vec::new();
+    };
+    let mut paths = vec![String::new()];
+    let mut chars = deps.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => paths.last_mut().unwrap().extend(chars.next()),
+            ' ' => paths.push(String::new()),
+            c => paths.last_mut().unwrap().push(c),
+        }
+    }
+    paths
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .collect()
 }
 
 /// `../shared/corpus` beside the checkout, or None with a message saying the test is skipped.
@@ -26,7 +96,7 @@ pub fn imr(args: &[&str]) -> Output {
 
 /// `imr` run from `dir`.
 pub fn imr_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_imr"))
+    Command::new(bin())
         .args(args)
         .current_dir(dir)
         .output()
@@ -36,7 +106,7 @@ pub fn imr_in(dir: &Path, args: &[&str]) -> Output {
 /// `imr` with `input` on its standard input.
 pub fn imr_stdin(args: &[&str], input: &[u8]) -> Output {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imr"))
+    let mut child = Command::new(bin())
         .args(args)
         .current_dir(root())
         .stdin(std::process::Stdio::piped())
@@ -195,7 +265,7 @@ pub fn imr_closed(args: &[&str], close_stdout: bool) -> Output {
     use std::process::Stdio;
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_imr"));
+    let mut cmd = Command::new(bin());
     cmd.args(args).current_dir(root()).stdin(Stdio::null());
     if close_stdout {
         cmd.stdout(writer).stderr(Stdio::piped());
@@ -275,4 +345,14 @@ pub fn read_png(bytes: &[u8]) -> Result<(u32, u32, Vec<[u8; 3]>), String> {
         })
         .collect();
     Ok((info.width, info.height, pixels))
+}
+
+/// A dep-info line's paths, with an escaped space kept inside its path.
+#[test]
+fn dep_info_paths_split_at_unescaped_spaces() {
+    let paths = dep_info_paths("/t/imr: /a/src/main.rs /b\\ c/x.rs\n\n/a/src/main.rs:\n");
+    assert_eq!(
+        paths,
+        [PathBuf::from("/a/src/main.rs"), PathBuf::from("/b c/x.rs")]
+    );
 }
