@@ -1494,8 +1494,8 @@ fn a_database_in_the_folder_it_indexes_is_not_a_letter() {
 }
 
 /// A database whose tables are not what its schema version says (a table dropped, a version set
-/// back by hand, a row gone) is said to be damaged in a line, with what to do: not SQLite's text
-/// with the statement it failed on.
+/// back by hand, a row gone, full-text postings that do not decode) is said to be damaged in a
+/// line, with what to do: not SQLite's text with the statement it failed on, nor a short list.
 #[test]
 fn a_database_changed_by_another_program_is_said_to_be() {
     let (dir, db) = indexed_samples("db-altered");
@@ -1523,6 +1523,25 @@ fn a_database_changed_by_another_program_is_said_to_be() {
             altered("emptied.db", "DELETE FROM text_settings"),
             &["search", "mri"],
             "a row imr keeps is missing",
+        ),
+        // Full-text postings and lengths cut short, or written over with other bytes.
+        (
+            altered(
+                "postings.db",
+                "UPDATE text_postings SET docs = substr(docs, 1, 1)",
+            ),
+            &["search", "mri"],
+            "the full-text postings of `mri` (segment 1) do not decode",
+        ),
+        (
+            altered("positions.db", "UPDATE text_postings SET positions = X'00'"),
+            &["search", "\"lumbar spine\""],
+            "the full-text postings of `lumbar` (segment 1) do not decode",
+        ),
+        (
+            altered("lengths.db", "UPDATE text_segments SET lengths = X'0001'"),
+            &["search", "mri"],
+            "the full-text item lengths of segment 1 do not decode",
         ),
     ] {
         let out = imr(&[args, &["--db", s(&copy)]].concat());

@@ -404,7 +404,7 @@ fn merge(conn: &Connection, ids: &[i64], level: i64) -> rusqlite::Result<()> {
                 *head = next(&mut rows[k], ids[k])?;
             }
         }
-        if let Some((d, p)) = merged(&same, &dead) {
+        if let Some((d, p)) = merged(&same, &dead)? {
             insert.execute(params![term, segment, d, p])?;
         }
     }
@@ -429,7 +429,7 @@ fn live_lengths(
             .prepare_cached("SELECT lengths FROM text_segments WHERE id = ?1")?
             .query_row([id], |r| r.get(0))?;
         let from = docs.len();
-        postings::decode_lengths(&blob, &mut docs);
+        postings::decode_lengths(&blob, &mut docs).map_err(|_| postings::lengths_damaged(id))?;
         let mut k = from;
         for i in from..docs.len() {
             if !dead(docs[i].0, id) {
@@ -479,7 +479,10 @@ fn span(docs: &[u8], segment: i64, dead: &impl Fn(i64, i64) -> bool) -> (i64, i6
 
 /// One term's rows of several segments as one (None where no item is left): the blobs put end
 /// to end where their items follow each other and none is deleted, else read and written again.
-fn merged(rows: &[Row], dead: &impl Fn(i64, i64) -> bool) -> Option<(Vec<u8>, Vec<u8>)> {
+fn merged(
+    rows: &[Row],
+    dead: &impl Fn(i64, i64) -> bool,
+) -> rusqlite::Result<Option<(Vec<u8>, Vec<u8>)>> {
     let spans: Vec<(i64, i64, bool)> = rows
         .iter()
         .map(|r| span(&r.docs, r.segment, dead))
@@ -492,26 +495,29 @@ fn merged(rows: &[Row], dead: &impl Fn(i64, i64) -> bool) -> Option<(Vec<u8>, Ve
         for &k in &order {
             let r = &rows[k];
             let mut at = 0;
-            let first = postings::get(&r.docs, &mut at)? as i64;
+            let first = postings::get(&r.docs, &mut at)
+                .ok_or_else(|| postings::term_damaged(&r.term, r.segment))?
+                as i64;
             postings::put(&mut docs, (first - last) as u64);
             docs.extend_from_slice(&r.docs[at..]);
             positions.extend_from_slice(&r.positions);
             last = spans[k].1;
         }
-        return Some((docs, positions));
+        return Ok(Some((docs, positions)));
     }
     let mut all: Vec<Posting> = Vec::new();
     for r in rows {
         let mut reader = PostingsReader::new(&r.docs, Some(&r.positions));
         let mut p = Posting::default();
-        while reader.next_into(&mut p) {
+        let damaged = || postings::term_damaged(&r.term, r.segment);
+        while reader.next_into(&mut p).map_err(|_| damaged())? {
             if !dead(p.doc, r.segment) {
                 all.push(p.clone());
             }
         }
     }
     if all.is_empty() {
-        return None;
+        return Ok(None);
     }
     all.sort_by_key(|p| p.doc);
     all.dedup_by_key(|p| p.doc);
@@ -519,7 +525,7 @@ fn merged(rows: &[Row], dead: &impl Fn(i64, i64) -> bool) -> Option<(Vec<u8>, Ve
     for p in &all {
         w.push(p);
     }
-    Some((w.docs, w.positions))
+    Ok(Some((w.docs, w.positions)))
 }
 
 /// Builds the index again from the items' texts (a database made before it had one, or by

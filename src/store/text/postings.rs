@@ -79,7 +79,33 @@ impl PostingsWriter {
     }
 }
 
-/// Reads a term's postings; `with_positions` decodes them too (else they stay empty).
+/// A postings or lengths blob that does not decode as written: cut short, items out of order, a
+/// posting of no occurrence, or positions left over. Said where it is read, as a damaged file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Damaged;
+
+/// The error a damaged blob is, in SQLite's kind (so it is said as a damaged database): `what`
+/// names the blob.
+pub(crate) fn damaged(what: &str) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+        Some(format!("{what} do not decode")),
+    )
+}
+
+/// The error of a term's postings in a segment that do not decode.
+pub(crate) fn term_damaged(term: &str, segment: i64) -> rusqlite::Error {
+    damaged(&format!(
+        "the full-text postings of `{term}` (segment {segment})"
+    ))
+}
+
+/// The error of a segment's item lengths that do not decode.
+pub(crate) fn lengths_damaged(segment: i64) -> rusqlite::Error {
+    damaged(&format!("the full-text item lengths of segment {segment}"))
+}
+
+/// Reads a term's postings; with `positions`, those too (else they stay empty).
 pub(crate) struct PostingsReader<'a> {
     docs: &'a [u8],
     positions: Option<&'a [u8]>,
@@ -99,36 +125,40 @@ impl<'a> PostingsReader<'a> {
         }
     }
 
-    /// The next posting into `p`; false at the end, or where the blob is cut short.
-    pub(crate) fn next_into(&mut self, p: &mut Posting) -> bool {
+    /// The next posting into `p`; false at the end. A blob that does not decode as the writer
+    /// wrote it is [`Damaged`], never a shorter or different list.
+    pub(crate) fn next_into(&mut self, p: &mut Posting) -> Result<bool, Damaged> {
         if self.at >= self.docs.len() {
-            return false;
+            let left = self.positions.is_some_and(|b| self.at_positions != b.len());
+            return if left { Err(Damaged) } else { Ok(false) };
         }
-        let Some(gap) = get(self.docs, &mut self.at) else {
-            return false;
-        };
-        self.last += gap as i64;
+        let gap = get(self.docs, &mut self.at).ok_or(Damaged)?;
+        // Items ascend from 1: a gap of 0 or one past the ids' range is not the writer's.
+        let doc = i64::try_from(gap)
+            .ok()
+            .and_then(|g| self.last.checked_add(g));
+        self.last = doc.filter(|&d| d > self.last).ok_or(Damaged)?;
         p.doc = self.last;
         for c in &mut p.counts {
-            match get(self.docs, &mut self.at) {
-                Some(v) => *c = v as u32,
-                None => return false,
-            }
+            *c = get(self.docs, &mut self.at)
+                .and_then(|v| u32::try_from(v).ok())
+                .ok_or(Damaged)?;
+        }
+        if p.counts.iter().all(|&c| c == 0) {
+            return Err(Damaged);
         }
         p.positions.clear();
         if let Some(b) = self.positions {
             for &c in &p.counts {
                 let mut pos = 0u32;
                 for _ in 0..c {
-                    match get(b, &mut self.at_positions) {
-                        Some(g) => pos = pos.saturating_add(g as u32),
-                        None => return false,
-                    }
+                    let gap = get(b, &mut self.at_positions).ok_or(Damaged)?;
+                    pos = pos.saturating_add(u32::try_from(gap).map_err(|_| Damaged)?);
                     p.positions.push(pos);
                 }
             }
         }
-        true
+        Ok(true)
     }
 }
 
@@ -144,15 +174,20 @@ pub(crate) fn encode_lengths(docs: &[(i64, u32)]) -> Vec<u8> {
     out
 }
 
-pub(crate) fn decode_lengths(b: &[u8], out: &mut Vec<(i64, u32)>) {
+/// A segment's item lengths, appended to `out`; [`Damaged`] where they do not decode as written.
+pub(crate) fn decode_lengths(b: &[u8], out: &mut Vec<(i64, u32)>) -> Result<(), Damaged> {
     let (mut at, mut last) = (0, 0i64);
     while at < b.len() {
-        let (Some(gap), Some(len)) = (get(b, &mut at), get(b, &mut at)) else {
-            return;
-        };
-        last += gap as i64;
-        out.push((last, len as u32));
+        let gap = get(b, &mut at)
+            .and_then(|g| i64::try_from(g).ok())
+            .ok_or(Damaged)?;
+        let len = get(b, &mut at)
+            .and_then(|l| u32::try_from(l).ok())
+            .ok_or(Damaged)?;
+        last = last.checked_add(gap).filter(|&d| d > last).ok_or(Damaged)?;
+        out.push((last, len));
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -177,26 +212,64 @@ mod tests {
         for p in &ps {
             w.push(p);
         }
-        let mut r = PostingsReader::new(&w.docs, Some(&w.positions));
-        let mut p = Posting::default();
-        let mut back = Vec::new();
-        while r.next_into(&mut p) {
-            back.push(p.clone());
-        }
-        assert_eq!(back, ps);
+        assert_eq!(read_all(&w.docs, Some(&w.positions)), Ok(ps.to_vec()));
         // Without positions, the counts alone.
         let mut r = PostingsReader::new(&w.docs, None);
-        assert!(r.next_into(&mut p) && p.positions.is_empty() && p.counts == [1, 0, 2]);
-        // A blob cut short ends the postings; it does not panic.
-        let mut r = PostingsReader::new(&w.docs[..w.docs.len() - 1], Some(&w.positions[..2]));
-        let mut n = 0;
-        while r.next_into(&mut p) {
-            n += 1;
-        }
-        assert!(n <= 1);
+        let mut p = Posting::default();
+        assert_eq!(r.next_into(&mut p), Ok(true));
+        assert!(p.positions.is_empty() && p.counts == [1, 0, 2]);
         let lengths = [(1, 10), (7, 300), (1 << 40, 0)];
         let mut out = Vec::new();
-        decode_lengths(&encode_lengths(&lengths), &mut out);
+        assert_eq!(decode_lengths(&encode_lengths(&lengths), &mut out), Ok(()));
         assert_eq!(out, lengths);
+    }
+
+    fn read_all(docs: &[u8], positions: Option<&[u8]>) -> Result<Vec<Posting>, Damaged> {
+        let mut r = PostingsReader::new(docs, positions);
+        let (mut p, mut all) = (Posting::default(), Vec::new());
+        while r.next_into(&mut p)? {
+            all.push(p.clone());
+        }
+        Ok(all)
+    }
+
+    /// Blobs that are not what the writer wrote are damaged, never read as fewer or other
+    /// postings: cut short, a gap of 0 (an item twice), a posting of no occurrence, positions
+    /// short or left over, a count past 32 bits; lengths likewise.
+    #[test]
+    fn damaged_blobs_are_said_not_read_short() {
+        let mut w = PostingsWriter::default();
+        w.push_parts(3, [1, 0, 2], &[0, 5, 300]);
+        w.push_parts(9, [0, 1, 0], &[4]);
+        let (docs, pos) = (w.docs.clone(), w.positions.clone());
+        assert!(read_all(&docs, Some(&pos)).is_ok());
+        let mut cases: Vec<(Vec<u8>, Vec<u8>)> = vec![
+            (docs[..docs.len() - 1].to_vec(), pos.clone()),
+            (docs.clone(), pos[..pos.len() - 1].to_vec()),
+            (docs.clone(), [&pos[..], &[7]].concat()),
+            ([&docs[..], &[0x80]].concat(), pos.clone()),
+        ];
+        let mut twice = Vec::new();
+        for v in [3, 1, 0, 2, 0, 1, 0, 0] {
+            put(&mut twice, v);
+        }
+        cases.push((twice, pos.clone()));
+        let mut empty = Vec::new();
+        for v in [3, 0, 0, 0] {
+            put(&mut empty, v);
+        }
+        cases.push((empty, Vec::new()));
+        let mut huge = Vec::new();
+        for v in [3, 1 << 33, 0, 0] {
+            put(&mut huge, v);
+        }
+        cases.push((huge, Vec::new()));
+        for (d, p) in &cases {
+            assert_eq!(read_all(d, Some(p)), Err(Damaged), "{d:?} {p:?}");
+        }
+        let mut out = Vec::new();
+        for bad in [vec![5], vec![5, 1, 0, 2], vec![0x80]] {
+            assert_eq!(decode_lengths(&bad, &mut out), Err(Damaged), "{bad:?}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! (field weights, k1 1.2, b 0.75, a phrase's idf from the items holding it).
 
 use super::build::deleted;
-use super::postings::{self, Posting, PostingsReader, FIELDS};
+use super::postings::{self, lengths_damaged, term_damaged, Posting, PostingsReader, FIELDS};
 use rusqlite::Connection;
 use rustc_hash::FxHashMap as HashMap;
 
@@ -145,7 +145,10 @@ impl Index<'_> {
                 let docs = r.get_ref(1)?.as_blob()?;
                 let mut reader = PostingsReader::new(docs, Some(r.get_ref(2)?.as_blob()?));
                 let mut p = Posting::default();
-                while reader.next_into(&mut p) {
+                while reader
+                    .next_into(&mut p)
+                    .map_err(|_| term_damaged(term, segment))?
+                {
                     if only.binary_search(&p.doc).is_ok() && !self.dead(p.doc, segment) {
                         all.push(p.clone());
                     }
@@ -228,7 +231,10 @@ impl Index<'_> {
         while let Some(r) = rows.next()? {
             let segment: i64 = r.get(0)?;
             let mut reader = PostingsReader::new(r.get_ref(1)?.as_blob()?, None);
-            while reader.next_into(&mut p) {
+            while reader
+                .next_into(&mut p)
+                .map_err(|_| term_damaged(term, segment))?
+            {
                 if !self.dead(p.doc, segment) {
                     let w = (0..FIELDS).map(|f| WEIGHTS[f] * f64::from(p.counts[f]));
                     out.push((p.doc, w.sum()));
@@ -251,7 +257,8 @@ impl Index<'_> {
         while let Some(r) = rows.next()? {
             let segment: i64 = r.get(0)?;
             let from = all.len();
-            postings::decode_lengths(r.get_ref(1)?.as_blob()?, &mut all);
+            postings::decode_lengths(r.get_ref(1)?.as_blob()?, &mut all)
+                .map_err(|_| lengths_damaged(segment))?;
             if !self.deleted.is_empty() {
                 let kept: Vec<(i64, u32)> = all
                     .drain(from..)
