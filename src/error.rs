@@ -311,9 +311,14 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-/// A number as a reader wants it in a message: 0.5, 1e308 (not 309 digits).
-pub(crate) fn num(v: f64) -> String {
-    if v != 0.0 && !(1e-4..1e6).contains(&v.abs()) {
+/// A number as a reader wants it in a message: 0.5, 1e308 (not 309 digits). An `f32` is said as
+/// its own digits (1e30, not the f64 it widens to).
+pub(crate) fn num<F>(v: F) -> String
+where
+    F: Into<f64> + Copy + std::fmt::Display + std::fmt::LowerExp,
+{
+    let wide: f64 = v.into();
+    if wide != 0.0 && !(1e-4..1e6).contains(&wide.abs()) {
         format!("{v:e}")
     } else {
         v.to_string()

@@ -13,6 +13,24 @@ pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
+/// The encoding of a text that is not UTF-8 but UTF-16 or UTF-32 (as Windows tools save
+/// "Unicode" text): by its byte order mark, or by the zero bytes beside its first ASCII
+/// character. None for anything else, which the reader judges as it is.
+pub fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] | [0, 0, 0xFE, 0xFF, ..] => Some("UTF-32"),
+        [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..] => Some("UTF-16"),
+        [a, 0, 0, 0, ..] | [0, 0, 0, a, ..] if a.is_ascii() && *a != 0 => Some("UTF-32"),
+        [a, 0, ..] | [0, a, ..] if a.is_ascii() && *a != 0 => Some("UTF-16"),
+        _ => None,
+    }
+}
+
+/// What a JSON file saved as UTF-16 or UTF-32 is told, with what to do.
+pub fn wide_encoding_reason(encoding: &str) -> String {
+    format!("{encoding} text; imr reads JSON in UTF-8 (save the file as UTF-8)")
+}
+
 /// `text` without a leading byte order mark.
 pub fn strip_bom_str(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
@@ -67,6 +85,8 @@ pub struct Lines<R> {
     line: usize,
     max: usize,
     buf: Vec<u8>,
+    /// The input's encoding where line 1 shows it is UTF-16 or UTF-32: every line is then said so.
+    wide: Option<&'static str>,
 }
 
 impl<R: BufRead> Lines<R> {
@@ -81,6 +101,7 @@ impl<R: BufRead> Lines<R> {
             line: 0,
             max,
             buf: Vec::new(),
+            wide: None,
         }
     }
 }
@@ -138,6 +159,12 @@ impl<R: BufRead> Iterator for Lines<R> {
             if self.buf.last() == Some(&end) {
                 self.buf.pop();
             }
+        }
+        if self.line == 1 {
+            self.wide = wide_encoding(&self.buf);
+        }
+        if let Some(encoding) = self.wide {
+            return Some(Ok((self.line, Err(wide_encoding_reason(encoding)))));
         }
         let bytes = if self.line == 1 {
             strip_bom(&self.buf)
@@ -417,6 +444,46 @@ mod tests {
             lines(b"x\n\xEF\xBB\xBFy", 1 << 20)[1],
             (2, Ok("\u{feff}y".into()))
         );
+    }
+
+    /// Text saved as UTF-16 or UTF-32 ("Unicode" in Windows tools) is said to be, on every line of
+    /// JSON lines and for a whole JSON file; UTF-8 and other bytes are left to the readers.
+    #[test]
+    fn wide_encodings_are_named() {
+        let utf16 = |s: &str, bom: bool, le: bool| -> Vec<u8> {
+            let mark = bom.then_some(0xFEFF);
+            let units = mark.into_iter().chain(s.encode_utf16());
+            let bytes = |u: u16| if le { u.to_le_bytes() } else { u.to_be_bytes() };
+            units.flat_map(bytes).collect()
+        };
+        for (bom, le) in [(true, true), (true, false), (false, true), (false, false)] {
+            let text = utf16("{\"title\": \"MRI\"}\n{}\n", bom, le);
+            assert_eq!(wide_encoding(&text), Some("UTF-16"), "{bom} {le}");
+            let got = lines(&text, 1 << 20);
+            assert!(got.len() >= 2, "{got:?}");
+            for (_, line) in got {
+                assert_eq!(line, Err(wide_encoding_reason("UTF-16")));
+            }
+        }
+        let utf32: Vec<u8> = "{}"
+            .chars()
+            .flat_map(|c| (c as u32).to_le_bytes())
+            .collect();
+        assert_eq!(wide_encoding(&utf32), Some("UTF-32"));
+        assert_eq!(
+            wide_encoding(&[0xFF, 0xFE, 0, 0, b'{', 0, 0, 0]),
+            Some("UTF-32")
+        );
+        for other in [
+            &b"{\"a\": 1}"[..],
+            b"\xEF\xBB\xBF{}",
+            b"",
+            b"{",
+            b"\0\0",
+            b"\xff\xff",
+        ] {
+            assert_eq!(wide_encoding(other), None, "{other:?}");
+        }
     }
 
     /// serde's names of Rust types are put in a reader's words.

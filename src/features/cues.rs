@@ -219,7 +219,23 @@ impl CueMatcher {
                 value: c.pattern.clone(),
                 reason: "is not a valid regular expression",
             };
+            // One name, one term: a second cue of a name would add to the first's count unseen.
+            if cues[..k].iter().any(|o| o.name == c.name) {
+                return Err(Error::InvalidParam {
+                    name: "cues.name",
+                    value: c.name.clone(),
+                    reason: "is given to two cues",
+                });
+            }
             let hir = regex_syntax::parse(&c.pattern).map_err(|_| invalid())?;
+            // A pattern that matches nothing at all (`""`, `x*`) matches at every place.
+            if hir.properties().minimum_len() == Some(0) {
+                return Err(Error::InvalidParam {
+                    name: "cues.pattern",
+                    value: c.pattern.clone(),
+                    reason: "matches an empty text (so at every place in every rationale)",
+                });
+            }
             let mut filtered = [false; 2];
             for (side, kind) in [ExtractKind::Prefix, ExtractKind::Suffix]
                 .into_iter()

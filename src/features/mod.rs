@@ -334,6 +334,15 @@ impl FeatureConfig {
         self.checked_cues().map(|_| ())
     }
 
+    /// The namespaces these settings count terms in: each field's n-grams, its quotes where apart,
+    /// and the cues where there are any. A model's vocabulary holds no term of another.
+    pub(crate) fn namespaces(&self) -> Vec<Namespace> {
+        let slots = count::Slots::new(&self.fields, self.quotes_apart);
+        let made = slots.namespaces().iter().copied();
+        made.filter(|&ns| ns != Namespace::Cue || !self.cues.is_empty())
+            .collect()
+    }
+
     /// The checks, and the cue matcher they compile to check the patterns (a bad one from a params
     /// file is said when the settings are checked, not at the first fit); [`Featurizer::new`] keeps
     /// it rather than compiling again.
@@ -378,6 +387,22 @@ impl FeatureConfig {
                 value: String::new(),
                 reason: "must not be empty (negated words would be the plain words)",
             });
+        }
+        if let Some(n) = &self.analyzer.negation {
+            // A blank cue or terminator is no word: it would open or close a scope nowhere.
+            let lists = [
+                ("analyzer.negation.cues", &n.cues),
+                ("analyzer.negation.terminators", &n.terminators),
+            ];
+            for (name, list) in lists {
+                if let Some(blank) = list.iter().find(|w| w.trim().is_empty()) {
+                    return Err(Error::InvalidParam {
+                        name,
+                        value: format!("{blank:?}"),
+                        reason: "is no word (each is a word or words)",
+                    });
+                }
+            }
         }
         cues::CueMatcher::new(&self.cues)
     }

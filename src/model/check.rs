@@ -10,7 +10,7 @@ use super::logistic::BinaryLogistic;
 use super::outcome::{check_view_fields, MAX_MIN_KNOWN_TERMS};
 use super::themes::ThemeModels;
 use crate::error::num;
-use crate::features::{FeatureConfig, TfIdf};
+use crate::features::{FeatureConfig, Namespace, TfIdf};
 use crate::folds::MAX_FOLDS;
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -35,7 +35,7 @@ const MAX_WEIGHT: f64 = 1e6;
 const MAX_SLOPE: f64 = 1e3;
 
 /// Fields added by a later format than the file's: `(JSON path, the first format that has it)`.
-const ADDED: [(&[&str], u32); 13] = [
+const ADDED: [(&[&str], u32); 14] = [
     (&["precedents"], 5),
     (&["outcome", "calibration"], 2),
     (&["metadata", "params"], 3),
@@ -49,6 +49,16 @@ const ADDED: [(&[&str], u32); 13] = [
     (&["metadata", "cv", "pooled"], 5),
     (&["metadata", "cv", "quintiles"], 5),
     (&["metadata", "training_cases"], 6),
+    (
+        &[
+            "precedents",
+            "params",
+            "features",
+            "analyzer",
+            "drop_numbers",
+        ],
+        7,
+    ),
 ];
 
 /// The content of `value` (a whole model file) matches its `format_version`, `imr-model/<n>`: none
@@ -79,7 +89,7 @@ pub(crate) fn model(m: &ModelFile) -> Found {
     if let Err(e) = check_view_fields(o.view, &o.features.fields) {
         return bad("outcome.features.fields", e.to_string());
     }
-    tfidf("outcome.tfidf", &o.tfidf)?;
+    tfidf("outcome.tfidf", &o.tfidf, &o.features)?;
     logistic("outcome.logistic", &o.logistic, o.tfidf.vocabulary().len())?;
     if let Some(c) = &o.calibration {
         if !(c.slope > 0.0 && c.slope <= MAX_SLOPE) {
@@ -118,7 +128,7 @@ pub(crate) fn model(m: &ModelFile) -> Found {
 
 fn themes(t: &ThemeModels) -> Found {
     features("themes.features", &t.features)?;
-    tfidf("themes.tfidf", &t.tfidf)?;
+    tfidf("themes.tfidf", &t.tfidf, &t.features)?;
     if t.themes.is_empty() {
         return bad(
             "themes.themes",
@@ -252,7 +262,25 @@ fn features(field: &str, f: &FeatureConfig) -> Found {
     }
 }
 
-fn tfidf(field: &str, t: &TfIdf) -> Found {
+fn tfidf(field: &str, t: &TfIdf, features: &FeatureConfig) -> Found {
+    // A term of a namespace the features do not count in is never counted, so its weight would
+    // never score: a file written by hand or damaged.
+    let made = features.namespaces();
+    let stray = t.namespaces().iter().position(|ns| !made.contains(ns));
+    if let Some(i) = stray {
+        let (term, ns) = (&t.vocabulary()[i], t.namespaces()[i]);
+        let why = match ns {
+            Namespace::Bare => format!(
+                "it begins with none of imr's prefixes ({})",
+                Namespace::prefixes()
+            ),
+            ns => format!("its features make no {} terms", ns.name()),
+        };
+        return bad(
+            format!("{field}.vocabulary[{i}]"),
+            format!("{term:?}: {why}"),
+        );
+    }
     if let Some((i, v)) = t
         .idf()
         .iter()

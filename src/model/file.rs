@@ -249,6 +249,12 @@ impl ModelFile {
                 .unwrap_or(0),
             false => 0,
         };
+        if let Some(encoding) = crate::input::wide_encoding(&first[..n]) {
+            return Err(Error::BadModel {
+                path: path.into(),
+                reason: crate::input::wide_encoding_reason(encoding),
+            });
+        }
         let start = crate::input::strip_bom(&first[..n]);
         if start
             .first()
@@ -500,6 +506,9 @@ mod tests {
     /// Removes every `quotes_apart` (a setting of format 4; how many) and every field of formats 5
     /// and 6.
     fn strip(v: &mut serde_json::Value) -> usize {
+        if v.get("outcome").is_some() {
+            quotes_together(v);
+        }
         match v {
             serde_json::Value::Object(o) => {
                 for k in [
@@ -517,6 +526,38 @@ mod tests {
             }
             serde_json::Value::Array(a) => a.iter_mut().map(strip).sum(),
             _ => 0,
+        }
+    }
+
+    /// A model whose parts keep guideline quotes apart as one that counts them with their field's
+    /// terms, as every file before format 4 did: the setting off, and no quote term in its
+    /// vocabulary (nor weight for one).
+    fn quotes_together(v: &mut serde_json::Value) {
+        for part in ["outcome", "themes"] {
+            let p = &mut v[part];
+            if p["features"]["quotes_apart"] != true {
+                continue;
+            }
+            p["features"]["quotes_apart"] = false.into();
+            let vocabulary = p["tfidf"]["vocabulary"].as_array().unwrap();
+            let quote = |t: &serde_json::Value| {
+                let t = t.as_str().unwrap();
+                t.starts_with("rq:") || t.starts_with("mq:")
+            };
+            let keep: Vec<bool> = vocabulary.iter().map(|t| !quote(t)).collect();
+            let kept = |list: &mut serde_json::Value| {
+                let mut k = keep.iter();
+                list.as_array_mut().unwrap().retain(|_| *k.next().unwrap());
+            };
+            kept(&mut p["tfidf"]["vocabulary"]);
+            kept(&mut p["tfidf"]["idf"]);
+            if part == "outcome" {
+                kept(&mut p["logistic"]["coefficients"]);
+            } else {
+                for t in p["themes"].as_array_mut().unwrap() {
+                    kept(&mut t["logistic"]["coefficients"]);
+                }
+            }
         }
     }
 
@@ -580,9 +621,9 @@ mod tests {
     fn a_format_2_file_loads_without_params() {
         let mut v: serde_json::Value =
             serde_json::from_slice(include_bytes!("../../models/default.json")).unwrap();
-        let now =
+        let shipped =
             ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
-        let p = now
+        let p = shipped
             .metadata
             .params
             .as_ref()
@@ -596,6 +637,10 @@ mod tests {
                     .threshold_shrink()
             )
         );
+        // The same model as format 2 could hold it: guideline quotes with their field's terms.
+        quotes_together(&mut v);
+        let now =
+            ModelFile::from_slice(&serde_json::to_vec(&v).unwrap(), Path::new("now.json")).unwrap();
         v["format_version"] = "imr-model/2".into();
         v["metadata"].as_object_mut().unwrap().remove("params");
         strip(&mut v);
@@ -607,7 +652,7 @@ mod tests {
             None,
             "a format-2 file cannot say how it was fitted"
         );
-        let shipped = now.training_settings().unwrap().unwrap();
+        let shipped = shipped.training_settings().unwrap().unwrap();
         assert_eq!(
             shipped.outcome,
             crate::model::OutcomeParams::new(crate::model::View::Rationale)
@@ -630,9 +675,7 @@ mod tests {
             base_rates: now.base_rates.clone(),
             ..old
         };
-        // The format-4 and -5 settings a format-2 file cannot hold (the quotes apart are off in the
-        // shipped outcome model).
-        same.themes.as_mut().unwrap().features.quotes_apart = true;
+        // The format-5 setting a format-2 file cannot hold.
         same.outcome.min_known_terms = now.outcome.min_known_terms;
         assert_eq!(same, now);
         // Without params the file has no "params" key (a format-2 shape), not a null.
@@ -738,6 +781,13 @@ mod tests {
                 "metadata.training_cases: 155 case numbers for 2 letters".into()),
             ("impossible base rates", Box::new(|v| v["base_rates"]["all"]["overturned"] = json!(100_000)),
                 "base_rates: all: 100000 Overturned of".into()),
+            // Terms the features never count: their weights would never score.
+            ("a term of no prefix", Box::new(|v| v["outcome"]["tfidf"]["vocabulary"][0] = json!("a:x")),
+                "outcome.tfidf.vocabulary[0]: \"a:x\": it begins with none of imr's prefixes (t:, ".into()),
+            ("a cue term without cues", Box::new(|v| v["outcome"]["tfidf"]["vocabulary"][0] = json!("c:x")),
+                "outcome.tfidf.vocabulary[0]: \"c:x\": its features make no cue terms".into()),
+            ("a term of a field not read", Box::new(move |v| v["themes"]["tfidf"]["vocabulary"][theme_terms - 1] = json!("v:x")),
+                format!("themes.tfidf.vocabulary[{}]: \"v:x\": its features make no verdict terms", theme_terms - 1)),
         ];
         for (kind, break_it, want) in cases {
             let mut v = shipped.clone();
@@ -777,7 +827,12 @@ mod tests {
             ),
             (
                 Box::new(|v| v["precedents"]["values"][3] = json!(1e30)),
-                "value 1000000000000000000000000000000 (a row's values are 0 to 1)",
+                "value 1e30 (a row's values are 0 to 1)",
+            ),
+            (
+                Box::new(|v| v["format_version"] = json!("imr-model/6")),
+                "precedents.params.features.analyzer.drop_numbers: not a field of imr-model/6 \
+                 (format 7 and later have it)",
             ),
         ];
         for (break_it, want) in cases {
@@ -815,6 +870,35 @@ mod tests {
         assert!(e("{}").contains("not a model file: it has no format_version"));
         let params = r#"{"outcome": {"logistic": {"c": 1.0}}, "themes": {}}"#;
         assert!(e(params).contains("it holds training settings"));
+    }
+
+    /// A model or params file saved as UTF-16 ("Unicode" in Windows editors) is said to be, with
+    /// what to do, not "not a JSON object".
+    #[test]
+    fn a_utf16_file_is_said_to_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let utf16 = |s: &str| -> Vec<u8> {
+            let units = std::iter::once(0xFEFF).chain(s.encode_utf16());
+            units.flat_map(u16::to_le_bytes).collect()
+        };
+        let model = dir.path().join("m.json");
+        let shipped = include_str!("../../models/case.json");
+        std::fs::write(&model, utf16(shipped)).unwrap();
+        let said = "UTF-16 text; imr reads JSON in UTF-8 (save the file as UTF-8)";
+        let e = ModelFile::load(&model).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!("{}: invalid model file: {said}", model.display())
+        );
+        let params = dir.path().join("p.json");
+        std::fs::write(&params, utf16(r#"{"outcome": {"logistic": {"c": 1.0}}}"#)).unwrap();
+        let e = crate::model::ParamsFile::load(&params)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&params.display().to_string()) && e.ends_with(said),
+            "{e}"
+        );
     }
 
     /// The version found is named as written, whatever its type.

@@ -36,6 +36,11 @@ impl ParamsFile {
     /// A params file: a regular file of at most [`MAX_PARAMS_FILE`] bytes of UTF-8 JSON.
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = crate::input::read_file(path, MAX_PARAMS_FILE, "a params file")?;
+        if let Some(encoding) = crate::input::wide_encoding(&bytes) {
+            let reason = crate::input::wide_encoding_reason(encoding);
+            let e = std::io::Error::new(std::io::ErrorKind::InvalidData, reason);
+            return Err(Error::io(path, e));
+        }
         let text = String::from_utf8(bytes).map_err(|e| {
             Error::io(
                 path,
@@ -474,6 +479,40 @@ mod tests {
             "p.json: themes.features.cues: invalid parameter cues.pattern = (unclosed: is not a \
              valid regular expression"
         );
+        // Cues that would count silently wrong: a name twice, a pattern matching empty text; a
+        // blank negation cue or terminator.
+        let twice = r#"{"themes": {"features": {"cues": [{"name": "x", "pattern": "a"},
+            {"name": "x", "pattern": "b"}]}}}"#;
+        assert_eq!(
+            e(twice),
+            "p.json: themes.features.cues: invalid parameter cues.name = x: is given to two cues"
+        );
+        for empty in ["", "x*", "(a|)"] {
+            let p = format!(
+                r#"{{"themes": {{"features": {{"cues": [{{"name": "x", "pattern": "{empty}"}}]}}}}}}"#
+            );
+            assert_eq!(
+                e(&p),
+                format!(
+                    "p.json: themes.features.cues: invalid parameter cues.pattern = {empty}: matches \
+                     an empty text (so at every place in every rationale)"
+                )
+            );
+        }
+        for (list, words) in [("cues", r#"["not", ""]"#), ("terminators", r#"[" "]"#)] {
+            let p = format!(
+                r#"{{"outcome": {{"features": {{"analyzer": {{"negation": {{"{list}": {words}}}}}}}}}}}"#
+            );
+            let said = e(&p);
+            assert!(
+                said.contains(&format!("invalid parameter analyzer.negation.{list} = \"")),
+                "{said}"
+            );
+            assert!(
+                said.ends_with("is no word (each is a word or words)"),
+                "{said}"
+            );
+        }
         assert_eq!(
             e(r#"{"outcom": {}}"#),
             "p.json: outcom: unknown section (expected outcome or themes)"

@@ -648,6 +648,7 @@ impl PrecedentIndex {
             }
             // Rows are unit vectors of non-negative TF-IDF weights: cosines stay within 0 to 1.
             if let Some(v) = values[lo..hi].iter().find(|v| !(0.0..=1.0).contains(*v)) {
+                let v = crate::error::num(*v);
                 return Err(bad_row(r, format!("value {v} (a row's values are 0 to 1)")));
             }
         }
