@@ -1006,7 +1006,7 @@ mod tests {
                     r"(^|[^t] )medically necessary|\d+ ?% (relief|improvement)",
                     CueScope::Rationale,
                 ),
-                ("empty_ok", r"x*", CueScope::CaseSentences),
+                ("repeat", r"nox*", CueScope::CaseSentences),
                 ("accent", "caf\u{e9}|na\u{ef}ve", CueScope::CaseSentences),
             ]
             .map(|(name, pattern, scope)| Cue {
