@@ -1,7 +1,8 @@
 //! End-to-end tests of the `imr` binary and library on the sample letters and, where present, the corpus.
 //!
 //! One test binary holds every integration test (a module per subject), so the suite links once
-//! and its tests run side by side. `cargo test --release --test imr similar::` runs one module.
+//! and its tests run side by side. `cargo build --release && cargo test --release --test imr
+//! similar::` runs one module (the build first: `--test imr` alone does not build the binary).
 
 mod browser;
 mod db;
@@ -893,7 +894,7 @@ fn a_closed_stdout_ends_quietly_in_every_format() {
         &imr(&["parse", "--items", "data/letters"]).stdout,
     );
     let items = items.to_str().unwrap();
-    let runs: [&[&str]; 11] = [
+    let runs: [&[&str]; 13] = [
         &["parse", "data/letters"],
         &["parse", "--json", "data/letters"],
         &["parse", "--items", "data/letters"],
@@ -909,6 +910,7 @@ fn a_closed_stdout_ends_quietly_in_every_format() {
         ],
         &["inspect"],
         &["inspect", "--json"],
+        &["inspect", "--csv"],
         &[
             "evaluate",
             "--model",
@@ -916,6 +918,14 @@ fn a_closed_stdout_ends_quietly_in_every_format() {
             "--data",
             "data/letters",
             "--json",
+        ],
+        &[
+            "evaluate",
+            "--model",
+            "default",
+            "--data",
+            "data/letters",
+            "--csv",
         ],
     ];
     for args in runs {

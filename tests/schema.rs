@@ -193,6 +193,17 @@ fn model_outputs_match_the_schema() {
     let s = Schema::load();
     json_output(&s, "model", &["inspect", "--json"]);
     json_output(&s, "model", &["inspect", "--json", "--model", "case"]);
+    csv_output(&s, "weight.csv", &["inspect", "--csv"]);
+    csv_output(&s, "weight.csv", &["inspect", "--csv", "--model", "case"]);
+    let model_csv = [
+        "evaluate",
+        "--model",
+        "default",
+        "--data",
+        "data/letters",
+        "--csv",
+    ];
+    csv_output(&s, "model_summary.csv", &model_csv);
     json_output(
         &s,
         "model_summary",
@@ -240,6 +251,34 @@ fn model_outputs_match_the_schema() {
     );
     let oof = json_lines(&std::fs::read_to_string(&oof).unwrap());
     check_lines(&s, "oof", &oof, "evaluate --oof");
+    // The same run as CSV: the documented columns, and the JSON's figures in them.
+    let mut csv_args: Vec<&str> = args[..args.len() - 3].to_vec();
+    csv_args.push("--csv");
+    let o = imr(&csv_args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let records = csv_records(&stdout(&o));
+    let errors = s.check_csv("fold.csv", &records);
+    assert!(errors.is_empty(), "evaluate --csv: {errors:#?}");
+    assert_eq!(records.len(), 1 + folds.len() + 2);
+    let column = |name: &str| records[0].iter().position(|c| c == name).unwrap();
+    let figure = |row: usize, name: &str| records[row][column(name)].parse::<f64>().unwrap();
+    let json = |v: &serde_json::Value| v.as_f64().unwrap();
+    assert_eq!(
+        figure(1, "outcome_roc_auc"),
+        json(&folds[0]["outcome"]["roc_auc"])
+    );
+    assert_eq!(
+        figure(3, "outcome_masked_f1"),
+        json(&folds[2]["outcome_masked"]["f1"])
+    );
+    assert_eq!(
+        figure(4, "outcome_brier"),
+        json(&summary["outcome"]["brier"])
+    );
+    assert_eq!(
+        figure(5, "themes_micro_f1"),
+        json(&summary["themes_sd"]["micro_f1"])
+    );
     let args = [
         "evaluate",
         "--model",

@@ -24,7 +24,8 @@ pub fn bin() -> &'static Path {
             .and_then(Path::parent)
             .expect("target/<profile>")
             .join("imr");
-        let how = "run the tests from the checkout with `cargo test --release`, which builds it";
+        let how = "build it first (`cargo build --release`), or run every test with `cargo test \
+                   --release`, which builds it";
         let built = std::fs::metadata(&bin)
             .and_then(|m| m.modified())
             .unwrap_or_else(|e| panic!("{}: {e}; {how}", bin.display()));

@@ -4,7 +4,8 @@ use super::data;
 use super::progress;
 use anyhow::{Context, Result};
 use imr::eval::cv::{
-    cross_validate_counted, outcome_values, CountedItems, CvConfig, CvFeaturizers, OutcomeMetrics,
+    cross_validate_counted, outcome_values, CountedItems, CvConfig, CvFeaturizers, MultiLabelF1,
+    OutcomeMetrics,
 };
 use imr::eval::metrics::{BinaryMetrics, ThemeMetrics};
 use imr::features::ItemText;
@@ -74,8 +75,12 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "model")]
     pub oof: Option<PathBuf>,
     /// One JSON object per line: one per fold, then {"type": "summary", ...}.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// CSV: a row per fold, then the mean and the sd over folds (with --model, one row); each
+    /// metric a column (the pooled figures and per-theme tables are in --json and the table).
+    #[arg(long)]
+    pub csv: bool,
 }
 
 pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
@@ -130,6 +135,8 @@ fn cross_validate(
     // the run's figures; a report that cannot be written (a closed pipe) costs no file.
     let report = if a.json {
         write_cv_json(out, &run.report, a.params.as_deref())
+    } else if a.csv {
+        Ok(write_cv_csv(out, &run.report)?)
     } else {
         write_cv_table(out, &run.report, run.with_themes, a.params.as_deref())
     }
@@ -330,6 +337,103 @@ fn write_cv_json(
     Ok(())
 }
 
+/// The outcome metrics' CSV columns (after a prefix), in `fold_metrics`' order (docs/schema.md).
+const OUTCOME_COLUMNS: [Column; 10] = [
+    ("accuracy", |m| m.accuracy),
+    ("balanced_accuracy", |m| m.balanced_accuracy),
+    ("precision", |m| m.precision),
+    ("recall", |m| m.recall),
+    ("f1", |m| m.f1),
+    ("macro_f1", |m| m.macro_f1),
+    ("roc_auc", |m| m.roc_auc),
+    ("pr_auc", |m| m.pr_auc),
+    ("brier", |m| m.brier),
+    ("log_loss", |m| m.log_loss),
+];
+
+/// A CSV cell of a figure: at full precision, empty where it is undefined (null in --json).
+fn cell(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else {
+        v.to_string()
+    }
+}
+
+/// The CSV cells of outcome metrics (empty where there are none), then of the theme F1s.
+fn metric_cells(out: &mut Vec<String>, m: Option<&OutcomeMetrics>) {
+    let value = |(_, f): &Column| m.map_or(String::new(), |m| cell(f(m)));
+    out.extend(OUTCOME_COLUMNS.iter().map(value));
+}
+
+fn theme_cells(out: &mut Vec<String>, t: Option<MultiLabelF1>) {
+    out.extend(
+        [t.map(|t| t.micro_f1), t.map(|t| t.macro_f1)].map(|f| f.map(cell).unwrap_or_default()),
+    );
+}
+
+/// The header of columns `prefix_<metric>`.
+fn metric_header(out: &mut Vec<String>, prefix: &str) {
+    out.extend(OUTCOME_COLUMNS.iter().map(|(n, _)| format!("{prefix}_{n}")));
+}
+
+/// `--csv` of a cross-validation: a row per fold, then the mean and the sd over the folds
+/// (`fold.csv` in docs/schema.md).
+fn write_cv_csv(out: &mut impl Write, r: &imr::eval::cv::CvReport) -> std::io::Result<()> {
+    let mut header: Vec<String> = ["type", "repeat", "fold", "train_items", "test_items"]
+        .map(String::from)
+        .into();
+    metric_header(&mut header, "outcome");
+    metric_header(&mut header, "outcome_masked");
+    header.extend(["themes_micro_f1", "themes_macro_f1"].map(String::from));
+    super::csv_record(&mut *out, &header)?;
+    for f in &r.folds {
+        let mut row: Vec<String> = vec!["fold".into()];
+        let counts = [f.repeat + 1, f.fold + 1, f.train_items, f.test_items];
+        row.extend(counts.map(|n| n.to_string()));
+        metric_cells(&mut row, Some(&OutcomeMetrics::of(&f.outcome)));
+        metric_cells(
+            &mut row,
+            f.outcome_masked.as_ref().map(OutcomeMetrics::of).as_ref(),
+        );
+        theme_cells(&mut row, f.themes.as_ref().map(MultiLabelF1::of));
+        super::csv_record(&mut *out, &row)?;
+    }
+    let s = &r.summary;
+    let over_folds = [
+        ("mean", &s.outcome, s.outcome_masked.as_ref(), s.themes),
+        ("sd", &s.outcome_sd, None, s.themes_sd),
+    ];
+    for (kind, outcome, masked, themes) in over_folds {
+        let mut row: Vec<String> = vec![kind.into(), String::new(), String::new()];
+        row.extend([String::new(), String::new()]);
+        metric_cells(&mut row, Some(outcome));
+        metric_cells(&mut row, masked);
+        theme_cells(&mut row, themes);
+        super::csv_record(&mut *out, &row)?;
+    }
+    Ok(())
+}
+
+/// `evaluate --model --csv`: one row (`model_summary.csv` in docs/schema.md).
+fn write_model_csv(out: &mut impl Write, r: &ModelReport<'_>) -> std::io::Result<()> {
+    let mut header: Vec<String> = ["model", "items", "letters", "training_overlap"]
+        .map(String::from)
+        .into();
+    metric_header(&mut header, "outcome");
+    header.extend(["themes_micro_f1", "themes_macro_f1"].map(String::from));
+    super::csv_record(&mut *out, &header)?;
+    let mut row = vec![
+        imr::model::output_name(r.name).to_string(),
+        r.d.examples.len().to_string(),
+        r.d.letters.to_string(),
+        r.overlap.unwrap_or_default().to_string(),
+    ];
+    metric_cells(&mut row, Some(&OutcomeMetrics::of(r.outcome)));
+    theme_cells(&mut row, r.themes.map(MultiLabelF1::of));
+    super::csv_record(&mut *out, &row)
+}
+
 /// A metric in a table, to 3 places; "-" where it is undefined (null in --json).
 fn num(v: f64) -> String {
     if v.is_nan() {
@@ -487,6 +591,8 @@ fn evaluate_model(
     // The report first, as for cross-validation.
     let written = if a.json {
         write_model_json(out, &report)
+    } else if a.csv {
+        Ok(write_model_csv(out, &report)?)
     } else {
         write_model_table(out, &report)
     }

@@ -23,11 +23,15 @@ pub struct InspectArgs {
     #[arg(long, default_value_t = 8, value_parser = super::counts(0, super::MAX_TOP))]
     pub top: usize,
     /// One JSON object.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// The heaviest terms as CSV, a row each: part (`outcome` or the theme), towards (Overturned,
+    /// Upheld, or the theme), rank, field, term, coefficient.
+    #[arg(long)]
+    pub csv: bool,
     /// Print only the settings the model was trained with, as a params file: `imr train --params`
     /// with it, the same data, seed and date trains the same file again.
-    #[arg(long, conflicts_with_all = ["json", "top"])]
+    #[arg(long, conflicts_with_all = ["json", "csv", "top"])]
     pub settings: bool,
 }
 
@@ -102,6 +106,8 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
             "precedents": m.precedents.as_ref().map(|p| p.len()),
         });
         imr::schema::write_json_line(&mut out, &v)?;
+    } else if a.csv {
+        write_weights_csv(&mut out, (&over, &upheld), &themes)?;
     } else {
         write_training(&mut out, &m, &name)?;
         write_scoring(&mut out, &m, a.top, (&over, &upheld), &themes)?;
@@ -109,6 +115,30 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// `--csv`: the heaviest terms, a row each (`weight.csv` in docs/schema.md).
+fn write_weights_csv(
+    out: &mut impl Write,
+    (over, upheld): Sides<'_>,
+    themes: &[(&imr::model::ThemeModel, Vec<Weight>)],
+) -> std::io::Result<()> {
+    super::csv_record(&mut *out, WEIGHT_COLUMNS)?;
+    let outcome = [("Overturned", over), ("Upheld", upheld)].map(|(to, w)| ("outcome", to, w));
+    let themes = themes
+        .iter()
+        .map(|(t, w)| (t.id.as_str(), t.id.as_str(), w.as_slice()));
+    for (part, towards, weights) in outcome.into_iter().chain(themes) {
+        for (rank, w) in weights.iter().enumerate() {
+            let rank = (rank + 1).to_string();
+            let coefficient = w.coefficient.to_string();
+            let cells = [part, towards, &rank, w.field, &w.term, &coefficient];
+            super::csv_record(&mut *out, cells)?;
+        }
+    }
+    Ok(())
+}
+
+const WEIGHT_COLUMNS: [&str; 6] = ["part", "towards", "rank", "field", "term", "coefficient"];
 
 /// `--settings`: the settings the model was trained with, as a params file.
 fn print_settings(m: &ModelFile, name: &str) -> Result<ExitCode> {

@@ -188,6 +188,42 @@ const FOLDS_TO_ASCII: [char; 2] = ['\u{17F}', '\u{212A}'];
 /// kept.
 static CACHE: Mutex<Vec<(Vec<Cue>, CueMatcher)>> = Mutex::new(Vec::new());
 
+/// The `k`th of `cues` checked, its pattern parsed: a name of one word and no other cue's, and a
+/// pattern that is a regular expression matching some text.
+fn checked(cues: &[Cue], k: usize) -> Result<regex_syntax::hir::Hir> {
+    let c = &cues[k];
+    let name = |reason| Error::InvalidParam {
+        name: "cues.name",
+        value: c.name.clone(),
+        reason,
+    };
+    if c.name.is_empty() || c.name.contains(char::is_whitespace) {
+        return Err(name("must be one word"));
+    }
+    // One name, one term: a second cue of a name would add to the first's count unseen.
+    if cues[..k].iter().any(|o| o.name == c.name) {
+        return Err(name("is given to two cues"));
+    }
+    let hir = regex_syntax::parse(&c.pattern).map_err(|_| invalid_pattern(c))?;
+    // A pattern that matches nothing at all (`""`, `x*`) matches at every place.
+    if hir.properties().minimum_len() == Some(0) {
+        return Err(Error::InvalidParam {
+            name: "cues.pattern",
+            value: c.pattern.clone(),
+            reason: "matches an empty text (so at every place in every rationale)",
+        });
+    }
+    Ok(hir)
+}
+
+fn invalid_pattern(c: &Cue) -> Error {
+    Error::InvalidParam {
+        name: "cues.pattern",
+        value: c.pattern.clone(),
+        reason: "is not a valid regular expression",
+    }
+}
+
 impl CueMatcher {
     pub fn new(cues: &[Cue]) -> Result<Self> {
         let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
@@ -207,35 +243,7 @@ impl CueMatcher {
         let mut owners: Vec<Vec<(u32, u8)>> = Vec::new();
         let mut compiled = Vec::with_capacity(cues.len());
         for (k, c) in cues.iter().enumerate() {
-            if c.name.is_empty() || c.name.contains(char::is_whitespace) {
-                return Err(Error::InvalidParam {
-                    name: "cues.name",
-                    value: c.name.clone(),
-                    reason: "must be one word",
-                });
-            }
-            let invalid = || Error::InvalidParam {
-                name: "cues.pattern",
-                value: c.pattern.clone(),
-                reason: "is not a valid regular expression",
-            };
-            // One name, one term: a second cue of a name would add to the first's count unseen.
-            if cues[..k].iter().any(|o| o.name == c.name) {
-                return Err(Error::InvalidParam {
-                    name: "cues.name",
-                    value: c.name.clone(),
-                    reason: "is given to two cues",
-                });
-            }
-            let hir = regex_syntax::parse(&c.pattern).map_err(|_| invalid())?;
-            // A pattern that matches nothing at all (`""`, `x*`) matches at every place.
-            if hir.properties().minimum_len() == Some(0) {
-                return Err(Error::InvalidParam {
-                    name: "cues.pattern",
-                    value: c.pattern.clone(),
-                    reason: "matches an empty text (so at every place in every rationale)",
-                });
-            }
+            let hir = checked(cues, k)?;
             let mut filtered = [false; 2];
             for (side, kind) in [ExtractKind::Prefix, ExtractKind::Suffix]
                 .into_iter()
@@ -270,7 +278,7 @@ impl CueMatcher {
             // The codebook's patterns are known to compile (tested): they wait for a text that
             // needs them.
             if !CODEBOOK.iter().any(|b| b.pattern == c.pattern) {
-                let _ = cue.re.set(cue.build(true).map_err(|_| invalid())?);
+                let _ = cue.re.set(cue.build(true).map_err(|_| invalid_pattern(c))?);
             }
             compiled.push(cue);
         }
