@@ -939,6 +939,36 @@ fn a_closed_stdout_ends_quietly_in_every_format() {
     }
 }
 
+/// A full disk under standard output (`> /dev/full`) is an error that says it was standard output
+/// that could not be written, in every format.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_named() {
+    let runs: [&[&str]; 5] = [
+        &["parse", "--json", "data/letters"],
+        &["parse", "--csv", "data/letters"],
+        &["inspect", "--csv"],
+        &["predict", "--json", "data/letters"],
+        &["completions", "bash"],
+    ];
+    for args in runs {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let o = std::process::Command::new(util::bin())
+            .args(args)
+            .current_dir(root())
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        let said = "\nimr: error: standard output: No space left";
+        assert!(format!("\n{err}").contains(said), "{args:?}: {err}");
+    }
+}
+
 /// A closed stderr never panics (eprintln! would, exit 101): messages are dropped, exit statuses kept.
 #[test]
 fn a_closed_stderr_never_panics() {

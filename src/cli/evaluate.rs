@@ -102,7 +102,7 @@ pub fn run(a: EvaluateArgs) -> Result<ExitCode> {
         imr::output::check_writable(p)?;
     }
     let letters = data::Letters::of(&a.data, a.db.as_deref());
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     match &a.model {
         Some(path) => {
             let d = data::load(letters, a.gold.as_deref())?;

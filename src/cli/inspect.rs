@@ -91,7 +91,7 @@ pub fn run(a: InspectArgs) -> Result<ExitCode> {
                 .map(move |t| (t, extremes(&tm.tfidf, &t.logistic, a.top).0))
         })
         .collect();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::new(super::stdout());
     if a.json {
         let md = &m.metadata;
         let v = json!({
@@ -148,11 +148,7 @@ fn print_settings(m: &ModelFile, name: &str) -> Result<ExitCode> {
         .with_context(|| {
             format!("{name}: the file does not record its training settings (format 2 or older)")
         })?;
-    writeln!(
-        std::io::stdout().lock(),
-        "{}",
-        serde_json::to_string_pretty(&s)?
-    )?;
+    writeln!(super::stdout(), "{}", serde_json::to_string_pretty(&s)?)?;
     Ok(ExitCode::SUCCESS)
 }
 

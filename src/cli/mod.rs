@@ -254,8 +254,7 @@ pub fn main() -> ExitCode {
                 "imr",
                 &mut script,
             );
-            std::io::stdout()
-                .lock()
+            stdout()
                 .write_all(&script)
                 .map(|()| ExitCode::SUCCESS)
                 .map_err(Into::into)
@@ -271,6 +270,47 @@ pub fn main() -> ExitCode {
             let _ = say_error(&e);
             ExitCode::from(EXIT_ERROR)
         }
+    }
+}
+
+/// Standard output, locked, whose write errors say where they happened ("standard output: No space
+/// left on device"), keeping their kind (a closed pipe stays one).
+pub(crate) fn stdout() -> Stdout {
+    Stdout(std::io::stdout().lock())
+}
+
+pub(crate) struct Stdout(std::io::StdoutLock<'static>);
+
+/// A write error of standard output, named.
+#[derive(Debug)]
+struct StdoutError(std::io::Error);
+
+impl std::fmt::Display for StdoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "standard output: {}", self.0)
+    }
+}
+
+impl std::error::Error for StdoutError {}
+
+fn named(e: std::io::Error) -> std::io::Error {
+    match e.kind() {
+        std::io::ErrorKind::Interrupted => e,
+        kind => std::io::Error::new(kind, StdoutError(e)),
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(named)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(buf).map_err(named)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(named)
     }
 }
 

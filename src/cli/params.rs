@@ -27,7 +27,7 @@ pub struct ParamsArgs {
 
 pub fn run(a: ParamsArgs) -> Result<ExitCode> {
     let (_, outcome, themes) = settings(a.params.as_deref(), a.view)?;
-    let mut out = std::io::stdout().lock();
+    let mut out = super::stdout();
     writeln!(
         out,
         "{}",

@@ -300,7 +300,7 @@ fn read_stdin() -> Result<Vec<u8>> {
 }
 
 pub fn run(args: ParseArgs) -> Result<ExitCode> {
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::new(super::stdout());
     let failed = if !(args.csv || args.items || args.json) {
         let (letters, failed) = read_reporting(&args.paths)?;
         write_table(&mut out, &letters)?;

@@ -286,7 +286,7 @@ pub(super) fn score_rows(
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prediction>>(1);
         let (ids, pb, footer) = (&ids, &pb, &footer);
         let writer = s.spawn(move || -> Result<()> {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut out = std::io::BufWriter::new(super::stdout());
             write_header(&mut out, format, ids, check.is_some())?;
             for preds in rx {
                 for p in &preds {
@@ -330,7 +330,7 @@ fn no_rows(
     check: Option<f64>,
 ) -> Result<ExitCode> {
     if format == Format::Csv {
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let mut out = std::io::BufWriter::new(super::stdout());
         write_header(&mut out, format, &theme_ids(model), check.is_some())?;
         out.flush()?;
     }

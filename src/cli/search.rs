@@ -179,7 +179,7 @@ pub fn run_search(a: SearchArgs) -> Result<ExitCode> {
     if needs_model {
         scores_note(&store, &a.filters.db, search.filters.theme.is_some())?;
     }
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::new(super::stdout());
     if a.json || a.csv {
         if a.json {
             for h in &hits {
@@ -337,7 +337,7 @@ pub fn run_stats(a: StatsArgs) -> Result<ExitCode> {
     let nothing_to_draw = !groups
         .iter()
         .any(|g| g.label.is_some() || !keys[0].is_time());
-    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut out = BufWriter::new(super::stdout());
     if a.json {
         for r in &rows {
             imr::schema::write_json_line(&mut out, &r.to_json(&keys))?;
