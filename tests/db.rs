@@ -897,6 +897,40 @@ fn database_paths_that_are_directories_or_in_new_folders() {
     let out = imr(&["index", "data/letters", "--db", s(&db)]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(letters_and_items(&db).0, 5);
+    // A name ending in `/` names a folder (SQLite would make a file without the `/`); a path the
+    // system cannot follow is said in its words, not as a database that is not there.
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("loop", dir.join("loop")).unwrap();
+    let db = s(&db);
+    let (slash, into_file) = (format!("{db}/"), format!("{db}/x.db"));
+    let under_new = format!("{}/", dir.join("newer").display());
+    let loop_ = dir.join("loop");
+    let cases = [
+        (
+            &slash[..],
+            "a folder's name (it ends with `/`), not a database file",
+        ),
+        (
+            &under_new,
+            "a folder's name (it ends with `/`), not a database file",
+        ),
+        (&into_file, "Not a directory"),
+        (s(&loop_), "Too many levels of symbolic links"),
+    ];
+    for (path, says) in cases {
+        for args in [
+            vec!["search", "--db", path, "mri"],
+            vec!["index", "data/letters", "--db", path],
+        ] {
+            let out = imr(&args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+        }
+    }
+    assert!(
+        !dir.join("newer").exists(),
+        "nothing made for a refused name"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -132,10 +132,10 @@ impl Store {
 
     /// Opens an existing database for reading only (search, stats, the web page).
     pub fn open_read_only(path: &Path) -> Result<Store> {
+        refuse_non_files(path)?;
         if !path.exists() {
             return Err(Error::NoDatabase { path: path.into() });
         }
-        refuse_non_files(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut store = Store::connect(path, flags)?;
         if !store.readable() {
@@ -440,10 +440,22 @@ fn sqlite_name(path: &Path) -> PathBuf {
     }
 }
 
-/// A directory given as the database is said so (SQLite would call it a disk I/O error).
+/// A directory given as the database is said so (SQLite would call it a disk I/O error), as is a
+/// name ending in `/` (which names one, where SQLite would make a file without the `/`); a path
+/// the system cannot follow (a loop of links, a file where a folder should be) in its words, not
+/// as a database that is not there.
 fn refuse_non_files(path: &Path) -> Result<()> {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return Ok(());
+    if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        return Err(Error::NotAFile {
+            path: path.into(),
+            kind: "a folder's name (it ends with `/`)",
+            wanted: "a database file",
+        });
+    }
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(path, e)),
     };
     // A device (/dev/null) or a FIFO would reach SQLite, whose words for it are "disk I/O error".
     let kind = match meta.is_dir() {
