@@ -815,6 +815,40 @@ fn two_index_runs_at_once() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Reading commands leave the folder as they found it: no `-wal` or `-shm` file beside the
+/// database (a read-only connection would make both and could not remove them), and the file's
+/// bytes unchanged.
+#[test]
+fn reading_leaves_no_files_and_changes_nothing() {
+    let (dir, db) = indexed_samples("db-reading-leaves");
+    let before = std::fs::read(&db).unwrap();
+    for args in [
+        vec!["search", "--db", s(&db), "trigger", "--json"],
+        vec!["search", "--db", s(&db), "--category", "injections"],
+        vec!["stats", "--db", s(&db), "--by", "category", "--by", "month"],
+        vec![
+            "similar",
+            "--db",
+            s(&db),
+            "--title",
+            "MRI of the lumbar spine",
+        ],
+    ] {
+        let out = imr(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["t.db"], "{args:?}");
+        assert!(
+            std::fs::read(&db).unwrap() == before,
+            "{args:?} changed the file"
+        );
+    }
+}
+
 /// A database in a directory nothing may be written to (a read-only share, a disc) is searched
 /// and counted: SQLite cannot make the `-shm` file that WAL readers need, so it is read as an
 /// unchanging file. The directory is made read-only by its mode, or where that does not bind (as

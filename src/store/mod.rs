@@ -136,11 +136,17 @@ impl Store {
         if !path.exists() {
             return Err(Error::NoDatabase { path: path.into() });
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut store = Store::connect(path, flags)?;
-        if !store.readable() {
-            store = Store::connect_immutable(path)?.unwrap_or(store);
-        }
+        let store = match Store::connect_query_only(path) {
+            Some(store) => store,
+            None => {
+                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let store = Store::connect(path, flags)?;
+                match store.readable() {
+                    true => store,
+                    false => Store::connect_immutable(path)?.unwrap_or(store),
+                }
+            }
+        };
         let version = store.check_identity()?;
         if version == 0 {
             return Err(Error::NotADatabase {
@@ -164,6 +170,16 @@ impl Store {
             });
         }
         Ok(store)
+    }
+
+    /// A connection that may write but is kept from it (`query_only`), where the file and its
+    /// folder may be written: as the last to close it removes the WAL's `-wal` and `-shm` files,
+    /// which a read-only connection makes and must leave behind. None where it cannot read.
+    fn connect_query_only(path: &Path) -> Option<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let store = Store::connect(path, flags).ok()?;
+        store.pragma("query_only", "ON").ok()?;
+        store.readable().then_some(store)
     }
 
     fn connect(path: &Path, flags: OpenFlags) -> Result<Store> {
