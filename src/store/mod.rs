@@ -136,12 +136,12 @@ impl Store {
         if !path.exists() {
             return Err(Error::NoDatabase { path: path.into() });
         }
-        let store = match Store::connect_query_only(path) {
+        let store = match Store::connect_query_only(path)? {
             Some(store) => store,
             None => {
                 let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
                 let store = Store::connect(path, flags)?;
-                match store.readable() {
+                match store.readable()? {
                     true => store,
                     false => Store::connect_immutable(path)?.unwrap_or(store),
                 }
@@ -175,11 +175,15 @@ impl Store {
     /// A connection that may write but is kept from it (`query_only`), where the file and its
     /// folder may be written: as the last to close it removes the WAL's `-wal` and `-shm` files,
     /// which a read-only connection makes and must leave behind. None where it cannot read.
-    fn connect_query_only(path: &Path) -> Option<Store> {
+    fn connect_query_only(path: &Path) -> Result<Option<Store>> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let store = Store::connect(path, flags).ok()?;
-        store.pragma("query_only", "ON").ok()?;
-        store.readable().then_some(store)
+        let Ok(store) = Store::connect(path, flags) else {
+            return Ok(None);
+        };
+        if store.pragma("query_only", "ON").is_err() {
+            return Ok(None);
+        }
+        Ok(store.readable()?.then_some(store))
     }
 
     fn connect(path: &Path, flags: OpenFlags) -> Result<Store> {
@@ -202,7 +206,7 @@ impl Store {
             opened_at: 0,
             last_kept: Default::default(),
         };
-        store.conn.busy_timeout(BUSY_WAIT).map_err(store.err())?;
+        store.conn.busy_timeout(busy_wait()).map_err(store.err())?;
         store.pragma("foreign_keys", "ON")?;
         query::register_functions(&store.conn).map_err(store.err())?;
         rusqlite::vtab::array::load_module(&store.conn).map_err(store.err())?;
@@ -212,18 +216,27 @@ impl Store {
     /// Whether a first read works. A WAL database needs its `-shm` file beside it, which a
     /// reader makes when absent: in a directory it cannot write (a read-only share, a disc) the
     /// first read fails.
-    fn readable(&self) -> bool {
+    /// A database another program holds alone (one being made, or locked for itself) is an error
+    /// once waited for, said as a reader's: nothing of this run is lost.
+    fn readable(&self) -> Result<bool> {
         let r = self
             .conn
             .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
                 r.get::<_, i64>(0)
             });
-        !matches!(
-            r.map_err(|e| e.sqlite_error_code()),
-            Err(Some(
-                rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly
-            ))
-        )
+        use rusqlite::ErrorCode as C;
+        match r.map_err(|e| e.sqlite_error_code()) {
+            Err(Some(C::CannotOpen | C::ReadOnly)) => Ok(false),
+            Err(Some(C::DatabaseBusy | C::DatabaseLocked)) => Err(Error::Database {
+                path: self.path.clone(),
+                cause: format!(
+                    "another program holds it alone (an imr index making it, or a program that \
+                     locked it for itself), and it was waited for {} s; try again when it is done",
+                    busy_wait().as_secs()
+                ),
+            }),
+            _ => Ok(true),
+        }
     }
 
     /// `path` opened as a file nothing changes (SQLite's `immutable`), which needs no `-shm`
@@ -324,7 +337,7 @@ impl Store {
             match self.conn.pragma_update(None, "journal_mode", "WAL") {
                 Err(e)
                     if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
-                        && started.elapsed() < BUSY_WAIT =>
+                        && started.elapsed() < busy_wait() =>
                 {
                     std::thread::sleep(std::time::Duration::from_millis(5));
                 }
@@ -490,6 +503,22 @@ fn refuse_non_files(path: &Path) -> Result<()> {
 /// How long a lock another run holds is waited for.
 const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
+#[cfg(test)]
+thread_local! {
+    /// A shorter wait for the tests of a lock held (set per test thread).
+    static TEST_WAIT: std::cell::Cell<Option<std::time::Duration>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// [`BUSY_WAIT`], or a test's own.
+fn busy_wait() -> std::time::Duration {
+    #[cfg(test)]
+    if let Some(wait) = TEST_WAIT.with(std::cell::Cell::get) {
+        return wait;
+    }
+    BUSY_WAIT
+}
+
 /// SQLite's error as the library's, naming the file; an interrupted query is its own variant.
 fn db_error(path: &Path, e: rusqlite::Error) -> Error {
     use rusqlite::ErrorCode as C;
@@ -500,7 +529,7 @@ fn db_error(path: &Path, e: rusqlite::Error) -> Error {
             "another program holds its write lock (another imr index, or a program with a \
              transaction open), and it was waited for {} s; what this run had not written is not \
              written, and running it again when the other is done is safe",
-            BUSY_WAIT.as_secs()
+            busy_wait().as_secs()
         ),
         Some(C::ReadOnly) => "the file or its folder cannot be written (permissions, a \
                               read-only disk, or an immutable file)"

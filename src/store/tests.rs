@@ -1456,3 +1456,32 @@ fn the_database_precedent_index_is_the_letters_index() {
             .unwrap();
     assert!(store.precedent_index().unwrap() == built);
 }
+
+/// A database another program holds alone (here, SQLite's exclusive locking mode) is waited for
+/// once, then said as a reader's error: not the writer's, and not after waiting twice.
+#[test]
+fn a_database_held_alone_is_said_to_readers() {
+    let (_dir, store, _) = seed_store();
+    let path = store.path.clone();
+    drop(store);
+    let wait = std::time::Duration::from_secs(1);
+    TEST_WAIT.with(|w| w.set(Some(wait)));
+    let holder = Connection::open(&path).unwrap();
+    holder
+        .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
+        .unwrap();
+    let n: i64 = holder
+        .query_row("SELECT count(*) FROM letters", [], |r| r.get(0))
+        .unwrap();
+    assert!(n > 0);
+    let started = std::time::Instant::now();
+    let e = Store::open_read_only(&path)
+        .err()
+        .expect("held")
+        .to_string();
+    let waited = started.elapsed();
+    TEST_WAIT.with(|w| w.set(None));
+    assert!(e.contains("another program holds it alone"), "{e}");
+    assert!(e.ends_with("try again when it is done"), "{e}");
+    assert!(waited >= wait && waited < 2 * wait, "waited {waited:?}");
+}
