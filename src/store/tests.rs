@@ -1475,10 +1475,7 @@ fn a_database_held_alone_is_said_to_readers() {
         .unwrap();
     assert!(n > 0);
     let started = std::time::Instant::now();
-    let e = Store::open_read_only(&path)
-        .err()
-        .expect("held")
-        .to_string();
+    let e = Store::open_read_only(&path).unwrap_err().to_string();
     let waited = started.elapsed();
     TEST_WAIT.with(|w| w.set(None));
     assert!(e.contains("another program holds it alone"), "{e}");
