@@ -894,7 +894,7 @@ fn a_closed_stdout_ends_quietly_in_every_format() {
         &imr(&["parse", "--items", "data/letters"]).stdout,
     );
     let items = items.to_str().unwrap();
-    let runs: [&[&str]; 13] = [
+    let runs: [&[&str]; 12] = [
         &["parse", "data/letters"],
         &["parse", "--json", "data/letters"],
         &["parse", "--items", "data/letters"],
@@ -918,14 +918,6 @@ fn a_closed_stdout_ends_quietly_in_every_format() {
             "--data",
             "data/letters",
             "--json",
-        ],
-        &[
-            "evaluate",
-            "--model",
-            "default",
-            "--data",
-            "data/letters",
-            "--csv",
         ],
     ];
     for args in runs {

@@ -462,16 +462,21 @@ fn write_cv_rows(
     r: &imr::eval::cv::CvReport,
     with_themes: bool,
 ) -> std::io::Result<()> {
-    let columns: [Column; 8] = [
-        ("roc_auc", |m| m.roc_auc),
-        ("pr_auc", |m| m.pr_auc),
-        ("f1", |m| m.f1),
-        ("precision", |m| m.precision),
-        ("recall", |m| m.recall),
-        ("balanced_accuracy", |m| m.balanced_accuracy),
-        ("brier", |m| m.brier),
-        ("log_loss", |m| m.log_loss),
+    // The table's metrics, in the order it reads best: those of the CSV but accuracy, macro-F1.
+    let shown = [
+        "roc_auc",
+        "pr_auc",
+        "f1",
+        "precision",
+        "recall",
+        "balanced_accuracy",
+        "brier",
+        "log_loss",
     ];
+    let columns: Vec<&Column> = shown
+        .into_iter()
+        .filter_map(|name| OUTCOME_COLUMNS.iter().find(|c| c.0 == name))
+        .collect();
     write!(out, "{:<8}", "fold")?;
     for (n, _) in &columns {
         write!(out, " {:>9}", short(n))?;
