@@ -366,6 +366,9 @@ fn metric_cells(out: &mut Vec<String>, m: Option<&OutcomeMetrics>) {
     out.extend(OUTCOME_COLUMNS.iter().map(value));
 }
 
+/// The theme F1s' CSV columns, after the outcome metrics'.
+const THEME_COLUMNS: [&str; 2] = ["themes_micro_f1", "themes_macro_f1"];
+
 fn theme_cells(out: &mut Vec<String>, t: Option<MultiLabelF1>) {
     out.extend(
         [t.map(|t| t.micro_f1), t.map(|t| t.macro_f1)].map(|f| f.map(cell).unwrap_or_default()),
@@ -385,7 +388,7 @@ fn write_cv_csv(out: &mut impl Write, r: &imr::eval::cv::CvReport) -> std::io::R
         .into();
     metric_header(&mut header, "outcome");
     metric_header(&mut header, "outcome_masked");
-    header.extend(["themes_micro_f1", "themes_macro_f1"].map(String::from));
+    header.extend(THEME_COLUMNS.map(String::from));
     super::csv_record(&mut *out, &header)?;
     for f in &r.folds {
         let mut row: Vec<String> = vec!["fold".into()];
@@ -405,8 +408,9 @@ fn write_cv_csv(out: &mut impl Write, r: &imr::eval::cv::CvReport) -> std::io::R
         ("sd", &s.outcome_sd, None, s.themes_sd),
     ];
     for (kind, outcome, masked, themes) in over_folds {
-        let mut row: Vec<String> = vec![kind.into(), String::new(), String::new()];
-        row.extend([String::new(), String::new()]);
+        // The fold's columns (repeat, fold, train and test items) stay empty.
+        let mut row: Vec<String> = vec![kind.into()];
+        row.resize(5, String::new());
         metric_cells(&mut row, Some(outcome));
         metric_cells(&mut row, masked);
         theme_cells(&mut row, themes);
@@ -421,7 +425,7 @@ fn write_model_csv(out: &mut impl Write, r: &ModelReport<'_>) -> std::io::Result
         .map(String::from)
         .into();
     metric_header(&mut header, "outcome");
-    header.extend(["themes_micro_f1", "themes_macro_f1"].map(String::from));
+    header.extend(THEME_COLUMNS.map(String::from));
     super::csv_record(&mut *out, &header)?;
     let mut row = vec![
         imr::model::output_name(r.name).to_string(),

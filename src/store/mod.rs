@@ -216,6 +216,7 @@ impl Store {
     /// Whether a first read works. A WAL database needs its `-shm` file beside it, which a
     /// reader makes when absent: in a directory it cannot write (a read-only share, a disc) the
     /// first read fails.
+    ///
     /// A database another program holds alone (one being made, or locked for itself) is an error
     /// once waited for, said as a reader's: nothing of this run is lost.
     fn readable(&self) -> Result<bool> {
