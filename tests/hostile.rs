@@ -141,6 +141,37 @@ pub fn self_drawing_xobject() -> Vec<u8> {
     ])
 }
 
+/// A page drawing a form that draws the next form twice, `depth` forms deep: the forms are few and
+/// small, but a reader that draws each form where it is drawn (no cycle, so no recursion limit
+/// met) has 2^`depth` forms to draw, in little memory: a file that hangs a reader until its time
+/// limit.
+pub fn form_fan(depth: usize) -> Vec<u8> {
+    let mut objs = vec![
+        obj("<< /Type /Catalog /Pages 2 0 R >>"),
+        obj("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        obj(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+             /Resources << /XObject << /X 5 0 R >> >> >>",
+        ),
+        stream("", b"/X Do"),
+    ];
+    // Form i is object 5 + i; the last draws nothing.
+    for i in 0..depth {
+        let (resources, content) = match i + 1 < depth {
+            true => (
+                format!("/Resources << /XObject << /X {} 0 R >> >>", 6 + i),
+                "/X Do /X Do",
+            ),
+            false => (String::new(), "q Q"),
+        };
+        objs.push(stream(
+            &format!("/Type /XObject /Subtype /Form /BBox [0 0 10 10] {resources}"),
+            content.as_bytes(),
+        ));
+    }
+    pdf(&objs)
+}
+
 /// `pages` pages sharing one small content stream.
 pub fn many_pages(pages: usize) -> Vec<u8> {
     let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", i + 5)).collect();
@@ -311,6 +342,7 @@ pub fn reader_killers() -> Vec<(String, Vec<u8>)> {
         ("parent-loop.pdf", parent_loop()),
         ("deep-tree-50000.pdf", deep_tree(50_000)),
         ("self-drawing-xobject.pdf", self_drawing_xobject()),
+        ("form-fan-40.pdf", form_fan(40)),
         ("inflate-bomb-4g.pdf", inflate_bomb(4)),
         ("text-ops-200m.pdf", text_operator_bomb(200_000_000)),
         ("text-ops-20m.pdf", text_operator_bomb(20_000_000)),

@@ -13,12 +13,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use util::{corpus, tempdir};
 
-/// A text route: its name, the command that writes `out` from `pdf`, and the width its text is
-/// then re-wrapped at, if any.
+/// A text route: its name and where its text comes from.
 struct Route {
     name: &'static str,
-    command: fn(&Path, &Path) -> Command,
-    rewrap: Option<usize>,
+    text: Text,
+}
+
+/// A route's text: written from the PDF by a tool's command (`pdf`, `out`), or an earlier route's
+/// text (by its index in `ROUTES`) re-wrapped at a width, as an editor would.
+enum Text {
+    Tool(fn(&Path, &Path) -> Command),
+    Rewrapped { of: usize, width: usize },
 }
 
 /// `text` as an editor re-wraps it: each paragraph (text between blank lines; a page is one)
@@ -37,37 +42,31 @@ fn pdftotext(args: &'static [&'static str], pdf: &Path, out: &Path) -> Command {
 const ROUTES: [Route; 6] = [
     Route {
         name: "pdftotext",
-        command: |p, o| pdftotext(&[], p, o),
-        rewrap: None,
+        text: Text::Tool(|p, o| pdftotext(&[], p, o)),
     },
     Route {
         name: "pdftotext -raw",
-        command: |p, o| pdftotext(&["-raw"], p, o),
-        rewrap: None,
+        text: Text::Tool(|p, o| pdftotext(&["-raw"], p, o)),
     },
     Route {
         name: "pdftotext -layout",
-        command: |p, o| pdftotext(&["-layout"], p, o),
-        rewrap: None,
+        text: Text::Tool(|p, o| pdftotext(&["-layout"], p, o)),
     },
     Route {
         name: "mutool draw -F txt",
-        command: |p, o| {
+        text: Text::Tool(|p, o| {
             let mut c = Command::new("mutool");
             c.args(["draw", "-q", "-F", "txt", "-o"]).arg(o).arg(p);
             c
-        },
-        rewrap: None,
+        }),
     },
     Route {
         name: "-raw wrapped at 60",
-        command: |p, o| pdftotext(&["-raw"], p, o),
-        rewrap: Some(60),
+        text: Text::Rewrapped { of: 1, width: 60 },
     },
     Route {
         name: "-raw wrapped at 150",
-        command: |p, o| pdftotext(&["-raw"], p, o),
-        rewrap: Some(150),
+        text: Text::Rewrapped { of: 1, width: 150 },
     },
 ];
 
@@ -230,15 +229,19 @@ fn every_text_route_parses_like_the_pdf_route() {
         let parsed: Vec<_> = pdfs
             .par_iter()
             .map(|pdf| {
-                let txt = out.join(pdf.file_stem().unwrap()).with_extension("txt");
-                let o = (route.command)(pdf, &txt)
-                    .output()
-                    .expect("run the route's tool");
-                let err = String::from_utf8_lossy(&o.stderr);
-                assert!(o.status.success(), "{}: {err}", route.name);
-                if let Some(width) = route.rewrap {
-                    let text = std::fs::read_to_string(&txt).unwrap();
-                    std::fs::write(&txt, rewrapped(&text, width)).unwrap();
+                let name = Path::new(pdf.file_stem().unwrap()).with_extension("txt");
+                let txt = out.join(&name);
+                match route.text {
+                    Text::Tool(command) => {
+                        let o = command(pdf, &txt).output().expect("run the route's tool");
+                        let err = String::from_utf8_lossy(&o.stderr);
+                        assert!(o.status.success(), "{}: {err}", route.name);
+                    }
+                    // The earlier route's file, already written: no second run of its tool.
+                    Text::Rewrapped { of, width } => {
+                        let text = std::fs::read_to_string(dir.join(of.to_string()).join(&name));
+                        std::fs::write(&txt, rewrapped(&text.unwrap(), width)).unwrap();
+                    }
                 }
                 read_letter(&txt)
             })

@@ -1098,10 +1098,10 @@ fn a_request_given_up_frees_its_place() {
         limits,
         std::time::Duration::from_secs(60),
     );
-    // A PDF whose reading never ends (its page tree is its own parent).
+    // A PDF whose reading never ends (its forms drawn 2^40 times).
     let hangs = Request::post("/api/parse?name=hangs.pdf")
         .header("content-type", "application/pdf")
-        .body(Body::from(super::hostile::self_parent()))
+        .body(Body::from(super::hostile::form_fan(40)))
         .unwrap();
     let search = Request::get("/api/search?q=mri")
         .body(Body::empty())

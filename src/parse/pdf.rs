@@ -122,6 +122,7 @@ fn mended_end(bytes: &[u8]) -> Option<Vec<u8>> {
 fn mend_pages(doc: &mut lopdf::Document) -> Result<(), String> {
     let mut forms_seen = HashSet::new();
     for (n, page) in doc.get_pages() {
+        inherit_onto_page(doc, page);
         for content in page_contents(doc, page) {
             let stream = content
                 .and_then(|id| doc.get_object_mut(id).ok())
@@ -155,6 +156,49 @@ fn mend_pages(doc: &mut lopdf::Document) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The attributes pdf-extract finds through a page's ancestors (its resources and media box) set
+/// on the page itself, found by a bounded walk up: pdf-extract's own walk has no bound, and a
+/// `/Parent` chain that loops (or a page its own parent) would hang it until the time limit. A
+/// page with no media box on the way gets US Letter, as pdftotext gives it, where pdf-extract
+/// would panic.
+fn inherit_onto_page(doc: &mut lopdf::Document, page: lopdf::ObjectId) {
+    const KEYS: [&[u8]; 2] = [b"Resources", b"MediaBox"];
+    const LETTER: [i64; 4] = [0, 0, 612, 792];
+    let mut found: [Option<lopdf::Object>; 2] = [None, None];
+    let Ok(dict) = doc.get_dictionary(page) else {
+        return;
+    };
+    if KEYS.iter().all(|k| dict.has(k)) {
+        return;
+    }
+    let (mut node, mut seen) = (dict, HashSet::from([page]));
+    loop {
+        for (key, found) in KEYS.iter().zip(&mut found) {
+            if found.is_none() {
+                *found = node.get(key).ok().cloned();
+            }
+        }
+        let parent = node.get(b"Parent").and_then(lopdf::Object::as_reference);
+        match parent {
+            Ok(id) if found.iter().any(Option::is_none) && seen.insert(id) && seen.len() < 256 => {
+                match doc.get_dictionary(id) {
+                    Ok(next) => node = next,
+                    Err(_) => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    let [resources, media_box] = found;
+    let media_box = media_box.unwrap_or_else(|| LETTER.map(lopdf::Object::from).to_vec().into());
+    if let Ok(dict) = doc.get_dictionary_mut(page) {
+        if let Some(resources) = resources {
+            dict.set("Resources", resources);
+        }
+        dict.set("MediaBox", media_box);
+    }
 }
 
 /// A page's text that cannot be read whole, in words.
@@ -621,6 +665,43 @@ mod tests {
             "Resources" => dictionary! { "XObject" => dictionary! { "Fm1" => form } },
         });
         saved(doc, pages, page)
+    }
+
+    /// A page whose `/Parent` chain loops (the page its own parent, or two nodes each other's),
+    /// with its resources on the way and no media box, is read as pdftotext reads it, at once.
+    #[test]
+    fn a_looping_page_tree_is_read() {
+        for own_parent in [true, false] {
+            let mut doc = Document::with_version("1.5");
+            let pages = doc.new_object_id();
+            let font = doc.add_object(dictionary! {
+                "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+            });
+            let text = b"BT /F1 12 Tf 72 700 Td (Decision rationale) Tj ET".to_vec();
+            let content = doc.add_object(Stream::new(dictionary! {}, text));
+            let resources = dictionary! { "Font" => dictionary! { "F1" => font } };
+            let page = doc.new_object_id();
+            let parent = match own_parent {
+                true => page,
+                false => {
+                    let (a, b) = (doc.new_object_id(), doc.new_object_id());
+                    let node = |parent: lopdf::ObjectId| dictionary! { "Parent" => parent };
+                    let mut a_node = node(b);
+                    a_node.set("Resources", resources.clone());
+                    doc.objects.insert(a, Object::Dictionary(a_node));
+                    doc.objects.insert(b, Object::Dictionary(node(a)));
+                    a
+                }
+            };
+            let mut dict =
+                dictionary! { "Type" => "Page", "Parent" => parent, "Contents" => content };
+            if own_parent {
+                dict.set("Resources", resources);
+            }
+            doc.objects.insert(page, Object::Dictionary(dict));
+            let text = pdf_text(&saved(doc, pages, page)).unwrap();
+            assert!(text.contains("Decision rationale"), "{text:?}");
+        }
     }
 
     /// A form's text is mended and checked as a page's is: its quote operators read, its
