@@ -269,7 +269,7 @@ mod tests {
         let g = Gold::load(&p).unwrap();
         let _ = std::fs::remove_file(&p);
         let letter = crate::parse::read_letter(Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
+            env!("IMR_ROOT"),
             "/data/letters/000_8fd8bbed53d6ca0b.txt"
         )))
         .unwrap();

@@ -415,8 +415,7 @@ mod tests {
     #[test]
     fn the_command_page_names_every_option() {
         use clap::CommandFactory;
-        let page =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/cli.md")).unwrap();
+        let page = std::fs::read_to_string(concat!(env!("IMR_ROOT"), "/docs/cli.md")).unwrap();
         let list = page
             .split("## Commands")
             .nth(1)

@@ -1117,7 +1117,7 @@ mod tests {
     /// where its Unicode form does; only a pattern with a character outside ASCII keeps Unicode.
     #[test]
     fn ascii_cues_match_as_unicode_ones() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/letters");
+        let dir = concat!(env!("IMR_ROOT"), "/data/letters");
         let mut texts: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())

@@ -431,7 +431,7 @@ mod tests {
     /// over several; JSON that is no value there stays serde_json's own message.
     #[test]
     fn a_name_of_the_wrong_kind_is_said_so() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.json");
+        let path = Path::new(env!("IMR_ROOT")).join("models/default.json");
         let mut v: serde_json::Value =
             serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
         for (bad, kind) in [
@@ -454,7 +454,7 @@ mod tests {
     /// trained.
     #[test]
     fn a_model_file_loads_and_saves_byte_for_byte() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/default.json");
+        let path = Path::new(env!("IMR_ROOT")).join("models/default.json");
         let m = ModelFile::load(&path).unwrap();
         assert_eq!(
             ModelFile::builtin().unwrap(),

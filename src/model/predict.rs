@@ -999,7 +999,7 @@ mod tests {
     #[test]
     fn predictions_do_not_depend_on_the_batch() {
         let m = ModelFile::builtin().unwrap();
-        let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/letters"));
+        let dir = std::path::PathBuf::from(concat!(env!("IMR_ROOT"), "/data/letters"));
         let letters: Vec<_> =
             crate::parse::read_letters(&crate::parse::discover(&[dir]).unwrap(), || {})
                 .into_iter()

@@ -541,7 +541,7 @@ mod tests {
     #[test]
     fn the_largest_size_limit_reads_every_file() {
         let path = Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
+            env!("IMR_ROOT"),
             "/data/letters/003_ef80428068f9a7a4.txt"
         ));
         let read = Reader::new()
@@ -549,7 +549,7 @@ mod tests {
             .read_all(&[path.into()], || {});
         assert!(read[0].is_ok(), "{:?}", read[0]);
         assert_eq!(crate::report::clip("hello", 0), "…");
-        let e = read_letter(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap_err();
+        let e = read_letter(Path::new(env!("IMR_ROOT"))).unwrap_err();
         assert!(e.to_string().contains("a directory"), "{e}");
     }
 
@@ -557,7 +557,7 @@ mod tests {
     /// gets nothing more.
     #[test]
     fn read_each_keeps_input_order_and_stops_when_asked() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/letters");
+        let dir = Path::new(env!("IMR_ROOT")).join("data/letters");
         let mut letters: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().path())

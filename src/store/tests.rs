@@ -5,7 +5,7 @@ use crate::Decision;
 
 /// The sample letters of `data/letters`, parsed.
 fn seeds() -> Vec<Letter> {
-    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/data/letters"));
+    let dir = std::path::PathBuf::from(concat!(env!("IMR_ROOT"), "/data/letters"));
     let files = crate::parse::discover(&[dir]).unwrap();
     crate::parse::read_letters(&files, || {})
         .into_iter()
