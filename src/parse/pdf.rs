@@ -166,6 +166,8 @@ fn mend_pages(doc: &mut lopdf::Document) -> Result<(), String> {
 fn inherit_onto_page(doc: &mut lopdf::Document, page: lopdf::ObjectId) {
     const KEYS: [&[u8]; 2] = [b"Resources", b"MediaBox"];
     const LETTER: [i64; 4] = [0, 0, 612, 792];
+    // Deeper than the page trees writers make (balanced, a few levels).
+    const MAX_DEPTH: usize = 256;
     let mut found: [Option<lopdf::Object>; 2] = [None, None];
     let Ok(dict) = doc.get_dictionary(page) else {
         return;
@@ -180,16 +182,16 @@ fn inherit_onto_page(doc: &mut lopdf::Document, page: lopdf::ObjectId) {
                 *found = node.get(key).ok().cloned();
             }
         }
-        let parent = node.get(b"Parent").and_then(lopdf::Object::as_reference);
-        match parent {
-            Ok(id) if found.iter().any(Option::is_none) && seen.insert(id) && seen.len() < 256 => {
-                match doc.get_dictionary(id) {
-                    Ok(next) => node = next,
-                    Err(_) => break,
-                }
-            }
-            _ => break,
+        let Ok(parent) = node.get(b"Parent").and_then(lopdf::Object::as_reference) else {
+            break;
+        };
+        if found.iter().all(Option::is_some) || !seen.insert(parent) || seen.len() > MAX_DEPTH {
+            break;
         }
+        let Ok(next) = doc.get_dictionary(parent) else {
+            break;
+        };
+        node = next;
     }
     let [resources, media_box] = found;
     let media_box = media_box.unwrap_or_else(|| LETTER.map(lopdf::Object::from).to_vec().into());
