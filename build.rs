@@ -21,10 +21,10 @@ fn main() {
     };
     println!("cargo:rustc-env=IMR_ROOT={}", root.display());
     for name in MODELS {
-        let json = root.join(format!("models/{name}.json"));
-        let json = json.display();
+        let path = root.join("models").join(format!("{name}.json"));
+        let json = path.display();
         println!("cargo:rerun-if-changed={json}");
-        let bytes = std::fs::read(json.to_string()).unwrap_or_else(|e| panic!("{json}: {e}"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{json}: {e}"));
         // As the JSON reader does, a byte-order mark is no part of the file.
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
         let value: serde_json::Value =
