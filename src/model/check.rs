@@ -7,7 +7,7 @@
 
 use super::file::ModelFile;
 use super::logistic::BinaryLogistic;
-use super::outcome::{check_view_fields, MAX_MIN_KNOWN_TERMS};
+use super::outcome::{check_view_fields, View, MAX_MIN_KNOWN_TERMS};
 use super::themes::ThemeModels;
 use crate::error::num;
 use crate::features::{FeatureConfig, Namespace, TfIdf};
@@ -82,6 +82,49 @@ pub(crate) fn version_fields(value: &Value, version: &str) -> Found {
     Ok(())
 }
 
+/// What every file of its format holds (`imr train` writes it), there: a part left out of a file
+/// edited by hand would go unsaid (its training letters, which `evaluate --model` warns about; a
+/// case model's precedents, which `imr similar` reads).
+fn parts_of_its_format(m: &ModelFile) -> Found {
+    let Some(n) = super::file::format_number(&m.format_version) else {
+        return Ok(());
+    };
+    let case = m.outcome.view == View::Case;
+    // (JSON path, the first format that has it, which files of it, whether this one has it)
+    let parts = [
+        ("metadata.params", 3, "", m.metadata.params.is_some()),
+        ("base_rates", 5, "", m.base_rates.is_some()),
+        (
+            "metadata.treatment_rules",
+            5,
+            "",
+            m.metadata.treatment_rules.is_some(),
+        ),
+        (
+            "precedents",
+            5,
+            "case-view ",
+            m.precedents.is_some() || !case,
+        ),
+        (
+            "metadata.training_cases",
+            6,
+            "",
+            m.metadata.training_cases.is_some(),
+        ),
+    ];
+    match parts
+        .iter()
+        .find(|&&(_, since, _, there)| n >= since && !there)
+    {
+        Some((path, _, which, _)) => bad(
+            *path,
+            format!("missing: every {which}{} file has it", m.format_version),
+        ),
+        None => Ok(()),
+    }
+}
+
 /// Everything the models need to score, in range.
 pub(crate) fn model(m: &ModelFile) -> Found {
     let o = &m.outcome;
@@ -123,7 +166,8 @@ pub(crate) fn model(m: &ModelFile) -> Found {
     if let Some(t) = &m.themes {
         themes(t)?;
     }
-    metadata(m)
+    metadata(m)?;
+    parts_of_its_format(m)
 }
 
 fn themes(t: &ThemeModels) -> Found {

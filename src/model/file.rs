@@ -775,6 +775,10 @@ mod tests {
                 "base_rates: not a field of imr-model/4 (format 5 and later have it)".into()),
             ("format 5 with format 6 content", Box::new(|v| v["format_version"] = json!("imr-model/5")),
                 "metadata.training_cases: not a field of imr-model/5 (format 6 and later have it)".into()),
+            ("no training letters", Box::new(|v| { v["metadata"].as_object_mut().unwrap().remove("training_cases"); }),
+                "metadata.training_cases: missing: every imr-model/7 file has it".into()),
+            ("no base rates", Box::new(|v| { v.as_object_mut().unwrap().remove("base_rates"); }),
+                "base_rates: missing: every imr-model/7 file has it".into()),
             ("training letters out of order", Box::new(|v| v["metadata"]["training_cases"][1] = json!("000")),
                 "metadata.training_cases: not sorted and distinct: \"000_".into()),
             ("more training letters than letters", Box::new(|v| v["metadata"]["letters"] = json!(2)),
@@ -833,6 +837,12 @@ mod tests {
                 Box::new(|v| v["format_version"] = json!("imr-model/6")),
                 "precedents.params.features.analyzer.drop_numbers: not a field of imr-model/6 \
                  (format 7 and later have it)",
+            ),
+            (
+                Box::new(|v| {
+                    v.as_object_mut().unwrap().remove("precedents");
+                }),
+                "precedents: missing: every case-view imr-model/7 file has it",
             ),
         ];
         for (break_it, want) in cases {
