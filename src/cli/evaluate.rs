@@ -360,7 +360,7 @@ fn cell(v: f64) -> String {
     }
 }
 
-/// The CSV cells of outcome metrics (empty where there are none), then of the theme F1s.
+/// The CSV cells of outcome metrics (empty where there are none).
 fn metric_cells(out: &mut Vec<String>, m: Option<&OutcomeMetrics>) {
     let value = |(_, f): &Column| m.map_or(String::new(), |m| cell(f(m)));
     out.extend(OUTCOME_COLUMNS.iter().map(value));

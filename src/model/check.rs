@@ -90,35 +90,34 @@ fn parts_of_its_format(m: &ModelFile) -> Found {
         return Ok(());
     };
     let case = m.outcome.view == View::Case;
-    // (JSON path, the first format that has it, which files of it, whether this one has it)
+    // (JSON path, which files of its format have it, whether this one has it)
     let parts = [
-        ("metadata.params", 3, "", m.metadata.params.is_some()),
-        ("base_rates", 5, "", m.base_rates.is_some()),
+        (&["metadata", "params"][..], "", m.metadata.params.is_some()),
+        (&["base_rates"], "", m.base_rates.is_some()),
         (
-            "metadata.treatment_rules",
-            5,
+            &["metadata", "treatment_rules"],
             "",
             m.metadata.treatment_rules.is_some(),
         ),
         (
-            "precedents",
-            5,
+            &["precedents"],
             "case-view ",
             m.precedents.is_some() || !case,
         ),
         (
-            "metadata.training_cases",
-            6,
+            &["metadata", "training_cases"],
             "",
             m.metadata.training_cases.is_some(),
         ),
     ];
-    match parts
+    // The format each part came with, as `ADDED` says.
+    let since = |path: &[&str]| ADDED.iter().find(|(p, _)| *p == path).map(|&(_, n)| n);
+    let missing = parts
         .iter()
-        .find(|&&(_, since, _, there)| n >= since && !there)
-    {
-        Some((path, _, which, _)) => bad(
-            *path,
+        .find(|&&(path, _, there)| !there && since(path).is_some_and(|s| n >= s));
+    match missing {
+        Some((path, which, _)) => bad(
+            path.join("."),
             format!("missing: every {which}{} file has it", m.format_version),
         ),
         None => Ok(()),
