@@ -944,6 +944,59 @@ fn serve_warns_when_not_on_loopback() {
     );
 }
 
+/// A database deleted and indexed again under its name while served (its `-wal` and `-shm`
+/// files left beside it) is served anew, not called damaged; the old connections close without
+/// folding the new file's log into the old one.
+#[test]
+fn a_replaced_database_is_served_anew() {
+    let dir = tempdir("serve-replaced");
+    let (first, second) = (dir.join("first"), dir.join("second"));
+    for (d, names) in [(&first, &["000", "001"][..]), (&second, &["003"][..])] {
+        std::fs::create_dir_all(d).unwrap();
+        for e in std::fs::read_dir(root().join("data/letters")).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if names.iter().any(|n| name.starts_with(n)) {
+                std::fs::copy(&p, d.join(&name)).unwrap();
+            }
+        }
+    }
+    let db = dir.join("x.db");
+    let index = |letters: &Path| {
+        let out = imr(&[
+            "index",
+            letters.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    index(&first);
+    let app = app_of(
+        db.clone(),
+        Limits::default(),
+        std::time::Duration::from_secs(30),
+    );
+    let search = |app: &Arc<App>| {
+        let r = send_to(
+            app.clone(),
+            Request::get("/api/search").body(Body::empty()).unwrap(),
+        );
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.json()["matches"]["items"].as_u64().unwrap()
+    };
+    assert_eq!(search(&app), 4);
+    std::fs::remove_file(&db).unwrap();
+    index(&second);
+    assert_eq!(search(&app), 5);
+    assert_eq!(search(&app), 5);
+    let check = rusqlite::Connection::open(&db).unwrap();
+    let ok: String = check
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+}
+
 /// A request over --request-timeout, a database without items or without a model: each answer
 /// says what happened.
 #[test]

@@ -28,6 +28,8 @@ pub struct App {
     reader: Reader,
     limits: Limits,
     about: About,
+    /// Whether the log said the database's file was replaced.
+    replaced_said: std::sync::atomic::AtomicBool,
 }
 
 /// What the server serves (`GET /api/about`).
@@ -122,6 +124,7 @@ impl App {
             reader,
             limits,
             about,
+            replaced_said: Default::default(),
         })
     }
 
@@ -164,10 +167,16 @@ impl App {
         out
     }
 
-    /// `f` with a read-only connection of the pool (opened when none is free).
+    /// `f` with a read-only connection of the pool (opened when none is free). Where the
+    /// database's file was replaced (deleted and indexed again, or another moved onto its name),
+    /// the pool's connections to the old one are closed and the new one opened.
     fn with_store<T>(&self, f: impl FnOnce(&Store) -> crate::Result<T>) -> Result<T> {
         let store = self.stores.lock().map(|mut s| s.pop()).unwrap_or(None);
         let store = match store {
+            Some(s) if s.is_replaced() => {
+                self.close_replaced(s);
+                Store::open_read_only(&self.db)?
+            }
             Some(s) => s,
             None => Store::open_read_only(&self.db)?,
         };
@@ -178,6 +187,36 @@ impl App {
             }
         }
         Ok(out?)
+    }
+}
+
+impl App {
+    /// Closes `stale` and the pool's other connections to the file it held, saying once that
+    /// the file was replaced.
+    fn close_replaced(&self, stale: Store) {
+        let others = match self.stores.lock() {
+            Ok(mut pool) => std::mem::take(&mut *pool),
+            Err(_) => Vec::new(),
+        };
+        stale.close_replaced();
+        for s in others {
+            match s.is_replaced() {
+                true => s.close_replaced(),
+                false => drop(s),
+            }
+        }
+        if !self
+            .replaced_said
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "imr serve: note: {}: the file was replaced; its new contents are served (the \
+                 forecast's precedents and /api/about are as they were at the start)",
+                self.db.display()
+            );
+        }
     }
 }
 

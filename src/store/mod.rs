@@ -38,6 +38,8 @@ pub struct Store {
     path: PathBuf,
     /// The schema version the file had when opened.
     opened_at: i64,
+    /// The file opened (device and inode), to tell whether `path` names another file since.
+    file: Option<(u64, u64)>,
     /// The last search's words and filters (with the database's state then), and the matches
     /// they kept: a search and its count compute them once.
     last_kept: std::cell::RefCell<Option<(SearchKey, std::sync::Arc<text::Found>)>>,
@@ -204,6 +206,7 @@ impl Store {
             conn,
             path: path.into(),
             opened_at: 0,
+            file: file_id(path),
             last_kept: Default::default(),
         };
         store.conn.busy_timeout(busy_wait()).map_err(store.err())?;
@@ -274,6 +277,23 @@ impl Store {
     }
 
     /// The file this database is in.
+    /// Whether its path now names another file than the one opened, or none: the database was
+    /// deleted and made again, or another file moved onto its name, while this connection held
+    /// the old one.
+    pub fn is_replaced(&self) -> bool {
+        self.file.is_some() && file_id(&self.path) != self.file
+    }
+
+    /// Closes a connection to a replaced file ([`Store::is_replaced`]) without folding its
+    /// write-ahead log into it: the `-wal` and `-shm` files beside the path may now be the new
+    /// file's, which a checkpoint on close would write into the old one and then remove.
+    pub fn close_replaced(self) {
+        let _ = (self.conn).set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        );
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -454,6 +474,20 @@ impl Store {
         let from = store.check_identity()?;
         store.migrate_to(from, version.min(schema::SCHEMA_VERSION))?;
         Ok(store)
+    }
+}
+
+/// The device and inode of the file at `path` (None where it cannot be read, or off Unix).
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
