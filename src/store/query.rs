@@ -46,7 +46,7 @@ impl FtsQuery {
             return Err("a NUL character cannot be searched".into());
         }
         let (mut clauses, mut negated): (Vec<Vec<Term>>, Vec<Term>) = (Vec::new(), Vec::new());
-        let mut pending_or = false;
+        let (mut pending_or, mut pending_not) = (false, false);
         let mut analyzer = TextAnalyzer::default();
         // Typographic quotes, as phones and word processors type them, quote a phrase too.
         let straight = written.replace(['\u{201C}', '\u{201D}', '\u{201E}'], "\"");
@@ -54,8 +54,24 @@ impl FtsQuery {
         while !rest.is_empty() {
             let (term, after) = next_term(rest)?;
             rest = after.trim_start();
-            let Some(term) = term else { continue };
-            if term.text == "OR" && !term.prefix && !term.negated && !term.quoted {
+            let Some(mut term) = term else { continue };
+            let operator = !term.prefix && !term.negated && !term.quoted;
+            // `a NOT b` as a search engine reads it: `a -b`. Read as a word, "not" (in nearly
+            // every rationale) would find the opposite of what was asked.
+            if operator && term.text == "NOT" {
+                if pending_not {
+                    return Err("NOT needs a word after it".into());
+                }
+                pending_not = true;
+                continue;
+            }
+            if std::mem::take(&mut pending_not) {
+                if operator && term.text == "OR" {
+                    return Err("NOT needs a word after it".into());
+                }
+                term.negated = true;
+            }
+            if operator && term.text == "OR" {
                 if pending_or || clauses.is_empty() {
                     return Err("OR needs a word on each side".into());
                 }
@@ -79,11 +95,14 @@ impl FtsQuery {
         if pending_or {
             return Err("OR needs a word on each side".into());
         }
+        if pending_not {
+            return Err("NOT needs a word after it".into());
+        }
         if clauses.is_empty() {
             return Err(if negated.is_empty() {
                 format!("no words to search for in {written:?}")
             } else {
-                "a search needs a word that is not excluded (-word)".into()
+                "a search needs a word that is not excluded (-word, NOT word)".into()
             });
         }
         let mut phrase = |t: &Term| phrase_of(&mut analyzer, t);

@@ -282,6 +282,14 @@ fn words_become_phrases_of_stems() {
         r#"("opioid" OR "opiat") AND ("mri")"#
     );
     assert_eq!(q("mri -surgery").unwrap(), r#"(("mri")) NOT "surgeri""#);
+    // NOT as search engines read it; quoted or in lower case, a word.
+    assert_eq!(q("mri NOT surgery").unwrap(), q("mri -surgery").unwrap());
+    assert_eq!(
+        q(r#"NOT "physical therapy" mri"#).unwrap(),
+        r#"(("mri")) NOT "physic therapi""#
+    );
+    assert_eq!(q(r#"mri "NOT" b"#).unwrap(), r#"("mri") AND ("not") AND ("b")"#);
+    assert_eq!(q("mri not b").unwrap(), r#"("mri") AND ("not") AND ("b")"#);
     // Quoted, OR is a word.
     assert_eq!(q(r#"a "OR" b"#).unwrap(), r#"("a") AND ("or") AND ("b")"#);
     // Accents and case are the index's: "Café" is "cafe".
@@ -312,6 +320,11 @@ fn words_become_phrases_of_stems() {
         "a OR OR b",
         "-a",
         "a OR -b",
+        "a NOT",
+        "NOT a",
+        "a NOT NOT b",
+        "a NOT OR b",
+        "a OR NOT b",
         "\"a",
         "; --",
         "mri\0",
