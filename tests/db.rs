@@ -897,6 +897,42 @@ fn a_database_in_a_read_only_directory_is_read() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A database file that cannot be written, in a folder that can, is refused by `index` before
+/// anything is read (no `-wal` or `-shm` left beside it), even where nothing would change.
+#[test]
+fn a_database_file_that_cannot_be_written_is_refused_by_index() {
+    let dir = tempdir("db-read-only-file");
+    let db = dir.join("t.db");
+    let out = imr(&["index", "data/letters", "--db", s(&db)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let immutable = Command::new("chattr")
+        .arg("+i")
+        .arg(&db)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !immutable || std::fs::OpenOptions::new().append(true).open(&db).is_ok() {
+        let _ = Command::new("chattr").arg("-i").arg(&db).output();
+        eprintln!("SKIP: {} stays writable here (no chattr +i)", db.display());
+        return;
+    }
+    let out = imr(&["index", "data/letters", "--db", s(&db)]);
+    let left: Vec<_> = ["t.db-wal", "t.db-shm"]
+        .iter()
+        .filter(|n| dir.join(n).exists())
+        .collect();
+    let search = imr(&["search", "--db", s(&db), "trigger", "--json"]);
+    let _ = Command::new("chattr").arg("-i").arg(&db).output();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("t.db: database error: the file cannot be written"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(left.is_empty(), "{left:?}");
+    assert!(search.status.success(), "{}", stderr(&search));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A database path that is a directory (or a device) is said to be one; a new database may go in
 /// folders that do not exist yet.
 #[test]
@@ -1040,12 +1076,22 @@ fn schema_versions_on_the_command_line() {
             stderr(&out)
         );
     }
-    let out = imr(&["search", "--db", s(&dir.join("absent.db"))]);
-    assert!(
-        stderr(&out).contains("no database here; create one with `imr index"),
-        "{}",
-        stderr(&out)
-    );
+    // Without letters, `index` (bring up to date, score) makes no database where there is none.
+    let absent = dir.join("absent.db");
+    for args in [
+        &["search"][..],
+        &["index"],
+        &["index", "--model", "default"],
+    ] {
+        let out = imr(&[args, &["--db", s(&absent)]].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("no database here; create one with `imr index"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(!absent.exists(), "{args:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

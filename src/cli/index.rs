@@ -65,6 +65,11 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     if a.paths.iter().any(|p| p.as_os_str() == "-") {
         anyhow::bail!("imr index reads letter files, not stdin (-): a letter is kept by its path");
     }
+    // Without letters, a run brings a database up to date or scores it: a name that holds none
+    // is a mistake (a typo would otherwise make an empty file and say it had done its work).
+    if a.paths.is_empty() && std::fs::symlink_metadata(&a.db).is_err() {
+        return Err(imr::Error::NoDatabase { path: a.db }.into());
+    }
     // What can be wrong with the inputs is found before the database is made or changed.
     let (files, failed) = if a.paths.is_empty() {
         (Vec::new(), 0)
@@ -492,8 +497,7 @@ fn tidy(store: &mut Store, tally: &Tally, removed: usize) -> Result<()> {
     if let Err(cause) = store.fold_log() {
         say!(
             "imr: warning: {}: its write-ahead log could not be folded into the file ({cause}); \
-             every letter is indexed, read from {}-wal until a later run folds it in, once \
-             there is room",
+             every letter is indexed, read from {}-wal until a later run folds it in",
             store.path().display(),
             store.path().display()
         );

@@ -76,6 +76,16 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut store = Store::connect(path, flags)?;
+        // SQLite opens a file it may not write read-only, without a word; said before anything
+        // is read, which would leave `-wal` and `-shm` files beside it.
+        if store.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(Error::Database {
+                path: path.into(),
+                cause: "the file cannot be written (its permissions, or a read-only file \
+                        system); `imr search` and `imr stats` read it as it is"
+                    .into(),
+            });
+        }
         // Checked before any setting is written: another program's file is left as it is.
         let version = store.check_identity()?;
         // WAL: readers are not blocked by an index run, and a killed writer's transaction is

@@ -288,7 +288,10 @@ fn words_become_phrases_of_stems() {
         q(r#"NOT "physical therapy" mri"#).unwrap(),
         r#"(("mri")) NOT "physic therapi""#
     );
-    assert_eq!(q(r#"mri "NOT" b"#).unwrap(), r#"("mri") AND ("not") AND ("b")"#);
+    assert_eq!(
+        q(r#"mri "NOT" b"#).unwrap(),
+        r#"("mri") AND ("not") AND ("b")"#
+    );
     assert_eq!(q("mri not b").unwrap(), r#"("mri") AND ("not") AND ("b")"#);
     // Quoted, OR is a word.
     assert_eq!(q(r#"a "OR" b"#).unwrap(), r#"("a") AND ("or") AND ("b")"#);
