@@ -1334,16 +1334,40 @@ fn scores_and_themes_of_a_model_are_indexed_and_replaced_by_another() {
         assert!((0.0..=1.0).contains(&p));
     }
 
-    // A letter added without --model is said to be unscored; --model alone scores it.
+    // A letter added without --model is scored by the database's model, as the others were.
     let extra = dir.join("extra");
     std::fs::create_dir_all(&extra).unwrap();
     let flipped = flipped_letter(&extra);
     let out = imr(&["index", s(&flipped), "--db", s(&db)]);
     assert!(
-        stderr(&out).contains("1 letters have no scores of default"),
+        stderr(&out).contains("2 items scored by default"),
         "{}",
         stderr(&out)
     );
+    // Where that model is gone (a file since removed), the letter is said to be unscored, and
+    // --model alone scores it.
+    let named_gone = |name: &str| {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute("UPDATE models SET name = ?1", [name])
+            .unwrap();
+    };
+    named_gone("gone.json");
+    let second = write(
+        &extra,
+        "second.txt",
+        std::fs::read_to_string(&flipped)
+            .unwrap()
+            .replacen("The patient", "This patient", 1)
+            .as_bytes(),
+    );
+    let out = imr(&["index", s(&second), "--db", s(&db)]);
+    assert!(
+        stderr(&out).contains("1 letters have no scores of gone.json"),
+        "{}",
+        stderr(&out)
+    );
+    named_gone("default");
     let out = imr(&["index", "--db", s(&db), "--model", "default"]);
     assert!(
         stderr(&out).contains("2 items scored by default"),
@@ -1359,7 +1383,7 @@ fn scores_and_themes_of_a_model_are_indexed_and_replaced_by_another() {
         stderr(&out)
     );
     assert!(
-        stderr(&out).contains("14 items scored by case"),
+        stderr(&out).contains("16 items scored by case"),
         "{}",
         stderr(&out)
     );

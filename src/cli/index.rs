@@ -24,12 +24,13 @@ pub struct IndexArgs {
     /// Letter files (.pdf, .txt) or directories, searched recursively. None: only bring the
     /// database up to this imr's schema (and score it, with --model).
     pub paths: Vec<PathBuf>,
-    /// The database file, created when absent.
+    /// The database file, created when absent (given letters to index).
     #[arg(long, default_value = imr::store::DEFAULT_PATH)]
     pub db: PathBuf,
     /// Score every item with this model too: P(Overturned), its interval and the themes, with the
-    /// model's digest. A database holds one model's scores; another model replaces them.
-    #[arg(long, value_name = "MODEL")]
+    /// model's digest. A database holds one model's scores; another model replaces them. Without
+    /// it, new letters are scored by the database's model, where it still loads as named.
+    #[arg(long, value_name = "FILE|NAME")]
     pub model: Option<PathBuf>,
     /// Letters written per transaction, 1 to 100000.
     #[arg(long, default_value_t = 2000, value_parser = super::counts(1, 100_000))]
@@ -90,6 +91,11 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         })
         .transpose()?;
     let mut store = open_store(&a.db)?;
+    let model = match model {
+        Some(m) => Some(m),
+        None if !files.is_empty() => the_database_model(&store)?,
+        None => None,
+    };
     if let Some((_, info)) = &model {
         take_scores(&mut store, info)?;
     }
@@ -131,8 +137,8 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
             (0, 0) => String::new(),
             (r, c) => format!("; {r} replaced, {c} case numbers in more than one file"),
         },
-        match &a.model {
-            Some(m) => format!("; {} items scored by {}", tally.scored, m.display()),
+        match &model {
+            Some((_, info)) => format!("; {} items scored by {}", tally.scored, info.name),
             None => String::new(),
         }
     );
@@ -892,6 +898,20 @@ pub(super) fn model_info(model: &ModelFile, name: &str) -> Result<ModelInfo> {
         format_version: model.format_version.clone(),
         themes: Some(model.themes.iter().flat_map(|t| t.theme_ids()).collect()),
     })
+}
+
+/// The model whose scores the database holds, where it can still be loaded as it was named
+/// and is the same model: letters added without `--model` are scored by it, as the others were.
+fn the_database_model(store: &Store) -> Result<Option<(ModelFile, ModelInfo)>> {
+    let Some(held) = store.scoring_model()? else {
+        return Ok(None);
+    };
+    // Gone, changed, or of another imr: the letters are left unscored, said at the end.
+    let Ok((model, _)) = data::load_model(Some(Path::new(&held.name))) else {
+        return Ok(None);
+    };
+    let info = model_info(&model, &held.name)?;
+    Ok((info.digest == held.digest).then_some((model, info)))
 }
 
 /// Says when items lack the scores the others have (indexed later without --model).

@@ -1238,15 +1238,18 @@ struct ItemLines {
 }
 
 /// The item numbers of rows that give none: one past the last of the rows of their case number
-/// so far (of the rows without one, together), so that rows of one case are its items 1, 2, ...
-/// as in a letter, whatever lines lie between.
+/// so far, so that rows of one case are its items 1, 2, ... as in a letter, whatever lines lie
+/// between; a row without a case number is numbered by its line, which joins it to its input.
 #[derive(Default)]
 struct ItemNumbers {
     last: std::collections::HashMap<Option<String>, usize>,
 }
 
 impl ItemNumbers {
-    fn number(&mut self, r: &ItemInput) -> usize {
+    fn number(&mut self, r: &ItemInput, line: usize) -> usize {
+        if r.case_number.is_none() {
+            return r.number.unwrap_or(line);
+        }
         let last = match self.last.get_mut(&r.case_number) {
             Some(last) => last,
             None => self.last.entry(r.case_number.clone()).or_default(),
@@ -1397,7 +1400,7 @@ impl ItemLines {
                     for note in r.read_facts() {
                         say!("imr: note: {}:{n}: {note}", self.name);
                     }
-                    r.number = Some(self.numbers.number(&r));
+                    r.number = Some(self.numbers.number(&r, n));
                     inputs.push((n, r))
                 }
                 Err(e) => {
@@ -1598,7 +1601,7 @@ mod tests {
 
     /// Rows without an item number are their case's items 1, 2, ... in order (rows of other
     /// cases between them, or rows that give one, do not shift them); rows without a case number
-    /// are numbered together.
+    /// by their line.
     #[test]
     fn rows_without_a_number_count_within_their_case() {
         let mut numbers = ItemNumbers::default();
@@ -1613,8 +1616,9 @@ mod tests {
         ];
         let got: Vec<usize> = rows
             .iter()
-            .map(|r| numbers.number(&serde_json::from_str(r).unwrap()))
+            .enumerate()
+            .map(|(i, r)| numbers.number(&serde_json::from_str(r).unwrap(), i + 1))
             .collect();
-        assert_eq!(got, [1, 1, 2, 1, 4, 5, 2]);
+        assert_eq!(got, [1, 1, 2, 4, 4, 5, 7]);
     }
 }
