@@ -1032,6 +1032,38 @@ fn a_closed_stderr_never_panics() {
     assert!(model.is_file());
 }
 
+/// A command that reads stdin says so where stdin is a terminal: it would look hung (run in a
+/// terminal of `script`'s; skipped where there is none).
+#[test]
+fn reading_a_terminal_is_said() {
+    for (args, said) in [
+        (
+            "predict",
+            "reading rationales, one a line, from the terminal",
+        ),
+        (
+            "predict --items -",
+            "reading items as JSON lines from the terminal",
+        ),
+        ("parse -", "reading a letter from the terminal"),
+    ] {
+        let command = format!("timeout 1 {} {args}", util::bin().display());
+        let o = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .output();
+        let Ok(o) = o else {
+            eprintln!("SKIP: no `script` here to run imr in a terminal");
+            return;
+        };
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(said), "{args}: {out}");
+    }
+    // Not on a pipe.
+    let o = imr_stdin(&["predict"], b"");
+    assert!(!stderr(&o).contains("terminal"), "{}", stderr(&o));
+}
+
 /// A bad line of --items or of stdin is one error line naming the input and the line; the other lines are scored
 /// and the exit status is 1. A byte order mark on line 1 is not an error.
 #[test]
@@ -1053,6 +1085,17 @@ fn bad_input_lines_are_reported_and_the_rest_scored() {
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(stderr(&o).contains(said), "{}", stderr(&o));
         assert_eq!(stdout(&o), "");
+        // Given to --items, one error, not one a line.
+        for command in ["predict", "forecast"] {
+            let o = imr_stdin(&[command, "--json", "--items", "-"], input);
+            assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+            assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+            assert!(
+                stderr(&o).contains("stdin holds a") && stderr(&o).contains("not JSON lines"),
+                "{}",
+                stderr(&o)
+            );
+        }
     }
     let d = tempdir("bad-lines");
     let good = r#"{"title": "PT x 12", "rationale": "There is no documentation of functional improvement. The request is not medically necessary."}"#;
@@ -1066,13 +1109,13 @@ fn bad_input_lines_are_reported_and_the_rest_scored() {
     ] {
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let p = json_lines(&stdout(&o));
-        // Rows without a case or item number are numbered in turn, bad lines and blank ones
-        // not counted.
+        // Rows without a case or item number are numbered by their line, which joins them to
+        // the input whatever lines were bad or blank.
         assert_eq!(
             p.iter()
                 .map(|r| r["item"].as_u64().unwrap())
                 .collect::<Vec<_>>(),
-            [1, 2]
+            [1, 6]
         );
         let err = stderr(&o);
         let name = if err.contains("stdin:") {

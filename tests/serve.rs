@@ -1077,9 +1077,9 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
     assert!(out.status.success(), "{}", stderr(&out));
     let s = Served::start(&both, &["--addr", "127.0.0.1:0"]);
     assert!(
-        s.notes
-            .iter()
-            .any(|n| n.contains("its stored scores") && n.contains("are of case")),
+        s.notes.iter().any(|n| n.contains("its stored scores")
+            && n.contains("are of case")
+            && n.contains("--model default` stores its scores instead")),
         "{:?}",
         s.notes
     );

@@ -263,7 +263,13 @@ fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
         None => None,
         Some(p) => {
             let (bytes, name) = if p.as_os_str() == "-" {
-                (read_summary(std::io::stdin(), "stdin")?, Path::new("stdin"))
+                (
+                    {
+                        super::note_typing("the clinical summary");
+                        read_summary(std::io::stdin(), "stdin")?
+                    },
+                    Path::new("stdin"),
+                )
             } else {
                 let file = imr::input::open_stream(p, "a text file")?;
                 (read_summary(file, p)?, p.as_path())

@@ -153,6 +153,15 @@ pub const MAX_TOP: usize = 1000;
 
 /// A count in `min..=max` (the bounds are in each option's help); anything else is a usage error
 /// (exit 2).
+/// Says, where stdin is a terminal, that `what` is read from it: a command waiting on input
+/// typed at nothing looks hung.
+fn note_typing(what: &str) {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        say!("imr: reading {what} from the terminal; Ctrl-D ends it (--help: other inputs)");
+    }
+}
+
 fn counts(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
     clap::builder::RangedU64ValueParser::new().range(min as u64..=max as u64)
 }

@@ -290,6 +290,7 @@ const STDIN_NAME: &str = "stdin";
 fn read_stdin() -> Result<Vec<u8>> {
     use std::io::Read;
     let cap = super::read_limits().max_file_size * 1_000_000;
+    super::note_typing("a letter");
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()

@@ -161,6 +161,7 @@ fn stdin_rows() -> Result<Box<dyn RowSource>> {
     if let Some(kind) = imr::input::stdin_device() {
         bail!("stdin: {kind}, not rationales (not read)");
     }
+    super::note_typing("rationales, one a line,");
     let mut stdin = std::io::stdin().lock();
     // A letter piped in is not rationales, one a line: said, rather than its bytes scored.
     let start = std::io::BufRead::fill_buf(&mut stdin).context("stdin: cannot read")?;
@@ -1175,6 +1176,7 @@ pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>>
         if let Some(kind) = imr::input::stdin_device() {
             bail!("stdin: {kind}, not a file of JSON lines (not read)");
         }
+        super::note_typing("items as JSON lines");
         Box::new(std::io::stdin().lock())
     } else {
         Box::new(std::io::BufReader::new(imr::input::open_stream(
@@ -1187,6 +1189,22 @@ pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>>
     } else {
         path.display().to_string()
     };
+    let mut reader = reader;
+    // A letter given as --items would be an error on every line: said once.
+    let start = reader
+        .fill_buf()
+        .with_context(|| format!("{name}: cannot read"))?;
+    let letter = match () {
+        _ if imr::parse::looks_like_pdf(start) => Some("a PDF"),
+        _ if imr::parse::looks_like_letter_text(start) => Some("a letter's text"),
+        _ => None,
+    };
+    if let Some(kind) = letter {
+        bail!(
+            "{name} holds {kind}, not JSON lines of items (as `imr parse --items` writes): give a \
+             letter as a path, not to --items"
+        );
+    }
     let mut lines = ItemLines {
         lines: Lines::new(reader),
         name,

@@ -39,7 +39,14 @@ pub struct ServeArgs {
 
 pub fn run(a: ServeArgs) -> Result<ExitCode> {
     let model = super::data::load_model(a.model.as_deref())?;
-    note_other_scores(&a.db, &model.0, &model.1)?;
+    // As named on the command line, so that the command the note gives works.
+    let given = a
+        .model
+        .as_deref()
+        .map_or(imr::model::BUILTIN_MODELS[0].0.into(), |m| {
+            m.display().to_string()
+        });
+    note_other_scores(&a.db, &model.0, &model.1, &given)?;
     let forecast_model = super::data::load_model(Some(&a.forecast_model))?;
     let reader = super::read_limits()
         .reader()
@@ -99,18 +106,19 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
 fn note_other_scores(
     db: &std::path::Path,
     model: &imr::model::ModelFile,
-    name: &str,
+    label: &str,
+    given: &str,
 ) -> Result<()> {
     let Ok(store) = imr::store::Store::open_read_only(db) else {
         // The server's own opening says what is wrong with the file.
         return Ok(());
     };
     if let Some(stored) = store.scoring_model()? {
-        if stored.digest != super::index::model_info(model, name)?.digest {
+        if stored.digest != super::index::model_info(model, given)?.digest {
             say!(
                 "imr: note: {}: its stored scores (searches' p_overturned, --sort overturned, \
                  theme filters) are of {} ({}); letters' pages and the API's letters score with \
-                 {name} (`imr index --db {} --model {name}` stores its scores instead)",
+                 {label} (`imr index --db {} --model {given}` stores its scores instead)",
                 db.display(),
                 stored.name,
                 stored.digest,

@@ -58,6 +58,11 @@ impl FtsQuery {
             let operator = !term.prefix && !term.negated && !term.quoted;
             // `a NOT b` as a search engine reads it: `a -b`. Read as a word, "not" (in nearly
             // every rationale) would find the opposite of what was asked.
+            // Words are joined by AND already: written, it is no word to match ("and", in every
+            // letter).
+            if operator && term.text == "AND" && !pending_not {
+                continue;
+            }
             if operator && term.text == "NOT" {
                 if pending_not {
                     return Err("NOT needs a word after it".into());

@@ -293,6 +293,9 @@ fn words_become_phrases_of_stems() {
         r#"("mri") AND ("not") AND ("b")"#
     );
     assert_eq!(q("mri not b").unwrap(), r#"("mri") AND ("not") AND ("b")"#);
+    // AND is how words are joined; in lower case or quoted, a word.
+    assert_eq!(q("mri AND b").unwrap(), q("mri b").unwrap());
+    assert_eq!(q("mri and b").unwrap(), r#"("mri") AND ("and") AND ("b")"#);
     // Quoted, OR is a word.
     assert_eq!(q(r#"a "OR" b"#).unwrap(), r#"("a") AND ("or") AND ("b")"#);
     // Accents and case are the index's: "Café" is "cafe".
@@ -311,7 +314,7 @@ fn words_become_phrases_of_stems() {
         q("'; DROP TABLE items; -- NEAR(a b) title:x ^y AND").unwrap(),
         concat!(
             r#"("drop") AND ("tabl") AND ("item") AND ("near a") AND ("b") AND "#,
-            r#"("titl x") AND ("y") AND ("and")"#
+            r#"("titl x") AND ("y")"#
         )
     );
     for bad in [
@@ -328,6 +331,7 @@ fn words_become_phrases_of_stems() {
         "a NOT NOT b",
         "a NOT OR b",
         "a OR NOT b",
+        "AND",
         "\"a",
         "; --",
         "mri\0",
