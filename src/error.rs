@@ -21,6 +21,10 @@ pub enum Error {
     },
     #[error("{path}: is a directory; give the name of a file to write")]
     IsDirectory { path: PathBuf },
+    /// `-` where a file is written: it reads stdin where a file is read, so here it would
+    /// silently make a file named `-`.
+    #[error("-: stdin or stdout, not {wanted}; give a file's name (./- names a file called -)")]
+    Dash { wanted: &'static str },
     #[error("{path}: file is empty")]
     Empty { path: PathBuf },
     #[error("{path}: not UTF-8 text (invalid byte at offset {offset})")]

@@ -135,6 +135,11 @@ fn finish(tmp: NamedTempFile, path: &Path) -> Result<()> {
 /// A new temporary file beside `path`, after making `path`'s directory and removing stale temporary
 /// files there.
 fn temp_for(path: &Path, suffix: &str) -> Result<NamedTempFile> {
+    if path.as_os_str() == "-" {
+        return Err(Error::Dash {
+            wanted: "a file to write",
+        });
+    }
     if path.file_name().is_none() || path.is_dir() {
         return Err(Error::IsDirectory { path: path.into() });
     }

@@ -2133,6 +2133,19 @@ fn bad_output_paths_are_errors_before_the_work() {
             vec!["train", "--data", "no/such", "--out", &under_file],
             "a-file: cannot write: not a directory",
         ),
+        // `-` reads stdin where a file is read; here it would make a file named `-`.
+        (
+            vec!["train", "--data", "no/such", "--out", "-"],
+            "-: stdin or stdout, not a file to write",
+        ),
+        (
+            vec!["evaluate", "--data", "no/such", "--oof", "-"],
+            "-: stdin or stdout, not a file to write",
+        ),
+        (
+            vec!["index", "data/letters", "--db", "-"],
+            "-: stdin or stdout, not a database file",
+        ),
         (
             vec![
                 "evaluate",

@@ -519,6 +519,11 @@ fn sqlite_name(path: &Path) -> PathBuf {
 /// the system cannot follow (a loop of links, a file where a folder should be) in its words, not
 /// as a database that is not there.
 fn refuse_non_files(path: &Path) -> Result<()> {
+    if path.as_os_str() == "-" {
+        return Err(Error::Dash {
+            wanted: "a database file",
+        });
+    }
     if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
         return Err(Error::NotAFile {
             path: path.into(),
