@@ -2599,7 +2599,9 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
         "{table}"
     );
     assert!(
-        table.contains(&format!("cross-validated ROC-AUC {auc:.2} on ")),
+        table.contains(&format!(
+            "cross-validated ROC-AUC {auc:.2} (pooled out-of-fold) on "
+        )),
         "{table}"
     );
     // A title of which neither the model nor the treatment rules know a word gets no number,
@@ -2932,6 +2934,12 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
             &["similar", "--title", "MRI knee", "--similar", "3"],
             "unexpected argument",
         ),
+        // A database to look for past decisions in, without asking for them: said, not ignored.
+        (
+            &["forecast", "--title", "MRI knee", "--db", "x.db"],
+            "--db x.db: the past decisions (--similar K) are looked for there",
+        ),
+        (&["similar"], "no request: give --title"),
     ] {
         let o = imr(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");

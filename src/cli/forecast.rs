@@ -133,6 +133,9 @@ pub fn run(f: ForecastArgs) -> Result<ExitCode> {
         );
     }
     if let Some(db) = &a.db {
+        if similar == 0 {
+            bail!("--db {}: the past decisions (--similar K) are looked for there; give --similar K too", db.display());
+        }
         model.precedents = Some(precedents_of(db)?);
     }
     let mut source = if let Some(title) = &a.title {
@@ -151,7 +154,7 @@ pub fn run(f: ForecastArgs) -> Result<ExitCode> {
         }
         AllRows::boxed(rows, failed)
     } else {
-        bail!("nothing to forecast: give --title (and --summary, ...), --items FILE, or letters");
+        bail!("no request: give --title (and --summary, ...), --items FILE, or letters");
     };
     let show = Show {
         format: Format::new(a.json, a.csv),

@@ -199,9 +199,15 @@ fn write_training(out: &mut impl Write, m: &ModelFile, name: &str) -> Result<()>
             .as_ref()
             .map(|t| format!(", theme micro-F1 {:.3}", t.micro_f1))
             .unwrap_or_default();
+        // Both ROC-AUC figures, each named: the mean over folds and that of the pooled scores
+        // (what the plots draw and the forecast's footer gives) differ.
+        let pooled = cv
+            .pooled
+            .map(|p| format!(", pooled {:.3}", p.roc_auc))
+            .unwrap_or_default();
         writeln!(
             out,
-            "cv         {}-fold at training: ROC-AUC {:.3}, F1 {:.3}{themes}",
+            "cv         {}-fold at training: ROC-AUC {:.3} (mean of folds{pooled}), F1 {:.3}{themes}",
             cv.folds, cv.outcome.roc_auc, cv.outcome.f1
         )?;
     }

@@ -745,7 +745,10 @@ fn table_footer(model: &imr::model::ModelFile) -> String {
         model.outcome.threshold
     );
     if let Some(cv) = &model.metadata.cv {
-        let auc = cv.pooled.map_or(cv.outcome.roc_auc, |p| p.roc_auc);
+        let (auc, how) = match cv.pooled {
+            Some(p) => (p.roc_auc, "pooled out-of-fold"),
+            None => (cv.outcome.roc_auc, "mean of folds"),
+        };
         if cv.outcome.precision.is_finite() {
             out.push_str(&format!(
                 "; in cross-validation, {:.0}% of items so marked were overturned",
@@ -753,8 +756,8 @@ fn table_footer(model: &imr::model::ModelFile) -> String {
             ));
         }
         out.push_str(&format!(
-            ".\nhow well it ranks: cross-validated ROC-AUC {auc:.2} on {} letters (0.5 is chance, \
-             1 is perfect)",
+            ".\nhow well it ranks: cross-validated ROC-AUC {auc:.2} ({how}) on {} letters (0.5 is \
+             chance, 1 is perfect)",
             cv.letters
         ));
     }
