@@ -335,7 +335,7 @@ fn index_is_incremental_and_reports_what_it_skips() {
     );
     assert!(
         err.contains("case letter00003: in 2 files, all indexed")
-            && err.contains("1 case numbers in more than one file"),
+            && err.contains("1 case number in more than one file"),
         "{err}"
     );
     assert!(err.contains("indexed 3 letters"), "{err}");
@@ -343,10 +343,7 @@ fn index_is_incremental_and_reports_what_it_skips() {
     // A run that adds nothing says it again: the count is the database's.
     let out = imr(&["index", s(&letters), s(&other), "--db", s(&db)]);
     let err = stderr(&out);
-    assert!(
-        err.contains("1 case numbers in more than one file"),
-        "{err}"
-    );
+    assert!(err.contains("1 case number in more than one file"), "{err}");
     // A copy of a file that cannot be read fails with it; it is no copy of an indexed file.
     let bad = dir.join("bad");
     std::fs::create_dir_all(&bad).unwrap();
@@ -391,7 +388,8 @@ fn files_swapped_overwritten_unreadable_or_gone_are_said() {
     std::fs::write(file(1), &a).unwrap();
     let (_, err) = index(&[]);
     assert!(
-        err.contains("letter00001.txt: now the same content as") && err.contains("1 copies"),
+        err.contains("letter00001.txt: now the same content as")
+            && err.contains("1 copy of indexed files"),
         "{err}"
     );
     assert_eq!(letters_and_items(&db).0, 3);
@@ -412,10 +410,7 @@ fn files_swapped_overwritten_unreadable_or_gone_are_said() {
     assert_eq!(letters_and_items(&db).0, 3);
     let (code, err) = index(&["--prune"]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(
-        err.contains("1 letters whose files are gone removed"),
-        "{err}"
-    );
+    assert!(err.contains("1 letter whose file is gone removed"), "{err}");
     assert_eq!(letters_and_items(&db).0, 2);
     let (_, err) = index(&[]);
     assert!(!err.contains("gone"), "{err}");
@@ -712,7 +707,7 @@ fn one_file_under_any_spelling_of_its_path() {
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(
-        err.contains("indexed 1 letters") && err.contains("4 unchanged, 0 copies"),
+        err.contains("indexed 1 letter (") && err.contains("4 unchanged, 0 copies"),
         "{err}"
     );
     assert!(
@@ -1363,7 +1358,7 @@ fn scores_and_themes_of_a_model_are_indexed_and_replaced_by_another() {
     );
     let out = imr(&["index", s(&second), "--db", s(&db)]);
     assert!(
-        stderr(&out).contains("1 letters have no scores of gone.json"),
+        stderr(&out).contains("1 letter has no scores of gone.json"),
         "{}",
         stderr(&out)
     );
@@ -1447,7 +1442,8 @@ fn a_path_written_over_with_a_copy_is_a_copy_and_a_moved_file_keeps_its_rows() {
     .unwrap();
     let out = imr(&["index", s(&letters), "--db", s(&db)]);
     assert!(
-        stderr(&out).contains("indexed 0 letters") && stderr(&out).contains("1 copies"),
+        stderr(&out).contains("indexed 0 letters")
+            && stderr(&out).contains("1 copy of indexed files"),
         "{}",
         stderr(&out)
     );
@@ -1517,14 +1513,14 @@ fn letters_an_older_parser_read_are_read_again() {
     let out = imr(&["index", &s(&a), "--db", &s(&db)]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
-    assert!(err.contains("1 unchanged letters read again"), "{err}");
-    assert!(err.contains("1 letters were read by an older imr"), "{err}");
+    assert!(err.contains("1 unchanged letter read again"), "{err}");
+    assert!(err.contains("1 letter was read by an older imr"), "{err}");
     assert_eq!(parsers(), [imr::parse::PARSER_VERSION, 1]);
     assert_eq!(letters_and_items(&db).0, 2);
     // Given both: the other's too; then nothing is left to read again.
     let out = imr(&["index", &s(&a), &s(&b), "--db", &s(&db)]);
     assert!(
-        stderr(&out).contains("1 unchanged letters read again"),
+        stderr(&out).contains("1 unchanged letter read again"),
         "{}",
         stderr(&out)
     );

@@ -86,8 +86,9 @@ pub fn trained_letters<'a>(
     let seen = cases.iter().filter(|c| trained.contains(*c)).count();
     (seen > 0).then(|| {
         format!(
-            "{seen} of the {} letters were among the model's training letters",
-            cases.len()
+            "{seen} of the {} {} among the model's training letters",
+            super::count(cases.len(), "letter", "letters"),
+            if seen == 1 { "was" } else { "were" }
         )
     })
 }

@@ -124,23 +124,33 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     tally.same_case = store.cases_in_several_files()?.len();
     tidy(&mut store, &tally, removed)?;
     let (letters, items) = store.counts()?;
+    use super::count;
     say!(
-        "imr: {}: indexed {} letters ({} items); {} unchanged, {} copies of indexed files, \
-         {} failed{}{}; it holds {letters} letters, {items} items",
+        "imr: {}: indexed {} ({}); {} unchanged, {} of indexed files, {} failed{}{}; it holds \
+         {}, {}",
         a.db.display(),
-        tally.indexed,
-        tally.items,
+        count(tally.indexed, "letter", "letters"),
+        count(tally.items, "item", "items"),
         tally.unchanged,
-        tally.copies,
+        count(tally.copies, "copy", "copies"),
         tally.failed,
         match (tally.replaced, tally.same_case) {
             (0, 0) => String::new(),
-            (r, c) => format!("; {r} replaced, {c} case numbers in more than one file"),
+            (r, c) => format!(
+                "; {r} replaced, {} in more than one file",
+                count(c, "case number", "case numbers")
+            ),
         },
         match &model {
-            Some((_, info)) => format!("; {} items scored by {}", tally.scored, info.name),
+            Some((_, info)) => format!(
+                "; {} scored by {}",
+                count(tally.scored, "item", "items"),
+                info.name
+            ),
             None => String::new(),
-        }
+        },
+        count(letters, "letter", "letters"),
+        count(items, "item", "items"),
     );
     Ok(if tally.failed > 0 {
         ExitCode::from(super::EXIT_SOME_FAILED)
@@ -154,16 +164,21 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
 fn note_older_parser(store: &Store, reread: usize) -> Result<()> {
     if reread > 0 {
         say!(
-            "imr: note: {reread} unchanged letters read again: an older imr had read them, and \
-             this one reads some letters otherwise"
+            "imr: note: {} read again: an older imr had read them, and this one reads some \
+             letters otherwise",
+            super::count(reread, "unchanged letter", "unchanged letters")
         );
     }
     let left = store.read_by_older_parser()?.len();
     if left > 0 {
         say!(
-            "imr: note: {}: {left} letters were read by an older imr; `imr index` given their \
-             files (or a folder above) reads them again",
-            store.path().display()
+            "imr: note: {}: {} read by an older imr; `imr index` given their files (or a \
+             folder above) reads them again",
+            store.path().display(),
+            match left {
+                1 => "1 letter was".to_string(),
+                n => format!("{n} letters were"),
+            }
         );
     }
     Ok(())
@@ -783,9 +798,10 @@ fn gone_files(store: &Store, paths: &[PathBuf], files: &[PathBuf], prune: bool) 
 fn say_kept(kept: &std::collections::BTreeMap<PathBuf, usize>, prune: bool) {
     for (folder, n) in kept {
         say!(
-            "imr: note: {}: holds no letter files (a share not mounted?), so the {n} letters \
-             indexed from it are kept{}",
+            "imr: note: {}: holds no letter files (a share not mounted?), so the {} indexed \
+             from it are kept{}",
             folder.display(),
+            super::count(*n, "letter", "letters"),
             if prune { "" } else { ", even by `--prune`" }
         );
     }
@@ -828,8 +844,12 @@ fn prune_or_note(
         Ok(())
     })?;
     say!(
-        "imr: note: {} letters whose files are gone removed ({which})",
-        gone.len()
+        "imr: note: {} removed ({which})",
+        super::count(
+            gone.len(),
+            "letter whose file is gone",
+            "letters whose files are gone"
+        )
     );
     Ok(gone.len())
 }
@@ -920,8 +940,11 @@ fn note_unscored(store: &Store) -> Result<()> {
         let n = store.letters_without_scores()?.len();
         if n > 0 {
             say!(
-                "imr: note: {n} letters have no scores of {} ({}); `imr index --db {} --model {}` \
-                 scores them",
+                "imr: note: {} no scores of {} ({}); `imr index --db {} --model {}` scores them",
+                match n {
+                    1 => "1 letter has".to_string(),
+                    n => format!("{n} letters have"),
+                },
                 m.name,
                 m.digest,
                 store.path().display(),

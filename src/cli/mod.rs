@@ -153,6 +153,11 @@ pub const MAX_TOP: usize = 1000;
 
 /// A count in `min..=max` (the bounds are in each option's help); anything else is a usage error
 /// (exit 2).
+/// `n` and the noun: "1 letter", "3 letters".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// Says, where stdin is a terminal, that `what` is read from it: a command waiting on input
 /// typed at nothing looks hung.
 fn note_typing(what: &str) {
