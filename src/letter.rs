@@ -392,6 +392,13 @@ fn specialties<'de, D: serde::Deserializer<'de>>(
     })
 }
 
+/// A board certification as the DWC's letters name it: "and" within a name is written "&"
+/// ("Physical Medicine & Rehabilitation"), as most letters have it, so that one specialty is one
+/// group in counts and filters whichever way a letter spelt it.
+pub fn specialty_name(name: &str) -> String {
+    name.replace(" and ", " & ")
+}
+
 /// The specialties of a comma-joined list as a letter writes it ("Preventive Medicine,
 /// Occupational Medicine"); no board certification's name holds a comma.
 pub fn split_specialties(joined: &str) -> Vec<String> {

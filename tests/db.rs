@@ -1033,6 +1033,35 @@ fn files_whose_names_are_not_text_are_named_and_the_rest_indexed() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A specialty is one group whichever way a letter spells "and" in its name: a sample letter
+/// writes "Physical Medicine and Rehabilitation", the DWC's "&"; a filter finds both spellings.
+#[test]
+fn a_specialty_is_one_name_however_spelt() {
+    let (_dir, db) = indexed_samples("db-specialty");
+    let out = imr(&["stats", "--by", "specialty", "--db", s(&db), "--json"]);
+    let names: Vec<String> = json_lines(&stdout(&out))
+        .iter()
+        .map(|r| r["reviewer_specialty"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        names.contains(&"Physical Medicine & Rehabilitation".to_string()),
+        "{names:?}"
+    );
+    assert!(names.iter().all(|n| !n.contains(" and ")), "{names:?}");
+    for spelt in [
+        "physical medicine and rehab",
+        "Physical Medicine & Rehabilitation",
+    ] {
+        let out = imr(&["search", "--specialty", spelt, "--db", s(&db), "--json"]);
+        assert_eq!(
+            json_lines(&stdout(&out)).len(),
+            3,
+            "{spelt}: {}",
+            stderr(&out)
+        );
+    }
+}
+
 #[test]
 fn schema_versions_on_the_command_line() {
     let dir = tempdir("db-versions");

@@ -357,12 +357,21 @@ pub(crate) fn reviewer(how: &str) -> Reviewer {
             .filter(|p| !p.is_empty())
             .collect()
     };
+    let specialties = |s: &str| -> Vec<String> {
+        let names = crate::letter::split_specialties(&clean(s));
+        names
+            .iter()
+            .map(|n| crate::letter::specialty_name(n))
+            .collect()
+    };
     // The capturing search is slow over a whole section: a plain search finds the sentence first.
     if let Some(c) = PROSE.find(how).and_then(|m| PROSE.captures(m.as_str())) {
         return Reviewer {
             licensure: list(&c[3]),
-            specialty: crate::letter::split_specialties(&clean(&c[1])),
-            subspecialty: c.get(2).map(|m| clean(m.as_str())),
+            specialty: specialties(&c[1]),
+            subspecialty: c
+                .get(2)
+                .map(|m| crate::letter::specialty_name(&clean(m.as_str()))),
         };
     }
     Reviewer {
@@ -372,7 +381,7 @@ pub(crate) fn reviewer(how: &str) -> Reviewer {
             .unwrap_or_default(),
         specialty: SPECIALTY
             .captures(how)
-            .map(|c| crate::letter::split_specialties(&clean(&c[1])))
+            .map(|c| specialties(&c[1]))
             .unwrap_or_default(),
         subspecialty: None,
     }
@@ -512,6 +521,17 @@ mod tests {
         let r = reviewer("is Board Certified in Orthopedic Surgery and is licensed to practice in California and Texas.");
         assert_eq!(r.specialty, ["Orthopedic Surgery"]);
         assert_eq!(r.licensure, vec!["California", "Texas"]);
+        // One specialty, one name: "and" within it as most letters write it, "&".
+        let r = reviewer("is Board Certified in Physical Medicine and Rehabilitation and is licensed to practice in California.");
+        assert_eq!(r.specialty, ["Physical Medicine & Rehabilitation"]);
+        let r = reviewer(concat!(
+            "State(s) of Licensure : California ",
+            "Certification(s)/Specialty : Physical Medicine and Rehabilitation, Pain Management"
+        ));
+        assert_eq!(
+            r.specialty,
+            ["Physical Medicine & Rehabilitation", "Pain Management"]
+        );
     }
 
     #[test]

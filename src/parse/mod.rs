@@ -31,7 +31,7 @@ pub fn decode_text(bytes: &[u8], path: &Path) -> crate::error::Result<Option<Str
 /// The version of what the parser reads a letter as, recorded with every letter a database
 /// indexes: a change that reads some letter otherwise (a field found, a text route read) bumps
 /// it, and `imr index` reads again the letters an older parser read.
-pub const PARSER_VERSION: i64 = 2;
+pub const PARSER_VERSION: i64 = 3;
 
 use crate::error::{Error, Result};
 use crate::letter::Letter;

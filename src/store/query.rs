@@ -563,7 +563,8 @@ impl Filters {
         if let Some(s) = &self.specialty {
             add(
                 "l.reviewer_specialty LIKE ? ESCAPE '\\'",
-                Value::Text(contains_pattern(s.trim())),
+                // As the parser names specialties: "and" within a name is "&".
+                Value::Text(contains_pattern(&crate::letter::specialty_name(s.trim()))),
             );
         }
         if let Some(t) = &self.theme {
@@ -767,13 +768,13 @@ impl Sort {
 impl FromStr for Sort {
     type Err = Error;
     fn from_str(s: &str) -> Result<Sort> {
-        let s = s.trim().to_ascii_lowercase();
+        let lower = s.trim().to_ascii_lowercase();
         Sort::ALL
             .into_iter()
-            .find(|o| o.name() == s)
+            .find(|o| o.name() == lower)
             .ok_or_else(|| Error::UnknownName {
                 what: "order",
-                value: s,
+                value: s.trim().to_string(),
                 expected: "best, newest, oldest or overturned".into(),
             })
     }

@@ -111,7 +111,7 @@ impl FromStr for StatsKey {
     /// The name on the command line or the output column (`drug_class`, `reviewer_specialty`),
     /// with `_` or `-`.
     fn from_str(s: &str) -> Result<StatsKey> {
-        let spelled = s.trim().replace('_', "-");
+        let spelled = s.trim().to_ascii_lowercase().replace('_', "-");
         StatsKey::ALL
             .into_iter()
             .find(|k| k.name() == spelled || k.column().replace('_', "-") == spelled)
@@ -320,8 +320,8 @@ fn order(keys: &[StatsKey], a: &StatsRow, b: &StatsRow) -> std::cmp::Ordering {
 mod tests {
     use super::*;
 
-    /// A key is read by its command-line name or by its output column, with `_` or `-`; an
-    /// unknown one is named as given.
+    /// A key is read by its command-line name or by its output column, with `_` or `-`, in any
+    /// case (as the filters' values are); an unknown one is named as given.
     #[test]
     fn keys_are_read_by_name_or_column() {
         for k in StatsKey::ALL {
@@ -332,6 +332,15 @@ mod tests {
             "reviewer-specialty".parse::<StatsKey>().unwrap(),
             StatsKey::Specialty
         );
+        assert_eq!(
+            "Drug_Class".parse::<StatsKey>().unwrap(),
+            StatsKey::DrugClass
+        );
+        let e = "Newest!"
+            .parse::<crate::store::Sort>()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"Newest!\""), "{e}");
         let e = " reviewer_name "
             .parse::<StatsKey>()
             .unwrap_err()
