@@ -217,6 +217,7 @@ fn search_finds_counts_and_refuses() {
     get("/api/search?decided=2016-02-30").is_bad("decided");
     get("/api/search?by=category").is_bad("by");
     get("/api/search?colour=red").is_bad("colour: unknown parameter `colour`, expected one of `q`");
+    get("/api/search?q=mri&&&&==&=").is_bad("a parameter without a name");
     get("/api/about?colour=red")
         .is_bad("colour: unknown parameter `colour`, it takes no parameters");
     get("/api/search?limit=5&limit=6").is_bad("duplicate parameter `limit`");

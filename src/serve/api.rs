@@ -62,6 +62,12 @@ impl From<QueryRejection> for ServeError {
             .replace("missing field", "missing parameter")
             .replace("duplicate field", "duplicate parameter")
             .replace("there are no fields", "it takes no parameters");
+        // `a=1&=2` names no parameter: said so, not as an unknown one called "".
+        if what.contains("unknown parameter ``") {
+            return ServeError::BadRequest(
+                "a parameter without a name (an `=` with nothing before it)".into(),
+            );
+        }
         ServeError::BadRequest(what)
     }
 }

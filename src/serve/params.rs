@@ -59,7 +59,7 @@ where
 }
 
 /// A whole number of a parameter, or what it is instead in the reader's words ("offset: \"-1\" is
-/// not a whole number from 0"), not the parser's ("invalid digit found in string").
+/// not a whole number"), not the parser's ("invalid digit found in string").
 fn whole<T: FromStr>(name: &str, v: &Option<String>) -> Result<Option<T>, ServeError> {
     given(v)
         .map(|s| {
@@ -67,7 +67,7 @@ fn whole<T: FromStr>(name: &str, v: &Option<String>) -> Result<Option<T>, ServeE
                 // Digits alone that do not parse are a whole number too large to take.
                 let why = match s.bytes().all(|b| b.is_ascii_digit()) {
                     true => "is too large",
-                    false => "is not a whole number from 0",
+                    false => "is not a whole number",
                 };
                 ServeError::BadRequest(format!("{name}: {s:?} {why}"))
             })
@@ -504,8 +504,8 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().starts_with("q: 4001 bytes"), "{e}");
         for (pairs, says) in [
-            ("offset=-1", "offset: \"-1\" is not a whole number from 0"),
-            ("limit=abc", "limit: \"abc\" is not a whole number from 0"),
+            ("offset=-1", "offset: \"-1\" is not a whole number"),
+            ("limit=abc", "limit: \"abc\" is not a whole number"),
             (
                 "limit=99999999999999999999",
                 "limit: \"99999999999999999999\" is too large",
@@ -565,7 +565,7 @@ mod tests {
         }
         // Numbers that are none say so, with the value, not in the parser's words.
         for (similar, says) in [
-            ("-1", "similar: \"-1\" is not a whole number from 0"),
+            ("-1", "similar: \"-1\" is not a whole number"),
             (
                 "99999999999999999999",
                 "similar: \"99999999999999999999\" is too large",
