@@ -1252,8 +1252,24 @@ fn stats_draw_rates_and_volume() {
         let bytes = std::fs::read(&plot).unwrap();
         if file.ends_with(".svg") {
             let svg = String::from_utf8(bytes).unwrap();
-            roxmltree::Document::parse(&svg).unwrap();
+            let doc = roxmltree::Document::parse(&svg).unwrap();
             assert!(svg.contains("Overturn rate by category"));
+            // The groups top down in the table's order.
+            let label_y = |label: &str| -> f64 {
+                let node = doc
+                    .descendants()
+                    .find(|n| {
+                        n.has_tag_name("text")
+                            && n.text().is_some_and(|t| t.trim_start().starts_with(label))
+                    })
+                    .unwrap_or_else(|| panic!("no label {label:?}"));
+                node.attribute("y").unwrap().parse().unwrap()
+            };
+            let ys: Vec<f64> = csv[1..]
+                .iter()
+                .map(|r| label_y(&format!("{} (", r[0])))
+                .collect();
+            assert!(ys.windows(2).all(|w| w[0] < w[1]), "{ys:?}");
         } else {
             let (w, _, _) = read_png(&bytes).unwrap();
             assert!(w >= 800);

@@ -247,8 +247,11 @@ where
         .x_desc("share of items overturned")
         .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
         .y_labels(n)
+        // Row 0 at the top, as the table lists it: the y axis counts from the bottom.
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+            SegmentValue::CenterOf(i) => (n.checked_sub(i + 1))
+                .and_then(|r| labels.get(r).cloned())
+                .unwrap_or_default(),
             _ => String::new(),
         })
         .label_style(("sans-serif", 13))
@@ -256,7 +259,7 @@ where
     let blue = RGBColor(31, 119, 180);
     for (i, g) in groups.iter().enumerate() {
         let rate = g.overturned as f64 / g.items.max(1) as f64;
-        let y = SegmentValue::CenterOf(i);
+        let y = SegmentValue::CenterOf(n - 1 - i);
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(g.rate_low, y.clone()), (g.rate_high, y.clone())],
             blue.stroke_width(2),
