@@ -106,7 +106,7 @@ pub struct RequestArgs {
 #[derive(Debug, clap::Args)]
 pub struct SimilarArgs {
     /// How many past decisions to show per request: 1 to 100.
-    #[arg(short, long, default_value_t = 5, value_parser = super::counts(1, 100))]
+    #[arg(short = 'k', value_name = "K", default_value_t = 5, value_parser = super::counts(1, 100))]
     pub k: usize,
     #[command(flatten)]
     pub request: RequestArgs,

@@ -55,7 +55,12 @@ pub struct Cli {
     /// or RAYON_NUM_THREADS). Results do not depend on it: a model file is the same byte for byte.
     #[arg(long, short = 'j', global = true, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    #[command(flatten)]
+    /// Apart from each command's own options, under a heading of their own: the commands that
+    /// read no letters (search, stats, inspect) take them and leave them unused.
+    #[command(
+        flatten,
+        next_help_heading = "Reading letters (the commands that read them)"
+    )]
     pub read: ReadLimits,
 }
 

@@ -288,8 +288,8 @@ fn write_hits(
 /// Count the decision database's items by treatment kind, reviewer, theme, guideline or time: the
 /// items, their share, and the Overturned count and rate with a Wilson 95% interval.
 ///
-/// An item with several themes (or cited guidelines) counts in each, so those shares add up to
-/// more than 100%.
+/// An item with several themes, cited guidelines or reviewer specialties counts in each, so those
+/// shares add up to more than 100%.
 ///
 /// Exit status: 0 on success, 1 when --plot has nothing to draw (the table is still printed), 2
 /// on error.
