@@ -96,7 +96,7 @@ fn seed_reviewers_read_from_both_shapes() {
 fn table_is_default_output() {
     let o = imr(&["parse", "data/letters"]);
     let s = stdout(&o);
-    assert!(s.starts_with("letter"), "{s}");
+    assert!(s.starts_with("case_number"), "{s}");
     assert!(s.lines().last().unwrap().contains("12"), "{s}");
 }
 

@@ -345,11 +345,11 @@ fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> 
         .map(|l| l.header.case_number.len())
         .max()
         .unwrap_or(0)
-        .max(6);
+        .max(11);
     writeln!(
         out,
         "{:<case_w$}  {:>5}  {:>6}  {:>10}  decisions",
-        "letter", "items", "upheld", "overturned"
+        "case_number", "items", "upheld", "overturned"
     )?;
     let (mut items, mut up, mut over) = (0, 0, 0);
     for l in letters {

@@ -593,8 +593,15 @@ fn write_header(
         }
         Format::Table => writeln!(
             out,
-            "{:<16} {:>4}  {:<36} {:<21} {:>10}  {:>6} {:>11}  {:<10}  themes",
-            "case", "item", "title", "category", "decision", "p(ovr)", "90% range", "predicted"
+            "{:<CASE_W$} {:>4}  {:<36} {:<21} {:>10}  {:>6} {:>11}  {:<10}  themes",
+            "case_number",
+            "item",
+            "title",
+            "category",
+            "decision",
+            "p(ovr)",
+            "90% range",
+            "predicted"
         ),
     }
 }
@@ -704,8 +711,8 @@ fn write_table(
         });
     writeln!(
         out,
-        "{:<16} {:>4}  {:<36} {:<21} {:>10}  {:>6} {:>11}  {:<10}  {}",
-        imr::report::clip(p.case_number.as_deref().unwrap_or("-"), 16),
+        "{:<CASE_W$} {:>4}  {:<36} {:<21} {:>10}  {:>6} {:>11}  {:<10}  {}",
+        imr::report::clip(p.case_number.as_deref().unwrap_or("-"), CASE_W),
         p.item,
         title,
         p.category.map_or("-", |c| c.id()),
@@ -765,8 +772,12 @@ fn table_footer(model: &imr::model::ModelFile) -> String {
     out
 }
 
-/// How far the lines under an item's row are indented.
-const INDENT: usize = 23;
+/// The table's case number column: a DWC case number, or a letter's file name where the letter
+/// gives none (the sample letters').
+const CASE_W: usize = 20;
+
+/// How far the lines under an item's row are indented: to the title's column.
+const INDENT: usize = CASE_W + 1 + 4 + 2;
 
 /// `--check`'s verdict, and the sentences behind a disagreement flagged from `level` on.
 fn write_check(out: &mut impl Write, p: &Prediction, level: f64) -> std::io::Result<()> {
