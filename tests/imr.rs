@@ -92,6 +92,45 @@ fn seed_reviewers_read_from_both_shapes() {
     assert!(letters[2]["decision_date"].is_null());
 }
 
+/// Tables line up in a terminal whatever a letter's name holds: wide characters take two
+/// columns, so the column after a name starts at one column on every row.
+#[test]
+fn tables_align_wide_characters() {
+    let d = tempdir("wide-names");
+    for (from, to) in [
+        ("000_8fd8bbed53d6ca0b", "ünïcödé_文字"),
+        ("001_bc98761382c404e6", "ｆｕｌｌ"),
+    ] {
+        std::fs::copy(
+            util::root().join(format!("data/letters/{from}.txt")),
+            d.join(format!("{to}.txt")),
+        )
+        .unwrap();
+    }
+    let columns = |line: &str, at: &str| -> usize {
+        let i = line
+            .find(at)
+            .unwrap_or_else(|| panic!("{at:?} in {line:?}"));
+        imr::report::width(&line[..i])
+    };
+    let table = stdout(&imr(&["parse", d.to_str().unwrap()]));
+    let rows: Vec<&str> = table.lines().filter(|l| l.contains("1:Upheld")).collect();
+    assert_eq!(rows.len(), 2, "{table}");
+    assert_eq!(
+        columns(rows[0], "1:Upheld"),
+        columns(rows[1], "1:Upheld"),
+        "{table}"
+    );
+    let table = stdout(&imr(&["predict", d.to_str().unwrap()]));
+    let rows: Vec<&str> = table
+        .lines()
+        .filter(|l| l.contains("Upheld   0."))
+        .collect();
+    assert_eq!(rows.len(), 4, "{table}");
+    let at: Vec<usize> = rows.iter().map(|r| columns(r, "Upheld   0.")).collect();
+    assert!(at.windows(2).all(|w| w[0] == w[1]), "{at:?}\n{table}");
+}
+
 #[test]
 fn table_is_default_output() {
     let o = imr(&["parse", "data/letters"]);

@@ -342,7 +342,7 @@ fn write_letter(out: &mut impl Write, args: &ParseArgs, l: &Letter) -> Result<()
 fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> {
     let case_w = letters
         .iter()
-        .map(|l| l.header.case_number.len())
+        .map(|l| imr::report::width(&l.header.case_number))
         .max()
         .unwrap_or(0)
         .max(11);
@@ -366,9 +366,9 @@ fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> 
             .collect();
         writeln!(
             out,
-            "{:<case_w$}  {:>5}  {:>6}  {:>10}  {}",
+            "{}  {:>5}  {:>6}  {:>10}  {}",
             // A letter named by its file: a line break in the name stays in its row.
-            super::one_line(&l.header.case_number),
+            imr::report::fit(&l.header.case_number, case_w),
             l.items.len(),
             u,
             o,

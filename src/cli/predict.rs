@@ -699,7 +699,7 @@ fn write_table(
     p: &Prediction,
     check_level: Option<f64>,
 ) -> Result<()> {
-    let title = imr::report::clip(p.title.as_deref().unwrap_or("-"), 36);
+    let title = imr::report::fit(p.title.as_deref().unwrap_or("-"), 36);
     let score = p.p_overturned.map_or("?".into(), |v| format!("{v:.3}"));
     let range = p
         .p_low
@@ -711,8 +711,8 @@ fn write_table(
         });
     writeln!(
         out,
-        "{:<CASE_W$} {:>4}  {:<36} {:<21} {:>10}  {:>6} {:>11}  {:<10}  {}",
-        imr::report::clip(p.case_number.as_deref().unwrap_or("-"), CASE_W),
+        "{} {:>4}  {} {:<21} {:>10}  {:>6} {:>11}  {:<10}  {}",
+        imr::report::fit(p.case_number.as_deref().unwrap_or("-"), CASE_W),
         p.item,
         title,
         p.category.map_or("-", |c| c.id()),

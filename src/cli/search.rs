@@ -242,7 +242,7 @@ fn write_hits(
 ) -> std::io::Result<()> {
     let case_w = hits
         .iter()
-        .map(|h| h.case_number.len())
+        .map(|h| imr::report::width(&h.case_number))
         .max()
         .unwrap_or(0)
         .max(11);
@@ -254,8 +254,8 @@ fn write_hits(
     for h in hits {
         writeln!(
             out,
-            "{:<case_w$}  {:>4}  {:<10}  {:<21}  {:<10}  {}",
-            h.case_number,
+            "{}  {:>4}  {:<10}  {:<21}  {:<10}  {}",
+            imr::report::fit(&h.case_number, case_w),
             h.item,
             h.decision,
             h.category,
@@ -436,7 +436,7 @@ fn write_stats(out: &mut impl Write, keys: &[StatsKey], rows: &[StatsRow]) -> st
         .enumerate()
         .map(|(i, k)| {
             rows.iter()
-                .map(|r| label(&r.values[i]).chars().count().min(48))
+                .map(|r| imr::report::width(&label(&r.values[i])).min(48))
                 .max()
                 .unwrap_or(0)
                 .max(k.column().len())
@@ -453,7 +453,7 @@ fn write_stats(out: &mut impl Write, keys: &[StatsKey], rows: &[StatsRow]) -> st
     let (mut items, mut over) = (0, 0);
     for r in rows {
         for (v, w) in r.values.iter().zip(&widths) {
-            write!(out, "{:<w$}  ", imr::report::clip(&label(v), 48))?;
+            write!(out, "{}  ", imr::report::fit(&label(v), *w))?;
         }
         writeln!(
             out,

@@ -324,16 +324,46 @@ where
     Ok(())
 }
 
-/// `s` cut to `n` characters (`n` >= 1), its last one an ellipsis when cut: a table's or a chart's
-/// label. A line break or another control character becomes a space, so that a title with one
-/// keeps the table's rows one line each.
+/// `s` cut to `n` columns of a terminal (`n` >= 1), its last one an ellipsis when cut: a table's
+/// or a chart's label. A line break or another control character becomes a space, so that a
+/// title with one keeps the table's rows one line each; a wide character (CJK, full-width) takes
+/// two columns, a combining mark none.
 pub fn clip(s: &str, n: usize) -> String {
     let one_line = s.chars().map(|c| if c.is_control() { ' ' } else { c });
-    if s.chars().count() <= n {
-        one_line.collect()
-    } else {
-        one_line.take(n.saturating_sub(1)).chain(['…']).collect()
+    if width(s) <= n {
+        return one_line.collect();
     }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in one_line {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > n {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// How many terminal columns `s` takes, a control character (shown as a space) one.
+pub fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c.is_control() {
+            true => 1,
+            false => unicode_width::UnicodeWidthChar::width(c).unwrap_or(0),
+        })
+        .sum()
+}
+
+/// `s` clipped to `n` columns ([`clip`]) and padded with spaces to `n`: a table's cell, aligned
+/// whatever characters it holds (Rust's `{:<n}` counts characters, not columns).
+pub fn fit(s: &str, n: usize) -> String {
+    let mut cell = clip(s, n);
+    let w = width(&cell);
+    cell.extend(std::iter::repeat_n(' ', n.saturating_sub(w)));
+    cell
 }
 
 #[cfg(test)]
@@ -345,6 +375,27 @@ mod tests {
         assert_eq!(clip("MRI\nknee\tleft", 20), "MRI knee left");
         assert_eq!(clip("MRI\r\nof the knee", 6), "MRI  …");
         assert_eq!(clip("ab", 2), "ab");
+    }
+
+    /// Wide characters take two columns, combining marks none: cells line up in a terminal.
+    #[test]
+    fn cells_fit_their_columns() {
+        assert_eq!(width("文字ab"), 6);
+        assert_eq!(width("e\u{301}"), 1);
+        assert_eq!(fit("文字ab", 8), "文字ab  ");
+        assert_eq!(fit("文字文字文字", 7), "文字文…");
+        assert_eq!(width(&fit("文字文字文字", 8)), 8);
+        assert_eq!(fit("a\tb", 4), "a b ");
+        for s in [
+            "ünïcödé_文字.txt",
+            "MRI knee",
+            "ｆｕｌｌ",
+            "e\u{301}e\u{301}",
+        ] {
+            for n in 1..20 {
+                assert_eq!(width(&fit(s, n)), n, "{s:?} {n}");
+            }
+        }
     }
 
     /// Labels come from letters (a reviewer's specialty): in the SVG they are text, never markup.

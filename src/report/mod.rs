@@ -4,5 +4,5 @@ mod groups;
 pub mod plots;
 mod png;
 
-pub use groups::{clip, group_plot_svg, write_group_plot, Group};
+pub use groups::{clip, fit, group_plot_svg, width, write_group_plot, Group};
 pub use plots::{write_plots, Bin, PlotData, Run, ThemeF1};
