@@ -2906,10 +2906,32 @@ fn forecast_gives_ranges_and_base_rates_or_a_reason() {
     let o = imr_stdin(&args, b"caf\xe9 au lait");
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("stdin: not UTF-8 text (invalid byte at offset 3)"),
+        stderr(&o).contains("--summary: stdin: not UTF-8 text (invalid byte at offset 3)"),
         "{}",
         stderr(&o)
     );
+    // Each error of a summary file said one way: the flag, the file, what is wrong.
+    let d = tempdir("summary-errors");
+    let binary = write(&d, "junk.txt", b"a\0b");
+    for (path, said) in [
+        (d.join("nope.txt"), "nope.txt: cannot read: "),
+        (binary, "junk.txt: binary data, not a text letter"),
+        (d.to_path_buf(), "cannot read: "),
+    ] {
+        let o = imr(&[
+            "forecast",
+            "--title",
+            "MRI",
+            "--summary",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.starts_with("imr: error: --summary: ") && err.contains(said),
+            "{err}"
+        );
+    }
     // A backtest reads the letters' pre-decision parts only: the rationale is none of it.
     let o = imr(&["forecast", "data/letters", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));

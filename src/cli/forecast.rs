@@ -225,6 +225,19 @@ fn precedents_of(db: &Path) -> Result<imr::precedent::PrecedentIndex> {
     index
 }
 
+/// The summary of `--summary PATH` (`-`: stdin), read as a text letter is (UTF-8 or UTF-16 with
+/// a byte order mark), its errors as precise.
+fn read_summary_of(p: &Path) -> Result<Option<String>> {
+    let (bytes, name) = if p.as_os_str() == "-" {
+        super::note_typing("the clinical summary");
+        (read_summary(std::io::stdin(), "stdin")?, Path::new("stdin"))
+    } else {
+        let file = imr::input::open_stream(p, "a text file")?;
+        (read_summary(file, p)?, p)
+    };
+    Ok(imr::parse::decode_text(&bytes, name)?)
+}
+
 /// A summary's bytes, up to the largest letter file read (`--max-file-size`): a stream that does
 /// not end is refused once past it, not read into memory without end.
 fn read_summary(from: impl Read, name: impl AsRef<Path>) -> Result<Vec<u8>> {
@@ -233,7 +246,7 @@ fn read_summary(from: impl Read, name: impl AsRef<Path>) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     from.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .with_context(|| format!("{}: cannot read the summary", name.display()))?;
+        .with_context(|| format!("{}: cannot read", name.display()))?;
     if bytes.len() as u64 > limit {
         return Err(imr::Error::TooLarge {
             path: name.into(),
@@ -264,21 +277,8 @@ fn one_request(a: &RequestArgs, title: &str) -> Result<Row> {
     // Read as a text letter is (UTF-8 or UTF-16 with a byte order mark), its errors as precise.
     let summary = match &a.summary {
         None => None,
-        Some(p) => {
-            let (bytes, name) = if p.as_os_str() == "-" {
-                (
-                    {
-                        super::note_typing("the clinical summary");
-                        read_summary(std::io::stdin(), "stdin")?
-                    },
-                    Path::new("stdin"),
-                )
-            } else {
-                let file = imr::input::open_stream(p, "a text file")?;
-                (read_summary(file, p)?, p.as_path())
-            };
-            imr::parse::decode_text(&bytes, name).context("cannot read the summary")?
-        }
+        // Every error of the summary said one way: "--summary: FILE: what is wrong".
+        Some(p) => read_summary_of(p).context("--summary")?,
     };
     let guideline = a.guideline.as_deref();
     let facts = request_facts(a);
