@@ -123,12 +123,22 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     // Counted over the whole database, so that a run that adds nothing still says it.
     tally.same_case = store.cases_in_several_files()?.len();
     tidy(&mut store, &tally, removed)?;
+    say_summary(&a.db, &store, &tally, model.as_ref().map(|(_, info)| info))?;
+    Ok(if tally.failed > 0 {
+        ExitCode::from(super::EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The run's closing line: what it indexed, skipped and scored, and what the database holds.
+fn say_summary(db: &Path, store: &Store, tally: &Tally, model: Option<&ModelInfo>) -> Result<()> {
     let (letters, items) = store.counts()?;
     use super::count;
     say!(
         "imr: {}: indexed {} ({}); {} unchanged, {} of indexed files, {} failed{}{}; it holds \
          {}, {}",
-        a.db.display(),
+        db.display(),
         count(tally.indexed, "letter", "letters"),
         count(tally.items, "item", "items"),
         tally.unchanged,
@@ -141,8 +151,8 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
                 count(c, "case number", "case numbers")
             ),
         },
-        match &model {
-            Some((_, info)) => format!(
+        match model {
+            Some(info) => format!(
                 "; {} scored by {}",
                 count(tally.scored, "item", "items"),
                 info.name
@@ -152,11 +162,7 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
         count(letters, "letter", "letters"),
         count(items, "item", "items"),
     );
-    Ok(if tally.failed > 0 {
-        ExitCode::from(super::EXIT_SOME_FAILED)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(())
 }
 
 /// Says how many letters were read again for an older parser's reading, and how many such

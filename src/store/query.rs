@@ -45,8 +45,7 @@ impl FtsQuery {
         if written.contains('\0') {
             return Err("a NUL character cannot be searched".into());
         }
-        let (mut clauses, mut negated): (Vec<Vec<Term>>, Vec<Term>) = (Vec::new(), Vec::new());
-        let (mut pending_or, mut pending_not) = (false, false);
+        let mut terms = Terms::default();
         let mut analyzer = TextAnalyzer::default();
         // Typographic quotes, as phones and word processors type them, quote a phrase too.
         let straight = written.replace(['\u{201C}', '\u{201D}', '\u{201E}'], "\"");
@@ -54,62 +53,11 @@ impl FtsQuery {
         while !rest.is_empty() {
             let (term, after) = next_term(rest)?;
             rest = after.trim_start();
-            let Some(mut term) = term else { continue };
-            let operator = !term.prefix && !term.negated && !term.quoted;
-            // `a NOT b` as a search engine reads it: `a -b`. Read as a word, "not" (in nearly
-            // every rationale) would find the opposite of what was asked.
-            // Words are joined by AND already: written, it is no word to match ("and", in every
-            // letter).
-            if operator && term.text == "AND" && !pending_not {
-                continue;
-            }
-            if operator && term.text == "NOT" {
-                if pending_not {
-                    return Err("NOT needs a word after it".into());
-                }
-                pending_not = true;
-                continue;
-            }
-            if std::mem::take(&mut pending_not) {
-                if operator && term.text == "OR" {
-                    return Err("NOT needs a word after it".into());
-                }
-                term.negated = true;
-            }
-            if operator && term.text == "OR" {
-                if pending_or || clauses.is_empty() {
-                    return Err("OR needs a word on each side".into());
-                }
-                pending_or = true;
-                continue;
-            }
-            if analyzer.folded(&term.text).is_empty() {
-                continue; // punctuation or marks alone: the index holds no such word
-            }
-            if term.negated {
-                if pending_or {
-                    return Err("OR needs a word on each side, not an excluded word".into());
-                }
-                negated.push(term);
-            } else if std::mem::take(&mut pending_or) {
-                clauses.last_mut().expect("checked").push(term);
-            } else {
-                clauses.push(vec![term]);
+            if let Some(term) = term {
+                terms.take(term, &mut analyzer)?;
             }
         }
-        if pending_or {
-            return Err("OR needs a word on each side".into());
-        }
-        if pending_not {
-            return Err("NOT needs a word after it".into());
-        }
-        if clauses.is_empty() {
-            return Err(if negated.is_empty() {
-                format!("no words to search for in {written:?}")
-            } else {
-                "a search needs a word that is not excluded (-word, NOT word)".into()
-            });
-        }
+        let (clauses, negated) = terms.finish(written)?;
         let mut phrase = |t: &Term| phrase_of(&mut analyzer, t);
         let query = TextQuery {
             clauses: clauses
@@ -133,6 +81,82 @@ impl FtsQuery {
             expression: expression_of(&query),
             query,
         })
+    }
+}
+
+/// The words of a search as they are read: clauses (each of words joined by OR), the excluded
+/// words, and an OR or NOT waiting for its word.
+#[derive(Default)]
+struct Terms {
+    clauses: Vec<Vec<Term>>,
+    negated: Vec<Term>,
+    pending_or: bool,
+    pending_not: bool,
+}
+
+impl Terms {
+    /// Takes the next word, phrase or operator (OR, NOT and AND in capitals, unquoted).
+    fn take(&mut self, mut term: Term, analyzer: &mut TextAnalyzer) -> Result<(), String> {
+        let operator = !term.prefix && !term.negated && !term.quoted;
+        // Words are joined by AND already: written, it is no word to match ("and", in every
+        // letter).
+        if operator && term.text == "AND" && !self.pending_not {
+            return Ok(());
+        }
+        // `a NOT b` as a search engine reads it: `a -b`. Read as a word, "not" (in nearly every
+        // rationale) would find the opposite of what was asked.
+        if operator && term.text == "NOT" {
+            if self.pending_not {
+                return Err("NOT needs a word after it".into());
+            }
+            self.pending_not = true;
+            return Ok(());
+        }
+        if std::mem::take(&mut self.pending_not) {
+            if operator && term.text == "OR" {
+                return Err("NOT needs a word after it".into());
+            }
+            term.negated = true;
+        }
+        if operator && term.text == "OR" {
+            if self.pending_or || self.clauses.is_empty() {
+                return Err("OR needs a word on each side".into());
+            }
+            self.pending_or = true;
+            return Ok(());
+        }
+        if analyzer.folded(&term.text).is_empty() {
+            return Ok(()); // punctuation or marks alone: the index holds no such word
+        }
+        if term.negated {
+            if self.pending_or {
+                return Err("OR needs a word on each side, not an excluded word".into());
+            }
+            self.negated.push(term);
+        } else if std::mem::take(&mut self.pending_or) {
+            self.clauses.last_mut().expect("checked").push(term);
+        } else {
+            self.clauses.push(vec![term]);
+        }
+        Ok(())
+    }
+
+    /// The clauses and the excluded words, once every word of `written` is taken.
+    fn finish(self, written: &str) -> Result<(Vec<Vec<Term>>, Vec<Term>), String> {
+        if self.pending_or {
+            return Err("OR needs a word on each side".into());
+        }
+        if self.pending_not {
+            return Err("NOT needs a word after it".into());
+        }
+        if self.clauses.is_empty() {
+            return Err(if self.negated.is_empty() {
+                format!("no words to search for in {written:?}")
+            } else {
+                "a search needs a word that is not excluded (-word, NOT word)".into()
+            });
+        }
+        Ok((self.clauses, self.negated))
     }
 }
 

@@ -282,20 +282,6 @@ fn words_become_phrases_of_stems() {
         r#"("opioid" OR "opiat") AND ("mri")"#
     );
     assert_eq!(q("mri -surgery").unwrap(), r#"(("mri")) NOT "surgeri""#);
-    // NOT as search engines read it; quoted or in lower case, a word.
-    assert_eq!(q("mri NOT surgery").unwrap(), q("mri -surgery").unwrap());
-    assert_eq!(
-        q(r#"NOT "physical therapy" mri"#).unwrap(),
-        r#"(("mri")) NOT "physic therapi""#
-    );
-    assert_eq!(
-        q(r#"mri "NOT" b"#).unwrap(),
-        r#"("mri") AND ("not") AND ("b")"#
-    );
-    assert_eq!(q("mri not b").unwrap(), r#"("mri") AND ("not") AND ("b")"#);
-    // AND is how words are joined; in lower case or quoted, a word.
-    assert_eq!(q("mri AND b").unwrap(), q("mri b").unwrap());
-    assert_eq!(q("mri and b").unwrap(), r#"("mri") AND ("and") AND ("b")"#);
     // Quoted, OR is a word.
     assert_eq!(q(r#"a "OR" b"#).unwrap(), r#"("a") AND ("or") AND ("b")"#);
     // Accents and case are the index's: "Café" is "cafe".
@@ -326,12 +312,6 @@ fn words_become_phrases_of_stems() {
         "a OR OR b",
         "-a",
         "a OR -b",
-        "a NOT",
-        "NOT a",
-        "a NOT NOT b",
-        "a NOT OR b",
-        "a OR NOT b",
-        "AND",
         "\"a",
         "; --",
         "mri\0",
@@ -345,6 +325,35 @@ fn words_become_phrases_of_stems() {
         assert!(q(bad).is_err(), "{bad:?} should be refused");
     }
     assert!(q(&"mri ".repeat(64)).is_ok());
+}
+
+/// NOT and AND in capitals as search engines read them (`a NOT b` is `a -b`; AND joins words,
+/// as a space does); quoted or in lower case, words.
+#[test]
+fn not_and_and_are_operators_in_capitals() {
+    let q = |s: &str| s.parse::<FtsQuery>().map(|q| q.expression().to_string());
+    assert_eq!(q("mri NOT surgery").unwrap(), q("mri -surgery").unwrap());
+    assert_eq!(
+        q(r#"NOT "physical therapy" mri"#).unwrap(),
+        r#"(("mri")) NOT "physic therapi""#
+    );
+    assert_eq!(
+        q(r#"mri "NOT" b"#).unwrap(),
+        r#"("mri") AND ("not") AND ("b")"#
+    );
+    assert_eq!(q("mri not b").unwrap(), r#"("mri") AND ("not") AND ("b")"#);
+    assert_eq!(q("mri AND b").unwrap(), q("mri b").unwrap());
+    assert_eq!(q("mri and b").unwrap(), r#"("mri") AND ("and") AND ("b")"#);
+    for bad in [
+        "a NOT",
+        "NOT a",
+        "a NOT NOT b",
+        "a NOT OR b",
+        "a OR NOT b",
+        "AND",
+    ] {
+        assert!(q(bad).is_err(), "{bad:?} should be refused");
+    }
 }
 
 /// Quotes as phones and word processors type them make a phrase, and an ellipsis a range.
