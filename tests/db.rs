@@ -900,14 +900,20 @@ fn a_database_file_that_cannot_be_written_is_refused_by_index() {
     let db = dir.join("t.db");
     let out = imr(&["index", "data/letters", "--db", s(&db)]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let immutable = Command::new("chattr")
-        .arg("+i")
-        .arg(&db)
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !immutable || std::fs::OpenOptions::new().append(true).open(&db).is_ok() {
+    // Read-only by its mode where that binds (not root), else immutable (root, where the file
+    // system has the flag).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let writable = || std::fs::OpenOptions::new().append(true).open(&db).is_ok();
+    if writable() {
+        let _ = Command::new("chattr").arg("+i").arg(&db).output();
+    }
+    if writable() {
         let _ = Command::new("chattr").arg("-i").arg(&db).output();
-        eprintln!("SKIP: {} stays writable here (no chattr +i)", db.display());
+        eprintln!(
+            "SKIP: {} stays writable here (root, no chattr +i)",
+            db.display()
+        );
         return;
     }
     let out = imr(&["index", "data/letters", "--db", s(&db)]);
@@ -917,6 +923,7 @@ fn a_database_file_that_cannot_be_written_is_refused_by_index() {
         .collect();
     let search = imr(&["search", "--db", s(&db), "trigger", "--json"]);
     let _ = Command::new("chattr").arg("-i").arg(&db).output();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("t.db: database error: the file cannot be written"),
@@ -1048,17 +1055,26 @@ fn a_specialty_is_one_name_however_spelt() {
         "{names:?}"
     );
     assert!(names.iter().all(|n| !n.contains(" and ")), "{names:?}");
-    for spelt in [
-        "physical medicine and rehab",
-        "Physical Medicine & Rehabilitation",
-    ] {
+    let found = |spelt: &str| {
         let out = imr(&["search", "--specialty", spelt, "--db", s(&db), "--json"]);
-        assert_eq!(
-            json_lines(&stdout(&out)).len(),
-            3,
-            "{spelt}: {}",
-            stderr(&out)
-        );
+        json_lines(&stdout(&out)).len()
+    };
+    for spelt in ["physical medicine and rehab", "PHYSICAL MEDICINE AND REHAB"] {
+        assert_eq!(found(spelt), 3, "{spelt}");
+    }
+    // A letter an older parser read keeps the "and" it was written with; filters find it too.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE letters SET reviewer_specialty = replace(reviewer_specialty, ' & ', ' and ')",
+            [],
+        )
+        .unwrap();
+    for spelt in [
+        "Physical Medicine & Rehabilitation",
+        "physical medicine and rehab",
+    ] {
+        assert_eq!(found(spelt), 3, "{spelt}");
     }
 }
 
@@ -1101,20 +1117,25 @@ fn schema_versions_on_the_command_line() {
         );
     }
     // Without letters, `index` (bring up to date, score) makes no database where there is none.
+    // A link to nothing is no database either: SQLite would make the file it names.
     let absent = dir.join("absent.db");
-    for args in [
-        &["search"][..],
-        &["index"],
-        &["index", "--model", "default"],
-    ] {
-        let out = imr(&[args, &["--db", s(&absent)]].concat());
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&out).contains("no database here; create one with `imr index"),
-            "{args:?}: {}",
-            stderr(&out)
-        );
-        assert!(!absent.exists(), "{args:?}");
+    let link = dir.join("link.db");
+    std::os::unix::fs::symlink(dir.join("target.db"), &link).unwrap();
+    for db in [&absent, &link] {
+        for args in [
+            &["search"][..],
+            &["index"],
+            &["index", "--model", "default"],
+        ] {
+            let out = imr(&[args, &["--db", s(db)]].concat());
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            assert!(
+                stderr(&out).contains("no database here; create one with `imr index"),
+                "{args:?}: {}",
+                stderr(&out)
+            );
+            assert!(!db.exists(), "{args:?}");
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -946,8 +946,7 @@ fn serve_warns_when_not_on_loopback() {
 }
 
 /// A database deleted and indexed again under its name while served (its `-wal` and `-shm`
-/// files left beside it) is served anew, not called damaged; the old connections close without
-/// folding the new file's log into the old one.
+/// files left beside it) is served anew, not called damaged, and the new file stays whole.
 #[test]
 fn a_replaced_database_is_served_anew() {
     let dir = tempdir("serve-replaced");

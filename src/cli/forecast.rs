@@ -134,7 +134,11 @@ pub fn run(f: ForecastArgs) -> Result<ExitCode> {
     }
     if let Some(db) = &a.db {
         if similar == 0 {
-            bail!("--db {}: the past decisions (--similar K) are looked for there; give --similar K too", db.display());
+            bail!(
+                "--db {}: the past decisions (--similar K) are looked for there; give --similar \
+                 K too",
+                db.display()
+            );
         }
         model.precedents = Some(precedents_of(db)?);
     }

@@ -68,8 +68,13 @@ pub fn run(a: IndexArgs) -> Result<ExitCode> {
     }
     // Without letters, a run brings a database up to date or scores it: a name that holds none
     // is a mistake (a typo would otherwise make an empty file and say it had done its work).
-    if a.paths.is_empty() && std::fs::symlink_metadata(&a.db).is_err() {
-        return Err(imr::Error::NoDatabase { path: a.db }.into());
+    if a.paths.is_empty() && a.db.as_os_str() != "-" {
+        // Followed: a link to nothing would have SQLite make the file it names.
+        if let Err(e) = std::fs::metadata(&a.db) {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                return Err(imr::Error::NoDatabase { path: a.db }.into());
+            }
+        }
     }
     // What can be wrong with the inputs is found before the database is made or changed.
     let (files, failed) = if a.paths.is_empty() {
@@ -932,8 +937,13 @@ fn the_database_model(store: &Store) -> Result<Option<(ModelFile, ModelInfo)>> {
     let Some(held) = store.scoring_model()? else {
         return Ok(None);
     };
-    // Gone, changed, or of another imr: the letters are left unscored, said at the end.
-    let Ok((model, _)) = data::load_model(Some(Path::new(&held.name))) else {
+    // Loaded quietly (a model the user did not name now): a built-in name, else a file. Gone,
+    // changed, or of another imr, the letters are left unscored, said at the end.
+    let model = match ModelFile::builtin_named(&held.name) {
+        Some(m) => m.ok().map(|(m, _)| m),
+        None => ModelFile::load(Path::new(&held.name)).ok(),
+    };
+    let Some(model) = model else {
         return Ok(None);
     };
     let info = model_info(&model, &held.name)?;

@@ -207,7 +207,8 @@ fn write_training(out: &mut impl Write, m: &ModelFile, name: &str) -> Result<()>
             .unwrap_or_default();
         writeln!(
             out,
-            "cv         {}-fold at training: ROC-AUC {:.3} (mean of folds{pooled}), F1 {:.3}{themes}",
+            "cv         {}-fold at training: ROC-AUC {:.3} (mean of folds{pooled}), F1 \
+             {:.3}{themes}",
             cv.folds, cv.outcome.roc_auc, cv.outcome.f1
         )?;
     }

@@ -156,8 +156,6 @@ pub enum Command {
 /// The most terms `--top` shows a side: more is a dump of the vocabulary, not an explanation.
 pub const MAX_TOP: usize = 1000;
 
-/// A count in `min..=max` (the bounds are in each option's help); anything else is a usage error
-/// (exit 2).
 /// `n` and the noun: "1 letter", "3 letters".
 fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -172,6 +170,8 @@ fn note_typing(what: &str) {
     }
 }
 
+/// A count in `min..=max` (the bounds are in each option's help); anything else is a usage error
+/// (exit 2).
 fn counts(min: usize, max: usize) -> clap::builder::RangedU64ValueParser<usize> {
     clap::builder::RangedU64ValueParser::new().range(min as u64..=max as u64)
 }
@@ -230,10 +230,58 @@ fn start_threads(threads: Option<u16>) -> Result<(), String> {
         }
         (None, None) => (0, "the worker threads".to_string()),
     };
+    let wanted = match n {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
+    if let Some(limit) = address_space_limit() {
+        // Threads started into too little address space can fail after they start, where the
+        // runtime panics, rather than at their start: too many for the limit are refused first.
+        let need = wanted as u64 * THREAD_ADDRESS_SPACE + ADDRESS_SPACE_BESIDE_THREADS;
+        if need > limit {
+            return Err(format!(
+                "{named}: cannot start them: {wanted} threads need about {} MB of address space, \
+                 and the limit (ulimit -v) is {} MB",
+                need >> 20,
+                limit >> 20
+            ));
+        }
+    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(n)
+        .stack_size(THREAD_STACK)
         .build_global()
         .map_err(|e| format!("{named}: cannot start them: {e}"))
+}
+
+/// A worker thread's stack (Rust's default, set here so the address space it takes is known).
+const THREAD_STACK: usize = 2 << 20;
+
+/// The address space a worker thread takes: its stack, its guard and signal stacks, and its
+/// allocator's first segment.
+const THREAD_ADDRESS_SPACE: u64 = THREAD_STACK as u64 + (6 << 20);
+
+/// The address space the process takes besides its worker threads: the binary, its data and
+/// the main thread.
+const ADDRESS_SPACE_BESIDE_THREADS: u64 = 256 << 20;
+
+/// The process's address-space limit (`ulimit -v`) in bytes, where there is one.
+fn address_space_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut r = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes the struct it is given, nothing else.
+        let ok = unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut r) } == 0;
+        // rlim_t is not u64 on every Unix.
+        #[allow(clippy::unnecessary_cast)]
+        let cur = r.rlim_cur as u64;
+        (ok && r.rlim_cur != libc::RLIM_INFINITY).then_some(cur)
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 pub fn main() -> ExitCode {

@@ -342,7 +342,7 @@ fn write_letter(out: &mut impl Write, args: &ParseArgs, l: &Letter) -> Result<()
 fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> {
     let case_w = letters
         .iter()
-        .map(|l| imr::report::width(&l.header.case_number))
+        .map(|l| imr::report::width(&super::one_line(&l.header.case_number)))
         .max()
         .unwrap_or(0)
         .max(11);
@@ -368,7 +368,7 @@ fn write_table(out: &mut impl Write, letters: &[Letter]) -> std::io::Result<()> 
             out,
             "{}  {:>5}  {:>6}  {:>10}  {}",
             // A letter named by its file: a line break in the name stays in its row.
-            imr::report::fit(&l.header.case_number, case_w),
+            imr::report::fit(&super::one_line(&l.header.case_number), case_w),
             l.items.len(),
             u,
             o,

@@ -208,7 +208,14 @@ fn checked_source(mut source: Box<dyn RowSource>) -> Result<Box<dyn RowSource>> 
         .filter(|r| r.item.decision.is_none())
         .count();
     if undecided > 0 {
-        say!("imr: --check: {undecided} items have no stated decision and are not checked");
+        say!(
+            "imr: --check: {} no stated decision and {} not checked",
+            match undecided {
+                1 => "1 item has".to_string(),
+                n => format!("{n} items have"),
+            },
+            if undecided == 1 { "is" } else { "are" }
+        );
     }
     Ok(Box::new(all))
 }
@@ -1186,7 +1193,7 @@ pub(super) fn needs_whole_input(model: &imr::model::ModelFile) -> bool {
 /// others kept. Read a batch at a time, each batch's lines parsed on all cores; with `whole`, all
 /// at once.
 pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>> {
-    let reader: Box<dyn BufRead> = if path == Path::new("-") {
+    let mut reader: Box<dyn BufRead> = if path == Path::new("-") {
         if let Some(kind) = imr::input::stdin_device() {
             bail!("stdin: {kind}, not a file of JSON lines (not read)");
         }
@@ -1203,7 +1210,6 @@ pub(super) fn read_items(path: &Path, whole: bool) -> Result<Box<dyn RowSource>>
     } else {
         path.display().to_string()
     };
-    let mut reader = reader;
     // A letter given as --items would be an error on every line: said once.
     let start = reader
         .fill_buf()
@@ -1274,17 +1280,17 @@ struct ItemLines {
 /// between; a row without a case number is numbered by its line, which joins it to its input.
 #[derive(Default)]
 struct ItemNumbers {
-    last: std::collections::HashMap<Option<String>, usize>,
+    last: std::collections::HashMap<String, usize>,
 }
 
 impl ItemNumbers {
     fn number(&mut self, r: &ItemInput, line: usize) -> usize {
-        if r.case_number.is_none() {
+        let Some(case) = &r.case_number else {
             return r.number.unwrap_or(line);
-        }
-        let last = match self.last.get_mut(&r.case_number) {
+        };
+        let last = match self.last.get_mut(case) {
             Some(last) => last,
-            None => self.last.entry(r.case_number.clone()).or_default(),
+            None => self.last.entry(case.clone()).or_default(),
         };
         let number = r.number.unwrap_or(*last + 1);
         *last = number.max(*last);

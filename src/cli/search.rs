@@ -92,7 +92,8 @@ impl FilterArgs {
 /// Search the decision database: items matching words (BM25 order) and filters.
 ///
 /// WORDS: `physical therapy` (both words), `"functional restoration"` (the phrase), `acupunct*`
-/// (a prefix), `opioid OR opiate`, `-surgery` (without it); matched in the title, the clinical
+/// (a prefix), `opioid OR opiate`, `-surgery` or `NOT surgery` (without it; `AND` joins words,
+/// as a space does); matched in the title, the clinical
 /// summary and the rationale, word stems alike ("therapies" finds "therapy"); a word that ends in
 /// a number also as a word's start (`10/325` finds `10/325mg`). Without words, newest decisions
 /// first.

@@ -85,10 +85,10 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
             .with_context(|| format!("cannot listen on {}", a.addr))?;
         let about = app.about();
         say!(
-            "imr: serving {} ({} letters, {} items) on http://{} (Ctrl-C stops)",
+            "imr: serving {} ({}, {}) on http://{} (Ctrl-C stops)",
             a.db.display(),
-            about.letters,
-            about.items,
+            super::count(about.letters, "letter", "letters"),
+            super::count(about.items, "item", "items"),
             listener.local_addr()?
         );
         imr::serve::serve(listener, app).await?;

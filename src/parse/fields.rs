@@ -522,7 +522,10 @@ mod tests {
         assert_eq!(r.specialty, ["Orthopedic Surgery"]);
         assert_eq!(r.licensure, vec!["California", "Texas"]);
         // One specialty, one name: "and" within it as most letters write it, "&".
-        let r = reviewer("is Board Certified in Physical Medicine and Rehabilitation and is licensed to practice in California.");
+        let r = reviewer(concat!(
+            "is Board Certified in Physical Medicine and Rehabilitation and is licensed to ",
+            "practice in California."
+        ));
         assert_eq!(r.specialty, ["Physical Medicine & Rehabilitation"]);
         let r = reviewer(concat!(
             "State(s) of Licensure : California ",

@@ -30,6 +30,8 @@ pub struct App {
     about: About,
     /// Whether the log said the database's file was replaced.
     replaced_said: std::sync::atomic::AtomicBool,
+    /// Connections to a file since replaced, kept open ([`App::set_aside`]).
+    stale: Mutex<Vec<Store>>,
 }
 
 /// What the server serves (`GET /api/about`).
@@ -125,6 +127,7 @@ impl App {
             limits,
             about,
             replaced_said: Default::default(),
+            stale: Default::default(),
         })
     }
 
@@ -174,8 +177,10 @@ impl App {
         let store = self.stores.lock().map(|mut s| s.pop()).unwrap_or(None);
         let store = match store {
             Some(s) if s.is_replaced() => {
-                self.close_replaced(s);
-                Store::open_read_only(&self.db)?
+                self.set_aside(s);
+                let store = Store::open_read_only(&self.db)?;
+                self.say_replaced();
+                store
             }
             Some(s) => s,
             None => Store::open_read_only(&self.db)?,
@@ -191,20 +196,27 @@ impl App {
 }
 
 impl App {
-    /// Closes `stale` and the pool's other connections to the file it held, saying once that
-    /// the file was replaced.
-    fn close_replaced(&self, stale: Store) {
-        let others = match self.stores.lock() {
-            Ok(mut pool) => std::mem::take(&mut *pool),
-            Err(_) => Vec::new(),
+    /// Sets `stale` and the pool's other connections to the file it held aside, never to be
+    /// closed: the old and the new file share the `-shm` file beside the path, and closing one
+    /// of its handles would drop this process's locks on it, those of connections to the new
+    /// file reading at the time among them. (The old file's space is freed when the server
+    /// ends.) The pool's connections to the new file stay in it.
+    fn set_aside(&self, stale: Store) {
+        let Ok(mut pool) = self.stores.lock() else {
+            return;
         };
-        stale.close_replaced();
-        for s in others {
-            match s.is_replaced() {
-                true => s.close_replaced(),
-                false => drop(s),
-            }
+        let (old, new): (Vec<Store>, Vec<Store>) = std::mem::take(&mut *pool)
+            .into_iter()
+            .partition(Store::is_replaced);
+        *pool = new;
+        if let Ok(mut aside) = self.stale.lock() {
+            aside.push(stale);
+            aside.extend(old);
         }
+    }
+
+    /// Says once that the database's file was replaced.
+    fn say_replaced(&self) {
         if !self
             .replaced_said
             .swap(true, std::sync::atomic::Ordering::Relaxed)

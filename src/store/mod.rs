@@ -203,6 +203,9 @@ impl Store {
             true => path.to_path_buf(),
             false => sqlite_name(path),
         };
+        // Before it is opened: a file put in its place meanwhile is then one more reopening,
+        // never a replacement missed.
+        let file = file_id(path);
         let conn = Connection::open_with_flags(&name, flags).map_err(|e| Error::Database {
             path: path.into(),
             cause: match e.sqlite_error_code() {
@@ -216,7 +219,7 @@ impl Store {
             conn,
             path: path.into(),
             opened_at: 0,
-            file: file_id(path),
+            file,
             last_kept: Default::default(),
         };
         store.conn.busy_timeout(busy_wait()).map_err(store.err())?;
@@ -276,8 +279,10 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
         let uri = format!("file:{escaped}?immutable=1");
+        let file = file_id(path);
         let mut store = Store::connect(Path::new(&uri), flags)?;
         store.path = path.into();
+        store.file = file;
         Ok(Some(store))
     }
 
@@ -286,24 +291,14 @@ impl Store {
         self.opened_at < schema::SCHEMA_VERSION
     }
 
-    /// The file this database is in.
     /// Whether its path now names another file than the one opened, or none: the database was
     /// deleted and made again, or another file moved onto its name, while this connection held
-    /// the old one.
+    /// the old one. Never off Unix, where a file open in SQLite cannot be deleted or replaced.
     pub fn is_replaced(&self) -> bool {
         self.file.is_some() && file_id(&self.path) != self.file
     }
 
-    /// Closes a connection to a replaced file ([`Store::is_replaced`]) without folding its
-    /// write-ahead log into it: the `-wal` and `-shm` files beside the path may now be the new
-    /// file's, which a checkpoint on close would write into the old one and then remove.
-    pub fn close_replaced(self) {
-        let _ = (self.conn).set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            true,
-        );
-    }
-
+    /// The file this database is in.
     pub fn path(&self) -> &Path {
         &self.path
     }

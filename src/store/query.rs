@@ -92,6 +92,7 @@ struct Terms {
     negated: Vec<Term>,
     pending_or: bool,
     pending_not: bool,
+    pending_and: bool,
 }
 
 impl Terms {
@@ -99,9 +100,16 @@ impl Terms {
     fn take(&mut self, mut term: Term, analyzer: &mut TextAnalyzer) -> Result<(), String> {
         let operator = !term.prefix && !term.negated && !term.quoted;
         // Words are joined by AND already: written, it is no word to match ("and", in every
-        // letter).
-        if operator && term.text == "AND" && !self.pending_not {
+        // letter), and needs a word on each side as OR does.
+        if operator && term.text == "AND" {
+            if self.pending_or || self.pending_not || self.pending_and || self.clauses.is_empty() {
+                return Err("AND needs a word on each side".into());
+            }
+            self.pending_and = true;
             return Ok(());
+        }
+        if operator && term.text == "OR" && self.pending_and {
+            return Err("AND needs a word on each side".into());
         }
         // `a NOT b` as a search engine reads it: `a -b`. Read as a word, "not" (in nearly every
         // rationale) would find the opposite of what was asked.
@@ -116,6 +124,9 @@ impl Terms {
             if operator && term.text == "OR" {
                 return Err("NOT needs a word after it".into());
             }
+            if term.negated {
+                return Err("NOT needs a word after it, not an excluded one (-word)".into());
+            }
             term.negated = true;
         }
         if operator && term.text == "OR" {
@@ -128,6 +139,7 @@ impl Terms {
         if analyzer.folded(&term.text).is_empty() {
             return Ok(()); // punctuation or marks alone: the index holds no such word
         }
+        self.pending_and = false;
         if term.negated {
             if self.pending_or {
                 return Err("OR needs a word on each side, not an excluded word".into());
@@ -148,6 +160,9 @@ impl Terms {
         }
         if self.pending_not {
             return Err("NOT needs a word after it".into());
+        }
+        if self.pending_and {
+            return Err("AND needs a word on each side".into());
         }
         if self.clauses.is_empty() {
             return Err(if self.negated.is_empty() {
@@ -428,6 +443,19 @@ fn contains_pattern(s: &str) -> String {
     format!("%{}%", like_escaped(s))
 }
 
+/// A reviewer's specialty that holds the filter's text (any case), "and" within a name read as
+/// "&" on both sides, as the parser names specialties: letters an older parser read keep the
+/// "and" they were written with.
+const SPECIALTY_MATCH: &str =
+    "replace(lower(l.reviewer_specialty), ' and ', ' & ') LIKE ? ESCAPE '\\'";
+
+/// The pattern [`SPECIALTY_MATCH`] takes for the filter's text.
+fn specialty_pattern(s: &str) -> String {
+    contains_pattern(&crate::letter::specialty_name(
+        &s.trim().to_ascii_lowercase(),
+    ))
+}
+
 /// `s` as LIKE ... ESCAPE '\\' matches it literally.
 fn like_escaped(s: &str) -> String {
     s.replace('\\', "\\\\")
@@ -585,11 +613,7 @@ impl Filters {
             }
         }
         if let Some(s) = &self.specialty {
-            add(
-                "l.reviewer_specialty LIKE ? ESCAPE '\\'",
-                // As the parser names specialties: "and" within a name is "&".
-                Value::Text(contains_pattern(&crate::letter::specialty_name(s.trim()))),
-            );
+            add(SPECIALTY_MATCH, Value::Text(specialty_pattern(s)));
         }
         if let Some(t) = &self.theme {
             add(

@@ -297,10 +297,10 @@ fn words_become_phrases_of_stems() {
         )
     );
     assert_eq!(
-        q("'; DROP TABLE items; -- NEAR(a b) title:x ^y AND").unwrap(),
+        q("'; DROP TABLE items; -- NEAR(a b) title:x ^y AND z").unwrap(),
         concat!(
             r#"("drop") AND ("tabl") AND ("item") AND ("near a") AND ("b") AND "#,
-            r#"("titl x") AND ("y")"#
+            r#"("titl x") AND ("y") AND ("z")"#
         )
     );
     for bad in [
@@ -351,9 +351,26 @@ fn not_and_and_are_operators_in_capitals() {
         "a NOT OR b",
         "a OR NOT b",
         "AND",
+        "AND a",
+        "a AND",
+        "a NOT AND b",
+        "a OR AND b",
+        "a AND OR b",
+        "a AND AND b",
+        "NOT -a",
+        "x NOT -a",
     ] {
         assert!(q(bad).is_err(), "{bad:?} should be refused");
     }
+    assert_eq!(q("mri AND NOT b").unwrap(), q("mri -b").unwrap());
+}
+
+/// An order is read in any case; an unknown one is named as written.
+#[test]
+fn orders_are_read_in_any_case() {
+    assert_eq!("NEWEST".parse::<Sort>().unwrap(), Sort::Newest);
+    let e = "Newest!".parse::<Sort>().unwrap_err().to_string();
+    assert!(e.contains("\"Newest!\""), "{e}");
 }
 
 /// Quotes as phones and word processors type them make a phrase, and an ellipsis a range.
