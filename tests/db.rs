@@ -688,6 +688,39 @@ fn a_failed_write_stops_the_index_and_keeps_earlier_batches() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Changed letters are named one by one up to a point, then counted: a folder of them would
+/// bury the run's other messages.
+#[test]
+fn many_changed_letters_are_counted_not_each_named() {
+    let dir = tempdir("db-many-changed");
+    let letters = dir.join("letters");
+    many_letters(&letters, 25);
+    let db = dir.join("t.db");
+    assert!(imr(&["index", s(&letters), "--db", s(&db)])
+        .status
+        .success());
+    for i in 0..25 {
+        let text = text_of(&letters, i);
+        write(
+            &letters,
+            &format!("letter{i:05}.txt"),
+            format!("{text}\n").as_bytes(),
+        );
+    }
+    let out = imr(&["index", s(&letters), "--db", s(&db)]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        err.matches("changed since it was indexed; its rows")
+            .count(),
+        20,
+        "{err}"
+    );
+    assert_eq!(err.matches("more letters changed").count(), 1, "{err}");
+    assert!(err.contains("25 replaced"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A letter is kept by its file's canonical path: `v1`, `./v1` and the absolute path name the
 /// same files, and a database an older imr filled with relative paths is brought to them (with
 /// a file indexed under two spellings kept once).

@@ -685,15 +685,26 @@ impl Tally {
     }
 }
 
+/// The changed letters named one by one in a run; the rest are counted.
+const NAMED_CHANGES: usize = 20;
+
 fn report(r: &WriteReport, t: &mut Tally) {
     t.indexed += r.letters;
     t.unchanged += r.unchanged;
     t.items += r.items;
     // Only those written: a letter another run wrote meanwhile is unchanged, scored later.
     t.scored += r.scored;
-    t.replaced += r.replaced.len();
     for s in &r.replaced {
-        say!("imr: note: {s}: changed since it was indexed; its rows are replaced");
+        t.replaced += 1;
+        if t.replaced <= NAMED_CHANGES {
+            say!("imr: note: {s}: changed since it was indexed; its rows are replaced");
+        } else if t.replaced == NAMED_CHANGES + 1 {
+            // A folder of changed letters would bury the run's other messages.
+            say!(
+                "imr: note: more letters changed since they were indexed; their rows are \
+                 replaced without a note each (the closing line counts them)"
+            );
+        }
     }
     t.same_case_found.extend(r.same_case.iter().cloned());
 }
