@@ -811,6 +811,12 @@ fn forms_post_to_the_same_answers() {
     );
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("id=\"uploaded\""));
+    // The letter's headings sit below the page's sections, in order.
+    let uploaded = &r.body[r.body.find("id=\"uploaded\"").unwrap()..];
+    assert!(
+        uploaded.contains("<h3>Case ") && uploaded.contains("<h4>1. ") && !uploaded.contains("<h1"),
+        "{uploaded}"
+    );
     // A name that is a Windows path is its last part.
     let named = body.replace("filename=\"a.txt\"", "filename=\"C:\\docs\\b.txt\"");
     let kind = format!("multipart/form-data; boundary={boundary}");
@@ -838,6 +844,22 @@ fn forms_post_to_the_same_answers() {
     let r = post("/upload", "text/plain", letter);
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("not a form upload"), "{}", r.body);
+}
+
+/// The start page says what the decisions are and the ways in; a search that finds nothing says
+/// what to try; a result leads to its item; a decided letter's page says what its scores are.
+#[test]
+fn pages_guide_a_newcomer() {
+    let start = get("/").body;
+    assert!(start.contains("id=\"intro\"") && start.contains("href=\"/forecast\""));
+    assert!(!get("/?q=trigger").body.contains("id=\"intro\""));
+    let none = get("/?q=zzzqqqxx").body;
+    assert!(none.contains("id=\"no-match\""), "{none}");
+    assert!(!get("/").body.contains("id=\"no-match\""));
+    let hits = get("/?q=trigger").body;
+    assert!(hits.contains("#item-1\""), "{hits}");
+    let letter = get("/letter/004_4fa3c31427c968ed").body;
+    assert!(letter.contains("not what IMR would decide"), "{letter}");
 }
 
 /// `imr serve` started on `db` with `args`, and the first line it writes on stderr.
@@ -1046,6 +1068,19 @@ fn serve_says_why_on_timeouts_and_empty_databases() {
         answer.contains("\"note\":\"no item of e.db has themes or scores"),
         "{answer}"
     );
+    // Its forecasts draw on the model's own training items, whose letters it does not hold:
+    // named, not linked to pages that are not there.
+    let body = "title=MRI+of+the+lumbar+spine";
+    let answer = s.answer(
+        format!(
+            "POST /forecast HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: \
+             application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    assert!(answer.contains("Similar past decisions"), "{answer}");
+    assert!(!answer.contains("href=\"/letter/"), "{answer}");
     // Two files with one case number: each letter is reached by its file, and names the other.
     let two = dir.join("two");
     std::fs::create_dir_all(&two).unwrap();

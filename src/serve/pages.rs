@@ -259,16 +259,35 @@ async fn search(
             return Ok(form_again(&app, "Search", body));
         }
     };
+    let start = shown == ItemQuery::default();
     Ok(layout(
         "Search",
         Some(app.about()),
         html! {
             h1 { "Search the decisions" }
+            @if start { (intro()) }
             (search_form(&shown, result.limit))
             (search_results(&shown, &result))
         },
     )
     .into_response())
+}
+
+/// What the start page says first: what the decisions are, and the three ways in.
+fn intro() -> Markup {
+    html! {
+        p.intro #intro {
+            "Independent Medical Review (IMR) decides disputed treatment requests of California \
+             workers' compensation: Upheld means the denial stands, Overturned that the \
+             treatment is approved. Here you can "
+            strong { "search past decisions" } " by words, treatment and outcome (below), and \
+             open a letter to read each request's decision, the reviewer's reasons and the past \
+             decisions most like it; "
+            a href="/forecast" { "forecast a request" } " that IMR has not decided yet, or "
+            a href="/forecast#read" { "read a letter of your own" } "; and "
+            a href="/stats" { "count" } " how often each kind of treatment was overturned."
+        }
+    }
 }
 
 fn search_form(shown: &ItemQuery, limit: usize) -> Markup {
@@ -339,6 +358,13 @@ fn search_results(q: &ItemQuery, r: &SearchResult) -> Markup {
             @if !r.hits.is_empty() { ". Showing " (r.offset + 1) "–" (last) "." }
         }
         @if let Some(note) = &r.note { p.note #search-note { (note) } }
+        @if m.items == 0 && *q != ItemQuery::default() {
+            p.hint #no-match {
+                "Nothing matches. Try fewer words or filters, check the spelling, or put a \
+                 brand name (Norco) in Words: the Treatment filter takes the generic name \
+                 (hydrocodone)."
+            }
+        }
         @if !r.hits.is_empty() {
             table #results .sortable {
                 thead { tr {
@@ -396,7 +422,8 @@ fn utf8_percent(s: &str) -> String {
 fn hit_row(h: &Hit) -> Markup {
     html! {
         tr.hit data-case=(h.case_number) data-item=(h.item) {
-            td { a href=(letter_file_href(&h.case_number, &h.source)) { (h.case_number) } }
+            td { a href={ (letter_file_href(&h.case_number, &h.source)) "#item-" (h.item) } {
+                (h.case_number) } }
             td.num { (h.item) }
             td { (h.title) }
             td { (h.category) }
@@ -418,14 +445,22 @@ async fn letter(
     let Query(q) = q?;
     let view = app.run(move |a| a.letter(&case, q.file())).await?;
     let title = format!("Case {}", view.letter.header.case_number);
-    Ok(layout(&title, Some(app.about()), letter_body(&view)))
+    Ok(layout(
+        &title,
+        Some(app.about()),
+        letter_body(&view, false, true),
+    ))
 }
 
-fn letter_body(v: &LetterView) -> Markup {
+/// A letter's page; `nested` within another page (an uploaded letter under "Read a letter"),
+/// its headings a level below that page's sections; its precedents `linked` to their letters
+/// (where the database holds them).
+fn letter_body(v: &LetterView, nested: bool, linked: bool) -> Markup {
     let l = &v.letter;
     let date = |d: Option<crate::Date>| d.map(|d| d.to_string()).unwrap_or_default();
     html! {
-        h1 { "Case " (l.header.case_number) }
+        @if nested { h3 { "Case " (l.header.case_number) } }
+        @else { h1 { "Case " (l.header.case_number) } }
         @if !v.also_in.is_empty() {
             p.note #also-in {
                 "This case number is in other files too (this is " (l.header.source) "): "
@@ -464,19 +499,24 @@ fn letter_body(v: &LetterView) -> Markup {
             mark.hl.over { "towards Overturned" } " "
             mark.hl.up { "towards Upheld" } " "
             mark.hl.theme { "towards a theme" }
-            " (hover a word for its weight)."
+            " (hover a word for its weight). "
+            "These scores read the decided letter's own words, its rationale among them: they \
+             say how its reasoning reads, not what IMR would decide (a letter the model was \
+             trained on scores as it was decided). For a request not yet decided, use the "
+            a href="/forecast" { "forecast" } "."
         }
         @for (it, view) in l.items.iter().zip(&v.items) {
-            (item_section(it, view))
+            (item_section(it, view, nested, linked))
         }
     }
 }
 
-fn item_section(it: &crate::DisputedItem, v: &ItemView) -> Markup {
+fn item_section(it: &crate::DisputedItem, v: &ItemView, nested: bool, linked: bool) -> Markup {
     let p = &v.scores;
+    let heading = html! { (it.number) ". " (it.title) " " (decision_badge(it.decision)) };
     html! {
         section.item id={ "item-" (it.number) } {
-            h2 { (it.number) ". " (it.title) " " (decision_badge(it.decision)) }
+            @if nested { h4 { (heading) } } @else { h2 { (heading) } }
             p.kind {
                 (it.kind.category.label())
                 @if let Some(d) = it.kind.drug_class { " · " (d.label()) }
@@ -489,10 +529,10 @@ fn item_section(it: &crate::DisputedItem, v: &ItemView) -> Markup {
             @if let Some(g) = &it.reviewer_guideline {
                 p.guideline { "Reviewer relied on: " (g) }
             }
-            h3 { "Rationale" }
+            @if nested { h5 { "Rationale" } } @else { h3 { "Rationale" } }
             p.rationale { (marked(&it.rationale, &v.highlights)) }
             (terms(p))
-            (similar_list(&v.similar))
+            (similar_list(&v.similar, nested, linked))
         }
     }
 }
@@ -572,17 +612,24 @@ fn terms(p: &Prediction) -> Markup {
     }
 }
 
-fn similar_list(similar: &[Similar]) -> Markup {
+/// The past decisions most like an item; `nested` in a letter shown within another page; each
+/// `linked` to its letter where the database holds it (an empty database's forecasts draw on
+/// the model's own training items, which it does not).
+fn similar_list(similar: &[Similar], nested: bool, linked: bool) -> Markup {
     html! {
         @if !similar.is_empty() {
-            h3 { "Similar past decisions" }
+            @if nested { h5 { "Similar past decisions" } } @else { h3 { "Similar past decisions" } }
             p.hint { "Ranked by how alike their titles and clinical summaries are, those of the \
                       same kind of treatment ranked higher; the similarity shown is the likeness \
                       alone." }
             ol.similar {
                 @for s in similar {
                     li {
-                        a href={ (letter_href(&s.case_number)) "#item-" (s.item) } {
+                        @if linked {
+                            a href={ (letter_href(&s.case_number)) "#item-" (s.item) } {
+                                (s.case_number) " item " (s.item)
+                            }
+                        } @else {
                             (s.case_number) " item " (s.item)
                         }
                         ": " (s.title) " (" (s.category.label()) ") " (decision_badge(s.decision))
@@ -822,6 +869,8 @@ fn forecast_body(
     scored: Option<&ScoreView>,
     uploaded: Option<&LetterView>,
 ) -> Markup {
+    // Precedents are the database's items where it holds any, else the model's own.
+    let linked = app.about().items > 0;
     html! {
         h1 { "Before a decision" }
         section.tool {
@@ -839,7 +888,7 @@ fn forecast_body(
                 (fact_fields(app, r))
                 button type="submit" { "Forecast" }
             }
-            @if let Some(f) = forecast { (forecast_result(f)) }
+            @if let Some(f) = forecast { (forecast_result(f, linked)) }
         }
         section.tool {
             h2 { "Score a rationale" }
@@ -856,8 +905,9 @@ fn forecast_body(
                 }
             }
         }
-        section.tool {
+        section.tool #read {
             h2 { "Read a letter" }
+            p.hint { "Read here only: the letter is not added to the database." }
             form #upload-form method="post" action="/upload#uploaded"
                 enctype="multipart/form-data" {
                 label.wide { "A Final Determination Letter (PDF or text) "
@@ -865,12 +915,12 @@ fn forecast_body(
                     required; }
                 button type="submit" { "Read" }
             }
-            @if let Some(u) = uploaded { div #uploaded { (letter_body(u)) } }
+            @if let Some(u) = uploaded { div #uploaded { (letter_body(u, true, linked)) } }
         }
     }
 }
 
-fn forecast_result(f: &ForecastView) -> Markup {
+fn forecast_result(f: &ForecastView, linked: bool) -> Markup {
     let p = &f.forecast;
     html! {
         div #forecast {
@@ -902,7 +952,7 @@ fn forecast_result(f: &ForecastView) -> Markup {
                     (percent(b.high)) ")" }
             }
             (terms(p))
-            (similar_list(p.similar.as_deref().unwrap_or_default()))
+            (similar_list(p.similar.as_deref().unwrap_or_default(), false, linked))
             p.model { "Model: " (f.model) }
         }
     }
