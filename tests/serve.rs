@@ -841,9 +841,33 @@ fn forms_post_to_the_same_answers() {
     let r = post("/upload", &kind, format!("{part}{part}--{boundary}--\r\n"));
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("more than one file"), "{}", r.body);
-    let r = post("/upload", "text/plain", letter);
+    let r = post("/upload", "text/plain", letter.clone());
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("not a form upload"), "{}", r.body);
+    // A file that is no letter, or a rationale that is none: said in its section, the page's
+    // forms as they were (the rationale typed kept).
+    let junk = body.replace(&letter, "\u{0}\u{1}junk");
+    let r = post("/upload", &kind, junk);
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        r.body.contains("The letter could not be read: a.txt")
+            && r.body.contains("id=\"upload-form\"")
+            && r.body.contains("id=\"forecast-form\""),
+        "{}",
+        r.body
+    );
+    let long = "x".repeat(120_000);
+    let r = post(
+        "/score",
+        "application/x-www-form-urlencoded",
+        format!("rationale={long}"),
+    );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        r.body.contains("The rationale could not be scored") && r.body.contains(&long),
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
 }
 
 /// The start page says what the decisions are and the ways in; a search that finds nothing says

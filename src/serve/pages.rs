@@ -254,7 +254,8 @@ async fn search(
                 h1 { "Search the decisions" }
                 (search_form(&shown, shown.limit.as_deref().and_then(|l| l.parse().ok())
                     .unwrap_or(20)))
-                p.error #form-error { (why) }
+                // The form names its field "Words", the API `q`; the message names the words.
+                p.error #form-error { (why.strip_prefix("q: ").unwrap_or(&why)) }
             };
             return Ok(form_again(&app, "Search", body));
         }
@@ -757,7 +758,7 @@ async fn forecast_form(
     Ok(layout(
         "Forecast",
         Some(app.about()),
-        forecast_body(&app, &ForecastRequest::default(), None, None, None),
+        forecast_body(&app, &ForecastRequest::default(), Tools::default()),
     ))
 }
 
@@ -772,26 +773,56 @@ async fn forecast(
         Err(why) => {
             let body = html! {
                 p.error #form-error { "The forecast could not be made: " (why) }
-                (forecast_body(&app, &shown, None, None, None))
+                (forecast_body(&app, &shown, Tools::default()))
             };
             return Ok(form_again(&app, "Forecast", body));
         }
     };
-    let body = forecast_body(&app, &shown, Some(&view), None, None);
+    let tools = Tools {
+        forecast: Some(&view),
+        ..Tools::default()
+    };
+    let body = forecast_body(&app, &shown, tools);
     Ok(layout("Forecast", Some(app.about()), body).into_response())
 }
 
-async fn score(State(app): State<Arc<App>>, r: Result<Form<ScoreRequest>, FormRejection>) -> Page {
+async fn score(
+    State(app): State<Arc<App>>,
+    r: Result<Form<ScoreRequest>, FormRejection>,
+) -> Result<Response, PageError> {
     let Form(r) = r?;
-    let view = app.run(move |a| a.score(&r)).await?;
-    Ok(layout(
+    let typed = r.rationale.clone().unwrap_or_default();
+    let none = ForecastRequest::default();
+    let view = match form_mistake(app.run(move |a| a.score(&r)).await)? {
+        Ok(v) => v,
+        Err(why) => {
+            let tools = Tools {
+                score_mistake: Some((&typed, &why)),
+                ..Tools::default()
+            };
+            return Ok(form_again(
+                &app,
+                "Score a rationale",
+                forecast_body(&app, &none, tools),
+            ));
+        }
+    };
+    let tools = Tools {
+        scored: Some(&view),
+        ..Tools::default()
+    };
+    let page = layout(
         "Score a rationale",
         Some(app.about()),
-        forecast_body(&app, &ForecastRequest::default(), None, Some(&view), None),
-    ))
+        forecast_body(&app, &none, tools),
+    );
+    Ok(page.into_response())
 }
 
-async fn upload(State(app): State<Arc<App>>, form: Result<Multipart, MultipartRejection>) -> Page {
+async fn upload(
+    State(app): State<Arc<App>>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
     let mut form = form.map_err(|_| {
         ServeError::BadRequest(
             "the body is not a form upload (multipart/form-data with the file as `letter`)".into(),
@@ -816,15 +847,36 @@ async fn upload(State(app): State<Arc<App>>, form: Result<Multipart, MultipartRe
     }
     let (name, bytes) =
         file.ok_or_else(|| ServeError::BadRequest("letter: no file was sent".into()))?;
-    if bytes.is_empty() {
-        return Err(ServeError::BadRequest("letter: the file is empty".into()).into());
-    }
-    let view = app.run(move |a| a.upload(&bytes, &name)).await?;
-    Ok(layout(
+    let read = match bytes.is_empty() {
+        true => Err(ServeError::BadRequest(format!("{name}: the file is empty"))),
+        false => app.run(move |a| a.upload(&bytes, &name)).await,
+    };
+    let none = ForecastRequest::default();
+    // What is wrong with the letter is said in its section, the page as it was.
+    let view = match form_mistake(read)? {
+        Ok(v) => v,
+        Err(why) => {
+            let tools = Tools {
+                upload_mistake: Some(&why),
+                ..Tools::default()
+            };
+            return Ok(form_again(
+                &app,
+                "Read a letter",
+                forecast_body(&app, &none, tools),
+            ));
+        }
+    };
+    let tools = Tools {
+        uploaded: Some(&view),
+        ..Tools::default()
+    };
+    let page = layout(
         "Uploaded letter",
         Some(app.about()),
-        forecast_body(&app, &ForecastRequest::default(), None, None, Some(&view)),
-    ))
+        forecast_body(&app, &none, tools),
+    );
+    Ok(page.into_response())
 }
 
 /// The forecast form's structured facts, said to be left out where the model reads none.
@@ -862,15 +914,33 @@ fn fact_fields(app: &App, r: &ForecastRequest) -> Markup {
     }
 }
 
-fn forecast_body(
-    app: &App,
-    r: &ForecastRequest,
-    forecast: Option<&ForecastView>,
-    scored: Option<&ScoreView>,
-    uploaded: Option<&LetterView>,
-) -> Markup {
+/// What the page of the tools before a decision shows besides its forms: an answer of one of
+/// them, or what was wrong with what was sent to it, said in its section with what was typed
+/// kept.
+#[derive(Default)]
+struct Tools<'a> {
+    forecast: Option<&'a ForecastView>,
+    scored: Option<&'a ScoreView>,
+    /// The rationale sent and why it could not be scored.
+    score_mistake: Option<(&'a str, &'a str)>,
+    uploaded: Option<&'a LetterView>,
+    /// Why the letter sent could not be read.
+    upload_mistake: Option<&'a str>,
+}
+
+fn forecast_body(app: &App, r: &ForecastRequest, t: Tools<'_>) -> Markup {
+    let Tools {
+        forecast,
+        scored,
+        score_mistake,
+        uploaded,
+        upload_mistake,
+    } = t;
     // Precedents are the database's items where it holds any, else the model's own.
     let linked = app.about().items > 0;
+    let typed = scored
+        .map(|s| s.rationale.as_str())
+        .or(score_mistake.map(|(text, _)| text));
     html! {
         h1 { "Before a decision" }
         section.tool {
@@ -894,8 +964,11 @@ fn forecast_body(
             h2 { "Score a rationale" }
             form #score-form method="post" action="/score#scored" {
                 label.wide { "Rationale " textarea name="rationale" rows="6" required {
-                    @if let Some(s) = scored { (s.rationale) } } }
+                    @if let Some(text) = typed { (text) } } }
                 button type="submit" { "Score" }
+            }
+            @if let Some((_, why)) = score_mistake {
+                p.error #scored { "The rationale could not be scored: " (why) }
             }
             @if let Some(s) = scored {
                 div #scored {
@@ -914,6 +987,9 @@ fn forecast_body(
                     input type="file" name="letter" accept=".pdf,.txt,application/pdf,text/plain"
                     required; }
                 button type="submit" { "Read" }
+            }
+            @if let Some(why) = upload_mistake {
+                p.error #uploaded { "The letter could not be read: " (why) }
             }
             @if let Some(u) = uploaded { div #uploaded { (letter_body(u, true, linked)) } }
         }

@@ -299,11 +299,26 @@ fn next_term(s: &str) -> std::result::Result<(Option<Term>, &str), String> {
     ))
 }
 
+/// Search words as a message quotes them: between typographic quotes, which a search's own
+/// straight ones need no escape within; a control character (a line break) escaped, so that
+/// the message stays one line.
+fn quoted_words(s: &str) -> String {
+    let mut out = String::from("\u{201C}");
+    for c in s.chars() {
+        match c.is_control() {
+            true => out.extend(c.escape_default()),
+            false => out.push(c),
+        }
+    }
+    out.push('\u{201D}');
+    out
+}
+
 impl FromStr for FtsQuery {
     type Err = Error;
     fn from_str(s: &str) -> Result<FtsQuery> {
         FtsQuery::parse(s).map_err(|why| Error::Query {
-            what: format!("search words {s:?}: {why}"),
+            what: format!("search words {}: {why}", quoted_words(s)),
         })
     }
 }
@@ -1073,9 +1088,9 @@ impl Store {
             SearchError::Database(e) => self.err()(e),
             SearchError::TooManyWords { prefix } => Error::Query {
                 what: format!(
-                    "search words {:?}: {prefix}* starts more than {MOST_PREFIXED} words of the \
+                    "search words {}: {prefix}* starts more than {MOST_PREFIXED} words of the \
                      index; give more of the word",
-                    words.written
+                    quoted_words(&words.written)
                 ),
             },
         })

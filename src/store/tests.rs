@@ -292,7 +292,7 @@ fn words_become_phrases_of_stems() {
             .unwrap_err()
             .to_string(),
         concat!(
-            "search words \"'; DROP TABLE items; -- NEAR(a b) title:x ^y a\\\"b\": ",
+            "search words \u{201C}'; DROP TABLE items; -- NEAR(a b) title:x ^y a\"b\u{201D}: ",
             "a quote (\") is not closed"
         )
     );
