@@ -884,6 +884,15 @@ fn pages_guide_a_newcomer() {
     assert!(hits.contains("#item-1\""), "{hits}");
     let letter = get("/letter/004_4fa3c31427c968ed").body;
     assert!(letter.contains("not what IMR would decide"), "{letter}");
+    // Kinds by their labels, as the filters' lists name them, not by their ids.
+    assert!(hits.contains("<td>Injections</td>"), "{hits}");
+    assert!(!hits.contains("<td>injections</td>"), "{hits}");
+    // Facts the forecast model does not read are folded away, said why.
+    let form = get("/forecast").body;
+    assert!(
+        form.contains("<details class=\"facts wide\">") && form.contains("leaves them out"),
+        "{form}"
+    );
 }
 
 /// `imr serve` started on `db` with `args`, and the first line it writes on stderr.

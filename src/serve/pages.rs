@@ -398,6 +398,18 @@ fn search_results(q: &ItemQuery, r: &SearchResult) -> Markup {
     }
 }
 
+/// A category's label ("Diagnostic testing") by its id, as the filters' lists name it.
+fn category_label(id: &str) -> String {
+    id.parse::<crate::treatment::Category>()
+        .map_or_else(|_| id.to_string(), |c| c.label().to_string())
+}
+
+/// A drug class's label by its id.
+fn drug_class_label(id: &str) -> String {
+    id.parse::<crate::treatment::DrugClass>()
+        .map_or_else(|_| id.to_string(), |c| c.label().to_string())
+}
+
 fn letter_href(case: &str) -> String {
     format!("/letter/{}", utf8_percent(case))
 }
@@ -427,7 +439,7 @@ fn hit_row(h: &Hit) -> Markup {
                 (h.case_number) } }
             td.num { (h.item) }
             td { (h.title) }
-            td { (h.category) }
+            td { (category_label(&h.category)) }
             td { (h.treatment) }
             td { (h.decision) }
             td { (h.decision_date.as_deref().unwrap_or("")) }
@@ -881,12 +893,24 @@ async fn upload(
 
 /// The forecast form's structured facts, said to be left out where the model reads none.
 fn fact_fields(app: &App, r: &ForecastRequest) -> Markup {
+    let fields = facts_inputs(r);
     html! {
-        @if !app.forecast_reads_facts() {
-            p.hint.wide { "The facts below are kept for a model trained with them: \
-                           this server's forecast model reads the request's words only, \
-                           and leaves them out." }
+        @if app.forecast_reads_facts() {
+            (fields)
+        } @else {
+            // Folded away: fields a user fills for nothing are a trap.
+            details.facts.wide {
+                summary { "Structured facts (age, sex, priority, dates): this server's forecast \
+                           model reads the request's words only, and leaves them out" }
+                (fields)
+            }
         }
+    }
+}
+
+/// The inputs of the request's structured facts, as `r` filled them.
+fn facts_inputs(r: &ForecastRequest) -> Markup {
+    html! {
         label { "Age " input type="number" name="age" min="14" max="110"
             value=(filled(&r.age)); }
         label { "Sex "
@@ -1022,8 +1046,9 @@ fn forecast_result(f: &ForecastView, linked: bool) -> Markup {
                     @if let Some(t) = &p.treatment { " · " (t) }
                 }
             }
-            @for b in p.category_base_rate.iter().chain(&p.drug_class_base_rate) {
-                p.base-rate { "Base rate of " (b.group) ": " (b.overturned) " of " (b.items)
+            @for (b, group) in p.category_base_rate.iter().map(|b| (b, category_label(&b.group)))
+                .chain(p.drug_class_base_rate.iter().map(|b| (b, drug_class_label(&b.group)))) {
+                p.base-rate { "Base rate of " (group) ": " (b.overturned) " of " (b.items)
                     " overturned (" (percent(b.rate)) ", 95% " (percent(b.low)) "–"
                     (percent(b.high)) ")" }
             }
