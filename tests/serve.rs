@@ -882,11 +882,29 @@ fn pages_guide_a_newcomer() {
     assert!(!get("/").body.contains("id=\"no-match\""));
     let hits = get("/?q=trigger").body;
     assert!(hits.contains("#item-1\""), "{hits}");
+    assert!(
+        hits.contains("<title>Search: trigger · imr</title>"),
+        "{hits}"
+    );
     let letter = get("/letter/004_4fa3c31427c968ed").body;
     assert!(letter.contains("not what IMR would decide"), "{letter}");
+    // A field the letter does not give (the sample letters' dates) is left out, not empty.
+    assert!(!letter.contains("<td></td>"), "{letter}");
     // Kinds by their labels, as the filters' lists name them, not by their ids.
     assert!(hits.contains("<td>Injections</td>"), "{hits}");
     assert!(!hits.contains("<td>injections</td>"), "{hits}");
+    // A forecast's range in the units of its P, rounded outward.
+    let r = post(
+        "/forecast",
+        "application/x-www-form-urlencoded",
+        "title=Norco+10%2F325mg+%2360",
+    );
+    let at = r.body.find("(90% range ").expect("a range") + "(90% range ".len();
+    let shown: String = r.body[at..].chars().take(9).collect();
+    assert!(
+        shown.starts_with("0.") && shown.contains('–') && !shown.contains('%'),
+        "{shown}"
+    );
     // Facts the forecast model does not read are folded away, said why.
     let form = get("/forecast").body;
     assert!(

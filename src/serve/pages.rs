@@ -150,8 +150,14 @@ fn percent_1(p: f64) -> String {
     format!("{:.1}%", 100.0 * p)
 }
 
+/// A P(Overturned)'s 90% range in the P's own units, rounded outward as the command's table
+/// rounds it, so that the range shown holds the P shown beside it.
 fn range(low: Option<f64>, high: Option<f64>) -> Option<String> {
-    Some(format!("{}–{}", percent(low?), percent(high?)))
+    let (low, high) = (
+        (low? * 100.0).floor() / 100.0,
+        (high? * 100.0).ceil() / 100.0,
+    );
+    Some(format!("{low:.2}–{high:.2}"))
 }
 
 fn decision_badge(d: Decision) -> Markup {
@@ -261,8 +267,13 @@ async fn search(
         }
     };
     let start = shown == ItemQuery::default();
+    // A search's words in its page's title, so that tabs and history tell searches apart.
+    let title = match shown.q.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+        Some(words) => format!("Search: {}", crate::report::clip(words, 60)),
+        None => "Search".to_string(),
+    };
     Ok(layout(
-        "Search",
+        &title,
         Some(app.about()),
         html! {
             h1 { "Search the decisions" }
@@ -470,7 +481,6 @@ async fn letter(
 /// (where the database holds them).
 fn letter_body(v: &LetterView, nested: bool, linked: bool) -> Markup {
     let l = &v.letter;
-    let date = |d: Option<crate::Date>| d.map(|d| d.to_string()).unwrap_or_default();
     html! {
         @if nested { h3 { "Case " (l.header.case_number) } }
         @else { h1 { "Case " (l.header.case_number) } }
@@ -484,10 +494,13 @@ fn letter_body(v: &LetterView, nested: bool, linked: bool) -> Markup {
             }
         }
         table.fields {
-            tr { th { "Decided" } td { (date(l.header.decision_date)) } }
-            tr { th { "Injured" } td { (date(l.header.date_of_injury)) } }
-            tr { th { "UR denial" } td { (date(l.header.ur_denial_date)) } }
-            tr { th { "Priority" } td { @if let Some(p) = l.header.priority { (format!("{p:?}")) } } }
+            // A field the letter does not give is left out, not shown empty.
+            @if let Some(d) = l.header.decision_date { tr { th { "Decided" } td { (d.to_string()) } } }
+            @if let Some(d) = l.header.date_of_injury { tr { th { "Injured" } td { (d.to_string()) } } }
+            @if let Some(d) = l.header.ur_denial_date {
+                tr { th { "UR denial" } td { (d.to_string()) } }
+            }
+            @if let Some(p) = l.header.priority { tr { th { "Priority" } td { (format!("{p:?}")) } } }
             tr { th { "Reviewer" } td {
                 (l.header.reviewer.specialty.join(", "))
                 @if let Some(s) = &l.header.reviewer.subspecialty { " (" (s) ")" }
