@@ -509,9 +509,15 @@ impl PrecedentIndex {
         items: impl IntoIterator<Item = (Precedent, &'a ItemText)>,
     ) -> Result<Self> {
         validate(params)?;
-        let (precedents, docs): (Vec<Precedent>, Vec<&ItemText>) = items.into_iter().unzip();
+        let (precedents, docs): (Vec<Precedent>, Vec<ItemText>) = items
+            .into_iter()
+            .map(|(p, doc)| {
+                let doc = with_drug_name(doc, p.drug_class.is_some(), &p.treatment);
+                (p, doc)
+            })
+            .unzip();
         let featurizer = Featurizer::new(params.features.clone())?;
-        let counts = featurizer.count(&docs);
+        let counts = featurizer.count(&docs.iter().collect::<Vec<_>>());
         drop(docs);
         Self::from_counts(params, featurizer, precedents, counts)
     }
@@ -529,7 +535,13 @@ impl PrecedentIndex {
         let mut precedents = Vec::new();
         let mut counter = featurizer.counter(None);
         fill(&mut |batch| {
-            let (p, docs): (Vec<Precedent>, Vec<ItemText>) = batch.into_iter().unzip();
+            let (p, docs): (Vec<Precedent>, Vec<ItemText>) = batch
+                .into_iter()
+                .map(|(p, doc)| {
+                    let doc = with_drug_name(&doc, p.drug_class.is_some(), &p.treatment);
+                    (p, doc)
+                })
+                .unzip();
             precedents.extend(p);
             counter.push(&docs);
         })?;
@@ -719,7 +731,9 @@ impl PrecedentIndex {
 
     /// A text's vector as the index stores its items': (column, weight), columns ascending.
     pub fn vector(&self, doc: &ItemText) -> Vec<(u32, f32)> {
-        let x = self.tfidf.transform([self.featurizer.terms(doc)]);
+        let kind = crate::treatment::classify(&doc.title, None);
+        let doc = with_drug_name(doc, kind.drug_class.is_some(), &kind.treatment);
+        let x = self.tfidf.transform([self.featurizer.terms(&doc)]);
         let mut out = Vec::new();
         if let Some(v) = x.outer_iterator().next() {
             weigh_fields(
@@ -948,6 +962,24 @@ impl PrecedentIndex {
 /// The columns of the title's terms (one run: the vocabulary is sorted).
 fn title_cols(tfidf: &TfIdf) -> Range<u32> {
     tfidf.namespace_cols(crate::features::Namespace::Field(Field::Title))
+}
+
+/// A drug request's text with its generic name after its title, where the title does not
+/// hold it: "Prilosec 20mg" and "Omeprazole 20mg" then share a term, as a brand and its generic
+/// are one treatment ("omeprazole"). Other requests' texts as they are.
+fn with_drug_name(doc: &ItemText, is_drug: bool, generic: &str) -> ItemText {
+    let title = doc.title.to_lowercase();
+    let held = generic
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| title.contains(w));
+    match is_drug && !held {
+        true => ItemText {
+            title: format!("{} {generic}", doc.title).into(),
+            ..doc.clone()
+        },
+        false => doc.clone(),
+    }
 }
 
 /// One TF-IDF row (columns ascending) as the index stores it, into `out`: the title's terms and
@@ -1246,6 +1278,47 @@ mod tests {
         assert_eq!(other[0].row, 2);
         assert!(other.iter().all(|n| n.precedent.case_number != "L1"));
         assert!(ix.query_row(99, None, 3).is_empty());
+    }
+
+    /// A brand and its generic are one treatment: "Prilosec" finds "Omeprazole" and the other
+    /// way round, though their titles share no word; other requests' titles are read as written.
+    #[test]
+    fn a_brand_finds_its_generic() {
+        let drug = |case: &str, title: &str| {
+            let kind = crate::treatment::classify(title, None);
+            let mut p = item(case, 1, kind.category);
+            (p.drug_class, p.treatment) = (kind.drug_class, kind.treatment);
+            p.title = title.into();
+            (
+                p,
+                text(title, "Heartburn from the anti-inflammatory medication."),
+            )
+        };
+        let items = vec![
+            drug("B1", "Prilosec 20mg #90"),
+            drug("B2", "Ultram 50mg #30"),
+            drug("B3", "MRI of the knee"),
+        ];
+        let params = PrecedentParams::new().check().unwrap();
+        let ix = PrecedentIndex::build(&params, items.iter().map(|(p, t)| (p.clone(), t))).unwrap();
+        let best = |title: &str| {
+            let q = text(title, "");
+            ix.query(&q, None, 1, None)
+                .first()
+                .map(|n| n.precedent.case_number.clone())
+        };
+        assert_eq!(best("Omeprazole 20mg").as_deref(), Some("B1"));
+        assert_eq!(best("Tramadol 50mg").as_deref(), Some("B2"));
+        let unchanged = text("MRI of the knee", "");
+        assert_eq!(
+            with_drug_name(&unchanged, false, "MRI knee").title,
+            unchanged.title
+        );
+        let generic = text("Omeprazole 20mg", "");
+        assert_eq!(
+            with_drug_name(&generic, true, "omeprazole").title,
+            generic.title
+        );
     }
 
     #[test]
