@@ -1294,7 +1294,7 @@ mod tests {
                 text(title, "Heartburn from the anti-inflammatory medication."),
             )
         };
-        let items = vec![
+        let items = [
             drug("B1", "Prilosec 20mg #90"),
             drug("B2", "Ultram 50mg #30"),
             drug("B3", "MRI of the knee"),
