@@ -606,7 +606,10 @@ fn marked(text: &str, highlights: &[Highlight]) -> Markup {
             (before)
             @if let Some((words, h)) = mark {
                 mark class={ "hl " (class_of(&h.toward)) } data-toward=(h.toward)
-                    title={ "towards " (h.toward) " (" (format!("{:+.3}", h.weight)) "): " (h.term) }
+                    // In words: the model's own term (`r:not`, a field and a stem) means
+                    // nothing to a reader; it stays in the API's highlights.
+                    title={ "towards " (h.toward.replace('_', " ")) ": " (format!("{:+.2}", h.weight))
+                        " to the log-odds" }
                     { (words) }
             }
         }
