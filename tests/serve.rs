@@ -890,7 +890,10 @@ fn pages_guide_a_newcomer() {
     assert!(letter.contains("not what IMR would decide"), "{letter}");
     // A marked word's note in words, not the model's own term code.
     assert!(letter.contains("to the log-odds\""), "{letter}");
-    assert!(!letter.contains("): r:") && !letter.contains("): v:"), "{letter}");
+    assert!(
+        !letter.contains("): r:") && !letter.contains("): v:"),
+        "{letter}"
+    );
     // A field the letter does not give (the sample letters' dates) is left out, not empty.
     assert!(!letter.contains("<td></td>"), "{letter}");
     // Kinds by their labels, as the filters' lists name them, not by their ids.
