@@ -297,7 +297,16 @@ fn stats_count_every_item_once() {
             page.contains(&pct("rate")) && page.contains(&cells),
             "{cells}: {page}"
         );
+        // A row's count leads to the search of its items, which finds as many.
+        let id = r["category"].as_str().unwrap();
+        let href = format!("href=\"/?category={id}\"");
+        assert!(page.contains(&href), "{href}: {page}");
+        let found = get(&format!("/api/search?category={id}&limit=1")).json();
+        assert_eq!(found["matches"]["items"], r["items"], "{id}");
     }
+    // A specialty's filter takes part of a name: its rows are not linked (it would find more).
+    let by_specialty = get("/stats?by=specialty").body;
+    assert!(!by_specialty.contains("href=\"/?specialty="), "{by_specialty}");
 
     get("/api/stats?by=colour").is_bad("by");
     get("/api/stats?by=category&limit=3").is_bad("limit");

@@ -9,7 +9,7 @@ use super::service::{
 use super::ServeError;
 use crate::model::outcome::advice;
 use crate::model::{Highlight, Prediction, Similar, TermWeight};
-use crate::store::{Hit, Sort};
+use crate::store::{Hit, Sort, StatsKey};
 use crate::treatment::{Category, DrugClass};
 use crate::Decision;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
@@ -718,6 +718,33 @@ fn stats_form(q: &ItemQuery, keys: (Option<&str>, Option<&str>)) -> Markup {
     }
 }
 
+/// The search of a statistics row's items, where its keys filter exactly (a category, drug
+/// class, theme, month or year); None where one does not (a treatment or specialty filter takes
+/// part of a name, and would find more items than the row counts) or the row has no value.
+fn row_search(q: &ItemQuery, keys: &[StatsKey], values: &[Option<String>]) -> Option<String> {
+    let mut s = ItemQuery {
+        by: None,
+        then: None,
+        offset: None,
+        ..q.clone()
+    };
+    let mut month = false;
+    for (k, v) in keys.iter().zip(values) {
+        let v = v.clone()?;
+        match k {
+            StatsKey::Category => s.category = Some(v),
+            StatsKey::DrugClass => s.drug_class = Some(v),
+            StatsKey::Theme => s.theme = Some(v),
+            StatsKey::Month => (s.decided, month) = (Some(v), true),
+            // A month within it says more.
+            StatsKey::Year if month => {}
+            StatsKey::Year => s.decided = Some(v),
+            _ => return None,
+        }
+    }
+    Some(s.to_query())
+}
+
 fn stats_body(q: &ItemQuery, r: &StatsResult) -> Markup {
     let chart_query = |by: &str| {
         let mut c = q.clone();
@@ -756,7 +783,12 @@ fn stats_body(q: &ItemQuery, r: &StatsResult) -> Markup {
                     @for row in &r.raw {
                         tr {
                             @for v in &row.values { td { (v.as_deref().unwrap_or("(none)")) } }
-                            td.num { (row.items) }
+                            td.num {
+                                @match row_search(q, &r.keys, &row.values) {
+                                    Some(query) => a href={ "/?" (query) } { (row.items) },
+                                    None => (row.items),
+                                }
+                            }
                             td.num { (percent_1(row.share)) }
                             td.num { (row.overturned) }
                             td.num { (percent_1(row.rate)) }
