@@ -306,7 +306,10 @@ fn stats_count_every_item_once() {
     }
     // A specialty's filter takes part of a name: its rows are not linked (it would find more).
     let by_specialty = get("/stats?by=specialty").body;
-    assert!(!by_specialty.contains("href=\"/?specialty="), "{by_specialty}");
+    assert!(
+        !by_specialty.contains("href=\"/?specialty="),
+        "{by_specialty}"
+    );
 
     get("/api/stats?by=colour").is_bad("by");
     get("/api/stats?by=category&limit=3").is_bad("limit");
