@@ -186,10 +186,7 @@ fn note_older_parser(store: &Store, reread: usize) -> Result<()> {
             "imr: note: {}: {} read by an older imr; `imr index` given their files (or a \
              folder above) reads them again",
             store.path().display(),
-            match left {
-                1 => "1 letter was".to_string(),
-                n => format!("{n} letters were"),
-            }
+            super::count(left, "letter was", "letters were")
         );
     }
     Ok(())
@@ -968,10 +965,7 @@ fn note_unscored(store: &Store) -> Result<()> {
         if n > 0 {
             say!(
                 "imr: note: {} no scores of {} ({}); `imr index --db {} --model {}` scores them",
-                match n {
-                    1 => "1 letter has".to_string(),
-                    n => format!("{n} letters have"),
-                },
+                super::count(n, "letter has", "letters have"),
                 m.name,
                 m.digest,
                 store.path().display(),

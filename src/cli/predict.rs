@@ -209,12 +209,12 @@ fn checked_source(mut source: Box<dyn RowSource>) -> Result<Box<dyn RowSource>> 
         .count();
     if undecided > 0 {
         say!(
-            "imr: --check: {} no stated decision and {} not checked",
-            match undecided {
-                1 => "1 item has".to_string(),
-                n => format!("{n} items have"),
-            },
-            if undecided == 1 { "is" } else { "are" }
+            "imr: --check: {} not checked",
+            super::count(
+                undecided,
+                "item has no stated decision and is",
+                "items have no stated decision and are"
+            )
         );
     }
     Ok(Box::new(all))
@@ -709,13 +709,8 @@ fn write_table(
     let title = imr::report::fit(p.title.as_deref().unwrap_or("-"), 36);
     let score = p.p_overturned.map_or("?".into(), |v| format!("{v:.3}"));
     let range = p
-        .p_low
-        .zip(p.p_high)
-        // Rounded outward, so that the range printed holds the score printed beside it.
-        .map_or(String::new(), |(l, h)| {
-            let (l, h) = ((l * 100.0).floor() / 100.0, (h * 100.0).ceil() / 100.0);
-            format!("{l:.2}-{h:.2}")
-        });
+        .shown_range()
+        .map_or(String::new(), |(l, h)| format!("{l:.2}-{h:.2}"));
     writeln!(
         out,
         "{} {:>4}  {} {:<21} {:>10}  {:>6} {:>11}  {:<10}  {}",

@@ -143,6 +143,15 @@ pub struct Prediction {
     pub check: Option<super::Check>,
 }
 
+impl Prediction {
+    /// The 90% interval rounded outward to two decimals, as tables and pages show it beside
+    /// P(Overturned) to two or three: the range shown then holds the score shown.
+    pub fn shown_range(&self) -> Option<(f64, f64)> {
+        let (low, high) = (self.p_low?, self.p_high?);
+        Some(((low * 100.0).floor() / 100.0, (high * 100.0).ceil() / 100.0))
+    }
+}
+
 impl ModelFile {
     /// Whether any of the file's models reads the structured facts (age, dates, ...): one trained
     /// with the `facts` field.

@@ -512,7 +512,7 @@ impl PrecedentIndex {
         let (precedents, docs): (Vec<Precedent>, Vec<ItemText>) = items
             .into_iter()
             .map(|(p, doc)| {
-                let doc = with_drug_name(doc, p.drug_class.is_some(), &p.treatment);
+                let doc = indexed_text(&p, doc);
                 (p, doc)
             })
             .unzip();
@@ -538,7 +538,7 @@ impl PrecedentIndex {
             let (p, docs): (Vec<Precedent>, Vec<ItemText>) = batch
                 .into_iter()
                 .map(|(p, doc)| {
-                    let doc = with_drug_name(&doc, p.drug_class.is_some(), &p.treatment);
+                    let doc = indexed_text(&p, &doc);
                     (p, doc)
                 })
                 .unzip();
@@ -968,18 +968,26 @@ fn title_cols(tfidf: &TfIdf) -> Range<u32> {
 /// hold it: "Prilosec 20mg" and "Omeprazole 20mg" then share a term, as a brand and its generic
 /// are one treatment ("omeprazole"). Other requests' texts as they are.
 fn with_drug_name(doc: &ItemText, is_drug: bool, generic: &str) -> ItemText {
+    if !is_drug {
+        return doc.clone();
+    }
     let title = doc.title.to_lowercase();
     let held = generic
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .all(|w| title.contains(w));
-    match is_drug && !held {
-        true => ItemText {
+    match held {
+        true => doc.clone(),
+        false => ItemText {
             title: format!("{} {generic}", doc.title).into(),
             ..doc.clone()
         },
-        false => doc.clone(),
     }
+}
+
+/// A stored item's text as the index reads it ([`with_drug_name`], by its precedent's kind).
+fn indexed_text(p: &Precedent, doc: &ItemText) -> ItemText {
+    with_drug_name(doc, p.drug_class.is_some(), &p.treatment)
 }
 
 /// One TF-IDF row (columns ascending) as the index stores it, into `out`: the title's terms and

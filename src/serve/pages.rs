@@ -150,13 +150,9 @@ fn percent_1(p: f64) -> String {
     format!("{:.1}%", 100.0 * p)
 }
 
-/// A P(Overturned)'s 90% range in the P's own units, rounded outward as the command's table
-/// rounds it, so that the range shown holds the P shown beside it.
-fn range(low: Option<f64>, high: Option<f64>) -> Option<String> {
-    let (low, high) = (
-        (low? * 100.0).floor() / 100.0,
-        (high? * 100.0).ceil() / 100.0,
-    );
+/// A P(Overturned)'s 90% range in the P's own units, as the command's table shows it.
+fn range(p: &Prediction) -> Option<String> {
+    let (low, high) = p.shown_range()?;
     Some(format!("{low:.2}–{high:.2}"))
 }
 
@@ -569,7 +565,7 @@ fn score_line(p: &Prediction) -> Markup {
             @match p.p_overturned {
                 Some(s) => {
                     "P(Overturned) " strong.p { (format!("{s:.2}")) }
-                    @if let Some(r) = range(p.p_low, p.p_high) { " (90% range " (r) ")" }
+                    @if let Some(r) = range(p) { " (90% range " (r) ")" }
                     @if let Some(d) = p.predicted { " · predicted " (decision_badge(d)) }
                 },
                 None => {
@@ -852,31 +848,28 @@ async fn score(
 ) -> Result<Response, PageError> {
     let Form(r) = r?;
     let typed = r.rationale.clone().unwrap_or_default();
-    let none = ForecastRequest::default();
-    let view = match form_mistake(app.run(move |a| a.score(&r)).await)? {
-        Ok(v) => v,
-        Err(why) => {
-            let tools = Tools {
-                score_mistake: Some((&typed, &why)),
-                ..Tools::default()
-            };
-            return Ok(form_again(
-                &app,
-                "Score a rationale",
-                forecast_body(&app, &none, tools),
-            ));
-        }
+    let answer = form_mistake(app.run(move |a| a.score(&r)).await)?;
+    let tools = match &answer {
+        Ok(view) => Tools {
+            scored: Some(view),
+            ..Tools::default()
+        },
+        Err(why) => Tools {
+            score_mistake: Some((&typed, why)),
+            ..Tools::default()
+        },
     };
-    let tools = Tools {
-        scored: Some(&view),
-        ..Tools::default()
-    };
-    let page = layout(
-        "Score a rationale",
-        Some(app.about()),
-        forecast_body(&app, &none, tools),
-    );
-    Ok(page.into_response())
+    Ok(tools_page(&app, "Score a rationale", answer.is_ok(), tools))
+}
+
+/// The page of the tools before a decision once one of them answered, or with what was wrong
+/// with what was sent to it said in its section, the forms as they were (a 400).
+fn tools_page(app: &App, title: &str, answered: bool, tools: Tools<'_>) -> Response {
+    let body = forecast_body(app, &ForecastRequest::default(), tools);
+    match answered {
+        true => layout(title, Some(app.about()), body).into_response(),
+        false => form_again(app, title, body),
+    }
 }
 
 async fn upload(
@@ -911,32 +904,25 @@ async fn upload(
         true => Err(ServeError::BadRequest(format!("{name}: the file is empty"))),
         false => app.run(move |a| a.upload(&bytes, &name)).await,
     };
-    let none = ForecastRequest::default();
     // What is wrong with the letter is said in its section, the page as it was.
-    let view = match form_mistake(read)? {
-        Ok(v) => v,
-        Err(why) => {
-            let tools = Tools {
-                upload_mistake: Some(&why),
+    let answer = form_mistake(read)?;
+    let (title, tools) = match &answer {
+        Ok(view) => (
+            "Uploaded letter",
+            Tools {
+                uploaded: Some(view),
                 ..Tools::default()
-            };
-            return Ok(form_again(
-                &app,
-                "Read a letter",
-                forecast_body(&app, &none, tools),
-            ));
-        }
+            },
+        ),
+        Err(why) => (
+            "Read a letter",
+            Tools {
+                upload_mistake: Some(why),
+                ..Tools::default()
+            },
+        ),
     };
-    let tools = Tools {
-        uploaded: Some(&view),
-        ..Tools::default()
-    };
-    let page = layout(
-        "Uploaded letter",
-        Some(app.about()),
-        forecast_body(&app, &none, tools),
-    );
-    Ok(page.into_response())
+    Ok(tools_page(&app, title, answer.is_ok(), tools))
 }
 
 /// The forecast form's structured facts, said to be left out where the model reads none.
@@ -1076,7 +1062,7 @@ fn forecast_result(f: &ForecastView, linked: bool) -> Markup {
                 @match p.p_overturned {
                     Some(s) => {
                         "P(Overturned) " strong #forecast-p { (format!("{s:.2}")) }
-                        @if let Some(r) = range(p.p_low, p.p_high) { " (90% range " (r) ")" }
+                        @if let Some(r) = range(p) { " (90% range " (r) ")" }
                     },
                     None => {
                         "No forecast: " span #forecast-none {

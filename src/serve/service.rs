@@ -172,7 +172,7 @@ impl App {
 
     /// `f` with a read-only connection of the pool (opened when none is free). Where the
     /// database's file was replaced (deleted and indexed again, or another moved onto its name),
-    /// the pool's connections to the old one are closed and the new one opened.
+    /// the connections to the old one are set aside ([`App::set_aside`]) and the new one opened.
     fn with_store<T>(&self, f: impl FnOnce(&Store) -> crate::Result<T>) -> Result<T> {
         let store = self.stores.lock().map(|mut s| s.pop()).unwrap_or(None);
         let store = match store {
